@@ -1,0 +1,176 @@
+import { InvalidOptionsError } from '../core/errors.js'
+import { compileGraph } from '../graph/compile-graph.js'
+import type { LoopContext, LoopResult, TaskContext, TaskFailure } from '../graph/task-context.js'
+import type { DependencyRef, WeftTypeError } from '../graph/type-level.js'
+import type { DependencySpec, TaskDraft, TaskPolicyOptions } from '../graph/workflow-draft.js'
+import type { TaskCondition, TaskKind } from '../graph/workflow-graph.js'
+import { definitionTypesKey, type InputSchema, type WorkflowDefinition } from './workflow-ref.js'
+
+/** Options of {@link defineWorkflow}. */
+export interface DefineWorkflowOptions<I> {
+  readonly name: string
+  readonly version: number
+  readonly description?: string
+  /** An Effect `Schema` for the input; its type becomes the builder's input type. */
+  readonly input?: Schema<I>
+  /** Event name that starts a run (see `WorkflowOptions.trigger`). */
+  readonly trigger?: string
+}
+
+type Schema<I> = InputSchema & { readonly Type: I }
+
+type Values<O, D extends readonly unknown[]> = {
+  -readonly [K in keyof D]: D[K] extends keyof O
+    ? O[D[K]]
+    : D[K] extends { readonly task: infer N extends keyof O; readonly optional: true }
+      ? O[N] | undefined
+      : D[K] extends { readonly task: infer N extends keyof O }
+        ? O[N]
+        : never
+}
+
+/** The arguments a task function of the builder receives. */
+export type DefinedTaskArgs<I, O, D extends readonly unknown[]> = D extends readonly [] ? [input: I] : Values<O, D>
+
+type FreshName<N extends string, O> = N extends keyof O ? WeftTypeError<`task '${N}' is already defined`> : N
+
+/** Per-task options of the builder: dependencies, a condition, policies. */
+export interface DefineTaskOptions<I, O, D extends readonly DependencyRef<keyof O & string>[]> extends TaskPolicyOptions {
+  /** Tasks defined earlier whose outputs this task receives, in order. */
+  readonly dependsOn?: D
+  /** Runs the task only when this holds; receives the same arguments as the task. */
+  readonly when?: (...args: DefinedTaskArgs<I, O, D>) => boolean | PromiseLike<boolean>
+  readonly description?: string
+}
+
+/** Options of {@link WorkflowBuilder.loop}. */
+export interface DefineLoopOptions<I, O, D extends readonly DependencyRef<keyof O & string>[], S> extends TaskPolicyOptions {
+  readonly dependsOn?: D
+  readonly while: (state: S, iteration: number) => boolean
+  readonly maxIterations: number
+  readonly description?: string
+}
+
+type LoopState<I, O, D extends readonly unknown[]> = DefinedTaskArgs<I, O, D>[0]
+type Rest<T extends readonly unknown[]> = T extends readonly [unknown, ...infer R] ? R : []
+type Known<O> = readonly DependencyRef<keyof O & string>[]
+
+/**
+ * Builds a workflow without decorators, one task at a time. Each task's
+ * parameters are typed from the tasks it depends on, so a wrong dependency
+ * fails `tsc` as with decorators. Produces the same graph as a decorated class.
+ */
+export interface WorkflowBuilder<I, O> {
+  /** Adds a root task: it receives the run input. */
+  task<const N extends string, R>(name: FreshName<N, O>, run: (input: I, ctx: TaskContext<I>) => R): WorkflowBuilder<I, O & { readonly [K in N]: Awaited<R> }>
+  /** Adds a task with options: dependencies (whose outputs it receives), a condition, policies. */
+  task<const N extends string, const D extends Known<O>, R>(
+    name: FreshName<N, O>,
+    options: DefineTaskOptions<I, O, D>,
+    run: (...args: [...DefinedTaskArgs<I, O, D>, TaskContext<I>]) => R,
+  ): WorkflowBuilder<I, O & { readonly [K in N]: Awaited<R> }>
+  /** Adds a loop task; its output is a `LoopResult` of its state. */
+  loop<const N extends string, const D extends Known<O>, S extends LoopState<I, O, D>>(
+    name: FreshName<N, O>,
+    options: DefineLoopOptions<I, O, D, S>,
+    body: (state: S, ...rest: [...Rest<DefinedTaskArgs<I, O, D>>, LoopContext<I>]) => S | PromiseLike<S>,
+  ): WorkflowBuilder<I, O & { readonly [K in N]: LoopResult<S> }>
+  /** Adds a handler that runs only when `task` failed, and handles the failure. */
+  onFailure<const N extends string, R>(
+    name: FreshName<N, O>,
+    task: keyof O & string,
+    handler: (failure: TaskFailure, ctx: TaskContext<I>) => R,
+  ): WorkflowBuilder<I, O & { readonly [K in N]: Awaited<R> }>
+  /** Adds a cleanup task that runs whatever happens; it receives the input. */
+  always<const N extends string, R>(name: FreshName<N, O>, run: (input: I, ctx: TaskContext<I>) => R): WorkflowBuilder<I, O & { readonly [K in N]: Awaited<R> }>
+  /**
+   * Validates the workflow and returns its definition.
+   * @throws the same definition errors as `compileWorkflow`.
+   */
+  build(): WorkflowDefinition<I, O>
+}
+
+type AnyFunction = (...args: never[]) => unknown
+
+class Builder {
+  constructor(
+    private readonly options: DefineWorkflowOptions<unknown>,
+    private readonly drafts: readonly TaskDraft[],
+    private readonly functions: Readonly<Record<string, AnyFunction>>,
+  ) {}
+
+  private add(draft: Omit<TaskDraft, 'method'>, run: unknown): Builder {
+    if (typeof run !== 'function') {
+      throw new InvalidOptionsError(`workflow "${this.options.name}": task "${draft.name}" needs a function, got ${typeof run}`)
+    }
+    const functions = { ...this.functions, [draft.name]: run as AnyFunction }
+    return new Builder(this.options, [...this.drafts, { ...draft, method: draft.name }], functions)
+  }
+
+  task(name: string, optionsOrRun: unknown, run?: unknown): Builder {
+    const options = (run === undefined ? {} : optionsOrRun) as DefineTaskOptions<unknown, unknown, []>
+    return this.add(taskDraft(name, 'task', options, options.when as TaskCondition | undefined), run ?? optionsOrRun)
+  }
+
+  loop(name: string, options: DefineLoopOptions<unknown, unknown, [], never>, body: unknown): Builder {
+    return this.add({ ...taskDraft(name, 'loop', options, undefined), loop: options }, body)
+  }
+
+  onFailure(name: string, task: string, handler: unknown): Builder {
+    return this.add({ ...taskDraft(name, 'on-failure', {}, undefined), handles: task }, handler)
+  }
+
+  always(name: string, run: unknown): Builder {
+    return this.add(taskDraft(name, 'always', {}, undefined), run)
+  }
+
+  build(): WorkflowDefinition<unknown, unknown> {
+    const { name, version, description, input, trigger } = this.options
+    const functions = Object.freeze({ ...this.functions })
+    const definition = { functions, [definitionTypesKey]: undefined } as { graph?: unknown; functions: typeof functions }
+    definition.graph = compileGraph({ name, version, description, input, trigger, tasks: this.drafts, source: definition })
+    return Object.freeze(definition) as WorkflowDefinition<unknown, unknown>
+  }
+}
+
+function taskDraft(
+  name: string,
+  kind: TaskKind,
+  options: TaskPolicyOptions & { dependsOn?: readonly DependencySpec[]; description?: string },
+  when: TaskCondition | undefined,
+): Omit<TaskDraft, 'method'> {
+  return {
+    name,
+    kind,
+    description: options.description,
+    dependsOn: options.dependsOn ?? [],
+    when,
+    retry: options.retry,
+    timeout: options.timeout,
+    circuitBreaker: options.circuitBreaker,
+    rateLimit: options.rateLimit,
+    cache: options.cache,
+    bulkhead: options.bulkhead,
+  }
+}
+
+/**
+ * Starts a workflow definition without decorators: the twin of `@Workflow`
+ * for toolchains that strip decorators. Chain `.task(...)` calls, then `.build()`.
+ *
+ * @example
+ * ```ts
+ * import { defineWorkflow } from 'weft'
+ *
+ * const Pipeline = defineWorkflow<{ records: number[] }>({ name: 'pipeline', version: 1 })
+ *   .task('validate', (input) => input.records.filter((r) => r >= 0))
+ *   .task('transform', { dependsOn: ['validate'] }, (valid) => valid.map((r) => r * 2))
+ *   .task('store', { dependsOn: ['transform'], retry: { maxAttempts: 3 } }, (rows) => rows.length)
+ *   .build()
+ * // const run = await engine.start(Pipeline, { records: [1, 2, -1] })
+ * // (await run.result()).output('store') // 2
+ * ```
+ */
+export function defineWorkflow<I = void>(options: DefineWorkflowOptions<I>): WorkflowBuilder<I, {}> {
+  return new Builder(options as DefineWorkflowOptions<unknown>, [], {}) as unknown as WorkflowBuilder<I, {}>
+}

@@ -1,0 +1,135 @@
+import type { Duration } from '../core/duration.js'
+import type {
+  BulkheadOptions,
+  CacheOptions,
+  CircuitBreakerOptions,
+  RateLimitOptions,
+  RetryOptions,
+} from '../graph/policy-options.js'
+import type { ArgumentsCheck, Verdict } from '../graph/type-level.js'
+import { setOnce, type MethodFactKey } from './metadata.js'
+
+type Policy = Extract<MethodFactKey, 'retry' | 'timeout' | 'circuitBreaker' | 'rateLimit' | 'bulkhead'>
+
+function policyDecorator(decorator: string, policy: Policy, options: unknown) {
+  return (target: object, key: string, descriptor: PropertyDescriptor): void => {
+    void descriptor
+    setOnce(target, key, decorator, policy, options as never)
+  }
+}
+
+/**
+ * Retries a failing task with exponential backoff and full jitter.
+ * `maxAttempts` counts the first call. Weft errors marked not retryable and
+ * classes in `nonRetryable` fail at once.
+ *
+ * @example
+ * ```ts
+ * import { Task, Retry } from 'weft'
+ * class Flaky {
+ *   @Task()
+ *   @Retry({ maxAttempts: 5, backoff: { initial: '100 ms', max: '5 s' }, nonRetryable: [TypeError] })
+ *   call(input: void) { return fetch('https://example.com').then((r) => r.status) }
+ * }
+ * ```
+ * @throws `InvalidOptionsError` (when the workflow is defined) for `maxAttempts < 1`, NaN or negative delays.
+ */
+export function Retry(options: RetryOptions) {
+  return policyDecorator('@Retry', 'retry', options)
+}
+
+/**
+ * Fails an attempt that runs longer than `timeout` with `TaskTimeoutError`
+ * and fires the task's `AbortSignal`. A late result is discarded, never
+ * checkpointed. With `@Retry`, each attempt has its own timeout.
+ *
+ * @example
+ * ```ts
+ * import { Task, Timeout, type TaskContext } from 'weft'
+ * class Slow {
+ *   @Task() @Timeout('10 s')
+ *   fetchPage(input: string, ctx: TaskContext<string>) { return fetch(input, { signal: ctx.signal }) }
+ * }
+ * ```
+ */
+export function Timeout(timeout: Duration) {
+  return policyDecorator('@Timeout', 'timeout', timeout)
+}
+
+/**
+ * Guards a task with a circuit breaker shared by every run of the engine: it
+ * opens after `consecutiveFailures` failures in a row or when the failure rate
+ * over a window reaches a threshold, rejects calls with `CircuitOpenError`
+ * while open, and after `halfOpenAfter` lets exactly one probe through.
+ *
+ * @example
+ * ```ts
+ * import { Task, CircuitBreaker } from 'weft'
+ * class Payments {
+ *   @Task() @CircuitBreaker({ name: 'payments', consecutiveFailures: 5, halfOpenAfter: '30 s' })
+ *   charge(input: { amount: number }) { return input.amount }
+ * }
+ * ```
+ */
+export function CircuitBreaker(options: CircuitBreakerOptions) {
+  return policyDecorator('@CircuitBreaker', 'circuitBreaker', options)
+}
+
+/**
+ * Limits how often a task runs, across all runs of the engine: `limit` calls
+ * per `window`. Calls over the limit wait (default) or fail with `RateLimitedError`.
+ *
+ * @example
+ * ```ts
+ * import { Task, RateLimit } from 'weft'
+ * class Search {
+ *   @Task() @RateLimit({ limit: 10, window: '1 s' })
+ *   query(input: string) { return input.length }
+ * }
+ * ```
+ */
+export function RateLimit(options: RateLimitOptions) {
+  return policyDecorator('@RateLimit', 'rateLimit', options)
+}
+
+/**
+ * Limits how many calls of a task run at once across the engine; further
+ * calls queue up to `maxQueue`, beyond which they fail with `BulkheadRejectedError`.
+ *
+ * @example
+ * ```ts
+ * import { Task, Bulkhead } from 'weft'
+ * class Render {
+ *   @Task() @Bulkhead({ maxConcurrent: 2, maxQueue: 10 })
+ *   render(input: string) { return input }
+ * }
+ * ```
+ */
+export function Bulkhead(options: BulkheadOptions) {
+  return policyDecorator('@Bulkhead', 'bulkhead', options)
+}
+
+/**
+ * Caches a task's result for `ttl`, keyed by its arguments, across runs of the
+ * engine: a second run with the same key gets the cached output without
+ * calling the task. Failures are not cached.
+ *
+ * @example
+ * ```ts
+ * import { Task, Cache } from 'weft'
+ * class Rates {
+ *   @Task() @Cache({ ttl: '5 m', key: (input: { currency: string }) => input.currency })
+ *   rate(input: { currency: string }) { return 1.1 }
+ * }
+ * ```
+ */
+export function Cache<const A extends readonly unknown[] = readonly unknown[]>(options: CacheOptions<A>) {
+  return <T extends object, K extends string, M>(
+    target: T,
+    key: K,
+    descriptor: TypedPropertyDescriptor<M> & Verdict<ArgumentsCheck<'@Cache key', K, A, M>>,
+  ): void => {
+    void descriptor
+    setOnce(target, key, '@Cache', 'cache', options as CacheOptions<never>)
+  }
+}

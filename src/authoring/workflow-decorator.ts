@@ -1,0 +1,65 @@
+import type { Verdict, workflowInputKey } from '../graph/type-level.js'
+import { compileWorkflow } from './compile-workflow.js'
+import { recordWorkflow } from './metadata.js'
+import type { InputSchema } from './workflow-ref.js'
+
+/** Options of {@link Workflow}. */
+export interface WorkflowOptions<S extends InputSchema | undefined = undefined> {
+  /** Unique name; runs are recorded under it. */
+  readonly name: string
+  /** Integer ≥ 1. Runs are pinned to the version that started them. */
+  readonly version: number
+  readonly description?: string
+  /**
+   * An Effect `Schema` the run input must satisfy; checked before a run is
+   * created. Its type must match the class's `WorkflowBase<Input>`.
+   */
+  readonly input?: S
+  /** Event name: `engine.emit(trigger, payload)` starts a run with the payload as input. */
+  readonly trigger?: string
+}
+
+type DeclaredInput<C> = C extends abstract new (...args: never) => { readonly [workflowInputKey]: infer I } ? I : never
+
+type SchemaMatches<S, C> = S extends InputSchema
+  ? [DeclaredInput<C>] extends [never]
+    ? 'this workflow has an input schema: extend WorkflowBase<typeof Schema.Type> to declare its input type'
+    : [S['Type']] extends [DeclaredInput<C>]
+      ? [DeclaredInput<C>] extends [S['Type']]
+        ? true
+        : "the input schema's type is wider than the WorkflowBase<Input> type parameter"
+      : "the input schema's type does not match the WorkflowBase<Input> type parameter"
+  : true
+
+/**
+ * Declares a class as a workflow and compiles it at once: a cycle, an unknown
+ * dependency, a duplicate task or a bad policy option throws when the class is
+ * defined, before any run.
+ *
+ * @example
+ * ```ts
+ * import { Schema } from 'effect'
+ * import { Workflow, WorkflowBase, Task } from 'weft'
+ *
+ * const OrderInput = Schema.Struct({ orderId: Schema.String })
+ *
+ * @Workflow({ name: 'orders', version: 1, input: OrderInput })
+ * class Orders extends WorkflowBase<typeof OrderInput.Type> {
+ *   @Task() load(input: typeof OrderInput.Type) { return input.orderId }
+ * }
+ * ```
+ * @throws `CycleError`, `UnknownDependencyError`, `DuplicateTaskError`,
+ * `EmptyWorkflowError`, `InvalidOptionsError`, `InvalidWorkflowError`.
+ */
+export function Workflow<const S extends InputSchema | undefined = undefined>(options: WorkflowOptions<S>) {
+  return <C extends abstract new (...args: never[]) => object>(target: C & Verdict<SchemaMatches<S, C>>): void => {
+    recordWorkflow(target, {
+      name: options.name,
+      version: options.version,
+      description: options.description,
+      input: options.input,
+      trigger: options.trigger,
+    })
+    compileWorkflow(target)
+  }
+}

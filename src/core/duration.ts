@@ -1,0 +1,64 @@
+import { InvalidOptionsError } from './errors.js'
+
+/** A unit accepted in a {@link Duration} string. */
+export type DurationUnit = 'ms' | 's' | 'm' | 'h'
+
+/**
+ * A span of time: a number of milliseconds, or a string with a unit.
+ *
+ * @example
+ * ```ts
+ * import type { Duration } from 'weft'
+ * const short: Duration = '250 ms'
+ * const long: Duration = '2 m'
+ * const raw: Duration = 1500 // milliseconds
+ * ```
+ */
+export type Duration = number | `${number} ${DurationUnit}` | `${number}${DurationUnit}`
+
+const unitMillis: Readonly<Record<DurationUnit, number>> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }
+const durationPattern = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)\s*$/
+
+/**
+ * Converts a {@link Duration} to milliseconds.
+ *
+ * @example
+ * ```ts
+ * import { toMillis } from 'weft'
+ * toMillis('5 s') // 5000
+ * toMillis(250) // 250
+ * ```
+ * @throws {@link InvalidOptionsError} when the value is negative, not finite or not of the form `'<n> ms|s|m|h'`.
+ */
+export function toMillis(duration: Duration, what = 'duration'): number {
+  if (typeof duration === 'number') {
+    if (!Number.isFinite(duration) || duration < 0) {
+      throw new InvalidOptionsError(`${what} must be a finite number of milliseconds ≥ 0, got ${String(duration)}`)
+    }
+    return duration
+  }
+  const match = typeof duration === 'string' ? durationPattern.exec(duration) : null
+  if (match === null) {
+    throw new InvalidOptionsError(
+      `${what} must be a number of milliseconds or a string like '250 ms', '5 s', '2 m', '1 h', got ${JSON.stringify(duration)}`,
+    )
+  }
+  return Number(match[1]) * unitMillis[match[2] as DurationUnit]
+}
+
+/**
+ * Formats milliseconds for people: `850 ms`, `1.2 s`, `3 m 5 s`.
+ *
+ * @example
+ * ```ts
+ * import { formatMillis } from 'weft'
+ * formatMillis(1234) // '1.23 s'
+ * ```
+ */
+export function formatMillis(ms: number): string {
+  if (ms < 1) return `${ms.toFixed(2)} ms`
+  if (ms < 1_000) return `${Math.round(ms)} ms`
+  if (ms < 60_000) return `${(ms / 1_000).toFixed(ms < 10_000 ? 2 : 1)} s`
+  const minutes = Math.floor(ms / 60_000)
+  return `${minutes} m ${Math.round((ms % 60_000) / 1_000)} s`
+}

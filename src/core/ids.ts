@@ -1,0 +1,29 @@
+import { randomBytes } from 'node:crypto'
+
+/** Identifies one run of a workflow. Runs created later sort after earlier ones. */
+export type RunId = string
+
+const alphabet = '0123456789abcdefghjkmnpqrstvwxyz'
+
+/**
+ * Creates a new run id: 10 characters of creation time (milliseconds, base 32)
+ * then 14 random ones (70 bits), so ids sort by creation time and do not
+ * collide in practice.
+ *
+ * @example
+ * ```ts
+ * import { newRunId } from 'weft'
+ * const id = newRunId() // for example '01jd7k3m9xq4v0c8n2r7t5w1ya'
+ * ```
+ */
+export function newRunId(now: number = Date.now()): RunId {
+  let time = ''
+  let rest = Math.floor(now)
+  for (let i = 0; i < 10; i++) {
+    time = alphabet[rest % 32]! + time
+    rest = Math.floor(rest / 32)
+  }
+  let random = ''
+  for (const byte of randomBytes(14)) random += alphabet[byte & 31]!
+  return time + random
+}

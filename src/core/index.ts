@@ -1,0 +1,27 @@
+export { type Duration, type DurationUnit, toMillis, formatMillis } from './duration.js'
+export { type RunId, newRunId } from './ids.js'
+export {
+  WeftError,
+  type WeftErrorOptions,
+  isWeftError,
+  describeCause,
+  CycleError,
+  UnknownDependencyError,
+  DuplicateTaskError,
+  EmptyWorkflowError,
+  InvalidOptionsError,
+  InvalidWorkflowError,
+  type InputIssue,
+  InputValidationError,
+  TaskTimeoutError,
+  CircuitOpenError,
+  RateLimitedError,
+  BulkheadRejectedError,
+  EventTimeoutError,
+  RunCancelledError,
+  RunFailedError,
+  WorkflowNotRegisteredError,
+  RunNotFoundError,
+  TaskOutputMissingError,
+  EngineClosedError,
+} from './errors.js'

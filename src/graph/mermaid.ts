@@ -1,0 +1,59 @@
+import type { TaskNode, WorkflowGraph } from './workflow-graph.js'
+
+/**
+ * Renders a workflow graph as a Mermaid flowchart, for docs and tools.
+ * Solid arrows are required dependencies, dotted ones optional dependencies,
+ * and `on failure` arrows lead to failure handlers.
+ *
+ * @example
+ * ```ts
+ * import { compileWorkflow, toMermaid } from 'weft'
+ * // console.log(toMermaid(compileWorkflow(OrderFulfilment)))
+ * // flowchart TD
+ * //   load["load"]
+ * //   charge["charge<br/>retry ×5 · timeout 10000 ms"]
+ * //   load --> charge
+ * ```
+ */
+export function toMermaid(graph: WorkflowGraph): string {
+  const lines = ['flowchart TD']
+  for (const task of graph.tasks) lines.push(`  ${nodeId(task.name)}${shape(task)}`)
+  for (const task of graph.tasks) {
+    for (const dependency of task.dependsOn) {
+      const arrow = dependency.optional ? '-.->' : '-->'
+      lines.push(`  ${nodeId(dependency.task)} ${arrow} ${nodeId(task.name)}`)
+    }
+    if (task.handles !== undefined) lines.push(`  ${nodeId(task.handles)} -. on failure .-> ${nodeId(task.name)}`)
+  }
+  return lines.join('\n')
+}
+
+function nodeId(name: string): string {
+  return `t_${name.replace(/[^A-Za-z0-9_]/g, '_')}`
+}
+
+function shape(task: TaskNode): string {
+  const label = [task.name, ...annotations(task)].join('<br/>').replace(/"/g, '#quot;')
+  if (task.kind === 'on-failure' || task.kind === 'always') return `[/"${label}"/]`
+  if (task.when !== undefined) return `{"${label}"}`
+  if (task.kind === 'loop') return `(["${label}"])`
+  return `["${label}"]`
+}
+
+function annotations(task: TaskNode): string[] {
+  const { policies } = task
+  const notes: string[] = []
+  if (task.kind === 'loop') notes.push(`loop ≤ ${task.loop!.maxIterations}`)
+  if (task.kind === 'always') notes.push('always')
+  if (task.when !== undefined) notes.push('when …')
+  const policyNotes = [
+    policies.retry && `retry ×${policies.retry.maxAttempts}`,
+    policies.timeoutMs !== undefined && `timeout ${policies.timeoutMs} ms`,
+    policies.circuitBreaker && `breaker ${policies.circuitBreaker.name}`,
+    policies.rateLimit && `rate ${policies.rateLimit.limit}/${policies.rateLimit.windowMs} ms`,
+    policies.cache && `cache ${policies.cache.ttlMs} ms`,
+    policies.bulkhead && `bulkhead ${policies.bulkhead.maxConcurrent}`,
+  ].filter((note): note is string => typeof note === 'string')
+  if (policyNotes.length > 0) notes.push(policyNotes.join(' · '))
+  return notes
+}

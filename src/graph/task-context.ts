@@ -1,0 +1,131 @@
+import type { Duration } from '../core/duration.js'
+import type { RunId } from '../core/ids.js'
+
+/** Options of {@link TaskContext.waitForEvent}. */
+export interface WaitForEventOptions<E> {
+  /** Give up after this long with `EventTimeoutError`. @defaultValue wait until the run is cancelled */
+  readonly timeout?: Duration
+  /** Only an event for which this returns true is taken; others are left for other waiters. */
+  readonly match?: (payload: E) => boolean
+}
+
+/** Options of {@link TaskContext.events}. */
+export interface EventStreamOptions<E> {
+  /** The stream ends (without error) after this long; `stream.timedOut` then reads true. */
+  readonly timeout?: Duration
+  /** Only events for which this returns true enter the stream. */
+  readonly match?: (payload: E) => boolean
+}
+
+/**
+ * A stream of external events delivered to a running task, in arrival order.
+ * Iterate it with `for await`; `break` to stop early. It ends by itself when its
+ * timeout is reached, and then {@link EventStream.timedOut} is true.
+ */
+export interface EventStream<E> extends AsyncIterable<E> {
+  /** True once the stream ended because its timeout was reached. */
+  readonly timedOut: boolean
+}
+
+/** Options of {@link TaskContext.map}. */
+export interface MapOptions {
+  /** Items processed at once. @defaultValue `Infinity` */
+  readonly concurrency?: number
+  /** Distinguishes several `map` calls in one task; item keys become `task/name[i]`. */
+  readonly name?: string
+}
+
+/**
+ * What a task receives as its last parameter: who and where it is, a signal
+ * that fires on cancel and timeout, the run's input, and the durable helpers
+ * (events, sub-steps, fan-out, sleep).
+ *
+ * @typeParam I - the workflow's input type.
+ * @example
+ * ```ts
+ * import { Task, DependsOn, WorkflowBase, type TaskContext } from 'weft'
+ * class Charge extends WorkflowBase<{ orderId: string }> {
+ *   @Task() load(input: { orderId: string }) { return { id: input.orderId, total: 10 } }
+ *   @Task() @DependsOn('load')
+ *   async charge(order: { id: string; total: number }, ctx: TaskContext<{ orderId: string }>) {
+ *     const res = await fetch('https://payments.example/charge', {
+ *       method: 'POST', signal: ctx.signal, headers: { 'Idempotency-Key': ctx.idempotencyKey },
+ *     })
+ *     return res.status
+ *   }
+ * }
+ * ```
+ */
+export interface TaskContext<I = unknown> {
+  /** The run this task belongs to. */
+  readonly runId: RunId
+  /** The workflow's name. */
+  readonly workflow: string
+  /** The task's name. */
+  readonly task: string
+  /** 1 for the first call, 2 for the first retry, and so on. */
+  readonly attempt: number
+  /**
+   * A key unique to this task in this run (`runId:task`, plus `:iteration` in
+   * loops); pass it to external systems so a repeated call is applied once.
+   */
+  readonly idempotencyKey: string
+  /** Fires when the run is cancelled, the task times out, or a sibling's failure ends the run. */
+  readonly signal: AbortSignal
+  /** The run's (validated) input. */
+  readonly input: I
+  /**
+   * Waits for the next event named `name` sent to this run (`run.signal`) or
+   * to every run (`engine.emit`).
+   * @throws `EventTimeoutError` when `timeout` passes first.
+   */
+  waitForEvent<E = unknown>(name: string, options?: WaitForEventOptions<E>): Promise<E>
+  /** Subscribes to events named `name`; iterate the result with `for await`. */
+  events<E = unknown>(name: string, options?: EventStreamOptions<E>): EventStream<E>
+  /**
+   * Runs a named sub-step once: its result is checkpointed, so a retried or
+   * resumed task gets the recorded result instead of calling `fn` again.
+   */
+  step<R>(name: string, fn: (signal: AbortSignal) => Promise<R> | R): Promise<R>
+  /**
+   * Fans out over a list: calls `fn` for each item with at most `concurrency`
+   * at once and returns the results in item order. Each item's result is
+   * checkpointed, so a retry re-runs only the items that did not finish.
+   */
+  map<T, R>(items: readonly T[], fn: (item: T, index: number, signal: AbortSignal) => Promise<R> | R, options?: MapOptions): Promise<R[]>
+  /** Sleeps without holding a thread; aborted by the task's signal. */
+  sleep(duration: Duration): Promise<void>
+}
+
+/** The context a `@Loop` task receives: a {@link TaskContext} plus the iteration number. */
+export interface LoopContext<I = unknown> extends TaskContext<I> {
+  /** 0 for the first iteration. */
+  readonly iteration: number
+}
+
+/**
+ * What a `@Loop` task produces, as in the reference loop handler: each
+ * iteration's result, the final state, and whether the cap was hit.
+ */
+export interface LoopResult<S> {
+  /** Iterations run. */
+  readonly iterations: number
+  /** True when the loop stopped because `maxIterations` was reached. */
+  readonly maxIterationsReached: boolean
+  /** The state returned by each iteration, in order. */
+  readonly iterationResults: readonly S[]
+  /** The state after the last iteration (the initial state if none ran). */
+  readonly finalState: S
+}
+
+/** What an `@OnFailure` handler receives about the task that failed. */
+export interface TaskFailure {
+  /** The failed task. */
+  readonly task: string
+  /** The error of its last attempt. */
+  readonly error: unknown
+  /** The error's message. */
+  readonly message: string
+  /** Attempts made. */
+  readonly attempts: number
+}

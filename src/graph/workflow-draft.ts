@@ -1,0 +1,47 @@
+import type { Duration } from '../core/duration.js'
+import type {
+  BulkheadOptions,
+  CacheOptions,
+  CircuitBreakerOptions,
+  LoopOptions,
+  RateLimitOptions,
+  RetryOptions,
+} from './policy-options.js'
+import type { TaskCondition, TaskKind } from './workflow-graph.js'
+
+/** A dependency as written by a user: a task name, or `{ task, optional }`. */
+export type DependencySpec = string | { readonly task: string; readonly optional?: boolean }
+
+/** Policies a task may carry; each decorator sets one, `@Task(options)` may set any. */
+export interface TaskPolicyOptions {
+  readonly retry?: RetryOptions
+  readonly timeout?: Duration
+  readonly circuitBreaker?: CircuitBreakerOptions
+  readonly rateLimit?: RateLimitOptions
+  readonly cache?: CacheOptions<never>
+  readonly bulkhead?: BulkheadOptions
+}
+
+/** One task as authored, before validation. */
+export interface TaskDraft extends TaskPolicyOptions {
+  readonly name: string
+  readonly kind: TaskKind
+  readonly description?: string | undefined
+  readonly dependsOn: readonly DependencySpec[]
+  readonly handles?: string | undefined
+  readonly when?: TaskCondition | undefined
+  readonly loop?: LoopOptions<never> | undefined
+  /** Property of the workflow instance holding the task function. */
+  readonly method: string
+}
+
+/** A workflow as authored (by decorators or `defineWorkflow`), before validation. */
+export interface WorkflowDraft {
+  readonly name: string
+  readonly version: number
+  readonly description?: string | undefined
+  readonly input?: unknown
+  readonly trigger?: string | undefined
+  readonly tasks: readonly TaskDraft[]
+  readonly source: object
+}

@@ -1,0 +1,137 @@
+/**
+ * Weft: typed, durable agentic workflows for TypeScript.
+ *
+ * @packageDocumentation
+ */
+
+// Engine
+export { Engine, createEngine, type StartOptions, type StartArgs, type EmitResult } from './engine/engine.js'
+export type { EngineConfig } from './engine/engine-config.js'
+export { WorkflowRun } from './engine/workflow-run.js'
+export { RunResult } from './engine/run-result.js'
+
+// Authoring
+export { WorkflowBase } from './authoring/workflow-base.js'
+export { Workflow, type WorkflowOptions } from './authoring/workflow-decorator.js'
+export { Task, DependsOn, type TaskOptions } from './authoring/task-decorators.js'
+export { Retry, Timeout, CircuitBreaker, RateLimit, Bulkhead, Cache } from './authoring/policy-decorators.js'
+export { When, OnFailure, Always, Loop } from './authoring/flow-decorators.js'
+export {
+  defineWorkflow,
+  type DefineWorkflowOptions,
+  type DefineTaskOptions,
+  type DefineLoopOptions,
+  type DefinedTaskArgs,
+  type WorkflowBuilder,
+} from './authoring/define-workflow.js'
+export { compileWorkflow } from './authoring/compile-workflow.js'
+export type {
+  InputSchema,
+  WorkflowClass,
+  WorkflowDefinition,
+  AnyWorkflow,
+  WorkflowInput,
+  WorkflowOutputs,
+} from './authoring/workflow-ref.js'
+
+// Task context and results
+export type {
+  TaskContext,
+  LoopContext,
+  LoopResult,
+  TaskFailure,
+  WaitForEventOptions,
+  EventStreamOptions,
+  EventStream,
+  MapOptions,
+} from './graph/task-context.js'
+
+// Graph
+export { toMermaid } from './graph/mermaid.js'
+export type { WorkflowGraph, TaskNode, TaskKind, Dependency, TaskPolicies } from './graph/workflow-graph.js'
+export type {
+  RetryOptions,
+  BackoffOptions,
+  CircuitBreakerOptions,
+  RateLimitOptions,
+  CacheOptions,
+  BulkheadOptions,
+  LoopOptions,
+  ErrorClass,
+} from './graph/policy-options.js'
+export type {
+  WeftTypeError,
+  InputOf,
+  TaskName,
+  TaskOutput,
+  TaskOutputs,
+  DependencyRef,
+  DependencyValue,
+} from './graph/type-level.js'
+
+// Events and stats
+export type {
+  WeftEvent,
+  WeftEventType,
+  WeftEventOf,
+  RunEvent,
+  RunStarted,
+  RunCompleted,
+  RunFailed,
+  RunCancelled,
+  RunPaused,
+  RunResumed,
+  TaskStarted,
+  TaskRetrying,
+  TaskCompleted,
+  TaskFailed,
+  TaskSkipped,
+  TaskCancelled,
+  BreakerTransitioned,
+} from './runtime/run-events.js'
+export type { WeftListener, ListenerErrorHandler } from './runtime/event-hub.js'
+export type { RunOutcome, TaskSummary } from './runtime/run-outcome.js'
+export type { EngineStats } from './runtime/runtime-stats.js'
+export type { CircuitState } from './resilience/circuit-breakers.js'
+
+// Storage
+export { MemoryWorkflowStore } from './storage/memory-workflow-store.js'
+export type {
+  WorkflowStore,
+  RunRecord,
+  RunPatch,
+  StepRecord,
+  RunQuery,
+  CreateRunResult,
+  RunStatus,
+  TaskStatus,
+  ErrorRecord,
+} from './storage/workflow-store.js'
+
+// Core
+export { type Duration, type DurationUnit, toMillis, formatMillis } from './core/duration.js'
+export { type RunId, newRunId } from './core/ids.js'
+export {
+  WeftError,
+  type WeftErrorOptions,
+  isWeftError,
+  CycleError,
+  UnknownDependencyError,
+  DuplicateTaskError,
+  EmptyWorkflowError,
+  InvalidOptionsError,
+  InvalidWorkflowError,
+  type InputIssue,
+  InputValidationError,
+  TaskTimeoutError,
+  CircuitOpenError,
+  RateLimitedError,
+  BulkheadRejectedError,
+  EventTimeoutError,
+  RunCancelledError,
+  RunFailedError,
+  WorkflowNotRegisteredError,
+  RunNotFoundError,
+  TaskOutputMissingError,
+  EngineClosedError,
+} from './core/errors.js'

@@ -1,0 +1,80 @@
+import { Duration, Effect, Exit, Stream } from 'effect'
+import { CircuitBreaker as EffectBreaker } from 'effect/persistence'
+import type { Scope } from 'effect'
+import { CircuitOpenError } from '../core/errors.js'
+import type { CircuitBreakerPolicy } from '../graph/workflow-graph.js'
+
+/** A circuit state as Weft reports it. */
+export type CircuitState = 'closed' | 'open' | 'half-open'
+
+/** Called when a circuit changes state. */
+export type BreakerListener = (breaker: string, from: CircuitState, to: CircuitState) => void
+
+type Services = EffectBreaker.CircuitBreakerStore | Scope.Scope
+
+const stateName = { Closed: 'closed', Open: 'open', HalfOpen: 'half-open' } as const
+
+/**
+ * The engine's circuit breakers, one per name, built on Effect's
+ * `CircuitBreaker` (which gives exactly one probe when half-open and ignores
+ * outcomes of calls admitted before a trip). A policy with both a
+ * consecutive-failure and a failure-rate trip guards the call with two
+ * circuits, so either trip opens it.
+ */
+export class CircuitBreakers {
+  private readonly breakers = new Map<string, Effect.Effect<(call: Effect.Effect<unknown, unknown>) => Effect.Effect<unknown, unknown>, never, Services>>()
+
+  constructor(private readonly onTransition: BreakerListener) {}
+
+  /** Runs `call` through the named circuit. */
+  guard<A, R>(policy: CircuitBreakerPolicy, call: Effect.Effect<A, unknown, R>): Effect.Effect<A, unknown, R | Services> {
+    return Effect.flatMap(this.breakerFor(policy), (guarded) => guarded(call as Effect.Effect<unknown, unknown>)) as Effect.Effect<A, unknown, R | Services>
+  }
+
+  private breakerFor(policy: CircuitBreakerPolicy) {
+    let breaker = this.breakers.get(policy.name)
+    if (breaker === undefined) {
+      breaker = Effect.cached(this.makeGuard(policy)).pipe(Effect.runSync)
+      this.breakers.set(policy.name, breaker)
+    }
+    return breaker
+  }
+
+  private makeGuard(policy: CircuitBreakerPolicy) {
+    const trips: EffectBreaker.TripPolicy[] = []
+    if (policy.consecutiveFailures !== undefined) trips.push(EffectBreaker.consecutive(policy.consecutiveFailures))
+    if (policy.failureRate !== undefined) trips.push(EffectBreaker.rate({ ...policy.failureRate, size: policy.failureRate.window }))
+    return Effect.map(Effect.forEach(trips, (trip) => this.makeCircuit(policy, trip)), (circuits) =>
+      circuits.reduce(
+        (inner, circuit) => (call: Effect.Effect<unknown, unknown>) => circuit(inner(call)),
+        (call: Effect.Effect<unknown, unknown>) => call,
+      ),
+    )
+  }
+
+  private makeCircuit(policy: CircuitBreakerPolicy, tripPolicy: EffectBreaker.TripPolicy) {
+    const key = `${policy.name}:${tripPolicy._tag}`
+    return Effect.gen({ self: this }, function* () {
+      const breaker = yield* EffectBreaker.make({ tripPolicy, openDuration: Duration.millis(policy.halfOpenAfterMs) })
+      yield* Effect.forkScoped(
+        Stream.runForEach(breaker.transitions, (t) => Effect.sync(() => this.onTransition(policy.name, stateName[t.from], stateName[t.to]))),
+      )
+      return (call: Effect.Effect<unknown, unknown>) =>
+        breaker.execute(call, { key, classify: classifyOutcome }).pipe(Effect.mapError((error) => toWeftError(policy.name, error)))
+    })
+  }
+}
+
+function classifyOutcome(exit: Exit.Exit<unknown, unknown>): EffectBreaker.Outcome {
+  if (Exit.isSuccess(exit)) return EffectBreaker.success
+  if (Exit.hasInterrupts(exit) && !Exit.hasFails(exit)) return EffectBreaker.ignored
+  return EffectBreaker.failure()
+}
+
+function toWeftError(name: string, error: unknown): unknown {
+  if (!(error instanceof EffectBreaker.CircuitBreakerError)) return error
+  const { reason } = error
+  if (reason._tag === 'CircuitOpen') return new CircuitOpenError(name, 'open', Duration.toMillis(reason.retryAfter))
+  if (reason._tag === 'CircuitHalfOpen') return new CircuitOpenError(name, 'half-open', undefined)
+  return error
+}

@@ -1,0 +1,72 @@
+import { Duration, Effect, Random, Schedule } from 'effect'
+import { TaskTimeoutError, isWeftError } from '../core/errors.js'
+import type { RetryPolicy } from '../graph/workflow-graph.js'
+
+/** Called before each retry with the attempt that failed, the chosen delay and the error. */
+export type RetryListener = (failedAttempt: number, delayMs: number, error: unknown) => void
+
+/**
+ * The upper bound of the delay before retry `retry` (1 for the first retry):
+ * `min(maxDelay, initialDelay · factor^(retry-1))`.
+ */
+export function retryDelayBound(policy: RetryPolicy, retry: number): number {
+  return Math.min(policy.maxDelayMs, policy.initialDelayMs * policy.factor ** (retry - 1))
+}
+
+/** Whether an error may be retried under a policy (attempt limits aside). */
+export function isRetryableError(policy: RetryPolicy, error: unknown, attempt: number): boolean {
+  if (policy.nonRetryable.some((errorClass) => error instanceof errorClass)) return false
+  if (isWeftError(error) && !error.isRetryable) return false
+  return policy.retryIf === undefined ? true : policy.retryIf(error, attempt)
+}
+
+/** Whether the failure of attempt `attempt` (1-based) is followed by another attempt. */
+export function shouldRetry(policy: RetryPolicy, error: unknown, attempt: number): boolean {
+  return attempt < policy.maxAttempts && isRetryableError(policy, error, attempt)
+}
+
+/**
+ * The delays of a policy, on Effect's `Schedule`: exponential growth, capped
+ * at `maxDelay`, with full jitter (`Schedule.jittered` only varies ±20%, so
+ * the delay is redrawn in `modifyDelay`). Whether to retry at all is decided
+ * by {@link withRetry}'s `while`; Effect steps the schedule before asking it,
+ * so `onRetry` is only told about retries that will happen.
+ */
+export function retrySchedule(policy: RetryPolicy, onRetry: RetryListener): Schedule.Schedule<unknown, unknown> {
+  const growth = Schedule.exponential(Duration.millis(policy.initialDelayMs), policy.factor)
+  const delays = Schedule.modifyDelay(growth, (step: Schedule.Metadata<Duration.Duration, unknown>) =>
+    Effect.map(Random.next, (random) => {
+      const bound = Math.min(policy.maxDelayMs, Duration.toMillis(step.duration))
+      const delayMs = policy.jitter === 'full' ? random * bound : bound
+      if (shouldRetry(policy, step.input, step.attempt)) onRetry(step.attempt, delayMs, step.input)
+      return Duration.millis(delayMs)
+    }),
+  )
+  return delays as Schedule.Schedule<unknown, unknown>
+}
+
+/**
+ * Runs `attempt(n)` (n = 1, 2, …) until it succeeds, the error is not
+ * retryable, the attempts are used up or the deadline passes.
+ */
+export function withRetry<A, R>(
+  attempt: (n: number) => Effect.Effect<A, unknown, R>,
+  policy: RetryPolicy,
+  task: string,
+  onRetry: RetryListener,
+): Effect.Effect<A, unknown, R> {
+  return Effect.suspend(() => {
+    let n = 0
+    const attempts = Effect.suspend(() => attempt(++n))
+    const retried = Effect.retry(attempts, {
+      schedule: retrySchedule(policy, onRetry),
+      while: (error: unknown) => shouldRetry(policy, error, n),
+    })
+    const { deadlineMs } = policy
+    if (deadlineMs === undefined) return retried
+    return Effect.timeoutOrElse(retried, {
+      duration: Duration.millis(deadlineMs),
+      orElse: () => Effect.fail(new TaskTimeoutError(task, deadlineMs)),
+    })
+  })
+}

@@ -1,0 +1,51 @@
+import { Cache, Duration, Effect, Equal, Exit, Hash } from 'effect'
+import type { CachePolicy } from '../graph/workflow-graph.js'
+
+/** A cache key: equal by its string; carries the computation to run on a miss. */
+class CacheKey implements Equal.Equal {
+  constructor(
+    readonly key: string,
+    readonly compute: Effect.Effect<unknown, unknown>,
+  ) {}
+
+  [Equal.symbol](that: Equal.Equal): boolean {
+    return that instanceof CacheKey && that.key === this.key
+  }
+
+  [Hash.symbol](): number {
+    return Hash.string(this.key)
+  }
+}
+
+type TaskCache = Cache.Cache<CacheKey, unknown, unknown>
+
+/**
+ * The engine's task result caches, one per cached task, on Effect's `Cache`:
+ * concurrent callers with the same key share one computation, successes live
+ * for the policy's TTL (on the `Clock`) and failures are not kept.
+ */
+export class TaskCaches {
+  private readonly caches = new Map<string, Effect.Effect<TaskCache>>()
+
+  /** Returns the cached result for `args`, or computes and caches it. */
+  get<A>(policy: CachePolicy, args: readonly unknown[], compute: Effect.Effect<A, unknown>): Effect.Effect<A, unknown> {
+    return Effect.suspend(() => {
+      const key = new CacheKey(policy.key(...args), compute)
+      return Effect.flatMap(this.cacheFor(policy), (cache) => Cache.get(cache, key)) as Effect.Effect<A, unknown>
+    })
+  }
+
+  private cacheFor(policy: CachePolicy): Effect.Effect<TaskCache> {
+    let cache = this.caches.get(policy.name)
+    if (cache === undefined) {
+      const ttl = Duration.millis(policy.ttlMs)
+      const make = Cache.makeWith((key: CacheKey) => key.compute, {
+        capacity: policy.capacity,
+        timeToLive: (exit) => (Exit.isSuccess(exit) ? ttl : Duration.zero),
+      })
+      cache = Effect.runSync(Effect.cached(make))
+      this.caches.set(policy.name, cache)
+    }
+    return cache
+  }
+}

@@ -1,0 +1,135 @@
+import { Effect } from 'effect'
+import type { LoopResult, TaskFailure } from '../graph/task-context.js'
+import type { TaskNode } from '../graph/workflow-graph.js'
+import { TaskPolicyRunner, type PolicyServices } from '../resilience/task-policies.js'
+import type { RetryListener } from '../resilience/retry.js'
+import { TaskContextImpl } from './task-context-impl.js'
+import type { TaskHost } from './task-host.js'
+
+/** A task's condition was false: the task is skipped, not failed. */
+export class ConditionFalse {
+  readonly _tag = 'ConditionFalse'
+}
+
+/** What a task program needs from its run besides the {@link TaskHost}. */
+export interface TaskRunner extends TaskHost {
+  readonly instance: object
+  readonly policies: TaskPolicyRunner
+  /** Called once, just before the task's body is first invoked. */
+  taskStarted(task: TaskNode): void
+  /** Called with each attempt number as it begins. */
+  attemptStarted(task: TaskNode, attempt: number): void
+  retrying(task: TaskNode): RetryListener
+}
+
+type TaskFunction = (this: object, ...args: unknown[]) => unknown
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function'
+}
+
+function callTask(fn: TaskFunction, instance: object, args: readonly unknown[], ctx: TaskContextImpl): unknown {
+  switch (args.length) {
+    case 0:
+      return fn.call(instance, ctx)
+    case 1:
+      return fn.call(instance, args[0], ctx)
+    case 2:
+      return fn.call(instance, args[0], args[1], ctx)
+    default:
+      return fn.apply(instance, [...args, ctx])
+  }
+}
+
+/**
+ * One attempt of a task body: calls the method with its arguments and a fresh
+ * context. Synchronous bodies complete without suspending; a promise is
+ * awaited, and interruption (cancel, timeout, a sibling's failure) fires the
+ * context's signal and drops the late result.
+ */
+export function invokeTask(run: TaskRunner, task: TaskNode, args: readonly unknown[], attempt: number, iteration: number): Effect.Effect<unknown, unknown> {
+  return Effect.callback<unknown, unknown>((resume) => {
+    run.attemptStarted(task, attempt)
+    const ctx = new TaskContextImpl(run, task.name, attempt, iteration)
+    let result: unknown
+    try {
+      const fn = (run.instance as Record<string, unknown>)[task.method]
+      if (typeof fn !== 'function') throw new TypeError(`task "${task.name}": the workflow instance has no method "${task.method}"`)
+      result = callTask(fn as TaskFunction, run.instance, args, ctx)
+    } catch (error) {
+      return resume(Effect.fail(error))
+    }
+    if (!isThenable(result)) return resume(Effect.succeed(result))
+    result.then(
+      (value) => resume(Effect.succeed(value)),
+      (error: unknown) => resume(Effect.fail(error)),
+    )
+    return Effect.sync(() => ctx.abort())
+  })
+}
+
+function withPolicies(run: TaskRunner, task: TaskNode, args: readonly unknown[], iteration: number): Effect.Effect<unknown, unknown, PolicyServices> {
+  if (!TaskPolicyRunner.hasPolicies(task)) return invokeTask(run, task, args, 1, iteration)
+  return run.policies.run(task, args, (n) => invokeTask(run, task, args, n, iteration), run.retrying(task))
+}
+
+function evaluateCondition(task: TaskNode, args: readonly unknown[]): Effect.Effect<boolean, unknown> {
+  return Effect.callback<boolean, unknown>((resume) => {
+    let result: unknown
+    try {
+      result = task.when!(...args)
+    } catch (error) {
+      return resume(Effect.fail(error))
+    }
+    if (!isThenable(result)) return resume(Effect.succeed(result === true))
+    result.then(
+      (value) => resume(Effect.succeed(value === true)),
+      (error: unknown) => resume(Effect.fail(error)),
+    )
+  })
+}
+
+function loopProgram(run: TaskRunner, task: TaskNode, args: readonly unknown[]): Effect.Effect<LoopResult<unknown>, unknown, PolicyServices> {
+  const loop = task.loop!
+  const rest = args.slice(1)
+  return Effect.gen(function* () {
+    let state = args[0]
+    const iterationResults: unknown[] = []
+    let iteration = 0
+    for (; iteration < loop.maxIterations; iteration++) {
+      const key = `${task.name}#${iteration}`
+      const recorded = run.recorded(key)
+      if (recorded === undefined) {
+        const current = state
+        const proceed = yield* Effect.try({ try: () => loop.while(current, iteration), catch: (error) => error })
+        if (!proceed) break
+        const startedAt = run.now()
+        const next = yield* withPolicies(run, task, [current, ...rest], iteration)
+        state = yield* Effect.promise(() => run.recordStep(key, task.name, next, startedAt))
+      } else state = recorded.output
+      iterationResults.push(state)
+    }
+    const final = state
+    const capHit = iteration === loop.maxIterations && (yield* Effect.try({ try: () => loop.while(final, iteration), catch: (e) => e }))
+    return { iterations: iteration, maxIterationsReached: capHit, iterationResults, finalState: final }
+  })
+}
+
+/**
+ * The whole program of one task: its condition (a false one fails with
+ * {@link ConditionFalse}), then its body under its policies, or its loop.
+ */
+export function taskProgram(run: TaskRunner, task: TaskNode, args: readonly unknown[]): Effect.Effect<unknown, unknown, PolicyServices> {
+  const body = Effect.suspend(() => {
+    run.taskStarted(task)
+    return task.kind === 'loop' ? loopProgram(run, task, args) : withPolicies(run, task, args, -1)
+  })
+  if (task.when === undefined) return body
+  return Effect.flatMap(evaluateCondition(task, args), (proceed) => (proceed ? body : Effect.fail(new ConditionFalse())))
+}
+
+/** Builds the {@link TaskFailure} an `@OnFailure` handler receives. */
+export function taskFailure(task: string, error: unknown, attempts: number): TaskFailure {
+  const message = error instanceof Error ? error.message : String(error)
+  return { task, error, message, attempts }
+}
