@@ -92,19 +92,20 @@ export interface WorkflowBuilder<I, O> {
 
 type AnyFunction = (...args: never[]) => unknown
 
+/** One builder step; steps link back to the previous one so adding a task costs O(1). */
 class Builder {
   constructor(
     private readonly options: DefineWorkflowOptions<unknown>,
-    private readonly drafts: readonly TaskDraft[],
-    private readonly functions: Readonly<Record<string, AnyFunction>>,
+    private readonly previous: Builder | undefined,
+    private readonly draft: TaskDraft | undefined,
+    private readonly run: AnyFunction | undefined,
   ) {}
 
   private add(draft: Omit<TaskDraft, 'method'>, run: unknown): Builder {
     if (typeof run !== 'function') {
       throw new InvalidOptionsError(`workflow "${this.options.name}": task "${draft.name}" needs a function, got ${typeof run}`)
     }
-    const functions = { ...this.functions, [draft.name]: run as AnyFunction }
-    return new Builder(this.options, [...this.drafts, { ...draft, method: draft.name }], functions)
+    return new Builder(this.options, this, { ...draft, method: draft.name }, run as AnyFunction)
   }
 
   task(name: string, optionsOrRun: unknown, run?: unknown): Builder {
@@ -126,9 +127,16 @@ class Builder {
 
   build(): WorkflowDefinition<unknown, unknown> {
     const { name, version, description, input, trigger } = this.options
-    const functions = Object.freeze({ ...this.functions })
-    const definition = { functions, [definitionTypesKey]: undefined } as { graph?: unknown; functions: typeof functions }
-    definition.graph = compileGraph({ name, version, description, input, trigger, tasks: this.drafts, source: definition })
+    const drafts: TaskDraft[] = []
+    const functions: Record<string, AnyFunction> = Object.create(null)
+    for (let step: Builder | undefined = this; step?.draft !== undefined; step = step.previous) {
+      drafts.push(step.draft)
+      // A duplicate name keeps the first function; compileGraph rejects the duplicate.
+      functions[step.draft.name] = step.run!
+    }
+    drafts.reverse()
+    const definition = { functions: Object.freeze(functions), [definitionTypesKey]: undefined } as { graph?: unknown; functions: typeof functions }
+    definition.graph = compileGraph({ name, version, description, input, trigger, tasks: drafts, source: definition })
     return Object.freeze(definition) as WorkflowDefinition<unknown, unknown>
   }
 }
@@ -172,5 +180,5 @@ function taskDraft(
  * ```
  */
 export function defineWorkflow<I = void>(options: DefineWorkflowOptions<I>): WorkflowBuilder<I, {}> {
-  return new Builder(options as DefineWorkflowOptions<unknown>, [], {}) as unknown as WorkflowBuilder<I, {}>
+  return new Builder(options as DefineWorkflowOptions<unknown>, undefined, undefined, undefined) as unknown as WorkflowBuilder<I, {}>
 }
