@@ -64,13 +64,13 @@ export interface WorkflowBuilder<I, O> {
   /** Adds a root task: it receives the run input. */
   task<const N extends string, R>(name: FreshName<N, O>, run: (input: I, ctx: TaskContext<I>) => R): WorkflowBuilder<I, O & { readonly [K in N]: Awaited<R> }>
   /** Adds a task with options: dependencies (whose outputs it receives), a condition, policies. */
-  task<const N extends string, const D extends Known<O>, R>(
+  task<const N extends string, const D extends Known<O> = [], R = unknown>(
     name: FreshName<N, O>,
     options: DefineTaskOptions<I, O, D>,
     run: (...args: [...DefinedTaskArgs<I, O, D>, TaskContext<I>]) => R,
   ): WorkflowBuilder<I, O & { readonly [K in N]: Awaited<R> }>
   /** Adds a loop task; its output is a `LoopResult` of its state. */
-  loop<const N extends string, const D extends Known<O>, S extends LoopState<I, O, D>>(
+  loop<const N extends string, const D extends Known<O> = [], S extends LoopState<I, O, D> = LoopState<I, O, D>>(
     name: FreshName<N, O>,
     options: DefineLoopOptions<I, O, D, S>,
     body: (state: S, ...rest: [...Rest<DefinedTaskArgs<I, O, D>>, LoopContext<I>]) => S | PromiseLike<S>,

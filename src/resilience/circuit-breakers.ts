@@ -56,9 +56,10 @@ export class CircuitBreakers {
     const key = `${policy.name}:${tripPolicy._tag}`
     return Effect.gen({ self: this }, function* () {
       const breaker = yield* EffectBreaker.make({ tripPolicy, openDuration: Duration.millis(policy.halfOpenAfterMs) })
-      yield* Effect.forkScoped(
-        Stream.runForEach(breaker.transitions, (t) => Effect.sync(() => this.onTransition(policy.name, stateName[t.from], stateName[t.to]))),
-      )
+      const report = Stream.runForEach(breaker.transitions, (t) => Effect.sync(() => this.onTransition(policy.name, stateName[t.from], stateName[t.to])))
+      // Subscribe before the first call can trip the circuit.
+      yield* Effect.forkScoped(report, { startImmediately: true })
+      yield* Effect.yieldNow
       return (call: Effect.Effect<unknown, unknown>) =>
         breaker.execute(call, { key, classify: classifyOutcome }).pipe(Effect.mapError((error) => toWeftError(policy.name, error)))
     })

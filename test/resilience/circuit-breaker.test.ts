@@ -1,0 +1,147 @@
+import { describe, expect, it } from 'vitest'
+import { CircuitOpenError, createEngine, defineWorkflow, type RunFailedError, type WeftEvent } from 'weft'
+import { flush, virtualTime } from '../support/test-clock.js'
+
+/** A dependency whose behaviour the test switches, counting calls. */
+class Dependency {
+  calls = 0
+  mode: 'ok' | 'fail' | 'slow' = 'ok'
+  private readonly slow: (() => void)[] = []
+
+  call(): Promise<string> {
+    this.calls++
+    if (this.mode === 'fail') return Promise.reject(new Error('down'))
+    if (this.mode === 'slow') return new Promise((resolve) => this.slow.push(() => resolve('late')))
+    return Promise.resolve('ok')
+  }
+
+  releaseSlow(): void {
+    for (const release of this.slow.splice(0)) release()
+  }
+}
+
+function setup(breaker: Parameters<typeof defineWorkflow>[0] extends never ? never : Record<string, unknown>) {
+  const time = virtualTime()
+  const dependency = new Dependency()
+  const workflow = defineWorkflow({ name: 'guarded', version: 1 })
+    .task('call', { circuitBreaker: { name: 'dep', halfOpenAfter: '30 s', ...breaker } as never }, () => dependency.call())
+    .build()
+  const engine = createEngine({ clock: time.clock })
+  const events: string[] = []
+  engine.on((event: WeftEvent) => {
+    if (event.type.startsWith('breaker.')) events.push(event.type)
+  })
+  const call = async () => (await engine.start(workflow)).outcome()
+  return { time, dependency, engine, events, call }
+}
+
+function errorOf(outcome: { error: Error | undefined }): unknown {
+  return (outcome.error as RunFailedError | undefined)?.cause
+}
+
+describe('@CircuitBreaker', () => {
+  it('opens after the consecutive-failure threshold and then calls nothing', async () => {
+    const { dependency, engine, events, call } = setup({ consecutiveFailures: 3 })
+    dependency.mode = 'fail'
+    for (let i = 0; i < 3; i++) expect((await call()).status).toBe('failed')
+    expect(dependency.calls).toBe(3)
+    await flush()
+    expect(events).toEqual(['breaker.opened'])
+    dependency.mode = 'ok'
+    const rejected = await call()
+    expect(dependency.calls).toBe(3)
+    expect(errorOf(rejected)).toBeInstanceOf(CircuitOpenError)
+    expect((errorOf(rejected) as CircuitOpenError).state).toBe('open')
+    expect((errorOf(rejected) as CircuitOpenError).code).toBe('WEFT_CIRCUIT_OPEN')
+    await engine.close()
+  })
+
+  it('lets exactly one probe through after halfOpenAfter, even with 100 concurrent callers', async () => {
+    const { time, dependency, engine, call } = setup({ consecutiveFailures: 2 })
+    dependency.mode = 'fail'
+    await call()
+    await call()
+    await time.advance(30_000)
+    dependency.mode = 'slow'
+    const outcomes = Promise.all(Array.from({ length: 100 }, () => call()))
+    await flush(20)
+    expect(dependency.calls).toBe(3)
+    dependency.releaseSlow()
+    const results = await outcomes
+    expect(results.filter((o) => o.status === 'completed')).toHaveLength(1)
+    const rejected = results.filter((o) => o.status === 'failed').map(errorOf)
+    expect(rejected).toHaveLength(99)
+    expect(rejected.every((e) => e instanceof CircuitOpenError && e.state === 'half-open')).toBe(true)
+    await engine.close()
+  })
+
+  it('closes when the probe succeeds', async () => {
+    const { time, dependency, engine, events, call } = setup({ consecutiveFailures: 1 })
+    dependency.mode = 'fail'
+    await call()
+    await time.advance(30_000)
+    dependency.mode = 'ok'
+    expect((await call()).status).toBe('completed')
+    expect((await call()).status).toBe('completed')
+    expect(dependency.calls).toBe(3)
+    await flush()
+    expect(events).toEqual(['breaker.opened', 'breaker.half-open', 'breaker.closed'])
+    await engine.close()
+  })
+
+  it('re-opens when the probe fails', async () => {
+    const { time, dependency, engine, events, call } = setup({ consecutiveFailures: 1 })
+    dependency.mode = 'fail'
+    await call()
+    await time.advance(30_000)
+    expect((await call()).status).toBe('failed')
+    expect(dependency.calls).toBe(2)
+    expect(errorOf(await call())).toBeInstanceOf(CircuitOpenError)
+    expect(dependency.calls).toBe(2)
+    await flush()
+    expect(events).toEqual(['breaker.opened', 'breaker.half-open', 'breaker.opened'])
+    await engine.close()
+  })
+
+  it('does not let a slow call that started before the trip close the circuit', async () => {
+    const { dependency, engine, call } = setup({ consecutiveFailures: 2 })
+    dependency.mode = 'slow'
+    const slow = call()
+    await flush()
+    dependency.mode = 'fail'
+    await call()
+    await call()
+    dependency.releaseSlow()
+    expect((await slow).status).toBe('completed')
+    dependency.mode = 'ok'
+    expect(errorOf(await call())).toBeInstanceOf(CircuitOpenError)
+    expect(dependency.calls).toBe(3)
+    await engine.close()
+  })
+
+  it('opens on the failure rate over its window', async () => {
+    const { dependency, engine, call } = setup({ failureRate: { threshold: 0.5, window: 4 } })
+    for (const mode of ['ok', 'fail', 'ok', 'fail'] as const) {
+      dependency.mode = mode
+      await call()
+    }
+    dependency.mode = 'ok'
+    expect(errorOf(await call())).toBeInstanceOf(CircuitOpenError)
+    expect(dependency.calls).toBe(4)
+    await engine.close()
+  })
+
+  it('shares one circuit between tasks that name it', async () => {
+    const time = virtualTime()
+    let calls = 0
+    const breaker = { name: 'shared', consecutiveFailures: 1, halfOpenAfter: '1 m' } as const
+    const a = defineWorkflow({ name: 'a', version: 1 }).task('x', { circuitBreaker: breaker }, () => { calls++; throw new Error('down') }).build()
+    const b = defineWorkflow({ name: 'b', version: 1 }).task('y', { circuitBreaker: breaker }, () => { calls++; return 1 }).build()
+    const engine = createEngine({ clock: time.clock })
+    await (await engine.start(a)).outcome()
+    const outcome = await (await engine.start(b)).outcome()
+    expect(errorOf(outcome)).toBeInstanceOf(CircuitOpenError)
+    expect(calls).toBe(1)
+    await engine.close()
+  })
+})
