@@ -30,7 +30,7 @@ export class MemoryWorkflowStore implements WorkflowStore {
   async listRuns(query: RunQuery = {}): Promise<RunRecord[]> {
     const limit = query.limit ?? 100
     const matches: RunRecord[] = []
-    const all = [...this.runs.values()].sort((a, b) => (a.id < b.id ? 1 : -1))
+    const all = [...this.runs.values()].sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1))
     for (const run of all) {
       if (matches.length >= limit) break
       if (query.status !== undefined && run.status !== query.status) continue

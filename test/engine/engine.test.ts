@@ -1,0 +1,209 @@
+import 'reflect-metadata'
+import { Schema } from 'effect'
+import { inject, injectable } from 'tsyringe'
+import { describe, expect, it } from 'vitest'
+import {
+  createEngine,
+  defineWorkflow,
+  DependsOn,
+  EngineClosedError,
+  InputValidationError,
+  InvalidWorkflowError,
+  MemoryWorkflowStore,
+  Task,
+  TaskOutputMissingError,
+  When,
+  Workflow,
+  WorkflowBase,
+} from 'weft'
+
+@injectable()
+class PriceList {
+  priceOf(sku: string): number {
+    return sku.length * 10
+  }
+}
+
+const TAX_RATE = Symbol('tax-rate')
+
+@Workflow({ name: 'quote', version: 1 })
+class Quote extends WorkflowBase<{ sku: string }> {
+  private calls = 0
+  constructor(
+    private readonly prices: PriceList,
+    @inject(TAX_RATE) private readonly taxRate: number,
+  ) {
+    super()
+  }
+  @Task() price(input: { sku: string }) {
+    this.calls++
+    return this.prices.priceOf(input.sku)
+  }
+  @Task() @DependsOn('price') total(price: number) {
+    return { total: price * (1 + this.taxRate), callsOnThisInstance: this.calls }
+  }
+}
+
+describe('dependency injection', () => {
+  it('injects constructor parameters from emitted metadata and from @inject tokens', async () => {
+    const engine = createEngine()
+    engine.container.register(TAX_RATE, { useValue: 0.5 })
+    const result = await engine.run(Quote, { sku: 'abc' })
+    expect(result.output('total')).toEqual({ total: 45, callsOnThisInstance: 1 })
+    await engine.close()
+  })
+
+  it('resolves a fresh workflow instance per run', async () => {
+    const engine = createEngine()
+    engine.container.register(TAX_RATE, { useValue: 0 })
+    await engine.run(Quote, { sku: 'a' })
+    const second = await engine.run(Quote, { sku: 'a' })
+    expect(second.output('total').callsOnThisInstance).toBe(1)
+    await engine.close()
+  })
+
+  it('keeps each engine\'s registrations apart', async () => {
+    const one = createEngine()
+    const two = createEngine()
+    one.container.register(TAX_RATE, { useValue: 1 })
+    two.container.register(TAX_RATE, { useValue: 0 })
+    expect((await one.run(Quote, { sku: 'a' })).output('total').total).toBe(20)
+    expect((await two.run(Quote, { sku: 'a' })).output('total').total).toBe(10)
+    await Promise.all([one.close(), two.close()])
+  })
+})
+
+describe('input validation', () => {
+  const OrderInput = Schema.Struct({
+    orderId: Schema.String,
+    items: Schema.Array(Schema.Struct({ sku: Schema.String, quantity: Schema.Number.check(Schema.isGreaterThan(0)) })),
+  })
+
+  @Workflow({ name: 'validated', version: 1, input: OrderInput })
+  class Validated extends WorkflowBase<typeof OrderInput.Type> {
+    @Task() count(input: typeof OrderInput.Type) {
+      return input.items.length
+    }
+  }
+
+  it('lists every bad path and creates no run', async () => {
+    const store = new MemoryWorkflowStore()
+    const engine = createEngine({ store })
+    const bad = { orderId: 7, items: [{ sku: 'a', quantity: 0 }, { quantity: 'x' }] }
+    const error = await engine.start(Validated, bad as never).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(InputValidationError)
+    expect((error as InputValidationError).issues).toEqual([
+      { path: 'orderId', message: 'Expected string' },
+      { path: 'items[0].quantity', message: 'Expected a value greater than 0' },
+      { path: 'items[1].sku', message: 'Missing key' },
+      { path: 'items[1].quantity', message: 'Expected number' },
+    ])
+    expect((error as Error).message).toBe(
+      [
+        'invalid input for workflow "validated" (4 problems); no run was created:',
+        '  - orderId: Expected string',
+        '  - items[0].quantity: Expected a value greater than 0',
+        '  - items[1].sku: Missing key',
+        '  - items[1].quantity: Expected number',
+      ].join('\n'),
+    )
+    expect(await store.listRuns()).toEqual([])
+    expect(engine.stats().runs.running).toBe(0)
+    await engine.close()
+  })
+
+  it('runs with valid input', async () => {
+    const engine = createEngine()
+    const result = await engine.run(Validated, { orderId: 'o', items: [{ sku: 'a', quantity: 1 }] })
+    expect(result.output('count')).toBe(1)
+    await engine.close()
+  })
+})
+
+describe('definition errors at definition time', () => {
+  it('throws when a decorated class has a cycle', () => {
+    expect(() => {
+      @Workflow({ name: 'cyclic', version: 1 })
+      class Cyclic extends WorkflowBase<void> {
+        @Task() @DependsOn('score') fetch(score: number) { return score }
+        @Task() @DependsOn('fetch') score(fetch: number) { return fetch }
+      }
+      return Cyclic
+    }).toThrow('workflow "cyclic" has a cycle: fetch → score → fetch; remove one of these dependencies')
+  })
+
+  it('throws when a method has policies but no @Task', () => {
+    expect(() => {
+      @Workflow({ name: 'forgot-task', version: 1 })
+      class ForgotTask extends WorkflowBase<void> {
+        @Task() a(_: void) { return 1 }
+        @When(() => true) b(_: void) { return 2 }
+      }
+      return ForgotTask
+    }).toThrow(new InvalidWorkflowError('workflow "forgot-task": method "b" has @When but no @Task(); add @Task() or remove the decorators'))
+  })
+
+  it('throws when a decorator is applied twice', () => {
+    expect(() => {
+      class Twice extends WorkflowBase<void> {
+        @Task() @DependsOn() @DependsOn() a(_: void) { return 1 }
+      }
+      return Twice
+    }).toThrow('method "a" of Twice has @DependsOn twice; merge them into one')
+  })
+
+  it('throws when a class without @Workflow is started', async () => {
+    class Plain {
+      a() { return 1 }
+    }
+    const engine = createEngine()
+    await expect(engine.start(Plain as never)).rejects.toThrow('class Plain has no @Workflow({ name, version }) decorator')
+    await engine.close()
+  })
+
+  it('throws when another definition registers the same name and version', async () => {
+    const one = defineWorkflow({ name: 'same', version: 1 }).task('a', () => 1).build()
+    const two = defineWorkflow({ name: 'same', version: 1 }).task('a', () => 2).build()
+    const engine = createEngine({ workflows: [one] })
+    expect(() => engine.register(two)).toThrow('workflow "same" version 1 is already registered by another definition; give it a new version')
+    await engine.close()
+  })
+})
+
+describe('results and lifecycle', () => {
+  it('throws TaskOutputMissingError for a task that did not complete', async () => {
+    const workflow = defineWorkflow({ name: 'skippy', version: 1 })
+      .task('a', () => 1)
+      .task('b', { dependsOn: ['a'], when: (a) => a > 5 }, (a) => a)
+      .build()
+    const engine = createEngine()
+    const result = await engine.run(workflow)
+    expect(result.outputs.b).toBeUndefined()
+    expect(() => result.output('b')).toThrow(new TaskOutputMissingError('b', 'skipped'))
+    await engine.close()
+  })
+
+  it('refuses new runs after close and cancels live ones', async () => {
+    const workflow = defineWorkflow({ name: 'forever', version: 1 })
+      .task('wait', (_i, ctx) => ctx.waitForEvent('never'))
+      .build()
+    const engine = createEngine()
+    const run = await engine.start(workflow)
+    await engine.close()
+    expect(run.status()).toBe('cancelled')
+    await expect(engine.start(workflow)).rejects.toBeInstanceOf(EngineClosedError)
+  })
+
+  it('returns the live run when started again with its id', async () => {
+    const workflow = defineWorkflow({ name: 'idem', version: 1 })
+      .task('wait', (_i, ctx) => ctx.waitForEvent<number>('n'))
+      .build()
+    const engine = createEngine()
+    const first = await engine.start(workflow, undefined, { runId: 'order-1' })
+    const again = await engine.start(workflow, undefined, { runId: 'order-1' })
+    expect(again).toBe(first)
+    first.signal('n', 5)
+    expect((await first.result()).output('wait')).toBe(5)
+    await engine.close()
+  })
+})

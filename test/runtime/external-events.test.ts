@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest'
+import { createEngine, defineWorkflow, EventTimeoutError, RunNotFoundError, type RunFailedError } from 'weft'
+import { flush, virtualTime } from '../support/test-clock.js'
+
+interface Approval {
+  readonly orderId: string
+  readonly approved: boolean
+}
+
+const approvals = defineWorkflow<{ orderId: string }>({ name: 'approval', version: 1 })
+  .task('await', (input, ctx) =>
+    ctx.waitForEvent<Approval>('approval', { timeout: '1 h', match: (a) => a.orderId === input.orderId }),
+  )
+  .task('decide', { dependsOn: ['await'] }, (approval) => (approval.approved ? 'ship' : 'cancel'))
+  .build()
+
+describe('waitForEvent', () => {
+  it('delivers an event sent to every run only to runs whose match accepts it', async () => {
+    const engine = createEngine()
+    const a = await engine.start(approvals, { orderId: 'a' })
+    const b = await engine.start(approvals, { orderId: 'b' })
+    await flush()
+    expect((await engine.emit('approval', { orderId: 'b', approved: true })).delivered).toBe(1)
+    expect((await b.result()).output('decide')).toBe('ship')
+    expect(a.status()).toBe('running')
+    await engine.emit('approval', { orderId: 'a', approved: false })
+    expect((await a.result()).output('decide')).toBe('cancel')
+    await engine.close()
+  })
+
+  it('keeps an event sent to one run until the task waits for it', async () => {
+    const engine = createEngine()
+    const gated = defineWorkflow({ name: 'late-wait', version: 1 })
+      .task('before', async () => {
+        await flush(3)
+        return 1
+      })
+      .task('wait', { dependsOn: ['before'] }, (_n, ctx) => ctx.waitForEvent<string>('go'))
+      .build()
+    const run = await engine.start(gated)
+    run.signal('go', 'early bird')
+    expect((await run.result()).output('wait')).toBe('early bird')
+    await engine.close()
+  })
+
+  it('fails with EventTimeoutError when nothing arrives in time', async () => {
+    const time = virtualTime()
+    const engine = createEngine({ clock: time.clock })
+    const run = await engine.start(approvals, { orderId: 'x' })
+    await time.advance(60 * 60_000)
+    const cause = ((await run.outcome()).error as RunFailedError).cause
+    expect(cause).toBeInstanceOf(EventTimeoutError)
+    expect((cause as Error).message).toBe('no "approval" event arrived within 3600000 ms')
+    await engine.close()
+  })
+
+  it('rejects an event for a run that is not live', async () => {
+    const engine = createEngine()
+    await expect(engine.emit('approval', {}, { runId: 'nope' })).rejects.toBeInstanceOf(RunNotFoundError)
+    await engine.close()
+  })
+})
+
+describe('event streams', () => {
+  const clicks = defineWorkflow({ name: 'clicks', version: 1 }).task('process', async (_i, ctx) => {
+    const processed: string[] = []
+    const stream = ctx.events<{ action: string }>('user-action', { timeout: '10 s' })
+    for await (const event of stream) {
+      processed.push(event.action)
+      if (event.action === 'purchase') break
+    }
+    return { processed, timedOut: stream.timedOut }
+  })
+
+  it('processes events until the stop condition', async () => {
+    const engine = createEngine()
+    const run = await engine.start(clicks.build())
+    for (const action of ['click', 'click', 'purchase', 'click']) run.signal('user-action', { action })
+    expect((await run.result()).output('process')).toEqual({ processed: ['click', 'click', 'purchase'], timedOut: false })
+    await engine.close()
+  })
+
+  it('ends at its timeout and says so', async () => {
+    const time = virtualTime()
+    const engine = createEngine({ clock: time.clock })
+    const run = await engine.start(clicks.build())
+    await flush()
+    await engine.emit('user-action', { action: 'click' })
+    await time.advance(10_000)
+    expect((await run.result()).output('process')).toEqual({ processed: ['click'], timedOut: true })
+    await engine.close()
+  })
+})
+
+describe('workflows started by an event', () => {
+  it('starts a run per emitted event with the payload as input', async () => {
+    const signup = defineWorkflow<{ email: string }>({ name: 'welcome', version: 1, trigger: 'user.signed-up' })
+      .task('greet', (input) => `welcome ${input.email}`)
+      .build()
+    const engine = createEngine({ workflows: [signup] })
+    const { started } = await engine.emit('user.signed-up', { email: 'ada@example.com' })
+    expect(started).toHaveLength(1)
+    expect((await started[0]!.result()).outputs).toEqual({ greet: 'welcome ada@example.com' })
+    await engine.close()
+  })
+})

@@ -1,0 +1,193 @@
+import { describe, expect, it } from 'vitest'
+import { createEngine, defineWorkflow, RunCancelledError, type RunEvent, type WeftEvent } from 'weft'
+import { flush } from '../support/test-clock.js'
+
+function gate() {
+  const waiting: (() => void)[] = []
+  return {
+    wait: () => new Promise<void>((resolve) => waiting.push(resolve)),
+    openOne: () => waiting.shift()?.(),
+    openAll: () => waiting.splice(0).forEach((open) => open()),
+    get waiting() {
+      return waiting.length
+    },
+  }
+}
+
+describe('cancel', () => {
+  it('interrupts every running task, fires each signal and ends the run as cancelled', async () => {
+    const signals: AbortSignal[] = []
+    const hold = gate()
+    const workflow = defineWorkflow({ name: 'cancellable', version: 1 })
+      .task('a', async (_i, ctx) => {
+        signals.push(ctx.signal)
+        await hold.wait()
+      })
+      .task('b', async (_i, ctx) => {
+        signals.push(ctx.signal)
+        await hold.wait()
+      })
+      .task('c', { dependsOn: ['a', 'b'] }, () => 'never')
+      .build()
+    const engine = createEngine()
+    const run = await engine.start(workflow)
+    await flush()
+    expect(signals).toHaveLength(2)
+    run.cancel()
+    const outcome = await run.outcome()
+    expect(outcome.status).toBe('cancelled')
+    expect(outcome.error).toBeInstanceOf(RunCancelledError)
+    expect(signals.every((s) => s.aborted)).toBe(true)
+    expect(outcome.tasks.map((t) => t.status)).toEqual(['cancelled', 'cancelled', 'cancelled'])
+    expect(run.cancel()).toBe(false)
+    expect(engine.stats().runs.cancelled).toBe(1)
+    await engine.close()
+  })
+})
+
+describe('pause and resume', () => {
+  it('stops scheduling new tasks while paused and continues after resume', async () => {
+    const hold = gate()
+    const started: string[] = []
+    const workflow = defineWorkflow({ name: 'pausable', version: 1 })
+      .task('first', async () => {
+        started.push('first')
+        await hold.wait()
+        return 1
+      })
+      .task('second', { dependsOn: ['first'] }, (n) => {
+        started.push('second')
+        return n + 1
+      })
+      .build()
+    const engine = createEngine()
+    const run = await engine.start(workflow)
+    await flush()
+    expect(run.pause()).toBe(true)
+    expect(run.status()).toBe('paused')
+    expect(engine.stats().runs.paused).toBe(1)
+    hold.openAll()
+    await flush(10)
+    expect(started).toEqual(['first'])
+    expect(run.tasks().map((t) => t.status)).toEqual(['completed', 'pending'])
+    expect(run.resume()).toBe(true)
+    expect((await run.result()).output('second')).toBe(2)
+    expect(started).toEqual(['first', 'second'])
+    const types: string[] = []
+    for await (const event of run.events()) types.push(event.type)
+    expect(types).toEqual(['run.started', 'task.started', 'run.paused', 'task.completed', 'run.resumed', 'task.started', 'task.completed', 'run.completed'])
+    await engine.close()
+  })
+
+  it('can cancel a paused run', async () => {
+    const hold = gate()
+    const workflow = defineWorkflow({ name: 'paused-cancel', version: 1 })
+      .task('first', () => hold.wait())
+      .task('second', { dependsOn: ['first'] }, () => 2)
+      .build()
+    const engine = createEngine()
+    const run = await engine.start(workflow)
+    run.pause()
+    run.cancel()
+    expect((await run.outcome()).status).toBe('cancelled')
+    await engine.close()
+  })
+})
+
+describe('concurrency limits', () => {
+  it('caps tasks per run and across the engine', async () => {
+    const hold = gate()
+    let running = 0
+    let peak = 0
+    const body = async () => {
+      running++
+      peak = Math.max(peak, running)
+      await hold.wait()
+      running--
+    }
+    let builder = defineWorkflow({ name: 'wide', version: 1 }).task('t0', body)
+    for (let i = 1; i < 10; i++) builder = builder.task(`t${i}` as 't0', body) as never
+    const workflow = builder.build()
+    const engine = createEngine({ maxConcurrentTasks: 5, maxConcurrentTasksPerRun: 3 })
+    const runs = await Promise.all([engine.start(workflow), engine.start(workflow)])
+    await flush()
+    expect(running).toBe(5)
+    while (hold.waiting > 0) {
+      hold.openAll()
+      await flush()
+      expect(running).toBeLessThanOrEqual(5)
+    }
+    await Promise.all(runs.map((r) => r.result()))
+    expect(peak).toBe(5)
+    await engine.close()
+  })
+
+  it('rejects a limit below 1', () => {
+    expect(() => createEngine({ maxConcurrentTasks: 0 })).toThrow('maxConcurrentTasks must be an integer ≥ 1 or Infinity, got 0')
+  })
+})
+
+describe('events', () => {
+  const workflow = defineWorkflow({ name: 'evented', version: 1 })
+    .task('a', () => 1)
+    .task('b', { dependsOn: ['a'], retry: { maxAttempts: 2, backoff: { initial: 1 } } }, (a, ctx) => {
+      if (ctx.attempt === 1) throw new Error('once')
+      return a + 1
+    })
+    .build()
+
+  it('reports a run to listeners in order', async () => {
+    const engine = createEngine()
+    const seen: string[] = []
+    engine.on((event: WeftEvent) => seen.push('task' in event ? `${event.type} ${event.task}` : event.type))
+    await engine.run(workflow)
+    expect(seen).toEqual([
+      'run.started',
+      'task.started a',
+      'task.completed a',
+      'task.started b',
+      'task.retrying b',
+      'task.completed b',
+      'run.completed',
+    ])
+    await engine.close()
+  })
+
+  it('replays every event to an iterator created after the run ended', async () => {
+    const engine = createEngine()
+    const run = await engine.start(workflow)
+    await run.result()
+    const events: RunEvent[] = []
+    for await (const event of run.events()) events.push(event)
+    expect(events.map((e) => e.type)).toEqual(['run.started', 'task.started', 'task.completed', 'task.started', 'task.retrying', 'task.completed', 'run.completed'])
+    expect(events.every((e) => e.runId === run.id)).toBe(true)
+    expect(events.find((e) => e.type === 'task.completed' && e.task === 'b')).toMatchObject({ attempts: 2, fromCheckpoint: false })
+    await engine.close()
+  })
+
+  it('stops calling a listener after unsubscribe and survives a listener that throws', async () => {
+    const errors: unknown[] = []
+    const engine = createEngine({ onListenerError: (error) => errors.push(error) })
+    const completed: string[] = []
+    const stop = engine.on('task.completed', (event) => completed.push(event.task))
+    engine.on('run.started', () => {
+      throw new Error('bad listener')
+    })
+    await engine.run(workflow)
+    stop()
+    await engine.run(workflow)
+    expect(completed).toEqual(['a', 'b'])
+    expect(errors).toHaveLength(2)
+    await engine.close()
+  })
+
+  it('counts workflows, runs and tasks by status', async () => {
+    const engine = createEngine()
+    await engine.run(workflow)
+    const stats = engine.stats()
+    expect(stats.workflows).toBe(1)
+    expect(stats.runs).toMatchObject({ running: 0, completed: 1 })
+    expect(stats.tasks).toMatchObject({ pending: 0, running: 0, retrying: 0, completed: 2 })
+    await engine.close()
+  })
+})
