@@ -32,12 +32,27 @@ export type TaskName<T> = {
   [K in keyof T & string]: T[K] extends (...args: never) => unknown ? K : never
 }[keyof T & string]
 
+/**
+ * A parameter list with optional parameters made required, keeping their
+ * types: an optional `b?: B` becomes `B | undefined`. (`Normalize<P>` would
+ * strip `undefined`, and turn a `void` parameter into `never`.)
+ */
+export type Normalize<P extends readonly unknown[]> = number extends P['length']
+  ? P
+  : P extends readonly []
+  ? []
+  : P extends readonly [infer A, ...infer R]
+    ? [A, ...Normalize<R>]
+    : P extends readonly [(infer A)?, ...infer R]
+      ? [A | undefined, ...Normalize<R>]
+      : P
+
 type LastOf<P extends readonly unknown[]> = P extends readonly [...unknown[], infer L] ? L : never
 
 /** Whether a method's parameter list marks it as a loop body (its last parameter is a `LoopContext`). */
-export type IsLoopBody<P extends readonly unknown[]> = [LastOf<Required<P>>] extends [never]
+export type IsLoopBody<P extends readonly unknown[]> = [LastOf<Normalize<P>>] extends [never]
   ? false
-  : [LastOf<Required<P>>] extends [LoopContext<any>]
+  : [LastOf<Normalize<P>>] extends [LoopContext<any>]
     ? true
     : false
 
@@ -106,7 +121,7 @@ type ContextFor<T, P extends readonly unknown[]> = IsLoopBody<P> extends true ? 
 /** The check `@DependsOn(...Ds)` applies to method `M`, named `K`, of class instance `T`. */
 export type DependsOnCheck<T, K extends string, Ds extends readonly unknown[], M> = M extends (...args: infer P) => unknown
   ? CheckNames<T, K, Ds> extends true
-    ? CheckParameters<K, Ds, [...DependencyValues<T, Ds>, ContextFor<T, P>], Required<P>>
+    ? CheckParameters<K, Ds, [...DependencyValues<T, Ds>, ContextFor<T, P>], Normalize<P>>
     : CheckNames<T, K, Ds>
   : `'${K}' is not a method`
 
@@ -122,7 +137,7 @@ type OtherOutputs<T, K> = { [N in TaskName<T>]: N extends K ? never : TaskOutput
  * `@DependsOn`) or a `TaskFailure` (an `@OnFailure` handler).
  */
 export type TaskCheck<T, K extends string, M> = M extends (...args: infer P) => unknown
-  ? Required<P> extends readonly [infer P0, ...unknown[]]
+  ? Normalize<P> extends readonly [infer P0, ...unknown[]]
     ? [InputOf<T>] extends [P0]
       ? true
       : [OtherOutputs<T, K>] extends [never]
@@ -142,7 +157,7 @@ export type TaskCheck<T, K extends string, M> = M extends (...args: infer P) => 
 export type ArgumentsCheck<Label extends string, K extends string, A extends readonly unknown[], M> = M extends (
   ...args: infer P
 ) => unknown
-  ? CheckPrefix<Label, K, A, Required<P>>
+  ? CheckPrefix<Label, K, A, Normalize<P>>
   : `'${K}' is not a method`
 
 type CheckPrefix<
@@ -162,7 +177,7 @@ type CheckPrefix<
 /** The check `@Loop` applies: the body returns its next state and ends with a `LoopContext`. */
 export type LoopCheck<K extends string, S, M> = M extends (...args: infer P) => infer R
   ? IsLoopBody<P> extends true
-    ? Required<P> extends readonly [infer P0, ...unknown[]]
+    ? Normalize<P> extends readonly [infer P0, ...unknown[]]
       ? [Awaited<R>] extends [P0]
         ? [S] extends [never]
           ? true
@@ -177,7 +192,7 @@ export type LoopCheck<K extends string, S, M> = M extends (...args: infer P) => 
 /** The check `@OnFailure(task)` applies: the handled task exists, the handler takes a `TaskFailure`. */
 export type OnFailureCheck<T, K extends string, Target extends string, M> = M extends (...args: infer P) => unknown
   ? Target extends TaskName<T>
-    ? Required<P> extends readonly [infer P0, ...unknown[]]
+    ? Normalize<P> extends readonly [infer P0, ...unknown[]]
       ? [TaskFailure] extends [P0]
         ? true
         : `@OnFailure on task '${K}': its 1st parameter must accept a TaskFailure`

@@ -146,10 +146,10 @@ describe('definition errors at definition time', () => {
   it('throws when a decorator is applied twice', () => {
     expect(() => {
       class Twice extends WorkflowBase<void> {
-        @Task() @DependsOn() @DependsOn() a(_: void) { return 1 }
+        @Task() @When(() => true) @When(() => false) a(_: void) { return 1 }
       }
       return Twice
-    }).toThrow('method "a" of Twice has @DependsOn twice; merge them into one')
+    }).toThrow('method "a" of Twice has @When twice; merge them into one')
   })
 
   it('throws when a class without @Workflow is started', async () => {

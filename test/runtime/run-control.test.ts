@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createEngine, defineWorkflow, RunCancelledError, type RunEvent, type WeftEvent } from 'weft'
+import { createEngine, defineWorkflow, RunCancelledError, type RunEvent, type WeftEvent, type WorkflowBuilder } from 'weft'
 import { flush } from '../support/test-clock.js'
 
 function gate() {
@@ -105,8 +105,8 @@ describe('concurrency limits', () => {
       await hold.wait()
       running--
     }
-    let builder = defineWorkflow({ name: 'wide', version: 1 }).task('t0', body)
-    for (let i = 1; i < 10; i++) builder = builder.task(`t${i}` as 't0', body) as never
+    let builder = defineWorkflow({ name: 'wide', version: 1 }) as unknown as WorkflowBuilder<void, Record<string, void>>
+    for (let i = 0; i < 10; i++) builder = builder.task(`t${i}` as never, body) as never
     const workflow = builder.build()
     const engine = createEngine({ maxConcurrentTasks: 5, maxConcurrentTasksPerRun: 3 })
     const runs = await Promise.all([engine.start(workflow), engine.start(workflow)])
