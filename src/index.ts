@@ -12,7 +12,7 @@ export { RunResult } from './engine/run-result.js'
 
 // Authoring
 export { WorkflowBase } from './authoring/workflow-base.js'
-export { Workflow, type WorkflowOptions } from './authoring/workflow-decorator.js'
+export { Workflow, type WorkflowOptions, type DeclaredInput, type SchemaMatches } from './authoring/workflow-decorator.js'
 export { Task, DependsOn, type TaskOptions } from './authoring/task-decorators.js'
 export { Retry, Timeout, CircuitBreaker, RateLimit, Bulkhead, Cache } from './authoring/policy-decorators.js'
 export { When, OnFailure, Always, Loop } from './authoring/flow-decorators.js'
@@ -22,6 +22,12 @@ export {
   type DefineTaskOptions,
   type DefineLoopOptions,
   type DefinedTaskArgs,
+  type DefinedValues,
+  type FreshName,
+  type KnownDependencies,
+  type LoopState,
+  type Rest,
+  type InputSchemaOf,
   type WorkflowBuilder,
 } from './authoring/define-workflow.js'
 export { compileWorkflow } from './authoring/compile-workflow.js'
@@ -48,7 +54,19 @@ export type {
 
 // Graph
 export { toMermaid } from './graph/mermaid.js'
-export type { WorkflowGraph, TaskNode, TaskKind, Dependency, TaskPolicies } from './graph/workflow-graph.js'
+export type {
+  WorkflowGraph,
+  TaskNode,
+  TaskKind,
+  Dependency,
+  TaskPolicies,
+  TaskCondition,
+  RetryPolicy,
+  CircuitBreakerPolicy,
+  RateLimitPolicy,
+  CachePolicy,
+  BulkheadPolicy,
+} from './graph/workflow-graph.js'
 export type {
   RetryOptions,
   BackoffOptions,
@@ -59,14 +77,26 @@ export type {
   LoopOptions,
   ErrorClass,
 } from './graph/policy-options.js'
+
+// Type-level checks (what the decorators constrain their method with)
 export type {
   WeftTypeError,
+  Verdict,
   InputOf,
   TaskName,
   TaskOutput,
   TaskOutputs,
+  IsLoopBody,
+  Normalize,
   DependencyRef,
+  DependencyName,
+  IsOptional,
   DependencyValue,
+  DependsOnCheck,
+  TaskCheck,
+  ArgumentsCheck,
+  LoopCheck,
+  OnFailureCheck,
 } from './graph/type-level.js'
 
 // Events and stats

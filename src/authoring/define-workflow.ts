@@ -12,14 +12,16 @@ export interface DefineWorkflowOptions<I> {
   readonly version: number
   readonly description?: string
   /** An Effect `Schema` for the input; its type becomes the builder's input type. */
-  readonly input?: Schema<I>
+  readonly input?: InputSchemaOf<I>
   /** Event name that starts a run (see `WorkflowOptions.trigger`). */
   readonly trigger?: string
 }
 
-type Schema<I> = InputSchema & { readonly Type: I }
+/** An input schema whose decoded type is `I`. */
+export type InputSchemaOf<I> = InputSchema & { readonly Type: I }
 
-type Values<O, D extends readonly unknown[]> = {
+/** The values a builder task receives for its dependencies `D`, given earlier outputs `O`. */
+export type DefinedValues<O, D extends readonly unknown[]> = {
   -readonly [K in keyof D]: D[K] extends keyof O
     ? O[D[K]]
     : D[K] extends { readonly task: infer N extends keyof O; readonly optional: true }
@@ -30,9 +32,10 @@ type Values<O, D extends readonly unknown[]> = {
 }
 
 /** The arguments a task function of the builder receives. */
-export type DefinedTaskArgs<I, O, D extends readonly unknown[]> = D extends readonly [] ? [input: I] : Values<O, D>
+export type DefinedTaskArgs<I, O, D extends readonly unknown[]> = D extends readonly [] ? [input: I] : DefinedValues<O, D>
 
-type FreshName<N extends string, O> = N extends keyof O ? WeftTypeError<`task '${N}' is already defined`> : N
+/** `N` if no task of `O` has that name yet, else a type error. */
+export type FreshName<N extends string, O> = N extends keyof O ? WeftTypeError<`task '${N}' is already defined`> : N
 
 /** Per-task options of the builder: dependencies, a condition, policies. */
 export interface DefineTaskOptions<I, O, D extends readonly DependencyRef<keyof O & string>[]> extends TaskPolicyOptions {
@@ -51,9 +54,12 @@ export interface DefineLoopOptions<I, O, D extends readonly DependencyRef<keyof 
   readonly description?: string
 }
 
-type LoopState<I, O, D extends readonly unknown[]> = DefinedTaskArgs<I, O, D>[0]
-type Rest<T extends readonly unknown[]> = T extends readonly [unknown, ...infer R] ? R : []
-type Known<O> = readonly DependencyRef<keyof O & string>[]
+/** The state of a builder loop: its first argument. */
+export type LoopState<I, O, D extends readonly unknown[]> = DefinedTaskArgs<I, O, D>[0]
+/** A tuple without its first element. */
+export type Rest<T extends readonly unknown[]> = T extends readonly [unknown, ...infer R] ? R : []
+/** Dependencies a builder task may name: tasks defined before it. */
+export type KnownDependencies<O> = readonly DependencyRef<keyof O & string>[]
 
 /**
  * Builds a workflow without decorators, one task at a time. Each task's
@@ -64,13 +70,13 @@ export interface WorkflowBuilder<I, O> {
   /** Adds a root task: it receives the run input. */
   task<const N extends string, R>(name: FreshName<N, O>, run: (input: I, ctx: TaskContext<I>) => R): WorkflowBuilder<I, O & { readonly [K in N]: Awaited<R> }>
   /** Adds a task with options: dependencies (whose outputs it receives), a condition, policies. */
-  task<const N extends string, const D extends Known<O> = [], R = unknown>(
+  task<const N extends string, const D extends KnownDependencies<O> = [], R = unknown>(
     name: FreshName<N, O>,
     options: DefineTaskOptions<I, O, D>,
     run: (...args: [...DefinedTaskArgs<I, O, D>, TaskContext<I>]) => R,
   ): WorkflowBuilder<I, O & { readonly [K in N]: Awaited<R> }>
   /** Adds a loop task; its output is a `LoopResult` of its state. */
-  loop<const N extends string, const D extends Known<O> = [], S extends LoopState<I, O, D> = LoopState<I, O, D>>(
+  loop<const N extends string, const D extends KnownDependencies<O> = [], S extends LoopState<I, O, D> = LoopState<I, O, D>>(
     name: FreshName<N, O>,
     options: DefineLoopOptions<I, O, D, S>,
     body: (state: S, ...rest: [...Rest<DefinedTaskArgs<I, O, D>>, LoopContext<I>]) => S | PromiseLike<S>,

@@ -19,9 +19,11 @@ export interface WorkflowOptions<S extends InputSchema | undefined = undefined> 
   readonly trigger?: string
 }
 
-type DeclaredInput<C> = C extends abstract new (...args: never) => { readonly [workflowInputKey]: infer I } ? I : never
+/** The input type a workflow class declares through `WorkflowBase<I>`, `never` if none. */
+export type DeclaredInput<C> = C extends abstract new (...args: never) => { readonly [workflowInputKey]: infer I } ? I : never
 
-type SchemaMatches<S, C> = S extends InputSchema
+/** The check `@Workflow({ input })` applies: the schema's type equals the declared input type. */
+export type SchemaMatches<S, C> = S extends InputSchema
   ? [DeclaredInput<C>] extends [never]
     ? 'this workflow has an input schema: extend WorkflowBase<typeof Schema.Type> to declare its input type'
     : [S['Type']] extends [DeclaredInput<C>]

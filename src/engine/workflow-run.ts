@@ -13,6 +13,7 @@ import { RunResult } from './run-result.js'
  * @typeParam O - each task's output by task name.
  */
 export class WorkflowRun<O = Record<string, unknown>> {
+  /** @internal Created by the engine. */
   constructor(
     private readonly execution: RunExecution,
     private readonly inbox: EventInbox,

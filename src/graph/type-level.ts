@@ -71,8 +71,10 @@ export type TaskOutputs<T> = { readonly [K in TaskName<T>]: TaskOutput<T, K> }
 /** A dependency as written in `@DependsOn`: a name or `{ task, optional: true }`. */
 export type DependencyRef<Name extends string = string> = Name | { readonly task: Name; readonly optional?: boolean }
 
-type DependencyName<D> = D extends string ? D : D extends { readonly task: infer N } ? N : never
-type IsOptional<D> = D extends { readonly optional: true } ? true : false
+/** The task a dependency names. */
+export type DependencyName<D> = D extends string ? D : D extends { readonly task: infer N } ? N : never
+/** Whether a dependency is optional. */
+export type IsOptional<D> = D extends { readonly optional: true } ? true : false
 
 /** The value a dependency passes: the task's output, or that or `undefined` when optional. */
 export type DependencyValue<T, D> = IsOptional<D> extends true
