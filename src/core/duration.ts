@@ -56,6 +56,7 @@ export function toMillis(duration: Duration, what = 'duration'): number {
  * ```
  */
 export function formatMillis(ms: number): string {
+  if (ms === 0) return '0 ms'
   if (ms < 1) return `${ms.toFixed(2)} ms`
   if (ms < 1_000) return `${Math.round(ms)} ms`
   if (ms < 60_000) return `${(ms / 1_000).toFixed(ms < 10_000 ? 2 : 1)} s`

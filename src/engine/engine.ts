@@ -32,8 +32,10 @@ export type StartArgs<I> = [I] extends [void] ? [input?: I, options?: StartOptio
 
 /** What {@link Engine.emit} did. */
 export interface EmitResult {
-  /** Runs that took the event. */
+  /** Runs whose waiting task took the event now. */
   readonly delivered: number
+  /** 1 when the event went to one run that is not waiting for it yet: it is kept until a task waits. */
+  readonly queued: number
   /** Runs the event started (workflows whose `trigger` is the event's name). */
   readonly started: readonly WorkflowRun[]
 }
@@ -132,12 +134,15 @@ export class Engine {
   async emit(name: string, payload?: unknown, options: { readonly runId?: RunId } = {}): Promise<EmitResult> {
     if (options.runId !== undefined) {
       if (!this.active.has(options.runId)) throw new RunNotFoundError(options.runId)
-      return { delivered: this.inbox.send(name, payload, options.runId), started: [] }
+      const delivered = this.inbox.send(name, payload, options.runId)
+      return { delivered, queued: 1 - delivered, started: [] }
     }
+    if (this.closed) throw new EngineClosedError()
+    // Check the payload against every triggered workflow before delivering anything.
+    const triggered = this.registry.triggeredBy(name).map((graph) => ({ graph, input: parseWorkflowInput(graph, payload) }))
     const delivered = this.inbox.send(name, payload)
-    const started: WorkflowRun[] = []
-    for (const graph of this.registry.triggeredBy(name)) started.push((await this.startGraph(graph, payload, {})) as WorkflowRun)
-    return { delivered, started }
+    const started = await Promise.all(triggered.map(({ graph, input }) => this.startGraph(graph, input, {}, false)))
+    return { delivered, queued: 0, started: started as WorkflowRun[] }
   }
 
   /** Listens to every engine event. Returns a function that stops listening. */
@@ -170,9 +175,9 @@ export class Engine {
     return graph
   }
 
-  private async startGraph(graph: WorkflowGraph, rawInput: unknown, options: StartOptions): Promise<WorkflowRun<never>> {
+  private async startGraph(graph: WorkflowGraph, rawInput: unknown, options: StartOptions, parse = true): Promise<WorkflowRun<never>> {
     if (this.closed) throw new EngineClosedError()
-    const input = parseWorkflowInput(graph, rawInput)
+    const input = parse ? parseWorkflowInput(graph, rawInput) : rawInput
     const runId = options.runId ?? newRunId()
     const live = this.active.get(runId)
     if (live !== undefined) return live

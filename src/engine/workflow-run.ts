@@ -79,8 +79,11 @@ export class WorkflowRun<O = Record<string, unknown>> {
     return this.execution.cancel(reason)
   }
 
-  /** Sends an event to this run only; kept until a task waits for it. */
-  signal(name: string, payload?: unknown): void {
-    this.inbox.send(name, payload, this.execution.runId)
+  /**
+   * Sends an event to this run only. Returns true when a waiting task took
+   * it; otherwise it is kept until a task of the run waits for it.
+   */
+  signal(name: string, payload?: unknown): boolean {
+    return this.inbox.send(name, payload, this.execution.runId) === 1
   }
 }

@@ -1,4 +1,4 @@
-export { TaskPolicyRunner, makePolicyServices, type PolicyServices } from './task-policies.js'
+export { TaskPolicyRunner, makePolicyServices, type PolicyServices, type PolicyHooks } from './task-policies.js'
 export { withRetry, retrySchedule, retryDelayBound, isRetryableError, shouldRetry, type RetryListener } from './retry.js'
 export { withTimeout } from './timeout.js'
 export { CircuitBreakers, type CircuitState, type BreakerListener } from './circuit-breakers.js'

@@ -24,6 +24,14 @@ export function makePolicyServices(scope: Scope.Scope): Context.Context<PolicySe
   return Context.add(services, Scope.Scope, scope)
 }
 
+/** What the policy runner reports while it runs a task. */
+export interface PolicyHooks {
+  /** An attempt begins (n from 1). */
+  onAttempt(n: number): void
+  /** An attempt failed and another follows after a delay. */
+  onRetry: RetryListener
+}
+
 /**
  * The shared state behind an engine's task policies (circuits, bulkheads,
  * caches) and the one place that composes them around a task body:
@@ -43,15 +51,20 @@ export class TaskPolicyRunner {
     this.breakers = new CircuitBreakers(onBreakerTransition)
   }
 
-  /** Wraps the attempts of `task` (`attempt(n)`, n from 1) in its policies. */
+  /**
+   * Wraps the attempts of `task` (`attempt(n)`, n from 1) in its policies.
+   * `hooks.onAttempt(n)` is told of every attempt, including one a breaker,
+   * bulkhead or rate limit rejects before the body runs.
+   */
   run<A>(
     task: TaskNode,
     args: readonly unknown[],
     attempt: (n: number) => Effect.Effect<A, unknown>,
-    onRetry: RetryListener,
+    hooks: PolicyHooks,
   ): Effect.Effect<A, unknown, PolicyServices> {
     const { retry, timeoutMs, circuitBreaker, rateLimit, bulkhead, cache } = task.policies
     const guarded = (n: number): Effect.Effect<A, unknown, PolicyServices> => {
+      hooks.onAttempt(n)
       let call: Effect.Effect<A, unknown, PolicyServices> = attempt(n)
       if (timeoutMs !== undefined) call = withTimeout(call, timeoutMs, task.name)
       if (circuitBreaker !== undefined) call = this.breakers.guard(circuitBreaker, call)
@@ -59,7 +72,7 @@ export class TaskPolicyRunner {
       if (rateLimit !== undefined) call = withRateLimit(rateLimit, call)
       return call
     }
-    const attempts = retry === undefined ? guarded(1) : withRetry(guarded, retry, task.name, onRetry)
+    const attempts = retry === undefined ? Effect.suspend(() => guarded(1)) : withRetry(guarded, retry, task.name, hooks.onRetry)
     if (cache === undefined) return attempts
     return Effect.flatMap(Effect.context<PolicyServices>(), (services) =>
       this.caches.get(cache, args, Effect.provideContext(attempts, services)),

@@ -26,11 +26,15 @@ export class EventInbox {
   private readonly waiters = new Map<string, Map<RunId, Waiter[]>>()
   private readonly mailboxes = new Map<RunId, Letter[]>()
 
-  /** Delivers an event; returns how many runs took it (0 or 1 when sent to one run). */
+  /**
+   * Delivers an event; returns how many runs took it now. An event for one
+   * run that no task waits for yet is kept in its mailbox (and counts 0).
+   */
   send(name: string, payload: unknown, runId?: RunId): number {
     if (runId !== undefined) {
-      if (!this.deliverTo(runId, name, payload)) this.mailbox(runId).push({ name, payload })
-      return 1
+      if (this.deliverTo(runId, name, payload)) return 1
+      this.mailbox(runId).push({ name, payload })
+      return 0
     }
     const runs = [...(this.waiters.get(name)?.keys() ?? [])]
     let delivered = 0

@@ -1,19 +1,19 @@
-import { Cause, Effect, Exit, type Context, type Fiber } from 'effect'
+import { Effect, Exit, type Cause, type Context, type Fiber } from 'effect'
 import { RunCancelledError, RunFailedError } from '../core/errors.js'
 import type { RunId } from '../core/ids.js'
 import type { TaskNode, WorkflowGraph } from '../graph/workflow-graph.js'
-import type { RetryListener } from '../resilience/retry.js'
-import type { PolicyServices, TaskPolicyRunner } from '../resilience/task-policies.js'
-import type { RunStatus, StepRecord, TaskStatus, WorkflowStore } from '../storage/workflow-store.js'
+import type { PolicyHooks, PolicyServices, TaskPolicyRunner } from '../resilience/task-policies.js'
+import type { RunStatus, StepRecord, WorkflowStore } from '../storage/workflow-store.js'
 import type { ConcurrencyGate } from './concurrency-gate.js'
 import { toErrorRecord } from './error-record.js'
-import { RunEventLog, type EventHub } from './event-hub.js'
+import type { EventHub } from './event-hub.js'
 import type { EventInbox } from './event-inbox.js'
-import type { RunEvent } from './run-events.js'
 import type { RunOutcome, TaskSummary } from './run-outcome.js'
+import { RunReporter } from './run-reporter.js'
 import type { RuntimeStats } from './runtime-stats.js'
-import { ConditionFalse, taskFailure, taskProgram, type TaskRunner } from './task-program.js'
 import type { Recorded } from './task-host.js'
+import { ConditionFalse, taskFailure, taskProgram, type TaskRunner } from './task-program.js'
+import { CANCELLED, COMPLETED, FAILED, PENDING, QUEUED, RUNNING, SKIPPED, TaskTable, statusOf, type SkipReason } from './task-table.js'
 
 /** What a run needs from the engine it runs in. */
 export interface RunEnvironment {
@@ -31,18 +31,6 @@ export interface RunEnvironment {
   finished(run: RunExecution): void
 }
 
-// Task states. Terminal states are ≥ COMPLETED.
-const PENDING = 0
-const QUEUED = 1
-const RUNNING = 2
-const COMPLETED = 3
-const FAILED = 4
-const SKIPPED = 5
-const CANCELLED = 6
-const statusName: readonly TaskStatus[] = ['pending', 'pending', 'running', 'completed', 'failed', 'skipped', 'cancelled']
-
-type TaskExit = Exit.Exit<unknown, unknown>
-
 /**
  * Executes one run of a workflow graph: an in-degree ready queue decides
  * which tasks may start, and each started task is an Effect fiber (its
@@ -54,25 +42,17 @@ type TaskExit = Exit.Exit<unknown, unknown>
  * costs a few microseconds per task, not a fiber and a deferred per node.
  */
 export class RunExecution implements TaskRunner {
-  readonly log = new RunEventLog()
   readonly done: Promise<RunOutcome>
   private resolveDone!: (outcome: RunOutcome) => void
-
-  private readonly state: Uint8Array
-  private readonly waitingOn: Int32Array
-  private readonly attempts: Int32Array
-  private readonly retryWait: Uint8Array
-  private readonly startedAt: Float64Array
-  private readonly finishedAt: Float64Array
-  private readonly outputs: unknown[]
-  private readonly errors: unknown[]
+  private readonly table: TaskTable
+  private readonly reporter: RunReporter
   private readonly fibers: (Fiber.Fiber<unknown, unknown> | undefined)[]
   private readonly argsOf: (readonly unknown[] | undefined)[]
   private readonly ready: number[] = []
   private readyHead = 0
   private running = 0
   private unsettled: number
-  private mainUnsettled: number
+  private mainUnsettled = 0
   private paused = false
   private waitingForGate = false
   private stopping: 'failed' | 'cancelled' | undefined
@@ -88,27 +68,16 @@ export class RunExecution implements TaskRunner {
     readonly instance: object,
     private readonly steps: Map<string, StepRecord>,
   ) {
-    const n = graph.tasks.length
-    this.state = new Uint8Array(n)
-    this.waitingOn = new Int32Array(n)
-    this.attempts = new Int32Array(n)
-    this.retryWait = new Uint8Array(n)
-    this.startedAt = new Float64Array(n)
-    this.finishedAt = new Float64Array(n)
-    this.outputs = new Array(n)
-    this.errors = new Array(n)
-    this.fibers = new Array(n)
-    this.argsOf = new Array(n)
-    this.unsettled = n
-    this.mainUnsettled = 0
-    for (const task of graph.tasks) {
-      this.waitingOn[task.id] = task.dependencyIds.length + (task.handles === undefined ? 0 : 1)
-      if (task.kind !== 'always') this.mainUnsettled++
-    }
+    this.table = new TaskTable(graph)
+    this.reporter = new RunReporter(env.hub, runId, graph)
+    this.fibers = new Array(graph.tasks.length)
+    this.argsOf = new Array(graph.tasks.length)
+    this.unsettled = graph.tasks.length
+    for (const task of graph.tasks) if (task.kind !== 'always') this.mainUnsettled++
     this.done = new Promise((resolve) => (this.resolveDone = resolve))
   }
 
-  // ---- TaskHost / TaskRunner ---------------------------------------------------------
+  // ---- TaskHost / TaskRunner: what task programs and contexts use ---------------------
 
   get workflow(): string {
     return this.graph.name
@@ -126,6 +95,10 @@ export class RunExecution implements TaskRunner {
     return this.env.policies
   }
 
+  get log() {
+    return this.reporter.log
+  }
+
   now(): number {
     return this.env.now()
   }
@@ -136,49 +109,51 @@ export class RunExecution implements TaskRunner {
   }
 
   async recordStep(key: string, task: string, output: unknown, startedAt: number): Promise<unknown> {
-    const attempts = 1
-    const stored = await this.env.store.saveStep({ runId: this.runId, key, task, status: 'completed', output, attempts, startedAt, finishedAt: this.now() })
+    const step: StepRecord = { runId: this.runId, key, task, status: 'completed', output, attempts: 1, startedAt, finishedAt: this.now() }
+    const stored = await this.env.store.saveStep(step)
     this.steps.set(key, stored)
     return stored.output
   }
 
   taskStarted(task: TaskNode): void {
-    this.emit({ type: 'task.started', at: this.now(), runId: this.runId, workflow: this.graph.name, task: task.name })
+    this.reporter.taskStarted(task, this.now())
   }
 
-  attemptStarted(task: TaskNode, attempt: number): void {
-    this.attempts[task.id] = Math.max(this.attempts[task.id]!, attempt)
-    if (attempt > 1) this.backingOff(task, false)
-  }
-
-  retrying(task: TaskNode): RetryListener {
-    return (failedAttempt, delayMs, error) => {
-      this.backingOff(task, true)
-      const base = { at: this.now(), runId: this.runId, workflow: this.graph.name, task: task.name }
-      this.emit({ ...base, type: 'task.retrying', attempt: failedAttempt, delayMs, error: toErrorRecord(error) })
+  policyHooks(task: TaskNode): PolicyHooks {
+    return {
+      onAttempt: (attempt) => {
+        const { attempts } = this.table
+        if (attempt > attempts[task.id]!) attempts[task.id] = attempt
+        if (attempt > 1) this.backingOff(task, false)
+      },
+      onRetry: (failedAttempt, delayMs, error) => {
+        this.backingOff(task, true)
+        this.reporter.taskRetrying(task, this.now(), failedAttempt, delayMs, error)
+      },
     }
   }
 
-  /** Tracks whether a task waits for its next attempt (status `retrying`) or runs. */
-  private backingOff(task: TaskNode, waiting: boolean): void {
-    if ((this.retryWait[task.id] === 1) === waiting) return
-    this.retryWait[task.id] = waiting ? 1 : 0
-    if (waiting) this.env.stats.task('running', 'retrying')
-    else this.env.stats.task('retrying', 'running')
+  // ---- control -------------------------------------------------------------------------
+
+  /** Where the run is: running or paused, then its final status once settled. */
+  get status(): RunStatus {
+    return this.outcome?.status ?? (this.paused ? 'paused' : 'running')
   }
 
-  // ---- control -------------------------------------------------------------------------
+  /** Each task's status so far. */
+  summaries(): TaskSummary[] {
+    return this.table.summaries()
+  }
 
   /** Begins executing; tasks whose checkpoints exist are replayed, not run. */
   start(): void {
     this.runStartedAt = this.now()
     this.env.stats.run(undefined, 'running')
     this.env.stats.tasksBy(undefined, 'pending', this.graph.tasks.length)
-    this.emit({ type: 'run.started', at: this.runStartedAt, runId: this.runId, workflow: this.graph.name, version: this.graph.version })
+    this.reporter.runStarted(this.runStartedAt)
     for (const task of this.graph.tasks) {
-      if (this.waitingOn[task.id] === 0 && (task.kind !== 'always' || this.mainUnsettled === 0 || task.dependencyIds.length > 0)) {
-        this.resolve(task)
-      }
+      const cleanupLater = task.kind === 'always' && task.dependencyIds.length === 0 && this.mainUnsettled > 0
+      if (this.table.waitingOn[task.id] === 0 && !cleanupLater) this.resolve(task)
     }
   }
 
@@ -187,8 +162,8 @@ export class RunExecution implements TaskRunner {
     if (this.paused || this.outcome !== undefined || this.stopping !== undefined) return false
     this.paused = true
     this.env.stats.run('running', 'paused')
-    this.env.store.updateRun(this.runId, { status: 'paused' }).catch(() => undefined)
-    this.emit({ type: 'run.paused', at: this.now(), runId: this.runId, workflow: this.graph.name })
+    this.env.store.updateRun(this.runId, { status: 'paused' }).catch(ignore)
+    this.reporter.runPaused(this.now())
     return true
   }
 
@@ -196,15 +171,9 @@ export class RunExecution implements TaskRunner {
   resume(): boolean {
     if (!this.paused || this.outcome !== undefined) return false
     this.unpause()
-    this.emit({ type: 'run.resumed', at: this.now(), runId: this.runId, workflow: this.graph.name })
+    this.reporter.runResumed(this.now())
     this.pump()
     return true
-  }
-
-  private unpause(): void {
-    this.paused = false
-    this.env.stats.run('paused', 'running')
-    this.env.store.updateRun(this.runId, { status: 'running' }).catch(() => undefined)
   }
 
   /** Interrupts every running task (their signals fire), skips the rest, runs `@Always` tasks, then ends as cancelled. */
@@ -219,44 +188,47 @@ export class RunExecution implements TaskRunner {
     return true
   }
 
-  /** Where the run is: running or paused, then its final status once settled. */
-  get status(): RunStatus {
-    return this.outcome?.status ?? (this.paused ? 'paused' : 'running')
-  }
-
-  /** Each task's status so far. */
-  summaries(): TaskSummary[] {
-    return this.graph.tasks.map((task) => this.summary(task))
+  private unpause(): void {
+    this.paused = false
+    this.env.stats.run('paused', 'running')
+    this.env.store.updateRun(this.runId, { status: 'running' }).catch(ignore)
   }
 
   // ---- scheduling ----------------------------------------------------------------------
 
   /** Called when every dependency of `task` is settled: replay, skip, cancel or queue it. */
   private resolve(task: TaskNode): void {
-    if (this.state[task.id] !== PENDING) return
+    if (this.table.state[task.id] !== PENDING) return
     if (this.stopping !== undefined && task.kind !== 'always') return this.settle(task, CANCELLED)
     const step = this.steps.get(task.name)
     if (step !== undefined) return this.replay(task, step)
     if (task.kind === 'on-failure') {
       const target = this.graph.taskByName.get(task.handles!)!
-      if (this.state[target.id] !== FAILED) return this.skip(task, 'not-failed')
-      this.argsOf[task.id] = [taskFailure(target.name, this.errors[target.id], this.attempts[target.id]!)]
+      if (this.table.state[target.id] !== FAILED) return this.skip(task, 'not-failed')
+      this.argsOf[task.id] = [taskFailure(target.name, this.table.errors[target.id], this.table.attempts[target.id]!)]
     } else {
-      if (task.kind !== 'always' && task.dependsOn.some((d, i) => !d.optional && this.state[task.dependencyIds[i]!] !== COMPLETED)) {
-        return this.skip(task, 'dependency')
-      }
+      if (task.kind !== 'always' && this.missesRequiredDependency(task)) return this.skip(task, 'dependency')
       this.argsOf[task.id] = this.argumentsOf(task)
     }
-    this.state[task.id] = QUEUED
+    this.table.state[task.id] = QUEUED
     this.ready.push(task.id)
     this.pump()
+  }
+
+  private missesRequiredDependency(task: TaskNode): boolean {
+    const { dependsOn, dependencyIds } = task
+    for (let i = 0; i < dependsOn.length; i++) {
+      if (!dependsOn[i]!.optional && this.table.state[dependencyIds[i]!] !== COMPLETED) return true
+    }
+    return false
   }
 
   private argumentsOf(task: TaskNode): unknown[] {
     const ids = task.dependencyIds
     if (ids.length === 0) return [this.input]
+    const { state, outputs } = this.table
     const args = new Array<unknown>(ids.length)
-    for (let i = 0; i < ids.length; i++) args[i] = this.state[ids[i]!] === COMPLETED ? this.outputs[ids[i]!] : undefined
+    for (let i = 0; i < ids.length; i++) args[i] = state[ids[i]!] === COMPLETED ? outputs[ids[i]!] : undefined
     return args
   }
 
@@ -264,16 +236,7 @@ export class RunExecution implements TaskRunner {
   private pump(): void {
     const { gate, maxConcurrentTasks } = this.env
     while (this.readyHead < this.ready.length && !this.paused && this.running < maxConcurrentTasks) {
-      if (!gate.tryAcquire()) {
-        if (!this.waitingForGate) {
-          this.waitingForGate = true
-          gate.whenFree(() => {
-            this.waitingForGate = false
-            this.pump()
-          })
-        }
-        return
-      }
+      if (!gate.tryAcquire()) return this.waitForGate()
       this.launch(this.ready[this.readyHead++]!)
     }
     if (this.readyHead === this.ready.length && this.readyHead > 0) {
@@ -282,24 +245,35 @@ export class RunExecution implements TaskRunner {
     }
   }
 
+  private waitForGate(): void {
+    if (this.waitingForGate) return
+    this.waitingForGate = true
+    this.env.gate.whenFree(() => {
+      this.waitingForGate = false
+      this.pump()
+    })
+  }
+
   private launch(id: number): void {
     const task = this.graph.tasks[id]!
-    if (this.state[id] !== QUEUED) return this.env.gate.release()
+    if (this.table.state[id] !== QUEUED) return this.env.gate.release()
+    // stop() may interrupt a fiber whose exit pumps the queue before stop() reaches the queued tasks.
     if (this.stopping !== undefined && task.kind !== 'always') {
       this.env.gate.release()
       return this.settle(task, CANCELLED)
     }
-    this.state[id] = RUNNING
+    this.table.state[id] = RUNNING
+    this.table.startedAt[id] = this.now()
     this.running++
-    this.startedAt[id] = this.now()
     this.env.stats.task('pending', 'running')
     const fiber = Effect.runForkWith(this.env.services)(taskProgram(this, task, this.argsOf[id]!))
     this.fibers[id] = fiber
     fiber.addObserver((exit) => this.onExit(task, exit))
   }
 
-  private onExit(task: TaskNode, exit: TaskExit): void {
+  private onExit(task: TaskNode, exit: Exit.Exit<unknown, unknown>): void {
     this.fibers[task.id] = undefined
+    this.argsOf[task.id] = undefined
     this.backingOff(task, false)
     this.running--
     this.env.gate.release()
@@ -307,6 +281,15 @@ export class RunExecution implements TaskRunner {
     if (Exit.isSuccess(exit)) this.checkpoint(task, exit.value)
     else this.settleFailure(task, exit.cause)
     this.pump()
+  }
+
+  /** Tracks whether a task waits for its next attempt (status `retrying`) or runs. */
+  private backingOff(task: TaskNode, waiting: boolean): void {
+    const { retryWait } = this.table
+    if ((retryWait[task.id] === 1) === waiting) return
+    retryWait[task.id] = waiting ? 1 : 0
+    if (waiting) this.env.stats.task('running', 'retrying')
+    else this.env.stats.task('retrying', 'running')
   }
 
   private settleFailure(task: TaskNode, cause: Cause.Cause<unknown>): void {
@@ -317,21 +300,23 @@ export class RunExecution implements TaskRunner {
     this.fail(task, error)
   }
 
+  /** Records a task's output (first write wins), then settles it with the stored output. */
   private checkpoint(task: TaskNode, output: unknown): void {
-    const record: StepRecord = {
+    const { attempts, startedAt } = this.table
+    const step: StepRecord = {
       runId: this.runId,
       key: task.name,
       task: task.name,
       status: 'completed',
       output,
-      attempts: this.attempts[task.id]!,
-      startedAt: this.startedAt[task.id],
+      attempts: attempts[task.id]!,
+      startedAt: startedAt[task.id],
       finishedAt: this.now(),
     }
-    this.env.store.saveStep(record).then(
+    this.env.store.saveStep(step).then(
       (stored) => {
         this.steps.set(task.name, stored)
-        this.outputs[task.id] = stored.output
+        this.table.outputs[task.id] = stored.output
         this.settle(task, COMPLETED)
       },
       (error: unknown) => this.fail(task, error),
@@ -339,12 +324,13 @@ export class RunExecution implements TaskRunner {
   }
 
   private fail(task: TaskNode, error: unknown): void {
-    this.errors[task.id] = error
+    this.table.errors[task.id] = error
     const handled = this.isHandled(task)
-    if (!handled && this.stopping === undefined) {
-      this.failure = { task: task.name, error }
+    if (!handled) {
+      if (this.stopping === undefined) this.failure = { task: task.name, error }
+      else this.failure ??= { task: task.name, error }
       this.stop('failed')
-    } else if (!handled) this.failure ??= { task: task.name, error }
+    }
     this.record(task, 'failed', error)
     this.settle(task, FAILED, handled)
   }
@@ -362,66 +348,67 @@ export class RunExecution implements TaskRunner {
     return users > 0
   }
 
-  private skip(task: TaskNode, reason: 'condition' | 'dependency' | 'not-failed'): void {
+  private skip(task: TaskNode, reason: SkipReason): void {
     this.record(task, 'skipped', undefined)
     this.settle(task, SKIPPED, false, reason)
   }
 
   private replay(task: TaskNode, step: StepRecord): void {
-    this.attempts[task.id] = step.attempts
+    this.table.attempts[task.id] = step.attempts
     if (step.status === 'completed') {
-      this.outputs[task.id] = step.output
+      this.table.outputs[task.id] = step.output
       return this.settle(task, COMPLETED, false, undefined, true)
     }
     if (step.status === 'skipped') return this.settle(task, SKIPPED, false, 'dependency')
-    this.fail(task, Object.assign(new Error(step.error?.message ?? 'failed'), { name: step.error?.name ?? 'Error' }))
+    const error = Object.assign(new Error(step.error?.message ?? 'failed'), { name: step.error?.name ?? 'Error' })
+    this.fail(task, error)
   }
 
-  /** Records a failed or skipped task in the store (best effort: the run's outcome does not wait for it). */
+  /** Records a failed or skipped task in the store; the run does not wait for this write. */
   private record(task: TaskNode, status: 'failed' | 'skipped', error: unknown): void {
     if (this.steps.has(task.name)) return
-    const record: StepRecord = {
+    const ran = this.table.attempts[task.id]! > 0
+    const step: StepRecord = {
       runId: this.runId,
       key: task.name,
       task: task.name,
       status,
       error: error === undefined ? undefined : toErrorRecord(error),
-      attempts: this.attempts[task.id]!,
-      startedAt: this.attempts[task.id]! > 0 ? this.startedAt[task.id] : undefined,
+      attempts: this.table.attempts[task.id]!,
+      startedAt: ran ? this.table.startedAt[task.id] : undefined,
       finishedAt: this.now(),
     }
-    this.steps.set(task.name, record)
-    this.env.store.saveStep(record).catch(() => undefined)
+    this.steps.set(task.name, step)
+    this.env.store.saveStep(step).catch(ignore)
   }
 
   /** Marks a task settled, tells its dependents, and ends the run when nothing is left. */
-  private settle(task: TaskNode, state: number, handled = false, reason?: 'condition' | 'dependency' | 'not-failed', fromCheckpoint = false): void {
-    if (this.state[task.id]! >= COMPLETED) return
-    this.state[task.id] = state
-    this.finishedAt[task.id] = this.now()
-    this.env.stats.task('pending', statusName[state]!)
-    this.emitSettled(task, state, handled, reason, fromCheckpoint)
+  private settle(task: TaskNode, state: number, handled = false, reason?: SkipReason, fromCheckpoint = false): void {
+    const { table } = this
+    if (table.isSettled(task.id)) return
+    table.state[task.id] = state
+    table.finishedAt[task.id] = this.now()
+    this.env.stats.task('pending', statusOf[state]!)
+    this.reporter.taskSettled(table, task, handled, reason, fromCheckpoint)
     this.unsettled--
     if (task.kind !== 'always' && --this.mainUnsettled === 0) this.releaseCleanups()
-    for (const id of task.dependentIds) if (--this.waitingOn[id]! === 0) this.resolve(this.graph.tasks[id]!)
+    for (const id of task.dependentIds) if (--table.waitingOn[id]! === 0) this.resolve(this.graph.tasks[id]!)
     if (this.unsettled === 0) this.finish()
   }
 
   /** Once every other task is settled, `@Always` tasks without dependencies may run. */
   private releaseCleanups(): void {
-    for (const task of this.graph.tasks) {
-      if (task.kind === 'always' && task.dependencyIds.length === 0 && this.state[task.id] === PENDING) this.resolve(task)
-    }
+    for (const task of this.graph.tasks) if (task.kind === 'always' && task.dependencyIds.length === 0) this.resolve(task)
   }
 
+  /** Interrupts running tasks (but cleanups) and cancels queued ones; pending ones cancel as they resolve. */
   private stop(reason: 'failed' | 'cancelled'): void {
-    this.stopping ??= reason
-    if (reason === 'cancelled') this.stopping = 'cancelled'
+    this.stopping = reason === 'cancelled' ? 'cancelled' : (this.stopping ?? 'failed')
     for (const task of this.graph.tasks) {
       if (task.kind === 'always') continue
       const fiber = this.fibers[task.id]
       if (fiber !== undefined) fiber.interruptUnsafe()
-      else if (this.state[task.id] === QUEUED) this.settle(task, CANCELLED)
+      else if (this.table.state[task.id] === QUEUED) this.settle(task, CANCELLED)
     }
   }
 
@@ -433,67 +420,27 @@ export class RunExecution implements TaskRunner {
     }
     const finishedAt = this.now()
     const status = this.stopping === 'cancelled' ? 'cancelled' : this.failure !== undefined ? 'failed' : 'completed'
-    const error =
-      status === 'completed'
-        ? undefined
-        : status === 'cancelled'
-          ? (this.failure?.error as Error)
-          : new RunFailedError(this.runId, this.graph.name, this.failure!.task, this.failure!.error)
+    const error = this.runError(status)
     const outputs: Record<string, unknown> = {}
-    for (const task of this.graph.tasks) if (this.state[task.id] === COMPLETED) outputs[task.name] = this.outputs[task.id]
-    this.outcome = { runId: this.runId, workflow: this.graph.name, status, outputs, tasks: this.summaries(), error, startedAt: this.runStartedAt, finishedAt }
-    const outcome = this.outcome
+    for (const task of this.graph.tasks) if (this.table.state[task.id] === COMPLETED) outputs[task.name] = this.table.outputs[task.id]
+    const outcome: RunOutcome = { runId: this.runId, workflow: this.graph.name, status, outputs, tasks: this.summaries(), error, startedAt: this.runStartedAt, finishedAt }
+    this.outcome = outcome
     this.env.stats.run('running', status)
     const errorRecord = error === undefined ? undefined : toErrorRecord(error, this.failure?.task)
-    this.env.store
-      .updateRun(this.runId, { status, finishedAt, error: errorRecord })
-      .catch(() => undefined)
-      .then(() => {
-        const base = { at: finishedAt, runId: this.runId, workflow: this.graph.name, durationMs: finishedAt - this.runStartedAt }
-        if (status === 'completed') this.emit({ ...base, type: 'run.completed' })
-        else if (status === 'cancelled') this.emit({ ...base, type: 'run.cancelled' })
-        else this.emit({ ...base, type: 'run.failed', error: errorRecord! })
-        this.log.end()
-        this.env.inbox.dropRun(this.runId)
-        this.env.finished(this)
-        this.resolveDone(outcome)
-      })
+    const stored = this.env.store.updateRun(this.runId, { status, finishedAt, error: errorRecord }).catch(ignore)
+    void stored.then(() => {
+      this.reporter.runEnded(status, finishedAt, finishedAt - this.runStartedAt, errorRecord)
+      this.env.inbox.dropRun(this.runId)
+      this.env.finished(this)
+      this.resolveDone(outcome)
+    })
   }
 
-  // ---- events --------------------------------------------------------------------------
-
-  private emit(event: RunEvent): void {
-    this.log.push(event)
-    this.env.hub.emit(event)
-  }
-
-  private emitSettled(task: TaskNode, state: number, handled: boolean, reason: 'condition' | 'dependency' | 'not-failed' | undefined, fromCheckpoint: boolean): void {
-    const at = this.finishedAt[task.id]!
-    const { runId } = this
-    const workflow = this.graph.name
-    const attempts = this.attempts[task.id]!
-    const durationMs = attempts > 0 ? at - this.startedAt[task.id]! : 0
-    // Literal objects, not spreads: this runs once per task and spreads cost more than the rest of it.
-    if (state === COMPLETED) this.emit({ type: 'task.completed', at, runId, workflow, task: task.name, attempts, durationMs, fromCheckpoint })
-    else if (state === FAILED) {
-      const error = toErrorRecord(this.errors[task.id])
-      this.emit({ type: 'task.failed', at, runId, workflow, task: task.name, attempts, durationMs, error, handled })
-    } else if (state === SKIPPED) this.emit({ type: 'task.skipped', at, runId, workflow, task: task.name, reason: reason ?? 'dependency' })
-    else this.emit({ type: 'task.cancelled', at, runId, workflow, task: task.name })
-  }
-
-  private summary(task: TaskNode): TaskSummary {
-    const state = this.state[task.id]!
-    const attempts = this.attempts[task.id]!
-    const started = attempts > 0 ? this.startedAt[task.id] : undefined
-    const ended = state >= COMPLETED ? this.finishedAt[task.id] : undefined
-    return {
-      task: task.name,
-      status: statusName[state]!,
-      attempts,
-      startedAt: started,
-      durationMs: started !== undefined && ended !== undefined ? ended - started : undefined,
-      error: state === FAILED ? toErrorRecord(this.errors[task.id]) : undefined,
-    }
+  private runError(status: RunStatus): Error | undefined {
+    if (status === 'completed') return undefined
+    if (status === 'cancelled') return this.failure!.error as Error
+    return new RunFailedError(this.runId, this.graph.name, this.failure!.task, this.failure!.error)
   }
 }
+
+function ignore(): void {}

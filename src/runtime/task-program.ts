@@ -1,8 +1,7 @@
 import { Effect } from 'effect'
 import type { LoopResult, TaskFailure } from '../graph/task-context.js'
 import type { TaskNode } from '../graph/workflow-graph.js'
-import { TaskPolicyRunner, type PolicyServices } from '../resilience/task-policies.js'
-import type { RetryListener } from '../resilience/retry.js'
+import { TaskPolicyRunner, type PolicyHooks, type PolicyServices } from '../resilience/task-policies.js'
 import { TaskContextImpl } from './task-context-impl.js'
 import type { TaskHost } from './task-host.js'
 
@@ -17,9 +16,8 @@ export interface TaskRunner extends TaskHost {
   readonly policies: TaskPolicyRunner
   /** Called once, just before the task's body is first invoked. */
   taskStarted(task: TaskNode): void
-  /** Called with each attempt number as it begins. */
-  attemptStarted(task: TaskNode, attempt: number): void
-  retrying(task: TaskNode): RetryListener
+  /** What the policies report about a task's attempts and retries. */
+  policyHooks(task: TaskNode): PolicyHooks
 }
 
 type TaskFunction = (this: object, ...args: unknown[]) => unknown
@@ -49,7 +47,6 @@ function callTask(fn: TaskFunction, instance: object, args: readonly unknown[], 
  */
 export function invokeTask(run: TaskRunner, task: TaskNode, args: readonly unknown[], attempt: number, iteration: number): Effect.Effect<unknown, unknown> {
   return Effect.callback<unknown, unknown>((resume) => {
-    run.attemptStarted(task, attempt)
     const ctx = new TaskContextImpl(run, task.name, attempt, iteration)
     let result: unknown
     try {
@@ -69,8 +66,12 @@ export function invokeTask(run: TaskRunner, task: TaskNode, args: readonly unkno
 }
 
 function withPolicies(run: TaskRunner, task: TaskNode, args: readonly unknown[], iteration: number): Effect.Effect<unknown, unknown, PolicyServices> {
-  if (!TaskPolicyRunner.hasPolicies(task)) return invokeTask(run, task, args, 1, iteration)
-  return run.policies.run(task, args, (n) => invokeTask(run, task, args, n, iteration), run.retrying(task))
+  const hooks = run.policyHooks(task)
+  if (!TaskPolicyRunner.hasPolicies(task)) {
+    hooks.onAttempt(1)
+    return invokeTask(run, task, args, 1, iteration)
+  }
+  return run.policies.run(task, args, (n) => invokeTask(run, task, args, n, iteration), hooks)
 }
 
 function evaluateCondition(task: TaskNode, args: readonly unknown[]): Effect.Effect<boolean, unknown> {

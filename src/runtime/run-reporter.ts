@@ -1,0 +1,79 @@
+import type { RunId } from '../core/ids.js'
+import type { TaskNode, WorkflowGraph } from '../graph/workflow-graph.js'
+import type { ErrorRecord } from '../storage/workflow-store.js'
+import { toErrorRecord } from './error-record.js'
+import { RunEventLog, type EventHub } from './event-hub.js'
+import type { RunEvent } from './run-events.js'
+import { CANCELLED, COMPLETED, FAILED, SKIPPED, type SkipReason, type TaskTable } from './task-table.js'
+
+/**
+ * Turns what happens in a run into events: kept in the run's log (for
+ * `run.events()`) and sent to the engine's listeners. Events are built as
+ * literal objects, not spreads: this runs several times per task.
+ */
+export class RunReporter {
+  readonly log = new RunEventLog()
+
+  constructor(
+    private readonly hub: EventHub,
+    private readonly runId: RunId,
+    private readonly graph: WorkflowGraph,
+  ) {}
+
+  runStarted(at: number): void {
+    this.emit({ type: 'run.started', at, runId: this.runId, workflow: this.graph.name, version: this.graph.version })
+  }
+
+  runPaused(at: number): void {
+    this.emit({ type: 'run.paused', at, runId: this.runId, workflow: this.graph.name })
+  }
+
+  runResumed(at: number): void {
+    this.emit({ type: 'run.resumed', at, runId: this.runId, workflow: this.graph.name })
+  }
+
+  runEnded(status: 'completed' | 'failed' | 'cancelled', at: number, durationMs: number, error: ErrorRecord | undefined): void {
+    const { runId } = this
+    const workflow = this.graph.name
+    if (status === 'completed') this.emit({ type: 'run.completed', at, runId, workflow, durationMs })
+    else if (status === 'cancelled') this.emit({ type: 'run.cancelled', at, runId, workflow, durationMs })
+    else this.emit({ type: 'run.failed', at, runId, workflow, durationMs, error: error! })
+    this.log.end()
+  }
+
+  taskStarted(task: TaskNode, at: number): void {
+    this.emit({ type: 'task.started', at, runId: this.runId, workflow: this.graph.name, task: task.name })
+  }
+
+  taskRetrying(task: TaskNode, at: number, attempt: number, delayMs: number, error: unknown): void {
+    const record = toErrorRecord(error)
+    this.emit({ type: 'task.retrying', at, runId: this.runId, workflow: this.graph.name, task: task.name, attempt, delayMs, error: record })
+  }
+
+  /** Reports a task that reached a terminal state. */
+  taskSettled(table: TaskTable, task: TaskNode, handled: boolean, reason: SkipReason | undefined, fromCheckpoint: boolean): void {
+    const id = task.id
+    const at = table.finishedAt[id]!
+    const { runId } = this
+    const workflow = this.graph.name
+    const attempts = table.attempts[id]!
+    const durationMs = table.durationOf(id)
+    switch (table.state[id]) {
+      case COMPLETED:
+        return this.emit({ type: 'task.completed', at, runId, workflow, task: task.name, attempts, durationMs, fromCheckpoint })
+      case FAILED: {
+        const error = toErrorRecord(table.errors[id])
+        return this.emit({ type: 'task.failed', at, runId, workflow, task: task.name, attempts, durationMs, error, handled })
+      }
+      case SKIPPED:
+        return this.emit({ type: 'task.skipped', at, runId, workflow, task: task.name, reason: reason ?? 'dependency' })
+      case CANCELLED:
+        return this.emit({ type: 'task.cancelled', at, runId, workflow, task: task.name })
+    }
+  }
+
+  private emit(event: RunEvent): void {
+    this.log.push(event)
+    this.hub.emit(event)
+  }
+}

@@ -1,0 +1,269 @@
+import { beforeAll, describe, expect, it } from 'vitest'
+import { main as sequentialPipeline } from '../../examples/01-sequential-pipeline/main.js'
+import { main as parallelImages } from '../../examples/02-parallel-images/main.js'
+import { main as qualityBranch } from '../../examples/03-quality-branch/main.js'
+import { main as userInteractions } from '../../examples/04-user-interactions/main.js'
+import { main as batchLoop } from '../../examples/05-batch-loop/main.js'
+import { main as retryCircuitBreaker } from '../../examples/06-retry-circuit-breaker/main.js'
+import { main as comprehensive } from '../../examples/07-comprehensive/main.js'
+
+/** Each example must stay quick: it is run by this suite and by `npm start`. */
+const budgetMs = 2_000
+
+interface Played<S> {
+  readonly summary: S
+  readonly lines: string[]
+  readonly elapsedMs: number
+}
+
+async function play<S>(main: (log: (line: string) => void) => Promise<S>): Promise<Played<S>> {
+  const lines: string[] = []
+  const startedAt = performance.now()
+  const summary = await main((line) => lines.push(line))
+  return { summary, lines, elapsedMs: performance.now() - startedAt }
+}
+
+describe('01-sequential-pipeline', () => {
+  let played: Played<Awaited<ReturnType<typeof sequentialPipeline>>>
+  beforeAll(async () => {
+    played = await play(sequentialPipeline)
+  })
+
+  it('runs validate, transform and store one after the other', () => {
+    expect(played.summary.completionOrder).toEqual(['validate', 'transform', 'store'])
+  })
+
+  it('drops the implausible reading and converts the others', () => {
+    expect(played.summary.rejectedSensors).toEqual(['t-3'])
+    expect(played.summary.rows).toEqual([
+      { sensor: 't-1', fahrenheit: 71 },
+      { sensor: 't-2', fahrenheit: 66 },
+      { sensor: 't-4', fahrenheit: 77 },
+    ])
+  })
+
+  it('stores every converted row under the task idempotency key', () => {
+    expect(played.summary.receipt).toMatchObject({ storedRows: 3, location: 'warehouse://greenhouse-7' })
+    expect(played.summary.receipt.idempotencyKey).toMatch(/^.+:store$/)
+  })
+
+  it('rejects an invalid input with every bad path', () => {
+    expect(played.summary.invalidInput.code).toBe('WEFT_INVALID_INPUT')
+    expect(played.summary.invalidInput.paths).toEqual(expect.arrayContaining(['source', 'readings[0].celsius']))
+  })
+
+  it('finishes within its time budget', () => {
+    expect(played.elapsedMs).toBeLessThan(budgetMs)
+  })
+})
+
+describe('02-parallel-images', () => {
+  let played: Played<Awaited<ReturnType<typeof parallelImages>>>
+  beforeAll(async () => {
+    played = await play(parallelImages)
+  })
+
+  it('starts resize, compress and watermark before any of them completes', () => {
+    expect(played.summary.timeline.slice(0, 3).sort()).toEqual(['started:compress', 'started:resize', 'started:watermark'])
+    expect(played.summary.peakConcurrency).toBe(3)
+  })
+
+  it('starts the join task only after the three branches completed', () => {
+    const at = (entry: string) => played.summary.timeline.indexOf(entry)
+    const joinStart = at('started:publish')
+    for (const branch of ['resize', 'compress', 'watermark']) expect(at(`completed:${branch}`)).toBeLessThan(joinStart)
+  })
+
+  it('joins the typed outputs of the three branches', () => {
+    expect(played.summary.gallery).toEqual({
+      albumId: 'summer-2024',
+      images: 12,
+      format: 'thumbnail',
+      compressionRatio: 0.7,
+      watermark: 'company-logo',
+    })
+  })
+
+  it('prints the graph as Mermaid', () => {
+    expect(played.lines[0]).toContain('flowchart TD')
+  })
+
+  it('finishes within its time budget', () => {
+    expect(played.elapsedMs).toBeLessThan(budgetMs)
+  })
+})
+
+describe('03-quality-branch', () => {
+  let played: Played<Awaited<ReturnType<typeof qualityBranch>>>
+  beforeAll(async () => {
+    played = await play(qualityBranch)
+  })
+
+  it('takes the premium branch above the threshold and skips the standard one', () => {
+    expect(played.summary.highQuality.delivery).toEqual({ datasetId: 'survey-a', branch: 'premium', result: 'high_quality_output(0.93)' })
+    expect(played.summary.highQuality.skipped).toEqual(['standard'])
+  })
+
+  it('takes the standard branch below the threshold and skips the premium one', () => {
+    expect(played.summary.lowQuality.delivery).toEqual({ datasetId: 'survey-b', branch: 'standard', result: 'standard_output(0.42)' })
+    expect(played.summary.lowQuality.skipped).toEqual(['premium'])
+  })
+
+  it('finishes within its time budget', () => {
+    expect(played.elapsedMs).toBeLessThan(budgetMs)
+  })
+})
+
+describe('04-user-interactions', () => {
+  let played: Played<Awaited<ReturnType<typeof userInteractions>>>
+  beforeAll(async () => {
+    played = await play(userInteractions)
+  })
+
+  it('processes the actions in order and stops at the purchase', () => {
+    const actions = played.summary.shoppingSession.actions.map((action) => action.action)
+    expect(actions).toEqual(['click_processed', 'unknown_action', 'click_processed', 'purchase_processed'])
+    expect(played.summary.shoppingSession.purchase).toEqual({ userId: 'u-17', orderId: 'o-1001', amount: 59.9 })
+    expect(played.summary.shoppingSession.timedOut).toBe(false)
+  })
+
+  it('takes only the payment confirmation that matches the order', () => {
+    expect(played.summary.confirmation).toEqual({ orderId: 'o-1001', confirmationId: 'pay-7731' })
+  })
+
+  it('starts one receipt run from the purchase-completed event', () => {
+    expect(played.summary.receiptRuns).toBe(1)
+    expect(played.summary.receipt).toBe('receipt for o-1001 (59.90 EUR) sent to u-17')
+  })
+
+  it('ends an idle session by its stream timeout and skips the payment wait', () => {
+    expect(played.summary.idleSession).toMatchObject({ timedOut: true, purchase: undefined, confirmPaymentStatus: 'skipped' })
+    expect(played.summary.idleSession.actions).toHaveLength(1)
+  })
+
+  it('finishes within its time budget', () => {
+    expect(played.elapsedMs).toBeLessThan(budgetMs)
+  })
+})
+
+describe('05-batch-loop', () => {
+  let played: Played<Awaited<ReturnType<typeof batchLoop>>>
+  beforeAll(async () => {
+    played = await play(batchLoop)
+  })
+
+  it('processes 1000 items in 10 batches of 100', () => {
+    const { fits } = played.summary
+    expect(fits.iterations).toBe(10)
+    expect(fits.maxIterationsReached).toBe(false)
+    expect(fits.iterationResults.map((state) => state.processedItems)).toEqual([100, 200, 300, 400, 500, 600, 700, 800, 900, 1000])
+    expect(fits.finalState.remainingItems).toBe(0)
+  })
+
+  it('gives each iteration its own idempotency key', () => {
+    const keys = played.summary.fits.iterationResults.map((state) => state.lastBatchKey)
+    expect(new Set(keys).size).toBe(10)
+    expect(played.summary.fits.finalState.lastBatchKey).toMatch(/:processBatch#9$/)
+  })
+
+  it('reports the loop result through a typed dependent task', () => {
+    expect(played.summary.fitsReport).toEqual({ batches: 10, processedItems: 1000, remainingItems: 0, complete: true, stoppedAtCap: false })
+  })
+
+  it('stops at maxIterations and says so when the work does not fit', () => {
+    expect(played.summary.tooLarge).toEqual({ batches: 50, processedItems: 5000, remainingItems: 5000, complete: false, stoppedAtCap: true })
+  })
+
+  it('finishes within its time budget', () => {
+    expect(played.elapsedMs).toBeLessThan(budgetMs)
+  })
+})
+
+describe('06-retry-circuit-breaker', () => {
+  let played: Played<Awaited<ReturnType<typeof retryCircuitBreaker>>>
+  beforeAll(async () => {
+    played = await play(retryCircuitBreaker)
+  })
+
+  it('retries a failure and a hung call cut by the timeout, then succeeds', () => {
+    expect(played.summary.transient).toMatchObject({ status: 'completed', attempts: 3, serviceCalls: 3, errorCode: undefined })
+    expect(played.summary.transient.retriedErrors).toEqual(['Error', 'WEFT_TASK_TIMEOUT'])
+  })
+
+  it('opens the breaker after three consecutive failures and fails the run with CircuitOpenError', () => {
+    expect(played.summary.outage).toMatchObject({ status: 'failed', serviceCalls: 3, errorCode: 'WEFT_CIRCUIT_OPEN' })
+  })
+
+  it('rejects calls while open without reaching the service', () => {
+    expect(played.summary.whileOpen).toMatchObject({ status: 'failed', serviceCalls: 0, errorCode: 'WEFT_CIRCUIT_OPEN', retriedErrors: [] })
+  })
+
+  it('closes the breaker after a successful probe once halfOpenAfter has passed', () => {
+    expect(played.summary.afterCooldown).toMatchObject({ status: 'completed', attempts: 1, serviceCalls: 1 })
+    expect(played.summary.breakerTransitions).toEqual(['breaker.opened', 'breaker.half-open', 'breaker.closed'])
+  })
+
+  it('finishes within its time budget', () => {
+    expect(played.elapsedMs).toBeLessThan(budgetMs)
+  })
+})
+
+describe('07-comprehensive', () => {
+  let played: Played<Awaited<ReturnType<typeof comprehensive>>>
+  const task = (name: string) => played.summary.tasks.find((t) => t.task === name)
+  beforeAll(async () => {
+    played = await play(comprehensive)
+  })
+
+  it('completes the run although publish failed, because the failure is handled', () => {
+    expect(played.summary.status).toBe('completed')
+    expect(task('publish')).toMatchObject({ status: 'failed', attempts: 2 })
+  })
+
+  it('retries the store after the transient deadlock', () => {
+    expect(task('store')).toMatchObject({ status: 'completed', attempts: 2 })
+    expect(played.summary.rejectedReadings).toEqual(['r3', 'r7'])
+  })
+
+  it('takes the premium branch and skips the standard one', () => {
+    expect(played.summary.enrichment.tier).toBe('premium')
+    expect(task('standardEnrichment')?.status).toBe('skipped')
+  })
+
+  it('resizes every image with at most two at once', () => {
+    expect(played.summary.thumbnails).toEqual(['north.thumb.jpg', 'south.thumb.jpg', 'east.thumb.jpg', 'west.thumb.jpg', 'roof.thumb.jpg'])
+    expect(played.summary.peakResizeConcurrency).toBe(2)
+  })
+
+  it('indexes the six valid rows in three batches', () => {
+    expect(played.summary.indexedBatches).toBe(3)
+  })
+
+  it('receives the approval event sent to the run', () => {
+    expect(played.summary.approval).toEqual({ datasetId: 'greenhouse-2024-06', approvedBy: 'data-steward@example.com' })
+  })
+
+  it('compensates the failed publish by removing every uploaded file', () => {
+    expect(played.summary.rollback.removedFiles).toBe(6)
+    expect(played.summary.rollback.reason).toBe('publish failed after 2 attempts: CDN cache purge failed (502 Bad Gateway)')
+    expect(played.summary.filesLeftOnCdn).toBe(0)
+  })
+
+  it('runs the cleanup task', () => {
+    expect(played.summary.cleanup).toBe('released 1 table lock(s) of greenhouse-2024-06')
+    expect(task('releaseWorkspace')?.status).toBe('completed')
+  })
+
+  it('prints live progress, including retries, and a summary table', () => {
+    expect(played.lines.some((line) => /▶ store\s+started/.test(line))).toBe(true)
+    expect(played.lines.some((line) => /↻ store\s+attempt 1 failed/.test(line))).toBe(true)
+    expect(played.lines.some((line) => /✗ publish\s+failed after 2 attempts, handled/.test(line))).toBe(true)
+    expect(played.lines).toContainEqual(expect.stringMatching(/^task\s+status\s+attempts\s+duration$/))
+    expect(played.lines).toContainEqual(expect.stringMatching(/^store\s+completed\s+2\s+\S+ ms$/))
+    expect(played.lines.at(-1)).toMatch(/^run completed in .+: 13 completed, 1 failed \(handled\), 1 skipped$/)
+  })
+
+  it('finishes within its time budget', () => {
+    expect(played.elapsedMs).toBeLessThan(budgetMs)
+  })
+})
