@@ -12,7 +12,13 @@ export { RunResult } from './engine/run-result.js'
 
 // Authoring
 export { WorkflowBase } from './authoring/workflow-base.js'
-export { Workflow, type WorkflowOptions, type DeclaredInput, type SchemaMatches } from './authoring/workflow-decorator.js'
+export {
+  Workflow,
+  type WorkflowOptions,
+  type DeclaredInput,
+  type DeclaredEncodedInput,
+  type SchemaMatches,
+} from './authoring/workflow-decorator.js'
 export { Task, DependsOn, type TaskOptions } from './authoring/task-decorators.js'
 export { Retry, Timeout, CircuitBreaker, RateLimit, Bulkhead, Cache } from './authoring/policy-decorators.js'
 export { When, OnFailure, Always, Loop } from './authoring/flow-decorators.js'
@@ -83,6 +89,7 @@ export type {
   WeftTypeError,
   Verdict,
   InputOf,
+  EncodedInputOf,
   TaskName,
   TaskOutput,
   TaskOutputs,

@@ -7,18 +7,18 @@ import type { TaskCondition, TaskKind } from '../graph/workflow-graph.js'
 import { definitionTypesKey, type InputSchema, type WorkflowDefinition } from './workflow-ref.js'
 
 /** Options of {@link defineWorkflow}. */
-export interface DefineWorkflowOptions<I> {
+export interface DefineWorkflowOptions<I, E = I> {
   readonly name: string
   readonly version: number
   readonly description?: string
-  /** An Effect `Schema` for the input; its type becomes the builder's input type. */
-  readonly input?: InputSchemaOf<I>
+  /** An Effect `Schema` for the input; its decoded type is what tasks receive, its encoded type what `engine.start` accepts. */
+  readonly input?: InputSchemaOf<I, E>
   /** Event name that starts a run (see `WorkflowOptions.trigger`). */
   readonly trigger?: string
 }
 
-/** An input schema whose decoded type is `I`. */
-export type InputSchemaOf<I> = InputSchema & { readonly Type: I }
+/** An input schema whose decoded type is `I` and encoded type `E`. */
+export type InputSchemaOf<I, E = I> = InputSchema & { readonly Type: I; readonly Encoded: E }
 
 /** The values a builder task receives for its dependencies `D`, given earlier outputs `O`. */
 export type DefinedValues<O, D extends readonly unknown[]> = {
@@ -66,34 +66,34 @@ export type KnownDependencies<O> = readonly DependencyRef<keyof O & string>[]
  * parameters are typed from the tasks it depends on, so a wrong dependency
  * fails `tsc` as with decorators. Produces the same graph as a decorated class.
  */
-export interface WorkflowBuilder<I, O> {
+export interface WorkflowBuilder<I, O, E = I> {
   /** Adds a root task: it receives the run input. */
-  task<const N extends string, R>(name: FreshName<N, O>, run: (input: I, ctx: TaskContext<I>) => R): WorkflowBuilder<I, O & { readonly [K in N]: Awaited<R> }>
+  task<const N extends string, R>(name: FreshName<N, O>, run: (input: I, ctx: TaskContext<I>) => R): WorkflowBuilder<I, O & { readonly [K in N]: Awaited<R> }, E>
   /** Adds a task with options: dependencies (whose outputs it receives), a condition, policies. */
   task<const N extends string, const D extends KnownDependencies<O> = [], R = unknown>(
     name: FreshName<N, O>,
     options: DefineTaskOptions<I, O, D>,
     run: (...args: [...DefinedTaskArgs<I, O, D>, TaskContext<I>]) => R,
-  ): WorkflowBuilder<I, O & { readonly [K in N]: Awaited<R> }>
+  ): WorkflowBuilder<I, O & { readonly [K in N]: Awaited<R> }, E>
   /** Adds a loop task; its output is a `LoopResult` of its state. */
   loop<const N extends string, const D extends KnownDependencies<O> = [], S extends LoopState<I, O, D> = LoopState<I, O, D>>(
     name: FreshName<N, O>,
     options: DefineLoopOptions<I, O, D, S>,
     body: (state: S, ...rest: [...Rest<DefinedTaskArgs<I, O, D>>, LoopContext<I>]) => S | PromiseLike<S>,
-  ): WorkflowBuilder<I, O & { readonly [K in N]: LoopResult<S> }>
+  ): WorkflowBuilder<I, O & { readonly [K in N]: LoopResult<S> }, E>
   /** Adds a handler that runs only when `task` failed, and handles the failure. */
   onFailure<const N extends string, R>(
     name: FreshName<N, O>,
     task: keyof O & string,
     handler: (failure: TaskFailure, ctx: TaskContext<I>) => R,
-  ): WorkflowBuilder<I, O & { readonly [K in N]: Awaited<R> }>
+  ): WorkflowBuilder<I, O & { readonly [K in N]: Awaited<R> }, E>
   /** Adds a cleanup task that runs whatever happens; it receives the input. */
-  always<const N extends string, R>(name: FreshName<N, O>, run: (input: I, ctx: TaskContext<I>) => R): WorkflowBuilder<I, O & { readonly [K in N]: Awaited<R> }>
+  always<const N extends string, R>(name: FreshName<N, O>, run: (input: I, ctx: TaskContext<I>) => R): WorkflowBuilder<I, O & { readonly [K in N]: Awaited<R> }, E>
   /**
    * Validates the workflow and returns its definition.
    * @throws the same definition errors as `compileWorkflow`.
    */
-  build(): WorkflowDefinition<I, O>
+  build(): WorkflowDefinition<I, O, E>
 }
 
 type AnyFunction = (...args: never[]) => unknown
@@ -185,6 +185,6 @@ function taskDraft(
  * // (await run.result()).output('store') // 2
  * ```
  */
-export function defineWorkflow<I = void>(options: DefineWorkflowOptions<I>): WorkflowBuilder<I, {}> {
-  return new Builder(options as DefineWorkflowOptions<unknown>, undefined, undefined, undefined) as unknown as WorkflowBuilder<I, {}>
+export function defineWorkflow<I = void, E = I>(options: DefineWorkflowOptions<I, E>): WorkflowBuilder<I, {}, E> {
+  return new Builder(options as DefineWorkflowOptions<unknown>, undefined, undefined, undefined) as unknown as WorkflowBuilder<I, {}, E>
 }

@@ -74,7 +74,7 @@ export function Task(options: TaskOptions = {}) {
  * }
  * ```
  */
-export function DependsOn<const D extends readonly DependencyRef[]>(...dependencies: D) {
+export function DependsOn<const D extends readonly [DependencyRef, ...DependencyRef[]]>(...dependencies: D) {
   for (const dependency of dependencies) assertDependencySpec(dependency)
   return <T extends object, K extends string, M>(
     target: T,

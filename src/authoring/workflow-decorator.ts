@@ -1,4 +1,4 @@
-import type { Verdict, workflowInputKey } from '../graph/type-level.js'
+import type { Verdict, workflowEncodedInputKey, workflowInputKey } from '../graph/type-level.js'
 import { compileWorkflow } from './compile-workflow.js'
 import { recordWorkflow } from './metadata.js'
 import type { InputSchema } from './workflow-ref.js'
@@ -22,15 +22,32 @@ export interface WorkflowOptions<S extends InputSchema | undefined = undefined> 
 /** The input type a workflow class declares through `WorkflowBase<I>`, `never` if none. */
 export type DeclaredInput<C> = C extends abstract new (...args: never) => { readonly [workflowInputKey]: infer I } ? I : never
 
-/** The check `@Workflow({ input })` applies: the schema's type equals the declared input type. */
+/** What a workflow class declares `engine.start` accepts (`WorkflowBase<I, E>`'s `E`), `never` if none. */
+export type DeclaredEncodedInput<C> = C extends abstract new (...args: never) => { readonly [workflowEncodedInputKey]: infer E }
+  ? E
+  : never
+
+type Compare<Schema, Declared, What extends string, Where extends string> = [Schema] extends [Declared]
+  ? [Declared] extends [Schema]
+    ? true
+    : `the input schema's ${What} is narrower than ${Where}`
+  : [Declared] extends [Schema]
+    ? `the input schema's ${What} is wider than ${Where}`
+    : `the input schema's ${What} does not match ${Where}`
+
+/**
+ * The check `@Workflow({ input })` applies: the schema's decoded type equals
+ * the class's `WorkflowBase<I>`, and its encoded type equals `E` (what
+ * `engine.start` accepts, `I` unless given).
+ */
 export type SchemaMatches<S, C> = S extends InputSchema
   ? [DeclaredInput<C>] extends [never]
     ? 'this workflow has an input schema: extend WorkflowBase<typeof Schema.Type> to declare its input type'
-    : [S['Type']] extends [DeclaredInput<C>]
-      ? [DeclaredInput<C>] extends [S['Type']]
-        ? true
-        : "the input schema's type is wider than the WorkflowBase<Input> type parameter"
-      : "the input schema's type does not match the WorkflowBase<Input> type parameter"
+    : Compare<S['Type'], DeclaredInput<C>, 'type', 'the WorkflowBase<Input> type parameter'> extends infer R
+      ? R extends true
+        ? Compare<S['Encoded'], DeclaredEncodedInput<C>, 'encoded type', "WorkflowBase's second type parameter (what engine.start accepts: WorkflowBase<typeof S.Type, typeof S.Encoded>)">
+        : R
+      : never
   : true
 
 /**

@@ -34,6 +34,8 @@ export type {
 } from './task-context.js'
 export {
   workflowInputKey,
+  workflowEncodedInputKey,
+  type EncodedInputOf,
   weftTypeErrorKey,
   type WeftTypeError,
   type Verdict,

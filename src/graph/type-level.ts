@@ -10,6 +10,9 @@ import type { LoopContext, LoopResult, TaskContext, TaskFailure } from './task-c
 /** @internal Key of the phantom property that carries a workflow's input type. */
 export const workflowInputKey: unique symbol = Symbol('weft/workflow-input')
 
+/** @internal Key of the phantom property that carries the type `engine.start` accepts, before decoding. */
+export const workflowEncodedInputKey: unique symbol = Symbol('weft/workflow-encoded-input')
+
 /** @internal Key of the property a failed type check requires, whose type is the message. */
 export const weftTypeErrorKey: unique symbol = Symbol('weft/type-error')
 
@@ -26,6 +29,9 @@ export type Verdict<R> = R extends true ? unknown : WeftTypeError<R & string>
 
 /** The input type declared by a workflow instance type (via `WorkflowBase<I>`); `unknown` when undeclared. */
 export type InputOf<T> = T extends { readonly [workflowInputKey]: infer I } ? I : unknown
+
+/** The input `engine.start` accepts for a workflow instance type: the input schema's encoded type, else the input type. */
+export type EncodedInputOf<T> = T extends { readonly [workflowEncodedInputKey]: infer E } ? E : InputOf<T>
 
 /** Names of the members of `T` that are methods (candidate tasks). */
 export type TaskName<T> = {
@@ -96,9 +102,17 @@ type CheckNames<T, K extends string, Ds extends readonly unknown[]> = [UnknownNa
     : true
   : `task '${K}' depends on unknown task '${UnknownNames<T, Ds> & string}'`
 
-type MismatchMessage<K extends string, Ds extends readonly unknown[], C extends readonly unknown[]> =
+type Plural<N extends number, Word extends string> = N extends 1 ? `1 ${Word}` : `${N} ${Word}s`
+
+type ContextMessage<K extends string, Position extends number, Ds extends readonly unknown[], P0> = [Exclude<P0, undefined>] extends [
+  TaskContext<any>,
+]
+  ? `task '${K}': its ${Ordinal<Position>} parameter is a TaskContext of another input type; use the workflow's input type`
+  : `task '${K}': its ${Ordinal<Position>} parameter must accept the TaskContext (it follows the ${Plural<Ds['length'], 'dependency output'>})`
+
+type MismatchMessage<K extends string, Ds extends readonly unknown[], C extends readonly unknown[], P0> =
   C['length'] extends Ds['length']
-    ? `task '${K}': its ${Ordinal<Next<C>['length']>} parameter must accept the TaskContext (it follows the ${Ds['length']} dependency outputs)`
+    ? ContextMessage<K, Next<C>['length'], Ds, P0>
     : IsOptional<Ds[C['length']]> extends true
       ? `task '${K}': its ${Ordinal<Next<C>['length']>} parameter must accept what task '${DependencyName<Ds[C['length']]> & string}' returns, or undefined (the dependency is optional)`
       : `task '${K}': its ${Ordinal<Next<C>['length']>} parameter does not accept what task '${DependencyName<Ds[C['length']]> & string}' returns`
@@ -114,9 +128,13 @@ type CheckParameters<
   ? Expected extends readonly [infer E0, ...infer ERest]
     ? [E0] extends [P0]
       ? CheckParameters<K, Ds, ERest, PRest, Next<C>>
-      : MismatchMessage<K, Ds, C>
+      : MismatchMessage<K, Ds, C, P0>
     : `task '${K}': its ${Ordinal<Next<C>['length']>} parameter is neither a dependency output nor the TaskContext; remove it`
-  : true
+  : number extends P['length']
+    ? [Expected[number]] extends [P[number]]
+      ? true
+      : `task '${K}': its rest parameter does not accept every dependency output and the TaskContext`
+    : true
 
 type ContextFor<T, P extends readonly unknown[]> = IsLoopBody<P> extends true ? LoopContext<InputOf<T>> : TaskContext<InputOf<T>>
 
@@ -132,24 +150,43 @@ type SomeAssignable<U, P> = true extends (U extends P ? true : false) ? true : f
 
 type OtherOutputs<T, K> = { [N in TaskName<T>]: N extends K ? never : TaskOutput<T, N> }[TaskName<T>]
 
+/** Whether a parameter type accepts something the engine may pass a task before its context. */
+type AcceptsArgument<T, K, P0> = [InputOf<T>] extends [P0]
+  ? true
+  : SomeAssignable<OtherOutputs<T, K>, P0> extends true
+    ? true
+    : [TaskFailure] extends [P0]
+      ? true
+      : false
+
+type LooseParameters<T, K extends string, Ctx, P extends readonly unknown[], C extends readonly unknown[] = []> = P extends readonly [
+  infer P0,
+  ...infer PRest,
+]
+  ? [Exclude<P0, undefined>] extends [TaskContext<any>]
+    ? [Ctx] extends [P0]
+      ? PRest extends readonly []
+        ? true
+        : `task '${K}': its ${Ordinal<Next<Next<C>>['length']>} parameter follows the TaskContext; the context is always last`
+      : `task '${K}': its ${Ordinal<Next<C>['length']>} parameter is a TaskContext of another input type; use the workflow's input type`
+    : C extends readonly []
+      ? AcceptsArgument<T, K, P0> extends true
+        ? LooseParameters<T, K, Ctx, PRest, Next<C>>
+        : [OtherOutputs<T, K>] extends [never]
+          ? `task '${K}': its 1st parameter does not accept the workflow input; declare the input with 'extends WorkflowBase<Input>'`
+          : `task '${K}': its 1st parameter accepts neither the workflow input (declare it with 'extends WorkflowBase<Input>') nor any task's output (add @DependsOn)`
+      : LooseParameters<T, K, Ctx, PRest, Next<C>>
+  : true
+
 /**
  * The check `@Task()` applies. It cannot see `@DependsOn` (decorators do not
  * share types), so it checks what it can: the first parameter must accept the
- * workflow input (a root task), a task's output (checked exactly by
- * `@DependsOn`) or a `TaskFailure` (an `@OnFailure` handler).
+ * workflow input (a root task), some task's output (checked exactly by
+ * `@DependsOn`) or a `TaskFailure` (an `@OnFailure` handler), and a
+ * `TaskContext` parameter must be of the workflow's input type and come last.
  */
 export type TaskCheck<T, K extends string, M> = M extends (...args: infer P) => unknown
-  ? Normalize<P> extends readonly [infer P0, ...unknown[]]
-    ? [InputOf<T>] extends [P0]
-      ? true
-      : [OtherOutputs<T, K>] extends [never]
-        ? `task '${K}': its 1st parameter does not accept the workflow input; declare the input with 'extends WorkflowBase<Input>'`
-        : SomeAssignable<OtherOutputs<T, K>, P0> extends true
-          ? true
-          : [TaskFailure] extends [P0]
-            ? true
-            : `task '${K}': its 1st parameter accepts neither the workflow input (declare it with 'extends WorkflowBase<Input>') nor any task's output (add @DependsOn)`
-    : true
+  ? LooseParameters<T, K, ContextFor<T, P>, Normalize<P>>
   : `'${K}' is not a method`
 
 /**
@@ -170,7 +207,9 @@ type CheckPrefix<
   C extends readonly unknown[] = [],
 > = A extends readonly [infer A0, ...infer ARest]
   ? P extends readonly [infer P0, ...infer PRest]
-    ? [P0] extends [A0]
+    ? [Exclude<P0, undefined>] extends [TaskContext<any>]
+      ? `${Label} on task '${K}': it receives the task's arguments only, not the TaskContext`
+      : [P0] extends [A0]
       ? CheckPrefix<Label, K, ARest, PRest, Next<C>>
       : `${Label} on task '${K}': its ${Ordinal<Next<C>['length']>} parameter does not accept the task's ${Ordinal<Next<C>['length']>} argument`
     : `${Label} on task '${K}': it takes more parameters than the task`
@@ -191,12 +230,18 @@ export type LoopCheck<K extends string, S, M> = M extends (...args: infer P) => 
     : `@Loop on task '${K}': declare the last parameter as LoopContext (it carries the iteration number)`
   : `'${K}' is not a method`
 
-/** The check `@OnFailure(task)` applies: the handled task exists, the handler takes a `TaskFailure`. */
+/** The check `@OnFailure(task)` applies: the handled task exists, the handler takes a `TaskFailure`, then the context. */
 export type OnFailureCheck<T, K extends string, Target extends string, M> = M extends (...args: infer P) => unknown
   ? Target extends TaskName<T>
-    ? Normalize<P> extends readonly [infer P0, ...unknown[]]
+    ? Normalize<P> extends readonly [infer P0, ...infer Rest]
       ? [TaskFailure] extends [P0]
-        ? true
+        ? Rest extends readonly []
+          ? true
+          : Rest extends readonly [infer P1]
+            ? [TaskContext<InputOf<T>>] extends [P1]
+              ? true
+              : `@OnFailure on task '${K}': its 2nd parameter must accept the TaskContext`
+            : `@OnFailure on task '${K}': a handler takes a TaskFailure and the TaskContext; remove its other parameters`
         : `@OnFailure on task '${K}': its 1st parameter must accept a TaskFailure`
       : true
     : `@OnFailure on task '${K}': unknown task '${Target}'`

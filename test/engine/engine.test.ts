@@ -207,3 +207,21 @@ describe('results and lifecycle', () => {
     await engine.close()
   })
 })
+
+describe('transforming input schemas', () => {
+  const Quantity = Schema.Struct({ quantity: Schema.NumberFromString })
+
+  @Workflow({ name: 'quantities', version: 1, input: Quantity })
+  class Quantities extends WorkflowBase<typeof Quantity.Type, typeof Quantity.Encoded> {
+    @Task() double(input: typeof Quantity.Type) {
+      return input.quantity * 2
+    }
+  }
+
+  it('decodes the input before tasks see it', async () => {
+    const engine = createEngine()
+    const run = await engine.start(Quantities, { quantity: '21' })
+    expect((await run.result()).output('double')).toBe(42)
+    await engine.close()
+  })
+})

@@ -112,6 +112,42 @@ describe('@DependsOn: the right program compiles with exact types', () => {
     expectTypeOf<DependencyValue<Coupons, { task: 'coupon' }>>().toEqualTypeOf<string>()
     expectTypeOf<DependencyValue<Coupons, { task: 'coupon'; optional: true }>>().not.toBeAny()
   })
+  test('optional parameters keep their undefined, and void parameters stay void', () => {
+    @Workflow({ name: 'optional-params-ok', version: 1 })
+    class OptionalParams extends WorkflowBase<OrderInput> {
+      @Task()
+      load(input: OrderInput): Order {
+        return { id: input.orderId, total: 3 }
+      }
+
+      @Task()
+      coupon(input: OrderInput): string {
+        return input.orderId
+      }
+
+      @Task()
+      notify(input: OrderInput): void {
+        void input
+      }
+
+      // `coupon?: string` accepts the `string | undefined` of an optional dependency.
+      @Task()
+      @DependsOn('load', { task: 'coupon', optional: true })
+      ship(order: Order, coupon?: string, ctx?: TaskContext<OrderInput>) {
+        return `${order.id} ${coupon ?? ''} ${ctx?.runId ?? ''}`
+      }
+
+      // A void output is received as a void parameter.
+      @Task()
+      @DependsOn('notify')
+      afterNotify(done: void, ctx: TaskContext<OrderInput>) {
+        return [done, ctx.task]
+      }
+    }
+
+    expectTypeOf<TaskOutput<OptionalParams, 'notify'>>().toEqualTypeOf<void>()
+    expectTypeOf<TaskOutput<OptionalParams, 'ship'>>().toEqualTypeOf<string>()
+  })
 })
 
 describe('@DependsOn: each wrong program fails tsc', () => {
@@ -186,12 +222,20 @@ describe('@DependsOn: each wrong program fails tsc', () => {
       }
 
       @Task()
+      // @ts-expect-error an optional parameter still needs the right type: coupon returns a string
+      @DependsOn('load', { task: 'coupon', optional: true })
+      optionalWrongType(order: Order, coupon?: number) {
+        return [order, coupon]
+      }
+
+      @Task()
       // @ts-expect-error the parameter after the dependency outputs must accept the TaskContext
       @DependsOn('load')
       extraInsteadOfContext(order: Order, extra: string) {
         return [order, extra]
       }
 
+      // @ts-expect-error @Task also sees that a parameter follows the TaskContext
       @Task()
       // @ts-expect-error a parameter after the TaskContext is neither an output nor the context
       @DependsOn('load')
@@ -199,6 +243,7 @@ describe('@DependsOn: each wrong program fails tsc', () => {
         return [order, ctx, extra]
       }
 
+      // @ts-expect-error @Task also sees the TaskContext of another input type
       @Task()
       // @ts-expect-error the TaskContext carries the workflow input, not Unrelated
       @DependsOn('load')

@@ -72,9 +72,15 @@ class Tick extends WorkflowBase {
 
 @Workflow({ name: 'tick-void', version: 1 })
 class TickVoid extends WorkflowBase<void> {
+  // A root task of a void workflow may declare its (void) input.
   @Task()
-  tick(): string {
-    return 'tick'
+  tick(input: void): string {
+    return `tick ${String(input)}`
+  }
+
+  @Task()
+  tock(input: void, ctx: TaskContext<void>): number {
+    return ctx.attempt
   }
 }
 
@@ -109,6 +115,7 @@ describe('engine.start: the input', () => {
     await engine.start(Tick, undefined, { runId: 'run-2' as RunId })
     const result = await engine.run(TickVoid)
     expectTypeOf(result.output('tick')).toEqualTypeOf<string>()
+    expectTypeOf(result.output('tock')).toEqualTypeOf<number>()
     // @ts-expect-error a void workflow takes no input
     await engine.start(Tick, { orderId: 'o-1' })
   })

@@ -193,6 +193,7 @@ describe('@Loop', () => {
         return state.done
       }
 
+      // @ts-expect-error @Task also sees the LoopContext of another input type
       @Task()
       // @ts-expect-error a dependent loop's LoopContext carries the workflow input (Batch), not Receipt
       @DependsOn('seed')
