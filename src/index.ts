@@ -5,9 +5,9 @@
  */
 
 // Engine
-export { Engine, createEngine, type StartOptions, type StartArgs, type EmitResult } from './engine/engine.js'
-export type { EngineConfig } from './engine/engine-config.js'
-export { WorkflowRun } from './engine/workflow-run.js'
+export { Engine, createEngine, type StartOptions, type StartArgs, type EmitResult, type CloseOptions } from './engine/engine.js'
+export { engineSettings, type EngineConfig, type EngineSettings } from './engine/engine-config.js'
+export { WorkflowRun, type RunBackend } from './engine/workflow-run.js'
 export { RunResult } from './engine/run-result.js'
 
 // Authoring
@@ -133,16 +133,26 @@ export type { CircuitState } from './resilience/circuit-breakers.js'
 
 // Storage
 export { MemoryWorkflowStore } from './storage/memory-workflow-store.js'
-export type {
-  WorkflowStore,
-  RunRecord,
-  RunPatch,
-  StepRecord,
-  RunQuery,
-  CreateRunResult,
-  RunStatus,
-  TaskStatus,
-  ErrorRecord,
+export {
+  finishedRunStatuses,
+  type WorkflowStore,
+  type RunRecord,
+  type NewRun,
+  type RunPatch,
+  type StepRecord,
+  type RunQuery,
+  type CreateRunResult,
+  type RunStatus,
+  type TaskStatus,
+  type ErrorRecord,
+  type Fence,
+  type RequestedAction,
+  type WorkflowVersion,
+  type ClaimRequest,
+  type RenewResult,
+  type StoredEvent,
+  type NewEvent,
+  type StoreNotification,
 } from './storage/workflow-store.js'
 
 // Core
@@ -171,4 +181,8 @@ export {
   RunNotFoundError,
   TaskOutputMissingError,
   EngineClosedError,
+  SerializationError,
+  PayloadTooLargeError,
+  RunConflictError,
+  LeaseLostError,
 } from './core/errors.js'

@@ -33,6 +33,7 @@ import {
   isWeftError,
   type BreakerTransitioned,
   type Engine,
+  type RunOutcome,
   type TaskContext,
 } from 'weft'
 
@@ -102,7 +103,7 @@ export class ReserveStock extends WorkflowBase<StockRequest> {
 
 /** How one run went. */
 export interface ReservationAttempt {
-  readonly status: 'completed' | 'failed' | 'cancelled'
+  readonly status: RunOutcome['status']
   readonly attempts: number
   /** Error codes (or names) of the attempts that were retried, in order. */
   readonly retriedErrors: readonly string[]

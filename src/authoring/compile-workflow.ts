@@ -11,10 +11,15 @@ import { isWorkflowDefinition, type AnyWorkflow } from './workflow-ref.js'
  *
  * @example
  * ```ts
- * import { compileWorkflow, toMermaid } from 'weft'
- * // const graph = compileWorkflow(OrderFulfilment)
- * // graph.tasks.map((t) => t.name) // ['load', 'charge', 'ship']
- * // console.log(toMermaid(graph))
+ * import { compileWorkflow, Workflow, WorkflowBase, Task, DependsOn } from 'weft'
+ *
+ * @Workflow({ name: 'orders', version: 1 })
+ * class Orders extends WorkflowBase<{ orderId: string }> {
+ *   @Task() load(input: { orderId: string }) { return input.orderId }
+ *   @Task() @DependsOn('load') ship(id: string) { return `shipped ${id}` }
+ * }
+ * const graph = compileWorkflow(Orders)
+ * graph.tasks.map((t) => t.name) // ['load', 'ship']
  * ```
  * @throws `CycleError`, `UnknownDependencyError`, `DuplicateTaskError`,
  * `EmptyWorkflowError`, `InvalidOptionsError`, `InvalidWorkflowError`.

@@ -8,25 +8,47 @@ import { definitionTypesKey, type InputSchema, type WorkflowDefinition } from '.
 
 /** Options of {@link defineWorkflow}. */
 export interface DefineWorkflowOptions<I, E = I> {
+  /** Unique name; runs are recorded under it. */
   readonly name: string
+  /** Integer ≥ 1. Runs are pinned to the version that started them. */
   readonly version: number
+  /** Free-text description, kept in the compiled graph. */
   readonly description?: string
-  /** An Effect `Schema` for the input; its decoded type is what tasks receive, its encoded type what `engine.start` accepts. */
+  /**
+   * An Effect `Schema` for the input; its decoded type is what tasks receive, its encoded type what `engine.start` accepts.
+   * @defaultValue no check: the input is passed as given
+   */
   readonly input?: InputSchemaOf<I, E>
-  /** Event name that starts a run (see `WorkflowOptions.trigger`). */
+  /**
+   * Event name that starts a run (see `WorkflowOptions.trigger`).
+   * @defaultValue none: runs start only through `engine.start`
+   */
   readonly trigger?: string
 }
 
 /** An input schema whose decoded type is `I` and encoded type `E`. */
-export type InputSchemaOf<I, E = I> = InputSchema & { readonly Type: I; readonly Encoded: E }
+export type InputSchemaOf<I, E = I> = InputSchema & {
+  /** The decoded type: what tasks receive. */
+  readonly Type: I
+  /** The encoded type: what `engine.start` accepts. */
+  readonly Encoded: E
+}
 
 /** The values a builder task receives for its dependencies `D`, given earlier outputs `O`. */
 export type DefinedValues<O, D extends readonly unknown[]> = {
   -readonly [K in keyof D]: D[K] extends keyof O
     ? O[D[K]]
-    : D[K] extends { readonly task: infer N extends keyof O; readonly optional: true }
+    : D[K] extends {
+          /** The task depended on. */
+          readonly task: infer N extends keyof O
+          /** Set on an optional dependency, which passes `undefined` when its task did not complete. */
+          readonly optional: true
+        }
       ? O[N] | undefined
-      : D[K] extends { readonly task: infer N extends keyof O }
+      : D[K] extends {
+            /** The task depended on. */
+            readonly task: infer N extends keyof O
+          }
         ? O[N]
         : never
 }
@@ -39,18 +61,32 @@ export type FreshName<N extends string, O> = N extends keyof O ? WeftTypeError<`
 
 /** Per-task options of the builder: dependencies, a condition, policies. */
 export interface DefineTaskOptions<I, O, D extends readonly DependencyRef<keyof O & string>[]> extends TaskPolicyOptions {
-  /** Tasks defined earlier whose outputs this task receives, in order. */
+  /**
+   * Tasks defined earlier whose outputs this task receives, in order.
+   * @defaultValue `[]`: a root task, which receives the run input
+   */
   readonly dependsOn?: D
-  /** Runs the task only when this holds; receives the same arguments as the task. */
+  /**
+   * Runs the task only when this holds; receives the same arguments as the task.
+   * @defaultValue none: the task always runs
+   */
   readonly when?: (...args: DefinedTaskArgs<I, O, D>) => boolean | PromiseLike<boolean>
+  /** Free-text description, kept in the compiled graph. */
   readonly description?: string
 }
 
 /** Options of {@link WorkflowBuilder.loop}. */
 export interface DefineLoopOptions<I, O, D extends readonly DependencyRef<keyof O & string>[], S> extends TaskPolicyOptions {
+  /**
+   * Tasks defined earlier whose outputs the loop receives, in order; the first output is the initial state.
+   * @defaultValue `[]`: the run input is the initial state
+   */
   readonly dependsOn?: D
+  /** Checked before each iteration with the current state and the iteration number (0 first); the loop stops when it returns false. */
   readonly while: (state: S, iteration: number) => boolean
+  /** Iterations at most, an integer ≥ 1; the result says whether this cap was hit. */
   readonly maxIterations: number
+  /** Free-text description, kept in the compiled graph. */
   readonly description?: string
 }
 

@@ -25,8 +25,10 @@ function policyDecorator(decorator: string, policy: Policy, options: unknown) {
  *
  * @example
  * ```ts
- * import { Task, Retry } from 'weft'
- * class Flaky {
+ * import { Workflow, WorkflowBase, Task, Retry } from 'weft'
+ *
+ * @Workflow({ name: 'flaky', version: 1 })
+ * class Flaky extends WorkflowBase {
  *   @Task()
  *   @Retry({ maxAttempts: 5, backoff: { initial: '100 ms', max: '5 s' }, nonRetryable: [TypeError] })
  *   call(input: void) { return fetch('https://example.com').then((r) => r.status) }
@@ -45,8 +47,10 @@ export function Retry(options: RetryOptions) {
  *
  * @example
  * ```ts
- * import { Task, Timeout, type TaskContext } from 'weft'
- * class Slow {
+ * import { Workflow, WorkflowBase, Task, Timeout, type TaskContext } from 'weft'
+ *
+ * @Workflow({ name: 'slow', version: 1 })
+ * class Slow extends WorkflowBase<string> {
  *   @Task() @Timeout('10 s')
  *   fetchPage(input: string, ctx: TaskContext<string>) { return fetch(input, { signal: ctx.signal }) }
  * }
@@ -64,8 +68,10 @@ export function Timeout(timeout: Duration) {
  *
  * @example
  * ```ts
- * import { Task, CircuitBreaker } from 'weft'
- * class Payments {
+ * import { Workflow, WorkflowBase, Task, CircuitBreaker } from 'weft'
+ *
+ * @Workflow({ name: 'payments', version: 1 })
+ * class Payments extends WorkflowBase<{ amount: number }> {
  *   @Task() @CircuitBreaker({ name: 'payments', consecutiveFailures: 5, halfOpenAfter: '30 s' })
  *   charge(input: { amount: number }) { return input.amount }
  * }
@@ -81,8 +87,10 @@ export function CircuitBreaker(options: CircuitBreakerOptions) {
  *
  * @example
  * ```ts
- * import { Task, RateLimit } from 'weft'
- * class Search {
+ * import { Workflow, WorkflowBase, Task, RateLimit } from 'weft'
+ *
+ * @Workflow({ name: 'search', version: 1 })
+ * class Search extends WorkflowBase<string> {
  *   @Task() @RateLimit({ limit: 10, window: '1 s' })
  *   query(input: string) { return input.length }
  * }
@@ -98,8 +106,10 @@ export function RateLimit(options: RateLimitOptions) {
  *
  * @example
  * ```ts
- * import { Task, Bulkhead } from 'weft'
- * class Render {
+ * import { Workflow, WorkflowBase, Task, Bulkhead } from 'weft'
+ *
+ * @Workflow({ name: 'render', version: 1 })
+ * class Render extends WorkflowBase<string> {
  *   @Task() @Bulkhead({ maxConcurrent: 2, maxQueue: 10 })
  *   render(input: string) { return input }
  * }
@@ -116,8 +126,10 @@ export function Bulkhead(options: BulkheadOptions) {
  *
  * @example
  * ```ts
- * import { Task, Cache } from 'weft'
- * class Rates {
+ * import { Workflow, WorkflowBase, Task, Cache } from 'weft'
+ *
+ * @Workflow({ name: 'rates', version: 1 })
+ * class Rates extends WorkflowBase<{ currency: string }> {
  *   @Task() @Cache({ ttl: '5 m', key: (input: { currency: string }) => input.currency })
  *   rate(input: { currency: string }) { return 1.1 }
  * }

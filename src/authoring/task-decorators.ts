@@ -5,7 +5,7 @@ import { markTask, setOnce } from './metadata.js'
 
 /** Options of {@link Task}: a description and, optionally, any policy the policy decorators set. */
 export interface TaskOptions extends TaskPolicyOptions {
-  /** Shown in graphs, run history and docs. */
+  /** Free-text description, kept in the compiled graph as `TaskNode.description`. */
   readonly description?: string
 }
 

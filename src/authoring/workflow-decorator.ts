@@ -9,24 +9,38 @@ export interface WorkflowOptions<S extends InputSchema | undefined = undefined> 
   readonly name: string
   /** Integer ≥ 1. Runs are pinned to the version that started them. */
   readonly version: number
+  /** Free-text description, kept in the compiled graph. */
   readonly description?: string
   /**
    * An Effect `Schema` the run input must satisfy; checked before a run is
    * created. Its type must match the class's `WorkflowBase<Input>`.
+   * @defaultValue no check: the input is passed as given
    */
   readonly input?: S
-  /** Event name: `engine.emit(trigger, payload)` starts a run with the payload as input. */
+  /**
+   * Event name: `engine.emit(trigger, payload)` starts a run with the payload as input.
+   * @defaultValue none: runs start only through `engine.start`
+   */
   readonly trigger?: string
 }
 
 /** The input type a workflow class declares through `WorkflowBase<I>`, `never` if none. */
-export type DeclaredInput<C> = C extends abstract new (...args: never) => { readonly [workflowInputKey]: infer I } ? I : never
+export type DeclaredInput<C> = C extends abstract new (...args: never) => {
+  /** The phantom property `WorkflowBase<I>` declares; its type is `I`. */
+  readonly [workflowInputKey]: infer I
+}
+  ? I
+  : never
 
 /** What a workflow class declares `engine.start` accepts (`WorkflowBase<I, E>`'s `E`), `never` if none. */
-export type DeclaredEncodedInput<C> = C extends abstract new (...args: never) => { readonly [workflowEncodedInputKey]: infer E }
+export type DeclaredEncodedInput<C> = C extends abstract new (...args: never) => {
+  /** The phantom property `WorkflowBase<I, E>` declares; its type is `E`. */
+  readonly [workflowEncodedInputKey]: infer E
+}
   ? E
   : never
 
+/** `true` when `Schema` and `Declared` are the same type, else a message saying how they differ. */
 type Compare<Schema, Declared, What extends string, Where extends string> = [Schema] extends [Declared]
   ? [Declared] extends [Schema]
     ? true

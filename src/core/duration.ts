@@ -47,7 +47,7 @@ export function toMillis(duration: Duration, what = 'duration'): number {
 }
 
 /**
- * Formats milliseconds for people: `850 ms`, `1.2 s`, `3 m 5 s`.
+ * Formats milliseconds for people: `850 ms`, `1.25 s`, `3 m 5 s`.
  *
  * @example
  * ```ts

@@ -54,7 +54,23 @@ export function isWeftError(value: unknown): value is WeftError {
 // ---------------------------------------------------------------------------
 // Definition errors: thrown when a workflow is defined or registered, before any run.
 
-/** A workflow's task graph contains a cycle; the message gives the full path. */
+/**
+ * A workflow's task graph contains a cycle; the message gives the full path.
+ *
+ * @example
+ * ```ts
+ * import { CycleError, Workflow, WorkflowBase, Task, DependsOn } from 'weft'
+ * try {
+ *   @Workflow({ name: 'cyclic', version: 1 })
+ *   class Cyclic extends WorkflowBase {
+ *     @Task() @DependsOn('b') a(b: number) { return b }
+ *     @Task() @DependsOn('a') b(a: number) { return a }
+ *   }
+ * } catch (error) {
+ *   if (error instanceof CycleError) console.error(error.path) // ['a', 'b', 'a']
+ * }
+ * ```
+ */
 export class CycleError extends WeftError {
   readonly code = 'WEFT_CYCLE'
   readonly _tag = 'CycleError'
@@ -66,14 +82,32 @@ export class CycleError extends WeftError {
   }
 }
 
-/** A task depends on a task the workflow does not have. */
+/**
+ * A task depends on a task the workflow does not have. The type checks of
+ * `@DependsOn` and `defineWorkflow` usually catch this before it runs.
+ *
+ * @example
+ * ```ts
+ * import { compileWorkflow, UnknownDependencyError, type AnyWorkflow } from 'weft'
+ * declare const workflow: AnyWorkflow
+ * try {
+ *   compileWorkflow(workflow)
+ * } catch (error) {
+ *   if (error instanceof UnknownDependencyError) console.error(error.dependency, error.suggestion)
+ * }
+ * ```
+ */
 export class UnknownDependencyError extends WeftError {
   readonly code = 'WEFT_UNKNOWN_DEPENDENCY'
   readonly _tag = 'UnknownDependencyError'
   constructor(
+    /** The workflow's name. */
     readonly workflow: string,
+    /** The task that names the unknown dependency. */
     readonly task: string,
+    /** The name that matches no task. */
     readonly dependency: string,
+    /** The closest task name, when the unknown name looks like a typo of it. */
     readonly suggestion: string | undefined,
   ) {
     const hint = suggestion === undefined ? '' : ` (did you mean "${suggestion}"?)`
@@ -81,34 +115,91 @@ export class UnknownDependencyError extends WeftError {
   }
 }
 
-/** Two tasks of one workflow share a name. */
+/**
+ * Two tasks of one workflow share a name (or one method has `@Task()` twice).
+ *
+ * @example
+ * ```ts
+ * import { compileWorkflow, DuplicateTaskError, type AnyWorkflow } from 'weft'
+ * declare const workflow: AnyWorkflow
+ * try {
+ *   compileWorkflow(workflow)
+ * } catch (error) {
+ *   if (error instanceof DuplicateTaskError) console.error(error.task)
+ * }
+ * ```
+ */
 export class DuplicateTaskError extends WeftError {
   readonly code = 'WEFT_DUPLICATE_TASK'
   readonly _tag = 'DuplicateTaskError'
   constructor(
+    /** The workflow's name; the class name when one method has `@Task()` twice. */
     readonly workflow: string,
+    /** The task name used twice. */
     readonly task: string,
   ) {
     super(`workflow "${workflow}" defines task "${task}" twice; give each task a unique name`)
   }
 }
 
-/** A workflow has no tasks. */
+/**
+ * A workflow has no tasks.
+ *
+ * @example
+ * ```ts
+ * import { defineWorkflow, EmptyWorkflowError } from 'weft'
+ * try {
+ *   defineWorkflow({ name: 'empty', version: 1 }).build()
+ * } catch (error) {
+ *   if (error instanceof EmptyWorkflowError) console.error(error.workflow) // 'empty'
+ * }
+ * ```
+ */
 export class EmptyWorkflowError extends WeftError {
   readonly code = 'WEFT_EMPTY_WORKFLOW'
   readonly _tag = 'EmptyWorkflowError'
-  constructor(readonly workflow: string) {
+  constructor(
+    /** The workflow's name. */
+    readonly workflow: string,
+  ) {
     super(`workflow "${workflow}" has no tasks; mark at least one method with @Task()`)
   }
 }
 
-/** A decorator, policy or engine option has an invalid value. */
+/**
+ * A decorator, policy or engine option has an invalid value.
+ *
+ * @example
+ * ```ts
+ * import { defineWorkflow, InvalidOptionsError } from 'weft'
+ * try {
+ *   defineWorkflow({ name: 'flaky', version: 1 })
+ *     .task('call', { retry: { maxAttempts: 0 } }, () => 1)
+ *     .build()
+ * } catch (error) {
+ *   if (error instanceof InvalidOptionsError) console.error(error.message) // ... @Retry maxAttempts must be an integer ≥ 1, got 0
+ * }
+ * ```
+ */
 export class InvalidOptionsError extends WeftError {
   readonly code = 'WEFT_INVALID_OPTIONS'
   readonly _tag = 'InvalidOptionsError'
 }
 
-/** A workflow definition is malformed in a way not covered by a more specific error. */
+/**
+ * A workflow definition is malformed in a way not covered by a more specific error.
+ *
+ * @example
+ * ```ts
+ * import { compileWorkflow, InvalidWorkflowError } from 'weft'
+ * class Plain {}
+ * try {
+ *   compileWorkflow(Plain)
+ * } catch (error) {
+ *   if (error instanceof InvalidWorkflowError) console.error(error.message) // class Plain has no @Workflow({ name, version }) decorator
+ * }
+ * ```
+ */
 export class InvalidWorkflowError extends WeftError {
   readonly code = 'WEFT_INVALID_WORKFLOW'
   readonly _tag = 'InvalidWorkflowError'
@@ -125,12 +216,30 @@ export interface InputIssue {
   readonly message: string
 }
 
-/** A run's input does not match the workflow's input schema; no run was created. */
+/**
+ * A run's input does not match the workflow's input schema; no run was created.
+ *
+ * @example
+ * ```ts
+ * import { Schema } from 'effect'
+ * import { createEngine, defineWorkflow, InputValidationError } from 'weft'
+ * const Orders = defineWorkflow({ name: 'orders', version: 1, input: Schema.Struct({ orderId: Schema.String }) })
+ *   .task('load', (input) => input.orderId)
+ *   .build()
+ * try {
+ *   await createEngine().start(Orders, JSON.parse('{ "orderId": 42 }'))
+ * } catch (error) {
+ *   if (error instanceof InputValidationError) console.error(error.issues) // one issue, at path 'orderId'
+ * }
+ * ```
+ */
 export class InputValidationError extends WeftError {
   readonly code = 'WEFT_INVALID_INPUT'
   readonly _tag = 'InputValidationError'
   constructor(
+    /** The workflow whose input schema rejected the input. */
     readonly workflow: string,
+    /** Every problem found, not just the first. */
     readonly issues: readonly InputIssue[],
   ) {
     const list = issues.map((issue) => `  - ${issue.path === '' ? '(input)' : issue.path}: ${issue.message}`).join('\n')
@@ -138,26 +247,57 @@ export class InputValidationError extends WeftError {
   }
 }
 
-/** A task did not finish within its timeout; its `AbortSignal` was fired. */
+/**
+ * A task did not finish within its timeout (or its retry deadline); its `AbortSignal` was fired.
+ *
+ * @example
+ * ```ts
+ * import { RunFailedError, TaskTimeoutError, type WorkflowRun } from 'weft'
+ * declare const run: WorkflowRun
+ * try {
+ *   await run.result()
+ * } catch (error) {
+ *   if (error instanceof RunFailedError && error.cause instanceof TaskTimeoutError) console.error(error.cause.timeoutMs)
+ * }
+ * ```
+ */
 export class TaskTimeoutError extends WeftError {
   readonly code = 'WEFT_TASK_TIMEOUT'
   readonly _tag = 'TaskTimeoutError'
   override readonly isRetryable = true
   constructor(
+    /** The task that timed out. */
     readonly task: string,
+    /** The time limit that passed, in milliseconds: the attempt's timeout or the retry deadline. */
     readonly timeoutMs: number,
   ) {
     super(`task "${task}" timed out after ${timeoutMs} ms`)
   }
 }
 
-/** A circuit breaker is open (or probing) and rejected the call without running it. */
+/**
+ * A circuit breaker is open (or probing) and rejected the call without running it.
+ *
+ * @example
+ * ```ts
+ * import { CircuitOpenError, RunFailedError, type WorkflowRun } from 'weft'
+ * declare const run: WorkflowRun
+ * try {
+ *   await run.result()
+ * } catch (error) {
+ *   if (error instanceof RunFailedError && error.cause instanceof CircuitOpenError) console.error(error.cause.breaker, error.cause.state)
+ * }
+ * ```
+ */
 export class CircuitOpenError extends WeftError {
   readonly code = 'WEFT_CIRCUIT_OPEN'
   readonly _tag = 'CircuitOpenError'
   constructor(
+    /** The circuit's name. */
     readonly breaker: string,
+    /** `'open'`, or `'half-open'` while the circuit's one probe call runs. */
     readonly state: 'open' | 'half-open',
+    /** Milliseconds until the circuit lets a probe call through; `undefined` when half-open. */
     readonly retryAfterMs: number | undefined,
   ) {
     const when = retryAfterMs === undefined ? 'while its probe runs' : `for ${retryAfterMs} ms more`
@@ -165,65 +305,146 @@ export class CircuitOpenError extends WeftError {
   }
 }
 
-/** A rate limit configured to fail (not wait) was exceeded. */
+/**
+ * A rate limit configured to fail (not wait) was exceeded.
+ *
+ * @example
+ * ```ts
+ * import { RateLimitedError, RunFailedError, type WorkflowRun } from 'weft'
+ * declare const run: WorkflowRun
+ * try {
+ *   await run.result()
+ * } catch (error) {
+ *   if (error instanceof RunFailedError && error.cause instanceof RateLimitedError) console.error(error.cause.retryAfterMs)
+ * }
+ * ```
+ */
 export class RateLimitedError extends WeftError {
   readonly code = 'WEFT_RATE_LIMITED'
   readonly _tag = 'RateLimitedError'
   override readonly isRetryable = true
   constructor(
+    /** The limiter's name. */
     readonly limiter: string,
+    /** Milliseconds until a call fits within the limit again. */
     readonly retryAfterMs: number,
   ) {
     super(`rate limit "${limiter}" exceeded; retry after ${retryAfterMs} ms`)
   }
 }
 
-/** A bulkhead is full: every slot is busy and its queue is at capacity. */
+/**
+ * A bulkhead is full: every slot is busy and its queue is at capacity.
+ *
+ * @example
+ * ```ts
+ * import { BulkheadRejectedError, RunFailedError, type WorkflowRun } from 'weft'
+ * declare const run: WorkflowRun
+ * try {
+ *   await run.result()
+ * } catch (error) {
+ *   if (error instanceof RunFailedError && error.cause instanceof BulkheadRejectedError) console.error(error.cause.bulkhead)
+ * }
+ * ```
+ */
 export class BulkheadRejectedError extends WeftError {
   readonly code = 'WEFT_BULKHEAD_FULL'
   readonly _tag = 'BulkheadRejectedError'
   override readonly isRetryable = true
   constructor(
+    /** The bulkhead's name. */
     readonly bulkhead: string,
+    /** The bulkhead's limit of calls running at once. */
     readonly maxConcurrent: number,
+    /** The bulkhead's limit of calls waiting for a slot. */
     readonly maxQueue: number,
   ) {
     super(`bulkhead "${bulkhead}" is full (${maxConcurrent} running, ${maxQueue} queued); call rejected`)
   }
 }
 
-/** `waitForEvent` or an event stream reached its timeout. */
+/**
+ * `ctx.waitForEvent` reached its timeout before a matching event arrived.
+ * (An event stream that times out ends without an error instead.)
+ *
+ * @example
+ * ```ts
+ * import { EventTimeoutError, type TaskContext } from 'weft'
+ * async function approval(ctx: TaskContext) {
+ *   try {
+ *     return await ctx.waitForEvent<{ approved: boolean }>('approval', { timeout: '1 h' })
+ *   } catch (error) {
+ *     if (error instanceof EventTimeoutError) return { approved: false }
+ *     throw error
+ *   }
+ * }
+ * ```
+ */
 export class EventTimeoutError extends WeftError {
   readonly code = 'WEFT_EVENT_TIMEOUT'
   readonly _tag = 'EventTimeoutError'
   override readonly isRetryable = true
   constructor(
+    /** The name of the event waited for. */
     readonly event: string,
+    /** The time limit that passed, in milliseconds. */
     readonly timeoutMs: number,
   ) {
     super(`no "${event}" event arrived within ${timeoutMs} ms`)
   }
 }
 
-/** The run was cancelled. */
+/**
+ * The run was cancelled.
+ *
+ * @example
+ * ```ts
+ * import { RunCancelledError, type WorkflowRun } from 'weft'
+ * declare const run: WorkflowRun
+ * run.cancel('customer withdrew')
+ * try {
+ *   await run.result()
+ * } catch (error) {
+ *   if (error instanceof RunCancelledError) console.log(error.reason) // 'customer withdrew'
+ * }
+ * ```
+ */
 export class RunCancelledError extends WeftError {
   readonly code = 'WEFT_RUN_CANCELLED'
   readonly _tag = 'RunCancelledError'
   constructor(
+    /** The cancelled run's id. */
     readonly runId: string,
+    /** The reason given to `cancel`, if any. */
     readonly reason?: string,
   ) {
     super(`run ${runId} was cancelled${reason === undefined ? '' : `: ${reason}`}`)
   }
 }
 
-/** A run failed: `task` names the task whose failure ended it, `cause` is that task's error. */
+/**
+ * A run failed: `task` names the task whose failure ended it, `cause` is that task's error.
+ *
+ * @example
+ * ```ts
+ * import { RunFailedError, type WorkflowRun } from 'weft'
+ * declare const run: WorkflowRun
+ * try {
+ *   await run.result()
+ * } catch (error) {
+ *   if (error instanceof RunFailedError) console.error(`task ${error.task} failed:`, error.cause)
+ * }
+ * ```
+ */
 export class RunFailedError extends WeftError {
   readonly code = 'WEFT_RUN_FAILED'
   readonly _tag = 'RunFailedError'
   constructor(
+    /** The failed run's id. */
     readonly runId: string,
+    /** The workflow's name. */
     readonly workflow: string,
+    /** The task whose unhandled failure ended the run, when one did. */
     readonly task: string | undefined,
     cause: unknown,
   ) {
@@ -232,12 +453,25 @@ export class RunFailedError extends WeftError {
   }
 }
 
-/** The engine does not know a workflow (or this version of it). */
+/**
+ * The engine does not know a workflow (or this version of it).
+ *
+ * @example
+ * ```ts
+ * import { isWeftError, WorkflowNotRegisteredError } from 'weft'
+ * function describe(error: unknown): string {
+ *   if (error instanceof WorkflowNotRegisteredError) return `unknown workflow ${error.workflow} v${error.version ?? 'any'}`
+ *   return isWeftError(error) ? error.code : String(error)
+ * }
+ * ```
+ */
 export class WorkflowNotRegisteredError extends WeftError {
   readonly code = 'WEFT_WORKFLOW_NOT_REGISTERED'
   readonly _tag = 'WorkflowNotRegisteredError'
   constructor(
+    /** The workflow name looked up. */
     readonly workflow: string,
+    /** The version looked up; `undefined` when any version would do. */
     readonly version: number | undefined,
   ) {
     const which = version === undefined ? `"${workflow}"` : `"${workflow}" version ${version}`
@@ -245,28 +479,74 @@ export class WorkflowNotRegisteredError extends WeftError {
   }
 }
 
-/** No run has this id. */
+/**
+ * No run has this id.
+ *
+ * @example
+ * ```ts
+ * import { createEngine, RunNotFoundError } from 'weft'
+ * const engine = createEngine()
+ * try {
+ *   await engine.emit('approved', { by: 'ada' }, { runId: 'no-such-run' })
+ * } catch (error) {
+ *   if (error instanceof RunNotFoundError) console.error(error.runId) // 'no-such-run'
+ * }
+ * ```
+ */
 export class RunNotFoundError extends WeftError {
   readonly code = 'WEFT_RUN_NOT_FOUND'
   readonly _tag = 'RunNotFoundError'
-  constructor(readonly runId: string) {
+  constructor(
+    /** The id that matched no live run. */
+    readonly runId: string,
+  ) {
     super(`no run has id "${runId}"`)
   }
 }
 
-/** A run result has no output for a task (it was skipped, failed and was handled, or is not a task). */
+/**
+ * A run result has no output for a task (it was skipped, failed and was handled, or is not a task).
+ *
+ * @example
+ * ```ts
+ * import { TaskOutputMissingError, type RunResult } from 'weft'
+ * declare const result: RunResult<{ premium: string }>
+ * try {
+ *   result.output('premium')
+ * } catch (error) {
+ *   if (error instanceof TaskOutputMissingError) console.log(error.status) // for example 'skipped'
+ * }
+ * const premium = result.outputs.premium // string | undefined, never throws
+ * ```
+ */
 export class TaskOutputMissingError extends WeftError {
   readonly code = 'WEFT_NO_OUTPUT'
   readonly _tag = 'TaskOutputMissingError'
   constructor(
+    /** The task asked for. */
     readonly task: string,
+    /** The task's status, such as `'skipped'`, or `'not a task of this workflow'`. */
     readonly status: string,
   ) {
     super(`task "${task}" has no output: its status is ${status}; use result.outputs.${task} to read it as optional`)
   }
 }
 
-/** The engine was closed; it starts no more runs. */
+/**
+ * The engine was closed; it starts no more runs.
+ *
+ * @example
+ * ```ts
+ * import { createEngine, EngineClosedError } from 'weft'
+ * const engine = createEngine()
+ * await engine.close()
+ * try {
+ *   await engine.emit('tick')
+ * } catch (error) {
+ *   if (error instanceof EngineClosedError) console.error(error.code) // 'WEFT_ENGINE_CLOSED'
+ * }
+ * ```
+ */
 export class EngineClosedError extends WeftError {
   readonly code = 'WEFT_ENGINE_CLOSED'
   readonly _tag = 'EngineClosedError'
@@ -283,5 +563,67 @@ export function describeCause(cause: unknown): string {
     return JSON.stringify(cause) ?? String(cause)
   } catch {
     return String(cause)
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Durability errors.
+
+/** A value cannot be stored losslessly; `path` says where the bad value is. */
+export class SerializationError extends WeftError {
+  readonly code = 'WEFT_SERIALIZATION'
+  readonly _tag = 'SerializationError'
+  constructor(
+    /** Where the value is, e.g. `output.items[2].callback`; `(value)` for the value itself. */
+    readonly path: string,
+    /** Why it cannot be stored. */
+    readonly reason: string,
+  ) {
+    super(`cannot store ${path}: ${reason}`)
+  }
+}
+
+/** A value is larger than the store accepts; nothing was written. */
+export class PayloadTooLargeError extends WeftError {
+  readonly code = 'WEFT_PAYLOAD_TOO_LARGE'
+  readonly _tag = 'PayloadTooLargeError'
+  constructor(
+    /** What was being stored, e.g. `output of task "fetch"`. */
+    readonly what: string,
+    /** Its serialized size in bytes. */
+    readonly bytes: number,
+    /** The limit in bytes. */
+    readonly limitBytes: number,
+  ) {
+    super(`${what} is ${bytes} bytes, over the ${limitBytes}-byte limit; store large data elsewhere and pass a reference, or raise maxPayloadBytes`)
+  }
+}
+
+/** A run id is already used by a run of another workflow or with another input. */
+export class RunConflictError extends WeftError {
+  readonly code = 'WEFT_RUN_CONFLICT'
+  readonly _tag = 'RunConflictError'
+  constructor(
+    readonly runId: string,
+    /** What differs: `input` or `workflow`. */
+    readonly conflict: 'input' | 'workflow',
+  ) {
+    super(`run id "${runId}" is already used by a run with a different ${conflict}; start with another id, or with the same ${conflict} to get the existing run`)
+  }
+}
+
+/**
+ * This process no longer holds the lease of a run (it expired and another
+ * worker claimed the run); the write was rejected and the run is abandoned here.
+ */
+export class LeaseLostError extends WeftError {
+  readonly code = 'WEFT_LEASE_LOST'
+  readonly _tag = 'LeaseLostError'
+  constructor(
+    readonly runId: string,
+    /** The fencing epoch this process held. */
+    readonly epoch: number,
+  ) {
+    super(`lost the lease of run ${runId} (epoch ${epoch}): another worker owns it now; this worker stops writing to it`)
   }
 }

@@ -13,7 +13,7 @@ const alphabet = '0123456789abcdefghjkmnpqrstvwxyz'
  * @example
  * ```ts
  * import { newRunId } from 'weft'
- * const id = newRunId() // for example '01jd7k3m9xq4v0c8n2r7t5w1ya'
+ * const id = newRunId() // for example '01jhkm5100k3m9xq4v0c8n2r'
  * ```
  */
 export function newRunId(now: number = Date.now()): RunId {

@@ -1,12 +1,17 @@
 import type { Clock } from 'effect'
 import type { DependencyContainer } from 'tsyringe'
 import type { AnyWorkflow } from '../authoring/workflow-ref.js'
+import { toMillis, type Duration } from '../core/duration.js'
+import { InvalidOptionsError } from '../core/errors.js'
 import type { ListenerErrorHandler } from '../runtime/event-hub.js'
 import type { WorkflowStore } from '../storage/workflow-store.js'
 
 /** Options of {@link createEngine}. */
 export interface EngineConfig {
-  /** Where runs and step results are recorded. @defaultValue a new `MemoryWorkflowStore` */
+  /**
+   * Where runs and step results are recorded.
+   * @defaultValue a SQLite file `weft.sqlite` in the working directory (`sqliteStore()`)
+   */
   readonly store?: WorkflowStore
   /**
    * The container the engine's child container is created from; workflow
@@ -14,7 +19,7 @@ export interface EngineConfig {
    * @defaultValue tsyringe's root container
    */
   readonly container?: DependencyContainer
-  /** Workflows to register at once. */
+  /** Workflows to register at once (runs of them left unfinished by a previous process are resumed). */
   readonly workflows?: readonly AnyWorkflow[]
   /** Tasks running at once across every run of the engine. @defaultValue `Infinity` */
   readonly maxConcurrentTasks?: number
@@ -27,4 +32,72 @@ export interface EngineConfig {
   readonly clock?: Clock.Clock
   /** Called when an event listener throws. @defaultValue logs to `console.error` */
   readonly onListenerError?: ListenerErrorHandler
+  /** Called when background work (claiming, lease renewal) fails, e.g. the database is down. @defaultValue logs to `console.error` */
+  readonly onBackgroundError?: (error: unknown) => void
+  /** Whether this engine claims runs it did not start: unfinished runs of a crashed process, runs started by clients. @defaultValue `true` */
+  readonly claimRuns?: boolean
+  /** How long a claimed run's lease lasts without renewal. @defaultValue `'30 s'` */
+  readonly leaseDuration?: Duration
+  /** How often leases are renewed; shorter than `leaseDuration`. @defaultValue a third of `leaseDuration` */
+  readonly heartbeatInterval?: Duration
+  /** How often the store is asked for runs to claim (the store's notifications also wake it). @defaultValue `'1 s'` */
+  readonly claimInterval?: Duration
+  /** Crashes tolerated while a run executes; one more and the run is dead-lettered. @defaultValue `5` */
+  readonly maxRecoveryAttempts?: number
+  /** How often waiting tasks and remote result handles look at the store when it cannot notify. @defaultValue `'250 ms'` */
+  readonly pollInterval?: Duration
+  /** This worker's id in leases. @defaultValue `<host>/<pid>/<random>` */
+  readonly workerId?: string
+}
+
+/** The engine's settings with defaults filled in and durations in milliseconds. */
+export interface EngineSettings {
+  readonly maxConcurrentTasks: number
+  readonly maxConcurrentTasksPerRun: number
+  readonly claimRuns: boolean
+  readonly leaseMs: number
+  readonly heartbeatMs: number
+  readonly claimIntervalMs: number
+  readonly maxRecoveryAttempts: number
+  readonly pollMs: number
+}
+
+function positiveLimit(name: string, value: number | undefined): number {
+  if (value === undefined) return Infinity
+  if (value === Infinity || (Number.isInteger(value) && value >= 1)) return value
+  throw new InvalidOptionsError(`${name} must be an integer ≥ 1 or Infinity, got ${String(value)}`)
+}
+
+function positiveMillis(name: string, value: Duration | undefined, fallback: number): number {
+  const ms = value === undefined ? fallback : toMillis(value, name)
+  if (ms <= 0) throw new InvalidOptionsError(`${name} must be longer than 0 ms, got ${String(value)}`)
+  return ms
+}
+
+/**
+ * Validates an engine configuration and fills in defaults.
+ * @throws `InvalidOptionsError`, e.g. when `heartbeatInterval` is not shorter than `leaseDuration`.
+ */
+export function engineSettings(config: EngineConfig): EngineSettings {
+  const leaseMs = positiveMillis('leaseDuration', config.leaseDuration, 30_000)
+  const heartbeatMs = positiveMillis('heartbeatInterval', config.heartbeatInterval, Math.max(1, Math.floor(leaseMs / 3)))
+  if (heartbeatMs >= leaseMs) {
+    throw new InvalidOptionsError(
+      `heartbeatInterval (${heartbeatMs} ms) must be shorter than leaseDuration (${leaseMs} ms), or leases expire between renewals`,
+    )
+  }
+  const maxRecoveryAttempts = config.maxRecoveryAttempts ?? 5
+  if (!Number.isInteger(maxRecoveryAttempts) || maxRecoveryAttempts < 0) {
+    throw new InvalidOptionsError(`maxRecoveryAttempts must be an integer ≥ 0, got ${String(maxRecoveryAttempts)}`)
+  }
+  return {
+    maxConcurrentTasks: positiveLimit('maxConcurrentTasks', config.maxConcurrentTasks),
+    maxConcurrentTasksPerRun: positiveLimit('maxConcurrentTasksPerRun', config.maxConcurrentTasksPerRun),
+    claimRuns: config.claimRuns ?? true,
+    leaseMs,
+    heartbeatMs,
+    claimIntervalMs: positiveMillis('claimInterval', config.claimInterval, 1_000),
+    maxRecoveryAttempts,
+    pollMs: positiveMillis('pollInterval', config.pollInterval, 250),
+  }
 }

@@ -1,30 +1,43 @@
 import 'reflect-metadata'
+import { isDeepStrictEqual } from 'node:util'
 import { Clock, Context, Effect, Exit, Scope } from 'effect'
 import { container as rootContainer, type DependencyContainer } from 'tsyringe'
 import type { AnyWorkflow, WorkflowInput, WorkflowOutputs } from '../authoring/workflow-ref.js'
-import { EngineClosedError, InvalidOptionsError, RunNotFoundError } from '../core/errors.js'
+import { toMillis, type Duration } from '../core/duration.js'
+import { EngineClosedError, LeaseLostError, RunConflictError, RunNotFoundError } from '../core/errors.js'
 import { newRunId, type RunId } from '../core/ids.js'
 import type { WorkflowGraph } from '../graph/workflow-graph.js'
 import type { CircuitState } from '../resilience/circuit-breakers.js'
 import { TaskPolicyRunner, makePolicyServices, type PolicyServices } from '../resilience/task-policies.js'
 import { ConcurrencyGate } from '../runtime/concurrency-gate.js'
 import { EventHub, type WeftListener } from '../runtime/event-hub.js'
-import { EventInbox } from '../runtime/event-inbox.js'
+import { EventWaiters } from '../runtime/event-waiters.js'
+import { newOwnerId } from '../runtime/owner-id.js'
 import { parseWorkflowInput } from '../runtime/parse-input.js'
 import type { WeftEventOf, WeftEventType } from '../runtime/run-events.js'
 import { RunExecution, type RunEnvironment } from '../runtime/run-execution.js'
+import { RunWorker } from '../runtime/run-worker.js'
 import { RuntimeStats, type EngineStats } from '../runtime/runtime-stats.js'
-import { MemoryWorkflowStore } from '../storage/memory-workflow-store.js'
-import type { RunQuery, RunRecord, WorkflowStore } from '../storage/workflow-store.js'
-import type { EngineConfig } from './engine-config.js'
+import { isFinished } from '../storage/run-rules.js'
+import type { RequestedAction, RunQuery, RunRecord, StepRecord, StoreNotification, WorkflowStore } from '../storage/workflow-store.js'
+import { ChangeFeed } from './change-feed.js'
+import { defaultStore } from './default-store.js'
+import { engineSettings, type EngineConfig, type EngineSettings } from './engine-config.js'
+import { LocalRunBackend, StoredRunBackend, type BackendServices } from './run-backends.js'
 import type { RunResult } from './run-result.js'
 import { WorkflowRegistry } from './workflow-registry.js'
 import { WorkflowRun } from './workflow-run.js'
 
 /** Options of {@link Engine.start}. */
 export interface StartOptions {
-  /** Use this id instead of a new one. Starting again with the id of a live run returns that run. */
+  /**
+   * Use this id instead of a new one. Starting is idempotent: the same id with
+   * the same workflow and input returns the existing run; with another input
+   * it fails with `RunConflictError`.
+   */
   readonly runId?: RunId
+  /** Who starts the run (recorded with it). */
+  readonly principal?: string
 }
 
 /** The arguments after the workflow: the input (optional when the workflow takes none), then options. */
@@ -32,66 +45,93 @@ export type StartArgs<I> = [I] extends [void] ? [input?: I, options?: StartOptio
 
 /** What {@link Engine.emit} did. */
 export interface EmitResult {
-  /** Runs whose waiting task took the event now. */
-  readonly delivered: number
-  /** 1 when the event went to one run that is not waiting for it yet: it is kept until a task waits. */
-  readonly queued: number
+  /** The stored event's id. */
+  readonly eventId: number
+  /** Runs of this engine that were waiting for an event of this name when it was sent. */
+  readonly waitingRuns: number
   /** Runs the event started (workflows whose `trigger` is the event's name). */
   readonly started: readonly WorkflowRun[]
+}
+
+/** Options of {@link Engine.close}. */
+export interface CloseOptions {
+  /**
+   * How long running tasks may take to finish before the engine releases
+   * their runs to other workers (durable stores). @defaultValue `'10 s'`
+   */
+  readonly drain?: Duration
 }
 
 /**
  * Runs workflows. Created by {@link createEngine}; holds the registered
  * workflows, the DI container, the shared policy state (circuits, limiters,
- * caches) and the live runs.
+ * caches) and the runs it executes, and shares runs with other engines
+ * through the store (claims, leases, fencing).
  */
 export class Engine {
   /** The engine's own container (a child of the configured one). Register adapters here. */
   readonly container: DependencyContainer
+  /** Resolves when the store is ready and unfinished runs of registered workflows have been claimed. */
+  readonly ready: Promise<void>
+  /** This engine's id in run leases. */
+  readonly workerId: string
   private readonly store: WorkflowStore
   private readonly ownsStore: boolean
+  private readonly settings: EngineSettings
   private readonly registry: WorkflowRegistry
   private readonly hub: EventHub
-  private readonly inbox = new EventInbox()
+  private readonly waiters = new EventWaiters()
   private readonly statistics = new RuntimeStats()
   private readonly scope = Effect.runSync(Scope.make())
   private readonly env: RunEnvironment
-  private readonly active = new Map<RunId, WorkflowRun<never>>()
+  private readonly worker: RunWorker
+  private readonly changes: ChangeFeed
+  private readonly backendServices: BackendServices
+  private readonly active = new Map<RunId, RunExecution>()
+  private readonly reportBackgroundError: (error: unknown) => void
+  private unsubscribe: (() => Promise<void>) | undefined
   private closed = false
 
   constructor(config: EngineConfig = {}) {
+    this.settings = engineSettings(config)
     this.container = (config.container ?? rootContainer).createChildContainer()
-    this.store = config.store ?? new MemoryWorkflowStore()
+    this.store = config.store ?? defaultStore()
     this.ownsStore = config.store === undefined
+    this.workerId = config.workerId ?? newOwnerId()
     this.registry = new WorkflowRegistry(this.container)
     this.hub = new EventHub(config.onListenerError ?? reportListenerError)
-    const clock = config.clock
-    let services: Context.Context<PolicyServices> = makePolicyServices(this.scope)
-    if (clock !== undefined) services = Context.add(services, Clock.Clock, clock)
-    this.env = {
+    this.reportBackgroundError = config.onBackgroundError ?? reportBackgroundError
+    this.changes = new ChangeFeed(this.settings.pollMs)
+    this.env = this.runEnvironment(config.clock)
+    this.backendServices = {
       store: this.store,
-      services,
-      policies: new TaskPolicyRunner((breaker, from, to) => this.breakerTransitioned(breaker, from, to)),
-      hub: this.hub,
-      inbox: this.inbox,
-      stats: this.statistics,
-      gate: new ConcurrencyGate(positiveLimit('maxConcurrentTasks', config.maxConcurrentTasks)),
-      maxConcurrentTasks: positiveLimit('maxConcurrentTasksPerRun', config.maxConcurrentTasksPerRun),
-      now: clock === undefined ? Date.now : () => clock.currentTimeMillisUnsafe(),
-      finished: (run) => this.active.delete(run.runId),
+      sendEvent: (runId, name, payload) => this.sendToRun(runId, name, payload).then(() => undefined),
+      nextChange: (runId) => this.changes.next(runId),
+      now: () => this.env.now(),
     }
-    for (const workflow of config.workflows ?? []) this.register(workflow)
+    this.worker = new RunWorker(this.store, this.workerConfig(), {
+      registeredVersions: () => this.registry.versions(),
+      activeFences: () => [...this.active.values()].map((run) => run.fence),
+      resumeClaimed: (run) => this.resumeClaimed(run),
+      applyAction: (runId, action) => this.applyAction(runId, action),
+      leaseLost: (runId) => this.leaseLost(runId),
+      reportError: this.reportBackgroundError,
+      now: () => this.env.now(),
+    })
+    for (const workflow of config.workflows ?? []) this.registry.register(workflow)
+    this.statistics.workflows = this.registry.size
+    this.ready = this.open()
+    this.ready.catch(() => undefined)
   }
 
   /**
-   * Registers workflows (compiling them: a bad definition throws here).
-   * `start` registers a workflow on first use too.
+   * Registers workflows (compiling them: a bad definition throws here) and
+   * claims their unfinished runs. `start` registers a workflow on first use too.
    */
   register(...workflows: AnyWorkflow[]): this {
-    for (const workflow of workflows) {
-      this.registry.register(workflow)
-      this.statistics.workflows = this.registry.size
-    }
+    for (const workflow of workflows) this.registry.register(workflow)
+    this.statistics.workflows = this.registry.size
+    void this.ready.then(() => this.worker.wake(), () => undefined)
     return this
   }
 
@@ -105,10 +145,13 @@ export class Engine {
    * // const result = await run.result()
    * // result.output('ship')
    * ```
+   * @throws `InputValidationError`, `RunConflictError` (an id reused with another input), `EngineClosedError`.
    */
   async start<W extends AnyWorkflow>(workflow: W, ...args: StartArgs<WorkflowInput<W>>): Promise<WorkflowRun<WorkflowOutputs<W>>> {
     const [input, options = {}] = args as [unknown, StartOptions | undefined]
-    return this.startGraph(this.ensureRegistered(workflow), input, options) as Promise<WorkflowRun<WorkflowOutputs<W>>>
+    const graph = this.registry.register(workflow)
+    this.statistics.workflows = this.registry.size
+    return this.startGraph(graph, input, options, true) as Promise<WorkflowRun<WorkflowOutputs<W>>>
   }
 
   /** Starts a run and waits for its result. */
@@ -116,33 +159,37 @@ export class Engine {
     return (await this.start(workflow, ...args)).result()
   }
 
-  /** A live run of this engine. */
-  getRun(runId: RunId): WorkflowRun | undefined {
-    return this.active.get(runId) as WorkflowRun | undefined
+  /** A handle on a run: executing here, in another worker, or finished. `undefined` if no run has this id. */
+  async getRun(runId: RunId): Promise<WorkflowRun | undefined> {
+    const local = this.active.get(runId)
+    if (local !== undefined) return this.localHandle(local) as WorkflowRun
+    await this.ready
+    const stored = await this.store.getRun(runId)
+    return stored === undefined ? undefined : this.storedHandle(stored)
   }
 
   /** Runs recorded in the store, newest first. */
-  listRuns(query?: RunQuery): Promise<RunRecord[]> {
+  async listRuns(query?: RunQuery): Promise<RunRecord[]> {
+    await this.ready
     return this.store.listRuns(query)
   }
 
   /**
-   * Sends an external event: to one run (`runId`), or to every run waiting
-   * for it, and starts the workflows it triggers with the payload as input.
-   * @throws `RunNotFoundError` when `runId` names no live run.
+   * Sends an external event, stored in the inbox so it survives restarts: to
+   * one run (`runId`), or to every run, and starts the workflows it triggers
+   * with the payload as input (each payload is validated before anything is sent).
+   * @throws `RunNotFoundError` when `runId` names no run, or a finished one.
    */
   async emit(name: string, payload?: unknown, options: { readonly runId?: RunId } = {}): Promise<EmitResult> {
-    if (options.runId !== undefined) {
-      if (!this.active.has(options.runId)) throw new RunNotFoundError(options.runId)
-      const delivered = this.inbox.send(name, payload, options.runId)
-      return { delivered, queued: 1 - delivered, started: [] }
-    }
+    await this.ready
+    if (options.runId !== undefined) return { ...(await this.sendToRun(options.runId, name, payload)), started: [] }
     if (this.closed) throw new EngineClosedError()
-    // Check the payload against every triggered workflow before delivering anything.
     const triggered = this.registry.triggeredBy(name).map((graph) => ({ graph, input: parseWorkflowInput(graph, payload) }))
-    const delivered = this.inbox.send(name, payload)
+    const waitingRuns = this.waiters.waitingRuns(name).length
+    const eventId = await this.store.sendEvent({ name, payload, sentAt: this.env.now() })
+    this.waiters.wake(undefined, name)
     const started = await Promise.all(triggered.map(({ graph, input }) => this.startGraph(graph, input, {}, false)))
-    return { delivered, queued: 0, started: started as WorkflowRun[] }
+    return { eventId, waitingRuns, started: started as WorkflowRun[] }
   }
 
   /** Listens to every engine event. Returns a function that stops listening. */
@@ -158,39 +205,165 @@ export class Engine {
     return this.statistics.snapshot()
   }
 
-  /** Cancels live runs, waits for them to settle, and releases the engine's resources. */
-  async close(): Promise<void> {
+  /**
+   * Shuts the engine down. With a durable store it stops claiming runs, lets
+   * running tasks finish within the drain time, then releases the runs it
+   * still holds so another worker resumes them at once. With the memory store
+   * runs cannot continue elsewhere, so they are cancelled.
+   */
+  async close(options: CloseOptions = {}): Promise<void> {
     if (this.closed) return
     this.closed = true
+    await this.ready.catch(() => undefined)
     const runs = [...this.active.values()]
-    for (const run of runs) run.cancel('the engine was closed')
-    await Promise.all(runs.map((run) => run.outcome()))
+    if (this.store.durable) await this.drain(runs, toMillis(options.drain ?? '10 s', 'drain'))
+    else {
+      for (const run of runs) run.cancel('the engine was closed')
+      await Promise.all(runs.map((run) => run.done))
+    }
+    this.worker.stop()
+    await this.unsubscribe?.()
     await Effect.runPromise(Scope.close(this.scope, Exit.void))
     if (this.ownsStore) await this.store.close()
   }
 
-  private ensureRegistered(workflow: AnyWorkflow): WorkflowGraph {
-    const graph = this.registry.register(workflow)
-    this.statistics.workflows = this.registry.size
-    return graph
-  }
+  // ---- runs --------------------------------------------------------------------------
 
-  private async startGraph(graph: WorkflowGraph, rawInput: unknown, options: StartOptions, parse = true): Promise<WorkflowRun<never>> {
+  private async startGraph(graph: WorkflowGraph, rawInput: unknown, options: StartOptions, parse: boolean): Promise<WorkflowRun<never>> {
     if (this.closed) throw new EngineClosedError()
     const input = parse ? parseWorkflowInput(graph, rawInput) : rawInput
+    await this.ready
     const runId = options.runId ?? newRunId()
-    const live = this.active.get(runId)
-    if (live !== undefined) return live
     const instance = this.registry.instantiate(graph)
+    const claimBy = this.settings.claimRuns ? { owner: this.workerId, leaseMs: this.settings.leaseMs } : undefined
     const now = this.env.now()
-    const record: RunRecord = { id: runId, workflow: graph.name, version: graph.version, input, status: 'running', createdAt: now, startedAt: now }
-    const { created } = await this.store.createRun(record)
-    if (!created) throw new InvalidOptionsError(`run id "${runId}" is already used by a finished run; start without runId or pick another`)
-    const execution = new RunExecution(this.env, graph, runId, input, instance, new Map())
-    const run = new WorkflowRun<never>(execution, this.inbox)
-    this.active.set(runId, run)
-    execution.start()
-    return run
+    const { run, created } = await this.store.createRun({ id: runId, workflow: graph.name, version: graph.version, input, createdAt: now, principal: options.principal, claimBy })
+    if (!created) return this.existingRun(run, graph, input)
+    if (claimBy === undefined) return this.storedHandle(run) as WorkflowRun<never>
+    return this.localHandle(this.launch(graph, run, instance, []))
+  }
+
+  /** The handle for an id that was already used: the same run if it is the same request, else a conflict. */
+  private existingRun(run: RunRecord, graph: WorkflowGraph, input: unknown): WorkflowRun<never> {
+    if (run.workflow !== graph.name || run.version !== graph.version) throw new RunConflictError(run.id, 'workflow')
+    if (!isDeepStrictEqual(run.input, input)) throw new RunConflictError(run.id, 'input')
+    const local = this.active.get(run.id)
+    return (local === undefined ? this.storedHandle(run) : this.localHandle(local)) as WorkflowRun<never>
+  }
+
+  private launch(graph: WorkflowGraph, run: RunRecord, instance: object, steps: readonly StepRecord[]): RunExecution {
+    const execution = new RunExecution(this.env, graph, { runId: run.id, epoch: run.epoch }, run.input, instance, new Map(steps.map((s) => [s.key, s])))
+    this.active.set(run.id, execution)
+    execution.start({ paused: run.status === 'paused' })
+    return execution
+  }
+
+  /** Executes a run claimed from the store (recovery or scale-out), or dead-letters it after too many crashes. */
+  private async resumeClaimed(run: RunRecord): Promise<void> {
+    const fence = { runId: run.id, epoch: run.epoch }
+    if (run.recoveries > this.settings.maxRecoveryAttempts) {
+      const statusMessage = `its worker stopped ${run.recoveries} times while running it (more than maxRecoveryAttempts = ${this.settings.maxRecoveryAttempts}); fix the cause, then resume it (weft runs resume ${run.id})`
+      await this.store.updateRun(fence, { status: 'dead-lettered', statusMessage, finishedAt: this.env.now() })
+      this.changes.changed(run.id)
+      return
+    }
+    const graph = this.registry.find(run.workflow, run.version)
+    try {
+      const instance = this.registry.instantiate(graph)
+      this.launch(graph, run, instance, await this.store.loadSteps(run.id))
+    } catch (error) {
+      await this.store.releaseRuns(this.workerId, [fence])
+      throw error
+    }
+  }
+
+  private applyAction(runId: RunId, action: RequestedAction): void {
+    const run = this.active.get(runId)
+    if (run === undefined) return
+    if (action === 'cancel') run.cancel('cancel requested')
+    else if (action === 'pause') run.pause()
+    else run.resume()
+    this.store.clearAction(run.fence).catch(this.reportBackgroundError)
+  }
+
+  private leaseLost(runId: RunId): void {
+    const run = this.active.get(runId)
+    run?.abandon(new LeaseLostError(runId, run.fence.epoch))
+  }
+
+  private async drain(runs: readonly RunExecution[], drainMs: number): Promise<void> {
+    await Promise.all(runs.map((run) => run.drain(drainMs)))
+    const left = runs.filter((run) => this.active.has(run.runId))
+    for (const run of left) run.abandon(new EngineClosedError())
+    if (left.length > 0) await this.store.releaseRuns(this.workerId, left.map((run) => run.fence))
+  }
+
+  /** Stores an event for one run (executing here or elsewhere) and wakes its waiting task if it is here. */
+  private async sendToRun(runId: RunId, name: string, payload: unknown): Promise<{ eventId: number; waitingRuns: number }> {
+    if (!this.active.has(runId)) {
+      const run = await this.store.getRun(runId)
+      if (run === undefined || isFinished(run.status)) throw new RunNotFoundError(runId)
+    }
+    const waitingRuns = this.waiters.waitingRuns(name).includes(runId) ? 1 : 0
+    const eventId = await this.store.sendEvent({ name, runId, payload, sentAt: this.env.now() })
+    this.waiters.wake(runId, name)
+    return { eventId, waitingRuns }
+  }
+
+  private localHandle(execution: RunExecution): WorkflowRun<never> {
+    return new WorkflowRun<never>(new LocalRunBackend(execution, this.backendServices))
+  }
+
+  private storedHandle(run: RunRecord): WorkflowRun {
+    return new WorkflowRun(new StoredRunBackend(run, this.registry.findOptional(run.workflow, run.version), this.backendServices))
+  }
+
+  // ---- wiring ------------------------------------------------------------------------
+
+  private async open(): Promise<void> {
+    await this.store.init()
+    this.unsubscribe = await this.store.subscribe?.((notification) => this.notified(notification))
+    await this.worker.start()
+  }
+
+  private notified(notification: StoreNotification): void {
+    switch (notification.type) {
+      case 'run-created':
+        return this.worker.wake()
+      case 'run-finished':
+        return this.changes.changed(notification.runId)
+      case 'event':
+        return this.waiters.wake(notification.runId, notification.name)
+      case 'action':
+        this.changes.changed(notification.runId)
+        if (this.active.has(notification.runId)) this.worker.heartbeat().catch(this.reportBackgroundError)
+    }
+  }
+
+  private runEnvironment(clock: Clock.Clock | undefined): RunEnvironment {
+    let services: Context.Context<PolicyServices> = makePolicyServices(this.scope)
+    if (clock !== undefined) services = Context.add(services, Clock.Clock, clock)
+    return {
+      store: this.store,
+      services,
+      policies: new TaskPolicyRunner((breaker, from, to) => this.breakerTransitioned(breaker, from, to)),
+      hub: this.hub,
+      waiters: this.waiters,
+      eventPollMs: this.settings.pollMs,
+      stats: this.statistics,
+      gate: new ConcurrencyGate(this.settings.maxConcurrentTasks),
+      maxConcurrentTasks: this.settings.maxConcurrentTasksPerRun,
+      now: clock === undefined ? Date.now : () => clock.currentTimeMillisUnsafe(),
+      finished: (run) => {
+        if (this.active.get(run.runId) === run) this.active.delete(run.runId)
+        this.changes.changed(run.runId)
+      },
+    }
+  }
+
+  private workerConfig() {
+    const { leaseMs, heartbeatMs, claimIntervalMs, claimRuns } = this.settings
+    return { owner: this.workerId, leaseMs, heartbeatMs, claimIntervalMs, claimBatch: 50, claim: claimRuns }
   }
 
   private breakerTransitioned(breaker: string, from: CircuitState, to: CircuitState): void {
@@ -199,14 +372,12 @@ export class Engine {
   }
 }
 
-function positiveLimit(name: string, value: number | undefined): number {
-  if (value === undefined) return Infinity
-  if (value === Infinity || (Number.isInteger(value) && value >= 1)) return value
-  throw new InvalidOptionsError(`${name} must be an integer ≥ 1 or Infinity, got ${String(value)}`)
-}
-
 function reportListenerError(error: unknown, event: { type: string }): void {
   console.error(`weft: a listener of "${event.type}" threw`, error)
+}
+
+function reportBackgroundError(error: unknown): void {
+  console.error('weft: background work failed (claiming runs or renewing leases)', error)
 }
 
 /**

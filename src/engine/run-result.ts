@@ -8,17 +8,21 @@ import type { RunOutcome, TaskSummary } from '../runtime/run-outcome.js'
  * @typeParam O - each task's output by task name (from the workflow's types).
  * @example
  * ```ts
- * // const result = await run.result()
- * // result.output('ship')      // typed as ship's return type; throws if ship did not complete
- * // result.outputs.premium     // typed as premium's return type | undefined (it may be skipped)
+ * import type { WorkflowRun } from 'weft'
+ * declare const run: WorkflowRun<{ ship: string; premium: number }>
+ * const result = await run.result()
+ * result.output('ship') // string; throws TaskOutputMissingError if ship did not complete
+ * result.outputs.premium // number | undefined: the task may have been skipped
  * ```
  */
 export class RunResult<O> {
+  /** The run's id. */
   readonly runId: RunId
   /** Outputs of the tasks that completed; a skipped or failed task's entry is absent. */
   readonly outputs: Partial<O>
   /** Every task: status, attempts, timing, error. */
   readonly tasks: readonly TaskSummary[]
+  /** Time from the run's start to its end, in milliseconds. */
   readonly durationMs: number
 
   constructor(outcome: RunOutcome) {

@@ -3,6 +3,7 @@ import { compileWorkflow } from '../authoring/compile-workflow.js'
 import { isWorkflowDefinition, type AnyWorkflow } from '../authoring/workflow-ref.js'
 import { InvalidWorkflowError, WorkflowNotRegisteredError } from '../core/errors.js'
 import type { WorkflowGraph } from '../graph/workflow-graph.js'
+import type { WorkflowVersion } from '../storage/workflow-store.js'
 
 /**
  * The workflows an engine knows, by name and version. Registering compiles
@@ -40,6 +41,16 @@ export class WorkflowRegistry {
     const graph = version === undefined ? latest(versions) : versions?.get(version)
     if (graph === undefined) throw new WorkflowNotRegisteredError(name, version)
     return graph
+  }
+
+  /** The graph of a registered workflow version, or `undefined`. */
+  findOptional(name: string, version: number): WorkflowGraph | undefined {
+    return this.byName.get(name)?.get(version)
+  }
+
+  /** Every registered workflow version. */
+  versions(): WorkflowVersion[] {
+    return [...this.bySource.values()].map((graph) => ({ name: graph.name, version: graph.version }))
   }
 
   /** Workflows started by an event. */

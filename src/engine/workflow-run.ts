@@ -1,47 +1,59 @@
 import type { RunId } from '../core/ids.js'
 import type { RunEvent } from '../runtime/run-events.js'
-import type { RunExecution } from '../runtime/run-execution.js'
 import type { RunOutcome, TaskSummary } from '../runtime/run-outcome.js'
 import type { RunStatus } from '../storage/workflow-store.js'
-import type { EventInbox } from '../runtime/event-inbox.js'
 import { RunResult } from './run-result.js'
+
+/** What a {@link WorkflowRun} handle reads and controls: a run executing here, or one in the store. */
+export interface RunBackend {
+  readonly runId: RunId
+  readonly workflow: string
+  readonly version: number
+  status(): RunStatus
+  outcome(): Promise<RunOutcome>
+  tasks(): TaskSummary[]
+  events(): AsyncIterable<RunEvent>
+  pause(): Promise<boolean>
+  resume(): Promise<boolean>
+  cancel(reason?: string): Promise<boolean>
+  signal(name: string, payload: unknown): Promise<void>
+}
 
 /**
  * A handle on a run: await its result, follow its events, pause, resume,
- * cancel, or send it an event.
+ * cancel, or send it an event. The run may execute in this process or in
+ * another worker sharing the store; the handle works the same.
  *
  * @typeParam O - each task's output by task name.
  */
 export class WorkflowRun<O = Record<string, unknown>> {
   /** @internal Created by the engine. */
-  constructor(
-    private readonly execution: RunExecution,
-    private readonly inbox: EventInbox,
-  ) {}
+  constructor(private readonly backend: RunBackend) {}
 
   /** The run's id. */
   get id(): RunId {
-    return this.execution.runId
+    return this.backend.runId
   }
 
   /** The workflow's name. */
   get workflow(): string {
-    return this.execution.graph.name
+    return this.backend.workflow
   }
 
   /** The workflow version the run is pinned to. */
   get version(): number {
-    return this.execution.graph.version
+    return this.backend.version
   }
 
-  /** Where the run is now. */
+  /** Where the run is now (as last seen, for a run executing in another process). */
   status(): RunStatus {
-    return this.execution.status
+    return this.backend.status()
   }
 
   /**
    * Waits for the run to end and returns its typed outputs.
-   * @throws `RunFailedError` (its `cause` is the task's error) or `RunCancelledError`.
+   * @throws `RunFailedError` (its `cause` is the task's error), `RunCancelledError`,
+   * or `LeaseLostError` when this process lost the run to another worker.
    */
   async result(): Promise<RunResult<O>> {
     const outcome = await this.outcome()
@@ -50,40 +62,37 @@ export class WorkflowRun<O = Record<string, unknown>> {
   }
 
   /** Waits for the run to end; never rejects. */
-  async outcome(): Promise<RunOutcome> {
-    return this.execution.done
+  outcome(): Promise<RunOutcome> {
+    return this.backend.outcome()
   }
 
-  /** Each task's status so far. */
+  /** Each task's status so far (as last seen, for a run executing elsewhere). */
   tasks(): TaskSummary[] {
-    return this.execution.summaries()
+    return this.backend.tasks()
   }
 
-  /** Every event of the run from its start, then live ones, ending with the run. */
+  /** Every event of the run from its start, then live ones, ending with the run (runs executing here only). */
   events(): AsyncIterable<RunEvent> {
-    return { [Symbol.asyncIterator]: () => this.execution.log.iterate() }
+    return this.backend.events()
   }
 
-  /** Stops scheduling new tasks (running ones finish). Returns false if it was not running. */
-  pause(): boolean {
-    return this.execution.pause()
+  /** Stops scheduling new tasks (running ones finish). Resolves false if the run was not running. */
+  pause(): Promise<boolean> {
+    return this.backend.pause()
   }
 
   /** Schedules tasks again after `pause`. */
-  resume(): boolean {
-    return this.execution.resume()
+  resume(): Promise<boolean> {
+    return this.backend.resume()
   }
 
   /** Cancels the run: running tasks are interrupted and their signals fire; `@Always` tasks still run. */
-  cancel(reason?: string): boolean {
-    return this.execution.cancel(reason)
+  cancel(reason?: string): Promise<boolean> {
+    return this.backend.cancel(reason)
   }
 
-  /**
-   * Sends an event to this run only. Returns true when a waiting task took
-   * it; otherwise it is kept until a task of the run waits for it.
-   */
-  signal(name: string, payload?: unknown): boolean {
-    return this.inbox.send(name, payload, this.execution.runId) === 1
+  /** Sends an event to this run only; it is kept until a task of the run waits for it. */
+  signal(name: string, payload?: unknown): Promise<void> {
+    return this.backend.signal(name, payload)
   }
 }

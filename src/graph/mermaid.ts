@@ -7,12 +7,16 @@ import type { TaskNode, WorkflowGraph } from './workflow-graph.js'
  *
  * @example
  * ```ts
- * import { compileWorkflow, toMermaid } from 'weft'
- * // console.log(toMermaid(compileWorkflow(OrderFulfilment)))
+ * import { defineWorkflow, toMermaid } from 'weft'
+ * const Orders = defineWorkflow<{ orderId: string }>({ name: 'orders', version: 1 })
+ *   .task('load', (input) => ({ id: input.orderId }))
+ *   .task('charge', { dependsOn: ['load'], retry: { maxAttempts: 5 }, timeout: '10 s' }, (order) => order.id)
+ *   .build()
+ * console.log(toMermaid(Orders.graph))
  * // flowchart TD
- * //   load["load"]
- * //   charge["charge<br/>retry ×5 · timeout 10000 ms"]
- * //   load --> charge
+ * //   t_load["load"]
+ * //   t_charge["charge<br/>retry ×5 · timeout 10000 ms"]
+ * //   t_load --> t_charge
  * ```
  */
 export function toMermaid(graph: WorkflowGraph): string {

@@ -13,7 +13,7 @@ export type ErrorClass = abstract new (...args: never[]) => Error
 export interface RetryOptions {
   /** Attempts in all, counting the first call. An integer ≥ 1. */
   readonly maxAttempts: number
-  /** Backoff between attempts. */
+  /** Backoff between attempts. @defaultValue each field's default */
   readonly backoff?: BackoffOptions
   /**
    * Decides whether an error is retried. Called after the built-in checks
@@ -21,7 +21,7 @@ export interface RetryOptions {
    * @defaultValue every other error is retried
    */
   readonly retryIf?: (error: unknown, attempt: number) => boolean
-  /** Error classes that fail the task at once, without another attempt. */
+  /** Error classes that fail the task at once, without another attempt. @defaultValue `[]` */
   readonly nonRetryable?: readonly ErrorClass[]
   /**
    * Time budget for all attempts and the waits between them. When it passes,
@@ -75,7 +75,7 @@ export interface RateLimitOptions {
   readonly window: Duration
   /** `'wait'` delays the call until it fits; `'fail'` fails it with `RateLimitedError`. @defaultValue `'wait'` */
   readonly onLimit?: 'wait' | 'fail'
-  /** @defaultValue `'fixed-window'` */
+  /** How calls are counted against the limit: per fixed window, or as a token bucket. @defaultValue `'fixed-window'` */
   readonly algorithm?: 'fixed-window' | 'token-bucket'
 }
 

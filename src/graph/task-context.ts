@@ -5,15 +5,24 @@ import type { RunId } from '../core/ids.js'
 export interface WaitForEventOptions<E> {
   /** Give up after this long with `EventTimeoutError`. @defaultValue wait until the run is cancelled */
   readonly timeout?: Duration
-  /** Only an event for which this returns true is taken; others are left for other waiters. */
+  /**
+   * Only an event for which this returns true is taken; others are left for other waiters.
+   * @defaultValue every event named `name` matches
+   */
   readonly match?: (payload: E) => boolean
 }
 
 /** Options of {@link TaskContext.events}. */
 export interface EventStreamOptions<E> {
-  /** The stream ends (without error) after this long; `stream.timedOut` then reads true. */
+  /**
+   * The stream ends (without error) after this long; `stream.timedOut` then reads true.
+   * @defaultValue no timeout: the stream ends on `break` or when the task's signal fires
+   */
   readonly timeout?: Duration
-  /** Only events for which this returns true enter the stream. */
+  /**
+   * Only events for which this returns true enter the stream.
+   * @defaultValue every event named `name` enters
+   */
   readonly match?: (payload: E) => boolean
 }
 
@@ -31,7 +40,10 @@ export interface EventStream<E> extends AsyncIterable<E> {
 export interface MapOptions {
   /** Items processed at once. @defaultValue `Infinity` */
   readonly concurrency?: number
-  /** Distinguishes several `map` calls in one task; item keys become `task/name[i]`. */
+  /**
+   * Distinguishes several `map` calls in one task; item keys become `task/name[i]`.
+   * @defaultValue none: item keys are `task[i]`, and the task may call `map` once per attempt
+   */
   readonly name?: string
 }
 
@@ -66,7 +78,7 @@ export interface TaskContext<I = unknown> {
   /** 1 for the first call, 2 for the first retry, and so on. */
   readonly attempt: number
   /**
-   * A key unique to this task in this run (`runId:task`, plus `:iteration` in
+   * A key unique to this task in this run (`runId:task`, plus `#iteration` in
    * loops); pass it to external systems so a repeated call is applied once.
    */
   readonly idempotencyKey: string

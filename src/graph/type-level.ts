@@ -21,6 +21,7 @@ export const weftTypeErrorKey: unique symbol = Symbol('weft/type-error')
  * tsc prints. Produced by Weft's decorator checks.
  */
 export interface WeftTypeError<Message extends string> {
+  /** The error message; tsc prints it as the type this property expects. */
   readonly [weftTypeErrorKey]: Message
 }
 
@@ -28,10 +29,20 @@ export interface WeftTypeError<Message extends string> {
 export type Verdict<R> = R extends true ? unknown : WeftTypeError<R & string>
 
 /** The input type declared by a workflow instance type (via `WorkflowBase<I>`); `unknown` when undeclared. */
-export type InputOf<T> = T extends { readonly [workflowInputKey]: infer I } ? I : unknown
+export type InputOf<T> = T extends {
+  /** The phantom property `WorkflowBase<I>` declares; its type is the input type `I`. */
+  readonly [workflowInputKey]: infer I
+}
+  ? I
+  : unknown
 
 /** The input `engine.start` accepts for a workflow instance type: the input schema's encoded type, else the input type. */
-export type EncodedInputOf<T> = T extends { readonly [workflowEncodedInputKey]: infer E } ? E : InputOf<T>
+export type EncodedInputOf<T> = T extends {
+  /** The phantom property `WorkflowBase<I, E>` declares; its type is the encoded input type `E`. */
+  readonly [workflowEncodedInputKey]: infer E
+}
+  ? E
+  : InputOf<T>
 
 /** Names of the members of `T` that are methods (candidate tasks). */
 export type TaskName<T> = {
@@ -40,7 +51,7 @@ export type TaskName<T> = {
 
 /**
  * A parameter list with optional parameters made required, keeping their
- * types: an optional `b?: B` becomes `B | undefined`. (`Normalize<P>` would
+ * types: an optional `b?: B` becomes `B | undefined`. (`Required<P>` would
  * strip `undefined`, and turn a `void` parameter into `never`.)
  */
 export type Normalize<P extends readonly unknown[]> = number extends P['length']
@@ -75,12 +86,31 @@ export type TaskOutput<T, K> = K extends keyof T
 export type TaskOutputs<T> = { readonly [K in TaskName<T>]: TaskOutput<T, K> }
 
 /** A dependency as written in `@DependsOn`: a name or `{ task, optional: true }`. */
-export type DependencyRef<Name extends string = string> = Name | { readonly task: Name; readonly optional?: boolean }
+export type DependencyRef<Name extends string = string> =
+  | Name
+  | {
+      /** The task depended on. */
+      readonly task: Name
+      /** When true, the dependency passes `undefined` if that task was skipped or failed. */
+      readonly optional?: boolean
+    }
 
 /** The task a dependency names. */
-export type DependencyName<D> = D extends string ? D : D extends { readonly task: infer N } ? N : never
+export type DependencyName<D> = D extends string
+  ? D
+  : D extends {
+        /** The task a dependency object names. */
+        readonly task: infer N
+      }
+    ? N
+    : never
 /** Whether a dependency is optional. */
-export type IsOptional<D> = D extends { readonly optional: true } ? true : false
+export type IsOptional<D> = D extends {
+  /** Set on an optional dependency. */
+  readonly optional: true
+}
+  ? true
+  : false
 
 /** The value a dependency passes: the task's output, or that or `undefined` when optional. */
 export type DependencyValue<T, D> = IsOptional<D> extends true

@@ -14,11 +14,17 @@ export type DependencySpec = string | { readonly task: string; readonly optional
 
 /** Policies a task may carry; each decorator sets one, `@Task(options)` may set any. */
 export interface TaskPolicyOptions {
+  /** Retries the task when it fails, as {@link Retry} does. @defaultValue no retries */
   readonly retry?: RetryOptions
+  /** Time limit of each attempt, as {@link Timeout} sets. @defaultValue no time limit */
   readonly timeout?: Duration
+  /** Guards the task with a circuit breaker, as {@link CircuitBreaker} does. @defaultValue no circuit breaker */
   readonly circuitBreaker?: CircuitBreakerOptions
+  /** Limits how often the task runs, as {@link RateLimit} does. @defaultValue no rate limit */
   readonly rateLimit?: RateLimitOptions
+  /** Caches the task's results, as {@link Cache} does. @defaultValue no cache */
   readonly cache?: CacheOptions<never>
+  /** Limits how many calls of the task run at once, as {@link Bulkhead} does. @defaultValue no bulkhead */
   readonly bulkhead?: BulkheadOptions
 }
 

@@ -21,55 +21,92 @@ export interface Dependency {
 
 /** A retry policy with every default filled in and durations in milliseconds. */
 export interface RetryPolicy {
+  /** Attempts in all, counting the first call; an integer ≥ 1. */
   readonly maxAttempts: number
+  /** Delay bound before the first retry, in milliseconds (`backoff.initial`, 100 when not given). */
   readonly initialDelayMs: number
+  /** Largest delay bound, in milliseconds (`backoff.max`, 30 000 when not given). */
   readonly maxDelayMs: number
+  /** Growth of the delay bound per retry, ≥ 1 (`backoff.factor`, 2 when not given). */
   readonly factor: number
+  /** `'full'` draws each delay uniformly from `[0, bound]`, `'none'` waits the bound (`'full'` when not given). */
   readonly jitter: 'full' | 'none'
+  /** The user's retry check, asked after the built-in ones; `undefined` retries every other error. */
   readonly retryIf: ((error: unknown, attempt: number) => boolean) | undefined
+  /** Error classes that fail the task without another attempt (empty when not given). */
   readonly nonRetryable: readonly ErrorClass[]
+  /** Time budget for all attempts and the waits between them, in milliseconds; `undefined` for none. */
   readonly deadlineMs: number | undefined
 }
 
 /** A circuit breaker policy with defaults filled in. */
 export interface CircuitBreakerPolicy {
+  /** Circuit name; tasks with the same name share one circuit (`'<workflow>.<task>'` when not given). */
   readonly name: string
+  /** Failures in a row that open the circuit; `undefined` when only the failure rate trips it. */
   readonly consecutiveFailures: number | undefined
-  readonly failureRate: { readonly threshold: number; readonly window: number; readonly minimumCalls: number } | undefined
+  /** The failure-rate trip; `undefined` when only consecutive failures trip the circuit. */
+  readonly failureRate: {
+    /** Fraction of failures, in `(0, 1]`, that opens the circuit. */
+    readonly threshold: number
+    /** Number of most recent calls considered. */
+    readonly window: number
+    /** Calls needed before the rate is judged, ≤ `window` (`window` when not given). */
+    readonly minimumCalls: number
+  } | undefined
+  /** How long the circuit stays open before it lets one probe call through, in milliseconds. */
   readonly halfOpenAfterMs: number
 }
 
 /** A rate-limit policy with defaults filled in. */
 export interface RateLimitPolicy {
+  /** Limiter name; tasks with the same name share one limiter (`'<workflow>.<task>'` when not given). */
   readonly name: string
+  /** Calls allowed per window; an integer ≥ 1. */
   readonly limit: number
+  /** Window length, in milliseconds (> 0). */
   readonly windowMs: number
+  /** `'wait'` delays a call over the limit until it fits, `'fail'` fails it with `RateLimitedError` (`'wait'` when not given). */
   readonly onLimit: 'wait' | 'fail'
+  /** How calls are counted against the limit (`'fixed-window'` when not given). */
   readonly algorithm: 'fixed-window' | 'token-bucket'
 }
 
 /** A cache policy with defaults filled in. */
 export interface CachePolicy {
+  /** Cache name, always `'<workflow>.<task>'`: the cache is shared by every run of that task. */
   readonly name: string
+  /** How long a result stays fresh, in milliseconds. */
   readonly ttlMs: number
+  /** Most entries kept (1000 when not given). */
   readonly capacity: number
+  /** Computes the cache key from the task's arguments (`JSON.stringify` of them when not given). */
   readonly key: (...args: readonly unknown[]) => string
 }
 
 /** A bulkhead policy with defaults filled in. */
 export interface BulkheadPolicy {
+  /** Bulkhead name; tasks with the same name share its slots (`'<workflow>.<task>'` when not given). */
   readonly name: string
+  /** Calls running at once; an integer ≥ 1. */
   readonly maxConcurrent: number
+  /** Calls waiting for a slot before further ones are rejected (`Infinity` when not given). */
   readonly maxQueue: number
 }
 
 /** Every policy of one task, validated and normalized. */
 export interface TaskPolicies {
+  /** Retries of a failing task (`@Retry`); `undefined` when it is not retried. */
   readonly retry: RetryPolicy | undefined
+  /** Time limit of each attempt (`@Timeout`), in milliseconds; `undefined` for none. */
   readonly timeoutMs: number | undefined
+  /** The circuit breaker guarding the task (`@CircuitBreaker`), if any. */
   readonly circuitBreaker: CircuitBreakerPolicy | undefined
+  /** The rate limit on the task's calls (`@RateLimit`), if any. */
   readonly rateLimit: RateLimitPolicy | undefined
+  /** The cache of the task's results (`@Cache`), if any. */
   readonly cache: CachePolicy | undefined
+  /** The bulkhead bounding the task's concurrent calls (`@Bulkhead`), if any. */
   readonly bulkhead: BulkheadPolicy | undefined
 }
 
@@ -82,7 +119,9 @@ export interface TaskNode {
   readonly name: string
   /** Position in {@link WorkflowGraph.tasks} (a topological order). */
   readonly id: number
+  /** How the task takes part in the run. */
   readonly kind: TaskKind
+  /** Free-text description from the task's options, if any. */
   readonly description: string | undefined
   /** Dependencies in parameter order. */
   readonly dependsOn: readonly Dependency[]
@@ -94,8 +133,11 @@ export interface TaskNode {
   readonly handles: string | undefined
   /** Ids of the `on-failure` tasks that handle this task. */
   readonly failureHandlerIds: readonly number[]
+  /** The `@When` condition; `undefined` when the task does not have one. */
   readonly when: TaskCondition | undefined
+  /** The `@Loop` options, for a `loop` task. */
   readonly loop: LoopOptions<unknown> | undefined
+  /** The task's validated policies. */
   readonly policies: TaskPolicies
   /** The property of the workflow instance that holds the task's function. */
   readonly method: string
@@ -106,8 +148,11 @@ export interface TaskNode {
  * `compileWorkflow` from a decorated class, or by `defineWorkflow`.
  */
 export interface WorkflowGraph {
+  /** The workflow's unique name; runs are recorded under it. */
   readonly name: string
+  /** The workflow's version, an integer ≥ 1. */
   readonly version: number
+  /** Free-text description from the workflow's options, if any. */
   readonly description: string | undefined
   /** Input schema checked when a run starts (an Effect `Schema`), if any. */
   readonly input: unknown
@@ -115,6 +160,7 @@ export interface WorkflowGraph {
   readonly trigger: string | undefined
   /** Every task, in a topological order (dependencies first). */
   readonly tasks: readonly TaskNode[]
+  /** Every task, by name. */
   readonly taskByName: ReadonlyMap<string, TaskNode>
   /** The class or definition object the graph was compiled from. */
   readonly source: object

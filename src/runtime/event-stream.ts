@@ -1,82 +1,81 @@
-import { Duration, Effect, type Context, type Fiber } from 'effect'
+import { Effect } from 'effect'
 import type { EventStream } from '../graph/task-context.js'
+import { takeNextEvent } from './inbox-wait.js'
+import type { TaskHost } from './task-host.js'
 
-/** Where an {@link EventStreamImpl} gets its events from. */
-export interface EventSource<E> {
-  /** Starts delivering events to `onEvent`; returns a function that stops it. */
-  subscribe(onEvent: (payload: E) => void): () => void
+/** Where a stream's events are recorded and what it takes. */
+export interface EventStreamOptions {
+  readonly name: string
+  readonly task: string
+  /** Prefix of the steps that record each taken event: `<key>/<index>`. */
+  readonly key: string
+  readonly match: ((payload: never) => boolean) | undefined
+  readonly timeoutMs: number | undefined
 }
 
 /**
- * An event stream for one task: subscribed as soon as it is created (no event
- * is lost before the first `next()`), ended by its timeout (on the Effect
- * `Clock`), by the task's signal, or by `break`.
+ * A durable stream of events for one task. Each event it yields is taken
+ * from the store's inbox and recorded as a step, so after a crash the task's
+ * loop gets the same events again, in order, then continues with new ones.
+ * It ends at its deadline (kept across restarts; `timedOut` then reads true),
+ * when the task's signal fires, or on `break`.
  */
 export class EventStreamImpl<E> implements EventStream<E> {
-  private readonly queue: E[] = []
-  private head = 0
-  private waker: (() => void) | undefined
-  private unsubscribe: (() => void) | undefined
-  private timer: Fiber.Fiber<void> | undefined
-  private ended = false
   timedOut = false
+  private index = 0
+  private ended = false
+  private window: Promise<{ since: number; deadline: number | undefined }> | undefined
 
   constructor(
-    source: EventSource<E>,
-    timeoutMs: number | undefined,
-    signal: AbortSignal,
-    services: Context.Context<never>,
-  ) {
-    this.unsubscribe = source.subscribe((payload) => {
-      this.queue.push(payload)
-      this.wake()
-    })
-    if (timeoutMs !== undefined) {
-      this.timer = Effect.runForkWith(services)(Effect.sleep(Duration.millis(timeoutMs)))
-      this.timer.addObserver(() => {
-        if (this.ended) return
-        this.timedOut = true
-        this.end()
-      })
-    }
-    if (signal.aborted) this.end()
-    else signal.addEventListener('abort', () => this.end(), { once: true })
-  }
+    private readonly host: TaskHost,
+    private readonly options: EventStreamOptions,
+    private readonly signal: AbortSignal,
+  ) {}
 
   [Symbol.asyncIterator](): AsyncIterator<E> {
     return {
       next: () => this.next(),
       return: async () => {
-        this.end()
+        this.ended = true
         return { done: true, value: undefined }
       },
     }
   }
 
   private async next(): Promise<IteratorResult<E>> {
-    while (true) {
-      if (this.head < this.queue.length) {
-        const value = this.queue[this.head]!
-        this.queue[this.head++] = undefined as E
-        return { done: false, value }
-      }
-      if (this.ended) return { done: true, value: undefined }
-      await new Promise<void>((resolve) => (this.waker = resolve))
+    if (this.ended || this.signal.aborted) return this.end()
+    const key = `${this.options.key}/${this.index}`
+    const recorded = this.host.recorded(key)
+    if (recorded !== undefined) {
+      this.index++
+      return { done: false, value: recorded.output as E }
     }
+    const { since, deadline } = await this.openWindow()
+    const take = takeNextEvent(this.host, { ...this.options, key, since, deadline })
+    const result = await Effect.runPromiseWith(this.host.services)(take, { signal: this.signal }).catch(() => 'aborted' as const)
+    if (result === 'aborted') return this.end()
+    if (result === 'deadline') {
+      this.timedOut = true
+      return this.end()
+    }
+    this.index++
+    return { done: false, value: result.payload as E }
   }
 
-  private end(): void {
-    if (this.ended) return
+  /** When the stream began and when it ends, stored as durable timers the first time. */
+  private openWindow(): Promise<{ since: number; deadline: number | undefined }> {
+    this.window ??= (async () => {
+      const now = this.host.now()
+      const since = await this.host.timer(`${this.options.key}:since`, now)
+      const { timeoutMs } = this.options
+      const deadline = timeoutMs === undefined ? undefined : await this.host.timer(`${this.options.key}:deadline`, since + timeoutMs)
+      return { since, deadline }
+    })()
+    return this.window
+  }
+
+  private end(): IteratorResult<E> {
     this.ended = true
-    this.unsubscribe?.()
-    this.unsubscribe = undefined
-    this.timer?.interruptUnsafe()
-    this.wake()
-  }
-
-  private wake(): void {
-    const waker = this.waker
-    this.waker = undefined
-    waker?.()
+    return { done: true, value: undefined }
   }
 }

@@ -5,86 +5,122 @@ import type { ErrorRecord } from '../storage/workflow-store.js'
 interface RunEventBase {
   /** Epoch milliseconds. */
   readonly at: number
+  /** The run the event belongs to. */
   readonly runId: RunId
+  /** The workflow's name. */
   readonly workflow: string
 }
 
 interface TaskEventBase extends RunEventBase {
+  /** The task's name. */
   readonly task: string
 }
 
 /** A run began executing (`resumed: true` when it continues from checkpoints). */
 export interface RunStarted extends RunEventBase {
+  /** The event type. */
   readonly type: 'run.started'
+  /** The workflow version the run is pinned to. */
   readonly version: number
 }
 /** Every task finished and the run succeeded. */
 export interface RunCompleted extends RunEventBase {
+  /** The event type. */
   readonly type: 'run.completed'
+  /** Time from the run's start to its end, in milliseconds. */
   readonly durationMs: number
 }
 /** A task's unhandled failure (or a failed cleanup) ended the run. */
 export interface RunFailed extends RunEventBase {
+  /** The event type. */
   readonly type: 'run.failed'
+  /** The run's `RunFailedError`, with the task whose failure ended the run. */
   readonly error: ErrorRecord
+  /** Time from the run's start to its end, in milliseconds. */
   readonly durationMs: number
 }
 /** The run was cancelled. */
 export interface RunCancelled extends RunEventBase {
+  /** The event type. */
   readonly type: 'run.cancelled'
+  /** Time from the run's start to its end, in milliseconds. */
   readonly durationMs: number
 }
 /** The run stopped scheduling new tasks. */
 export interface RunPaused extends RunEventBase {
+  /** The event type. */
   readonly type: 'run.paused'
 }
 /** The run continues scheduling tasks. */
 export interface RunResumed extends RunEventBase {
+  /** The event type. */
   readonly type: 'run.resumed'
 }
 /** A task's first attempt began. */
 export interface TaskStarted extends TaskEventBase {
+  /** The event type. */
   readonly type: 'task.started'
 }
 /** A task attempt failed and another will follow after `delayMs`. */
 export interface TaskRetrying extends TaskEventBase {
+  /** The event type. */
   readonly type: 'task.retrying'
   /** The attempt that failed (1 for the first call). */
   readonly attempt: number
+  /** Wait before the next attempt, in milliseconds. */
   readonly delayMs: number
+  /** The error of the attempt that failed. */
   readonly error: ErrorRecord
 }
 /** A task produced its output (recorded before this event). */
 export interface TaskCompleted extends TaskEventBase {
+  /** The event type. */
   readonly type: 'task.completed'
+  /** Attempts made, counting the one that succeeded. */
   readonly attempts: number
+  /** Time from the first attempt's start to completion, in milliseconds. */
   readonly durationMs: number
   /** True when the output came from a checkpoint instead of a call. */
   readonly fromCheckpoint: boolean
 }
 /** A task failed for good (after its retries). */
 export interface TaskFailed extends TaskEventBase {
+  /** The event type. */
   readonly type: 'task.failed'
+  /** Attempts made. */
   readonly attempts: number
+  /** Time from the first attempt's start to the failure, in milliseconds; 0 when the task never ran. */
   readonly durationMs: number
+  /** The error of the last attempt. */
   readonly error: ErrorRecord
   /** True when an `@OnFailure` handler or optional dependents handle the failure. */
   readonly handled: boolean
 }
 /** A task did not run. */
 export interface TaskSkipped extends TaskEventBase {
+  /** The event type. */
   readonly type: 'task.skipped'
+  /**
+   * Why: `'condition'`, its `@When` condition was false; `'dependency'`, a
+   * required dependency did not complete; `'not-failed'`, it is an
+   * `@OnFailure` handler and its task did not fail.
+   */
   readonly reason: 'condition' | 'dependency' | 'not-failed'
 }
 /** A task was interrupted or never started because the run was cancelled or failed. */
 export interface TaskCancelled extends TaskEventBase {
+  /** The event type. */
   readonly type: 'task.cancelled'
 }
 /** A circuit breaker changed state. Not tied to a run. */
 export interface BreakerTransitioned {
+  /** The event type, which names the state the circuit moved to. */
   readonly type: 'breaker.opened' | 'breaker.half-open' | 'breaker.closed'
+  /** Epoch milliseconds. */
   readonly at: number
+  /** The circuit's name. */
   readonly breaker: string
+  /** The state the circuit left. */
   readonly from: CircuitState
 }
 
@@ -108,7 +144,13 @@ export type WeftEvent =
 export type WeftEventType = WeftEvent['type']
 
 /** The event of one type. */
-export type WeftEventOf<T extends WeftEventType> = Extract<WeftEvent, { readonly type: T }>
+export type WeftEventOf<T extends WeftEventType> = Extract<
+  WeftEvent,
+  {
+    /** The event type to select. */
+    readonly type: T
+  }
+>
 
 /** Events tied to a run. */
 export type RunEvent = Exclude<WeftEvent, BreakerTransitioned>

@@ -1,13 +1,13 @@
 import { Effect, Exit, type Cause, type Context, type Fiber } from 'effect'
-import { RunCancelledError, RunFailedError } from '../core/errors.js'
+import { LeaseLostError, RunCancelledError, RunFailedError } from '../core/errors.js'
 import type { RunId } from '../core/ids.js'
 import type { TaskNode, WorkflowGraph } from '../graph/workflow-graph.js'
 import type { PolicyHooks, PolicyServices, TaskPolicyRunner } from '../resilience/task-policies.js'
-import type { RunStatus, StepRecord, WorkflowStore } from '../storage/workflow-store.js'
+import type { ErrorRecord, Fence, RunPatch, RunStatus, StepRecord, StoredEvent, WorkflowStore } from '../storage/workflow-store.js'
 import type { ConcurrencyGate } from './concurrency-gate.js'
 import { toErrorRecord } from './error-record.js'
 import type { EventHub } from './event-hub.js'
-import type { EventInbox } from './event-inbox.js'
+import type { EventWaiters } from './event-waiters.js'
 import type { RunOutcome, TaskSummary } from './run-outcome.js'
 import { RunReporter } from './run-reporter.js'
 import type { RuntimeStats } from './runtime-stats.js'
@@ -21,7 +21,9 @@ export interface RunEnvironment {
   readonly services: Context.Context<PolicyServices>
   readonly policies: TaskPolicyRunner
   readonly hub: EventHub
-  readonly inbox: EventInbox
+  readonly waiters: EventWaiters
+  /** How often a waiting task looks in the inbox when the store cannot notify (milliseconds). */
+  readonly eventPollMs: number
   readonly stats: RuntimeStats
   readonly gate: ConcurrencyGate
   /** Tasks of one run running at once. */
@@ -59,17 +61,26 @@ export class RunExecution implements TaskRunner {
   private failure: { readonly task: string | undefined; readonly error: unknown } | undefined
   private runStartedAt = 0
   private outcome: RunOutcome | undefined
+  private abandoned = false
+  private finishing = false
+  private draining = false
+  private idleWaiters: (() => void)[] = []
+  private checkpointsInFlight = 0
 
+  /**
+   * @param fence - the run and the epoch this worker claimed; every write carries it.
+   * @param steps - the steps already recorded (a resumed run replays them instead of running them again).
+   */
   constructor(
     private readonly env: RunEnvironment,
     readonly graph: WorkflowGraph,
-    readonly runId: RunId,
+    readonly fence: Fence,
     readonly input: unknown,
     readonly instance: object,
     private readonly steps: Map<string, StepRecord>,
   ) {
     this.table = new TaskTable(graph)
-    this.reporter = new RunReporter(env.hub, runId, graph)
+    this.reporter = new RunReporter(env.hub, fence.runId, graph)
     this.fibers = new Array(graph.tasks.length)
     this.argsOf = new Array(graph.tasks.length)
     this.unsettled = graph.tasks.length
@@ -79,16 +90,24 @@ export class RunExecution implements TaskRunner {
 
   // ---- TaskHost / TaskRunner: what task programs and contexts use ---------------------
 
+  get runId(): RunId {
+    return this.fence.runId
+  }
+
   get workflow(): string {
     return this.graph.name
   }
 
-  get services(): Context.Context<PolicyServices> {
-    return this.env.services
+  get waiters(): EventWaiters {
+    return this.env.waiters
   }
 
-  get inbox(): EventInbox {
-    return this.env.inbox
+  get eventPollMs(): number {
+    return this.env.eventPollMs
+  }
+
+  get services(): Context.Context<PolicyServices> {
+    return this.env.services
   }
 
   get policies(): TaskPolicyRunner {
@@ -110,9 +129,33 @@ export class RunExecution implements TaskRunner {
 
   async recordStep(key: string, task: string, output: unknown, startedAt: number): Promise<unknown> {
     const step: StepRecord = { runId: this.runId, key, task, status: 'completed', output, attempts: 1, startedAt, finishedAt: this.now() }
-    const stored = await this.env.store.saveStep(step)
+    const stored = await this.fenced(this.env.store.saveStep(this.fence, step))
     this.steps.set(key, stored)
     return stored.output
+  }
+
+  timer(key: string, wakeAt: number): Promise<number> {
+    return this.fenced(this.env.store.timer(this.fence, key, wakeAt))
+  }
+
+  pendingEvents(name: string, since: number): Promise<StoredEvent[]> {
+    return this.env.store.pendingEvents(this.runId, name, since)
+  }
+
+  async takeEvent(event: StoredEvent, key: string, task: string): Promise<boolean> {
+    const now = this.now()
+    const step: StepRecord = { runId: this.runId, key, task, status: 'completed', output: event.payload, attempts: 1, startedAt: now, finishedAt: now }
+    const taken = await this.fenced(this.env.store.takeEvent(this.fence, event, step))
+    if (taken) this.steps.set(key, step)
+    return taken
+  }
+
+  /** Passes a store write through, abandoning the run here when the store says another worker owns it. */
+  private fenced<A>(write: Promise<A>): Promise<A> {
+    return write.catch((error: unknown) => {
+      if (error instanceof LeaseLostError) this.abandon(error)
+      throw error
+    })
   }
 
   taskStarted(task: TaskNode): void {
@@ -135,9 +178,14 @@ export class RunExecution implements TaskRunner {
 
   // ---- control -------------------------------------------------------------------------
 
-  /** Where the run is: running or paused, then its final status once settled. */
+  /**
+   * Where the run is: running or paused, then its final status once settled.
+   * An abandoned run reads `running`: another worker runs it now.
+   */
   get status(): RunStatus {
-    return this.outcome?.status ?? (this.paused ? 'paused' : 'running')
+    const final = this.outcome?.status
+    if (final === undefined || final === 'abandoned') return this.paused && final === undefined ? 'paused' : 'running'
+    return final
   }
 
   /** Each task's status so far. */
@@ -145,10 +193,17 @@ export class RunExecution implements TaskRunner {
     return this.table.summaries()
   }
 
-  /** Begins executing; tasks whose checkpoints exist are replayed, not run. */
-  start(): void {
+  /**
+   * Begins executing; tasks whose checkpoints exist are replayed, not run.
+   * A run that was paused when its previous worker stopped starts paused.
+   */
+  start(options: { readonly paused?: boolean } = {}): void {
     this.runStartedAt = this.now()
     this.env.stats.run(undefined, 'running')
+    if (options.paused === true) {
+      this.paused = true
+      this.env.stats.run('running', 'paused')
+    }
     this.env.stats.tasksBy(undefined, 'pending', this.graph.tasks.length)
     this.reporter.runStarted(this.runStartedAt)
     for (const task of this.graph.tasks) {
@@ -162,7 +217,7 @@ export class RunExecution implements TaskRunner {
     if (this.paused || this.outcome !== undefined || this.stopping !== undefined) return false
     this.paused = true
     this.env.stats.run('running', 'paused')
-    this.env.store.updateRun(this.runId, { status: 'paused' }).catch(ignore)
+    this.write({ status: 'paused' })
     this.reporter.runPaused(this.now())
     return true
   }
@@ -188,10 +243,56 @@ export class RunExecution implements TaskRunner {
     return true
   }
 
+  /** Updates the stored run (fenced); a lost lease abandons the run here. */
+  private write(patch: RunPatch): Promise<void> {
+    return this.fenced(this.env.store.updateRun(this.fence, patch)).catch(ignore)
+  }
+
+  /**
+   * Stops executing the run here without recording anything more: the lease
+   * was lost (`LeaseLostError`) or the engine is shutting down and released it
+   * (`EngineClosedError`). Every task is interrupted and the local outcome is
+   * `abandoned`; another worker finishes the run from its checkpoints.
+   */
+  abandon(error: Error): void {
+    if (this.abandoned || this.outcome !== undefined) return
+    this.abandoned = true
+    if (this.finishing) this.env.stats.run('running', 'abandoned')
+    else this.env.stats.run(this.paused ? 'paused' : 'running', 'abandoned')
+    for (const fiber of this.fibers) fiber?.interruptUnsafe()
+    const now = this.now()
+    const outcome: RunOutcome = { runId: this.runId, workflow: this.graph.name, status: 'abandoned', outputs: {}, tasks: this.summaries(), error, startedAt: this.runStartedAt, finishedAt: now }
+    this.outcome = outcome
+    this.reporter.runAbandoned(now)
+    this.env.finished(this)
+    this.resolveDone(outcome)
+  }
+
+  /** Whether this worker gave the run up (its lease was lost, or it was released on shutdown). */
+  get isAbandoned(): boolean {
+    return this.abandoned
+  }
+
+  /**
+   * Stops starting tasks, for a graceful shutdown (the stored status does not
+   * change); resolves once no task is running or `timeoutMs` has passed.
+   */
+  drain(timeoutMs: number): Promise<void> {
+    this.draining = true
+    if (this.isIdle() || this.outcome !== undefined) return Promise.resolve()
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs)
+      this.idleWaiters.push(() => {
+        clearTimeout(timer)
+        resolve()
+      })
+    })
+  }
+
   private unpause(): void {
     this.paused = false
     this.env.stats.run('paused', 'running')
-    this.env.store.updateRun(this.runId, { status: 'running' }).catch(ignore)
+    this.write({ status: 'running' })
   }
 
   // ---- scheduling ----------------------------------------------------------------------
@@ -235,7 +336,7 @@ export class RunExecution implements TaskRunner {
   /** Starts queued tasks while the run, the engine and pause allow. */
   private pump(): void {
     const { gate, maxConcurrentTasks } = this.env
-    while (this.readyHead < this.ready.length && !this.paused && this.running < maxConcurrentTasks) {
+    while (this.readyHead < this.ready.length && !this.paused && !this.draining && this.running < maxConcurrentTasks) {
       if (!gate.tryAcquire()) return this.waitForGate()
       this.launch(this.ready[this.readyHead++]!)
     }
@@ -273,6 +374,7 @@ export class RunExecution implements TaskRunner {
 
   private onExit(task: TaskNode, exit: Exit.Exit<unknown, unknown>): void {
     this.fibers[task.id] = undefined
+    if (this.abandoned) return
     this.argsOf[task.id] = undefined
     this.backingOff(task, false)
     this.running--
@@ -281,6 +383,16 @@ export class RunExecution implements TaskRunner {
     if (Exit.isSuccess(exit)) this.checkpoint(task, exit.value)
     else this.settleFailure(task, exit.cause)
     this.pump()
+    this.notifyIfIdle()
+  }
+
+  /** No task runs and no checkpoint is being written: a draining run can be released. */
+  private isIdle(): boolean {
+    return this.running === 0 && this.checkpointsInFlight === 0
+  }
+
+  private notifyIfIdle(): void {
+    if (this.idleWaiters.length > 0 && this.isIdle()) for (const idle of this.idleWaiters.splice(0)) idle()
   }
 
   /** Tracks whether a task waits for its next attempt (status `retrying`) or runs. */
@@ -313,13 +425,21 @@ export class RunExecution implements TaskRunner {
       startedAt: startedAt[task.id],
       finishedAt: this.now(),
     }
-    this.env.store.saveStep(step).then(
+    this.checkpointsInFlight++
+    this.env.store.saveStep(this.fence, step).finally(() => {
+      this.checkpointsInFlight--
+      this.notifyIfIdle()
+    }).then(
       (stored) => {
+        if (this.abandoned) return
         this.steps.set(task.name, stored)
         this.table.outputs[task.id] = stored.output
         this.settle(task, COMPLETED)
       },
-      (error: unknown) => this.fail(task, error),
+      (error: unknown) => {
+        if (error instanceof LeaseLostError) this.abandon(error)
+        else if (!this.abandoned) this.fail(task, error)
+      },
     )
   }
 
@@ -379,7 +499,7 @@ export class RunExecution implements TaskRunner {
       finishedAt: this.now(),
     }
     this.steps.set(task.name, step)
-    this.env.store.saveStep(step).catch(ignore)
+    this.fenced(this.env.store.saveStep(this.fence, step)).catch(ignore)
   }
 
   /** Marks a task settled, tells its dependents, and ends the run when nothing is left. */
@@ -413,7 +533,8 @@ export class RunExecution implements TaskRunner {
   }
 
   private finish(): void {
-    if (this.outcome !== undefined) return
+    if (this.finishing || this.abandoned) return
+    this.finishing = true
     if (this.paused) {
       this.paused = false
       this.env.stats.run('paused', 'running')
@@ -424,16 +545,24 @@ export class RunExecution implements TaskRunner {
     const outputs: Record<string, unknown> = {}
     for (const task of this.graph.tasks) if (this.table.state[task.id] === COMPLETED) outputs[task.name] = this.table.outputs[task.id]
     const outcome: RunOutcome = { runId: this.runId, workflow: this.graph.name, status, outputs, tasks: this.summaries(), error, startedAt: this.runStartedAt, finishedAt }
-    this.outcome = outcome
-    this.env.stats.run('running', status)
     const errorRecord = error === undefined ? undefined : toErrorRecord(error, this.failure?.task)
-    const stored = this.env.store.updateRun(this.runId, { status, finishedAt, error: errorRecord }).catch(ignore)
-    void stored.then(() => {
-      this.reporter.runEnded(status, finishedAt, finishedAt - this.runStartedAt, errorRecord)
-      this.env.inbox.dropRun(this.runId)
-      this.env.finished(this)
-      this.resolveDone(outcome)
-    })
+    // If the final write fails for another reason than a lost lease, the outcome still stands here; the
+    // stored run stays unfinished, so a worker claims it after the lease ends and records it then.
+    this.fenced(this.env.store.updateRun(this.fence, { status, finishedAt, error: errorRecord })).then(
+      () => this.settleOutcome(outcome, errorRecord),
+      (writeError: unknown) => {
+        if (!(writeError instanceof LeaseLostError)) this.settleOutcome(outcome, errorRecord)
+      },
+    )
+  }
+
+  private settleOutcome(outcome: RunOutcome, errorRecord: ErrorRecord | undefined): void {
+    if (this.abandoned) return
+    this.outcome = outcome
+    this.env.stats.run('running', outcome.status)
+    this.reporter.runEnded(outcome.status as 'completed' | 'failed' | 'cancelled', outcome.finishedAt, outcome.finishedAt - this.runStartedAt, errorRecord)
+    this.env.finished(this)
+    this.resolveDone(outcome)
   }
 
   private runError(status: RunStatus): Error | undefined {

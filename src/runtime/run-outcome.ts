@@ -3,7 +3,9 @@ import type { ErrorRecord, TaskStatus } from '../storage/workflow-store.js'
 
 /** How one task of a run went. */
 export interface TaskSummary {
+  /** The task's name. */
   readonly task: string
+  /** The task's status when the summary was taken. */
   readonly status: TaskStatus
   /** Attempts made (0 when the task never ran). */
   readonly attempts: number
@@ -11,20 +13,30 @@ export interface TaskSummary {
   readonly startedAt: number | undefined
   /** Wall time from first attempt to the end, in milliseconds. */
   readonly durationMs: number | undefined
+  /** The error of the last attempt, for a failed task. */
   readonly error: ErrorRecord | undefined
 }
 
 /** How a run ended. */
 export interface RunOutcome {
+  /** The run's id. */
   readonly runId: RunId
+  /** The workflow's name. */
   readonly workflow: string
-  readonly status: 'completed' | 'failed' | 'cancelled'
+  /** How the run ended. */
+  /**
+   * How the run ended here. `abandoned`: this worker lost the run's lease (it
+   * was paused or partitioned too long) and another worker finishes it.
+   */
+  readonly status: 'completed' | 'failed' | 'cancelled' | 'abandoned'
   /** Outputs of the tasks that completed, by task name. */
   readonly outputs: Readonly<Record<string, unknown>>
-  /** Every task, in the graph's topological order. */
+  /** Every task, in the graph's topological order (`@Always` tasks without dependencies last). */
   readonly tasks: readonly TaskSummary[]
-  /** Why the run failed or was cancelled (`RunFailedError`, `RunCancelledError`). */
+  /** Why the run failed, was cancelled or abandoned (`RunFailedError`, `RunCancelledError`, `LeaseLostError`). */
   readonly error: Error | undefined
+  /** When the run started, in epoch milliseconds. */
   readonly startedAt: number
+  /** When the run ended, in epoch milliseconds. */
   readonly finishedAt: number
 }

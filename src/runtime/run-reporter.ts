@@ -41,6 +41,12 @@ export class RunReporter {
     this.log.end()
   }
 
+  /** This worker gave the run up (lost its lease); the log ends without a final run event. */
+  runAbandoned(at: number): void {
+    void at
+    this.log.end()
+  }
+
   taskStarted(task: TaskNode, at: number): void {
     this.emit({ type: 'task.started', at, runId: this.runId, workflow: this.graph.name, task: task.name })
   }

@@ -4,23 +4,23 @@ import type { RunStatus, TaskStatus } from '../storage/workflow-store.js'
 export interface EngineStats {
   /** Workflows (name and version pairs) registered. */
   readonly workflows: number
-  /** Runs of this engine by their current status. */
-  readonly runs: Readonly<Record<RunStatus, number>>
+  /** Runs this engine executed, by status; `abandoned` counts runs it lost to another worker. */
+  readonly runs: Readonly<Record<RunStatus | 'abandoned', number>>
   /** Tasks by status: current for `pending`/`running`/`retrying`, totals for the rest. */
   readonly tasks: Readonly<Record<TaskStatus, number>>
 }
 
-const runStatuses: readonly RunStatus[] = ['pending', 'running', 'paused', 'completed', 'failed', 'cancelled']
+const runStatuses: readonly (RunStatus | 'abandoned')[] = ['pending', 'running', 'paused', 'completed', 'failed', 'cancelled', 'dead-lettered', 'abandoned']
 const taskStatuses: readonly TaskStatus[] = ['pending', 'running', 'retrying', 'completed', 'failed', 'skipped', 'cancelled']
 
 /** Counters behind `engine.stats()`, updated as runs and tasks change status. */
 export class RuntimeStats {
   workflows = 0
-  private readonly runs = new Map<RunStatus, number>(runStatuses.map((s) => [s, 0]))
+  private readonly runs = new Map<RunStatus | 'abandoned', number>(runStatuses.map((s) => [s, 0]))
   private readonly tasks = new Map<TaskStatus, number>(taskStatuses.map((s) => [s, 0]))
 
   /** Moves one run from `from` (if any) to `to`. */
-  run(from: RunStatus | undefined, to: RunStatus): void {
+  run(from: RunStatus | 'abandoned' | undefined, to: RunStatus | 'abandoned'): void {
     if (from !== undefined) this.runs.set(from, this.runs.get(from)! - 1)
     this.runs.set(to, this.runs.get(to)! + 1)
   }
@@ -41,7 +41,7 @@ export class RuntimeStats {
   snapshot(): EngineStats {
     return {
       workflows: this.workflows,
-      runs: Object.fromEntries(this.runs) as Record<RunStatus, number>,
+      runs: Object.fromEntries(this.runs) as Record<RunStatus | 'abandoned', number>,
       tasks: Object.fromEntries(this.tasks) as Record<TaskStatus, number>,
     }
   }

@@ -1,6 +1,6 @@
 import { Duration, Effect } from 'effect'
 import { toMillis, type Duration as WeftDuration } from '../core/duration.js'
-import { EventTimeoutError, InvalidOptionsError } from '../core/errors.js'
+import { InvalidOptionsError } from '../core/errors.js'
 import type {
   EventStream,
   EventStreamOptions,
@@ -9,6 +9,7 @@ import type {
   WaitForEventOptions,
 } from '../graph/task-context.js'
 import { EventStreamImpl } from './event-stream.js'
+import { waitForOneEvent } from './inbox-wait.js'
 import type { TaskHost } from './task-host.js'
 
 /**
@@ -21,6 +22,8 @@ export class TaskContextImpl implements LoopContext<unknown> {
   private abortedBy: unknown = undefined
   private aborted = false
   private stepNames: Set<string> | undefined
+  /** How many sleeps, waits and streams this attempt has begun: their step keys are numbered in call order. */
+  private readonly sequence = { sleep: 0, wait: 0, events: 0 }
 
   constructor(
     private readonly host: TaskHost,
@@ -62,22 +65,21 @@ export class TaskContextImpl implements LoopContext<unknown> {
     this.controller?.abort(reason)
   }
 
-  waitForEvent<E = unknown>(name: string, options: WaitForEventOptions<E> = {}): Promise<E> {
-    const wait = this.host.inbox.wait<E>(this.host.runId, name, options.match)
-    if (options.timeout === undefined) return this.runEffect(wait)
-    const timeoutMs = toMillis(options.timeout, 'waitForEvent timeout')
-    return this.runEffect(
-      Effect.timeoutOrElse(wait, {
-        duration: Duration.millis(timeoutMs),
-        orElse: () => Effect.fail(new EventTimeoutError(name, timeoutMs)),
-      }),
-    )
+  async waitForEvent<E = unknown>(name: string, options: WaitForEventOptions<E> = {}): Promise<E> {
+    const timeoutMs = options.timeout === undefined ? undefined : toMillis(options.timeout, 'waitForEvent timeout')
+    const key = `${this.stepPrefix}/wait:${name}#${this.sequence.wait++}`
+    const recorded = this.host.recorded(key)
+    if (recorded !== undefined) return recorded.output as E
+    const since = await this.host.timer(`${key}:since`, this.host.now())
+    const deadline = timeoutMs === undefined ? undefined : await this.host.timer(`${key}:deadline`, since + timeoutMs)
+    const wait = waitForOneEvent(this.host, { name, task: this.task, key, since, deadline, match: options.match as never }, timeoutMs)
+    return (await this.runEffect(wait)) as E
   }
 
   events<E = unknown>(name: string, options: EventStreamOptions<E> = {}): EventStream<E> {
     const timeoutMs = options.timeout === undefined ? undefined : toMillis(options.timeout, 'events timeout')
-    const source = { subscribe: (onEvent: (payload: E) => void) => this.host.inbox.subscribe(this.host.runId, name, options.match, onEvent) }
-    return new EventStreamImpl(source, timeoutMs, this.signal, this.host.services)
+    const key = `${this.stepPrefix}/events:${name}#${this.sequence.events++}`
+    return new EventStreamImpl<E>(this.host, { name, task: this.task, key, match: options.match as never, timeoutMs }, this.signal)
   }
 
   async step<R>(name: string, fn: (signal: AbortSignal) => Promise<R> | R): Promise<R> {
@@ -119,8 +121,13 @@ export class TaskContextImpl implements LoopContext<unknown> {
     }
   }
 
-  sleep(duration: WeftDuration): Promise<void> {
-    return this.runEffect(Effect.sleep(Duration.millis(toMillis(duration, 'sleep duration'))))
+  /** A durable sleep: its deadline is stored the first time, so a restarted run wakes when it was due. */
+  async sleep(duration: WeftDuration): Promise<void> {
+    const ms = toMillis(duration, 'sleep duration')
+    const key = `${this.stepPrefix}/sleep#${this.sequence.sleep++}`
+    const wakeAt = await this.host.timer(key, this.host.now() + ms)
+    const remaining = wakeAt - this.host.now()
+    if (remaining > 0) await this.runEffect(Effect.sleep(Duration.millis(remaining)))
   }
 
   private async mapItem<T, R>(

@@ -1,21 +1,30 @@
 import type { Context } from 'effect'
 import type { RunId } from '../core/ids.js'
 import type { PolicyServices } from '../resilience/task-policies.js'
-import type { EventInbox } from './event-inbox.js'
+import type { StoredEvent } from '../storage/workflow-store.js'
+import type { EventWaiters } from './event-waiters.js'
 
 /** A recorded step output, when the step has one. */
 export type Recorded = { readonly output: unknown } | undefined
 
-/** What a task context needs from the run it belongs to. */
+/** What a task context needs from the run it belongs to. All writes are fenced by the run's lease. */
 export interface TaskHost {
   readonly runId: RunId
   readonly workflow: string
   readonly input: unknown
   readonly services: Context.Context<PolicyServices>
-  readonly inbox: EventInbox
+  readonly waiters: EventWaiters
+  /** How often to look in the inbox when the store cannot notify (milliseconds). */
+  readonly eventPollMs: number
   /** The output recorded for a step key, if the step completed before (this run or a previous process). */
   recorded(key: string): Recorded
   /** Records a completed step once; resolves to the output that is stored (the first one written). */
   recordStep(key: string, task: string, output: unknown, startedAt: number): Promise<unknown>
+  /** A durable timer: the deadline stored under `key`, storing `wakeAt` if there is none. */
+  timer(key: string, wakeAt: number): Promise<number>
+  /** Events named `name` the run has not taken (sent to it, or to every run since `since`). */
+  pendingEvents(name: string, since: number): Promise<StoredEvent[]>
+  /** Takes an event for the run, recording its payload as step `key`; false if already taken. */
+  takeEvent(event: StoredEvent, key: string, task: string): Promise<boolean>
   now(): number
 }

@@ -1,12 +1,23 @@
-export type {
-  RunStatus,
-  TaskStatus,
-  ErrorRecord,
-  RunRecord,
-  RunPatch,
-  StepRecord,
-  RunQuery,
-  CreateRunResult,
-  WorkflowStore,
+export {
+  finishedRunStatuses,
+  type RunStatus,
+  type TaskStatus,
+  type ErrorRecord,
+  type RunRecord,
+  type RequestedAction,
+  type Fence,
+  type NewRun,
+  type RunPatch,
+  type StepRecord,
+  type RunQuery,
+  type CreateRunResult,
+  type WorkflowVersion,
+  type ClaimRequest,
+  type RenewResult,
+  type StoredEvent,
+  type NewEvent,
+  type StoreNotification,
+  type WorkflowStore,
 } from './workflow-store.js'
 export { MemoryWorkflowStore } from './memory-workflow-store.js'
+export { isFinished, claimableStatus, unclaimableMessage } from './run-rules.js'

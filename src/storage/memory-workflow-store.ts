@@ -1,10 +1,32 @@
+import { LeaseLostError } from '../core/errors.js'
 import type { RunId } from '../core/ids.js'
-import type { CreateRunResult, RunPatch, RunQuery, RunRecord, StepRecord, WorkflowStore } from './workflow-store.js'
+import { cancelledByRequest, claimableStatus, isFinished, unclaimableMessage } from './run-rules.js'
+import type {
+  ClaimRequest,
+  CreateRunResult,
+  Fence,
+  NewEvent,
+  NewRun,
+  RenewResult,
+  RequestedAction,
+  RunPatch,
+  RunQuery,
+  RunRecord,
+  StepRecord,
+  StoredEvent,
+  WorkflowStore,
+  WorkflowVersion,
+} from './workflow-store.js'
+
+interface MemoryEvent extends StoredEvent {
+  consumed: boolean
+  readonly takenBy: Set<RunId>
+}
 
 /**
  * A {@link WorkflowStore} in process memory: fast, and gone when the process
- * exits. Values are stored by reference, not copied. For tests and for runs
- * that need no durability.
+ * exits. Values are stored by reference, not copied or serialized. For tests
+ * and for runs that need no durability.
  *
  * @example
  * ```ts
@@ -13,14 +35,32 @@ import type { CreateRunResult, RunPatch, RunQuery, RunRecord, StepRecord, Workfl
  * ```
  */
 export class MemoryWorkflowStore implements WorkflowStore {
+  readonly durable = false
   private readonly runs = new Map<RunId, RunRecord>()
   private readonly steps = new Map<RunId, Map<string, StepRecord>>()
+  private readonly timers = new Map<string, number>()
+  private readonly events: MemoryEvent[] = []
 
-  async createRun(run: RunRecord): Promise<CreateRunResult> {
+  async init(): Promise<void> {}
+
+  async createRun(run: NewRun): Promise<CreateRunResult> {
     const existing = this.runs.get(run.id)
     if (existing !== undefined) return { run: existing, created: false }
-    this.runs.set(run.id, run)
-    return { run, created: true }
+    const { claimBy, ...fields } = run
+    const record: RunRecord =
+      claimBy === undefined
+        ? { ...fields, status: 'pending', epoch: 0, recoveries: 0 }
+        : {
+            ...fields,
+            status: 'running',
+            epoch: 1,
+            recoveries: 0,
+            startedAt: run.createdAt,
+            leaseOwner: claimBy.owner,
+            leaseExpiresAt: run.createdAt + claimBy.leaseMs,
+          }
+    this.runs.set(run.id, record)
+    return { run: record, created: true }
   }
 
   async getRun(runId: RunId): Promise<RunRecord | undefined> {
@@ -29,23 +69,143 @@ export class MemoryWorkflowStore implements WorkflowStore {
 
   async listRuns(query: RunQuery = {}): Promise<RunRecord[]> {
     const limit = query.limit ?? 100
-    const matches: RunRecord[] = []
     const all = [...this.runs.values()].sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1))
-    for (const run of all) {
-      if (matches.length >= limit) break
-      if (query.status !== undefined && run.status !== query.status) continue
-      if (query.workflow !== undefined && run.workflow !== query.workflow) continue
-      matches.push(run)
+    return all
+      .filter((run) => (query.status === undefined || run.status === query.status) && (query.workflow === undefined || run.workflow === query.workflow))
+      .slice(0, limit)
+  }
+
+  async claimRuns(request: ClaimRequest): Promise<RunRecord[]> {
+    const wanted = new Set(request.workflows.map((w) => `${w.name}@${w.version}`))
+    const dead = new Set(request.deadOwners ?? [])
+    const claimed: RunRecord[] = []
+    const candidates = [...this.runs.values()].sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1))
+    for (const run of candidates) {
+      if (claimed.length >= request.limit) break
+      if (!wanted.has(`${run.workflow}@${run.version}`) || !claimableStatus(run, request.now, dead)) continue
+      const recovered = run.leaseOwner !== undefined && run.status !== 'pending'
+      const next: RunRecord = {
+        ...run,
+        status: run.status === 'pending' ? 'running' : run.status,
+        statusMessage: undefined,
+        startedAt: run.startedAt ?? request.now,
+        epoch: run.epoch + 1,
+        recoveries: run.recoveries + (recovered ? 1 : 0),
+        leaseOwner: request.owner,
+        leaseExpiresAt: request.now + request.leaseMs,
+      }
+      this.runs.set(run.id, next)
+      claimed.push(next)
     }
-    return matches
+    return claimed
   }
 
-  async updateRun(runId: RunId, patch: RunPatch): Promise<void> {
+  async noteUnclaimable(workflows: readonly WorkflowVersion[], now: number): Promise<number> {
+    const known = new Set(workflows.map((w) => `${w.name}@${w.version}`))
+    let noted = 0
+    for (const run of this.runs.values()) {
+      if (known.has(`${run.workflow}@${run.version}`) || !claimableStatus(run, now, new Set())) continue
+      this.runs.set(run.id, { ...run, statusMessage: unclaimableMessage(run.workflow, run.version) })
+      noted++
+    }
+    return noted
+  }
+
+  async renewLeases(owner: string, fences: readonly Fence[], leaseMs: number, now: number): Promise<RenewResult> {
+    const lost: RunId[] = []
+    const requested: { runId: RunId; action: RequestedAction }[] = []
+    for (const fence of fences) {
+      const run = this.runs.get(fence.runId)
+      if (run === undefined || run.epoch !== fence.epoch || run.leaseOwner !== owner) {
+        lost.push(fence.runId)
+        continue
+      }
+      this.runs.set(run.id, { ...run, leaseExpiresAt: now + leaseMs })
+      if (run.requestedAction !== undefined) requested.push({ runId: run.id, action: run.requestedAction })
+    }
+    return { lost, requested }
+  }
+
+  async releaseRuns(owner: string, fences: readonly Fence[]): Promise<void> {
+    for (const fence of fences) {
+      const run = this.runs.get(fence.runId)
+      if (run?.epoch === fence.epoch && run.leaseOwner === owner) this.runs.set(run.id, { ...run, leaseOwner: undefined, leaseExpiresAt: undefined })
+    }
+  }
+
+  async leaseOwners(now: number): Promise<string[]> {
+    const owners = new Set<string>()
+    for (const run of this.runs.values()) {
+      if (!isFinished(run.status) && run.leaseOwner !== undefined && (run.leaseExpiresAt ?? 0) > now) owners.add(run.leaseOwner)
+    }
+    return [...owners]
+  }
+
+  async updateRun(fence: Fence, patch: RunPatch): Promise<void> {
+    const run = this.fenced(fence)
+    const finished = patch.status !== undefined && isFinished(patch.status)
+    this.runs.set(run.id, { ...run, ...patch, ...(finished ? { leaseOwner: undefined, leaseExpiresAt: undefined, requestedAction: undefined } : {}) })
+  }
+
+  async requestAction(runId: RunId, action: RequestedAction, now: number): Promise<RunRecord | undefined> {
     const run = this.runs.get(runId)
-    if (run !== undefined) this.runs.set(runId, { ...run, ...patch })
+    if (run === undefined) return undefined
+    let next = run
+    if (run.status === 'pending' && action === 'cancel') next = { ...run, ...cancelledByRequest(run.id, now) }
+    else if (run.status === 'dead-lettered' && action === 'resume') next = { ...run, status: 'pending', statusMessage: undefined, recoveries: 0 }
+    else if (!isFinished(run.status) && run.status !== 'pending') next = { ...run, requestedAction: action }
+    this.runs.set(runId, next)
+    return next
   }
 
-  async saveStep(step: StepRecord): Promise<StepRecord> {
+  async clearAction(fence: Fence): Promise<void> {
+    const run = this.fenced(fence)
+    this.runs.set(run.id, { ...run, requestedAction: undefined })
+  }
+
+  async saveStep(fence: Fence, step: StepRecord): Promise<StepRecord> {
+    this.fenced(fence)
+    return this.insertStep(step)
+  }
+
+  async loadSteps(runId: RunId): Promise<StepRecord[]> {
+    return [...(this.steps.get(runId)?.values() ?? [])]
+  }
+
+  async timer(fence: Fence, key: string, wakeAt: number): Promise<number> {
+    this.fenced(fence)
+    const id = `${fence.runId}\u0000${key}`
+    const stored = this.timers.get(id)
+    if (stored !== undefined) return stored
+    this.timers.set(id, wakeAt)
+    return wakeAt
+  }
+
+  async sendEvent(event: NewEvent): Promise<number> {
+    const id = this.events.length + 1
+    this.events.push({ id, name: event.name, runId: event.runId, payload: event.payload, sentAt: event.sentAt, consumed: false, takenBy: new Set() })
+    return id
+  }
+
+  async pendingEvents(runId: RunId, name: string, since: number): Promise<StoredEvent[]> {
+    return this.events
+      .filter((e) => e.name === name && (e.runId === runId ? !e.consumed : e.runId === undefined && e.sentAt >= since && !e.takenBy.has(runId)))
+      .map(({ id, runId: to, payload, sentAt }) => ({ id, name, runId: to, payload, sentAt }))
+  }
+
+  async takeEvent(fence: Fence, event: StoredEvent, step: StepRecord): Promise<boolean> {
+    this.fenced(fence)
+    const stored = this.events[event.id - 1]
+    if (stored === undefined || stored.takenBy.has(fence.runId) || (stored.runId !== undefined && stored.consumed)) return false
+    stored.takenBy.add(fence.runId)
+    if (stored.runId !== undefined) stored.consumed = true
+    this.insertStep(step)
+    return true
+  }
+
+  async close(): Promise<void> {}
+
+  private insertStep(step: StepRecord): StepRecord {
     let steps = this.steps.get(step.runId)
     if (steps === undefined) {
       steps = new Map()
@@ -57,9 +217,9 @@ export class MemoryWorkflowStore implements WorkflowStore {
     return step
   }
 
-  async loadSteps(runId: RunId): Promise<StepRecord[]> {
-    return [...(this.steps.get(runId)?.values() ?? [])]
+  private fenced(fence: Fence): RunRecord {
+    const run = this.runs.get(fence.runId)
+    if (run === undefined || run.epoch !== fence.epoch) throw new LeaseLostError(fence.runId, fence.epoch)
+    return run
   }
-
-  async close(): Promise<void> {}
 }

@@ -1,17 +1,30 @@
 import type { RunId } from '../core/ids.js'
 
-/** Where a run is in its life. */
-export type RunStatus = 'pending' | 'running' | 'paused' | 'completed' | 'failed' | 'cancelled'
+/**
+ * Where a run is in its life.
+ *
+ * - `pending`: created, not claimed by a worker yet (or waiting for a worker
+ *   that has its workflow version; see {@link RunRecord.statusMessage}).
+ * - `running` / `paused`: a worker holds its lease.
+ * - `completed` / `failed` / `cancelled`: finished.
+ * - `dead-lettered`: its worker crashed too often while running it; an
+ *   operator can resume it.
+ */
+export type RunStatus = 'pending' | 'running' | 'paused' | 'completed' | 'failed' | 'cancelled' | 'dead-lettered'
 
 /** Where a task is in a run. */
 export type TaskStatus = 'pending' | 'running' | 'retrying' | 'completed' | 'failed' | 'skipped' | 'cancelled'
+
+/** The run statuses after which nothing changes any more (but an operator's resume of a dead-lettered run). */
+export const finishedRunStatuses: readonly RunStatus[] = ['completed', 'failed', 'cancelled', 'dead-lettered']
 
 /** A serializable description of an error, as stored and reported. */
 export interface ErrorRecord {
   /** The error's class name, e.g. `TypeError` or `TaskTimeoutError`. */
   readonly name: string
+  /** The error's message. */
   readonly message: string
-  /** A Weft error's code, when it has one. */
+  /** A Weft error's code (or a string `code` property of another error), when it has one. */
   readonly code?: string | undefined
   /** The task whose failure this is, for run errors. */
   readonly task?: string | undefined
@@ -19,44 +32,105 @@ export interface ErrorRecord {
 
 /** A run as stored. */
 export interface RunRecord {
+  /** The run's id. */
+  readonly id: RunId
+  /** The workflow's name. */
+  readonly workflow: string
+  /** The workflow version the run is pinned to. */
+  readonly version: number
+  /** The validated input. */
+  readonly input: unknown
+  /** Where the run is. */
+  readonly status: RunStatus
+  /** Why a run is in its status, e.g. why a pending run is not running. */
+  readonly statusMessage?: string | undefined
+  /** Who started the run, when known. */
+  readonly principal?: string | undefined
+  /** When the run was created (epoch milliseconds). */
+  readonly createdAt: number
+  /** When a worker first started it (epoch milliseconds). */
+  readonly startedAt?: number | undefined
+  /** When it finished (epoch milliseconds). */
+  readonly finishedAt?: number | undefined
+  /** Why it failed or was cancelled. */
+  readonly error?: ErrorRecord | undefined
+  /** The worker holding the run's lease, if any. */
+  readonly leaseOwner?: string | undefined
+  /** When that lease ends unless renewed (epoch milliseconds). */
+  readonly leaseExpiresAt?: number | undefined
+  /**
+   * The fencing epoch: incremented each time a worker claims the run. Every
+   * write of a worker carries the epoch it claimed, and the store rejects it
+   * when the run has been claimed since.
+   */
+  readonly epoch: number
+  /** How many times a worker claimed the run after the previous one stopped without releasing it. */
+  readonly recoveries: number
+  /** An action requested by another process (an operator, another engine), applied by the run's worker. */
+  readonly requestedAction?: RequestedAction | undefined
+}
+
+/** What another process can ask of a run's worker. */
+export type RequestedAction = 'cancel' | 'pause' | 'resume'
+
+/** What proves a worker still holds a run: the run and the epoch it claimed. */
+export interface Fence {
+  readonly runId: RunId
+  readonly epoch: number
+}
+
+/** A run to create. */
+export interface NewRun {
   readonly id: RunId
   readonly workflow: string
   readonly version: number
   readonly input: unknown
-  readonly status: RunStatus
-  /** Epoch milliseconds. */
   readonly createdAt: number
-  readonly startedAt?: number | undefined
-  readonly finishedAt?: number | undefined
-  readonly error?: ErrorRecord | undefined
+  readonly principal?: string | undefined
+  /**
+   * Create the run already claimed by this worker (status `running`, epoch 1),
+   * so the starting process executes it without a claim round trip. Without
+   * it the run is `pending` for any worker to claim.
+   */
+  readonly claimBy?: { readonly owner: string; readonly leaseMs: number } | undefined
 }
 
-/** Fields of a run that change as it progresses. */
-export type RunPatch = Partial<Pick<RunRecord, 'status' | 'startedAt' | 'finishedAt' | 'error'>>
+/** Fields of a run its worker changes as it progresses. */
+export type RunPatch = Partial<Pick<RunRecord, 'status' | 'statusMessage' | 'finishedAt' | 'error'>>
 
-/** The final record of one step: a task, a loop iteration, a `map` item or a `step` sub-step. */
+/** The final record of one step: a task, a loop iteration, a `map` item, a sub-step, or a consumed event. */
 export interface StepRecord {
+  /** The run the step belongs to. */
   readonly runId: RunId
   /**
    * The step's identity, independent of completion order: the task name, plus
    * `#<iteration>` for a loop iteration, `[<index>]` for a `map` item, or
-   * `/<name>` for a `ctx.step` sub-step.
+   * `/<name>` for a `ctx.step` sub-step or a consumed event.
    */
   readonly key: string
+  /** The task the step belongs to. */
   readonly task: string
+  /** How the step ended. */
   readonly status: 'completed' | 'failed' | 'skipped'
+  /** The step's output, when completed. */
   readonly output?: unknown
+  /** Why it failed. */
   readonly error?: ErrorRecord | undefined
+  /** Attempts made. */
   readonly attempts: number
+  /** When its first attempt started (epoch milliseconds). */
   readonly startedAt?: number | undefined
+  /** When it ended (epoch milliseconds). */
   readonly finishedAt: number
 }
 
 /** Filters of {@link WorkflowStore.listRuns}. */
 export interface RunQuery {
+  /** Only runs in this status. */
   readonly status?: RunStatus
+  /** Only runs of this workflow. */
   readonly workflow?: string
-  /** @defaultValue 100 */
+  /** Most runs returned. @defaultValue 100 */
   readonly limit?: number
 }
 
@@ -68,24 +142,147 @@ export interface CreateRunResult {
   readonly created: boolean
 }
 
+/** A workflow version a worker can run. */
+export interface WorkflowVersion {
+  readonly name: string
+  readonly version: number
+}
+
+/** What a worker asks {@link WorkflowStore.claimRuns} for. */
+export interface ClaimRequest {
+  /** The worker's id. */
+  readonly owner: string
+  /** How long the claimed leases last. */
+  readonly leaseMs: number
+  /** Most runs to claim. */
+  readonly limit: number
+  /** Only runs of these workflow versions (the ones registered with the worker). */
+  readonly workflows: readonly WorkflowVersion[]
+  /** The current time (epoch milliseconds). */
+  readonly now: number
+  /** Owners known to be dead (their process is gone): their leases count as expired. */
+  readonly deadOwners?: readonly string[]
+}
+
+/** What {@link WorkflowStore.renewLeases} found. */
+export interface RenewResult {
+  /** Runs whose lease this worker no longer holds (claimed by another worker since). */
+  readonly lost: readonly RunId[]
+  /** Runs with an action requested by another process. */
+  readonly requested: readonly { readonly runId: RunId; readonly action: RequestedAction }[]
+}
+
+/** An external event as stored in the inbox. */
+export interface StoredEvent {
+  /** Increasing id: older events have smaller ids. */
+  readonly id: number
+  /** The event's name. */
+  readonly name: string
+  /** The run it was sent to; `undefined` for an event sent to every run. */
+  readonly runId: RunId | undefined
+  /** The event's payload. */
+  readonly payload: unknown
+  /** When it was sent (epoch milliseconds). */
+  readonly sentAt: number
+}
+
+/** An event to send. */
+export interface NewEvent {
+  readonly name: string
+  /** The run to send it to; omit to send it to every run. */
+  readonly runId?: RunId | undefined
+  readonly payload: unknown
+  readonly sentAt: number
+}
+
+/** What the store tells an engine happened elsewhere (another process), when it can. */
+export type StoreNotification =
+  | { readonly type: 'run-created' }
+  | { readonly type: 'run-finished'; readonly runId: RunId }
+  | { readonly type: 'event'; readonly runId: RunId | undefined; readonly name: string }
+  | { readonly type: 'action'; readonly runId: RunId }
+
 /**
- * The port through which the runtime persists runs and step results. Every
- * implementation (memory, SQLite, PostgreSQL) passes one conformance suite.
+ * The port through which the runtime persists runs, step results, durable
+ * timers and the event inbox, and through which workers share runs (leases
+ * and fencing). Every implementation (memory, SQLite, PostgreSQL) passes one
+ * conformance suite.
  *
- * Step records are first-writer-wins: saving a step whose key is already
- * stored changes nothing and returns the stored record, which is how each
- * step result is recorded exactly once.
+ * Writes of a run's worker are fenced: they carry the {@link Fence} of the
+ * claim and fail with `LeaseLostError` when another worker claimed the run
+ * since, so a worker that lost its lease cannot overwrite anything.
+ * Step records are first-writer-wins: saving a step whose key is stored
+ * changes nothing and returns the stored record, so each result is recorded
+ * exactly once.
  */
 export interface WorkflowStore {
+  /** Whether runs survive the process (false for the memory store). */
+  readonly durable: boolean
+  /** Prepares the store (runs migrations). Safe to call from several processes at once. */
+  init(): Promise<void>
   /** Creates a run unless one with its id exists (then returns that one, `created: false`). */
-  createRun(run: RunRecord): Promise<CreateRunResult>
+  createRun(run: NewRun): Promise<CreateRunResult>
+  /** A run, or `undefined`. */
   getRun(runId: RunId): Promise<RunRecord | undefined>
   /** Runs, newest first. */
   listRuns(query?: RunQuery): Promise<RunRecord[]>
-  updateRun(runId: RunId, patch: RunPatch): Promise<void>
-  /** Records a step result once; returns the record that is stored. */
-  saveStep(step: StepRecord): Promise<StepRecord>
+  /**
+   * Claims runs for a worker: `pending` runs, and unfinished runs whose lease
+   * expired or whose owner is dead, of the given workflow versions. Each
+   * claimed run's epoch is incremented and its lease given to `owner`.
+   */
+  claimRuns(request: ClaimRequest): Promise<RunRecord[]>
+  /**
+   * Notes on unfinished, unclaimed runs whose workflow version is not among
+   * `workflows` why they wait (their `statusMessage`). Returns how many runs.
+   */
+  noteUnclaimable(workflows: readonly WorkflowVersion[], now: number): Promise<number>
+  /** Extends the leases a worker holds; reports the ones it lost and requested actions. */
+  renewLeases(owner: string, fences: readonly Fence[], leaseMs: number, now: number): Promise<RenewResult>
+  /** Gives up leases (graceful shutdown) so another worker can claim the runs at once. */
+  releaseRuns(owner: string, fences: readonly Fence[]): Promise<void>
+  /** The owners of unfinished runs whose leases have not expired. */
+  leaseOwners(now: number): Promise<string[]>
+  /** Updates a run as its worker. @throws `LeaseLostError` when the fence is stale. */
+  updateRun(fence: Fence, patch: RunPatch): Promise<void>
+  /**
+   * Asks a run's worker to cancel, pause or resume it (from any process). A
+   * pending run is cancelled at once. A dead-lettered run is made pending
+   * again by `resume`, with its recovery count reset.
+   * @returns the run after the request, or `undefined` when there is no such run.
+   */
+  requestAction(runId: RunId, action: RequestedAction, now: number): Promise<RunRecord | undefined>
+  /** Clears a handled request. */
+  clearAction(fence: Fence): Promise<void>
+  /** Records a step once; returns the record that is stored. @throws `LeaseLostError`. */
+  saveStep(fence: Fence, step: StepRecord): Promise<StepRecord>
   /** Every step recorded for a run. */
   loadSteps(runId: RunId): Promise<StepRecord[]>
+  /**
+   * A durable timer: stores `wakeAt` under `key` unless the key exists, and
+   * returns the stored deadline, so a timer keeps its first deadline across restarts.
+   * @throws `LeaseLostError`.
+   */
+  timer(fence: Fence, key: string, wakeAt: number): Promise<number>
+  /** Stores an event in the inbox; returns its id. */
+  sendEvent(event: NewEvent): Promise<number>
+  /**
+   * Events named `name` that `runId` has not taken: those sent to it, and
+   * those sent to every run at or after `since`; oldest first.
+   */
+  pendingEvents(runId: RunId, name: string, since: number): Promise<StoredEvent[]>
+  /**
+   * Takes an event for a run: records `step` (whose output is the payload)
+   * and marks the event taken by the run, atomically. Returns false when the
+   * run had already taken it (or, for an event sent to that run, it was taken).
+   * @throws `LeaseLostError`.
+   */
+  takeEvent(fence: Fence, event: StoredEvent, step: StepRecord): Promise<boolean>
+  /**
+   * Subscribes to what other processes do, where the store can say (PostgreSQL
+   * LISTEN/NOTIFY). Stores that cannot return `undefined`: engines then poll.
+   */
+  subscribe?(listener: (notification: StoreNotification) => void): Promise<() => Promise<void>>
+  /** Releases connections. */
   close(): Promise<void>
 }

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import { createEngine, defineWorkflow, MemoryWorkflowStore, TaskTimeoutError, type RunFailedError, type StepRecord } from 'weft'
+import { createEngine, defineWorkflow, MemoryWorkflowStore, TaskTimeoutError, type RunFailedError, type StepRecord, type Fence } from 'weft'
 import { flush, virtualTime } from '../support/test-clock.js'
 
 class RecordingStore extends MemoryWorkflowStore {
   readonly saved: StepRecord[] = []
-  override async saveStep(step: StepRecord): Promise<StepRecord> {
+  override async saveStep(fence: Fence, step: StepRecord): Promise<StepRecord> {
     this.saved.push(step)
-    return super.saveStep(step)
+    return super.saveStep(fence, step)
   }
 }
 

@@ -20,7 +20,7 @@ describe('waitForEvent', () => {
     const a = await engine.start(approvals, { orderId: 'a' })
     const b = await engine.start(approvals, { orderId: 'b' })
     await flush()
-    expect((await engine.emit('approval', { orderId: 'b', approved: true })).delivered).toBe(1)
+    expect((await engine.emit('approval', { orderId: 'b', approved: true })).waitingRuns).toBe(2)
     expect((await b.result()).output('decide')).toBe('ship')
     expect(a.status()).toBe('running')
     await engine.emit('approval', { orderId: 'a', approved: false })

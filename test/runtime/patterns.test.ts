@@ -249,7 +249,7 @@ describe('@Always', () => {
     const engine = createEngine()
     const run = await engine.start(CancelCleanup)
     await started.promise
-    expect(run.cancel('user asked')).toBe(true)
+    expect(await run.cancel('user asked')).toBe(true)
     const error = await run.result().catch((e: unknown) => e)
     expect(error).toBeInstanceOf(RunCancelledError)
     expect((error as Error).message).toBe(`run ${run.id} was cancelled: user asked`)

@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { createEngine, defineWorkflow, MemoryWorkflowStore, RunFailedError, type StepRecord, type WorkflowDefinition } from 'weft'
+import { createEngine, defineWorkflow, MemoryWorkflowStore, RunFailedError, type StepRecord, type Fence, type WorkflowDefinition } from 'weft'
 import { dagArbitrary, taskName, type RandomDag } from '../support/random-dag.js'
 import { testSeed } from '../support/seed.js'
 
@@ -9,9 +9,9 @@ const seed = testSeed('test/runtime/scheduler.property.test.ts')
 /** A store that counts how often each step is written. */
 class CountingStore extends MemoryWorkflowStore {
   readonly writes = new Map<string, number>()
-  override async saveStep(step: StepRecord): Promise<StepRecord> {
+  override async saveStep(fence: Fence, step: StepRecord): Promise<StepRecord> {
     this.writes.set(step.key, (this.writes.get(step.key) ?? 0) + 1)
-    return super.saveStep(step)
+    return super.saveStep(fence, step)
   }
 }
 

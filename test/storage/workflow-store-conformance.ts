@@ -1,17 +1,33 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { RunRecord, StepRecord, WorkflowStore } from 'weft'
+import { LeaseLostError, type Fence, type NewRun, type RunRecord, type StepRecord, type WorkflowStore } from 'weft'
 
-/** Creates a fresh, empty store for one test, and disposes of it after. */
+/** Creates a fresh, empty store for one test. The suite closes it after the test. */
 export interface StoreFixture {
   create(): Promise<WorkflowStore>
 }
 
-function run(id: string, extra: Partial<RunRecord> = {}): RunRecord {
-  return { id, workflow: 'orders', version: 1, input: { orderId: id }, status: 'running', createdAt: 1_000, startedAt: 1_000, ...extra }
+const orders = [{ name: 'orders', version: 1 }]
+const lease = 30_000
+
+function newRun(id: string, extra: Partial<NewRun> = {}): NewRun {
+  return { id, workflow: 'orders', version: 1, input: { orderId: id }, createdAt: 1_000, ...extra }
 }
 
 function step(runId: string, key: string, extra: Partial<StepRecord> = {}): StepRecord {
   return { runId, key, task: key.split(/[#[/]/)[0]!, status: 'completed', output: { key }, attempts: 1, startedAt: 10, finishedAt: 20, ...extra }
+}
+
+function fenceOf(run: RunRecord): Fence {
+  return { runId: run.id, epoch: run.epoch }
+}
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => {
+      throw new Error('expected a rejection')
+    },
+    (error: unknown) => error,
+  )
 }
 
 /** The behaviour every `WorkflowStore` must have, run against each implementation. */
@@ -20,76 +36,276 @@ export function describeWorkflowStore(name: string, fixture: StoreFixture): void
     let store: WorkflowStore
     beforeEach(async () => {
       store = await fixture.create()
+      await store.init()
     })
     afterEach(async () => {
       await store.close()
     })
 
-    it('creates a run and reads it back', async () => {
-      const created = await store.createRun(run('r1'))
-      expect(created).toEqual({ run: run('r1'), created: true })
-      expect(await store.getRun('r1')).toEqual(run('r1'))
-      expect(await store.getRun('missing')).toBeUndefined()
+    /** Creates a run claimed by `owner` and returns it. */
+    async function claimed(id: string, owner = 'w1', now = 1_000): Promise<RunRecord> {
+      return (await store.createRun(newRun(id, { createdAt: now, claimBy: { owner, leaseMs: lease } }))).run
+    }
+
+    describe('runs', () => {
+      it('creates a pending run and reads it back', async () => {
+        const { run, created } = await store.createRun(newRun('r1', { principal: 'ada' }))
+        expect(created).toBe(true)
+        expect(run).toMatchObject({ id: 'r1', status: 'pending', epoch: 0, recoveries: 0, input: { orderId: 'r1' }, principal: 'ada' })
+        expect(await store.getRun('r1')).toMatchObject({ id: 'r1', status: 'pending', workflow: 'orders', version: 1, createdAt: 1_000 })
+        expect(await store.getRun('missing')).toBeUndefined()
+      })
+
+      it('creates a run already claimed by its starter', async () => {
+        const run = await claimed('r1', 'w1', 5_000)
+        expect(run).toMatchObject({ status: 'running', epoch: 1, leaseOwner: 'w1', leaseExpiresAt: 5_000 + lease, startedAt: 5_000 })
+      })
+
+      it('does not overwrite a run created twice with the same id', async () => {
+        await store.createRun(newRun('r1'))
+        const again = await store.createRun(newRun('r1', { input: { other: true } }))
+        expect(again.created).toBe(false)
+        expect(again.run.input).toEqual({ orderId: 'r1' })
+      })
+
+      it('lists runs newest first with filters and a limit', async () => {
+        await store.createRun(newRun('r1', { createdAt: 1 }))
+        await store.createRun(newRun('r2', { workflow: 'refunds', createdAt: 2 }))
+        await claimed('r3', 'w1', 3)
+        expect((await store.listRuns()).map((r) => r.id)).toEqual(['r3', 'r2', 'r1'])
+        expect((await store.listRuns({ workflow: 'orders' })).map((r) => r.id)).toEqual(['r3', 'r1'])
+        expect((await store.listRuns({ status: 'pending' })).map((r) => r.id)).toEqual(['r2', 'r1'])
+        expect((await store.listRuns({ limit: 1 })).map((r) => r.id)).toEqual(['r3'])
+      })
+
+      it('updates a run as its worker and frees the lease when it finishes', async () => {
+        const run = await claimed('r1')
+        await store.updateRun(fenceOf(run), { status: 'failed', finishedAt: 2_000, error: { name: 'Error', message: 'x', task: 'charge' } })
+        const stored = await store.getRun('r1')
+        expect(stored).toMatchObject({ status: 'failed', finishedAt: 2_000, error: { name: 'Error', message: 'x', task: 'charge' } })
+        expect(stored!.leaseOwner).toBeUndefined()
+      })
+
+      it('rejects an update with a stale fence and changes nothing', async () => {
+        const run = await claimed('r1')
+        const error = await rejection(store.updateRun({ runId: 'r1', epoch: run.epoch + 1 }, { status: 'completed' }))
+        expect(error).toBeInstanceOf(LeaseLostError)
+        expect((await store.getRun('r1'))!.status).toBe('running')
+      })
     })
 
-    it('does not overwrite a run created twice with the same id', async () => {
-      await store.createRun(run('r1'))
-      const again = await store.createRun(run('r1', { input: { other: true } }))
-      expect(again.created).toBe(false)
-      expect(again.run.input).toEqual({ orderId: 'r1' })
+    describe('claims and leases', () => {
+      it('claims pending runs of known workflow versions, oldest first, up to the limit', async () => {
+        await store.createRun(newRun('a', { createdAt: 1 }))
+        await store.createRun(newRun('b', { createdAt: 2 }))
+        await store.createRun(newRun('c', { createdAt: 3, version: 2 }))
+        await store.createRun(newRun('d', { createdAt: 4 }))
+        const claimedRuns = await store.claimRuns({ owner: 'w1', leaseMs: lease, limit: 2, workflows: orders, now: 10_000 })
+        expect(claimedRuns.map((r) => r.id)).toEqual(['a', 'b'])
+        expect(claimedRuns[0]).toMatchObject({ status: 'running', epoch: 1, leaseOwner: 'w1', leaseExpiresAt: 10_000 + lease, recoveries: 0, startedAt: 10_000 })
+        expect((await store.claimRuns({ owner: 'w2', leaseMs: lease, limit: 10, workflows: orders, now: 10_000 })).map((r) => r.id)).toEqual(['d'])
+        expect((await store.getRun('c'))!.status).toBe('pending')
+      })
+
+      it('does not claim a run whose lease is live, and claims it with a new epoch once it expired', async () => {
+        const run = await claimed('r1', 'w1', 1_000)
+        expect(await store.claimRuns({ owner: 'w2', leaseMs: lease, limit: 10, workflows: orders, now: 1_000 + lease - 1 })).toEqual([])
+        const [taken] = await store.claimRuns({ owner: 'w2', leaseMs: lease, limit: 10, workflows: orders, now: 1_000 + lease })
+        expect(taken).toMatchObject({ id: 'r1', epoch: run.epoch + 1, leaseOwner: 'w2', recoveries: 1, status: 'running' })
+      })
+
+      it('claims the runs of a dead owner before its lease expires', async () => {
+        await claimed('r1', 'dead-worker')
+        const taken = await store.claimRuns({ owner: 'w2', leaseMs: lease, limit: 10, workflows: orders, now: 2_000, deadOwners: ['dead-worker'] })
+        expect(taken.map((r) => [r.id, r.recoveries])).toEqual([['r1', 1]])
+      })
+
+      it('lets a released run be claimed at once, without counting a recovery', async () => {
+        const run = await claimed('r1', 'w1')
+        await store.releaseRuns('w1', [fenceOf(run)])
+        const [taken] = await store.claimRuns({ owner: 'w2', leaseMs: lease, limit: 10, workflows: orders, now: 2_000 })
+        expect(taken).toMatchObject({ id: 'r1', recoveries: 0, epoch: 2, leaseOwner: 'w2' })
+      })
+
+      it('never claims a finished run', async () => {
+        const run = await claimed('r1')
+        await store.updateRun(fenceOf(run), { status: 'completed', finishedAt: 2_000 })
+        expect(await store.claimRuns({ owner: 'w2', leaseMs: lease, limit: 10, workflows: orders, now: 10 ** 9 })).toEqual([])
+      })
+
+      it('gives each run to exactly one of many concurrent claimers', async () => {
+        for (let i = 0; i < 40; i++) await store.createRun(newRun(`r${String(i).padStart(2, '0')}`, { createdAt: i }))
+        const results = await Promise.all(
+          Array.from({ length: 8 }, (_, w) => store.claimRuns({ owner: `w${w}`, leaseMs: lease, limit: 7, workflows: orders, now: 100 })),
+        )
+        const ids = results.flat().map((r) => r.id)
+        expect(ids).toHaveLength(40)
+        expect(new Set(ids).size).toBe(40)
+      })
+
+      it('renews the leases it holds, and reports lost ones and requested actions', async () => {
+        const a = await claimed('a', 'w1', 1_000)
+        const b = await claimed('b', 'w1', 1_000)
+        await store.claimRuns({ owner: 'w2', leaseMs: lease, limit: 10, workflows: orders, now: 1_000 + lease })
+        const c = await claimed('c', 'w1', 1_000 + lease)
+        await store.requestAction('c', 'pause', 1_000 + lease)
+        const renewed = await store.renewLeases('w1', [fenceOf(a), fenceOf(b), fenceOf(c)], lease, 1_000 + lease + 5)
+        expect([...renewed.lost].sort()).toEqual(['a', 'b'])
+        expect(renewed.requested).toEqual([{ runId: 'c', action: 'pause' }])
+        expect((await store.getRun('c'))!.leaseExpiresAt).toBe(1_000 + 2 * lease + 5)
+      })
+
+      it('lists the owners of live leases', async () => {
+        await claimed('a', 'w1', 1_000)
+        await claimed('b', 'w2', 1_000)
+        await claimed('c', 'w3', 0)
+        expect((await store.leaseOwners(1_000 + lease - 1)).sort()).toEqual(['w1', 'w2'])
+      })
+
+      it('notes why runs of unknown workflow versions wait', async () => {
+        await store.createRun(newRun('old', { version: 2 }))
+        await store.createRun(newRun('known'))
+        expect(await store.noteUnclaimable(orders, 5_000)).toBe(1)
+        expect((await store.getRun('old'))!.statusMessage).toBe('waiting for a worker with workflow "orders" version 2 registered')
+        expect((await store.getRun('known'))!.statusMessage).toBeUndefined()
+        await store.claimRuns({ owner: 'w1', leaseMs: lease, limit: 10, workflows: [{ name: 'orders', version: 2 }], now: 6_000 })
+        expect((await store.getRun('old'))!.statusMessage).toBeUndefined()
+      })
     })
 
-    it('updates a run status and timestamps', async () => {
-      await store.createRun(run('r1'))
-      await store.updateRun('r1', { status: 'failed', finishedAt: 2_000, error: { name: 'Error', message: 'x', task: 'charge' } })
-      expect(await store.getRun('r1')).toMatchObject({ status: 'failed', finishedAt: 2_000, error: { message: 'x', task: 'charge' } })
+    describe('requested actions', () => {
+      it('cancels a pending run at once', async () => {
+        await store.createRun(newRun('r1'))
+        const run = await store.requestAction('r1', 'cancel', 2_000)
+        expect(run).toMatchObject({ status: 'cancelled', finishedAt: 2_000, error: { code: 'WEFT_RUN_CANCELLED' } })
+      })
+
+      it('records a request for a running run until its worker clears it', async () => {
+        const run = await claimed('r1')
+        expect((await store.requestAction('r1', 'cancel', 2_000))!.requestedAction).toBe('cancel')
+        await store.clearAction(fenceOf(run))
+        expect((await store.getRun('r1'))!.requestedAction).toBeUndefined()
+      })
+
+      it('makes a dead-lettered run pending again, with its recoveries reset', async () => {
+        const run = await claimed('r1', 'w1', 1_000)
+        const [taken] = await store.claimRuns({ owner: 'w2', leaseMs: lease, limit: 10, workflows: orders, now: 1_000 + lease })
+        await store.updateRun(fenceOf(taken!), { status: 'dead-lettered', statusMessage: 'crashed', finishedAt: 9 })
+        const resumed = await store.requestAction('r1', 'resume', 3_000)
+        expect(resumed).toMatchObject({ status: 'pending', recoveries: 0 })
+        expect(resumed!.statusMessage).toBeUndefined()
+        expect(run.epoch).toBe(1)
+      })
+
+      it('answers undefined for an unknown run', async () => {
+        expect(await store.requestAction('nope', 'cancel', 1)).toBeUndefined()
+      })
     })
 
-    it('lists runs newest first with filters and a limit', async () => {
-      await store.createRun(run('r1'))
-      await store.createRun(run('r2', { workflow: 'refunds' }))
-      await store.createRun(run('r3', { status: 'completed' }))
-      expect((await store.listRuns()).map((r) => r.id)).toEqual(['r3', 'r2', 'r1'])
-      expect((await store.listRuns({ workflow: 'orders' })).map((r) => r.id)).toEqual(['r3', 'r1'])
-      expect((await store.listRuns({ status: 'running' })).map((r) => r.id)).toEqual(['r2', 'r1'])
-      expect((await store.listRuns({ limit: 1 })).map((r) => r.id)).toEqual(['r3'])
+    describe('steps', () => {
+      it('records a step once: the first write wins', async () => {
+        const run = await claimed('r1')
+        const first = await store.saveStep(fenceOf(run), step('r1', 'charge', { output: { amount: 1 } }))
+        const second = await store.saveStep(fenceOf(run), step('r1', 'charge', { output: { amount: 2 } }))
+        expect(first.output).toEqual({ amount: 1 })
+        expect(second.output).toEqual({ amount: 1 })
+        expect(await store.loadSteps('r1')).toHaveLength(1)
+      })
+
+      it('rejects a step written with a stale fence and records nothing', async () => {
+        const run = await claimed('r1', 'w1', 1_000)
+        await store.claimRuns({ owner: 'w2', leaseMs: lease, limit: 10, workflows: orders, now: 1_000 + lease })
+        const error = await rejection(store.saveStep(fenceOf(run), step('r1', 'charge')))
+        expect(error).toBeInstanceOf(LeaseLostError)
+        expect((error as LeaseLostError).code).toBe('WEFT_LEASE_LOST')
+        expect(await store.loadSteps('r1')).toEqual([])
+      })
+
+      it('keeps steps of different keys and runs apart', async () => {
+        const r1 = await claimed('r1')
+        const r2 = await claimed('r2')
+        for (const key of ['loop#0', 'loop#1', 'fan[0]', 'agent/llm']) await store.saveStep(fenceOf(r1), step('r1', key))
+        await store.saveStep(fenceOf(r2), step('r2', 'loop#0'))
+        expect((await store.loadSteps('r1')).map((s) => s.key).sort()).toEqual(['agent/llm', 'fan[0]', 'loop#0', 'loop#1'])
+        expect((await store.loadSteps('r2')).map((s) => s.key)).toEqual(['loop#0'])
+      })
+
+      it('stores failed and skipped steps with their error', async () => {
+        const run = await claimed('r1')
+        await store.saveStep(fenceOf(run), step('r1', 'charge', { status: 'failed', output: undefined, error: { name: 'TypeError', message: 'boom', code: 'E1' }, attempts: 3 }))
+        await store.saveStep(fenceOf(run), step('r1', 'ship', { status: 'skipped', output: undefined, startedAt: undefined, attempts: 0 }))
+        const steps = await store.loadSteps('r1')
+        expect(steps.find((s) => s.key === 'charge')).toMatchObject({ status: 'failed', attempts: 3, error: { name: 'TypeError', message: 'boom', code: 'E1' } })
+        expect(steps.find((s) => s.key === 'ship')).toMatchObject({ status: 'skipped', attempts: 0 })
+      })
+
+      it('gives back outputs and inputs with their types', async () => {
+        const input = { at: new Date('2026-01-02T03:04:05.678Z'), ids: new Set([1, 2]), big: 12345678901234567890n }
+        const run = (await store.createRun(newRun('r1', { input, claimBy: { owner: 'w1', leaseMs: lease } }))).run
+        const output = { text: 'héllo ✓', n: 1.5, none: undefined, byKey: new Map([['a', [1, 'two', null]]]), when: new Date(0) }
+        await store.saveStep(fenceOf(run), step('r1', 'x', { output }))
+        expect((await store.loadSteps('r1'))[0]!.output).toEqual(output)
+        const stored = await store.getRun('r1')
+        expect(stored!.input).toEqual(input)
+        expect((stored!.input as typeof input).at).toBeInstanceOf(Date)
+      })
     })
 
-    it('records a step once: the first write wins', async () => {
-      await store.createRun(run('r1'))
-      const first = await store.saveStep(step('r1', 'charge', { output: { amount: 1 } }))
-      const second = await store.saveStep(step('r1', 'charge', { output: { amount: 2 } }))
-      expect(first.output).toEqual({ amount: 1 })
-      expect(second.output).toEqual({ amount: 1 })
-      expect(await store.loadSteps('r1')).toHaveLength(1)
+    describe('durable timers', () => {
+      it('keeps the first deadline stored under a key', async () => {
+        const run = await claimed('r1')
+        expect(await store.timer(fenceOf(run), 'nap/sleep#0', 5_000)).toBe(5_000)
+        expect(await store.timer(fenceOf(run), 'nap/sleep#0', 9_000)).toBe(5_000)
+        expect(await store.timer(fenceOf(run), 'nap/sleep#1', 9_000)).toBe(9_000)
+      })
+
+      it('rejects a timer written with a stale fence', async () => {
+        const run = await claimed('r1', 'w1', 1_000)
+        await store.claimRuns({ owner: 'w2', leaseMs: lease, limit: 10, workflows: orders, now: 1_000 + lease })
+        expect(await rejection(store.timer(fenceOf(run), 'k', 1))).toBeInstanceOf(LeaseLostError)
+      })
     })
 
-    it('keeps steps of different keys and runs apart', async () => {
-      await store.createRun(run('r1'))
-      await store.createRun(run('r2'))
-      await store.saveStep(step('r1', 'loop#0'))
-      await store.saveStep(step('r1', 'loop#1'))
-      await store.saveStep(step('r1', 'fan[0]'))
-      await store.saveStep(step('r1', 'agent/llm'))
-      await store.saveStep(step('r2', 'loop#0'))
-      expect((await store.loadSteps('r1')).map((s) => s.key).sort()).toEqual(['agent/llm', 'fan[0]', 'loop#0', 'loop#1'])
-      expect((await store.loadSteps('r2')).map((s) => s.key)).toEqual(['loop#0'])
-    })
+    describe('event inbox', () => {
+      it('keeps an event sent to a run until the run takes it, once', async () => {
+        const run = await claimed('r1')
+        const id = await store.sendEvent({ name: 'approval', runId: 'r1', payload: { ok: true }, sentAt: 100 })
+        const [event] = await store.pendingEvents('r1', 'approval', 10_000)
+        expect(event).toEqual({ id, name: 'approval', runId: 'r1', payload: { ok: true }, sentAt: 100 })
+        expect(await store.takeEvent(fenceOf(run), event!, step('r1', 'wait/wait:approval#0', { output: { ok: true } }))).toBe(true)
+        expect(await store.takeEvent(fenceOf(run), event!, step('r1', 'wait/wait:approval#1'))).toBe(false)
+        expect(await store.pendingEvents('r1', 'approval', 0)).toEqual([])
+        expect((await store.loadSteps('r1')).map((s) => [s.key, s.output])).toEqual([['wait/wait:approval#0', { ok: true }]])
+      })
 
-    it('stores failed and skipped steps with their error', async () => {
-      await store.createRun(run('r1'))
-      await store.saveStep(step('r1', 'charge', { status: 'failed', output: undefined, error: { name: 'TypeError', message: 'boom', code: 'E1' }, attempts: 3 }))
-      await store.saveStep(step('r1', 'ship', { status: 'skipped', output: undefined, startedAt: undefined, attempts: 0 }))
-      const steps = await store.loadSteps('r1')
-      expect(steps.find((s) => s.key === 'charge')).toMatchObject({ status: 'failed', attempts: 3, error: { name: 'TypeError', message: 'boom', code: 'E1' } })
-      expect(steps.find((s) => s.key === 'ship')).toMatchObject({ status: 'skipped', attempts: 0 })
-    })
+      it('gives an event sent to every run to each run that waits since before it, once each', async () => {
+        const a = await claimed('a')
+        const b = await claimed('b')
+        await store.sendEvent({ name: 'go', payload: 1, sentAt: 50 })
+        await store.sendEvent({ name: 'go', payload: 2, sentAt: 200 })
+        await store.sendEvent({ name: 'other', payload: 3, sentAt: 200 })
+        expect((await store.pendingEvents('a', 'go', 100)).map((e) => e.payload)).toEqual([2])
+        const [forA] = await store.pendingEvents('a', 'go', 100)
+        expect(await store.takeEvent(fenceOf(a), forA!, step('a', 'w/wait:go#0'))).toBe(true)
+        expect(await store.pendingEvents('a', 'go', 100)).toEqual([])
+        const [forB] = await store.pendingEvents('b', 'go', 100)
+        expect(await store.takeEvent(fenceOf(b), forB!, step('b', 'w/wait:go#0'))).toBe(true)
+      })
 
-    it('keeps outputs as they were written', async () => {
-      await store.createRun(run('r1'))
-      const output = { text: 'héllo ✓', n: 1.5, nested: { list: [1, 'two', null] }, empty: '' }
-      await store.saveStep(step('r1', 'x', { output }))
-      expect((await store.loadSteps('r1'))[0]!.output).toEqual(output)
+      it('lists events oldest first', async () => {
+        await claimed('r1')
+        for (const n of [1, 2, 3]) await store.sendEvent({ name: 'tick', runId: 'r1', payload: n, sentAt: n })
+        expect((await store.pendingEvents('r1', 'tick', 0)).map((e) => e.payload)).toEqual([1, 2, 3])
+      })
+
+      it('rejects taking an event with a stale fence and leaves the event', async () => {
+        const run = await claimed('r1', 'w1', 1_000)
+        await store.sendEvent({ name: 'go', runId: 'r1', payload: 1, sentAt: 1 })
+        await store.claimRuns({ owner: 'w2', leaseMs: lease, limit: 10, workflows: orders, now: 1_000 + lease })
+        const [event] = await store.pendingEvents('r1', 'go', 0)
+        expect(await rejection(store.takeEvent(fenceOf(run), event!, step('r1', 'w/wait:go#0')))).toBeInstanceOf(LeaseLostError)
+        expect(await store.pendingEvents('r1', 'go', 0)).toHaveLength(1)
+      })
     })
   })
 }

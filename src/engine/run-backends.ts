@@ -1,0 +1,147 @@
+import type { RunId } from '../core/ids.js'
+import type { WorkflowGraph } from '../graph/workflow-graph.js'
+import type { RunEvent } from '../runtime/run-events.js'
+import type { RunExecution } from '../runtime/run-execution.js'
+import type { RunOutcome, TaskSummary } from '../runtime/run-outcome.js'
+import { isFinished } from '../storage/run-rules.js'
+import type { RequestedAction, RunRecord, RunStatus, WorkflowStore } from '../storage/workflow-store.js'
+import { storedOutcome, storedSummaries } from './stored-outcome.js'
+import type { RunBackend } from './workflow-run.js'
+
+/** How backends send events and wait for runs of other processes. */
+export interface BackendServices {
+  readonly store: WorkflowStore
+  sendEvent(runId: RunId, name: string, payload: unknown): Promise<void>
+  /** Resolves when the store may have news about a run (notification or poll interval). */
+  nextChange(runId: RunId): Promise<void>
+  now(): number
+}
+
+/** A run executing in this process. */
+export class LocalRunBackend implements RunBackend {
+  constructor(
+    private readonly execution: RunExecution,
+    private readonly services: BackendServices,
+  ) {}
+
+  get runId(): RunId {
+    return this.execution.runId
+  }
+
+  get workflow(): string {
+    return this.execution.graph.name
+  }
+
+  get version(): number {
+    return this.execution.graph.version
+  }
+
+  status(): RunStatus {
+    return this.execution.status
+  }
+
+  outcome(): Promise<RunOutcome> {
+    return this.execution.done
+  }
+
+  tasks(): TaskSummary[] {
+    return this.execution.summaries()
+  }
+
+  events(): AsyncIterable<RunEvent> {
+    return { [Symbol.asyncIterator]: () => this.execution.log.iterate() }
+  }
+
+  async pause(): Promise<boolean> {
+    return this.execution.pause()
+  }
+
+  async resume(): Promise<boolean> {
+    return this.execution.resume()
+  }
+
+  async cancel(reason?: string): Promise<boolean> {
+    return this.execution.cancel(reason)
+  }
+
+  signal(name: string, payload: unknown): Promise<void> {
+    return this.services.sendEvent(this.runId, name, payload)
+  }
+}
+
+/** A run known from the store: executing in another process, waiting for a worker, or finished. */
+export class StoredRunBackend implements RunBackend {
+  private finished: Promise<RunOutcome> | undefined
+
+  constructor(
+    private record: RunRecord,
+    private readonly graph: WorkflowGraph | undefined,
+    private readonly services: BackendServices,
+  ) {}
+
+  get runId(): RunId {
+    return this.record.id
+  }
+
+  get workflow(): string {
+    return this.record.workflow
+  }
+
+  get version(): number {
+    return this.record.version
+  }
+
+  status(): RunStatus {
+    return this.record.status
+  }
+
+  outcome(): Promise<RunOutcome> {
+    this.finished ??= this.waitForEnd()
+    return this.finished
+  }
+
+  tasks(): TaskSummary[] {
+    return storedSummaries([], this.graph)
+  }
+
+  events(): AsyncIterable<RunEvent> {
+    return { [Symbol.asyncIterator]: async function* () {} }
+  }
+
+  pause(): Promise<boolean> {
+    return this.request('pause')
+  }
+
+  resume(): Promise<boolean> {
+    return this.request('resume')
+  }
+
+  cancel(): Promise<boolean> {
+    return this.request('cancel')
+  }
+
+  signal(name: string, payload: unknown): Promise<void> {
+    return this.services.sendEvent(this.runId, name, payload)
+  }
+
+  private async request(action: RequestedAction): Promise<boolean> {
+    const before = this.record.status
+    const after = await this.services.store.requestAction(this.runId, action, this.services.now())
+    if (after === undefined) return false
+    this.record = after
+    return !isFinished(before) || (before === 'dead-lettered' && action === 'resume')
+  }
+
+  private async waitForEnd(): Promise<RunOutcome> {
+    const { store } = this.services
+    while (true) {
+      const change = this.services.nextChange(this.runId)
+      const run = await store.getRun(this.runId)
+      if (run !== undefined) this.record = run
+      if (run !== undefined && isFinished(run.status) && run.status !== 'dead-lettered') {
+        return storedOutcome(run, await store.loadSteps(run.id), this.graph)
+      }
+      await change
+    }
+  }
+}

@@ -1,0 +1,57 @@
+import { RunCancelledError, RunFailedError } from '../core/errors.js'
+import type { RunOutcome, TaskSummary } from '../runtime/run-outcome.js'
+import type { RunRecord, StepRecord, TaskStatus } from '../storage/workflow-store.js'
+import type { WorkflowGraph } from '../graph/workflow-graph.js'
+
+/** An error rebuilt from its stored record, for runs that ran in another process. */
+class StoredError extends Error {
+  constructor(
+    name: string,
+    message: string,
+    readonly code: string | undefined,
+  ) {
+    super(message)
+    this.name = name
+  }
+}
+
+/** Task summaries of a stored run, from its task steps (in the graph's order when the graph is known). */
+export function storedSummaries(steps: readonly StepRecord[], graph: WorkflowGraph | undefined): TaskSummary[] {
+  const byKey = new Map(steps.map((step) => [step.key, step]))
+  const names = graph === undefined ? steps.filter((s) => s.key === s.task).map((s) => s.task) : graph.tasks.map((t) => t.name)
+  return names.map((task): TaskSummary => {
+    const step = byKey.get(task)
+    const status: TaskStatus = step?.status ?? 'pending'
+    return {
+      task,
+      status,
+      attempts: step?.attempts ?? 0,
+      startedAt: step?.startedAt,
+      durationMs: step?.startedAt === undefined ? undefined : step.finishedAt - step.startedAt,
+      error: step?.error,
+    }
+  })
+}
+
+/** The outcome of a finished run, read back from the store. */
+export function storedOutcome(run: RunRecord, steps: readonly StepRecord[], graph: WorkflowGraph | undefined): RunOutcome {
+  const outputs: Record<string, unknown> = {}
+  for (const step of steps) if (step.key === step.task && step.status === 'completed') outputs[step.task] = step.output
+  const status = run.status === 'completed' || run.status === 'cancelled' ? run.status : 'failed'
+  let error: Error | undefined
+  if (status === 'cancelled') error = new RunCancelledError(run.id, run.error?.message)
+  else if (status === 'failed') {
+    const record = run.error ?? { name: 'Error', message: run.statusMessage ?? `run ended as ${run.status}` }
+    error = new RunFailedError(run.id, run.workflow, record.task, new StoredError(record.name, record.message, record.code))
+  }
+  return {
+    runId: run.id,
+    workflow: run.workflow,
+    status,
+    outputs,
+    tasks: storedSummaries(steps, graph),
+    error,
+    startedAt: run.startedAt ?? run.createdAt,
+    finishedAt: run.finishedAt ?? run.createdAt,
+  }
+}

@@ -1,0 +1,86 @@
+import { Duration, Effect } from 'effect'
+import { EventTimeoutError } from '../core/errors.js'
+import type { StoredEvent } from '../storage/workflow-store.js'
+import type { TaskHost } from './task-host.js'
+
+/** How one event is awaited: where it is recorded, what it must match, until when. */
+export interface InboxWaitOptions {
+  readonly name: string
+  /** The task waiting (recorded on the step). */
+  readonly task: string
+  /** The step key the taken event's payload is recorded under. */
+  readonly key: string
+  /** Events sent to every run count from this time (when the wait first began). */
+  readonly since: number
+  /** When to give up (epoch milliseconds), or `undefined` to wait until interrupted. */
+  readonly deadline: number | undefined
+  readonly match: ((payload: never) => boolean) | undefined
+}
+
+/** Result of {@link takeNextEvent}: the payload, or that the deadline passed. */
+export type InboxWaitResult = { readonly payload: unknown } | 'deadline'
+
+function accepts(match: InboxWaitOptions['match'], payload: unknown): boolean {
+  if (match === undefined) return true
+  try {
+    return match(payload as never)
+  } catch {
+    return false
+  }
+}
+
+/** Takes the oldest matching event from the store's inbox, if any; records it as the wait's step. */
+async function tryTake(host: TaskHost, options: InboxWaitOptions): Promise<StoredEvent | undefined> {
+  for (const event of await host.pendingEvents(options.name, options.since)) {
+    if (accepts(options.match, event.payload) && (await host.takeEvent(event, options.key, options.task))) return event
+  }
+  return undefined
+}
+
+/** One look in the inbox, then a wait for a wake-up, the poll interval or the deadline. */
+function lookOnce(host: TaskHost, options: InboxWaitOptions): Effect.Effect<InboxWaitResult | 'again'> {
+  return Effect.suspend(() => {
+    let woken = false
+    let wakeUp: (() => void) | undefined
+    // Watch before looking, so an event sent while we look is not missed.
+    const stop = host.waiters.watch(host.runId, options.name, () => {
+      woken = true
+      wakeUp?.()
+    })
+    const look = Effect.flatMap(
+      Effect.promise(() => tryTake(host, options)),
+      (event): Effect.Effect<InboxWaitResult | 'again'> => {
+        if (event !== undefined) return Effect.succeed({ payload: event.payload })
+        const remaining = options.deadline === undefined ? Infinity : options.deadline - host.now()
+        if (remaining <= 0) return Effect.succeed('deadline')
+        if (woken) return Effect.succeed('again')
+        const wake = Effect.callback<void>((resume) => {
+          wakeUp = () => resume(Effect.void)
+        })
+        const pause = Math.max(0, Math.min(remaining, host.eventPollMs))
+        return Effect.as(Effect.raceFirst(wake, Effect.sleep(Duration.millis(pause))), 'again' as const)
+      },
+    )
+    return Effect.ensuring(look, Effect.sync(stop))
+  })
+}
+
+/**
+ * Waits until a matching event can be taken from the inbox, or the deadline
+ * passes. A local send wakes it at once; otherwise (another process sent the
+ * event to a store that cannot notify) it looks again every `eventPollMs`.
+ * Time is the Effect `Clock`'s, so tests can use virtual time.
+ */
+export function takeNextEvent(host: TaskHost, options: InboxWaitOptions): Effect.Effect<InboxWaitResult> {
+  const loop: Effect.Effect<InboxWaitResult> = Effect.flatMap(lookOnce(host, options), (result) =>
+    result === 'again' ? loop : Effect.succeed(result),
+  )
+  return loop
+}
+
+/** {@link takeNextEvent}, failing with `EventTimeoutError` at the deadline. */
+export function waitForOneEvent(host: TaskHost, options: InboxWaitOptions, timeoutMs: number | undefined): Effect.Effect<unknown, unknown> {
+  return Effect.flatMap(takeNextEvent(host, options), (result) =>
+    result === 'deadline' ? Effect.fail(new EventTimeoutError(options.name, timeoutMs ?? 0)) : Effect.succeed(result.payload),
+  )
+}

@@ -1,0 +1,122 @@
+import type { RunId } from '../core/ids.js'
+import type { Fence, RequestedAction, RunRecord, WorkflowStore, WorkflowVersion } from '../storage/workflow-store.js'
+import { isDeadOwner } from './owner-id.js'
+
+/** How a worker shares runs with other workers through the store. */
+export interface WorkerConfig {
+  /** This worker's id (see `newOwnerId`). */
+  readonly owner: string
+  /** How long a claimed lease lasts without renewal (milliseconds). */
+  readonly leaseMs: number
+  /** How often leases are renewed (milliseconds); below `leaseMs`. */
+  readonly heartbeatMs: number
+  /** How often the store is asked for runs to claim when it cannot notify (milliseconds). */
+  readonly claimIntervalMs: number
+  /** Most runs claimed at once. */
+  readonly claimBatch: number
+  /** Whether this worker claims runs it did not start (recovery, scale-out). */
+  readonly claim: boolean
+}
+
+/** What the worker needs from the engine. */
+export interface WorkerHost {
+  /** The workflow versions this worker can run. */
+  registeredVersions(): WorkflowVersion[]
+  /** The fences of the runs this worker executes now. */
+  activeFences(): Fence[]
+  /** Starts executing a claimed run. */
+  resumeClaimed(run: RunRecord): Promise<void>
+  /** Applies an action another process requested. */
+  applyAction(runId: RunId, action: RequestedAction): void
+  /** The lease of a run was lost: stop executing it. */
+  leaseLost(runId: RunId): void
+  /** Reports an error of the worker's background work (the store may be down). */
+  reportError(error: unknown): void
+  now(): number
+}
+
+/**
+ * The background work that makes an engine a worker: it claims runs to
+ * recover or to scale out (periodically, and at once when the store notifies
+ * a new run), renews the leases of the runs it executes, and picks up actions
+ * other processes requested. Timers are unref'd: they never keep a process alive.
+ */
+export class RunWorker {
+  private claimTimer: NodeJS.Timeout | undefined
+  private heartbeatTimer: NodeJS.Timeout | undefined
+  private claiming: Promise<number> | undefined
+  private claimAgain = false
+  private stopped = false
+
+  constructor(
+    private readonly store: WorkflowStore,
+    private readonly config: WorkerConfig,
+    private readonly host: WorkerHost,
+  ) {}
+
+  /** Starts the claim loop and the heartbeat; resolves after the first claim pass. */
+  async start(): Promise<void> {
+    this.heartbeatTimer = setInterval(() => void this.heartbeat().catch((e: unknown) => this.host.reportError(e)), this.config.heartbeatMs)
+    this.heartbeatTimer.unref()
+    if (!this.config.claim) return
+    this.claimTimer = setInterval(() => this.wake(), this.config.claimIntervalMs)
+    this.claimTimer.unref()
+    await this.claimNow()
+  }
+
+  /** Asks for a claim pass soon (a run was created, or a workflow registered). */
+  wake(): void {
+    if (this.stopped || !this.config.claim) return
+    this.claimNow().catch((error: unknown) => this.host.reportError(error))
+  }
+
+  /** Claims and starts every claimable run (in batches), once; concurrent calls share a pass. */
+  claimNow(): Promise<number> {
+    if (this.claiming !== undefined) {
+      this.claimAgain = true
+      return this.claiming
+    }
+    this.claiming = this.claimAll().finally(() => {
+      this.claiming = undefined
+      if (this.claimAgain && !this.stopped) {
+        this.claimAgain = false
+        this.wake()
+      }
+    })
+    return this.claiming
+  }
+
+  /** Renews the leases of running runs; stops the ones lost; applies requested actions. */
+  async heartbeat(): Promise<void> {
+    const fences = this.host.activeFences()
+    if (fences.length === 0 || this.stopped) return
+    const { lost, requested } = await this.store.renewLeases(this.config.owner, fences, this.config.leaseMs, this.host.now())
+    for (const runId of lost) this.host.leaseLost(runId)
+    for (const { runId, action } of requested) this.host.applyAction(runId, action)
+  }
+
+  /** Stops claiming and renewing. */
+  stop(): void {
+    this.stopped = true
+    clearInterval(this.claimTimer)
+    clearInterval(this.heartbeatTimer)
+  }
+
+  private async claimAll(): Promise<number> {
+    let total = 0
+    while (!this.stopped) {
+      const workflows = this.host.registeredVersions()
+      if (workflows.length === 0) return total
+      const now = this.host.now()
+      const deadOwners = (await this.store.leaseOwners(now)).filter(isDeadOwner)
+      const claimed = await this.store.claimRuns({ owner: this.config.owner, leaseMs: this.config.leaseMs, limit: this.config.claimBatch, workflows, now, deadOwners })
+      for (const run of claimed) await this.host.resumeClaimed(run)
+      total += claimed.length
+      if (claimed.length < this.config.claimBatch) {
+        await this.store.noteUnclaimable(workflows, now)
+        return total
+      }
+    }
+    return total
+  }
+}
