@@ -5,6 +5,8 @@ export default defineConfig({
   resolve: { alias: { weft: fileURLToPath(new URL('./src/index.ts', import.meta.url)) } },
   test: {
     include: ['test/**/*.test.ts'],
+    // One throwaway PostgreSQL server for the whole run (see test/support/postgres.ts).
+    globalSetup: ['./test/support/postgres-global-setup.ts'],
     typecheck: { include: ['test/**/*.test-d.ts'], tsconfig: './tsconfig.json' },
     testTimeout: 30_000,
     hookTimeout: 60_000,
