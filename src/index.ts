@@ -133,6 +133,9 @@ export type { CircuitState } from './resilience/circuit-breakers.js'
 
 // Storage
 export { MemoryWorkflowStore } from './storage/memory-workflow-store.js'
+export { SqliteWorkflowStore, sqliteStore, type SqliteStoreOptions } from './storage/sqlite/sqlite-workflow-store.js'
+export type { SqliteDatabaseLike, SqliteStatementLike, SqliteRunResult } from './storage/sqlite/sqlite-database.js'
+export { serialize, deserialize, defaultSerializationLimits, type SerializationLimits } from './storage/serialization.js'
 export {
   finishedRunStatuses,
   type WorkflowStore,

@@ -16,7 +16,7 @@
  */
 import { pathToFileURL } from 'node:url'
 import { Schema } from 'effect'
-import { DependsOn, InputValidationError, Task, Workflow, WorkflowBase, createEngine, type Engine, type TaskContext } from 'weft'
+import { DependsOn, InputValidationError, Task, Workflow, WorkflowBase, createEngine, type Engine, type TaskContext, sqliteStore, type WorkflowStore } from 'weft'
 
 const SensorReading = Schema.Struct({ sensor: Schema.NonEmptyString, celsius: Schema.Finite })
 const PipelineInput = Schema.Struct({ source: Schema.NonEmptyString, readings: Schema.Array(SensorReading) })
@@ -102,8 +102,8 @@ const sampleInput: PipelineInput = {
 }
 
 /** Runs the pipeline on sample readings, then shows an input the schema rejects. */
-export async function main(log: (line: string) => void = console.log): Promise<PipelineSummary> {
-  const engine = createEngine()
+export async function main(log: (line: string) => void = console.log, store: WorkflowStore = sqliteStore()): Promise<PipelineSummary> {
+  const engine = createEngine({ store })
   const completionOrder: string[] = []
   engine.on('task.completed', (event) => completionOrder.push(event.task))
   try {

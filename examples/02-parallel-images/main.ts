@@ -15,7 +15,7 @@
  * Run it: `npm run build && npm run build:examples && node examples/dist/02-parallel-images/main.js`.
  */
 import { pathToFileURL } from 'node:url'
-import { DependsOn, Task, Workflow, WorkflowBase, compileWorkflow, createEngine, toMermaid, type TaskContext, type WeftEvent } from 'weft'
+import { DependsOn, Task, Workflow, WorkflowBase, compileWorkflow, createEngine, toMermaid, type TaskContext, type WeftEvent, sqliteStore, type WorkflowStore } from 'weft'
 
 /** The run input: an album and how many images it holds. */
 export interface ImageBatch {
@@ -88,8 +88,8 @@ export interface ParallelSummary {
 }
 
 /** Runs the fork-join workflow on one album and reports how far the tasks overlapped. */
-export async function main(log: (line: string) => void = console.log): Promise<ParallelSummary> {
-  const engine = createEngine()
+export async function main(log: (line: string) => void = console.log, store: WorkflowStore = sqliteStore()): Promise<ParallelSummary> {
+  const engine = createEngine({ store })
   const timeline: string[] = []
   engine.on((event) => recordTimeline(timeline, event))
   try {

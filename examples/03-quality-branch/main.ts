@@ -17,7 +17,7 @@
  * Run it: `npm run build && npm run build:examples && node examples/dist/03-quality-branch/main.js`.
  */
 import { pathToFileURL } from 'node:url'
-import { DependsOn, Task, When, Workflow, WorkflowBase, createEngine, type Engine, type TaskContext } from 'weft'
+import { DependsOn, Task, When, Workflow, WorkflowBase, createEngine, type Engine, type TaskContext, sqliteStore, type WorkflowStore } from 'weft'
 
 /** The run input: a dataset and the quality score an upstream check gave it. */
 export interface Dataset {
@@ -93,8 +93,8 @@ export interface QualitySummary {
 }
 
 /** Runs the workflow on a high- and a low-quality dataset. */
-export async function main(log: (line: string) => void = console.log): Promise<QualitySummary> {
-  const engine = createEngine()
+export async function main(log: (line: string) => void = console.log, store: WorkflowStore = sqliteStore()): Promise<QualitySummary> {
+  const engine = createEngine({ store })
   try {
     const highQuality = await processDataset(engine, { datasetId: 'survey-a', qualityScore: 0.93 }, log)
     const lowQuality = await processDataset(engine, { datasetId: 'survey-b', qualityScore: 0.42 }, log)

@@ -23,7 +23,7 @@
  */
 import { setTimeout as delay } from 'node:timers/promises'
 import { pathToFileURL } from 'node:url'
-import { DependsOn, Task, When, Workflow, WorkflowBase, createEngine, type Engine, type TaskContext, type WorkflowRun } from 'weft'
+import { DependsOn, Task, When, Workflow, WorkflowBase, createEngine, type Engine, type TaskContext, type WorkflowRun, sqliteStore, type WorkflowStore } from 'weft'
 
 /** The run input: whose session this is, and how long it may stay idle. */
 export interface Session {
@@ -117,8 +117,8 @@ export interface InteractionSummary {
 }
 
 /** Plays a shopping session and an idle session, then starts a receipt run from an event. */
-export async function main(log: (line: string) => void = console.log): Promise<InteractionSummary> {
-  const engine = createEngine({ workflows: [UserInteractionProcessor, SendReceipt] })
+export async function main(log: (line: string) => void = console.log, store: WorkflowStore = sqliteStore()): Promise<InteractionSummary> {
+  const engine = createEngine({ store, workflows: [UserInteractionProcessor, SendReceipt] })
   try {
     const shopping = await engine.start(UserInteractionProcessor, { userId: 'u-17', idleTimeoutMs: 1_000 })
     await playShoppingSession(shopping)

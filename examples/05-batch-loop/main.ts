@@ -19,7 +19,7 @@
  * Run it: `npm run build && npm run build:examples && node examples/dist/05-batch-loop/main.js`.
  */
 import { pathToFileURL } from 'node:url'
-import { DependsOn, Loop, Task, Workflow, WorkflowBase, createEngine, type LoopContext, type LoopResult } from 'weft'
+import { DependsOn, Loop, Task, Workflow, WorkflowBase, createEngine, type LoopContext, type LoopResult, sqliteStore, type WorkflowStore } from 'weft'
 
 /** The run input: how many items to process, and how many per batch. */
 export interface BatchJob {
@@ -90,8 +90,8 @@ export interface BatchSummary {
 }
 
 /** Runs 1000 items in batches of 100, then 10 000 items, which hit the 50-batch cap. */
-export async function main(log: (line: string) => void = console.log): Promise<BatchSummary> {
-  const engine = createEngine()
+export async function main(log: (line: string) => void = console.log, store: WorkflowStore = sqliteStore()): Promise<BatchSummary> {
+  const engine = createEngine({ store })
   try {
     const fitting = await engine.run(BatchProcessor, { totalItems: 1_000, batchSize: 100 })
     const fits = fitting.output('processBatch')

@@ -34,7 +34,7 @@ import {
   type BreakerTransitioned,
   type Engine,
   type RunOutcome,
-  type TaskContext,
+  type TaskContext, sqliteStore, type WorkflowStore
 } from 'weft'
 
 /** The run input: what to reserve. */
@@ -128,9 +128,9 @@ export interface ResilienceSummary {
 }
 
 /** Plays four runs against the scripted service and follows the breaker. */
-export async function main(log: (line: string) => void = console.log): Promise<ResilienceSummary> {
+export async function main(log: (line: string) => void = console.log, store: WorkflowStore = sqliteStore()): Promise<ResilienceSummary> {
   const inventory = new InventoryService()
-  const engine = createEngine()
+  const engine = createEngine({ store })
   engine.container.register(InventoryService, { useValue: inventory })
   const breakerTransitions = followBreaker(engine, log)
   try {

@@ -25,7 +25,7 @@
  */
 import 'reflect-metadata'
 import { pathToFileURL } from 'node:url'
-import { compileWorkflow, createEngine, formatMillis, type Engine, type RunOutcome, type RunResult, type TaskSummary, type WorkflowOutputs } from 'weft'
+import { compileWorkflow, createEngine, formatMillis, type Engine, type RunOutcome, type RunResult, type TaskSummary, type WorkflowOutputs, sqliteStore, type WorkflowStore } from 'weft'
 import { Cdn, ImageService, ProgressLog, Warehouse } from './adapters.js'
 import { DataPlatformWorkflow, type Approval, type DatasetInput, type Enrichment, type Rollback } from './data-platform-workflow.js'
 import { ProgressReporter, formatSummaryTable } from './progress-reporter.js'
@@ -72,9 +72,9 @@ export interface ComprehensiveSummary {
 }
 
 /** Runs the workflow once on a sample dataset, printing progress and a summary table. */
-export async function main(log: (line: string) => void = console.log): Promise<ComprehensiveSummary> {
+export async function main(log: (line: string) => void = console.log, store: WorkflowStore = sqliteStore()): Promise<ComprehensiveSummary> {
   const adapters: Adapters = { warehouse: new Warehouse(), images: new ImageService(), cdn: new Cdn() }
-  const engine = createEngine()
+  const engine = createEngine({ store })
   const reporter = new ProgressReporter(log, compileWorkflow(DataPlatformWorkflow).tasks.map((task) => task.name))
   registerAdapters(engine, adapters, reporter)
   reporter.attach(engine)

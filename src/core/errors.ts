@@ -401,7 +401,7 @@ export class EventTimeoutError extends WeftError {
  * ```ts
  * import { RunCancelledError, type WorkflowRun } from 'weft'
  * declare const run: WorkflowRun
- * run.cancel('customer withdrew')
+ * await run.cancel('customer withdrew')
  * try {
  *   await run.result()
  * } catch (error) {
@@ -497,7 +497,7 @@ export class RunNotFoundError extends WeftError {
   readonly code = 'WEFT_RUN_NOT_FOUND'
   readonly _tag = 'RunNotFoundError'
   constructor(
-    /** The id that matched no live run. */
+    /** The id that matched no run (or only a finished one). */
     readonly runId: string,
   ) {
     super(`no run has id "${runId}"`)
@@ -569,7 +569,20 @@ export function describeCause(cause: unknown): string {
 // ---------------------------------------------------------------------------
 // Durability errors.
 
-/** A value cannot be stored losslessly; `path` says where the bad value is. */
+/**
+ * A value cannot be stored losslessly; `path` says where the bad value is.
+ *
+ * @example
+ * ```ts
+ * import { RunFailedError, SerializationError, type WorkflowRun } from 'weft'
+ * declare const run: WorkflowRun
+ * try {
+ *   await run.result()
+ * } catch (error) {
+ *   if (error instanceof RunFailedError && error.cause instanceof SerializationError) console.error(error.cause.path, error.cause.reason)
+ * }
+ * ```
+ */
 export class SerializationError extends WeftError {
   readonly code = 'WEFT_SERIALIZATION'
   readonly _tag = 'SerializationError'
@@ -583,7 +596,22 @@ export class SerializationError extends WeftError {
   }
 }
 
-/** A value is larger than the store accepts; nothing was written. */
+/**
+ * A value is larger than the store accepts; nothing was written.
+ *
+ * @example
+ * ```ts
+ * import { PayloadTooLargeError, RunFailedError, type WorkflowRun } from 'weft'
+ * declare const run: WorkflowRun
+ * try {
+ *   await run.result()
+ * } catch (error) {
+ *   if (error instanceof RunFailedError && error.cause instanceof PayloadTooLargeError) {
+ *     console.error(`${error.cause.what}: ${error.cause.bytes} of at most ${error.cause.limitBytes} bytes`)
+ *   }
+ * }
+ * ```
+ */
 export class PayloadTooLargeError extends WeftError {
   readonly code = 'WEFT_PAYLOAD_TOO_LARGE'
   readonly _tag = 'PayloadTooLargeError'
@@ -599,11 +627,29 @@ export class PayloadTooLargeError extends WeftError {
   }
 }
 
-/** A run id is already used by a run of another workflow or with another input. */
+/**
+ * A run id is already used by a run of another workflow or with another input.
+ *
+ * @example
+ * ```ts
+ * import { createEngine, defineWorkflow, RunConflictError } from 'weft'
+ * const Orders = defineWorkflow<{ orderId: string }>({ name: 'orders', version: 1 })
+ *   .task('load', (input) => input.orderId)
+ *   .build()
+ * const engine = createEngine()
+ * await engine.start(Orders, { orderId: 'o-1' }, { runId: 'order-1' })
+ * try {
+ *   await engine.start(Orders, { orderId: 'o-2' }, { runId: 'order-1' })
+ * } catch (error) {
+ *   if (error instanceof RunConflictError) console.error(error.conflict) // 'input'
+ * }
+ * ```
+ */
 export class RunConflictError extends WeftError {
   readonly code = 'WEFT_RUN_CONFLICT'
   readonly _tag = 'RunConflictError'
   constructor(
+    /** The run id asked for. */
     readonly runId: string,
     /** What differs: `input` or `workflow`. */
     readonly conflict: 'input' | 'workflow',
@@ -615,11 +661,23 @@ export class RunConflictError extends WeftError {
 /**
  * This process no longer holds the lease of a run (it expired and another
  * worker claimed the run); the write was rejected and the run is abandoned here.
+ *
+ * @example
+ * ```ts
+ * import { LeaseLostError, type WorkflowRun } from 'weft'
+ * declare const run: WorkflowRun
+ * try {
+ *   await run.result()
+ * } catch (error) {
+ *   if (error instanceof LeaseLostError) console.log(`run ${error.runId} continues in another worker`)
+ * }
+ * ```
  */
 export class LeaseLostError extends WeftError {
   readonly code = 'WEFT_LEASE_LOST'
   readonly _tag = 'LeaseLostError'
   constructor(
+    /** The run whose lease was lost. */
     readonly runId: string,
     /** The fencing epoch this process held. */
     readonly epoch: number,

@@ -52,13 +52,21 @@ export interface EngineConfig {
 
 /** The engine's settings with defaults filled in and durations in milliseconds. */
 export interface EngineSettings {
+  /** Tasks running at once across every run of the engine (`Infinity` when not given). */
   readonly maxConcurrentTasks: number
+  /** Tasks of one run running at once (`Infinity` when not given). */
   readonly maxConcurrentTasksPerRun: number
+  /** Whether the engine claims runs it did not start (`true` when not given). */
   readonly claimRuns: boolean
+  /** How long a claimed run's lease lasts without renewal, in milliseconds (30 000 when not given). */
   readonly leaseMs: number
+  /** How often leases are renewed, in milliseconds; less than `leaseMs` (a third of it when not given). */
   readonly heartbeatMs: number
+  /** How often the store is asked for runs to claim, in milliseconds (1000 when not given). */
   readonly claimIntervalMs: number
+  /** Crashes tolerated while a run executes; one more and the run is dead-lettered (5 when not given). */
   readonly maxRecoveryAttempts: number
+  /** How often waiting tasks and remote handles look at the store when it cannot notify, in milliseconds (250 when not given). */
   readonly pollMs: number
 }
 
@@ -76,6 +84,13 @@ function positiveMillis(name: string, value: Duration | undefined, fallback: num
 
 /**
  * Validates an engine configuration and fills in defaults.
+ *
+ * @example
+ * ```ts
+ * import { engineSettings } from 'weft'
+ * const settings = engineSettings({ leaseDuration: '1 m' })
+ * settings.heartbeatMs // 20000: a third of the lease
+ * ```
  * @throws `InvalidOptionsError`, e.g. when `heartbeatInterval` is not shorter than `leaseDuration`.
  */
 export function engineSettings(config: EngineConfig): EngineSettings {

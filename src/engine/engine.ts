@@ -67,6 +67,18 @@ export interface CloseOptions {
  * workflows, the DI container, the shared policy state (circuits, limiters,
  * caches) and the runs it executes, and shares runs with other engines
  * through the store (claims, leases, fencing).
+ *
+ * @example
+ * ```ts
+ * import { createEngine, defineWorkflow } from 'weft'
+ * const Hello = defineWorkflow<{ name: string }>({ name: 'hello', version: 1 })
+ *   .task('greet', (input) => `Hello, ${input.name}`)
+ *   .build()
+ * const engine = createEngine()
+ * const result = await engine.run(Hello, { name: 'Ada' })
+ * console.log(result.output('greet')) // 'Hello, Ada'
+ * await engine.close()
+ * ```
  */
 export class Engine {
   /** The engine's own container (a child of the configured one). Register adapters here. */

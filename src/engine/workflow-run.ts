@@ -6,16 +6,27 @@ import { RunResult } from './run-result.js'
 
 /** What a {@link WorkflowRun} handle reads and controls: a run executing here, or one in the store. */
 export interface RunBackend {
+  /** The run's id. */
   readonly runId: RunId
+  /** The workflow's name. */
   readonly workflow: string
+  /** The workflow version the run is pinned to. */
   readonly version: number
+  /** Where the run is, as last seen. */
   status(): RunStatus
+  /** Waits for the run to end; never rejects. */
   outcome(): Promise<RunOutcome>
+  /** Each task's status, as far as this process knows. */
   tasks(): TaskSummary[]
+  /** The run's events from its start, then live ones; none for a run executing elsewhere. */
   events(): AsyncIterable<RunEvent>
+  /** Pauses the run, or asks its worker to; resolves whether the request applied. */
   pause(): Promise<boolean>
+  /** Resumes the run, or asks its worker to; resolves whether the request applied. */
   resume(): Promise<boolean>
+  /** Cancels the run, or asks its worker to; resolves whether the request applied. */
   cancel(reason?: string): Promise<boolean>
+  /** Stores an event for this run; resolves once it is stored. */
   signal(name: string, payload: unknown): Promise<void>
 }
 
@@ -25,6 +36,18 @@ export interface RunBackend {
  * another worker sharing the store; the handle works the same.
  *
  * @typeParam O - each task's output by task name.
+ * @example
+ * ```ts
+ * import { createEngine, defineWorkflow } from 'weft'
+ * const Approval = defineWorkflow({ name: 'approval', version: 1 })
+ *   .task('approve', (input, ctx) => ctx.waitForEvent<{ by: string }>('approved'))
+ *   .build()
+ * const engine = createEngine()
+ * const run = await engine.start(Approval)
+ * await run.signal('approved', { by: 'ada' })
+ * const result = await run.result()
+ * console.log(result.output('approve').by) // 'ada'
+ * ```
  */
 export class WorkflowRun<O = Record<string, unknown>> {
   /** @internal Created by the engine. */

@@ -21,3 +21,5 @@ export {
 } from './workflow-store.js'
 export { MemoryWorkflowStore } from './memory-workflow-store.js'
 export { isFinished, claimableStatus, unclaimableMessage } from './run-rules.js'
+export { SqliteWorkflowStore, sqliteStore, type SqliteStoreOptions } from './sqlite/index.js'
+export { serialize, deserialize, defaultSerializationLimits, type SerializationLimits } from './serialization.js'

@@ -64,7 +64,8 @@ export const defaultSerializationLimits: SerializationLimits = { warnBytes: 256 
  * - a hole in a sparse array comes back as an `undefined` element;
  * - an object referenced twice (not in a cycle) is written twice and comes back as two equal copies;
  * - a RegExp's `lastIndex`, and own properties added to an array, Date, Map, Set,
- *   Uint8Array or RegExp, are not stored; an accessor on an array index is read once.
+ *   Uint8Array or RegExp, are not stored; an accessor on an array index is read once;
+ * - a Proxy is stored as what its traps report.
  *
  * Refused with a {@link SerializationError} that names the path (starting from
  * `what`: `output of task "fetch".items[2].callback`) and a fix: functions,
@@ -72,8 +73,9 @@ export const defaultSerializationLimits: SerializationLimits = { warnBytes: 256 
  * built-ins above, errors, other typed arrays, boxed primitives, values from
  * another realm), `WeakMap`, `WeakSet`, `Promise`, circular references, accessor
  * (getter/setter) properties and non-enumerable properties of plain objects, and
- * objects nested more than 1000 deep. Map keys and Set elements appear in
- * paths as `.keys()[i]` and `.values()[i]`, a Map value as `.get(key)`.
+ * objects nested more than 1000 deep. In paths, a Map key is `.keys()[i]`, a Map
+ * value `.get(key)` (`.values()[i]` when its key is an object) and a Set element
+ * `.values()[i]`.
  *
  * @param value - The value to store.
  * @param what - What the value is, used in messages and as the root of error
@@ -103,7 +105,7 @@ export function serialize(
   onWarning: (message: string) => void = emitLargePayloadWarning,
 ): string {
   const text = stringify(value, what)
-  // A UTF-16 code unit takes at most 3 UTF-8 bytes (the text has no lone surrogates).
+  // No UTF-16 code unit takes more than 3 UTF-8 bytes: short text needs no byte count.
   if (text.length * 3 <= Math.min(limits.warnBytes, limits.maxBytes)) return text
   const bytes = Buffer.byteLength(text, 'utf8')
   if (bytes > limits.maxBytes) throw new PayloadTooLargeError(what, bytes, limits.maxBytes)
@@ -249,7 +251,7 @@ function encodePlainObject(value: Record<string, unknown>, ancestors: object[]):
       const item: unknown = descriptor.value
       const encoded = encodeValue(item, ancestors)
       if (copy === undefined && encoded !== item) copy = copyProperties(value, keys, i)
-      if (copy !== undefined) copy[key] = encoded
+      if (copy !== undefined) setProperty(copy, key, encoded)
     }
   } catch (error) {
     rethrowWith(error, propertySegment(keys[i]!))
@@ -259,11 +261,16 @@ function encodePlainObject(value: Record<string, unknown>, ancestors: object[]):
   return Object.hasOwn(value, TAG) ? { [TAG]: 'object', v: encoded } : encoded
 }
 
-/** The first `count` properties, in a null-prototype object so that a `__proto__` key stays a key. */
 function copyProperties(value: Record<string, unknown>, keys: readonly string[], count: number): Record<string, unknown> {
-  const copy = Object.create(null) as Record<string, unknown>
-  for (let i = 0; i < count; i++) copy[keys[i]!] = value[keys[i]!]
+  const copy: Record<string, unknown> = {}
+  for (let i = 0; i < count; i++) setProperty(copy, keys[i]!, value[keys[i]!])
   return copy
+}
+
+/** Sets an own property; a `__proto__` key stays a key instead of replacing the prototype. */
+function setProperty(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true })
+  else target[key] = value
 }
 
 function rejectHiddenKey(value: object): never {

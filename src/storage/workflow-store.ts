@@ -75,24 +75,37 @@ export type RequestedAction = 'cancel' | 'pause' | 'resume'
 
 /** What proves a worker still holds a run: the run and the epoch it claimed. */
 export interface Fence {
+  /** The run held. */
   readonly runId: RunId
+  /** The epoch the worker claimed the run at. */
   readonly epoch: number
 }
 
 /** A run to create. */
 export interface NewRun {
+  /** The run's id. */
   readonly id: RunId
+  /** The workflow's name. */
   readonly workflow: string
+  /** The workflow version the run is pinned to. */
   readonly version: number
+  /** The validated input. */
   readonly input: unknown
+  /** When the run was created (epoch milliseconds). */
   readonly createdAt: number
+  /** Who started the run, when known. */
   readonly principal?: string | undefined
   /**
    * Create the run already claimed by this worker (status `running`, epoch 1),
    * so the starting process executes it without a claim round trip. Without
    * it the run is `pending` for any worker to claim.
    */
-  readonly claimBy?: { readonly owner: string; readonly leaseMs: number } | undefined
+  readonly claimBy?: {
+    /** The claiming worker's id. */
+    readonly owner: string
+    /** How long the lease lasts, in milliseconds. */
+    readonly leaseMs: number
+  } | undefined
 }
 
 /** Fields of a run its worker changes as it progresses. */
@@ -144,7 +157,9 @@ export interface CreateRunResult {
 
 /** A workflow version a worker can run. */
 export interface WorkflowVersion {
+  /** The workflow's name. */
   readonly name: string
+  /** The version. */
   readonly version: number
 }
 
@@ -169,7 +184,12 @@ export interface RenewResult {
   /** Runs whose lease this worker no longer holds (claimed by another worker since). */
   readonly lost: readonly RunId[]
   /** Runs with an action requested by another process. */
-  readonly requested: readonly { readonly runId: RunId; readonly action: RequestedAction }[]
+  readonly requested: readonly {
+    /** The run. */
+    readonly runId: RunId
+    /** What was asked of its worker. */
+    readonly action: RequestedAction
+  }[]
 }
 
 /** An external event as stored in the inbox. */
@@ -188,19 +208,42 @@ export interface StoredEvent {
 
 /** An event to send. */
 export interface NewEvent {
+  /** The event's name. */
   readonly name: string
   /** The run to send it to; omit to send it to every run. */
   readonly runId?: RunId | undefined
+  /** The event's payload. */
   readonly payload: unknown
+  /** When it is sent (epoch milliseconds). */
   readonly sentAt: number
 }
 
 /** What the store tells an engine happened elsewhere (another process), when it can. */
 export type StoreNotification =
-  | { readonly type: 'run-created' }
-  | { readonly type: 'run-finished'; readonly runId: RunId }
-  | { readonly type: 'event'; readonly runId: RunId | undefined; readonly name: string }
-  | { readonly type: 'action'; readonly runId: RunId }
+  | {
+      /** A run was created, which a worker may claim. */
+      readonly type: 'run-created'
+    }
+  | {
+      /** A run finished. */
+      readonly type: 'run-finished'
+      /** The run. */
+      readonly runId: RunId
+    }
+  | {
+      /** An event was sent. */
+      readonly type: 'event'
+      /** The run it was sent to; `undefined` for an event sent to every run. */
+      readonly runId: RunId | undefined
+      /** The event's name. */
+      readonly name: string
+    }
+  | {
+      /** An action was requested of a run's worker. */
+      readonly type: 'action'
+      /** The run. */
+      readonly runId: RunId
+    }
 
 /**
  * The port through which the runtime persists runs, step results, durable

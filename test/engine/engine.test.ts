@@ -3,7 +3,6 @@ import { Schema } from 'effect'
 import { inject, injectable } from 'tsyringe'
 import { describe, expect, it } from 'vitest'
 import {
-  createEngine,
   defineWorkflow,
   DependsOn,
   EngineClosedError,
@@ -16,6 +15,7 @@ import {
   Workflow,
   WorkflowBase,
 } from 'weft'
+import { memoryEngine } from '../support/engines.js'
 
 @injectable()
 class PriceList {
@@ -46,7 +46,7 @@ class Quote extends WorkflowBase<{ sku: string }> {
 
 describe('dependency injection', () => {
   it('injects constructor parameters from emitted metadata and from @inject tokens', async () => {
-    const engine = createEngine()
+    const engine = memoryEngine()
     engine.container.register(TAX_RATE, { useValue: 0.5 })
     const result = await engine.run(Quote, { sku: 'abc' })
     expect(result.output('total')).toEqual({ total: 45, callsOnThisInstance: 1 })
@@ -54,7 +54,7 @@ describe('dependency injection', () => {
   })
 
   it('resolves a fresh workflow instance per run', async () => {
-    const engine = createEngine()
+    const engine = memoryEngine()
     engine.container.register(TAX_RATE, { useValue: 0 })
     await engine.run(Quote, { sku: 'a' })
     const second = await engine.run(Quote, { sku: 'a' })
@@ -63,8 +63,8 @@ describe('dependency injection', () => {
   })
 
   it('keeps each engine\'s registrations apart', async () => {
-    const one = createEngine()
-    const two = createEngine()
+    const one = memoryEngine()
+    const two = memoryEngine()
     one.container.register(TAX_RATE, { useValue: 1 })
     two.container.register(TAX_RATE, { useValue: 0 })
     expect((await one.run(Quote, { sku: 'a' })).output('total').total).toBe(20)
@@ -88,7 +88,7 @@ describe('input validation', () => {
 
   it('lists every bad path and creates no run', async () => {
     const store = new MemoryWorkflowStore()
-    const engine = createEngine({ store })
+    const engine = memoryEngine({ store })
     const bad = { orderId: 7, items: [{ sku: 'a', quantity: 0 }, { quantity: 'x' }] }
     const error = await engine.start(Validated, bad as never).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(InputValidationError)
@@ -113,7 +113,7 @@ describe('input validation', () => {
   })
 
   it('runs with valid input', async () => {
-    const engine = createEngine()
+    const engine = memoryEngine()
     const result = await engine.run(Validated, { orderId: 'o', items: [{ sku: 'a', quantity: 1 }] })
     expect(result.output('count')).toBe(1)
     await engine.close()
@@ -156,7 +156,7 @@ describe('definition errors at definition time', () => {
     class Plain {
       a() { return 1 }
     }
-    const engine = createEngine()
+    const engine = memoryEngine()
     await expect(engine.start(Plain as never)).rejects.toThrow('class Plain has no @Workflow({ name, version }) decorator')
     await engine.close()
   })
@@ -164,7 +164,7 @@ describe('definition errors at definition time', () => {
   it('throws when another definition registers the same name and version', async () => {
     const one = defineWorkflow({ name: 'same', version: 1 }).task('a', () => 1).build()
     const two = defineWorkflow({ name: 'same', version: 1 }).task('a', () => 2).build()
-    const engine = createEngine({ workflows: [one] })
+    const engine = memoryEngine({ workflows: [one] })
     expect(() => engine.register(two)).toThrow('workflow "same" version 1 is already registered by another definition; give it a new version')
     await engine.close()
   })
@@ -176,7 +176,7 @@ describe('results and lifecycle', () => {
       .task('a', () => 1)
       .task('b', { dependsOn: ['a'], when: (a) => a > 5 }, (a) => a)
       .build()
-    const engine = createEngine()
+    const engine = memoryEngine()
     const result = await engine.run(workflow)
     expect(result.outputs.b).toBeUndefined()
     expect(() => result.output('b')).toThrow(new TaskOutputMissingError('b', 'skipped'))
@@ -187,7 +187,7 @@ describe('results and lifecycle', () => {
     const workflow = defineWorkflow({ name: 'forever', version: 1 })
       .task('wait', (_i, ctx) => ctx.waitForEvent('never'))
       .build()
-    const engine = createEngine()
+    const engine = memoryEngine()
     const run = await engine.start(workflow)
     await engine.close()
     expect(run.status()).toBe('cancelled')
@@ -198,7 +198,7 @@ describe('results and lifecycle', () => {
     const workflow = defineWorkflow({ name: 'idem', version: 1 })
       .task('wait', (_i, ctx) => ctx.waitForEvent<number>('n'))
       .build()
-    const engine = createEngine()
+    const engine = memoryEngine()
     const first = await engine.start(workflow, undefined, { runId: 'order-1' })
     const again = await engine.start(workflow, undefined, { runId: 'order-1' })
     expect(again.id).toBe(first.id)
@@ -219,7 +219,7 @@ describe('transforming input schemas', () => {
   }
 
   it('decodes the input before tasks see it', async () => {
-    const engine = createEngine()
+    const engine = memoryEngine()
     const run = await engine.start(Quantities, { quantity: '21' })
     expect((await run.result()).output('double')).toBe(42)
     await engine.close()

@@ -1,4 +1,8 @@
-import { beforeAll, describe, expect, it } from 'vitest'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { sqliteStore, type WorkflowStore } from 'weft'
 import { main as sequentialPipeline } from '../../examples/01-sequential-pipeline/main.js'
 import { main as parallelImages } from '../../examples/02-parallel-images/main.js'
 import { main as qualityBranch } from '../../examples/03-quality-branch/main.js'
@@ -16,10 +20,15 @@ interface Played<S> {
   readonly elapsedMs: number
 }
 
-async function play<S>(main: (log: (line: string) => void) => Promise<S>): Promise<Played<S>> {
+// Each example runs on its own SQLite file, as `npm start` runs on the default one.
+const folder = mkdtempSync(join(tmpdir(), 'weft-examples-'))
+let stores = 0
+afterAll(() => rmSync(folder, { recursive: true, force: true }))
+
+async function play<S>(main: (log: (line: string) => void, store: WorkflowStore) => Promise<S>): Promise<Played<S>> {
   const lines: string[] = []
   const startedAt = performance.now()
-  const summary = await main((line) => lines.push(line))
+  const summary = await main((line) => lines.push(line), sqliteStore({ path: join(folder, `example-${stores++}.sqlite`) }))
   return { summary, lines, elapsedMs: performance.now() - startedAt }
 }
 

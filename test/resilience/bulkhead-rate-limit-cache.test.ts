@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { BulkheadRejectedError, createEngine, defineWorkflow, RateLimitedError, type RunFailedError } from 'weft'
+import { BulkheadRejectedError, defineWorkflow, RateLimitedError, type RunFailedError } from 'weft'
 import { flush, virtualTime } from '../support/test-clock.js'
+import { memoryEngine } from '../support/engines.js'
 
 function gate() {
   const waiting: (() => void)[] = []
@@ -27,7 +28,7 @@ describe('@Bulkhead', () => {
         return 'done'
       })
       .build()
-    const engine = createEngine()
+    const engine = memoryEngine()
     const runs = await Promise.all(Array.from({ length: 4 }, () => engine.start(workflow)))
     await flush()
     expect(door.waiting).toBe(2)
@@ -52,7 +53,7 @@ describe('@RateLimit', () => {
     const workflow = defineWorkflow({ name: 'limited', version: 1 })
       .task('call', { rateLimit: { limit: 2, window: '1 s' } }, () => startedAt.push(time.now()))
       .build()
-    const engine = createEngine({ clock: time.clock })
+    const engine = memoryEngine({ clock: time.clock })
     const runs = await Promise.all(Array.from({ length: 5 }, () => engine.start(workflow)))
     await flush()
     expect(startedAt).toEqual([0, 0])
@@ -70,7 +71,7 @@ describe('@RateLimit', () => {
     const workflow = defineWorkflow({ name: 'strict', version: 1 })
       .task('call', { rateLimit: { limit: 1, window: '1 m', onLimit: 'fail' } }, () => ++calls)
       .build()
-    const engine = createEngine({ clock: time.clock })
+    const engine = memoryEngine({ clock: time.clock })
     expect((await (await engine.start(workflow)).outcome()).status).toBe('completed')
     const second = await (await engine.start(workflow)).outcome()
     const cause = (second.error as RunFailedError).cause as RateLimitedError
@@ -88,7 +89,7 @@ describe('@Cache', () => {
     const workflow = defineWorkflow<{ currency: string }>({ name: 'rates', version: 1 })
       .task('rate', { cache: { ttl: '5 m', key: (input: { currency: string }) => input.currency } }, (input) => `${input.currency}:${++calls}`)
       .build()
-    const engine = createEngine({ clock: time.clock })
+    const engine = memoryEngine({ clock: time.clock })
     expect((await engine.run(workflow, { currency: 'EUR' })).output('rate')).toBe('EUR:1')
     expect((await engine.run(workflow, { currency: 'EUR' })).output('rate')).toBe('EUR:1')
     expect((await engine.run(workflow, { currency: 'USD' })).output('rate')).toBe('USD:2')
@@ -106,7 +107,7 @@ describe('@Cache', () => {
         return calls
       })
       .build()
-    const engine = createEngine()
+    const engine = memoryEngine()
     expect((await (await engine.start(workflow)).outcome()).status).toBe('failed')
     expect((await engine.run(workflow)).output('x')).toBe(2)
     expect((await engine.run(workflow)).output('x')).toBe(2)

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { CircuitOpenError, createEngine, defineWorkflow, type RunFailedError, type WeftEvent } from 'weft'
+import { CircuitOpenError, defineWorkflow, type RunFailedError, type WeftEvent } from 'weft'
 import { flush, virtualTime } from '../support/test-clock.js'
+import { memoryEngine } from '../support/engines.js'
 
 /** A dependency whose behaviour the test switches, counting calls. */
 class Dependency {
@@ -26,7 +27,7 @@ function setup(breaker: Parameters<typeof defineWorkflow>[0] extends never ? nev
   const workflow = defineWorkflow({ name: 'guarded', version: 1 })
     .task('call', { circuitBreaker: { name: 'dep', halfOpenAfter: '30 s', ...breaker } as never }, () => dependency.call())
     .build()
-  const engine = createEngine({ clock: time.clock })
+  const engine = memoryEngine({ clock: time.clock })
   const events: string[] = []
   engine.on((event: WeftEvent) => {
     if (event.type.startsWith('breaker.')) events.push(event.type)
@@ -137,7 +138,7 @@ describe('@CircuitBreaker', () => {
     const breaker = { name: 'shared', consecutiveFailures: 1, halfOpenAfter: '1 m' } as const
     const a = defineWorkflow({ name: 'a', version: 1 }).task('x', { circuitBreaker: breaker }, () => { calls++; throw new Error('down') }).build()
     const b = defineWorkflow({ name: 'b', version: 1 }).task('y', { circuitBreaker: breaker }, () => { calls++; return 1 }).build()
-    const engine = createEngine({ clock: time.clock })
+    const engine = memoryEngine({ clock: time.clock })
     await (await engine.start(a)).outcome()
     const outcome = await (await engine.start(b)).outcome()
     expect(errorOf(outcome)).toBeInstanceOf(CircuitOpenError)

@@ -1,15 +1,16 @@
 import { describe, expect, it } from 'vitest'
 import {
-  createEngine,
   defineWorkflow,
   InputValidationError,
   RunFailedError,
   TaskTimeoutError,
   type TaskRetrying,
+  type Engine,
 } from 'weft'
 import { retryDelayBound } from '../../src/resilience/retry.js'
 import { normalizePolicies } from '../../src/graph/normalize-policies.js'
 import { flush, virtualTime } from '../support/test-clock.js'
+import { memoryEngine } from '../support/engines.js'
 
 class Transient extends Error {}
 class Fatal extends Error {}
@@ -27,9 +28,9 @@ function flaky(failures: number, retry: Parameters<typeof normalizePolicies>[2][
   return { workflow, calls }
 }
 
-async function runWithClock(workflow: Parameters<ReturnType<typeof createEngine>['start']>[0], stepMs = 1_000, steps = 200) {
+async function runWithClock(workflow: Parameters<Engine['start']>[0], stepMs = 1_000, steps = 200) {
   const time = virtualTime()
-  const engine = createEngine({ clock: time.clock })
+  const engine = memoryEngine({ clock: time.clock })
   const retries: TaskRetrying[] = []
   engine.on('task.retrying', (event) => retries.push(event))
   const run = await engine.start(workflow as never)

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { createEngine, defineWorkflow, MemoryWorkflowStore, TaskTimeoutError, type RunFailedError, type StepRecord, type Fence } from 'weft'
+import { defineWorkflow, MemoryWorkflowStore, TaskTimeoutError, type RunFailedError, type StepRecord, type Fence } from 'weft'
 import { flush, virtualTime } from '../support/test-clock.js'
+import { memoryEngine } from '../support/engines.js'
 
 class RecordingStore extends MemoryWorkflowStore {
   readonly saved: StepRecord[] = []
@@ -23,7 +24,7 @@ describe('@Timeout', () => {
       })
       .task('use', { dependsOn: ['fetch'] }, (page) => page.length)
       .build()
-    const engine = createEngine({ clock: time.clock, store })
+    const engine = memoryEngine({ clock: time.clock, store })
     const run = await engine.start(workflow)
     await time.advance(4_999)
     expect(signal!.aborted).toBe(false)
@@ -53,7 +54,7 @@ describe('@Timeout', () => {
         return ctx.attempt < 3 ? new Promise<number>(() => {}) : ctx.attempt
       })
       .build()
-    const engine = createEngine({ clock: time.clock })
+    const engine = memoryEngine({ clock: time.clock })
     const run = await engine.start(workflow)
     for (let i = 0; i < 10; i++) await time.advance(500)
     const outcome = await run.outcome()

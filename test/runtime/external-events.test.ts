@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { createEngine, defineWorkflow, EventTimeoutError, RunNotFoundError, type RunFailedError } from 'weft'
+import { defineWorkflow, EventTimeoutError, RunNotFoundError, type RunFailedError } from 'weft'
 import { flush, virtualTime } from '../support/test-clock.js'
+import { memoryEngine } from '../support/engines.js'
 
 interface Approval {
   readonly orderId: string
@@ -16,7 +17,7 @@ const approvals = defineWorkflow<{ orderId: string }>({ name: 'approval', versio
 
 describe('waitForEvent', () => {
   it('delivers an event sent to every run only to runs whose match accepts it', async () => {
-    const engine = createEngine()
+    const engine = memoryEngine()
     const a = await engine.start(approvals, { orderId: 'a' })
     const b = await engine.start(approvals, { orderId: 'b' })
     await flush()
@@ -29,7 +30,7 @@ describe('waitForEvent', () => {
   })
 
   it('keeps an event sent to one run until the task waits for it', async () => {
-    const engine = createEngine()
+    const engine = memoryEngine()
     const gated = defineWorkflow({ name: 'late-wait', version: 1 })
       .task('before', async () => {
         await flush(3)
@@ -45,7 +46,7 @@ describe('waitForEvent', () => {
 
   it('fails with EventTimeoutError when nothing arrives in time', async () => {
     const time = virtualTime()
-    const engine = createEngine({ clock: time.clock })
+    const engine = memoryEngine({ clock: time.clock })
     const run = await engine.start(approvals, { orderId: 'x' })
     await time.advance(60 * 60_000)
     const cause = ((await run.outcome()).error as RunFailedError).cause
@@ -55,7 +56,7 @@ describe('waitForEvent', () => {
   })
 
   it('rejects an event for a run that is not live', async () => {
-    const engine = createEngine()
+    const engine = memoryEngine()
     await expect(engine.emit('approval', {}, { runId: 'nope' })).rejects.toBeInstanceOf(RunNotFoundError)
     await engine.close()
   })
@@ -73,7 +74,7 @@ describe('event streams', () => {
   })
 
   it('processes events until the stop condition', async () => {
-    const engine = createEngine()
+    const engine = memoryEngine()
     const run = await engine.start(clicks.build())
     for (const action of ['click', 'click', 'purchase', 'click']) run.signal('user-action', { action })
     expect((await run.result()).output('process')).toEqual({ processed: ['click', 'click', 'purchase'], timedOut: false })
@@ -82,7 +83,7 @@ describe('event streams', () => {
 
   it('ends at its timeout and says so', async () => {
     const time = virtualTime()
-    const engine = createEngine({ clock: time.clock })
+    const engine = memoryEngine({ clock: time.clock })
     const run = await engine.start(clicks.build())
     await flush()
     await engine.emit('user-action', { action: 'click' })
@@ -97,7 +98,7 @@ describe('workflows started by an event', () => {
     const signup = defineWorkflow<{ email: string }>({ name: 'welcome', version: 1, trigger: 'user.signed-up' })
       .task('greet', (input) => `welcome ${input.email}`)
       .build()
-    const engine = createEngine({ workflows: [signup] })
+    const engine = memoryEngine({ workflows: [signup] })
     const { started } = await engine.emit('user.signed-up', { email: 'ada@example.com' })
     expect(started).toHaveLength(1)
     expect((await started[0]!.result()).outputs).toEqual({ greet: 'welcome ada@example.com' })

@@ -2,7 +2,6 @@ import 'reflect-metadata'
 import { describe, expect, it } from 'vitest'
 import {
   Always,
-  createEngine,
   DependsOn,
   Loop,
   OnFailure,
@@ -17,6 +16,7 @@ import {
   type TaskFailure,
 } from 'weft'
 import { flush } from '../support/test-clock.js'
+import { memoryEngine } from '../support/engines.js'
 
 function deferred<T = void>() {
   let resolve!: (value: T) => void
@@ -48,7 +48,7 @@ describe('sequential and parallel tasks', () => {
       @Task() @DependsOn('resize', 'compress', 'watermark')
       join(a: string, b: string, c: string) { return [a, b, c] }
     }
-    const engine = createEngine()
+    const engine = memoryEngine()
     const result = await engine.run(ForkJoin)
     expect(result.output('join')).toEqual(['resize load', 'compress load', 'watermark load'])
     expect(log.slice(0, 2)).toEqual(['start load', 'end load'])
@@ -73,7 +73,7 @@ describe('failure', () => {
       }
       @Task() @DependsOn('boom') after(x: string) { return x }
     }
-    const engine = createEngine()
+    const engine = memoryEngine()
     const run = await engine.start(Failing)
     const error = await run.result().catch((e: unknown) => e)
     expect(error).toBeInstanceOf(RunFailedError)
@@ -98,7 +98,7 @@ describe('failure', () => {
       @Task() @DependsOn('base', { task: 'enrich', optional: true })
       combine(base: string, extra: string | undefined) { return `${base}+${extra ?? 'none'}` }
     }
-    const engine = createEngine()
+    const engine = memoryEngine()
     const result = await engine.run(Optional)
     expect(result.output('combine')).toBe('base+none')
     expect(result.tasks.find((t) => t.task === 'enrich')).toMatchObject({ status: 'failed', error: { message: 'enrichment down' } })
@@ -118,7 +118,7 @@ describe('@When', () => {
   }
 
   it('skips a task whose condition is false, and its required dependents', async () => {
-    const engine = createEngine()
+    const engine = memoryEngine()
     const result = await engine.run(Quality, { score: 0.5 })
     expect(result.outputs).toEqual({ check: 0.5, standard: 'standard 0.5', report: 'standard 0.5' })
     expect(result.tasks.map((t) => [t.task, t.status])).toEqual([
@@ -133,7 +133,7 @@ describe('@When', () => {
   })
 
   it('emits task.skipped with the reason', async () => {
-    const engine = createEngine()
+    const engine = memoryEngine()
     const reasons: string[] = []
     engine.on('task.skipped', (event) => reasons.push(`${event.task}:${event.reason}`))
     await engine.run(Quality, { score: 0.1 })
@@ -159,7 +159,7 @@ describe('@OnFailure', () => {
   }
 
   it('runs the handler with the failure, skips the failed task\'s dependents and completes the run', async () => {
-    const engine = createEngine()
+    const engine = memoryEngine()
     const result = await engine.run(Saga, { fail: true })
     expect(result.output('release')).toBe('released after card declined')
     expect(handled[0]).toMatchObject({ task: 'charge', message: 'card declined', attempts: 1 })
@@ -173,7 +173,7 @@ describe('@OnFailure', () => {
   })
 
   it('skips the handler when the task succeeds', async () => {
-    const engine = createEngine()
+    const engine = memoryEngine()
     const result = await engine.run(Saga, { fail: false })
     expect(result.output('ship')).toBe('shipped charged')
     expect(result.tasks.find((t) => t.task === 'release')!.status).toBe('skipped')
@@ -186,7 +186,7 @@ describe('@OnFailure', () => {
       @Task() charge(_: void): string { throw new Error('declined') }
       @Task() @OnFailure('charge') refund(failure: TaskFailure): string { throw failure.error }
     }
-    const engine = createEngine()
+    const engine = memoryEngine()
     const error = (await (await engine.start(Strict)).outcome()).error as RunFailedError
     expect(error.task).toBe('refund')
     expect((error.cause as Error).message).toBe('declined')
@@ -216,7 +216,7 @@ describe('@Always', () => {
 
   it('runs after success, the dependency-less one last', async () => {
     cleaned.length = 0
-    const engine = createEngine()
+    const engine = memoryEngine()
     const result = await engine.run(Cleanup, { fail: false })
     expect(result.outputs).toMatchObject({ unlock: 'unlocked', cleanUp: 'cleaned' })
     expect(cleaned).toEqual(['unlock lock-false', 'cleanUp false'])
@@ -225,7 +225,7 @@ describe('@Always', () => {
 
   it('runs after a failure and the run still fails', async () => {
     cleaned.length = 0
-    const engine = createEngine()
+    const engine = memoryEngine()
     const outcome = await (await engine.start(Cleanup, { fail: true })).outcome()
     expect(outcome.status).toBe('failed')
     expect((outcome.error as RunFailedError).task).toBe('work')
@@ -246,7 +246,7 @@ describe('@Always', () => {
         ran.push('cleanUp')
       }
     }
-    const engine = createEngine()
+    const engine = memoryEngine()
     const run = await engine.start(CancelCleanup)
     await started.promise
     expect(await run.cancel('user asked')).toBe(true)
@@ -264,7 +264,7 @@ describe('@Always', () => {
       @Task() work(_: void) { return 1 }
       @Task() @Always() cleanUp(_: void): void { throw new Error('disk full') }
     }
-    const engine = createEngine()
+    const engine = memoryEngine()
     const error = (await (await engine.start(BadCleanup)).outcome()).error as RunFailedError
     expect(error.task).toBe('cleanUp')
     await engine.close()
@@ -289,7 +289,7 @@ describe('@Loop', () => {
   }
 
   it('iterates until the condition fails and reports iteration results and final state', async () => {
-    const engine = createEngine()
+    const engine = memoryEngine()
     const result = await engine.run(Batches, { total: 250, batchSize: 100, processed: 0 })
     const loop = result.output('process')
     expect(loop.iterations).toBe(3)
@@ -301,7 +301,7 @@ describe('@Loop', () => {
   })
 
   it('says when the cap was hit', async () => {
-    const engine = createEngine()
+    const engine = memoryEngine()
     const loop = (await engine.run(Batches, { total: 10_000, batchSize: 100, processed: 0 })).output('process')
     expect(loop.iterations).toBe(5)
     expect(loop.maxIterationsReached).toBe(true)
@@ -309,7 +309,7 @@ describe('@Loop', () => {
   })
 
   it('runs no iteration when the condition is false at once', async () => {
-    const engine = createEngine()
+    const engine = memoryEngine()
     const loop = (await engine.run(Batches, { total: 0, batchSize: 100, processed: 0 })).output('process')
     expect(loop).toEqual({ iterations: 0, maxIterationsReached: false, iterationResults: [], finalState: { total: 0, batchSize: 100, processed: 0 } })
     await engine.close()

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { createEngine, defineWorkflow, RunCancelledError, type RunEvent, type WeftEvent, type WorkflowBuilder } from 'weft'
+import { defineWorkflow, RunCancelledError, type RunEvent, type WeftEvent, type WorkflowBuilder } from 'weft'
 import { flush } from '../support/test-clock.js'
+import { memoryEngine } from '../support/engines.js'
 
 function gate() {
   const waiting: (() => void)[] = []
@@ -29,7 +30,7 @@ describe('cancel', () => {
       })
       .task('c', { dependsOn: ['a', 'b'] }, () => 'never')
       .build()
-    const engine = createEngine()
+    const engine = memoryEngine()
     const run = await engine.start(workflow)
     await flush()
     expect(signals).toHaveLength(2)
@@ -60,7 +61,7 @@ describe('pause and resume', () => {
         return n + 1
       })
       .build()
-    const engine = createEngine()
+    const engine = memoryEngine()
     const run = await engine.start(workflow)
     await flush()
     expect(await run.pause()).toBe(true)
@@ -85,7 +86,7 @@ describe('pause and resume', () => {
       .task('first', () => hold.wait())
       .task('second', { dependsOn: ['first'] }, () => 2)
       .build()
-    const engine = createEngine()
+    const engine = memoryEngine()
     const run = await engine.start(workflow)
     run.pause()
     run.cancel()
@@ -108,7 +109,7 @@ describe('concurrency limits', () => {
     let builder = defineWorkflow({ name: 'wide', version: 1 }) as unknown as WorkflowBuilder<void, Record<string, void>>
     for (let i = 0; i < 10; i++) builder = builder.task(`t${i}` as never, body) as never
     const workflow = builder.build()
-    const engine = createEngine({ maxConcurrentTasks: 5, maxConcurrentTasksPerRun: 3 })
+    const engine = memoryEngine({ maxConcurrentTasks: 5, maxConcurrentTasksPerRun: 3 })
     const runs = await Promise.all([engine.start(workflow), engine.start(workflow)])
     await flush()
     expect(running).toBe(5)
@@ -123,7 +124,7 @@ describe('concurrency limits', () => {
   })
 
   it('rejects a limit below 1', () => {
-    expect(() => createEngine({ maxConcurrentTasks: 0 })).toThrow('maxConcurrentTasks must be an integer ≥ 1 or Infinity, got 0')
+    expect(() => memoryEngine({ maxConcurrentTasks: 0 })).toThrow('maxConcurrentTasks must be an integer ≥ 1 or Infinity, got 0')
   })
 })
 
@@ -137,7 +138,7 @@ describe('events', () => {
     .build()
 
   it('reports a run to listeners in order', async () => {
-    const engine = createEngine()
+    const engine = memoryEngine()
     const seen: string[] = []
     engine.on((event: WeftEvent) => seen.push('task' in event ? `${event.type} ${event.task}` : event.type))
     await engine.run(workflow)
@@ -154,7 +155,7 @@ describe('events', () => {
   })
 
   it('replays every event to an iterator created after the run ended', async () => {
-    const engine = createEngine()
+    const engine = memoryEngine()
     const run = await engine.start(workflow)
     await run.result()
     const events: RunEvent[] = []
@@ -167,7 +168,7 @@ describe('events', () => {
 
   it('stops calling a listener after unsubscribe and survives a listener that throws', async () => {
     const errors: unknown[] = []
-    const engine = createEngine({ onListenerError: (error) => errors.push(error) })
+    const engine = memoryEngine({ onListenerError: (error) => errors.push(error) })
     const completed: string[] = []
     const stop = engine.on('task.completed', (event) => completed.push(event.task))
     engine.on('run.started', () => {
@@ -182,7 +183,7 @@ describe('events', () => {
   })
 
   it('counts workflows, runs and tasks by status', async () => {
-    const engine = createEngine()
+    const engine = memoryEngine()
     await engine.run(workflow)
     const stats = engine.stats()
     expect(stats.workflows).toBe(1)

@@ -1,8 +1,9 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { createEngine, defineWorkflow, MemoryWorkflowStore, RunFailedError, type StepRecord, type Fence, type WorkflowDefinition } from 'weft'
+import { defineWorkflow, MemoryWorkflowStore, RunFailedError, type StepRecord, type Fence, type WorkflowDefinition } from 'weft'
 import { dagArbitrary, taskName, type RandomDag } from '../support/random-dag.js'
 import { testSeed } from '../support/seed.js'
+import { memoryEngine } from '../support/engines.js'
 
 const seed = testSeed('test/runtime/scheduler.property.test.ts')
 
@@ -45,7 +46,7 @@ async function runDag(dag: RandomDag, failing: ReadonlySet<number>, concurrency:
     builder = deps.length === 0 ? builder.task(taskName(i), body(i)) : builder.task(taskName(i), { dependsOn: deps }, body(i))
   }
   const store = new CountingStore()
-  const engine = createEngine({ store, maxConcurrentTasksPerRun: concurrency })
+  const engine = memoryEngine({ store, maxConcurrentTasksPerRun: concurrency })
   const run = await engine.start(builder.build() as WorkflowDefinition<void, Record<string, string>>)
   let done = false
   const outcome = run.outcome().then((o) => ((done = true), o))

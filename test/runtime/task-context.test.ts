@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { createEngine, defineWorkflow, InvalidOptionsError, type RunFailedError } from 'weft'
+import { defineWorkflow, InvalidOptionsError, type RunFailedError } from 'weft'
 import { flush, virtualTime } from '../support/test-clock.js'
+import { memoryEngine } from '../support/engines.js'
 
 describe('task context', () => {
   it('names the run, task and attempt and gives an idempotency key', async () => {
@@ -11,7 +12,7 @@ describe('task context', () => {
         return input.id
       })
       .build()
-    const engine = createEngine()
+    const engine = memoryEngine()
     await engine.run(workflow, { id: 'x' })
     expect(seen).toEqual(['ctx a 1 true true'])
     await engine.close()
@@ -30,7 +31,7 @@ describe('task context', () => {
         return `${plan}/${tool}`
       })
       .build()
-    const engine = createEngine()
+    const engine = memoryEngine()
     expect((await engine.run(workflow)).output('agent')).toBe('plan/tool-result')
     expect(calls).toEqual(['plan', 'tool 1', 'tool 2'])
     await engine.close()
@@ -43,7 +44,7 @@ describe('task context', () => {
         return ctx.step('call', () => 2)
       })
       .build()
-    const engine = createEngine()
+    const engine = memoryEngine()
     const cause = ((await (await engine.start(workflow)).outcome()).error as RunFailedError).cause
     expect(cause).toBeInstanceOf(InvalidOptionsError)
     expect((cause as Error).message).toBe('task "t": ctx.step("call") is called twice in one attempt; give each call its own name')
@@ -71,7 +72,7 @@ describe('task context', () => {
         ),
       )
       .build()
-    const engine = createEngine()
+    const engine = memoryEngine()
     const result = await engine.run(workflow, [1, 2, 3, 4, 5])
     expect(result.output('square')).toEqual([1, 4, 9, 16, 25])
     expect(peak).toBe(2)
@@ -88,7 +89,7 @@ describe('task context', () => {
         return 'rested'
       })
       .build()
-    const engine = createEngine({ clock: time.clock })
+    const engine = memoryEngine({ clock: time.clock })
     const run = await engine.start(workflow)
     await time.advance(9_999)
     expect(run.status()).toBe('running')

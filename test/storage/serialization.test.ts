@@ -188,7 +188,8 @@ describe('serialize and deserialize', () => {
 
   it('writes JSON-compatible data as the same text as JSON.stringify', () => {
     fc.assert(
-      fc.property(fc.jsonValue(), (value) => {
+      // Through JSON once: fc.jsonValue() can hold -0, which JSON itself turns into 0.
+      fc.property(fc.jsonValue().map((value) => JSON.parse(JSON.stringify(value)) as unknown), (value) => {
         expect(serialize(value)).toBe(JSON.stringify(value))
       }),
       { seed, numRuns: 300 },

@@ -1,7 +1,8 @@
 import { Effect, Scope } from 'effect'
 import { TestClock } from 'effect/testing'
+import { memoryEngine } from './engines.js'
 
-/** A virtual clock for an engine (`createEngine({ clock })`) and a way to move it. */
+/** A virtual clock for an engine (`memoryEngine({ clock })`) and a way to move it. */
 export interface VirtualTime {
   readonly clock: TestClock.TestClock
   /** Moves time forward, running every sleep and timeout that falls due. */

@@ -1,6 +1,7 @@
 import { Schema } from 'effect'
 import { describe, expectTypeOf, test } from 'vitest'
-import { Cache, createEngine, defineWorkflow, DependsOn, OnFailure, RunResult, Task, When, Workflow, WorkflowBase, type TaskContext, type TaskFailure } from 'weft'
+import { Cache, defineWorkflow, DependsOn, OnFailure, RunResult, Task, When, Workflow, WorkflowBase, type TaskContext, type TaskFailure } from 'weft'
+import { memoryEngine } from '../support/engines.js'
 
 interface OrderInput {
   readonly orderId: string
@@ -118,7 +119,7 @@ describe('transforming input schemas', () => {
         return input.quantity * 2
       }
     }
-    const engine = createEngine()
+    const engine = memoryEngine()
     await engine.start(Quantities, { quantity: '5' })
     // @ts-expect-error engine.start takes what the schema decodes from: a string
     await engine.start(Quantities, { quantity: 5 })

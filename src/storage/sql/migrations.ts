@@ -1,0 +1,85 @@
+import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely'
+
+/** The SQL dialects Weft's schema is written for. */
+export type SqlDialect = 'sqlite' | 'postgres'
+
+/**
+ * Weft's schema, one migration list for both dialects. Column types differ
+ * only where the databases do: times are epoch milliseconds (`integer` in
+ * SQLite, `double precision` in PostgreSQL, which `pg` returns as numbers),
+ * event ids auto-increment.
+ */
+export function weftMigrations(dialect: SqlDialect): Record<string, Migration> {
+  const time = dialect === 'postgres' ? 'double precision' : 'integer'
+  return {
+    '2026_11_28_001_core': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('weft_runs')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('workflow', 'text', (c) => c.notNull())
+          .addColumn('version', 'integer', (c) => c.notNull())
+          .addColumn('input', 'text', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('status_message', 'text')
+          .addColumn('principal', 'text')
+          .addColumn('created_at', time, (c) => c.notNull())
+          .addColumn('started_at', time)
+          .addColumn('finished_at', time)
+          .addColumn('error', 'text')
+          .addColumn('lease_owner', 'text')
+          .addColumn('lease_expires_at', time)
+          .addColumn('epoch', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('recoveries', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('requested_action', 'text')
+          .execute()
+        await db.schema.createIndex('weft_runs_by_created').on('weft_runs').columns(['created_at', 'id']).execute()
+        await db.schema.createIndex('weft_runs_by_workflow').on('weft_runs').columns(['workflow', 'created_at']).execute()
+        await db.schema.createIndex('weft_runs_by_status').on('weft_runs').columns(['status', 'created_at']).execute()
+        await db.schema
+          .createTable('weft_steps')
+          .addColumn('run_id', 'text', (c) => c.notNull().references('weft_runs.id').onDelete('cascade'))
+          .addColumn('key', 'text', (c) => c.notNull())
+          .addColumn('task', 'text', (c) => c.notNull())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('output', 'text')
+          .addColumn('error', 'text')
+          .addColumn('attempts', 'integer', (c) => c.notNull())
+          .addColumn('started_at', time)
+          .addColumn('finished_at', time, (c) => c.notNull())
+          .addPrimaryKeyConstraint('weft_steps_pk', ['run_id', 'key'])
+          .execute()
+        await db.schema
+          .createTable('weft_timers')
+          .addColumn('run_id', 'text', (c) => c.notNull().references('weft_runs.id').onDelete('cascade'))
+          .addColumn('key', 'text', (c) => c.notNull())
+          .addColumn('wake_at', time, (c) => c.notNull())
+          .addPrimaryKeyConstraint('weft_timers_pk', ['run_id', 'key'])
+          .execute()
+        await db.schema
+          .createTable('weft_events')
+          .addColumn('id', dialect === 'postgres' ? 'bigserial' : 'integer', (c) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('run_id', 'text')
+          .addColumn('payload', 'text', (c) => c.notNull())
+          .addColumn('sent_at', time, (c) => c.notNull())
+          .addColumn('consumed_at', time)
+          .execute()
+        await db.schema.createIndex('weft_events_by_run').on('weft_events').columns(['run_id', 'name', 'id']).execute()
+        await sql`create index weft_events_broadcast on weft_events (name, sent_at) where run_id is null`.execute(db)
+        await db.schema
+          .createTable('weft_event_takes')
+          .addColumn('event_id', dialect === 'postgres' ? 'bigint' : 'integer', (c) => c.notNull())
+          .addColumn('run_id', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('weft_event_takes_pk', ['event_id', 'run_id'])
+          .execute()
+      },
+    },
+  }
+}
+
+/** A kysely migration provider over {@link weftMigrations}. */
+export function weftMigrationProvider(dialect: SqlDialect): MigrationProvider {
+  return { getMigrations: async () => weftMigrations(dialect) }
+}

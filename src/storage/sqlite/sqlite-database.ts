@@ -1,0 +1,78 @@
+import { mkdirSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, resolve } from 'node:path'
+import { CompiledQuery, SqliteAdapter, SqliteDriver, SqliteIntrospector, SqliteQueryCompiler, type DatabaseConnection, type Dialect, type Kysely } from 'kysely'
+
+/** The result of running a statement. */
+export interface SqliteRunResult {
+  readonly changes: number | bigint
+  readonly lastInsertRowid: number | bigint
+}
+
+/** A prepared statement: the part of better-sqlite3's `Statement` Weft uses. */
+export interface SqliteStatementLike {
+  readonly reader: boolean
+  run(...parameters: unknown[]): SqliteRunResult
+  get(...parameters: unknown[]): unknown
+  all(...parameters: unknown[]): unknown[]
+  iterate(...parameters: unknown[]): IterableIterator<unknown>
+}
+
+/**
+ * A SQLite connection: the part of better-sqlite3's `Database` Weft uses,
+ * so a user can bring their own (configured, instrumented) connection.
+ */
+export interface SqliteDatabaseLike {
+  prepare(sql: string): SqliteStatementLike
+  exec(sql: string): unknown
+  close(): unknown
+}
+
+const require = createRequire(import.meta.url)
+
+/** Opens a better-sqlite3 database file (creating its folder), or `:memory:`. */
+export function openSqliteFile(path: string): SqliteDatabaseLike {
+  const Database = require('better-sqlite3') as new (file: string) => SqliteDatabaseLike
+  if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true })
+  return new Database(path)
+}
+
+/** Settings applied to every connection: WAL, a busy timeout, synchronous level, foreign keys. */
+export function configureSqlite(db: SqliteDatabaseLike, busyTimeoutMs: number, synchronous: 'normal' | 'full'): void {
+  db.exec(`pragma journal_mode = wal`)
+  db.exec(`pragma busy_timeout = ${Math.floor(busyTimeoutMs)}`)
+  db.exec(`pragma synchronous = ${synchronous}`)
+  db.exec(`pragma foreign_keys = on`)
+}
+
+/** Kysely's SQLite driver, but transactions take the write lock at once (`begin immediate`). */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'))
+  }
+}
+
+/**
+ * Kysely's SQLite dialect with immediate transactions. Migrations run in one:
+ * a second process starting at the same moment waits for the first to finish
+ * instead of both reading "not applied" and one of them failing with SQLITE_BUSY.
+ */
+export class ImmediateSqliteDialect implements Dialect {
+  constructor(private readonly database: SqliteDatabaseLike) {}
+
+  createDriver() {
+    return new ImmediateSqliteDriver({ database: this.database as never })
+  }
+
+  createQueryCompiler() {
+    return new SqliteQueryCompiler()
+  }
+
+  createAdapter() {
+    return new SqliteAdapter()
+  }
+
+  createIntrospector(db: Kysely<unknown>) {
+    return new SqliteIntrospector(db)
+  }
+}

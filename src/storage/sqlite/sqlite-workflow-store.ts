@@ -1,0 +1,385 @@
+import { Kysely, Migrator } from 'kysely'
+import { LeaseLostError } from '../../core/errors.js'
+import type { RunId } from '../../core/ids.js'
+import { cancelledByRequest, isFinished } from '../run-rules.js'
+import { defaultSerializationLimits, serialize, type SerializationLimits } from '../serialization.js'
+import { weftMigrationProvider } from '../sql/migrations.js'
+import { errorText, stepKind, toRunRecord, toStepRecord, toStoredEvent, type EventRow, type RunRow, type StepRow } from '../sql/rows.js'
+import type {
+  ClaimRequest,
+  CreateRunResult,
+  Fence,
+  NewEvent,
+  NewRun,
+  RenewResult,
+  RequestedAction,
+  RunPatch,
+  RunQuery,
+  RunRecord,
+  StepRecord,
+  StoredEvent,
+  WorkflowStore,
+  WorkflowVersion,
+} from '../workflow-store.js'
+import { configureSqlite, ImmediateSqliteDialect, openSqliteFile, type SqliteDatabaseLike, type SqliteStatementLike } from './sqlite-database.js'
+import { SqliteWriteQueue } from './write-queue.js'
+
+/** Options of {@link sqliteStore}. */
+export interface SqliteStoreOptions {
+  /** The database file; `':memory:'` for a throwaway database. @defaultValue `'.weft/weft.sqlite'` in the working directory */
+  readonly path?: string
+  /** Bring your own better-sqlite3 compatible connection instead of a path (Weft does not close it). */
+  readonly database?: SqliteDatabaseLike
+  /** How long one statement waits for another process's lock before the write is retried later. @defaultValue `200` */
+  readonly busyTimeoutMs?: number
+  /** How long writes keep retrying while another process holds the write lock. @defaultValue `30000` */
+  readonly maxBusyWaitMs?: number
+  /**
+   * `'normal'` (with WAL, a commit survives a crash of the process, not of the
+   * machine's power) or `'full'` (survives both, about 5× slower per commit).
+   * @defaultValue `'normal'`
+   */
+  readonly synchronous?: 'normal' | 'full'
+  /** Size limits of stored inputs, outputs and event payloads. @defaultValue warn at 256 KiB, fail at 2 MiB */
+  readonly limits?: SerializationLimits
+}
+
+const unfinished = `status not in ('completed', 'failed', 'cancelled', 'dead-lettered')`
+
+/** `unclaimableMessage(workflow, version)` written in SQL (the conformance suite checks they agree). */
+export const unclaimableMessageSql = `'waiting for a worker with workflow "' || workflow || '" version ' || version || ' registered'`
+
+/**
+ * The embedded {@link WorkflowStore}: one SQLite file in WAL mode, no server.
+ * Several processes may share the file: leases and fencing work as with
+ * PostgreSQL, and writes of tasks finishing together share one commit.
+ *
+ * @example
+ * ```ts
+ * import { createEngine, sqliteStore } from 'weft'
+ * const engine = createEngine({ store: sqliteStore({ path: 'data/runs.sqlite' }) })
+ * ```
+ */
+export class SqliteWorkflowStore implements WorkflowStore {
+  readonly durable = true
+  private readonly db: SqliteDatabaseLike
+  private readonly ownsDatabase: boolean
+  private readonly limits: SerializationLimits
+  private readonly writes: SqliteWriteQueue
+  private readonly statements = new Map<string, SqliteStatementLike>()
+  private initialized: Promise<void> | undefined
+
+  constructor(private readonly options: SqliteStoreOptions = {}) {
+    this.ownsDatabase = options.database === undefined
+    this.db = options.database ?? openSqliteFile(options.path ?? '.weft/weft.sqlite')
+    configureSqlite(this.db, options.busyTimeoutMs ?? 200, options.synchronous ?? 'normal')
+    this.limits = options.limits ?? defaultSerializationLimits
+    this.writes = new SqliteWriteQueue(this.db, options.maxBusyWaitMs ?? 30_000)
+  }
+
+  /** Runs the migrations (in one immediate transaction, so concurrent starts are safe). */
+  init(): Promise<void> {
+    this.initialized ??= this.migrate()
+    return this.initialized
+  }
+
+  private async migrate(): Promise<void> {
+    const kysely = new Kysely<unknown>({ dialect: new ImmediateSqliteDialect(this.db) })
+    const migrator = new Migrator({ db: kysely, provider: weftMigrationProvider('sqlite') })
+    await withBusyRetry(async () => {
+      const { error } = await migrator.migrateToLatest()
+      if (error !== undefined) throw error
+    }, this.options.maxBusyWaitMs ?? 30_000)
+  }
+
+  createRun(run: NewRun): Promise<CreateRunResult> {
+    const input = serialize(run.input, `input of run ${run.id}`, this.limits)
+    return this.writes.run(() => {
+      const claim = run.claimBy
+      const inserted = this.statement(
+        `insert into weft_runs (id, workflow, version, input, status, principal, created_at, started_at, lease_owner, lease_expires_at, epoch)
+         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (id) do nothing`,
+      ).run(
+        run.id,
+        run.workflow,
+        run.version,
+        input,
+        claim === undefined ? 'pending' : 'running',
+        run.principal ?? null,
+        run.createdAt,
+        claim === undefined ? null : run.createdAt,
+        claim?.owner ?? null,
+        claim === undefined ? null : run.createdAt + claim.leaseMs,
+        claim === undefined ? 0 : 1,
+      )
+      return { run: this.readRun(run.id)!, created: Number(inserted.changes) === 1 }
+    })
+  }
+
+  async getRun(runId: RunId): Promise<RunRecord | undefined> {
+    return this.readRun(runId)
+  }
+
+  async listRuns(query: RunQuery = {}): Promise<RunRecord[]> {
+    const where: string[] = []
+    const params: unknown[] = []
+    if (query.status !== undefined) {
+      where.push('status = ?')
+      params.push(query.status)
+    }
+    if (query.workflow !== undefined) {
+      where.push('workflow = ?')
+      params.push(query.workflow)
+    }
+    const sql = `select * from weft_runs ${where.length > 0 ? `where ${where.join(' and ')}` : ''} order by created_at desc, id desc limit ?`
+    return (this.statement(sql).all(...params, query.limit ?? 100) as RunRow[]).map(toRunRecord)
+  }
+
+  claimRuns(request: ClaimRequest): Promise<RunRecord[]> {
+    if (request.workflows.length === 0 || request.limit <= 0) return Promise.resolve([])
+    return this.writes.run(() => {
+      const versions = versionFilter(request.workflows)
+      const dead = request.deadOwners ?? []
+      const deadList = dead.length === 0 ? '' : ` or lease_owner in (${dead.map(() => '?').join(', ')})`
+      const candidates = this.statement(
+        `select id from weft_runs
+         where (${versions.sql}) and (status = 'pending' or (${unfinished} and (lease_owner is null or lease_expires_at <= ?${deadList})))
+         order by created_at, id limit ?`,
+      ).all(...versions.params, request.now, ...dead, request.limit) as { id: string }[]
+      const claim = this.statement(
+        `update weft_runs set
+           status = case when status = 'pending' then 'running' else status end,
+           status_message = null,
+           started_at = coalesce(started_at, ?),
+           recoveries = recoveries + case when lease_owner is not null and status <> 'pending' then 1 else 0 end,
+           epoch = epoch + 1, lease_owner = ?, lease_expires_at = ?
+         where id = ?`,
+      )
+      return candidates.map(({ id }) => {
+        claim.run(request.now, request.owner, request.now + request.leaseMs, id)
+        return this.readRun(id)!
+      })
+    })
+  }
+
+  noteUnclaimable(workflows: readonly WorkflowVersion[], now: number): Promise<number> {
+    return this.writes.run(() => {
+      const versions = versionFilter(workflows)
+      const result = this.statement(
+        `update weft_runs set status_message = ${unclaimableMessageSql}
+         where not (${versions.sql}) and (status = 'pending' or (${unfinished} and (lease_owner is null or lease_expires_at <= ?)))
+           and (status_message is null or status_message <> ${unclaimableMessageSql})`,
+      ).run(...versions.params, now)
+      return Number(result.changes)
+    })
+  }
+
+  renewLeases(owner: string, fences: readonly Fence[], leaseMs: number, now: number): Promise<RenewResult> {
+    return this.writes.run(() => {
+      const renew = this.statement(`update weft_runs set lease_expires_at = ? where id = ? and epoch = ? and lease_owner = ? and ${unfinished}`)
+      const action = this.statement(`select requested_action from weft_runs where id = ?`)
+      const lost: RunId[] = []
+      const requested: { runId: RunId; action: RequestedAction }[] = []
+      for (const fence of fences) {
+        if (Number(renew.run(now + leaseMs, fence.runId, fence.epoch, owner).changes) === 0) {
+          lost.push(fence.runId)
+          continue
+        }
+        const row = action.get(fence.runId) as { requested_action: string | null }
+        if (row.requested_action !== null) requested.push({ runId: fence.runId, action: row.requested_action as RequestedAction })
+      }
+      return { lost, requested }
+    })
+  }
+
+  releaseRuns(owner: string, fences: readonly Fence[]): Promise<void> {
+    return this.writes.run(() => {
+      const release = this.statement(`update weft_runs set lease_owner = null, lease_expires_at = null where id = ? and epoch = ? and lease_owner = ?`)
+      for (const fence of fences) release.run(fence.runId, fence.epoch, owner)
+    })
+  }
+
+  async leaseOwners(now: number): Promise<string[]> {
+    const rows = this.statement(`select distinct lease_owner from weft_runs where lease_owner is not null and lease_expires_at > ? and ${unfinished}`).all(now) as {
+      lease_owner: string
+    }[]
+    return rows.map((row) => row.lease_owner)
+  }
+
+  updateRun(fence: Fence, patch: RunPatch): Promise<void> {
+    return this.writes.run(() => {
+      const { sql, params } = runPatchSql(patch)
+      const result = this.statement(`update weft_runs set ${sql} where id = ? and epoch = ?`).run(...params, fence.runId, fence.epoch)
+      if (Number(result.changes) === 0) throw new LeaseLostError(fence.runId, fence.epoch)
+    })
+  }
+
+  requestAction(runId: RunId, action: RequestedAction, now: number): Promise<RunRecord | undefined> {
+    return this.writes.run(() => {
+      const run = this.readRun(runId)
+      if (run === undefined) return undefined
+      if (run.status === 'pending' && action === 'cancel') {
+        const { sql, params } = runPatchSql(cancelledByRequest(runId, now))
+        this.statement(`update weft_runs set ${sql} where id = ?`).run(...params, runId)
+      } else if (run.status === 'dead-lettered' && action === 'resume') {
+        this.statement(`update weft_runs set status = 'pending', status_message = null, recoveries = 0, finished_at = null where id = ?`).run(runId)
+      } else if (!isFinished(run.status) && run.status !== 'pending') {
+        this.statement(`update weft_runs set requested_action = ? where id = ?`).run(action, runId)
+      }
+      return this.readRun(runId)
+    })
+  }
+
+  clearAction(fence: Fence): Promise<void> {
+    return this.writes.run(() => {
+      const result = this.statement(`update weft_runs set requested_action = null where id = ? and epoch = ?`).run(fence.runId, fence.epoch)
+      if (Number(result.changes) === 0) throw new LeaseLostError(fence.runId, fence.epoch)
+    })
+  }
+
+  saveStep(fence: Fence, step: StepRecord): Promise<StepRecord> {
+    const output = this.outputText(step)
+    return this.writes.run(() => {
+      this.checkFence(fence)
+      return this.insertStep(step, output)
+    })
+  }
+
+  async loadSteps(runId: RunId): Promise<StepRecord[]> {
+    return (this.statement(`select * from weft_steps where run_id = ?`).all(runId) as StepRow[]).map(toStepRecord)
+  }
+
+  timer(fence: Fence, key: string, wakeAt: number): Promise<number> {
+    return this.writes.run(() => {
+      this.checkFence(fence)
+      this.statement(`insert into weft_timers (run_id, key, wake_at) values (?, ?, ?) on conflict do nothing`).run(fence.runId, key, wakeAt)
+      const row = this.statement(`select wake_at from weft_timers where run_id = ? and key = ?`).get(fence.runId, key) as { wake_at: number }
+      return Number(row.wake_at)
+    })
+  }
+
+  sendEvent(event: NewEvent): Promise<number> {
+    const payload = serialize(event.payload, `payload of event "${event.name}"`, this.limits)
+    return this.writes.run(() => {
+      const result = this.statement(`insert into weft_events (name, run_id, payload, sent_at) values (?, ?, ?, ?)`).run(event.name, event.runId ?? null, payload, event.sentAt)
+      return Number(result.lastInsertRowid)
+    })
+  }
+
+  async pendingEvents(runId: RunId, name: string, since: number): Promise<StoredEvent[]> {
+    const rows = this.statement(
+      `select id, name, run_id, payload, sent_at from weft_events e
+       where name = ? and ((run_id = ? and consumed_at is null)
+         or (run_id is null and sent_at >= ? and not exists (select 1 from weft_event_takes t where t.event_id = e.id and t.run_id = ?)))
+       order by id`,
+    ).all(name, runId, since, runId) as EventRow[]
+    return rows.map(toStoredEvent)
+  }
+
+  takeEvent(fence: Fence, event: StoredEvent, step: StepRecord): Promise<boolean> {
+    const output = this.outputText(step)
+    return this.writes.run(() => {
+      this.checkFence(fence)
+      const took = this.statement(`insert into weft_event_takes (event_id, run_id) values (?, ?) on conflict do nothing`).run(event.id, fence.runId)
+      if (Number(took.changes) === 0) return false
+      if (event.runId !== undefined) {
+        const consumed = this.statement(`update weft_events set consumed_at = ? where id = ? and consumed_at is null`).run(step.finishedAt, event.id)
+        if (Number(consumed.changes) === 0) throw new AlreadyTaken()
+      }
+      this.insertStep(step, output)
+      return true
+    }).catch((error: unknown) => {
+      if (error instanceof AlreadyTaken) return false
+      throw error
+    })
+  }
+
+  async close(): Promise<void> {
+    await this.initialized?.catch(() => undefined)
+    if (this.ownsDatabase) this.db.close()
+  }
+
+  private readRun(runId: RunId): RunRecord | undefined {
+    const row = this.statement(`select * from weft_runs where id = ?`).get(runId) as RunRow | undefined
+    return row === undefined ? undefined : toRunRecord(row)
+  }
+
+  private checkFence(fence: Fence): void {
+    const row = this.statement(`select epoch from weft_runs where id = ?`).get(fence.runId) as { epoch: number } | undefined
+    if (row === undefined || Number(row.epoch) !== fence.epoch) throw new LeaseLostError(fence.runId, fence.epoch)
+  }
+
+  private insertStep(step: StepRecord, output: string | null): StepRecord {
+    const inserted = this.statement(
+      `insert into weft_steps (run_id, key, task, kind, status, output, error, attempts, started_at, finished_at)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict do nothing`,
+    ).run(step.runId, step.key, step.task, stepKind(step.key), step.status, output, errorText(step.error), step.attempts, step.startedAt ?? null, step.finishedAt)
+    if (Number(inserted.changes) === 1) return step
+    return toStepRecord(this.statement(`select * from weft_steps where run_id = ? and key = ?`).get(step.runId, step.key) as StepRow)
+  }
+
+  private outputText(step: StepRecord): string | null {
+    if (step.status !== 'completed') return null
+    return serialize(step.output, `output of step "${step.key}" of run ${step.runId}`, this.limits)
+  }
+
+  private statement(sql: string): SqliteStatementLike {
+    let statement = this.statements.get(sql)
+    if (statement === undefined) {
+      statement = this.db.prepare(sql)
+      this.statements.set(sql, statement)
+    }
+    return statement
+  }
+}
+
+/** Thrown inside a write to undo it: an event sent to one run was taken by another wait first. */
+class AlreadyTaken extends Error {}
+
+function versionFilter(workflows: readonly WorkflowVersion[]): { sql: string; params: unknown[] } {
+  if (workflows.length === 0) return { sql: '0', params: [] }
+  return { sql: workflows.map(() => '(workflow = ? and version = ?)').join(' or '), params: workflows.flatMap((w) => [w.name, w.version]) }
+}
+
+/** The `set` clause of a run update; finishing a run also frees its lease and clears requests. */
+export function runPatchSql(patch: RunPatch): { sql: string; params: unknown[] } {
+  const sets: string[] = []
+  const params: unknown[] = []
+  const set = (column: string, value: unknown) => {
+    sets.push(`${column} = ?`)
+    params.push(value)
+  }
+  if (patch.status !== undefined) set('status', patch.status)
+  if ('statusMessage' in patch) set('status_message', patch.statusMessage ?? null)
+  if ('finishedAt' in patch) set('finished_at', patch.finishedAt ?? null)
+  if ('error' in patch) set('error', errorText(patch.error))
+  if (patch.status !== undefined && isFinished(patch.status)) sets.push('lease_owner = null', 'lease_expires_at = null', 'requested_action = null')
+  return { sql: sets.join(', '), params }
+}
+
+/** Retries an operation while SQLite reports the database busy (another process migrating). */
+async function withBusyRetry<T>(operation: () => Promise<T>, maxWaitMs: number): Promise<T> {
+  const startedAt = Date.now()
+  while (true) {
+    try {
+      return await operation()
+    } catch (error) {
+      const code = (error as { code?: unknown } | null)?.code
+      if ((code !== 'SQLITE_BUSY' && code !== 'SQLITE_LOCKED') || Date.now() - startedAt > maxWaitMs) throw error
+      await new Promise((resolve) => setTimeout(resolve, 10 + Math.random() * 40))
+    }
+  }
+}
+
+/**
+ * Creates the embedded SQLite store (the default store of `createEngine`).
+ *
+ * @example
+ * ```ts
+ * import { createEngine, sqliteStore } from 'weft'
+ * const engine = createEngine({ store: sqliteStore({ path: ':memory:' }) })
+ * ```
+ */
+export function sqliteStore(options: SqliteStoreOptions = {}): SqliteWorkflowStore {
+  return new SqliteWorkflowStore(options)
+}
