@@ -10,7 +10,7 @@ import type { WorkflowStore } from '../storage/workflow-store.js'
 export interface EngineConfig {
   /**
    * Where runs and step results are recorded.
-   * @defaultValue a SQLite file `weft.sqlite` in the working directory (`sqliteStore()`)
+   * @defaultValue a SQLite file `.weft/weft.sqlite` in the working directory (`sqliteStore()`)
    */
   readonly store?: WorkflowStore
   /**

@@ -16,7 +16,7 @@ interface TaskEventBase extends RunEventBase {
   readonly task: string
 }
 
-/** A run began executing (`resumed: true` when it continues from checkpoints). */
+/** A run began executing here: a new run, or one a worker took over and continues from its checkpoints. */
 export interface RunStarted extends RunEventBase {
   /** The event type. */
   readonly type: 'run.started'

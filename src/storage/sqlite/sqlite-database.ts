@@ -5,16 +5,23 @@ import { CompiledQuery, SqliteAdapter, SqliteDriver, SqliteIntrospector, SqliteQ
 
 /** The result of running a statement. */
 export interface SqliteRunResult {
+  /** Rows the statement inserted, updated or deleted. */
   readonly changes: number | bigint
+  /** The rowid of the last row inserted. */
   readonly lastInsertRowid: number | bigint
 }
 
 /** A prepared statement: the part of better-sqlite3's `Statement` Weft uses. */
 export interface SqliteStatementLike {
+  /** Whether the statement returns rows. */
   readonly reader: boolean
+  /** Runs a statement that returns no rows, with these parameters. */
   run(...parameters: unknown[]): SqliteRunResult
+  /** Runs the statement and returns its first row, or `undefined` when there is none. */
   get(...parameters: unknown[]): unknown
+  /** Runs the statement and returns every row. */
   all(...parameters: unknown[]): unknown[]
+  /** Runs the statement and iterates its rows one by one. */
   iterate(...parameters: unknown[]): IterableIterator<unknown>
 }
 
@@ -23,8 +30,11 @@ export interface SqliteStatementLike {
  * so a user can bring their own (configured, instrumented) connection.
  */
 export interface SqliteDatabaseLike {
+  /** Compiles one SQL statement. */
   prepare(sql: string): SqliteStatementLike
+  /** Runs SQL text (one or more statements) without parameters. */
   exec(sql: string): unknown
+  /** Closes the connection. */
   close(): unknown
 }
 

@@ -1,0 +1,16 @@
+/**
+ * Weft's PostgreSQL store, for many workers on many machines sharing one
+ * database. A separate entry point (`weft/postgres`) so that applications on
+ * the embedded SQLite store never load `pg`.
+ *
+ * @example
+ * ```ts
+ * import { createEngine } from 'weft'
+ * import { postgresStore } from 'weft/postgres'
+ * const engine = createEngine({ store: postgresStore({ connectionString: process.env.DATABASE_URL! }) })
+ * ```
+ *
+ * @packageDocumentation
+ */
+export { PostgresWorkflowStore, postgresStore, type PostgresStoreOptions } from './storage/postgres/postgres-workflow-store.js'
+export type { PgPoolLike, PgClientLike, PgQueryable, PgResult } from './storage/postgres/pg-client.js'

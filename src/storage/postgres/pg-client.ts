@@ -1,0 +1,41 @@
+import { createRequire } from 'node:module'
+
+/** A query result: the part of `pg`'s `QueryResult` Weft uses. */
+export interface PgResult<R = Record<string, unknown>> {
+  readonly rows: R[]
+  readonly rowCount: number | null
+}
+
+/** Something that runs a parameterized query: a `pg` pool or client. */
+export interface PgQueryable {
+  query<R = Record<string, unknown>>(text: string, values?: readonly unknown[]): Promise<PgResult<R>>
+}
+
+/** A pooled connection: the part of `pg`'s `PoolClient` Weft uses. */
+export interface PgClientLike extends PgQueryable {
+  release(error?: Error | boolean): void
+  on(event: 'notification', listener: (message: { channel: string; payload?: string }) => void): unknown
+  on(event: 'error', listener: (error: Error) => void): unknown
+}
+
+/**
+ * A connection pool: the part of `pg`'s `Pool` Weft uses, so a user can bring
+ * their own (configured, instrumented) pool.
+ */
+export interface PgPoolLike extends PgQueryable {
+  connect(): Promise<PgClientLike>
+  end(): Promise<void>
+}
+
+const require = createRequire(import.meta.url)
+
+/** Creates a `pg` pool for a connection string (`pg` is an optional dependency). */
+export function createPgPool(connectionString: string, max: number): PgPoolLike {
+  let pg: { Pool: new (config: object) => PgPoolLike }
+  try {
+    pg = require('pg') as typeof pg
+  } catch (error) {
+    throw new Error('the PostgreSQL store needs the "pg" package: npm install pg', { cause: error })
+  }
+  return new pg.Pool({ connectionString, max })
+}

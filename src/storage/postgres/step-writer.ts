@@ -1,0 +1,114 @@
+import { LeaseLostError } from '../../core/errors.js'
+import { errorText, stepKind, toStepRecord, type StepRow } from '../sql/rows.js'
+import type { Fence, StepRecord } from '../workflow-store.js'
+import type { PgQueryable } from './pg-client.js'
+
+interface PendingStep {
+  readonly fence: Fence
+  readonly step: StepRecord
+  readonly output: string | null
+  resolve: (stored: StepRecord) => void
+  reject: (error: unknown) => void
+}
+
+/**
+ * Group commit for PostgreSQL: step records written in the same turn of the
+ * event loop — by any number of runs — go to the server in one statement, one
+ * round trip and one commit. The statement checks each row's fence against
+ * its run (holding a share lock, so a concurrent claim waits for the commit or
+ * the fence check sees the new epoch) and inserts first-writer-wins.
+ */
+export class PgStepWriter {
+  private pending: PendingStep[] = []
+  private scheduled = false
+
+  constructor(private readonly db: PgQueryable) {}
+
+  write(fence: Fence, step: StepRecord, output: string | null): Promise<StepRecord> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ fence, step, output, resolve, reject })
+      if (!this.scheduled) {
+        this.scheduled = true
+        setImmediate(() => void this.flush())
+      }
+    })
+  }
+
+  private async flush(): Promise<void> {
+    const all = this.pending
+    this.pending = []
+    this.scheduled = false
+    // The same step written twice in one batch: the later writes get what the first stored.
+    const firsts = new Map<string, PendingStep>()
+    const repeats: [PendingStep, PendingStep][] = []
+    for (const item of all) {
+      const id = `${item.step.runId}\u0000${item.step.key}`
+      const first = firsts.get(id)
+      if (first === undefined) firsts.set(id, item)
+      else repeats.push([item, first])
+    }
+    const batch = [...firsts.values()]
+    for (const [item, first] of repeats) {
+      const original = { resolve: first.resolve, reject: first.reject }
+      Object.assign(first, {
+        resolve: (stored: StepRecord) => (original.resolve(stored), item.resolve(stored)),
+        reject: (error: unknown) => (original.reject(error), item.reject(error)),
+      })
+    }
+    try {
+      const outcomes = await this.insert(batch)
+      const existing = await this.readExisting(batch.filter((_, i) => outcomes[i] === 'exists'))
+      batch.forEach((item, i) => {
+        if (outcomes[i] === 'lost') item.reject(new LeaseLostError(item.fence.runId, item.fence.epoch))
+        else if (outcomes[i] === 'inserted') item.resolve(item.step)
+        else item.resolve(existing.get(`${item.step.runId}\u0000${item.step.key}`) ?? item.step)
+      })
+    } catch (error) {
+      for (const item of batch) item.reject(error)
+    }
+  }
+
+  private async insert(batch: readonly PendingStep[]): Promise<('inserted' | 'exists' | 'lost')[]> {
+    const column = <T>(pick: (item: PendingStep) => T) => batch.map(pick)
+    const { rows } = await this.db.query<{ n: number; fenced: boolean; inserted: boolean }>(
+      `with input as (
+         select * from unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int[], $10::float8[], $11::float8[])
+           with ordinality as t(run_id, epoch, key, task, kind, status, output, error, attempts, started_at, finished_at, n)
+       ), fenced as (
+         select i.* from input i join weft_runs r on r.id = i.run_id and r.epoch = i.epoch for share of r
+       ), inserted as (
+         insert into weft_steps (run_id, key, task, kind, status, output, error, attempts, started_at, finished_at)
+         select run_id, key, task, kind, status, output, error, attempts, started_at, finished_at from fenced
+         on conflict (run_id, key) do nothing
+         returning run_id, key
+       )
+       select i.n::int as n,
+         exists (select 1 from fenced f where f.n = i.n) as fenced,
+         exists (select 1 from inserted s where s.run_id = i.run_id and s.key = i.key) as inserted
+       from input i order by i.n`,
+      [
+        column((i) => i.step.runId),
+        column((i) => i.fence.epoch),
+        column((i) => i.step.key),
+        column((i) => i.step.task),
+        column((i) => stepKind(i.step.key)),
+        column((i) => i.step.status),
+        column((i) => i.output),
+        column((i) => errorText(i.step.error)),
+        column((i) => i.step.attempts),
+        column((i) => i.step.startedAt ?? null),
+        column((i) => i.step.finishedAt),
+      ],
+    )
+    return rows.map((row) => (!row.fenced ? 'lost' : row.inserted ? 'inserted' : 'exists'))
+  }
+
+  private async readExisting(items: readonly PendingStep[]): Promise<Map<string, StepRecord>> {
+    if (items.length === 0) return new Map()
+    const { rows } = await this.db.query<StepRow>(
+      `select s.* from weft_steps s join unnest($1::text[], $2::text[]) as k(run_id, key) on s.run_id = k.run_id and s.key = k.key`,
+      [items.map((i) => i.step.runId), items.map((i) => i.step.key)],
+    )
+    return new Map(rows.map((row) => [`${row.run_id}\u0000${row.key}`, toStepRecord(row)]))
+  }
+}

@@ -1,0 +1,18 @@
+import { postgresStore } from '../../src/postgres.js'
+import { createTestDatabase, describePostgres } from '../support/postgres.js'
+import { describeWorkflowStore } from './workflow-store-conformance.js'
+
+describePostgres('PostgreSQL store', () => {
+  describeWorkflowStore('PostgreSQL', {
+    create: async () => {
+      const database = await createTestDatabase()
+      const store = postgresStore({ connectionString: database.url, maxConnections: 10 })
+      const close = store.close.bind(store)
+      store.close = async () => {
+        await close()
+        await database.drop()
+      }
+      return store
+    },
+  })
+})
