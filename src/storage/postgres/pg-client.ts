@@ -2,19 +2,25 @@ import { createRequire } from 'node:module'
 
 /** A query result: the part of `pg`'s `QueryResult` Weft uses. */
 export interface PgResult<R = Record<string, unknown>> {
+  /** The rows returned. */
   readonly rows: R[]
+  /** Rows the command processed; `null` for commands that report none. */
   readonly rowCount: number | null
 }
 
 /** Something that runs a parameterized query: a `pg` pool or client. */
 export interface PgQueryable {
+  /** Runs a query with `$1`-style parameters. */
   query<R = Record<string, unknown>>(text: string, values?: readonly unknown[]): Promise<PgResult<R>>
 }
 
 /** A pooled connection: the part of `pg`'s `PoolClient` Weft uses. */
 export interface PgClientLike extends PgQueryable {
+  /** Returns the connection to the pool; given an error (or `true`), the pool discards it instead. */
   release(error?: Error | boolean): void
+  /** Listens for LISTEN/NOTIFY notifications on this connection. */
   on(event: 'notification', listener: (message: { channel: string; payload?: string }) => void): unknown
+  /** Listens for errors of this connection. */
   on(event: 'error', listener: (error: Error) => void): unknown
 }
 
@@ -23,7 +29,9 @@ export interface PgClientLike extends PgQueryable {
  * their own (configured, instrumented) pool.
  */
 export interface PgPoolLike extends PgQueryable {
+  /** Checks a connection out of the pool. */
   connect(): Promise<PgClientLike>
+  /** Closes every connection of the pool. */
   end(): Promise<void>
 }
 

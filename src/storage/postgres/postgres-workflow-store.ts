@@ -27,8 +27,18 @@ import { PgStepWriter } from './step-writer.js'
 
 /** Options of {@link postgresStore}: a connection string, or a pool of your own. */
 export type PostgresStoreOptions = (
-  | { /** e.g. `postgres://user:secret@db.internal:5432/weft` */ readonly connectionString: string; readonly pool?: undefined }
-  | { /** A `pg` pool (or compatible) you configured; Weft does not end it. */ readonly pool: PgPoolLike; readonly connectionString?: undefined }
+  | {
+      /** The database to connect to, e.g. `postgres://user:secret@db.internal:5432/weft`. */
+      readonly connectionString: string
+      /** Not given with a connection string. */
+      readonly pool?: undefined
+    }
+  | {
+      /** A `pg` pool (or compatible) you configured; Weft does not end it. */
+      readonly pool: PgPoolLike
+      /** Not given with a pool. */
+      readonly connectionString?: undefined
+    }
 ) & {
   /** Connections in the pool Weft creates. @defaultValue `10` */
   readonly maxConnections?: number
