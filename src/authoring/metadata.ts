@@ -1,5 +1,5 @@
 import type { Duration } from '../core/duration.js'
-import { DuplicateTaskError, InvalidWorkflowError } from '../core/errors.js'
+import { InvalidWorkflowError } from '../core/errors.js'
 import type {
   BulkheadOptions,
   CacheOptions,
@@ -102,7 +102,7 @@ export function setOnce<K extends MethodFactKey>(prototype: object, method: stri
 /** Marks a method as a task. */
 export function markTask(prototype: object, method: string, description: string | undefined): MethodFacts {
   const entry = methodFacts(prototype, method, '@Task')
-  if (entry.isTask) throw new DuplicateTaskError(prototype.constructor.name, method)
+  if (entry.isTask) throw new InvalidWorkflowError(`method "${method}" of ${prototype.constructor.name} has @Task twice; keep one`)
   entry.isTask = true
   entry.description = description
   return entry

@@ -58,8 +58,12 @@ export function toMillis(duration: Duration, what = 'duration'): number {
 export function formatMillis(ms: number): string {
   if (ms === 0) return '0 ms'
   if (ms < 1) return `${ms.toFixed(2)} ms`
-  if (ms < 1_000) return `${Math.round(ms)} ms`
-  if (ms < 60_000) return `${(ms / 1_000).toFixed(ms < 10_000 ? 2 : 1)} s`
-  const minutes = Math.floor(ms / 60_000)
-  return `${minutes} m ${Math.round((ms % 60_000) / 1_000)} s`
+  if (ms < 999.5) return `${Math.round(ms)} ms`
+  if (ms < 9_995) return `${(ms / 1_000).toFixed(2)} s`
+  if (ms < 59_950) return `${(ms / 1_000).toFixed(1)} s`
+  const seconds = Math.round(ms / 1_000)
+  const hours = Math.floor(seconds / 3_600)
+  const minutes = Math.floor((seconds % 3_600) / 60)
+  const rest = seconds % 60
+  return hours > 0 ? `${hours} h ${minutes} m ${rest} s` : `${minutes} m ${rest} s`
 }

@@ -39,7 +39,11 @@ export function storedOutcome(run: RunRecord, steps: readonly StepRecord[], grap
   for (const step of steps) if (step.key === step.task && step.status === 'completed') outputs[step.task] = step.output
   const status = run.status === 'completed' || run.status === 'cancelled' ? run.status : 'failed'
   let error: Error | undefined
-  if (status === 'cancelled') error = new RunCancelledError(run.id, run.error?.message)
+  if (status === 'cancelled') {
+    // The stored message is the full sentence of the error that cancelled the run.
+    error = new RunCancelledError(run.id)
+    if (run.error?.message !== undefined) error.message = run.error.message
+  }
   else if (status === 'failed') {
     const record = run.error ?? { name: 'Error', message: run.statusMessage ?? `run ended as ${run.status}` }
     error = new RunFailedError(run.id, run.workflow, record.task, new StoredError(record.name, record.message, record.code))

@@ -1,7 +1,7 @@
 import { injectable, type DependencyContainer } from 'tsyringe'
 import { compileWorkflow } from '../authoring/compile-workflow.js'
 import { isWorkflowDefinition, type AnyWorkflow } from '../authoring/workflow-ref.js'
-import { InvalidWorkflowError, WorkflowNotRegisteredError } from '../core/errors.js'
+import { InvalidOptionsError, InvalidWorkflowError, WorkflowNotRegisteredError } from '../core/errors.js'
 import type { WorkflowGraph } from '../graph/workflow-graph.js'
 import type { WorkflowVersion } from '../storage/workflow-store.js'
 
@@ -12,6 +12,7 @@ import type { WorkflowVersion } from '../storage/workflow-store.js'
  */
 export class WorkflowRegistry {
   private readonly bySource = new Map<object, WorkflowGraph>()
+  private readonly sharedPolicies = new SharedPolicies()
   private readonly byName = new Map<string, Map<number, WorkflowGraph>>()
 
   constructor(private readonly container: DependencyContainer) {}
@@ -28,6 +29,7 @@ export class WorkflowRegistry {
         `workflow "${graph.name}" version ${graph.version} is already registered by another definition; give it a new version`,
       )
     }
+    this.sharedPolicies.check(graph)
     if (typeof workflow === 'function') injectable()(workflow as never)
     versions.set(graph.version, graph)
     this.byName.set(graph.name, versions)
@@ -74,4 +76,41 @@ export class WorkflowRegistry {
 function latest(versions: Map<number, WorkflowGraph> | undefined): WorkflowGraph | undefined {
   if (versions === undefined) return undefined
   return versions.get(Math.max(...versions.keys()))
+}
+
+type SharedKind = 'circuit breaker' | 'rate limit' | 'bulkhead'
+
+/**
+ * Circuit breakers, rate limits and bulkheads are shared by name across the
+ * engine: tasks that name the same one must configure it the same way, or one
+ * task's settings would silently win. This rejects a second, different
+ * configuration when the workflow is registered.
+ */
+class SharedPolicies {
+  private readonly seen = new Map<string, { readonly settings: string; readonly where: string }>()
+
+  /** Checks a graph's shared policies against those seen, then remembers them (nothing is kept if it throws). */
+  check(graph: WorkflowGraph): void {
+    const claims = new Map(this.seen)
+    for (const task of graph.tasks) {
+      const where = `workflow "${graph.name}" version ${graph.version} task "${task.name}"`
+      const { circuitBreaker, rateLimit, bulkhead } = task.policies
+      if (circuitBreaker !== undefined) claim(claims, 'circuit breaker', circuitBreaker.name, circuitBreaker, where)
+      if (rateLimit !== undefined) claim(claims, 'rate limit', rateLimit.name, rateLimit, where)
+      if (bulkhead !== undefined) claim(claims, 'bulkhead', bulkhead.name, bulkhead, where)
+    }
+    for (const [id, first] of claims) this.seen.set(id, first)
+  }
+}
+
+function claim(claims: Map<string, { settings: string; where: string }>, kind: SharedKind, name: string, policy: object, where: string): void {
+  const settings = JSON.stringify(policy)
+  const id = `${kind}:${name}`
+  const first = claims.get(id)
+  if (first === undefined) claims.set(id, { settings, where })
+  else if (first.settings !== settings) {
+    throw new InvalidOptionsError(
+      `${where} configures ${kind} "${name}" differently from ${first.where}; use the same settings to share it, or another name`,
+    )
+  }
 }

@@ -126,7 +126,7 @@ function buildGraph(draft: WorkflowDraft, order: readonly number[], dependencies
       failureHandlerIds: Object.freeze(handlers[id]!),
       when: task.when,
       loop: task.loop as TaskNode['loop'],
-      policies: normalizePolicies(draft.name, task.name, task),
+      policies: normalizePolicies(draft.name, task.name, task, draft.version),
       method: task.method,
     })
   })

@@ -167,15 +167,17 @@ function normalizeBulkhead(check: OptionCheck, options: BulkheadOptions, default
  * @throws {@link InvalidOptionsError} naming the workflow, task and option, e.g.
  * `workflow "orders" task "charge": @Retry maxAttempts must be an integer ≥ 1, got 0`.
  */
-export function normalizePolicies(workflow: string, task: string, options: TaskPolicyOptions): TaskPolicies {
+export function normalizePolicies(workflow: string, task: string, options: TaskPolicyOptions, version = 1): TaskPolicies {
   const check = new OptionCheck(`workflow "${workflow}" task "${task}"`)
   const defaultName = `${workflow}.${task}`
+  // Cached results belong to one version: a new version may compute them differently.
+  const cacheName = `${workflow}@${version}.${task}`
   return Object.freeze({
     retry: options.retry === undefined ? undefined : normalizeRetry(check, options.retry),
     timeoutMs: options.timeout === undefined ? undefined : positiveTimeout(check, options.timeout),
     circuitBreaker: options.circuitBreaker === undefined ? undefined : normalizeBreaker(check, options.circuitBreaker, defaultName),
     rateLimit: options.rateLimit === undefined ? undefined : normalizeRateLimit(check, options.rateLimit, defaultName),
-    cache: options.cache === undefined ? undefined : normalizeCache(check, options.cache, defaultName),
+    cache: options.cache === undefined ? undefined : normalizeCache(check, options.cache, cacheName),
     bulkhead: options.bulkhead === undefined ? undefined : normalizeBulkhead(check, options.bulkhead, defaultName),
   })
 }

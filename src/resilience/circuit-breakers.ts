@@ -44,7 +44,8 @@ export class CircuitBreakers {
     const trips: EffectBreaker.TripPolicy[] = []
     if (policy.consecutiveFailures !== undefined) trips.push(EffectBreaker.consecutive(policy.consecutiveFailures))
     if (policy.failureRate !== undefined) trips.push(EffectBreaker.rate({ ...policy.failureRate, size: policy.failureRate.window }))
-    return Effect.map(Effect.forEach(trips, (trip) => this.makeCircuit(policy, trip)), (circuits) =>
+    const combined = new CombinedState(trips.length, (from, to) => this.onTransition(policy.name, from, to))
+    return Effect.map(Effect.forEach(trips, (trip, i) => this.makeCircuit(policy, trip, (state) => combined.set(i, state))), (circuits) =>
       circuits.reduce(
         (inner, circuit) => (call: Effect.Effect<unknown, unknown>) => circuit(inner(call)),
         (call: Effect.Effect<unknown, unknown>) => call,
@@ -52,11 +53,11 @@ export class CircuitBreakers {
     )
   }
 
-  private makeCircuit(policy: CircuitBreakerPolicy, tripPolicy: EffectBreaker.TripPolicy) {
+  private makeCircuit(policy: CircuitBreakerPolicy, tripPolicy: EffectBreaker.TripPolicy, changed: (state: CircuitState) => void) {
     const key = `${policy.name}:${tripPolicy._tag}`
-    return Effect.gen({ self: this }, function* () {
+    return Effect.gen(function* () {
       const breaker = yield* EffectBreaker.make({ tripPolicy, openDuration: Duration.millis(policy.halfOpenAfterMs) })
-      const report = Stream.runForEach(breaker.transitions, (t) => Effect.sync(() => this.onTransition(policy.name, stateName[t.from], stateName[t.to])))
+      const report = Stream.runForEach(breaker.transitions, (t) => Effect.sync(() => changed(stateName[t.to])))
       // Subscribe before the first call can trip the circuit.
       yield* Effect.forkScoped(report, { startImmediately: true })
       yield* Effect.yieldNow
@@ -66,10 +67,43 @@ export class CircuitBreakers {
   }
 }
 
+/**
+ * A success counts for the dependency, a failure against it. An interrupted
+ * call says nothing, and neither does a call an inner circuit rejected (when a
+ * breaker has two trip rules, the outer circuit must not count the inner one's
+ * rejections as failures of the dependency).
+ */
 function classifyOutcome(exit: Exit.Exit<unknown, unknown>): EffectBreaker.Outcome {
   if (Exit.isSuccess(exit)) return EffectBreaker.success
   if (Exit.hasInterrupts(exit) && !Exit.hasFails(exit)) return EffectBreaker.ignored
-  return EffectBreaker.failure()
+  const rejected = exit.cause.reasons.some((r) => r._tag === 'Fail' && r.error instanceof CircuitOpenError)
+  return rejected ? EffectBreaker.ignored : EffectBreaker.failure()
+}
+
+/**
+ * The state of a breaker made of several circuits (one per trip rule), as one
+ * state: open if any circuit is open, half-open if any probes, else closed.
+ * Reports only changes of that combined state, so listeners see one sequence.
+ */
+class CombinedState {
+  private readonly states: CircuitState[]
+  private current: CircuitState = 'closed'
+
+  constructor(
+    circuits: number,
+    private readonly onChange: (from: CircuitState, to: CircuitState) => void,
+  ) {
+    this.states = Array.from({ length: circuits }, () => 'closed' as const)
+  }
+
+  set(circuit: number, state: CircuitState): void {
+    this.states[circuit] = state
+    const next = this.states.includes('open') ? 'open' : this.states.includes('half-open') ? 'half-open' : 'closed'
+    if (next === this.current) return
+    const from = this.current
+    this.current = next
+    this.onChange(from, next)
+  }
 }
 
 function toWeftError(name: string, error: unknown): unknown {

@@ -5,8 +5,16 @@ import type { CachePolicy } from '../graph/workflow-graph.js'
 class CacheKey implements Equal.Equal {
   constructor(
     readonly key: string,
-    readonly compute: Effect.Effect<unknown, unknown>,
+    /** Dropped once the lookup took it, so the cached key does not keep the first run alive. */
+    public compute: Effect.Effect<unknown, unknown> | undefined,
   ) {}
+
+  /** The computation, taken once. */
+  take(): Effect.Effect<unknown, unknown> {
+    const compute = this.compute ?? Effect.die(new Error(`cache key "${this.key}" was looked up twice`))
+    this.compute = undefined
+    return compute
+  }
 
   [Equal.symbol](that: Equal.Equal): boolean {
     return that instanceof CacheKey && that.key === this.key
@@ -39,7 +47,7 @@ export class TaskCaches {
     let cache = this.caches.get(policy.name)
     if (cache === undefined) {
       const ttl = Duration.millis(policy.ttlMs)
-      const make = Cache.makeWith((key: CacheKey) => key.compute, {
+      const make = Cache.makeWith((key: CacheKey) => key.take(), {
         capacity: policy.capacity,
         timeToLive: (exit) => (Exit.isSuccess(exit) ? ttl : Duration.zero),
       })

@@ -30,11 +30,13 @@ export class EventHub {
       typeof typeOrListener === 'function'
         ? [this.everything, typeOrListener]
         : [this.listenersOf(typeOrListener), maybeListener as WeftListener]
-    if (set.has(listener)) return () => {}
-    set.add(listener)
+    // A wrapper per subscription: the same function subscribed twice is called twice, and each
+    // unsubscribe removes only its own subscription.
+    const subscription: WeftListener = (event) => listener(event)
+    set.add(subscription)
     this.count++
     return () => {
-      if (set.delete(listener)) this.count--
+      if (set.delete(subscription)) this.count--
     }
   }
 

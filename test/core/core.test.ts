@@ -27,6 +27,10 @@ describe('formatMillis', () => {
     [1_234, '1.23 s'],
     [12_345, '12.3 s'],
     [185_000, '3 m 5 s'],
+    [999.7, '1.00 s'],
+    [59_999, '1 m 0 s'],
+    [179_999, '3 m 0 s'],
+    [7_200_000, '2 h 0 m 0 s'],
   ])('formats %d', (ms, text) => {
     expect(formatMillis(ms)).toBe(text)
   })

@@ -146,3 +146,36 @@ describe('@CircuitBreaker', () => {
     await engine.close()
   })
 })
+
+describe('@CircuitBreaker with both trip rules', () => {
+  it('opens on either rule and reports one sequence of state changes', async () => {
+    const { time, dependency, engine, events, call } = setup({ consecutiveFailures: 2, failureRate: { threshold: 0.5, window: 10 } })
+    dependency.mode = 'fail'
+    await call()
+    await call()
+    dependency.mode = 'ok'
+    expect(errorOf(await call())).toBeInstanceOf(CircuitOpenError)
+    expect(dependency.calls).toBe(2)
+    await time.advance(30_000)
+    expect((await call()).status).toBe('completed')
+    await flush()
+    expect(events).toEqual(['breaker.opened', 'breaker.half-open', 'breaker.closed'])
+    await engine.close()
+  })
+})
+
+describe('shared policy names', () => {
+  it('rejects a second workflow that configures the same circuit differently', async () => {
+    const a = defineWorkflow({ name: 'a', version: 1 })
+      .task('x', { circuitBreaker: { name: 'payments', consecutiveFailures: 5, halfOpenAfter: '30 s' } }, () => 1)
+      .build()
+    const b = defineWorkflow({ name: 'b', version: 1 })
+      .task('y', { circuitBreaker: { name: 'payments', consecutiveFailures: 3, halfOpenAfter: '30 s' } }, () => 1)
+      .build()
+    const engine = memoryEngine({ workflows: [a] })
+    expect(() => engine.register(b)).toThrow(
+      'workflow "b" version 1 task "y" configures circuit breaker "payments" differently from workflow "a" version 1 task "x"; use the same settings to share it, or another name',
+    )
+    await engine.close()
+  })
+})

@@ -192,3 +192,21 @@ describe('events', () => {
     await engine.close()
   })
 })
+
+describe('listeners', () => {
+  it('calls a function subscribed twice twice, and each unsubscribe removes one subscription', async () => {
+    const engine = memoryEngine()
+    const seen: string[] = []
+    const listener = (event: WeftEvent) => {
+      if (event.type === 'run.completed') seen.push(event.type)
+    }
+    const first = engine.on(listener)
+    engine.on(listener)
+    await engine.run(defineWorkflow({ name: 'twice', version: 1 }).task('a', () => 1).build())
+    expect(seen).toHaveLength(2)
+    first()
+    await engine.run(defineWorkflow({ name: 'twice', version: 2 }).task('a', () => 1).build())
+    expect(seen).toHaveLength(3)
+    await engine.close()
+  })
+})
