@@ -61,7 +61,8 @@ function resolveDependencies(workflow: string, task: TaskDraft, index: Map<strin
   const named = task.handles === undefined ? dependencies : [...dependencies, { task: task.handles, optional: false }]
   for (const dependency of named) {
     if (!index.has(dependency.task)) {
-      throw new UnknownDependencyError(workflow, task.name, dependency.task, closestName(dependency.task, index.keys()))
+      const others = [...index.keys()].filter((name) => name !== task.name)
+      throw new UnknownDependencyError(workflow, task.name, dependency.task, closestName(dependency.task, others))
     }
   }
   const seen = new Set<string>()

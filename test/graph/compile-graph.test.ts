@@ -189,3 +189,10 @@ describe('policy options', () => {
     expect((error as Error).message).toBe('workflow "orders" task "spin": @Loop maxIterations must be an integer ≥ 1, got 0')
   })
 })
+
+describe('did-you-mean', () => {
+  it('never suggests the task itself', () => {
+    const error = thrown(() => compileGraph(draft([task('a', ['b']), task('c')]))) as UnknownDependencyError
+    expect(error.message).toBe('workflow "orders": task "a" depends on unknown task "b"')
+  })
+})

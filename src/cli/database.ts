@@ -1,0 +1,96 @@
+import { existsSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { sqliteStore, type WorkflowStore } from '../index.js'
+import { CommandFailedError } from './cli-errors.js'
+import type { OptionSpec } from './command.js'
+
+/** The database every command uses without `--database`: the file `sqliteStore()` opens. */
+export const defaultDatabase = '.weft/weft.sqlite'
+
+/** The `--database` option of the commands that read or write runs. */
+export const databaseOption: OptionSpec = {
+  type: 'string',
+  valueName: '<path|url>',
+  description: `a SQLite file, or a postgres:// (postgresql://) URL [default: ${defaultDatabase}]`,
+}
+
+/** Whether `database` is a PostgreSQL connection URL rather than a SQLite file path. */
+export function isPostgresUrl(database: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(database)
+}
+
+/** The database as it may be printed: a URL's password is masked. */
+export function describeDatabase(database: string): string {
+  if (!isPostgresUrl(database)) return database
+  try {
+    const url = new URL(database)
+    if (url.password !== '') url.password = '***'
+    return url.toString()
+  } catch {
+    return database.replace(/:[^:@/]*@/, ':***@')
+  }
+}
+
+/** Options of {@link openStore}. */
+export interface OpenStoreOptions {
+  /** The directory a relative SQLite path is resolved from. */
+  readonly cwd: string
+  /**
+   * Whether a SQLite file that does not exist may be created (a worker), or
+   * is an error (commands that read runs). @defaultValue `false`
+   */
+  readonly create?: boolean
+}
+
+/**
+ * Opens and initializes (migrates) the store of a `--database` value:
+ * PostgreSQL for a `postgres://` URL, else a SQLite file.
+ * @throws {@link CommandFailedError} when the file does not exist (unless `create`) or the database cannot be opened.
+ */
+export async function openStore(database: string = defaultDatabase, options: OpenStoreOptions): Promise<WorkflowStore> {
+  const store = await createStore(database, options)
+  try {
+    await store.init()
+    return store
+  } catch (error) {
+    await store.close().catch(() => undefined)
+    throw new CommandFailedError(`cannot open ${describeDatabase(database)}: ${messageOf(error)}`, { cause: error })
+  }
+}
+
+async function createStore(database: string, options: OpenStoreOptions): Promise<WorkflowStore> {
+  try {
+    if (isPostgresUrl(database)) {
+      const { postgresStore } = await import('../postgres.js')
+      return postgresStore({ connectionString: database, maxConnections: 4 })
+    }
+    const path = resolve(options.cwd, database)
+    if (options.create !== true && !existsSync(path)) {
+      throw new CommandFailedError(
+        `no Weft database at ${database} (${path}); pass --database <path|url> to name another SQLite file or a postgres:// URL`,
+      )
+    }
+    return sqliteStore({ path })
+  } catch (error) {
+    if (error instanceof CommandFailedError) throw error
+    throw new CommandFailedError(`cannot open ${describeDatabase(database)}: ${messageOf(error)}`, { cause: error })
+  }
+}
+
+/**
+ * Opens the store of `database`, passes it to `use`, and closes it whatever happens.
+ * @throws what {@link openStore} and `use` throw.
+ */
+export async function withStore<T>(database: string | undefined, cwd: string, use: (store: WorkflowStore) => Promise<T>): Promise<T> {
+  const store = await openStore(database, { cwd })
+  try {
+    return await use(store)
+  } finally {
+    await store.close()
+  }
+}
+
+/** An error's message, or the value as text. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}

@@ -1,0 +1,12 @@
+/**
+ * Weft's command line, as an API: the worker `weft worker` runs, and the
+ * command line runner itself.
+ *
+ * @packageDocumentation
+ */
+export { runWorker, type WorkerOptions, type WorkerSummary } from './worker.js'
+export type { WorkerLog } from './run-event-log.js'
+export { runCli, commands } from './cli.js'
+export type { CliCommand, CliContext, CommandArgs, OptionSpec, PositionalSpec } from './command.js'
+export { streamTerminal, type Terminal } from './terminal.js'
+export { UsageError, CommandFailedError } from './cli-errors.js'

@@ -1,0 +1,51 @@
+import { formatMillis, type Engine, type RunEvent } from '../index.js'
+import { describeError } from './run-text.js'
+
+/** Where a worker writes what it does: one line per call. */
+export interface WorkerLog {
+  /** Progress: ready, runs started and finished, stopping. */
+  info(line: string): void
+  /** Trouble: background work failing (the database is down). */
+  error(line: string): void
+}
+
+/** A log line stamped with its time: `2025-06-01T12:00:00.123Z  <text>`. */
+export function stamped(at: number, text: string): string {
+  return `${new Date(at).toISOString()}  ${text}`
+}
+
+/**
+ * Logs a line per run started, paused, resumed and finished by this engine:
+ * `<time>  completed  <run id>  orders@1  in 35 ms`. Returns a function that stops logging.
+ */
+export function logRunEvents(engine: Engine, log: WorkerLog): () => void {
+  const versions = new Map<string, number>()
+  const label = (event: RunEvent) => {
+    const version = versions.get(event.runId)
+    return `${event.runId}  ${event.workflow}${version === undefined ? '' : `@${version}`}`
+  }
+  const line = (event: RunEvent, what: string, rest = '') => log.info(stamped(event.at, `${what.padEnd(9)}  ${label(event)}${rest}`))
+  const stops = [
+    engine.on('run.started', (event) => {
+      versions.set(event.runId, event.version)
+      line(event, 'started')
+    }),
+    engine.on('run.paused', (event) => line(event, 'paused')),
+    engine.on('run.resumed', (event) => line(event, 'resumed')),
+    engine.on('run.completed', (event) => {
+      line(event, 'completed', `  in ${formatMillis(event.durationMs)}`)
+      versions.delete(event.runId)
+    }),
+    engine.on('run.failed', (event) => {
+      line(event, 'failed', `  after ${formatMillis(event.durationMs)}: ${describeError(event.error)}`)
+      versions.delete(event.runId)
+    }),
+    engine.on('run.cancelled', (event) => {
+      line(event, 'cancelled', `  after ${formatMillis(event.durationMs)}`)
+      versions.delete(event.runId)
+    }),
+  ]
+  return () => {
+    for (const stop of stops) stop()
+  }
+}

@@ -1,0 +1,75 @@
+import { formatMillis, type ErrorRecord, type RunRecord, type RunStatus, type StepRecord } from '../index.js'
+import type { Tone } from './terminal.js'
+
+/** What the CLI prints for a value that is not there. */
+export const none = '-'
+
+/** Epoch milliseconds as an ISO 8601 UTC instant with milliseconds: `2025-06-01T12:00:00.123Z`. */
+export function formatInstant(ms: number | undefined): string {
+  return ms === undefined ? none : new Date(ms).toISOString()
+}
+
+/** Epoch milliseconds as a UTC date and time to the second: `2025-06-01 12:00:00`. */
+export function formatDateTime(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 19).replace('T', ' ')
+}
+
+/** `workflow@version`. */
+export function workflowLabel(run: Pick<RunRecord, 'workflow' | 'version'>): string {
+  return `${run.workflow}@${run.version}`
+}
+
+/** How long a run took from its start to its end, or has been running so far; `-` for a run no worker started. */
+export function runDuration(run: RunRecord, now: number): string {
+  if (run.startedAt === undefined) return none
+  return formatMillis(Math.max(0, (run.finishedAt ?? now) - run.startedAt))
+}
+
+/** How long a step took, from its first attempt's start to its end. */
+export function stepDuration(step: StepRecord): string {
+  return step.startedAt === undefined ? none : formatMillis(Math.max(0, step.finishedAt - step.startedAt))
+}
+
+/** `Name [CODE]: message`. */
+export function describeError(error: ErrorRecord): string {
+  const code = error.code === undefined ? '' : ` [${error.code}]`
+  return `${error.name}${code}: ${error.message}`
+}
+
+/**
+ * What a run's line in a list says: its error's message without the run id
+ * and workflow the line already shows (`failed in task "charge": declined`),
+ * or else why it is in its status.
+ */
+export function runNote(run: RunRecord): string {
+  if (run.error === undefined) return run.statusMessage ?? ''
+  const redundant = [`run ${run.id} of workflow "${run.workflow}" `, `run ${run.id} `].find((prefix) => run.error!.message.startsWith(prefix))
+  return redundant === undefined ? run.error.message : run.error.message.slice(redundant.length)
+}
+
+const statusTones: Readonly<Record<RunStatus | StepRecord['status'], Tone>> = {
+  pending: 'yellow',
+  running: 'blue',
+  paused: 'yellow',
+  completed: 'green',
+  failed: 'red',
+  cancelled: 'dim',
+  skipped: 'dim',
+  'dead-lettered': 'magenta',
+}
+
+/** The colour of a run or step status on a terminal. */
+export function statusTone(status: string): Tone | undefined {
+  return statusTones[status as RunStatus]
+}
+
+/** Every run status, in life order (checked against `RunStatus` by the compiler). */
+export const runStatuses = Object.keys({
+  pending: true,
+  running: true,
+  paused: true,
+  completed: true,
+  failed: true,
+  cancelled: true,
+  'dead-lettered': true,
+} satisfies Record<RunStatus, true>) as RunStatus[]

@@ -1,0 +1,49 @@
+import type { RunRecord } from '../index.js'
+import type { CliCommand, CliContext } from './command.js'
+import { databaseOption, withStore } from './database.js'
+import { requireRun } from './require-run.js'
+import { workflowLabel } from './run-text.js'
+
+/** `weft runs cancel <id>`: cancels a pending run at once, or asks a running run's worker to cancel it. */
+export const runsCancelCommand: CliCommand = {
+  path: ['runs', 'cancel'],
+  summary: 'cancel a run',
+  details: [
+    'A pending run is cancelled at once. A running or paused run is cancelled by its worker, which',
+    'picks the request up at its next heartbeat. Exit code 1 when the run already finished otherwise.',
+  ],
+  positionals: [{ name: 'id', description: 'the run id (see `weft runs list`)' }],
+  options: { database: databaseOption },
+  examples: ['weft runs cancel 01jhkm5100k3m9xq4v0c8n2r'],
+  async run(args, context) {
+    const database = args.string('database')
+    return withStore(database, context.cwd, async (store) => {
+      const before = await requireRun(store, args.positionals[0]!, database)
+      const after = cancellable(before) ? await store.requestAction(before.id, 'cancel', context.now()) : before
+      return describe(context, before, after ?? before)
+    })
+  },
+}
+
+function cancellable(run: RunRecord): boolean {
+  return run.status === 'pending' || run.status === 'running' || run.status === 'paused'
+}
+
+function describe(context: CliContext, before: RunRecord, after: RunRecord): number {
+  const run = `run ${after.id} (${workflowLabel(after)})`
+  if (before.status === 'cancelled') {
+    context.out.line(`${run} is already cancelled`)
+    return 0
+  }
+  if (after.status === 'cancelled') {
+    context.out.line(`cancelled ${run}: it was ${before.status}`)
+    return 0
+  }
+  if (after.requestedAction === 'cancel') {
+    const worker = after.leaseOwner === undefined ? 'the next worker to claim it cancels it' : `its worker ${after.leaseOwner} cancels it at its next heartbeat`
+    context.out.line(`requested cancellation of ${run}, which is ${after.status}; ${worker}`)
+    return 0
+  }
+  context.err.line(`weft: ${run} is ${after.status}; only pending, running or paused runs can be cancelled`)
+  return 1
+}

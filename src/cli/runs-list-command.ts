@@ -1,0 +1,60 @@
+import type { RunQuery, RunRecord, RunStatus } from '../index.js'
+import { UsageError } from './cli-errors.js'
+import { parseCount } from './command-line.js'
+import type { CliCommand, CliContext } from './command.js'
+import { databaseOption, withStore } from './database.js'
+import { formatDateTime, runDuration, runNote, runStatuses, statusTone, workflowLabel } from './run-text.js'
+import { formatTable, type Column } from './text-table.js'
+
+const defaultLimit = 20
+
+/** `weft runs list`: the newest runs, as a table. */
+export const runsListCommand: CliCommand = {
+  path: ['runs', 'list'],
+  summary: 'list runs, newest first',
+  details: [
+    'Columns: the run id, workflow@version, status, when it was created (UTC), how long it took',
+    '(or has been running so far), and its error or status message.',
+  ],
+  positionals: [],
+  options: {
+    status: { type: 'string', valueName: '<status>', description: `only runs in this status: ${runStatuses.join(', ')}` },
+    workflow: { type: 'string', valueName: '<name>', description: 'only runs of this workflow' },
+    limit: { type: 'string', valueName: '<n>', description: `most runs shown [default: ${defaultLimit}]` },
+    database: databaseOption,
+  },
+  examples: ['weft runs list', 'weft runs list --status failed --limit 5', 'weft runs list --database postgres://weft@db.internal/weft'],
+  async run(args, context) {
+    const query: RunQuery = {
+      status: parseStatus(args.string('status')),
+      workflow: args.string('workflow'),
+      limit: parseCount('limit', args.string('limit'), 1) ?? defaultLimit,
+    }
+    const runs = await withStore(args.string('database'), context.cwd, (store) => store.listRuns(query))
+    printRuns(context, runs, query)
+    return 0
+  },
+}
+
+function parseStatus(text: string | undefined): RunStatus | undefined {
+  if (text === undefined || runStatuses.includes(text as RunStatus)) return text as RunStatus | undefined
+  throw new UsageError(`--status must be one of ${runStatuses.join(', ')}; got "${text}"`)
+}
+
+function printRuns(context: CliContext, runs: readonly RunRecord[], query: RunQuery): void {
+  if (runs.length === 0) {
+    context.out.line(`no runs${query.status === undefined ? '' : ` with status ${query.status}`}${query.workflow === undefined ? '' : ` of workflow "${query.workflow}"`}`)
+    return
+  }
+  const now = context.now()
+  const columns: Column<RunRecord>[] = [
+    { header: 'id', cell: (run) => run.id },
+    { header: 'workflow', cell: workflowLabel },
+    { header: 'status', cell: (run) => run.status, tone: (run) => statusTone(run.status) },
+    { header: 'created (utc)', cell: (run) => formatDateTime(run.createdAt) },
+    { header: 'duration', cell: (run) => runDuration(run, now) },
+    { header: 'message', cell: runNote },
+  ]
+  for (const line of formatTable(context.out, columns, runs)) context.out.line(line)
+  if (runs.length === query.limit) context.err.line(`(the ${runs.length} newest runs; --limit <n> shows more)`)
+}

@@ -1,0 +1,51 @@
+import type { RunRecord } from '../index.js'
+import type { CliCommand, CliContext } from './command.js'
+import { databaseOption, withStore } from './database.js'
+import { requireRun } from './require-run.js'
+import { workflowLabel } from './run-text.js'
+
+/** `weft runs resume <id>`: makes a dead-lettered run pending again, or asks a paused run's worker to resume it. */
+export const runsResumeCommand: CliCommand = {
+  path: ['runs', 'resume'],
+  summary: 'resume a paused or dead-lettered run',
+  details: [
+    'A dead-lettered run becomes pending again (its recovery count reset) and the next worker with',
+    'its workflow version claims it. A paused run is resumed by its worker at its next heartbeat.',
+    'Exit code 1 for a run that finished (completed, failed, cancelled).',
+  ],
+  positionals: [{ name: 'id', description: 'the run id (see `weft runs list`)' }],
+  options: { database: databaseOption },
+  examples: ['weft runs resume 01jhkm5100k3m9xq4v0c8n2r'],
+  async run(args, context) {
+    const database = args.string('database')
+    return withStore(database, context.cwd, async (store) => {
+      const before = await requireRun(store, args.positionals[0]!, database)
+      const after = resumable(before) ? await store.requestAction(before.id, 'resume', context.now()) : before
+      return describe(context, before, after ?? before)
+    })
+  },
+}
+
+/** Whether a resume request can change anything: dead-lettered, paused, or about to pause. */
+function resumable(run: RunRecord): boolean {
+  return run.status === 'dead-lettered' || run.status === 'paused' || (run.status === 'running' && run.requestedAction === 'pause')
+}
+
+function describe(context: CliContext, before: RunRecord, after: RunRecord): number {
+  const run = `run ${after.id} (${workflowLabel(after)})`
+  if (before.status === 'dead-lettered' && after.status === 'pending') {
+    context.out.line(`resumed ${run}: it was dead-lettered and is pending again; a worker with ${workflowLabel(after)} registered will claim it`)
+    return 0
+  }
+  if (after.requestedAction === 'resume') {
+    const worker = after.leaseOwner === undefined ? 'the next worker to claim it resumes it' : `its worker ${after.leaseOwner} resumes it at its next heartbeat`
+    context.out.line(`requested resumption of ${run}, which is ${after.status}; ${worker}`)
+    return 0
+  }
+  if (after.status === 'pending' || after.status === 'running') {
+    context.out.line(`${run} is ${after.status}, not paused; nothing to resume`)
+    return 0
+  }
+  context.err.line(`weft: ${run} is ${after.status}; only paused or dead-lettered runs can be resumed`)
+  return 1
+}

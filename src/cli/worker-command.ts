@@ -1,0 +1,54 @@
+import { toMillis, type Duration } from '../index.js'
+import { UsageError } from './cli-errors.js'
+import { parseCount } from './command-line.js'
+import type { CliCommand } from './command.js'
+import { databaseOption, messageOf } from './database.js'
+import { runWorker } from './worker.js'
+
+/** `weft worker`: runs the workflows of some modules, claiming their runs from the store, until SIGTERM or SIGINT. */
+export const workerCommand: CliCommand = {
+  path: ['worker'],
+  summary: 'run workflows: claim and execute their runs until stopped',
+  details: [
+    'Imports each module (a built .js file), registers every workflow it exports (@Workflow classes and',
+    'defineWorkflow(...).build() definitions) and executes runs of them: new ones, and unfinished ones',
+    'of stopped workers. Prints a line when ready and one per run started and finished.',
+    'On SIGTERM or SIGINT it stops claiming, lets running tasks finish within the drain time, releases',
+    'the runs still running to other workers, and exits 0. A second signal ends it at once.',
+  ],
+  positionals: [],
+  options: {
+    database: databaseOption,
+    module: { type: 'string', multiple: true, valueName: '<path>', description: 'a built module exporting workflows (repeat for several)' },
+    drain: { type: 'string', valueName: '<duration>', description: "how long running tasks may take to finish on shutdown, e.g. '30 s' [default: 10 s]" },
+    'max-tasks': { type: 'string', valueName: '<n>', description: 'tasks running at once across all runs [default: unlimited]' },
+  },
+  examples: [
+    'weft worker --module dist/workflows.js',
+    "weft worker --database postgres://weft@db.internal/weft --module dist/orders.js --module dist/billing.js --drain '30 s'",
+  ],
+  async run(args, context) {
+    const modules = args.strings('module')
+    if (modules.length === 0) throw new UsageError('weft worker needs at least one --module <path> (a built module exporting workflows)')
+    await runWorker({
+      database: args.string('database'),
+      modules,
+      drain: parseDrain(args.string('drain')),
+      maxTasks: parseCount('max-tasks', args.string('max-tasks'), 1),
+      log: { info: (line) => context.out.line(line), error: (line) => context.err.line(line) },
+      cwd: context.cwd,
+    })
+    return 0
+  },
+}
+
+function parseDrain(text: string | undefined): Duration | undefined {
+  if (text === undefined) return undefined
+  const duration = (/^\d+$/.test(text.trim()) ? Number(text) : text) as Duration
+  try {
+    toMillis(duration, '--drain')
+    return duration
+  } catch (error) {
+    throw new UsageError(messageOf(error))
+  }
+}

@@ -1,0 +1,145 @@
+import {
+  createEngine,
+  formatMillis,
+  InvalidOptionsError,
+  toMillis,
+  type Duration,
+  type Engine,
+  type WorkflowStore,
+} from '../index.js'
+import { CommandFailedError } from './cli-errors.js'
+import { defaultDatabase, describeDatabase, messageOf, openStore } from './database.js'
+import { logRunEvents, stamped, type WorkerLog } from './run-event-log.js'
+import { waitForStop } from './stop-request.js'
+import { importWorkflowModule, listWorkflows, workflowExports, type WorkflowExport } from './workflow-module.js'
+
+/** Options of {@link runWorker}. */
+export interface WorkerOptions {
+  /** Where runs are stored: a SQLite file (created if missing) or a `postgres://` URL. @defaultValue `'.weft/weft.sqlite'` */
+  readonly database?: string
+  /** Built JavaScript modules whose exported workflows the worker runs (paths relative to `cwd`); at least one. */
+  readonly modules: readonly string[]
+  /** How long running tasks may take to finish when the worker stops, before their runs are released to other workers. @defaultValue `'10 s'` */
+  readonly drain?: Duration
+  /** Tasks running at once across every run of the worker. @defaultValue `Infinity` */
+  readonly maxTasks?: number
+  /** Stops the worker when aborted. @defaultValue stop on SIGTERM or SIGINT (a second one ends the process at once) */
+  readonly signal?: AbortSignal
+  /** Where progress and trouble are written. @defaultValue `console.log` and `console.error` */
+  readonly log?: WorkerLog
+  /** The directory relative paths are resolved from. @defaultValue `process.cwd()` */
+  readonly cwd?: string
+}
+
+/** What a worker did, once it stopped. */
+export interface WorkerSummary {
+  /** The worker's id in run leases (`<host>/<pid>/<random>`). */
+  readonly workerId: string
+  /** The workflows it ran, as `name@version`. */
+  readonly workflows: readonly string[]
+  /** Runs it completed, failed and cancelled. */
+  readonly runs: { readonly completed: number; readonly failed: number; readonly cancelled: number }
+  /** Runs still running when the drain time ran out, released for another worker to resume. */
+  readonly released: number
+}
+
+const consoleLog: WorkerLog = { info: (line) => console.log(line), error: (line) => console.error(line) }
+
+/**
+ * Runs a worker, as `weft worker` does: imports the modules, registers every
+ * workflow they export, claims runs of those workflows from the store and
+ * executes them until stopped, then drains (`engine.close({ drain })`).
+ *
+ * @example
+ * ```ts
+ * // import { runWorker } from 'weft/cli' (the entry point of src/cli/index.ts, once the package exports it)
+ * // const stop = new AbortController()
+ * // const done = runWorker({ database: process.env.DATABASE_URL, modules: ['dist/workflows.js'], signal: stop.signal })
+ * // stop.abort('shutting down'); const summary = await done
+ * ```
+ * @returns once the worker stopped and drained, what it did.
+ * @throws `InvalidOptionsError` for bad options; `CommandFailedError` when a module cannot be
+ * imported or exports no workflow, or the database cannot be opened.
+ */
+export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> {
+  const log = options.log ?? consoleLog
+  const drainMs = toMillis(options.drain ?? '10 s', 'drain')
+  if (options.modules.length === 0) throw new InvalidOptionsError('modules must name at least one module exporting workflows')
+  const cwd = options.cwd ?? process.cwd()
+  const stop = waitForStop(options.signal)
+  try {
+    const workflows = await loadWorkflows(options.modules, cwd)
+    const store = await openStore(options.database, { cwd, create: true })
+    const engine = await startEngine(store, workflows, options, log, (workerId) => printBanner(log, workerId, options, workflows, drainMs))
+    const names = workflows.map(({ graph }) => `${graph.name}@${graph.version}`)
+    log.info(stamped(Date.now(), `ready: claiming runs of ${names.join(', ')}`))
+    const reason = await stop.requested
+    return await shutDown(engine, store, log, reason, drainMs, names)
+  } finally {
+    stop.dispose()
+  }
+}
+
+async function loadWorkflows(modules: readonly string[], cwd: string): Promise<WorkflowExport[]> {
+  const workflows: WorkflowExport[] = []
+  for (const path of modules) {
+    const module = await importWorkflowModule(path, cwd)
+    const found = workflowExports(module)
+    if (found.length === 0) throw new CommandFailedError(`${path} has no workflow to run: ${listWorkflows(module, found)}`)
+    workflows.push(...found.filter((w) => !workflows.some((known) => known.workflow === w.workflow)))
+  }
+  return workflows
+}
+
+/** Creates the engine, announces it (before it claims anything), and waits until it is ready; closes the store if that fails. */
+async function startEngine(
+  store: WorkflowStore,
+  workflows: readonly WorkflowExport[],
+  options: WorkerOptions,
+  log: WorkerLog,
+  announce: (workerId: string) => void,
+): Promise<Engine> {
+  let engine: Engine | undefined
+  try {
+    engine = createEngine({
+      store,
+      workflows: workflows.map((w) => w.workflow),
+      maxConcurrentTasks: options.maxTasks,
+      onBackgroundError: (error) => log.error(stamped(Date.now(), `background work failed (claiming runs, renewing leases): ${messageOf(error)}`)),
+    })
+    announce(engine.workerId)
+    logRunEvents(engine, log)
+    await engine.ready
+    return engine
+  } catch (error) {
+    await engine?.close({ drain: 0 }).catch(() => undefined)
+    await store.close().catch(() => undefined)
+    throw error
+  }
+}
+
+function printBanner(log: WorkerLog, workerId: string, options: WorkerOptions, workflows: readonly WorkflowExport[], drainMs: number): void {
+  log.info(`weft worker ${workerId}`)
+  log.info(`  database   ${describeDatabase(options.database ?? defaultDatabase)}`)
+  for (const [i, { graph, exportName }] of workflows.entries()) {
+    log.info(`  ${i === 0 ? 'workflows' : '         '}  ${graph.name}@${graph.version} (${exportName})`)
+  }
+  log.info(`  max tasks  ${options.maxTasks ?? 'unlimited'}`)
+  log.info(`  drain      ${formatMillis(drainMs)}`)
+}
+
+async function shutDown(engine: Engine, store: WorkflowStore, log: WorkerLog, reason: string, drainMs: number, names: string[]): Promise<WorkerSummary> {
+  const before = engine.stats().runs
+  const active = before.running + before.paused
+  const draining = active === 0 ? 'no runs to drain' : `draining ${active} ${active === 1 ? 'run' : 'runs'} (up to ${formatMillis(drainMs)})`
+  log.info(stamped(Date.now(), `${reason}: stopping; ${draining}`))
+  try {
+    await engine.close({ drain: drainMs })
+  } finally {
+    await store.close()
+  }
+  const { completed, failed, cancelled, abandoned } = engine.stats().runs
+  const released = abandoned - before.abandoned
+  log.info(stamped(Date.now(), `stopped: ${completed} completed, ${failed} failed, ${cancelled} cancelled, ${released} released to other workers`))
+  return { workerId: engine.workerId, workflows: names, runs: { completed, failed, cancelled }, released }
+}

@@ -1,0 +1,53 @@
+/** `runWorker`, the API behind `weft worker`, in this process: stopped by an AbortSignal instead of SIGTERM. */
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createEngine, defineWorkflow, InvalidOptionsError, sqliteStore } from 'weft'
+import { CommandFailedError, runWorker } from '../../src/cli/index.js'
+import { createModuleFolder, type ModuleFolder } from '../support/weft-cli.js'
+
+const hello = defineWorkflow<{ name: string }>({ name: 'hello', version: 1 }).task('greet', (): string => '').build()
+let folder: ModuleFolder
+
+beforeAll(() => {
+  folder = createModuleFolder()
+  folder.write(
+    'workflows.mjs',
+    `import { defineWorkflow } from 'weft'\nexport const Hello = defineWorkflow({ name: 'hello', version: 1 }).task('greet', (input) => 'hello ' + input.name).build()\n`,
+  )
+})
+
+afterAll(() => folder.remove())
+
+describe('runWorker', () => {
+  it('executes runs another engine starts, logs them, and resolves with a summary once aborted', async () => {
+    const lines: string[] = []
+    const stop = new AbortController()
+    const database = join(folder.path, 'runs.sqlite')
+    let ready!: () => void
+    const isReady = new Promise<void>((resolve) => (ready = resolve))
+    const log = { info: (line: string) => (lines.push(line), line.includes('ready: ') && ready()), error: (line: string) => lines.push(`error: ${line}`) }
+    const worker = runWorker({ database, modules: ['workflows.mjs'], cwd: folder.path, signal: stop.signal, drain: '1 s', log })
+    await isReady
+    const client = createEngine({ store: sqliteStore({ path: database }), claimRuns: false, pollInterval: '20 ms' })
+    const run = await client.start(hello, { name: 'ada' })
+    expect((await run.result()).output('greet')).toBe('hello ada')
+    await client.close()
+    stop.abort('deploying')
+    const summary = await worker
+    expect(summary).toMatchObject({ workflows: ['hello@1'], runs: { completed: 1, failed: 0, cancelled: 0 }, released: 0 })
+    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`Z  completed  ${run.id}  hello@1  in `)))
+    expect(lines.at(-2)).toMatch(/Z {2}deploying: stopping; no runs to drain$/)
+    expect(lines.filter((line) => line.startsWith('error: '))).toEqual([])
+  })
+
+  it('rejects an empty module list and a bad drain time before doing anything', async () => {
+    await expect(runWorker({ modules: [] })).rejects.toBeInstanceOf(InvalidOptionsError)
+    await expect(runWorker({ modules: ['workflows.mjs'], drain: 'soon' as never })).rejects.toBeInstanceOf(InvalidOptionsError)
+  })
+
+  it('rejects a module that cannot be found with CommandFailedError', async () => {
+    const error = await runWorker({ modules: ['missing.mjs'], cwd: folder.path, signal: AbortSignal.abort() }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(CommandFailedError)
+    expect((error as CommandFailedError).code).toBe('WEFT_CLI_FAILED')
+  })
+})

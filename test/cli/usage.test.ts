@@ -1,0 +1,87 @@
+/** `weft` help and command-line errors: help exits 0, a bad command line exits 2 with the fix. */
+import { readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { describe, expect, it } from 'vitest'
+import { runWeft } from '../support/weft-cli.js'
+
+const cwd = tmpdir()
+
+describe('weft --help', () => {
+  it('lists every command', async () => {
+    const { code, lines } = await runWeft(['--help'], cwd)
+    expect(code).toBe(0)
+    expect(lines[0]).toBe('weft: inspect, control and run Weft workflows')
+    const commands = lines.slice(lines.indexOf('Commands:') + 1, lines.indexOf('', lines.indexOf('Commands:')))
+    expect(commands.map((line) => line.trim().split(/ {2,}/)[0])).toEqual([
+      'runs list',
+      'runs show <id>',
+      'runs cancel <id>',
+      'runs resume <id>',
+      'graph <module> <workflow>',
+      'worker',
+    ])
+  })
+
+  it("shows a command's usage, options and examples", async () => {
+    const { code, lines } = await runWeft(['worker', '--help'], cwd)
+    expect(code).toBe(0)
+    expect(lines[0]).toBe('Usage: weft worker [options]')
+    const options = lines.slice(lines.indexOf('Options:') + 1, lines.indexOf('Examples:') - 1).map((line) => line.trim().split(/ {2,}/)[0])
+    expect(options).toEqual(['--database <path|url>', '--module <path>', '--drain <duration>', '--max-tasks <n>', '-h, --help'])
+  })
+
+  it('shows the help of a command group', async () => {
+    const { code, stdout } = await runWeft(['runs', '-h'], cwd)
+    expect(code).toBe(0)
+    expect(stdout).toContain('  runs resume <id>  resume a paused or dead-lettered run\n')
+    expect(stdout).not.toContain('worker')
+  })
+})
+
+describe('a bad command line', () => {
+  it.concurrent.for<[string[], string]>([
+    [['deploy'], 'weft: unknown command "deploy"; the commands are runs, graph, worker (see weft --help)'],
+    [['runs', 'delete', 'x'], 'weft: unknown command "weft runs delete"; the runs commands are list, show, cancel, resume (see weft runs --help)'],
+    [['runs'], 'weft: weft runs needs a command: list, show, cancel, resume (see weft runs --help)'],
+    [
+      ['runs', 'list', '--state', 'failed'],
+      'weft: unknown option --state for weft runs list; its options are --status, --workflow, --limit, --database, --help (see weft runs list --help)',
+    ],
+    [['runs', 'list', '--limit'], 'weft: option --limit needs a value: --limit <n>'],
+    [['runs', 'list', '--limit', '0'], 'weft: --limit must be a whole number ≥ 1, got "0"'],
+    [['runs', 'list', '--status', 'done'], 'weft: --status must be one of pending, running, paused, completed, failed, cancelled, dead-lettered; got "done"'],
+    [['runs', 'show'], 'weft: weft runs show needs <id>; usage: weft runs show <id>'],
+    [['runs', 'show', 'a', 'b'], 'weft: unexpected argument "b" for weft runs show; usage: weft runs show <id>'],
+    [['--database', 'x.sqlite', 'runs', 'list'], 'weft: --database must come after a command, e.g. weft runs list --database; `weft --help` lists the commands'],
+    [['worker'], 'weft: weft worker needs at least one --module <path> (a built module exporting workflows)'],
+    [['worker', '--module', 'w.js', '--drain', 'soon'], `weft: --drain must be a number of milliseconds or a string like '250 ms', '5 s', '2 m', '1 h', got "soon"`],
+    [['worker', '--module', 'w.js', '--max-tasks', '-1'], 'weft: option --max-tasks needs a value: --max-tasks <n>, got "-1" (write --max-tasks=-1 if that is the value)'],
+  ])('weft %j exits 2 and says what to fix', async ([args, message], { expect }) => {
+    const { code, stdout, stderr } = await runWeft(args, cwd)
+    expect({ code, stdout, stderr }).toEqual({ code: 2, stdout: '', stderr: `${message}\n` })
+  })
+
+  it('prints the overview on standard error when no command is given', async () => {
+    const { code, stdout, stderr } = await runWeft([], cwd)
+    expect(code).toBe(2)
+    expect(stdout).toBe('')
+    expect(stderr).toContain('Usage: weft <command> [options]')
+  })
+})
+
+describe('weft --version', () => {
+  it("prints the package's version", async () => {
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+    const { code, stdout } = await runWeft(['--version'], cwd)
+    expect({ code, stdout }).toEqual({ code: 0, stdout: `${version}\n` })
+  })
+})
+
+describe('a database that cannot be opened', () => {
+  it('exits 1 with the reason, and never prints the password of a postgres:// URL', async () => {
+    const { code, stdout, stderr } = await runWeft(['runs', 'list', '--database', 'postgres://weft:s3cret@127.0.0.1:1/weft'], cwd)
+    expect({ code, stdout }).toEqual({ code: 1, stdout: '' })
+    expect(stderr).toMatch(/^weft: cannot open postgres:\/\/weft:\*\*\*@127\.0\.0\.1:1\/weft: connect ECONNREFUSED/)
+    expect(stderr).not.toContain('s3cret')
+  })
+})
