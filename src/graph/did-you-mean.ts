@@ -13,8 +13,9 @@ export function editDistance(a: string, b: string): number {
 }
 
 /**
- * The candidate closest to `name`, if it is close enough to be a likely typo
- * (at most a third of the name's length, and at least 1, edits away).
+ * The candidate closest to `name`, if it is close enough to be a likely typo:
+ * at most a third of the name's length (and at least 1) edits away, and not
+ * a replacement of every character.
  */
 export function closestName(name: string, candidates: Iterable<string>): string | undefined {
   const limit = Math.max(1, Math.floor(name.length / 3))
@@ -27,5 +28,5 @@ export function closestName(name: string, candidates: Iterable<string>): string 
       bestDistance = distance
     }
   }
-  return bestDistance <= limit ? best : undefined
+  return bestDistance <= limit && bestDistance < name.length ? best : undefined
 }
