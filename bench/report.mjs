@@ -47,3 +47,20 @@ export function bytes(n) {
 export function ms(value) {
   return value >= 1000 ? `${(value / 1000).toFixed(1)} s` : `${value.toFixed(0)} ms`
 }
+
+/** Cores used on average (a CPU figure), e.g. "0.85". */
+export function cores(value) {
+  return value === undefined || !Number.isFinite(value) ? '—' : value.toFixed(2)
+}
+
+/** A rate per second with sensible precision. */
+export function perSecond(value) {
+  if (value === undefined || !Number.isFinite(value)) return '—'
+  return value >= 100 ? Math.round(value).toLocaleString('en-US') : value.toFixed(1)
+}
+
+/** A fraction as a percentage, e.g. "42%". */
+export function percent(value) {
+  if (value === undefined || !Number.isFinite(value)) return '—'
+  return `${value >= 0.1 ? Math.round(value * 100) : (value * 100).toFixed(1)}%`
+}

@@ -2,6 +2,7 @@
 
 import { readFileSync } from 'node:fs'
 import { cpus } from 'node:os'
+import { selfCpuMs } from './procstat.mjs'
 
 /** A no-op async task that counts its calls, so every contender can be checked to run each task once. */
 export function countingWork() {
@@ -78,10 +79,32 @@ export async function awaitCost(n = 1_000_000) {
   return median(samples.slice(1))
 }
 
+/** Cumulative CPU ms of processes the bench runs besides itself (a PostgreSQL server): not "others". */
+const relatedCpu = new Set()
+
 /**
- * Watches how busy the machine is apart from this process (Linux /proc/stat):
+ * Counts a process the bench started but did not fork (the PostgreSQL server)
+ * as the bench's own in {@link othersLoad}. `cpuMs()` must be monotonic (keep
+ * returning the last figure once the process is gone). Returns an unregister function.
+ */
+export function registerRelatedCpu(cpuMs) {
+  relatedCpu.add(cpuMs)
+  return () => relatedCpu.delete(cpuMs)
+}
+
+/** CPU ms of this process, the children it has reaped (workers, the DBOS process) and related processes. */
+function benchCpuMs() {
+  let ms = selfCpuMs()
+  for (const cpuMs of relatedCpu) ms += cpuMs() ?? 0
+  return ms
+}
+
+/**
+ * Watches how busy the machine is apart from this bench (Linux /proc/stat):
  * returns a function giving the average number of cores other processes used
- * since the watch began, or undefined where /proc/stat is missing.
+ * since the watch began, or undefined where /proc/stat is missing. The bench's
+ * own CPU includes its finished child processes and a PostgreSQL server it
+ * started (see {@link registerRelatedCpu}).
  */
 export function othersLoad() {
   const read = () => {
@@ -93,14 +116,13 @@ export function othersLoad() {
     }
   }
   const start = read()
-  const own = process.cpuUsage()
+  const own = benchCpuMs()
   const t = performance.now()
   return () => {
     const end = read()
     if (start === undefined || end === undefined || end.total === start.total) return undefined
     const busyCores = (1 - (end.idle - start.idle) / (end.total - start.total)) * cpus().length
-    const used = process.cpuUsage(own)
-    const ownCores = (used.user + used.system) / 1000 / (performance.now() - t)
+    const ownCores = (benchCpuMs() - own) / (performance.now() - t)
     return Math.max(0, busyCores - ownCores)
   }
 }
