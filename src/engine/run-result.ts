@@ -16,20 +16,27 @@ import type { RunOutcome, TaskSummary } from '../runtime/run-outcome.js'
  * ```
  */
 export class RunResult<O> {
-  /** The run's id. */
-  readonly runId: RunId
-  /** Outputs of the tasks that completed; a skipped or failed task's entry is absent. */
-  readonly outputs: Partial<O>
-  /** Every task: status, attempts, timing, error. */
-  readonly tasks: readonly TaskSummary[]
-  /** Time from the run's start to its end, in milliseconds. */
-  readonly durationMs: number
+  /** @internal Created by `WorkflowRun.result()`. */
+  constructor(private readonly outcome: RunOutcome) {}
 
-  constructor(outcome: RunOutcome) {
-    this.runId = outcome.runId
-    this.outputs = outcome.outputs as Partial<O>
-    this.tasks = outcome.tasks
-    this.durationMs = outcome.finishedAt - outcome.startedAt
+  /** The run's id. */
+  get runId(): RunId {
+    return this.outcome.runId
+  }
+
+  /** Outputs of the tasks that completed; a skipped or failed task's entry is absent. */
+  get outputs(): Partial<O> {
+    return this.outcome.outputs as Partial<O>
+  }
+
+  /** Every task: status, attempts, timing, error. */
+  get tasks(): readonly TaskSummary[] {
+    return this.outcome.tasks
+  }
+
+  /** Time from the run's start to its end, in milliseconds. */
+  get durationMs(): number {
+    return this.outcome.finishedAt - this.outcome.startedAt
   }
 
   /**

@@ -57,8 +57,10 @@ function lookOnce(host: TaskHost, options: InboxWaitOptions): Effect.Effect<Inbo
         const wake = Effect.callback<void>((resume) => {
           wakeUp = () => resume(Effect.void)
         })
-        const pause = Math.max(0, Math.min(remaining, host.eventPollMs))
-        return Effect.as(Effect.raceFirst(wake, Effect.sleep(Duration.millis(pause))), 'again' as const)
+        const pause = Math.min(remaining, host.eventPollMs)
+        // Nothing can arrive but through a wake-up (the memory store, no deadline): no timer at all.
+        if (pause === Infinity) return Effect.as(wake, 'again' as const)
+        return Effect.as(Effect.raceFirst(wake, Effect.sleep(Duration.millis(Math.max(0, pause)))), 'again' as const)
       },
     )
     return Effect.ensuring(look, Effect.sync(stop))
@@ -68,7 +70,9 @@ function lookOnce(host: TaskHost, options: InboxWaitOptions): Effect.Effect<Inbo
 /**
  * Waits until a matching event can be taken from the inbox, or the deadline
  * passes. A local send wakes it at once; otherwise (another process sent the
- * event to a store that cannot notify) it looks again every `eventPollMs`.
+ * event to a store that cannot notify) it looks again every `eventPollMs`;
+ * with `eventPollMs = Infinity` (a store only this process writes to) it
+ * sleeps until woken or the deadline.
  * Time is the Effect `Clock`'s, so tests can use virtual time.
  */
 export function takeNextEvent(host: TaskHost, options: InboxWaitOptions): Effect.Effect<InboxWaitResult> {

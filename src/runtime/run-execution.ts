@@ -66,6 +66,7 @@ export class RunExecution implements TaskRunner {
   private draining = false
   private idleWaiters: (() => void)[] = []
   private checkpointsInFlight = 0
+  private cancelReason: string | undefined
 
   /**
    * @param fence - the run and the epoch this worker claimed; every write carries it.
@@ -159,7 +160,7 @@ export class RunExecution implements TaskRunner {
   }
 
   taskStarted(task: TaskNode): void {
-    this.reporter.taskStarted(task, this.now())
+    this.reporter.taskStarted(task, this.table.startedAt[task.id]!)
   }
 
   policyHooks(task: TaskNode): PolicyHooks {
@@ -234,6 +235,7 @@ export class RunExecution implements TaskRunner {
   /** Interrupts every running task (their signals fire), skips the rest, runs `@Always` tasks, then ends as cancelled. */
   cancel(reason?: string): boolean {
     if (this.outcome !== undefined || this.stopping === 'cancelled') return false
+    this.cancelReason = reason
     this.failure ??= { task: undefined, error: new RunCancelledError(this.runId, reason) }
     this.stop('cancelled')
     if (this.paused) {
@@ -380,15 +382,15 @@ export class RunExecution implements TaskRunner {
     this.running--
     this.env.gate.release()
     this.env.stats.task('running', 'pending')
-    if (Exit.isSuccess(exit)) this.checkpoint(task, exit.value)
+    if (Exit.isSuccess(exit)) this.checkpoint(task, exit.value, this.now())
     else this.settleFailure(task, exit.cause)
     this.pump()
     this.notifyIfIdle()
   }
 
-  /** No task runs and no checkpoint is being written: a draining run can be released. */
+  /** No task runs, no checkpoint and no final write is in flight: a draining run can be released. */
   private isIdle(): boolean {
-    return this.running === 0 && this.checkpointsInFlight === 0
+    return this.running === 0 && this.checkpointsInFlight === 0 && !(this.finishing && this.outcome === undefined)
   }
 
   private notifyIfIdle(): void {
@@ -412,8 +414,12 @@ export class RunExecution implements TaskRunner {
     this.fail(task, error)
   }
 
-  /** Records a task's output (first write wins), then settles it with the stored output. */
-  private checkpoint(task: TaskNode, output: unknown): void {
+  /**
+   * Records a task's output (first write wins), then settles it with the
+   * stored output. The write counts as in flight until the task is settled,
+   * so a draining engine does not release the run between the two.
+   */
+  private checkpoint(task: TaskNode, output: unknown, finishedAt: number): void {
     const { attempts, startedAt } = this.table
     const step: StepRecord = {
       runId: this.runId,
@@ -423,22 +429,24 @@ export class RunExecution implements TaskRunner {
       output,
       attempts: attempts[task.id]!,
       startedAt: startedAt[task.id],
-      finishedAt: this.now(),
+      finishedAt,
     }
     this.checkpointsInFlight++
-    this.env.store.saveStep(this.fence, step).finally(() => {
-      this.checkpointsInFlight--
-      this.notifyIfIdle()
-    }).then(
+    // A store may throw at once (an output it cannot serialize, or too large): that fails the task, as a rejection would.
+    new Promise<StepRecord>((resolve) => resolve(this.env.store.saveStep(this.fence, step))).then(
       (stored) => {
+        this.checkpointsInFlight--
         if (this.abandoned) return
         this.steps.set(task.name, stored)
         this.table.outputs[task.id] = stored.output
-        this.settle(task, COMPLETED)
+        this.settle(task, COMPLETED, false, undefined, false, finishedAt)
+        this.notifyIfIdle()
       },
       (error: unknown) => {
+        this.checkpointsInFlight--
         if (error instanceof LeaseLostError) this.abandon(error)
         else if (!this.abandoned) this.fail(task, error)
+        this.notifyIfIdle()
       },
     )
   }
@@ -475,11 +483,12 @@ export class RunExecution implements TaskRunner {
 
   private replay(task: TaskNode, step: StepRecord): void {
     this.table.attempts[task.id] = step.attempts
+    this.table.startedAt[task.id] = step.startedAt ?? step.finishedAt
     if (step.status === 'completed') {
       this.table.outputs[task.id] = step.output
-      return this.settle(task, COMPLETED, false, undefined, true)
+      return this.settle(task, COMPLETED, false, undefined, true, step.finishedAt)
     }
-    if (step.status === 'skipped') return this.settle(task, SKIPPED, false, 'dependency')
+    if (step.status === 'skipped') return this.settle(task, SKIPPED, false, 'dependency', false, step.finishedAt)
     const error = Object.assign(new Error(step.error?.message ?? 'failed'), { name: step.error?.name ?? 'Error' })
     this.fail(task, error)
   }
@@ -503,11 +512,11 @@ export class RunExecution implements TaskRunner {
   }
 
   /** Marks a task settled, tells its dependents, and ends the run when nothing is left. */
-  private settle(task: TaskNode, state: number, handled = false, reason?: SkipReason, fromCheckpoint = false): void {
+  private settle(task: TaskNode, state: number, handled = false, reason?: SkipReason, fromCheckpoint = false, at = this.now()): void {
     const { table } = this
     if (table.isSettled(task.id)) return
     table.state[task.id] = state
-    table.finishedAt[task.id] = this.now()
+    table.finishedAt[task.id] = at
     this.env.stats.task('pending', statusOf[state]!)
     this.reporter.taskSettled(table, task, handled, reason, fromCheckpoint)
     this.unsettled--
@@ -542,9 +551,7 @@ export class RunExecution implements TaskRunner {
     const finishedAt = this.now()
     const status = this.stopping === 'cancelled' ? 'cancelled' : this.failure !== undefined ? 'failed' : 'completed'
     const error = this.runError(status)
-    const outputs: Record<string, unknown> = {}
-    for (const task of this.graph.tasks) if (this.table.state[task.id] === COMPLETED) outputs[task.name] = this.table.outputs[task.id]
-    const outcome: RunOutcome = { runId: this.runId, workflow: this.graph.name, status, outputs, tasks: this.summaries(), error, startedAt: this.runStartedAt, finishedAt }
+    const outcome = new SettledOutcome(this.runId, this.graph, this.table, status, error, this.runStartedAt, finishedAt)
     const errorRecord = error === undefined ? undefined : toErrorRecord(error, this.failure?.task)
     // If the final write fails for another reason than a lost lease, the outcome still stands here; the
     // stored run stays unfinished, so a worker claims it after the lease ends and records it then.
@@ -563,13 +570,55 @@ export class RunExecution implements TaskRunner {
     this.reporter.runEnded(outcome.status as 'completed' | 'failed' | 'cancelled', outcome.finishedAt, outcome.finishedAt - this.runStartedAt, errorRecord)
     this.env.finished(this)
     this.resolveDone(outcome)
+    for (const idle of this.idleWaiters.splice(0)) idle()
   }
 
   private runError(status: RunStatus): Error | undefined {
     if (status === 'completed') return undefined
-    if (status === 'cancelled') return this.failure!.error as Error
+    if (status === 'cancelled') {
+      const error = this.failure?.error
+      return error instanceof RunCancelledError ? error : new RunCancelledError(this.runId, this.cancelReason)
+    }
     return new RunFailedError(this.runId, this.graph.name, this.failure!.task, this.failure!.error)
   }
 }
 
 function ignore(): void {}
+
+/**
+ * A run's outcome whose outputs and task summaries are built on first read:
+ * many callers only need the status, and at 10,000 tasks building them costs
+ * more than the scheduling of the last few hundred tasks.
+ */
+class SettledOutcome implements RunOutcome {
+  private outputsCache: Record<string, unknown> | undefined
+  private tasksCache: TaskSummary[] | undefined
+
+  constructor(
+    readonly runId: RunId,
+    private readonly graph: WorkflowGraph,
+    private readonly table: TaskTable,
+    readonly status: RunOutcome['status'],
+    readonly error: Error | undefined,
+    readonly startedAt: number,
+    readonly finishedAt: number,
+  ) {}
+
+  get workflow(): string {
+    return this.graph.name
+  }
+
+  get outputs(): Readonly<Record<string, unknown>> {
+    if (this.outputsCache === undefined) {
+      const outputs: Record<string, unknown> = {}
+      for (const task of this.graph.tasks) if (this.table.state[task.id] === COMPLETED) outputs[task.name] = this.table.outputs[task.id]
+      this.outputsCache = outputs
+    }
+    return this.outputsCache
+  }
+
+  get tasks(): readonly TaskSummary[] {
+    this.tasksCache ??= this.table.summaries()
+    return this.tasksCache
+  }
+}

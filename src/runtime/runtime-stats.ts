@@ -12,37 +12,41 @@ export interface EngineStats {
 
 const runStatuses: readonly (RunStatus | 'abandoned')[] = ['pending', 'running', 'paused', 'completed', 'failed', 'cancelled', 'dead-lettered', 'abandoned']
 const taskStatuses: readonly TaskStatus[] = ['pending', 'running', 'retrying', 'completed', 'failed', 'skipped', 'cancelled']
+const runIndex = Object.fromEntries(runStatuses.map((status, i) => [status, i])) as Record<RunStatus | 'abandoned', number>
+const taskIndex = Object.fromEntries(taskStatuses.map((status, i) => [status, i])) as Record<TaskStatus, number>
 
-/** Counters behind `engine.stats()`, updated as runs and tasks change status. */
+/**
+ * Counters behind `engine.stats()`, updated as runs and tasks change status.
+ * Plain arrays indexed by status: they are touched several times per task.
+ */
 export class RuntimeStats {
   workflows = 0
-  private readonly runs = new Map<RunStatus | 'abandoned', number>(runStatuses.map((s) => [s, 0]))
-  private readonly tasks = new Map<TaskStatus, number>(taskStatuses.map((s) => [s, 0]))
+  private readonly runs = new Float64Array(runStatuses.length)
+  private readonly tasks = new Float64Array(taskStatuses.length)
 
   /** Moves one run from `from` (if any) to `to`. */
   run(from: RunStatus | 'abandoned' | undefined, to: RunStatus | 'abandoned'): void {
-    if (from !== undefined) this.runs.set(from, this.runs.get(from)! - 1)
-    this.runs.set(to, this.runs.get(to)! + 1)
+    if (from !== undefined) this.runs[runIndex[from]]!--
+    this.runs[runIndex[to]]!++
   }
 
   /** Moves one task from `from` (if any) to `to`. */
   task(from: TaskStatus | undefined, to: TaskStatus): void {
-    if (from !== undefined) this.tasks.set(from, this.tasks.get(from)! - 1)
-    this.tasks.set(to, this.tasks.get(to)! + 1)
+    if (from !== undefined) this.tasks[taskIndex[from]]!--
+    this.tasks[taskIndex[to]]!++
   }
 
   /** Moves `count` tasks at once. */
   tasksBy(from: TaskStatus | undefined, to: TaskStatus, count: number): void {
-    if (count === 0) return
-    if (from !== undefined) this.tasks.set(from, this.tasks.get(from)! - count)
-    this.tasks.set(to, this.tasks.get(to)! + count)
+    if (from !== undefined) this.tasks[taskIndex[from]]! -= count
+    this.tasks[taskIndex[to]]! += count
   }
 
   snapshot(): EngineStats {
     return {
       workflows: this.workflows,
-      runs: Object.fromEntries(this.runs) as Record<RunStatus | 'abandoned', number>,
-      tasks: Object.fromEntries(this.tasks) as Record<TaskStatus, number>,
+      runs: Object.fromEntries(runStatuses.map((status, i) => [status, this.runs[i]!])) as Record<RunStatus | 'abandoned', number>,
+      tasks: Object.fromEntries(taskStatuses.map((status, i) => [status, this.tasks[i]!])) as Record<TaskStatus, number>,
     }
   }
 }
