@@ -17,6 +17,10 @@ interface PendingStep {
  * round trip and one commit. The statement checks each row's fence against
  * its run (holding a share lock, so a concurrent claim waits for the commit or
  * the fence check sees the new epoch) and inserts first-writer-wins.
+ *
+ * Statements that lock several runs lock them in the order of their ids (here,
+ * and in lease renewals and releases): taken in any other order, a batch and a
+ * renewal of the same runs deadlock ("deadlock detected", and the task fails).
  */
 export class PgStepWriter {
   private pending: PendingStep[] = []
@@ -56,7 +60,7 @@ export class PgStepWriter {
       })
     }
     try {
-      const outcomes = await this.insert(batch)
+      const outcomes = await retryOnDeadlock(() => this.insert(batch))
       const existing = await this.readExisting(batch.filter((_, i) => outcomes[i] === 'exists'))
       batch.forEach((item, i) => {
         if (outcomes[i] === 'lost') item.reject(new LeaseLostError(item.fence.runId, item.fence.epoch))
@@ -75,7 +79,9 @@ export class PgStepWriter {
          select * from unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int[], $10::float8[], $11::float8[])
            with ordinality as t(run_id, epoch, key, task, kind, status, output, error, attempts, started_at, finished_at, n)
        ), fenced as (
-         select i.* from input i join weft_runs r on r.id = i.run_id and r.epoch = i.epoch for share of r
+         select i.* from input i join weft_runs r on r.id = i.run_id and r.epoch = i.epoch
+         order by r.id
+         for share of r
        ), inserted as (
          insert into weft_steps (run_id, key, task, kind, status, output, error, attempts, started_at, finished_at)
          select run_id, key, task, kind, status, output, error, attempts, started_at, finished_at from fenced
@@ -110,5 +116,26 @@ export class PgStepWriter {
       [items.map((i) => i.step.runId), items.map((i) => i.step.key)],
     )
     return new Map(rows.map((row) => [`${row.run_id}\u0000${row.key}`, toStepRecord(row)]))
+  }
+}
+
+/** PostgreSQL's codes for a deadlock and a serialization failure: the statement can simply run again. */
+const transientCodes = new Set(['40P01', '40001'])
+
+/**
+ * Runs a statement again when PostgreSQL aborted it as a deadlock victim or a
+ * serialization failure (the batch insert is first-writer-wins, so repeating
+ * it is safe). Rows are locked in run-id order everywhere, which makes these
+ * rare; this handles the rest.
+ */
+export async function retryOnDeadlock<T>(statement: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await statement()
+    } catch (error) {
+      const code = (error as { code?: unknown } | null)?.code
+      if (attempt >= attempts || typeof code !== 'string' || !transientCodes.has(code)) throw error
+      await new Promise((resolve) => setTimeout(resolve, attempt * 5 * Math.random()))
+    }
   }
 }
