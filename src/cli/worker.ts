@@ -38,7 +38,14 @@ export interface WorkerSummary {
   /** The workflows it ran, as `name@version`. */
   readonly workflows: readonly string[]
   /** Runs it completed, failed and cancelled. */
-  readonly runs: { readonly completed: number; readonly failed: number; readonly cancelled: number }
+  readonly runs: {
+    /** Runs that completed. */
+    readonly completed: number
+    /** Runs that failed. */
+    readonly failed: number
+    /** Runs that were cancelled. */
+    readonly cancelled: number
+  }
   /** Runs still running when the drain time ran out, released for another worker to resume. */
   readonly released: number
 }
