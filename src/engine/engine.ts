@@ -227,13 +227,15 @@ export class Engine {
     if (this.closed) return
     this.closed = true
     await this.ready.catch(() => undefined)
+    // A closing engine takes no more runs, from now on (not after the drain).
+    await this.worker.stopClaiming()
     const runs = [...this.active.values()]
     if (this.store.durable) await this.drain(runs, toMillis(options.drain ?? '10 s', 'drain'))
     else {
       for (const run of runs) run.cancel('the engine was closed')
       await Promise.all(runs.map((run) => run.done))
     }
-    this.worker.stop()
+    await this.worker.stop()
     await this.unsubscribe?.()
     await Effect.runPromise(Scope.close(this.scope, Exit.void))
     if (this.ownsStore) await this.store.close()
@@ -305,7 +307,8 @@ export class Engine {
 
   private async drain(runs: readonly RunExecution[], drainMs: number): Promise<void> {
     await Promise.all(runs.map((run) => run.drain(drainMs)))
-    const left = runs.filter((run) => this.active.has(run.runId))
+    // Every run still here, including one a concurrent `start` launched during the drain.
+    const left = [...this.active.values()]
     for (const run of left) run.abandon(new EngineClosedError())
     if (left.length > 0) await this.store.releaseRuns(this.workerId, left.map((run) => run.fence))
   }
@@ -361,7 +364,8 @@ export class Engine {
       policies: new TaskPolicyRunner((breaker, from, to) => this.breakerTransitioned(breaker, from, to)),
       hub: this.hub,
       waiters: this.waiters,
-      eventPollMs: this.settings.pollMs,
+      // Only another process can add an event without waking the waiter: poll only durable stores.
+      eventPollMs: this.store.durable ? this.settings.pollMs : Infinity,
       stats: this.statistics,
       gate: new ConcurrencyGate(this.settings.maxConcurrentTasks),
       maxConcurrentTasks: this.settings.maxConcurrentTasksPerRun,

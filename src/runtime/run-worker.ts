@@ -46,7 +46,9 @@ export class RunWorker {
   private heartbeatTimer: NodeJS.Timeout | undefined
   private claiming: Promise<number> | undefined
   private claimAgain = false
+  private claimingStopped = false
   private stopped = false
+  private readonly beats = new Set<Promise<void>>()
 
   constructor(
     private readonly store: WorkflowStore,
@@ -56,7 +58,7 @@ export class RunWorker {
 
   /** Starts the claim loop and the heartbeat; resolves after the first claim pass. */
   async start(): Promise<void> {
-    this.heartbeatTimer = setInterval(() => void this.heartbeat().catch((e: unknown) => this.host.reportError(e)), this.config.heartbeatMs)
+    this.heartbeatTimer = setInterval(() => this.beat(), this.config.heartbeatMs)
     this.heartbeatTimer.unref()
     if (!this.config.claim) return
     this.claimTimer = setInterval(() => this.wake(), this.config.claimIntervalMs)
@@ -66,19 +68,20 @@ export class RunWorker {
 
   /** Asks for a claim pass soon (a run was created, or a workflow registered). */
   wake(): void {
-    if (this.stopped || !this.config.claim) return
+    if (this.claimingStopped || !this.config.claim) return
     this.claimNow().catch((error: unknown) => this.host.reportError(error))
   }
 
   /** Claims and starts every claimable run (in batches), once; concurrent calls share a pass. */
   claimNow(): Promise<number> {
+    if (this.claimingStopped) return Promise.resolve(0)
     if (this.claiming !== undefined) {
       this.claimAgain = true
       return this.claiming
     }
     this.claiming = this.claimAll().finally(() => {
       this.claiming = undefined
-      if (this.claimAgain && !this.stopped) {
+      if (this.claimAgain && !this.claimingStopped) {
         this.claimAgain = false
         this.wake()
       }
@@ -95,22 +98,53 @@ export class RunWorker {
     for (const { runId, action } of requested) this.host.applyAction(runId, action)
   }
 
-  /** Stops claiming and renewing. */
-  stop(): void {
-    this.stopped = true
+  /**
+   * Stops claiming at once: no claim pass starts any more, and runs a pass in
+   * flight still claims are released, not started. Resolves once that pass
+   * has ended. Leases keep being renewed (a draining engine still runs tasks).
+   */
+  async stopClaiming(): Promise<void> {
+    this.claimingStopped = true
     clearInterval(this.claimTimer)
+    await this.claiming?.catch(() => undefined)
+  }
+
+  /** Stops claiming and renewing; resolves once no claim pass or renewal is in flight (the store may be closed then). */
+  async stop(): Promise<void> {
+    this.stopped = true
     clearInterval(this.heartbeatTimer)
+    await this.stopClaiming()
+    await Promise.all(this.beats)
+  }
+
+  private beat(): void {
+    const beat = this.heartbeat().catch((error: unknown) => this.host.reportError(error))
+    this.beats.add(beat)
+    void beat.finally(() => this.beats.delete(beat))
   }
 
   private async claimAll(): Promise<number> {
     let total = 0
-    while (!this.stopped) {
+    while (!this.claimingStopped) {
       const workflows = this.host.registeredVersions()
       if (workflows.length === 0) return total
       const now = this.host.now()
       const deadOwners = (await this.store.leaseOwners(now)).filter(isDeadOwner)
+      if (this.claimingStopped) return total
       const claimed = await this.store.claimRuns({ owner: this.config.owner, leaseMs: this.config.leaseMs, limit: this.config.claimBatch, workflows, now, deadOwners })
-      for (const run of claimed) await this.host.resumeClaimed(run)
+      for (const [i, run] of claimed.entries()) {
+        if (this.claimingStopped) {
+          // Claimed as the engine began to close: give them back at once rather than hold them until the lease ends.
+          await this.store.releaseRuns(this.config.owner, claimed.slice(i).map((r) => ({ runId: r.id, epoch: r.epoch })))
+          return total + i
+        }
+        try {
+          await this.host.resumeClaimed(run)
+        } catch (error) {
+          // That run was released; the rest of the batch is still this worker's to start.
+          this.host.reportError(error)
+        }
+      }
       total += claimed.length
       if (claimed.length < this.config.claimBatch) {
         await this.store.noteUnclaimable(workflows, now)

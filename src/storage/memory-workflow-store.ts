@@ -83,7 +83,8 @@ export class MemoryWorkflowStore implements WorkflowStore {
     for (const run of candidates) {
       if (claimed.length >= request.limit) break
       if (!wanted.has(`${run.workflow}@${run.version}`) || !claimableStatus(run, request.now, dead)) continue
-      const recovered = run.leaseOwner !== undefined && run.status !== 'pending'
+      // A run whose worker stopped holding it (a pending one too: see noteUnclaimable).
+      const recovered = run.leaseOwner !== undefined
       const next: RunRecord = {
         ...run,
         status: run.status === 'pending' ? 'running' : run.status,
@@ -105,7 +106,9 @@ export class MemoryWorkflowStore implements WorkflowStore {
     let noted = 0
     for (const run of this.runs.values()) {
       if (known.has(`${run.workflow}@${run.version}`) || !claimableStatus(run, now, new Set())) continue
-      this.runs.set(run.id, { ...run, statusMessage: unclaimableMessage(run.workflow, run.version) })
+      const statusMessage = unclaimableMessage(run.workflow, run.version)
+      if (run.statusMessage === statusMessage && run.status !== 'running') continue
+      this.runs.set(run.id, { ...run, status: run.status === 'running' ? 'pending' : run.status, statusMessage })
       noted++
     }
     return noted

@@ -277,7 +277,10 @@ export interface WorkflowStore {
   claimRuns(request: ClaimRequest): Promise<RunRecord[]>
   /**
    * Notes on unfinished, unclaimed runs whose workflow version is not among
-   * `workflows` why they wait (their `statusMessage`). Returns how many runs.
+   * `workflows` why they wait (their `statusMessage`); a `running` one (its
+   * worker stopped) is `pending` again, keeping its last `leaseOwner`, so the
+   * claim of a worker with its version counts that stop as a recovery.
+   * Returns how many runs changed.
    */
   noteUnclaimable(workflows: readonly WorkflowVersion[], now: number): Promise<number>
   /** Extends the leases a worker holds; reports the ones it lost and requested actions. */

@@ -171,6 +171,18 @@ export function describeWorkflowStore(name: string, fixture: StoreFixture): void
         await store.claimRuns({ owner: 'w1', leaseMs: lease, limit: 10, workflows: [{ name: 'orders', version: 2 }], now: 6_000 })
         expect((await store.getRun('old'))!.statusMessage).toBeUndefined()
       })
+
+      it('makes a run of an unknown version whose worker stopped pending again, and counts the stop when its version claims it', async () => {
+        await store.createRun(newRun('old', { version: 2, createdAt: 1_000, claimBy: { owner: 'gone', leaseMs: lease } }))
+        expect(await store.noteUnclaimable(orders, 1_000 + lease - 1)).toBe(0)
+        expect((await store.getRun('old'))!.status).toBe('running')
+        expect(await store.noteUnclaimable(orders, 1_000 + lease)).toBe(1)
+        expect(await store.getRun('old')).toMatchObject({ status: 'pending', statusMessage: 'waiting for a worker with workflow "orders" version 2 registered', epoch: 1 })
+        expect(await store.noteUnclaimable(orders, 1_000 + lease + 1)).toBe(0)
+        const [claimed] = await store.claimRuns({ owner: 'w2', leaseMs: lease, limit: 10, workflows: [{ name: 'orders', version: 2 }], now: 2_000 + lease })
+        expect(claimed).toMatchObject({ id: 'old', status: 'running', epoch: 2, recoveries: 1, leaseOwner: 'w2' })
+        expect(claimed!.statusMessage).toBeUndefined()
+      })
     })
 
     describe('requested actions', () => {

@@ -39,11 +39,17 @@ const require = createRequire(import.meta.url)
 
 /** Creates a `pg` pool for a connection string (`pg` is an optional dependency). */
 export function createPgPool(connectionString: string, max: number): PgPoolLike {
-  let pg: { Pool: new (config: object) => PgPoolLike }
+  let pg: { Pool: new (config: object) => PgPoolLike & { on(event: 'error', listener: (error: Error) => void): unknown } }
   try {
     pg = require('pg') as typeof pg
   } catch (error) {
     throw new Error('the PostgreSQL store needs the "pg" package: npm install pg', { cause: error })
   }
-  return new pg.Pool({ connectionString, max })
+  const pool = new pg.Pool({ connectionString, max })
+  // An idle connection the server ends (a restart, a failover, a terminated
+  // backend) is an 'error' event of the pool, and an 'error' event nobody
+  // listens to ends the process. The pool drops that connection and opens
+  // another when a query needs one; the queries themselves report their errors.
+  pool.on('error', () => undefined)
+  return pool
 }

@@ -50,6 +50,17 @@ const unfinished = `status not in ('completed', 'failed', 'cancelled', 'dead-let
 const unclaimableMessageSql = `'waiting for a worker with workflow "' || workflow || '" version ' || version || ' registered'`
 const channel = 'weft'
 
+/**
+ * Locks the runs of the fences `$1` (ids) and `$2` (epochs) that match
+ * `condition`, in the order of their ids, for an update. Every statement that
+ * locks several runs does so in that order (see PgStepWriter), or two of them
+ * can deadlock.
+ */
+function lockInIdOrder(condition: string): string {
+  return `select r.id from weft_runs r join unnest($1::text[], $2::int[]) as f(id, epoch) on r.id = f.id and r.epoch = f.epoch
+    where ${condition} order by r.id for no key update of r`
+}
+
 /** Sends a notification on Weft's channel, inside the statement (so it is delivered on commit). */
 function notify(payload: string): string {
   return `pg_notify('${channel}', ${payload})`
@@ -153,7 +164,7 @@ export class PostgresWorkflowStore implements WorkflowStore {
          status = case when r.status = 'pending' then 'running' else r.status end,
          status_message = null,
          started_at = coalesce(r.started_at, $3),
-         recoveries = r.recoveries + case when r.lease_owner is not null and r.status <> 'pending' then 1 else 0 end,
+         recoveries = r.recoveries + case when r.lease_owner is not null then 1 else 0 end,
          epoch = r.epoch + 1, lease_owner = $6, lease_expires_at = $3 + $7
        from candidates c where r.id = c.id
        returning r.*`,
@@ -172,10 +183,16 @@ export class PostgresWorkflowStore implements WorkflowStore {
 
   async noteUnclaimable(workflows: readonly WorkflowVersion[], now: number): Promise<number> {
     const result = await this.pool.query(
-      `update weft_runs set status_message = ${unclaimableMessageSql}
-       where (workflow, version) not in (select * from unnest($1::text[], $2::int[]))
-         and (status = 'pending' or (${unfinished} and (lease_owner is null or lease_expires_at <= $3)))
-         and status_message is distinct from ${unclaimableMessageSql}`,
+      `with locked as (
+         select id from weft_runs
+         where (workflow, version) not in (select * from unnest($1::text[], $2::int[]))
+           and (status = 'pending' or (${unfinished} and (lease_owner is null or lease_expires_at <= $3)))
+           and (status_message is distinct from ${unclaimableMessageSql} or status = 'running')
+         order by id
+         for no key update skip locked
+       )
+       update weft_runs r set status_message = ${unclaimableMessageSql}, status = case when r.status = 'running' then 'pending' else r.status end
+       from locked l where r.id = l.id`,
       [workflows.map((w) => w.name), workflows.map((w) => w.version), now],
     )
     return result.rowCount ?? 0
@@ -183,9 +200,8 @@ export class PostgresWorkflowStore implements WorkflowStore {
 
   async renewLeases(owner: string, fences: readonly Fence[], leaseMs: number, now: number): Promise<RenewResult> {
     const { rows } = await this.pool.query<{ id: string; requested_action: string | null }>(
-      `update weft_runs r set lease_expires_at = $3
-       from unnest($1::text[], $2::int[]) as f(id, epoch)
-       where r.id = f.id and r.epoch = f.epoch and r.lease_owner = $4 and r.${unfinished}
+      `with locked as (${lockInIdOrder('r.lease_owner = $4 and r.' + unfinished)})
+       update weft_runs r set lease_expires_at = $3 from locked l where r.id = l.id
        returning r.id, r.requested_action`,
       [fences.map((f) => f.runId), fences.map((f) => f.epoch), now + leaseMs, owner],
     )
@@ -199,10 +215,9 @@ export class PostgresWorkflowStore implements WorkflowStore {
   async releaseRuns(owner: string, fences: readonly Fence[]): Promise<void> {
     if (fences.length === 0) return
     await this.pool.query(
-      `with released as (
-         update weft_runs r set lease_owner = null, lease_expires_at = null
-         from unnest($1::text[], $2::int[]) as f(id, epoch)
-         where r.id = f.id and r.epoch = f.epoch and r.lease_owner = $3
+      `with locked as (${lockInIdOrder('r.lease_owner = $3')}),
+       released as (
+         update weft_runs r set lease_owner = null, lease_expires_at = null from locked l where r.id = l.id
          returning r.id
        )
        select ${notify(`'{"type":"run-created"}'`)} from released limit 1`,

@@ -47,10 +47,14 @@ export function openSqliteFile(path: string): SqliteDatabaseLike {
   return new Database(path)
 }
 
-/** Settings applied to every connection: WAL, a busy timeout, synchronous level, foreign keys. */
+/**
+ * Settings applied to every connection: a busy timeout, WAL, synchronous level, foreign keys.
+ * The busy timeout comes first: switching a new file to WAL takes a lock that
+ * another process opening the file at the same moment must wait for.
+ */
 export function configureSqlite(db: SqliteDatabaseLike, busyTimeoutMs: number, synchronous: 'normal' | 'full'): void {
-  db.exec(`pragma journal_mode = wal`)
   db.exec(`pragma busy_timeout = ${Math.floor(busyTimeoutMs)}`)
+  db.exec(`pragma journal_mode = wal`)
   db.exec(`pragma synchronous = ${synchronous}`)
   db.exec(`pragma foreign_keys = on`)
 }
@@ -59,6 +63,18 @@ export function configureSqlite(db: SqliteDatabaseLike, busyTimeoutMs: number, s
 class ImmediateSqliteDriver extends SqliteDriver {
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('begin immediate'))
+  }
+}
+
+/**
+ * Kysely's SQLite adapter says SQLite has no transactional DDL, so its
+ * Migrator would run migrations outside any transaction, and two processes
+ * starting on a new file would both create the tables ("table weft_runs
+ * already exists"). SQLite does roll back DDL: migrations run in one transaction.
+ */
+class TransactionalDdlSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true
   }
 }
 
@@ -79,7 +95,7 @@ export class ImmediateSqliteDialect implements Dialect {
   }
 
   createAdapter() {
-    return new SqliteAdapter()
+    return new TransactionalDdlSqliteAdapter()
   }
 
   createIntrospector(db: Kysely<unknown>) {

@@ -151,7 +151,7 @@ export class SqliteWorkflowStore implements WorkflowStore {
            status = case when status = 'pending' then 'running' else status end,
            status_message = null,
            started_at = coalesce(started_at, ?),
-           recoveries = recoveries + case when lease_owner is not null and status <> 'pending' then 1 else 0 end,
+           recoveries = recoveries + case when lease_owner is not null then 1 else 0 end,
            epoch = epoch + 1, lease_owner = ?, lease_expires_at = ?
          where id = ?`,
       )
@@ -166,9 +166,9 @@ export class SqliteWorkflowStore implements WorkflowStore {
     return this.writes.run(() => {
       const versions = versionFilter(workflows)
       const result = this.statement(
-        `update weft_runs set status_message = ${unclaimableMessageSql}
+        `update weft_runs set status_message = ${unclaimableMessageSql}, status = case when status = 'running' then 'pending' else status end
          where not (${versions.sql}) and (status = 'pending' or (${unfinished} and (lease_owner is null or lease_expires_at <= ?)))
-           and (status_message is null or status_message <> ${unclaimableMessageSql})`,
+           and (status_message is null or status_message <> ${unclaimableMessageSql} or status = 'running')`,
       ).run(...versions.params, now)
       return Number(result.changes)
     })
@@ -296,6 +296,8 @@ export class SqliteWorkflowStore implements WorkflowStore {
 
   async close(): Promise<void> {
     await this.initialized?.catch(() => undefined)
+    // Writes already queued (possibly waiting for another process's lock) land before the connection closes.
+    await this.writes.idle()
     if (this.ownsDatabase) this.db.close()
   }
 

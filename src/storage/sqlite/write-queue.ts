@@ -22,6 +22,7 @@ function isBusy(error: unknown): boolean {
 export class SqliteWriteQueue {
   private queue: QueuedWrite[] = []
   private scheduled = false
+  private idleWaiters: (() => void)[] = []
   private readonly statements: Record<'begin' | 'commit' | 'rollback' | 'savepoint' | 'release' | 'undo', { run(): unknown }>
 
   constructor(
@@ -36,6 +37,12 @@ export class SqliteWriteQueue {
       release: db.prepare('release weft_write'),
       undo: db.prepare('rollback to weft_write'),
     }
+  }
+
+  /** Resolves once every write queued so far is committed or rejected (before the connection closes). */
+  idle(): Promise<void> {
+    if (!this.scheduled && this.queue.length === 0) return Promise.resolve()
+    return new Promise((resolve) => this.idleWaiters.push(resolve))
   }
 
   /** Runs `write` inside the next batch's transaction; resolves with its result once committed. */
@@ -62,6 +69,7 @@ export class SqliteWriteQueue {
       }
       this.scheduled = false
       for (const item of this.queue.splice(0)) item.reject(error)
+      this.notifyIdle()
       return
     }
     const results = batch.map((item) => this.attempt(item))
@@ -97,9 +105,14 @@ export class SqliteWriteQueue {
   private continue(): void {
     if (this.queue.length === 0) {
       this.scheduled = false
+      this.notifyIdle()
       return
     }
     setImmediate(() => void this.flush(Date.now()))
+  }
+
+  private notifyIdle(): void {
+    for (const resolve of this.idleWaiters.splice(0)) resolve()
   }
 
   private rollbackQuietly(): void {
