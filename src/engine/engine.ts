@@ -284,7 +284,8 @@ export class Engine {
     const graph = this.registry.find(run.workflow, run.version)
     try {
       const instance = this.registry.instantiate(graph)
-      this.launch(graph, run, instance, await this.store.loadSteps(run.id))
+      // Epoch 1: this is the run's first claim, so nothing of it was recorded yet (saves a round trip).
+      this.launch(graph, run, instance, run.epoch === 1 ? [] : await this.store.loadSteps(run.id))
     } catch (error) {
       await this.store.releaseRuns(this.workerId, [fence])
       throw error

@@ -66,6 +66,10 @@ export class RunExecution implements TaskRunner {
   private draining = false
   private idleWaiters: (() => void)[] = []
   private checkpointsInFlight = 0
+  /** The run's end, recorded together with its last checkpoint. */
+  private finalWrite: FinalState | undefined
+  /** The last checkpoint, carrying the run's end, is being written: the run can no longer change its outcome. */
+  private finalWriteInFlight = false
   private cancelReason: string | undefined
 
   /**
@@ -234,7 +238,7 @@ export class RunExecution implements TaskRunner {
 
   /** Interrupts every running task (their signals fire), skips the rest, runs `@Always` tasks, then ends as cancelled. */
   cancel(reason?: string): boolean {
-    if (this.outcome !== undefined || this.stopping === 'cancelled') return false
+    if (this.outcome !== undefined || this.stopping === 'cancelled' || this.finalWriteInFlight || this.finishing) return false
     this.cancelReason = reason
     this.failure ??= { task: undefined, error: new RunCancelledError(this.runId, reason) }
     this.stop('cancelled')
@@ -444,6 +448,7 @@ export class RunExecution implements TaskRunner {
       },
       (error: unknown) => {
         this.checkpointsInFlight--
+        this.finalWriteInFlight = false
         if (error instanceof LeaseLostError) this.abandon(error)
         else if (!this.abandoned) this.fail(task, error)
         this.notifyIfIdle()
@@ -541,6 +546,14 @@ export class RunExecution implements TaskRunner {
     }
   }
 
+  /** How the run ends, decided from the run's state now. */
+  private finalState(finishedAt: number): FinalState {
+    const status = this.stopping === 'cancelled' ? 'cancelled' : this.failure !== undefined ? 'failed' : 'completed'
+    const error = this.runError(status)
+    const errorRecord = error === undefined ? undefined : toErrorRecord(error, this.failure?.task)
+    return { status, error, errorRecord, finishedAt }
+  }
+
   private finish(): void {
     if (this.finishing || this.abandoned) return
     this.finishing = true
@@ -548,11 +561,12 @@ export class RunExecution implements TaskRunner {
       this.paused = false
       this.env.stats.run('paused', 'running')
     }
-    const finishedAt = this.now()
-    const status = this.stopping === 'cancelled' ? 'cancelled' : this.failure !== undefined ? 'failed' : 'completed'
-    const error = this.runError(status)
+    // The last checkpoint may have recorded the run's end with it (one commit instead of two).
+    const written = this.finalWrite
+    const final = written ?? this.finalState(this.now())
+    const { status, error, errorRecord, finishedAt } = final
     const outcome = new SettledOutcome(this.runId, this.graph, this.table, status, error, this.runStartedAt, finishedAt)
-    const errorRecord = error === undefined ? undefined : toErrorRecord(error, this.failure?.task)
+    if (written !== undefined) return this.settleOutcome(outcome, errorRecord)
     // If the final write fails for another reason than a lost lease, the outcome still stands here; the
     // stored run stays unfinished, so a worker claims it after the lease ends and records it then.
     this.fenced(this.env.store.updateRun(this.fence, { status, finishedAt, error: errorRecord })).then(
@@ -562,6 +576,7 @@ export class RunExecution implements TaskRunner {
       },
     )
   }
+
 
   private settleOutcome(outcome: RunOutcome, errorRecord: ErrorRecord | undefined): void {
     if (this.abandoned) return
@@ -621,4 +636,12 @@ class SettledOutcome implements RunOutcome {
     this.tasksCache ??= this.table.summaries()
     return this.tasksCache
   }
+}
+
+/** How a run ends: its status, error and when. */
+interface FinalState {
+  readonly status: 'completed' | 'failed' | 'cancelled'
+  readonly error: Error | undefined
+  readonly errorRecord: ErrorRecord | undefined
+  readonly finishedAt: number
 }

@@ -46,6 +46,7 @@ export class RunWorker {
   private heartbeatTimer: NodeJS.Timeout | undefined
   private claiming: Promise<number> | undefined
   private claimAgain = false
+  private sweepAgain = false
   private claimingStopped = false
   private stopped = false
   private readonly beats = new Set<Promise<void>>()
@@ -61,9 +62,15 @@ export class RunWorker {
     this.heartbeatTimer = setInterval(() => this.beat(), this.config.heartbeatMs)
     this.heartbeatTimer.unref()
     if (!this.config.claim) return
-    this.claimTimer = setInterval(() => this.wake(), this.config.claimIntervalMs)
+    this.claimTimer = setInterval(() => this.sweep(), this.config.claimIntervalMs)
     this.claimTimer.unref()
-    await this.claimNow()
+    await this.claimNow(true)
+  }
+
+  /** A periodic pass: also looks for runs of dead owners, and notes runs no worker can take. */
+  private sweep(): void {
+    if (this.claimingStopped) return
+    this.claimNow(true).catch((error: unknown) => this.host.reportError(error))
   }
 
   /** Asks for a claim pass soon (a run was created, or a workflow registered). */
@@ -73,17 +80,20 @@ export class RunWorker {
   }
 
   /** Claims and starts every claimable run (in batches), once; concurrent calls share a pass. */
-  claimNow(): Promise<number> {
+  claimNow(sweep = false): Promise<number> {
     if (this.claimingStopped) return Promise.resolve(0)
     if (this.claiming !== undefined) {
       this.claimAgain = true
+      this.sweepAgain ||= sweep
       return this.claiming
     }
-    this.claiming = this.claimAll().finally(() => {
+    this.claiming = this.claimAll(sweep).finally(() => {
       this.claiming = undefined
       if (this.claimAgain && !this.claimingStopped) {
+        const again = this.sweepAgain
         this.claimAgain = false
-        this.wake()
+        this.sweepAgain = false
+        this.claimNow(again).catch((error: unknown) => this.host.reportError(error))
       }
     })
     return this.claiming
@@ -123,13 +133,18 @@ export class RunWorker {
     void beat.finally(() => this.beats.delete(beat))
   }
 
-  private async claimAll(): Promise<number> {
+  /**
+   * Claims runs in batches. A pass woken by a new run only claims; a sweep
+   * (periodic, and at start) also asks which owners are dead and notes the
+   * runs no worker can take — those scan more rows, and a new run needs neither.
+   */
+  private async claimAll(sweep: boolean): Promise<number> {
     let total = 0
     while (!this.claimingStopped) {
       const workflows = this.host.registeredVersions()
       if (workflows.length === 0) return total
       const now = this.host.now()
-      const deadOwners = (await this.store.leaseOwners(now)).filter(isDeadOwner)
+      const deadOwners = sweep ? (await this.store.leaseOwners(now)).filter(isDeadOwner) : []
       if (this.claimingStopped) return total
       const claimed = await this.store.claimRuns({ owner: this.config.owner, leaseMs: this.config.leaseMs, limit: this.config.claimBatch, workflows, now, deadOwners })
       for (const [i, run] of claimed.entries()) {
@@ -147,7 +162,7 @@ export class RunWorker {
       }
       total += claimed.length
       if (claimed.length < this.config.claimBatch) {
-        await this.store.noteUnclaimable(workflows, now)
+        if (sweep) await this.store.noteUnclaimable(workflows, now)
         return total
       }
     }

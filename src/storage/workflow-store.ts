@@ -302,6 +302,12 @@ export interface WorkflowStore {
   clearAction(fence: Fence): Promise<void>
   /** Records a step once; returns the record that is stored. @throws `LeaseLostError`. */
   saveStep(fence: Fence, step: StepRecord): Promise<StepRecord>
+  /**
+   * Records a run's last step and its end (the patch) in one write, when the
+   * store can do that in one commit; engines then save a round trip per run.
+   * @throws `LeaseLostError`.
+   */
+  saveFinalStep?(fence: Fence, step: StepRecord, patch: RunPatch): Promise<StepRecord>
   /** Every step recorded for a run. */
   loadSteps(runId: RunId): Promise<StepRecord[]>
   /**

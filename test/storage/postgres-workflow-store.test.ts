@@ -1,9 +1,9 @@
 import { postgresStore } from '../../src/postgres.js'
 import { createTestDatabase, describePostgres } from '../support/postgres.js'
-import { describeWorkflowStore } from './workflow-store-conformance.js'
+import { describeFinalStep, describeWorkflowStore } from './workflow-store-conformance.js'
 
 describePostgres('PostgreSQL store', () => {
-  describeWorkflowStore('PostgreSQL', {
+  const fixture = {
     create: async () => {
       const database = await createTestDatabase()
       const store = postgresStore({ connectionString: database.url, maxConnections: 10 })
@@ -14,5 +14,7 @@ describePostgres('PostgreSQL store', () => {
       }
       return store
     },
-  })
+  }
+  describeWorkflowStore('PostgreSQL', fixture)
+  describeFinalStep('PostgreSQL', fixture)
 })

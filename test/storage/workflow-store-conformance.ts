@@ -321,3 +321,43 @@ export function describeWorkflowStore(name: string, fixture: StoreFixture): void
     })
   })
 }
+
+/** Conformance of the optional `saveFinalStep` (stores that record a run's last step and end in one write). */
+export function describeFinalStep(name: string, fixture: StoreFixture): void {
+  describe(`WorkflowStore.saveFinalStep: ${name}`, () => {
+    let store: WorkflowStore
+    beforeEach(async () => {
+      store = await fixture.create()
+      await store.init()
+    })
+    afterEach(async () => {
+      await store.close()
+    })
+
+    it('records the last step and the end of the run together, and frees the lease', async () => {
+      const run = (await store.createRun(newRun('r1', { claimBy: { owner: 'w1', leaseMs: lease } }))).run
+      const stored = await store.saveFinalStep!(fenceOf(run), step('r1', 'ship', { output: 'shipped' }), { status: 'completed', finishedAt: 3_000 })
+      expect(stored.output).toBe('shipped')
+      expect(await store.getRun('r1')).toMatchObject({ status: 'completed', finishedAt: 3_000 })
+      expect((await store.getRun('r1'))!.leaseOwner).toBeUndefined()
+      expect((await store.loadSteps('r1')).map((s) => [s.key, s.output])).toEqual([['ship', 'shipped']])
+    })
+
+    it('keeps a step recorded before and still ends the run', async () => {
+      const run = (await store.createRun(newRun('r1', { claimBy: { owner: 'w1', leaseMs: lease } }))).run
+      await store.saveStep(fenceOf(run), step('r1', 'ship', { output: 'first' }))
+      const stored = await store.saveFinalStep!(fenceOf(run), step('r1', 'ship', { output: 'second' }), { status: 'completed', finishedAt: 3_000 })
+      expect(stored.output).toBe('first')
+      expect((await store.getRun('r1'))!.status).toBe('completed')
+    })
+
+    it('rejects a stale fence and writes nothing', async () => {
+      const run = (await store.createRun(newRun('r1', { claimBy: { owner: 'w1', leaseMs: lease }, createdAt: 1_000 }))).run
+      await store.claimRuns({ owner: 'w2', leaseMs: lease, limit: 10, workflows: orders, now: 1_000 + lease })
+      const error = await rejection(store.saveFinalStep!(fenceOf(run), step('r1', 'ship'), { status: 'completed', finishedAt: 3_000 }))
+      expect(error).toBeInstanceOf(LeaseLostError)
+      expect(await store.loadSteps('r1')).toEqual([])
+      expect((await store.getRun('r1'))!.status).toBe('running')
+    })
+  })
+}

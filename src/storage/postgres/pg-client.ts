@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { createRequire } from 'node:module'
 
 /** A query result: the part of `pg`'s `QueryResult` Weft uses. */
@@ -8,10 +9,38 @@ export interface PgResult<R = Record<string, unknown>> {
   readonly rowCount: number | null
 }
 
+/** A query with a statement name: the server parses and plans it once per connection, then reuses the plan. */
+export interface PgQueryConfig {
+  /** The prepared statement's name. */
+  readonly name: string
+  /** The SQL text with `$1`-style parameters. */
+  readonly text: string
+  /** The parameters. */
+  readonly values: readonly unknown[]
+}
+
 /** Something that runs a parameterized query: a `pg` pool or client. */
 export interface PgQueryable {
   /** Runs a query with `$1`-style parameters. */
   query<R = Record<string, unknown>>(text: string, values?: readonly unknown[]): Promise<PgResult<R>>
+  /** Runs a named (prepared) query. */
+  query<R = Record<string, unknown>>(config: PgQueryConfig): Promise<PgResult<R>>
+}
+
+const statementNames = new Map<string, string>()
+
+/**
+ * A named query for `text`: the same text always gets the same name, so each
+ * connection prepares it once. Planning Weft's hot statements every time cost
+ * as much server time as running them.
+ */
+export function prepared(text: string, values: readonly unknown[]): PgQueryConfig {
+  let name = statementNames.get(text)
+  if (name === undefined) {
+    name = `weft_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`
+    statementNames.set(text, name)
+  }
+  return { name, text, values }
 }
 
 /** A pooled connection: the part of `pg`'s `PoolClient` Weft uses. */

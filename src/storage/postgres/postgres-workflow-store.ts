@@ -3,7 +3,7 @@ import { LeaseLostError } from '../../core/errors.js'
 import type { RunId } from '../../core/ids.js'
 import { cancelledByRequest, isFinished } from '../run-rules.js'
 import { defaultSerializationLimits, serialize, type SerializationLimits } from '../serialization.js'
-import { weftMigrationProvider } from '../sql/migrations.js'
+import { unfinishedRuns, weftMigrationProvider } from '../sql/migrations.js'
 import { errorText, stepKind, toRunRecord, toStepRecord, toStoredEvent, type EventRow, type RunRow, type StepRow } from '../sql/rows.js'
 import type {
   ClaimRequest,
@@ -22,7 +22,7 @@ import type {
   WorkflowStore,
   WorkflowVersion,
 } from '../workflow-store.js'
-import { createPgPool, type PgClientLike, type PgPoolLike, type PgQueryable } from './pg-client.js'
+import { createPgPool, prepared, type PgClientLike, type PgPoolLike, type PgQueryable } from './pg-client.js'
 import { PgStepWriter } from './step-writer.js'
 
 /** Options of {@link postgresStore}: a connection string, or a pool of your own. */
@@ -46,7 +46,7 @@ export type PostgresStoreOptions = (
   readonly limits?: SerializationLimits
 }
 
-const unfinished = `status not in ('completed', 'failed', 'cancelled', 'dead-lettered')`
+const unfinished = unfinishedRuns
 const unclaimableMessageSql = `'waiting for a worker with workflow "' || workflow || '" version ' || version || ' registered'`
 const channel = 'weft'
 
@@ -109,7 +109,7 @@ export class PostgresWorkflowStore implements WorkflowStore {
   async createRun(run: NewRun): Promise<CreateRunResult> {
     const input = serialize(run.input, `input of run ${run.id}`, this.limits)
     const claim = run.claimBy
-    const { rows } = await this.pool.query<RunRow & { n: unknown }>(
+    const { rows } = await this.pool.query<RunRow & { n: unknown }>(prepared(
       `with inserted as (
          insert into weft_runs (id, workflow, version, input, status, principal, created_at, started_at, lease_owner, lease_expires_at, epoch)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) on conflict (id) do nothing returning *
@@ -130,32 +130,32 @@ export class PostgresWorkflowStore implements WorkflowStore {
         claim === undefined ? null : run.createdAt + claim.leaseMs,
         claim === undefined ? 0 : 1,
       ],
-    )
+    ))
     if (rows[0] !== undefined) return { run: toRunRecord(rows[0]), created: true }
     return { run: (await this.getRun(run.id))!, created: false }
   }
 
   async getRun(runId: RunId): Promise<RunRecord | undefined> {
-    const { rows } = await this.pool.query<RunRow>(`select * from weft_runs where id = $1`, [runId])
+    const { rows } = await this.pool.query<RunRow>(prepared(`select * from weft_runs where id = $1`, [runId]))
     return rows[0] === undefined ? undefined : toRunRecord(rows[0])
   }
 
   async listRuns(query: RunQuery = {}): Promise<RunRecord[]> {
-    const { rows } = await this.pool.query<RunRow>(
+    const { rows } = await this.pool.query<RunRow>(prepared(
       `select * from weft_runs where ($1::text is null or status = $1) and ($2::text is null or workflow = $2)
        order by created_at desc, id desc limit $3`,
       [query.status ?? null, query.workflow ?? null, query.limit ?? 100],
-    )
+    ))
     return rows.map(toRunRecord)
   }
 
   async claimRuns(request: ClaimRequest): Promise<RunRecord[]> {
     if (request.workflows.length === 0 || request.limit <= 0) return []
-    const { rows } = await this.pool.query<RunRow>(
+    const { rows } = await this.pool.query<RunRow>(prepared(
       `with candidates as (
          select id from weft_runs
          where (workflow, version) in (select * from unnest($1::text[], $2::int[]))
-           and (status = 'pending' or (${unfinished} and (lease_owner is null or lease_expires_at <= $3 or lease_owner = any($4::text[]))))
+           and ${unfinished} and (status = 'pending' or lease_owner is null or lease_expires_at <= $3 or lease_owner = any($4::text[]))
          order by created_at, id
          limit $5
          for update skip locked
@@ -177,16 +177,16 @@ export class PostgresWorkflowStore implements WorkflowStore {
         request.owner,
         request.leaseMs,
       ],
-    )
+    ))
     return rows.map(toRunRecord).sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1))
   }
 
   async noteUnclaimable(workflows: readonly WorkflowVersion[], now: number): Promise<number> {
-    const result = await this.pool.query(
+    const result = await this.pool.query(prepared(
       `with locked as (
          select id from weft_runs
          where (workflow, version) not in (select * from unnest($1::text[], $2::int[]))
-           and (status = 'pending' or (${unfinished} and (lease_owner is null or lease_expires_at <= $3)))
+           and ${unfinished} and (status = 'pending' or lease_owner is null or lease_expires_at <= $3)
            and (status_message is distinct from ${unclaimableMessageSql} or status = 'running')
          order by id
          for no key update skip locked
@@ -194,17 +194,17 @@ export class PostgresWorkflowStore implements WorkflowStore {
        update weft_runs r set status_message = ${unclaimableMessageSql}, status = case when r.status = 'running' then 'pending' else r.status end
        from locked l where r.id = l.id`,
       [workflows.map((w) => w.name), workflows.map((w) => w.version), now],
-    )
+    ))
     return result.rowCount ?? 0
   }
 
   async renewLeases(owner: string, fences: readonly Fence[], leaseMs: number, now: number): Promise<RenewResult> {
-    const { rows } = await this.pool.query<{ id: string; requested_action: string | null }>(
+    const { rows } = await this.pool.query<{ id: string; requested_action: string | null }>(prepared(
       `with locked as (${lockInIdOrder('r.lease_owner = $4 and r.' + unfinished)})
        update weft_runs r set lease_expires_at = $3 from locked l where r.id = l.id
        returning r.id, r.requested_action`,
       [fences.map((f) => f.runId), fences.map((f) => f.epoch), now + leaseMs, owner],
-    )
+    ))
     const renewed = new Set(rows.map((row) => row.id))
     return {
       lost: fences.filter((f) => !renewed.has(f.runId)).map((f) => f.runId),
@@ -214,7 +214,7 @@ export class PostgresWorkflowStore implements WorkflowStore {
 
   async releaseRuns(owner: string, fences: readonly Fence[]): Promise<void> {
     if (fences.length === 0) return
-    await this.pool.query(
+    await this.pool.query(prepared(
       `with locked as (${lockInIdOrder('r.lease_owner = $3')}),
        released as (
          update weft_runs r set lease_owner = null, lease_expires_at = null from locked l where r.id = l.id
@@ -222,25 +222,25 @@ export class PostgresWorkflowStore implements WorkflowStore {
        )
        select ${notify(`'{"type":"run-created"}'`)} from released limit 1`,
       [fences.map((f) => f.runId), fences.map((f) => f.epoch), owner],
-    )
+    ))
   }
 
   async leaseOwners(now: number): Promise<string[]> {
-    const { rows } = await this.pool.query<{ lease_owner: string }>(
+    const { rows } = await this.pool.query<{ lease_owner: string }>(prepared(
       `select distinct lease_owner from weft_runs where lease_owner is not null and lease_expires_at > $1 and ${unfinished}`,
       [now],
-    )
+    ))
     return rows.map((row) => row.lease_owner)
   }
 
   async updateRun(fence: Fence, patch: RunPatch): Promise<void> {
     const { sets, params } = runPatchSql(patch, 3)
     const finished = patch.status !== undefined && isFinished(patch.status)
-    const result = await this.pool.query(
+    const result = await this.pool.query(prepared(
       `with updated as (update weft_runs set ${sets} where id = $1 and epoch = $2 returning id)
        select id${finished ? `, ${notify(`json_build_object('type', 'run-finished', 'runId', id)::text`)}` : ''} from updated`,
       [fence.runId, fence.epoch, ...params],
-    )
+    ))
     if (result.rows.length === 0) throw new LeaseLostError(fence.runId, fence.epoch)
   }
 
@@ -264,7 +264,7 @@ export class PostgresWorkflowStore implements WorkflowStore {
   }
 
   async clearAction(fence: Fence): Promise<void> {
-    const result = await this.pool.query(`update weft_runs set requested_action = null where id = $1 and epoch = $2`, [fence.runId, fence.epoch])
+    const result = await this.pool.query(prepared(`update weft_runs set requested_action = null where id = $1 and epoch = $2`, [fence.runId, fence.epoch]))
     if ((result.rowCount ?? 0) === 0) throw new LeaseLostError(fence.runId, fence.epoch)
   }
 
@@ -273,47 +273,72 @@ export class PostgresWorkflowStore implements WorkflowStore {
     return this.steps.write(fence, step, output)
   }
 
+  /** Records a run's last step and its end in one statement (one round trip, one commit). */
+  async saveFinalStep(fence: Fence, step: StepRecord, patch: RunPatch): Promise<StepRecord> {
+    const output = step.status === 'completed' ? serialize(step.output, `output of step "${step.key}" of run ${step.runId}`, this.limits) : null
+    const { sets, params } = runPatchSql(patch, 13)
+    const finished = patch.status !== undefined && isFinished(patch.status)
+    const { rows } = await this.pool.query<{ fenced: string; inserted: string }>(
+      prepared(
+        `with updated as (update weft_runs set ${sets} where id = $1 and epoch = $2 returning id),
+         inserted as (
+           insert into weft_steps (run_id, key, task, kind, status, output, error, attempts, started_at, finished_at)
+           select $1, $3, $4, $5, $6, $7, $8, $9, $10, $11 from updated
+           on conflict (run_id, key) do nothing returning key
+         ), notified as (
+           select ${finished ? notify(`json_build_object('type', 'run-finished', 'runId', id)::text`) : 'null'} from updated where $12::boolean
+         )
+         select (select count(*) from updated) as fenced, (select count(*) from inserted) as inserted, (select count(*) from notified) as notified`,
+        [fence.runId, fence.epoch, step.key, step.task, stepKind(step.key), step.status, output, errorText(step.error), step.attempts, step.startedAt ?? null, step.finishedAt, finished, ...params],
+      ),
+    )
+    if (Number(rows[0]!.fenced) === 0) throw new LeaseLostError(fence.runId, fence.epoch)
+    if (Number(rows[0]!.inserted) === 1) return step
+    const existing = await this.pool.query<StepRow>(prepared(`select * from weft_steps where run_id = $1 and key = $2`, [step.runId, step.key]))
+    return toStepRecord(existing.rows[0]!)
+  }
+
   async loadSteps(runId: RunId): Promise<StepRecord[]> {
-    const { rows } = await this.pool.query<StepRow>(`select * from weft_steps where run_id = $1`, [runId])
+    const { rows } = await this.pool.query<StepRow>(prepared(`select * from weft_steps where run_id = $1`, [runId]))
     return rows.map(toStepRecord)
   }
 
   async timer(fence: Fence, key: string, wakeAt: number): Promise<number> {
-    const { rows } = await this.pool.query<{ fenced: string; wake_at: number | null }>(
+    const { rows } = await this.pool.query<{ fenced: string; wake_at: number | null }>(prepared(
       `with f as (select id from weft_runs where id = $1 and epoch = $2 for share),
        inserted as (insert into weft_timers (run_id, key, wake_at) select $1, $3, $4 from f on conflict do nothing returning wake_at)
        select (select count(*) from f) as fenced,
          coalesce((select wake_at from inserted), (select wake_at from weft_timers where run_id = $1 and key = $3)) as wake_at`,
       [fence.runId, fence.epoch, key, wakeAt],
-    )
+    ))
     if (Number(rows[0]!.fenced) === 0) throw new LeaseLostError(fence.runId, fence.epoch)
     return Number(rows[0]!.wake_at)
   }
 
   async sendEvent(event: NewEvent): Promise<number> {
     const payload = serialize(event.payload, `payload of event "${event.name}"`, this.limits)
-    const { rows } = await this.pool.query<{ id: string }>(
+    const { rows } = await this.pool.query<{ id: string }>(prepared(
       `with inserted as (insert into weft_events (name, run_id, payload, sent_at) values ($1, $2, $3, $4) returning id, name, run_id)
        select id, ${notify(`json_build_object('type', 'event', 'runId', run_id, 'name', name)::text`)} from inserted`,
       [event.name, event.runId ?? null, payload, event.sentAt],
-    )
+    ))
     return Number(rows[0]!.id)
   }
 
   async pendingEvents(runId: RunId, name: string, since: number): Promise<StoredEvent[]> {
-    const { rows } = await this.pool.query<EventRow>(
+    const { rows } = await this.pool.query<EventRow>(prepared(
       `select id, name, run_id, payload, sent_at from weft_events e
        where name = $2 and ((run_id = $1 and consumed_at is null)
          or (run_id is null and sent_at >= $3 and not exists (select 1 from weft_event_takes t where t.event_id = e.id and t.run_id = $1)))
        order by id`,
       [runId, name, since],
-    )
+    ))
     return rows.map(toStoredEvent)
   }
 
   async takeEvent(fence: Fence, event: StoredEvent, step: StepRecord): Promise<boolean> {
     const output = serialize(step.output, `output of step "${step.key}" of run ${step.runId}`, this.limits)
-    const { rows } = await this.pool.query<{ fenced: string; took: string }>(
+    const { rows } = await this.pool.query<{ fenced: string; took: string }>(prepared(
       `with f as (select id from weft_runs where id = $1 and epoch = $2 for share),
        free as (select id from weft_events where id = $3 and (run_id is null or consumed_at is null) for update),
        took as (
@@ -327,7 +352,7 @@ export class PostgresWorkflowStore implements WorkflowStore {
        )
        select (select count(*) from f) as fenced, (select count(*) from took) as took`,
       [fence.runId, fence.epoch, event.id, step.key, step.task, stepKind(step.key), step.status, output, errorText(step.error), step.attempts, step.startedAt ?? null, step.finishedAt],
-    )
+    ))
     if (Number(rows[0]!.fenced) === 0) throw new LeaseLostError(fence.runId, fence.epoch)
     return Number(rows[0]!.took) === 1
   }

@@ -1,7 +1,7 @@
 import { LeaseLostError } from '../../core/errors.js'
 import { errorText, stepKind, toStepRecord, type StepRow } from '../sql/rows.js'
 import type { Fence, StepRecord } from '../workflow-store.js'
-import type { PgQueryable } from './pg-client.js'
+import { prepared, type PgQueryable } from './pg-client.js'
 
 interface PendingStep {
   readonly fence: Fence
@@ -74,7 +74,7 @@ export class PgStepWriter {
 
   private async insert(batch: readonly PendingStep[]): Promise<('inserted' | 'exists' | 'lost')[]> {
     const column = <T>(pick: (item: PendingStep) => T) => batch.map(pick)
-    const { rows } = await this.db.query<{ n: number; fenced: boolean; inserted: boolean }>(
+    const { rows } = await this.db.query<{ n: number; fenced: boolean; inserted: boolean }>(prepared(
       `with input as (
          select * from unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int[], $10::float8[], $11::float8[])
            with ordinality as t(run_id, epoch, key, task, kind, status, output, error, attempts, started_at, finished_at, n)
@@ -105,16 +105,16 @@ export class PgStepWriter {
         column((i) => i.step.startedAt ?? null),
         column((i) => i.step.finishedAt),
       ],
-    )
+    ))
     return rows.map((row) => (!row.fenced ? 'lost' : row.inserted ? 'inserted' : 'exists'))
   }
 
   private async readExisting(items: readonly PendingStep[]): Promise<Map<string, StepRecord>> {
     if (items.length === 0) return new Map()
-    const { rows } = await this.db.query<StepRow>(
+    const { rows } = await this.db.query<StepRow>(prepared(
       `select s.* from weft_steps s join unnest($1::text[], $2::text[]) as k(run_id, key) on s.run_id = k.run_id and s.key = k.key`,
       [items.map((i) => i.step.runId), items.map((i) => i.step.key)],
-    )
+    ))
     return new Map(rows.map((row) => [`${row.run_id}\u0000${row.key}`, toStepRecord(row)]))
   }
 }

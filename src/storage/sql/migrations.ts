@@ -1,5 +1,8 @@
 import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely'
 
+/** The SQL condition that selects unfinished runs (the statuses a worker may still act on). */
+export const unfinishedRuns = `status not in ('completed', 'failed', 'cancelled', 'dead-lettered')`
+
 /** The SQL dialects Weft's schema is written for. */
 export type SqlDialect = 'sqlite' | 'postgres'
 
@@ -36,6 +39,9 @@ export function weftMigrations(dialect: SqlDialect): Record<string, Migration> {
         await db.schema.createIndex('weft_runs_by_created').on('weft_runs').columns(['created_at', 'id']).execute()
         await db.schema.createIndex('weft_runs_by_workflow').on('weft_runs').columns(['workflow', 'created_at']).execute()
         await db.schema.createIndex('weft_runs_by_status').on('weft_runs').columns(['status', 'created_at']).execute()
+        // Claims, lease checks and renewals only look at unfinished runs: a partial index keeps them
+        // independent of how many finished runs the table holds.
+        await sql`create index weft_runs_unfinished on weft_runs (created_at, id) where ${sql.raw(unfinishedRuns)}`.execute(db)
         await db.schema
           .createTable('weft_steps')
           .addColumn('run_id', 'text', (c) => c.notNull().references('weft_runs.id').onDelete('cascade'))
@@ -49,6 +55,8 @@ export function weftMigrations(dialect: SqlDialect): Record<string, Migration> {
           .addColumn('started_at', time)
           .addColumn('finished_at', time, (c) => c.notNull())
           .addPrimaryKeyConstraint('weft_steps_pk', ['run_id', 'key'])
+          // SQLite: rows clustered by their key, so a step costs one b-tree (one page write), not a table and an index.
+          .$call((table) => (dialect === 'sqlite' ? table.modifyEnd(sql`without rowid`) : table))
           .execute()
         await db.schema
           .createTable('weft_timers')
@@ -56,6 +64,7 @@ export function weftMigrations(dialect: SqlDialect): Record<string, Migration> {
           .addColumn('key', 'text', (c) => c.notNull())
           .addColumn('wake_at', time, (c) => c.notNull())
           .addPrimaryKeyConstraint('weft_timers_pk', ['run_id', 'key'])
+          .$call((table) => (dialect === 'sqlite' ? table.modifyEnd(sql`without rowid`) : table))
           .execute()
         await db.schema
           .createTable('weft_events')

@@ -3,7 +3,7 @@ import { LeaseLostError } from '../../core/errors.js'
 import type { RunId } from '../../core/ids.js'
 import { cancelledByRequest, isFinished } from '../run-rules.js'
 import { defaultSerializationLimits, serialize, type SerializationLimits } from '../serialization.js'
-import { weftMigrationProvider } from '../sql/migrations.js'
+import { unfinishedRuns, weftMigrationProvider } from '../sql/migrations.js'
 import { errorText, stepKind, toRunRecord, toStepRecord, toStoredEvent, type EventRow, type RunRow, type StepRow } from '../sql/rows.js'
 import type {
   ClaimRequest,
@@ -44,7 +44,7 @@ export interface SqliteStoreOptions {
   readonly limits?: SerializationLimits
 }
 
-const unfinished = `status not in ('completed', 'failed', 'cancelled', 'dead-lettered')`
+const unfinished = unfinishedRuns
 
 /** `unclaimableMessage(workflow, version)` written in SQL (the conformance suite checks they agree). */
 export const unclaimableMessageSql = `'waiting for a worker with workflow "' || workflow || '" version ' || version || ' registered'`
@@ -143,7 +143,7 @@ export class SqliteWorkflowStore implements WorkflowStore {
       const deadList = dead.length === 0 ? '' : ` or lease_owner in (${dead.map(() => '?').join(', ')})`
       const candidates = this.statement(
         `select id from weft_runs
-         where (${versions.sql}) and (status = 'pending' or (${unfinished} and (lease_owner is null or lease_expires_at <= ?${deadList})))
+         where (${versions.sql}) and ${unfinished} and (status = 'pending' or lease_owner is null or lease_expires_at <= ?${deadList})
          order by created_at, id limit ?`,
       ).all(...versions.params, request.now, ...dead, request.limit) as { id: string }[]
       const claim = this.statement(
@@ -167,7 +167,7 @@ export class SqliteWorkflowStore implements WorkflowStore {
       const versions = versionFilter(workflows)
       const result = this.statement(
         `update weft_runs set status_message = ${unclaimableMessageSql}, status = case when status = 'running' then 'pending' else status end
-         where not (${versions.sql}) and (status = 'pending' or (${unfinished} and (lease_owner is null or lease_expires_at <= ?)))
+         where not (${versions.sql}) and ${unfinished} and (status = 'pending' or lease_owner is null or lease_expires_at <= ?)
            and (status_message is null or status_message <> ${unclaimableMessageSql} or status = 'running')`,
       ).run(...versions.params, now)
       return Number(result.changes)
@@ -242,6 +242,18 @@ export class SqliteWorkflowStore implements WorkflowStore {
     return this.writes.run(() => {
       this.checkFence(fence)
       return this.insertStep(step, output)
+    })
+  }
+
+  /** Records a run's last step and its end in one transaction. */
+  saveFinalStep(fence: Fence, step: StepRecord, patch: RunPatch): Promise<StepRecord> {
+    const output = this.outputText(step)
+    const { sql, params } = runPatchSql(patch)
+    return this.writes.run(() => {
+      this.checkFence(fence)
+      const stored = this.insertStep(step, output)
+      this.statement(`update weft_runs set ${sql} where id = ? and epoch = ?`).run(...params, fence.runId, fence.epoch)
+      return stored
     })
   }
 
