@@ -436,11 +436,21 @@ export class RunExecution implements TaskRunner {
       finishedAt,
     }
     this.checkpointsInFlight++
+    // The last task to settle: record the run's end in the same write, when the store can.
+    const store = this.env.store
+    const final = this.unsettled === 1 && store.saveFinalStep !== undefined ? this.finalState(finishedAt) : undefined
+    if (final !== undefined) this.finalWriteInFlight = true
+    const write = () =>
+      final === undefined
+        ? store.saveStep(this.fence, step)
+        : store.saveFinalStep!(this.fence, step, { status: final.status, finishedAt, error: final.errorRecord })
     // A store may throw at once (an output it cannot serialize, or too large): that fails the task, as a rejection would.
-    new Promise<StepRecord>((resolve) => resolve(this.env.store.saveStep(this.fence, step))).then(
+    new Promise<StepRecord>((resolve) => resolve(write())).then(
       (stored) => {
         this.checkpointsInFlight--
+        this.finalWriteInFlight = false
         if (this.abandoned) return
+        if (final !== undefined) this.finalWrite = final
         this.steps.set(task.name, stored)
         this.table.outputs[task.id] = stored.output
         this.settle(task, COMPLETED, false, undefined, false, finishedAt)
