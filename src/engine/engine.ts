@@ -12,6 +12,7 @@ import { TaskPolicyRunner, makePolicyServices, type PolicyServices } from '../re
 import { ConcurrencyGate } from '../runtime/concurrency-gate.js'
 import { EventHub, type WeftListener } from '../runtime/event-hub.js'
 import { EventWaiters } from '../runtime/event-waiters.js'
+import { InboxWatcher } from '../runtime/inbox-watcher.js'
 import { newOwnerId } from '../runtime/owner-id.js'
 import { parseWorkflowInput } from '../runtime/parse-input.js'
 import type { WeftEventOf, WeftEventType } from '../runtime/run-events.js'
@@ -102,6 +103,7 @@ export class Engine {
   private readonly active = new Map<RunId, RunExecution>()
   private readonly reportBackgroundError: (error: unknown) => void
   private unsubscribe: (() => Promise<void>) | undefined
+  private inboxWatcher: InboxWatcher | undefined
   private closed = false
 
   constructor(config: EngineConfig = {}) {
@@ -236,6 +238,7 @@ export class Engine {
       await Promise.all(runs.map((run) => run.done))
     }
     await this.worker.stop()
+    this.inboxWatcher?.stop()
     await this.unsubscribe?.()
     await Effect.runPromise(Scope.close(this.scope, Exit.void))
     if (this.ownsStore) await this.store.close()
@@ -339,6 +342,13 @@ export class Engine {
   private async open(): Promise<void> {
     await this.store.init()
     this.unsubscribe = await this.store.subscribe?.((notification) => this.notified(notification))
+    if (this.store.durable) {
+      // Other processes may send events: look for them once per interval for the whole engine (slower
+      // when the store notifies, as a safety net only).
+      const interval = this.unsubscribe === undefined ? this.settings.pollMs : this.settings.pollMs * 20
+      this.inboxWatcher = new InboxWatcher(this.store, this.waiters, interval, this.reportBackgroundError)
+      await this.inboxWatcher.start()
+    }
     await this.worker.start()
   }
 
@@ -365,8 +375,6 @@ export class Engine {
       policies: new TaskPolicyRunner((breaker, from, to) => this.breakerTransitioned(breaker, from, to)),
       hub: this.hub,
       waiters: this.waiters,
-      // Only another process can add an event without waking the waiter: poll only durable stores.
-      eventPollMs: this.store.durable ? this.settings.pollMs : Infinity,
       stats: this.statistics,
       gate: new ConcurrencyGate(this.settings.maxConcurrentTasks),
       maxConcurrentTasks: this.settings.maxConcurrentTasksPerRun,

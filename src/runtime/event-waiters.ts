@@ -44,6 +44,11 @@ export class EventWaiters {
     for (const name of [...this.byName.keys()]) this.wake(undefined, name)
   }
 
+  /** Whether no task waits for any event. */
+  isEmpty(): boolean {
+    return this.byName.size === 0
+  }
+
   /** Runs with a task waiting for an event named `name`. */
   waitingRuns(name: string): RunId[] {
     return [...(this.byName.get(name)?.keys() ?? [])]

@@ -57,10 +57,10 @@ function lookOnce(host: TaskHost, options: InboxWaitOptions): Effect.Effect<Inbo
         const wake = Effect.callback<void>((resume) => {
           wakeUp = () => resume(Effect.void)
         })
-        const pause = Math.min(remaining, host.eventPollMs)
-        // Nothing can arrive but through a wake-up (the memory store, no deadline): no timer at all.
-        if (pause === Infinity) return Effect.as(wake, 'again' as const)
-        return Effect.as(Effect.raceFirst(wake, Effect.sleep(Duration.millis(Math.max(0, pause)))), 'again' as const)
+        // New events wake the waiter (a local send, a store notification, or the engine's inbox
+        // watcher); only a deadline needs a timer.
+        if (remaining === Infinity) return Effect.as(wake, 'again' as const)
+        return Effect.as(Effect.raceFirst(wake, Effect.sleep(Duration.millis(remaining))), 'again' as const)
       },
     )
     return Effect.ensuring(look, Effect.sync(stop))
@@ -69,10 +69,9 @@ function lookOnce(host: TaskHost, options: InboxWaitOptions): Effect.Effect<Inbo
 
 /**
  * Waits until a matching event can be taken from the inbox, or the deadline
- * passes. A local send wakes it at once; otherwise (another process sent the
- * event to a store that cannot notify) it looks again every `eventPollMs`;
- * with `eventPollMs = Infinity` (a store only this process writes to) it
- * sleeps until woken or the deadline.
+ * passes. It looks again each time it is woken: by a send in this process,
+ * by a store notification, or by the engine's inbox watcher (events other
+ * processes stored); it keeps no timer but for its deadline.
  * Time is the Effect `Clock`'s, so tests can use virtual time.
  */
 export function takeNextEvent(host: TaskHost, options: InboxWaitOptions): Effect.Effect<InboxWaitResult> {

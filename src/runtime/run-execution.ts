@@ -22,8 +22,6 @@ export interface RunEnvironment {
   readonly policies: TaskPolicyRunner
   readonly hub: EventHub
   readonly waiters: EventWaiters
-  /** How often a waiting task looks in the inbox when the store cannot notify (milliseconds). */
-  readonly eventPollMs: number
   readonly stats: RuntimeStats
   readonly gate: ConcurrencyGate
   /** Tasks of one run running at once. */
@@ -105,10 +103,6 @@ export class RunExecution implements TaskRunner {
 
   get waiters(): EventWaiters {
     return this.env.waiters
-  }
-
-  get eventPollMs(): number {
-    return this.env.eventPollMs
   }
 
   get services(): Context.Context<PolicyServices> {

@@ -14,11 +14,6 @@ export interface TaskHost {
   readonly input: unknown
   readonly services: Context.Context<PolicyServices>
   readonly waiters: EventWaiters
-  /**
-   * How often to look in the inbox when the store cannot notify (milliseconds);
-   * `Infinity` when only this process can send events (the memory store).
-   */
-  readonly eventPollMs: number
   /** The output recorded for a step key, if the step completed before (this run or a previous process). */
   recorded(key: string): Recorded
   /** Records a completed step once; resolves to the output that is stored (the first one written). */

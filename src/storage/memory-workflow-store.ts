@@ -4,6 +4,7 @@ import { cancelledByRequest, claimableStatus, isFinished, unclaimableMessage } f
 import type {
   ClaimRequest,
   CreateRunResult,
+  EventNotice,
   Fence,
   NewEvent,
   NewRun,
@@ -188,6 +189,14 @@ export class MemoryWorkflowStore implements WorkflowStore {
     const id = this.events.length + 1
     this.events.push({ id, name: event.name, runId: event.runId, payload: event.payload, sentAt: event.sentAt, consumed: false, takenBy: new Set() })
     return id
+  }
+
+  async eventsAfter(afterId: number, limit: number): Promise<EventNotice[]> {
+    return this.events.slice(afterId, afterId + limit).map(({ id, name, runId }) => ({ id, name, runId }))
+  }
+
+  async latestEventId(): Promise<number> {
+    return this.events.length
   }
 
   async pendingEvents(runId: RunId, name: string, since: number): Promise<StoredEvent[]> {

@@ -206,6 +206,13 @@ export interface StoredEvent {
   readonly sentAt: number
 }
 
+/** That an event was sent, without its payload. */
+export interface EventNotice {
+  readonly id: number
+  readonly name: string
+  readonly runId: RunId | undefined
+}
+
 /** An event to send. */
 export interface NewEvent {
   /** The event's name. */
@@ -323,6 +330,14 @@ export interface WorkflowStore {
    * those sent to every run at or after `since`; oldest first.
    */
   pendingEvents(runId: RunId, name: string, since: number): Promise<StoredEvent[]>
+  /**
+   * Which events were sent after event `afterId` (oldest first, at most
+   * `limit`): engines use it to wake their waiting tasks when events come
+   * from other processes. `afterId` 0 starts from the first event.
+   */
+  eventsAfter(afterId: number, limit: number): Promise<readonly EventNotice[]>
+  /** The id of the newest event, 0 if there is none. */
+  latestEventId(): Promise<number>
   /**
    * Takes an event for a run: records `step` (whose output is the payload)
    * and marks the event taken by the run, atomically. Returns false when the

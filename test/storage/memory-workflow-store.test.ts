@@ -1,4 +1,6 @@
 import { MemoryWorkflowStore } from 'weft'
-import { describeWorkflowStore } from './workflow-store-conformance.js'
+import { describeEventFeed, describeWorkflowStore } from './workflow-store-conformance.js'
 
-describeWorkflowStore('memory', { create: async () => new MemoryWorkflowStore() })
+const fixture = { create: async () => new MemoryWorkflowStore() }
+describeWorkflowStore('memory', fixture)
+describeEventFeed('memory', fixture)

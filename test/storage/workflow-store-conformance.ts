@@ -361,3 +361,33 @@ export function describeFinalStep(name: string, fixture: StoreFixture): void {
     })
   })
 }
+
+/** Conformance of the event feed engines use to wake their waiting tasks. */
+export function describeEventFeed(name: string, fixture: StoreFixture): void {
+  describe(`WorkflowStore event feed: ${name}`, () => {
+    let store: WorkflowStore
+    beforeEach(async () => {
+      store = await fixture.create()
+      await store.init()
+    })
+    afterEach(async () => {
+      await store.close()
+    })
+
+    it('lists the events sent after an id, oldest first, without payloads', async () => {
+      expect(await store.latestEventId()).toBe(0)
+      await store.createRun(newRun('r1'))
+      const first = await store.sendEvent({ name: 'a', runId: 'r1', payload: 1, sentAt: 1 })
+      const second = await store.sendEvent({ name: 'b', payload: 2, sentAt: 2 })
+      const third = await store.sendEvent({ name: 'c', payload: 3, sentAt: 3 })
+      expect(await store.latestEventId()).toBe(third)
+      expect(await store.eventsAfter(0, 10)).toEqual([
+        { id: first, name: 'a', runId: 'r1' },
+        { id: second, name: 'b', runId: undefined },
+        { id: third, name: 'c', runId: undefined },
+      ])
+      expect((await store.eventsAfter(first, 1)).map((e) => e.id)).toEqual([second])
+      expect(await store.eventsAfter(third, 10)).toEqual([])
+    })
+  })
+}

@@ -8,6 +8,7 @@ import { errorText, stepKind, toRunRecord, toStepRecord, toStoredEvent, type Eve
 import type {
   ClaimRequest,
   CreateRunResult,
+  EventNotice,
   Fence,
   NewEvent,
   NewRun,
@@ -322,6 +323,18 @@ export class PostgresWorkflowStore implements WorkflowStore {
        select id, ${notify(`json_build_object('type', 'event', 'runId', run_id, 'name', name)::text`)} from inserted`,
       [event.name, event.runId ?? null, payload, event.sentAt],
     ))
+    return Number(rows[0]!.id)
+  }
+
+  async eventsAfter(afterId: number, limit: number): Promise<EventNotice[]> {
+    const { rows } = await this.pool.query<{ id: string; name: string; run_id: string | null }>(
+      prepared(`select id, name, run_id from weft_events where id > $1 order by id limit $2`, [afterId, limit]),
+    )
+    return rows.map((row) => ({ id: Number(row.id), name: row.name, runId: row.run_id ?? undefined }))
+  }
+
+  async latestEventId(): Promise<number> {
+    const { rows } = await this.pool.query<{ id: string }>(prepared(`select coalesce(max(id), 0) as id from weft_events`, []))
     return Number(rows[0]!.id)
   }
 

@@ -8,6 +8,7 @@ import { errorText, stepKind, toRunRecord, toStepRecord, toStoredEvent, type Eve
 import type {
   ClaimRequest,
   CreateRunResult,
+  EventNotice,
   Fence,
   NewEvent,
   NewRun,
@@ -276,6 +277,16 @@ export class SqliteWorkflowStore implements WorkflowStore {
       const result = this.statement(`insert into weft_events (name, run_id, payload, sent_at) values (?, ?, ?, ?)`).run(event.name, event.runId ?? null, payload, event.sentAt)
       return Number(result.lastInsertRowid)
     })
+  }
+
+  async eventsAfter(afterId: number, limit: number): Promise<EventNotice[]> {
+    const rows = this.statement(`select id, name, run_id from weft_events where id > ? order by id limit ?`).all(afterId, limit) as Omit<EventRow, 'payload' | 'sent_at'>[]
+    return rows.map((row) => ({ id: Number(row.id), name: row.name, runId: row.run_id ?? undefined }))
+  }
+
+  async latestEventId(): Promise<number> {
+    const row = this.statement(`select coalesce(max(id), 0) as id from weft_events`).get() as { id: number }
+    return Number(row.id)
   }
 
   async pendingEvents(runId: RunId, name: string, since: number): Promise<StoredEvent[]> {
