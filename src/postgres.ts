@@ -13,4 +13,4 @@
  * @packageDocumentation
  */
 export { PostgresWorkflowStore, postgresStore, type PostgresStoreOptions } from './storage/postgres/postgres-workflow-store.js'
-export type { PgPoolLike, PgClientLike, PgQueryable, PgResult } from './storage/postgres/pg-client.js'
+export type { PgPoolLike, PgClientLike, PgQueryable, PgQueryConfig, PgResult } from './storage/postgres/pg-client.js'

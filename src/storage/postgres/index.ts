@@ -1,2 +1,2 @@
 export { PostgresWorkflowStore, postgresStore, type PostgresStoreOptions } from './postgres-workflow-store.js'
-export type { PgPoolLike, PgClientLike, PgQueryable, PgResult } from './pg-client.js'
+export type { PgPoolLike, PgClientLike, PgQueryable, PgQueryConfig, PgResult } from './pg-client.js'

@@ -58,8 +58,9 @@ const channel = 'weft'
  * can deadlock.
  */
 function lockInIdOrder(condition: string): string {
+  // `r.id = any($1)` lets even a cached generic plan find the rows by primary key.
   return `select r.id from weft_runs r join unnest($1::text[], $2::int[]) as f(id, epoch) on r.id = f.id and r.epoch = f.epoch
-    where ${condition} order by r.id for no key update of r`
+    where r.id = any($1::text[]) and ${condition} order by r.id for no key update of r`
 }
 
 /** Sends a notification on Weft's channel, inside the statement (so it is delivered on commit). */

@@ -78,10 +78,11 @@ export class PgStepWriter {
       `with input as (
          select * from unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int[], $10::float8[], $11::float8[])
            with ordinality as t(run_id, epoch, key, task, kind, status, output, error, attempts, started_at, finished_at, n)
+       ), locked as (
+         -- By primary key (an index scan whatever the batch size, also in a cached generic plan), in id order.
+         select id, epoch from weft_runs where id = any($1::text[]) order by id for share
        ), fenced as (
-         select i.* from input i join weft_runs r on r.id = i.run_id and r.epoch = i.epoch
-         order by r.id
-         for share of r
+         select i.* from input i join locked r on r.id = i.run_id and r.epoch = i.epoch
        ), inserted as (
          insert into weft_steps (run_id, key, task, kind, status, output, error, attempts, started_at, finished_at)
          select run_id, key, task, kind, status, output, error, attempts, started_at, finished_at from fenced
