@@ -154,6 +154,7 @@ export {
   type ClaimRequest,
   type RenewResult,
   type StoredEvent,
+  type EventNotice,
   type NewEvent,
   type StoreNotification,
 } from './storage/workflow-store.js'

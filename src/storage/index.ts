@@ -15,6 +15,7 @@ export {
   type ClaimRequest,
   type RenewResult,
   type StoredEvent,
+  type EventNotice,
   type NewEvent,
   type StoreNotification,
   type WorkflowStore,
