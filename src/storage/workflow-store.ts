@@ -208,8 +208,11 @@ export interface StoredEvent {
 
 /** That an event was sent, without its payload. */
 export interface EventNotice {
+  /** The event's id (increasing). */
   readonly id: number
+  /** The event's name. */
   readonly name: string
+  /** The run it was sent to; `undefined` for an event sent to every run. */
   readonly runId: RunId | undefined
 }
 
