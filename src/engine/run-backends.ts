@@ -1,3 +1,4 @@
+import { EngineClosedError } from '../core/errors.js'
 import type { RunId } from '../core/ids.js'
 import type { WorkflowGraph } from '../graph/workflow-graph.js'
 import type { RunEvent } from '../runtime/run-events.js'
@@ -40,8 +41,18 @@ export class LocalRunBackend implements RunBackend {
     return this.execution.status
   }
 
-  outcome(): Promise<RunOutcome> {
-    return this.execution.done
+  /**
+   * The run's outcome. When this process gave the run up (its lease was lost,
+   * or the store failed under it), the run goes on in another worker or after
+   * recovery: the handle follows it in the store to its real end. Runs
+   * released because this engine closed end here as `abandoned`.
+   */
+  async outcome(): Promise<RunOutcome> {
+    const outcome = await this.execution.done
+    if (outcome.status !== 'abandoned' || outcome.error instanceof EngineClosedError) return outcome
+    const run = await this.services.store.getRun(this.runId).catch(() => undefined)
+    if (run === undefined) return outcome
+    return new StoredRunBackend(run, this.execution.graph, this.services).outcome()
   }
 
   tasks(): TaskSummary[] {

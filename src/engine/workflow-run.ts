@@ -75,8 +75,9 @@ export class WorkflowRun<O = Record<string, unknown>> {
 
   /**
    * Waits for the run to end and returns its typed outputs.
-   * @throws `RunFailedError` (its `cause` is the task's error), `RunCancelledError`,
-   * or `LeaseLostError` when this process lost the run to another worker.
+   * If this process gives the run up midway (its lease was lost, or the store
+   * failed under it), the handle follows the run in the store to its end.
+   * @throws `RunFailedError` (its `cause` is the task's error) or `RunCancelledError`.
    */
   async result(): Promise<RunResult<O>> {
     const outcome = await this.outcome()

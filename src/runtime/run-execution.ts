@@ -1,5 +1,5 @@
 import { Effect, Exit, type Cause, type Context, type Fiber } from 'effect'
-import { LeaseLostError, RunCancelledError, RunFailedError } from '../core/errors.js'
+import { LeaseLostError, PayloadTooLargeError, RunCancelledError, RunFailedError, SerializationError } from '../core/errors.js'
 import type { RunId } from '../core/ids.js'
 import type { TaskNode, WorkflowGraph } from '../graph/workflow-graph.js'
 import type { PolicyHooks, PolicyServices, TaskPolicyRunner } from '../resilience/task-policies.js'
@@ -453,8 +453,11 @@ export class RunExecution implements TaskRunner {
       (error: unknown) => {
         this.checkpointsInFlight--
         this.finalWriteInFlight = false
-        if (error instanceof LeaseLostError) this.abandon(error)
-        else if (!this.abandoned) this.fail(task, error)
+        if (this.abandoned) return
+        // The output cannot be stored: that is the task's failure. Any other error is the store's (the
+        // database went away): give the run up here; its lease runs out and a worker resumes it later.
+        if (error instanceof SerializationError || error instanceof PayloadTooLargeError) this.fail(task, error)
+        else this.abandon(error instanceof Error ? error : new Error(String(error)))
         this.notifyIfIdle()
       },
     )

@@ -3,6 +3,7 @@ import { Schema } from 'effect'
 import { inject, injectable } from 'tsyringe'
 import { describe, expect, it } from 'vitest'
 import {
+  createEngine,
   defineWorkflow,
   DependsOn,
   EngineClosedError,
@@ -14,6 +15,8 @@ import {
   When,
   Workflow,
   WorkflowBase,
+  type Fence,
+  type StepRecord,
 } from 'weft'
 import { memoryEngine } from '../support/engines.js'
 
@@ -222,6 +225,30 @@ describe('transforming input schemas', () => {
     const engine = memoryEngine()
     const run = await engine.start(Quantities, { quantity: '21' })
     expect((await run.result()).output('double')).toBe(42)
+    await engine.close()
+  })
+})
+
+describe('a store failing under a run', () => {
+  it('gives the run up instead of failing it, recovers it after its lease, and the handle follows it to its end', async () => {
+    class FlakyStore extends MemoryWorkflowStore {
+      failures = 1
+      override async saveStep(fence: Fence, step: StepRecord): Promise<StepRecord> {
+        if (step.key === 'b' && this.failures-- > 0) throw new Error('connection reset')
+        return super.saveStep(fence, step)
+      }
+    }
+    const store = new FlakyStore()
+    const calls: string[] = []
+    const workflow = defineWorkflow({ name: 'flaky-store', version: 1 })
+      .task('a', () => (calls.push('a'), 1))
+      .task('b', { dependsOn: ['a'] }, (a) => (calls.push('b'), a + 1))
+      .build()
+    const engine = createEngine({ store, workflows: [workflow], leaseDuration: '200 ms', heartbeatInterval: '50 ms', claimInterval: '50 ms' })
+    const run = await engine.start(workflow)
+    expect((await run.result()).output('b')).toBe(2)
+    expect(calls).toEqual(['a', 'b', 'b'])
+    expect((await store.getRun(run.id))!).toMatchObject({ status: 'completed', recoveries: 1 })
     await engine.close()
   })
 })
