@@ -3,6 +3,7 @@ import { LeaseLostError } from '../../core/errors.js'
 import type { RunId } from '../../core/ids.js'
 import { cancelledByRequest, isFinished } from '../run-rules.js'
 import { defaultSerializationLimits, serialize, type SerializationLimits } from '../serialization.js'
+import { runPatchSql as sharedRunPatchSql } from '../sql/run-patch.js'
 import { unfinishedRuns, weftMigrationProvider } from '../sql/migrations.js'
 import { errorText, stepKind, toRunRecord, toStepRecord, toStoredEvent, type EventRow, type RunRow, type StepRow } from '../sql/rows.js'
 import type {
@@ -416,20 +417,10 @@ export class PostgresWorkflowStore implements WorkflowStore {
   }
 }
 
-/** The `set` clause of a run update, parameters numbered from `first`; finishing frees the lease and clears requests. */
+/** The `set` clause of a run update with `$n` placeholders numbered from `first`. */
 function runPatchSql(patch: RunPatch, first: number): { sets: string; params: unknown[] } {
-  const sets: string[] = []
-  const params: unknown[] = []
-  const set = (column: string, value: unknown) => {
-    params.push(value)
-    sets.push(`${column} = $${first + params.length - 1}`)
-  }
-  if (patch.status !== undefined) set('status', patch.status)
-  if ('statusMessage' in patch) set('status_message', patch.statusMessage ?? null)
-  if ('finishedAt' in patch) set('finished_at', patch.finishedAt ?? null)
-  if ('error' in patch) set('error', errorText(patch.error))
-  if (patch.status !== undefined && isFinished(patch.status)) sets.push('lease_owner = null', 'lease_expires_at = null', 'requested_action = null')
-  return { sets: sets.join(', '), params }
+  const { sql: sets, params } = sharedRunPatchSql(patch, (index) => `$${first + index}`)
+  return { sets, params }
 }
 
 /**

@@ -3,6 +3,7 @@ import { LeaseLostError } from '../../core/errors.js'
 import type { RunId } from '../../core/ids.js'
 import { cancelledByRequest, isFinished } from '../run-rules.js'
 import { defaultSerializationLimits, serialize, type SerializationLimits } from '../serialization.js'
+import { runPatchSql as sharedRunPatchSql } from '../sql/run-patch.js'
 import { unfinishedRuns, weftMigrationProvider } from '../sql/migrations.js'
 import { errorText, stepKind, toRunRecord, toStepRecord, toStoredEvent, type EventRow, type RunRow, type StepRow } from '../sql/rows.js'
 import type {
@@ -366,20 +367,9 @@ function versionFilter(workflows: readonly WorkflowVersion[]): { sql: string; pa
   return { sql: workflows.map(() => '(workflow = ? and version = ?)').join(' or '), params: workflows.flatMap((w) => [w.name, w.version]) }
 }
 
-/** The `set` clause of a run update; finishing a run also frees its lease and clears requests. */
-export function runPatchSql(patch: RunPatch): { sql: string; params: unknown[] } {
-  const sets: string[] = []
-  const params: unknown[] = []
-  const set = (column: string, value: unknown) => {
-    sets.push(`${column} = ?`)
-    params.push(value)
-  }
-  if (patch.status !== undefined) set('status', patch.status)
-  if ('statusMessage' in patch) set('status_message', patch.statusMessage ?? null)
-  if ('finishedAt' in patch) set('finished_at', patch.finishedAt ?? null)
-  if ('error' in patch) set('error', errorText(patch.error))
-  if (patch.status !== undefined && isFinished(patch.status)) sets.push('lease_owner = null', 'lease_expires_at = null', 'requested_action = null')
-  return { sql: sets.join(', '), params }
+/** The `set` clause of a run update with `?` placeholders. */
+function runPatchSql(patch: RunPatch): { sql: string; params: unknown[] } {
+  return sharedRunPatchSql(patch, () => '?')
 }
 
 /** Retries an operation while SQLite reports the database busy (another process migrating). */
