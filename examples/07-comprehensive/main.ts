@@ -84,6 +84,7 @@ export async function main(log: (line: string) => void = console.log, store: Wor
     const run = await engine.start(DataPlatformWorkflow, sampleDataset)
     const outcome = await run.outcome()
     printSummary(log, reporter, outcome)
+    log(`every step is recorded in the store: npx weft runs show ${run.id}`)
     return summarize(await run.result(), outcome, adapters)
   } finally {
     await engine.close()

@@ -269,7 +269,8 @@ describe('07-comprehensive', () => {
     expect(played.lines.some((line) => /✗ publish\s+failed after 2 attempts, handled/.test(line))).toBe(true)
     expect(played.lines).toContainEqual(expect.stringMatching(/^task\s+status\s+attempts\s+duration$/))
     expect(played.lines).toContainEqual(expect.stringMatching(/^store\s+completed\s+2\s+\S+ ms$/))
-    expect(played.lines.at(-1)).toMatch(/^run completed in .+: 13 completed, 1 failed \(handled\), 1 skipped$/)
+    expect(played.lines.at(-2)).toMatch(/^run completed in .+: 13 completed, 1 failed \(handled\), 1 skipped$/)
+    expect(played.lines.at(-1)).toMatch(/^every step is recorded in the store: npx weft runs show [0-9a-z]{24}$/)
   })
 
   it('finishes within its time budget', () => {
