@@ -140,6 +140,7 @@ export {
   finishedRunStatuses,
   type WorkflowStore,
   type RunRecord,
+  type RunWithSteps,
   type NewRun,
   type RunPatch,
   type StepRecord,

@@ -5,7 +5,7 @@ import type { RunEvent } from '../runtime/run-events.js'
 import type { RunExecution } from '../runtime/run-execution.js'
 import type { RunOutcome, TaskSummary } from '../runtime/run-outcome.js'
 import { isFinished } from '../storage/run-rules.js'
-import type { RequestedAction, RunRecord, RunStatus, WorkflowStore } from '../storage/workflow-store.js'
+import type { RequestedAction, RunRecord, RunStatus, RunWithSteps, WorkflowStore } from '../storage/workflow-store.js'
 import { storedOutcome, storedSummaries } from './stored-outcome.js'
 import type { RunBackend } from './workflow-run.js'
 
@@ -144,15 +144,21 @@ export class StoredRunBackend implements RunBackend {
   }
 
   private async waitForEnd(): Promise<RunOutcome> {
-    const { store } = this.services
     while (true) {
       const change = this.services.nextChange(this.runId)
-      const run = await store.getRun(this.runId)
-      if (run !== undefined) this.record = run
-      if (run !== undefined && isFinished(run.status) && run.status !== 'dead-lettered') {
-        return storedOutcome(run, await store.loadSteps(run.id), this.graph)
-      }
+      const found = await this.read()
+      if (found !== undefined) this.record = found.run
+      if (found?.steps !== undefined) return storedOutcome(found.run, found.steps, this.graph)
       await change
     }
+  }
+
+  /** The run, with its steps once it has ended: one read where the store can. */
+  private async read(): Promise<RunWithSteps | undefined> {
+    const { store } = this.services
+    if (store.getRunWithSteps !== undefined) return store.getRunWithSteps(this.runId)
+    const run = await store.getRun(this.runId)
+    if (run === undefined || !isFinished(run.status) || run.status === 'dead-lettered') return run && { run }
+    return { run, steps: await store.loadSteps(run.id) }
   }
 }

@@ -4,6 +4,7 @@ export {
   type TaskStatus,
   type ErrorRecord,
   type RunRecord,
+  type RunWithSteps,
   type RequestedAction,
   type Fence,
   type NewRun,

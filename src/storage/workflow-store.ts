@@ -255,6 +255,13 @@ export type StoreNotification =
       readonly runId: RunId
     }
 
+/** A run and, when it has ended, its steps (see `WorkflowStore.getRunWithSteps`). */
+export interface RunWithSteps {
+  readonly run: RunRecord
+  /** Present when the run has ended. */
+  readonly steps?: StepRecord[]
+}
+
 /**
  * The port through which the runtime persists runs, step results, durable
  * timers and the event inbox, and through which workers share runs (leases
@@ -320,6 +327,13 @@ export interface WorkflowStore {
   saveFinalStep?(fence: Fence, step: StepRecord, patch: RunPatch): Promise<StepRecord>
   /** Every step recorded for a run. */
   loadSteps(runId: RunId): Promise<StepRecord[]>
+  /**
+   * A run and, once it has ended (`completed`, `failed` or `cancelled`), its
+   * steps, in one read where the store can do that in one round trip: handles
+   * that wait for runs of other processes read with it. Without it they call
+   * `getRun`, then `loadSteps`.
+   */
+  getRunWithSteps?(runId: RunId): Promise<RunWithSteps | undefined>
   /**
    * A durable timer: stores `wakeAt` under `key` unless the key exists, and
    * returns the stored deadline, so a timer keeps its first deadline across restarts.

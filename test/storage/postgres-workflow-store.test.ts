@@ -1,6 +1,6 @@
 import { postgresStore } from '../../src/postgres.js'
 import { createTestDatabase, describePostgres } from '../support/postgres.js'
-import { describeEventFeed, describeFinalStep, describeWorkflowStore } from './workflow-store-conformance.js'
+import { describeEventFeed, describeFinalStep, describeRunWithSteps, describeWorkflowStore } from './workflow-store-conformance.js'
 
 describePostgres('PostgreSQL store', () => {
   const fixture = {
@@ -17,5 +17,6 @@ describePostgres('PostgreSQL store', () => {
   }
   describeWorkflowStore('PostgreSQL', fixture)
   describeFinalStep('PostgreSQL', fixture)
+  describeRunWithSteps('PostgreSQL', fixture)
   describeEventFeed('PostgreSQL', fixture)
 })

@@ -362,6 +362,48 @@ export function describeFinalStep(name: string, fixture: StoreFixture): void {
   })
 }
 
+/** Conformance of the optional `getRunWithSteps` (stores that read a run and its steps in one round trip). */
+export function describeRunWithSteps(name: string, fixture: StoreFixture): void {
+  describe(`WorkflowStore.getRunWithSteps: ${name}`, () => {
+    let store: WorkflowStore
+    beforeEach(async () => {
+      store = await fixture.create()
+      await store.init()
+    })
+    afterEach(async () => {
+      await store.close()
+    })
+
+    it('reads an unfinished run without its steps', async () => {
+      const run = (await store.createRun(newRun('r1', { claimBy: { owner: 'w1', leaseMs: lease } }))).run
+      await store.saveStep(fenceOf(run), step('r1', 'pack'))
+      const found = await store.getRunWithSteps!('r1')
+      expect(found?.run).toMatchObject({ id: 'r1', status: 'running' })
+      expect(found?.steps).toBeUndefined()
+      expect(await store.getRunWithSteps!('missing')).toBeUndefined()
+    })
+
+    it('reads an ended run with exactly the steps loadSteps returns, outputs revived', async () => {
+      const run = (await store.createRun(newRun('r1', { claimBy: { owner: 'w1', leaseMs: lease } }))).run
+      const when = new Date('2026-11-28T12:00:00Z')
+      await store.saveStep(fenceOf(run), step('r1', 'pack', { output: { when, tags: new Set(['a']), n: 10n } }))
+      await store.saveStep(fenceOf(run), step('r1', 'pack#retry', { status: 'failed', output: undefined, error: { name: 'Boom', message: 'no', code: 'E' }, attempts: 2 }))
+      await store.updateRun(fenceOf(run), { status: 'failed', finishedAt: 3_000, error: { name: 'Boom', message: 'no' } })
+      const found = await store.getRunWithSteps!('r1')
+      expect(found?.run).toMatchObject({ id: 'r1', status: 'failed', finishedAt: 3_000 })
+      const byKey = (steps: readonly StepRecord[]) => [...steps].sort((a, b) => (a.key < b.key ? -1 : 1))
+      expect(byKey(found!.steps!)).toEqual(byKey(await store.loadSteps('r1')))
+      expect(found!.steps!.find((s) => s.key === 'pack')!.output).toEqual({ when, tags: new Set(['a']), n: 10n })
+    })
+
+    it('reads an ended run that has no steps with an empty list', async () => {
+      await store.createRun(newRun('r1'))
+      await store.requestAction('r1', 'cancel', 2_000)
+      expect(await store.getRunWithSteps!('r1')).toMatchObject({ run: { status: 'cancelled' }, steps: [] })
+    })
+  })
+}
+
 /** Conformance of the event feed engines use to wake their waiting tasks. */
 export function describeEventFeed(name: string, fixture: StoreFixture): void {
   describe(`WorkflowStore event feed: ${name}`, () => {

@@ -18,6 +18,7 @@ import type {
   RunPatch,
   RunQuery,
   RunRecord,
+  RunWithSteps,
   StepRecord,
   StoredEvent,
   StoreNotification,
@@ -155,13 +156,20 @@ export class PostgresWorkflowStore implements WorkflowStore {
   async claimRuns(request: ClaimRequest): Promise<RunRecord[]> {
     if (request.workflows.length === 0 || request.limit <= 0) return []
     const { rows } = await this.pool.query<RunRow>(prepared(
+      // Per workflow version, the oldest claimable runs from the partial index weft_runs_claimable,
+      // in its order (a lateral subquery with its own lock leaves the planner no seq scan to cache).
       `with candidates as (
-         select id from weft_runs
-         where (workflow, version) in (select * from unnest($1::text[], $2::int[]))
-           and ${unfinished} and (status = 'pending' or lease_owner is null or lease_expires_at <= $3 or lease_owner = any($4::text[]))
-         order by created_at, id
+         select c.id from unnest($1::text[], $2::int[]) as w(workflow, version)
+         cross join lateral (
+           select id, created_at from weft_runs
+           where workflow = w.workflow and version = w.version
+             and ${unfinished} and (status = 'pending' or lease_owner is null or lease_expires_at <= $3 or lease_owner = any($4::text[]))
+           order by created_at, id
+           limit $5
+           for update skip locked
+         ) c
+         order by c.created_at, c.id
          limit $5
-         for update skip locked
        )
        update weft_runs r set
          status = case when r.status = 'pending' then 'running' else r.status end,
@@ -304,6 +312,18 @@ export class PostgresWorkflowStore implements WorkflowStore {
   async loadSteps(runId: RunId): Promise<StepRecord[]> {
     const { rows } = await this.pool.query<StepRow>(prepared(`select * from weft_steps where run_id = $1`, [runId]))
     return rows.map(toStepRecord)
+  }
+
+  async getRunWithSteps(runId: RunId): Promise<RunWithSteps | undefined> {
+    const { rows } = await this.pool.query<RunRow & { steps: StepRow[] | null }>(prepared(
+      `select r.*, case when r.status in ('completed', 'failed', 'cancelled')
+         then (select coalesce(json_agg(s), '[]'::json) from weft_steps s where s.run_id = r.id) end as steps
+       from weft_runs r where r.id = $1`,
+      [runId],
+    ))
+    const row = rows[0]
+    if (row === undefined) return undefined
+    return { run: toRunRecord(row), steps: row.steps?.map(toStepRecord) }
   }
 
   async timer(fence: Fence, key: string, wakeAt: number): Promise<number> {

@@ -85,6 +85,16 @@ export function weftMigrations(dialect: SqlDialect): Record<string, Migration> {
           .execute()
       },
     },
+    '2026_11_28_002_claim_index': {
+      async up(db: Kysely<unknown>) {
+        // A claim asks for the oldest unfinished runs of the workflow versions a worker has. Ordered
+        // by time alone, the partial index left the planner a choice it got wrong as finished runs
+        // piled up (weft_runs_by_workflow, whose scan reads every run the workflow ever had). Led by
+        // (workflow, version), the partial index answers a claim from unfinished runs only.
+        await sql`create index weft_runs_claimable on weft_runs (workflow, version, created_at, id) where ${sql.raw(unfinishedRuns)}`.execute(db)
+        await db.schema.dropIndex('weft_runs_unfinished').execute()
+      },
+    },
   }
 }
 
