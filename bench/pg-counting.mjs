@@ -3,6 +3,7 @@
 // (the repository's, not the copy DBOS brings into bench/node_modules).
 
 import { createRequire } from 'node:module'
+import { forceGenericPlans } from '../dist/postgres.js'
 
 const require = createRequire(new URL('../package.json', import.meta.url))
 
@@ -12,13 +13,15 @@ export function rootPg() {
 }
 
 /**
- * A pool of `max` connections (Weft's default is 10) whose `counts.queries`
+ * A pool of `max` connections (Weft's default is 10), configured as Weft's own
+ * pool is (`forceGenericPlans`), whose `counts.queries`
  * counts every query: through the pool and through checked-out clients (the
  * LISTEN connection, migrations). One `pg` query is one round trip.
  */
 export function countingPool(connectionString, max = 10) {
   const pg = rootPg()
-  const pool = new pg.Pool({ connectionString, max })
+  // As the pool postgresStore({ connectionString }) creates: prepared statements run their generic plans.
+  const pool = new pg.Pool({ connectionString, max, options: forceGenericPlans })
   pool.on('error', () => undefined)
   const counts = { queries: 0 }
   return {

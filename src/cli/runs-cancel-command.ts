@@ -4,12 +4,12 @@ import { databaseOption, withStore } from './database.js'
 import { requireRun } from './require-run.js'
 import { workflowLabel } from './run-text.js'
 
-/** `weft runs cancel <id>`: cancels a pending run at once, or asks a running run's worker to cancel it. */
+/** `weft runs cancel <id>`: cancels a pending or dead-lettered run at once, or asks a running run's worker to cancel it. */
 export const runsCancelCommand: CliCommand = {
   path: ['runs', 'cancel'],
   summary: 'cancel a run',
   details: [
-    'A pending run is cancelled at once. A running or paused run is cancelled by its worker, which',
+    'A pending or dead-lettered run is cancelled at once. A running or paused run is cancelled by its worker, which',
     'picks the request up at its next heartbeat. Exit code 1 when the run already finished otherwise.',
   ],
   positionals: [{ name: 'id', description: 'the run id (see `weft runs list`)' }],
@@ -26,7 +26,7 @@ export const runsCancelCommand: CliCommand = {
 }
 
 function cancellable(run: RunRecord): boolean {
-  return run.status === 'pending' || run.status === 'running' || run.status === 'paused'
+  return run.status === 'pending' || run.status === 'dead-lettered' || run.status === 'running' || run.status === 'paused'
 }
 
 function describe(context: CliContext, before: RunRecord, after: RunRecord): number {
@@ -44,6 +44,6 @@ function describe(context: CliContext, before: RunRecord, after: RunRecord): num
     context.out.line(`requested cancellation of ${run}, which is ${after.status}; ${worker}`)
     return 0
   }
-  context.err.line(`weft: ${run} is ${after.status}; only pending, running or paused runs can be cancelled`)
+  context.err.line(`weft: ${run} is ${after.status}; only pending, dead-lettered, running or paused runs can be cancelled`)
   return 1
 }

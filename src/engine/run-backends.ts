@@ -140,7 +140,7 @@ export class StoredRunBackend implements RunBackend {
     const after = await this.services.store.requestAction(this.runId, action, this.services.now())
     if (after === undefined) return false
     this.record = after
-    return !isFinished(before) || (before === 'dead-lettered' && action === 'resume')
+    return !isFinished(before) || (before === 'dead-lettered' && (action === 'resume' || action === 'cancel'))
   }
 
   private async waitForEnd(): Promise<RunOutcome> {

@@ -1,6 +1,6 @@
 import { LeaseLostError } from '../core/errors.js'
 import type { RunId } from '../core/ids.js'
-import { cancelledByRequest, claimableStatus, isFinished, unclaimableMessage } from './run-rules.js'
+import { claimableStatus, decideAction, isFinished, unclaimableMessage } from './run-rules.js'
 import type {
   ClaimRequest,
   CreateRunResult,
@@ -154,10 +154,11 @@ export class MemoryWorkflowStore implements WorkflowStore {
   async requestAction(runId: RunId, action: RequestedAction, now: number): Promise<RunRecord | undefined> {
     const run = this.runs.get(runId)
     if (run === undefined) return undefined
+    const decision = decideAction(run, action, now)
     let next = run
-    if (run.status === 'pending' && action === 'cancel') next = { ...run, ...cancelledByRequest(run.id, now) }
-    else if (run.status === 'dead-lettered' && action === 'resume') next = { ...run, status: 'pending', statusMessage: undefined, recoveries: 0 }
-    else if (!isFinished(run.status) && run.status !== 'pending') next = { ...run, requestedAction: action }
+    if (decision.kind === 'cancel-now') next = { ...run, ...decision.patch }
+    else if (decision.kind === 'revive') next = { ...run, status: 'pending', statusMessage: undefined, recoveries: 0, finishedAt: undefined }
+    else if (decision.kind === 'ask-worker') next = { ...run, requestedAction: action }
     this.runs.set(runId, next)
     return next
   }

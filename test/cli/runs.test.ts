@@ -251,7 +251,7 @@ describe('weft runs cancel', () => {
     const { code, stdout, stderr } = await weft('runs', 'cancel', ids.completed)
     expect(code).toBe(1)
     expect(stdout).toBe('')
-    expect(stderr).toBe(`weft: run ${ids.completed} (orders@1) is completed; only pending, running or paused runs can be cancelled\n`)
+    expect(stderr).toBe(`weft: run ${ids.completed} (orders@1) is completed; only pending, dead-lettered, running or paused runs can be cancelled\n`)
     expect((await store.getRun(ids.completed))!.status).toBe('completed')
   })
 

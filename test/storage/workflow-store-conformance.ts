@@ -209,6 +209,17 @@ export function describeWorkflowStore(name: string, fixture: StoreFixture): void
         expect(run.epoch).toBe(1)
       })
 
+      it('cancels a dead-lettered run at once; resuming it then changes nothing', async () => {
+        await claimed('r1', 'w1', 1_000)
+        const [taken] = await store.claimRuns({ owner: 'w2', leaseMs: lease, limit: 10, workflows: orders, now: 1_000 + lease })
+        await store.updateRun(fenceOf(taken!), { status: 'dead-lettered', statusMessage: 'crashed', finishedAt: 9 })
+        const cancelled = await store.requestAction('r1', 'cancel', 4_000)
+        expect(cancelled).toMatchObject({ status: 'cancelled', finishedAt: 4_000, error: { code: 'WEFT_RUN_CANCELLED', message: 'run r1 was cancelled while it was dead-lettered' } })
+        expect(cancelled!.requestedAction).toBeUndefined()
+        expect(await store.requestAction('r1', 'resume', 5_000)).toMatchObject({ status: 'cancelled', finishedAt: 4_000 })
+        expect(await store.claimRuns({ owner: 'w3', leaseMs: lease, limit: 10, workflows: orders, now: 10 * lease })).toEqual([])
+      })
+
       it('answers undefined for an unknown run', async () => {
         expect(await store.requestAction('nope', 'cancel', 1)).toBeUndefined()
       })

@@ -66,6 +66,26 @@ export interface PgPoolLike extends PgQueryable {
 
 const require = createRequire(import.meta.url)
 
+/**
+ * The connection option Weft's own pools set (and that a pool of your own
+ * should set for the fastest path): prepared statements always run their
+ * generic plan. Left to choose, the server replans a statement whose array
+ * parameters it can size only in a custom plan (a claim, a batch of steps)
+ * on every call, which costs as much as running it. Weft's statements are
+ * written so that their generic plans are index lookups whatever the
+ * tables' sizes (lateral primary-key probes, partial indexes).
+ *
+ * @example
+ * ```ts
+ * import pg from 'pg'
+ * import { forceGenericPlans, postgresStore } from 'weft/postgres'
+ *
+ * const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, options: forceGenericPlans })
+ * const store = postgresStore({ pool })
+ * ```
+ */
+export const forceGenericPlans = '-c plan_cache_mode=force_generic_plan'
+
 /** Creates a `pg` pool for a connection string (`pg` is an optional dependency). */
 export function createPgPool(connectionString: string, max: number): PgPoolLike {
   let pg: { Pool: new (config: object) => PgPoolLike & { on(event: 'error', listener: (error: Error) => void): unknown } }
@@ -74,7 +94,7 @@ export function createPgPool(connectionString: string, max: number): PgPoolLike 
   } catch (error) {
     throw new Error('the PostgreSQL store needs the "pg" package: npm install pg', { cause: error })
   }
-  const pool = new pg.Pool({ connectionString, max })
+  const pool = new pg.Pool({ connectionString, max, options: forceGenericPlans })
   // An idle connection the server ends (a restart, a failover, a terminated
   // backend) is an 'error' event of the pool, and an 'error' event nobody
   // listens to ends the process. The pool drops that connection and opens

@@ -1,7 +1,7 @@
 import { Kysely, Migrator, PostgresDialect } from 'kysely'
 import { LeaseLostError } from '../../core/errors.js'
 import type { RunId } from '../../core/ids.js'
-import { cancelledByRequest, isFinished } from '../run-rules.js'
+import { decideAction, isFinished } from '../run-rules.js'
 import { defaultSerializationLimits, serialize, type SerializationLimits } from '../serialization.js'
 import { runPatchSql as sharedRunPatchSql } from '../sql/run-patch.js'
 import { unfinishedRuns, weftMigrationProvider } from '../sql/migrations.js'
@@ -25,7 +25,7 @@ import type {
   WorkflowStore,
   WorkflowVersion,
 } from '../workflow-store.js'
-import { createPgPool, prepared, type PgClientLike, type PgPoolLike, type PgQueryable } from './pg-client.js'
+import { createPgPool, prepared, type forceGenericPlans, type PgClientLike, type PgPoolLike, type PgQueryable } from './pg-client.js'
 import { PgStepWriter } from './step-writer.js'
 
 /** Options of {@link postgresStore}: a connection string, or a pool of your own. */
@@ -37,7 +37,11 @@ export type PostgresStoreOptions = (
       readonly pool?: undefined
     }
   | {
-      /** A `pg` pool (or compatible) you configured; Weft does not end it. */
+      /**
+       * A `pg` pool (or compatible) you configured; Weft does not end it.
+       * Give its connections `options: forceGenericPlans` for the fastest
+       * path (see {@link forceGenericPlans}).
+       */
       readonly pool: PgPoolLike
       /** Not given with a pool. */
       readonly connectionString?: undefined
@@ -259,14 +263,15 @@ export class PostgresWorkflowStore implements WorkflowStore {
     return this.transaction(async (client) => {
       const { rows } = await client.query<RunRow>(`select * from weft_runs where id = $1 for update`, [runId])
       if (rows[0] === undefined) return undefined
-      const run = toRunRecord(rows[0])
-      if (run.status === 'pending' && action === 'cancel') {
-        const { sets, params } = runPatchSql(cancelledByRequest(runId, now), 2)
+      const decision = decideAction(toRunRecord(rows[0]), action, now)
+      if (decision.kind === 'cancel-now') {
+        const { sets, params } = runPatchSql(decision.patch, 2)
         await client.query(`update weft_runs set ${sets} where id = $1`, [runId, ...params])
-      } else if (run.status === 'dead-lettered' && action === 'resume') {
+        await client.query(`select ${notify(`json_build_object('type', 'run-finished', 'runId', $1::text)::text`)}`, [runId])
+      } else if (decision.kind === 'revive') {
         await client.query(`update weft_runs set status = 'pending', status_message = null, recoveries = 0, finished_at = null where id = $1`, [runId])
         await client.query(`select ${notify(`'{"type":"run-created"}'`)}`)
-      } else if (!isFinished(run.status) && run.status !== 'pending') {
+      } else if (decision.kind === 'ask-worker') {
         await client.query(`update weft_runs set requested_action = $2 where id = $1`, [runId, action])
         await client.query(`select ${notify(`json_build_object('type', 'action', 'runId', $1::text)::text`)}`, [runId])
       }

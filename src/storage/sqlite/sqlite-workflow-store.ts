@@ -1,7 +1,7 @@
 import { Kysely, Migrator } from 'kysely'
 import { LeaseLostError } from '../../core/errors.js'
 import type { RunId } from '../../core/ids.js'
-import { cancelledByRequest, isFinished } from '../run-rules.js'
+import { decideAction, isFinished } from '../run-rules.js'
 import { defaultSerializationLimits, serialize, type SerializationLimits } from '../serialization.js'
 import { runPatchSql as sharedRunPatchSql } from '../sql/run-patch.js'
 import { unfinishedRuns, weftMigrationProvider } from '../sql/migrations.js'
@@ -220,12 +220,13 @@ export class SqliteWorkflowStore implements WorkflowStore {
     return this.writes.run(() => {
       const run = this.readRun(runId)
       if (run === undefined) return undefined
-      if (run.status === 'pending' && action === 'cancel') {
-        const { sql, params } = runPatchSql(cancelledByRequest(runId, now))
+      const decision = decideAction(run, action, now)
+      if (decision.kind === 'cancel-now') {
+        const { sql, params } = runPatchSql(decision.patch)
         this.statement(`update weft_runs set ${sql} where id = ?`).run(...params, runId)
-      } else if (run.status === 'dead-lettered' && action === 'resume') {
+      } else if (decision.kind === 'revive') {
         this.statement(`update weft_runs set status = 'pending', status_message = null, recoveries = 0, finished_at = null where id = ?`).run(runId)
-      } else if (!isFinished(run.status) && run.status !== 'pending') {
+      } else if (decision.kind === 'ask-worker') {
         this.statement(`update weft_runs set requested_action = ? where id = ?`).run(action, runId)
       }
       return this.readRun(runId)
