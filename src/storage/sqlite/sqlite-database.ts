@@ -54,9 +54,30 @@ export function openSqliteFile(path: string): SqliteDatabaseLike {
  */
 export function configureSqlite(db: SqliteDatabaseLike, busyTimeoutMs: number, synchronous: 'normal' | 'full'): void {
   db.exec(`pragma busy_timeout = ${Math.floor(busyTimeoutMs)}`)
-  db.exec(`pragma journal_mode = wal`)
+  retryWhileBusy(() => db.exec(`pragma journal_mode = wal`), busyTimeoutMs)
   db.exec(`pragma synchronous = ${synchronous}`)
   db.exec(`pragma foreign_keys = on`)
+}
+
+/**
+ * Runs `statement` again while SQLite answers SQLITE_BUSY, for up to
+ * `timeoutMs`. Switching to WAL while another process opens the same new file
+ * can fail with SQLITE_BUSY at once, without SQLite calling its busy handler
+ * (the busy timeout does not cover it). Waits block the thread briefly: this
+ * runs once, when a store opens.
+ */
+function retryWhileBusy(statement: () => void, timeoutMs: number): void {
+  const deadline = Date.now() + timeoutMs
+  for (let wait = 1; ; wait = Math.min(wait * 2, 50)) {
+    try {
+      statement()
+      return
+    } catch (error) {
+      const code = (error as { code?: unknown } | null)?.code
+      if (typeof code !== 'string' || !code.startsWith('SQLITE_BUSY') || Date.now() + wait > deadline) throw error
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, wait)
+    }
+  }
 }
 
 /** Kysely's SQLite driver, but transactions take the write lock at once (`begin immediate`). */
