@@ -257,6 +257,7 @@ export type StoreNotification =
 
 /** A run and, when it has ended, its steps (see `WorkflowStore.getRunWithSteps`). */
 export interface RunWithSteps {
+  /** The run as stored. */
   readonly run: RunRecord
   /** Present when the run has ended. */
   readonly steps?: StepRecord[]
