@@ -1,4 +1,4 @@
-import { Effect, Exit, type Cause, type Context, type Fiber } from 'effect'
+import { Effect, Exit, type Cause, type Context } from 'effect'
 import { LeaseLostError, PayloadTooLargeError, RunCancelledError, RunFailedError, SerializationError } from '../core/errors.js'
 import type { RunId } from '../core/ids.js'
 import type { TaskNode, WorkflowGraph } from '../graph/workflow-graph.js'
@@ -12,7 +12,7 @@ import type { RunOutcome, TaskSummary } from './run-outcome.js'
 import { RunReporter } from './run-reporter.js'
 import type { RuntimeStats } from './runtime-stats.js'
 import type { Recorded } from './task-host.js'
-import { ConditionFalse, taskFailure, taskProgram, type TaskRunner } from './task-program.js'
+import { ConditionFalse, DirectAttempt, runsDirectly, taskFailure, taskProgram, type RunningTask, type TaskRunner } from './task-program.js'
 import { CANCELLED, COMPLETED, FAILED, PENDING, QUEUED, RUNNING, SKIPPED, TaskTable, statusOf, type SkipReason } from './task-table.js'
 
 /** What a run needs from the engine it runs in. */
@@ -46,7 +46,7 @@ export class RunExecution implements TaskRunner {
   private resolveDone!: (outcome: RunOutcome) => void
   private readonly table: TaskTable
   private readonly reporter: RunReporter
-  private readonly fibers: (Fiber.Fiber<unknown, unknown> | undefined)[]
+  private readonly fibers: (RunningTask | undefined)[]
   private readonly argsOf: (readonly unknown[] | undefined)[]
   private readonly ready: number[] = []
   private readyHead = 0
@@ -367,7 +367,13 @@ export class RunExecution implements TaskRunner {
     this.table.startedAt[id] = this.now()
     this.running++
     this.env.stats.task('pending', 'running')
-    const fiber = Effect.runForkWith(this.env.services)(taskProgram(this, task, this.argsOf[id]!))
+    const args = this.argsOf[id]!
+    if (runsDirectly(task)) {
+      const attempt = new DirectAttempt((exit) => this.onExit(task, exit))
+      this.fibers[id] = attempt
+      return attempt.start(this, task, args)
+    }
+    const fiber = Effect.runForkWith(this.env.services)(taskProgram(this, task, args))
     this.fibers[id] = fiber
     fiber.addObserver((exit) => this.onExit(task, exit))
   }

@@ -1,4 +1,4 @@
-import { Effect } from 'effect'
+import { Cause, Effect, Exit } from 'effect'
 import type { LoopResult, TaskFailure } from '../graph/task-context.js'
 import type { TaskNode } from '../graph/workflow-graph.js'
 import { TaskPolicyRunner, type PolicyHooks, type PolicyServices } from '../resilience/task-policies.js'
@@ -127,6 +127,70 @@ export function taskProgram(run: TaskRunner, task: TaskNode, args: readonly unkn
   })
   if (task.when === undefined) return body
   return Effect.flatMap(evaluateCondition(task, args), (proceed) => (proceed ? body : Effect.fail(new ConditionFalse())))
+}
+
+/** A task being executed, as its run sees it: something to interrupt. A fiber, or a {@link DirectAttempt}. */
+export interface RunningTask {
+  /** Interrupts the task: its signal fires, its late result is dropped, its exit is an interruption. */
+  interruptUnsafe(): void
+}
+
+/**
+ * Whether a task runs as a direct call ({@link startDirect}) rather than as
+ * a fiber: no condition, no loop and no policy, so one attempt of its body is
+ * all its program would do. Most tasks of most graphs are like that.
+ */
+export function runsDirectly(task: TaskNode): boolean {
+  return task.kind !== 'loop' && task.when === undefined && !TaskPolicyRunner.hasPolicies(task)
+}
+
+/**
+ * One attempt of a task body called directly, for the tasks
+ * {@link runsDirectly} accepts. It behaves as {@link taskProgram} does for
+ * them — exits are the same `Exit` values, an interruption fires the
+ * context's signal and drops the late result — without forking a fiber per
+ * task, which cost more than the rest of a task's scheduling together. Where
+ * policies compose (retry, timeout, breaker, ...), tasks keep running as
+ * fibers. Not an Effect, on purpose: nothing here needs Effect's runtime.
+ */
+export class DirectAttempt implements RunningTask {
+  private settled = false
+  private ctx: TaskContextImpl | undefined
+
+  constructor(private readonly onExit: (exit: Exit.Exit<unknown, unknown>) => void) {}
+
+  /** Calls the body; a synchronous one exits before this returns. */
+  start(run: TaskRunner, task: TaskNode, args: readonly unknown[]): void {
+    run.taskStarted(task)
+    run.policyHooks(task).onAttempt(1)
+    const ctx = new TaskContextImpl(run, task.name, 1, -1)
+    this.ctx = ctx
+    let result: unknown
+    try {
+      const fn = (run.instance as Record<string, unknown>)[task.method]
+      if (typeof fn !== 'function') throw new TypeError(`task "${task.name}": the workflow instance has no method "${task.method}"`)
+      result = callTask(fn as TaskFunction, run.instance, args, ctx)
+    } catch (error) {
+      return this.exit(Exit.fail(error))
+    }
+    if (!isThenable(result)) return this.exit(Exit.succeed(result))
+    result.then(
+      (value) => this.exit(Exit.succeed(value)),
+      (error: unknown) => this.exit(Exit.fail(error)),
+    )
+  }
+
+  interruptUnsafe(): void {
+    if (this.settled) return
+    this.ctx?.abort()
+    this.exit(Exit.failCause(Cause.interrupt()))
+  }
+
+  private exit(exit: Exit.Exit<unknown, unknown>): void {
+    if (this.settled) return
+    this.settled = true
+    this.onExit(exit)
+  }
 }
 
 /** Builds the {@link TaskFailure} an `@OnFailure` handler receives. */

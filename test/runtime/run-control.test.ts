@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { defineWorkflow, RunCancelledError, type RunEvent, type WeftEvent, type WorkflowBuilder } from 'weft'
+import { createEngine, defineWorkflow, MemoryWorkflowStore, RunCancelledError, type RunEvent, type WeftEvent, type WorkflowBuilder } from 'weft'
 import { flush } from '../support/test-clock.js'
 import { memoryEngine } from '../support/engines.js'
 
@@ -42,6 +42,73 @@ describe('cancel', () => {
     expect(outcome.tasks.map((t) => t.status)).toEqual(['cancelled', 'cancelled', 'cancelled'])
     expect(await run.cancel()).toBe(false)
     expect(engine.stats().runs.cancelled).toBe(1)
+    await engine.close()
+  })
+})
+
+describe('cancel of tasks without policies (called directly, not in a fiber)', () => {
+  it('drops the result a task returns after the cancel: nothing is recorded, the task is cancelled', async () => {
+    const store = new MemoryWorkflowStore()
+    const engine = createEngine({ store })
+    let finish: ((value: string) => void) | undefined
+    let signal: AbortSignal | undefined
+    const workflow = defineWorkflow({ name: 'late', version: 1 })
+      .task('slow', (_i, ctx) => {
+        signal = ctx.signal
+        return new Promise<string>((resolve) => (finish = resolve))
+      })
+      .build()
+    const run = await engine.start(workflow)
+    await flush()
+    await run.cancel()
+    expect(signal!.aborted).toBe(true)
+    finish!('too late')
+    await flush()
+    const outcome = await run.outcome()
+    expect(outcome.status).toBe('cancelled')
+    expect(outcome.tasks).toMatchObject([{ task: 'slow', status: 'cancelled', attempts: 1 }])
+    expect(await store.loadSteps(run.id)).toEqual([])
+    await engine.close()
+  })
+
+  it('fails a run whose task throws synchronously', async () => {
+    const workflow = defineWorkflow({ name: 'throws', version: 1 })
+      .task('bad', () => {
+        throw new Error('bad input')
+      })
+      .task('after', { dependsOn: ['bad'] }, () => 'never')
+      .build()
+    const engine = memoryEngine()
+    const run = await engine.start(workflow)
+    const outcome = await run.outcome()
+    expect(outcome.status).toBe('failed')
+    expect(outcome.error?.message).toContain('bad input')
+    expect(outcome.tasks.map((t) => [t.task, t.status])).toEqual([
+      ['bad', 'failed'],
+      ['after', 'cancelled'],
+    ])
+    await engine.close()
+  })
+
+  it('interrupts a running sibling when a task fails: its signal fires', async () => {
+    let siblingSignal: AbortSignal | undefined
+    const workflow = defineWorkflow({ name: 'rejects', version: 1 })
+      .task('bad', async () => {
+        await new Promise((resolve) => setTimeout(resolve, 1))
+        throw new Error('bad input')
+      })
+      .task('slow', (_i, ctx) => {
+        siblingSignal = ctx.signal
+        return new Promise<never>(() => undefined)
+      })
+      .build()
+    const engine = memoryEngine({ maxConcurrentTasksPerRun: 2 })
+    const outcome = await engine.run(workflow).then(
+      () => undefined,
+      (error: unknown) => error,
+    )
+    expect(outcome).toMatchObject({ message: expect.stringContaining('bad input') })
+    expect(siblingSignal?.aborted).toBe(true)
     await engine.close()
   })
 })
