@@ -12,13 +12,15 @@ import { CANCELLED, COMPLETED, FAILED, SKIPPED, type SkipReason, type TaskTable 
  * literal objects, not spreads: this runs several times per task.
  */
 export class RunReporter {
-  readonly log = new RunEventLog()
+  readonly log: RunEventLog
 
   constructor(
     private readonly hub: EventHub,
     private readonly runId: RunId,
     private readonly graph: WorkflowGraph,
-  ) {}
+  ) {
+    this.log = new RunEventLog(runId, graph.name, graph.tasks.map((t) => t.name))
+  }
 
   runStarted(at: number): void {
     this.emit({ type: 'run.started', at, runId: this.runId, workflow: this.graph.name, version: this.graph.version })
@@ -48,7 +50,8 @@ export class RunReporter {
   }
 
   taskStarted(task: TaskNode, at: number): void {
-    this.emit({ type: 'task.started', at, runId: this.runId, workflow: this.graph.name, task: task.name })
+    this.log.taskStarted(task.id, at)
+    if (this.hub.listening) this.hub.emit({ type: 'task.started', at, runId: this.runId, workflow: this.graph.name, task: task.name })
   }
 
   taskRetrying(task: TaskNode, at: number, attempt: number, delayMs: number, error: unknown): void {
@@ -66,7 +69,9 @@ export class RunReporter {
     const durationMs = table.durationOf(id)
     switch (table.state[id]) {
       case COMPLETED:
-        return this.emit({ type: 'task.completed', at, runId, workflow, task: task.name, attempts, durationMs, fromCheckpoint })
+        this.log.taskCompleted(id, at, attempts, durationMs, fromCheckpoint)
+        if (this.hub.listening) this.hub.emit({ type: 'task.completed', at, runId, workflow, task: task.name, attempts, durationMs, fromCheckpoint })
+        return
       case FAILED: {
         const error = toErrorRecord(table.errors[id])
         return this.emit({ type: 'task.failed', at, runId, workflow, task: task.name, attempts, durationMs, error, handled })
