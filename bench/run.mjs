@@ -155,9 +155,9 @@ if (!durableOnly) {
   table(['shape', 'Weft 100', 'Weft 10,000', 'Weft 10k/100', 'target ≤ 1.3×', 'raw 10k/100'], scalingRows)
   console.log('\n  µs per task, medians of 7 alternating repetitions; the ratios are medians of per-repetition')
   console.log('  ratios. The per-run fixed cost (creating the run, its record and result) weighs more at 100')
-  console.log('  tasks, which favours 10,000. Growth comes from memory: a run keeps per-task data (step records,')
-  console.log('  its event log) until it ends, which at 10,000 tasks outlives V8\'s young generation, so more of')
-  console.log('  it is promoted and collected by the slower old-generation GC. raw Promises grow too (reference).')
+  console.log('  tasks, which favours 10,000. What a run keeps per task until it ends (its step records; its')
+  console.log('  event log, as numbers in typed arrays) is what could grow the cost: at 10,000 tasks it outlives')
+  console.log('  V8\'s young generation and is promoted. raw Promises grow too (reference).')
 
   // ---- 3. Memory ----------------------------------------------------------------------------
 
@@ -203,7 +203,8 @@ if (!durableOnly) {
   console.log(`  one engine.emit('go') reached ${count(mem.delivered)} waiting runs; ${count(mem.completed)} completed with its payload in ${ms(mem.releaseMs)}: ${memOk ? 'OK' : 'WRONG'}.`)
   console.log(`  Bytes per waiting run = (memory with all runs waiting − baseline) / ${mem.n.toLocaleString('en-US')}, both after gc${mem.gcAvailable ? '' : ' (gc NOT available: figures include garbage)'};`)
   console.log('  RSS also holds memory V8 keeps after collecting, so the heap figure is the one to compare. The')
-  console.log('  peak includes garbage made while the runs wait (see the CPU line: waiting runs poll the store).')
+  console.log('  peak includes garbage made while starting the runs and delivering the event. Waiting runs poll')
+  console.log('  nothing: an event wakes its waiters; one watcher per engine looks for events other processes sent.')
   console.log(`  CPU while idle for 1 s: ${mem.idleBefore.toFixed(0)}% of a core with no run waiting, ${mem.waiting.idleCpu.toFixed(0)}% with ${mem.n.toLocaleString('en-US')} runs waiting.`)
   console.log('  The in-memory store keeps every run record and step, so "all completed" stays above baseline.')
 }
