@@ -30,17 +30,24 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
   )
 }
 
+/** Gives each test of the enclosing `describe` a fresh, initialised store, closed after the test. */
+function eachTestStore(fixture: StoreFixture, use: (store: WorkflowStore) => void): void {
+  let current: WorkflowStore | undefined
+  beforeEach(async () => {
+    current = await fixture.create()
+    await current.init()
+    use(current)
+  })
+  afterEach(async () => {
+    await current?.close()
+  })
+}
+
 /** The behaviour every `WorkflowStore` must have, run against each implementation. */
 export function describeWorkflowStore(name: string, fixture: StoreFixture): void {
   describe(`WorkflowStore conformance: ${name}`, () => {
-    let store: WorkflowStore
-    beforeEach(async () => {
-      store = await fixture.create()
-      await store.init()
-    })
-    afterEach(async () => {
-      await store.close()
-    })
+    let store!: WorkflowStore
+    eachTestStore(fixture, (fresh) => (store = fresh))
 
     /** Creates a run claimed by `owner` and returns it. */
     async function claimed(id: string, owner = 'w1', now = 1_000): Promise<RunRecord> {
@@ -336,14 +343,8 @@ export function describeWorkflowStore(name: string, fixture: StoreFixture): void
 /** Conformance of the optional `saveFinalStep` (stores that record a run's last step and end in one write). */
 export function describeFinalStep(name: string, fixture: StoreFixture): void {
   describe(`WorkflowStore.saveFinalStep: ${name}`, () => {
-    let store: WorkflowStore
-    beforeEach(async () => {
-      store = await fixture.create()
-      await store.init()
-    })
-    afterEach(async () => {
-      await store.close()
-    })
+    let store!: WorkflowStore
+    eachTestStore(fixture, (fresh) => (store = fresh))
 
     it('records the last step and the end of the run together, and frees the lease', async () => {
       const run = (await store.createRun(newRun('r1', { claimBy: { owner: 'w1', leaseMs: lease } }))).run
@@ -376,14 +377,8 @@ export function describeFinalStep(name: string, fixture: StoreFixture): void {
 /** Conformance of the optional `getRunWithSteps` (stores that read a run and its steps in one round trip). */
 export function describeRunWithSteps(name: string, fixture: StoreFixture): void {
   describe(`WorkflowStore.getRunWithSteps: ${name}`, () => {
-    let store: WorkflowStore
-    beforeEach(async () => {
-      store = await fixture.create()
-      await store.init()
-    })
-    afterEach(async () => {
-      await store.close()
-    })
+    let store!: WorkflowStore
+    eachTestStore(fixture, (fresh) => (store = fresh))
 
     it('reads an unfinished run without its steps', async () => {
       const run = (await store.createRun(newRun('r1', { claimBy: { owner: 'w1', leaseMs: lease } }))).run
@@ -418,14 +413,8 @@ export function describeRunWithSteps(name: string, fixture: StoreFixture): void 
 /** Conformance of the event feed engines use to wake their waiting tasks. */
 export function describeEventFeed(name: string, fixture: StoreFixture): void {
   describe(`WorkflowStore event feed: ${name}`, () => {
-    let store: WorkflowStore
-    beforeEach(async () => {
-      store = await fixture.create()
-      await store.init()
-    })
-    afterEach(async () => {
-      await store.close()
-    })
+    let store!: WorkflowStore
+    eachTestStore(fixture, (fresh) => (store = fresh))
 
     it('lists the events sent after an id, oldest first, without payloads', async () => {
       expect(await store.latestEventId()).toBe(0)
