@@ -40,6 +40,30 @@ function callTask(fn: TaskFunction, instance: object, args: readonly unknown[], 
 }
 
 /**
+ * Calls a task body (the workflow method) with its arguments and context and
+ * reports its value or error: at once for a synchronous body (a throw is its
+ * error), when its promise settles otherwise. Returns whether it is still
+ * pending (a promise).
+ */
+function callBody(run: TaskRunner, task: TaskNode, args: readonly unknown[], ctx: TaskContextImpl, succeed: (value: unknown) => void, fail: (error: unknown) => void): boolean {
+  let result: unknown
+  try {
+    const fn = (run.instance as Record<string, unknown>)[task.method]
+    if (typeof fn !== 'function') throw new TypeError(`task "${task.name}": the workflow instance has no method "${task.method}"`)
+    result = callTask(fn as TaskFunction, run.instance, args, ctx)
+  } catch (error) {
+    fail(error)
+    return false
+  }
+  if (!isThenable(result)) {
+    succeed(result)
+    return false
+  }
+  result.then(succeed, fail)
+  return true
+}
+
+/**
  * One attempt of a task body: calls the method with its arguments and a fresh
  * context. Synchronous bodies complete without suspending; a promise is
  * awaited, and interruption (cancel, timeout, a sibling's failure) fires the
@@ -48,20 +72,15 @@ function callTask(fn: TaskFunction, instance: object, args: readonly unknown[], 
 export function invokeTask(run: TaskRunner, task: TaskNode, args: readonly unknown[], attempt: number, iteration: number): Effect.Effect<unknown, unknown> {
   return Effect.callback<unknown, unknown>((resume) => {
     const ctx = new TaskContextImpl(run, task.name, attempt, iteration)
-    let result: unknown
-    try {
-      const fn = (run.instance as Record<string, unknown>)[task.method]
-      if (typeof fn !== 'function') throw new TypeError(`task "${task.name}": the workflow instance has no method "${task.method}"`)
-      result = callTask(fn as TaskFunction, run.instance, args, ctx)
-    } catch (error) {
-      return resume(Effect.fail(error))
-    }
-    if (!isThenable(result)) return resume(Effect.succeed(result))
-    result.then(
+    const pending = callBody(
+      run,
+      task,
+      args,
+      ctx,
       (value) => resume(Effect.succeed(value)),
-      (error: unknown) => resume(Effect.fail(error)),
+      (error) => resume(Effect.fail(error)),
     )
-    return Effect.sync(() => ctx.abort())
+    if (pending) return Effect.sync(() => ctx.abort())
   })
 }
 
@@ -136,7 +155,7 @@ export interface RunningTask {
 }
 
 /**
- * Whether a task runs as a direct call ({@link startDirect}) rather than as
+ * Whether a task runs as a direct call ({@link DirectAttempt}) rather than as
  * a fiber: no condition, no loop and no policy, so one attempt of its body is
  * all its program would do. Most tasks of most graphs are like that.
  */
@@ -163,20 +182,14 @@ export class DirectAttempt implements RunningTask {
   start(run: TaskRunner, task: TaskNode, args: readonly unknown[]): void {
     run.taskStarted(task)
     run.policyHooks(task).onAttempt(1)
-    const ctx = new TaskContextImpl(run, task.name, 1, -1)
-    this.ctx = ctx
-    let result: unknown
-    try {
-      const fn = (run.instance as Record<string, unknown>)[task.method]
-      if (typeof fn !== 'function') throw new TypeError(`task "${task.name}": the workflow instance has no method "${task.method}"`)
-      result = callTask(fn as TaskFunction, run.instance, args, ctx)
-    } catch (error) {
-      return this.exit(Exit.fail(error))
-    }
-    if (!isThenable(result)) return this.exit(Exit.succeed(result))
-    result.then(
+    this.ctx = new TaskContextImpl(run, task.name, 1, -1)
+    callBody(
+      run,
+      task,
+      args,
+      this.ctx,
       (value) => this.exit(Exit.succeed(value)),
-      (error: unknown) => this.exit(Exit.fail(error)),
+      (error) => this.exit(Exit.fail(error)),
     )
   }
 
