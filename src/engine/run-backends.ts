@@ -5,7 +5,7 @@ import type { RunEvent } from '../runtime/run-events.js'
 import type { RunExecution } from '../runtime/run-execution.js'
 import type { RunOutcome, TaskSummary } from '../runtime/run-outcome.js'
 import { isFinished } from '../storage/run-rules.js'
-import type { RequestedAction, RunRecord, RunStatus, RunWithSteps, WorkflowStore } from '../storage/workflow-store.js'
+import type { RequestedAction, RunRecord, RunStatus, RunWithSteps, StepRecord, WorkflowStore } from '../storage/workflow-store.js'
 import { storedOutcome, storedSummaries } from './stored-outcome.js'
 import type { RunBackend } from './workflow-run.js'
 
@@ -83,6 +83,7 @@ export class LocalRunBackend implements RunBackend {
 /** A run known from the store: executing in another process, waiting for a worker, or finished. */
 export class StoredRunBackend implements RunBackend {
   private finished: Promise<RunOutcome> | undefined
+  private steps: readonly StepRecord[] = []
 
   constructor(
     private record: RunRecord,
@@ -111,8 +112,9 @@ export class StoredRunBackend implements RunBackend {
     return this.finished
   }
 
+  /** The tasks as last read: every task pending until the run's end has been read (by `outcome()`). */
   tasks(): TaskSummary[] {
-    return storedSummaries([], this.graph)
+    return storedSummaries(this.steps, this.graph)
   }
 
   events(): AsyncIterable<RunEvent> {
@@ -148,7 +150,10 @@ export class StoredRunBackend implements RunBackend {
       const change = this.services.nextChange(this.runId)
       const found = await this.read()
       if (found !== undefined) this.record = found.run
-      if (found?.steps !== undefined) return storedOutcome(found.run, found.steps, this.graph)
+      if (found?.steps !== undefined) {
+        this.steps = found.steps
+        return storedOutcome(found.run, found.steps, this.graph)
+      }
       await change
     }
   }

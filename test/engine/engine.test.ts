@@ -252,3 +252,26 @@ describe('a store failing under a run', () => {
     await engine.close()
   })
 })
+
+describe('a handle on a run another engine executes', () => {
+  it('reports every task pending while it runs elsewhere, and the stored tasks once its end was read', async () => {
+    const store = new MemoryWorkflowStore()
+    const workflow = defineWorkflow({ name: 'elsewhere', version: 1 })
+      .task('load', (n: number) => n + 1)
+      .task('double', { dependsOn: ['load'] }, (n) => n * 2)
+      .build()
+    const client = createEngine({ store, workflows: [workflow], claimRuns: false, pollInterval: '5 ms' })
+    const run = await client.start(workflow, 1)
+    expect(run.tasks().map((t) => [t.task, t.status])).toEqual([
+      ['load', 'pending'],
+      ['double', 'pending'],
+    ])
+    const worker = createEngine({ store, workflows: [workflow], claimInterval: '5 ms' })
+    expect((await run.result()).output('double')).toBe(4)
+    expect(run.tasks().map((t) => [t.task, t.status, t.attempts])).toEqual([
+      ['load', 'completed', 1],
+      ['double', 'completed', 1],
+    ])
+    await Promise.all([client.close(), worker.close()])
+  })
+})
