@@ -3,6 +3,7 @@ import { UsageError } from './cli-errors.js'
 import { parseCount } from './command-line.js'
 import type { CliCommand, CliContext } from './command.js'
 import { databaseOption, withStore } from './database.js'
+import { requireRun } from './require-run.js'
 import { formatDateTime, runDuration, runNote, runStatuses, statusTone, workflowLabel } from './run-text.js'
 import { formatTable, type Column } from './text-table.js'
 
@@ -21,16 +22,27 @@ export const runsListCommand: CliCommand = {
     status: { type: 'string', valueName: '<status>', description: `only runs in this status: ${runStatuses.join(', ')}` },
     workflow: { type: 'string', valueName: '<name>', description: 'only runs of this workflow' },
     limit: { type: 'string', valueName: '<n>', description: `most runs shown [default: ${defaultLimit}]` },
+    before: { type: 'string', valueName: '<id>', description: 'only runs older than this one: the next page after a list ending with it' },
     database: databaseOption,
   },
-  examples: ['weft runs list', 'weft runs list --status failed --limit 5', 'weft runs list --database postgres://weft@db.internal/weft'],
+  examples: [
+    'weft runs list',
+    'weft runs list --status failed --limit 5',
+    'weft runs list --before 01jhkm5100k3m9xq4v0c8n2r',
+    'weft runs list --database postgres://weft@db.internal/weft',
+  ],
   async run(args, context) {
     const query: RunQuery = {
       status: parseStatus(args.string('status')),
       workflow: args.string('workflow'),
       limit: parseCount('limit', args.string('limit'), 1) ?? defaultLimit,
+      before: args.string('before'),
     }
-    const runs = await withStore(args.string('database'), context.cwd, (store) => store.listRuns(query))
+    const database = args.string('database')
+    const runs = await withStore(database, context.cwd, async (store) => {
+      if (query.before !== undefined) await requireRun(store, query.before, database)
+      return store.listRuns(query)
+    })
     printRuns(context, runs, query)
     return 0
   },
@@ -56,5 +68,8 @@ function printRuns(context: CliContext, runs: readonly RunRecord[], query: RunQu
     { header: 'message', cell: runNote },
   ]
   for (const line of formatTable(context.out, columns, runs)) context.out.line(line)
-  if (runs.length === query.limit) context.err.line(`(the ${runs.length} newest runs; --limit <n> shows more)`)
+  if (runs.length === query.limit) {
+    const which = query.before === undefined ? 'newest runs' : `runs before ${query.before}`
+    context.err.line(`(the ${runs.length} ${which}; --before ${runs.at(-1)!.id} shows the next ${runs.length})`)
+  }
 }

@@ -70,9 +70,17 @@ export class MemoryWorkflowStore implements WorkflowStore {
 
   async listRuns(query: RunQuery = {}): Promise<RunRecord[]> {
     const limit = query.limit ?? 100
-    const all = [...this.runs.values()].sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1))
-    return all
-      .filter((run) => (query.status === undefined || run.status === query.status) && (query.workflow === undefined || run.workflow === query.workflow))
+    const newestFirst = (a: RunRecord, b: RunRecord) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0)
+    const cursor = query.before === undefined ? undefined : this.runs.get(query.before)
+    if (query.before !== undefined && cursor === undefined) return []
+    return [...this.runs.values()]
+      .sort(newestFirst)
+      .filter(
+        (run) =>
+          (query.status === undefined || run.status === query.status) &&
+          (query.workflow === undefined || run.workflow === query.workflow) &&
+          (cursor === undefined || newestFirst(cursor, run) < 0),
+      )
       .slice(0, limit)
   }
 

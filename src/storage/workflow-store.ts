@@ -145,6 +145,11 @@ export interface RunQuery {
   readonly workflow?: string
   /** Most runs returned. @defaultValue 100 */
   readonly limit?: number
+  /**
+   * Only runs older than this run (the next page: pass the last id of the
+   * previous one). An id that names no run gives no runs.
+   */
+  readonly before?: RunId
 }
 
 /** What {@link WorkflowStore.createRun} did. */

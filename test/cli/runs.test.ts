@@ -132,10 +132,20 @@ describe('weft runs list', () => {
     expect(approvals.lines.slice(1).map((line) => cells(line)[1])).toEqual(['approval@1', 'approval@1', 'approval@1'])
   })
 
-  it('shows at most --limit runs and says how to see more', async () => {
-    const { lines, stderr } = await weft('runs', 'list', '--limit', '2')
-    expect(lines).toHaveLength(3)
-    expect(stderr).toBe('(the 2 newest runs; --limit <n> shows more)\n')
+  it('shows at most --limit runs and says how to see the next page, which --before shows', async () => {
+    const newestFirst = (await store.listRuns()).map((run) => run.id)
+    const first = await weft('runs', 'list', '--limit', '2')
+    expect(first.lines.slice(1).map((line) => cells(line)[0])).toEqual(newestFirst.slice(0, 2))
+    expect(first.stderr).toBe(`(the 2 newest runs; --before ${newestFirst[1]} shows the next 2)\n`)
+    const second = await weft('runs', 'list', '--limit', '2', '--before', newestFirst[1]!)
+    expect(second.lines.slice(1).map((line) => cells(line)[0])).toEqual(newestFirst.slice(2, 4))
+    expect(second.stderr).toBe(`(the 2 runs before ${newestFirst[1]}; --before ${newestFirst[3]} shows the next 2)\n`)
+  })
+
+  it('exits 1 when --before names no run', async () => {
+    const { code, stderr } = await weft('runs', 'list', '--before', 'nope')
+    expect(code).toBe(1)
+    expect(stderr).toBe(`weft: no run "nope" in ${database}; \`weft runs list\` shows the runs there\n`)
   })
 
   it('says so when no run matches', async () => {

@@ -256,8 +256,8 @@ describe('a store failing under a run', () => {
 describe('a handle on a run another engine executes', () => {
   it('reports every task pending while it runs elsewhere, and the stored tasks once its end was read', async () => {
     const store = new MemoryWorkflowStore()
-    const workflow = defineWorkflow({ name: 'elsewhere', version: 1 })
-      .task('load', (n: number) => n + 1)
+    const workflow = defineWorkflow<number>({ name: 'elsewhere', version: 1 })
+      .task('load', (n) => n + 1)
       .task('double', { dependsOn: ['load'] }, (n) => n * 2)
       .build()
     const client = createEngine({ store, workflows: [workflow], claimRuns: false, pollInterval: '5 ms' })

@@ -85,6 +85,22 @@ export function describeWorkflowStore(name: string, fixture: StoreFixture): void
         expect((await store.listRuns({ limit: 1 })).map((r) => r.id)).toEqual(['r3'])
       })
 
+      it('pages through runs with a cursor: the runs older than a given one, ties broken by id', async () => {
+        for (const [id, createdAt] of [['a', 1], ['b', 2], ['c', 2], ['d', 2], ['e', 3]] as const) {
+          await store.createRun(newRun(id, { createdAt, workflow: id === 'c' ? 'refunds' : 'orders' }))
+        }
+        const pages: string[][] = []
+        let before: string | undefined
+        do {
+          const page = await store.listRuns({ limit: 2, before })
+          pages.push(page.map((r) => r.id))
+          before = page.at(-1)?.id
+        } while (pages.at(-1)!.length === 2)
+        expect(pages).toEqual([['e', 'd'], ['c', 'b'], ['a']])
+        expect((await store.listRuns({ before: 'd', workflow: 'orders' })).map((r) => r.id)).toEqual(['b', 'a'])
+        expect(await store.listRuns({ before: 'missing' })).toEqual([])
+      })
+
       it('updates a run as its worker and frees the lease when it finishes', async () => {
         const run = await claimed('r1')
         await store.updateRun(fenceOf(run), { status: 'failed', finishedAt: 2_000, error: { name: 'Error', message: 'x', task: 'charge' } })

@@ -151,8 +151,9 @@ export class PostgresWorkflowStore implements WorkflowStore {
   async listRuns(query: RunQuery = {}): Promise<RunRecord[]> {
     const { rows } = await this.pool.query<RunRow>(prepared(
       `select * from weft_runs where ($1::text is null or status = $1) and ($2::text is null or workflow = $2)
+         and ($4::text is null or (created_at, id) < (select created_at, id from weft_runs where id = $4))
        order by created_at desc, id desc limit $3`,
-      [query.status ?? null, query.workflow ?? null, query.limit ?? 100],
+      [query.status ?? null, query.workflow ?? null, query.limit ?? 100, query.before ?? null],
     ))
     return rows.map(toRunRecord)
   }

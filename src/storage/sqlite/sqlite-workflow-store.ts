@@ -133,6 +133,10 @@ export class SqliteWorkflowStore implements WorkflowStore {
       where.push('workflow = ?')
       params.push(query.workflow)
     }
+    if (query.before !== undefined) {
+      where.push('(created_at, id) < (select created_at, id from weft_runs where id = ?)')
+      params.push(query.before)
+    }
     const sql = `select * from weft_runs ${where.length > 0 ? `where ${where.join(' and ')}` : ''} order by created_at desc, id desc limit ?`
     return (this.statement(sql).all(...params, query.limit ?? 100) as RunRow[]).map(toRunRecord)
   }
