@@ -45,7 +45,7 @@ describe('a bad command line', () => {
     [['runs'], 'weft: weft runs needs a command: list, show, cancel, resume (see weft runs --help)'],
     [
       ['runs', 'list', '--state', 'failed'],
-      'weft: unknown option --state for weft runs list; its options are --status, --workflow, --limit, --database, --help (see weft runs list --help)',
+      'weft: unknown option --state for weft runs list; its options are --status, --workflow, --limit, --before, --database, --help (see weft runs list --help)',
     ],
     [['runs', 'list', '--limit'], 'weft: option --limit needs a value: --limit <n>'],
     [['runs', 'list', '--limit', '0'], 'weft: --limit must be a whole number ≥ 1, got "0"'],
