@@ -31,7 +31,12 @@ import { PgStepWriter } from './step-writer.js'
 /** Options of {@link postgresStore}: a connection string, or a pool of your own. */
 export type PostgresStoreOptions = (
   | {
-      /** The database to connect to, e.g. `postgres://user:secret@db.internal:5432/weft`. */
+      /**
+       * The database to connect to, e.g. `postgres://user:secret@db.internal:5432/weft`.
+       * Weft's pool sets `plan_cache_mode` through the `options` startup
+       * parameter ({@link forceGenericPlans}); a proxy that refuses it
+       * (PgBouncer without `ignore_startup_parameters = options`) needs a pool of your own.
+       */
       readonly connectionString: string
       /** Not given with a connection string. */
       readonly pool?: undefined
