@@ -51,16 +51,17 @@ function callBody(run: TaskRunner, task: TaskNode, args: readonly unknown[], ctx
     const fn = (run.instance as Record<string, unknown>)[task.method]
     if (typeof fn !== 'function') throw new TypeError(`task "${task.name}": the workflow instance has no method "${task.method}"`)
     result = callTask(fn as TaskFunction, run.instance, args, ctx)
+    // A thenable's own \`then\` may throw: that is the task's error too.
+    if (isThenable(result)) {
+      result.then(succeed, fail)
+      return true
+    }
   } catch (error) {
     fail(error)
     return false
   }
-  if (!isThenable(result)) {
-    succeed(result)
-    return false
-  }
-  result.then(succeed, fail)
-  return true
+  succeed(result)
+  return false
 }
 
 /**
@@ -182,6 +183,8 @@ export class DirectAttempt implements RunningTask {
   start(run: TaskRunner, task: TaskNode, args: readonly unknown[]): void {
     run.taskStarted(task)
     run.policyHooks(task).onAttempt(1)
+    // A listener of task.started may have cancelled the run: then the body is not called.
+    if (this.settled) return
     this.ctx = new TaskContextImpl(run, task.name, 1, -1)
     callBody(
       run,

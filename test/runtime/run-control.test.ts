@@ -90,6 +90,46 @@ describe('cancel of tasks without policies (called directly, not in a fiber)', (
     await engine.close()
   })
 
+  it('fails the task whose result is a thenable that throws when awaited', async () => {
+    const workflow = defineWorkflow({ name: 'bad-thenable', version: 1 })
+      .task('odd', () => ({
+        then() {
+          throw new Error('then exploded')
+        },
+      }))
+      .build()
+    const engine = memoryEngine()
+    const outcome = await (await engine.start(workflow)).outcome()
+    expect(outcome.status).toBe('failed')
+    expect(outcome.error?.message).toContain('then exploded')
+    expect(outcome.tasks).toMatchObject([{ task: 'odd', status: 'failed' }])
+    await engine.close()
+  })
+
+  it('does not call the body of a task whose run a task.started listener cancelled', async () => {
+    const engine = memoryEngine()
+    let called = false
+    const workflow = defineWorkflow({ name: 'cancelled-at-start', version: 1 })
+      .task('first', async () => 1)
+      .task('second', { dependsOn: ['first'] }, () => {
+        called = true
+        return 2
+      })
+      .build()
+    const run = await engine.start(workflow)
+    engine.on('task.started', (event) => {
+      if (event.task === 'second') void run.cancel()
+    })
+    const outcome = await run.outcome()
+    expect(called).toBe(false)
+    expect(outcome.status).toBe('cancelled')
+    expect(outcome.tasks.map((t) => [t.task, t.status])).toEqual([
+      ['first', 'completed'],
+      ['second', 'cancelled'],
+    ])
+    await engine.close()
+  })
+
   it('interrupts a running sibling when a task fails: its signal fires', async () => {
     let siblingSignal: AbortSignal | undefined
     const workflow = defineWorkflow({ name: 'rejects', version: 1 })

@@ -169,7 +169,7 @@ export class PostgresWorkflowStore implements WorkflowStore {
       // Per workflow version, the oldest claimable runs from the partial index weft_runs_claimable,
       // in its order (a lateral subquery with its own lock leaves the planner no seq scan to cache).
       `with candidates as (
-         select c.id from unnest($1::text[], $2::int[]) as w(workflow, version)
+         select c.id from (select distinct * from unnest($1::text[], $2::int[])) as w(workflow, version)
          cross join lateral (
            select id, created_at from weft_runs
            where workflow = w.workflow and version = w.version

@@ -80,10 +80,11 @@ export class PgStepWriter {
          select * from unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int[], $10::float8[], $11::float8[])
            with ordinality as t(run_id, epoch, key, task, kind, status, output, error, attempts, started_at, finished_at, n)
        ), locked as (
-         -- One primary-key lookup per run, in the order of $12 (sorted ids). Written as a lateral
+         -- One primary-key lookup per run, in id order as the database sorts ids (its collation, as
+         -- in renewals and releases; a sort in JavaScript may disagree). Written as a lateral
          -- subquery with its own lock so that the plan cannot be anything else: with \`id = any($1)\`,
          -- a generic plan cached while the table was small kept seq-scanning it as it grew.
-         select r.id, r.epoch from unnest($12::text[]) as u(id)
+         select r.id, r.epoch from (select distinct id from unnest($1::text[]) as ids(id) order by id) u
          cross join lateral (select id, epoch from weft_runs where id = u.id for share) r
        ), fenced as (
          select i.* from input i join locked r on r.id = i.run_id and r.epoch = i.epoch
@@ -109,7 +110,6 @@ export class PgStepWriter {
         column((i) => i.step.attempts),
         column((i) => i.step.startedAt ?? null),
         column((i) => i.step.finishedAt),
-        [...new Set(column((i) => i.step.runId))].sort(),
       ],
     ))
     return rows.map((row) => (!row.fenced ? 'lost' : row.inserted ? 'inserted' : 'exists'))
