@@ -161,6 +161,10 @@ export class RunExecution implements TaskRunner {
     this.reporter.taskStarted(task, this.table.startedAt[task.id]!)
   }
 
+  stopped(task: TaskNode): boolean {
+    return this.abandoned || (this.stopping !== undefined && task.kind !== 'always')
+  }
+
   policyHooks(task: TaskNode): PolicyHooks {
     return {
       onAttempt: (attempt) => {

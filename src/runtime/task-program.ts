@@ -16,6 +16,8 @@ export interface TaskRunner extends TaskHost {
   readonly policies: TaskPolicyRunner
   /** Called once, just before the task's body is first invoked. */
   taskStarted(task: TaskNode): void
+  /** Whether the run stopped (cancelled, failed, given up) so that `task` must not start its body. */
+  stopped(task: TaskNode): boolean
   /** What the policies report about a task's attempts and retries. */
   policyHooks(task: TaskNode): PolicyHooks
 }
@@ -143,6 +145,9 @@ function loopProgram(run: TaskRunner, task: TaskNode, args: readonly unknown[]):
 export function taskProgram(run: TaskRunner, task: TaskNode, args: readonly unknown[]): Effect.Effect<unknown, unknown, PolicyServices> {
   const body = Effect.suspend(() => {
     run.taskStarted(task)
+    // A task.started listener may have stopped the run while this fiber was being forked, before
+    // the run could interrupt it: then the body is not called.
+    if (run.stopped(task)) return Effect.interrupt
     return task.kind === 'loop' ? loopProgram(run, task, args) : withPolicies(run, task, args, -1)
   })
   if (task.when === undefined) return body
@@ -183,7 +188,7 @@ export class DirectAttempt implements RunningTask {
   start(run: TaskRunner, task: TaskNode, args: readonly unknown[]): void {
     run.taskStarted(task)
     run.policyHooks(task).onAttempt(1)
-    // A listener of task.started may have cancelled the run: then the body is not called.
+    // A listener of task.started may have cancelled the run (interrupting this): then the body is not called.
     if (this.settled) return
     this.ctx = new TaskContextImpl(run, task.name, 1, -1)
     callBody(

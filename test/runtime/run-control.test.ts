@@ -46,7 +46,7 @@ describe('cancel', () => {
   })
 })
 
-describe('cancel of tasks without policies (called directly, not in a fiber)', () => {
+describe('tasks that finish late, throw, or start as their run is cancelled', () => {
   it('drops the result a task returns after the cancel: nothing is recorded, the task is cancelled', async () => {
     const store = new MemoryWorkflowStore()
     const engine = createEngine({ store })
@@ -112,6 +112,30 @@ describe('cancel of tasks without policies (called directly, not in a fiber)', (
     const workflow = defineWorkflow({ name: 'cancelled-at-start', version: 1 })
       .task('first', async () => 1)
       .task('second', { dependsOn: ['first'] }, () => {
+        called = true
+        return 2
+      })
+      .build()
+    const run = await engine.start(workflow)
+    engine.on('task.started', (event) => {
+      if (event.task === 'second') void run.cancel()
+    })
+    const outcome = await run.outcome()
+    expect(called).toBe(false)
+    expect(outcome.status).toBe('cancelled')
+    expect(outcome.tasks.map((t) => [t.task, t.status])).toEqual([
+      ['first', 'completed'],
+      ['second', 'cancelled'],
+    ])
+    await engine.close()
+  })
+
+  it('does not call the body of a task with policies (a fiber) whose run a task.started listener cancelled', async () => {
+    const engine = memoryEngine()
+    let called = false
+    const workflow = defineWorkflow({ name: 'cancelled-at-start-fiber', version: 1 })
+      .task('first', async () => 1)
+      .task('second', { dependsOn: ['first'], timeout: '1 s' }, async () => {
         called = true
         return 2
       })
