@@ -106,36 +106,15 @@ describe('tasks that finish late, throw, or start as their run is cancelled', ()
     await engine.close()
   })
 
-  it('does not call the body of a task whose run a task.started listener cancelled', async () => {
+  it.each([
+    ['without policies (called directly)', {}],
+    ['with a policy (run as a fiber)', { timeout: '1 s' }],
+  ] as const)('does not call the body of a task %s whose run a task.started listener cancelled', async (_kind, policies) => {
     const engine = memoryEngine()
     let called = false
     const workflow = defineWorkflow({ name: 'cancelled-at-start', version: 1 })
       .task('first', async () => 1)
-      .task('second', { dependsOn: ['first'] }, () => {
-        called = true
-        return 2
-      })
-      .build()
-    const run = await engine.start(workflow)
-    engine.on('task.started', (event) => {
-      if (event.task === 'second') void run.cancel()
-    })
-    const outcome = await run.outcome()
-    expect(called).toBe(false)
-    expect(outcome.status).toBe('cancelled')
-    expect(outcome.tasks.map((t) => [t.task, t.status])).toEqual([
-      ['first', 'completed'],
-      ['second', 'cancelled'],
-    ])
-    await engine.close()
-  })
-
-  it('does not call the body of a task with policies (a fiber) whose run a task.started listener cancelled', async () => {
-    const engine = memoryEngine()
-    let called = false
-    const workflow = defineWorkflow({ name: 'cancelled-at-start-fiber', version: 1 })
-      .task('first', async () => 1)
-      .task('second', { dependsOn: ['first'], timeout: '1 s' }, async () => {
+      .task('second', { dependsOn: ['first'], ...policies }, async () => {
         called = true
         return 2
       })
