@@ -160,6 +160,22 @@ export {
   type StoreNotification,
 } from './storage/workflow-store.js'
 
+// Step keys (how step records are identified; for tools that read the store)
+export {
+  formatStepKey,
+  formatStepSegment,
+  parseStepKey,
+  stepKeyKind,
+  taskStepKey,
+  isTaskStepKey,
+  encodeStepName,
+  InvalidStepPathError,
+  type StepSegment,
+  type StepPath,
+  type StepKeyKind,
+} from './core/step-key.js'
+export { assertStorableName, storableNameProblem } from './core/storable-name.js'
+
 // Core
 export { type Duration, type DurationUnit, toMillis, formatMillis } from './core/duration.js'
 export { type RunId, newRunId } from './core/ids.js'

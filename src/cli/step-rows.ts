@@ -1,4 +1,4 @@
-import type { StepRecord } from '../index.js'
+import { encodeStepName, isTaskStepKey, type StepRecord } from '../index.js'
 
 /** A line of `weft runs show`'s task table: a task, or one of its sub-steps indented under it. */
 export interface StepRow {
@@ -26,7 +26,7 @@ export function toStepRows(steps: readonly StepRecord[]): StepRow[] {
   const groups = new Map<string, TaskGroup>()
   for (const step of steps) {
     const group = groups.get(step.task) ?? { task: step.task, own: undefined, subSteps: [] }
-    if (step.key === step.task) group.own = step
+    if (isTaskStepKey(step.key, step.task)) group.own = step
     else group.subSteps.push(step)
     groups.set(step.task, group)
   }
@@ -36,8 +36,10 @@ export function toStepRows(steps: readonly StepRecord[]): StepRow[] {
   ])
 }
 
+/** The sub-step's key after its task's part: `#2`, `[3]`, `/fetch`, `/wait:approved#0`. */
 function subKey(step: StepRecord): string {
-  return step.key.startsWith(step.task) ? step.key.slice(step.task.length) : step.key
+  const task = encodeStepName(step.task)
+  return step.key.startsWith(task) ? step.key.slice(task.length) : step.key
 }
 
 function startOf(step: StepRecord): number {

@@ -6,6 +6,7 @@ import type { AnyWorkflow, WorkflowInput, WorkflowOutputs } from '../authoring/w
 import { toMillis, type Duration } from '../core/duration.js'
 import { EngineClosedError, LeaseLostError, RunConflictError, RunNotFoundError } from '../core/errors.js'
 import { newRunId, type RunId } from '../core/ids.js'
+import { assertStorableName } from '../core/storable-name.js'
 import type { WorkflowGraph } from '../graph/workflow-graph.js'
 import type { CircuitState } from '../resilience/circuit-breakers.js'
 import { TaskPolicyRunner, makePolicyServices, type PolicyServices } from '../resilience/task-policies.js'
@@ -195,6 +196,7 @@ export class Engine {
    * @throws `RunNotFoundError` when `runId` names no run, or a finished one.
    */
   async emit(name: string, payload?: unknown, options: { readonly runId?: RunId } = {}): Promise<EmitResult> {
+    assertStorableName('event name', name)
     await this.ready
     if (options.runId !== undefined) return { ...(await this.sendToRun(options.runId, name, payload)), started: [] }
     if (this.closed) throw new EngineClosedError()
@@ -249,8 +251,8 @@ export class Engine {
   private async startGraph(graph: WorkflowGraph, rawInput: unknown, options: StartOptions, parse: boolean): Promise<WorkflowRun<never>> {
     if (this.closed) throw new EngineClosedError()
     const input = parse ? parseWorkflowInput(graph, rawInput) : rawInput
+    const runId = options.runId === undefined ? newRunId() : assertStorableName('run id', options.runId)
     await this.ready
-    const runId = options.runId ?? newRunId()
     const instance = this.registry.instantiate(graph)
     const claimBy = this.settings.claimRuns ? { owner: this.workerId, leaseMs: this.settings.leaseMs } : undefined
     const now = this.env.now()
@@ -319,6 +321,7 @@ export class Engine {
 
   /** Stores an event for one run (executing here or elsewhere) and wakes its waiting task if it is here. */
   private async sendToRun(runId: RunId, name: string, payload: unknown): Promise<{ eventId: number; waitingRuns: number }> {
+    assertStorableName('event name', name)
     if (!this.active.has(runId)) {
       const run = await this.store.getRun(runId)
       if (run === undefined || isFinished(run.status)) throw new RunNotFoundError(runId)

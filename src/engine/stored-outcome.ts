@@ -1,4 +1,5 @@
 import { RunCancelledError, RunFailedError } from '../core/errors.js'
+import { isTaskStepKey } from '../core/step-key.js'
 import type { RunOutcome, TaskSummary } from '../runtime/run-outcome.js'
 import type { RunRecord, StepRecord, TaskStatus } from '../storage/workflow-store.js'
 import type { WorkflowGraph } from '../graph/workflow-graph.js'
@@ -17,10 +18,10 @@ class StoredError extends Error {
 
 /** Task summaries of a stored run, from its task steps (in the graph's order when the graph is known). */
 export function storedSummaries(steps: readonly StepRecord[], graph: WorkflowGraph | undefined): TaskSummary[] {
-  const byKey = new Map(steps.map((step) => [step.key, step]))
-  const names = graph === undefined ? steps.filter((s) => s.key === s.task).map((s) => s.task) : graph.tasks.map((t) => t.name)
+  const byTask = new Map(steps.filter((step) => isTaskStepKey(step.key, step.task)).map((step) => [step.task, step]))
+  const names = graph === undefined ? [...byTask.keys()] : graph.tasks.map((t) => t.name)
   return names.map((task): TaskSummary => {
-    const step = byKey.get(task)
+    const step = byTask.get(task)
     const status: TaskStatus = step?.status ?? 'pending'
     return {
       task,
@@ -36,7 +37,7 @@ export function storedSummaries(steps: readonly StepRecord[], graph: WorkflowGra
 /** The outcome of a finished run, read back from the store. */
 export function storedOutcome(run: RunRecord, steps: readonly StepRecord[], graph: WorkflowGraph | undefined): RunOutcome {
   const outputs: Record<string, unknown> = {}
-  for (const step of steps) if (step.key === step.task && step.status === 'completed') outputs[step.task] = step.output
+  for (const step of steps) if (isTaskStepKey(step.key, step.task) && step.status === 'completed') outputs[step.task] = step.output
   const status = run.status === 'completed' || run.status === 'cancelled' ? run.status : 'failed'
   let error: Error | undefined
   if (status === 'cancelled') {

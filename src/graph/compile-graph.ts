@@ -5,6 +5,8 @@ import {
   InvalidWorkflowError,
   UnknownDependencyError,
 } from '../core/errors.js'
+import { taskStepKey } from '../core/step-key.js'
+import { assertStorableName } from '../core/storable-name.js'
 import { closestName } from './did-you-mean.js'
 import { checkLoopOptions, normalizePolicies } from './normalize-policies.js'
 import { topologicalOrder } from './topological-order.js'
@@ -35,17 +37,20 @@ function checkIdentity(draft: WorkflowDraft): void {
   if (typeof draft.name !== 'string' || draft.name.trim() === '') {
     throw new InvalidOptionsError(`workflow name must be a non-empty string, got ${JSON.stringify(draft.name)}`)
   }
+  assertStorableName('workflow name', draft.name)
   if (typeof draft.version !== 'number' || !Number.isInteger(draft.version) || draft.version < 1) {
     throw new InvalidOptionsError(`workflow "${draft.name}": version must be an integer ≥ 1, got ${String(draft.version)}`)
   }
   if (draft.trigger !== undefined && (typeof draft.trigger !== 'string' || draft.trigger === '')) {
     throw new InvalidOptionsError(`workflow "${draft.name}": trigger must be a non-empty event name, got ${String(draft.trigger)}`)
   }
+  if (draft.trigger !== undefined) assertStorableName(`workflow "${draft.name}": trigger`, draft.trigger)
 }
 
 function indexTasks(workflow: string, tasks: readonly TaskDraft[]): Map<string, number> {
   const index = new Map<string, number>()
   tasks.forEach((task, i) => {
+    assertStorableName(`workflow "${workflow}": task name`, task.name)
     if (index.has(task.name)) throw new DuplicateTaskError(workflow, task.name)
     index.set(task.name, i)
   })
@@ -117,6 +122,7 @@ function buildGraph(draft: WorkflowDraft, order: readonly number[], dependencies
     const dependsOn = dependencies[draftIndex]!
     return Object.freeze({
       name: task.name,
+      stepKey: taskStepKey(task.name),
       id,
       kind: task.kind,
       description: task.description,

@@ -117,6 +117,8 @@ export type TaskCondition = (...args: readonly unknown[]) => boolean | PromiseLi
 export interface TaskNode {
   /** Unique name in the workflow; the method name for class workflows. */
   readonly name: string
+  /** The key of the task's own step record (`formatStepKey` of the task): its name, escaped where the step-key grammar needs it. */
+  readonly stepKey: string
   /** Position in {@link WorkflowGraph.tasks} (a topological order). */
   readonly id: number
   /** How the task takes part in the run. */

@@ -1,4 +1,5 @@
 import { Effect } from 'effect'
+import { formatStepSegment } from '../core/step-key.js'
 import type { EventStream } from '../graph/task-context.js'
 import { takeNextEvent } from './inbox-wait.js'
 import type { TaskHost } from './task-host.js'
@@ -7,7 +8,7 @@ import type { TaskHost } from './task-host.js'
 export interface EventStreamOptions {
   readonly name: string
   readonly task: string
-  /** Prefix of the steps that record each taken event: `<key>/<index>`. */
+  /** The stream's key: each taken event is recorded under it plus an `event` segment, its window under `:since`/`:deadline`. */
   readonly key: string
   readonly match: ((payload: never) => boolean) | undefined
   readonly timeoutMs: number | undefined
@@ -44,7 +45,7 @@ export class EventStreamImpl<E> implements EventStream<E> {
 
   private async next(): Promise<IteratorResult<E>> {
     if (this.ended || this.signal.aborted) return this.end()
-    const key = `${this.options.key}/${this.index}`
+    const key = this.options.key + formatStepSegment({ kind: 'event', index: this.index })
     const recorded = this.host.recorded(key)
     if (recorded !== undefined) {
       this.index++
@@ -66,9 +67,9 @@ export class EventStreamImpl<E> implements EventStream<E> {
   private openWindow(): Promise<{ since: number; deadline: number | undefined }> {
     this.window ??= (async () => {
       const now = this.host.now()
-      const since = await this.host.timer(`${this.options.key}:since`, now)
+      const since = await this.host.timer(this.options.key + formatStepSegment({ kind: 'since' }), now)
       const { timeoutMs } = this.options
-      const deadline = timeoutMs === undefined ? undefined : await this.host.timer(`${this.options.key}:deadline`, since + timeoutMs)
+      const deadline = timeoutMs === undefined ? undefined : await this.host.timer(this.options.key + formatStepSegment({ kind: 'deadline' }), since + timeoutMs)
       return { since, deadline }
     })()
     return this.window

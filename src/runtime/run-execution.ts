@@ -305,7 +305,7 @@ export class RunExecution implements TaskRunner {
   private resolve(task: TaskNode): void {
     if (this.table.state[task.id] !== PENDING) return
     if (this.stopping !== undefined && task.kind !== 'always') return this.settle(task, CANCELLED)
-    const step = this.steps.get(task.name)
+    const step = this.steps.get(task.stepKey)
     if (step !== undefined) return this.replay(task, step)
     if (task.kind === 'on-failure') {
       const target = this.graph.taskByName.get(task.handles!)!
@@ -431,7 +431,7 @@ export class RunExecution implements TaskRunner {
     const { attempts, startedAt } = this.table
     const step: StepRecord = {
       runId: this.runId,
-      key: task.name,
+      key: task.stepKey,
       task: task.name,
       status: 'completed',
       output,
@@ -455,7 +455,7 @@ export class RunExecution implements TaskRunner {
         this.finalWriteInFlight = false
         if (this.abandoned) return
         if (final !== undefined) this.finalWrite = final
-        this.steps.set(task.name, stored)
+        this.steps.set(task.stepKey, stored)
         this.table.outputs[task.id] = stored.output
         this.settle(task, COMPLETED, false, undefined, false, finishedAt)
         this.notifyIfIdle()
@@ -517,11 +517,11 @@ export class RunExecution implements TaskRunner {
 
   /** Records a failed or skipped task in the store; the run does not wait for this write. */
   private record(task: TaskNode, status: 'failed' | 'skipped', error: unknown): void {
-    if (this.steps.has(task.name)) return
+    if (this.steps.has(task.stepKey)) return
     const ran = this.table.attempts[task.id]! > 0
     const step: StepRecord = {
       runId: this.runId,
-      key: task.name,
+      key: task.stepKey,
       task: task.name,
       status,
       error: error === undefined ? undefined : toErrorRecord(error),
@@ -529,7 +529,7 @@ export class RunExecution implements TaskRunner {
       startedAt: ran ? this.table.startedAt[task.id] : undefined,
       finishedAt: this.now(),
     }
-    this.steps.set(task.name, step)
+    this.steps.set(task.stepKey, step)
     this.fenced(this.env.store.saveStep(this.fence, step)).catch(ignore)
   }
 

@@ -1,6 +1,8 @@
 import { Duration, Effect } from 'effect'
 import { toMillis, type Duration as WeftDuration } from '../core/duration.js'
 import { InvalidOptionsError } from '../core/errors.js'
+import { formatStepSegment, type StepSegment } from '../core/step-key.js'
+import { assertStorableName } from '../core/storable-name.js'
 import type {
   EventStream,
   EventStreamOptions,
@@ -24,14 +26,20 @@ export class TaskContextImpl implements LoopContext<unknown> {
   private stepNames: Set<string> | undefined
   /** How many sleeps, waits and streams this attempt has begun: their step keys are numbered in call order. */
   private readonly sequence = { sleep: 0, wait: 0, events: 0 }
+  /** The key of this attempt's task step (or loop iteration): every sub-step key starts with it. */
+  private readonly stepPrefix: string
 
   constructor(
     private readonly host: TaskHost,
     readonly task: string,
+    /** The key of the task's own step (`TaskNode.stepKey`). */
+    taskKey: string,
     readonly attempt: number,
     /** The loop iteration, or -1 outside loops. */
     readonly iteration: number,
-  ) {}
+  ) {
+    this.stepPrefix = iteration >= 0 ? taskKey + formatStepSegment({ kind: 'iteration', index: iteration }) : taskKey
+  }
 
   get runId(): string {
     return this.host.runId
@@ -67,24 +75,24 @@ export class TaskContextImpl implements LoopContext<unknown> {
 
   async waitForEvent<E = unknown>(name: string, options: WaitForEventOptions<E> = {}): Promise<E> {
     const timeoutMs = options.timeout === undefined ? undefined : toMillis(options.timeout, 'waitForEvent timeout')
-    const key = `${this.stepPrefix}/wait:${name}#${this.sequence.wait++}`
+    const key = this.key({ kind: 'wait', name: assertStorableName('event name', name), index: this.sequence.wait++ })
     const recorded = this.host.recorded(key)
     if (recorded !== undefined) return recorded.output as E
-    const since = await this.host.timer(`${key}:since`, this.host.now())
-    const deadline = timeoutMs === undefined ? undefined : await this.host.timer(`${key}:deadline`, since + timeoutMs)
+    const since = await this.host.timer(key + formatStepSegment({ kind: 'since' }), this.host.now())
+    const deadline = timeoutMs === undefined ? undefined : await this.host.timer(key + formatStepSegment({ kind: 'deadline' }), since + timeoutMs)
     const wait = waitForOneEvent(this.host, { name, task: this.task, key, since, deadline, match: options.match as never }, timeoutMs)
     return (await this.runEffect(wait)) as E
   }
 
   events<E = unknown>(name: string, options: EventStreamOptions<E> = {}): EventStream<E> {
     const timeoutMs = options.timeout === undefined ? undefined : toMillis(options.timeout, 'events timeout')
-    const key = `${this.stepPrefix}/events:${name}#${this.sequence.events++}`
+    const key = this.key({ kind: 'events', name: assertStorableName('event name', name), index: this.sequence.events++ })
     return new EventStreamImpl<E>(this.host, { name, task: this.task, key, match: options.match as never, timeoutMs }, this.signal)
   }
 
   async step<R>(name: string, fn: (signal: AbortSignal) => Promise<R> | R): Promise<R> {
-    this.claimStepName(name)
-    const key = `${this.stepPrefix}/${name}`
+    const key = this.key({ kind: 'step', name: assertStorableName('step name', name) })
+    this.claimStepName(key, `ctx.step("${name}")`)
     const recorded = this.host.recorded(key)
     if (recorded !== undefined) return recorded.output as R
     this.signal.throwIfAborted()
@@ -96,8 +104,8 @@ export class TaskContextImpl implements LoopContext<unknown> {
   async map<T, R>(items: readonly T[], fn: (item: T, index: number, signal: AbortSignal) => Promise<R> | R, options: MapOptions = {}): Promise<R[]> {
     const concurrency = options.concurrency ?? Infinity
     if (!(concurrency >= 1)) throw new InvalidOptionsError(`map concurrency must be ≥ 1, got ${String(concurrency)}`)
-    this.claimStepName(options.name === undefined ? '[map]' : `[map ${options.name}]`)
-    const prefix = options.name === undefined ? this.stepPrefix : `${this.stepPrefix}/${options.name}`
+    const map = options.name === undefined ? undefined : assertStorableName('map name', options.name)
+    this.claimStepName(this.key({ kind: 'item', index: 0, map }), map === undefined ? 'ctx.map' : `ctx.map named "${map}"`)
     const results = new Array<R>(items.length)
     const controller = new AbortController()
     const stop = () => controller.abort(this.signal.reason)
@@ -106,7 +114,7 @@ export class TaskContextImpl implements LoopContext<unknown> {
     const worker = async (): Promise<void> => {
       while (next < items.length && !controller.signal.aborted) {
         const index = next++
-        results[index] = await this.mapItem(prefix, items[index]!, index, fn, controller.signal)
+        results[index] = await this.mapItem(map, items[index]!, index, fn, controller.signal)
       }
     }
     try {
@@ -124,20 +132,20 @@ export class TaskContextImpl implements LoopContext<unknown> {
   /** A durable sleep: its deadline is stored the first time, so a restarted run wakes when it was due. */
   async sleep(duration: WeftDuration): Promise<void> {
     const ms = toMillis(duration, 'sleep duration')
-    const key = `${this.stepPrefix}/sleep#${this.sequence.sleep++}`
+    const key = this.key({ kind: 'sleep', index: this.sequence.sleep++ })
     const wakeAt = await this.host.timer(key, this.host.now() + ms)
     const remaining = wakeAt - this.host.now()
     if (remaining > 0) await this.runEffect(Effect.sleep(Duration.millis(remaining)))
   }
 
   private async mapItem<T, R>(
-    prefix: string,
+    map: string | undefined,
     item: T,
     index: number,
     fn: (item: T, index: number, signal: AbortSignal) => Promise<R> | R,
     signal: AbortSignal,
   ): Promise<R> {
-    const key = `${prefix}[${index}]`
+    const key = this.key({ kind: 'item', index, map })
     const recorded = this.host.recorded(key)
     if (recorded !== undefined) return recorded.output as R
     const startedAt = this.host.now()
@@ -145,17 +153,18 @@ export class TaskContextImpl implements LoopContext<unknown> {
     return (await this.host.recordStep(key, this.task, output, startedAt)) as R
   }
 
-  private get stepPrefix(): string {
-    return this.iteration >= 0 ? `${this.task}#${this.iteration}` : this.task
+  /** The key of a step of this attempt. */
+  private key(segment: StepSegment): string {
+    return this.stepPrefix + formatStepSegment(segment)
   }
 
-  private claimStepName(name: string): void {
+  /** Refuses a second `ctx.step` or `ctx.map` whose steps would share keys with an earlier one (`key`: its first key). */
+  private claimStepName(key: string, what: string): void {
     this.stepNames ??= new Set()
-    if (this.stepNames.has(name)) {
-      const what = name.startsWith('[map') ? `ctx.map${name === '[map]' ? '' : ` named "${name.slice(5, -1)}"`}` : `ctx.step("${name}")`
+    if (this.stepNames.has(key)) {
       throw new InvalidOptionsError(`task "${this.task}": ${what} is called twice in one attempt; give each call its own name`)
     }
-    this.stepNames.add(name)
+    this.stepNames.add(key)
   }
 
   private runEffect<A, E>(effect: Effect.Effect<A, E>): Promise<A> {

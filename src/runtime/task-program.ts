@@ -1,4 +1,5 @@
 import { Cause, Effect, Exit } from 'effect'
+import { formatStepSegment } from '../core/step-key.js'
 import type { LoopResult, TaskFailure } from '../graph/task-context.js'
 import type { TaskNode } from '../graph/workflow-graph.js'
 import { TaskPolicyRunner, type PolicyHooks, type PolicyServices } from '../resilience/task-policies.js'
@@ -74,7 +75,7 @@ function callBody(run: TaskRunner, task: TaskNode, args: readonly unknown[], ctx
  */
 export function invokeTask(run: TaskRunner, task: TaskNode, args: readonly unknown[], attempt: number, iteration: number): Effect.Effect<unknown, unknown> {
   return Effect.callback<unknown, unknown>((resume) => {
-    const ctx = new TaskContextImpl(run, task.name, attempt, iteration)
+    const ctx = new TaskContextImpl(run, task.name, task.stepKey, attempt, iteration)
     const pending = callBody(
       run,
       task,
@@ -120,7 +121,7 @@ function loopProgram(run: TaskRunner, task: TaskNode, args: readonly unknown[]):
     const iterationResults: unknown[] = []
     let iteration = 0
     for (; iteration < loop.maxIterations; iteration++) {
-      const key = `${task.name}#${iteration}`
+      const key = task.stepKey + formatStepSegment({ kind: 'iteration', index: iteration })
       const recorded = run.recorded(key)
       if (recorded === undefined) {
         const current = state
@@ -190,7 +191,7 @@ export class DirectAttempt implements RunningTask {
     run.policyHooks(task).onAttempt(1)
     // A listener of task.started may have cancelled the run (interrupting this): then the body is not called.
     if (this.settled) return
-    this.ctx = new TaskContextImpl(run, task.name, 1, -1)
+    this.ctx = new TaskContextImpl(run, task.name, task.stepKey, 1, -1)
     callBody(
       run,
       task,

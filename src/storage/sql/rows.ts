@@ -1,4 +1,5 @@
 import type { ErrorRecord, RequestedAction, RunRecord, RunStatus, StepRecord, StoredEvent } from '../workflow-store.js'
+import { stepKeyKind } from '../../core/step-key.js'
 import { deserialize } from '../serialization.js'
 
 /** A `weft_runs` row as both drivers return it. */
@@ -98,9 +99,5 @@ export function toStoredEvent(row: EventRow): StoredEvent {
 
 /** What kind of step a key names, kept in its row for people reading the database. */
 export function stepKind(key: string): string {
-  if (key.includes('/wait:') || key.includes('/events:')) return 'event'
-  if (key.includes('/')) return 'sub-step'
-  if (key.includes('[')) return 'item'
-  if (key.includes('#')) return 'iteration'
-  return 'task'
+  return stepKeyKind(key) ?? 'unknown'
 }
