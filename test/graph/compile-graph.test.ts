@@ -57,6 +57,31 @@ describe('compileGraph', () => {
     expect(error.path).toEqual(['a', 'b', 'c', 'a'])
   })
 
+  it('leaves out a dependent of the cycle declared before it: the path is only the cycle, its first task repeated at the end', () => {
+    const error = thrown(() =>
+      compileGraph(draft([task('end', ['c']), task('start'), task('a', ['start', 'c']), task('b', ['a']), task('c', ['b'])])),
+    )
+    expect(error).toBeInstanceOf(CycleError)
+    expect((error as CycleError).code).toBe('WEFT_CYCLE')
+    expect((error as CycleError).path).toEqual(['c', 'a', 'b', 'c'])
+    expect((error as CycleError).message).toBe('workflow "orders" has a cycle: c → a → b → c; remove one of these dependencies')
+  })
+
+  it('leaves out a chain of dependents declared before the cycle', () => {
+    const error = thrown(() =>
+      compileGraph(draft([task('report', ['publish']), task('publish', ['score']), task('fetch', ['score']), task('score', ['fetch'])])),
+    ) as CycleError
+    expect(error).toBeInstanceOf(CycleError)
+    expect(error.path).toEqual(['score', 'fetch', 'score'])
+  })
+
+  it('leaves out a dependent declared before a task that depends on itself', () => {
+    const error = thrown(() => compileGraph(draft([task('after', ['loop']), task('loop', ['loop'])]))) as CycleError
+    expect(error).toBeInstanceOf(CycleError)
+    expect(error.path).toEqual(['loop', 'loop'])
+    expect(error.message).toBe('workflow "orders" has a cycle: loop → loop; remove one of these dependencies')
+  })
+
   it('rejects a task that depends on itself', () => {
     const error = thrown(() => compileGraph(draft([task('loop', ['loop'])]))) as CycleError
     expect(error.message).toBe('workflow "orders" has a cycle: loop → loop; remove one of these dependencies')
