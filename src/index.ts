@@ -135,7 +135,7 @@ export type { CircuitState } from './resilience/circuit-breakers.js'
 export { MemoryWorkflowStore } from './storage/memory-workflow-store.js'
 export { SqliteWorkflowStore, sqliteStore, type SqliteStoreOptions } from './storage/sqlite/sqlite-workflow-store.js'
 export type { SqliteDatabaseLike, SqliteStatementLike, SqliteRunResult } from './storage/sqlite/sqlite-database.js'
-export { serialize, deserialize, defaultSerializationLimits, type SerializationLimits } from './storage/serialization.js'
+export { serialize, deserialize, inputDigest, defaultSerializationLimits, type SerializationLimits } from './storage/serialization.js'
 export {
   finishedRunStatuses,
   type WorkflowStore,
@@ -154,6 +154,7 @@ export {
   type WorkflowVersion,
   type ClaimRequest,
   type RenewResult,
+  type ReleaseOptions,
   type StoredEvent,
   type EventNotice,
   type NewEvent,
@@ -206,4 +207,10 @@ export {
   PayloadTooLargeError,
   RunConflictError,
   LeaseLostError,
+  RunFinishedError,
+  ContextClosedError,
+  UninspectableThrowError,
+  StorageError,
+  type StorageFailureReason,
+  describeCause,
 } from './core/errors.js'

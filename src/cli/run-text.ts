@@ -30,10 +30,11 @@ export function stepDuration(step: StepRecord): string {
   return step.startedAt === undefined ? none : formatMillis(Math.max(0, step.finishedAt - step.startedAt))
 }
 
-/** `Name [CODE]: message`. */
+/** `Name [CODE]: message`, after `in task "t": ` when the error is a run's failure in a task. */
 export function describeError(error: ErrorRecord): string {
   const code = error.code === undefined ? '' : ` [${error.code}]`
-  return `${error.name}${code}: ${error.message}`
+  const task = error.task === undefined || error.name === 'RunFailedError' ? '' : `in task "${error.task}": `
+  return `${task}${error.name}${code}: ${error.message}`
 }
 
 /**
@@ -43,6 +44,8 @@ export function describeError(error: ErrorRecord): string {
  */
 export function runNote(run: RunRecord): string {
   if (run.error === undefined) return run.statusMessage ?? ''
+  // A failure recorded with its task (Weft 0.1 recorded the RunFailedError around it: handled below).
+  if (run.error.task !== undefined && run.error.name !== 'RunFailedError') return `failed in task "${run.error.task}": ${run.error.message}`
   const redundant = [`run ${run.id} of workflow "${run.workflow}" `, `run ${run.id} `].find((prefix) => run.error!.message.startsWith(prefix))
   return redundant === undefined ? run.error.message : run.error.message.slice(redundant.length)
 }

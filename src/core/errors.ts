@@ -48,7 +48,13 @@ export abstract class WeftError extends Error {
  * ```
  */
 export function isWeftError(value: unknown): value is WeftError {
-  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[weftErrorBrand] === true
+  if (typeof value !== 'object' || value === null) return false
+  try {
+    return (value as Record<symbol, unknown>)[weftErrorBrand] === true
+  } catch {
+    // A Proxy whose traps throw (a revoked one): not ours.
+    return false
+  }
 }
 
 // ---------------------------------------------------------------------------
@@ -555,14 +561,195 @@ export class EngineClosedError extends WeftError {
   }
 }
 
-/** Renders an unknown thrown value in one line for messages. */
+/**
+ * Renders an unknown thrown value in one line for messages. Never throws,
+ * whatever was thrown: an object without a prototype, a `toString` or a
+ * `message` getter that throws, a revoked Proxy.
+ *
+ * @example
+ * ```ts
+ * import { describeCause } from 'weft'
+ * describeCause(new Error('boom')) // 'boom'
+ * describeCause({ status: 503 }) // '{"status":503}'
+ * describeCause(Object.create(null)) // '{}'
+ * ```
+ */
 export function describeCause(cause: unknown): string {
-  if (cause instanceof Error) return cause.message
-  if (typeof cause === 'string') return cause
+  try {
+    if (cause instanceof Error) return String(cause.message)
+    if (typeof cause === 'string') return cause
+  } catch {
+    return unprintable(cause)
+  }
   try {
     return JSON.stringify(cause) ?? String(cause)
   } catch {
-    return String(cause)
+    try {
+      return String(cause)
+    } catch {
+      return unprintable(cause)
+    }
+  }
+}
+
+/** What a value that cannot be printed is called in messages. */
+export function unprintable(value: unknown): string {
+  return `[a thrown ${typeof value} that cannot be printed]`
+}
+
+/**
+ * A task threw a value Weft cannot even inspect (a revoked Proxy, or a Proxy
+ * whose traps throw). The run treats this error as the task's failure; `cause`
+ * holds the value that was thrown.
+ *
+ * @example
+ * ```ts
+ * import { RunFailedError, UninspectableThrowError, type WorkflowRun } from 'weft'
+ * declare const run: WorkflowRun
+ * try {
+ *   await run.result()
+ * } catch (error) {
+ *   if (error instanceof RunFailedError && error.cause instanceof UninspectableThrowError) console.error(error.cause.task)
+ * }
+ * ```
+ */
+export class UninspectableThrowError extends WeftError {
+  readonly code = 'WEFT_UNINSPECTABLE_THROW'
+  readonly _tag = 'UninspectableThrowError'
+  constructor(
+    /** The task that threw it. */
+    readonly task: string,
+    thrown: unknown,
+  ) {
+    super(`task "${task}" threw a ${typeof thrown} that cannot be inspected (a revoked Proxy, or a Proxy whose traps throw); throw an Error instead`, { cause: thrown })
+  }
+}
+
+/**
+ * A run has already ended (completed, failed, cancelled or dead-lettered), so
+ * it cannot receive events any more.
+ *
+ * @example
+ * ```ts
+ * import { RunFinishedError, type WorkflowRun } from 'weft'
+ * declare const run: WorkflowRun
+ * try {
+ *   await run.signal('approved', { by: 'ada' })
+ * } catch (error) {
+ *   if (error instanceof RunFinishedError) console.error(`run ${error.runId} is ${error.status}`)
+ * }
+ * ```
+ */
+export class RunFinishedError extends WeftError {
+  readonly code = 'WEFT_RUN_FINISHED'
+  readonly _tag = 'RunFinishedError'
+  constructor(
+    /** The run. */
+    readonly runId: string,
+    /** How it ended. */
+    readonly status: string,
+  ) {
+    super(`run ${runId} has already ended (${status}); events can only be sent to pending, running or paused runs`)
+  }
+}
+
+/**
+ * A task's context was used after its attempt ended (it returned, threw, timed
+ * out or was cancelled, or its run ended): the step, map item, timer or event
+ * it tried to record is refused, so nothing is written into a run that has
+ * moved on.
+ *
+ * @example
+ * ```ts
+ * import { ContextClosedError, type TaskContext } from 'weft'
+ * let kept: TaskContext | undefined
+ * // a task stored its ctx in `kept` and returned; later:
+ * try {
+ *   await kept?.step('late', () => 1)
+ * } catch (error) {
+ *   if (error instanceof ContextClosedError) console.error(error.task)
+ * }
+ * ```
+ */
+export class ContextClosedError extends WeftError {
+  readonly code = 'WEFT_CONTEXT_CLOSED'
+  readonly _tag = 'ContextClosedError'
+  constructor(
+    /** The run. */
+    readonly runId: string,
+    /** The task whose context was used. */
+    readonly task: string,
+    /** What was attempted, e.g. `ctx.step("fetch")`. */
+    readonly attempted: string,
+  ) {
+    super(
+      `task "${task}" of run ${runId}: ${attempted} was called after the task's attempt ended; ` +
+        'await every ctx call inside the task instead of keeping the context for later',
+    )
+  }
+}
+
+/** Why a store operation failed, as {@link StorageError} reports it. */
+export type StorageFailureReason =
+  /** Another connection or process held a lock too long (SQLite's busy timeout, PostgreSQL's lock waits). */
+  | 'busy'
+  /** The database chose this transaction as a deadlock victim. */
+  | 'deadlock'
+  /** A serializable transaction conflicted with another one. */
+  | 'serialization-conflict'
+  /** The connection to the database server was lost or refused. */
+  | 'connection-lost'
+  /** A constraint of the schema rejected the write. */
+  | 'constraint'
+  /** The disk (or the database's size limit) is full. */
+  | 'disk-full'
+  /** The operating system failed a read or write (an I/O error, a file-size limit). */
+  | 'io'
+  /** The database file was deleted or replaced by another file while it was open. */
+  | 'file-replaced'
+  /** The store was closed. */
+  | 'closed'
+  /** The file is not a database, or its content is damaged. */
+  | 'corrupt'
+  /** The database accepts no writes (a read-only file, or a read-only replica). */
+  | 'read-only'
+  /** Anything else the driver reported. */
+  | 'unknown'
+
+/** The reasons after which trying the same operation again, a little later, can succeed. */
+const transientStorageReasons: ReadonlySet<StorageFailureReason> = new Set(['busy', 'deadlock', 'serialization-conflict', 'connection-lost'])
+
+/**
+ * A store could not read or write: the database, not the workflow, failed.
+ * A run whose store fails under it is given up for recovery (never failed):
+ * its lease runs out and a worker resumes it from its checkpoints. `reason`
+ * says what happened; `isRetryable` whether waiting can help (a lock, a
+ * deadlock, a lost connection) or an operator must act (a full disk, a
+ * deleted file). `cause` is the driver's error.
+ *
+ * @example
+ * ```ts
+ * import { StorageError, type WorkflowRun } from 'weft'
+ * declare const run: WorkflowRun
+ * try {
+ *   await run.result()
+ * } catch (error) {
+ *   if (error instanceof StorageError && !error.isRetryable) console.error(`the store needs an operator: ${error.reason}`)
+ * }
+ * ```
+ */
+export class StorageError extends WeftError {
+  readonly code = 'WEFT_STORAGE'
+  readonly _tag = 'StorageError'
+  override readonly isRetryable: boolean
+  constructor(
+    /** What went wrong. */
+    readonly reason: StorageFailureReason,
+    message: string,
+    options: WeftErrorOptions = {},
+  ) {
+    super(message, options)
+    this.isRetryable = transientStorageReasons.has(reason)
   }
 }
 
@@ -623,7 +810,7 @@ export class PayloadTooLargeError extends WeftError {
     /** The limit in bytes. */
     readonly limitBytes: number,
   ) {
-    super(`${what} is ${bytes} bytes, over the ${limitBytes}-byte limit; store large data elsewhere and pass a reference, or raise maxPayloadBytes`)
+    super(`${what} is ${bytes} bytes, over the ${limitBytes}-byte limit; store large data elsewhere and pass a reference, or raise the store's limits.maxBytes`)
   }
 }
 

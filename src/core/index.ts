@@ -24,4 +24,9 @@ export {
   RunNotFoundError,
   TaskOutputMissingError,
   EngineClosedError,
+  RunFinishedError,
+  ContextClosedError,
+  UninspectableThrowError,
+  StorageError,
+  type StorageFailureReason,
 } from './errors.js'

@@ -4,7 +4,7 @@ import { Clock, Context, Effect, Exit, Scope } from 'effect'
 import { container as rootContainer, type DependencyContainer } from 'tsyringe'
 import type { AnyWorkflow, WorkflowInput, WorkflowOutputs } from '../authoring/workflow-ref.js'
 import { toMillis, type Duration } from '../core/duration.js'
-import { EngineClosedError, LeaseLostError, RunConflictError, RunNotFoundError } from '../core/errors.js'
+import { describeCause, EngineClosedError, LeaseLostError, RunConflictError, RunFinishedError, RunNotFoundError, StorageError } from '../core/errors.js'
 import { newRunId, type RunId } from '../core/ids.js'
 import { assertStorableName } from '../core/storable-name.js'
 import type { WorkflowGraph } from '../graph/workflow-graph.js'
@@ -21,7 +21,8 @@ import { RunExecution, type RunEnvironment } from '../runtime/run-execution.js'
 import { RunWorker } from '../runtime/run-worker.js'
 import { RuntimeStats, type EngineStats } from '../runtime/runtime-stats.js'
 import { isFinished } from '../storage/run-rules.js'
-import type { RequestedAction, RunQuery, RunRecord, StepRecord, StoreNotification, WorkflowStore } from '../storage/workflow-store.js'
+import { inputDigest } from '../storage/serialization.js'
+import type { Fence, RequestedAction, RunQuery, RunRecord, StepRecord, StoreNotification, WorkflowStore } from '../storage/workflow-store.js'
 import { ChangeFeed } from './change-feed.js'
 import { defaultStore } from './default-store.js'
 import { engineSettings, type EngineConfig, type EngineSettings } from './engine-config.js'
@@ -106,6 +107,8 @@ export class Engine {
   private unsubscribe: (() => Promise<void>) | undefined
   private inboxWatcher: InboxWatcher | undefined
   private closed = false
+  /** Starts between their first check and their run's launch: `close` waits for them, so no run starts on a closed store. */
+  private readonly starting = new Set<Promise<unknown>>()
 
   constructor(config: EngineConfig = {}) {
     this.settings = engineSettings(config)
@@ -178,6 +181,7 @@ export class Engine {
   async getRun(runId: RunId): Promise<WorkflowRun | undefined> {
     const local = this.active.get(runId)
     if (local !== undefined) return this.localHandle(local) as WorkflowRun
+    this.assertOpen()
     await this.ready
     const stored = await this.store.getRun(runId)
     return stored === undefined ? undefined : this.storedHandle(stored)
@@ -185,6 +189,7 @@ export class Engine {
 
   /** Runs recorded in the store, newest first. */
   async listRuns(query?: RunQuery): Promise<RunRecord[]> {
+    this.assertOpen()
     await this.ready
     return this.store.listRuns(query)
   }
@@ -193,13 +198,13 @@ export class Engine {
    * Sends an external event, stored in the inbox so it survives restarts: to
    * one run (`runId`), or to every run, and starts the workflows it triggers
    * with the payload as input (each payload is validated before anything is sent).
-   * @throws `RunNotFoundError` when `runId` names no run, or a finished one.
+   * @throws `RunNotFoundError` when `runId` names no run, `RunFinishedError` when it names a finished one, `EngineClosedError`.
    */
   async emit(name: string, payload?: unknown, options: { readonly runId?: RunId } = {}): Promise<EmitResult> {
     assertStorableName('event name', name)
+    this.assertOpen()
     await this.ready
     if (options.runId !== undefined) return { ...(await this.sendToRun(options.runId, name, payload)), started: [] }
-    if (this.closed) throw new EngineClosedError()
     const triggered = this.registry.triggeredBy(name).map((graph) => ({ graph, input: parseWorkflowInput(graph, payload) }))
     const waitingRuns = this.waiters.waitingRuns(name).length
     const eventId = await this.store.sendEvent({ name, payload, sentAt: this.env.now() })
@@ -231,6 +236,8 @@ export class Engine {
     if (this.closed) return
     this.closed = true
     await this.ready.catch(() => undefined)
+    // A start that was under way when close began launches its run first (and that run is drained with the rest).
+    await Promise.allSettled(this.starting)
     // A closing engine takes no more runs, from now on (not after the drain).
     await this.worker.stopClaiming()
     const runs = [...this.active.values()]
@@ -248,24 +255,41 @@ export class Engine {
 
   // ---- runs --------------------------------------------------------------------------
 
-  private async startGraph(graph: WorkflowGraph, rawInput: unknown, options: StartOptions, parse: boolean): Promise<WorkflowRun<never>> {
+  private startGraph(graph: WorkflowGraph, rawInput: unknown, options: StartOptions, parse: boolean): Promise<WorkflowRun<never>> {
+    this.assertOpen()
+    const started = this.createAndLaunch(graph, rawInput, options, parse)
+    this.starting.add(started)
+    const forget = () => this.starting.delete(started)
+    started.then(forget, forget)
+    return started
+  }
+
+  /** Refuses to work once `close` was called: the store may be closed already. */
+  private assertOpen(): void {
     if (this.closed) throw new EngineClosedError()
+  }
+
+  private async createAndLaunch(graph: WorkflowGraph, rawInput: unknown, options: StartOptions, parse: boolean): Promise<WorkflowRun<never>> {
     const input = parse ? parseWorkflowInput(graph, rawInput) : rawInput
     const runId = options.runId === undefined ? newRunId() : assertStorableName('run id', options.runId)
     await this.ready
     const instance = this.registry.instantiate(graph)
     const claimBy = this.settings.claimRuns ? { owner: this.workerId, leaseMs: this.settings.leaseMs } : undefined
     const now = this.env.now()
-    const { run, created } = await this.store.createRun({ id: runId, workflow: graph.name, version: graph.version, input, createdAt: now, principal: options.principal, claimBy })
-    if (!created) return this.existingRun(run, graph, input)
+    // Only a run started under an explicit id can be started again: only then is the digest needed.
+    const digest = options.runId === undefined ? undefined : inputDigest(input)
+    const { run, created } = await this.store.createRun({ id: runId, workflow: graph.name, version: graph.version, input, createdAt: now, principal: options.principal, claimBy, inputDigest: digest })
+    if (!created) return this.existingRun(run, graph, input, digest)
     if (claimBy === undefined) return this.storedHandle(run) as WorkflowRun<never>
     return this.localHandle(this.launch(graph, run, instance, []))
   }
 
   /** The handle for an id that was already used: the same run if it is the same request, else a conflict. */
-  private existingRun(run: RunRecord, graph: WorkflowGraph, input: unknown): WorkflowRun<never> {
+  private existingRun(run: RunRecord, graph: WorkflowGraph, input: unknown, digest: string | undefined): WorkflowRun<never> {
     if (run.workflow !== graph.name || run.version !== graph.version) throw new RunConflictError(run.id, 'workflow')
-    if (!isDeepStrictEqual(run.input, input)) throw new RunConflictError(run.id, 'input')
+    // Runs created without a digest (by Weft 0.1, or under a generated id) are compared by value.
+    const same = run.inputDigest !== undefined && digest !== undefined ? run.inputDigest === digest : isDeepStrictEqual(run.input, input)
+    if (!same) throw new RunConflictError(run.id, 'input')
     const local = this.active.get(run.id)
     return (local === undefined ? this.storedHandle(run) : this.localHandle(local)) as WorkflowRun<never>
   }
@@ -273,7 +297,10 @@ export class Engine {
   private launch(graph: WorkflowGraph, run: RunRecord, instance: object, steps: readonly StepRecord[]): RunExecution {
     const execution = new RunExecution(this.env, graph, { runId: run.id, epoch: run.epoch }, run.input, instance, new Map(steps.map((s) => [s.key, s])))
     this.active.set(run.id, execution)
-    execution.start({ paused: run.status === 'paused' })
+    const requested = run.requestedAction
+    execution.start({ status: run.status, requested })
+    // The request was honoured as the run started here (its worker died before it could).
+    if (requested !== undefined) this.store.clearAction(execution.fence).catch(this.reportBackgroundError)
     return execution
   }
 
@@ -286,15 +313,28 @@ export class Engine {
       this.changes.changed(run.id)
       return
     }
-    const graph = this.registry.find(run.workflow, run.version)
     try {
+      const graph = this.registry.find(run.workflow, run.version)
       const instance = this.registry.instantiate(graph)
       // Epoch 1: this is the run's first claim, so nothing of it was recorded yet (saves a round trip).
       this.launch(graph, run, instance, run.epoch === 1 ? [] : await this.store.loadSteps(run.id))
     } catch (error) {
-      await this.store.releaseRuns(this.workerId, [fence])
+      await this.giveBack(fence, error)
       throw error
     }
+  }
+
+  /**
+   * Gives back a claimed run this worker could not start. When the store
+   * failed (it may work again soon) the run is simply released. Any other
+   * failure (a stored step that no longer reads, a dependency that cannot be
+   * resolved) would fail the same way on every claim, so the release counts
+   * as a failed recovery: after `maxRecoveryAttempts` the run is dead-lettered.
+   */
+  private async giveBack(fence: Fence, error: unknown): Promise<void> {
+    const storeFailed = error instanceof StorageError && error.isRetryable
+    const failure = storeFailed ? undefined : `worker ${this.workerId} could not start it: ${describeCause(error)}`
+    await this.store.releaseRuns(this.workerId, [fence], { failure }).catch(this.reportBackgroundError)
   }
 
   private applyAction(runId: RunId, action: RequestedAction): void {
@@ -322,9 +362,11 @@ export class Engine {
   /** Stores an event for one run (executing here or elsewhere) and wakes its waiting task if it is here. */
   private async sendToRun(runId: RunId, name: string, payload: unknown): Promise<{ eventId: number; waitingRuns: number }> {
     assertStorableName('event name', name)
+    this.assertOpen()
     if (!this.active.has(runId)) {
       const run = await this.store.getRun(runId)
-      if (run === undefined || isFinished(run.status)) throw new RunNotFoundError(runId)
+      if (run === undefined) throw new RunNotFoundError(runId)
+      if (isFinished(run.status)) throw new RunFinishedError(runId, run.status)
     }
     const waitingRuns = this.waiters.waitingRuns(name).includes(runId) ? 1 : 0
     const eventId = await this.store.sendEvent({ name, runId, payload, sentAt: this.env.now() })
@@ -386,6 +428,7 @@ export class Engine {
         if (this.active.get(run.runId) === run) this.active.delete(run.runId)
         this.changes.changed(run.runId)
       },
+      reportError: (error) => this.reportBackgroundError(error),
     }
   }
 

@@ -5,6 +5,7 @@ import type { RunEvent } from '../runtime/run-events.js'
 import type { RunExecution } from '../runtime/run-execution.js'
 import type { RunOutcome, TaskSummary } from '../runtime/run-outcome.js'
 import { isFinished } from '../storage/run-rules.js'
+import { isPersistentStoreFailure } from '../storage/storage-failure.js'
 import type { RequestedAction, RunRecord, RunStatus, RunWithSteps, StepRecord, WorkflowStore } from '../storage/workflow-store.js'
 import { storedOutcome, storedSummaries } from './stored-outcome.js'
 import type { RunBackend } from './workflow-run.js'
@@ -50,6 +51,9 @@ export class LocalRunBackend implements RunBackend {
   async outcome(): Promise<RunOutcome> {
     const outcome = await this.execution.done
     if (outcome.status !== 'abandoned' || outcome.error instanceof EngineClosedError) return outcome
+    // A store that will not recover by itself (a full disk, a deleted file) cannot tell how the run ends:
+    // report the failure now rather than wait for as long as it lasts.
+    if (isPersistentStoreFailure(outcome.error)) return outcome
     const run = await this.services.store.getRun(this.runId).catch(() => undefined)
     if (run === undefined) return outcome
     return new StoredRunBackend(run, this.execution.graph, this.services).outcome()
@@ -148,7 +152,15 @@ export class StoredRunBackend implements RunBackend {
   private async waitForEnd(): Promise<RunOutcome> {
     while (true) {
       const change = this.services.nextChange(this.runId)
-      const found = await this.read()
+      let found: RunWithSteps | undefined
+      try {
+        found = await this.read()
+      } catch (error) {
+        // The store failed: wait for it while it may recover (a lock, a lost connection), else report the failure.
+        if (isPersistentStoreFailure(error)) return this.unknownEnd(error)
+        await change
+        continue
+      }
       if (found !== undefined) this.record = found.run
       if (found?.steps !== undefined) {
         this.steps = found.steps
@@ -156,6 +168,13 @@ export class StoredRunBackend implements RunBackend {
       }
       await change
     }
+  }
+
+  /** What a handle reports when the store cannot say how the run ends. */
+  private unknownEnd(error: unknown): RunOutcome {
+    const now = this.services.now()
+    const reason = error instanceof Error ? error : new Error(String(error))
+    return { runId: this.runId, workflow: this.workflow, status: 'abandoned', outputs: {}, tasks: this.tasks(), error: reason, startedAt: this.record.startedAt ?? now, finishedAt: now }
   }
 
   /** The run, with its steps once it has ended: one read where the store can. */

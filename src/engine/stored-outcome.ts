@@ -1,7 +1,7 @@
 import { RunCancelledError, RunFailedError } from '../core/errors.js'
 import { isTaskStepKey } from '../core/step-key.js'
 import type { RunOutcome, TaskSummary } from '../runtime/run-outcome.js'
-import type { RunRecord, StepRecord, TaskStatus } from '../storage/workflow-store.js'
+import type { ErrorRecord, RunRecord, StepRecord, TaskStatus } from '../storage/workflow-store.js'
 import type { WorkflowGraph } from '../graph/workflow-graph.js'
 
 /** An error rebuilt from its stored record, for runs that ran in another process. */
@@ -14,6 +14,16 @@ class StoredError extends Error {
     super(message)
     this.name = name
   }
+}
+
+/**
+ * The message of the error that failed the run. Weft 0.1 stored the
+ * `RunFailedError` around the task's error; its prefix is dropped so the
+ * rebuilt error does not say "failed in task …" twice.
+ */
+function causeMessage(run: RunRecord, record: ErrorRecord): string {
+  const legacy = `run ${run.id} of workflow "${run.workflow}" failed${record.task === undefined ? '' : ` in task "${record.task}"`}: `
+  return record.name === 'RunFailedError' && record.message.startsWith(legacy) ? record.message.slice(legacy.length) : record.message
 }
 
 /** Task summaries of a stored run, from its task steps (in the graph's order when the graph is known). */
@@ -36,7 +46,8 @@ export function storedSummaries(steps: readonly StepRecord[], graph: WorkflowGra
 
 /** The outcome of a finished run, read back from the store. */
 export function storedOutcome(run: RunRecord, steps: readonly StepRecord[], graph: WorkflowGraph | undefined): RunOutcome {
-  const outputs: Record<string, unknown> = {}
+  // No prototype: a task may be named `__proto__`.
+  const outputs: Record<string, unknown> = Object.create(null)
   for (const step of steps) if (isTaskStepKey(step.key, step.task) && step.status === 'completed') outputs[step.task] = step.output
   const status = run.status === 'completed' || run.status === 'cancelled' ? run.status : 'failed'
   let error: Error | undefined
@@ -47,7 +58,7 @@ export function storedOutcome(run: RunRecord, steps: readonly StepRecord[], grap
   }
   else if (status === 'failed') {
     const record = run.error ?? { name: 'Error', message: run.statusMessage ?? `run ended as ${run.status}` }
-    error = new RunFailedError(run.id, run.workflow, record.task, new StoredError(record.name, record.message, record.code))
+    error = new RunFailedError(run.id, run.workflow, record.task, new StoredError(record.name, causeMessage(run, record), record.code))
   }
   return {
     runId: run.id,

@@ -1,9 +1,10 @@
 import { Effect, Exit, type Cause, type Context } from 'effect'
-import { LeaseLostError, PayloadTooLargeError, RunCancelledError, RunFailedError, SerializationError } from '../core/errors.js'
+import { ContextClosedError, LeaseLostError, RunCancelledError, RunFailedError, StorageError } from '../core/errors.js'
 import type { RunId } from '../core/ids.js'
 import type { TaskNode, WorkflowGraph } from '../graph/workflow-graph.js'
 import type { PolicyHooks, PolicyServices, TaskPolicyRunner } from '../resilience/task-policies.js'
-import type { ErrorRecord, Fence, RunPatch, RunStatus, StepRecord, StoredEvent, WorkflowStore } from '../storage/workflow-store.js'
+import { writeFailure } from '../storage/storage-failure.js'
+import type { ErrorRecord, Fence, RequestedAction, RunPatch, RunStatus, StepRecord, StoredEvent, WorkflowStore } from '../storage/workflow-store.js'
 import type { ConcurrencyGate } from './concurrency-gate.js'
 import { toErrorRecord } from './error-record.js'
 import type { EventHub } from './event-hub.js'
@@ -29,6 +30,8 @@ export interface RunEnvironment {
   now(): number
   /** Called once the run has finished and its outcome is stored. */
   finished(run: RunExecution): void
+  /** Reports a failure of the interpreter itself (a bug): the run was given up for recovery. */
+  reportError(error: unknown): void
 }
 
 /**
@@ -69,6 +72,8 @@ export class RunExecution implements TaskRunner {
   /** The last checkpoint, carrying the run's end, is being written: the run can no longer change its outcome. */
   private finalWriteInFlight = false
   private cancelReason: string | undefined
+  /** A second cancel aborts `@Always` cleanups too (the first lets them run under their timeout). */
+  private cleanupsAborted = false
 
   /**
    * @param fence - the run and the epoch this worker claimed; every write carries it.
@@ -127,32 +132,53 @@ export class RunExecution implements TaskRunner {
   }
 
   async recordStep(key: string, task: string, output: unknown, startedAt: number): Promise<unknown> {
+    this.assertNotOver(task, key)
     const step: StepRecord = { runId: this.runId, key, task, status: 'completed', output, attempts: 1, startedAt, finishedAt: this.now() }
-    const stored = await this.fenced(this.env.store.saveStep(this.fence, step))
+    const stored = await this.guarded(() => this.env.store.saveStep(this.fence, step))
     this.steps.set(key, stored)
     return stored.output
   }
 
   timer(key: string, wakeAt: number): Promise<number> {
-    return this.fenced(this.env.store.timer(this.fence, key, wakeAt))
+    this.assertNotOver(undefined, key)
+    return this.guarded(() => this.env.store.timer(this.fence, key, wakeAt))
   }
 
   pendingEvents(name: string, since: number): Promise<StoredEvent[]> {
-    return this.env.store.pendingEvents(this.runId, name, since)
+    return this.guarded(() => this.env.store.pendingEvents(this.runId, name, since))
   }
 
   async takeEvent(event: StoredEvent, key: string, task: string): Promise<boolean> {
+    this.assertNotOver(task, key)
     const now = this.now()
     const step: StepRecord = { runId: this.runId, key, task, status: 'completed', output: event.payload, attempts: 1, startedAt: now, finishedAt: now }
-    const taken = await this.fenced(this.env.store.takeEvent(this.fence, event, step))
+    const taken = await this.guarded(() => this.env.store.takeEvent(this.fence, event, step))
     if (taken) this.steps.set(key, step)
     return taken
   }
 
-  /** Passes a store write through, abandoning the run here when the store says another worker owns it. */
-  private fenced<A>(write: Promise<A>): Promise<A> {
-    return write.catch((error: unknown) => {
-      if (error instanceof LeaseLostError) this.abandon(error)
+  /** A write into a run that has ended (or that this worker gave up) is refused: nothing may change it any more. */
+  private assertNotOver(task: string | undefined, key: string): void {
+    if (this.outcome === undefined && !this.abandoned) return
+    throw new ContextClosedError(this.runId, task ?? this.graph.name, `recording step "${key}"`)
+  }
+
+  /**
+   * Runs a store operation of the run's tasks. When it fails for a reason
+   * that is not the task's (the lease was lost, or the store failed: a lock
+   * held too long, a full disk, a lost connection), the run is given up here
+   * (see {@link abandon}) before the task sees the error: a storage failure
+   * never fails a task, and the run resumes from its checkpoints.
+   */
+  private guarded<A>(operation: () => Promise<A>): Promise<A> {
+    let pending: Promise<A>
+    try {
+      pending = operation()
+    } catch (error) {
+      pending = Promise.reject(error)
+    }
+    return pending.catch((error: unknown) => {
+      if (writeFailure(error) !== 'value') this.abandon(asError(error))
       throw error
     })
   }
@@ -162,7 +188,7 @@ export class RunExecution implements TaskRunner {
   }
 
   stopped(task: TaskNode): boolean {
-    return this.abandoned || (this.stopping !== undefined && task.kind !== 'always')
+    return this.abandoned || this.mustNotStart(task)
   }
 
   policyHooks(task: TaskNode): PolicyHooks {
@@ -198,17 +224,34 @@ export class RunExecution implements TaskRunner {
 
   /**
    * Begins executing; tasks whose checkpoints exist are replayed, not run.
-   * A run that was paused when its previous worker stopped starts paused.
+   * A run that was paused when its previous worker stopped starts paused. An
+   * action requested while no worker held the run (its worker died) is
+   * honoured before any task starts: a cancel starts no task body but the
+   * `@Always` cleanups, a pause starts none, a resume lets them start.
    */
-  start(options: { readonly paused?: boolean } = {}): void {
+  start(options: { readonly status?: RunStatus; readonly requested?: RequestedAction } = {}): void {
+    const { status, requested } = options
     this.runStartedAt = this.now()
     this.env.stats.run(undefined, 'running')
-    if (options.paused === true) {
+    const paused = requested === 'pause' || (status === 'paused' && requested !== 'resume' && requested !== 'cancel')
+    if (paused) {
       this.paused = true
       this.env.stats.run('running', 'paused')
     }
+    if (requested === 'cancel') {
+      this.cancelReason = 'cancel requested'
+      this.failure = { task: undefined, error: new RunCancelledError(this.runId, this.cancelReason) }
+      this.stopping = 'cancelled'
+    }
     this.env.stats.tasksBy(undefined, 'pending', this.graph.tasks.length)
     this.reporter.runStarted(this.runStartedAt)
+    if (requested === 'pause' && status !== 'paused') {
+      this.write({ status: 'paused' })
+      this.reporter.runPaused(this.runStartedAt)
+    } else if (status === 'paused' && !paused) {
+      this.write({ status: 'running' })
+      this.reporter.runResumed(this.runStartedAt)
+    }
     for (const task of this.graph.tasks) {
       const cleanupLater = task.kind === 'always' && task.dependencyIds.length === 0 && this.mainUnsettled > 0
       if (this.table.waitingOn[task.id] === 0 && !cleanupLater) this.resolve(task)
@@ -234,9 +277,14 @@ export class RunExecution implements TaskRunner {
     return true
   }
 
-  /** Interrupts every running task (their signals fire), skips the rest, runs `@Always` tasks, then ends as cancelled. */
+  /**
+   * Interrupts every running task (their signals fire), skips the rest, runs
+   * `@Always` cleanups (each under its timeout), then ends as cancelled. A
+   * second cancel, while cleanups run, aborts them too.
+   */
   cancel(reason?: string): boolean {
-    if (this.outcome !== undefined || this.stopping === 'cancelled' || this.finalWriteInFlight || this.finishing) return false
+    if (this.outcome !== undefined || this.abandoned || this.finalWriteInFlight || this.finishing) return false
+    if (this.stopping === 'cancelled') return this.abortCleanups()
     this.cancelReason = reason
     this.failure ??= { task: undefined, error: new RunCancelledError(this.runId, reason) }
     this.stop('cancelled')
@@ -247,9 +295,27 @@ export class RunExecution implements TaskRunner {
     return true
   }
 
-  /** Updates the stored run (fenced); a lost lease abandons the run here. */
+  /** Interrupts the running cleanups and cancels the ones not started (a second cancel). */
+  private abortCleanups(): boolean {
+    if (this.cleanupsAborted) return false
+    this.cleanupsAborted = true
+    for (const task of this.graph.tasks) {
+      if (task.kind !== 'always') continue
+      const fiber = this.fibers[task.id]
+      if (fiber !== undefined) fiber.interruptUnsafe()
+      else if (this.table.state[task.id] === QUEUED) this.settle(task, CANCELLED)
+    }
+    return true
+  }
+
+  /** Whether `task` may no longer start: the run stops (cleanups excepted, until a second cancel aborts them too). */
+  private mustNotStart(task: TaskNode): boolean {
+    return this.stopping !== undefined && (task.kind !== 'always' || this.cleanupsAborted)
+  }
+
+  /** Updates the stored run (fenced); a lost lease or a store failure gives the run up here. */
   private write(patch: RunPatch): Promise<void> {
-    return this.fenced(this.env.store.updateRun(this.fence, patch)).catch(ignore)
+    return this.guarded(() => this.env.store.updateRun(this.fence, patch)).catch(ignore)
   }
 
   /**
@@ -304,9 +370,10 @@ export class RunExecution implements TaskRunner {
   /** Called when every dependency of `task` is settled: replay, skip, cancel or queue it. */
   private resolve(task: TaskNode): void {
     if (this.table.state[task.id] !== PENDING) return
-    if (this.stopping !== undefined && task.kind !== 'always') return this.settle(task, CANCELLED)
+    // A step recorded before is what happened, even in a run that stops now (cancelled at recovery).
     const step = this.steps.get(task.stepKey)
     if (step !== undefined) return this.replay(task, step)
+    if (this.mustNotStart(task)) return this.settle(task, CANCELLED)
     if (task.kind === 'on-failure') {
       const target = this.graph.taskByName.get(task.handles!)!
       if (this.table.state[target.id] !== FAILED) return this.skip(task, 'not-failed')
@@ -363,7 +430,7 @@ export class RunExecution implements TaskRunner {
     const task = this.graph.tasks[id]!
     if (this.table.state[id] !== QUEUED) return this.env.gate.release()
     // stop() may interrupt a fiber whose exit pumps the queue before stop() reaches the queued tasks.
-    if (this.stopping !== undefined && task.kind !== 'always') {
+    if (this.mustNotStart(task)) {
       this.env.gate.release()
       return this.settle(task, CANCELLED)
     }
@@ -383,6 +450,26 @@ export class RunExecution implements TaskRunner {
   }
 
   private onExit(task: TaskNode, exit: Exit.Exit<unknown, unknown>): void {
+    this.safely(() => this.settleExit(task, exit))
+  }
+
+  /**
+   * Runs scheduler work that reacts to a task or a store (called from fiber
+   * observers and promise callbacks). Should it throw — a bug — the run is
+   * given up for recovery and the error reported, rather than the process
+   * crashing or the run waiting forever; a run whose recovery keeps failing
+   * is dead-lettered after `maxRecoveryAttempts`.
+   */
+  private safely(work: () => void): void {
+    try {
+      work()
+    } catch (error) {
+      this.env.reportError(error)
+      this.abandon(asError(error))
+    }
+  }
+
+  private settleExit(task: TaskNode, exit: Exit.Exit<unknown, unknown>): void {
     this.fibers[task.id] = undefined
     if (this.abandoned) return
     this.argsOf[task.id] = undefined
@@ -450,26 +537,28 @@ export class RunExecution implements TaskRunner {
         : store.saveFinalStep!(this.fence, step, { status: final.status, finishedAt, error: final.errorRecord })
     // A store may throw at once (an output it cannot serialize, or too large): that fails the task, as a rejection would.
     new Promise<StepRecord>((resolve) => resolve(write())).then(
-      (stored) => {
-        this.checkpointsInFlight--
-        this.finalWriteInFlight = false
-        if (this.abandoned) return
-        if (final !== undefined) this.finalWrite = final
-        this.steps.set(task.stepKey, stored)
-        this.table.outputs[task.id] = stored.output
-        this.settle(task, COMPLETED, false, undefined, false, finishedAt)
-        this.notifyIfIdle()
-      },
-      (error: unknown) => {
-        this.checkpointsInFlight--
-        this.finalWriteInFlight = false
-        if (this.abandoned) return
-        // The output cannot be stored: that is the task's failure. Any other error is the store's (the
-        // database went away): give the run up here; its lease runs out and a worker resumes it later.
-        if (error instanceof SerializationError || error instanceof PayloadTooLargeError) this.fail(task, error)
-        else this.abandon(error instanceof Error ? error : new Error(String(error)))
-        this.notifyIfIdle()
-      },
+      (stored) =>
+        this.safely(() => {
+          this.checkpointsInFlight--
+          this.finalWriteInFlight = false
+          if (this.abandoned) return
+          if (final !== undefined) this.finalWrite = final
+          this.steps.set(task.stepKey, stored)
+          this.table.outputs[task.id] = stored.output
+          this.settle(task, COMPLETED, false, undefined, false, finishedAt)
+          this.notifyIfIdle()
+        }),
+      (error: unknown) =>
+        this.safely(() => {
+          this.checkpointsInFlight--
+          this.finalWriteInFlight = false
+          if (this.abandoned) return
+          // The output cannot be stored: that is the task's failure. Any other error is the store's (the
+          // database went away, the disk is full) or a lost lease: give the run up here; a worker resumes it.
+          if (writeFailure(error) === 'value') this.fail(task, error)
+          else this.abandon(asError(error))
+          this.notifyIfIdle()
+        }),
     )
   }
 
@@ -530,7 +619,7 @@ export class RunExecution implements TaskRunner {
       finishedAt: this.now(),
     }
     this.steps.set(task.stepKey, step)
-    this.fenced(this.env.store.saveStep(this.fence, step)).catch(ignore)
+    this.guarded(() => this.env.store.saveStep(this.fence, step)).catch(ignore)
   }
 
   /** Marks a task settled, tells its dependents, and ends the run when nothing is left. */
@@ -556,7 +645,7 @@ export class RunExecution implements TaskRunner {
   private stop(reason: 'failed' | 'cancelled'): void {
     this.stopping = reason === 'cancelled' ? 'cancelled' : (this.stopping ?? 'failed')
     for (const task of this.graph.tasks) {
-      if (task.kind === 'always') continue
+      if (!this.mustNotStart(task)) continue
       const fiber = this.fibers[task.id]
       if (fiber !== undefined) fiber.interruptUnsafe()
       else if (this.table.state[task.id] === QUEUED) this.settle(task, CANCELLED)
@@ -567,7 +656,9 @@ export class RunExecution implements TaskRunner {
   private finalState(finishedAt: number): FinalState {
     const status = this.stopping === 'cancelled' ? 'cancelled' : this.failure !== undefined ? 'failed' : 'completed'
     const error = this.runError(status)
-    const errorRecord = error === undefined ? undefined : toErrorRecord(error, this.failure?.task)
+    // A failed run records its task's error (the task is in the record), not the RunFailedError around it.
+    const recorded = status === 'failed' ? this.failure!.error : error
+    const errorRecord = recorded === undefined ? undefined : toErrorRecord(recorded, status === 'failed' ? this.failure!.task : undefined)
     return { status, error, errorRecord, finishedAt }
   }
 
@@ -584,13 +675,12 @@ export class RunExecution implements TaskRunner {
     const { status, error, errorRecord, finishedAt } = final
     const outcome = new SettledOutcome(this.runId, this.graph, this.table, status, error, this.runStartedAt, finishedAt)
     if (written !== undefined) return this.settleOutcome(outcome, errorRecord)
-    // If the final write fails for another reason than a lost lease, the outcome still stands here; the
-    // stored run stays unfinished, so a worker claims it after the lease ends and records it then.
-    this.fenced(this.env.store.updateRun(this.fence, { status, finishedAt, error: errorRecord })).then(
-      () => this.settleOutcome(outcome, errorRecord),
-      (writeError: unknown) => {
-        if (!(writeError instanceof LeaseLostError)) this.settleOutcome(outcome, errorRecord)
-      },
+    // If the final write fails, the run is given up here (guarded): the stored run is unfinished, so a
+    // worker claims it after the lease ends, replays every checkpoint and records the end then. The
+    // outcome is not reported here, or this process would say one thing while the database says another.
+    this.guarded(() => this.env.store.updateRun(this.fence, { status, finishedAt, error: errorRecord })).then(
+      () => this.safely(() => this.settleOutcome(outcome, errorRecord)),
+      ignore,
     )
   }
 
@@ -617,6 +707,11 @@ export class RunExecution implements TaskRunner {
 
 function ignore(): void {}
 
+/** A thrown value as an `Error` (what a run's outcome carries). */
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new StorageError('unknown', `the store failed: ${String(error)}`, { cause: error })
+}
+
 /**
  * A run's outcome whose outputs and task summaries are built on first read:
  * many callers only need the status, and at 10,000 tasks building them costs
@@ -642,7 +737,8 @@ class SettledOutcome implements RunOutcome {
 
   get outputs(): Readonly<Record<string, unknown>> {
     if (this.outputsCache === undefined) {
-      const outputs: Record<string, unknown> = {}
+      // No prototype: a task may be named `__proto__` (or `constructor`).
+      const outputs: Record<string, unknown> = Object.create(null)
       for (const task of this.graph.tasks) if (this.table.state[task.id] === COMPLETED) outputs[task.name] = this.table.outputs[task.id]
       this.outputsCache = outputs
     }

@@ -25,15 +25,17 @@ export interface RunOutcome {
   readonly workflow: string
   /** How the run ended. */
   /**
-   * How the run ended here. `abandoned`: this worker lost the run's lease (it
-   * was paused or partitioned too long) and another worker finishes it.
+   * How the run ended here. `abandoned`: this process gave the run up — it
+   * lost the lease (it was paused or partitioned too long), the engine was
+   * closed, or the store failed under it (`error` is then a `StorageError`) —
+   * and a worker finishes it from its checkpoints.
    */
   readonly status: 'completed' | 'failed' | 'cancelled' | 'abandoned'
   /** Outputs of the tasks that completed, by task name. */
   readonly outputs: Readonly<Record<string, unknown>>
   /** Every task, in the graph's topological order (`@Always` tasks without dependencies last). */
   readonly tasks: readonly TaskSummary[]
-  /** Why the run failed, was cancelled or abandoned (`RunFailedError`, `RunCancelledError`, `LeaseLostError`). */
+  /** Why the run failed, was cancelled or abandoned (`RunFailedError`, `RunCancelledError`, `LeaseLostError`, `EngineClosedError`, `StorageError`). */
   readonly error: Error | undefined
   /** When the run started, in epoch milliseconds. */
   readonly startedAt: number

@@ -1,6 +1,6 @@
 import { Duration, Effect } from 'effect'
 import { toMillis, type Duration as WeftDuration } from '../core/duration.js'
-import { InvalidOptionsError } from '../core/errors.js'
+import { ContextClosedError, InvalidOptionsError } from '../core/errors.js'
 import { formatStepSegment, type StepSegment } from '../core/step-key.js'
 import { assertStorableName } from '../core/storable-name.js'
 import type {
@@ -23,6 +23,8 @@ export class TaskContextImpl implements LoopContext<unknown> {
   private controller: AbortController | undefined
   private abortedBy: unknown = undefined
   private aborted = false
+  /** The attempt has ended: the context records nothing more. */
+  private closed = false
   private stepNames: Set<string> | undefined
   /** How many sleeps, waits and streams this attempt has begun: their step keys are numbered in call order. */
   private readonly sequence = { sleep: 0, wait: 0, events: 0 }
@@ -65,15 +67,34 @@ export class TaskContextImpl implements LoopContext<unknown> {
     return this.controller.signal
   }
 
-  /** Fires the signal (the interpreter calls this when the attempt is interrupted). */
+  /** Fires the signal (the interpreter calls this when the attempt is interrupted). The context is closed. */
   abort(reason?: unknown): void {
+    this.closed = true
     if (this.aborted) return
     this.aborted = true
     this.abortedBy = reason
     this.controller?.abort(reason)
   }
 
+  /**
+   * Ends the attempt's use of the context (its body returned or threw): later
+   * calls of the durable helpers fail with `ContextClosedError`, and waits or
+   * streams the body left running are stopped (through the signal, if it was
+   * ever read), so nothing is recorded for an attempt that is over.
+   */
+  close(): void {
+    if (this.closed) return
+    this.closed = true
+    if (this.controller !== undefined) this.abort()
+  }
+
+  /** Refuses a durable call once the attempt has ended (`what` names the call). */
+  private assertOpen(what: () => string): void {
+    if (this.closed) throw new ContextClosedError(this.host.runId, this.task, what())
+  }
+
   async waitForEvent<E = unknown>(name: string, options: WaitForEventOptions<E> = {}): Promise<E> {
+    this.assertOpen(() => `ctx.waitForEvent(${JSON.stringify(name)})`)
     const timeoutMs = options.timeout === undefined ? undefined : toMillis(options.timeout, 'waitForEvent timeout')
     const key = this.key({ kind: 'wait', name: assertStorableName('event name', name), index: this.sequence.wait++ })
     const recorded = this.host.recorded(key)
@@ -85,12 +106,15 @@ export class TaskContextImpl implements LoopContext<unknown> {
   }
 
   events<E = unknown>(name: string, options: EventStreamOptions<E> = {}): EventStream<E> {
+    this.assertOpen(() => `ctx.events(${JSON.stringify(name)})`)
     const timeoutMs = options.timeout === undefined ? undefined : toMillis(options.timeout, 'events timeout')
     const key = this.key({ kind: 'events', name: assertStorableName('event name', name), index: this.sequence.events++ })
     return new EventStreamImpl<E>(this.host, { name, task: this.task, key, match: options.match as never, timeoutMs }, this.signal)
   }
 
   async step<R>(name: string, fn: (signal: AbortSignal) => Promise<R> | R): Promise<R> {
+    const what = () => `ctx.step(${JSON.stringify(name)})`
+    this.assertOpen(what)
     const key = this.key({ kind: 'step', name: assertStorableName('step name', name) })
     this.claimStepName(key, `ctx.step("${name}")`)
     const recorded = this.host.recorded(key)
@@ -98,10 +122,12 @@ export class TaskContextImpl implements LoopContext<unknown> {
     this.signal.throwIfAborted()
     const startedAt = this.host.now()
     const output = await fn(this.signal)
+    this.assertOpen(what)
     return (await this.host.recordStep(key, this.task, output, startedAt)) as R
   }
 
   async map<T, R>(items: readonly T[], fn: (item: T, index: number, signal: AbortSignal) => Promise<R> | R, options: MapOptions = {}): Promise<R[]> {
+    this.assertOpen(() => `ctx.map${options.name === undefined ? '' : ` named ${JSON.stringify(options.name)}`}`)
     const concurrency = options.concurrency ?? Infinity
     if (!(concurrency >= 1)) throw new InvalidOptionsError(`map concurrency must be ≥ 1, got ${String(concurrency)}`)
     const map = options.name === undefined ? undefined : assertStorableName('map name', options.name)
@@ -131,6 +157,7 @@ export class TaskContextImpl implements LoopContext<unknown> {
 
   /** A durable sleep: its deadline is stored the first time, so a restarted run wakes when it was due. */
   async sleep(duration: WeftDuration): Promise<void> {
+    this.assertOpen(() => 'ctx.sleep')
     const ms = toMillis(duration, 'sleep duration')
     const key = this.key({ kind: 'sleep', index: this.sequence.sleep++ })
     const wakeAt = await this.host.timer(key, this.host.now() + ms)
@@ -150,6 +177,7 @@ export class TaskContextImpl implements LoopContext<unknown> {
     if (recorded !== undefined) return recorded.output as R
     const startedAt = this.host.now()
     const output = await fn(item, index, signal)
+    this.assertOpen(() => `ctx.map item ${index}`)
     return (await this.host.recordStep(key, this.task, output, startedAt)) as R
   }
 

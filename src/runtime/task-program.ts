@@ -1,4 +1,5 @@
 import { Cause, Effect, Exit } from 'effect'
+import { describeCause, UninspectableThrowError } from '../core/errors.js'
 import { formatStepSegment } from '../core/step-key.js'
 import type { LoopResult, TaskFailure } from '../graph/task-context.js'
 import type { TaskNode } from '../graph/workflow-graph.js'
@@ -48,7 +49,23 @@ function callTask(fn: TaskFunction, instance: object, args: readonly unknown[], 
  * error), when its promise settles otherwise. Returns whether it is still
  * pending (a promise).
  */
-function callBody(run: TaskRunner, task: TaskNode, args: readonly unknown[], ctx: TaskContextImpl, succeed: (value: unknown) => void, fail: (error: unknown) => void): boolean {
+function callBody(
+  run: TaskRunner,
+  task: TaskNode,
+  args: readonly unknown[],
+  ctx: TaskContextImpl,
+  onValue: (value: unknown) => void,
+  onError: (error: unknown) => void,
+): boolean {
+  // The attempt is over once its body settles: its context refuses further writes.
+  const succeed = (value: unknown) => {
+    ctx.close()
+    onValue(value)
+  }
+  const fail = (error: unknown) => {
+    ctx.close()
+    onError(inspectable(task, error))
+  }
   let result: unknown
   try {
     const fn = (run.instance as Record<string, unknown>)[task.method]
@@ -65,6 +82,24 @@ function callBody(run: TaskRunner, task: TaskNode, args: readonly unknown[], ctx
   }
   succeed(result)
   return false
+}
+
+/**
+ * What a task threw, as the runtime can handle it: the value itself, unless
+ * even looking at it throws (a revoked Proxy, or one whose traps throw), then
+ * an {@link UninspectableThrowError} holding it. Retry predicates, breakers
+ * and the scheduler inspect errors (`instanceof`, properties); none of that
+ * may throw.
+ */
+function inspectable(task: TaskNode, error: unknown): unknown {
+  if ((typeof error !== 'object' && typeof error !== 'function') || error === null) return error
+  try {
+    void (error instanceof Error)
+    void Object.getPrototypeOf(error)
+    return error
+  } catch {
+    return new UninspectableThrowError(task.name, error)
+  }
 }
 
 /**
@@ -102,14 +137,14 @@ function evaluateCondition(task: TaskNode, args: readonly unknown[]): Effect.Eff
     let result: unknown
     try {
       result = task.when!(...args)
+      if (!isThenable(result)) return resume(Effect.succeed(result === true))
+      result.then(
+        (value) => resume(Effect.succeed(value === true)),
+        (error: unknown) => resume(Effect.fail(inspectable(task, error))),
+      )
     } catch (error) {
-      return resume(Effect.fail(error))
+      return resume(Effect.fail(inspectable(task, error)))
     }
-    if (!isThenable(result)) return resume(Effect.succeed(result === true))
-    result.then(
-      (value) => resume(Effect.succeed(value === true)),
-      (error: unknown) => resume(Effect.fail(error)),
-    )
   })
 }
 
@@ -217,6 +252,5 @@ export class DirectAttempt implements RunningTask {
 
 /** Builds the {@link TaskFailure} an `@OnFailure` handler receives. */
 export function taskFailure(task: string, error: unknown, attempts: number): TaskFailure {
-  const message = error instanceof Error ? error.message : String(error)
-  return { task, error, message, attempts }
+  return { task, error, message: describeCause(error), attempts }
 }

@@ -8,6 +8,7 @@ import type {
   Fence,
   NewEvent,
   NewRun,
+  ReleaseOptions,
   RenewResult,
   RequestedAction,
   RunPatch,
@@ -138,10 +139,12 @@ export class MemoryWorkflowStore implements WorkflowStore {
     return { lost, requested }
   }
 
-  async releaseRuns(owner: string, fences: readonly Fence[]): Promise<void> {
+  async releaseRuns(owner: string, fences: readonly Fence[], options: ReleaseOptions = {}): Promise<void> {
+    const { failure } = options
     for (const fence of fences) {
       const run = this.runs.get(fence.runId)
-      if (run?.epoch === fence.epoch && run.leaseOwner === owner) this.runs.set(run.id, { ...run, leaseOwner: undefined, leaseExpiresAt: undefined })
+      if (run?.epoch !== fence.epoch || run.leaseOwner !== owner) continue
+      this.runs.set(run.id, failure === undefined ? { ...run, leaseOwner: undefined, leaseExpiresAt: undefined } : { ...run, leaseExpiresAt: 0, statusMessage: failure })
     }
   }
 

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto'
 import { PayloadTooLargeError, SerializationError } from '../core/errors.js'
 
 // The codec durable stores use for run inputs, task outputs and event payloads.
@@ -136,6 +137,55 @@ export function serialize(
  */
 export function deserialize(text: string): unknown {
   return decodeValue(JSON.parse(text))
+}
+
+/** The key of {@link inputDigest} when none is given (the security layer will key it with its own). */
+const defaultDigestKey = 'weft/input-digest/v1'
+
+/**
+ * A keyed digest (HMAC-SHA-256) of a value's canonical serialization: the
+ * {@link serialize} encoding with the keys of plain objects sorted. Two values
+ * that store alike get the same digest, whatever their form (an invalid Date,
+ * a sparse array and the same array with `undefined`, a null-prototype object
+ * and a plain one, a `Buffer` and a `Uint8Array` of the same bytes, keys in
+ * another order). Engines store it with a run started under an explicit id
+ * and compare it on a second start, so the comparison never depends on how
+ * the stored input reads back (nor, later, on its encryption). Keyed, so it
+ * does not reveal a guessable input.
+ *
+ * @example
+ * ```ts
+ * import { inputDigest } from 'weft'
+ * inputDigest({ a: 1, b: [undefined] }) === inputDigest({ b: [, ], a: 1 }) // true
+ * ```
+ * @throws {@link SerializationError} when the value cannot be stored.
+ */
+export function inputDigest(value: unknown, key: string = defaultDigestKey): string {
+  const canonical = canonicalText(value, 'input')
+  return `v1:${createHmac('sha256', key).update(canonical).digest('hex')}`
+}
+
+/** The serialized text of a value with every plain object's keys in sorted order. */
+function canonicalText(value: unknown, what: string): string {
+  const encoded = (() => {
+    try {
+      return encodeValue(value, [])
+    } catch (error) {
+      if (error instanceof Rejection) throw error.toError(what)
+      throw error
+    }
+  })()
+  return JSON.stringify(encoded, (_key, item: unknown) => (isRecord(item) ? sortedKeys(item) : item))
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function sortedKeys(value: Record<string, unknown>): Record<string, unknown> {
+  const sorted: Record<string, unknown> = Object.create(null)
+  for (const key of Object.keys(value).sort()) sorted[key] = value[key]
+  return sorted
 }
 
 function emitLargePayloadWarning(message: string): void {

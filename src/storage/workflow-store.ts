@@ -68,6 +68,8 @@ export interface RunRecord {
   readonly recoveries: number
   /** An action requested by another process (an operator, another engine), applied by the run's worker. */
   readonly requestedAction?: RequestedAction | undefined
+  /** The digest of the input (see `inputDigest`), for runs started with an explicit id: an idempotent start compares it. */
+  readonly inputDigest?: string | undefined
 }
 
 /** What another process can ask of a run's worker. */
@@ -95,6 +97,8 @@ export interface NewRun {
   readonly createdAt: number
   /** Who started the run, when known. */
   readonly principal?: string | undefined
+  /** The digest of the input (see `inputDigest`), stored with the run so a later start with the same id can be compared. */
+  readonly inputDigest?: string | undefined
   /**
    * Create the run already claimed by this worker (status `running`, epoch 1),
    * so the starting process executes it without a claim round trip. Without
@@ -182,6 +186,12 @@ export interface ClaimRequest {
   readonly now: number
   /** Owners known to be dead (their process is gone): their leases count as expired. */
   readonly deadOwners?: readonly string[]
+}
+
+/** Options of {@link WorkflowStore.releaseRuns}. */
+export interface ReleaseOptions {
+  /** Why this worker could not start the runs; the release then counts as a failed recovery. @defaultValue none: a plain release */
+  readonly failure?: string
 }
 
 /** What {@link WorkflowStore.renewLeases} found. */
@@ -308,8 +318,15 @@ export interface WorkflowStore {
   noteUnclaimable(workflows: readonly WorkflowVersion[], now: number): Promise<number>
   /** Extends the leases a worker holds; reports the ones it lost and requested actions. */
   renewLeases(owner: string, fences: readonly Fence[], leaseMs: number, now: number): Promise<RenewResult>
-  /** Gives up leases (graceful shutdown) so another worker can claim the runs at once. */
-  releaseRuns(owner: string, fences: readonly Fence[]): Promise<void>
+  /**
+   * Gives up leases so another worker can claim the runs at once: on a
+   * graceful shutdown, or (with `options.failure`) because this worker could
+   * not start them. A failed start keeps the lease's owner and only ends the
+   * lease, so the next claim counts a recovery (and after
+   * `maxRecoveryAttempts` the run is dead-lettered instead of being claimed
+   * and failed forever); `failure` becomes the run's status message.
+   */
+  releaseRuns(owner: string, fences: readonly Fence[], options?: ReleaseOptions): Promise<void>
   /** The owners of unfinished runs whose leases have not expired. */
   leaseOwners(now: number): Promise<string[]>
   /** Updates a run as its worker. @throws `LeaseLostError` when the fence is stale. */

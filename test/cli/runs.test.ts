@@ -184,7 +184,7 @@ describe('weft runs show', () => {
     expect(field(lines, 'run')).toBe(ids.failed)
     expect(field(lines, 'workflow')).toBe('payments@1')
     expect(field(lines, 'status')).toBe('failed')
-    expect(field(lines, 'error')).toBe(`RunFailedError [WEFT_RUN_FAILED]: run ${ids.failed} of workflow "payments" failed in task "charge": card declined`)
+    expect(field(lines, 'error')).toBe('in task "charge": Error: card declined')
     expect(field(lines, 'created')).toBe(new Date(run.createdAt).toISOString())
     expect(field(lines, 'finished')).toBe(new Date(run.finishedAt!).toISOString())
     expect(field(lines, 'epoch')).toBe('1')

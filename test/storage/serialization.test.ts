@@ -370,7 +370,7 @@ describe('size limits', () => {
     const error = thrown(() => serialize('abc', 'output of task "fetch"', { warnBytes: 100, maxBytes: 4 }))
     expect(error).toBeInstanceOf(PayloadTooLargeError)
     expect(error).toMatchObject({ code: 'WEFT_PAYLOAD_TOO_LARGE', what: 'output of task "fetch"', bytes: 5, limitBytes: 4 })
-    expect((error as Error).message).toBe('output of task "fetch" is 5 bytes, over the 4-byte limit; store large data elsewhere and pass a reference, or raise maxPayloadBytes')
+    expect((error as Error).message).toBe(`output of task "fetch" is 5 bytes, over the 4-byte limit; store large data elsewhere and pass a reference, or raise the store's limits.maxBytes`)
   })
 
   it('counts UTF-8 bytes, not characters', () => {

@@ -13,6 +13,7 @@ import type {
   Fence,
   NewEvent,
   NewRun,
+  ReleaseOptions,
   RenewResult,
   RequestedAction,
   RunPatch,
@@ -25,7 +26,9 @@ import type {
   WorkflowStore,
   WorkflowVersion,
 } from '../workflow-store.js'
-import { createPgPool, prepared, type forceGenericPlans, type PgClientLike, type PgPoolLike, type PgQueryable } from './pg-client.js'
+import { toStorageError } from '../storage-failure.js'
+import { createPgPool, prepared, type forceGenericPlans, type PgClientLike, type PgPoolLike, type PgQueryable, type PgQueryConfig } from './pg-client.js'
+import { classifyPgError } from './pg-errors.js'
 import { PgStepWriter } from './step-writer.js'
 
 /** Options of {@link postgresStore}: a connection string, or a pool of your own. */
@@ -97,6 +100,8 @@ function notify(payload: string): string {
 export class PostgresWorkflowStore implements WorkflowStore {
   readonly durable = true
   private readonly pool: PgPoolLike
+  /** The pool as the store's statements use it: a failed query is a `StorageError`. */
+  private readonly db: PgQueryable
   private readonly ownsPool: boolean
   private readonly limits: SerializationLimits
   private readonly steps: PgStepWriter
@@ -106,7 +111,8 @@ export class PostgresWorkflowStore implements WorkflowStore {
     this.ownsPool = options.pool === undefined
     this.pool = options.pool ?? createPgPool(options.connectionString, options.maxConnections ?? 10)
     this.limits = options.limits ?? defaultSerializationLimits
-    this.steps = new PgStepWriter(this.pool)
+    this.db = classifyingQueries(this.pool)
+    this.steps = new PgStepWriter(this.db)
   }
 
   /** Runs the migrations under kysely's advisory lock, so concurrent starts apply them once. */
@@ -122,10 +128,10 @@ export class PostgresWorkflowStore implements WorkflowStore {
   async createRun(run: NewRun): Promise<CreateRunResult> {
     const input = serialize(run.input, `input of run ${run.id}`, this.limits)
     const claim = run.claimBy
-    const { rows } = await this.pool.query<RunRow & { n: unknown }>(prepared(
+    const { rows } = await this.db.query<RunRow & { n: unknown }>(prepared(
       `with inserted as (
-         insert into weft_runs (id, workflow, version, input, status, principal, created_at, started_at, lease_owner, lease_expires_at, epoch)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) on conflict (id) do nothing returning *
+         insert into weft_runs (id, workflow, version, input, status, principal, created_at, started_at, lease_owner, lease_expires_at, epoch, input_digest)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) on conflict (id) do nothing returning *
        ), notified as (
          select ${notify(`'{"type":"run-created"}'`)} as n from inserted where status = 'pending'
        )
@@ -142,6 +148,7 @@ export class PostgresWorkflowStore implements WorkflowStore {
         claim?.owner ?? null,
         claim === undefined ? null : run.createdAt + claim.leaseMs,
         claim === undefined ? 0 : 1,
+        run.inputDigest ?? null,
       ],
     ))
     if (rows[0] !== undefined) return { run: toRunRecord(rows[0]), created: true }
@@ -149,12 +156,12 @@ export class PostgresWorkflowStore implements WorkflowStore {
   }
 
   async getRun(runId: RunId): Promise<RunRecord | undefined> {
-    const { rows } = await this.pool.query<RunRow>(prepared(`select * from weft_runs where id = $1`, [runId]))
+    const { rows } = await this.db.query<RunRow>(prepared(`select * from weft_runs where id = $1`, [runId]))
     return rows[0] === undefined ? undefined : toRunRecord(rows[0])
   }
 
   async listRuns(query: RunQuery = {}): Promise<RunRecord[]> {
-    const { rows } = await this.pool.query<RunRow>(prepared(
+    const { rows } = await this.db.query<RunRow>(prepared(
       `select * from weft_runs where ($1::text is null or status = $1) and ($2::text is null or workflow = $2)
          and ($4::text is null or (created_at, id) < (select created_at, id from weft_runs where id = $4))
        order by created_at desc, id desc limit $3`,
@@ -165,7 +172,7 @@ export class PostgresWorkflowStore implements WorkflowStore {
 
   async claimRuns(request: ClaimRequest): Promise<RunRecord[]> {
     if (request.workflows.length === 0 || request.limit <= 0) return []
-    const { rows } = await this.pool.query<RunRow>(prepared(
+    const { rows } = await this.db.query<RunRow>(prepared(
       // Per workflow version, the oldest claimable runs from the partial index weft_runs_claimable,
       // in its order (a lateral subquery with its own lock leaves the planner no seq scan to cache).
       `with candidates as (
@@ -203,7 +210,7 @@ export class PostgresWorkflowStore implements WorkflowStore {
   }
 
   async noteUnclaimable(workflows: readonly WorkflowVersion[], now: number): Promise<number> {
-    const result = await this.pool.query(prepared(
+    const result = await this.db.query(prepared(
       `with locked as (
          select id from weft_runs
          where (workflow, version) not in (select * from unnest($1::text[], $2::int[]))
@@ -220,7 +227,7 @@ export class PostgresWorkflowStore implements WorkflowStore {
   }
 
   async renewLeases(owner: string, fences: readonly Fence[], leaseMs: number, now: number): Promise<RenewResult> {
-    const { rows } = await this.pool.query<{ id: string; requested_action: string | null }>(prepared(
+    const { rows } = await this.db.query<{ id: string; requested_action: string | null }>(prepared(
       `with locked as (${lockInIdOrder('r.lease_owner = $4 and r.' + unfinished)})
        update weft_runs r set lease_expires_at = $3 from locked l where r.id = l.id
        returning r.id, r.requested_action`,
@@ -233,21 +240,23 @@ export class PostgresWorkflowStore implements WorkflowStore {
     }
   }
 
-  async releaseRuns(owner: string, fences: readonly Fence[]): Promise<void> {
+  async releaseRuns(owner: string, fences: readonly Fence[], options: ReleaseOptions = {}): Promise<void> {
     if (fences.length === 0) return
-    await this.pool.query(prepared(
+    // A failed start keeps the owner (the next claim counts a recovery) and only ends the lease.
+    const release = options.failure === undefined ? 'lease_owner = null, lease_expires_at = null' : 'lease_expires_at = 0, status_message = $4'
+    await this.db.query(prepared(
       `with locked as (${lockInIdOrder('r.lease_owner = $3')}),
        released as (
-         update weft_runs r set lease_owner = null, lease_expires_at = null from locked l where r.id = l.id
+         update weft_runs r set ${release} from locked l where r.id = l.id
          returning r.id
        )
        select ${notify(`'{"type":"run-created"}'`)} from released limit 1`,
-      [fences.map((f) => f.runId), fences.map((f) => f.epoch), owner],
+      [fences.map((f) => f.runId), fences.map((f) => f.epoch), owner, ...(options.failure === undefined ? [] : [options.failure])],
     ))
   }
 
   async leaseOwners(now: number): Promise<string[]> {
-    const { rows } = await this.pool.query<{ lease_owner: string }>(prepared(
+    const { rows } = await this.db.query<{ lease_owner: string }>(prepared(
       `select distinct lease_owner from weft_runs where lease_owner is not null and lease_expires_at > $1 and ${unfinished}`,
       [now],
     ))
@@ -257,7 +266,7 @@ export class PostgresWorkflowStore implements WorkflowStore {
   async updateRun(fence: Fence, patch: RunPatch): Promise<void> {
     const { sets, params } = runPatchSql(patch, 3)
     const finished = patch.status !== undefined && isFinished(patch.status)
-    const result = await this.pool.query(prepared(
+    const result = await this.db.query(prepared(
       `with updated as (update weft_runs set ${sets} where id = $1 and epoch = $2 returning id)
        select id${finished ? `, ${notify(`json_build_object('type', 'run-finished', 'runId', id)::text`)}` : ''} from updated`,
       [fence.runId, fence.epoch, ...params],
@@ -286,7 +295,7 @@ export class PostgresWorkflowStore implements WorkflowStore {
   }
 
   async clearAction(fence: Fence): Promise<void> {
-    const result = await this.pool.query(prepared(`update weft_runs set requested_action = null where id = $1 and epoch = $2`, [fence.runId, fence.epoch]))
+    const result = await this.db.query(prepared(`update weft_runs set requested_action = null where id = $1 and epoch = $2`, [fence.runId, fence.epoch]))
     if ((result.rowCount ?? 0) === 0) throw new LeaseLostError(fence.runId, fence.epoch)
   }
 
@@ -300,7 +309,7 @@ export class PostgresWorkflowStore implements WorkflowStore {
     const output = step.status === 'completed' ? serialize(step.output, `output of step "${step.key}" of run ${step.runId}`, this.limits) : null
     const { sets, params } = runPatchSql(patch, 13)
     const finished = patch.status !== undefined && isFinished(patch.status)
-    const { rows } = await this.pool.query<{ fenced: string; inserted: string }>(
+    const { rows } = await this.db.query<{ fenced: string; inserted: string }>(
       prepared(
         `with updated as (update weft_runs set ${sets} where id = $1 and epoch = $2 returning id),
          inserted as (
@@ -316,17 +325,17 @@ export class PostgresWorkflowStore implements WorkflowStore {
     )
     if (Number(rows[0]!.fenced) === 0) throw new LeaseLostError(fence.runId, fence.epoch)
     if (Number(rows[0]!.inserted) === 1) return step
-    const existing = await this.pool.query<StepRow>(prepared(`select * from weft_steps where run_id = $1 and key = $2`, [step.runId, step.key]))
+    const existing = await this.db.query<StepRow>(prepared(`select * from weft_steps where run_id = $1 and key = $2`, [step.runId, step.key]))
     return toStepRecord(existing.rows[0]!)
   }
 
   async loadSteps(runId: RunId): Promise<StepRecord[]> {
-    const { rows } = await this.pool.query<StepRow>(prepared(`select * from weft_steps where run_id = $1`, [runId]))
+    const { rows } = await this.db.query<StepRow>(prepared(`select * from weft_steps where run_id = $1`, [runId]))
     return rows.map(toStepRecord)
   }
 
   async getRunWithSteps(runId: RunId): Promise<RunWithSteps | undefined> {
-    const { rows } = await this.pool.query<RunRow & { steps: StepRow[] | null }>(prepared(
+    const { rows } = await this.db.query<RunRow & { steps: StepRow[] | null }>(prepared(
       `select r.*, case when r.status in ('completed', 'failed', 'cancelled')
          then (select coalesce(json_agg(s), '[]'::json) from weft_steps s where s.run_id = r.id) end as steps
        from weft_runs r where r.id = $1`,
@@ -338,7 +347,7 @@ export class PostgresWorkflowStore implements WorkflowStore {
   }
 
   async timer(fence: Fence, key: string, wakeAt: number): Promise<number> {
-    const { rows } = await this.pool.query<{ fenced: string; wake_at: number | null }>(prepared(
+    const { rows } = await this.db.query<{ fenced: string; wake_at: number | null }>(prepared(
       `with f as (select id from weft_runs where id = $1 and epoch = $2 for share),
        inserted as (insert into weft_timers (run_id, key, wake_at) select $1, $3, $4 from f on conflict do nothing returning wake_at)
        select (select count(*) from f) as fenced,
@@ -351,7 +360,7 @@ export class PostgresWorkflowStore implements WorkflowStore {
 
   async sendEvent(event: NewEvent): Promise<number> {
     const payload = serialize(event.payload, `payload of event "${event.name}"`, this.limits)
-    const { rows } = await this.pool.query<{ id: string }>(prepared(
+    const { rows } = await this.db.query<{ id: string }>(prepared(
       `with inserted as (insert into weft_events (name, run_id, payload, sent_at) values ($1, $2, $3, $4) returning id, name, run_id)
        select id, ${notify(`json_build_object('type', 'event', 'runId', run_id, 'name', name)::text`)} from inserted`,
       [event.name, event.runId ?? null, payload, event.sentAt],
@@ -360,19 +369,19 @@ export class PostgresWorkflowStore implements WorkflowStore {
   }
 
   async eventsAfter(afterId: number, limit: number): Promise<EventNotice[]> {
-    const { rows } = await this.pool.query<{ id: string; name: string; run_id: string | null }>(
+    const { rows } = await this.db.query<{ id: string; name: string; run_id: string | null }>(
       prepared(`select id, name, run_id from weft_events where id > $1 order by id limit $2`, [afterId, limit]),
     )
     return rows.map((row) => ({ id: Number(row.id), name: row.name, runId: row.run_id ?? undefined }))
   }
 
   async latestEventId(): Promise<number> {
-    const { rows } = await this.pool.query<{ id: string }>(prepared(`select coalesce(max(id), 0) as id from weft_events`, []))
+    const { rows } = await this.db.query<{ id: string }>(prepared(`select coalesce(max(id), 0) as id from weft_events`, []))
     return Number(rows[0]!.id)
   }
 
   async pendingEvents(runId: RunId, name: string, since: number): Promise<StoredEvent[]> {
-    const { rows } = await this.pool.query<EventRow>(prepared(
+    const { rows } = await this.db.query<EventRow>(prepared(
       `select id, name, run_id, payload, sent_at from weft_events e
        where name = $2 and ((run_id = $1 and consumed_at is null)
          or (run_id is null and sent_at >= $3 and not exists (select 1 from weft_event_takes t where t.event_id = e.id and t.run_id = $1)))
@@ -384,7 +393,7 @@ export class PostgresWorkflowStore implements WorkflowStore {
 
   async takeEvent(fence: Fence, event: StoredEvent, step: StepRecord): Promise<boolean> {
     const output = serialize(step.output, `output of step "${step.key}" of run ${step.runId}`, this.limits)
-    const { rows } = await this.pool.query<{ fenced: string; took: string }>(prepared(
+    const { rows } = await this.db.query<{ fenced: string; took: string }>(prepared(
       `with f as (select id from weft_runs where id = $1 and epoch = $2 for share),
        free as (select id from weft_events where id = $3 and (run_id is null or consumed_at is null) for update),
        took as (
@@ -428,7 +437,9 @@ export class PostgresWorkflowStore implements WorkflowStore {
   }
 
   private async transaction<T>(work: (client: PgClientLike) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect()
+    const client = await this.pool.connect().catch((error: unknown) => {
+      throw toStorageError(error, classifyPgError, 'connecting to PostgreSQL')
+    })
     try {
       await client.query('begin')
       const result = await work(client)
@@ -436,7 +447,7 @@ export class PostgresWorkflowStore implements WorkflowStore {
       return result
     } catch (error) {
       await client.query('rollback').catch(() => undefined)
-      throw error
+      throw toStorageError(error, classifyPgError, 'a PostgreSQL transaction')
     } finally {
       client.release()
     }
@@ -446,6 +457,15 @@ export class PostgresWorkflowStore implements WorkflowStore {
     const { rows } = await db.query<RunRow>(`select * from weft_runs where id = $1`, [runId])
     return rows[0] === undefined ? undefined : toRunRecord(rows[0])
   }
+}
+
+/** `pool` whose failed queries reject with a `StorageError` (the one model of store failures) instead of the driver's error. */
+function classifyingQueries(pool: PgQueryable): PgQueryable {
+  const query = (textOrConfig: string | PgQueryConfig, values?: readonly unknown[]) =>
+    pool.query(textOrConfig as never, values as never).catch((error: unknown) => {
+      throw toStorageError(error, classifyPgError, 'a PostgreSQL query')
+    })
+  return { query } as PgQueryable
 }
 
 /** The `set` clause of a run update with `$n` placeholders numbered from `first`. */

@@ -1,4 +1,5 @@
-import { LeaseLostError } from '../../core/errors.js'
+import { LeaseLostError, StorageError } from '../../core/errors.js'
+import { classifyPgError } from './pg-errors.js'
 import { errorText, stepKind, toStepRecord, type StepRow } from '../sql/rows.js'
 import type { Fence, StepRecord } from '../workflow-store.js'
 import { prepared, type PgQueryable } from './pg-client.js'
@@ -149,8 +150,11 @@ export class PgStepWriter {
   }
 }
 
-/** PostgreSQL's codes for a deadlock and a serialization failure: the statement can simply run again. */
-const transientCodes = new Set(['40P01', '40001'])
+/** Whether PostgreSQL aborted a statement as a deadlock victim or a serialization failure: it can simply run again. */
+function isConflict(error: unknown): boolean {
+  const reason = error instanceof StorageError ? error.reason : classifyPgError(error).reason
+  return reason === 'deadlock' || reason === 'serialization-conflict'
+}
 
 /**
  * Runs a statement again when PostgreSQL aborted it as a deadlock victim or a
@@ -163,8 +167,7 @@ export async function retryOnDeadlock<T>(statement: () => Promise<T>, attempts =
     try {
       return await statement()
     } catch (error) {
-      const code = (error as { code?: unknown } | null)?.code
-      if (attempt >= attempts || typeof code !== 'string' || !transientCodes.has(code)) throw error
+      if (attempt >= attempts || !isConflict(error)) throw error
       await new Promise((resolve) => setTimeout(resolve, attempt * 5 * Math.random()))
     }
   }

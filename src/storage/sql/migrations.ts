@@ -95,6 +95,13 @@ export function weftMigrations(dialect: SqlDialect): Record<string, Migration> {
         await db.schema.dropIndex('weft_runs_unfinished').execute()
       },
     },
+    '2026_12_04_003_input_digest': {
+      async up(db: Kysely<unknown>) {
+        // A keyed digest of the canonical serialized input: idempotent starts compare it instead of the
+        // stored input, which may read back in another form (and will be encrypted with random nonces).
+        await db.schema.alterTable('weft_runs').addColumn('input_digest', 'text').execute()
+      },
+    },
   }
 }
 

@@ -20,6 +20,8 @@ export interface RunRow {
   readonly epoch: number
   readonly recoveries: number
   readonly requested_action: string | null
+  /** Absent in databases not yet migrated to it (read-only commands do not migrate). */
+  readonly input_digest?: string | null
 }
 
 /** A `weft_steps` row. */
@@ -76,6 +78,7 @@ export function toRunRecord(row: RunRow): RunRecord {
     epoch: Number(row.epoch),
     recoveries: Number(row.recoveries),
     requestedAction: optional(row.requested_action) as RequestedAction | undefined,
+    inputDigest: row.input_digest ?? undefined,
   }
 }
 

@@ -1,5 +1,7 @@
+import { statSync } from 'node:fs'
+import { resolve } from 'node:path'
 import { Kysely, Migrator } from 'kysely'
-import { LeaseLostError } from '../../core/errors.js'
+import { InvalidOptionsError, LeaseLostError, StorageError } from '../../core/errors.js'
 import type { RunId } from '../../core/ids.js'
 import { decideAction, isFinished } from '../run-rules.js'
 import { defaultSerializationLimits, serialize, type SerializationLimits } from '../serialization.js'
@@ -13,6 +15,7 @@ import type {
   Fence,
   NewEvent,
   NewRun,
+  ReleaseOptions,
   RenewResult,
   RequestedAction,
   RunPatch,
@@ -24,7 +27,7 @@ import type {
   WorkflowVersion,
 } from '../workflow-store.js'
 import { configureSqlite, ImmediateSqliteDialect, openSqliteFile, type SqliteDatabaseLike, type SqliteStatementLike } from './sqlite-database.js'
-import { SqliteWriteQueue } from './write-queue.js'
+import { asStorageError, SqliteWriteQueue } from './write-queue.js'
 
 /** Options of {@link sqliteStore}. */
 export interface SqliteStoreOptions {
@@ -70,13 +73,45 @@ export class SqliteWorkflowStore implements WorkflowStore {
   private readonly writes: SqliteWriteQueue
   private readonly statements = new Map<string, SqliteStatementLike>()
   private initialized: Promise<void> | undefined
+  /** The file this store opened, to notice when it is deleted or replaced (undefined for `:memory:` or a connection of the user's). */
+  private readonly file: OpenedFile | undefined
+  /** Set once the store can no longer be used safely (its file is gone): every operation then fails with it. */
+  private stopped: StorageError | undefined
 
   constructor(private readonly options: SqliteStoreOptions = {}) {
+    const path = options.path ?? '.weft/weft.sqlite'
+    if (path.includes('\u0000')) {
+      throw new InvalidOptionsError(`sqliteStore path ${JSON.stringify(path)} contains a NUL character, where the file name would end; remove it`)
+    }
     this.ownsDatabase = options.database === undefined
-    this.db = options.database ?? openSqliteFile(options.path ?? '.weft/weft.sqlite')
+    this.db = options.database ?? openSqliteFile(path)
+    this.file = options.database === undefined && path !== ':memory:' ? openedFile(resolve(path)) : undefined
     configureSqlite(this.db, options.busyTimeoutMs ?? 200, options.synchronous ?? 'normal')
     this.limits = options.limits ?? defaultSerializationLimits
-    this.writes = new SqliteWriteQueue(this.db, options.maxBusyWaitMs ?? 30_000)
+    this.writes = new SqliteWriteQueue(this.db, options.maxBusyWaitMs ?? 30_000, () => this.checkFile())
+  }
+
+  /**
+   * Whether the file at the path is still the one this store has open. If it
+   * was deleted or replaced, writes would go to a file nobody can see any
+   * more: the store stops, and every operation fails with a `StorageError`.
+   */
+  private checkFile(): StorageError | undefined {
+    if (this.stopped !== undefined || this.file === undefined) return this.stopped
+    const now = openedFile(this.file.path)
+    if (now?.dev === this.file.dev && now.ino === this.file.ino) return undefined
+    const what = now === undefined ? 'was deleted' : 'was replaced by another file'
+    this.stopped = new StorageError(
+      'file-replaced',
+      `the database file ${this.file.path} ${what} while Weft had it open; Weft stopped writing so that nothing goes to a file nobody can see: ` +
+        'restore the file (runs resume from it), then start a new engine',
+    )
+    return this.stopped
+  }
+
+  /** Throws the failure that stopped the store, if any (reads of a stopped store fail like writes). */
+  private assertUsable(): void {
+    if (this.stopped !== undefined) throw this.stopped
   }
 
   /** Runs the migrations (in one immediate transaction, so concurrent starts are safe). */
@@ -99,8 +134,8 @@ export class SqliteWorkflowStore implements WorkflowStore {
     return this.writes.run(() => {
       const claim = run.claimBy
       const inserted = this.statement(
-        `insert into weft_runs (id, workflow, version, input, status, principal, created_at, started_at, lease_owner, lease_expires_at, epoch)
-         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (id) do nothing`,
+        `insert into weft_runs (id, workflow, version, input, status, principal, created_at, started_at, lease_owner, lease_expires_at, epoch, input_digest)
+         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (id) do nothing`,
       ).run(
         run.id,
         run.workflow,
@@ -113,32 +148,37 @@ export class SqliteWorkflowStore implements WorkflowStore {
         claim?.owner ?? null,
         claim === undefined ? null : run.createdAt + claim.leaseMs,
         claim === undefined ? 0 : 1,
+        run.inputDigest ?? null,
       )
       return { run: this.readRun(run.id)!, created: Number(inserted.changes) === 1 }
     })
   }
 
-  async getRun(runId: RunId): Promise<RunRecord | undefined> {
-    return this.readRun(runId)
+  getRun(runId: RunId): Promise<RunRecord | undefined> {
+    return this.read('reading a run', () => {
+      return this.readRun(runId)
+    })
   }
 
-  async listRuns(query: RunQuery = {}): Promise<RunRecord[]> {
-    const where: string[] = []
-    const params: unknown[] = []
-    if (query.status !== undefined) {
-      where.push('status = ?')
-      params.push(query.status)
-    }
-    if (query.workflow !== undefined) {
-      where.push('workflow = ?')
-      params.push(query.workflow)
-    }
-    if (query.before !== undefined) {
-      where.push('(created_at, id) < (select created_at, id from weft_runs where id = ?)')
-      params.push(query.before)
-    }
-    const sql = `select * from weft_runs ${where.length > 0 ? `where ${where.join(' and ')}` : ''} order by created_at desc, id desc limit ?`
-    return (this.statement(sql).all(...params, query.limit ?? 100) as RunRow[]).map(toRunRecord)
+  listRuns(query: RunQuery = {}): Promise<RunRecord[]> {
+    return this.read('listing runs', () => {
+      const where: string[] = []
+      const params: unknown[] = []
+      if (query.status !== undefined) {
+        where.push('status = ?')
+        params.push(query.status)
+      }
+      if (query.workflow !== undefined) {
+        where.push('workflow = ?')
+        params.push(query.workflow)
+      }
+      if (query.before !== undefined) {
+        where.push('(created_at, id) < (select created_at, id from weft_runs where id = ?)')
+        params.push(query.before)
+      }
+      const sql = `select * from weft_runs ${where.length > 0 ? `where ${where.join(' and ')}` : ''} order by created_at desc, id desc limit ?`
+      return (this.statement(sql).all(...params, query.limit ?? 100) as RunRow[]).map(toRunRecord)
+    })
   }
 
   claimRuns(request: ClaimRequest): Promise<RunRecord[]> {
@@ -198,18 +238,26 @@ export class SqliteWorkflowStore implements WorkflowStore {
     })
   }
 
-  releaseRuns(owner: string, fences: readonly Fence[]): Promise<void> {
+  releaseRuns(owner: string, fences: readonly Fence[], options: ReleaseOptions = {}): Promise<void> {
+    const { failure } = options
     return this.writes.run(() => {
-      const release = this.statement(`update weft_runs set lease_owner = null, lease_expires_at = null where id = ? and epoch = ? and lease_owner = ?`)
-      for (const fence of fences) release.run(fence.runId, fence.epoch, owner)
+      if (failure === undefined) {
+        const release = this.statement(`update weft_runs set lease_owner = null, lease_expires_at = null where id = ? and epoch = ? and lease_owner = ?`)
+        for (const fence of fences) release.run(fence.runId, fence.epoch, owner)
+        return
+      }
+      const giveBack = this.statement(`update weft_runs set lease_expires_at = 0, status_message = ? where id = ? and epoch = ? and lease_owner = ?`)
+      for (const fence of fences) giveBack.run(failure, fence.runId, fence.epoch, owner)
     })
   }
 
-  async leaseOwners(now: number): Promise<string[]> {
-    const rows = this.statement(`select distinct lease_owner from weft_runs where lease_owner is not null and lease_expires_at > ? and ${unfinished}`).all(now) as {
-      lease_owner: string
-    }[]
-    return rows.map((row) => row.lease_owner)
+  leaseOwners(now: number): Promise<string[]> {
+    return this.read('reading lease owners', () => {
+      const rows = this.statement(`select distinct lease_owner from weft_runs where lease_owner is not null and lease_expires_at > ? and ${unfinished}`).all(now) as {
+        lease_owner: string
+      }[]
+      return rows.map((row) => row.lease_owner)
+    })
   }
 
   updateRun(fence: Fence, patch: RunPatch): Promise<void> {
@@ -264,8 +312,10 @@ export class SqliteWorkflowStore implements WorkflowStore {
     })
   }
 
-  async loadSteps(runId: RunId): Promise<StepRecord[]> {
-    return (this.statement(`select * from weft_steps where run_id = ?`).all(runId) as StepRow[]).map(toStepRecord)
+  loadSteps(runId: RunId): Promise<StepRecord[]> {
+    return this.read('reading steps', () => {
+      return (this.statement(`select * from weft_steps where run_id = ?`).all(runId) as StepRow[]).map(toStepRecord)
+    })
   }
 
   timer(fence: Fence, key: string, wakeAt: number): Promise<number> {
@@ -285,24 +335,30 @@ export class SqliteWorkflowStore implements WorkflowStore {
     })
   }
 
-  async eventsAfter(afterId: number, limit: number): Promise<EventNotice[]> {
-    const rows = this.statement(`select id, name, run_id from weft_events where id > ? order by id limit ?`).all(afterId, limit) as Omit<EventRow, 'payload' | 'sent_at'>[]
-    return rows.map((row) => ({ id: Number(row.id), name: row.name, runId: row.run_id ?? undefined }))
+  eventsAfter(afterId: number, limit: number): Promise<EventNotice[]> {
+    return this.read('reading events', () => {
+      const rows = this.statement(`select id, name, run_id from weft_events where id > ? order by id limit ?`).all(afterId, limit) as Omit<EventRow, 'payload' | 'sent_at'>[]
+      return rows.map((row) => ({ id: Number(row.id), name: row.name, runId: row.run_id ?? undefined }))
+    })
   }
 
-  async latestEventId(): Promise<number> {
-    const row = this.statement(`select coalesce(max(id), 0) as id from weft_events`).get() as { id: number }
-    return Number(row.id)
+  latestEventId(): Promise<number> {
+    return this.read('reading events', () => {
+      const row = this.statement(`select coalesce(max(id), 0) as id from weft_events`).get() as { id: number }
+      return Number(row.id)
+    })
   }
 
-  async pendingEvents(runId: RunId, name: string, since: number): Promise<StoredEvent[]> {
-    const rows = this.statement(
-      `select id, name, run_id, payload, sent_at from weft_events e
-       where name = ? and ((run_id = ? and consumed_at is null)
-         or (run_id is null and sent_at >= ? and not exists (select 1 from weft_event_takes t where t.event_id = e.id and t.run_id = ?)))
-       order by id`,
-    ).all(name, runId, since, runId) as EventRow[]
-    return rows.map(toStoredEvent)
+  pendingEvents(runId: RunId, name: string, since: number): Promise<StoredEvent[]> {
+    return this.read('reading events', () => {
+      const rows = this.statement(
+        `select id, name, run_id, payload, sent_at from weft_events e
+         where name = ? and ((run_id = ? and consumed_at is null)
+           or (run_id is null and sent_at >= ? and not exists (select 1 from weft_event_takes t where t.event_id = e.id and t.run_id = ?)))
+         order by id`,
+      ).all(name, runId, since, runId) as EventRow[]
+      return rows.map(toStoredEvent)
+    })
   }
 
   takeEvent(fence: Fence, event: StoredEvent, step: StepRecord): Promise<boolean> {
@@ -328,6 +384,16 @@ export class SqliteWorkflowStore implements WorkflowStore {
     // Writes already queued (possibly waiting for another process's lock) land before the connection closes.
     await this.writes.idle()
     if (this.ownsDatabase) this.db.close()
+  }
+
+  /** Runs a read: a stopped store refuses it, a driver failure becomes a `StorageError`. */
+  private read<T>(operation: string, read: () => T): Promise<T> {
+    try {
+      this.assertUsable()
+      return Promise.resolve(read())
+    } catch (error) {
+      return Promise.reject(asStorageError(error, operation))
+    }
   }
 
   private readRun(runId: RunId): RunRecord | undefined {
@@ -362,6 +428,19 @@ export class SqliteWorkflowStore implements WorkflowStore {
     }
     return statement
   }
+}
+
+/** The identity of an opened file, to tell it from another file at the same path later. */
+interface OpenedFile {
+  readonly path: string
+  readonly dev: number
+  readonly ino: number
+}
+
+/** The file at `path` now, or `undefined` when there is none. */
+function openedFile(path: string): OpenedFile | undefined {
+  const stats = statSync(path, { throwIfNoEntry: false })
+  return stats === undefined ? undefined : { path, dev: stats.dev, ino: stats.ino }
 }
 
 /** Thrown inside a write to undo it: an event sent to one run was taken by another wait first. */

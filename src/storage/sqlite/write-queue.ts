@@ -1,3 +1,6 @@
+import type { StorageError } from '../../core/errors.js'
+import { driverCode, toStorageError } from '../storage-failure.js'
+import { classifySqliteError } from './sqlite-errors.js'
 import type { SqliteDatabaseLike } from './sqlite-database.js'
 
 interface QueuedWrite {
@@ -6,9 +9,18 @@ interface QueuedWrite {
   readonly reject: (error: unknown) => void
 }
 
+/** How one write of a batch went: its value, its own error, or the loss of the whole transaction. */
+type Attempt = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown } | { readonly lost: unknown }
+
 function isBusy(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code
-  return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED'
+  return classifySqliteError(error).reason === 'busy'
+}
+
+/** A driver error as a `StorageError`; errors of the write's own logic (a lost lease, ...) pass through. */
+export function asStorageError(error: unknown, operation: string): unknown {
+  const code = driverCode(error)
+  const fromDriver = code?.startsWith('SQLITE_') === true || (error instanceof TypeError && /connection is not open/i.test(error.message))
+  return fromDriver ? toStorageError(error, classifySqliteError, operation) : error
 }
 
 /**
@@ -18,6 +30,12 @@ function isBusy(error: unknown): boolean {
  * another process holds the write lock past the busy timeout, the batch is
  * retried later without blocking, so SQLITE_BUSY never reaches the caller
  * unless the database stays locked for `maxBusyWaitMs`.
+ *
+ * Nothing here throws into the event loop: when SQLite rolls the whole
+ * transaction back under a write (it does on SQLITE_FULL and some I/O
+ * errors), every write of the batch is rejected with that failure (their
+ * changes were undone with it), and the queue goes on with the next batch.
+ * Driver failures reach callers as `StorageError`s.
  */
 export class SqliteWriteQueue {
   private queue: QueuedWrite[] = []
@@ -25,9 +43,14 @@ export class SqliteWriteQueue {
   private idleWaiters: (() => void)[] = []
   private readonly statements: Record<'begin' | 'commit' | 'rollback' | 'savepoint' | 'release' | 'undo', { run(): unknown }>
 
+  /**
+   * @param check - asked before each batch: a failure that stops every write
+   *   (the database file was deleted or replaced), or `undefined`.
+   */
   constructor(
     db: SqliteDatabaseLike,
     private readonly maxBusyWaitMs: number,
+    private readonly check: () => StorageError | undefined = () => undefined,
   ) {
     this.statements = {
       begin: db.prepare('begin immediate'),
@@ -51,55 +74,76 @@ export class SqliteWriteQueue {
       this.queue.push({ write, resolve: resolve as (value: unknown) => void, reject })
       if (!this.scheduled) {
         this.scheduled = true
-        setImmediate(() => void this.flush(Date.now()))
+        setImmediate(() => this.flush(Date.now()))
       }
     })
   }
 
-  private async flush(startedAt: number): Promise<void> {
+  private flush(startedAt: number): void {
     const batch = this.queue
     this.queue = []
+    const stopped = this.check()
+    if (stopped !== undefined) return this.fail(batch, stopped)
     try {
       this.statements.begin.run()
     } catch (error) {
-      this.queue = batch.concat(this.queue)
       if (isBusy(error) && Date.now() - startedAt < this.maxBusyWaitMs) {
-        setTimeout(() => void this.flush(startedAt), 5 + Math.random() * 20)
+        this.queue = batch.concat(this.queue)
+        setTimeout(() => this.flush(startedAt), 5 + Math.random() * 20)
         return
       }
-      this.scheduled = false
-      for (const item of this.queue.splice(0)) item.reject(error)
-      this.notifyIdle()
-      return
+      return this.fail(batch, asStorageError(error, 'starting a write transaction'))
     }
-    const results = batch.map((item) => this.attempt(item))
+    const results: Attempt[] = []
+    for (const item of batch) {
+      const result = this.attempt(item)
+      if ('lost' in result) {
+        this.rollbackQuietly()
+        return this.fail(batch, asStorageError(result.lost, 'a write'))
+      }
+      results.push(result)
+    }
     try {
       this.statements.commit.run()
     } catch (error) {
       this.rollbackQuietly()
-      for (const item of batch) item.reject(error)
-      this.continue()
-      return
+      return this.fail(batch, asStorageError(error, 'committing writes'))
     }
     batch.forEach((item, i) => {
-      const result = results[i]!
+      const result = results[i] as Exclude<Attempt, { lost: unknown }>
       if (result.ok) item.resolve(result.value)
       else item.reject(result.error)
     })
     this.continue()
   }
 
-  private attempt(item: QueuedWrite): { ok: true; value: unknown } | { ok: false; error: unknown } {
-    this.statements.savepoint.run()
+  /** Runs one write in its savepoint. When its failure took the whole transaction with it, says so (`lost`). */
+  private attempt(item: QueuedWrite): Attempt {
+    try {
+      this.statements.savepoint.run()
+    } catch (error) {
+      return { lost: error }
+    }
     try {
       const value = item.write()
       this.statements.release.run()
       return { ok: true, value }
     } catch (error) {
-      this.statements.undo.run()
-      this.statements.release.run()
-      return { ok: false, error }
+      try {
+        this.statements.undo.run()
+        this.statements.release.run()
+      } catch {
+        // "no such savepoint": SQLite rolled the whole transaction back under the failed write.
+        return { lost: error }
+      }
+      return { ok: false, error: asStorageError(error, 'a write') }
     }
+  }
+
+  /** Rejects every write of a batch with one failure, and goes on with the next batch. */
+  private fail(batch: readonly QueuedWrite[], error: unknown): void {
+    for (const item of batch) item.reject(error)
+    this.continue()
   }
 
   private continue(): void {
@@ -108,7 +152,7 @@ export class SqliteWriteQueue {
       this.notifyIdle()
       return
     }
-    setImmediate(() => void this.flush(Date.now()))
+    setImmediate(() => this.flush(Date.now()))
   }
 
   private notifyIdle(): void {
