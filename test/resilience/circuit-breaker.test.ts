@@ -33,7 +33,7 @@ function setup(breaker: Parameters<typeof defineWorkflow>[0] extends never ? nev
     if (event.type.startsWith('breaker.')) events.push(event.type)
   })
   const call = async () => (await engine.start(workflow)).outcome()
-  return { time, dependency, engine, events, call }
+  return { time, dependency, workflow, engine, events, call }
 }
 
 function errorOf(outcome: { error: Error | undefined }): unknown {
@@ -157,6 +157,79 @@ describe('@CircuitBreaker with both trip rules', () => {
     expect(errorOf(await call())).toBeInstanceOf(CircuitOpenError)
     expect(dependency.calls).toBe(2)
     await time.advance(30_000)
+    expect((await call()).status).toBe('completed')
+    await flush()
+    expect(events).toEqual(['breaker.opened', 'breaker.half-open', 'breaker.closed'])
+    await engine.close()
+  })
+})
+
+describe('@CircuitBreaker: calls that say nothing about the dependency', () => {
+  it('does not count a call cancelled while it runs as a failure', async () => {
+    const { dependency, workflow, engine, events, call } = setup({ consecutiveFailures: 2 })
+    dependency.mode = 'slow'
+    const slow = await engine.start(workflow)
+    await flush()
+    expect(dependency.calls).toBe(1)
+    expect(await slow.cancel('operator')).toBe(true)
+    expect((await slow.outcome()).status).toBe('cancelled')
+    dependency.mode = 'fail'
+    expect((await call()).status).toBe('failed')
+    // Cancelled + failed: one failure in a row, below the threshold of two.
+    dependency.mode = 'ok'
+    expect((await call()).status).toBe('completed')
+    expect(dependency.calls).toBe(3)
+    await flush()
+    expect(events).toEqual([])
+    dependency.releaseSlow()
+    await engine.close()
+  })
+
+  it('still opens on the failures around a cancelled call (a cancellation does not reset the count either)', async () => {
+    const { dependency, workflow, engine, events, call } = setup({ consecutiveFailures: 2 })
+    dependency.mode = 'fail'
+    expect((await call()).status).toBe('failed')
+    dependency.mode = 'slow'
+    const slow = await engine.start(workflow)
+    await flush()
+    await slow.cancel()
+    await slow.outcome()
+    dependency.mode = 'fail'
+    expect((await call()).status).toBe('failed')
+    await flush()
+    expect(events).toEqual(['breaker.opened'])
+    dependency.mode = 'ok'
+    const rejected = errorOf(await call())
+    expect(rejected).toBeInstanceOf(CircuitOpenError)
+    expect((rejected as CircuitOpenError).code).toBe('WEFT_CIRCUIT_OPEN')
+    expect(dependency.calls).toBe(3)
+    dependency.releaseSlow()
+    await engine.close()
+  })
+
+  it("with both trip rules, does not count the consecutive rule's rejections as failures of the failure-rate rule", async () => {
+    // Rate window of 10: the two real failures of 4 calls never open it. Ten rejections while the
+    // consecutive rule is open would, if counted (10 of the last 10 failed), open it 20 s later
+    // than the consecutive rule, and keep the breaker open past the consecutive rule's 30 s.
+    const { time, dependency, engine, events, call } = setup({ consecutiveFailures: 2, failureRate: { threshold: 0.5, window: 10 } })
+    for (const mode of ['ok', 'ok', 'fail', 'fail'] as const) {
+      dependency.mode = mode
+      await call()
+    }
+    await flush()
+    expect(events).toEqual(['breaker.opened'])
+    await time.advance(20_000)
+    dependency.mode = 'ok'
+    for (let i = 0; i < 10; i++) {
+      const rejected = errorOf(await call())
+      expect(rejected).toBeInstanceOf(CircuitOpenError)
+      expect(rejected).toMatchObject({ code: 'WEFT_CIRCUIT_OPEN', state: 'open' })
+    }
+    expect(dependency.calls).toBe(4)
+    await time.advance(10_000)
+    const probe = await call()
+    expect(probe.status).toBe('completed')
+    expect(dependency.calls).toBe(5)
     expect((await call()).status).toBe('completed')
     await flush()
     expect(events).toEqual(['breaker.opened', 'breaker.half-open', 'breaker.closed'])
