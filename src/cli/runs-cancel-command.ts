@@ -29,6 +29,14 @@ function cancellable(run: RunRecord): boolean {
   return run.status === 'pending' || run.status === 'dead-lettered' || run.status === 'running' || run.status === 'paused'
 }
 
+/** Who will apply the request: the run's worker, or, when it stopped renewing its lease (it died), whoever claims the run next. */
+function whoCancels(run: RunRecord, now: number): string {
+  const next = 'the next worker to claim it cancels it before starting any task; its @Always cleanups still run'
+  if (run.leaseOwner === undefined) return next
+  if ((run.leaseExpiresAt ?? 0) <= now) return `its worker ${run.leaseOwner} stopped renewing its lease; ${next}`
+  return `its worker ${run.leaseOwner} cancels it at its next heartbeat; should that worker be gone, the next worker to claim it does`
+}
+
 function describe(context: CliContext, before: RunRecord, after: RunRecord): number {
   const run = `run ${after.id} (${workflowLabel(after)})`
   if (before.status === 'cancelled') {
@@ -40,8 +48,7 @@ function describe(context: CliContext, before: RunRecord, after: RunRecord): num
     return 0
   }
   if (after.requestedAction === 'cancel') {
-    const worker = after.leaseOwner === undefined ? 'the next worker to claim it cancels it' : `its worker ${after.leaseOwner} cancels it at its next heartbeat`
-    context.out.line(`requested cancellation of ${run}, which is ${after.status}; ${worker}`)
+    context.out.line(`requested cancellation of ${run}, which is ${after.status}; ${whoCancels(after, context.now())}`)
     return 0
   }
   context.err.line(`weft: ${run} is ${after.status}; only pending, dead-lettered, running or paused runs can be cancelled`)

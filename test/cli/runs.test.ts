@@ -251,7 +251,7 @@ describe('weft runs cancel', () => {
     const { code, stdout } = await weft('runs', 'cancel', ids.runningToCancel)
     expect(code).toBe(0)
     expect(stdout).toBe(
-      `requested cancellation of run ${ids.runningToCancel} (approval@1), which is running; its worker ${engine.workerId} cancels it at its next heartbeat\n`,
+      `requested cancellation of run ${ids.runningToCancel} (approval@1), which is running; its worker ${engine.workerId} cancels it at its next heartbeat; should that worker be gone, the next worker to claim it does\n`,
     )
     await expect(runs.runningToCancel.result()).rejects.toBeInstanceOf(RunCancelledError)
     expect((await store.getRun(ids.runningToCancel))!.status).toBe('cancelled')
