@@ -86,6 +86,58 @@ describe('@Retry', () => {
     expect(new Set(delays.map((d) => Math.round(d))).size).toBeGreaterThan(10)
   })
 
+  it('waits, on virtual time, exactly the jittered delay it reports before each retry', async () => {
+    const time = virtualTime()
+    const startedAt: number[] = []
+    const workflow = defineWorkflow({ name: 'flaky', version: 1 })
+      .task('call', { retry: { maxAttempts: 8, backoff: { initial: 100, max: 2_000 } } }, (_input, ctx) => {
+        startedAt.push(time.now())
+        if (ctx.attempt < 8) throw new Transient('busy')
+        return ctx.attempt
+      })
+      .build()
+    const engine = memoryEngine({ clock: time.clock })
+    const retries: TaskRetrying[] = []
+    engine.on('task.retrying', (event) => retries.push(event))
+    const run = await engine.start(workflow)
+    let settled = false
+    const outcome = run.outcome().then((o) => ((settled = true), o))
+    // Steps longer than any delay: each step wakes at most one sleeping retry, at its exact deadline
+    // (the clock keeps nanoseconds, so a wait equals its delay to the nanosecond).
+    for (let i = 0; i < 50 && !settled; i++) await time.advance(2_500)
+    expect((await outcome).outputs).toEqual({ call: 8 })
+    await engine.close()
+    expect(retries.map((r) => r.attempt)).toEqual([1, 2, 3, 4, 5, 6, 7])
+    const waited = startedAt.slice(1).map((at, i) => at - startedAt[i]!)
+    const reported = retries.map((r) => r.delayMs)
+    for (let i = 0; i < reported.length; i++) expect(waited[i], `wait before attempt ${i + 2}`).toBeCloseTo(reported[i]!, 5)
+    // Full jitter: the delays are not the bounds (a wait of the bound would pass only by chance).
+    expect(reported.filter((delay, i) => delay === Math.min(2_000, 100 * 2 ** i))).toEqual([])
+  })
+
+  it('reports each retry on task.retrying when it is scheduled, at the time the failed attempt ended', async () => {
+    const time = virtualTime()
+    const failedAt: number[] = []
+    const workflow = defineWorkflow({ name: 'flaky', version: 1 })
+      .task('call', { retry: { maxAttempts: 4, backoff: { initial: 100, max: 1_000 } } }, (_input, ctx) => {
+        failedAt.push(time.now())
+        if (ctx.attempt < 4) throw new Transient('busy')
+        return ctx.attempt
+      })
+      .build()
+    const engine = memoryEngine({ clock: time.clock })
+    const retries: TaskRetrying[] = []
+    engine.on('task.retrying', (event) => retries.push(event))
+    const run = await engine.start(workflow)
+    let settled = false
+    const outcome = run.outcome().then((o) => ((settled = true), o))
+    for (let i = 0; i < 50 && !settled; i++) await time.advance(1_500)
+    await outcome
+    await engine.close()
+    expect(retries.map((r) => r.at)).toEqual(failedAt.slice(0, 3))
+    expect(retries.map((r) => r.error)).toEqual(Array(3).fill(expect.objectContaining({ name: 'Error', message: 'busy' })))
+  })
+
   it('waits exactly the bound without jitter, on virtual time', async () => {
     const { workflow } = flaky(3, { maxAttempts: 4, backoff: { initial: 100, factor: 3, jitter: 'none' } })
     const { retries } = await runWithClock(workflow, 10)
