@@ -21,12 +21,14 @@ export {
 } from './authoring/workflow-decorator.js'
 export { Task, DependsOn, type TaskOptions } from './authoring/task-decorators.js'
 export { Retry, Timeout, CircuitBreaker, RateLimit, Bulkhead, Cache } from './authoring/policy-decorators.js'
-export { When, OnFailure, Always, Loop } from './authoring/flow-decorators.js'
+export { When, OnFailure, Always, Loop, type AlwaysOptions } from './authoring/flow-decorators.js'
+export { defaultCleanupTimeout } from './graph/compile-graph.js'
 export {
   defineWorkflow,
   type DefineWorkflowOptions,
   type DefineTaskOptions,
   type DefineLoopOptions,
+  type DefineAlwaysOptions,
   type DefinedTaskArgs,
   type DefinedValues,
   type FreshName,
@@ -127,6 +129,7 @@ export type {
   BreakerTransitioned,
 } from './runtime/run-events.js'
 export type { WeftListener, ListenerErrorHandler } from './runtime/event-hub.js'
+export { maxLoggedRetriesPerTask } from './runtime/run-reporter.js'
 export type { RunOutcome, TaskSummary } from './runtime/run-outcome.js'
 export type { EngineStats } from './runtime/runtime-stats.js'
 export type { CircuitState } from './resilience/circuit-breakers.js'

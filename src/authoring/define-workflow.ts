@@ -1,3 +1,4 @@
+import type { Duration } from '../core/duration.js'
 import { InvalidOptionsError } from '../core/errors.js'
 import { compileGraph } from '../graph/compile-graph.js'
 import type { LoopContext, LoopResult, TaskContext, TaskFailure } from '../graph/task-context.js'
@@ -90,6 +91,18 @@ export interface DefineLoopOptions<I, O, D extends readonly DependencyRef<keyof 
   readonly description?: string
 }
 
+/** Options of {@link WorkflowBuilder.always}. */
+export interface DefineAlwaysOptions {
+  /**
+   * How long the cleanup may run before it fails with `TaskTimeoutError`; a
+   * first cancel lets it run under this limit, a second cancel aborts it.
+   * @defaultValue `'1 m'` (`defaultCleanupTimeout`)
+   */
+  readonly timeout?: Duration
+  /** Free-text description, kept in the compiled graph. */
+  readonly description?: string
+}
+
 /** The state of a builder loop: its first argument. */
 export type LoopState<I, O, D extends readonly unknown[]> = DefinedTaskArgs<I, O, D>[0]
 /** A tuple without its first element. */
@@ -123,8 +136,14 @@ export interface WorkflowBuilder<I, O, E = I> {
     task: keyof O & string,
     handler: (failure: TaskFailure, ctx: TaskContext<I>) => R,
   ): WorkflowBuilder<I, O & { readonly [K in N]: Awaited<R> }, E>
-  /** Adds a cleanup task that runs whatever happens; it receives the input. */
+  /** Adds a cleanup task that runs whatever happens; it receives the input. It runs under a time limit of one minute. */
   always<const N extends string, R>(name: FreshName<N, O>, run: (input: I, ctx: TaskContext<I>) => R): WorkflowBuilder<I, O & { readonly [K in N]: Awaited<R> }, E>
+  /** Adds a cleanup task with options: its time limit (`timeout`), a description. */
+  always<const N extends string, R>(
+    name: FreshName<N, O>,
+    options: DefineAlwaysOptions,
+    run: (input: I, ctx: TaskContext<I>) => R,
+  ): WorkflowBuilder<I, O & { readonly [K in N]: Awaited<R> }, E>
   /**
    * Validates the workflow and returns its definition.
    * @throws the same definition errors as `compileWorkflow`.
@@ -163,8 +182,9 @@ class Builder {
     return this.add({ ...taskDraft(name, 'on-failure', {}, undefined), handles: task }, handler)
   }
 
-  always(name: string, run: unknown): Builder {
-    return this.add(taskDraft(name, 'always', {}, undefined), run)
+  always(name: string, optionsOrRun: unknown, run?: unknown): Builder {
+    const options = (run === undefined ? {} : optionsOrRun) as DefineAlwaysOptions
+    return this.add(taskDraft(name, 'always', { timeout: options.timeout, description: options.description }, undefined), run ?? optionsOrRun)
   }
 
   build(): WorkflowDefinition<unknown, unknown> {

@@ -1,3 +1,4 @@
+import type { Duration } from '../core/duration.js'
 import { InvalidOptionsError } from '../core/errors.js'
 import type { LoopOptions } from '../graph/policy-options.js'
 import type { ArgumentsCheck, LoopCheck, OnFailureCheck, Verdict } from '../graph/type-level.js'
@@ -70,11 +71,24 @@ export function OnFailure<const Target extends string>(task: Target) {
   }
 }
 
+/** Options of {@link Always}. */
+export interface AlwaysOptions {
+  /**
+   * How long the cleanup may run before it fails with `TaskTimeoutError` (its
+   * signal fires). A cleanup cannot keep a run from ending: a first cancel
+   * lets it run under this limit, a second cancel aborts it.
+   * @defaultValue `'1 m'` (`defaultCleanupTimeout`)
+   */
+  readonly timeout?: Duration
+}
+
 /**
  * Marks a cleanup task that runs whatever happens to the run: after success,
  * after a failure, and after cancellation. Without dependencies it runs once
  * every other task is finished and receives the input; its dependencies, if
- * any, must be optional since they may have failed.
+ * any, must be optional since they may have failed. It runs under a time
+ * limit (`timeout`, one minute unless given), so a cleanup that never
+ * settles cannot keep its run from ending.
  *
  * @example
  * ```ts
@@ -83,14 +97,15 @@ export function OnFailure<const Target extends string>(task: Target) {
  * @Workflow({ name: 'tmp', version: 1 })
  * class Tmp extends WorkflowBase<{ dir: string }> {
  *   @Task() work(input: { dir: string }) { return 1 }
- *   @Task() @Always() cleanUp(input: { dir: string }) { return `removed ${input.dir}` }
+ *   @Task() @Always({ timeout: '10 s' }) cleanUp(input: { dir: string }) { return `removed ${input.dir}` }
  * }
  * ```
  */
-export function Always() {
+export function Always(options: AlwaysOptions = {}) {
   return (target: object, key: string, descriptor: PropertyDescriptor): void => {
     void descriptor
     methodFacts(target, key, '@Always').kinds.add('always')
+    if (options.timeout !== undefined) setOnce(target, key, '@Always', 'cleanupTimeout', options.timeout)
   }
 }
 

@@ -22,6 +22,8 @@ interface MethodFacts {
   loop: LoopOptions<never> | undefined
   retry: RetryOptions | undefined
   timeout: Duration | undefined
+  /** `@Always({ timeout })`: the cleanup's time limit (`@Timeout` says the same; a method may not have both). */
+  cleanupTimeout: Duration | undefined
   circuitBreaker: CircuitBreakerOptions | undefined
   rateLimit: RateLimitOptions | undefined
   cache: CacheOptions<never> | undefined
@@ -58,7 +60,7 @@ function classFacts(constructor: object): ClassFacts {
 }
 
 /** A method policy or fact a decorator may set once. */
-export type MethodFactKey = 'retry' | 'timeout' | 'circuitBreaker' | 'rateLimit' | 'cache' | 'bulkhead' | 'when' | 'loop' | 'dependsOn'
+export type MethodFactKey = 'retry' | 'timeout' | 'cleanupTimeout' | 'circuitBreaker' | 'rateLimit' | 'cache' | 'bulkhead' | 'when' | 'loop' | 'dependsOn'
 
 /**
  * Records what a method decorator says about a method. Called by decorators
@@ -78,6 +80,7 @@ export function methodFacts(prototype: object, method: string, decorator: string
       loop: undefined,
       retry: undefined,
       timeout: undefined,
+      cleanupTimeout: undefined,
       circuitBreaker: undefined,
       rateLimit: undefined,
       cache: undefined,
@@ -151,6 +154,9 @@ function toTaskDraft(workflow: string, method: string, entry: MethodFacts): Task
     throw new InvalidWorkflowError(`${where} cannot be both ${kinds}; split it into two tasks`)
   }
   const [kind = 'task'] = entry.kinds
+  if (entry.timeout !== undefined && entry.cleanupTimeout !== undefined) {
+    throw new InvalidWorkflowError(`${where} has both @Timeout and @Always({ timeout }); keep one of them`)
+  }
   return {
     name: method,
     method,
@@ -161,7 +167,7 @@ function toTaskDraft(workflow: string, method: string, entry: MethodFacts): Task
     when: entry.when,
     loop: entry.loop,
     retry: entry.retry,
-    timeout: entry.timeout,
+    timeout: entry.timeout ?? entry.cleanupTimeout,
     circuitBreaker: entry.circuitBreaker,
     rateLimit: entry.rateLimit,
     cache: entry.cache,

@@ -95,7 +95,12 @@ export class WorkflowRun<O = Record<string, unknown>> {
     return this.backend.tasks()
   }
 
-  /** Every event of the run from its start, then live ones, ending with the run (runs executing here only). */
+  /**
+   * Every event of the run from its start, then live ones, ending with the
+   * run (runs executing here only). The run keeps at most 16
+   * `task.retrying` events per task for this (`maxLoggedRetriesPerTask`);
+   * listeners of `engine.on` receive every one.
+   */
   events(): AsyncIterable<RunEvent> {
     return this.backend.events()
   }

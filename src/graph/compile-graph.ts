@@ -14,6 +14,12 @@ import type { DependencySpec, TaskDraft, WorkflowDraft } from './workflow-draft.
 import type { Dependency, TaskNode, WorkflowGraph } from './workflow-graph.js'
 
 /**
+ * The time limit of an `@Always` cleanup that sets none: a cleanup must not
+ * keep its run from ending (a first cancel lets it run this long, a second aborts it).
+ */
+export const defaultCleanupTimeout = '1 m'
+
+/**
  * Validates a workflow draft and builds its frozen graph. Every check runs
  * before any run exists; a bad definition never reaches the interpreter.
  *
@@ -133,7 +139,7 @@ function buildGraph(draft: WorkflowDraft, order: readonly number[], dependencies
       failureHandlerIds: Object.freeze(handlers[id]!),
       when: task.when,
       loop: task.loop as TaskNode['loop'],
-      policies: normalizePolicies(draft.name, task.name, task, draft.version),
+      policies: normalizePolicies(draft.name, task.name, task.kind === 'always' ? { ...task, timeout: task.timeout ?? defaultCleanupTimeout } : task, draft.version),
       method: task.method,
     })
   })

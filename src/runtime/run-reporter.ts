@@ -7,12 +7,22 @@ import type { RunEvent } from './run-events.js'
 import { CANCELLED, COMPLETED, FAILED, SKIPPED, type SkipReason, type TaskTable } from './task-table.js'
 
 /**
+ * How many `task.retrying` events of one task a run's event log keeps (what
+ * `run.events()` replays); listeners registered with `engine.on` get every
+ * one. A task retried a million times would otherwise keep a million events
+ * in memory; its attempts are still counted (`attempts` on its last event).
+ */
+export const maxLoggedRetriesPerTask = 16
+
+/**
  * Turns what happens in a run into events: kept in the run's log (for
  * `run.events()`) and sent to the engine's listeners. Events are built as
  * literal objects, not spreads: this runs several times per task.
  */
 export class RunReporter {
   readonly log: RunEventLog
+  /** `task.retrying` events of each task so far (allocated at the first retry). */
+  private retries: Int32Array | undefined
 
   constructor(
     private readonly hub: EventHub,
@@ -54,9 +64,15 @@ export class RunReporter {
     if (this.hub.listening) this.hub.emit({ type: 'task.started', at, runId: this.runId, workflow: this.graph.name, task: task.name })
   }
 
+  /** Reports a retry: to listeners always, to the run's log only for the first {@link maxLoggedRetriesPerTask} of the task. */
   taskRetrying(task: TaskNode, at: number, attempt: number, delayMs: number, error: unknown): void {
-    const record = toErrorRecord(error)
-    this.emit({ type: 'task.retrying', at, runId: this.runId, workflow: this.graph.name, task: task.name, attempt, delayMs, error: record })
+    this.retries ??= new Int32Array(this.graph.tasks.length)
+    const logged = this.retries[task.id]! < maxLoggedRetriesPerTask
+    if (logged) this.retries[task.id]!++
+    if (!logged && !this.hub.listening) return
+    const event: RunEvent = { type: 'task.retrying', at, runId: this.runId, workflow: this.graph.name, task: task.name, attempt, delayMs, error: toErrorRecord(error) }
+    if (logged) this.log.push(event)
+    this.hub.emit(event)
   }
 
   /** Reports a task that reached a terminal state. */
