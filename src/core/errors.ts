@@ -616,6 +616,8 @@ export function unprintable(value: unknown): string {
 export class UninspectableThrowError extends WeftError {
   readonly code = 'WEFT_UNINSPECTABLE_THROW'
   readonly _tag = 'UninspectableThrowError'
+  /** It stands for the task's own error, which retry policies retry like any other. */
+  override readonly isRetryable = true
   constructor(
     /** The task that threw it. */
     readonly task: string,
