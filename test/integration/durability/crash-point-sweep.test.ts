@@ -148,7 +148,13 @@ function sweep(kind: StoreKind, randomMoments: number, maxDelayMs: number): void
       else landed['before an effect']++
       await expectCompleted(kill.runId, resumedOutputs.get(kill.runId), new Set(inFlight))
     }
-    console.log(`crash-point sweep [${kind}], ${randomMoments} random kills (SEED=${seed}): ${JSON.stringify(landed)}`)
+    const summary = `crash-point sweep [${kind}], ${randomMoments} random kills (SEED=${seed}): ${JSON.stringify(landed)}`
+    console.log(summary)
+    // The sweep proves something only if kills land in each window: some between an effect and its commit
+    // (expectCompleted above then required that step's effect twice), some before an effect while the run
+    // is in flight (no effect twice). With 50 kills each window gets about a quarter of them or more.
+    expect(landed['between an effect and its commit'], `no kill landed between an effect and its commit: ${summary}`).toBeGreaterThan(0)
+    expect(landed['before an effect'], `no kill landed before an effect: ${summary}`).toBeGreaterThan(0)
   }, 180_000)
 }
 
