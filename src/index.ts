@@ -211,6 +211,7 @@ export {
   RunConflictError,
   LeaseLostError,
   RunFinishedError,
+  NewerSchemaError,
   ContextClosedError,
   UninspectableThrowError,
   StorageError,

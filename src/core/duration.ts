@@ -28,7 +28,7 @@ const durationPattern = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)\s*$/
  * toMillis('5 s') // 5000
  * toMillis(250) // 250
  * ```
- * @throws {@link InvalidOptionsError} when the value is negative, not finite or not of the form `'<n> ms|s|m|h'`.
+ * @throws {@link InvalidOptionsError} when the value is negative, not finite (a number, or a string too long to be one) or not of the form `'<n> ms|s|m|h'`.
  */
 export function toMillis(duration: Duration, what = 'duration'): number {
   if (typeof duration === 'number') {
@@ -43,7 +43,11 @@ export function toMillis(duration: Duration, what = 'duration'): number {
       `${what} must be a number of milliseconds or a string like '250 ms', '5 s', '2 m', '1 h', got ${JSON.stringify(duration)}`,
     )
   }
-  return Number(match[1]) * unitMillis[match[2] as DurationUnit]
+  const ms = Number(match[1]) * unitMillis[match[2] as DurationUnit]
+  if (!Number.isFinite(ms)) {
+    throw new InvalidOptionsError(`${what} must be a finite duration, got ${JSON.stringify(duration)} (more milliseconds than a number holds)`)
+  }
+  return ms
 }
 
 /**

@@ -755,6 +755,38 @@ export class StorageError extends WeftError {
   }
 }
 
+/**
+ * The database was migrated by a newer version of Weft than this one: its
+ * schema has migrations this version does not know, so it is not opened.
+ *
+ * @example
+ * ```ts
+ * import { NewerSchemaError, sqliteStore } from 'weft'
+ * try {
+ *   await sqliteStore({ path: 'runs.sqlite' }).init()
+ * } catch (error) {
+ *   if (error instanceof NewerSchemaError) console.error(error.unknownMigrations)
+ * }
+ * ```
+ */
+export class NewerSchemaError extends WeftError {
+  readonly code = 'WEFT_NEWER_SCHEMA'
+  readonly _tag = 'NewerSchemaError'
+  constructor(
+    /** The database (a file path, or a URL without its password). */
+    readonly location: string,
+    /** The applied migrations this version does not know. */
+    readonly unknownMigrations: readonly string[],
+    /** The newest migration this version knows. */
+    readonly newestKnown: string,
+  ) {
+    super(
+      `the database at ${location} was migrated by a newer version of Weft (it has migration ${unknownMigrations.map((m) => `"${m}"`).join(', ')}; ` +
+        `this version knows migrations up to "${newestKnown}"): upgrade Weft to use it`,
+    )
+  }
+}
+
 // ---------------------------------------------------------------------------
 // Durability errors.
 

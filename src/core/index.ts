@@ -25,6 +25,7 @@ export {
   TaskOutputMissingError,
   EngineClosedError,
   RunFinishedError,
+  NewerSchemaError,
   ContextClosedError,
   UninspectableThrowError,
   StorageError,

@@ -70,7 +70,8 @@ class OptionCheck {
 function show(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value)
   if (typeof value === 'function') return 'a function'
-  if (Number.isNaN(value)) return 'NaN'
+  // JSON would print NaN and ±Infinity as null.
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value)
   try {
     return JSON.stringify(value) ?? String(value)
   } catch {

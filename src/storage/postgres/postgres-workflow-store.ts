@@ -4,7 +4,7 @@ import type { RunId } from '../../core/ids.js'
 import { decideAction, isFinished } from '../run-rules.js'
 import { defaultSerializationLimits, serialize, type SerializationLimits } from '../serialization.js'
 import { runPatchSql as sharedRunPatchSql } from '../sql/run-patch.js'
-import { unfinishedRuns, weftMigrationProvider } from '../sql/migrations.js'
+import { assertKnownMigrations, migrationTable, unfinishedRuns, weftMigrationProvider } from '../sql/migrations.js'
 import { errorText, stepKind, toRunRecord, toStepRecord, toStoredEvent, type EventRow, type RunRow, type StepRow } from '../sql/rows.js'
 import type {
   ClaimRequest,
@@ -103,6 +103,8 @@ export class PostgresWorkflowStore implements WorkflowStore {
   /** The pool as the store's statements use it: a failed query is a `StorageError`. */
   private readonly db: PgQueryable
   private readonly ownsPool: boolean
+  /** The database, for messages: its URL without the password, or the pool it was given. */
+  private readonly location: string
   private readonly limits: SerializationLimits
   private readonly steps: PgStepWriter
   private initialized: Promise<void> | undefined
@@ -112,17 +114,26 @@ export class PostgresWorkflowStore implements WorkflowStore {
     this.pool = options.pool ?? createPgPool(options.connectionString, options.maxConnections ?? 10)
     this.limits = options.limits ?? defaultSerializationLimits
     this.db = classifyingQueries(this.pool)
+    this.location = options.connectionString === undefined ? 'the pool given to postgresStore' : withoutPassword(options.connectionString)
     this.steps = new PgStepWriter(this.db)
   }
 
   /** Runs the migrations under kysely's advisory lock, so concurrent starts apply them once. */
   init(): Promise<void> {
     this.initialized ??= (async () => {
+      assertKnownMigrations(await this.appliedMigrations(), this.location)
       const kysely = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: this.pool as never }) })
       const { error } = await new Migrator({ db: kysely, provider: weftMigrationProvider('postgres') }).migrateToLatest()
       if (error !== undefined) throw error
     })()
     return this.initialized
+  }
+
+  /** The migrations applied to the database (none when it is new). */
+  private async appliedMigrations(): Promise<string[]> {
+    const { rows } = await this.db.query<{ exists: boolean }>(`select to_regclass($1) is not null as exists`, [migrationTable])
+    if (rows[0]?.exists !== true) return []
+    return (await this.db.query<{ name: string }>(`select name from ${migrationTable}`)).rows.map((row) => row.name)
   }
 
   async createRun(run: NewRun): Promise<CreateRunResult> {
@@ -456,6 +467,17 @@ export class PostgresWorkflowStore implements WorkflowStore {
   private async getRunWith(db: PgQueryable, runId: RunId): Promise<RunRecord | undefined> {
     const { rows } = await db.query<RunRow>(`select * from weft_runs where id = $1`, [runId])
     return rows[0] === undefined ? undefined : toRunRecord(rows[0])
+  }
+}
+
+/** A connection URL as it may be printed: its password masked. */
+function withoutPassword(url: string): string {
+  try {
+    const parsed = new URL(url)
+    if (parsed.password !== '') parsed.password = '***'
+    return parsed.toString()
+  } catch {
+    return 'the PostgreSQL database'
   }
 }
 

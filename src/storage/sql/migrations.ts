@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely'
+import { NewerSchemaError } from '../../core/errors.js'
 
 /** The SQL condition that selects unfinished runs (the statuses a worker may still act on). */
 export const unfinishedRuns = `status not in ('completed', 'failed', 'cancelled', 'dead-lettered')`
@@ -103,6 +104,21 @@ export function weftMigrations(dialect: SqlDialect): Record<string, Migration> {
       },
     },
   }
+}
+
+/** The migration table kysely's Migrator keeps (its default name). */
+export const migrationTable = 'kysely_migration'
+
+/**
+ * Refuses a database migrated by a newer Weft: one whose applied migrations
+ * include names this version does not have. (Kysely would call it "corrupted
+ * migrations", which sends the reader the wrong way.)
+ * @throws {@link NewerSchemaError}
+ */
+export function assertKnownMigrations(applied: readonly string[], location: string): void {
+  const known = Object.keys(weftMigrations('sqlite'))
+  const unknown = applied.filter((name) => !known.includes(name)).sort()
+  if (unknown.length > 0) throw new NewerSchemaError(location, unknown, known.at(-1)!)
 }
 
 /** A kysely migration provider over {@link weftMigrations}. */

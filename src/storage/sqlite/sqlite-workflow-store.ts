@@ -6,7 +6,7 @@ import type { RunId } from '../../core/ids.js'
 import { decideAction, isFinished } from '../run-rules.js'
 import { defaultSerializationLimits, serialize, type SerializationLimits } from '../serialization.js'
 import { runPatchSql as sharedRunPatchSql } from '../sql/run-patch.js'
-import { unfinishedRuns, weftMigrationProvider } from '../sql/migrations.js'
+import { assertKnownMigrations, migrationTable, unfinishedRuns, weftMigrationProvider } from '../sql/migrations.js'
 import { errorText, stepKind, toRunRecord, toStepRecord, toStoredEvent, type EventRow, type RunRow, type StepRow } from '../sql/rows.js'
 import type {
   ClaimRequest,
@@ -84,9 +84,9 @@ export class SqliteWorkflowStore implements WorkflowStore {
       throw new InvalidOptionsError(`sqliteStore path ${JSON.stringify(path)} contains a NUL character, where the file name would end; remove it`)
     }
     this.ownsDatabase = options.database === undefined
-    this.db = options.database ?? openSqliteFile(path)
+    this.db = opening(path, () => options.database ?? openSqliteFile(path))
     this.file = options.database === undefined && path !== ':memory:' ? openedFile(resolve(path)) : undefined
-    configureSqlite(this.db, options.busyTimeoutMs ?? 200, options.synchronous ?? 'normal')
+    opening(path, () => configureSqlite(this.db, options.busyTimeoutMs ?? 200, options.synchronous ?? 'normal'))
     this.limits = options.limits ?? defaultSerializationLimits
     this.writes = new SqliteWriteQueue(this.db, options.maxBusyWaitMs ?? 30_000, () => this.checkFile())
   }
@@ -109,6 +109,18 @@ export class SqliteWorkflowStore implements WorkflowStore {
     return this.stopped
   }
 
+  /** The migrations applied to the database (none when it is new). */
+  private appliedMigrations(): string[] {
+    const table = this.db.prepare(`select 1 from sqlite_master where type = 'table' and name = ?`).get(migrationTable)
+    if (table === undefined) return []
+    return (this.db.prepare(`select name from ${migrationTable}`).all() as { name: string }[]).map((row) => row.name)
+  }
+
+  /** Where the database is, for messages. */
+  private get location(): string {
+    return this.file?.path ?? (this.options.database === undefined ? ':memory:' : 'the connection given to sqliteStore')
+  }
+
   /** Throws the failure that stopped the store, if any (reads of a stopped store fail like writes). */
   private assertUsable(): void {
     if (this.stopped !== undefined) throw this.stopped
@@ -121,6 +133,7 @@ export class SqliteWorkflowStore implements WorkflowStore {
   }
 
   private async migrate(): Promise<void> {
+    assertKnownMigrations(this.appliedMigrations(), this.location)
     const kysely = new Kysely<unknown>({ dialect: new ImmediateSqliteDialect(this.db) })
     const migrator = new Migrator({ db: kysely, provider: weftMigrationProvider('sqlite') })
     await withBusyRetry(async () => {
@@ -427,6 +440,15 @@ export class SqliteWorkflowStore implements WorkflowStore {
       this.statements.set(sql, statement)
     }
     return statement
+  }
+}
+
+/** Runs a step of opening the database; a driver failure becomes a `StorageError` naming the file. */
+function opening<T>(path: string, step: () => T): T {
+  try {
+    return step()
+  } catch (error) {
+    throw asStorageError(error, `opening the SQLite database ${path}`)
   }
 }
 
