@@ -57,8 +57,15 @@ export class Child {
     readonly name: string,
     script: string,
     env: Record<string, string>,
+    options: ChildOptions = {},
   ) {
-    this.process = spawn(process.execPath, [join(here, 'children', script)], {
+    const program = join(here, 'children', script)
+    const [command, args] =
+      options.fileSizeLimitBlocks === undefined
+        ? [process.execPath, [program]]
+        : // The shell sets the limit, then becomes node (exec): the pid is node's.
+          ['/bin/sh', ['-c', `ulimit -f ${Math.floor(options.fileSizeLimitBlocks)} && exec "$0" "$1"`, process.execPath, program]]
+    this.process = spawn(command, args, {
       cwd: root,
       env: { ...process.env, ...env, WEFT_CHILD_NAME: name },
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -182,12 +189,18 @@ function describeExit(exit: ChildExit): string {
   return exit.signal === null ? `exit code ${exit.code}` : `signal ${exit.signal}`
 }
 
+/** How a child is started besides its environment. */
+export interface ChildOptions {
+  /** `ulimit -f`: the largest file the child may write, in the shell's blocks of 512 bytes (POSIX sh) — writes beyond fail with EFBIG. */
+  readonly fileSizeLimitBlocks?: number
+}
+
 /** Starts `children/<script>` with the given environment. */
-export function spawnChild(script: string, name: string, env: Record<string, string | number | undefined>): Child {
+export function spawnChild(script: string, name: string, env: Record<string, string | number | undefined>, options: ChildOptions = {}): Child {
   assertDistIsFresh()
   const clean: Record<string, string> = {}
   for (const [key, value] of Object.entries(env)) if (value !== undefined) clean[key] = String(value)
-  return new Child(name, script, clean)
+  return new Child(name, script, clean, options)
 }
 
 /** Kills every child still running (continuing stopped ones first) and waits for them to exit. */
