@@ -212,6 +212,7 @@ export {
   LeaseLostError,
   RunFinishedError,
   NewerSchemaError,
+  NotAWeftDatabaseError,
   ContextClosedError,
   UninspectableThrowError,
   StorageError,

@@ -31,6 +31,15 @@ export function describeDatabase(database: string): string {
   }
 }
 
+/**
+ * What a command does with the database: `read` (it changes nothing: a
+ * SQLite file is opened read-only), `write` (it changes runs but not the
+ * schema), or `migrate` (a worker: it creates or upgrades the schema).
+ * Only `migrate` may turn a file into a Weft database; the others refuse a
+ * database that is not one, or that a newer Weft wrote.
+ */
+export type StoreAccess = 'read' | 'write' | 'migrate'
+
 /** Options of {@link openStore}. */
 export interface OpenStoreOptions {
   /** The directory a relative SQLite path is resolved from. */
@@ -40,6 +49,8 @@ export interface OpenStoreOptions {
    * is an error (commands that read runs). @defaultValue `false`
    */
   readonly create?: boolean
+  /** What the command does with the database. @defaultValue `'migrate'` */
+  readonly access?: StoreAccess
 }
 
 /**
@@ -59,10 +70,11 @@ export async function openStore(database: string = defaultDatabase, options: Ope
 }
 
 async function createStore(database: string, options: OpenStoreOptions): Promise<WorkflowStore> {
+  const access = options.access ?? 'migrate'
   try {
     if (isPostgresUrl(database)) {
       const { postgresStore } = await import('../postgres.js')
-      return postgresStore({ connectionString: database, maxConnections: 4 })
+      return postgresStore({ connectionString: database, maxConnections: 4, migrate: access === 'migrate' })
     }
     const path = resolve(options.cwd, database)
     if (options.create !== true && !existsSync(path)) {
@@ -70,19 +82,31 @@ async function createStore(database: string, options: OpenStoreOptions): Promise
         `no Weft database at ${database} (${path}); pass --database <path|url> to name another SQLite file or a postgres:// URL`,
       )
     }
-    return sqliteStore({ path })
+    // A command that changes runs checks the file read-only first: opening it to write switches it to WAL.
+    if (access === 'write') await verifiedReadOnly(path)
+    return sqliteStore({ path, readOnly: access === 'read', migrate: access === 'migrate' })
   } catch (error) {
     if (error instanceof CommandFailedError) throw error
     throw new CommandFailedError(`cannot open ${describeDatabase(database)}: ${messageOf(error)}`, { cause: error })
   }
 }
 
+/** Checks, reading only, that a SQLite file is a Weft database this version can use. */
+async function verifiedReadOnly(path: string): Promise<void> {
+  const reader = sqliteStore({ path, readOnly: true })
+  try {
+    await reader.init()
+  } finally {
+    await reader.close()
+  }
+}
+
 /**
- * Opens the store of `database`, passes it to `use`, and closes it whatever happens.
+ * Opens the store of `database` for `access`, passes it to `use`, and closes it whatever happens.
  * @throws what {@link openStore} and `use` throw.
  */
-export async function withStore<T>(database: string | undefined, cwd: string, use: (store: WorkflowStore) => Promise<T>): Promise<T> {
-  const store = await openStore(database, { cwd })
+export async function withStore<T>(database: string | undefined, cwd: string, access: StoreAccess, use: (store: WorkflowStore) => Promise<T>): Promise<T> {
+  const store = await openStore(database, { cwd, access })
   try {
     return await use(store)
   } finally {

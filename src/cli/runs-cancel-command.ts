@@ -17,7 +17,7 @@ export const runsCancelCommand: CliCommand = {
   examples: ['weft runs cancel 01jhkm5100k3m9xq4v0c8n2r'],
   async run(args, context) {
     const database = args.string('database')
-    return withStore(database, context.cwd, async (store) => {
+    return withStore(database, context.cwd, 'write', async (store) => {
       const before = await requireRun(store, args.positionals[0]!, database)
       const after = cancellable(before) ? await store.requestAction(before.id, 'cancel', context.now()) : before
       return describe(context, before, after ?? before)

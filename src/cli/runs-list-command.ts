@@ -39,7 +39,7 @@ export const runsListCommand: CliCommand = {
       before: args.string('before'),
     }
     const database = args.string('database')
-    const runs = await withStore(database, context.cwd, async (store) => {
+    const runs = await withStore(database, context.cwd, 'read', async (store) => {
       if (query.before !== undefined) await requireRun(store, query.before, database)
       return store.listRuns(query)
     })

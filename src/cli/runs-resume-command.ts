@@ -18,7 +18,7 @@ export const runsResumeCommand: CliCommand = {
   examples: ['weft runs resume 01jhkm5100k3m9xq4v0c8n2r'],
   async run(args, context) {
     const database = args.string('database')
-    return withStore(database, context.cwd, async (store) => {
+    return withStore(database, context.cwd, 'write', async (store) => {
       const before = await requireRun(store, args.positionals[0]!, database)
       const after = resumable(before) ? await store.requestAction(before.id, 'resume', context.now()) : before
       return describe(context, before, after ?? before)

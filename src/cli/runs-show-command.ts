@@ -20,7 +20,7 @@ export const runsShowCommand: CliCommand = {
   options: { database: databaseOption },
   examples: ['weft runs show 01jhkm5100k3m9xq4v0c8n2r'],
   async run(args, context) {
-    const [run, steps] = await withStore(args.string('database'), context.cwd, async (store) => {
+    const [run, steps] = await withStore(args.string('database'), context.cwd, 'read', async (store) => {
       const found = await requireRun(store, args.positionals[0]!, args.string('database'))
       return [found, await store.loadSteps(found.id)] as const
     })

@@ -756,6 +756,31 @@ export class StorageError extends WeftError {
 }
 
 /**
+ * A database that holds no Weft schema: it was not created by a Weft engine
+ * (a command that only reads was pointed at another database).
+ *
+ * @example
+ * ```ts
+ * import { NotAWeftDatabaseError, sqliteStore } from 'weft'
+ * try {
+ *   await sqliteStore({ path: 'other.sqlite', readOnly: true }).init()
+ * } catch (error) {
+ *   if (error instanceof NotAWeftDatabaseError) console.error(error.location)
+ * }
+ * ```
+ */
+export class NotAWeftDatabaseError extends WeftError {
+  readonly code = 'WEFT_NOT_A_WEFT_DATABASE'
+  readonly _tag = 'NotAWeftDatabaseError'
+  constructor(
+    /** The database (a file path, or a URL without its password). */
+    readonly location: string,
+  ) {
+    super(`${location} is not a Weft database (it has no weft_runs table); pass the path or URL of a database a Weft engine created`)
+  }
+}
+
+/**
  * The database was migrated by a newer version of Weft than this one: its
  * schema has migrations this version does not know, so it is not opened.
  *

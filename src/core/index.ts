@@ -26,6 +26,7 @@ export {
   EngineClosedError,
   RunFinishedError,
   NewerSchemaError,
+  NotAWeftDatabaseError,
   ContextClosedError,
   UninspectableThrowError,
   StorageError,

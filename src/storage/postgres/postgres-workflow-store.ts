@@ -1,5 +1,5 @@
 import { Kysely, Migrator, PostgresDialect } from 'kysely'
-import { LeaseLostError } from '../../core/errors.js'
+import { LeaseLostError, NotAWeftDatabaseError } from '../../core/errors.js'
 import type { RunId } from '../../core/ids.js'
 import { decideAction, isFinished } from '../run-rules.js'
 import { defaultSerializationLimits, serialize, type SerializationLimits } from '../serialization.js'
@@ -59,6 +59,13 @@ export type PostgresStoreOptions = (
   readonly maxConnections?: number
   /** Size limits of stored inputs, outputs and event payloads. @defaultValue warn at 256 KiB, fail at 2 MiB */
   readonly limits?: SerializationLimits
+  /**
+   * Whether `init()` migrates the database to this version's schema; when
+   * false it only checks that it is a Weft database no newer than this
+   * version (commands that read or change runs but must not change the schema).
+   * @defaultValue `true`
+   */
+  readonly migrate?: boolean
 }
 
 const unfinished = unfinishedRuns
@@ -109,7 +116,7 @@ export class PostgresWorkflowStore implements WorkflowStore {
   private readonly steps: PgStepWriter
   private initialized: Promise<void> | undefined
 
-  constructor(options: PostgresStoreOptions) {
+  constructor(private readonly options: PostgresStoreOptions) {
     this.ownsPool = options.pool === undefined
     this.pool = options.pool ?? createPgPool(options.connectionString, options.maxConnections ?? 10)
     this.limits = options.limits ?? defaultSerializationLimits
@@ -121,12 +128,19 @@ export class PostgresWorkflowStore implements WorkflowStore {
   /** Runs the migrations under kysely's advisory lock, so concurrent starts apply them once. */
   init(): Promise<void> {
     this.initialized ??= (async () => {
+      if (this.options.migrate === false) return this.verifySchema()
       assertKnownMigrations(await this.appliedMigrations(), this.location)
       const kysely = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: this.pool as never }) })
       const { error } = await new Migrator({ db: kysely, provider: weftMigrationProvider('postgres') }).migrateToLatest()
       if (error !== undefined) throw error
     })()
     return this.initialized
+  }
+
+  private async verifySchema(): Promise<void> {
+    const { rows } = await this.db.query<{ exists: boolean }>(`select to_regclass('weft_runs') is not null as exists`)
+    if (rows[0]?.exists !== true) throw new NotAWeftDatabaseError(this.location)
+    assertKnownMigrations(await this.appliedMigrations(), this.location)
   }
 
   /** The migrations applied to the database (none when it is new). */

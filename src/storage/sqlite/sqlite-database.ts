@@ -40,9 +40,13 @@ export interface SqliteDatabaseLike {
 
 const require = createRequire(import.meta.url)
 
-/** Opens a better-sqlite3 database file (creating its folder), or `:memory:`. */
-export function openSqliteFile(path: string): SqliteDatabaseLike {
-  const Database = require('better-sqlite3') as new (file: string) => SqliteDatabaseLike
+/**
+ * Opens a better-sqlite3 database file (creating its folder), or `:memory:`;
+ * `readOnly` opens an existing file for reading only (nothing is created).
+ */
+export function openSqliteFile(path: string, readOnly = false): SqliteDatabaseLike {
+  const Database = require('better-sqlite3') as new (file: string, options?: { readonly?: boolean; fileMustExist?: boolean }) => SqliteDatabaseLike
+  if (readOnly) return new Database(path, { readonly: true, fileMustExist: true })
   if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true })
   return new Database(path)
 }
@@ -52,8 +56,13 @@ export function openSqliteFile(path: string): SqliteDatabaseLike {
  * The busy timeout comes first: switching a new file to WAL takes a lock that
  * another process opening the file at the same moment must wait for.
  */
-export function configureSqlite(db: SqliteDatabaseLike, busyTimeoutMs: number, synchronous: 'normal' | 'full'): void {
+export function configureSqlite(db: SqliteDatabaseLike, busyTimeoutMs: number, synchronous: 'normal' | 'full', readOnly = false): void {
   db.exec(`pragma busy_timeout = ${Math.floor(busyTimeoutMs)}`)
+  if (readOnly) {
+    // A reader changes nothing: not even the journal mode (switching to WAL writes the file).
+    db.exec('pragma query_only = on')
+    return
+  }
   retryWhileBusy(() => db.exec(`pragma journal_mode = wal`), busyTimeoutMs)
   db.exec(`pragma synchronous = ${synchronous}`)
   db.exec(`pragma foreign_keys = on`)

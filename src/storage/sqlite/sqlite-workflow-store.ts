@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { Kysely, Migrator } from 'kysely'
-import { InvalidOptionsError, LeaseLostError, StorageError } from '../../core/errors.js'
+import { InvalidOptionsError, LeaseLostError, NotAWeftDatabaseError, StorageError } from '../../core/errors.js'
 import type { RunId } from '../../core/ids.js'
 import { decideAction, isFinished } from '../run-rules.js'
 import { defaultSerializationLimits, serialize, type SerializationLimits } from '../serialization.js'
@@ -47,6 +47,20 @@ export interface SqliteStoreOptions {
   readonly synchronous?: 'normal' | 'full'
   /** Size limits of stored inputs, outputs and event payloads. @defaultValue warn at 256 KiB, fail at 2 MiB */
   readonly limits?: SerializationLimits
+  /**
+   * Open an existing Weft database for reading only: nothing is written to
+   * the file (it is not migrated, nor switched to WAL), writes fail, and
+   * `init()` only checks that it is a Weft database this version can read.
+   * @defaultValue `false`
+   */
+  readonly readOnly?: boolean
+  /**
+   * Whether `init()` migrates the database to this version's schema; when
+   * false it only checks that the file is a Weft database no newer than this
+   * version (commands that change a run but must not change the schema).
+   * @defaultValue `true` (`false` when `readOnly`)
+   */
+  readonly migrate?: boolean
 }
 
 const unfinished = unfinishedRuns
@@ -84,9 +98,10 @@ export class SqliteWorkflowStore implements WorkflowStore {
       throw new InvalidOptionsError(`sqliteStore path ${JSON.stringify(path)} contains a NUL character, where the file name would end; remove it`)
     }
     this.ownsDatabase = options.database === undefined
-    this.db = opening(path, () => options.database ?? openSqliteFile(path))
+    const readOnly = options.readOnly === true
+    this.db = opening(path, () => options.database ?? openSqliteFile(path, readOnly))
     this.file = options.database === undefined && path !== ':memory:' ? openedFile(resolve(path)) : undefined
-    opening(path, () => configureSqlite(this.db, options.busyTimeoutMs ?? 200, options.synchronous ?? 'normal'))
+    opening(path, () => configureSqlite(this.db, options.busyTimeoutMs ?? 200, options.synchronous ?? 'normal', readOnly))
     this.limits = options.limits ?? defaultSerializationLimits
     this.writes = new SqliteWriteQueue(this.db, options.maxBusyWaitMs ?? 30_000, () => this.checkFile())
   }
@@ -126,10 +141,21 @@ export class SqliteWorkflowStore implements WorkflowStore {
     if (this.stopped !== undefined) throw this.stopped
   }
 
-  /** Runs the migrations (in one immediate transaction, so concurrent starts are safe). */
+  /**
+   * Runs the migrations (in one immediate transaction, so concurrent starts
+   * are safe); a store opened with `readOnly` or `migrate: false` only checks
+   * that the file is a Weft database no newer than this version.
+   */
   init(): Promise<void> {
-    this.initialized ??= this.migrate()
+    const migrate = this.options.migrate ?? this.options.readOnly !== true
+    this.initialized ??= migrate ? this.migrate() : this.read('checking the schema', () => this.verifySchema())
     return this.initialized
+  }
+
+  private verifySchema(): void {
+    const runs = this.db.prepare(`select 1 from sqlite_master where type = 'table' and name = 'weft_runs'`).get()
+    if (runs === undefined) throw new NotAWeftDatabaseError(this.location)
+    assertKnownMigrations(this.appliedMigrations(), this.location)
   }
 
   private async migrate(): Promise<void> {
