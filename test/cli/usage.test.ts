@@ -81,7 +81,7 @@ describe('a database that cannot be opened', () => {
   it('exits 1 with the reason, and never prints the password of a postgres:// URL', async () => {
     const { code, stdout, stderr } = await runWeft(['runs', 'list', '--database', 'postgres://weft:s3cret@127.0.0.1:1/weft'], cwd)
     expect({ code, stdout }).toEqual({ code: 1, stdout: '' })
-    expect(stderr).toMatch(/^weft: cannot open postgres:\/\/weft:\*\*\*@127\.0\.0\.1:1\/weft: connect ECONNREFUSED/)
+    expect(stderr).toMatch(/^weft: cannot open postgres:\/\/weft:\*\*\*@127\.0\.0\.1:1\/weft: a PostgreSQL query failed \(connection-lost\): ECONNREFUSED: the server refused the connection/)
     expect(stderr).not.toContain('s3cret')
   })
 })
