@@ -31,26 +31,68 @@ import { WeftError } from './errors.js'
 
 /** One segment of a step path (see {@link formatStepKey} for how each is written). */
 export type StepSegment =
-  /** The task (always the first segment). */
-  | { readonly kind: 'task'; readonly name: string }
-  /** A loop iteration, from 0. */
-  | { readonly kind: 'iteration'; readonly index: number }
-  /** A `ctx.map` item, from 0; `map` is the map's name, when it has one. */
-  | { readonly kind: 'item'; readonly index: number; readonly map?: string | undefined }
-  /** A `ctx.step` sub-step. */
-  | { readonly kind: 'step'; readonly name: string }
-  /** The `index`-th `ctx.waitForEvent(name)` of an attempt. */
-  | { readonly kind: 'wait'; readonly name: string; readonly index: number }
-  /** The `index`-th `ctx.events(name)` stream of an attempt. */
-  | { readonly kind: 'events'; readonly name: string; readonly index: number }
-  /** The `index`-th event taken by a stream. */
-  | { readonly kind: 'event'; readonly index: number }
-  /** The `index`-th `ctx.sleep` of an attempt (a timer). */
-  | { readonly kind: 'sleep'; readonly index: number }
-  /** When a wait or stream began (a timer). */
-  | { readonly kind: 'since' }
-  /** When a wait or stream gives up (a timer). */
-  | { readonly kind: 'deadline' }
+  | {
+      /** The task (always the first segment). */
+      readonly kind: 'task'
+      /** The task's name. */
+      readonly name: string
+    }
+  | {
+      /** A loop iteration. */
+      readonly kind: 'iteration'
+      /** The iteration, from 0. */
+      readonly index: number
+    }
+  | {
+      /** A `ctx.map` item. */
+      readonly kind: 'item'
+      /** The item's position in the list, from 0. */
+      readonly index: number
+      /** The map's name, when it has one (`ctx.map(items, fn, { name })`). */
+      readonly map?: string | undefined
+    }
+  | {
+      /** A `ctx.step` sub-step. */
+      readonly kind: 'step'
+      /** The sub-step's name. */
+      readonly name: string
+    }
+  | {
+      /** A `ctx.waitForEvent(name)` of an attempt. */
+      readonly kind: 'wait'
+      /** The event's name. */
+      readonly name: string
+      /** Which wait for that event in the attempt, from 0. */
+      readonly index: number
+    }
+  | {
+      /** A `ctx.events(name)` stream of an attempt. */
+      readonly kind: 'events'
+      /** The event's name. */
+      readonly name: string
+      /** Which stream of that event in the attempt, from 0. */
+      readonly index: number
+    }
+  | {
+      /** An event taken by a stream. */
+      readonly kind: 'event'
+      /** Which event of the stream, from 0. */
+      readonly index: number
+    }
+  | {
+      /** A `ctx.sleep` of an attempt (a timer). */
+      readonly kind: 'sleep'
+      /** Which sleep of the attempt, from 0. */
+      readonly index: number
+    }
+  | {
+      /** When a wait or stream began (a timer). */
+      readonly kind: 'since'
+    }
+  | {
+      /** When a wait or stream gives up (a timer). */
+      readonly kind: 'deadline'
+    }
 
 /** A step's path: a task segment, then what the grammar allows after it. */
 export type StepPath = readonly StepSegment[]
