@@ -14,6 +14,7 @@ import pg from 'pg'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createEngine, defineWorkflow, sqliteStore } from 'weft'
 import { createTestDatabase, describePostgres } from '../support/postgres.js'
+import { sqliteMigratedByNewerWeft } from '../support/newer-schema.js'
 import { runWeft } from '../support/weft-cli.js'
 
 const folder = mkdtempSync(join(tmpdir(), 'weft-cli-read-only-'))
@@ -56,12 +57,7 @@ describe('weft commands on a SQLite database that is not Weft\'s', () => {
 describe('weft commands on a database a newer Weft migrated', () => {
   it('say which migration this version does not know, and read nothing', async () => {
     const path = join(folder, 'newer.sqlite')
-    const store = sqliteStore({ path })
-    await store.init()
-    await store.close()
-    const db = new Database(path)
-    db.prepare(`insert into kysely_migration (name, timestamp) values (?, ?)`).run('2099_01_01_999_future', new Date().toISOString())
-    db.close()
+    await sqliteMigratedByNewerWeft(path)
     const result = await runWeft(['runs', 'list', '--database', path], folder)
     expect(result.code).toBe(1)
     expect(result.stderr).toContain('was migrated by a newer version of Weft (it has migration "2099_01_01_999_future"')

@@ -5,7 +5,6 @@
 import { writeFileSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import Database from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
 import {
   createEngine,
@@ -22,6 +21,7 @@ import {
   toMillis,
 } from 'weft'
 import { postgresStore } from '../../src/postgres.js'
+import { sqliteMigratedByNewerWeft } from '../support/newer-schema.js'
 import { createTestDatabase, describePostgres } from '../support/postgres.js'
 
 const folder = mkdtempSync(join(tmpdir(), 'weft-messages-'))
@@ -43,12 +43,7 @@ describe('messages that name the problem and the fix', () => {
 
   it('says a database migrated by a newer Weft is newer, not corrupted', async () => {
     const path = join(folder, 'newer.sqlite')
-    const store = sqliteStore({ path })
-    await store.init()
-    await store.close()
-    const db = new Database(path)
-    db.prepare(`insert into kysely_migration (name, timestamp) values (?, ?)`).run('2099_01_01_999_future', new Date().toISOString())
-    db.close()
+    await sqliteMigratedByNewerWeft(path)
     const error = await sqliteStore({ path }).init().catch((e: unknown) => e)
     expect(error).toBeInstanceOf(NewerSchemaError)
     expect(error).toMatchObject({ code: 'WEFT_NEWER_SCHEMA', unknownMigrations: ['2099_01_01_999_future'] })
