@@ -96,6 +96,9 @@ function positiveMillis(name: string, value: Duration | undefined, fallback: num
 export function engineSettings(config: EngineConfig): EngineSettings {
   const leaseMs = positiveMillis('leaseDuration', config.leaseDuration, 30_000)
   const heartbeatMs = positiveMillis('heartbeatInterval', config.heartbeatInterval, Math.max(1, Math.floor(leaseMs / 3)))
+  if (heartbeatMs >= leaseMs && config.heartbeatInterval === undefined) {
+    throw new InvalidOptionsError(`leaseDuration (${leaseMs} ms) is too short to be renewed: heartbeats come every third of it, at least 1 ms apart; make it at least 2 ms`)
+  }
   if (heartbeatMs >= leaseMs) {
     throw new InvalidOptionsError(
       `heartbeatInterval (${heartbeatMs} ms) must be shorter than leaseDuration (${leaseMs} ms), or leases expire between renewals`,

@@ -16,6 +16,7 @@ const refused: readonly [string, EngineConfig, string][] = [
   ['a heartbeat equal to the lease', { leaseDuration: 3_000, heartbeatInterval: 3_000 }, 'heartbeatInterval (3000 ms) must be shorter than leaseDuration (3000 ms), or leases expire between renewals'],
   ['a heartbeat longer than the lease', { leaseDuration: '1 s', heartbeatInterval: '2 s' }, 'heartbeatInterval (2000 ms) must be shorter than leaseDuration (1000 ms), or leases expire between renewals'],
   ['a heartbeat longer than the default lease', { heartbeatInterval: '31 s' }, 'heartbeatInterval (31000 ms) must be shorter than leaseDuration (30000 ms), or leases expire between renewals'],
+  ['a 1 ms lease, whose default heartbeat cannot be shorter', { leaseDuration: 1 }, 'leaseDuration (1 ms) is too short to be renewed: heartbeats come every third of it, at least 1 ms apart; make it at least 2 ms'],
   ['a zero lease', { leaseDuration: 0 }, 'leaseDuration must be longer than 0 ms, got 0'],
   ['a zero lease written with a unit', { leaseDuration: '0 s' }, 'leaseDuration must be longer than 0 ms, got 0 s'],
   ['a negative lease', { leaseDuration: -5 }, 'leaseDuration must be a finite number of milliseconds ≥ 0, got -5'],

@@ -167,4 +167,24 @@ describePostgres('PostgreSQL step batches', () => {
     expect(await store.loadSteps('lost')).toEqual([])
     expect((await store.loadSteps('kept')).map((s) => s.output)).toEqual([3])
   })
+
+  it.each(['stale first', 'current first'] as const)(
+    'checks each fence of a key written in one batch by a stale worker and by the run\'s owner (%s)',
+    async (order) => {
+      const stale = await takenOver('contested')
+      const current = { runId: 'contested', epoch: stale.epoch + 1 }
+      const other = fenceOf(await claimed('other'))
+      const writes = [
+        () => store.saveStep(stale, step('contested', 'charge', 'zombie')),
+        () => store.saveStep(current, step('contested', 'charge', 'owner')),
+      ]
+      if (order === 'current first') writes.reverse()
+      const results = await Promise.allSettled([...writes.map((write) => write()), store.saveStep(other, step('other', 'pack', 1))])
+      const [staleResult, currentResult] = order === 'stale first' ? [results[0]!, results[1]!] : [results[1]!, results[0]!]
+      expect(staleResult.status).toBe('rejected')
+      expect((staleResult as PromiseRejectedResult).reason).toBeInstanceOf(LeaseLostError)
+      expect(currentResult).toMatchObject({ status: 'fulfilled', value: { output: 'owner' } })
+      expect((await store.loadSteps('contested')).map((s) => s.output)).toEqual(['owner'])
+    },
+  )
 })

@@ -150,6 +150,14 @@ export function describeWorkflowStore(name: string, fixture: StoreFixture): void
         expect(taken).toMatchObject({ id: 'r1', recoveries: 0, epoch: 2, leaseOwner: 'w2' })
       })
 
+      it('gives back a run its worker could not start: claimable at once, counted as a recovery, the failure as its message', async () => {
+        const run = await claimed('r1', 'w1', 1_000)
+        await store.releaseRuns('w1', [fenceOf(run)], { failure: 'worker w1 could not start it: SyntaxError: bad step' })
+        expect(await store.getRun('r1')).toMatchObject({ leaseOwner: 'w1', leaseExpiresAt: 0, statusMessage: 'worker w1 could not start it: SyntaxError: bad step' })
+        const [taken] = await store.claimRuns({ owner: 'w2', leaseMs: lease, limit: 10, workflows: orders, now: 2_000 })
+        expect(taken).toMatchObject({ id: 'r1', recoveries: 1, epoch: 2, leaseOwner: 'w2' })
+      })
+
       it('never claims a finished run', async () => {
         const run = await claimed('r1')
         await store.updateRun(fenceOf(run), { status: 'completed', finishedAt: 2_000 })
@@ -220,6 +228,15 @@ export function describeWorkflowStore(name: string, fixture: StoreFixture): void
         expect((await store.requestAction('r1', 'cancel', 2_000))!.requestedAction).toBe('cancel')
         await store.clearAction(fenceOf(run))
         expect((await store.getRun('r1'))!.requestedAction).toBeUndefined()
+      })
+
+      it('rejects clearing a request with a stale fence, keeping the request for the run\'s new worker', async () => {
+        const run = await claimed('r1', 'w1', 1_000)
+        await store.claimRuns({ owner: 'w2', leaseMs: lease, limit: 10, workflows: orders, now: 1_000 + lease })
+        await store.requestAction('r1', 'pause', 2_000 + lease)
+        const error = await rejection(store.clearAction(fenceOf(run)))
+        expect(error).toBeInstanceOf(LeaseLostError)
+        expect((await store.getRun('r1'))!.requestedAction).toBe('pause')
       })
 
       it('makes a dead-lettered run pending again, with its recoveries reset', async () => {

@@ -43,11 +43,12 @@ export class PgStepWriter {
     const all = this.pending
     this.pending = []
     this.scheduled = false
-    // The same step written twice in one batch: the later writes get what the first stored.
+    // The same step written twice in one batch under the same fence: the later writes get what the first
+    // stored. Under different fences (a stale worker and the run's owner) each is checked on its own.
     const firsts = new Map<string, PendingStep>()
     const repeats: [PendingStep, PendingStep][] = []
     for (const item of all) {
-      const id = `${item.step.runId}\u0000${item.step.key}`
+      const id = `${item.step.runId}\u0000${item.step.key}\u0000${item.fence.epoch}`
       const first = firsts.get(id)
       if (first === undefined) firsts.set(id, item)
       else repeats.push([item, first])

@@ -89,7 +89,7 @@ export function failOnUncaught() {
   })
 }
 
-const writeMethods = new Set(['createRun', 'claimRuns', 'noteUnclaimable', 'renewLeases', 'releaseRuns', 'updateRun', 'requestAction', 'clearAction', 'saveStep', 'timer', 'sendEvent', 'takeEvent'])
+const writeMethods = new Set(['createRun', 'claimRuns', 'noteUnclaimable', 'renewLeases', 'releaseRuns', 'updateRun', 'requestAction', 'clearAction', 'saveStep', 'saveFinalStep', 'timer', 'sendEvent', 'takeEvent'])
 let writesInFlight = 0
 
 /** Writes that have been called and not settled yet (see `recordWrites`). */
