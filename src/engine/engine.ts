@@ -107,6 +107,8 @@ export class Engine {
   private unsubscribe: (() => Promise<void>) | undefined
   private inboxWatcher: InboxWatcher | undefined
   private closed = false
+  /** Requests applied to a run whose clearing the store has not confirmed yet (see `applyAction`). */
+  private readonly unclearedActions = new Map<RunId, RequestedAction>()
   /** Starts between their first check and their run's launch: `close` waits for them, so no run starts on a closed store. */
   private readonly starting = new Set<Promise<unknown>>()
 
@@ -300,7 +302,10 @@ export class Engine {
     const requested = run.requestedAction
     execution.start({ status: run.status, requested })
     // The request was honoured as the run started here (its worker died before it could).
-    if (requested !== undefined) this.store.clearAction(execution.fence).catch(this.reportBackgroundError)
+    if (requested !== undefined) {
+      this.unclearedActions.set(run.id, requested)
+      this.clearAppliedAction(execution, requested)
+    }
     return execution
   }
 
@@ -308,7 +313,7 @@ export class Engine {
   private async resumeClaimed(run: RunRecord): Promise<void> {
     const fence = { runId: run.id, epoch: run.epoch }
     if (run.recoveries > this.settings.maxRecoveryAttempts) {
-      const statusMessage = `its worker stopped ${run.recoveries} times while running it (more than maxRecoveryAttempts = ${this.settings.maxRecoveryAttempts}); fix the cause, then resume it (weft runs resume ${run.id})`
+      const statusMessage = `it was recovered ${run.recoveries} times without finishing (more than maxRecoveryAttempts = ${this.settings.maxRecoveryAttempts}): its worker stopped, or could not start it; fix the cause, then resume it (weft runs resume ${run.id})`
       await this.store.updateRun(fence, { status: 'dead-lettered', statusMessage, finishedAt: this.env.now() })
       this.changes.changed(run.id)
       return
@@ -326,24 +331,40 @@ export class Engine {
 
   /**
    * Gives back a claimed run this worker could not start. When the store
-   * failed (it may work again soon) the run is simply released. Any other
+   * failed (a lock, a full disk: not the run's fault) the run is simply released. Any other
    * failure (a stored step that no longer reads, a dependency that cannot be
    * resolved) would fail the same way on every claim, so the release counts
    * as a failed recovery: after `maxRecoveryAttempts` the run is dead-lettered.
    */
   private async giveBack(fence: Fence, error: unknown): Promise<void> {
-    const storeFailed = error instanceof StorageError && error.isRetryable
-    const failure = storeFailed ? undefined : `worker ${this.workerId} could not start it: ${describeCause(error)}`
+    // A store that failed says nothing about the run: no recovery is counted against it.
+    const failure = error instanceof StorageError ? undefined : `worker ${this.workerId} could not start it: ${describeCause(error)}`
     await this.store.releaseRuns(this.workerId, [fence], { failure }).catch(this.reportBackgroundError)
   }
 
+  /**
+   * Applies an action requested through the store, once: until the store
+   * confirms the request was cleared, the same request seen again (a
+   * heartbeat that read it before the clear landed, or after a clear failed)
+   * is only cleared again, not applied a second time — a second cancel would
+   * abort the run's cleanups.
+   */
   private applyAction(runId: RunId, action: RequestedAction): void {
     const run = this.active.get(runId)
     if (run === undefined) return
-    if (action === 'cancel') run.cancel('cancel requested')
-    else if (action === 'pause') run.pause()
-    else run.resume()
-    this.store.clearAction(run.fence).catch(this.reportBackgroundError)
+    if (this.unclearedActions.get(runId) !== action) {
+      this.unclearedActions.set(runId, action)
+      if (action === 'cancel') run.cancel('cancel requested')
+      else if (action === 'pause') run.pause()
+      else run.resume()
+    }
+    this.clearAppliedAction(run, action)
+  }
+
+  private clearAppliedAction(run: RunExecution, action: RequestedAction): void {
+    this.store.clearAction(run.fence).then(() => {
+      if (this.unclearedActions.get(run.runId) === action) this.unclearedActions.delete(run.runId)
+    }, this.reportBackgroundError)
   }
 
   private leaseLost(runId: RunId): void {
@@ -426,6 +447,7 @@ export class Engine {
       now: clock === undefined ? Date.now : () => clock.currentTimeMillisUnsafe(),
       finished: (run) => {
         if (this.active.get(run.runId) === run) this.active.delete(run.runId)
+        this.unclearedActions.delete(run.runId)
         this.changes.changed(run.runId)
       },
       reportError: (error) => this.reportBackgroundError(error),

@@ -82,7 +82,11 @@ export interface TaskContext<I = unknown> {
    * loops); pass it to external systems so a repeated call is applied once.
    */
   readonly idempotencyKey: string
-  /** Fires when the run is cancelled, the task times out, or a sibling's failure ends the run. */
+  /**
+   * Fires when the run is cancelled, the task times out, or a sibling's
+   * failure ends the run — and once the attempt has ended, so that work the
+   * task started and did not await stops.
+   */
   readonly signal: AbortSignal
   /** The run's (validated) input. */
   readonly input: I

@@ -238,7 +238,8 @@ export class RunExecution implements TaskRunner {
       this.paused = true
       this.env.stats.run('running', 'paused')
     }
-    if (requested === 'cancel') {
+    // A run whose every task is recorded already ended: a cancel asked of it changes nothing.
+    if (requested === 'cancel' && !this.graph.tasks.every((task) => this.steps.has(task.stepKey))) {
       this.cancelReason = 'cancel requested'
       this.failure = { task: undefined, error: new RunCancelledError(this.runId, this.cancelReason) }
       this.stopping = 'cancelled'
@@ -680,7 +681,7 @@ export class RunExecution implements TaskRunner {
     // outcome is not reported here, or this process would say one thing while the database says another.
     this.guarded(() => this.env.store.updateRun(this.fence, { status, finishedAt, error: errorRecord })).then(
       () => this.safely(() => this.settleOutcome(outcome, errorRecord)),
-      ignore,
+      (error: unknown) => this.abandon(asError(error)),
     )
   }
 

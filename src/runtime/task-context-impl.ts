@@ -77,15 +77,13 @@ export class TaskContextImpl implements LoopContext<unknown> {
   }
 
   /**
-   * Ends the attempt's use of the context (its body returned or threw): later
-   * calls of the durable helpers fail with `ContextClosedError`, and waits or
-   * streams the body left running are stopped (through the signal, if it was
-   * ever read), so nothing is recorded for an attempt that is over.
+   * Ends the attempt's use of the context (its body returned or threw): the
+   * signal fires, later calls of the durable helpers fail with
+   * `ContextClosedError`, and waits, sleeps or streams the body left running
+   * stop, so nothing is recorded for an attempt that is over.
    */
   close(): void {
-    if (this.closed) return
-    this.closed = true
-    if (this.controller !== undefined) this.abort()
+    this.abort()
   }
 
   /** Refuses a durable call once the attempt has ended (`what` names the call). */
@@ -99,8 +97,11 @@ export class TaskContextImpl implements LoopContext<unknown> {
     const key = this.key({ kind: 'wait', name: assertStorableName('event name', name), index: this.sequence.wait++ })
     const recorded = this.host.recorded(key)
     if (recorded !== undefined) return recorded.output as E
+    const what = () => `ctx.waitForEvent(${JSON.stringify(name)})`
     const since = await this.host.timer(key + formatStepSegment({ kind: 'since' }), this.host.now())
+    this.assertOpen(what)
     const deadline = timeoutMs === undefined ? undefined : await this.host.timer(key + formatStepSegment({ kind: 'deadline' }), since + timeoutMs)
+    this.assertOpen(what)
     const wait = waitForOneEvent(this.host, { name, task: this.task, key, since, deadline, match: options.match as never }, timeoutMs)
     return (await this.runEffect(wait)) as E
   }
@@ -161,6 +162,7 @@ export class TaskContextImpl implements LoopContext<unknown> {
     const ms = toMillis(duration, 'sleep duration')
     const key = this.key({ kind: 'sleep', index: this.sequence.sleep++ })
     const wakeAt = await this.host.timer(key, this.host.now() + ms)
+    this.assertOpen(() => 'ctx.sleep')
     const remaining = wakeAt - this.host.now()
     if (remaining > 0) await this.runEffect(Effect.sleep(Duration.millis(remaining)))
   }

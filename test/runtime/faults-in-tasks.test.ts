@@ -58,6 +58,28 @@ describe('a context kept after its attempt ended', () => {
     await engine.close()
   })
 
+  it('stops a wait the task started and did not await: the event goes to the task that waits for it', async () => {
+    const store = new MemoryWorkflowStore()
+    let leftover: Promise<unknown> | undefined
+    const workflow = defineWorkflow({ name: 'leftover-wait', version: 1 })
+      .task('a', (_input, ctx) => {
+        leftover = ctx.waitForEvent('e').catch((error: unknown) => error)
+        return 1
+      })
+      .task('b', { dependsOn: ['a'] }, (_a, ctx) => ctx.waitForEvent<string>('e'))
+      .build()
+    const engine = createEngine({ store })
+    const bStarted = new Promise<void>((resolve) => engine.on('task.started', (event) => event.task === 'b' && resolve()))
+    const run = await engine.start(workflow)
+    await bStarted
+    await flush()
+    await run.signal('e', 'for b')
+    expect((await run.result()).output('b')).toBe('for b')
+    expect(await leftover).toBeInstanceOf(ContextClosedError)
+    expect((await store.loadSteps(run.id)).map((s) => s.key).sort()).toEqual(['a', 'b', 'b/wait:e#0'])
+    await engine.close()
+  })
+
   it('does not record the sub-step a timed-out attempt finishes late', async () => {
     const time = virtualTime()
     const store = new MemoryWorkflowStore()

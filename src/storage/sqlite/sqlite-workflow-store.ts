@@ -485,10 +485,19 @@ interface OpenedFile {
   readonly ino: number
 }
 
-/** The file at `path` now, or `undefined` when there is none. */
+/**
+ * The file at `path` now, or `undefined` when there is none, or it cannot be
+ * looked at any more (its folder was replaced by a file, permissions changed):
+ * either way it is not the file the store opened. Never throws (it runs in the
+ * write queue's background callback).
+ */
 function openedFile(path: string): OpenedFile | undefined {
-  const stats = statSync(path, { throwIfNoEntry: false })
-  return stats === undefined ? undefined : { path, dev: stats.dev, ino: stats.ino }
+  try {
+    const stats = statSync(path, { throwIfNoEntry: false })
+    return stats === undefined ? undefined : { path, dev: stats.dev, ino: stats.ino }
+  } catch {
+    return undefined
+  }
 }
 
 /** Thrown inside a write to undo it: an event sent to one run was taken by another wait first. */

@@ -66,7 +66,7 @@ function poisonPill(kind: StoreKind): void {
   it('says why the run was dead-lettered and how to resume it', async () => {
     const run = (await store.run(poisonId))!
     expect(run.status_message).toBe(
-      `its worker stopped ${MAX_RECOVERY + 1} times while running it (more than maxRecoveryAttempts = ${MAX_RECOVERY}); fix the cause, then resume it (weft runs resume ${poisonId})`,
+      `it was recovered ${MAX_RECOVERY + 1} times without finishing (more than maxRecoveryAttempts = ${MAX_RECOVERY}): its worker stopped, or could not start it; fix the cause, then resume it (weft runs resume ${poisonId})`,
     )
   })
 

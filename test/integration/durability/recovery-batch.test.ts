@@ -54,6 +54,6 @@ describe('recovering a batch of runs, one of which cannot be resumed', () => {
       return row?.status === 'dead-lettered' ? row : undefined
     }, 10_000)
     expect(run).toMatchObject({ recoveries: 3, lease_owner: null })
-    expect(run.status_message).toBe('its worker stopped 3 times while running it (more than maxRecoveryAttempts = 2); fix the cause, then resume it (weft runs resume broken)')
+    expect(run.status_message).toBe('it was recovered 3 times without finishing (more than maxRecoveryAttempts = 2): its worker stopped, or could not start it; fix the cause, then resume it (weft runs resume broken)')
   })
 })
