@@ -36,10 +36,10 @@ export function toStepRows(steps: readonly StepRecord[]): StepRow[] {
   ])
 }
 
-/** The sub-step's key after its task's part: `#2`, `[3]`, `/fetch`, `/wait:approved#0`. */
+/** The sub-step's key after its task's part: `#2`, `[3]`, `/fetch`, `/wait:approved#0` (Weft 0.1 wrote the task's name unescaped). */
 function subKey(step: StepRecord): string {
-  const task = encodeStepName(step.task)
-  return step.key.startsWith(task) ? step.key.slice(task.length) : step.key
+  const task = [encodeStepName(step.task), step.task].find((prefix) => step.key.startsWith(prefix))
+  return task === undefined ? step.key : step.key.slice(task.length)
 }
 
 function startOf(step: StepRecord): number {

@@ -291,9 +291,14 @@ function kindOfPath(path: StepPath): StepKeyKind {
   }
 }
 
-/** Whether `key` is the key of a task's own step (its result), not a sub-step of it. */
+/**
+ * Whether `key` is the key of a task's own step (its result), not a sub-step
+ * of it. Weft 0.1 wrote a task's own key as its bare name even when the name
+ * held `/`, `#` or `[`; such a key (equal to the task's name, in a row of
+ * that task) is read as the task's own step too.
+ */
 export function isTaskStepKey(key: string, task: string): boolean {
-  return key === encodeStepName(task)
+  return key === encodeStepName(task) || key === task
 }
 
 /** Why a path breaks the grammar, or `undefined`. */

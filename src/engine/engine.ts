@@ -4,7 +4,7 @@ import { Clock, Context, Effect, Exit, Scope } from 'effect'
 import { container as rootContainer, type DependencyContainer } from 'tsyringe'
 import type { AnyWorkflow, WorkflowInput, WorkflowOutputs } from '../authoring/workflow-ref.js'
 import { toMillis, type Duration } from '../core/duration.js'
-import { describeCause, EngineClosedError, LeaseLostError, RunConflictError, RunFinishedError, RunNotFoundError, StorageError } from '../core/errors.js'
+import { describeCause, EngineClosedError, LeaseLostError, RunConflictError, RunFinishedError, RunNotFoundError, SerializationError, StorageError } from '../core/errors.js'
 import { newRunId, type RunId } from '../core/ids.js'
 import { assertStorableName } from '../core/storable-name.js'
 import type { WorkflowGraph } from '../graph/workflow-graph.js'
@@ -279,7 +279,7 @@ export class Engine {
     const claimBy = this.settings.claimRuns ? { owner: this.workerId, leaseMs: this.settings.leaseMs } : undefined
     const now = this.env.now()
     // Only a run started under an explicit id can be started again: only then is the digest needed.
-    const digest = options.runId === undefined ? undefined : inputDigest(input)
+    const digest = options.runId === undefined ? undefined : digestOf(input)
     const { run, created } = await this.store.createRun({ id: runId, workflow: graph.name, version: graph.version, input, createdAt: now, principal: options.principal, claimBy, inputDigest: digest })
     if (!created) return this.existingRun(run, graph, input, digest)
     if (claimBy === undefined) return this.storedHandle(run) as WorkflowRun<never>
@@ -462,6 +462,20 @@ export class Engine {
   private breakerTransitioned(breaker: string, from: CircuitState, to: CircuitState): void {
     const type = to === 'open' ? 'breaker.opened' : to === 'half-open' ? 'breaker.half-open' : 'breaker.closed'
     this.hub.emit({ type, at: this.env.now(), breaker, from })
+  }
+}
+
+/**
+ * The digest of an input, or `undefined` when it cannot be serialized (the
+ * memory store keeps such inputs by reference; a second start then compares
+ * them by value, and a durable store refuses them anyway).
+ */
+function digestOf(input: unknown): string | undefined {
+  try {
+    return inputDigest(input)
+  } catch (error) {
+    if (error instanceof SerializationError) return undefined
+    throw error
   }
 }
 

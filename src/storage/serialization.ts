@@ -150,8 +150,9 @@ const defaultDigestKey = 'weft/input-digest/v1'
  * and a plain one, a `Buffer` and a `Uint8Array` of the same bytes, keys in
  * another order). Engines store it with a run started under an explicit id
  * and compare it on a second start, so the comparison never depends on how
- * the stored input reads back (nor, later, on its encryption). Keyed, so it
- * does not reveal a guessable input.
+ * the stored input reads back (nor, later, on its encryption). It is keyed so
+ * that, given a secret key (the security layer's), it reveals nothing of a
+ * guessable input; with the default key, which is public, it is only a checksum.
  *
  * @example
  * ```ts

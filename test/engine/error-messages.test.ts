@@ -25,6 +25,16 @@ import { sqliteMigratedByNewerWeft } from '../support/newer-schema.js'
 import { createTestDatabase, describePostgres } from '../support/postgres.js'
 
 const folder = mkdtempSync(join(tmpdir(), 'weft-messages-'))
+
+/** What `fn` throws (fails the test when it throws nothing). */
+function thrown(fn: () => unknown): unknown {
+  try {
+    fn()
+  } catch (error) {
+    return error
+  }
+  throw new Error('expected a throw')
+}
 afterAll(() => rmSync(folder, { recursive: true, force: true }))
 
 const echo = defineWorkflow<unknown>({ name: 'echo', version: 1 })
@@ -54,8 +64,7 @@ describe('messages that name the problem and the fix', () => {
 
   it('prints a non-finite option as itself, not as JSON null', () => {
     const define = () => defineWorkflow<number>({ name: 'loop', version: 1 }).loop('l', { while: () => true, maxIterations: Infinity }, (s) => s).build()
-    expect(define).toThrow(InvalidOptionsError)
-    expect(define).toThrow('workflow "loop" task "l": @Loop maxIterations must be an integer ≥ 1, got Infinity')
+    expect(thrown(define)).toMatchObject({ constructor: InvalidOptionsError, code: 'WEFT_INVALID_OPTIONS', message: 'workflow "loop" task "l": @Loop maxIterations must be an integer ≥ 1, got Infinity' })
   })
 
   it('says an event cannot go to a run that already ended, instead of "no run has id"', async () => {
@@ -86,6 +95,7 @@ describe('messages that name the problem and the fix', () => {
       ['emit', () => engine.emit('tick')],
       ['emit to a run', () => engine.emit('tick', {}, { runId: run.id })],
       ['start', () => engine.start(echo, 2)],
+      ['signal through a handle', () => run.signal('tick', {})],
     ]
     for (const [what, call] of calls) {
       const error = await call().catch((e: unknown) => e)
@@ -116,21 +126,31 @@ describe('messages that name the problem and the fix', () => {
   it('says a file that is not a database is not one, naming the file, when the store opens', () => {
     const path = join(folder, 'garbage.sqlite')
     writeFileSync(path, Buffer.alloc(4096, 7))
-    const open = () => sqliteStore({ path })
-    expect(open).toThrow(StorageError)
-    expect(open).toThrow(`opening the SQLite database ${path} failed (corrupt): SQLITE_NOTADB: the file is not a SQLite database; pass the path of a Weft database`)
+    expect(thrown(() => sqliteStore({ path }))).toMatchObject({
+      constructor: StorageError,
+      code: 'WEFT_STORAGE',
+      reason: 'corrupt',
+      isRetryable: false,
+      message: `opening the SQLite database ${path} failed (corrupt): SQLITE_NOTADB: the file is not a SQLite database; pass the path of a Weft database`,
+    })
   })
 
   it('refuses a duration string too long to be a number', () => {
     const duration = `${'9'.repeat(400)} h` as `${number} h`
-    expect(() => toMillis(duration, 'sleep duration')).toThrow(InvalidOptionsError)
-    expect(() => toMillis(duration, 'sleep duration')).toThrow(`sleep duration must be a finite duration, got "${duration}" (more milliseconds than a number holds)`)
+    expect(thrown(() => toMillis(duration, 'sleep duration'))).toMatchObject({
+      constructor: InvalidOptionsError,
+      code: 'WEFT_INVALID_OPTIONS',
+      message: `sleep duration must be a finite duration, got "${duration}" (more milliseconds than a number holds)`,
+    })
   })
 
   it('refuses a SQLite path with a NUL byte instead of opening the file its prefix names', () => {
     const path = join(folder, 'runs.sqlite\u0000.bak')
-    expect(() => sqliteStore({ path })).toThrow(InvalidOptionsError)
-    expect(() => sqliteStore({ path })).toThrow(`sqliteStore path ${JSON.stringify(path)} contains a NUL character, where the file name would end; remove it`)
+    expect(thrown(() => sqliteStore({ path }))).toMatchObject({
+      constructor: InvalidOptionsError,
+      code: 'WEFT_INVALID_OPTIONS',
+      message: `sqliteStore path ${JSON.stringify(path)} contains a NUL character, where the file name would end; remove it`,
+    })
   })
 })
 
@@ -148,6 +168,7 @@ describePostgres('a PostgreSQL database migrated by a newer Weft', () => {
       await admin.close()
       const error = await postgresStore({ connectionString: database.url }).init().catch((e: unknown) => e)
       expect(error).toBeInstanceOf(NewerSchemaError)
+      expect(error).toMatchObject({ code: 'WEFT_NEWER_SCHEMA', unknownMigrations: ['2099_01_01_999_future'] })
       expect((error as Error).message).toBe(
         `the database at ${database.url} was migrated by a newer version of Weft (it has migration "2099_01_01_999_future"; this version knows migrations up to "2026_12_04_003_input_digest"): upgrade Weft to use it`,
       )

@@ -6,8 +6,11 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createEngine, defineWorkflow, inputDigest, MemoryWorkflowStore, RunConflictError, sqliteStore, type WorkflowStore } from 'weft'
+
+import { postgresStore } from '../../src/postgres.js'
+import { createTestDatabase, postgresSkipReason, type TestDatabase } from '../support/postgres.js'
 
 const folder = mkdtempSync(join(tmpdir(), 'weft-idempotent-'))
 afterAll(() => rmSync(folder, { recursive: true, force: true }))
@@ -33,6 +36,15 @@ const stores: [string, () => WorkflowStore][] = [
   ['SQLite', () => sqliteStore({ path: join(folder, `${Math.random().toString(36).slice(2)}.sqlite`) })],
 ]
 
+let pgDatabase: TestDatabase | undefined
+afterAll(() => pgDatabase?.drop())
+if (postgresSkipReason() === null) {
+  stores.push(['PostgreSQL', () => postgresStore({ connectionString: pgDatabase!.url, maxConnections: 2 })])
+  beforeAll(async () => {
+    pgDatabase = await createTestDatabase()
+  })
+}
+
 describe.each(stores)('idempotent start on the %s store', (_name, makeStore) => {
   const workflow = defineWorkflow<unknown>({ name: 'echo', version: 1 })
     .task('echo', () => 'done')
@@ -41,10 +53,11 @@ describe.each(stores)('idempotent start on the %s store', (_name, makeStore) => 
   it.each(sameInputs)('returns the existing run for the same input holding %s', async (_what, make) => {
     const store = makeStore()
     const engine = createEngine({ store, workflows: [workflow] })
-    const first = await engine.start(workflow, make(), { runId: 'order-1' })
+    const runId = `order-${Math.random().toString(36).slice(2)}`
+    const first = await engine.start(workflow, make(), { runId })
     await first.result()
-    const again = await engine.start(workflow, make(), { runId: 'order-1' })
-    expect(again.id).toBe('order-1')
+    const again = await engine.start(workflow, make(), { runId })
+    expect(again.id).toBe(runId)
     expect((await again.result()).output('echo')).toBe('done')
     await engine.close()
     await store.close()
@@ -53,8 +66,9 @@ describe.each(stores)('idempotent start on the %s store', (_name, makeStore) => 
   it('still refuses another input under the same id', async () => {
     const store = makeStore()
     const engine = createEngine({ store, workflows: [workflow] })
-    await (await engine.start(workflow, { at: new Date(0) }, { runId: 'order-2' })).result()
-    const error = await engine.start(workflow, { at: new Date(1) }, { runId: 'order-2' }).catch((e: unknown) => e)
+    const runId = `order-${Math.random().toString(36).slice(2)}`
+    await (await engine.start(workflow, { at: new Date(0) }, { runId })).result()
+    const error = await engine.start(workflow, { at: new Date(1) }, { runId }).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(RunConflictError)
     expect(error).toMatchObject({ code: 'WEFT_RUN_CONFLICT', conflict: 'input' })
     await engine.close()
@@ -69,6 +83,19 @@ describe('the input digest', () => {
     expect(inputDigest({ a: 1 })).not.toBe(inputDigest({ a: '1' }))
     expect(inputDigest(new Map([['a', 1]]))).not.toBe(inputDigest({ a: 1 }))
     expect(inputDigest({ a: 1 })).toMatch(/^v1:[0-9a-f]{64}$/)
+  })
+
+  it('lets a memory-store run with an input that cannot be serialized be started again under its id', async () => {
+    class Order {
+      constructor(readonly id: string) {}
+    }
+    const input = { order: new Order('o-1') }
+    const engine = createEngine({ store: new MemoryWorkflowStore() })
+    const workflow = defineWorkflow<unknown>({ name: 'by-reference', version: 1 }).task('t', () => 1).build()
+    const first = await engine.start(workflow, input, { runId: 'same' })
+    await first.result()
+    expect((await engine.start(workflow, input, { runId: 'same' })).id).toBe('same')
+    await engine.close()
   })
 
   it('is keyed: another key gives another digest', () => {

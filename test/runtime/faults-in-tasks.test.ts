@@ -9,6 +9,7 @@ import {
   ContextClosedError,
   createEngine,
   defineWorkflow,
+  InvalidWorkflowError,
   maxLoggedRetriesPerTask,
   MemoryWorkflowStore,
   RunCancelledError,
@@ -279,8 +280,16 @@ describe('an @Always cleanup that never settles', () => {
       }
       return Both
     }
-    expect(() => createEngine({ store: new MemoryWorkflowStore() }).register(define())).toThrow(
-      'workflow "both-limits": method "cleanUp" has both @Timeout and @Always({ timeout }); keep one of them',
-    )
+    let error: unknown
+    try {
+      createEngine({ store: new MemoryWorkflowStore() }).register(define())
+    } catch (e) {
+      error = e
+    }
+    expect(error).toMatchObject({
+      constructor: InvalidWorkflowError,
+      code: 'WEFT_INVALID_WORKFLOW',
+      message: 'workflow "both-limits": method "cleanUp" has both @Timeout and @Always({ timeout }); keep one of them',
+    })
   })
 })

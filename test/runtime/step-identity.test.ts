@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { defineWorkflow, InvalidOptionsError, RunFailedError } from 'weft'
+import { createEngine, defineWorkflow, InvalidOptionsError, MemoryWorkflowStore, RunFailedError } from 'weft'
 import { memoryEngine } from '../support/engines.js'
 
 /** Each of these pairs of steps once shared one step key, so the second read the first one's value. */
@@ -62,6 +62,24 @@ describe('step identity', () => {
       .build()
     const engine = memoryEngine()
     expect((await engine.run(workflow)).output('t')).toEqual([1, 2])
+    await engine.close()
+  })
+})
+
+describe('steps Weft 0.1 recorded for tasks named with the grammar\'s characters', () => {
+  it('are still read as those tasks\' results (0.1 wrote the bare name as the key)', async () => {
+    const store = new MemoryWorkflowStore()
+    const workflow = defineWorkflow({ name: 'legacy-keys', version: 1 })
+      .task('fetch/all', () => 1)
+      .build()
+    const { run } = await store.createRun({ id: 'old', workflow: 'legacy-keys', version: 1, input: undefined, createdAt: 1, claimBy: { owner: 'w', leaseMs: 1_000 } })
+    const fence = { runId: run.id, epoch: run.epoch }
+    await store.saveStep(fence, { runId: 'old', key: 'fetch/all', task: 'fetch/all', status: 'completed', output: 41, attempts: 1, startedAt: 1, finishedAt: 2 })
+    await store.updateRun(fence, { status: 'completed', finishedAt: 3 })
+    const engine = createEngine({ store, workflows: [workflow], claimRuns: false })
+    const outcome = await (await engine.getRun('old'))!.outcome()
+    expect(outcome.outputs).toEqual({ 'fetch/all': 41 })
+    expect(outcome.tasks[0]).toMatchObject({ task: 'fetch/all', status: 'completed' })
     await engine.close()
   })
 })

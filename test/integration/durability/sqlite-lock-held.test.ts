@@ -59,6 +59,7 @@ describe('a write lock held past maxBusyWaitMs while a task records a sub-step',
     expect(outcome.outputs).toEqual({ agent: 'answer: 42' })
     expect(await store.getRun(run.id)).toMatchObject({ status: 'completed', recoveries: 1 })
     expect(calls).toHaveLength(2)
+    expect(background.length).toBeGreaterThan(0)
     expect(background.every((error) => (error as { reason?: string }).reason === 'busy')).toBe(true)
     hog.send('stop')
     await engine.close()
