@@ -23,11 +23,16 @@ describe('the SQLite classifier', () => {
     ['SQLITE_CORRUPT', 'corrupt'],
     ['SQLITE_NOTADB', 'corrupt'],
     ['SQLITE_READONLY', 'read-only'],
+    ['SQLITE_READONLY_DIRECTORY', 'read-only'],
     ['SQLITE_CONSTRAINT_PRIMARYKEY', 'constraint'],
     ['SQLITE_CANTOPEN', 'io'],
     ['SQLITE_MISUSE', 'unknown'],
   ])('reads %s as %s', (code, reason) => {
     expect(classifySqliteError(driverError(code)).reason).toBe(reason)
+  })
+
+  it('explains why a read-only reader of a WAL database needs to write beside it', () => {
+    expect(classifySqliteError(driverError('SQLITE_READONLY_DIRECTORY')).explanation).toContain('shared-memory file beside it (<file>-shm), which it cannot create because the folder is not writable')
   })
 
   it('reads a closed connection as closed', () => {

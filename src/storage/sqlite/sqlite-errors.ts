@@ -8,6 +8,11 @@ const byPrefix: readonly [string, StorageFailureReason, string][] = [
   ['SQLITE_IOERR', 'io', 'the operating system failed a read or write (an I/O error, or a file-size limit such as ulimit -f); fix the disk, then the run resumes'],
   ['SQLITE_CORRUPT', 'corrupt', 'the database file is damaged; restore it from a backup'],
   ['SQLITE_NOTADB', 'corrupt', 'the file is not a SQLite database; pass the path of a Weft database'],
+  [
+    'SQLITE_READONLY_DIRECTORY',
+    'read-only',
+    "SQLite reads a database in WAL mode through a shared-memory file beside it (<file>-shm), which it cannot create because the folder is not writable: give this user write access to the folder, or read while a worker has the database open",
+  ],
   ['SQLITE_READONLY', 'read-only', 'the database file cannot be written (permissions, or a read-only mount)'],
   ['SQLITE_CANTOPEN', 'io', 'the database file cannot be opened (a missing folder, permissions)'],
   ['SQLITE_CONSTRAINT', 'constraint', 'a constraint of the schema rejected the write'],
