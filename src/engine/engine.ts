@@ -24,6 +24,7 @@ import { isFinished } from '../storage/run-rules.js'
 import { inputDigest } from '../storage/serialization.js'
 import type { Fence, RequestedAction, RunQuery, RunRecord, StepRecord, StoreNotification, WorkflowStore } from '../storage/workflow-store.js'
 import { ChangeFeed } from './change-feed.js'
+import { StoreHealth } from './store-health.js'
 import { defaultStore } from './default-store.js'
 import { engineSettings, type EngineConfig, type EngineSettings } from './engine-config.js'
 import { LocalRunBackend, StoredRunBackend, type BackendServices } from './run-backends.js'
@@ -100,6 +101,7 @@ export class Engine {
   private readonly scope = Effect.runSync(Scope.make())
   private readonly env: RunEnvironment
   private readonly worker: RunWorker
+  private readonly health: StoreHealth
   private readonly changes: ChangeFeed
   private readonly backendServices: BackendServices
   private readonly active = new Map<RunId, RunExecution>()
@@ -138,6 +140,7 @@ export class Engine {
       reportError: this.reportBackgroundError,
       now: () => this.env.now(),
     })
+    this.health = new StoreHealth(this.store, this.worker, this.settings.claimIntervalMs, this.reportBackgroundError)
     for (const workflow of config.workflows ?? []) this.registry.register(workflow)
     this.statistics.workflows = this.registry.size
     this.ready = this.open()
@@ -249,6 +252,7 @@ export class Engine {
       await Promise.all(runs.map((run) => run.done))
     }
     await this.worker.stop()
+    this.health.stop()
     this.inboxWatcher?.stop()
     await this.unsubscribe?.()
     await Effect.runPromise(Scope.close(this.scope, Exit.void))
@@ -337,6 +341,7 @@ export class Engine {
    * as a failed recovery: after `maxRecoveryAttempts` the run is dead-lettered.
    */
   private async giveBack(fence: Fence, error: unknown): Promise<void> {
+    this.health.failed(error)
     // A store that failed says nothing about the run: no recovery is counted against it.
     const failure = error instanceof StorageError ? undefined : `worker ${this.workerId} could not start it: ${describeCause(error)}`
     await this.store.releaseRuns(this.workerId, [fence], { failure }).catch(this.reportBackgroundError)
@@ -448,6 +453,7 @@ export class Engine {
       finished: (run) => {
         if (this.active.get(run.runId) === run) this.active.delete(run.runId)
         this.unclearedActions.delete(run.runId)
+        if (run.abandonedBy !== undefined) this.health.failed(run.abandonedBy)
         this.changes.changed(run.runId)
       },
       reportError: (error) => this.reportBackgroundError(error),

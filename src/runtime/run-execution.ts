@@ -344,6 +344,11 @@ export class RunExecution implements TaskRunner {
     return this.abandoned
   }
 
+  /** Why this worker gave the run up, if it did. */
+  get abandonedBy(): Error | undefined {
+    return this.abandoned ? this.outcome?.error : undefined
+  }
+
   /**
    * Stops starting tasks, for a graceful shutdown (the stored status does not
    * change); resolves once no task is running or `timeoutMs` has passed.

@@ -49,6 +49,8 @@ export class RunWorker {
   private sweepAgain = false
   private claimingStopped = false
   private stopped = false
+  /** Claims are held while the store cannot take writes (see {@link holdClaims}). */
+  private held = false
   private readonly beats = new Set<Promise<void>>()
 
   constructor(
@@ -81,7 +83,7 @@ export class RunWorker {
 
   /** Claims and starts every claimable run (in batches), once; concurrent calls share a pass. */
   claimNow(sweep = false): Promise<number> {
-    if (this.claimingStopped) return Promise.resolve(0)
+    if (this.claimingStopped || this.held) return Promise.resolve(0)
     if (this.claiming !== undefined) {
       this.claimAgain = true
       this.sweepAgain ||= sweep
@@ -97,6 +99,22 @@ export class RunWorker {
       }
     })
     return this.claiming
+  }
+
+  /**
+   * Stops claiming until {@link resumeClaims}: the store failed in a way that
+   * will not pass by itself (a full disk), so a claimed run would only run
+   * its tasks again and fail to record them. Leases keep being renewed.
+   */
+  holdClaims(): void {
+    this.held = true
+  }
+
+  /** Claims again after {@link holdClaims} (the store takes writes again), starting with a sweep. */
+  resumeClaims(): void {
+    if (!this.held) return
+    this.held = false
+    if (!this.claimingStopped && this.config.claim) this.claimNow(true).catch((error: unknown) => this.host.reportError(error))
   }
 
   /** Renews the leases of running runs; stops the ones lost; applies requested actions. */
@@ -140,7 +158,7 @@ export class RunWorker {
    */
   private async claimAll(sweep: boolean): Promise<number> {
     let total = 0
-    while (!this.claimingStopped) {
+    while (!this.claimingStopped && !this.held) {
       const workflows = this.host.registeredVersions()
       if (workflows.length === 0) return total
       const now = this.host.now()

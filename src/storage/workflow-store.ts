@@ -390,6 +390,14 @@ export interface WorkflowStore {
    * LISTEN/NOTIFY). Stores that cannot return `undefined`: engines then poll.
    */
   subscribe?(listener: (notification: StoreNotification) => void): Promise<() => Promise<void>>
+  /**
+   * Writes a little data that needs new space and removes it again (a health
+   * probe): rejects with a `StorageError` while the store cannot take such
+   * writes (a full disk, a file-size limit, a deleted file). Engines probe a
+   * store that failed that way before they claim runs again. Stores that
+   * cannot fail that way need not have it.
+   */
+  probe?(): Promise<void>
   /** Releases connections. */
   close(): Promise<void>
 }

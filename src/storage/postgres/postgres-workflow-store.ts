@@ -4,7 +4,7 @@ import type { RunId } from '../../core/ids.js'
 import { decideAction, isFinished } from '../run-rules.js'
 import { defaultSerializationLimits, serialize, type SerializationLimits } from '../serialization.js'
 import { runPatchSql as sharedRunPatchSql } from '../sql/run-patch.js'
-import { assertKnownMigrations, migrationTable, unfinishedRuns, weftMigrationProvider } from '../sql/migrations.js'
+import { assertKnownMigrations, migrationTable, probeBytes, unfinishedRuns, weftMigrationProvider } from '../sql/migrations.js'
 import { errorText, stepKind, toRunRecord, toStepRecord, toStoredEvent, type EventRow, type RunRow, type StepRow } from '../sql/rows.js'
 import type {
   ClaimRequest,
@@ -454,6 +454,12 @@ export class PostgresWorkflowStore implements WorkflowStore {
       await client.query(`unlisten ${channel}`).catch(() => undefined)
       client.release()
     }
+  }
+
+  /** Writes a row of {@link probeBytes} and deletes it, each in its own commit. */
+  async probe(): Promise<void> {
+    const { rows } = await this.db.query<{ id: string }>(prepared(`insert into weft_probe (data) values (decode(repeat('00', $1::int), 'hex')) returning id`, [probeBytes]))
+    await this.db.query(prepared(`delete from weft_probe where id = $1`, [rows[0]!.id]))
   }
 
   async close(): Promise<void> {

@@ -103,8 +103,21 @@ export function weftMigrations(dialect: SqlDialect): Record<string, Migration> {
         await db.schema.alterTable('weft_runs').addColumn('input_digest', 'text').execute()
       },
     },
+    '2026_12_04_004_probe': {
+      async up(db: Kysely<unknown>) {
+        // Health probes write a row that needs new space here and delete it (WorkflowStore.probe).
+        await db.schema
+          .createTable('weft_probe')
+          .addColumn('id', dialect === 'postgres' ? 'bigserial' : 'integer', (c) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
+          .addColumn('data', dialect === 'postgres' ? 'bytea' : 'blob', (c) => c.notNull())
+          .execute()
+      },
+    },
   }
 }
+
+/** How many bytes a health probe writes (and removes): more than a typical step, so a store that passes can take steps. */
+export const probeBytes = 64 * 1024
 
 /** The migration table kysely's Migrator keeps (its default name). */
 export const migrationTable = 'kysely_migration'

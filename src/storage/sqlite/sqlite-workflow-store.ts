@@ -6,7 +6,7 @@ import type { RunId } from '../../core/ids.js'
 import { decideAction, isFinished } from '../run-rules.js'
 import { defaultSerializationLimits, serialize, type SerializationLimits } from '../serialization.js'
 import { runPatchSql as sharedRunPatchSql } from '../sql/run-patch.js'
-import { assertKnownMigrations, migrationTable, unfinishedRuns, weftMigrationProvider } from '../sql/migrations.js'
+import { assertKnownMigrations, migrationTable, probeBytes, unfinishedRuns, weftMigrationProvider } from '../sql/migrations.js'
 import { errorText, stepKind, toRunRecord, toStepRecord, toStoredEvent, type EventRow, type RunRow, type StepRow } from '../sql/rows.js'
 import type {
   ClaimRequest,
@@ -416,6 +416,12 @@ export class SqliteWorkflowStore implements WorkflowStore {
       if (error instanceof AlreadyTaken) return false
       throw error
     })
+  }
+
+  /** Writes a row of {@link probeBytes} and deletes it, in two commits (so the write reaches the file). */
+  async probe(): Promise<void> {
+    await this.writes.run(() => this.statement(`insert into weft_probe (data) values (zeroblob(?))`).run(probeBytes))
+    await this.writes.run(() => this.statement(`delete from weft_probe`).run())
   }
 
   async close(): Promise<void> {

@@ -3,10 +3,12 @@
  * SQLITE_FULL (the database's size limit, max_page_count) or fails it with
  * SQLITE_IOERR_WRITE (a file-size limit, ulimit -f). The worker used to crash
  * ("no such savepoint" thrown from the write queue's background callback) or,
- * with the run given up, its handle waited forever. Now the run is given up
- * for recovery with a StorageError, the handle reports it at once, the
- * process closes cleanly, and once there is room a worker finishes the run
- * from its checkpoints: every step recorded once, the same outputs.
+ * with the run given up, its handle waited forever while the task ran again
+ * after every lease expiry. Now the run is given up for recovery with a
+ * StorageError that the handle reports at once; the worker holds its claims
+ * while the disk stays full (no task runs again) and probes the store; once
+ * there is room the run is finished from its checkpoints — by the same
+ * worker, or by another — every step recorded once, the same outputs.
  */
 import { statSync } from 'node:fs'
 import { join } from 'node:path'
@@ -15,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sqliteStore } from 'weft'
 import { countEffects, readEffects, spawnChild, stopAllChildren, useChildCleanup, useTempDir, type Child } from './harness.js'
 
-useChildCleanup()
+useChildCleanup('all')
 const tempDir = useTempDir('disk-full')
 const steps = 12
 const payloadBytes = 16_384
@@ -33,14 +35,24 @@ async function freshDatabase(name: string): Promise<{ path: string; bytes: numbe
 }
 
 function worker(name: string, path: string, env: Record<string, string | number>, options = {}): Child {
-  return spawnChild('disk-worker.mjs', name, { WEFT_STORE: 'sqlite', WEFT_STORE_LOCATION: path, EFFECTS_FILE: join(tempDir(), `${name}-effects.jsonl`), STEPS: steps, PAYLOAD_BYTES: payloadBytes, ...env }, options)
+  return spawnChild(
+    'disk-worker.mjs',
+    name,
+    { WEFT_STORE: 'sqlite', WEFT_STORE_LOCATION: path, EFFECTS_FILE: join(tempDir(), `${name}-effects.jsonl`), STEPS: steps, PAYLOAD_BYTES: payloadBytes, LEASE_MS: 300, HEARTBEAT_MS: 100, CLAIM_MS: 50, ...env },
+    options,
+  )
 }
+
+const stepNames = Array.from({ length: steps }, (_, i) => `s${String(i + 1).padStart(2, '0')}`)
+const allOutputs = Object.fromEntries(stepNames.map((name) => [name, payloadBytes]))
 
 interface Scenario {
   readonly name: string
   readonly reason: 'disk-full' | 'io'
   readonly code: RegExp
   readonly full: (db: { path: string; bytes: number; pages: number }, runId: string) => Child
+  /** Whether the full worker itself can be given room (max_page_count can be raised; ulimit -f cannot). */
+  readonly roomInProcess: boolean
 }
 
 const scenarios: Scenario[] = [
@@ -49,6 +61,7 @@ const scenarios: Scenario[] = [
     reason: 'disk-full',
     code: /SQLITE_FULL/,
     full: (db, runId) => worker(`full-${runId}`, db.path, { START: runId, MAX_PAGES: db.pages + 12 }),
+    roomInProcess: true,
   },
   {
     name: 'a file-size limit (SQLITE_IOERR_WRITE)',
@@ -56,6 +69,7 @@ const scenarios: Scenario[] = [
     code: /SQLITE_IOERR/,
     // Room for the database as it is and a few steps in the write-ahead log, in 512-byte blocks.
     full: (db, runId) => worker(`ulimit-${runId}`, db.path, { START: runId }, { fileSizeLimitBlocks: Math.ceil((db.bytes + 4 * payloadBytes) / 512) }),
+    roomInProcess: false,
   },
 ]
 
@@ -70,32 +84,49 @@ describe.each(scenarios)('the disk filling up under a run: $name', (scenario) =>
   })
   afterAll(stopAllChildren)
 
-  it('gives the run up with a StorageError that the handle reports at once, and the process closes cleanly', async () => {
+  const effects = () => countEffects([...readEffects(join(tempDir(), `${filled.name}-effects.jsonl`)), ...readEffects(join(tempDir(), `resume-${runId}-effects.jsonl`))])
+  const stepKeys = () => {
+    const check = new Database(db.path, { readonly: true })
+    const keys = (check.prepare('select key from weft_steps where run_id = ? order by key').all(runId) as { key: string }[]).map((r) => r.key)
+    check.close()
+    return keys
+  }
+
+  it('gives the run up with a StorageError that the handle reports at once, without crashing', async () => {
     const outcome = await filled.waitFor('outcome', { timeoutMs: 15_000 })
     expect(outcome.status).toBe('abandoned')
     expect(outcome.error).toMatchObject({ name: 'StorageError', code: 'WEFT_STORAGE', reason: scenario.reason })
     expect((outcome.error as { message: string }).message).toMatch(scenario.code)
-    await filled.waitFor('closed')
-    await filled.expectCleanExit()
     expect(filled.all('uncaught')).toEqual([])
-    const row = new Database(db.path, { readonly: true }).prepare('select status from weft_runs where id = ?').get(runId) as { status: string }
-    expect(row.status).toBe('running')
+  })
+
+  it('runs no task again while the disk stays full, lease after lease: it holds its claims and probes the store', async () => {
+    // Five leases of 300 ms: each would have let the worker claim the run and run its failed step again.
+    await new Promise((resolve) => setTimeout(resolve, 1_500))
+    expect(filled.exit).toBeUndefined()
+    expect([...effects().values()].every((n) => n === 1)).toBe(true)
+    const row = new Database(db.path, { readonly: true }).prepare('select status, recoveries from weft_runs where id = ?').get(runId)
+    expect(row).toEqual({ status: 'running', recoveries: 0 })
   })
 
   it('is finished from its checkpoints once there is room: each step recorded once, the same outputs', async () => {
-    const resumed = worker(`resume-${runId}`, db.path, { RESUME: runId })
-    const completed = await resumed.waitFor('completed', { timeoutMs: 15_000 })
-    await resumed.expectCleanExit()
-    const expected = Object.fromEntries(Array.from({ length: steps }, (_, i) => [`s${String(i + 1).padStart(2, '0')}`, payloadBytes]))
-    expect(completed.outputs).toEqual(expected)
-    const check = new Database(db.path, { readonly: true })
-    const keys = (check.prepare('select key from weft_steps where run_id = ? order by key').all(runId) as { key: string }[]).map((r) => r.key)
-    check.close()
-    expect(keys).toEqual(Object.keys(expected))
-    // A step runs again only if its checkpoint was lost with the disk: at most the steps in flight then.
-    const effects = [...readEffects(join(tempDir(), `${filled.name}-effects.jsonl`)), ...readEffects(join(tempDir(), `resume-${runId}-effects.jsonl`))]
-    const repeated = [...countEffects(effects).values()].filter((n) => n > 1)
-    expect(repeated.length).toBeLessThanOrEqual(1)
-    expect(repeated.every((n) => n === 2)).toBe(true)
+    let completed
+    if (scenario.roomInProcess) {
+      filled.send('room')
+      completed = await filled.waitFor('completed', { timeoutMs: 15_000 })
+      await filled.waitFor('closed')
+    } else {
+      filled.send('close')
+      await filled.waitFor('closed')
+      const resumed = worker(`resume-${runId}`, db.path, { RESUME: runId })
+      completed = await resumed.waitFor('completed', { timeoutMs: 15_000 })
+      await resumed.expectCleanExit()
+    }
+    await filled.expectCleanExit()
+    expect(completed.outputs).toEqual(allOutputs)
+    expect(stepKeys()).toEqual(stepNames)
+    // The step whose checkpoint the full disk refused ran once more; no other step did.
+    const repeated = [...effects().values()].filter((n) => n > 1)
+    expect(repeated).toEqual([2])
   })
 })

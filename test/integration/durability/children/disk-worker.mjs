@@ -3,12 +3,13 @@
 //
 // MAX_PAGES=<n>   the connection may not grow the database beyond n pages (SQLite's max_page_count: SQLITE_FULL)
 //                 (a file-size limit, ulimit -f, is set by the test when it spawns the child: SQLITE_IOERR_WRITE)
-// START=<run id>  start that run and print its outcome (`outcome`) as soon as the handle has one; then close
-//                 the engine and the store and print `closed`
+// START=<run id>  start that run and print its outcome (`outcome`) as soon as the handle has one; then, on stdin,
+//                 `room` lifts the database's size limit and awaits the run to its end (`completed`), while
+//                 `close` closes the engine and the store (`closed`)
 // RESUME=<run id> await that run (claimed at startup from the stopped worker) and print `completed` with its outputs
 import Database from 'better-sqlite3'
 import { createEngine, defineWorkflow, sqliteStore } from 'weft'
-import { effect, engineOptions, failOnUncaught, marker } from './common.mjs'
+import { effect, engineOptions, failOnUncaught, marker, nextLine } from './common.mjs'
 
 failOnUncaught()
 const env = process.env
@@ -42,16 +43,26 @@ if (env.START) {
   const outcome = await run.outcome()
   const error = outcome.error
   marker('outcome', { status: outcome.status, error: error && { name: error.name, code: error.code, reason: error.reason, message: error.message } })
+  const command = await nextLine()
+  if (command === 'room') {
+    db?.pragma('max_page_count = 1000000000')
+    marker('room')
+    await printCompleted(env.START)
+  }
   await engine.close({ drain: 0 })
   await store.close()
   db?.close()
   marker('closed')
 }
-if (env.RESUME) {
-  const run = await engine.getRun(env.RESUME)
-  if (run === undefined) throw new Error(`no run ${env.RESUME}`)
+
+async function printCompleted(runId) {
+  const run = await engine.getRun(runId)
+  if (run === undefined) throw new Error(`no run ${runId}`)
   const result = await run.result()
-  marker('completed', { runId: env.RESUME, outputs: Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, v.length])) })
+  marker('completed', { runId, outputs: Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, v.length])) })
+}
+if (env.RESUME) {
+  await printCompleted(env.RESUME)
   await engine.close()
   await store.close()
 }

@@ -1,0 +1,65 @@
+/**
+ * `WorkflowStore.probe`: a write that needs new space, removed again. Engines
+ * probe a store that failed with a full disk before they claim runs again.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
+import { afterAll, describe, expect, it } from 'vitest'
+import { sqliteStore, StorageError } from 'weft'
+import { postgresStore } from '../../src/postgres.js'
+import { createTestDatabase, describePostgres } from '../support/postgres.js'
+
+const folder = mkdtempSync(join(tmpdir(), 'weft-probe-'))
+afterAll(() => rmSync(folder, { recursive: true, force: true }))
+
+describe('probing a SQLite store', () => {
+  it('succeeds while there is room, leaving no row', async () => {
+    const path = join(folder, 'roomy.sqlite')
+    const store = sqliteStore({ path })
+    await store.init()
+    await store.probe()
+    await store.close()
+    const db = new Database(path, { readonly: true })
+    expect(db.prepare('select count(*) as n from weft_probe').get()).toEqual({ n: 0 })
+    db.close()
+  })
+
+  it('fails with a disk-full StorageError while the database cannot grow, and succeeds once it can', async () => {
+    const path = join(folder, 'full.sqlite')
+    const migrated = sqliteStore({ path })
+    await migrated.init()
+    await migrated.close()
+    const db = new Database(path)
+    const pages = Number(db.pragma('page_count', { simple: true }))
+    db.pragma(`max_page_count = ${pages + 2}`)
+    const store = sqliteStore({ database: db })
+    await store.init()
+    const error = await store.probe().catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(StorageError)
+    expect(error).toMatchObject({ reason: 'disk-full', isRetryable: false })
+    db.pragma('max_page_count = 1000000000')
+    await store.probe()
+    await store.close()
+    db.close()
+  })
+})
+
+describePostgres('probing a PostgreSQL store', () => {
+  it('succeeds, leaving no row', async () => {
+    const database = await createTestDatabase()
+    try {
+      const store = postgresStore({ connectionString: database.url })
+      await store.init()
+      await store.probe()
+      await store.close()
+      const reader = postgresStore({ connectionString: database.url })
+      const { rows } = await (reader as unknown as { pool: { query(sql: string): Promise<{ rows: { n: number }[] }> } }).pool.query('select count(*)::int as n from weft_probe')
+      expect(rows[0]!.n).toBe(0)
+      await reader.close()
+    } finally {
+      await database.drop()
+    }
+  })
+})
