@@ -1,14 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { createEngine, engineSettings, InvalidOptionsError, isWeftError, MemoryWorkflowStore, type EngineConfig } from 'weft'
+import { thrown } from '../support/thrown.js'
 
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn()
-  } catch (error) {
-    return error
-  }
-  throw new Error('expected a throw')
-}
 
 /** A configuration engineSettings must refuse, and the exact message of its InvalidOptionsError. */
 const refused: readonly [string, EngineConfig, string][] = [

@@ -23,18 +23,10 @@ import {
 import { postgresStore } from '../../src/postgres.js'
 import { sqliteMigratedByNewerWeft } from '../support/newer-schema.js'
 import { createTestDatabase, describePostgres } from '../support/postgres.js'
+import { thrown } from '../support/thrown.js'
 
 const folder = mkdtempSync(join(tmpdir(), 'weft-messages-'))
 
-/** What `fn` throws (fails the test when it throws nothing). */
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn()
-  } catch (error) {
-    return error
-  }
-  throw new Error('expected a throw')
-}
 afterAll(() => rmSync(folder, { recursive: true, force: true }))
 
 const echo = defineWorkflow<unknown>({ name: 'echo', version: 1 })

@@ -9,6 +9,7 @@ import {
 } from 'weft'
 import { compileGraph } from '../../src/graph/compile-graph.js'
 import type { TaskDraft, WorkflowDraft } from '../../src/graph/workflow-draft.js'
+import { thrown } from '../support/thrown.js'
 
 function task(name: string, dependsOn: TaskDraft['dependsOn'] = [], extra: Partial<TaskDraft> = {}): TaskDraft {
   return { name, method: name, kind: 'task', dependsOn, ...extra }
@@ -18,14 +19,6 @@ function draft(tasks: TaskDraft[], extra: Partial<WorkflowDraft> = {}): Workflow
   return { name: 'orders', version: 1, tasks, source: {}, ...extra }
 }
 
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn()
-  } catch (error) {
-    return error
-  }
-  throw new Error('expected a throw')
-}
 
 describe('compileGraph', () => {
   it('orders tasks so that dependencies come first and keeps declaration order otherwise', () => {

@@ -456,7 +456,7 @@ export class PostgresWorkflowStore implements WorkflowStore {
     }
   }
 
-  /** Writes a row of {@link probeBytes} and deletes it, each in its own commit. */
+  /** Writes a row of 64 KiB (`probeBytes`) and deletes it, each in its own commit. */
   async probe(): Promise<void> {
     const { rows } = await this.db.query<{ id: string }>(prepared(`insert into weft_probe (data) values (decode(repeat('00', $1::int), 'hex')) returning id`, [probeBytes]))
     await this.db.query(prepared(`delete from weft_probe where id = $1`, [rows[0]!.id]))

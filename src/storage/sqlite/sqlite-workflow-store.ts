@@ -418,7 +418,7 @@ export class SqliteWorkflowStore implements WorkflowStore {
     })
   }
 
-  /** Writes a row of {@link probeBytes} and deletes it, in two commits (so the write reaches the file). */
+  /** Writes a row of 64 KiB (`probeBytes`) and deletes it, in two commits (so the write reaches the file). */
   async probe(): Promise<void> {
     await this.writes.run(() => this.statement(`insert into weft_probe (data) values (zeroblob(?))`).run(probeBytes))
     await this.writes.run(() => this.statement(`delete from weft_probe`).run())
