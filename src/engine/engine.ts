@@ -4,7 +4,7 @@ import { Clock, Context, Effect, Exit, Scope } from 'effect'
 import { container as rootContainer, type DependencyContainer } from 'tsyringe'
 import type { AnyWorkflow, WorkflowInput, WorkflowOutputs } from '../authoring/workflow-ref.js'
 import { toMillis, type Duration } from '../core/duration.js'
-import { describeCause, EngineClosedError, LeaseLostError, RunConflictError, RunFinishedError, RunNotFoundError, SerializationError, StorageError } from '../core/errors.js'
+import { describeCause, EngineClosedError, LeaseLostError, RunConflictError, RunFinishedError, RunNotFoundError, SerializationError } from '../core/errors.js'
 import { newRunId, type RunId } from '../core/ids.js'
 import { assertStorableName } from '../core/storable-name.js'
 import type { WorkflowGraph } from '../graph/workflow-graph.js'
@@ -22,6 +22,7 @@ import { RunWorker } from '../runtime/run-worker.js'
 import { RuntimeStats, type EngineStats } from '../runtime/runtime-stats.js'
 import { isFinished } from '../storage/run-rules.js'
 import { inputDigest } from '../storage/serialization.js'
+import { isBlockingStoreFailure, isStoreWideFailure } from '../storage/storage-failure.js'
 import type { Fence, RequestedAction, RunQuery, RunRecord, StepRecord, StoreNotification, WorkflowStore } from '../storage/workflow-store.js'
 import { ChangeFeed } from './change-feed.js'
 import { StoreHealth } from './store-health.js'
@@ -342,8 +343,8 @@ export class Engine {
    */
   private async giveBack(fence: Fence, error: unknown): Promise<void> {
     this.health.failed(error)
-    // A store that failed says nothing about the run: no recovery is counted against it.
-    const failure = error instanceof StorageError ? undefined : `worker ${this.workerId} could not start it: ${describeCause(error)}`
+    // The store failing as a whole (a lock, a full disk) says nothing about the run: no recovery is counted.
+    const failure = isStoreWideFailure(error) ? undefined : `worker ${this.workerId} could not start it: ${describeCause(error)}`
     await this.store.releaseRuns(this.workerId, [fence], { failure }).catch(this.reportBackgroundError)
   }
 
@@ -354,6 +355,20 @@ export class Engine {
    * is only cleared again, not applied a second time — a second cancel would
    * abort the run's cleanups.
    */
+  /**
+   * A run of this engine ended here. A recorded end says the store takes
+   * writes; a run given up because the store takes none (a full disk) holds
+   * claims, and is released if the store still allows that, so its next
+   * claim counts no recovery against it.
+   */
+  private afterRun(run: RunExecution): void {
+    const error = run.abandonedBy
+    if (error === undefined) return this.health.healthy()
+    if (!isBlockingStoreFailure(error)) return
+    this.health.failed(error)
+    this.store.releaseRuns(this.workerId, [run.fence]).catch(() => undefined)
+  }
+
   private applyAction(runId: RunId, action: RequestedAction): void {
     const run = this.active.get(runId)
     if (run === undefined) return
@@ -453,7 +468,7 @@ export class Engine {
       finished: (run) => {
         if (this.active.get(run.runId) === run) this.active.delete(run.runId)
         this.unclearedActions.delete(run.runId)
-        if (run.abandonedBy !== undefined) this.health.failed(run.abandonedBy)
+        this.afterRun(run)
         this.changes.changed(run.runId)
       },
       reportError: (error) => this.reportBackgroundError(error),

@@ -1,5 +1,5 @@
-import { StorageError } from '../core/errors.js'
 import type { WorkflowStore } from '../storage/workflow-store.js'
+import { isBlockingStoreFailure } from '../storage/storage-failure.js'
 
 /** What {@link StoreHealth} holds and resumes: the engine's claims. */
 export interface ClaimGate {
@@ -11,17 +11,19 @@ export interface ClaimGate {
 const maxProbeIntervalMs = 60_000
 
 /**
- * Keeps an engine from claiming runs while its store fails in a way that
- * will not pass by itself (`StorageError` with `isRetryable` false: a full
- * disk, a file-size limit, a deleted file). A run given up for such a
- * failure would otherwise be claimed again when its lease ends and its tasks
- * run again, only to fail to record their results, lease after lease, until
- * it is dead-lettered for a fault that is not its own. Instead claims are
- * held and the store is probed with a small write (`WorkflowStore.probe`),
- * at growing intervals (from the claim interval, doubling, up to a minute);
- * the first probe that succeeds resumes claims, and the runs resume from
- * their checkpoints. A store without a probe is trusted again after the
- * first interval.
+ * Keeps an engine from claiming runs while its store takes no writes until
+ * someone acts (a full disk, a file-size limit, a deleted file, a read-only
+ * mount). A run given up for such a failure would otherwise be claimed again
+ * when its lease ends and its tasks run again, only to fail to record their
+ * results, lease after lease. Instead claims are held and the store is
+ * probed (`WorkflowStore.probe`: a write as large as the largest value a
+ * step may store, removed again) at growing intervals: from the claim
+ * interval, doubling after each failed probe, up to a minute; the interval
+ * keeps growing across episodes until a run of the engine records its end
+ * again ({@link healthy}). The first probe that succeeds resumes claims. A
+ * probe that fails for another reason cannot judge, and claims resume (the
+ * failure is reported); a store without a probe is trusted again after one
+ * interval.
  */
 export class StoreHealth {
   private timer: NodeJS.Timeout | undefined
@@ -38,19 +40,22 @@ export class StoreHealth {
     this.intervalMs = firstIntervalMs
   }
 
-  /** Whether claims are held because the store failed. */
+  /** Whether claims are held because the store takes no writes. */
   get isFailing(): boolean {
     return this.failing
   }
 
-  /** A store operation failed; a failure that will not pass by itself holds claims until a probe succeeds. */
+  /** A store operation failed; a failure that blocks every write holds claims until a probe succeeds. */
   failed(error: unknown): void {
-    if (!(error instanceof StorageError) || error.isRetryable || this.closed) return
-    if (this.failing) return
+    if (!isBlockingStoreFailure(error) || this.closed || this.failing) return
     this.failing = true
-    this.intervalMs = this.firstIntervalMs
     this.claims.holdClaims()
     this.schedule()
+  }
+
+  /** The store recorded a run's end: the next failure starts probing at the first interval again. */
+  healthy(): void {
+    if (!this.failing) this.intervalMs = this.firstIntervalMs
   }
 
   /** Stops probing (the engine closes). */
@@ -65,16 +70,25 @@ export class StoreHealth {
   }
 
   private async probe(): Promise<void> {
+    let error: unknown
     try {
       await this.store.probe?.()
-    } catch (error) {
-      if (this.closed) return
-      this.reportError(error)
-      this.intervalMs = Math.min(this.intervalMs * 2, maxProbeIntervalMs)
-      return this.schedule()
+    } catch (caught) {
+      error = caught ?? new Error('the probe failed')
     }
     if (this.closed) return
+    if (error !== undefined) this.report(error)
+    this.intervalMs = Math.min(this.intervalMs * 2, maxProbeIntervalMs)
+    if (isBlockingStoreFailure(error)) return this.schedule()
     this.failing = false
     this.claims.resumeClaims()
+  }
+
+  private report(error: unknown): void {
+    try {
+      this.reportError(error)
+    } catch {
+      // A reporter that throws must not stop the probing.
+    }
   }
 }

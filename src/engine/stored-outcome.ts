@@ -1,5 +1,5 @@
 import { RunCancelledError, RunFailedError } from '../core/errors.js'
-import { isTaskStepKey } from '../core/step-key.js'
+import { encodeStepName, isTaskStepKey } from '../core/step-key.js'
 import type { RunOutcome, TaskSummary } from '../runtime/run-outcome.js'
 import type { ErrorRecord, RunRecord, StepRecord, TaskStatus } from '../storage/workflow-store.js'
 import type { WorkflowGraph } from '../graph/workflow-graph.js'
@@ -26,9 +26,23 @@ function causeMessage(run: RunRecord, record: ErrorRecord): string {
   return record.name === 'RunFailedError' && record.message.startsWith(legacy) ? record.message.slice(legacy.length) : record.message
 }
 
+/**
+ * Each task's own step. A run of Weft 0.1 in flight across the upgrade may
+ * have two for a task named with `/`, `#` or `[` (its bare-name key, then the
+ * escaped one when the task ran again): the escaped one is the later, and wins.
+ */
+function taskSteps(steps: readonly StepRecord[]): Map<string, StepRecord> {
+  const byTask = new Map<string, StepRecord>()
+  for (const step of steps) {
+    if (!isTaskStepKey(step.key, step.task)) continue
+    if (!byTask.has(step.task) || step.key === encodeStepName(step.task)) byTask.set(step.task, step)
+  }
+  return byTask
+}
+
 /** Task summaries of a stored run, from its task steps (in the graph's order when the graph is known). */
 export function storedSummaries(steps: readonly StepRecord[], graph: WorkflowGraph | undefined): TaskSummary[] {
-  const byTask = new Map(steps.filter((step) => isTaskStepKey(step.key, step.task)).map((step) => [step.task, step]))
+  const byTask = taskSteps(steps)
   const names = graph === undefined ? [...byTask.keys()] : graph.tasks.map((t) => t.name)
   return names.map((task): TaskSummary => {
     const step = byTask.get(task)
@@ -48,7 +62,7 @@ export function storedSummaries(steps: readonly StepRecord[], graph: WorkflowGra
 export function storedOutcome(run: RunRecord, steps: readonly StepRecord[], graph: WorkflowGraph | undefined): RunOutcome {
   // No prototype: a task may be named `__proto__`.
   const outputs: Record<string, unknown> = Object.create(null)
-  for (const step of steps) if (isTaskStepKey(step.key, step.task) && step.status === 'completed') outputs[step.task] = step.output
+  for (const step of taskSteps(steps).values()) if (step.status === 'completed') outputs[step.task] = step.output
   const status = run.status === 'completed' || run.status === 'cancelled' ? run.status : 'failed'
   let error: Error | undefined
   if (status === 'cancelled') {

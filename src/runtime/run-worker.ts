@@ -166,8 +166,8 @@ export class RunWorker {
       if (this.claimingStopped) return total
       const claimed = await this.store.claimRuns({ owner: this.config.owner, leaseMs: this.config.leaseMs, limit: this.config.claimBatch, workflows, now, deadOwners })
       for (const [i, run] of claimed.entries()) {
-        if (this.claimingStopped) {
-          // Claimed as the engine began to close: give them back at once rather than hold them until the lease ends.
+        if (this.claimingStopped || this.held) {
+          // Claimed as the engine began to close, or as claims were held: give them back at once rather than hold them until the lease ends.
           await this.store.releaseRuns(this.config.owner, claimed.slice(i).map((r) => ({ runId: r.id, epoch: r.epoch })))
           return total + i
         }

@@ -64,3 +64,29 @@ export function writeFailure(error: unknown): WriteFailure {
 export function isPersistentStoreFailure(error: unknown): boolean {
   return error instanceof StorageError && !error.isRetryable
 }
+
+/** Failures of the store as a whole, which say nothing about the run that met them (a corrupt row or a violated constraint do). */
+const storeWideReasons: ReadonlySet<StorageFailureReason> = new Set([
+  'busy',
+  'deadlock',
+  'serialization-conflict',
+  'connection-lost',
+  'disk-full',
+  'io',
+  'file-replaced',
+  'closed',
+  'read-only',
+])
+
+/** Whether a failure is the store's as a whole (a lock, a lost connection, a full disk), not the run's that met it. */
+export function isStoreWideFailure(error: unknown): boolean {
+  return error instanceof StorageError && storeWideReasons.has(error.reason)
+}
+
+/** Failures of the store as a whole that will not pass by themselves: the store takes no writes until someone acts. */
+const blockingReasons: ReadonlySet<StorageFailureReason> = new Set(['disk-full', 'io', 'file-replaced', 'read-only'])
+
+/** Whether a failure means the store takes no writes until someone acts (a full disk, a file-size limit, a deleted file, a read-only mount). */
+export function isBlockingStoreFailure(error: unknown): boolean {
+  return error instanceof StorageError && blockingReasons.has(error.reason)
+}

@@ -82,6 +82,19 @@ describe('steps Weft 0.1 recorded for tasks named with the grammar\'s characters
     expect(outcome.tasks[0]).toMatchObject({ task: 'fetch/all', status: 'completed' })
     await engine.close()
   })
+
+  it('give way to the escaped key when a run in flight across the upgrade ran the task again', async () => {
+    const store = new MemoryWorkflowStore()
+    const { run } = await store.createRun({ id: 'both', workflow: 'legacy-keys', version: 1, input: undefined, createdAt: 1, claimBy: { owner: 'w', leaseMs: 1_000 } })
+    const fence = { runId: run.id, epoch: run.epoch }
+    const step = (key: string, output: string) => ({ runId: 'both', key, task: 'fetch/all', status: 'completed' as const, output, attempts: 1, startedAt: 1, finishedAt: 2 })
+    await store.saveStep(fence, step('fetch%2Fall', 'new value'))
+    await store.saveStep(fence, step('fetch/all', 'old value'))
+    await store.updateRun(fence, { status: 'completed', finishedAt: 3 })
+    const engine = createEngine({ store, claimRuns: false })
+    expect((await (await engine.getRun('both'))!.outcome()).outputs).toEqual({ 'fetch/all': 'new value' })
+    await engine.close()
+  })
 })
 
 describe('names a store cannot keep', () => {

@@ -63,3 +63,23 @@ describePostgres('probing a PostgreSQL store', () => {
     }
   })
 })
+
+describe('a failing SQLite probe', () => {
+  it('takes no other write with it: a lease renewal in the same tick still commits', async () => {
+    const path = join(folder, 'alone.sqlite')
+    const migrated = sqliteStore({ path })
+    await migrated.init()
+    await migrated.close()
+    const db = new Database(path)
+    db.pragma(`max_page_count = ${Number(db.pragma('page_count', { simple: true })) + 4}`)
+    const store = sqliteStore({ database: db })
+    await store.init()
+    const { run } = await store.createRun({ id: 'r1', workflow: 'w', version: 1, input: {}, createdAt: 1, claimBy: { owner: 'o', leaseMs: 10 } })
+    const [probe, renewal] = await Promise.allSettled([store.probe(), store.renewLeases('o', [{ runId: 'r1', epoch: run.epoch }], 1_000, 5)])
+    expect(probe.status).toBe('rejected')
+    expect(renewal).toEqual({ status: 'fulfilled', value: { lost: [], requested: [] } })
+    expect(await store.getRun('r1')).toMatchObject({ leaseExpiresAt: 1_005 })
+    await store.close()
+    db.close()
+  })
+})

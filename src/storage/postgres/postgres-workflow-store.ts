@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { Kysely, Migrator, PostgresDialect } from 'kysely'
 import { LeaseLostError, NotAWeftDatabaseError } from '../../core/errors.js'
 import type { RunId } from '../../core/ids.js'
@@ -456,9 +457,15 @@ export class PostgresWorkflowStore implements WorkflowStore {
     }
   }
 
-  /** Writes a row of 64 KiB (`probeBytes`) and deletes it, each in its own commit. */
+  /**
+   * Writes a row as large as the largest value a step may store
+   * (`limits.maxBytes`, at least 64 KiB) of random bytes (PostgreSQL would
+   * compress zeros to almost nothing) and deletes it, each in its own commit.
+   * Left dead until vacuumed, the row's space is not reused by the next probe.
+   */
   async probe(): Promise<void> {
-    const { rows } = await this.db.query<{ id: string }>(prepared(`insert into weft_probe (data) values (decode(repeat('00', $1::int), 'hex')) returning id`, [probeBytes]))
+    const data = randomBytes(Math.max(probeBytes, this.limits.maxBytes))
+    const { rows } = await this.db.query<{ id: string }>(prepared(`insert into weft_probe (data) values ($1) returning id`, [data]))
     await this.db.query(prepared(`delete from weft_probe where id = $1`, [rows[0]!.id]))
   }
 

@@ -100,7 +100,8 @@ export class SqliteWorkflowStore implements WorkflowStore {
     this.ownsDatabase = options.database === undefined
     const readOnly = options.readOnly === true
     this.db = opening(path, () => options.database ?? openSqliteFile(path, readOnly))
-    this.file = options.database === undefined && path !== ':memory:' ? openedFile(resolve(path)) : undefined
+    const opened = options.database === undefined && path !== ':memory:' ? openedFile(resolve(path)) : undefined
+    this.file = opened === 'unknown' ? undefined : opened
     opening(path, () => configureSqlite(this.db, options.busyTimeoutMs ?? 200, options.synchronous ?? 'normal', readOnly))
     this.limits = options.limits ?? defaultSerializationLimits
     this.writes = new SqliteWriteQueue(this.db, options.maxBusyWaitMs ?? 30_000, () => this.checkFile())
@@ -114,7 +115,7 @@ export class SqliteWorkflowStore implements WorkflowStore {
   private checkFile(): StorageError | undefined {
     if (this.stopped !== undefined || this.file === undefined) return this.stopped
     const now = openedFile(this.file.path)
-    if (now?.dev === this.file.dev && now.ino === this.file.ino) return undefined
+    if (now === 'unknown' || (now?.dev === this.file.dev && now.ino === this.file.ino)) return undefined
     const what = now === undefined ? 'was deleted' : 'was replaced by another file'
     this.stopped = new StorageError(
       'file-replaced',
@@ -418,10 +419,15 @@ export class SqliteWorkflowStore implements WorkflowStore {
     })
   }
 
-  /** Writes a row of 64 KiB (`probeBytes`) and deletes it, in two commits (so the write reaches the file). */
+  /**
+   * Writes a row as large as the largest value a step may store
+   * (`limits.maxBytes`, at least 64 KiB) and deletes it, each in a commit of
+   * its own (so the write reaches the file, and its failure takes no other write with it).
+   */
   async probe(): Promise<void> {
-    await this.writes.run(() => this.statement(`insert into weft_probe (data) values (zeroblob(?))`).run(probeBytes))
-    await this.writes.run(() => this.statement(`delete from weft_probe`).run())
+    const bytes = Math.max(probeBytes, this.limits.maxBytes)
+    await this.writes.run(() => this.statement(`insert into weft_probe (data) values (zeroblob(?))`).run(bytes), { alone: true })
+    await this.writes.run(() => this.statement(`delete from weft_probe`).run(), { alone: true })
   }
 
   async close(): Promise<void> {
@@ -492,17 +498,17 @@ interface OpenedFile {
 }
 
 /**
- * The file at `path` now, or `undefined` when there is none, or it cannot be
- * looked at any more (its folder was replaced by a file, permissions changed):
- * either way it is not the file the store opened. Never throws (it runs in the
- * write queue's background callback).
+ * The file at `path` now; `undefined` when there is none (or its folder was
+ * replaced by a file); `'unknown'` when it cannot be looked at now. Never
+ * throws (it runs in the write queue's background callback).
  */
-function openedFile(path: string): OpenedFile | undefined {
+function openedFile(path: string): OpenedFile | 'unknown' | undefined {
   try {
     const stats = statSync(path, { throwIfNoEntry: false })
     return stats === undefined ? undefined : { path, dev: stats.dev, ino: stats.ino }
-  } catch {
-    return undefined
+  } catch (error) {
+    // Its folder became a file: gone. Other errors (permissions, a stale network mount) say nothing either way.
+    return (error as NodeJS.ErrnoException).code === 'ENOTDIR' ? undefined : 'unknown'
   }
 }
 

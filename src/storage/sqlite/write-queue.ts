@@ -7,6 +7,8 @@ interface QueuedWrite {
   readonly write: () => unknown
   readonly resolve: (value: unknown) => void
   readonly reject: (error: unknown) => void
+  /** Runs in a transaction of its own: its failure must not take other writes with it. */
+  readonly alone: boolean
 }
 
 /** How one write of a batch went: its value, its own error, or the loss of the whole transaction. */
@@ -68,10 +70,14 @@ export class SqliteWriteQueue {
     return new Promise((resolve) => this.idleWaiters.push(resolve))
   }
 
-  /** Runs `write` inside the next batch's transaction; resolves with its result once committed. */
-  run<T>(write: () => T): Promise<T> {
+  /**
+   * Runs `write` inside the next batch's transaction; resolves with its result
+   * once committed. With `alone`, the write gets a transaction of its own
+   * (a probe expected to fail must not roll other writes back with it).
+   */
+  run<T>(write: () => T, options: { readonly alone?: boolean } = {}): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ write, resolve: resolve as (value: unknown) => void, reject })
+      this.queue.push({ write, resolve: resolve as (value: unknown) => void, reject, alone: options.alone === true })
       if (!this.scheduled) {
         this.scheduled = true
         setImmediate(() => this.flush(Date.now()))
@@ -80,8 +86,7 @@ export class SqliteWriteQueue {
   }
 
   private flush(startedAt: number): void {
-    const batch = this.queue
-    this.queue = []
+    const batch = this.nextBatch()
     const stopped = this.check()
     if (stopped !== undefined) return this.fail(batch, stopped)
     try {
@@ -115,6 +120,13 @@ export class SqliteWriteQueue {
       else item.reject(result.error)
     })
     this.continue()
+  }
+
+  /** The writes of the next transaction: the queue up to the first write that runs alone, or that write by itself. */
+  private nextBatch(): QueuedWrite[] {
+    const alone = this.queue.findIndex((item) => item.alone)
+    const size = alone === -1 ? this.queue.length : Math.max(alone, 1)
+    return this.queue.splice(0, size)
   }
 
   /** Runs one write in its savepoint. When its failure took the whole transaction with it, says so (`lost`). */

@@ -6,8 +6,8 @@
  * opened, stops, and fails loudly: runs are given up with a StorageError, and
  * every later operation fails with the same error.
  */
-import { copyFileSync, existsSync, rmSync } from 'node:fs'
-import { join } from 'node:path'
+import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { createEngine, defineWorkflow, sqliteStore, StorageError } from 'weft'
 import { useTempDir } from './harness.js'
@@ -32,6 +32,11 @@ function gatedWorkflow() {
 }
 
 const removals: [string, (path: string, spare: string) => void][] = [
+  ['taken away with its folder (replaced by a file)', (path) => {
+    const folder = dirname(path)
+    renameSync(folder, `${folder}-moved`)
+    writeFileSync(folder, 'not a folder')
+  }],
   ['deleted', (path) => ['', '-wal', '-shm'].forEach((suffix) => rmSync(path + suffix, { force: true }))],
   ['replaced by another file', (path, spare) => {
     ['', '-wal', '-shm'].forEach((suffix) => rmSync(path + suffix, { force: true }))
@@ -41,8 +46,10 @@ const removals: [string, (path: string, spare: string) => void][] = [
 
 describe.each(removals)('a database file %s while the engine runs', (what, remove) => {
   it('fails the next write loudly: the run is given up with a StorageError, and so is every later operation', async () => {
-    const path = join(tempDir(), `${what.replaceAll(' ', '-')}.sqlite`)
-    const spare = join(tempDir(), `${what.replaceAll(' ', '-')}-spare.sqlite`)
+    const folder = join(tempDir(), what.replaceAll(/\W+/g, '-'))
+    mkdirSync(folder)
+    const path = join(folder, 'runs.sqlite')
+    const spare = join(tempDir(), `${what.replaceAll(/\W+/g, '-')}-spare.sqlite`)
     const spareStore = sqliteStore({ path: spare })
     await spareStore.init()
     await spareStore.close()
@@ -57,7 +64,7 @@ describe.each(removals)('a database file %s while the engine runs', (what, remov
     expect(error).toBeInstanceOf(StorageError)
     expect(error).toMatchObject({ code: 'WEFT_STORAGE', reason: 'file-replaced', isRetryable: false })
     expect((error as Error).message).toBe(
-      `the database file ${path} ${what === 'deleted' ? 'was deleted' : 'was replaced by another file'} while Weft had it open; Weft stopped writing so that nothing goes to a file nobody can see: restore the file (runs resume from it), then start a new engine`,
+      `the database file ${path} ${what === 'replaced by another file' ? 'was replaced by another file' : 'was deleted'} while Weft had it open; Weft stopped writing so that nothing goes to a file nobody can see: restore the file (runs resume from it), then start a new engine`,
     )
     expect((await run.outcome()).status).toBe('abandoned')
     await expect(engine.start(workflow)).rejects.toBe(error)
