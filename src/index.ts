@@ -183,6 +183,7 @@ export { assertStorableName, storableNameProblem } from './core/storable-name.js
 // Core
 export { type Duration, type DurationUnit, toMillis, formatMillis } from './core/duration.js'
 export { type RunId, newRunId } from './core/ids.js'
+export { withoutPassword } from './core/connection-url.js'
 export {
   WeftError,
   type WeftErrorOptions,

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { sqliteStore, type WorkflowStore } from '../index.js'
+import { sqliteStore, withoutPassword, type WorkflowStore } from '../index.js'
 import { CommandFailedError } from './cli-errors.js'
 import type { OptionSpec } from './command.js'
 
@@ -21,14 +21,7 @@ export function isPostgresUrl(database: string): boolean {
 
 /** The database as it may be printed: a URL's password is masked. */
 export function describeDatabase(database: string): string {
-  if (!isPostgresUrl(database)) return database
-  try {
-    const url = new URL(database)
-    if (url.password !== '') url.password = '***'
-    return url.toString()
-  } catch {
-    return database.replace(/:[^:@/]*@/, ':***@')
-  }
+  return isPostgresUrl(database) ? withoutPassword(database) : database
 }
 
 /**

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { Kysely, Migrator, PostgresDialect } from 'kysely'
+import { withoutPassword } from '../../core/connection-url.js'
 import { LeaseLostError, NotAWeftDatabaseError } from '../../core/errors.js'
 import type { RunId } from '../../core/ids.js'
 import { decideAction, isFinished } from '../run-rules.js'
@@ -494,17 +495,6 @@ export class PostgresWorkflowStore implements WorkflowStore {
   private async getRunWith(db: PgQueryable, runId: RunId): Promise<RunRecord | undefined> {
     const { rows } = await db.query<RunRow>(`select * from weft_runs where id = $1`, [runId])
     return rows[0] === undefined ? undefined : toRunRecord(rows[0])
-  }
-}
-
-/** A connection URL as it may be printed: its password masked. */
-function withoutPassword(url: string): string {
-  try {
-    const parsed = new URL(url)
-    if (parsed.password !== '') parsed.password = '***'
-    return parsed.toString()
-  } catch {
-    return 'the PostgreSQL database'
   }
 }
 

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, resolve } from 'node:path'
 import { CompiledQuery, SqliteAdapter, SqliteDriver, SqliteIntrospector, SqliteQueryCompiler, type DatabaseConnection, type Dialect, type Kysely } from 'kysely'
+import { classifySqliteError } from './sqlite-errors.js'
 
 /** The result of running a statement. */
 export interface SqliteRunResult {
@@ -82,8 +83,7 @@ function retryWhileBusy(statement: () => void, timeoutMs: number): void {
       statement()
       return
     } catch (error) {
-      const code = (error as { code?: unknown } | null)?.code
-      if (typeof code !== 'string' || !code.startsWith('SQLITE_BUSY') || Date.now() + wait > deadline) throw error
+      if (classifySqliteError(error).reason !== 'busy' || Date.now() + wait > deadline) throw error
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, wait)
     }
   }

@@ -27,6 +27,7 @@ import type {
   WorkflowVersion,
 } from '../workflow-store.js'
 import { configureSqlite, ImmediateSqliteDialect, openSqliteFile, type SqliteDatabaseLike, type SqliteStatementLike } from './sqlite-database.js'
+import { classifySqliteError } from './sqlite-errors.js'
 import { asStorageError, SqliteWriteQueue } from './write-queue.js'
 
 /** Options of {@link sqliteStore}. */
@@ -532,8 +533,7 @@ async function withBusyRetry<T>(operation: () => Promise<T>, maxWaitMs: number):
     try {
       return await operation()
     } catch (error) {
-      const code = (error as { code?: unknown } | null)?.code
-      if ((code !== 'SQLITE_BUSY' && code !== 'SQLITE_LOCKED') || Date.now() - startedAt > maxWaitMs) throw error
+      if (classifySqliteError(error).reason !== 'busy' || Date.now() - startedAt > maxWaitMs) throw error
       await new Promise((resolve) => setTimeout(resolve, 10 + Math.random() * 40))
     }
   }
