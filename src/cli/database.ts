@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { sqliteStore, withoutPassword, type WorkflowStore } from '../index.js'
+import type { RunStore, StepJournal } from '../storage/index.js'
 import { CommandFailedError } from './cli-errors.js'
 import type { OptionSpec } from './command.js'
 
@@ -98,7 +99,7 @@ async function verifiedReadOnly(path: string): Promise<void> {
  * Opens the store of `database` for `access`, passes it to `use`, and closes it whatever happens.
  * @throws what {@link openStore} and `use` throw.
  */
-export async function withStore<T>(database: string | undefined, cwd: string, access: StoreAccess, use: (store: WorkflowStore) => Promise<T>): Promise<T> {
+export async function withStore<T>(database: string | undefined, cwd: string, access: StoreAccess, use: (store: RunStore & Pick<StepJournal, 'loadSteps'>) => Promise<T>): Promise<T> {
   const store = await openStore(database, { cwd, access })
   try {
     return await use(store)

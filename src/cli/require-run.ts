@@ -1,4 +1,5 @@
-import type { RunRecord, WorkflowStore } from '../index.js'
+import type { RunRecord } from '../index.js'
+import type { RunStore } from '../storage/index.js'
 import { CommandFailedError } from './cli-errors.js'
 import { defaultDatabase, describeDatabase } from './database.js'
 
@@ -6,7 +7,7 @@ import { defaultDatabase, describeDatabase } from './database.js'
  * The run with this id.
  * @throws {@link CommandFailedError} when the store has no such run.
  */
-export async function requireRun(store: WorkflowStore, runId: string, database: string | undefined): Promise<RunRecord> {
+export async function requireRun(store: Pick<RunStore, 'getRun'>, runId: string, database: string | undefined): Promise<RunRecord> {
   const run = await store.getRun(runId)
   if (run !== undefined) return run
   const where = describeDatabase(database ?? defaultDatabase)

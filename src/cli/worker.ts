@@ -7,6 +7,7 @@ import {
   type Engine,
   type WorkflowStore,
 } from '../index.js'
+import type { StoreLifecycle } from '../storage/index.js'
 import { CommandFailedError } from './cli-errors.js'
 import { defaultDatabase, describeDatabase, messageOf, openStore } from './database.js'
 import { logRunEvents, stamped, type WorkerLog } from './run-event-log.js'
@@ -135,7 +136,7 @@ function printBanner(log: WorkerLog, workerId: string, options: WorkerOptions, w
   log.info(`  drain      ${formatMillis(drainMs)}`)
 }
 
-async function shutDown(engine: Engine, store: WorkflowStore, log: WorkerLog, reason: string, drainMs: number, names: string[]): Promise<WorkerSummary> {
+async function shutDown(engine: Engine, store: StoreLifecycle, log: WorkerLog, reason: string, drainMs: number, names: string[]): Promise<WorkerSummary> {
   const before = engine.stats().runs
   const active = before.running + before.paused
   const draining = active === 0 ? 'no runs to drain' : `draining ${active} ${active === 1 ? 'run' : 'runs'} (up to ${formatMillis(drainMs)})`

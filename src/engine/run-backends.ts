@@ -6,13 +6,14 @@ import type { RunExecution } from '../runtime/run-execution.js'
 import type { RunOutcome, TaskSummary } from '../runtime/run-outcome.js'
 import { isFinished } from '../storage/run-rules.js'
 import { isPersistentStoreFailure } from '../storage/storage-failure.js'
-import type { RequestedAction, RunRecord, RunStatus, RunWithSteps, StepRecord, WorkflowStore } from '../storage/workflow-store.js'
+import type { RequestedAction, RunRecord, RunStatus, RunStore, RunWithSteps, StepJournal, StepRecord } from '../storage/workflow-store.js'
 import { storedOutcome, storedSummaries } from './stored-outcome.js'
 import type { RunBackend } from './workflow-run.js'
 
 /** How backends send events and wait for runs of other processes. */
 export interface BackendServices {
-  readonly store: WorkflowStore
+  /** The runs (read, steered) and their journals (read). */
+  readonly store: RunStore & Pick<StepJournal, 'loadSteps'>
   sendEvent(runId: RunId, name: string, payload: unknown): Promise<void>
   /** Resolves when the store may have news about a run (notification or poll interval). */
   nextChange(runId: RunId): Promise<void>

@@ -1,4 +1,4 @@
-import type { WorkflowStore } from '../storage/workflow-store.js'
+import type { StoreLifecycle } from '../storage/workflow-store.js'
 import { isBlockingStoreFailure } from '../storage/storage-failure.js'
 
 /** What {@link StoreHealth} holds and resumes: the engine's claims. */
@@ -32,7 +32,7 @@ export class StoreHealth {
   private closed = false
 
   constructor(
-    private readonly store: WorkflowStore,
+    private readonly store: StoreLifecycle,
     private readonly claims: ClaimGate,
     private readonly firstIntervalMs: number,
     private readonly reportError: (error: unknown) => void,

@@ -20,6 +20,13 @@ export {
   type NewEvent,
   type StoreNotification,
   type WorkflowStore,
+  type RunStore,
+  type RunLeases,
+  type StepJournal,
+  type EventInbox,
+  type ChangeFeed,
+  type StoreLifecycle,
+  type ReleaseOptions,
 } from './workflow-store.js'
 export { MemoryWorkflowStore } from './memory-workflow-store.js'
 export { isFinished, claimableStatus, unclaimableMessage } from './run-rules.js'

@@ -141,7 +141,7 @@ export interface StepRecord {
   readonly finishedAt: number
 }
 
-/** Filters of {@link WorkflowStore.listRuns}. */
+/** Filters of {@link RunStore.listRuns}. */
 export interface RunQuery {
   /** Only runs in this status. */
   readonly status?: RunStatus
@@ -156,7 +156,7 @@ export interface RunQuery {
   readonly before?: RunId
 }
 
-/** What {@link WorkflowStore.createRun} did. */
+/** What {@link RunStore.createRun} did. */
 export interface CreateRunResult {
   /** The stored run: the new one, or the one that already had this id. */
   readonly run: RunRecord
@@ -172,7 +172,7 @@ export interface WorkflowVersion {
   readonly version: number
 }
 
-/** What a worker asks {@link WorkflowStore.claimRuns} for. */
+/** What a worker asks {@link RunLeases.claimRuns} for. */
 export interface ClaimRequest {
   /** The worker's id. */
   readonly owner: string
@@ -188,13 +188,13 @@ export interface ClaimRequest {
   readonly deadOwners?: readonly string[]
 }
 
-/** Options of {@link WorkflowStore.releaseRuns}. */
+/** Options of {@link RunLeases.releaseRuns}. */
 export interface ReleaseOptions {
   /** Why this worker could not start the runs; the release then counts as a failed recovery. @defaultValue none: a plain release */
   readonly failure?: string
 }
 
-/** What {@link WorkflowStore.renewLeases} found. */
+/** What {@link RunLeases.renewLeases} found. */
 export interface RenewResult {
   /** Runs whose lease this worker no longer holds (claimed by another worker since). */
   readonly lost: readonly RunId[]
@@ -270,7 +270,7 @@ export type StoreNotification =
       readonly runId: RunId
     }
 
-/** A run and, when it has ended, its steps (see `WorkflowStore.getRunWithSteps`). */
+/** A run and, when it has ended, its steps (see `RunStore.getRunWithSteps`). */
 export interface RunWithSteps {
   /** The run as stored. */
   readonly run: RunRecord
@@ -279,29 +279,43 @@ export interface RunWithSteps {
 }
 
 /**
- * The port through which the runtime persists runs, step results, durable
- * timers and the event inbox, and through which workers share runs (leases
- * and fencing). Every implementation (memory, SQLite, PostgreSQL) passes one
- * conformance suite.
- *
- * Writes of a run's worker are fenced: they carry the {@link Fence} of the
- * claim and fail with `LeaseLostError` when another worker claimed the run
- * since, so a worker that lost its lease cannot overwrite anything.
- * Step records are first-writer-wins: saving a step whose key is stored
- * changes nothing and returns the stored record, so each result is recorded
- * exactly once.
+ * The runs themselves: creating, reading and listing them, a worker's fenced
+ * updates, and requests from other processes (cancel, pause, resume).
+ * Consumers that only read or steer runs (the CLI's `runs` commands, run
+ * handles) take this role alone.
  */
-export interface WorkflowStore {
-  /** Whether runs survive the process (false for the memory store). */
-  readonly durable: boolean
-  /** Prepares the store (runs migrations). Safe to call from several processes at once. */
-  init(): Promise<void>
+export interface RunStore {
   /** Creates a run unless one with its id exists (then returns that one, `created: false`). */
   createRun(run: NewRun): Promise<CreateRunResult>
   /** A run, or `undefined`. */
   getRun(runId: RunId): Promise<RunRecord | undefined>
   /** Runs, newest first. */
   listRuns(query?: RunQuery): Promise<RunRecord[]>
+  /** Updates a run as its worker. @throws `LeaseLostError` when the fence is stale. */
+  updateRun(fence: Fence, patch: RunPatch): Promise<void>
+  /**
+   * Asks a run's worker to cancel, pause or resume it (from any process). A
+   * pending run is cancelled at once. A dead-lettered run is made pending
+   * again by `resume`, with its recovery count reset.
+   * @returns the run after the request, or `undefined` when there is no such run.
+   */
+  requestAction(runId: RunId, action: RequestedAction, now: number): Promise<RunRecord | undefined>
+  /** Clears a handled request. */
+  clearAction(fence: Fence): Promise<void>
+  /**
+   * A run and, once it has ended (`completed`, `failed` or `cancelled`), its
+   * steps, in one read where the store can do that in one round trip: handles
+   * that wait for runs of other processes read with it. Without it they call
+   * `getRun`, then `loadSteps`.
+   */
+  getRunWithSteps?(runId: RunId): Promise<RunWithSteps | undefined>
+}
+
+/**
+ * How workers share runs: claims, leases and their renewal, releases. Every
+ * claim increments the run's fencing epoch (see {@link Fence}).
+ */
+export interface RunLeases {
   /**
    * Claims runs for a worker: `pending` runs, and unfinished runs whose lease
    * expired or whose owner is dead, of the given workflow versions. Each
@@ -329,17 +343,13 @@ export interface WorkflowStore {
   releaseRuns(owner: string, fences: readonly Fence[], options?: ReleaseOptions): Promise<void>
   /** The owners of unfinished runs whose leases have not expired. */
   leaseOwners(now: number): Promise<string[]>
-  /** Updates a run as its worker. @throws `LeaseLostError` when the fence is stale. */
-  updateRun(fence: Fence, patch: RunPatch): Promise<void>
-  /**
-   * Asks a run's worker to cancel, pause or resume it (from any process). A
-   * pending run is cancelled at once. A dead-lettered run is made pending
-   * again by `resume`, with its recovery count reset.
-   * @returns the run after the request, or `undefined` when there is no such run.
-   */
-  requestAction(runId: RunId, action: RequestedAction, now: number): Promise<RunRecord | undefined>
-  /** Clears a handled request. */
-  clearAction(fence: Fence): Promise<void>
+}
+
+/**
+ * A run's journal: the step records (first writer wins, so each result is
+ * recorded exactly once) and its durable timers. Writes are fenced.
+ */
+export interface StepJournal {
   /** Records a step once; returns the record that is stored. @throws `LeaseLostError`. */
   saveStep(fence: Fence, step: StepRecord): Promise<StepRecord>
   /**
@@ -351,18 +361,15 @@ export interface WorkflowStore {
   /** Every step recorded for a run. */
   loadSteps(runId: RunId): Promise<StepRecord[]>
   /**
-   * A run and, once it has ended (`completed`, `failed` or `cancelled`), its
-   * steps, in one read where the store can do that in one round trip: handles
-   * that wait for runs of other processes read with it. Without it they call
-   * `getRun`, then `loadSteps`.
-   */
-  getRunWithSteps?(runId: RunId): Promise<RunWithSteps | undefined>
-  /**
    * A durable timer: stores `wakeAt` under `key` unless the key exists, and
    * returns the stored deadline, so a timer keeps its first deadline across restarts.
    * @throws `LeaseLostError`.
    */
   timer(fence: Fence, key: string, wakeAt: number): Promise<number>
+}
+
+/** External events: sending them, and a run taking one (recorded as a step of the run). */
+export interface EventInbox {
   /** Stores an event in the inbox; returns its id. */
   sendEvent(event: NewEvent): Promise<number>
   /**
@@ -370,6 +377,17 @@ export interface WorkflowStore {
    * those sent to every run at or after `since`; oldest first.
    */
   pendingEvents(runId: RunId, name: string, since: number): Promise<StoredEvent[]>
+  /**
+   * Takes an event for a run: records `step` (whose output is the payload)
+   * and marks the event taken by the run, atomically. Returns false when the
+   * run had already taken it (or, for an event sent to that run, it was taken).
+   * @throws `LeaseLostError`.
+   */
+  takeEvent(fence: Fence, event: StoredEvent, step: StepRecord): Promise<boolean>
+}
+
+/** What happened in other processes: the order of sent events, and notifications where the store can push them. */
+export interface ChangeFeed {
   /**
    * Which events were sent after event `afterId` (oldest first, at most
    * `limit`): engines use it to wake their waiting tasks when events come
@@ -379,17 +397,18 @@ export interface WorkflowStore {
   /** The id of the newest event, 0 if there is none. */
   latestEventId(): Promise<number>
   /**
-   * Takes an event for a run: records `step` (whose output is the payload)
-   * and marks the event taken by the run, atomically. Returns false when the
-   * run had already taken it (or, for an event sent to that run, it was taken).
-   * @throws `LeaseLostError`.
-   */
-  takeEvent(fence: Fence, event: StoredEvent, step: StepRecord): Promise<boolean>
-  /**
    * Subscribes to what other processes do, where the store can say (PostgreSQL
    * LISTEN/NOTIFY). Stores that cannot return `undefined`: engines then poll.
    */
   subscribe?(listener: (notification: StoreNotification) => void): Promise<() => Promise<void>>
+}
+
+/** The store as a resource: preparing it, probing its health, closing it. */
+export interface StoreLifecycle {
+  /** Whether runs survive the process (false for the memory store). */
+  readonly durable: boolean
+  /** Prepares the store (runs migrations). Safe to call from several processes at once. */
+  init(): Promise<void>
   /**
    * Writes a little data that needs new space and removes it again (a health
    * probe): rejects with a `StorageError` while the store cannot take such
@@ -401,3 +420,19 @@ export interface WorkflowStore {
   /** Releases connections. */
   close(): Promise<void>
 }
+
+/**
+ * The port through which the runtime persists runs, step results, durable
+ * timers and the event inbox, and through which workers share runs (leases
+ * and fencing): every role above, which each store implements together.
+ * Consumers that need one role take that role's interface. Every
+ * implementation (memory, SQLite, PostgreSQL) passes one conformance suite.
+ *
+ * Writes of a run's worker are fenced: they carry the {@link Fence} of the
+ * claim and fail with `LeaseLostError` when another worker claimed the run
+ * since, so a worker that lost its lease cannot overwrite anything.
+ * Step records are first-writer-wins: saving a step whose key is stored
+ * changes nothing and returns the stored record, so each result is recorded
+ * exactly once.
+ */
+export interface WorkflowStore extends RunStore, RunLeases, StepJournal, EventInbox, ChangeFeed, StoreLifecycle {}
