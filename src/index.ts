@@ -187,6 +187,7 @@ export { withoutPassword } from './core/connection-url.js'
 export {
   WeftError,
   type WeftErrorOptions,
+  type WeftErrorCode,
   isWeftError,
   CycleError,
   UnknownDependencyError,

@@ -7,6 +7,66 @@ export interface WeftErrorOptions {
 }
 
 /**
+ * Every {@link WeftError.code}: a `switch` over it is checked for exhaustiveness
+ * by the compiler, so a handler learns of a new code when it upgrades.
+ *
+ * @example
+ * ```ts
+ * import { isWeftError, type WeftErrorCode } from 'weft'
+ * function retryable(code: WeftErrorCode): boolean {
+ *   switch (code) {
+ *     case 'WEFT_TASK_TIMEOUT':
+ *     case 'WEFT_CIRCUIT_OPEN':
+ *     case 'WEFT_RATE_LIMITED':
+ *     case 'WEFT_BULKHEAD_FULL':
+ *       return true
+ *     default:
+ *       return false
+ *   }
+ * }
+ * const error: unknown = new Error('x')
+ * if (isWeftError(error)) console.log(retryable(error.code))
+ * ```
+ */
+export type WeftErrorCode =
+  // A workflow's definition, rejected before any run.
+  | 'WEFT_CYCLE'
+  | 'WEFT_UNKNOWN_DEPENDENCY'
+  | 'WEFT_DUPLICATE_TASK'
+  | 'WEFT_EMPTY_WORKFLOW'
+  | 'WEFT_INVALID_OPTIONS'
+  | 'WEFT_INVALID_WORKFLOW'
+  | 'WEFT_INVALID_INPUT'
+  // A task's attempt, refused or cut short by a policy or a wait.
+  | 'WEFT_TASK_TIMEOUT'
+  | 'WEFT_CIRCUIT_OPEN'
+  | 'WEFT_RATE_LIMITED'
+  | 'WEFT_BULKHEAD_FULL'
+  | 'WEFT_EVENT_TIMEOUT'
+  | 'WEFT_UNINSPECTABLE_THROW'
+  | 'WEFT_CONTEXT_CLOSED'
+  // A run and the engine's API.
+  | 'WEFT_RUN_CANCELLED'
+  | 'WEFT_RUN_FAILED'
+  | 'WEFT_WORKFLOW_NOT_REGISTERED'
+  | 'WEFT_RUN_NOT_FOUND'
+  | 'WEFT_NO_OUTPUT'
+  | 'WEFT_ENGINE_CLOSED'
+  | 'WEFT_RUN_FINISHED'
+  | 'WEFT_RUN_CONFLICT'
+  | 'WEFT_LEASE_LOST'
+  // The store and what is written to it.
+  | 'WEFT_STORAGE'
+  | 'WEFT_NOT_A_WEFT_DATABASE'
+  | 'WEFT_NEWER_SCHEMA'
+  | 'WEFT_SERIALIZATION'
+  | 'WEFT_PAYLOAD_TOO_LARGE'
+  | 'WEFT_INVALID_STEP_PATH'
+  // The command line.
+  | 'WEFT_CLI_USAGE'
+  | 'WEFT_CLI_FAILED'
+
+/**
  * Base class of every error Weft throws. Each subclass has a stable string
  * `code`, a `_tag` equal to its class name (for Effect's typed error channel)
  * and says whether retrying the failed operation can help.
@@ -22,8 +82,8 @@ export interface WeftErrorOptions {
  * ```
  */
 export abstract class WeftError extends Error {
-  /** Stable, machine-readable code, for example `WEFT_CYCLE`. */
-  abstract readonly code: string
+  /** Stable, machine-readable code, for example `WEFT_CYCLE`; one of {@link WeftErrorCode}. */
+  abstract readonly code: WeftErrorCode
   /** Equal to the class name; lets Effect's `catchTag` select the error. */
   abstract readonly _tag: string
   /** Whether trying the same operation again can succeed. */

@@ -1,0 +1,83 @@
+import { describe, expectTypeOf, it } from 'vitest'
+import { CycleError, isWeftError, type WeftError, type WeftErrorCode } from 'weft'
+
+/** What an application might do per code: every code needs an answer. */
+function advice(code: WeftErrorCode): string {
+  switch (code) {
+    case 'WEFT_CYCLE':
+    case 'WEFT_UNKNOWN_DEPENDENCY':
+    case 'WEFT_DUPLICATE_TASK':
+    case 'WEFT_EMPTY_WORKFLOW':
+    case 'WEFT_INVALID_OPTIONS':
+    case 'WEFT_INVALID_WORKFLOW':
+      return 'fix the workflow definition'
+    case 'WEFT_INVALID_INPUT':
+      return 'fix the input'
+    case 'WEFT_TASK_TIMEOUT':
+    case 'WEFT_CIRCUIT_OPEN':
+    case 'WEFT_RATE_LIMITED':
+    case 'WEFT_BULKHEAD_FULL':
+    case 'WEFT_EVENT_TIMEOUT':
+      return 'try again later'
+    case 'WEFT_UNINSPECTABLE_THROW':
+    case 'WEFT_CONTEXT_CLOSED':
+    case 'WEFT_RUN_CANCELLED':
+    case 'WEFT_RUN_FAILED':
+    case 'WEFT_WORKFLOW_NOT_REGISTERED':
+    case 'WEFT_RUN_NOT_FOUND':
+    case 'WEFT_NO_OUTPUT':
+    case 'WEFT_ENGINE_CLOSED':
+    case 'WEFT_RUN_FINISHED':
+    case 'WEFT_RUN_CONFLICT':
+    case 'WEFT_LEASE_LOST':
+      return 'look at the run'
+    case 'WEFT_STORAGE':
+    case 'WEFT_NOT_A_WEFT_DATABASE':
+    case 'WEFT_NEWER_SCHEMA':
+    case 'WEFT_SERIALIZATION':
+    case 'WEFT_PAYLOAD_TOO_LARGE':
+    case 'WEFT_INVALID_STEP_PATH':
+      return 'look at the store'
+    case 'WEFT_CLI_USAGE':
+    case 'WEFT_CLI_FAILED':
+      return 'read the command line help'
+    default:
+      return unreachable(code)
+  }
+}
+
+/** Compiles only when every case above was handled. */
+function unreachable(code: never): never {
+  throw new Error(`unhandled code ${String(code)}`)
+}
+
+/** Forgets the command line's codes: the compiler must notice. */
+function adviceMissingCliCodes(code: WeftErrorCode): string {
+  switch (code) {
+    case 'WEFT_CLI_USAGE':
+      return 'read the command line help'
+    default:
+      // @ts-expect-error every other code falls through here, so `code` is not `never`
+      return unreachable(code)
+  }
+}
+
+describe('WeftErrorCode', () => {
+  it('makes a switch over WeftError.code exhaustive', () => {
+    expectTypeOf(advice).parameter(0).toEqualTypeOf<WeftErrorCode>()
+    expectTypeOf(adviceMissingCliCodes).returns.toBeString()
+  })
+
+  it('is the type of every WeftError.code, and each class carries its literal', () => {
+    expectTypeOf<WeftError['code']>().toEqualTypeOf<WeftErrorCode>()
+    expectTypeOf<CycleError['code']>().toEqualTypeOf<'WEFT_CYCLE'>()
+    const error: unknown = undefined
+    if (isWeftError(error)) expectTypeOf(error.code).toEqualTypeOf<WeftErrorCode>()
+  })
+
+  it('rejects a code that is not in the union', () => {
+    // @ts-expect-error 'WEFT_TYPO' is not a WeftErrorCode
+    const code: WeftErrorCode = 'WEFT_TYPO'
+    void code
+  })
+})
