@@ -21,6 +21,11 @@ export function toStorageError(error: unknown, classify: StorageErrorClassifier,
   return new StorageError(reason, `${operation} failed (${reason}): ${explanation}`, { cause: error })
 }
 
+/** Why an operation failed: a `StorageError`'s reason, or what `classify` makes of a driver's error. */
+export function failureReason(error: unknown, classify: StorageErrorClassifier): StorageFailureReason {
+  return error instanceof StorageError ? error.reason : classify(error).reason
+}
+
 /** The driver's error code (`SQLITE_BUSY`, `40P01`, `ECONNRESET`), if it has one. */
 export function driverCode(error: unknown): string | undefined {
   if (typeof error !== 'object' || error === null) return undefined

@@ -1,5 +1,6 @@
 import type { StorageFailureReason } from '../../core/errors.js'
 import { driverCode, driverMessage, type Classified } from '../storage-failure.js'
+import type { StoreRetryPolicy } from '../store-retry.js'
 
 // PostgreSQL's SQLSTATE codes (https://www.postgresql.org/docs/current/errcodes-appendix.html)
 // and Node's socket errors.
@@ -34,4 +35,16 @@ export function classifyPgError(error: unknown): Classified {
   }
   if (/pool after calling end|client was closed/i.test(message)) return { reason: 'closed', explanation: 'the store was closed' }
   return { reason: 'unknown', explanation: code === undefined ? message : `${code}: ${message}` }
+}
+
+/**
+ * Runs a statement again (up to 5 attempts) when PostgreSQL aborted it as a
+ * deadlock victim or a serialization failure: for statements that are safe
+ * to repeat (first-writer-wins inserts).
+ */
+export const pgConflictRetry: StoreRetryPolicy = {
+  reasons: new Set(['deadlock', 'serialization-conflict']),
+  classify: classifyPgError,
+  maxAttempts: 5,
+  delayMs: (attempt) => attempt * 5 * Math.random(),
 }

@@ -1,5 +1,6 @@
-import { LeaseLostError, StorageError } from '../../core/errors.js'
-import { classifyPgError } from './pg-errors.js'
+import { LeaseLostError } from '../../core/errors.js'
+import { withStoreRetry } from '../store-retry.js'
+import { pgConflictRetry } from './pg-errors.js'
 import { errorText, stepKind, toStepRecord, type StepRow } from '../sql/rows.js'
 import type { Fence, StepRecord } from '../workflow-store.js'
 import { prepared, type PgQueryable } from './pg-client.js'
@@ -62,7 +63,8 @@ export class PgStepWriter {
       })
     }
     try {
-      const outcomes = await retryOnDeadlock(() => this.insert(batch))
+      // Rows are locked in run-id order everywhere, which makes deadlocks rare; the insert is first-writer-wins, so repeating it is safe.
+      const outcomes = await withStoreRetry(() => this.insert(batch), pgConflictRetry)
       const existing = await this.readExisting(batch.filter((_, i) => outcomes[i] === 'exists'))
       batch.forEach((item, i) => {
         if (outcomes[i] === 'lost') item.reject(new LeaseLostError(item.fence.runId, item.fence.epoch))
@@ -148,28 +150,5 @@ export class PgStepWriter {
       [items.map((i) => i.step.runId), items.map((i) => i.step.key)],
     ))
     return new Map(rows.map((row) => [`${row.run_id}\u0000${row.key}`, toStepRecord(row)]))
-  }
-}
-
-/** Whether PostgreSQL aborted a statement as a deadlock victim or a serialization failure: it can simply run again. */
-function isConflict(error: unknown): boolean {
-  const reason = error instanceof StorageError ? error.reason : classifyPgError(error).reason
-  return reason === 'deadlock' || reason === 'serialization-conflict'
-}
-
-/**
- * Runs a statement again when PostgreSQL aborted it as a deadlock victim or a
- * serialization failure (the batch insert is first-writer-wins, so repeating
- * it is safe). Rows are locked in run-id order everywhere, which makes these
- * rare; this handles the rest.
- */
-export async function retryOnDeadlock<T>(statement: () => Promise<T>, attempts = 5): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await statement()
-    } catch (error) {
-      if (attempt >= attempts || !isConflict(error)) throw error
-      await new Promise((resolve) => setTimeout(resolve, attempt * 5 * Math.random()))
-    }
   }
 }

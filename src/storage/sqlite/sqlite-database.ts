@@ -2,7 +2,8 @@ import { mkdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, resolve } from 'node:path'
 import { CompiledQuery, SqliteAdapter, SqliteDriver, SqliteIntrospector, SqliteQueryCompiler, type DatabaseConnection, type Dialect, type Kysely } from 'kysely'
-import { classifySqliteError } from './sqlite-errors.js'
+import { withStoreRetrySync, type StoreRetryPolicy } from '../store-retry.js'
+import { sqliteBusyRetry } from './sqlite-errors.js'
 
 /** The result of running a statement. */
 export interface SqliteRunResult {
@@ -64,29 +65,19 @@ export function configureSqlite(db: SqliteDatabaseLike, busyTimeoutMs: number, s
     db.exec('pragma query_only = on')
     return
   }
-  retryWhileBusy(() => db.exec(`pragma journal_mode = wal`), busyTimeoutMs)
+  withStoreRetrySync(() => db.exec(`pragma journal_mode = wal`), walSwitchRetry(busyTimeoutMs))
   db.exec(`pragma synchronous = ${synchronous}`)
   db.exec(`pragma foreign_keys = on`)
 }
 
 /**
- * Runs `statement` again while SQLite answers SQLITE_BUSY, for up to
- * `timeoutMs`. Switching to WAL while another process opens the same new file
- * can fail with SQLITE_BUSY at once, without SQLite calling its busy handler
- * (the busy timeout does not cover it). Waits block the thread briefly: this
- * runs once, when a store opens.
+ * Switching a new file to WAL while another process opens the same file can
+ * fail with SQLITE_BUSY at once, without SQLite calling its busy handler (the
+ * busy timeout does not cover it): retried for up to the busy timeout, with
+ * waits that block the thread briefly (this runs once, when a store opens).
  */
-function retryWhileBusy(statement: () => void, timeoutMs: number): void {
-  const deadline = Date.now() + timeoutMs
-  for (let wait = 1; ; wait = Math.min(wait * 2, 50)) {
-    try {
-      statement()
-      return
-    } catch (error) {
-      if (classifySqliteError(error).reason !== 'busy' || Date.now() + wait > deadline) throw error
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, wait)
-    }
-  }
+function walSwitchRetry(busyTimeoutMs: number): StoreRetryPolicy {
+  return sqliteBusyRetry(busyTimeoutMs, (attempt) => Math.min(2 ** (attempt - 1), 50))
 }
 
 /** Kysely's SQLite driver, but transactions take the write lock at once (`begin immediate`). */

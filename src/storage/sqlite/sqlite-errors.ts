@@ -1,5 +1,6 @@
 import type { StorageFailureReason } from '../../core/errors.js'
 import { driverCode, driverMessage, type Classified } from '../storage-failure.js'
+import type { StoreRetryPolicy } from '../store-retry.js'
 
 const byPrefix: readonly [string, StorageFailureReason, string][] = [
   ['SQLITE_BUSY', 'busy', 'another connection held the database lock past the busy timeout; the write can be retried'],
@@ -29,4 +30,17 @@ export function classifySqliteError(error: unknown): Classified {
   const message = driverMessage(error)
   if (/connection is not open/i.test(message)) return { reason: 'closed', explanation: 'the store was closed' }
   return { reason: 'unknown', explanation: message }
+}
+
+/** A short random wait, so that processes retrying together spread out. */
+export function jitteredMs(minMs: number, spreadMs: number): () => number {
+  return () => minMs + Math.random() * spreadMs
+}
+
+/**
+ * Retries while SQLite reports the database busy (another process holds the
+ * write lock past the busy timeout, or is migrating), for up to `maxWaitMs`.
+ */
+export function sqliteBusyRetry(maxWaitMs: number, delayMs: (attempt: number) => number): StoreRetryPolicy {
+  return { reasons: new Set(['busy']), classify: classifySqliteError, maxWaitMs, delayMs }
 }

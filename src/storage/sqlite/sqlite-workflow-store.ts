@@ -27,7 +27,8 @@ import type {
   WorkflowVersion,
 } from '../workflow-store.js'
 import { configureSqlite, ImmediateSqliteDialect, openSqliteFile, type SqliteDatabaseLike, type SqliteStatementLike } from './sqlite-database.js'
-import { classifySqliteError } from './sqlite-errors.js'
+import { withStoreRetry } from '../store-retry.js'
+import { jitteredMs, sqliteBusyRetry } from './sqlite-errors.js'
 import { asStorageError, SqliteWriteQueue } from './write-queue.js'
 
 /** Options of {@link sqliteStore}. */
@@ -164,10 +165,10 @@ export class SqliteWorkflowStore implements WorkflowStore {
     assertKnownMigrations(this.appliedMigrations(), this.location)
     const kysely = new Kysely<unknown>({ dialect: new ImmediateSqliteDialect(this.db) })
     const migrator = new Migrator({ db: kysely, provider: weftMigrationProvider('sqlite') })
-    await withBusyRetry(async () => {
+    await withStoreRetry(async () => {
       const { error } = await migrator.migrateToLatest()
       if (error !== undefined) throw error
-    }, this.options.maxBusyWaitMs ?? 30_000)
+    }, sqliteBusyRetry(this.options.maxBusyWaitMs ?? 30_000, jitteredMs(10, 40)))
   }
 
   createRun(run: NewRun): Promise<CreateRunResult> {
@@ -524,19 +525,6 @@ function versionFilter(workflows: readonly WorkflowVersion[]): { sql: string; pa
 /** The `set` clause of a run update with `?` placeholders. */
 function runPatchSql(patch: RunPatch): { sql: string; params: unknown[] } {
   return sharedRunPatchSql(patch, () => '?')
-}
-
-/** Retries an operation while SQLite reports the database busy (another process migrating). */
-async function withBusyRetry<T>(operation: () => Promise<T>, maxWaitMs: number): Promise<T> {
-  const startedAt = Date.now()
-  while (true) {
-    try {
-      return await operation()
-    } catch (error) {
-      if (classifySqliteError(error).reason !== 'busy' || Date.now() - startedAt > maxWaitMs) throw error
-      await new Promise((resolve) => setTimeout(resolve, 10 + Math.random() * 40))
-    }
-  }
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { StorageError } from '../../core/errors.js'
 import { driverCode, toStorageError } from '../storage-failure.js'
-import { classifySqliteError } from './sqlite-errors.js'
+import { retryDelay, type StoreRetryPolicy } from '../store-retry.js'
+import { classifySqliteError, jitteredMs, sqliteBusyRetry } from './sqlite-errors.js'
 import type { SqliteDatabaseLike } from './sqlite-database.js'
 
 interface QueuedWrite {
@@ -14,9 +15,6 @@ interface QueuedWrite {
 /** How one write of a batch went: its value, its own error, or the loss of the whole transaction. */
 type Attempt = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown } | { readonly lost: unknown }
 
-function isBusy(error: unknown): boolean {
-  return classifySqliteError(error).reason === 'busy'
-}
 
 /** A driver error as a `StorageError`; errors of the write's own logic (a lost lease, ...) pass through. */
 export function asStorageError(error: unknown, operation: string): unknown {
@@ -43,6 +41,8 @@ export class SqliteWriteQueue {
   private queue: QueuedWrite[] = []
   private scheduled = false
   private idleWaiters: (() => void)[] = []
+  /** While another process holds the write lock, a batch waits and tries again (without blocking). */
+  private readonly busyRetry: StoreRetryPolicy
   private readonly statements: Record<'begin' | 'commit' | 'rollback' | 'savepoint' | 'release' | 'undo', { run(): unknown }>
 
   /**
@@ -51,9 +51,10 @@ export class SqliteWriteQueue {
    */
   constructor(
     db: SqliteDatabaseLike,
-    private readonly maxBusyWaitMs: number,
+    maxBusyWaitMs: number,
     private readonly check: () => StorageError | undefined = () => undefined,
   ) {
+    this.busyRetry = sqliteBusyRetry(maxBusyWaitMs, jitteredMs(5, 20))
     this.statements = {
       begin: db.prepare('begin immediate'),
       commit: db.prepare('commit'),
@@ -92,9 +93,10 @@ export class SqliteWriteQueue {
     try {
       this.statements.begin.run()
     } catch (error) {
-      if (isBusy(error) && Date.now() - startedAt < this.maxBusyWaitMs) {
+      const delay = retryDelay(this.busyRetry, error, 1, startedAt)
+      if (delay !== undefined) {
         this.queue = batch.concat(this.queue)
-        setTimeout(() => this.flush(startedAt), 5 + Math.random() * 20)
+        setTimeout(() => this.flush(startedAt), delay)
         return
       }
       return this.fail(batch, asStorageError(error, 'starting a write transaction'))
