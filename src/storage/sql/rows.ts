@@ -1,50 +1,9 @@
 import type { ErrorRecord, RequestedAction, RunRecord, RunStatus, StepRecord, StoredEvent } from '../workflow-store.js'
 import { stepKeyKind } from '../../core/step-key.js'
 import { deserialize } from '../serialization.js'
+import type { EventRow, RunRow, StepRow } from './schema.js'
 
-/** A `weft_runs` row as both drivers return it. */
-export interface RunRow {
-  readonly id: string
-  readonly workflow: string
-  readonly version: number
-  readonly input: string
-  readonly status: string
-  readonly status_message: string | null
-  readonly principal: string | null
-  readonly created_at: number
-  readonly started_at: number | null
-  readonly finished_at: number | null
-  readonly error: string | null
-  readonly lease_owner: string | null
-  readonly lease_expires_at: number | null
-  readonly epoch: number
-  readonly recoveries: number
-  readonly requested_action: string | null
-  /** Absent in databases not yet migrated to it (read-only commands do not migrate). */
-  readonly input_digest?: string | null
-}
-
-/** A `weft_steps` row. */
-export interface StepRow {
-  readonly run_id: string
-  readonly key: string
-  readonly task: string
-  readonly status: string
-  readonly output: string | null
-  readonly error: string | null
-  readonly attempts: number
-  readonly started_at: number | null
-  readonly finished_at: number
-}
-
-/** A `weft_events` row (PostgreSQL returns the bigserial id as a string). */
-export interface EventRow {
-  readonly id: number | string
-  readonly name: string
-  readonly run_id: string | null
-  readonly payload: string
-  readonly sent_at: number
-}
+export type { EventRow, RunRow, StepRow } from './schema.js'
 
 function optional<T>(value: T | null): T | undefined {
   return value === null ? undefined : value
@@ -60,6 +19,7 @@ export function errorText(error: ErrorRecord | undefined): string | null {
   return error === undefined ? null : JSON.stringify(error)
 }
 
+/** A run as stored, from its row. */
 export function toRunRecord(row: RunRow): RunRecord {
   return {
     id: row.id,
@@ -78,10 +38,12 @@ export function toRunRecord(row: RunRow): RunRecord {
     epoch: Number(row.epoch),
     recoveries: Number(row.recoveries),
     requestedAction: optional(row.requested_action) as RequestedAction | undefined,
+    // Absent in databases not yet migrated to it (read-only commands do not migrate).
     inputDigest: row.input_digest ?? undefined,
   }
 }
 
+/** A step as stored, from its row. */
 export function toStepRecord(row: StepRow): StepRecord {
   const step: StepRecord = {
     runId: row.run_id,
@@ -96,7 +58,8 @@ export function toStepRecord(row: StepRow): StepRecord {
   return row.output === null ? step : { ...step, output: deserialize(row.output) }
 }
 
-export function toStoredEvent(row: EventRow): StoredEvent {
+/** An event as stored, from its row (PostgreSQL returns the bigserial id as a string). */
+export function toStoredEvent(row: Pick<EventRow, 'id' | 'name' | 'run_id' | 'payload' | 'sent_at'>): StoredEvent {
   return { id: Number(row.id), name: row.name, runId: optional(row.run_id), payload: deserialize(row.payload), sentAt: Number(row.sent_at) }
 }
 

@@ -1,0 +1,155 @@
+import type { ColumnType, Generated, Selectable } from 'kysely'
+
+/**
+ * Weft's tables as the migrations (migrations.ts) leave them, for kysely's
+ * typed query builder: every statement and every row read is checked against
+ * these types, so a column renamed here fails `tsc` wherever it is used. A
+ * test migrates real SQLite and PostgreSQL databases and compares their
+ * columns with {@link weftColumns}, which is typed by these interfaces: the
+ * types and the comparison share one source.
+ *
+ * Times are epoch milliseconds (`integer` in SQLite, `double precision` in
+ * PostgreSQL; both drivers return numbers).
+ */
+export interface RunsTable {
+  readonly id: string
+  readonly workflow: string
+  readonly version: number
+  readonly input: string
+  readonly status: string
+  readonly status_message: string | null
+  readonly principal: string | null
+  readonly created_at: number
+  readonly started_at: number | null
+  readonly finished_at: number | null
+  readonly error: string | null
+  readonly lease_owner: string | null
+  readonly lease_expires_at: number | null
+  readonly epoch: Generated<number>
+  readonly recoveries: Generated<number>
+  readonly requested_action: string | null
+  readonly input_digest: string | null
+}
+
+/** `weft_steps`: one row a step, keyed by (run_id, key). */
+export interface StepsTable {
+  readonly run_id: string
+  readonly key: string
+  readonly task: string
+  readonly kind: string
+  readonly status: string
+  readonly output: string | null
+  readonly error: string | null
+  readonly attempts: number
+  readonly started_at: number | null
+  readonly finished_at: number
+}
+
+/** `weft_timers`: a durable timer's first deadline, keyed by (run_id, key). */
+export interface TimersTable {
+  readonly run_id: string
+  readonly key: string
+  readonly wake_at: number
+}
+
+/** `weft_events`: the inbox. PostgreSQL returns the bigserial id as a string. */
+export interface EventsTable {
+  readonly id: ColumnType<number | string, never, never>
+  readonly name: string
+  readonly run_id: string | null
+  readonly payload: string
+  readonly sent_at: number
+  readonly consumed_at: number | null
+}
+
+/** `weft_event_takes`: which run took which event sent to every run. */
+export interface EventTakesTable {
+  readonly event_id: number
+  readonly run_id: string
+}
+
+/** `weft_probe`: rows a health probe writes and deletes again. */
+export interface ProbeTable {
+  readonly id: ColumnType<number | string, never, never>
+  readonly data: Uint8Array
+}
+
+/** Weft's database, as kysely sees it. */
+export interface WeftDatabase {
+  readonly weft_runs: RunsTable
+  readonly weft_steps: StepsTable
+  readonly weft_timers: TimersTable
+  readonly weft_events: EventsTable
+  readonly weft_event_takes: EventTakesTable
+  readonly weft_probe: ProbeTable
+}
+
+/** A `weft_runs` row as both drivers return it. */
+export type RunRow = Selectable<RunsTable>
+/** A `weft_steps` row. */
+export type StepRow = Selectable<StepsTable>
+/** A `weft_events` row. */
+export type EventRow = Selectable<EventsTable>
+
+/**
+ * What a column holds, in the migrations' terms: `time` is epoch milliseconds,
+ * `serial` an auto-incremented id, `event-id` a reference to one (`bigint` in
+ * PostgreSQL), `bytes` binary data.
+ */
+export type ColumnKind = 'text' | 'integer' | 'time' | 'serial' | 'event-id' | 'bytes'
+
+/** A column as declared: what it holds and whether it may be null. */
+export interface ColumnDeclaration {
+  readonly kind: ColumnKind
+  readonly nullable: boolean
+}
+
+const text: ColumnDeclaration = { kind: 'text', nullable: false }
+const optionalText: ColumnDeclaration = { kind: 'text', nullable: true }
+const integer: ColumnDeclaration = { kind: 'integer', nullable: false }
+const time: ColumnDeclaration = { kind: 'time', nullable: false }
+const optionalTime: ColumnDeclaration = { kind: 'time', nullable: true }
+const serial: ColumnDeclaration = { kind: 'serial', nullable: false }
+
+/**
+ * Every column of every table, keyed by the table types above (a column
+ * missing here, or here but not in the type, fails `tsc`); the schema test
+ * compares the migrated databases with it.
+ */
+export const weftColumns: { readonly [T in keyof WeftDatabase]: Readonly<Record<keyof WeftDatabase[T], ColumnDeclaration>> } = {
+  weft_runs: {
+    id: text,
+    workflow: text,
+    version: integer,
+    input: text,
+    status: text,
+    status_message: optionalText,
+    principal: optionalText,
+    created_at: time,
+    started_at: optionalTime,
+    finished_at: optionalTime,
+    error: optionalText,
+    lease_owner: optionalText,
+    lease_expires_at: optionalTime,
+    epoch: integer,
+    recoveries: integer,
+    requested_action: optionalText,
+    input_digest: optionalText,
+  },
+  weft_steps: {
+    run_id: text,
+    key: text,
+    task: text,
+    kind: text,
+    status: text,
+    output: optionalText,
+    error: optionalText,
+    attempts: integer,
+    started_at: optionalTime,
+    finished_at: time,
+  },
+  weft_timers: { run_id: text, key: text, wake_at: time },
+  weft_events: { id: serial, name: text, run_id: optionalText, payload: text, sent_at: time, consumed_at: optionalTime },
+  weft_event_takes: { event_id: { kind: 'event-id', nullable: false }, run_id: text },
+  weft_probe: { id: serial, data: { kind: 'bytes', nullable: false } },
+}

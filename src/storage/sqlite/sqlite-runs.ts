@@ -1,0 +1,81 @@
+import { LeaseLostError } from '../../core/errors.js'
+import type { RunId } from '../../core/ids.js'
+import { decideAction } from '../run-rules.js'
+import { serialize } from '../serialization.js'
+import { toRunRecord } from '../sql/rows.js'
+import { patchParameters, patchShape, type ListShape } from '../sql/statements.js'
+import type { CreateRunResult, Fence, NewRun, RequestedAction, RunPatch, RunQuery, RunRecord, RunStore } from '../workflow-store.js'
+import { shared, type SqliteContext } from './sqlite-context.js'
+
+/** The SQLite store's runs: every write goes through the write queue (one transaction per batch). */
+export class SqliteRuns implements RunStore {
+  constructor(private readonly sqlite: SqliteContext) {}
+
+  createRun(run: NewRun): Promise<CreateRunResult> {
+    const input = serialize(run.input, `input of run ${run.id}`, this.sqlite.limits)
+    const claim = run.claimBy
+    return this.sqlite.writes.run(() => {
+      const inserted = this.sqlite.run(shared.insertRun, {
+        id: run.id,
+        workflow: run.workflow,
+        version: run.version,
+        input,
+        status: claim === undefined ? 'pending' : 'running',
+        principal: run.principal ?? null,
+        createdAt: run.createdAt,
+        startedAt: claim === undefined ? null : run.createdAt,
+        leaseOwner: claim?.owner ?? null,
+        leaseExpiresAt: claim === undefined ? null : run.createdAt + claim.leaseMs,
+        epoch: claim === undefined ? 0 : 1,
+        inputDigest: run.inputDigest ?? null,
+      })
+      return { run: this.sqlite.readRun(run.id)!, created: Number(inserted.changes) === 1 }
+    })
+  }
+
+  getRun(runId: RunId): Promise<RunRecord | undefined> {
+    return this.sqlite.read('reading a run', () => this.sqlite.readRun(runId))
+  }
+
+  listRuns(query: RunQuery = {}): Promise<RunRecord[]> {
+    return this.sqlite.read('listing runs', () => {
+      const statement = shared.listRuns(listShape(query))
+      const rows = this.sqlite.all(statement, { status: query.status ?? '', workflow: query.workflow ?? '', before: query.before ?? '', limit: query.limit ?? 100 })
+      return rows.map(toRunRecord)
+    })
+  }
+
+  updateRun(fence: Fence, patch: RunPatch): Promise<void> {
+    return this.sqlite.writes.run(() => this.patchFenced(fence, patch))
+  }
+
+  /** Applies a worker's patch in the current write. @throws `LeaseLostError` when the fence is stale. */
+  patchFenced(fence: Fence, patch: RunPatch): void {
+    const result = this.sqlite.run(shared.patchRun(patchShape(patch, true)), patchParameters(fence.runId, fence.epoch, patch))
+    if (Number(result.changes) === 0) throw new LeaseLostError(fence.runId, fence.epoch)
+  }
+
+  requestAction(runId: RunId, action: RequestedAction, now: number): Promise<RunRecord | undefined> {
+    return this.sqlite.writes.run(() => {
+      const run = this.sqlite.readRun(runId)
+      if (run === undefined) return undefined
+      const decision = decideAction(run, action, now)
+      if (decision.kind === 'cancel-now') this.sqlite.run(shared.patchRun(patchShape(decision.patch, false)), patchParameters(runId, run.epoch, decision.patch))
+      else if (decision.kind === 'revive') this.sqlite.run(shared.revive, { id: runId })
+      else if (decision.kind === 'ask-worker') this.sqlite.run(shared.askWorker, { id: runId, action })
+      return this.sqlite.readRun(runId)
+    })
+  }
+
+  clearAction(fence: Fence): Promise<void> {
+    return this.sqlite.writes.run(() => {
+      const result = this.sqlite.run(shared.clearAction, { id: fence.runId, epoch: fence.epoch })
+      if (Number(result.changes) === 0) throw new LeaseLostError(fence.runId, fence.epoch)
+    })
+  }
+}
+
+/** Which filters a query uses. */
+export function listShape(query: RunQuery): ListShape {
+  return `${query.status === undefined ? '' : 'status'},${query.workflow === undefined ? '' : 'workflow'},${query.before === undefined ? '' : 'before'}`
+}
