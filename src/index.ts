@@ -21,7 +21,7 @@ export {
 } from './authoring/workflow-decorator.js'
 export { Task, DependsOn, type TaskOptions } from './authoring/task-decorators.js'
 export { Retry, Timeout, CircuitBreaker, RateLimit, Bulkhead, Cache } from './authoring/policy-decorators.js'
-export { When, OnFailure, Always, Loop, type AlwaysOptions } from './authoring/flow-decorators.js'
+export { When, OnFailure, Always, Loop, type AlwaysOptions, type OnFailureOptions, type LoopDecoratorOptions } from './authoring/flow-decorators.js'
 export { defaultCleanupTimeout } from './graph/compile-graph.js'
 export {
   defineWorkflow,
@@ -89,6 +89,7 @@ export type {
 // Type-level checks (what the decorators constrain their method with)
 export type {
   WeftTypeError,
+  WeftTypeMismatch,
   Verdict,
   InputOf,
   EncodedInputOf,

@@ -6,7 +6,7 @@
  *   `Schema` given to `@Workflow({ input })`: the engine checks the input
  *   before it creates a run, and a bad input throws `InputValidationError`
  *   listing every bad path;
- * - a chain of tasks linked by `@DependsOn`: each receives the typed output of
+ * - a chain of tasks linked by `@Task({ dependsOn })`: each receives the typed output of
  *   the task before it, so the three run one after the other;
  * - `ctx.idempotencyKey` handed to the (simulated) storage layer.
  *
@@ -16,7 +16,7 @@
  */
 import { pathToFileURL } from 'node:url'
 import { Schema } from 'effect'
-import { DependsOn, InputValidationError, Task, Workflow, WorkflowBase, createEngine, type Engine, type TaskContext, sqliteStore, type WorkflowStore } from 'weft'
+import { InputValidationError, Task, Workflow, WorkflowBase, createEngine, type Engine, type TaskContext, sqliteStore, type WorkflowStore } from 'weft'
 
 const SensorReading = Schema.Struct({ sensor: Schema.NonEmptyString, celsius: Schema.Finite })
 const PipelineInput = Schema.Struct({ source: Schema.NonEmptyString, readings: Schema.Array(SensorReading) })
@@ -58,15 +58,13 @@ export class DataPipeline extends WorkflowBase<PipelineInput> {
     return { readings: plausible, rejected }
   }
 
-  @Task({ description: 'convert to the unit the warehouse expects' })
-  @DependsOn('validate')
+  @Task({ dependsOn: ['validate'], description: 'convert to the unit the warehouse expects' })
   async transform(validated: ValidatedReadings, ctx: TaskContext<PipelineInput>): Promise<StoredRow[]> {
     await ctx.sleep('3 ms')
     return validated.readings.map((reading) => ({ sensor: reading.sensor, fahrenheit: toFahrenheit(reading.celsius) }))
   }
 
-  @Task({ description: 'write the rows, idempotently' })
-  @DependsOn('transform')
+  @Task({ dependsOn: ['transform'], description: 'write the rows, idempotently' })
   async store(rows: StoredRow[], ctx: TaskContext<PipelineInput>): Promise<StorageReceipt> {
     await ctx.sleep('1 ms')
     return { storedRows: rows.length, location: `warehouse://${ctx.input.source}`, idempotencyKey: ctx.idempotencyKey }

@@ -5,7 +5,7 @@
  * - three root tasks (`resize`, `compress`, `watermark`): none depends on
  *   another, so the engine starts all three at once (fork);
  * - a join task `publish` that depends on all three and receives their typed
- *   outputs, in the order of its `@DependsOn` list (join);
+ *   outputs, in the order of its `dependsOn` list (join);
  * - following a run through `engine.on(...)` events, and printing the graph
  *   with `toMermaid(compileWorkflow(...))`.
  *
@@ -15,7 +15,7 @@
  * Run it: `npm run build && npm run build:examples && node examples/dist/02-parallel-images/main.js`.
  */
 import { pathToFileURL } from 'node:url'
-import { DependsOn, Task, Workflow, WorkflowBase, compileWorkflow, createEngine, toMermaid, type TaskContext, type WeftEvent, sqliteStore, type WorkflowStore } from 'weft'
+import { Task, Workflow, WorkflowBase, compileWorkflow, createEngine, toMermaid, type TaskContext, type WeftEvent, sqliteStore, type WorkflowStore } from 'weft'
 
 /** The run input: an album and how many images it holds. */
 export interface ImageBatch {
@@ -70,8 +70,7 @@ export class ImageProcessing extends WorkflowBase<ImageBatch> {
     return { watermarkedImages: batch.imageCount, watermark: 'company-logo' }
   }
 
-  @Task({ description: 'join: every image is resized, compressed and watermarked' })
-  @DependsOn('resize', 'compress', 'watermark')
+  @Task({ dependsOn: ['resize', 'compress', 'watermark'], description: 'join: every image is resized, compressed and watermarked' })
   publish(resized: Resized, compressed: Compressed, watermarked: Watermarked, ctx: TaskContext<ImageBatch>): Gallery {
     const images = Math.min(resized.resizedImages, compressed.compressedImages, watermarked.watermarkedImages)
     return { albumId: ctx.input.albumId, images, format: resized.format, compressionRatio: compressed.compressionRatio, watermark: watermarked.watermark }

@@ -54,15 +54,13 @@ export class QualityBasedProcessing extends WorkflowBase<Dataset> {
     return { score: dataset.qualityScore, premium: dataset.qualityScore > premiumThreshold }
   }
 
-  @Task({ description: 'high-quality data gets the expensive enrichment' })
-  @DependsOn('assessQuality')
+  @Task({ dependsOn: ['assessQuality'], description: 'high-quality data gets the expensive enrichment' })
   @When((quality: QualityAssessment) => quality.premium)
   async premium(quality: QualityAssessment, ctx: TaskContext<Dataset>): Promise<Processed> {
     await ctx.sleep('4 ms')
     return { processingType: 'premium', result: `high_quality_output(${quality.score})` }
   }
 
-  @Task()
   @DependsOn('assessQuality')
   @When((quality: QualityAssessment) => !quality.premium)
   async standard(quality: QualityAssessment, ctx: TaskContext<Dataset>): Promise<Processed> {
@@ -70,8 +68,7 @@ export class QualityBasedProcessing extends WorkflowBase<Dataset> {
     return { processingType: 'standard', result: `standard_output(${quality.score})` }
   }
 
-  @Task({ description: 'join: exactly one branch ran' })
-  @DependsOn({ task: 'premium', optional: true }, { task: 'standard', optional: true })
+  @Task({ dependsOn: [{ task: 'premium', optional: true }, { task: 'standard', optional: true }], description: 'join: exactly one branch ran' })
   deliver(premium: Processed | undefined, standard: Processed | undefined, ctx: TaskContext<Dataset>): Delivery {
     const processed = premium ?? standard
     if (processed === undefined) throw new Error('neither branch ran')

@@ -23,7 +23,7 @@
  */
 import { setTimeout as delay } from 'node:timers/promises'
 import { pathToFileURL } from 'node:url'
-import { DependsOn, Task, When, Workflow, WorkflowBase, createEngine, type Engine, type TaskContext, type WorkflowRun, sqliteStore, type WorkflowStore } from 'weft'
+import { Task, When, Workflow, WorkflowBase, createEngine, type Engine, type TaskContext, type WorkflowRun, sqliteStore, type WorkflowStore } from 'weft'
 
 /** The run input: whose session this is, and how long it may stay idle. */
 export interface Session {
@@ -78,8 +78,7 @@ export class UserInteractionProcessor extends WorkflowBase<Session> {
     return { actions, purchase: undefined, timedOut: stream.timedOut }
   }
 
-  @Task({ description: 'wait for the payment provider to confirm this order' })
-  @DependsOn('processActions')
+  @Task({ dependsOn: ['processActions'], description: 'wait for the payment provider to confirm this order' })
   @When((report: ActivityReport) => report.purchase !== undefined)
   async confirmPayment(report: ActivityReport, ctx: TaskContext<Session>): Promise<PaymentConfirmation> {
     const orderId = report.purchase?.orderId

@@ -54,9 +54,12 @@ export class BatchProcessor extends WorkflowBase<BatchJob> {
     return { batchSize: job.batchSize, remainingItems: job.totalItems, processedItems: 0, lastBatchKey: undefined }
   }
 
-  @Task({ description: 'one batch per iteration while items remain' })
-  @DependsOn('plan')
-  @Loop({ while: (state: BatchState) => state.remainingItems > 0, maxIterations: maxBatches })
+  @Loop({
+    dependsOn: ['plan'],
+    while: (state: BatchState) => state.remainingItems > 0,
+    maxIterations: maxBatches,
+    description: 'one batch per iteration while items remain',
+  })
   async processBatch(state: BatchState, ctx: LoopContext<BatchJob>): Promise<BatchState> {
     const size = Math.min(state.batchSize, state.remainingItems)
     if (ctx.iteration % 10 === 0) await ctx.sleep('1 ms')
@@ -68,7 +71,6 @@ export class BatchProcessor extends WorkflowBase<BatchJob> {
     }
   }
 
-  @Task()
   @DependsOn('processBatch')
   report(loop: LoopResult<BatchState>): BatchReport {
     const { finalState } = loop

@@ -134,14 +134,12 @@ export class DataPlatformWorkflow extends WorkflowBase<DatasetInput> {
     }
   }
 
-  @Task()
   @DependsOn('validate')
   transform(validated: Validated): WarehouseRow[] {
     return validated.rows.map((row) => ({ id: row.id.toUpperCase(), value: Math.round(row.value * 10) / 10 }))
   }
 
-  @Task({ description: 'write to the warehouse; a deadlock is retried' })
-  @DependsOn('transform')
+  @Task({ dependsOn: ['transform'], description: 'write to the warehouse; a deadlock is retried' })
   @Retry({ maxAttempts: 3, backoff: { initial: '3 ms', jitter: 'none' } })
   @Timeout('200 ms')
   async store(rows: WarehouseRow[], ctx: Ctx): Promise<StoredDataset> {
@@ -152,14 +150,12 @@ export class DataPlatformWorkflow extends WorkflowBase<DatasetInput> {
 
   // ---- conditional: one of two enrichment branches -------------------------------------
 
-  @Task()
   @DependsOn('store')
   assessQuality(stored: StoredDataset, ctx: Ctx): Quality {
     const score = ctx.input.qualityScore
     return { score, tier: score > 0.8 && stored.rows.length > 0 ? 'premium' : 'standard' }
   }
 
-  @Task()
   @DependsOn('assessQuality')
   @When((quality: Quality) => quality.tier === 'premium')
   async premiumEnrichment(quality: Quality, ctx: Ctx): Promise<Enrichment> {
@@ -167,7 +163,6 @@ export class DataPlatformWorkflow extends WorkflowBase<DatasetInput> {
     return { tier: quality.tier, features: ['outlier-detection', 'seasonality', 'forecast'] }
   }
 
-  @Task()
   @DependsOn('assessQuality')
   @When((quality: Quality) => quality.tier === 'standard')
   async standardEnrichment(quality: Quality, ctx: Ctx): Promise<Enrichment> {
@@ -177,8 +172,7 @@ export class DataPlatformWorkflow extends WorkflowBase<DatasetInput> {
 
   // ---- parallel: fan-out over the images, statistics alongside ------------------------
 
-  @Task({ description: 'resize every image, two at a time, each one checkpointed' })
-  @DependsOn('store')
+  @Task({ dependsOn: ['store'], description: 'resize every image, two at a time, each one checkpointed' })
   resizeImages(stored: StoredDataset, ctx: Ctx): Promise<string[]> {
     const urls = ctx.input.images
     return ctx.map(urls, async (url, index, signal) => {
@@ -188,7 +182,6 @@ export class DataPlatformWorkflow extends WorkflowBase<DatasetInput> {
     }, { concurrency: 2 })
   }
 
-  @Task()
   @DependsOn('store')
   computeStatistics(stored: StoredDataset): Statistics {
     const values = stored.rows.map((row) => row.value)
@@ -198,15 +191,17 @@ export class DataPlatformWorkflow extends WorkflowBase<DatasetInput> {
 
   // ---- loop: index the rows in batches -------------------------------------------------
 
-  @Task()
   @DependsOn('store')
   planIndexing(stored: StoredDataset, ctx: Ctx): IndexCursor {
     return { total: stored.rows.length, batchSize: ctx.input.indexBatchSize, indexed: 0 }
   }
 
-  @Task({ description: 'one batch per iteration, each checkpointed' })
-  @DependsOn('planIndexing')
-  @Loop({ while: (cursor: IndexCursor) => cursor.indexed < cursor.total, maxIterations: 20 })
+  @Loop({
+    dependsOn: ['planIndexing'],
+    while: (cursor: IndexCursor) => cursor.indexed < cursor.total,
+    maxIterations: 20,
+    description: 'one batch per iteration, each checkpointed',
+  })
   async indexBatches(cursor: IndexCursor, ctx: LoopContext<DatasetInput>): Promise<IndexCursor> {
     await ctx.sleep('1 ms')
     const indexed = Math.min(cursor.total, cursor.indexed + cursor.batchSize)
@@ -216,14 +211,16 @@ export class DataPlatformWorkflow extends WorkflowBase<DatasetInput> {
 
   // ---- join, then wait for an external approval ----------------------------------------
 
-  @Task({ description: 'join: exactly one enrichment branch ran' })
-  @DependsOn(
-    { task: 'premiumEnrichment', optional: true },
-    { task: 'standardEnrichment', optional: true },
-    'resizeImages',
-    'computeStatistics',
-    'indexBatches',
-  )
+  @Task({
+    dependsOn: [
+      { task: 'premiumEnrichment', optional: true },
+      { task: 'standardEnrichment', optional: true },
+      'resizeImages',
+      'computeStatistics',
+      'indexBatches',
+    ],
+    description: 'join: exactly one enrichment branch ran',
+  })
   assembleReport(
     premium: Enrichment | undefined,
     standard: Enrichment | undefined,
@@ -237,8 +234,7 @@ export class DataPlatformWorkflow extends WorkflowBase<DatasetInput> {
     return { datasetId: ctx.input.datasetId, enrichment, thumbnails, statistics, indexedBatches: indexing.iterations }
   }
 
-  @Task({ description: 'wait for a data steward to approve publishing' })
-  @DependsOn('assembleReport')
+  @Task({ dependsOn: ['assembleReport'], description: 'wait for a data steward to approve publishing' })
   awaitApproval(report: DatasetReport, ctx: Ctx): Promise<Approval> {
     this.progress(ctx.task, `waiting for an "approval" event for ${report.datasetId}`)
     return ctx.waitForEvent<Approval>('approval', { timeout: '2 s', match: (approval) => approval.datasetId === report.datasetId })
@@ -246,7 +242,6 @@ export class DataPlatformWorkflow extends WorkflowBase<DatasetInput> {
 
   // ---- publish, with compensation and cleanup ------------------------------------------
 
-  @Task()
   @DependsOn('assembleReport', 'awaitApproval')
   @Retry({ maxAttempts: 2, backoff: { initial: '4 ms', jitter: 'none' } })
   publish(report: DatasetReport, approval: Approval, ctx: Ctx): Promise<string> {
@@ -255,8 +250,7 @@ export class DataPlatformWorkflow extends WorkflowBase<DatasetInput> {
     return this.cdn.publish(report.datasetId, files, ctx.signal)
   }
 
-  @Task({ description: 'compensation: remove what a failed publish uploaded' })
-  @OnFailure('publish')
+  @OnFailure('publish', { description: 'compensation: remove what a failed publish uploaded' })
   rollbackPublish(failure: TaskFailure, ctx: Ctx): Rollback {
     const removedFiles = this.cdn.removeUploads(ctx.input.datasetId)
     return { removedFiles, reason: `${failure.task} failed after ${failure.attempts} attempts: ${failure.message}` }

@@ -16,7 +16,7 @@ import { isWorkflowDefinition, type AnyWorkflow } from './workflow-ref.js'
  * @Workflow({ name: 'orders', version: 1 })
  * class Orders extends WorkflowBase<{ orderId: string }> {
  *   @Task() load(input: { orderId: string }) { return input.orderId }
- *   @Task() @DependsOn('load') ship(id: string) { return `shipped ${id}` }
+ *   @DependsOn('load') ship(id: string) { return `shipped ${id}` }
  * }
  * const graph = compileWorkflow(Orders)
  * graph.tasks.map((t) => t.name) // ['load', 'ship']

@@ -2,7 +2,8 @@ import type { Duration } from '../core/duration.js'
 import { InvalidOptionsError } from '../core/errors.js'
 import { compileGraph } from '../graph/compile-graph.js'
 import type { LoopContext, LoopResult, TaskContext, TaskFailure } from '../graph/task-context.js'
-import type { DependencyRef, WeftTypeError } from '../graph/type-level.js'
+import type { CacheOptions } from '../graph/policy-options.js'
+import type { DependencyRef, IsOptional, Verdict, WeftTypeError } from '../graph/type-level.js'
 import type { DependencySpec, TaskDraft, TaskPolicyOptions } from '../graph/workflow-draft.js'
 import type { TaskCondition, TaskKind } from '../graph/workflow-graph.js'
 import { definitionTypesKey, type InputSchema, type WorkflowDefinition } from './workflow-ref.js'
@@ -35,23 +36,21 @@ export type InputSchemaOf<I, E = I> = InputSchema & {
   readonly Encoded: E
 }
 
-/** The values a builder task receives for its dependencies `D`, given earlier outputs `O`. */
+/**
+ * The values a builder task receives for its dependencies `D`, given earlier
+ * outputs `O`; an optional dependency (any `optional` but `false`) may pass `undefined`.
+ */
 export type DefinedValues<O, D extends readonly unknown[]> = {
   -readonly [K in keyof D]: D[K] extends keyof O
     ? O[D[K]]
     : D[K] extends {
           /** The task depended on. */
           readonly task: infer N extends keyof O
-          /** Set on an optional dependency, which passes `undefined` when its task did not complete. */
-          readonly optional: true
         }
-      ? O[N] | undefined
-      : D[K] extends {
-            /** The task depended on. */
-            readonly task: infer N extends keyof O
-          }
-        ? O[N]
-        : never
+      ? IsOptional<D[K]> extends true
+        ? O[N] | undefined
+        : O[N]
+      : never
 }
 
 /** The arguments a task function of the builder receives. */
@@ -61,7 +60,7 @@ export type DefinedTaskArgs<I, O, D extends readonly unknown[]> = D extends read
 export type FreshName<N extends string, O> = N extends keyof O ? WeftTypeError<`task '${N}' is already defined`> : N
 
 /** Per-task options of the builder: dependencies, a condition, policies. */
-export interface DefineTaskOptions<I, O, D extends readonly DependencyRef<keyof O & string>[]> extends TaskPolicyOptions {
+export interface DefineTaskOptions<I, O, D extends readonly DependencyRef<keyof O & string>[]> extends Omit<TaskPolicyOptions, 'cache'> {
   /**
    * Tasks defined earlier whose outputs this task receives, in order.
    * @defaultValue `[]`: a root task, which receives the run input
@@ -74,10 +73,12 @@ export interface DefineTaskOptions<I, O, D extends readonly DependencyRef<keyof 
   readonly when?: (...args: DefinedTaskArgs<I, O, D>) => boolean | PromiseLike<boolean>
   /** Free-text description, kept in the compiled graph. */
   readonly description?: string
+  /** Caches the task's results, as `@Cache` does; `key` receives the task's arguments. @defaultValue no cache */
+  readonly cache?: CacheOptions<NoInfer<DefinedTaskArgs<I, O, D>>>
 }
 
 /** Options of {@link WorkflowBuilder.loop}. */
-export interface DefineLoopOptions<I, O, D extends readonly DependencyRef<keyof O & string>[], S> extends TaskPolicyOptions {
+export interface DefineLoopOptions<I, O, D extends readonly DependencyRef<keyof O & string>[], S> extends Omit<TaskPolicyOptions, 'cache'> {
   /**
    * Tasks defined earlier whose outputs the loop receives, in order; the first output is the initial state.
    * @defaultValue `[]`: the run input is the initial state
@@ -89,6 +90,8 @@ export interface DefineLoopOptions<I, O, D extends readonly DependencyRef<keyof 
   readonly maxIterations: number
   /** Free-text description, kept in the compiled graph. */
   readonly description?: string
+  /** Caches each iteration's result, as `@Cache` does; `key` receives the state and the other arguments. @defaultValue no cache */
+  readonly cache?: CacheOptions<NoInfer<[S, ...Rest<DefinedTaskArgs<I, O, D>>]>>
 }
 
 /** Options of {@link WorkflowBuilder.always}. */
@@ -125,9 +128,11 @@ export interface WorkflowBuilder<I, O, E = I> {
     run: (...args: [...DefinedTaskArgs<I, O, D>, TaskContext<I>]) => R,
   ): WorkflowBuilder<I, O & { readonly [K in N]: Awaited<R> }, E>
   /** Adds a loop task; its output is a `LoopResult` of its state. */
-  loop<const N extends string, const D extends KnownDependencies<O> = [], S extends LoopState<I, O, D> = LoopState<I, O, D>>(
+  loop<const N extends string, const D extends KnownDependencies<O> = [], S = LoopState<I, O, D>>(
     name: FreshName<N, O>,
-    options: DefineLoopOptions<I, O, D, S>,
+    // The state type must accept the initial state (the input or the first output), which the body and `while` receive first.
+    options: DefineLoopOptions<I, O, D, S> &
+      Verdict<[LoopState<I, O, D>] extends [S] ? true : "the loop state type does not accept the initial state (the input, or the first dependency's output)">,
     body: (state: S, ...rest: [...Rest<DefinedTaskArgs<I, O, D>>, LoopContext<I>]) => S | PromiseLike<S>,
   ): WorkflowBuilder<I, O & { readonly [K in N]: LoopResult<S> }, E>
   /** Adds a handler that runs only when `task` failed, and handles the failure. */

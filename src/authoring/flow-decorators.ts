@@ -1,9 +1,11 @@
 import type { Duration } from '../core/duration.js'
 import { InvalidOptionsError } from '../core/errors.js'
 import type { LoopOptions } from '../graph/policy-options.js'
-import type { ArgumentsCheck, LoopCheck, OnFailureCheck, Verdict } from '../graph/type-level.js'
+import type { ArgumentsCheck, DependencyRef, LoopCheck, OnFailureCheck, Verdict } from '../graph/type-level.js'
+import type { DependencySpec } from '../graph/workflow-draft.js'
 import type { TaskCondition } from '../graph/workflow-graph.js'
-import { methodFacts, setOnce } from './metadata.js'
+import { declareTask, methodFacts, setOnce } from './metadata.js'
+import { assertDependencies } from './task-decorators.js'
 
 /**
  * Runs a task only when `condition` holds. The condition receives the task's
@@ -19,7 +21,7 @@ import { methodFacts, setOnce } from './metadata.js'
  * class Quality extends WorkflowBase<Scored> {
  *   @Task() check(input: Scored): Scored { return input }
  *
- *   @Task() @DependsOn('check') @When((q: Scored) => q.score > 0.8)
+ *   @DependsOn('check') @When((q: Scored) => q.score > 0.8)
  *   premium(q: Scored) { return 'premium' }
  * }
  * ```
@@ -36,13 +38,22 @@ export function When<const A extends readonly unknown[]>(condition: (...args: A)
   }
 }
 
+/** Options of {@link OnFailure}. */
+export interface OnFailureOptions {
+  /** Free-text description, kept in the compiled graph as `TaskNode.description`. @defaultValue none */
+  readonly description?: string
+}
+
 /**
- * Makes the method a failure handler of `task`: it runs only if that task
- * failed (after its retries), and receives a `TaskFailure`. The failure then
- * counts as handled: running siblings are not interrupted and the run can
- * still complete; dependents of the failed task are skipped (or receive
- * `undefined` when optional). Rethrow from the handler to fail the run after
- * compensating.
+ * Declares the method a task that handles the failure of `task`: it runs only
+ * if that task failed (after its retries), and receives a `TaskFailure`, then
+ * the `TaskContext`. The failure then counts as handled: running siblings are
+ * not interrupted and the run can still complete; dependents of the failed
+ * task are skipped (or receive `undefined` when optional). Rethrow from the
+ * handler to fail the run after compensating.
+ *
+ * `@OnFailure` alone declares the task (with `@Task()` or `@DependsOn` beside
+ * it the workflow is rejected when defined); policy decorators may be added.
  *
  * @example
  * ```ts
@@ -52,12 +63,13 @@ export function When<const A extends readonly unknown[]>(condition: (...args: A)
  * class Pay extends WorkflowBase<{ amount: number }> {
  *   @Task() charge(input: { amount: number }): number { throw new Error('declined') }
  *
- *   @Task() @OnFailure('charge')
+ *   @OnFailure('charge', { description: 'compensate a declined charge' })
  *   refund(failure: TaskFailure) { return `compensated: ${failure.message}` }
  * }
  * ```
+ * @throws `InvalidOptionsError` when `task` is not a non-empty string.
  */
-export function OnFailure<const Target extends string>(task: Target) {
+export function OnFailure<const Target extends string>(task: Target, options: OnFailureOptions = {}) {
   if (typeof task !== 'string' || task === '') throw new InvalidOptionsError(`@OnFailure takes a task name, got ${JSON.stringify(task)}`)
   return <T extends object, K extends string, M>(
     target: T,
@@ -65,7 +77,7 @@ export function OnFailure<const Target extends string>(task: Target) {
     descriptor: TypedPropertyDescriptor<M> & Verdict<OnFailureCheck<T, K, Target, M>>,
   ): void => {
     void descriptor
-    const facts = methodFacts(target, key, '@OnFailure')
+    const facts = declareTask(target, key, '@OnFailure', { description: options.description })
     facts.kinds.add('on-failure')
     facts.handles = task
   }
@@ -83,12 +95,13 @@ export interface AlwaysOptions {
 }
 
 /**
- * Marks a cleanup task that runs whatever happens to the run: after success,
+ * Makes a task a cleanup that runs whatever happens to the run: after success,
  * after a failure, and after cancellation. Without dependencies it runs once
  * every other task is finished and receives the input; its dependencies, if
  * any, must be optional since they may have failed. It runs under a time
  * limit (`timeout`, one minute unless given), so a cleanup that never
- * settles cannot keep its run from ending.
+ * settles cannot keep its run from ending. It does not declare the task:
+ * pair it with `@Task()` or `@DependsOn(...)`.
  *
  * @example
  * ```ts
@@ -110,12 +123,34 @@ export function Always(options: AlwaysOptions = {}) {
 }
 
 /**
- * Repeats a task while `while(state, iteration)` holds, at most
- * `maxIterations` times. The method is the loop body: it receives the state
- * (first the dependency's output, or the input for a root task, then what the
- * previous iteration returned) and a `LoopContext`, and returns the next
- * state. Each iteration is checkpointed. The task's output is a `LoopResult`:
- * iteration results, final state, and whether the cap was hit.
+ * Options of {@link Loop}: the loop's condition and cap, and what it depends on.
+ *
+ * @typeParam S - the state the `while` condition takes.
+ * @typeParam D - the dependencies, as written in `dependsOn`.
+ */
+export interface LoopDecoratorOptions<S, D extends readonly DependencyRef[]> extends LoopOptions<S> {
+  /**
+   * Tasks whose outputs the loop body receives, in parameter order (the first
+   * is the initial state), then the `LoopContext`.
+   * @defaultValue `[]`: the workflow input is the initial state
+   */
+  readonly dependsOn?: D
+  /** Free-text description, kept in the compiled graph as `TaskNode.description`. @defaultValue none */
+  readonly description?: string
+}
+
+/**
+ * Declares the method a loop task, repeated while `while(state, iteration)`
+ * holds, at most `maxIterations` times. The method is the loop body: it
+ * receives the state (first the workflow input, or the first output of
+ * `dependsOn`, then what the previous iteration returned), the other
+ * dependencies' outputs, and a `LoopContext` last, and returns the next
+ * state. Each iteration is checkpointed. The task's output is a
+ * `LoopResult`: iteration results, final state, and whether the cap was hit.
+ *
+ * `@Loop` alone declares the task, and checks every parameter (a `LoopContext`
+ * reaches only a loop body, so `@Task()` and `@DependsOn` reject one); with
+ * `@Task()` or `@DependsOn` beside it the workflow is rejected when defined.
  *
  * @example
  * ```ts
@@ -124,21 +159,29 @@ export function Always(options: AlwaysOptions = {}) {
  *
  * @Workflow({ name: 'batches', version: 1 })
  * class Batches extends WorkflowBase<Batch> {
- *   @Task() @Loop({ while: (s: Batch) => s.remaining > 0, maxIterations: 50 })
+ *   @Loop({ while: (s: Batch) => s.remaining > 0, maxIterations: 50 })
  *   process(state: Batch, ctx: LoopContext<Batch>): Batch {
  *     return { remaining: state.remaining - 100, done: state.done + 100 }
  *   }
+ *
+ *   @Task() seed(input: Batch): number { return input.remaining }
+ *
+ *   @Loop({ dependsOn: ['seed'], while: (n: number) => n > 0, maxIterations: 10, description: 'count down' })
+ *   countdown(n: number, ctx: LoopContext<Batch>): number { return n - 1 }
  * }
  * ```
+ * @throws `InvalidOptionsError` for a `dependsOn` entry that is not a task name or `{ task, optional }`.
  */
-export function Loop<S = never>(options: LoopOptions<S>) {
+export function Loop<S = never, const D extends readonly DependencyRef[] = []>(options: LoopDecoratorOptions<S, D>) {
+  if (options.dependsOn !== undefined) assertDependencies('@Loop({ dependsOn })', options.dependsOn)
   return <T extends object, K extends string, M>(
     target: T,
     key: K,
-    descriptor: TypedPropertyDescriptor<M> & Verdict<LoopCheck<K, S, M>>,
+    descriptor: TypedPropertyDescriptor<M> & Verdict<LoopCheck<T, K, D, S, M>>,
   ): void => {
     void descriptor
-    setOnce(target, key, '@Loop', 'loop', options as unknown as LoopOptions<never>)
-    methodFacts(target, key, '@Loop').kinds.add('loop')
+    const facts = declareTask(target, key, '@Loop', { description: options.description, dependsOn: options.dependsOn as readonly DependencySpec[] | undefined })
+    setOnce(target, key, '@Loop', 'loop', { while: options.while, maxIterations: options.maxIterations } as LoopOptions<never>)
+    facts.kinds.add('loop')
   }
 }

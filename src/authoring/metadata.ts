@@ -10,10 +10,12 @@ import type {
 } from '../graph/policy-options.js'
 import type { DependencySpec, TaskDraft, WorkflowDraft } from '../graph/workflow-draft.js'
 import type { TaskCondition, TaskKind, WorkflowGraph } from '../graph/workflow-graph.js'
+import { assertEveryMethodIsATask, declarationProblem } from './task-declaration.js'
 
 /** What the decorators of one method recorded. Mutable while the class is being decorated. */
 interface MethodFacts {
-  isTask: boolean
+  /** The decorators that declared the method a task (`@Task`, `@DependsOn`, `@OnFailure`, `@Loop`); exactly one is valid. */
+  declaredBy: TaskDeclaration[]
   description: string | undefined
   dependsOn: readonly DependencySpec[] | undefined
   kinds: Set<Exclude<TaskKind, 'task'>>
@@ -60,7 +62,7 @@ function classFacts(constructor: object): ClassFacts {
 }
 
 /** A method policy or fact a decorator may set once. */
-export type MethodFactKey = 'retry' | 'timeout' | 'cleanupTimeout' | 'circuitBreaker' | 'rateLimit' | 'cache' | 'bulkhead' | 'when' | 'loop' | 'dependsOn'
+export type MethodFactKey = 'retry' | 'timeout' | 'cleanupTimeout' | 'circuitBreaker' | 'rateLimit' | 'cache' | 'bulkhead' | 'when' | 'loop'
 
 /**
  * Records what a method decorator says about a method. Called by decorators
@@ -71,7 +73,7 @@ export function methodFacts(prototype: object, method: string, decorator: string
   let entry = methods.get(method)
   if (entry === undefined) {
     entry = {
-      isTask: false,
+      declaredBy: [],
       description: undefined,
       dependsOn: undefined,
       kinds: new Set(),
@@ -102,12 +104,28 @@ export function setOnce<K extends MethodFactKey>(prototype: object, method: stri
   entry[key] = value
 }
 
-/** Marks a method as a task. */
-export function markTask(prototype: object, method: string, description: string | undefined): MethodFacts {
-  const entry = methodFacts(prototype, method, '@Task')
-  if (entry.isTask) throw new InvalidWorkflowError(`method "${method}" of ${prototype.constructor.name} has @Task twice; keep one`)
-  entry.isTask = true
-  entry.description = description
+/** A decorator that declares a method a task, deciding what the method receives. */
+export type TaskDeclaration = '@Task' | '@DependsOn' | '@OnFailure' | '@Loop'
+
+/** What a declaring decorator says about the task besides declaring it. */
+export interface TaskDeclarationFacts {
+  readonly description?: string | undefined
+  readonly dependsOn?: readonly DependencySpec[] | undefined
+}
+
+/**
+ * Records that `decorator` declares the method a task. A second declaration
+ * by the same decorator is rejected at once; two different ones are rejected
+ * by the compiler (see `declarationProblem`).
+ */
+export function declareTask(prototype: object, method: string, decorator: TaskDeclaration, declared: TaskDeclarationFacts): MethodFacts {
+  const entry = methodFacts(prototype, method, decorator)
+  if (entry.declaredBy.includes(decorator)) {
+    throw new InvalidWorkflowError(`method "${method}" of ${prototype.constructor.name} has ${decorator} twice; keep one`)
+  }
+  entry.declaredBy.push(decorator)
+  if (declared.description !== undefined) entry.description = declared.description
+  entry.dependsOn ??= declared.dependsOn
   return entry
 }
 
@@ -129,6 +147,9 @@ export function cacheGraph(constructor: object, graph: WorkflowGraph): void {
 /**
  * Builds the draft of a decorated class: its own tasks and those it inherits
  * (a subclass's method overrides its parent's).
+ *
+ * @throws `InvalidWorkflowError` for a method declared a task twice over, a
+ * decorated method no decorator declares a task, or an undecorated method.
  */
 export function draftOf(constructor: abstract new (...args: never[]) => unknown): WorkflowDraft {
   const workflow = facts.get(constructor)?.workflow
@@ -139,16 +160,15 @@ export function draftOf(constructor: abstract new (...args: never[]) => unknown)
   for (let c: object | null = constructor; c !== null && c !== Function.prototype; c = Object.getPrototypeOf(c)) {
     for (const [method, entry] of facts.get(c)?.methods ?? []) if (!methods.has(method)) methods.set(method, entry)
   }
+  assertEveryMethodIsATask(workflow.name, constructor, new Set(methods.keys()))
   const tasks = [...methods].map(([method, entry]) => toTaskDraft(workflow.name, method, entry))
   return { ...workflow, tasks, source: constructor }
 }
 
 function toTaskDraft(workflow: string, method: string, entry: MethodFacts): TaskDraft {
   const where = `workflow "${workflow}": method "${method}"`
-  if (!entry.isTask) {
-    const decorators = [...new Set(entry.decorators)].join(', ')
-    throw new InvalidWorkflowError(`${where} has ${decorators} but no @Task(); add @Task() or remove the decorators`)
-  }
+  const problem = declarationProblem(entry)
+  if (problem !== undefined) throw new InvalidWorkflowError(`${where} ${problem}`)
   if (entry.kinds.size > 1) {
     const kinds = [...entry.kinds].map((kind) => `@${kindDecorator[kind]}`).join(' and ')
     throw new InvalidWorkflowError(`${where} cannot be both ${kinds}; split it into two tasks`)

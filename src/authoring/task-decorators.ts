@@ -1,61 +1,91 @@
 import { InvalidOptionsError } from '../core/errors.js'
-import type { DependsOnCheck, DependencyRef, TaskCheck, Verdict } from '../graph/type-level.js'
+import type { CacheOptions } from '../graph/policy-options.js'
+import type { ArgumentsCheck, DependsOnCheck, DependencyRef, TaskCheck, Verdict } from '../graph/type-level.js'
 import type { DependencySpec, TaskPolicyOptions } from '../graph/workflow-draft.js'
-import { markTask, setOnce } from './metadata.js'
+import { declareTask, setOnce } from './metadata.js'
 
-/** Options of {@link Task}: a description and, optionally, any policy the policy decorators set. */
-export interface TaskOptions extends TaskPolicyOptions {
+/**
+ * Options of {@link Task}: the tasks it depends on, a description, and any
+ * policy the policy decorators set.
+ *
+ * @typeParam D - the dependencies, as written in `dependsOn`.
+ * @typeParam A - the parameters of `cache.key`, checked against the task's.
+ */
+export interface TaskOptions<D extends readonly DependencyRef[] = readonly DependencyRef[], A extends readonly unknown[] = readonly unknown[]>
+  extends Omit<TaskPolicyOptions, 'cache'> {
+  /**
+   * Tasks whose outputs this task receives, in parameter order, then the
+   * `TaskContext`; the same as `@DependsOn(...dependsOn)`, checked the same way.
+   * @defaultValue `[]`: a root task, which receives the workflow input, then the `TaskContext`
+   */
+  readonly dependsOn?: D
   /** Free-text description, kept in the compiled graph as `TaskNode.description`. */
   readonly description?: string
+  /** Caches the task's results, as {@link Cache} does; `key` receives the task's arguments. @defaultValue no cache */
+  readonly cache?: CacheOptions<A>
 }
 
 /**
- * Marks a method as a task of the workflow. A task without `@DependsOn` is a
- * root task: it receives the run input and the {@link TaskContext}. A task
- * with `@DependsOn` receives its dependencies' outputs, then the context.
+ * Declares a method as a task of the workflow. Without `dependsOn` it is a
+ * root task: its parameters accept the workflow input, then the
+ * {@link TaskContext}, and nothing else. With `dependsOn` it receives those
+ * tasks' outputs in order, then the context, exactly as with {@link DependsOn}.
  *
- * At compile time the decorator checks that the first parameter accepts the
- * workflow input or some task's output (the exact check is `@DependsOn`'s).
+ * At compile time the decorator checks every parameter against what the
+ * engine passes. (It cannot see a separate `@DependsOn` on the same method, so
+ * the two together are rejected when the workflow is defined: write
+ * `@DependsOn('load')` alone, or `@Task({ dependsOn: ['load'] })`.)
  *
  * @example
  * ```ts
- * import { Workflow, WorkflowBase, Task, DependsOn } from 'weft'
+ * import { Workflow, WorkflowBase, Task, type TaskContext } from 'weft'
  *
  * @Workflow({ name: 'greet', version: 1 })
  * class Greet extends WorkflowBase<{ name: string }> {
  *   @Task({ description: 'build the greeting' })
- *   greeting(input: { name: string }) { return `Hello, ${input.name}` }
+ *   greeting(input: { name: string }, ctx: TaskContext<{ name: string }>) { return `Hello, ${input.name} (${ctx.runId})` }
  *
- *   @Task() @DependsOn('greeting')
+ *   @Task({ dependsOn: ['greeting'], description: 'shout it' })
  *   shout(greeting: string) { return greeting.toUpperCase() }
  * }
  * ```
+ * @throws `InvalidOptionsError` for a `dependsOn` entry that is not a task name or `{ task, optional }`.
  */
-export function Task(options: TaskOptions = {}) {
+export function Task<const D extends readonly DependencyRef[] = [], const A extends readonly unknown[] = readonly unknown[]>(
+  options: TaskOptions<D, A> = {},
+) {
+  if (options.dependsOn !== undefined) assertDependencies('@Task({ dependsOn })', options.dependsOn)
   return <T extends object, K extends string, M>(
     target: T,
     key: K,
-    descriptor: TypedPropertyDescriptor<M> & Verdict<TaskCheck<T, K, M>>,
+    descriptor: TypedPropertyDescriptor<M> & Verdict<TaskCheck<T, K, M, D>> & Verdict<ArgumentsCheck<'@Cache key', K, A, M>>,
   ): void => {
     void descriptor
-    markTask(target, key, options.description)
-    const policies: (keyof TaskPolicyOptions)[] = ['retry', 'timeout', 'circuitBreaker', 'rateLimit', 'cache', 'bulkhead']
-    for (const policy of policies) {
-      if (options[policy] !== undefined) setOnce(target, key, `${policy} (in @Task options)`, policy, options[policy] as never)
-    }
+    declareTask(target, key, '@Task', { description: options.description, dependsOn: options.dependsOn as readonly DependencySpec[] | undefined })
+    recordTaskPolicies(target, key, options as TaskPolicyOptions)
+  }
+}
+
+function recordTaskPolicies(target: object, key: string, options: TaskPolicyOptions): void {
+  const policies: (keyof TaskPolicyOptions)[] = ['retry', 'timeout', 'circuitBreaker', 'rateLimit', 'cache', 'bulkhead']
+  for (const policy of policies) {
+    if (options[policy] !== undefined) setOnce(target, key, `${policy} (in @Task options)`, policy, options[policy] as never)
   }
 }
 
 /**
- * Declares the tasks a task depends on, in parameter order: the task runs once
- * they all completed and receives their outputs, then the {@link TaskContext}.
- * An optional dependency (`{ task, optional: true }`) passes `undefined` when
- * that task was skipped or failed.
+ * Declares a task that depends on other tasks, in parameter order: the task
+ * runs once they all completed and receives their outputs, then the
+ * {@link TaskContext}. An optional dependency (`{ task, optional: true }`)
+ * passes `undefined` when that task was skipped or failed. `@DependsOn` alone
+ * declares the method a task; give it a description with
+ * `@Task({ dependsOn, description })` instead, and policies with their
+ * decorators (`@Retry`, `@Timeout`, ...).
  *
  * The compiler checks the method against the dependencies: a wrong or swapped
  * parameter type, an unknown task name, a parameter that expects more than the
- * dependency promises, or an extra parameter fails `tsc` with a message
- * naming the task.
+ * dependency promises, a `Promise` parameter, the context out of place, or an
+ * extra parameter fails `tsc` with a message naming the task and the parameter.
  *
  * @example
  * ```ts
@@ -67,28 +97,35 @@ export function Task(options: TaskOptions = {}) {
  *   @Task() load(input: { id: string }): Order { return { id: input.id, total: 5 } }
  *   @Task() coupon(input: { id: string }): string { return 'none' }
  *
- *   @Task() @DependsOn('load', { task: 'coupon', optional: true })
+ *   @DependsOn('load', { task: 'coupon', optional: true })
  *   ship(order: Order, coupon: string | undefined, ctx: TaskContext<{ id: string }>) {
  *     return `${order.id} ${coupon ?? ''} ${ctx.runId}`
  *   }
  * }
  * ```
+ * @throws `InvalidOptionsError` for an argument that is not a task name or `{ task, optional }`.
  */
 export function DependsOn<const D extends readonly [DependencyRef, ...DependencyRef[]]>(...dependencies: D) {
-  for (const dependency of dependencies) assertDependencySpec(dependency)
+  assertDependencies('@DependsOn', dependencies)
   return <T extends object, K extends string, M>(
     target: T,
     key: K,
     descriptor: TypedPropertyDescriptor<M> & Verdict<DependsOnCheck<T, K, D, M>>,
   ): void => {
     void descriptor
-    setOnce(target, key, '@DependsOn', 'dependsOn', dependencies as readonly DependencySpec[])
+    declareTask(target, key, '@DependsOn', { dependsOn: dependencies as readonly DependencySpec[] })
   }
 }
 
-function assertDependencySpec(spec: unknown): void {
-  const name = typeof spec === 'string' ? spec : typeof spec === 'object' && spec !== null ? (spec as { task?: unknown }).task : undefined
-  if (typeof name !== 'string' || name === '') {
-    throw new InvalidOptionsError(`@DependsOn takes task names or { task: 'name', optional: true }, got ${JSON.stringify(spec)}`)
+/** Rejects a dependency list that names no task, or an entry that is not a name or `{ task, optional }`. */
+export function assertDependencies(decorator: string, dependencies: unknown): void {
+  if (!Array.isArray(dependencies) || dependencies.length === 0) {
+    throw new InvalidOptionsError(`${decorator} takes at least one task name, got ${JSON.stringify(dependencies)}`)
+  }
+  for (const spec of dependencies) {
+    const name = typeof spec === 'string' ? spec : typeof spec === 'object' && spec !== null ? (spec as { task?: unknown }).task : undefined
+    if (typeof name !== 'string' || name === '') {
+      throw new InvalidOptionsError(`${decorator} takes task names or { task: 'name', optional: true }, got ${JSON.stringify(spec)}`)
+    }
   }
 }

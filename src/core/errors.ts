@@ -129,8 +129,8 @@ export function isWeftError(value: unknown): value is WeftError {
  * try {
  *   @Workflow({ name: 'cyclic', version: 1 })
  *   class Cyclic extends WorkflowBase {
- *     @Task() @DependsOn('b') a(b: number) { return b }
- *     @Task() @DependsOn('a') b(a: number) { return a }
+ *     @DependsOn('b') a(b: number) { return b }
+ *     @DependsOn('a') b(a: number) { return a }
  *   }
  * } catch (error) {
  *   if (error instanceof CycleError) console.error(error.path) // ['a', 'b', 'a']

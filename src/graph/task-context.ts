@@ -58,7 +58,7 @@ export interface MapOptions {
  * import { Task, DependsOn, WorkflowBase, type TaskContext } from 'weft'
  * class Charge extends WorkflowBase<{ orderId: string }> {
  *   @Task() load(input: { orderId: string }) { return { id: input.orderId, total: 10 } }
- *   @Task() @DependsOn('load')
+ *   @DependsOn('load')
  *   async charge(order: { id: string; total: number }, ctx: TaskContext<{ orderId: string }>) {
  *     const res = await fetch('https://payments.example/charge', {
  *       method: 'POST', signal: ctx.signal, headers: { 'Idempotency-Key': ctx.idempotencyKey },

@@ -1,7 +1,23 @@
 /**
  * Type-level machinery behind Weft's compile-time checks. Decorators use these
  * types to constrain the method they decorate, so a task whose parameters do
- * not match its dependencies fails `tsc` with a message that names the task.
+ * not accept what the engine passes fails `tsc` with a message that names the
+ * task and the parameter.
+ *
+ * Soundness rests on one rule: the decorator that decides what a method
+ * receives is the one that declares it a task, and it checks the whole
+ * parameter list against exactly what the engine passes.
+ *
+ * | declared with                                      | the engine passes                          |
+ * | -------------------------------------------------- | ------------------------------------------ |
+ * | `@Task()`                                          | the workflow input, the `TaskContext`      |
+ * | `@DependsOn(...names)`, `@Task({ dependsOn })`     | each dependency's output, the `TaskContext` |
+ * | `@OnFailure(task)`                                 | a `TaskFailure`, the `TaskContext`         |
+ * | `@Loop({ while, maxIterations, dependsOn? })`      | the state (input or outputs), a `LoopContext` |
+ *
+ * (Legacy decorators check each decorator against the method type alone, so a
+ * plain `@Task()` can never see a separate `@DependsOn`; the compiler rejects
+ * the two on one method.)
  *
  * @module
  */
@@ -19,14 +35,50 @@ export const weftTypeErrorKey: unique symbol = Symbol('weft/type-error')
 /**
  * A type that cannot be satisfied; its property's type is the error message
  * tsc prints. Produced by Weft's decorator checks.
+ *
+ * @example
+ * ```ts
+ * import type { WeftTypeError } from 'weft'
+ * // tsc prints the message of a failed check as this type's argument:
+ * type Shown = WeftTypeError<"task 'ship': its 1st parameter does not accept what task 'load' returns">
+ * ```
  */
 export interface WeftTypeError<Message extends string> {
   /** The error message; tsc prints it as the type this property expects. */
   readonly [weftTypeErrorKey]: Message
 }
 
-/** `unknown` (no constraint) when a check passed, else a {@link WeftTypeError} with its message. */
-export type Verdict<R> = R extends true ? unknown : WeftTypeError<R & string>
+/**
+ * A {@link WeftTypeError} that also shows the two types that do not fit: tsc
+ * prints `Types` (for example `{ "task 'load' returns": Order; "the parameter accepts": string }`)
+ * after the message.
+ *
+ * @example
+ * ```ts
+ * import type { WeftTypeMismatch } from 'weft'
+ * type Shown = WeftTypeMismatch<"task 'ship': its 1st parameter does not accept what task 'load' returns", {
+ *   "task 'load' returns": { id: string }
+ *   'the parameter accepts': string
+ * }>
+ * ```
+ */
+export interface WeftTypeMismatch<Message extends string, Types> extends WeftTypeError<Message> {
+  /** Phantom: never set; it carries the types tsc prints beside the message. */
+  readonly types?: Types
+}
+
+/** A failed check that names the two types that do not fit. */
+type Mismatch<Message extends string, Types> = readonly [Message, Types]
+
+/**
+ * `unknown` (no constraint) when a check passed, else a {@link WeftTypeError}
+ * with its message (a {@link WeftTypeMismatch} when the check names types).
+ */
+export type Verdict<R> = R extends true
+  ? unknown
+  : R extends readonly [infer Message extends string, infer Types]
+    ? WeftTypeMismatch<Message, Types>
+    : WeftTypeError<R & string>
 
 /** The input type declared by a workflow instance type (via `WorkflowBase<I>`); `unknown` when undeclared. */
 export type InputOf<T> = T extends {
@@ -44,7 +96,12 @@ export type EncodedInputOf<T> = T extends {
   ? E
   : InputOf<T>
 
-/** Names of the members of `T` that are methods (candidate tasks). */
+/**
+ * Names of the public members of `T` that are methods: the workflow's tasks.
+ * The compiler rejects a workflow class with an undecorated method, so every
+ * name here is a task at run time too (helpers are `#private`, `static`, or
+ * functions outside the class).
+ */
 export type TaskName<T> = {
   [K in keyof T & string]: T[K] extends (...args: never) => unknown ? K : never
 }[keyof T & string]
@@ -65,19 +122,29 @@ export type Normalize<P extends readonly unknown[]> = number extends P['length']
       : P
 
 type LastOf<P extends readonly unknown[]> = P extends readonly [...unknown[], infer L] ? L : never
+type IsAny<X> = 0 extends 1 & X ? true : false
 
-/** Whether a method's parameter list marks it as a loop body (its last parameter is a `LoopContext`). */
+/**
+ * Whether a method's parameter list marks it as a loop body: its last
+ * parameter is a `LoopContext` (not `any`, which says nothing).
+ */
 export type IsLoopBody<P extends readonly unknown[]> = [LastOf<Normalize<P>>] extends [never]
   ? false
-  : [LastOf<Normalize<P>>] extends [LoopContext<any>]
-    ? true
-    : false
+  : IsAny<LastOf<Normalize<P>>> extends true
+    ? false
+    : [LastOf<Normalize<P>>] extends [LoopContext<any>]
+      ? true
+      : false
 
-/** What task `K` of `T` produces: the awaited return type, or a `LoopResult` for a loop body. */
+/**
+ * What task `K` of `T` produces: the awaited return type, or for a loop body
+ * a `LoopResult` of its state parameter's type (its final state may be the
+ * initial state, which that parameter accepts).
+ */
 export type TaskOutput<T, K> = K extends keyof T
   ? T[K] extends (...args: infer P) => infer R
     ? IsLoopBody<P> extends true
-      ? LoopResult<Awaited<R>>
+      ? LoopResult<Normalize<P>[0]>
       : Awaited<R>
     : never
   : never
@@ -104,23 +171,174 @@ export type DependencyName<D> = D extends string
       }
     ? N
     : never
-/** Whether a dependency is optional. */
-export type IsOptional<D> = D extends {
-  /** Set on an optional dependency. */
-  readonly optional: true
-}
-  ? true
-  : false
+
+/**
+ * Whether a dependency may pass `undefined`: unless its `optional` is
+ * `false` or absent (an `optional: boolean` may be true at run time).
+ */
+export type IsOptional<D> = D extends string
+  ? false
+  : D extends {
+        /** The task depended on. */
+        readonly task: unknown
+        /** Absent or false on a required dependency. */
+        readonly optional?: false | undefined
+      }
+    ? false
+    : true
 
 /** The value a dependency passes: the task's output, or that or `undefined` when optional. */
 export type DependencyValue<T, D> = IsOptional<D> extends true
   ? TaskOutput<T, DependencyName<D>> | undefined
   : TaskOutput<T, DependencyName<D>>
 
-type DependencyValues<T, Ds extends readonly unknown[]> = { -readonly [I in keyof Ds]: DependencyValue<T, Ds[I]> }
+// ---------------------------------------------------------------------------
+// What the engine passes, position by position ("slots"), and the messages.
+
+/** The workflow input, passed to a root task and a root loop. */
+interface InputSlot<V> {
+  readonly kind: 'input'
+  readonly value: V
+}
+/** A dependency's output. */
+interface OutputSlot<Name, V, Optional> {
+  readonly kind: 'output'
+  readonly task: Name
+  readonly optional: Optional
+  readonly value: V
+}
+/** The failure an `@OnFailure` handler receives. */
+interface FailureSlot {
+  readonly kind: 'failure'
+  readonly value: TaskFailure
+}
+/** The context, always last: a `TaskContext`, or a `LoopContext` for a loop body. */
+interface ContextSlot<V, Loop extends boolean> {
+  readonly kind: 'context'
+  readonly loop: Loop
+  readonly value: V
+}
+type Slot = InputSlot<unknown> | OutputSlot<unknown, unknown, boolean> | FailureSlot | ContextSlot<unknown, boolean>
+
+type OutputSlots<T, Ds extends readonly unknown[]> = {
+  -readonly [I in keyof Ds]: OutputSlot<DependencyName<Ds[I]>, DependencyValue<T, Ds[I]>, IsOptional<Ds[I]>>
+}
+type ContextOf<T, Loop extends boolean> = ContextSlot<Loop extends true ? LoopContext<InputOf<T>> : TaskContext<InputOf<T>>, Loop>
+
+/** What the engine passes a task declared with `Ds` as dependencies (none: a root task). */
+type BindingSlots<T, Ds extends readonly unknown[], Loop extends boolean> = Ds extends readonly []
+  ? [InputSlot<InputOf<T>>, ContextOf<T, Loop>]
+  : [...OutputSlots<T, Ds>, ContextOf<T, Loop>]
 
 type Ordinal<N extends number> = N extends 1 ? '1st' : N extends 2 ? '2nd' : N extends 3 ? '3rd' : `${N}th`
 type Next<C extends readonly unknown[]> = [...C, unknown]
+type Plural<N extends number, Word extends string> = N extends 1 ? `1 ${Word}` : `${N} ${Word}s`
+
+/** How a message names what the engine passes at a slot. */
+type What<S> = S extends OutputSlot<infer Name, unknown, boolean>
+  ? `what task '${Name & string}' returns`
+  : S extends InputSlot<unknown>
+    ? 'the workflow input'
+    : S extends FailureSlot
+      ? 'the TaskFailure'
+      : S extends ContextSlot<unknown, true>
+        ? 'the LoopContext'
+        : 'the TaskContext'
+
+type IsContext<P> = [Exclude<P, undefined>] extends [never] ? false : [Exclude<P, undefined>] extends [TaskContext<any>] ? true : false
+type IsLoopContext<P> = [Exclude<P, undefined>] extends [never] ? false : [Exclude<P, undefined>] extends [LoopContext<any>] ? true : false
+type IsPromise<P> = [Exclude<P, undefined>] extends [never] ? false : [Exclude<P, undefined>] extends [PromiseLike<unknown>] ? true : false
+
+/** The types a mismatch shows: what the engine passes, what the parameter accepts. */
+type Shown<S extends Slot, P0, N extends number> = { [W in What<S>]: S['value'] } & {
+  [A in `its ${Ordinal<N>} parameter accepts`]: P0
+} extends infer O
+  ? { [Key in keyof O]: O[Key] }
+  : never
+
+type SlotMismatch<T, K extends string, S extends Slot, P0, N extends number, ContextAt extends number, Before extends string> =
+  S extends ContextSlot<unknown, boolean>
+    ? ContextMismatch<K, S, P0, N, Before>
+    : IsContext<P0> extends true
+      ? `task '${K}': its ${Ordinal<N>} parameter receives ${What<S>}, not the ${IsLoopContext<P0> extends true ? 'LoopContext' : 'TaskContext'}; the context is its ${Ordinal<ContextAt>} parameter`
+      : S extends OutputSlot<infer Name extends string, unknown, infer Optional>
+        ? OutputMismatch<K, Name, Optional, S, P0, N>
+        : S extends InputSlot<unknown>
+          ? InputMismatch<T, K, S, P0>
+          : Mismatch<`task '${K}': its ${Ordinal<N>} parameter does not accept ${What<S>}`, Shown<S, P0, N>>
+
+type ContextMismatch<K extends string, S extends ContextSlot<unknown, boolean>, P0, N extends number, Before extends string> =
+  S extends ContextSlot<unknown, false>
+    ? IsLoopContext<P0> extends true
+      ? `task '${K}': its ${Ordinal<N>} parameter is a LoopContext, which only a loop body receives; declare the loop with @Loop({ while, maxIterations })`
+      : IsContext<P0> extends true
+        ? `task '${K}': its ${Ordinal<N>} parameter is a TaskContext of another input type; use the workflow's input type`
+        : `task '${K}': its ${Ordinal<N>} parameter must accept the TaskContext (it follows ${Before})`
+    : IsLoopContext<P0> extends true
+      ? `task '${K}': its ${Ordinal<N>} parameter is a LoopContext of another input type; use the workflow's input type`
+      : `task '${K}': its ${Ordinal<N>} parameter must accept the LoopContext (it follows ${Before})`
+
+type OutputMismatch<K extends string, Name extends string, Optional, S extends Slot, P0, N extends number> =
+  IsPromise<P0> extends true
+    ? `task '${K}': its ${Ordinal<N>} parameter is a Promise, but tasks receive resolved values: declare it as what task '${Name}' returns`
+    : Optional extends true
+      ? Mismatch<`task '${K}': its ${Ordinal<N>} parameter must accept what task '${Name}' returns, or undefined (the dependency is optional)`, Shown<S, P0, N>>
+      : Mismatch<`task '${K}': its ${Ordinal<N>} parameter does not accept what task '${Name}' returns`, Shown<S, P0, N>>
+
+type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never
+/** One member of a union (the compiler's last), to name in a hint. */
+type OneOf<U> = UnionToIntersection<U extends unknown ? () => U : never> extends () => infer R ? R : never
+
+/** Tasks other than `K` whose output a parameter of type `P0` accepts. */
+type TasksAccepted<T, K, P0> = { [N in TaskName<T>]: N extends K ? never : [TaskOutput<T, N>] extends [P0] ? N : never }[TaskName<T>]
+
+type InputMismatch<T, K extends string, S extends Slot, P0> = [TasksAccepted<T, K, P0>] extends [never]
+  ? [TaskFailure] extends [P0]
+    ? `task '${K}': its 1st parameter does not accept the workflow input; if this task handles a failure, declare it with @OnFailure('<task>')`
+    : unknown extends InputOf<T>
+      ? `task '${K}': its 1st parameter does not accept the workflow input; declare the input with 'extends WorkflowBase<Input>'`
+      : Mismatch<`task '${K}': its 1st parameter does not accept the workflow input`, Shown<S, P0, 1>>
+  : `task '${K}': its 1st parameter does not accept the workflow input; if this task depends on '${OneOf<TasksAccepted<T, K, P0>> & string}', declare it with @DependsOn('${OneOf<TasksAccepted<T, K, P0>> & string}')`
+
+/**
+ * Compares, position by position, what the engine passes (`S`) with what the
+ * method accepts (`P`); `C` counts the positions checked.
+ */
+type CheckSlots<
+  T,
+  K extends string,
+  S extends readonly Slot[],
+  P extends readonly unknown[],
+  ContextAt extends number,
+  Before extends string,
+  C extends readonly unknown[] = [],
+> = P extends readonly [infer P0, ...infer PRest]
+  ? S extends readonly [infer S0 extends Slot, ...infer SRest extends readonly Slot[]]
+    ? [S0['value']] extends [P0]
+      ? CheckSlots<T, K, SRest, PRest, ContextAt, Before, Next<C>>
+      : SlotMismatch<T, K, S0, P0, Next<C>['length'], ContextAt, Before>
+    : `task '${K}': its ${Ordinal<Next<C>['length']>} parameter receives nothing: the context, its ${Ordinal<ContextAt>}, is always last; remove it`
+  : number extends P['length']
+    ? [S[number]['value']] extends [P[number]]
+      ? true
+      : `task '${K}': its rest parameter does not accept every argument and the context the engine passes`
+    : true
+
+/** How a message names the arguments before the context. */
+type BeforeContext<S extends readonly Slot[]> = S extends readonly [infer S0, ...unknown[]]
+  ? S0 extends OutputSlot<unknown, unknown, boolean>
+    ? `the ${Plural<Minus1<S['length']>, 'dependency output'>}`
+    : What<S0>
+  : never
+type Minus1<N extends number, C extends readonly unknown[] = []> = Next<C>['length'] extends N ? C['length'] : Minus1<N, Next<C>>
+
+/** Checks method `M` of `T`, named `K`, against the slots `S` the engine fills. */
+type CheckBinding<T, K extends string, S extends readonly Slot[], M> = M extends (...args: infer P) => unknown
+  ? CheckSlots<T, K, S, Normalize<P>, S['length'], BeforeContext<S>>
+  : `'${K}' is not a method`
+
+// ---------------------------------------------------------------------------
+// The checks each decorator applies.
 
 type UnknownNames<T, Ds extends readonly unknown[]> = {
   [I in keyof Ds]: DependencyName<Ds[I]> extends TaskName<T> ? never : DependencyName<Ds[I]>
@@ -132,92 +350,25 @@ type CheckNames<T, K extends string, Ds extends readonly unknown[]> = [UnknownNa
     : true
   : `task '${K}' depends on unknown task '${UnknownNames<T, Ds> & string}'`
 
-type Plural<N extends number, Word extends string> = N extends 1 ? `1 ${Word}` : `${N} ${Word}s`
-
-type ContextMessage<K extends string, Position extends number, Ds extends readonly unknown[], P0> = [Exclude<P0, undefined>] extends [
-  TaskContext<any>,
-]
-  ? `task '${K}': its ${Ordinal<Position>} parameter is a TaskContext of another input type; use the workflow's input type`
-  : `task '${K}': its ${Ordinal<Position>} parameter must accept the TaskContext (it follows the ${Plural<Ds['length'], 'dependency output'>})`
-
-type MismatchMessage<K extends string, Ds extends readonly unknown[], C extends readonly unknown[], P0> =
-  C['length'] extends Ds['length']
-    ? ContextMessage<K, Next<C>['length'], Ds, P0>
-    : IsOptional<Ds[C['length']]> extends true
-      ? `task '${K}': its ${Ordinal<Next<C>['length']>} parameter must accept what task '${DependencyName<Ds[C['length']]> & string}' returns, or undefined (the dependency is optional)`
-      : `task '${K}': its ${Ordinal<Next<C>['length']>} parameter does not accept what task '${DependencyName<Ds[C['length']]> & string}' returns`
-
-/** Compares, position by position, what the engine passes (`Expected`) with what the method accepts (`P`). */
-type CheckParameters<
-  K extends string,
-  Ds extends readonly unknown[],
-  Expected extends readonly unknown[],
-  P extends readonly unknown[],
-  C extends readonly unknown[] = [],
-> = P extends readonly [infer P0, ...infer PRest]
-  ? Expected extends readonly [infer E0, ...infer ERest]
-    ? [E0] extends [P0]
-      ? CheckParameters<K, Ds, ERest, PRest, Next<C>>
-      : MismatchMessage<K, Ds, C, P0>
-    : `task '${K}': its ${Ordinal<Next<C>['length']>} parameter is neither a dependency output nor the TaskContext; remove it`
-  : number extends P['length']
-    ? [Expected[number]] extends [P[number]]
-      ? true
-      : `task '${K}': its rest parameter does not accept every dependency output and the TaskContext`
-    : true
-
-type ContextFor<T, P extends readonly unknown[]> = IsLoopBody<P> extends true ? LoopContext<InputOf<T>> : TaskContext<InputOf<T>>
-
-/** The check `@DependsOn(...Ds)` applies to method `M`, named `K`, of class instance `T`. */
-export type DependsOnCheck<T, K extends string, Ds extends readonly unknown[], M> = M extends (...args: infer P) => unknown
-  ? CheckNames<T, K, Ds> extends true
-    ? CheckParameters<K, Ds, [...DependencyValues<T, Ds>, ContextFor<T, P>], Normalize<P>>
-    : CheckNames<T, K, Ds>
-  : `'${K}' is not a method`
-
-/** True when at least one member of the union `U` is assignable to `P`. */
-type SomeAssignable<U, P> = true extends (U extends P ? true : false) ? true : false
-
-type OtherOutputs<T, K> = { [N in TaskName<T>]: N extends K ? never : TaskOutput<T, N> }[TaskName<T>]
-
-/** Whether a parameter type accepts something the engine may pass a task before its context. */
-type AcceptsArgument<T, K, P0> = [InputOf<T>] extends [P0]
-  ? true
-  : SomeAssignable<OtherOutputs<T, K>, P0> extends true
-    ? true
-    : [TaskFailure] extends [P0]
-      ? true
-      : false
-
-type LooseParameters<T, K extends string, Ctx, P extends readonly unknown[], C extends readonly unknown[] = []> = P extends readonly [
-  infer P0,
-  ...infer PRest,
-]
-  ? [Exclude<P0, undefined>] extends [TaskContext<any>]
-    ? [Ctx] extends [P0]
-      ? PRest extends readonly []
-        ? true
-        : `task '${K}': its ${Ordinal<Next<Next<C>>['length']>} parameter follows the TaskContext; the context is always last`
-      : `task '${K}': its ${Ordinal<Next<C>['length']>} parameter is a TaskContext of another input type; use the workflow's input type`
-    : C extends readonly []
-      ? AcceptsArgument<T, K, P0> extends true
-        ? LooseParameters<T, K, Ctx, PRest, Next<C>>
-        : [OtherOutputs<T, K>] extends [never]
-          ? `task '${K}': its 1st parameter does not accept the workflow input; declare the input with 'extends WorkflowBase<Input>'`
-          : `task '${K}': its 1st parameter accepts neither the workflow input (declare it with 'extends WorkflowBase<Input>') nor any task's output (add @DependsOn)`
-      : LooseParameters<T, K, Ctx, PRest, Next<C>>
-  : true
+/**
+ * The check of a task declared with dependencies `Ds` (`@DependsOn(...Ds)` or
+ * `@Task({ dependsOn: Ds })`), on method `M`, named `K`, of class instance `T`:
+ * the names are tasks of `T`, and each parameter accepts what the engine
+ * passes there (the outputs in order, then the `TaskContext`).
+ */
+export type DependsOnCheck<T, K extends string, Ds extends readonly unknown[], M> =
+  CheckNames<T, K, Ds> extends true ? CheckBinding<T, K, BindingSlots<T, Ds, false>, M> : CheckNames<T, K, Ds>
 
 /**
- * The check `@Task()` applies. It cannot see `@DependsOn` (decorators do not
- * share types), so it checks what it can: the first parameter must accept the
- * workflow input (a root task), some task's output (checked exactly by
- * `@DependsOn`) or a `TaskFailure` (an `@OnFailure` handler), and a
- * `TaskContext` parameter must be of the workflow's input type and come last.
+ * The check `@Task(options)` applies. Without `dependsOn` it is strict: the
+ * method is a root task, whose parameters accept the workflow input and then
+ * the `TaskContext`; when its first parameter matches some task's output,
+ * the message says to declare the dependency. With `dependsOn` it is
+ * {@link DependsOnCheck}.
  */
-export type TaskCheck<T, K extends string, M> = M extends (...args: infer P) => unknown
-  ? LooseParameters<T, K, ContextFor<T, P>, Normalize<P>>
-  : `'${K}' is not a method`
+export type TaskCheck<T, K extends string, M, Ds extends readonly unknown[] = []> = Ds extends readonly []
+  ? CheckBinding<T, K, BindingSlots<T, [], false>, M>
+  : DependsOnCheck<T, K, Ds, M>
 
 /**
  * The check a decorator applies when it takes a function of the task's own
@@ -237,7 +388,7 @@ type CheckPrefix<
   C extends readonly unknown[] = [],
 > = A extends readonly [infer A0, ...infer ARest]
   ? P extends readonly [infer P0, ...infer PRest]
-    ? [Exclude<P0, undefined>] extends [TaskContext<any>]
+    ? IsContext<P0> extends true
       ? `${Label} on task '${K}': it receives the task's arguments only, not the TaskContext`
       : [P0] extends [A0]
       ? CheckPrefix<Label, K, ARest, PRest, Next<C>>
@@ -245,34 +396,44 @@ type CheckPrefix<
     : `${Label} on task '${K}': it takes more parameters than the task`
   : true
 
-/** The check `@Loop` applies: the body returns its next state and ends with a `LoopContext`. */
-export type LoopCheck<K extends string, S, M> = M extends (...args: infer P) => infer R
+type LoopState<P extends readonly unknown[]> = Normalize<P> extends readonly [infer P0, ...unknown[]] ? P0 : never
+
+/** The state checks of a loop body whose parameters `P` passed the binding check. */
+type CheckLoopState<K extends string, S, P extends readonly unknown[], R> = Normalize<P> extends readonly [unknown, unknown, ...unknown[]]
+  ? [Awaited<R>] extends [LoopState<P>]
+    ? [S] extends [never]
+      ? true
+      : [LoopState<P>] extends [S]
+        ? true
+        : `@Loop on task '${K}': the 'while' condition does not accept the loop state`
+    : Mismatch<`@Loop on task '${K}': the body must return the next state, a value its 1st parameter accepts`, {
+        'the body returns': Awaited<R>
+        'its 1st parameter accepts': LoopState<P>
+      }>
+  : `@Loop on task '${K}': the body's 1st parameter is the loop state, its last the LoopContext`
+
+/**
+ * The check `@Loop({ while, maxIterations, dependsOn? })` applies: the body
+ * ends with a `LoopContext`; its parameters accept the input (or the
+ * dependencies' outputs) and the context; it returns its next state, which its
+ * 1st parameter and the `while` condition accept.
+ */
+export type LoopCheck<T, K extends string, Ds extends readonly unknown[], S, M> = M extends (...args: infer P) => infer R
   ? IsLoopBody<P> extends true
-    ? Normalize<P> extends readonly [infer P0, ...unknown[]]
-      ? [Awaited<R>] extends [P0]
-        ? [S] extends [never]
-          ? true
-          : [P0] extends [S]
-            ? true
-            : `@Loop on task '${K}': the 'while' condition does not accept the loop state`
-        : `@Loop on task '${K}': the body must return the next state, a value its 1st parameter accepts`
-      : `@Loop on task '${K}': the body's 1st parameter is the loop state`
+    ? CheckNames<T, K, Ds> extends true
+      ? CheckBinding<T, K, BindingSlots<T, Ds, true>, M> extends infer Bound
+        ? Bound extends true
+          ? CheckLoopState<K, S, P, R>
+          : Bound
+        : never
+      : CheckNames<T, K, Ds>
     : `@Loop on task '${K}': declare the last parameter as LoopContext (it carries the iteration number)`
   : `'${K}' is not a method`
 
-/** The check `@OnFailure(task)` applies: the handled task exists, the handler takes a `TaskFailure`, then the context. */
-export type OnFailureCheck<T, K extends string, Target extends string, M> = M extends (...args: infer P) => unknown
-  ? Target extends TaskName<T>
-    ? Normalize<P> extends readonly [infer P0, ...infer Rest]
-      ? [TaskFailure] extends [P0]
-        ? Rest extends readonly []
-          ? true
-          : Rest extends readonly [infer P1]
-            ? [TaskContext<InputOf<T>>] extends [P1]
-              ? true
-              : `@OnFailure on task '${K}': its 2nd parameter must accept the TaskContext`
-            : `@OnFailure on task '${K}': a handler takes a TaskFailure and the TaskContext; remove its other parameters`
-        : `@OnFailure on task '${K}': its 1st parameter must accept a TaskFailure`
-      : true
-    : `@OnFailure on task '${K}': unknown task '${Target}'`
-  : `'${K}' is not a method`
+/**
+ * The check `@OnFailure(task)` applies: the handled task exists, and the
+ * handler's parameters accept a `TaskFailure`, then the `TaskContext`.
+ */
+export type OnFailureCheck<T, K extends string, Target extends string, M> = Target extends TaskName<T>
+  ? CheckBinding<T, K, [FailureSlot, ContextOf<T, false>], M>
+  : `@OnFailure on task '${K}': unknown task '${Target}'`

@@ -27,12 +27,12 @@ interface Order {
 @Workflow({ name: 'twin', version: 2, description: 'orders' })
 class Decorated extends WorkflowBase<{ id: string }> {
   @Task() load(input: { id: string }): Order { return { id: input.id, total: 1 } }
-  @Task() @DependsOn('load') @Retry({ maxAttempts: 3 }) @Timeout('2 s') charge(order: Order) { return order.total }
-  @Task() @DependsOn('load', { task: 'charge', optional: true }) @When((o: Order) => o.total > 0)
+  @DependsOn('load') @Retry({ maxAttempts: 3 }) @Timeout('2 s') charge(order: Order) { return order.total }
+  @DependsOn('load', { task: 'charge', optional: true }) @When((o: Order) => o.total > 0)
   ship(order: Order, paid: number | undefined) { return `${order.id} ${paid}` }
-  @Task() @DependsOn('load') @Loop({ while: (o: Order) => o.total < 5, maxIterations: 9 })
+  @Loop({ dependsOn: ['load'], while: (o: Order) => o.total < 5, maxIterations: 9 })
   grow(o: Order, ctx: LoopContext<{ id: string }>): Order { return { ...o, total: o.total + 1 } }
-  @Task() @OnFailure('charge') refund(f: TaskFailure) { return f.message }
+  @OnFailure('charge') refund(f: TaskFailure) { return f.message }
   @Task() @Always() done(input: { id: string }) { return input.id }
 }
 

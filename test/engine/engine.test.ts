@@ -42,7 +42,7 @@ class Quote extends WorkflowBase<{ sku: string }> {
     this.calls++
     return this.prices.priceOf(input.sku)
   }
-  @Task() @DependsOn('price') total(price: number) {
+  @DependsOn('price') total(price: number) {
     return { total: price * (1 + this.taxRate), callsOnThisInstance: this.calls }
   }
 }
@@ -128,14 +128,14 @@ describe('definition errors at definition time', () => {
     expect(() => {
       @Workflow({ name: 'cyclic', version: 1 })
       class Cyclic extends WorkflowBase<void> {
-        @Task() @DependsOn('score') fetch(score: number) { return score }
-        @Task() @DependsOn('fetch') score(fetch: number) { return fetch }
+        @DependsOn('score') fetch(score: number) { return score }
+        @DependsOn('fetch') score(fetch: number) { return fetch }
       }
       return Cyclic
     }).toThrow('workflow "cyclic" has a cycle: fetch → score → fetch; remove one of these dependencies')
   })
 
-  it('throws when a method has policies but no @Task', () => {
+  it('throws when a method has decorators but none declares it a task', () => {
     expect(() => {
       @Workflow({ name: 'forgot-task', version: 1 })
       class ForgotTask extends WorkflowBase<void> {
@@ -143,7 +143,7 @@ describe('definition errors at definition time', () => {
         @When(() => true) b(_: void) { return 2 }
       }
       return ForgotTask
-    }).toThrow(new InvalidWorkflowError('workflow "forgot-task": method "b" has @When but no @Task(); add @Task() or remove the decorators'))
+    }).toThrow(new InvalidWorkflowError('workflow "forgot-task": method "b" has @When but is not declared a task; declare it with @Task(), @DependsOn(...), @OnFailure(...) or @Loop(...), or remove the decorators'))
   })
 
   it('throws when a decorator is applied twice', () => {

@@ -42,10 +42,10 @@ describe('sequential and parallel tasks', () => {
     @Workflow({ name: 'fork-join', version: 1 })
     class ForkJoin extends WorkflowBase<void> {
       @Task() load(_: void) { return step('load') }
-      @Task() @DependsOn('load') resize(x: string) { return step(`resize ${x}`) }
-      @Task() @DependsOn('load') compress(x: string) { return step(`compress ${x}`) }
-      @Task() @DependsOn('load') watermark(x: string) { return step(`watermark ${x}`) }
-      @Task() @DependsOn('resize', 'compress', 'watermark')
+      @DependsOn('load') resize(x: string) { return step(`resize ${x}`) }
+      @DependsOn('load') compress(x: string) { return step(`compress ${x}`) }
+      @DependsOn('load') watermark(x: string) { return step(`watermark ${x}`) }
+      @DependsOn('resize', 'compress', 'watermark')
       join(a: string, b: string, c: string) { return [a, b, c] }
     }
     const engine = memoryEngine()
@@ -71,7 +71,7 @@ describe('failure', () => {
         await flush(2)
         throw new TypeError('boom')
       }
-      @Task() @DependsOn('boom') after(x: string) { return x }
+      @DependsOn('boom') after(x: string) { return x }
     }
     const engine = memoryEngine()
     const run = await engine.start(Failing)
@@ -95,7 +95,7 @@ describe('failure', () => {
     class Optional extends WorkflowBase<void> {
       @Task() enrich(_: void): string { throw new Error('enrichment down') }
       @Task() base(_: void) { return 'base' }
-      @Task() @DependsOn('base', { task: 'enrich', optional: true })
+      @DependsOn('base', { task: 'enrich', optional: true })
       combine(base: string, extra: string | undefined) { return `${base}+${extra ?? 'none'}` }
     }
     const engine = memoryEngine()
@@ -110,10 +110,10 @@ describe('@When', () => {
   @Workflow({ name: 'quality', version: 1 })
   class Quality extends WorkflowBase<{ score: number }> {
     @Task() check(input: { score: number }) { return input.score }
-    @Task() @DependsOn('check') @When((score: number) => score > 0.8) premium(score: number) { return `premium ${score}` }
-    @Task() @DependsOn('check') @When(async (score: number) => score <= 0.8) standard(score: number) { return `standard ${score}` }
-    @Task() @DependsOn('premium') notifyVip(p: string) { return `vip ${p}` }
-    @Task() @DependsOn({ task: 'premium', optional: true }, { task: 'standard', optional: true })
+    @DependsOn('check') @When((score: number) => score > 0.8) premium(score: number) { return `premium ${score}` }
+    @DependsOn('check') @When(async (score: number) => score <= 0.8) standard(score: number) { return `standard ${score}` }
+    @DependsOn('premium') notifyVip(p: string) { return `vip ${p}` }
+    @DependsOn({ task: 'premium', optional: true }, { task: 'standard', optional: true })
     report(premium: string | undefined, standard: string | undefined) { return premium ?? standard }
   }
 
@@ -147,12 +147,12 @@ describe('@OnFailure', () => {
   @Workflow({ name: 'saga', version: 1 })
   class Saga extends WorkflowBase<{ fail: boolean }> {
     @Task() reserve(input: { fail: boolean }) { return input.fail }
-    @Task() @DependsOn('reserve') charge(fail: boolean): string {
+    @DependsOn('reserve') charge(fail: boolean): string {
       if (fail) throw new Error('card declined')
       return 'charged'
     }
-    @Task() @DependsOn('charge') ship(receipt: string) { return `shipped ${receipt}` }
-    @Task() @OnFailure('charge') release(failure: TaskFailure) {
+    @DependsOn('charge') ship(receipt: string) { return `shipped ${receipt}` }
+    @OnFailure('charge') release(failure: TaskFailure) {
       handled.push(failure)
       return `released after ${failure.message}`
     }
@@ -184,7 +184,7 @@ describe('@OnFailure', () => {
     @Workflow({ name: 'compensate-then-fail', version: 1 })
     class Strict extends WorkflowBase<void> {
       @Task() charge(_: void): string { throw new Error('declined') }
-      @Task() @OnFailure('charge') refund(failure: TaskFailure): string { throw failure.error }
+      @OnFailure('charge') refund(failure: TaskFailure): string { throw failure.error }
     }
     const engine = memoryEngine()
     const error = (await (await engine.start(Strict)).outcome()).error as RunFailedError
@@ -199,12 +199,12 @@ describe('@Always', () => {
   @Workflow({ name: 'cleanup', version: 1 })
   class Cleanup extends WorkflowBase<{ fail: boolean }> {
     @Task() lock(input: { fail: boolean }) { return `lock-${String(input.fail)}` }
-    @Task() @DependsOn('lock') async work(lock: string, ctx: TaskContext<{ fail: boolean }>) {
+    @DependsOn('lock') async work(lock: string, ctx: TaskContext<{ fail: boolean }>) {
       if (ctx.input.fail) throw new Error('work failed')
       await flush(1)
       return `${lock} worked`
     }
-    @Task() @Always() @DependsOn({ task: 'lock', optional: true }) unlock(lock: string | undefined) {
+    @Always() @DependsOn({ task: 'lock', optional: true }) unlock(lock: string | undefined) {
       cleaned.push(`unlock ${lock}`)
       return 'unlocked'
     }
@@ -279,11 +279,11 @@ describe('@Loop', () => {
   }
   @Workflow({ name: 'batches', version: 1 })
   class Batches extends WorkflowBase<Batch> {
-    @Task() @Loop({ while: (s: Batch) => s.processed < s.total, maxIterations: 5 })
+    @Loop({ while: (s: Batch) => s.processed < s.total, maxIterations: 5 })
     process(state: Batch, ctx: LoopContext<Batch>): Batch {
       return { ...state, processed: state.processed + state.batchSize + ctx.iteration * 0 }
     }
-    @Task() @DependsOn('process') report(result: { iterations: number; finalState: Batch }) {
+    @DependsOn('process') report(result: { iterations: number; finalState: Batch }) {
       return `${result.iterations} batches, ${result.finalState.processed} items`
     }
   }

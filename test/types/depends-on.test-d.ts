@@ -43,13 +43,11 @@ describe('@DependsOn: the right program compiles with exact types', () => {
         return { id: input.orderId, total: 3 }
       }
 
-      @Task()
       @DependsOn('load')
       async charge(order: Order): Promise<Receipt> {
         return { charged: order.total }
       }
 
-      @Task()
       @DependsOn('load', 'charge')
       ship(order: Order, receipt: Receipt, ctx: TaskContext<OrderInput>) {
         expectTypeOf(ctx.input).toEqualTypeOf<OrderInput>()
@@ -57,14 +55,12 @@ describe('@DependsOn: the right program compiles with exact types', () => {
       }
 
       // A parameter may be wider than what the dependency returns.
-      @Task()
       @DependsOn('charge')
       audit(receipt: { charged: number } | null, ctx: TaskContext) {
         return receipt === null ? ctx.task : receipt.charged
       }
 
       // A task may ignore trailing arguments (TypeScript allows fewer parameters).
-      @Task()
       @DependsOn('load', 'charge')
       count() {
         return 1
@@ -100,7 +96,6 @@ describe('@DependsOn: the right program compiles with exact types', () => {
         return input.orderId
       }
 
-      @Task()
       @DependsOn('load', { task: 'coupon', optional: true })
       ship(order: Order, coupon: string | undefined, ctx: TaskContext<OrderInput>) {
         return `${order.id} ${coupon ?? ''} ${ctx.runId}`
@@ -131,14 +126,12 @@ describe('@DependsOn: the right program compiles with exact types', () => {
       }
 
       // `coupon?: string` accepts the `string | undefined` of an optional dependency.
-      @Task()
       @DependsOn('load', { task: 'coupon', optional: true })
       ship(order: Order, coupon?: string, ctx?: TaskContext<OrderInput>) {
         return `${order.id} ${coupon ?? ''} ${ctx?.runId ?? ''}`
       }
 
       // A void output is received as a void parameter.
-      @Task()
       @DependsOn('notify')
       afterNotify(done: void, ctx: TaskContext<OrderInput>) {
         return [done, ctx.task]
@@ -161,7 +154,6 @@ describe('@DependsOn: each wrong program fails tsc', () => {
         return { id: input.orderId, total: 3 }
       }
 
-      @Task()
       @DependsOn('load')
       async charge(order: Order): Promise<Receipt> {
         return { charged: order.total }
@@ -172,79 +164,66 @@ describe('@DependsOn: each wrong program fails tsc', () => {
         return input.orderId
       }
 
-      @Task()
       // @ts-expect-error wrong type: charge returns Receipt, not number
       @DependsOn('load', 'charge')
       wrongType(order: Order, receipt: number) {
         return [order, receipt]
       }
 
-      @Task()
       // @ts-expect-error swapped order: the 1st output is charge's Receipt, not an Order
       @DependsOn('charge', 'load')
       swapped(order: Order, receipt: Receipt) {
         return [order, receipt]
       }
 
-      @Task()
       // @ts-expect-error unknown task name 'lod' (typo of 'load')
       @DependsOn('lod')
       unknownName(order: Order) {
         return order
       }
 
-      @Task()
       // @ts-expect-error 'config' is a property, not a task method
       @DependsOn('load', 'config')
       notAMethod(order: Order, config: { region: string }) {
         return [order, config]
       }
 
-      @Task()
       // @ts-expect-error a task cannot depend on itself
       @DependsOn('load', 'selfish')
       selfish(order: Order, self: number) {
         return [order, self]
       }
 
-      @Task()
       // @ts-expect-error expects more than load promises: Order has no currency
       @DependsOn('coupon', 'load')
       expectsMore(coupon: string, order: Order & { currency: string }) {
         return [coupon, order.currency]
       }
 
-      @Task()
       // @ts-expect-error the dependency is optional: the parameter must accept undefined
       @DependsOn('load', { task: 'coupon', optional: true })
       optionalAsRequired(order: Order, coupon: string) {
         return [order, coupon]
       }
 
-      @Task()
       // @ts-expect-error an optional parameter still needs the right type: coupon returns a string
       @DependsOn('load', { task: 'coupon', optional: true })
       optionalWrongType(order: Order, coupon?: number) {
         return [order, coupon]
       }
 
-      @Task()
       // @ts-expect-error the parameter after the dependency outputs must accept the TaskContext
       @DependsOn('load')
       extraInsteadOfContext(order: Order, extra: string) {
         return [order, extra]
       }
 
-      // @ts-expect-error @Task also sees that a parameter follows the TaskContext
-      @Task()
-      // @ts-expect-error a parameter after the TaskContext is neither an output nor the context
+      // @ts-expect-error a parameter after the TaskContext receives nothing
       @DependsOn('load')
       extraAfterContext(order: Order, ctx: TaskContext<OrderInput>, extra: string) {
         return [order, ctx, extra]
       }
 
-      // @ts-expect-error @Task also sees the TaskContext of another input type
-      @Task()
       // @ts-expect-error the TaskContext carries the workflow input, not Unrelated
       @DependsOn('load')
       wrongContext(order: Order, ctx: TaskContext<Unrelated>) {

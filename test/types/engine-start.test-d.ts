@@ -43,19 +43,16 @@ class Fulfil extends WorkflowBase<OrderInput> {
     return input.orderId
   }
 
-  @Task()
   @DependsOn('load')
   async charge(order: Order): Promise<number> {
     return order.total
   }
 
-  @Task()
   @DependsOn('load', 'charge', { task: 'coupon', optional: true })
   async ship(order: Order, charged: number, coupon: string | undefined, ctx: TaskContext<OrderInput>) {
     return { tracking: `${order.id}-${charged}-${coupon ?? ''}-${ctx.runId}`, shipped: true as const }
   }
 
-  @Task()
   @Loop({ while: (n: OrderInput) => n.quantity > 0, maxIterations: 3 })
   split(state: OrderInput, ctx: LoopContext<OrderInput>): OrderInput {
     return { ...state, quantity: state.quantity - ctx.iteration - 1 }

@@ -47,7 +47,6 @@ describe('@When', () => {
         return input
       }
 
-      @Task()
       @DependsOn('check')
       @When((q: Scored) => q.score > 0.8)
       premium(q: Scored) {
@@ -55,7 +54,6 @@ describe('@When', () => {
       }
 
       // The condition may take a wider type, fewer parameters, or be async.
-      @Task()
       @DependsOn('check', 'premium')
       @When(async (q: { score: number }) => q.score > 0.5)
       both(q: Scored, label: string) {
@@ -78,7 +76,6 @@ describe('@When', () => {
         return input
       }
 
-      @Task()
       @DependsOn('check')
       // @ts-expect-error the condition's 1st parameter (string) does not accept the task's Scored
       @When((label: string) => label.length > 0)
@@ -86,7 +83,6 @@ describe('@When', () => {
         return q
       }
 
-      @Task()
       @DependsOn('check')
       // @ts-expect-error the condition takes more parameters than the task
       @When((q: Scored, extra: number) => q.score > extra)
@@ -94,7 +90,6 @@ describe('@When', () => {
         return q
       }
 
-      @Task()
       @DependsOn('check')
       // @ts-expect-error the condition must return a boolean (or a promise of one)
       @When((q: Scored) => q.score)
@@ -110,7 +105,6 @@ describe('@Loop', () => {
   test('a loop body with a LoopContext compiles; dependents receive LoopResult<S>', () => {
     @Workflow({ name: 'loop-ok', version: 1 })
     class Batches extends WorkflowBase<Batch> {
-      @Task()
       @Loop({ while: (s: Batch) => s.remaining > 0, maxIterations: 50 })
       process(state: Batch, ctx: LoopContext<Batch>): Batch {
         expectTypeOf(ctx.iteration).toEqualTypeOf<number>()
@@ -123,14 +117,11 @@ describe('@Loop', () => {
       }
 
       // A dependent loop whose state is a dependency's output; an async body.
-      @Task()
-      @DependsOn('seed')
-      @Loop({ while: (n: number, iteration) => n > 0 && iteration < 10, maxIterations: 10 })
+      @Loop({ dependsOn: ['seed'], while: (n: number, iteration) => n > 0 && iteration < 10, maxIterations: 10 })
       async countdown(n: number, ctx: LoopContext<Batch>): Promise<number> {
         return n - ctx.input.done
       }
 
-      @Task()
       @DependsOn('process', 'countdown')
       report(batches: LoopResult<Batch>, countdown: LoopResult<number>, ctx: TaskContext<Batch>) {
         return `${batches.finalState.done} ${batches.iterations} ${countdown.maxIterationsReached} ${ctx.task}`
@@ -152,52 +143,43 @@ describe('@Loop', () => {
         return input.remaining
       }
 
-      @Task()
       @Loop({ while: (s: Batch) => s.remaining > 0, maxIterations: 5 })
       process(state: Batch, ctx: LoopContext<Batch>): Batch {
         return { ...state, done: ctx.iteration }
       }
 
-      @Task()
       // @ts-expect-error the last parameter must be a LoopContext (a TaskContext is not one)
       @Loop({ while: (s: Batch) => s.remaining > 0, maxIterations: 5 })
       plainContext(state: Batch, ctx: TaskContext<Batch>): Batch {
         return { ...state, done: ctx.attempt }
       }
 
-      @Task()
       // @ts-expect-error a loop body without a LoopContext parameter
       @Loop({ while: (s: Batch) => s.remaining > 0, maxIterations: 5 })
       noContext(state: Batch): Batch {
         return state
       }
 
-      @Task()
       // @ts-expect-error the body must return the next state (a Batch), not a string
       @Loop({ while: (s: Batch) => s.remaining > 0, maxIterations: 5 })
       wrongState(state: Batch, ctx: LoopContext<Batch>): string {
         return `${state.done} ${ctx.iteration}`
       }
 
-      @Task()
       // @ts-expect-error the 'while' condition takes a number, the state is a Batch
       @Loop({ while: (s: number) => s > 0, maxIterations: 5 })
       wrongWhile(state: Batch, ctx: LoopContext<Batch>): Batch {
         return { ...state, done: ctx.iteration }
       }
 
-      @Task()
       // @ts-expect-error a loop's dependents receive LoopResult<Batch>, not the Batch state
       @DependsOn('process')
       rawState(state: Batch) {
         return state.done
       }
 
-      // @ts-expect-error @Task also sees the LoopContext of another input type
-      @Task()
       // @ts-expect-error a dependent loop's LoopContext carries the workflow input (Batch), not Receipt
-      @DependsOn('seed')
-      @Loop({ while: (n: number) => n > 0, maxIterations: 5 })
+      @Loop({ dependsOn: ['seed'], while: (n: number) => n > 0, maxIterations: 5 })
       wrongLoopContext(n: number, ctx: LoopContext<Receipt>): number {
         return n - ctx.input.charged
       }
@@ -215,7 +197,6 @@ describe('@OnFailure', () => {
         return { charged: input.amount }
       }
 
-      @Task()
       @OnFailure('charge')
       refund(failure: TaskFailure, ctx: TaskContext<{ amount: number }>) {
         expectTypeOf(failure.message).toEqualTypeOf<string>()
@@ -235,14 +216,12 @@ describe('@OnFailure', () => {
         return { charged: input.amount }
       }
 
-      @Task()
       // @ts-expect-error unknown task 'chrage' (typo of 'charge')
       @OnFailure('chrage')
       refund(failure: TaskFailure) {
         return failure.message
       }
 
-      @Task()
       // @ts-expect-error a failure handler receives a TaskFailure, not the task's Receipt
       @OnFailure('charge')
       expectsOutput(receipt: Receipt) {
@@ -263,7 +242,6 @@ describe('@Cache', () => {
         return input.currency.length * 1.1
       }
 
-      @Task()
       @DependsOn('rate')
       @Cache({ ttl: '1 m', key: (rate: number) => rate.toFixed(2), capacity: 10 })
       @Retry({ maxAttempts: 2 })
@@ -272,7 +250,6 @@ describe('@Cache', () => {
       }
 
       // No key: the arguments are stringified.
-      @Task()
       @DependsOn('rate')
       @Cache({ ttl: '10 s' })
       plain(rate: number) {

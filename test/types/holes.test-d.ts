@@ -37,14 +37,12 @@ describe('checks added after the first review of the type tests', () => {
       @Task() load(input: OrderInput): Order {
         return { id: input.orderId, total: 1 }
       }
-      @Task()
       @DependsOn('load')
       // @ts-expect-error a condition receives the task's arguments, not the context
       @When((o: Order, ctx: TaskContext<OrderInput>) => ctx.input.orderId === o.id)
       conditional(order: Order, ctx: TaskContext<OrderInput>) {
         return [order, ctx]
       }
-      @Task()
       @DependsOn('load')
       // @ts-expect-error a cache key receives the task's arguments, not the context
       @Cache({ ttl: '1 m', key: (o: Order, ctx: TaskContext<OrderInput>) => `${o.id}${ctx.runId}` })
@@ -60,10 +58,9 @@ describe('checks added after the first review of the type tests', () => {
       @Task() load(input: OrderInput): Order {
         return { id: input.orderId, total: 1 }
       }
-      @Task() @OnFailure('load') fine(failure: TaskFailure, ctx: TaskContext<OrderInput>) {
+      @OnFailure('load') fine(failure: TaskFailure, ctx: TaskContext<OrderInput>) {
         return [failure, ctx]
       }
-      @Task()
       // @ts-expect-error the second parameter of a handler is the context
       @OnFailure('load')
       extra(failure: TaskFailure, extra: string) {
@@ -78,19 +75,17 @@ describe('checks added after the first review of the type tests', () => {
       @Task() load(input: OrderInput): Order {
         return { id: input.orderId, total: 1 }
       }
-      @Task()
       // @ts-expect-error an empty @DependsOn() says nothing: leave it out for a root task
       @DependsOn()
       none(input: OrderInput) {
         return input
       }
-      @Task()
       // @ts-expect-error a rest parameter of strings does not accept an Order
       @DependsOn('load')
       rest(...values: string[]) {
         return values
       }
-      @Task() @DependsOn('load') restOk(...values: unknown[]) {
+      @DependsOn('load') restOk(...values: unknown[]) {
         return values
       }
     }

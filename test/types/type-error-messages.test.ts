@@ -83,7 +83,7 @@ beforeAll(() => {
 
 describe('compile-time error messages name the task and the problem', () => {
   test('there are fixtures with expectations', () => {
-    expect(fixtureNames).toEqual(expect.arrayContaining(['builder.ts', 'depends-on.ts', 'flow.ts']))
+    expect(fixtureNames).toEqual(expect.arrayContaining(['binding.ts', 'builder.ts', 'depends-on.ts', 'flow.ts']))
     for (const name of fixtureNames) {
       expect(expectationsOf(readFileSync(join(fixturesDir, name), 'utf8')).length, name).toBeGreaterThan(0)
     }

@@ -55,7 +55,6 @@ export class Quote extends WorkflowBase<QuoteInput> {
     return { customer: input.customer, total: input.skus.reduce((sum, sku) => sum + this.prices.priceOf(sku), 0) }
   }
 
-  @Task()
   @DependsOn('price')
   label(priced: Priced): string {
     return `${priced.customer}: ${this.prices.format(priced.total)}`
