@@ -256,15 +256,22 @@ type Shown<S extends Slot, P0, N extends number> = { [W in What<S>]: S['value'] 
   ? { [Key in keyof O]: O[Key] }
   : never
 
-type SlotMismatch<T, K extends string, S extends Slot, P0, N extends number, ContextAt extends number, Before extends string> =
+/** Where the context sits in a binding, how messages name what precedes it, and whether it is a `LoopContext`. */
+interface Frame {
+  readonly contextAt: number
+  readonly before: string
+  readonly loop: boolean
+}
+
+type SlotMismatch<T, K extends string, S extends Slot, P0, N extends number, F extends Frame> =
   S extends ContextSlot<unknown, boolean>
-    ? ContextMismatch<K, S, P0, N, Before>
+    ? ContextMismatch<K, S, P0, N, F['before']>
     : IsContext<P0> extends true
-      ? `task '${K}': its ${Ordinal<N>} parameter receives ${What<S>}, not the ${IsLoopContext<P0> extends true ? 'LoopContext' : 'TaskContext'}; the context is its ${Ordinal<ContextAt>} parameter`
+      ? `task '${K}': its ${Ordinal<N>} parameter receives ${What<S>}, not the ${IsLoopContext<P0> extends true ? 'LoopContext' : 'TaskContext'}; the context is its ${Ordinal<F['contextAt']>} parameter`
       : S extends OutputSlot<infer Name extends string, unknown, infer Optional>
         ? OutputMismatch<K, Name, Optional, S, P0, N>
         : S extends InputSlot<unknown>
-          ? InputMismatch<T, K, S, P0>
+          ? InputMismatch<T, K, S, P0, F['loop']>
           : Mismatch<`task '${K}': its ${Ordinal<N>} parameter does not accept ${What<S>}`, Shown<S, P0, N>>
 
 type ContextMismatch<K extends string, S extends ContextSlot<unknown, boolean>, P0, N extends number, Before extends string> =
@@ -292,13 +299,18 @@ type OneOf<U> = UnionToIntersection<U extends unknown ? () => U : never> extends
 /** Tasks other than `K` whose output a parameter of type `P0` accepts. */
 type TasksAccepted<T, K, P0> = { [N in TaskName<T>]: N extends K ? never : [TaskOutput<T, N>] extends [P0] ? N : never }[TaskName<T>]
 
-type InputMismatch<T, K extends string, S extends Slot, P0> = [TasksAccepted<T, K, P0>] extends [never]
+/** How a message tells to declare dependency `N`, in the form of the decorator that checked. */
+type DeclareDependency<N extends string, Loop extends boolean> = Loop extends true
+  ? `@Loop({ dependsOn: ['${N}'], while, maxIterations })`
+  : `@DependsOn('${N}')`
+
+type InputMismatch<T, K extends string, S extends Slot, P0, Loop extends boolean> = [TasksAccepted<T, K, P0>] extends [never]
   ? [TaskFailure] extends [P0]
     ? `task '${K}': its 1st parameter does not accept the workflow input; if this task handles a failure, declare it with @OnFailure('<task>')`
     : unknown extends InputOf<T>
       ? `task '${K}': its 1st parameter does not accept the workflow input; declare the input with 'extends WorkflowBase<Input>'`
       : Mismatch<`task '${K}': its 1st parameter does not accept the workflow input`, Shown<S, P0, 1>>
-  : `task '${K}': its 1st parameter does not accept the workflow input; if this task depends on '${OneOf<TasksAccepted<T, K, P0>> & string}', declare it with @DependsOn('${OneOf<TasksAccepted<T, K, P0>> & string}')`
+  : `task '${K}': its 1st parameter does not accept the workflow input; if this task depends on '${OneOf<TasksAccepted<T, K, P0>> & string}', declare it with ${DeclareDependency<OneOf<TasksAccepted<T, K, P0>> & string, Loop>}`
 
 /**
  * Compares, position by position, what the engine passes (`S`) with what the
@@ -309,15 +321,14 @@ type CheckSlots<
   K extends string,
   S extends readonly Slot[],
   P extends readonly unknown[],
-  ContextAt extends number,
-  Before extends string,
+  F extends Frame,
   C extends readonly unknown[] = [],
 > = P extends readonly [infer P0, ...infer PRest]
   ? S extends readonly [infer S0 extends Slot, ...infer SRest extends readonly Slot[]]
     ? [S0['value']] extends [P0]
-      ? CheckSlots<T, K, SRest, PRest, ContextAt, Before, Next<C>>
-      : SlotMismatch<T, K, S0, P0, Next<C>['length'], ContextAt, Before>
-    : `task '${K}': its ${Ordinal<Next<C>['length']>} parameter receives nothing: the context, its ${Ordinal<ContextAt>}, is always last; remove it`
+      ? CheckSlots<T, K, SRest, PRest, F, Next<C>>
+      : SlotMismatch<T, K, S0, P0, Next<C>['length'], F>
+    : `task '${K}': its ${Ordinal<Next<C>['length']>} parameter receives nothing: the context, its ${Ordinal<F['contextAt']>}, is always last; remove it`
   : number extends P['length']
     ? [S[number]['value']] extends [P[number]]
       ? true
@@ -334,7 +345,7 @@ type Minus1<N extends number, C extends readonly unknown[] = []> = Next<C>['leng
 
 /** Checks method `M` of `T`, named `K`, against the slots `S` the engine fills. */
 type CheckBinding<T, K extends string, S extends readonly Slot[], M> = M extends (...args: infer P) => unknown
-  ? CheckSlots<T, K, S, Normalize<P>, S['length'], BeforeContext<S>>
+  ? CheckSlots<T, K, S, Normalize<P>, { contextAt: S['length']; before: BeforeContext<S>; loop: [Extract<S[number], ContextSlot<unknown, true>>] extends [never] ? false : true }>
   : `'${K}' is not a method`
 
 // ---------------------------------------------------------------------------
