@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
+import pg from 'pg'
 import { afterAll, describe, expect, it } from 'vitest'
 import { sqliteStore, StorageError } from 'weft'
 import { postgresStore } from '../../src/postgres.js'
@@ -54,10 +55,11 @@ describePostgres('probing a PostgreSQL store', () => {
       await store.init()
       await store.probe()
       await store.close()
-      const reader = postgresStore({ connectionString: database.url })
-      const { rows } = await (reader as unknown as { pool: { query(sql: string): Promise<{ rows: { n: number }[] }> } }).pool.query('select count(*)::int as n from weft_probe')
+      const reader = new pg.Client({ connectionString: database.url })
+      await reader.connect()
+      const { rows } = await reader.query<{ n: number }>('select count(*)::int as n from weft_probe')
       expect(rows[0]!.n).toBe(0)
-      await reader.close()
+      await reader.end()
     } finally {
       await database.drop()
     }

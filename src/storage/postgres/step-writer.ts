@@ -4,6 +4,7 @@ import { pgConflictRetry } from './pg-errors.js'
 import { errorText, stepKind, toStepRecord, type StepRow } from '../sql/rows.js'
 import type { Fence, StepRecord } from '../workflow-store.js'
 import { prepared, type PgQueryable } from './pg-client.js'
+import { existingStepsSql, singleStepSql, stepBatchSql } from './pg-hand-sql.js'
 
 interface PendingStep {
   readonly fence: Fence
@@ -80,28 +81,7 @@ export class PgStepWriter {
     if (batch.length === 1) return [await this.insertOne(batch[0]!)]
     const column = <T>(pick: (item: PendingStep) => T) => batch.map(pick)
     const { rows } = await this.db.query<{ n: number; fenced: boolean; inserted: boolean }>(prepared(
-      `with input as (
-         select * from unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int[], $10::float8[], $11::float8[])
-           with ordinality as t(run_id, epoch, key, task, kind, status, output, error, attempts, started_at, finished_at, n)
-       ), locked as (
-         -- One primary-key lookup per run, in id order as the database sorts ids (its collation, as
-         -- in renewals and releases; a sort in JavaScript may disagree). Written as a lateral
-         -- subquery with its own lock so that the plan cannot be anything else: with \`id = any($1)\`,
-         -- a generic plan cached while the table was small kept seq-scanning it as it grew.
-         select r.id, r.epoch from (select distinct id from unnest($1::text[]) as ids(id) order by id) u
-         cross join lateral (select id, epoch from weft_runs where id = u.id for share) r
-       ), fenced as (
-         select i.* from input i join locked r on r.id = i.run_id and r.epoch = i.epoch
-       ), inserted as (
-         insert into weft_steps (run_id, key, task, kind, status, output, error, attempts, started_at, finished_at)
-         select run_id, key, task, kind, status, output, error, attempts, started_at, finished_at from fenced
-         on conflict (run_id, key) do nothing
-         returning run_id, key
-       )
-       select i.n::int as n,
-         exists (select 1 from fenced f where f.n = i.n) as fenced,
-         exists (select 1 from inserted s where s.run_id = i.run_id and s.key = i.key) as inserted
-       from input i order by i.n`,
+      stepBatchSql,
       [
         column((i) => i.step.runId),
         column((i) => i.fence.epoch),
@@ -119,24 +99,10 @@ export class PgStepWriter {
     return rows.map((row) => (!row.fenced ? 'lost' : row.inserted ? 'inserted' : 'exists'))
   }
 
-  /**
-   * One step (a chain's usual batch). The same statement with scalar
-   * parameters: planned with arrays, the server estimates the arrays' sizes
-   * in each custom plan and found the generic plan dearer, so unless the
-   * connection forces generic plans it planned the batch statement on every
-   * call (as much time as running it).
-   */
+  /** One step (a chain's usual batch): see `singleStepSql`. */
   private async insertOne({ fence, step, output }: PendingStep): Promise<'inserted' | 'exists' | 'lost'> {
     const { rows } = await this.db.query<{ fenced: number; inserted: number }>(prepared(
-      `with locked as (
-         select id from weft_runs where id = $1 and epoch = $2 for share
-       ), inserted as (
-         insert into weft_steps (run_id, key, task, kind, status, output, error, attempts, started_at, finished_at)
-         select $1, $3, $4, $5, $6, $7, $8, $9, $10, $11 from locked
-         on conflict (run_id, key) do nothing
-         returning key
-       )
-       select (select count(*) from locked)::int as fenced, (select count(*) from inserted)::int as inserted`,
+      singleStepSql,
       [fence.runId, fence.epoch, step.key, step.task, stepKind(step.key), step.status, output, errorText(step.error), step.attempts, step.startedAt ?? null, step.finishedAt],
     ))
     const row = rows[0]!
@@ -146,7 +112,7 @@ export class PgStepWriter {
   private async readExisting(items: readonly PendingStep[]): Promise<Map<string, StepRecord>> {
     if (items.length === 0) return new Map()
     const { rows } = await this.db.query<StepRow>(prepared(
-      `select s.* from weft_steps s join unnest($1::text[], $2::text[]) as k(run_id, key) on s.run_id = k.run_id and s.key = k.key`,
+      existingStepsSql,
       [items.map((i) => i.step.runId), items.map((i) => i.step.key)],
     ))
     return new Map(rows.map((row) => [`${row.run_id}\u0000${row.key}`, toStepRecord(row)]))

@@ -1,5 +1,5 @@
 import { sql, type ExpressionBuilder, type QueryCreator } from 'kysely'
-import { finishedRunStatuses, type RunPatch } from '../workflow-store.js'
+import { finishedRunStatuses, type NewRun, type RunPatch, type RunQuery } from '../workflow-store.js'
 import { compileStatement, queryBuilder, shapeCache, type CompiledStatement } from './compiled-statement.js'
 import type { SqlDialect } from './migrations.js'
 import type { WeftDatabase } from './schema.js'
@@ -121,6 +121,43 @@ export function patchRunQuery(db: QueryCreator<WeftDatabase>, shape: PatchShape,
 /** Which filters a listing uses: one compiled statement per combination. */
 export type ListShape = `${'status' | ''},${'workflow' | ''},${'before' | ''}`
 
+/** Which filters `query` uses. */
+export function listShape(query: RunQuery): ListShape {
+  return `${query.status === undefined ? '' : 'status'},${query.workflow === undefined ? '' : 'workflow'},${query.before === undefined ? '' : 'before'}`
+}
+
+/** The parameters of a listing (filters it does not use are ignored by its shape). */
+export function listParameters(query: RunQuery): ListParameters {
+  return { status: query.status ?? '', workflow: query.workflow ?? '', before: query.before ?? '', limit: query.limit ?? 100 }
+}
+
+/** The parameters of a listing. */
+export interface ListParameters {
+  readonly status: string
+  readonly workflow: string
+  readonly before: string
+  readonly limit: number
+}
+
+/** The columns of `run`, whose input is serialized as `input`: claimed by its starter when it says so, else pending. */
+export function runInsert(run: NewRun, input: string): RunInsert {
+  const claim = run.claimBy
+  return {
+    id: run.id,
+    workflow: run.workflow,
+    version: run.version,
+    input,
+    status: claim === undefined ? 'pending' : 'running',
+    principal: run.principal ?? null,
+    createdAt: run.createdAt,
+    startedAt: claim === undefined ? null : run.createdAt,
+    leaseOwner: claim?.owner ?? null,
+    leaseExpiresAt: claim === undefined ? null : run.createdAt + claim.leaseMs,
+    epoch: claim === undefined ? 0 : 1,
+    inputDigest: run.inputDigest ?? null,
+  }
+}
+
 /** Compiles the statements of `dialect`. */
 function compileAll(dialect: SqlDialect) {
   const db = queryBuilder(dialect)
@@ -131,7 +168,7 @@ function compileAll(dialect: SqlDialect) {
     insertRun: compile((db, p: RunInsert) => insertRunQuery(db, p)),
     patchRun: shapeCache((shape: PatchShape) => compile((db, p: PatchParameters) => patchRunQuery(db, shape, p))),
     listRuns: shapeCache((shape: ListShape) =>
-      compile((db, p: { status: string; workflow: string; before: string; limit: number }) =>
+      compile((db, p: ListParameters) =>
         db
           .selectFrom('weft_runs')
           .selectAll()

@@ -3,7 +3,7 @@ import type { RunId } from '../../core/ids.js'
 import { decideAction } from '../run-rules.js'
 import { serialize } from '../serialization.js'
 import { toRunRecord } from '../sql/rows.js'
-import { patchParameters, patchShape, type ListShape } from '../sql/statements.js'
+import { listParameters, listShape, patchParameters, patchShape, runInsert } from '../sql/statements.js'
 import type { CreateRunResult, Fence, NewRun, RequestedAction, RunPatch, RunQuery, RunRecord, RunStore } from '../workflow-store.js'
 import { shared, type SqliteContext } from './sqlite-context.js'
 
@@ -13,22 +13,8 @@ export class SqliteRuns implements RunStore {
 
   createRun(run: NewRun): Promise<CreateRunResult> {
     const input = serialize(run.input, `input of run ${run.id}`, this.sqlite.limits)
-    const claim = run.claimBy
     return this.sqlite.writes.run(() => {
-      const inserted = this.sqlite.run(shared.insertRun, {
-        id: run.id,
-        workflow: run.workflow,
-        version: run.version,
-        input,
-        status: claim === undefined ? 'pending' : 'running',
-        principal: run.principal ?? null,
-        createdAt: run.createdAt,
-        startedAt: claim === undefined ? null : run.createdAt,
-        leaseOwner: claim?.owner ?? null,
-        leaseExpiresAt: claim === undefined ? null : run.createdAt + claim.leaseMs,
-        epoch: claim === undefined ? 0 : 1,
-        inputDigest: run.inputDigest ?? null,
-      })
+      const inserted = this.sqlite.run(shared.insertRun, runInsert(run, input))
       return { run: this.sqlite.readRun(run.id)!, created: Number(inserted.changes) === 1 }
     })
   }
@@ -39,9 +25,7 @@ export class SqliteRuns implements RunStore {
 
   listRuns(query: RunQuery = {}): Promise<RunRecord[]> {
     return this.sqlite.read('listing runs', () => {
-      const statement = shared.listRuns(listShape(query))
-      const rows = this.sqlite.all(statement, { status: query.status ?? '', workflow: query.workflow ?? '', before: query.before ?? '', limit: query.limit ?? 100 })
-      return rows.map(toRunRecord)
+      return this.sqlite.all(shared.listRuns(listShape(query)), listParameters(query)).map(toRunRecord)
     })
   }
 
@@ -73,9 +57,4 @@ export class SqliteRuns implements RunStore {
       if (Number(result.changes) === 0) throw new LeaseLostError(fence.runId, fence.epoch)
     })
   }
-}
-
-/** Which filters a query uses. */
-export function listShape(query: RunQuery): ListShape {
-  return `${query.status === undefined ? '' : 'status'},${query.workflow === undefined ? '' : 'workflow'},${query.before === undefined ? '' : 'before'}`
 }

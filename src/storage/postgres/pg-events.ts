@@ -1,0 +1,61 @@
+import { LeaseLostError } from '../../core/errors.js'
+import type { RunId } from '../../core/ids.js'
+import { serialize } from '../serialization.js'
+import { errorText, stepKind, toStoredEvent } from '../sql/rows.js'
+import type { ChangeFeed, EventInbox, EventNotice, Fence, NewEvent, StepRecord, StoredEvent, StoreNotification } from '../workflow-store.js'
+import { prepared } from './pg-client.js'
+import { shared, type PgContext } from './pg-context.js'
+import { takeEventSql } from './pg-hand-sql.js'
+import { channel, pgStatements } from './pg-statements.js'
+
+/** The PostgreSQL store's event inbox and change feed: LISTEN/NOTIFY tells engines what other processes did. */
+export class PgEvents implements EventInbox, ChangeFeed {
+  constructor(private readonly pg: PgContext) {}
+
+  async sendEvent(event: NewEvent): Promise<number> {
+    const payload = serialize(event.payload, `payload of event "${event.name}"`, this.pg.limits)
+    const [row] = await this.pg.rows(pgStatements.sendEvent, { name: event.name, runId: event.runId ?? null, payload, sentAt: event.sentAt })
+    return Number(row!.id)
+  }
+
+  async pendingEvents(runId: RunId, name: string, since: number): Promise<StoredEvent[]> {
+    return (await this.pg.rows(shared.pendingEvents, { runId, name, since })).map(toStoredEvent)
+  }
+
+  async takeEvent(fence: Fence, event: StoredEvent, step: StepRecord): Promise<boolean> {
+    const output = serialize(step.output, `output of step "${step.key}" of run ${step.runId}`, this.pg.limits)
+    const stepColumns = [step.key, step.task, stepKind(step.key), step.status, output, errorText(step.error), step.attempts, step.startedAt ?? null, step.finishedAt]
+    const { rows } = await this.pg.db.query<{ fenced: string; took: string }>(prepared(takeEventSql, [fence.runId, fence.epoch, event.id, ...stepColumns]))
+    if (Number(rows[0]!.fenced) === 0) throw new LeaseLostError(fence.runId, fence.epoch)
+    return Number(rows[0]!.took) === 1
+  }
+
+  async eventsAfter(afterId: number, limit: number): Promise<EventNotice[]> {
+    const rows = await this.pg.rows(shared.eventsAfter, { afterId, limit })
+    return rows.map((row) => ({ id: Number(row.id), name: row.name, runId: row.run_id ?? undefined }))
+  }
+
+  async latestEventId(): Promise<number> {
+    const [row] = await this.pg.rows(shared.latestEventId, {})
+    return Number(row!.id)
+  }
+
+  /** LISTENs on Weft's channel with a dedicated connection. */
+  async subscribe(listener: (notification: StoreNotification) => void): Promise<() => Promise<void>> {
+    const client = await this.pg.pool.connect()
+    client.on('notification', (message) => {
+      if (message.channel !== channel || message.payload === undefined) return
+      try {
+        listener(JSON.parse(message.payload) as StoreNotification)
+      } catch {
+        // A malformed payload from another program on the channel: ignore it.
+      }
+    })
+    client.on('error', () => undefined)
+    await client.query(`listen ${channel}`)
+    return async () => {
+      await client.query(`unlisten ${channel}`).catch(() => undefined)
+      client.release()
+    }
+  }
+}

@@ -1,0 +1,54 @@
+import { LeaseLostError } from '../../core/errors.js'
+import type { RunId } from '../../core/ids.js'
+import { errorText, stepKind, toStepRecord } from '../sql/rows.js'
+import { patchParameters, patchShape } from '../sql/statements.js'
+import type { Fence, RunPatch, StepJournal, StepRecord } from '../workflow-store.js'
+import { prepared } from './pg-client.js'
+import { shared, type PgContext } from './pg-context.js'
+import { timerSql } from './pg-hand-sql.js'
+import { pgStatements } from './pg-statements.js'
+import { PgStepWriter } from './step-writer.js'
+
+/** The PostgreSQL store's step journal: step records of runs finishing tasks together share one statement and one commit. */
+export class PgJournal implements StepJournal {
+  private readonly steps: PgStepWriter
+
+  constructor(private readonly pg: PgContext) {
+    this.steps = new PgStepWriter(pg.db)
+  }
+
+  saveStep(fence: Fence, step: StepRecord): Promise<StepRecord> {
+    return this.steps.write(fence, step, this.pg.outputText(step))
+  }
+
+  /** Records a run's last step and its end in one statement (one round trip, one commit). */
+  async saveFinalStep(fence: Fence, step: StepRecord, patch: RunPatch): Promise<StepRecord> {
+    const output = this.pg.outputText(step)
+    const [row] = await this.pg.rows(pgStatements.finalStep(patchShape(patch, true)), {
+      ...patchParameters(fence.runId, fence.epoch, patch),
+      key: step.key,
+      task: step.task,
+      kind: stepKind(step.key),
+      stepStatus: step.status,
+      output,
+      stepError: errorText(step.error),
+      attempts: step.attempts,
+      startedAt: step.startedAt ?? null,
+      stepFinishedAt: step.finishedAt,
+    })
+    if (Number(row!.fenced) === 0) throw new LeaseLostError(fence.runId, fence.epoch)
+    if (Number(row!.inserted) === 1) return step
+    const [existing] = await this.pg.rows(shared.selectStep, { runId: step.runId, key: step.key })
+    return toStepRecord(existing!)
+  }
+
+  async loadSteps(runId: RunId): Promise<StepRecord[]> {
+    return (await this.pg.rows(shared.selectSteps, { runId })).map(toStepRecord)
+  }
+
+  async timer(fence: Fence, key: string, wakeAt: number): Promise<number> {
+    const { rows } = await this.pg.db.query<{ fenced: string; wake_at: number | null }>(prepared(timerSql, [fence.runId, fence.epoch, key, wakeAt]))
+    if (Number(rows[0]!.fenced) === 0) throw new LeaseLostError(fence.runId, fence.epoch)
+    return Number(rows[0]!.wake_at)
+  }
+}
