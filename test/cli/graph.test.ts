@@ -25,7 +25,6 @@ const method = (name) => Object.getOwnPropertyDescriptor(Billing.prototype, name
 Task()(Billing.prototype, 'invoice', method('invoice'))
 Retry({ maxAttempts: 2 })(Billing.prototype, 'send', method('send'))
 DependsOn('invoice')(Billing.prototype, 'send', method('send'))
-Task()(Billing.prototype, 'send', method('send'))
 Workflow({ name: 'billing', version: 3 })(Billing)
 
 export class Helper {}
