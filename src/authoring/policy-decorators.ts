@@ -7,14 +7,17 @@ import type {
   RetryOptions,
 } from '../graph/policy-options.js'
 import type { ArgumentsCheck, Verdict } from '../graph/type-level.js'
-import { setOnce, type MethodFactKey } from './metadata.js'
+import { policyKindTable, type PolicyKind, type PolicyOptionsOf } from '../graph/policy-kinds.js'
+import { setOnce } from './metadata.js'
 
-type Policy = Extract<MethodFactKey, 'retry' | 'timeout' | 'circuitBreaker' | 'rateLimit' | 'bulkhead'>
+/** The kinds whose decorator needs no type check of the method (all but `@Cache`, whose key function reads the arguments). */
+type UncheckedPolicy = Exclude<PolicyKind, 'cache'>
 
-function policyDecorator(decorator: string, policy: Policy, options: unknown) {
+/** Records one policy's options on the method; the compiler validates them (see the policy-kind table). */
+function policyDecorator<K extends UncheckedPolicy>(policy: K, options: PolicyOptionsOf<K>) {
   return (target: object, key: string, descriptor: PropertyDescriptor): void => {
     void descriptor
-    setOnce(target, key, decorator, policy, options as never)
+    setOnce(target, key, policyKindTable[policy].decorator, policy, options as never)
   }
 }
 
@@ -37,7 +40,7 @@ function policyDecorator(decorator: string, policy: Policy, options: unknown) {
  * @throws `InvalidOptionsError` (when the workflow is defined) for `maxAttempts < 1`, NaN or negative delays.
  */
 export function Retry(options: RetryOptions) {
-  return policyDecorator('@Retry', 'retry', options)
+  return policyDecorator('retry', options)
 }
 
 /**
@@ -57,7 +60,7 @@ export function Retry(options: RetryOptions) {
  * ```
  */
 export function Timeout(timeout: Duration) {
-  return policyDecorator('@Timeout', 'timeout', timeout)
+  return policyDecorator('timeout', timeout)
 }
 
 /**
@@ -78,7 +81,7 @@ export function Timeout(timeout: Duration) {
  * ```
  */
 export function CircuitBreaker(options: CircuitBreakerOptions) {
-  return policyDecorator('@CircuitBreaker', 'circuitBreaker', options)
+  return policyDecorator('circuitBreaker', options)
 }
 
 /**
@@ -97,7 +100,7 @@ export function CircuitBreaker(options: CircuitBreakerOptions) {
  * ```
  */
 export function RateLimit(options: RateLimitOptions) {
-  return policyDecorator('@RateLimit', 'rateLimit', options)
+  return policyDecorator('rateLimit', options)
 }
 
 /**
@@ -116,7 +119,7 @@ export function RateLimit(options: RateLimitOptions) {
  * ```
  */
 export function Bulkhead(options: BulkheadOptions) {
-  return policyDecorator('@Bulkhead', 'bulkhead', options)
+  return policyDecorator('bulkhead', options)
 }
 
 /**
@@ -142,6 +145,6 @@ export function Cache<const A extends readonly unknown[] = readonly unknown[]>(o
     descriptor: TypedPropertyDescriptor<M> & Verdict<ArgumentsCheck<'@Cache key', K, A, M>>,
   ): void => {
     void descriptor
-    setOnce(target, key, '@Cache', 'cache', options as CacheOptions<never>)
+    setOnce(target, key, policyKindTable.cache.decorator, 'cache', options as CacheOptions<never>)
   }
 }

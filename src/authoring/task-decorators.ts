@@ -1,6 +1,7 @@
 import { InvalidOptionsError } from '../core/errors.js'
 import type { CacheOptions } from '../graph/policy-options.js'
 import type { ArgumentsCheck, DependsOnCheck, DependencyRef, TaskCheck, Verdict } from '../graph/type-level.js'
+import { policyKinds } from '../graph/policy-kinds.js'
 import type { DependencySpec, TaskPolicyOptions } from '../graph/workflow-draft.js'
 import { declareTask, setOnce } from './metadata.js'
 
@@ -67,8 +68,7 @@ export function Task<const D extends readonly DependencyRef[] = [], const A exte
 }
 
 function recordTaskPolicies(target: object, key: string, options: TaskPolicyOptions): void {
-  const policies: (keyof TaskPolicyOptions)[] = ['retry', 'timeout', 'circuitBreaker', 'rateLimit', 'cache', 'bulkhead']
-  for (const policy of policies) {
+  for (const policy of policyKinds) {
     if (options[policy] !== undefined) setOnce(target, key, `${policy} (in @Task options)`, policy, options[policy] as never)
   }
 }

@@ -1,4 +1,5 @@
-import type { TaskNode, WorkflowGraph } from './workflow-graph.js'
+import { policyKindTable, policyKinds, policyOf, type PolicyKind, type PolicyKindSpec } from './policy-kinds.js'
+import type { TaskNode, TaskPolicies, WorkflowGraph } from './workflow-graph.js'
 
 /**
  * Renders a workflow graph as a Mermaid flowchart, for docs and tools.
@@ -44,20 +45,21 @@ function shape(task: TaskNode): string {
   return `["${label}"]`
 }
 
+/** The diagram label of a task's policy of kind `kind`, or none. */
+function policyLabel<K extends PolicyKind>(policies: TaskPolicies, kind: K): string[] {
+  const policy = policyOf(policies, kind)
+  if (policy === undefined) return []
+  const spec: PolicyKindSpec<K> = policyKindTable[kind]
+  return [spec.label(policy)]
+}
+
 function annotations(task: TaskNode): string[] {
   const { policies } = task
   const notes: string[] = []
   if (task.kind === 'loop') notes.push(`loop ≤ ${task.loop!.maxIterations}`)
   if (task.kind === 'always') notes.push('always')
   if (task.when !== undefined) notes.push('when …')
-  const policyNotes = [
-    policies.retry && `retry ×${policies.retry.maxAttempts}`,
-    policies.timeoutMs !== undefined && `timeout ${policies.timeoutMs} ms`,
-    policies.circuitBreaker && `breaker ${policies.circuitBreaker.name}`,
-    policies.rateLimit && `rate ${policies.rateLimit.limit}/${policies.rateLimit.windowMs} ms`,
-    policies.cache && `cache ${policies.cache.ttlMs} ms`,
-    policies.bulkhead && `bulkhead ${policies.bulkhead.maxConcurrent}`,
-  ].filter((note): note is string => typeof note === 'string')
+  const policyNotes = policyKinds.flatMap((kind) => policyLabel(policies, kind))
   if (policyNotes.length > 0) notes.push(policyNotes.join(' · '))
   return notes
 }

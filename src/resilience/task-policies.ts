@@ -1,28 +1,14 @@
-import { Context, Effect, Layer, Scope } from 'effect'
-import { CircuitBreaker as EffectBreaker, RateLimiter } from 'effect/persistence'
+import { Effect } from 'effect'
+import { hasAnyPolicy, policyOf, type PolicyKind } from '../graph/policy-kinds.js'
 import type { TaskNode } from '../graph/workflow-graph.js'
 import { Bulkheads } from './bulkheads.js'
 import { CircuitBreakers, type BreakerListener } from './circuit-breakers.js'
-import { withRateLimit } from './rate-limiters.js'
-import { withRetry, type RetryListener } from './retry.js'
+import { compositionOrder, policyWrappers, type Attempt, type PolicyState, type PolicyWrapper, type WrapContext } from './policy-wrappers.js'
+import type { PolicyServices } from './policy-services.js'
+import type { RetryListener } from './retry.js'
 import { TaskCaches } from './task-caches.js'
-import { withTimeout } from './timeout.js'
 
-/** The Effect services task policies need: breaker and rate-limiter stores, and a scope. */
-export type PolicyServices = EffectBreaker.CircuitBreakerStore | RateLimiter.RateLimiter | Scope.Scope
-
-/**
- * Builds the services for an engine's policies: in-memory circuit breaker and
- * rate limiter stores living in `scope`.
- */
-export function makePolicyServices(scope: Scope.Scope): Context.Context<PolicyServices> {
-  const layer = Layer.mergeAll(
-    EffectBreaker.layerStoreMemory(),
-    RateLimiter.layer.pipe(Layer.provide(RateLimiter.layerStoreMemory)),
-  )
-  const services = Effect.runSync(Scope.provide(Layer.build(layer), scope))
-  return Context.add(services, Scope.Scope, scope)
-}
+export { makePolicyServices, type PolicyServices } from './policy-services.js'
 
 /** What the policy runner reports while it runs a task. */
 export interface PolicyHooks {
@@ -34,7 +20,8 @@ export interface PolicyHooks {
 
 /**
  * The shared state behind an engine's task policies (circuits, bulkheads,
- * caches) and the one place that composes them around a task body:
+ * caches) and the one place that composes them around a task body, in the
+ * order `compositionOrder` gives:
  *
  * `cache( retry( rateLimit( bulkhead( breaker( timeout( attempt ))))))`
  *
@@ -43,12 +30,10 @@ export interface PolicyHooks {
  * attempt) and has its own timeout.
  */
 export class TaskPolicyRunner {
-  private readonly breakers: CircuitBreakers
-  private readonly bulkheads = new Bulkheads()
-  private readonly caches = new TaskCaches()
+  private readonly state: PolicyState
 
   constructor(onBreakerTransition: BreakerListener) {
-    this.breakers = new CircuitBreakers(onBreakerTransition)
+    this.state = { breakers: new CircuitBreakers(onBreakerTransition), bulkheads: new Bulkheads(), caches: new TaskCaches() }
   }
 
   /**
@@ -62,26 +47,32 @@ export class TaskPolicyRunner {
     attempt: (n: number) => Effect.Effect<A, unknown>,
     hooks: PolicyHooks,
   ): Effect.Effect<A, unknown, PolicyServices> {
-    const { retry, timeoutMs, circuitBreaker, rateLimit, bulkhead, cache } = task.policies
-    const guarded = (n: number): Effect.Effect<A, unknown, PolicyServices> => {
+    const context: WrapContext = { task, args, state: this.state, onRetry: hooks.onRetry }
+    const guarded = wrapAll(compositionOrder.perAttempt, attempt, context)
+    const reported: Attempt<A> = (n) => {
       hooks.onAttempt(n)
-      let call: Effect.Effect<A, unknown, PolicyServices> = attempt(n)
-      if (timeoutMs !== undefined) call = withTimeout(call, timeoutMs, task.name)
-      if (circuitBreaker !== undefined) call = this.breakers.guard(circuitBreaker, call)
-      if (bulkhead !== undefined) call = this.bulkheads.run(bulkhead, call)
-      if (rateLimit !== undefined) call = withRateLimit(rateLimit, call)
-      return call
+      return guarded(n)
     }
-    const attempts = retry === undefined ? Effect.suspend(() => guarded(1)) : withRetry(guarded, retry, task.name, hooks.onRetry)
-    if (cache === undefined) return attempts
-    return Effect.flatMap(Effect.context<PolicyServices>(), (services) =>
-      this.caches.get(cache, args, Effect.provideContext(attempts, services)),
-    )
+    const whole = wrapAll(compositionOrder.perTask, reported, context)
+    return Effect.suspend(() => whole(1))
   }
 
   /** Whether a task has any policy (tasks without one take a faster path). */
   static hasPolicies(task: TaskNode): boolean {
-    const p = task.policies
-    return p.retry !== undefined || p.timeoutMs !== undefined || p.circuitBreaker !== undefined || p.rateLimit !== undefined || p.bulkhead !== undefined || p.cache !== undefined
+    return hasAnyPolicy(task.policies)
   }
+}
+
+/** Wraps `inner` in each of `kinds` the task has, the first innermost. */
+function wrapAll<A>(kinds: readonly PolicyKind[], inner: Attempt<A>, context: WrapContext): Attempt<A> {
+  let wrapped = inner
+  for (const kind of kinds) wrapped = wrapKind(kind, wrapped, context)
+  return wrapped
+}
+
+function wrapKind<K extends PolicyKind, A>(kind: K, inner: Attempt<A>, context: WrapContext): Attempt<A> {
+  const policy = policyOf(context.task.policies, kind)
+  if (policy === undefined) return inner
+  const wrapper: PolicyWrapper<K> = policyWrappers[kind]
+  return wrapper.wrap(policy, inner, context)
 }

@@ -1,0 +1,120 @@
+import type { OptionCheck } from './option-check.js'
+import {
+  normalizeBreaker,
+  normalizeBulkhead,
+  normalizeCache,
+  normalizeRateLimit,
+  normalizeRetry,
+  positiveTimeout,
+} from './policy-normalizers.js'
+import type { TaskPolicyOptions } from './workflow-draft.js'
+import type { TaskPolicies } from './workflow-graph.js'
+
+/**
+ * The kinds of task policy, one per key of {@link TaskPolicyOptions}: what
+ * `@Task(options)` and `defineWorkflow`'s task options accept, and what each
+ * policy decorator sets.
+ */
+export type PolicyKind = keyof TaskPolicyOptions
+
+/**
+ * The field of {@link TaskPolicies} a kind fills: the kind's own name, except
+ * `timeout`, whose compiled value is a number of milliseconds (`timeoutMs`).
+ */
+export type PolicyField<K extends PolicyKind> = K extends 'timeout' ? 'timeoutMs' : K
+
+/** The options an author writes for policy kind `K`. */
+export type PolicyOptionsOf<K extends PolicyKind> = NonNullable<TaskPolicyOptions[K]>
+
+/** The compiled, validated policy of kind `K`, as the graph carries it. */
+export type PolicyOf<K extends PolicyKind> = NonNullable<TaskPolicies[PolicyField<K>]>
+
+/** Names a policy gets when its options name none. */
+export interface PolicyNames {
+  /** `'<workflow>.<task>'`: the default name of a circuit, limiter or bulkhead shared across runs. */
+  readonly shared: string
+  /** `'<workflow>@<version>.<task>'`: for state that must not outlive a version (cached results). */
+  readonly versioned: string
+}
+
+/** Everything the graph layer knows of one policy kind. */
+export interface PolicyKindSpec<K extends PolicyKind> {
+  /** The decorator that sets it, as messages name it: `'@Retry'`. */
+  readonly decorator: string
+  /** The field of {@link TaskPolicies} its compiled policy goes to. */
+  readonly field: PolicyField<K>
+  /** Validates the authored options and fills in defaults; throws `InvalidOptionsError`. */
+  readonly normalize: (check: OptionCheck, options: PolicyOptionsOf<K>, names: PolicyNames) => PolicyOf<K>
+  /** A short label for diagrams (`toMermaid`): `'retry ×5'`. */
+  readonly label: (policy: PolicyOf<K>) => string
+}
+
+/**
+ * The one table of policy kinds for the authoring and graph layers. A new
+ * kind is a key of {@link TaskPolicyOptions} and a field of
+ * {@link TaskPolicies}; the compiler then demands its entry here and its
+ * runtime wrapper in `resilience/policy-wrappers.ts`. The order of the keys is
+ * the order options are validated in and labels are shown in, not the order
+ * policies are composed in (that is the runtime's).
+ */
+export const policyKindTable: { readonly [K in PolicyKind]: PolicyKindSpec<K> } = {
+  retry: {
+    decorator: '@Retry',
+    field: 'retry',
+    normalize: (check, options) => normalizeRetry(check, options),
+    label: (policy) => `retry ×${policy.maxAttempts}`,
+  },
+  timeout: {
+    decorator: '@Timeout',
+    field: 'timeoutMs',
+    normalize: (check, timeout) => positiveTimeout(check, timeout),
+    label: (ms) => `timeout ${ms} ms`,
+  },
+  circuitBreaker: {
+    decorator: '@CircuitBreaker',
+    field: 'circuitBreaker',
+    normalize: (check, options, names) => normalizeBreaker(check, options, names.shared),
+    label: (policy) => `breaker ${policy.name}`,
+  },
+  rateLimit: {
+    decorator: '@RateLimit',
+    field: 'rateLimit',
+    normalize: (check, options, names) => normalizeRateLimit(check, options, names.shared),
+    label: (policy) => `rate ${policy.limit}/${policy.windowMs} ms`,
+  },
+  cache: {
+    decorator: '@Cache',
+    field: 'cache',
+    // Cached results belong to one version: a new version may compute them differently.
+    normalize: (check, options, names) => normalizeCache(check, options, names.versioned),
+    label: (policy) => `cache ${policy.ttlMs} ms`,
+  },
+  bulkhead: {
+    decorator: '@Bulkhead',
+    field: 'bulkhead',
+    normalize: (check, options, names) => normalizeBulkhead(check, options, names.shared),
+    label: (policy) => `bulkhead ${policy.maxConcurrent}`,
+  },
+}
+
+/** Every policy kind, in the table's order. */
+export const policyKinds = Object.freeze(Object.keys(policyKindTable)) as readonly PolicyKind[]
+
+/** The compiled policy of kind `kind` a task carries, if any. */
+export function policyOf<K extends PolicyKind>(policies: TaskPolicies, kind: K): PolicyOf<K> | undefined {
+  return policies[policyKindTable[kind].field as PolicyField<K>] as PolicyOf<K> | undefined
+}
+
+/** Whether a task carries any policy at all. */
+export function hasAnyPolicy(policies: TaskPolicies): boolean {
+  return policyKinds.some((kind) => policyOf(policies, kind) !== undefined)
+}
+
+/**
+ * Each field of {@link TaskPolicies} is filled by exactly one kind: a field
+ * added without a kind (or the reverse) fails to compile here, naming it.
+ */
+type UnfilledField = Exclude<keyof TaskPolicies, PolicyField<PolicyKind>>
+type FieldOfNoPolicy = Exclude<PolicyField<PolicyKind>, keyof TaskPolicies>
+const everyPolicyFieldHasAKind: [UnfilledField, FieldOfNoPolicy] extends [never, never] ? true : [UnfilledField, FieldOfNoPolicy] = true
+void everyPolicyFieldHasAKind

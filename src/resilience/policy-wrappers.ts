@@ -1,0 +1,70 @@
+import { Effect } from 'effect'
+import type { PolicyKind, PolicyOf } from '../graph/policy-kinds.js'
+import type { TaskNode } from '../graph/workflow-graph.js'
+import type { Bulkheads } from './bulkheads.js'
+import type { CircuitBreakers } from './circuit-breakers.js'
+import type { PolicyServices } from './policy-services.js'
+import { withRateLimit } from './rate-limiters.js'
+import { withRetry, type RetryListener } from './retry.js'
+import type { TaskCaches } from './task-caches.js'
+import { withTimeout } from './timeout.js'
+
+/** One attempt of a task (n from 1), or, once wrapped in a task-wide policy, all of them. */
+export type Attempt<A> = (n: number) => Effect.Effect<A, unknown, PolicyServices>
+
+/** The engine-wide state policies share across runs: circuits, bulkheads, caches. */
+export interface PolicyState {
+  readonly breakers: CircuitBreakers
+  readonly bulkheads: Bulkheads
+  readonly caches: TaskCaches
+}
+
+/** What a wrapper may use besides its policy: the task, its arguments, the shared state. */
+export interface WrapContext {
+  readonly task: TaskNode
+  readonly args: readonly unknown[]
+  readonly state: PolicyState
+  readonly onRetry: RetryListener
+}
+
+/** How the runtime applies one policy kind around a task's attempts. */
+export interface PolicyWrapper<K extends PolicyKind> {
+  /** Wraps `inner` (an attempt, or attempts already wrapped by the kinds inside this one). */
+  wrap<A>(policy: PolicyOf<K>, inner: Attempt<A>, context: WrapContext): Attempt<A>
+}
+
+/**
+ * The runtime wrapper of every policy kind, keyed by the graph's kinds: a kind
+ * without a wrapper fails to compile here.
+ */
+export const policyWrappers: { readonly [K in PolicyKind]: PolicyWrapper<K> } = {
+  timeout: { wrap: (ms, inner, { task }) => (n) => withTimeout(inner(n), ms, task.name) },
+  circuitBreaker: { wrap: (policy, inner, { state }) => (n) => state.breakers.guard(policy, inner(n)) },
+  bulkhead: { wrap: (policy, inner, { state }) => (n) => state.bulkheads.run(policy, inner(n)) },
+  rateLimit: { wrap: (policy, inner) => (n) => withRateLimit(policy, inner(n)) },
+  retry: { wrap: (policy, inner, { task, onRetry }) => () => withRetry(inner, policy, task.name, onRetry) },
+  cache: {
+    wrap: (policy, inner, { args, state }) => (n) =>
+      Effect.flatMap(Effect.context<PolicyServices>(), (services) => state.caches.get(policy, args, Effect.provideContext(inner(n), services))),
+  },
+}
+
+/**
+ * The order policies are composed in, innermost first, in two stages:
+ * `cache( retry( rateLimit( bulkhead( breaker( timeout( attempt ))))))`.
+ *
+ * - `perAttempt` wrap every attempt: each retry takes a rate-limit token and a
+ *   bulkhead slot, passes the breaker (which sees one outcome per attempt) and
+ *   has its own timeout. The runner reports each attempt just outside them, so
+ *   one they reject before the body runs is still an attempt.
+ * - `perTask` wrap all attempts together: a cache hit skips everything.
+ */
+export const compositionOrder = {
+  perAttempt: ['timeout', 'circuitBreaker', 'bulkhead', 'rateLimit'],
+  perTask: ['retry', 'cache'],
+} as const satisfies { readonly perAttempt: readonly PolicyKind[]; readonly perTask: readonly PolicyKind[] }
+
+/** A kind left out of {@link compositionOrder} fails to compile here, naming it. */
+type Unordered = Exclude<PolicyKind, (typeof compositionOrder)['perAttempt' | 'perTask'][number]>
+const everyKindIsComposed: [Unordered] extends [never] ? true : Unordered = true
+void everyKindIsComposed
