@@ -335,17 +335,23 @@ type CheckSlots<
       : `task '${K}': its rest parameter does not accept every argument and the context the engine passes`
     : true
 
-/** How a message names the arguments before the context. */
-type BeforeContext<S extends readonly Slot[]> = S extends readonly [infer S0, ...unknown[]]
+/** How a message names the arguments before the context (the context is the last slot). */
+type BeforeContext<S extends readonly Slot[]> = S extends readonly [infer S0, ...infer Rest]
   ? S0 extends OutputSlot<unknown, unknown, boolean>
-    ? `the ${Plural<Minus1<S['length']>, 'dependency output'>}`
+    ? `the ${Plural<Rest['length'], 'dependency output'>}`
     : What<S0>
   : never
-type Minus1<N extends number, C extends readonly unknown[] = []> = Next<C>['length'] extends N ? C['length'] : Minus1<N, Next<C>>
+
+/** The {@link Frame} of a binding's slots. */
+interface FrameOf<S extends readonly Slot[]> {
+  readonly contextAt: S['length']
+  readonly before: BeforeContext<S>
+  readonly loop: [Extract<S[number], ContextSlot<unknown, true>>] extends [never] ? false : true
+}
 
 /** Checks method `M` of `T`, named `K`, against the slots `S` the engine fills. */
 type CheckBinding<T, K extends string, S extends readonly Slot[], M> = M extends (...args: infer P) => unknown
-  ? CheckSlots<T, K, S, Normalize<P>, { contextAt: S['length']; before: BeforeContext<S>; loop: [Extract<S[number], ContextSlot<unknown, true>>] extends [never] ? false : true }>
+  ? CheckSlots<T, K, S, Normalize<P>, FrameOf<S>>
   : `'${K}' is not a method`
 
 // ---------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 /**
- * Compile-time checks of `@DependsOn` and `@Task()` on decorated workflow
- * classes. Each right program compiles with exact types; each wrong one is
+ * Compile-time checks of `@DependsOn`, `@Task({ dependsOn })` and the strict
+ * `@Task()` on decorated workflow classes. Each right program compiles with exact types; each wrong one is
  * rejected on the offending decorator line (the `@ts-expect-error` directive
  * fails the run with TS2578 if the line ever compiles).
  */
@@ -264,8 +264,8 @@ describe('@Task(): a root task must accept the workflow input', () => {
   })
 
   test('a first parameter that does not accept the input fails', () => {
-    // Every type here is distinct, so the loose check (the 1st parameter may
-    // accept some task's output, for @DependsOn tasks) cannot apply.
+    // A plain @Task() is strict: its 1st parameter receives the workflow input
+    // (soundness.test-d.ts covers a parameter typed as another task's output).
     @Workflow({ name: 'root-bad', version: 1 })
     class Root extends WorkflowBase<OrderInput> {
       @Task()
