@@ -1,11 +1,11 @@
 import { LeaseLostError } from '../../core/errors.js'
 import type { RunId } from '../../core/ids.js'
 import { serialize } from '../serialization.js'
-import { errorText, stepKind, toStoredEvent } from '../sql/rows.js'
+import { toStepRow, toStoredEvent } from '../sql/rows.js'
 import type { ChangeFeed, EventInbox, EventNotice, Fence, NewEvent, StepRecord, StoredEvent, StoreNotification } from '../workflow-store.js'
 import { prepared } from './pg-client.js'
 import { shared, type PgContext } from './pg-context.js'
-import { takeEventSql } from './pg-hand-sql.js'
+import { stepColumns, takeEventSql } from './pg-hand-sql.js'
 import { channel, pgStatements } from './pg-statements.js'
 
 /** The PostgreSQL store's event inbox and change feed: LISTEN/NOTIFY tells engines what other processes did. */
@@ -24,8 +24,8 @@ export class PgEvents implements EventInbox, ChangeFeed {
 
   async takeEvent(fence: Fence, event: StoredEvent, step: StepRecord): Promise<boolean> {
     const output = serialize(step.output, `output of step "${step.key}" of run ${step.runId}`, this.pg.limits)
-    const stepColumns = [step.key, step.task, stepKind(step.key), step.status, output, errorText(step.error), step.attempts, step.startedAt ?? null, step.finishedAt]
-    const { rows } = await this.pg.db.query<{ fenced: string; took: string }>(prepared(takeEventSql, [fence.runId, fence.epoch, event.id, ...stepColumns]))
+    const parameters = [fence.runId, fence.epoch, event.id, ...stepColumns(toStepRow(step, output))]
+    const { rows } = await this.pg.db.query<{ fenced: string; took: string }>(prepared(takeEventSql, parameters))
     if (Number(rows[0]!.fenced) === 0) throw new LeaseLostError(fence.runId, fence.epoch)
     return Number(rows[0]!.took) === 1
   }

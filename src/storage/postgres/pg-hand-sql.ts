@@ -1,4 +1,5 @@
 import { unfinishedRuns } from '../sql/migrations.js'
+import type { StepRow } from '../sql/schema.js'
 import { unclaimableMessageSql } from '../sql/statements.js'
 import { channel } from './pg-statements.js'
 
@@ -16,6 +17,11 @@ import { channel } from './pg-statements.js'
  */
 
 const unfinished = unfinishedRuns
+
+/** A step row's columns after the run's (key, task, kind, status, output, error, attempts, start, end): the step parameters of the hand-written writes. */
+export function stepColumns(row: StepRow): unknown[] {
+  return [row.key, row.task, row.kind, row.status, row.output, row.error, row.attempts, row.started_at, row.finished_at]
+}
 
 /** Sends a notification on Weft's channel, inside the statement (so it is delivered on commit). */
 function notify(payload: string): string {

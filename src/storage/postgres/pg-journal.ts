@@ -1,6 +1,6 @@
 import { LeaseLostError } from '../../core/errors.js'
 import type { RunId } from '../../core/ids.js'
-import { errorText, stepKind, toStepRecord } from '../sql/rows.js'
+import { toStepRecord, toStepRow } from '../sql/rows.js'
 import { patchParameters, patchShape } from '../sql/statements.js'
 import type { Fence, RunPatch, StepJournal, StepRecord } from '../workflow-store.js'
 import { prepared } from './pg-client.js'
@@ -24,18 +24,8 @@ export class PgJournal implements StepJournal {
   /** Records a run's last step and its end in one statement (one round trip, one commit). */
   async saveFinalStep(fence: Fence, step: StepRecord, patch: RunPatch): Promise<StepRecord> {
     const output = this.pg.outputText(step)
-    const [row] = await this.pg.rows(pgStatements.finalStep(patchShape(patch, true)), {
-      ...patchParameters(fence.runId, fence.epoch, patch),
-      key: step.key,
-      task: step.task,
-      kind: stepKind(step.key),
-      stepStatus: step.status,
-      output,
-      stepError: errorText(step.error),
-      attempts: step.attempts,
-      startedAt: step.startedAt ?? null,
-      stepFinishedAt: step.finishedAt,
-    })
+    const parameters = { ...patchParameters(fence.runId, fence.epoch, patch), ...toStepRow(step, output) }
+    const [row] = await this.pg.rows(pgStatements.finalStep(patchShape(patch, true)), parameters)
     if (Number(row!.fenced) === 0) throw new LeaseLostError(fence.runId, fence.epoch)
     if (Number(row!.inserted) === 1) return step
     const [existing] = await this.pg.rows(shared.selectStep, { runId: step.runId, key: step.key })

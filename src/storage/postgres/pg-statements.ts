@@ -1,20 +1,7 @@
 import { sql, type RawBuilder } from 'kysely'
 import { compileStatement, queryBuilder, shapeCache, type CompiledStatement } from '../sql/compiled-statement.js'
+import type { StepRow } from '../sql/schema.js'
 import { insertRunQuery, patchRunQuery, type PatchParameters, type PatchShape, type RunInsert } from '../sql/statements.js'
-
-/** The columns of a step row, as the statements that write one take them. */
-export interface StepParameters {
-  readonly key: string
-  readonly task: string
-  readonly kind: string
-  readonly stepStatus: string
-  readonly output: string | null
-  readonly stepError: string | null
-  readonly attempts: number
-  readonly startedAt: number | null
-  readonly stepFinishedAt: number
-}
-
 /** The LISTEN/NOTIFY channel of Weft's notifications. */
 export const channel = 'weft'
 
@@ -61,7 +48,7 @@ export const pgStatements = {
    * The patch is fenced; the step is inserted only when the fence held.
    */
   finalStep: shapeCache((shape: PatchShape) =>
-    compile((db, p: PatchParameters & StepParameters) =>
+    compile((db, p: PatchParameters & StepRow) =>
       db
         .with('updated', (qc) => patchRunQuery(qc, shape, p).returning('id'))
         .with('inserted', (qc) =>
@@ -72,16 +59,16 @@ export const pgStatements = {
               eb
                 .selectFrom('updated')
                 .select([
-                  eb.val(p.id).as('run_id'),
+                  eb.val(p.run_id).as('run_id'),
                   eb.val(p.key).as('key'),
                   eb.val(p.task).as('task'),
                   eb.val(p.kind).as('kind'),
-                  eb.val(p.stepStatus).as('status'),
+                  eb.val(p.status).as('status'),
                   eb.val(p.output).as('output'),
-                  eb.val(p.stepError).as('error'),
+                  eb.val(p.error).as('error'),
                   eb.val(p.attempts).as('attempts'),
-                  eb.val(p.startedAt).as('started_at'),
-                  eb.val(p.stepFinishedAt).as('finished_at'),
+                  eb.val(p.started_at).as('started_at'),
+                  eb.val(p.finished_at).as('finished_at'),
                 ]),
             )
             .onConflict((conflict) => conflict.columns(['run_id', 'key']).doNothing())

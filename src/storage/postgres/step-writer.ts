@@ -1,15 +1,16 @@
 import { LeaseLostError } from '../../core/errors.js'
 import { withStoreRetry } from '../store-retry.js'
 import { pgConflictRetry } from './pg-errors.js'
-import { errorText, stepKind, toStepRecord, type StepRow } from '../sql/rows.js'
+import { toStepRecord, toStepRow, type StepRow } from '../sql/rows.js'
 import type { Fence, StepRecord } from '../workflow-store.js'
 import { prepared, type PgQueryable } from './pg-client.js'
-import { existingStepsSql, singleStepSql, stepBatchSql } from './pg-hand-sql.js'
+import { existingStepsSql, singleStepSql, stepBatchSql, stepColumns } from './pg-hand-sql.js'
 
 interface PendingStep {
   readonly fence: Fence
   readonly step: StepRecord
-  readonly output: string | null
+  /** The step's row, its output serialized. */
+  readonly row: StepRow
   resolve: (stored: StepRecord) => void
   reject: (error: unknown) => void
 }
@@ -33,7 +34,7 @@ export class PgStepWriter {
 
   write(fence: Fence, step: StepRecord, output: string | null): Promise<StepRecord> {
     return new Promise((resolve, reject) => {
-      this.pending.push({ fence, step, output, resolve, reject })
+      this.pending.push({ fence, step, row: toStepRow(step, output), resolve, reject })
       if (!this.scheduled) {
         this.scheduled = true
         setImmediate(() => void this.flush())
@@ -79,32 +80,17 @@ export class PgStepWriter {
 
   private async insert(batch: readonly PendingStep[]): Promise<('inserted' | 'exists' | 'lost')[]> {
     if (batch.length === 1) return [await this.insertOne(batch[0]!)]
-    const column = <T>(pick: (item: PendingStep) => T) => batch.map(pick)
-    const { rows } = await this.db.query<{ n: number; fenced: boolean; inserted: boolean }>(prepared(
-      stepBatchSql,
-      [
-        column((i) => i.step.runId),
-        column((i) => i.fence.epoch),
-        column((i) => i.step.key),
-        column((i) => i.step.task),
-        column((i) => stepKind(i.step.key)),
-        column((i) => i.step.status),
-        column((i) => i.output),
-        column((i) => errorText(i.step.error)),
-        column((i) => i.step.attempts),
-        column((i) => i.step.startedAt ?? null),
-        column((i) => i.step.finishedAt),
-      ],
-    ))
+    // One array parameter per column: the rows' run ids, epochs, then each step column.
+    const perRow = batch.map((item) => stepColumns(item.row))
+    const columns = perRow[0]!.map((_, c) => perRow.map((row) => row[c]))
+    const parameters = [batch.map((item) => item.row.run_id), batch.map((item) => item.fence.epoch), ...columns]
+    const { rows } = await this.db.query<{ n: number; fenced: boolean; inserted: boolean }>(prepared(stepBatchSql, parameters))
     return rows.map((row) => (!row.fenced ? 'lost' : row.inserted ? 'inserted' : 'exists'))
   }
 
   /** One step (a chain's usual batch): see `singleStepSql`. */
-  private async insertOne({ fence, step, output }: PendingStep): Promise<'inserted' | 'exists' | 'lost'> {
-    const { rows } = await this.db.query<{ fenced: number; inserted: number }>(prepared(
-      singleStepSql,
-      [fence.runId, fence.epoch, step.key, step.task, stepKind(step.key), step.status, output, errorText(step.error), step.attempts, step.startedAt ?? null, step.finishedAt],
-    ))
+  private async insertOne({ fence, row: step }: PendingStep): Promise<'inserted' | 'exists' | 'lost'> {
+    const { rows } = await this.db.query<{ fenced: number; inserted: number }>(prepared(singleStepSql, [fence.runId, fence.epoch, ...stepColumns(step)]))
     const row = rows[0]!
     return row.fenced === 0 ? 'lost' : row.inserted === 1 ? 'inserted' : 'exists'
   }

@@ -63,6 +63,22 @@ export function toStoredEvent(row: Pick<EventRow, 'id' | 'name' | 'run_id' | 'pa
   return { id: Number(row.id), name: row.name, runId: optional(row.run_id), payload: deserialize(row.payload), sentAt: Number(row.sent_at) }
 }
 
+/** The row of `step`, whose output is serialized as `output` (null unless completed). */
+export function toStepRow(step: StepRecord, output: string | null): StepRow {
+  return {
+    run_id: step.runId,
+    key: step.key,
+    task: step.task,
+    kind: stepKind(step.key),
+    status: step.status,
+    output,
+    error: errorText(step.error),
+    attempts: step.attempts,
+    started_at: step.startedAt ?? null,
+    finished_at: step.finishedAt,
+  }
+}
+
 /** What kind of step a key names, kept in its row for people reading the database. */
 export function stepKind(key: string): string {
   return stepKeyKind(key) ?? 'unknown'

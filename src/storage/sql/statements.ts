@@ -2,7 +2,7 @@ import { sql, type ExpressionBuilder, type QueryCreator } from 'kysely'
 import { finishedRunStatuses, type NewRun, type RunPatch, type RunQuery } from '../workflow-store.js'
 import { compileStatement, queryBuilder, shapeCache, type CompiledStatement } from './compiled-statement.js'
 import type { SqlDialect } from './migrations.js'
-import type { WeftDatabase } from './schema.js'
+import type { StepRow, WeftDatabase } from './schema.js'
 import { errorText } from './rows.js'
 import { isFinished } from '../run-rules.js'
 
@@ -65,10 +65,26 @@ export function insertRunQuery(db: QueryCreator<WeftDatabase>, p: RunInsert) {
 export interface PatchParameters {
   readonly id: string
   readonly epoch: number
-  readonly status: string | null
+  readonly runStatus: string | null
   readonly statusMessage: string | null
   readonly finishedAt: number | null
-  readonly error: string | null
+  readonly runError: string | null
+}
+
+/** A step row's values as parameters (kysely reads an object's own keys, which parameter stand-ins do not have). */
+export function stepValues(p: StepRow): StepRow {
+  return {
+    run_id: p.run_id,
+    key: p.key,
+    task: p.task,
+    kind: p.kind,
+    status: p.status,
+    output: p.output,
+    error: p.error,
+    attempts: p.attempts,
+    started_at: p.started_at,
+    finished_at: p.finished_at,
+  }
 }
 
 /** Which columns a patch sets and whether it is fenced: one compiled statement per shape. */
@@ -90,10 +106,10 @@ export function patchParameters(id: string, epoch: number, patch: RunPatch): Pat
   return {
     id,
     epoch,
-    status: patch.status ?? null,
+    runStatus: patch.status ?? null,
     statusMessage: patch.statusMessage ?? null,
     finishedAt: patch.finishedAt ?? null,
-    error: errorText(patch.error),
+    runError: errorText(patch.error),
   }
 }
 
@@ -108,10 +124,10 @@ export function patchRunQuery(db: QueryCreator<WeftDatabase>, shape: PatchShape,
   return db
     .updateTable('weft_runs')
     .set({
-      ...(finish || has('status') ? { status: p.status! } : {}),
+      ...(finish || has('status') ? { status: p.runStatus! } : {}),
       ...(has('message') ? { status_message: p.statusMessage } : {}),
       ...(has('finishedAt') ? { finished_at: p.finishedAt } : {}),
-      ...(has('error') ? { error: p.error } : {}),
+      ...(has('error') ? { error: p.runError } : {}),
       ...(finish ? { lease_owner: null, lease_expires_at: null, requested_action: null } : {}),
     })
     .where('id', '=', p.id)

@@ -2,7 +2,7 @@ import { LeaseLostError } from '../../core/errors.js'
 import type { RunId } from '../../core/ids.js'
 import { serialize, type SerializationLimits } from '../serialization.js'
 import type { CompiledStatement } from '../sql/compiled-statement.js'
-import { errorText, stepKind, toRunRecord, toStepRecord } from '../sql/rows.js'
+import { toRunRecord, toStepRecord, toStepRow } from '../sql/rows.js'
 import { weftStatements } from '../sql/statements.js'
 import type { Fence, RunRecord, StepRecord } from '../workflow-store.js'
 import type { DatabaseFile } from './database-file.js'
@@ -80,18 +80,7 @@ export class SqliteContext {
 
   /** Inserts a step unless its key is stored; returns the stored record. */
   insertStep(step: StepRecord, output: string | null): StepRecord {
-    const inserted = this.run(sqliteStatements.insertStep, {
-      runId: step.runId,
-      key: step.key,
-      task: step.task,
-      kind: stepKind(step.key),
-      status: step.status,
-      output,
-      error: errorText(step.error),
-      attempts: step.attempts,
-      startedAt: step.startedAt ?? null,
-      finishedAt: step.finishedAt,
-    })
+    const inserted = this.run(sqliteStatements.insertStep, toStepRow(step, output))
     if (Number(inserted.changes) === 1) return step
     return toStepRecord(this.get(shared.selectStep, { runId: step.runId, key: step.key })!)
   }

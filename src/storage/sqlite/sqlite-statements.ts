@@ -1,5 +1,6 @@
 import { compileStatement, queryBuilder, type CompiledStatement } from '../sql/compiled-statement.js'
-import { unfinished } from '../sql/statements.js'
+import type { StepRow } from '../sql/schema.js'
+import { stepValues, unfinished } from '../sql/statements.js'
 
 /**
  * The SQLite store's own statements, typed and compiled once like the shared
@@ -10,20 +11,6 @@ import { unfinished } from '../sql/statements.js'
 const db = queryBuilder('sqlite')
 const compile = <P, R>(build: Parameters<typeof compileStatement<P, R>>[1]): CompiledStatement<P, R> => compileStatement(db, build)
 
-/** The columns of a step row as the SQLite store writes it. */
-export interface StepInsert {
-  readonly runId: string
-  readonly key: string
-  readonly task: string
-  readonly kind: string
-  readonly status: string
-  readonly output: string | null
-  readonly error: string | null
-  readonly attempts: number
-  readonly startedAt: number | null
-  readonly finishedAt: number
-}
-
 /** A fenced lease operation's parameters. */
 interface Held {
   readonly id: string
@@ -32,23 +19,7 @@ interface Held {
 }
 
 export const sqliteStatements = {
-  insertStep: compile((db, p: StepInsert) =>
-    db
-      .insertInto('weft_steps')
-      .values({
-        run_id: p.runId,
-        key: p.key,
-        task: p.task,
-        kind: p.kind,
-        status: p.status,
-        output: p.output,
-        error: p.error,
-        attempts: p.attempts,
-        started_at: p.startedAt,
-        finished_at: p.finishedAt,
-      })
-      .onConflict((conflict) => conflict.doNothing()),
-  ),
+  insertStep: compile((db, p: StepRow) => db.insertInto('weft_steps').values(stepValues(p)).onConflict((conflict) => conflict.doNothing())),
   insertTimer: compile((db, p: { runId: string; key: string; wakeAt: number }) =>
     db.insertInto('weft_timers').values({ run_id: p.runId, key: p.key, wake_at: p.wakeAt }).onConflict((conflict) => conflict.doNothing()),
   ),

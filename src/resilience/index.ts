@@ -1,7 +1,0 @@
-export { TaskPolicyRunner, makePolicyServices, type PolicyServices, type PolicyHooks } from './task-policies.js'
-export { withRetry, retrySchedule, retryDelayBound, isRetryableError, shouldRetry, type RetryListener } from './retry.js'
-export { withTimeout } from './timeout.js'
-export { CircuitBreakers, type CircuitState, type BreakerListener } from './circuit-breakers.js'
-export { withRateLimit } from './rate-limiters.js'
-export { Bulkheads } from './bulkheads.js'
-export { TaskCaches } from './task-caches.js'
