@@ -106,6 +106,7 @@ function recordTaskPolicies(target: object, key: string, options: TaskPolicyOpti
  * @throws `InvalidOptionsError` for an argument that is not a task name or `{ task, optional }`.
  */
 export function DependsOn<const D extends readonly [DependencyRef, ...DependencyRef[]]>(...dependencies: D) {
+  if (dependencies.length === 0) throw new InvalidOptionsError('@DependsOn takes at least one task name; a task without dependencies is declared with @Task()')
   assertDependencies('@DependsOn', dependencies)
   return <T extends object, K extends string, M>(
     target: T,
@@ -117,10 +118,10 @@ export function DependsOn<const D extends readonly [DependencyRef, ...Dependency
   }
 }
 
-/** Rejects a dependency list that names no task, or an entry that is not a name or `{ task, optional }`. */
+/** Rejects a dependency list that is not an array of names or `{ task, optional }` (an empty one declares no dependency). */
 export function assertDependencies(decorator: string, dependencies: unknown): void {
-  if (!Array.isArray(dependencies) || dependencies.length === 0) {
-    throw new InvalidOptionsError(`${decorator} takes at least one task name, got ${JSON.stringify(dependencies)}`)
+  if (!Array.isArray(dependencies)) {
+    throw new InvalidOptionsError(`${decorator} takes an array of task names, got ${JSON.stringify(dependencies)}`)
   }
   for (const spec of dependencies) {
     const name = typeof spec === 'string' ? spec : typeof spec === 'object' && spec !== null ? (spec as { task?: unknown }).task : undefined

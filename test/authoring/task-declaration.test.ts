@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest'
 import {
   compileWorkflow,
   DependsOn,
+  InvalidOptionsError,
   InvalidWorkflowError,
   Loop,
   OnFailure,
@@ -119,6 +120,25 @@ describe('one decorator declares a method a task', () => {
       grow: ['loop', ['load'], 'grow'],
     })
     expect(graph.taskByName.get('charge')?.policies.retry?.maxAttempts).toBe(2)
+  })
+})
+
+describe('dependency lists', () => {
+  it('rejects an empty @DependsOn() and an entry that names no task, when the decorator is called', () => {
+    // @ts-expect-error @DependsOn needs at least one task name
+    expect(thrown(() => DependsOn())).toEqual(new InvalidOptionsError('@DependsOn takes at least one task name; a task without dependencies is declared with @Task()'))
+    // @ts-expect-error an entry is a name or { task, optional }
+    expect(thrown(() => Task({ dependsOn: [{ name: 'load' }] }))).toMatchObject({ constructor: InvalidOptionsError, message: '@Task({ dependsOn }) takes task names or { task: \'name\', optional: true }, got {"name":"load"}' })
+    // @ts-expect-error dependsOn is an array
+    expect(thrown(() => Loop({ dependsOn: 'load', while: () => false, maxIterations: 1 }))).toMatchObject({ constructor: InvalidOptionsError, message: '@Loop({ dependsOn }) takes an array of task names, got "load"' })
+  })
+
+  it('reads @Task({ dependsOn: [] }) as a root task, as its types do', () => {
+    @Workflow({ name: 'empty-list', version: 1 })
+    class EmptyList extends WorkflowBase<Input> {
+      @Task({ dependsOn: [] }) load(input: Input) { return input.orderId }
+    }
+    expect(compileWorkflow(EmptyList).tasks[0]?.dependsOn).toEqual([])
   })
 })
 
