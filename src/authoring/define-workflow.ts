@@ -94,6 +94,12 @@ export interface DefineLoopOptions<I, O, D extends readonly DependencyRef<keyof 
   readonly cache?: CacheOptions<NoInfer<[S, ...Rest<DefinedTaskArgs<I, O, D>>]>>
 }
 
+/** Options of {@link WorkflowBuilder.onFailure}: a description and policies. */
+export interface DefineFailureHandlerOptions extends Omit<TaskPolicyOptions, 'cache'> {
+  /** Free-text description, kept in the compiled graph. @defaultValue none */
+  readonly description?: string
+}
+
 /** Options of {@link WorkflowBuilder.always}. */
 export interface DefineAlwaysOptions {
   /**
@@ -141,6 +147,13 @@ export interface WorkflowBuilder<I, O, E = I> {
     task: keyof O & string,
     handler: (failure: TaskFailure, ctx: TaskContext<I>) => R,
   ): WorkflowBuilder<I, O & { readonly [K in N]: Awaited<R> }, E>
+  /** Adds a failure handler with options: a description, policies (as `@OnFailure(task, { description })` with policy decorators). */
+  onFailure<const N extends string, R>(
+    name: FreshName<N, O>,
+    task: keyof O & string,
+    options: DefineFailureHandlerOptions,
+    handler: (failure: TaskFailure, ctx: TaskContext<I>) => R,
+  ): WorkflowBuilder<I, O & { readonly [K in N]: Awaited<R> }, E>
   /** Adds a cleanup task that runs whatever happens; it receives the input. It runs under a time limit of one minute. */
   always<const N extends string, R>(name: FreshName<N, O>, run: (input: I, ctx: TaskContext<I>) => R): WorkflowBuilder<I, O & { readonly [K in N]: Awaited<R> }, E>
   /** Adds a cleanup task with options: its time limit (`timeout`), a description. */
@@ -183,8 +196,9 @@ class Builder {
     return this.add({ ...taskDraft(name, 'loop', options, undefined), loop: options }, body)
   }
 
-  onFailure(name: string, task: string, handler: unknown): Builder {
-    return this.add({ ...taskDraft(name, 'on-failure', {}, undefined), handles: task }, handler)
+  onFailure(name: string, task: string, optionsOrHandler: unknown, handler?: unknown): Builder {
+    const options = (handler === undefined ? {} : optionsOrHandler) as DefineFailureHandlerOptions
+    return this.add({ ...taskDraft(name, 'on-failure', options, undefined), handles: task }, handler ?? optionsOrHandler)
   }
 
   always(name: string, optionsOrRun: unknown, run?: unknown): Builder {

@@ -26,22 +26,22 @@ interface Order {
 
 @Workflow({ name: 'twin', version: 2, description: 'orders' })
 class Decorated extends WorkflowBase<{ id: string }> {
-  @Task() load(input: { id: string }): Order { return { id: input.id, total: 1 } }
+  @Task({ description: 'load it' }) load(input: { id: string }): Order { return { id: input.id, total: 1 } }
   @DependsOn('load') @Retry({ maxAttempts: 3 }) @Timeout('2 s') charge(order: Order) { return order.total }
   @DependsOn('load', { task: 'charge', optional: true }) @When((o: Order) => o.total > 0)
   ship(order: Order, paid: number | undefined) { return `${order.id} ${paid}` }
-  @Loop({ dependsOn: ['load'], while: (o: Order) => o.total < 5, maxIterations: 9 })
+  @Loop({ dependsOn: ['load'], while: (o: Order) => o.total < 5, maxIterations: 9, description: 'grow it' })
   grow(o: Order, ctx: LoopContext<{ id: string }>): Order { return { ...o, total: o.total + 1 } }
-  @OnFailure('charge') refund(f: TaskFailure) { return f.message }
+  @OnFailure('charge', { description: 'refund it' }) refund(f: TaskFailure) { return f.message }
   @Task() @Always() done(input: { id: string }) { return input.id }
 }
 
 const defined = defineWorkflow<{ id: string }>({ name: 'twin', version: 2, description: 'orders' })
-  .task('load', (input): Order => ({ id: input.id, total: 1 }))
+  .task('load', { description: 'load it' }, (input): Order => ({ id: input.id, total: 1 }))
   .task('charge', { dependsOn: ['load'], retry: { maxAttempts: 3 }, timeout: '2 s' }, (order) => order.total)
   .task('ship', { dependsOn: ['load', { task: 'charge', optional: true }], when: (o) => o.total > 0 }, (order, paid) => `${order.id} ${paid}`)
-  .loop('grow', { dependsOn: ['load'], while: (o) => o.total < 5, maxIterations: 9 }, (o) => ({ ...o, total: o.total + 1 }))
-  .onFailure('refund', 'charge', (f) => f.message)
+  .loop('grow', { dependsOn: ['load'], while: (o) => o.total < 5, maxIterations: 9, description: 'grow it' }, (o) => ({ ...o, total: o.total + 1 }))
+  .onFailure('refund', 'charge', { description: 'refund it' }, (f) => f.message)
   .always('done', (input) => input.id)
   .build()
 
@@ -54,6 +54,7 @@ function shape(graph: WorkflowGraph) {
     tasks: graph.tasks.map((t) => ({
       name: t.name,
       kind: t.kind,
+      description: t.description,
       dependsOn: t.dependsOn,
       dependencyIds: t.dependencyIds,
       dependentIds: t.dependentIds,
