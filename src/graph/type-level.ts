@@ -38,7 +38,7 @@ export const weftTypeErrorKey: unique symbol = Symbol('weft/type-error')
  *
  * @example
  * ```ts
- * import type { WeftTypeError } from 'weft'
+ * import type { WeftTypeError } from 'weft/types'
  * // tsc prints the message of a failed check as this type's argument:
  * type Shown = WeftTypeError<"task 'ship': its 1st parameter does not accept what task 'load' returns">
  * ```
@@ -55,7 +55,7 @@ export interface WeftTypeError<Message extends string> {
  *
  * @example
  * ```ts
- * import type { WeftTypeMismatch } from 'weft'
+ * import type { WeftTypeMismatch } from 'weft/types'
  * type Shown = WeftTypeMismatch<"task 'ship': its 1st parameter does not accept what task 'load' returns", {
  *   "task 'load' returns": { id: string }
  *   'the parameter accepts': string
@@ -100,7 +100,10 @@ export type EncodedInputOf<T> = T extends {
  * Names of the public members of `T` that are methods: the workflow's tasks.
  * The compiler rejects a workflow class with an undecorated method, so every
  * name here is a task at run time too (helpers are `#private`, `static`, or
- * functions outside the class).
+ * functions outside the class). A public field holding a function
+ * (`helper = () => 1`) is invisible until an instance exists, so it is not
+ * rejected: keep such fields `private` (as injected functions usually are),
+ * or `result.output('helper')` compiles and throws `TaskOutputMissingError`.
  */
 export type TaskName<T> = {
   [K in keyof T & string]: T[K] extends (...args: never) => unknown ? K : never
