@@ -1,8 +1,8 @@
-import { sql, type ExpressionBuilder, type QueryCreator } from 'kysely'
+import { sql, type ExpressionBuilder, type QueryCreator, type Updateable } from 'kysely'
 import { finishedRunStatuses, type NewRun, type RunPatch, type RunQuery } from '../workflow-store.js'
 import { compileStatement, queryBuilder, shapeCache, type CompiledStatement } from './compiled-statement.js'
 import type { SqlDialect } from './migrations.js'
-import type { StepRow, WeftDatabase } from './schema.js'
+import type { RunsTable, StepRow, WeftDatabase } from './schema.js'
 import { errorText } from './rows.js'
 import { isFinished } from '../run-rules.js'
 
@@ -120,19 +120,22 @@ export function patchParameters(id: string, epoch: number, patch: RunPatch): Pat
 export function patchRunQuery(db: QueryCreator<WeftDatabase>, shape: PatchShape, p: PatchParameters) {
   const [fencing, fields = ''] = shape.split(':') as [string, string]
   const has = (field: string) => fields.split(',').includes(field)
-  const finish = has('finish')
+  // Assigned column by column (not spread), so that every column name is checked against RunsTable.
+  const set: RunUpdate = {}
+  if (has('finish') || has('status')) set.status = p.runStatus!
+  if (has('message')) set.status_message = p.statusMessage
+  if (has('finishedAt')) set.finished_at = p.finishedAt
+  if (has('error')) set.error = p.runError
+  if (has('finish')) Object.assign(set, { lease_owner: null, lease_expires_at: null, requested_action: null } satisfies RunUpdate)
   return db
     .updateTable('weft_runs')
-    .set({
-      ...(finish || has('status') ? { status: p.runStatus! } : {}),
-      ...(has('message') ? { status_message: p.statusMessage } : {}),
-      ...(has('finishedAt') ? { finished_at: p.finishedAt } : {}),
-      ...(has('error') ? { error: p.runError } : {}),
-      ...(finish ? { lease_owner: null, lease_expires_at: null, requested_action: null } : {}),
-    })
+    .set(set)
     .where('id', '=', p.id)
     .$if(fencing === 'fenced', (query) => query.where('epoch', '=', p.epoch))
 }
+
+/** The columns an update of a run may set. */
+type RunUpdate = { -readonly [K in keyof Updateable<RunsTable>]?: Updateable<RunsTable>[K] }
 
 /** Which filters a listing uses: one compiled statement per combination. */
 export type ListShape = `${'status' | ''},${'workflow' | ''},${'before' | ''}`
