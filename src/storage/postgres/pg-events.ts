@@ -3,9 +3,7 @@ import type { RunId } from '../../core/ids.js'
 import { serialize } from '../serialization.js'
 import { toStepRow, toStoredEvent } from '../sql/rows.js'
 import type { ChangeFeed, EventInbox, EventNotice, Fence, NewEvent, StepRecord, StoredEvent, StoreNotification } from '../workflow-store.js'
-import { prepared } from './pg-client.js'
 import { shared, type PgContext } from './pg-context.js'
-import { stepColumns, takeEventSql } from './pg-hand-sql.js'
 import { channel, pgStatements } from './pg-statements.js'
 
 /** The PostgreSQL store's event inbox and change feed: LISTEN/NOTIFY tells engines what other processes did. */
@@ -24,10 +22,9 @@ export class PgEvents implements EventInbox, ChangeFeed {
 
   async takeEvent(fence: Fence, event: StoredEvent, step: StepRecord): Promise<boolean> {
     const output = serialize(step.output, `output of step "${step.key}" of run ${step.runId}`, this.pg.limits)
-    const parameters = [fence.runId, fence.epoch, event.id, ...stepColumns(toStepRow(step, output))]
-    const { rows } = await this.pg.db.query<{ fenced: string; took: string }>(prepared(takeEventSql, parameters))
-    if (Number(rows[0]!.fenced) === 0) throw new LeaseLostError(fence.runId, fence.epoch)
-    return Number(rows[0]!.took) === 1
+    const [row] = await this.pg.rows(pgStatements.takeEvent, { ...toStepRow(step, output), run_id: fence.runId, epoch: fence.epoch, eventId: event.id })
+    if (Number(row!.fenced) === 0) throw new LeaseLostError(fence.runId, fence.epoch)
+    return Number(row!.took) === 1
   }
 
   async eventsAfter(afterId: number, limit: number): Promise<EventNotice[]> {

@@ -12,8 +12,10 @@ import { channel } from './pg-statements.js'
  * probes with `FOR UPDATE SKIP LOCKED` that keep a cached generic plan an
  * index lookup at any table size, `unnest` of array parameters (one
  * statement for a batch of any size), rows locked in run-id order (two
- * statements locking runs in different orders deadlock). Their rows are
- * still typed by sql/schema.ts where they are read.
+ * statements locking runs in different orders deadlock), a run and its
+ * steps as JSON in one read. Their rows are still typed by sql/schema.ts
+ * where they are read; everything else the store says is in
+ * pg-statements.ts and sql/statements.ts, typed by kysely.
  */
 
 const unfinished = unfinishedRuns
@@ -104,31 +106,6 @@ export function releaseSql(failure: boolean): string {
 export const runWithStepsSql = `select r.*, case when r.status in ('completed', 'failed', 'cancelled')
     then (select coalesce(json_agg(s), '[]'::json) from weft_steps s where s.run_id = r.id) end as steps
   from weft_runs r where r.id = $1`
-
-/** A durable timer, fenced, in one round trip. Parameters: run id, epoch, key, wake-up time. */
-export const timerSql = `with f as (select id from weft_runs where id = $1 and epoch = $2 for share),
-  inserted as (insert into weft_timers (run_id, key, wake_at) select $1, $3, $4 from f on conflict do nothing returning wake_at)
-  select (select count(*) from f) as fenced,
-    coalesce((select wake_at from inserted), (select wake_at from weft_timers where run_id = $1 and key = $3)) as wake_at`
-
-/**
- * Takes an event for a run, fenced, in one round trip: marks it taken (and
- * consumed, when sent to that run) and records the step. Parameters: run id,
- * epoch, event id, then the step's key, task, kind, status, output, error,
- * attempts, start and end.
- */
-export const takeEventSql = `with f as (select id from weft_runs where id = $1 and epoch = $2 for share),
-  free as (select id from weft_events where id = $3 and (run_id is null or consumed_at is null) for update),
-  took as (
-    insert into weft_event_takes (event_id, run_id) select $3, $1 from f, free on conflict do nothing returning event_id
-  ), consumed as (
-    update weft_events set consumed_at = $12 where id = $3 and run_id is not null and exists (select 1 from took) returning id
-  ), step as (
-    insert into weft_steps (run_id, key, task, kind, status, output, error, attempts, started_at, finished_at)
-    select $1, $4, $5, $6, $7, $8, $9, $10, $11, $12 where exists (select 1 from took)
-    on conflict do nothing returning key
-  )
-  select (select count(*) from f) as fenced, (select count(*) from took) as took`
 
 /**
  * Group commit of step records: one statement for a batch of any size, each

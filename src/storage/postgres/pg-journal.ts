@@ -3,9 +3,7 @@ import type { RunId } from '../../core/ids.js'
 import { toStepRecord, toStepRow } from '../sql/rows.js'
 import { patchParameters, patchShape } from '../sql/statements.js'
 import type { Fence, RunPatch, StepJournal, StepRecord } from '../workflow-store.js'
-import { prepared } from './pg-client.js'
 import { shared, type PgContext } from './pg-context.js'
-import { timerSql } from './pg-hand-sql.js'
 import { pgStatements } from './pg-statements.js'
 import { PgStepWriter } from './step-writer.js'
 
@@ -37,8 +35,8 @@ export class PgJournal implements StepJournal {
   }
 
   async timer(fence: Fence, key: string, wakeAt: number): Promise<number> {
-    const { rows } = await this.pg.db.query<{ fenced: string; wake_at: number | null }>(prepared(timerSql, [fence.runId, fence.epoch, key, wakeAt]))
-    if (Number(rows[0]!.fenced) === 0) throw new LeaseLostError(fence.runId, fence.epoch)
-    return Number(rows[0]!.wake_at)
+    const [row] = await this.pg.rows(pgStatements.timer, { runId: fence.runId, epoch: fence.epoch, key, wakeAt })
+    if (Number(row!.fenced) === 0) throw new LeaseLostError(fence.runId, fence.epoch)
+    return Number(row!.wake_at)
   }
 }

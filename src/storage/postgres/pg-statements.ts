@@ -1,4 +1,4 @@
-import { sql, type RawBuilder } from 'kysely'
+import { sql, type ExpressionBuilder, type RawBuilder } from 'kysely'
 import { compileStatement, queryBuilder, shapeCache, type CompiledStatement } from '../sql/compiled-statement.js'
 import type { StepRow } from '../sql/schema.js'
 import { insertRunQuery, patchRunQuery, type PatchParameters, type PatchShape, type RunInsert } from '../sql/statements.js'
@@ -20,6 +20,14 @@ const runCreated = sql<string>`'{"type":"run-created"}'`
  * wrapped so that the same round trip notifies other processes.
  */
 const db = queryBuilder('postgres')
+
+/** The columns of a step row, in the order of {@link stepSelection}. */
+const stepColumnNames = ['run_id', 'key', 'task', 'kind', 'status', 'output', 'error', 'attempts', 'started_at', 'finished_at'] as const satisfies readonly (keyof StepRow)[]
+
+/** A step row's values as a select list, for an `insert … select` that writes the step only where a condition holds (the fence). */
+function stepSelection<DB, TB extends keyof DB>(eb: ExpressionBuilder<DB, TB>, p: StepRow) {
+  return stepColumnNames.map((column) => eb.val(p[column]).as(column))
+}
 const compile = <P, R>(build: Parameters<typeof compileStatement<P, R>>[1]): CompiledStatement<P, R> => compileStatement(db, build)
 
 export const pgStatements = {
@@ -54,22 +62,11 @@ export const pgStatements = {
         .with('inserted', (qc) =>
           qc
             .insertInto('weft_steps')
-            .columns(['run_id', 'key', 'task', 'kind', 'status', 'output', 'error', 'attempts', 'started_at', 'finished_at'])
+            .columns(stepColumnNames)
             .expression((eb) =>
               eb
                 .selectFrom('updated')
-                .select([
-                  eb.val(p.run_id).as('run_id'),
-                  eb.val(p.key).as('key'),
-                  eb.val(p.task).as('task'),
-                  eb.val(p.kind).as('kind'),
-                  eb.val(p.status).as('status'),
-                  eb.val(p.output).as('output'),
-                  eb.val(p.error).as('error'),
-                  eb.val(p.attempts).as('attempts'),
-                  eb.val(p.started_at).as('started_at'),
-                  eb.val(p.finished_at).as('finished_at'),
-                ]),
+                .select(stepSelection(eb, p)),
             )
             .onConflict((conflict) => conflict.columns(['run_id', 'key']).doNothing())
             .returning('key'),
@@ -86,6 +83,70 @@ export const pgStatements = {
           eb.selectFrom('notified').select(eb.fn.countAll().as('c')).as('notified'),
         ]),
     ),
+  ),
+  /** A durable timer, fenced, in one round trip: stores the deadline unless the key has one, and returns the stored one. */
+  timer: compile((db, p: { runId: string; epoch: number; key: string; wakeAt: number }) =>
+    db
+      .with('f', (qc) => qc.selectFrom('weft_runs').select('id').where('id', '=', p.runId).where('epoch', '=', p.epoch).forShare())
+      .with('inserted', (qc) =>
+        qc
+          .insertInto('weft_timers')
+          .columns(['run_id', 'key', 'wake_at'])
+          .expression((eb) => eb.selectFrom('f').select([eb.val(p.runId).as('run_id'), eb.val(p.key).as('key'), eb.val(p.wakeAt).as('wake_at')]))
+          .onConflict((conflict) => conflict.doNothing())
+          .returning('wake_at'),
+      )
+      .selectNoFrom((eb) => [
+        eb.selectFrom('f').select(eb.fn.countAll().as('c')).as('fenced'),
+        eb.fn
+          .coalesce(
+            eb.selectFrom('inserted').select('wake_at'),
+            eb.selectFrom('weft_timers').select('wake_at').where('run_id', '=', p.runId).where('key', '=', p.key),
+          )
+          .as('wake_at'),
+      ]),
+  ),
+  /**
+   * Takes an event for a run, fenced, in one round trip: marks it taken by
+   * the run (and consumed, when it was sent to that run) and records the step.
+   */
+  takeEvent: compile((db, p: StepRow & { epoch: number; eventId: number }) =>
+    db
+      .with('f', (qc) => qc.selectFrom('weft_runs').select('id').where('id', '=', p.run_id).where('epoch', '=', p.epoch).forShare())
+      .with('free', (qc) =>
+        qc
+          .selectFrom('weft_events')
+          .select('id')
+          .where('id', '=', p.eventId)
+          .where((eb) => eb.or([eb('run_id', 'is', null), eb('consumed_at', 'is', null)]))
+          .forUpdate(),
+      )
+      .with('took', (qc) =>
+        qc
+          .insertInto('weft_event_takes')
+          .columns(['event_id', 'run_id'])
+          .expression((eb) => eb.selectFrom(['f', 'free']).select([eb.val(p.eventId).as('event_id'), eb.val(p.run_id).as('run_id')]))
+          .onConflict((conflict) => conflict.doNothing())
+          .returning('event_id'),
+      )
+      .with('consumed', (qc) =>
+        qc
+          .updateTable('weft_events')
+          .set({ consumed_at: p.finished_at })
+          .where('id', '=', p.eventId)
+          .where('run_id', 'is not', null)
+          .where((eb) => eb.exists(eb.selectFrom('took').select('event_id')))
+          .returning('id'),
+      )
+      .with('step', (qc) =>
+        qc
+          .insertInto('weft_steps')
+          .columns(stepColumnNames)
+          .expression(qc.selectNoFrom((eb) => stepSelection(eb, p)).where((eb) => eb.exists(eb.selectFrom('took').select('event_id'))))
+          .onConflict((conflict) => conflict.doNothing())
+          .returning('key'),
+      )
+      .selectNoFrom((eb) => [eb.selectFrom('f').select(eb.fn.countAll().as('c')).as('fenced'), eb.selectFrom('took').select(eb.fn.countAll().as('c')).as('took')]),
   ),
   /** Stores an event and tells waiting runs. */
   sendEvent: compile((db, p: { name: string; runId: string | null; payload: string; sentAt: number }) =>
