@@ -2,7 +2,13 @@ import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
-  resolve: { alias: { weft: fileURLToPath(new URL('./src/index.ts', import.meta.url)) } },
+  // Each entry point of the package, by its name, to its source (as the exports map does for dist/).
+  resolve: {
+    alias: [
+      { find: /^weft$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
+      { find: /^weft\/(store|types|postgres)$/, replacement: fileURLToPath(new URL('./src/$1.ts', import.meta.url)) },
+    ],
+  },
   test: {
     include: ['test/**/*.test.ts'],
     // One throwaway PostgreSQL server for the whole run (see test/support/postgres.ts).

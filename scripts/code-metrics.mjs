@@ -50,7 +50,7 @@ for (const path of files) {
 
 const program = ts.createProgram([join(root, 'src/index.ts'), join(root, 'src/postgres.ts')], { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, experimentalDecorators: true, skipLibCheck: true, noEmit: true })
 const checker = program.getTypeChecker()
-const entries = ['src/index.ts', 'src/postgres.ts', 'src/store.ts', 'src/cli/index.ts'].map((p) => join(root, p))
+const entries = ['src/index.ts', 'src/postgres.ts', 'src/store.ts', 'src/types.ts', 'src/cli/index.ts'].map((p) => join(root, p))
 const exportCounts = {}
 for (const entry of entries) {
   let sf = program.getSourceFile(entry)

@@ -12,13 +12,7 @@ export { RunResult } from './engine/run-result.js'
 
 // Authoring
 export { WorkflowBase } from './authoring/workflow-base.js'
-export {
-  Workflow,
-  type WorkflowOptions,
-  type DeclaredInput,
-  type DeclaredEncodedInput,
-  type SchemaMatches,
-} from './authoring/workflow-decorator.js'
+export { Workflow, type WorkflowOptions } from './authoring/workflow-decorator.js'
 export { Task, DependsOn, type TaskOptions } from './authoring/task-decorators.js'
 export { Retry, Timeout, CircuitBreaker, RateLimit, Bulkhead, Cache } from './authoring/policy-decorators.js'
 export { When, OnFailure, Always, Loop, type AlwaysOptions, type OnFailureOptions, type LoopDecoratorOptions } from './authoring/flow-decorators.js'
@@ -29,13 +23,7 @@ export {
   type DefineTaskOptions,
   type DefineLoopOptions,
   type DefineAlwaysOptions,
-  type DefinedTaskArgs,
-  type DefinedValues,
-  type FreshName,
-  type KnownDependencies,
-  type LoopState,
-  type Rest,
-  type InputSchemaOf,
+  type DefineFailureHandlerOptions,
   type WorkflowBuilder,
 } from './authoring/define-workflow.js'
 export { compileWorkflow } from './authoring/compile-workflow.js'
@@ -86,28 +74,8 @@ export type {
   ErrorClass,
 } from './graph/policy-options.js'
 
-// Type-level checks (what the decorators constrain their method with)
-export type {
-  WeftTypeError,
-  WeftTypeMismatch,
-  Verdict,
-  InputOf,
-  EncodedInputOf,
-  TaskName,
-  TaskOutput,
-  TaskOutputs,
-  IsLoopBody,
-  Normalize,
-  DependencyRef,
-  DependencyName,
-  IsOptional,
-  DependencyValue,
-  DependsOnCheck,
-  TaskCheck,
-  ArgumentsCheck,
-  LoopCheck,
-  OnFailureCheck,
-} from './graph/type-level.js'
+// Types an author names (the checks themselves are in weft/types)
+export type { InputOf, TaskName, TaskOutput, TaskOutputs } from './graph/type-level.js'
 
 // Events and stats
 export type {
@@ -135,56 +103,15 @@ export type { RunOutcome, TaskSummary } from './runtime/run-outcome.js'
 export type { EngineStats } from './runtime/runtime-stats.js'
 export type { CircuitState } from './resilience/circuit-breakers.js'
 
-// Storage
+// Stores (the store SPI is in weft/store, PostgreSQL in weft/postgres)
 export { MemoryWorkflowStore } from './storage/memory-workflow-store.js'
 export { SqliteWorkflowStore, sqliteStore, type SqliteStoreOptions } from './storage/sqlite/sqlite-workflow-store.js'
-export type { SqliteDatabaseLike, SqliteStatementLike, SqliteRunResult } from './storage/sqlite/sqlite-database.js'
-export { serialize, deserialize, inputDigest, defaultSerializationLimits, type SerializationLimits } from './storage/serialization.js'
-export {
-  finishedRunStatuses,
-  type WorkflowStore,
-  type RunRecord,
-  type RunWithSteps,
-  type NewRun,
-  type RunPatch,
-  type StepRecord,
-  type RunQuery,
-  type CreateRunResult,
-  type RunStatus,
-  type TaskStatus,
-  type ErrorRecord,
-  type Fence,
-  type RequestedAction,
-  type WorkflowVersion,
-  type ClaimRequest,
-  type RenewResult,
-  type ReleaseOptions,
-  type StoredEvent,
-  type EventNotice,
-  type NewEvent,
-  type StoreNotification,
-} from './storage/workflow-store.js'
-
-// Step keys (how step records are identified; for tools that read the store)
-export {
-  formatStepKey,
-  formatStepSegment,
-  parseStepKey,
-  stepKeyKind,
-  taskStepKey,
-  isTaskStepKey,
-  encodeStepName,
-  InvalidStepPathError,
-  type StepSegment,
-  type StepPath,
-  type StepKeyKind,
-} from './core/step-key.js'
-export { assertStorableName, storableNameProblem } from './core/storable-name.js'
+// What the engine's API returns about runs (Engine.listRuns, WorkflowRun.status)
+export type { RunRecord, RunQuery, RunStatus, TaskStatus, ErrorRecord } from './storage/workflow-store.js'
 
 // Core
 export { type Duration, type DurationUnit, toMillis, formatMillis } from './core/duration.js'
 export { type RunId, newRunId } from './core/ids.js'
-export { withoutPassword } from './core/connection-url.js'
 export {
   WeftError,
   type WeftErrorOptions,

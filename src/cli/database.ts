@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { sqliteStore, withoutPassword, type WorkflowStore } from '../index.js'
-import type { RunStore, StepJournal } from '../storage/index.js'
+import { sqliteStore } from '../index.js'
+import { withoutPassword, type RunStore, type StepJournal, type WorkflowStore } from '../store.js'
 import { CommandFailedError } from './cli-errors.js'
 import type { OptionSpec } from './command.js'
 

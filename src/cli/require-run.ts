@@ -1,5 +1,5 @@
 import type { RunRecord } from '../index.js'
-import type { RunStore } from '../storage/index.js'
+import type { RunStore } from '../store.js'
 import { CommandFailedError } from './cli-errors.js'
 import { defaultDatabase, describeDatabase } from './database.js'
 

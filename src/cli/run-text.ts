@@ -1,4 +1,5 @@
-import { formatMillis, type ErrorRecord, type RunRecord, type RunStatus, type StepRecord } from '../index.js'
+import { formatMillis, type ErrorRecord, type RunRecord, type RunStatus } from '../index.js'
+import type { StepRecord } from '../store.js'
 import type { Tone } from './terminal.js'
 
 /** What the CLI prints for a value that is not there. */

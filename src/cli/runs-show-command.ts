@@ -1,4 +1,5 @@
-import { formatMillis, type RunRecord, type StepRecord } from '../index.js'
+import { formatMillis, type RunRecord } from '../index.js'
+import type { StepRecord } from '../store.js'
 import type { CliCommand, CliContext } from './command.js'
 import { databaseOption, withStore } from './database.js'
 import { requireRun } from './require-run.js'

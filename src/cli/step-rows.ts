@@ -1,4 +1,4 @@
-import { encodeStepName, isTaskStepKey, type StepRecord } from '../index.js'
+import { encodeStepName, isTaskStepKey, type StepRecord } from '../store.js'
 
 /** A line of `weft runs show`'s task table: a task, or one of its sub-steps indented under it. */
 export interface StepRow {

@@ -1,13 +1,5 @@
-import {
-  createEngine,
-  formatMillis,
-  InvalidOptionsError,
-  toMillis,
-  type Duration,
-  type Engine,
-  type WorkflowStore,
-} from '../index.js'
-import type { StoreLifecycle } from '../storage/index.js'
+import { createEngine, formatMillis, InvalidOptionsError, toMillis, type Duration, type Engine } from '../index.js'
+import type { StoreLifecycle, WorkflowStore } from '../store.js'
 import { CommandFailedError } from './cli-errors.js'
 import { defaultDatabase, describeDatabase, messageOf, openStore } from './database.js'
 import { logRunEvents, stamped, type WorkerLog } from './run-event-log.js'

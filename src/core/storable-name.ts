@@ -31,11 +31,11 @@ function isLowSurrogate(unit: number): boolean {
  *
  * @example
  * ```ts
- * import { assertStorableName } from 'weft'
+ * import { assertStorableName } from 'weft/store'
  * assertStorableName('task name', 'fetch') // 'fetch'
  * assertStorableName('task name', 'fetch\uD800') // throws InvalidOptionsError: task name "fetch\ud800" contains a lone UTF-16 surrogate …
  * ```
- * @throws {@link InvalidOptionsError} when it is not a string, or holds a lone surrogate or a NUL character.
+ * @throws {@link index!InvalidOptionsError} when it is not a string, or holds a lone surrogate or a NUL character.
  */
 export function assertStorableName(what: string, name: unknown): string {
   if (typeof name !== 'string') throw new InvalidOptionsError(`${what} must be a string, got ${typeof name}`)

@@ -40,7 +40,7 @@ export interface SerializationLimits {
  *
  * @example
  * ```ts
- * import { defaultSerializationLimits, serialize, type SerializationLimits } from 'weft'
+ * import { defaultSerializationLimits, serialize, type SerializationLimits } from 'weft/store'
  *
  * const limits: SerializationLimits = { ...defaultSerializationLimits, maxBytes: 8 * 1024 * 1024 }
  * serialize({ report: 'long text' }, 'output of task "summarize"', limits)
@@ -87,12 +87,12 @@ export const defaultSerializationLimits: SerializationLimits = { warnBytes: 256 
  *   `limits.warnBytes` (and not over `limits.maxBytes`); when omitted,
  *   `process.emitWarning` with code `WEFT_LARGE_PAYLOAD`.
  * @returns JSON text.
- * @throws {@link SerializationError} when part of the value cannot be stored losslessly.
- * @throws {@link PayloadTooLargeError} when the text is over `limits.maxBytes`; nothing is returned.
+ * @throws {@link index!SerializationError} when part of the value cannot be stored losslessly.
+ * @throws {@link index!PayloadTooLargeError} when the text is over `limits.maxBytes`; nothing is returned.
  *
  * @example
  * ```ts
- * import { deserialize, serialize } from 'weft'
+ * import { deserialize, serialize } from 'weft/store'
  *
  * const text = serialize({ at: new Date(0), seen: new Set(['a']), total: 10n }, 'output of task "fetch"')
  * // {"at":{"$weft":"date","v":"1970-01-01T00:00:00.000Z"},"seen":{"$weft":"set","v":["a"]},"total":{"$weft":"bigint","v":"10"}}
@@ -129,7 +129,7 @@ export function serialize(
  *
  * @example
  * ```ts
- * import { deserialize } from 'weft'
+ * import { deserialize } from 'weft/store'
  *
  * const value = deserialize('{"due":{"$weft":"date","v":"2024-05-01T12:00:00.000Z"},"note":{"$weft":"undefined"}}')
  * // { due: new Date('2024-05-01T12:00:00.000Z'), note: undefined }
@@ -156,10 +156,10 @@ const defaultDigestKey = 'weft/input-digest/v1'
  *
  * @example
  * ```ts
- * import { inputDigest } from 'weft'
+ * import { inputDigest } from 'weft/store'
  * inputDigest({ a: 1, b: [undefined] }) === inputDigest({ b: [, ], a: 1 }) // true
  * ```
- * @throws {@link SerializationError} when the value cannot be stored.
+ * @throws {@link index!SerializationError} when the value cannot be stored.
  */
 export function inputDigest(value: unknown, key: string = defaultDigestKey): string {
   const canonical = canonicalText(value, 'input')

@@ -4,7 +4,8 @@
  * starts without executing them (`claimRuns: false`), then draining on SIGTERM.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { createEngine, defineWorkflow, type Engine, type WorkflowStore } from 'weft'
+import { createEngine, defineWorkflow, type Engine } from 'weft'
+import type { WorkflowStore } from 'weft/store'
 import { postgresStore } from '../../src/postgres.js'
 import { createTestDatabase, describePostgres, type TestDatabase } from '../support/postgres.js'
 import { cells, createModuleFolder, lineStartingWith, runWeft, startWeft, type ModuleFolder, type WeftProcess } from '../support/weft-cli.js'

@@ -8,7 +8,8 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createEngine, defineWorkflow, newRunId, RunCancelledError, sqliteStore, type Engine, type WorkflowRun, type WorkflowStore } from 'weft'
+import { createEngine, defineWorkflow, newRunId, RunCancelledError, sqliteStore, type Engine, type WorkflowRun } from 'weft'
+import type { WorkflowStore } from 'weft/store'
 import { cells, lineStartingWith, runWeft } from '../support/weft-cli.js'
 
 const orders = defineWorkflow<{ items: number[] }>({ name: 'orders', version: 1 })

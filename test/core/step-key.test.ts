@@ -4,18 +4,8 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import {
-  createEngine,
-  defineWorkflow,
-  formatStepKey,
-  InvalidStepPathError,
-  parseStepKey,
-  sqliteStore,
-  stepKeyKind,
-  type StepPath,
-  type StepSegment,
-  type WorkflowBuilder,
-} from 'weft'
+import { createEngine, defineWorkflow, sqliteStore, type WorkflowBuilder } from 'weft'
+import { formatStepKey, InvalidStepPathError, parseStepKey, stepKeyKind, type StepPath, type StepSegment } from 'weft/store'
 import { testSeed } from '../support/seed.js'
 
 const seed = testSeed('test/core/step-key.test.ts')

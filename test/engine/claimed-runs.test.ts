@@ -3,7 +3,8 @@
  * counts against them and what they end as.
  */
 import { describe, expect, it } from 'vitest'
-import { createEngine, defineWorkflow, MemoryWorkflowStore, StorageError, type RunId, type StepRecord } from 'weft'
+import { createEngine, defineWorkflow, MemoryWorkflowStore, StorageError, type RunId } from 'weft'
+import type { StepRecord } from 'weft/store'
 
 const workflow = defineWorkflow({ name: 'claimed', version: 1 })
   .task('a', () => 1)

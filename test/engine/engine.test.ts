@@ -2,22 +2,8 @@ import 'reflect-metadata'
 import { Schema } from 'effect'
 import { inject, injectable } from 'tsyringe'
 import { describe, expect, it } from 'vitest'
-import {
-  createEngine,
-  defineWorkflow,
-  DependsOn,
-  EngineClosedError,
-  InputValidationError,
-  InvalidWorkflowError,
-  MemoryWorkflowStore,
-  Task,
-  TaskOutputMissingError,
-  When,
-  Workflow,
-  WorkflowBase,
-  type Fence,
-  type StepRecord,
-} from 'weft'
+import { createEngine, defineWorkflow, DependsOn, EngineClosedError, InputValidationError, InvalidWorkflowError, MemoryWorkflowStore, Task, TaskOutputMissingError, When, Workflow, WorkflowBase } from 'weft'
+import type { Fence, StepRecord } from 'weft/store'
 import { memoryEngine } from '../support/engines.js'
 
 @injectable()

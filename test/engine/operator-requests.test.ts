@@ -5,7 +5,8 @@
  * the run's cleanups).
  */
 import { describe, expect, it } from 'vitest'
-import { createEngine, defineWorkflow, MemoryWorkflowStore, type Fence } from 'weft'
+import { createEngine, defineWorkflow, MemoryWorkflowStore } from 'weft'
+import type { Fence } from 'weft/store'
 
 class FlakyClearStore extends MemoryWorkflowStore {
   clearFailures = 1

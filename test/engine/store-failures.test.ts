@@ -8,16 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import {
-  createEngine,
-  defineWorkflow,
-  MemoryWorkflowStore,
-  sqliteStore,
-  StorageError,
-  type Fence,
-  type RunPatch,
-  type StepRecord,
-} from 'weft'
+import { createEngine, defineWorkflow, MemoryWorkflowStore, sqliteStore, StorageError } from 'weft'
+import type { Fence, RunPatch, StepRecord } from 'weft/store'
 
 const folder = mkdtempSync(join(tmpdir(), 'weft-store-failures-'))
 afterAll(() => rmSync(folder, { recursive: true, force: true }))

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { defineWorkflow, MemoryWorkflowStore, TaskTimeoutError, type RunFailedError, type StepRecord, type Fence } from 'weft'
+import { defineWorkflow, MemoryWorkflowStore, TaskTimeoutError, type RunFailedError } from 'weft'
+import type { Fence, StepRecord } from 'weft/store'
 import { flush, virtualTime } from '../support/test-clock.js'
 import { memoryEngine } from '../support/engines.js'
 

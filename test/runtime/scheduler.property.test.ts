@@ -1,6 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { defineWorkflow, MemoryWorkflowStore, RunFailedError, type StepRecord, type Fence, type WorkflowDefinition } from 'weft'
+import { defineWorkflow, MemoryWorkflowStore, RunFailedError, type WorkflowDefinition } from 'weft'
+import type { Fence, StepRecord } from 'weft/store'
 import { dagArbitrary, taskName, type RandomDag } from '../support/random-dag.js'
 import { testSeed } from '../support/seed.js'
 import { memoryEngine } from '../support/engines.js'

@@ -1,6 +1,7 @@
 import pg from 'pg'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { LeaseLostError, type Fence, type RunRecord, type StepRecord } from 'weft'
+import { LeaseLostError, type RunRecord } from 'weft'
+import type { Fence, StepRecord } from 'weft/store'
 import { forceGenericPlans, postgresStore, type PgPoolLike } from '../../src/postgres.js'
 import { createTestDatabase, describePostgres, type TestDatabase } from '../support/postgres.js'
 import { describeEventFeed, describeFinalStep, describeRunWithSteps, describeWorkflowStore } from './workflow-store-conformance.js'

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { LeaseLostError, type Fence, type NewRun, type RunRecord, type StepRecord, type WorkflowStore } from 'weft'
+import { LeaseLostError, type RunRecord } from 'weft'
+import type { Fence, NewRun, StepRecord, WorkflowStore } from 'weft/store'
 
 /** Creates a fresh, empty store for one test. The suite closes it after the test. */
 export interface StoreFixture {

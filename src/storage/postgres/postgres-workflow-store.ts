@@ -50,7 +50,7 @@ export type PostgresStoreOptions = (
 }
 
 /**
- * The {@link WorkflowStore} for many workers on many machines sharing one
+ * The {@link store!WorkflowStore} for many workers on many machines sharing one
  * PostgreSQL database. Runs are claimed with `FOR UPDATE SKIP LOCKED` in a
  * CTE, held by leases, and every write of a worker is fenced by the epoch of
  * its claim, checked by the database in the same statement. Step records of

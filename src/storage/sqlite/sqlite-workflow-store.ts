@@ -50,7 +50,7 @@ export interface SqliteStoreOptions {
 }
 
 /**
- * The embedded {@link WorkflowStore}: one SQLite file in WAL mode, no server.
+ * The embedded {@link store!WorkflowStore}: one SQLite file in WAL mode, no server.
  * Several processes may share the file: leases and fencing work as with
  * PostgreSQL, and writes of tasks finishing together share one commit.
  * Each role of the port is a file of its own (sqlite-runs, sqlite-leases,

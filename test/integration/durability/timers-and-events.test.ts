@@ -4,7 +4,8 @@
  */
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createEngine, deserialize, type Engine } from 'weft'
+import { createEngine, type Engine } from 'weft'
+import { deserialize } from 'weft/store'
 import { describePostgres } from '../../support/postgres.js'
 import { createTestStore, readEffects, spawnChild, stopAllChildren, until, useChildCleanup, useTempDir, type StoreKind, type TestStore } from './harness.js'
 

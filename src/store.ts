@@ -1,0 +1,82 @@
+/**
+ * Weft's store SPI (`weft/store`): for those who write a store, or a tool that
+ * reads one directly. It holds the `WorkflowStore` port and the role
+ * interfaces it combines, the records stores keep, the SQLite driver subset,
+ * serialization, step keys and name rules.
+ *
+ * A workflow author does not need it: the stores themselves (`sqliteStore`,
+ * `MemoryWorkflowStore`) and the records the engine's API returns
+ * (`RunRecord`, `RunStatus`, ...) are in `weft`, and `postgresStore` in
+ * `weft/postgres`.
+ *
+ * @example
+ * ```ts
+ * import { MemoryWorkflowStore } from 'weft'
+ * import { parseStepKey, type WorkflowStore } from 'weft/store'
+ *
+ * // The keys of a run's own task steps (not loop iterations, items or events).
+ * async function taskKeys(store: WorkflowStore, runId: string): Promise<string[]> {
+ *   const steps = await store.loadSteps(runId)
+ *   return steps.filter((step) => parseStepKey(step.key)?.length === 1).map((step) => step.key)
+ * }
+ * void taskKeys(new MemoryWorkflowStore(), 'r-1')
+ * ```
+ *
+ * @packageDocumentation
+ */
+
+// The port and its roles
+export type {
+  WorkflowStore,
+  RunStore,
+  RunLeases,
+  StepJournal,
+  EventInbox,
+  ChangeFeed,
+  StoreLifecycle,
+} from './storage/workflow-store.js'
+
+// What stores keep and exchange
+export {
+  finishedRunStatuses,
+  type RunWithSteps,
+  type NewRun,
+  type RunPatch,
+  type StepRecord,
+  type CreateRunResult,
+  type Fence,
+  type RequestedAction,
+  type WorkflowVersion,
+  type ClaimRequest,
+  type RenewResult,
+  type ReleaseOptions,
+  type StoredEvent,
+  type EventNotice,
+  type NewEvent,
+  type StoreNotification,
+} from './storage/workflow-store.js'
+
+// SQLite: the subset of a driver the store needs (better-sqlite3 has it)
+export type { SqliteDatabaseLike, SqliteStatementLike, SqliteRunResult } from './storage/sqlite/sqlite-database.js'
+
+// Serialization of inputs, outputs and payloads
+export { serialize, deserialize, inputDigest, defaultSerializationLimits, type SerializationLimits } from './storage/serialization.js'
+
+// Step keys (how step records are identified)
+export {
+  formatStepKey,
+  formatStepSegment,
+  parseStepKey,
+  stepKeyKind,
+  taskStepKey,
+  isTaskStepKey,
+  encodeStepName,
+  InvalidStepPathError,
+  type StepSegment,
+  type StepPath,
+  type StepKeyKind,
+} from './core/step-key.js'
+
+// Names a store accepts, and connection URLs fit to print
+export { assertStorableName, storableNameProblem } from './core/storable-name.js'
+export { withoutPassword } from './core/connection-url.js'

@@ -1,0 +1,58 @@
+/**
+ * Weft's type machinery (`weft/types`): the compile-time checks the decorators
+ * and `defineWorkflow` constrain a workflow with, and the helper types their
+ * signatures are built from. A workflow author never names them; they are
+ * here for libraries that write their own generic helpers over workflows, and
+ * so that declaration files emitted from a user's code can name every type
+ * they reference.
+ *
+ * The types an author does name (`TaskOutput`, `TaskOutputs`, `TaskName`,
+ * `InputOf`, `WorkflowBuilder`) stay in `weft`.
+ *
+ * @example
+ * ```ts
+ * import type { DependencyValue } from 'weft/types'
+ * import { defineWorkflow } from 'weft'
+ *
+ * const Orders = defineWorkflow<{ id: string }>({ name: 'orders', version: 1 })
+ *   .task('load', (input) => ({ id: input.id, total: 5 }))
+ *   .build()
+ * // What a task declaring `{ task: 'load', optional: true }` receives:
+ * type MaybeOrder = DependencyValue<typeof Orders, { task: 'load'; optional: true }>
+ * ```
+ *
+ * @packageDocumentation
+ */
+
+// The checks the decorators carry, and what their failures read as
+export type {
+  WeftTypeError,
+  WeftTypeMismatch,
+  Verdict,
+  EncodedInputOf,
+  IsLoopBody,
+  Normalize,
+  DependencyRef,
+  DependencyName,
+  IsOptional,
+  DependencyValue,
+  DependsOnCheck,
+  TaskCheck,
+  ArgumentsCheck,
+  LoopCheck,
+  OnFailureCheck,
+} from './graph/type-level.js'
+
+// What defineWorkflow's builder computes from the tasks defined so far
+export type {
+  DefinedTaskArgs,
+  DefinedValues,
+  FreshName,
+  KnownDependencies,
+  LoopState,
+  Rest,
+  InputSchemaOf,
+} from './authoring/define-workflow.js'
+
+// What @Workflow reads from the class and checks against its input schema
+export type { DeclaredInput, DeclaredEncodedInput, SchemaMatches } from './authoring/workflow-decorator.js'
