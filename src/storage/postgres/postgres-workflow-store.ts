@@ -67,6 +67,7 @@ export type PostgresStoreOptions = (
  * ```
  */
 export class PostgresWorkflowStore extends ComposedWorkflowStore {
+  /** Runs survive the process: they are in the database. */
   readonly durable = true
   private readonly pg: PgContext
   private readonly ownsPool: boolean
@@ -126,6 +127,7 @@ export class PostgresWorkflowStore extends ComposedWorkflowStore {
     await this.pg.run(shared.deleteProbe, { id: row!.id })
   }
 
+  /** Ends the pool (unless it was given by the user). */
   async close(): Promise<void> {
     await this.initialized?.catch(() => undefined)
     if (this.ownsPool) await this.pool.end()

@@ -64,6 +64,7 @@ export interface SqliteStoreOptions {
  * ```
  */
 export class SqliteWorkflowStore extends ComposedWorkflowStore {
+  /** Runs survive the process (and, with `synchronous: 'full'`, a power loss). */
   readonly durable = true
   private readonly sqlite: SqliteContext
   private readonly ownsDatabase: boolean
@@ -133,6 +134,7 @@ export class SqliteWorkflowStore extends ComposedWorkflowStore {
     await writes.run(() => this.sqlite.run(shared.deleteProbe, { id: row.id }), { alone: true })
   }
 
+  /** Lets queued writes land, then closes the connection (unless it was given by the user). */
   async close(): Promise<void> {
     await this.initialized?.catch(() => undefined)
     // Writes already queued (possibly waiting for another process's lock) land before the connection closes.
