@@ -6,6 +6,11 @@
  * so that declaration files emitted from a user's code can name every type
  * they reference.
  *
+ * Declaration files: TypeScript names a type in an emitted `.d.ts` through a
+ * module the file already imports. An exported value whose inferred type
+ * holds one of these (a decorator kept in an exported constant, say) needs
+ * an `import type` from `weft/types` in its file, or a type annotation.
+ *
  * The types an author does name (`TaskOutput`, `TaskOutputs`, `TaskName`,
  * `InputOf`, `WorkflowBuilder`) stay in `weft`.
  *

@@ -3,6 +3,10 @@
  * app next to a NEWER `effect` than Weft's own tests use, then a workflow
  * compiled with the app's `tsc` and run with node.
  *
+ * It also guards the entry points: the app imports `weft/store` and
+ * `weft/types` through the exports map, and emits declarations whose types
+ * must be nameable through them.
+ *
  * It guards the peer dependencies: `effect`, `tsyringe` and `reflect-metadata`
  * must be the app's single copies. Were `effect` a pinned dependency, the app
  * would get a nested second copy, a `Schema` from the app's copy would fail to
@@ -101,6 +105,8 @@ function writeApp(dir: string): void {
     types: ['node'],
     rootDir: 'src',
     outDir: 'dist',
+    // Emitting declarations proves the app's exported types can be named through Weft's entry points.
+    declaration: true,
   }
   writeFileSync(join(dir, 'tsconfig.json'), `${JSON.stringify({ compilerOptions, include: ['src'] }, null, 2)}\n`)
   copyFileSync(appSource, join(dir, 'src', 'main.ts'))
@@ -193,6 +199,8 @@ describe('weft installed from its tarball next to a newer effect', () => {
 
   it("compiles and runs a workflow whose input Schema comes from the app's effect", async () => {
     await timed('tsc in the app', () => compileApp(appDir))
+    const declarations = readFileSync(join(appDir, 'dist', 'main.d.ts'), 'utf8')
+    expect(declarations).toContain('import("weft/types").DependsOnCheck<T, K, readonly ["price"], M>')
     const report = await timed('run the app', () => runApp(appDir))
     expect(report).toEqual({
       total: 90,

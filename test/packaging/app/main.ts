@@ -15,6 +15,8 @@ import 'reflect-metadata'
 import { Schema } from 'effect'
 import { injectable } from 'tsyringe'
 import { DependsOn, InputValidationError, Task, Workflow, WorkflowBase, createEngine, sqliteStore } from 'weft'
+import type { WorkflowStore } from 'weft/store'
+import type { Verdict } from 'weft/types'
 
 const QuoteInput = Schema.Struct({ customer: Schema.NonEmptyString, skus: Schema.Array(Schema.NonEmptyString) })
 type QuoteInput = typeof QuoteInput.Type
@@ -73,7 +75,7 @@ export interface Report {
 
 const databasePath = process.argv[2]
 if (databasePath === undefined) throw new Error('usage: node dist/main.js <sqlite file>')
-const store = sqliteStore({ path: databasePath })
+const store: WorkflowStore = sqliteStore({ path: databasePath })
 const engine = createEngine({ store })
 engine.container.register(Currency, { useValue: new Currency('EUR') })
 try {
@@ -107,3 +109,13 @@ export async function wrongInput(): Promise<void> {
   // @ts-expect-error `customer` must be a string
   await engine.run(Quote, { customer: 42, skus: [] })
 }
+
+/**
+ * A decorator kept in an exported constant: its declaration names the type
+ * machinery, which the app's `tsc` (declarations on) must reach through
+ * `weft/types`, imported above.
+ */
+export const dependsOnPrice = DependsOn('price')
+
+/** What a passing check of a decorator resolves to. */
+export type Passed = Verdict<true>
