@@ -393,6 +393,8 @@ export class Engine {
   }
 
   private async drain(runs: readonly RunExecution[], drainMs: number): Promise<void> {
+    // No task starts any more, in any run (one a concurrent `start` launches during the drain included).
+    this.env.gate.close()
     await Promise.all(runs.map((run) => run.drain(drainMs)))
     // Every run still here, including one a concurrent `start` launched during the drain.
     const left = [...this.active.values()]

@@ -1,6 +1,7 @@
 import { Duration, Effect, Random, Schedule } from 'effect'
 import { TaskTimeoutError, isWeftError } from '../core/errors.js'
 import type { RetryPolicy } from '../graph/workflow-graph.js'
+import { thrownValue } from './attempt-failure.js'
 
 /** Called before each retry with the attempt that failed, the chosen delay and the error. */
 export type RetryListener = (failedAttempt: number, delayMs: number, error: unknown) => void
@@ -38,7 +39,8 @@ export function retrySchedule(policy: RetryPolicy, onRetry: RetryListener): Sche
     Effect.map(Random.next, (random) => {
       const bound = Math.min(policy.maxDelayMs, Duration.toMillis(step.duration))
       const delayMs = policy.jitter === 'full' ? random * bound : bound
-      if (shouldRetry(policy, step.input, step.attempt)) onRetry(step.attempt, delayMs, step.input)
+      const error = thrownValue(step.input)
+      if (shouldRetry(policy, error, step.attempt)) onRetry(step.attempt, delayMs, error)
       return Duration.millis(delayMs)
     }),
   )
@@ -49,18 +51,18 @@ export function retrySchedule(policy: RetryPolicy, onRetry: RetryListener): Sche
  * Runs `attempt(n)` (n = 1, 2, …) until it succeeds, the error is not
  * retryable, the attempts are used up or the deadline passes.
  */
-export function withRetry<A, R>(
-  attempt: (n: number) => Effect.Effect<A, unknown, R>,
+export function withRetry<A, E, R>(
+  attempt: (n: number) => Effect.Effect<A, E, R>,
   policy: RetryPolicy,
   task: string,
   onRetry: RetryListener,
-): Effect.Effect<A, unknown, R> {
+): Effect.Effect<A, E | TaskTimeoutError, R> {
   return Effect.suspend(() => {
     let n = 0
     const attempts = Effect.suspend(() => attempt(++n))
     const retried = Effect.retry(attempts, {
-      schedule: retrySchedule(policy, onRetry),
-      while: (error: unknown) => shouldRetry(policy, error, n),
+      schedule: retrySchedule(policy, onRetry) as Schedule.Schedule<unknown, E>,
+      while: (failure: E) => shouldRetry(policy, thrownValue(failure), n),
     })
     const { deadlineMs } = policy
     if (deadlineMs === undefined) return retried

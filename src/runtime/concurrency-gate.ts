@@ -8,12 +8,13 @@ export class ConcurrencyGate {
   private used = 0
   private readonly waiting: (() => void)[] = []
   private head = 0
+  private closed = false
 
   constructor(readonly limit: number) {}
 
   /** Takes a slot if one is free. */
   tryAcquire(): boolean {
-    if (this.used >= this.limit) return false
+    if (this.used >= this.limit || this.closed) return false
     this.used++
     return true
   }
@@ -21,6 +22,7 @@ export class ConcurrencyGate {
   /** Frees a slot and wakes the longest-waiting run, if any. */
   release(): void {
     this.used--
+    if (this.closed) return
     while (this.head < this.waiting.length && this.used < this.limit) {
       const wake = this.waiting[this.head]!
       this.waiting[this.head++] = noop
@@ -35,6 +37,14 @@ export class ConcurrencyGate {
   /** Asks to be called when a slot may be free (the callee must `tryAcquire` again). */
   whenFree(wake: () => void): void {
     this.waiting.push(wake)
+  }
+
+  /**
+   * Lets no task start any more (a closing engine drains its runs): every
+   * `tryAcquire` fails from now on and no waiting run is woken.
+   */
+  close(): void {
+    this.closed = true
   }
 
   /** Slots in use. */

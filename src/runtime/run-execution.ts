@@ -1,20 +1,25 @@
-import { Effect, Exit, type Cause, type Context } from 'effect'
-import { ContextClosedError, LeaseLostError, RunCancelledError, RunFailedError, StorageError } from '../core/errors.js'
+import { Effect, type Context, type Exit } from 'effect'
+import { RunCancelledError } from '../core/errors.js'
 import type { RunId } from '../core/ids.js'
 import type { TaskNode, WorkflowGraph } from '../graph/workflow-graph.js'
-import type { PolicyHooks, PolicyServices, TaskPolicyRunner } from '../resilience/task-policies.js'
-import { writeFailure } from '../storage/storage-failure.js'
-import type { ErrorRecord, Fence, RequestedAction, RunPatch, RunStatus, StepRecord, StoredEvent, WorkflowStore } from '../storage/workflow-store.js'
+import { thrownValue, type AttemptFailure } from '../resilience/attempt-failure.js'
+import type { PolicyServices, TaskPolicyRunner } from '../resilience/task-policies.js'
+import type { Fence, RequestedAction, RunStatus, StepRecord, StoredEvent, WorkflowStore } from '../storage/workflow-store.js'
 import type { ConcurrencyGate } from './concurrency-gate.js'
-import { toErrorRecord } from './error-record.js'
 import type { EventHub } from './event-hub.js'
 import type { EventWaiters } from './event-waiters.js'
+import { abandonedOutcome, finalStateOf, SettledOutcome } from './run-ending.js'
+import { asError, RunJournal, type CheckpointSettlement } from './run-journal.js'
 import type { RunOutcome, TaskSummary } from './run-outcome.js'
+import { forbidsStart, initialPhase, isActive, isOver, nextPhase, phaseStatus, type FinalState, type RunPhase, type RunPhaseEvent } from './run-phase.js'
 import { RunReporter } from './run-reporter.js'
+import { RunningTasks } from './running-tasks.js'
 import type { RuntimeStats } from './runtime-stats.js'
-import type { Recorded } from './task-host.js'
-import { ConditionFalse, DirectAttempt, runsDirectly, taskFailure, taskProgram, type RunningTask, type TaskRunner } from './task-program.js'
-import { CANCELLED, COMPLETED, FAILED, PENDING, QUEUED, RUNNING, SKIPPED, TaskTable, statusOf, type SkipReason } from './task-table.js'
+import { TaskAttempt, type AttemptExit } from './task-attempt.js'
+import { RunTaskHost } from './run-task-host.js'
+import { runsDirectly, taskFailure, taskProgram, type ProgramResult } from './task-program.js'
+import { TaskScheduler, type SchedulerHost } from './task-scheduler.js'
+import type { SkipReason } from './task-table.js'
 
 /** What a run needs from the engine it runs in. */
 export interface RunEnvironment {
@@ -35,45 +40,25 @@ export interface RunEnvironment {
 }
 
 /**
- * Executes one run of a workflow graph: an in-degree ready queue decides
- * which tasks may start, and each started task is an Effect fiber (its
- * policies, its interruption and its `AbortSignal` come from Effect). The run
- * owns those fibers: cancelling it or an unhandled failure interrupts them,
- * and the run ends only once every task is settled.
- *
- * Only a task whose dependencies are settled gets a fiber, so scheduling
- * costs a few microseconds per task, not a fiber and a deferred per node.
+ * Executes one run of a workflow graph. Its life is one {@link RunPhase}
+ * changed only through the transition table of `run-phase.ts`; the
+ * {@link TaskScheduler} decides which tasks may start, {@link RunningTasks}
+ * owns what runs, the {@link RunJournal} writes. This class connects them:
+ * it launches a task's attempt, turns its exit into a settlement, and
+ * applies the control operations (pause, resume, cancel, give up).
  */
-export class RunExecution implements TaskRunner {
+export class RunExecution implements SchedulerHost {
   readonly done: Promise<RunOutcome>
   private resolveDone!: (outcome: RunOutcome) => void
-  private readonly table: TaskTable
+  private phase: RunPhase = initialPhase
+  private readonly scheduler: TaskScheduler
+  private readonly journal: RunJournal
   private readonly reporter: RunReporter
-  private readonly fibers: (RunningTask | undefined)[]
-  private readonly argsOf: (readonly unknown[] | undefined)[]
-  private readonly ready: number[] = []
-  private readyHead = 0
-  private running = 0
-  private unsettled: number
-  private mainUnsettled = 0
-  private paused = false
-  private waitingForGate = false
-  private stopping: 'failed' | 'cancelled' | undefined
-  private failure: { readonly task: string | undefined; readonly error: unknown } | undefined
+  private readonly running: RunningTasks
+  private readonly tasks: RunTaskHost
   private runStartedAt = 0
-  private outcome: RunOutcome | undefined
-  private abandoned = false
-  private finishing = false
-  private draining = false
-  private idleWaiters: (() => void)[] = []
   private checkpointsInFlight = 0
-  /** The run's end, recorded together with its last checkpoint. */
-  private finalWrite: FinalState | undefined
-  /** The last checkpoint, carrying the run's end, is being written: the run can no longer change its outcome. */
-  private finalWriteInFlight = false
-  private cancelReason: string | undefined
-  /** A second cancel aborts `@Always` cleanups too (the first lets them run under their timeout). */
-  private cleanupsAborted = false
+  private idleWaiters: (() => void)[] = []
 
   /**
    * @param fence - the run and the epoch this worker claimed; every write carries it.
@@ -85,18 +70,19 @@ export class RunExecution implements TaskRunner {
     readonly fence: Fence,
     readonly input: unknown,
     readonly instance: object,
-    private readonly steps: Map<string, StepRecord>,
+    steps: Map<string, StepRecord>,
   ) {
-    this.table = new TaskTable(graph)
     this.reporter = new RunReporter(env.hub, fence.runId, graph)
-    this.fibers = new Array(graph.tasks.length)
-    this.argsOf = new Array(graph.tasks.length)
-    this.unsettled = graph.tasks.length
-    for (const task of graph.tasks) if (task.kind !== 'always') this.mainUnsettled++
+    this.journal = new RunJournal(env.store, fence, steps, this)
+    this.scheduler = new TaskScheduler(graph, this, this.reporter, env.stats, env.gate, env.maxConcurrentTasks, env.now)
+    this.running = new RunningTasks(graph.tasks.length)
+    const { services, policies, waiters } = env
+    const parts = { graph, input, instance, services, policies, waiters, journal: this.journal, scheduler: this.scheduler, reporter: this.reporter }
+    this.tasks = new RunTaskHost({ ...parts, now: env.now, mustNotStart: (task) => this.mustNotStart(task) })
     this.done = new Promise((resolve) => (this.resolveDone = resolve))
   }
 
-  // ---- TaskHost / TaskRunner: what task programs and contexts use ---------------------
+  // ---- what the journal asks -----------------------------------------------------------
 
   get runId(): RunId {
     return this.fence.runId
@@ -106,103 +92,23 @@ export class RunExecution implements TaskRunner {
     return this.graph.name
   }
 
-  get waiters(): EventWaiters {
-    return this.env.waiters
-  }
-
-  get services(): Context.Context<PolicyServices> {
-    return this.env.services
-  }
-
-  get policies(): TaskPolicyRunner {
-    return this.env.policies
-  }
-
+  /** The events of the run so far (what `run.events()` replays). */
   get log() {
     return this.reporter.log
+  }
+
+  /** Whether the run is over here: nothing may be written for it any more. */
+  get over(): boolean {
+    return isOver(this.phase)
   }
 
   now(): number {
     return this.env.now()
   }
 
-  recorded(key: string): Recorded {
-    const step = this.steps.get(key)
-    return step?.status === 'completed' ? { output: step.output } : undefined
-  }
-
-  async recordStep(key: string, task: string, output: unknown, startedAt: number): Promise<unknown> {
-    this.assertNotOver(task, key)
-    const step: StepRecord = { runId: this.runId, key, task, status: 'completed', output, attempts: 1, startedAt, finishedAt: this.now() }
-    const stored = await this.guarded(() => this.env.store.saveStep(this.fence, step))
-    this.steps.set(key, stored)
-    return stored.output
-  }
-
-  timer(key: string, wakeAt: number): Promise<number> {
-    this.assertNotOver(undefined, key)
-    return this.guarded(() => this.env.store.timer(this.fence, key, wakeAt))
-  }
-
-  pendingEvents(name: string, since: number): Promise<StoredEvent[]> {
-    return this.guarded(() => this.env.store.pendingEvents(this.runId, name, since))
-  }
-
-  async takeEvent(event: StoredEvent, key: string, task: string): Promise<boolean> {
-    this.assertNotOver(task, key)
-    const now = this.now()
-    const step: StepRecord = { runId: this.runId, key, task, status: 'completed', output: event.payload, attempts: 1, startedAt: now, finishedAt: now }
-    const taken = await this.guarded(() => this.env.store.takeEvent(this.fence, event, step))
-    if (taken) this.steps.set(key, step)
-    return taken
-  }
-
-  /** A write into a run that has ended (or that this worker gave up) is refused: nothing may change it any more. */
-  private assertNotOver(task: string | undefined, key: string): void {
-    if (this.outcome === undefined && !this.abandoned) return
-    throw new ContextClosedError(this.runId, task ?? this.graph.name, `recording step "${key}"`)
-  }
-
-  /**
-   * Runs a store operation of the run's tasks. When it fails for a reason
-   * that is not the task's (the lease was lost, or the store failed: a lock
-   * held too long, a full disk, a lost connection), the run is given up here
-   * (see {@link abandon}) before the task sees the error: a storage failure
-   * never fails a task, and the run resumes from its checkpoints.
-   */
-  private guarded<A>(operation: () => Promise<A>): Promise<A> {
-    let pending: Promise<A>
-    try {
-      pending = operation()
-    } catch (error) {
-      pending = Promise.reject(error)
-    }
-    return pending.catch((error: unknown) => {
-      if (writeFailure(error) !== 'value') this.abandon(asError(error))
-      throw error
-    })
-  }
-
-  taskStarted(task: TaskNode): void {
-    this.reporter.taskStarted(task, this.table.startedAt[task.id]!)
-  }
-
-  stopped(task: TaskNode): boolean {
-    return this.abandoned || this.mustNotStart(task)
-  }
-
-  policyHooks(task: TaskNode): PolicyHooks {
-    return {
-      onAttempt: (attempt) => {
-        const { attempts } = this.table
-        if (attempt > attempts[task.id]!) attempts[task.id] = attempt
-        if (attempt > 1) this.backingOff(task, false)
-      },
-      onRetry: (failedAttempt, delayMs, error) => {
-        this.backingOff(task, true)
-        this.reporter.taskRetrying(task, this.now(), failedAttempt, delayMs, error)
-      },
-    }
+  /** The journal's store failed, or the lease was lost: the run is given up here. */
+  giveUp(error: Error): void {
+    this.abandon(error)
   }
 
   // ---- control -------------------------------------------------------------------------
@@ -212,14 +118,13 @@ export class RunExecution implements TaskRunner {
    * An abandoned run reads `running`: another worker runs it now.
    */
   get status(): RunStatus {
-    const final = this.outcome?.status
-    if (final === undefined || final === 'abandoned') return this.paused && final === undefined ? 'paused' : 'running'
-    return final
+    const status = phaseStatus(this.phase)
+    return status === 'abandoned' ? 'running' : status
   }
 
   /** Each task's status so far. */
   summaries(): TaskSummary[] {
-    return this.table.summaries()
+    return this.scheduler.table.summaries()
   }
 
   /**
@@ -234,47 +139,29 @@ export class RunExecution implements TaskRunner {
     this.runStartedAt = this.now()
     this.env.stats.run(undefined, 'running')
     const paused = requested === 'pause' || (status === 'paused' && requested !== 'resume' && requested !== 'cancel')
-    if (paused) {
-      this.paused = true
-      this.env.stats.run('running', 'paused')
-    }
+    if (paused) this.transition({ type: 'pause' })
     // A run whose every task is recorded already ended: a cancel asked of it changes nothing.
-    if (requested === 'cancel' && !this.graph.tasks.every((task) => this.steps.has(task.stepKey))) {
-      this.cancelReason = 'cancel requested'
-      this.failure = { task: undefined, error: new RunCancelledError(this.runId, this.cancelReason) }
-      this.stopping = 'cancelled'
+    if (requested === 'cancel' && !this.journal.recordsAll(this.graph.tasks)) {
+      this.transition({ type: 'cancel', error: new RunCancelledError(this.runId, 'cancel requested') })
     }
-    this.env.stats.tasksBy(undefined, 'pending', this.graph.tasks.length)
     this.reporter.runStarted(this.runStartedAt)
-    if (requested === 'pause' && status !== 'paused') {
-      this.write({ status: 'paused' })
-      this.reporter.runPaused(this.runStartedAt)
-    } else if (status === 'paused' && !paused) {
-      this.write({ status: 'running' })
-      this.reporter.runResumed(this.runStartedAt)
-    }
-    for (const task of this.graph.tasks) {
-      const cleanupLater = task.kind === 'always' && task.dependencyIds.length === 0 && this.mainUnsettled > 0
-      if (this.table.waitingOn[task.id] === 0 && !cleanupLater) this.resolve(task)
-    }
+    if (requested === 'pause' && status !== 'paused') this.announce('paused', this.runStartedAt)
+    else if (status === 'paused' && !paused) this.announce('running', this.runStartedAt)
+    this.scheduler.begin()
   }
 
   /** Stops starting new tasks; running ones finish. */
   pause(): boolean {
-    if (this.paused || this.outcome !== undefined || this.stopping !== undefined) return false
-    this.paused = true
-    this.env.stats.run('running', 'paused')
-    this.write({ status: 'paused' })
-    this.reporter.runPaused(this.now())
+    if (this.transition({ type: 'pause' }) === undefined) return false
+    this.announce('paused', this.now())
     return true
   }
 
   /** Starts queued tasks again. */
   resume(): boolean {
-    if (!this.paused || this.outcome !== undefined) return false
-    this.unpause()
-    this.reporter.runResumed(this.now())
-    this.pump()
+    if (this.transition({ type: 'resume' }) === undefined) return false
+    this.announce('running', this.now())
+    this.scheduler.pump()
     return true
   }
 
@@ -284,78 +171,42 @@ export class RunExecution implements TaskRunner {
    * second cancel, while cleanups run, aborts them too.
    */
   cancel(reason?: string): boolean {
-    if (this.outcome !== undefined || this.abandoned || this.finalWriteInFlight || this.finishing) return false
-    if (this.stopping === 'cancelled') return this.abortCleanups()
-    this.cancelReason = reason
-    this.failure ??= { task: undefined, error: new RunCancelledError(this.runId, reason) }
-    this.stop('cancelled')
-    if (this.paused) {
-      this.unpause()
-      this.pump()
-    }
-    return true
-  }
-
-  /** Interrupts the running cleanups and cancels the ones not started (a second cancel). */
-  private abortCleanups(): boolean {
-    if (this.cleanupsAborted) return false
-    this.cleanupsAborted = true
-    for (const task of this.graph.tasks) {
-      if (task.kind !== 'always') continue
-      const fiber = this.fibers[task.id]
-      if (fiber !== undefined) fiber.interruptUnsafe()
-      else if (this.table.state[task.id] === QUEUED) this.settle(task, CANCELLED)
-    }
-    return true
-  }
-
-  /** Whether `task` may no longer start: the run stops (cleanups excepted, until a second cancel aborts them too). */
-  private mustNotStart(task: TaskNode): boolean {
-    return this.stopping !== undefined && (task.kind !== 'always' || this.cleanupsAborted)
-  }
-
-  /** Updates the stored run (fenced); a lost lease or a store failure gives the run up here. */
-  private write(patch: RunPatch): Promise<void> {
-    return this.guarded(() => this.env.store.updateRun(this.fence, patch)).catch(ignore)
+    return this.stop({ type: 'cancel', error: new RunCancelledError(this.runId, reason) })
   }
 
   /**
    * Stops executing the run here without recording anything more: the lease
-   * was lost (`LeaseLostError`) or the engine is shutting down and released it
-   * (`EngineClosedError`). Every task is interrupted and the local outcome is
-   * `abandoned`; another worker finishes the run from its checkpoints.
+   * was lost (`LeaseLostError`), the store failed, or the engine is shutting
+   * down and released it (`EngineClosedError`). Every task is interrupted and
+   * the local outcome is `abandoned`; another worker finishes the run from
+   * its checkpoints.
    */
   abandon(error: Error): void {
-    if (this.abandoned || this.outcome !== undefined) return
-    this.abandoned = true
-    if (this.finishing) this.env.stats.run('running', 'abandoned')
-    else this.env.stats.run(this.paused ? 'paused' : 'running', 'abandoned')
-    for (const fiber of this.fibers) fiber?.interruptUnsafe()
+    if (this.transition({ type: 'abandon', error }) === undefined) return
+    this.running.interrupt(this.graph.tasks)
     const now = this.now()
-    const outcome: RunOutcome = { runId: this.runId, workflow: this.graph.name, status: 'abandoned', outputs: {}, tasks: this.summaries(), error, startedAt: this.runStartedAt, finishedAt: now }
-    this.outcome = outcome
     this.reporter.runAbandoned(now)
     this.env.finished(this)
-    this.resolveDone(outcome)
+    this.resolveDone(abandonedOutcome(this.runId, this.graph.name, this.summaries(), error, this.runStartedAt, now))
   }
 
   /** Whether this worker gave the run up (its lease was lost, or it was released on shutdown). */
   get isAbandoned(): boolean {
-    return this.abandoned
+    return this.phase.kind === 'abandoned'
   }
 
   /** Why this worker gave the run up, if it did. */
   get abandonedBy(): Error | undefined {
-    return this.abandoned ? this.outcome?.error : undefined
+    return this.phase.kind === 'abandoned' ? this.phase.error : undefined
   }
 
   /**
-   * Stops starting tasks, for a graceful shutdown (the stored status does not
-   * change); resolves once no task is running or `timeoutMs` has passed.
+   * Resolves once no task runs and no write is in flight (so the run can be
+   * released), or `timeoutMs` has passed. The engine closes its gate first,
+   * so no task starts meanwhile; the stored status does not change.
    */
   drain(timeoutMs: number): Promise<void> {
-    this.draining = true
-    if (this.isIdle() || this.outcome !== undefined) return Promise.resolve()
+    if (this.isIdle() || this.over) return Promise.resolve()
     return new Promise((resolve) => {
       const timer = setTimeout(resolve, timeoutMs)
       this.idleWaiters.push(() => {
@@ -365,106 +216,128 @@ export class RunExecution implements TaskRunner {
     })
   }
 
-  private unpause(): void {
-    this.paused = false
-    this.env.stats.run('paused', 'running')
-    this.write({ status: 'running' })
+  /** Applies `event` to the phase; returns the new phase, or `undefined` (and changes nothing) when refused. */
+  private transition(event: RunPhaseEvent): RunPhase | undefined {
+    const from = this.phase
+    const to = nextPhase(from, event)
+    if (to === undefined) return undefined
+    this.phase = to
+    const before = phaseStatus(from)
+    const after = phaseStatus(to)
+    if (before !== after) this.env.stats.run(before, after)
+    return to
   }
 
-  // ---- scheduling ----------------------------------------------------------------------
-
-  /** Called when every dependency of `task` is settled: replay, skip, cancel or queue it. */
-  private resolve(task: TaskNode): void {
-    if (this.table.state[task.id] !== PENDING) return
-    // A step recorded before is what happened, even in a run that stops now (cancelled at recovery).
-    const step = this.steps.get(task.stepKey)
-    if (step !== undefined) return this.replay(task, step)
-    if (this.mustNotStart(task)) return this.settle(task, CANCELLED)
-    if (task.kind === 'on-failure') {
-      const target = this.graph.taskByName.get(task.handles!)!
-      if (this.table.state[target.id] !== FAILED) return this.skip(task, 'not-failed')
-      this.argsOf[task.id] = [taskFailure(target.name, this.table.errors[target.id], this.table.attempts[target.id]!)]
-    } else {
-      if (task.kind !== 'always' && this.missesRequiredDependency(task)) return this.skip(task, 'dependency')
-      this.argsOf[task.id] = this.argumentsOf(task)
-    }
-    this.table.state[task.id] = QUEUED
-    this.ready.push(task.id)
-    this.pump()
-  }
-
-  private missesRequiredDependency(task: TaskNode): boolean {
-    const { dependsOn, dependencyIds } = task
-    for (let i = 0; i < dependsOn.length; i++) {
-      if (!dependsOn[i]!.optional && this.table.state[dependencyIds[i]!] !== COMPLETED) return true
-    }
-    return false
-  }
-
-  private argumentsOf(task: TaskNode): unknown[] {
-    const ids = task.dependencyIds
-    if (ids.length === 0) return [this.input]
-    const { state, outputs } = this.table
-    const args = new Array<unknown>(ids.length)
-    for (let i = 0; i < ids.length; i++) args[i] = state[ids[i]!] === COMPLETED ? outputs[ids[i]!] : undefined
-    return args
-  }
-
-  /** Starts queued tasks while the run, the engine and pause allow. */
-  private pump(): void {
-    const { gate, maxConcurrentTasks } = this.env
-    while (this.readyHead < this.ready.length && !this.paused && !this.draining && this.running < maxConcurrentTasks) {
-      if (!gate.tryAcquire()) return this.waitForGate()
-      this.launch(this.ready[this.readyHead++]!)
-    }
-    if (this.readyHead === this.ready.length && this.readyHead > 0) {
-      this.ready.length = 0
-      this.readyHead = 0
-    }
-  }
-
-  private waitForGate(): void {
-    if (this.waitingForGate) return
-    this.waitingForGate = true
-    this.env.gate.whenFree(() => {
-      this.waitingForGate = false
-      this.pump()
-    })
-  }
-
-  private launch(id: number): void {
-    const task = this.graph.tasks[id]!
-    if (this.table.state[id] !== QUEUED) return this.env.gate.release()
-    // stop() may interrupt a fiber whose exit pumps the queue before stop() reaches the queued tasks.
-    if (this.mustNotStart(task)) {
-      this.env.gate.release()
-      return this.settle(task, CANCELLED)
-    }
-    this.table.state[id] = RUNNING
-    this.table.startedAt[id] = this.now()
-    this.running++
-    this.env.stats.task('pending', 'running')
-    const args = this.argsOf[id]!
-    if (runsDirectly(task)) {
-      const attempt = new DirectAttempt((exit) => this.onExit(task, exit))
-      this.fibers[id] = attempt
-      return attempt.start(this, task, args)
-    }
-    const fiber = Effect.runForkWith(this.env.services)(taskProgram(this, task, args))
-    this.fibers[id] = fiber
-    fiber.addObserver((exit) => this.onExit(task, exit))
-  }
-
-  private onExit(task: TaskNode, exit: Exit.Exit<unknown, unknown>): void {
-    this.safely(() => this.settleExit(task, exit))
+  /** Records a pause or resume and tells listeners. */
+  private announce(status: 'paused' | 'running', at: number): void {
+    this.journal.update({ status })
+    if (status === 'paused') this.reporter.runPaused(at)
+    else this.reporter.runResumed(at)
   }
 
   /**
-   * Runs scheduler work that reacts to a task or a store (called from fiber
-   * observers and promise callbacks). Should it throw — a bug — the run is
-   * given up for recovery and the error reported, rather than the process
-   * crashing or the run waiting forever; a run whose recovery keeps failing
-   * is dead-lettered after `maxRecoveryAttempts`.
+   * Stops the run (a cancel, or a failure nothing handles): interrupts the
+   * running tasks that may no longer run and cancels the queued ones. A run
+   * that was paused is no longer (its cleanups must run).
+   */
+  private stop(event: Extract<RunPhaseEvent, { type: 'cancel' | 'fail' }>): boolean {
+    const from = this.phase
+    const to = this.transition(event)
+    if (to === undefined) return false
+    if (to === from) return true
+    if (from.kind === 'paused') this.journal.update({ status: 'running' })
+    const mustNotStart = (task: TaskNode) => this.mustNotStart(task)
+    this.running.interrupt(this.graph.tasks, mustNotStart)
+    for (const task of this.graph.tasks) if (mustNotStart(task) && this.scheduler.isQueued(task)) this.scheduler.cancelled(task)
+    if (from.kind === 'paused') this.scheduler.pump()
+    return true
+  }
+
+  /** Whether `task` may no longer start: the run stops (cleanups excepted, until a second cancel aborts them too). */
+  mustNotStart(task: TaskNode): boolean {
+    return forbidsStart(this.phase, task.kind === 'always')
+  }
+
+  // ---- SchedulerHost: resolving and launching tasks ------------------------------------
+
+  get holding(): boolean {
+    return this.phase.kind === 'paused'
+  }
+
+  /** Every dependency of `task` is settled: replay, skip, cancel or queue it. */
+  resolve(task: TaskNode): void {
+    if (this.over || !this.scheduler.isPending(task)) return
+    // A step recorded before is what happened, even in a run that stops now (cancelled at recovery).
+    const step = this.journal.step(task.stepKey)
+    if (step !== undefined) return this.replay(task, step)
+    if (this.mustNotStart(task)) return this.scheduler.cancelled(task)
+    if (task.kind === 'on-failure') {
+      const target = this.graph.taskByName.get(task.handles!)!
+      if (!this.scheduler.hasFailed(target)) return this.skip(task, 'not-failed')
+      const { errors, attempts } = this.scheduler.table
+      return this.scheduler.enqueue(task, [taskFailure(target.name, errors[target.id], attempts[target.id]!)])
+    }
+    if (task.kind !== 'always' && this.scheduler.missesRequiredDependency(task)) return this.skip(task, 'dependency')
+    this.scheduler.enqueue(task, this.scheduler.argumentsOf(task, this.input))
+  }
+
+  /** Starts `task`: a bare attempt when it has no condition, loop or policy; else its program on a fiber. */
+  launch(task: TaskNode, args: readonly unknown[]): void {
+    if (!runsDirectly(task)) return this.fork(task, args)
+    const attempt = new TaskAttempt(this.tasks, task, (exit) => this.safely(() => this.attemptExited(task, exit)))
+    this.running.add(task, attempt)
+    this.tasks.taskStarted(task)
+    this.scheduler.attempted(task, 1)
+    // A listener of task.started may have stopped the run (interrupting the attempt): then the body is not called.
+    attempt.start(args, 1, -1)
+  }
+
+  private fork(task: TaskNode, args: readonly unknown[]): void {
+    const fiber = Effect.runForkWith(this.env.services)(taskProgram(this.tasks, task, args))
+    this.running.add(task, { interrupt: () => fiber.interruptUnsafe() })
+    fiber.addObserver((exit) => this.safely(() => this.programExited(task, exit)))
+  }
+
+  private attemptExited(task: TaskNode, exit: AttemptExit): void {
+    if (!this.exited(task)) return
+    if (exit._tag === 'completed') this.checkpoint(task, exit.output)
+    else if (exit._tag === 'threw') this.fail(task, exit.error)
+    else this.scheduler.cancelled(task)
+    this.afterExit()
+  }
+
+  private programExited(task: TaskNode, exit: Exit.Exit<ProgramResult, AttemptFailure>): void {
+    if (!this.exited(task)) return
+    if (exit._tag === 'Success') {
+      if (exit.value._tag === 'ran') this.checkpoint(task, exit.value.output)
+      else this.skip(task, 'condition')
+    } else {
+      const reason = exit.cause.reasons.find((r) => r._tag === 'Fail') ?? exit.cause.reasons.find((r) => r._tag === 'Die')
+      if (reason === undefined) this.scheduler.cancelled(task)
+      else this.fail(task, reason._tag === 'Fail' ? thrownValue(reason.error) : reason.defect)
+    }
+    this.afterExit()
+  }
+
+  /** Bookkeeping of any task's exit; false when the run is over here (nothing more is recorded). */
+  private exited(task: TaskNode): boolean {
+    this.running.remove(task)
+    if (this.over) return false
+    this.scheduler.exited(task)
+    return true
+  }
+
+  private afterExit(): void {
+    this.scheduler.pump()
+    this.notifyIfIdle()
+  }
+
+  /**
+   * Runs scheduler work that reacts to a task or a store (called from
+   * attempt exits, fiber observers and promise callbacks). Should it throw —
+   * a bug — the run is given up for recovery and the error reported, rather
+   * than the process crashing or the run waiting forever; a run whose
+   * recovery keeps failing is dead-lettered after `maxRecoveryAttempts`.
    */
   private safely(work: () => void): void {
     try {
@@ -475,292 +348,96 @@ export class RunExecution implements TaskRunner {
     }
   }
 
-  private settleExit(task: TaskNode, exit: Exit.Exit<unknown, unknown>): void {
-    this.fibers[task.id] = undefined
-    if (this.abandoned) return
-    this.argsOf[task.id] = undefined
-    this.backingOff(task, false)
-    this.running--
-    this.env.gate.release()
-    this.env.stats.task('running', 'pending')
-    if (Exit.isSuccess(exit)) this.checkpoint(task, exit.value, this.now())
-    else this.settleFailure(task, exit.cause)
-    this.pump()
-    this.notifyIfIdle()
-  }
-
-  /** No task runs, no checkpoint and no final write is in flight: a draining run can be released. */
-  private isIdle(): boolean {
-    return this.running === 0 && this.checkpointsInFlight === 0 && !(this.finishing && this.outcome === undefined)
-  }
-
-  private notifyIfIdle(): void {
-    if (this.idleWaiters.length > 0 && this.isIdle()) for (const idle of this.idleWaiters.splice(0)) idle()
-  }
-
-  /** Tracks whether a task waits for its next attempt (status `retrying`) or runs. */
-  private backingOff(task: TaskNode, waiting: boolean): void {
-    const { retryWait } = this.table
-    if ((retryWait[task.id] === 1) === waiting) return
-    retryWait[task.id] = waiting ? 1 : 0
-    if (waiting) this.env.stats.task('running', 'retrying')
-    else this.env.stats.task('retrying', 'running')
-  }
-
-  private settleFailure(task: TaskNode, cause: Cause.Cause<unknown>): void {
-    const failure = cause.reasons.find((r) => r._tag === 'Fail') ?? cause.reasons.find((r) => r._tag === 'Die')
-    if (failure === undefined) return this.settle(task, CANCELLED)
-    const error = failure._tag === 'Fail' ? failure.error : failure.defect
-    if (error instanceof ConditionFalse) return this.skip(task, 'condition')
-    this.fail(task, error)
-  }
+  // ---- settling tasks ------------------------------------------------------------------
 
   /**
    * Records a task's output (first write wins), then settles it with the
-   * stored output. The write counts as in flight until the task is settled,
-   * so a draining engine does not release the run between the two.
+   * stored output. The last task to settle records the run's end in the same
+   * write, when the store can. The write counts as in flight until the task
+   * is settled, so a draining engine does not release the run between the two.
    */
-  private checkpoint(task: TaskNode, output: unknown, finishedAt: number): void {
-    const { attempts, startedAt } = this.table
-    const step: StepRecord = {
-      runId: this.runId,
-      key: task.stepKey,
-      task: task.name,
-      status: 'completed',
-      output,
-      attempts: attempts[task.id]!,
-      startedAt: startedAt[task.id],
-      finishedAt,
-    }
+  private checkpoint(task: TaskNode, output: unknown): void {
+    const { attempts, startedAt } = this.scheduler.table
+    const finishedAt = this.now()
+    const step: StepRecord = { runId: this.runId, key: task.stepKey, task: task.name, status: 'completed', output, attempts: attempts[task.id]!, startedAt: startedAt[task.id], finishedAt }
+    const final = this.scheduler.unsettled === 1 && this.journal.writesEndWithCheckpoint && isActive(this.phase) ? finalStateOf(this.phase, this.runId, this.graph.name, finishedAt) : undefined
+    if (final !== undefined) this.transition({ type: 'finish', final })
     this.checkpointsInFlight++
-    // The last task to settle: record the run's end in the same write, when the store can.
-    const store = this.env.store
-    const final = this.unsettled === 1 && store.saveFinalStep !== undefined ? this.finalState(finishedAt) : undefined
-    if (final !== undefined) this.finalWriteInFlight = true
-    const write = () =>
-      final === undefined
-        ? store.saveStep(this.fence, step)
-        : store.saveFinalStep!(this.fence, step, { status: final.status, finishedAt, error: final.errorRecord })
-    // A store may throw at once (an output it cannot serialize, or too large): that fails the task, as a rejection would.
-    new Promise<StepRecord>((resolve) => resolve(write())).then(
-      (stored) =>
-        this.safely(() => {
-          this.checkpointsInFlight--
-          this.finalWriteInFlight = false
-          if (this.abandoned) return
-          if (final !== undefined) this.finalWrite = final
-          this.steps.set(task.stepKey, stored)
-          this.table.outputs[task.id] = stored.output
-          this.settle(task, COMPLETED, false, undefined, false, finishedAt)
-          this.notifyIfIdle()
-        }),
-      (error: unknown) =>
-        this.safely(() => {
-          this.checkpointsInFlight--
-          this.finalWriteInFlight = false
-          if (this.abandoned) return
-          // The output cannot be stored: that is the task's failure. Any other error is the store's (the
-          // database went away, the disk is full) or a lost lease: give the run up here; a worker resumes it.
-          if (writeFailure(error) === 'value') this.fail(task, error)
-          else this.abandon(asError(error))
-          this.notifyIfIdle()
-        }),
-    )
+    void this.journal.checkpoint(step, final).then((settlement) => this.safely(() => this.checkpointSettled(task, settlement, final !== undefined)))
+  }
+
+  private checkpointSettled(task: TaskNode, settlement: CheckpointSettlement, withEnd: boolean): void {
+    this.checkpointsInFlight--
+    if (!this.over) {
+      if (settlement.kind === 'stored') this.scheduler.completed(task, settlement.step.output, settlement.step.finishedAt, false)
+      else if (settlement.kind === 'lost') this.abandon(settlement.error)
+      else {
+        // The output cannot be stored: that is the task's failure (and the run's end was not written with it).
+        if (withEnd) this.transition({ type: 'refuse' })
+        this.fail(task, settlement.error)
+      }
+    }
+    this.notifyIfIdle()
   }
 
   private fail(task: TaskNode, error: unknown): void {
-    this.table.errors[task.id] = error
-    const handled = this.isHandled(task)
-    if (!handled) {
-      if (this.stopping === undefined) this.failure = { task: task.name, error }
-      else this.failure ??= { task: task.name, error }
-      this.stop('failed')
-    }
-    this.record(task, 'failed', error)
-    this.settle(task, FAILED, handled)
-  }
-
-  /** A failure is handled when an `@OnFailure` task handles it, or every task that uses it takes it as optional. */
-  private isHandled(task: TaskNode): boolean {
-    if (task.failureHandlerIds.length > 0) return true
-    let users = 0
-    for (const id of task.dependentIds) {
-      const dependent = this.graph.tasks[id]!
-      if (dependent.kind === 'always' || dependent.kind === 'on-failure') continue
-      users++
-      if (!dependent.dependsOn[dependent.dependencyIds.indexOf(task.id)]!.optional) return false
-    }
-    return users > 0
+    const handled = this.scheduler.isHandled(task)
+    if (!handled) this.stop({ type: 'fail', task: task.name, error })
+    this.recordUnfinished(task, 'failed', error)
+    this.scheduler.failed(task, error, handled)
   }
 
   private skip(task: TaskNode, reason: SkipReason): void {
-    this.record(task, 'skipped', undefined)
-    this.settle(task, SKIPPED, false, reason)
+    this.recordUnfinished(task, 'skipped', undefined)
+    this.scheduler.skipped(task, reason)
+  }
+
+  private recordUnfinished(task: TaskNode, status: 'failed' | 'skipped', error: unknown): void {
+    const { attempts, startedAt } = this.scheduler.table
+    const ran = attempts[task.id]! > 0
+    this.journal.recordUnfinished(task, status, error, attempts[task.id]!, ran ? startedAt[task.id] : undefined)
   }
 
   private replay(task: TaskNode, step: StepRecord): void {
-    this.table.attempts[task.id] = step.attempts
-    this.table.startedAt[task.id] = step.startedAt ?? step.finishedAt
-    if (step.status === 'completed') {
-      this.table.outputs[task.id] = step.output
-      return this.settle(task, COMPLETED, false, undefined, true, step.finishedAt)
-    }
-    if (step.status === 'skipped') return this.settle(task, SKIPPED, false, 'dependency', false, step.finishedAt)
-    const error = Object.assign(new Error(step.error?.message ?? 'failed'), { name: step.error?.name ?? 'Error' })
-    this.fail(task, error)
+    this.scheduler.restore(task, step.attempts, step.startedAt ?? step.finishedAt)
+    if (step.status === 'completed') return this.scheduler.completed(task, step.output, step.finishedAt, true)
+    if (step.status === 'skipped') return this.scheduler.skipped(task, 'dependency', step.finishedAt)
+    this.fail(task, Object.assign(new Error(step.error?.message ?? 'failed'), { name: step.error?.name ?? 'Error' }))
   }
 
-  /** Records a failed or skipped task in the store; the run does not wait for this write. */
-  private record(task: TaskNode, status: 'failed' | 'skipped', error: unknown): void {
-    if (this.steps.has(task.stepKey)) return
-    const ran = this.table.attempts[task.id]! > 0
-    const step: StepRecord = {
-      runId: this.runId,
-      key: task.stepKey,
-      task: task.name,
-      status,
-      error: error === undefined ? undefined : toErrorRecord(error),
-      attempts: this.table.attempts[task.id]!,
-      startedAt: ran ? this.table.startedAt[task.id] : undefined,
-      finishedAt: this.now(),
-    }
-    this.steps.set(task.stepKey, step)
-    this.guarded(() => this.env.store.saveStep(this.fence, step)).catch(ignore)
-  }
+  // ---- ending --------------------------------------------------------------------------
 
-  /** Marks a task settled, tells its dependents, and ends the run when nothing is left. */
-  private settle(task: TaskNode, state: number, handled = false, reason?: SkipReason, fromCheckpoint = false, at = this.now()): void {
-    const { table } = this
-    if (table.isSettled(task.id)) return
-    table.state[task.id] = state
-    table.finishedAt[task.id] = at
-    this.env.stats.task('pending', statusOf[state]!)
-    this.reporter.taskSettled(table, task, handled, reason, fromCheckpoint)
-    this.unsettled--
-    if (task.kind !== 'always' && --this.mainUnsettled === 0) this.releaseCleanups()
-    for (const id of task.dependentIds) if (--table.waitingOn[id]! === 0) this.resolve(this.graph.tasks[id]!)
-    if (this.unsettled === 0) this.finish()
-  }
-
-  /** Once every other task is settled, `@Always` tasks without dependencies may run. */
-  private releaseCleanups(): void {
-    for (const task of this.graph.tasks) if (task.kind === 'always' && task.dependencyIds.length === 0) this.resolve(task)
-  }
-
-  /** Interrupts running tasks (but cleanups) and cancels queued ones; pending ones cancel as they resolve. */
-  private stop(reason: 'failed' | 'cancelled'): void {
-    this.stopping = reason === 'cancelled' ? 'cancelled' : (this.stopping ?? 'failed')
-    for (const task of this.graph.tasks) {
-      if (!this.mustNotStart(task)) continue
-      const fiber = this.fibers[task.id]
-      if (fiber !== undefined) fiber.interruptUnsafe()
-      else if (this.table.state[task.id] === QUEUED) this.settle(task, CANCELLED)
-    }
-  }
-
-  /** How the run ends, decided from the run's state now. */
-  private finalState(finishedAt: number): FinalState {
-    const status = this.stopping === 'cancelled' ? 'cancelled' : this.failure !== undefined ? 'failed' : 'completed'
-    const error = this.runError(status)
-    // A failed run records its task's error (the task is in the record), not the RunFailedError around it.
-    const recorded = status === 'failed' ? this.failure!.error : error
-    const errorRecord = recorded === undefined ? undefined : toErrorRecord(recorded, status === 'failed' ? this.failure!.task : undefined)
-    return { status, error, errorRecord, finishedAt }
-  }
-
-  private finish(): void {
-    if (this.finishing || this.abandoned) return
-    this.finishing = true
-    if (this.paused) {
-      this.paused = false
-      this.env.stats.run('paused', 'running')
-    }
-    // The last checkpoint may have recorded the run's end with it (one commit instead of two).
-    const written = this.finalWrite
-    const final = written ?? this.finalState(this.now())
-    const { status, error, errorRecord, finishedAt } = final
-    const outcome = new SettledOutcome(this.runId, this.graph, this.table, status, error, this.runStartedAt, finishedAt)
-    if (written !== undefined) return this.settleOutcome(outcome, errorRecord)
-    // If the final write fails, the run is given up here (guarded): the stored run is unfinished, so a
-    // worker claims it after the lease ends, replays every checkpoint and records the end then. The
+  /** Every task is settled: record the run's end (unless the last checkpoint carried it), then report it. */
+  allSettled(): void {
+    const phase = this.phase
+    if (phase.kind === 'finishing') return this.settleOutcome(phase.final)
+    if (!isActive(phase)) return
+    const final = finalStateOf(phase, this.runId, this.graph.name, this.now())
+    this.transition({ type: 'finish', final })
+    // If the final write fails, the run is given up (the journal does it): the stored run is unfinished,
+    // so a worker claims it after the lease ends, replays every checkpoint and records the end then. The
     // outcome is not reported here, or this process would say one thing while the database says another.
-    this.guarded(() => this.env.store.updateRun(this.fence, { status, finishedAt, error: errorRecord })).then(
-      () => this.safely(() => this.settleOutcome(outcome, errorRecord)),
+    this.journal.writeEnd(final).then(
+      () => this.safely(() => this.settleOutcome(final)),
       (error: unknown) => this.abandon(asError(error)),
     )
   }
 
-
-  private settleOutcome(outcome: RunOutcome, errorRecord: ErrorRecord | undefined): void {
-    if (this.abandoned) return
-    this.outcome = outcome
-    this.env.stats.run('running', outcome.status)
-    this.reporter.runEnded(outcome.status as 'completed' | 'failed' | 'cancelled', outcome.finishedAt, outcome.finishedAt - this.runStartedAt, errorRecord)
+  private settleOutcome(final: FinalState): void {
+    if (this.transition({ type: 'settle' }) === undefined) return
+    const outcome = new SettledOutcome(this.runId, this.graph, this.scheduler.table, final, this.runStartedAt)
+    this.reporter.runEnded(final.status, final.finishedAt, final.finishedAt - this.runStartedAt, final.errorRecord)
     this.env.finished(this)
     this.resolveDone(outcome)
     for (const idle of this.idleWaiters.splice(0)) idle()
   }
 
-  private runError(status: RunStatus): Error | undefined {
-    if (status === 'completed') return undefined
-    if (status === 'cancelled') {
-      const error = this.failure?.error
-      return error instanceof RunCancelledError ? error : new RunCancelledError(this.runId, this.cancelReason)
-    }
-    return new RunFailedError(this.runId, this.graph.name, this.failure!.task, this.failure!.error)
-  }
-}
-
-function ignore(): void {}
-
-/** A thrown value as an `Error` (what a run's outcome carries). */
-function asError(error: unknown): Error {
-  return error instanceof Error ? error : new StorageError('unknown', `the store failed: ${String(error)}`, { cause: error })
-}
-
-/**
- * A run's outcome whose outputs and task summaries are built on first read:
- * many callers only need the status, and at 10,000 tasks building them costs
- * more than the scheduling of the last few hundred tasks.
- */
-class SettledOutcome implements RunOutcome {
-  private outputsCache: Record<string, unknown> | undefined
-  private tasksCache: TaskSummary[] | undefined
-
-  constructor(
-    readonly runId: RunId,
-    private readonly graph: WorkflowGraph,
-    private readonly table: TaskTable,
-    readonly status: RunOutcome['status'],
-    readonly error: Error | undefined,
-    readonly startedAt: number,
-    readonly finishedAt: number,
-  ) {}
-
-  get workflow(): string {
-    return this.graph.name
+  /** No task runs, no checkpoint and no final write is in flight: a draining run can be released. */
+  private isIdle(): boolean {
+    return this.scheduler.running === 0 && this.checkpointsInFlight === 0 && this.phase.kind !== 'finishing'
   }
 
-  get outputs(): Readonly<Record<string, unknown>> {
-    if (this.outputsCache === undefined) {
-      // No prototype: a task may be named `__proto__` (or `constructor`).
-      const outputs: Record<string, unknown> = Object.create(null)
-      for (const task of this.graph.tasks) if (this.table.state[task.id] === COMPLETED) outputs[task.name] = this.table.outputs[task.id]
-      this.outputsCache = outputs
-    }
-    return this.outputsCache
+  private notifyIfIdle(): void {
+    if (this.idleWaiters.length > 0 && this.isIdle()) for (const idle of this.idleWaiters.splice(0)) idle()
   }
-
-  get tasks(): readonly TaskSummary[] {
-    this.tasksCache ??= this.table.summaries()
-    return this.tasksCache
-  }
-}
-
-/** How a run ends: its status, error and when. */
-interface FinalState {
-  readonly status: 'completed' | 'failed' | 'cancelled'
-  readonly error: Error | undefined
-  readonly errorRecord: ErrorRecord | undefined
-  readonly finishedAt: number
 }

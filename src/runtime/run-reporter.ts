@@ -4,7 +4,7 @@ import type { ErrorRecord } from '../storage/workflow-store.js'
 import { toErrorRecord } from './error-record.js'
 import { RunEventLog, type EventHub } from './event-hub.js'
 import type { RunEvent } from './run-events.js'
-import { CANCELLED, COMPLETED, FAILED, SKIPPED, type SkipReason, type TaskTable } from './task-table.js'
+import type { SkipReason, TaskTable } from './task-table.js'
 
 /**
  * How many `task.retrying` events of one task a run's event log keeps (what
@@ -75,28 +75,30 @@ export class RunReporter {
     this.hub.emit(event)
   }
 
-  /** Reports a task that reached a terminal state. */
-  taskSettled(table: TaskTable, task: TaskNode, handled: boolean, reason: SkipReason | undefined, fromCheckpoint: boolean): void {
+  /** Reports a task that completed (ran, or was replayed from its checkpoint). */
+  taskCompleted(table: TaskTable, task: TaskNode, fromCheckpoint: boolean): void {
     const id = task.id
     const at = table.finishedAt[id]!
-    const { runId } = this
-    const workflow = this.graph.name
     const attempts = table.attempts[id]!
     const durationMs = table.durationOf(id)
-    switch (table.state[id]) {
-      case COMPLETED:
-        this.log.taskCompleted(id, at, attempts, durationMs, fromCheckpoint)
-        if (this.hub.listening) this.hub.emit({ type: 'task.completed', at, runId, workflow, task: task.name, attempts, durationMs, fromCheckpoint })
-        return
-      case FAILED: {
-        const error = toErrorRecord(table.errors[id])
-        return this.emit({ type: 'task.failed', at, runId, workflow, task: task.name, attempts, durationMs, error, handled })
-      }
-      case SKIPPED:
-        return this.emit({ type: 'task.skipped', at, runId, workflow, task: task.name, reason: reason ?? 'dependency' })
-      case CANCELLED:
-        return this.emit({ type: 'task.cancelled', at, runId, workflow, task: task.name })
-    }
+    this.log.taskCompleted(id, at, attempts, durationMs, fromCheckpoint)
+    if (this.hub.listening) this.hub.emit({ type: 'task.completed', at, runId: this.runId, workflow: this.graph.name, task: task.name, attempts, durationMs, fromCheckpoint })
+  }
+
+  /** Reports a task that failed; `handled` when an `@OnFailure` task or optional dependents take the failure. */
+  taskFailed(table: TaskTable, task: TaskNode, handled: boolean): void {
+    const id = task.id
+    const error = toErrorRecord(table.errors[id])
+    const at = table.finishedAt[id]!
+    this.emit({ type: 'task.failed', at, runId: this.runId, workflow: this.graph.name, task: task.name, attempts: table.attempts[id]!, durationMs: table.durationOf(id), error, handled })
+  }
+
+  taskSkipped(task: TaskNode, at: number, reason: SkipReason): void {
+    this.emit({ type: 'task.skipped', at, runId: this.runId, workflow: this.graph.name, task: task.name, reason })
+  }
+
+  taskCancelled(task: TaskNode, at: number): void {
+    this.emit({ type: 'task.cancelled', at, runId: this.runId, workflow: this.graph.name, task: task.name })
   }
 
   private emit(event: RunEvent): void {

@@ -203,6 +203,36 @@ describe('pause and resume', () => {
     expect((await run.outcome()).status).toBe('cancelled')
     await engine.close()
   })
+
+  it('ends the pause of a run whose running task fails: its cleanup runs and the run fails without a resume', async () => {
+    const hold = gate()
+    const store = new MemoryWorkflowStore()
+    const cleaned: string[] = []
+    const workflow = defineWorkflow({ name: 'paused-failure', version: 1 })
+      .task('first', async () => {
+        await hold.wait()
+        throw new Error('declined')
+      })
+      .task('second', { dependsOn: ['first'] }, () => 2)
+      .always('cleanup', () => void cleaned.push('cleanup'))
+      .build()
+    const engine = createEngine({ store })
+    const run = await engine.start(workflow)
+    await flush()
+    expect(await run.pause()).toBe(true)
+    hold.openAll()
+    const outcome = await run.outcome()
+    expect(outcome.status).toBe('failed')
+    expect(cleaned).toEqual(['cleanup'])
+    expect(outcome.tasks.map((t) => [t.task, t.status])).toEqual([
+      ['first', 'failed'],
+      ['second', 'cancelled'],
+      ['cleanup', 'completed'],
+    ])
+    expect((await store.getRun(run.id))?.status).toBe('failed')
+    expect(engine.stats().runs).toMatchObject({ paused: 0, running: 0, failed: 1 })
+    await engine.close()
+  })
 })
 
 describe('concurrency limits', () => {

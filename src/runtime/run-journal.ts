@@ -1,0 +1,171 @@
+import { ContextClosedError, StorageError } from '../core/errors.js'
+import type { RunId } from '../core/ids.js'
+import type { TaskNode } from '../graph/workflow-graph.js'
+import { writeFailure } from '../storage/storage-failure.js'
+import type { Fence, RunPatch, StepRecord, StoredEvent, WorkflowStore } from '../storage/workflow-store.js'
+import { toErrorRecord } from './error-record.js'
+import type { FinalState } from './run-phase.js'
+import type { Recorded } from './task-host.js'
+
+/** What a {@link RunJournal} needs from the run it writes for. */
+export interface JournalOwner {
+  /** Whether the run is over here (its end stored, or given up): nothing may be written for it any more. */
+  readonly over: boolean
+  /** The workflow's name (errors name it). */
+  readonly workflow: string
+  /** The store failed under the run, or its lease was lost: the run is given up here. */
+  giveUp(error: Error): void
+  now(): number
+}
+
+/**
+ * How a checkpoint write ended: `stored` (with the output the store holds:
+ * the first one written wins), `refused` (the value cannot be stored: too
+ * large, not serializable — the task's failure), or `lost` (the store failed
+ * or the lease was lost: the run's, not the task's).
+ */
+export type CheckpointSettlement =
+  | { readonly kind: 'stored'; readonly step: StepRecord }
+  | { readonly kind: 'refused'; readonly error: unknown }
+  | { readonly kind: 'lost'; readonly error: Error }
+
+/**
+ * One run's journal: the steps recorded so far and every write the run and
+ * its tasks make, each fenced by the run's lease. A write that fails for a
+ * reason that is not the task's (a lost lease, a locked or full store, a
+ * lost connection) gives the run up (see {@link JournalOwner.giveUp}) before
+ * the task sees the error: a storage failure never fails a task, and the run
+ * resumes from its checkpoints.
+ */
+export class RunJournal {
+  constructor(
+    private readonly store: WorkflowStore,
+    readonly fence: Fence,
+    private readonly steps: Map<string, StepRecord>,
+    private readonly owner: JournalOwner,
+  ) {}
+
+  get runId(): RunId {
+    return this.fence.runId
+  }
+
+  /** The step recorded under `key`, if any (this run or a previous process). */
+  step(key: string): StepRecord | undefined {
+    return this.steps.get(key)
+  }
+
+  /** Whether every one of `tasks` has a recorded step. */
+  recordsAll(tasks: readonly TaskNode[]): boolean {
+    return tasks.every((task) => this.steps.has(task.stepKey))
+  }
+
+  recorded(key: string): Recorded {
+    const step = this.steps.get(key)
+    return step?.status === 'completed' ? { output: step.output } : undefined
+  }
+
+  async recordStep(key: string, task: string, output: unknown, startedAt: number): Promise<unknown> {
+    this.assertOpen(task, key)
+    const step: StepRecord = { runId: this.runId, key, task, status: 'completed', output, attempts: 1, startedAt, finishedAt: this.owner.now() }
+    const stored = await this.guarded(() => this.store.saveStep(this.fence, step))
+    this.steps.set(key, stored)
+    return stored.output
+  }
+
+  timer(key: string, wakeAt: number): Promise<number> {
+    this.assertOpen(undefined, key)
+    return this.guarded(() => this.store.timer(this.fence, key, wakeAt))
+  }
+
+  pendingEvents(name: string, since: number): Promise<StoredEvent[]> {
+    return this.guarded(() => this.store.pendingEvents(this.runId, name, since))
+  }
+
+  async takeEvent(event: StoredEvent, key: string, task: string): Promise<boolean> {
+    this.assertOpen(task, key)
+    const now = this.owner.now()
+    const step: StepRecord = { runId: this.runId, key, task, status: 'completed', output: event.payload, attempts: 1, startedAt: now, finishedAt: now }
+    const taken = await this.guarded(() => this.store.takeEvent(this.fence, event, step))
+    if (taken) this.steps.set(key, step)
+    return taken
+  }
+
+  /** Updates the stored run; the run does not wait (a failure gives it up). */
+  update(patch: RunPatch): void {
+    this.guarded(() => this.store.updateRun(this.fence, patch)).catch(ignore)
+  }
+
+  /** Records the run's end on its own; rejects (after giving the run up) when the store fails. */
+  writeEnd(final: FinalState): Promise<void> {
+    return this.guarded(() => this.store.updateRun(this.fence, { status: final.status, finishedAt: final.finishedAt, error: final.errorRecord }))
+  }
+
+  /** Records a failed or skipped task once; the run does not wait for this write. */
+  recordUnfinished(task: TaskNode, status: 'failed' | 'skipped', error: unknown, attempts: number, startedAt: number | undefined): void {
+    if (this.steps.has(task.stepKey)) return
+    const step: StepRecord = {
+      runId: this.runId,
+      key: task.stepKey,
+      task: task.name,
+      status,
+      error: error === undefined ? undefined : toErrorRecord(error),
+      attempts,
+      startedAt,
+      finishedAt: this.owner.now(),
+    }
+    this.steps.set(task.stepKey, step)
+    this.guarded(() => this.store.saveStep(this.fence, step)).catch(ignore)
+  }
+
+  /** Whether the store can record the run's end with its last checkpoint (one commit instead of two). */
+  get writesEndWithCheckpoint(): boolean {
+    return this.store.saveFinalStep !== undefined
+  }
+
+  /**
+   * Writes a task's checkpoint (with the run's end when `final` is given)
+   * and says how it went; never rejects. On `stored` the journal holds the
+   * stored step. Unlike the other writes it does not give the run up: the
+   * caller decides from the settlement.
+   */
+  checkpoint(step: StepRecord, final: FinalState | undefined): Promise<CheckpointSettlement> {
+    const store = this.store
+    const write = () =>
+      final === undefined
+        ? store.saveStep(this.fence, step)
+        : store.saveFinalStep!(this.fence, step, { status: final.status, finishedAt: final.finishedAt, error: final.errorRecord })
+    // A store may throw at once (an output it cannot serialize, or too large): that is a refusal, as a rejection would be.
+    return new Promise<StepRecord>((resolve) => resolve(write())).then(
+      (stored): CheckpointSettlement => {
+        this.steps.set(step.key, stored)
+        return { kind: 'stored', step: stored }
+      },
+      (error: unknown): CheckpointSettlement => (writeFailure(error) === 'value' ? { kind: 'refused', error } : { kind: 'lost', error: asError(error) }),
+    )
+  }
+
+  /** A write into a run that is over here is refused: nothing may change it any more. */
+  private assertOpen(task: string | undefined, key: string): void {
+    if (this.owner.over) throw new ContextClosedError(this.runId, task ?? this.owner.workflow, `recording step "${key}"`)
+  }
+
+  private guarded<A>(operation: () => Promise<A>): Promise<A> {
+    let pending: Promise<A>
+    try {
+      pending = operation()
+    } catch (error) {
+      pending = Promise.reject(error)
+    }
+    return pending.catch((error: unknown) => {
+      if (writeFailure(error) !== 'value') this.owner.giveUp(asError(error))
+      throw error
+    })
+  }
+}
+
+function ignore(): void {}
+
+/** A thrown value as an `Error` (what a run's outcome carries). */
+export function asError(error: unknown): Error {
+  return error instanceof Error ? error : new StorageError('unknown', `the store failed: ${String(error)}`, { cause: error })
+}

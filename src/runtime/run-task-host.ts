@@ -1,0 +1,109 @@
+import type { Context } from 'effect'
+import type { RunId } from '../core/ids.js'
+import type { TaskNode, WorkflowGraph } from '../graph/workflow-graph.js'
+import type { PolicyHooks, PolicyServices, TaskPolicyRunner } from '../resilience/task-policies.js'
+import type { StoredEvent } from '../storage/workflow-store.js'
+import type { EventWaiters } from './event-waiters.js'
+import type { RunJournal } from './run-journal.js'
+import type { RunReporter } from './run-reporter.js'
+import type { Recorded } from './task-host.js'
+import type { TaskRunner } from './task-program.js'
+import type { TaskScheduler } from './task-scheduler.js'
+
+/** What a run shares with every task it runs: its services and a test of whether a task may still start. */
+export interface RunTaskHostParts {
+  readonly graph: WorkflowGraph
+  readonly input: unknown
+  readonly instance: object
+  readonly services: Context.Context<PolicyServices>
+  readonly policies: TaskPolicyRunner
+  readonly waiters: EventWaiters
+  readonly journal: RunJournal
+  readonly scheduler: TaskScheduler
+  readonly reporter: RunReporter
+  now(): number
+  /** Whether `task` may no longer start (the run stops, or is over here). */
+  mustNotStart(task: TaskNode): boolean
+}
+
+/**
+ * A run as its tasks see it (attempts, contexts, policies): its input and
+ * instance, its journal's writes, and what attempts report back (a start,
+ * attempts and retries). Separate from the run's control, which tasks never
+ * touch.
+ */
+export class RunTaskHost implements TaskRunner {
+  readonly input: unknown
+  readonly instance: object
+
+  constructor(private readonly parts: RunTaskHostParts) {
+    this.input = parts.input
+    this.instance = parts.instance
+  }
+
+  get runId(): RunId {
+    return this.parts.journal.runId
+  }
+
+  get workflow(): string {
+    return this.parts.graph.name
+  }
+
+  get waiters(): EventWaiters {
+    return this.parts.waiters
+  }
+
+  get services(): Context.Context<PolicyServices> {
+    return this.parts.services
+  }
+
+  get policies(): TaskPolicyRunner {
+    return this.parts.policies
+  }
+
+  now(): number {
+    return this.parts.now()
+  }
+
+  recorded(key: string): Recorded {
+    return this.parts.journal.recorded(key)
+  }
+
+  recordStep(key: string, task: string, output: unknown, startedAt: number): Promise<unknown> {
+    return this.parts.journal.recordStep(key, task, output, startedAt)
+  }
+
+  timer(key: string, wakeAt: number): Promise<number> {
+    return this.parts.journal.timer(key, wakeAt)
+  }
+
+  pendingEvents(name: string, since: number): Promise<StoredEvent[]> {
+    return this.parts.journal.pendingEvents(name, since)
+  }
+
+  takeEvent(event: StoredEvent, key: string, task: string): Promise<boolean> {
+    return this.parts.journal.takeEvent(event, key, task)
+  }
+
+  taskStarted(task: TaskNode): void {
+    this.parts.reporter.taskStarted(task, this.parts.scheduler.table.startedAt[task.id]!)
+  }
+
+  stopped(task: TaskNode): boolean {
+    return this.parts.mustNotStart(task)
+  }
+
+  policyHooks(task: TaskNode): PolicyHooks {
+    const { scheduler, reporter } = this.parts
+    return {
+      onAttempt: (attempt) => {
+        scheduler.attempted(task, attempt)
+        if (attempt > 1) scheduler.backingOff(task, false)
+      },
+      onRetry: (failedAttempt, delayMs, error) => {
+        scheduler.backingOff(task, true)
+        reporter.taskRetrying(task, this.now(), failedAttempt, delayMs, error)
+      },
+    }
+  }
+}
