@@ -1,4 +1,4 @@
-import type { WorkflowStore } from '../storage/workflow-store.js'
+import type { ChangeFeed } from '../storage/workflow-store.js'
 import type { EventWaiters } from './event-waiters.js'
 
 /**
@@ -14,7 +14,7 @@ export class InboxWatcher {
   private looking = false
 
   constructor(
-    private readonly store: WorkflowStore,
+    private readonly store: ChangeFeed,
     private readonly waiters: EventWaiters,
     private readonly intervalMs: number,
     private readonly reportError: (error: unknown) => void,

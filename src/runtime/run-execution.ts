@@ -4,12 +4,12 @@ import type { RunId } from '../core/ids.js'
 import type { TaskNode, WorkflowGraph } from '../graph/workflow-graph.js'
 import { thrownValue, type AttemptFailure } from '../resilience/attempt-failure.js'
 import type { PolicyServices, TaskPolicyRunner } from '../resilience/task-policies.js'
-import type { Fence, RequestedAction, RunStatus, StepRecord, StoredEvent, WorkflowStore } from '../storage/workflow-store.js'
+import type { Fence, RequestedAction, RunStatus, StepRecord } from '../storage/workflow-store.js'
 import type { ConcurrencyGate } from './concurrency-gate.js'
 import type { EventHub } from './event-hub.js'
 import type { EventWaiters } from './event-waiters.js'
 import { abandonedOutcome, finalStateOf, SettledOutcome } from './run-ending.js'
-import { asError, RunJournal, type CheckpointSettlement } from './run-journal.js'
+import { asError, RunJournal, type CheckpointSettlement, type JournalStore } from './run-journal.js'
 import type { RunOutcome, TaskSummary } from './run-outcome.js'
 import { forbidsStart, initialPhase, isActive, isOver, nextPhase, phaseStatus, type FinalState, type RunPhase, type RunPhaseEvent } from './run-phase.js'
 import { RunReporter } from './run-reporter.js'
@@ -23,7 +23,7 @@ import type { SkipReason } from './task-table.js'
 
 /** What a run needs from the engine it runs in. */
 export interface RunEnvironment {
-  readonly store: WorkflowStore
+  readonly store: JournalStore
   readonly services: Context.Context<PolicyServices>
   readonly policies: TaskPolicyRunner
   readonly hub: EventHub

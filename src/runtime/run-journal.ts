@@ -2,10 +2,13 @@ import { ContextClosedError, StorageError } from '../core/errors.js'
 import type { RunId } from '../core/ids.js'
 import type { TaskNode } from '../graph/workflow-graph.js'
 import { writeFailure } from '../storage/storage-failure.js'
-import type { Fence, RunPatch, StepRecord, StoredEvent, WorkflowStore } from '../storage/workflow-store.js'
+import type { EventInbox, Fence, RunPatch, RunStore, StepJournal, StepRecord, StoredEvent } from '../storage/workflow-store.js'
 import { toErrorRecord } from './error-record.js'
 import type { FinalState } from './run-phase.js'
 import type { Recorded } from './task-host.js'
+
+/** The store roles a run writes through: its steps, its events, and the run's own record. */
+export type JournalStore = StepJournal & EventInbox & Pick<RunStore, 'updateRun'>
 
 /** What a {@link RunJournal} needs from the run it writes for. */
 export interface JournalOwner {
@@ -39,7 +42,7 @@ export type CheckpointSettlement =
  */
 export class RunJournal {
   constructor(
-    private readonly store: WorkflowStore,
+    private readonly store: JournalStore,
     readonly fence: Fence,
     private readonly steps: Map<string, StepRecord>,
     private readonly owner: JournalOwner,

@@ -1,5 +1,5 @@
 import type { RunId } from '../core/ids.js'
-import type { Fence, RequestedAction, RunRecord, WorkflowStore, WorkflowVersion } from '../storage/workflow-store.js'
+import type { Fence, RequestedAction, RunLeases, RunRecord, WorkflowVersion } from '../storage/workflow-store.js'
 import { isDeadOwner } from './owner-id.js'
 
 /** How a worker shares runs with other workers through the store. */
@@ -54,7 +54,7 @@ export class RunWorker {
   private readonly beats = new Set<Promise<void>>()
 
   constructor(
-    private readonly store: WorkflowStore,
+    private readonly store: RunLeases,
     private readonly config: WorkerConfig,
     private readonly host: WorkerHost,
   ) {}
