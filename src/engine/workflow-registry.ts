@@ -2,6 +2,7 @@ import { injectable, type DependencyContainer } from 'tsyringe'
 import { compileWorkflow } from '../authoring/compile-workflow.js'
 import { isWorkflowDefinition, type AnyWorkflow } from '../authoring/workflow-ref.js'
 import { InvalidOptionsError, InvalidWorkflowError, WorkflowNotRegisteredError } from '../core/errors.js'
+import { sharedPoliciesOf, type SharedPolicy } from '../graph/policy-kinds.js'
 import type { WorkflowGraph } from '../graph/workflow-graph.js'
 import type { WorkflowVersion } from '../storage/workflow-store.js'
 
@@ -78,12 +79,11 @@ function latest(versions: Map<number, WorkflowGraph> | undefined): WorkflowGraph
   return versions.get(Math.max(...versions.keys()))
 }
 
-type SharedKind = 'circuit breaker' | 'rate limit' | 'bulkhead'
-
 /**
- * Circuit breakers, rate limits and bulkheads are shared by name across the
- * engine: tasks that name the same one must configure it the same way, or one
- * task's settings would silently win. This rejects a second, different
+ * Circuit breakers, rate limits and bulkheads (the kinds the policy-kind
+ * table marks `sharedAs`) are shared by name across the engine: tasks that
+ * name the same one must configure it the same way, or one task's settings
+ * would silently win. This rejects a second, different
  * configuration when the workflow is registered.
  */
 class SharedPolicies {
@@ -94,16 +94,13 @@ class SharedPolicies {
     const claims = new Map(this.seen)
     for (const task of graph.tasks) {
       const where = `workflow "${graph.name}" version ${graph.version} task "${task.name}"`
-      const { circuitBreaker, rateLimit, bulkhead } = task.policies
-      if (circuitBreaker !== undefined) claim(claims, 'circuit breaker', circuitBreaker.name, circuitBreaker, where)
-      if (rateLimit !== undefined) claim(claims, 'rate limit', rateLimit.name, rateLimit, where)
-      if (bulkhead !== undefined) claim(claims, 'bulkhead', bulkhead.name, bulkhead, where)
+      for (const shared of sharedPoliciesOf(task.policies)) claim(claims, shared, where)
     }
     for (const [id, first] of claims) this.seen.set(id, first)
   }
 }
 
-function claim(claims: Map<string, { settings: string; where: string }>, kind: SharedKind, name: string, policy: object, where: string): void {
+function claim(claims: Map<string, { settings: string; where: string }>, { noun: kind, name, policy }: SharedPolicy, where: string): void {
   const settings = JSON.stringify(policy)
   const id = `${kind}:${name}`
   const first = claims.get(id)

@@ -47,6 +47,12 @@ export interface PolicyKindSpec<K extends PolicyKind> {
   readonly normalize: (check: OptionCheck, options: PolicyOptionsOf<K>, names: PolicyNames) => PolicyOf<K>
   /** A short label for diagrams (`toMermaid`): `'retry ×5'`. */
   readonly label: (policy: PolicyOf<K>) => string
+  /**
+   * For a policy shared by its `name` across the engine's tasks, the noun
+   * messages call it (`'circuit breaker'`); tasks sharing one must configure
+   * it alike. Absent for a policy of one task.
+   */
+  readonly sharedAs?: PolicyOf<K> extends { readonly name: string } ? string : never
 }
 
 /**
@@ -75,12 +81,14 @@ export const policyKindTable: { readonly [K in PolicyKind]: PolicyKindSpec<K> } 
     field: 'circuitBreaker',
     normalize: (check, options, names) => normalizeBreaker(check, options, names.shared),
     label: (policy) => `breaker ${policy.name}`,
+    sharedAs: 'circuit breaker',
   },
   rateLimit: {
     decorator: '@RateLimit',
     field: 'rateLimit',
     normalize: (check, options, names) => normalizeRateLimit(check, options, names.shared),
     label: (policy) => `rate ${policy.limit}/${policy.windowMs} ms`,
+    sharedAs: 'rate limit',
   },
   cache: {
     decorator: '@Cache',
@@ -94,6 +102,7 @@ export const policyKindTable: { readonly [K in PolicyKind]: PolicyKindSpec<K> } 
     field: 'bulkhead',
     normalize: (check, options, names) => normalizeBulkhead(check, options, names.shared),
     label: (policy) => `bulkhead ${policy.maxConcurrent}`,
+    sharedAs: 'bulkhead',
   },
 }
 
@@ -108,6 +117,26 @@ export function policyOf<K extends PolicyKind>(policies: TaskPolicies, kind: K):
 /** Whether a task carries any policy at all. */
 export function hasAnyPolicy(policies: TaskPolicies): boolean {
   return policyKinds.some((kind) => policyOf(policies, kind) !== undefined)
+}
+
+/** A policy of a task that is shared by name across the engine (see {@link PolicyKindSpec.sharedAs}). */
+export interface SharedPolicy {
+  /** What messages call it: `'circuit breaker'`. */
+  readonly noun: string
+  /** The name tasks share it by. */
+  readonly name: string
+  /** Its compiled settings, which every task sharing it must repeat. */
+  readonly policy: object
+}
+
+/** The policies of a task shared by name across the engine, in the table's order. */
+export function sharedPoliciesOf(policies: TaskPolicies): SharedPolicy[] {
+  return policyKinds.flatMap((kind) => {
+    const noun = policyKindTable[kind].sharedAs
+    const policy = policyOf(policies, kind)
+    // A kind with `sharedAs` compiles to an object with a `name` (the spec's type says so).
+    return noun === undefined || policy === undefined ? [] : [{ noun, name: (policy as { readonly name: string }).name, policy: policy as object }]
+  })
 }
 
 /**

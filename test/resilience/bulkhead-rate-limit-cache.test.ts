@@ -114,3 +114,18 @@ describe('@Cache', () => {
     await engine.close()
   })
 })
+
+describe('shared rate limits and bulkheads', () => {
+  it.each([
+    ['rate limit', { rateLimit: { name: 'api', limit: 5, window: '1 s' } }, { rateLimit: { name: 'api', limit: 6, window: '1 s' } }],
+    ['bulkhead', { bulkhead: { name: 'api', maxConcurrent: 2 } }, { bulkhead: { name: 'api', maxConcurrent: 3 } }],
+  ] as const)('rejects a second workflow that configures the same %s differently', async (noun, first, second) => {
+    const a = defineWorkflow({ name: 'a', version: 1 }).task('x', first, () => 1).build()
+    const b = defineWorkflow({ name: 'b', version: 1 }).task('y', second, () => 1).build()
+    const engine = memoryEngine({ workflows: [a] })
+    expect(() => engine.register(b)).toThrow(
+      `workflow "b" version 1 task "y" configures ${noun} "api" differently from workflow "a" version 1 task "x"; use the same settings to share it, or another name`,
+    )
+    await engine.close()
+  })
+})

@@ -2,7 +2,7 @@ import { Effect, Exit, Scope } from 'effect'
 import { describe, expect, it } from 'vitest'
 import { defineWorkflow, RateLimitedError, toMermaid, type TaskNode } from 'weft'
 import { normalizePolicies } from '../../src/graph/normalize-policies.js'
-import { policyKindTable, policyKinds, type PolicyKind, type PolicyOptionsOf } from '../../src/graph/policy-kinds.js'
+import { policyKindTable, policyKinds, sharedPoliciesOf, type PolicyKind, type PolicyOptionsOf } from '../../src/graph/policy-kinds.js'
 import { compositionOrder, policyWrappers } from '../../src/resilience/policy-wrappers.js'
 import { makePolicyServices, TaskPolicyRunner } from '../../src/resilience/task-policies.js'
 
@@ -60,6 +60,11 @@ describe('the policy-kind table', () => {
   it('labels every kind in a diagram, in the table order', () => {
     const workflow = defineWorkflow({ name: 'labels', version: 1 }).task('all', sampleOptions as object, () => 1).build()
     expect(toMermaid(workflow.graph)).toContain('all<br/>retry ×2 · timeout 1000 ms · breaker labels.all · rate 5/1000 ms · cache 60000 ms · bulkhead 2')
+  })
+
+  it('lists the policies shared by name across the engine: breaker, rate limit and bulkhead', () => {
+    const shared = sharedPoliciesOf(taskWith({ ...sampleOptions }).policies)
+    expect(shared.map(({ noun, name }) => `${noun} ${name}`)).toEqual(['circuit breaker table.work', 'rate limit table.work', 'bulkhead table.work'])
   })
 
   it('names the decorator in a validation message', () => {
