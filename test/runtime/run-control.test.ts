@@ -46,6 +46,37 @@ describe('cancel', () => {
   })
 })
 
+describe('the run owns every attempt, bare or wrapped by policies', () => {
+  it('interrupts a bare task, a retried one and a loop body alike when the run stops: every signal fires, nothing is recorded', async () => {
+    const signals = new Map<string, AbortSignal>()
+    const hold = gate()
+    const waitAs = (name: string) => async (_input: unknown, ctx: { signal: AbortSignal }) => {
+      signals.set(name, ctx.signal)
+      await hold.wait()
+      return name
+    }
+    const workflow = defineWorkflow({ name: 'owned', version: 1 })
+      .task('bare', waitAs('bare'))
+      .task('retried', { retry: { maxAttempts: 3 }, timeout: '1 h' }, waitAs('retried'))
+      .loop('looped', { while: () => true, maxIterations: 3 }, waitAs('looped'))
+      .build()
+    const store = new MemoryWorkflowStore()
+    const engine = createEngine({ store })
+    const run = await engine.start(workflow)
+    await flush()
+    expect([...signals.keys()].sort()).toEqual(['bare', 'looped', 'retried'])
+    await run.cancel()
+    const outcome = await run.outcome()
+    expect(outcome.status).toBe('cancelled')
+    expect([...signals.values()].map((s) => s.aborted)).toEqual([true, true, true])
+    hold.openAll()
+    await flush(5)
+    expect((await store.loadSteps(run.id)).filter((s) => s.status === 'completed')).toEqual([])
+    expect(outcome.tasks.map((t) => t.status)).toEqual(['cancelled', 'cancelled', 'cancelled'])
+    await engine.close()
+  })
+})
+
 describe('tasks that finish late, throw, or start as their run is cancelled', () => {
   it('drops the result a task returns after the cancel: nothing is recorded, the task is cancelled', async () => {
     const store = new MemoryWorkflowStore()
