@@ -18,6 +18,7 @@ import type {
 // decorator and option in the message) and fills in every default. The table
 // in policy-kinds.ts says which normalizer serves which kind.
 
+/** `@Retry`: attempts, backoff bounds and factor, jitter, the retry checks and the deadline. */
 export function normalizeRetry(check: OptionCheck, options: RetryOptions): RetryPolicy {
   const backoff = options.backoff ?? {}
   const initialDelayMs = check.duration('@Retry backoff.initial', backoff.initial ?? 100)
@@ -39,6 +40,7 @@ export function normalizeRetry(check: OptionCheck, options: RetryOptions): Retry
   })
 }
 
+/** `@CircuitBreaker`: at least one trip rule (consecutive failures, failure rate), named `defaultName` unless named. */
 export function normalizeBreaker(check: OptionCheck, options: CircuitBreakerOptions, defaultName: string): CircuitBreakerPolicy {
   const { consecutiveFailures, failureRate } = options
   if (consecutiveFailures === undefined && failureRate === undefined) {
@@ -67,6 +69,7 @@ function minimumCalls(check: OptionCheck, value: number, window: number): number
   return calls
 }
 
+/** `@RateLimit`: calls per window (longer than 0 ms), what happens over the limit, the counting algorithm. */
 export function normalizeRateLimit(check: OptionCheck, options: RateLimitOptions, defaultName: string): RateLimitPolicy {
   const windowMs = check.duration('@RateLimit window', options.window)
   if (windowMs === 0) check.fail('@RateLimit window', 'longer than 0 ms', options.window)
@@ -79,6 +82,7 @@ export function normalizeRateLimit(check: OptionCheck, options: RateLimitOptions
   })
 }
 
+/** `@Cache`: time to live, capacity and key function; always named `defaultName` (one cache per task and version). */
 export function normalizeCache(check: OptionCheck, options: CacheOptions<never>, defaultName: string): CachePolicy {
   const key = options.key === undefined ? defaultCacheKey : check.fn<CachePolicy['key']>('@Cache key', options.key)
   return Object.freeze({
@@ -93,6 +97,7 @@ function defaultCacheKey(...args: readonly unknown[]): string {
   return JSON.stringify(args)
 }
 
+/** `@Bulkhead`: calls at once and calls queued (`Infinity` unless given). */
 export function normalizeBulkhead(check: OptionCheck, options: BulkheadOptions, defaultName: string): BulkheadPolicy {
   return Object.freeze({
     name: check.name('@Bulkhead name', options.name ?? defaultName),
@@ -101,6 +106,7 @@ export function normalizeBulkhead(check: OptionCheck, options: BulkheadOptions, 
   })
 }
 
+/** `@Timeout`: a duration longer than 0 ms, in milliseconds. */
 export function positiveTimeout(check: OptionCheck, timeout: unknown): number {
   const ms = check.duration('@Timeout', timeout)
   if (ms === 0) check.fail('@Timeout', 'longer than 0 ms', timeout)
