@@ -114,9 +114,13 @@ export function policyOf<K extends PolicyKind>(policies: TaskPolicies, kind: K):
   return policies[policyKindTable[kind].field as PolicyField<K>] as PolicyOf<K> | undefined
 }
 
+/** The field of {@link TaskPolicies} of every kind: read on every task's start, so computed once. */
+const policyFields: readonly (keyof TaskPolicies)[] = policyKinds.map((kind) => policyKindTable[kind].field)
+
 /** Whether a task carries any policy at all. */
 export function hasAnyPolicy(policies: TaskPolicies): boolean {
-  return policyKinds.some((kind) => policyOf(policies, kind) !== undefined)
+  for (const field of policyFields) if (policies[field] !== undefined) return true
+  return false
 }
 
 /** A policy of a task that is shared by name across the engine (see {@link PolicyKindSpec.sharedAs}). */

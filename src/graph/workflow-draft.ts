@@ -12,7 +12,12 @@ import type { TaskCondition, TaskKind } from './workflow-graph.js'
 /** A dependency as written by a user: a task name, or `{ task, optional }`. */
 export type DependencySpec = string | { readonly task: string; readonly optional?: boolean }
 
-/** Policies a task may carry; each decorator sets one, `@Task(options)` may set any. */
+/**
+ * Policies a task may carry; each decorator sets one, `@Task(options)` may set any.
+ * Each key is a policy kind: a new kind is a key here, a field of
+ * `TaskPolicies`, and an entry in each policy-kind table (the graph's and the
+ * runtime's), which the compiler then asks for.
+ */
 export interface TaskPolicyOptions {
   /** Retries the task when it fails, as {@link Retry} does. @defaultValue no retries */
   readonly retry?: RetryOptions
