@@ -1,4 +1,4 @@
-import type { BulkheadRejectedError, CircuitOpenError, RateLimitedError, TaskTimeoutError } from '../core/errors.js'
+import type { BulkheadRejectedError, CircuitOpenError, RateLimitedError, StorageError, TaskTimeoutError } from '../core/errors.js'
 
 /**
  * What a task body threw (or its promise rejected with), carried through the
@@ -16,12 +16,13 @@ export class TaskThrew {
 /**
  * Why an attempt of a task failed: its body threw ({@link TaskThrew}), or a
  * policy refused or cut it — a timeout, an open circuit, a rate limit, a
- * full bulkhead. The error channel of every task program.
+ * full bulkhead — or the shared state of a breaker or rate limiter could
+ * not be read (a `StorageError`). The error channel of every task program.
  *
  * (Named for the attempt: the public `TaskFailure` is what an `@OnFailure`
  * handler receives about a failed task.)
  */
-export type AttemptFailure = TaskThrew | TaskTimeoutError | CircuitOpenError | RateLimitedError | BulkheadRejectedError
+export type AttemptFailure = TaskThrew | TaskTimeoutError | CircuitOpenError | RateLimitedError | BulkheadRejectedError | StorageError
 
 /** The value a failure stands for: what the body threw, or the policy's error (anything else as it is). */
 export function thrownValue(failure: unknown): unknown {

@@ -1,7 +1,7 @@
 import { Duration, Effect, Exit, Stream } from 'effect'
 import { CircuitBreaker as EffectBreaker } from 'effect/persistence'
 import type { Scope } from 'effect'
-import { CircuitOpenError } from '../core/errors.js'
+import { CircuitOpenError, StorageError } from '../core/errors.js'
 import type { CircuitBreakerPolicy } from '../graph/workflow-graph.js'
 
 /** A circuit state as Weft reports it. */
@@ -11,6 +11,12 @@ export type CircuitState = 'closed' | 'open' | 'half-open'
 export type BreakerListener = (breaker: string, from: CircuitState, to: CircuitState) => void
 
 type Services = EffectBreaker.CircuitBreakerStore | Scope.Scope
+
+/** How a circuit refuses a call: open (or probing), or its shared state could not be read. */
+export type BreakerFailure = CircuitOpenError | StorageError
+
+/** A call guarded by one breaker's circuits. */
+type Circuit = (call: Effect.Effect<unknown, unknown>) => Effect.Effect<unknown, unknown>
 
 const stateName = { Closed: 'closed', Open: 'open', HalfOpen: 'half-open' } as const
 
@@ -22,13 +28,14 @@ const stateName = { Closed: 'closed', Open: 'open', HalfOpen: 'half-open' } as c
  * circuits, so either trip opens it.
  */
 export class CircuitBreakers {
-  private readonly breakers = new Map<string, Effect.Effect<(call: Effect.Effect<unknown, unknown>) => Effect.Effect<unknown, unknown>, never, Services>>()
+  private readonly breakers = new Map<string, Effect.Effect<Circuit, never, Services>>()
 
   constructor(private readonly onTransition: BreakerListener) {}
 
-  /** Runs `call` through the named circuit. */
-  guard<A, R>(policy: CircuitBreakerPolicy, call: Effect.Effect<A, unknown, R>): Effect.Effect<A, unknown, R | Services> {
-    return Effect.flatMap(this.breakerFor(policy), (guarded) => guarded(call as Effect.Effect<unknown, unknown>)) as Effect.Effect<A, unknown, R | Services>
+  /** Runs `call` through the named circuit: it fails as `call` does, or with the circuit's refusal. */
+  guard<A, E, R>(policy: CircuitBreakerPolicy, call: Effect.Effect<A, E, R>): Effect.Effect<A, E | BreakerFailure, R | Services> {
+    // A circuit is shared by tasks of every output type: it is typed for unknown values and errors, and gives back what it was given.
+    return Effect.flatMap(this.breakerFor(policy), (guarded) => guarded(call as Effect.Effect<unknown, unknown>)) as Effect.Effect<A, E | BreakerFailure, R | Services>
   }
 
   private breakerFor(policy: CircuitBreakerPolicy) {
@@ -111,5 +118,5 @@ function toWeftError(name: string, error: unknown): unknown {
   const { reason } = error
   if (reason._tag === 'CircuitOpen') return new CircuitOpenError(name, 'open', Duration.toMillis(reason.retryAfter))
   if (reason._tag === 'CircuitHalfOpen') return new CircuitOpenError(name, 'half-open', undefined)
-  return error
+  return new StorageError('unknown', `circuit breaker "${name}": its state could not be read or written`, { cause: error })
 }

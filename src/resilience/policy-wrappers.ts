@@ -1,6 +1,7 @@
 import { Effect } from 'effect'
 import type { PolicyKind, PolicyOf } from '../graph/policy-kinds.js'
 import type { TaskNode } from '../graph/workflow-graph.js'
+import type { AttemptFailure } from './attempt-failure.js'
 import type { Bulkheads } from './bulkheads.js'
 import type { CircuitBreakers } from './circuit-breakers.js'
 import type { PolicyServices } from './policy-services.js'
@@ -9,8 +10,8 @@ import { withRetry, type RetryListener } from './retry.js'
 import type { TaskCaches } from './task-caches.js'
 import { withTimeout } from './timeout.js'
 
-/** One attempt of a task (n from 1), or, once wrapped in a task-wide policy, all of them. */
-export type Attempt<A> = (n: number) => Effect.Effect<A, unknown, PolicyServices>
+/** One attempt of a task (n from 1), or, once wrapped in a task-wide policy, all of them; it fails only with an {@link AttemptFailure}. */
+export type Attempt<A> = (n: number) => Effect.Effect<A, AttemptFailure, PolicyServices>
 
 /** The engine-wide state policies share across runs: circuits, bulkheads, caches. */
 export interface PolicyState {

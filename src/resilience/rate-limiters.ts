@@ -1,6 +1,6 @@
 import { Duration, Effect } from 'effect'
 import { RateLimiter } from 'effect/persistence'
-import { RateLimitedError } from '../core/errors.js'
+import { RateLimitedError, StorageError } from '../core/errors.js'
 import type { RateLimitPolicy } from '../graph/workflow-graph.js'
 
 /**
@@ -9,10 +9,10 @@ import type { RateLimitPolicy } from '../graph/workflow-graph.js'
  * slot (on the `Clock`, so tests can use virtual time) or fails with
  * {@link RateLimitedError}.
  */
-export function withRateLimit<A, R>(
+export function withRateLimit<A, E, R>(
   policy: RateLimitPolicy,
-  call: Effect.Effect<A, unknown, R>,
-): Effect.Effect<A, unknown, R | RateLimiter.RateLimiter> {
+  call: Effect.Effect<A, E, R>,
+): Effect.Effect<A, E | RateLimitedError | StorageError, R | RateLimiter.RateLimiter> {
   return Effect.gen(function* () {
     const limiter = yield* RateLimiter.RateLimiter
     const result = yield* limiter
@@ -30,8 +30,8 @@ export function withRateLimit<A, R>(
   })
 }
 
-function toWeftError(name: string, error: RateLimiter.RateLimiterError): unknown {
+function toWeftError(name: string, error: RateLimiter.RateLimiterError): RateLimitedError | StorageError {
   const { reason } = error
   if (reason._tag === 'RateLimitExceeded') return new RateLimitedError(name, Duration.toMillis(reason.retryAfter))
-  return error
+  return new StorageError('unknown', `rate limit "${name}": its state could not be read or written`, { cause: error })
 }

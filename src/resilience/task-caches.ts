@@ -35,11 +35,12 @@ type TaskCache = Cache.Cache<CacheKey, unknown, unknown>
 export class TaskCaches {
   private readonly caches = new Map<string, Effect.Effect<TaskCache>>()
 
-  /** Returns the cached result for `args`, or computes and caches it. */
-  get<A>(policy: CachePolicy, args: readonly unknown[], compute: Effect.Effect<A, unknown>): Effect.Effect<A, unknown> {
+  /** Returns the cached result for `args`, or computes and caches it; fails as `compute` does. */
+  get<A, E>(policy: CachePolicy, args: readonly unknown[], compute: Effect.Effect<A, E>): Effect.Effect<A, E> {
     return Effect.suspend(() => {
       const key = new CacheKey(policy.key(...args), compute)
-      return Effect.flatMap(this.cacheFor(policy), (cache) => Cache.get(cache, key)) as Effect.Effect<A, unknown>
+      // One cache holds one task's results: what goes in as A and E comes out as A and E.
+      return Effect.flatMap(this.cacheFor(policy), (cache) => Cache.get(cache, key)) as Effect.Effect<A, E>
     })
   }
 

@@ -1,6 +1,7 @@
 import { Effect } from 'effect'
 import { hasAnyPolicy, policyOf, type PolicyKind } from '../graph/policy-kinds.js'
 import type { TaskNode } from '../graph/workflow-graph.js'
+import type { AttemptFailure } from './attempt-failure.js'
 import { Bulkheads } from './bulkheads.js'
 import { CircuitBreakers, type BreakerListener } from './circuit-breakers.js'
 import { compositionOrder, policyWrappers, type Attempt, type PolicyState, type PolicyWrapper, type WrapContext } from './policy-wrappers.js'
@@ -44,9 +45,9 @@ export class TaskPolicyRunner {
   run<A>(
     task: TaskNode,
     args: readonly unknown[],
-    attempt: (n: number) => Effect.Effect<A, unknown>,
+    attempt: (n: number) => Effect.Effect<A, AttemptFailure>,
     hooks: PolicyHooks,
-  ): Effect.Effect<A, unknown, PolicyServices> {
+  ): Effect.Effect<A, AttemptFailure, PolicyServices> {
     const context: WrapContext = { task, args, state: this.state, onRetry: hooks.onRetry }
     const guarded = wrapAll(compositionOrder.perAttempt, attempt, context)
     const reported: Attempt<A> = (n) => {

@@ -60,7 +60,7 @@ function withPolicies(run: TaskRunner, task: TaskNode, args: readonly unknown[],
     hooks.onAttempt(1)
     return attemptEffect(run, task, args, 1, iteration)
   }
-  return run.policies.run(task, args, (n) => attemptEffect(run, task, args, n, iteration), hooks) as Effect.Effect<unknown, AttemptFailure, PolicyServices>
+  return run.policies.run(task, args, (n) => attemptEffect(run, task, args, n, iteration), hooks)
 }
 
 function evaluateCondition(task: TaskNode, args: readonly unknown[]): Effect.Effect<boolean, TaskThrew> {

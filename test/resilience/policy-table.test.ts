@@ -1,4 +1,5 @@
 import { Effect, Exit, Scope } from 'effect'
+import { TaskThrew, type AttemptFailure } from '../../src/resilience/attempt-failure.js'
 import { describe, expect, it } from 'vitest'
 import { defineWorkflow, RateLimitedError, toMermaid, type TaskNode } from 'weft'
 import { normalizePolicies } from '../../src/graph/normalize-policies.js'
@@ -26,7 +27,7 @@ function taskWith(options: Parameters<typeof normalizePolicies>[2]): TaskNode {
 }
 
 /** Runs `task`'s attempts through a fresh runner; returns the exit and the attempts reported. */
-async function runPolicies(runner: TaskPolicyRunner, task: TaskNode, attempt: (n: number) => Effect.Effect<number, unknown>) {
+async function runPolicies(runner: TaskPolicyRunner, task: TaskNode, attempt: (n: number) => Effect.Effect<number, AttemptFailure>) {
   const scope = Effect.runSync(Scope.make())
   const reported: number[] = []
   const program = runner.run(task, [], attempt, { onAttempt: (n) => reported.push(n), onRetry: () => {} })
@@ -81,7 +82,7 @@ describe('TaskPolicyRunner composition', () => {
     let bodies = 0
     const body = Effect.suspend(() => {
       bodies++
-      return Effect.fail(new Error('down'))
+      return Effect.fail(new TaskThrew(new Error('down')))
     })
     const { exit, reported } = await runPolicies(new TaskPolicyRunner(() => {}), task, () => body)
     expect(bodies).toBe(1)

@@ -50,15 +50,15 @@ describe('the run owns every attempt, bare or wrapped by policies', () => {
   it('interrupts a bare task, a retried one and a loop body alike when the run stops: every signal fires, nothing is recorded', async () => {
     const signals = new Map<string, AbortSignal>()
     const hold = gate()
-    const waitAs = (name: string) => async (_input: unknown, ctx: { signal: AbortSignal }) => {
+    const waitAs = async (name: string, ctx: { readonly signal: AbortSignal }) => {
       signals.set(name, ctx.signal)
       await hold.wait()
       return name
     }
     const workflow = defineWorkflow({ name: 'owned', version: 1 })
-      .task('bare', waitAs('bare'))
-      .task('retried', { retry: { maxAttempts: 3 }, timeout: '1 h' }, waitAs('retried'))
-      .loop('looped', { while: () => true, maxIterations: 3 }, waitAs('looped'))
+      .task('bare', (_input, ctx) => waitAs('bare', ctx))
+      .task('retried', { retry: { maxAttempts: 3 }, timeout: '1 h' }, (_input, ctx) => waitAs('retried', ctx))
+      .loop('looped', { while: () => true, maxIterations: 3 }, async (state, ctx) => (await waitAs('looped', ctx), state))
       .build()
     const store = new MemoryWorkflowStore()
     const engine = createEngine({ store })
