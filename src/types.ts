@@ -17,13 +17,15 @@
  * @example
  * ```ts
  * import type { DependencyValue } from 'weft/types'
- * import { defineWorkflow } from 'weft'
+ * import { Task, Workflow, WorkflowBase } from 'weft'
  *
- * const Orders = defineWorkflow<{ id: string }>({ name: 'orders', version: 1 })
- *   .task('load', (input) => ({ id: input.id, total: 5 }))
- *   .build()
+ * @Workflow({ name: 'orders', version: 1 })
+ * class Orders extends WorkflowBase<{ id: string }> {
+ *   @Task() load(input: { id: string }) { return { id: input.id, total: 5 } }
+ * }
  * // What a task declaring `{ task: 'load', optional: true }` receives:
- * type MaybeOrder = DependencyValue<typeof Orders, { task: 'load'; optional: true }>
+ * // { id: string; total: number } | undefined
+ * type MaybeOrder = DependencyValue<Orders, { task: 'load'; optional: true }>
  * ```
  *
  * @packageDocumentation
