@@ -82,7 +82,7 @@ export function takeNextEvent(host: TaskHost, options: InboxWaitOptions): Effect
 }
 
 /** {@link takeNextEvent}, failing with `EventTimeoutError` at the deadline. */
-export function waitForOneEvent(host: TaskHost, options: InboxWaitOptions, timeoutMs: number | undefined): Effect.Effect<unknown, unknown> {
+export function waitForOneEvent(host: TaskHost, options: InboxWaitOptions, timeoutMs: number | undefined): Effect.Effect<unknown, EventTimeoutError> {
   return Effect.flatMap(takeNextEvent(host, options), (result) =>
     result === 'deadline' ? Effect.fail(new EventTimeoutError(options.name, timeoutMs ?? 0)) : Effect.succeed(result.payload),
   )
