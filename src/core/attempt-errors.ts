@@ -1,0 +1,216 @@
+// Errors of one task attempt: a policy that refused or cut it short, a wait
+// that timed out, a throw Weft cannot inspect, a context used too late.
+import { WeftError } from './weft-error.js'
+
+/**
+ * A task did not finish within its timeout (or its retry deadline); its `AbortSignal` was fired.
+ *
+ * @example
+ * ```ts
+ * import { RunFailedError, TaskTimeoutError, type WorkflowRun } from 'weft'
+ * declare const run: WorkflowRun
+ * try {
+ *   await run.result()
+ * } catch (error) {
+ *   if (error instanceof RunFailedError && error.cause instanceof TaskTimeoutError) console.error(error.cause.timeoutMs)
+ * }
+ * ```
+ */
+export class TaskTimeoutError extends WeftError {
+  readonly code = 'WEFT_TASK_TIMEOUT'
+  readonly _tag = 'TaskTimeoutError'
+  override readonly isRetryable = true
+  constructor(
+    /** The task that timed out. */
+    readonly task: string,
+    /** The time limit that passed, in milliseconds: the attempt's timeout or the retry deadline. */
+    readonly timeoutMs: number,
+  ) {
+    super(`task "${task}" timed out after ${timeoutMs} ms`)
+  }
+}
+
+/**
+ * A circuit breaker is open (or probing) and rejected the call without running it.
+ *
+ * @example
+ * ```ts
+ * import { CircuitOpenError, RunFailedError, type WorkflowRun } from 'weft'
+ * declare const run: WorkflowRun
+ * try {
+ *   await run.result()
+ * } catch (error) {
+ *   if (error instanceof RunFailedError && error.cause instanceof CircuitOpenError) console.error(error.cause.breaker, error.cause.state)
+ * }
+ * ```
+ */
+export class CircuitOpenError extends WeftError {
+  readonly code = 'WEFT_CIRCUIT_OPEN'
+  readonly _tag = 'CircuitOpenError'
+  constructor(
+    /** The circuit's name. */
+    readonly breaker: string,
+    /** `'open'`, or `'half-open'` while the circuit's one probe call runs. */
+    readonly state: 'open' | 'half-open',
+    /** Milliseconds until the circuit lets a probe call through; `undefined` when half-open. */
+    readonly retryAfterMs: number | undefined,
+  ) {
+    const when = retryAfterMs === undefined ? 'while its probe runs' : `for ${retryAfterMs} ms more`
+    super(`circuit breaker "${breaker}" is ${state}: call rejected ${when}`)
+  }
+}
+
+/**
+ * A rate limit configured to fail (not wait) was exceeded.
+ *
+ * @example
+ * ```ts
+ * import { RateLimitedError, RunFailedError, type WorkflowRun } from 'weft'
+ * declare const run: WorkflowRun
+ * try {
+ *   await run.result()
+ * } catch (error) {
+ *   if (error instanceof RunFailedError && error.cause instanceof RateLimitedError) console.error(error.cause.retryAfterMs)
+ * }
+ * ```
+ */
+export class RateLimitedError extends WeftError {
+  readonly code = 'WEFT_RATE_LIMITED'
+  readonly _tag = 'RateLimitedError'
+  override readonly isRetryable = true
+  constructor(
+    /** The limiter's name. */
+    readonly limiter: string,
+    /** Milliseconds until a call fits within the limit again. */
+    readonly retryAfterMs: number,
+  ) {
+    super(`rate limit "${limiter}" exceeded; retry after ${retryAfterMs} ms`)
+  }
+}
+
+/**
+ * A bulkhead is full: every slot is busy and its queue is at capacity.
+ *
+ * @example
+ * ```ts
+ * import { BulkheadRejectedError, RunFailedError, type WorkflowRun } from 'weft'
+ * declare const run: WorkflowRun
+ * try {
+ *   await run.result()
+ * } catch (error) {
+ *   if (error instanceof RunFailedError && error.cause instanceof BulkheadRejectedError) console.error(error.cause.bulkhead)
+ * }
+ * ```
+ */
+export class BulkheadRejectedError extends WeftError {
+  readonly code = 'WEFT_BULKHEAD_FULL'
+  readonly _tag = 'BulkheadRejectedError'
+  override readonly isRetryable = true
+  constructor(
+    /** The bulkhead's name. */
+    readonly bulkhead: string,
+    /** The bulkhead's limit of calls running at once. */
+    readonly maxConcurrent: number,
+    /** The bulkhead's limit of calls waiting for a slot. */
+    readonly maxQueue: number,
+  ) {
+    super(`bulkhead "${bulkhead}" is full (${maxConcurrent} running, ${maxQueue} queued); call rejected`)
+  }
+}
+
+/**
+ * `ctx.waitForEvent` reached its timeout before a matching event arrived.
+ * (An event stream that times out ends without an error instead.)
+ *
+ * @example
+ * ```ts
+ * import { EventTimeoutError, type TaskContext } from 'weft'
+ * async function approval(ctx: TaskContext) {
+ *   try {
+ *     return await ctx.waitForEvent<{ approved: boolean }>('approval', { timeout: '1 h' })
+ *   } catch (error) {
+ *     if (error instanceof EventTimeoutError) return { approved: false }
+ *     throw error
+ *   }
+ * }
+ * ```
+ */
+export class EventTimeoutError extends WeftError {
+  readonly code = 'WEFT_EVENT_TIMEOUT'
+  readonly _tag = 'EventTimeoutError'
+  override readonly isRetryable = true
+  constructor(
+    /** The name of the event waited for. */
+    readonly event: string,
+    /** The time limit that passed, in milliseconds. */
+    readonly timeoutMs: number,
+  ) {
+    super(`no "${event}" event arrived within ${timeoutMs} ms`)
+  }
+}
+
+/**
+ * A task threw a value Weft cannot even inspect (a revoked Proxy, or a Proxy
+ * whose traps throw). The run treats this error as the task's failure; `cause`
+ * holds the value that was thrown.
+ *
+ * @example
+ * ```ts
+ * import { RunFailedError, UninspectableThrowError, type WorkflowRun } from 'weft'
+ * declare const run: WorkflowRun
+ * try {
+ *   await run.result()
+ * } catch (error) {
+ *   if (error instanceof RunFailedError && error.cause instanceof UninspectableThrowError) console.error(error.cause.task)
+ * }
+ * ```
+ */
+export class UninspectableThrowError extends WeftError {
+  readonly code = 'WEFT_UNINSPECTABLE_THROW'
+  readonly _tag = 'UninspectableThrowError'
+  /** It stands for the task's own error, which retry policies retry like any other. */
+  override readonly isRetryable = true
+  constructor(
+    /** The task that threw it. */
+    readonly task: string,
+    thrown: unknown,
+  ) {
+    super(`task "${task}" threw a ${typeof thrown} that cannot be inspected (a revoked Proxy, or a Proxy whose traps throw); throw an Error instead`, { cause: thrown })
+  }
+}
+
+/**
+ * A task's context was used after its attempt ended (it returned, threw, timed
+ * out or was cancelled, or its run ended): the step, map item, timer or event
+ * it tried to record is refused, so nothing is written into a run that has
+ * moved on.
+ *
+ * @example
+ * ```ts
+ * import { ContextClosedError, type TaskContext } from 'weft'
+ * let kept: TaskContext | undefined
+ * // a task stored its ctx in `kept` and returned; later:
+ * try {
+ *   await kept?.step('late', () => 1)
+ * } catch (error) {
+ *   if (error instanceof ContextClosedError) console.error(error.task)
+ * }
+ * ```
+ */
+export class ContextClosedError extends WeftError {
+  readonly code = 'WEFT_CONTEXT_CLOSED'
+  readonly _tag = 'ContextClosedError'
+  constructor(
+    /** The run. */
+    readonly runId: string,
+    /** The task whose context was used. */
+    readonly task: string,
+    /** What was attempted, e.g. `ctx.step("fetch")`. */
+    readonly attempted: string,
+  ) {
+    super(
+      `task "${task}" of run ${runId}: ${attempted} was called after the task's attempt ended; ` +
+        'await every ctx call inside the task instead of keeping the context for later',
+    )
+  }
+}
