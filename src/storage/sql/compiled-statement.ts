@@ -64,10 +64,20 @@ function markers<P>(): P {
 export function compileStatement<P, R>(db: Kysely<WeftDatabase>, build: (db: Kysely<WeftDatabase>, parameters: P) => Compilable<R>): CompiledStatement<P, R> {
   const compiled = build(db, markers<P>()).compile()
   const slots: readonly Slot[] = compiled.parameters.map((value) => (isMarker(value) ? { name: value[parameterName] } : { value }))
-  return {
-    sql: compiled.sql,
-    bind: (parameters) => slots.map((slot) => (slot.name === undefined ? slot.value : ((parameters as Record<string, unknown>)[slot.name] ?? null))),
-  }
+  return { sql: compiled.sql, bind: binder(slots) as (parameters: P) => unknown[] }
+}
+
+/**
+ * A function that lists the values of `slots` for one call, generated once
+ * per statement: a call is one array literal of property reads with the
+ * names written out (`parameters["runId"]`), since it runs for every
+ * statement a store executes. With it the SQLite store's reads and writes
+ * cost the same CPU time as the hand-written statements they replace.
+ */
+function binder(slots: readonly Slot[]): (parameters: Record<string, unknown>) => unknown[] {
+  const constants = slots.map((slot) => slot.value)
+  const items = slots.map((slot, i) => (slot.name === undefined ? `constants[${i}]` : `(parameters[${JSON.stringify(slot.name)}] ?? null)`))
+  return new Function('constants', `return (parameters) => [${items.join(', ')}]`)(constants) as (parameters: Record<string, unknown>) => unknown[]
 }
 
 /** Compiles a statement of one shape of a family (e.g. one set of patched columns) the first time the shape is asked for. */

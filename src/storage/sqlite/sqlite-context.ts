@@ -41,6 +41,9 @@ export class SqliteContext {
     return statement
   }
 
+  // The values are spread into arguments: better-sqlite3 binds an array argument too, but
+  // measured slower (CPU time of getRun: 9.4 µs with an array, 8.9 spread, as before typed SQL).
+
   /** Every row a compiled statement returns. */
   all<P, R>(statement: CompiledStatement<P, R>, parameters: P): R[] {
     return this.statement(statement.sql).all(...statement.bind(parameters)) as R[]
