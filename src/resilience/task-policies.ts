@@ -1,6 +1,6 @@
 import { Effect } from 'effect'
-import { hasAnyPolicy, policyOf, type PolicyKind } from '../graph/policy-kinds.js'
-import type { TaskNode } from '../graph/workflow-graph.js'
+import { hasAnyPolicy, policyOf, type PolicyKind, type PolicyOf } from '../graph/policy-kinds.js'
+import type { TaskNode, TaskPolicies } from '../graph/workflow-graph.js'
 import type { AttemptFailure } from './attempt-failure.js'
 import { Bulkheads } from './bulkheads.js'
 import { CircuitBreakers, type BreakerListener } from './circuit-breakers.js'
@@ -49,13 +49,15 @@ export class TaskPolicyRunner {
     hooks: PolicyHooks,
   ): Effect.Effect<A, AttemptFailure, PolicyServices> {
     const context: WrapContext = { task, args, state: this.state, onRetry: hooks.onRetry }
-    const guarded = wrapAll(compositionOrder.perAttempt, attempt, context)
+    const plan = planOf(task.policies)
+    const guarded = wrapAll(plan.perAttempt, attempt, context)
     const reported: Attempt<A> = (n) => {
       hooks.onAttempt(n)
       return guarded(n)
     }
-    const whole = wrapAll(compositionOrder.perTask, reported, context)
-    return Effect.suspend(() => whole(1))
+    // A task-wide wrapper builds its attempts lazily; without one, suspend so the attempt is reported when run.
+    if (plan.perTask.length === 0) return Effect.suspend(() => reported(1))
+    return wrapAll(plan.perTask, reported, context)(1)
   }
 
   /** Whether a task has any policy (tasks without one take a faster path). */
@@ -64,16 +66,42 @@ export class TaskPolicyRunner {
   }
 }
 
-/** Wraps `inner` in each of `kinds` the task has, the first innermost. */
-function wrapAll<A>(kinds: readonly PolicyKind[], inner: Attempt<A>, context: WrapContext): Attempt<A> {
-  let wrapped = inner
-  for (const kind of kinds) wrapped = wrapKind(kind, wrapped, context)
-  return wrapped
+/** One policy of a task, ready to wrap attempts. */
+type Step = <A>(inner: Attempt<A>, context: WrapContext) => Attempt<A>
+
+/** The steps of a task's policies, innermost first, per stage of {@link compositionOrder}. */
+interface Plan {
+  readonly perAttempt: readonly Step[]
+  readonly perTask: readonly Step[]
 }
 
-function wrapKind<K extends PolicyKind, A>(kind: K, inner: Attempt<A>, context: WrapContext): Attempt<A> {
-  const policy = policyOf(context.task.policies, kind)
-  if (policy === undefined) return inner
+/** Plans by compiled policies (frozen with their task node): worked out once per task, not per call. */
+const plans = new WeakMap<TaskPolicies, Plan>()
+
+function planOf(policies: TaskPolicies): Plan {
+  let plan = plans.get(policies)
+  if (plan === undefined) {
+    plan = { perAttempt: stepsOf(compositionOrder.perAttempt, policies), perTask: stepsOf(compositionOrder.perTask, policies) }
+    plans.set(policies, plan)
+  }
+  return plan
+}
+
+function stepsOf(kinds: readonly PolicyKind[], policies: TaskPolicies): Step[] {
+  return kinds.flatMap((kind) => {
+    const policy = policyOf(policies, kind)
+    return policy === undefined ? [] : [stepFor(kind, policy)]
+  })
+}
+
+function stepFor<K extends PolicyKind>(kind: K, policy: PolicyOf<K>): Step {
   const wrapper: PolicyWrapper<K> = policyWrappers[kind]
-  return wrapper.wrap(policy, inner, context)
+  return (inner, context) => wrapper.wrap(policy, inner, context)
+}
+
+/** Wraps `inner` in each step, the first innermost. */
+function wrapAll<A>(steps: readonly Step[], inner: Attempt<A>, context: WrapContext): Attempt<A> {
+  let wrapped = inner
+  for (const step of steps) wrapped = step(wrapped, context)
+  return wrapped
 }
