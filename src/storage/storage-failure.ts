@@ -61,6 +61,15 @@ export function writeFailure(error: unknown): WriteFailure {
 }
 
 /**
+ * A store operation's failure as an `Error` a run can be given up with: the
+ * error itself, or, when a store (of the user's) threw something else, a
+ * `StorageError` of reason `unknown` that carries it as its cause.
+ */
+export function storeFailureError(error: unknown): Error {
+  return error instanceof Error ? error : new StorageError('unknown', `the store failed: ${driverMessage(error)}`, { cause: error })
+}
+
+/**
  * Whether a store failure will not pass by itself (a full disk, a deleted
  * file, a closed store): waiting for the store to recover is pointless.
  * Errors a store did not classify (a store of the user's that throws plain

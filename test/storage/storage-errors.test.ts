@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { StorageError, LeaseLostError, SerializationError } from 'weft'
 import { classifyPgError } from '../../src/storage/postgres/pg-errors.js'
 import { classifySqliteError } from '../../src/storage/sqlite/sqlite-errors.js'
-import { isPersistentStoreFailure, toStorageError, writeFailure } from '../../src/storage/storage-failure.js'
+import { isPersistentStoreFailure, storeFailureError, toStorageError, writeFailure } from '../../src/storage/storage-failure.js'
 
 function driverError(code: string, message = 'driver says no'): Error {
   return Object.assign(new Error(message), { code })
@@ -112,5 +112,18 @@ describe('whose failure a store error is', () => {
 
   it('does not call an unclassified error persistent: handles keep following the run', () => {
     expect(isPersistentStoreFailure(new Error('connection reset'))).toBe(false)
+  })
+})
+
+describe('storeFailureError', () => {
+  it('keeps an Error as it is', () => {
+    const error = new StorageError('busy', 'locked')
+    expect(storeFailureError(error)).toBe(error)
+  })
+
+  it('wraps anything else thrown by a store in an unknown StorageError that carries it', () => {
+    const wrapped = storeFailureError('disk says no')
+    expect(wrapped).toBeInstanceOf(StorageError)
+    expect(wrapped).toMatchObject({ reason: 'unknown', message: 'the store failed: disk says no', cause: 'disk says no' })
   })
 })
