@@ -21,6 +21,12 @@
  * must be narrower than "any file" (runtime/ sees storage/ only through its
  * ports), the rule lists the files. A folder `internal/` inside a layer is
  * for that layer alone.
+ *
+ * Folders have no `index.ts` barrel: a barrel is all or nothing (importing
+ * storage/'s would load the SQLite and PostgreSQL stores into runtime/), it
+ * hides which file a layer depends on, and the seven Weft had were imported
+ * by nothing and had drifted. The package's entry points (`src/*.ts`) are
+ * the only barrels, and the rule names files where a layer's face is narrow.
  */
 import type { ImportEdge } from './import-graph.js'
 
