@@ -48,6 +48,10 @@ export type {
   ArgumentsCheck,
   LoopCheck,
   OnFailureCheck,
+  InputSlot,
+  OutputSlot,
+  FailureSlot,
+  ContextSlot,
 } from './graph/type-level.js'
 
 // What defineWorkflow's builder computes from the tasks defined so far

@@ -1,6 +1,7 @@
 import type { Duration } from '../core/duration.js'
 import { InvalidOptionsError } from '../core/errors.js'
 import { compileGraph } from '../graph/compile-graph.js'
+import { pickPolicyOptions } from '../graph/policy-kinds.js'
 import type { LoopContext, LoopResult, TaskContext, TaskFailure } from '../graph/task-context.js'
 import type { CacheOptions } from '../graph/policy-options.js'
 import type { DependencyRef, IsOptional, Verdict, WeftTypeError } from '../graph/type-level.js'
@@ -234,12 +235,7 @@ function taskDraft(
     description: options.description,
     dependsOn: options.dependsOn ?? [],
     when,
-    retry: options.retry,
-    timeout: options.timeout,
-    circuitBreaker: options.circuitBreaker,
-    rateLimit: options.rateLimit,
-    cache: options.cache,
-    bulkhead: options.bulkhead,
+    ...pickPolicyOptions(options),
   }
 }
 

@@ -1,19 +1,13 @@
 import type { Duration } from '../core/duration.js'
 import { InvalidWorkflowError } from '../core/errors.js'
-import type {
-  BulkheadOptions,
-  CacheOptions,
-  CircuitBreakerOptions,
-  LoopOptions,
-  RateLimitOptions,
-  RetryOptions,
-} from '../graph/policy-options.js'
+import { emptyPolicyOptions, pickPolicyOptions, type PolicyKind, type PolicyOptionSlots } from '../graph/policy-kinds.js'
+import type { LoopOptions } from '../graph/policy-options.js'
 import type { DependencySpec, TaskDraft, WorkflowDraft } from '../graph/workflow-draft.js'
 import type { TaskCondition, TaskKind, WorkflowGraph } from '../graph/workflow-graph.js'
 import { assertEveryMethodIsATask, declarationProblem } from './task-declaration.js'
 
-/** What the decorators of one method recorded. Mutable while the class is being decorated. */
-interface MethodFacts {
+/** What the decorators of one method recorded, its policies among them (one slot per kind). Mutable while the class is being decorated. */
+interface MethodFacts extends PolicyOptionSlots {
   /** The decorators that declared the method a task (`@Task`, `@DependsOn`, `@OnFailure`, `@Loop`); exactly one is valid. */
   declaredBy: TaskDeclaration[]
   description: string | undefined
@@ -22,14 +16,8 @@ interface MethodFacts {
   handles: string | undefined
   when: TaskCondition | undefined
   loop: LoopOptions<never> | undefined
-  retry: RetryOptions | undefined
-  timeout: Duration | undefined
   /** `@Always({ timeout })`: the cleanup's time limit (`@Timeout` says the same; a method may not have both). */
   cleanupTimeout: Duration | undefined
-  circuitBreaker: CircuitBreakerOptions | undefined
-  rateLimit: RateLimitOptions | undefined
-  cache: CacheOptions<never> | undefined
-  bulkhead: BulkheadOptions | undefined
   decorators: string[]
 }
 
@@ -62,7 +50,7 @@ function classFacts(constructor: object): ClassFacts {
 }
 
 /** A method policy or fact a decorator may set once. */
-export type MethodFactKey = 'retry' | 'timeout' | 'cleanupTimeout' | 'circuitBreaker' | 'rateLimit' | 'cache' | 'bulkhead' | 'when' | 'loop'
+export type MethodFactKey = PolicyKind | 'cleanupTimeout' | 'when' | 'loop'
 
 /**
  * Records what a method decorator says about a method. Called by decorators
@@ -80,13 +68,8 @@ export function methodFacts(prototype: object, method: string, decorator: string
       handles: undefined,
       when: undefined,
       loop: undefined,
-      retry: undefined,
-      timeout: undefined,
+      ...emptyPolicyOptions(),
       cleanupTimeout: undefined,
-      circuitBreaker: undefined,
-      rateLimit: undefined,
-      cache: undefined,
-      bulkhead: undefined,
       decorators: [],
     }
     methods.set(method, entry)
@@ -186,12 +169,8 @@ function toTaskDraft(workflow: string, method: string, entry: MethodFacts): Task
     handles: entry.handles,
     when: entry.when,
     loop: entry.loop,
-    retry: entry.retry,
+    ...pickPolicyOptions(entry),
     timeout: entry.timeout ?? entry.cleanupTimeout,
-    circuitBreaker: entry.circuitBreaker,
-    rateLimit: entry.rateLimit,
-    cache: entry.cache,
-    bulkhead: entry.bulkhead,
   }
 }
 

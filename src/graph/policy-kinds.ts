@@ -160,3 +160,28 @@ type UnfilledField = Exclude<keyof TaskPolicies, PolicyField<PolicyKind>>
 type FieldOfNoPolicy = Exclude<PolicyField<PolicyKind>, keyof TaskPolicies>
 const everyPolicyFieldHasAKind: [UnfilledField, FieldOfNoPolicy] extends [never, never] ? true : [UnfilledField, FieldOfNoPolicy] = true
 void everyPolicyFieldHasAKind
+
+/** Policy options, each kind's writable (what decorators record as they run). */
+export type PolicyOptionSlots = { -readonly [K in PolicyKind]: TaskPolicyOptions[K] | undefined }
+
+/** Every kind's slot, empty. */
+export function emptyPolicyOptions(): PolicyOptionSlots {
+  const slots = {} as PolicyOptionSlots
+  for (const kind of policyKinds) slots[kind] = undefined
+  return slots
+}
+
+/**
+ * The policy options `source` carries, one per kind and nothing else (a
+ * task's options also hold its dependencies and description).
+ *
+ * @example
+ * ```ts
+ * pickPolicyOptions({ retry: { maxAttempts: 3 }, dependsOn: ['load'] }) // { retry: { maxAttempts: 3 } }
+ * ```
+ */
+export function pickPolicyOptions(source: TaskPolicyOptions): TaskPolicyOptions {
+  const picked: Partial<PolicyOptionSlots> = {}
+  for (const kind of policyKinds) if (source[kind] !== undefined) picked[kind] = source[kind] as never
+  return picked
+}

@@ -199,26 +199,37 @@ export type DependencyValue<T, D> = IsOptional<D> extends true
 // What the engine passes, position by position ("slots"), and the messages.
 
 /** The workflow input, passed to a root task and a root loop. */
-interface InputSlot<V> {
+export interface InputSlot<V> {
+  /** Which slot this is. */
   readonly kind: 'input'
+  /** The type passed there. */
   readonly value: V
 }
 /** A dependency's output. */
-interface OutputSlot<Name, V, Optional> {
+export interface OutputSlot<Name, V, Optional> {
+  /** Which slot this is. */
   readonly kind: 'output'
+  /** The task whose output is passed. */
   readonly task: Name
+  /** Whether the dependency is optional (then `undefined` may be passed). */
   readonly optional: Optional
+  /** The type passed there. */
   readonly value: V
 }
 /** The failure an `@OnFailure` handler receives. */
-interface FailureSlot {
+export interface FailureSlot {
+  /** Which slot this is. */
   readonly kind: 'failure'
+  /** The type passed there. */
   readonly value: TaskFailure
 }
 /** The context, always last: a `TaskContext`, or a `LoopContext` for a loop body. */
-interface ContextSlot<V, Loop extends boolean> {
+export interface ContextSlot<V, Loop extends boolean> {
+  /** Which slot this is. */
   readonly kind: 'context'
+  /** Whether it is a loop body's `LoopContext`. */
   readonly loop: Loop
+  /** The type passed there. */
   readonly value: V
 }
 type Slot = InputSlot<unknown> | OutputSlot<unknown, unknown, boolean> | FailureSlot | ContextSlot<unknown, boolean>

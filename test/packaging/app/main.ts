@@ -117,5 +117,8 @@ export async function wrongInput(): Promise<void> {
  */
 export const dependsOnPrice = DependsOn('price')
 
+/** A strict `@Task()` kept in a constant: its declaration names the slots the check compares (`InputSlot`, `ContextSlot`). */
+export const rootTask = Task()
+
 /** What a passing check of a decorator resolves to. */
 export type Passed = Verdict<true>
