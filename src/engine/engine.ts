@@ -4,7 +4,7 @@ import { Clock, Context, Effect, Exit, Scope } from 'effect'
 import { container as rootContainer, type DependencyContainer } from 'tsyringe'
 import type { AnyWorkflow, WorkflowInput, WorkflowOutputs } from '../authoring/workflow-ref.js'
 import { toMillis, type Duration } from '../core/duration.js'
-import { describeCause, EngineClosedError, LeaseLostError, RunConflictError, RunFinishedError, RunNotFoundError, SerializationError } from '../core/errors.js'
+import { EngineClosedError, RunConflictError, RunFinishedError, RunNotFoundError, SerializationError } from '../core/errors.js'
 import { newRunId, type RunId } from '../core/ids.js'
 import { assertStorableName } from '../core/storable-name.js'
 import type { WorkflowGraph } from '../graph/workflow-graph.js'
@@ -17,13 +17,12 @@ import { InboxWatcher } from '../runtime/inbox-watcher.js'
 import { newOwnerId } from '../runtime/owner-id.js'
 import { parseWorkflowInput } from '../runtime/parse-input.js'
 import type { WeftEventOf, WeftEventType } from '../runtime/run-events.js'
-import { RunExecution, type RunEnvironment } from '../runtime/run-execution.js'
+import type { RunEnvironment, RunExecution } from '../runtime/run-execution.js'
 import { RunWorker } from '../runtime/run-worker.js'
 import { RuntimeStats, type EngineStats } from '../runtime/runtime-stats.js'
 import { isFinished } from '../storage/run-rules.js'
 import { inputDigest } from '../storage/serialization.js'
-import { isBlockingStoreFailure, isStoreWideFailure } from '../storage/storage-failure.js'
-import type { Fence, RequestedAction, RunQuery, RunRecord, StepRecord, StoreNotification, WorkflowStore } from '../storage/workflow-store.js'
+import type { RunQuery, RunRecord, StoreNotification, WorkflowStore } from '../storage/workflow-store.js'
 import { ChangeFeed } from './change-feed.js'
 import { StoreHealth } from './store-health.js'
 import { defaultStore } from './default-store.js'
@@ -32,6 +31,7 @@ import { LocalRunBackend, StoredRunBackend, type BackendServices } from './run-b
 import type { RunResult } from './run-result.js'
 import { WorkflowRegistry } from './workflow-registry.js'
 import { WorkflowRun } from './workflow-run.js'
+import { LocalRuns } from './local-runs.js'
 
 /** Options of {@link Engine.start}. */
 export interface StartOptions {
@@ -105,13 +105,11 @@ export class Engine {
   private readonly health: StoreHealth
   private readonly changes: ChangeFeed
   private readonly backendServices: BackendServices
-  private readonly active = new Map<RunId, RunExecution>()
+  private readonly runs: LocalRuns
   private readonly reportBackgroundError: (error: unknown) => void
   private unsubscribe: (() => Promise<void>) | undefined
   private inboxWatcher: InboxWatcher | undefined
   private closed = false
-  /** Requests applied to a run whose clearing the store has not confirmed yet (see `applyAction`). */
-  private readonly unclearedActions = new Map<RunId, RequestedAction>()
   /** Starts between their first check and their run's launch: `close` waits for them, so no run starts on a closed store. */
   private readonly starting = new Set<Promise<unknown>>()
 
@@ -134,14 +132,16 @@ export class Engine {
     }
     this.worker = new RunWorker(this.store, this.workerConfig(), {
       registeredVersions: () => this.registry.versions(),
-      activeFences: () => [...this.active.values()].map((run) => run.fence),
-      resumeClaimed: (run) => this.resumeClaimed(run),
-      applyAction: (runId, action) => this.applyAction(runId, action),
-      leaseLost: (runId) => this.leaseLost(runId),
+      activeFences: () => this.runs.fences(),
+      resumeClaimed: (run) => this.runs.resumeClaimed(run),
+      applyAction: (runId, action) => this.runs.applyAction(runId, action),
+      leaseLost: (runId) => this.runs.leaseLost(runId),
       reportError: this.reportBackgroundError,
       now: () => this.env.now(),
     })
     this.health = new StoreHealth(this.store, this.worker, this.settings.claimIntervalMs, this.reportBackgroundError)
+    const { store, registry, settings, health, changes, workerId, env } = this
+    this.runs = new LocalRuns({ store, registry, settings, health, changes, workerId, env, now: () => env.now(), reportBackgroundError: this.reportBackgroundError })
     for (const workflow of config.workflows ?? []) this.registry.register(workflow)
     this.statistics.workflows = this.registry.size
     this.ready = this.open()
@@ -185,7 +185,7 @@ export class Engine {
 
   /** A handle on a run: executing here, in another worker, or finished. `undefined` if no run has this id. */
   async getRun(runId: RunId): Promise<WorkflowRun | undefined> {
-    const local = this.active.get(runId)
+    const local = this.runs.get(runId)
     if (local !== undefined) return this.localHandle(local) as WorkflowRun
     this.assertOpen()
     await this.ready
@@ -246,12 +246,8 @@ export class Engine {
     await Promise.allSettled(this.starting)
     // A closing engine takes no more runs, from now on (not after the drain).
     await this.worker.stopClaiming()
-    const runs = [...this.active.values()]
-    if (this.store.durable) await this.drain(runs, toMillis(options.drain ?? '10 s', 'drain'))
-    else {
-      for (const run of runs) run.cancel('the engine was closed')
-      await Promise.all(runs.map((run) => run.done))
-    }
+    if (this.store.durable) await this.runs.drain(toMillis(options.drain ?? '10 s', 'drain'))
+    else await this.runs.cancelAll('the engine was closed')
     await this.worker.stop()
     this.health.stop()
     this.inboxWatcher?.stop()
@@ -288,7 +284,7 @@ export class Engine {
     const { run, created } = await this.store.createRun({ id: runId, workflow: graph.name, version: graph.version, input, createdAt: now, principal: options.principal, claimBy, inputDigest: digest })
     if (!created) return this.existingRun(run, graph, input, digest)
     if (claimBy === undefined) return this.storedHandle(run) as WorkflowRun<never>
-    return this.localHandle(this.launch(graph, run, instance, []))
+    return this.localHandle(this.runs.launch(graph, run, instance, []))
   }
 
   /** The handle for an id that was already used: the same run if it is the same request, else a conflict. */
@@ -297,116 +293,15 @@ export class Engine {
     // Runs created without a digest (by Weft 0.1, or under a generated id) are compared by value.
     const same = run.inputDigest !== undefined && digest !== undefined ? run.inputDigest === digest : isDeepStrictEqual(run.input, input)
     if (!same) throw new RunConflictError(run.id, 'input')
-    const local = this.active.get(run.id)
+    const local = this.runs.get(run.id)
     return (local === undefined ? this.storedHandle(run) : this.localHandle(local)) as WorkflowRun<never>
-  }
-
-  private launch(graph: WorkflowGraph, run: RunRecord, instance: object, steps: readonly StepRecord[]): RunExecution {
-    const execution = new RunExecution(this.env, graph, { runId: run.id, epoch: run.epoch }, run.input, instance, new Map(steps.map((s) => [s.key, s])))
-    this.active.set(run.id, execution)
-    const requested = run.requestedAction
-    execution.start({ status: run.status, requested })
-    // The request was honoured as the run started here (its worker died before it could).
-    if (requested !== undefined) {
-      this.unclearedActions.set(run.id, requested)
-      this.clearAppliedAction(execution, requested)
-    }
-    return execution
-  }
-
-  /** Executes a run claimed from the store (recovery or scale-out), or dead-letters it after too many crashes. */
-  private async resumeClaimed(run: RunRecord): Promise<void> {
-    const fence = { runId: run.id, epoch: run.epoch }
-    if (run.recoveries > this.settings.maxRecoveryAttempts) {
-      const statusMessage = `it was recovered ${run.recoveries} times without finishing (more than maxRecoveryAttempts = ${this.settings.maxRecoveryAttempts}): its worker stopped, or could not start it; fix the cause, then resume it (weft runs resume ${run.id})`
-      await this.store.updateRun(fence, { status: 'dead-lettered', statusMessage, finishedAt: this.env.now() })
-      this.changes.changed(run.id)
-      return
-    }
-    try {
-      const graph = this.registry.find(run.workflow, run.version)
-      const instance = this.registry.instantiate(graph)
-      // Epoch 1: this is the run's first claim, so nothing of it was recorded yet (saves a round trip).
-      this.launch(graph, run, instance, run.epoch === 1 ? [] : await this.store.loadSteps(run.id))
-    } catch (error) {
-      await this.giveBack(fence, error)
-      throw error
-    }
-  }
-
-  /**
-   * Gives back a claimed run this worker could not start. When the store
-   * failed (a lock, a full disk: not the run's fault) the run is simply released. Any other
-   * failure (a stored step that no longer reads, a dependency that cannot be
-   * resolved) would fail the same way on every claim, so the release counts
-   * as a failed recovery: after `maxRecoveryAttempts` the run is dead-lettered.
-   */
-  private async giveBack(fence: Fence, error: unknown): Promise<void> {
-    this.health.failed(error)
-    // The store failing as a whole (a lock, a full disk) says nothing about the run: no recovery is counted.
-    const failure = isStoreWideFailure(error) ? undefined : `worker ${this.workerId} could not start it: ${describeCause(error)}`
-    await this.store.releaseRuns(this.workerId, [fence], { failure }).catch(this.reportBackgroundError)
-  }
-
-  /**
-   * Applies an action requested through the store, once: until the store
-   * confirms the request was cleared, the same request seen again (a
-   * heartbeat that read it before the clear landed, or after a clear failed)
-   * is only cleared again, not applied a second time — a second cancel would
-   * abort the run's cleanups.
-   */
-  /**
-   * A run of this engine ended here. A recorded end says the store takes
-   * writes; a run given up because the store takes none (a full disk) holds
-   * claims, and is released if the store still allows that, so its next
-   * claim counts no recovery against it.
-   */
-  private afterRun(run: RunExecution): void {
-    const error = run.abandonedBy
-    if (error === undefined) return this.health.healthy()
-    if (!isBlockingStoreFailure(error)) return
-    this.health.failed(error)
-    this.store.releaseRuns(this.workerId, [run.fence]).catch(() => undefined)
-  }
-
-  private applyAction(runId: RunId, action: RequestedAction): void {
-    const run = this.active.get(runId)
-    if (run === undefined) return
-    if (this.unclearedActions.get(runId) !== action) {
-      this.unclearedActions.set(runId, action)
-      if (action === 'cancel') run.cancel('cancel requested')
-      else if (action === 'pause') run.pause()
-      else run.resume()
-    }
-    this.clearAppliedAction(run, action)
-  }
-
-  private clearAppliedAction(run: RunExecution, action: RequestedAction): void {
-    this.store.clearAction(run.fence).then(() => {
-      if (this.unclearedActions.get(run.runId) === action) this.unclearedActions.delete(run.runId)
-    }, this.reportBackgroundError)
-  }
-
-  private leaseLost(runId: RunId): void {
-    const run = this.active.get(runId)
-    run?.abandon(new LeaseLostError(runId, run.fence.epoch))
-  }
-
-  private async drain(runs: readonly RunExecution[], drainMs: number): Promise<void> {
-    // No task starts any more, in any run (one a concurrent `start` launches during the drain included).
-    this.env.gate.close()
-    await Promise.all(runs.map((run) => run.drain(drainMs)))
-    // Every run still here, including one a concurrent `start` launched during the drain.
-    const left = [...this.active.values()]
-    for (const run of left) run.abandon(new EngineClosedError())
-    if (left.length > 0) await this.store.releaseRuns(this.workerId, left.map((run) => run.fence))
   }
 
   /** Stores an event for one run (executing here or elsewhere) and wakes its waiting task if it is here. */
   private async sendToRun(runId: RunId, name: string, payload: unknown): Promise<{ eventId: number; waitingRuns: number }> {
     assertStorableName('event name', name)
     this.assertOpen()
-    if (!this.active.has(runId)) {
+    if (this.runs.get(runId) === undefined) {
       const run = await this.store.getRun(runId)
       if (run === undefined) throw new RunNotFoundError(runId)
       if (isFinished(run.status)) throw new RunFinishedError(runId, run.status)
@@ -450,7 +345,7 @@ export class Engine {
         return this.waiters.wake(notification.runId, notification.name)
       case 'action':
         this.changes.changed(notification.runId)
-        if (this.active.has(notification.runId)) this.worker.heartbeat().catch(this.reportBackgroundError)
+        if (this.runs.get(notification.runId) !== undefined) this.worker.heartbeat().catch(this.reportBackgroundError)
     }
   }
 
@@ -467,12 +362,7 @@ export class Engine {
       gate: new ConcurrencyGate(this.settings.maxConcurrentTasks),
       maxConcurrentTasks: this.settings.maxConcurrentTasksPerRun,
       now: clock === undefined ? Date.now : () => clock.currentTimeMillisUnsafe(),
-      finished: (run) => {
-        if (this.active.get(run.runId) === run) this.active.delete(run.runId)
-        this.unclearedActions.delete(run.runId)
-        this.afterRun(run)
-        this.changes.changed(run.runId)
-      },
+      finished: (run) => this.runs.finished(run),
       reportError: (error) => this.reportBackgroundError(error),
     }
   }
