@@ -1,5 +1,5 @@
 import { Effect, type Context, type Exit } from 'effect'
-import { RunCancelledError } from '../core/errors.js'
+import { describeCause, RunCancelledError } from '../core/errors.js'
 import type { RunId } from '../core/ids.js'
 import type { TaskNode, WorkflowGraph } from '../graph/workflow-graph.js'
 import { thrownValue, type AttemptFailure } from '../resilience/attempt-failure.js'
@@ -9,7 +9,8 @@ import type { ConcurrencyGate } from './concurrency-gate.js'
 import type { EventHub } from './event-hub.js'
 import type { EventWaiters } from './event-waiters.js'
 import { abandonedOutcome, finalStateOf, SettledOutcome } from './run-ending.js'
-import { asError, RunJournal, type CheckpointSettlement, type JournalStore } from './run-journal.js'
+import { storeFailureError } from '../storage/storage-failure.js'
+import { RunJournal, type CheckpointSettlement, type JournalStore } from './run-journal.js'
 import type { RunOutcome, TaskSummary } from './run-outcome.js'
 import { forbidsStart, initialPhase, isActive, isOver, nextPhase, phaseStatus, type FinalState, type RunPhase, type RunPhaseEvent } from './run-phase.js'
 import { RunReporter } from './run-reporter.js'
@@ -344,7 +345,7 @@ export class RunExecution implements SchedulerHost {
       work()
     } catch (error) {
       this.env.reportError(error)
-      this.abandon(asError(error))
+      this.abandon(error instanceof Error ? error : new Error(describeCause(error)))
     }
   }
 
@@ -419,7 +420,7 @@ export class RunExecution implements SchedulerHost {
     // outcome is not reported here, or this process would say one thing while the database says another.
     this.journal.writeEnd(final).then(
       () => this.safely(() => this.settleOutcome(final)),
-      (error: unknown) => this.abandon(asError(error)),
+      (error: unknown) => this.abandon(storeFailureError(error)),
     )
   }
 

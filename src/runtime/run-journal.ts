@@ -1,7 +1,7 @@
-import { ContextClosedError, StorageError } from '../core/errors.js'
+import { ContextClosedError } from '../core/errors.js'
 import type { RunId } from '../core/ids.js'
 import type { TaskNode } from '../graph/workflow-graph.js'
-import { writeFailure } from '../storage/storage-failure.js'
+import { storeFailureError, writeFailure } from '../storage/storage-failure.js'
 import type { EventInbox, Fence, RunPatch, RunStore, StepJournal, StepRecord, StoredEvent } from '../storage/workflow-store.js'
 import { toErrorRecord } from './error-record.js'
 import type { FinalState } from './run-phase.js'
@@ -143,7 +143,7 @@ export class RunJournal {
         this.steps.set(step.key, stored)
         return { kind: 'stored', step: stored }
       },
-      (error: unknown): CheckpointSettlement => (writeFailure(error) === 'value' ? { kind: 'refused', error } : { kind: 'lost', error: asError(error) }),
+      (error: unknown): CheckpointSettlement => (writeFailure(error) === 'value' ? { kind: 'refused', error } : { kind: 'lost', error: storeFailureError(error) }),
     )
   }
 
@@ -160,15 +160,10 @@ export class RunJournal {
       pending = Promise.reject(error)
     }
     return pending.catch((error: unknown) => {
-      if (writeFailure(error) !== 'value') this.owner.giveUp(asError(error))
+      if (writeFailure(error) !== 'value') this.owner.giveUp(storeFailureError(error))
       throw error
     })
   }
 }
 
 function ignore(): void {}
-
-/** A thrown value as an `Error` (what a run's outcome carries). */
-export function asError(error: unknown): Error {
-  return error instanceof Error ? error : new StorageError('unknown', `the store failed: ${String(error)}`, { cause: error })
-}
