@@ -189,6 +189,8 @@ export class RunExecution implements SchedulerHost {
     this.reporter.runAbandoned(now)
     this.env.finished(this)
     this.resolveDone(abandonedOutcome(this.runId, this.graph.name, this.summaries(), error, this.runStartedAt, now))
+    // Nothing of the run is written any more: a drain waiting for it is over.
+    for (const idle of this.idleWaiters.splice(0)) idle()
   }
 
   /** Whether this worker gave the run up (its lease was lost, or it was released on shutdown). */
@@ -288,8 +290,9 @@ export class RunExecution implements SchedulerHost {
     const attempt = new TaskAttempt(this.tasks, task, (exit) => this.safely(() => this.attemptExited(task, exit)))
     this.running.add(task, attempt)
     this.tasks.taskStarted(task)
+    // A listener of task.started may have stopped the run (interrupting the attempt): then no attempt is made.
+    if (this.mustNotStart(task)) return
     this.scheduler.attempted(task, 1)
-    // A listener of task.started may have stopped the run (interrupting the attempt): then the body is not called.
     attempt.start(args, 1, -1)
   }
 
@@ -320,12 +323,15 @@ export class RunExecution implements SchedulerHost {
     this.afterExit()
   }
 
-  /** Bookkeeping of any task's exit; false when the run is over here (nothing more is recorded). */
+  /**
+   * Bookkeeping of any task's exit: its slots are freed (the engine's too,
+   * even in a run that is over: other runs wait for them); false when the run
+   * is over here (nothing more is recorded).
+   */
   private exited(task: TaskNode): boolean {
     this.running.remove(task)
-    if (this.over) return false
     this.scheduler.exited(task)
-    return true
+    return !this.over
   }
 
   private afterExit(): void {

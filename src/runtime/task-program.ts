@@ -76,9 +76,9 @@ function evaluateCondition(task: TaskNode, args: readonly unknown[]): Effect.Eff
   })
 }
 
-/** Calls user code that may throw (a loop's `while`), failing with {@link TaskThrew}. */
-function userCall<A>(call: () => A): Effect.Effect<A, TaskThrew> {
-  return Effect.try({ try: call, catch: (error) => new TaskThrew(error) })
+/** Calls user code of `task` that may throw (a loop's `while`), failing with {@link TaskThrew}. */
+function userCall<A>(task: TaskNode, call: () => A): Effect.Effect<A, TaskThrew> {
+  return Effect.try({ try: call, catch: (error) => new TaskThrew(inspectable(task, error)) })
 }
 
 function loopProgram(run: TaskRunner, task: TaskNode, args: readonly unknown[]): Effect.Effect<LoopResult<unknown>, AttemptFailure, PolicyServices> {
@@ -93,7 +93,7 @@ function loopProgram(run: TaskRunner, task: TaskNode, args: readonly unknown[]):
       const recorded = run.recorded(key)
       if (recorded === undefined) {
         const current = state
-        const proceed = yield* userCall(() => loop.while(current, iteration))
+        const proceed = yield* userCall(task, () => loop.while(current, iteration))
         if (!proceed) break
         const startedAt = run.now()
         const next = yield* withPolicies(run, task, [current, ...rest], iteration)
@@ -102,7 +102,7 @@ function loopProgram(run: TaskRunner, task: TaskNode, args: readonly unknown[]):
       iterationResults.push(state)
     }
     const final = state
-    const capHit = iteration === loop.maxIterations && (yield* userCall(() => loop.while(final, iteration)))
+    const capHit = iteration === loop.maxIterations && (yield* userCall(task, () => loop.while(final, iteration)))
     return { iterations: iteration, maxIterationsReached: capHit, iterationResults, finalState: final }
   })
 }

@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createEngine, defineWorkflow, MemoryWorkflowStore, sqliteStore, StorageError } from 'weft'
 import type { Fence, RunPatch, StepRecord } from 'weft/store'
+import { flush } from '../support/test-clock.js'
 
 const folder = mkdtempSync(join(tmpdir(), 'weft-store-failures-'))
 afterAll(() => rmSync(folder, { recursive: true, force: true }))
@@ -59,6 +60,46 @@ describe('a store failing inside ctx.step, ctx.sleep or the final write', () => 
     expect(calls).toEqual(['call', 'call'])
     expect(await store.getRun(run.id)).toMatchObject({ status: 'completed', recoveries: 1 })
     await engine.close()
+  })
+
+  it('frees the engine-wide task slots of a run it gives up: under a limit of one task, the recovery and another run still run', async () => {
+    const store = new FailingStore()
+    store.stepFailures.set('agent/call', 1)
+    const workflow = defineWorkflow({ name: 'slot-after-give-up', version: 1 })
+      .task('agent', async (_input, ctx) => `answer: ${await ctx.step('call', () => 42)}`)
+      .build()
+    const quick = defineWorkflow({ name: 'quick-after-give-up', version: 1 }).task('go', () => 'done').build()
+    const engine = createEngine({ store, workflows: [workflow, quick], maxConcurrentTasks: 1, ...fastRecovery })
+    const run = await engine.start(workflow)
+    const other = await engine.start(quick)
+    expect((await other.result()).output('go')).toBe('done')
+    expect((await run.outcome()).outputs).toEqual({ agent: 'answer: 42' })
+    expect(engine.stats().tasks).toMatchObject({ running: 0, retrying: 0 })
+    await engine.close()
+  })
+
+  it('ends a drain as soon as the run it waits for is given up (a store failure during shutdown)', async () => {
+    const store = new FailingStore()
+    Object.defineProperty(store, 'durable', { value: true })
+    store.stepFailures.set('agent/call', 1)
+    let release: () => void = () => {}
+    const held = new Promise<void>((resolve) => (release = resolve))
+    const workflow = defineWorkflow({ name: 'give-up-while-draining', version: 1 })
+      .task('agent', async (_input, ctx) => {
+        await held
+        return ctx.step('call', () => 42)
+      })
+      .build()
+    const engine = createEngine({ store, workflows: [workflow], ...fastRecovery })
+    const run = await engine.start(workflow)
+    await flush()
+    // A drain of an hour: close() returns within the test's time only if the given-up run ends it.
+    const closed = engine.close({ drain: '1 h' })
+    await flush(20)
+    release()
+    await closed
+    // Given up, not finished: the store keeps it for the next worker (this handle would wait for that).
+    expect(await store.getRun(run.id)).toMatchObject({ status: 'running', recoveries: 0 })
   })
 
   it('gives the run up when a ctx.sleep timer write fails, and the handle follows it to its completion', async () => {

@@ -77,6 +77,34 @@ describe('the run owns every attempt, bare or wrapped by policies', () => {
   })
 })
 
+describe('a run cancelled by a task.started listener', () => {
+  it('makes no attempt of the starting task, bare or wrapped by policies alike', async () => {
+    const ran: string[] = []
+    const bare = defineWorkflow({ name: 'cancelled-at-start-bare', version: 1 })
+      .task('first', async () => 1)
+      .task('second', { dependsOn: ['first'] }, () => void ran.push('bare'))
+      .build()
+    const wrapped = defineWorkflow({ name: 'cancelled-at-start-wrapped', version: 1 })
+      .task('first', async () => 1)
+      .task('second', { dependsOn: ['first'], retry: { maxAttempts: 2 } }, () => void ran.push('wrapped'))
+      .build()
+    const engine = memoryEngine()
+    const handles = new Map<string, { cancel(): Promise<boolean> }>()
+    engine.on('task.started', (event) => {
+      if (event.task === 'second') void handles.get(event.runId)?.cancel()
+    })
+    for (const workflow of [bare, wrapped]) {
+      const run = await engine.start(workflow)
+      handles.set(run.id, run)
+      const outcome = await run.outcome()
+      expect(outcome.status).toBe('cancelled')
+      expect(outcome.tasks.find((t) => t.task === 'second')).toMatchObject({ status: 'cancelled', attempts: 0, startedAt: undefined })
+    }
+    expect(ran).toEqual([])
+    await engine.close()
+  })
+})
+
 describe('tasks that finish late, throw, or start as their run is cancelled', () => {
   it('drops the result a task returns after the cancel: nothing is recorded, the task is cancelled', async () => {
     const store = new MemoryWorkflowStore()
