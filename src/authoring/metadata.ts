@@ -143,7 +143,7 @@ export function draftOf(constructor: abstract new (...args: never[]) => unknown)
   for (let c: object | null = constructor; c !== null && c !== Function.prototype; c = Object.getPrototypeOf(c)) {
     for (const [method, entry] of facts.get(c)?.methods ?? []) if (!methods.has(method)) methods.set(method, entry)
   }
-  assertEveryMethodIsATask(workflow.name, constructor, new Set(methods.keys()))
+  assertEveryMethodIsATask(workflow.name, constructor, new Set(methods.keys()), (owner, method) => facts.get(owner)?.methods.has(method) === true)
   const tasks = [...methods].map(([method, entry]) => toTaskDraft(workflow.name, method, entry))
   return { ...workflow, tasks, source: constructor }
 }

@@ -57,18 +57,44 @@ function showDependency(spec: DependencySpec): string {
  * must be invisible to both: an ES `#private` method, a `static` method, or a
  * function outside the class.
  *
+ * A method overriding an inherited task must declare it again: the check of
+ * its parameters runs on the decorators of the method it sits on, and
+ * TypeScript accepts an override with narrower parameters (method parameters
+ * are bivariant), which would then receive what the base task's declaration
+ * passes.
+ *
+ * @param tasks - every task of the class and the classes it extends.
+ * @param declares - whether decorators of class `owner` declare `method` a task.
  * @throws `InvalidWorkflowError` naming the first such method and the fixes.
  */
-export function assertEveryMethodIsATask(workflow: string, constructor: abstract new (...args: never[]) => unknown, tasks: ReadonlySet<string>): void {
+export function assertEveryMethodIsATask(
+  workflow: string,
+  constructor: abstract new (...args: never[]) => unknown,
+  tasks: ReadonlySet<string>,
+  declares: (owner: object, method: string) => boolean,
+): void {
   for (let prototype = constructor.prototype as object | null; isWorkflowPrototype(prototype); prototype = Object.getPrototypeOf(prototype)) {
-    const method = Object.getOwnPropertyNames(prototype).find((name) => name !== 'constructor' && !tasks.has(name) && isMethod(prototype, name))
-    if (method !== undefined) {
-      throw new InvalidWorkflowError(
-        `workflow "${workflow}": method "${method}" of ${constructor.name} is not a task, but its type counts it as one (result.output('${method}') would compile); ` +
-          `declare it a task, or make it an ES private method (#${method}), a static method or a function outside the class (TypeScript's private is not visible at run time)`,
-      )
+    const owner = (prototype as { constructor: object }).constructor
+    for (const method of Object.getOwnPropertyNames(prototype)) {
+      if (method === 'constructor' || !isMethod(prototype, method) || declares(owner, method)) continue
+      throw new InvalidWorkflowError(tasks.has(method) ? undeclaredOverride(workflow, method, owner) : notATask(workflow, method, constructor))
     }
   }
+}
+
+function notATask(workflow: string, method: string, constructor: { readonly name: string }): string {
+  return (
+    `workflow "${workflow}": method "${method}" of ${constructor.name} is not a task, but its type counts it as one (result.output('${method}') would compile); ` +
+    `declare it a task, or make it an ES private method (#${method}), a static method or a function outside the class (TypeScript's private is not visible at run time)`
+  )
+}
+
+function undeclaredOverride(workflow: string, method: string, owner: object): string {
+  const name = (owner as { readonly name?: unknown }).name
+  return (
+    `workflow "${workflow}": method "${method}" of ${typeof name === 'string' ? name : 'a subclass'} overrides an inherited task without declaring it, so its parameters are not checked ` +
+    `against what the task receives; repeat the task's declaring decorator on the override (@Task(), @DependsOn(...), @OnFailure(...) or @Loop(...))`
+  )
 }
 
 function isWorkflowPrototype(prototype: object | null): prototype is object {

@@ -183,7 +183,7 @@ describe('every method of a workflow class is a task', () => {
     expect(thrown(inherited)).toMatchObject({ constructor: InvalidWorkflowError, message: expect.stringContaining('method "shared" of Child is not a task') })
   })
 
-  it('accepts ES private and static helpers, accessors, and an override of an inherited task', () => {
+  it('accepts ES private and static helpers, accessors, and an override of an inherited task that declares it again', () => {
     class Base extends WorkflowBase<Input> {
       @Task() load(input: Input) { return input.orderId }
     }
@@ -191,9 +191,26 @@ describe('every method of a workflow class is a task', () => {
     class Helpers extends Base {
       static format(id: string) { return `#${id}` }
       get label() { return 'helpers' }
-      override load(input: Input) { return Helpers.format(this.#trim(input.orderId)) }
+      @Task() override load(input: Input) { return Helpers.format(this.#trim(input.orderId)) }
       #trim(id: string) { return id.trim() }
     }
     expect(compileWorkflow(Helpers).tasks.map((t) => t.name)).toEqual(['load'])
+  })
+
+  it('rejects an override of an inherited task that does not declare it again: its narrower parameter would go unchecked', () => {
+    interface Order { readonly id: string }
+    interface Special extends Order { readonly level: number }
+    class Base extends WorkflowBase<Input> {
+      @Task() load(input: Input): Order { return { id: input.orderId } }
+      @DependsOn('load') charge(order: Order) { return order.id }
+    }
+    expect(() => {
+      @Workflow({ name: 'narrow-override', version: 1 })
+      class Narrow extends Base {
+        // TypeScript accepts this override (method parameters are bivariant); the engine would pass it an Order.
+        override charge(order: Special) { return `${order.id}:${order.level.toFixed(0)}` }
+      }
+      return Narrow
+    }).toThrow(/method "charge" of Narrow overrides an inherited task without declaring it, so its parameters are not checked/)
   })
 })
