@@ -3,6 +3,8 @@
  * proven to fail, rule by rule, on synthetic bad imports (see layer-rules.ts
  * for the table and DESIGN.md's "Layers" for the picture).
  */
+import { readdirSync } from 'node:fs'
+import { basename, dirname, join, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { importsOf, readImportGraph, type ImportEdge } from './import-graph.js'
@@ -30,6 +32,11 @@ describe("the import graph of Weft's sources", () => {
 
   it("keeps DESIGN.md's layer arrows, the package rules and has no import cycle", () => {
     expect(checkImportGraph(graph).map((v) => v.message)).toEqual([])
+  })
+
+  it('has no folder barrel: an index.ts under src/ is an entry point of the exports map (weft/cli)', () => {
+    const barrels = readdirSync(join(repoRoot, 'src'), { recursive: true, encoding: 'utf8' }).filter((path) => basename(path) === 'index.ts' && dirname(path) !== '.')
+    expect(barrels.map((path) => path.split(sep).join('/'))).toEqual(['cli/index.ts'])
   })
 })
 

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll } from 'vitest'
-import { sqliteStore } from '../../src/storage/sqlite/index.js'
+import { sqliteStore } from '../../src/storage/sqlite/sqlite-workflow-store.js'
 import { describeEventFeed, describeFinalStep, describeWorkflowStore } from './workflow-store-conformance.js'
 
 const folder = mkdtempSync(join(tmpdir(), 'weft-sqlite-'))
