@@ -133,12 +133,18 @@ export class RunJournal {
    */
   checkpoint(step: StepRecord, final: FinalState | undefined): Promise<CheckpointSettlement> {
     const store = this.store
-    const write = () =>
-      final === undefined
-        ? store.saveStep(this.fence, step)
-        : store.saveFinalStep!(this.fence, step, { status: final.status, finishedAt: final.finishedAt, error: final.errorRecord })
-    // A store may throw at once (an output it cannot serialize, or too large): that is a refusal, as a rejection would be.
-    return new Promise<StepRecord>((resolve) => resolve(write())).then(
+    let pending: Promise<StepRecord>
+    // A store may throw at once (an output it cannot serialize, or too large): that is a refusal, as a rejection
+    // would be. (Not `new Promise(resolve => resolve(write()))`: adopting the store's promise costs two more turns.)
+    try {
+      pending =
+        final === undefined
+          ? store.saveStep(this.fence, step)
+          : store.saveFinalStep!(this.fence, step, { status: final.status, finishedAt: final.finishedAt, error: final.errorRecord })
+    } catch (error) {
+      pending = Promise.reject(error)
+    }
+    return pending.then(
       (stored): CheckpointSettlement => {
         this.steps.set(step.key, stored)
         return { kind: 'stored', step: stored }
