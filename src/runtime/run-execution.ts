@@ -13,6 +13,7 @@ import { storeFailureError } from '../storage/storage-failure.js'
 import { RunJournal, type CheckpointSettlement, type JournalStore } from './run-journal.js'
 import type { RunOutcome, TaskSummary } from './run-outcome.js'
 import { forbidsStart, initialPhase, isActive, isOver, nextPhase, phaseStatus, type FinalState, type RunPhase, type RunPhaseEvent } from './run-phase.js'
+import { IdleWaiters } from './idle-waiters.js'
 import { RunReporter } from './run-reporter.js'
 import { RunningTasks } from './running-tasks.js'
 import type { RuntimeStats } from './runtime-stats.js'
@@ -59,7 +60,7 @@ export class RunExecution implements SchedulerHost {
   private readonly tasks: RunTaskHost
   private runStartedAt = 0
   private checkpointsInFlight = 0
-  private idleWaiters: (() => void)[] = []
+  private readonly idle = new IdleWaiters()
 
   /**
    * @param fence - the run and the epoch this worker claimed; every write carries it.
@@ -190,7 +191,7 @@ export class RunExecution implements SchedulerHost {
     this.env.finished(this)
     this.resolveDone(abandonedOutcome(this.runId, this.graph.name, this.summaries(), error, this.runStartedAt, now))
     // Nothing of the run is written any more: a drain waiting for it is over.
-    for (const idle of this.idleWaiters.splice(0)) idle()
+    this.idle.wake()
   }
 
   /** Whether this worker gave the run up (its lease was lost, or it was released on shutdown). */
@@ -210,13 +211,7 @@ export class RunExecution implements SchedulerHost {
    */
   drain(timeoutMs: number): Promise<void> {
     if (this.isIdle() || this.over) return Promise.resolve()
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, timeoutMs)
-      this.idleWaiters.push(() => {
-        clearTimeout(timer)
-        resolve()
-      })
-    })
+    return this.idle.wait(timeoutMs)
   }
 
   /** Applies `event` to the phase; returns the new phase, or `undefined` (and changes nothing) when refused. */
@@ -336,7 +331,7 @@ export class RunExecution implements SchedulerHost {
 
   private afterExit(): void {
     this.scheduler.pump()
-    this.notifyIfIdle()
+    this.idle.wakeIf(this.isIdle())
   }
 
   /**
@@ -384,7 +379,7 @@ export class RunExecution implements SchedulerHost {
         this.fail(task, settlement.error)
       }
     }
-    this.notifyIfIdle()
+    this.idle.wakeIf(this.isIdle())
   }
 
   private fail(task: TaskNode, error: unknown): void {
@@ -436,15 +431,11 @@ export class RunExecution implements SchedulerHost {
     this.reporter.runEnded(final.status, final.finishedAt, final.finishedAt - this.runStartedAt, final.errorRecord)
     this.env.finished(this)
     this.resolveDone(outcome)
-    for (const idle of this.idleWaiters.splice(0)) idle()
+    this.idle.wake()
   }
 
   /** No task runs, no checkpoint and no final write is in flight: a draining run can be released. */
   private isIdle(): boolean {
     return this.scheduler.running === 0 && this.checkpointsInFlight === 0 && this.phase.kind !== 'finishing'
-  }
-
-  private notifyIfIdle(): void {
-    if (this.idleWaiters.length > 0 && this.isIdle()) for (const idle of this.idleWaiters.splice(0)) idle()
   }
 }

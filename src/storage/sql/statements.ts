@@ -178,9 +178,17 @@ export function runInsert(run: NewRun, input: string): RunInsert {
 }
 
 /** Compiles the statements of `dialect`. */
+/** Compiles `build` once for the dialect `compile` was made for. */
+type Compile = <P, R>(build: Parameters<typeof compileStatement<P, R>>[1]) => CompiledStatement<P, R>
+
 function compileAll(dialect: SqlDialect) {
   const db = queryBuilder(dialect)
-  const compile = <P, R>(build: Parameters<typeof compileStatement<P, R>>[1]): CompiledStatement<P, R> => compileStatement(db, build)
+  const compile: Compile = (build) => compileStatement(db, build)
+  return { ...runStatements(compile), ...journalStatements(compile), ...eventStatements(compile) }
+}
+
+/** The statements of the runs table: reads, writes, requests, leases. */
+function runStatements(compile: Compile) {
   return {
     selectRun: compile((db, p: { id: string }) => db.selectFrom('weft_runs').selectAll().where('id', '=', p.id)),
     selectEpoch: compile((db, p: { id: string }) => db.selectFrom('weft_runs').select('epoch').where('id', '=', p.id)),
@@ -219,8 +227,22 @@ function compileAll(dialect: SqlDialect) {
         .where('lease_expires_at', '>', p.now)
         .where(unfinished),
     ),
+  }
+}
+
+/** The statements of the step journal, and the probe of a store's health. */
+function journalStatements(compile: Compile) {
+  return {
     selectSteps: compile((db, p: { runId: string }) => db.selectFrom('weft_steps').selectAll().where('run_id', '=', p.runId)),
     selectStep: compile((db, p: { runId: string; key: string }) => db.selectFrom('weft_steps').selectAll().where('run_id', '=', p.runId).where('key', '=', p.key)),
+    insertProbe: compile((db, p: { data: Uint8Array }) => db.insertInto('weft_probe').values({ data: p.data }).returning('id')),
+    deleteProbe: compile((db, p: { id: number | string }) => db.deleteFrom('weft_probe').where('id', '=', p.id as never)),
+  }
+}
+
+/** The statements of the event inbox. */
+function eventStatements(compile: Compile) {
+  return {
     eventsAfter: compile((db, p: { afterId: number; limit: number }) =>
       db.selectFrom('weft_events').select(['id', 'name', 'run_id']).where('id', '>', p.afterId).orderBy('id').limit(p.limit),
     ),
@@ -244,8 +266,6 @@ function compileAll(dialect: SqlDialect) {
         )
         .orderBy('e.id'),
     ),
-    insertProbe: compile((db, p: { data: Uint8Array }) => db.insertInto('weft_probe').values({ data: p.data }).returning('id')),
-    deleteProbe: compile((db, p: { id: number | string }) => db.deleteFrom('weft_probe').where('id', '=', p.id as never)),
   }
 }
 
