@@ -95,6 +95,8 @@ const table: { readonly [K in RunPhaseKind]: { readonly [E in RunPhaseEvent['typ
     finish: (p, e) => ({ kind: 'finishing', final: e.final, before: p }),
     abandon: (_, e) => abandoned(e.error),
   },
+  // No cancel while the end is being written: the run has decided its outcome. (Should the last
+  // checkpoint's value then be refused, the run fails; a cancel refused meanwhile is not replayed.)
   finishing: {
     refuse: (p) => p.before,
     settle: (p) => ({ kind: 'settled', status: p.final.status }),
