@@ -1,23 +1,25 @@
 import { InvalidOptionsError } from './errors.js'
 
 /** A unit accepted in a {@link Duration} string. */
-export type DurationUnit = 'ms' | 's' | 'm' | 'h'
+export type DurationUnit = 'ms' | 's' | 'm' | 'h' | 'd'
 
 /**
- * A span of time: a number of milliseconds, or a string with a unit.
+ * A span of time: a number of milliseconds, or a string with a unit:
+ * `ms`, `s`, `m` (minutes), `h` or `d` (days of 24 hours).
  *
  * @example
  * ```ts
  * import type { Duration } from 'weft'
  * const short: Duration = '250 ms'
  * const long: Duration = '2 m'
+ * const approval: Duration = '2 d' // 48 hours
  * const raw: Duration = 1500 // milliseconds
  * ```
  */
 export type Duration = number | `${number} ${DurationUnit}` | `${number}${DurationUnit}`
 
-const unitMillis: Readonly<Record<DurationUnit, number>> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }
-const durationPattern = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)\s*$/
+const unitMillis: Readonly<Record<DurationUnit, number>> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }
+const durationPattern = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$/
 
 /**
  * Converts a {@link Duration} to milliseconds.
@@ -27,8 +29,9 @@ const durationPattern = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)\s*$/
  * import { toMillis } from 'weft'
  * toMillis('5 s') // 5000
  * toMillis(250) // 250
+ * toMillis('2 d') // 172800000
  * ```
- * @throws {@link InvalidOptionsError} when the value is negative, not finite (a number, or a string too long to be one) or not of the form `'<n> ms|s|m|h'`.
+ * @throws {@link InvalidOptionsError} when the value is negative, not finite (a number, or a string too long to be one) or not of the form `'<n> ms|s|m|h|d'`.
  */
 export function toMillis(duration: Duration, what = 'duration'): number {
   if (typeof duration === 'number') {

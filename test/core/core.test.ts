@@ -9,12 +9,14 @@ describe('toMillis', () => {
     ['1.5s', 1_500],
     ['2 m', 120_000],
     ['1 h', 3_600_000],
+    ['2 d', 172_800_000],
+    ['0.5d', 43_200_000],
     [0, 0],
   ] as const)('reads %j as %d ms', (input, ms) => {
     expect(toMillis(input)).toBe(ms)
   })
 
-  it.each([[-1], [Number.NaN], [Infinity], ['5'], ['5 days'], ['-5 s'], ['']])('rejects %j with InvalidOptionsError', (input) => {
+  it.each([[-1], [Number.NaN], [Infinity], ['5'], ['5 days'], ['2 w'], ['-5 s'], ['']])('rejects %j with InvalidOptionsError', (input) => {
     expect(() => toMillis(input as never, 'timeout')).toThrow(InvalidOptionsError)
     expect(() => toMillis(input as never, 'timeout')).toThrow(/^timeout must be /)
   })
