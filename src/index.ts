@@ -89,6 +89,7 @@ export type {
   RunCancelled,
   RunPaused,
   RunResumed,
+  RunRecovered,
   TaskStarted,
   TaskRetrying,
   TaskCompleted,

@@ -62,6 +62,8 @@ export class ProgressReporter {
       case 'run.completed':
       case 'run.failed':
         return { symbol: symbols.run, task: '', text: `run ${event.type.slice(4)}` }
+      case 'run.recovered':
+        return { symbol: symbols.run, task: '', text: `run taken over from an earlier worker: ${event.replayedSteps} recorded steps replayed, not run again` }
       default:
         return undefined
     }

@@ -4,6 +4,7 @@ import type { AnyWorkflow } from '../authoring/workflow-ref.js'
 import { toMillis, type Duration } from '../core/duration.js'
 import { InvalidOptionsError } from '../core/errors.js'
 import type { ListenerErrorHandler } from '../runtime/event-hub.js'
+import type { RunRecovered } from '../runtime/run-events.js'
 import type { WorkflowStore } from '../storage/workflow-store.js'
 
 /** Options of {@link createEngine}. */
@@ -34,6 +35,14 @@ export interface EngineConfig {
   readonly onListenerError?: ListenerErrorHandler
   /** Called when background work (claiming, lease renewal) fails, e.g. the database is down. @defaultValue logs to `console.error` */
   readonly onBackgroundError?: (error: unknown) => void
+  /**
+   * Called when this engine takes over a run left unfinished (its process was
+   * killed, lost its lease, or released it on shutdown) and continues it from
+   * its checkpoints; the run's events include `run.recovered` too. Pass a
+   * function that does nothing to silence it.
+   * @defaultValue logs one line to `console.warn`
+   */
+  readonly onRunRecovered?: (run: RunRecovered) => void
   /** Whether this engine claims runs it did not start: unfinished runs of a crashed process, runs started by clients. @defaultValue `true` */
   readonly claimRuns?: boolean
   /** How long a claimed run's lease lasts without renewal. @defaultValue `'30 s'` */

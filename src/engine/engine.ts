@@ -16,7 +16,7 @@ import { EventWaiters } from '../runtime/event-waiters.js'
 import { InboxWatcher } from '../runtime/inbox-watcher.js'
 import { newOwnerId } from '../runtime/owner-id.js'
 import { parseWorkflowInput } from '../runtime/parse-input.js'
-import type { WeftEventOf, WeftEventType } from '../runtime/run-events.js'
+import type { RunRecovered, WeftEventOf, WeftEventType } from '../runtime/run-events.js'
 import type { RunEnvironment, RunExecution } from '../runtime/run-execution.js'
 import { RunWorker } from '../runtime/run-worker.js'
 import { RuntimeStats, type EngineStats } from '../runtime/runtime-stats.js'
@@ -141,7 +141,8 @@ export class Engine {
     })
     this.health = new StoreHealth(this.store, this.worker, this.settings.claimIntervalMs, this.reportBackgroundError)
     const { store, registry, settings, health, changes, workerId, env } = this
-    this.runs = new LocalRuns({ store, registry, settings, health, changes, workerId, env, now: () => env.now(), reportBackgroundError: this.reportBackgroundError })
+    const onRunRecovered = config.onRunRecovered ?? reportRecovery
+    this.runs = new LocalRuns({ store, registry, settings, health, changes, workerId, env, onRunRecovered, now: () => env.now(), reportBackgroundError: this.reportBackgroundError })
     for (const workflow of config.workflows ?? []) this.registry.register(workflow)
     this.statistics.workflows = this.registry.size
     this.ready = this.open()
@@ -394,6 +395,11 @@ function digestOf(input: unknown): string | undefined {
 
 function reportListenerError(error: unknown, event: { type: string }): void {
   console.error(`weft: a listener of "${event.type}" threw`, error)
+}
+
+function reportRecovery(event: RunRecovered): void {
+  const recorded = event.replayedSteps === 1 ? '1 recorded step' : `${event.replayedSteps} recorded steps`
+  console.warn(`weft: continuing run ${event.runId} of "${event.workflow}", left unfinished by an earlier worker (claim ${event.epoch}, ${event.recoveries} recoveries), from ${recorded}`)
 }
 
 function reportBackgroundError(error: unknown): void {

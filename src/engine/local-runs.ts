@@ -1,6 +1,7 @@
 import { describeCause, EngineClosedError, LeaseLostError } from '../core/errors.js'
 import type { RunId } from '../core/ids.js'
 import type { WorkflowGraph } from '../graph/workflow-graph.js'
+import type { RunRecovered } from '../runtime/run-events.js'
 import { RunExecution, type RunEnvironment } from '../runtime/run-execution.js'
 import { isBlockingStoreFailure, isStoreWideFailure } from '../storage/storage-failure.js'
 import type { Fence, RequestedAction, RunLeases, RunRecord, RunStore, StepJournal, StepRecord } from '../storage/workflow-store.js'
@@ -18,6 +19,8 @@ export interface LocalRunsDeps {
   readonly changes: ChangeFeed
   readonly workerId: string
   readonly env: RunEnvironment
+  /** Told of each run this worker takes over (its events carry the same `run.recovered`). */
+  readonly onRunRecovered: (event: RunRecovered) => void
   now(): number
   reportBackgroundError(error: unknown): void
 }
@@ -44,12 +47,19 @@ export class LocalRuns {
     return [...this.active.values()].map((run) => run.fence)
   }
 
-  /** Starts executing a stored run here, replaying `steps`, and honours an action requested while no worker held it. */
+  /**
+   * Starts executing a stored run here, replaying `steps`, and honours an
+   * action requested while no worker held it. A run claimed before (epoch
+   * above 1: its worker died, lost its lease or released it on shutdown) is
+   * announced as taken over.
+   */
   launch(graph: WorkflowGraph, run: RunRecord, instance: object, steps: readonly StepRecord[]): RunExecution {
     const execution = new RunExecution(this.deps.env, graph, { runId: run.id, epoch: run.epoch }, run.input, instance, new Map(steps.map((s) => [s.key, s])))
     this.active.set(run.id, execution)
     const requested = run.requestedAction
-    execution.start({ status: run.status, requested })
+    const recovered = run.epoch > 1 ? { recoveries: run.recoveries, epoch: run.epoch, replayedSteps: steps.length } : undefined
+    execution.start({ status: run.status, requested, recovered })
+    if (recovered !== undefined) this.deps.onRunRecovered({ type: 'run.recovered', at: this.deps.now(), runId: run.id, workflow: graph.name, ...recovered })
     // The request was honoured as the run started here (its worker died before it could).
     if (requested !== undefined) {
       this.unclearedActions.set(run.id, requested)

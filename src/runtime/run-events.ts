@@ -56,6 +56,21 @@ export interface RunResumed extends RunEventBase {
   /** The event type. */
   readonly type: 'run.resumed'
 }
+/**
+ * A worker took over a run that was left unfinished — by a process that was
+ * killed or lost its lease, or by an engine that closed and released it — and
+ * continues it from its checkpoints. Follows the run's `run.started`.
+ */
+export interface RunRecovered extends RunEventBase {
+  /** The event type. */
+  readonly type: 'run.recovered'
+  /** How many times the run was taken over after its worker stopped without releasing it (leases that ran out). */
+  readonly recoveries: number
+  /** The run's claim number: 1 for its first worker, one more for each takeover. */
+  readonly epoch: number
+  /** Steps recorded before, which this worker replays instead of running again. */
+  readonly replayedSteps: number
+}
 /** A task's first attempt began. */
 export interface TaskStarted extends TaskEventBase {
   /** The event type. */
@@ -132,6 +147,7 @@ export type WeftEvent =
   | RunCancelled
   | RunPaused
   | RunResumed
+  | RunRecovered
   | TaskStarted
   | TaskRetrying
   | TaskCompleted

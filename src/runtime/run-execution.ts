@@ -23,6 +23,16 @@ import { runsDirectly, taskFailure, taskProgram, type ProgramResult } from './ta
 import { TaskScheduler, type SchedulerHost } from './task-scheduler.js'
 import type { SkipReason } from './task-table.js'
 
+/** How a run starts executing here: what its stored record says, and whether a worker takes it over. */
+export interface RunStart {
+  /** Its stored status (`paused` starts it paused). */
+  readonly status?: RunStatus
+  /** An action requested while no worker held it, honoured before any task starts. */
+  readonly requested?: RequestedAction
+  /** Set when this worker takes over a run left unfinished: announced as `run.recovered`. */
+  readonly recovered?: { readonly recoveries: number; readonly epoch: number; readonly replayedSteps: number }
+}
+
 /** What a run needs from the engine it runs in. */
 export interface RunEnvironment {
   readonly store: JournalStore
@@ -136,8 +146,8 @@ export class RunExecution implements SchedulerHost {
    * honoured before any task starts: a cancel starts no task body but the
    * `@Always` cleanups, a pause starts none, a resume lets them start.
    */
-  start(options: { readonly status?: RunStatus; readonly requested?: RequestedAction } = {}): void {
-    const { status, requested } = options
+  start(options: RunStart = {}): void {
+    const { status, requested, recovered } = options
     this.runStartedAt = this.now()
     this.env.stats.run(undefined, 'running')
     const paused = requested === 'pause' || (status === 'paused' && requested !== 'resume' && requested !== 'cancel')
@@ -147,6 +157,7 @@ export class RunExecution implements SchedulerHost {
       this.transition({ type: 'cancel', error: new RunCancelledError(this.runId, 'cancel requested') })
     }
     this.reporter.runStarted(this.runStartedAt)
+    if (recovered !== undefined) this.reporter.runRecovered(this.runStartedAt, recovered.recoveries, recovered.epoch, recovered.replayedSteps)
     if (requested === 'pause' && status !== 'paused') this.announce('paused', this.runStartedAt)
     else if (status === 'paused' && !paused) this.announce('running', this.runStartedAt)
     this.scheduler.begin()

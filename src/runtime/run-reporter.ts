@@ -36,6 +36,10 @@ export class RunReporter {
     this.emit({ type: 'run.started', at, runId: this.runId, workflow: this.graph.name, version: this.graph.version })
   }
 
+  runRecovered(at: number, recoveries: number, epoch: number, replayedSteps: number): void {
+    this.emit({ type: 'run.recovered', at, runId: this.runId, workflow: this.graph.name, recoveries, epoch, replayedSteps })
+  }
+
   runPaused(at: number): void {
     this.emit({ type: 'run.paused', at, runId: this.runId, workflow: this.graph.name })
   }

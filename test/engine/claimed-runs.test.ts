@@ -3,7 +3,7 @@
  * counts against them and what they end as.
  */
 import { describe, expect, it } from 'vitest'
-import { createEngine, defineWorkflow, MemoryWorkflowStore, StorageError, type RunId } from 'weft'
+import { createEngine, defineWorkflow, MemoryWorkflowStore, StorageError, type RunId, type RunRecovered } from 'weft'
 import type { StepRecord } from 'weft/store'
 
 const workflow = defineWorkflow({ name: 'claimed', version: 1 })
@@ -78,6 +78,35 @@ describe('a cancel asked of a run whose worker died', () => {
     const outcome = await (await engine.getRun('done'))!.outcome()
     expect(outcome.status).toBe('completed')
     expect(outcome.outputs).toEqual({ a: 1, b: 2, cleanUp: 'cleaned' })
+    await engine.close()
+  })
+})
+
+describe('a run taken over from a dead worker', () => {
+  it('is announced: a run.recovered event in its events and to listeners, and one call of onRunRecovered', async () => {
+    const store = new MemoryWorkflowStore()
+    await orphan(store, 'left', ['a'])
+    const announced: RunRecovered[] = []
+    const heard: string[] = []
+    const engine = createEngine({ store, workflows: [workflow], onRunRecovered: (event) => announced.push(event) })
+    engine.on((event) => void ('runId' in event && heard.push(event.type)))
+    await engine.ready
+    const run = (await engine.getRun('left'))!
+    expect((await run.outcome()).outputs).toEqual({ a: 1, b: 2, cleanUp: 'cleaned' })
+    expect(announced).toEqual([{ type: 'run.recovered', at: expect.any(Number), runId: 'left', workflow: 'claimed', recoveries: 1, epoch: 2, replayedSteps: 1 }])
+    expect(heard.slice(0, 2)).toEqual(['run.started', 'run.recovered'])
+    await engine.close()
+  })
+
+  it('is not announced for a run this engine starts itself', async () => {
+    const announced: RunRecovered[] = []
+    const engine = createEngine({ store: new MemoryWorkflowStore(), workflows: [workflow], onRunRecovered: (event) => announced.push(event) })
+    const run = await engine.start(workflow)
+    await run.outcome()
+    const types: string[] = []
+    for await (const event of run.events()) types.push(event.type)
+    expect(types).not.toContain('run.recovered')
+    expect(announced).toEqual([])
     await engine.close()
   })
 })
