@@ -142,6 +142,7 @@ export {
   RunConflictError,
   LeaseLostError,
   RunFinishedError,
+  WrongWorkflowError,
   NewerSchemaError,
   NotAWeftDatabaseError,
   ContextClosedError,

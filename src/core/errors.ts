@@ -28,6 +28,7 @@ export {
   TaskOutputMissingError,
   EngineClosedError,
   RunFinishedError,
+  WrongWorkflowError,
 } from './run-errors.js'
 export {
   TaskTimeoutError,

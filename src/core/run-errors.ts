@@ -229,3 +229,35 @@ export class RunFinishedError extends WeftError {
     super(`run ${runId} has already ended (${status}); events can only be sent to pending, running or paused runs`)
   }
 }
+
+/**
+ * A run was asked for as a run of one workflow (`engine.getRun(Workflow, id)`,
+ * which types its outputs by that workflow) but belongs to another workflow or
+ * version: its outputs would not be what the types say.
+ *
+ * @example
+ * ```ts
+ * import { WrongWorkflowError, type Engine } from 'weft'
+ * declare const engine: Engine
+ * declare const Checkout: Parameters<Engine['start']>[0]
+ * try {
+ *   await engine.getRun(Checkout, 'order-7')
+ * } catch (error) {
+ *   if (error instanceof WrongWorkflowError) console.error(`run ${error.runId} is a run of ${error.actual}`)
+ * }
+ * ```
+ */
+export class WrongWorkflowError extends WeftError {
+  readonly code = 'WEFT_WRONG_WORKFLOW'
+  readonly _tag = 'WrongWorkflowError'
+  constructor(
+    /** The run asked for. */
+    readonly runId: string,
+    /** The workflow it was asked for as: `name@version`. */
+    readonly expected: string,
+    /** The workflow it is a run of: `name@version`. */
+    readonly actual: string,
+  ) {
+    super(`run "${runId}" is a run of ${actual}, not of ${expected}; ask for it with that workflow, or with engine.getRun(id) (untyped outputs)`)
+  }
+}

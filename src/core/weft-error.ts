@@ -1,6 +1,8 @@
 // The base of every Weft error (code, tag, brand, retryability) and how
 // messages print a thrown value.
 
+import { renderValue } from './rendered-value.js'
+
 const weftErrorBrand: unique symbol = Symbol.for('weft/error') as never
 
 /** Options every {@link WeftError} accepts. */
@@ -56,6 +58,7 @@ export type WeftErrorCode =
   | 'WEFT_NO_OUTPUT'
   | 'WEFT_ENGINE_CLOSED'
   | 'WEFT_RUN_FINISHED'
+  | 'WEFT_WRONG_WORKFLOW'
   | 'WEFT_RUN_CONFLICT'
   | 'WEFT_LEASE_LOST'
   // The store and what is written to it.
@@ -121,9 +124,11 @@ export function isWeftError(value: unknown): value is WeftError {
 }
 
 /**
- * Renders an unknown thrown value in one line for messages. Never throws,
- * whatever was thrown: an object without a prototype, a `toString` or a
- * `message` getter that throws, a revoked Proxy.
+ * Renders an unknown thrown value in one line for messages: an Error's
+ * message, a string as itself, anything else as bounded JSON (at most 4,096
+ * characters, cycles and BigInts included; see the error records' `value`).
+ * Never throws, whatever was thrown: an object without a prototype, a
+ * `toString` or a `message` getter that throws, a revoked Proxy.
  *
  * @example
  * ```ts
@@ -140,15 +145,7 @@ export function describeCause(cause: unknown): string {
   } catch {
     return unprintable(cause)
   }
-  try {
-    return JSON.stringify(cause) ?? String(cause)
-  } catch {
-    try {
-      return String(cause)
-    } catch {
-      return unprintable(cause)
-    }
-  }
+  return renderValue(cause)
 }
 
 /** What a value that cannot be printed is called in messages. */

@@ -4,7 +4,7 @@ import { Clock, Context, Effect, Exit, Scope } from 'effect'
 import { container as rootContainer, type DependencyContainer } from 'tsyringe'
 import type { AnyWorkflow, WorkflowInput, WorkflowOutputs } from '../authoring/workflow-ref.js'
 import { toMillis, type Duration } from '../core/duration.js'
-import { EngineClosedError, RunConflictError, RunFinishedError, RunNotFoundError, SerializationError } from '../core/errors.js'
+import { EngineClosedError, RunConflictError, WrongWorkflowError, RunFinishedError, RunNotFoundError, SerializationError } from '../core/errors.js'
 import { newRunId, type RunId } from '../core/ids.js'
 import { assertStorableName } from '../core/storable-name.js'
 import type { WorkflowGraph } from '../graph/workflow-graph.js'
@@ -185,7 +185,31 @@ export class Engine {
   }
 
   /** A handle on a run: executing here, in another worker, or finished. `undefined` if no run has this id. */
-  async getRun(runId: RunId): Promise<WorkflowRun | undefined> {
+  async getRun(runId: RunId): Promise<WorkflowRun | undefined>
+  /**
+   * A handle on a run of `workflow`, its outputs typed by it; `undefined` if
+   * no run has this id.
+   *
+   * @example
+   * ```ts
+   * // const run = await engine.getRun(OrderFulfilment, 'order-7')
+   * // (await run?.result())?.output('ship')   // typed as ship's output
+   * ```
+   * @throws `WrongWorkflowError` when the run belongs to another workflow or version.
+   */
+  async getRun<W extends AnyWorkflow>(workflow: W, runId: RunId): Promise<WorkflowRun<WorkflowOutputs<W>> | undefined>
+  async getRun(workflowOrId: AnyWorkflow | RunId, id?: RunId): Promise<WorkflowRun | undefined> {
+    if (typeof workflowOrId === 'string') return this.findRun(workflowOrId)
+    const graph = this.registry.register(workflowOrId)
+    this.statistics.workflows = this.registry.size
+    const run = await this.findRun(id!)
+    if (run !== undefined && (run.workflow !== graph.name || run.version !== graph.version)) {
+      throw new WrongWorkflowError(run.id, `${graph.name}@${graph.version}`, `${run.workflow}@${run.version}`)
+    }
+    return run
+  }
+
+  private async findRun(runId: RunId): Promise<WorkflowRun | undefined> {
     const local = this.runs.get(runId)
     if (local !== undefined) return this.localHandle(local) as WorkflowRun
     this.assertOpen()

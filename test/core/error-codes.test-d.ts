@@ -28,6 +28,7 @@ function advice(code: WeftErrorCode): string {
     case 'WEFT_NO_OUTPUT':
     case 'WEFT_ENGINE_CLOSED':
     case 'WEFT_RUN_FINISHED':
+    case 'WEFT_WRONG_WORKFLOW':
     case 'WEFT_RUN_CONFLICT':
     case 'WEFT_LEASE_LOST':
       return 'look at the run'

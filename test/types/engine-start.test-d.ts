@@ -144,3 +144,15 @@ describe('the run result is typed per task', () => {
     void result.outputs.shp
   })
 })
+
+describe('engine.getRun with the workflow', () => {
+  test('types the run by its workflow; by id alone, the outputs are unknown', async () => {
+    const typed = await engine.getRun(Fulfil, 'r-1' as RunId)
+    expectTypeOf(typed).toEqualTypeOf<WorkflowRun<WorkflowOutputs<typeof Fulfil>> | undefined>()
+    expectTypeOf((await typed!.result()).output('charge')).toEqualTypeOf<number>()
+    const untyped = await engine.getRun('r-1' as RunId)
+    expectTypeOf(untyped).toEqualTypeOf<WorkflowRun | undefined>()
+    // @ts-expect-error a run of Fulfil has no task 'tick'
+    ;(await typed!.result()).output('tick')
+  })
+})
