@@ -34,7 +34,11 @@ export interface RunCompleted extends RunEventBase {
 export interface RunFailed extends RunEventBase {
   /** The event type. */
   readonly type: 'run.failed'
-  /** The run's `RunFailedError`, with the task whose failure ended the run. */
+  /**
+   * The record of the task error that ended the run, with the task, as the
+   * run stores it but without its stack (events stay small; the stored run
+   * has it).
+   */
   readonly error: ErrorRecord
   /** Time from the run's start to its end, in milliseconds. */
   readonly durationMs: number
@@ -84,7 +88,7 @@ export interface TaskRetrying extends TaskEventBase {
   readonly attempt: number
   /** Wait before the next attempt, in milliseconds. */
   readonly delayMs: number
-  /** The error of the attempt that failed. */
+  /** The error of the attempt that failed: name, message, code, causes, no stack. */
   readonly error: ErrorRecord
 }
 /** A task produced its output (recorded before this event). */
@@ -106,7 +110,7 @@ export interface TaskFailed extends TaskEventBase {
   readonly attempts: number
   /** Time from the first attempt's start to the failure, in milliseconds; 0 when the task never ran. */
   readonly durationMs: number
-  /** The error of the last attempt. */
+  /** The error of the last attempt: name, message, code, causes, no stack (the stored step has it). */
   readonly error: ErrorRecord
   /** True when an `@OnFailure` handler or optional dependents handle the failure. */
   readonly handled: boolean

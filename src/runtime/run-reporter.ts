@@ -1,7 +1,7 @@
 import type { RunId } from '../core/ids.js'
 import type { TaskNode, WorkflowGraph } from '../graph/workflow-graph.js'
 import type { ErrorRecord } from '../storage/workflow-store.js'
-import { toErrorRecord } from './error-record.js'
+import { toEventErrorRecord, withoutStack } from './error-record.js'
 import { RunEventLog, type EventHub } from './event-hub.js'
 import type { RunEvent } from './run-events.js'
 import type { SkipReason, TaskTable } from './task-table.js'
@@ -53,7 +53,7 @@ export class RunReporter {
     const workflow = this.graph.name
     if (status === 'completed') this.emit({ type: 'run.completed', at, runId, workflow, durationMs })
     else if (status === 'cancelled') this.emit({ type: 'run.cancelled', at, runId, workflow, durationMs })
-    else this.emit({ type: 'run.failed', at, runId, workflow, durationMs, error: error! })
+    else this.emit({ type: 'run.failed', at, runId, workflow, durationMs, error: withoutStack(error!) })
     this.log.end()
   }
 
@@ -74,7 +74,7 @@ export class RunReporter {
     const logged = this.retries[task.id]! < maxLoggedRetriesPerTask
     if (logged) this.retries[task.id]!++
     if (!logged && !this.hub.listening) return
-    const event: RunEvent = { type: 'task.retrying', at, runId: this.runId, workflow: this.graph.name, task: task.name, attempt, delayMs, error: toErrorRecord(error) }
+    const event: RunEvent = { type: 'task.retrying', at, runId: this.runId, workflow: this.graph.name, task: task.name, attempt, delayMs, error: toEventErrorRecord(error) }
     if (logged) this.log.push(event)
     this.hub.emit(event)
   }
@@ -92,7 +92,7 @@ export class RunReporter {
   /** Reports a task that failed; `handled` when an `@OnFailure` task or optional dependents take the failure. */
   taskFailed(table: TaskTable, task: TaskNode, handled: boolean): void {
     const id = task.id
-    const error = toErrorRecord(table.errors[id])
+    const error = toEventErrorRecord(table.errors[id])
     const at = table.finishedAt[id]!
     this.emit({ type: 'task.failed', at, runId: this.runId, workflow: this.graph.name, task: task.name, attempts: table.attempts[id]!, durationMs: table.durationOf(id), error, handled })
   }

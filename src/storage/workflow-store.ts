@@ -18,7 +18,12 @@ export type TaskStatus = 'pending' | 'running' | 'retrying' | 'completed' | 'fai
 /** The run statuses after which nothing changes any more (but an operator's resume of a dead-lettered run). */
 export const finishedRunStatuses: readonly RunStatus[] = ['completed', 'failed', 'cancelled', 'dead-lettered']
 
-/** A serializable description of an error, as stored and reported. */
+/**
+ * A serializable description of an error, as stored and reported: the
+ * error's name, message and code, and, bounded so a record stays small
+ * whatever was thrown, its stack, its causes and, for a thrown value that is
+ * not an Error, that value as JSON. Stores keep it as JSON text.
+ */
 export interface ErrorRecord {
   /** The error's class name, e.g. `TypeError` or `TaskTimeoutError`. */
   readonly name: string
@@ -28,6 +33,28 @@ export interface ErrorRecord {
   readonly code?: string | undefined
   /** The task whose failure this is, for run errors. */
   readonly task?: string | undefined
+  /**
+   * The error's stack trace, cut to its first 20 lines and 4,096 characters
+   * (a last line `…` says it was cut). Absent for a thrown value that is not
+   * an Error, and in the records events carry (see `RunEvent`): stored
+   * records have it, events stay small.
+   */
+  readonly stack?: string | undefined
+  /**
+   * The error's causes: its `cause`, then that one's `cause`, and so on, at
+   * most 5, each with its name, message (cut to 1,024 characters), code, and
+   * `value` when it is not an Error. The chain stops at a cause seen before
+   * (a cycle). Absent when the error has no cause.
+   */
+  readonly causes?: readonly Pick<ErrorRecord, 'name' | 'message' | 'code' | 'value'>[] | undefined
+  /**
+   * The thrown value as JSON, when it is not an Error (`throw { status: 503 }`
+   * records `{"status":503}`, `throw null` records `null`), so what was thrown
+   * can be told from a message. At most 4,096 characters; cycles, BigInts,
+   * deep nesting and throwing getters are rendered, not refused. Absent for
+   * Errors: its presence says the value was not one.
+   */
+  readonly value?: string | undefined
 }
 
 /** A run as stored. */

@@ -111,7 +111,7 @@ describe('messages that name the problem and the fix', () => {
     const stored = await (await reader.getRun(run.id))!.outcome()
     expect(stored.error).toBeInstanceOf(RunFailedError)
     expect(stored.error!.message).toBe(`run ${run.id} of workflow "payments" failed in task "charge": card declined`)
-    expect((await reader.listRuns())[0]!.error).toEqual({ name: 'Error', message: 'card declined', task: 'charge' })
+    expect((await reader.listRuns())[0]!.error).toEqual({ name: 'Error', message: 'card declined', task: 'charge', stack: expect.stringMatching(/^Error: card declined\n/) })
     await reader.close()
   })
 

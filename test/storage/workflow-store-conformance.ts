@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { LeaseLostError, type RunRecord } from 'weft'
+import { LeaseLostError, type ErrorRecord, type RunRecord } from 'weft'
 import type { Fence, NewRun, StepRecord, WorkflowStore } from 'weft/store'
 
 /** Creates a fresh, empty store for one test. The suite closes it after the test. */
@@ -17,6 +17,21 @@ function newRun(id: string, extra: Partial<NewRun> = {}): NewRun {
 function step(runId: string, key: string, extra: Partial<StepRecord> = {}): StepRecord {
   return { runId, key, task: key.split(/[#[/]/)[0]!, status: 'completed', output: { key }, attempts: 1, startedAt: 10, finishedAt: 20, ...extra }
 }
+
+/** An error record with every optional part, as the runtime writes one for an Error with causes. */
+const fullError: ErrorRecord = {
+  name: 'ChargeError',
+  message: 'charge failed: é ✓',
+  code: 'E_CHARGE',
+  stack: 'ChargeError: charge failed\n    at charge (file:///app/charge.js:10:5)\n…',
+  causes: [
+    { name: 'TypeError', message: 'bad response', code: undefined },
+    { name: 'object', message: '{"status":503}', value: '{"status":503}' },
+  ],
+}
+
+/** The record of a thrown value that is not an Error. */
+const thrownValue: ErrorRecord = { name: 'null', message: 'null', value: 'null' }
 
 function fenceOf(run: RunRecord): Fence {
   return { runId: run.id, epoch: run.epoch }
@@ -303,6 +318,17 @@ export function describeWorkflowStore(name: string, fixture: StoreFixture): void
         expect(steps.find((s) => s.key === 'ship')).toMatchObject({ status: 'skipped', attempts: 0 })
       })
 
+      it('keeps every part of an error record: stack, causes and the JSON of a value that was not an Error', async () => {
+        const run = await claimed('r1')
+        await store.saveStep(fenceOf(run), step('r1', 'charge', { status: 'failed', output: undefined, error: fullError, attempts: 2 }))
+        await store.saveStep(fenceOf(run), step('r1', 'poll', { status: 'failed', output: undefined, error: thrownValue, attempts: 1 }))
+        await store.updateRun(fenceOf(run), { status: 'failed', finishedAt: 2_000, error: { ...fullError, task: 'charge' } })
+        const steps = await store.loadSteps('r1')
+        expect(steps.find((s) => s.key === 'charge')!.error).toEqual(fullError)
+        expect(steps.find((s) => s.key === 'poll')!.error).toEqual(thrownValue)
+        expect((await store.getRun('r1'))!.error).toEqual({ ...fullError, task: 'charge' })
+      })
+
       it('gives back outputs and inputs with their types', async () => {
         const input = { at: new Date('2026-01-02T03:04:05.678Z'), ids: new Set([1, 2]), big: 12345678901234567890n }
         const run = (await store.createRun(newRun('r1', { input, claimBy: { owner: 'w1', leaseMs: lease } }))).run
@@ -387,6 +413,13 @@ export function describeFinalStep(name: string, fixture: StoreFixture): void {
       expect(await store.getRun('r1')).toMatchObject({ status: 'completed', finishedAt: 3_000 })
       expect((await store.getRun('r1'))!.leaseOwner).toBeUndefined()
       expect((await store.loadSteps('r1')).map((s) => [s.key, s.output])).toEqual([['ship', 'shipped']])
+    })
+
+    it('keeps every part of the error records it writes', async () => {
+      const run = (await store.createRun(newRun('r1', { claimBy: { owner: 'w1', leaseMs: lease } }))).run
+      await store.saveFinalStep!(fenceOf(run), step('r1', 'ship', { status: 'failed', output: undefined, error: fullError }), { status: 'failed', finishedAt: 3_000, error: { ...fullError, task: 'ship' } })
+      expect((await store.loadSteps('r1'))[0]!.error).toEqual(fullError)
+      expect((await store.getRun('r1'))!.error).toEqual({ ...fullError, task: 'ship' })
     })
 
     it('keeps a step recorded before and still ends the run', async () => {
