@@ -143,7 +143,8 @@ export class Engine {
     const { store, registry, settings, health, changes, workerId, env } = this
     const onRunRecovered = config.onRunRecovered ?? reportRecovery
     this.runs = new LocalRuns({ store, registry, settings, health, changes, workerId, env, onRunRecovered, now: () => env.now(), reportBackgroundError: this.reportBackgroundError })
-    for (const workflow of config.workflows ?? []) this.registry.register(workflow)
+    // Their dependencies are checked once the engine opens: callers register them right after createEngine.
+    for (const workflow of config.workflows ?? []) this.registry.register(workflow, false)
     this.statistics.workflows = this.registry.size
     this.ready = this.open()
     this.ready.catch(() => undefined)
@@ -349,6 +350,7 @@ export class Engine {
 
   private async open(): Promise<void> {
     await this.store.init()
+    this.registry.checkDependencies()
     this.unsubscribe = await this.store.subscribe?.((notification) => this.notified(notification))
     if (this.store.durable) {
       // Other processes may send events: look for them once per interval for the whole engine (slower

@@ -5,6 +5,7 @@ import { InvalidOptionsError, InvalidWorkflowError, WorkflowNotRegisteredError }
 import { sharedPoliciesOf, type SharedPolicy } from '../graph/policy-kinds.js'
 import type { WorkflowGraph } from '../graph/workflow-graph.js'
 import type { WorkflowVersion } from '../storage/workflow-store.js'
+import { assertDependenciesResolvable } from './dependency-check.js'
 
 /**
  * The workflows an engine knows, by name and version. Registering compiles
@@ -18,11 +19,18 @@ export class WorkflowRegistry {
 
   constructor(private readonly container: DependencyContainer) {}
 
-  /** Registers a workflow; registering the same one twice is a no-op. */
-  register(workflow: AnyWorkflow): WorkflowGraph {
+  /**
+   * Registers a workflow; registering the same one twice is a no-op. A class
+   * is checked against the container (every constructor parameter must be
+   * one it can supply) unless `checkDependencies` is false: then call
+   * {@link checkDependencies} later (an engine given workflows in its config
+   * checks them once it opens, after the caller registered their dependencies).
+   */
+  register(workflow: AnyWorkflow, checkDependencies = true): WorkflowGraph {
     const known = this.bySource.get(workflow)
     if (known !== undefined) return known
     const graph = compileWorkflow(workflow)
+    if (checkDependencies) this.checkOne(graph)
     const versions = this.byName.get(graph.name) ?? new Map<number, WorkflowGraph>()
     const clash = versions.get(graph.version)
     if (clash !== undefined && clash.source !== graph.source) {
@@ -36,6 +44,16 @@ export class WorkflowRegistry {
     this.byName.set(graph.name, versions)
     this.bySource.set(workflow, graph)
     return graph
+  }
+
+  /** Checks every registered workflow class against the container. @throws `InvalidWorkflowError` naming the first parameter it cannot supply. */
+  checkDependencies(): void {
+    for (const graph of this.bySource.values()) this.checkOne(graph)
+  }
+
+  private checkOne(graph: WorkflowGraph): void {
+    const source = graph.source
+    if (typeof source === 'function') assertDependenciesResolvable(graph.name, source as never, this.container)
   }
 
   /** The graph of a registered workflow (the latest version when none is given). */
