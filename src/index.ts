@@ -11,7 +11,7 @@ export { WorkflowRun, type RunBackend } from './engine/workflow-run.js'
 export { RunResult } from './engine/run-result.js'
 
 // Authoring
-export { WorkflowBase } from './authoring/workflow-base.js'
+export { WorkflowBase, type WorkflowBaseWithInput } from './authoring/workflow-base.js'
 export { Workflow, type WorkflowOptions } from './authoring/workflow-decorator.js'
 export { Task, DependsOn, type TaskOptions } from './authoring/task-decorators.js'
 export { Retry, Timeout, CircuitBreaker, RateLimit, Bulkhead, Cache } from './authoring/policy-decorators.js'
@@ -105,7 +105,7 @@ export type { EngineStats } from './runtime/runtime-stats.js'
 export type { CircuitState } from './resilience/circuit-breakers.js'
 
 // Stores (the store SPI is in weft/store, PostgreSQL in weft/postgres)
-export { MemoryWorkflowStore } from './storage/memory-workflow-store.js'
+export { MemoryWorkflowStore, type MemoryStoreOptions } from './storage/memory-workflow-store.js'
 export { SqliteWorkflowStore, sqliteStore, type SqliteStoreOptions } from './storage/sqlite/sqlite-workflow-store.js'
 // What the engine's API returns about runs (Engine.listRuns, WorkflowRun.status)
 export type { RunRecord, RunQuery, RunStatus, TaskStatus, ErrorRecord } from './storage/workflow-store.js'

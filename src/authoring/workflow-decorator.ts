@@ -1,5 +1,7 @@
 import type { Verdict, workflowEncodedInputKey, workflowInputKey } from '../graph/type-level.js'
+import { InvalidWorkflowError } from '../core/errors.js'
 import { compileWorkflow } from './compile-workflow.js'
+import { inheritedInputSchema } from './workflow-base.js'
 import { recordWorkflow } from './metadata.js'
 import type { InputSchema } from './workflow-ref.js'
 
@@ -64,6 +66,17 @@ export type SchemaMatches<S, C> = S extends InputSchema
       : never
   : true
 
+/** The schema `@Workflow({ input })` names, else the one the class inherits from `WorkflowBase.withInput`; both must not differ. */
+function inputSchemaOf(options: WorkflowOptions<InputSchema | undefined>, target: object): InputSchema | undefined {
+  const inherited = inheritedInputSchema(target)
+  if (options.input !== undefined && inherited !== undefined && options.input !== inherited) {
+    throw new InvalidWorkflowError(
+      `workflow "${options.name}": its class extends WorkflowBase.withInput(schema) and @Workflow({ input }) names another schema; keep one of them`,
+    )
+  }
+  return options.input ?? inherited
+}
+
 /**
  * Declares a class as a workflow and compiles it at once: a cycle, an unknown
  * dependency, a duplicate task or a bad policy option throws when the class is
@@ -90,7 +103,7 @@ export function Workflow<const S extends InputSchema | undefined = undefined>(op
       name: options.name,
       version: options.version,
       description: options.description,
-      input: options.input,
+      input: inputSchemaOf(options, target),
       trigger: options.trigger,
     })
     compileWorkflow(target)

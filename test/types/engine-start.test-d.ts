@@ -2,6 +2,7 @@
  * Compile-time checks of `engine.start` / `engine.run`: the input is checked
  * against the workflow's declared input, and the run's result is typed per task.
  */
+import { Schema } from 'effect'
 import { describe, expectTypeOf, test } from 'vitest'
 import {
   DependsOn,
@@ -154,5 +155,25 @@ describe('engine.getRun with the workflow', () => {
     expectTypeOf(untyped).toEqualTypeOf<WorkflowRun | undefined>()
     // @ts-expect-error a run of Fulfil has no task 'tick'
     ;(await typed!.result()).output('tick')
+  })
+})
+
+describe('WorkflowBase.withInput(schema)', () => {
+  const Order = Schema.Struct({ orderId: Schema.NonEmptyString, count: Schema.Number })
+  @Workflow({ name: 'typed-by-schema', version: 1 })
+  class BySchema extends WorkflowBase.withInput(Order) {
+    @Task() count(input: typeof Order.Type) {
+      return input.count
+    }
+    // @ts-expect-error a root task receives the schema's type, not a string
+    @Task() wrong(input: string) {
+      return input
+    }
+  }
+
+  test('types engine.start by the schema, once', async () => {
+    expectTypeOf<WorkflowInput<typeof BySchema>>().toEqualTypeOf<typeof Order.Encoded>()
+    // @ts-expect-error count must be a number
+    await engine.start(BySchema, { orderId: 'o-1', count: 'two' })
   })
 })
