@@ -9,10 +9,19 @@ import { runsCancelCommand } from './runs-cancel-command.js'
 import { runsListCommand } from './runs-list-command.js'
 import { runsResumeCommand } from './runs-resume-command.js'
 import { runsShowCommand } from './runs-show-command.js'
+import { runsSignalCommand } from './runs-signal-command.js'
 import { workerCommand } from './worker-command.js'
 
 /** Every `weft` command, in the order `weft --help` lists them. */
-export const commands: readonly CliCommand[] = [runsListCommand, runsShowCommand, runsCancelCommand, runsResumeCommand, graphCommand, workerCommand]
+export const commands: readonly CliCommand[] = [
+  runsListCommand,
+  runsShowCommand,
+  runsCancelCommand,
+  runsResumeCommand,
+  runsSignalCommand,
+  graphCommand,
+  workerCommand,
+]
 
 const helpFlags = ['-h', '--help']
 

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { sqliteStore } from '../index.js'
-import { withoutPassword, type RunStore, type StepJournal, type WorkflowStore } from '../store.js'
+import { withoutPassword, type EventInbox, type RunStore, type StepJournal, type WorkflowStore } from '../store.js'
 import { CommandFailedError } from './cli-errors.js'
 import type { OptionSpec } from './command.js'
 
@@ -99,7 +99,7 @@ async function verifiedReadOnly(path: string): Promise<void> {
  * Opens the store of `database` for `access`, passes it to `use`, and closes it whatever happens.
  * @throws what {@link openStore} and `use` throw.
  */
-export async function withStore<T>(database: string | undefined, cwd: string, access: StoreAccess, use: (store: RunStore & Pick<StepJournal, 'loadSteps'>) => Promise<T>): Promise<T> {
+export async function withStore<T>(database: string | undefined, cwd: string, access: StoreAccess, use: (store: RunStore & Pick<StepJournal, 'loadSteps'> & Pick<EventInbox, 'sendEvent'>) => Promise<T>): Promise<T> {
   const store = await openStore(database, { cwd, access })
   try {
     return await use(store)

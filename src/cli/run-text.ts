@@ -51,7 +51,24 @@ export function runNote(run: RunRecord): string {
   return redundant === undefined ? run.error.message : run.error.message.slice(redundant.length)
 }
 
-const statusTones: Readonly<Record<RunStatus | StepRecord['status'], Tone>> = {
+/** What `weft runs list` shows for a run: its stored status, or `orphaned`. */
+export type RunState = RunStatus | 'orphaned'
+
+/**
+ * `orphaned` for an unfinished run (pending, running or paused) that names a
+ * worker (`leaseOwner`) whose lease has expired (`leaseExpiresAt` at or
+ * before `now`, or unset): that worker stopped renewing it (it crashed or was
+ * killed), and the next worker with its workflow version takes it over and
+ * recovers it. Otherwise the run's stored status. A worker's clean shutdown
+ * releases its runs without an owner: those show `pending`.
+ */
+export function runState(run: Pick<RunRecord, 'status' | 'leaseOwner' | 'leaseExpiresAt'>, now: number): RunState {
+  const unfinished = run.status === 'pending' || run.status === 'running' || run.status === 'paused'
+  return unfinished && run.leaseOwner !== undefined && (run.leaseExpiresAt ?? 0) <= now ? 'orphaned' : run.status
+}
+
+const statusTones: Readonly<Record<RunState | StepRecord['status'], Tone>> = {
+  orphaned: 'magenta',
   pending: 'yellow',
   running: 'blue',
   paused: 'yellow',

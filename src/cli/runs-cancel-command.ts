@@ -1,5 +1,6 @@
 import type { RunRecord } from '../index.js'
 import type { CliCommand, CliContext } from './command.js'
+import { jsonOption, reportAction, type ActionOutcome } from './run-json.js'
 import { databaseOption, withStore } from './database.js'
 import { requireRun } from './require-run.js'
 import { workflowLabel } from './run-text.js'
@@ -13,14 +14,14 @@ export const runsCancelCommand: CliCommand = {
     'picks the request up at its next heartbeat. Exit code 1 when the run already finished otherwise.',
   ],
   positionals: [{ name: 'id', description: 'the run id (see `weft runs list`)' }],
-  options: { database: databaseOption },
+  options: { database: databaseOption, json: jsonOption },
   examples: ['weft runs cancel 01jhkm5100k3m9xq4v0c8n2r'],
   async run(args, context) {
     const database = args.string('database')
     return withStore(database, context.cwd, 'write', async (store) => {
       const before = await requireRun(store, args.positionals[0]!, database)
       const after = cancellable(before) ? await store.requestAction(before.id, 'cancel', context.now()) : before
-      return describe(context, before, after ?? before)
+      return reportAction(context, args.flag('json'), 'cancel', after ?? before, describe(context, before, after ?? before))
     })
   },
 }
@@ -37,20 +38,16 @@ function whoCancels(run: RunRecord, now: number): string {
   return `its worker ${run.leaseOwner} cancels it at its next heartbeat; should that worker be gone, the next worker to claim it does`
 }
 
-function describe(context: CliContext, before: RunRecord, after: RunRecord): number {
+function describe(context: CliContext, before: RunRecord, after: RunRecord): ActionOutcome {
   const run = `run ${after.id} (${workflowLabel(after)})`
   if (before.status === 'cancelled') {
-    context.out.line(`${run} is already cancelled`)
-    return 0
+    return { outcome: 'unchanged', message: `${run} is already cancelled` }
   }
   if (after.status === 'cancelled') {
-    context.out.line(`cancelled ${run}: it was ${before.status}`)
-    return 0
+    return { outcome: 'done', message: `cancelled ${run}: it was ${before.status}` }
   }
   if (after.requestedAction === 'cancel') {
-    context.out.line(`requested cancellation of ${run}, which is ${after.status}; ${whoCancels(after, context.now())}`)
-    return 0
+    return { outcome: 'requested', message: `requested cancellation of ${run}, which is ${after.status}; ${whoCancels(after, context.now())}` }
   }
-  context.err.line(`weft: ${run} is ${after.status}; only pending, dead-lettered, running or paused runs can be cancelled`)
-  return 1
+  return { outcome: 'refused', message: `${run} is ${after.status}; only pending, dead-lettered, running or paused runs can be cancelled` }
 }

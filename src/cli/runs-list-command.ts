@@ -4,7 +4,8 @@ import { parseCount } from './command-line.js'
 import type { CliCommand, CliContext } from './command.js'
 import { databaseOption, withStore } from './database.js'
 import { requireRun } from './require-run.js'
-import { formatDateTime, runDuration, runNote, runStatuses, statusTone, workflowLabel } from './run-text.js'
+import { jsonOption, printJson, toRunJson } from './run-json.js'
+import { formatDateTime, runDuration, runNote, runState, runStatuses, statusTone, workflowLabel } from './run-text.js'
 import { formatTable, type Column } from './text-table.js'
 
 const defaultLimit = 20
@@ -16,6 +17,9 @@ export const runsListCommand: CliCommand = {
   details: [
     'Columns: the run id, workflow@version, status, when it was created (UTC), how long it took',
     '(or has been running so far), and its error or status message.',
+    'Status `orphaned`: the run is pending, running or paused and names a worker whose lease has',
+    'expired: that worker stopped (crashed or was killed) and the next worker with its workflow',
+    'version recovers it. --status filters by the stored status (an orphaned run is still running).',
   ],
   positionals: [],
   options: {
@@ -24,9 +28,11 @@ export const runsListCommand: CliCommand = {
     limit: { type: 'string', valueName: '<n>', description: `most runs shown [default: ${defaultLimit}]` },
     before: { type: 'string', valueName: '<id>', description: 'only runs older than this one: the next page after a list ending with it' },
     database: databaseOption,
+    json: jsonOption,
   },
   examples: [
     'weft runs list',
+    'weft runs list --json | jq -r \'.runs[].id\'',
     'weft runs list --status failed --limit 5',
     'weft runs list --before 01jhkm5100k3m9xq4v0c8n2r',
     'weft runs list --database postgres://weft@db.internal/weft',
@@ -43,7 +49,8 @@ export const runsListCommand: CliCommand = {
       if (query.before !== undefined) await requireRun(store, query.before, database)
       return store.listRuns(query)
     })
-    printRuns(context, runs, query)
+    if (args.flag('json')) printJson(context.out, { runs: runs.map((run) => toRunJson(run, context.now())), nextBefore: nextPage(runs, query) ?? null })
+    else printRuns(context, runs, query)
     return 0
   },
 }
@@ -62,14 +69,20 @@ function printRuns(context: CliContext, runs: readonly RunRecord[], query: RunQu
   const columns: Column<RunRecord>[] = [
     { header: 'id', cell: (run) => run.id },
     { header: 'workflow', cell: workflowLabel },
-    { header: 'status', cell: (run) => run.status, tone: (run) => statusTone(run.status) },
+    { header: 'status', cell: (run) => runState(run, now), tone: (run) => statusTone(runState(run, now)) },
     { header: 'created (utc)', cell: (run) => formatDateTime(run.createdAt) },
     { header: 'duration', cell: (run) => runDuration(run, now) },
     { header: 'message', cell: runNote },
   ]
   for (const line of formatTable(context.out, columns, runs)) context.out.line(line)
-  if (runs.length === query.limit) {
+  const next = nextPage(runs, query)
+  if (next !== undefined) {
     const which = query.before === undefined ? 'newest runs' : `runs before ${query.before}`
-    context.err.line(`(the ${runs.length} ${which}; --before ${runs.at(-1)!.id} shows the next ${runs.length})`)
+    context.err.line(`(the ${runs.length} ${which}; --before ${next} shows the next ${runs.length})`)
   }
+}
+
+/** The `--before` of the next page: the last run's id when the page is full. */
+function nextPage(runs: readonly RunRecord[], query: RunQuery): string | undefined {
+  return runs.length === query.limit ? runs.at(-1)!.id : undefined
 }

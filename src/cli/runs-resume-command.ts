@@ -1,5 +1,6 @@
 import type { RunRecord } from '../index.js'
-import type { CliCommand, CliContext } from './command.js'
+import type { CliCommand } from './command.js'
+import { jsonOption, reportAction, type ActionOutcome } from './run-json.js'
 import { databaseOption, withStore } from './database.js'
 import { requireRun } from './require-run.js'
 import { workflowLabel } from './run-text.js'
@@ -14,14 +15,14 @@ export const runsResumeCommand: CliCommand = {
     'Exit code 1 for a run that finished (completed, failed, cancelled).',
   ],
   positionals: [{ name: 'id', description: 'the run id (see `weft runs list`)' }],
-  options: { database: databaseOption },
+  options: { database: databaseOption, json: jsonOption },
   examples: ['weft runs resume 01jhkm5100k3m9xq4v0c8n2r'],
   async run(args, context) {
     const database = args.string('database')
     return withStore(database, context.cwd, 'write', async (store) => {
       const before = await requireRun(store, args.positionals[0]!, database)
       const after = resumable(before) ? await store.requestAction(before.id, 'resume', context.now()) : before
-      return describe(context, before, after ?? before)
+      return reportAction(context, args.flag('json'), 'resume', after ?? before, describe(before, after ?? before))
     })
   },
 }
@@ -31,21 +32,17 @@ function resumable(run: RunRecord): boolean {
   return run.status === 'dead-lettered' || run.status === 'paused' || (run.status === 'running' && run.requestedAction === 'pause')
 }
 
-function describe(context: CliContext, before: RunRecord, after: RunRecord): number {
+function describe(before: RunRecord, after: RunRecord): ActionOutcome {
   const run = `run ${after.id} (${workflowLabel(after)})`
   if (before.status === 'dead-lettered' && after.status === 'pending') {
-    context.out.line(`resumed ${run}: it was dead-lettered and is pending again; a worker with ${workflowLabel(after)} registered will claim it`)
-    return 0
+    return { outcome: 'done', message: `resumed ${run}: it was dead-lettered and is pending again; a worker with ${workflowLabel(after)} registered will claim it` }
   }
   if (after.requestedAction === 'resume') {
     const worker = after.leaseOwner === undefined ? 'the next worker to claim it resumes it' : `its worker ${after.leaseOwner} resumes it at its next heartbeat`
-    context.out.line(`requested resumption of ${run}, which is ${after.status}; ${worker}`)
-    return 0
+    return { outcome: 'requested', message: `requested resumption of ${run}, which is ${after.status}; ${worker}` }
   }
   if (after.status === 'pending' || after.status === 'running') {
-    context.out.line(`${run} is ${after.status}, not paused; nothing to resume`)
-    return 0
+    return { outcome: 'unchanged', message: `${run} is ${after.status}, not paused; nothing to resume` }
   }
-  context.err.line(`weft: ${run} is ${after.status}; only paused or dead-lettered runs can be resumed`)
-  return 1
+  return { outcome: 'refused', message: `${run} is ${after.status}; only paused or dead-lettered runs can be resumed` }
 }

@@ -3,7 +3,8 @@ import type { StepRecord } from '../store.js'
 import type { CliCommand, CliContext } from './command.js'
 import { databaseOption, withStore } from './database.js'
 import { requireRun } from './require-run.js'
-import { describeError, formatInstant, none, runDuration, statusTone, stepDuration, workflowLabel } from './run-text.js'
+import { jsonOption, printJson, toRunJson, toStepJson, toStoredJson } from './run-json.js'
+import { describeError, formatInstant, none, runDuration, runState, statusTone, stepDuration, workflowLabel } from './run-text.js'
 import { toStepRows, type StepRow } from './step-rows.js'
 import { paint, type Tone } from './terminal.js'
 import { formatTable, type Column } from './text-table.js'
@@ -16,29 +17,48 @@ export const runsShowCommand: CliCommand = {
     'Prints the run (status, times, principal, lease, recoveries, status message, error), then',
     'each recorded task step with its sub-steps (ctx.step results, events, loop iterations, map items)',
     'indented under it. Times are UTC. A task appears once it finished or recorded a sub-step.',
+    'With --values it also prints the run\'s input and each step\'s output, as JSON in Weft\'s storage',
+    'encoding (a Date is {"$weft":"date","v":"…"}). Values are printed as stored: nothing is redacted',
+    '(redaction comes with the security layer).',
   ],
   positionals: [{ name: 'id', description: 'the run id (see `weft runs list`)' }],
-  options: { database: databaseOption },
-  examples: ['weft runs show 01jhkm5100k3m9xq4v0c8n2r'],
+  options: {
+    values: { type: 'boolean', description: "also print the run's input and each step's output (errors are always shown)" },
+    database: databaseOption,
+    json: jsonOption,
+  },
+  examples: ['weft runs show 01jhkm5100k3m9xq4v0c8n2r', 'weft runs show 01jhkm5100k3m9xq4v0c8n2r --values --json | jq .steps'],
   async run(args, context) {
     const [run, steps] = await withStore(args.string('database'), context.cwd, 'read', async (store) => {
       const found = await requireRun(store, args.positionals[0]!, args.string('database'))
       return [found, await store.loadSteps(found.id)] as const
     })
-    printRun(context, run)
+    const values = args.flag('values')
+    if (args.flag('json')) {
+      printJson(context.out, { run: toRunJson(run, context.now(), values), steps: toStepRows(steps).flatMap((row) => (row.step === undefined ? [] : [toStepJson(row.step, values)])) })
+      return 0
+    }
+    printRun(context, run, values)
     context.out.line()
     printSteps(context, run, steps)
+    if (values) printOutputs(context, steps)
     return 0
   },
 }
 
+/** One line of JSON for a stored value. */
+function valueText(value: unknown, what: string): string {
+  return JSON.stringify(toStoredJson(value, what))
+}
+
 type Field = readonly [label: string, value: string, tone?: Tone]
 
-function runFields(run: RunRecord, now: number): Field[] {
+function runFields(run: RunRecord, now: number, values: boolean): Field[] {
+  const input: Field[] = values ? [['input', valueText(run.input, `input of run ${run.id}`)]] : []
   return [
     ['run', run.id, 'bold'],
     ['workflow', workflowLabel(run)],
-    ['status', run.status, statusTone(run.status)],
+    ['status', runState(run, now), statusTone(runState(run, now))],
     ['message', run.statusMessage ?? none],
     ['error', run.error === undefined ? none : describeError(run.error), run.error === undefined ? undefined : 'red'],
     ['principal', run.principal ?? none],
@@ -51,6 +71,7 @@ function runFields(run: RunRecord, now: number): Field[] {
     ['epoch', String(run.epoch)],
     ['recoveries', String(run.recoveries)],
     ['requested', run.requestedAction ?? none],
+    ...input,
   ]
 }
 
@@ -60,8 +81,8 @@ function leaseExpiry(run: RunRecord, now: number): string {
   return `${formatInstant(run.leaseExpiresAt)} (${left >= 0 ? `in ${formatMillis(left)}` : `${formatMillis(-left)} ago`})`
 }
 
-function printRun(context: CliContext, run: RunRecord): void {
-  const fields = runFields(run, context.now())
+function printRun(context: CliContext, run: RunRecord, values: boolean): void {
+  const fields = runFields(run, context.now(), values)
   const width = Math.max(...fields.map(([label]) => label.length))
   for (const [label, value, tone] of fields) context.out.line(`${label.padEnd(width)}  ${paint(context.out, tone, value)}`)
 }
@@ -81,4 +102,14 @@ function printSteps(context: CliContext, run: RunRecord, steps: readonly StepRec
     { header: 'error', cell: (row) => (row.step?.error === undefined ? '' : describeError(row.step.error)), tone: () => 'red' },
   ]
   for (const line of formatTable(context.out, columns, toStepRows(steps))) context.out.line(line)
+}
+
+/** `--values`: each completed step's output, in the table's order, one line of JSON each. */
+function printOutputs(context: CliContext, steps: readonly StepRecord[]): void {
+  const rows = toStepRows(steps).filter((row) => row.step?.status === 'completed')
+  if (rows.length === 0) return
+  context.out.line()
+  const width = Math.max(...rows.map((row) => row.label.length))
+  context.out.line(paint(context.out, 'bold', 'OUTPUTS'))
+  for (const row of rows) context.out.line(`${row.label.padEnd(width)}  ${valueText(row.step!.output, `output of step "${row.step!.key}"`)}`)
 }

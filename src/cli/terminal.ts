@@ -21,11 +21,22 @@ export interface Terminal {
   readonly columns: number | undefined
 }
 
-/** A {@link Terminal} on a process stream. */
+/**
+ * A {@link Terminal} on a process stream. When the reader goes away (`EPIPE`:
+ * `weft runs list | head` once `head` has its lines), later lines are dropped
+ * and the command ends as it would have, with no stack trace.
+ */
 export function streamTerminal(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv): Terminal {
   const tty = stream.isTTY === true
+  let closed = false
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error
+    closed = true
+  })
   return {
-    line: (text = '') => void stream.write(`${text}\n`),
+    line: (text = '') => {
+      if (!closed) stream.write(`${text}\n`)
+    },
     color: tty && env.NO_COLOR === undefined,
     columns: tty ? stream.columns : undefined,
   }

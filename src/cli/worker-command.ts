@@ -3,6 +3,7 @@ import { UsageError } from './cli-errors.js'
 import { parseCount } from './command-line.js'
 import type { CliCommand } from './command.js'
 import { databaseOption, messageOf } from './database.js'
+import { jsonOption, printJson } from './run-json.js'
 import { runWorker } from './worker.js'
 
 /** `weft worker`: runs the workflows of some modules, claiming their runs from the store, until SIGTERM or SIGINT. */
@@ -15,6 +16,8 @@ export const workerCommand: CliCommand = {
     'of stopped workers. Prints a line when ready and one per run started and finished.',
     'On SIGTERM or SIGINT it stops claiming, lets running tasks finish within the drain time, releases',
     'the runs still running to other workers, and exits 0. A second signal ends it at once.',
+    'With --json its progress lines go to standard error, and when it stops it prints its summary as',
+    'JSON: { workerId, workflows, runs: { completed, failed, cancelled }, released }.',
   ],
   positionals: [],
   options: {
@@ -22,6 +25,7 @@ export const workerCommand: CliCommand = {
     module: { type: 'string', multiple: true, valueName: '<path>', description: 'a built module exporting workflows (repeat for several)' },
     drain: { type: 'string', valueName: '<duration>', description: "how long running tasks may take to finish on shutdown, e.g. '30 s' [default: 10 s]" },
     'max-tasks': { type: 'string', valueName: '<n>', description: 'tasks running at once across all runs [default: unlimited]' },
+    json: jsonOption,
   },
   examples: [
     'weft worker --module dist/workflows.js',
@@ -30,14 +34,17 @@ export const workerCommand: CliCommand = {
   async run(args, context) {
     const modules = args.strings('module')
     if (modules.length === 0) throw new UsageError('weft worker needs at least one --module <path> (a built module exporting workflows)')
-    await runWorker({
+    const json = args.flag('json')
+    const progress = json ? context.err : context.out
+    const summary = await runWorker({
       database: args.string('database'),
       modules,
       drain: parseDrain(args.string('drain')),
       maxTasks: parseCount('max-tasks', args.string('max-tasks'), 1),
-      log: { info: (line) => context.out.line(line), error: (line) => context.err.line(line) },
+      log: { info: (line) => progress.line(line), error: (line) => context.err.line(line) },
       cwd: context.cwd,
     })
+    if (json) printJson(context.out, summary)
     return 0
   },
 }

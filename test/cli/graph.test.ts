@@ -61,6 +61,19 @@ describe('weft graph', () => {
     expect(stdout.split('\n')).toEqual(['flowchart TD', '  t_invoice["invoice"]', '  t_send["send<br/>retry ×2"]', '  t_invoice --> t_send', ''])
   })
 
+  it('prints { workflow, version, tasks, mermaid } with --json', async () => {
+    const { code, stdout } = await runWeft(['graph', 'workflows.mjs', 'Orders', '--json'], folder.path)
+    expect(code).toBe(0)
+    const graph = JSON.parse(stdout) as { workflow: string; version: number; tasks: unknown[]; mermaid: string }
+    expect(graph).toMatchObject({ workflow: 'orders', version: 1 })
+    expect(graph.tasks).toEqual([
+      { name: 'load', kind: 'task', dependsOn: [] },
+      { name: 'charge', kind: 'task', dependsOn: ['load'] },
+      { name: 'ship', kind: 'task', dependsOn: ['load', 'charge'] },
+    ])
+    expect(graph.mermaid).toBe((await runWeft(['graph', 'workflows.mjs', 'Orders'], folder.path)).stdout.slice(0, -1))
+  })
+
   it("finds a workflow by its own name when no export has the name", async () => {
     const { code, stdout } = await runWeft(['graph', 'workflows.mjs', 'billing'], folder.path)
     expect(code).toBe(0)

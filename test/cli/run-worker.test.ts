@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createEngine, defineWorkflow, InvalidOptionsError, sqliteStore } from 'weft'
 import { CommandFailedError, runWorker } from '../../src/cli/index.js'
-import { createModuleFolder, type ModuleFolder } from '../support/weft-cli.js'
+import { createModuleFolder, startWeft, type ModuleFolder } from '../support/weft-cli.js'
 
 const hello = defineWorkflow<{ name: string }>({ name: 'hello', version: 1 }).task('greet', (): string => '').build()
 let folder: ModuleFolder
@@ -51,3 +51,23 @@ describe('runWorker', () => {
     expect((error as CommandFailedError).code).toBe('WEFT_CLI_FAILED')
   })
 })
+
+describe('weft worker --json', () => {
+  it('writes its progress to standard error and, once stopped, its summary as JSON on standard output', async () => {
+    const worker = startWeft(['worker', '--module', 'workflows.mjs', '--database', 'json.sqlite', '--json'], folder.path)
+    await stderrContains(worker, 'ready: claiming runs of hello@1')
+    worker.child.kill('SIGTERM')
+    const { code, stdout } = await worker.exited
+    expect(code).toBe(0)
+    expect(JSON.parse(stdout)).toEqual({ workerId: expect.any(String), workflows: ['hello@1'], runs: { completed: 0, failed: 0, cancelled: 0 }, released: 0 })
+  })
+})
+
+/** Resolves once the worker's standard error holds `text` (the listener runs after the one collecting it). */
+function stderrContains(worker: ReturnType<typeof startWeft>, text: string): Promise<void> {
+  return new Promise((resolve) => {
+    const check = () => worker.stderr().includes(text) && resolve()
+    worker.child.stderr!.on('data', check)
+    check()
+  })
+}

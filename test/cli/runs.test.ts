@@ -9,14 +9,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createEngine, defineWorkflow, newRunId, RunCancelledError, sqliteStore, type Engine, type WorkflowRun } from 'weft'
-import type { WorkflowStore } from 'weft/store'
-import { cells, lineStartingWith, runWeft } from '../support/weft-cli.js'
+import { deserialize, type WorkflowStore } from 'weft/store'
+import { cells, lineStartingWith, runWeft, runWeftWithClosedStdout } from '../support/weft-cli.js'
 
 const orders = defineWorkflow<{ items: number[] }>({ name: 'orders', version: 1 })
   .task('load', async (input, ctx) => {
     const customer = await ctx.step('fetch-customer', () => 'ada')
     const prices = await ctx.map(input.items, (item) => item * 10)
-    return { customer, total: prices.reduce((sum, price) => sum + price, 0) }
+    return { customer, total: prices.reduce((sum, price) => sum + price, 0), at: new Date(0) }
   })
   .task('charge', { dependsOn: ['load'] }, (order) => order.total)
   .loop('settle', { dependsOn: ['charge'], while: (left: number) => left > 28, maxIterations: 5 }, (left) => left - 1)
@@ -41,7 +41,7 @@ const folder = mkdtempSync(join(tmpdir(), 'weft-cli-runs-'))
 const database = join(folder, '.weft', 'weft.sqlite')
 let store: WorkflowStore
 let engine: Engine
-const ids = {} as Record<'completed' | 'failed' | 'pending' | 'pendingToCancel' | 'deadLettered' | 'running' | 'runningToCancel' | 'paused', string>
+const ids = {} as Record<'completed' | 'failed' | 'pending' | 'pendingToCancel' | 'deadLettered' | 'orphaned' | 'running' | 'runningToCancel' | 'paused', string>
 const runs = {} as Record<'runningToCancel' | 'paused', WorkflowRun>
 
 function weft(...args: string[]) {
@@ -71,6 +71,9 @@ beforeAll(async () => {
   await client.close()
   ids.deadLettered = newRunId()
   await store.createRun({ id: ids.deadLettered, workflow: 'orders', version: 1, input: { items: [1] }, createdAt: Date.now(), claimBy: { owner: 'crashed-host/1/gone', leaseMs: 0 } })
+  // Held by a worker that crashed; no worker here has its workflow, so nobody has taken it over yet.
+  ids.orphaned = newRunId()
+  await store.createRun({ id: ids.orphaned, workflow: 'ghost', version: 1, input: null, createdAt: Date.now(), claimBy: { owner: 'crashed-host/2/gone', leaseMs: 0 } })
 
   // The worker: its first claim pass notes why legacy runs wait and dead-letters the crashed run (no recovery allowed).
   engine = createEngine({
@@ -124,6 +127,46 @@ describe('weft runs list', () => {
     expect(cells(lineStartingWith(lines, ids.running)!).slice(1, 3)).toEqual(['approval@1', 'running'])
     expect(cells(lineStartingWith(lines, ids.paused)!).slice(1, 3)).toEqual(['approval@1', 'paused'])
     expect(cells(lineStartingWith(lines, ids.deadLettered)!).slice(1, 3)).toEqual(['orders@1', 'dead-lettered'])
+  })
+
+  it('shows a run whose worker stopped renewing its lease as orphaned, not running or pending', async () => {
+    const stored = (await store.getRun(ids.orphaned))!
+    expect(['running', 'pending']).toContain(stored.status)
+    expect(stored.leaseOwner).toBe('crashed-host/2/gone')
+    const { lines } = await weft('runs', 'list')
+    expect(cells(lineStartingWith(lines, ids.orphaned)!).slice(1, 3)).toEqual(['ghost@1', 'orphaned'])
+    expect(cells(lineStartingWith(lines, ids.running)!)[2]).toBe('running')
+  })
+
+  it('prints { runs, nextBefore } with --json: stored fields, times in epoch ms, the shown state', async () => {
+    const { code, stdout, stderr } = await weft('runs', 'list', '--json')
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' })
+    const { runs, nextBefore } = JSON.parse(stdout) as { runs: Record<string, unknown>[]; nextBefore: string | null }
+    expect(runs.map((run) => run.id)).toEqual((await store.listRuns()).map((run) => run.id))
+    expect(nextBefore).toBeNull()
+    const completed = (await store.getRun(ids.completed))!
+    expect(runs.find((run) => run.id === ids.completed)).toEqual({
+      id: ids.completed,
+      workflow: 'orders',
+      version: 1,
+      status: 'completed',
+      state: 'completed',
+      statusMessage: null,
+      principal: null,
+      createdAt: completed.createdAt,
+      startedAt: completed.startedAt,
+      finishedAt: completed.finishedAt,
+      error: null,
+      leaseOwner: null,
+      leaseExpiresAt: null,
+      epoch: 1,
+      recoveries: 0,
+      requestedAction: null,
+    })
+    expect(runs.find((run) => run.id === ids.orphaned)).toMatchObject({ state: 'orphaned', leaseOwner: 'crashed-host/2/gone' })
+    expect(runs.find((run) => run.id === ids.failed)!.error).toMatchObject({ task: 'charge', message: 'card declined' })
+    const page = JSON.parse((await weft('runs', 'list', '--json', '--limit', '2')).stdout) as { runs: { id: string }[]; nextBefore: string }
+    expect(page.nextBefore).toBe(page.runs[1]!.id)
   })
 
   it('filters by status and by workflow', async () => {
@@ -232,6 +275,39 @@ describe('weft runs show', () => {
     expect(lines.at(-1)).toBe('no steps: no worker has started the run yet')
   })
 
+  it('prints { run, steps } with --json, and inputs and outputs in storage encoding with --values', async () => {
+    const plain = JSON.parse((await weft('runs', 'show', ids.completed, '--json')).stdout) as { run: object; steps: object[] }
+    expect(plain.run).not.toHaveProperty('input')
+    expect(plain.steps.every((step) => !('output' in step))).toBe(true)
+    const { code, stdout } = await weft('runs', 'show', ids.completed, '--json', '--values')
+    expect(code).toBe(0)
+    const { run, steps } = JSON.parse(stdout) as { run: { id: string; input: unknown }; steps: { key: string; status: string; attempts: number; output: unknown }[] }
+    expect(run).toMatchObject({ id: ids.completed, status: 'completed', input: { items: [1, 2] } })
+    expect(steps).toHaveLength((await store.loadSteps(ids.completed)).length)
+    expect(steps.map((step) => step.key)).toEqual(expect.arrayContaining(['load', 'charge', 'settle']))
+    const load = steps.find((step) => step.key === 'load')!
+    expect(load).toMatchObject({ status: 'completed', attempts: 1 })
+    expect(deserialize(JSON.stringify(load.output))).toEqual({ customer: 'ada', total: 30, at: new Date(0) })
+  })
+
+  it("prints a failed step's error with --json", async () => {
+    const { steps } = JSON.parse((await weft('runs', 'show', ids.failed, '--json', '--values')).stdout) as { steps: { key: string; error: unknown; output: unknown }[] }
+    expect(steps).toEqual([expect.objectContaining({ key: 'charge', output: null, error: expect.objectContaining({ name: 'Error', message: 'card declined' }) })])
+  })
+
+  it('prints the input and each output as JSON with --values', async () => {
+    const { lines } = await weft('runs', 'show', ids.completed, '--values')
+    expect(field(lines, 'input')).toBe('{"items":[1,2]}')
+    const outputs = lines.slice(lines.indexOf('OUTPUTS') + 1)
+    expect(cells(outputs[0]!)).toEqual(['load', '{"customer":"ada","total":30,"at":{"$weft":"date","v":"1970-01-01T00:00:00.000Z"}}'])
+    expect(outputs.map((line) => cells(line)[0])).toEqual(['load', '/fetch-customer', '[0]', '[1]', 'charge', 'settle', '#0', '#1'].map((label) => expect.stringContaining(label)))
+  })
+
+  it('ends quietly, exit 0 and no stack trace, when its reader has gone (weft runs show … | head)', async () => {
+    const { code, stderr } = await runWeftWithClosedStdout(['runs', 'show', ids.completed, '--database', database], folder)
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' })
+  })
+
   it('exits 1 with a clear message when there is no such run', async () => {
     const { code, stdout, stderr } = await weft('runs', 'show', '01nosuchrun0000000000000')
     expect(code).toBe(1)
@@ -256,6 +332,17 @@ describe('weft runs cancel', () => {
     )
     await expect(runs.runningToCancel.result()).rejects.toBeInstanceOf(RunCancelledError)
     expect((await store.getRun(ids.runningToCancel))!.status).toBe('cancelled')
+  })
+
+  it('prints { action, outcome, message, run } with --json, and still exits 1 when it refuses', async () => {
+    const { code, stdout, stderr } = await weft('runs', 'cancel', ids.completed, '--json')
+    expect({ code, stderr }).toEqual({ code: 1, stderr: '' })
+    expect(JSON.parse(stdout)).toMatchObject({
+      action: 'cancel',
+      outcome: 'refused',
+      message: `run ${ids.completed} (orders@1) is completed; only pending, dead-lettered, running or paused runs can be cancelled`,
+      run: { id: ids.completed, status: 'completed' },
+    })
   })
 
   it('exits 1 for a run that already finished, and changes nothing', async () => {
@@ -304,9 +391,56 @@ describe('weft runs resume', () => {
     expect((await store.getRun(ids.running))!.requestedAction).toBeUndefined()
   })
 
+  it('prints what it did as JSON with --json', async () => {
+    const { code, stdout } = await weft('runs', 'resume', ids.running, '--json')
+    expect(code).toBe(0)
+    expect(JSON.parse(stdout)).toMatchObject({ action: 'resume', outcome: 'unchanged', run: { id: ids.running, status: 'running' } })
+  })
+
   it('exits 1 for a finished run', async () => {
     const { code, stderr } = await weft('runs', 'resume', ids.failed)
     expect(code).toBe(1)
     expect(stderr).toBe(`weft: run ${ids.failed} (payments@1) is failed; only paused or dead-lettered runs can be resumed\n`)
+  })
+})
+
+describe('weft runs signal', () => {
+  it('sends the event to a waiting run through the store, and the run takes it', async () => {
+    const { code, stdout, stderr } = await weft('runs', 'signal', ids.running, 'approved', '"by ada"')
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' })
+    expect(stdout).toMatch(new RegExp(`^sent event "approved" \\(id \\d+\\) to run ${ids.running} \\(approval@1\\), which is running\n$`))
+    const result = await (await engine.getRun(ids.running))!.result()
+    expect(result.output('approve')).toBe('by ada')
+  })
+
+  it('prints { eventId, runId, event } with --json and decodes storage-encoded values', async () => {
+    const run = await engine.start(approval)
+    await taskCompleted(run.id, 'prepare')
+    const { code, stdout } = await weft('runs', 'signal', run.id, 'approved', '{"at":{"$weft":"date","v":"2026-01-02T00:00:00.000Z"}}', '--json')
+    expect(code).toBe(0)
+    expect(JSON.parse(stdout)).toEqual({ eventId: expect.any(Number), runId: run.id, event: 'approved' })
+    expect((await run.result()).output('approve')).toEqual({ at: new Date('2026-01-02T00:00:00.000Z') })
+  })
+
+  it('exits 2 naming the fix when the payload is not JSON, and sends nothing', async () => {
+    const before = await store.latestEventId()
+    const { code, stdout, stderr } = await weft('runs', 'signal', ids.paused, 'approved', 'yes')
+    expect({ code, stdout }).toEqual({ code: 2, stdout: '' })
+    expect(stderr).toMatch(/^weft: <json> must be a JSON value such as '\{"approved":true\}', '"text"', 42 or null, got "yes" \(.+\); a string needs JSON quotes inside the shell's: '"yes"'\n$/)
+    expect(await store.latestEventId()).toBe(before)
+  })
+
+  it('refuses a finished run with the engine\'s code, and sends nothing', async () => {
+    const before = await store.latestEventId()
+    const { code, stderr } = await weft('runs', 'signal', ids.completed, 'approved', 'true')
+    expect(code).toBe(1)
+    expect(stderr).toBe(`weft: run ${ids.completed} has already ended (completed); events can only be sent to pending, running or paused runs [WEFT_RUN_FINISHED]\n`)
+    expect(await store.latestEventId()).toBe(before)
+  })
+
+  it('refuses an unknown run with the engine\'s code', async () => {
+    const { code, stderr } = await weft('runs', 'signal', 'nope', 'approved', 'true')
+    expect(code).toBe(1)
+    expect(stderr).toBe(`weft: no run has id "nope" in ${database}; \`weft runs list\` shows the runs there [WEFT_RUN_NOT_FOUND]\n`)
   })
 })

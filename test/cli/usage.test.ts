@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { describe, expect, it } from 'vitest'
-import { runWeft } from '../support/weft-cli.js'
+import { runWeft, runWeftWithClosedStdout } from '../support/weft-cli.js'
 
 const cwd = tmpdir()
 
@@ -17,6 +17,7 @@ describe('weft --help', () => {
       'runs show <id>',
       'runs cancel <id>',
       'runs resume <id>',
+      'runs signal <id> <event> <json>',
       'graph <module> <workflow>',
       'worker',
     ])
@@ -27,13 +28,14 @@ describe('weft --help', () => {
     expect(code).toBe(0)
     expect(lines[0]).toBe('Usage: weft worker [options]')
     const options = lines.slice(lines.indexOf('Options:') + 1, lines.indexOf('Examples:') - 1).map((line) => line.trim().split(/ {2,}/)[0])
-    expect(options).toEqual(['--database <path|url>', '--module <path>', '--drain <duration>', '--max-tasks <n>', '-h, --help'])
+    expect(options).toEqual(['--database <path|url>', '--module <path>', '--drain <duration>', '--max-tasks <n>', '--json', '-h, --help'])
   })
 
   it('shows the help of a command group', async () => {
     const { code, stdout } = await runWeft(['runs', '-h'], cwd)
     expect(code).toBe(0)
-    expect(stdout).toContain('  runs resume <id>  resume a paused or dead-lettered run\n')
+    expect(stdout).toMatch(/\n {2}runs resume <id> {2,}resume a paused or dead-lettered run\n/)
+    expect(stdout).toMatch(/\n {2}runs signal <id> <event> <json> {2}send an event to a run\n/)
     expect(stdout).not.toContain('worker')
   })
 })
@@ -41,17 +43,19 @@ describe('weft --help', () => {
 describe('a bad command line', () => {
   it.concurrent.for<[string[], string]>([
     [['deploy'], 'weft: unknown command "deploy"; the commands are runs, graph, worker (see weft --help)'],
-    [['runs', 'delete', 'x'], 'weft: unknown command "weft runs delete"; the runs commands are list, show, cancel, resume (see weft runs --help)'],
-    [['runs'], 'weft: weft runs needs a command: list, show, cancel, resume (see weft runs --help)'],
+    [['runs', 'delete', 'x'], 'weft: unknown command "weft runs delete"; the runs commands are list, show, cancel, resume, signal (see weft runs --help)'],
+    [['runs'], 'weft: weft runs needs a command: list, show, cancel, resume, signal (see weft runs --help)'],
     [
       ['runs', 'list', '--state', 'failed'],
-      'weft: unknown option --state for weft runs list; its options are --status, --workflow, --limit, --before, --database, --help (see weft runs list --help)',
+      'weft: unknown option --state for weft runs list; its options are --status, --workflow, --limit, --before, --database, --json, --help (see weft runs list --help)',
     ],
     [['runs', 'list', '--limit'], 'weft: option --limit needs a value: --limit <n>'],
     [['runs', 'list', '--limit', '0'], 'weft: --limit must be a whole number ≥ 1, got "0"'],
     [['runs', 'list', '--status', 'done'], 'weft: --status must be one of pending, running, paused, completed, failed, cancelled, dead-lettered; got "done"'],
     [['runs', 'show'], 'weft: weft runs show needs <id>; usage: weft runs show <id>'],
     [['runs', 'show', 'a', 'b'], 'weft: unexpected argument "b" for weft runs show; usage: weft runs show <id>'],
+    [['runs', 'signal', 'r1', 'approved'], 'weft: weft runs signal needs <json>; usage: weft runs signal <id> <event> <json>'],
+    [['runs', 'list', '--json=yes'], 'weft: option --json takes no value, got "yes" (see weft runs list --help)'],
     [['--database', 'x.sqlite', 'runs', 'list'], 'weft: --database must come after a command, e.g. weft runs list --database; `weft --help` lists the commands'],
     [['worker'], 'weft: weft worker needs at least one --module <path> (a built module exporting workflows)'],
     [['worker', '--module', 'w.js', '--drain', 'soon'], `weft: --drain must be a number of milliseconds or a string like '250 ms', '5 s', '2 m', '1 h', got "soon"`],
@@ -66,6 +70,23 @@ describe('a bad command line', () => {
     expect(code).toBe(2)
     expect(stdout).toBe('')
     expect(stderr).toContain('Usage: weft <command> [options]')
+  })
+})
+
+describe('every command that prints', () => {
+  it('takes --json', async () => {
+    const { lines } = await runWeft(['--help'], cwd)
+    const commands = lines.slice(lines.indexOf('Commands:') + 1, lines.indexOf('', lines.indexOf('Commands:'))).map((line) => line.trim().split(/ {2,}/)[0]!.split(' <')[0]!)
+    for (const command of commands) {
+      const help = await runWeft([...command.split(' '), '--help'], cwd)
+      expect(help.stdout, command).toContain('  --json ')
+    }
+  })
+})
+
+describe('a closed standard output', () => {
+  it('ends the command quietly with its own exit code, no stack trace', async () => {
+    expect(await runWeftWithClosedStdout(['--help'], cwd)).toEqual({ code: 0, signal: null, stderr: '' })
   })
 })
 

@@ -27,6 +27,8 @@ export interface WeftProcess {
   readonly child: ChildProcess
   /** stdout so far. */
   stdout(): string
+  /** stderr so far. */
+  stderr(): string
   /** Resolves with the first stdout line matching `pattern` (printed already or later). */
   waitForLine(pattern: RegExp, timeoutMs?: number): Promise<string>
   /** Resolves when the process exits. */
@@ -78,12 +80,29 @@ export function startWeft(args: readonly string[], cwd: string): WeftProcess {
       })
       check()
     })
-  return { child, stdout: () => stdout, waitForLine, exited }
+  return { child, stdout: () => stdout, stderr: () => stderr, waitForLine, exited }
 }
 
 /** Runs `weft <args>` in `cwd` to its end. */
 export function runWeft(args: readonly string[], cwd: string): Promise<WeftResult> {
   return startWeft(args, cwd).exited
+}
+
+/**
+ * Runs `weft <args>` with its standard output closed before it writes
+ * anything, as `weft … | head` leaves it once `head` has its lines: every
+ * write the process makes to it fails with EPIPE.
+ */
+export function runWeftWithClosedStdout(args: readonly string[], cwd: string): Promise<Omit<WeftResult, 'stdout' | 'lines'>> {
+  assertBuilt()
+  const child = spawn(process.execPath, [cliPath, ...args], { cwd, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] })
+  child.stdout!.destroy()
+  let stderr = ''
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+  return new Promise((resolve, reject) => {
+    child.on('error', reject)
+    child.on('close', (code, signal) => resolve({ code, signal, stderr }))
+  })
 }
 
 /** A temporary directory whose modules can `import 'weft'` (a `node_modules/weft` link to this package, so it resolves to `dist/`). */

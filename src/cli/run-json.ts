@@ -1,0 +1,134 @@
+import type { ErrorRecord, RunRecord, RunStatus } from '../index.js'
+import { serialize, type StepRecord } from '../store.js'
+import type { CliContext, OptionSpec } from './command.js'
+import { runState, type RunState } from './run-text.js'
+import type { Terminal } from './terminal.js'
+
+/**
+ * The `--json` option of every command that prints. Shapes (one JSON value
+ * on one line of standard output; times are epoch milliseconds, absent
+ * fields are `null`; errors still go to standard error as text, with the
+ * same exit codes):
+ *
+ * - `runs list`: `{ runs: RunJson[], nextBefore: string | null }`;
+ * - `runs show`: `{ run: RunJson, steps: StepJson[] }`;
+ * - `runs cancel` / `runs resume`: {@link ActionJson};
+ * - `runs signal`: `{ eventId, runId, event }`;
+ * - `graph`: `{ workflow, version, tasks: [{ name, kind, dependsOn }], mermaid }`;
+ * - `worker`: its `WorkerSummary` when it stops (progress goes to standard error).
+ */
+export const jsonOption: OptionSpec = { type: 'boolean', description: 'print one JSON value instead of text (shapes: README, "Operating it")' }
+
+/** A run as `--json` prints it. */
+export interface RunJson {
+  readonly id: string
+  readonly workflow: string
+  readonly version: number
+  /** The stored status. */
+  readonly status: RunStatus
+  /** What `runs list` shows: the status, or `orphaned` (see {@link runState}). */
+  readonly state: RunState
+  readonly statusMessage: string | null
+  readonly principal: string | null
+  readonly createdAt: number
+  readonly startedAt: number | null
+  readonly finishedAt: number | null
+  readonly error: ErrorRecord | null
+  readonly leaseOwner: string | null
+  readonly leaseExpiresAt: number | null
+  readonly epoch: number
+  readonly recoveries: number
+  readonly requestedAction: string | null
+  /** Only with `--values`: the input in Weft's storage encoding (see {@link toStoredJson}). */
+  readonly input?: unknown
+}
+
+/** A recorded step as `--json` prints it. */
+export interface StepJson {
+  readonly key: string
+  readonly task: string
+  readonly status: StepRecord['status']
+  readonly attempts: number
+  readonly startedAt: number | null
+  readonly finishedAt: number
+  readonly error: ErrorRecord | null
+  /** Only with `--values`: the output in Weft's storage encoding (`null` when the step has none). */
+  readonly output?: unknown
+}
+
+/** What `runs cancel --json` and `runs resume --json` print. */
+export interface ActionJson {
+  /** The action asked for. */
+  readonly action: 'cancel' | 'resume'
+  /** `done` (applied at once), `requested` (its worker applies it), `unchanged` (nothing to do), `refused` (exit code 1). */
+  readonly outcome: 'done' | 'requested' | 'unchanged' | 'refused'
+  /** The sentence the text output prints. */
+  readonly message: string
+  /** The run after the request. */
+  readonly run: RunJson
+}
+
+const unlimited = { warnBytes: Number.POSITIVE_INFINITY, maxBytes: Number.POSITIVE_INFINITY }
+
+/**
+ * A stored value as JSON, losslessly: Weft's storage encoding (`serialize`),
+ * where a Date, Map, Set, bigint, `undefined`, Uint8Array or RegExp is a
+ * `{ "$weft": tag, "v": … }` object; `deserialize(JSON.stringify(it))` from
+ * `weft/store` gives the value back.
+ */
+export function toStoredJson(value: unknown, what: string): unknown {
+  return value === undefined ? null : JSON.parse(serialize(value, what, unlimited, () => undefined))
+}
+
+/** A run as JSON; its input only when `values`. */
+export function toRunJson(run: RunRecord, now: number, values = false): RunJson {
+  return {
+    id: run.id,
+    workflow: run.workflow,
+    version: run.version,
+    status: run.status,
+    state: runState(run, now),
+    statusMessage: run.statusMessage ?? null,
+    principal: run.principal ?? null,
+    createdAt: run.createdAt,
+    startedAt: run.startedAt ?? null,
+    finishedAt: run.finishedAt ?? null,
+    error: run.error ?? null,
+    leaseOwner: run.leaseOwner ?? null,
+    leaseExpiresAt: run.leaseExpiresAt ?? null,
+    epoch: run.epoch,
+    recoveries: run.recoveries,
+    requestedAction: run.requestedAction ?? null,
+    ...(values ? { input: toStoredJson(run.input, `input of run ${run.id}`) } : {}),
+  }
+}
+
+/** A step as JSON; its output only when `values`. */
+export function toStepJson(step: StepRecord, values = false): StepJson {
+  return {
+    key: step.key,
+    task: step.task,
+    status: step.status,
+    attempts: step.attempts,
+    startedAt: step.startedAt ?? null,
+    finishedAt: step.finishedAt,
+    error: step.error ?? null,
+    ...(values ? { output: toStoredJson(step.output, `output of step "${step.key}"`) } : {}),
+  }
+}
+
+/** Prints `value` as one line of JSON. */
+export function printJson(terminal: Terminal, value: unknown): void {
+  terminal.line(JSON.stringify(value))
+}
+
+/** What `runs cancel` or `runs resume` did, before it is printed. */
+export type ActionOutcome = Pick<ActionJson, 'outcome' | 'message'>
+
+/** Prints what `runs cancel` or `runs resume` did, as text (a refusal on standard error) or JSON; returns the exit code, 1 when refused. */
+export function reportAction(context: CliContext, json: boolean, action: ActionJson['action'], run: RunRecord, { outcome, message }: ActionOutcome): number {
+  if (json) printJson(context.out, { action, outcome, message, run: toRunJson(run, context.now()) } satisfies ActionJson)
+  else if (outcome === 'refused') context.err.line(`weft: ${message}`)
+  else context.out.line(message)
+  return outcome === 'refused' ? 1 : 0
+}
