@@ -14,7 +14,8 @@ export const runsShowCommand: CliCommand = {
   path: ['runs', 'show'],
   summary: 'show a run and the steps it recorded',
   details: [
-    'Prints the run (status, times, principal, lease, recoveries, status message, error), then',
+    'Prints the run (status, times, principal, lease, recoveries, status message, error; status',
+    '`orphaned` when its worker\'s lease expired, see `weft runs list --help`), then',
     'each recorded task step with its sub-steps (ctx.step results, events, loop iterations, map items)',
     'indented under it. Times are UTC. A task appears once it finished or recorded a sub-step.',
     'With --values it also prints the run\'s input and each step\'s output, as JSON in Weft\'s storage',

@@ -19,6 +19,7 @@ export const Hello = defineWorkflow({ name: 'hello', version: 1 }).task('greet',
 export const Gate = defineWorkflow({ name: 'gate', version: 1 }).task('wait', (_input, ctx) => ctx.waitForEvent('go')).build()
 export const Stuck = defineWorkflow({ name: 'stuck', version: 1 }).task('wait', (_input, ctx) => ctx.waitForEvent('never')).build()
 `
+const waiter = defineWorkflow({ name: 'waiter', version: 1 }).task('wait', (_input, ctx) => ctx.waitForEvent<{ by: string }>('go')).build()
 const gate = defineWorkflow({ name: 'gate', version: 1 }).task('wait', (): unknown => undefined).build()
 const stuck = defineWorkflow({ name: 'stuck', version: 1 }).task('wait', (): unknown => undefined).build()
 
@@ -32,7 +33,7 @@ describePostgres('weft runs on PostgreSQL', () => {
   beforeAll(async () => {
     db = await createTestDatabase()
     store = postgresStore({ connectionString: db.url })
-    engine = createEngine({ store, workflows: [hello] })
+    engine = createEngine({ store, workflows: [hello, waiter] })
     completed = (await engine.run(hello, { name: 'ada' })).runId
     const client = createEngine({ store, claimRuns: false })
     pending = (await client.start(elsewhere)).id
@@ -72,6 +73,14 @@ describePostgres('weft runs on PostgreSQL', () => {
     const { code, stderr } = await runWeft(['runs', 'show', 'nope', '--database', db.url], process.cwd())
     expect(code).toBe(1)
     expect(stderr).toBe(`weft: no run "nope" in ${db.url}; \`weft runs list\` shows the runs there\n`)
+  })
+
+  it('sends an event to a waiting run with runs signal, and the run takes it', async () => {
+    const run = await engine.start(waiter)
+    const { code, stdout } = await runWeft(['runs', 'signal', run.id, 'go', '{"by":"ada"}', '--json', '--database', db.url], process.cwd())
+    expect(code).toBe(0)
+    expect(JSON.parse(stdout)).toEqual({ eventId: expect.any(Number), runId: run.id, event: 'go' })
+    expect((await run.result()).output('wait')).toEqual({ by: 'ada' })
   })
 
   it('exits 1 when the database cannot be reached', async () => {

@@ -43,6 +43,7 @@ describe('weft commands on a SQLite database that is not Weft\'s', () => {
     [['runs', 'show', 'r1']],
     [['runs', 'cancel', 'r1']],
     [['runs', 'resume', 'r1']],
+    [['runs', 'signal', 'r1', 'go', 'true']],
   ])('%j says so, exits 1, and leaves the file byte for byte as it was', async (args) => {
     const path = otherDatabase(`other-${args.join('-')}.sqlite`)
     const before = readFileSync(path)
