@@ -1,3 +1,4 @@
+import type { Schema } from 'effect'
 import type { Duration } from '../core/duration.js'
 import type { RunId } from '../core/ids.js'
 
@@ -10,6 +11,22 @@ export interface WaitForEventOptions<E> {
    * @defaultValue every event named `name` matches
    */
   readonly match?: (payload: E) => boolean
+}
+
+/** An Effect `Schema` an event's payload is decoded with (no services needed). */
+export type PayloadSchema = Schema.ConstraintDecoder<unknown>
+
+/** Options of {@link TaskContext.waitForEvent} with a payload schema. */
+export interface WaitForSchemaEventOptions<S extends PayloadSchema> extends WaitForEventOptions<S['Type']> {
+  /**
+   * Decodes each payload on receipt: events reach a run from `run.signal`,
+   * `engine.emit`, the CLI and queues, so a payload is the least trusted
+   * input of a workflow. A payload the schema refuses does not match: it is
+   * left in the inbox and the task keeps waiting; `match` sees decoded
+   * payloads only. The task receives the decoded value (after a restart
+   * too: the recorded payload is decoded again).
+   */
+  readonly schema: S
 }
 
 /** Options of {@link TaskContext.events}. */
@@ -93,6 +110,12 @@ export interface TaskContext<I = unknown> {
   /**
    * Waits for the next event named `name` sent to this run (`run.signal`) or
    * to every run (`engine.emit`).
+   * @throws `EventTimeoutError` when `timeout` passes first.
+   */
+  waitForEvent<S extends PayloadSchema>(name: string, options: WaitForSchemaEventOptions<S>): Promise<S['Type']>
+  /**
+   * Waits for the next event named `name`; its payload is cast to `E`
+   * unchecked. Prefer the form with a `schema`, which decodes it.
    * @throws `EventTimeoutError` when `timeout` passes first.
    */
   waitForEvent<E = unknown>(name: string, options?: WaitForEventOptions<E>): Promise<E>

@@ -1,4 +1,4 @@
-import { Duration, Effect } from 'effect'
+import { Duration, Effect, Exit, Schema } from 'effect'
 import { toMillis, type Duration as WeftDuration } from '../core/duration.js'
 import { ContextClosedError, InvalidOptionsError } from '../core/errors.js'
 import { formatStepSegment, type StepSegment } from '../core/step-key.js'
@@ -8,7 +8,9 @@ import type {
   EventStreamOptions,
   LoopContext,
   MapOptions,
+  PayloadSchema,
   WaitForEventOptions,
+  WaitForSchemaEventOptions,
 } from '../graph/task-context.js'
 import { EventStreamImpl } from './event-stream.js'
 import { waitForOneEvent } from './inbox-wait.js'
@@ -91,19 +93,24 @@ export class TaskContextImpl implements LoopContext<unknown> {
     if (this.closed) throw new ContextClosedError(this.host.runId, this.task, what())
   }
 
-  async waitForEvent<E = unknown>(name: string, options: WaitForEventOptions<E> = {}): Promise<E> {
+  waitForEvent<S extends PayloadSchema>(name: string, options: WaitForSchemaEventOptions<S>): Promise<S['Type']>
+  waitForEvent<E = unknown>(name: string, options?: WaitForEventOptions<E>): Promise<E>
+  async waitForEvent(name: string, options: WaitForEventOptions<unknown> & { readonly schema?: PayloadSchema } = {}): Promise<unknown> {
     this.assertOpen(() => `ctx.waitForEvent(${JSON.stringify(name)})`)
     const timeoutMs = options.timeout === undefined ? undefined : toMillis(options.timeout, 'waitForEvent timeout')
     const key = this.key({ kind: 'wait', name: assertStorableName('event name', name), index: this.sequence.wait++ })
+    const decode = options.schema === undefined ? undefined : payloadDecoder(options.schema)
     const recorded = this.host.recorded(key)
-    if (recorded !== undefined) return recorded.output as E
+    if (recorded !== undefined) return decode === undefined ? recorded.output : decodedOrThrow(decode, recorded.output, name)
     const what = () => `ctx.waitForEvent(${JSON.stringify(name)})`
     const since = await this.host.timer(key + formatStepSegment({ kind: 'since' }), this.host.now())
     this.assertOpen(what)
     const deadline = timeoutMs === undefined ? undefined : await this.host.timer(key + formatStepSegment({ kind: 'deadline' }), since + timeoutMs)
     this.assertOpen(what)
-    const wait = waitForOneEvent(this.host, { name, task: this.task, key, since, deadline, match: options.match as never }, timeoutMs)
-    return (await this.runEffect(wait)) as E
+    const match = decode === undefined ? options.match : decodedMatch(decode, options.match)
+    const wait = waitForOneEvent(this.host, { name, task: this.task, key, since, deadline, match: match as never }, timeoutMs)
+    const payload = await this.runEffect(wait)
+    return decode === undefined ? payload : decode(payload).value
   }
 
   events<E = unknown>(name: string, options: EventStreamOptions<E> = {}): EventStream<E> {
@@ -200,4 +207,30 @@ export class TaskContextImpl implements LoopContext<unknown> {
   private runEffect<A, E>(effect: Effect.Effect<A, E>): Promise<A> {
     return Effect.runPromiseWith(this.host.services)(effect, { signal: this.signal })
   }
+}
+
+type Decoded = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly value?: undefined }
+
+/** Decodes a payload with `schema`, reporting failure as a value (a payload that does not decode does not match). */
+function payloadDecoder(schema: PayloadSchema): (payload: unknown) => Decoded {
+  const decode = Schema.decodeUnknownExit(schema)
+  return (payload) => {
+    const exit = decode(payload)
+    return Exit.isSuccess(exit) ? { ok: true, value: exit.value } : { ok: false }
+  }
+}
+
+/** A match over raw payloads: those that decode, and that `match` (given the decoded value) accepts. */
+function decodedMatch(decode: (payload: unknown) => Decoded, match: ((payload: never) => boolean) | undefined): (payload: unknown) => boolean {
+  return (payload) => {
+    const decoded = decode(payload)
+    return decoded.ok && (match === undefined || match(decoded.value as never))
+  }
+}
+
+/** A recorded payload, decoded again on replay; it decoded when it was taken, so a failure means the schema changed since. */
+function decodedOrThrow(decode: (payload: unknown) => Decoded, payload: unknown, name: string): unknown {
+  const decoded = decode(payload)
+  if (decoded.ok) return decoded.value
+  throw new TypeError(`the recorded payload of event "${name}" no longer decodes with the schema given to ctx.waitForEvent: the schema changed since the event was taken; keep the old schema for runs that already took it (or start a new workflow version)`)
 }

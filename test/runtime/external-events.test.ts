@@ -1,3 +1,4 @@
+import { Schema } from 'effect'
 import { describe, expect, it } from 'vitest'
 import { defineWorkflow, EventTimeoutError, RunNotFoundError, type RunFailedError } from 'weft'
 import { flush, virtualTime } from '../support/test-clock.js'
@@ -14,6 +15,29 @@ const approvals = defineWorkflow<{ orderId: string }>({ name: 'approval', versio
   )
   .task('decide', { dependsOn: ['await'] }, (approval) => (approval.approved ? 'ship' : 'cancel'))
   .build()
+
+const Decision = Schema.Struct({ orderId: Schema.NonEmptyString, approved: Schema.Boolean })
+
+describe('waitForEvent with a payload schema', () => {
+  it('decodes each payload on receipt: one the schema refuses is left in the inbox and the task keeps waiting for a valid one', async () => {
+    const engine = memoryEngine()
+    const seen: unknown[] = []
+    const checked = defineWorkflow({ name: 'checked-approval', version: 1 })
+      .task('await', (_input, ctx) => ctx.waitForEvent('decision', { schema: Decision, match: (d) => (seen.push(d), true) }))
+      .build()
+    const run = await engine.start(checked)
+    await flush()
+    await run.signal('decision', { orderId: 'o-1', approved: 'yes' })
+    await run.signal('decision', { orderId: '', approved: true })
+    await flush()
+    expect(run.status()).toBe('running')
+    await run.signal('decision', { orderId: 'o-1', approved: true })
+    expect((await run.result()).output('await')).toEqual({ orderId: 'o-1', approved: true })
+    // match saw decoded payloads only: the two refused ones never reached it.
+    expect(seen).toEqual([{ orderId: 'o-1', approved: true }])
+    await engine.close()
+  })
+})
 
 describe('waitForEvent', () => {
   it('delivers an event sent to every run only to runs whose match accepts it', async () => {

@@ -187,3 +187,18 @@ describe('defineWorkflow: each wrong program fails tsc', () => {
     base.loop('halve', { dependsOn: ['count'], while: (s: number) => s > 0, maxIterations: 2 }, (s) => `${s}`)
   })
 })
+
+describe('ctx.waitForEvent with a payload schema', () => {
+  test('returns the schema\'s decoded type; match sees it too', () => {
+    const Decision = Schema.Struct({ orderId: Schema.String, approved: Schema.Boolean })
+    defineWorkflow({ name: 'typed-event', version: 1 })
+      .task('await', async (_input, ctx) => {
+        const decision = await ctx.waitForEvent('decision', { schema: Decision, match: (d) => d.approved })
+        expectTypeOf(decision).toEqualTypeOf<{ readonly orderId: string; readonly approved: boolean }>()
+        // @ts-expect-error match receives the decoded payload, which has no 'amount'
+        await ctx.waitForEvent('decision', { schema: Decision, match: (d) => d.amount > 0 })
+        return decision.orderId
+      })
+      .build()
+  })
+})
