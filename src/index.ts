@@ -43,6 +43,8 @@ export type {
   LoopResult,
   TaskFailure,
   WaitForEventOptions,
+  WaitForSchemaEventOptions,
+  PayloadSchema,
   EventStreamOptions,
   EventStream,
   MapOptions,
