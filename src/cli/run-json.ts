@@ -19,38 +19,59 @@ import type { Terminal } from './terminal.js'
  */
 export const jsonOption: OptionSpec = { type: 'boolean', description: 'print one JSON value instead of text (shapes: README, "Operating it")' }
 
-/** A run as `--json` prints it. */
+/** A run as `weft runs list --json` and `weft runs show --json` print it. */
 export interface RunJson {
+  /** The run's id. */
   readonly id: string
+  /** The workflow's name. */
   readonly workflow: string
+  /** The workflow version the run is pinned to. */
   readonly version: number
   /** The stored status. */
   readonly status: RunStatus
-  /** What `runs list` shows: the status, or `orphaned` (see {@link runState}). */
+  /** What `runs list` shows: the status, or `orphaned` (see {@link RunState}). */
   readonly state: RunState
+  /** Why the run is in its status. */
   readonly statusMessage: string | null
+  /** Who started it. */
   readonly principal: string | null
+  /** When it was created (epoch milliseconds). */
   readonly createdAt: number
+  /** When a worker first started it (epoch milliseconds). */
   readonly startedAt: number | null
+  /** When it finished (epoch milliseconds). */
   readonly finishedAt: number | null
+  /** Why it failed or was cancelled: the stored error record. */
   readonly error: ErrorRecord | null
+  /** The worker holding (or, for an orphaned run, last holding) its lease. */
   readonly leaseOwner: string | null
+  /** When that lease ends unless renewed (epoch milliseconds). */
   readonly leaseExpiresAt: number | null
+  /** The fencing epoch: how many times a worker claimed it. */
   readonly epoch: number
+  /** How many times a worker took it over from one that stopped. */
   readonly recoveries: number
+  /** A cancel, pause or resume waiting for its worker. */
   readonly requestedAction: string | null
-  /** Only with `--values`: the input in Weft's storage encoding (see {@link toStoredJson}). */
+  /** Only with `--values`: the input in Weft's storage encoding (`serialize` of `weft/store`: lossless, `deserialize` reverses it). */
   readonly input?: unknown
 }
 
 /** A recorded step as `--json` prints it. */
 export interface StepJson {
+  /** The step's key: the task name, with `#i`, `[i]` or `/name` for a sub-step. */
   readonly key: string
+  /** The task it belongs to. */
   readonly task: string
+  /** How it ended. */
   readonly status: StepRecord['status']
+  /** Attempts made. */
   readonly attempts: number
+  /** When its first attempt started (epoch milliseconds). */
   readonly startedAt: number | null
+  /** When it ended (epoch milliseconds). */
   readonly finishedAt: number
+  /** Why it failed: the stored error record. */
   readonly error: ErrorRecord | null
   /** Only with `--values`: the output in Weft's storage encoding (`null` when the step has none). */
   readonly output?: unknown

@@ -51,7 +51,12 @@ export function runNote(run: RunRecord): string {
   return redundant === undefined ? run.error.message : run.error.message.slice(redundant.length)
 }
 
-/** What `weft runs list` shows for a run: its stored status, or `orphaned`. */
+/**
+ * What `weft runs list` shows for a run: its stored status, or `orphaned`
+ * for an unfinished run (pending, running or paused) naming a worker whose
+ * lease has expired: that worker stopped renewing it, and the next worker
+ * with its workflow version recovers it.
+ */
 export type RunState = RunStatus | 'orphaned'
 
 /**
