@@ -11,6 +11,7 @@ import { main as userInteractions } from '../../examples/04-user-interactions/ma
 import { main as batchLoop } from '../../examples/05-batch-loop/main.js'
 import { main as retryCircuitBreaker } from '../../examples/06-retry-circuit-breaker/main.js'
 import { main as comprehensive } from '../../examples/07-comprehensive/main.js'
+import { main as defineWorkflowResearch } from '../../examples/08-define-workflow/main.js'
 
 /** Each example must stay quick: it is run by this suite and by `npm start`. */
 const budgetMs = 2_000
@@ -275,6 +276,39 @@ describe('07-comprehensive', () => {
   })
 
   it('finishes within its time budget', () => {
+    expect(played.elapsedMs).toBeLessThan(budgetMs)
+  })
+})
+
+describe('08-define-workflow', () => {
+  let played: Played<Awaited<ReturnType<typeof defineWorkflowResearch>>>
+  beforeAll(async () => {
+    played = await play(defineWorkflowResearch)
+  })
+
+  it('plans, researches every sub-question, refines and publishes once approved', () => {
+    expect(played.summary.published).toMatchObject({ sections: 4, editor: 'ada' })
+    expect(played.summary.published.refinements).toBeGreaterThan(0)
+  })
+
+  it('dives deeper into the low-confidence findings (the conditional task ran)', () => {
+    expect(played.summary.published.followUps.length).toBeGreaterThan(0)
+  })
+
+  it('retries the model once and does not ask it again for a checkpointed item', () => {
+    expect(played.summary.modelCalls).toBeGreaterThanOrEqual(5)
+    expect(played.summary.modelCalls).toBeLessThanOrEqual(6)
+  })
+
+  it('ignores the malformed decision the schema refuses and takes the real one', () => {
+    expect(played.summary.malformedIgnored).toBe(true)
+  })
+
+  it('runs the cleanup whatever happened', () => {
+    expect(played.summary.cleaned).toEqual(['durable agents'])
+  })
+
+  it(`finishes within ${budgetMs} ms`, () => {
     expect(played.elapsedMs).toBeLessThan(budgetMs)
   })
 })
