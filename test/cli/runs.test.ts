@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createEngine, defineWorkflow, newRunId, RunCancelledError, sqliteStore, type Engine, type WorkflowRun } from 'weft'
 import { deserialize, type WorkflowStore } from 'weft/store'
+import { runCli } from '../../src/cli/index.js'
 import { cells, lineStartingWith, runWeft, runWeftWithClosedStdout } from '../support/weft-cli.js'
 
 const orders = defineWorkflow<{ items: number[] }>({ name: 'orders', version: 1 })
@@ -196,6 +197,11 @@ describe('weft runs list', () => {
     const { code, stdout } = await weft('runs', 'list', '--status', 'cancelled', '--workflow', 'payments')
     expect(code).toBe(0)
     expect(stdout).toBe('no runs with status cancelled of workflow "payments"\n')
+  })
+
+  it('prints an empty list as JSON too', async () => {
+    const { code, stdout } = await weft('runs', 'list', '--status', 'cancelled', '--workflow', 'payments', '--json')
+    expect({ code, stdout }).toEqual({ code: 0, stdout: '{"runs":[],"nextBefore":null}\n' })
   })
 
   it('reads .weft/weft.sqlite in the working directory without --database', async () => {
@@ -436,6 +442,14 @@ describe('weft runs signal', () => {
     expect(code).toBe(1)
     expect(stderr).toBe(`weft: run ${ids.completed} has already ended (completed); events can only be sent to pending, running or paused runs [WEFT_RUN_FINISHED]\n`)
     expect(await store.latestEventId()).toBe(before)
+  })
+
+  it('exits 2 for an event name a store cannot keep (through runCli: a process argument cannot hold a NUL)', async () => {
+    const err: string[] = []
+    const terminal = (lines: string[]) => ({ line: (text = '') => void lines.push(text), color: false, columns: undefined })
+    const code = await runCli(['runs', 'signal', ids.paused, 'go\u0000', 'true', '--database', database], { out: terminal([]), err: terminal(err), cwd: folder, now: Date.now })
+    expect(code).toBe(2)
+    expect(err).toEqual(['weft: the event name cannot be stored: it has a NUL character (\\u0000 at index 2), which PostgreSQL cannot store in text'])
   })
 
   it('refuses an unknown run with the engine\'s code', async () => {
