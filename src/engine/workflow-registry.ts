@@ -33,6 +33,11 @@ export class WorkflowRegistry {
     if (checkDependencies) this.checkOne(graph)
     const versions = this.byName.get(graph.name) ?? new Map<number, WorkflowGraph>()
     const clash = versions.get(graph.version)
+    if (clash !== undefined && clash.source !== graph.source && sameDefinition(clash, graph)) {
+      // The same definition built twice (by a factory called twice): one workflow; the first one registered runs.
+      this.bySource.set(workflow, clash)
+      return clash
+    }
     if (clash !== undefined && clash.source !== graph.source) {
       throw new InvalidWorkflowError(
         `workflow "${graph.name}" version ${graph.version} is already registered by another definition; give it a new version`,
@@ -48,7 +53,7 @@ export class WorkflowRegistry {
 
   /** Checks every registered workflow class against the container. @throws `InvalidWorkflowError` naming the first parameter it cannot supply. */
   checkDependencies(): void {
-    for (const graph of this.bySource.values()) this.checkOne(graph)
+    for (const graph of this.graphs()) this.checkOne(graph)
   }
 
   private checkOne(graph: WorkflowGraph): void {
@@ -71,17 +76,24 @@ export class WorkflowRegistry {
 
   /** Every registered workflow version. */
   versions(): WorkflowVersion[] {
-    return [...this.bySource.values()].map((graph) => ({ name: graph.name, version: graph.version }))
+    return this.graphs().map((graph) => ({ name: graph.name, version: graph.version }))
   }
 
   /** Workflows started by an event. */
   triggeredBy(event: string): WorkflowGraph[] {
-    return [...this.bySource.values()].filter((graph) => graph.trigger === event)
+    return this.graphs().filter((graph) => graph.trigger === event)
   }
 
   /** Number of registered name-version pairs. */
   get size(): number {
-    return this.bySource.size
+    let size = 0
+    for (const versions of this.byName.values()) size += versions.size
+    return size
+  }
+
+  /** Every registered workflow version's graph, once each (a definition built twice maps to one). */
+  private graphs(): WorkflowGraph[] {
+    return [...this.byName.values()].flatMap((versions) => [...versions.values()])
   }
 
   /** Creates the object whose methods are the tasks: a fresh class instance from the container, or a definition's functions. */
@@ -90,6 +102,23 @@ export class WorkflowRegistry {
     if (isWorkflowDefinition(source)) return source.functions
     return this.container.resolve(source as never) as object
   }
+}
+
+/**
+ * Whether two `defineWorkflow` definitions are the same one built twice: the
+ * same tasks, wiring, options and task code (compared as source text, so
+ * closures over different values still count as the same code).
+ */
+function sameDefinition(a: WorkflowGraph, b: WorkflowGraph): boolean {
+  return isWorkflowDefinition(a.source) && isWorkflowDefinition(b.source) && fingerprint(a) === fingerprint(b)
+}
+
+function fingerprint(graph: WorkflowGraph): string {
+  const functions = (graph.source as { readonly functions: Readonly<Record<string, unknown>> }).functions
+  const tasks = graph.tasks.map((task) => ({ ...task, code: String(functions[task.method]) }))
+  return JSON.stringify({ name: graph.name, version: graph.version, input: graph.input === undefined, trigger: graph.trigger, tasks }, (_key, value: unknown) =>
+    typeof value === 'function' ? String(value) : typeof value === 'bigint' ? `${value}n` : value,
+  )
 }
 
 function latest(versions: Map<number, WorkflowGraph> | undefined): WorkflowGraph | undefined {

@@ -157,6 +157,19 @@ describe('definition errors at definition time', () => {
     expect(() => engine.register(two)).toThrow('workflow "same" version 1 is already registered by another definition; give it a new version')
     await engine.close()
   })
+
+  it('recognises the same definition built twice by a factory as one workflow', async () => {
+    const build = (rate: number) => defineWorkflow({ name: 'factory-built', version: 1 }).task('price', () => 10 * rate).build()
+    const first = build(1)
+    const again = build(1)
+    const engine = memoryEngine({ workflows: [first] })
+    expect(() => engine.register(again)).not.toThrow()
+    expect((await engine.run(again)).output('price')).toBe(10)
+    expect(engine.stats().workflows).toBe(1)
+    const changed = defineWorkflow({ name: 'factory-built', version: 1 }).task('price', () => 20).build()
+    expect(() => engine.register(changed)).toThrow('is already registered by another definition')
+    await engine.close()
+  })
 })
 
 describe('results and lifecycle', () => {
