@@ -72,7 +72,8 @@ export async function measureWaitingRuns(n = 10_000) {
   const gcAvailable = typeof globalThis.gc === 'function'
   const counter = { waiting: 0 }
   const workflow = waitingWorkflow(counter)
-  const engine = createEngine({ store: new MemoryWorkflowStore() })
+  // Values by reference (serialization 'off'): the memory of the engine's waiting runs, not of stored copies.
+  const engine = createEngine({ store: new MemoryWorkflowStore({ serialization: 'off' }) })
   engine.register(workflow)
 
   // Warm up the code paths, then take the baseline in the same process.

@@ -116,7 +116,8 @@ if (!durableOnly) {
   )
   console.log(`\n  A bare \`await\` of an async no-op costs ${us(awaitBefore)} µs here (no AsyncLocalStorage in the process yet).`)
   console.log('  raw = one promise per node awaiting its dependencies\' promises. Weft = defineWorkflow(...).build()')
-  console.log('  run by engine.run() with an in-memory store (MemoryWorkflowStore), a fresh engine per repetition.')
+  console.log("  run by engine.run() with an in-memory store (MemoryWorkflowStore({ serialization: 'off' }): values kept by")
+  console.log('  reference, unchecked, as before the default serialized them), a fresh engine per repetition.')
   console.log('  "Weft build" = defineWorkflow + build (graph compile), not included in µs/task.')
 
   // ---- 2. Scaling ---------------------------------------------------------------------------
@@ -206,7 +207,8 @@ if (!durableOnly) {
   console.log('  peak includes garbage made while starting the runs and delivering the event. Waiting runs poll')
   console.log('  nothing: an event wakes its waiters; one watcher per engine looks for events other processes sent.')
   console.log(`  CPU while idle for 1 s: ${mem.idleBefore.toFixed(0)}% of a core with no run waiting, ${mem.waiting.idleCpu.toFixed(0)}% with ${mem.n.toLocaleString('en-US')} runs waiting.`)
-  console.log('  The in-memory store keeps every run record and step, so "all completed" stays above baseline.')
+  console.log('  The in-memory store (serialization \'off\': values by reference) keeps every run record and step, so')
+  console.log('  "all completed" stays above baseline.')
 }
 
 // ---- 4. Durable: SQLite --------------------------------------------------------------------
@@ -221,7 +223,8 @@ section('4. Durable: SQLite (the default store: a file, WAL, synchronous=NORMAL)
   console.log(`SQLite ${r.sqliteVersion} (better-sqlite3) on a file in a temp folder, set up by sqliteStore() itself: journal_mode=WAL,`)
   console.log("synchronous=NORMAL. No-op tasks that return their input + 1; every run's last output is checked. Runs one")
   console.log('after another (engine.run), a fresh engine per repetition on the same file; the in-memory engine runs the')
-  console.log('same workflow. Figures: median of 7 repetitions after a warm-up, min–max.\n')
+  console.log("same workflow (MemoryWorkflowStore with serialization 'off': the engine alone, values by reference).")
+  console.log('Figures: median of 7 repetitions after a warm-up, min–max.\n')
   table(
     ['raw better-sqlite3, same settings', 'µs', 'min–max'],
     [

@@ -407,7 +407,7 @@ export class Engine {
 
 /**
  * The digest of an input, or `undefined` when it cannot be serialized (the
- * memory store keeps such inputs by reference; a second start then compares
+ * memory store with `serialization: 'off'` keeps such inputs by reference; a second start then compares
  * them by value, and a durable store refuses them anyway).
  */
 function digestOf(input: unknown): string | undefined {

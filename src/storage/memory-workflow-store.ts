@@ -1,8 +1,10 @@
 import { LeaseLostError } from '../core/errors.js'
 import type { RunId } from '../core/ids.js'
 import { claimableStatus, decideAction, isFinished, unclaimableMessage } from './run-rules.js'
+import { defaultSerializationLimits, deserialize, serialize, type SerializationLimits } from './serialization.js'
 import type {
   ClaimRequest,
+  ErrorRecord,
   CreateRunResult,
   EventNotice,
   Fence,
@@ -25,15 +27,58 @@ interface MemoryEvent extends StoredEvent {
   readonly takenBy: Set<RunId>
 }
 
+/** Options of {@link MemoryWorkflowStore}. */
+export interface MemoryStoreOptions {
+  /**
+   * `'on'`: inputs, outputs and event payloads are serialized as the durable
+   * stores serialize them, so what would fail on SQLite or PostgreSQL (a class
+   * instance, a function, a cycle, a value over `limits.maxBytes`) fails here
+   * too, with the same `SerializationError` or `PayloadTooLargeError`, and
+   * what is read back is a copy (a change to a value after it was stored, or
+   * to one read back, does not change the record). Error records are copied
+   * as JSON, as the durable stores keep them.
+   *
+   * `'off'`: values are kept by reference, unchecked and uncopied. Use it
+   * only where that cost matters more than the check: a benchmark of the
+   * engine itself, or a test that keeps millions of values in one process.
+   * Tests should keep the default, or they pass with outputs production refuses.
+   * @defaultValue `'on'`
+   */
+  readonly serialization?: 'on' | 'off'
+  /** Size limits of stored inputs, outputs and event payloads (with `serialization: 'on'`). @defaultValue warn at 256 KiB, fail at 2 MiB, as the durable stores */
+  readonly limits?: SerializationLimits
+}
+
+/** How the store keeps values: as the durable stores' text, or by reference. */
+interface ValueKeeper {
+  keep(value: unknown, what: string): unknown
+  read(kept: unknown): unknown
+  error(record: ErrorRecord | undefined): ErrorRecord | undefined
+}
+
+const byReference: ValueKeeper = { keep: (value) => value, read: (kept) => kept, error: (record) => record }
+
+function serialized(limits: SerializationLimits): ValueKeeper {
+  return {
+    keep: (value, what) => serialize(value, what, limits),
+    read: (kept) => deserialize(kept as string),
+    error: (record) => (record === undefined ? undefined : (JSON.parse(JSON.stringify(record)) as ErrorRecord)),
+  }
+}
+
 /**
  * A {@link WorkflowStore} in process memory: fast, and gone when the process
- * exits. Values are stored by reference, not copied or serialized. For tests
- * and for runs that need no durability.
+ * exits. For tests and for runs that need no durability. By default it
+ * refuses and copies values as the durable stores do (see
+ * {@link MemoryStoreOptions.serialization}), so a test on it fails where
+ * production on SQLite or PostgreSQL would.
  *
  * @example
  * ```ts
  * import { createEngine, MemoryWorkflowStore } from 'weft'
  * const engine = createEngine({ store: new MemoryWorkflowStore() })
+ * // Values by reference, unchecked: for benchmarks of the engine itself.
+ * const unchecked = new MemoryWorkflowStore({ serialization: 'off' })
  * ```
  */
 export class MemoryWorkflowStore implements WorkflowStore {
@@ -42,18 +87,25 @@ export class MemoryWorkflowStore implements WorkflowStore {
   private readonly steps = new Map<RunId, Map<string, StepRecord>>()
   private readonly timers = new Map<string, number>()
   private readonly events: MemoryEvent[] = []
+  private readonly values: ValueKeeper
+
+  constructor(options: MemoryStoreOptions = {}) {
+    this.values = options.serialization === 'off' ? byReference : serialized(options.limits ?? defaultSerializationLimits)
+  }
 
   async init(): Promise<void> {}
 
   async createRun(run: NewRun): Promise<CreateRunResult> {
     const existing = this.runs.get(run.id)
-    if (existing !== undefined) return { run: existing, created: false }
+    if (existing !== undefined) return { run: this.view(existing), created: false }
     const { claimBy, ...fields } = run
+    const input = this.values.keep(run.input, `input of run ${run.id}`)
     const record: RunRecord =
       claimBy === undefined
-        ? { ...fields, status: 'pending', epoch: 0, recoveries: 0 }
+        ? { ...fields, input, status: 'pending', epoch: 0, recoveries: 0 }
         : {
             ...fields,
+            input,
             status: 'running',
             epoch: 1,
             recoveries: 0,
@@ -62,11 +114,12 @@ export class MemoryWorkflowStore implements WorkflowStore {
             leaseExpiresAt: run.createdAt + claimBy.leaseMs,
           }
     this.runs.set(run.id, record)
-    return { run: record, created: true }
+    return { run: this.view(record), created: true }
   }
 
   async getRun(runId: RunId): Promise<RunRecord | undefined> {
-    return this.runs.get(runId)
+    const run = this.runs.get(runId)
+    return run === undefined ? undefined : this.view(run)
   }
 
   async listRuns(query: RunQuery = {}): Promise<RunRecord[]> {
@@ -83,6 +136,7 @@ export class MemoryWorkflowStore implements WorkflowStore {
           (cursor === undefined || newestFirst(cursor, run) < 0),
       )
       .slice(0, limit)
+      .map((run) => this.view(run))
   }
 
   async claimRuns(request: ClaimRequest): Promise<RunRecord[]> {
@@ -106,7 +160,7 @@ export class MemoryWorkflowStore implements WorkflowStore {
         leaseExpiresAt: request.now + request.leaseMs,
       }
       this.runs.set(run.id, next)
-      claimed.push(next)
+      claimed.push(this.view(next))
     }
     return claimed
   }
@@ -159,6 +213,7 @@ export class MemoryWorkflowStore implements WorkflowStore {
   async updateRun(fence: Fence, patch: RunPatch): Promise<void> {
     const run = this.fenced(fence)
     const finished = patch.status !== undefined && isFinished(patch.status)
+    if (patch.error !== undefined) patch = { ...patch, error: this.values.error(patch.error) }
     this.runs.set(run.id, { ...run, ...patch, ...(finished ? { leaseOwner: undefined, leaseExpiresAt: undefined, requestedAction: undefined } : {}) })
   }
 
@@ -167,11 +222,11 @@ export class MemoryWorkflowStore implements WorkflowStore {
     if (run === undefined) return undefined
     const decision = decideAction(run, action, now)
     let next = run
-    if (decision.kind === 'cancel-now') next = { ...run, ...decision.patch }
+    if (decision.kind === 'cancel-now') next = { ...run, ...decision.patch, error: this.values.error(decision.patch.error) }
     else if (decision.kind === 'revive') next = { ...run, status: 'pending', statusMessage: undefined, recoveries: 0, finishedAt: undefined }
     else if (decision.kind === 'ask-worker') next = { ...run, requestedAction: action }
     this.runs.set(runId, next)
-    return next
+    return this.view(next)
   }
 
   async clearAction(fence: Fence): Promise<void> {
@@ -185,7 +240,7 @@ export class MemoryWorkflowStore implements WorkflowStore {
   }
 
   async loadSteps(runId: RunId): Promise<StepRecord[]> {
-    return [...(this.steps.get(runId)?.values() ?? [])]
+    return [...(this.steps.get(runId)?.values() ?? [])].map((step) => this.stepView(step))
   }
 
   async timer(fence: Fence, key: string, wakeAt: number): Promise<number> {
@@ -198,8 +253,9 @@ export class MemoryWorkflowStore implements WorkflowStore {
   }
 
   async sendEvent(event: NewEvent): Promise<number> {
+    const payload = this.values.keep(event.payload, `payload of event "${event.name}"`)
     const id = this.events.length + 1
-    this.events.push({ id, name: event.name, runId: event.runId, payload: event.payload, sentAt: event.sentAt, consumed: false, takenBy: new Set() })
+    this.events.push({ id, name: event.name, runId: event.runId, payload, sentAt: event.sentAt, consumed: false, takenBy: new Set() })
     return id
   }
 
@@ -214,31 +270,68 @@ export class MemoryWorkflowStore implements WorkflowStore {
   async pendingEvents(runId: RunId, name: string, since: number): Promise<StoredEvent[]> {
     return this.events
       .filter((e) => e.name === name && (e.runId === runId ? !e.consumed : e.runId === undefined && e.sentAt >= since && !e.takenBy.has(runId)))
-      .map(({ id, runId: to, payload, sentAt }) => ({ id, name, runId: to, payload, sentAt }))
+      .map(({ id, runId: to, payload, sentAt }) => ({ id, name, runId: to, payload: this.values.read(payload), sentAt }))
   }
 
   async takeEvent(fence: Fence, event: StoredEvent, step: StepRecord): Promise<boolean> {
     this.fenced(fence)
+    const kept = this.kept(step)
     const stored = this.events[event.id - 1]
     if (stored === undefined || stored.takenBy.has(fence.runId) || (stored.runId !== undefined && stored.consumed)) return false
     stored.takenBy.add(fence.runId)
     if (stored.runId !== undefined) stored.consumed = true
-    this.insertStep(step)
+    this.insertKept(kept)
     return true
   }
 
   async close(): Promise<void> {}
 
+  /**
+   * Records a step unless its key is stored. Returns the step given when it
+   * is recorded (as the durable stores do), else a copy of the stored one.
+   */
   private insertStep(step: StepRecord): StepRecord {
+    const existing = this.insertKept(this.kept(step))
+    return existing === undefined ? step : this.stepView(existing)
+  }
+
+  /** Stores a step as kept; returns the step stored before under its key, if any. */
+  private insertKept(step: StepRecord): StepRecord | undefined {
     let steps = this.steps.get(step.runId)
     if (steps === undefined) {
       steps = new Map()
       this.steps.set(step.runId, steps)
     }
     const existing = steps.get(step.key)
-    if (existing !== undefined) return existing
-    steps.set(step.key, step)
-    return step
+    if (existing === undefined) steps.set(step.key, step)
+    return existing
+  }
+
+  /** A step as stored: a completed one's output kept (checked first: a refusal writes nothing), others without one. */
+  private kept(step: StepRecord): StepRecord {
+    if (this.values === byReference) return step
+    // A literal, not a rest spread: this runs once per step.
+    return {
+      runId: step.runId,
+      key: step.key,
+      task: step.task,
+      status: step.status,
+      output: step.status === 'completed' ? this.values.keep(step.output, `output of step "${step.key}" of run ${step.runId}`) : undefined,
+      error: this.values.error(step.error),
+      attempts: step.attempts,
+      startedAt: step.startedAt,
+      finishedAt: step.finishedAt,
+    }
+  }
+
+  /** A stored step as read: a completed one's output a copy. */
+  private stepView(step: StepRecord): StepRecord {
+    return this.values === byReference || step.status !== 'completed' ? step : { ...step, output: this.values.read(step.output) }
+  }
+
+  /** A stored run as read: its input a copy. */
+  private view(run: RunRecord): RunRecord {
+    return this.values === byReference ? run : { ...run, input: this.values.read(run.input) }
   }
 
   private fenced(fence: Fence): RunRecord {

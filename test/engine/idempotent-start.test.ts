@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createEngine, defineWorkflow, MemoryWorkflowStore, RunConflictError, sqliteStore } from 'weft'
+import { createEngine, defineWorkflow, MemoryWorkflowStore, RunConflictError, SerializationError, sqliteStore } from 'weft'
 import { inputDigest, type WorkflowStore } from 'weft/store'
 
 import { postgresStore } from '../../src/postgres.js'
@@ -86,12 +86,23 @@ describe('the input digest', () => {
     expect(inputDigest({ a: 1 })).toMatch(/^v1:[0-9a-f]{64}$/)
   })
 
-  it('lets a memory-store run with an input that cannot be serialized be started again under its id', async () => {
+  it('refuses an input that cannot be serialized on the memory store, as the durable stores do', async () => {
+    class Order {
+      constructor(readonly id: string) {}
+    }
+    const engine = createEngine({ store: new MemoryWorkflowStore() })
+    const workflow = defineWorkflow<unknown>({ name: 'by-value', version: 1 }).task('t', () => 1).build()
+    await expect(engine.start(workflow, { order: new Order('o-1') }, { runId: 'same' })).rejects.toBeInstanceOf(SerializationError)
+    expect(await engine.listRuns()).toEqual([])
+    await engine.close()
+  })
+
+  it("lets a run of a memory store without serialization, whose input cannot be serialized, be started again under its id", async () => {
     class Order {
       constructor(readonly id: string) {}
     }
     const input = { order: new Order('o-1') }
-    const engine = createEngine({ store: new MemoryWorkflowStore() })
+    const engine = createEngine({ store: new MemoryWorkflowStore({ serialization: 'off' }) })
     const workflow = defineWorkflow<unknown>({ name: 'by-reference', version: 1 }).task('t', () => 1).build()
     const first = await engine.start(workflow, input, { runId: 'same' })
     await first.result()

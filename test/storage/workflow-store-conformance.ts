@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { LeaseLostError, type ErrorRecord, type RunRecord } from 'weft'
+import { LeaseLostError, PayloadTooLargeError, SerializationError, type ErrorRecord, type RunRecord } from 'weft'
 import type { Fence, NewRun, StepRecord, WorkflowStore } from 'weft/store'
 
 /** Creates a fresh, empty store for one test. The suite closes it after the test. */
@@ -327,6 +327,43 @@ export function describeWorkflowStore(name: string, fixture: StoreFixture): void
         expect(steps.find((s) => s.key === 'charge')!.error).toEqual(fullError)
         expect(steps.find((s) => s.key === 'poll')!.error).toEqual(thrownValue)
         expect((await store.getRun('r1'))!.error).toEqual({ ...fullError, task: 'charge' })
+      })
+
+      it('refuses an output, input or event payload it cannot store, naming it, and records nothing', async () => {
+        class Money {
+          constructor(readonly cents: number) {}
+        }
+        const run = await claimed('r1')
+        const refused = await rejection(Promise.resolve().then(() => store.saveStep(fenceOf(run), step('r1', 'charge', { output: { total: new Money(5) } }))))
+        expect(refused).toBeInstanceOf(SerializationError)
+        expect((refused as Error).message).toContain('output of step "charge" of run r1.total')
+        expect(await store.loadSteps('r1')).toEqual([])
+        const input = await rejection(Promise.resolve().then(() => store.createRun(newRun('r2', { input: { callback: () => 1 } }))))
+        expect(input).toBeInstanceOf(SerializationError)
+        expect(await store.getRun('r2')).toBeUndefined()
+        const payload = await rejection(Promise.resolve().then(() => store.sendEvent({ name: 'paid', runId: 'r1', payload: new Money(1), sentAt: 1 })))
+        expect(payload).toBeInstanceOf(SerializationError)
+        expect(await store.latestEventId()).toBe(0)
+      })
+
+      it('refuses an output over the size limit and records nothing', async () => {
+        const run = await claimed('r1')
+        const refused = await rejection(Promise.resolve().then(() => store.saveStep(fenceOf(run), step('r1', 'big', { output: 'x'.repeat(3 * 1024 * 1024) }))))
+        expect(refused).toBeInstanceOf(PayloadTooLargeError)
+        expect(await store.loadSteps('r1')).toEqual([])
+      })
+
+      it('gives back copies: changing a value after storing it, or one read back, does not change the record', async () => {
+        const input = { items: ['a'] }
+        const run = (await store.createRun(newRun('r1', { input, claimBy: { owner: 'w1', leaseMs: lease } }))).run
+        input.items.push('changed after createRun')
+        const output = { total: 1 }
+        await store.saveStep(fenceOf(run), step('r1', 'sum', { output }))
+        output.total = 2
+        ;((await store.getRun('r1'))!.input as typeof input).items.push('changed after a read')
+        ;((await store.loadSteps('r1'))[0]!.output as typeof output).total = 3
+        expect((await store.getRun('r1'))!.input).toEqual({ items: ['a'] })
+        expect((await store.loadSteps('r1'))[0]!.output).toEqual({ total: 1 })
       })
 
       it('gives back outputs and inputs with their types', async () => {
