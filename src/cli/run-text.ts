@@ -31,11 +31,30 @@ export function stepDuration(step: StepRecord): string {
   return step.startedAt === undefined ? none : formatMillis(Math.max(0, step.finishedAt - step.startedAt))
 }
 
-/** `Name [CODE]: message`, after `in task "t": ` when the error is a run's failure in a task. */
+/**
+ * `Name [CODE]: message`, after `in task "t": ` when the error is a run's
+ * failure in a task, then each cause (`; caused by Name [CODE]: message`).
+ * A thrown value that is not an Error reads `thrown object: {"status":503}`.
+ * One line: the stack is printed apart (see {@link stackLines}).
+ */
 export function describeError(error: ErrorRecord): string {
-  const code = error.code === undefined ? '' : ` [${error.code}]`
   const task = error.task === undefined || error.name === 'RunFailedError' ? '' : `in task "${error.task}": `
-  return `${task}${error.name}${code}: ${error.message}`
+  const causes = (error.causes ?? []).map((cause) => `; caused by ${oneError(cause)}`).join('')
+  return `${task}${oneError(error)}${causes}`
+}
+
+function oneError(error: Pick<ErrorRecord, 'name' | 'code' | 'message' | 'value'>): string {
+  const code = error.code === undefined ? '' : ` [${error.code}]`
+  const name = error.value === undefined ? error.name : `thrown ${error.name}`
+  return `${name}${code}: ${error.message.replaceAll('\n', ' ')}`
+}
+
+/** The frames of an error's recorded stack (its lines after the first, which repeats the message), indented; none without a stack. */
+export function stackLines(error: ErrorRecord | undefined): string[] {
+  if (error?.stack === undefined) return []
+  const lines = error.stack.split('\n')
+  const firstFrame = lines.findIndex((line) => /^\s+at /.test(line))
+  return (firstFrame === -1 ? lines : lines.slice(firstFrame)).map((line) => `  ${line.trim()}`)
 }
 
 /**

@@ -4,7 +4,7 @@ import type { CliCommand, CliContext } from './command.js'
 import { databaseOption, withStore } from './database.js'
 import { requireRun } from './require-run.js'
 import { jsonOption, printJson, toRunJson, toStepJson, toStoredJson } from './run-json.js'
-import { describeError, formatInstant, none, runDuration, runState, statusTone, stepDuration, workflowLabel } from './run-text.js'
+import { describeError, formatInstant, none, runDuration, runState, stackLines, statusTone, stepDuration, workflowLabel } from './run-text.js'
 import { toStepRows, type StepRow } from './step-rows.js'
 import { paint, type Tone } from './terminal.js'
 import { formatTable, type Column } from './text-table.js'
@@ -14,7 +14,8 @@ export const runsShowCommand: CliCommand = {
   path: ['runs', 'show'],
   summary: 'show a run and the steps it recorded',
   details: [
-    'Prints the run (status, times, principal, lease, recoveries, status message, error; status',
+    'Prints the run (status, times, principal, lease, recoveries, status message, error with its causes,',
+    'then the stack of the error that ended it; status',
     '`orphaned` when its worker\'s lease expired, see `weft runs list --help`), then',
     'each recorded task step with its sub-steps (ctx.step results, events, loop iterations, map items)',
     'indented under it. Times are UTC. A task appears once it finished or recorded a sub-step.',
@@ -86,6 +87,12 @@ function printRun(context: CliContext, run: RunRecord, values: boolean): void {
   const fields = runFields(run, context.now(), values)
   const width = Math.max(...fields.map(([label]) => label.length))
   for (const [label, value, tone] of fields) context.out.line(`${label.padEnd(width)}  ${paint(context.out, tone, value)}`)
+  const stack = stackLines(run.error)
+  if (stack.length === 0) return
+  // The run's error only: a step's error is one cell of the table, and the run's is the one that ended it.
+  context.out.line()
+  context.out.line('stack of the error')
+  for (const line of stack) context.out.line(paint(context.out, 'dim', line))
 }
 
 function printSteps(context: CliContext, run: RunRecord, steps: readonly StepRecord[]): void {
