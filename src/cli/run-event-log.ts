@@ -15,7 +15,7 @@ export function stamped(at: number, text: string): string {
 }
 
 /**
- * Logs a line per run started, paused, resumed and finished by this engine:
+ * Logs a line per run started, recovered, paused, resumed and finished by this engine:
  * `<time>  completed  <run id>  orders@1  in 35 ms`. Returns a function that stops logging.
  */
 export function logRunEvents(engine: Engine, log: WorkerLog): () => void {
@@ -30,6 +30,7 @@ export function logRunEvents(engine: Engine, log: WorkerLog): () => void {
       versions.set(event.runId, event.version)
       line(event, 'started')
     }),
+    engine.on('run.recovered', (event) => line(event, 'recovered', `  left unfinished by an earlier worker: continues from ${event.replayedSteps} recorded steps (claim ${event.epoch})`)),
     engine.on('run.paused', (event) => line(event, 'paused')),
     engine.on('run.resumed', (event) => line(event, 'resumed')),
     engine.on('run.completed', (event) => {

@@ -105,6 +105,8 @@ async function startEngine(
       store,
       workflows: workflows.map((w) => w.workflow),
       maxConcurrentTasks: options.maxTasks,
+      // The run log below prints a `recovered` line instead.
+      onRunRecovered: () => undefined,
       onBackgroundError: (error) => log.error(stamped(Date.now(), `background work failed (claiming runs, renewing leases): ${messageOf(error)}`)),
     })
     announce(engine.workerId)

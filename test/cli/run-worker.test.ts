@@ -40,6 +40,24 @@ describe('runWorker', () => {
     expect(lines.filter((line) => line.startsWith('error: '))).toEqual([])
   })
 
+  it('logs a run it takes over from a dead worker as recovered, then its end', async () => {
+    const lines: string[] = []
+    const stop = new AbortController()
+    const database = join(folder.path, 'orphans.sqlite')
+    const store = sqliteStore({ path: database })
+    await store.init()
+    await store.createRun({ id: 'left-behind', workflow: 'hello', version: 1, input: { name: 'bo' }, createdAt: 1, claimBy: { owner: 'gone-host/1/x', leaseMs: 1 } })
+    await store.close()
+    let finished!: () => void
+    const isFinished = new Promise<void>((resolve) => (finished = resolve))
+    const log = { info: (line: string) => (lines.push(line), line.includes('completed  left-behind') && finished()), error: (line: string) => lines.push(`error: ${line}`) }
+    const worker = runWorker({ database, modules: ['workflows.mjs'], cwd: folder.path, signal: stop.signal, drain: '1 s', log })
+    await isFinished
+    stop.abort('done')
+    await worker
+    expect(lines).toContainEqual(expect.stringMatching(/Z {2}recovered {2}left-behind {2}hello@1 {2}left unfinished by an earlier worker: continues from 0 recorded steps \(claim 2\)$/))
+  })
+
   it('rejects an empty module list and a bad drain time before doing anything', async () => {
     await expect(runWorker({ modules: [] })).rejects.toBeInstanceOf(InvalidOptionsError)
     await expect(runWorker({ modules: ['workflows.mjs'], drain: 'soon' as never })).rejects.toBeInstanceOf(InvalidOptionsError)
