@@ -43,7 +43,7 @@ export function toMillis(duration: Duration, what = 'duration'): number {
   const match = typeof duration === 'string' ? durationPattern.exec(duration) : null
   if (match === null) {
     throw new InvalidOptionsError(
-      `${what} must be a number of milliseconds or a string like '250 ms', '5 s', '2 m', '1 h', got ${JSON.stringify(duration)}`,
+      `${what} must be a number of milliseconds or a string like '250 ms', '5 s', '2 m', '1 h', '2 d', got ${JSON.stringify(duration)}`,
     )
   }
   const ms = Number(match[1]) * unitMillis[match[2] as DurationUnit]

@@ -31,7 +31,7 @@ export class OptionCheck {
     try {
       return toMillis(value as never, option)
     } catch (error) {
-      this.fail(option, "a duration (milliseconds ≥ 0, or '250 ms', '5 s', '2 m', '1 h')", value)
+      this.fail(option, "a duration (milliseconds ≥ 0, or '250 ms', '5 s', '2 m', '1 h', '2 d')", value)
     }
   }
 

@@ -58,7 +58,7 @@ describe('a bad command line', () => {
     [['runs', 'list', '--json=yes'], 'weft: option --json takes no value, got "yes" (see weft runs list --help)'],
     [['--database', 'x.sqlite', 'runs', 'list'], 'weft: --database must come after a command, e.g. weft runs list --database; `weft --help` lists the commands'],
     [['worker'], 'weft: weft worker needs at least one --module <path> (a built module exporting workflows)'],
-    [['worker', '--module', 'w.js', '--drain', 'soon'], `weft: --drain must be a number of milliseconds or a string like '250 ms', '5 s', '2 m', '1 h', got "soon"`],
+    [['worker', '--module', 'w.js', '--drain', 'soon'], `weft: --drain must be a number of milliseconds or a string like '250 ms', '5 s', '2 m', '1 h', '2 d', got "soon"`],
     [['worker', '--module', 'w.js', '--max-tasks', '-1'], 'weft: option --max-tasks needs a value: --max-tasks <n>, got "-1" (write --max-tasks=-1 if that is the value)'],
   ])('weft %j exits 2 and says what to fix', async ([args, message], { expect }) => {
     const { code, stdout, stderr } = await runWeft(args, cwd)

@@ -22,7 +22,7 @@ const refused: readonly [string, EngineConfig, string][] = [
   ['a zero claim interval', { claimInterval: 0 }, 'claimInterval must be longer than 0 ms, got 0'],
   ['a negative claim interval', { claimInterval: -100 }, 'claimInterval must be a finite number of milliseconds ≥ 0, got -100'],
   ['a NaN claim interval', { claimInterval: Number.NaN }, 'claimInterval must be a finite number of milliseconds ≥ 0, got NaN'],
-  ['a claim interval in an unknown unit', { claimInterval: '5 seconds' as never }, `claimInterval must be a number of milliseconds or a string like '250 ms', '5 s', '2 m', '1 h', got "5 seconds"`],
+  ['a claim interval in an unknown unit', { claimInterval: '5 seconds' as never }, `claimInterval must be a number of milliseconds or a string like '250 ms', '5 s', '2 m', '1 h', '2 d', got "5 seconds"`],
   ['a zero poll interval', { pollInterval: '0 ms' }, 'pollInterval must be longer than 0 ms, got 0 ms'],
   ['a negative poll interval', { pollInterval: -250 }, 'pollInterval must be a finite number of milliseconds ≥ 0, got -250'],
   ['a NaN poll interval', { pollInterval: Number.NaN }, 'pollInterval must be a finite number of milliseconds ≥ 0, got NaN'],

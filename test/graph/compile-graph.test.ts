@@ -152,12 +152,12 @@ describe('policy options', () => {
     [
       'a negative backoff',
       { retry: { maxAttempts: 3, backoff: { initial: -5 } } },
-      `${where}: @Retry backoff.initial must be a duration (milliseconds ≥ 0, or '250 ms', '5 s', '2 m', '1 h'), got -5`,
+      `${where}: @Retry backoff.initial must be a duration (milliseconds ≥ 0, or '250 ms', '5 s', '2 m', '1 h', '2 d'), got -5`,
     ],
     [
       'a malformed duration',
       { retry: { maxAttempts: 3, backoff: { max: '5 parsecs' } } },
-      `${where}: @Retry backoff.max must be a duration (milliseconds ≥ 0, or '250 ms', '5 s', '2 m', '1 h'), got "5 parsecs"`,
+      `${where}: @Retry backoff.max must be a duration (milliseconds ≥ 0, or '250 ms', '5 s', '2 m', '1 h', '2 d'), got "5 parsecs"`,
     ],
     [
       'max below initial',
@@ -166,7 +166,7 @@ describe('policy options', () => {
     ],
     ['factor below 1', { retry: { maxAttempts: 3, backoff: { factor: 0.5 } } }, `${where}: @Retry backoff.factor must be a finite number ≥ 1, got 0.5`],
     ['a zero timeout', { timeout: 0 }, `${where}: @Timeout must be longer than 0 ms, got 0`],
-    ['a NaN timeout', { timeout: Number.NaN }, `${where}: @Timeout must be a duration (milliseconds ≥ 0, or '250 ms', '5 s', '2 m', '1 h'), got NaN`],
+    ['a NaN timeout', { timeout: Number.NaN }, `${where}: @Timeout must be a duration (milliseconds ≥ 0, or '250 ms', '5 s', '2 m', '1 h', '2 d'), got NaN`],
     [
       'a breaker without a trip',
       { circuitBreaker: { halfOpenAfter: '1 s' } },
