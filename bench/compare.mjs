@@ -3,8 +3,9 @@
 // shapes), SQLite µs per run (chain and fan-out of 100) and in-process
 // PostgreSQL workflows/s (a chain of 10, sequential and 100 in flight).
 //
-//   git worktree add /tmp/base <commit> && (cd /tmp/base && ln -s "$PWD/../<repo>/node_modules" . && npm run build)
-//   npm run build && node --expose-gc bench/compare.mjs /tmp/base .
+//   git worktree add ../weft-base <commit>
+//   (cd ../weft-base && ln -s ../<this checkout>/node_modules node_modules && npm run build)
+//   npm run build && node --expose-gc bench/compare.mjs ../weft-base .
 //
 // Each root needs a built dist/ and its bench/ folder. Rounds alternate the
 // order of the builds; figures are medians of the rounds. Benchmarks only:
