@@ -5,8 +5,8 @@ export default defineConfig({
   // Each entry point of the package, by its name, to its source (as the exports map does for dist/).
   resolve: {
     alias: [
-      { find: /^weft$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
-      { find: /^weft\/(store|types|postgres)$/, replacement: fileURLToPath(new URL('./src/$1.ts', import.meta.url)) },
+      { find: /^weft-sdk$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
+      { find: /^weft-sdk\/(store|types|postgres)$/, replacement: fileURLToPath(new URL('./src/$1.ts', import.meta.url)) },
     ],
   },
   test: {

@@ -5,8 +5,8 @@
  *
  * @example
  * ```ts
- * import { createEngine } from 'weft'
- * import { postgresStore } from 'weft/postgres'
+ * import { createEngine } from 'weft-sdk'
+ * import { postgresStore } from 'weft-sdk/postgres'
  * const engine = createEngine({ store: postgresStore({ connectionString: process.env.DATABASE_URL! }) })
  * ```
  *

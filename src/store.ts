@@ -11,8 +11,8 @@
  *
  * @example
  * ```ts
- * import { MemoryWorkflowStore } from 'weft'
- * import { parseStepKey, type WorkflowStore } from 'weft/store'
+ * import { MemoryWorkflowStore } from 'weft-sdk'
+ * import { parseStepKey, type WorkflowStore } from 'weft-sdk/store'
  *
  * // The keys of a run's own task steps (not loop iterations, items or events).
  * async function taskKeys(store: WorkflowStore, runId: string): Promise<string[]> {

@@ -16,8 +16,8 @@
  *
  * @example
  * ```ts
- * import type { DependencyValue } from 'weft/types'
- * import { Task, Workflow, WorkflowBase } from 'weft'
+ * import type { DependencyValue } from 'weft-sdk/types'
+ * import { Task, Workflow, WorkflowBase } from 'weft-sdk'
  *
  * @Workflow({ name: 'orders', version: 1 })
  * class Orders extends WorkflowBase<{ id: string }> {

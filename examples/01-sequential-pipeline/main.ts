@@ -16,8 +16,8 @@
  */
 import { pathToFileURL } from 'node:url'
 import { Schema } from 'effect'
-import { InputValidationError, Task, Workflow, WorkflowBase, createEngine, type Engine, type TaskContext, sqliteStore } from 'weft'
-import type { WorkflowStore } from 'weft/store'
+import { InputValidationError, Task, Workflow, WorkflowBase, createEngine, type Engine, type TaskContext, sqliteStore } from 'weft-sdk'
+import type { WorkflowStore } from 'weft-sdk/store'
 
 const SensorReading = Schema.Struct({ sensor: Schema.NonEmptyString, celsius: Schema.Finite })
 const PipelineInput = Schema.Struct({ source: Schema.NonEmptyString, readings: Schema.Array(SensorReading) })

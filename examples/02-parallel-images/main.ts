@@ -15,8 +15,8 @@
  * Run it: `npm run build && npm run build:examples && node examples/dist/02-parallel-images/main.js`.
  */
 import { pathToFileURL } from 'node:url'
-import { Task, Workflow, WorkflowBase, compileWorkflow, createEngine, toMermaid, type TaskContext, type WeftEvent, sqliteStore } from 'weft'
-import type { WorkflowStore } from 'weft/store'
+import { Task, Workflow, WorkflowBase, compileWorkflow, createEngine, toMermaid, type TaskContext, type WeftEvent, sqliteStore } from 'weft-sdk'
+import type { WorkflowStore } from 'weft-sdk/store'
 
 /** The run input: an album and how many images it holds. */
 export interface ImageBatch {

@@ -17,8 +17,8 @@
  * Run it: `npm run build && npm run build:examples && node examples/dist/03-quality-branch/main.js`.
  */
 import { pathToFileURL } from 'node:url'
-import { DependsOn, Task, When, Workflow, WorkflowBase, createEngine, type Engine, type TaskContext, sqliteStore } from 'weft'
-import type { WorkflowStore } from 'weft/store'
+import { DependsOn, Task, When, Workflow, WorkflowBase, createEngine, type Engine, type TaskContext, sqliteStore } from 'weft-sdk'
+import type { WorkflowStore } from 'weft-sdk/store'
 
 /** The run input: a dataset and the quality score an upstream check gave it. */
 export interface Dataset {

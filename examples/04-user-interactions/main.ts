@@ -23,8 +23,8 @@
  */
 import { setTimeout as delay } from 'node:timers/promises'
 import { pathToFileURL } from 'node:url'
-import { Task, When, Workflow, WorkflowBase, createEngine, type Engine, type TaskContext, type WorkflowRun, sqliteStore } from 'weft'
-import type { WorkflowStore } from 'weft/store'
+import { Task, When, Workflow, WorkflowBase, createEngine, type Engine, type TaskContext, type WorkflowRun, sqliteStore } from 'weft-sdk'
+import type { WorkflowStore } from 'weft-sdk/store'
 
 /** The run input: whose session this is, and how long it may stay idle. */
 export interface Session {

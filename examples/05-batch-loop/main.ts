@@ -19,8 +19,8 @@
  * Run it: `npm run build && npm run build:examples && node examples/dist/05-batch-loop/main.js`.
  */
 import { pathToFileURL } from 'node:url'
-import { DependsOn, Loop, Task, Workflow, WorkflowBase, createEngine, type LoopContext, type LoopResult, sqliteStore } from 'weft'
-import type { WorkflowStore } from 'weft/store'
+import { DependsOn, Loop, Task, Workflow, WorkflowBase, createEngine, type LoopContext, type LoopResult, sqliteStore } from 'weft-sdk'
+import type { WorkflowStore } from 'weft-sdk/store'
 
 /** The run input: how many items to process, and how many per batch. */
 export interface BatchJob {

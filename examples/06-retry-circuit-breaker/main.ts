@@ -22,8 +22,8 @@
 import 'reflect-metadata'
 import { setTimeout as delay } from 'node:timers/promises'
 import { pathToFileURL } from 'node:url'
-import { CircuitBreaker, Retry, Task, Timeout, Workflow, WorkflowBase, createEngine, isWeftError, type BreakerTransitioned, type Engine, type RunOutcome, type TaskContext, sqliteStore } from 'weft'
-import type { WorkflowStore } from 'weft/store'
+import { CircuitBreaker, Retry, Task, Timeout, Workflow, WorkflowBase, createEngine, isWeftError, type BreakerTransitioned, type Engine, type RunOutcome, type TaskContext, sqliteStore } from 'weft-sdk'
+import type { WorkflowStore } from 'weft-sdk/store'
 
 /** The run input: what to reserve. */
 export interface StockRequest {

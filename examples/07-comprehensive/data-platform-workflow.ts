@@ -35,7 +35,7 @@ import {
   type LoopResult,
   type TaskContext,
   type TaskFailure,
-} from 'weft'
+} from 'weft-sdk'
 import { Cdn, ImageService, ProgressLog, Warehouse, type WarehouseRow } from './adapters.js'
 
 const Reading = Schema.Struct({ id: Schema.NonEmptyString, value: Schema.Finite })

@@ -25,8 +25,8 @@
  */
 import 'reflect-metadata'
 import { pathToFileURL } from 'node:url'
-import { compileWorkflow, createEngine, formatMillis, type Engine, type RunOutcome, type RunResult, type TaskSummary, type WorkflowOutputs, sqliteStore } from 'weft'
-import type { WorkflowStore } from 'weft/store'
+import { compileWorkflow, createEngine, formatMillis, type Engine, type RunOutcome, type RunResult, type TaskSummary, type WorkflowOutputs, sqliteStore } from 'weft-sdk'
+import type { WorkflowStore } from 'weft-sdk/store'
 import { Cdn, ImageService, ProgressLog, Warehouse } from './adapters.js'
 import { DataPlatformWorkflow, type Approval, type DatasetInput, type Enrichment, type Rollback } from './data-platform-workflow.js'
 import { ProgressReporter, formatSummaryTable } from './progress-reporter.js'

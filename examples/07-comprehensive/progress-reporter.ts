@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { formatMillis, type Engine, type TaskSummary, type WeftEvent } from 'weft'
+import { formatMillis, type Engine, type TaskSummary, type WeftEvent } from 'weft-sdk'
 
 const symbols = { started: '▶', retrying: '↻', completed: '✓', failed: '✗', skipped: '–', cancelled: '■', note: '·', run: '◆' } as const
 

@@ -18,8 +18,8 @@
  */
 import { pathToFileURL } from 'node:url'
 import { Schema } from 'effect'
-import { createEngine, defineWorkflow, sqliteStore, type Engine } from 'weft'
-import type { WorkflowStore } from 'weft/store'
+import { createEngine, defineWorkflow, sqliteStore, type Engine } from 'weft-sdk'
+import type { WorkflowStore } from 'weft-sdk/store'
 
 /** The run input: what to research and how deep. */
 export interface Question {

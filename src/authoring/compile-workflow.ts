@@ -11,7 +11,7 @@ import { isWorkflowDefinition, type AnyWorkflow } from './workflow-ref.js'
  *
  * @example
  * ```ts
- * import { compileWorkflow, Workflow, WorkflowBase, Task, DependsOn } from 'weft'
+ * import { compileWorkflow, Workflow, WorkflowBase, Task, DependsOn } from 'weft-sdk'
  *
  * @Workflow({ name: 'orders', version: 1 })
  * class Orders extends WorkflowBase<{ orderId: string }> {

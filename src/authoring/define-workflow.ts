@@ -245,7 +245,7 @@ function taskDraft(
  *
  * @example
  * ```ts
- * import { defineWorkflow } from 'weft'
+ * import { defineWorkflow } from 'weft-sdk'
  *
  * const Pipeline = defineWorkflow<{ records: number[] }>({ name: 'pipeline', version: 1 })
  *   .task('validate', (input) => input.records.filter((r) => r >= 0))

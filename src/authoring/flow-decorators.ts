@@ -14,7 +14,7 @@ import { assertDependencies } from './task-decorators.js'
  *
  * @example
  * ```ts
- * import { Workflow, WorkflowBase, Task, DependsOn, When } from 'weft'
+ * import { Workflow, WorkflowBase, Task, DependsOn, When } from 'weft-sdk'
  * interface Scored { score: number }
  *
  * @Workflow({ name: 'quality', version: 1 })
@@ -57,7 +57,7 @@ export interface OnFailureOptions {
  *
  * @example
  * ```ts
- * import { Workflow, WorkflowBase, Task, OnFailure, type TaskFailure } from 'weft'
+ * import { Workflow, WorkflowBase, Task, OnFailure, type TaskFailure } from 'weft-sdk'
  *
  * @Workflow({ name: 'pay', version: 1 })
  * class Pay extends WorkflowBase<{ amount: number }> {
@@ -105,7 +105,7 @@ export interface AlwaysOptions {
  *
  * @example
  * ```ts
- * import { Workflow, WorkflowBase, Task, Always } from 'weft'
+ * import { Workflow, WorkflowBase, Task, Always } from 'weft-sdk'
  *
  * @Workflow({ name: 'tmp', version: 1 })
  * class Tmp extends WorkflowBase<{ dir: string }> {
@@ -154,7 +154,7 @@ export interface LoopDecoratorOptions<S, D extends readonly DependencyRef[]> ext
  *
  * @example
  * ```ts
- * import { Workflow, WorkflowBase, Task, Loop, type LoopContext } from 'weft'
+ * import { Workflow, WorkflowBase, Task, Loop, type LoopContext } from 'weft-sdk'
  * interface Batch { remaining: number; done: number }
  *
  * @Workflow({ name: 'batches', version: 1 })

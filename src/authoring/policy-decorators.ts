@@ -28,7 +28,7 @@ function policyDecorator<K extends UncheckedPolicy>(policy: K, options: PolicyOp
  *
  * @example
  * ```ts
- * import { Workflow, WorkflowBase, Task, Retry } from 'weft'
+ * import { Workflow, WorkflowBase, Task, Retry } from 'weft-sdk'
  *
  * @Workflow({ name: 'flaky', version: 1 })
  * class Flaky extends WorkflowBase {
@@ -50,7 +50,7 @@ export function Retry(options: RetryOptions) {
  *
  * @example
  * ```ts
- * import { Workflow, WorkflowBase, Task, Timeout, type TaskContext } from 'weft'
+ * import { Workflow, WorkflowBase, Task, Timeout, type TaskContext } from 'weft-sdk'
  *
  * @Workflow({ name: 'slow', version: 1 })
  * class Slow extends WorkflowBase<string> {
@@ -71,7 +71,7 @@ export function Timeout(timeout: Duration) {
  *
  * @example
  * ```ts
- * import { Workflow, WorkflowBase, Task, CircuitBreaker } from 'weft'
+ * import { Workflow, WorkflowBase, Task, CircuitBreaker } from 'weft-sdk'
  *
  * @Workflow({ name: 'payments', version: 1 })
  * class Payments extends WorkflowBase<{ amount: number }> {
@@ -90,7 +90,7 @@ export function CircuitBreaker(options: CircuitBreakerOptions) {
  *
  * @example
  * ```ts
- * import { Workflow, WorkflowBase, Task, RateLimit } from 'weft'
+ * import { Workflow, WorkflowBase, Task, RateLimit } from 'weft-sdk'
  *
  * @Workflow({ name: 'search', version: 1 })
  * class Search extends WorkflowBase<string> {
@@ -109,7 +109,7 @@ export function RateLimit(options: RateLimitOptions) {
  *
  * @example
  * ```ts
- * import { Workflow, WorkflowBase, Task, Bulkhead } from 'weft'
+ * import { Workflow, WorkflowBase, Task, Bulkhead } from 'weft-sdk'
  *
  * @Workflow({ name: 'render', version: 1 })
  * class Render extends WorkflowBase<string> {
@@ -129,7 +129,7 @@ export function Bulkhead(options: BulkheadOptions) {
  *
  * @example
  * ```ts
- * import { Workflow, WorkflowBase, Task, Cache } from 'weft'
+ * import { Workflow, WorkflowBase, Task, Cache } from 'weft-sdk'
  *
  * @Workflow({ name: 'rates', version: 1 })
  * class Rates extends WorkflowBase<{ currency: string }> {

@@ -39,7 +39,7 @@ export interface TaskOptions<D extends readonly DependencyRef[] = readonly Depen
  *
  * @example
  * ```ts
- * import { Workflow, WorkflowBase, Task, type TaskContext } from 'weft'
+ * import { Workflow, WorkflowBase, Task, type TaskContext } from 'weft-sdk'
  *
  * @Workflow({ name: 'greet', version: 1 })
  * class Greet extends WorkflowBase<{ name: string }> {
@@ -89,7 +89,7 @@ function recordTaskPolicies(target: object, key: string, options: TaskPolicyOpti
  *
  * @example
  * ```ts
- * import { Workflow, WorkflowBase, Task, DependsOn, type TaskContext } from 'weft'
+ * import { Workflow, WorkflowBase, Task, DependsOn, type TaskContext } from 'weft-sdk'
  * interface Order { id: string; total: number }
  *
  * @Workflow({ name: 'ship', version: 1 })

@@ -15,7 +15,7 @@ export const inputSchemaKey: unique symbol = Symbol('weft/input-schema')
  * into `I` (for example a date string into a `Date`). @defaultValue `I`
  * @example
  * ```ts
- * import { Workflow, Task, WorkflowBase } from 'weft'
+ * import { Workflow, Task, WorkflowBase } from 'weft-sdk'
  * interface OrderInput { orderId: string }
  *
  * @Workflow({ name: 'orders', version: 1 })
@@ -39,7 +39,7 @@ export abstract class WorkflowBase<I = void, E = I> {
    * @example
    * ```ts
    * import { Schema } from 'effect'
-   * import { Workflow, WorkflowBase, Task } from 'weft'
+   * import { Workflow, WorkflowBase, Task } from 'weft-sdk'
    *
    * const OrderInput = Schema.Struct({ orderId: Schema.NonEmptyString })
    *

@@ -85,7 +85,7 @@ function inputSchemaOf(options: WorkflowOptions<InputSchema | undefined>, target
  * @example
  * ```ts
  * import { Schema } from 'effect'
- * import { Workflow, WorkflowBase, Task } from 'weft'
+ * import { Workflow, WorkflowBase, Task } from 'weft-sdk'
  *
  * const OrderInput = Schema.Struct({ orderId: Schema.String })
  *

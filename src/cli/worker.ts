@@ -52,7 +52,7 @@ const consoleLog: WorkerLog = { info: (line) => console.log(line), error: (line)
  *
  * @example
  * ```ts
- * // import { runWorker } from 'weft/cli'
+ * // import { runWorker } from 'weft-sdk/cli'
  * // const stop = new AbortController()
  * // const done = runWorker({ database: process.env.DATABASE_URL, modules: ['dist/workflows.js'], signal: stop.signal })
  * // stop.abort('shutting down'); const summary = await done

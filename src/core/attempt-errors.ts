@@ -7,7 +7,7 @@ import { WeftError } from './weft-error.js'
  *
  * @example
  * ```ts
- * import { RunFailedError, TaskTimeoutError, type WorkflowRun } from 'weft'
+ * import { RunFailedError, TaskTimeoutError, type WorkflowRun } from 'weft-sdk'
  * declare const run: WorkflowRun
  * try {
  *   await run.result()
@@ -35,7 +35,7 @@ export class TaskTimeoutError extends WeftError {
  *
  * @example
  * ```ts
- * import { CircuitOpenError, RunFailedError, type WorkflowRun } from 'weft'
+ * import { CircuitOpenError, RunFailedError, type WorkflowRun } from 'weft-sdk'
  * declare const run: WorkflowRun
  * try {
  *   await run.result()
@@ -65,7 +65,7 @@ export class CircuitOpenError extends WeftError {
  *
  * @example
  * ```ts
- * import { RateLimitedError, RunFailedError, type WorkflowRun } from 'weft'
+ * import { RateLimitedError, RunFailedError, type WorkflowRun } from 'weft-sdk'
  * declare const run: WorkflowRun
  * try {
  *   await run.result()
@@ -93,7 +93,7 @@ export class RateLimitedError extends WeftError {
  *
  * @example
  * ```ts
- * import { BulkheadRejectedError, RunFailedError, type WorkflowRun } from 'weft'
+ * import { BulkheadRejectedError, RunFailedError, type WorkflowRun } from 'weft-sdk'
  * declare const run: WorkflowRun
  * try {
  *   await run.result()
@@ -124,7 +124,7 @@ export class BulkheadRejectedError extends WeftError {
  *
  * @example
  * ```ts
- * import { EventTimeoutError, type TaskContext } from 'weft'
+ * import { EventTimeoutError, type TaskContext } from 'weft-sdk'
  * async function approval(ctx: TaskContext) {
  *   try {
  *     return await ctx.waitForEvent<{ approved: boolean }>('approval', { timeout: '1 h' })
@@ -156,7 +156,7 @@ export class EventTimeoutError extends WeftError {
  *
  * @example
  * ```ts
- * import { RunFailedError, UninspectableThrowError, type WorkflowRun } from 'weft'
+ * import { RunFailedError, UninspectableThrowError, type WorkflowRun } from 'weft-sdk'
  * declare const run: WorkflowRun
  * try {
  *   await run.result()
@@ -187,7 +187,7 @@ export class UninspectableThrowError extends WeftError {
  *
  * @example
  * ```ts
- * import { ContextClosedError, type TaskContext } from 'weft'
+ * import { ContextClosedError, type TaskContext } from 'weft-sdk'
  * let kept: TaskContext | undefined
  * // a task stored its ctx in `kept` and returned; later:
  * try {

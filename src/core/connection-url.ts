@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * import { withoutPassword } from 'weft/store'
+ * import { withoutPassword } from 'weft-sdk/store'
  * withoutPassword('postgres://weft:s3cret@db.internal/weft') // 'postgres://weft:***@db.internal/weft'
  * ```
  */

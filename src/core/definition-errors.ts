@@ -6,7 +6,7 @@ import { WeftError } from './weft-error.js'
  *
  * @example
  * ```ts
- * import { CycleError, Workflow, WorkflowBase, Task, DependsOn } from 'weft'
+ * import { CycleError, Workflow, WorkflowBase, Task, DependsOn } from 'weft-sdk'
  * try {
  *   @Workflow({ name: 'cyclic', version: 1 })
  *   class Cyclic extends WorkflowBase {
@@ -35,7 +35,7 @@ export class CycleError extends WeftError {
  *
  * @example
  * ```ts
- * import { compileWorkflow, UnknownDependencyError, type AnyWorkflow } from 'weft'
+ * import { compileWorkflow, UnknownDependencyError, type AnyWorkflow } from 'weft-sdk'
  * declare const workflow: AnyWorkflow
  * try {
  *   compileWorkflow(workflow)
@@ -67,7 +67,7 @@ export class UnknownDependencyError extends WeftError {
  *
  * @example
  * ```ts
- * import { compileWorkflow, DuplicateTaskError, type AnyWorkflow } from 'weft'
+ * import { compileWorkflow, DuplicateTaskError, type AnyWorkflow } from 'weft-sdk'
  * declare const workflow: AnyWorkflow
  * try {
  *   compileWorkflow(workflow)
@@ -94,7 +94,7 @@ export class DuplicateTaskError extends WeftError {
  *
  * @example
  * ```ts
- * import { defineWorkflow, EmptyWorkflowError } from 'weft'
+ * import { defineWorkflow, EmptyWorkflowError } from 'weft-sdk'
  * try {
  *   defineWorkflow({ name: 'empty', version: 1 }).build()
  * } catch (error) {
@@ -118,7 +118,7 @@ export class EmptyWorkflowError extends WeftError {
  *
  * @example
  * ```ts
- * import { defineWorkflow, InvalidOptionsError } from 'weft'
+ * import { defineWorkflow, InvalidOptionsError } from 'weft-sdk'
  * try {
  *   defineWorkflow({ name: 'flaky', version: 1 })
  *     .task('call', { retry: { maxAttempts: 0 } }, () => 1)
@@ -138,7 +138,7 @@ export class InvalidOptionsError extends WeftError {
  *
  * @example
  * ```ts
- * import { compileWorkflow, InvalidWorkflowError } from 'weft'
+ * import { compileWorkflow, InvalidWorkflowError } from 'weft-sdk'
  * class Plain {}
  * try {
  *   compileWorkflow(Plain)

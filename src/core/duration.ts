@@ -9,7 +9,7 @@ export type DurationUnit = 'ms' | 's' | 'm' | 'h' | 'd'
  *
  * @example
  * ```ts
- * import type { Duration } from 'weft'
+ * import type { Duration } from 'weft-sdk'
  * const short: Duration = '250 ms'
  * const long: Duration = '2 m'
  * const approval: Duration = '2 d' // 48 hours
@@ -26,7 +26,7 @@ const durationPattern = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$/
  *
  * @example
  * ```ts
- * import { toMillis } from 'weft'
+ * import { toMillis } from 'weft-sdk'
  * toMillis('5 s') // 5000
  * toMillis(250) // 250
  * toMillis('2 d') // 172800000
@@ -58,7 +58,7 @@ export function toMillis(duration: Duration, what = 'duration'): number {
  *
  * @example
  * ```ts
- * import { formatMillis } from 'weft'
+ * import { formatMillis } from 'weft-sdk'
  * formatMillis(1234) // '1.23 s'
  * ```
  */

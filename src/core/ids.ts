@@ -12,7 +12,7 @@ const alphabet = '0123456789abcdefghjkmnpqrstvwxyz'
  *
  * @example
  * ```ts
- * import { newRunId } from 'weft'
+ * import { newRunId } from 'weft-sdk'
  * const id = newRunId() // for example '01jhkm5100k3m9xq4v0c8n2r'
  * ```
  */

@@ -16,7 +16,7 @@ export interface InputIssue {
  * @example
  * ```ts
  * import { Schema } from 'effect'
- * import { createEngine, defineWorkflow, InputValidationError } from 'weft'
+ * import { createEngine, defineWorkflow, InputValidationError } from 'weft-sdk'
  * const Orders = defineWorkflow({ name: 'orders', version: 1, input: Schema.Struct({ orderId: Schema.String }) })
  *   .task('load', (input) => input.orderId)
  *   .build()
@@ -46,7 +46,7 @@ export class InputValidationError extends WeftError {
  *
  * @example
  * ```ts
- * import { RunCancelledError, type WorkflowRun } from 'weft'
+ * import { RunCancelledError, type WorkflowRun } from 'weft-sdk'
  * declare const run: WorkflowRun
  * await run.cancel('customer withdrew')
  * try {
@@ -74,7 +74,7 @@ export class RunCancelledError extends WeftError {
  *
  * @example
  * ```ts
- * import { RunFailedError, type WorkflowRun } from 'weft'
+ * import { RunFailedError, type WorkflowRun } from 'weft-sdk'
  * declare const run: WorkflowRun
  * try {
  *   await run.result()
@@ -105,7 +105,7 @@ export class RunFailedError extends WeftError {
  *
  * @example
  * ```ts
- * import { isWeftError, WorkflowNotRegisteredError } from 'weft'
+ * import { isWeftError, WorkflowNotRegisteredError } from 'weft-sdk'
  * function describe(error: unknown): string {
  *   if (error instanceof WorkflowNotRegisteredError) return `unknown workflow ${error.workflow} v${error.version ?? 'any'}`
  *   return isWeftError(error) ? error.code : String(error)
@@ -131,7 +131,7 @@ export class WorkflowNotRegisteredError extends WeftError {
  *
  * @example
  * ```ts
- * import { createEngine, RunNotFoundError } from 'weft'
+ * import { createEngine, RunNotFoundError } from 'weft-sdk'
  * const engine = createEngine()
  * try {
  *   await engine.emit('approved', { by: 'ada' }, { runId: 'no-such-run' })
@@ -156,7 +156,7 @@ export class RunNotFoundError extends WeftError {
  *
  * @example
  * ```ts
- * import { TaskOutputMissingError, type RunResult } from 'weft'
+ * import { TaskOutputMissingError, type RunResult } from 'weft-sdk'
  * declare const result: RunResult<{ premium: string }>
  * try {
  *   result.output('premium')
@@ -184,7 +184,7 @@ export class TaskOutputMissingError extends WeftError {
  *
  * @example
  * ```ts
- * import { createEngine, EngineClosedError } from 'weft'
+ * import { createEngine, EngineClosedError } from 'weft-sdk'
  * const engine = createEngine()
  * await engine.close()
  * try {
@@ -208,7 +208,7 @@ export class EngineClosedError extends WeftError {
  *
  * @example
  * ```ts
- * import { RunFinishedError, type WorkflowRun } from 'weft'
+ * import { RunFinishedError, type WorkflowRun } from 'weft-sdk'
  * declare const run: WorkflowRun
  * try {
  *   await run.signal('approved', { by: 'ada' })
@@ -237,7 +237,7 @@ export class RunFinishedError extends WeftError {
  *
  * @example
  * ```ts
- * import { WrongWorkflowError, type Engine } from 'weft'
+ * import { WrongWorkflowError, type Engine } from 'weft-sdk'
  * declare const engine: Engine
  * declare const Checkout: Parameters<Engine['start']>[0]
  * try {

@@ -128,7 +128,7 @@ function decodeStepName(text: string): string | undefined {
  *
  * @example
  * ```ts
- * import { formatStepSegment, formatStepKey } from 'weft/store'
+ * import { formatStepSegment, formatStepKey } from 'weft-sdk/store'
  * const loop = formatStepKey([{ kind: 'task', name: 'refine' }, { kind: 'iteration', index: 2 }]) // 'refine#2'
  * loop + formatStepSegment({ kind: 'step', name: 'draft' }) // 'refine#2/draft'
  * ```
@@ -164,7 +164,7 @@ export function formatStepSegment(segment: StepSegment): string {
  *
  * @example
  * ```ts
- * import { formatStepKey } from 'weft/store'
+ * import { formatStepKey } from 'weft-sdk/store'
  * formatStepKey([{ kind: 'task', name: 'fetch' }, { kind: 'item', index: 3, map: 'pages' }]) // 'fetch/pages[3]'
  * formatStepKey([{ kind: 'task', name: 'a/x' }]) // 'a%2Fx': not task "a"'s sub-step "x" ('a/x')
  * ```
@@ -197,7 +197,7 @@ const EVENT_SEGMENT = new RegExp(`^${INDEX}$`)
  *
  * @example
  * ```ts
- * import { parseStepKey } from 'weft/store'
+ * import { parseStepKey } from 'weft-sdk/store'
  * parseStepKey('refine#2/draft')
  * // [{ kind: 'task', name: 'refine' }, { kind: 'iteration', index: 2 }, { kind: 'step', name: 'draft' }]
  * ```
@@ -260,7 +260,7 @@ function parseWaitPart(match: RegExpExecArray, event: string | undefined): StepS
  *
  * @example
  * ```ts
- * import { stepKeyKind } from 'weft/store'
+ * import { stepKeyKind } from 'weft-sdk/store'
  * stepKeyKind('fetch/pages[3]') // 'item'
  * ```
  */
@@ -338,7 +338,7 @@ function isWindow(segment: StepSegment): boolean {
  *
  * @example
  * ```ts
- * import { formatStepKey, InvalidStepPathError } from 'weft/store'
+ * import { formatStepKey, InvalidStepPathError } from 'weft-sdk/store'
  * try {
  *   formatStepKey([{ kind: 'step', name: 'orphan' }])
  * } catch (error) {

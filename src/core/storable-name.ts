@@ -31,7 +31,7 @@ function isLowSurrogate(unit: number): boolean {
  *
  * @example
  * ```ts
- * import { assertStorableName } from 'weft/store'
+ * import { assertStorableName } from 'weft-sdk/store'
  * assertStorableName('task name', 'fetch') // 'fetch'
  * assertStorableName('task name', 'fetch\uD800') // throws InvalidOptionsError: task name "fetch\ud800" contains a lone UTF-16 surrogate …
  * ```

@@ -42,7 +42,7 @@ const transientStorageReasons: ReadonlySet<StorageFailureReason> = new Set(['bus
  *
  * @example
  * ```ts
- * import { StorageError, type WorkflowRun } from 'weft'
+ * import { StorageError, type WorkflowRun } from 'weft-sdk'
  * declare const run: WorkflowRun
  * try {
  *   await run.result()
@@ -72,7 +72,7 @@ export class StorageError extends WeftError {
  *
  * @example
  * ```ts
- * import { NotAWeftDatabaseError, sqliteStore } from 'weft'
+ * import { NotAWeftDatabaseError, sqliteStore } from 'weft-sdk'
  * try {
  *   await sqliteStore({ path: 'other.sqlite', readOnly: true }).init()
  * } catch (error) {
@@ -97,7 +97,7 @@ export class NotAWeftDatabaseError extends WeftError {
  *
  * @example
  * ```ts
- * import { NewerSchemaError, sqliteStore } from 'weft'
+ * import { NewerSchemaError, sqliteStore } from 'weft-sdk'
  * try {
  *   await sqliteStore({ path: 'runs.sqlite' }).init()
  * } catch (error) {
@@ -131,7 +131,7 @@ export class NewerSchemaError extends WeftError {
  *
  * @example
  * ```ts
- * import { RunFailedError, SerializationError, type WorkflowRun } from 'weft'
+ * import { RunFailedError, SerializationError, type WorkflowRun } from 'weft-sdk'
  * declare const run: WorkflowRun
  * try {
  *   await run.result()
@@ -158,7 +158,7 @@ export class SerializationError extends WeftError {
  *
  * @example
  * ```ts
- * import { PayloadTooLargeError, RunFailedError, type WorkflowRun } from 'weft'
+ * import { PayloadTooLargeError, RunFailedError, type WorkflowRun } from 'weft-sdk'
  * declare const run: WorkflowRun
  * try {
  *   await run.result()
@@ -189,7 +189,7 @@ export class PayloadTooLargeError extends WeftError {
  *
  * @example
  * ```ts
- * import { createEngine, defineWorkflow, RunConflictError } from 'weft'
+ * import { createEngine, defineWorkflow, RunConflictError } from 'weft-sdk'
  * const Orders = defineWorkflow<{ orderId: string }>({ name: 'orders', version: 1 })
  *   .task('load', (input) => input.orderId)
  *   .build()
@@ -221,7 +221,7 @@ export class RunConflictError extends WeftError {
  *
  * @example
  * ```ts
- * import { LeaseLostError, type WorkflowRun } from 'weft'
+ * import { LeaseLostError, type WorkflowRun } from 'weft-sdk'
  * declare const run: WorkflowRun
  * try {
  *   await run.result()

@@ -17,7 +17,7 @@ export interface WeftErrorOptions {
  *
  * @example
  * ```ts
- * import { isWeftError, type WeftErrorCode } from 'weft'
+ * import { isWeftError, type WeftErrorCode } from 'weft-sdk'
  * function retryable(code: WeftErrorCode): boolean {
  *   switch (code) {
  *     case 'WEFT_TASK_TIMEOUT':
@@ -79,7 +79,7 @@ export type WeftErrorCode =
  *
  * @example
  * ```ts
- * import { isWeftError } from 'weft'
+ * import { isWeftError } from 'weft-sdk'
  * try {
  *   // ... engine.start(...)
  * } catch (error) {
@@ -109,7 +109,7 @@ export abstract class WeftError extends Error {
  *
  * @example
  * ```ts
- * import { isWeftError } from 'weft'
+ * import { isWeftError } from 'weft-sdk'
  * isWeftError(new Error('x')) // false
  * ```
  */
@@ -132,7 +132,7 @@ export function isWeftError(value: unknown): value is WeftError {
  *
  * @example
  * ```ts
- * import { describeCause } from 'weft'
+ * import { describeCause } from 'weft-sdk'
  * describeCause(new Error('boom')) // 'boom'
  * describeCause({ status: 503 }) // '{"status":503}'
  * describeCause(Object.create(null)) // '{}'

@@ -96,7 +96,7 @@ function positiveMillis(name: string, value: Duration | undefined, fallback: num
  *
  * @example
  * ```ts
- * import { engineSettings } from 'weft'
+ * import { engineSettings } from 'weft-sdk'
  * const settings = engineSettings({ leaseDuration: '1 m' })
  * settings.heartbeatMs // 20000: a third of the lease
  * ```

@@ -75,7 +75,7 @@ export interface CloseOptions {
  *
  * @example
  * ```ts
- * import { createEngine, defineWorkflow } from 'weft'
+ * import { createEngine, defineWorkflow } from 'weft-sdk'
  * const Hello = defineWorkflow<{ name: string }>({ name: 'hello', version: 1 })
  *   .task('greet', (input) => `Hello, ${input.name}`)
  *   .build()
@@ -437,7 +437,7 @@ function reportBackgroundError(error: unknown): void {
  *
  * @example
  * ```ts
- * import { createEngine } from 'weft'
+ * import { createEngine } from 'weft-sdk'
  * const engine = createEngine({ maxConcurrentTasks: 64 })
  * // engine.container.register(PaymentsApi, { useValue: new PaymentsApi() })
  * // const run = await engine.start(OrderFulfilment, { orderId: 'o-1' })

@@ -8,7 +8,7 @@ import type { RunOutcome, TaskSummary } from '../runtime/run-outcome.js'
  * @typeParam O - each task's output by task name (from the workflow's types).
  * @example
  * ```ts
- * import type { WorkflowRun } from 'weft'
+ * import type { WorkflowRun } from 'weft-sdk'
  * declare const run: WorkflowRun<{ ship: string; premium: number }>
  * const result = await run.result()
  * result.output('ship') // string; throws TaskOutputMissingError if ship did not complete

@@ -38,7 +38,7 @@ export interface RunBackend {
  * @typeParam O - each task's output by task name.
  * @example
  * ```ts
- * import { createEngine, defineWorkflow } from 'weft'
+ * import { createEngine, defineWorkflow } from 'weft-sdk'
  * const Approval = defineWorkflow({ name: 'approval', version: 1 })
  *   .task('approve', (input, ctx) => ctx.waitForEvent<{ by: string }>('approved'))
  *   .build()

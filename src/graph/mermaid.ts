@@ -8,7 +8,7 @@ import type { TaskNode, TaskPolicies, WorkflowGraph } from './workflow-graph.js'
  *
  * @example
  * ```ts
- * import { defineWorkflow, toMermaid } from 'weft'
+ * import { defineWorkflow, toMermaid } from 'weft-sdk'
  * const Orders = defineWorkflow<{ orderId: string }>({ name: 'orders', version: 1 })
  *   .task('load', (input) => ({ id: input.orderId }))
  *   .task('charge', { dependsOn: ['load'], retry: { maxAttempts: 5 }, timeout: '10 s' }, (order) => order.id)

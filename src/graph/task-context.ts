@@ -72,7 +72,7 @@ export interface MapOptions {
  * @typeParam I - the workflow's input type.
  * @example
  * ```ts
- * import { Task, DependsOn, WorkflowBase, type TaskContext } from 'weft'
+ * import { Task, DependsOn, WorkflowBase, type TaskContext } from 'weft-sdk'
  * class Charge extends WorkflowBase<{ orderId: string }> {
  *   @Task() load(input: { orderId: string }) { return { id: input.orderId, total: 10 } }
  *   @DependsOn('load')

@@ -38,7 +38,7 @@ export const weftTypeErrorKey: unique symbol = Symbol('weft/type-error')
  *
  * @example
  * ```ts
- * import type { WeftTypeError } from 'weft/types'
+ * import type { WeftTypeError } from 'weft-sdk/types'
  * // tsc prints the message of a failed check as this type's argument:
  * type Shown = WeftTypeError<"task 'ship': its 1st parameter does not accept what task 'load' returns">
  * ```
@@ -55,7 +55,7 @@ export interface WeftTypeError<Message extends string> {
  *
  * @example
  * ```ts
- * import type { WeftTypeMismatch } from 'weft/types'
+ * import type { WeftTypeMismatch } from 'weft-sdk/types'
  * type Shown = WeftTypeMismatch<"task 'ship': its 1st parameter does not accept what task 'load' returns", {
  *   "task 'load' returns": { id: string }
  *   'the parameter accepts': string

@@ -75,7 +75,7 @@ function serialized(limits: SerializationLimits): ValueKeeper {
  *
  * @example
  * ```ts
- * import { createEngine, MemoryWorkflowStore } from 'weft'
+ * import { createEngine, MemoryWorkflowStore } from 'weft-sdk'
  * const engine = createEngine({ store: new MemoryWorkflowStore() })
  * // Values by reference, unchecked: for benchmarks of the engine itself.
  * const unchecked = new MemoryWorkflowStore({ serialization: 'off' })

@@ -40,7 +40,7 @@ export interface SerializationLimits {
  *
  * @example
  * ```ts
- * import { defaultSerializationLimits, serialize, type SerializationLimits } from 'weft/store'
+ * import { defaultSerializationLimits, serialize, type SerializationLimits } from 'weft-sdk/store'
  *
  * const limits: SerializationLimits = { ...defaultSerializationLimits, maxBytes: 8 * 1024 * 1024 }
  * serialize({ report: 'long text' }, 'output of task "summarize"', limits)
@@ -92,7 +92,7 @@ export const defaultSerializationLimits: SerializationLimits = { warnBytes: 256 
  *
  * @example
  * ```ts
- * import { deserialize, serialize } from 'weft/store'
+ * import { deserialize, serialize } from 'weft-sdk/store'
  *
  * const text = serialize({ at: new Date(0), seen: new Set(['a']), total: 10n }, 'output of task "fetch"')
  * // {"at":{"$weft":"date","v":"1970-01-01T00:00:00.000Z"},"seen":{"$weft":"set","v":["a"]},"total":{"$weft":"bigint","v":"10"}}
@@ -129,7 +129,7 @@ export function serialize(
  *
  * @example
  * ```ts
- * import { deserialize } from 'weft/store'
+ * import { deserialize } from 'weft-sdk/store'
  *
  * const value = deserialize('{"due":{"$weft":"date","v":"2024-05-01T12:00:00.000Z"},"note":{"$weft":"undefined"}}')
  * // { due: new Date('2024-05-01T12:00:00.000Z'), note: undefined }
@@ -156,7 +156,7 @@ const defaultDigestKey = 'weft/input-digest/v1'
  *
  * @example
  * ```ts
- * import { inputDigest } from 'weft/store'
+ * import { inputDigest } from 'weft-sdk/store'
  * inputDigest({ a: 1, b: [undefined] }) === inputDigest({ b: [, ], a: 1 }) // true
  * ```
  * @throws {@link index!SerializationError} when the value cannot be stored.

@@ -17,7 +17,7 @@ import {
   type LoopContext,
   type TaskFailure,
   type WorkflowGraph,
-} from 'weft'
+} from 'weft-sdk'
 
 interface Order {
   readonly id: string

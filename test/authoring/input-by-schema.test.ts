@@ -1,6 +1,6 @@
 import { Schema } from 'effect'
 import { describe, expect, it } from 'vitest'
-import { InputValidationError, InvalidWorkflowError, MemoryWorkflowStore, Task, Workflow, WorkflowBase, createEngine } from 'weft'
+import { InputValidationError, InvalidWorkflowError, MemoryWorkflowStore, Task, Workflow, WorkflowBase, createEngine } from 'weft-sdk'
 import { thrown } from '../support/thrown.js'
 
 const Order = Schema.Struct({ orderId: Schema.NonEmptyString, placedAt: Schema.Date })

@@ -1,5 +1,5 @@
 import { expectTypeOf, test } from 'vitest'
-import { defineWorkflow } from 'weft'
+import { defineWorkflow } from 'weft-sdk'
 
 test('builder infers dependency types', () => {
   defineWorkflow<{ n: number }>({ name: 'p', version: 1 })

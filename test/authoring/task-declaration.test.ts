@@ -17,7 +17,7 @@ import {
   WorkflowBase,
   type LoopContext,
   type TaskFailure,
-} from 'weft'
+} from 'weft-sdk'
 import { thrown } from '../support/thrown.js'
 
 interface Input {

@@ -8,7 +8,7 @@ beforeAll(() => {
   folder = createModuleFolder()
   folder.write(
     'workflows.mjs',
-    `import { defineWorkflow, Workflow, Task, DependsOn, Retry } from 'weft'
+    `import { defineWorkflow, Workflow, Task, DependsOn, Retry } from 'weft-sdk'
 
 export const Orders = defineWorkflow({ name: 'orders', version: 1 })
   .task('load', (input) => input)
@@ -31,7 +31,7 @@ export class Helper {}
 export const limit = 10
 `,
   )
-  folder.write('broken.mjs', `import { defineWorkflow } from 'weft'\nexport const Bad = defineWorkflow({ name: 'bad', version: 1 }).task('a', { dependsOn: ['b'] }, () => 1).build()\n`)
+  folder.write('broken.mjs', `import { defineWorkflow } from 'weft-sdk'\nexport const Bad = defineWorkflow({ name: 'bad', version: 1 }).task('a', { dependsOn: ['b'] }, () => 1).build()\n`)
 })
 
 afterAll(() => folder.remove())

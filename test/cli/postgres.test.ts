@@ -4,8 +4,8 @@
  * starts without executing them (`claimRuns: false`), then draining on SIGTERM.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { createEngine, defineWorkflow, type Engine } from 'weft'
-import type { WorkflowStore } from 'weft/store'
+import { createEngine, defineWorkflow, type Engine } from 'weft-sdk'
+import type { WorkflowStore } from 'weft-sdk/store'
 import { postgresStore } from '../../src/postgres.js'
 import { createTestDatabase, describePostgres, type TestDatabase } from '../support/postgres.js'
 import { cells, createModuleFolder, lineStartingWith, runWeft, startWeft, type ModuleFolder, type WeftProcess } from '../support/weft-cli.js'
@@ -14,7 +14,7 @@ const hello = defineWorkflow<{ name: string }>({ name: 'hello', version: 1 }).ta
 const elsewhere = defineWorkflow({ name: 'elsewhere', version: 1 }).task('noop', () => 1).build()
 
 /** The workflows the worker processes import (client-side twins with the same names and versions: `start` only records runs). */
-const workerModule = `import { defineWorkflow } from 'weft'
+const workerModule = `import { defineWorkflow } from 'weft-sdk'
 export const Hello = defineWorkflow({ name: 'hello', version: 1 }).task('greet', (input) => \`hello \${input.name}\`).build()
 export const Gate = defineWorkflow({ name: 'gate', version: 1 }).task('wait', (_input, ctx) => ctx.waitForEvent('go')).build()
 export const Stuck = defineWorkflow({ name: 'stuck', version: 1 }).task('wait', (_input, ctx) => ctx.waitForEvent('never')).build()

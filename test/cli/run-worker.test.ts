@@ -1,7 +1,7 @@
 /** `runWorker`, the API behind `weft worker`, in this process: stopped by an AbortSignal instead of SIGTERM. */
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createEngine, defineWorkflow, InvalidOptionsError, sqliteStore } from 'weft'
+import { createEngine, defineWorkflow, InvalidOptionsError, sqliteStore } from 'weft-sdk'
 import { CommandFailedError, runWorker } from '../../src/cli/index.js'
 import { createModuleFolder, startWeft, type ModuleFolder } from '../support/weft-cli.js'
 
@@ -12,7 +12,7 @@ beforeAll(() => {
   folder = createModuleFolder()
   folder.write(
     'workflows.mjs',
-    `import { defineWorkflow } from 'weft'\nexport const Hello = defineWorkflow({ name: 'hello', version: 1 }).task('greet', (input) => 'hello ' + input.name).build()\n`,
+    `import { defineWorkflow } from 'weft-sdk'\nexport const Hello = defineWorkflow({ name: 'hello', version: 1 }).task('greet', (input) => 'hello ' + input.name).build()\n`,
   )
 })
 

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createEngine, defineWorkflow, sqliteStore } from 'weft'
+import { createEngine, defineWorkflow, sqliteStore } from 'weft-sdk'
 import { runCli } from '../../src/cli/index.js'
 
 const folder = mkdtempSync(join(tmpdir(), 'weft-cli-errors-'))

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { CycleError, formatMillis, InvalidOptionsError, isWeftError, newRunId, RunFailedError, TaskTimeoutError, toMillis } from 'weft'
+import { CycleError, formatMillis, InvalidOptionsError, isWeftError, newRunId, RunFailedError, TaskTimeoutError, toMillis } from 'weft-sdk'
 
 describe('toMillis', () => {
   it.each([

@@ -1,5 +1,5 @@
 import { describe, expectTypeOf, it } from 'vitest'
-import { CycleError, isWeftError, type WeftError, type WeftErrorCode } from 'weft'
+import { CycleError, isWeftError, type WeftError, type WeftErrorCode } from 'weft-sdk'
 
 /** What an application might do per code: every code needs an answer. */
 function advice(code: WeftErrorCode): string {

@@ -4,8 +4,8 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { createEngine, defineWorkflow, sqliteStore, type WorkflowBuilder } from 'weft'
-import { formatStepKey, InvalidStepPathError, parseStepKey, stepKeyKind, type StepPath, type StepSegment } from 'weft/store'
+import { createEngine, defineWorkflow, sqliteStore, type WorkflowBuilder } from 'weft-sdk'
+import { formatStepKey, InvalidStepPathError, parseStepKey, stepKeyKind, type StepPath, type StepSegment } from 'weft-sdk/store'
 import { testSeed } from '../support/seed.js'
 
 const seed = testSeed('test/core/step-key.test.ts')

@@ -3,8 +3,8 @@
  * counts against them and what they end as.
  */
 import { describe, expect, it } from 'vitest'
-import { createEngine, defineWorkflow, MemoryWorkflowStore, StorageError, type RunId, type RunRecovered } from 'weft'
-import type { StepRecord } from 'weft/store'
+import { createEngine, defineWorkflow, MemoryWorkflowStore, StorageError, type RunId, type RunRecovered } from 'weft-sdk'
+import type { StepRecord } from 'weft-sdk/store'
 
 const workflow = defineWorkflow({ name: 'claimed', version: 1 })
   .task('a', () => 1)

@@ -1,7 +1,7 @@
 import 'reflect-metadata'
 import { inject, injectable } from 'tsyringe'
 import { describe, expect, it } from 'vitest'
-import { createEngine, InvalidWorkflowError, MemoryWorkflowStore, Task, Workflow, WorkflowBase } from 'weft'
+import { createEngine, InvalidWorkflowError, MemoryWorkflowStore, Task, Workflow, WorkflowBase } from 'weft-sdk'
 import { thrown } from '../support/thrown.js'
 
 interface Payments {

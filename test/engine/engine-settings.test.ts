@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createEngine, engineSettings, InvalidOptionsError, isWeftError, MemoryWorkflowStore, type EngineConfig } from 'weft'
+import { createEngine, engineSettings, InvalidOptionsError, isWeftError, MemoryWorkflowStore, type EngineConfig } from 'weft-sdk'
 import { thrown } from '../support/thrown.js'
 
 

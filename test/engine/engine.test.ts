@@ -2,8 +2,8 @@ import 'reflect-metadata'
 import { Schema } from 'effect'
 import { inject, injectable } from 'tsyringe'
 import { describe, expect, it } from 'vitest'
-import { createEngine, defineWorkflow, DependsOn, EngineClosedError, InputValidationError, InvalidWorkflowError, MemoryWorkflowStore, Task, TaskOutputMissingError, When, Workflow, WorkflowBase } from 'weft'
-import type { Fence, StepRecord } from 'weft/store'
+import { createEngine, defineWorkflow, DependsOn, EngineClosedError, InputValidationError, InvalidWorkflowError, MemoryWorkflowStore, Task, TaskOutputMissingError, When, Workflow, WorkflowBase } from 'weft-sdk'
+import type { Fence, StepRecord } from 'weft-sdk/store'
 import { memoryEngine } from '../support/engines.js'
 
 @injectable()

@@ -19,7 +19,7 @@ import {
   sqliteStore,
   StorageError,
   toMillis,
-} from 'weft'
+} from 'weft-sdk'
 import { postgresStore } from '../../src/postgres.js'
 import { sqliteMigratedByNewerWeft } from '../support/newer-schema.js'
 import { createTestDatabase, describePostgres } from '../support/postgres.js'

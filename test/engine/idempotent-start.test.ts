@@ -7,8 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createEngine, defineWorkflow, MemoryWorkflowStore, RunConflictError, SerializationError, sqliteStore } from 'weft'
-import { inputDigest, type WorkflowStore } from 'weft/store'
+import { createEngine, defineWorkflow, MemoryWorkflowStore, RunConflictError, SerializationError, sqliteStore } from 'weft-sdk'
+import { inputDigest, type WorkflowStore } from 'weft-sdk/store'
 
 import { postgresStore } from '../../src/postgres.js'
 import { createTestDatabase, postgresSkipReason, type TestDatabase } from '../support/postgres.js'
@@ -27,7 +27,7 @@ const sameInputs: [string, () => unknown][] = [
   ['an invalid Date', () => ({ at: new Date(Number.NaN) })],
   ['a sparse array', () => [1, , 3]],
   ['a null-prototype object', () => nullPrototype()],
-  ['a Buffer', () => ({ bytes: Buffer.from('weft') })],
+  ['a Buffer', () => ({ bytes: Buffer.from('weft-sdk') })],
   ['a Map and a Set', () => ({ m: new Map([[1, new Set(['x'])]]) })],
   ['keys in another order', () => ({ b: 2, a: 1 })],
 ]

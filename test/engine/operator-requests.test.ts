@@ -5,8 +5,8 @@
  * the run's cleanups).
  */
 import { describe, expect, it } from 'vitest'
-import { createEngine, defineWorkflow, MemoryWorkflowStore } from 'weft'
-import type { Fence } from 'weft/store'
+import { createEngine, defineWorkflow, MemoryWorkflowStore } from 'weft-sdk'
+import type { Fence } from 'weft-sdk/store'
 
 class FlakyClearStore extends MemoryWorkflowStore {
   clearFailures = 1

@@ -8,8 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { createEngine, defineWorkflow, MemoryWorkflowStore, sqliteStore, StorageError } from 'weft'
-import type { Fence, RunPatch, StepRecord } from 'weft/store'
+import { createEngine, defineWorkflow, MemoryWorkflowStore, sqliteStore, StorageError } from 'weft-sdk'
+import type { Fence, RunPatch, StepRecord } from 'weft-sdk/store'
 import { flush } from '../support/test-clock.js'
 
 const folder = mkdtempSync(join(tmpdir(), 'weft-store-failures-'))

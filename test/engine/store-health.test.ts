@@ -3,7 +3,7 @@
  * store is probed at growing intervals until a write succeeds.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { MemoryWorkflowStore, StorageError } from 'weft'
+import { MemoryWorkflowStore, StorageError } from 'weft-sdk'
 import { StoreHealth } from '../../src/engine/store-health.js'
 
 class Gate {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { defineWorkflow, MemoryWorkflowStore, createEngine, WrongWorkflowError } from 'weft'
+import { defineWorkflow, MemoryWorkflowStore, createEngine, WrongWorkflowError } from 'weft-sdk'
 
 const quote = defineWorkflow({ name: 'quote', version: 1 }).task('price', () => 42).build()
 const quoteV2 = defineWorkflow({ name: 'quote', version: 2 }).task('price', () => '42 EUR').build()

@@ -6,7 +6,7 @@ import {
   InvalidOptionsError,
   InvalidWorkflowError,
   UnknownDependencyError,
-} from 'weft'
+} from 'weft-sdk'
 import { compileGraph } from '../../src/graph/compile-graph.js'
 import type { TaskDraft, WorkflowDraft } from '../../src/graph/workflow-draft.js'
 import { thrown } from '../support/thrown.js'

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { defineWorkflow, toMermaid } from 'weft'
+import { defineWorkflow, toMermaid } from 'weft-sdk'
 
 describe('toMermaid', () => {
   it('renders tasks, required and optional edges, failure handlers and policies', () => {

@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { CycleError } from 'weft'
+import { CycleError } from 'weft-sdk'
 import { compileGraph } from '../../src/graph/compile-graph.js'
 import type { TaskDraft } from '../../src/graph/workflow-draft.js'
 import { dagArbitrary, taskName, type RandomDag } from '../support/random-dag.js'

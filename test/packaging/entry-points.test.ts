@@ -34,7 +34,7 @@ function sourcesOfExports(): Map<string, string> {
 describe("Weft's entry points", () => {
   const exported = sourcesOfExports()
 
-  it('are weft, weft/store, weft/types, weft/postgres and weft/cli', () => {
+  it('are weft-sdk, weft-sdk/store, weft-sdk/types, weft-sdk/postgres and weft-sdk/cli', () => {
     expect([...exported.keys()].sort()).toEqual(['.', './cli', './postgres', './store', './types'])
   })
 
@@ -45,7 +45,7 @@ describe("Weft's entry points", () => {
 
   it('are each importable by name in the repository (tsconfig paths), the CLI aside', () => {
     const { compilerOptions } = readJson<{ compilerOptions: { paths: Record<string, string[]> } }>('tsconfig.json')
-    const expected = [...exported].filter(([subpath]) => subpath !== './cli').map(([subpath, source]) => [subpath === '.' ? 'weft' : `weft/${subpath.slice(2)}`, [`./${source}`]])
+    const expected = [...exported].filter(([subpath]) => subpath !== './cli').map(([subpath, source]) => [subpath === '.' ? 'weft-sdk' : `weft-sdk/${subpath.slice(2)}`, [`./${source}`]])
     expect(compilerOptions.paths).toEqual(Object.fromEntries(expected))
   })
 

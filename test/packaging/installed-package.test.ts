@@ -3,8 +3,8 @@
  * app next to a NEWER `effect` than Weft's own tests use, then a workflow
  * compiled with the app's `tsc` and run with node.
  *
- * It also guards the entry points: the app imports `weft/store` and
- * `weft/types` through the exports map, and emits declarations whose types
+ * It also guards the entry points: the app imports `weft-sdk/store` and
+ * `weft-sdk/types` through the exports map, and emits declarations whose types
  * must be nameable through them.
  *
  * It guards the peer dependencies: `effect`, `tsyringe` and `reflect-metadata`
@@ -166,7 +166,7 @@ async function copiesOf(dir: string, name: string): Promise<string[]> {
   return [...new Set(copies)]
 }
 
-describe('weft installed from its tarball next to a newer effect', () => {
+describe('weft-sdk installed from its tarball next to a newer effect', () => {
   const workDir = mkdtempSync(join(tmpdir(), 'weft-packaging-'))
   const appDir = join(workDir, 'app')
 
@@ -188,7 +188,7 @@ describe('weft installed from its tarball next to a newer effect', () => {
   })
 
   it('leaves the app one copy of effect (the newer one), tsyringe and reflect-metadata', async () => {
-    expect(existsSync(join(appDir, 'node_modules', 'weft', 'node_modules', 'effect')), 'weft has a nested effect').toBe(false)
+    expect(existsSync(join(appDir, 'node_modules', 'weft-sdk', 'node_modules', 'effect')), 'weft has a nested effect').toBe(false)
     const [effect, tsyringe, reflectMetadata] = await timed('npm ls', () =>
       Promise.all(['effect', 'tsyringe', 'reflect-metadata'].map((name) => copiesOf(appDir, name))),
     )
@@ -200,7 +200,7 @@ describe('weft installed from its tarball next to a newer effect', () => {
   it("compiles and runs a workflow whose input Schema comes from the app's effect", async () => {
     await timed('tsc in the app', () => compileApp(appDir))
     const declarations = readFileSync(join(appDir, 'dist', 'main.d.ts'), 'utf8')
-    expect(declarations).toContain('import("weft/types").DependsOnCheck<T, K, readonly ["price"], M>')
+    expect(declarations).toContain('import("weft-sdk/types").DependsOnCheck<T, K, readonly ["price"], M>')
     const report = await timed('run the app', () => runApp(appDir))
     expect(report).toEqual({
       total: 90,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { BulkheadRejectedError, defineWorkflow, RateLimitedError, type RunFailedError } from 'weft'
+import { BulkheadRejectedError, defineWorkflow, RateLimitedError, type RunFailedError } from 'weft-sdk'
 import { flush, virtualTime } from '../support/test-clock.js'
 import { memoryEngine } from '../support/engines.js'
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { CircuitOpenError, defineWorkflow, type RunFailedError, type WeftEvent } from 'weft'
+import { CircuitOpenError, defineWorkflow, type RunFailedError, type WeftEvent } from 'weft-sdk'
 import { flush, virtualTime } from '../support/test-clock.js'
 import { memoryEngine } from '../support/engines.js'
 

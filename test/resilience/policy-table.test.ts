@@ -1,7 +1,7 @@
 import { Effect, Exit, Scope } from 'effect'
 import { TaskThrew, type AttemptFailure } from '../../src/resilience/attempt-failure.js'
 import { describe, expect, it } from 'vitest'
-import { defineWorkflow, RateLimitedError, toMermaid, type TaskNode } from 'weft'
+import { defineWorkflow, RateLimitedError, toMermaid, type TaskNode } from 'weft-sdk'
 import { normalizePolicies } from '../../src/graph/normalize-policies.js'
 import { policyKindTable, policyKinds, sharedPoliciesOf, type PolicyKind, type PolicyOptionsOf } from '../../src/graph/policy-kinds.js'
 import { compositionOrder, policyWrappers } from '../../src/resilience/policy-wrappers.js'

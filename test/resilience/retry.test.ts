@@ -6,7 +6,7 @@ import {
   TaskTimeoutError,
   type TaskRetrying,
   type Engine,
-} from 'weft'
+} from 'weft-sdk'
 import { retryDelayBound } from '../../src/resilience/retry.js'
 import { normalizePolicies } from '../../src/graph/normalize-policies.js'
 import { flush, virtualTime } from '../support/test-clock.js'

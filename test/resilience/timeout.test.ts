@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { defineWorkflow, MemoryWorkflowStore, TaskTimeoutError, type RunFailedError } from 'weft'
-import type { Fence, StepRecord } from 'weft/store'
+import { defineWorkflow, MemoryWorkflowStore, TaskTimeoutError, type RunFailedError } from 'weft-sdk'
+import type { Fence, StepRecord } from 'weft-sdk/store'
 import { flush, virtualTime } from '../support/test-clock.js'
 import { memoryEngine } from '../support/engines.js'
 

@@ -4,7 +4,7 @@
  * thrown, and that building it never throws.
  */
 import { describe, expect, it } from 'vitest'
-import { createEngine, defineWorkflow, describeCause, MemoryWorkflowStore, TaskTimeoutError, type RunEvent } from 'weft'
+import { createEngine, defineWorkflow, describeCause, MemoryWorkflowStore, TaskTimeoutError, type RunEvent } from 'weft-sdk'
 import { toErrorRecord, toEventErrorRecord } from '../../src/runtime/error-record.js'
 
 function withStackLines(lines: number): Error {

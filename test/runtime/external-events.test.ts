@@ -1,6 +1,6 @@
 import { Schema } from 'effect'
 import { describe, expect, it } from 'vitest'
-import { defineWorkflow, EventTimeoutError, RunNotFoundError, type RunFailedError } from 'weft'
+import { defineWorkflow, EventTimeoutError, RunNotFoundError, type RunFailedError } from 'weft-sdk'
 import { flush, virtualTime } from '../support/test-clock.js'
 import { memoryEngine } from '../support/engines.js'
 

@@ -21,7 +21,7 @@ import {
   Workflow,
   WorkflowBase,
   type TaskContext,
-} from 'weft'
+} from 'weft-sdk'
 import { memoryEngine } from '../support/engines.js'
 import { flush, virtualTime } from '../support/test-clock.js'
 

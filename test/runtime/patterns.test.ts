@@ -14,7 +14,7 @@ import {
   type LoopContext,
   type TaskContext,
   type TaskFailure,
-} from 'weft'
+} from 'weft-sdk'
 import { flush } from '../support/test-clock.js'
 import { memoryEngine } from '../support/engines.js'
 

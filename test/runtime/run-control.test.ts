@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createEngine, defineWorkflow, MemoryWorkflowStore, RunCancelledError, type RunEvent, type WeftEvent, type WorkflowBuilder } from 'weft'
+import { createEngine, defineWorkflow, MemoryWorkflowStore, RunCancelledError, type RunEvent, type WeftEvent, type WorkflowBuilder } from 'weft-sdk'
 import { flush } from '../support/test-clock.js'
 import { memoryEngine } from '../support/engines.js'
 

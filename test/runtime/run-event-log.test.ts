@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createEngine, defineWorkflow, MemoryWorkflowStore, type RunEvent, type WeftEvent } from 'weft'
+import { createEngine, defineWorkflow, MemoryWorkflowStore, type RunEvent, type WeftEvent } from 'weft-sdk'
 import { RunEventLog } from '../../src/runtime/event-hub.js'
 
 async function collect(log: RunEventLog): Promise<RunEvent[]> {

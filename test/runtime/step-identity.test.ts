@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createEngine, defineWorkflow, InvalidOptionsError, MemoryWorkflowStore, RunFailedError } from 'weft'
+import { createEngine, defineWorkflow, InvalidOptionsError, MemoryWorkflowStore, RunFailedError } from 'weft-sdk'
 import { memoryEngine } from '../support/engines.js'
 
 /** Each of these pairs of steps once shared one step key, so the second read the first one's value. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { MemoryWorkflowStore, PayloadTooLargeError } from 'weft'
+import { MemoryWorkflowStore, PayloadTooLargeError } from 'weft-sdk'
 import { describeEventFeed, describeWorkflowStore } from './workflow-store-conformance.js'
 
 const fixture = { create: async () => new MemoryWorkflowStore() }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import type { RunRecord, RunStatus } from 'weft'
-import type { RequestedAction } from 'weft/store'
+import type { RunRecord, RunStatus } from 'weft-sdk'
+import type { RequestedAction } from 'weft-sdk/store'
 import { decideAction, type ActionDecision } from '../../src/storage/run-rules.js'
 
 /** A run in `status`, as a store would read it (leased while a worker holds it). */

@@ -8,7 +8,7 @@
 import Database from 'better-sqlite3'
 import pg from 'pg'
 import { describe, expect, it } from 'vitest'
-import { sqliteStore } from 'weft'
+import { sqliteStore } from 'weft-sdk'
 import { postgresStore } from '../../src/postgres.js'
 import { weftColumns, type ColumnKind } from '../../src/storage/sql/schema.js'
 import { createTestDatabase, describePostgres } from '../support/postgres.js'

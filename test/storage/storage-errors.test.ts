@@ -3,7 +3,7 @@
  * errors into a reason, and the reason says whether waiting can help.
  */
 import { describe, expect, it } from 'vitest'
-import { StorageError, LeaseLostError, SerializationError } from 'weft'
+import { StorageError, LeaseLostError, SerializationError } from 'weft-sdk'
 import { classifyPgError } from '../../src/storage/postgres/pg-errors.js'
 import { classifySqliteError } from '../../src/storage/sqlite/sqlite-errors.js'
 import { isPersistentStoreFailure, storeFailureError, toStorageError, writeFailure } from '../../src/storage/storage-failure.js'

@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import pg from 'pg'
 import { afterAll, describe, expect, it } from 'vitest'
-import { sqliteStore, StorageError } from 'weft'
+import { sqliteStore, StorageError } from 'weft-sdk'
 import { postgresStore } from '../../src/postgres.js'
 import { createTestDatabase, describePostgres } from '../support/postgres.js'
 

@@ -4,7 +4,7 @@
  * asks retryDelay.
  */
 import { describe, expect, it } from 'vitest'
-import { StorageError } from 'weft'
+import { StorageError } from 'weft-sdk'
 import { pgConflictRetry } from '../../src/storage/postgres/pg-errors.js'
 import { sqliteBusyRetry } from '../../src/storage/sqlite/sqlite-errors.js'
 import { retryDelay, withStoreRetry, withStoreRetrySync, type StoreRetryPolicy } from '../../src/storage/store-retry.js'

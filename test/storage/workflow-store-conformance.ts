@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { LeaseLostError, PayloadTooLargeError, SerializationError, type ErrorRecord, type RunRecord } from 'weft'
-import type { Fence, NewRun, StepRecord, WorkflowStore } from 'weft/store'
+import { LeaseLostError, PayloadTooLargeError, SerializationError, type ErrorRecord, type RunRecord } from 'weft-sdk'
+import type { Fence, NewRun, StepRecord, WorkflowStore } from 'weft-sdk/store'
 
 /** Creates a fresh, empty store for one test. The suite closes it after the test. */
 export interface StoreFixture {

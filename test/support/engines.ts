@@ -1,4 +1,4 @@
-import { createEngine, MemoryWorkflowStore, type Engine, type EngineConfig } from 'weft'
+import { createEngine, MemoryWorkflowStore, type Engine, type EngineConfig } from 'weft-sdk'
 
 /**
  * An engine on a fresh in-memory store (unless the config names a store):

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3'
-import { sqliteStore } from 'weft'
+import { sqliteStore } from 'weft-sdk'
 
 /** The migration a "newer Weft" applied in tests: no version of Weft has it. */
 export const futureMigration = '2099_01_01_999_future'

@@ -105,7 +105,7 @@ export function runWeftWithClosedStdout(args: readonly string[], cwd: string): P
   })
 }
 
-/** A temporary directory whose modules can `import 'weft'` (a `node_modules/weft` link to this package, so it resolves to `dist/`). */
+/** A temporary directory whose modules can `import 'weft-sdk'` (a `node_modules/weft` link to this package, so it resolves to `dist/`). */
 export interface ModuleFolder {
   readonly path: string
   /** Writes a module into the folder; returns its file name (relative to the folder). */
@@ -117,7 +117,7 @@ export interface ModuleFolder {
 export function createModuleFolder(prefix = 'weft-cli-'): ModuleFolder {
   const path = mkdtempSync(join(tmpdir(), prefix))
   mkdirSync(join(path, 'node_modules'))
-  symlinkSync(packageRoot, join(path, 'node_modules', 'weft'), 'dir')
+  symlinkSync(packageRoot, join(path, 'node_modules', 'weft-sdk'), 'dir')
   return {
     path,
     write: (name, source) => {

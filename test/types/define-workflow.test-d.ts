@@ -16,7 +16,7 @@ import {
   type WorkflowDefinition,
   type WorkflowInput,
   type WorkflowOutputs,
-} from 'weft'
+} from 'weft-sdk'
 
 declare const engine: Engine
 

@@ -5,8 +5,8 @@
  * fails the run with TS2578 if the line ever compiles).
  */
 import { describe, expectTypeOf, test } from 'vitest'
-import { DependsOn, Task, Workflow, WorkflowBase, type InputOf, type TaskContext, type TaskName, type TaskOutput, type TaskOutputs, type WorkflowOutputs } from 'weft'
-import type { DependencyValue } from 'weft/types'
+import { DependsOn, Task, Workflow, WorkflowBase, type InputOf, type TaskContext, type TaskName, type TaskOutput, type TaskOutputs, type WorkflowOutputs } from 'weft-sdk'
+import type { DependencyValue } from 'weft-sdk/types'
 
 interface OrderInput {
   readonly orderId: string

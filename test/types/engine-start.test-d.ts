@@ -19,7 +19,7 @@ import {
   type WorkflowInput,
   type WorkflowOutputs,
   type WorkflowRun,
-} from 'weft'
+} from 'weft-sdk'
 
 declare const engine: Engine
 

@@ -21,7 +21,7 @@ import {
   type TaskFailure,
   type TaskOutput,
   type TaskOutputs,
-} from 'weft'
+} from 'weft-sdk'
 
 interface Scored {
   readonly score: number

@@ -1,6 +1,6 @@
 import { Schema } from 'effect'
 import { describe, expectTypeOf, test } from 'vitest'
-import { Cache, defineWorkflow, DependsOn, OnFailure, RunResult, Task, When, Workflow, WorkflowBase, type TaskContext, type TaskFailure } from 'weft'
+import { Cache, defineWorkflow, DependsOn, OnFailure, RunResult, Task, When, Workflow, WorkflowBase, type TaskContext, type TaskFailure } from 'weft-sdk'
 import { memoryEngine } from '../support/engines.js'
 
 interface OrderInput {

@@ -21,7 +21,7 @@ import {
   type TaskContext,
   type TaskFailure,
   type TaskOutput,
-} from 'weft'
+} from 'weft-sdk'
 
 interface OrderInput {
   readonly orderId: string

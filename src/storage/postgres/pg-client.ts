@@ -78,7 +78,7 @@ const require = createRequire(import.meta.url)
  * @example
  * ```ts
  * import pg from 'pg'
- * import { forceGenericPlans, postgresStore } from 'weft/postgres'
+ * import { forceGenericPlans, postgresStore } from 'weft-sdk/postgres'
  *
  * const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, options: forceGenericPlans })
  * const store = postgresStore({ pool })

@@ -61,8 +61,8 @@ export type PostgresStoreOptions = (
  *
  * @example
  * ```ts
- * import { createEngine } from 'weft'
- * import { postgresStore } from 'weft/postgres'
+ * import { createEngine } from 'weft-sdk'
+ * import { postgresStore } from 'weft-sdk/postgres'
  * const engine = createEngine({ store: postgresStore({ connectionString: process.env.DATABASE_URL! }) })
  * ```
  */
@@ -139,7 +139,7 @@ export class PostgresWorkflowStore extends ComposedWorkflowStore {
  *
  * @example
  * ```ts
- * import { postgresStore } from 'weft/postgres'
+ * import { postgresStore } from 'weft-sdk/postgres'
  * const store = postgresStore({ connectionString: 'postgres://localhost:5432/weft' })
  * ```
  */

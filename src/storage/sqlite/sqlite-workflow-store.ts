@@ -59,7 +59,7 @@ export interface SqliteStoreOptions {
  *
  * @example
  * ```ts
- * import { createEngine, sqliteStore } from 'weft'
+ * import { createEngine, sqliteStore } from 'weft-sdk'
  * const engine = createEngine({ store: sqliteStore({ path: 'data/runs.sqlite' }) })
  * ```
  */
@@ -170,7 +170,7 @@ function opening<T>(path: string, step: () => T): T {
  *
  * @example
  * ```ts
- * import { createEngine, sqliteStore } from 'weft'
+ * import { createEngine, sqliteStore } from 'weft-sdk'
  * const engine = createEngine({ store: sqliteStore({ path: ':memory:' }) })
  * ```
  */

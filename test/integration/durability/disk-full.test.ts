@@ -14,7 +14,7 @@ import { statSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { sqliteStore } from 'weft'
+import { sqliteStore } from 'weft-sdk'
 import { countEffects, readEffects, spawnChild, stopAllChildren, useChildCleanup, useTempDir, type Child } from './harness.js'
 
 useChildCleanup('all')

@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createEngine, defineWorkflow, RunConflictError, type Engine } from 'weft'
+import { createEngine, defineWorkflow, RunConflictError, type Engine } from 'weft-sdk'
 import { describePostgres } from '../../support/postgres.js'
 import { createTestStore, readEffects, spawnChild, stopAllChildren, useChildCleanup, useTempDir, type Marker, type StoreKind, type TestStore } from './harness.js'
 

@@ -9,7 +9,7 @@
 import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { createEngine, defineWorkflow, sqliteStore, StorageError } from 'weft'
+import { createEngine, defineWorkflow, sqliteStore, StorageError } from 'weft-sdk'
 import { useTempDir } from './harness.js'
 
 const tempDir = useTempDir('file-deleted')

@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createEngine, type Engine } from 'weft'
+import { createEngine, type Engine } from 'weft-sdk'
 import { describePostgres } from '../../support/postgres.js'
 import { createTestStore, readEffects, spawnChild, stopAllChildren, until, useChildCleanup, useTempDir, type Child, type StoreKind, type TestStore } from './harness.js'
 

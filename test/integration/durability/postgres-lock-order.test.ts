@@ -7,7 +7,7 @@
  * the two-worker test, under load).
  */
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import type { Fence } from 'weft/store'
+import type { Fence } from 'weft-sdk/store'
 import { postgresStore, type PostgresWorkflowStore } from '../../../src/postgres.js'
 import { createTestDatabase, describePostgres, type TestDatabase } from '../../support/postgres.js'
 

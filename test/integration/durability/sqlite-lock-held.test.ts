@@ -9,7 +9,7 @@
  */
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { createEngine, defineWorkflow, sqliteStore } from 'weft'
+import { createEngine, defineWorkflow, sqliteStore } from 'weft-sdk'
 import { spawnChild, stopAllChildren, useChildCleanup, useTempDir } from './harness.js'
 
 useChildCleanup()

@@ -4,8 +4,8 @@
  */
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createEngine, type Engine } from 'weft'
-import { deserialize } from 'weft/store'
+import { createEngine, type Engine } from 'weft-sdk'
+import { deserialize } from 'weft-sdk/store'
 import { describePostgres } from '../../support/postgres.js'
 import { createTestStore, readEffects, spawnChild, stopAllChildren, until, useChildCleanup, useTempDir, type StoreKind, type TestStore } from './harness.js'
 

@@ -14,9 +14,9 @@
 import 'reflect-metadata'
 import { Schema } from 'effect'
 import { injectable } from 'tsyringe'
-import { DependsOn, InputValidationError, Task, Workflow, WorkflowBase, createEngine, sqliteStore } from 'weft'
-import type { WorkflowStore } from 'weft/store'
-import type { Verdict } from 'weft/types'
+import { DependsOn, InputValidationError, Task, Workflow, WorkflowBase, createEngine, sqliteStore } from 'weft-sdk'
+import type { WorkflowStore } from 'weft-sdk/store'
+import type { Verdict } from 'weft-sdk/types'
 
 const QuoteInput = Schema.Struct({ customer: Schema.NonEmptyString, skus: Schema.Array(Schema.NonEmptyString) })
 type QuoteInput = typeof QuoteInput.Type

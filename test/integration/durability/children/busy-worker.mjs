@@ -2,7 +2,7 @@
 // write-heavy workflow at once (each item and task works WORK_MS, so commits spread out) (a fan-out of checkpointed items, sub-steps, a durable
 // timer, a chain of tasks) and prints each run's outcome. Everything that reaches
 // the user — a failed run, a rejected start, a background error — is reported.
-import { createEngine, defineWorkflow } from 'weft'
+import { createEngine, defineWorkflow } from 'weft-sdk'
 import { describe, engineOptions, failOnUncaught, marker, nextLine, openStore, recordWrites, sleep } from './common.mjs'
 
 failOnUncaught()

@@ -7,7 +7,7 @@
 // CRASH=<n>:commit   ... after step n's checkpoint committed (in the task.completed listener)
 // CRASH=random       the test kills it; after the run completes it waits for that
 // STEP_DELAY_MS      how long each step works, half before its effect, half after (room for random kills)
-import { createEngine, defineWorkflow } from 'weft'
+import { createEngine, defineWorkflow } from 'weft-sdk'
 import { die, effect, engineOptions, failOnUncaught, marker, openStore, sleep, stayAlive } from './common.mjs'
 
 failOnUncaught()

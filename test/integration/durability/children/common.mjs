@@ -2,7 +2,7 @@
 // the environment, engine options, markers on stdout, side effects in a file.
 import { appendFileSync } from 'node:fs'
 import { createInterface } from 'node:readline'
-import { sqliteStore } from 'weft'
+import { sqliteStore } from 'weft-sdk'
 
 const env = process.env
 
@@ -12,7 +12,7 @@ export async function openStore() {
   const limits = env.MAX_BYTES === undefined ? undefined : { warnBytes: Number(env.MAX_BYTES), maxBytes: Number(env.MAX_BYTES) }
   if (env.WEFT_STORE === 'sqlite') return sqliteStore({ path: location, limits })
   if (env.WEFT_STORE === 'postgres') {
-    const { postgresStore } = await import('weft/postgres')
+    const { postgresStore } = await import('weft-sdk/postgres')
     return postgresStore({ connectionString: location, maxConnections: Number(env.PG_CONNECTIONS ?? 10), limits })
   }
   throw new Error(`WEFT_STORE must be sqlite or postgres, got ${env.WEFT_STORE}`)

@@ -8,7 +8,7 @@
 //                 `close` closes the engine and the store (`closed`)
 // RESUME=<run id> await that run (claimed at startup from the stopped worker) and print `completed` with its outputs
 import Database from 'better-sqlite3'
-import { createEngine, defineWorkflow, sqliteStore } from 'weft'
+import { createEngine, defineWorkflow, sqliteStore } from 'weft-sdk'
 import { effect, engineOptions, failOnUncaught, marker, nextLine } from './common.mjs'
 
 failOnUncaught()

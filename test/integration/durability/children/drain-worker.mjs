@@ -1,7 +1,7 @@
 // A worker of the graceful-shutdown test: claims runs of 'drain' (d1 works input.ms,
 // capped by CAP_MS; then d2). On SIGTERM it closes the engine with DRAIN_MS to drain,
 // closes the store and exits 0.
-import { createEngine, defineWorkflow } from 'weft'
+import { createEngine, defineWorkflow } from 'weft-sdk'
 import { effect, engineOptions, failOnUncaught, marker, openStore, sleep, stayAlive } from './common.mjs'
 
 failOnUncaught()

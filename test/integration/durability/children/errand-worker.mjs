@@ -2,7 +2,7 @@
 //
 // START=<run id>    start that run; its `second` task prints `in-second` and then blocks until the process is killed
 // RESUME=<run id>   await that run (claimed at startup from a killed worker) and print how it ended (`ended`)
-import { createEngine, defineWorkflow } from 'weft'
+import { createEngine, defineWorkflow } from 'weft-sdk'
 import { effect, engineOptions, failOnUncaught, marker, openStore, stayAlive } from './common.mjs'
 
 failOnUncaught()

@@ -18,7 +18,7 @@
 //
 // Every write is reported (recordWrites, saveFinalStep included). After SIGCONT it prints
 // `settled` once it executes nothing and has no write in flight.
-import { createEngine, defineWorkflow } from 'weft'
+import { createEngine, defineWorkflow } from 'weft-sdk'
 import { engineOptions, failOnUncaught, marker, openStore, pendingWrites, recordWrites, sleep, stayAlive } from './common.mjs'
 
 failOnUncaught()

@@ -1,6 +1,6 @@
 // A worker of the two-worker test: runs of the 5-step 'fleet' workflow, claimed from the store.
 // Prints run-started / run-completed markers; each step appends { runId, step, worker } and works STEP_MS.
-import { createEngine, defineWorkflow } from 'weft'
+import { createEngine, defineWorkflow } from 'weft-sdk'
 import { effect, engineOptions, failOnUncaught, marker, openStore, sleep, stayAlive } from './common.mjs'
 
 failOnUncaught()

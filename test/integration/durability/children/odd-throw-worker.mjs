@@ -3,7 +3,7 @@
 // START=<run id>  start a run of `odd` and print how it ended (`outcome`), then close
 // THROWN=null-prototype|throwing-to-string|revoked-proxy   what the task throws
 // STYLE=sync|async                                          whether it throws from a plain or an async function
-import { createEngine, defineWorkflow } from 'weft'
+import { createEngine, defineWorkflow } from 'weft-sdk'
 import { effect, engineOptions, failOnUncaught, marker, openStore } from './common.mjs'
 
 failOnUncaught()

@@ -1,7 +1,7 @@
 // A worker of the unstorable-output test: runs 'unstorable' (its task returns what
 // the store cannot keep: a function, or more than MAX_BYTES), then 'fine'; prints
 // both outcomes and exits 0 — if it is still alive.
-import { createEngine, defineWorkflow } from 'weft'
+import { createEngine, defineWorkflow } from 'weft-sdk'
 import { describe, effect, engineOptions, failOnUncaught, marker, openStore } from './common.mjs'
 
 failOnUncaught()

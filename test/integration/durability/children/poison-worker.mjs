@@ -1,6 +1,6 @@
 // A worker of the poison-pill test: 'poison' (its task kills the process, unless CURED=1)
 // and 'healthy' (one task). Claims runs; prints run-completed markers.
-import { createEngine, defineWorkflow } from 'weft'
+import { createEngine, defineWorkflow } from 'weft-sdk'
 import { die, effect, engineOptions, failOnUncaught, marker, openStore, stayAlive } from './common.mjs'
 
 failOnUncaught()

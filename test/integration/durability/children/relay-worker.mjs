@@ -3,7 +3,7 @@
 // that the process was frozen that long (its clock jumped). Outputs name the worker (WORKER_ID).
 // Every write it attempts is reported (recordWrites). On SIGCONT it prints
 // `settled` once it runs nothing and has no write in flight.
-import { createEngine, defineWorkflow } from 'weft'
+import { createEngine, defineWorkflow } from 'weft-sdk'
 import { effect, engineOptions, failOnUncaught, marker, openStore, pendingWrites, recordWrites, sleep, stayAlive } from './common.mjs'
 
 failOnUncaught()

@@ -1,7 +1,7 @@
 // A process of the duplicate-start test: after `go` on stdin, starts the same run
 // id STARTS times at once (input built from INPUT_AMOUNT, with a Date and a Map),
 // waits for every handle's result and prints them.
-import { createEngine, defineWorkflow } from 'weft'
+import { createEngine, defineWorkflow } from 'weft-sdk'
 import { describe, effect, engineOptions, failOnUncaught, marker, openStore, sleep, nextLine } from './common.mjs'
 
 failOnUncaught()

@@ -1,7 +1,7 @@
 // A worker of the unregistered-version test: registers workflow 'versioned' in the
 // versions listed in VERSIONS (e.g. "1,3"). START=<run id> starts a run of VERSION;
 // its task prints `working` and then waits (the test kills the worker there) unless FINISH=1.
-import { createEngine, defineWorkflow } from 'weft'
+import { createEngine, defineWorkflow } from 'weft-sdk'
 import { effect, engineOptions, failOnUncaught, marker, openStore, recordWrites, sleep, stayAlive } from './common.mjs'
 
 failOnUncaught()

@@ -3,8 +3,8 @@
 // START=<run id> WORKFLOW=napper    task 'nap' sleeps SLEEP_MS durably (ctx.sleep), then records when it woke
 // START=<run id> WORKFLOW=approval  task 'approve' waits for the event named in the input (ctx.waitForEvent)
 // RESUME=<run id>                    awaits that run (claimed at startup) and prints its outputs (weft-serialized)
-import { createEngine, defineWorkflow } from 'weft'
-import { serialize } from 'weft/store'
+import { createEngine, defineWorkflow } from 'weft-sdk'
+import { serialize } from 'weft-sdk/store'
 import { effect, engineOptions, failOnUncaught, marker, openStore, stayAlive } from './common.mjs'
 
 failOnUncaught()
