@@ -149,6 +149,7 @@ export {
   NotAWeftDatabaseError,
   ContextClosedError,
   UninspectableThrowError,
+  SqliteDriverMissingError,
   StorageError,
   type StorageFailureReason,
   describeCause,

@@ -46,6 +46,7 @@ export {
   NewerSchemaError,
   SerializationError,
   PayloadTooLargeError,
+  SqliteDriverMissingError,
   RunConflictError,
   LeaseLostError,
 } from './storage-errors.js'

@@ -123,6 +123,43 @@ export class NewerSchemaError extends WeftError {
   }
 }
 
+/**
+ * The embedded SQLite store cannot load its driver: `better-sqlite3`, an
+ * optional dependency whose native addon is downloaded or compiled when it is
+ * installed, is missing or was built for another Node.js. `cause` is the
+ * loader's error. Install a compiler (Python 3, make, a C++ compiler) and run
+ * `npm rebuild better-sqlite3`, or use a store that needs no addon.
+ *
+ * @example
+ * ```ts
+ * import { createEngine, MemoryWorkflowStore, sqliteStore, SqliteDriverMissingError } from 'weft-sdk'
+ * let store
+ * try {
+ *   store = sqliteStore({ path: 'runs.sqlite' })
+ * } catch (error) {
+ *   if (!(error instanceof SqliteDriverMissingError)) throw error
+ *   store = new MemoryWorkflowStore() // runs do not survive the process
+ * }
+ * const engine = createEngine({ store })
+ * ```
+ */
+export class SqliteDriverMissingError extends WeftError {
+  readonly code = 'WEFT_SQLITE_DRIVER_MISSING'
+  readonly _tag = 'SqliteDriverMissingError'
+  constructor(
+    /** What the loader said, e.g. `Cannot find module 'better-sqlite3'`. */
+    readonly reason: string,
+    options: WeftErrorOptions = {},
+  ) {
+    super(
+      `the SQLite store needs the better-sqlite3 package and its native addon, which could not be loaded (${reason}). It builds when installed: ` +
+        "install Python 3, make and a C++ compiler, then run `npm rebuild better-sqlite3`; without them, use postgresStore from 'weft-sdk/postgres' " +
+        'or new MemoryWorkflowStore() (runs do not survive the process)',
+      options,
+    )
+  }
+}
+
 // ---------------------------------------------------------------------------
 // Durability errors.
 

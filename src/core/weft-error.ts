@@ -67,6 +67,7 @@ export type WeftErrorCode =
   | 'WEFT_NEWER_SCHEMA'
   | 'WEFT_SERIALIZATION'
   | 'WEFT_PAYLOAD_TOO_LARGE'
+  | 'WEFT_SQLITE_DRIVER_MISSING'
   | 'WEFT_INVALID_STEP_PATH'
   // The command line.
   | 'WEFT_CLI_USAGE'

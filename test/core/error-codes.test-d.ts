@@ -37,6 +37,7 @@ function advice(code: WeftErrorCode): string {
     case 'WEFT_NEWER_SCHEMA':
     case 'WEFT_SERIALIZATION':
     case 'WEFT_PAYLOAD_TOO_LARGE':
+    case 'WEFT_SQLITE_DRIVER_MISSING':
     case 'WEFT_INVALID_STEP_PATH':
       return 'look at the store'
     case 'WEFT_CLI_USAGE':

@@ -19,12 +19,13 @@
  * phase took. Set `WEFT_KEEP_PACKAGING_APP=1` to keep the app for a look.
  */
 import { execFile } from 'node:child_process'
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { readmeBlocks } from '../support/readme.js'
 
 /**
  * The `effect` the app installs: newer than Weft's devDependency (4.1.0), so
@@ -90,19 +91,21 @@ async function packRepo(folder: string): Promise<string> {
   return join(folder, packed.filename)
 }
 
+/** The compiler options of the README's `tsconfig.json` block. */
+function readmeCompilerOptions(): Record<string, unknown> {
+  const [tsconfig] = readmeBlocks('json')
+  if (tsconfig === undefined) throw new Error("the README has no tsconfig.json block in its 'Install' section")
+  return (JSON.parse(tsconfig.code) as { compilerOptions: Record<string, unknown> }).compilerOptions
+}
+
 /** Writes the app's package.json, tsconfig.json and `src/main.ts`. */
 function writeApp(dir: string): void {
   mkdirSync(join(dir, 'src'), { recursive: true })
   const manifest = { name: 'weft-packaging-app', version: '1.0.0', private: true, type: 'module' }
   writeFileSync(join(dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`)
   const compilerOptions = {
-    target: 'ES2022',
-    module: 'NodeNext',
-    moduleResolution: 'NodeNext',
-    strict: true,
-    experimentalDecorators: true,
-    emitDecoratorMetadata: true,
-    types: ['node'],
+    // The tsconfig.json the README's "Install" section gives users.
+    ...readmeCompilerOptions(),
     rootDir: 'src',
     outDir: 'dist',
     // Emitting declarations proves the app's exported types can be named through Weft's entry points.
@@ -207,5 +210,20 @@ describe('weft-sdk installed from its tarball next to a newer effect', () => {
       label: 'ada: 90 EUR',
       invalid: { isInputValidationError: true, code: 'WEFT_INVALID_INPUT', paths: ['customer'] },
     })
+  }, compileAndRunTimeoutMs)
+
+  it('without the better-sqlite3 addon (no compiler at install), opening a SQLite store throws SqliteDriverMissingError naming the fix', async () => {
+    const addon = join(appDir, 'node_modules', 'better-sqlite3', 'build')
+    renameSync(addon, `${addon}.away`)
+    try {
+      const probe = "import('weft-sdk').then((weft) => { try { weft.sqliteStore({ path: ':memory:' }); console.log('opened') } catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })) } })"
+      const stdout = await exec('the driver probe', process.execPath, ['--input-type=module', '-e', probe], appDir)
+      const { code, message } = JSON.parse(stdout.trim()) as { code: string; message: string }
+      expect(code).toBe('WEFT_SQLITE_DRIVER_MISSING')
+      expect(message).toContain('Could not locate the bindings file')
+      expect(message).toContain('npm rebuild better-sqlite3')
+    } finally {
+      renameSync(`${addon}.away`, addon)
+    }
   }, compileAndRunTimeoutMs)
 })

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, resolve } from 'node:path'
 import { CompiledQuery, SqliteAdapter, SqliteDriver, SqliteIntrospector, SqliteQueryCompiler, type DatabaseConnection, type Dialect, type Kysely } from 'kysely'
+import { SqliteDriverMissingError } from '../../core/errors.js'
 import { withStoreRetrySync, type StoreRetryPolicy } from '../store-retry.js'
 import { sqliteBusyRetry } from './sqlite-errors.js'
 
@@ -46,11 +47,36 @@ const require = createRequire(import.meta.url)
  * Opens a better-sqlite3 database file (creating its folder), or `:memory:`;
  * `readOnly` opens an existing file for reading only (nothing is created).
  */
-export function openSqliteFile(path: string, readOnly = false): SqliteDatabaseLike {
-  const Database = require('better-sqlite3') as new (file: string, options?: { readonly?: boolean; fileMustExist?: boolean }) => SqliteDatabaseLike
-  if (readOnly) return new Database(path, { readonly: true, fileMustExist: true })
+export function openSqliteFile(path: string, readOnly = false, load: (id: string) => unknown = require): SqliteDatabaseLike {
+  const Database = loadingDriver(() => load('better-sqlite3') as BetterSqlite3)
+  if (readOnly) return loadingDriver(() => new Database(path, { readonly: true, fileMustExist: true }))
   if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true })
-  return new Database(path)
+  return loadingDriver(() => new Database(path))
+}
+
+/** better-sqlite3's `Database` constructor, as Weft calls it. */
+type BetterSqlite3 = new (file: string, options?: { readonly?: boolean; fileMustExist?: boolean }) => SqliteDatabaseLike
+
+/**
+ * Runs `step`, turning a failure to load better-sqlite3 or its native addon
+ * (which it loads on the first `new Database`) into a `SqliteDriverMissingError`;
+ * any other error (a file that cannot be opened) goes through unchanged.
+ */
+function loadingDriver<T>(step: () => T): T {
+  try {
+    return step()
+  } catch (error) {
+    if (isDriverLoadFailure(error)) throw new SqliteDriverMissingError(error.message, { cause: error })
+    throw error
+  }
+}
+
+/** The package is missing, its addon was never built, or was built for another Node.js. */
+function isDriverLoadFailure(error: unknown): error is Error {
+  if (!(error instanceof Error)) return false
+  const code = (error as { code?: unknown }).code
+  if (code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND') return /better-sqlite3|better_sqlite3/.test(error.message)
+  return code === 'ERR_DLOPEN_FAILED' || /Could not locate the bindings file|NODE_MODULE_VERSION/.test(error.message)
 }
 
 /**
