@@ -7,6 +7,8 @@
 // Engine
 export { Engine, createEngine, type StartOptions, type StartArgs, type EmitResult, type CloseOptions } from './engine/engine.js'
 export { engineSettings, type EngineConfig, type EngineSettings } from './engine/engine-config.js'
+export type { WorkflowResolver, ParameterRequest, ResolverFixes } from './engine/workflow-resolver.js'
+export { TsyringeResolver } from './engine/tsyringe-resolver.js'
 export { WorkflowRun, type RunBackend } from './engine/workflow-run.js'
 export { RunResult } from './engine/run-result.js'
 
@@ -25,7 +27,10 @@ export {
   type DefineAlwaysOptions,
   type DefineFailureHandlerOptions,
   type WorkflowBuilder,
+  type WorkflowStart,
+  type WithServices,
 } from './authoring/define-workflow.js'
+export { token, type ServiceToken, type ServiceKey, type ServiceMap, type ServicesOf } from './authoring/service-token.js'
 export { compileWorkflow } from './authoring/compile-workflow.js'
 export type {
   InputSchema,

@@ -1,6 +1,7 @@
 import type { Schema } from 'effect'
 import type { EncodedInputOf, TaskOutputs } from '../graph/type-level.js'
 import type { WorkflowGraph } from '../graph/workflow-graph.js'
+import type { ServiceKey } from './service-token.js'
 
 /** An Effect `Schema` that can decode a workflow input without services. */
 export type InputSchema = Schema.ConstraintDecoder<unknown>
@@ -24,6 +25,8 @@ export interface WorkflowDefinition<I, O, E = I> {
   readonly graph: WorkflowGraph
   /** The task functions, by task name (the instance the interpreter calls). */
   readonly functions: Readonly<Record<string, (...args: never[]) => unknown>>
+  /** The services its tasks receive as `ctx.services`, by name: the token each is resolved by, once per run. */
+  readonly services?: Readonly<Record<string, ServiceKey>>
   /** @internal Phantom: never set at run time. */
   readonly [definitionTypesKey]?: { readonly input: I; readonly outputs: O; readonly encodedInput: E }
 }

@@ -32,21 +32,25 @@ export function stepDuration(step: StepRecord): string {
 }
 
 /**
- * `Name [CODE]: message`, after `in task "t": ` when the error is a run's
- * failure in a task, then each cause (`; caused by Name [CODE]: message`).
+ * `Name [CODE]: message {extra properties}`, after `in task "t": ` when the
+ * error is a run's failure in a task, then an AggregateError's errors
+ * (`; 1 of 3: Name: message`) and each cause (`; caused by Name [CODE]: message`).
  * A thrown value that is not an Error reads `thrown object: {"status":503}`.
  * One line: the stack is printed apart (see {@link stackLines}).
  */
 export function describeError(error: ErrorRecord): string {
   const task = error.task === undefined || error.name === 'RunFailedError' ? '' : `in task "${error.task}": `
+  const total = error.errorCount ?? error.errors?.length ?? 0
+  const members = (error.errors ?? []).map((member, i) => `; ${i + 1} of ${total}: ${oneError(member)}`).join('')
   const causes = (error.causes ?? []).map((cause) => `; caused by ${oneError(cause)}`).join('')
-  return `${task}${oneError(error)}${causes}`
+  return `${task}${oneError(error)}${members}${causes}`
 }
 
-function oneError(error: Pick<ErrorRecord, 'name' | 'code' | 'message' | 'value'>): string {
+function oneError(error: Pick<ErrorRecord, 'name' | 'code' | 'message' | 'value' | 'props'>): string {
   const code = error.code === undefined ? '' : ` [${error.code}]`
   const name = error.value === undefined ? error.name : `thrown ${error.name}`
-  return `${name}${code}: ${error.message.replaceAll('\n', ' ')}`
+  const props = error.props === undefined ? '' : ` ${error.props}`
+  return `${name}${code}: ${error.message.replaceAll('\n', ' ')}${props}`
 }
 
 /** The frames of an error's recorded stack (its lines after the first, which repeats the message), indented; none without a stack. */

@@ -12,6 +12,12 @@ const maxMessageChars = 4096
 const maxCauses = 5
 /** The most characters of a cause's message a record keeps. */
 const maxCauseMessageChars = 1024
+/** The most errors of an `AggregateError` a record keeps. */
+const maxAggregated = 5
+/** The most characters of an Error's own extra properties (`status`, `retryAfter`, ...) a record keeps. */
+const maxPropsChars = 1024
+/** An Error's properties a record has fields for already, left out of its `props`. */
+const recordedKeys: ReadonlySet<string> = new Set(['name', 'message', 'stack', 'cause', 'code', 'errors', '_tag'])
 
 type CauseRecord = NonNullable<ErrorRecord['causes']>[number]
 
@@ -24,7 +30,7 @@ type CauseRecord = NonNullable<ErrorRecord['causes']>[number]
  * cycle of causes, a BigInt, a huge value): recording a failure must not fail.
  */
 export function toErrorRecord(error: unknown, task?: string): ErrorRecord {
-  const record: ErrorRecord = { ...causeRecord(error, maxMessageChars), ...stackOf(error), ...causesOf(error) }
+  const record: ErrorRecord = { ...causeRecord(error, maxMessageChars), ...stackOf(error), ...causesOf(error), ...aggregatedOf(error) }
   return task === undefined ? record : { ...record, task }
 }
 
@@ -34,7 +40,7 @@ export function toErrorRecord(error: unknown, task?: string): ErrorRecord {
  * listener; the stack is in the stored record (`weft runs show`).
  */
 export function toEventErrorRecord(error: unknown): ErrorRecord {
-  return { ...causeRecord(error, maxMessageChars), ...causesOf(error) }
+  return { ...causeRecord(error, maxMessageChars), ...causesOf(error), ...aggregatedOf(error) }
 }
 
 /** An error record without its stack, for an event (see {@link toEventErrorRecord}). */
@@ -44,10 +50,50 @@ export function withoutStack(record: ErrorRecord): ErrorRecord {
   return rest
 }
 
-/** Name, message, code and (for a value that is not an Error) its JSON. */
+/** Name, message, code, and the JSON of a value that is not an Error or of an Error's extra properties. */
 function causeRecord(error: unknown, messageChars: number): CauseRecord {
   const record = { name: nameOf(error), message: cut(describeCause(error), messageChars), code: codeOf(error) }
-  return isError(error) ? record : { ...record, value: renderValue(error) }
+  if (!isError(error)) return { ...record, value: renderValue(error) }
+  // A Weft error's message already states its fields.
+  return isWeftError(error) ? record : { ...record, ...propsOf(error as Error) }
+}
+
+/**
+ * An Error's own enumerable properties beyond those a record has fields for,
+ * as JSON: what a client library attaches (`status`, `retryAfter`, `response`).
+ */
+function propsOf(error: Error): { props?: string } {
+  try {
+    const extra = Object.keys(error).filter((key) => !recordedKeys.has(key))
+    if (extra.length === 0) return {}
+    const props: Record<string, unknown> = {}
+    for (const key of extra) props[key] = readProperty(error, key)
+    return { props: renderValue(props, maxPropsChars) }
+  } catch {
+    return {}
+  }
+}
+
+/** A property's value, or a mark when its getter throws. */
+function readProperty(target: object, key: string): unknown {
+  try {
+    return (target as Record<string, unknown>)[key]
+  } catch {
+    return '[unreadable]'
+  }
+}
+
+/** An `AggregateError`'s errors (its `errors` array), at most {@link maxAggregated}, with how many there were. */
+function aggregatedOf(error: unknown): { errors?: CauseRecord[]; errorCount?: number } {
+  try {
+    if (!(error instanceof Error)) return {}
+    const all: unknown = (error as { errors?: unknown }).errors
+    if (!Array.isArray(all) || all.length === 0) return {}
+    const errors = all.slice(0, maxAggregated).map((member) => causeRecord(member, maxCauseMessageChars))
+    return all.length > maxAggregated ? { errors, errorCount: all.length } : { errors }
+  } catch {
+    return {}
+  }
 }
 
 function isError(error: unknown): boolean {

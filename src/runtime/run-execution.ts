@@ -19,6 +19,7 @@ import { RunningTasks } from './running-tasks.js'
 import type { RuntimeStats } from './runtime-stats.js'
 import { TaskAttempt, type AttemptExit } from './task-attempt.js'
 import { RunTaskHost } from './run-task-host.js'
+import type { WorkflowInstance } from './task-host.js'
 import { runsDirectly, taskFailure, taskProgram, type ProgramResult } from './task-program.js'
 import { TaskScheduler, type SchedulerHost } from './task-scheduler.js'
 import type { SkipReason } from './task-table.js'
@@ -81,7 +82,7 @@ export class RunExecution implements SchedulerHost {
     readonly graph: WorkflowGraph,
     readonly fence: Fence,
     readonly input: unknown,
-    readonly instance: object,
+    readonly instance: WorkflowInstance,
     steps: Map<string, StepRecord>,
   ) {
     this.reporter = new RunReporter(env.hub, fence.runId, graph)

@@ -6,7 +6,7 @@ import type { StoredEvent } from '../storage/workflow-store.js'
 import type { EventWaiters } from './event-waiters.js'
 import type { RunJournal } from './run-journal.js'
 import type { RunReporter } from './run-reporter.js'
-import type { Recorded } from './task-host.js'
+import type { Recorded, WorkflowInstance } from './task-host.js'
 import type { TaskRunner } from './task-program.js'
 import type { TaskScheduler } from './task-scheduler.js'
 
@@ -14,7 +14,7 @@ import type { TaskScheduler } from './task-scheduler.js'
 export interface RunTaskHostParts {
   readonly graph: WorkflowGraph
   readonly input: unknown
-  readonly instance: object
+  readonly instance: WorkflowInstance
   readonly services: Context.Context<PolicyServices>
   readonly policies: TaskPolicyRunner
   readonly waiters: EventWaiters
@@ -35,10 +35,12 @@ export interface RunTaskHostParts {
 export class RunTaskHost implements TaskRunner {
   readonly input: unknown
   readonly instance: object
+  readonly workflowServices: Readonly<Record<string, unknown>>
 
   constructor(private readonly parts: RunTaskHostParts) {
     this.input = parts.input
-    this.instance = parts.instance
+    this.instance = parts.instance.target
+    this.workflowServices = parts.instance.services
   }
 
   get runId(): RunId {

@@ -57,6 +57,11 @@ export class TaskContextImpl implements LoopContext<unknown> {
     return this.host.input
   }
 
+  /** The services a `defineWorkflow` definition declared, resolved for this run. */
+  get services(): Readonly<Record<string, unknown>> {
+    return this.host.workflowServices
+  }
+
   get idempotencyKey(): string {
     return `${this.host.runId}:${this.stepPrefix}`
   }

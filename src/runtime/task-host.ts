@@ -7,11 +7,25 @@ import type { EventWaiters } from './event-waiters.js'
 /** A recorded step output, when the step has one. */
 export type Recorded = { readonly output: unknown } | undefined
 
+/**
+ * What a run calls its tasks on: the object whose methods are the tasks (a
+ * fresh workflow class instance, or a definition's functions) and the
+ * services a definition declared, resolved for this run (`ctx.services`).
+ */
+export interface WorkflowInstance {
+  /** The object whose methods are the tasks. */
+  readonly target: object
+  /** The services tasks read as `ctx.services`, by name (empty for a workflow class: its constructor receives them). */
+  readonly services: Readonly<Record<string, unknown>>
+}
+
 /** What a task context needs from the run it belongs to. All writes are fenced by the run's lease. */
 export interface TaskHost {
   readonly runId: RunId
   readonly workflow: string
   readonly input: unknown
+  /** The workflow's own services, by name (see {@link WorkflowInstance}). */
+  readonly workflowServices: Readonly<Record<string, unknown>>
   readonly services: Context.Context<PolicyServices>
   readonly waiters: EventWaiters
   /** The output recorded for a step key, if the step completed before (this run or a previous process). */

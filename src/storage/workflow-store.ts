@@ -46,7 +46,21 @@ export interface ErrorRecord {
    * `value` when it is not an Error. The chain stops at a cause seen before
    * (a cycle). Absent when the error has no cause.
    */
-  readonly causes?: readonly Pick<ErrorRecord, 'name' | 'message' | 'code' | 'value'>[] | undefined
+  readonly causes?: readonly Pick<ErrorRecord, 'name' | 'message' | 'code' | 'value' | 'props'>[] | undefined
+  /**
+   * An `AggregateError`'s errors (`Promise.any`, a batch API), each like a
+   * cause: name, message, code, `value` or `props`; at most 5.
+   */
+  readonly errors?: readonly Pick<ErrorRecord, 'name' | 'message' | 'code' | 'value' | 'props'>[] | undefined
+  /** How many errors the `AggregateError` held, when more than `errors` keeps. */
+  readonly errorCount?: number | undefined
+  /**
+   * An Error's own enumerable properties other than name, message, stack,
+   * cause, code and errors, as JSON (an HTTP client's `{"status":429,"retryAfter":2}`),
+   * at most 1,024 characters, rendered like `value`. Absent for Weft's own
+   * errors, whose messages state their fields.
+   */
+  readonly props?: string | undefined
   /**
    * The thrown value as JSON, when it is not an Error (`throw { status: 503 }`
    * records `{"status":503}`, `throw null` records `null`), so what was thrown

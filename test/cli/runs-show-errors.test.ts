@@ -12,7 +12,7 @@ import { runCli } from '../../src/cli/index.js'
 
 const folder = mkdtempSync(join(tmpdir(), 'weft-cli-errors-'))
 const database = join(folder, 'runs.sqlite')
-const ids: Record<'chained' | 'thrownValue', string> = { chained: '', thrownValue: '' }
+const ids: Record<'chained' | 'thrownValue' | 'aggregate', string> = { chained: '', thrownValue: '', aggregate: '' }
 
 const charging = defineWorkflow({ name: 'charging', version: 1 })
   .task('charge', (): number => {
@@ -24,6 +24,12 @@ const polling = defineWorkflow({ name: 'polling', version: 1 })
   .task('poll', (): number => {
     throw { status: 503 }
   })
+  .build()
+
+const racing = defineWorkflow({ name: 'racing', version: 1 })
+  .task('race', (): Promise<number> =>
+    Promise.any([Promise.reject(Object.assign(new Error('Too Many Requests'), { status: 429 })), Promise.reject(new TypeError('fetch failed'))]),
+  )
   .build()
 
 async function show(id: string): Promise<string[]> {
@@ -39,8 +45,8 @@ function field(lines: readonly string[], label: string): string | undefined {
 }
 
 beforeAll(async () => {
-  const engine = createEngine({ store: sqliteStore({ path: database }), workflows: [charging, polling] })
-  for (const [key, workflow] of [['chained', charging], ['thrownValue', polling]] as const) {
+  const engine = createEngine({ store: sqliteStore({ path: database }), workflows: [charging, polling, racing] })
+  for (const [key, workflow] of [['chained', charging], ['thrownValue', polling], ['aggregate', racing]] as const) {
     const run = await engine.start(workflow)
     ids[key] = run.id
     await run.result().catch(() => undefined)
@@ -69,5 +75,12 @@ describe('weft runs show, a failed run', () => {
     const lines = await show(ids.thrownValue)
     expect(field(lines, 'error')).toBe('in task "poll": thrown object: {"status":503}')
     expect(lines).not.toContain('stack of the error')
+  })
+
+  it("prints an AggregateError's errors, numbered, with an Error's extra properties", async () => {
+    const lines = await show(ids.aggregate)
+    expect(field(lines, 'error')).toBe(
+      'in task "race": AggregateError: All promises were rejected; 1 of 2: Error: Too Many Requests {"status":429}; 2 of 2: TypeError: fetch failed',
+    )
   })
 })

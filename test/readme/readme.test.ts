@@ -74,7 +74,7 @@ describe('the README', () => {
   })
 
   it('type-checks every ts block as a module importing weft-sdk', () => {
-    const files = new Map(blocks.map((block) => [join(snippetDir, `line-${block.line}.ts`), block]))
+    const files = new Map<string, { code: string; line: number }>(blocks.map((block) => [join(snippetDir, `line-${block.line}.ts`), block]))
     files.set(join(snippetDir, 'workflows.ts'), { code: workflowsModule(blocks[0]!), line: blocks[0]!.line })
     expect(typeCheck(files)).toEqual([])
   }, 60_000)

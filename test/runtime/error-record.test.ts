@@ -40,6 +40,34 @@ describe('toErrorRecord', () => {
     expect(record).not.toHaveProperty('value')
   })
 
+  it("keeps an Error's own extra properties (an HTTP client's status) as JSON, bounded", () => {
+    const http = Object.assign(new Error('Too Many Requests'), { status: 429, retryAfter: 2, code: 'E_HTTP' })
+    expect(toErrorRecord(http)).toMatchObject({ name: 'Error', code: 'E_HTTP', props: '{"status":429,"retryAfter":2}' })
+    expect(toErrorRecord(new Error('plain'))).not.toHaveProperty('props')
+    const huge = Object.assign(new Error('huge'), { body: 'x'.repeat(10_000) })
+    expect(toErrorRecord(huge).props!.length).toBeLessThanOrEqual(1024)
+    const cause = Object.assign(new Error('inner'), { status: 503 })
+    expect(toErrorRecord(new Error('outer', { cause })).causes).toEqual([{ name: 'Error', message: 'inner', code: undefined, props: '{"status":503}' }])
+  })
+
+  it("records an AggregateError's errors like causes, at most 5, with their count", () => {
+    const few = new AggregateError([new TypeError('a'), { status: 500 }], 'all failed')
+    expect(toErrorRecord(few)).toMatchObject({
+      name: 'AggregateError',
+      message: 'all failed',
+      errors: [
+        { name: 'TypeError', message: 'a', code: undefined },
+        { name: 'object', message: '{"status":500}', value: '{"status":500}' },
+      ],
+    })
+    expect(toErrorRecord(few)).not.toHaveProperty('errorCount')
+    const many = new AggregateError(Array.from({ length: 12 }, (_, i) => new Error(`e${i}`)), 'many')
+    const record = toErrorRecord(many)
+    expect(record.errors!.map((e) => e.message)).toEqual(['e0', 'e1', 'e2', 'e3', 'e4'])
+    expect(record.errorCount).toBe(12)
+    expect(toEventErrorRecord(many).errors).toHaveLength(5)
+  })
+
   it('cuts a stack to its first 20 lines, marking the cut', () => {
     const stack = toErrorRecord(withStackLines(100)).stack!
     expect(stack.split('\n')).toHaveLength(21)
