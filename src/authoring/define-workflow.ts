@@ -7,6 +7,7 @@ import type { CacheOptions } from '../graph/policy-options.js'
 import type { DependencyRef, IsOptional, Verdict, WeftTypeError } from '../graph/type-level.js'
 import type { DependencySpec, TaskDraft, TaskPolicyOptions } from '../graph/workflow-draft.js'
 import type { TaskCondition, TaskKind } from '../graph/workflow-graph.js'
+import { assertServiceMap, type ServiceMap, type ServicesOf } from './service-token.js'
 import { definitionTypesKey, type InputSchema, type WorkflowDefinition } from './workflow-ref.js'
 
 /** Options of {@link defineWorkflow}. */
@@ -125,44 +126,44 @@ export type KnownDependencies<O> = readonly DependencyRef<keyof O & string>[]
  * parameters are typed from the tasks it depends on, so a wrong dependency
  * fails `tsc` as with decorators. Produces the same graph as a decorated class.
  */
-export interface WorkflowBuilder<I, O, E = I> {
+export interface WorkflowBuilder<I, O, E = I, Svc = {}> {
   /** Adds a root task: it receives the run input. */
-  task<const N extends string, R>(name: FreshName<N, O>, run: (input: I, ctx: TaskContext<I>) => R): WorkflowBuilder<I, O & { readonly [K in N]: Awaited<R> }, E>
+  task<const N extends string, R>(name: FreshName<N, O>, run: (input: I, ctx: WithServices<TaskContext<I>, Svc>) => R): WorkflowBuilder<I, O & { readonly [K in N]: Awaited<R> }, E, Svc>
   /** Adds a task with options: dependencies (whose outputs it receives), a condition, policies. */
   task<const N extends string, const D extends KnownDependencies<O> = [], R = unknown>(
     name: FreshName<N, O>,
     options: DefineTaskOptions<I, O, D>,
-    run: (...args: [...DefinedTaskArgs<I, O, D>, TaskContext<I>]) => R,
-  ): WorkflowBuilder<I, O & { readonly [K in N]: Awaited<R> }, E>
+    run: (...args: [...DefinedTaskArgs<I, O, D>, WithServices<TaskContext<I>, Svc>]) => R,
+  ): WorkflowBuilder<I, O & { readonly [K in N]: Awaited<R> }, E, Svc>
   /** Adds a loop task; its output is a `LoopResult` of its state. */
   loop<const N extends string, const D extends KnownDependencies<O> = [], S = LoopState<I, O, D>>(
     name: FreshName<N, O>,
     // The state type must accept the initial state (the input or the first output), which the body and `while` receive first.
     options: DefineLoopOptions<I, O, D, S> &
       Verdict<[LoopState<I, O, D>] extends [S] ? true : "the loop state type does not accept the initial state (the input, or the first dependency's output)">,
-    body: (state: S, ...rest: [...Rest<DefinedTaskArgs<I, O, D>>, LoopContext<I>]) => S | PromiseLike<S>,
-  ): WorkflowBuilder<I, O & { readonly [K in N]: LoopResult<S> }, E>
+    body: (state: S, ...rest: [...Rest<DefinedTaskArgs<I, O, D>>, WithServices<LoopContext<I>, Svc>]) => S | PromiseLike<S>,
+  ): WorkflowBuilder<I, O & { readonly [K in N]: LoopResult<S> }, E, Svc>
   /** Adds a handler that runs only when `task` failed, and handles the failure. */
   onFailure<const N extends string, R>(
     name: FreshName<N, O>,
     task: keyof O & string,
-    handler: (failure: TaskFailure, ctx: TaskContext<I>) => R,
-  ): WorkflowBuilder<I, O & { readonly [K in N]: Awaited<R> }, E>
+    handler: (failure: TaskFailure, ctx: WithServices<TaskContext<I>, Svc>) => R,
+  ): WorkflowBuilder<I, O & { readonly [K in N]: Awaited<R> }, E, Svc>
   /** Adds a failure handler with options: a description, policies (as `@OnFailure(task, { description })` with policy decorators). */
   onFailure<const N extends string, R>(
     name: FreshName<N, O>,
     task: keyof O & string,
     options: DefineFailureHandlerOptions,
-    handler: (failure: TaskFailure, ctx: TaskContext<I>) => R,
-  ): WorkflowBuilder<I, O & { readonly [K in N]: Awaited<R> }, E>
+    handler: (failure: TaskFailure, ctx: WithServices<TaskContext<I>, Svc>) => R,
+  ): WorkflowBuilder<I, O & { readonly [K in N]: Awaited<R> }, E, Svc>
   /** Adds a cleanup task that runs whatever happens; it receives the input. It runs under a time limit of one minute. */
-  always<const N extends string, R>(name: FreshName<N, O>, run: (input: I, ctx: TaskContext<I>) => R): WorkflowBuilder<I, O & { readonly [K in N]: Awaited<R> }, E>
+  always<const N extends string, R>(name: FreshName<N, O>, run: (input: I, ctx: WithServices<TaskContext<I>, Svc>) => R): WorkflowBuilder<I, O & { readonly [K in N]: Awaited<R> }, E, Svc>
   /** Adds a cleanup task with options: its time limit (`timeout`), a description. */
   always<const N extends string, R>(
     name: FreshName<N, O>,
     options: DefineAlwaysOptions,
-    run: (input: I, ctx: TaskContext<I>) => R,
-  ): WorkflowBuilder<I, O & { readonly [K in N]: Awaited<R> }, E>
+    run: (input: I, ctx: WithServices<TaskContext<I>, Svc>) => R,
+  ): WorkflowBuilder<I, O & { readonly [K in N]: Awaited<R> }, E, Svc>
   /**
    * Validates the workflow and returns its definition.
    * @throws the same definition errors as `compileWorkflow`.
@@ -172,10 +173,46 @@ export interface WorkflowBuilder<I, O, E = I> {
 
 type AnyFunction = (...args: never[]) => unknown
 
+/** A task context with the services a definition declared (`ctx.services`), or the plain context when it declared none. */
+export type WithServices<C, S> = [keyof S] extends [never] ? C : C & {
+  /** The services the definition declared with `.services({...})`, resolved for this run. */
+  readonly services: S
+}
+
+/**
+ * The builder `defineWorkflow` returns: before its first task it can
+ * declare the services its tasks receive.
+ */
+export interface WorkflowStart<I, E = I> extends WorkflowBuilder<I, {}, E> {
+  /**
+   * Declares the services the tasks receive as `ctx.services.<name>`, typed
+   * by their tokens: a class gives its instances, `token<T>(key)` gives `T`.
+   * They are resolved from the engine's container once per run; a token
+   * nothing registered is refused when the workflow is registered, naming
+   * the workflow and the token, as for a class's constructor.
+   *
+   * @example
+   * ```ts
+   * import { defineWorkflow, token } from 'weft-sdk'
+   * class PriceList { price(sku: string): number { return sku.length } }
+   * interface Mailer { send(to: string, text: string): Promise<void> }
+   * const MailerToken = token<Mailer>('Mailer')
+   *
+   * const Quote = defineWorkflow<{ sku: string; email: string }>({ name: 'quote', version: 1 })
+   *   .services({ prices: PriceList, mailer: MailerToken })
+   *   .task('price', (input, ctx) => ctx.services.prices.price(input.sku))
+   *   .task('send', { dependsOn: ['price'] }, (price, ctx) => ctx.services.mailer.send(ctx.input.email, `${price} EUR`))
+   *   .build()
+   * ```
+   * @throws `InvalidOptionsError` when a value is not a class, a string or a symbol.
+   */
+  services<const M extends ServiceMap>(services: M): WorkflowBuilder<I, {}, E, ServicesOf<M>>
+}
+
 /** One builder step; steps link back to the previous one so adding a task costs O(1). */
 class Builder {
   constructor(
-    private readonly options: DefineWorkflowOptions<unknown>,
+    private readonly options: DefineWorkflowOptions<unknown> & { readonly services?: ServiceMap },
     private readonly previous: Builder | undefined,
     private readonly draft: TaskDraft | undefined,
     private readonly run: AnyFunction | undefined,
@@ -186,6 +223,13 @@ class Builder {
       throw new InvalidOptionsError(`workflow "${this.options.name}": task "${draft.name}" needs a function, got ${typeof run}`)
     }
     return new Builder(this.options, this, { ...draft, method: draft.name }, run as AnyFunction)
+  }
+
+  services(services: unknown): Builder {
+    if (this.draft !== undefined || this.options.services !== undefined) {
+      throw new InvalidOptionsError(`workflow "${this.options.name}": declare its services once, before its first task`)
+    }
+    return new Builder({ ...this.options, services: assertServiceMap(this.options.name, services) }, undefined, undefined, undefined)
   }
 
   task(name: string, optionsOrRun: unknown, run?: unknown): Builder {
@@ -208,7 +252,7 @@ class Builder {
   }
 
   build(): WorkflowDefinition<unknown, unknown> {
-    const { name, version, description, input, trigger } = this.options
+    const { name, version, description, input, trigger, services } = this.options
     const drafts: TaskDraft[] = []
     const functions: Record<string, AnyFunction> = Object.create(null)
     for (let step: Builder | undefined = this; step?.draft !== undefined; step = step.previous) {
@@ -217,7 +261,7 @@ class Builder {
       functions[step.draft.name] = step.run!
     }
     drafts.reverse()
-    const definition = { functions: Object.freeze(functions), [definitionTypesKey]: undefined } as { graph?: unknown; functions: typeof functions }
+    const definition = { functions: Object.freeze(functions), services, [definitionTypesKey]: undefined } as { graph?: unknown; functions: typeof functions }
     definition.graph = compileGraph({ name, version, description, input, trigger, tasks: drafts, source: definition })
     return Object.freeze(definition) as WorkflowDefinition<unknown, unknown>
   }
@@ -256,6 +300,6 @@ function taskDraft(
  * // (await run.result()).output('store') // 2
  * ```
  */
-export function defineWorkflow<I = void, E = I>(options: DefineWorkflowOptions<I, E>): WorkflowBuilder<I, {}, E> {
-  return new Builder(options as DefineWorkflowOptions<unknown>, undefined, undefined, undefined) as unknown as WorkflowBuilder<I, {}, E>
+export function defineWorkflow<I = void, E = I>(options: DefineWorkflowOptions<I, E>): WorkflowStart<I, E> {
+  return new Builder(options as DefineWorkflowOptions<unknown>, undefined, undefined, undefined) as unknown as WorkflowStart<I, E>
 }

@@ -1,12 +1,9 @@
-import type { DependencyContainer } from 'tsyringe'
+import type { ServiceKey } from '../authoring/service-token.js'
+import type { WorkflowClass } from '../authoring/workflow-ref.js'
 import { InvalidWorkflowError } from '../core/errors.js'
+import type { ParameterRequest, WorkflowResolver } from './workflow-resolver.js'
 
-/** Where tsyringe's `@inject(token)` records a constructor's tokens (tsyringe's own key). */
-const injectionTokensKey = 'injectionTokens'
-
-type Constructor = abstract new (...args: never[]) => unknown
-
-/** Types TypeScript emits for parameters whose type the container cannot construct. */
+/** Types TypeScript emits for parameters whose type no container can construct. */
 const unresolvableTypes = new Map<unknown, string>([
   [Object, 'an interface or a type alias (emitted as Object)'],
   [String, 'a string'],
@@ -18,58 +15,86 @@ const unresolvableTypes = new Map<unknown, string>([
 ])
 
 /**
- * Checks, when a workflow class is registered, that the engine's container
- * can supply every parameter of its constructor, so a missing registration
- * is reported then, naming the workflow, the parameter and the fix — not as
- * tsyringe's "TypeInfo not known for Object" at the first run. Looks one
- * level into classes the container would construct itself.
+ * Checks, when a workflow class is registered, that the resolver can supply
+ * every parameter of its constructor, so a missing registration is reported
+ * then, naming the workflow, the parameter and the fix — not as the
+ * container's own error ("TypeInfo not known for Object") at the first run.
+ * Looks into classes the container would construct itself.
  *
  * @throws `InvalidWorkflowError` naming the first parameter it cannot supply.
  */
-export function assertDependenciesResolvable(workflow: string, constructor: Constructor, container: DependencyContainer): void {
-  const problem = constructorProblem(constructor, container, new Set())
+export function assertDependenciesResolvable(workflow: string, constructor: WorkflowClass, resolver: WorkflowResolver): void {
+  const problem = new DependencyCheck(resolver).constructorProblem(constructor)
   if (problem !== undefined) throw new InvalidWorkflowError(`workflow "${workflow}": ${problem}`)
 }
 
-function constructorProblem(constructor: Constructor, container: DependencyContainer, seen: Set<unknown>): string | undefined {
-  if (seen.has(constructor)) return undefined
-  seen.add(constructor)
-  const emitted = Reflect.getMetadata('design:paramtypes', constructor) as readonly unknown[] | undefined
-  const injected = (Reflect.getOwnMetadata(injectionTokensKey, constructor) ?? {}) as Record<string, unknown>
-  const count = Math.max(constructor.length, emitted?.length ?? 0)
-  for (let i = 0; i < count; i++) {
-    const where = `parameter ${i + 1} of ${constructor.name}'s constructor`
-    const problem = i in injected ? injectedProblem(injected[i], container) : emittedProblem(emitted, i, container, seen)
-    if (problem !== undefined) return `${where} ${problem}`
+/**
+ * Checks, when a `defineWorkflow` definition is registered, that the resolver
+ * can supply each of its declared services.
+ *
+ * @throws `InvalidWorkflowError` naming the workflow, the service and its token.
+ */
+export function assertServicesResolvable(workflow: string, services: Readonly<Record<string, ServiceKey>>, resolver: WorkflowResolver): void {
+  const check = new DependencyCheck(resolver)
+  for (const [name, token] of Object.entries(services)) {
+    const problem = typeof token === 'function' ? check.classProblem(token as WorkflowClass) : check.tokenProblem(token, `asks for ${String(token)}`)
+    if (problem !== undefined) throw new InvalidWorkflowError(`workflow "${workflow}": service "${name}" ${problem}`)
   }
-  return undefined
 }
 
-function emittedProblem(emitted: readonly unknown[] | undefined, index: number, container: DependencyContainer, seen: Set<unknown>): string | undefined {
-  if (emitted === undefined) {
-    return 'has no type the container can see: enable "emitDecoratorMetadata" in tsconfig.json (and import \'reflect-metadata\' first), or mark the parameter @inject(token)'
-  }
-  const type = emitted[index]
-  const kind = unresolvableTypes.get(type)
-  if (type === undefined || kind !== undefined) {
-    return `is ${kind ?? 'of a type TypeScript could not emit'}, which the container cannot construct: register a value under a token (engine.container.register('Payments', { useValue: payments })) and mark the parameter @inject('Payments')`
-  }
-  return classProblem(type as Constructor, container, seen)
-}
+/** One check's walk over constructors: each class is looked into once. */
+class DependencyCheck {
+  private readonly seen = new Set<unknown>()
 
-function injectedProblem(descriptor: unknown, container: DependencyContainer): string | undefined {
-  const token = typeof descriptor === 'object' && descriptor !== null && 'token' in descriptor ? (descriptor as { token: unknown }).token : descriptor
-  if (typeof token === 'function') return undefined // a class, or delay(() => Class): the container constructs it
-  if (container.isRegistered(token as never, true)) return undefined
-  return `asks for ${String(token)} (@inject), which nothing registered: register it first (engine.container.register(${JSON.stringify(String(token))}, { useValue }), or in the container given to createEngine)`
-}
+  constructor(private readonly resolver: WorkflowResolver) {}
 
-/** A class the container is asked for: registered, or one it can construct (no parameters, or decorated so its types were emitted). */
-function classProblem(type: Constructor, container: DependencyContainer, seen: Set<unknown>): string | undefined {
-  if (container.isRegistered(type as never, true) || type.length === 0) return undefined
-  if (Reflect.getMetadata('design:paramtypes', type) === undefined && Reflect.getOwnMetadata(injectionTokensKey, type) === undefined) {
-    return `is of class ${type.name}, which nothing registered and the container cannot construct (its constructor takes parameters): register one (engine.container.register(${type.name}, { useValue })) or mark ${type.name} @injectable()`
+  constructorProblem(constructor: WorkflowClass): string | undefined {
+    if (this.seen.has(constructor)) return undefined
+    this.seen.add(constructor)
+    const parameters = this.resolver.parametersOf(constructor)
+    if (parameters === undefined) return `parameter 1 of ${constructor.name}'s constructor ${this.invisible()}`
+    for (const [i, parameter] of parameters.entries()) {
+      const problem = this.parameterProblem(parameter)
+      if (problem !== undefined) return `parameter ${i + 1} of ${constructor.name}'s constructor ${problem}`
+    }
+    return undefined
   }
-  const inner = constructorProblem(type, container, seen)
-  return inner === undefined ? undefined : `is of class ${type.name}, whose ${inner}`
+
+  /** A class the container is asked for: registered, or one it constructs itself from parameters it can supply. */
+  classProblem(type: WorkflowClass): string | undefined {
+    if (this.resolver.isRegistered(type) || type.length === 0) return undefined
+    const { fixes } = this.resolver
+    if (this.resolver.parametersOf(type) === undefined) {
+      return `is of class ${type.name}, which nothing registered and the container cannot construct (its constructor takes parameters): register one (${fixes.register(type.name)}) or ${fixes.injectable(type.name)}`
+    }
+    const inner = this.constructorProblem(type)
+    return inner === undefined ? undefined : `is of class ${type.name}, whose ${inner}`
+  }
+
+  tokenProblem(token: unknown, what: string): string | undefined {
+    if (this.resolver.isRegistered(token)) return undefined
+    const code = typeof token === 'string' ? JSON.stringify(token) : String(token)
+    return `${what}, which nothing registered: register it first (${this.resolver.fixes.register(code)}, or in the container given to createEngine)`
+  }
+
+  private parameterProblem(parameter: ParameterRequest): string | undefined {
+    switch (parameter.kind) {
+      case 'unknown':
+        return this.invisible()
+      case 'token':
+        return typeof parameter.token === 'function' ? this.classProblem(parameter.token as WorkflowClass) : this.tokenProblem(parameter.token, `asks for ${String(parameter.token)} (@inject)`)
+      case 'type': {
+        const kind = unresolvableTypes.get(parameter.type)
+        if (parameter.type === undefined || kind !== undefined) {
+          const { fixes } = this.resolver
+          return `is ${kind ?? 'of a type TypeScript could not emit'}, which the container cannot construct: register a value under a token (${fixes.register("'Payments'")}) and mark the parameter ${fixes.inject("'Payments'")}`
+        }
+        return this.classProblem(parameter.type as WorkflowClass)
+      }
+    }
+  }
+
+  private invisible(): string {
+    return `has no type the container can see: enable "emitDecoratorMetadata" in tsconfig.json (and import 'reflect-metadata' first), or mark the parameter ${this.resolver.fixes.inject('token')}`
+  }
 }

@@ -6,6 +6,7 @@ import { InvalidOptionsError } from '../core/errors.js'
 import type { ListenerErrorHandler } from '../runtime/event-hub.js'
 import type { RunRecovered } from '../runtime/run-events.js'
 import type { WorkflowStore } from '../storage/workflow-store.js'
+import type { WorkflowResolver } from './workflow-resolver.js'
 
 /** Options of {@link createEngine}. */
 export interface EngineConfig {
@@ -20,6 +21,14 @@ export interface EngineConfig {
    * @defaultValue tsyringe's root container
    */
   readonly container?: DependencyContainer
+  /**
+   * How workflow instances and their dependencies are resolved, instead of a
+   * tsyringe child container (not with `container`): a `TsyringeResolver`
+   * over a container used as it is, or another container's implementation
+   * of the port (NestJS's module passes Nest's).
+   * @defaultValue `new TsyringeResolver(container.createChildContainer())`
+   */
+  readonly resolver?: WorkflowResolver
   /** Workflows to register at once (runs of them left unfinished by a previous process are resumed). */
   readonly workflows?: readonly AnyWorkflow[]
   /** Tasks running at once across every run of the engine. @defaultValue `Infinity` */

@@ -1,7 +1,7 @@
 import 'reflect-metadata'
 import { isDeepStrictEqual } from 'node:util'
 import { Clock, Context, Effect, Exit, Scope } from 'effect'
-import { container as rootContainer, type DependencyContainer } from 'tsyringe'
+import type { DependencyContainer } from 'tsyringe'
 import type { AnyWorkflow, WorkflowInput, WorkflowOutputs } from '../authoring/workflow-ref.js'
 import { toMillis, type Duration } from '../core/duration.js'
 import { EngineClosedError, RunConflictError, WrongWorkflowError, RunFinishedError, RunNotFoundError, SerializationError } from '../core/errors.js'
@@ -30,6 +30,8 @@ import { engineSettings, type EngineConfig, type EngineSettings } from './engine
 import { LocalRunBackend, StoredRunBackend, type BackendServices } from './run-backends.js'
 import type { RunResult } from './run-result.js'
 import { WorkflowRegistry } from './workflow-registry.js'
+import { containerOf, engineResolver } from './tsyringe-resolver.js'
+import type { WorkflowResolver } from './workflow-resolver.js'
 import { WorkflowRun } from './workflow-run.js'
 import { LocalRuns } from './local-runs.js'
 
@@ -86,8 +88,8 @@ export interface CloseOptions {
  * ```
  */
 export class Engine {
-  /** The engine's own container (a child of the configured one). Register adapters here. */
-  readonly container: DependencyContainer
+  /** How workflow instances and their dependencies are resolved (`createEngine({ resolver })`, else tsyringe). */
+  readonly resolver: WorkflowResolver
   /** Resolves when the store is ready and unfinished runs of registered workflows have been claimed. */
   readonly ready: Promise<void>
   /** This engine's id in run leases. */
@@ -115,11 +117,11 @@ export class Engine {
 
   constructor(config: EngineConfig = {}) {
     this.settings = engineSettings(config)
-    this.container = (config.container ?? rootContainer).createChildContainer()
+    this.resolver = engineResolver(config)
     this.store = config.store ?? defaultStore()
     this.ownsStore = config.store === undefined
     this.workerId = config.workerId ?? newOwnerId()
-    this.registry = new WorkflowRegistry(this.container)
+    this.registry = new WorkflowRegistry(this.resolver)
     this.hub = new EventHub(config.onListenerError ?? reportListenerError)
     this.reportBackgroundError = config.onBackgroundError ?? reportBackgroundError
     this.changes = new ChangeFeed(this.settings.pollMs)
@@ -148,6 +150,15 @@ export class Engine {
     this.statistics.workflows = this.registry.size
     this.ready = this.open()
     this.ready.catch(() => undefined)
+  }
+
+  /**
+   * The engine's own tsyringe container (a child of the configured one, or
+   * the container of the `TsyringeResolver` it was given). Register adapters here.
+   * @throws `InvalidOptionsError` when the engine was given another kind of resolver.
+   */
+  get container(): DependencyContainer {
+    return containerOf(this.resolver)
   }
 
   /**

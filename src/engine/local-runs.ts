@@ -3,6 +3,7 @@ import type { RunId } from '../core/ids.js'
 import type { WorkflowGraph } from '../graph/workflow-graph.js'
 import type { RunRecovered } from '../runtime/run-events.js'
 import { RunExecution, type RunEnvironment } from '../runtime/run-execution.js'
+import type { WorkflowInstance } from '../runtime/task-host.js'
 import { isBlockingStoreFailure, isStoreWideFailure } from '../storage/storage-failure.js'
 import type { Fence, RequestedAction, RunLeases, RunRecord, RunStore, StepJournal, StepRecord } from '../storage/workflow-store.js'
 import type { ChangeFeed } from './change-feed.js'
@@ -53,7 +54,7 @@ export class LocalRuns {
    * above 1: its worker died, lost its lease or released it on shutdown) is
    * announced as taken over.
    */
-  launch(graph: WorkflowGraph, run: RunRecord, instance: object, steps: readonly StepRecord[]): RunExecution {
+  launch(graph: WorkflowGraph, run: RunRecord, instance: WorkflowInstance, steps: readonly StepRecord[]): RunExecution {
     const execution = new RunExecution(this.deps.env, graph, { runId: run.id, epoch: run.epoch }, run.input, instance, new Map(steps.map((s) => [s.key, s])))
     this.active.set(run.id, execution)
     const requested = run.requestedAction

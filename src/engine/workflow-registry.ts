@@ -1,28 +1,32 @@
-import { injectable, type DependencyContainer } from 'tsyringe'
 import { compileWorkflow } from '../authoring/compile-workflow.js'
-import { isWorkflowDefinition, type AnyWorkflow } from '../authoring/workflow-ref.js'
+import { isWorkflowDefinition, type AnyWorkflow, type WorkflowClass, type WorkflowDefinition } from '../authoring/workflow-ref.js'
 import { InvalidOptionsError, InvalidWorkflowError, WorkflowNotRegisteredError } from '../core/errors.js'
 import { sharedPoliciesOf, type SharedPolicy } from '../graph/policy-kinds.js'
 import type { WorkflowGraph } from '../graph/workflow-graph.js'
+import type { WorkflowInstance } from '../runtime/task-host.js'
 import type { WorkflowVersion } from '../storage/workflow-store.js'
-import { assertDependenciesResolvable } from './dependency-check.js'
+import { assertDependenciesResolvable, assertServicesResolvable } from './dependency-check.js'
+import type { WorkflowResolver } from './workflow-resolver.js'
+
+const noServices: Readonly<Record<string, unknown>> = Object.freeze({})
 
 /**
  * The workflows an engine knows, by name and version. Registering compiles
- * the workflow (rejecting a bad one before any run) and makes a class
- * resolvable from the container.
+ * the workflow (rejecting a bad one before any run), makes a class
+ * resolvable through the resolver and checks that the resolver can supply
+ * what the workflow needs.
  */
 export class WorkflowRegistry {
   private readonly bySource = new Map<object, WorkflowGraph>()
   private readonly sharedPolicies = new SharedPolicies()
   private readonly byName = new Map<string, Map<number, WorkflowGraph>>()
 
-  constructor(private readonly container: DependencyContainer) {}
+  constructor(private readonly resolver: WorkflowResolver) {}
 
   /**
    * Registers a workflow; registering the same one twice is a no-op. A class
-   * is checked against the container (every constructor parameter must be
-   * one it can supply) unless `checkDependencies` is false: then call
+   * is checked against the resolver (every constructor parameter must be
+   * one it can supply), a definition's services too, unless `checkDependencies` is false: then call
    * {@link checkDependencies} later (an engine given workflows in its config
    * checks them once it opens, after the caller registered their dependencies).
    */
@@ -30,6 +34,7 @@ export class WorkflowRegistry {
     const known = this.bySource.get(workflow)
     if (known !== undefined) return known
     const graph = compileWorkflow(workflow)
+    if (typeof workflow === 'function') this.resolver.prepare(workflow)
     if (checkDependencies) this.checkOne(graph)
     const versions = this.byName.get(graph.name) ?? new Map<number, WorkflowGraph>()
     const clash = versions.get(graph.version)
@@ -44,21 +49,21 @@ export class WorkflowRegistry {
       )
     }
     this.sharedPolicies.check(graph)
-    if (typeof workflow === 'function') injectable()(workflow as never)
     versions.set(graph.version, graph)
     this.byName.set(graph.name, versions)
     this.bySource.set(workflow, graph)
     return graph
   }
 
-  /** Checks every registered workflow class against the container. @throws `InvalidWorkflowError` naming the first parameter it cannot supply. */
+  /** Checks every registered workflow against the resolver. @throws `InvalidWorkflowError` naming the first parameter or service it cannot supply. */
   checkDependencies(): void {
     for (const graph of this.graphs()) this.checkOne(graph)
   }
 
   private checkOne(graph: WorkflowGraph): void {
     const source = graph.source
-    if (typeof source === 'function') assertDependenciesResolvable(graph.name, source as never, this.container)
+    if (typeof source === 'function') assertDependenciesResolvable(graph.name, source as WorkflowClass, this.resolver)
+    else if (isWorkflowDefinition(source) && source.services !== undefined) assertServicesResolvable(graph.name, source.services, this.resolver)
   }
 
   /** The graph of a registered workflow (the latest version when none is given). */
@@ -96,11 +101,18 @@ export class WorkflowRegistry {
     return [...this.byName.values()].flatMap((versions) => [...versions.values()])
   }
 
-  /** Creates the object whose methods are the tasks: a fresh class instance from the container, or a definition's functions. */
-  instantiate(graph: WorkflowGraph): object {
+  /**
+   * What one run calls its tasks on: a fresh class instance from the
+   * resolver, or a definition's functions with its services resolved for
+   * this run.
+   */
+  instantiate(graph: WorkflowGraph): WorkflowInstance {
     const source = graph.source
-    if (isWorkflowDefinition(source)) return source.functions
-    return this.container.resolve(source as never) as object
+    if (!isWorkflowDefinition(source)) return { target: this.resolver.instantiate(source as WorkflowClass), services: noServices }
+    if (source.services === undefined) return { target: source.functions, services: noServices }
+    const services: Record<string, unknown> = {}
+    for (const [name, token] of Object.entries(source.services)) services[name] = this.resolver.resolve(token)
+    return { target: source.functions, services: Object.freeze(services) }
   }
 }
 
@@ -116,8 +128,9 @@ function sameDefinition(a: WorkflowGraph, b: WorkflowGraph): boolean {
 function fingerprint(graph: WorkflowGraph): string {
   const functions = (graph.source as { readonly functions: Readonly<Record<string, unknown>> }).functions
   const tasks = graph.tasks.map((task) => ({ ...task, code: String(functions[task.method]) }))
-  return JSON.stringify({ name: graph.name, version: graph.version, input: graph.input === undefined, trigger: graph.trigger, tasks }, (_key, value: unknown) =>
-    typeof value === 'function' ? String(value) : typeof value === 'bigint' ? `${value}n` : value,
+  const services = (graph.source as WorkflowDefinition<unknown, unknown>).services
+  return JSON.stringify({ name: graph.name, version: graph.version, input: graph.input === undefined, trigger: graph.trigger, tasks, services }, (_key, value: unknown) =>
+    typeof value === 'function' || typeof value === 'symbol' ? String(value) : typeof value === 'bigint' ? `${value}n` : value,
   )
 }
 
