@@ -100,7 +100,7 @@ export async function main(log: (line: string) => void = console.log, store: Wor
 }
 
 /** Plays the editor: a malformed decision first (refused by the schema), then a real one. */
-function approveWhenAsked(engine: Engine, log: (line: string) => void): void {
+export function approveWhenAsked(engine: Engine, log: (line: string) => void): void {
   engine.on('task.started', (event) => {
     if (event.task !== 'approve') return
     setTimeout(() => {

@@ -12,6 +12,7 @@ import { main as batchLoop } from '../../examples/05-batch-loop/main.js'
 import { main as retryCircuitBreaker } from '../../examples/06-retry-circuit-breaker/main.js'
 import { main as comprehensive } from '../../examples/07-comprehensive/main.js'
 import { main as defineWorkflowResearch } from '../../examples/08-define-workflow/main.js'
+import { main as decoratedResearch } from '../../examples/09-research-decorators/main.js'
 
 /** Each example must stay quick: it is run by this suite and by `npm start`. */
 const budgetMs = 2_000
@@ -310,5 +311,35 @@ describe('08-define-workflow', () => {
 
   it(`finishes within ${budgetMs} ms`, () => {
     expect(played.elapsedMs).toBeLessThan(budgetMs)
+  })
+})
+
+describe('09-research-decorators', () => {
+  let decorated: Played<Awaited<ReturnType<typeof decoratedResearch>>>
+  let defined: Played<Awaited<ReturnType<typeof defineWorkflowResearch>>>
+  beforeAll(async () => {
+    decorated = await play(decoratedResearch)
+    defined = await play(defineWorkflowResearch)
+  })
+
+  it('reports what its defineWorkflow twin (example 08) reports: the two styles build the same workflow', () => {
+    const { modelCalls: _decoratedCalls, ...decoratedSummary } = decorated.summary
+    const { modelCalls: _definedCalls, ...definedSummary } = defined.summary
+    expect(decoratedSummary).toEqual(definedSummary)
+    expect(decorated.summary.published).toMatchObject({ sections: 4, editor: 'ada' })
+  })
+
+  it('gets its model and cleanup log by constructor injection: the injected model was called, the cleanup recorded', () => {
+    expect(decorated.summary.modelCalls).toBeGreaterThanOrEqual(5)
+    expect(decorated.summary.cleaned).toEqual(['durable agents'])
+  })
+
+  it('prints the same lines as its twin', () => {
+    const withoutCalls = (lines: readonly string[]) => lines.map((line) => line.replace(/model calls: \d+/, 'model calls: n'))
+    expect(withoutCalls(decorated.lines)).toEqual(withoutCalls(defined.lines))
+  })
+
+  it(`finishes within ${budgetMs} ms`, () => {
+    expect(decorated.elapsedMs).toBeLessThan(budgetMs)
   })
 })
