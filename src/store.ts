@@ -43,6 +43,10 @@ export {
   type NewRun,
   type RunPatch,
   type StepRecord,
+  type AttemptRecord,
+  type AttemptHistory,
+  type AttemptOutcome,
+  maxRecordedAttempts,
   type CreateRunResult,
   type Fence,
   type RequestedAction,
@@ -55,6 +59,9 @@ export {
   type NewEvent,
   type StoreNotification,
 } from './storage/workflow-store.js'
+
+// A step's attempts
+export { stepAttempts, omittedAttempts, type AttemptSource } from './storage/attempt-history.js'
 
 // SQLite: the subset of a driver the store needs (better-sqlite3 has it)
 export type { SqliteDatabaseLike, SqliteStatementLike, SqliteRunResult } from './storage/sqlite/sqlite-database.js'

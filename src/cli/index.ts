@@ -11,4 +11,5 @@ export type { CliCommand, CliContext, CommandArgs, OptionSpec, PositionalSpec } 
 export { streamTerminal, type Terminal } from './terminal.js'
 export { UsageError, CommandFailedError } from './cli-errors.js'
 export type { RunJson, StepJson, ActionJson } from './run-json.js'
+export type { AttemptJson, AttemptsJson } from './step-attempts.js'
 export type { RunState } from './run-text.js'

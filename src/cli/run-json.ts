@@ -2,6 +2,7 @@ import type { ErrorRecord, RunRecord, RunStatus } from '../index.js'
 import { serialize, type StepRecord } from '../store.js'
 import type { CliContext, OptionSpec } from './command.js'
 import { runState, type RunState } from './run-text.js'
+import { toAttemptsJson, type AttemptsJson } from './step-attempts.js'
 import type { Terminal } from './terminal.js'
 
 /**
@@ -11,7 +12,7 @@ import type { Terminal } from './terminal.js'
  * same exit codes):
  *
  * - `runs list`: `{ runs: RunJson[], nextBefore: string | null }`;
- * - `runs show`: `{ run: RunJson, steps: StepJson[] }`;
+ * - `runs show`: `{ run: RunJson, steps: StepJson[] }` (with `--attempts`, each step's `history`);
  * - `runs cancel` / `runs resume`: {@link ActionJson};
  * - `runs signal`: `{ eventId, runId, event }`;
  * - `graph`: `{ workflow, version, tasks: [{ name, kind, dependsOn }], mermaid }`;
@@ -75,6 +76,8 @@ export interface StepJson {
   readonly error: ErrorRecord | null
   /** Only with `--values`: the output in Weft's storage encoding (`null` when the step has none). */
   readonly output?: unknown
+  /** Only with `--attempts`: each attempt the record keeps (number, times, outcome, error), and how many earlier ones were only counted. */
+  readonly history?: AttemptsJson
 }
 
 /** What `runs cancel --json` and `runs resume --json` print. */
@@ -124,8 +127,8 @@ export function toRunJson(run: RunRecord, now: number, values = false): RunJson 
   }
 }
 
-/** A step as JSON; its output only when `values`. */
-export function toStepJson(step: StepRecord, values = false): StepJson {
+/** A step as JSON; its output only when `values`, its attempts only when `attempts`. */
+export function toStepJson(step: StepRecord, values = false, attempts = false): StepJson {
   return {
     key: step.key,
     task: step.task,
@@ -135,6 +138,7 @@ export function toStepJson(step: StepRecord, values = false): StepJson {
     finishedAt: step.finishedAt,
     error: step.error ?? null,
     ...(values ? { output: toStoredJson(step.output, `output of step "${step.key}"`) } : {}),
+    ...(attempts ? { history: toAttemptsJson(step) } : {}),
   }
 }
 

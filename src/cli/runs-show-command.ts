@@ -5,6 +5,7 @@ import { databaseOption, withStore } from './database.js'
 import { requireRun } from './require-run.js'
 import { jsonOption, printJson, toRunJson, toStepJson, toStoredJson } from './run-json.js'
 import { describeError, formatInstant, none, runDuration, runState, stackLines, statusTone, stepDuration, workflowLabel } from './run-text.js'
+import { printAttempts } from './step-attempts.js'
 import { toStepRows, type StepRow } from './step-rows.js'
 import { paint, type Tone } from './terminal.js'
 import { formatTable, type Column } from './text-table.js'
@@ -22,27 +23,38 @@ export const runsShowCommand: CliCommand = {
     'With --values it also prints the run\'s input and each step\'s output, as JSON in Weft\'s storage',
     'encoding (a Date is {"$weft":"date","v":"…"}). Values are printed as stored: nothing is redacted',
     '(redaction comes with the security layer).',
+    'With --attempts it also lists each step\'s attempts: number, start, duration, outcome and error. A step',
+    'keeps its last 5 failed attempts before the last in full and counts older ones; an attempt whose process',
+    'stopped (the run was taken over) is `interrupted`, its times unknown.',
   ],
   positionals: [{ name: 'id', description: 'the run id (see `weft runs list`)' }],
   options: {
     values: { type: 'boolean', description: "also print the run's input and each step's output (errors are always shown)" },
+    attempts: { type: 'boolean', description: "also list each step's attempts (start, duration, outcome, error)" },
     database: databaseOption,
     json: jsonOption,
   },
-  examples: ['weft runs show 01jhkm5100k3m9xq4v0c8n2r', 'weft runs show 01jhkm5100k3m9xq4v0c8n2r --values --json | jq .steps'],
+  examples: [
+    'weft runs show 01jhkm5100k3m9xq4v0c8n2r',
+    'weft runs show 01jhkm5100k3m9xq4v0c8n2r --attempts',
+    'weft runs show 01jhkm5100k3m9xq4v0c8n2r --values --json | jq .steps',
+  ],
   async run(args, context) {
     const [run, steps] = await withStore(args.string('database'), context.cwd, 'read', async (store) => {
       const found = await requireRun(store, args.positionals[0]!, args.string('database'))
       return [found, await store.loadSteps(found.id)] as const
     })
     const values = args.flag('values')
+    const attempts = args.flag('attempts')
     if (args.flag('json')) {
-      printJson(context.out, { run: toRunJson(run, context.now(), values), steps: toStepRows(steps).flatMap((row) => (row.step === undefined ? [] : [toStepJson(row.step, values)])) })
+      const stepsJson = toStepRows(steps).flatMap((row) => (row.step === undefined ? [] : [toStepJson(row.step, values, attempts)]))
+      printJson(context.out, { run: toRunJson(run, context.now(), values), steps: stepsJson })
       return 0
     }
     printRun(context, run, values)
     context.out.line()
     printSteps(context, run, steps)
+    if (attempts) printAttempts(context, toStepRows(steps))
     if (values) printOutputs(context, steps)
     return 0
   },

@@ -54,6 +54,7 @@ export function storedSummaries(steps: readonly StepRecord[], graph: WorkflowGra
       startedAt: step?.startedAt,
       durationMs: step?.startedAt === undefined ? undefined : step.finishedAt - step.startedAt,
       error: step?.error,
+      history: step?.history,
     }
   })
 }

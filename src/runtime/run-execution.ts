@@ -17,6 +17,7 @@ import { IdleWaiters } from './idle-waiters.js'
 import { RunReporter } from './run-reporter.js'
 import { RunningTasks } from './running-tasks.js'
 import type { RuntimeStats } from './runtime-stats.js'
+import { AttemptLog } from './attempt-log.js'
 import { TaskAttempt, type AttemptExit } from './task-attempt.js'
 import { RunTaskHost } from './run-task-host.js'
 import type { WorkflowInstance } from './task-host.js'
@@ -70,6 +71,8 @@ export class RunExecution implements SchedulerHost {
   private readonly running: RunningTasks
   private readonly tasks: RunTaskHost
   private runStartedAt = 0
+  /** True while a run taken over from another claim resolves the tasks its checkpoints make ready. */
+  private takingOver = false
   private checkpointsInFlight = 0
   private readonly idle = new IdleWaiters()
 
@@ -161,7 +164,11 @@ export class RunExecution implements SchedulerHost {
     if (recovered !== undefined) this.reporter.runRecovered(this.runStartedAt, recovered.recoveries, recovered.epoch, recovered.replayedSteps)
     if (requested === 'pause' && status !== 'paused') this.announce('paused', this.runStartedAt)
     else if (status === 'paused' && !paused) this.announce('running', this.runStartedAt)
+    // Tasks found ready as a run is taken over were running (or about to) in the process that stopped:
+    // each counts one interrupted attempt (an inference, see AttemptHistory; nothing records attempt starts).
+    this.takingOver = recovered !== undefined
     this.scheduler.begin()
+    this.takingOver = false
   }
 
   /** Stops starting new tasks; running ones finish. */
@@ -288,6 +295,7 @@ export class RunExecution implements SchedulerHost {
       return this.scheduler.enqueue(task, [taskFailure(target.name, errors[target.id], attempts[target.id]!)])
     }
     if (task.kind !== 'always' && this.scheduler.missesRequiredDependency(task)) return this.skip(task, 'dependency')
+    if (this.takingOver) this.scheduler.table.logs[task.id] = new AttemptLog(1)
     this.scheduler.enqueue(task, this.scheduler.argumentsOf(task, this.input))
   }
 
@@ -373,7 +381,8 @@ export class RunExecution implements SchedulerHost {
   private checkpoint(task: TaskNode, output: unknown): void {
     const { attempts, startedAt } = this.scheduler.table
     const finishedAt = this.now()
-    const step: StepRecord = { runId: this.runId, key: task.stepKey, task: task.name, status: 'completed', output, attempts: attempts[task.id]!, startedAt: startedAt[task.id], finishedAt }
+    const history = this.scheduler.table.historyOf(task.id)
+    const step: StepRecord = { runId: this.runId, key: task.stepKey, task: task.name, status: 'completed', output, attempts: attempts[task.id]!, startedAt: startedAt[task.id], finishedAt, history }
     const final = this.scheduler.unsettled === 1 && this.journal.writesEndWithCheckpoint && isActive(this.phase) ? finalStateOf(this.phase, this.runId, this.graph.name, finishedAt) : undefined
     if (final !== undefined) this.transition({ type: 'finish', final })
     this.checkpointsInFlight++
@@ -407,9 +416,9 @@ export class RunExecution implements SchedulerHost {
   }
 
   private recordUnfinished(task: TaskNode, status: 'failed' | 'skipped', error: unknown): void {
-    const { attempts, startedAt } = this.scheduler.table
-    const ran = attempts[task.id]! > 0
-    this.journal.recordUnfinished(task, status, error, attempts[task.id]!, ran ? startedAt[task.id] : undefined)
+    const table = this.scheduler.table
+    const ran = table.attempts[task.id]! > 0
+    this.journal.recordUnfinished(task, status, error, table.attempts[task.id]!, ran ? table.startedAt[task.id] : undefined, table.historyOf(task.id))
   }
 
   private replay(task: TaskNode, step: StepRecord): void {

@@ -2,7 +2,7 @@ import { ContextClosedError } from '../core/errors.js'
 import type { RunId } from '../core/ids.js'
 import type { TaskNode } from '../graph/workflow-graph.js'
 import { storeFailureError, writeFailure } from '../storage/storage-failure.js'
-import type { EventInbox, Fence, RunPatch, RunStore, StepJournal, StepRecord, StoredEvent } from '../storage/workflow-store.js'
+import type { AttemptHistory, EventInbox, Fence, RunPatch, RunStore, StepJournal, StepRecord, StoredEvent } from '../storage/workflow-store.js'
 import { toErrorRecord } from './error-record.js'
 import type { FinalState } from './run-phase.js'
 import type { Recorded } from './task-host.js'
@@ -104,7 +104,7 @@ export class RunJournal {
   }
 
   /** Records a failed or skipped task once; the run does not wait for this write. */
-  recordUnfinished(task: TaskNode, status: 'failed' | 'skipped', error: unknown, attempts: number, startedAt: number | undefined): void {
+  recordUnfinished(task: TaskNode, status: 'failed' | 'skipped', error: unknown, attempts: number, startedAt: number | undefined, history?: AttemptHistory): void {
     if (this.steps.has(task.stepKey)) return
     const step: StepRecord = {
       runId: this.runId,
@@ -115,6 +115,7 @@ export class RunJournal {
       attempts,
       startedAt,
       finishedAt: this.owner.now(),
+      history,
     }
     this.steps.set(task.stepKey, step)
     this.guarded(() => this.store.saveStep(this.fence, step)).catch(ignore)

@@ -1,5 +1,5 @@
 import type { RunId } from '../core/ids.js'
-import type { ErrorRecord, TaskStatus } from '../storage/workflow-store.js'
+import type { AttemptHistory, ErrorRecord, TaskStatus } from '../storage/workflow-store.js'
 
 /** How one task of a run went. */
 export interface TaskSummary {
@@ -15,6 +15,12 @@ export interface TaskSummary {
   readonly durationMs: number | undefined
   /** The error of the last attempt, for a failed task. */
   readonly error: ErrorRecord | undefined
+  /**
+   * The attempts before the last (each failed one with its error), when the
+   * task made more than one; see `AttemptHistory`, and `stepAttempts` of
+   * `weft-sdk/store` to list them all.
+   */
+  readonly history?: AttemptHistory | undefined
 }
 
 /** How a run ended. */

@@ -3,6 +3,7 @@ import type { RunId } from '../core/ids.js'
 import type { TaskNode, WorkflowGraph } from '../graph/workflow-graph.js'
 import type { PolicyHooks, PolicyServices, TaskPolicyRunner } from '../resilience/task-policies.js'
 import type { StoredEvent } from '../storage/workflow-store.js'
+import { AttemptLog } from './attempt-log.js'
 import type { EventWaiters } from './event-waiters.js'
 import type { RunJournal } from './run-journal.js'
 import type { RunReporter } from './run-reporter.js'
@@ -97,14 +98,20 @@ export class RunTaskHost implements TaskRunner {
 
   policyHooks(task: TaskNode): PolicyHooks {
     const { scheduler, reporter } = this.parts
+    const { table } = scheduler
+    // A loop's attempts restart for each iteration, whose steps are its own: the task keeps no history of them.
+    const logged = task.kind !== 'loop'
     return {
       onAttempt: (attempt) => {
         scheduler.attempted(task, attempt)
         if (attempt > 1) scheduler.backingOff(task, false)
+        if (logged) table.logs[task.id]?.started(this.now())
       },
       onRetry: (failedAttempt, delayMs, error) => {
+        const now = this.now()
         scheduler.backingOff(task, true)
-        reporter.taskRetrying(task, this.now(), failedAttempt, delayMs, error)
+        if (logged) (table.logs[task.id] ??= new AttemptLog()).failed(failedAttempt, now, error, table.startedAt[task.id]!)
+        reporter.taskRetrying(task, now, failedAttempt, delayMs, error)
       },
     }
   }

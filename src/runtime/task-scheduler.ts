@@ -129,10 +129,12 @@ export class TaskScheduler {
     else this.stats.task('retrying', 'running')
   }
 
-  /** Counts attempt `n` of `task` (the highest seen is its attempt count). */
+  /** Counts attempt `n` of `task` in this process (the highest seen, after any lost ones, is its attempt count). */
   attempted(task: TaskNode, n: number): void {
-    const { attempts } = this.table
-    if (n > attempts[task.id]!) attempts[task.id] = n
+    const { attempts, logs } = this.table
+    // Attempts lost with a process that stopped count before this process's.
+    const counted = n + (logs[task.id]?.lost ?? 0)
+    if (counted > attempts[task.id]!) attempts[task.id] = counted
   }
 
   /** Whether `task` is queued (not launched yet). */

@@ -1,5 +1,6 @@
 import type { TaskNode, WorkflowGraph } from '../graph/workflow-graph.js'
-import type { TaskStatus } from '../storage/workflow-store.js'
+import type { AttemptHistory, TaskStatus } from '../storage/workflow-store.js'
+import type { AttemptLog } from './attempt-log.js'
 import { toErrorRecord } from './error-record.js'
 import type { TaskSummary } from './run-outcome.js'
 
@@ -33,6 +34,8 @@ export class TaskTable {
   readonly finishedAt: Float64Array
   readonly outputs: unknown[]
   readonly errors: unknown[]
+  /** Each task's attempt log, once it has one (a retry, or an attempt lost with a stopped process). */
+  readonly logs: (AttemptLog | undefined)[]
 
   constructor(private readonly graph: WorkflowGraph) {
     const n = graph.tasks.length
@@ -44,6 +47,7 @@ export class TaskTable {
     this.finishedAt = new Float64Array(n)
     this.outputs = new Array(n)
     this.errors = new Array(n)
+    this.logs = new Array(n)
     for (const task of graph.tasks) this.waitingOn[task.id] = task.dependencyIds.length + (task.handles === undefined ? 0 : 1)
   }
 
@@ -68,7 +72,14 @@ export class TaskTable {
       startedAt: started,
       durationMs: started !== undefined && settled ? this.finishedAt[id]! - started : undefined,
       error: state === FAILED ? toErrorRecord(this.errors[id]) : undefined,
+      history: this.historyOf(id),
     }
+  }
+
+  /** The history of a task's attempts before its last (see `AttemptHistory`), when it made more than one. */
+  historyOf(id: number): AttemptHistory | undefined {
+    const log = this.logs[id]
+    return log === undefined || this.attempts[id]! === 0 ? undefined : log.history(this.startedAt[id])
   }
 
   /** Every task in topological order, with cleanups that wait for the whole run (`@Always` without dependencies) last. */

@@ -3,6 +3,7 @@ import type { RunId } from '../core/ids.js'
 import { claimableStatus, decideAction, isFinished, unclaimableMessage } from './run-rules.js'
 import { defaultSerializationLimits, deserialize, serialize, type SerializationLimits } from './serialization.js'
 import type {
+  AttemptHistory,
   ClaimRequest,
   ErrorRecord,
   CreateRunResult,
@@ -321,6 +322,8 @@ export class MemoryWorkflowStore implements WorkflowStore {
       attempts: step.attempts,
       startedAt: step.startedAt,
       finishedAt: step.finishedAt,
+      // Kept as the durable stores keep it: JSON text, read back as a copy.
+      history: step.history === undefined ? undefined : (JSON.parse(JSON.stringify(step.history)) as AttemptHistory),
     }
   }
 

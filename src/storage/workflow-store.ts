@@ -156,6 +156,69 @@ export interface NewRun {
 /** Fields of a run its worker changes as it progresses. */
 export type RunPatch = Partial<Pick<RunRecord, 'status' | 'statusMessage' | 'finishedAt' | 'error'>>
 
+/**
+ * How one attempt of a step ended: `completed`, `failed` (its error is in
+ * the record), or `interrupted` (the process running it stopped before it
+ * ended: its run was taken over by another claim; see
+ * {@link AttemptHistory}).
+ */
+export type AttemptOutcome = 'completed' | 'failed' | 'interrupted'
+
+/**
+ * One attempt of a step, as recorded.
+ *
+ * @example
+ * ```ts
+ * import { stepAttempts, type StepRecord } from 'weft-sdk/store'
+ *
+ * declare const step: StepRecord
+ * for (const a of stepAttempts(step)) console.log(a.attempt, a.outcome, a.error?.message)
+ * ```
+ */
+export interface AttemptRecord {
+  /** The attempt's number, from 1 (attempts lost with a stopped process count). */
+  readonly attempt: number
+  /** How it ended. */
+  readonly outcome: AttemptOutcome
+  /** When it started (epoch milliseconds); `undefined` for an interrupted attempt (not recorded: see {@link AttemptHistory}). */
+  readonly startedAt?: number | undefined
+  /** When it ended (epoch milliseconds); `undefined` for an interrupted attempt. */
+  readonly finishedAt?: number | undefined
+  /** Why a failed attempt failed. */
+  readonly error?: ErrorRecord | undefined
+}
+
+/**
+ * The attempts of a step before its last one, written with the step's
+ * record (no write of its own): present only when the step made more than
+ * one attempt, so the common single attempt costs nothing. The last attempt
+ * is the step itself (its status, error and `finishedAt`; it started at
+ * {@link AttemptHistory.lastStartedAt}). Bounded: the latest
+ * {@link maxRecordedAttempts} earlier attempts are kept in full, older ones
+ * only counted ({@link AttemptHistory.omitted}).
+ *
+ * Interrupted attempts are inferred, not written: a run taken over by a new
+ * claim (its worker died, lost its lease or released it on shutdown) counts
+ * one interrupted attempt for each task that was ready to run when it was
+ * taken over (every dependency recorded, no record of its own), so a task
+ * re-run after a crash shows 2 attempts. It is an inference: nothing records
+ * an attempt's start, so a task that was ready but had not started yet (a
+ * full concurrency limit, a paused run) counts one too, and a task whose
+ * process died several times before it recorded anything counts one (the
+ * take-overs are not counted per task).
+ */
+export interface AttemptHistory {
+  /** The kept attempts before the last, oldest first. */
+  readonly earlier: readonly AttemptRecord[]
+  /** Attempts before {@link AttemptHistory.earlier} that were made but not kept (counted only). */
+  readonly omitted: number
+  /** When the step's last attempt started (epoch milliseconds; the step's `startedAt` is its first attempt's). */
+  readonly lastStartedAt: number | undefined
+}
+
+/** How many attempts before a step's last one its history keeps in full (older ones are counted). */
+export const maxRecordedAttempts = 5
+
 /** The final record of one step: a task, a loop iteration, a `map` item, a sub-step, or a consumed event. */
 export interface StepRecord {
   /** The run the step belongs to. */
@@ -180,6 +243,8 @@ export interface StepRecord {
   readonly startedAt?: number | undefined
   /** When it ended (epoch milliseconds). */
   readonly finishedAt: number
+  /** The attempts before the last, when there were any (see {@link AttemptHistory}; read them all with `stepAttempts`). */
+  readonly history?: AttemptHistory | undefined
 }
 
 /** Filters of {@link RunStore.listRuns}. */

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { LeaseLostError, PayloadTooLargeError, SerializationError, type ErrorRecord, type RunRecord } from 'weft-sdk'
-import type { Fence, NewRun, StepRecord, WorkflowStore } from 'weft-sdk/store'
+import type { AttemptHistory, Fence, NewRun, StepRecord, WorkflowStore } from 'weft-sdk/store'
 
 /** Creates a fresh, empty store for one test. The suite closes it after the test. */
 export interface StoreFixture {
@@ -28,6 +28,16 @@ const fullError: ErrorRecord = {
     { name: 'TypeError', message: 'bad response', code: undefined },
     { name: 'object', message: '{"status":503}', value: '{"status":503}' },
   ],
+}
+
+/** The attempts of a step before its last: two failures kept in full, three older ones counted. */
+const history: AttemptHistory = {
+  earlier: [
+    { attempt: 4, outcome: 'failed', startedAt: 11, finishedAt: 12, error: fullError },
+    { attempt: 5, outcome: 'interrupted' },
+  ],
+  omitted: 3,
+  lastStartedAt: 15,
 }
 
 /** The record of a thrown value that is not an Error. */
@@ -329,6 +339,20 @@ export function describeWorkflowStore(name: string, fixture: StoreFixture): void
         expect((await store.getRun('r1'))!.error).toEqual({ ...fullError, task: 'charge' })
       })
 
+      it("keeps a step's attempt history (errors, interrupted attempts, the omitted count), also for steps written together", async () => {
+        const run = await claimed('r1')
+        await store.saveStep(fenceOf(run), step('r1', 'charge', { attempts: 6, history }))
+        // Written in one turn: stores that batch step writes (PostgreSQL) write these in one statement.
+        await Promise.all([
+          store.saveStep(fenceOf(run), step('r1', 'fan[0]', { attempts: 6, history })),
+          store.saveStep(fenceOf(run), step('r1', 'fan[1]', { status: 'failed', output: undefined, error: thrownValue, attempts: 6, history })),
+          store.saveStep(fenceOf(run), step('r1', 'fan[2]')),
+        ])
+        const steps = await store.loadSteps('r1')
+        for (const key of ['charge', 'fan[0]', 'fan[1]']) expect(steps.find((s) => s.key === key)!.history, key).toEqual(history)
+        expect(steps.find((s) => s.key === 'fan[2]')!.history).toBeUndefined()
+      })
+
       it('refuses an output, input or event payload it cannot store, naming it, and records nothing', async () => {
         class Money {
           constructor(readonly cents: number) {}
@@ -459,6 +483,12 @@ export function describeFinalStep(name: string, fixture: StoreFixture): void {
       expect((await store.getRun('r1'))!.error).toEqual({ ...fullError, task: 'ship' })
     })
 
+    it("keeps the step's attempt history", async () => {
+      const run = (await store.createRun(newRun('r1', { claimBy: { owner: 'w1', leaseMs: lease } }))).run
+      await store.saveFinalStep!(fenceOf(run), step('r1', 'ship', { attempts: 6, history }), { status: 'completed', finishedAt: 3_000 })
+      expect((await store.loadSteps('r1'))[0]!.history).toEqual(history)
+    })
+
     it('keeps a step recorded before and still ends the run', async () => {
       const run = (await store.createRun(newRun('r1', { claimBy: { owner: 'w1', leaseMs: lease } }))).run
       await store.saveStep(fenceOf(run), step('r1', 'ship', { output: 'first' }))
@@ -497,13 +527,14 @@ export function describeRunWithSteps(name: string, fixture: StoreFixture): void 
       const run = (await store.createRun(newRun('r1', { claimBy: { owner: 'w1', leaseMs: lease } }))).run
       const when = new Date('2026-11-28T12:00:00Z')
       await store.saveStep(fenceOf(run), step('r1', 'pack', { output: { when, tags: new Set(['a']), n: 10n } }))
-      await store.saveStep(fenceOf(run), step('r1', 'pack#retry', { status: 'failed', output: undefined, error: { name: 'Boom', message: 'no', code: 'E' }, attempts: 2 }))
+      await store.saveStep(fenceOf(run), step('r1', 'pack#retry', { status: 'failed', output: undefined, error: { name: 'Boom', message: 'no', code: 'E' }, attempts: 6, history }))
       await store.updateRun(fenceOf(run), { status: 'failed', finishedAt: 3_000, error: { name: 'Boom', message: 'no' } })
       const found = await store.getRunWithSteps!('r1')
       expect(found?.run).toMatchObject({ id: 'r1', status: 'failed', finishedAt: 3_000 })
       const byKey = (steps: readonly StepRecord[]) => [...steps].sort((a, b) => (a.key < b.key ? -1 : 1))
       expect(byKey(found!.steps!)).toEqual(byKey(await store.loadSteps('r1')))
       expect(found!.steps!.find((s) => s.key === 'pack')!.output).toEqual({ when, tags: new Set(['a']), n: 10n })
+      expect(found!.steps!.find((s) => s.key === 'pack#retry')!.history).toEqual(history)
     })
 
     it('reads an ended run that has no steps with an empty list', async () => {

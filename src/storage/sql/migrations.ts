@@ -113,6 +113,12 @@ export function weftMigrations(dialect: SqlDialect): Record<string, Migration> {
           .execute()
       },
     },
+    '2026_12_05_005_attempt_history': {
+      async up(db: Kysely<unknown>) {
+        // A step's attempts before its last (AttemptHistory as JSON), written with the step; null for one attempt.
+        await db.schema.alterTable('weft_steps').addColumn('history', 'text').execute()
+      },
+    },
   }
 }
 

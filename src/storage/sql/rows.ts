@@ -1,5 +1,6 @@
 import type { ErrorRecord, RequestedAction, RunRecord, RunStatus, StepRecord, StoredEvent } from '../workflow-store.js'
 import { stepKeyKind } from '../../core/step-key.js'
+import { parseAttemptHistory } from '../attempt-history.js'
 import { deserialize } from '../serialization.js'
 import type { EventRow, RunRow, StepRow } from './schema.js'
 
@@ -54,6 +55,8 @@ export function toStepRecord(row: StepRow): StepRecord {
     attempts: Number(row.attempts),
     startedAt: row.started_at === null ? undefined : Number(row.started_at),
     finishedAt: Number(row.finished_at),
+    // Absent in databases not yet migrated to it (read-only commands do not migrate).
+    history: parseAttemptHistory(row.history ?? null),
   }
   return row.output === null ? step : { ...step, output: deserialize(row.output) }
 }
@@ -76,6 +79,7 @@ export function toStepRow(step: StepRecord, output: string | null): StepRow {
     attempts: step.attempts,
     started_at: step.startedAt ?? null,
     finished_at: step.finishedAt,
+    history: step.history === undefined ? null : JSON.stringify(step.history),
   }
 }
 

@@ -43,6 +43,8 @@ export interface StepsTable {
   readonly attempts: number
   readonly started_at: number | null
   readonly finished_at: number
+  /** The step's `AttemptHistory` as JSON; null for a single attempt. */
+  readonly history: string | null
 }
 
 /** `weft_timers`: a durable timer's first deadline, keyed by (run_id, key). */
@@ -147,6 +149,7 @@ export const weftColumns: { readonly [T in keyof WeftDatabase]: Readonly<Record<
     attempts: integer,
     started_at: optionalTime,
     finished_at: time,
+    history: optionalText,
   },
   weft_timers: { run_id: text, key: text, wake_at: time },
   weft_events: { id: serial, name: text, run_id: optionalText, payload: text, sent_at: time, consumed_at: optionalTime },

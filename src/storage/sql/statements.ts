@@ -84,6 +84,7 @@ export function stepValues(p: StepRow): StepRow {
     attempts: p.attempts,
     started_at: p.started_at,
     finished_at: p.finished_at,
+    history: p.history,
   }
 }
 

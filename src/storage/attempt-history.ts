@@ -1,0 +1,49 @@
+import { maxRecordedAttempts, type AttemptHistory, type AttemptRecord, type StepRecord } from './workflow-store.js'
+
+/** What {@link stepAttempts} reads: a step record, or a task summary with its end. */
+export type AttemptSource = Pick<StepRecord, 'attempts' | 'startedAt' | 'error' | 'history'> & {
+  readonly status: string
+  readonly finishedAt: number | undefined
+}
+
+/**
+ * Every attempt of a step that its record keeps, oldest first: the earlier
+ * ones of its {@link AttemptHistory} (at most {@link maxRecordedAttempts};
+ * `step.attempts` minus the length of this list were made before and only
+ * counted), then its last attempt, which is the step itself. A step that
+ * never ran (skipped) has none.
+ *
+ * @example
+ * ```ts
+ * import { stepAttempts, type StepRecord } from 'weft-sdk/store'
+ *
+ * declare const step: StepRecord
+ * const failures = stepAttempts(step).filter((a) => a.outcome === 'failed')
+ * console.log(`${failures.length} failed attempts kept of ${step.attempts}`)
+ * ```
+ */
+export function stepAttempts(step: AttemptSource): AttemptRecord[] {
+  if (step.attempts < 1) return []
+  const history = step.history
+  const last: AttemptRecord = {
+    attempt: step.attempts,
+    outcome: step.status === 'completed' ? 'completed' : step.status === 'failed' ? 'failed' : 'interrupted',
+    startedAt: history === undefined ? step.startedAt : history.lastStartedAt,
+    finishedAt: step.finishedAt,
+    ...(step.error === undefined ? {} : { error: step.error }),
+  }
+  return history === undefined ? [last] : [...history.earlier, last]
+}
+
+/** How many attempts of a step were made but not kept (beyond the {@link maxRecordedAttempts} latest earlier ones). */
+export function omittedAttempts(step: Pick<StepRecord, 'history'>): number {
+  return step.history?.omitted ?? 0
+}
+
+/** A history's shape check for stores that read it back from JSON (a record from an older or foreign writer is dropped, not trusted). */
+export function parseAttemptHistory(text: string | null): AttemptHistory | undefined {
+  if (text === null) return undefined
+  const value: unknown = JSON.parse(text)
+  if (typeof value !== 'object' || value === null || !Array.isArray((value as AttemptHistory).earlier)) return undefined
+  return value as AttemptHistory
+}

@@ -1,0 +1,99 @@
+/**
+ * `weft runs show --attempts` lists each step's attempts: number, start,
+ * duration, outcome and error line, in text and in JSON (`history` of each
+ * StepJson), with the count of attempts a step's record did not keep.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createEngine, defineWorkflow, sqliteStore } from 'weft-sdk'
+import { runCli, type RunJson, type StepJson } from '../../src/cli/index.js'
+
+const folder = mkdtempSync(join(tmpdir(), 'weft-cli-attempts-'))
+const database = join(folder, 'runs.sqlite')
+let runId = ''
+
+class RateLimited extends Error {
+  override name = 'RateLimited'
+  readonly code = 'HTTP_429'
+}
+
+const calls = { fetch: 0, flood: 0 }
+const research = defineWorkflow({ name: 'research', version: 1 })
+  .task('fetch', { retry: { maxAttempts: 3, backoff: { initial: 0, max: 0 } } }, () => {
+    calls.fetch++
+    if (calls.fetch === 1) throw new RateLimited('429 Too Many Requests')
+    if (calls.fetch === 2) throw { status: 504 }
+    return 'page'
+  })
+  .task('flood', { dependsOn: ['fetch'], retry: { maxAttempts: 10, backoff: { initial: 0, max: 0 } } }, (page) => {
+    if (++calls.flood <= 8) throw new Error(`busy ${calls.flood}`)
+    return page.length
+  })
+  .build()
+
+async function show(...options: string[]): Promise<string[]> {
+  const lines: string[] = []
+  const terminal = (into: string[]) => ({ line: (text = '') => void into.push(text), color: false, columns: undefined })
+  const code = await runCli(['runs', 'show', runId, '--database', database, ...options], { out: terminal(lines), err: terminal([]), cwd: folder, now: Date.now })
+  expect(code).toBe(0)
+  return lines
+}
+
+beforeAll(async () => {
+  const engine = createEngine({ store: sqliteStore({ path: database }), workflows: [research] })
+  const run = await engine.start(research)
+  runId = run.id
+  await run.result()
+  await engine.close()
+})
+
+afterAll(() => rmSync(folder, { recursive: true, force: true }))
+
+describe('weft runs show --attempts', () => {
+  it('lists each attempt of a step with its outcome and error line, after the steps', async () => {
+    const lines = await show('--attempts')
+    const start = lines.indexOf('ATTEMPTS')
+    expect(start).toBeGreaterThan(0)
+    const table = lines.slice(start + 1)
+    expect(table[0]).toMatch(/^STEP\s+ATTEMPT\s+STARTED \(UTC\)\s+DURATION\s+OUTCOME\s+ERROR$/)
+    expect(table[1]).toMatch(/^fetch\s+#1\s+\d{4}-\d\d-\d\dT[\d:.]+Z\s+[\d.]+ m?s\s+failed\s+RateLimited \[HTTP_429\]: 429 Too Many Requests$/)
+    expect(table[2]).toMatch(/^\s+#2\s+\S+\s+[\d.]+ m?s\s+failed\s+thrown object: \{"status":504\}$/)
+    expect(table[3]).toMatch(/^\s+#3\s+\S+\s+[\d.]+ m?s\s+completed\s*$/)
+  })
+
+  it('says how many earlier attempts a step did not keep, then lists the last five failures and the last attempt', async () => {
+    const lines = await show('--attempts')
+    const table = lines.slice(lines.indexOf('ATTEMPTS') + 1)
+    const flood = table.findIndex((line) => line.startsWith('flood '))
+    expect(table[flood]).toMatch(/^flood\s+-\s+-\s+-\s+3 earlier not kept\s*$/)
+    expect(table.slice(flood + 1, flood + 7).map((line) => line.trim().split(/\s+/)[0])).toEqual(['#4', '#5', '#6', '#7', '#8', '#9'])
+    expect(table[flood + 1]).toMatch(/failed\s+Error: busy 4$/)
+    expect(table[flood + 6]).toMatch(/completed\s*$/)
+  })
+
+  it('prints no attempts table without --attempts', async () => {
+    expect(await show()).not.toContain('ATTEMPTS')
+  })
+
+  it("prints each step's attempts as `history` with --json, and no history without --attempts", async () => {
+    const [line] = await show('--attempts', '--json')
+    const parsed = JSON.parse(line!) as { run: RunJson; steps: StepJson[] }
+    const fetch = parsed.steps.find((s) => s.key === 'fetch')!
+    expect(fetch.attempts).toBe(3)
+    expect(fetch.history).toEqual({
+      omitted: 0,
+      attempts: [
+        { attempt: 1, outcome: 'failed', startedAt: expect.any(Number), finishedAt: expect.any(Number), durationMs: expect.any(Number), error: expect.objectContaining({ name: 'RateLimited', code: 'HTTP_429' }) },
+        { attempt: 2, outcome: 'failed', startedAt: expect.any(Number), finishedAt: expect.any(Number), durationMs: expect.any(Number), error: expect.objectContaining({ value: '{"status":504}' }) },
+        { attempt: 3, outcome: 'completed', startedAt: expect.any(Number), finishedAt: expect.any(Number), durationMs: expect.any(Number), error: null },
+      ],
+    })
+    const flood = parsed.steps.find((s) => s.key === 'flood')!
+    expect(flood.history?.omitted).toBe(3)
+    expect(flood.history?.attempts.map((a) => a.attempt)).toEqual([4, 5, 6, 7, 8, 9])
+    const [plain] = await show('--json')
+    expect((JSON.parse(plain!) as { steps: StepJson[] }).steps.every((s) => s.history === undefined)).toBe(true)
+  })
+})
