@@ -9,11 +9,12 @@ export { Engine, createEngine, type StartOptions, type StartArgs, type EmitResul
 export { engineSettings, type EngineConfig, type EngineSettings } from './engine/engine-config.js'
 export type { WorkflowResolver, ParameterRequest, ResolverFixes } from './engine/workflow-resolver.js'
 export { TsyringeResolver } from './engine/tsyringe-resolver.js'
-export { WorkflowRun, type RunBackend } from './engine/workflow-run.js'
+export { WorkflowRun, type RunBackend, type WorkflowResult, type WorkflowRunOf, type SignalName, type SignalPayload } from './engine/workflow-run.js'
 export { RunResult } from './engine/run-result.js'
 
 // Authoring
-export { WorkflowBase, type WorkflowBaseWithInput } from './authoring/workflow-base.js'
+export { WorkflowBase, type WorkflowBaseWithInput, type WorkflowBaseWithEvents } from './authoring/workflow-base.js'
+export type { ResultDeclaration, ResultRef, NoDeclaredResult } from './authoring/workflow-result.js'
 export { Workflow, type WorkflowOptions } from './authoring/workflow-decorator.js'
 export { Task, DependsOn, type TaskOptions } from './authoring/task-decorators.js'
 export { Retry, Timeout, CircuitBreaker, RateLimit, Bulkhead, Cache } from './authoring/policy-decorators.js'
@@ -39,6 +40,8 @@ export type {
   AnyWorkflow,
   WorkflowInput,
   WorkflowOutputs,
+  WorkflowEvents,
+  WorkflowResultValue,
 } from './authoring/workflow-ref.js'
 
 // Task context and results
@@ -50,6 +53,7 @@ export type {
   WaitForEventOptions,
   WaitForSchemaEventOptions,
   PayloadSchema,
+  EventSchemas,
   EventStreamOptions,
   EventStream,
   MapOptions,
@@ -59,6 +63,8 @@ export type {
 export { toMermaid } from './graph/mermaid.js'
 export type {
   WorkflowGraph,
+  WorkflowResultSpec,
+  ResultTask,
   TaskNode,
   TaskKind,
   Dependency,
@@ -131,6 +137,7 @@ export {
   EmptyWorkflowError,
   InvalidOptionsError,
   InvalidWorkflowError,
+  ResultDeclarationError,
   type InputIssue,
   InputValidationError,
   TaskTimeoutError,
@@ -150,6 +157,7 @@ export {
   LeaseLostError,
   RunFinishedError,
   WrongWorkflowError,
+  EventPayloadError,
   NewerSchemaError,
   NotAWeftDatabaseError,
   ContextClosedError,

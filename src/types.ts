@@ -37,6 +37,7 @@ export type {
   WeftTypeMismatch,
   Verdict,
   EncodedInputOf,
+  EventsOf,
   IsLoopBody,
   Normalize,
   DependencyRef,
@@ -67,3 +68,9 @@ export type {
 
 // What @Workflow reads from the class and checks against its input schema
 export type { DeclaredInput, DeclaredEncodedInput, SchemaMatches } from './authoring/workflow-decorator.js'
+
+// What @Workflow checks of a class's static result, and what callers' types read from it
+export type { ResultCheck, ClassResult, DeclaredResultValue } from './authoring/workflow-result.js'
+
+// How a context's declared events narrow ctx.waitForEvent
+export type { DeclaredEventName, UndeclaredEventName } from './graph/task-context.js'

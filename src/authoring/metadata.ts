@@ -28,6 +28,10 @@ export interface WorkflowFacts {
   readonly description?: string | undefined
   readonly input?: unknown
   readonly trigger?: string | undefined
+  /** The class's `static result`, unvalidated. */
+  readonly result?: unknown
+  /** The events it inherits from `WorkflowBase.withEvents`, unvalidated. */
+  readonly events?: unknown
 }
 
 interface ClassFacts {

@@ -1,8 +1,12 @@
-import { workflowEncodedInputKey, workflowInputKey } from '../graph/type-level.js'
+import { workflowEncodedInputKey, workflowEventsKey, workflowInputKey, type InputOf } from '../graph/type-level.js'
+import type { EventSchemas } from '../graph/task-context.js'
 import type { InputSchema } from './workflow-ref.js'
 
 /** @internal Key of the static property a base made by {@link WorkflowBase.withInput} carries its schema under. */
 export const inputSchemaKey: unique symbol = Symbol('weft/input-schema')
+
+/** @internal Key of the static property a base made by {@link WorkflowBase.withEvents} carries its event schemas under. */
+export const eventSchemasKey: unique symbol = Symbol('weft/event-schemas')
 
 /**
  * Base class of a workflow: its type parameter is the run input, which makes
@@ -55,15 +59,72 @@ export abstract class WorkflowBase<I = void, E = I> {
     }
     return WithInput
   }
+
+  /**
+   * A base class that declares the workflow's events, each with the Effect
+   * `Schema` of its payload; call it on `WorkflowBase` or on a
+   * `WorkflowBase.withInput(...)` base. Then `run.signal(name, payload)` is
+   * typed by them and refuses a payload the schema refuses before anything is
+   * stored (`EventPayloadError`); `ctx.waitForEvent(name)` in the workflow's
+   * tasks (typed `TaskContext<Input, typeof events>`) returns the decoded
+   * payload; and every payload is decoded again on receipt, whoever sent it
+   * (a refused one is never delivered: the task keeps waiting).
+   *
+   * @example
+   * ```ts
+   * import { Schema } from 'effect'
+   * import { Workflow, WorkflowBase, Task, type TaskContext } from 'weft-sdk'
+   *
+   * const Events = { approved: Schema.Struct({ by: Schema.String }) }
+   *
+   * @Workflow({ name: 'expense', version: 1 })
+   * class Expense extends WorkflowBase.withEvents(Events) {
+   *   @Task() async approve(input: void, ctx: TaskContext<void, typeof Events>) {
+   *     const { by } = await ctx.waitForEvent('approved') // { by: string }
+   *     return by
+   *   }
+   * }
+   * // const run = await engine.start(Expense); await run.signal('approved', { by: 'ada' })
+   * ```
+   */
+  static withEvents<This extends abstract new () => WorkflowBase<any, any>, const Ev extends EventSchemas>(
+    this: This,
+    events: Ev,
+  ): WorkflowBaseWithEvents<This, Ev> {
+    const Base = this as unknown as abstract new () => WorkflowBase<unknown>
+    abstract class WithEvents extends Base {
+      static readonly [eventSchemasKey] = events
+    }
+    return WithEvents as unknown as WorkflowBaseWithEvents<This, Ev>
+  }
+}
+
+/** An instance type's own input, `void` for `WorkflowBase` itself (whose input is not declared). */
+type BaseInstance<This extends abstract new () => object> = unknown extends InputOf<InstanceType<This>> ? WorkflowBase : InstanceType<This>
+
+/** The base class {@link WorkflowBase.withEvents} returns: `This`'s instances, declaring the events `Ev`, carrying their schemas. */
+export type WorkflowBaseWithEvents<This extends abstract new () => object, Ev extends EventSchemas> = (abstract new () => BaseInstance<This> & {
+  /** @internal Phantom: the declared events' schemas. */
+  readonly [workflowEventsKey]: Ev
+}) & {
+  /** @internal The declared events. */
+  readonly [eventSchemasKey]: Ev
 }
 
 /** The base class {@link WorkflowBase.withInput} returns: a `WorkflowBase` typed by the schema, carrying it. */
 export type WorkflowBaseWithInput<S extends InputSchema> = (abstract new () => WorkflowBase<S['Type'], S['Encoded']>) & {
   /** @internal The input schema. */
   readonly [inputSchemaKey]: S
+  /** Declares the workflow's events on top of this input: see {@link WorkflowBase.withEvents}. */
+  readonly withEvents: (typeof WorkflowBase)['withEvents']
 }
 
 /** The input schema a workflow class inherits from {@link WorkflowBase.withInput}, if any. */
 export function inheritedInputSchema(constructor: object): InputSchema | undefined {
   return (constructor as { readonly [inputSchemaKey]?: InputSchema })[inputSchemaKey]
+}
+
+/** The events a workflow class inherits from {@link WorkflowBase.withEvents}, if any. */
+export function inheritedEventSchemas(constructor: object): EventSchemas | undefined {
+  return (constructor as { readonly [eventSchemasKey]?: EventSchemas })[eventSchemasKey]
 }

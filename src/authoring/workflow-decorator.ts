@@ -1,7 +1,8 @@
 import type { Verdict, workflowEncodedInputKey, workflowInputKey } from '../graph/type-level.js'
 import { InvalidWorkflowError } from '../core/errors.js'
 import { compileWorkflow } from './compile-workflow.js'
-import { inheritedInputSchema } from './workflow-base.js'
+import { inheritedEventSchemas, inheritedInputSchema } from './workflow-base.js'
+import type { ResultCheck } from './workflow-result.js'
 import { recordWorkflow } from './metadata.js'
 import type { InputSchema } from './workflow-ref.js'
 
@@ -66,6 +67,9 @@ export type SchemaMatches<S, C> = S extends InputSchema
       : never
   : true
 
+/** `true` when both checks passed, else the first failure. */
+type Both<A, B> = A extends true ? B : A
+
 /** The schema `@Workflow({ input })` names, else the one the class inherits from `WorkflowBase.withInput`; both must not differ. */
 function inputSchemaOf(options: WorkflowOptions<InputSchema | undefined>, target: object): InputSchema | undefined {
   const inherited = inheritedInputSchema(target)
@@ -82,6 +86,16 @@ function inputSchemaOf(options: WorkflowOptions<InputSchema | undefined>, target
  * dependency, a duplicate task or a bad policy option throws when the class is
  * defined, before any run.
  *
+ * What callers' types must see is declared in the class, since a class
+ * decorator cannot change its class's type: the input by `WorkflowBase<I>` or
+ * `WorkflowBase.withInput(schema)`, the events by `WorkflowBase.withEvents({...})`,
+ * and the result by a static property, `static readonly result = 'ship'` (or
+ * a record, `{ receipt: 'charge', note: 'ship' } as const`): then
+ * `await run.result()` is that task's output (`run.details()` keeps every
+ * task's). A name that is not a task fails `tsc`, and at definition time
+ * `ResultDeclarationError`, which also refuses a result task that may end
+ * without output unless declared `{ task, optional: true }`.
+ *
  * @example
  * ```ts
  * import { Schema } from 'effect'
@@ -95,16 +109,18 @@ function inputSchemaOf(options: WorkflowOptions<InputSchema | undefined>, target
  * }
  * ```
  * @throws `CycleError`, `UnknownDependencyError`, `DuplicateTaskError`,
- * `EmptyWorkflowError`, `InvalidOptionsError`, `InvalidWorkflowError`.
+ * `EmptyWorkflowError`, `InvalidOptionsError`, `InvalidWorkflowError`, `ResultDeclarationError`.
  */
 export function Workflow<const S extends InputSchema | undefined = undefined>(options: WorkflowOptions<S>) {
-  return <C extends abstract new (...args: never[]) => object>(target: C & Verdict<SchemaMatches<S, C>>): void => {
+  return <C extends abstract new (...args: never[]) => object>(target: C & Verdict<Both<SchemaMatches<S, C>, ResultCheck<C>>>): void => {
     recordWorkflow(target, {
       name: options.name,
       version: options.version,
       description: options.description,
       input: inputSchemaOf(options, target),
       trigger: options.trigger,
+      result: (target as { readonly result?: unknown }).result,
+      events: inheritedEventSchemas(target),
     })
     compileWorkflow(target)
   }

@@ -1,7 +1,9 @@
 import type { Schema } from 'effect'
-import type { EncodedInputOf, TaskOutputs } from '../graph/type-level.js'
+import type { EventSchemas } from '../graph/task-context.js'
+import type { EncodedInputOf, EventsOf, TaskOutputs } from '../graph/type-level.js'
 import type { WorkflowGraph } from '../graph/workflow-graph.js'
 import type { ServiceKey } from './service-token.js'
+import type { ClassResult, DeclaredResultValue, NoDeclaredResult } from './workflow-result.js'
 
 /** An Effect `Schema` that can decode a workflow input without services. */
 export type InputSchema = Schema.ConstraintDecoder<unknown>
@@ -19,8 +21,10 @@ export const definitionTypesKey: unique symbol = Symbol('weft/definition-types')
  * @typeParam I - the run input, as tasks see it.
  * @typeParam O - each task's output, by task name.
  * @typeParam E - what `engine.start` accepts (the input schema's encoded type).
+ * @typeParam Ev - the events it declares, by name.
+ * @typeParam D - the result it declares (`.build({ result })`), or {@link NoDeclaredResult}.
  */
-export interface WorkflowDefinition<I, O, E = I> {
+export interface WorkflowDefinition<I, O, E = I, Ev extends EventSchemas = {}, D = NoDeclaredResult> {
   /** The compiled, frozen graph. */
   readonly graph: WorkflowGraph
   /** The task functions, by task name (the instance the interpreter calls). */
@@ -28,26 +32,50 @@ export interface WorkflowDefinition<I, O, E = I> {
   /** The services its tasks receive as `ctx.services`, by name: the token each is resolved by, once per run. */
   readonly services?: Readonly<Record<string, ServiceKey>>
   /** @internal Phantom: never set at run time. */
-  readonly [definitionTypesKey]?: { readonly input: I; readonly outputs: O; readonly encodedInput: E }
+  readonly [definitionTypesKey]?: {
+    readonly input: I
+    readonly outputs: O
+    readonly encodedInput: E
+    readonly events: Ev
+    readonly result: D
+  }
 }
 
 /** Anything `engine.start` accepts: a decorated workflow class or a definition. */
 // biome-ignore lint: any is needed for variance here
-export type AnyWorkflow = WorkflowClass | WorkflowDefinition<any, any, any>
+export type AnyWorkflow = WorkflowClass | WorkflowDefinition<any, any, any, any, any>
 
 /** The run input `engine.start` accepts for a workflow (before its input schema decodes it). */
-export type WorkflowInput<W> = W extends WorkflowDefinition<unknown, unknown, infer E>
+export type WorkflowInput<W> = W extends WorkflowDefinition<any, any, infer E, any, any>
   ? E
   : W extends abstract new (...args: never) => infer T
     ? EncodedInputOf<T>
     : never
 
 /** Each task's output of a workflow, by task name. */
-export type WorkflowOutputs<W> = W extends WorkflowDefinition<unknown, infer O, unknown>
+export type WorkflowOutputs<W> = W extends WorkflowDefinition<any, infer O, any, any, any>
   ? O
   : W extends abstract new (...args: never) => infer T
     ? TaskOutputs<T>
     : never
+
+/** The events a workflow declares, by name (each an Effect `Schema`); `{}` when none. */
+export type WorkflowEvents<W> = W extends WorkflowDefinition<any, any, any, infer Ev, any>
+  ? Ev
+  : W extends abstract new (...args: never) => infer T
+    ? EventsOf<T>
+    : {}
+
+/**
+ * What the result a workflow declares holds (see `ResultDeclaration`): one
+ * task's output, or a record of them (`undefined` where a task is declared
+ * optional); {@link NoDeclaredResult} when it declares none.
+ */
+export type WorkflowResultValue<W> = [DeclaredResultOf<W>] extends [NoDeclaredResult]
+  ? NoDeclaredResult
+  : DeclaredResultValue<WorkflowOutputs<W>, DeclaredResultOf<W>>
+
+type DeclaredResultOf<W> = W extends WorkflowDefinition<any, any, any, any, infer D> ? D : ClassResult<W>
 
 /** Tells whether a value is a {@link WorkflowDefinition}. */
 export function isWorkflowDefinition(value: unknown): value is WorkflowDefinition<unknown, unknown> {

@@ -151,3 +151,37 @@ export class InvalidWorkflowError extends WeftError {
   readonly code = 'WEFT_INVALID_WORKFLOW'
   readonly _tag = 'InvalidWorkflowError'
 }
+
+/**
+ * A workflow's declared result is not usable: it names no task of the
+ * workflow, or a task that may end without output (it has a condition, it is
+ * a failure handler, its failure may be handled, or it depends on such a task)
+ * without saying so with `{ task, optional: true }`.
+ *
+ * @example
+ * ```ts
+ * import { defineWorkflow, ResultDeclarationError } from 'weft-sdk'
+ * try {
+ *   defineWorkflow<number>({ name: 'maybe', version: 1 })
+ *     .task('big', { when: (n) => n > 10 }, (n) => n * 2)
+ *     .build({ result: 'big' })
+ * } catch (error) {
+ *   if (error instanceof ResultDeclarationError) console.error(error.message) // ... declare it { task: 'big', optional: true } ...
+ * }
+ * ```
+ */
+export class ResultDeclarationError extends WeftError {
+  readonly code = 'WEFT_INVALID_RESULT'
+  readonly _tag = 'ResultDeclarationError'
+  constructor(
+    /** The workflow's name. */
+    readonly workflow: string,
+    /** The task name the result declares (or the whole declaration when it is malformed). */
+    readonly task: string,
+    /** What is wrong: the name matches no task, or the task may end without output. */
+    readonly reason: 'unknown-task' | 'may-be-skipped' | 'malformed',
+    detail: string,
+  ) {
+    super(`workflow "${workflow}": ${detail}`)
+  }
+}

@@ -17,6 +17,7 @@ export {
   EmptyWorkflowError,
   InvalidOptionsError,
   InvalidWorkflowError,
+  ResultDeclarationError,
 } from './definition-errors.js'
 export {
   type InputIssue,
@@ -29,6 +30,7 @@ export {
   EngineClosedError,
   RunFinishedError,
   WrongWorkflowError,
+  EventPayloadError,
 } from './run-errors.js'
 export {
   TaskTimeoutError,

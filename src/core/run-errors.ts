@@ -261,3 +261,35 @@ export class WrongWorkflowError extends WeftError {
     super(`run "${runId}" is a run of ${actual}, not of ${expected}; ask for it with that workflow, or with engine.getRun(id) (untyped outputs)`)
   }
 }
+
+/**
+ * An event's payload does not match the schema its workflow declares for it
+ * (`events: { approved: Schema }`): it was refused when sent, and nothing was
+ * stored. Payloads that reach a run another way (the CLI, a queue) are checked
+ * again on receipt, where a refused one is never delivered.
+ *
+ * @example
+ * ```ts
+ * import { EventPayloadError, type Engine } from 'weft-sdk'
+ * declare const engine: Engine
+ * try {
+ *   await engine.emit('approved', JSON.parse('{ "by": 42 }'), { runId: 'order-7' })
+ * } catch (error) {
+ *   if (error instanceof EventPayloadError) console.error(error.event, error.workflow, error.message)
+ * }
+ * ```
+ */
+export class EventPayloadError extends WeftError {
+  readonly code = 'WEFT_INVALID_EVENT_PAYLOAD'
+  readonly _tag = 'EventPayloadError'
+  constructor(
+    /** The event's name. */
+    readonly event: string,
+    /** The workflow that declares the event: `name@version`. */
+    readonly workflow: string,
+    /** What the schema said about the payload. */
+    readonly issues: string,
+  ) {
+    super(`event "${event}" of workflow ${workflow}: the payload does not match the schema the workflow declares for it: ${issues}; send a payload of that schema (nothing was stored)`)
+  }
+}

@@ -42,6 +42,7 @@ export type WeftErrorCode =
   | 'WEFT_INVALID_OPTIONS'
   | 'WEFT_INVALID_WORKFLOW'
   | 'WEFT_INVALID_INPUT'
+  | 'WEFT_INVALID_RESULT'
   // A task's attempt, refused or cut short by a policy or a wait.
   | 'WEFT_TASK_TIMEOUT'
   | 'WEFT_CIRCUIT_OPEN'
@@ -59,6 +60,7 @@ export type WeftErrorCode =
   | 'WEFT_ENGINE_CLOSED'
   | 'WEFT_RUN_FINISHED'
   | 'WEFT_WRONG_WORKFLOW'
+  | 'WEFT_INVALID_EVENT_PAYLOAD'
   | 'WEFT_RUN_CONFLICT'
   | 'WEFT_LEASE_LOST'
   // The store and what is written to it.

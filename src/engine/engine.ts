@@ -2,11 +2,13 @@ import 'reflect-metadata'
 import { isDeepStrictEqual } from 'node:util'
 import { Clock, Context, Effect, Exit, Scope } from 'effect'
 import type { DependencyContainer } from 'tsyringe'
-import type { AnyWorkflow, WorkflowInput, WorkflowOutputs } from '../authoring/workflow-ref.js'
+import { compileWorkflow } from '../authoring/compile-workflow.js'
+import type { AnyWorkflow, WorkflowInput } from '../authoring/workflow-ref.js'
 import { toMillis, type Duration } from '../core/duration.js'
-import { EngineClosedError, RunConflictError, WrongWorkflowError, RunFinishedError, RunNotFoundError, SerializationError } from '../core/errors.js'
+import { EngineClosedError, EventPayloadError, RunConflictError, WrongWorkflowError, RunFinishedError, RunNotFoundError, SerializationError } from '../core/errors.js'
 import { newRunId, type RunId } from '../core/ids.js'
 import { assertStorableName } from '../core/storable-name.js'
+import { payloadDecoder } from '../graph/event-payload.js'
 import type { WorkflowGraph } from '../graph/workflow-graph.js'
 import type { CircuitState } from '../resilience/circuit-breakers.js'
 import { TaskPolicyRunner, makePolicyServices, type PolicyServices } from '../resilience/task-policies.js'
@@ -28,11 +30,10 @@ import { StoreHealth } from './store-health.js'
 import { defaultStore } from './default-store.js'
 import { engineSettings, type EngineConfig, type EngineSettings } from './engine-config.js'
 import { LocalRunBackend, StoredRunBackend, type BackendServices } from './run-backends.js'
-import type { RunResult } from './run-result.js'
 import { WorkflowRegistry } from './workflow-registry.js'
 import { containerOf, engineResolver } from './tsyringe-resolver.js'
 import type { WorkflowResolver } from './workflow-resolver.js'
-import { WorkflowRun } from './workflow-run.js'
+import { WorkflowRun, type WorkflowResult, type WorkflowRunOf } from './workflow-run.js'
 import { LocalRuns } from './local-runs.js'
 
 /** Options of {@link Engine.start}. */
@@ -56,8 +57,20 @@ export interface EmitResult {
   readonly eventId: number
   /** Runs of this engine that were waiting for an event of this name when it was sent. */
   readonly waitingRuns: number
-  /** Runs the event started (workflows whose `trigger` is the event's name). */
+  /** Runs the event started (workflows whose `trigger` is the event's name), untyped: see {@link EmitResult.startedOf}. */
   readonly started: readonly WorkflowRun[]
+  /**
+   * The runs the event started of one workflow, typed by it (outputs,
+   * declared result, declared events); empty when the event does not trigger
+   * that workflow (version included).
+   *
+   * @example
+   * ```ts
+   * // const [run] = (await engine.emit('order.placed', { orderId: 'o-1' })).startedOf(OrderFulfilment)
+   * // await run?.result()   // typed as OrderFulfilment's result
+   * ```
+   */
+  startedOf<W extends AnyWorkflow>(workflow: W): WorkflowRunOf<W>[]
 }
 
 /** Options of {@link Engine.close}. */
@@ -184,16 +197,21 @@ export class Engine {
    * ```
    * @throws `InputValidationError`, `RunConflictError` (an id reused with another input), `EngineClosedError`.
    */
-  async start<W extends AnyWorkflow>(workflow: W, ...args: StartArgs<WorkflowInput<W>>): Promise<WorkflowRun<WorkflowOutputs<W>>> {
+  async start<W extends AnyWorkflow>(workflow: W, ...args: StartArgs<WorkflowInput<W>>): Promise<WorkflowRunOf<W>> {
     const [input, options = {}] = args as [unknown, StartOptions | undefined]
     const graph = this.registry.register(workflow)
     this.statistics.workflows = this.registry.size
-    return this.startGraph(graph, input, options, true) as Promise<WorkflowRun<WorkflowOutputs<W>>>
+    const run = await this.startGraph(graph, input, options, true)
+    return run.withDeclaredResult(graph.result) as unknown as WorkflowRunOf<W>
   }
 
-  /** Starts a run and waits for its result. */
-  async run<W extends AnyWorkflow>(workflow: W, ...args: StartArgs<WorkflowInput<W>>): Promise<RunResult<WorkflowOutputs<W>>> {
-    return (await this.start(workflow, ...args)).result()
+  /**
+   * Starts a run and waits for its result: the result the workflow declares,
+   * else a `RunResult` with every task's output (as `run.result()`).
+   * @throws what `start` and `run.result()` throw.
+   */
+  async run<W extends AnyWorkflow>(workflow: W, ...args: StartArgs<WorkflowInput<W>>): Promise<WorkflowResult<W>> {
+    return (await this.start(workflow, ...args)).result() as Promise<WorkflowResult<W>>
   }
 
   /** A handle on a run: executing here, in another worker, or finished. `undefined` if no run has this id. */
@@ -209,7 +227,7 @@ export class Engine {
    * ```
    * @throws `WrongWorkflowError` when the run belongs to another workflow or version.
    */
-  async getRun<W extends AnyWorkflow>(workflow: W, runId: RunId): Promise<WorkflowRun<WorkflowOutputs<W>> | undefined>
+  async getRun<W extends AnyWorkflow>(workflow: W, runId: RunId): Promise<WorkflowRunOf<W> | undefined>
   async getRun(workflowOrId: AnyWorkflow | RunId, id?: RunId): Promise<WorkflowRun | undefined> {
     if (typeof workflowOrId === 'string') return this.findRun(workflowOrId)
     const graph = this.registry.register(workflowOrId)
@@ -218,7 +236,7 @@ export class Engine {
     if (run !== undefined && (run.workflow !== graph.name || run.version !== graph.version)) {
       throw new WrongWorkflowError(run.id, `${graph.name}@${graph.version}`, `${run.workflow}@${run.version}`)
     }
-    return run
+    return run?.withDeclaredResult(graph.result)
   }
 
   private async findRun(runId: RunId): Promise<WorkflowRun | undefined> {
@@ -241,19 +259,24 @@ export class Engine {
    * Sends an external event, stored in the inbox so it survives restarts: to
    * one run (`runId`), or to every run, and starts the workflows it triggers
    * with the payload as input (each payload is validated before anything is sent).
-   * @throws `RunNotFoundError` when `runId` names no run, `RunFinishedError` when it names a finished one, `EngineClosedError`.
+   * Sent to one run whose workflow declares the event, the payload must
+   * decode with the declared schema; to every run, it is checked by each
+   * run's schema on receipt (a run never receives a payload its schema refuses).
+   * `startedOf(Workflow)` on the result gives the started runs of a workflow, typed.
+   * @throws `EventPayloadError` when `runId`'s workflow declares the event and its schema refuses the payload,
+   * `RunNotFoundError` when `runId` names no run, `RunFinishedError` when it names a finished one, `EngineClosedError`.
    */
   async emit(name: string, payload?: unknown, options: { readonly runId?: RunId } = {}): Promise<EmitResult> {
     assertStorableName('event name', name)
     this.assertOpen()
     await this.ready
-    if (options.runId !== undefined) return { ...(await this.sendToRun(options.runId, name, payload)), started: [] }
+    if (options.runId !== undefined) return emitResult(await this.sendToRun(options.runId, name, payload), [])
     const triggered = this.registry.triggeredBy(name).map((graph) => ({ graph, input: parseWorkflowInput(graph, payload) }))
     const waitingRuns = this.waiters.waitingRuns(name).length
     const eventId = await this.store.sendEvent({ name, payload, sentAt: this.env.now() })
     this.waiters.wake(undefined, name)
     const started = await Promise.all(triggered.map(({ graph, input }) => this.startGraph(graph, input, {}, false)))
-    return { eventId, waitingRuns, started: started as WorkflowRun[] }
+    return emitResult({ eventId, waitingRuns }, started as WorkflowRun[])
   }
 
   /** Listens to every engine event. Returns a function that stops listening. */
@@ -338,11 +361,15 @@ export class Engine {
   private async sendToRun(runId: RunId, name: string, payload: unknown): Promise<{ eventId: number; waitingRuns: number }> {
     assertStorableName('event name', name)
     this.assertOpen()
-    if (this.runs.get(runId) === undefined) {
+    const local = this.runs.get(runId)
+    let graph = local?.graph
+    if (local === undefined) {
       const run = await this.store.getRun(runId)
       if (run === undefined) throw new RunNotFoundError(runId)
       if (isFinished(run.status)) throw new RunFinishedError(runId, run.status)
+      graph = this.registry.findOptional(run.workflow, run.version)
     }
+    if (graph !== undefined) assertEventPayload(graph, name, payload)
     const waitingRuns = this.waiters.waitingRuns(name).includes(runId) ? 1 : 0
     const eventId = await this.store.sendEvent({ name, runId, payload, sentAt: this.env.now() })
     this.waiters.wake(runId, name)
@@ -427,6 +454,32 @@ function digestOf(input: unknown): string | undefined {
   } catch (error) {
     if (error instanceof SerializationError) return undefined
     throw error
+  }
+}
+
+/**
+ * Refuses, before it is stored, a payload the workflow's declared schema for
+ * this event refuses (the same decoding a waiting task applies on receipt).
+ * @throws {@link EventPayloadError}
+ */
+function assertEventPayload(graph: WorkflowGraph, name: string, payload: unknown): void {
+  const schema = graph.events.get(name)
+  if (schema === undefined) return
+  const decoded = payloadDecoder(schema)(payload)
+  if (!decoded.ok) throw new EventPayloadError(name, `${graph.name}@${graph.version}`, decoded.issues)
+}
+
+/** What `emit` returns: the stored event, and the runs it started with their typed view. */
+function emitResult(sent: { eventId: number; waitingRuns: number }, started: readonly WorkflowRun[]): EmitResult {
+  return {
+    ...sent,
+    started,
+    startedOf<W extends AnyWorkflow>(workflow: W): WorkflowRunOf<W>[] {
+      const graph = compileWorkflow(workflow)
+      return started
+        .filter((run) => run.workflow === graph.name && run.version === graph.version)
+        .map((run) => run.withDeclaredResult(graph.result) as unknown as WorkflowRunOf<W>)
+    },
   }
 }
 

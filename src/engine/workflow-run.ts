@@ -1,8 +1,35 @@
+import type { AnyWorkflow, WorkflowEvents, WorkflowOutputs, WorkflowResultValue } from '../authoring/workflow-ref.js'
+import type { NoDeclaredResult } from '../authoring/workflow-result.js'
 import type { RunId } from '../core/ids.js'
+import type { EventSchemas } from '../graph/task-context.js'
+import type { WorkflowResultSpec } from '../graph/workflow-graph.js'
 import type { RunEvent } from '../runtime/run-events.js'
 import type { RunOutcome, TaskSummary } from '../runtime/run-outcome.js'
 import type { RunStatus } from '../storage/workflow-store.js'
+import { declaredResult } from './declared-result.js'
 import { RunResult } from './run-result.js'
+
+/**
+ * What `run.result()` and `engine.run` resolve to for workflow `W`: the
+ * result it declares (one task's output, or a record of them), else a
+ * {@link RunResult} with every task's output.
+ */
+export type WorkflowResult<W> = [WorkflowResultValue<W>] extends [NoDeclaredResult] ? RunResult<WorkflowOutputs<W>> : WorkflowResultValue<W>
+
+/** The handle on a run of workflow `W`: outputs, result and events typed by it. */
+export type WorkflowRunOf<W extends AnyWorkflow> = WorkflowRun<WorkflowOutputs<W>, WorkflowResult<W>, WorkflowEvents<W> & {}>
+
+/** The event names `run.signal` accepts: those the workflow declares, or any when it declares none. */
+export type SignalName<Ev> = [keyof Ev] extends [never] ? string : keyof Ev & string
+
+/** The payload `run.signal(name, ...)` takes: the declared schema's encoded type, or anything when the workflow declares no events. */
+export type SignalPayload<Ev, N> = [keyof Ev] extends [never]
+  ? [payload?: unknown]
+  : N extends keyof Ev
+    ? Ev[N] extends { readonly Encoded: infer P }
+      ? [payload: P]
+      : never
+    : never
 
 /** What a {@link WorkflowRun} handle reads and controls: a run executing here, or one in the store. */
 export interface RunBackend {
@@ -36,6 +63,9 @@ export interface RunBackend {
  * another worker sharing the store; the handle works the same.
  *
  * @typeParam O - each task's output by task name.
+ * @typeParam R - what {@link WorkflowRun.result} resolves to: the workflow's
+ * declared result, or a `RunResult<O>` when it declares none.
+ * @typeParam Ev - the events the workflow declares, which type {@link WorkflowRun.signal}.
  * @example
  * ```ts
  * import { createEngine, defineWorkflow } from 'weft-sdk'
@@ -49,9 +79,17 @@ export interface RunBackend {
  * console.log(result.output('approve').by) // 'ada'
  * ```
  */
-export class WorkflowRun<O = Record<string, unknown>> {
-  /** @internal Created by the engine. */
-  constructor(private readonly backend: RunBackend) {}
+export class WorkflowRun<O = Record<string, unknown>, R = RunResult<O>, Ev extends EventSchemas = {}> {
+  /** @internal Created by the engine; `resultSpec` only for a handle typed by its workflow. */
+  constructor(
+    private readonly backend: RunBackend,
+    private readonly resultSpec?: WorkflowResultSpec,
+  ) {}
+
+  /** @internal The same run, its `result()` reading the result `spec` declares (the engine types the handle to match). */
+  withDeclaredResult(spec: WorkflowResultSpec | undefined): WorkflowRun<O, R, Ev> {
+    return spec === this.resultSpec ? this : new WorkflowRun(this.backend, spec)
+  }
 
   /** The run's id. */
   get id(): RunId {
@@ -74,12 +112,26 @@ export class WorkflowRun<O = Record<string, unknown>> {
   }
 
   /**
-   * Waits for the run to end and returns its typed outputs.
+   * Waits for the run to end and returns its result: the result its workflow
+   * declares (`static readonly result = 'ship'`, `.build({ result })`), that
+   * task's output or a record of outputs, `undefined` where a task declared
+   * optional has none; or, when it declares none, every task's output (the
+   * same as {@link WorkflowRun.details}).
    * If this process gives the run up midway (its lease was lost, or the store
    * failed under it), the handle follows the run in the store to its end.
    * @throws `RunFailedError` (its `cause` is the task's error) or `RunCancelledError`.
    */
-  async result(): Promise<RunResult<O>> {
+  async result(): Promise<R> {
+    const details = await this.details()
+    return (this.resultSpec === undefined ? details : declaredResult(this.resultSpec, details as RunResult<Record<string, unknown>>)) as R
+  }
+
+  /**
+   * Waits for the run to end and returns every task's output, status,
+   * attempts and timing, whether or not the workflow declares a result.
+   * @throws `RunFailedError` (its `cause` is the task's error) or `RunCancelledError`.
+   */
+  async details(): Promise<RunResult<O>> {
     const outcome = await this.outcome()
     if (outcome.error !== undefined) throw outcome.error
     return new RunResult<O>(outcome)
@@ -120,8 +172,16 @@ export class WorkflowRun<O = Record<string, unknown>> {
     return this.backend.cancel(reason)
   }
 
-  /** Sends an event to this run only; it is kept until a task of the run waits for it. */
-  signal(name: string, payload?: unknown): Promise<void> {
-    return this.backend.signal(name, payload)
+  /**
+   * Sends an event to this run only; it is kept until a task of the run waits
+   * for it. When the workflow declares its events (`WorkflowBase.withEvents`,
+   * `defineWorkflow({ events })`), the name must be one of them and the
+   * payload its schema's encoded type; a payload the schema refuses is
+   * rejected here, before anything is stored.
+   * @throws `EventPayloadError` for a payload the declared schema refuses,
+   * `RunNotFoundError`, `RunFinishedError`.
+   */
+  signal<N extends SignalName<Ev>>(name: N, ...payload: SignalPayload<Ev, N>): Promise<void> {
+    return this.backend.signal(name, payload[0])
   }
 }

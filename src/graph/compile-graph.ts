@@ -7,6 +7,7 @@ import {
 } from '../core/errors.js'
 import { taskStepKey } from '../core/step-key.js'
 import { assertStorableName } from '../core/storable-name.js'
+import { compileEvents, compileResult } from './compile-result.js'
 import { closestName } from './did-you-mean.js'
 import { checkLoopOptions, normalizePolicies } from './normalize-policies.js'
 import { topologicalOrder } from './topological-order.js'
@@ -25,7 +26,8 @@ export const defaultCleanupTimeout = '1 m'
  *
  * @throws {@link EmptyWorkflowError}, {@link DuplicateTaskError},
  * {@link UnknownDependencyError} (with a did-you-mean), {@link CycleError}
- * (with the full path), {@link InvalidOptionsError} or {@link InvalidWorkflowError}.
+ * (with the full path), {@link InvalidOptionsError}, {@link InvalidWorkflowError} or
+ * {@link ResultDeclarationError}.
  */
 export function compileGraph(draft: WorkflowDraft): WorkflowGraph {
   checkIdentity(draft)
@@ -149,6 +151,8 @@ function buildGraph(draft: WorkflowDraft, order: readonly number[], dependencies
     description: draft.description,
     input: draft.input,
     trigger: draft.trigger,
+    result: compileResult(draft.name, draft.result, tasks),
+    events: compileEvents(draft.name, draft.events),
     tasks: Object.freeze(tasks),
     taskByName: new Map(tasks.map((task) => [task.name, task])),
     source: draft.source,

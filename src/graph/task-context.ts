@@ -16,6 +16,21 @@ export interface WaitForEventOptions<E> {
 /** An Effect `Schema` an event's payload is decoded with (no services needed). */
 export type PayloadSchema = Schema.ConstraintDecoder<unknown>
 
+/**
+ * The events a workflow declares: each name with the Effect `Schema` its
+ * payloads decode with (`WorkflowBase.withEvents(...)`, `defineWorkflow({ events })`).
+ */
+export type EventSchemas = { readonly [name: string]: PayloadSchema }
+
+/** @internal Key of the phantom property carrying a context's declared events. */
+export const contextEventsKey: unique symbol = Symbol('weft/context-events')
+
+/** The event names a context declares (none: `never`). */
+export type DeclaredEventName<Ev> = keyof Ev & string
+
+/** The names the untyped `waitForEvent` forms accept: any, unless the workflow declares its events (then only those, typed). */
+export type UndeclaredEventName<Ev> = [keyof Ev] extends [never] ? string : never
+
 /** Options of {@link TaskContext.waitForEvent} with a payload schema. */
 export interface WaitForSchemaEventOptions<S extends PayloadSchema> extends WaitForEventOptions<S['Type']> {
   /**
@@ -70,6 +85,9 @@ export interface MapOptions {
  * (events, sub-steps, fan-out, sleep).
  *
  * @typeParam I - the workflow's input type.
+ * @typeParam Ev - the events the workflow declares, by name (see {@link EventSchemas});
+ * `waitForEvent` then takes only those names and returns their decoded payloads.
+ * @defaultValue `{}`: no declared events, any name
  * @example
  * ```ts
  * import { Task, DependsOn, WorkflowBase, type TaskContext } from 'weft-sdk'
@@ -85,7 +103,9 @@ export interface MapOptions {
  * }
  * ```
  */
-export interface TaskContext<I = unknown> {
+export interface TaskContext<I = unknown, Ev extends EventSchemas = {}> {
+  /** @internal Phantom: never set at run time, it only carries the declared events' types. */
+  readonly [contextEventsKey]?: Ev
   /** The run this task belongs to. */
   readonly runId: RunId
   /** The workflow's name. */
@@ -108,17 +128,24 @@ export interface TaskContext<I = unknown> {
   /** The run's (validated) input. */
   readonly input: I
   /**
+   * Waits for the next event named `name` that the workflow declares, and
+   * returns its payload decoded by the declared schema: a payload the schema
+   * refuses does not match (it stays in the inbox and the task keeps waiting).
+   * @throws `EventTimeoutError` when `timeout` passes first.
+   */
+  waitForEvent<N extends DeclaredEventName<Ev>>(name: N, options?: WaitForEventOptions<Ev[N]['Type']>): Promise<Ev[N]['Type']>
+  /**
    * Waits for the next event named `name` sent to this run (`run.signal`) or
    * to every run (`engine.emit`).
    * @throws `EventTimeoutError` when `timeout` passes first.
    */
-  waitForEvent<S extends PayloadSchema>(name: string, options: WaitForSchemaEventOptions<S>): Promise<S['Type']>
+  waitForEvent<S extends PayloadSchema>(name: UndeclaredEventName<Ev>, options: WaitForSchemaEventOptions<S>): Promise<S['Type']>
   /**
    * Waits for the next event named `name`; its payload is cast to `E`
    * unchecked. Prefer the form with a `schema`, which decodes it.
    * @throws `EventTimeoutError` when `timeout` passes first.
    */
-  waitForEvent<E = unknown>(name: string, options?: WaitForEventOptions<E>): Promise<E>
+  waitForEvent<E = unknown>(name: UndeclaredEventName<Ev>, options?: WaitForEventOptions<E>): Promise<E>
   /** Subscribes to events named `name`; iterate the result with `for await`. */
   events<E = unknown>(name: string, options?: EventStreamOptions<E>): EventStream<E>
   /**
@@ -137,7 +164,7 @@ export interface TaskContext<I = unknown> {
 }
 
 /** The context a `@Loop` task receives: a {@link TaskContext} plus the iteration number. */
-export interface LoopContext<I = unknown> extends TaskContext<I> {
+export interface LoopContext<I = unknown, Ev extends EventSchemas = {}> extends TaskContext<I, Ev> {
   /** 0 for the first iteration. */
   readonly iteration: number
 }

@@ -29,6 +29,9 @@ export const workflowInputKey: unique symbol = Symbol('weft/workflow-input')
 /** @internal Key of the phantom property that carries the type `engine.start` accepts, before decoding. */
 export const workflowEncodedInputKey: unique symbol = Symbol('weft/workflow-encoded-input')
 
+/** @internal Key of the phantom property that carries the events a workflow declares (`WorkflowBase.withEvents`). */
+export const workflowEventsKey: unique symbol = Symbol('weft/workflow-events')
+
 /** @internal Key of the property a failed type check requires, whose type is the message. */
 export const weftTypeErrorKey: unique symbol = Symbol('weft/type-error')
 
@@ -87,6 +90,14 @@ export type InputOf<T> = T extends {
 }
   ? I
   : unknown
+
+/** The events a workflow instance type declares (via `WorkflowBase.withEvents`), by name; `{}` when none. */
+export type EventsOf<T> = T extends {
+  /** The phantom property `WorkflowBase.withEvents(events)` declares; its type is the events' schemas. */
+  readonly [workflowEventsKey]: infer Ev
+}
+  ? Ev
+  : {}
 
 /** The input `engine.start` accepts for a workflow instance type: the input schema's encoded type, else the input type. */
 export type EncodedInputOf<T> = T extends {
@@ -237,7 +248,10 @@ type Slot = InputSlot<unknown> | OutputSlot<unknown, unknown, boolean> | Failure
 type OutputSlots<T, Ds extends readonly unknown[]> = {
   -readonly [I in keyof Ds]: OutputSlot<DependencyName<Ds[I]>, DependencyValue<T, Ds[I]>, IsOptional<Ds[I]>>
 }
-type ContextOf<T, Loop extends boolean> = ContextSlot<Loop extends true ? LoopContext<InputOf<T>> : TaskContext<InputOf<T>>, Loop>
+type ContextOf<T, Loop extends boolean> = ContextSlot<
+  Loop extends true ? LoopContext<InputOf<T>, EventsOf<T> & {}> : TaskContext<InputOf<T>, EventsOf<T> & {}>,
+  Loop
+>
 
 /** What the engine passes a task declared with `Ds` as dependencies (none: a root task). */
 type BindingSlots<T, Ds extends readonly unknown[], Loop extends boolean> = Ds extends readonly []

@@ -53,6 +53,10 @@ export interface WorkflowDraft {
   readonly description?: string | undefined
   readonly input?: unknown
   readonly trigger?: string | undefined
+  /** The declared result: a task (name or `{ task, optional }`), or a record of them; unvalidated. */
+  readonly result?: unknown
+  /** The declared events: names to Effect `Schema`s; unvalidated. */
+  readonly events?: unknown
   readonly tasks: readonly TaskDraft[]
   readonly source: object
 }

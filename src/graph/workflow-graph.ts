@@ -1,4 +1,5 @@
 import type { ErrorClass, LoopOptions } from './policy-options.js'
+import type { PayloadSchema } from './task-context.js'
 
 /** How a task takes part in the run. */
 export type TaskKind =
@@ -145,6 +146,34 @@ export interface TaskNode {
   readonly method: string
 }
 
+/** A task a declared result reads. */
+export interface ResultTask {
+  /** The task whose output it is. */
+  readonly task: string
+  /** Whether the task may end without output (then the result holds `undefined` there). */
+  readonly optional: boolean
+}
+
+/**
+ * The result a workflow declares: one task's output, or a record of tasks'
+ * outputs by key. Validated: every task exists, and a task that may end
+ * without output is declared optional.
+ */
+export type WorkflowResultSpec =
+  | (ResultTask & {
+      /** One task's output is the result. */
+      readonly kind: 'task'
+    })
+  | {
+      /** A record of outputs is the result. */
+      readonly kind: 'record'
+      /** Each key of the record and the task whose output it holds. */
+      readonly fields: readonly (ResultTask & {
+        /** The key in the result record. */
+        readonly key: string
+      })[]
+    }
+
 /**
  * A validated, frozen workflow: what the interpreter runs. Produced by
  * `compileWorkflow` from a decorated class, or by `defineWorkflow`.
@@ -160,6 +189,10 @@ export interface WorkflowGraph {
   readonly input: unknown
   /** Event name whose emission starts a run with the event payload as input. */
   readonly trigger: string | undefined
+  /** The result the workflow declares (what `run.result()` resolves to), if any. */
+  readonly result: WorkflowResultSpec | undefined
+  /** The events the workflow declares, each with the Effect `Schema` its payloads must decode with. Empty when none. */
+  readonly events: ReadonlyMap<string, PayloadSchema>
   /** Every task, in a topological order (dependencies first). */
   readonly tasks: readonly TaskNode[]
   /** Every task, by name. */

@@ -1,5 +1,6 @@
 import type { Context } from 'effect'
 import type { RunId } from '../core/ids.js'
+import type { PayloadSchema } from '../graph/task-context.js'
 import type { TaskNode, WorkflowGraph } from '../graph/workflow-graph.js'
 import type { PolicyHooks, PolicyServices, TaskPolicyRunner } from '../resilience/task-policies.js'
 import type { StoredEvent } from '../storage/workflow-store.js'
@@ -54,6 +55,10 @@ export class RunTaskHost implements TaskRunner {
 
   get waiters(): EventWaiters {
     return this.parts.waiters
+  }
+
+  get events(): ReadonlyMap<string, PayloadSchema> {
+    return this.parts.graph.events
   }
 
   get services(): Context.Context<PolicyServices> {

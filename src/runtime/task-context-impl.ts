@@ -1,4 +1,4 @@
-import { Duration, Effect, Exit, Schema } from 'effect'
+import { Duration, Effect } from 'effect'
 import { toMillis, type Duration as WeftDuration } from '../core/duration.js'
 import { ContextClosedError, InvalidOptionsError } from '../core/errors.js'
 import { formatStepSegment, type StepSegment } from '../core/step-key.js'
@@ -12,6 +12,7 @@ import type {
   WaitForEventOptions,
   WaitForSchemaEventOptions,
 } from '../graph/task-context.js'
+import { payloadDecoder, type DecodedPayload } from '../graph/event-payload.js'
 import { EventStreamImpl } from './event-stream.js'
 import { waitForOneEvent } from './inbox-wait.js'
 import type { TaskHost } from './task-host.js'
@@ -104,7 +105,9 @@ export class TaskContextImpl implements LoopContext<unknown> {
     this.assertOpen(() => `ctx.waitForEvent(${JSON.stringify(name)})`)
     const timeoutMs = options.timeout === undefined ? undefined : toMillis(options.timeout, 'waitForEvent timeout')
     const key = this.key({ kind: 'wait', name: assertStorableName('event name', name), index: this.sequence.wait++ })
-    const decode = options.schema === undefined ? undefined : payloadDecoder(options.schema)
+    // A schema given here, else the one the workflow declares for this event: a payload either refuses does not match.
+    const schema = options.schema ?? this.host.events.get(name)
+    const decode = schema === undefined ? undefined : payloadDecoder(schema)
     const recorded = this.host.recorded(key)
     if (recorded !== undefined) return decode === undefined ? recorded.output : decodedOrThrow(decode, recorded.output, name)
     const what = () => `ctx.waitForEvent(${JSON.stringify(name)})`
@@ -115,7 +118,7 @@ export class TaskContextImpl implements LoopContext<unknown> {
     const match = decode === undefined ? options.match : decodedMatch(decode, options.match)
     const wait = waitForOneEvent(this.host, { name, task: this.task, key, since, deadline, match: match as never }, timeoutMs)
     const payload = await this.runEffect(wait)
-    return decode === undefined ? payload : decode(payload).value
+    return decode === undefined ? payload : decodedOrThrow(decode, payload, name)
   }
 
   events<E = unknown>(name: string, options: EventStreamOptions<E> = {}): EventStream<E> {
@@ -214,19 +217,8 @@ export class TaskContextImpl implements LoopContext<unknown> {
   }
 }
 
-type Decoded = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly value?: undefined }
-
-/** Decodes a payload with `schema`, reporting failure as a value (a payload that does not decode does not match). */
-function payloadDecoder(schema: PayloadSchema): (payload: unknown) => Decoded {
-  const decode = Schema.decodeUnknownExit(schema)
-  return (payload) => {
-    const exit = decode(payload)
-    return Exit.isSuccess(exit) ? { ok: true, value: exit.value } : { ok: false }
-  }
-}
-
 /** A match over raw payloads: those that decode, and that `match` (given the decoded value) accepts. */
-function decodedMatch(decode: (payload: unknown) => Decoded, match: ((payload: never) => boolean) | undefined): (payload: unknown) => boolean {
+function decodedMatch(decode: (payload: unknown) => DecodedPayload, match: ((payload: never) => boolean) | undefined): (payload: unknown) => boolean {
   return (payload) => {
     const decoded = decode(payload)
     return decoded.ok && (match === undefined || match(decoded.value as never))
@@ -234,8 +226,8 @@ function decodedMatch(decode: (payload: unknown) => Decoded, match: ((payload: n
 }
 
 /** A recorded payload, decoded again on replay; it decoded when it was taken, so a failure means the schema changed since. */
-function decodedOrThrow(decode: (payload: unknown) => Decoded, payload: unknown, name: string): unknown {
+function decodedOrThrow(decode: (payload: unknown) => DecodedPayload, payload: unknown, name: string): unknown {
   const decoded = decode(payload)
   if (decoded.ok) return decoded.value
-  throw new TypeError(`the recorded payload of event "${name}" no longer decodes with the schema given to ctx.waitForEvent: the schema changed since the event was taken; keep the old schema for runs that already took it (or start a new workflow version)`)
+  throw new TypeError(`the recorded payload of event "${name}" no longer decodes with its schema (given to ctx.waitForEvent or declared by the workflow): the schema changed since the event was taken; keep the old schema for runs that already took it (or start a new workflow version)`)
 }

@@ -2,6 +2,7 @@ import type { Context } from 'effect'
 import type { RunId } from '../core/ids.js'
 import type { PolicyServices } from '../resilience/task-policies.js'
 import type { StoredEvent } from '../storage/workflow-store.js'
+import type { PayloadSchema } from '../graph/task-context.js'
 import type { EventWaiters } from './event-waiters.js'
 
 /** A recorded step output, when the step has one. */
@@ -28,6 +29,8 @@ export interface TaskHost {
   readonly workflowServices: Readonly<Record<string, unknown>>
   readonly services: Context.Context<PolicyServices>
   readonly waiters: EventWaiters
+  /** The events the workflow declares, with their payload schemas (`ctx.waitForEvent` decodes by them). */
+  readonly events: ReadonlyMap<string, PayloadSchema>
   /** The output recorded for a step key, if the step completed before (this run or a previous process). */
   recorded(key: string): Recorded
   /** Records a completed step once; resolves to the output that is stored (the first one written). */

@@ -10,8 +10,10 @@ function advice(code: WeftErrorCode): string {
     case 'WEFT_EMPTY_WORKFLOW':
     case 'WEFT_INVALID_OPTIONS':
     case 'WEFT_INVALID_WORKFLOW':
+    case 'WEFT_INVALID_RESULT':
       return 'fix the workflow definition'
     case 'WEFT_INVALID_INPUT':
+    case 'WEFT_INVALID_EVENT_PAYLOAD':
       return 'fix the input'
     case 'WEFT_TASK_TIMEOUT':
     case 'WEFT_CIRCUIT_OPEN':

@@ -1,0 +1,85 @@
+/**
+ * How a workflow declares its result, and the types callers get from it.
+ *
+ * A decorated class declares it as a static property, where the compiler sees
+ * it (a class decorator cannot change the type of the class it decorates):
+ * `static readonly result = 'ship'`, or a record
+ * `static readonly result = { receipt: 'charge', note: 'ship' } as const`.
+ * A `defineWorkflow` definition declares it in `.build({ result })`.
+ *
+ * @module
+ */
+import type { IsOptional, TaskName } from '../graph/type-level.js'
+
+/**
+ * One task a result reads: its name, or `{ task, optional: true }` for a task
+ * that may end without output (it has `@When`, it is a failure handler, its
+ * failure may be handled, or it depends on such a task); its value is then
+ * `undefined` when it has none. A task that may end without output must be
+ * declared optional: the definition is refused otherwise.
+ */
+export type ResultRef<Name extends string = string> =
+  | Name
+  | {
+      /** The task whose output it is. */
+      readonly task: Name
+      /** True for a task that may end without output. */
+      readonly optional?: boolean
+    }
+
+/**
+ * A workflow's declared result: one task ({@link ResultRef}), or a record of
+ * them by key. (An object whose only keys are `task` and `optional` is one task.)
+ *
+ * @example
+ * ```ts
+ * import type { ResultDeclaration } from 'weft-sdk'
+ * const one: ResultDeclaration = 'ship'
+ * const record: ResultDeclaration = { receipt: 'charge', note: { task: 'notify', optional: true } }
+ * ```
+ */
+export type ResultDeclaration<Name extends string = string> = ResultRef<Name> | { readonly [key: string]: ResultRef<Name> }
+
+/** Marks a workflow that declares no result: `run.result()` then gives every task's output (`RunResult`). */
+export interface NoDeclaredResult {
+  /** Phantom brand: never set. */
+  readonly 'weft/no-declared-result': true
+}
+
+/** Whether `D` is one task reference rather than a record (an object whose keys are only `task` and `optional`). */
+type IsRef<D> = D extends string ? true : D extends { readonly task: string } ? (Exclude<keyof D, 'task' | 'optional'> extends never ? true : false) : false
+
+/** The value one result reference reads from outputs `O`. */
+type RefValue<O, R> = R extends string
+  ? O[R & keyof O]
+  : R extends { readonly task: infer N }
+    ? IsOptional<R> extends true
+      ? O[N & keyof O] | undefined
+      : O[N & keyof O]
+    : never
+
+/** What `run.result()` resolves to for a result declared as `D`, given each task's output `O`. */
+export type DeclaredResultValue<O, D> = IsRef<D> extends true ? RefValue<O, D> : { -readonly [K in keyof D]: RefValue<O, D[K]> }
+
+/** The task names a result declaration reads. */
+type ResultNames<D> = IsRef<D> extends true ? RefName<D> : { [K in keyof D]: RefName<D[K]> }[keyof D]
+type RefName<R> = R extends string ? R : R extends { readonly task: infer N } ? N : never
+
+/**
+ * The check `@Workflow` applies to a class's `static result`: every name is a
+ * task of the class, given as a literal (not widened to `string`).
+ */
+export type ResultCheck<C> = C extends { readonly result: infer D }
+  ? C extends abstract new (...args: never) => infer T
+    ? [ResultNames<D>] extends [never]
+      ? 'static result names no task: declare it as a task name, { task, optional: true }, or a record of them'
+      : string extends ResultNames<D>
+        ? "static result must name its tasks as literals: declare it 'readonly' (static readonly result = 'ship'), and add 'as const' to a record"
+        : [Exclude<ResultNames<D>, TaskName<T>>] extends [never]
+          ? true
+          : `static result names unknown task '${Exclude<ResultNames<D>, TaskName<T>> & string}'`
+    : true
+  : true
+
+/** The result a workflow class declares (its `static result`), else {@link NoDeclaredResult}. */
+export type ClassResult<W> = W extends { readonly result: infer D } ? D : NoDeclaredResult

@@ -1,0 +1,85 @@
+import 'reflect-metadata'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Schema } from 'effect'
+import { afterEach, describe, expect, it } from 'vitest'
+import { createEngine, EventPayloadError, MemoryWorkflowStore, sqliteStore, Task, Workflow, WorkflowBase, type TaskContext } from 'weft-sdk'
+import { flush } from '../support/test-clock.js'
+
+const Events = {
+  approved: Schema.Struct({ by: Schema.NonEmptyString }),
+  amended: Schema.Struct({ amount: Schema.NumberFromString }),
+}
+
+@Workflow({ name: 'declared-approval', version: 1 })
+class Approval extends WorkflowBase.withEvents(Events) {
+  @Task() async approve(_input: void, ctx: TaskContext<void, typeof Events>): Promise<string> {
+    const { by } = await ctx.waitForEvent('approved')
+    return by
+  }
+  @Task() async amend(_input: void, ctx: TaskContext<void, typeof Events>): Promise<number> {
+    const { amount } = await ctx.waitForEvent('amended')
+    return amount
+  }
+}
+
+const folders: string[] = []
+afterEach(() => {
+  for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true })
+})
+
+describe('declared events, at send time', () => {
+  it('run.signal refuses a payload the declared schema refuses, naming event, workflow and the schema message, and stores nothing', async () => {
+    const store = new MemoryWorkflowStore()
+    const engine = createEngine({ store })
+    const run = await engine.start(Approval)
+    const refused = await run.signal('approved', { by: '' }).catch((error: unknown) => error)
+    expect(refused).toBeInstanceOf(EventPayloadError)
+    expect(refused).toMatchObject({ code: 'WEFT_INVALID_EVENT_PAYLOAD', event: 'approved', workflow: 'declared-approval@1' })
+    expect((refused as Error).message).toMatch(/^event "approved" of workflow declared-approval@1: the payload does not match the schema the workflow declares for it: .*by.*; send a payload of that schema \(nothing was stored\)$/s)
+    expect(await store.pendingEvents(run.id, 'approved', 0)).toEqual([])
+    await engine.close()
+  })
+
+  it('engine.emit to a run validates the same way; a valid payload is delivered decoded', async () => {
+    const engine = createEngine({ store: new MemoryWorkflowStore() })
+    const run = await engine.start(Approval)
+    await expect(engine.emit('amended', { amount: 12 }, { runId: run.id })).rejects.toBeInstanceOf(EventPayloadError)
+    await engine.emit('amended', { amount: '12' }, { runId: run.id })
+    await run.signal('approved', { by: 'ada' })
+    expect((await run.details()).outputs).toEqual({ approve: 'ada', amend: 12 })
+    await engine.close()
+  })
+
+  it('validates a run read from the store (not executing here) against its registered workflow', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'weft-events-'))
+    folders.push(folder)
+    const file = join(folder, 'weft.db')
+    const owner = createEngine({ store: sqliteStore({ path: file }), claimRuns: false })
+    const run = await owner.start(Approval)
+    const other = createEngine({ store: sqliteStore({ path: file }), claimRuns: false, workflows: [Approval] })
+    await expect((await other.getRun(Approval, run.id))!.signal('approved', { by: '' })).rejects.toBeInstanceOf(EventPayloadError)
+    await other.close()
+    await owner.close()
+  })
+})
+
+describe('declared events, on receipt', () => {
+  it('a payload that reached the inbox without the check (the CLI, a broadcast) is never delivered: the task keeps waiting', async () => {
+    const store = new MemoryWorkflowStore()
+    const engine = createEngine({ store })
+    const run = await engine.start(Approval)
+    await flush()
+    // What `weft runs signal` does: it writes to the store, where no workflow code is loaded.
+    await store.sendEvent({ name: 'approved', runId: run.id, payload: { by: 42 }, sentAt: Date.now() })
+    // A broadcast is checked by each run on receipt only.
+    await engine.emit('approved', { by: '' })
+    await engine.emit('amended', { amount: '3' }, { runId: run.id })
+    await flush()
+    expect(run.status()).toBe('running')
+    await run.signal('approved', { by: 'grace' })
+    expect((await run.details()).outputs).toEqual({ approve: 'grace', amend: 3 })
+    await engine.close()
+  })
+})
