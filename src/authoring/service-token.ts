@@ -1,8 +1,5 @@
 import { InvalidOptionsError } from '../core/errors.js'
 
-/** @internal Key of the phantom property carrying a token's service type. */
-export const serviceTypeKey: unique symbol = Symbol('weft/service-type')
-
 /**
  * A string or symbol under which a container holds a service of type `T`:
  * the key you register the service under (`engine.container.register(key, …)`),
@@ -10,8 +7,12 @@ export const serviceTypeKey: unique symbol = Symbol('weft/service-type')
  * run time it is the key itself. Make one with {@link token}.
  */
 export type ServiceToken<T> = (string | symbol) & {
-  /** @internal Phantom: never set at run time. */
-  readonly [serviceTypeKey]: T
+  /**
+   * @internal Phantom: never set at run time. A string key, not a unique
+   * symbol, so that tokens typed by two copies of the package stay
+   * compatible; required, so that a plain string (which names no type) is refused.
+   */
+  readonly '~weftServiceType': T
 }
 
 /** What a workflow can be given a service under: a class (its instances) or a {@link ServiceToken}. */

@@ -5,6 +5,15 @@
  * @packageDocumentation
  */
 export { runWorker, type WorkerOptions, type WorkerSummary } from './worker.js'
+export {
+  defineWorkerConfig,
+  type WorkerConfig,
+  type WorkerConfigBase,
+  type TsyringeWorkerConfig,
+  type ResolverWorkerConfig,
+  type WorkerContainer,
+  type WorkerEngineOptions,
+} from './worker-config.js'
 export type { WorkerLog } from './run-event-log.js'
 export { runCli, commands } from './cli.js'
 export type { CliCommand, CliContext, CommandArgs, OptionSpec, PositionalSpec } from './command.js'

@@ -4,13 +4,20 @@ import { CommandFailedError } from './cli-errors.js'
 import { defaultDatabase, describeDatabase, messageOf, openStore } from './database.js'
 import { logRunEvents, stamped, type WorkerLog } from './run-event-log.js'
 import { waitForStop } from './stop-request.js'
-import { importWorkflowModule, listWorkflows, workflowExports, type WorkflowExport } from './workflow-module.js'
+import { mergeWorkerConfigs, registerWorkerWorkflows, type WorkerSetup } from './worker-setup.js'
+import { configWorkflows, importWorkflowModule, listWorkflows, workerConfigExport, workflowExports, type WorkerConfigExport, type WorkflowExport } from './workflow-module.js'
 
 /** Options of {@link runWorker}. */
 export interface WorkerOptions {
   /** Where runs are stored: a SQLite file (created if missing) or a `postgres://` URL. @defaultValue `'.weft/weft.sqlite'` */
   readonly database?: string
-  /** Built JavaScript modules whose exported workflows the worker runs (paths relative to `cwd`); at least one. */
+  /**
+   * Built JavaScript modules (paths relative to `cwd`); at least one. A module
+   * that exports a worker configuration (`defineWorkerConfig`, as `weft` or
+   * as its default export) gives the workflows it lists and sets up the
+   * engine (`register(container)`, `resolver`, engine settings); any other
+   * module gives every workflow it exports.
+   */
   readonly modules: readonly string[]
   /** How long running tasks may take to finish when the worker stops, before their runs are released to other workers. @defaultValue `'10 s'` */
   readonly drain?: Duration
@@ -46,8 +53,8 @@ export interface WorkerSummary {
 const consoleLog: WorkerLog = { info: (line) => console.log(line), error: (line) => console.error(line) }
 
 /**
- * Runs a worker, as `weft worker` does: imports the modules, registers every
- * workflow they export, claims runs of those workflows from the store and
+ * Runs a worker, as `weft worker` does: imports the modules, sets up the
+ * engine as their worker configurations say, registers their workflows, claims runs of those workflows from the store and
  * executes them until stopped, then drains (`engine.close({ drain })`).
  *
  * @example
@@ -68,9 +75,11 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
   const cwd = options.cwd ?? process.cwd()
   const stop = waitForStop(options.signal)
   try {
-    const workflows = await loadWorkflows(options.modules, cwd)
+    const { workflows, setup } = await loadModules(options.modules, cwd)
     const store = await openStore(options.database, { cwd, create: true })
-    const engine = await startEngine(store, workflows, options, log, (workerId) => printBanner(log, workerId, options, workflows, drainMs))
+    const engine = await startEngine(store, { workflows, setup }, options, log, (workerId) =>
+      printBanner(log, workerId, { ...options, maxTasks: options.maxTasks ?? setup.engine.maxConcurrentTasks }, workflows, drainMs),
+    )
     const names = workflows.map(({ graph }) => `${graph.name}@${graph.version}`)
     log.info(stamped(Date.now(), `ready: claiming runs of ${names.join(', ')}`))
     const reason = await stop.requested
@@ -80,21 +89,34 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
   }
 }
 
-async function loadWorkflows(modules: readonly string[], cwd: string): Promise<WorkflowExport[]> {
+/** What the modules give the worker: the workflows to run, and its engine's set-up. */
+interface LoadedModules {
+  readonly workflows: readonly WorkflowExport[]
+  readonly setup: WorkerSetup
+}
+
+async function loadModules(modules: readonly string[], cwd: string): Promise<LoadedModules> {
   const workflows: WorkflowExport[] = []
+  const configs: WorkerConfigExport[] = []
   for (const path of modules) {
     const module = await importWorkflowModule(path, cwd)
-    const found = workflowExports(module)
+    const config = workerConfigExport(module)
+    if (config !== undefined) configs.push(config)
+    const found = config === undefined ? workflowExports(module) : configWorkflows(config)
     if (found.length === 0) throw new CommandFailedError(`${path} has no workflow to run: ${listWorkflows(module, found)}`)
     workflows.push(...found.filter((w) => !workflows.some((known) => known.workflow === w.workflow)))
   }
-  return workflows
+  return { workflows, setup: mergeWorkerConfigs(configs) }
 }
 
-/** Creates the engine, announces it (before it claims anything), and waits until it is ready; closes the store if that fails. */
+/**
+ * Creates the engine, announces it (before it claims anything), runs the
+ * modules' `register` hooks, registers the workflows and waits until it is
+ * ready; closes the store if that fails.
+ */
 async function startEngine(
   store: WorkflowStore,
-  workflows: readonly WorkflowExport[],
+  { workflows, setup }: LoadedModules,
   options: WorkerOptions,
   log: WorkerLog,
   announce: (workerId: string) => void,
@@ -102,15 +124,16 @@ async function startEngine(
   let engine: Engine | undefined
   try {
     engine = createEngine({
+      ...setup.engine,
       store,
-      workflows: workflows.map((w) => w.workflow),
-      maxConcurrentTasks: options.maxTasks,
+      maxConcurrentTasks: options.maxTasks ?? setup.engine.maxConcurrentTasks,
       // The run log below prints a `recovered` line instead.
       onRunRecovered: () => undefined,
       onBackgroundError: (error) => log.error(stamped(Date.now(), `background work failed (claiming runs, renewing leases): ${messageOf(error)}`)),
     })
     announce(engine.workerId)
     logRunEvents(engine, log)
+    await registerWorkerWorkflows(engine, setup, workflows.map((w) => w.workflow))
     await engine.ready
     return engine
   } catch (error) {

@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url'
 import { compileWorkflow, type AnyWorkflow, type WorkflowGraph } from '../index.js'
 import { CommandFailedError } from './cli-errors.js'
 import { messageOf } from './database.js'
+import { isWorkerConfig, type WorkerConfig } from './worker-config.js'
 
 /** A module the CLI imported for its workflows. */
 export interface WorkflowModule {
@@ -85,4 +86,37 @@ export function listWorkflows(module: WorkflowModule, workflows: readonly Workfl
   if (workflows.length > 0) return `its workflow exports are ${workflows.map((w) => `${w.exportName} (${w.graph.name}@${w.graph.version})`).join(', ')}`
   const exportsClasses = Object.values(module.exports).some((value) => typeof value === 'function')
   return `it exports no workflows${exportsClasses ? ` (${sameCopyHint})` : ''}`
+}
+
+/** A worker configuration a module exports, with the name it is exported under. */
+export interface WorkerConfigExport {
+  /** The module's path, as the user gave it. */
+  readonly path: string
+  /** `weft` or `default`. */
+  readonly exportName: string
+  /** The configuration. */
+  readonly config: WorkerConfig
+}
+
+/** The worker configuration a module exports as `weft`, else as its default export; `undefined` when it exports none. */
+export function workerConfigExport(module: WorkflowModule): WorkerConfigExport | undefined {
+  for (const exportName of ['weft', 'default']) {
+    const value = module.exports[exportName]
+    if (Object.hasOwn(module.exports, exportName) && isWorkerConfig(value)) return { path: module.path, exportName, config: value }
+  }
+  return undefined
+}
+
+/**
+ * The workflows a worker configuration lists, each with its graph.
+ * @throws {@link CommandFailedError} naming an entry that is not a workflow, or a configuration that lists none.
+ */
+export function configWorkflows({ path, exportName, config }: WorkerConfigExport): WorkflowExport[] {
+  if (config.workflows.length === 0) throw new CommandFailedError(`${path} has no workflow to run: its ${exportName} export lists no workflows`)
+  return config.workflows.map((workflow, i) => {
+    const where = `${exportName}.workflows[${i}]`
+    const result = asWorkflow(workflow)
+    if ('reason' in result) throw new CommandFailedError(`${where} of ${path} is not a workflow: ${result.reason}${typeof workflow === 'function' ? ` (${sameCopyHint})` : ''}`)
+    return { exportName: where, workflow, graph: result.graph }
+  })
 }

@@ -1,0 +1,86 @@
+import type { AnyWorkflow, Engine, EngineConfig, WorkflowResolver } from '../index.js'
+
+/** Marks a value made by {@link defineWorkerConfig} (a global symbol: it survives two copies of the package). */
+const workerConfigBrand = Symbol.for('weft-sdk/worker-config')
+
+/** The engine's tsyringe container, as `register` receives it. */
+export type WorkerContainer = Engine['container']
+
+/** Engine settings a worker module may choose (the command line chooses the store, and `--max-tasks` wins over `maxConcurrentTasks`). */
+export type WorkerEngineOptions = Pick<
+  EngineConfig,
+  'maxConcurrentTasks' | 'maxConcurrentTasksPerRun' | 'leaseDuration' | 'heartbeatInterval' | 'claimInterval' | 'maxRecoveryAttempts' | 'pollInterval'
+>
+
+/** The part of a worker configuration every form has. */
+export interface WorkerConfigBase extends WorkerEngineOptions {
+  /** The workflows the worker runs (@Workflow classes and `defineWorkflow(...).build()` definitions); at least one. */
+  readonly workflows: readonly AnyWorkflow[]
+}
+
+/** A worker resolving through tsyringe: the worker engine's child container, where `register` puts adapters and services. */
+export interface TsyringeWorkerConfig extends WorkerConfigBase {
+  /**
+   * The container the worker engine's child container is created from.
+   * @defaultValue tsyringe's root container
+   */
+  readonly container?: WorkerContainer
+  /**
+   * Registers adapters and services on the worker engine's own container,
+   * before its workflows are registered (and their dependencies checked).
+   * @defaultValue nothing is registered
+   */
+  readonly register?: (container: WorkerContainer) => void | Promise<void>
+  /** Not with `container` or `register`. */
+  readonly resolver?: undefined
+}
+
+/** A worker resolving through another implementation of the resolver port. */
+export interface ResolverWorkerConfig extends WorkerConfigBase {
+  /** How workflow instances and their dependencies are resolved (see `createEngine({ resolver })`). */
+  readonly resolver: WorkflowResolver
+  /** Not with `resolver`: register in the resolver's own container. */
+  readonly container?: undefined
+  /** Not with `resolver`: register in the resolver's own container. */
+  readonly register?: undefined
+}
+
+/** What a module passed to `weft worker --module` exports (as `weft` or as its default export) to configure the worker's engine. */
+export type WorkerConfig = TsyringeWorkerConfig | ResolverWorkerConfig
+
+/**
+ * Types the configuration a worker module exports, so that `weft worker
+ * --module` registers its adapters and services on the worker's own engine
+ * instead of tsyringe's root container. Export it as `weft` or as the
+ * module's default export; the worker then runs the workflows it lists.
+ *
+ * @example
+ * ```ts
+ * import { defineWorkflow, token } from 'weft-sdk'
+ * import { defineWorkerConfig } from 'weft-sdk/cli'
+ *
+ * interface Mailer { send(to: string): Promise<void> }
+ * const MailerToken = token<Mailer>('Mailer')
+ * const Welcome = defineWorkflow<{ email: string }>({ name: 'welcome', version: 1 })
+ *   .services({ mailer: MailerToken })
+ *   .task('send', (input, ctx) => ctx.services.mailer.send(input.email))
+ *   .build()
+ *
+ * export const weft = defineWorkerConfig({
+ *   workflows: [Welcome],
+ *   register(container) {
+ *     container.register(MailerToken, { useValue: { send: async () => undefined } })
+ *   },
+ * })
+ * ```
+ */
+export function defineWorkerConfig(config: WorkerConfig): WorkerConfig {
+  return Object.defineProperty({ ...config }, workerConfigBrand, { value: true, enumerable: false })
+}
+
+/** Whether a module's export is a worker configuration: made by {@link defineWorkerConfig}, or a plain object with a `workflows` array. */
+export function isWorkerConfig(value: unknown): value is WorkerConfig {
+  if (typeof value !== 'object' || value === null) return false
+  if ((value as Record<symbol, unknown>)[workerConfigBrand] === true) return true
+  return Array.isArray((value as { workflows?: unknown }).workflows) && !('graph' in value)
+}
