@@ -27,6 +27,7 @@ export {
   type DefineLoopOptions,
   type DefineAlwaysOptions,
   type DefineFailureHandlerOptions,
+  type BuildOptions,
   type WorkflowBuilder,
   type WorkflowStart,
   type WithServices,

@@ -2,13 +2,14 @@ import type { Duration } from '../core/duration.js'
 import { InvalidOptionsError } from '../core/errors.js'
 import { compileGraph } from '../graph/compile-graph.js'
 import { pickPolicyOptions } from '../graph/policy-kinds.js'
-import type { LoopContext, LoopResult, TaskContext, TaskFailure } from '../graph/task-context.js'
+import type { EventSchemas, LoopContext, LoopResult, TaskContext, TaskFailure } from '../graph/task-context.js'
 import type { CacheOptions } from '../graph/policy-options.js'
 import type { DependencyRef, IsOptional, Verdict, WeftTypeError } from '../graph/type-level.js'
 import type { DependencySpec, TaskDraft, TaskPolicyOptions } from '../graph/workflow-draft.js'
 import type { TaskCondition, TaskKind } from '../graph/workflow-graph.js'
 import { assertServiceMap, type ServiceMap, type ServicesOf } from './service-token.js'
 import { definitionTypesKey, type InputSchema, type WorkflowDefinition } from './workflow-ref.js'
+import type { ResultDeclaration } from './workflow-result.js'
 
 /** Options of {@link defineWorkflow}. */
 export interface DefineWorkflowOptions<I, E = I> {
@@ -126,52 +127,79 @@ export type KnownDependencies<O> = readonly DependencyRef<keyof O & string>[]
  * parameters are typed from the tasks it depends on, so a wrong dependency
  * fails `tsc` as with decorators. Produces the same graph as a decorated class.
  */
-export interface WorkflowBuilder<I, O, E = I, Svc = {}> {
+export interface WorkflowBuilder<I, O, E = I, Svc = {}, Ev extends EventSchemas = {}> {
   /** Adds a root task: it receives the run input. */
-  task<const N extends string, R>(name: FreshName<N, O>, run: (input: I, ctx: WithServices<TaskContext<I>, Svc>) => R): WorkflowBuilder<I, O & { readonly [K in N]: Awaited<R> }, E, Svc>
+  task<const N extends string, R>(name: FreshName<N, O>, run: (input: I, ctx: WithServices<TaskContext<I, Ev>, Svc>) => R): WorkflowBuilder<I, O & { readonly [K in N]: Awaited<R> }, E, Svc, Ev>
   /** Adds a task with options: dependencies (whose outputs it receives), a condition, policies. */
   task<const N extends string, const D extends KnownDependencies<O> = [], R = unknown>(
     name: FreshName<N, O>,
     options: DefineTaskOptions<I, O, D>,
-    run: (...args: [...DefinedTaskArgs<I, O, D>, WithServices<TaskContext<I>, Svc>]) => R,
-  ): WorkflowBuilder<I, O & { readonly [K in N]: Awaited<R> }, E, Svc>
+    run: (...args: [...DefinedTaskArgs<I, O, D>, WithServices<TaskContext<I, Ev>, Svc>]) => R,
+  ): WorkflowBuilder<I, O & { readonly [K in N]: Awaited<R> }, E, Svc, Ev>
   /** Adds a loop task; its output is a `LoopResult` of its state. */
   loop<const N extends string, const D extends KnownDependencies<O> = [], S = LoopState<I, O, D>>(
     name: FreshName<N, O>,
     // The state type must accept the initial state (the input or the first output), which the body and `while` receive first.
     options: DefineLoopOptions<I, O, D, S> &
       Verdict<[LoopState<I, O, D>] extends [S] ? true : "the loop state type does not accept the initial state (the input, or the first dependency's output)">,
-    body: (state: S, ...rest: [...Rest<DefinedTaskArgs<I, O, D>>, WithServices<LoopContext<I>, Svc>]) => S | PromiseLike<S>,
-  ): WorkflowBuilder<I, O & { readonly [K in N]: LoopResult<S> }, E, Svc>
+    body: (state: S, ...rest: [...Rest<DefinedTaskArgs<I, O, D>>, WithServices<LoopContext<I, Ev>, Svc>]) => S | PromiseLike<S>,
+  ): WorkflowBuilder<I, O & { readonly [K in N]: LoopResult<S> }, E, Svc, Ev>
   /** Adds a handler that runs only when `task` failed, and handles the failure. */
   onFailure<const N extends string, R>(
     name: FreshName<N, O>,
     task: keyof O & string,
-    handler: (failure: TaskFailure, ctx: WithServices<TaskContext<I>, Svc>) => R,
-  ): WorkflowBuilder<I, O & { readonly [K in N]: Awaited<R> }, E, Svc>
+    handler: (failure: TaskFailure, ctx: WithServices<TaskContext<I, Ev>, Svc>) => R,
+  ): WorkflowBuilder<I, O & { readonly [K in N]: Awaited<R> }, E, Svc, Ev>
   /** Adds a failure handler with options: a description, policies (as `@OnFailure(task, { description })` with policy decorators). */
   onFailure<const N extends string, R>(
     name: FreshName<N, O>,
     task: keyof O & string,
     options: DefineFailureHandlerOptions,
-    handler: (failure: TaskFailure, ctx: WithServices<TaskContext<I>, Svc>) => R,
-  ): WorkflowBuilder<I, O & { readonly [K in N]: Awaited<R> }, E, Svc>
+    handler: (failure: TaskFailure, ctx: WithServices<TaskContext<I, Ev>, Svc>) => R,
+  ): WorkflowBuilder<I, O & { readonly [K in N]: Awaited<R> }, E, Svc, Ev>
   /** Adds a cleanup task that runs whatever happens; it receives the input. It runs under a time limit of one minute. */
-  always<const N extends string, R>(name: FreshName<N, O>, run: (input: I, ctx: WithServices<TaskContext<I>, Svc>) => R): WorkflowBuilder<I, O & { readonly [K in N]: Awaited<R> }, E, Svc>
+  always<const N extends string, R>(name: FreshName<N, O>, run: (input: I, ctx: WithServices<TaskContext<I, Ev>, Svc>) => R): WorkflowBuilder<I, O & { readonly [K in N]: Awaited<R> }, E, Svc, Ev>
   /** Adds a cleanup task with options: its time limit (`timeout`), a description. */
   always<const N extends string, R>(
     name: FreshName<N, O>,
     options: DefineAlwaysOptions,
-    run: (input: I, ctx: WithServices<TaskContext<I>, Svc>) => R,
-  ): WorkflowBuilder<I, O & { readonly [K in N]: Awaited<R> }, E, Svc>
+    run: (input: I, ctx: WithServices<TaskContext<I, Ev>, Svc>) => R,
+  ): WorkflowBuilder<I, O & { readonly [K in N]: Awaited<R> }, E, Svc, Ev>
   /**
    * Validates the workflow and returns its definition.
    * @throws the same definition errors as `compileWorkflow`.
    */
-  build(): WorkflowDefinition<I, O, E>
+  build(): WorkflowDefinition<I, O, E, Ev>
+  /**
+   * Validates the workflow and returns its definition, declaring its result:
+   * a task's name, `{ task, optional: true }` for a task that may end without
+   * output, or a record of them. `await run.result()` and `engine.run` then
+   * resolve to it (`run.details()` keeps every task's output).
+   *
+   * @example
+   * ```ts
+   * import { defineWorkflow } from 'weft-sdk'
+   * const Ship = defineWorkflow<{ orderId: string }>({ name: 'ship', version: 1 })
+   *   .task('charge', (input) => ({ amount: input.orderId.length }))
+   *   .task('ship', { dependsOn: ['charge'] }, (receipt) => `shipped ${receipt.amount}`)
+   *   .build({ result: 'ship' })
+   * // const label: string = await engine.run(Ship, { orderId: 'o-1' })
+   * ```
+   * @throws `ResultDeclarationError` for an unknown task, or a task that may
+   * end without output (it has `when`, it is a failure handler, a handler may
+   * take its failure, or it depends on such a task) not declared optional;
+   * and the same definition errors as `compileWorkflow`.
+   */
+  build<const D extends ResultDeclaration<keyof O & string>>(options: BuildOptions<D>): WorkflowDefinition<I, O, E, Ev, D>
 }
 
 type AnyFunction = (...args: never[]) => unknown
+
+/** Options of {@link WorkflowBuilder.build}. */
+export interface BuildOptions<D> {
+  /** The workflow's result: a task, `{ task, optional: true }`, or a record of them. */
+  readonly result: D
+}
 
 /** A task context with the services a definition declared (`ctx.services`), or the plain context when it declared none. */
 export type WithServices<C, S> = [keyof S] extends [never] ? C : C & {
@@ -183,7 +211,29 @@ export type WithServices<C, S> = [keyof S] extends [never] ? C : C & {
  * The builder `defineWorkflow` returns: before its first task it can
  * declare the services its tasks receive.
  */
-export interface WorkflowStart<I, E = I> extends WorkflowBuilder<I, {}, E> {
+export interface WorkflowStart<I, E = I, Ev extends EventSchemas = {}> extends WorkflowBuilder<I, {}, E, {}, Ev> {
+  /**
+   * Declares the workflow's events, each with the Effect `Schema` of its
+   * payload (before `services` and the first task): `run.signal` is typed by
+   * them and refuses a payload the schema refuses before storing it
+   * (`EventPayloadError`); `ctx.waitForEvent(name)` in the tasks is typed and
+   * returns the payload decoded by the schema; a payload that reached the
+   * run another way (the CLI, a broadcast) and that the schema refuses is
+   * never delivered.
+   *
+   * @example
+   * ```ts
+   * import { Schema } from 'effect'
+   * import { defineWorkflow } from 'weft-sdk'
+   * const Expense = defineWorkflow<{ amount: number }>({ name: 'expense', version: 1 })
+   *   .events({ approved: Schema.Struct({ by: Schema.String }) })
+   *   .task('approve', async (input, ctx) => `${input.amount} approved by ${(await ctx.waitForEvent('approved')).by}`)
+   *   .build({ result: 'approve' })
+   * // const run = await engine.start(Expense, { amount: 12 }); await run.signal('approved', { by: 'ada' })
+   * ```
+   * @throws `InvalidOptionsError` when a value is not an Effect Schema, or events were declared already.
+   */
+  events<const V extends EventSchemas>(events: V): WorkflowStart<I, E, V>
   /**
    * Declares the services the tasks receive as `ctx.services.<name>`, typed
    * by their tokens: a class gives its instances, `token<T>(key)` gives `T`.
@@ -206,13 +256,13 @@ export interface WorkflowStart<I, E = I> extends WorkflowBuilder<I, {}, E> {
    * ```
    * @throws `InvalidOptionsError` when a value is not a class, a string or a symbol.
    */
-  services<const M extends ServiceMap>(services: M): WorkflowBuilder<I, {}, E, ServicesOf<M>>
+  services<const M extends ServiceMap>(services: M): WorkflowBuilder<I, {}, E, ServicesOf<M>, Ev>
 }
 
 /** One builder step; steps link back to the previous one so adding a task costs O(1). */
 class Builder {
   constructor(
-    private readonly options: DefineWorkflowOptions<unknown> & { readonly services?: ServiceMap },
+    private readonly options: DefineWorkflowOptions<unknown> & { readonly services?: ServiceMap; readonly events?: EventSchemas },
     private readonly previous: Builder | undefined,
     private readonly draft: TaskDraft | undefined,
     private readonly run: AnyFunction | undefined,
@@ -230,6 +280,13 @@ class Builder {
       throw new InvalidOptionsError(`workflow "${this.options.name}": declare its services once, before its first task`)
     }
     return new Builder({ ...this.options, services: assertServiceMap(this.options.name, services) }, undefined, undefined, undefined)
+  }
+
+  events(events: EventSchemas): Builder {
+    if (this.draft !== undefined || this.options.services !== undefined || this.options.events !== undefined) {
+      throw new InvalidOptionsError(`workflow "${this.options.name}": declare its events once, before its services and its first task`)
+    }
+    return new Builder({ ...this.options, events }, undefined, undefined, undefined)
   }
 
   task(name: string, optionsOrRun: unknown, run?: unknown): Builder {
@@ -251,8 +308,8 @@ class Builder {
     return this.add(taskDraft(name, 'always', { timeout: options.timeout, description: options.description }, undefined), run ?? optionsOrRun)
   }
 
-  build(): WorkflowDefinition<unknown, unknown> {
-    const { name, version, description, input, trigger, services } = this.options
+  build(options?: BuildOptions<unknown>): WorkflowDefinition<unknown, unknown> {
+    const { name, version, description, input, trigger, services, events } = this.options
     const drafts: TaskDraft[] = []
     const functions: Record<string, AnyFunction> = Object.create(null)
     for (let step: Builder | undefined = this; step?.draft !== undefined; step = step.previous) {
@@ -262,7 +319,7 @@ class Builder {
     }
     drafts.reverse()
     const definition = { functions: Object.freeze(functions), services, [definitionTypesKey]: undefined } as { graph?: unknown; functions: typeof functions }
-    definition.graph = compileGraph({ name, version, description, input, trigger, tasks: drafts, source: definition })
+    definition.graph = compileGraph({ name, version, description, input, trigger, events, result: options?.result, tasks: drafts, source: definition })
     return Object.freeze(definition) as WorkflowDefinition<unknown, unknown>
   }
 }

@@ -129,7 +129,8 @@ function fingerprint(graph: WorkflowGraph): string {
   const functions = (graph.source as { readonly functions: Readonly<Record<string, unknown>> }).functions
   const tasks = graph.tasks.map((task) => ({ ...task, code: String(functions[task.method]) }))
   const services = (graph.source as WorkflowDefinition<unknown, unknown>).services
-  return JSON.stringify({ name: graph.name, version: graph.version, input: graph.input === undefined, trigger: graph.trigger, tasks, services }, (_key, value: unknown) =>
+  const events = [...graph.events.keys()]
+  return JSON.stringify({ name: graph.name, version: graph.version, input: graph.input === undefined, trigger: graph.trigger, result: graph.result, events, tasks, services }, (_key, value: unknown) =>
     typeof value === 'function' || typeof value === 'symbol' ? String(value) : typeof value === 'bigint' ? `${value}n` : value,
   )
 }
