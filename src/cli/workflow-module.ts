@@ -51,11 +51,13 @@ export function asWorkflow(value: unknown): { graph: WorkflowGraph } | { reason:
   }
 }
 
-/** Every distinct workflow a module exports, in export order. */
+/** Every distinct workflow a module exports, in export order, then those its worker configuration lists (`weft.workflows[0]`). */
 export function workflowExports(module: WorkflowModule): WorkflowExport[] {
   const seen = new Set<unknown>()
   const found: WorkflowExport[] = []
-  for (const [exportName, value] of Object.entries(module.exports)) {
+  const config = workerConfigExport(module)
+  const listed = (config?.config.workflows ?? []).map((value, i) => [`${config!.exportName}.workflows[${i}]`, value] as const)
+  for (const [exportName, value] of [...Object.entries(module.exports), ...listed]) {
     if (seen.has(value) || (typeof value !== 'function' && (typeof value !== 'object' || value === null))) continue
     const result = asWorkflow(value)
     if ('graph' in result) found.push({ exportName, workflow: value as AnyWorkflow, graph: result.graph })

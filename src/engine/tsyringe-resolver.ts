@@ -20,7 +20,9 @@ const tsyringeFixes: ResolverFixes = {
  * `container` it is given), so what an engine registers stays its own;
  * pass `createEngine({ resolver: new TsyringeResolver(container) })` to use a
  * container you created as it is. A workflow class is resolved afresh for
- * every run; it is marked `@injectable()` when registered.
+ * every run (do not register workflow classes themselves in the container:
+ * a singleton registration would share one instance between runs); it is
+ * marked `@injectable()` when registered.
  *
  * @example
  * ```ts

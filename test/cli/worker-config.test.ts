@@ -103,6 +103,12 @@ describe('weft worker --module with a worker configuration', () => {
     expect((await worker).workflows).toEqual(['greet@1'])
   })
 
+  it('lets weft graph find a workflow the configuration lists (by its name) without exporting it', async () => {
+    const result = await runWeft(['graph', 'named.mjs', 'greet'], folder.path)
+    expect(result.code).toBe(0)
+    expect(result.stdout).toContain('say')
+  })
+
   it('refuses to start when a service is registered nowhere, naming the workflow, the service and the token', async () => {
     const result = await runWeft(['worker', '--module', 'missing.mjs', '--database', 'missing.sqlite'], folder.path)
     expect(result.code).toBe(1)
