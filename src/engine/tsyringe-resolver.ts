@@ -100,7 +100,16 @@ export function engineResolver(config: { readonly container?: DependencyContaine
  */
 export function containerOf(resolver: WorkflowResolver): DependencyContainer {
   if (resolver instanceof TsyringeResolver) return resolver.container
+  // A TsyringeResolver of another copy of Weft (an application's worker module loading its own): known by its shape.
+  const container = (resolver as { readonly container?: unknown }).container
+  if (isDependencyContainer(container)) return container
   throw new InvalidOptionsError(
     'engine.container is the tsyringe container of the default resolver; this engine was given another resolver (createEngine({ resolver })): register services in that resolver\'s container',
   )
+}
+
+function isDependencyContainer(value: unknown): value is DependencyContainer {
+  if (typeof value !== 'object' || value === null) return false
+  const candidate = value as Record<string, unknown>
+  return ['register', 'resolve', 'isRegistered', 'createChildContainer'].every((method) => typeof candidate[method] === 'function')
 }

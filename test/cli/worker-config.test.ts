@@ -52,6 +52,17 @@ export const weft = defineWorkerConfig({
 export default { workflows: [Greet], register: async (container) => container.register('Greeting', { useValue: 'hej' }) }
 `,
   )
+  folder.write(
+    'resolver.mjs',
+    `import { container } from 'tsyringe'
+import { TsyringeResolver } from 'weft-sdk'
+import { defineWorkerConfig } from 'weft-sdk/cli'
+import { Greet } from './greet.mjs'
+const scope = container.createChildContainer()
+scope.register('Greeting', { useValue: 'salut' })
+export default defineWorkerConfig({ workflows: [Greet], resolver: new TsyringeResolver(scope), maxRecoveryAttempts: 3 })
+`,
+  )
   folder.write('side-effect.mjs', `import { container } from 'tsyringe'\ncontainer.register('Greeting', { useValue: 'hola' })\nexport { Greet } from './greet.mjs'\n`)
   folder.write('missing.mjs', `import { defineWorkerConfig } from 'weft-sdk/cli'\nimport { Greet } from './greet.mjs'\nexport const weft = defineWorkerConfig({ workflows: [Greet] })\n`)
 })
@@ -85,6 +96,10 @@ describe('weft worker --module with a worker configuration', () => {
 
   it('takes the configuration from a default export too (a plain object, an async register)', async () => {
     expect(await greetThrough('default.mjs', 'default.sqlite')).toBe('hej ada')
+  })
+
+  it('resolves through the resolver a configuration gives', async () => {
+    expect(await greetThrough('resolver.mjs', 'resolver.sqlite')).toBe('salut ada')
   })
 
   it('still runs a module that registers on tsyringe’s root container by side effect', async () => {

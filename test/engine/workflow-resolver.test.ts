@@ -126,6 +126,14 @@ describe('the default tsyringe resolver', () => {
     await b.close()
   })
 
+  it('gives engine.container for a resolver of the same shape from another copy of Weft', async () => {
+    const scope = rootContainer.createChildContainer()
+    const copy = new TsyringeResolver(scope)
+    const engine = createEngine({ store: new MemoryWorkflowStore(), resolver: { ...copy, prepare: copy.prepare.bind(copy), instantiate: copy.instantiate.bind(copy), resolve: copy.resolve.bind(copy), isRegistered: copy.isRegistered.bind(copy), parametersOf: copy.parametersOf.bind(copy) } })
+    expect(engine.container).toBe(scope)
+    await engine.close()
+  })
+
   it('uses a container given through new TsyringeResolver(container) as it is', async () => {
     const scope = rootContainer.createChildContainer()
     scope.register(Clock, { useValue: new Clock(7) })
