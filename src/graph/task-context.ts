@@ -146,8 +146,17 @@ export interface TaskContext<I = unknown, Ev extends EventSchemas = {}> {
    * @throws `EventTimeoutError` when `timeout` passes first.
    */
   waitForEvent<E = unknown>(name: UndeclaredEventName<Ev>, options?: WaitForEventOptions<E>): Promise<E>
-  /** Subscribes to events named `name`; iterate the result with `for await`. */
-  events<E = unknown>(name: string, options?: EventStreamOptions<E>): EventStream<E>
+  /**
+   * Subscribes to events named `name` that the workflow declares; iterate the
+   * result with `for await`. Each payload is decoded by the declared schema; one
+   * it refuses does not enter the stream.
+   */
+  events<N extends DeclaredEventName<Ev>>(name: N, options?: EventStreamOptions<Ev[N]['Type']>): EventStream<Ev[N]['Type']>
+  /**
+   * Subscribes to events named `name`; iterate the result with `for await`.
+   * Payloads are cast to `E` unchecked: declare the event on the workflow to decode them.
+   */
+  events<E = unknown>(name: UndeclaredEventName<Ev>, options?: EventStreamOptions<E>): EventStream<E>
   /**
    * Runs a named sub-step once: its result is checkpointed, so a retried or
    * resumed task gets the recorded result instead of calling `fn` again.

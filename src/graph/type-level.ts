@@ -307,11 +307,20 @@ type ContextMismatch<K extends string, S extends ContextSlot<unknown, boolean>, 
     ? IsLoopContext<P0> extends true
       ? `task '${K}': its ${Ordinal<N>} parameter is a LoopContext, which only a loop body receives; declare the loop with @Loop({ while, maxIterations })`
       : IsContext<P0> extends true
-        ? `task '${K}': its ${Ordinal<N>} parameter is a TaskContext of another input type; use the workflow's input type`
+        ? `task '${K}': its ${Ordinal<N>} parameter is a TaskContext of ${ContextDifference<S['value'], P0>}`
         : `task '${K}': its ${Ordinal<N>} parameter must accept the TaskContext (it follows ${Before})`
     : IsLoopContext<P0> extends true
-      ? `task '${K}': its ${Ordinal<N>} parameter is a LoopContext of another input type; use the workflow's input type`
+      ? `task '${K}': its ${Ordinal<N>} parameter is a LoopContext of ${ContextDifference<S['value'], P0>}`
       : `task '${K}': its ${Ordinal<N>} parameter must accept the LoopContext (it follows ${Before})`
+
+/** How a context parameter differs from the one the engine passes: its input type, or its events. */
+type ContextDifference<Passed, P0> = Passed extends TaskContext<infer I, any>
+  ? [Exclude<P0, undefined>] extends [TaskContext<infer PI, any>]
+    ? [I] extends [PI]
+      ? "other events than the workflow declares; type it TaskContext<Input, typeof Events> with the events of WorkflowBase.withEvents(Events), or TaskContext<Input> if it waits for none"
+      : "another input type; use the workflow's input type"
+    : "another input type; use the workflow's input type"
+  : "another input type; use the workflow's input type"
 
 type OutputMismatch<K extends string, Name extends string, Optional, S extends Slot, P0, N extends number> =
   IsPromise<P0> extends true

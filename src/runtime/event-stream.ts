@@ -12,6 +12,8 @@ export interface EventStreamOptions {
   readonly key: string
   readonly match: ((payload: never) => boolean) | undefined
   readonly timeoutMs: number | undefined
+  /** Turns a taken or recorded payload into the value yielded (the declared schema's decoding); the payload itself when absent. */
+  readonly toValue?: ((payload: unknown) => unknown) | undefined
 }
 
 /**
@@ -49,7 +51,7 @@ export class EventStreamImpl<E> implements EventStream<E> {
     const recorded = this.host.recorded(key)
     if (recorded !== undefined) {
       this.index++
-      return { done: false, value: recorded.output as E }
+      return { done: false, value: this.valueOf(recorded.output) }
     }
     const { since, deadline } = await this.openWindow()
     const take = takeNextEvent(this.host, { ...this.options, key, since, deadline })
@@ -60,7 +62,11 @@ export class EventStreamImpl<E> implements EventStream<E> {
       return this.end()
     }
     this.index++
-    return { done: false, value: result.payload as E }
+    return { done: false, value: this.valueOf(result.payload) }
+  }
+
+  private valueOf(payload: unknown): E {
+    return (this.options.toValue === undefined ? payload : this.options.toValue(payload)) as E
   }
 
   /** When the stream began and when it ends, stored as durable timers the first time. */

@@ -122,10 +122,14 @@ export class TaskContextImpl implements LoopContext<unknown> {
   }
 
   events<E = unknown>(name: string, options: EventStreamOptions<E> = {}): EventStream<E> {
+    const schema = this.host.events.get(name)
+    const decode = schema === undefined ? undefined : payloadDecoder(schema)
     this.assertOpen(() => `ctx.events(${JSON.stringify(name)})`)
     const timeoutMs = options.timeout === undefined ? undefined : toMillis(options.timeout, 'events timeout')
     const key = this.key({ kind: 'events', name: assertStorableName('event name', name), index: this.sequence.events++ })
-    return new EventStreamImpl<E>(this.host, { name, task: this.task, key, match: options.match as never, timeoutMs }, this.signal)
+    const match = decode === undefined ? options.match : decodedMatch(decode, options.match)
+    const toValue = decode === undefined ? undefined : (payload: unknown) => decodedOrThrow(decode, payload, name)
+    return new EventStreamImpl<E>(this.host, { name, task: this.task, key, match: match as never, timeoutMs, toValue }, this.signal)
   }
 
   async step<R>(name: string, fn: (signal: AbortSignal) => Promise<R> | R): Promise<R> {

@@ -83,3 +83,30 @@ describe('declared events, on receipt', () => {
     await engine.close()
   })
 })
+
+describe('declared events, streamed', () => {
+  it('ctx.events(name) yields payloads decoded by the declared schema and skips ones it refuses', async () => {
+    const Readings = { reading: Schema.Struct({ value: Schema.NumberFromString }) }
+    @Workflow({ name: 'declared-stream', version: 1 })
+    class Meter extends WorkflowBase.withEvents(Readings) {
+      @Task() async sum(_input: void, ctx: TaskContext<void, typeof Readings>): Promise<number> {
+        let total = 0
+        for await (const { value } of ctx.events('reading')) {
+          total += value
+          if (value === 0) break
+        }
+        return total
+      }
+    }
+    const store = new MemoryWorkflowStore()
+    const engine = createEngine({ store })
+    const run = await engine.start(Meter)
+    await flush()
+    await run.signal('reading', { value: '2' })
+    await store.sendEvent({ name: 'reading', runId: run.id, payload: { value: 40 }, sentAt: Date.now() })
+    await run.signal('reading', { value: '3' })
+    await run.signal('reading', { value: '0' })
+    expect((await run.details()).output('sum')).toBe(5)
+    await engine.close()
+  })
+})

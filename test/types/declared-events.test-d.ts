@@ -24,6 +24,9 @@ class Approval extends WorkflowBase.withEvents(Events) {
     expectTypeOf(amended).toEqualTypeOf<{ readonly amount: number }>()
     // @ts-expect-error 'aproved' is not an event the workflow declares
     await ctx.waitForEvent('aproved')
+    for await (const event of ctx.events('approved')) expectTypeOf(event).toEqualTypeOf<{ readonly by: string }>()
+    // @ts-expect-error a stream of an undeclared event fails too
+    ctx.events('aproved')
     return approved.by
   }
 }

@@ -58,7 +58,8 @@ function compilerOptions(): ts.CompilerOptions {
     ...parsed.options,
     noEmit: true,
     incremental: false,
-    paths: { weft: [join(repoRoot, 'src/index.ts')] },
+    // The fixtures import weft-sdk from the sources (not the built dist/, which may be stale).
+    paths: { 'weft-sdk': [join(repoRoot, 'src/index.ts')] },
   }
 }
 
