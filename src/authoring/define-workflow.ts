@@ -195,7 +195,18 @@ export interface WorkflowBuilder<I, O, E = I, Svc = {}, Ev extends EventSchemas 
 
 type AnyFunction = (...args: never[]) => unknown
 
-/** Options of {@link WorkflowBuilder.build}. */
+/**
+ * Options of {@link WorkflowBuilder.build}.
+ *
+ * @example
+ * ```ts
+ * import { defineWorkflow } from 'weft-sdk'
+ * defineWorkflow({ name: 'receipt', version: 1 })
+ *   .task('charge', () => 42)
+ *   .task('mail', { dependsOn: ['charge'], when: (amount) => amount > 10 }, (amount) => `sent ${amount}`)
+ *   .build({ result: { amount: 'charge', mail: { task: 'mail', optional: true } } })
+ * ```
+ */
 export interface BuildOptions<D> {
   /** The workflow's result: a task, `{ task, optional: true }`, or a record of them. */
   readonly result: D

@@ -59,7 +59,20 @@ export type WorkflowOutputs<W> = W extends WorkflowDefinition<any, infer O, any,
     ? TaskOutputs<T>
     : never
 
-/** The events a workflow declares, by name (each an Effect `Schema`); `{}` when none. */
+/**
+ * The events a workflow declares, by name (each an Effect `Schema`); `{}` when none.
+ *
+ * @example
+ * ```ts
+ * import { Schema } from 'effect'
+ * import { defineWorkflow, type WorkflowEvents } from 'weft-sdk'
+ * const Approval = defineWorkflow({ name: 'approval', version: 1 })
+ *   .events({ approved: Schema.Struct({ by: Schema.String }) })
+ *   .task('wait', (_input, ctx) => ctx.waitForEvent('approved'))
+ *   .build()
+ * type Names = keyof WorkflowEvents<typeof Approval> // 'approved'
+ * ```
+ */
 export type WorkflowEvents<W> = W extends WorkflowDefinition<any, any, any, infer Ev, any>
   ? Ev
   : W extends abstract new (...args: never) => infer T

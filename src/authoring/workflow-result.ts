@@ -40,7 +40,16 @@ export type ResultRef<Name extends string = string> =
  */
 export type ResultDeclaration<Name extends string = string> = ResultRef<Name> | { readonly [key: string]: ResultRef<Name> }
 
-/** Marks a workflow that declares no result: `run.result()` then gives every task's output (`RunResult`). */
+/**
+ * Marks a workflow that declares no result: `run.result()` then gives every task's output (`RunResult`).
+ *
+ * @example
+ * ```ts
+ * import { defineWorkflow, type NoDeclaredResult, type WorkflowResultValue } from 'weft-sdk'
+ * const Plain = defineWorkflow({ name: 'plain', version: 1 }).task('one', () => 1).build()
+ * const none: WorkflowResultValue<typeof Plain> extends NoDeclaredResult ? true : false = true
+ * ```
+ */
 export interface NoDeclaredResult {
   /** Phantom brand: never set. */
   readonly 'weft/no-declared-result': true
@@ -69,7 +78,10 @@ type RefName<R> = R extends string ? R : R extends { readonly task: infer N } ? 
  * The check `@Workflow` applies to a class's `static result`: every name is a
  * task of the class, given as a literal (not widened to `string`).
  */
-export type ResultCheck<C> = C extends { readonly result: infer D }
+export type ResultCheck<C> = C extends {
+  /** The class's declared result. */
+  readonly result: infer D
+}
   ? C extends abstract new (...args: never) => infer T
     ? [ResultNames<D>] extends [never]
       ? 'static result names no task: declare it as a task name, { task, optional: true }, or a record of them'
@@ -82,4 +94,9 @@ export type ResultCheck<C> = C extends { readonly result: infer D }
   : true
 
 /** The result a workflow class declares (its `static result`), else {@link NoDeclaredResult}. */
-export type ClassResult<W> = W extends { readonly result: infer D } ? D : NoDeclaredResult
+export type ClassResult<W> = W extends {
+  /** The class's declared result. */
+  readonly result: infer D
+}
+  ? D
+  : NoDeclaredResult

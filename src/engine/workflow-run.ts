@@ -13,10 +13,29 @@ import { RunResult } from './run-result.js'
  * What `run.result()` and `engine.run` resolve to for workflow `W`: the
  * result it declares (one task's output, or a record of them), else a
  * {@link RunResult} with every task's output.
+ *
+ * @example
+ * ```ts
+ * import { defineWorkflow, type WorkflowResult } from 'weft-sdk'
+ * const Label = defineWorkflow({ name: 'label', version: 1 }).task('print', () => 'L-1').build({ result: 'print' })
+ * type Printed = WorkflowResult<typeof Label> // string
+ * ```
  */
 export type WorkflowResult<W> = [WorkflowResultValue<W>] extends [NoDeclaredResult] ? RunResult<WorkflowOutputs<W>> : WorkflowResultValue<W>
 
-/** The handle on a run of workflow `W`: outputs, result and events typed by it. */
+/**
+ * The handle on a run of workflow `W`: outputs, result and events typed by it
+ * (what `engine.start(W, ...)` and `engine.getRun(W, id)` return).
+ *
+ * @example
+ * ```ts
+ * import { defineWorkflow, type WorkflowRunOf } from 'weft-sdk'
+ * const Label = defineWorkflow({ name: 'label', version: 1 }).task('print', () => 'L-1').build({ result: 'print' })
+ * async function printed(run: WorkflowRunOf<typeof Label>): Promise<string> {
+ *   return run.result()
+ * }
+ * ```
+ */
 export type WorkflowRunOf<W extends AnyWorkflow> = WorkflowRun<WorkflowOutputs<W>, WorkflowResult<W>, WorkflowEvents<W> & {}>
 
 /** The event names `run.signal` accepts: those the workflow declares, or any when it declares none. */
@@ -26,7 +45,10 @@ export type SignalName<Ev> = [keyof Ev] extends [never] ? string : keyof Ev & st
 export type SignalPayload<Ev, N> = [keyof Ev] extends [never]
   ? [payload?: unknown]
   : N extends keyof Ev
-    ? Ev[N] extends { readonly Encoded: infer P }
+    ? Ev[N] extends {
+        /** The schema's encoded type: what is sent and stored. */
+        readonly Encoded: infer P
+      }
       ? [payload: P]
       : never
     : never

@@ -18,7 +18,17 @@ export type PayloadSchema = Schema.ConstraintDecoder<unknown>
 
 /**
  * The events a workflow declares: each name with the Effect `Schema` its
- * payloads decode with (`WorkflowBase.withEvents(...)`, `defineWorkflow({ events })`).
+ * payloads decode with (`WorkflowBase.withEvents(...)`, `defineWorkflow(...).events(...)`).
+ *
+ * @example
+ * ```ts
+ * import { Schema } from 'effect'
+ * import type { EventSchemas, TaskContext } from 'weft-sdk'
+ * const Events = { approved: Schema.Struct({ by: Schema.String }) } satisfies EventSchemas
+ * async function wait(ctx: TaskContext<void, typeof Events>) {
+ *   return (await ctx.waitForEvent('approved')).by
+ * }
+ * ```
  */
 export type EventSchemas = { readonly [name: string]: PayloadSchema }
 
