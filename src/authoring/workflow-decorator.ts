@@ -1,4 +1,4 @@
-import type { Verdict, workflowEncodedInputKey, workflowInputKey } from '../graph/type-level.js'
+import type { Verdict, WeftTypeError, workflowEncodedInputKey, workflowInputKey } from '../graph/type-level.js'
 import { InvalidWorkflowError } from '../core/errors.js'
 import { compileWorkflow } from './compile-workflow.js'
 import { inheritedEventSchemas, inheritedInputSchema } from './workflow-base.js'
@@ -25,6 +25,16 @@ export interface WorkflowOptions<S extends InputSchema | undefined = undefined> 
    * @defaultValue none: runs start only through `engine.start`
    */
   readonly trigger?: string
+  /**
+   * Not here: a class decorator cannot change its class's type, so callers
+   * would not see it. Declare the result on the class, `static readonly result = 'ship'`.
+   */
+  readonly result?: WeftTypeError<"declare the result on the class, where callers' types see it: static readonly result = 'ship'">
+  /**
+   * Not here: declare the events with the base class, `extends WorkflowBase.withEvents({ approved: Schema })`,
+   * so that tasks and `run.signal` see their types.
+   */
+  readonly events?: WeftTypeError<'declare the events with the base class, where tasks and callers see them: extends WorkflowBase.withEvents({ approved: Schema })'>
 }
 
 /** The input type a workflow class declares through `WorkflowBase<I>`, `never` if none. */
@@ -66,6 +76,16 @@ export type SchemaMatches<S, C> = S extends InputSchema
         : R
       : never
   : true
+
+/** Refuses `result` and `events` given to `@Workflow` by code the type check did not see (JavaScript, a cast), naming where they go. */
+function assertNoMisplacedDeclarations(options: WorkflowOptions<InputSchema | undefined>): void {
+  if ((options as { result?: unknown }).result !== undefined) {
+    throw new InvalidWorkflowError(`workflow "${options.name}": @Workflow takes no result; declare it on the class, where callers' types see it: static readonly result = 'ship'`)
+  }
+  if ((options as { events?: unknown }).events !== undefined) {
+    throw new InvalidWorkflowError(`workflow "${options.name}": @Workflow takes no events; declare them with the base class: extends WorkflowBase.withEvents({ approved: Schema })`)
+  }
+}
 
 /** `true` when both checks passed, else the first failure. */
 type Both<A, B> = A extends true ? B : A
@@ -113,6 +133,7 @@ function inputSchemaOf(options: WorkflowOptions<InputSchema | undefined>, target
  */
 export function Workflow<const S extends InputSchema | undefined = undefined>(options: WorkflowOptions<S>) {
   return <C extends abstract new (...args: never[]) => object>(target: C & Verdict<Both<SchemaMatches<S, C>, ResultCheck<C>>>): void => {
+    assertNoMisplacedDeclarations(options)
     recordWorkflow(target, {
       name: options.name,
       version: options.version,

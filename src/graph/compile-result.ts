@@ -2,6 +2,7 @@ import { InvalidOptionsError, ResultDeclarationError } from '../core/errors.js'
 import { assertStorableName } from '../core/storable-name.js'
 import { Schema } from 'effect'
 import { closestName } from './did-you-mean.js'
+import { failureIsHandled } from './failure-handling.js'
 import type { PayloadSchema } from './task-context.js'
 import type { ResultTask, TaskNode, WorkflowResultSpec } from './workflow-graph.js'
 
@@ -53,8 +54,9 @@ function checkResultTask(workflow: string, ref: unknown, where: string, tasks: r
 
 /**
  * Why each task may end without output in a run that completes: it has a
- * condition, it is a failure handler (it runs only on failure), a handler may
- * take its failure, or a required dependency may have no output. Tasks are in
+ * condition, it is a failure handler (it runs only on failure), its failure
+ * may leave the run going (a handler takes it, or every user takes it as
+ * optional: the scheduler's own rule), or a required dependency may have no output. Tasks are in
  * topological order, so dependencies are decided first.
  */
 function absenceReasons(tasks: readonly TaskNode[]): Map<string, string> {
@@ -70,6 +72,7 @@ function ownAbsenceReason(task: TaskNode, tasks: readonly TaskNode[]): string | 
   if (task.when !== undefined) return 'it has a @When condition'
   if (task.kind === 'on-failure') return `it runs only when "${task.handles}" fails`
   if (task.failureHandlerIds.length > 0) return `its failure is handled by "${tasks[task.failureHandlerIds[0]!]!.name}", and the run then completes without it`
+  if (failureIsHandled(tasks, task)) return 'its failure does not fail the run: every task that uses it takes it as optional'
   return undefined
 }
 

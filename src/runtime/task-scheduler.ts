@@ -1,3 +1,4 @@
+import { failureIsHandled } from '../graph/failure-handling.js'
 import type { TaskNode, WorkflowGraph } from '../graph/workflow-graph.js'
 import type { ConcurrencyGate } from './concurrency-gate.js'
 import type { RunReporter } from './run-reporter.js'
@@ -221,15 +222,7 @@ export class TaskScheduler {
 
   /** A failure is handled when an `@OnFailure` task handles it, or every task that uses it takes it as optional. */
   isHandled(task: TaskNode): boolean {
-    if (task.failureHandlerIds.length > 0) return true
-    let users = 0
-    for (const id of task.dependentIds) {
-      const dependent = this.graph.tasks[id]!
-      if (dependent.kind === 'always' || dependent.kind === 'on-failure') continue
-      users++
-      if (!dependent.dependsOn[dependent.dependencyIds.indexOf(task.id)]!.optional) return false
-    }
-    return users > 0
+    return failureIsHandled(this.graph.tasks, task)
   }
 
   /** Restores what a recorded step says of a task's attempts, before it is replayed. */

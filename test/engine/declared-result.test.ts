@@ -104,6 +104,20 @@ describe('a declared result refused at definition time', () => {
     return undefined
   }
 
+  it('refuses result or events given to @Workflow (the type check refuses them; JavaScript callers get the fix at definition)', () => {
+    const error = refusal(() => {
+      @Workflow({ name: 'result-misplaced', version: 1, result: 'ship' } as never)
+      class Misplaced extends WorkflowBase {
+        @Task() ship(): number {
+          return 1
+        }
+      }
+      return Misplaced
+    })
+    expect(error).toMatchObject({ code: 'WEFT_INVALID_WORKFLOW' })
+    expect((error as Error).message).toBe(`workflow "result-misplaced": @Workflow takes no result; declare it on the class, where callers' types see it: static readonly result = 'ship'`)
+  })
+
   it('names an unknown task with a did-you-mean', () => {
     const error = refusal(() => {
       // @ts-expect-error the type check refuses it too
@@ -172,5 +186,22 @@ describe('a declared result refused at definition time', () => {
       return Handler
     })
     expect((handler as Error).message).toContain(`(it runs only when "charge" fails)`)
+  })
+
+  it('refuses a task whose failure does not fail the run, since every task using it takes it as optional', () => {
+    const error = refusal(() => {
+      @Workflow({ name: 'result-tolerated', version: 1 })
+      class Tolerated extends WorkflowBase {
+        static readonly result = { quote: 'quote', total: 'total' } as const
+        @Task() quote(): number {
+          return 1
+        }
+        @Task({ dependsOn: [{ task: 'quote', optional: true }] }) total(quote: number | undefined): number {
+          return quote ?? 0
+        }
+      }
+      return Tolerated
+    })
+    expect((error as Error).message).toContain(`result.quote names task "quote", which may end without output (its failure does not fail the run: every task that uses it takes it as optional)`)
   })
 })
