@@ -62,8 +62,10 @@ export abstract class WorkflowBase<I = void, E = I> {
 
   /**
    * A base class that declares the workflow's events, each with the Effect
-   * `Schema` of its payload; call it on `WorkflowBase` or on a
-   * `WorkflowBase.withInput(...)` base. Then `run.signal(name, payload)` is
+   * `Schema` of its payload; call it on `WorkflowBase`, on a
+   * `WorkflowBase.withInput(...)` base, or on an abstract base of your own
+   * that declares a typed input (`abstract class OrderBase extends
+   * WorkflowBase<Order> {}`, then `extends OrderBase.withEvents(Events)`). Then `run.signal(name, payload)` is
    * typed by them and refuses a payload the schema refuses before anything is
    * stored (`EventPayloadError`); `ctx.waitForEvent(name)` in the workflow's
    * tasks (typed `TaskContext<Input, typeof events>`) returns the decoded

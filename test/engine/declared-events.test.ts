@@ -65,6 +65,26 @@ describe('declared events, at send time', () => {
   })
 })
 
+describe('declared events on a base of a typed input', () => {
+  it('OrderBase.withEvents(Events) keeps the input type and the declared events', async () => {
+    abstract class OrderBase extends WorkflowBase<{ orderId: string }> {}
+    @Workflow({ name: 'declared-on-base', version: 1 })
+    class OnBase extends OrderBase.withEvents(Events) {
+      static readonly result = 'wait'
+      @Task() async wait(input: { orderId: string }, ctx: TaskContext<{ orderId: string }, typeof Events>): Promise<string> {
+        return `${input.orderId} by ${(await ctx.waitForEvent('approved')).by}`
+      }
+    }
+    const engine = createEngine({ store: new MemoryWorkflowStore() })
+    const run = await engine.start(OnBase, { orderId: 'o-5' })
+    await expect(run.signal('approved', { by: '' })).rejects.toBeInstanceOf(EventPayloadError)
+    await run.signal('approved', { by: 'ada' })
+    expect(await run.result()).toBe('o-5 by ada')
+    expect(new OnBase()).toBeInstanceOf(OrderBase)
+    await engine.close()
+  })
+})
+
 describe('declared events, on receipt', () => {
   it('a payload that reached the inbox without the check (the CLI, a broadcast) is never delivered: the task keeps waiting', async () => {
     const store = new MemoryWorkflowStore()

@@ -38,7 +38,24 @@ class OrderApproval extends WorkflowBase.withInput(Order).withEvents(Events) {
   }
 }
 
+/** A typed input without a schema: declare it on a base of your own, then its events. */
+abstract class OrderBase extends WorkflowBase<{ orderId: string }> {}
+
+@Workflow({ name: 'typed-input-events', version: 1 })
+class TypedInput extends OrderBase.withEvents(Events) {
+  @Task() async wait(input: { orderId: string }, ctx: TaskContext<{ orderId: string }, typeof Events>): Promise<string> {
+    return `${input.orderId}: ${(await ctx.waitForEvent('approved')).by}`
+  }
+}
+
 describe('declared events', () => {
+  test('on a base class of a typed input: the input and the events are typed', async () => {
+    const run = await engine.start(TypedInput, { orderId: 'o-1' })
+    await run.signal('approved', { by: 'ada' })
+    // @ts-expect-error the input type comes from OrderBase
+    await engine.start(TypedInput, { order: 'o-1' })
+  })
+
   test('type run.signal by name and encoded payload', async () => {
     const run = await engine.start(Approval)
     await run.signal('approved', { by: 'ada' })
