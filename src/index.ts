@@ -58,6 +58,15 @@ export type {
   EventStreamOptions,
   EventStream,
   MapOptions,
+  AllMapOptions,
+  SettledMapOptions,
+  MapItemResult,
+  MapItemValue,
+  MapItemFailed,
+  MapItemError,
+  MapItemContext,
+  MapItemFunction,
+  NoFailFastWhenSettled,
 } from './graph/task-context.js'
 
 // Graph
@@ -146,6 +155,8 @@ export {
   RateLimitedError,
   BulkheadRejectedError,
   EventTimeoutError,
+  MapItemsFailedError,
+  type MapItemFailure,
   RunCancelledError,
   RunFailedError,
   WorkflowNotRegisteredError,

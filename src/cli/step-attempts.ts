@@ -6,7 +6,16 @@ import type { StepRow } from './step-rows.js'
 import { paint } from './terminal.js'
 import { formatTable, type Column } from './text-table.js'
 
-/** One attempt of a step as `weft runs show --attempts --json` prints it. */
+/**
+ * One attempt of a step as `weft runs show --attempts --json` prints it.
+ *
+ * @example
+ * ```ts
+ * import type { StepJson } from 'weft-sdk/cli'
+ * declare const step: StepJson // from `weft runs show <id> --attempts --json`
+ * for (const a of step.history?.attempts ?? []) console.log(a.attempt, a.outcome, a.durationMs, a.error?.message)
+ * ```
+ */
 export interface AttemptJson {
   /** The attempt's number, from 1. */
   readonly attempt: number
@@ -22,7 +31,16 @@ export interface AttemptJson {
   readonly error: ErrorRecord | null
 }
 
-/** A step's attempts as `--attempts --json` prints them (the `history` of a {@link StepJson}). */
+/**
+ * A step's attempts as `--attempts --json` prints them (the `history` of a `StepJson`).
+ *
+ * @example
+ * ```ts
+ * import type { StepJson } from 'weft-sdk/cli'
+ * declare const step: StepJson // from `weft runs show <id> --attempts --json`
+ * for (const a of step.history?.attempts ?? []) console.log(a.attempt, a.outcome, a.durationMs, a.error?.message)
+ * ```
+ */
 export interface AttemptsJson {
   /** The attempts the record keeps, oldest first (the last one is the step's own). */
   readonly attempts: readonly AttemptJson[]

@@ -1,6 +1,6 @@
 // Errors of one task attempt: a policy that refused or cut it short, a wait
 // that timed out, a throw Weft cannot inspect, a context used too late.
-import { WeftError } from './weft-error.js'
+import { describeCause, isWeftError, WeftError } from './weft-error.js'
 
 /**
  * A task did not finish within its timeout (or its retry deadline); its `AbortSignal` was fired.
@@ -212,5 +212,75 @@ export class ContextClosedError extends WeftError {
       `task "${task}" of run ${runId}: ${attempted} was called after the task's attempt ended; ` +
         'await every ctx call inside the task instead of keeping the context for later',
     )
+  }
+}
+
+/**
+ * One item of a `ctx.map` that failed after its attempts (see {@link MapItemsFailedError}).
+ *
+ * @example
+ * ```ts
+ * import { MapItemsFailedError, type MapItemFailure } from 'weft-sdk'
+ * declare const error: unknown
+ * const failures: readonly MapItemFailure[] = error instanceof MapItemsFailedError ? error.failures : []
+ * ```
+ */
+export interface MapItemFailure {
+  /** The item's index in the list given to `ctx.map`. */
+  readonly index: number
+  /** The item's step key (`task[2]`, or `task/name[2]` for a named map). */
+  readonly key: string
+  /** What its last attempt threw. */
+  readonly error: unknown
+  /** Attempts the item made. */
+  readonly attempts: number
+}
+
+/**
+ * Items of a `ctx.map` failed after their own retries. Thrown by `ctx.map`
+ * once every other item has finished (or, with `failFast`, at the first
+ * failure, its siblings aborted). It carries every failure, in item order;
+ * `errors` holds the thrown values (as an `AggregateError` would, so the
+ * task's stored error record lists them). The items that completed are
+ * checkpointed: a retry of the task runs only the failed ones again. Use
+ * `mode: 'settled'` to get failures as values instead.
+ *
+ * @example
+ * ```ts
+ * import { MapItemsFailedError, type TaskContext } from 'weft-sdk'
+ * declare const ctx: TaskContext
+ * declare function ask(question: string, signal: AbortSignal): Promise<string>
+ * try {
+ *   await ctx.map(['a', 'b'], (q, _i, signal) => ask(q, signal), { retry: { maxAttempts: 3 } })
+ * } catch (error) {
+ *   if (error instanceof MapItemsFailedError) for (const f of error.failures) console.error(f.index, f.attempts, f.error)
+ * }
+ * ```
+ */
+export class MapItemsFailedError extends WeftError {
+  readonly code = 'WEFT_MAP_ITEMS_FAILED'
+  readonly _tag = 'MapItemsFailedError'
+  /** What each failed item threw, in item order. */
+  readonly errors: readonly unknown[]
+  /** True when a retry of the task could help: some item's error is not a Weft error marked not retryable. */
+  override readonly isRetryable: boolean
+
+  constructor(
+    /** The task that called `ctx.map`. */
+    readonly task: string,
+    /** The items that failed, in item order. */
+    readonly failures: readonly MapItemFailure[],
+    /** How many items the map had. */
+    readonly itemCount: number,
+  ) {
+    const first = failures[0]
+    const firstText = first === undefined ? '' : `; item ${first.index} after ${first.attempts} attempt${first.attempts === 1 ? '' : 's'}: ${describeCause(first.error)}`
+    super(
+      `task "${task}": ${failures.length} of ${itemCount} ctx.map items failed (items ${failures.map((f) => f.index).join(', ')})${firstText}; ` +
+        "give the map a retry policy, or pass mode: 'settled' to get each item's failure as a value",
+      { cause: first?.error },
+    )
+    this.errors = failures.map((f) => f.error)
+    this.isRetryable = failures.some((f) => !(isWeftError(f.error) && !f.error.isRetryable))
   }
 }

@@ -40,6 +40,8 @@ export {
   EventTimeoutError,
   UninspectableThrowError,
   ContextClosedError,
+  MapItemsFailedError,
+  type MapItemFailure,
 } from './attempt-errors.js'
 export {
   type StorageFailureReason,

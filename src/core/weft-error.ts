@@ -51,6 +51,7 @@ export type WeftErrorCode =
   | 'WEFT_EVENT_TIMEOUT'
   | 'WEFT_UNINSPECTABLE_THROW'
   | 'WEFT_CONTEXT_CLOSED'
+  | 'WEFT_MAP_ITEMS_FAILED'
   // A run and the engine's API.
   | 'WEFT_RUN_CANCELLED'
   | 'WEFT_RUN_FAILED'

@@ -1,6 +1,7 @@
 import type { Schema } from 'effect'
 import type { Duration } from '../core/duration.js'
 import type { RunId } from '../core/ids.js'
+import type { RetryOptions } from './policy-options.js'
 
 /** Options of {@link TaskContext.waitForEvent}. */
 export interface WaitForEventOptions<E> {
@@ -78,7 +79,25 @@ export interface EventStream<E> extends AsyncIterable<E> {
   readonly timedOut: boolean
 }
 
-/** Options of {@link TaskContext.map}. */
+/**
+ * Options of {@link TaskContext.map}: how many items run at once, and each
+ * item's own policies. Each item is its own step: it has its own retry and
+ * timeout (the task's `@Retry` and `@Timeout` still wrap the whole task), its
+ * own attempts (recorded on its step, see `AttemptHistory`), its own
+ * idempotency key and its own `AbortSignal`.
+ *
+ * @example
+ * ```ts
+ * import type { TaskContext } from 'weft-sdk'
+ * declare const ctx: TaskContext
+ * declare function ask(question: string, key: string, signal: AbortSignal): Promise<string>
+ * const answers = await ctx.map(['why?', 'how?'], (q, _i, signal, item) => ask(q, item.idempotencyKey, signal), {
+ *   concurrency: 4,
+ *   retry: { maxAttempts: 3, backoff: { initial: '1 s' } },
+ *   timeout: '30 s',
+ * })
+ * ```
+ */
 export interface MapOptions {
   /** Items processed at once. @defaultValue `Infinity` */
   readonly concurrency?: number
@@ -87,7 +106,173 @@ export interface MapOptions {
    * @defaultValue none: item keys are `task[i]`, and the task may call `map` once per attempt
    */
   readonly name?: string
+  /**
+   * Each item's retry policy (the options of `@Retry`): a failing item is
+   * tried again alone, after its own backoff, while the others go on. Its
+   * attempts count from 1 for each item.
+   * @defaultValue one attempt per item
+   */
+  readonly retry?: RetryOptions
+  /**
+   * Each item attempt's time limit: when it passes the item's signal fires and
+   * the attempt fails with `TaskTimeoutError` (tried again under `retry`).
+   * @defaultValue no limit of its own (the task's `@Timeout` still applies)
+   */
+  readonly timeout?: Duration
+  /**
+   * Stop at the first item that fails after its retries: the other items'
+   * signals fire and the map rejects with `MapItemsFailedError` at once.
+   * Not allowed with `mode: 'settled'`, which waits for every item.
+   * @defaultValue `false`: the other items finish (and are checkpointed) first
+   */
+  readonly failFast?: boolean
+  /**
+   * `'all'`: the items' values, in item order; when items fail after their
+   * retries, the map rejects with `MapItemsFailedError` carrying every
+   * failure (the completed items are checkpointed; a retry of the task runs
+   * the failed ones again). `'settled'`: a {@link MapItemResult} per item,
+   * never a rejection for an item's failure; a failed item is checkpointed
+   * as failed, so a retry of the task or a resumed run returns its recorded
+   * failure again instead of running it.
+   * @defaultValue `'all'`
+   */
+  readonly mode?: 'all' | 'settled'
 }
+
+/**
+ * Options of {@link TaskContext.map} in the default mode: the items' values, or `MapItemsFailedError`.
+ *
+ * @example
+ * ```ts
+ * import type { AllMapOptions } from 'weft-sdk'
+ * const options: AllMapOptions = { concurrency: 4, retry: { maxAttempts: 3 }, failFast: true }
+ * ```
+ */
+export interface AllMapOptions extends MapOptions {
+  /** `'all'` (the default): the values, in item order. */
+  readonly mode?: 'all'
+}
+
+/**
+ * Options of {@link TaskContext.map} in settled mode: a result per item, failures as values.
+ *
+ * @example
+ * ```ts
+ * import type { MapItemResult, TaskContext } from 'weft-sdk'
+ * declare const ctx: TaskContext
+ * const results: MapItemResult<number>[] = await ctx.map([1, 2], (n) => n * 2, { mode: 'settled' })
+ * for (const r of results) console.log(r.ok ? r.value : `failed after ${r.attempts}: ${r.error.message}`)
+ * ```
+ */
+export interface SettledMapOptions extends MapOptions {
+  readonly mode: 'settled'
+  readonly failFast?: false
+}
+
+/**
+ * What is kept of a failed item's error: its stored record (`ErrorRecord`
+ * of the store; the fields named here, and its stack and causes).
+ *
+ * @example
+ * ```ts
+ * import type { MapItemResult, TaskContext } from 'weft-sdk'
+ * declare const ctx: TaskContext
+ * const results: MapItemResult<number>[] = await ctx.map([1, 2], (n) => n * 2, { mode: 'settled' })
+ * for (const r of results) console.log(r.ok ? r.value : `failed after ${r.attempts}: ${r.error.message}`)
+ * ```
+ */
+export interface MapItemError {
+  /** The error's class name, e.g. `TypeError` or `TaskTimeoutError`. */
+  readonly name: string
+  /** The error's message. */
+  readonly message: string
+  /** A Weft error's code, or a string `code` property of another error. */
+  readonly code?: string | undefined
+  /** The thrown value as JSON, when it was not an Error. */
+  readonly value?: string | undefined
+}
+
+/**
+ * How one item of a settled `ctx.map` ended: its value, or its failure after
+ * its attempts (as recorded, so the same after a resume).
+ *
+ * @example
+ * ```ts
+ * import type { MapItemResult, TaskContext } from 'weft-sdk'
+ * declare const ctx: TaskContext
+ * const results: MapItemResult<number>[] = await ctx.map([1, 2], (n) => n * 2, { mode: 'settled' })
+ * for (const r of results) console.log(r.ok ? r.value : `failed after ${r.attempts}: ${r.error.message}`)
+ * ```
+ */
+export type MapItemResult<R> = MapItemValue<R> | MapItemFailed
+
+/** A settled `ctx.map` item that completed (see {@link MapItemResult}). */
+export interface MapItemValue<R> {
+  /** True: the item completed. */
+  readonly ok: true
+  /** Its value. */
+  readonly value: R
+}
+
+/** A settled `ctx.map` item that failed after its attempts (see {@link MapItemResult}). */
+export interface MapItemFailed {
+  /** False: the item failed. */
+  readonly ok: false
+  /** Its last attempt's error, as recorded. */
+  readonly error: MapItemError
+  /** Attempts it made. */
+  readonly attempts: number
+}
+
+/**
+ * What the function of `ctx.map` receives about the item it handles (its fourth argument).
+ *
+ * @example
+ * ```ts
+ * import type { TaskContext } from 'weft-sdk'
+ * declare const ctx: TaskContext
+ * declare function charge(id: string, key: string, signal: AbortSignal): Promise<number>
+ * await ctx.map(['o-1', 'o-2'], (id, _i, _signal, item) => charge(id, item.idempotencyKey, item.signal), { retry: { maxAttempts: 3 } })
+ * ```
+ */
+export interface MapItemContext {
+  /** The item's index in the list. */
+  readonly index: number
+  /** 1 for the item's first attempt, 2 for its first retry, and so on. */
+  readonly attempt: number
+  /** The item's step key: `task[2]`, or `task/name[2]` for a named map. */
+  readonly key: string
+  /**
+   * A key unique to this item in this run (`runId:task[2]`, `runId:task/name[2]`):
+   * the same for each attempt and after a restart; pass it to external systems
+   * so a repeated call is applied once.
+   */
+  readonly idempotencyKey: string
+  /** Fires when this attempt must stop: its timeout, a `failFast` sibling failure, the task's cancel or timeout. */
+  readonly signal: AbortSignal
+}
+
+/**
+ * Refuses (as `never`) options that ask for `failFast` in settled mode, which waits for every item.
+ *
+ * @example
+ * ```ts
+ * import type { NoFailFastWhenSettled } from 'weft-sdk'
+ * type Refused = NoFailFastWhenSettled<{ mode: 'settled'; failFast: true }> // never
+ * ```
+ */
+export type NoFailFastWhenSettled<O extends MapOptions> = O['mode'] extends 'settled' ? (O['failFast'] extends true ? never : unknown) : unknown
+
+/**
+ * The function `ctx.map` calls for each item (`signal` is `context.signal`).
+ *
+ * @example
+ * ```ts
+ * import type { MapItemFunction } from 'weft-sdk'
+ * const double: MapItemFunction<number, number> = (n, _index, signal) => (signal.aborted ? 0 : n * 2)
+ * ```
+ */
+export type MapItemFunction<T, R> = (item: T, index: number, signal: AbortSignal, context: MapItemContext) => Promise<R> | R
 
 /**
  * What a task receives as its last parameter: who and where it is, a signal
@@ -174,10 +359,26 @@ export interface TaskContext<I = unknown, Ev extends EventSchemas = {}> {
   step<R>(name: string, fn: (signal: AbortSignal) => Promise<R> | R): Promise<R>
   /**
    * Fans out over a list: calls `fn` for each item with at most `concurrency`
-   * at once and returns the results in item order. Each item's result is
-   * checkpointed, so a retry re-runs only the items that did not finish.
+   * at once and returns the results in item order. Each item is its own step:
+   * its result is checkpointed (a retry of the task or a resumed run re-runs
+   * only the items that did not finish), and it has its own retry, timeout,
+   * attempts, idempotency key and signal (see {@link MapOptions}). A failing
+   * item does not stop the others unless `failFast` is set.
+   * @throws `MapItemsFailedError` when items fail after their retries (not in settled mode).
+   * @example
+   * ```ts
+   * import type { TaskContext } from 'weft-sdk'
+   * declare const ctx: TaskContext
+   * declare function ask(question: string, signal: AbortSignal): Promise<string>
+   * const results = await ctx.map(['a', 'b', 'c'], (q, _i, signal) => ask(q, signal), { mode: 'settled', retry: { maxAttempts: 2 } })
+   * const answers = results.flatMap((r) => (r.ok ? [r.value] : []))
+   * ```
    */
-  map<T, R>(items: readonly T[], fn: (item: T, index: number, signal: AbortSignal) => Promise<R> | R, options?: MapOptions): Promise<R[]>
+  map<T, R, O extends SettledMapOptions = SettledMapOptions>(items: readonly T[], fn: MapItemFunction<T, R>, options: O): Promise<MapItemResult<R>[]>
+  /** Fans out over a list in the default mode: the items' values, in item order, or `MapItemsFailedError` (see the settled form above). */
+  map<T, R, O extends AllMapOptions = {}>(items: readonly T[], fn: MapItemFunction<T, R>, options?: O): Promise<R[]>
+  /** Fans out over a list with options whose mode is not known statically: either shape (see the forms above). */
+  map<T, R, O extends MapOptions>(items: readonly T[], fn: MapItemFunction<T, R>, options: O & NoFailFastWhenSettled<O>): Promise<R[] | MapItemResult<R>[]>
   /** Sleeps without holding a thread; aborted by the task's signal. */
   sleep(duration: Duration): Promise<void>
 }

@@ -5,7 +5,7 @@ import { storeFailureError, writeFailure } from '../storage/storage-failure.js'
 import type { AttemptHistory, EventInbox, Fence, RunPatch, RunStore, StepJournal, StepRecord, StoredEvent } from '../storage/workflow-store.js'
 import { toErrorRecord } from './error-record.js'
 import type { FinalState } from './run-phase.js'
-import type { Recorded } from './task-host.js'
+import type { Recorded, SubStepEnd } from './task-host.js'
 
 /** The store roles a run writes through: its steps, its events, and the run's own record. */
 export type JournalStore = StepJournal & EventInbox & Pick<RunStore, 'updateRun'>
@@ -73,6 +73,18 @@ export class RunJournal {
     const stored = await this.guarded(() => this.store.saveStep(this.fence, step))
     this.steps.set(key, stored)
     return stored.output
+  }
+
+  /** Records a sub-step's end (a `map` item: completed, or failed in a settled map) with its attempts. */
+  async recordSubStep(end: SubStepEnd): Promise<StepRecord> {
+    this.assertOpen(end.task, end.key)
+    const { key, task, status, attempts, startedAt, history } = end
+    const error = status === 'failed' ? toErrorRecord(end.error) : undefined
+    const output = status === 'completed' ? end.output : undefined
+    const step: StepRecord = { runId: this.runId, key, task, status, output, error, attempts, startedAt, finishedAt: this.owner.now(), history }
+    const stored = await this.guarded(() => this.store.saveStep(this.fence, step))
+    this.steps.set(key, stored)
+    return stored
   }
 
   timer(key: string, wakeAt: number): Promise<number> {

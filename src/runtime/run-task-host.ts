@@ -3,12 +3,12 @@ import type { RunId } from '../core/ids.js'
 import type { PayloadSchema } from '../graph/task-context.js'
 import type { TaskNode, WorkflowGraph } from '../graph/workflow-graph.js'
 import type { PolicyHooks, PolicyServices, TaskPolicyRunner } from '../resilience/task-policies.js'
-import type { StoredEvent } from '../storage/workflow-store.js'
+import type { StepRecord, StoredEvent } from '../storage/workflow-store.js'
 import { AttemptLog } from './attempt-log.js'
 import type { EventWaiters } from './event-waiters.js'
 import type { RunJournal } from './run-journal.js'
 import type { RunReporter } from './run-reporter.js'
-import type { Recorded, WorkflowInstance } from './task-host.js'
+import type { Recorded, SubStepEnd, WorkflowInstance } from './task-host.js'
 import type { TaskRunner } from './task-program.js'
 import type { TaskScheduler } from './task-scheduler.js'
 
@@ -79,6 +79,14 @@ export class RunTaskHost implements TaskRunner {
 
   recordStep(key: string, task: string, output: unknown, startedAt: number): Promise<unknown> {
     return this.parts.journal.recordStep(key, task, output, startedAt)
+  }
+
+  recordedStep(key: string): StepRecord | undefined {
+    return this.parts.journal.step(key)
+  }
+
+  recordSubStep(end: SubStepEnd): Promise<StepRecord> {
+    return this.parts.journal.recordSubStep(end)
   }
 
   timer(key: string, wakeAt: number): Promise<number> {

@@ -1,8 +1,10 @@
 import { Effect } from 'effect'
-import { UninspectableThrowError } from '../core/errors.js'
 import type { TaskNode } from '../graph/workflow-graph.js'
 import { TaskThrew } from '../resilience/attempt-failure.js'
+import { inspectable, isThenable } from './inspectable.js'
 import { TaskContextImpl } from './task-context-impl.js'
+
+export { inspectable, isThenable } from './inspectable.js'
 import type { TaskHost } from './task-host.js'
 
 /** How one attempt of a task body ended. */
@@ -118,28 +120,5 @@ function callTask(fn: TaskFunction, instance: object, args: readonly unknown[], 
       return fn.call(instance, args[0], args[1], ctx)
     default:
       return fn.apply(instance, [...args, ctx])
-  }
-}
-
-/** Whether a value is a promise-like (has a callable `then`). */
-export function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function'
-}
-
-/**
- * What a task threw, as the runtime can handle it: the value itself, unless
- * even looking at it throws (a revoked Proxy, or one whose traps throw), then
- * an {@link UninspectableThrowError} holding it. Retry predicates, breakers
- * and the scheduler inspect errors (`instanceof`, properties); none of that
- * may throw.
- */
-export function inspectable(task: TaskNode, error: unknown): unknown {
-  if ((typeof error !== 'object' && typeof error !== 'function') || error === null) return error
-  try {
-    void (error instanceof Error)
-    void Object.getPrototypeOf(error)
-    return error
-  } catch {
-    return new UninspectableThrowError(task.name, error)
   }
 }

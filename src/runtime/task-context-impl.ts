@@ -7,13 +7,19 @@ import type {
   EventStream,
   EventStreamOptions,
   LoopContext,
+  AllMapOptions,
+  MapItemFunction,
+  MapItemResult,
   MapOptions,
+  NoFailFastWhenSettled,
   PayloadSchema,
+  SettledMapOptions,
   WaitForEventOptions,
   WaitForSchemaEventOptions,
 } from '../graph/task-context.js'
 import { payloadDecoder, type DecodedPayload } from '../graph/event-payload.js'
 import { EventStreamImpl } from './event-stream.js'
+import { mapSettings, runMap } from './map-items.js'
 import { waitForOneEvent } from './inbox-wait.js'
 import type { TaskHost } from './task-host.js'
 
@@ -146,33 +152,24 @@ export class TaskContextImpl implements LoopContext<unknown> {
     return (await this.host.recordStep(key, this.task, output, startedAt)) as R
   }
 
-  async map<T, R>(items: readonly T[], fn: (item: T, index: number, signal: AbortSignal) => Promise<R> | R, options: MapOptions = {}): Promise<R[]> {
+  map<T, R, O extends SettledMapOptions = SettledMapOptions>(items: readonly T[], fn: MapItemFunction<T, R>, options: O): Promise<MapItemResult<R>[]>
+  map<T, R, O extends AllMapOptions = {}>(items: readonly T[], fn: MapItemFunction<T, R>, options?: O): Promise<R[]>
+  map<T, R, O extends MapOptions>(items: readonly T[], fn: MapItemFunction<T, R>, options: O & NoFailFastWhenSettled<O>): Promise<R[] | MapItemResult<R>[]>
+  async map<T, R>(items: readonly T[], fn: MapItemFunction<T, R>, options: MapOptions = {}): Promise<R[] | MapItemResult<R>[]> {
     this.assertOpen(() => `ctx.map${options.name === undefined ? '' : ` named ${JSON.stringify(options.name)}`}`)
-    const concurrency = options.concurrency ?? Infinity
-    if (!(concurrency >= 1)) throw new InvalidOptionsError(`map concurrency must be ≥ 1, got ${String(concurrency)}`)
+    const settings = mapSettings(this.task, options)
     const map = options.name === undefined ? undefined : assertStorableName('map name', options.name)
     this.claimStepName(this.key({ kind: 'item', index: 0, map }), map === undefined ? 'ctx.map' : `ctx.map named "${map}"`)
-    const results = new Array<R>(items.length)
-    const controller = new AbortController()
-    const stop = () => controller.abort(this.signal.reason)
-    this.signal.addEventListener('abort', stop, { once: true })
-    let next = 0
-    const worker = async (): Promise<void> => {
-      while (next < items.length && !controller.signal.aborted) {
-        const index = next++
-        results[index] = await this.mapItem(map, items[index]!, index, fn, controller.signal)
-      }
-    }
-    try {
-      await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, () => worker().catch((error) => {
-        controller.abort(error)
-        throw error
-      })))
-      this.signal.throwIfAborted()
-      return results
-    } finally {
-      this.signal.removeEventListener('abort', stop)
-    }
+    return runMap({
+      host: this.host,
+      task: this.task,
+      items,
+      fn,
+      settings,
+      keyOf: (index) => this.key({ kind: 'item', index, map }),
+      signal: this.signal,
+      assertOpen: (index) => this.assertOpen(() => `ctx.map item ${index}`),
+    })
   }
 
   /** A durable sleep: its deadline is stored the first time, so a restarted run wakes when it was due. */
@@ -184,22 +181,6 @@ export class TaskContextImpl implements LoopContext<unknown> {
     this.assertOpen(() => 'ctx.sleep')
     const remaining = wakeAt - this.host.now()
     if (remaining > 0) await this.runEffect(Effect.sleep(Duration.millis(remaining)))
-  }
-
-  private async mapItem<T, R>(
-    map: string | undefined,
-    item: T,
-    index: number,
-    fn: (item: T, index: number, signal: AbortSignal) => Promise<R> | R,
-    signal: AbortSignal,
-  ): Promise<R> {
-    const key = this.key({ kind: 'item', index, map })
-    const recorded = this.host.recorded(key)
-    if (recorded !== undefined) return recorded.output as R
-    const startedAt = this.host.now()
-    const output = await fn(item, index, signal)
-    this.assertOpen(() => `ctx.map item ${index}`)
-    return (await this.host.recordStep(key, this.task, output, startedAt)) as R
   }
 
   /** The key of a step of this attempt. */

@@ -1,7 +1,7 @@
 import type { Context } from 'effect'
 import type { RunId } from '../core/ids.js'
 import type { PolicyServices } from '../resilience/task-policies.js'
-import type { StoredEvent } from '../storage/workflow-store.js'
+import type { AttemptHistory, StepRecord, StoredEvent } from '../storage/workflow-store.js'
 import type { PayloadSchema } from '../graph/task-context.js'
 import type { EventWaiters } from './event-waiters.js'
 
@@ -20,6 +20,22 @@ export interface WorkflowInstance {
   readonly services: Readonly<Record<string, unknown>>
 }
 
+/** How a sub-step (a `map` item) ended, to record with its attempts. */
+export interface SubStepEnd {
+  readonly key: string
+  readonly task: string
+  readonly status: 'completed' | 'failed'
+  /** The output, when completed. */
+  readonly output?: unknown
+  /** What its last attempt threw, when failed. */
+  readonly error?: unknown
+  readonly attempts: number
+  /** When its first attempt started. */
+  readonly startedAt: number
+  /** Its attempts before the last, when it made several. */
+  readonly history: AttemptHistory | undefined
+}
+
 /** What a task context needs from the run it belongs to. All writes are fenced by the run's lease. */
 export interface TaskHost {
   readonly runId: RunId
@@ -35,6 +51,10 @@ export interface TaskHost {
   recorded(key: string): Recorded
   /** Records a completed step once; resolves to the output that is stored (the first one written). */
   recordStep(key: string, task: string, output: unknown, startedAt: number): Promise<unknown>
+  /** The step recorded under `key`, whatever its status (a settled map's failed item), if any. */
+  recordedStep(key: string): StepRecord | undefined
+  /** Records a sub-step's end (a `map` item) with its attempts, once; resolves to the record that is stored (the first one written). */
+  recordSubStep(end: SubStepEnd): Promise<StepRecord>
   /** A durable timer: the deadline stored under `key`, storing `wakeAt` if there is none. */
   timer(key: string, wakeAt: number): Promise<number>
   /** Events named `name` the run has not taken (sent to it, or to every run since `since`). */

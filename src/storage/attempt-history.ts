@@ -1,8 +1,19 @@
 import { maxRecordedAttempts, type AttemptHistory, type AttemptRecord, type StepRecord } from './workflow-store.js'
 
-/** What {@link stepAttempts} reads: a step record, or a task summary with its end. */
-export type AttemptSource = Pick<StepRecord, 'attempts' | 'startedAt' | 'error' | 'history'> & {
+/**
+ * What {@link stepAttempts} reads: a step record, or a task summary with its end.
+ *
+ * @example
+ * ```ts
+ * import { stepAttempts, type AttemptSource } from 'weft-sdk/store'
+ * const source: AttemptSource = { attempts: 1, status: 'completed', startedAt: 0, finishedAt: 5, error: undefined, history: undefined }
+ * stepAttempts(source)
+ * ```
+ */
+export interface AttemptSource extends Pick<StepRecord, 'attempts' | 'startedAt' | 'error' | 'history'> {
+  /** How the step ended (`completed`, `failed`, ...). */
   readonly status: string
+  /** When it ended (epoch milliseconds). */
   readonly finishedAt: number | undefined
 }
 
@@ -35,7 +46,16 @@ export function stepAttempts(step: AttemptSource): AttemptRecord[] {
   return history === undefined ? [last] : [...history.earlier, last]
 }
 
-/** How many attempts of a step were made but not kept (beyond the {@link maxRecordedAttempts} latest earlier ones). */
+/**
+ * How many attempts of a step were made but not kept (beyond the {@link maxRecordedAttempts} latest earlier ones).
+ *
+ * @example
+ * ```ts
+ * import { omittedAttempts, type StepRecord } from 'weft-sdk/store'
+ * declare const step: StepRecord
+ * console.log(`${omittedAttempts(step)} earlier attempts only counted`)
+ * ```
+ */
 export function omittedAttempts(step: Pick<StepRecord, 'history'>): number {
   return step.history?.omitted ?? 0
 }

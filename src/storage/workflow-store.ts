@@ -161,6 +161,13 @@ export type RunPatch = Partial<Pick<RunRecord, 'status' | 'statusMessage' | 'fin
  * the record), or `interrupted` (the process running it stopped before it
  * ended: its run was taken over by another claim; see
  * {@link AttemptHistory}).
+ *
+ * @example
+ * ```ts
+ * import { stepAttempts, type AttemptOutcome, type StepRecord } from 'weft-sdk/store'
+ * declare const step: StepRecord
+ * const outcomes: AttemptOutcome[] = stepAttempts(step).map((a) => a.outcome)
+ * ```
  */
 export type AttemptOutcome = 'completed' | 'failed' | 'interrupted'
 
@@ -206,6 +213,13 @@ export interface AttemptRecord {
  * full concurrency limit, a paused run) counts one too, and a task whose
  * process died several times before it recorded anything counts one (the
  * take-overs are not counted per task).
+ *
+ * @example
+ * ```ts
+ * import type { StepRecord } from 'weft-sdk/store'
+ * declare const step: StepRecord
+ * if (step.history !== undefined) console.log(`${step.history.earlier.length} attempts kept, ${step.history.omitted} only counted`)
+ * ```
  */
 export interface AttemptHistory {
   /** The kept attempts before the last, oldest first. */
@@ -216,7 +230,16 @@ export interface AttemptHistory {
   readonly lastStartedAt: number | undefined
 }
 
-/** How many attempts before a step's last one its history keeps in full (older ones are counted). */
+/**
+ * How many attempts before a step's last one its history keeps in full (older ones are counted).
+ *
+ * @example
+ * ```ts
+ * import type { StepRecord } from 'weft-sdk/store'
+ * declare const step: StepRecord
+ * if (step.history !== undefined) console.log(`${step.history.earlier.length} attempts kept, ${step.history.omitted} only counted`)
+ * ```
+ */
 export const maxRecordedAttempts = 5
 
 /** The final record of one step: a task, a loop iteration, a `map` item, a sub-step, or a consumed event. */

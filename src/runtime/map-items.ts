@@ -1,0 +1,207 @@
+import { Effect, type Exit } from 'effect'
+import { InvalidOptionsError, MapItemsFailedError, type MapItemFailure } from '../core/errors.js'
+import { OptionCheck } from '../graph/option-check.js'
+import { normalizeRetry, positiveTimeout } from '../graph/policy-normalizers.js'
+import type { MapItemContext, MapItemError, MapItemFunction, MapItemResult, MapOptions } from '../graph/task-context.js'
+import type { RetryPolicy } from '../graph/workflow-graph.js'
+import { thrownValue, TaskThrew } from '../resilience/attempt-failure.js'
+import { withRetry } from '../resilience/retry.js'
+import { withTimeout } from '../resilience/timeout.js'
+import type { StepRecord } from '../storage/workflow-store.js'
+import { AttemptLog } from './attempt-log.js'
+import { inspectable, isThenable } from './inspectable.js'
+import type { TaskHost } from './task-host.js'
+
+/** A `ctx.map` call's options, checked, with their defaults. */
+export interface MapSettings {
+  readonly concurrency: number
+  readonly retry: RetryPolicy | undefined
+  readonly timeoutMs: number | undefined
+  readonly failFast: boolean
+  readonly settled: boolean
+}
+
+/**
+ * Checks a `ctx.map` call's options (the retry options as `@Retry` checks
+ * them, the timeout as `@Timeout`).
+ * @throws `InvalidOptionsError` naming the task and the option.
+ */
+export function mapSettings(task: string, options: MapOptions): MapSettings {
+  const check = new OptionCheck(`task "${task}": ctx.map options`)
+  const concurrency = options.concurrency ?? Infinity
+  if (!(concurrency >= 1)) throw new InvalidOptionsError(`map concurrency must be ≥ 1, got ${String(concurrency)}`)
+  const settled = check.oneOf('mode', options.mode ?? 'all', ['all', 'settled'] as const) === 'settled'
+  const failFast = options.failFast ?? false
+  if (typeof failFast !== 'boolean') check.fail('failFast', 'a boolean', failFast)
+  if (settled && failFast) check.fail('failFast', "false in mode 'settled' (which waits for every item)", failFast)
+  return {
+    concurrency,
+    retry: options.retry === undefined ? undefined : normalizeRetry(check, options.retry),
+    timeoutMs: options.timeout === undefined ? undefined : positiveTimeout(check, options.timeout),
+    failFast,
+    settled,
+  }
+}
+
+/** How an item ended here: its value, its failure after its attempts, or interrupted (the map or the task stopped). */
+type ItemOutcome<R> =
+  | { readonly ok: true; readonly value: R }
+  | { readonly ok: false; readonly error: unknown; readonly record: MapItemError | undefined; readonly attempts: number }
+  | { readonly ok: 'interrupted' }
+
+/** What one `ctx.map` call runs with. */
+export interface MapCall<T, R> {
+  readonly host: TaskHost
+  readonly task: string
+  readonly items: readonly T[]
+  readonly fn: MapItemFunction<T, R>
+  readonly settings: MapSettings
+  /** The step key of item `index`. */
+  keyOf(index: number): string
+  /** The task attempt's signal: when it fires, every item stops. */
+  readonly signal: AbortSignal
+  /** Throws when the task's attempt is over (nothing may be recorded any more). */
+  assertOpen(index: number): void
+}
+
+/**
+ * Runs the items of one `ctx.map` call, at most `concurrency` at once, each
+ * under its own retry and timeout (the resilience layer's policies, on the
+ * engine's clock), and records each item's end with its attempts. Items
+ * recorded before are not run again. Returns per-item results in settled
+ * mode, the values otherwise.
+ * @throws `MapItemsFailedError` when items failed (not in settled mode); the task's signal's reason when it fired.
+ */
+export async function runMap<T, R>(call: MapCall<T, R>): Promise<R[] | MapItemResult<R>[]> {
+  const outcomes = await runItems(call)
+  call.signal.throwIfAborted()
+  if (call.settings.settled) return outcomes.map(settledResult)
+  const failures = failuresOf(call, outcomes)
+  if (failures.length > 0) throw new MapItemsFailedError(call.task, failures, call.items.length)
+  return outcomes.map((outcome) => (outcome as { value: R }).value)
+}
+
+async function runItems<T, R>(call: MapCall<T, R>): Promise<ItemOutcome<R>[]> {
+  const { items, settings, signal } = call
+  const outcomes = new Array<ItemOutcome<R>>(items.length)
+  const controller = new AbortController()
+  const stop = () => controller.abort(signal.reason)
+  signal.addEventListener('abort', stop, { once: true })
+  let next = 0
+  const worker = async (): Promise<void> => {
+    while (next < items.length && !controller.signal.aborted) {
+      const index = next++
+      const outcome = await runItem(call, index, controller.signal)
+      outcomes[index] = outcome
+      if (outcome.ok === false && settings.failFast) controller.abort(outcome.error)
+    }
+  }
+  try {
+    const workers = Array.from({ length: Math.min(settings.concurrency, items.length) }, worker)
+    // A failure of the map itself (a store failure, a context used too late) stops the other items.
+    await Promise.all(workers.map((w) => w.catch((error: unknown) => (controller.abort(error), Promise.reject(error)))))
+  } finally {
+    signal.removeEventListener('abort', stop)
+  }
+  return outcomes
+}
+
+/** One item: its recorded end, or its attempts under its policies, then its record. */
+async function runItem<T, R>(call: MapCall<T, R>, index: number, signal: AbortSignal): Promise<ItemOutcome<R>> {
+  const key = call.keyOf(index)
+  const recorded = call.host.recordedStep(key)
+  if (recorded !== undefined) return recordedOutcome<R>(recorded)
+  const startedAt = call.host.now()
+  const attempts = new ItemAttempts(call.host, startedAt)
+  const program = itemProgram(call, index, key, attempts)
+  const exit = await Effect.runPromiseExitWith(call.host.services)(program, { signal })
+  return settle(call, index, key, exit, attempts)
+}
+
+function recordedOutcome<R>(step: StepRecord): ItemOutcome<R> {
+  if (step.status === 'completed') return { ok: true, value: step.output as R }
+  const record = step.error ?? { name: 'Error', message: `failed (${step.status})` }
+  return { ok: false, error: record, record, attempts: step.attempts }
+}
+
+/** An item's attempts: how many, and (once one failed) their log. */
+class ItemAttempts {
+  count = 0
+  log: AttemptLog | undefined
+
+  constructor(
+    private readonly host: TaskHost,
+    readonly startedAt: number,
+  ) {}
+
+  started(n: number): void {
+    this.count = n
+    if (n > 1) this.log?.started(this.host.now())
+  }
+
+  failed(n: number, error: unknown): void {
+    ;(this.log ??= new AttemptLog()).failed(n, this.host.now(), error, this.startedAt)
+  }
+}
+
+/** The item's attempts under its timeout and retry (the resilience layer's, as tasks use them). */
+function itemProgram<T, R>(call: MapCall<T, R>, index: number, key: string, attempts: ItemAttempts): Effect.Effect<R, unknown> {
+  const { retry, timeoutMs } = call.settings
+  const context = { index, key, idempotencyKey: `${call.host.runId}:${key}` }
+  const attempt = (n: number): Effect.Effect<R, unknown> => {
+    const once = Effect.suspend(() => {
+      attempts.started(n)
+      return itemAttempt(call, context, n)
+    })
+    return timeoutMs === undefined ? once : withTimeout(once, timeoutMs, key)
+  }
+  if (retry === undefined) return attempt(1)
+  return withRetry(attempt, retry, key, (failedAttempt, _delayMs, error) => attempts.failed(failedAttempt, error))
+}
+
+/** One call of the map's function for an item, with a signal of its own that fires when the attempt is interrupted. */
+function itemAttempt<T, R>(call: MapCall<T, R>, base: Omit<MapItemContext, 'attempt' | 'signal'>, n: number): Effect.Effect<R, TaskThrew> {
+  return Effect.callback<R, TaskThrew>((resume) => {
+    const controller = new AbortController()
+    const context: MapItemContext = { ...base, attempt: n, signal: controller.signal }
+    const threw = (error: unknown) => resume(Effect.fail(new TaskThrew(inspectable({ name: call.task }, error))))
+    try {
+      const result = call.fn(call.items[base.index]!, base.index, controller.signal, context)
+      if (isThenable(result)) result.then((value) => resume(Effect.succeed(value as R)), threw)
+      else resume(Effect.succeed(result))
+    } catch (error) {
+      threw(error)
+    }
+    return Effect.sync(() => controller.abort())
+  })
+}
+
+/** Records how the item ended (a failure only in settled mode: otherwise a retry of the task runs it again). */
+async function settle<T, R>(call: MapCall<T, R>, index: number, key: string, exit: Exit.Exit<R, unknown>, attempts: ItemAttempts): Promise<ItemOutcome<R>> {
+  const reason = exit._tag === 'Failure' ? (exit.cause.reasons.find((r) => r._tag === 'Fail') ?? exit.cause.reasons.find((r) => r._tag === 'Die')) : undefined
+  if (exit._tag === 'Failure' && reason === undefined) return { ok: 'interrupted' }
+  call.assertOpen(index)
+  const end = { key, task: call.task, attempts: attempts.count, startedAt: attempts.startedAt, history: attempts.log?.history(attempts.startedAt) }
+  if (exit._tag === 'Success') {
+    const stored = await call.host.recordSubStep({ ...end, status: 'completed', output: exit.value })
+    return { ok: true, value: stored.output as R }
+  }
+  const error = reason!._tag === 'Fail' ? thrownValue(reason!.error) : reason!.defect
+  if (!call.settings.settled) return { ok: false, error, record: undefined, attempts: attempts.count }
+  const stored = await call.host.recordSubStep({ ...end, status: 'failed', error })
+  return recordedOutcome<R>(stored)
+}
+
+function settledResult<R>(outcome: ItemOutcome<R>): MapItemResult<R> {
+  if (outcome.ok === true) return { ok: true, value: outcome.value }
+  if (outcome.ok === false) return { ok: false, error: outcome.record!, attempts: outcome.attempts }
+  throw new Error('an item of a settled map was interrupted while the map was not')
+}
+
+function failuresOf<T, R>(call: MapCall<T, R>, outcomes: readonly ItemOutcome<R>[]): MapItemFailure[] {
+  const failures: MapItemFailure[] = []
+  outcomes.forEach((outcome, index) => {
+    if (outcome.ok === false) failures.push({ index, key: call.keyOf(index), error: outcome.error, attempts: outcome.attempts })
+  })
+  return failures
+}
