@@ -25,8 +25,11 @@ export function compileResult(workflow: string, declared: unknown, tasks: readon
   return Object.freeze({ kind: 'record', fields: Object.freeze(fields) })
 }
 
+/** A task name, or an object whose only keys are `task` (a string) and `optional` (as the types read it); anything else is a record. */
 function isTaskRef(value: unknown): value is string | { readonly task: string; readonly optional?: boolean } {
-  return typeof value === 'string' || (typeof value === 'object' && value !== null && typeof (value as { task?: unknown }).task === 'string')
+  if (typeof value === 'string') return true
+  if (typeof value !== 'object' || value === null || typeof (value as { task?: unknown }).task !== 'string') return false
+  return Object.keys(value).every((key) => key === 'task' || key === 'optional')
 }
 
 function checkResultTask(workflow: string, ref: unknown, where: string, tasks: readonly TaskNode[], absence: ReadonlyMap<string, string>): ResultTask {

@@ -30,6 +30,13 @@ describe('defineWorkflow(...).build({ result })', () => {
     await engine.close()
   })
 
+  it('reads a record with a key named task as a record, as the types do', async () => {
+    const engine = memoryEngine()
+    const Record = shipping().build({ result: { task: 'charge', label: 'ship' } })
+    expect(await engine.run(Record, { orderId: 'o-1' })).toEqual({ task: { amount: 3 }, label: 'shipped 3' })
+    await engine.close()
+  })
+
   it('refuses a conditional task declared as required, and an unknown one, at build time', () => {
     expect(() => shipping().build({ result: 'note' })).toThrow(ResultDeclarationError)
     expect(() => shipping().build({ result: 'note' })).toThrow(

@@ -30,6 +30,13 @@ describe('defineWorkflow(...).build({ result })', () => {
     expectTypeOf<WorkflowResult<typeof Record>>().toEqualTypeOf<{ receipt: { amount: number }; note: string | undefined }>()
   })
 
+  test('a record with a key named task is a record; { task, optional } alone is one task', () => {
+    const WithTaskKey = Ship.build({ result: { task: 'charge', label: 'ship' } })
+    expectTypeOf<WorkflowResult<typeof WithTaskKey>>().toEqualTypeOf<{ task: { amount: number }; label: string }>()
+    const One = Ship.build({ result: { task: 'note', optional: true } })
+    expectTypeOf<WorkflowResult<typeof One>>().toEqualTypeOf<string | undefined>()
+  })
+
   test('without a result, the RunResult', () => {
     const Plain = Ship.build()
     expectTypeOf<WorkflowResult<typeof Plain>>().toEqualTypeOf<
