@@ -90,15 +90,17 @@ export interface RunBackend {
  * @typeParam Ev - the events the workflow declares, which type {@link WorkflowRun.signal}.
  * @example
  * ```ts
+ * import { Schema } from 'effect'
  * import { createEngine, defineWorkflow } from 'weft-sdk'
  * const Approval = defineWorkflow({ name: 'approval', version: 1 })
- *   .task('approve', (input, ctx) => ctx.waitForEvent<{ by: string }>('approved'))
- *   .build()
+ *   .events({ approved: Schema.Struct({ by: Schema.String }) })
+ *   .task('approve', (input, ctx) => ctx.waitForEvent('approved'))
+ *   .build({ result: 'approve' })
  * const engine = createEngine()
  * const run = await engine.start(Approval)
- * await run.signal('approved', { by: 'ada' })
- * const result = await run.result()
- * console.log(result.output('approve').by) // 'ada'
+ * await run.signal('approved', { by: 'ada' }) // typed by the declared schema, checked before it is stored
+ * console.log((await run.result()).by) // 'ada'
+ * console.log((await run.details()).tasks.length) // 1: every task's status, attempts, timing
  * ```
  */
 export class WorkflowRun<O = Record<string, unknown>, R = RunResult<O>, Ev extends EventSchemas = {}> {
