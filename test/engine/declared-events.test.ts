@@ -37,7 +37,9 @@ describe('declared events, at send time', () => {
     const refused = await run.signal('approved', { by: '' }).catch((error: unknown) => error)
     expect(refused).toBeInstanceOf(EventPayloadError)
     expect(refused).toMatchObject({ code: 'WEFT_INVALID_EVENT_PAYLOAD', event: 'approved', workflow: 'declared-approval@1' })
-    expect((refused as Error).message).toMatch(/^event "approved" of workflow declared-approval@1: the payload does not match the schema the workflow declares for it: .*by.*; send a payload of that schema \(nothing was stored\)$/s)
+    expect((refused as Error).message).toBe(
+      'event "approved" of workflow declared-approval@1: the payload does not match the schema the workflow declares for it: at by: Expected a value with a length of at least 1; send a payload of that schema (nothing was stored)',
+    )
     expect(await store.pendingEvents(run.id, 'approved', 0)).toEqual([])
     await engine.close()
   })
