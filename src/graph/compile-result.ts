@@ -1,9 +1,6 @@
-import { InvalidOptionsError, ResultDeclarationError } from '../core/errors.js'
-import { assertStorableName } from '../core/storable-name.js'
-import { Schema } from 'effect'
+import { ResultDeclarationError } from '../core/errors.js'
 import { closestName } from './did-you-mean.js'
 import { failureIsHandled } from './failure-handling.js'
-import type { PayloadSchema } from './task-context.js'
 import type { ResultTask, TaskNode, WorkflowResultSpec } from './workflow-graph.js'
 
 /**
@@ -19,7 +16,7 @@ export function compileResult(workflow: string, declared: unknown, tasks: readon
   const check = (ref: unknown, where: string): ResultTask => checkResultTask(workflow, ref, where, tasks, absence)
   if (isTaskRef(declared)) return Object.freeze({ kind: 'task', ...check(declared, 'its result') })
   if (typeof declared !== 'object' || declared === null || Array.isArray(declared) || Object.keys(declared).length === 0) {
-    throw new ResultDeclarationError(workflow, String(declared), 'malformed', `result must be a task name, { task, optional }, or a non-empty record of them, got ${describe(declared)}`)
+    throw new ResultDeclarationError(workflow, String(declared), 'malformed', `result must be a task name, { task, optional }, or a non-empty record of them, got ${describeValue(declared)}`)
   }
   const fields = Object.entries(declared).map(([key, ref]) => Object.freeze({ key, ...check(ref, `result.${key}`) }))
   return Object.freeze({ kind: 'record', fields: Object.freeze(fields) })
@@ -34,7 +31,7 @@ function isTaskRef(value: unknown): value is string | { readonly task: string; r
 
 function checkResultTask(workflow: string, ref: unknown, where: string, tasks: readonly TaskNode[], absence: ReadonlyMap<string, string>): ResultTask {
   if (!isTaskRef(ref)) {
-    throw new ResultDeclarationError(workflow, describe(ref), 'malformed', `${where} must be a task name or { task, optional }, got ${describe(ref)}`)
+    throw new ResultDeclarationError(workflow, describeValue(ref), 'malformed', `${where} must be a task name or { task, optional }, got ${describeValue(ref)}`)
   }
   const task = typeof ref === 'string' ? ref : ref.task
   const optional = typeof ref === 'object' && ref.optional === true
@@ -84,28 +81,8 @@ function inheritedAbsenceReason(task: TaskNode, reasons: ReadonlyMap<string, str
   return absent === undefined ? undefined : `it is skipped when "${absent.task}" has no output`
 }
 
-/**
- * Validates declared events: a record of storable event names to Effect `Schema`s.
- *
- * @throws {@link InvalidOptionsError} naming the event and the fix.
- */
-export function compileEvents(workflow: string, declared: unknown): ReadonlyMap<string, PayloadSchema> {
-  if (declared === undefined) return new Map()
-  if (typeof declared !== 'object' || declared === null || Array.isArray(declared)) {
-    throw new InvalidOptionsError(`workflow "${workflow}": events must be a record of event names to Effect Schemas, got ${describe(declared)}`)
-  }
-  const events = new Map<string, PayloadSchema>()
-  for (const [name, schema] of Object.entries(declared)) {
-    assertStorableName(`workflow "${workflow}": event name`, name)
-    if (!Schema.isSchema(schema)) {
-      throw new InvalidOptionsError(`workflow "${workflow}": event "${name}" must be declared with an Effect Schema (for example Schema.Struct({ by: Schema.String })), got ${describe(schema)}`)
-    }
-    events.set(name, schema as unknown as PayloadSchema)
-  }
-  return events
-}
-
-function describe(value: unknown): string {
+/** How a refusal names a value it did not expect. */
+export function describeValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value)
   if (Array.isArray(value)) return 'an array'
   return value === null ? 'null' : typeof value
