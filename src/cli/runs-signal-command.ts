@@ -16,6 +16,8 @@ export const runsSignalCommand: CliCommand = {
     'Weft\'s storage encoding (as --json --values prints them, e.g. {"$weft":"date","v":"…"}) are decoded.',
     'Exit code 1 for an unknown run (WEFT_RUN_NOT_FOUND) or one that ended (WEFT_RUN_FINISHED: completed,',
     'failed, cancelled or dead-lettered), as the engine refuses them; nothing is sent then.',
+    'A workflow that declares the event with a Schema decodes the payload on receipt: one the schema',
+    'refuses is never delivered (the task keeps waiting); run.signal refuses it before storing it.',
   ],
   positionals: [
     { name: 'id', description: 'the run id (see `weft runs list`)' },
