@@ -7,6 +7,7 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Schema } from 'effect'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createEngine, defineWorkflow, newRunId, RunCancelledError, sqliteStore, type Engine, type WorkflowRun } from 'weft-sdk'
 import { deserialize, type WorkflowStore } from 'weft-sdk/store'
@@ -426,6 +427,18 @@ describe('weft runs signal', () => {
     expect(code).toBe(0)
     expect(JSON.parse(stdout)).toEqual({ eventId: expect.any(Number), runId: run.id, event: 'approved' })
     expect((await run.result()).output('approve')).toEqual({ at: new Date('2026-01-02T00:00:00.000Z') })
+  })
+
+  it('a payload the workflow\'s declared schema refuses is stored but never delivered: the task keeps waiting for a valid one', async () => {
+    const declared = defineWorkflow({ name: 'declared-approval', version: 1 })
+      .events({ approved: Schema.Struct({ by: Schema.NonEmptyString }) })
+      .task('approve', async (_input, ctx) => (await ctx.waitForEvent('approved')).by)
+      .build({ result: 'approve' })
+    const run = await engine.start(declared)
+    expect((await weft('runs', 'signal', run.id, 'approved', '{"by":""}')).code).toBe(0)
+    expect((await weft('runs', 'signal', run.id, 'approved', '{"who":"ada"}')).code).toBe(0)
+    expect((await weft('runs', 'signal', run.id, 'approved', '{"by":"ada"}')).code).toBe(0)
+    expect(await run.result()).toBe('ada')
   })
 
   it('exits 2 naming the fix when the payload is not JSON, and sends nothing', async () => {
