@@ -67,6 +67,26 @@ describe('declared events, at send time', () => {
   })
 })
 
+describe('declared events after an input schema', () => {
+  it('WorkflowBase.withInput(S).withEvents(E) keeps the input check and the events', async () => {
+    const Expense = Schema.Struct({ amount: Schema.Number })
+    @Workflow({ name: 'declared-after-input', version: 1 })
+    class Approved extends WorkflowBase.withInput(Expense).withEvents(Events) {
+      static readonly result = 'approve'
+      @Task() async approve(input: typeof Expense.Type, ctx: TaskContext<typeof Expense.Type, typeof Events>): Promise<string> {
+        return `${input.amount} by ${(await ctx.waitForEvent('approved')).by}`
+      }
+    }
+    const engine = createEngine({ store: new MemoryWorkflowStore() })
+    await expect(engine.start(Approved, JSON.parse('{ "amount": "12" }'))).rejects.toMatchObject({ code: 'WEFT_INVALID_INPUT' })
+    const run = await engine.start(Approved, { amount: 12 })
+    await expect(run.signal('approved', { by: '' })).rejects.toBeInstanceOf(EventPayloadError)
+    await run.signal('approved', { by: 'ada' })
+    expect(await run.result()).toBe('12 by ada')
+    await engine.close()
+  })
+})
+
 describe('declared events on a base of a typed input', () => {
   it('OrderBase.withEvents(Events) keeps the input type and the declared events', async () => {
     abstract class OrderBase extends WorkflowBase<{ orderId: string }> {}
