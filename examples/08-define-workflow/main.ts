@@ -6,19 +6,25 @@
  * Shows:
  * - a root task (`plan`) receiving the input, and dependent tasks receiving
  *   their dependencies' outputs (`dependsOn`);
- * - fan-out over a list with `ctx.map`, each item checkpointed, under a
- *   retry policy (`retry`) for a flaky model;
+ * - fan-out over a list with `ctx.map`, each item checkpointed and retried
+ *   on its own (`retry` in the map's options): the model's one failure costs
+ *   one more call, not a second pass over every sub-question;
  * - a conditional task (`when`) that runs only when the findings are thin;
  * - a refinement loop (`.loop`), each iteration checkpointed;
- * - a human approval with `ctx.waitForEvent(name, { schema })`: the payload
- *   is decoded by an Effect `Schema` on receipt (a malformed one is ignored);
- * - an `.onFailure` handler and an `.always` cleanup.
+ * - a human approval: the workflow declares its events with Effect `Schema`s
+ *   (`.events({ approval })`), so `ctx.waitForEvent('approval')` is typed
+ *   and decodes the payload on receipt; a malformed decision is refused when
+ *   sent to the run, and ignored when it arrives by a broadcast;
+ * - an `.onFailure` handler and an `.always` cleanup;
+ * - a declared result: `run.result()` gives `{ published, rejection }`, the
+ *   outputs of `publish` and of its failure handler, each declared optional
+ *   (one of them has no output), and `run.details()` every task's output.
  *
  * Run it: `npm run build && npm run build:examples && node examples/dist/08-define-workflow/main.js`.
  */
 import { pathToFileURL } from 'node:url'
 import { Schema } from 'effect'
-import { createEngine, defineWorkflow, sqliteStore, type Engine } from 'weft-sdk'
+import { createEngine, defineWorkflow, EventPayloadError, sqliteStore, type Engine } from 'weft-sdk'
 import type { WorkflowStore } from 'weft-sdk/store'
 
 /** The run input: what to research and how deep. */
@@ -52,9 +58,10 @@ export class ScriptedModel {
 /** Builds the workflow around a model (a definition is a value: build it once and reuse it). */
 export function researchWorkflow(model: ScriptedModel, cleaned: string[]) {
   return defineWorkflow<Question>({ name: 'research', version: 1, description: 'plan, research in parallel, refine, approve, publish' })
+    .events({ approval: Approval })
     .task('plan', (question) => question.subQuestions.map((sub) => `${question.topic}: ${sub}`))
-    .task('research', { dependsOn: ['plan'], retry: { maxAttempts: 3, backoff: { initial: 1, max: 5 } } }, (questions, ctx) =>
-      ctx.map(questions, (question) => model.answer(question), { concurrency: 2 }),
+    .task('research', { dependsOn: ['plan'] }, (questions, ctx) =>
+      ctx.map(questions, (question) => model.answer(question), { concurrency: 2, retry: { maxAttempts: 3, backoff: { initial: 1, max: 5 } } }),
     )
     .task('deepDive', { dependsOn: ['research'], when: (findings) => findings.some((f) => f.confidence < 0.6) }, (findings) =>
       findings.filter((f) => f.confidence < 0.6).map((f) => `${f.question} (needs a second source)`),
@@ -62,14 +69,14 @@ export function researchWorkflow(model: ScriptedModel, cleaned: string[]) {
     .loop('refine', { dependsOn: ['research'], while: (draft: Finding[], round) => round < 2 && draft.some((f) => f.confidence < 0.8), maxIterations: 5 }, (draft) =>
       draft.map((f) => ({ ...f, confidence: Math.min(1, f.confidence + 0.2) })),
     )
-    .task('approve', { dependsOn: ['refine'] }, (_refined, ctx) => ctx.waitForEvent('approval', { schema: Approval, timeout: '1 h' }))
+    .task('approve', { dependsOn: ['refine'] }, (_refined, ctx) => ctx.waitForEvent('approval', { timeout: '1 h' }))
     .task('publish', { dependsOn: ['refine', 'approve', { task: 'deepDive', optional: true }] }, (refined, approval, followUps) => {
       if (!approval.approved) throw new Error(`rejected by ${approval.editor}`)
       return { sections: refined.finalState.length, refinements: refined.iterations, followUps: followUps ?? [], editor: approval.editor }
     })
     .onFailure('explainRejection', 'publish', (failure) => `not published: ${failure.message}`)
     .always('releaseBudget', (question) => void cleaned.push(question.topic))
-    .build()
+    .build({ result: { published: { task: 'publish', optional: true }, rejection: { task: 'explainRejection', optional: true } } })
 }
 
 /** What {@link main} reports. */
@@ -89,28 +96,43 @@ export async function main(log: (line: string) => void = console.log, store: Wor
   try {
     approveWhenAsked(engine, log)
     const run = await engine.start(workflow, { topic: 'durable agents', subQuestions: ['checkpoints', 'retries', 'human approval', 'fan-out'] })
-    const result = await run.result()
-    const published = result.output('publish')
+    const { published, rejection } = await run.result()
+    if (published === undefined) throw new Error(rejection)
     log(`published ${published.sections} sections after ${published.refinements} refinements, approved by ${published.editor}`)
-    log(`follow-ups: ${published.followUps.join('; ') || 'none'}; model calls: ${model.calls} (one retried)`)
-    return { published, modelCalls: model.calls, cleaned, malformedIgnored: result.output('approve').editor === 'ada' }
+    log(`follow-ups: ${published.followUps.join('; ') || 'none'}; model calls: ${model.calls} (one item retried alone)`)
+    const approval = (await run.details()).output('approve')
+    return { published, modelCalls: model.calls, cleaned, malformedIgnored: approval.editor === 'ada' }
   } finally {
     await engine.close()
   }
 }
 
-/** Plays the editor: a malformed decision first (refused by the schema), then a real one. */
+/**
+ * Plays the editor: a malformed decision sent to the run (refused at once by
+ * the declared schema, nothing stored), the same broadcast to every run (which
+ * cannot be checked against one workflow when sent: stored, then refused on
+ * receipt, so the task keeps waiting), then a real one.
+ */
 export function approveWhenAsked(engine: Engine, log: (line: string) => void): void {
   engine.on('task.started', (event) => {
     if (event.task !== 'approve') return
-    setTimeout(() => {
-      const send = (payload: unknown) => engine.emit('approval', payload, { runId: event.runId })
-      send({ approved: 'yes' })
-        .then(() => send({ approved: true, editor: 'ada' }))
-        .then(() => log('editor: sent a malformed decision, then an approval'))
-        .catch((error: unknown) => log(`could not send the approval: ${String(error)}`))
-    }, 5)
+    setTimeout(() => void decide(engine, event.runId, log), 5)
   })
+}
+
+async function decide(engine: Engine, runId: string, log: (line: string) => void): Promise<void> {
+  const malformed = { approved: 'yes' }
+  try {
+    await engine.emit('approval', malformed, { runId }).then(
+      () => log('editor: a malformed decision was accepted (it should not be)'),
+      (error: unknown) => log(`editor: a malformed decision was refused when sent (${error instanceof EventPayloadError ? error.code : String(error)})`),
+    )
+    await engine.emit('approval', malformed)
+    await engine.emit('approval', { approved: true, editor: 'ada' }, { runId })
+    log('editor: broadcast the malformed decision too (ignored on receipt), then approved')
+  } catch (error) {
+    log(`could not send the approval: ${String(error)}`)
+  }
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -6,11 +6,13 @@
  *
  * Shows, for each `defineWorkflow` call of example 08, its decorator:
  * - `.task('plan', fn)` → `@Task() plan(question)`;
- * - `.task('research', { dependsOn, retry }, fn)` → `@DependsOn('research')`
- *   with `@Retry(...)`; `ctx.map` fans out over the sub-questions;
+ * - `.task('research', { dependsOn }, fn)` → `@DependsOn('plan')`; `ctx.map`
+ *   fans out over the sub-questions, each retried on its own;
  * - `{ when }` → `@When(condition)`, receiving the task's own arguments;
  * - `.loop(...)` → `@Loop({ dependsOn, while, maxIterations })`;
- * - `ctx.waitForEvent(name, { schema })` for the editor's approval, decoded on receipt;
+ * - `.events({ approval })` → `WorkflowBase.withEvents(...)`: the editor's
+ *   approval, typed in `ctx.waitForEvent` and decoded on receipt;
+ * - `.build({ result })` → `static readonly result = { ... } as const`;
  * - `.onFailure(...)` → `@OnFailure('publish')`, `.always(...)` → `@Task() @Always()`;
  * - what `defineWorkflow` closes over becomes constructor injection: the model
  *   and the cleanup log are registered in the engine's container, and every run
@@ -28,7 +30,6 @@ import {
   DependsOn,
   Loop,
   OnFailure,
-  Retry,
   sqliteStore,
   Task,
   When,
@@ -44,6 +45,10 @@ import { approveWhenAsked, ScriptedModel, type Finding, type Question, type Rese
 
 /** The editor's decision, as the approval event carries it. */
 const Approval = Schema.Struct({ approved: Schema.Boolean, editor: Schema.NonEmptyString })
+/** The events the workflow waits for. */
+const Events = { approval: Approval }
+/** A task's context in this workflow: its input and its events. */
+type Ctx = TaskContext<Question, typeof Events>
 
 /** Where the cleanup task records the topics whose budget it released (example 08 closes over an array). */
 export class CleanupLog {
@@ -60,9 +65,14 @@ export interface Publication {
 
 const lowConfidence = (finding: Finding) => finding.confidence < 0.6
 
+/** The input's type (a TypeScript type, no schema), to which `withEvents` adds the events. */
+abstract class ResearchBase extends WorkflowBase<Question> {}
+
 @injectable()
 @Workflow({ name: 'research-decorated', version: 1, description: 'plan, research in parallel, refine, approve, publish' })
-export class Research extends WorkflowBase<Question> {
+export class Research extends ResearchBase.withEvents(Events) {
+  static readonly result = { published: { task: 'publish', optional: true }, rejection: { task: 'explainRejection', optional: true } } as const
+
   constructor(
     @inject(ScriptedModel) private readonly model: ScriptedModel,
     @inject(CleanupLog) private readonly cleanup: CleanupLog,
@@ -76,9 +86,8 @@ export class Research extends WorkflowBase<Question> {
   }
 
   @DependsOn('plan')
-  @Retry({ maxAttempts: 3, backoff: { initial: 1, max: 5 } })
-  research(questions: string[], ctx: TaskContext<Question>): Promise<Finding[]> {
-    return ctx.map(questions, (question) => this.model.answer(question), { concurrency: 2 })
+  research(questions: string[], ctx: Ctx): Promise<Finding[]> {
+    return ctx.map(questions, (question) => this.model.answer(question), { concurrency: 2, retry: { maxAttempts: 3, backoff: { initial: 1, max: 5 } } })
   }
 
   @DependsOn('research')
@@ -93,8 +102,8 @@ export class Research extends WorkflowBase<Question> {
   }
 
   @DependsOn('refine')
-  approve(_refined: LoopResult<Finding[]>, ctx: TaskContext<Question>): Promise<typeof Approval.Type> {
-    return ctx.waitForEvent('approval', { schema: Approval, timeout: '1 h' })
+  approve(_refined: LoopResult<Finding[]>, ctx: Ctx): Promise<typeof Approval.Type> {
+    return ctx.waitForEvent('approval', { timeout: '1 h' })
   }
 
   @Task({ dependsOn: ['refine', 'approve', { task: 'deepDive', optional: true }] })
@@ -125,11 +134,12 @@ export async function main(log: (line: string) => void = console.log, store: Wor
   try {
     approveWhenAsked(engine, log)
     const run = await engine.start(Research, { topic: 'durable agents', subQuestions: ['checkpoints', 'retries', 'human approval', 'fan-out'] })
-    const result = await run.result()
-    const published = result.output('publish')
+    const { published, rejection } = await run.result()
+    if (published === undefined) throw new Error(rejection)
     log(`published ${published.sections} sections after ${published.refinements} refinements, approved by ${published.editor}`)
-    log(`follow-ups: ${published.followUps.join('; ') || 'none'}; model calls: ${model.calls} (one retried)`)
-    return { published, modelCalls: model.calls, cleaned: cleanup.topics, malformedIgnored: result.output('approve').editor === 'ada' }
+    log(`follow-ups: ${published.followUps.join('; ') || 'none'}; model calls: ${model.calls} (one item retried alone)`)
+    const approval = (await run.details()).output('approve')
+    return { published, modelCalls: model.calls, cleaned: cleanup.topics, malformedIgnored: approval.editor === 'ada' }
   } finally {
     await engine.close()
   }

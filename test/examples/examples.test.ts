@@ -296,12 +296,12 @@ describe('08-define-workflow', () => {
     expect(played.summary.published.followUps.length).toBeGreaterThan(0)
   })
 
-  it('retries the model once and does not ask it again for a checkpointed item', () => {
-    expect(played.summary.modelCalls).toBeGreaterThanOrEqual(5)
-    expect(played.summary.modelCalls).toBeLessThanOrEqual(6)
+  it('retries the one failing item alone: four sub-questions cost five model calls', () => {
+    expect(played.summary.modelCalls).toBe(5)
   })
 
-  it('ignores the malformed decision the schema refuses and takes the real one', () => {
+  it('refuses the malformed decision sent to the run, ignores it broadcast, and takes the real one', () => {
+    expect(played.lines).toContain('editor: a malformed decision was refused when sent (WEFT_INVALID_EVENT_PAYLOAD)')
     expect(played.summary.malformedIgnored).toBe(true)
   })
 
@@ -323,20 +323,17 @@ describe('09-research-decorators', () => {
   })
 
   it('reports what its defineWorkflow twin (example 08) reports: the two styles build the same workflow', () => {
-    const { modelCalls: _decoratedCalls, ...decoratedSummary } = decorated.summary
-    const { modelCalls: _definedCalls, ...definedSummary } = defined.summary
-    expect(decoratedSummary).toEqual(definedSummary)
+    expect(decorated.summary).toEqual(defined.summary)
     expect(decorated.summary.published).toMatchObject({ sections: 4, editor: 'ada' })
   })
 
   it('gets its model and cleanup log by constructor injection: the injected model was called, the cleanup recorded', () => {
-    expect(decorated.summary.modelCalls).toBeGreaterThanOrEqual(5)
+    expect(decorated.summary.modelCalls).toBe(5)
     expect(decorated.summary.cleaned).toEqual(['durable agents'])
   })
 
   it('prints the same lines as its twin', () => {
-    const withoutCalls = (lines: readonly string[]) => lines.map((line) => line.replace(/model calls: \d+/, 'model calls: n'))
-    expect(withoutCalls(decorated.lines)).toEqual(withoutCalls(defined.lines))
+    expect(decorated.lines).toEqual(defined.lines)
   })
 
   it(`finishes within ${budgetMs} ms`, () => {
