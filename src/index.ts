@@ -43,6 +43,7 @@ export type {
   WorkflowOutputs,
   WorkflowEvents,
   WorkflowResultValue,
+  WorkflowResultDeclaration,
 } from './authoring/workflow-ref.js'
 
 // Task context and results

@@ -84,11 +84,22 @@ export type WorkflowEvents<W> = W extends WorkflowDefinition<any, any, any, infe
  * task's output, or a record of them (`undefined` where a task is declared
  * optional); {@link NoDeclaredResult} when it declares none.
  */
-export type WorkflowResultValue<W> = [DeclaredResultOf<W>] extends [NoDeclaredResult]
+export type WorkflowResultValue<W> = [WorkflowResultDeclaration<W>] extends [NoDeclaredResult]
   ? NoDeclaredResult
-  : DeclaredResultValue<WorkflowOutputs<W>, DeclaredResultOf<W>>
+  : DeclaredResultValue<WorkflowOutputs<W>, WorkflowResultDeclaration<W>>
 
-type DeclaredResultOf<W> = W extends WorkflowDefinition<any, any, any, any, infer D> ? D : ClassResult<W>
+/**
+ * The result a workflow declares, as declared (`'ship'`, a record of task
+ * references), or {@link NoDeclaredResult}.
+ *
+ * @example
+ * ```ts
+ * import { defineWorkflow, type WorkflowResultDeclaration } from 'weft-sdk'
+ * const Label = defineWorkflow({ name: 'label', version: 1 }).task('print', () => 'L-1').build({ result: 'print' })
+ * type Declared = WorkflowResultDeclaration<typeof Label> // 'print'
+ * ```
+ */
+export type WorkflowResultDeclaration<W> = W extends WorkflowDefinition<any, any, any, any, infer D> ? D : ClassResult<W>
 
 /** Tells whether a value is a {@link WorkflowDefinition}. */
 export function isWorkflowDefinition(value: unknown): value is WorkflowDefinition<unknown, unknown> {

@@ -1,4 +1,4 @@
-import type { AnyWorkflow, WorkflowEvents, WorkflowOutputs, WorkflowResultValue } from '../authoring/workflow-ref.js'
+import type { AnyWorkflow, WorkflowEvents, WorkflowOutputs, WorkflowResultDeclaration, WorkflowResultValue } from '../authoring/workflow-ref.js'
 import type { NoDeclaredResult } from '../authoring/workflow-result.js'
 import type { RunId } from '../core/ids.js'
 import type { EventSchemas } from '../graph/task-context.js'
@@ -12,7 +12,8 @@ import { RunResult } from './run-result.js'
 /**
  * What `run.result()` and `engine.run` resolve to for workflow `W`: the
  * result it declares (one task's output, or a record of them), else a
- * {@link RunResult} with every task's output.
+ * {@link RunResult} with every task's output. Decided by the declaration, not
+ * by the value: a result task typed `any` still gives its value.
  *
  * @example
  * ```ts
@@ -21,7 +22,7 @@ import { RunResult } from './run-result.js'
  * type Printed = WorkflowResult<typeof Label> // string
  * ```
  */
-export type WorkflowResult<W> = [WorkflowResultValue<W>] extends [NoDeclaredResult] ? RunResult<WorkflowOutputs<W>> : WorkflowResultValue<W>
+export type WorkflowResult<W> = [WorkflowResultDeclaration<W>] extends [NoDeclaredResult] ? RunResult<WorkflowOutputs<W>> : WorkflowResultValue<W>
 
 /**
  * The handle on a run of workflow `W`: outputs, result and events typed by it

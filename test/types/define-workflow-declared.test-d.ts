@@ -44,6 +44,13 @@ describe('defineWorkflow(...).build({ result })', () => {
     >()
   })
 
+  test('a result task typed any still gives its value, not a RunResult', () => {
+    const Loose = defineWorkflow({ name: 'loose', version: 1 })
+      .task('parse', (): any => JSON.parse('1'))
+      .build({ result: 'parse' })
+    expectTypeOf<WorkflowResult<typeof Loose>>().toBeAny()
+  })
+
   test('an unknown task fails tsc', () => {
     // @ts-expect-error 'shp' is not a task of the workflow
     Ship.build({ result: 'shp' })
