@@ -18,25 +18,29 @@ import type {
 // decorator and option in the message) and fills in every default. The table
 // in policy-kinds.ts says which normalizer serves which kind.
 
-/** `@Retry`: attempts, backoff bounds and factor, jitter, the retry checks and the deadline. */
-export function normalizeRetry(check: OptionCheck, options: RetryOptions): RetryPolicy {
+/**
+ * `@Retry`: attempts, backoff bounds and factor, jitter, the retry checks and
+ * the deadline. `label` names the options in messages (`retry` for the
+ * options of a `ctx.map` call).
+ */
+export function normalizeRetry(check: OptionCheck, options: RetryOptions, label = '@Retry'): RetryPolicy {
   const backoff = options.backoff ?? {}
-  const initialDelayMs = check.duration('@Retry backoff.initial', backoff.initial ?? 100)
-  const maxDelayMs = check.duration('@Retry backoff.max', backoff.max ?? 30_000)
-  if (maxDelayMs < initialDelayMs) check.fail('@Retry backoff.max', `≥ backoff.initial (${initialDelayMs} ms)`, maxDelayMs)
+  const initialDelayMs = check.duration(`${label} backoff.initial`, backoff.initial ?? 100)
+  const maxDelayMs = check.duration(`${label} backoff.max`, backoff.max ?? 30_000)
+  if (maxDelayMs < initialDelayMs) check.fail(`${label} backoff.max`, `≥ backoff.initial (${initialDelayMs} ms)`, maxDelayMs)
   const nonRetryable = options.nonRetryable ?? []
   if (!Array.isArray(nonRetryable) || nonRetryable.some((c) => typeof c !== 'function')) {
-    check.fail('@Retry nonRetryable', 'an array of error classes', nonRetryable)
+    check.fail(`${label} nonRetryable`, 'an array of error classes', nonRetryable)
   }
   return Object.freeze({
-    maxAttempts: check.integer('@Retry maxAttempts', options.maxAttempts, 1),
+    maxAttempts: check.integer(`${label} maxAttempts`, options.maxAttempts, 1),
     initialDelayMs,
     maxDelayMs,
-    factor: check.number('@Retry backoff.factor', backoff.factor ?? 2, 1),
-    jitter: check.oneOf('@Retry backoff.jitter', backoff.jitter ?? 'full', ['full', 'none'] as const),
-    retryIf: options.retryIf === undefined ? undefined : check.fn<RetryPolicy['retryIf']>('@Retry retryIf', options.retryIf),
+    factor: check.number(`${label} backoff.factor`, backoff.factor ?? 2, 1),
+    jitter: check.oneOf(`${label} backoff.jitter`, backoff.jitter ?? 'full', ['full', 'none'] as const),
+    retryIf: options.retryIf === undefined ? undefined : check.fn<RetryPolicy['retryIf']>(`${label} retryIf`, options.retryIf),
     nonRetryable: Object.freeze([...nonRetryable]),
-    deadlineMs: options.deadline === undefined ? undefined : check.duration('@Retry deadline', options.deadline),
+    deadlineMs: options.deadline === undefined ? undefined : check.duration(`${label} deadline`, options.deadline),
   })
 }
 
@@ -106,9 +110,9 @@ export function normalizeBulkhead(check: OptionCheck, options: BulkheadOptions, 
   })
 }
 
-/** `@Timeout`: a duration longer than 0 ms, in milliseconds. */
-export function positiveTimeout(check: OptionCheck, timeout: unknown): number {
-  const ms = check.duration('@Timeout', timeout)
-  if (ms === 0) check.fail('@Timeout', 'longer than 0 ms', timeout)
+/** `@Timeout`: a duration longer than 0 ms, in milliseconds (`label` names it in messages). */
+export function positiveTimeout(check: OptionCheck, timeout: unknown, label = '@Timeout'): number {
+  const ms = check.duration(label, timeout)
+  if (ms === 0) check.fail(label, 'longer than 0 ms', timeout)
   return ms
 }

@@ -36,8 +36,8 @@ export function mapSettings(task: string, options: MapOptions): MapSettings {
   if (settled && failFast) check.fail('failFast', "false in mode 'settled' (which waits for every item)", failFast)
   return {
     concurrency,
-    retry: options.retry === undefined ? undefined : normalizeRetry(check, options.retry),
-    timeoutMs: options.timeout === undefined ? undefined : positiveTimeout(check, options.timeout),
+    retry: options.retry === undefined ? undefined : normalizeRetry(check, options.retry, 'retry'),
+    timeoutMs: options.timeout === undefined ? undefined : positiveTimeout(check, options.timeout, 'timeout'),
     failFast,
     settled,
   }

@@ -252,8 +252,8 @@ describe("ctx.map in mode 'settled'", () => {
 describe('ctx.map options', () => {
   const cases: [string, Record<string, unknown>, string][] = [
     ['failFast in settled mode', { mode: 'settled', failFast: true }, `task "t": ctx.map options: failFast must be false in mode 'settled' (which waits for every item), got true`],
-    ['a retry of 0 attempts', { retry: { maxAttempts: 0 } }, 'task "t": ctx.map options: @Retry maxAttempts must be an integer ≥ 1, got 0'],
-    ['a timeout of 0', { timeout: 0 }, 'task "t": ctx.map options: @Timeout must be longer than 0 ms, got 0'],
+    ['a retry of 0 attempts', { retry: { maxAttempts: 0 } }, 'task "t": ctx.map options: retry maxAttempts must be an integer ≥ 1, got 0'],
+    ['a timeout of 0', { timeout: 0 }, 'task "t": ctx.map options: timeout must be longer than 0 ms, got 0'],
     ['an unknown mode', { mode: 'any' }, `task "t": ctx.map options: mode must be one of 'all', 'settled', got "any"`],
   ]
   it.each(cases)('refuses %s with InvalidOptionsError naming the task and option, and runs no item', async (_what, options, message) => {
