@@ -97,3 +97,19 @@ describe('weft runs show --attempts', () => {
     expect((JSON.parse(plain!) as { steps: StepJson[] }).steps.every((s) => s.history === undefined)).toBe(true)
   })
 })
+
+describe('weft runs show --attempts, a task re-run after its process stopped', () => {
+  it('lists the interrupted attempt without times, and the attempt that completed', async () => {
+    const store = sqliteStore({ path: database })
+    await store.init()
+    const { run } = await store.createRun({ id: 'r-interrupted', workflow: 'research', version: 1, input: null, createdAt: 1_000, claimBy: { owner: 'w', leaseMs: 60_000 } })
+    const history = { earlier: [{ attempt: 1, outcome: 'interrupted' as const }], omitted: 0, lastStartedAt: 5_000 }
+    await store.saveStep({ runId: run.id, epoch: run.epoch }, { runId: run.id, key: 'fetch', task: 'fetch', status: 'completed', output: 'page', attempts: 2, startedAt: 5_000, finishedAt: 5_250, history })
+    await store.close()
+    runId = run.id
+    const lines = await show('--attempts')
+    const table = lines.slice(lines.indexOf('ATTEMPTS') + 1)
+    expect(table[1]).toMatch(/^fetch\s+#1\s+-\s+-\s+interrupted\s+its process stopped before it ended$/)
+    expect(table[2]).toMatch(/^\s+#2\s+1970-01-01T00:00:05\.000Z\s+250 ms\s+completed\s*$/)
+  })
+})

@@ -99,6 +99,27 @@ describe.each(stores)('attempts of a task on the %s store', (_label, openStore) 
   })
 })
 
+describe('the cost of a history', () => {
+  it("writes a retried task's attempts with its one checkpoint: no write of their own", async () => {
+    const writes: string[] = []
+    class CountingStore extends MemoryWorkflowStore {
+      override saveStep(...args: Parameters<MemoryWorkflowStore['saveStep']>) {
+        writes.push(`saveStep ${args[1].key}`)
+        return super.saveStep(...args)
+      }
+    }
+    const store = new CountingStore()
+    const { workflow } = flakyWorkflow('one-write', [new Error('one'), new Error('two')], 3)
+    const engine = createEngine({ store })
+    const run = await engine.start(workflow)
+    await run.result()
+    // Three attempts, one write (the memory store writes the run's end apart: it has no saveFinalStep).
+    expect(writes).toEqual(['saveStep flaky'])
+    expect((await stepOf(store, run.id, 'flaky')).history?.earlier).toHaveLength(2)
+    await engine.close()
+  })
+})
+
 describe('the bound of a history', () => {
   it(`keeps the last ${maxRecordedAttempts} failures in full and counts the rest, whatever the number of failures`, async () => {
     const seed = testSeed('test/runtime/attempt-history.test.ts')
