@@ -1,4 +1,5 @@
 import { workflowEncodedInputKey, workflowEventsKey, workflowInputKey, type InputOf } from '../graph/type-level.js'
+import { InvalidWorkflowError } from '../core/errors.js'
 import type { EventSchemas } from '../graph/task-context.js'
 import type { InputSchema } from './workflow-ref.js'
 
@@ -88,11 +89,15 @@ export abstract class WorkflowBase<I = void, E = I> {
    * }
    * // const run = await engine.start(Expense); await run.signal('approved', { by: 'ada' })
    * ```
+   * @throws `InvalidWorkflowError` when the base declares its events already.
    */
   static withEvents<This extends abstract new () => WorkflowBase<any, any>, const Ev extends EventSchemas>(
     this: This,
     events: Ev,
   ): WorkflowBaseWithEvents<This, Ev> {
+    if (inheritedEventSchemas(this) !== undefined) {
+      throw new InvalidWorkflowError(`${this.name} already declares its events (withEvents); declare them all in one withEvents({ ... })`)
+    }
     const Base = this as unknown as abstract new () => WorkflowBase<unknown>
     abstract class WithEvents extends Base {
       static readonly [eventSchemasKey] = events

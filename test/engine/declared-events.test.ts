@@ -107,6 +107,14 @@ describe('declared events on a base of a typed input', () => {
   })
 })
 
+describe('declaring events twice', () => {
+  it('is refused, naming the base and the fix', () => {
+    // The types refuse it too: a base with events has no withEvents.
+    const declared = WorkflowBase.withEvents(Events) as unknown as typeof WorkflowBase
+    expect(() => declared.withEvents(Events)).toThrow('already declares its events (withEvents); declare them all in one withEvents({ ... })')
+  })
+})
+
 describe('declared events, on receipt', () => {
   it('a payload that reached the inbox without the check (the CLI, a broadcast) is never delivered: the task keeps waiting', async () => {
     const store = new MemoryWorkflowStore()
