@@ -65,12 +65,9 @@ export interface Publication {
 
 const lowConfidence = (finding: Finding) => finding.confidence < 0.6
 
-/** The input's type (a TypeScript type, no schema), to which `withEvents` adds the events. */
-abstract class ResearchBase extends WorkflowBase<Question> {}
-
 @injectable()
 @Workflow({ name: 'research-decorated', version: 1, description: 'plan, research in parallel, refine, approve, publish' })
-export class Research extends ResearchBase.withEvents(Events) {
+export class Research extends WorkflowBase.withEvents(Events)<Question> {
   static readonly result = { published: { task: 'publish', optional: true }, rejection: { task: 'explainRejection', optional: true } } as const
 
   constructor(

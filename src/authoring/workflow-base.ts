@@ -63,10 +63,10 @@ export abstract class WorkflowBase<I = void, E = I> {
 
   /**
    * A base class that declares the workflow's events, each with the Effect
-   * `Schema` of its payload; call it on `WorkflowBase`, on a
+   * `Schema` of its payload; call it on `WorkflowBase` (the input then goes in
+   * as a type argument: `extends WorkflowBase.withEvents(Events)<Order>`), on a
    * `WorkflowBase.withInput(...)` base, or on an abstract base of your own
-   * that declares a typed input (`abstract class OrderBase extends
-   * WorkflowBase<Order> {}`, then `extends OrderBase.withEvents(Events)`). Then `run.signal(name, payload)` is
+   * that declares a typed input. Then `run.signal(name, payload)` is
    * typed by them and refuses a payload the schema refuses before anything is
    * stored (`EventPayloadError`); `ctx.waitForEvent(name)` in the workflow's
    * tasks (typed `TaskContext<Input, typeof events>`) returns the decoded
@@ -106,14 +106,21 @@ export abstract class WorkflowBase<I = void, E = I> {
   }
 }
 
-/** An instance type's own input, `void` for `WorkflowBase` itself (whose input is not declared). */
-type BaseInstance<This extends abstract new () => object> = unknown extends InputOf<InstanceType<This>> ? WorkflowBase : InstanceType<This>
-
-/** The base class {@link WorkflowBase.withEvents} returns: `This`'s instances, declaring the events `Ev`, carrying their schemas. */
-export type WorkflowBaseWithEvents<This extends abstract new () => object, Ev extends EventSchemas> = (abstract new () => BaseInstance<This> & {
+/** The phantom by which a workflow's instance type carries its declared events. */
+interface DeclaresEvents<Ev extends EventSchemas> {
   /** @internal Phantom: the declared events' schemas. */
   readonly [workflowEventsKey]: Ev
-}) & {
+}
+
+/**
+ * The base class {@link WorkflowBase.withEvents} returns: `This`'s instances,
+ * declaring the events `Ev`, carrying their schemas. Called on `WorkflowBase`
+ * itself (whose input is not declared yet), the base takes the input as a type
+ * argument: `extends WorkflowBase.withEvents(Events)<Order>` (none: `void`).
+ */
+export type WorkflowBaseWithEvents<This extends abstract new () => object, Ev extends EventSchemas> = (unknown extends InputOf<InstanceType<This>>
+  ? abstract new <I = void, E = I>() => WorkflowBase<I, E> & DeclaresEvents<Ev>
+  : abstract new () => InstanceType<This> & DeclaresEvents<Ev>) & {
   /** @internal The declared events. */
   readonly [eventSchemasKey]: Ev
 }

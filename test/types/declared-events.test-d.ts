@@ -48,7 +48,24 @@ class TypedInput extends OrderBase.withEvents(Events) {
   }
 }
 
+/** A typed input without a schema, as a type argument of the base withEvents returns. */
+@Workflow({ name: 'type-argument-events', version: 1 })
+class TypeArgument extends WorkflowBase.withEvents(Events)<{ orderId: string }> {
+  @Task() async wait(input: { orderId: string }, ctx: TaskContext<{ orderId: string }, typeof Events>): Promise<string> {
+    return `${input.orderId}: ${(await ctx.waitForEvent('approved')).by}`
+  }
+}
+
 describe('declared events', () => {
+  test('with the input as a type argument of WorkflowBase.withEvents(...): the input and the events are typed', async () => {
+    const run = await engine.start(TypeArgument, { orderId: 'o-1' })
+    await run.signal('approved', { by: 'ada' })
+    // @ts-expect-error the input type is the type argument
+    await engine.start(TypeArgument, { order: 'o-1' })
+    // @ts-expect-error the payload type comes from the declared schema
+    await run.signal('approved', { by: 1 })
+  })
+
   test('on a base class of a typed input: the input and the events are typed', async () => {
     const run = await engine.start(TypedInput, { orderId: 'o-1' })
     await run.signal('approved', { by: 'ada' })
