@@ -2,13 +2,11 @@ import 'reflect-metadata'
 import { isDeepStrictEqual } from 'node:util'
 import { Clock, Context, Effect, Exit, Scope } from 'effect'
 import type { DependencyContainer } from 'tsyringe'
-import { compileWorkflow } from '../authoring/compile-workflow.js'
 import type { AnyWorkflow, WorkflowInput } from '../authoring/workflow-ref.js'
 import { toMillis, type Duration } from '../core/duration.js'
-import { EngineClosedError, EventPayloadError, RunConflictError, WrongWorkflowError, RunFinishedError, RunNotFoundError, SerializationError } from '../core/errors.js'
+import { EngineClosedError, RunConflictError, WrongWorkflowError, SerializationError } from '../core/errors.js'
 import { newRunId, type RunId } from '../core/ids.js'
 import { assertStorableName } from '../core/storable-name.js'
-import { payloadDecoder } from '../graph/event-payload.js'
 import type { WorkflowGraph } from '../graph/workflow-graph.js'
 import type { CircuitState } from '../resilience/circuit-breakers.js'
 import { TaskPolicyRunner, makePolicyServices, type PolicyServices } from '../resilience/task-policies.js'
@@ -18,11 +16,10 @@ import { EventWaiters } from '../runtime/event-waiters.js'
 import { InboxWatcher } from '../runtime/inbox-watcher.js'
 import { newOwnerId } from '../runtime/owner-id.js'
 import { parseWorkflowInput } from '../runtime/parse-input.js'
-import type { RunRecovered, WeftEventOf, WeftEventType } from '../runtime/run-events.js'
+import type { WeftEventOf, WeftEventType } from '../runtime/run-events.js'
 import type { RunEnvironment, RunExecution } from '../runtime/run-execution.js'
 import { RunWorker } from '../runtime/run-worker.js'
 import { RuntimeStats, type EngineStats } from '../runtime/runtime-stats.js'
-import { isFinished } from '../storage/run-rules.js'
 import { inputDigest } from '../storage/serialization.js'
 import type { RunQuery, RunRecord, StoreNotification, WorkflowStore } from '../storage/workflow-store.js'
 import { ChangeFeed } from './change-feed.js'
@@ -31,10 +28,15 @@ import { defaultStore } from './default-store.js'
 import { engineSettings, type EngineConfig, type EngineSettings } from './engine-config.js'
 import { LocalRunBackend, StoredRunBackend, type BackendServices } from './run-backends.js'
 import { WorkflowRegistry } from './workflow-registry.js'
+import { AdapterRegistry, type EngineHealth } from './adapter-registry.js'
 import { containerOf, engineResolver } from './tsyringe-resolver.js'
 import type { WorkflowResolver } from './workflow-resolver.js'
 import { WorkflowRun, type WorkflowResult, type WorkflowRunOf } from './workflow-run.js'
 import { LocalRuns } from './local-runs.js'
+import { reportBackgroundError, reportListenerError, reportRecovery } from './engine-reports.js'
+import { emitResult, RunEventsOutbox, type EmitResult } from './run-events-outbox.js'
+
+export type { EmitResult } from './run-events-outbox.js'
 
 /** Options of {@link Engine.start}. */
 export interface StartOptions {
@@ -50,28 +52,6 @@ export interface StartOptions {
 
 /** The arguments after the workflow: the input (optional when the workflow takes none), then options. */
 export type StartArgs<I> = [I] extends [void] ? [input?: I, options?: StartOptions] : [input: I, options?: StartOptions]
-
-/** What {@link Engine.emit} did. */
-export interface EmitResult {
-  /** The stored event's id. */
-  readonly eventId: number
-  /** Runs of this engine that were waiting for an event of this name when it was sent. */
-  readonly waitingRuns: number
-  /** Runs the event started (workflows whose `trigger` is the event's name), untyped: see {@link EmitResult.startedOf}. */
-  readonly started: readonly WorkflowRun[]
-  /**
-   * The runs the event started of one workflow, typed by it (outputs,
-   * declared result, declared events); empty when the event does not trigger
-   * that workflow (version included).
-   *
-   * @example
-   * ```ts
-   * // const [run] = (await engine.emit('order.placed', { orderId: 'o-1' })).startedOf(OrderFulfilment)
-   * // await run?.result()   // typed as OrderFulfilment's result
-   * ```
-   */
-  startedOf<W extends AnyWorkflow>(workflow: W): WorkflowRunOf<W>[]
-}
 
 /** Options of {@link Engine.close}. */
 export interface CloseOptions {
@@ -107,6 +87,8 @@ export class Engine {
   readonly ready: Promise<void>
   /** This engine's id in run leases. */
   readonly workerId: string
+  /** The engine's adapters (`createEngine({ adapters })`, `engine.adapters.register(token, adapter)`): in its container, reported by `health()`, closed by `close()`. */
+  readonly adapters: AdapterRegistry
   private readonly store: WorkflowStore
   private readonly ownsStore: boolean
   private readonly settings: EngineSettings
@@ -121,6 +103,7 @@ export class Engine {
   private readonly changes: ChangeFeed
   private readonly backendServices: BackendServices
   private readonly runs: LocalRuns
+  private readonly outbox: RunEventsOutbox
   private readonly reportBackgroundError: (error: unknown) => void
   private unsubscribe: (() => Promise<void>) | undefined
   private inboxWatcher: InboxWatcher | undefined
@@ -138,10 +121,11 @@ export class Engine {
     this.hub = new EventHub(config.onListenerError ?? reportListenerError)
     this.reportBackgroundError = config.onBackgroundError ?? reportBackgroundError
     this.changes = new ChangeFeed(this.settings.pollMs)
+    this.adapters = new AdapterRegistry(this.resolver, (event) => this.hub.emit(event)).registerAll(config.adapters ?? [])
     this.env = this.runEnvironment(config.clock)
     this.backendServices = {
       store: this.store,
-      sendEvent: (runId, name, payload) => this.sendToRun(runId, name, payload).then(() => undefined),
+      sendEvent: (runId, name, payload) => this.sendEvent(runId, name, payload),
       nextChange: (runId) => this.changes.next(runId),
       now: () => this.env.now(),
     }
@@ -160,6 +144,7 @@ export class Engine {
     this.runs = new LocalRuns({ store, registry, settings, health, changes, workerId, env, onRunRecovered, now: () => env.now(), reportBackgroundError: this.reportBackgroundError })
     // Their dependencies are checked once the engine opens: callers register them right after createEngine.
     for (const workflow of config.workflows ?? []) this.registry.register(workflow, false)
+    this.outbox = new RunEventsOutbox({ store, registry, waiters: this.waiters, runs: () => this.runs, now: () => env.now() })
     this.statistics.workflows = this.registry.size
     this.ready = this.open()
     this.ready.catch(() => undefined)
@@ -270,13 +255,11 @@ export class Engine {
     assertStorableName('event name', name)
     this.assertOpen()
     await this.ready
-    if (options.runId !== undefined) return emitResult(await this.sendToRun(options.runId, name, payload), [])
+    if (options.runId !== undefined) return emitResult(await this.outbox.toRun(options.runId, name, payload), [])
     const triggered = this.registry.triggeredBy(name).map((graph) => ({ graph, input: parseWorkflowInput(graph, payload) }))
-    const waitingRuns = this.waiters.waitingRuns(name).length
-    const eventId = await this.store.sendEvent({ name, payload, sentAt: this.env.now() })
-    this.waiters.wake(undefined, name)
+    const sent = await this.outbox.toEveryRun(name, payload)
     const started = await Promise.all(triggered.map(({ graph, input }) => this.startGraph(graph, input, {}, false)))
-    return emitResult({ eventId, waitingRuns }, started as WorkflowRun[])
+    return emitResult(sent, started as WorkflowRun[])
   }
 
   /** Listens to every engine event. Returns a function that stops listening. */
@@ -285,6 +268,20 @@ export class Engine {
   on<T extends WeftEventType>(type: T, listener: WeftListener<WeftEventOf<T>>): () => void
   on(typeOrListener: WeftEventType | WeftListener, listener?: WeftListener<never>): () => void {
     return typeof typeOrListener === 'function' ? this.hub.on(typeOrListener) : this.hub.on(typeOrListener, listener as never)
+  }
+
+  /**
+   * Checks every adapter with a real round trip: its state (up, degraded,
+   * down), latency, breakers and limiter headroom, and the worst state.
+   *
+   * @example
+   * ```ts
+   * // const health = await engine.health()
+   * // if (health.state === 'down') console.error(health.adapters.filter((a) => a.state === 'down'))
+   * ```
+   */
+  health(): Promise<EngineHealth> {
+    return this.adapters.health(this.env.now())
   }
 
   /** Counts of workflows, runs by status and tasks by status. */
@@ -313,7 +310,11 @@ export class Engine {
     this.inboxWatcher?.stop()
     await this.unsubscribe?.()
     await Effect.runPromise(Scope.close(this.scope, Exit.void))
-    if (this.ownsStore) await this.store.close()
+    try {
+      await this.adapters.closeAll()
+    } finally {
+      if (this.ownsStore) await this.store.close()
+    }
   }
 
   // ---- runs --------------------------------------------------------------------------
@@ -357,23 +358,10 @@ export class Engine {
     return (local === undefined ? this.storedHandle(run) : this.localHandle(local)) as WorkflowRun<never>
   }
 
-  /** Stores an event for one run (executing here or elsewhere) and wakes its waiting task if it is here. */
-  private async sendToRun(runId: RunId, name: string, payload: unknown): Promise<{ eventId: number; waitingRuns: number }> {
-    assertStorableName('event name', name)
+  /** Sends an event to one run for a handle (`run.signal`), once the engine is open. */
+  private async sendEvent(runId: RunId, name: string, payload: unknown): Promise<void> {
     this.assertOpen()
-    const local = this.runs.get(runId)
-    let graph = local?.graph
-    if (local === undefined) {
-      const run = await this.store.getRun(runId)
-      if (run === undefined) throw new RunNotFoundError(runId)
-      if (isFinished(run.status)) throw new RunFinishedError(runId, run.status)
-      graph = this.registry.findOptional(run.workflow, run.version)
-    }
-    if (graph !== undefined) assertEventPayload(graph, name, payload)
-    const waitingRuns = this.waiters.waitingRuns(name).includes(runId) ? 1 : 0
-    const eventId = await this.store.sendEvent({ name, runId, payload, sentAt: this.env.now() })
-    this.waiters.wake(runId, name)
-    return { eventId, waitingRuns }
+    await this.outbox.toRun(runId, name, payload)
   }
 
   private localHandle(execution: RunExecution): WorkflowRun<never> {
@@ -455,45 +443,6 @@ function digestOf(input: unknown): string | undefined {
     if (error instanceof SerializationError) return undefined
     throw error
   }
-}
-
-/**
- * Refuses, before it is stored, a payload the workflow's declared schema for
- * this event refuses (the same decoding a waiting task applies on receipt).
- * @throws {@link EventPayloadError}
- */
-function assertEventPayload(graph: WorkflowGraph, name: string, payload: unknown): void {
-  const schema = graph.events.get(name)
-  if (schema === undefined) return
-  const decoded = payloadDecoder(schema)(payload)
-  if (!decoded.ok) throw new EventPayloadError(name, `${graph.name}@${graph.version}`, decoded.issues)
-}
-
-/** What `emit` returns: the stored event, and the runs it started with their typed view. */
-function emitResult(sent: { eventId: number; waitingRuns: number }, started: readonly WorkflowRun[]): EmitResult {
-  return {
-    ...sent,
-    started,
-    startedOf<W extends AnyWorkflow>(workflow: W): WorkflowRunOf<W>[] {
-      const graph = compileWorkflow(workflow)
-      return started
-        .filter((run) => run.workflow === graph.name && run.version === graph.version)
-        .map((run) => run.withDeclaredResult(graph.result) as unknown as WorkflowRunOf<W>)
-    },
-  }
-}
-
-function reportListenerError(error: unknown, event: { type: string }): void {
-  console.error(`weft: a listener of "${event.type}" threw`, error)
-}
-
-function reportRecovery(event: RunRecovered): void {
-  const recorded = event.replayedSteps === 1 ? '1 recorded step' : `${event.replayedSteps} recorded steps`
-  console.warn(`weft: continuing run ${event.runId} of "${event.workflow}", left unfinished by an earlier worker (claim ${event.epoch}, ${event.recoveries} recoveries), from ${recorded}`)
-}
-
-function reportBackgroundError(error: unknown): void {
-  console.error('weft: background work failed (claiming runs or renewing leases)', error)
 }
 
 /**
