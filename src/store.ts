@@ -84,6 +84,9 @@ export {
   type StepKeyKind,
 } from './core/step-key.js'
 
+// Lease owners: whether a worker of this host is gone
+export { isDeadOwner } from './runtime/owner-id.js'
+
 // Names a store accepts, and connection URLs fit to print
 export { assertStorableName, storableNameProblem } from './core/storable-name.js'
 export { withoutPassword } from './core/connection-url.js'

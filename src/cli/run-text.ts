@@ -1,5 +1,5 @@
 import { formatMillis, type ErrorRecord, type RunRecord, type RunStatus } from '../index.js'
-import type { StepRecord } from '../store.js'
+import { isDeadOwner, type StepRecord } from '../store.js'
 import type { Tone } from './terminal.js'
 
 /** What the CLI prints for a value that is not there. */
@@ -31,26 +31,41 @@ export function stepDuration(step: StepRecord): string {
   return step.startedAt === undefined ? none : formatMillis(Math.max(0, step.finishedAt - step.startedAt))
 }
 
+/** The most characters of an error's extra properties (`props`) a table cell shows (`--json` and the run's own error line show them whole). */
+export const cellPropsChars = 120
+
 /**
  * `Name [CODE]: message {extra properties}`, after `in task "t": ` when the
  * error is a run's failure in a task, then an AggregateError's errors
- * (`; 1 of 3: Name: message`) and each cause (`; caused by Name [CODE]: message`).
- * A thrown value that is not an Error reads `thrown object: {"status":503}`.
- * One line: the stack is printed apart (see {@link stackLines}).
+ * (`; 1 of 3: Name: message`, or `; item 2: Name: message` for a failed
+ * `ctx.map` item; `; and 2 more` for those the record did not keep) and each
+ * cause (`; caused by Name [CODE]: message`; not the first member again,
+ * which a `ctx.map` failure has as its cause). A thrown value that is not an
+ * Error reads `thrown object: {"status":503}`. One line: the stack is printed
+ * apart (see {@link stackLines}). `propsChars` cuts each extra-properties
+ * JSON (for a table cell: {@link cellPropsChars}).
  */
-export function describeError(error: ErrorRecord): string {
+export function describeError(error: ErrorRecord, propsChars = Infinity): string {
   const task = error.task === undefined || error.name === 'RunFailedError' ? '' : `in task "${error.task}": `
-  const total = error.errorCount ?? error.errors?.length ?? 0
-  const members = (error.errors ?? []).map((member, i) => `; ${i + 1} of ${total}: ${oneError(member)}`).join('')
-  const causes = (error.causes ?? []).map((cause) => `; caused by ${oneError(cause)}`).join('')
-  return `${task}${oneError(error)}${members}${causes}`
+  const kept = error.errors ?? []
+  const total = error.errorCount ?? kept.length
+  const members = kept.map((member, i) => `; ${member.label ?? `${i + 1} of ${total}`}: ${oneError(member, propsChars)}`).join('')
+  const more = total > kept.length ? `; and ${total - kept.length} more` : ''
+  const first = kept[0] === undefined ? undefined : oneError(kept[0], propsChars)
+  const causes = (error.causes ?? []).filter((cause, i) => i > 0 || oneError(cause, propsChars) !== first)
+  return `${task}${oneError(error, propsChars)}${members}${more}${causes.map((cause) => `; caused by ${oneError(cause, propsChars)}`).join('')}`
 }
 
-function oneError(error: Pick<ErrorRecord, 'name' | 'code' | 'message' | 'value' | 'props'>): string {
+function oneError(error: Pick<ErrorRecord, 'name' | 'code' | 'message' | 'value' | 'props'>, propsChars: number): string {
   const code = error.code === undefined ? '' : ` [${error.code}]`
   const name = error.value === undefined ? error.name : `thrown ${error.name}`
-  const props = error.props === undefined ? '' : ` ${error.props}`
+  const props = error.props === undefined ? '' : ` ${cutText(error.props, propsChars)}`
   return `${name}${code}: ${error.message.replaceAll('\n', ' ')}${props}`
+}
+
+/** `text` cut to `chars` characters, the last one `…` when cut. */
+function cutText(text: string, chars: number): string {
+  return text.length <= chars ? text : `${text.slice(0, chars - 1)}…`
 }
 
 /** The frames of an error's recorded stack (its lines after the first, which repeats the message), indented; none without a stack. */
@@ -77,22 +92,28 @@ export function runNote(run: RunRecord): string {
 /**
  * What `weft runs list` shows for a run: its stored status, or `orphaned`
  * for an unfinished run (pending, running or paused) naming a worker whose
- * lease has expired: that worker stopped renewing it, and the next worker
+ * lease has expired or whose process, on this host, is gone: the next worker
  * with its workflow version recovers it.
  */
 export type RunState = RunStatus | 'orphaned'
 
 /**
  * `orphaned` for an unfinished run (pending, running or paused) that names a
- * worker (`leaseOwner`) whose lease has expired (`leaseExpiresAt` at or
- * before `now`, or unset): that worker stopped renewing it (it crashed or was
- * killed), and the next worker with its workflow version takes it over and
- * recovers it. Otherwise the run's stored status. A worker's clean shutdown
- * releases its runs without an owner: those show `pending`.
+ * worker (`leaseOwner`) that stopped renewing it (it crashed or was killed):
+ * its lease has expired (`leaseExpiresAt` at or before `now`, or unset), or
+ * the worker ran on this host and its process is gone (`ownerIsDead`, seen at
+ * once, without waiting for the lease). The next worker with its workflow
+ * version takes it over and recovers it. Otherwise the run's stored status.
+ * A worker's clean shutdown releases its runs without an owner: those show `pending`.
  */
-export function runState(run: Pick<RunRecord, 'status' | 'leaseOwner' | 'leaseExpiresAt'>, now: number): RunState {
+export function runState(
+  run: Pick<RunRecord, 'status' | 'leaseOwner' | 'leaseExpiresAt'>,
+  now: number,
+  ownerIsDead: (owner: string) => boolean = isDeadOwner,
+): RunState {
   const unfinished = run.status === 'pending' || run.status === 'running' || run.status === 'paused'
-  return unfinished && run.leaseOwner !== undefined && (run.leaseExpiresAt ?? 0) <= now ? 'orphaned' : run.status
+  if (!unfinished || run.leaseOwner === undefined) return run.status
+  return (run.leaseExpiresAt ?? 0) <= now || ownerIsDead(run.leaseOwner) ? 'orphaned' : run.status
 }
 
 const statusTones: Readonly<Record<RunState | StepRecord['status'], Tone>> = {

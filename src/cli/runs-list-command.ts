@@ -18,8 +18,9 @@ export const runsListCommand: CliCommand = {
     'Columns: the run id, workflow@version, status, when it was created (UTC), how long it took',
     '(or has been running so far), and its error or status message.',
     'Status `orphaned`: the run is pending, running or paused and names a worker whose lease has',
-    'expired: that worker stopped (crashed or was killed) and the next worker with its workflow',
-    'version recovers it. --status filters by the stored status (an orphaned run is still running).',
+    'expired, or a worker of this host whose process is gone: that worker stopped (crashed or was',
+    'killed) and the next worker with its workflow version recovers it. --status filters by the',
+    'stored status (an orphaned run is still running).',
   ],
   positionals: [],
   options: {

@@ -10,9 +10,17 @@ export function newOwnerId(): string {
 }
 
 /**
- * Whether an owner is certainly dead: it ran on this host and its process
- * is gone. Other hosts' owners, and live pids, are not judged (their leases
- * must expire); a reused pid only delays recovery until the lease ends.
+ * Whether a lease owner (a worker id, `<host>/<pid>/<random>`) is certainly
+ * dead: it ran on this host and its process is gone. Other hosts' owners, and
+ * live pids, are not judged (their leases must expire); a reused pid only
+ * delays recovery until the lease ends.
+ *
+ * @example
+ * ```ts
+ * import { isDeadOwner, type RunRecord } from 'weft-sdk/store'
+ * declare const run: RunRecord
+ * if (run.status === 'running' && run.leaseOwner !== undefined && isDeadOwner(run.leaseOwner)) console.log(`${run.id}: its worker is gone`)
+ * ```
  */
 export function isDeadOwner(owner: string): boolean {
   const [host, pidText] = owner.split('/')
