@@ -59,7 +59,7 @@ export interface ResolverFixes {
  * const values = new Map<unknown, unknown>([['Payments', { charge: (n: number) => n }]])
  * const resolver: WorkflowResolver = {
  *   prepare: () => undefined,
- *   instantiate: (workflow) => new (workflow as new () => object)() as never,
+ *   instantiate: (workflow) => new (workflow as unknown as new () => object)() as never,
  *   resolve: (token) => values.get(token) as never,
  *   isRegistered: (token) => values.has(token),
  *   parametersOf: (type) => (type.length === 0 ? [] : undefined),
