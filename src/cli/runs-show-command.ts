@@ -4,7 +4,7 @@ import type { CliCommand, CliContext } from './command.js'
 import { databaseOption, withStore } from './database.js'
 import { requireRun } from './require-run.js'
 import { jsonOption, printJson, toRunJson, toStepJson, toStoredJson } from './run-json.js'
-import { describeError, formatInstant, none, runDuration, runState, stackLines, statusTone, stepDuration, workflowLabel } from './run-text.js'
+import { cellPropsChars, describeError, formatInstant, none, runDuration, runState, stackLines, statusTone, stepDuration, workflowLabel } from './run-text.js'
 import { printAttempts } from './step-attempts.js'
 import { toStepRows, type StepRow } from './step-rows.js'
 import { paint, type Tone } from './terminal.js'
@@ -119,7 +119,7 @@ function printSteps(context: CliContext, run: RunRecord, steps: readonly StepRec
     { header: 'attempts', cell: (row) => (row.step === undefined ? none : String(row.step.attempts)) },
     { header: 'started (utc)', cell: (row) => formatInstant(row.step?.startedAt) },
     { header: 'duration', cell: (row) => (row.step === undefined ? none : stepDuration(row.step)) },
-    { header: 'error', cell: (row) => (row.step?.error === undefined ? '' : describeError(row.step.error)), tone: () => 'red' },
+    { header: 'error', cell: (row) => (row.step?.error === undefined ? '' : describeError(row.step.error, cellPropsChars)), tone: () => 'red' },
   ]
   for (const line of formatTable(context.out, columns, toStepRows(steps))) context.out.line(line)
 }

@@ -1,7 +1,7 @@
 import { formatMillis, type ErrorRecord } from '../index.js'
 import { stepAttempts, type AttemptOutcome, type AttemptRecord, type StepRecord } from '../store.js'
 import type { CliContext } from './command.js'
-import { describeError, formatInstant, none, statusTone } from './run-text.js'
+import { cellPropsChars, describeError, formatInstant, none, statusTone } from './run-text.js'
 import type { StepRow } from './step-rows.js'
 import { paint } from './terminal.js'
 import { formatTable, type Column } from './text-table.js'
@@ -108,6 +108,6 @@ function durationText(attempt: AttemptRecord | undefined): string {
 }
 
 function errorText(attempt: AttemptRecord | undefined): string {
-  if (attempt?.error !== undefined) return describeError(attempt.error)
+  if (attempt?.error !== undefined) return describeError(attempt.error, cellPropsChars)
   return attempt?.outcome === 'interrupted' ? 'its process stopped before it ended' : ''
 }

@@ -260,7 +260,7 @@ export interface MapItemFailure {
 export class MapItemsFailedError extends WeftError {
   readonly code = 'WEFT_MAP_ITEMS_FAILED'
   readonly _tag = 'MapItemsFailedError'
-  /** What each failed item threw, in item order. */
+  /** What each failed item threw, in item order (its stored record labels each with its item: `item 2`). */
   readonly errors: readonly unknown[]
   /** True when a retry of the task could help: some item's error is not a Weft error marked not retryable. */
   override readonly isRetryable: boolean
@@ -272,15 +272,24 @@ export class MapItemsFailedError extends WeftError {
     readonly failures: readonly MapItemFailure[],
     /** How many items the map had. */
     readonly itemCount: number,
+    /** Whether the map had a retry policy (the message advises one only when it had none). @defaultValue false */
+    retried = false,
   ) {
     const first = failures[0]
     const firstText = first === undefined ? '' : `; item ${first.index} after ${first.attempts} attempt${first.attempts === 1 ? '' : 's'}: ${describeCause(first.error)}`
-    super(
-      `task "${task}": ${failures.length} of ${itemCount} ctx.map items failed (items ${failures.map((f) => f.index).join(', ')})${firstText}; ` +
-        "give the map a retry policy, or pass mode: 'settled' to get each item's failure as a value",
-      { cause: first?.error },
-    )
+    const advice = retried ? "pass mode: 'settled' to get each item's failure as a value" : "give the map a retry policy, or pass mode: 'settled' to get each item's failure as a value"
+    super(`task "${task}": ${failures.length} of ${itemCount} ctx.map items failed (${itemList(failures)})${firstText}; ${advice}`, { cause: first?.error })
     this.errors = failures.map((f) => f.error)
     this.isRetryable = failures.some((f) => !(isWeftError(f.error) && !f.error.isRetryable))
   }
+}
+
+/** The most item indices a {@link MapItemsFailedError}'s message lists. */
+const maxListedItems = 10
+
+/** `items 1, 3`, or the first {@link maxListedItems} and how many more. */
+function itemList(failures: readonly MapItemFailure[]): string {
+  const listed = failures.slice(0, maxListedItems).map((f) => f.index).join(', ')
+  const more = failures.length - maxListedItems
+  return `item${failures.length === 1 ? '' : 's'} ${listed}${more > 0 ? ` and ${more} more` : ''}`
 }

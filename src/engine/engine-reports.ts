@@ -10,7 +10,8 @@ export function reportListenerError(error: unknown, event: { type: string }): vo
 /** `onRunRecovered`'s default: one warning per run this worker takes over. */
 export function reportRecovery(event: RunRecovered): void {
   const recorded = event.replayedSteps === 1 ? '1 recorded step' : `${event.replayedSteps} recorded steps`
-  console.warn(`weft: continuing run ${event.runId} of "${event.workflow}", left unfinished by an earlier worker (claim ${event.epoch}, ${event.recoveries} recoveries), from ${recorded}`)
+  const recoveries = event.recoveries === 1 ? '1 recovery' : `${event.recoveries} recoveries`
+  console.warn(`weft: continuing run ${event.runId} of "${event.workflow}", left unfinished by an earlier worker (claim ${event.epoch}, ${recoveries}), from ${recorded}`)
 }
 
 /** `onBackgroundError`'s default: claiming and lease renewal failures, which no caller awaits. */

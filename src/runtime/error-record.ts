@@ -1,4 +1,4 @@
-import { describeCause, isWeftError, unprintable } from '../core/errors.js'
+import { describeCause, isWeftError, unprintable, type MapItemsFailedError } from '../core/errors.js'
 import { renderValue } from '../core/rendered-value.js'
 import type { ErrorRecord } from '../storage/workflow-store.js'
 
@@ -89,11 +89,21 @@ function aggregatedOf(error: unknown): { errors?: CauseRecord[]; errorCount?: nu
     if (!(error instanceof Error)) return {}
     const all: unknown = (error as { errors?: unknown }).errors
     if (!Array.isArray(all) || all.length === 0) return {}
-    const errors = all.slice(0, maxAggregated).map((member) => causeRecord(member, maxCauseMessageChars))
+    const labels = memberLabels(error)
+    const errors = all.slice(0, maxAggregated).map((member, i) => {
+      const record = causeRecord(member, maxCauseMessageChars)
+      return labels?.[i] === undefined ? record : { label: labels[i], ...record }
+    })
     return all.length > maxAggregated ? { errors, errorCount: all.length } : { errors }
   } catch {
     return {}
   }
+}
+
+/** The label of each member of a `MapItemsFailedError` (`item 2`): the items its `errors` belong to. */
+function memberLabels(error: Error): string[] | undefined {
+  if (!isWeftError(error) || error.code !== 'WEFT_MAP_ITEMS_FAILED') return undefined
+  return (error as MapItemsFailedError).failures.map((failure) => `item ${failure.index}`)
 }
 
 function isError(error: unknown): boolean {

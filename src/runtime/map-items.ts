@@ -1,5 +1,5 @@
 import { Effect, type Exit } from 'effect'
-import { InvalidOptionsError, MapItemsFailedError, type MapItemFailure } from '../core/errors.js'
+import { MapItemsFailedError, type MapItemFailure } from '../core/errors.js'
 import { OptionCheck } from '../graph/option-check.js'
 import { normalizeRetry, positiveTimeout } from '../graph/policy-normalizers.js'
 import type { MapItemContext, MapItemError, MapItemFunction, MapItemResult, MapOptions } from '../graph/task-context.js'
@@ -28,8 +28,7 @@ export interface MapSettings {
  */
 export function mapSettings(task: string, options: MapOptions): MapSettings {
   const check = new OptionCheck(`task "${task}": ctx.map options`)
-  const concurrency = options.concurrency ?? Infinity
-  if (!(concurrency >= 1)) throw new InvalidOptionsError(`map concurrency must be ≥ 1, got ${String(concurrency)}`)
+  const concurrency = check.count('concurrency', options.concurrency ?? Infinity, 1)
   const settled = check.oneOf('mode', options.mode ?? 'all', ['all', 'settled'] as const) === 'settled'
   const failFast = options.failFast ?? false
   if (typeof failFast !== 'boolean') check.fail('failFast', 'a boolean', failFast)
@@ -77,7 +76,7 @@ export async function runMap<T, R>(call: MapCall<T, R>): Promise<R[] | MapItemRe
   call.signal.throwIfAborted()
   if (call.settings.settled) return outcomes.map(settledResult)
   const failures = failuresOf(call, outcomes)
-  if (failures.length > 0) throw new MapItemsFailedError(call.task, failures, call.items.length)
+  if (failures.length > 0) throw new MapItemsFailedError(call.task, failures, call.items.length, call.settings.retry !== undefined)
   return outcomes.map((outcome) => (outcome as { value: R }).value)
 }
 

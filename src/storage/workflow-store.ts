@@ -49,9 +49,11 @@ export interface ErrorRecord {
   readonly causes?: readonly Pick<ErrorRecord, 'name' | 'message' | 'code' | 'value' | 'props'>[] | undefined
   /**
    * An `AggregateError`'s errors (`Promise.any`, a batch API), each like a
-   * cause: name, message, code, `value` or `props`; at most 5.
+   * cause: name, message, code, `value` or `props`; at most 5. A
+   * `MapItemsFailedError`'s members also have a `label` naming their item
+   * (`item 2`).
    */
-  readonly errors?: readonly Pick<ErrorRecord, 'name' | 'message' | 'code' | 'value' | 'props'>[] | undefined
+  readonly errors?: readonly (Pick<ErrorRecord, 'name' | 'message' | 'code' | 'value' | 'props'> & { readonly label?: string | undefined })[] | undefined
   /** How many errors the `AggregateError` held, when more than `errors` keeps. */
   readonly errorCount?: number | undefined
   /**

@@ -12,7 +12,8 @@ import { runCli } from '../../src/cli/index.js'
 
 const folder = mkdtempSync(join(tmpdir(), 'weft-cli-errors-'))
 const database = join(folder, 'runs.sqlite')
-const ids: Record<'chained' | 'thrownValue' | 'aggregate', string> = { chained: '', thrownValue: '', aggregate: '' }
+type Case = 'chained' | 'thrownValue' | 'aggregate' | 'manyMembers' | 'mapItems' | 'bigProps'
+const ids: Record<Case, string> = { chained: '', thrownValue: '', aggregate: '', manyMembers: '', mapItems: '', bigProps: '' }
 
 const charging = defineWorkflow({ name: 'charging', version: 1 })
   .task('charge', (): number => {
@@ -32,10 +33,32 @@ const racing = defineWorkflow({ name: 'racing', version: 1 })
   )
   .build()
 
-async function show(id: string): Promise<string[]> {
+const batching = defineWorkflow({ name: 'batching', version: 1 })
+  .task('batch', (): number => {
+    throw new AggregateError([1, 2, 3, 4, 5, 6, 7].map((n) => new Error(`row ${n} refused`)), 'batch refused')
+  })
+  .build()
+
+const fanning = defineWorkflow({ name: 'fanning', version: 1 })
+  .task('fan', (_input, ctx) =>
+    ctx.map([0, 1, 2], (n) => {
+      if (n > 0) throw new Error(`item ${n} broke`)
+      return n
+    }),
+  )
+  .build()
+
+const bigResponse = { status: 500, body: 'x'.repeat(600) }
+const calling = defineWorkflow({ name: 'calling', version: 1 })
+  .task('call', (): number => {
+    throw Object.assign(new Error('upstream failed'), bigResponse)
+  })
+  .build()
+
+async function show(id: string, ...flags: string[]): Promise<string[]> {
   const lines: string[] = []
   const terminal = (into: string[]) => ({ line: (text = '') => void into.push(text), color: false, columns: undefined })
-  const code = await runCli(['runs', 'show', id, '--database', database], { out: terminal(lines), err: terminal([]), cwd: folder, now: Date.now })
+  const code = await runCli(['runs', 'show', id, '--database', database, ...flags], { out: terminal(lines), err: terminal([]), cwd: folder, now: Date.now })
   expect(code).toBe(0)
   return lines
 }
@@ -45,8 +68,9 @@ function field(lines: readonly string[], label: string): string | undefined {
 }
 
 beforeAll(async () => {
-  const engine = createEngine({ store: sqliteStore({ path: database }), workflows: [charging, polling, racing] })
-  for (const [key, workflow] of [['chained', charging], ['thrownValue', polling], ['aggregate', racing]] as const) {
+  const workflows = { chained: charging, thrownValue: polling, aggregate: racing, manyMembers: batching, mapItems: fanning, bigProps: calling }
+  const engine = createEngine({ store: sqliteStore({ path: database }), workflows: Object.values(workflows) })
+  for (const [key, workflow] of Object.entries(workflows) as [Case, (typeof workflows)[Case]][]) {
     const run = await engine.start(workflow)
     ids[key] = run.id
     await run.result().catch(() => undefined)
@@ -82,5 +106,30 @@ describe('weft runs show, a failed run', () => {
     expect(field(lines, 'error')).toBe(
       'in task "race": AggregateError: All promises were rejected; 1 of 2: Error: Too Many Requests {"status":429}; 2 of 2: TypeError: fetch failed',
     )
+  })
+
+  it("says how many of an AggregateError's errors the record left out", async () => {
+    const lines = await show(ids.manyMembers)
+    const members = [1, 2, 3, 4, 5].map((n) => `; ${n} of 7: Error: row ${n} refused`).join('')
+    expect(field(lines, 'error')).toBe(`in task "batch": AggregateError: batch refused${members}; and 2 more`)
+  })
+
+  it("labels a failed ctx.map's errors with their items, and does not repeat the first one as its cause", async () => {
+    const lines = await show(ids.mapItems)
+    expect(field(lines, 'error')).toBe(
+      'in task "fan": MapItemsFailedError [WEFT_MAP_ITEMS_FAILED]: task "fan": 2 of 3 ctx.map items failed (items 1, 2); item 1 after 1 attempt: item 1 broke; ' +
+        "give the map a retry policy, or pass mode: 'settled' to get each item's failure as a value; item 1: Error: item 1 broke; item 2: Error: item 2 broke",
+    )
+  })
+
+  it("cuts an error's extra properties in the step's table cell, and keeps them whole on the run's error line and in --json", async () => {
+    const whole = JSON.stringify(bigResponse)
+    const lines = await show(ids.bigProps)
+    expect(field(lines, 'error')).toBe(`in task "call": Error: upstream failed ${whole}`)
+    const cell = lines.find((l) => l.startsWith('call '))!
+    expect(cell).toContain(`Error: upstream failed ${whole.slice(0, 119)}…`)
+    expect(cell).not.toContain(whole)
+    const json = JSON.parse((await show(ids.bigProps, '--json')).join('\n')) as { steps: { error: { props: string } }[] }
+    expect(json.steps[0]!.error.props).toBe(whole)
   })
 })

@@ -255,6 +255,9 @@ describe('ctx.map options', () => {
     ['a retry of 0 attempts', { retry: { maxAttempts: 0 } }, 'task "t": ctx.map options: retry maxAttempts must be an integer ≥ 1, got 0'],
     ['a timeout of 0', { timeout: 0 }, 'task "t": ctx.map options: timeout must be longer than 0 ms, got 0'],
     ['an unknown mode', { mode: 'any' }, `task "t": ctx.map options: mode must be one of 'all', 'settled', got "any"`],
+    ['a concurrency of 0', { concurrency: 0 }, 'task "t": ctx.map options: concurrency must be an integer ≥ 1, got 0'],
+    ['a fractional concurrency', { concurrency: 1.5 }, 'task "t": ctx.map options: concurrency must be an integer ≥ 1, got 1.5'],
+    ['a concurrency that is not a number', { concurrency: '4' }, 'task "t": ctx.map options: concurrency must be an integer ≥ 1, got "4"'],
   ]
   it.each(cases)('refuses %s with InvalidOptionsError naming the task and option, and runs no item', async (_what, options, message) => {
     let calls = 0
@@ -282,5 +285,20 @@ describe('ctx.map options', () => {
     expect(error.failures[0]!.error).toBeInstanceOf(TaskTimeoutError)
     expect((error.failures[0]!.error as TaskTimeoutError).message).toBe('task "fan[0]" timed out after 50 ms')
     await engine.close()
+  })
+})
+
+describe('MapItemsFailedError', () => {
+  const failure = (index: number) => ({ index, key: `fan[${index}]`, error: new Error(`item ${index} broke`), attempts: 3 })
+
+  it('advises a retry policy only to a map without one', () => {
+    const withRetry = new MapItemsFailedError('fan', [failure(1)], 2, true)
+    expect(withRetry.message).toBe(`task "fan": 1 of 2 ctx.map items failed (item 1); item 1 after 3 attempts: item 1 broke; pass mode: 'settled' to get each item's failure as a value`)
+    expect(new MapItemsFailedError('fan', [failure(1)], 2).message).toContain('give the map a retry policy')
+  })
+
+  it('lists the first 10 failed items and counts the rest', () => {
+    const failures = Array.from({ length: 13 }, (_, i) => failure(i))
+    expect(new MapItemsFailedError('fan', failures, 20, true).message).toContain('13 of 20 ctx.map items failed (items 0, 1, 2, 3, 4, 5, 6, 7, 8, 9 and 3 more)')
   })
 })
