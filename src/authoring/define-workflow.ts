@@ -212,7 +212,16 @@ export interface BuildOptions<D> {
   readonly result: D
 }
 
-/** A task context with the services a definition declared (`ctx.services`), or the plain context when it declared none. */
+/**
+ * A task context with the services a definition declared (`ctx.services`), or the plain context when it declared none.
+ *
+ * @example
+ * ```ts
+ * import type { TaskContext, WithServices } from 'weft-sdk'
+ * declare const ctx: WithServices<TaskContext<{ email: string }>, { region: string }>
+ * console.log(ctx.services.region, ctx.input.email)
+ * ```
+ */
 export type WithServices<C, S> = [keyof S] extends [never] ? C : C & {
   /** The services the definition declared with `.services({...})`, resolved for this run. */
   readonly services: S
@@ -221,6 +230,16 @@ export type WithServices<C, S> = [keyof S] extends [never] ? C : C & {
 /**
  * The builder `defineWorkflow` returns: before its first task it can
  * declare the services its tasks receive.
+ *
+ * @example
+ * ```ts
+ * import { defineWorkflow, token } from 'weft-sdk'
+ * const Region = token<string>('Region')
+ * const Greet = defineWorkflow<{ name: string }>({ name: 'greet', version: 1 })
+ *   .services({ region: Region }) // only before the first task
+ *   .task('hello', (input, ctx) => `hello ${input.name} from ${ctx.services.region}`)
+ *   .build({ result: 'hello' })
+ * ```
  */
 export interface WorkflowStart<I, E = I, Ev extends EventSchemas = {}> extends WorkflowBuilder<I, {}, E, {}, Ev> {
   /**

@@ -5,6 +5,13 @@ import { InvalidOptionsError } from '../core/errors.js'
  * the key you register the service under (`engine.container.register(key, …)`),
  * typed so that a `defineWorkflow` task receives a `T` without a cast. At
  * run time it is the key itself. Make one with {@link token}.
+ *
+ * @example
+ * ```ts
+ * import { token, type ServiceToken } from 'weft-sdk'
+ * interface Mailer { send(to: string, text: string): Promise<void> }
+ * const MailerToken: ServiceToken<Mailer> = token<Mailer>('Mailer')
+ * ```
  */
 export type ServiceToken<T> = (string | symbol) & {
   /**
@@ -15,13 +22,43 @@ export type ServiceToken<T> = (string | symbol) & {
   readonly '~weftServiceType': T
 }
 
-/** What a workflow can be given a service under: a class (its instances) or a {@link ServiceToken}. */
+/**
+ * What a workflow can be given a service under: a class (its instances) or a {@link ServiceToken}.
+ *
+ * @example
+ * ```ts
+ * import { token, type ServiceKey } from 'weft-sdk'
+ * class PriceList { priceOf(sku: string): number { return sku.length } }
+ * const byClass: ServiceKey<PriceList> = PriceList
+ * const byToken: ServiceKey<PriceList> = token<PriceList>('PriceList')
+ * ```
+ */
 export type ServiceKey<T = unknown> = (abstract new (...args: never[]) => T) | ServiceToken<T>
 
-/** The services a `defineWorkflow` definition declares, by the name its tasks read them under (`ctx.services.<name>`). */
+/**
+ * The services a `defineWorkflow` definition declares, by the name its tasks read them under (`ctx.services.<name>`).
+ *
+ * @example
+ * ```ts
+ * import { token, type ServiceMap } from 'weft-sdk'
+ * class PriceList { priceOf(sku: string): number { return sku.length } }
+ * const services = { prices: PriceList, mailer: token<{ send(to: string): Promise<void> }>('Mailer') } satisfies ServiceMap
+ * ```
+ */
 export type ServiceMap = Readonly<Record<string, ServiceKey>>
 
-/** The service types of a {@link ServiceMap}: a class token gives its instance type, a `ServiceToken<T>` gives `T`. */
+/**
+ * The service types of a {@link ServiceMap}: a class token gives its instance type, a `ServiceToken<T>` gives `T`.
+ *
+ * @example
+ * ```ts
+ * import { token, type ServicesOf } from 'weft-sdk'
+ * class PriceList { priceOf(sku: string): number { return sku.length } }
+ * const services = { prices: PriceList, region: token<string>('Region') }
+ * declare const resolved: ServicesOf<typeof services> // { prices: PriceList; region: string }
+ * const price: number = resolved.prices.priceOf(`${resolved.region}-42`)
+ * ```
+ */
 export type ServicesOf<M extends ServiceMap> = {
   readonly [K in keyof M]: M[K] extends ServiceToken<infer T> ? T : M[K] extends abstract new (...args: never[]) => infer R ? R : never
 }

@@ -117,6 +117,17 @@ interface DeclaresEvents<Ev extends EventSchemas> {
  * declaring the events `Ev`, carrying their schemas. Called on `WorkflowBase`
  * itself (whose input is not declared yet), the base takes the input as a type
  * argument: `extends WorkflowBase.withEvents(Events)<Order>` (none: `void`).
+ *
+ * @example
+ * ```ts
+ * import { Schema } from 'effect'
+ * import { Task, Workflow, WorkflowBase } from 'weft-sdk'
+ * const Events = { approved: Schema.Struct({ by: Schema.String }) }
+ * @Workflow({ name: 'expense', version: 1 })
+ * class Expense extends WorkflowBase.withEvents(Events)<{ amount: number }> {
+ *   @Task() async approve(input: { amount: number }) { return input.amount }
+ * }
+ * ```
  */
 export type WorkflowBaseWithEvents<This extends abstract new () => object, Ev extends EventSchemas> = (unknown extends InputOf<InstanceType<This>>
   ? abstract new <I = void, E = I>() => WorkflowBase<I, E> & DeclaresEvents<Ev>

@@ -83,6 +83,13 @@ export type WorkflowEvents<W> = W extends WorkflowDefinition<any, any, any, infe
  * What the result a workflow declares holds (see `ResultDeclaration`): one
  * task's output, or a record of them (`undefined` where a task is declared
  * optional); {@link NoDeclaredResult} when it declares none.
+ *
+ * @example
+ * ```ts
+ * import { defineWorkflow, type WorkflowResultValue } from 'weft-sdk'
+ * const Label = defineWorkflow({ name: 'label', version: 1 }).task('print', () => 'L-1').build({ result: 'print' })
+ * const label: WorkflowResultValue<typeof Label> = 'L-2' // string
+ * ```
  */
 export type WorkflowResultValue<W> = [WorkflowResultDeclaration<W>] extends [NoDeclaredResult]
   ? NoDeclaredResult

@@ -17,6 +17,13 @@ import type { IsOptional, TaskName } from '../graph/type-level.js'
  * failure may be handled, or it depends on such a task); its value is then
  * `undefined` when it has none. A task that may end without output must be
  * declared optional: the definition is refused otherwise.
+ *
+ * @example
+ * ```ts
+ * import type { ResultRef } from 'weft-sdk'
+ * const required: ResultRef<'ship' | 'notify'> = 'ship'
+ * const optional: ResultRef<'ship' | 'notify'> = { task: 'notify', optional: true }
+ * ```
  */
 export type ResultRef<Name extends string = string> =
   | Name

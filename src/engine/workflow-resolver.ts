@@ -5,6 +5,15 @@ import type { WorkflowClass } from '../authoring/workflow-ref.js'
  * What a container asks for one constructor parameter: an explicit token
  * (`@inject(token)`), the type TypeScript emitted for it
  * (`emitDecoratorMetadata`), or nothing it can see.
+ *
+ * @example
+ * ```ts
+ * import type { ParameterRequest } from 'weft-sdk'
+ * function describeRequest(request: ParameterRequest): string {
+ *   if (request.kind === 'token') return `the token ${String(request.token)}`
+ *   return request.kind === 'type' ? `the type ${String(request.type)}` : 'nothing the container can see'
+ * }
+ * ```
  */
 export type ParameterRequest =
   | {
@@ -28,6 +37,16 @@ export type ParameterRequest =
  * How a registration error tells the user to fix it in this container's
  * terms. Each receives the token as code (`'Payments'`, `Ledger`) and
  * returns code or a short instruction.
+ *
+ * @example
+ * ```ts
+ * import type { ResolverFixes } from 'weft-sdk'
+ * const fixes: ResolverFixes = {
+ *   register: (token) => `container.bind(${token}).toConstantValue(value)`,
+ *   inject: (token) => `@inject(${token})`,
+ *   injectable: (className) => `mark ${className} @injectable()`,
+ * }
+ * ```
  */
 export interface ResolverFixes {
   /** How to register a value under a token, e.g. `engine.container.register('Payments', { useValue })`. */

@@ -39,10 +39,31 @@ export type WorkflowResult<W> = [WorkflowResultDeclaration<W>] extends [NoDeclar
  */
 export type WorkflowRunOf<W extends AnyWorkflow> = WorkflowRun<WorkflowOutputs<W>, WorkflowResult<W>, WorkflowEvents<W> & {}>
 
-/** The event names `run.signal` accepts: those the workflow declares, or any when it declares none. */
+/**
+ * The event names `run.signal` accepts: those the workflow declares, or any when it declares none.
+ *
+ * @example
+ * ```ts
+ * import type { SignalName } from 'weft-sdk'
+ * type Declared = SignalName<{ approved: unknown; rejected: unknown }> // 'approved' | 'rejected'
+ * type Undeclared = SignalName<{}> // string: a workflow without declared events takes any name
+ * ```
+ */
 export type SignalName<Ev> = [keyof Ev] extends [never] ? string : keyof Ev & string
 
-/** The payload `run.signal(name, ...)` takes: the declared schema's encoded type, or anything when the workflow declares no events. */
+/**
+ * The payload `run.signal(name, ...)` takes, as its rest arguments: the
+ * declared schema's encoded type, or anything (even nothing) when the workflow
+ * declares no events.
+ *
+ * @example
+ * ```ts
+ * import { Schema } from 'effect'
+ * import type { SignalPayload } from 'weft-sdk'
+ * const Events = { approved: Schema.Struct({ by: Schema.NonEmptyString }) }
+ * const args: SignalPayload<typeof Events, 'approved'> = [{ by: 'ada' }] // run.signal('approved', ...args)
+ * ```
+ */
 export type SignalPayload<Ev, N> = [keyof Ev] extends [never]
   ? [payload?: unknown]
   : N extends keyof Ev

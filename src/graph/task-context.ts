@@ -206,7 +206,16 @@ export interface MapItemError {
  */
 export type MapItemResult<R> = MapItemValue<R> | MapItemFailed
 
-/** A settled `ctx.map` item that completed (see {@link MapItemResult}). */
+/**
+ * A settled `ctx.map` item that completed (see {@link MapItemResult}).
+ *
+ * @example
+ * ```ts
+ * import type { MapItemResult, MapItemValue } from 'weft-sdk'
+ * declare const results: MapItemResult<number>[]
+ * const values = results.filter((r): r is MapItemValue<number> => r.ok).map((r) => r.value)
+ * ```
+ */
 export interface MapItemValue<R> {
   /** True: the item completed. */
   readonly ok: true
@@ -214,7 +223,16 @@ export interface MapItemValue<R> {
   readonly value: R
 }
 
-/** A settled `ctx.map` item that failed after its attempts (see {@link MapItemResult}). */
+/**
+ * A settled `ctx.map` item that failed after its attempts (see {@link MapItemResult}).
+ *
+ * @example
+ * ```ts
+ * import type { MapItemFailed, MapItemResult } from 'weft-sdk'
+ * declare const results: MapItemResult<number>[]
+ * for (const failed of results.filter((r): r is MapItemFailed => !r.ok)) console.log(`after ${failed.attempts} attempts: ${failed.error.message}`)
+ * ```
+ */
 export interface MapItemFailed {
   /** False: the item failed. */
   readonly ok: false

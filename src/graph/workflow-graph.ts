@@ -146,7 +146,18 @@ export interface TaskNode {
   readonly method: string
 }
 
-/** A task a declared result reads. */
+/**
+ * A task a declared result reads.
+ *
+ * @example
+ * ```ts
+ * import { compileWorkflow, type AnyWorkflow, type ResultTask } from 'weft-sdk'
+ * function resultTasks(workflow: AnyWorkflow): readonly ResultTask[] {
+ *   const spec = compileWorkflow(workflow).result
+ *   return spec === undefined ? [] : spec.kind === 'task' ? [spec] : spec.fields
+ * }
+ * ```
+ */
 export interface ResultTask {
   /** The task whose output it is. */
   readonly task: string
@@ -158,6 +169,14 @@ export interface ResultTask {
  * The result a workflow declares: one task's output, or a record of tasks'
  * outputs by key. Validated: every task exists, and a task that may end
  * without output is declared optional.
+ *
+ * @example
+ * ```ts
+ * import { compileWorkflow, defineWorkflow } from 'weft-sdk'
+ * const Label = defineWorkflow({ name: 'label', version: 1 }).task('print', () => 'L-1').build({ result: 'print' })
+ * const spec = compileWorkflow(Label).result // { kind: 'task', task: 'print', optional: false }
+ * if (spec?.kind === 'record') for (const field of spec.fields) console.log(field.key, '←', field.task)
+ * ```
  */
 export type WorkflowResultSpec =
   | (ResultTask & {
