@@ -96,7 +96,7 @@ export class Engine {
   private readonly scope = Effect.runSync(Scope.make())
   private readonly env: RunEnvironment
   private readonly worker: RunWorker
-  private readonly health: StoreHealth
+  private readonly storeHealth: StoreHealth
   private readonly changes: ChangeFeed
   private readonly backendServices: BackendServices
   private readonly runs: LocalRuns
@@ -114,14 +114,14 @@ export class Engine {
     this.store = config.store ?? defaultStore()
     this.ownsStore = config.store === undefined
     this.workerId = config.workerId ?? newOwnerId()
-    this.registry = new WorkflowRegistry(this.resolver)
+    this.registry = new WorkflowRegistry(this.resolver, this.settings.claimRuns)
     this.hub = new EventHub(config.onListenerError ?? reportListenerError)
     this.reportBackgroundError = config.onBackgroundError ?? reportBackgroundError
     this.changes = new ChangeFeed(this.settings.pollMs)
     this.env = this.runEnvironment(config.clock)
     this.backendServices = {
       store: this.store,
-      sendEvent: (runId, name, payload) => this.sendEvent(runId, name, payload),
+      sendEvent: (runId, name, payload, graph) => this.sendEvent(runId, name, payload, graph),
       nextChange: (runId) => this.changes.next(runId),
       now: () => this.env.now(),
     }
@@ -134,8 +134,8 @@ export class Engine {
       reportError: this.reportBackgroundError,
       now: () => this.env.now(),
     })
-    this.health = new StoreHealth(this.store, this.worker, this.settings.claimIntervalMs, this.reportBackgroundError)
-    const { store, registry, settings, health, changes, workerId, env } = this
+    this.storeHealth = new StoreHealth(this.store, this.worker, this.settings.claimIntervalMs, this.reportBackgroundError)
+    const { store, registry, settings, storeHealth: health, changes, workerId, env } = this
     const onRunRecovered = config.onRunRecovered ?? reportRecovery
     this.runs = new LocalRuns({ store, registry, settings, health, changes, workerId, env, onRunRecovered, now: () => env.now(), reportBackgroundError: this.reportBackgroundError })
     // Their dependencies are checked once the engine opens: callers register them right after createEngine.
@@ -211,22 +211,23 @@ export class Engine {
   async getRun<W extends AnyWorkflow>(workflow: W, runId: RunId): Promise<WorkflowRunOf<W> | undefined>
   async getRun(workflowOrId: AnyWorkflow | RunId, id?: RunId): Promise<WorkflowRun | undefined> {
     if (typeof workflowOrId === 'string') return this.findRun(workflowOrId)
-    const graph = this.registry.register(workflowOrId)
-    this.statistics.workflows = this.registry.size
-    const run = await this.findRun(id!)
+    // Not registered: reading a run does not make this engine a worker of its workflow.
+    const graph = this.registry.graphOf(workflowOrId)
+    const run = await this.findRun(id!, graph)
     if (run !== undefined && (run.workflow !== graph.name || run.version !== graph.version)) {
       throw new WrongWorkflowError(run.id, `${graph.name}@${graph.version}`, `${run.workflow}@${run.version}`)
     }
     return run?.withDeclaredResult(graph.result)
   }
 
-  private async findRun(runId: RunId): Promise<WorkflowRun | undefined> {
+  /** The handle of a run; `expected` is the graph of the workflow the caller names (used when this engine did not register it). */
+  private async findRun(runId: RunId, expected?: WorkflowGraph): Promise<WorkflowRun | undefined> {
     const local = this.runs.get(runId)
     if (local !== undefined) return this.localHandle(local) as WorkflowRun
     this.assertOpen()
     await this.ready
     const stored = await this.store.getRun(runId)
-    return stored === undefined ? undefined : this.storedHandle(stored)
+    return stored === undefined ? undefined : this.storedHandle(stored, expected)
   }
 
   /** Runs recorded in the store, newest first. */
@@ -288,7 +289,7 @@ export class Engine {
     if (this.store.durable) await this.runs.drain(toMillis(options.drain ?? '10 s', 'drain'))
     else await this.runs.cancelAll('the engine was closed')
     await this.worker.stop()
-    this.health.stop()
+    this.storeHealth.stop()
     this.inboxWatcher?.stop()
     await this.unsubscribe?.()
     await Effect.runPromise(Scope.close(this.scope, Exit.void))
@@ -315,14 +316,15 @@ export class Engine {
     const input = parse ? parseWorkflowInput(graph, rawInput) : rawInput
     const runId = options.runId === undefined ? newRunId() : assertStorableName('run id', options.runId)
     await this.ready
-    const instance = this.registry.instantiate(graph)
     const claimBy = this.settings.claimRuns ? { owner: this.workerId, leaseMs: this.settings.leaseMs } : undefined
+    // Only an engine that executes the run here needs the workflow's dependencies (resolved before the run is stored).
+    const instance = claimBy === undefined ? undefined : this.registry.instantiate(graph)
     const now = this.env.now()
     // Only a run started under an explicit id can be started again: only then is the digest needed.
     const digest = options.runId === undefined ? undefined : digestOf(input)
     const { run, created } = await this.store.createRun({ id: runId, workflow: graph.name, version: graph.version, input, createdAt: now, principal: options.principal, claimBy, inputDigest: digest })
     if (!created) return this.existingRun(run, graph, input, digest)
-    if (claimBy === undefined) return this.storedHandle(run) as WorkflowRun<never>
+    if (instance === undefined) return this.storedHandle(run) as WorkflowRun<never>
     return this.localHandle(this.runs.launch(graph, run, instance, []))
   }
 
@@ -337,17 +339,18 @@ export class Engine {
   }
 
   /** Sends an event to one run for a handle (`run.signal`), once the engine is open. */
-  private async sendEvent(runId: RunId, name: string, payload: unknown): Promise<void> {
+  private async sendEvent(runId: RunId, name: string, payload: unknown, graph: WorkflowGraph | undefined): Promise<void> {
     this.assertOpen()
-    await this.outbox.toRun(runId, name, payload)
+    await this.outbox.toRun(runId, name, payload, graph)
   }
 
   private localHandle(execution: RunExecution): WorkflowRun<never> {
     return new WorkflowRun<never>(new LocalRunBackend(execution, this.backendServices))
   }
 
-  private storedHandle(run: RunRecord): WorkflowRun {
-    return new WorkflowRun(new StoredRunBackend(run, this.registry.findOptional(run.workflow, run.version), this.backendServices))
+  private storedHandle(run: RunRecord, expected?: WorkflowGraph): WorkflowRun {
+    const graph = this.registry.findOptional(run.workflow, run.version) ?? (expected?.name === run.workflow && expected.version === run.version ? expected : undefined)
+    return new WorkflowRun(new StoredRunBackend(run, graph, this.backendServices))
   }
 
   // ---- wiring ------------------------------------------------------------------------

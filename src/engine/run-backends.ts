@@ -14,7 +14,8 @@ import type { RunBackend } from './workflow-run.js'
 export interface BackendServices {
   /** The runs (read, steered) and their journals (read). */
   readonly store: RunStore & Pick<StepJournal, 'loadSteps'>
-  sendEvent(runId: RunId, name: string, payload: unknown): Promise<void>
+  /** `graph`: the run's workflow when the handle knows it (its declared events check the payload). */
+  sendEvent(runId: RunId, name: string, payload: unknown, graph?: WorkflowGraph): Promise<void>
   /** Resolves when the store may have news about a run (notification or poll interval). */
   nextChange(runId: RunId): Promise<void>
   now(): number
@@ -139,7 +140,7 @@ export class StoredRunBackend implements RunBackend {
   }
 
   signal(name: string, payload: unknown): Promise<void> {
-    return this.services.sendEvent(this.runId, name, payload)
+    return this.services.sendEvent(this.runId, name, payload, this.graph)
   }
 
   private async request(action: RequestedAction): Promise<boolean> {

@@ -65,11 +65,12 @@ export class RunEventsOutbox {
 
   /**
    * Stores an event for one run (executing here or elsewhere) and wakes its waiting task if it is here.
+   * `known` is the run's workflow when the caller's handle knows it, though this engine did not register it.
    * @throws `RunNotFoundError`, `RunFinishedError`, `EventPayloadError`.
    */
-  async toRun(runId: RunId, name: string, payload: unknown): Promise<SentEvent> {
+  async toRun(runId: RunId, name: string, payload: unknown, known?: WorkflowGraph): Promise<SentEvent> {
     assertStorableName('event name', name)
-    const graph = await this.graphOfOpenRun(runId)
+    const graph = (await this.graphOfOpenRun(runId)) ?? known
     if (graph !== undefined) assertEventPayload(graph, name, payload)
     const waitingRuns = this.deps.waiters.waitingRuns(name).includes(runId) ? 1 : 0
     const eventId = await this.deps.store.sendEvent({ name, runId, payload, sentAt: this.deps.now() })

@@ -13,15 +13,21 @@ const noServices: Readonly<Record<string, unknown>> = Object.freeze({})
 /**
  * The workflows an engine knows, by name and version. Registering compiles
  * the workflow (rejecting a bad one before any run), makes a class
- * resolvable through the resolver and checks that the resolver can supply
- * what the workflow needs.
+ * resolvable through the resolver and, in an engine that executes runs,
+ * checks that the resolver can supply what the workflow needs. An engine that
+ * only starts and reads runs (`claimRuns: false`, an API process) never
+ * instantiates a workflow, so it needs none of its services.
  */
 export class WorkflowRegistry {
   private readonly bySource = new Map<object, WorkflowGraph>()
   private readonly sharedPolicies = new SharedPolicies()
   private readonly byName = new Map<string, Map<number, WorkflowGraph>>()
 
-  constructor(private readonly resolver: WorkflowResolver) {}
+  /** @param executesRuns whether the engine executes runs (`claimRuns`): only then are dependencies checked. */
+  constructor(
+    private readonly resolver: WorkflowResolver,
+    private readonly executesRuns = true,
+  ) {}
 
   /**
    * Registers a workflow; registering the same one twice is a no-op. A class
@@ -35,7 +41,7 @@ export class WorkflowRegistry {
     if (known !== undefined) return known
     const graph = compileWorkflow(workflow)
     if (typeof workflow === 'function') this.resolver.prepare(workflow)
-    if (checkDependencies) this.checkOne(graph)
+    if (checkDependencies && this.executesRuns) this.checkOne(graph)
     const versions = this.byName.get(graph.name) ?? new Map<number, WorkflowGraph>()
     const clash = versions.get(graph.version)
     if (clash !== undefined && clash.source !== graph.source && sameDefinition(clash, graph)) {
@@ -57,6 +63,7 @@ export class WorkflowRegistry {
 
   /** Checks every registered workflow against the resolver. @throws `InvalidWorkflowError` naming the first parameter or service it cannot supply. */
   checkDependencies(): void {
+    if (!this.executesRuns) return
     for (const graph of this.graphs()) this.checkOne(graph)
   }
 
@@ -64,6 +71,15 @@ export class WorkflowRegistry {
     const source = graph.source
     if (typeof source === 'function') assertDependenciesResolvable(graph.name, source as WorkflowClass, this.resolver)
     else if (isWorkflowDefinition(source) && source.services !== undefined) assertServicesResolvable(graph.name, source.services, this.resolver)
+  }
+
+  /**
+   * The graph of a workflow, registered or not, without registering it: a
+   * handle typed by a workflow reads its runs without this engine claiming
+   * them or needing the workflow's dependencies.
+   */
+  graphOf(workflow: AnyWorkflow): WorkflowGraph {
+    return this.bySource.get(workflow) ?? compileWorkflow(workflow)
   }
 
   /** The graph of a registered workflow (the latest version when none is given). */
