@@ -12,6 +12,23 @@ export { TsyringeResolver } from './engine/tsyringe-resolver.js'
 export { WorkflowRun, type RunBackend, type WorkflowResult, type WorkflowRunOf, type SignalName, type SignalPayload } from './engine/workflow-run.js'
 export { RunResult } from './engine/run-result.js'
 
+// Adapters (integration)
+export { AdapterRegistry, type AdapterToken, type AdapterRegistration, type AdapterReport, type EngineHealth } from './engine/adapter-registry.js'
+export {
+  isAdapter,
+  type Adapter,
+  type AdapterState,
+  type AdapterHealth,
+  type AdapterStats,
+  type OperationStats,
+  type BreakerStatus,
+  type LimiterStatus,
+} from './integration/adapter.js'
+export { AdapterBase, type AdapterBaseOptions, type CallOptions } from './integration/adapter-base.js'
+export type { AdapterPolicyOptions, AdapterResilienceOptions, CallBody } from './integration/adapter-policies.js'
+export { LatencyWindow, latencyWindowSize, nearestRank, type LatencyPercentiles } from './integration/latency-window.js'
+export type { Bindable, CallContext } from './graph/call-context.js'
+
 // Authoring
 export { WorkflowBase, type WorkflowBaseWithInput, type WorkflowBaseWithEvents } from './authoring/workflow-base.js'
 export type { ResultDeclaration, ResultRef, NoDeclaredResult } from './authoring/workflow-result.js'
@@ -121,6 +138,8 @@ export type {
   TaskSkipped,
   TaskCancelled,
   BreakerTransitioned,
+  AdapterCallFailed,
+  AdapterEvent,
 } from './runtime/run-events.js'
 export type { WeftListener, ListenerErrorHandler } from './runtime/event-hub.js'
 export { maxLoggedRetriesPerTask } from './runtime/run-reporter.js'
@@ -179,4 +198,10 @@ export {
   StorageError,
   type StorageFailureReason,
   describeCause,
+  HttpStatusError,
+  isRetryableStatus,
+  HttpNetworkError,
+  HttpDecodeError,
+  HttpResponseTooLargeError,
+  AdapterClosedError,
 } from './core/errors.js'

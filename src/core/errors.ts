@@ -54,3 +54,11 @@ export {
   RunConflictError,
   LeaseLostError,
 } from './storage-errors.js'
+export {
+  HttpStatusError,
+  isRetryableStatus,
+  HttpNetworkError,
+  HttpDecodeError,
+  HttpResponseTooLargeError,
+  AdapterClosedError,
+} from './integration-errors.js'

@@ -72,6 +72,12 @@ export type WeftErrorCode =
   | 'WEFT_PAYLOAD_TOO_LARGE'
   | 'WEFT_SQLITE_DRIVER_MISSING'
   | 'WEFT_INVALID_STEP_PATH'
+  // Adapters (integration).
+  | 'WEFT_HTTP_STATUS'
+  | 'WEFT_HTTP_NETWORK'
+  | 'WEFT_HTTP_DECODE'
+  | 'WEFT_HTTP_RESPONSE_TOO_LARGE'
+  | 'WEFT_ADAPTER_CLOSED'
   // The command line.
   | 'WEFT_CLI_USAGE'
   | 'WEFT_CLI_FAILED'

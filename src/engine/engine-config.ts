@@ -6,6 +6,7 @@ import { InvalidOptionsError } from '../core/errors.js'
 import type { ListenerErrorHandler } from '../runtime/event-hub.js'
 import type { RunRecovered } from '../runtime/run-events.js'
 import type { WorkflowStore } from '../storage/workflow-store.js'
+import type { AdapterRegistration } from './adapter-registry.js'
 import type { WorkflowResolver } from './workflow-resolver.js'
 
 /** Options of {@link createEngine}. */
@@ -29,6 +30,12 @@ export interface EngineConfig {
    * @defaultValue `new TsyringeResolver(container.createChildContainer())`
    */
   readonly resolver?: WorkflowResolver
+  /**
+   * Adapters to register in the engine's container, before any workflow is
+   * checked: an adapter alone is registered under its class, `{ token, adapter }`
+   * under the token. The engine reports their health and closes them on `close()`.
+   */
+  readonly adapters?: readonly AdapterRegistration[]
   /** Workflows to register at once (runs of them left unfinished by a previous process are resumed). */
   readonly workflows?: readonly AnyWorkflow[]
   /** Tasks running at once across every run of the engine. @defaultValue `Infinity` */

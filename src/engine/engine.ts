@@ -28,6 +28,7 @@ import { defaultStore } from './default-store.js'
 import { engineSettings, type EngineConfig, type EngineSettings } from './engine-config.js'
 import { LocalRunBackend, StoredRunBackend, type BackendServices } from './run-backends.js'
 import { WorkflowRegistry } from './workflow-registry.js'
+import { AdapterRegistry, type EngineHealth } from './adapter-registry.js'
 import { containerOf, engineResolver } from './tsyringe-resolver.js'
 import type { WorkflowResolver } from './workflow-resolver.js'
 import { WorkflowRun, type WorkflowResult, type WorkflowRunOf } from './workflow-run.js'
@@ -86,6 +87,8 @@ export class Engine {
   readonly ready: Promise<void>
   /** This engine's id in run leases. */
   readonly workerId: string
+  /** The engine's adapters (`createEngine({ adapters })`, `engine.adapters.register(token, adapter)`): in its container, reported by `health()`, closed by `close()`. */
+  readonly adapters: AdapterRegistry
   private readonly store: WorkflowStore
   private readonly ownsStore: boolean
   private readonly settings: EngineSettings
@@ -118,6 +121,7 @@ export class Engine {
     this.hub = new EventHub(config.onListenerError ?? reportListenerError)
     this.reportBackgroundError = config.onBackgroundError ?? reportBackgroundError
     this.changes = new ChangeFeed(this.settings.pollMs)
+    this.adapters = new AdapterRegistry(this.resolver, (event) => this.hub.emit(event)).registerAll(config.adapters ?? [])
     this.env = this.runEnvironment(config.clock)
     this.backendServices = {
       store: this.store,
@@ -267,6 +271,20 @@ export class Engine {
     return typeof typeOrListener === 'function' ? this.hub.on(typeOrListener) : this.hub.on(typeOrListener, listener as never)
   }
 
+  /**
+   * Checks every adapter with a real round trip: its state (up, degraded,
+   * down), latency, breakers and limiter headroom, and the worst state.
+   *
+   * @example
+   * ```ts
+   * // const health = await engine.health()
+   * // if (health.state === 'down') console.error(health.adapters.filter((a) => a.state === 'down'))
+   * ```
+   */
+  health(): Promise<EngineHealth> {
+    return this.adapters.health(this.env.now())
+  }
+
   /** Counts of workflows, runs by status and tasks by status. */
   stats(): EngineStats {
     return this.statistics.snapshot()
@@ -293,7 +311,11 @@ export class Engine {
     this.inboxWatcher?.stop()
     await this.unsubscribe?.()
     await Effect.runPromise(Scope.close(this.scope, Exit.void))
-    if (this.ownsStore) await this.store.close()
+    try {
+      await this.adapters.closeAll()
+    } finally {
+      if (this.ownsStore) await this.store.close()
+    }
   }
 
   // ---- runs --------------------------------------------------------------------------

@@ -53,6 +53,10 @@ export class TsyringeResolver implements WorkflowResolver {
     return this.container.resolve(token as InjectionToken<T>)
   }
 
+  registerValue(token: unknown, value: unknown): void {
+    this.container.register(token as InjectionToken, { useValue: value })
+  }
+
   isRegistered(token: unknown): boolean {
     // `@inject(delay(() => X))`: tsyringe constructs X when the parameter is first used.
     if (isDelayedConstructor(token)) return true

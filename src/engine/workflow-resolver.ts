@@ -111,4 +111,10 @@ export interface WorkflowResolver {
   parametersOf(type: WorkflowClass): readonly ParameterRequest[] | undefined
   /** How registration errors name the fix in this container's terms. */
   readonly fixes: ResolverFixes
+  /**
+   * Registers `value` under `token`, one instance for every resolution
+   * (`engine.adapters.register` calls it). Optional: without it, register
+   * adapters in your container yourself.
+   */
+  registerValue?(token: unknown, value: unknown): void
 }

@@ -11,8 +11,17 @@ import type { TaskPolicies } from './workflow-graph.js'
  * `workflow "orders" task "charge": @Retry maxAttempts must be an integer ≥ 1, got 0`.
  */
 export function normalizePolicies(workflow: string, task: string, options: TaskPolicyOptions, version = 1): TaskPolicies {
-  const check = new OptionCheck(`workflow "${workflow}" task "${task}"`)
   const names: PolicyNames = { shared: `${workflow}.${task}`, versioned: `${workflow}@${version}.${task}` }
+  return normalizePolicyOptions(`workflow "${workflow}" task "${task}"`, names, options)
+}
+
+/**
+ * Validates policy options for whatever owns them (`where` starts each
+ * refusal, e.g. `adapter "payments" operation "charge"`), with `names` as the
+ * default names of shared policies: the one validation tasks and adapters share.
+ */
+export function normalizePolicyOptions(where: string, names: PolicyNames, options: TaskPolicyOptions): TaskPolicies {
+  const check = new OptionCheck(where)
   const policies: Record<string, unknown> = {}
   for (const kind of policyKinds) policies[policyKindTable[kind].field] = normalizeKind(kind, check, options, names)
   return Object.freeze(policies) as unknown as TaskPolicies

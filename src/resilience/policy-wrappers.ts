@@ -1,6 +1,6 @@
 import { Effect } from 'effect'
 import type { PolicyKind, PolicyOf } from '../graph/policy-kinds.js'
-import type { TaskNode } from '../graph/workflow-graph.js'
+import type { TaskPolicies } from '../graph/workflow-graph.js'
 import type { AttemptFailure } from './attempt-failure.js'
 import type { Bulkheads } from './bulkheads.js'
 import type { CircuitBreakers } from './circuit-breakers.js'
@@ -20,9 +20,15 @@ export interface PolicyState {
   readonly caches: TaskCaches
 }
 
+/** What policies guard: a task (a `TaskNode`), or an adapter's operation; its name is the one errors print. */
+export interface PolicyTarget {
+  readonly name: string
+  readonly policies: TaskPolicies
+}
+
 /** What a wrapper may use besides its policy: the task, its arguments, the shared state. */
 export interface WrapContext {
-  readonly task: TaskNode
+  readonly task: PolicyTarget
   readonly args: readonly unknown[]
   readonly state: PolicyState
   readonly onRetry: RetryListener

@@ -1,10 +1,10 @@
 import { Effect } from 'effect'
 import { hasAnyPolicy, policyOf, type PolicyKind, type PolicyOf } from '../graph/policy-kinds.js'
-import type { TaskNode, TaskPolicies } from '../graph/workflow-graph.js'
+import type { TaskPolicies } from '../graph/workflow-graph.js'
 import type { AttemptFailure } from './attempt-failure.js'
 import { Bulkheads } from './bulkheads.js'
 import { CircuitBreakers, type BreakerListener } from './circuit-breakers.js'
-import { compositionOrder, policyWrappers, type Attempt, type PolicyState, type PolicyWrapper, type WrapContext } from './policy-wrappers.js'
+import { compositionOrder, policyWrappers, type Attempt, type PolicyState, type PolicyTarget, type PolicyWrapper, type WrapContext } from './policy-wrappers.js'
 import type { PolicyServices } from './policy-services.js'
 import type { RetryListener } from './retry.js'
 import { TaskCaches } from './task-caches.js'
@@ -43,7 +43,7 @@ export class TaskPolicyRunner {
    * bulkhead or rate limit rejects before the body runs.
    */
   run<A>(
-    task: TaskNode,
+    task: PolicyTarget,
     args: readonly unknown[],
     attempt: (n: number) => Effect.Effect<A, AttemptFailure>,
     hooks: PolicyHooks,
@@ -61,7 +61,7 @@ export class TaskPolicyRunner {
   }
 
   /** Whether a task has any policy (tasks without one take a faster path). */
-  static hasPolicies(task: TaskNode): boolean {
+  static hasPolicies(task: PolicyTarget): boolean {
     return hasAnyPolicy(task.policies)
   }
 }

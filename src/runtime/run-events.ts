@@ -141,6 +141,27 @@ export interface BreakerTransitioned {
   readonly breaker: string
   /** The state the circuit left. */
   readonly from: CircuitState
+  /** The adapter whose circuit it is; `undefined` for a task's circuit. */
+  readonly adapter?: string
+}
+/** A call through an adapter failed for good (after the adapter's own retries). Not tied to a run. */
+export interface AdapterCallFailed {
+  /** The event type. */
+  readonly type: 'adapter.call-failed'
+  /** Epoch milliseconds. */
+  readonly at: number
+  /** The adapter's name. */
+  readonly adapter: string
+  /** The operation (e.g. `'GET /charges'` or a name the call gave). */
+  readonly operation: string
+  /** Attempts made. */
+  readonly attempts: number
+  /** Time from the call to its failure, in milliseconds. */
+  readonly durationMs: number
+  /** Whether the last error was retryable (a later call may succeed). */
+  readonly retryable: boolean
+  /** The last error: name, code and message, secrets redacted. */
+  readonly error: { readonly name: string; readonly code: string | undefined; readonly message: string }
 }
 
 /** Every event the engine emits. Discriminated by `type`. */
@@ -159,6 +180,7 @@ export type WeftEvent =
   | TaskSkipped
   | TaskCancelled
   | BreakerTransitioned
+  | AdapterCallFailed
 
 /** The `type` of a {@link WeftEvent}. */
 export type WeftEventType = WeftEvent['type']
@@ -173,4 +195,7 @@ export type WeftEventOf<T extends WeftEventType> = Extract<
 >
 
 /** Events tied to a run. */
-export type RunEvent = Exclude<WeftEvent, BreakerTransitioned>
+export type RunEvent = Exclude<WeftEvent, BreakerTransitioned | AdapterCallFailed>
+
+/** Events an adapter emits (through the engine it is registered with). */
+export type AdapterEvent = BreakerTransitioned | AdapterCallFailed

@@ -43,6 +43,12 @@ function advice(code: WeftErrorCode): string {
     case 'WEFT_SQLITE_DRIVER_MISSING':
     case 'WEFT_INVALID_STEP_PATH':
       return 'look at the store'
+    case 'WEFT_HTTP_STATUS':
+    case 'WEFT_HTTP_NETWORK':
+    case 'WEFT_HTTP_DECODE':
+    case 'WEFT_HTTP_RESPONSE_TOO_LARGE':
+    case 'WEFT_ADAPTER_CLOSED':
+      return 'look at the adapter and its server'
     case 'WEFT_CLI_USAGE':
     case 'WEFT_CLI_FAILED':
       return 'read the command line help'

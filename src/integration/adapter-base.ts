@@ -1,0 +1,179 @@
+import { describeCause, isWeftError } from '../core/errors.js'
+import { AdapterClosedError } from '../core/integration-errors.js'
+import { toMillis, type Duration } from '../core/duration.js'
+import type { Bindable, CallContext } from '../graph/call-context.js'
+import type { CircuitState } from '../resilience/circuit-breakers.js'
+import type { AdapterEvent } from '../runtime/run-events.js'
+import type { Adapter, AdapterHealth, AdapterStats } from './adapter.js'
+import { AdapterPolicies, type AdapterResilienceOptions, type CallBody } from './adapter-policies.js'
+import { OperationCounters } from './operation-counters.js'
+
+/** Options every adapter built on {@link AdapterBase} takes. */
+export interface AdapterBaseOptions extends AdapterResilienceOptions {
+  /** The adapter's name: unique among an engine's adapters; names its breakers, limiters, events and idempotency keys. */
+  readonly name: string
+  /** How long `health()` waits for its round trip before reporting `down`. @defaultValue `'5 s'` */
+  readonly healthTimeout?: Duration
+}
+
+/** What a call through an adapter carries: the task's signal and the call's idempotency key, when bound by `ctx.use`. */
+export interface CallOptions {
+  /** Cancels the call (a task's `ctx.signal`). */
+  readonly signal?: AbortSignal
+  /** The key the remote side deduplicates the call by. `ctx.use(adapter)` sets it per call. */
+  readonly idempotencyKey?: string
+}
+
+/**
+ * The base of Weft's adapters and a convenient one for yours: counters per
+ * operation, resilience per adapter and per operation (the task policies'
+ * options and objects), events for failed calls and breaker transitions,
+ * `health()` timed around your `ping`, secrets redacted from errors and
+ * events, and `close()`. A subclass implements `kind`, `ping` and `bind`, and
+ * makes each call through `this.call(operation, options, body)`.
+ *
+ * @example
+ * ```ts
+ * import { AdapterBase, type CallContext, type CallOptions } from 'weft-sdk'
+ *
+ * class Inventory extends AdapterBase<{ reserve(sku: string): Promise<boolean> }> {
+ *   readonly kind = 'inventory'
+ *   constructor() {
+ *     super({ name: 'inventory', retry: { maxAttempts: 3 }, timeout: '2 s' })
+ *   }
+ *   reserve(sku: string, options: CallOptions = {}): Promise<boolean> {
+ *     return this.call('reserve', options, async (signal) => sku.length > 0 && !signal?.aborted)
+ *   }
+ *   bind(call: CallContext) {
+ *     return { reserve: (sku: string) => this.reserve(sku, { signal: call.signal, idempotencyKey: call.nextIdempotencyKey(this.name) }) }
+ *   }
+ *   protected async ping(): Promise<void> {}
+ * }
+ * ```
+ */
+export abstract class AdapterBase<C> implements Adapter, Bindable<C> {
+  /** What it talks to, e.g. `'http'`. */
+  abstract readonly kind: string
+  readonly name: string
+  private readonly policies: AdapterPolicies
+  private readonly counters = new Map<string, OperationCounters>()
+  private readonly listeners = new Set<(event: AdapterEvent) => void>()
+  private readonly healthTimeoutMs: number
+  private readonly secrets: string[] = []
+  private closed = false
+
+  protected constructor(options: AdapterBaseOptions) {
+    if (typeof options.name !== 'string' || options.name === '') throw new TypeError('an adapter needs a name (options.name), unique among the engine\'s adapters')
+    this.name = options.name
+    this.healthTimeoutMs = toMillis(options.healthTimeout ?? '5 s', 'healthTimeout')
+    this.policies = new AdapterPolicies(options.name, options, (breaker, from, to) => this.breakerChanged(breaker, from, to))
+  }
+
+  /** A client bound to one task attempt (`ctx.use(adapter)`): its calls carry the attempt's signal and numbered idempotency keys. */
+  abstract bind(call: CallContext): C
+
+  /** One round trip to the server; throws when it does not answer as it should. */
+  protected abstract ping(signal: AbortSignal): Promise<void>
+
+  /** Called by `close()` before the policies are released: close connections here. */
+  protected async closeConnections(): Promise<void> {}
+
+  async health(): Promise<AdapterHealth> {
+    const started = performance.now()
+    const statusNow = () => ({ latencyMs: performance.now() - started, breakers: this.policies.breakerStatus(), limiters: this.policies.limiterStatus(Date.now()) })
+    try {
+      if (this.closed) throw new AdapterClosedError(this.name)
+      await this.ping(AbortSignal.timeout(this.healthTimeoutMs))
+    } catch (error) {
+      return { state: 'down', detail: this.redact(describeCause(error)), ...statusNow() }
+    }
+    const status = statusNow()
+    const tripped = status.breakers.filter((breaker) => breaker.state !== 'closed')
+    if (tripped.length === 0) return { state: 'up', ...status }
+    return { state: 'degraded', detail: tripped.map((b) => `breaker "${b.name}" is ${b.state}`).join('; '), ...status }
+  }
+
+  stats(): AdapterStats {
+    return { adapter: this.name, kind: this.kind, operations: [...this.counters.values()].map((counters) => counters.snapshot()) }
+  }
+
+  observe(listener: (event: AdapterEvent) => void): () => void {
+    this.listeners.add(listener)
+    return () => void this.listeners.delete(listener)
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    await this.closeConnections()
+    await this.policies.close()
+  }
+
+  /**
+   * Makes one call of `operation` under its policies, counted and reported:
+   * `body(signal, attempt)` runs once per attempt.
+   * @throws what the last attempt threw, or the policy's error; `AdapterClosedError` after `close()`.
+   */
+  protected async call<A>(operation: string, options: CallOptions, body: CallBody<A>): Promise<A> {
+    if (this.closed) throw new AdapterClosedError(this.name)
+    const started = performance.now()
+    let attempts = 0
+    try {
+      const value = await this.policies.run(operation, options.signal, (signal, n) => ((attempts = n), body(signal, n)))
+      this.countersOf(operation).record(performance.now() - started, false)
+      return value
+    } catch (error) {
+      const durationMs = performance.now() - started
+      this.countersOf(operation).record(durationMs, true)
+      this.callFailed(operation, Math.max(attempts, 1), durationMs, error)
+      throw error
+    }
+  }
+
+  /** Marks a value as secret: it is replaced by `<redacted>` in every message this adapter reports. */
+  protected addSecret(value: string): void {
+    if (value.length > 0 && !this.secrets.includes(value)) this.secrets.push(value)
+  }
+
+  /** `text` with every secret replaced by `<redacted>`. */
+  protected redact(text: string): string {
+    let redacted = text
+    for (const secret of this.secrets) redacted = redacted.split(secret).join('<redacted>')
+    return redacted
+  }
+
+  private countersOf(operation: string): OperationCounters {
+    let counters = this.counters.get(operation)
+    if (counters === undefined) {
+      counters = new OperationCounters(operation)
+      this.counters.set(operation, counters)
+    }
+    return counters
+  }
+
+  private callFailed(operation: string, attempts: number, durationMs: number, error: unknown): void {
+    if (this.listeners.size === 0) return
+    const weft = isWeftError(error)
+    const record = {
+      name: error instanceof Error ? error.name : typeof error,
+      code: weft ? error.code : undefined,
+      message: this.redact(describeCause(error)),
+    }
+    this.emit({ type: 'adapter.call-failed', at: Date.now(), adapter: this.name, operation, attempts, durationMs, retryable: weft ? error.isRetryable : true, error: record })
+  }
+
+  private breakerChanged(breaker: string, from: CircuitState, to: CircuitState): void {
+    const type = to === 'open' ? 'breaker.opened' : to === 'half-open' ? 'breaker.half-open' : 'breaker.closed'
+    this.emit({ type, at: Date.now(), breaker, from, adapter: this.name })
+  }
+
+  private emit(event: AdapterEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event)
+      } catch {
+        // A listener's failure never reaches the call; the engine reports its listeners' errors itself.
+      }
+    }
+  }
+}

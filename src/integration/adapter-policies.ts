@@ -1,0 +1,175 @@
+import { Effect, Exit, Scope, type Context } from 'effect'
+import type { Duration } from '../core/duration.js'
+import { InvalidOptionsError } from '../core/errors.js'
+import type { BulkheadOptions, CircuitBreakerOptions, RateLimitOptions, RetryOptions } from '../graph/policy-options.js'
+import { normalizePolicyOptions } from '../graph/normalize-policies.js'
+import type { TaskPolicies } from '../graph/workflow-graph.js'
+import { TaskThrew, thrownValue } from '../resilience/attempt-failure.js'
+import type { BreakerListener, CircuitState } from '../resilience/circuit-breakers.js'
+import type { PolicyTarget } from '../resilience/policy-wrappers.js'
+import { TaskPolicyRunner, makePolicyServices, type PolicyServices } from '../resilience/task-policies.js'
+import type { BreakerStatus, LimiterStatus } from './adapter.js'
+
+/**
+ * Resilience of an adapter, or of one of its operations: the same options,
+ * validation and policy objects as a task's `@Retry`, `@Timeout`,
+ * `@CircuitBreaker`, `@RateLimit` and `@Bulkhead`. A retry honours an HTTP
+ * `Retry-After` (waiting at least that long, and giving up when it is longer
+ * than `backoff.max`).
+ */
+export interface AdapterPolicyOptions {
+  /** Retries of a failing call (only errors marked retryable are retried: a 4xx is not). */
+  readonly retry?: RetryOptions
+  /** Time limit of each attempt. */
+  readonly timeout?: Duration
+  /** A circuit breaker; named `<adapter>` when set on the adapter (shared by its operations), `<adapter>.<operation>` when set on an operation. */
+  readonly circuitBreaker?: CircuitBreakerOptions
+  /** A rate limit on attempts; named like the breaker. */
+  readonly rateLimit?: RateLimitOptions
+  /** A bound on concurrent attempts; named like the breaker. */
+  readonly bulkhead?: BulkheadOptions
+}
+
+/** Policy options of an adapter: for every operation, and per operation (an operation's options replace the adapter's, kind by kind). */
+export interface AdapterResilienceOptions extends AdapterPolicyOptions {
+  /** Options of single operations, by operation name. */
+  readonly operations?: Readonly<Record<string, AdapterPolicyOptions>>
+}
+
+/** One attempt of a call: `signal` fires when the attempt is cut (timeout, cancellation). */
+export type CallBody<A> = (signal: AbortSignal | undefined, attempt: number) => Promise<A>
+
+/** Counts the attempts a rate limit admitted in its last window, for its headroom. */
+class LimiterGauge {
+  private readonly admitted: number[] = []
+
+  constructor(
+    readonly name: string,
+    readonly limit: number,
+    readonly windowMs: number,
+  ) {}
+
+  admit(now: number): void {
+    this.admitted.push(now)
+    if (this.admitted.length > this.limit) this.admitted.shift()
+  }
+
+  status(now: number): LimiterStatus {
+    while (this.admitted.length > 0 && this.admitted[0]! <= now - this.windowMs) this.admitted.shift()
+    return { name: this.name, limit: this.limit, windowMs: this.windowMs, remaining: Math.max(0, this.limit - this.admitted.length) }
+  }
+}
+
+/** An operation's compiled policies, and the gauges of its rate limit. */
+interface Operation {
+  readonly target: PolicyTarget
+  readonly guarded: boolean
+  readonly gauge: LimiterGauge | undefined
+}
+
+/**
+ * Runs an adapter's calls under its policies, with the resilience layer's
+ * `TaskPolicyRunner` (the one composition tasks use:
+ * `retry( rateLimit( bulkhead( breaker( timeout( attempt )))))`) and policy
+ * state of its own (circuits, limiters, bulkheads in a scope closed with the
+ * adapter), shared by every task and run that uses the adapter. A call
+ * without policies takes no Effect at all.
+ */
+export class AdapterPolicies {
+  private readonly scope = Effect.runSync(Scope.make())
+  private readonly services: Context.Context<PolicyServices>
+  private readonly runner: TaskPolicyRunner
+  private readonly operations = new Map<string, Operation>()
+  private readonly gauges = new Map<string, LimiterGauge>()
+  private readonly breakers = new Map<string, CircuitState>()
+
+  constructor(
+    private readonly adapter: string,
+    private readonly options: AdapterResilienceOptions,
+    onTransition: BreakerListener,
+  ) {
+    this.services = makePolicyServices(this.scope)
+    this.runner = new TaskPolicyRunner((breaker, from, to) => {
+      this.breakers.set(breaker, to)
+      onTransition(breaker, from, to)
+    })
+    // Refuse bad options now, not at the first call.
+    this.operationOf('*')
+    for (const operation of Object.keys(options.operations ?? {})) this.operationOf(operation)
+  }
+
+  /** Runs `body` under the policies of `operation`; `signal` (the task's) cancels it. Rejects with what the last attempt threw, or the policy's error. */
+  async run<A>(operation: string, signal: AbortSignal | undefined, body: CallBody<A>): Promise<A> {
+    const { target, guarded, gauge } = this.operationOf(operation)
+    if (!guarded) return body(signal, 1)
+    const attempt = (n: number) =>
+      Effect.tryPromise({
+        try: (attemptSignal) => {
+          gauge?.admit(Date.now())
+          return body(attemptSignal, n)
+        },
+        catch: (error) => new TaskThrew(error),
+      })
+    const program = this.runner.run(target, [], attempt, { onAttempt: () => undefined, onRetry: () => undefined })
+    const exit = await Effect.runPromiseExitWith(this.services)(program, { signal })
+    if (Exit.isSuccess(exit)) return exit.value
+    const reason = exit.cause.reasons.find((r) => r._tag === 'Fail') ?? exit.cause.reasons.find((r) => r._tag === 'Die')
+    if (reason === undefined) throw signal?.reason ?? new Error(`adapter "${this.adapter}": the call was interrupted`)
+    throw reason._tag === 'Fail' ? thrownValue(reason.error) : reason.defect
+  }
+
+  /** The state of every breaker of the adapter. */
+  breakerStatus(): BreakerStatus[] {
+    return [...this.breakers].map(([name, state]) => ({ name, state }))
+  }
+
+  /** The headroom of every rate limit of the adapter. */
+  limiterStatus(now: number): LimiterStatus[] {
+    return [...this.gauges.values()].map((gauge) => gauge.status(now))
+  }
+
+  /** Releases the policies' state. */
+  async close(): Promise<void> {
+    await Effect.runPromise(Scope.close(this.scope, Exit.void))
+  }
+
+  private operationOf(operation: string): Operation {
+    let compiled = this.operations.get(operation)
+    if (compiled === undefined) {
+      compiled = this.compile(operation)
+      this.operations.set(operation, compiled)
+    }
+    return compiled
+  }
+
+  /** The adapter's options with the operation's laid over them, kind by kind; shared policies named after where they were set. */
+  private compile(operation: string): Operation {
+    const own = this.options.operations?.[operation] ?? {}
+    const pick = <K extends keyof AdapterPolicyOptions>(kind: K) => own[kind] ?? this.options[kind]
+    const named = <O extends { readonly name?: string }>(kind: 'circuitBreaker' | 'rateLimit' | 'bulkhead'): O | undefined => {
+      const options = pick(kind) as O | undefined
+      if (options === undefined || options.name !== undefined) return options
+      return { ...options, name: own[kind] === undefined ? this.adapter : `${this.adapter}.${operation}` }
+    }
+    const where = operation === '*' ? `adapter "${this.adapter}"` : `adapter "${this.adapter}" operation "${operation}"`
+    const policies = normalizePolicyOptions(where, { shared: `${this.adapter}.${operation}`, versioned: `${this.adapter}.${operation}` }, {
+      retry: pick('retry'),
+      timeout: pick('timeout'),
+      circuitBreaker: named<CircuitBreakerOptions>('circuitBreaker'),
+      rateLimit: named<RateLimitOptions>('rateLimit'),
+      bulkhead: named<BulkheadOptions>('bulkhead'),
+    })
+    this.track(policies)
+    const target = { name: `${this.adapter}.${operation}`, policies }
+    return { target, guarded: TaskPolicyRunner.hasPolicies(target), gauge: policies.rateLimit === undefined ? undefined : this.gauges.get(policies.rateLimit.name) }
+  }
+
+  private track(policies: TaskPolicies): void {
+    const { circuitBreaker, rateLimit } = policies
+    if (circuitBreaker !== undefined && !this.breakers.has(circuitBreaker.name)) this.breakers.set(circuitBreaker.name, 'closed')
+    if (rateLimit !== undefined && !this.gauges.has(rateLimit.name)) this.gauges.set(rateLimit.name, new LimiterGauge(rateLimit.name, rateLimit.limit, rateLimit.windowMs))
+    if (rateLimit !== undefined && this.gauges.get(rateLimit.name)!.limit !== rateLimit.limit) {
+      throw new InvalidOptionsError(`adapter "${this.adapter}": rate limit "${rateLimit.name}" is given two limits; give each operation's limit a name of its own`)
+    }
+  }
+}
