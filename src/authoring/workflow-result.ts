@@ -74,7 +74,17 @@ type RefValue<O, R> = R extends string
       : O[N & keyof O]
     : never
 
-/** What `run.result()` resolves to for a result declared as `D`, given each task's output `O`. */
+/**
+ * What `run.result()` resolves to for a result declared as `D`, given each task's output `O`.
+ *
+ * @example
+ * ```ts
+ * import type { DeclaredResultValue } from 'weft-sdk/types'
+ * type Outputs = { charge: number; notify: string }
+ * type One = DeclaredResultValue<Outputs, 'charge'> // number
+ * type Record = DeclaredResultValue<Outputs, { paid: 'charge'; note: { task: 'notify'; optional: true } }> // { paid: number; note: string | undefined }
+ * ```
+ */
 export type DeclaredResultValue<O, D> = IsRef<D> extends true ? RefValue<O, D> : { -readonly [K in keyof D]: RefValue<O, D[K]> }
 
 /** The task names a result declaration reads. */
@@ -84,6 +94,17 @@ type RefName<R> = R extends string ? R : R extends { readonly task: infer N } ? 
 /**
  * The check `@Workflow` applies to a class's `static result`: every name is a
  * task of the class, given as a literal (not widened to `string`).
+ *
+ * @example
+ * ```ts
+ * import { Task, WorkflowBase } from 'weft-sdk'
+ * import type { ResultCheck } from 'weft-sdk/types'
+ * class Shipping extends WorkflowBase {
+ *   static readonly result = 'shipp'
+ *   @Task() async ship() { return 'shipped' }
+ * }
+ * const verdict: ResultCheck<typeof Shipping> = "static result names unknown task 'shipp'" // what @Workflow reports
+ * ```
  */
 export type ResultCheck<C> = C extends {
   /** The class's declared result. */
@@ -100,7 +121,20 @@ export type ResultCheck<C> = C extends {
     : true
   : true
 
-/** The result a workflow class declares (its `static result`), else {@link NoDeclaredResult}. */
+/**
+ * The result a workflow class declares (its `static result`), else {@link NoDeclaredResult}.
+ *
+ * @example
+ * ```ts
+ * import { Task, WorkflowBase } from 'weft-sdk'
+ * import type { ClassResult } from 'weft-sdk/types'
+ * class Shipping extends WorkflowBase {
+ *   static readonly result = { label: 'ship' } as const
+ *   @Task() async ship() { return 'L-1' }
+ * }
+ * type Declared = ClassResult<typeof Shipping> // { readonly label: 'ship' }
+ * ```
+ */
 export type ClassResult<W> = W extends {
   /** The class's declared result. */
   readonly result: infer D

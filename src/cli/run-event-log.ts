@@ -1,7 +1,16 @@
 import { formatMillis, type Engine, type RunEvent } from '../index.js'
 import { describeError } from './run-text.js'
 
-/** Where a worker writes what it does: one line per call. */
+/**
+ * Where a worker writes what it does: one line per call.
+ *
+ * @example
+ * ```ts
+ * import { runWorker, type WorkerLog } from 'weft-sdk/cli'
+ * const log: WorkerLog = { info: (line) => process.stdout.write(`${line}\n`), error: (line) => process.stderr.write(`${line}\n`) }
+ * await runWorker({ modules: ['dist/workflows.js'], log })
+ * ```
+ */
 export interface WorkerLog {
   /** Progress: ready, runs started and finished, stopping. */
   info(line: string): void

@@ -3,22 +3,64 @@ import type { AnyWorkflow, Engine, EngineConfig, WorkflowResolver } from '../ind
 /** Marks a value made by {@link defineWorkerConfig} (a global symbol: it survives two copies of the package). */
 const workerConfigBrand = Symbol.for('weft-sdk/worker-config')
 
-/** The engine's tsyringe container, as `register` receives it. */
+/**
+ * The engine's tsyringe container, as `register` receives it.
+ *
+ * @example
+ * ```ts
+ * import { token } from 'weft-sdk'
+ * import type { WorkerContainer } from 'weft-sdk/cli'
+ * const Region = token<string>('Region')
+ * function registerServices(container: WorkerContainer): void {
+ *   container.register(Region, { useValue: 'eu-west' })
+ * }
+ * ```
+ */
 export type WorkerContainer = Engine['container']
 
-/** Engine settings a worker module may choose (the command line chooses the store, and `--max-tasks` wins over `maxConcurrentTasks`). */
+/**
+ * Engine settings a worker module may choose (the command line chooses the store, and `--max-tasks` wins over `maxConcurrentTasks`).
+ *
+ * @example
+ * ```ts
+ * import type { WorkerEngineOptions } from 'weft-sdk/cli'
+ * const settings: WorkerEngineOptions = { maxConcurrentTasks: 8, leaseDuration: '30 s' }
+ * ```
+ */
 export type WorkerEngineOptions = Pick<
   EngineConfig,
   'maxConcurrentTasks' | 'maxConcurrentTasksPerRun' | 'leaseDuration' | 'heartbeatInterval' | 'claimInterval' | 'maxRecoveryAttempts' | 'pollInterval'
 >
 
-/** The part of a worker configuration every form has. */
+/**
+ * The part of a worker configuration every form has.
+ *
+ * @example
+ * ```ts
+ * import { defineWorkflow } from 'weft-sdk'
+ * import type { WorkerConfigBase } from 'weft-sdk/cli'
+ * const Hello = defineWorkflow({ name: 'hello', version: 1 }).task('say', () => 'hi').build()
+ * const base: WorkerConfigBase = { workflows: [Hello], maxConcurrentTasksPerRun: 2 }
+ * ```
+ */
 export interface WorkerConfigBase extends WorkerEngineOptions {
   /** The workflows the worker runs (@Workflow classes and `defineWorkflow(...).build()` definitions); at least one. */
   readonly workflows: readonly AnyWorkflow[]
 }
 
-/** A worker resolving through tsyringe: the worker engine's child container, where `register` puts adapters and services. */
+/**
+ * A worker resolving through tsyringe: the worker engine's child container, where `register` puts adapters and services.
+ *
+ * @example
+ * ```ts
+ * import { defineWorkflow, token } from 'weft-sdk'
+ * import { defineWorkerConfig, type TsyringeWorkerConfig } from 'weft-sdk/cli'
+ * const Region = token<string>('Region')
+ * const Hello = defineWorkflow({ name: 'hello', version: 1 }).task('say', () => 'hi').build()
+ * const config: TsyringeWorkerConfig = { workflows: [Hello], register: (container) => void container.register(Region, { useValue: 'eu-west' }) }
+ * export const weft = defineWorkerConfig(config)
+ * ```
+ */
 export interface TsyringeWorkerConfig extends WorkerConfigBase {
   /**
    * The container the worker engine's child container is created from.
@@ -35,7 +77,18 @@ export interface TsyringeWorkerConfig extends WorkerConfigBase {
   readonly resolver?: undefined
 }
 
-/** A worker resolving through another implementation of the resolver port. */
+/**
+ * A worker resolving through another implementation of the resolver port.
+ *
+ * @example
+ * ```ts
+ * import { defineWorkflow, type WorkflowResolver } from 'weft-sdk'
+ * import { defineWorkerConfig } from 'weft-sdk/cli'
+ * declare const resolver: WorkflowResolver // your container behind Weft's resolver port
+ * const Hello = defineWorkflow({ name: 'hello', version: 1 }).task('say', () => 'hi').build()
+ * export const weft = defineWorkerConfig({ workflows: [Hello], resolver })
+ * ```
+ */
 export interface ResolverWorkerConfig extends WorkerConfigBase {
   /** How workflow instances and their dependencies are resolved (see `createEngine({ resolver })`). */
   readonly resolver: WorkflowResolver
@@ -45,7 +98,18 @@ export interface ResolverWorkerConfig extends WorkerConfigBase {
   readonly register?: undefined
 }
 
-/** What a module passed to `weft worker --module` exports (as `weft` or as its default export) to configure the worker's engine. */
+/**
+ * What a module passed to `weft worker --module` exports (as `weft` or as its default export) to configure the worker's engine.
+ *
+ * @example
+ * ```ts
+ * import { defineWorkflow } from 'weft-sdk'
+ * import type { WorkerConfig } from 'weft-sdk/cli'
+ * const Hello = defineWorkflow({ name: 'hello', version: 1 }).task('say', () => 'hi').build()
+ * const config: WorkerConfig = { workflows: [Hello], maxConcurrentTasks: 4 }
+ * export default config // `weft worker --module dist/worker.js` reads it
+ * ```
+ */
 export type WorkerConfig = TsyringeWorkerConfig | ResolverWorkerConfig
 
 /**

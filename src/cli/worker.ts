@@ -7,7 +7,16 @@ import { waitForStop } from './stop-request.js'
 import { mergeWorkerConfigs, registerWorkerWorkflows, type WorkerSetup } from './worker-setup.js'
 import { configWorkflows, importWorkflowModule, listWorkflows, workerConfigExport, workflowExports, type WorkerConfigExport, type WorkflowExport } from './workflow-module.js'
 
-/** Options of {@link runWorker}. */
+/**
+ * Options of {@link runWorker}.
+ *
+ * @example
+ * ```ts
+ * import { runWorker, type WorkerOptions } from 'weft-sdk/cli'
+ * const options: WorkerOptions = { database: 'postgres://localhost/weft', modules: ['dist/workflows.js'], drain: '30 s', maxTasks: 16 }
+ * await runWorker(options)
+ * ```
+ */
 export interface WorkerOptions {
   /** Where runs are stored: a SQLite file (created if missing) or a `postgres://` URL. @defaultValue `'.weft/weft.sqlite'` */
   readonly database?: string
@@ -31,7 +40,16 @@ export interface WorkerOptions {
   readonly cwd?: string
 }
 
-/** What a worker did, once it stopped. */
+/**
+ * What a worker did, once it stopped.
+ *
+ * @example
+ * ```ts
+ * import { runWorker, type WorkerSummary } from 'weft-sdk/cli'
+ * const summary: WorkerSummary = await runWorker({ modules: ['dist/workflows.js'] })
+ * console.log(`${summary.workerId}: ${summary.runs.completed} completed, ${summary.released} released`)
+ * ```
+ */
 export interface WorkerSummary {
   /** The worker's id in run leases (`<host>/<pid>/<random>`). */
   readonly workerId: string
@@ -59,10 +77,11 @@ const consoleLog: WorkerLog = { info: (line) => console.log(line), error: (line)
  *
  * @example
  * ```ts
- * // import { runWorker } from 'weft-sdk/cli'
- * // const stop = new AbortController()
- * // const done = runWorker({ database: process.env.DATABASE_URL, modules: ['dist/workflows.js'], signal: stop.signal })
- * // stop.abort('shutting down'); const summary = await done
+ * import { runWorker } from 'weft-sdk/cli'
+ * const stop = new AbortController()
+ * const done = runWorker({ database: process.env.DATABASE_URL, modules: ['dist/workflows.js'], signal: stop.signal })
+ * process.once('SIGUSR2', () => stop.abort('redeploying'))
+ * console.log(await done) // { workerId, workflows, runs: { completed, failed, cancelled }, released }
  * ```
  * @returns once the worker stopped and drained, what it did.
  * @throws `InvalidOptionsError` for bad options; `CommandFailedError` when a module cannot be

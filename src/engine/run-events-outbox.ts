@@ -12,7 +12,17 @@ import type { LocalRuns } from './local-runs.js'
 import type { WorkflowRegistry } from './workflow-registry.js'
 import type { WorkflowRun, WorkflowRunOf } from './workflow-run.js'
 
-/** What {@link Engine.emit} did. */
+/**
+ * What {@link Engine.emit} did.
+ *
+ * @example
+ * ```ts
+ * import { createEngine } from 'weft-sdk'
+ * const engine = createEngine()
+ * const { eventId, waitingRuns, started } = await engine.emit('order.placed', { orderId: 'o-1' })
+ * console.log(`event ${eventId}: ${waitingRuns} runs were waiting, ${started.length} started`)
+ * ```
+ */
 export interface EmitResult {
   /** The stored event's id. */
   readonly eventId: number

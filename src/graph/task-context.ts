@@ -36,10 +36,30 @@ export type EventSchemas = { readonly [name: string]: PayloadSchema }
 /** @internal Key of the phantom property carrying a context's declared events. */
 export const contextEventsKey: unique symbol = Symbol('weft/context-events')
 
-/** The event names a context declares (none: `never`). */
+/**
+ * The event names a context declares (none: `never`).
+ *
+ * @example
+ * ```ts
+ * import { Schema } from 'effect'
+ * import type { DeclaredEventName } from 'weft-sdk/types'
+ * const Events = { approved: Schema.Struct({ by: Schema.String }), rejected: Schema.Struct({ reason: Schema.String }) }
+ * const name: DeclaredEventName<typeof Events> = 'approved' // 'approved' | 'rejected'
+ * ```
+ */
 export type DeclaredEventName<Ev> = keyof Ev & string
 
-/** The names the untyped `waitForEvent` forms accept: any, unless the workflow declares its events (then only those, typed). */
+/**
+ * The names the untyped `waitForEvent` forms accept: any, unless the workflow declares its events (then only those, typed).
+ *
+ * @example
+ * ```ts
+ * import { Schema } from 'effect'
+ * import type { UndeclaredEventName } from 'weft-sdk/types'
+ * const any: UndeclaredEventName<{}> = 'order.shipped' // no declared events: any name
+ * type None = UndeclaredEventName<{ approved: typeof Schema.String }> // never: use the declared, typed names
+ * ```
+ */
 export type UndeclaredEventName<Ev> = [keyof Ev] extends [never] ? string : never
 
 /** Options of {@link TaskContext.waitForEvent} with a payload schema. */

@@ -91,7 +91,19 @@ export type InputOf<T> = T extends {
   ? I
   : unknown
 
-/** The events a workflow instance type declares (via `WorkflowBase.withEvents`), by name; `{}` when none. */
+/**
+ * The events a workflow instance type declares (via `WorkflowBase.withEvents`), by name; `{}` when none.
+ *
+ * @example
+ * ```ts
+ * import { Schema } from 'effect'
+ * import { WorkflowBase } from 'weft-sdk'
+ * import type { EventsOf } from 'weft-sdk/types'
+ * const Events = { approved: Schema.Struct({ by: Schema.String }) }
+ * abstract class Approval extends WorkflowBase.withEvents(Events)<{ amount: number }> {}
+ * type Declared = EventsOf<Approval> // typeof Events
+ * ```
+ */
 export type EventsOf<T> = T extends {
   /** The phantom property `WorkflowBase.withEvents(events)` declares; its type is the events' schemas. */
   readonly [workflowEventsKey]: infer Ev
