@@ -81,6 +81,29 @@ export class RunTaskHost implements TaskRunner {
     return this.parts.journal.recordStep(key, task, output, startedAt)
   }
 
+  /**
+   * A loop's attempts restart with each iteration: the task's count and log
+   * are its current iteration's (so its record shows the attempts of its last
+   * iteration), and each iteration's step keeps its own.
+   */
+  iterationBegins(task: TaskNode, firstHere: boolean): void {
+    const { table } = this.parts.scheduler
+    // The first iteration run here keeps the attempt inferred lost at a takeover; each log sees its attempts start.
+    if (firstHere) {
+      table.logs[task.id] ??= new AttemptLog()
+      return
+    }
+    table.attempts[task.id] = 0
+    table.logs[task.id] = new AttemptLog()
+  }
+
+  async recordIteration(task: TaskNode, key: string, output: unknown, startedAt: number): Promise<unknown> {
+    const { table } = this.parts.scheduler
+    const history = table.logs[task.id]?.history(startedAt)
+    const stored = await this.parts.journal.recordSubStep({ key, task: task.name, status: 'completed', output, attempts: table.attempts[task.id]!, startedAt, history })
+    return stored.output
+  }
+
   recordedStep(key: string): StepRecord | undefined {
     return this.parts.journal.step(key)
   }
@@ -112,18 +135,16 @@ export class RunTaskHost implements TaskRunner {
   policyHooks(task: TaskNode): PolicyHooks {
     const { scheduler, reporter } = this.parts
     const { table } = scheduler
-    // A loop's attempts restart for each iteration, whose steps are its own: the task keeps no history of them.
-    const logged = task.kind !== 'loop'
     return {
       onAttempt: (attempt) => {
         scheduler.attempted(task, attempt)
         if (attempt > 1) scheduler.backingOff(task, false)
-        if (logged) table.logs[task.id]?.started(this.now())
+        table.logs[task.id]?.started(this.now())
       },
       onRetry: (failedAttempt, delayMs, error) => {
         const now = this.now()
         scheduler.backingOff(task, true)
-        if (logged) (table.logs[task.id] ??= new AttemptLog()).failed(failedAttempt, now, error, table.startedAt[task.id]!)
+        ;(table.logs[task.id] ??= new AttemptLog()).failed(failedAttempt, now, error, table.startedAt[task.id]!)
         reporter.taskRetrying(task, now, failedAttempt, delayMs, error)
       },
     }

@@ -16,6 +16,14 @@ export interface TaskRunner extends AttemptHost {
   stopped(task: TaskNode): boolean
   /** What the policies report about a task's attempts and retries. */
   policyHooks(task: TaskNode): PolicyHooks
+  /**
+   * A loop's iteration is about to make its first attempt: from the second
+   * one this program runs, the task's attempts are counted and logged afresh
+   * (the first keeps an attempt inferred lost at a takeover).
+   */
+  iterationBegins(task: TaskNode, firstHere: boolean): void
+  /** Records a loop iteration's output with its attempts; resolves to the output that is stored. */
+  recordIteration(task: TaskNode, key: string, output: unknown, startedAt: number): Promise<unknown>
 }
 
 /** How a task program ended when it did not fail: it ran (with its output), or its condition skipped it. */
@@ -88,6 +96,7 @@ function loopProgram(run: TaskRunner, task: TaskNode, args: readonly unknown[]):
     let state = args[0]
     const iterationResults: unknown[] = []
     let iteration = 0
+    let ranHere = 0
     for (; iteration < loop.maxIterations; iteration++) {
       const key = task.stepKey + formatStepSegment({ kind: 'iteration', index: iteration })
       const recorded = run.recorded(key)
@@ -96,8 +105,9 @@ function loopProgram(run: TaskRunner, task: TaskNode, args: readonly unknown[]):
         const proceed = yield* userCall(task, () => loop.while(current, iteration))
         if (!proceed) break
         const startedAt = run.now()
+        run.iterationBegins(task, ranHere++ === 0)
         const next = yield* withPolicies(run, task, [current, ...rest], iteration)
-        state = yield* Effect.tryPromise({ try: () => run.recordStep(key, task.name, next, startedAt), catch: (error) => new TaskThrew(error) })
+        state = yield* Effect.tryPromise({ try: () => run.recordIteration(task, key, next, startedAt), catch: (error) => new TaskThrew(error) })
       } else state = recorded.output
       iterationResults.push(state)
     }

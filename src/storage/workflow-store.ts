@@ -206,6 +206,10 @@ export interface AttemptRecord {
  * {@link maxRecordedAttempts} earlier attempts are kept in full, older ones
  * only counted ({@link AttemptHistory.omitted}).
  *
+ * A loop's attempts restart with each iteration: each iteration's step
+ * (`task#2`) keeps its own attempts, and the loop task's record those of its
+ * last iteration that ran (the one that failed, when the loop failed).
+ *
  * Interrupted attempts are inferred, not written: a run taken over by a new
  * claim (its worker died, lost its lease or released it on shutdown) counts
  * one interrupted attempt for each task that was ready to run when it was

@@ -147,3 +147,60 @@ describe('the bound of a history', () => {
     )
   })
 })
+
+describe('attempts of a loop', () => {
+  const retry = { maxAttempts: 3, backoff: { initial: 0, max: 0 } }
+
+  /** A loop of two iterations whose body fails `failuresPerIteration[i]` times in iteration i before it returns. */
+  function refining(name: string, failuresPerIteration: readonly number[]) {
+    const calls: number[] = []
+    const workflow = defineWorkflow<number>({ name, version: 1 })
+      .loop('refine', { while: (_draft: number, i: number) => i < 2, maxIterations: 2, retry }, (draft: number) => {
+        const iteration = draft
+        calls.push(iteration)
+        const failures = calls.filter((c) => c === iteration).length
+        if (failures <= failuresPerIteration[iteration]!) throw new Error(`iteration ${iteration}, call ${failures} failed`)
+        return draft + 1
+      })
+      .build()
+    return { workflow, calls }
+  }
+
+  it("keeps each iteration's failed attempt on the iteration's own step, and the last iteration's on the task", async () => {
+    const store = new MemoryWorkflowStore()
+    const { workflow, calls } = refining('refine-each', [1, 1])
+    const engine = createEngine({ store })
+    const run = await engine.start(workflow, 0)
+    expect((await run.outcome()).status).toBe('completed')
+    expect(calls).toEqual([0, 0, 1, 1])
+    for (const iteration of [0, 1]) {
+      const step = await stepOf(store, run.id, `refine#${iteration}`)
+      expect(step.attempts).toBe(2)
+      expect(stepAttempts(step).map((a) => [a.attempt, a.outcome, a.error?.message])).toEqual([
+        [1, 'failed', `iteration ${iteration}, call 1 failed`],
+        [2, 'completed', undefined],
+      ])
+      const [first, second] = stepAttempts(step)
+      expect(first!.startedAt! >= step.startedAt! && second!.startedAt! >= first!.finishedAt!).toBe(true)
+    }
+    const task = await stepOf(store, run.id, 'refine')
+    expect(stepAttempts(task).map((a) => [a.attempt, a.outcome, a.error?.message])).toEqual([
+      [1, 'failed', 'iteration 1, call 1 failed'],
+      [2, 'completed', undefined],
+    ])
+    await engine.close()
+  })
+
+  it("records the failing iteration's attempts on the task's failed step", async () => {
+    const store = new MemoryWorkflowStore()
+    const { workflow } = refining('refine-fails', [0, 3])
+    const engine = createEngine({ store })
+    const run = await engine.start(workflow, 0)
+    expect((await run.outcome()).status).toBe('failed')
+    expect((await stepOf(store, run.id, 'refine#0')).attempts).toBe(1)
+    const task = await stepOf(store, run.id, 'refine')
+    expect(task).toMatchObject({ status: 'failed', attempts: 3 })
+    expect(stepAttempts(task).map((a) => a.error?.message)).toEqual(['iteration 1, call 1 failed', 'iteration 1, call 2 failed', 'iteration 1, call 3 failed'])
+    await engine.close()
+  })
+})
