@@ -38,7 +38,19 @@ export function When<const A extends readonly unknown[]>(condition: (...args: A)
   }
 }
 
-/** Options of {@link OnFailure}. */
+/**
+ * Options of {@link OnFailure}.
+ *
+ * @example
+ * ```ts
+ * import { OnFailure, Task, Workflow, WorkflowBase, type TaskFailure } from 'weft-sdk'
+ * @Workflow({ name: 'charge', version: 1 })
+ * class Charge extends WorkflowBase<void> {
+ *   @Task() async charge(): Promise<number> { throw new Error('card declined') }
+ *   @OnFailure('charge', { description: 'tells the customer' }) async apologise(failure: TaskFailure) { return `sorry: ${String(failure.error)}` }
+ * }
+ * ```
+ */
 export interface OnFailureOptions {
   /** Free-text description, kept in the compiled graph as `TaskNode.description`. @defaultValue none */
   readonly description?: string
@@ -83,7 +95,19 @@ export function OnFailure<const Target extends string>(task: Target, options: On
   }
 }
 
-/** Options of {@link Always}. */
+/**
+ * Options of {@link Always}.
+ *
+ * @example
+ * ```ts
+ * import { Always, Task, Workflow, WorkflowBase } from 'weft-sdk'
+ * @Workflow({ name: 'report', version: 1 })
+ * class Report extends WorkflowBase<void> {
+ *   @Task() async render() { return 'report.pdf' }
+ *   @Always({ timeout: '30 s' }) async cleanUp() { return 'temporary files removed' }
+ * }
+ * ```
+ */
 export interface AlwaysOptions {
   /**
    * How long the cleanup may run before it fails with `TaskTimeoutError` (its
@@ -124,6 +148,16 @@ export function Always(options: AlwaysOptions = {}) {
 
 /**
  * Options of {@link Loop}: the loop's condition and cap, and what it depends on.
+ *
+ * @example
+ * ```ts
+ * import { Loop, Workflow, WorkflowBase, type LoopContext } from 'weft-sdk'
+ * @Workflow({ name: 'countdown', version: 1 })
+ * class Countdown extends WorkflowBase<number> {
+ *   @Loop({ while: (n: number) => n > 0, maxIterations: 100, description: 'counts down' })
+ *   async tick(n: number, _ctx: LoopContext) { return n - 1 }
+ * }
+ * ```
  *
  * @typeParam S - the state the `while` condition takes.
  * @typeParam D - the dependencies, as written in `dependsOn`.

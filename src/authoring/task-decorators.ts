@@ -9,6 +9,16 @@ import { declareTask, setOnce } from './metadata.js'
  * Options of {@link Task}: the tasks it depends on, a description, and any
  * policy the policy decorators set.
  *
+ * @example
+ * ```ts
+ * import { Task, Workflow, WorkflowBase } from 'weft-sdk'
+ * @Workflow({ name: 'quote', version: 1 })
+ * class Quote extends WorkflowBase<void> {
+ *   @Task() async price() { return 42 }
+ *   @Task({ dependsOn: ['price'], description: 'adds VAT' }) async total(price: number) { return price * 1.2 }
+ * }
+ * ```
+ *
  * @typeParam D - the dependencies, as written in `dependsOn`.
  * @typeParam A - the parameters of `cache.key`, checked against the task's.
  */

@@ -6,7 +6,19 @@ import type { ResultCheck } from './workflow-result.js'
 import { recordWorkflow } from './metadata.js'
 import type { InputSchema } from './workflow-ref.js'
 
-/** Options of {@link Workflow}. */
+/**
+ * Options of {@link Workflow}.
+ *
+ * @example
+ * ```ts
+ * import { Task, Workflow, WorkflowBase, type WorkflowOptions } from 'weft-sdk'
+ * const options: WorkflowOptions = { name: 'welcome', version: 2, description: 'greets a new user', trigger: 'user.signed-up' }
+ * @Workflow(options)
+ * class Welcome extends WorkflowBase<{ email: string }> {
+ *   @Task() async greet(input: { email: string }) { return `welcome ${input.email}` }
+ * }
+ * ```
+ */
 export interface WorkflowOptions<S extends InputSchema | undefined = undefined> {
   /** Unique name; runs are recorded under it. */
   readonly name: string

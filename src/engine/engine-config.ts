@@ -75,7 +75,16 @@ export interface EngineConfig {
   readonly workerId?: string
 }
 
-/** The engine's settings with defaults filled in and durations in milliseconds. */
+/**
+ * The engine's settings with defaults filled in and durations in milliseconds.
+ *
+ * @example
+ * ```ts
+ * import { engineSettings } from 'weft-sdk'
+ * const settings = engineSettings({ leaseDuration: '1 m' })
+ * console.log(settings.leaseMs, settings.heartbeatMs) // 60000 20000
+ * ```
+ */
 export interface EngineSettings {
   /** Tasks running at once across every run of the engine (`Infinity` when not given). */
   readonly maxConcurrentTasks: number

@@ -38,7 +38,17 @@ import { emitResult, RunEventsOutbox, type EmitResult } from './run-events-outbo
 
 export type { EmitResult } from './run-events-outbox.js'
 
-/** Options of {@link Engine.start}. */
+/**
+ * Options of {@link Engine.start}.
+ *
+ * @example
+ * ```ts
+ * import { createEngine, defineWorkflow, type RunId, type StartOptions } from 'weft-sdk'
+ * const Hello = defineWorkflow<{ name: string }>({ name: 'hello', version: 1 }).task('say', (input) => `hi ${input.name}`).build()
+ * const options: StartOptions = { runId: 'order-42' as RunId, principal: 'user:ada' } // a known id makes a retried start idempotent
+ * const run = await createEngine({ workflows: [Hello] }).start(Hello, { name: 'Ada' }, options)
+ * ```
+ */
 export interface StartOptions {
   /**
    * Use this id instead of a new one. Starting is idempotent: the same id with
@@ -50,10 +60,29 @@ export interface StartOptions {
   readonly principal?: string
 }
 
-/** The arguments after the workflow: the input (optional when the workflow takes none), then options. */
+/**
+ * The arguments after the workflow: the input (optional when the workflow takes none), then options.
+ *
+ * @example
+ * ```ts
+ * import type { StartArgs } from 'weft-sdk'
+ * const withInput: StartArgs<{ orderId: string }> = [{ orderId: 'o-1' }] // the input is required
+ * const without: StartArgs<void> = [] // a workflow without input needs none
+ * ```
+ */
 export type StartArgs<I> = [I] extends [void] ? [input?: I, options?: StartOptions] : [input: I, options?: StartOptions]
 
-/** Options of {@link Engine.close}. */
+/**
+ * Options of {@link Engine.close}.
+ *
+ * @example
+ * ```ts
+ * import { createEngine, type CloseOptions } from 'weft-sdk'
+ * const engine = createEngine()
+ * const options: CloseOptions = { drain: '10 s' } // running tasks get 10 s to finish
+ * await engine.close(options)
+ * ```
+ */
 export interface CloseOptions {
   /**
    * How long running tasks may take to finish before the engine releases

@@ -18,6 +18,12 @@ import type { Dependency, TaskNode, WorkflowGraph } from './workflow-graph.js'
 /**
  * The time limit of an `@Always` cleanup that sets none: a cleanup must not
  * keep its run from ending (a first cancel lets it run this long, a second aborts it).
+ *
+ * @example
+ * ```ts
+ * import { defaultCleanupTimeout } from 'weft-sdk'
+ * console.log(`an @Always cleanup without a timeout may take ${defaultCleanupTimeout}`) // '1 m'
+ * ```
  */
 export const defaultCleanupTimeout = '1 m'
 

@@ -6,19 +6,8 @@
  * exists). A new export is never added here: it comes with its example.
  */
 export const awaitingExample: ReadonlySet<string> = new Set([
-  'weft-sdk: StartOptions',
-  'weft-sdk: StartArgs',
-  'weft-sdk: CloseOptions',
   'weft-sdk: EngineConfig',
-  'weft-sdk: EngineSettings',
   'weft-sdk: RunBackend',
-  'weft-sdk: WorkflowBaseWithInput',
-  'weft-sdk: WorkflowOptions',
-  'weft-sdk: TaskOptions',
-  'weft-sdk: AlwaysOptions',
-  'weft-sdk: OnFailureOptions',
-  'weft-sdk: LoopDecoratorOptions',
-  'weft-sdk: defaultCleanupTimeout',
   'weft-sdk: DefineWorkflowOptions',
   'weft-sdk: DefineTaskOptions',
   'weft-sdk: DefineLoopOptions',
