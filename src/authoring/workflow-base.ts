@@ -136,7 +136,19 @@ export type WorkflowBaseWithEvents<This extends abstract new () => object, Ev ex
   readonly [eventSchemasKey]: Ev
 }
 
-/** The base class {@link WorkflowBase.withInput} returns: a `WorkflowBase` typed by the schema, carrying it. */
+/**
+ * The base class {@link WorkflowBase.withInput} returns: a `WorkflowBase` typed by the schema, carrying it.
+ *
+ * @example
+ * ```ts
+ * import { Schema } from 'effect'
+ * import { Task, Workflow, WorkflowBase } from 'weft-sdk'
+ * @Workflow({ name: 'orders', version: 1 })
+ * class Orders extends WorkflowBase.withInput(Schema.Struct({ orderId: Schema.String })) {
+ *   @Task() async load(input: { readonly orderId: string }) { return input.orderId }
+ * }
+ * ```
+ */
 export type WorkflowBaseWithInput<S extends InputSchema> = (abstract new () => WorkflowBase<S['Type'], S['Encoded']>) & {
   /** @internal The input schema. */
   readonly [inputSchemaKey]: S
