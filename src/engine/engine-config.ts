@@ -9,7 +9,16 @@ import type { WorkflowStore } from '../storage/workflow-store.js'
 import type { AdapterRegistration } from './adapter-registry.js'
 import type { WorkflowResolver } from './workflow-resolver.js'
 
-/** Options of {@link createEngine}. */
+/**
+ * Options of {@link createEngine}.
+ *
+ * @example
+ * ```ts
+ * import { createEngine, sqliteStore, type EngineConfig } from 'weft-sdk'
+ * const config: EngineConfig = { store: sqliteStore({ path: '.weft/weft.sqlite' }), maxConcurrentTasks: 8, leaseDuration: '30 s' }
+ * const engine = createEngine(config)
+ * ```
+ */
 export interface EngineConfig {
   /**
    * Where runs and step results are recorded.

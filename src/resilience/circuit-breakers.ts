@@ -4,7 +4,15 @@ import type { Scope } from 'effect'
 import { CircuitOpenError, StorageError } from '../core/errors.js'
 import type { CircuitBreakerPolicy } from '../graph/workflow-graph.js'
 
-/** A circuit state as Weft reports it. */
+/**
+ * A circuit state as Weft reports it.
+ *
+ * @example
+ * ```ts
+ * import type { CircuitState } from 'weft-sdk'
+ * const canCall = (state: CircuitState): boolean => state !== 'open' // half-open lets one trial call through
+ * ```
+ */
 export type CircuitState = 'closed' | 'open' | 'half-open'
 
 /** Called when a circuit changes state. */

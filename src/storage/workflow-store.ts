@@ -9,10 +9,26 @@ import type { RunId } from '../core/ids.js'
  * - `completed` / `failed` / `cancelled`: finished.
  * - `dead-lettered`: its worker crashed too often while running it; an
  *   operator can resume it.
+ *
+ * @example
+ * ```ts
+ * import { createEngine, type RunStatus } from 'weft-sdk'
+ * const engine = createEngine()
+ * const stuck: RunStatus = 'dead-lettered'
+ * for (const run of await engine.listRuns({ status: stuck })) console.log(run.id, run.workflow)
+ * ```
  */
 export type RunStatus = 'pending' | 'running' | 'paused' | 'completed' | 'failed' | 'cancelled' | 'dead-lettered'
 
-/** Where a task is in a run. */
+/**
+ * Where a task is in a run.
+ *
+ * @example
+ * ```ts
+ * import type { TaskStatus } from 'weft-sdk'
+ * const finished = (status: TaskStatus): boolean => status === 'completed' || status === 'failed' || status === 'skipped' || status === 'cancelled'
+ * ```
+ */
 export type TaskStatus = 'pending' | 'running' | 'retrying' | 'completed' | 'failed' | 'skipped' | 'cancelled'
 
 /** The run statuses after which nothing changes any more (but an operator's resume of a dead-lettered run). */
@@ -276,7 +292,17 @@ export interface StepRecord {
   readonly history?: AttemptHistory | undefined
 }
 
-/** Filters of {@link RunStore.listRuns}. */
+/**
+ * Filters of {@link RunStore.listRuns}.
+ *
+ * @example
+ * ```ts
+ * import { createEngine, type RunQuery } from 'weft-sdk'
+ * const engine = createEngine()
+ * const query: RunQuery = { workflow: 'order-fulfilment', status: 'failed', limit: 20 }
+ * console.log((await engine.listRuns(query)).map((run) => run.id))
+ * ```
+ */
 export interface RunQuery {
   /** Only runs in this status. */
   readonly status?: RunStatus

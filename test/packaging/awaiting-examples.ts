@@ -6,7 +6,6 @@
  * exists). A new export is never added here: it comes with its example.
  */
 export const awaitingExample: ReadonlySet<string> = new Set([
-  'weft-sdk: EngineConfig',
   'weft-sdk: RunBackend',
   'weft-sdk: DefineWorkflowOptions',
   'weft-sdk: DefineTaskOptions',
@@ -75,13 +74,9 @@ export const awaitingExample: ReadonlySet<string> = new Set([
   'weft-sdk: RunOutcome',
   'weft-sdk: TaskSummary',
   'weft-sdk: EngineStats',
-  'weft-sdk: CircuitState',
   'weft-sdk: MemoryStoreOptions',
   'weft-sdk: SqliteStoreOptions',
   'weft-sdk: RunRecord',
-  'weft-sdk: RunQuery',
-  'weft-sdk: RunStatus',
-  'weft-sdk: TaskStatus',
   'weft-sdk: ErrorRecord',
   'weft-sdk: DurationUnit',
   'weft-sdk: RunId',
