@@ -1,6 +1,7 @@
 import type { Schema } from 'effect'
 import type { Duration } from '../core/duration.js'
 import type { RunId } from '../core/ids.js'
+import type { Bindable } from './call-context.js'
 import type { RetryOptions } from './policy-options.js'
 
 /** Options of {@link TaskContext.waitForEvent}. */
@@ -360,6 +361,23 @@ export interface TaskContext<I = unknown, Ev extends EventSchemas = {}> {
   readonly signal: AbortSignal
   /** The run's (validated) input. */
   readonly input: I
+  /**
+   * An adapter bound to this attempt: each call of the client it returns
+   * carries this attempt's `signal` and an idempotency key of its own,
+   * `<ctx.idempotencyKey>:<adapter>:<n>`, n counting the attempt's calls to
+   * that adapter from 1. A retry of the task counts from 1 again, so its calls
+   * carry the same keys as the attempt before and the remote side can
+   * deduplicate them; the second call of one attempt is never taken for a
+   * repeat of its first.
+   *
+   * @example
+   * ```ts
+   * // const payments = ctx.use(this.payments)          // an HttpAdapter injected in the constructor
+   * // await payments.post('/charges', order)            // Idempotency-Key: <run>:charge:payments:1
+   * // await payments.post('/charges', fee)              // Idempotency-Key: <run>:charge:payments:2
+   * ```
+   */
+  use<C>(adapter: Bindable<C>): C
   /**
    * Waits for the next event named `name` that the workflow declares, and
    * returns its payload decoded by the declared schema: a payload the schema

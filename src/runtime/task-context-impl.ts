@@ -17,6 +17,7 @@ import type {
   WaitForEventOptions,
   WaitForSchemaEventOptions,
 } from '../graph/task-context.js'
+import type { Bindable, CallContext } from '../graph/call-context.js'
 import { payloadDecoder, type DecodedPayload } from '../graph/event-payload.js'
 import { EventStreamImpl } from './event-stream.js'
 import { mapSettings, runMap } from './map-items.js'
@@ -37,6 +38,8 @@ export class TaskContextImpl implements LoopContext<unknown> {
   private stepNames: Set<string> | undefined
   /** How many sleeps, waits and streams this attempt has begun: their step keys are numbered in call order. */
   private readonly sequence = { sleep: 0, wait: 0, events: 0 }
+  /** Calls made through `ctx.use` in this attempt, per adapter: their idempotency keys are numbered in call order. */
+  private calls: Map<string, number> | undefined
   /** The key of this attempt's task step (or loop iteration): every sub-step key starts with it. */
   private readonly stepPrefix: string
 
@@ -79,6 +82,27 @@ export class TaskContextImpl implements LoopContext<unknown> {
       if (this.aborted) this.controller.abort(this.abortedBy)
     }
     return this.controller.signal
+  }
+
+  use<C>(adapter: Bindable<C>): C {
+    this.assertOpen(() => 'ctx.use')
+    return adapter.bind(this.callContext())
+  }
+
+  /** What `ctx.use` binds an adapter to: this attempt's signal, and keys numbered per adapter from 1 (again from 1 on a retry, so a retried call keeps its key). */
+  private callContext(): CallContext {
+    const context = this
+    return {
+      get signal() {
+        return context.signal
+      },
+      nextIdempotencyKey(adapter: string): string {
+        context.calls ??= new Map()
+        const n = (context.calls.get(adapter) ?? 0) + 1
+        context.calls.set(adapter, n)
+        return `${context.idempotencyKey}:${adapter}:${n}`
+      },
+    }
   }
 
   /** Fires the signal (the interpreter calls this when the attempt is interrupted). The context is closed. */

@@ -49,10 +49,10 @@ describe('adapters in the engine', () => {
     const echo = new EchoAdapter()
     const search = new EchoAdapter({ name: 'search' })
     const engine = memoryEngine({ adapters: [echo, { token: 'Search', adapter: search }] })
-    expect(await engine.run(ByType)).toMatchObject({})
-    const [first, second] = [await engine.start(ByType), await engine.start(ByType)]
+    expect(await engine.run(ByType, {})).toMatchObject({})
+    const [first, second] = [await engine.start(ByType, {}), await engine.start(ByType, {})]
     await Promise.all([first.result(), second.result()])
-    expect((await engine.run(ByToken)).output('say')).toBe('search')
+    expect((await engine.run(ByToken, {})).output('say')).toBe('search')
     expect((await engine.run(Defined)).output('say')).toBe('defined')
     expect(engine.container.resolve(EchoAdapter)).toBe(echo)
     expect(echo.stats().operations).toEqual([expect.objectContaining({ operation: 'echo', calls: 4, failures: 0 })])
@@ -62,7 +62,7 @@ describe('adapters in the engine', () => {
   it('registered after createEngine with engine.adapters.register(token, adapter)', async () => {
     const engine = memoryEngine()
     engine.adapters.register('Search', new EchoAdapter({ name: 'search' }))
-    expect((await engine.run(ByToken)).output('say')).toBe('search')
+    expect((await engine.run(ByToken, {})).output('say')).toBe('search')
     expect(engine.adapters.get('search')?.kind).toBe('echo')
     await engine.close()
   })
