@@ -17,7 +17,8 @@ export function newOwnerId(): string {
  *
  * @example
  * ```ts
- * import { isDeadOwner, type RunRecord } from 'weft-sdk/store'
+ * import type { RunRecord } from 'weft-sdk'
+ * import { isDeadOwner } from 'weft-sdk/store'
  * declare const run: RunRecord
  * if (run.status === 'running' && run.leaseOwner !== undefined && isDeadOwner(run.leaseOwner)) console.log(`${run.id}: its worker is gone`)
  * ```
