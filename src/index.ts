@@ -50,6 +50,7 @@ export {
   type WithServices,
 } from './authoring/define-workflow.js'
 export { token, type ServiceToken, type ServiceKey, type ServiceMap, type ServicesOf } from './authoring/service-token.js'
+export type { WeftContainer, TokenRegistrations } from './engine/weft-container.js'
 export { compileWorkflow } from './authoring/compile-workflow.js'
 export type {
   InputSchema,

@@ -94,7 +94,7 @@ export class Research extends WorkflowBase.withEvents(Events)<Question> {
   }
 
   @Loop({ dependsOn: ['research'], while: (draft: Finding[], round) => round < 2 && draft.some((f) => f.confidence < 0.8), maxIterations: 5 })
-  refine(draft: Finding[], _ctx: LoopContext<Question>): Finding[] {
+  refine(draft: Finding[], _ctx: LoopContext<Question, typeof Events>): Finding[] {
     return draft.map((f) => ({ ...f, confidence: Math.min(1, f.confidence + 0.2) }))
   }
 

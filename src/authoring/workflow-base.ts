@@ -91,14 +91,15 @@ export abstract class WorkflowBase<I = void, E = I> {
    * ```
    * @throws `InvalidWorkflowError` when the base declares its events already.
    */
-  static withEvents<This extends abstract new () => WorkflowBase<any, any>, const Ev extends EventSchemas>(
+  static withEvents<This extends abstract new (...args: any[]) => WorkflowBase<any, any>, const Ev extends EventSchemas>(
     this: This,
     events: Ev,
   ): WorkflowBaseWithEvents<This, Ev> {
     if (inheritedEventSchemas(this) !== undefined) {
       throw new InvalidWorkflowError(`${this.name} already declares its events (withEvents); declare them all in one withEvents({ ... })`)
     }
-    const Base = this as unknown as abstract new () => WorkflowBase<unknown>
+    // The derived class passes its constructor's arguments on (injected parameters of a base such as `constructor(llm: Llm)`).
+    const Base = this as unknown as abstract new (...args: unknown[]) => WorkflowBase<unknown>
     abstract class WithEvents extends Base {
       static readonly [eventSchemasKey] = events
     }
@@ -129,9 +130,9 @@ interface DeclaresEvents<Ev extends EventSchemas> {
  * }
  * ```
  */
-export type WorkflowBaseWithEvents<This extends abstract new () => object, Ev extends EventSchemas> = (unknown extends InputOf<InstanceType<This>>
-  ? abstract new <I = void, E = I>() => WorkflowBase<I, E> & DeclaresEvents<Ev>
-  : abstract new () => InstanceType<This> & DeclaresEvents<Ev>) & {
+export type WorkflowBaseWithEvents<This extends abstract new (...args: any[]) => object, Ev extends EventSchemas> = (unknown extends InputOf<InstanceType<This>>
+  ? abstract new <I = void, E = I>(...args: ConstructorParameters<This>) => WorkflowBase<I, E> & DeclaresEvents<Ev>
+  : abstract new (...args: ConstructorParameters<This>) => InstanceType<This> & DeclaresEvents<Ev>) & {
   /** @internal The declared events. */
   readonly [eventSchemasKey]: Ev
 }

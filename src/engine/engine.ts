@@ -1,7 +1,6 @@
 import 'reflect-metadata'
 import { isDeepStrictEqual } from 'node:util'
 import { Clock, Context, Effect, Exit, Scope } from 'effect'
-import type { DependencyContainer } from 'tsyringe'
 import type { AnyWorkflow, WorkflowInput } from '../authoring/workflow-ref.js'
 import { toMillis, type Duration } from '../core/duration.js'
 import { EngineClosedError, RunConflictError, WrongWorkflowError, SerializationError } from '../core/errors.js'
@@ -31,6 +30,7 @@ import { WorkflowRegistry } from './workflow-registry.js'
 import { AdapterRegistry, type EngineHealth } from './adapter-registry.js'
 import { containerOf, engineResolver } from './tsyringe-resolver.js'
 import type { WorkflowResolver } from './workflow-resolver.js'
+import type { WeftContainer } from './weft-container.js'
 import { WorkflowRun, type WorkflowResult, type WorkflowRunOf } from './workflow-run.js'
 import { LocalRuns } from './local-runs.js'
 import { reportBackgroundError, reportListenerError, reportRecovery } from './engine-reports.js'
@@ -184,8 +184,8 @@ export class Engine {
    * the container of the `TsyringeResolver` it was given). Register adapters here.
    * @throws `InvalidOptionsError` when the engine was given another kind of resolver.
    */
-  get container(): DependencyContainer {
-    return containerOf(this.resolver)
+  get container(): WeftContainer {
+    return containerOf(this.resolver) as WeftContainer
   }
 
   /**

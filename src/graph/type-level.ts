@@ -325,6 +325,27 @@ type ContextMismatch<K extends string, S extends ContextSlot<unknown, boolean>, 
       ? `task '${K}': its ${Ordinal<N>} parameter is a LoopContext of ${ContextDifference<S['value'], P0>}`
       : `task '${K}': its ${Ordinal<N>} parameter must accept the LoopContext (it follows ${Before})`
 
+/** The events a context type carries (`never` for a type that is not a context). */
+type ContextEvents<C> = [Exclude<C, undefined>] extends [TaskContext<any, infer Ev>] ? Ev : never
+
+/**
+ * Whether a context parameter accepts the context but forgets the workflow's
+ * declared events (`TaskContext<I>` in a workflow whose base has
+ * `withEvents`): its `waitForEvent` would take any name and any payload type.
+ * A parameter typed `any` or `unknown` is left alone.
+ */
+type DropsEvents<S extends Slot, P0> = 0 extends 1 & P0
+  ? false
+  : S extends ContextSlot<infer V, boolean>
+    ? [keyof ContextEvents<V>] extends [never]
+      ? false
+      : IsContext<P0> extends true
+        ? [keyof ContextEvents<P0>] extends [never]
+          ? true
+          : false
+        : false
+    : false
+
 /** How a context parameter differs from the one the engine passes: its input type, or its events. */
 type ContextDifference<Passed, P0> = Passed extends TaskContext<infer I, any>
   ? [Exclude<P0, undefined>] extends [TaskContext<infer PI, any>]
@@ -375,7 +396,9 @@ type CheckSlots<
 > = P extends readonly [infer P0, ...infer PRest]
   ? S extends readonly [infer S0 extends Slot, ...infer SRest extends readonly Slot[]]
     ? [S0['value']] extends [P0]
-      ? CheckSlots<T, K, SRest, PRest, F, Next<C>>
+      ? DropsEvents<S0, P0> extends true
+        ? `task '${K}': its ${Ordinal<Next<C>['length']>} parameter is a ${S0 extends ContextSlot<unknown, true> ? 'LoopContext' : 'TaskContext'} without the events the workflow declares; type it ${S0 extends ContextSlot<unknown, true> ? 'LoopContext' : 'TaskContext'}<Input, typeof Events> with the events of withEvents(Events), so waitForEvent checks their names and payloads`
+        : CheckSlots<T, K, SRest, PRest, F, Next<C>>
       : SlotMismatch<T, K, S0, P0, Next<C>['length'], F>
     : `task '${K}': its ${Ordinal<Next<C>['length']>} parameter receives nothing: the context, its ${Ordinal<F['contextAt']>}, is always last; remove it`
   : number extends P['length']

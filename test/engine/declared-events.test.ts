@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Schema } from 'effect'
+import { inject, injectable } from 'tsyringe'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createEngine, EventPayloadError, MemoryWorkflowStore, sqliteStore, Task, Workflow, WorkflowBase, type TaskContext } from 'weft-sdk'
 import { flush } from '../support/test-clock.js'
@@ -157,6 +158,36 @@ describe('declared events, streamed', () => {
     await run.signal('reading', { value: '3' })
     await run.signal('reading', { value: '0' })
     expect((await run.details()).output('sum')).toBe(5)
+    await engine.close()
+  })
+})
+
+describe('declared events on a base whose constructor takes an injected service', () => {
+  it('AgentBase.withEvents(Events) passes the injected parameters on to the base', async () => {
+    class Llm {
+      complete(prompt: string): string {
+        return `llm: ${prompt}`
+      }
+    }
+    @injectable()
+    abstract class AgentBase extends WorkflowBase<{ topic: string }> {
+      constructor(@inject(Llm) protected readonly llm: Llm) {
+        super()
+      }
+    }
+    @Workflow({ name: 'declared-agent', version: 1 })
+    class Agent extends AgentBase.withEvents(Events) {
+      static readonly result = 'draft'
+      @Task() async draft(input: { topic: string }, ctx: TaskContext<{ topic: string }, typeof Events>): Promise<string> {
+        return this.llm.complete(`${input.topic} by ${(await ctx.waitForEvent('approved')).by}`)
+      }
+    }
+    const engine = createEngine({ store: new MemoryWorkflowStore() })
+    engine.container.register(Llm, { useValue: new Llm() })
+    const run = await engine.start(Agent, { topic: 'tides' })
+    await expect(run.signal('approved', { by: '' })).rejects.toBeInstanceOf(EventPayloadError)
+    await run.signal('approved', { by: 'ada' })
+    expect(await run.result()).toBe('llm: tides by ada')
     await engine.close()
   })
 })

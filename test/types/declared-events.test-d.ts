@@ -119,3 +119,42 @@ describe('declared events', () => {
     await run.signal('no-payload')
   })
 })
+
+describe('declared events and the task context', () => {
+  test('a task of a workflow that declares events cannot type its context without them', () => {
+    @Workflow({ name: 'context-drops-events', version: 1 })
+    class DropsEvents extends WorkflowBase.withEvents(Events) {
+      // @ts-expect-error its TaskContext drops the declared events (waitForEvent would take any name, any payload type)
+      @Task() async wait(_input: void, ctx: TaskContext<void>): Promise<number> {
+        return (await ctx.waitForEvent<{ by: number }>('approved')).by
+      }
+      @Task() noContext(): number {
+        return 1
+      }
+    }
+    expectTypeOf<DropsEvents>().toHaveProperty('noContext')
+  })
+})
+
+describe('withEvents on a base whose constructor takes injected parameters', () => {
+  test('keeps the constructor parameters and the declared events', () => {
+    class Llm {
+      complete(prompt: string): string {
+        return prompt
+      }
+    }
+    abstract class AgentBase extends WorkflowBase<{ topic: string }> {
+      constructor(protected readonly llm: Llm) {
+        super()
+      }
+    }
+    @Workflow({ name: 'agent-events', version: 1 })
+    class Agent extends AgentBase.withEvents(Events) {
+      @Task() async draft(input: { topic: string }, ctx: TaskContext<{ topic: string }, typeof Events>): Promise<string> {
+        return this.llm.complete(`${input.topic} by ${(await ctx.waitForEvent('approved')).by}`)
+      }
+    }
+    expectTypeOf<ConstructorParameters<typeof Agent>>().toEqualTypeOf<[llm: Llm]>()
+    expectTypeOf<WorkflowEvents<typeof Agent>>().toEqualTypeOf<typeof Events>()
+  })
+})
