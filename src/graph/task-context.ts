@@ -107,6 +107,13 @@ export interface EventStream<E> extends AsyncIterable<E> {
  * own attempts (recorded on its step, see `AttemptHistory`), its own
  * idempotency key and its own `AbortSignal`.
  *
+ * An item that fails (not in mode `'settled'`, which records it at once) is
+ * written with its attempts when its task fails for good; when a task retry
+ * runs it again its attempt numbers continue, and its step keeps the
+ * attempts of every task attempt once it completes (in one process: a
+ * process that stops loses them, counted as one interrupted attempt for
+ * each unrecorded item of a map that had recorded some).
+ *
  * @example
  * ```ts
  * import type { TaskContext } from 'weft-sdk'

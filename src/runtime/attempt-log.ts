@@ -34,6 +34,11 @@ export class AttemptLog {
     this.keep({ attempt: this.lost + n, outcome: 'failed', startedAt: this.lastStartedAt ?? startedAt, finishedAt: at, error: toErrorRecord(error) })
   }
 
+  /** Attempt `n` (counted as in {@link AttemptLog.failed}) was interrupted at `at` (its task's attempt stopped), and another follows. */
+  interrupted(n: number, at: number, startedAt: number): void {
+    this.keep({ attempt: this.lost + n, outcome: 'interrupted', startedAt: this.lastStartedAt ?? startedAt, finishedAt: at })
+  }
+
   /** The history to write with the step's record, whose last attempt started at `lastStartedAt` when this log did not see it start. */
   history(lastStartedAt: number | undefined): AttemptHistory | undefined {
     if (this.earlier.length === 0 && this.omitted === 0) return undefined
@@ -46,5 +51,68 @@ export class AttemptLog {
     if (this.earlier.length <= maxRecordedAttempts) return
     this.earlier.shift()
     this.omitted++
+  }
+}
+
+/**
+ * The attempts of one `ctx.map` item in this process, across the attempts
+ * of its task: a task retry runs a failed item again, and its attempt
+ * numbers continue (attempts inferred lost at a takeover first). Written
+ * with the item's step: when it completes, or when its task fails for good
+ * (see `MapOptions`).
+ */
+export class ItemAttempts {
+  /** Attempts made so far, lost ones included. */
+  count: number
+  /** When its first attempt in this process started. */
+  startedAt = 0
+  private readonly log: AttemptLog
+  /** Attempts of earlier rounds (task attempts) in this process. */
+  private base = 0
+  /** How the previous round's last attempt ended (failed or interrupted): an earlier attempt once the item runs again. */
+  private roundEnd: { readonly n: number; readonly at: number; readonly error: unknown; readonly interrupted: boolean } | undefined
+  private lastStartedAt = 0
+
+  /** @param lost - attempts inferred lost with the process that ran the item before (see `AttemptHistory`). */
+  constructor(lost: number) {
+    this.log = new AttemptLog(lost)
+    this.count = lost
+  }
+
+  /** A task attempt runs the item (again) from `at`. */
+  beginRound(at: number): void {
+    if (this.count === this.log.lost) this.startedAt = at
+    const end = this.roundEnd
+    if (end?.interrupted === true) this.log.interrupted(end.n, end.at, this.lastStartedAt)
+    else if (end !== undefined) this.log.failed(end.n, end.at, end.error, this.lastStartedAt)
+    this.roundEnd = undefined
+    this.base = this.count - this.log.lost
+  }
+
+  /** Attempt `n` of this round started at `at`. */
+  started(n: number, at: number): void {
+    this.count = this.log.lost + this.base + n
+    this.lastStartedAt = at
+    this.log.started(at)
+  }
+
+  /** Attempt `n` of this round failed at `at`, and another follows in this round. */
+  failed(n: number, at: number, error: unknown): void {
+    this.log.failed(this.base + n, at, error, this.lastStartedAt)
+  }
+
+  /** The round's last attempt failed at `at`: the item's end for now (it stays the last attempt unless the item runs again). */
+  roundFailed(at: number, error: unknown): void {
+    this.roundEnd = { n: this.count - this.log.lost, at, error, interrupted: false }
+  }
+
+  /** The round's last attempt was interrupted at `at` (the task's attempt stopped), if one had started. */
+  roundInterrupted(at: number): void {
+    if (this.count > this.log.lost + this.base) this.roundEnd = { n: this.count - this.log.lost, at, error: undefined, interrupted: true }
+  }
+
+  /** The history to write with the item's step (its attempts before the last). */
+  history(): AttemptHistory | undefined {
+    return this.log.history(this.lastStartedAt)
   }
 }

@@ -8,7 +8,7 @@ import { thrownValue, TaskThrew } from '../resilience/attempt-failure.js'
 import { withRetry } from '../resilience/retry.js'
 import { withTimeout } from '../resilience/timeout.js'
 import type { StepRecord } from '../storage/workflow-store.js'
-import { AttemptLog } from './attempt-log.js'
+import type { ItemAttempts } from './attempt-log.js'
 import { inspectable, isThenable } from './inspectable.js'
 import type { TaskHost } from './task-host.js'
 
@@ -87,10 +87,11 @@ async function runItems<T, R>(call: MapCall<T, R>): Promise<ItemOutcome<R>[]> {
   const stop = () => controller.abort(signal.reason)
   signal.addEventListener('abort', stop, { once: true })
   let next = 0
+  const lost = lostItemAttempts(call)
   const worker = async (): Promise<void> => {
     while (next < items.length && !controller.signal.aborted) {
       const index = next++
-      const outcome = await runItem(call, index, controller.signal)
+      const outcome = await runItem(call, index, controller.signal, lost)
       outcomes[index] = outcome
       if (outcome.ok === false && settings.failFast) controller.abort(outcome.error)
     }
@@ -106,12 +107,12 @@ async function runItems<T, R>(call: MapCall<T, R>): Promise<ItemOutcome<R>[]> {
 }
 
 /** One item: its recorded end, or its attempts under its policies, then its record. */
-async function runItem<T, R>(call: MapCall<T, R>, index: number, signal: AbortSignal): Promise<ItemOutcome<R>> {
+async function runItem<T, R>(call: MapCall<T, R>, index: number, signal: AbortSignal, lost: number): Promise<ItemOutcome<R>> {
   const key = call.keyOf(index)
   const recorded = call.host.recordedStep(key)
   if (recorded !== undefined) return recordedOutcome<R>(recorded)
-  const startedAt = call.host.now()
-  const attempts = new ItemAttempts(call.host, startedAt)
+  const attempts = call.host.itemAttempts(key, lost)
+  attempts.beginRound(call.host.now())
   const program = itemProgram(call, index, key, attempts)
   const exit = await Effect.runPromiseExitWith(call.host.services)(program, { signal })
   return settle(call, index, key, exit, attempts)
@@ -123,24 +124,15 @@ function recordedOutcome<R>(step: StepRecord): ItemOutcome<R> {
   return { ok: false, error: record, record, attempts: step.attempts }
 }
 
-/** An item's attempts: how many, and (once one failed) their log. */
-class ItemAttempts {
-  count = 0
-  log: AttemptLog | undefined
-
-  constructor(
-    private readonly host: TaskHost,
-    readonly startedAt: number,
-  ) {}
-
-  started(n: number): void {
-    this.count = n
-    if (n > 1) this.log?.started(this.host.now())
-  }
-
-  failed(n: number, error: unknown): void {
-    ;(this.log ??= new AttemptLog()).failed(n, this.host.now(), error, this.startedAt)
-  }
+/**
+ * Attempts inferred lost for each unrecorded item of this map: 1 when the
+ * run was taken over with the task ready and some item of the map was
+ * recorded (the map was running, so its unrecorded items were running or
+ * queued in the process that stopped; see `AttemptHistory`), else 0.
+ */
+function lostItemAttempts<T, R>(call: MapCall<T, R>): number {
+  if (call.host.lostAttempts(call.task) === 0) return 0
+  return call.items.some((_, index) => call.host.recordedStep(call.keyOf(index)) !== undefined) ? 1 : 0
 }
 
 /** The item's attempts under its timeout and retry (the resilience layer's, as tasks use them). */
@@ -149,13 +141,13 @@ function itemProgram<T, R>(call: MapCall<T, R>, index: number, key: string, atte
   const context = { index, key, idempotencyKey: `${call.host.runId}:${key}` }
   const attempt = (n: number): Effect.Effect<R, unknown> => {
     const once = Effect.suspend(() => {
-      attempts.started(n)
+      attempts.started(n, call.host.now())
       return itemAttempt(call, context, n)
     })
     return timeoutMs === undefined ? once : withTimeout(once, timeoutMs, key)
   }
   if (retry === undefined) return attempt(1)
-  return withRetry(attempt, retry, key, (failedAttempt, _delayMs, error) => attempts.failed(failedAttempt, error))
+  return withRetry(attempt, retry, key, (failedAttempt, _delayMs, error) => attempts.failed(failedAttempt, call.host.now(), error))
 }
 
 /** One call of the map's function for an item, with a signal of its own that fires when the attempt is interrupted. */
@@ -178,15 +170,22 @@ function itemAttempt<T, R>(call: MapCall<T, R>, base: Omit<MapItemContext, 'atte
 /** Records how the item ended (a failure only in settled mode: otherwise a retry of the task runs it again). */
 async function settle<T, R>(call: MapCall<T, R>, index: number, key: string, exit: Exit.Exit<R, unknown>, attempts: ItemAttempts): Promise<ItemOutcome<R>> {
   const reason = exit._tag === 'Failure' ? (exit.cause.reasons.find((r) => r._tag === 'Fail') ?? exit.cause.reasons.find((r) => r._tag === 'Die')) : undefined
-  if (exit._tag === 'Failure' && reason === undefined) return { ok: 'interrupted' }
+  if (exit._tag === 'Failure' && reason === undefined) {
+    attempts.roundInterrupted(call.host.now())
+    return { ok: 'interrupted' }
+  }
   call.assertOpen(index)
-  const end = { key, task: call.task, attempts: attempts.count, startedAt: attempts.startedAt, history: attempts.log?.history(attempts.startedAt) }
+  const end = { key, task: call.task, attempts: attempts.count, startedAt: attempts.startedAt, history: attempts.history() }
   if (exit._tag === 'Success') {
     const stored = await call.host.recordSubStep({ ...end, status: 'completed', output: exit.value })
     return { ok: true, value: stored.output as R }
   }
   const error = reason!._tag === 'Fail' ? thrownValue(reason!.error) : reason!.defect
-  if (!call.settings.settled) return { ok: false, error, record: undefined, attempts: attempts.count }
+  if (!call.settings.settled) {
+    attempts.roundFailed(call.host.now(), error)
+    call.host.itemFailed({ ...end, status: 'failed', error })
+    return { ok: false, error, record: undefined, attempts: attempts.count }
+  }
   const stored = await call.host.recordSubStep({ ...end, status: 'failed', error })
   return recordedOutcome<R>(stored)
 }

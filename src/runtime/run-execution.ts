@@ -407,6 +407,7 @@ export class RunExecution implements SchedulerHost {
     const handled = this.scheduler.isHandled(task)
     if (!handled) this.stop({ type: 'fail', task: task.name, error })
     this.recordUnfinished(task, 'failed', error)
+    this.tasks.recordItemFailures(task)
     this.scheduler.failed(task, error, handled)
   }
 

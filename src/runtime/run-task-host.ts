@@ -4,7 +4,7 @@ import type { PayloadSchema } from '../graph/task-context.js'
 import type { TaskNode, WorkflowGraph } from '../graph/workflow-graph.js'
 import type { PolicyHooks, PolicyServices, TaskPolicyRunner } from '../resilience/task-policies.js'
 import type { StepRecord, StoredEvent } from '../storage/workflow-store.js'
-import { AttemptLog } from './attempt-log.js'
+import { AttemptLog, ItemAttempts } from './attempt-log.js'
 import type { EventWaiters } from './event-waiters.js'
 import type { RunJournal } from './run-journal.js'
 import type { RunReporter } from './run-reporter.js'
@@ -38,6 +38,11 @@ export class RunTaskHost implements TaskRunner {
   readonly input: unknown
   readonly instance: object
   readonly workflowServices: Readonly<Record<string, unknown>>
+
+  /** Map items' attempts in this process, until the item is recorded. */
+  private readonly items = new Map<string, ItemAttempts>()
+  /** Map items that failed in a task attempt and are not recorded, by key. */
+  private readonly failedItems = new Map<string, SubStepEnd>()
 
   constructor(private readonly parts: RunTaskHostParts) {
     this.input = parts.input
@@ -109,7 +114,38 @@ export class RunTaskHost implements TaskRunner {
   }
 
   recordSubStep(end: SubStepEnd): Promise<StepRecord> {
+    this.items.delete(end.key)
+    this.failedItems.delete(end.key)
     return this.parts.journal.recordSubStep(end)
+  }
+
+  itemAttempts(key: string, lost: number): ItemAttempts {
+    let attempts = this.items.get(key)
+    if (attempts === undefined) this.items.set(key, (attempts = new ItemAttempts(lost)))
+    return attempts
+  }
+
+  itemFailed(end: SubStepEnd): void {
+    this.failedItems.set(end.key, end)
+  }
+
+  lostAttempts(task: string): number {
+    const node = this.parts.graph.taskByName.get(task)
+    return node === undefined ? 0 : (this.parts.scheduler.table.logs[node.id]?.lost ?? 0)
+  }
+
+  /**
+   * `task` failed for good: its map items that failed in its attempts are
+   * written as failed steps with their attempts (the run does not wait for
+   * these writes; a store failure gives the run up).
+   */
+  recordItemFailures(task: TaskNode): void {
+    for (const [key, end] of this.failedItems) {
+      if (end.task !== task.name) continue
+      this.failedItems.delete(key)
+      this.items.delete(key)
+      this.parts.journal.recordSubStep(end).catch(ignore)
+    }
   }
 
   timer(key: string, wakeAt: number): Promise<number> {
@@ -122,6 +158,13 @@ export class RunTaskHost implements TaskRunner {
 
   takeEvent(event: StoredEvent, key: string, task: string): Promise<boolean> {
     return this.parts.journal.takeEvent(event, key, task)
+  }
+
+  eventRefused(event: StoredEvent, task: string, message: string): void {
+    // A refused payload stays in the inbox and is looked at again on every wake-up: report it once.
+    if (this.refusedEvents.has(event.id)) return
+    this.refusedEvents.add(event.id)
+    this.parts.reporter.eventRefused(task, event, message, this.now())
   }
 
   taskStarted(task: TaskNode): void {
@@ -150,3 +193,5 @@ export class RunTaskHost implements TaskRunner {
     }
   }
 }
+
+function ignore(): void {}

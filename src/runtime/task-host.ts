@@ -3,6 +3,7 @@ import type { RunId } from '../core/ids.js'
 import type { PolicyServices } from '../resilience/task-policies.js'
 import type { AttemptHistory, StepRecord, StoredEvent } from '../storage/workflow-store.js'
 import type { PayloadSchema } from '../graph/task-context.js'
+import type { ItemAttempts } from './attempt-log.js'
 import type { EventWaiters } from './event-waiters.js'
 
 /** A recorded step output, when the step has one. */
@@ -55,11 +56,24 @@ export interface TaskHost {
   recordedStep(key: string): StepRecord | undefined
   /** Records a sub-step's end (a `map` item) with its attempts, once; resolves to the record that is stored (the first one written). */
   recordSubStep(end: SubStepEnd): Promise<StepRecord>
+  /** The attempts of map item `key` in this process, kept across its task's attempts (created with `lost` attempts inferred lost). */
+  itemAttempts(key: string, lost: number): ItemAttempts
+  /**
+   * A map item failed in a task attempt (not in settled mode, where its
+   * failure is recorded at once): kept to be written as a failed step with
+   * the task's failure if the task fails for good; forgotten if the item is
+   * recorded later (a task retry ran it again).
+   */
+  itemFailed(end: SubStepEnd): void
+  /** Attempts of `task` inferred lost when this run was taken over (see `AttemptHistory`); 0 if none. */
+  lostAttempts(task: string): number
   /** A durable timer: the deadline stored under `key`, storing `wakeAt` if there is none. */
   timer(key: string, wakeAt: number): Promise<number>
   /** Events named `name` the run has not taken (sent to it, or to every run since `since`). */
   pendingEvents(name: string, since: number): Promise<StoredEvent[]>
   /** Takes an event for the run, recording its payload as step `key`; false if already taken. */
   takeEvent(event: StoredEvent, key: string, task: string): Promise<boolean>
+  /** Reports (once per event) a payload the event's schema refused on receipt: `task` waits on. */
+  eventRefused(event: StoredEvent, task: string, message: string): void
   now(): number
 }

@@ -234,7 +234,16 @@ export interface AttemptRecord {
  * an attempt's start, so a task that was ready but had not started yet (a
  * full concurrency limit, a paused run) counts one too, and a task whose
  * process died several times before it recorded anything counts one (the
- * take-overs are not counted per task).
+ * take-overs are not counted per task). The same holds for the items of a
+ * `ctx.map`: when the task is counted so and the map had recorded some of
+ * its items, each unrecorded item counts one interrupted attempt (a map
+ * that had recorded none cannot be told from one not called yet).
+ *
+ * A `ctx.map` item that failed in a task attempt (mode `'all'`) is written
+ * as a failed step with its attempts when its task fails for good, and only
+ * then: a task retry runs it again, its attempt numbers continue, and the
+ * step that completes it keeps the failures of the earlier task attempts
+ * (those made in this process).
  *
  * @example
  * ```ts

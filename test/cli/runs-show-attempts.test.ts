@@ -113,3 +113,31 @@ describe('weft runs show --attempts, a task re-run after its process stopped', (
     expect(table[2]).toMatch(/^\s+#2\s+1970-01-01T00:00:05\.000Z\s+250 ms\s+completed\s*$/)
   })
 })
+
+describe('weft runs show --attempts, a ctx.map item that failed', () => {
+  it("lists each attempt of the failed item of a task that failed for good, not only the map's error", async () => {
+    let calls = 0
+    const asking = defineWorkflow({ name: 'asking', version: 1 })
+      .task('ask', (_input, ctx) =>
+        ctx.map([0, 1, 2], (n) => {
+          if (n === 2) throw new Error(`item 2 timed out (${++calls})`)
+          return n
+        }, { retry: { maxAttempts: 3, backoff: { initial: 0, max: 0 } } }),
+      )
+      .build()
+    const engine = createEngine({ store: sqliteStore({ path: database }), workflows: [asking] })
+    const run = await engine.start(asking)
+    expect((await run.outcome()).status).toBe('failed')
+    await engine.close()
+    runId = run.id
+    const table = (lines: string[]) => lines.slice(lines.indexOf('ATTEMPTS') + 1)
+    const rows = table(await show('--attempts'))
+    const item = rows.findIndex((line) => /^\s*\[2\]\s/.test(line))
+    expect(item).toBeGreaterThan(0)
+    expect(rows.slice(item, item + 3).map((line) => line.replace(/^\s*\[2\]/, '').trim().split(/\s+/)[0])).toEqual(['#1', '#2', '#3'])
+    expect(rows.slice(item, item + 3).map((line) => / failed\s+Error: item 2 timed out \((\d)\)$/.exec(line)?.[1])).toEqual(['1', '2', '3'])
+    const [json] = await show('--attempts', '--json')
+    const step = (JSON.parse(json!) as { steps: StepJson[] }).steps.find((s) => s.key === 'ask[2]')!
+    expect(step).toMatchObject({ status: 'failed', attempts: 3 })
+  })
+})

@@ -151,10 +151,55 @@ describe('a failing ctx.map item', () => {
     )
     expect(finished.sort()).toEqual([0, 2])
     expect(abortedSiblings.filter((n) => n === 0 || n === 2)).toEqual([])
-    // The siblings are checkpointed (a retry of the task runs only the failed items), the failures are not.
-    expect((await store.loadSteps(run.id)).map((s) => s.key).sort()).toEqual(['fan', 'fan[0]', 'fan[2]'])
+    // The siblings are checkpointed (a retry of the task runs only the failed items); the failed items are written
+    // with their attempts once the task has failed for good.
+    const steps = await store.loadSteps(run.id)
+    expect(steps.map((s) => [s.key, s.status]).sort()).toEqual([['fan', 'failed'], ['fan[0]', 'completed'], ['fan[1]', 'failed'], ['fan[2]', 'completed'], ['fan[3]', 'failed']])
+    expect(steps.find((s) => s.key === 'fan[1]')).toMatchObject({ attempts: 1, error: { message: 'item 1 broke' } })
     const taskError = (await store.loadSteps(run.id)).find((s) => s.key === 'fan')!.error!
     expect(taskError).toMatchObject({ name: 'MapItemsFailedError', code: 'WEFT_MAP_ITEMS_FAILED', errors: [{ message: 'item 1 broke' }, { message: 'item 3 broke' }] })
+    await engine.close()
+  })
+
+  it("keeps an item's failed attempts of the task's earlier attempt on its step when a task retry completes it", async () => {
+    let calls = 0
+    const workflow = defineWorkflow({ name: 'item-across-retries', version: 1 })
+      .task('fan', { retry: { maxAttempts: 2, backoff: noDelay } }, (_input, ctx) =>
+        ctx.map([0, 1], (n) => {
+          if (n === 1 && ++calls <= 2) throw new Error(`item 1 failed (${calls})`)
+          return n
+        }, { retry: { maxAttempts: 2, backoff: noDelay } }),
+      )
+      .build()
+    const store = new MemoryWorkflowStore()
+    const engine = createEngine({ store })
+    const result = await engine.run(workflow)
+    expect(result.output('fan')).toEqual([0, 1])
+    const item = (await store.loadSteps(result.runId)).find((s) => s.key === 'fan[1]')!
+    expect(item).toMatchObject({ status: 'completed', attempts: 3 })
+    expect(stepAttempts(item).map((a) => [a.attempt, a.outcome, a.error?.message])).toEqual([
+      [1, 'failed', 'item 1 failed (1)'],
+      [2, 'failed', 'item 1 failed (2)'],
+      [3, 'completed', undefined],
+    ])
+    await engine.close()
+  })
+
+  it("writes a failed item with its attempts when its task fails for good, and stores its last error as the item's", async () => {
+    const workflow = defineWorkflow({ name: 'item-failed-for-good', version: 1 })
+      .task('fan', (_input, ctx) =>
+        ctx.map([0], (_n, _i, _signal, item) => {
+          throw new Error(`attempt ${item.attempt} failed`)
+        }, { retry: { maxAttempts: 3, backoff: noDelay } }),
+      )
+      .build()
+    const store = new MemoryWorkflowStore()
+    const engine = createEngine({ store })
+    const run = await engine.start(workflow)
+    expect((await run.outcome()).status).toBe('failed')
+    const item = (await store.loadSteps(run.id)).find((s) => s.key === 'fan[0]')!
+    expect(item).toMatchObject({ status: 'failed', attempts: 3, error: { message: 'attempt 3 failed' } })
+    expect(stepAttempts(item).map((a) => a.error?.message)).toEqual(['attempt 1 failed', 'attempt 2 failed', 'attempt 3 failed'])
     await engine.close()
   })
 

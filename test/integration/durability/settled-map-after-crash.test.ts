@@ -2,10 +2,12 @@
  * A settled `ctx.map` records a failed item as failed: a worker SIGKILLed
  * in the middle of the map is resumed by another process, which runs only
  * the item that had not finished and returns the recorded failure as it was,
- * without running that item again. On SQLite and PostgreSQL.
+ * without running that item again; the item that was running counts the
+ * attempt lost with the killed process. On SQLite and PostgreSQL.
  */
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { stepAttempts } from 'weft-sdk/store'
 import { createTestStore, readEffects, spawnChild, stopAllChildren, useChildCleanup, useTempDir, type StoreKind, type TestStore } from './harness.js'
 
 useChildCleanup()
@@ -47,5 +49,11 @@ describe.each(['sqlite', 'postgres'] as StoreKind[])('a settled ctx.map whose wo
     ])
     const steps = await (await store.store()).loadSteps(runId)
     expect(steps.find((s) => s.key === 'fan[1]')).toMatchObject({ status: 'failed', attempts: 1 })
+    // Item 2 was running when its process was killed: the map was running (items 0 and 1 were recorded), so its
+    // step counts the attempt lost with that process before the one that completed it, as its task does.
+    const item2 = steps.find((s) => s.key === 'fan[2]')!
+    expect(item2.attempts).toBe(2)
+    expect(stepAttempts(item2).map((a) => [a.attempt, a.outcome])).toEqual([[1, 'interrupted'], [2, 'completed']])
+    expect(stepAttempts(steps.find((s) => s.key === 'fan[0]')!).map((a) => a.outcome)).toEqual(['completed'])
   }, 60_000)
 })
