@@ -28,6 +28,8 @@ export { AdapterBase, type AdapterBaseOptions, type CallOptions } from './integr
 export type { AdapterPolicyOptions, AdapterResilienceOptions, CallBody } from './integration/adapter-policies.js'
 export { LatencyWindow, latencyWindowSize, nearestRank, type LatencyPercentiles } from './integration/latency-window.js'
 export type { Bindable, CallContext } from './graph/call-context.js'
+export { HttpAdapter, retryAfterMs, type HttpAdapterOptions, type HttpRequest, type HttpResult, type HttpCallOptions, type HttpClient } from './integration/http/http-adapter.js'
+export { reveal, type HttpAuth, type Secret } from './integration/http/http-auth.js'
 
 // Authoring
 export { WorkflowBase, type WorkflowBaseWithInput, type WorkflowBaseWithEvents } from './authoring/workflow-base.js'

@@ -1,5 +1,5 @@
 import { Duration, Effect, Random, Schedule } from 'effect'
-import { TaskTimeoutError, isWeftError } from '../core/errors.js'
+import { HttpStatusError, TaskTimeoutError, isWeftError } from '../core/errors.js'
 import type { RetryPolicy } from '../graph/workflow-graph.js'
 import { thrownValue } from './attempt-failure.js'
 
@@ -21,9 +21,15 @@ export function isRetryableError(policy: RetryPolicy, error: unknown, attempt: n
   return policy.retryIf === undefined ? true : policy.retryIf(error, attempt)
 }
 
-/** Whether the failure of attempt `attempt` (1-based) is followed by another attempt. */
+/** Whether the failure of attempt `attempt` (1-based) is followed by another attempt: not when the server asks to wait longer (`Retry-After`) than the policy's largest delay. */
 export function shouldRetry(policy: RetryPolicy, error: unknown, attempt: number): boolean {
+  if ((retryAfterHint(error) ?? 0) > policy.maxDelayMs) return false
   return attempt < policy.maxAttempts && isRetryableError(policy, error, attempt)
+}
+
+/** How long the server asked to wait before the next call (an HTTP `Retry-After`), in milliseconds. */
+export function retryAfterHint(error: unknown): number | undefined {
+  return error instanceof HttpStatusError ? error.retryAfterMs : undefined
 }
 
 /**
@@ -38,8 +44,9 @@ export function retrySchedule(policy: RetryPolicy, onRetry: RetryListener): Sche
   const delays = Schedule.modifyDelay(growth, (step: Schedule.Metadata<Duration.Duration, unknown>) =>
     Effect.map(Random.next, (random) => {
       const bound = Math.min(policy.maxDelayMs, Duration.toMillis(step.duration))
-      const delayMs = policy.jitter === 'full' ? random * bound : bound
       const error = thrownValue(step.input)
+      // A Retry-After is a floor under the backoff (jitter never draws below it).
+      const delayMs = Math.max(policy.jitter === 'full' ? random * bound : bound, retryAfterHint(error) ?? 0)
       if (shouldRetry(policy, error, step.attempt)) onRetry(step.attempt, delayMs, error)
       return Duration.millis(delayMs)
     }),

@@ -1,0 +1,109 @@
+import { Redacted } from 'effect'
+import { toMillis, type Duration } from '../../core/duration.js'
+import { HttpStatusError } from '../../core/integration-errors.js'
+
+/** A secret: an Effect `Redacted` (printed as `<redacted>`) or a plain string. Either way it is redacted from every error and event. */
+export type Secret = Redacted.Redacted<string> | string
+
+/**
+ * How an {@link HttpAdapter} authenticates: a bearer token, an API key in a
+ * header, HTTP basic, or OAuth2 client credentials (the token is fetched
+ * once, cached, and fetched again `refreshBefore` its expiry, or after a 401).
+ */
+export type HttpAuth =
+  | { readonly type: 'bearer'; readonly token: Secret }
+  | { readonly type: 'api-key'; readonly header: string; readonly value: Secret }
+  | { readonly type: 'basic'; readonly username: string; readonly password: Secret }
+  | {
+      readonly type: 'oauth2'
+      /** The token endpoint (client credentials grant, client authenticated with HTTP basic). */
+      readonly tokenUrl: string
+      readonly clientId: string
+      readonly clientSecret: Secret
+      readonly scope?: string
+      /** How long before its expiry a token is replaced. @defaultValue `'30 s'` */
+      readonly refreshBefore?: Duration
+    }
+
+/** The plain value of a secret. */
+export function reveal(secret: Secret): string {
+  return Redacted.isRedacted(secret) ? Redacted.value(secret) : secret
+}
+
+/** The header an auth adds to each request, and the secrets to redact. */
+export interface AuthHeaders {
+  /** Headers for the next request (fetching an OAuth2 token when none is cached or it is about to expire). */
+  headers(signal: AbortSignal | undefined): Promise<Record<string, string>>
+  /** A 401 answered: forget a cached token. */
+  rejected(): void
+  /** Every secret value known so far (OAuth2 tokens join as they are fetched). */
+  readonly secrets: () => readonly string[]
+}
+
+/** Builds the header source of an auth option; `onSecret` is told each secret (tokens included) so it can be redacted. */
+export function authHeaders(adapter: string, auth: HttpAuth | undefined, onSecret: (value: string) => void): AuthHeaders {
+  const secrets: string[] = []
+  const secret = (value: string) => (secrets.push(value), onSecret(value), value)
+  const fixed = (headers: Record<string, string>): AuthHeaders => ({ headers: async () => headers, rejected: () => undefined, secrets: () => secrets })
+  switch (auth?.type) {
+    case undefined:
+      return fixed({})
+    case 'bearer':
+      return fixed({ authorization: `Bearer ${secret(reveal(auth.token))}` })
+    case 'api-key':
+      return fixed({ [auth.header]: secret(reveal(auth.value)) })
+    case 'basic': {
+      secret(reveal(auth.password))
+      return fixed({ authorization: `Basic ${secret(Buffer.from(`${auth.username}:${reveal(auth.password)}`).toString('base64'))}` })
+    }
+    case 'oauth2':
+      return new ClientCredentials(adapter, auth, secret, secrets)
+  }
+}
+
+/** OAuth2 client credentials: one token at a time, fetched by one request however many calls wait for it. */
+class ClientCredentials implements AuthHeaders {
+  private token: { readonly value: string; readonly renewAt: number } | undefined
+  private pending: Promise<string> | undefined
+  private readonly refreshMs: number
+  private readonly basic: string
+
+  constructor(
+    private readonly adapter: string,
+    private readonly auth: Extract<HttpAuth, { type: 'oauth2' }>,
+    private readonly secret: (value: string) => string,
+    private readonly known: string[],
+  ) {
+    this.refreshMs = toMillis(auth.refreshBefore ?? '30 s', 'refreshBefore')
+    secret(reveal(auth.clientSecret))
+    this.basic = secret(Buffer.from(`${encodeURIComponent(auth.clientId)}:${encodeURIComponent(reveal(auth.clientSecret))}`).toString('base64'))
+  }
+
+  readonly secrets = () => this.known
+
+  async headers(signal: AbortSignal | undefined): Promise<Record<string, string>> {
+    const token = this.token !== undefined && Date.now() < this.token.renewAt ? this.token.value : await this.fetchOnce(signal)
+    return { authorization: `Bearer ${token}` }
+  }
+
+  rejected(): void {
+    this.token = undefined
+  }
+
+  private fetchOnce(signal: AbortSignal | undefined): Promise<string> {
+    this.pending ??= this.fetchToken(signal).finally(() => (this.pending = undefined))
+    return this.pending
+  }
+
+  private async fetchToken(signal: AbortSignal | undefined): Promise<string> {
+    const body = new URLSearchParams({ grant_type: 'client_credentials', ...(this.auth.scope === undefined ? {} : { scope: this.auth.scope }) })
+    const response = await fetch(this.auth.tokenUrl, { method: 'POST', body, signal, headers: { authorization: `Basic ${this.basic}`, accept: 'application/json' } })
+    const text = await response.text()
+    if (!response.ok) throw new HttpStatusError(this.adapter, 'POST', `${new URL(this.auth.tokenUrl).pathname} (OAuth2 token)`, response.status, '', undefined)
+    const parsed = JSON.parse(text) as { access_token?: unknown; expires_in?: unknown }
+    if (typeof parsed.access_token !== 'string') throw new HttpStatusError(this.adapter, 'POST', `${new URL(this.auth.tokenUrl).pathname} (OAuth2 token without access_token)`, 502, '', undefined)
+    const expiresInMs = typeof parsed.expires_in === 'number' ? parsed.expires_in * 1000 : 3_600_000
+    this.token = { value: this.secret(parsed.access_token), renewAt: Date.now() + Math.max(0, expiresInMs - this.refreshMs) }
+    return parsed.access_token
+  }
+}

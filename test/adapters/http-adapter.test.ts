@@ -1,0 +1,215 @@
+/**
+ * The HTTP adapter against a real node:http server on 127.0.0.1: auth,
+ * Schema decoding, classified failures (429 with Retry-After, 503,
+ * connection resets, malformed JSON, oversize bodies), secrets redacted,
+ * and the idempotency header per call and on a task retry.
+ */
+import 'reflect-metadata'
+import { Redacted, Schema } from 'effect'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  HttpAdapter,
+  HttpDecodeError,
+  HttpNetworkError,
+  HttpResponseTooLargeError,
+  HttpStatusError,
+  Retry,
+  Task,
+  Workflow,
+  retryAfterMs,
+  type AdapterCallFailed,
+  type RetryOptions,
+  type TaskContext,
+} from 'weft-sdk'
+import { memoryEngine } from '../support/engines.js'
+import { after, json, raw, reset, ScriptedServer } from './http-server.js'
+
+const server = new ScriptedServer()
+beforeAll(() => server.start())
+afterAll(() => server.stop())
+
+const Charge = Schema.Struct({ id: Schema.String, amount: Schema.Number })
+const fastRetry: RetryOptions = { maxAttempts: 3, backoff: { initial: '1 ms', max: '2 s', jitter: 'none' } }
+
+function http(options: Partial<ConstructorParameters<typeof HttpAdapter>[0]> = {}) {
+  return new HttpAdapter({ name: 'payments', baseUrl: `${server.url}v1/`, ...options })
+}
+
+describe('HttpAdapter', () => {
+  it('sends JSON with auth and decodes the answer with a Schema', async () => {
+    server.answer(json(201, { id: 'ch_1', amount: 5 }))
+    const api = http({ auth: { type: 'bearer', token: Redacted.make('sk_secret') } })
+    const charge = await api.post('charges', { amount: 5 }, { schema: Charge, query: { expand: 'all' } })
+    expect(charge).toEqual({ id: 'ch_1', amount: 5 })
+    const [request] = server.received
+    expect(request).toMatchObject({ method: 'POST', url: '/v1/charges?expand=all', body: '{"amount":5}' })
+    expect(request!.headers).toMatchObject({ authorization: 'Bearer sk_secret', 'content-type': 'application/json' })
+    expect(request!.headers['idempotency-key']).toBeUndefined()
+    await api.close()
+  })
+
+  it('authenticates with an API key header and with basic auth', async () => {
+    server.answer(json(200, {}))
+    const keyed = http({ auth: { type: 'api-key', header: 'x-api-key', value: 'k-123' } })
+    await keyed.get('me')
+    const basic = http({ auth: { type: 'basic', username: 'ada', password: Redacted.make('pw') } })
+    await basic.get('me')
+    expect(server.received[0]!.headers['x-api-key']).toBe('k-123')
+    expect(server.received[1]!.headers.authorization).toBe(`Basic ${Buffer.from('ada:pw').toString('base64')}`)
+    await Promise.all([keyed.close(), basic.close()])
+  })
+
+  it('OAuth2 client credentials: one token fetched, cached, fetched again after a 401', async () => {
+    let issued = 0
+    server.answer((request, response) => {
+      if (request.url === '/token') {
+        issued++
+        expect(request.headers.authorization).toBe(`Basic ${Buffer.from('client:s3cret').toString('base64')}`)
+        return json(200, { access_token: `tok-${issued}`, expires_in: 3600 })(request, response)
+      }
+      if (request.headers.authorization === 'Bearer tok-1' && request.url === '/v1/revoked') return json(401, {})(request, response)
+      return json(200, { auth: request.headers.authorization })(request, response)
+    })
+    const api = http({ auth: { type: 'oauth2', tokenUrl: `${server.url}token`, clientId: 'client', clientSecret: Redacted.make('s3cret') }, operations: { GET: { retry: fastRetry } } })
+    expect(await Promise.all([api.get('a'), api.get('b')])).toEqual([{ auth: 'Bearer tok-1' }, { auth: 'Bearer tok-1' }])
+    await expect(api.get('revoked')).rejects.toMatchObject({ status: 401, isRetryable: false })
+    expect(await api.get('c')).toEqual({ auth: 'Bearer tok-2' })
+    expect(issued).toBe(2)
+    await api.close()
+  })
+
+  it('retries 503 and a 429, waiting at least its Retry-After, and not a 400', async () => {
+    server.answer(json(503, {}), json(429, {}, { 'retry-after': '0.3' }), json(200, { id: 'ch_2', amount: 1 }))
+    const api = http({ retry: fastRetry })
+    const started = Date.now()
+    expect(await api.get('charges/ch_2', { schema: Charge })).toEqual({ id: 'ch_2', amount: 1 })
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290)
+    expect(server.received).toHaveLength(3)
+    server.answer(json(400, { error: 'bad amount' }))
+    const error = await api.post('charges', { amount: -1 }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(HttpStatusError)
+    expect(error).toMatchObject({ status: 400, isRetryable: false, body: '{"error":"bad amount"}' })
+    expect(server.received).toHaveLength(1)
+    expect(api.stats().operations).toEqual([
+      expect.objectContaining({ operation: 'GET', calls: 1, failures: 0 }),
+      expect.objectContaining({ operation: 'POST', calls: 1, failures: 1 }),
+    ])
+    await api.close()
+  })
+
+  it('gives up at once when Retry-After asks for longer than backoff.max', async () => {
+    server.answer(json(429, {}, { 'retry-after': '60' }))
+    const api = http({ retry: fastRetry })
+    await expect(api.get('x')).rejects.toMatchObject({ status: 429, retryAfterMs: 60_000 })
+    expect(server.received).toHaveLength(1)
+    await api.close()
+  })
+
+  it('classifies a connection reset as a retryable network error, and retries it', async () => {
+    server.answer(reset, json(200, { ok: true }))
+    const api = http({ retry: fastRetry })
+    expect(await api.get('flaky')).toEqual({ ok: true })
+    server.answer(reset)
+    const noRetry = http()
+    const error = await noRetry.get('flaky').catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(HttpNetworkError)
+    expect((error as HttpNetworkError).isRetryable).toBe(true)
+    await Promise.all([api.close(), noRetry.close()])
+  })
+
+  it('refuses malformed JSON and a body its Schema refuses, without retrying', async () => {
+    const api = http({ retry: fastRetry })
+    server.answer(raw(200, '{"id": ', { 'content-type': 'application/json' }))
+    await expect(api.get('x')).rejects.toBeInstanceOf(HttpDecodeError)
+    server.answer(json(200, { id: 'ch_3', amount: '12' }))
+    const error = await api.get('x', { schema: Charge }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(HttpDecodeError)
+    expect((error as Error).message).toContain('at amount')
+    expect(server.received).toHaveLength(1)
+    await api.close()
+  })
+
+  it('refuses a body over maxResponseBytes, by Content-Length or while streaming', async () => {
+    const api = http({ maxResponseBytes: 1000 })
+    server.answer(raw(200, 'x'.repeat(2000), { 'content-type': 'text/plain' }))
+    await expect(api.get('big')).rejects.toBeInstanceOf(HttpResponseTooLargeError)
+    server.answer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/plain' })
+      for (let i = 0; i < 20; i++) response.write('y'.repeat(100))
+      response.end()
+    })
+    await expect(api.get('chunked')).rejects.toBeInstanceOf(HttpResponseTooLargeError)
+    await api.close()
+  })
+
+  it('times out a slow answer with the timeout policy', async () => {
+    server.answer(after(500, json(200, {})))
+    const api = http({ timeout: '50 ms' })
+    await expect(api.get('slow')).rejects.toMatchObject({ code: 'WEFT_TASK_TIMEOUT' })
+    await api.close()
+  })
+
+  it('redacts secrets from errors and events, even a server echoing them', async () => {
+    server.answer((request, response) => json(500, { echoed: request.headers.authorization })(request, response))
+    const api = http({ auth: { type: 'bearer', token: Redacted.make('sk_canary_42') } })
+    const engine = memoryEngine({ adapters: [api] })
+    const events: AdapterCallFailed[] = []
+    engine.on('adapter.call-failed', (event) => events.push(event))
+    const error = (await api.get('x').catch((e: unknown) => e)) as Error
+    expect(error.message).not.toContain('sk_canary_42')
+    expect(error.message).toContain('<redacted>')
+    expect(JSON.stringify(events)).not.toContain('sk_canary_42')
+    expect(events).toHaveLength(1)
+    await engine.close()
+  })
+
+  it('health: up with latency when the server answers, down when it is gone', async () => {
+    const other = await new ScriptedServer().start()
+    other.answer(json(404, {}))
+    const api = new HttpAdapter({ name: 'other', baseUrl: other.url, healthTimeout: '1 s' })
+    expect(await api.health()).toMatchObject({ state: 'up' })
+    await other.stop()
+    const down = await api.health()
+    expect(down.state).toBe('down')
+    expect(down.detail).toContain('ECONNREFUSED')
+    await api.close()
+  })
+
+  it('reads Retry-After as seconds or an HTTP date', () => {
+    expect(retryAfterMs('2')).toBe(2000)
+    expect(retryAfterMs(new Date(10_000).toUTCString(), 4_000)).toBe(6000)
+    expect(retryAfterMs(null)).toBeUndefined()
+    expect(retryAfterMs('soon')).toBeUndefined()
+  })
+})
+
+@Workflow({ name: 'http-charge', version: 1 })
+class ChargeOrder {
+  constructor(readonly payments: HttpAdapter) {}
+
+  @Task()
+  @Retry({ maxAttempts: 2, backoff: { initial: '1 ms', jitter: 'none' } })
+  async charge(_input: unknown, ctx: TaskContext) {
+    const payments = ctx.use(this.payments)
+    const charge = await payments.post('charges', { amount: 5 }, { schema: Charge })
+    const fee = await payments.post('fees', { amount: 1 }, { schema: Charge })
+    return [charge.id, fee.id]
+  }
+}
+
+describe('a workflow calling HttpAdapter', () => {
+  it('sends one idempotency key per call, the same ones again when the task is retried', async () => {
+    // First attempt: charge succeeds, fee answers 503 (the adapter has no retry of its own; the task retries).
+    server.answer(json(200, { id: 'ch', amount: 5 }), json(503, {}), json(200, { id: 'ch', amount: 5 }), json(200, { id: 'fee', amount: 1 }))
+    const engine = memoryEngine({ adapters: [http({ idempotencyHeader: 'X-Request-Key' })] })
+    const run = await engine.start(ChargeOrder, {}, { runId: 'order-9' })
+    expect((await run.result()).output('charge')).toEqual(['ch', 'fee'])
+    expect(server.received.map((r) => `${r.url} ${String(r.headers['x-request-key'])}`)).toEqual([
+      '/v1/charges order-9:charge:payments:1',
+      '/v1/fees order-9:charge:payments:2',
+      '/v1/charges order-9:charge:payments:1',
+      '/v1/fees order-9:charge:payments:2',
+    ])
+    await engine.close()
+  })
+})
