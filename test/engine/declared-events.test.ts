@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Schema } from 'effect'
-import { inject, injectable } from 'tsyringe'
+import { inject } from 'tsyringe'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createEngine, EventPayloadError, MemoryWorkflowStore, sqliteStore, Task, Workflow, WorkflowBase, type TaskContext } from 'weft-sdk'
 import { flush } from '../support/test-clock.js'
@@ -169,7 +169,6 @@ describe('declared events on a base whose constructor takes an injected service'
         return `llm: ${prompt}`
       }
     }
-    @injectable()
     abstract class AgentBase extends WorkflowBase<{ topic: string }> {
       constructor(@inject(Llm) protected readonly llm: Llm) {
         super()
