@@ -211,6 +211,27 @@ if (!durableOnly) {
   console.log('  "all completed" stays above baseline.')
 }
 
+// ---- 3b. Adapters: HttpAdapter vs raw fetch --------------------------------------------------
+
+let adapterOk = true
+if (!durableOnly) {
+  section('3b. Adapters: a call through HttpAdapter vs raw fetch, same local server')
+  const { measureHttpOverhead } = await import('./adapters.mjs')
+  const http = await measureHttpOverhead({ rounds: quick ? 5 : 9, calls: quick ? 300 : 1000 })
+  adapterOk = http.wrong === 0
+  table(
+    ['client', 'µs per call', 'overhead'],
+    [
+      ['raw fetch', us(http.rawUs), '—'],
+      ['HttpAdapter, 5 policies on', us(http.adapterUs), `${(http.overhead * 100).toFixed(1)}%`],
+    ],
+  )
+  console.log(`  POST of a small JSON body with auth and an idempotency key, ${http.calls} sequential calls per round, median of ${http.rounds}`)
+  console.log(`  alternating rounds (per-round overhead ${(http.minOverhead * 100).toFixed(1)}% to ${(http.maxOverhead * 100).toFixed(1)}%). Policies: retry, timeout, breaker,`)
+  console.log('  rate limit, bulkhead, none tripping; the adapter also decodes the JSON and counts latency. Target: ≤ 10%.')
+  if (!adapterOk) console.log(`  WRONG: ${http.wrong} calls returned another body`)
+}
+
 // ---- 4. Durable: SQLite --------------------------------------------------------------------
 
 section('4. Durable: SQLite (the default store: a file, WAL, synchronous=NORMAL)')
@@ -513,6 +534,10 @@ if (others !== undefined) {
 let failed = false
 if (!memOk) {
   console.error('\nERROR: not every waiting run was released and completed (see section 3).')
+  failed = true
+}
+if (!adapterOk) {
+  console.error('\nERROR: a call through the HttpAdapter returned a wrong body (see section 3b).')
   failed = true
 }
 for (const problem of durableProblems) {
