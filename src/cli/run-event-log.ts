@@ -24,7 +24,8 @@ export function stamped(at: number, text: string): string {
 }
 
 /**
- * Logs a line per run started, recovered, paused, resumed and finished by this engine:
+ * Logs a line per run started, recovered, paused, resumed and finished by this engine, and per
+ * event payload a waiting task's schema refused (on the error log):
  * `<time>  completed  <run id>  orders@1  in 35 ms`. Returns a function that stops logging.
  */
 export function logRunEvents(engine: Engine, log: WorkerLog): () => void {
@@ -50,6 +51,8 @@ export function logRunEvents(engine: Engine, log: WorkerLog): () => void {
       line(event, 'failed', `  after ${formatMillis(event.durationMs)}: ${describeError(event.error)}`)
       versions.delete(event.runId)
     }),
+    engine.on('event.refused', (event) =>
+      log.error(stamped(event.at, `${'refused'.padEnd(9)}  ${label(event)}  event "${event.event}" (#${event.eventId}) for task '${event.task}': its payload does not decode with the event's schema (${event.message}); the task keeps waiting`))),
     engine.on('run.cancelled', (event) => {
       line(event, 'cancelled', `  after ${formatMillis(event.durationMs)}`)
       versions.delete(event.runId)

@@ -11,6 +11,8 @@ export interface EventStreamOptions {
   /** The stream's key: each taken event is recorded under it plus an `event` segment, its window under `:since`/`:deadline`. */
   readonly key: string
   readonly match: ((payload: never) => boolean) | undefined
+  /** Why the event's schema refuses a payload (reported as `event.refused`, never yielded). */
+  readonly refusal?: ((payload: unknown) => string | undefined) | undefined
   readonly timeoutMs: number | undefined
   /** Turns a taken or recorded payload into the value yielded (the declared schema's decoding); the payload itself when absent. */
   readonly toValue?: ((payload: unknown) => unknown) | undefined

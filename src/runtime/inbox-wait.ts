@@ -15,6 +15,8 @@ export interface InboxWaitOptions {
   /** When to give up (epoch milliseconds), or `undefined` to wait until interrupted. */
   readonly deadline: number | undefined
   readonly match: ((payload: never) => boolean) | undefined
+  /** Why the event's schema refuses a payload (`undefined`: it does not, or there is no schema); a refused payload is reported and skipped. */
+  readonly refusal?: ((payload: unknown) => string | undefined) | undefined
 }
 
 /** Result of {@link takeNextEvent}: the payload, or that the deadline passed. */
@@ -32,7 +34,9 @@ function accepts(match: InboxWaitOptions['match'], payload: unknown): boolean {
 /** Takes the oldest matching event from the store's inbox, if any; records it as the wait's step. */
 async function tryTake(host: TaskHost, options: InboxWaitOptions): Promise<StoredEvent | undefined> {
   for (const event of await host.pendingEvents(options.name, options.since)) {
-    if (accepts(options.match, event.payload) && (await host.takeEvent(event, options.key, options.task))) return event
+    const refusal = options.refusal?.(event.payload)
+    if (refusal !== undefined) host.eventRefused(event, options.task, refusal)
+    else if (accepts(options.match, event.payload) && (await host.takeEvent(event, options.key, options.task))) return event
   }
   return undefined
 }

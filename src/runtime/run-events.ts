@@ -131,6 +131,23 @@ export interface TaskCancelled extends TaskEventBase {
   /** The event type. */
   readonly type: 'task.cancelled'
 }
+/**
+ * A payload sent to the run was refused on receipt by the schema of the event
+ * (declared by the workflow, or given to `ctx.waitForEvent({ schema })`): the
+ * waiting task never receives it and keeps waiting. Reported once per stored
+ * event and run in each process that sees it (a worker that takes the run
+ * over reports it again).
+ */
+export interface EventRefused extends TaskEventBase {
+  /** The event type. */
+  readonly type: 'event.refused'
+  /** The event's name. */
+  readonly event: string
+  /** The stored event's id. */
+  readonly eventId: number
+  /** Why the schema refused the payload: its own messages, each at its path (`at by: Expected ...`). */
+  readonly message: string
+}
 /** A circuit breaker changed state. Not tied to a run. */
 export interface BreakerTransitioned {
   /** The event type, which names the state the circuit moved to. */
@@ -179,6 +196,7 @@ export type WeftEvent =
   | TaskFailed
   | TaskSkipped
   | TaskCancelled
+  | EventRefused
   | BreakerTransitioned
   | AdapterCallFailed
 

@@ -105,6 +105,10 @@ export class RunReporter {
     this.emit({ type: 'task.cancelled', at, runId: this.runId, workflow: this.graph.name, task: task.name })
   }
 
+  eventRefused(task: string, event: { readonly id: number; readonly name: string }, message: string, at: number): void {
+    this.emit({ type: 'event.refused', at, runId: this.runId, workflow: this.graph.name, task, event: event.name, eventId: event.id, message })
+  }
+
   private emit(event: RunEvent): void {
     this.log.push(event)
     this.hub.emit(event)

@@ -35,6 +35,8 @@ export interface RunTaskHostParts {
  * touch.
  */
 export class RunTaskHost implements TaskRunner {
+  /** Inbox events whose refusal was reported (see {@link eventRefused}). */
+  private readonly refusedEvents = new Set<number>()
   readonly input: unknown
   readonly instance: object
   readonly workflowServices: Readonly<Record<string, unknown>>

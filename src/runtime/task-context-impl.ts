@@ -1,6 +1,6 @@
 import { Duration, Effect } from 'effect'
 import { toMillis, type Duration as WeftDuration } from '../core/duration.js'
-import { ContextClosedError, InvalidOptionsError } from '../core/errors.js'
+import { ContextClosedError, InvalidOptionsError, RecordedPayloadError } from '../core/errors.js'
 import { formatStepSegment, type StepSegment } from '../core/step-key.js'
 import { assertStorableName } from '../core/storable-name.js'
 import type {
@@ -146,7 +146,7 @@ export class TaskContextImpl implements LoopContext<unknown> {
     const deadline = timeoutMs === undefined ? undefined : await this.host.timer(key + formatStepSegment({ kind: 'deadline' }), since + timeoutMs)
     this.assertOpen(what)
     const match = decode === undefined ? options.match : decodedMatch(decode, options.match)
-    const wait = waitForOneEvent(this.host, { name, task: this.task, key, since, deadline, match: match as never }, timeoutMs)
+    const wait = waitForOneEvent(this.host, { name, task: this.task, key, since, deadline, match: match as never, refusal: refusalOf(decode) }, timeoutMs)
     const payload = await this.runEffect(wait)
     return decode === undefined ? payload : decodedOrThrow(decode, payload, name)
   }
@@ -159,7 +159,7 @@ export class TaskContextImpl implements LoopContext<unknown> {
     const key = this.key({ kind: 'events', name: assertStorableName('event name', name), index: this.sequence.events++ })
     const match = decode === undefined ? options.match : decodedMatch(decode, options.match)
     const toValue = decode === undefined ? undefined : (payload: unknown) => decodedOrThrow(decode, payload, name)
-    return new EventStreamImpl<E>(this.host, { name, task: this.task, key, match: match as never, timeoutMs, toValue }, this.signal)
+    return new EventStreamImpl<E>(this.host, { name, task: this.task, key, match: match as never, refusal: refusalOf(decode), timeoutMs, toValue }, this.signal)
   }
 
   async step<R>(name: string, fn: (signal: AbortSignal) => Promise<R> | R): Promise<R> {
@@ -234,9 +234,18 @@ function decodedMatch(decode: (payload: unknown) => DecodedPayload, match: ((pay
   }
 }
 
+/** Why a payload fails to decode (the schema's messages), for the `event.refused` report; no decoder refuses nothing. */
+function refusalOf(decode: ((payload: unknown) => DecodedPayload) | undefined): ((payload: unknown) => string | undefined) | undefined {
+  if (decode === undefined) return undefined
+  return (payload) => {
+    const decoded = decode(payload)
+    return decoded.ok ? undefined : decoded.issues
+  }
+}
+
 /** A recorded payload, decoded again on replay; it decoded when it was taken, so a failure means the schema changed since. */
 function decodedOrThrow(decode: (payload: unknown) => DecodedPayload, payload: unknown, name: string): unknown {
   const decoded = decode(payload)
   if (decoded.ok) return decoded.value
-  throw new TypeError(`the recorded payload of event "${name}" no longer decodes with its schema (given to ctx.waitForEvent or declared by the workflow): the schema changed since the event was taken; keep the old schema for runs that already took it (or start a new workflow version)`)
+  throw new RecordedPayloadError(name, decoded.issues)
 }

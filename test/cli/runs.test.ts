@@ -9,9 +9,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Schema } from 'effect'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createEngine, defineWorkflow, newRunId, RunCancelledError, sqliteStore, type Engine, type WorkflowRun } from 'weft-sdk'
+import { createEngine, defineWorkflow, newRunId, RunCancelledError, sqliteStore, type Engine, type WeftEventOf, type WorkflowRun } from 'weft-sdk'
 import { deserialize, type WorkflowStore } from 'weft-sdk/store'
 import { runCli } from '../../src/cli/index.js'
+import { logRunEvents } from '../../src/cli/run-event-log.js'
 import { cells, lineStartingWith, runWeft, runWeftWithClosedStdout } from '../support/weft-cli.js'
 
 const orders = defineWorkflow<{ items: number[] }>({ name: 'orders', version: 1 })
@@ -434,11 +435,29 @@ describe('weft runs signal', () => {
       .events({ approved: Schema.Struct({ by: Schema.NonEmptyString }) })
       .task('approve', async (_input, ctx) => (await ctx.waitForEvent('approved')).by)
       .build({ result: 'approve' })
+    const refusedEvents: WeftEventOf<'event.refused'>[] = []
+    const stopListening = engine.on('event.refused', (event) => refusedEvents.push(event))
+    const errors: string[] = []
+    const stopLogging = logRunEvents(engine, { info: () => undefined, error: (line) => errors.push(line) })
     const run = await engine.start(declared)
     expect((await weft('runs', 'signal', run.id, 'approved', '{"by":""}')).code).toBe(0)
     expect((await weft('runs', 'signal', run.id, 'approved', '{"who":"ada"}')).code).toBe(0)
     expect((await weft('runs', 'signal', run.id, 'approved', '{"by":"ada"}')).code).toBe(0)
     expect(await run.result()).toBe('ada')
+    stopListening()
+    stopLogging()
+    // Each refused payload is reported once, to listeners, in the run's events and on the worker's error log.
+    expect(refusedEvents.map(({ runId, task, event }) => ({ runId, task, event }))).toEqual([
+      { runId: run.id, task: 'approve', event: 'approved' },
+      { runId: run.id, task: 'approve', event: 'approved' },
+    ])
+    expect(refusedEvents[0]!.message).toMatch(/at by: .*length of at least 1/)
+    expect(refusedEvents[1]!.message).toMatch(/by/)
+    const logged: string[] = []
+    for await (const event of run.events()) if (event.type === 'event.refused') logged.push(event.message)
+    expect(logged).toEqual(refusedEvents.map((event) => event.message))
+    expect(errors).toHaveLength(2)
+    expect(errors[0]).toContain(`refused    ${run.id}  declared-approval@1  event "approved" (#${refusedEvents[0]!.eventId}) for task 'approve': its payload does not decode`)
   })
 
   it('exits 2 naming the fix when the payload is not JSON, and sends nothing', async () => {
