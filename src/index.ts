@@ -193,6 +193,7 @@ export {
   RunFinishedError,
   WrongWorkflowError,
   EventPayloadError,
+  RecordedPayloadError,
   NewerSchemaError,
   NotAWeftDatabaseError,
   ContextClosedError,

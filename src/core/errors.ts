@@ -31,6 +31,7 @@ export {
   RunFinishedError,
   WrongWorkflowError,
   EventPayloadError,
+  RecordedPayloadError,
 } from './run-errors.js'
 export {
   TaskTimeoutError,

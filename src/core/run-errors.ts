@@ -293,3 +293,40 @@ export class EventPayloadError extends WeftError {
     super(`event "${event}" of workflow ${workflow}: the payload does not match the schema the workflow declares for it: ${issues}; send a payload of that schema (nothing was stored)`)
   }
 }
+
+/**
+ * An event payload a run took and recorded no longer decodes with the
+ * event's schema (given to `ctx.waitForEvent` or `ctx.events`, or declared
+ * by the workflow) when the run replays it: the schema changed since the
+ * event was taken. Keep the old schema for runs that already took the
+ * event, or start a new workflow version for the new one.
+ *
+ * @example
+ * ```ts
+ * import { RecordedPayloadError, type Engine } from 'weft-sdk'
+ * declare const engine: Engine
+ * declare const runId: string
+ * const run = await engine.getRun(runId)
+ * try {
+ *   await run?.result()
+ * } catch (error) {
+ *   if (error instanceof RecordedPayloadError) console.error(error.event, error.issues)
+ * }
+ * ```
+ */
+export class RecordedPayloadError extends WeftError {
+  readonly code = 'WEFT_RECORDED_PAYLOAD_UNDECODABLE'
+  readonly _tag = 'RecordedPayloadError'
+  override readonly isRetryable = false
+  constructor(
+    /** The event's name. */
+    readonly event: string,
+    /** What the schema said about the recorded payload. */
+    readonly issues: string,
+  ) {
+    super(
+      `the recorded payload of event "${event}" no longer decodes with its schema (given to ctx.waitForEvent or declared by the workflow): ${issues}; ` +
+        'the schema changed since the event was taken: keep the old schema for runs that already took it (or start a new workflow version)',
+    )
+  }
+}

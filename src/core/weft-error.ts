@@ -62,6 +62,7 @@ export type WeftErrorCode =
   | 'WEFT_RUN_FINISHED'
   | 'WEFT_WRONG_WORKFLOW'
   | 'WEFT_INVALID_EVENT_PAYLOAD'
+  | 'WEFT_RECORDED_PAYLOAD_UNDECODABLE'
   | 'WEFT_RUN_CONFLICT'
   | 'WEFT_LEASE_LOST'
   // The store and what is written to it.

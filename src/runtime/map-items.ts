@@ -1,3 +1,4 @@
+import { fail } from 'node:assert/strict'
 import { Effect, type Exit } from 'effect'
 import { MapItemsFailedError, type MapItemFailure } from '../core/errors.js'
 import { OptionCheck } from '../graph/option-check.js'
@@ -74,7 +75,7 @@ export interface MapCall<T, R> {
 export async function runMap<T, R>(call: MapCall<T, R>): Promise<R[] | MapItemResult<R>[]> {
   const outcomes = await runItems(call)
   call.signal.throwIfAborted()
-  if (call.settings.settled) return outcomes.map(settledResult)
+  if (call.settings.settled) return outcomes.map((outcome, index) => settledResult(call, outcome, index))
   const failures = failuresOf(call, outcomes)
   if (failures.length > 0) throw new MapItemsFailedError(call.task, failures, call.items.length, call.settings.retry !== undefined)
   return outcomes.map((outcome) => (outcome as { value: R }).value)
@@ -190,10 +191,17 @@ async function settle<T, R>(call: MapCall<T, R>, index: number, key: string, exi
   return recordedOutcome<R>(stored)
 }
 
-function settledResult<R>(outcome: ItemOutcome<R>): MapItemResult<R> {
-  if (outcome.ok === true) return { ok: true, value: outcome.value }
-  if (outcome.ok === false) return { ok: false, error: outcome.record!, attempts: outcome.attempts }
-  throw new Error('an item of a settled map was interrupted while the map was not')
+/**
+ * An item's result in settled mode. Every item of a settled map that returns
+ * ended: an item is interrupted (or never run) only when the task's signal
+ * fired (`runMap` threw before this), a sibling's map failure rejected
+ * `runItems`, or `failFast` stopped it, which settled mode refuses. The
+ * assertion names the broken invariant should that ever change.
+ */
+function settledResult<T, R>(call: MapCall<T, R>, outcome: ItemOutcome<R> | undefined, index: number): MapItemResult<R> {
+  if (outcome?.ok === true) return { ok: true, value: outcome.value }
+  if (outcome?.ok === false && outcome.record !== undefined) return { ok: false, error: outcome.record, attempts: outcome.attempts }
+  return fail(`Weft invariant broken: item ${index} of the settled ctx.map of task "${call.task}" did not end (or has no record) though the map did; please report it`)
 }
 
 function failuresOf<T, R>(call: MapCall<T, R>, outcomes: readonly ItemOutcome<R>[]): MapItemFailure[] {

@@ -3,8 +3,6 @@ import type { TaskNode } from '../graph/workflow-graph.js'
 import { TaskThrew } from '../resilience/attempt-failure.js'
 import { inspectable, isThenable } from './inspectable.js'
 import { TaskContextImpl } from './task-context-impl.js'
-
-export { inspectable, isThenable } from './inspectable.js'
 import type { TaskHost } from './task-host.js'
 
 /** How one attempt of a task body ended. */

@@ -5,7 +5,8 @@ import type { LoopResult, TaskFailure } from '../graph/task-context.js'
 import type { TaskNode } from '../graph/workflow-graph.js'
 import { TaskThrew, type AttemptFailure } from '../resilience/attempt-failure.js'
 import { TaskPolicyRunner, type PolicyHooks, type PolicyServices } from '../resilience/task-policies.js'
-import { attemptEffect, inspectable, isThenable, type AttemptHost } from './task-attempt.js'
+import { inspectable, isThenable } from './inspectable.js'
+import { attemptEffect, type AttemptHost } from './task-attempt.js'
 
 /** What a task program needs from its run. */
 export interface TaskRunner extends AttemptHost {

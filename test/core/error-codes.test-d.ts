@@ -34,6 +34,7 @@ function advice(code: WeftErrorCode): string {
     case 'WEFT_WRONG_WORKFLOW':
     case 'WEFT_RUN_CONFLICT':
     case 'WEFT_LEASE_LOST':
+    case 'WEFT_RECORDED_PAYLOAD_UNDECODABLE':
       return 'look at the run'
     case 'WEFT_STORAGE':
     case 'WEFT_NOT_A_WEFT_DATABASE':

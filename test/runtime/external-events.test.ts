@@ -1,6 +1,9 @@
 import { Schema } from 'effect'
-import { describe, expect, it } from 'vitest'
-import { defineWorkflow, EventTimeoutError, RunNotFoundError, type RunFailedError } from 'weft-sdk'
+import { afterAll, describe, expect, it } from 'vitest'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createEngine, defineWorkflow, EventTimeoutError, RecordedPayloadError, RunFailedError, RunNotFoundError, sqliteStore } from 'weft-sdk'
 import { flush, virtualTime } from '../support/test-clock.js'
 import { memoryEngine } from '../support/engines.js'
 
@@ -36,6 +39,49 @@ describe('waitForEvent with a payload schema', () => {
     // match saw decoded payloads only: the two refused ones never reached it.
     expect(seen).toEqual([{ orderId: 'o-1', approved: true }])
     await engine.close()
+  })
+})
+
+describe('a recorded event payload replayed under a schema that changed', () => {
+  const folder = mkdtempSync(join(tmpdir(), 'weft-recorded-payload-'))
+  afterAll(() => rmSync(folder, { recursive: true, force: true }))
+  const build = (schema: Schema.Codec<unknown, unknown>) =>
+    defineWorkflow({ name: 'changed-schema', version: 1 })
+      .task('await', async (_input, ctx) => {
+        const decision = await ctx.waitForEvent('decision', { schema })
+        await ctx.waitForEvent('go')
+        return decision
+      })
+      .build()
+
+  it('fails the task with RecordedPayloadError (WEFT_RECORDED_PAYLOAD_UNDECODABLE), naming the event and what the schema says', async () => {
+    const path = join(folder, 'changed.sqlite')
+    const firstStore = sqliteStore({ path })
+    const first = createEngine({ store: firstStore, workflows: [build(Decision as never)] })
+    const run = await first.start(build(Decision as never))
+    await flush()
+    await run.signal('decision', { orderId: 'o-1', approved: true })
+    while ((await firstStore.loadSteps(run.id)).length === 0) await flush()
+    await first.close({ drain: 0 })
+
+    const changed = Schema.Struct({ orderId: Schema.Number, approved: Schema.Boolean })
+    const second = createEngine({ store: sqliteStore({ path }), workflows: [build(changed as never)] })
+    const resumed = await second.getRun(run.id)
+    const error = await resumed!.result().then(() => undefined, (e: unknown) => e)
+    expect(error).toBeInstanceOf(RunFailedError)
+    // The run ended in the worker that claimed it: its handle reads the failure from the stored record.
+    const cause = (error as RunFailedError).cause
+    expect(cause).toMatchObject({ name: 'RecordedPayloadError', code: 'WEFT_RECORDED_PAYLOAD_UNDECODABLE' })
+    expect((cause as Error).message).toMatch(/^the recorded payload of event "decision" no longer decodes with its schema \(given to ctx.waitForEvent or declared by the workflow\): .*orderId.*; the schema changed since the event was taken/)
+    await second.close()
+  })
+})
+
+describe('RecordedPayloadError', () => {
+  it('is a Weft error that a retry does not help, naming the event and the fix', () => {
+    const error = new RecordedPayloadError('decision', 'at orderId: Expected number')
+    expect(error).toMatchObject({ code: 'WEFT_RECORDED_PAYLOAD_UNDECODABLE', _tag: 'RecordedPayloadError', event: 'decision', isRetryable: false })
+    expect(error.message).toContain('start a new workflow version')
   })
 })
 
