@@ -49,6 +49,7 @@ export {
   type BuildOptions,
   type WorkflowBuilder,
   type WorkflowStart,
+  type WorkflowWithServices,
   type WithServices,
 } from './authoring/define-workflow.js'
 export { token, type ServiceToken, type ServiceKey, type ServiceMap, type ServicesOf } from './authoring/service-token.js'

@@ -244,7 +244,7 @@ export type WithServices<C, S> = [keyof S] extends [never] ? C : C & {
 export interface WorkflowStart<I, E = I, Ev extends EventSchemas = {}> extends WorkflowBuilder<I, {}, E, {}, Ev> {
   /**
    * Declares the workflow's events, each with the Effect `Schema` of its
-   * payload (before `services` and the first task): `run.signal` is typed by
+   * payload (before the first task, before or after `services`): `run.signal` is typed by
    * them and refuses a payload the schema refuses before storing it
    * (`EventPayloadError`); `ctx.waitForEvent(name)` in the tasks is typed and
    * returns the payload decoded by the schema; a payload that reached the
@@ -286,8 +286,35 @@ export interface WorkflowStart<I, E = I, Ev extends EventSchemas = {}> extends W
    * ```
    * @throws `InvalidOptionsError` when a value is not a class, a string or a symbol.
    */
-  services<const M extends ServiceMap>(services: M): WorkflowBuilder<I, {}, E, ServicesOf<M>, Ev>
+  services<const M extends ServiceMap>(services: M): WorkflowWithServices<I, E, ServicesOf<M>, Ev>
 }
+
+/**
+ * The builder after `.services(...)`: tasks next, or the events first when
+ * none were declared before the services (either order works).
+ *
+ * @example
+ * ```ts
+ * import { Schema } from 'effect'
+ * import { defineWorkflow, token } from 'weft-sdk'
+ * const Mailer = token<{ send(to: string): Promise<void> }>('Mailer')
+ * const Invite = defineWorkflow<{ email: string }>({ name: 'invite', version: 1 })
+ *   .services({ mailer: Mailer })
+ *   .events({ accepted: Schema.Struct({ at: Schema.String }) })
+ *   .task('send', async (input, ctx) => {
+ *     await ctx.services.mailer.send(input.email)
+ *     return (await ctx.waitForEvent('accepted')).at
+ *   })
+ *   .build({ result: 'send' })
+ * ```
+ */
+export type WorkflowWithServices<I, E, Svc, Ev extends EventSchemas> = WorkflowBuilder<I, {}, E, Svc, Ev> &
+  ({} extends Ev
+    ? {
+        /** Declares the workflow's events after its services (see {@link WorkflowStart.events}). */
+        events<const V extends EventSchemas>(events: V): WorkflowBuilder<I, {}, E, Svc, V>
+      }
+    : {})
 
 /** One builder step; steps link back to the previous one so adding a task costs O(1). */
 class Builder {
@@ -313,8 +340,8 @@ class Builder {
   }
 
   events(events: EventSchemas): Builder {
-    if (this.draft !== undefined || this.options.services !== undefined || this.options.events !== undefined) {
-      throw new InvalidOptionsError(`workflow "${this.options.name}": declare its events once, before its services and its first task`)
+    if (this.draft !== undefined || this.options.events !== undefined) {
+      throw new InvalidOptionsError(`workflow "${this.options.name}": declare its events once, before its first task`)
     }
     return new Builder({ ...this.options, events }, undefined, undefined, undefined)
   }
@@ -349,7 +376,7 @@ class Builder {
     }
     drafts.reverse()
     const definition = { functions: Object.freeze(functions), services, [definitionTypesKey]: undefined } as { graph?: unknown; functions: typeof functions }
-    definition.graph = compileGraph({ name, version, description, input, trigger, events, result: options?.result, tasks: drafts, source: definition })
+    definition.graph = compileGraph({ name, version, description, input, trigger, events, result: options?.result, tasks: drafts, source: definition, authoredWith: 'defineWorkflow' })
     return Object.freeze(definition) as WorkflowDefinition<unknown, unknown>
   }
 }

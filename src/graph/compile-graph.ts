@@ -158,7 +158,7 @@ function buildGraph(draft: WorkflowDraft, order: readonly number[], dependencies
     description: draft.description,
     input: draft.input,
     trigger: draft.trigger,
-    result: compileResult(draft.name, draft.result, tasks),
+    result: compileResult(draft.name, draft.result, tasks, draft.authoredWith),
     events: compileEvents(draft.name, draft.events),
     tasks: Object.freeze(tasks),
     taskByName: new Map(tasks.map((task) => [task.name, task])),

@@ -1,6 +1,7 @@
 import { ResultDeclarationError } from '../core/errors.js'
 import { closestName } from './did-you-mean.js'
 import { failureIsHandled } from './failure-handling.js'
+import type { WorkflowDraft } from './workflow-draft.js'
 import type { ResultTask, TaskNode, WorkflowResultSpec } from './workflow-graph.js'
 
 /**
@@ -10,9 +11,9 @@ import type { ResultTask, TaskNode, WorkflowResultSpec } from './workflow-graph.
  *
  * @throws {@link ResultDeclarationError} naming the task and the fix.
  */
-export function compileResult(workflow: string, declared: unknown, tasks: readonly TaskNode[]): WorkflowResultSpec | undefined {
+export function compileResult(workflow: string, declared: unknown, tasks: readonly TaskNode[], authoredWith: WorkflowDraft['authoredWith'] = 'decorators'): WorkflowResultSpec | undefined {
   if (declared === undefined) return undefined
-  const absence = absenceReasons(tasks)
+  const absence = absenceReasons(tasks, authoredWith === 'defineWorkflow' ? 'it has a when option' : 'it has a @When condition')
   const check = (ref: unknown, where: string): ResultTask => checkResultTask(workflow, ref, where, tasks, absence)
   if (isTaskRef(declared)) return Object.freeze({ kind: 'task', ...check(declared, 'its result') })
   if (typeof declared !== 'object' || declared === null || Array.isArray(declared) || Object.keys(declared).length === 0) {
@@ -59,17 +60,18 @@ function checkResultTask(workflow: string, ref: unknown, where: string, tasks: r
  * optional: the scheduler's own rule), or a required dependency may have no output. Tasks are in
  * topological order, so dependencies are decided first.
  */
-function absenceReasons(tasks: readonly TaskNode[]): Map<string, string> {
+function absenceReasons(tasks: readonly TaskNode[], conditional: string): Map<string, string> {
   const reasons = new Map<string, string>()
   for (const task of tasks) {
-    const reason = ownAbsenceReason(task, tasks) ?? inheritedAbsenceReason(task, reasons)
+    const reason = ownAbsenceReason(task, tasks, conditional) ?? inheritedAbsenceReason(task, reasons)
     if (reason !== undefined) reasons.set(task.name, reason)
   }
   return reasons
 }
 
-function ownAbsenceReason(task: TaskNode, tasks: readonly TaskNode[]): string | undefined {
-  if (task.when !== undefined) return 'it has a @When condition'
+/** `conditional`: how the author wrote a condition (`@When`, or the `when` option of `defineWorkflow`). */
+function ownAbsenceReason(task: TaskNode, tasks: readonly TaskNode[], conditional: string): string | undefined {
+  if (task.when !== undefined) return conditional
   if (task.kind === 'on-failure') return `it runs only when "${task.handles}" fails`
   if (task.failureHandlerIds.length > 0) return `its failure is handled by "${tasks[task.failureHandlerIds[0]!]!.name}", and the run then completes without it`
   if (failureIsHandled(tasks, task)) return 'its failure does not fail the run: every task that uses it takes it as optional'

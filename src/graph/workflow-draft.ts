@@ -59,4 +59,6 @@ export interface WorkflowDraft {
   readonly events?: unknown
   readonly tasks: readonly TaskDraft[]
   readonly source: object
+  /** How it was authored, so refusals name what the author wrote (`@When` or the `when` option). @defaultValue `'decorators'` */
+  readonly authoredWith?: 'decorators' | 'defineWorkflow' | undefined
 }

@@ -1,6 +1,6 @@
 import { Schema } from 'effect'
 import { describe, expect, it } from 'vitest'
-import { defineWorkflow, EventPayloadError, InvalidOptionsError, ResultDeclarationError } from 'weft-sdk'
+import { createEngine, defineWorkflow, EventPayloadError, InvalidOptionsError, MemoryWorkflowStore, ResultDeclarationError, token } from 'weft-sdk'
 import { flush } from '../support/test-clock.js'
 import { memoryEngine } from '../support/engines.js'
 
@@ -40,7 +40,7 @@ describe('defineWorkflow(...).build({ result })', () => {
   it('refuses a conditional task declared as required, and an unknown one, at build time', () => {
     expect(() => shipping().build({ result: 'note' })).toThrow(ResultDeclarationError)
     expect(() => shipping().build({ result: 'note' })).toThrow(
-      `workflow "define-ship": its result names task "note", which may end without output (it has a @When condition): declare it { task: 'note', optional: true } so callers receive undefined when it has none`,
+      `workflow "define-ship": its result names task "note", which may end without output (it has a when option): declare it { task: 'note', optional: true } so callers receive undefined when it has none`,
     )
     expect(() => shipping().build({ result: 'nope' as 'ship' })).toThrow(`its result names unknown task "nope"`)
     expect(() => shipping().build({ result: [] as never })).toThrow(ResultDeclarationError)
@@ -77,6 +77,22 @@ describe('defineWorkflow(...).events({...})', () => {
   it('refuses events that are not Effect Schemas, and events declared after the first task', () => {
     expect(() => defineWorkflow({ name: 'bad-events', version: 1 }).events({ approved: { by: 'string' } } as never).task('x', () => 1).build()).toThrow(InvalidOptionsError)
     const late = defineWorkflow({ name: 'late-events', version: 1 }).task('x', () => 1) as unknown as { events(e: unknown): unknown }
-    expect(() => late.events(Events)).toThrow('declare its events once, before its services and its first task')
+    expect(() => late.events(Events)).toThrow('declare its events once, before its first task')
+  })
+
+  it('takes the events after the services too', async () => {
+    const Region = token<string>('Region')
+    const Regional = defineWorkflow({ name: 'services-then-events', version: 1 })
+      .services({ region: Region })
+      .events(Events)
+      .task('approve', async (_input, ctx) => `${ctx.services.region}: ${(await ctx.waitForEvent('approved')).by}`)
+      .build({ result: 'approve' })
+    const engine = createEngine({ store: new MemoryWorkflowStore() })
+    engine.container.register(Region, { useValue: 'eu' })
+    const run = await engine.start(Regional)
+    await expect(run.signal('approved', { by: '' })).rejects.toBeInstanceOf(EventPayloadError)
+    await run.signal('approved', { by: 'ada' })
+    expect(await run.result()).toBe('eu: ada')
+    await engine.close()
   })
 })

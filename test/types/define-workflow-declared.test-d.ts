@@ -96,4 +96,22 @@ describe('defineWorkflow(...).events({...})', () => {
       .task('wait', async (_input, ctx) => `${(await ctx.waitForEvent('approved')).by} at ${ctx.services.clock.now()}`)
       .build()
   })
+
+  test('compose with services in either order, events declared once', () => {
+    class Clock {
+      now(): number {
+        return 0
+      }
+    }
+    const afterServices = defineWorkflow({ name: 'both-after', version: 1 })
+      .services({ clock: Clock })
+      .events(Events)
+      .task('wait', async (_input, ctx) => {
+        expectTypeOf(await ctx.waitForEvent('approved')).toEqualTypeOf<{ readonly by: string }>()
+        return ctx.services.clock.now()
+      })
+    expectTypeOf(afterServices).not.toHaveProperty('events')
+    // @ts-expect-error the events are declared once
+    defineWorkflow({ name: 'twice', version: 1 }).events(Events).services({ clock: Clock }).events(Events)
+  })
 })
