@@ -10,7 +10,7 @@ export { engineSettings, type EngineConfig, type EngineSettings } from './engine
 export type { WorkflowResolver, ParameterRequest, ResolverFixes } from './engine/workflow-resolver.js'
 export { TsyringeResolver } from './engine/tsyringe-resolver.js'
 export { WorkflowRun, type RunBackend, type WorkflowResult, type WorkflowRunOf, type SignalName, type SignalPayload } from './engine/workflow-run.js'
-export { RunResult } from './engine/run-result.js'
+export { RunResult, type RunResultJson } from './engine/run-result.js'
 
 // Adapters (integration)
 export { AdapterRegistry, type AdapterToken, type AdapterRegistration, type AdapterReport, type EngineHealth } from './engine/adapter-registry.js'

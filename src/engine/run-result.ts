@@ -1,3 +1,4 @@
+import { inspect, type InspectOptions } from 'node:util'
 import { TaskOutputMissingError } from '../core/errors.js'
 import type { RunId } from '../core/ids.js'
 import type { RunOutcome, TaskSummary } from '../runtime/run-outcome.js'
@@ -50,4 +51,34 @@ export class RunResult<O> {
     }
     return (this.outputs as O)[task]
   }
+
+  /** What `JSON.stringify` writes: the run id, the outputs, the duration and every task's summary. */
+  toJSON(): RunResultJson<O> {
+    return { runId: this.runId, outputs: { ...this.outputs }, durationMs: this.durationMs, tasks: this.tasks }
+  }
+
+  /** What `console.log` and `util.inspect` show: the fields of {@link toJSON}, not the engine's internals. */
+  [Symbol.for('nodejs.util.inspect.custom')](_depth: number, options: InspectOptions): string {
+    return `RunResult ${inspect(this.toJSON(), options)}`
+  }
+}
+
+/**
+ * A {@link RunResult} as JSON (`JSON.stringify(result)`).
+ *
+ * @example
+ * ```ts
+ * import type { RunResultJson } from 'weft-sdk'
+ * const json: RunResultJson<{ ship: string }> = { runId: 'r-1', outputs: { ship: 'label-1' }, durationMs: 12, tasks: [] }
+ * ```
+ */
+export interface RunResultJson<O> {
+  /** The run's id. */
+  readonly runId: RunId
+  /** Outputs of the tasks that completed. */
+  readonly outputs: Partial<O>
+  /** Time from the run's start to its end, in milliseconds. */
+  readonly durationMs: number
+  /** Every task: status, attempts, timing, error. */
+  readonly tasks: readonly TaskSummary[]
 }

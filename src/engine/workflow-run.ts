@@ -1,3 +1,4 @@
+import { inspect, type InspectOptions } from 'node:util'
 import type { AnyWorkflow, WorkflowEvents, WorkflowOutputs, WorkflowResultDeclaration, WorkflowResultValue } from '../authoring/workflow-ref.js'
 import type { NoDeclaredResult } from '../authoring/workflow-result.js'
 import type { RunId } from '../core/ids.js'
@@ -155,6 +156,16 @@ export class WorkflowRun<O = Record<string, unknown>, R = RunResult<O>, Ev exten
   /** Where the run is now (as last seen, for a run executing in another process). */
   status(): RunStatus {
     return this.backend.status()
+  }
+
+  /** What `JSON.stringify` writes: the run's id, workflow, version and status (as last seen). */
+  toJSON(): { readonly id: RunId; readonly workflow: string; readonly version: number; readonly status: RunStatus } {
+    return { id: this.id, workflow: this.workflow, version: this.version, status: this.status() }
+  }
+
+  /** What `console.log` and `util.inspect` show: the fields of {@link toJSON}, not the engine's internals. */
+  [Symbol.for('nodejs.util.inspect.custom')](_depth: number, options: InspectOptions): string {
+    return `WorkflowRun ${inspect(this.toJSON(), options)}`
   }
 
   /**
