@@ -1,4 +1,4 @@
-import type { AnyWorkflow, Engine, EngineConfig, WorkflowResolver } from '../index.js'
+import type { AdapterRegistration, AnyWorkflow, Engine, EngineConfig, WorkflowResolver } from '../index.js'
 
 /** Marks a value made by {@link defineWorkerConfig} (a global symbol: it survives two copies of the package). */
 const workerConfigBrand = Symbol.for('weft-sdk/worker-config')
@@ -37,15 +37,24 @@ export type WorkerEngineOptions = Pick<
  *
  * @example
  * ```ts
- * import { defineWorkflow } from 'weft-sdk'
+ * import { defineWorkflow, HttpAdapter } from 'weft-sdk'
  * import type { WorkerConfigBase } from 'weft-sdk/cli'
  * const Hello = defineWorkflow({ name: 'hello', version: 1 }).task('say', () => 'hi').build()
- * const base: WorkerConfigBase = { workflows: [Hello], maxConcurrentTasksPerRun: 2 }
+ * const base: WorkerConfigBase = { workflows: [Hello], adapters: [new HttpAdapter({ name: 'search', baseUrl: 'http://127.0.0.1:8081' })], maxConcurrentTasksPerRun: 2 }
  * ```
  */
 export interface WorkerConfigBase extends WorkerEngineOptions {
   /** The workflows the worker runs (@Workflow classes and `defineWorkflow(...).build()` definitions); at least one. */
   readonly workflows: readonly AnyWorkflow[]
+  /**
+   * Adapters registered on the worker engine (as `createEngine({ adapters })`
+   * does: alone under its class, or `{ token, adapter }`), before its
+   * workflows are checked. The engine reports their health (`weft status
+   * --module` checks them too) and closes them when the worker stops.
+   * Adapters of several modules add up; each needs a name of its own.
+   * @defaultValue none
+   */
+  readonly adapters?: readonly AdapterRegistration[]
 }
 
 /**
@@ -68,7 +77,8 @@ export interface TsyringeWorkerConfig extends WorkerConfigBase {
    */
   readonly container?: WorkerContainer
   /**
-   * Registers adapters and services on the worker engine's own container,
+   * Registers services on the worker engine's own container (adapters go in
+   * `adapters`, where `engine.health()` and `weft status` see them),
    * before its workflows are registered (and their dependencies checked).
    * @defaultValue nothing is registered
    */

@@ -1,4 +1,4 @@
-import type { Engine, EngineConfig } from '../index.js'
+import type { AdapterRegistration, Engine, EngineConfig } from '../index.js'
 import { CommandFailedError } from './cli-errors.js'
 import type { WorkerContainer, WorkerEngineOptions } from './worker-config.js'
 import type { WorkerConfigExport } from './workflow-module.js'
@@ -6,7 +6,7 @@ import type { WorkerConfigExport } from './workflow-module.js'
 /** What the worker modules' configurations ask of the worker's engine, merged. */
 export interface WorkerSetup {
   /** Engine settings and the container or resolver, for `createEngine`. */
-  readonly engine: Pick<EngineConfig, 'container' | 'resolver'> & WorkerEngineOptions
+  readonly engine: Pick<EngineConfig, 'container' | 'resolver' | 'adapters'> & WorkerEngineOptions
   /** The `register` hooks, in module order, run on the engine's container before its workflows are registered. */
   readonly hooks: readonly ((container: WorkerContainer) => void | Promise<void>)[]
 }
@@ -22,7 +22,7 @@ const engineOptionNames = [
 ] as const satisfies readonly (keyof WorkerEngineOptions)[]
 
 /**
- * Merges the configurations of several modules: `register` hooks add up;
+ * Merges the configurations of several modules: `register` hooks and adapters add up;
  * one module at most sets the container or resolver; an engine setting two
  * modules give differently is refused.
  * @throws {@link CommandFailedError} naming the modules that disagree.
@@ -31,6 +31,7 @@ export function mergeWorkerConfigs(configs: readonly WorkerConfigExport[]): Work
   const engine: Record<string, unknown> = {}
   const setBy = new Map<string, string>()
   const hooks: WorkerSetup['hooks'][number][] = []
+  const adapters: AdapterRegistration[] = []
   for (const { path, exportName, config } of configs) {
     const where = `the ${exportName} export of ${path}`
     for (const name of [...engineOptionNames, 'container', 'resolver'] as const) {
@@ -44,7 +45,9 @@ export function mergeWorkerConfigs(configs: readonly WorkerConfigExport[]): Work
       setBy.set(name === 'resolver' ? 'container' : name, where)
     }
     if (config.register !== undefined) hooks.push(config.register.bind(config))
+    if (config.adapters !== undefined) adapters.push(...config.adapters)
   }
+  if (adapters.length > 0) engine['adapters'] = adapters
   return { engine: engine as WorkerSetup['engine'], hooks }
 }
 

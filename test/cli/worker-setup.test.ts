@@ -2,7 +2,7 @@
 import 'reflect-metadata'
 import { container as rootContainer } from 'tsyringe'
 import { describe, expect, it } from 'vitest'
-import { defineWorkflow, TsyringeResolver } from 'weft-sdk'
+import { defineWorkflow, HttpAdapter, TsyringeResolver } from 'weft-sdk'
 import { CommandFailedError, defineWorkerConfig } from '../../src/cli/index.js'
 import { mergeWorkerConfigs } from '../../src/cli/worker-setup.js'
 import type { WorkerConfigExport } from '../../src/cli/workflow-module.js'
@@ -23,6 +23,17 @@ describe('merging worker configurations', () => {
     ])
     expect(setup.hooks).toHaveLength(2)
     expect(setup.engine).toEqual({ leaseDuration: '1 m', maxRecoveryAttempts: 2 })
+  })
+
+  it('adds up the adapters of every module, in module order', () => {
+    const search = new HttpAdapter({ name: 'search', baseUrl: 'http://127.0.0.1:1' })
+    const payments = new HttpAdapter({ name: 'payments', baseUrl: 'http://127.0.0.1:2' })
+    const setup = mergeWorkerConfigs([
+      fromModule('a.js', defineWorkerConfig({ workflows: [Hello], adapters: [search] })),
+      fromModule('b.js', defineWorkerConfig({ workflows: [Hello] })),
+      fromModule('c.js', defineWorkerConfig({ workflows: [Hello], adapters: [{ token: 'Payments', adapter: payments }] })),
+    ])
+    expect(setup.engine.adapters).toEqual([search, { token: 'Payments', adapter: payments }])
   })
 
   it('refuses two modules that both choose the container, naming both', () => {
