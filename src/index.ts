@@ -141,6 +141,7 @@ export type {
   TaskFailed,
   TaskSkipped,
   TaskCancelled,
+  EventRefused,
   BreakerTransitioned,
   AdapterCallFailed,
   AdapterEvent,

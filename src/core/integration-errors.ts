@@ -40,7 +40,19 @@ export class HttpStatusError extends WeftError {
   }
 }
 
-/** Whether a response status says the same request may succeed later. */
+/**
+ * Whether a response status says the same request may succeed later: 408,
+ * 425, 429 and the 5xx statuses but 501 and 505. Other statuses (4xx) say the
+ * request must change.
+ *
+ * @example
+ * ```ts
+ * import { isRetryableStatus } from 'weft-sdk'
+ * isRetryableStatus(503) // true
+ * isRetryableStatus(429) // true
+ * isRetryableStatus(404) // false
+ * ```
+ */
 export function isRetryableStatus(status: number): boolean {
   if (status === 408 || status === 425 || status === 429) return true
   return status >= 500 && status !== 501 && status !== 505

@@ -3,13 +3,55 @@ import { isAdapter, type Adapter, type AdapterHealth, type AdapterState } from '
 import type { AdapterEvent } from '../runtime/run-events.js'
 import type { WorkflowResolver } from './workflow-resolver.js'
 
-/** What an adapter is registered under in the engine's container: a class (constructor injection by type), a string or a symbol (`@inject(token)`). */
+/**
+ * What an adapter is registered under in the engine's container: a class
+ * (constructor injection by type), a string or a symbol (`@inject(token)`).
+ *
+ * @example
+ * ```ts
+ * import { createEngine, HttpAdapter, type AdapterToken } from 'weft-sdk'
+ * const Search: AdapterToken = Symbol('Search')
+ * const engine = createEngine()
+ * engine.adapters.register(Search, new HttpAdapter({ name: 'search', baseUrl: 'http://127.0.0.1:8081' }))
+ * // in a workflow class: constructor(@inject(Search) private readonly search: HttpAdapter) {}
+ * ```
+ */
 export type AdapterToken = string | symbol | (abstract new (...args: never[]) => unknown)
 
-/** An adapter to register: alone (under its own class), or with the token to register it under. */
-export type AdapterRegistration = Adapter | { readonly token: AdapterToken; readonly adapter: Adapter }
+/**
+ * An adapter to register (`createEngine({ adapters })`): alone, under its own
+ * class, or with the token to register it under (for two adapters of the same
+ * class, or injection by `@inject(token)`).
+ *
+ * @example
+ * ```ts
+ * import { createEngine, HttpAdapter, type AdapterRegistration } from 'weft-sdk'
+ * const adapters: AdapterRegistration[] = [
+ *   new HttpAdapter({ name: 'payments', baseUrl: 'http://127.0.0.1:8080' }),
+ *   { token: 'Search', adapter: new HttpAdapter({ name: 'search', baseUrl: 'http://127.0.0.1:8081' }) },
+ * ]
+ * const engine = createEngine({ adapters })
+ * ```
+ */
+export type AdapterRegistration =
+  | Adapter
+  | {
+      /** The token to register the adapter under (what `@inject(token)` names). */
+      readonly token: AdapterToken
+      /** The adapter, one instance shared by every run of the engine. */
+      readonly adapter: Adapter
+    }
 
-/** One adapter's health in {@link EngineHealth}. */
+/**
+ * One adapter's health in {@link EngineHealth}: its {@link AdapterHealth}
+ * with its name and kind.
+ *
+ * @example
+ * ```ts
+ * import type { AdapterReport } from 'weft-sdk'
+ * const line = (report: AdapterReport) => `${report.name} (${report.kind}): ${report.state} in ${report.latencyMs.toFixed(0)} ms${report.detail === undefined ? '' : ` - ${report.detail}`}`
+ * ```
+ */
 export interface AdapterReport extends AdapterHealth {
   /** The adapter's name. */
   readonly name: string
@@ -17,7 +59,17 @@ export interface AdapterReport extends AdapterHealth {
   readonly kind: string
 }
 
-/** What `engine.health()` reports: every adapter's health and the worst of them. */
+/**
+ * What `engine.health()` reports: every adapter's health and the worst of
+ * them.
+ *
+ * @example
+ * ```ts
+ * import { createEngine, type EngineHealth } from 'weft-sdk'
+ * const health: EngineHealth = await createEngine().health()
+ * if (health.state !== 'up') console.error(health.adapters.filter((adapter) => adapter.state !== 'up'))
+ * ```
+ */
 export interface EngineHealth {
   /** `down` if an adapter is down, else `degraded` if one is degraded, else `up` (also with no adapter). */
   readonly state: AdapterState

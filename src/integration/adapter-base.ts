@@ -8,7 +8,17 @@ import type { Adapter, AdapterHealth, AdapterStats } from './adapter.js'
 import { AdapterPolicies, type AdapterResilienceOptions, type CallBody } from './adapter-policies.js'
 import { OperationCounters } from './operation-counters.js'
 
-/** Options every adapter built on {@link AdapterBase} takes. */
+/**
+ * Options every adapter built on {@link AdapterBase} takes: its name, its
+ * health check's time limit, and its resilience (per adapter and per
+ * operation). A subclass's options extend them.
+ *
+ * @example
+ * ```ts
+ * import type { AdapterBaseOptions } from 'weft-sdk'
+ * const options: AdapterBaseOptions = { name: 'inventory', healthTimeout: '2 s', retry: { maxAttempts: 3 }, operations: { reserve: { timeout: '1 s' } } }
+ * ```
+ */
 export interface AdapterBaseOptions extends AdapterResilienceOptions {
   /** The adapter's name: unique among an engine's adapters; names its breakers, limiters, events and idempotency keys. */
   readonly name: string
@@ -16,7 +26,19 @@ export interface AdapterBaseOptions extends AdapterResilienceOptions {
   readonly healthTimeout?: Duration
 }
 
-/** What a call through an adapter carries: the task's signal and the call's idempotency key, when bound by `ctx.use`. */
+/**
+ * What a call through an adapter carries: the task's signal and the call's
+ * idempotency key. `ctx.use(adapter)` sets both; pass them yourself when you
+ * call an adapter outside a task.
+ *
+ * @example
+ * ```ts
+ * import { HttpAdapter, type CallOptions } from 'weft-sdk'
+ * const payments = new HttpAdapter({ name: 'payments', baseUrl: 'http://127.0.0.1:8080' })
+ * const call: CallOptions = { signal: AbortSignal.timeout(5_000), idempotencyKey: 'refund-order-42' }
+ * await payments.post('refunds', { order: 42 }, {}, call)
+ * ```
+ */
 export interface CallOptions {
   /** Cancels the call (a task's `ctx.signal`). */
   readonly signal?: AbortSignal

@@ -15,7 +15,17 @@ import type { BreakerStatus, LimiterStatus } from './adapter.js'
  * validation and policy objects as a task's `@Retry`, `@Timeout`,
  * `@CircuitBreaker`, `@RateLimit` and `@Bulkhead`. A retry honours an HTTP
  * `Retry-After` (waiting at least that long, and giving up when it is longer
- * than `backoff.max`).
+ * than `backoff.max`). Each is off when not given.
+ *
+ * @example
+ * ```ts
+ * import type { AdapterPolicyOptions } from 'weft-sdk'
+ * const charge: AdapterPolicyOptions = {
+ *   retry: { maxAttempts: 4, backoff: { initial: '200 ms', max: '5 s' } },
+ *   timeout: '3 s',
+ *   rateLimit: { limit: 20, window: '1 s' },
+ * }
+ * ```
  */
 export interface AdapterPolicyOptions {
   /** Retries of a failing call (only errors marked retryable are retried: a 4xx is not). */
@@ -30,13 +40,40 @@ export interface AdapterPolicyOptions {
   readonly bulkhead?: BulkheadOptions
 }
 
-/** Policy options of an adapter: for every operation, and per operation (an operation's options replace the adapter's, kind by kind). */
+/**
+ * Policy options of an adapter: for every operation, and per operation (an
+ * operation's options replace the adapter's, kind by kind; kinds it does not
+ * give are the adapter's).
+ *
+ * @example
+ * ```ts
+ * import type { AdapterResilienceOptions } from 'weft-sdk'
+ * const resilience: AdapterResilienceOptions = {
+ *   timeout: '5 s',
+ *   circuitBreaker: { consecutiveFailures: 5, halfOpenAfter: '30 s' },
+ *   operations: { search: { timeout: '500 ms', retry: { maxAttempts: 2 } } }, // search: its own timeout and retry, the adapter's breaker
+ * }
+ * ```
+ */
 export interface AdapterResilienceOptions extends AdapterPolicyOptions {
   /** Options of single operations, by operation name. */
   readonly operations?: Readonly<Record<string, AdapterPolicyOptions>>
 }
 
-/** One attempt of a call: `signal` fires when the attempt is cut (timeout, cancellation). */
+/**
+ * One attempt of a call made with `AdapterBase.call`: `signal` fires when the
+ * attempt is cut (timeout, cancellation); `attempt` counts from 1. It runs
+ * once per attempt, so it must be safe to repeat.
+ *
+ * @example
+ * ```ts
+ * import type { CallBody } from 'weft-sdk'
+ * const fetchStock: CallBody<number> = async (signal, attempt) => {
+ *   const response = await fetch('http://127.0.0.1:8082/stock/sku-1', { signal, headers: { 'x-attempt': String(attempt) } })
+ *   return Number(await response.text())
+ * }
+ * ```
+ */
 export type CallBody<A> = (signal: AbortSignal | undefined, attempt: number) => Promise<A>
 
 /** Counts the attempts a rate limit admitted in its last window, for its headroom. */

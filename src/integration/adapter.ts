@@ -2,10 +2,28 @@ import type { CircuitState } from '../resilience/circuit-breakers.js'
 import type { AdapterEvent } from '../runtime/run-events.js'
 import type { LatencyPercentiles } from './latency-window.js'
 
-/** An adapter's state: `up` answers, `degraded` answers but a breaker is open or probing, `down` does not answer. */
+/**
+ * An adapter's state: `up` answers, `degraded` answers but a breaker is open
+ * or probing, `down` does not answer.
+ *
+ * @example
+ * ```ts
+ * import type { AdapterState } from 'weft-sdk'
+ * const exitCode = (state: AdapterState): number => (state === 'down' ? 2 : state === 'degraded' ? 1 : 0)
+ * ```
+ */
 export type AdapterState = 'up' | 'degraded' | 'down'
 
-/** A breaker of an adapter and its state. */
+/**
+ * A breaker of an adapter and its state, as {@link AdapterHealth} lists it.
+ *
+ * @example
+ * ```ts
+ * import type { AdapterHealth, BreakerStatus } from 'weft-sdk'
+ * declare const health: AdapterHealth
+ * const open: BreakerStatus[] = health.breakers.filter((breaker) => breaker.state === 'open')
+ * ```
+ */
 export interface BreakerStatus {
   /** The circuit's name (`<adapter>` for one shared by every operation, `<adapter>.<operation>` for one of its own). */
   readonly name: string
@@ -13,7 +31,17 @@ export interface BreakerStatus {
   readonly state: CircuitState
 }
 
-/** A rate limiter of an adapter and how many calls it would admit now. */
+/**
+ * A rate limiter of an adapter and how many calls it would admit now, as
+ * {@link AdapterHealth} lists it.
+ *
+ * @example
+ * ```ts
+ * import type { AdapterHealth, LimiterStatus } from 'weft-sdk'
+ * declare const health: AdapterHealth
+ * const exhausted: LimiterStatus[] = health.limiters.filter((limiter) => limiter.remaining === 0)
+ * ```
+ */
 export interface LimiterStatus {
   /** The limiter's name. */
   readonly name: string
@@ -25,7 +53,18 @@ export interface LimiterStatus {
   readonly remaining: number
 }
 
-/** What {@link Adapter.health} found: a real round trip to the adapter's server. */
+/**
+ * What {@link Adapter.health} found: a real round trip to the adapter's
+ * server, with the state of its breakers and rate limiters.
+ *
+ * @example
+ * ```ts
+ * import { HttpAdapter, type AdapterHealth } from 'weft-sdk'
+ * const search = new HttpAdapter({ name: 'search', baseUrl: 'http://127.0.0.1:8081', healthPath: '/health' })
+ * const health: AdapterHealth = await search.health()
+ * console.log(`${health.state} in ${health.latencyMs.toFixed(0)} ms`, health.detail ?? '')
+ * ```
+ */
 export interface AdapterHealth {
   /** `up`, `degraded` (answered, but a breaker is not closed) or `down` (no answer, or a wrong one). */
   readonly state: AdapterState
@@ -39,7 +78,16 @@ export interface AdapterHealth {
   readonly limiters: readonly LimiterStatus[]
 }
 
-/** Counters of one operation of an adapter since it was created. */
+/**
+ * Counters of one operation of an adapter since it was created, in
+ * {@link AdapterStats}.
+ *
+ * @example
+ * ```ts
+ * import type { OperationStats } from 'weft-sdk'
+ * const line = (op: OperationStats) => `${op.operation}: ${op.calls} calls, ${op.failures} failed, p95 ${op.latency?.p95 ?? '-'} ms`
+ * ```
+ */
 export interface OperationStats {
   /** The operation's name. */
   readonly operation: string
@@ -53,7 +101,17 @@ export interface OperationStats {
   readonly latency: LatencyPercentiles | undefined
 }
 
-/** Counters of an adapter, per operation. */
+/**
+ * Counters of an adapter, per operation (`adapter.stats()`).
+ *
+ * @example
+ * ```ts
+ * import { HttpAdapter, type AdapterStats } from 'weft-sdk'
+ * const search = new HttpAdapter({ name: 'search', baseUrl: 'http://127.0.0.1:8081' })
+ * const stats: AdapterStats = search.stats()
+ * const failures = stats.operations.reduce((sum, op) => sum + op.failures, 0)
+ * ```
+ */
 export interface AdapterStats {
   /** The adapter's name. */
   readonly adapter: string

@@ -1,4 +1,15 @@
-/** The latency percentiles of one operation over its bounded window, in milliseconds. */
+/**
+ * The latency percentiles of one operation over its bounded window, in
+ * milliseconds (nearest-rank: each is a latency that was observed).
+ *
+ * @example
+ * ```ts
+ * import { LatencyWindow, type LatencyPercentiles } from 'weft-sdk'
+ * const window = new LatencyWindow()
+ * window.add(12)
+ * const latency: LatencyPercentiles | undefined = window.percentiles() // { p50: 12, p95: 12, p99: 12 }
+ * ```
+ */
 export interface LatencyPercentiles {
   /** Median. */
   readonly p50: number
@@ -8,7 +19,16 @@ export interface LatencyPercentiles {
   readonly p99: number
 }
 
-/** How many of the latest calls the percentiles cover. */
+/**
+ * How many of the latest calls an operation's latency percentiles cover
+ * (the default size of a {@link LatencyWindow}).
+ *
+ * @example
+ * ```ts
+ * import { LatencyWindow, latencyWindowSize } from 'weft-sdk'
+ * new LatencyWindow().size === latencyWindowSize // true: 1024
+ * ```
+ */
 export const latencyWindowSize = 1024
 
 /**
@@ -57,7 +77,18 @@ export class LatencyWindow {
   }
 }
 
-/** The sample at rank `ceil(p/100 · n)` of ascending `sorted` (nearest-rank definition). */
+/**
+ * The sample at rank `ceil(p/100 · n)` (1-based) of ascending `sorted`: the
+ * nearest-rank percentile, always one of the samples. `sorted` must be
+ * sorted ascending and not empty.
+ *
+ * @example
+ * ```ts
+ * import { nearestRank } from 'weft-sdk'
+ * nearestRank([10, 20, 30, 40], 50) // 20 (rank ceil(0.5 · 4) = 2)
+ * nearestRank([10, 20, 30, 40], 99) // 40
+ * ```
+ */
 export function nearestRank(sorted: ArrayLike<number>, p: number): number {
   const rank = Math.max(1, Math.ceil((p / 100) * sorted.length))
   return sorted[rank - 1]!

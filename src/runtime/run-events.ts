@@ -137,6 +137,15 @@ export interface TaskCancelled extends TaskEventBase {
  * waiting task never receives it and keeps waiting. Reported once per stored
  * event and run in each process that sees it (a worker that takes the run
  * over reports it again).
+ *
+ * @example
+ * ```ts
+ * import { createEngine, type EventRefused } from 'weft-sdk'
+ * const engine = createEngine()
+ * engine.on('event.refused', (refused: EventRefused) => {
+ *   console.warn(`run ${refused.runId}: event "${refused.event}" #${refused.eventId} refused by task ${refused.task}: ${refused.message}`)
+ * })
+ * ```
  */
 export interface EventRefused extends TaskEventBase {
   /** The event type. */
@@ -161,7 +170,20 @@ export interface BreakerTransitioned {
   /** The adapter whose circuit it is; `undefined` for a task's circuit. */
   readonly adapter?: string
 }
-/** A call through an adapter failed for good (after the adapter's own retries). Not tied to a run. */
+/**
+ * A call through an adapter failed for good (after the adapter's own
+ * retries). Not tied to a run: it reaches `engine.on` (and the adapter's
+ * `observe` listeners) whichever task made the call.
+ *
+ * @example
+ * ```ts
+ * import { createEngine, type AdapterCallFailed } from 'weft-sdk'
+ * const engine = createEngine()
+ * engine.on('adapter.call-failed', (event: AdapterCallFailed) => {
+ *   console.warn(`${event.adapter} ${event.operation}: ${event.error.code ?? event.error.name} after ${event.attempts} attempts`)
+ * })
+ * ```
+ */
 export interface AdapterCallFailed {
   /** The event type. */
   readonly type: 'adapter.call-failed'
@@ -178,7 +200,14 @@ export interface AdapterCallFailed {
   /** Whether the last error was retryable (a later call may succeed). */
   readonly retryable: boolean
   /** The last error: name, code and message, secrets redacted. */
-  readonly error: { readonly name: string; readonly code: string | undefined; readonly message: string }
+  readonly error: {
+    /** The error's class name (e.g. `'HttpStatusError'`), or `typeof` of a thrown value that is not an `Error`. */
+    readonly name: string
+    /** Its Weft error code (e.g. `'WEFT_HTTP_STATUS'`); `undefined` for an error that is not a Weft error. */
+    readonly code: string | undefined
+    /** Its message, with its causes, secrets replaced by `<redacted>`. */
+    readonly message: string
+  }
 }
 
 /** Every event the engine emits. Discriminated by `type`. */
@@ -215,5 +244,17 @@ export type WeftEventOf<T extends WeftEventType> = Extract<
 /** Events tied to a run. */
 export type RunEvent = Exclude<WeftEvent, BreakerTransitioned | AdapterCallFailed>
 
-/** Events an adapter emits (through the engine it is registered with). */
+/**
+ * Events an adapter emits (through the engine it is registered with, or to
+ * `adapter.observe` listeners).
+ *
+ * @example
+ * ```ts
+ * import { HttpAdapter, type AdapterEvent } from 'weft-sdk'
+ * const search = new HttpAdapter({ name: 'search', baseUrl: 'http://127.0.0.1:8081', circuitBreaker: { consecutiveFailures: 5, halfOpenAfter: '30 s' } })
+ * const stop = search.observe((event: AdapterEvent) => {
+ *   if (event.type === 'breaker.opened') console.warn(`circuit ${event.breaker} opened`)
+ * })
+ * ```
+ */
 export type AdapterEvent = BreakerTransitioned | AdapterCallFailed

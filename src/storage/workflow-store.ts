@@ -69,7 +69,12 @@ export interface ErrorRecord {
    * `MapItemsFailedError`'s members also have a `label` naming their item
    * (`item 2`).
    */
-  readonly errors?: readonly (Pick<ErrorRecord, 'name' | 'message' | 'code' | 'value' | 'props'> & { readonly label?: string | undefined })[] | undefined
+  readonly errors?:
+    | readonly (Pick<ErrorRecord, 'name' | 'message' | 'code' | 'value' | 'props'> & {
+        /** The item a `MapItemsFailedError`'s member failed on (`item 2`); absent for other aggregates. */
+        readonly label?: string | undefined
+      })[]
+    | undefined
   /** How many errors the `AggregateError` held, when more than `errors` keeps. */
   readonly errorCount?: number | undefined
   /**

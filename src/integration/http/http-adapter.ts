@@ -5,7 +5,24 @@ import type { PayloadSchema } from '../../graph/task-context.js'
 import { AdapterBase, type AdapterBaseOptions, type CallOptions } from '../adapter-base.js'
 import { authHeaders, type AuthHeaders, type HttpAuth } from './http-auth.js'
 
-/** Options of {@link HttpAdapter}. */
+/**
+ * Options of {@link HttpAdapter}: where the API is, how to authenticate,
+ * and the resilience of its calls ({@link AdapterBaseOptions}).
+ *
+ * @example
+ * ```ts
+ * import { HttpAdapter, type HttpAdapterOptions } from 'weft-sdk'
+ * const options: HttpAdapterOptions = {
+ *   name: 'crm',
+ *   baseUrl: 'http://127.0.0.1:8083/api/',
+ *   auth: { type: 'api-key', header: 'x-api-key', value: process.env['CRM_KEY'] ?? '' },
+ *   headers: { 'user-agent': 'weft-worker' },
+ *   maxResponseBytes: 1024 * 1024,
+ *   healthPath: '/health',
+ * }
+ * const crm = new HttpAdapter(options)
+ * ```
+ */
 export interface HttpAdapterOptions extends AdapterBaseOptions {
   /** Every request's path is resolved against it, e.g. `'https://api.example.com/v1/'`. */
   readonly baseUrl: string
@@ -21,9 +38,21 @@ export interface HttpAdapterOptions extends AdapterBaseOptions {
   readonly healthPath?: string
 }
 
-/** One request. */
+/**
+ * One request made with `request()` (the `get`, `post`, … shortcuts take the
+ * same fields as {@link HttpCallOptions}).
+ *
+ * @example
+ * ```ts
+ * import { Schema } from 'effect'
+ * import { HttpAdapter } from 'weft-sdk'
+ * const crm = new HttpAdapter({ name: 'crm', baseUrl: 'http://127.0.0.1:8083/api/' })
+ * const Contact = Schema.Struct({ id: Schema.String, email: Schema.String })
+ * const contacts = await crm.request({ method: 'GET', path: 'contacts', query: { limit: 10 }, schema: Schema.Array(Contact), operation: 'list-contacts' })
+ * ```
+ */
 export interface HttpRequest {
-  /** @defaultValue `'GET'` */
+  /** The HTTP method, in any case (sent upper-cased). @defaultValue `'GET'` */
   readonly method?: string
   /** Relative to the base URL. */
   readonly path: string
@@ -39,19 +68,72 @@ export interface HttpRequest {
   readonly operation?: string
 }
 
-/** The result of a request: the schema's type, or `unknown` without a schema. */
-export type HttpResult<R extends { readonly schema?: PayloadSchema }> = R extends { readonly schema: infer S extends PayloadSchema } ? S['Type'] : unknown
+/**
+ * The result of a request: the type its `schema` decodes to, or `unknown`
+ * without a schema.
+ *
+ * @example
+ * ```ts
+ * import { Schema } from 'effect'
+ * import type { HttpResult } from 'weft-sdk'
+ * const Charge = Schema.Struct({ id: Schema.String, amount: Schema.Number })
+ * type Decoded = HttpResult<{ schema: typeof Charge }> // { readonly id: string; readonly amount: number }
+ * type Raw = HttpResult<{}> // unknown
+ * ```
+ */
+export type HttpResult<
+  R extends {
+    /** The schema the response body is decoded with, if any. */
+    readonly schema?: PayloadSchema
+  },
+> = R extends {
+  /** The schema the result's type is taken from. */
+  readonly schema: infer S extends PayloadSchema
+}
+  ? S['Type']
+  : unknown
 
-/** A request's options besides method, path and body. */
+/**
+ * A request's options besides method, path and body: what the `get`,
+ * `post`, … shortcuts take last.
+ *
+ * @example
+ * ```ts
+ * import { Schema } from 'effect'
+ * import type { HttpCallOptions } from 'weft-sdk'
+ * const options = { query: { status: 'open' }, headers: { 'accept-language': 'en' }, schema: Schema.Array(Schema.String), operation: 'list-tickets' } satisfies HttpCallOptions
+ * ```
+ */
 export type HttpCallOptions = Omit<HttpRequest, 'method' | 'path' | 'body'>
 
-/** What `ctx.use(http)` returns: the adapter's calls, bound to the task attempt (signal, idempotency key per call). */
+/**
+ * What `ctx.use(http)` returns: the adapter's calls, bound to the task
+ * attempt. Each call carries the attempt's signal and an idempotency key of
+ * its own (`<ctx.idempotencyKey>:<adapter>:<n>`), so a retried attempt sends
+ * the same keys for the same calls. Each rejects like {@link HttpAdapter.request}.
+ *
+ * @example
+ * ```ts
+ * import { Schema } from 'effect'
+ * import type { HttpClient } from 'weft-sdk'
+ * declare const payments: HttpClient // ctx.use(this.payments) in a task
+ * const Charge = Schema.Struct({ id: Schema.String, amount: Schema.Number })
+ * const charge = await payments.post('charges', { amount: 500 }, { schema: Charge, operation: 'charge' })
+ * await payments.delete(`charges/${charge.id}/hold`)
+ * ```
+ */
 export interface HttpClient {
+  /** Makes one request (method, path, query, body, headers, schema, operation). */
   request<R extends HttpRequest>(request: R): Promise<HttpResult<R>>
+  /** `GET path`; the result is decoded with `options.schema` when given. */
   get<O extends HttpCallOptions = {}>(path: string, options?: O): Promise<HttpResult<O>>
+  /** `DELETE path`. */
   delete<O extends HttpCallOptions = {}>(path: string, options?: O): Promise<HttpResult<O>>
+  /** `POST path` with `body` sent as JSON. */
   post<O extends HttpCallOptions = {}>(path: string, body: unknown, options?: O): Promise<HttpResult<O>>
+  /** `PUT path` with `body` sent as JSON. */
   put<O extends HttpCallOptions = {}>(path: string, body: unknown, options?: O): Promise<HttpResult<O>>
+  /** `PATCH path` with `body` sent as JSON. */
   patch<O extends HttpCallOptions = {}>(path: string, body: unknown, options?: O): Promise<HttpResult<O>>
 }
 
@@ -99,28 +181,38 @@ export class HttpAdapter extends AdapterBase<HttpClient> {
     this.maxBytes = options.maxResponseBytes ?? defaultMaxBytes
   }
 
-  /** Makes one request (with the adapter's policies); `options` carries a signal and an idempotency key. */
+  /**
+   * Makes one request (with the adapter's policies); `options` carries a
+   * signal and an idempotency key (in a task, use `ctx.use(adapter)`, which
+   * sets both).
+   * @throws `HttpStatusError` for a status of 400 or more (retryable for 408, 425, 429 and most 5xx), `HttpNetworkError`, `HttpDecodeError` for a body that is not JSON or that the schema refuses, `HttpResponseTooLargeError`, a policy's error (timeout, open circuit, …), `AdapterClosedError` after `close()`.
+   */
   request<R extends HttpRequest>(request: R, options: CallOptions = {}): Promise<HttpResult<R>> {
     const method = (request.method ?? 'GET').toUpperCase()
     return this.call(request.operation ?? method, options, (signal) => this.send(method, request, options.idempotencyKey, signal)) as Promise<HttpResult<R>>
   }
 
+  /** `GET path`, decoded with `options.schema` when given; like {@link HttpAdapter.request}. */
   get<O extends HttpCallOptions = {}>(path: string, options?: O, call?: CallOptions): Promise<HttpResult<O>> {
     return this.request({ ...options, method: 'GET', path }, call) as Promise<HttpResult<O>>
   }
 
+  /** `DELETE path`; like {@link HttpAdapter.request}. */
   delete<O extends HttpCallOptions = {}>(path: string, options?: O, call?: CallOptions): Promise<HttpResult<O>> {
     return this.request({ ...options, method: 'DELETE', path }, call) as Promise<HttpResult<O>>
   }
 
+  /** `POST path` with `body` sent as JSON; like {@link HttpAdapter.request}. */
   post<O extends HttpCallOptions = {}>(path: string, body: unknown, options?: O, call?: CallOptions): Promise<HttpResult<O>> {
     return this.request({ ...options, method: 'POST', path, body }, call) as Promise<HttpResult<O>>
   }
 
+  /** `PUT path` with `body` sent as JSON; like {@link HttpAdapter.request}. */
   put<O extends HttpCallOptions = {}>(path: string, body: unknown, options?: O, call?: CallOptions): Promise<HttpResult<O>> {
     return this.request({ ...options, method: 'PUT', path, body }, call) as Promise<HttpResult<O>>
   }
 
+  /** `PATCH path` with `body` sent as JSON; like {@link HttpAdapter.request}. */
   patch<O extends HttpCallOptions = {}>(path: string, body: unknown, options?: O, call?: CallOptions): Promise<HttpResult<O>> {
     return this.request({ ...options, method: 'PATCH', path, body }, call) as Promise<HttpResult<O>>
   }
@@ -224,7 +316,19 @@ export class HttpAdapter extends AdapterBase<HttpClient> {
   }
 }
 
-/** A `Retry-After` in milliseconds: delay-seconds or an HTTP date; `undefined` when absent or unreadable. */
+/**
+ * A `Retry-After` header in milliseconds: delay-seconds or an HTTP date
+ * (counted from `now`, epoch milliseconds; a date in the past is 0);
+ * `undefined` when absent or unreadable.
+ *
+ * @example
+ * ```ts
+ * import { retryAfterMs } from 'weft-sdk'
+ * retryAfterMs('2') // 2000
+ * retryAfterMs('Wed, 21 Oct 2015 07:28:05 GMT', Date.parse('Wed, 21 Oct 2015 07:28:00 GMT')) // 5000
+ * retryAfterMs(null) // undefined
+ * ```
+ */
 export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {
   if (header === null || header.trim() === '') return undefined
   const seconds = Number(header)

@@ -2,30 +2,82 @@ import { Redacted } from 'effect'
 import { toMillis, type Duration } from '../../core/duration.js'
 import { HttpStatusError } from '../../core/integration-errors.js'
 
-/** A secret: an Effect `Redacted` (printed as `<redacted>`) or a plain string. Either way it is redacted from every error and event. */
+/**
+ * A secret: an Effect `Redacted` (printed as `<redacted>`) or a plain string.
+ * Either way it is redacted from every error and event.
+ *
+ * @example
+ * ```ts
+ * import { Redacted } from 'effect'
+ * import type { Secret } from 'weft-sdk'
+ * const token: Secret = Redacted.make(process.env['PAYMENTS_TOKEN'] ?? '')
+ * String(token) // '<redacted>'
+ * ```
+ */
 export type Secret = Redacted.Redacted<string> | string
 
 /**
  * How an {@link HttpAdapter} authenticates: a bearer token, an API key in a
  * header, HTTP basic, or OAuth2 client credentials (the token is fetched
  * once, cached, and fetched again `refreshBefore` its expiry, or after a 401).
+ *
+ * @example
+ * ```ts
+ * import { Redacted } from 'effect'
+ * import { HttpAdapter, type HttpAuth } from 'weft-sdk'
+ * const auth: HttpAuth = { type: 'oauth2', tokenUrl: 'http://127.0.0.1:8084/oauth/token', clientId: 'weft', clientSecret: Redacted.make('s3cret'), scope: 'orders:write' }
+ * const orders = new HttpAdapter({ name: 'orders', baseUrl: 'http://127.0.0.1:8085/', auth })
+ * ```
  */
 export type HttpAuth =
-  | { readonly type: 'bearer'; readonly token: Secret }
-  | { readonly type: 'api-key'; readonly header: string; readonly value: Secret }
-  | { readonly type: 'basic'; readonly username: string; readonly password: Secret }
   | {
+      /** `Authorization: Bearer <token>`. */
+      readonly type: 'bearer'
+      /** The bearer token. */
+      readonly token: Secret
+    }
+  | {
+      /** An API key sent as the value of a header. */
+      readonly type: 'api-key'
+      /** The header's name, e.g. `'x-api-key'`. */
+      readonly header: string
+      /** The key. */
+      readonly value: Secret
+    }
+  | {
+      /** HTTP basic: `Authorization: Basic <base64(username:password)>`. */
+      readonly type: 'basic'
+      /** The user name (must not contain `:`). */
+      readonly username: string
+      /** The password. */
+      readonly password: Secret
+    }
+  | {
+      /** OAuth2 client credentials: a token fetched from `tokenUrl` and sent as a bearer token. */
       readonly type: 'oauth2'
       /** The token endpoint (client credentials grant, client authenticated with HTTP basic). */
       readonly tokenUrl: string
+      /** The client's id. */
       readonly clientId: string
+      /** The client's secret. */
       readonly clientSecret: Secret
+      /** The scope asked for (space-separated); none sent when not given. */
       readonly scope?: string
       /** How long before its expiry a token is replaced. @defaultValue `'30 s'` */
       readonly refreshBefore?: Duration
     }
 
-/** The plain value of a secret. */
+/**
+ * The plain value of a secret (whether `Redacted` or a string), for the
+ * moment you send it; never log what it returns.
+ *
+ * @example
+ * ```ts
+ * import { Redacted } from 'effect'
+ * import { reveal } from 'weft-sdk'
+ * const headers = { authorization: `Bearer ${reveal(Redacted.make('sk_test_123'))}` }
+ * ```
+ */
 export function reveal(secret: Secret): string {
   return Redacted.isRedacted(secret) ? Redacted.value(secret) : secret
 }
