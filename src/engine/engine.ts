@@ -31,7 +31,7 @@ import { AdapterRegistry, type EngineHealth } from './adapter-registry.js'
 import { containerOf, engineResolver } from './tsyringe-resolver.js'
 import type { WorkflowResolver } from './workflow-resolver.js'
 import type { WeftContainer } from './weft-container.js'
-import { WorkflowRun, type WorkflowResult, type WorkflowRunOf } from './workflow-run.js'
+import { withDeclaredResult, WorkflowRun, type WorkflowResult, type WorkflowRunOf } from './workflow-run.js'
 import { LocalRuns } from './local-runs.js'
 import { reportBackgroundError, reportListenerError, reportRecovery } from './engine-reports.js'
 import { emitResult, RunEventsOutbox, type EmitResult } from './run-events-outbox.js'
@@ -216,7 +216,7 @@ export class Engine {
     const graph = this.registry.register(workflow)
     this.statistics.workflows = this.registry.size
     const run = await this.startGraph(graph, input, options, true)
-    return run.withDeclaredResult(graph.result) as unknown as WorkflowRunOf<W>
+    return withDeclaredResult(run, graph.result) as unknown as WorkflowRunOf<W>
   }
 
   /**
@@ -250,7 +250,7 @@ export class Engine {
     if (run !== undefined && (run.workflow !== graph.name || run.version !== graph.version)) {
       throw new WrongWorkflowError(run.id, `${graph.name}@${graph.version}`, `${run.workflow}@${run.version}`)
     }
-    return run?.withDeclaredResult(graph.result)
+    return run === undefined ? undefined : withDeclaredResult(run, graph.result)
   }
 
   /** The handle of a run; `expected` is the graph of the workflow the caller names (used when this engine did not register it). */

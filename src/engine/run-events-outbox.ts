@@ -10,7 +10,7 @@ import { isFinished } from '../storage/run-rules.js'
 import type { WorkflowStore } from '../storage/workflow-store.js'
 import type { LocalRuns } from './local-runs.js'
 import type { WorkflowRegistry } from './workflow-registry.js'
-import type { WorkflowRun, WorkflowRunOf } from './workflow-run.js'
+import { withDeclaredResult, type WorkflowRun, type WorkflowRunOf } from './workflow-run.js'
 
 /**
  * What {@link Engine.emit} did.
@@ -129,7 +129,7 @@ export function emitResult(sent: SentEvent, started: readonly WorkflowRun[]): Em
       const graph = compileWorkflow(workflow)
       return started
         .filter((run) => run.workflow === graph.name && run.version === graph.version)
-        .map((run) => run.withDeclaredResult(graph.result) as unknown as WorkflowRunOf<W>)
+        .map((run) => withDeclaredResult(run, graph.result) as unknown as WorkflowRunOf<W>)
     },
   }
 }

@@ -102,6 +102,18 @@ export interface RunBackend {
   signal(name: string, payload: unknown): Promise<void>
 }
 
+let partsOf: (run: WorkflowRun<any, any, any>) => { readonly backend: RunBackend; readonly spec: WorkflowResultSpec | undefined }
+
+/**
+ * The same run, its `result()` reading the result `spec` declares (the engine
+ * types the handle to match). A function, not a method, so that it stays out
+ * of the handle's public type.
+ */
+export function withDeclaredResult<Run extends WorkflowRun<any, any, any>>(run: Run, spec: WorkflowResultSpec | undefined): Run {
+  const parts = partsOf(run)
+  return (spec === parts.spec ? run : new WorkflowRun(parts.backend, spec)) as Run
+}
+
 /**
  * A handle on a run: await its result, follow its events, pause, resume,
  * cancel, or send it an event. The run may execute in this process or in
@@ -133,9 +145,9 @@ export class WorkflowRun<O = Record<string, unknown>, R = RunResult<O>, Ev exten
     private readonly resultSpec?: WorkflowResultSpec,
   ) {}
 
-  /** @internal The same run, its `result()` reading the result `spec` declares (the engine types the handle to match). */
-  withDeclaredResult(spec: WorkflowResultSpec | undefined): WorkflowRun<O, R, Ev> {
-    return spec === this.resultSpec ? this : new WorkflowRun(this.backend, spec)
+  static {
+    // Gives withDeclaredResult (a function of this module, kept out of the public declarations) the handle's parts.
+    partsOf = (run) => ({ backend: run.backend, spec: run.resultSpec })
   }
 
   /** The run's id. */
