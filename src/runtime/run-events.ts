@@ -16,21 +16,48 @@ interface TaskEventBase extends RunEventBase {
   readonly task: string
 }
 
-/** A run began executing here: a new run, or one a worker took over and continues from its checkpoints. */
+/**
+ * A run began executing here: a new run, or one a worker took over and continues from its checkpoints.
+ *
+ * @example
+ * ```ts
+ * import { createEngine, type RunStarted } from 'weft-sdk'
+ * const engine = createEngine()
+ * engine.on('run.started', (event: RunStarted) => console.log(`${event.workflow} v${event.version}: run ${event.runId} started`))
+ * ```
+ */
 export interface RunStarted extends RunEventBase {
   /** The event type. */
   readonly type: 'run.started'
   /** The workflow version the run is pinned to. */
   readonly version: number
 }
-/** Every task finished and the run succeeded. */
+/**
+ * Every task finished and the run succeeded.
+ *
+ * @example
+ * ```ts
+ * import { createEngine, type RunCompleted } from 'weft-sdk'
+ * const engine = createEngine()
+ * engine.on('run.completed', (event: RunCompleted) => console.log(`run ${event.runId} completed in ${event.durationMs} ms`))
+ * ```
+ */
 export interface RunCompleted extends RunEventBase {
   /** The event type. */
   readonly type: 'run.completed'
   /** Time from the run's start to its end, in milliseconds. */
   readonly durationMs: number
 }
-/** A task's unhandled failure (or a failed cleanup) ended the run. */
+/**
+ * A task's unhandled failure (or a failed cleanup) ended the run.
+ *
+ * @example
+ * ```ts
+ * import { createEngine, type RunFailed } from 'weft-sdk'
+ * const engine = createEngine()
+ * engine.on('run.failed', (event: RunFailed) => console.error(`run ${event.runId} failed: ${event.error.code ?? event.error.name}: ${event.error.message}`))
+ * ```
+ */
 export interface RunFailed extends RunEventBase {
   /** The event type. */
   readonly type: 'run.failed'
@@ -43,19 +70,46 @@ export interface RunFailed extends RunEventBase {
   /** Time from the run's start to its end, in milliseconds. */
   readonly durationMs: number
 }
-/** The run was cancelled. */
+/**
+ * The run was cancelled (`run.cancel()`, `weft runs cancel`).
+ *
+ * @example
+ * ```ts
+ * import { createEngine, type RunCancelled } from 'weft-sdk'
+ * const engine = createEngine()
+ * engine.on('run.cancelled', (event: RunCancelled) => console.log(`run ${event.runId} cancelled after ${event.durationMs} ms`))
+ * ```
+ */
 export interface RunCancelled extends RunEventBase {
   /** The event type. */
   readonly type: 'run.cancelled'
   /** Time from the run's start to its end, in milliseconds. */
   readonly durationMs: number
 }
-/** The run stopped scheduling new tasks. */
+/**
+ * The run stopped scheduling new tasks (`run.pause()`); tasks already running finish.
+ *
+ * @example
+ * ```ts
+ * import { createEngine, type RunPaused } from 'weft-sdk'
+ * const engine = createEngine()
+ * engine.on('run.paused', (event: RunPaused) => console.log(`run ${event.runId} of ${event.workflow} paused`))
+ * ```
+ */
 export interface RunPaused extends RunEventBase {
   /** The event type. */
   readonly type: 'run.paused'
 }
-/** The run continues scheduling tasks. */
+/**
+ * The run continues scheduling tasks (`run.resume()` after a pause).
+ *
+ * @example
+ * ```ts
+ * import { createEngine, type RunResumed } from 'weft-sdk'
+ * const engine = createEngine()
+ * engine.on('run.resumed', (event: RunResumed) => console.log(`run ${event.runId} resumed`))
+ * ```
+ */
 export interface RunResumed extends RunEventBase {
   /** The event type. */
   readonly type: 'run.resumed'
@@ -64,6 +118,13 @@ export interface RunResumed extends RunEventBase {
  * A worker took over a run that was left unfinished — by a process that was
  * killed or lost its lease, or by an engine that closed and released it — and
  * continues it from its checkpoints. Follows the run's `run.started`.
+ *
+ * @example
+ * ```ts
+ * import { createEngine, type RunRecovered } from 'weft-sdk'
+ * const engine = createEngine()
+ * engine.on('run.recovered', (event: RunRecovered) => console.warn(`run ${event.runId} taken over (epoch ${event.epoch}), ${event.replayedSteps} steps replayed`))
+ * ```
  */
 export interface RunRecovered extends RunEventBase {
   /** The event type. */
@@ -75,12 +136,30 @@ export interface RunRecovered extends RunEventBase {
   /** Steps recorded before, which this worker replays instead of running again. */
   readonly replayedSteps: number
 }
-/** A task's first attempt began. */
+/**
+ * A task's first attempt began.
+ *
+ * @example
+ * ```ts
+ * import { createEngine, type TaskStarted } from 'weft-sdk'
+ * const engine = createEngine()
+ * engine.on('task.started', (event: TaskStarted) => console.log(`${event.runId}: ${event.task} started`))
+ * ```
+ */
 export interface TaskStarted extends TaskEventBase {
   /** The event type. */
   readonly type: 'task.started'
 }
-/** A task attempt failed and another will follow after `delayMs`. */
+/**
+ * A task attempt failed and another will follow after `delayMs`.
+ *
+ * @example
+ * ```ts
+ * import { createEngine, type TaskRetrying } from 'weft-sdk'
+ * const engine = createEngine()
+ * engine.on('task.retrying', (event: TaskRetrying) => console.warn(`${event.task}: attempt ${event.attempt} failed (${event.error.message}), retrying in ${event.delayMs} ms`))
+ * ```
+ */
 export interface TaskRetrying extends TaskEventBase {
   /** The event type. */
   readonly type: 'task.retrying'
@@ -91,7 +170,18 @@ export interface TaskRetrying extends TaskEventBase {
   /** The error of the attempt that failed: name, message, code, causes, no stack. */
   readonly error: ErrorRecord
 }
-/** A task produced its output (recorded before this event). */
+/**
+ * A task produced its output (recorded before this event).
+ *
+ * @example
+ * ```ts
+ * import { createEngine, type TaskCompleted } from 'weft-sdk'
+ * const engine = createEngine()
+ * engine.on('task.completed', (event: TaskCompleted) => {
+ *   if (!event.fromCheckpoint) console.log(`${event.task}: ${event.durationMs} ms, ${event.attempts} attempt(s)`)
+ * })
+ * ```
+ */
 export interface TaskCompleted extends TaskEventBase {
   /** The event type. */
   readonly type: 'task.completed'
@@ -102,7 +192,18 @@ export interface TaskCompleted extends TaskEventBase {
   /** True when the output came from a checkpoint instead of a call. */
   readonly fromCheckpoint: boolean
 }
-/** A task failed for good (after its retries). */
+/**
+ * A task failed for good (after its retries).
+ *
+ * @example
+ * ```ts
+ * import { createEngine, type TaskFailed } from 'weft-sdk'
+ * const engine = createEngine()
+ * engine.on('task.failed', (event: TaskFailed) => {
+ *   if (!event.handled) console.error(`${event.task} failed after ${event.attempts} attempts: ${event.error.message}`)
+ * })
+ * ```
+ */
 export interface TaskFailed extends TaskEventBase {
   /** The event type. */
   readonly type: 'task.failed'
@@ -115,7 +216,16 @@ export interface TaskFailed extends TaskEventBase {
   /** True when an `@OnFailure` handler or optional dependents handle the failure. */
   readonly handled: boolean
 }
-/** A task did not run. */
+/**
+ * A task did not run.
+ *
+ * @example
+ * ```ts
+ * import { createEngine, type TaskSkipped } from 'weft-sdk'
+ * const engine = createEngine()
+ * engine.on('task.skipped', (event: TaskSkipped) => console.log(`${event.task} skipped (${event.reason})`))
+ * ```
+ */
 export interface TaskSkipped extends TaskEventBase {
   /** The event type. */
   readonly type: 'task.skipped'
@@ -126,7 +236,16 @@ export interface TaskSkipped extends TaskEventBase {
    */
   readonly reason: 'condition' | 'dependency' | 'not-failed'
 }
-/** A task was interrupted or never started because the run was cancelled or failed. */
+/**
+ * A task was interrupted or never started because the run was cancelled or failed.
+ *
+ * @example
+ * ```ts
+ * import { createEngine, type TaskCancelled } from 'weft-sdk'
+ * const engine = createEngine()
+ * engine.on('task.cancelled', (event: TaskCancelled) => console.log(`${event.runId}: ${event.task} cancelled`))
+ * ```
+ */
 export interface TaskCancelled extends TaskEventBase {
   /** The event type. */
   readonly type: 'task.cancelled'
@@ -157,7 +276,19 @@ export interface EventRefused extends TaskEventBase {
   /** Why the schema refused the payload: its own messages, each at its path (`at by: Expected ...`). */
   readonly message: string
 }
-/** A circuit breaker changed state. Not tied to a run. */
+/**
+ * A circuit breaker changed state (a task's `@CircuitBreaker` or an adapter's). Not tied to a run.
+ *
+ * @example
+ * ```ts
+ * import { createEngine, type BreakerTransitioned } from 'weft-sdk'
+ * const engine = createEngine()
+ * const breakerLog = (event: BreakerTransitioned) => console.warn(`${event.type}: ${event.breaker}${event.adapter === undefined ? '' : ` (adapter ${event.adapter})`}, was ${event.from}`)
+ * engine.on((event) => {
+ *   if (event.type === 'breaker.opened' || event.type === 'breaker.closed') breakerLog(event)
+ * })
+ * ```
+ */
 export interface BreakerTransitioned {
   /** The event type, which names the state the circuit moved to. */
   readonly type: 'breaker.opened' | 'breaker.half-open' | 'breaker.closed'
@@ -210,7 +341,18 @@ export interface AdapterCallFailed {
   }
 }
 
-/** Every event the engine emits. Discriminated by `type`. */
+/**
+ * Every event the engine emits. Discriminated by `type`.
+ *
+ * @example
+ * ```ts
+ * import { createEngine, type WeftEvent } from 'weft-sdk'
+ * const engine = createEngine()
+ * engine.on((event: WeftEvent) => {
+ *   if (event.type === 'task.failed') console.error(`${event.task}: ${event.error.message}`)
+ * })
+ * ```
+ */
 export type WeftEvent =
   | RunStarted
   | RunCompleted
@@ -229,10 +371,28 @@ export type WeftEvent =
   | BreakerTransitioned
   | AdapterCallFailed
 
-/** The `type` of a {@link WeftEvent}. */
+/**
+ * The `type` of a {@link WeftEvent}: `'run.started'`, `'task.failed'`, ….
+ *
+ * @example
+ * ```ts
+ * import { createEngine, type WeftEventType } from 'weft-sdk'
+ * const engine = createEngine()
+ * const counts = new Map<WeftEventType, number>()
+ * engine.on((event) => counts.set(event.type, (counts.get(event.type) ?? 0) + 1))
+ * ```
+ */
 export type WeftEventType = WeftEvent['type']
 
-/** The event of one type. */
+/**
+ * The event of one type.
+ *
+ * @example
+ * ```ts
+ * import type { WeftEventOf } from 'weft-sdk'
+ * const describeFailure = (event: WeftEventOf<'run.failed'>) => `${event.workflow} run ${event.runId}: ${event.error.message}`
+ * ```
+ */
 export type WeftEventOf<T extends WeftEventType> = Extract<
   WeftEvent,
   {
@@ -241,7 +401,16 @@ export type WeftEventOf<T extends WeftEventType> = Extract<
   }
 >
 
-/** Events tied to a run. */
+/**
+ * Events tied to a run: every {@link WeftEvent} but the adapters' and
+ * breakers'; each has `runId` and `workflow`.
+ *
+ * @example
+ * ```ts
+ * import type { RunEvent } from 'weft-sdk'
+ * const logLine = (event: RunEvent) => `${new Date(event.at).toISOString()} ${event.workflow}/${event.runId} ${event.type}`
+ * ```
+ */
 export type RunEvent = Exclude<WeftEvent, BreakerTransitioned | AdapterCallFailed>
 
 /**
