@@ -9,6 +9,8 @@ export interface WorkerSetup {
   readonly engine: Pick<EngineConfig, 'container' | 'resolver' | 'adapters'> & WorkerEngineOptions
   /** The `register` hooks, in module order, run on the engine's container before its workflows are registered. */
   readonly hooks: readonly ((container: WorkerContainer) => void | Promise<void>)[]
+  /** Whether a module gave a worker configuration (then refusals point to its `register(container)`). */
+  readonly configured?: boolean
 }
 
 const engineOptionNames = [
@@ -48,7 +50,7 @@ export function mergeWorkerConfigs(configs: readonly WorkerConfigExport[]): Work
     if (config.adapters !== undefined) adapters.push(...config.adapters)
   }
   if (adapters.length > 0) engine['adapters'] = adapters
-  return { engine: engine as WorkerSetup['engine'], hooks }
+  return { engine: engine as WorkerSetup['engine'], hooks, configured: configs.length > 0 }
 }
 
 /**
@@ -67,6 +69,20 @@ export async function registerWorkerWorkflows(engine: Engine, setup: WorkerSetup
   try {
     engine.register(...workflows)
   } catch (error) {
-    throw new CommandFailedError(error instanceof Error ? error.message : String(error), { cause: error })
+    const message = error instanceof Error ? error.message : String(error)
+    throw new CommandFailedError(setup.configured === true ? inWorkerConfigTerms(message) : message, { cause: error })
   }
+}
+
+/**
+ * A dependency refusal's fix in the terms of a worker module: services go in
+ * the configuration's `register(container)` (the worker's code has no
+ * `engine` to call `engine.container.register` on).
+ */
+export function inWorkerConfigTerms(message: string): string {
+  if (!message.includes('engine.container.register(')) return message
+  return message
+    .replaceAll(', or in the container given to createEngine', '')
+    .replaceAll('engine.container.register(', "container.register(")
+    .concat(" (in the worker configuration's register(container) hook: defineWorkerConfig({ workflows, register(container) { container.register(...) } }))")
 }

@@ -127,6 +127,8 @@ describe('weft worker --module with a worker configuration', () => {
   it('refuses to start when a service is registered nowhere, naming the workflow, the service and the token', async () => {
     const result = await runWeft(['worker', '--module', 'missing.mjs', '--database', 'missing.sqlite'], folder.path)
     expect(result.code).toBe(1)
-    expect(result.stderr).toContain('weft: workflow "greet": service "greeting" asks for Greeting, which nothing registered: register it first')
+    expect(result.stderr).toContain('weft: workflow "greet": service "greeting" asks for Greeting, which nothing registered: register it first (container.register("Greeting", { useValue }))')
+    expect(result.stderr).toContain("in the worker configuration's register(container) hook")
+    expect(result.stderr).not.toContain('engine.container')
   })
 })
