@@ -12,7 +12,15 @@ import { runsShowCommand } from './runs-show-command.js'
 import { runsSignalCommand } from './runs-signal-command.js'
 import { workerCommand } from './worker-command.js'
 
-/** Every `weft` command, in the order `weft --help` lists them. */
+/**
+ * Every `weft` command, in the order `weft --help` lists them.
+ *
+ * @example
+ * ```ts
+ * import { commands } from 'weft-sdk/cli'
+ * const names = commands.map((command) => command.path.join(' ')) // ['runs list', 'runs show', …]
+ * ```
+ */
 export const commands: readonly CliCommand[] = [
   runsListCommand,
   runsShowCommand,
@@ -29,6 +37,13 @@ const helpFlags = ['-h', '--help']
  * Runs the `weft` command line `argv` (the arguments after `weft`). Errors
  * are printed to `context.err` as `weft: <message>`.
  * @returns the process exit code: 0 done, 1 the command failed, 2 a bad command line.
+ *
+ * @example
+ * ```ts
+ * import { runCli, streamTerminal } from 'weft-sdk/cli'
+ * const context = { out: streamTerminal(process.stdout, process.env), err: streamTerminal(process.stderr, process.env), cwd: process.cwd(), now: Date.now }
+ * process.exitCode = await runCli(['runs', 'list', '--json'], context)
+ * ```
  */
 export async function runCli(argv: readonly string[], context: CliContext): Promise<number> {
   try {

@@ -22,7 +22,17 @@ export interface PositionalSpec {
   readonly optional?: boolean
 }
 
-/** What a command runs with: where to write, the working directory, the clock. */
+/**
+ * What a command runs with: where to write, the working directory, the
+ * clock. A test gives a fixed clock and captures the output.
+ *
+ * @example
+ * ```ts
+ * import { runCli, streamTerminal, type CliContext } from 'weft-sdk/cli'
+ * const context: CliContext = { out: streamTerminal(process.stdout, process.env), err: streamTerminal(process.stderr, process.env), cwd: '/srv/app', now: () => Date.parse('2030-01-01T00:00:00Z') }
+ * await runCli(['runs', 'list'], context)
+ * ```
+ */
 export interface CliContext {
   /** Standard output. */
   readonly out: Terminal

@@ -20,7 +20,17 @@ import type { Terminal } from './terminal.js'
  */
 export const jsonOption: OptionSpec = { type: 'boolean', description: 'print one JSON value instead of text (shapes: README, "Operating it")' }
 
-/** A run as `weft runs list --json` and `weft runs show --json` print it. */
+/**
+ * A run as `weft runs list --json` and `weft runs show --json` print it.
+ *
+ * @example
+ * ```ts
+ * import { execFileSync } from 'node:child_process'
+ * import type { RunJson } from 'weft-sdk/cli'
+ * const { runs } = JSON.parse(execFileSync('npx', ['weft', 'runs', 'list', '--json'], { encoding: 'utf8' })) as { runs: RunJson[] }
+ * const orphaned = runs.filter((run) => run.state === 'orphaned').map((run) => `${run.id} (last held by ${run.leaseOwner})`)
+ * ```
+ */
 export interface RunJson {
   /** The run's id. */
   readonly id: string
@@ -58,7 +68,16 @@ export interface RunJson {
   readonly input?: unknown
 }
 
-/** A recorded step as `--json` prints it. */
+/**
+ * A recorded step as `weft runs show --json` prints it.
+ *
+ * @example
+ * ```ts
+ * import type { RunJson, StepJson } from 'weft-sdk/cli'
+ * declare const shown: { run: RunJson; steps: StepJson[] } // JSON.parse of `weft runs show <id> --json`
+ * const failed = shown.steps.filter((step) => step.status === 'failed').map((step) => `${step.key}: ${step.error?.message}`)
+ * ```
+ */
 export interface StepJson {
   /** The step's key: the task name, with `#i`, `[i]` or `/name` for a sub-step. */
   readonly key: string
@@ -80,7 +99,17 @@ export interface StepJson {
   readonly history?: AttemptsJson
 }
 
-/** What `runs cancel --json` and `runs resume --json` print. */
+/**
+ * What `weft runs cancel --json` and `weft runs resume --json` print.
+ *
+ * @example
+ * ```ts
+ * import type { ActionJson } from 'weft-sdk/cli'
+ * declare const printed: string // the standard output of `weft runs cancel <id> --json`
+ * const result = JSON.parse(printed) as ActionJson
+ * if (result.outcome === 'refused') console.error(result.message)
+ * ```
+ */
 export interface ActionJson {
   /** The action asked for. */
   readonly action: 'cancel' | 'resume'

@@ -94,6 +94,12 @@ export function runNote(run: RunRecord): string {
  * for an unfinished run (pending, running or paused) naming a worker whose
  * lease has expired or whose process, on this host, is gone: the next worker
  * with its workflow version recovers it.
+ *
+ * @example
+ * ```ts
+ * import type { RunState } from 'weft-sdk/cli'
+ * const needsAttention = (state: RunState): boolean => state === 'orphaned' || state === 'failed'
+ * ```
  */
 export type RunState = RunStatus | 'orphaned'
 

@@ -11,7 +11,18 @@ const codes: Readonly<Record<Tone, readonly [number, number]>> = {
   bold: [1, 22],
 }
 
-/** Where the CLI writes: standard output or standard error, and what that stream can show. */
+/**
+ * Where the CLI writes: standard output or standard error, and what that
+ * stream can show. Write your own to capture what a command prints.
+ *
+ * @example
+ * ```ts
+ * import { runCli, type Terminal } from 'weft-sdk/cli'
+ * const lines: string[] = []
+ * const capture: Terminal = { line: (text = '') => void lines.push(text), color: false, columns: undefined }
+ * await runCli(['--version'], { out: capture, err: capture, cwd: process.cwd(), now: Date.now })
+ * ```
+ */
 export interface Terminal {
   /** Writes `text` and a newline. */
   line(text?: string): void
@@ -25,6 +36,13 @@ export interface Terminal {
  * A {@link Terminal} on a process stream. When the reader goes away (`EPIPE`:
  * `weft runs list | head` once `head` has its lines), later lines are dropped
  * and the command ends as it would have, with no stack trace.
+ *
+ * @example
+ * ```ts
+ * import { streamTerminal } from 'weft-sdk/cli'
+ * const out = streamTerminal(process.stdout, process.env)
+ * out.line(out.color ? '\u001b[32mok\u001b[39m' : 'ok')
+ * ```
  */
 export function streamTerminal(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv): Terminal {
   const tty = stream.isTTY === true
