@@ -228,7 +228,21 @@ export class Engine {
     return (await this.start(workflow, ...args)).result() as Promise<WorkflowResult<W>>
   }
 
-  /** A handle on a run: executing here, in another worker, or finished. `undefined` if no run has this id. */
+  /**
+   * A handle on a run: executing here, in another worker, or finished.
+   * `undefined` if no run has this id. Untyped, its `result()` is always a
+   * `RunResult` (every task's output), even for a workflow that declares a
+   * result: the shape does not depend on what this process registered. Pass
+   * the workflow (`getRun(W, id)`) for the declared result, typed.
+   *
+   * @example
+   * ```ts
+   * import { createEngine, type RunId } from 'weft-sdk'
+   * const engine = createEngine()
+   * const run = await engine.getRun('order-7' as RunId)
+   * if (run !== undefined) console.log(run.status(), (await run.result()).outputs)
+   * ```
+   */
   async getRun(runId: RunId): Promise<WorkflowRun | undefined>
   /**
    * A handle on a run of `workflow`, its outputs typed by it; `undefined` if

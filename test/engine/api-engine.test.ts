@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Schema } from 'effect'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createEngine, defineWorkflow, EventPayloadError, InvalidWorkflowError, sqliteStore, token } from 'weft-sdk'
+import { createEngine, defineWorkflow, EventPayloadError, InvalidWorkflowError, RunResult, sqliteStore, token } from 'weft-sdk'
 import { thrown } from '../support/thrown.js'
 
 interface Mailer {
@@ -49,6 +49,12 @@ describe('an API engine (claimRuns: false) and a worker sharing a SQLite file', 
     expect(await run.result()).toBe('welcome ada@example.com')
     const again = await api.getRun(Welcome, run.id)
     expect(await again!.result()).toBe('welcome ada@example.com')
+    // Untyped, a handle gives the RunResult, the same on either engine (whatever each registered).
+    for (const engine of [api, work]) {
+      const untyped = await (await engine.getRun(run.id))!.result()
+      expect(untyped).toBeInstanceOf(RunResult)
+      expect(untyped.output('send')).toBe('welcome ada@example.com')
+    }
     await work.close()
     await api.close()
   })
