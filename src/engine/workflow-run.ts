@@ -171,7 +171,16 @@ export class WorkflowRun<O = Record<string, unknown>, R = RunResult<O>, Ev exten
   }
 
   /** What `JSON.stringify` writes: the run's id, workflow, version and status (as last seen). */
-  toJSON(): { readonly id: RunId; readonly workflow: string; readonly version: number; readonly status: RunStatus } {
+  toJSON(): {
+    /** The run's id. */
+    readonly id: RunId
+    /** The workflow's name. */
+    readonly workflow: string
+    /** The workflow version the run is pinned to. */
+    readonly version: number
+    /** Its status as last seen. */
+    readonly status: RunStatus
+  } {
     return { id: this.id, workflow: this.workflow, version: this.version, status: this.status() }
   }
 
