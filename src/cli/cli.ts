@@ -10,6 +10,7 @@ import { runsListCommand } from './runs-list-command.js'
 import { runsResumeCommand } from './runs-resume-command.js'
 import { runsShowCommand } from './runs-show-command.js'
 import { runsSignalCommand } from './runs-signal-command.js'
+import { statusCommand } from './status-command.js'
 import { workerCommand } from './worker-command.js'
 
 /**
@@ -29,6 +30,7 @@ export const commands: readonly CliCommand[] = [
   runsSignalCommand,
   graphCommand,
   workerCommand,
+  statusCommand,
 ]
 
 const helpFlags = ['-h', '--help']

@@ -20,5 +20,6 @@ export type { CliCommand, CliContext, CommandArgs, OptionSpec, PositionalSpec } 
 export { streamTerminal, type Terminal } from './terminal.js'
 export { UsageError, CommandFailedError } from './cli-errors.js'
 export type { RunJson, StepJson, ActionJson } from './run-json.js'
+export type { StatusJson, StoreStatusJson, AdapterStatusJson } from './status.js'
 export type { AttemptJson, AttemptsJson } from './step-attempts.js'
 export type { RunState } from './run-text.js'

@@ -20,6 +20,7 @@ describe('weft --help', () => {
       'runs signal <id> <event> <json>',
       'graph <module> <workflow>',
       'worker',
+      'status',
     ])
   })
 
@@ -42,7 +43,7 @@ describe('weft --help', () => {
 
 describe('a bad command line', () => {
   it.concurrent.for<[string[], string]>([
-    [['deploy'], 'weft: unknown command "deploy"; the commands are runs, graph, worker (see weft --help)'],
+    [['deploy'], 'weft: unknown command "deploy"; the commands are runs, graph, worker, status (see weft --help)'],
     [['runs', 'delete', 'x'], 'weft: unknown command "weft runs delete"; the runs commands are list, show, cancel, resume, signal (see weft runs --help)'],
     [['runs'], 'weft: weft runs needs a command: list, show, cancel, resume, signal (see weft runs --help)'],
     [
