@@ -1,6 +1,16 @@
 import { randomBytes } from 'node:crypto'
 
-/** Identifies one run of a workflow. Runs created later sort after earlier ones. */
+/**
+ * Identifies one run of a workflow. Runs created later sort after earlier
+ * ones.
+ *
+ * @example
+ * ```ts
+ * import { createEngine, type RunId } from 'weft-sdk'
+ * const id: RunId = process.argv[2] ?? 'order-7'
+ * const run = await createEngine().getRun(id)
+ * ```
+ */
 export type RunId = string
 
 const alphabet = '0123456789abcdefghjkmnpqrstvwxyz'

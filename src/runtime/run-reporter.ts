@@ -11,6 +11,15 @@ import type { SkipReason, TaskTable } from './task-table.js'
  * `run.events()` replays); listeners registered with `engine.on` get every
  * one. A task retried a million times would otherwise keep a million events
  * in memory; its attempts are still counted (`attempts` on its last event).
+ *
+ * @example
+ * ```ts
+ * import { maxLoggedRetriesPerTask, type WorkflowRun } from 'weft-sdk'
+ * declare const run: WorkflowRun
+ * let retries = 0
+ * for await (const event of run.events()) if (event.type === 'task.retrying') retries++
+ * console.log(`${retries} retries replayed (at most ${maxLoggedRetriesPerTask} per task)`)
+ * ```
  */
 export const maxLoggedRetriesPerTask = 16
 

@@ -94,7 +94,16 @@ export interface ErrorRecord {
   readonly value?: string | undefined
 }
 
-/** A run as stored. */
+/**
+ * A run as stored: what `engine.listRuns()` returns.
+ *
+ * @example
+ * ```ts
+ * import { createEngine, type RunRecord } from 'weft-sdk'
+ * const failed: RunRecord[] = await createEngine().listRuns({ status: 'failed' })
+ * for (const run of failed) console.log(run.id, run.workflow, run.error?.message)
+ * ```
+ */
 export interface RunRecord {
   /** The run's id. */
   readonly id: RunId
