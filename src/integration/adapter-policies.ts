@@ -7,7 +7,7 @@ import type { TaskPolicies } from '../graph/workflow-graph.js'
 import { TaskThrew, thrownValue } from '../resilience/attempt-failure.js'
 import type { BreakerListener, CircuitState } from '../resilience/circuit-breakers.js'
 import type { PolicyTarget } from '../resilience/policy-wrappers.js'
-import { TaskPolicyRunner, makePolicyServices, type PolicyServices } from '../resilience/task-policies.js'
+import { TaskPolicyRunner, makePolicyServices, type PolicyHooks, type PolicyServices } from '../resilience/task-policies.js'
 import type { BreakerStatus, LimiterStatus } from './adapter.js'
 
 /**
@@ -75,6 +75,9 @@ export interface AdapterResilienceOptions extends AdapterPolicyOptions {
  * ```
  */
 export type CallBody<A> = (signal: AbortSignal | undefined, attempt: number) => Promise<A>
+
+/** An adapter's calls report attempts and retries through their counters and events, not through hooks; one object for all, so the retry schedule is built once per policy. */
+const quietHooks: PolicyHooks = { onAttempt: () => undefined, onRetry: () => undefined }
 
 /** Counts the attempts a rate limit admitted in its last window, for its headroom. */
 class LimiterGauge {
@@ -147,7 +150,7 @@ export class AdapterPolicies {
         },
         catch: (error) => new TaskThrew(error),
       })
-    const program = this.runner.run(target, [], attempt, { onAttempt: () => undefined, onRetry: () => undefined })
+    const program = this.runner.run(target, [], attempt, quietHooks)
     const exit = await Effect.runPromiseExitWith(this.services)(program, { signal })
     if (Exit.isSuccess(exit)) return exit.value
     const reason = exit.cause.reasons.find((r) => r._tag === 'Fail') ?? exit.cause.reasons.find((r) => r._tag === 'Die')

@@ -37,13 +37,18 @@ const stateName = { Closed: 'closed', Open: 'open', HalfOpen: 'half-open' } as c
  */
 export class CircuitBreakers {
   private readonly breakers = new Map<string, Effect.Effect<Circuit, never, Services>>()
+  /** Circuits already built, by name: a call through one skips the cached build (an Effect step per attempt). */
+  private readonly built = new Map<string, Circuit>()
 
   constructor(private readonly onTransition: BreakerListener) {}
 
   /** Runs `call` through the named circuit: it fails as `call` does, or with the circuit's refusal. */
   guard<A, E, R>(policy: CircuitBreakerPolicy, call: Effect.Effect<A, E, R>): Effect.Effect<A, E | BreakerFailure, R | Services> {
     // A circuit is shared by tasks of every output type: it is typed for unknown values and errors, and gives back what it was given.
-    return Effect.flatMap(this.breakerFor(policy), (guarded) => guarded(call as Effect.Effect<unknown, unknown>)) as Effect.Effect<A, E | BreakerFailure, R | Services>
+    const untyped = call as Effect.Effect<unknown, unknown>
+    const built = this.built.get(policy.name)
+    const guarded = built !== undefined ? built(untyped) : Effect.flatMap(this.breakerFor(policy), (circuit) => (this.built.set(policy.name, circuit), circuit(untyped)))
+    return guarded as Effect.Effect<A, E | BreakerFailure, R | Services>
   }
 
   private breakerFor(policy: CircuitBreakerPolicy) {

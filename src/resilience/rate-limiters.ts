@@ -13,21 +13,34 @@ export function withRateLimit<A, E, R>(
   policy: RateLimitPolicy,
   call: Effect.Effect<A, E, R>,
 ): Effect.Effect<A, E | RateLimitedError | StorageError, R | RateLimiter.RateLimiter> {
-  return Effect.gen(function* () {
-    const limiter = yield* RateLimiter.RateLimiter
-    const result = yield* limiter
-      .consume({
-        key: policy.name,
-        limit: policy.limit,
-        window: Duration.millis(policy.windowMs),
-        algorithm: policy.algorithm,
-        onExceeded: policy.onLimit === 'wait' ? 'delay' : 'fail',
-      })
-      .pipe(Effect.mapError((error) => toWeftError(policy.name, error)))
-    const delayMs = Duration.toMillis(result.delay)
-    if (delayMs > 0) yield* Effect.sleep(Duration.millis(delayMs))
-    return yield* call
-  })
+  const consume = consumeOptionsOf(policy)
+  // No generator: this runs before every attempt of every limited task and adapter call (bench section 3b).
+  return Effect.flatMap(Effect.service(RateLimiter.RateLimiter), (limiter) =>
+    Effect.flatMap(Effect.mapError(limiter.consume(consume), (error) => toWeftError(policy.name, error)), (result) => {
+      const delayMs = Duration.toMillis(result.delay)
+      return delayMs > 0 ? Effect.andThen(Effect.sleep(Duration.millis(delayMs)), call) : call
+    }),
+  )
+}
+
+type ConsumeOptions = Parameters<RateLimiter.RateLimiter['consume']>[0]
+
+/** The limiter's options of a policy, built once per (frozen) policy rather than per attempt. */
+const consumeOptions = new WeakMap<RateLimitPolicy, ConsumeOptions>()
+
+function consumeOptionsOf(policy: RateLimitPolicy): ConsumeOptions {
+  let options = consumeOptions.get(policy)
+  if (options === undefined) {
+    options = {
+      key: policy.name,
+      limit: policy.limit,
+      window: Duration.millis(policy.windowMs),
+      algorithm: policy.algorithm,
+      onExceeded: policy.onLimit === 'wait' ? 'delay' : 'fail',
+    }
+    consumeOptions.set(policy, options)
+  }
+  return options
 }
 
 function toWeftError(name: string, error: RateLimiter.RateLimiterError): RateLimitedError | StorageError {

@@ -68,7 +68,7 @@ export function withRetry<A, E, R>(
     let n = 0
     const attempts = Effect.suspend(() => attempt(++n))
     const retried = Effect.retry(attempts, {
-      schedule: retrySchedule(policy, onRetry) as Schedule.Schedule<unknown, E>,
+      schedule: scheduleOf(policy, onRetry) as Schedule.Schedule<unknown, E>,
       while: (failure: E) => shouldRetry(policy, thrownValue(failure), n),
     })
     const { deadlineMs } = policy
@@ -78,4 +78,21 @@ export function withRetry<A, E, R>(
       orElse: () => Effect.fail(new TaskTimeoutError(task, deadlineMs)),
     })
   })
+}
+
+/** Schedules by policy and listener: an adapter calls with one listener for all its calls, so its schedule is built once, not per call. */
+const schedules = new WeakMap<RetryPolicy, WeakMap<RetryListener, Schedule.Schedule<unknown, unknown>>>()
+
+function scheduleOf(policy: RetryPolicy, onRetry: RetryListener): Schedule.Schedule<unknown, unknown> {
+  let byListener = schedules.get(policy)
+  if (byListener === undefined) {
+    byListener = new WeakMap()
+    schedules.set(policy, byListener)
+  }
+  let schedule = byListener.get(onRetry)
+  if (schedule === undefined) {
+    schedule = retrySchedule(policy, onRetry)
+    byListener.set(onRetry, schedule)
+  }
+  return schedule
 }
