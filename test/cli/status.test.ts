@@ -108,6 +108,29 @@ describe('weft status', () => {
     expect(status.adapters[0]!.detail).not.toBeNull()
   })
 
+  it('shows a degraded adapter (its breaker open) and still exits 0', async () => {
+    // An adapter of the module's own, on the Adapter port, whose server answers but whose breaker is open.
+    folder.write(
+      'degraded.mjs',
+      `import { defineWorkflow } from 'weft-sdk'
+import { defineWorkerConfig } from 'weft-sdk/cli'
+const Ping = defineWorkflow({ name: 'ping', version: 1 }).task('ping', () => 'pong').build()
+const legacy = {
+  name: 'legacy',
+  kind: 'soap',
+  health: async () => ({ state: 'degraded', latencyMs: 3, detail: 'breaker "legacy" is open', breakers: [{ name: 'legacy', state: 'open' }], limiters: [] }),
+  stats: () => ({ adapter: 'legacy', kind: 'soap', operations: [] }),
+  close: async () => undefined,
+}
+export default defineWorkerConfig({ workflows: [Ping], adapters: [{ token: 'Legacy', adapter: legacy }] })
+`,
+    )
+    const result = await runWeft(['status', '--module', 'degraded.mjs', '--database', 'runs.sqlite'], folder.path)
+    expect(result.code).toBe(0)
+    expect(cells(lineStartingWith(result.lines, 'legacy')!)).toEqual(['legacy', 'soap', 'degraded', '3 ms', '3 ms', 'legacy open', '-', 'breaker "legacy" is open'])
+    expect(result.lines.at(-1)).toBe('state     degraded')
+  })
+
   it('reports a database that is not there as down, and exits 1', async () => {
     const result = await runWeft(['status', '--database', 'nowhere.sqlite'], folder.path)
     expect(result.code).toBe(1)

@@ -64,6 +64,18 @@ export default defineWorkerConfig({ workflows: [Greet], resolver: new TsyringeRe
 `,
   )
   folder.write('side-effect.mjs', `import { container } from 'tsyringe'\ncontainer.register('Greeting', { useValue: 'hola' })\nexport { Greet } from './greet.mjs'\n`)
+  folder.write(
+    'adapters.mjs',
+    `import { defineWorkflow, token } from 'weft-sdk'
+import { defineWorkerConfig } from 'weft-sdk/cli'
+const greeter = { name: 'greeter', kind: 'test', health: async () => ({ state: 'up', latencyMs: 0, breakers: [], limiters: [] }), stats: () => ({ adapter: 'greeter', kind: 'test', operations: [] }), close: async () => undefined, greeting: 'ciao' }
+const Greet = defineWorkflow({ name: 'greet', version: 1 })
+  .services({ greeting: token('Greeter') })
+  .task('say', (input, ctx) => ctx.services.greeting.greeting + ' ' + input.name)
+  .build()
+export const weft = defineWorkerConfig({ workflows: [Greet], adapters: [{ token: 'Greeter', adapter: greeter }] })
+`,
+  )
   folder.write('missing.mjs', `import { defineWorkerConfig } from 'weft-sdk/cli'\nimport { Greet } from './greet.mjs'\nexport const weft = defineWorkerConfig({ workflows: [Greet] })\n`)
 })
 
@@ -100,6 +112,10 @@ describe('weft worker --module with a worker configuration', () => {
 
   it('resolves through the resolver a configuration gives', async () => {
     expect(await greetThrough('resolver.mjs', 'resolver.sqlite')).toBe('salut ada')
+  })
+
+  it('registers the adapters a configuration lists on the worker engine, where its workflows receive them', async () => {
+    expect(await greetThrough('adapters.mjs', 'adapters.sqlite')).toBe('ciao ada')
   })
 
   it('still runs a module that registers on tsyringe’s root container by side effect', async () => {
