@@ -385,21 +385,19 @@ export type WeftEvent =
 export type WeftEventType = WeftEvent['type']
 
 /**
- * The event of one type.
+ * The event of one type (or of several): each event interface whose `type`
+ * can be one of `T`. An interface whose `type` is a union (`BreakerTransitioned`:
+ * `'breaker.opened' | 'breaker.half-open' | 'breaker.closed'`) is selected by
+ * any of its types.
  *
  * @example
  * ```ts
  * import type { WeftEventOf } from 'weft-sdk'
  * const describeFailure = (event: WeftEventOf<'run.failed'>) => `${event.workflow} run ${event.runId}: ${event.error.message}`
+ * const describeOpening = (event: WeftEventOf<'breaker.opened'>) => `circuit ${event.breaker} opened (was ${event.from})`
  * ```
  */
-export type WeftEventOf<T extends WeftEventType> = Extract<
-  WeftEvent,
-  {
-    /** The event type to select. */
-    readonly type: T
-  }
->
+export type WeftEventOf<T extends WeftEventType> = WeftEvent extends infer E ? (E extends { readonly type: infer U } ? ([T & U] extends [never] ? never : E) : never) : never
 
 /**
  * Events tied to a run: every {@link WeftEvent} but the adapters' and
