@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { createEngine, defineWorkflow, type Engine } from 'weft-sdk'
-import type { WorkflowStore } from 'weft-sdk/store'
+import { withoutPassword, type WorkflowStore } from 'weft-sdk/store'
+import type { StatusJson } from '../../src/cli/index.js'
 import { postgresStore } from '../../src/postgres.js'
 import { createTestDatabase, describePostgres, type TestDatabase } from '../support/postgres.js'
 import { cells, createModuleFolder, lineStartingWith, runWeft, startWeft, type ModuleFolder, type WeftProcess } from '../support/weft-cli.js'
@@ -175,5 +176,13 @@ describePostgres('weft worker on PostgreSQL', () => {
     const { code, stderr } = await runWeft(['worker', '--database', db.url, '--module', 'empty.mjs'], folder.path)
     expect(code).toBe(1)
     expect(stderr).toBe('weft: empty.mjs has no workflow to run: it exports no workflows\n')
+  })
+
+  it('weft status reports a postgres:// database up, named without its password, and exits 0', async () => {
+    const { code, stdout } = await runWeft(['status', '--database', db.url, '--json'], process.cwd())
+    expect(code).toBe(0)
+    const status = JSON.parse(stdout) as StatusJson
+    expect(status.store).toMatchObject({ state: 'up', database: withoutPassword(db.url), detail: null })
+    expect(status.adapters).toEqual([])
   })
 })
