@@ -139,6 +139,17 @@ export default defineWorkerConfig({ workflows: [Ping], adapters: [{ token: 'Lega
     expect(result.lines.at(-1)).toBe('state     down')
   })
 
+  it('still checks the adapters when the database is down', async () => {
+    const result = await runWeft(['status', '--module', 'up.mjs', '--database', 'nowhere.sqlite', '--json'], folder.path)
+    expect(result.code).toBe(1)
+    const status = JSON.parse(result.stdout) as StatusJson
+    expect([status.state, status.store.state, status.store.latencyMs]).toEqual(['down', 'down', null])
+    expect(status.adapters.map((a) => [a.name, a.state])).toEqual([
+      ['search', 'up'],
+      ['payments', 'up'],
+    ])
+  })
+
   it('never prints the password of a PostgreSQL URL', async () => {
     const result = await runWeft(['status', '--database', 'postgres://weft:hunter2@127.0.0.1:1/weft', '--json'], folder.path)
     expect(result.code).toBe(1)
