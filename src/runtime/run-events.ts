@@ -397,7 +397,16 @@ export type WeftEventType = WeftEvent['type']
  * const describeOpening = (event: WeftEventOf<'breaker.opened'>) => `circuit ${event.breaker} opened (was ${event.from})`
  * ```
  */
-export type WeftEventOf<T extends WeftEventType> = WeftEvent extends infer E ? (E extends { readonly type: infer U } ? ([T & U] extends [never] ? never : E) : never) : never
+export type WeftEventOf<T extends WeftEventType> = WeftEvent extends infer E
+  ? E extends {
+      /** The types the event interface can have. */
+      readonly type: infer U
+    }
+    ? [T & U] extends [never]
+      ? never
+      : E
+    : never
+  : never
 
 /**
  * Events tied to a run: every {@link WeftEvent} but the adapters' and
