@@ -4,7 +4,8 @@ import { InvalidOptionsError } from '../core/errors.js'
 import type { BulkheadOptions, CircuitBreakerOptions, RateLimitOptions, RetryOptions } from '../graph/policy-options.js'
 import { normalizePolicyOptions } from '../graph/normalize-policies.js'
 import type { TaskPolicies } from '../graph/workflow-graph.js'
-import { TaskThrew, thrownValue } from '../resilience/attempt-failure.js'
+import { TaskThrew, thrownValue, type AttemptFailure } from '../resilience/attempt-failure.js'
+import type { DirectPolicies } from '../resilience/direct-policies.js'
 import type { BreakerListener, CircuitState } from '../resilience/circuit-breakers.js'
 import type { PolicyTarget } from '../resilience/policy-wrappers.js'
 import { TaskPolicyRunner, makePolicyServices, type PolicyHooks, type PolicyServices } from '../resilience/task-policies.js'
@@ -105,6 +106,8 @@ interface Operation {
   readonly target: PolicyTarget
   readonly guarded: boolean
   readonly gauge: LimiterGauge | undefined
+  /** The policies run without Effect while none of them acts (`undefined` when they need Effect). */
+  readonly direct: DirectPolicies | undefined
 }
 
 /**
@@ -113,7 +116,10 @@ interface Operation {
  * `retry( rateLimit( bulkhead( breaker( timeout( attempt )))))`) and policy
  * state of its own (circuits, limiters, bulkheads in a scope closed with the
  * adapter), shared by every task and run that uses the adapter. A call
- * without policies takes no Effect at all.
+ * without policies takes no Effect at all, and a call whose policies do not
+ * act (a slot free, circuits closed, a token at hand) runs them directly on
+ * the same state (`DirectPolicies`, bench section 3b), falling back to the
+ * Effect composition for the attempt in which one does.
  */
 export class AdapterPolicies {
   private readonly scope = Effect.runSync(Scope.make())
@@ -140,17 +146,23 @@ export class AdapterPolicies {
 
   /** Runs `body` under the policies of `operation`; `signal` (the task's) cancels it. Rejects with what the last attempt threw, or the policy's error. */
   async run<A>(operation: string, signal: AbortSignal | undefined, body: CallBody<A>): Promise<A> {
-    const { target, guarded, gauge } = this.operationOf(operation)
+    const { target, guarded, gauge, direct } = this.operationOf(operation)
     if (!guarded) return body(signal, 1)
+    const admitted = (attemptSignal: AbortSignal | undefined, n: number) => {
+      gauge?.admit(Date.now())
+      return body(attemptSignal, n)
+    }
     const attempt = (n: number) =>
       Effect.tryPromise({
-        try: (attemptSignal) => {
-          gauge?.admit(Date.now())
-          return body(attemptSignal, n)
-        },
+        try: (attemptSignal) => admitted(attemptSignal, n),
         catch: (error) => new TaskThrew(error),
       })
-    const program = this.runner.run(target, [], attempt, quietHooks)
+    if (direct !== undefined) return direct.run(signal, admitted, (n) => this.runEffect(this.runner.attemptWithoutRateLimit(target, attempt, n), signal))
+    return this.runEffect(this.runner.run(target, [], attempt, quietHooks), signal)
+  }
+
+  /** Runs a policy program; rejects with what the last attempt threw, or the policy's error, or the signal's reason when it cut the call. */
+  private async runEffect<A>(program: Effect.Effect<A, AttemptFailure, PolicyServices>, signal: AbortSignal | undefined): Promise<A> {
     const exit = await Effect.runPromiseExitWith(this.services)(program, { signal })
     if (Exit.isSuccess(exit)) return exit.value
     const reason = exit.cause.reasons.find((r) => r._tag === 'Fail') ?? exit.cause.reasons.find((r) => r._tag === 'Die')
@@ -201,7 +213,9 @@ export class AdapterPolicies {
     })
     this.track(policies)
     const target = { name: `${this.adapter}.${operation}`, policies }
-    return { target, guarded: TaskPolicyRunner.hasPolicies(target), gauge: policies.rateLimit === undefined ? undefined : this.gauges.get(policies.rateLimit.name) }
+    const gauge = policies.rateLimit === undefined ? undefined : this.gauges.get(policies.rateLimit.name)
+    // The services are in-memory stores (synchronous), as the direct path needs.
+    return { target, guarded: TaskPolicyRunner.hasPolicies(target), gauge, direct: this.runner.direct(target, this.services) }
   }
 
   private track(policies: TaskPolicies): void {

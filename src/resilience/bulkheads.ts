@@ -12,6 +12,17 @@ class Bulkhead {
     this.slots = Semaphore.makeUnsafe(policy.maxConcurrent)
   }
 
+  /** Takes a slot now when one is free and no call waits for one (never overtaking them); returns its release, or `undefined`. */
+  enterNow(): (() => void) | undefined {
+    if (this.waiting > 0 || this.running >= this.policy.maxConcurrent) return undefined
+    if (!Effect.runSync(this.slots.takeIfAvailable(1))) return undefined
+    this.running++
+    return () => {
+      this.running--
+      Effect.runSync(this.slots.release(1))
+    }
+  }
+
   run<A, E, R>(call: Effect.Effect<A, E, R>): Effect.Effect<A, E | BulkheadRejectedError, R> {
     return Effect.suspend((): Effect.Effect<A, E | BulkheadRejectedError, R> => {
       const { maxConcurrent, maxQueue, name } = this.policy
@@ -36,11 +47,20 @@ export class Bulkheads {
   private readonly bulkheads = new Map<string, Bulkhead>()
 
   run<A, E, R>(policy: BulkheadPolicy, call: Effect.Effect<A, E, R>): Effect.Effect<A, E | BulkheadRejectedError, R> {
+    return this.bulkheadOf(policy).run(call)
+  }
+
+  /** A slot of the named bulkhead taken synchronously (see `Bulkhead.enterNow`): its release, or `undefined` when none is free or calls wait. */
+  enterNow(policy: BulkheadPolicy): (() => void) | undefined {
+    return this.bulkheadOf(policy).enterNow()
+  }
+
+  private bulkheadOf(policy: BulkheadPolicy): Bulkhead {
     let bulkhead = this.bulkheads.get(policy.name)
     if (bulkhead === undefined) {
       bulkhead = new Bulkhead(policy)
       this.bulkheads.set(policy.name, bulkhead)
     }
-    return bulkhead.run(call)
+    return bulkhead
   }
 }

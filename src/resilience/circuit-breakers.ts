@@ -1,4 +1,4 @@
-import { Duration, Effect, Exit, Stream } from 'effect'
+import { Context, Duration, Effect, Exit, Stream } from 'effect'
 import { CircuitBreaker as EffectBreaker } from 'effect/persistence'
 import type { Scope } from 'effect'
 import { CircuitOpenError, StorageError } from '../core/errors.js'
@@ -26,6 +26,18 @@ export type BreakerFailure = CircuitOpenError | StorageError
 /** A call guarded by one breaker's circuits. */
 type Circuit = (call: Effect.Effect<unknown, unknown>) => Effect.Effect<unknown, unknown>
 
+/** One circuit of a breaker, for the direct path: its store key, trip rule and state listener. */
+interface CircuitPart {
+  readonly key: string
+  readonly trip: EffectBreaker.TripPolicy
+  readonly changed: (state: CircuitState) => void
+}
+
+/** A call admitted through closed circuits: `settle` records its outcome, as `execute` would. */
+export interface ClosedAdmission {
+  settle(outcome: 'Success' | 'Failure' | 'Ignored'): void
+}
+
 const stateName = { Closed: 'closed', Open: 'open', HalfOpen: 'half-open' } as const
 
 /**
@@ -39,6 +51,8 @@ export class CircuitBreakers {
   private readonly breakers = new Map<string, Effect.Effect<Circuit, never, Services>>()
   /** Circuits already built, by name: a call through one skips the cached build (an Effect step per attempt). */
   private readonly built = new Map<string, Circuit>()
+  /** What the direct path needs of each breaker's circuits (outermost first). */
+  private readonly parts = new Map<string, readonly CircuitPart[]>()
 
   constructor(private readonly onTransition: BreakerListener) {}
 
@@ -49,6 +63,42 @@ export class CircuitBreakers {
     const built = this.built.get(policy.name)
     const guarded = built !== undefined ? built(untyped) : Effect.flatMap(this.breakerFor(policy), (circuit) => (this.built.set(policy.name, circuit), circuit(untyped)))
     return guarded as Effect.Effect<A, E | BreakerFailure, R | Services>
+  }
+
+  /**
+   * Admits one call through a breaker whose circuits are all closed, without
+   * running Effect: the same store operations `execute` makes (admit, then
+   * record the outcome with the same open duration), run synchronously, and
+   * a trip reported to the listener at once. `undefined` when a circuit is
+   * open, probing or not built yet: the caller then goes through {@link guard}.
+   * Only for stores that answer synchronously (the in-memory one).
+   */
+  admitClosed(policy: CircuitBreakerPolicy, services: Context.Context<Services>): ClosedAdmission | undefined {
+    const parts = this.parts.get(policy.name)
+    if (parts === undefined || !this.built.has(policy.name)) return undefined
+    const store = Context.get(services, EffectBreaker.CircuitBreakerStore)
+    const run = Effect.runSyncExitWith(services)
+    for (const part of parts) {
+      const state = run(store.state(part.key))
+      if (!Exit.isSuccess(state) || state.value._tag !== 'Closed') return undefined
+    }
+    const generations: number[] = []
+    for (const part of parts) {
+      const admitted = run(store.admit(part.key))
+      // A closed circuit admits; anything else is left to the Effect path's reporting (the admission is then unrecorded, as `execute` does on a store error).
+      if (!Exit.isSuccess(admitted)) return undefined
+      generations.push(admitted.value.generation)
+    }
+    return {
+      settle: (outcome) => {
+        for (let i = parts.length - 1; i >= 0; i--) {
+          const part = parts[i]!
+          const openForMs = outcome === 'Ignored' || (outcome === 'Success' && part.trip._tag === 'Consecutive') ? 0 : policy.halfOpenAfterMs
+          const recorded = run(store.record({ key: part.key, generation: generations[i]!, outcome, tripPolicy: part.trip, openFor: Duration.millis(openForMs) }))
+          if (Exit.isSuccess(recorded) && recorded.value !== undefined) part.changed(stateName[recorded.value.to])
+        }
+      },
+    }
   }
 
   private breakerFor(policy: CircuitBreakerPolicy) {
@@ -65,7 +115,9 @@ export class CircuitBreakers {
     if (policy.consecutiveFailures !== undefined) trips.push(EffectBreaker.consecutive(policy.consecutiveFailures))
     if (policy.failureRate !== undefined) trips.push(EffectBreaker.rate({ ...policy.failureRate, size: policy.failureRate.window }))
     const combined = new CombinedState(trips.length, (from, to) => this.onTransition(policy.name, from, to))
-    return Effect.map(Effect.forEach(trips, (trip, i) => this.makeCircuit(policy, trip, (state) => combined.set(i, state))), (circuits) =>
+    const parts = trips.map((trip, i) => ({ key: `${policy.name}:${trip._tag}`, trip, changed: (state: CircuitState) => combined.set(i, state) }))
+    this.parts.set(policy.name, parts.toReversed())
+    return Effect.map(Effect.forEach(parts, (part) => this.makeCircuit(policy, part.trip, part.changed)), (circuits) =>
       circuits.reduce(
         (inner, circuit) => (call: Effect.Effect<unknown, unknown>) => circuit(inner(call)),
         (call: Effect.Effect<unknown, unknown>) => call,

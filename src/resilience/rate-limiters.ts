@@ -1,4 +1,4 @@
-import { Duration, Effect } from 'effect'
+import { Cause, Context, Duration, Effect, Exit } from 'effect'
 import { RateLimiter } from 'effect/persistence'
 import { RateLimitedError, StorageError } from '../core/errors.js'
 import type { RateLimitPolicy } from '../graph/workflow-graph.js'
@@ -21,6 +21,18 @@ export function withRateLimit<A, E, R>(
       return delayMs > 0 ? Effect.andThen(Effect.sleep(Duration.millis(delayMs)), call) : call
     }),
   )
+}
+
+/**
+ * Takes a rate-limit token synchronously (stores that answer synchronously
+ * only, like the in-memory one): the delay to wait before the call, in
+ * milliseconds; throws {@link RateLimitedError} over a failing limit.
+ */
+export function consumeNow(policy: RateLimitPolicy, services: Context.Context<RateLimiter.RateLimiter>): number {
+  const limiter = Context.get(services, RateLimiter.RateLimiter)
+  const exit = Effect.runSyncExit(Effect.mapError(limiter.consume(consumeOptionsOf(policy)), (error) => toWeftError(policy.name, error)))
+  if (Exit.isSuccess(exit)) return Duration.toMillis(exit.value.delay)
+  throw Cause.squash(exit.cause)
 }
 
 type ConsumeOptions = Parameters<RateLimiter.RateLimiter['consume']>[0]

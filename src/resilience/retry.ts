@@ -43,15 +43,19 @@ export function retrySchedule(policy: RetryPolicy, onRetry: RetryListener): Sche
   const growth = Schedule.exponential(Duration.millis(policy.initialDelayMs), policy.factor)
   const delays = Schedule.modifyDelay(growth, (step: Schedule.Metadata<Duration.Duration, unknown>) =>
     Effect.map(Random.next, (random) => {
-      const bound = Math.min(policy.maxDelayMs, Duration.toMillis(step.duration))
       const error = thrownValue(step.input)
-      // A Retry-After is a floor under the backoff (jitter never draws below it).
-      const delayMs = Math.max(policy.jitter === 'full' ? random * bound : bound, retryAfterHint(error) ?? 0)
+      const delayMs = retryDelay(policy, Duration.toMillis(step.duration), error, random)
       if (shouldRetry(policy, error, step.attempt)) onRetry(step.attempt, delayMs, error)
       return Duration.millis(delayMs)
     }),
   )
   return delays as Schedule.Schedule<unknown, unknown>
+}
+
+/** The delay before a retry, from the schedule's bound (`retryDelayBound`) and a random draw in [0, 1); a `Retry-After` is a floor (jitter never draws below it). */
+export function retryDelay(policy: RetryPolicy, boundMs: number, error: unknown, random: number): number {
+  const bound = Math.min(policy.maxDelayMs, boundMs)
+  return Math.max(policy.jitter === 'full' ? random * bound : bound, retryAfterHint(error) ?? 0)
 }
 
 /**

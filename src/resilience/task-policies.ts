@@ -1,9 +1,10 @@
-import { Effect } from 'effect'
+import { Effect, type Context } from 'effect'
 import { hasAnyPolicy, policyOf, type PolicyKind, type PolicyOf } from '../graph/policy-kinds.js'
 import type { TaskPolicies } from '../graph/workflow-graph.js'
 import type { AttemptFailure } from './attempt-failure.js'
 import { Bulkheads } from './bulkheads.js'
 import { CircuitBreakers, type BreakerListener } from './circuit-breakers.js'
+import { DirectPolicies } from './direct-policies.js'
 import { compositionOrder, policyWrappers, type Attempt, type PolicyState, type PolicyTarget, type PolicyWrapper, type WrapContext } from './policy-wrappers.js'
 import type { PolicyServices } from './policy-services.js'
 import type { RetryListener } from './retry.js'
@@ -60,6 +61,21 @@ export class TaskPolicyRunner {
     return wrapAll(plan.perTask, reported, context)(1)
   }
 
+  /**
+   * Attempt `n` of `task` under its per-attempt policies except the rate
+   * limit (bulkhead, breaker, timeout): what {@link DirectPolicies} runs
+   * through Effect when one of them has to act.
+   */
+  attemptWithoutRateLimit<A>(task: PolicyTarget, attempt: (n: number) => Effect.Effect<A, AttemptFailure>, n: number): Effect.Effect<A, AttemptFailure, PolicyServices> {
+    const context: WrapContext = { task, args: [], state: this.state, onRetry: () => undefined }
+    return Effect.suspend(() => wrapAll(planOf(task.policies).perAttemptUnlimited, attempt, context)(n))
+  }
+
+  /** The direct (Effect-free while no policy acts) runner of `task`'s policies, or `undefined` when they need Effect; see {@link DirectPolicies}. */
+  direct(task: PolicyTarget, services: Context.Context<PolicyServices>): DirectPolicies | undefined {
+    return DirectPolicies.of(task, this.state, services)
+  }
+
   /** Whether a task has any policy (tasks without one take a faster path). */
   static hasPolicies(task: PolicyTarget): boolean {
     return hasAnyPolicy(task.policies)
@@ -72,6 +88,8 @@ type Step = <A>(inner: Attempt<A>, context: WrapContext) => Attempt<A>
 /** The steps of a task's policies, innermost first, per stage of {@link compositionOrder}. */
 interface Plan {
   readonly perAttempt: readonly Step[]
+  /** `perAttempt` without the rate limit. */
+  readonly perAttemptUnlimited: readonly Step[]
   readonly perTask: readonly Step[]
 }
 
@@ -81,7 +99,14 @@ const plans = new WeakMap<TaskPolicies, Plan>()
 function planOf(policies: TaskPolicies): Plan {
   let plan = plans.get(policies)
   if (plan === undefined) {
-    plan = { perAttempt: stepsOf(compositionOrder.perAttempt, policies), perTask: stepsOf(compositionOrder.perTask, policies) }
+    plan = {
+      perAttempt: stepsOf(compositionOrder.perAttempt, policies),
+      perAttemptUnlimited: stepsOf(
+        compositionOrder.perAttempt.filter((kind) => kind !== 'rateLimit'),
+        policies,
+      ),
+      perTask: stepsOf(compositionOrder.perTask, policies),
+    }
     plans.set(policies, plan)
   }
   return plan

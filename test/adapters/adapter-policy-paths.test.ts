@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest'
+import { AdapterBase, type AdapterBaseOptions, type AdapterEvent, type CallOptions } from 'weft-sdk'
+
+/**
+ * An adapter whose calls run what the test gives them. Its calls take the
+ * direct path (no Effect) while no policy acts, and the Effect composition
+ * when one does: these tests hold the behaviour across both.
+ */
+class Gate extends AdapterBase<Record<string, never>> {
+  readonly kind = 'gate'
+  readonly events: string[] = []
+
+  constructor(options: Partial<AdapterBaseOptions>) {
+    super({ name: 'gate', ...options })
+    this.observe((event: AdapterEvent) => void (event.type.startsWith('breaker.') && this.events.push(event.type)))
+  }
+
+  run<A>(body: (signal: AbortSignal | undefined, attempt: number) => Promise<A>, options: CallOptions = {}): Promise<A> {
+    return this.call('run', options, body)
+  }
+
+  bind() {
+    return {}
+  }
+
+  protected async ping(): Promise<void> {}
+}
+
+function deferred<A>() {
+  let resolve!: (value: A) => void
+  const promise = new Promise<A>((r) => (resolve = r))
+  return { promise, resolve }
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+describe('adapter policies, direct and through Effect', () => {
+  it('bulkhead: calls past its slots wait in its queue, calls past the queue are rejected, waiters run when a slot frees', async () => {
+    const gate = new Gate({ bulkhead: { maxConcurrent: 1, maxQueue: 1 } })
+    await gate.run(async () => 'warm')
+    const first = deferred<string>()
+    const running: string[] = []
+    const a = gate.run(async () => (running.push('a'), first.promise))
+    const b = gate.run(async () => (running.push('b'), 'b'))
+    const c = gate.run(async () => (running.push('c'), 'c'))
+    await expect(c).rejects.toMatchObject({ code: 'WEFT_BULKHEAD_FULL' })
+    await pause(5)
+    expect(running).toEqual(['a'])
+    first.resolve('a')
+    expect(await Promise.all([a, b])).toEqual(['a', 'b'])
+    expect(running).toEqual(['a', 'b'])
+    expect(await gate.run(async () => 'after')).toBe('after')
+    await gate.close()
+  })
+
+  it('breaker: opens after its failures, refuses, lets one probe through when half-open and closes on its success, in event order', async () => {
+    const gate = new Gate({ circuitBreaker: { consecutiveFailures: 2, halfOpenAfter: '40 ms' } })
+    await gate.run(async () => 'ok')
+    for (let i = 0; i < 2; i++) await expect(gate.run(async () => Promise.reject(new Error('down')))).rejects.toThrow('down')
+    await expect(gate.run(async () => 'refused')).rejects.toMatchObject({ code: 'WEFT_CIRCUIT_OPEN' })
+    await pause(60)
+    const probe = deferred<string>()
+    const probing = gate.run(async () => probe.promise)
+    await pause(5)
+    await expect(gate.run(async () => 'second')).rejects.toMatchObject({ code: 'WEFT_CIRCUIT_OPEN' })
+    probe.resolve('probe')
+    expect(await probing).toBe('probe')
+    expect(await gate.run(async () => 'closed again')).toBe('closed again')
+    await pause(5)
+    expect(gate.events).toEqual(['breaker.opened', 'breaker.half-open', 'breaker.closed'])
+    expect((await gate.health()).breakers).toEqual([{ name: 'gate', state: 'closed' }])
+    await gate.close()
+  })
+
+  it('a success resets the consecutive count; a call the caller cancels does not count against the breaker', async () => {
+    const gate = new Gate({ circuitBreaker: { consecutiveFailures: 2, halfOpenAfter: '1 h' } })
+    await expect(gate.run(async () => Promise.reject(new Error('one')))).rejects.toThrow('one')
+    await gate.run(async () => 'ok')
+    await expect(gate.run(async () => Promise.reject(new Error('two')))).rejects.toThrow('two')
+    const controller = new AbortController()
+    let seen: AbortSignal | undefined
+    const cancelled = gate.run((signal) => ((seen = signal), new Promise(() => {})), { signal: controller.signal })
+    controller.abort(new Error('task cancelled'))
+    await expect(cancelled).rejects.toThrow('task cancelled')
+    expect(seen?.aborted).toBe(true)
+    expect(await gate.run(async () => 'still closed')).toBe('still closed')
+    expect(gate.events).toEqual([])
+    await gate.close()
+  })
+
+  it('timeout: aborts the attempt signal and fails with TaskTimeoutError; each retry has its own timeout', async () => {
+    const gate = new Gate({ timeout: '20 ms', retry: { maxAttempts: 3, backoff: { initial: '1 ms', jitter: 'none' } } })
+    const signals: AbortSignal[] = []
+    const value = await gate.run(async (signal, attempt) => {
+      signals.push(signal!)
+      return attempt < 3 ? new Promise<number>(() => {}) : attempt
+    })
+    expect(value).toBe(3)
+    expect(signals.map((s) => s.aborted)).toEqual([true, true, false])
+    const once = new Gate({ timeout: '20 ms' })
+    await expect(once.run(() => new Promise(() => {}))).rejects.toMatchObject({ code: 'WEFT_TASK_TIMEOUT', message: 'task "gate.run" timed out after 20 ms' })
+    await Promise.all([gate.close(), once.close()])
+  })
+
+  it('rate limit: over a failing limit the call fails with RateLimitedError; a waiting limit delays it to the next window', async () => {
+    const failing = new Gate({ rateLimit: { limit: 2, window: '1 h', onLimit: 'fail' } })
+    for (let i = 0; i < 2; i++) await failing.run(async () => i)
+    await expect(failing.run(async () => 3)).rejects.toMatchObject({ code: 'WEFT_RATE_LIMITED' })
+    const waiting = new Gate({ rateLimit: { limit: 1, window: '60 ms' } })
+    await waiting.run(async () => 1)
+    const started = performance.now()
+    await waiting.run(async () => 2)
+    expect(performance.now() - started).toBeGreaterThanOrEqual(20)
+    await Promise.all([failing.close(), waiting.close()])
+  })
+})
