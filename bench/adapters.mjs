@@ -16,17 +16,21 @@
 //   of all five around an empty body (was ~48 µs, ~80 µs before the per-policy
 //   trims), mostly the five synchronous Effect runs against the in-memory
 //   breaker and limiter stores (state, admit, record; consume).
-// - What is left, 15–20% in medians of runs here (10–30% per run), splits
-//   about a third for the timeout (timeout alone: 2–7% over "no policies") and
-//   two thirds for the other four (without the timeout: 10–12%). The timeout
-//   needs an AbortController per attempt (Node 20 makes every signal
-//   transferable) and hands its signal to fetch (undici then registers an abort
-//   listener and a finalizer per request); the semantics need both (the signal
-//   reaches the socket). For the other four a CPU profile puts Weft's direct
-//   path at ~3% of the process, so the rest is probably the garbage of the six
-//   short Effect runs per call against the stores (young-generation GC is ~9%
-//   of the process) rather than code on the call's path. Not proven; the next
-//   step would be reading the in-memory stores without Effect.run*.
+// - What is left, about 20% in medians of runs here (16–30% per run of 31
+//   rounds), is in two parts. (1) The timeout: 5–7% over "no policies" on its
+//   own. It needs an AbortController per attempt (Node 20 makes every signal
+//   transferable) and hands its signal to fetch (undici then registers an
+//   abort listener and a finalizer per request); the semantics need both (the
+//   signal reaches the socket). (2) The Effect runs against the in-memory
+//   breaker and rate-limiter stores (breaker state, admit, record; limiter
+//   consume; bulkhead take, release: six tiny fibers per call): with the
+//   breaker's and limiter's runs stubbed out (an experiment, wrong semantics)
+//   all five policies came to 8–9% over "no policies" instead of ~15% in the
+//   same runs. The code on the call's own path is small (a CPU profile puts
+//   Weft's direct path at ~3% of the process); the fibers' garbage is not.
+//   Next step toward ≤ 10%: in-memory breaker and limiter stores of Weft's own
+//   that the direct path reads synchronously without Effect.run* (the Effect
+//   path keeps using them through the store interfaces).
 
 import { createServer } from 'node:http'
 import { HttpAdapter } from '../dist/index.js'
