@@ -78,16 +78,17 @@ export class CircuitBreakers {
     if (parts === undefined || !this.built.has(policy.name)) return undefined
     const store = Context.get(services, EffectBreaker.CircuitBreakerStore)
     const run = Effect.runSyncExitWith(services)
-    for (const part of parts) {
-      const state = run(store.state(part.key))
-      if (!Exit.isSuccess(state) || state.value._tag !== 'Closed') return undefined
-    }
+    // One run per circuit, each run costing a fiber: admit only when closed (a closed circuit admits without a transition or a probe).
+    const admitIfClosed = (key: string) =>
+      Effect.flatMap(store.state(key), (state) => (state._tag === 'Closed' ? Effect.map(store.admit(key), (admission) => admission.generation) : Effect.succeed(undefined)))
     const generations: number[] = []
     for (const part of parts) {
-      const admitted = run(store.admit(part.key))
-      // A closed circuit admits; anything else is left to the Effect path's reporting (the admission is then unrecorded, as `execute` does on a store error).
-      if (!Exit.isSuccess(admitted)) return undefined
-      generations.push(admitted.value.generation)
+      const admitted = run(admitIfClosed(part.key))
+      if (!Exit.isSuccess(admitted) || admitted.value === undefined) {
+        // An outer circuit already admitted (two trip rules, the inner one not closed): its admission is left unrecorded, as `execute` leaves one on a store error.
+        return undefined
+      }
+      generations.push(admitted.value)
     }
     return {
       settle: (outcome) => {
