@@ -26,6 +26,7 @@ import { fileURLToPath } from 'node:url'
 import ts from 'typescript'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { awaitingExample } from './awaiting-examples.js'
+import { typeCheckModules } from '../support/virtual-modules.js'
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url))
 /** Where the example blocks pretend to live: inside the repository, so that node_modules and the paths resolve. */
@@ -147,32 +148,8 @@ function blockPath(block: ExampleBlock): string {
 
 /** Type-checks the blocks (each a module of its own) and returns each error at the source line it comes from. */
 function typeCheck(blocks: readonly ExampleBlock[], options: ts.CompilerOptions, oldProgram?: ts.Program): string[] {
-  const files = new Map(blocks.map((block) => [blockPath(block), block]))
-  const host = ts.createCompilerHost(options)
-  const fileExists = host.fileExists.bind(host)
-  const readFile = host.readFile.bind(host)
-  const getSourceFile = host.getSourceFile.bind(host)
-  const directoryExists = host.directoryExists?.bind(host)
-  host.fileExists = (path) => files.has(path) || fileExists(path)
-  host.directoryExists = (path) => path === blockDir || (directoryExists?.(path) ?? true)
-  host.readFile = (path) => files.get(path)?.code ?? readFile(path)
-  host.getSourceFile = (path, language, onError) => {
-    const block = files.get(path)
-    if (block !== undefined) return ts.createSourceFile(path, block.code, language, true)
-    return oldProgram?.getSourceFile(path) ?? getSourceFile(path, language, onError)
-  }
-  const program = ts.createProgram([...files.keys()], options, host)
-  const diagnostics = [...files.keys()].flatMap((path) => {
-    const source = program.getSourceFile(path)
-    return source === undefined ? [] : [...program.getSyntacticDiagnostics(source), ...program.getSemanticDiagnostics(source)]
-  })
-  return [...program.getOptionsDiagnostics(), ...diagnostics].map((diagnostic) => {
-    const message = ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n')
-    const block = diagnostic.file === undefined ? undefined : files.get(diagnostic.file.fileName)
-    if (diagnostic.file === undefined || block === undefined) return `${diagnostic.file?.fileName ?? '(no file)'}: ${message}`
-    const { line } = diagnostic.file.getLineAndCharacterOfPosition(diagnostic.start ?? 0)
-    return `${relative(repoRoot, block.file)}:${block.line + 1 + line}: ${message}`
-  })
+  const modules = new Map(blocks.map((block) => [blockPath(block), { code: block.code, locate: (line: number) => `${relative(repoRoot, block.file)}:${block.line + 1 + line}` }]))
+  return typeCheckModules(modules, options, oldProgram)
 }
 
 describe("the TSDoc of Weft's public exports", () => {

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url'
 import ts from 'typescript'
 import { describe, expect, it } from 'vitest'
 import { readmeBlocks, type CodeBlock } from '../support/readme.js'
+import { typeCheckModules } from '../support/virtual-modules.js'
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url))
 /** Where the blocks pretend to live: inside the repository, so that node_modules and the paths resolve. */
@@ -37,32 +38,8 @@ function workflowsModule(first: CodeBlock): string {
 
 /** Type-checks `files` (virtual, by path) and returns each error with the README line it comes from. */
 function typeCheck(files: ReadonlyMap<string, { code: string; line: number }>): string[] {
-  const options = compilerOptions()
-  const host = ts.createCompilerHost(options)
-  const fileExists = host.fileExists.bind(host)
-  const readFile = host.readFile.bind(host)
-  const getSourceFile = host.getSourceFile.bind(host)
-  const directoryExists = host.directoryExists?.bind(host)
-  host.fileExists = (path) => files.has(path) || fileExists(path)
-  host.directoryExists = (path) => path === snippetDir || (directoryExists?.(path) ?? true)
-  host.readFile = (path) => files.get(path)?.code ?? readFile(path)
-  host.getSourceFile = (path, language, onError) => {
-    const file = files.get(path)
-    return file === undefined ? getSourceFile(path, language, onError) : ts.createSourceFile(path, file.code, language, true)
-  }
-  const program = ts.createProgram([...files.keys()], options, host)
-  // Only the blocks' own errors: the sources they import are type-checked by `npm run typecheck`.
-  const diagnostics = [...files.keys()].flatMap((path) => {
-    const source = program.getSourceFile(path)
-    return source === undefined ? [] : [...program.getSyntacticDiagnostics(source), ...program.getSemanticDiagnostics(source)]
-  })
-  return [...program.getOptionsDiagnostics(), ...diagnostics].map((diagnostic) => {
-    const message = ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n')
-    const file = diagnostic.file === undefined ? undefined : files.get(diagnostic.file.fileName)
-    if (diagnostic.file === undefined || file === undefined) return `${diagnostic.file?.fileName ?? '(no file)'}: ${message}`
-    const { line } = diagnostic.file.getLineAndCharacterOfPosition(diagnostic.start ?? 0)
-    return `README.md:${file.line + 1 + line}: ${message}`
-  })
+  const modules = new Map([...files].map(([path, { code, line }]) => [path, { code, locate: (at: number) => `README.md:${line + 1 + at}` }]))
+  return typeCheckModules(modules, compilerOptions())
 }
 
 describe('the README', () => {
