@@ -11,7 +11,18 @@ import { assertServiceMap, type ServiceMap, type ServicesOf } from './service-to
 import { definitionTypesKey, type InputSchema, type WorkflowDefinition } from './workflow-ref.js'
 import type { ResultDeclaration } from './workflow-result.js'
 
-/** Options of {@link defineWorkflow}. */
+/**
+ * Options of {@link defineWorkflow}.
+ *
+ * @example
+ * ```ts
+ * import { Schema } from 'effect'
+ * import { defineWorkflow } from 'weft-sdk'
+ * const Signup = defineWorkflow({ name: 'signup', version: 2, input: Schema.Struct({ email: Schema.String }), trigger: 'user.created' })
+ *   .task('welcome', (input) => `welcome ${input.email}`)
+ *   .build()
+ * ```
+ */
 export interface DefineWorkflowOptions<I, E = I> {
   /** Unique name; runs are recorded under it. */
   readonly name: string
@@ -62,7 +73,18 @@ export type DefinedTaskArgs<I, O, D extends readonly unknown[]> = D extends read
 /** `N` if no task of `O` has that name yet, else a type error. */
 export type FreshName<N extends string, O> = N extends keyof O ? WeftTypeError<`task '${N}' is already defined`> : N
 
-/** Per-task options of the builder: dependencies, a condition, policies. */
+/**
+ * Per-task options of the builder: dependencies, a condition, policies.
+ *
+ * @example
+ * ```ts
+ * import { defineWorkflow } from 'weft-sdk'
+ * defineWorkflow<{ url: string }>({ name: 'crawl', version: 1 })
+ *   .task('fetch', { retry: { maxAttempts: 3 }, timeout: '10 s' }, (input) => input.url)
+ *   .task('parse', { dependsOn: ['fetch'], when: (page) => page.length > 0 }, (page) => page.length)
+ *   .build()
+ * ```
+ */
 export interface DefineTaskOptions<I, O, D extends readonly DependencyRef<keyof O & string>[]> extends Omit<TaskPolicyOptions, 'cache'> {
   /**
    * Tasks defined earlier whose outputs this task receives, in order.
@@ -80,7 +102,17 @@ export interface DefineTaskOptions<I, O, D extends readonly DependencyRef<keyof 
   readonly cache?: CacheOptions<NoInfer<DefinedTaskArgs<I, O, D>>>
 }
 
-/** Options of {@link WorkflowBuilder.loop}. */
+/**
+ * Options of {@link WorkflowBuilder.loop}.
+ *
+ * @example
+ * ```ts
+ * import { defineWorkflow } from 'weft-sdk'
+ * defineWorkflow<number>({ name: 'countdown', version: 1 })
+ *   .loop('halve', { while: (n) => n > 1, maxIterations: 10 }, (n) => Math.floor(n / 2))
+ *   .build()
+ * ```
+ */
 export interface DefineLoopOptions<I, O, D extends readonly DependencyRef<keyof O & string>[], S> extends Omit<TaskPolicyOptions, 'cache'> {
   /**
    * Tasks defined earlier whose outputs the loop receives, in order; the first output is the initial state.
@@ -97,13 +129,35 @@ export interface DefineLoopOptions<I, O, D extends readonly DependencyRef<keyof 
   readonly cache?: CacheOptions<NoInfer<[S, ...Rest<DefinedTaskArgs<I, O, D>>]>>
 }
 
-/** Options of {@link WorkflowBuilder.onFailure}: a description and policies. */
+/**
+ * Options of {@link WorkflowBuilder.onFailure}: a description and policies.
+ *
+ * @example
+ * ```ts
+ * import { defineWorkflow } from 'weft-sdk'
+ * defineWorkflow({ name: 'payment', version: 1 })
+ *   .task('charge', () => 42)
+ *   .onFailure('refund', 'charge', { description: 'refund on failure', retry: { maxAttempts: 2 } }, (failure) => failure.error)
+ *   .build()
+ * ```
+ */
 export interface DefineFailureHandlerOptions extends Omit<TaskPolicyOptions, 'cache'> {
   /** Free-text description, kept in the compiled graph. @defaultValue none */
   readonly description?: string
 }
 
-/** Options of {@link WorkflowBuilder.always}. */
+/**
+ * Options of {@link WorkflowBuilder.always}.
+ *
+ * @example
+ * ```ts
+ * import { defineWorkflow } from 'weft-sdk'
+ * defineWorkflow<{ dir: string }>({ name: 'build', version: 1 })
+ *   .task('compile', (input) => input.dir)
+ *   .always('cleanup', { timeout: '30 s', description: 'removes the scratch dir' }, (input) => input.dir)
+ *   .build()
+ * ```
+ */
 export interface DefineAlwaysOptions {
   /**
    * How long the cleanup may run before it fails with `TaskTimeoutError`; a
@@ -126,6 +180,15 @@ export type KnownDependencies<O> = readonly DependencyRef<keyof O & string>[]
  * Builds a workflow without decorators, one task at a time. Each task's
  * parameters are typed from the tasks it depends on, so a wrong dependency
  * fails `tsc` as with decorators. Produces the same graph as a decorated class.
+ *
+ * @example
+ * ```ts
+ * import { defineWorkflow } from 'weft-sdk'
+ * const Quote = defineWorkflow<{ items: number[] }>({ name: 'quote', version: 1 })
+ *   .task('total', (input) => input.items.reduce((a, b) => a + b, 0))
+ *   .task('tax', { dependsOn: ['total'] }, (total) => total * 0.2)
+ *   .build({ result: 'tax' })
+ * ```
  */
 export interface WorkflowBuilder<I, O, E = I, Svc = {}, Ev extends EventSchemas = {}> {
   /** Adds a root task: it receives the run input. */

@@ -5,10 +5,28 @@ import type { WorkflowGraph } from '../graph/workflow-graph.js'
 import type { ServiceKey } from './service-token.js'
 import type { ClassResult, DeclaredResultValue, NoDeclaredResult } from './workflow-result.js'
 
-/** An Effect `Schema` that can decode a workflow input without services. */
+/**
+ * An Effect `Schema` that can decode a workflow input without services.
+ *
+ * @example
+ * ```ts
+ * import { Schema } from 'effect'
+ * import type { InputSchema } from 'weft-sdk'
+ * const schema: InputSchema = Schema.Struct({ orderId: Schema.String })
+ * ```
+ */
 export type InputSchema = Schema.ConstraintDecoder<unknown>
 
-/** A workflow class: any constructor (its parameters are injected by the container). */
+/**
+ * A workflow class: any constructor (its parameters are injected by the container).
+ *
+ * @example
+ * ```ts
+ * import type { WorkflowClass } from 'weft-sdk'
+ * declare const workflows: WorkflowClass[]
+ * console.log(workflows.map((w) => w.name))
+ * ```
+ */
 export type WorkflowClass<T extends object = object> = abstract new (...args: never[]) => T
 
 /** @internal Key of the phantom property carrying a definition's input and output types. */
@@ -23,6 +41,15 @@ export const definitionTypesKey: unique symbol = Symbol('weft/definition-types')
  * @typeParam E - what `engine.start` accepts (the input schema's encoded type).
  * @typeParam Ev - the events it declares, by name.
  * @typeParam D - the result it declares (`.build({ result })`), or {@link NoDeclaredResult}.
+ *
+ * @example
+ * ```ts
+ * import { defineWorkflow, type WorkflowDefinition } from 'weft-sdk'
+ * const Echo: WorkflowDefinition<string, { echo: string }> = defineWorkflow<string>({ name: 'echo', version: 1 })
+ *   .task('echo', (input) => input)
+ *   .build()
+ * console.log(Echo.graph.name)
+ * ```
  */
 export interface WorkflowDefinition<I, O, E = I, Ev extends EventSchemas = {}, D = NoDeclaredResult> {
   /** The compiled, frozen graph. */
@@ -41,18 +68,45 @@ export interface WorkflowDefinition<I, O, E = I, Ev extends EventSchemas = {}, D
   }
 }
 
-/** Anything `engine.start` accepts: a decorated workflow class or a definition. */
+/**
+ * Anything `engine.start` accepts: a decorated workflow class or a definition.
+ *
+ * @example
+ * ```ts
+ * import type { AnyWorkflow, Engine } from 'weft-sdk'
+ * declare const engine: Engine
+ * const startAll = (workflows: AnyWorkflow[]) => Promise.all(workflows.map((w) => engine.start(w, {})))
+ * ```
+ */
 // biome-ignore lint: any is needed for variance here
 export type AnyWorkflow = WorkflowClass | WorkflowDefinition<any, any, any, any, any>
 
-/** The run input `engine.start` accepts for a workflow (before its input schema decodes it). */
+/**
+ * The run input `engine.start` accepts for a workflow (before its input schema decodes it).
+ *
+ * @example
+ * ```ts
+ * import { defineWorkflow, type WorkflowInput } from 'weft-sdk'
+ * const Greet = defineWorkflow<{ name: string }>({ name: 'greet', version: 1 }).task('hi', (input) => input.name).build()
+ * const input: WorkflowInput<typeof Greet> = { name: 'ada' }
+ * ```
+ */
 export type WorkflowInput<W> = W extends WorkflowDefinition<any, any, infer E, any, any>
   ? E
   : W extends abstract new (...args: never) => infer T
     ? EncodedInputOf<T>
     : never
 
-/** Each task's output of a workflow, by task name. */
+/**
+ * Each task's output of a workflow, by task name.
+ *
+ * @example
+ * ```ts
+ * import { defineWorkflow, type WorkflowOutputs } from 'weft-sdk'
+ * const Greet = defineWorkflow<{ name: string }>({ name: 'greet', version: 1 }).task('hi', (input) => `hi ${input.name}`).build()
+ * const outputs: WorkflowOutputs<typeof Greet> = { hi: 'hi ada' }
+ * ```
+ */
 export type WorkflowOutputs<W> = W extends WorkflowDefinition<any, infer O, any, any, any>
   ? O
   : W extends abstract new (...args: never) => infer T

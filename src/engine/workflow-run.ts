@@ -76,7 +76,17 @@ export type SignalPayload<Ev, N> = [keyof Ev] extends [never]
       : never
     : never
 
-/** What a {@link WorkflowRun} handle reads and controls: a run executing here, or one in the store. */
+/**
+ * What a {@link WorkflowRun} handle reads and controls: a run executing here, or one in the store.
+ *
+ * @example
+ * ```ts
+ * import type { RunBackend } from 'weft-sdk'
+ * declare const backend: RunBackend
+ * console.log(backend.workflow, backend.version, backend.status())
+ * const outcome = await backend.outcome()
+ * ```
+ */
 export interface RunBackend {
   /** The run's id. */
   readonly runId: RunId

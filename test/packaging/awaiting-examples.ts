@@ -6,19 +6,6 @@
  * exists). A new export is never added here: it comes with its example.
  */
 export const awaitingExample: ReadonlySet<string> = new Set([
-  'weft-sdk: RunBackend',
-  'weft-sdk: DefineWorkflowOptions',
-  'weft-sdk: DefineTaskOptions',
-  'weft-sdk: DefineLoopOptions',
-  'weft-sdk: DefineAlwaysOptions',
-  'weft-sdk: DefineFailureHandlerOptions',
-  'weft-sdk: WorkflowBuilder',
-  'weft-sdk: InputSchema',
-  'weft-sdk: WorkflowClass',
-  'weft-sdk: WorkflowDefinition',
-  'weft-sdk: AnyWorkflow',
-  'weft-sdk: WorkflowInput',
-  'weft-sdk: WorkflowOutputs',
   'weft-sdk: LoopContext',
   'weft-sdk: LoopResult',
   'weft-sdk: TaskFailure',
