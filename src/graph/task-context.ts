@@ -4,7 +4,19 @@ import type { RunId } from '../core/ids.js'
 import type { Bindable } from './call-context.js'
 import type { RetryOptions } from './policy-options.js'
 
-/** Options of {@link TaskContext.waitForEvent}. */
+/**
+ * Options of {@link TaskContext.waitForEvent}.
+ *
+ * @example
+ * ```ts
+ * import type { TaskContext } from 'weft-sdk'
+ * declare const ctx: TaskContext<{ orderId: string }>
+ * const approval = await ctx.waitForEvent<{ orderId: string; by: string }>('approved', {
+ *   timeout: '2 d',
+ *   match: (payload) => payload.orderId === ctx.input.orderId,
+ * })
+ * ```
+ */
 export interface WaitForEventOptions<E> {
   /** Give up after this long with `EventTimeoutError`. @defaultValue wait until the run is cancelled */
   readonly timeout?: Duration
@@ -15,7 +27,16 @@ export interface WaitForEventOptions<E> {
   readonly match?: (payload: E) => boolean
 }
 
-/** An Effect `Schema` an event's payload is decoded with (no services needed). */
+/**
+ * An Effect `Schema` an event's payload is decoded with (no services needed).
+ *
+ * @example
+ * ```ts
+ * import { Schema } from 'effect'
+ * import type { PayloadSchema } from 'weft-sdk'
+ * const Approval: PayloadSchema = Schema.Struct({ by: Schema.String })
+ * ```
+ */
 export type PayloadSchema = Schema.ConstraintDecoder<unknown>
 
 /**
@@ -63,7 +84,18 @@ export type DeclaredEventName<Ev> = keyof Ev & string
  */
 export type UndeclaredEventName<Ev> = [keyof Ev] extends [never] ? string : never
 
-/** Options of {@link TaskContext.waitForEvent} with a payload schema. */
+/**
+ * Options of {@link TaskContext.waitForEvent} with a payload schema.
+ *
+ * @example
+ * ```ts
+ * import { Schema } from 'effect'
+ * import type { TaskContext } from 'weft-sdk'
+ * declare const ctx: TaskContext
+ * const approval = await ctx.waitForEvent('approved', { schema: Schema.Struct({ by: Schema.String }), timeout: '1 d' })
+ * console.log(approval.by)
+ * ```
+ */
 export interface WaitForSchemaEventOptions<S extends PayloadSchema> extends WaitForEventOptions<S['Type']> {
   /**
    * Decodes each payload on receipt: events reach a run from `run.signal`,
@@ -76,7 +108,17 @@ export interface WaitForSchemaEventOptions<S extends PayloadSchema> extends Wait
   readonly schema: S
 }
 
-/** Options of {@link TaskContext.events}. */
+/**
+ * Options of {@link TaskContext.events}.
+ *
+ * @example
+ * ```ts
+ * import type { TaskContext } from 'weft-sdk'
+ * declare const ctx: TaskContext
+ * const stream = ctx.events<{ level: number }>('reading', { timeout: '5 m', match: (reading) => reading.level > 3 })
+ * for await (const reading of stream) console.log(reading.level)
+ * ```
+ */
 export interface EventStreamOptions<E> {
   /**
    * The stream ends (without error) after this long; `stream.timedOut` then reads true.
@@ -94,6 +136,15 @@ export interface EventStreamOptions<E> {
  * A stream of external events delivered to a running task, in arrival order.
  * Iterate it with `for await`; `break` to stop early. It ends by itself when its
  * timeout is reached, and then {@link EventStream.timedOut} is true.
+ *
+ * @example
+ * ```ts
+ * import type { TaskContext } from 'weft-sdk'
+ * declare const ctx: TaskContext
+ * const stream = ctx.events<string>('chat.message', { timeout: '10 m' })
+ * for await (const message of stream) if (message === 'bye') break
+ * if (stream.timedOut) console.log('no goodbye within 10 minutes')
+ * ```
  */
 export interface EventStream<E> extends AsyncIterable<E> {
   /** True once the stream ended because its timeout was reached. */
@@ -446,7 +497,16 @@ export interface TaskContext<I = unknown, Ev extends EventSchemas = {}> {
   sleep(duration: Duration): Promise<void>
 }
 
-/** The context a `@Loop` task receives: a {@link TaskContext} plus the iteration number. */
+/**
+ * The context a `@Loop` task receives: a {@link TaskContext} plus the iteration number.
+ *
+ * @example
+ * ```ts
+ * import type { LoopContext } from 'weft-sdk'
+ * declare const ctx: LoopContext<{ topic: string }>
+ * console.log(`iteration ${ctx.iteration} on ${ctx.input.topic}`)
+ * ```
+ */
 export interface LoopContext<I = unknown, Ev extends EventSchemas = {}> extends TaskContext<I, Ev> {
   /** 0 for the first iteration. */
   readonly iteration: number
@@ -455,6 +515,14 @@ export interface LoopContext<I = unknown, Ev extends EventSchemas = {}> extends 
 /**
  * What a `@Loop` task produces, as in the reference loop handler: each
  * iteration's result, the final state, and whether the cap was hit.
+ *
+ * @example
+ * ```ts
+ * import type { LoopResult } from 'weft-sdk'
+ * declare const result: LoopResult<{ draft: string; score: number }>
+ * if (result.maxIterationsReached) console.warn(`gave up after ${result.iterations} iterations`)
+ * console.log(result.finalState.draft)
+ * ```
  */
 export interface LoopResult<S> {
   /** Iterations run. */
@@ -467,7 +535,16 @@ export interface LoopResult<S> {
   readonly finalState: S
 }
 
-/** What an `@OnFailure` handler receives about the task that failed. */
+/**
+ * What an `@OnFailure` handler receives about the task that failed.
+ *
+ * @example
+ * ```ts
+ * import { defineWorkflow, type TaskFailure } from 'weft-sdk'
+ * const report = (failure: TaskFailure) => `${failure.task} failed after ${failure.attempts} attempts: ${failure.message}`
+ * defineWorkflow({ name: 'sync', version: 1 }).task('pull', () => 1).onFailure('alert', 'pull', report).build()
+ * ```
+ */
 export interface TaskFailure {
   /** The failed task. */
   readonly task: string

@@ -1,7 +1,16 @@
 import type { RunId } from '../core/ids.js'
 import type { AttemptHistory, ErrorRecord, TaskStatus } from '../storage/workflow-store.js'
 
-/** How one task of a run went. */
+/**
+ * How one task of a run went.
+ *
+ * @example
+ * ```ts
+ * import type { WorkflowRun } from 'weft-sdk'
+ * declare const run: WorkflowRun
+ * for (const task of run.tasks()) console.log(task.task, task.status, task.attempts, task.error?.message)
+ * ```
+ */
 export interface TaskSummary {
   /** The task's name. */
   readonly task: string
@@ -23,7 +32,18 @@ export interface TaskSummary {
   readonly history?: AttemptHistory | undefined
 }
 
-/** How a run ended. */
+/**
+ * How a run ended.
+ *
+ * @example
+ * ```ts
+ * import type { WorkflowRun } from 'weft-sdk'
+ * declare const run: WorkflowRun
+ * const outcome = await run.outcome()
+ * if (outcome.status === 'completed') console.log(outcome.outputs)
+ * else console.error(`${outcome.workflow} ${outcome.status}:`, outcome.error?.message)
+ * ```
+ */
 export interface RunOutcome {
   /** The run's id. */
   readonly runId: RunId

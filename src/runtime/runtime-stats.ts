@@ -1,6 +1,16 @@
 import type { RunStatus, TaskStatus } from '../storage/workflow-store.js'
 
-/** A snapshot of an engine's activity since it was created. */
+/**
+ * A snapshot of an engine's activity since it was created.
+ *
+ * @example
+ * ```ts
+ * import type { Engine } from 'weft-sdk'
+ * declare const engine: Engine
+ * const stats = engine.stats()
+ * console.log(`${stats.runs.completed} runs completed, ${stats.tasks.running} tasks running`)
+ * ```
+ */
 export interface EngineStats {
   /** Workflows (name and version pairs) registered. */
   readonly workflows: number

@@ -28,7 +28,15 @@ interface MemoryEvent extends StoredEvent {
   readonly takenBy: Set<RunId>
 }
 
-/** Options of {@link MemoryWorkflowStore}. */
+/**
+ * Options of {@link MemoryWorkflowStore}.
+ *
+ * @example
+ * ```ts
+ * import { MemoryWorkflowStore } from 'weft-sdk'
+ * const store = new MemoryWorkflowStore({ serialization: 'on', limits: { warnBytes: 64_000, maxBytes: 1_000_000 } })
+ * ```
+ */
 export interface MemoryStoreOptions {
   /**
    * `'on'`: inputs, outputs and event payloads are serialized as the durable

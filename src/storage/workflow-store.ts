@@ -39,6 +39,14 @@ export const finishedRunStatuses: readonly RunStatus[] = ['completed', 'failed',
  * error's name, message and code, and, bounded so a record stays small
  * whatever was thrown, its stack, its causes and, for a thrown value that is
  * not an Error, that value as JSON. Stores keep it as JSON text.
+ *
+ * @example
+ * ```ts
+ * import type { RunOutcome } from 'weft-sdk'
+ * declare const outcome: RunOutcome
+ * const failed = outcome.tasks.filter((task) => task.error !== undefined)
+ * for (const { task, error } of failed) console.error(task, error?.name, error?.code, error?.message)
+ * ```
  */
 export interface ErrorRecord {
   /** The error's class name, e.g. `TypeError` or `TaskTimeoutError`. */

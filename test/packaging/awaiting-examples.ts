@@ -6,14 +6,6 @@
  * exists). A new export is never added here: it comes with its example.
  */
 export const awaitingExample: ReadonlySet<string> = new Set([
-  'weft-sdk: LoopContext',
-  'weft-sdk: LoopResult',
-  'weft-sdk: TaskFailure',
-  'weft-sdk: WaitForEventOptions',
-  'weft-sdk: WaitForSchemaEventOptions',
-  'weft-sdk: PayloadSchema',
-  'weft-sdk: EventStreamOptions',
-  'weft-sdk: EventStream',
   'weft-sdk: WorkflowGraph',
   'weft-sdk: TaskNode',
   'weft-sdk: TaskKind',
@@ -39,12 +31,6 @@ export const awaitingExample: ReadonlySet<string> = new Set([
   'weft-sdk: TaskOutputs',
   'weft-sdk: WeftListener',
   'weft-sdk: ListenerErrorHandler',
-  'weft-sdk: RunOutcome',
-  'weft-sdk: TaskSummary',
-  'weft-sdk: EngineStats',
-  'weft-sdk: MemoryStoreOptions',
-  'weft-sdk: SqliteStoreOptions',
-  'weft-sdk: ErrorRecord',
   'weft-sdk: DurationUnit',
   'weft-sdk: WeftErrorOptions',
   'weft-sdk: InputIssue',

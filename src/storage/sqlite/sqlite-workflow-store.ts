@@ -15,7 +15,15 @@ import { SqliteLeases } from './sqlite-leases.js'
 import { SqliteRuns } from './sqlite-runs.js'
 import { asStorageError } from './write-queue.js'
 
-/** Options of {@link sqliteStore}. */
+/**
+ * Options of {@link sqliteStore}.
+ *
+ * @example
+ * ```ts
+ * import { sqliteStore } from 'weft-sdk'
+ * const store = sqliteStore({ path: '.weft/orders.sqlite', synchronous: 'full', busyTimeoutMs: 500 })
+ * ```
+ */
 export interface SqliteStoreOptions {
   /** The database file; `':memory:'` for a throwaway database. @defaultValue `'.weft/weft.sqlite'` in the working directory */
   readonly path?: string
