@@ -1,6 +1,16 @@
 import type { Duration } from '../core/duration.js'
 
-/** An error class, used to list errors that must not be retried. */
+/**
+ * An error class, used to list errors that must not be retried.
+ *
+ * @example
+ * ```ts
+ * import type { ErrorClass, RetryOptions } from 'weft-sdk'
+ * class NotFoundError extends Error {}
+ * const permanent: ErrorClass[] = [NotFoundError, TypeError]
+ * const retry: RetryOptions = { maxAttempts: 4, nonRetryable: permanent }
+ * ```
+ */
 export type ErrorClass = abstract new (...args: never[]) => Error
 
 /**
@@ -9,6 +19,17 @@ export type ErrorClass = abstract new (...args: never[]) => Error
  * The delay before retry `n` (1-based) is drawn uniformly from
  * `[0, min(max, initial · factor^(n-1))]` with full jitter, or is exactly
  * `min(max, initial · factor^(n-1))` without jitter.
+ *
+ * @example
+ * ```ts
+ * import type { RetryOptions } from 'weft-sdk'
+ * const retry: RetryOptions = {
+ *   maxAttempts: 5,
+ *   backoff: { initial: '200 ms', max: '10 s' },
+ *   retryIf: (error) => !(error instanceof TypeError),
+ *   deadline: '2 m',
+ * }
+ * ```
  */
 export interface RetryOptions {
   /** Attempts in all, counting the first call. An integer ≥ 1. */
@@ -31,7 +52,16 @@ export interface RetryOptions {
   readonly deadline?: Duration
 }
 
-/** Exponential backoff between retry attempts. */
+/**
+ * Exponential backoff between retry attempts.
+ *
+ * @example
+ * ```ts
+ * import type { BackoffOptions } from 'weft-sdk'
+ * const backoff: BackoffOptions = { initial: '1 s', max: '1 m', factor: 3, jitter: 'full' }
+ * // @Retry({ maxAttempts: 6, backoff })
+ * ```
+ */
 export interface BackoffOptions {
   /** Delay bound before the first retry. @defaultValue `'100 ms'` */
   readonly initial?: Duration
@@ -43,7 +73,19 @@ export interface BackoffOptions {
   readonly jitter?: 'full' | 'none'
 }
 
-/** Options of {@link CircuitBreaker}. Give `consecutiveFailures`, `failureRate`, or both. */
+/**
+ * Options of {@link CircuitBreaker}. Give `consecutiveFailures`, `failureRate`, or both.
+ *
+ * @example
+ * ```ts
+ * import type { CircuitBreakerOptions } from 'weft-sdk'
+ * const breaker: CircuitBreakerOptions = {
+ *   name: 'payments-api',
+ *   failureRate: { threshold: 0.5, window: 20, minimumCalls: 10 },
+ *   halfOpenAfter: '30 s',
+ * }
+ * ```
+ */
 export interface CircuitBreakerOptions {
   /**
    * Circuit name. Tasks that name the same circuit share it, across runs and workflows.
@@ -65,7 +107,16 @@ export interface CircuitBreakerOptions {
   readonly halfOpenAfter: Duration
 }
 
-/** Options of {@link RateLimit}. */
+/**
+ * Options of {@link RateLimit}.
+ *
+ * @example
+ * ```ts
+ * import type { RateLimitOptions } from 'weft-sdk'
+ * const openAi: RateLimitOptions = { name: 'openai', limit: 60, window: '1 m', onLimit: 'wait', algorithm: 'token-bucket' }
+ * // @RateLimit(openAi) on every task calling the API: they share one limiter
+ * ```
+ */
 export interface RateLimitOptions {
   /** Limiter name; tasks naming the same limiter share it. @defaultValue `'<workflow>.<task>'` */
   readonly name?: string
@@ -79,7 +130,15 @@ export interface RateLimitOptions {
   readonly algorithm?: 'fixed-window' | 'token-bucket'
 }
 
-/** Options of {@link Cache}. */
+/**
+ * Options of {@link Cache}.
+ *
+ * @example
+ * ```ts
+ * import type { CacheOptions } from 'weft-sdk'
+ * const byCurrency: CacheOptions<[{ currency: string }]> = { ttl: '5 m', key: (input) => input.currency, capacity: 100 }
+ * ```
+ */
 export interface CacheOptions<Args extends readonly unknown[] = readonly unknown[]> {
   /** How long a result stays fresh. */
   readonly ttl: Duration
@@ -93,7 +152,16 @@ export interface CacheOptions<Args extends readonly unknown[] = readonly unknown
   readonly capacity?: number
 }
 
-/** Options of {@link Bulkhead}. */
+/**
+ * Options of {@link Bulkhead}.
+ *
+ * @example
+ * ```ts
+ * import type { BulkheadOptions } from 'weft-sdk'
+ * const gpu: BulkheadOptions = { name: 'gpu', maxConcurrent: 2, maxQueue: 10 }
+ * // @Bulkhead(gpu): at most two calls at once, ten waiting, the next rejected
+ * ```
+ */
 export interface BulkheadOptions {
   /** Bulkhead name; tasks naming the same bulkhead share its slots. @defaultValue `'<workflow>.<task>'` */
   readonly name?: string
@@ -103,7 +171,16 @@ export interface BulkheadOptions {
   readonly maxQueue?: number
 }
 
-/** Options of {@link Loop}. */
+/**
+ * Options of {@link Loop}.
+ *
+ * @example
+ * ```ts
+ * import type { LoopOptions } from 'weft-sdk'
+ * const refine: LoopOptions<{ score: number }> = { while: (draft, iteration) => draft.score < 0.9 && iteration < 5, maxIterations: 8 }
+ * // @Loop(refine) on a task taking and returning { score: number }
+ * ```
+ */
 export interface LoopOptions<S = never> {
   /** Checked before each iteration with the current state; the loop stops when it returns false. */
   readonly while: (state: S, iteration: number) => boolean

@@ -1,7 +1,17 @@
 import { createHash } from 'node:crypto'
 import { createRequire } from 'node:module'
 
-/** A query result: the part of `pg`'s `QueryResult` Weft uses. */
+/**
+ * A query result: the part of `pg`'s `QueryResult` Weft uses.
+ *
+ * @example
+ * ```ts
+ * import type { PgQueryable, PgResult } from 'weft-sdk/postgres'
+ * declare const db: PgQueryable
+ * const result: PgResult<{ n: number }> = await db.query('SELECT 1 AS n')
+ * console.log(result.rows[0]?.n, result.rowCount)
+ * ```
+ */
 export interface PgResult<R = Record<string, unknown>> {
   /** The rows returned. */
   readonly rows: R[]
@@ -9,7 +19,17 @@ export interface PgResult<R = Record<string, unknown>> {
   readonly rowCount: number | null
 }
 
-/** A query with a statement name: the server parses and plans it once per connection, then reuses the plan. */
+/**
+ * A query with a statement name: the server parses and plans it once per connection, then reuses the plan.
+ *
+ * @example
+ * ```ts
+ * import type { PgQueryable, PgQueryConfig } from 'weft-sdk/postgres'
+ * declare const db: PgQueryable
+ * const byStatus: PgQueryConfig = { name: 'runs_by_status', text: 'SELECT id FROM weft_runs WHERE status = $1', values: ['failed'] }
+ * const result = await db.query(byStatus)
+ * ```
+ */
 export interface PgQueryConfig {
   /** The prepared statement's name. */
   readonly name: string
@@ -19,7 +39,16 @@ export interface PgQueryConfig {
   readonly values: readonly unknown[]
 }
 
-/** Something that runs a parameterized query: a `pg` pool or client. */
+/**
+ * Something that runs a parameterized query: a `pg` pool or client.
+ *
+ * @example
+ * ```ts
+ * import type { PgQueryable } from 'weft-sdk/postgres'
+ * declare const db: PgQueryable
+ * const { rows } = await db.query<{ id: string }>('SELECT id FROM weft_runs WHERE workflow = $1', ['orders'])
+ * ```
+ */
 export interface PgQueryable {
   /** Runs a query with `$1`-style parameters. */
   query<R = Record<string, unknown>>(text: string, values?: readonly unknown[]): Promise<PgResult<R>>
@@ -43,7 +72,17 @@ export function prepared(text: string, values: readonly unknown[]): PgQueryConfi
   return { name, text, values }
 }
 
-/** A pooled connection: the part of `pg`'s `PoolClient` Weft uses. */
+/**
+ * A pooled connection: the part of `pg`'s `PoolClient` Weft uses.
+ *
+ * @example
+ * ```ts
+ * import type { PgPoolLike } from 'weft-sdk/postgres'
+ * declare const pool: PgPoolLike
+ * const client = await pool.connect()
+ * try { await client.query('SELECT 1') } finally { client.release() }
+ * ```
+ */
 export interface PgClientLike extends PgQueryable {
   /** Returns the connection to the pool; given an error (or `true`), the pool discards it instead. */
   release(error?: Error | boolean): void
@@ -56,6 +95,14 @@ export interface PgClientLike extends PgQueryable {
 /**
  * A connection pool: the part of `pg`'s `Pool` Weft uses, so a user can bring
  * their own (configured, instrumented) pool.
+ *
+ * @example
+ * ```ts
+ * import pg from 'pg'
+ * import { postgresStore, type PgPoolLike } from 'weft-sdk/postgres'
+ * const pool: PgPoolLike = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 5 })
+ * const store = postgresStore({ pool })
+ * ```
  */
 export interface PgPoolLike extends PgQueryable {
   /** Checks a connection out of the pool. */

@@ -12,7 +12,16 @@ import { PgJournal } from './pg-journal.js'
 import { PgLeases } from './pg-leases.js'
 import { PgRuns } from './pg-runs.js'
 
-/** Options of {@link postgresStore}: a connection string, or a pool of your own. */
+/**
+ * Options of {@link postgresStore}: a connection string, or a pool of your own.
+ *
+ * @example
+ * ```ts
+ * import { postgresStore } from 'weft-sdk/postgres'
+ * const store = postgresStore({ connectionString: process.env.DATABASE_URL!, maxConnections: 20, limits: { warnBytes: 64_000, maxBytes: 1_000_000 } })
+ * const readOnly = postgresStore({ connectionString: process.env.DATABASE_URL!, migrate: false })
+ * ```
+ */
 export type PostgresStoreOptions = (
   | {
       /**
