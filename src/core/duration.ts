@@ -1,6 +1,15 @@
 import { InvalidOptionsError } from './errors.js'
 
-/** A unit accepted in a {@link Duration} string. */
+/**
+ * A unit accepted in a {@link Duration} string.
+ *
+ * @example
+ * ```ts
+ * import type { Duration, DurationUnit } from 'weft-sdk'
+ * const every = (n: number, unit: DurationUnit): Duration => `${n} ${unit}`
+ * const timeout = every(30, 's')
+ * ```
+ */
 export type DurationUnit = 'ms' | 's' | 'm' | 'h' | 'd'
 
 /**

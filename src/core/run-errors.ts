@@ -2,7 +2,16 @@
 // asked for.
 import { WeftError, describeCause } from './weft-error.js'
 
-/** One problem found in a workflow input. */
+/**
+ * One problem found in a workflow input.
+ *
+ * @example
+ * ```ts
+ * import { InputValidationError } from 'weft-sdk'
+ * declare const error: unknown
+ * if (error instanceof InputValidationError) for (const issue of error.issues) console.error(`${issue.path || '(root)'}: ${issue.message}`)
+ * ```
+ */
 export interface InputIssue {
   /** Where the problem is, for example `items[2].sku`; empty for the root. */
   readonly path: string

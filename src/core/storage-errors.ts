@@ -2,7 +2,16 @@
 // and what is refused on the way to a store (durability).
 import { WeftError, type WeftErrorOptions } from './weft-error.js'
 
-/** Why a store operation failed, as {@link StorageError} reports it. */
+/**
+ * Why a store operation failed, as {@link StorageError} reports it.
+ *
+ * @example
+ * ```ts
+ * import { StorageError } from 'weft-sdk'
+ * declare const error: unknown
+ * if (error instanceof StorageError && error.reason === 'disk-full') console.error('free some disk space, then resume the run')
+ * ```
+ */
 export type StorageFailureReason =
   /** Another connection or process held a lock too long (SQLite's busy timeout, PostgreSQL's lock waits). */
   | 'busy'

@@ -5,7 +5,17 @@ import { renderValue } from './rendered-value.js'
 
 const weftErrorBrand: unique symbol = Symbol.for('weft/error') as never
 
-/** Options every {@link WeftError} accepts. */
+/**
+ * Options every {@link WeftError} accepts.
+ *
+ * @example
+ * ```ts
+ * import { StorageError, type WeftErrorOptions } from 'weft-sdk'
+ * declare const driverError: Error
+ * const options: WeftErrorOptions = { cause: driverError }
+ * throw new StorageError('connection-lost', 'the database went away while saving run r-1', options)
+ * ```
+ */
 export interface WeftErrorOptions {
   /** The error that caused this one. */
   readonly cause?: unknown

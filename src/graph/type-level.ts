@@ -83,7 +83,16 @@ export type Verdict<R> = R extends true
     ? WeftTypeMismatch<Message, Types>
     : WeftTypeError<R & string>
 
-/** The input type declared by a workflow instance type (via `WorkflowBase<I>`); `unknown` when undeclared. */
+/**
+ * The input type declared by a workflow instance type (via `WorkflowBase<I>`); `unknown` when undeclared.
+ *
+ * @example
+ * ```ts
+ * import { WorkflowBase, type InputOf } from 'weft-sdk'
+ * class Greet extends WorkflowBase<{ name: string }> {}
+ * const input: InputOf<Greet> = { name: 'ada' }
+ * ```
+ */
 export type InputOf<T> = T extends {
   /** The phantom property `WorkflowBase<I>` declares; its type is the input type `I`. */
   readonly [workflowInputKey]: infer I
@@ -127,6 +136,14 @@ export type EncodedInputOf<T> = T extends {
  * (`helper = () => 1`) is invisible until an instance exists, so it is not
  * rejected: keep such fields `private` (as injected functions usually are),
  * or `result.output('helper')` compiles and throws `TaskOutputMissingError`.
+ *
+ * @example
+ * ```ts
+ * import { Task, Workflow, type TaskName } from 'weft-sdk'
+ * @Workflow({ name: 'greet', version: 1 })
+ * class Greet { @Task() hello() { return 'hi' } }
+ * const name: TaskName<Greet> = 'hello'
+ * ```
  */
 export type TaskName<T> = {
   [K in keyof T & string]: T[K] extends (...args: never) => unknown ? K : never
@@ -166,6 +183,14 @@ export type IsLoopBody<P extends readonly unknown[]> = [LastOf<Normalize<P>>] ex
  * What task `K` of `T` produces: the awaited return type, or for a loop body
  * a `LoopResult` of its state parameter's type (its final state may be the
  * initial state, which that parameter accepts).
+ *
+ * @example
+ * ```ts
+ * import { Task, Workflow, type TaskOutput } from 'weft-sdk'
+ * @Workflow({ name: 'price', version: 1 })
+ * class Price { @Task() async total() { return 42 } }
+ * const total: TaskOutput<Price, 'total'> = 42 // awaited: number, not Promise<number>
+ * ```
  */
 export type TaskOutput<T, K> = K extends keyof T
   ? T[K] extends (...args: infer P) => infer R
@@ -175,7 +200,17 @@ export type TaskOutput<T, K> = K extends keyof T
     : never
   : never
 
-/** Every task output of `T`, by task name. */
+/**
+ * Every task output of `T`, by task name.
+ *
+ * @example
+ * ```ts
+ * import { Task, Workflow, type TaskOutputs } from 'weft-sdk'
+ * @Workflow({ name: 'price', version: 1 })
+ * class Price { @Task() total() { return 42 } @Task() currency() { return 'EUR' } }
+ * const outputs: TaskOutputs<Price> = { total: 42, currency: 'EUR' }
+ * ```
+ */
 export type TaskOutputs<T> = { readonly [K in TaskName<T>]: TaskOutput<T, K> }
 
 /** A dependency as written in `@DependsOn`: a name or `{ task, optional: true }`. */

@@ -1,7 +1,16 @@
 import type { ErrorClass, LoopOptions } from './policy-options.js'
 import type { PayloadSchema } from './task-context.js'
 
-/** How a task takes part in the run. */
+/**
+ * How a task takes part in the run.
+ *
+ * @example
+ * ```ts
+ * import type { TaskKind, WorkflowGraph } from 'weft-sdk'
+ * declare const graph: WorkflowGraph
+ * const cleanups = graph.tasks.filter((task) => task.kind === ('always' satisfies TaskKind))
+ * ```
+ */
 export type TaskKind =
   /** An ordinary task: runs once its dependencies completed. */
   | 'task'
@@ -12,7 +21,16 @@ export type TaskKind =
   /** An `@Always` task: runs whatever happened to the rest of the run. */
   | 'always'
 
-/** A dependency edge of a task. */
+/**
+ * A dependency edge of a task.
+ *
+ * @example
+ * ```ts
+ * import type { Dependency, TaskNode } from 'weft-sdk'
+ * declare const task: TaskNode
+ * const required: Dependency[] = task.dependsOn.filter((dep) => !dep.optional)
+ * ```
+ */
 export interface Dependency {
   /** The task depended on. */
   readonly task: string
@@ -95,7 +113,17 @@ export interface BulkheadPolicy {
   readonly maxQueue: number
 }
 
-/** Every policy of one task, validated and normalized. */
+/**
+ * Every policy of one task, validated and normalized.
+ *
+ * @example
+ * ```ts
+ * import type { TaskNode } from 'weft-sdk'
+ * declare const task: TaskNode
+ * const { retry, timeoutMs, circuitBreaker } = task.policies
+ * console.log(retry?.maxAttempts ?? 1, timeoutMs ?? 'no timeout', circuitBreaker?.name)
+ * ```
+ */
 export interface TaskPolicies {
   /** Retries of a failing task (`@Retry`); `undefined` when it is not retried. */
   readonly retry: RetryPolicy | undefined
@@ -111,10 +139,29 @@ export interface TaskPolicies {
   readonly bulkhead: BulkheadPolicy | undefined
 }
 
-/** A condition deciding whether a task runs; it receives the task's arguments. */
+/**
+ * A condition deciding whether a task runs; it receives the task's arguments.
+ *
+ * @example
+ * ```ts
+ * import type { TaskNode } from 'weft-sdk'
+ * declare const task: TaskNode
+ * if (task.when !== undefined) console.log(`${task.name} runs only when its condition holds`)
+ * ```
+ */
 export type TaskCondition = (...args: readonly unknown[]) => boolean | PromiseLike<boolean>
 
-/** One task of a compiled {@link WorkflowGraph}. Frozen. */
+/**
+ * One task of a compiled {@link WorkflowGraph}. Frozen.
+ *
+ * @example
+ * ```ts
+ * import type { WorkflowGraph } from 'weft-sdk'
+ * declare const graph: WorkflowGraph
+ * const charge = graph.taskByName.get('charge')
+ * console.log(charge?.kind, charge?.dependsOn.map((dep) => dep.task), charge?.policies.retry?.maxAttempts)
+ * ```
+ */
 export interface TaskNode {
   /** Unique name in the workflow; the method name for class workflows. */
   readonly name: string
@@ -196,6 +243,14 @@ export type WorkflowResultSpec =
 /**
  * A validated, frozen workflow: what the interpreter runs. Produced by
  * `compileWorkflow` from a decorated class, or by `defineWorkflow`.
+ *
+ * @example
+ * ```ts
+ * import { compileWorkflow, type AnyWorkflow } from 'weft-sdk'
+ * declare const Orders: AnyWorkflow
+ * const graph = compileWorkflow(Orders)
+ * console.log(`${graph.name} v${graph.version}:`, graph.tasks.map((task) => task.name).join(' -> '))
+ * ```
  */
 export interface WorkflowGraph {
   /** The workflow's unique name; runs are recorded under it. */

@@ -1,10 +1,29 @@
 import type { RunId } from '../core/ids.js'
 import type { RunEvent, WeftEvent, WeftEventOf, WeftEventType } from './run-events.js'
 
-/** A function called with each event. */
+/**
+ * A function called with each event.
+ *
+ * @example
+ * ```ts
+ * import type { Engine, WeftListener } from 'weft-sdk'
+ * declare const engine: Engine
+ * const log: WeftListener = (event) => console.log(event.type)
+ * const stop = engine.on(log) // stop() unsubscribes
+ * ```
+ */
 export type WeftListener<E = WeftEvent> = (event: E) => void
 
-/** Called when a listener throws; the error never reaches the run. */
+/**
+ * Called when a listener throws; the error never reaches the run.
+ *
+ * @example
+ * ```ts
+ * import { createEngine, type ListenerErrorHandler } from 'weft-sdk'
+ * const onListenerError: ListenerErrorHandler = (error, event) => console.error(`listener failed on ${event.type}`, error)
+ * const engine = createEngine({ onListenerError })
+ * ```
+ */
 export type ListenerErrorHandler = (error: unknown, event: WeftEvent) => void
 
 /**
