@@ -38,7 +38,17 @@ export interface Dependency {
   readonly optional: boolean
 }
 
-/** A retry policy with every default filled in and durations in milliseconds. */
+/**
+ * A retry policy with every default filled in and durations in milliseconds.
+ *
+ * @example
+ * ```ts
+ * import type { RetryPolicy, TaskNode } from 'weft-sdk'
+ * declare const task: TaskNode
+ * const retry: RetryPolicy | undefined = task.policies.retry
+ * if (retry) console.log(`${retry.maxAttempts} attempts, first delay up to ${retry.initialDelayMs} ms`)
+ * ```
+ */
 export interface RetryPolicy {
   /** Attempts in all, counting the first call; an integer ≥ 1. */
   readonly maxAttempts: number
@@ -58,7 +68,17 @@ export interface RetryPolicy {
   readonly deadlineMs: number | undefined
 }
 
-/** A circuit breaker policy with defaults filled in. */
+/**
+ * A circuit breaker policy with defaults filled in.
+ *
+ * @example
+ * ```ts
+ * import type { CircuitBreakerPolicy, TaskNode } from 'weft-sdk'
+ * declare const task: TaskNode
+ * const breaker: CircuitBreakerPolicy | undefined = task.policies.circuitBreaker
+ * if (breaker) console.log(`${breaker.name} probes again after ${breaker.halfOpenAfterMs} ms`)
+ * ```
+ */
 export interface CircuitBreakerPolicy {
   /** Circuit name; tasks with the same name share one circuit (`'<workflow>.<task>'` when not given). */
   readonly name: string
@@ -77,7 +97,17 @@ export interface CircuitBreakerPolicy {
   readonly halfOpenAfterMs: number
 }
 
-/** A rate-limit policy with defaults filled in. */
+/**
+ * A rate-limit policy with defaults filled in.
+ *
+ * @example
+ * ```ts
+ * import type { RateLimitPolicy, TaskNode } from 'weft-sdk'
+ * declare const task: TaskNode
+ * const limit: RateLimitPolicy | undefined = task.policies.rateLimit
+ * if (limit) console.log(`${limit.name}: ${limit.limit} calls per ${limit.windowMs} ms (${limit.algorithm})`)
+ * ```
+ */
 export interface RateLimitPolicy {
   /** Limiter name; tasks with the same name share one limiter (`'<workflow>.<task>'` when not given). */
   readonly name: string
@@ -91,7 +121,17 @@ export interface RateLimitPolicy {
   readonly algorithm: 'fixed-window' | 'token-bucket'
 }
 
-/** A cache policy with defaults filled in. */
+/**
+ * A cache policy with defaults filled in.
+ *
+ * @example
+ * ```ts
+ * import type { CachePolicy, TaskNode } from 'weft-sdk'
+ * declare const task: TaskNode
+ * const cache: CachePolicy | undefined = task.policies.cache
+ * if (cache) console.log(`${cache.name} keeps ${cache.capacity} results for ${cache.ttlMs} ms`)
+ * ```
+ */
 export interface CachePolicy {
   /** Cache name, always `'<workflow>.<task>'`: the cache is shared by every run of that task. */
   readonly name: string
@@ -103,7 +143,17 @@ export interface CachePolicy {
   readonly key: (...args: readonly unknown[]) => string
 }
 
-/** A bulkhead policy with defaults filled in. */
+/**
+ * A bulkhead policy with defaults filled in.
+ *
+ * @example
+ * ```ts
+ * import type { BulkheadPolicy, TaskNode } from 'weft-sdk'
+ * declare const task: TaskNode
+ * const bulkhead: BulkheadPolicy | undefined = task.policies.bulkhead
+ * if (bulkhead) console.log(`${bulkhead.name}: ${bulkhead.maxConcurrent} at once, ${bulkhead.maxQueue} waiting`)
+ * ```
+ */
 export interface BulkheadPolicy {
   /** Bulkhead name; tasks with the same name share its slots (`'<workflow>.<task>'` when not given). */
   readonly name: string

@@ -6,11 +6,6 @@
  * exists). A new export is never added here: it comes with its example.
  */
 export const awaitingExample: ReadonlySet<string> = new Set([
-  'weft-sdk: RetryPolicy',
-  'weft-sdk: CircuitBreakerPolicy',
-  'weft-sdk: RateLimitPolicy',
-  'weft-sdk: CachePolicy',
-  'weft-sdk: BulkheadPolicy',
   'weft-sdk/store: WorkflowStore',
   'weft-sdk/store: RunStore',
   'weft-sdk/store: RunLeases',
