@@ -43,8 +43,8 @@ export interface LayerRule {
 /** The storage ports: the only files of storage/ that runtime/ and the cross-cutting layers see. */
 export const storagePorts = ['src/storage/workflow-store.ts', 'src/storage/storage-failure.ts', 'src/storage/serialization.ts'] as const
 
-/** The package's entry points (`weft`, `weft/store`, `weft/types`, `weft/postgres`), the public face embeddings use. */
-export const entryPoints = ['src/index.ts', 'src/store.ts', 'src/types.ts', 'src/postgres.ts'] as const
+/** The package's entry points (`weft-sdk` and its subpaths but the CLI), the public face embeddings use. */
+export const entryPoints = ['src/index.ts', 'src/store.ts', 'src/types.ts', 'src/postgres.ts', 'src/sql.ts', 'src/redis.ts', 'src/amqp.ts', 'src/object-storage.ts', 'src/llm.ts'] as const
 
 /** Packages any layer may import: Effect is the runtime's language throughout. */
 export const sharedPackages = ['effect'] as const
@@ -61,8 +61,9 @@ export const layerRules: Readonly<Record<string, LayerRule>> = {
   runtime: { layers: ['resilience', 'graph', 'core'], files: storagePorts },
   security: crossCutting,
   observability: crossCutting,
-  // The SQL adapter of integration/ speaks kysely, as storage/ does.
-  integration: { ...crossCutting, packages: ['kysely'] },
+  // The adapters of integration/ speak their servers' drivers (the SQL adapter kysely, as storage/ does); each is
+  // loaded only by its own entry point (weft-sdk/sql, weft-sdk/amqp, ...), so no application loads a driver it does not use.
+  integration: { ...crossCutting, packages: ['kysely', 'pg', 'mysql2', 'better-sqlite3', 'ioredis', 'amqplib', 'aws4fetch'] },
   engine: {
     layers: ['security', 'observability', 'integration', 'runtime', 'resilience', 'storage', 'authoring', 'graph', 'core'],
     // Only the engine wires the DI container.

@@ -40,6 +40,42 @@ describe("the import graph of Weft's sources", () => {
   })
 })
 
+/** The packages a file loads when imported: its value imports and theirs, transitively (type-only imports load nothing). */
+function packagesLoadedBy(entry: string, graph: readonly ImportEdge[]): string[] {
+  const packages = new Set<string>()
+  const seen = new Set<string>()
+  const visit = (file: string): void => {
+    if (seen.has(file)) return
+    seen.add(file)
+    for (const e of graph) {
+      if (e.from !== file || e.typeOnly) continue
+      if (e.to !== undefined) visit(e.to)
+      else if (!e.specifier.startsWith('node:')) packages.add(e.specifier.startsWith('@') ? e.specifier.split('/').slice(0, 2).join('/') : e.specifier.split('/')[0]!)
+    }
+  }
+  visit(entry)
+  return [...packages].sort()
+}
+
+describe('the packages each entry point loads', () => {
+  const graph = readImportGraph(repoRoot)
+  // A driver is an optional peer: only the entry point of its adapter or store may load it, so an application
+  // on the embedded default never needs pg, mysql2, ioredis, amqplib or aws4fetch installed. (A driver loaded
+  // with createRequire, as pg-client.ts loads pg, is not in this graph: keep such loads behind their own entry point.)
+  const drivers = ['pg', 'mysql2', 'ioredis', 'amqplib', 'aws4fetch']
+
+  it('weft-sdk, weft-sdk/store and weft-sdk/types load no optional driver', () => {
+    for (const entry of ['src/index.ts', 'src/store.ts', 'src/types.ts']) {
+      expect({ entry, drivers: packagesLoadedBy(entry, graph).filter((name) => drivers.includes(name)) }).toEqual({ entry, drivers: [] })
+    }
+  })
+
+  it('are found through re-exports, and type-only imports load nothing (the check can fail)', () => {
+    const synthetic = [edge('src/a.ts', './b.js', 'src/b.ts'), edge('src/b.ts', 'amqplib'), { ...edge('src/a.ts', 'mysql2'), typeOnly: true }, edge('src/b.ts', 'node:fs')]
+    expect(packagesLoadedBy('src/a.ts', synthetic)).toEqual(['amqplib'])
+  })
+})
+
 describe('the dependency rule', () => {
   it('refuses kysely, tsyringe and the SQLite driver in runtime/', () => {
     expect(violations('src/runtime/task-program.ts', 'kysely')).toEqual([
@@ -71,7 +107,7 @@ describe('the dependency rule', () => {
 
   it('lets the CLI import the entry points only', () => {
     expect(violations('src/cli/worker.ts', '../engine/engine.js', 'src/engine/engine.ts')).toEqual([
-      "layer: src/cli/worker.ts imports '../engine/engine.js': cli/ may not import src/engine/engine.ts (cli/ may import src/index.ts, src/store.ts, src/types.ts, src/postgres.ts)",
+      "layer: src/cli/worker.ts imports '../engine/engine.js': cli/ may not import src/engine/engine.ts (cli/ may import src/index.ts, src/store.ts, src/types.ts, src/postgres.ts, src/sql.ts, src/redis.ts, src/amqp.ts, src/object-storage.ts, src/llm.ts)",
     ])
     expect(violations('src/cli/worker.ts', '../storage/index.js', 'src/storage/index.ts')).toHaveLength(1)
     expect(violations('src/cli/worker.ts', '../store.js', 'src/store.ts')).toEqual([])
