@@ -49,6 +49,13 @@ function advice(code: WeftErrorCode): string {
     case 'WEFT_HTTP_DECODE':
     case 'WEFT_HTTP_RESPONSE_TOO_LARGE':
     case 'WEFT_ADAPTER_CLOSED':
+    case 'WEFT_OBJECT_NOT_FOUND':
+    case 'WEFT_OBJECT_KEY_INVALID':
+    case 'WEFT_OBJECT_METADATA_INVALID':
+    case 'WEFT_OBJECT_CHECKSUM_MISMATCH':
+    case 'WEFT_OBJECT_ACCESS_DENIED':
+    case 'WEFT_OBJECT_DECODE':
+    case 'WEFT_OBJECT_STORAGE_IO':
       return 'look at the adapter and its server'
     case 'WEFT_CLI_USAGE':
     case 'WEFT_CLI_FAILED':
