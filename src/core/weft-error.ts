@@ -101,6 +101,12 @@ export type WeftErrorCode =
   | 'WEFT_AMQP_PUBLISH'
   | 'WEFT_AMQP_TOPOLOGY'
   | 'WEFT_AMQP_INVALID_MESSAGE'
+  // SQL (weft-sdk/sql).
+  | 'WEFT_SQL_CONNECTION'
+  | 'WEFT_SQL_TRANSIENT'
+  | 'WEFT_SQL_CONSTRAINT'
+  | 'WEFT_SQL_STATEMENT'
+  | 'WEFT_SQL_DRIVER_MISSING'
   // The command line.
   | 'WEFT_CLI_USAGE'
   | 'WEFT_CLI_FAILED'
