@@ -56,6 +56,11 @@ function advice(code: WeftErrorCode): string {
     case 'WEFT_OBJECT_ACCESS_DENIED':
     case 'WEFT_OBJECT_DECODE':
     case 'WEFT_OBJECT_STORAGE_IO':
+    case 'WEFT_SQL_CONNECTION':
+    case 'WEFT_SQL_TRANSIENT':
+    case 'WEFT_SQL_CONSTRAINT':
+    case 'WEFT_SQL_STATEMENT':
+    case 'WEFT_SQL_DRIVER_MISSING':
       return 'look at the adapter and its server'
     case 'WEFT_CLI_USAGE':
     case 'WEFT_CLI_FAILED':
