@@ -49,6 +49,9 @@ function advice(code: WeftErrorCode): string {
     case 'WEFT_HTTP_DECODE':
     case 'WEFT_HTTP_RESPONSE_TOO_LARGE':
     case 'WEFT_ADAPTER_CLOSED':
+    case 'WEFT_LLM_RESPONSE':
+    case 'WEFT_LLM_OUTPUT':
+    case 'WEFT_BUDGET_EXCEEDED':
     case 'WEFT_OBJECT_NOT_FOUND':
     case 'WEFT_OBJECT_KEY_INVALID':
     case 'WEFT_OBJECT_METADATA_INVALID':
@@ -61,6 +64,10 @@ function advice(code: WeftErrorCode): string {
     case 'WEFT_SQL_CONSTRAINT':
     case 'WEFT_SQL_STATEMENT':
     case 'WEFT_SQL_DRIVER_MISSING':
+    case 'WEFT_AMQP_UNAVAILABLE':
+    case 'WEFT_AMQP_PUBLISH':
+    case 'WEFT_AMQP_TOPOLOGY':
+    case 'WEFT_AMQP_INVALID_MESSAGE':
       return 'look at the adapter and its server'
     case 'WEFT_CLI_USAGE':
     case 'WEFT_CLI_FAILED':
