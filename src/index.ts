@@ -25,7 +25,7 @@ export {
   type LimiterStatus,
 } from './integration/adapter.js'
 export { AdapterBase, type AdapterBaseOptions, type CallOptions } from './integration/adapter-base.js'
-export type { AdapterPolicyOptions, AdapterResilienceOptions, CallBody } from './integration/adapter-policies.js'
+export type { AdapterPolicyOptions, AdapterPolicyStateOptions, AdapterResilienceOptions, CallBody } from './integration/adapter-policies.js'
 export { LatencyWindow, latencyWindowSize, nearestRank, type LatencyPercentiles } from './integration/latency-window.js'
 export type { Bindable, CallContext } from './graph/call-context.js'
 export { HttpAdapter, retryAfterMs, type HttpAdapterOptions, type HttpRequest, type HttpResult, type HttpCallOptions, type HttpClient } from './integration/http/http-adapter.js'
@@ -154,6 +154,7 @@ export type { CircuitState } from './resilience/circuit-breakers.js'
 
 // Stores (the store SPI is in weft/store, PostgreSQL in weft/postgres)
 export { MemoryWorkflowStore, type MemoryStoreOptions } from './storage/memory-workflow-store.js'
+export { memoryPolicyState, type PolicyStateStore } from './resilience/policy-services.js'
 export { SqliteWorkflowStore, sqliteStore, type SqliteStoreOptions } from './storage/sqlite/sqlite-workflow-store.js'
 // What the engine's API returns about runs (Engine.listRuns, WorkflowRun.status)
 export type { RunRecord, RunQuery, RunStatus, TaskStatus, ErrorRecord } from './storage/workflow-store.js'

@@ -1,3 +1,4 @@
+import type { PolicyStateStore } from '../resilience/policy-services.js'
 import { InvalidOptionsError } from '../core/errors.js'
 import { isAdapter, type Adapter, type AdapterHealth, type AdapterState } from '../integration/adapter.js'
 import type { AdapterEvent } from '../runtime/run-events.js'
@@ -105,6 +106,7 @@ export class AdapterRegistry {
   constructor(
     private readonly resolver: WorkflowResolver,
     private readonly forward: (event: AdapterEvent) => void,
+    private readonly policyState: PolicyStateStore | undefined,
   ) {}
 
   /**
@@ -122,6 +124,7 @@ export class AdapterRegistry {
     if (this.resolver.registerValue === undefined) {
       throw new InvalidOptionsError(`adapter "${adapter.name}": this engine's resolver cannot register values; register the adapter in its container yourself and pass it to createEngine({ adapters }) only with the default resolver`)
     }
+    if (this.policyState !== undefined) adapter.usePolicyState?.(this.policyState)
     this.resolver.registerValue(token, adapter)
     this.byName.set(adapter.name, adapter)
     this.tokens.set(token, adapter.name)

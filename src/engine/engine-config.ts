@@ -1,3 +1,4 @@
+import type { PolicyStateStore } from '../resilience/policy-services.js'
 import type { Clock } from 'effect'
 import type { DependencyContainer } from 'tsyringe'
 import type { AnyWorkflow } from '../authoring/workflow-ref.js'
@@ -45,6 +46,15 @@ export interface EngineConfig {
    * under the token. The engine reports their health and closes them on `close()`.
    */
   readonly adapters?: readonly AdapterRegistration[]
+  /**
+   * Where rate limits and circuit breakers keep their state: tasks' `@RateLimit`
+   * and `@CircuitBreaker`, and every registered adapter that was not given
+   * state of its own. Give a shared one (`redisPolicyState` from
+   * `weft-sdk/redis`, `postgresPolicyState` from `weft-sdk/postgres`) for
+   * limits and breakers that hold across worker processes; the engine closes
+   * it on `close()`. @defaultValue in memory, per process
+   */
+  readonly policyState?: PolicyStateStore
   /** Workflows to register at once (runs of them left unfinished by a previous process are resumed). */
   readonly workflows?: readonly AnyWorkflow[]
   /** Tasks running at once across every run of the engine. @defaultValue `Infinity` */

@@ -9,6 +9,7 @@ import { assertStorableName } from '../core/storable-name.js'
 import type { WorkflowGraph } from '../graph/workflow-graph.js'
 import type { CircuitState } from '../resilience/circuit-breakers.js'
 import { TaskPolicyRunner, makePolicyServices, type PolicyServices } from '../resilience/task-policies.js'
+import type { PolicyStateStore } from '../resilience/policy-services.js'
 import { ConcurrencyGate } from '../runtime/concurrency-gate.js'
 import { EventHub, type WeftListener } from '../runtime/event-hub.js'
 import { EventWaiters } from '../runtime/event-waiters.js'
@@ -137,6 +138,8 @@ export class Engine {
   private unsubscribe: (() => Promise<void>) | undefined
   private inboxWatcher: InboxWatcher | undefined
   private closed = false
+  /** Where tasks' (and adapters') limiters and breakers keep their state; `undefined` for the default, in memory. */
+  private readonly policyState: PolicyStateStore | undefined
   /** Starts between their first check and their run's launch: `close` waits for them, so no run starts on a closed store. */
   private readonly starting = new Set<Promise<unknown>>()
 
@@ -150,7 +153,8 @@ export class Engine {
     this.hub = new EventHub(config.onListenerError ?? reportListenerError)
     this.reportBackgroundError = config.onBackgroundError ?? reportBackgroundError
     this.changes = new ChangeFeed(this.settings.pollMs)
-    this.adapters = new AdapterRegistry(this.resolver, (event) => this.hub.emit(event)).registerAll(config.adapters ?? [])
+    this.policyState = config.policyState
+    this.adapters = new AdapterRegistry(this.resolver, (event) => this.hub.emit(event), config.policyState).registerAll(config.adapters ?? [])
     this.env = this.runEnvironment(config.clock)
     this.backendServices = {
       store: this.store,
@@ -357,6 +361,7 @@ export class Engine {
     try {
       await this.adapters.closeAll()
     } finally {
+      await this.policyState?.close()
       if (this.ownsStore) await this.store.close()
     }
   }
@@ -449,7 +454,7 @@ export class Engine {
   }
 
   private runEnvironment(clock: Clock.Clock | undefined): RunEnvironment {
-    let services: Context.Context<PolicyServices> = makePolicyServices(this.scope)
+    let services: Context.Context<PolicyServices> = makePolicyServices(this.scope, this.policyState)
     if (clock !== undefined) services = Context.add(services, Clock.Clock, clock)
     return {
       store: this.store,

@@ -3,6 +3,7 @@ import { AdapterClosedError } from '../core/integration-errors.js'
 import { toMillis, type Duration } from '../core/duration.js'
 import type { Bindable, CallContext } from '../graph/call-context.js'
 import type { CircuitState } from '../resilience/circuit-breakers.js'
+import type { PolicyStateStore } from '../resilience/policy-services.js'
 import type { AdapterEvent } from '../runtime/run-events.js'
 import type { Adapter, AdapterHealth, AdapterStats } from './adapter.js'
 import { AdapterPolicies, type AdapterResilienceOptions, type CallBody } from './adapter-policies.js'
@@ -102,14 +103,17 @@ export abstract class AdapterBase<C> implements Adapter, Bindable<C> {
 
   async health(): Promise<AdapterHealth> {
     const started = performance.now()
-    const statusNow = () => ({ latencyMs: performance.now() - started, breakers: this.policies.breakerStatus(), limiters: this.policies.limiterStatus(Date.now()) })
+    const statusNow = async () => {
+      const latencyMs = performance.now() - started
+      return { latencyMs, breakers: await this.policies.breakerStatus(), limiters: this.policies.limiterStatus(Date.now()) }
+    }
     try {
       if (this.closed) throw new AdapterClosedError(this.name)
       await this.ping(AbortSignal.timeout(this.healthTimeoutMs))
     } catch (error) {
-      return { state: 'down', detail: this.redact(describeCause(error)), ...statusNow() }
+      return { state: 'down', detail: this.redact(describeCause(error)), ...(await statusNow()) }
     }
-    const status = statusNow()
+    const status = await statusNow()
     const tripped = status.breakers.filter((breaker) => breaker.state !== 'closed')
     if (tripped.length === 0) return { state: 'up', ...status }
     return { state: 'degraded', detail: tripped.map((b) => `breaker "${b.name}" is ${b.state}`).join('; '), ...status }
@@ -117,6 +121,11 @@ export abstract class AdapterBase<C> implements Adapter, Bindable<C> {
 
   stats(): AdapterStats {
     return { adapter: this.name, kind: this.kind, operations: [...this.counters.values()].map((counters) => counters.snapshot()) }
+  }
+
+  /** Takes the engine's limiter and breaker state (called when the adapter is registered), unless it was given `policyState` of its own. */
+  usePolicyState(state: PolicyStateStore): void {
+    this.policies.adopt(state)
   }
 
   observe(listener: (event: AdapterEvent) => void): () => void {

@@ -3,10 +3,11 @@ import type { Duration } from '../core/duration.js'
 import { InvalidOptionsError } from '../core/errors.js'
 import type { BulkheadOptions, CircuitBreakerOptions, RateLimitOptions, RetryOptions } from '../graph/policy-options.js'
 import { normalizePolicyOptions } from '../graph/normalize-policies.js'
-import type { TaskPolicies } from '../graph/workflow-graph.js'
+import type { CircuitBreakerPolicy, TaskPolicies } from '../graph/workflow-graph.js'
 import { TaskThrew, thrownValue, type AttemptFailure } from '../resilience/attempt-failure.js'
 import type { DirectPolicies } from '../resilience/direct-policies.js'
-import type { BreakerListener, CircuitState } from '../resilience/circuit-breakers.js'
+import { readBreakerState, type BreakerListener, type CircuitState } from '../resilience/circuit-breakers.js'
+import type { PolicyStateStore } from '../resilience/policy-services.js'
 import type { PolicyTarget } from '../resilience/policy-wrappers.js'
 import { TaskPolicyRunner, makePolicyServices, type PolicyHooks, type PolicyServices } from '../resilience/task-policies.js'
 import type { BreakerStatus, LimiterStatus } from './adapter.js'
@@ -42,6 +43,26 @@ export interface AdapterPolicyOptions {
 }
 
 /**
+ * Where an adapter's rate limits and breakers keep their state.
+ *
+ * @example
+ * ```ts
+ * import { HttpAdapter, memoryPolicyState } from 'weft-sdk'
+ * const crm = new HttpAdapter({ name: 'crm', baseUrl: 'http://127.0.0.1:8080', rateLimit: { limit: 5, window: '1 s' }, policyState: memoryPolicyState() })
+ * ```
+ */
+export interface AdapterPolicyStateOptions {
+  /**
+   * The state of the adapter's limiters and breakers. Give a shared one
+   * (`redisPolicyState`, `postgresPolicyState`) for limits and breakers that
+   * hold across processes. Without it, the adapter takes the engine's
+   * (`createEngine({ policyState })`) when registered, else keeps its own in
+   * memory. The adapter does not close it.
+   */
+  readonly policyState?: PolicyStateStore
+}
+
+/**
  * Policy options of an adapter: for every operation, and per operation (an
  * operation's options replace the adapter's, kind by kind; kinds it does not
  * give are the adapter's).
@@ -56,7 +77,7 @@ export interface AdapterPolicyOptions {
  * }
  * ```
  */
-export interface AdapterResilienceOptions extends AdapterPolicyOptions {
+export interface AdapterResilienceOptions extends AdapterPolicyOptions, AdapterPolicyStateOptions {
   /** Options of single operations, by operation name. */
   readonly operations?: Readonly<Record<string, AdapterPolicyOptions>>
 }
@@ -106,8 +127,14 @@ interface Operation {
   readonly target: PolicyTarget
   readonly guarded: boolean
   readonly gauge: LimiterGauge | undefined
-  /** The policies run without Effect while none of them acts (`undefined` when they need Effect). */
-  readonly direct: DirectPolicies | undefined
+  /** The policies run without Effect while none of them acts (`undefined` when they need Effect); worked out at the first call, once the state is known. */
+  direct?: DirectPolicies | undefined
+}
+
+/** The policies' services on the adapter's state, built at the first call that needs them. */
+interface Built {
+  readonly services: Context.Context<PolicyServices>
+  readonly shared: boolean
 }
 
 /**
@@ -123,18 +150,20 @@ interface Operation {
  */
 export class AdapterPolicies {
   private readonly scope = Effect.runSync(Scope.make())
-  private readonly services: Context.Context<PolicyServices>
   private readonly runner: TaskPolicyRunner
   private readonly operations = new Map<string, Operation>()
   private readonly gauges = new Map<string, LimiterGauge>()
   private readonly breakers = new Map<string, CircuitState>()
+  private readonly breakerPolicies = new Map<string, CircuitBreakerPolicy>()
+  private state: PolicyStateStore | undefined
+  private built: Built | undefined
 
   constructor(
     private readonly adapter: string,
     private readonly options: AdapterResilienceOptions,
     onTransition: BreakerListener,
   ) {
-    this.services = makePolicyServices(this.scope)
+    this.state = options.policyState
     this.runner = new TaskPolicyRunner((breaker, from, to) => {
       this.breakers.set(breaker, to)
       onTransition(breaker, from, to)
@@ -144,10 +173,26 @@ export class AdapterPolicies {
     for (const operation of Object.keys(options.operations ?? {})) this.operationOf(operation)
   }
 
+  /**
+   * Takes the engine's policy state, unless the adapter was given its own.
+   * @throws `InvalidOptionsError` when the adapter already made calls on state of its own in memory (register it before using it).
+   */
+  adopt(state: PolicyStateStore): void {
+    if (this.options.policyState !== undefined || this.state === state) return
+    if (this.built !== undefined) {
+      throw new InvalidOptionsError(`adapter "${this.adapter}" already made calls with its limiters and breakers in memory: register it with the engine before using it, or give it policyState yourself`)
+    }
+    this.state = state
+  }
+
   /** Runs `body` under the policies of `operation`; `signal` (the task's) cancels it. Rejects with what the last attempt threw, or the policy's error. */
   async run<A>(operation: string, signal: AbortSignal | undefined, body: CallBody<A>): Promise<A> {
-    const { target, guarded, gauge, direct } = this.operationOf(operation)
+    const compiled = this.operationOf(operation)
+    const { target, guarded, gauge } = compiled
     if (!guarded) return body(signal, 1)
+    const built = this.build()
+    if (!('direct' in compiled)) compiled.direct = built.shared ? undefined : this.runner.direct(target, built.services)
+    const direct = compiled.direct
     const admitted = (attemptSignal: AbortSignal | undefined, n: number) => {
       gauge?.admit(Date.now())
       return body(attemptSignal, n)
@@ -163,21 +208,33 @@ export class AdapterPolicies {
 
   /** Runs a policy program; rejects with what the last attempt threw, or the policy's error, or the signal's reason when it cut the call. */
   private async runEffect<A>(program: Effect.Effect<A, AttemptFailure, PolicyServices>, signal: AbortSignal | undefined): Promise<A> {
-    const exit = await Effect.runPromiseExitWith(this.services)(program, { signal })
+    const exit = await Effect.runPromiseExitWith(this.build().services)(program, { signal })
     if (Exit.isSuccess(exit)) return exit.value
     const reason = exit.cause.reasons.find((r) => r._tag === 'Fail') ?? exit.cause.reasons.find((r) => r._tag === 'Die')
     if (reason === undefined) throw signal?.reason ?? new Error(`adapter "${this.adapter}": the call was interrupted`)
     throw reason._tag === 'Fail' ? thrownValue(reason.error) : reason.defect
   }
 
-  /** The state of every breaker of the adapter. */
-  breakerStatus(): BreakerStatus[] {
-    return [...this.breakers].map(([name, state]) => ({ name, state }))
+  /** The state of every breaker of the adapter: as this process saw it last, or, on shared state, as the store holds it now (another process may have tripped it). */
+  async breakerStatus(): Promise<BreakerStatus[]> {
+    const built = this.built
+    if (built === undefined || !built.shared) return [...this.breakers].map(([name, state]) => ({ name, state }))
+    const read = Effect.forEach([...this.breakerPolicies.values()], (policy) => Effect.map(readBreakerState(policy), (state) => ({ name: policy.name, state })))
+    return Effect.runPromiseWith(built.services)(read)
   }
 
   /** The headroom of every rate limit of the adapter. */
   limiterStatus(now: number): LimiterStatus[] {
     return [...this.gauges.values()].map((gauge) => gauge.status(now))
+  }
+
+  /** The policies' services, built on the adapter's state at the first call. */
+  private build(): Built {
+    if (this.built === undefined) {
+      const state = this.state
+      this.built = { services: makePolicyServices(this.scope, state), shared: state?.shared ?? false }
+    }
+    return this.built
   }
 
   /** Releases the policies' state. */
@@ -214,13 +271,15 @@ export class AdapterPolicies {
     this.track(policies)
     const target = { name: `${this.adapter}.${operation}`, policies }
     const gauge = policies.rateLimit === undefined ? undefined : this.gauges.get(policies.rateLimit.name)
-    // The services are in-memory stores (synchronous), as the direct path needs.
-    return { target, guarded: TaskPolicyRunner.hasPolicies(target), gauge, direct: this.runner.direct(target, this.services) }
+    return { target, guarded: TaskPolicyRunner.hasPolicies(target), gauge }
   }
 
   private track(policies: TaskPolicies): void {
     const { circuitBreaker, rateLimit } = policies
-    if (circuitBreaker !== undefined && !this.breakers.has(circuitBreaker.name)) this.breakers.set(circuitBreaker.name, 'closed')
+    if (circuitBreaker !== undefined && !this.breakers.has(circuitBreaker.name)) {
+      this.breakers.set(circuitBreaker.name, 'closed')
+      this.breakerPolicies.set(circuitBreaker.name, circuitBreaker)
+    }
     if (rateLimit !== undefined && !this.gauges.has(rateLimit.name)) this.gauges.set(rateLimit.name, new LimiterGauge(rateLimit.name, rateLimit.limit, rateLimit.windowMs))
     if (rateLimit !== undefined && this.gauges.get(rateLimit.name)!.limit !== rateLimit.limit) {
       throw new InvalidOptionsError(`adapter "${this.adapter}": rate limit "${rateLimit.name}" is given two limits; give each operation's limit a name of its own`)

@@ -1,4 +1,5 @@
 import type { CircuitState } from '../resilience/circuit-breakers.js'
+import type { PolicyStateStore } from '../resilience/policy-services.js'
 import type { AdapterEvent } from '../runtime/run-events.js'
 import type { LatencyPercentiles } from './latency-window.js'
 
@@ -159,6 +160,8 @@ export interface Adapter {
   close(): Promise<void>
   /** Subscribes to the adapter's events (failed calls, breaker transitions); the engine forwards them to `engine.on`. */
   observe?(listener: (event: AdapterEvent) => void): () => void
+  /** Takes the engine's limiter and breaker state (`createEngine({ policyState })`) when registered; an adapter given state of its own keeps it. */
+  usePolicyState?(state: PolicyStateStore): void
 }
 
 /**

@@ -112,11 +112,9 @@ export class CircuitBreakers {
   }
 
   private makeGuard(policy: CircuitBreakerPolicy) {
-    const trips: EffectBreaker.TripPolicy[] = []
-    if (policy.consecutiveFailures !== undefined) trips.push(EffectBreaker.consecutive(policy.consecutiveFailures))
-    if (policy.failureRate !== undefined) trips.push(EffectBreaker.rate({ ...policy.failureRate, size: policy.failureRate.window }))
+    const trips = tripPoliciesOf(policy)
     const combined = new CombinedState(trips.length, (from, to) => this.onTransition(policy.name, from, to))
-    const parts = trips.map((trip, i) => ({ key: `${policy.name}:${trip._tag}`, trip, changed: (state: CircuitState) => combined.set(i, state) }))
+    const parts = trips.map((trip, i) => ({ key: circuitKey(policy, trip), trip, changed: (state: CircuitState) => combined.set(i, state) }))
     this.parts.set(policy.name, parts.toReversed())
     return Effect.map(Effect.forEach(parts, (part) => this.makeCircuit(policy, part.trip, part.changed)), (circuits) =>
       circuits.reduce(
@@ -138,6 +136,34 @@ export class CircuitBreakers {
         breaker.execute(call, { key, classify: classifyOutcome }).pipe(Effect.mapError((error) => toWeftError(policy.name, error)))
     })
   }
+}
+
+/** The trip rules of a breaker: one circuit each. */
+function tripPoliciesOf(policy: CircuitBreakerPolicy): EffectBreaker.TripPolicy[] {
+  const trips: EffectBreaker.TripPolicy[] = []
+  if (policy.consecutiveFailures !== undefined) trips.push(EffectBreaker.consecutive(policy.consecutiveFailures))
+  if (policy.failureRate !== undefined) trips.push(EffectBreaker.rate({ ...policy.failureRate, size: policy.failureRate.window }))
+  return trips
+}
+
+/** The store key of one circuit of a breaker. */
+function circuitKey(policy: CircuitBreakerPolicy, trip: EffectBreaker.TripPolicy): string {
+  return `${policy.name}:${trip._tag}`
+}
+
+/**
+ * A breaker's state as its store holds it now: open if a circuit is open,
+ * half-open if one is, else closed. For stores shared by several processes,
+ * where another process may have tripped the breaker; a store that cannot be
+ * read reports the breaker closed (calls would go through).
+ */
+export function readBreakerState(policy: CircuitBreakerPolicy): Effect.Effect<CircuitState, never, EffectBreaker.CircuitBreakerStore> {
+  return Effect.flatMap(Effect.service(EffectBreaker.CircuitBreakerStore), (store) =>
+    Effect.map(
+      Effect.forEach(tripPoliciesOf(policy), (trip) => Effect.orElseSucceed(Effect.map(store.state(circuitKey(policy, trip)), (state) => stateName[state._tag]), () => 'closed' as const)),
+      (states) => (states.includes('open') ? 'open' : states.includes('half-open') ? 'half-open' : 'closed'),
+    ),
+  )
 }
 
 /**

@@ -5,14 +5,65 @@ import { CircuitBreaker as EffectBreaker, RateLimiter } from 'effect/persistence
 export type PolicyServices = EffectBreaker.CircuitBreakerStore | RateLimiter.RateLimiter | Scope.Scope
 
 /**
- * Builds the services for an engine's policies: in-memory circuit breaker and
- * rate limiter stores living in `scope`.
+ * Where rate limits and circuit breakers keep their state: the port behind
+ * `createEngine({ policyState })` and an adapter's `policyState` option. Its
+ * `layer` provides Effect's own stores (`CircuitBreakerStore`,
+ * `RateLimiterStore` of `effect/persistence`), so every limiter and breaker
+ * of Weft — tasks', adapters', and the security layer's per-principal limits
+ * — runs the same Effect code on whichever state it is given. Weft ships
+ * three: in memory (one process; the default), Redis (`redisPolicyState`
+ * from `weft-sdk/redis`) and PostgreSQL (`postgresPolicyState` from
+ * `weft-sdk/postgres`), the last two shared by every process that uses the
+ * same server. Implement it to keep the state elsewhere.
+ *
+ * @example
+ * ```ts
+ * import { createEngine, memoryPolicyState, type PolicyStateStore } from 'weft-sdk'
+ * const state: PolicyStateStore = memoryPolicyState()
+ * const engine = createEngine({ policyState: state }) // the default: each process counts for itself
+ * ```
  */
-export function makePolicyServices(scope: Scope.Scope): Context.Context<PolicyServices> {
-  const layer = Layer.mergeAll(
-    EffectBreaker.layerStoreMemory(),
-    RateLimiter.layer.pipe(Layer.provide(RateLimiter.layerStoreMemory)),
-  )
+export interface PolicyStateStore {
+  /** What keeps the state (`'memory'`, `'redis'`, `'postgres'`), for reports. */
+  readonly kind: string
+  /**
+   * Whether other processes share it. A shared store answers asynchronously,
+   * so calls through it always take the Effect composition of the policies
+   * (no direct path), and breaker states are read from it for reports.
+   */
+  readonly shared: boolean
+  /** Effect's breaker and rate-limiter stores on this state; built once per engine or adapter, in its scope. */
+  readonly layer: Layer.Layer<EffectBreaker.CircuitBreakerStore | RateLimiter.RateLimiterStore>
+  /** Releases connections; the engine calls it on `engine.close()` for the state it was given. */
+  close(): Promise<void>
+}
+
+/**
+ * The default {@link PolicyStateStore}: Effect's in-memory stores, private to
+ * the engine or adapter that builds them (each builds its own), so a limit of
+ * 10 per second is 10 per second per process.
+ *
+ * @example
+ * ```ts
+ * import { HttpAdapter, memoryPolicyState } from 'weft-sdk'
+ * const search = new HttpAdapter({ name: 'search', baseUrl: 'http://127.0.0.1:8081', rateLimit: { limit: 10, window: '1 s' }, policyState: memoryPolicyState() })
+ * ```
+ */
+export function memoryPolicyState(): PolicyStateStore {
+  return {
+    kind: 'memory',
+    shared: false,
+    layer: Layer.mergeAll(EffectBreaker.layerStoreMemory(), RateLimiter.layerStoreMemory),
+    close: async () => undefined,
+  }
+}
+
+/**
+ * Builds the services for an engine's or adapter's policies on `state` (in
+ * memory when not given), living in `scope`.
+ */
+export function makePolicyServices(scope: Scope.Scope, state: PolicyStateStore = memoryPolicyState()): Context.Context<PolicyServices> {
+  const layer = Layer.mergeAll(state.layer, RateLimiter.layer.pipe(Layer.provide(state.layer)))
   const services = Effect.runSync(Scope.provide(Layer.build(layer), scope))
   return Context.add(services, Scope.Scope, scope)
 }

@@ -1,0 +1,128 @@
+/**
+ * Limiter and breaker state shared through Redis: two adapters with state of
+ * their own each (as two processes have) count against one limit and see one
+ * breaker, because both keep the state in the same server. The same checks
+ * with state in memory show the difference (each counts for itself), so they
+ * can fail. Two real processes are in
+ * test/integration/durability/shared-limits.test.ts.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { CircuitOpenError, createEngine, HttpAdapter, memoryPolicyState, RateLimitedError, type PolicyStateStore } from 'weft-sdk'
+import { redisPolicyState } from 'weft-sdk/redis'
+import { describeRedis, dropKeys } from '../support/redis.js'
+import { json, ScriptedServer } from './http-server.js'
+/** What `promise` rejects with; `undefined` when it resolves. */
+const thrown = (promise: Promise<unknown>): Promise<unknown> => promise.then(() => undefined, (error: unknown) => error)
+
+const server = new ScriptedServer()
+beforeAll(() => server.start())
+afterAll(() => server.stop())
+
+/** Two adapters of the same name on `state` (as the same adapter in two processes). */
+function twins(state: () => PolicyStateStore, options: Partial<ConstructorParameters<typeof HttpAdapter>[0]>): [HttpAdapter, HttpAdapter] {
+  const make = () => new HttpAdapter({ name: 'crm', baseUrl: server.url, policyState: state(), ...options })
+  return [make(), make()]
+}
+
+describeRedis('limits and breakers on Redis', (redis) => {
+  const states: PolicyStateStore[] = []
+  let prefixes = 0
+  const state = () => {
+    const made = redisPolicyState({ url: redis().url, prefix: `${redis().prefix}${(prefixes += 1)}:` })
+    states.push(made)
+    return made
+  }
+  /** One prefix for both twins of a test: the second state shares the first's keys. */
+  const sharedState = () => {
+    const prefix = `${redis().prefix}${(prefixes += 1)}:`
+    return () => {
+      const made = redisPolicyState({ url: redis().url, prefix })
+      states.push(made)
+      return made
+    }
+  }
+  const adapters: HttpAdapter[] = []
+  afterEach(async () => {
+    await Promise.all(adapters.splice(0).map((adapter) => adapter.close()))
+    await Promise.all(states.splice(0).map((s) => s.close()))
+  })
+  afterAll(() => dropKeys(redis().url, redis().prefix))
+
+  it('a rate limit counts the calls of both adapters against one limit', async () => {
+    server.answer(json(200, { ok: true }))
+    const [a, b] = twins(sharedState(), { rateLimit: { limit: 3, window: '10 s', onLimit: 'fail' } })
+    adapters.push(a, b)
+    await a.get('x')
+    await b.get('x')
+    await a.get('x')
+    const refused = await thrown(b.get('x'))
+    expect(refused).toBeInstanceOf(RateLimitedError)
+    expect((refused as RateLimitedError).retryAfterMs).toBeGreaterThan(0)
+    expect(server.received).toHaveLength(3)
+  })
+
+  it('in memory, the same two adapters each count for themselves (the check above can fail)', async () => {
+    server.answer(json(200, { ok: true }))
+    const [a, b] = twins(memoryPolicyState, { rateLimit: { limit: 3, window: '10 s', onLimit: 'fail' } })
+    adapters.push(a, b)
+    for (const adapter of [a, b, a, b]) await adapter.get('x')
+    expect(server.received).toHaveLength(4)
+  })
+
+  it('a breaker opened by one adapter refuses the other\'s calls, and its health reads the open circuit from Redis', async () => {
+    server.answer(json(503, { down: true }))
+    const [a, b] = twins(sharedState(), { circuitBreaker: { consecutiveFailures: 2, halfOpenAfter: '30 s' } })
+    adapters.push(a, b)
+    await thrown(a.get('x'))
+    await thrown(a.get('x'))
+    const received = server.received.length
+    const refused = await thrown(b.get('x'))
+    expect(refused).toBeInstanceOf(CircuitOpenError)
+    expect(server.received).toHaveLength(received)
+    server.answer(json(200, { ok: true })) // the health check's round trip answers: the adapter is up, its breaker open
+    const health = await b.health()
+    expect(health.breakers).toEqual([{ name: 'crm', state: 'open' }])
+    expect(health.state).toBe('degraded')
+  })
+
+  it('keeps the state of separate prefixes apart', async () => {
+    server.answer(json(200, { ok: true }))
+    const a = new HttpAdapter({ name: 'crm', baseUrl: server.url, policyState: state(), rateLimit: { limit: 1, window: '10 s', onLimit: 'fail' } })
+    const b = new HttpAdapter({ name: 'crm', baseUrl: server.url, policyState: state(), rateLimit: { limit: 1, window: '10 s', onLimit: 'fail' } })
+    adapters.push(a, b)
+    await a.get('x')
+    await b.get('x')
+    expect(server.received).toHaveLength(2)
+  })
+
+  it("gives the engine's state to a registered adapter without its own, and closes it with the engine", async () => {
+    server.answer(json(200, { ok: true }))
+    const shared = sharedState()
+    const engineState = shared()
+    const registered = new HttpAdapter({ name: 'crm', baseUrl: server.url, rateLimit: { limit: 2, window: '10 s', onLimit: 'fail' } })
+    const outsider = new HttpAdapter({ name: 'crm', baseUrl: server.url, policyState: shared(), rateLimit: { limit: 2, window: '10 s', onLimit: 'fail' } })
+    adapters.push(outsider)
+    const engine = createEngine({ adapters: [registered], policyState: engineState })
+    try {
+      await registered.get('x')
+      await outsider.get('x')
+      expect(await thrown(registered.get('x'))).toBeInstanceOf(RateLimitedError)
+    } finally {
+      await engine.close()
+    }
+    let closedCalls = 0
+    // The engine closed its state: the adapter's next call cannot reach Redis through it.
+    await registered.get('x').catch(() => (closedCalls += 1))
+    expect(closedCalls).toBe(1)
+  })
+})
+
+describe('adopting the engine\'s state', () => {
+  it('is refused for an adapter that already made calls on state of its own in memory, naming the fix', async () => {
+    server.answer(json(200, { ok: true }))
+    const adapter = new HttpAdapter({ name: 'early', baseUrl: server.url, rateLimit: { limit: 5, window: '1 s' } })
+    await adapter.get('x')
+    expect(() => createEngine({ adapters: [adapter], policyState: memoryPolicyState() })).toThrow(/register it with the engine before using it/)
+    await adapter.close()
+  })
+})
