@@ -75,12 +75,12 @@ export class InvalidObjectMetadataError extends WeftError {
   constructor(
     /** The adapter's name. */
     readonly adapter: string,
-    /** The refused metadata name. */
-    readonly name: string,
+    /** The refused metadata entry's name. */
+    readonly entry: string,
     /** Why it was refused. */
     readonly reason: string,
   ) {
-    super(`adapter "${adapter}": metadata ${JSON.stringify(name)} is refused: ${reason}; encode the value (e.g. encodeURIComponent) or rename it`)
+    super(`adapter "${adapter}": metadata ${JSON.stringify(entry)} is refused: ${reason}; encode the value (e.g. encodeURIComponent) or rename it`)
   }
 }
 
