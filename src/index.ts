@@ -28,6 +28,7 @@ export { AdapterBase, type AdapterBaseOptions, type CallOptions } from './integr
 export type { AdapterPolicyOptions, AdapterPolicyStateOptions, AdapterResilienceOptions, CallBody } from './integration/adapter-policies.js'
 export { LatencyWindow, latencyWindowSize, nearestRank, type LatencyPercentiles } from './integration/latency-window.js'
 export type { Bindable, CallContext } from './graph/call-context.js'
+export type { StepUsage } from './core/step-usage.js'
 export { HttpAdapter, retryAfterMs, type HttpAdapterOptions, type HttpRequest, type HttpResult, type HttpCallOptions, type HttpClient } from './integration/http/http-adapter.js'
 export { reveal, type HttpAuth, type Secret } from './integration/http/http-auth.js'
 
@@ -137,6 +138,7 @@ export type {
   RunRecovered,
   TaskStarted,
   TaskRetrying,
+  TaskProgress,
   TaskCompleted,
   TaskFailed,
   TaskSkipped,
@@ -148,6 +150,7 @@ export type {
 } from './runtime/run-events.js'
 export type { WeftListener, ListenerErrorHandler } from './runtime/event-hub.js'
 export { maxLoggedRetriesPerTask } from './runtime/run-reporter.js'
+export { maxLoggedProgressPerTask } from './runtime/run-events.js'
 export type { RunOutcome, TaskSummary } from './runtime/run-outcome.js'
 export type { EngineStats } from './runtime/runtime-stats.js'
 export type { CircuitState } from './resilience/circuit-breakers.js'

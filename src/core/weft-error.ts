@@ -89,6 +89,9 @@ export type WeftErrorCode =
   | 'WEFT_HTTP_DECODE'
   | 'WEFT_HTTP_RESPONSE_TOO_LARGE'
   | 'WEFT_ADAPTER_CLOSED'
+  | 'WEFT_LLM_RESPONSE'
+  | 'WEFT_LLM_OUTPUT'
+  | 'WEFT_BUDGET_EXCEEDED'
   // Object storage (weft-sdk/object-storage).
   | 'WEFT_OBJECT_NOT_FOUND'
   | 'WEFT_OBJECT_KEY_INVALID'

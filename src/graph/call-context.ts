@@ -1,3 +1,5 @@
+import type { StepUsage } from '../core/step-usage.js'
+
 /**
  * What a task attempt gives the calls it makes through `ctx.use(adapter)`:
  * its `AbortSignal` and idempotency keys numbered per call. Passed
@@ -22,6 +24,26 @@ export interface CallContext {
    * retried attempt carry the same keys and the remote side deduplicates them.
    */
   nextIdempotencyKey(adapter: string): string
+  /**
+   * Publishes the progress of a call as a `task.progress` event of the run
+   * (to `engine.on` and `run.events()`), e.g. each delta of a streamed LLM
+   * answer. `source` names who reports (the adapter's name); `data` is the
+   * reporter's own, documented by it. Dropped once the attempt has ended.
+   */
+  progress(source: string, data: unknown): void
+  /**
+   * Adds what a call spent to the attempt's step: it is stored with the
+   * step's record when the step ends (completed or failed), summed over the
+   * step's attempts in this process. Spend of an attempt cut short by a crash
+   * is not stored (the resumed run makes its calls again and meters them).
+   */
+  meter(usage: StepUsage): void
+  /**
+   * What the run has spent so far: the usage stored with its steps (by this
+   * process or an earlier one, loaded when the run was resumed) plus what the
+   * calls of its unfinished steps metered here. Adapters enforce budgets with it.
+   */
+  spent(): StepUsage
 }
 
 /**

@@ -251,6 +251,44 @@ export interface TaskCancelled extends TaskEventBase {
   readonly type: 'task.cancelled'
 }
 /**
+ * A task attempt reported progress through an adapter bound with
+ * `ctx.use(adapter)`: each delta of a streamed LLM answer, for example.
+ * Listeners get every one; the run's log (what `run.events()` replays) keeps
+ * the first {@link maxLoggedProgressPerTask} of each task.
+ *
+ * @example
+ * ```ts
+ * import { createEngine, type TaskProgress } from 'weft-sdk'
+ * const engine = createEngine()
+ * engine.on('task.progress', (event: TaskProgress) => console.log(`${event.task} (${event.source}, attempt ${event.attempt}):`, event.data))
+ * ```
+ */
+export interface TaskProgress extends TaskEventBase {
+  /** The event type. */
+  readonly type: 'task.progress'
+  /** The attempt that reported it (1 for the first). */
+  readonly attempt: number
+  /** Who reported it: the adapter's name. */
+  readonly source: string
+  /** What it reported, in the shape its adapter documents (the LLM adapter's `LlmProgress`). */
+  readonly data: unknown
+}
+
+/**
+ * How many `task.progress` events of one task a run's event log keeps (what
+ * `run.events()` replays); listeners registered with `engine.on` get every
+ * one. A long streamed answer would otherwise keep each of its deltas in
+ * memory until the run ends.
+ *
+ * @example
+ * ```ts
+ * import { maxLoggedProgressPerTask } from 'weft-sdk'
+ * console.log(`run.events() replays at most ${maxLoggedProgressPerTask} progress events per task`)
+ * ```
+ */
+export const maxLoggedProgressPerTask = 1_000
+
+/**
  * A payload sent to the run was refused on receipt by the schema of the event
  * (declared by the workflow, or given to `ctx.waitForEvent({ schema })`): the
  * waiting task never receives it and keeps waiting. Reported once per stored
@@ -367,6 +405,7 @@ export type WeftEvent =
   | TaskFailed
   | TaskSkipped
   | TaskCancelled
+  | TaskProgress
   | EventRefused
   | BreakerTransitioned
   | AdapterCallFailed

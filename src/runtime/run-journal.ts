@@ -1,5 +1,6 @@
 import { ContextClosedError } from '../core/errors.js'
 import type { RunId } from '../core/ids.js'
+import { addUsage, noUsage, type StepUsage } from '../core/step-usage.js'
 import type { TaskNode } from '../graph/workflow-graph.js'
 import { storeFailureError, writeFailure } from '../storage/storage-failure.js'
 import type { AttemptHistory, EventInbox, Fence, RunPatch, RunStore, StepJournal, StepRecord, StoredEvent } from '../storage/workflow-store.js'
@@ -41,6 +42,9 @@ export type CheckpointSettlement =
  * resumes from its checkpoints.
  */
 export class RunJournal {
+  /** Usage metered for steps not recorded yet, by step key: written with the step's record (see {@link meter}). */
+  private readonly metered = new Map<string, StepUsage>()
+
   constructor(
     private readonly store: JournalStore,
     readonly fence: Fence,
@@ -62,6 +66,32 @@ export class RunJournal {
     return tasks.every((task) => this.steps.has(task.stepKey))
   }
 
+  /** Adds what a call of step `key` spent; stored with the step's record when it is written. */
+  meter(key: string, usage: StepUsage): void {
+    this.metered.set(key, addUsage(this.metered.get(key) ?? noUsage, usage))
+  }
+
+  /** What the run has spent: the usage of its recorded steps (loaded at a resume, too) and of its steps metered but not recorded yet. */
+  spent(): StepUsage {
+    let total = noUsage
+    for (const step of this.steps.values()) if (step.usage !== undefined) total = addUsage(total, step.usage)
+    for (const usage of this.metered.values()) total = addUsage(total, usage)
+    return total
+  }
+
+  /** `step` with the usage metered for it, if any (the common step has none: no copy). */
+  private withUsage(step: StepRecord): StepRecord {
+    if (this.metered.size === 0) return step
+    const usage = this.metered.get(step.key)
+    return usage === undefined ? step : { ...step, usage }
+  }
+
+  /** `stored` is the step's record now: what was metered for it is in the record (or lost to the first writer's). */
+  private keep(stored: StepRecord): void {
+    this.steps.set(stored.key, stored)
+    if (this.metered.size > 0) this.metered.delete(stored.key)
+  }
+
   recorded(key: string): Recorded {
     const step = this.steps.get(key)
     return step?.status === 'completed' ? { output: step.output } : undefined
@@ -69,9 +99,9 @@ export class RunJournal {
 
   async recordStep(key: string, task: string, output: unknown, startedAt: number): Promise<unknown> {
     this.assertOpen(task, key)
-    const step: StepRecord = { runId: this.runId, key, task, status: 'completed', output, attempts: 1, startedAt, finishedAt: this.owner.now() }
+    const step = this.withUsage({ runId: this.runId, key, task, status: 'completed', output, attempts: 1, startedAt, finishedAt: this.owner.now() })
     const stored = await this.guarded(() => this.store.saveStep(this.fence, step))
-    this.steps.set(key, stored)
+    this.keep(stored)
     return stored.output
   }
 
@@ -81,9 +111,9 @@ export class RunJournal {
     const { key, task, status, attempts, startedAt, history } = end
     const error = status === 'failed' ? toErrorRecord(end.error) : undefined
     const output = status === 'completed' ? end.output : undefined
-    const step: StepRecord = { runId: this.runId, key, task, status, output, error, attempts, startedAt, finishedAt: this.owner.now(), history }
+    const step = this.withUsage({ runId: this.runId, key, task, status, output, error, attempts, startedAt, finishedAt: this.owner.now(), history })
     const stored = await this.guarded(() => this.store.saveStep(this.fence, step))
-    this.steps.set(key, stored)
+    this.keep(stored)
     return stored
   }
 
@@ -118,7 +148,7 @@ export class RunJournal {
   /** Records a failed or skipped task once; the run does not wait for this write. */
   recordUnfinished(task: TaskNode, status: 'failed' | 'skipped', error: unknown, attempts: number, startedAt: number | undefined, history?: AttemptHistory): void {
     if (this.steps.has(task.stepKey)) return
-    const step: StepRecord = {
+    const step = this.withUsage({
       runId: this.runId,
       key: task.stepKey,
       task: task.name,
@@ -128,8 +158,8 @@ export class RunJournal {
       startedAt,
       finishedAt: this.owner.now(),
       history,
-    }
-    this.steps.set(task.stepKey, step)
+    })
+    this.keep(step)
     this.guarded(() => this.store.saveStep(this.fence, step)).catch(ignore)
   }
 
@@ -144,8 +174,9 @@ export class RunJournal {
    * stored step. Unlike the other writes it does not give the run up: the
    * caller decides from the settlement.
    */
-  checkpoint(step: StepRecord, final: FinalState | undefined): Promise<CheckpointSettlement> {
+  checkpoint(metered: StepRecord, final: FinalState | undefined): Promise<CheckpointSettlement> {
     const store = this.store
+    const step = this.withUsage(metered)
     let pending: Promise<StepRecord>
     // A store may throw at once (an output it cannot serialize, or too large): that is a refusal, as a rejection
     // would be. (Not `new Promise(resolve => resolve(write()))`: adopting the store's promise costs two more turns.)
@@ -159,7 +190,7 @@ export class RunJournal {
     }
     return pending.then(
       (stored): CheckpointSettlement => {
-        this.steps.set(step.key, stored)
+        this.keep(stored)
         return { kind: 'stored', step: stored }
       },
       (error: unknown): CheckpointSettlement => (writeFailure(error) === 'value' ? { kind: 'refused', error } : { kind: 'lost', error: storeFailureError(error) }),

@@ -3,7 +3,7 @@ import type { TaskNode, WorkflowGraph } from '../graph/workflow-graph.js'
 import type { ErrorRecord } from '../storage/workflow-store.js'
 import { toEventErrorRecord, withoutStack } from './error-record.js'
 import { RunEventLog, type EventHub } from './event-hub.js'
-import type { RunEvent } from './run-events.js'
+import { maxLoggedProgressPerTask, type RunEvent } from './run-events.js'
 import type { SkipReason, TaskTable } from './task-table.js'
 
 /**
@@ -32,6 +32,8 @@ export class RunReporter {
   readonly log: RunEventLog
   /** `task.retrying` events of each task so far (allocated at the first retry). */
   private retries: Int32Array | undefined
+  /** `task.progress` events of each task logged so far (allocated at the first). */
+  private progressLogged: Int32Array | undefined
 
   constructor(
     private readonly hub: EventHub,
@@ -84,6 +86,17 @@ export class RunReporter {
     if (logged) this.retries[task.id]!++
     if (!logged && !this.hub.listening) return
     const event: RunEvent = { type: 'task.retrying', at, runId: this.runId, workflow: this.graph.name, task: task.name, attempt, delayMs, error: toEventErrorRecord(error) }
+    if (logged) this.log.push(event)
+    this.hub.emit(event)
+  }
+
+  /** Reports a task attempt's progress: to listeners always, to the run's log only for the first {@link maxLoggedProgressPerTask} of the task. */
+  taskProgress(task: TaskNode, at: number, attempt: number, source: string, data: unknown): void {
+    this.progressLogged ??= new Int32Array(this.graph.tasks.length)
+    const logged = this.progressLogged[task.id]! < maxLoggedProgressPerTask
+    if (logged) this.progressLogged[task.id]!++
+    if (!logged && !this.hub.listening) return
+    const event: RunEvent = { type: 'task.progress', at, runId: this.runId, workflow: this.graph.name, task: task.name, attempt, source, data }
     if (logged) this.log.push(event)
     this.hub.emit(event)
   }

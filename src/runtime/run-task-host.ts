@@ -1,5 +1,6 @@
 import type { Context } from 'effect'
 import type { RunId } from '../core/ids.js'
+import type { StepUsage } from '../core/step-usage.js'
 import type { PayloadSchema } from '../graph/task-context.js'
 import type { TaskNode, WorkflowGraph } from '../graph/workflow-graph.js'
 import type { PolicyHooks, PolicyServices, TaskPolicyRunner } from '../resilience/task-policies.js'
@@ -167,6 +168,19 @@ export class RunTaskHost implements TaskRunner {
     if (this.refusedEvents.has(event.id)) return
     this.refusedEvents.add(event.id)
     this.parts.reporter.eventRefused(task, event, message, this.now())
+  }
+
+  progress(task: string, attempt: number, source: string, data: unknown): void {
+    const node = this.parts.graph.taskByName.get(task)
+    if (node !== undefined) this.parts.reporter.taskProgress(node, this.now(), attempt, source, data)
+  }
+
+  meter(key: string, usage: StepUsage): void {
+    this.parts.journal.meter(key, usage)
+  }
+
+  spent(): StepUsage {
+    return this.parts.journal.spent()
   }
 
   taskStarted(task: TaskNode): void {

@@ -102,6 +102,12 @@ export class TaskContextImpl implements LoopContext<unknown> {
         context.calls.set(adapter, n)
         return `${context.idempotencyKey}:${adapter}:${n}`
       },
+      progress(source: string, data: unknown): void {
+        if (!context.closed) context.host.progress(context.task, context.attempt, source, data)
+      },
+      // Metered to the attempt's step (the task's, or its loop iteration's), even late: the tokens were spent.
+      meter: (usage) => this.host.meter(this.stepPrefix, usage),
+      spent: () => this.host.spent(),
     }
   }
 

@@ -1,5 +1,6 @@
 import type { Context } from 'effect'
 import type { RunId } from '../core/ids.js'
+import type { StepUsage } from '../core/step-usage.js'
 import type { PolicyServices } from '../resilience/task-policies.js'
 import type { AttemptHistory, StepRecord, StoredEvent } from '../storage/workflow-store.js'
 import type { PayloadSchema } from '../graph/task-context.js'
@@ -75,5 +76,11 @@ export interface TaskHost {
   takeEvent(event: StoredEvent, key: string, task: string): Promise<boolean>
   /** Reports (once per event) a payload the event's schema refused on receipt: `task` waits on. */
   eventRefused(event: StoredEvent, task: string, message: string): void
+  /** Reports a task attempt's progress as a `task.progress` event (`CallContext.progress`). */
+  progress(task: string, attempt: number, source: string, data: unknown): void
+  /** Adds a call's usage to step `key`, stored with its record (`CallContext.meter`). */
+  meter(key: string, usage: StepUsage): void
+  /** What the run has spent so far (`CallContext.spent`). */
+  spent(): StepUsage
   now(): number
 }

@@ -332,6 +332,7 @@ export class MemoryWorkflowStore implements WorkflowStore {
       finishedAt: step.finishedAt,
       // Kept as the durable stores keep it: JSON text, read back as a copy.
       history: step.history === undefined ? undefined : (JSON.parse(JSON.stringify(step.history)) as AttemptHistory),
+      usage: step.usage === undefined ? undefined : { tokens: step.usage.tokens, costUsd: step.usage.costUsd },
     }
   }
 

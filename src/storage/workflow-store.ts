@@ -1,3 +1,4 @@
+import type { StepUsage } from '../core/step-usage.js'
 import type { RunId } from '../core/ids.js'
 
 /**
@@ -321,6 +322,8 @@ export interface StepRecord {
   readonly finishedAt: number
   /** The attempts before the last, when there were any (see {@link AttemptHistory}; read them all with `stepAttempts`). */
   readonly history?: AttemptHistory | undefined
+  /** Tokens and cost the step's metered calls spent (an LLM adapter's, through `ctx.use`), over its attempts in the process that recorded it; absent when none metered. */
+  readonly usage?: StepUsage | undefined
 }
 
 /**

@@ -353,6 +353,22 @@ export function describeWorkflowStore(name: string, fixture: StoreFixture): void
         expect(steps.find((s) => s.key === 'fan[2]')!.history).toBeUndefined()
       })
 
+      it("keeps a step's metered usage (tokens, cost), also for steps written together and with the run's end", async () => {
+        const run = await claimed('r1')
+        const usage = { tokens: 1_234, costUsd: 0.0125 }
+        await Promise.all([
+          store.saveStep(fenceOf(run), step('r1', 'ask', { usage })),
+          store.saveStep(fenceOf(run), step('r1', 'fan[0]', { status: 'failed', output: undefined, error: thrownValue, usage: { tokens: 7, costUsd: 0 } })),
+          store.saveStep(fenceOf(run), step('r1', 'fan[1]')),
+        ])
+        if (store.saveFinalStep !== undefined) await store.saveFinalStep(fenceOf(run), step('r1', 'last', { usage }), { status: 'completed', finishedAt: 3_000 })
+        const steps = await store.loadSteps('r1')
+        expect(steps.find((s) => s.key === 'ask')!.usage).toEqual(usage)
+        expect(steps.find((s) => s.key === 'fan[0]')!.usage).toEqual({ tokens: 7, costUsd: 0 })
+        expect(steps.find((s) => s.key === 'fan[1]')!.usage).toBeUndefined()
+        if (store.saveFinalStep !== undefined) expect(steps.find((s) => s.key === 'last')!.usage).toEqual(usage)
+      })
+
       it('refuses an output, input or event payload it cannot store, naming it, and records nothing', async () => {
         class Money {
           constructor(readonly cents: number) {}

@@ -20,9 +20,9 @@ import { channel } from './pg-statements.js'
 
 const unfinished = unfinishedRuns
 
-/** A step row's columns after the run's (key, task, kind, status, output, error, attempts, start, end, history): the step parameters of the hand-written writes. */
+/** A step row's columns after the run's (key, task, kind, status, output, error, attempts, start, end, history, usage): the step parameters of the hand-written writes. */
 export function stepColumns(row: StepRow): unknown[] {
-  return [row.key, row.task, row.kind, row.status, row.output, row.error, row.attempts, row.started_at, row.finished_at, row.history]
+  return [row.key, row.task, row.kind, row.status, row.output, row.error, row.attempts, row.started_at, row.finished_at, row.history, row.usage]
 }
 
 /** Sends a notification on Weft's channel, inside the statement (so it is delivered on commit). */
@@ -111,11 +111,11 @@ export const runWithStepsSql = `select r.*, case when r.status in ('completed', 
  * Group commit of step records: one statement for a batch of any size, each
  * row's fence checked against its run under a share lock taken in id order,
  * first-writer-wins. Parameters: arrays of run ids, epochs, keys, tasks,
- * kinds, statuses, outputs, errors, attempts, starts, ends, histories.
+ * kinds, statuses, outputs, errors, attempts, starts, ends, histories, usages.
  */
 export const stepBatchSql = `with input as (
-    select * from unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int[], $10::float8[], $11::float8[], $12::text[])
-      with ordinality as t(run_id, epoch, key, task, kind, status, output, error, attempts, started_at, finished_at, history, n)
+    select * from unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int[], $10::float8[], $11::float8[], $12::text[], $13::text[])
+      with ordinality as t(run_id, epoch, key, task, kind, status, output, error, attempts, started_at, finished_at, history, usage, n)
   ), locked as (
     -- One primary-key lookup per run, in id order as the database sorts ids (its collation, as
     -- in renewals and releases; a sort in JavaScript may disagree). Written as a lateral
@@ -126,8 +126,8 @@ export const stepBatchSql = `with input as (
   ), fenced as (
     select i.* from input i join locked r on r.id = i.run_id and r.epoch = i.epoch
   ), inserted as (
-    insert into weft_steps (run_id, key, task, kind, status, output, error, attempts, started_at, finished_at, history)
-    select run_id, key, task, kind, status, output, error, attempts, started_at, finished_at, history from fenced
+    insert into weft_steps (run_id, key, task, kind, status, output, error, attempts, started_at, finished_at, history, usage)
+    select run_id, key, task, kind, status, output, error, attempts, started_at, finished_at, history, usage from fenced
     on conflict (run_id, key) do nothing
     returning run_id, key
   )
@@ -142,13 +142,13 @@ export const stepBatchSql = `with input as (
  * each custom plan and found the generic plan dearer, so unless the
  * connection forces generic plans it planned the batch statement on every
  * call (as much time as running it). Parameters: run id, epoch, then the
- * step's key, task, kind, status, output, error, attempts, start, end and history.
+ * step's key, task, kind, status, output, error, attempts, start, end, history and usage.
  */
 export const singleStepSql = `with locked as (
     select id from weft_runs where id = $1 and epoch = $2 for share
   ), inserted as (
-    insert into weft_steps (run_id, key, task, kind, status, output, error, attempts, started_at, finished_at, history)
-    select $1, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 from locked
+    insert into weft_steps (run_id, key, task, kind, status, output, error, attempts, started_at, finished_at, history, usage)
+    select $1, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13 from locked
     on conflict (run_id, key) do nothing
     returning key
   )

@@ -22,7 +22,7 @@ const runCreated = sql<string>`'{"type":"run-created"}'`
 const db = queryBuilder('postgres')
 
 /** The columns of a step row, in the order of {@link stepSelection}. */
-const stepColumnNames = ['run_id', 'key', 'task', 'kind', 'status', 'output', 'error', 'attempts', 'started_at', 'finished_at', 'history'] as const satisfies readonly (keyof StepRow)[]
+const stepColumnNames = ['run_id', 'key', 'task', 'kind', 'status', 'output', 'error', 'attempts', 'started_at', 'finished_at', 'history', 'usage'] as const satisfies readonly (keyof StepRow)[]
 
 /** A step row's values as a select list, for an `insert … select` that writes the step only where a condition holds (the fence). */
 function stepSelection<DB, TB extends keyof DB>(eb: ExpressionBuilder<DB, TB>, p: StepRow) {

@@ -119,6 +119,12 @@ export function weftMigrations(dialect: SqlDialect): Record<string, Migration> {
         await db.schema.alterTable('weft_steps').addColumn('history', 'text').execute()
       },
     },
+    '2026_12_06_006_step_usage': {
+      async up(db: Kysely<unknown>) {
+        // What a step's metered calls spent (StepUsage as JSON: tokens, cost), written with the step; null when none.
+        await db.schema.alterTable('weft_steps').addColumn('usage', 'text').execute()
+      },
+    },
   }
 }
 

@@ -1,5 +1,6 @@
 import type { ErrorRecord, RequestedAction, RunRecord, RunStatus, StepRecord, StoredEvent } from '../workflow-store.js'
 import { stepKeyKind } from '../../core/step-key.js'
+import { parseStepUsage } from '../../core/step-usage.js'
 import { parseAttemptHistory } from '../attempt-history.js'
 import { deserialize } from '../serialization.js'
 import type { EventRow, RunRow, StepRow } from './schema.js'
@@ -57,6 +58,7 @@ export function toStepRecord(row: StepRow): StepRecord {
     finishedAt: Number(row.finished_at),
     // Absent in databases not yet migrated to it (read-only commands do not migrate).
     history: parseAttemptHistory(row.history ?? null),
+    usage: parseStepUsage(row.usage ?? null),
   }
   return row.output === null ? step : { ...step, output: deserialize(row.output) }
 }
@@ -80,6 +82,7 @@ export function toStepRow(step: StepRecord, output: string | null): StepRow {
     started_at: step.startedAt ?? null,
     finished_at: step.finishedAt,
     history: step.history === undefined ? null : JSON.stringify(step.history),
+    usage: step.usage === undefined ? null : JSON.stringify(step.usage),
   }
 }
 

@@ -45,6 +45,8 @@ export interface StepsTable {
   readonly finished_at: number
   /** The step's `AttemptHistory` as JSON; null for a single attempt. */
   readonly history: string | null
+  /** The step's `StepUsage` as JSON; null when its calls metered nothing. */
+  readonly usage: string | null
 }
 
 /** `weft_timers`: a durable timer's first deadline, keyed by (run_id, key). */
@@ -150,6 +152,7 @@ export const weftColumns: { readonly [T in keyof WeftDatabase]: Readonly<Record<
     started_at: optionalTime,
     finished_at: time,
     history: optionalText,
+    usage: optionalText,
   },
   weft_timers: { run_id: text, key: text, wake_at: time },
   weft_events: { id: serial, name: text, run_id: optionalText, payload: text, sent_at: time, consumed_at: optionalTime },

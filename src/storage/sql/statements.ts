@@ -85,6 +85,7 @@ export function stepValues(p: StepRow): StepRow {
     started_at: p.started_at,
     finished_at: p.finished_at,
     history: p.history,
+    usage: p.usage,
   }
 }
 
