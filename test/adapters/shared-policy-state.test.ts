@@ -1,14 +1,17 @@
 /**
- * Limiter and breaker state shared through Redis: two adapters with state of
- * their own each (as two processes have) count against one limit and see one
- * breaker, because both keep the state in the same server. The same checks
+ * Limiter and breaker state shared through Redis and through PostgreSQL: two
+ * adapters with state of their own each (as two processes have) count
+ * against one limit and see one breaker, because both keep the state in the
+ * same server. The same checks
  * with state in memory show the difference (each counts for itself), so they
  * can fail. Two real processes are in
  * test/integration/durability/shared-limits.test.ts.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { CircuitOpenError, createEngine, HttpAdapter, memoryPolicyState, RateLimitedError, type PolicyStateStore } from 'weft-sdk'
+import { postgresPolicyState } from 'weft-sdk/postgres'
 import { redisPolicyState } from 'weft-sdk/redis'
+import { createTestDatabase, describePostgres, type TestDatabase } from '../support/postgres.js'
 import { describeRedis, dropKeys } from '../support/redis.js'
 import { json, ScriptedServer } from './http-server.js'
 /** What `promise` rejects with; `undefined` when it resolves. */
@@ -24,19 +27,23 @@ function twins(state: () => PolicyStateStore, options: Partial<ConstructorParame
   return [make(), make()]
 }
 
-describeRedis('limits and breakers on Redis', (redis) => {
+/** A place for shared state: `open(space)` opens a state on it; states of one space share everything, of two spaces nothing. */
+type Backend = (space: string) => PolicyStateStore
+
+/** The same checks for each backend. */
+function sharedStateChecks(backend: () => Backend): void {
   const states: PolicyStateStore[] = []
-  let prefixes = 0
+  let spaces = 0
   const state = () => {
-    const made = redisPolicyState({ url: redis().url, prefix: `${redis().prefix}${(prefixes += 1)}:` })
+    const made = backend()(`s${(spaces += 1)}`)
     states.push(made)
     return made
   }
-  /** One prefix for both twins of a test: the second state shares the first's keys. */
+  /** One space for both twins of a test: the second state shares the first's keys. */
   const sharedState = () => {
-    const prefix = `${redis().prefix}${(prefixes += 1)}:`
+    const space = `s${(spaces += 1)}`
     return () => {
-      const made = redisPolicyState({ url: redis().url, prefix })
+      const made = backend()(space)
       states.push(made)
       return made
     }
@@ -46,7 +53,6 @@ describeRedis('limits and breakers on Redis', (redis) => {
     await Promise.all(adapters.splice(0).map((adapter) => adapter.close()))
     await Promise.all(states.splice(0).map((s) => s.close()))
   })
-  afterAll(() => dropKeys(redis().url, redis().prefix))
 
   it('a rate limit counts the calls of both adapters against one limit', async () => {
     server.answer(json(200, { ok: true }))
@@ -69,7 +75,7 @@ describeRedis('limits and breakers on Redis', (redis) => {
     expect(server.received).toHaveLength(4)
   })
 
-  it('a breaker opened by one adapter refuses the other\'s calls, and its health reads the open circuit from Redis', async () => {
+  it('a breaker opened by one adapter refuses the other\'s calls, and its health reads the open circuit from the shared store', async () => {
     server.answer(json(503, { down: true }))
     const [a, b] = twins(sharedState(), { circuitBreaker: { consecutiveFailures: 2, halfOpenAfter: '30 s' } })
     adapters.push(a, b)
@@ -111,10 +117,24 @@ describeRedis('limits and breakers on Redis', (redis) => {
       await engine.close()
     }
     let closedCalls = 0
-    // The engine closed its state: the adapter's next call cannot reach Redis through it.
+    // The engine closed its state (and its adapters): the adapter's next call is refused.
     await registered.get('x').catch(() => (closedCalls += 1))
     expect(closedCalls).toBe(1)
   })
+}
+
+describeRedis('limits and breakers on Redis', (redis) => {
+  afterAll(() => dropKeys(redis().url, redis().prefix))
+  sharedStateChecks(() => (space) => redisPolicyState({ url: redis().url, prefix: `${redis().prefix}${space}:` }))
+})
+
+describePostgres('limits and breakers on PostgreSQL', () => {
+  let db: TestDatabase
+  beforeAll(async () => {
+    db = await createTestDatabase()
+  })
+  afterAll(() => db.drop())
+  sharedStateChecks(() => (space) => postgresPolicyState({ connectionString: db.url, table: `policy_${space}`, maxConnections: 2 }))
 })
 
 describe('adopting the engine\'s state', () => {

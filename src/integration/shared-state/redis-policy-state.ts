@@ -65,6 +65,7 @@ export function redisPolicyState(options: RedisPolicyStateOptions): PolicyStateS
     shared: true,
     layer: stores.pipe(Layer.provide(redis)),
     close: async () => {
+      // Once: quitting an ended client would reject.
       if (owned && client.status !== 'end') await client.quit().catch(() => client.disconnect())
     },
   }

@@ -1,0 +1,248 @@
+import { Duration, Effect, Layer } from 'effect'
+import { CircuitBreaker as EffectBreaker, RateLimiter } from 'effect/persistence'
+import pg from 'pg'
+import { toMillis, type Duration as WeftDuration } from '../../core/duration.js'
+import type { PolicyStateStore } from '../../resilience/policy-services.js'
+import {
+  admitCircuit,
+  circuitState,
+  recordCircuit,
+  takeFixedWindow,
+  takeTokenBucket,
+  type BucketRow,
+  type CircuitRow,
+  type TripRule,
+  type WindowRow,
+} from './policy-transitions.js'
+
+/**
+ * Options of {@link postgresPolicyState}: the database (a connection string,
+ * or a pool you own), the table and the probe lease.
+ *
+ * @example
+ * ```ts
+ * import type { PostgresPolicyStateOptions } from 'weft-sdk/postgres'
+ * const options: PostgresPolicyStateOptions = { connectionString: 'postgres://127.0.0.1/app', maxConnections: 4 }
+ * ```
+ */
+export interface PostgresPolicyStateOptions {
+  /** `postgres://…`; Weft opens a pool and closes it on `close()`. */
+  readonly connectionString?: string
+  /** A `pg` pool you own (Weft leaves closing it to you). */
+  readonly pool?: pg.Pool
+  /** Connections of the pool Weft opens. @defaultValue `4` */
+  readonly maxConnections?: number
+  /** The table (created when missing). @defaultValue `'weft_policy_state'` */
+  readonly table?: string
+  /** How long a half-open circuit's probe holds the circuit; a probe whose process died frees it after this. @defaultValue `'30 s'` */
+  readonly probeLease?: WeftDuration
+}
+
+/**
+ * Limiter and breaker state in a PostgreSQL table, shared by every process
+ * that uses the same database: the engine's own PostgreSQL serves (no other
+ * server to run). Each limiter take and breaker admission is one short
+ * transaction that locks the limiter's or circuit's row (an upsert that
+ * returns it), applies the same transition Effect's stores apply, and writes
+ * it back; times come from the database's clock, so the workers' clocks need
+ * not agree. Expect ~1 ms per limited or guarded call on a local server
+ * (Redis: ~0.2 ms).
+ *
+ * A half-open circuit lets one probe through and holds it for `probeLease`;
+ * a probe that runs longer lets a second one in (the Redis state renews its
+ * lease). When the database cannot be reached, a limited call fails with a
+ * retryable `StorageError` and a breaker lets the call through unrecorded.
+ *
+ * @example
+ * ```ts
+ * import { createEngine } from 'weft-sdk'
+ * import { postgresPolicyState, postgresStore } from 'weft-sdk/postgres'
+ * const url = process.env.DATABASE_URL!
+ * const engine = createEngine({ store: postgresStore({ connectionString: url }), policyState: postgresPolicyState({ connectionString: url }) })
+ * ```
+ */
+export function postgresPolicyState(options: PostgresPolicyStateOptions): PolicyStateStore {
+  const table = new PolicyTable(options)
+  const leaseMs = toMillis(options.probeLease ?? '30 s', 'probeLease')
+  return {
+    kind: 'postgres',
+    shared: true,
+    layer: Layer.mergeAll(Layer.succeed(EffectBreaker.CircuitBreakerStore, breakerStore(table, leaseMs)), Layer.succeed(RateLimiter.RateLimiterStore, limiterStore(table))),
+    close: () => table.close(),
+  }
+}
+
+/** The table of rows, one per circuit or bucket, each changed under its row lock. */
+class PolicyTable {
+  private readonly pool: pg.Pool
+  private readonly owned: boolean
+  private readonly name: string
+  private ready: Promise<void> | undefined
+  private closed = false
+
+  constructor(options: PostgresPolicyStateOptions) {
+    this.name = options.table ?? 'weft_policy_state'
+    if (!/^[a-z_][a-z0-9_]*$/.test(this.name)) throw new TypeError(`postgresPolicyState: table "${this.name}" must be a plain lower-case SQL name`)
+    if (options.pool !== undefined) {
+      this.pool = options.pool
+      this.owned = false
+    } else if (options.connectionString !== undefined) {
+      this.pool = new pg.Pool({ connectionString: options.connectionString, max: options.maxConnections ?? 4 })
+      // An idle connection the server ends is an 'error' event of the pool: the pool drops it; queries report their own errors.
+      this.pool.on('error', () => undefined)
+      this.owned = true
+    } else {
+      throw new TypeError('postgresPolicyState needs a connectionString or a pool')
+    }
+  }
+
+  /** Applies `change` to the row of `key` (created empty when missing) in one transaction, with the database's time in milliseconds. */
+  async update<S, A>(key: string, change: (state: S | undefined, now: number) => { state: S | undefined; answer: A }): Promise<A> {
+    await this.ensureTable()
+    const client = await this.pool.connect()
+    let broken: unknown
+    try {
+      await client.query('begin')
+      // The upsert locks the row and returns what it holds (null for a new one) with the clock.
+      const { rows } = await client.query<{ state: S | null; now: number }>({
+        name: `weft-policy-lock-${this.name}`,
+        text: `insert into ${this.name} (key, state) values ($1, null) on conflict (key) do update set key = excluded.key returning state, (extract(epoch from clock_timestamp()) * 1000)::float8 as now`,
+        values: [key],
+      })
+      const row = rows[0]!
+      const { state, answer } = change(row.state ?? undefined, row.now)
+      if (state !== (row.state ?? undefined)) {
+        await client.query({ name: `weft-policy-write-${this.name}`, text: `update ${this.name} set state = $2, updated_at = now() where key = $1`, values: [key, JSON.stringify(state ?? null)] })
+      }
+      await client.query('commit')
+      return answer
+    } catch (error) {
+      broken = error
+      await client.query('rollback').catch(() => undefined)
+      throw error
+    } finally {
+      client.release(broken instanceof Error && !('code' in broken) ? broken : undefined)
+    }
+  }
+
+  /** The row of `key` and the database's time, without locking. */
+  async read<S>(key: string): Promise<{ state: S | undefined; now: number }> {
+    await this.ensureTable()
+    const { rows } = await this.pool.query<{ state: S | null; now: number }>({
+      name: `weft-policy-read-${this.name}`,
+      text: `select (select state from ${this.name} where key = $1) as state, (extract(epoch from clock_timestamp()) * 1000)::float8 as now`,
+      values: [key],
+    })
+    return { state: rows[0]?.state ?? undefined, now: rows[0]!.now }
+  }
+
+  /** Ends the pool Weft opened (once; later calls do nothing). */
+  async close(): Promise<void> {
+    if (!this.owned || this.closed) return
+    this.closed = true
+    await this.pool.end()
+  }
+
+  private ensureTable(): Promise<void> {
+    this.ready ??= this.createTable().catch((error: unknown) => {
+      this.ready = undefined
+      throw error
+    })
+    return this.ready
+  }
+
+  /** Creates the table once per database: two processes creating it at once would collide, so under an advisory lock. */
+  private async createTable(): Promise<void> {
+    const client = await this.pool.connect()
+    try {
+      await client.query('begin')
+      await client.query(`select pg_advisory_xact_lock(hashtext('weft:${this.name}'))`)
+      await client.query(`create table if not exists ${this.name} (key text primary key, state jsonb, updated_at timestamptz not null default now())`)
+      await client.query('commit')
+    } catch (error) {
+      await client.query('rollback').catch(() => undefined)
+      throw error
+    } finally {
+      client.release()
+    }
+  }
+}
+
+/** Runs a query of the table as an Effect failing with the store error Effect's breaker expects. */
+function breakerCall<A>(what: string, query: () => Promise<A>): Effect.Effect<A, EffectBreaker.CircuitBreakerError> {
+  return Effect.tryPromise({ try: query, catch: (cause) => new EffectBreaker.CircuitBreakerError({ reason: new EffectBreaker.CircuitBreakerStoreError({ message: `${what} in PostgreSQL`, cause }) }) })
+}
+
+function limiterCall<A>(what: string, query: () => Promise<A>): Effect.Effect<A, RateLimiter.RateLimiterError> {
+  return Effect.tryPromise({ try: query, catch: (cause) => new RateLimiter.RateLimiterError({ reason: new RateLimiter.RateLimitStoreError({ message: `${what} in PostgreSQL`, cause }) }) })
+}
+
+const circuitKey = (key: string) => `circuit:${key}`
+
+function breakerStore(table: PolicyTable, leaseMs: number): EffectBreaker.CircuitBreakerStore['Service'] {
+  return {
+    admit: (key) =>
+      Effect.flatMap(
+        breakerCall('failed to admit a call through the circuit', () =>
+          table.update<CircuitRow, ReturnType<typeof admitCircuit>['answer']>(circuitKey(key), (row, now) => {
+            const { row: next, answer } = admitCircuit(row, now, leaseMs)
+            return { state: next, answer }
+          }),
+        ),
+        (answer) => {
+          if (answer._tag === 'open') return Effect.fail(new EffectBreaker.CircuitBreakerError({ reason: new EffectBreaker.CircuitOpen({ key, retryAfter: Duration.millis(answer.retryAfterMs) }) }))
+          if (answer._tag === 'halfopen') return Effect.fail(new EffectBreaker.CircuitBreakerError({ reason: new EffectBreaker.CircuitHalfOpen({ key }) }))
+          const transition = answer.movedToHalfOpen ? ({ key, from: 'Open', to: 'HalfOpen' } as const) : undefined
+          return Effect.succeed({ generation: answer.generation, probe: answer.probe, consecutiveOpenings: answer.consecutiveOpenings, transition })
+        },
+      ),
+    record: ({ key, generation, outcome, tripPolicy, openFor }) =>
+      Effect.map(
+        breakerCall('failed to record an outcome', () =>
+          table.update<CircuitRow, { moved: string; openings: number }>(circuitKey(key), (row, now) => {
+            const recorded = recordCircuit(row, now, { generation, outcome, trip: tripPolicy as TripRule, openForMs: Math.max(0, Math.ceil(Duration.toMillis(openFor))) })
+            return { state: recorded.row, answer: { moved: recorded.answer, openings: recorded.consecutiveOpenings } }
+          }),
+        ),
+        ({ moved, openings }) => {
+          if (moved === 'closed-open' || moved === 'halfopen-open') {
+            return { key, from: moved === 'closed-open' ? ('Closed' as const) : ('HalfOpen' as const), to: 'Open' as const, retryAfter: Duration.fromInputUnsafe(openFor), consecutiveOpenings: openings }
+          }
+          if (moved === 'halfopen-closed') return { key, from: 'HalfOpen' as const, to: 'Closed' as const }
+          return undefined
+        },
+      ),
+    state: (key) =>
+      Effect.map(
+        breakerCall('failed to read the circuit state', () => table.read<CircuitRow>(circuitKey(key))),
+        ({ state: row, now }): EffectBreaker.State => {
+          const { state, retryAfterMs, openings, probing } = circuitState(row, now)
+          if (state === 'Open') return { _tag: 'Open', key, retryAfter: Duration.millis(retryAfterMs), consecutiveOpenings: openings }
+          if (state === 'HalfOpen') return { _tag: 'HalfOpen', key, probing, consecutiveOpenings: openings }
+          return { _tag: 'Closed', key }
+        },
+      ),
+  }
+}
+
+function limiterStore(table: PolicyTable): RateLimiter.RateLimiterStore['Service'] {
+  return {
+    fixedWindow: ({ key, tokens, refillRate, limit }) =>
+      limiterCall('failed to take from a fixed window', () =>
+        table.update<WindowRow, readonly [number, number]>(`window:${key}`, (row, now) => {
+          const { row: next, answer } = takeFixedWindow(row, now, { tokens, refillRateMs: Duration.toMillis(refillRate), limit })
+          return { state: next, answer }
+        }),
+      ),
+    tokenBucket: ({ key, tokens, limit, refillRate, allowOverflow }) =>
+      limiterCall('failed to take from a token bucket', () =>
+        table.update<BucketRow, readonly [number, number]>(`bucket:${key}`, (row, now) => {
+          const { row: next, answer } = takeTokenBucket(row, now, { tokens, limit, refillRateMs: Duration.toMillis(refillRate), allowOverflow })
+          return { state: next, answer }
+        }),
+      ),
+    // Weft's limiters do not use Effect's adaptive limits; without adaptive state a store answers "inactive", as Effect's stores do.
+    adaptiveConsume: () => Effect.succeed({ delay: Duration.zero, epoch: 0, phase: 'inactive' as const }),
+    adaptiveFeedback: () => Effect.void,
+  }
+}
