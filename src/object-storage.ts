@@ -34,6 +34,7 @@
 export { ObjectStorage } from './integration/object-storage/object-storage.js'
 export type { ObjectBody, PutOptions, ObjectSummary, ObjectInfo, StoredObject, ListOptions, ObjectPage, ObjectStorageClient } from './integration/object-storage/object-types.js'
 export { FileSystemStorage, type FileSystemStorageOptions } from './integration/object-storage/filesystem-storage.js'
+export { S3Storage, type S3StorageOptions } from './integration/object-storage/s3-storage.js'
 export {
   ObjectNotFoundError,
   InvalidObjectKeyError,
