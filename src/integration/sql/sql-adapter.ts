@@ -249,9 +249,9 @@ type Settled<R> = { readonly ok: true; readonly value: R } | { readonly ok: fals
  * const sql = new SqlAdapter<DB>({ name: 'orders', dialect: 'sqlite', file: ':memory:', retry: { maxAttempts: 3 } })
  * await sql.db.schema.createTable('orders').ifNotExists().addColumn('id', 'text', (c) => c.primaryKey()).addColumn('total', 'integer').addColumn('status', 'text').execute()
  *
- * const PlaceOrder = defineWorkflow({ name: 'place-order', version: 1 })
+ * const PlaceOrder = defineWorkflow<{ total: number }>({ name: 'place-order', version: 1 })
  *   .services({ sql: SqlAdapter<DB> })
- *   .task('insert', async (input: { total: number }, ctx) =>
+ *   .task('insert', async (input, ctx) =>
  *     ctx.use(ctx.services.sql).transaction('place', async (trx, call) => {
  *       await trx.insertInto('orders').values({ id: call.idempotencyKey, total: input.total, status: 'new' }).onConflict((c) => c.doNothing()).execute()
  *       return call.idempotencyKey
