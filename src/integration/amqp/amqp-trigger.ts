@@ -1,0 +1,386 @@
+import type { Channel, ChannelModel, ConsumeMessage, Options } from 'amqplib'
+import { AmqpInvalidMessageError } from '../../core/amqp-errors.js'
+import { toMillis, type Duration } from '../../core/duration.js'
+import { describeCause, InvalidOptionsError, isWeftError } from '../../core/errors.js'
+import { payloadDecoder } from '../../graph/event-payload.js'
+import type { PayloadSchema } from '../../graph/task-context.js'
+import type { AdapterEvent } from '../../runtime/run-events.js'
+import type { Adapter, AdapterHealth, AdapterStats } from '../adapter.js'
+import { OperationCounters } from '../operation-counters.js'
+import { AmqpConnection, waitBounded, type AmqpReconnectOptions } from './amqp-connection.js'
+import { passwordsOf } from './amqp-adapter.js'
+import type { AmqpTopology } from './amqp-topology.js'
+
+/**
+ * What a trigger needs of the engine: `start(workflow, input, { runId })`,
+ * idempotent for the same id and input. An `Engine` is one; the port keeps
+ * the integration layer free of the engine.
+ *
+ * @example
+ * ```ts
+ * import { createEngine, defineWorkflow } from 'weft-sdk'
+ * import type { RunStarter } from 'weft-sdk/amqp'
+ * const Greet = defineWorkflow<{ name: string }>({ name: 'greet', version: 1 }).task('say', (input) => `hi ${input.name}`).build()
+ * const starter: RunStarter<typeof Greet> = createEngine({ workflows: [Greet] })
+ * ```
+ */
+export interface RunStarter<W> {
+  /** Creates the run durably (or finds the one with this id and the same input) and resolves; rejects when it cannot. */
+  start(workflow: W, input: never, options: { readonly runId: string }): Promise<unknown>
+}
+
+/**
+ * Where a trigger sends a message it cannot start a run from: an exchange
+ * (the message is republished there with a confirm, its properties kept,
+ * headers `x-weft-reason`, `x-weft-error-code`, `x-weft-trigger` and
+ * `x-weft-queue` added, then acked), or `'reject'` (rejected without
+ * requeue, so the queue's own `x-dead-letter-exchange` takes it with an
+ * `x-death` header; the reason is not attached, and without a dead-letter
+ * exchange on the queue the broker drops it).
+ *
+ * @example
+ * ```ts
+ * import type { AmqpDeadLetter } from 'weft-sdk/amqp'
+ * const toExchange: AmqpDeadLetter = { exchange: 'orders-dead', routingKey: 'order.rejected' }
+ * const toQueuePolicy: AmqpDeadLetter = 'reject'
+ * ```
+ */
+export type AmqpDeadLetter =
+  | {
+      /** The exchange dead messages are published to. */
+      readonly exchange: string
+      /** Their routing key there. @defaultValue the queue's name */
+      readonly routingKey?: string
+    }
+  | 'reject'
+
+/**
+ * Options of {@link AmqpTrigger}.
+ *
+ * @example
+ * ```ts
+ * import { Schema } from 'effect'
+ * import { createEngine, defineWorkflow } from 'weft-sdk'
+ * import type { AmqpTriggerOptions } from 'weft-sdk/amqp'
+ * const Ship = defineWorkflow<{ orderId: string }>({ name: 'ship', version: 1 }).task('label', (input) => input.orderId).build()
+ * const options: AmqpTriggerOptions<typeof Ship> = {
+ *   name: 'ship-orders',
+ *   url: 'amqp://guest:guest@127.0.0.1:5672',
+ *   queue: 'orders-to-ship',
+ *   topology: { exchanges: [{ name: 'ship-dead', type: 'fanout' }], queues: [{ name: 'orders-to-ship' }, { name: 'ship-dead' }], bindings: [{ exchange: 'ship-dead', queue: 'ship-dead' }] },
+ *   engine: createEngine({ workflows: [Ship] }),
+ *   workflow: Ship,
+ *   schema: Schema.Struct({ orderId: Schema.String }),
+ *   deadLetter: { exchange: 'ship-dead' },
+ *   prefetch: 8,
+ * }
+ * ```
+ */
+export interface AmqpTriggerOptions<W> {
+  /** The trigger's name (unique among an engine's adapters). */
+  readonly name: string
+  /** The broker (the password is redacted from every message). */
+  readonly url: string
+  /** The queue consumed. Declare it in `topology` (or have it exist). */
+  readonly queue: string
+  /** Declared on every connect and reconnect, before consuming. */
+  readonly topology?: AmqpTopology
+  /** What starts the runs: an `Engine`. */
+  readonly engine: RunStarter<W>
+  /** The workflow each message starts. */
+  readonly workflow: W
+  /** Decodes the message's JSON body into the input; a body it refuses is dead-lettered. Without it the parsed JSON is the input (the workflow's own input validation still applies). */
+  readonly schema?: PayloadSchema
+  /** Where messages that cannot start a run go. */
+  readonly deadLetter: AmqpDeadLetter
+  /** Messages handled at once (unacked on the channel). @defaultValue `16` */
+  readonly prefetch?: number
+  /** The wait before a message whose start failed transiently (store unavailable) is requeued, doubling per consecutive failure. @defaultValue `{ initial: '100 ms', max: '5 s' }` */
+  readonly requeueDelay?: {
+    /** The first wait. */
+    readonly initial?: Duration
+    /** The longest wait. */
+    readonly max?: Duration
+  }
+  /** Backoff between reconnect attempts. */
+  readonly reconnect?: AmqpReconnectOptions
+  /** How long `health()` waits for its round trip. @defaultValue `'5 s'` */
+  readonly healthTimeout?: Duration
+}
+
+/** Start failures that the same message can never get past: dead-letter them. Others (storage, a closed engine) are requeued. */
+const permanentCodes: ReadonlySet<string> = new Set(['WEFT_INVALID_INPUT', 'WEFT_RUN_CONFLICT', 'WEFT_INVALID_OPTIONS', 'WEFT_SERIALIZATION', 'WEFT_PAYLOAD_TOO_LARGE', 'WEFT_INVALID_WORKFLOW'])
+
+type Verdict = { readonly kind: 'started' } | { readonly kind: 'invalid'; readonly error: Error } | { readonly kind: 'transient'; readonly error: unknown }
+
+type Phase = 'idle' | 'starting' | 'consuming' | 'closed'
+
+/**
+ * Starts a workflow run per message of a queue: the message id is the run
+ * id, and the message is acked only after `engine.start` resolved (the run
+ * is durably created), so a crash before the ack redelivers it and the start
+ * finds the same run (one run per message id). A message without an id, not
+ * JSON, refused by the schema or the workflow's input validation, or whose
+ * id is taken by another input is dead-lettered with the reason; a start
+ * that fails transiently (store unavailable) is requeued after a backoff, so
+ * nothing is lost. Consumes with a bounded prefetch on its own connection,
+ * reconnecting (and re-declaring its topology) after a broker restart.
+ *
+ * It is an `Adapter` (kind `'amqp-trigger'`): register it with
+ * `engine.adapters.register(trigger)` and the engine reports its health
+ * (a round trip checking its queue) and closes it on `engine.close()`.
+ *
+ * @example
+ * ```ts
+ * import { createEngine, defineWorkflow } from 'weft-sdk'
+ * import { AmqpTrigger } from 'weft-sdk/amqp'
+ *
+ * const Ship = defineWorkflow<{ orderId: string }>({ name: 'ship', version: 1 }).task('label', (input) => `label for ${input.orderId}`).build()
+ * const engine = createEngine({ workflows: [Ship] })
+ * const trigger = new AmqpTrigger({
+ *   name: 'ship-orders',
+ *   url: 'amqp://guest:guest@127.0.0.1:5672',
+ *   queue: 'orders-to-ship',
+ *   topology: { queues: [{ name: 'orders-to-ship' }, { name: 'orders-to-ship.dead' }] },
+ *   engine,
+ *   workflow: Ship,
+ *   deadLetter: { exchange: '', routingKey: 'orders-to-ship.dead' },
+ * })
+ * engine.adapters.register(trigger) // health in engine.health(), closed by engine.close()
+ * await trigger.start()
+ * ```
+ */
+export class AmqpTrigger<W> implements Adapter {
+  readonly kind = 'amqp-trigger'
+  readonly name: string
+  private readonly connection: AmqpConnection
+  private readonly secrets: string[]
+  private readonly counters = new Map<string, OperationCounters>()
+  private readonly listeners = new Set<(event: AdapterEvent) => void>()
+  private readonly inFlight = new Set<Promise<void>>()
+  private readonly closing = new AbortController()
+  private readonly prefetch: number
+  private readonly requeueInitialMs: number
+  private readonly requeueMaxMs: number
+  private readonly healthTimeoutMs: number
+  private readonly decode: ((payload: unknown) => { ok: true; value: unknown } | { ok: false; issues: string }) | undefined
+  private phase: Phase = 'idle'
+  private consumer: { channel: Channel; tag: string } | undefined
+  private readonly consuming = deferred()
+  private transientFailures = 0
+
+  constructor(private readonly options: AmqpTriggerOptions<W>) {
+    if (typeof options.name !== 'string' || options.name === '') throw new TypeError('an AMQP trigger needs a name (options.name), unique among the engine\'s adapters')
+    this.name = options.name
+    this.secrets = passwordsOf(options.url)
+    this.prefetch = positiveInteger(options.prefetch ?? 16, 'prefetch')
+    this.requeueInitialMs = toMillis(options.requeueDelay?.initial ?? '100 ms', 'requeueDelay.initial')
+    this.requeueMaxMs = Math.max(this.requeueInitialMs, toMillis(options.requeueDelay?.max ?? '5 s', 'requeueDelay.max'))
+    this.healthTimeoutMs = toMillis(options.healthTimeout ?? '5 s', 'healthTimeout')
+    this.decode = options.schema === undefined ? undefined : payloadDecoder(options.schema)
+    this.consuming.promise.catch(() => undefined)
+    const onConnected = (model: ChannelModel) => this.consume(model)
+    this.connection = new AmqpConnection({ owner: options.name, url: options.url, topology: options.topology ?? {}, reconnect: options.reconnect, redact: (text) => this.redact(text), onConnected })
+  }
+
+  /**
+   * Connects (in the background, retrying with backoff) and resolves once it
+   * consumes its queue; it consumes again after every reconnect.
+   * @throws `AdapterClosedError` when closed first.
+   */
+  async start(): Promise<void> {
+    if (this.phase === 'idle') this.phase = 'starting'
+    await this.connection.open()
+    await this.consuming.promise
+  }
+
+  async health(): Promise<AdapterHealth> {
+    const started = performance.now()
+    const report = (state: AdapterHealth['state'], detail?: string): AdapterHealth => ({ state, latencyMs: performance.now() - started, breakers: [], limiters: [], ...(detail === undefined ? {} : { detail }) })
+    const consumer = this.consumer
+    if (this.phase === 'closed') return report('down', `trigger "${this.name}" is closed`)
+    if (consumer === undefined) return report('down', `not consuming queue "${this.options.queue}" at ${this.connection.redactedUrl}${this.connection.lastFailure === undefined ? '' : `: ${this.connection.lastFailure}`}`)
+    try {
+      await waitBounded(consumer.channel.checkQueue(this.options.queue), undefined, this.healthTimeoutMs, () => new Error(`no answer within ${this.healthTimeoutMs} ms`))
+      return report('up')
+    } catch (error) {
+      return report('down', this.redact(describeCause(error)))
+    }
+  }
+
+  stats(): AdapterStats {
+    return { adapter: this.name, kind: this.kind, operations: [...this.counters.values()].map((counters) => counters.snapshot()) }
+  }
+
+  observe(listener: (event: AdapterEvent) => void): () => void {
+    this.listeners.add(listener)
+    return () => void this.listeners.delete(listener)
+  }
+
+  /** Stops consuming, lets the messages in hand finish (a requeue wait is cut short), and closes the connection (unacked messages go back to the queue). */
+  async close(): Promise<void> {
+    if (this.phase === 'closed') return
+    this.phase = 'closed'
+    this.closing.abort()
+    const consumer = this.consumer
+    this.consumer = undefined
+    if (consumer !== undefined) await consumer.channel.cancel(consumer.tag).catch(() => undefined)
+    await Promise.allSettled([...this.inFlight])
+    await this.connection.close()
+    this.consuming.reject(new Error(`trigger "${this.name}" was closed`))
+  }
+
+  /** The recovery hook's part: a channel with the prefetch, consuming the queue. */
+  private async consume(model: ChannelModel): Promise<void> {
+    if (this.phase === 'closed') return
+    const channel = await model.createChannel()
+    channel.on('error', () => undefined) // the connection's events report failures; a channel error closes it
+    channel.on('close', () => {
+      if (this.consumer?.channel === channel) this.consumer = undefined
+    })
+    await channel.prefetch(this.prefetch)
+    const { consumerTag } = await channel.consume(this.options.queue, (message) => this.received(channel, message), { noAck: false })
+    this.consumer = { channel, tag: consumerTag }
+    this.phase = 'consuming'
+    this.consuming.resolve()
+  }
+
+  private received(channel: Channel, message: ConsumeMessage | null): void {
+    if (message === null) {
+      // The broker cancelled the consumer (the queue was deleted): nothing arrives until a reconnect declares it again.
+      if (this.consumer?.channel === channel) this.consumer = undefined
+      return
+    }
+    const handled = this.handle(channel, message)
+    this.inFlight.add(handled)
+    void handled.finally(() => this.inFlight.delete(handled))
+  }
+
+  /** One message: start its run, then ack; or dead-letter it; or requeue it after a backoff. */
+  private async handle(channel: Channel, message: ConsumeMessage): Promise<void> {
+    const started = performance.now()
+    const verdict = await this.verdict(message)
+    if (verdict.kind === 'started') {
+      this.transientFailures = 0
+      settle(() => channel.ack(message))
+      this.record('start', started, undefined)
+      return
+    }
+    if (verdict.kind === 'invalid') {
+      const parked = await this.deadLetter(channel, message, verdict.error).then(() => true, (error: unknown) => (this.record('dead-letter', started, error), false))
+      if (parked) {
+        this.record('dead-letter', started, undefined)
+        this.record('start', started, verdict.error)
+        return
+      }
+    } else {
+      this.record('start', started, verdict.error)
+    }
+    await this.requeue(channel, message)
+  }
+
+  private async verdict(message: ConsumeMessage): Promise<Verdict> {
+    const messageId: unknown = message.properties.messageId
+    if (typeof messageId !== 'string' || messageId === '') return this.invalid(undefined, 'it has no message id: publish it with a messageId (it becomes the run id)')
+    let body: unknown
+    try {
+      body = JSON.parse(message.content.toString('utf8'))
+    } catch (error) {
+      return this.invalid(messageId, `its body is not JSON (${describeCause(error)})`)
+    }
+    const decoded = this.decode?.(body) ?? { ok: true, value: body }
+    if (!decoded.ok) return this.invalid(messageId, `its body does not match the trigger's schema: ${decoded.issues}`)
+    try {
+      await this.options.engine.start(this.options.workflow, decoded.value as never, { runId: messageId })
+      return { kind: 'started' }
+    } catch (error) {
+      if (isWeftError(error) && permanentCodes.has(error.code)) return { kind: 'invalid', error }
+      return { kind: 'transient', error }
+    }
+  }
+
+  private invalid(messageId: string | undefined, reason: string): Verdict {
+    return { kind: 'invalid', error: new AmqpInvalidMessageError(this.name, messageId, reason) }
+  }
+
+  /** Parks `message` where `deadLetter` says, with the reason, and acks it (after the confirm, so it is never in neither place). */
+  private async deadLetter(channel: Channel, message: ConsumeMessage, error: Error): Promise<void> {
+    const target = this.options.deadLetter
+    if (target === 'reject') return void channel.nack(message, false, false)
+    const publisher = await this.connection.confirmChannel(this.closing.signal, 30_000)
+    const properties = deadLetterProperties(message, error, this.name, this.options.queue, (text) => this.redact(text))
+    await new Promise<void>((resolve, reject) => {
+      publisher.publish(target.exchange, target.routingKey ?? this.options.queue, message.content, properties, (failed: unknown) => (failed === null || failed === undefined ? resolve() : reject(failed)))
+    })
+    channel.ack(message)
+  }
+
+  /** Gives a transiently failed message back to the queue after a wait that doubles per consecutive failure (cut short by `close()`). */
+  private async requeue(channel: Channel, message: ConsumeMessage): Promise<void> {
+    this.transientFailures++
+    const delayMs = Math.min(this.requeueMaxMs, this.requeueInitialMs * 2 ** (this.transientFailures - 1))
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, delayMs)
+      this.closing.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true })
+    })
+    settle(() => channel.nack(message, false, true))
+  }
+
+  private record(operation: string, started: number, error: unknown): void {
+    const durationMs = performance.now() - started
+    let counters = this.counters.get(operation)
+    if (counters === undefined) this.counters.set(operation, (counters = new OperationCounters(operation)))
+    counters.record(durationMs, error !== undefined)
+    if (error === undefined || this.listeners.size === 0) return
+    const weft = isWeftError(error)
+    const record = { name: error instanceof Error ? error.name : typeof error, code: weft ? error.code : undefined, message: this.redact(describeCause(error)) }
+    const event: AdapterEvent = { type: 'adapter.call-failed', at: Date.now(), adapter: this.name, operation, attempts: 1, durationMs, retryable: weft ? error.isRetryable : true, error: record }
+    for (const listener of this.listeners) settle(() => listener(event))
+  }
+
+  private redact(text: string): string {
+    let redacted = text
+    for (const secret of this.secrets) redacted = redacted.split(secret).join('<redacted>')
+    return redacted
+  }
+}
+
+/** The message's properties for the dead-letter exchange: kept, persistent, with the reason in headers. */
+function deadLetterProperties(message: ConsumeMessage, error: Error, trigger: string, queue: string, redact: (text: string) => string): Options.Publish {
+  const { properties } = message
+  const code = isWeftError(error) ? error.code : error.name
+  const headers = { ...properties.headers, 'x-weft-reason': redact(error.message), 'x-weft-error-code': code, 'x-weft-trigger': trigger, 'x-weft-queue': queue }
+  return {
+    messageId: properties.messageId,
+    correlationId: properties.correlationId,
+    contentType: properties.contentType,
+    contentEncoding: properties.contentEncoding,
+    type: properties.type,
+    appId: properties.appId,
+    timestamp: properties.timestamp,
+    persistent: true,
+    headers,
+  }
+}
+
+/** Runs an ack, nack or listener whose failure must not stop the trigger (an ack on a channel that closed: the broker redelivers). */
+function settle(action: () => void): void {
+  try {
+    action()
+  } catch {
+    // See above: a closed channel's message comes back; a listener's failure is its own.
+  }
+}
+
+function positiveInteger(value: number, what: string): number {
+  if (!Number.isInteger(value) || value < 1) throw new InvalidOptionsError(`AMQP trigger: ${what} must be a positive integer, got ${value}`)
+  return value
+}
+
+/** A promise with its resolve and reject (Node 20 has no `Promise.withResolvers`). */
+function deferred(): { promise: Promise<void>; resolve: () => void; reject: (error: Error) => void } {
+  let resolve!: () => void
+  let reject!: (error: Error) => void
+  const promise = new Promise<void>((ok, fail) => ((resolve = ok), (reject = fail)))
+  return { promise, resolve, reject }
+}
