@@ -95,14 +95,16 @@ const defaultMaxBytes = 10 * 1024 * 1024
  * @example
  * ```ts
  * import { Schema } from 'effect'
- * import { Task, Workflow, type TaskContext } from 'weft-sdk'
+ * import { Task, Workflow, WorkflowBase, type TaskContext } from 'weft-sdk'
  * import { LlmAdapter } from 'weft-sdk/llm'
  *
  * const Verdict = Schema.Struct({ approve: Schema.Boolean, reason: Schema.String })
  *
  * @Workflow({ name: 'review', version: 1 })
- * class Review {
- *   constructor(private readonly llm: LlmAdapter) {}
+ * class Review extends WorkflowBase<{ text: string }> {
+ *   constructor(private readonly llm: LlmAdapter) {
+ *     super()
+ *   }
  *
  *   @Task()
  *   async judge(input: { text: string }, ctx: TaskContext) {

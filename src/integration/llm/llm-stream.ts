@@ -117,6 +117,7 @@ export class LlmStream<R extends LlmRequest = LlmRequest> implements AsyncIterab
     this.abort(reason)
   }
 
+  /** The progress of each chunk, in order; ends with the stream (throwing its error), and leaving the loop early cancels it. */
   async *[Symbol.asyncIterator](): AsyncGenerator<LlmProgress, void, undefined> {
     this.iterated = true
     const result = this.start()

@@ -272,7 +272,12 @@ export interface LlmResponse<R extends LlmRequest = LlmRequest> {
   /** Its tool calls, decoded (empty when none). */
   readonly toolCalls: readonly LlmToolCall<ToolsOf<R>>[]
   /** The structured output decoded by the request's `output` schema; `undefined` without one. */
-  readonly output: R extends { readonly output: infer S extends LlmSchema } ? S['Type'] : undefined
+  readonly output: R extends {
+    /** The request's output schema. */
+    readonly output: infer S extends LlmSchema
+  }
+    ? S['Type']
+    : undefined
   /** Why the model stopped: `'stop'`, `'length'`, `'tool_calls'`, `'content_filter'`, …. */
   readonly finishReason: string
   /** Tokens spent and their cost. */
@@ -290,7 +295,12 @@ export interface LlmResponse<R extends LlmRequest = LlmRequest> {
  * type Tools = ToolsOf<{ messages: []; tools: [typeof weather] }> // typeof weather
  * ```
  */
-export type ToolsOf<R extends LlmRequest> = R extends { readonly tools: readonly (infer T extends LlmTool)[] } ? T : never
+export type ToolsOf<R extends LlmRequest> = R extends {
+  /** The request's tools. */
+  readonly tools: readonly (infer T extends LlmTool)[]
+}
+  ? T
+  : never
 
 /**
  * What a streamed call publishes as progress (`task.progress` events with
