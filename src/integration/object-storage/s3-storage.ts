@@ -117,7 +117,7 @@ export class S3Storage extends ObjectStorage {
     await this.send('HEAD', '', this.bucketUrl, { signal })
   }
 
-  /** A stream is spooled to a file while it is hashed, so that its digest and length can be sent first and every attempt can read it again. */
+  /** @internal A stream is spooled to a file while it is hashed, so that its digest and length can be sent first and every attempt can read it again. */
   protected override async prepareBody(source: BodySource, signal: AbortSignal | undefined): Promise<BodySource> {
     if (source.sha256 !== undefined) return source
     const folder = await mkdtemp(join(this.spoolDirectory, 'weft-s3-'))
@@ -133,6 +133,7 @@ export class S3Storage extends ObjectStorage {
     }
   }
 
+  /** @internal Removes the spooled copy. */
   protected override async releaseBody(source: BodySource): Promise<void> {
     const folder = this.spools.get(source)
     if (folder === undefined) return
