@@ -254,6 +254,40 @@ export function sqlAdapterSuite(target: () => Promise<SqlTarget>): void {
     expect(seen).toEqual([1, 2])
   })
 
+  it('classifies a deadlock as transient, and retries the losing transaction from its start', async ({ skip }) => {
+    if (t.dialect === 'sqlite') return skip('one connection: SQLite cannot deadlock through one adapter')
+    await admin.db.insertInto('items').values([{ id: 'x', qty: 0 }, { id: 'y', qty: 0 }]).execute()
+    const crossing = (sql: SqlAdapter<DB>, attempts: number[]) => {
+      let ready!: () => void
+      let other!: () => void
+      const bothLocked = Promise.all([new Promise<void>((resolve) => (ready = resolve)), new Promise<void>((resolve) => (other = resolve))])
+      const run = (first: string, second: string, mine: () => void) =>
+        sql.transaction(`lock-${first}`, async (trx, call) => {
+          attempts.push(call.attempt)
+          await trx.updateTable('items').set((eb) => ({ qty: eb('qty', '+', 1) })).where('id', '=', first).execute()
+          mine()
+          await bothLocked
+          await trx.updateTable('items').set((eb) => ({ qty: eb('qty', '+', 1) })).where('id', '=', second).execute()
+        })
+      return Promise.allSettled([run('x', 'y', () => ready()), run('y', 'x', () => other())])
+    }
+    const once: number[] = []
+    const without = await crossing(adapter(), once)
+    const failures = without.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as unknown)
+    expect(failures).toHaveLength(1)
+    expect(failures[0]).toMatchObject({ code: 'WEFT_SQL_TRANSIENT', reason: 'deadlock', isRetryable: true })
+
+    const retried: number[] = []
+    const withRetry = await crossing(adapter({ retry: fastRetry(3) }), retried)
+    expect(withRetry.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled'])
+    expect(retried.sort()).toEqual([1, 1, 2])
+    // One crossing committed once without retries, the other twice: each row counted three times.
+    expect(await admin.db.selectFrom('items').select(['id', 'qty']).orderBy('id').execute()).toEqual([
+      { id: 'x', qty: 3 },
+      { id: 'y', qty: 3 },
+    ])
+  })
+
   it('refuses calls after close()', async () => {
     const sql = adapter()
     await sql.close()
