@@ -1,0 +1,177 @@
+/**
+ * Rate limits and circuit breakers shared by worker processes through Redis
+ * and through PostgreSQL.
+ *
+ * A rate limit shared by two worker processes, against a partner API that answers 429 (with Retry-After) to
+ * more than LIMIT requests in any WINDOW: with the shared limiter the two
+ * workers together stay under the limit (the API never says 429, and no
+ * stretch of the window holds more than LIMIT requests); with state in
+ * memory (the control) each worker keeps its own count, together they
+ * exceed it and the API answers with a storm of 429s, which the workers'
+ * retries ride out. Every call succeeds in every case.
+ */
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createTestDatabase, postgresSkipReason, type TestDatabase } from '../../support/postgres.js'
+import { answers } from '../../support/redis.js'
+import { spawnChild, useChildCleanup } from './harness.js'
+
+const LIMIT = 4
+const WINDOW_MS = 1_000
+const CALLS = 6
+/** The API's window is a little shorter than the limiter's, so latency jitter between a limiter's grant and the request's arrival is not counted as a breach. */
+const API_WINDOW_MS = WINDOW_MS - 200
+
+/** A partner API with a limit of its own: LIMIT requests in any API_WINDOW_MS, else 429 with Retry-After: 1. */
+class PartnerApi {
+  readonly arrivals: number[] = []
+  tooMany = 0
+  private server: Server | undefined
+  url = ''
+
+  async start(): Promise<void> {
+    this.server = createServer((request, response) => {
+      if (request.url === '/warmup') return void response.writeHead(204).end()
+      const now = performance.now()
+      const recent = this.arrivals.filter((at) => at > now - API_WINDOW_MS).length
+      if (recent >= LIMIT) {
+        this.tooMany += 1
+        response.writeHead(429, { 'retry-after': '1', 'content-type': 'application/json' }).end('{"error":"slow down"}')
+        return
+      }
+      this.arrivals.push(now)
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ item: request.url }))
+    })
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve))
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/`
+  }
+
+  /** The most accepted requests in any stretch of API_WINDOW_MS. */
+  busiestWindow(): number {
+    let most = 0
+    for (const start of this.arrivals) most = Math.max(most, this.arrivals.filter((at) => at >= start && at < start + API_WINDOW_MS).length)
+    return most
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections()
+    await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve())
+  }
+}
+
+/** Runs two workers on `state` against a fresh API, started together; resolves with the API. */
+async function twoWorkers(state: { STATE: string; STATE_URL?: string; STATE_SPACE?: string }): Promise<PartnerApi> {
+  const api = new PartnerApi()
+  await api.start()
+  try {
+    const env = { ...state, TARGET_URL: api.url, LIMIT, WINDOW_MS, CALLS }
+    const workers = [spawnChild('limited-caller.mjs', 'worker-a', env), spawnChild('limited-caller.mjs', 'worker-b', env)]
+    await Promise.all(workers.map((worker) => worker.waitFor('ready')))
+    for (const worker of workers) worker.process.stdin?.write('go\n')
+    const done = await Promise.all(workers.map((worker) => worker.waitFor('done', { timeoutMs: 30_000 })))
+    for (const report of done) expect({ ok: report['ok'], failures: report['failures'] }).toEqual({ ok: CALLS, failures: [] })
+    return api
+  } finally {
+    await api.stop()
+  }
+}
+
+describe('a rate limit shared by two worker processes', () => {
+  useChildCleanup()
+  let db: TestDatabase | undefined
+  let redisUp = false
+  beforeAll(async () => {
+    redisUp = process.env['WEFT_TEST_REDIS_URL'] !== undefined || (await answers(6379))
+    if (postgresSkipReason() === null) db = await createTestDatabase()
+  })
+  afterAll(() => db?.drop())
+
+  it('in memory (the control): the two workers together exceed the limit and the API answers 429s, which the retries ride out', async () => {
+    const api = await twoWorkers({ STATE: 'memory' })
+    expect(api.arrivals).toHaveLength(2 * CALLS)
+    expect(api.tooMany).toBeGreaterThan(0)
+  })
+
+  it('through Redis: no stretch of the window holds more than the limit, and the API never says 429', async (context) => {
+    if (!redisUp) context.skip('no Redis at WEFT_TEST_REDIS_URL or 127.0.0.1:6379')
+    const url = process.env['WEFT_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379'
+    const api = await twoWorkers({ STATE: 'redis', STATE_URL: url, STATE_SPACE: `weft-test:shared-limits:${process.pid}:${Date.now()}` })
+    expect(api.arrivals).toHaveLength(2 * CALLS)
+    expect(api.busiestWindow()).toBeLessThanOrEqual(LIMIT)
+    expect(api.tooMany).toBe(0)
+  })
+
+  it('through PostgreSQL: no stretch of the window holds more than the limit, and the API never says 429', async (context) => {
+    if (db === undefined) context.skip(postgresSkipReason() ?? 'no PostgreSQL')
+    const api = await twoWorkers({ STATE: 'postgres', STATE_URL: db!.url, STATE_SPACE: 'shared_limits' })
+    expect(api.arrivals).toHaveLength(2 * CALLS)
+    expect(api.busiestWindow()).toBeLessThanOrEqual(LIMIT)
+    expect(api.tooMany).toBe(0)
+  })
+})
+
+/** A partner API that always fails (503), counting the calls that reach it. */
+async function failingApi(): Promise<{ url: string; requests: () => number; stop: () => Promise<void> }> {
+  let requests = 0
+  const server = createServer((request, response) => {
+    if (request.url === '/entries') requests += 1 // not the health checks' round trips
+    response.writeHead(503, { 'content-type': 'application/json' }).end('{"error":"down"}')
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+    requests: () => requests,
+    stop: async () => {
+      server.closeAllConnections()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    },
+  }
+}
+
+describe('a circuit breaker shared by worker processes', () => {
+  useChildCleanup()
+  let db: TestDatabase | undefined
+  let redisUp = false
+  beforeAll(async () => {
+    redisUp = process.env['WEFT_TEST_REDIS_URL'] !== undefined || (await answers(6379))
+    if (postgresSkipReason() === null) db = await createTestDatabase()
+  })
+  afterAll(() => db?.drop())
+
+  /** Worker A trips the breaker; worker B, a process started after, is refused without reaching the API. */
+  async function tripThenRefuse(state: { STATE: string; STATE_URL?: string; STATE_SPACE?: string }) {
+    const api = await failingApi()
+    try {
+      const a = spawnChild('breaker-caller.mjs', 'worker-a', { ...state, TARGET_URL: api.url, CALLS: 3 })
+      const first = await a.waitFor('done')
+      const reachedByA = api.requests()
+      const b = spawnChild('breaker-caller.mjs', 'worker-b', { ...state, TARGET_URL: api.url, CALLS: 2 })
+      const second = await b.waitFor('done')
+      return { first: first['outcomes'], second: second['outcomes'], secondBreakers: second['breakers'], reachedByA, reachedByB: api.requests() - reachedByA }
+    } finally {
+      await api.stop()
+    }
+  }
+
+  it('in memory (the control): the second process does not know the first opened it, and calls the API again', async () => {
+    const seen = await tripThenRefuse({ STATE: 'memory' })
+    expect(seen.first).toEqual(['HttpStatusError', 'HttpStatusError', 'CircuitOpenError'])
+    expect(seen.reachedByB).toBe(2)
+  })
+
+  it('through Redis: opened by one process, it refuses the next process\'s calls before they reach the API', async (context) => {
+    if (!redisUp) context.skip('no Redis at WEFT_TEST_REDIS_URL or 127.0.0.1:6379')
+    const url = process.env['WEFT_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379'
+    const seen = await tripThenRefuse({ STATE: 'redis', STATE_URL: url, STATE_SPACE: `weft-test:shared-breaker:${process.pid}:${Date.now()}` })
+    expect(seen).toMatchObject({ first: ['HttpStatusError', 'HttpStatusError', 'CircuitOpenError'], second: ['CircuitOpenError', 'CircuitOpenError'], reachedByA: 2, reachedByB: 0 })
+    expect(seen.secondBreakers).toEqual([{ name: 'ledger', state: 'open' }])
+  })
+
+  it('through PostgreSQL: opened by one process, it refuses the next process\'s calls before they reach the API', async (context) => {
+    if (db === undefined) context.skip(postgresSkipReason() ?? 'no PostgreSQL')
+    const seen = await tripThenRefuse({ STATE: 'postgres', STATE_URL: db!.url, STATE_SPACE: 'shared_breaker' })
+    expect(seen).toMatchObject({ first: ['HttpStatusError', 'HttpStatusError', 'CircuitOpenError'], second: ['CircuitOpenError', 'CircuitOpenError'], reachedByA: 2, reachedByB: 0 })
+    expect(seen.secondBreakers).toEqual([{ name: 'ledger', state: 'open' }])
+  })
+})
