@@ -118,6 +118,15 @@ describe('FileSystemStorage', () => {
     await storage.close()
   })
 
+  it('lists in S3\'s order (UTF-8 bytes), not folder by folder: "logs-other" before "logs/…"', async () => {
+    const storage = new FileSystemStorage({ name: 'files', root: await freshRoot() })
+    for (const key of ['logs/b.txt', 'logs-other.txt', 'logs/a.txt', 'logs/é.txt', 'logsZ.txt']) await storage.put(key, 'x')
+    const keys: string[] = []
+    for await (const object of storage.listAll('logs', { pageSize: 2 })) keys.push(object.key)
+    expect(keys).toEqual(['logs-other.txt', 'logs/a.txt', 'logs/b.txt', 'logs/é.txt', 'logsZ.txt'])
+    await storage.close()
+  })
+
   it('health: up on a writable folder, down when the root cannot be a folder', async () => {
     const up = new FileSystemStorage({ name: 'files', root: await freshRoot() })
     expect(await up.health()).toMatchObject({ state: 'up' })
