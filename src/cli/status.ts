@@ -138,10 +138,11 @@ async function checkStore(database: string, cwd: string): Promise<{ store: Workf
 
 /** Builds the engine (no claims, no workflows), checks its adapters `samples` times, closes it. */
 async function checkAdapters(setup: WorkerSetup, store: WorkflowStore, samples: number): Promise<AdapterStatusJson[]> {
-  const { container, resolver, adapters } = setup.engine
+  // With the workers' shared policy state, the breakers reported are the ones the workers see.
+  const { container, resolver, adapters, policyState } = setup.engine
   let engine: Engine
   try {
-    engine = createEngine({ container, resolver, adapters, store, claimRuns: false, onRunRecovered: () => undefined, onBackgroundError: () => undefined })
+    engine = createEngine({ container, resolver, adapters, policyState, store, claimRuns: false, onRunRecovered: () => undefined, onBackgroundError: () => undefined })
   } catch (error) {
     throw new CommandFailedError(`cannot set up the adapters: ${messageOf(error)}`, { cause: error })
   }

@@ -29,7 +29,7 @@ export type WorkerContainer = Engine['container']
  */
 export type WorkerEngineOptions = Pick<
   EngineConfig,
-  'maxConcurrentTasks' | 'maxConcurrentTasksPerRun' | 'leaseDuration' | 'heartbeatInterval' | 'claimInterval' | 'maxRecoveryAttempts' | 'pollInterval'
+  'maxConcurrentTasks' | 'maxConcurrentTasksPerRun' | 'leaseDuration' | 'heartbeatInterval' | 'claimInterval' | 'maxRecoveryAttempts' | 'pollInterval' | 'policyState'
 >
 
 /**

@@ -21,6 +21,7 @@ const engineOptionNames = [
   'claimInterval',
   'maxRecoveryAttempts',
   'pollInterval',
+  'policyState',
 ] as const satisfies readonly (keyof WorkerEngineOptions)[]
 
 /**

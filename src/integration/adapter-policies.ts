@@ -217,7 +217,8 @@ export class AdapterPolicies {
 
   /** The state of every breaker of the adapter: as this process saw it last, or, on shared state, as the store holds it now (another process may have tripped it). */
   async breakerStatus(): Promise<BreakerStatus[]> {
-    const built = this.built
+    // On shared state even an adapter that made no call yet (weft status) reports what the other processes did.
+    const built = this.state?.shared === true ? this.build() : this.built
     if (built === undefined || !built.shared) return [...this.breakers].map(([name, state]) => ({ name, state }))
     const read = Effect.forEach([...this.breakerPolicies.values()], (policy) => Effect.map(readBreakerState(policy), (state) => ({ name: policy.name, state })))
     return Effect.runPromiseWith(built.services)(read)

@@ -8,7 +8,9 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { sqliteStore } from 'weft-sdk'
+import { HttpAdapter, sqliteStore } from 'weft-sdk'
+import { redisPolicyState } from 'weft-sdk/redis'
+import { answers } from '../support/redis.js'
 import type { StatusJson } from '../../src/cli/index.js'
 import { cells, createModuleFolder, lineStartingWith, runWeft, type ModuleFolder } from '../support/weft-cli.js'
 
@@ -129,6 +131,41 @@ export default defineWorkerConfig({ workflows: [Ping], adapters: [{ token: 'Lega
     expect(result.code).toBe(0)
     expect(cells(lineStartingWith(result.lines, 'legacy')!)).toEqual(['legacy', 'soap', 'degraded', '3 ms', '3 ms', 'legacy open', '-', 'breaker "legacy" is open'])
     expect(result.lines.at(-1)).toBe('state     degraded')
+  })
+
+  it("sees a breaker a worker opened, when the workers keep their breakers in Redis (the module's policyState)", async (context) => {
+    const url = process.env['WEFT_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379'
+    if (process.env['WEFT_TEST_REDIS_URL'] === undefined && !(await answers(6379))) context.skip('no Redis at WEFT_TEST_REDIS_URL or 127.0.0.1:6379')
+    // A server whose health path answers and whose API fails.
+    const server = createServer((request, response) => response.writeHead(request.url === '/' ? 200 : 503).end())
+    servers.push(server)
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    const prefix = `weft-test:status:${process.pid}:${Date.now()}:`
+    const policies = "circuitBreaker: { consecutiveFailures: 2, halfOpenAfter: '5 m' }"
+    // A worker (here, this process) trips the breaker.
+    const state = redisPolicyState({ url, prefix })
+    const worker = new HttpAdapter({ name: 'ledger', baseUrl, policyState: state, circuitBreaker: { consecutiveFailures: 2, halfOpenAfter: '5 m' } })
+    for (let i = 0; i < 2; i++) await worker.get('entries').catch(() => undefined)
+    await worker.close()
+    await state.close()
+    folder.write(
+      'shared.mjs',
+      `import { defineWorkflow, HttpAdapter } from 'weft-sdk'
+import { defineWorkerConfig } from 'weft-sdk/cli'
+import { redisPolicyState } from 'weft-sdk/redis'
+const Ping = defineWorkflow({ name: 'ping', version: 1 }).task('ping', () => 'pong').build()
+export const weft = defineWorkerConfig({
+  workflows: [Ping],
+  policyState: redisPolicyState({ url: ${JSON.stringify(url)}, prefix: ${JSON.stringify(prefix)} }),
+  adapters: [new HttpAdapter({ name: 'ledger', baseUrl: ${JSON.stringify(baseUrl)}, ${policies} })],
+})
+`,
+    )
+    const result = await runWeft(['status', '--module', 'shared.mjs', '--database', 'runs.sqlite'], folder.path)
+    expect(result.code).toBe(0)
+    expect(cells(lineStartingWith(result.lines, 'ledger')!).slice(0, 3)).toEqual(['ledger', 'http', 'degraded'])
+    expect(lineStartingWith(result.lines, 'ledger')).toContain('ledger open')
   })
 
   it('reports a database that is not there as down, and exits 1', async () => {
