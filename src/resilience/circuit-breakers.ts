@@ -210,5 +210,5 @@ function toWeftError(name: string, error: unknown): unknown {
   const { reason } = error
   if (reason._tag === 'CircuitOpen') return new CircuitOpenError(name, 'open', Duration.toMillis(reason.retryAfter))
   if (reason._tag === 'CircuitHalfOpen') return new CircuitOpenError(name, 'half-open', undefined)
-  return new StorageError('unknown', `circuit breaker "${name}": its state could not be read or written`, { cause: error })
+  return new StorageError('connection-lost', `circuit breaker "${name}": its state could not be read or written (is the policy state's server reachable?)`, { cause: error })
 }

@@ -58,5 +58,6 @@ function consumeOptionsOf(policy: RateLimitPolicy): ConsumeOptions {
 function toWeftError(name: string, error: RateLimiter.RateLimiterError): RateLimitedError | StorageError {
   const { reason } = error
   if (reason._tag === 'RateLimitExceeded') return new RateLimitedError(name, Duration.toMillis(reason.retryAfter))
-  return new StorageError('unknown', `rate limit "${name}": its state could not be read or written`, { cause: error })
+  // Only a store of another server (Redis, PostgreSQL) fails: most often it could not be reached, which a retry may get past.
+  return new StorageError('connection-lost', `rate limit "${name}": its state could not be read or written (is the policy state's server reachable?); the call was not made`, { cause: error })
 }

@@ -8,7 +8,7 @@
  * test/integration/durability/shared-limits.test.ts.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { CircuitOpenError, createEngine, HttpAdapter, memoryPolicyState, RateLimitedError, type PolicyStateStore } from 'weft-sdk'
+import { CircuitOpenError, createEngine, HttpAdapter, memoryPolicyState, RateLimitedError, StorageError, type PolicyStateStore } from 'weft-sdk'
 import { postgresPolicyState } from 'weft-sdk/postgres'
 import { redisPolicyState } from 'weft-sdk/redis'
 import { createTestDatabase, describePostgres, type TestDatabase } from '../support/postgres.js'
@@ -135,6 +135,27 @@ describePostgres('limits and breakers on PostgreSQL', () => {
   })
   afterAll(() => db.drop())
   sharedStateChecks(() => (space) => postgresPolicyState({ connectionString: db.url, table: `policy_${space}`, maxConnections: 2 }))
+})
+
+describe('a shared state that cannot be reached', () => {
+  it('fails a limited call with a retryable StorageError naming the limit, and lets a guarded call through unrecorded', async () => {
+    server.answer(json(200, { ok: true }))
+    const state = redisPolicyState({ url: 'redis://127.0.0.1:1', redisOptions: { maxRetriesPerRequest: 0, retryStrategy: () => null } })
+    const limited = new HttpAdapter({ name: 'limited', baseUrl: server.url, policyState: state, rateLimit: { limit: 5, window: '1 s' } })
+    const guarded = new HttpAdapter({ name: 'guarded', baseUrl: server.url, policyState: state, circuitBreaker: { consecutiveFailures: 2, halfOpenAfter: '1 s' } })
+    try {
+      const refused = await thrown(limited.get('x'))
+      expect(refused).toBeInstanceOf(StorageError)
+      expect((refused as StorageError).isRetryable).toBe(true)
+      expect((refused as StorageError).message).toMatch(/rate limit "limited": its state could not be read or written/)
+      expect(server.received).toHaveLength(0)
+      await expect(guarded.get('x')).resolves.toEqual({ ok: true })
+      expect(server.received).toHaveLength(1)
+    } finally {
+      await Promise.all([limited.close(), guarded.close()])
+      await state.close()
+    }
+  })
 })
 
 describe('adopting the engine\'s state', () => {

@@ -74,7 +74,10 @@ export function redisPolicyState(options: RedisPolicyStateOptions): PolicyStateS
 function openClient(options: RedisPolicyStateOptions): Redis {
   if (options.url === undefined) throw new TypeError('redisPolicyState needs a url (redis://host:port) or a client')
   // A limiter must not hang a call while Redis is away: fail the command after two reconnection attempts.
-  return new Redis(options.url, { lazyConnect: true, maxRetriesPerRequest: 2, connectTimeout: 5_000, ...options.redisOptions })
+  const client = new Redis(options.url, { lazyConnect: true, maxRetriesPerRequest: 2, connectTimeout: 5_000, ...options.redisOptions })
+  // A connection error is also each waiting command's failure, reported where the call is; unheard, ioredis would print every one.
+  client.on('error', () => undefined)
+  return client
 }
 
 type RedisCommands = Parameters<typeof EffectRedis.make>[0]
