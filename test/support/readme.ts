@@ -34,5 +34,10 @@ export function codeBlocks(markdown: string): CodeBlock[] {
 
 /** The README's code blocks in `lang`. */
 export function readmeBlocks(lang: string): CodeBlock[] {
-  return codeBlocks(readFileSync(readmePath, 'utf8')).filter((block) => block.lang === lang)
+  return markdownBlocks(readmePath, lang)
+}
+
+/** The code blocks in `lang` of the markdown file at `path`. */
+export function markdownBlocks(path: string, lang: string): CodeBlock[] {
+  return codeBlocks(readFileSync(path, 'utf8')).filter((block) => block.lang === lang)
 }
