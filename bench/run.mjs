@@ -235,6 +235,14 @@ if (!durableOnly) {
   if (!adapterOk) console.log(`  WRONG: ${http.wrong} calls returned another body`)
 }
 
+// ---- 3c. Adapters: AmqpAdapter publish-with-confirm vs raw amqplib (skipped when no broker answers) ----
+
+if (!durableOnly) {
+  section('3c. Adapters: AMQP publish with confirms, AmqpAdapter vs raw amqplib, same broker')
+  const { measureAmqpPublish, printAmqpPublish } = await import('./amqp.mjs')
+  printAmqpPublish(await measureAmqpPublish({ rounds: quick ? 3 : 7, messages: 2_000 }), table)
+}
+
 // ---- 4. Durable: SQLite --------------------------------------------------------------------
 
 section('4. Durable: SQLite (the default store: a file, WAL, synchronous=NORMAL)')

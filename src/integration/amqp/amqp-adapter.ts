@@ -205,6 +205,7 @@ export class AmqpAdapter extends AdapterBase<AmqpClient> {
       try {
         channel.publish(exchange, routingKey, content, properties, (error: unknown) => (error === null || error === undefined ? resolve() : reject(this.notConfirmed(channel, exchange, routingKey, properties, error))))
       } catch (error) {
+        this.connection.discard(channel)
         reject(this.notConfirmed(channel, exchange, routingKey, properties, error))
       }
     })

@@ -49,6 +49,8 @@ export interface AmqpConnectionOptions {
 export class AmqpConnection {
   private model: Promise<RecoveringChannelModel> | undefined
   private channel: Promise<ConfirmChannel> | undefined
+  /** The channel `channel` resolved to, while it is open. */
+  private ready: ConfirmChannel | undefined
   private phase: Phase = 'idle'
   private lastError: string | undefined
   private topologyError: AmqpTopologyError | undefined
@@ -77,9 +79,17 @@ export class AmqpConnection {
    */
   async confirmChannel(signal: AbortSignal | undefined, waitMs: number | undefined): Promise<ConfirmChannel> {
     if (this.phase === 'closed') throw new AdapterClosedError(this.options.owner)
+    if (this.ready !== undefined) return this.ready // the common case: no timer, no listener
     this.channel ??= this.openChannel()
     const started = performance.now()
     return waitBounded(this.channel, signal, waitMs, () => new AmqpUnavailableError(this.options.owner, this.redactedUrl, performance.now() - started, this.lastFailure))
+  }
+
+  /** Forgets `channel` (a publish found it closed before its 'close' event was seen): the next call opens another. */
+  discard(channel: ConfirmChannel): void {
+    if (this.ready !== channel) return
+    this.ready = undefined
+    this.channel = undefined
   }
 
   /** Opens the connection if it is not yet (a trigger starts here); resolves at once, connecting in the background. */
@@ -100,6 +110,7 @@ export class AmqpConnection {
     if (this.phase === 'closed') return
     this.phase = 'closed'
     this.channel = undefined
+    this.ready = undefined
     // Closing the connection closes its channels, and rejects a channel still waiting for a connection (awaiting it first would wait forever).
     await this.model?.then((model) => model.close()).catch(() => undefined)
   }
@@ -110,8 +121,10 @@ export class AmqpConnection {
       (channel) => {
         channel.on('error', (error: Error) => this.channelErrors.set(channel, error))
         channel.on('close', () => {
+          if (this.ready === channel) this.ready = undefined
           if (this.channel === opening) this.channel = undefined
         })
+        if (this.channel === opening) this.ready = channel
       },
       () => {
         if (this.channel === opening) this.channel = undefined
