@@ -13,6 +13,8 @@ import { main as retryCircuitBreaker } from '../../examples/06-retry-circuit-bre
 import { main as comprehensive } from '../../examples/07-comprehensive/main.js'
 import { main as defineWorkflowResearch } from '../../examples/08-define-workflow/main.js'
 import { main as decoratedResearch } from '../../examples/09-research-decorators/main.js'
+import { main as integrations } from '../../examples/10-integrations/main.js'
+import { describeAmqp, sharedBroker } from '../support/rabbitmq.js'
 
 /** Each example must stay quick: it is run by this suite and by `npm start`. */
 const budgetMs = 2_000
@@ -338,5 +340,80 @@ describe('09-research-decorators', () => {
 
   it(`finishes within ${budgetMs} ms`, () => {
     expect(decorated.elapsedMs).toBeLessThan(budgetMs)
+  })
+})
+
+/**
+ * Example 10 starts two local servers, opens a SQLite file and a broker connection, and without a broker its
+ * `checkBroker` task waits out the AMQP adapter's 1 s health timeout: 2 s would leave too little room on a
+ * loaded 2-core machine.
+ */
+const integrationsBudgetMs = 5_000
+
+describe('10-integrations', () => {
+  // Nothing listens on port 1: the connection is refused, as on a machine without RabbitMQ.
+  const noBroker = { AMQP_URL: 'amqp://guest:guest@127.0.0.1:1' }
+  let played: Played<Awaited<ReturnType<typeof integrations>>>
+  beforeAll(async () => {
+    played = await play((log, store) => integrations(log, store, noBroker))
+  })
+
+  it('fetches the products over HTTP, the first request answered 503 and retried by the adapter', () => {
+    expect(played.summary.status).toBe('completed')
+    expect(played.summary.catalog).toEqual({ itemsFetched: 5, requests: 2, adapterCalls: 1 })
+  })
+
+  it('asks the local stand-in model (and says so), decodes its structured output, and records its usage with the step', () => {
+    const { llm } = played.summary
+    expect(llm).toMatchObject({ source: 'local stand-in', model: 'weft-local-rules', decisions: { restock: 2, discount: 1, keep: 2 } })
+    expect(llm.usage.totalTokens).toBe(llm.usage.promptTokens + llm.usage.completionTokens)
+    expect(llm.usage.totalTokens).toBeGreaterThan(0)
+    expect(llm.recordedTokens).toBe(llm.usage.totalTokens)
+    expect(played.lines.some((line) => line.includes('local stand-in (rules, not a language model)'))).toBe(true)
+  })
+
+  it('writes one row per decision to SQL', () => {
+    expect(played.summary.sql).toEqual({ rowsWritten: 5, rowsInTable: 5 })
+  })
+
+  it('stores the report with its SHA-256, verified when read back', () => {
+    const { report } = played.summary
+    expect(report.key).toMatch(/^restock\/tea\/[0-9a-z]{24}\.json$/)
+    expect(report.sha256).toMatch(/^[0-9a-f]{64}$/)
+    expect(report.bytes).toBeGreaterThan(0)
+    expect(report.verified).toBe(true)
+  })
+
+  it('skips the notification when no broker answers, with the reason', () => {
+    expect(played.summary.amqp).toMatchObject({ status: 'skipped', reason: expect.stringMatching(/^no broker answered: .+/) })
+    expect(played.lines).toContainEqual(expect.stringMatching(/^– notify skipped/))
+    expect(played.summary.health).toEqual({ catalog: 'up', llm: 'up', 'warehouse-db': 'up', reports: 'up', notifications: 'down' })
+  })
+
+  it(`finishes within ${integrationsBudgetMs} ms`, () => {
+    expect(played.elapsedMs).toBeLessThan(integrationsBudgetMs)
+  })
+})
+
+const broker = await sharedBroker()
+
+describeAmqp('10-integrations with a RabbitMQ broker', broker, (url) => {
+  let played: Played<Awaited<ReturnType<typeof integrations>>>
+  beforeAll(async () => {
+    played = await play((log, store) => integrations(log, store, { AMQP_URL: url }))
+  }, 20_000)
+  afterAll(() => ('skip' in broker ? undefined : broker.stop()))
+
+  it('publishes the notification with a confirm, and a subscriber receives it under the same message id', () => {
+    const { amqp } = played.summary
+    expect(amqp).toMatchObject({ status: 'published', exchange: 'weft.examples.restock', routingKey: 'restock.tea' })
+    if (amqp.status !== 'published') return
+    expect(amqp.messageId).toMatch(/:notify:notifications:1$/)
+    expect(amqp.receivedMessageId).toBe(amqp.messageId)
+    expect(played.summary.health['notifications']).toBe('up')
+  })
+
+  it(`finishes within ${integrationsBudgetMs} ms`, () => {
+    expect(played.elapsedMs).toBeLessThan(integrationsBudgetMs)
   })
 })
