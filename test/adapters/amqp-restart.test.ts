@@ -3,7 +3,8 @@
  * never restarted: other test files use it at the same time): the broker's
  * application stopped and started mid-stream of confirmed publishes, and
  * under a consuming trigger. Nothing confirmed is lost; the topology is
- * declared again; health follows the broker.
+ * declared again; health follows the broker. A broker that blocks
+ * publishers (memory alarm) gives no confirm: a typed, retryable timeout.
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -11,7 +12,7 @@ import { join } from 'node:path'
 import amqp from 'amqplib'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createEngine, defineWorkflow, sqliteStore } from 'weft-sdk'
-import { AmqpAdapter, AmqpTrigger } from 'weft-sdk/amqp'
+import { AmqpAdapter, AmqpPublishError, AmqpTrigger } from 'weft-sdk/amqp'
 import { drain, throwawayBroker, uniqueName } from '../support/rabbitmq.js'
 
 const broker = await throwawayBroker()
@@ -134,4 +135,23 @@ suite(title, () => {
     await engine.close()
     await rm(dir, { recursive: true, force: true })
   }, 60_000)
+
+  it('fails a publish the broker does not confirm in time (publishers blocked by a memory alarm) with a retryable timeout, and the same id goes through once unblocked', async () => {
+    if ('skip' in broker) return
+    const queue = uniqueName('blocked')
+    const adapter = new AmqpAdapter({ name: 'events', url, topology: { queues: [{ name: queue }] }, confirmTimeout: '500 ms' })
+    await adapter.sendToQueue(queue, { n: 0 }, { messageId: 'before-alarm' })
+    await broker.ctl('set_vm_memory_high_watermark', '0')
+    let error: unknown
+    try {
+      error = await adapter.sendToQueue(queue, { n: 1 }, { messageId: 'during-alarm' }).then(() => undefined, (failure: unknown) => failure)
+    } finally {
+      await broker.ctl('set_vm_memory_high_watermark', '0.4')
+    }
+    expect(error).toBeInstanceOf(AmqpPublishError)
+    expect(error).toMatchObject({ failure: 'timeout', messageId: 'during-alarm', isRetryable: true })
+    await adapter.sendToQueue(queue, { n: 1 }, { messageId: 'during-alarm' }) // what a retry does: the same id again
+    await eventually(async () => (await drain(url, queue)).some((message) => message.properties.messageId === 'during-alarm'))
+    await adapter.close()
+  }, 30_000)
 })

@@ -44,6 +44,8 @@ export interface ThrowawayBroker {
   stopApp(): Promise<void>
   /** Starts it again and resolves when it accepts AMQP connections. */
   startApp(): Promise<void>
+  /** Runs `rabbitmqctl <args>` against the node (e.g. `set_vm_memory_high_watermark 0` blocks publishers). */
+  ctl(...args: string[]): Promise<void>
   /** Stops the node and deletes its data. */
   stop(): Promise<void>
 }
@@ -109,7 +111,7 @@ export async function throwawayBroker(): Promise<ThrowawayBroker | { readonly sk
   const server = spawn(join(rabbitBin, 'rabbitmq-server'), [], { env, stdio: 'ignore', detached: true })
   server.unref()
   const url = `amqp://guest:guest@127.0.0.1:${port}`
-  const ctl = (command: string) => run(join(rabbitBin, 'rabbitmqctl'), ['-n', node, command], { env, timeout: 30_000 }).then(() => undefined)
+  const ctl = (...args: string[]) => run(join(rabbitBin, 'rabbitmqctl'), ['-n', node, ...args], { env, timeout: 30_000 }).then(() => undefined)
   const stop = async () => {
     await ctl('stop').catch(() => server.kill('SIGKILL'))
     await rm(dir, { recursive: true, force: true })
@@ -120,6 +122,7 @@ export async function throwawayBroker(): Promise<ThrowawayBroker | { readonly sk
   }
   return {
     url,
+    ctl,
     stopApp: () => ctl('stop_app'),
     startApp: async () => {
       await ctl('start_app')
