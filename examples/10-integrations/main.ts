@@ -36,7 +36,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { Redacted } from 'effect'
-import { createEngine, formatMillis, HttpAdapter, sqliteStore, type AdapterState, type Engine, type RunOutcome } from 'weft-sdk'
+import { createEngine, formatMillis, HttpAdapter, sqliteStore, type AdapterState, type Engine, type RunId, type RunOutcome, type WorkflowResult } from 'weft-sdk'
 import { AmqpAdapter } from 'weft-sdk/amqp'
 import { LlmAdapter, type LlmUsage } from 'weft-sdk/llm'
 import { FileSystemStorage } from 'weft-sdk/object-storage'
@@ -44,7 +44,7 @@ import { SqlAdapter } from 'weft-sdk/sql'
 import type { WorkflowStore } from 'weft-sdk/store'
 import { startCatalogApi, type CatalogApi as CatalogServer } from './catalog-api.js'
 import { localModelName, startLocalModel, type LocalModel } from './local-model.js'
-import { CatalogApi, RestockAgent, type RestockDb, type RestockInput } from './restock-workflow.js'
+import { CatalogApi, RestockAgent, type BrokerCheck, type Notification, type PlanResult, type RestockDb, type RestockInput } from './restock-workflow.js'
 import { notificationExchange, subscribe, type Subscriber } from './subscriber.js'
 
 /** The environment the program reads (`process.env` by default; the examples' test passes its own). */
@@ -130,8 +130,8 @@ export async function main(log: (line: string) => void = console.log, store: Wor
     if (subscriber !== undefined) resources.add(subscriber, (s) => s.close())
 
     const adapters = createAdapters(folder, catalogServer, localModel, amqpUrl, env)
-    // Until the engine owns them (engine.close() closes its adapters), close them here if anything fails.
-    const unowned = resources.add(adapters, (a) => Promise.all(Object.values(a).map((adapter) => adapter.close())))
+    // engine.close() closes the adapters it registered; closing them here too covers a failure before that (close() is idempotent).
+    resources.add(adapters, (a) => Promise.all(Object.values(a).map((adapter) => adapter.close())))
     await createTables(adapters.sql)
     const engine = createEngine({
       store,
@@ -139,7 +139,6 @@ export async function main(log: (line: string) => void = console.log, store: Wor
       workflows: [RestockAgent],
     })
     resources.add(engine, (e) => e.close())
-    void unowned
 
     log(`catalog API on ${catalogServer.url}; model: ${localModel ? `local stand-in (rules, not an LLM) on ${localModel.baseUrl}` : env['OPENAI_BASE_URL']}`)
     log(`SQL and reports in ${folder}; broker ${adapters.broker.url}${subscriber ? ' (a subscriber is listening)' : ' (not answering)'}\n`)
@@ -147,21 +146,44 @@ export async function main(log: (line: string) => void = console.log, store: Wor
     const run = await engine.start(RestockAgent, input)
     const outcome = await run.outcome()
     const result = await run.result()
-    const summary: IntegrationsSummary = {
-      status: outcome.status,
-      catalog: { itemsFetched: result.items.length, requests: catalogServer.itemRequests, adapterCalls: callsOf(adapters.catalog, 'list-items') },
-      llm: await llmSummary(result.plan, localModel, env, store, run.id),
-      sql: { rowsWritten: result.saved.rows, rowsInTable: await rowsOf(adapters.sql, run.id) },
-      report: { ...result.report, verified: await verify(adapters.reports, result.report.key, result.report.sha256) },
-      amqp: await amqpSummary(result.notification, result.broker, subscriber),
-      health: Object.fromEntries((await engine.health()).adapters.map((adapter) => [adapter.name, adapter.state])),
-    }
+    const summary = await summarize({ result, outcome, runId: run.id, adapters, catalogServer, localModel, subscriber, engine, store, env })
     printSummary(log, outcome, summary)
     return summary
   } finally {
     await resources.closeAll()
   }
 }
+
+/** What {@link summarize} reads. */
+interface Finished {
+  readonly result: WorkflowResult<typeof RestockAgent>
+  readonly outcome: RunOutcome
+  readonly runId: RunId
+  readonly adapters: Adapters
+  readonly catalogServer: CatalogServer
+  readonly localModel: LocalModel | undefined
+  readonly subscriber: Subscriber | undefined
+  readonly engine: Engine
+  readonly store: WorkflowStore
+  readonly env: IntegrationsEnv
+}
+
+/** The run's result, checked against each system: rows counted in SQL, the report read back, the notification received. */
+async function summarize(f: Finished): Promise<IntegrationsSummary> {
+  const { result, adapters } = f
+  return {
+    status: f.outcome.status,
+    catalog: { itemsFetched: result.items.length, requests: f.catalogServer.itemRequests, adapterCalls: callsOf(adapters.catalog, 'list-items') },
+    llm: await llmSummary(result.plan, f.localModel, f.env, f.store, f.runId),
+    sql: { rowsWritten: result.saved.rows, rowsInTable: await rowsOf(adapters.sql, f.runId) },
+    report: { ...result.report, verified: await verify(adapters.reports, result.report.key, result.report.sha256) },
+    amqp: await amqpSummary(result.notification, result.broker, f.subscriber),
+    health: Object.fromEntries((await f.engine.health()).adapters.map((adapter) => [adapter.name, adapter.state])),
+  }
+}
+
+/** The five adapters. */
+type Adapters = ReturnType<typeof createAdapters>
 
 /** The five adapters, each with the resilience its system calls for. */
 function createAdapters(folder: string, catalog: CatalogServer, localModel: LocalModel | undefined, amqpUrl: string, env: IntegrationsEnv) {
@@ -228,8 +250,9 @@ function callsOf(adapter: HttpAdapter, operation: string): number {
   return adapter.stats().operations.find((op) => op.operation === operation)?.calls ?? 0
 }
 
-async function llmSummary(planned: { plan: { decisions: readonly { action: 'restock' | 'discount' | 'keep' }[]; headline: string }; model: string; usage: LlmUsage }, localModel: LocalModel | undefined, env: IntegrationsEnv, store: WorkflowStore, runId: string): Promise<IntegrationsSummary['llm']> {
-  const steps = await store.loadSteps(runId as Parameters<WorkflowStore['loadSteps']>[0])
+/** What the model decided and spent, and the tokens the store recorded with the `plan` step. */
+async function llmSummary(planned: PlanResult, localModel: LocalModel | undefined, env: IntegrationsEnv, store: WorkflowStore, runId: RunId): Promise<IntegrationsSummary['llm']> {
+  const steps = await store.loadSteps(runId)
   const count = (action: 'restock' | 'discount' | 'keep') => planned.plan.decisions.filter((d) => d.action === action).length
   return {
     source: localModel ? 'local stand-in' : (env['OPENAI_BASE_URL'] ?? ''),
@@ -252,11 +275,8 @@ async function verify(reports: FileSystemStorage, key: string, sha256: string): 
   return createHash('sha256').update(bytes).digest('hex') === sha256
 }
 
-async function amqpSummary(
-  notification: { messageId: string; exchange: string; routingKey: string } | undefined,
-  broker: { reachable: boolean; detail: string },
-  subscriber: Subscriber | undefined,
-): Promise<IntegrationsSummary['amqp']> {
+/** Published (and whether the subscriber got it), or skipped and why. */
+async function amqpSummary(notification: Notification | undefined, broker: BrokerCheck, subscriber: Subscriber | undefined): Promise<IntegrationsSummary['amqp']> {
   if (notification === undefined) return { status: 'skipped', reason: `no broker answered: ${broker.detail}` }
   const received = await subscriber?.next(2_000)
   return { status: 'published', ...notification, receivedMessageId: received?.messageId }

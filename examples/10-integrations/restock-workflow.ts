@@ -4,9 +4,8 @@
  * `ctx.use(adapter)` (the task's signal and an idempotency key per call).
  *
  * ```
- * fetchItems (HTTP catalog API) → plan (LLM, structured output) → saveDecisions (SQL)
- *                                                        └──────────┴→ storeReport (object storage)
- * checkBroker (AMQP health) ──────────────────────────────────────────────┴→ notify (AMQP, @When reachable)
+ * fetchItems (HTTP) → plan (LLM) → saveDecisions (SQL) → storeReport (object storage; also takes plan) ┐
+ * checkBroker (the AMQP adapter's health check) ───────────────────────────────────────────────────────┴→ notify (AMQP, @When reachable)
  * ```
  *
  * @module

@@ -35,12 +35,18 @@ export async function subscribe(url: string, routingPattern: string, ms: number)
     return undefined
   }
   connection.on('error', () => undefined) // a broker going away is reported by next() finding nothing
-  const channel = await connection.createChannel()
-  const { name, type, ...options } = notificationExchange
-  await channel.assertExchange(name, type, options)
-  const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true })
-  await channel.bindQueue(queue, name, routingPattern)
-  return { next: (wait) => nextMessage(channel, queue, wait), close: () => connection.close().catch(() => undefined) }
+  const close = () => connection.close().catch(() => undefined)
+  try {
+    const channel = await connection.createChannel()
+    const { name, type, ...options } = notificationExchange
+    await channel.assertExchange(name, type, options)
+    const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true })
+    await channel.bindQueue(queue, name, routingPattern)
+    return { next: (wait) => nextMessage(channel, queue, wait), close }
+  } catch (error) {
+    await close()
+    throw error
+  }
 }
 
 async function nextMessage(channel: Channel, queue: string, ms: number): Promise<ReceivedNotification | undefined> {
