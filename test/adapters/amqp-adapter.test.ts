@@ -5,7 +5,7 @@
  * secrets redacted, close().
  */
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { AdapterClosedError, defineWorkflow, isWeftError, MemoryWorkflowStore, createEngine, type TaskContext } from 'weft-sdk'
+import { AdapterClosedError, defineWorkflow, InvalidOptionsError, isWeftError, MemoryWorkflowStore, createEngine, type TaskContext } from 'weft-sdk'
 import { AmqpAdapter, AmqpPublishError, AmqpTopologyError, AmqpUnavailableError } from 'weft-sdk/amqp'
 import { deleteTopology, describeAmqp, drain, sharedBroker, uniqueName } from '../support/rabbitmq.js'
 
@@ -129,6 +129,12 @@ describeAmqp('AmqpAdapter without a broker', broker, () => {
     expect(health.state).toBe('down')
     expect(health.latencyMs).toBeLessThan(5_000)
     expect(health.detail ?? '').not.toContain('s3cret-pass')
+  })
+
+  it('refuses a URL that is not amqp:// or amqps:// when it is built, without its password', () => {
+    const build = () => new AmqpAdapter({ name: 'wrong', url: 'http://app:s3cret-pass@127.0.0.1:5672' })
+    expect(build).toThrow(InvalidOptionsError)
+    expect(build).toThrow('url http://app:<redacted>@127.0.0.1:5672/ is not an AMQP URL')
   })
 
   it('cuts the wait for a connection with the call\'s signal', async () => {

@@ -173,6 +173,52 @@ describeAmqp('AmqpTrigger', broker, (url) => {
     expect((await engine.listRuns({ workflow: 'amqp-trigger-ship' })).map((run) => run.id)).toEqual(['order-o-5'])
   })
 
+  it("with deadLetter 'reject', rejects a malformed message to the queue's own dead-letter exchange (x-death)", async () => {
+    const queue = uniqueName('trigger-reject')
+    const dead = `${queue}.dead`
+    const { engine } = await setUp(Ship, {
+      queue,
+      topology: { queues: [{ name: queue, deadLetterExchange: '', deadLetterRoutingKey: dead }, { name: dead }] },
+      deadLetter: 'reject',
+    })
+    cleanups.push(() => deleteTopology(url, { queues: [queue, dead] }))
+    await send(queue, 'not json', 'rejected-1')
+    await send(queue, JSON.stringify({ orderId: 'o-6' }), 'order-o-6')
+    await eventually(async () => (await engine.getRun('order-o-6')) !== undefined && (await queueDepth(dead)).ready === 1)
+    const [parked] = await drain(url, dead)
+    expect(parked!.properties.messageId).toBe('rejected-1')
+    expect(parked!.properties.headers?.['x-death']).toEqual([expect.objectContaining({ reason: 'rejected', queue })])
+  })
+
+  it('holds at most prefetch messages at once: with starts held, the rest wait in the queue', async () => {
+    let pending = 0
+    let mostPending = 0
+    let release!: () => void
+    const gate = new Promise<void>((resolve) => (release = resolve))
+    const heldCreates = (store: WorkflowStore): WorkflowStore =>
+      new Proxy(store, {
+        get(target, property) {
+          if (property === 'createRun') {
+            return async (...args: Parameters<WorkflowStore['createRun']>) => {
+              mostPending = Math.max(mostPending, ++pending)
+              await gate
+              pending--
+              return target.createRun(...args)
+            }
+          }
+          const value: unknown = Reflect.get(target, property, target)
+          return typeof value === 'function' ? value.bind(target) : value
+        },
+      })
+    const { queue, engine } = await setUp(Ship, { prefetch: 3 }, heldCreates)
+    for (let i = 0; i < 10; i++) await send(queue, JSON.stringify({ orderId: `p-${i}` }), `order-p-${i}`)
+    await eventually(async () => pending === 3 && (await queueDepth(queue)).ready === 7)
+    release()
+    await eventually(async () => (await engine.listRuns({ workflow: 'amqp-trigger-ship' })).length === 10)
+    expect(mostPending).toBe(3)
+    await eventually(async () => (await queueDepth(queue)).ready === 0)
+  })
+
   it('reports up through the engine while consuming, and down once closed by engine.close()', async () => {
     const { queue, engine, trigger } = await setUp(Ship)
     const health = await engine.health()

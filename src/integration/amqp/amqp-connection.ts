@@ -1,5 +1,6 @@
 import amqp, { type ChannelModel, type ConfirmChannel, type RecoveringChannelModel } from 'amqplib'
 import { AmqpTopologyError, AmqpUnavailableError } from '../../core/amqp-errors.js'
+import { InvalidOptionsError } from '../../core/errors.js'
 import { AdapterClosedError } from '../../core/integration-errors.js'
 import { toMillis, type Duration } from '../../core/duration.js'
 import { declareTopology, type AmqpTopology } from './amqp-topology.js'
@@ -60,6 +61,9 @@ export class AmqpConnection {
 
   constructor(private readonly options: AmqpConnectionOptions) {
     this.redactedUrl = redactUrl(options.url)
+    if (!/^amqps?:$/.test(protocolOf(options.url))) {
+      throw new InvalidOptionsError(`adapter "${options.owner}": url ${this.redactedUrl} is not an AMQP URL; give amqp://user:password@host:5672/vhost (or amqps://)`)
+    }
   }
 
   /** Whether a connection is up now. */
@@ -170,6 +174,14 @@ export class AmqpConnection {
 function describe(error: Error): string {
   const code = (error as { code?: unknown }).code
   return typeof code === 'string' && !error.message.includes(code) ? `${code}: ${error.message}` : error.message
+}
+
+function protocolOf(url: string): string {
+  try {
+    return new URL(url).protocol
+  } catch {
+    return ''
+  }
 }
 
 /** `url` with its password replaced by `<redacted>`. */
