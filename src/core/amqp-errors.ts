@@ -37,20 +37,22 @@ export class AmqpUnavailableError extends WeftError {
 /**
  * Why a publish was not confirmed: `nacked` (the broker refused it),
  * `timeout` (no confirm within `confirmTimeout`), `channel-closed` (the
- * channel or connection closed before the confirm came).
+ * channel or connection closed before the confirm came), `unroutable` (a
+ * `mandatory` publish that no queue is bound to take; the broker returned it).
  *
  * @example
  * ```ts
  * import type { AmqpPublishFailure } from 'weft-sdk/amqp'
- * const reasons: AmqpPublishFailure[] = ['nacked', 'timeout', 'channel-closed']
+ * const reasons: AmqpPublishFailure[] = ['nacked', 'timeout', 'channel-closed', 'unroutable']
  * ```
  */
-export type AmqpPublishFailure = 'nacked' | 'timeout' | 'channel-closed'
+export type AmqpPublishFailure = 'nacked' | 'timeout' | 'channel-closed' | 'unroutable'
 
 /**
  * A publish was not confirmed by the broker, so it may or may not have been
- * routed. Retryable: publishing again with the same `messageId` is safe for
- * consumers that deduplicate by it (at least once).
+ * routed. Retryable (publishing again with the same `messageId` is safe for
+ * consumers that deduplicate by it: at least once), except `unroutable`: no
+ * queue takes the message until a binding changes.
  *
  * @example
  * ```ts
@@ -62,7 +64,7 @@ export type AmqpPublishFailure = 'nacked' | 'timeout' | 'channel-closed'
 export class AmqpPublishError extends WeftError {
   readonly code = 'WEFT_AMQP_PUBLISH'
   readonly _tag = 'AmqpPublishError'
-  override readonly isRetryable = true
+  override readonly isRetryable: boolean
   constructor(
     /** The adapter's name. */
     readonly adapter: string,
@@ -77,9 +79,17 @@ export class AmqpPublishError extends WeftError {
     /** What the channel said, secrets redacted. */
     readonly detail?: string,
   ) {
-    const why = failure === 'nacked' ? 'the broker nacked it' : failure === 'timeout' ? 'no confirm came in time' : 'the channel closed before the confirm came'
-    super(`adapter "${adapter}": publish of message "${messageId}" to exchange "${exchange}" (routing key "${routingKey}") is not confirmed: ${why}${detail === undefined ? '' : ` (${detail})`}; retryable: publish again with the same messageId`)
+    const fix = failure === 'unroutable' ? 'not retryable: bind a queue for this routing key, or publish with another one' : 'retryable: publish again with the same messageId'
+    super(`adapter "${adapter}": publish of message "${messageId}" to exchange "${exchange}" (routing key "${routingKey}") is not confirmed: ${publishFailures[failure]}${detail === undefined ? '' : ` (${detail})`}; ${fix}`)
+    this.isRetryable = failure !== 'unroutable'
   }
+}
+
+const publishFailures: Record<AmqpPublishFailure, string> = {
+  nacked: 'the broker nacked it',
+  timeout: 'no confirm came in time',
+  'channel-closed': 'the channel closed before the confirm came',
+  unroutable: 'no queue is bound to take it (the broker returned the mandatory message)',
 }
 
 /**

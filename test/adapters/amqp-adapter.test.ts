@@ -78,6 +78,15 @@ describeAmqp('AmqpAdapter', broker, (url) => {
     expect(error).toMatchObject({ code: 'WEFT_AMQP_PUBLISH', failure: 'nacked', messageId: 'over-the-limit', isRetryable: true })
   })
 
+  it('rejects a mandatory publish that no queue takes with a non-retryable unroutable AmqpPublishError; without mandatory the broker drops it and confirms', async () => {
+    const error = await rejection(adapter.publish(exchange, 'nobody.listens', { n: 1 }, { messageId: 'unroutable-1', mandatory: true }))
+    expect(error).toBeInstanceOf(AmqpPublishError)
+    expect(error).toMatchObject({ failure: 'unroutable', messageId: 'unroutable-1', isRetryable: false })
+    await expect(adapter.publish(exchange, 'nobody.listens', { n: 2 })).resolves.toMatchObject({ messageId: expect.any(String) })
+    await expect(adapter.publish(exchange, 'order.routed', { n: 3 }, { messageId: 'routed-1', mandatory: true })).resolves.toEqual({ messageId: 'routed-1' })
+    expect((await drain(url, queue)).map((m) => m.properties.messageId)).toEqual(['routed-1'])
+  })
+
   it('rejects a publish to a missing exchange with a non-retryable AmqpTopologyError, and the next publish works', async () => {
     const missing = uniqueName('missing')
     const error = await rejection(adapter.publish(missing, 'x', {}))
@@ -94,7 +103,7 @@ describeAmqp('AmqpAdapter', broker, (url) => {
     expect(health.latencyMs).toBeGreaterThanOrEqual(0)
     const publish = adapter.stats().operations.find((op) => op.operation === 'publish')
     expect(publish?.calls).toBeGreaterThanOrEqual(5)
-    expect(publish?.failures).toBe(2)
+    expect(publish?.failures).toBe(3)
   })
 
   it('refuses calls after close() and reports down', async () => {

@@ -6,6 +6,9 @@ import type { CallContext } from '../../graph/call-context.js'
 import { AdapterBase, type AdapterBaseOptions, type CallOptions } from '../adapter-base.js'
 import { AmqpConnection, waitBounded, type AmqpReconnectOptions } from './amqp-connection.js'
 import type { AmqpTopology } from './amqp-topology.js'
+import type { OutboxEntry } from '../../storage/outbox-store.js'
+import { amqpOutboxPayload, parseAmqpOutboxPayload, type AmqpDurableOptions } from '../outbox/amqp-outbox.js'
+import type { OutboxTarget } from '../outbox/outbox-target.js'
 
 /**
  * Options of {@link AmqpAdapter}: the broker, what to declare on every
@@ -67,6 +70,8 @@ export interface AmqpPublishOptions {
   readonly correlationId?: string
   /** Where replies go. */
   readonly replyTo?: string
+  /** Fail with `AmqpPublishError` (`unroutable`, not retryable) when no queue is bound to take the message, instead of the broker dropping it. @defaultValue `false` */
+  readonly mandatory?: boolean
   /** The message's type, for the application. */
   readonly type?: string
   /** Expires after this long in a queue. */
@@ -109,6 +114,13 @@ export interface AmqpClient {
   publish(exchange: string, routingKey: string, body: unknown, options?: AmqpPublishOptions): Promise<AmqpPublished>
   /** Publishes `body` to `queue` through the default exchange; resolves when the broker confirmed it. */
   sendToQueue(queue: string, body: unknown, options?: AmqpPublishOptions): Promise<AmqpPublished>
+  /**
+   * Records the publish in the durable outbox instead of sending it: it is
+   * written with the task's step and published (with confirm) once the step
+   * committed, at least once, with the returned id as its message id (the
+   * same when the step runs again after a crash). Returns that id.
+   */
+  publishDurably(exchange: string, routingKey: string, body: unknown, options?: AmqpDurableOptions): string
 }
 
 /**
@@ -139,7 +151,7 @@ export interface AmqpClient {
  * await events.close()
  * ```
  */
-export class AmqpAdapter extends AdapterBase<AmqpClient> {
+export class AmqpAdapter extends AdapterBase<AmqpClient> implements OutboxTarget {
   readonly kind = 'amqp'
   private readonly connection: AmqpConnection
   private readonly confirmTimeoutMs: number
@@ -164,7 +176,7 @@ export class AmqpAdapter extends AdapterBase<AmqpClient> {
    * signal and an idempotency key (the default message id); in a task, use
    * `ctx.use(adapter)`, which sets both. An outbox deliverer passes the
    * recorded id as `options.messageId`.
-   * @throws `AmqpPublishError` (not confirmed; retryable), `AmqpUnavailableError` (no connection in time; retryable), `AmqpTopologyError` (no such exchange), a policy's error (timeout, open circuit, …), `AdapterClosedError` after `close()`.
+   * @throws `AmqpPublishError` (not confirmed: retryable; `unroutable`: not), `AmqpUnavailableError` (no connection in time; retryable), `AmqpTopologyError` (no such exchange), a policy's error (timeout, open circuit, …), `AdapterClosedError` after `close()`.
    */
   async publish(exchange: string, routingKey: string, body: unknown, options: AmqpPublishOptions = {}, call: CallOptions = {}): Promise<AmqpPublished> {
     const messageId = options.messageId ?? call.idempotencyKey ?? randomUUID()
@@ -184,7 +196,14 @@ export class AmqpAdapter extends AdapterBase<AmqpClient> {
     return {
       publish: (exchange, routingKey, body, options) => this.publish(exchange, routingKey, body, options, bound()),
       sendToQueue: (queue, body, options) => this.sendToQueue(queue, body, options, bound()),
+      publishDurably: (exchange, routingKey, body, options) => call.outbox(this.name, amqpOutboxPayload(exchange, routingKey, body, options)),
     }
+  }
+
+  /** Delivers a durable publish's outbox entry (the engine's deliverer calls it): a confirmed publish with the entry's id as message id. */
+  async deliver(entry: OutboxEntry, signal: AbortSignal): Promise<void> {
+    const { exchange, routingKey, body, options } = parseAmqpOutboxPayload(this.name, entry)
+    await this.publish(exchange, routingKey, body, { ...options, messageId: entry.id }, { signal })
   }
 
   /** A round trip on the publish channel (`checkExchange` of `amq.direct`, which every vhost has); down at once while disconnected. */
@@ -203,7 +222,13 @@ export class AmqpAdapter extends AdapterBase<AmqpClient> {
     const channel = await this.connection.confirmChannel(signal, this.connectionWaitMs)
     const confirmed = new Promise<void>((resolve, reject) => {
       try {
-        channel.publish(exchange, routingKey, content, properties, (error: unknown) => (error === null || error === undefined ? resolve() : reject(this.notConfirmed(channel, exchange, routingKey, properties, error))))
+        channel.publish(exchange, routingKey, content, properties, (error: unknown) => {
+          if (error !== null && error !== undefined) return reject(this.notConfirmed(channel, exchange, routingKey, properties, error))
+          if (properties.mandatory === true && this.connection.returned.get(channel)?.delete(properties.messageId!) === true) {
+            return reject(new AmqpPublishError(this.name, exchange, routingKey, properties.messageId!, 'unroutable'))
+          }
+          resolve()
+        })
       } catch (error) {
         this.connection.discard(channel)
         reject(this.notConfirmed(channel, exchange, routingKey, properties, error))
@@ -235,6 +260,7 @@ function publishProperties(options: AmqpPublishOptions, messageId: string, conte
   return {
     messageId,
     persistent: options.persistent ?? true,
+    mandatory: options.mandatory ?? false,
     contentType,
     headers: options.headers,
     correlationId: options.correlationId,

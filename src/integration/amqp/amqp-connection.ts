@@ -1,4 +1,4 @@
-import amqp, { type ChannelModel, type ConfirmChannel, type RecoveringChannelModel } from 'amqplib'
+import amqp, { type ChannelModel, type ConfirmChannel, type Message, type RecoveringChannelModel } from 'amqplib'
 import { AmqpTopologyError, AmqpUnavailableError } from '../../core/amqp-errors.js'
 import { InvalidOptionsError } from '../../core/errors.js'
 import { AdapterClosedError } from '../../core/integration-errors.js'
@@ -57,6 +57,8 @@ export class AmqpConnection {
   private topologyError: AmqpTopologyError | undefined
   /** Why each confirm channel closed, when the broker closed it (a 404 on publish). */
   readonly channelErrors = new WeakMap<ConfirmChannel, Error>()
+  /** Ids of mandatory messages each channel got back (basic.return, which RabbitMQ sends before the message's confirm). */
+  readonly returned = new WeakMap<ConfirmChannel, Set<string>>()
   readonly redactedUrl: string
 
   constructor(private readonly options: AmqpConnectionOptions) {
@@ -124,6 +126,11 @@ export class AmqpConnection {
     void opening.then(
       (channel) => {
         channel.on('error', (error: Error) => this.channelErrors.set(channel, error))
+        const returned = new Set<string>()
+        this.returned.set(channel, returned)
+        channel.on('return', (message: Message) => {
+          if (typeof message.properties.messageId === 'string') returned.add(message.properties.messageId)
+        })
         channel.on('close', () => {
           if (this.ready === channel) this.ready = undefined
           if (this.channel === opening) this.channel = undefined
