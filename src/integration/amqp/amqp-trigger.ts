@@ -111,6 +111,11 @@ export interface AmqpTriggerOptions<W> {
 /** Start failures that the same message can never get past: dead-letter them. Others (storage, a closed engine) are requeued. */
 const permanentCodes: ReadonlySet<string> = new Set(['WEFT_INVALID_INPUT', 'WEFT_RUN_CONFLICT', 'WEFT_INVALID_OPTIONS', 'WEFT_SERIALIZATION', 'WEFT_PAYLOAD_TOO_LARGE', 'WEFT_INVALID_WORKFLOW'])
 
+/** How long a dead-lettered message waits for its confirm before it is requeued instead. */
+const deadLetterConfirmMs = 10_000
+/** How long `close()` lets messages in hand finish. */
+const closeDrainMs = 10_000
+
 type Verdict = { readonly kind: 'started' } | { readonly kind: 'invalid'; readonly error: Error } | { readonly kind: 'transient'; readonly error: unknown }
 
 type Phase = 'idle' | 'starting' | 'consuming' | 'closed'
@@ -217,7 +222,7 @@ export class AmqpTrigger<W> implements Adapter {
     return () => void this.listeners.delete(listener)
   }
 
-  /** Stops consuming, lets the messages in hand finish (a requeue wait is cut short), and closes the connection (unacked messages go back to the queue). */
+  /** Stops consuming, lets the messages in hand finish (at most 10 s; a requeue wait is cut short), and closes the connection (unacked messages go back to the queue). */
   async close(): Promise<void> {
     if (this.phase === 'closed') return
     this.phase = 'closed'
@@ -225,7 +230,8 @@ export class AmqpTrigger<W> implements Adapter {
     const consumer = this.consumer
     this.consumer = undefined
     if (consumer !== undefined) await consumer.channel.cancel(consumer.tag).catch(() => undefined)
-    await Promise.allSettled([...this.inFlight])
+    // Starts under way get a while to finish and ack; one that hangs (a stuck store) does not hold the close: its message is unacked, so the broker requeues it.
+    await waitBounded(Promise.allSettled([...this.inFlight]), undefined, closeDrainMs, () => new Error('drain')).catch(() => undefined)
     await this.connection.close()
     this.consuming.reject(new Error(`trigger "${this.name}" was closed`))
   }
@@ -309,9 +315,11 @@ export class AmqpTrigger<W> implements Adapter {
     if (target === 'reject') return void channel.nack(message, false, false)
     const publisher = await this.connection.confirmChannel(this.closing.signal, 30_000)
     const properties = deadLetterProperties(message, error, this.name, this.options.queue, (text) => this.redact(text))
-    await new Promise<void>((resolve, reject) => {
+    const confirmed = new Promise<void>((resolve, reject) => {
       publisher.publish(target.exchange, target.routingKey ?? this.options.queue, message.content, properties, (failed: unknown) => (failed === null || failed === undefined ? resolve() : reject(failed)))
     })
+    // Unconfirmed in time (a blocked broker): the message is requeued instead, and parked on a later delivery.
+    await waitBounded(confirmed, this.closing.signal, deadLetterConfirmMs, () => new Error(`the dead-letter exchange "${target.exchange}" did not confirm within ${deadLetterConfirmMs} ms`))
     channel.ack(message)
   }
 
