@@ -35,6 +35,7 @@ export type {
   ChangeFeed,
   StoreLifecycle,
 } from './storage/workflow-store.js'
+export type { OutboxStore, NewOutboxEntry, OutboxEntry, OutboxStatus, OutboxClaimRequest, OutboxClaim, OutboxSettlement, OutboxQuery, OutboxCounts } from './storage/outbox-store.js'
 
 // What stores keep and exchange
 export {

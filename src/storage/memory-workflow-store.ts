@@ -1,6 +1,7 @@
 import { LeaseLostError } from '../core/errors.js'
 import type { RunId } from '../core/ids.js'
 import { claimableStatus, decideAction, isFinished, unclaimableMessage } from './run-rules.js'
+import { MemoryOutbox } from './memory-outbox.js'
 import { defaultSerializationLimits, deserialize, serialize, type SerializationLimits } from './serialization.js'
 import type {
   AttemptHistory,
@@ -97,9 +98,12 @@ export class MemoryWorkflowStore implements WorkflowStore {
   private readonly timers = new Map<string, number>()
   private readonly events: MemoryEvent[] = []
   private readonly values: ValueKeeper
+  /** The durable outbox's entries (see `OutboxStore`), inserted with their steps. */
+  readonly outbox: MemoryOutbox
 
   constructor(options: MemoryStoreOptions = {}) {
     this.values = options.serialization === 'off' ? byReference : serialized(options.limits ?? defaultSerializationLimits)
+    this.outbox = new MemoryOutbox(this.values)
   }
 
   async init(): Promise<void> {}
@@ -245,7 +249,13 @@ export class MemoryWorkflowStore implements WorkflowStore {
 
   async saveStep(fence: Fence, step: StepRecord): Promise<StepRecord> {
     this.fenced(fence)
-    return this.insertStep(step)
+    if (step.outbox === undefined || step.outbox.length === 0 || step.status !== 'completed') return this.insertStep(step)
+    // Kept before the step is inserted: a payload it refuses fails the write and stores nothing.
+    const entries = this.outbox.prepare(step.runId, step.key, step.outbox, step.finishedAt)
+    const existing = this.insertKept(this.kept(step))
+    if (existing !== undefined) return this.stepView(existing)
+    this.outbox.insert(entries)
+    return step
   }
 
   async loadSteps(runId: RunId): Promise<StepRecord[]> {

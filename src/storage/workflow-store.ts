@@ -1,5 +1,6 @@
 import type { StepUsage } from '../core/step-usage.js'
 import type { RunId } from '../core/ids.js'
+import type { NewOutboxEntry, OutboxStore } from './outbox-store.js'
 
 /**
  * Where a run is in its life.
@@ -324,6 +325,12 @@ export interface StepRecord {
   readonly history?: AttemptHistory | undefined
   /** Tokens and cost the step's metered calls spent (an LLM adapter's, through `ctx.use`), over its attempts in the process that recorded it; absent when none metered. */
   readonly usage?: StepUsage | undefined
+  /**
+   * Messages the step's successful attempt recorded for delivery (a completed
+   * step only): the store inserts them in the step's transaction, only when
+   * it inserts the step. Not read back with the step (see `OutboxStore`).
+   */
+  readonly outbox?: readonly NewOutboxEntry[] | undefined
 }
 
 /**
@@ -630,4 +637,7 @@ export interface StoreLifecycle {
  * changes nothing and returns the stored record, so each result is recorded
  * exactly once.
  */
-export interface WorkflowStore extends RunStore, RunLeases, StepJournal, EventInbox, ChangeFeed, StoreLifecycle {}
+export interface WorkflowStore extends RunStore, RunLeases, StepJournal, EventInbox, ChangeFeed, StoreLifecycle {
+  /** The durable outbox (memory, SQLite and PostgreSQL have one); a store without it refuses steps that record outbox entries. */
+  readonly outbox?: OutboxStore
+}

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import { MemoryWorkflowStore, PayloadTooLargeError } from 'weft-sdk'
 import { describeEventFeed, describeWorkflowStore } from './workflow-store-conformance.js'
+import { describeOutbox } from './outbox-conformance.js'
 
 const fixture = { create: async () => new MemoryWorkflowStore() }
 describeWorkflowStore('memory', fixture)
 describeEventFeed('memory', fixture)
+describeOutbox('memory', fixture)
 
 describe("MemoryWorkflowStore({ serialization: 'off' })", () => {
   it('keeps values by reference, unchecked: what a durable store would refuse is stored', async () => {

@@ -5,6 +5,7 @@ import type { Fence, StepRecord } from 'weft-sdk/store'
 import { forceGenericPlans, postgresStore, type PgPoolLike } from '../../src/postgres.js'
 import { createTestDatabase, describePostgres, type TestDatabase } from '../support/postgres.js'
 import { describeEventFeed, describeFinalStep, describeRunWithSteps, describeWorkflowStore } from './workflow-store-conformance.js'
+import { describeOutbox } from './outbox-conformance.js'
 
 describePostgres('PostgreSQL store', () => {
   const fixture = {
@@ -23,6 +24,7 @@ describePostgres('PostgreSQL store', () => {
   describeFinalStep('PostgreSQL', fixture)
   describeRunWithSteps('PostgreSQL', fixture)
   describeEventFeed('PostgreSQL', fixture)
+  describeOutbox('PostgreSQL', fixture)
 })
 
 const lease = 30_000

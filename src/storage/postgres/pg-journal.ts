@@ -1,9 +1,13 @@
 import { LeaseLostError } from '../../core/errors.js'
 import type { RunId } from '../../core/ids.js'
+import { outboxInsert, type OutboxInsert } from '../sql/outbox-rows.js'
 import { toStepRecord, toStepRow } from '../sql/rows.js'
 import { patchParameters, patchShape } from '../sql/statements.js'
 import type { Fence, RunPatch, StepJournal, StepRecord } from '../workflow-store.js'
-import { shared, type PgContext } from './pg-context.js'
+import { prepared, type PgClientLike } from './pg-client.js'
+import { runStatement, shared, type PgContext } from './pg-context.js'
+import { singleStepSql, stepColumns } from './pg-hand-sql.js'
+import { insertOutboxWithStep } from './pg-outbox.js'
 import { pgStatements } from './pg-statements.js'
 import { PgStepWriter } from './step-writer.js'
 
@@ -16,18 +20,44 @@ export class PgJournal implements StepJournal {
   }
 
   saveStep(fence: Fence, step: StepRecord): Promise<StepRecord> {
-    return this.steps.write(fence, step, this.pg.outputText(step))
+    const output = this.pg.outputText(step)
+    const entries = outboxInsert(step, this.pg.limits)
+    if (entries !== undefined) return this.saveWithOutbox(fence, step, output, entries, undefined)
+    return this.steps.write(fence, step, output)
   }
 
   /** Records a run's last step and its end in one statement (one round trip, one commit). */
   async saveFinalStep(fence: Fence, step: StepRecord, patch: RunPatch): Promise<StepRecord> {
     const output = this.pg.outputText(step)
+    const entries = outboxInsert(step, this.pg.limits)
+    if (entries !== undefined) return this.saveWithOutbox(fence, step, output, entries, patch)
     const parameters = { ...patchParameters(fence.runId, fence.epoch, patch), ...toStepRow(step, output) }
     const [row] = await this.pg.rows(pgStatements.finalStep(patchShape(patch, true)), parameters)
     if (Number(row!.fenced) === 0) throw new LeaseLostError(fence.runId, fence.epoch)
     if (Number(row!.inserted) === 1) return step
     const [existing] = await this.pg.rows(shared.selectStep, { runId: step.runId, key: step.key })
     return toStepRecord(existing!)
+  }
+
+  /**
+   * A step that recorded outbox entries, in a transaction of its own: the
+   * fenced first-writer-wins insert of the step, its entries only when the
+   * step was inserted, and the run's end when `patch` is given. (Not in the
+   * group commit: few steps record entries, and the batch statement stays as measured.)
+   */
+  private saveWithOutbox(fence: Fence, step: StepRecord, output: string | null, entries: OutboxInsert, patch: RunPatch | undefined): Promise<StepRecord> {
+    return this.pg.transaction(async (client: PgClientLike) => {
+      const { rows } = await client.query<{ fenced: number; inserted: number }>(prepared(singleStepSql, [fence.runId, fence.epoch, ...stepColumns(toStepRow(step, output))]))
+      if (Number(rows[0]!.fenced) === 0) throw new LeaseLostError(fence.runId, fence.epoch)
+      if (Number(rows[0]!.inserted) === 1) await insertOutboxWithStep(client, step, entries)
+      if (patch !== undefined) {
+        const updated = await runStatement(client, pgStatements.updateRun(patchShape(patch, true)), patchParameters(fence.runId, fence.epoch, patch))
+        if (updated.rows.length === 0) throw new LeaseLostError(fence.runId, fence.epoch)
+      }
+      if (Number(rows[0]!.inserted) === 1) return step
+      const existing = await runStatement(client, shared.selectStep, { runId: step.runId, key: step.key })
+      return toStepRecord(existing.rows[0]!)
+    })
   }
 
   async loadSteps(runId: RunId): Promise<StepRecord[]> {

@@ -8,6 +8,7 @@ import { assertKnownMigrations, migrationTable, probeBytes, weftMigrationProvide
 import { createPgPool, type forceGenericPlans, type PgPoolLike } from './pg-client.js'
 import { PgContext, shared } from './pg-context.js'
 import { PgEvents } from './pg-events.js'
+import { PgOutbox } from './pg-outbox.js'
 import { PgJournal } from './pg-journal.js'
 import { PgLeases } from './pg-leases.js'
 import { PgRuns } from './pg-runs.js'
@@ -78,6 +79,8 @@ export type PostgresStoreOptions = (
 export class PostgresWorkflowStore extends ComposedWorkflowStore {
   /** Runs survive the process: they are in the database. */
   readonly durable = true
+  /** The durable outbox (see `OutboxStore`): entries inserted with their steps, claimed with `FOR UPDATE SKIP LOCKED`. */
+  readonly outbox: PgOutbox
   private readonly pg: PgContext
   private readonly ownsPool: boolean
   /** The database, for messages: its URL without the password, or the pool it was given. */
@@ -94,6 +97,7 @@ export class PostgresWorkflowStore extends ComposedWorkflowStore {
     const pg = new PgContext(pool, options.limits ?? defaultSerializationLimits)
     const events = new PgEvents(pg)
     super({ runs: new PgRuns(pg), leases: new PgLeases(pg), journal: new PgJournal(pg), inbox: events, feed: events })
+    this.outbox = new PgOutbox(pg)
     this.pg = pg
     this.ownsPool = options.pool === undefined
     this.location = options.connectionString === undefined ? 'the pool given to postgresStore' : withoutPassword(options.connectionString)

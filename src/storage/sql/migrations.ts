@@ -125,6 +125,31 @@ export function weftMigrations(dialect: SqlDialect): Record<string, Migration> {
         await db.schema.alterTable('weft_steps').addColumn('usage', 'text').execute()
       },
     },
+    '2026_12_07_007_outbox': {
+      async up(db: Kysely<unknown>) {
+        // The durable outbox: entries inserted with their step (same transaction), claimed by deliverers
+        // under leases like runs, kept after delivery (delivered_at) or when given up (status 'dead').
+        await db.schema
+          .createTable('weft_outbox')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('run_id', 'text', (c) => c.notNull().references('weft_runs.id').onDelete('cascade'))
+          .addColumn('step_key', 'text', (c) => c.notNull())
+          .addColumn('adapter', 'text', (c) => c.notNull())
+          .addColumn('payload', 'text', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('created_at', time, (c) => c.notNull())
+          .addColumn('available_at', time, (c) => c.notNull())
+          .addColumn('lease_owner', 'text')
+          .addColumn('lease_expires_at', time)
+          .addColumn('delivered_at', time)
+          .addColumn('last_error', 'text')
+          .execute()
+        // Claims only look at pending entries: a partial index keeps them independent of how many were delivered.
+        await sql`create index weft_outbox_pending on weft_outbox (available_at, id) where status = 'pending'`.execute(db)
+        await db.schema.createIndex('weft_outbox_by_run').on('weft_outbox').columns(['run_id']).execute()
+      },
+    },
   }
 }
 

@@ -78,6 +78,23 @@ export interface ProbeTable {
   readonly data: Uint8Array
 }
 
+/** `weft_outbox`: messages recorded with their steps, delivered by workers under leases (see `OutboxStore`). */
+export interface OutboxTable {
+  readonly id: string
+  readonly run_id: string
+  readonly step_key: string
+  readonly adapter: string
+  readonly payload: string
+  readonly status: string
+  readonly attempts: number
+  readonly created_at: number
+  readonly available_at: number
+  readonly lease_owner: string | null
+  readonly lease_expires_at: number | null
+  readonly delivered_at: number | null
+  readonly last_error: string | null
+}
+
 /** Weft's database, as kysely sees it. */
 export interface WeftDatabase {
   readonly weft_runs: RunsTable
@@ -86,6 +103,7 @@ export interface WeftDatabase {
   readonly weft_events: EventsTable
   readonly weft_event_takes: EventTakesTable
   readonly weft_probe: ProbeTable
+  readonly weft_outbox: OutboxTable
 }
 
 /** A `weft_runs` row as both drivers return it. */
@@ -94,6 +112,8 @@ export type RunRow = Selectable<RunsTable>
 export type StepRow = Selectable<StepsTable>
 /** A `weft_events` row. */
 export type EventRow = Selectable<EventsTable>
+/** A `weft_outbox` row. */
+export type OutboxRow = Selectable<OutboxTable>
 
 /**
  * What a column holds, in the migrations' terms: `time` is epoch milliseconds,
@@ -158,4 +178,19 @@ export const weftColumns: { readonly [T in keyof WeftDatabase]: Readonly<Record<
   weft_events: { id: serial, name: text, run_id: optionalText, payload: text, sent_at: time, consumed_at: optionalTime },
   weft_event_takes: { event_id: { kind: 'event-id', nullable: false }, run_id: text },
   weft_probe: { id: serial, data: { kind: 'bytes', nullable: false } },
+  weft_outbox: {
+    id: text,
+    run_id: text,
+    step_key: text,
+    adapter: text,
+    payload: text,
+    status: text,
+    attempts: integer,
+    created_at: time,
+    available_at: time,
+    lease_owner: optionalText,
+    lease_expires_at: optionalTime,
+    delivered_at: optionalTime,
+    last_error: optionalText,
+  },
 }

@@ -1,7 +1,9 @@
 import type { RunId } from '../../core/ids.js'
+import { outboxInsert, type OutboxInsert } from '../sql/outbox-rows.js'
 import { toStepRecord } from '../sql/rows.js'
 import type { Fence, RunPatch, StepJournal, StepRecord } from '../workflow-store.js'
 import { shared, type SqliteContext } from './sqlite-context.js'
+import type { SqliteOutbox } from './sqlite-outbox.js'
 import type { SqliteRuns } from './sqlite-runs.js'
 import { sqliteStatements } from './sqlite-statements.js'
 
@@ -14,22 +16,32 @@ export class SqliteJournal implements StepJournal {
   constructor(
     private readonly sqlite: SqliteContext,
     private readonly runs: SqliteRuns,
+    private readonly outbox: SqliteOutbox,
   ) {}
 
   saveStep(fence: Fence, step: StepRecord): Promise<StepRecord> {
     const output = this.sqlite.outputText(step)
+    const entries = outboxInsert(step, this.sqlite.limits)
     return this.sqlite.writes.run(() => {
       this.sqlite.checkFence(fence)
-      return this.sqlite.insertStep(step, output)
+      return this.insertStep(step, output, entries)
     })
+  }
+
+  /** Inserts a step unless its key is stored, and its outbox entries only when it is inserted (same transaction). */
+  private insertStep(step: StepRecord, output: string | null, entries: OutboxInsert | undefined): StepRecord {
+    const stored = this.sqlite.insertStep(step, output)
+    if (entries !== undefined && stored === step) this.outbox.insertWithStep(step, entries)
+    return stored
   }
 
   /** Records a run's last step and its end in one transaction. */
   saveFinalStep(fence: Fence, step: StepRecord, patch: RunPatch): Promise<StepRecord> {
     const output = this.sqlite.outputText(step)
+    const entries = outboxInsert(step, this.sqlite.limits)
     return this.sqlite.writes.run(() => {
       this.sqlite.checkFence(fence)
-      const stored = this.sqlite.insertStep(step, output)
+      const stored = this.insertStep(step, output, entries)
       this.runs.patchFenced(fence, patch)
       return stored
     })

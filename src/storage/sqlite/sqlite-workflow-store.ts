@@ -12,6 +12,7 @@ import { jitteredMs, sqliteBusyRetry } from './sqlite-errors.js'
 import { SqliteEvents } from './sqlite-events.js'
 import { SqliteJournal } from './sqlite-journal.js'
 import { SqliteLeases } from './sqlite-leases.js'
+import { SqliteOutbox } from './sqlite-outbox.js'
 import { SqliteRuns } from './sqlite-runs.js'
 import { asStorageError } from './write-queue.js'
 
@@ -77,12 +78,16 @@ export class SqliteWorkflowStore extends ComposedWorkflowStore {
   private readonly sqlite: SqliteContext
   private readonly ownsDatabase: boolean
   private initialized: Promise<void> | undefined
+  /** The durable outbox (see `OutboxStore`): entries inserted with their steps, claimed in the write queue. */
+  readonly outbox: SqliteOutbox
 
   constructor(private readonly options: SqliteStoreOptions = {}) {
     const sqlite = openContext(options)
     const runs = new SqliteRuns(sqlite)
     const events = new SqliteEvents(sqlite)
-    super({ runs, leases: new SqliteLeases(sqlite), journal: new SqliteJournal(sqlite, runs), inbox: events, feed: events })
+    const outbox = new SqliteOutbox(sqlite)
+    super({ runs, leases: new SqliteLeases(sqlite), journal: new SqliteJournal(sqlite, runs, outbox), inbox: events, feed: events })
+    this.outbox = outbox
     this.sqlite = sqlite
     this.ownsDatabase = options.database === undefined
   }
