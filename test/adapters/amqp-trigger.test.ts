@@ -45,7 +45,12 @@ describeAmqp('AmqpTrigger', broker, (url) => {
   })
 
   /** A queue, a dead-letter queue, a SQLite engine (its store optionally wrapped) and a started trigger; all removed after the test. */
-  async function setUp<W>(workflow: W, options: Partial<AmqpTriggerOptions<W>> = {}, wrap: (store: WorkflowStore) => WorkflowStore = (store) => store) {
+  async function setUp<W>(
+    workflow: W,
+    options: Partial<AmqpTriggerOptions<W>> = {},
+    wrap: (store: WorkflowStore) => WorkflowStore = (store) => store,
+    beforeStart: (queue: string, engine: Engine) => Promise<void> = async () => undefined,
+  ) {
     const queue = uniqueName('trigger-q')
     const dead = `${queue}.dead`
     const engine: Engine = createEngine({ store: wrap(sqliteStore({ path: join(dir, `${queue}.sqlite`) })) })
@@ -66,6 +71,7 @@ describeAmqp('AmqpTrigger', broker, (url) => {
       await engine.close() // closes the trigger too
       await deleteTopology(url, { queues: [queue, dead] })
     })
+    await beforeStart(queue, engine)
     await trigger.start()
     return { queue, dead, engine, trigger }
   }
@@ -108,6 +114,29 @@ describeAmqp('AmqpTrigger', broker, (url) => {
     expect(runs.map((run) => run.id)).toEqual(['order-o-2'])
     expect(trigger.stats().operations.find((op) => op.operation === 'start')?.failures).toBe(0)
     expect((await queueDepth(queue)).ready).toBe(0)
+  })
+
+  it('acks a message redelivered after a crash between the run\'s creation and the ack, starting no second run', async () => {
+    let redelivered: boolean | undefined
+    // As if a trigger had started the run and died before its ack: the run exists, the message comes back (redelivered).
+    const crashedBeforeAck = async (queue: string, engine: Engine) => {
+      const channel = await connection.createChannel()
+      await channel.assertQueue(queue, { durable: true })
+      await send(queue, JSON.stringify({ orderId: 'o-9' }), 'order-o-9')
+      const first = await channel.get(queue, { noAck: false })
+      expect(first).not.toBe(false)
+      await engine.start(Ship, { orderId: 'o-9' }, { runId: 'order-o-9' })
+      await channel.close() // unacked: the broker requeues it
+      const probe = await connection.createChannel()
+      const again = await probe.get(queue, { noAck: false })
+      redelivered = again === false ? undefined : again.fields.redelivered
+      await probe.close()
+    }
+    const { queue, engine, trigger } = await setUp(Ship, {}, undefined, crashedBeforeAck)
+    await eventually(async () => trigger.stats().operations.find((op) => op.operation === 'start')?.calls === 1 && (await queueDepth(queue)).ready === 0)
+    expect(redelivered).toBe(true)
+    expect(trigger.stats().operations.find((op) => op.operation === 'start')?.failures).toBe(0)
+    expect((await engine.listRuns({ workflow: 'amqp-trigger-ship' })).map((run) => run.id)).toEqual(['order-o-9'])
   })
 
   it('dead-letters a message that is not JSON, has no id, or is refused by the schema, each with its reason, and the queue keeps flowing', async () => {
