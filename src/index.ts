@@ -28,6 +28,11 @@ export { AdapterBase, type AdapterBaseOptions, type CallOptions } from './integr
 export type { AdapterPolicyOptions, AdapterPolicyStateOptions, AdapterResilienceOptions, CallBody } from './integration/adapter-policies.js'
 export { LatencyWindow, latencyWindowSize, nearestRank, type LatencyPercentiles } from './integration/latency-window.js'
 export type { Bindable, CallContext } from './graph/call-context.js'
+// The durable outbox (a publish recorded with its step, delivered at least once with a stable id)
+export { EngineOutbox, type OutboxOptions } from './integration/outbox/engine-outbox.js'
+export { isOutboxTarget, type OutboxTarget } from './integration/outbox/outbox-target.js'
+export type { OutboxEntry, OutboxStatus, OutboxQuery, OutboxCounts, NewOutboxEntry } from './storage/outbox-store.js'
+export { OutboxUnavailableError, OutboxPayloadError } from './core/outbox-errors.js'
 export type { StepUsage } from './core/step-usage.js'
 export { HttpAdapter, retryAfterMs, type HttpAdapterOptions, type HttpRequest, type HttpResult, type HttpCallOptions, type HttpClient } from './integration/http/http-adapter.js'
 export { reveal, type HttpAuth, type Secret } from './integration/http/http-auth.js'
@@ -147,6 +152,9 @@ export type {
   BreakerTransitioned,
   AdapterCallFailed,
   AdapterEvent,
+  OutboxDelivered,
+  OutboxFailed,
+  OutboxEvent,
 } from './runtime/run-events.js'
 export type { WeftListener, ListenerErrorHandler } from './runtime/event-hub.js'
 export { maxLoggedRetriesPerTask } from './runtime/run-reporter.js'

@@ -110,6 +110,9 @@ export type WeftErrorCode =
   | 'WEFT_SQL_CONSTRAINT'
   | 'WEFT_SQL_STATEMENT'
   | 'WEFT_SQL_DRIVER_MISSING'
+  // The durable outbox.
+  | 'WEFT_OUTBOX_UNAVAILABLE'
+  | 'WEFT_OUTBOX_PAYLOAD'
   // The command line.
   | 'WEFT_CLI_USAGE'
   | 'WEFT_CLI_FAILED'

@@ -1,3 +1,4 @@
+import type { OutboxOptions } from '../integration/outbox/engine-outbox.js'
 import type { PolicyStateStore } from '../resilience/policy-services.js'
 import type { Clock } from 'effect'
 import type { DependencyContainer } from 'tsyringe'
@@ -92,6 +93,8 @@ export interface EngineConfig {
   readonly pollInterval?: Duration
   /** This worker's id in leases. @defaultValue `<host>/<pid>/<random>` */
   readonly workerId?: string
+  /** The durable outbox's deliverer: attempts and backoff per entry, poll interval (see `OutboxOptions`). */
+  readonly outbox?: OutboxOptions
 }
 
 /**

@@ -36,6 +36,7 @@ import { withDeclaredResult, WorkflowRun, type WorkflowResult, type WorkflowRunO
 import { LocalRuns } from './local-runs.js'
 import { reportBackgroundError, reportListenerError, reportRecovery } from './engine-reports.js'
 import { emitResult, RunEventsOutbox, type EmitResult } from './run-events-outbox.js'
+import { EngineOutbox, type EngineOutboxWiring } from '../integration/outbox/engine-outbox.js'
 
 export type { EmitResult } from './run-events-outbox.js'
 
@@ -119,6 +120,8 @@ export class Engine {
   readonly workerId: string
   /** The engine's adapters (`createEngine({ adapters })`, `engine.adapters.register(token, adapter)`): in its container, reported by `health()`, closed by `close()`. */
   readonly adapters: AdapterRegistry
+  /** The durable outbox: entries tasks recorded with their steps, delivered through the registered adapters (see {@link EngineOutbox}). */
+  readonly outbox: EngineOutbox
   private readonly store: WorkflowStore
   private readonly ownsStore: boolean
   private readonly settings: EngineSettings
@@ -133,7 +136,7 @@ export class Engine {
   private readonly changes: ChangeFeed
   private readonly backendServices: BackendServices
   private readonly runs: LocalRuns
-  private readonly outbox: RunEventsOutbox
+  private readonly runEvents: RunEventsOutbox
   private readonly reportBackgroundError: (error: unknown) => void
   private unsubscribe: (() => Promise<void>) | undefined
   private inboxWatcher: InboxWatcher | undefined
@@ -155,6 +158,7 @@ export class Engine {
     this.changes = new ChangeFeed(this.settings.pollMs)
     this.policyState = config.policyState
     this.adapters = new AdapterRegistry(this.resolver, (event) => this.hub.emit(event), config.policyState).registerAll(config.adapters ?? [])
+    this.outbox = new EngineOutbox(this.outboxWiring(), config.outbox)
     this.env = this.runEnvironment(config.clock)
     this.backendServices = {
       store: this.store,
@@ -177,7 +181,7 @@ export class Engine {
     this.runs = new LocalRuns({ store, registry, settings, health, changes, workerId, env, onRunRecovered, now: () => env.now(), reportBackgroundError: this.reportBackgroundError })
     // Their dependencies are checked once the engine opens: callers register them right after createEngine.
     for (const workflow of config.workflows ?? []) this.registry.register(workflow, false)
-    this.outbox = new RunEventsOutbox({ store, registry, waiters: this.waiters, runs: () => this.runs, now: () => env.now() })
+    this.runEvents = new RunEventsOutbox({ store, registry, waiters: this.waiters, runs: () => this.runs, now: () => env.now() })
     this.statistics.workflows = this.registry.size
     this.ready = this.open()
     this.ready.catch(() => undefined)
@@ -303,9 +307,9 @@ export class Engine {
     assertStorableName('event name', name)
     this.assertOpen()
     await this.ready
-    if (options.runId !== undefined) return emitResult(await this.outbox.toRun(options.runId, name, payload), [])
+    if (options.runId !== undefined) return emitResult(await this.runEvents.toRun(options.runId, name, payload), [])
     const triggered = this.registry.triggeredBy(name).map((graph) => ({ graph, input: parseWorkflowInput(graph, payload) }))
-    const sent = await this.outbox.toEveryRun(name, payload)
+    const sent = await this.runEvents.toEveryRun(name, payload)
     const started = await Promise.all(triggered.map(({ graph, input }) => this.startGraph(graph, input, {}, false)))
     return emitResult(sent, started as WorkflowRun[])
   }
@@ -354,6 +358,7 @@ export class Engine {
     if (this.store.durable) await this.runs.drain(toMillis(options.drain ?? '10 s', 'drain'))
     else await this.runs.cancelAll('the engine was closed')
     await this.worker.stop()
+    await this.outbox.stop()
     this.storeHealth.stop()
     this.inboxWatcher?.stop()
     await this.unsubscribe?.()
@@ -411,7 +416,7 @@ export class Engine {
   /** Sends an event to one run for a handle (`run.signal`), once the engine is open. */
   private async sendEvent(runId: RunId, name: string, payload: unknown, graph: WorkflowGraph | undefined): Promise<void> {
     this.assertOpen()
-    await this.outbox.toRun(runId, name, payload, graph)
+    await this.runEvents.toRun(runId, name, payload, graph)
   }
 
   private localHandle(execution: RunExecution): WorkflowRun<never> {
@@ -437,6 +442,7 @@ export class Engine {
       await this.inboxWatcher.start()
     }
     await this.worker.start()
+    this.outbox.start()
   }
 
   private notified(notification: StoreNotification): void {
@@ -468,6 +474,20 @@ export class Engine {
       now: clock === undefined ? Date.now : () => clock.currentTimeMillisUnsafe(),
       finished: (run) => this.runs.finished(run),
       reportError: (error) => this.reportBackgroundError(error),
+      outboxStored: (entries) => this.outbox.stored(entries.map((entry) => entry.id)),
+    }
+  }
+
+  private outboxWiring(): EngineOutboxWiring {
+    return {
+      store: this.store.outbox,
+      delivers: this.settings.claimRuns,
+      owner: this.workerId,
+      leaseMs: this.settings.leaseMs,
+      adapters: () => this.adapters.list(),
+      emit: (event) => this.hub.emit(event),
+      reportError: (error) => this.reportBackgroundError(error),
+      now: () => this.env.now(),
     }
   }
 

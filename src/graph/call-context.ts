@@ -44,6 +44,19 @@ export interface CallContext {
    * calls of its unfinished steps metered here. Adapters enforce budgets with it.
    */
   spent(): StepUsage
+  /**
+   * Records a message in the durable outbox, to be delivered by the
+   * registered adapter named `adapter` once the attempt's step is recorded:
+   * nothing is sent now. The entry is written with the step's record, in the
+   * same store transaction (an attempt that fails records none), and a
+   * worker delivers it at least once, with the returned id as its message id:
+   * `<ctx.idempotencyKey>:<adapter>:outbox:<n>`, n counting the attempt's
+   * entries for that adapter from 1 — the same ids when the step runs again
+   * after a crash, so the store keeps one entry each and consumers
+   * deduplicate by it. `payload` is the adapter's own (it must be storable).
+   * @throws `ContextClosedError` once the attempt has ended.
+   */
+  outbox(adapter: string, payload: unknown): string
 }
 
 /**

@@ -380,6 +380,74 @@ export interface AdapterCallFailed {
 }
 
 /**
+ * An outbox entry was delivered: its adapter confirmed it (e.g. the broker
+ * confirmed the publish) under the entry's stable id. At least once: after a
+ * crash between the delivery and its record the entry is delivered again,
+ * with the same id, and this event comes again.
+ *
+ * @example
+ * ```ts
+ * import { createEngine, type OutboxDelivered } from 'weft-sdk'
+ * const engine = createEngine()
+ * engine.on('outbox.delivered', (event: OutboxDelivered) => console.log(`${event.id} delivered by ${event.adapter} (attempt ${event.attempts})`))
+ * ```
+ */
+export interface OutboxDelivered {
+  readonly type: 'outbox.delivered'
+  /** Epoch milliseconds. */
+  readonly at: number
+  /** The entry's id (the message id). */
+  readonly id: string
+  /** The run whose step recorded it. */
+  readonly runId: RunId
+  /** The adapter that delivered it. */
+  readonly adapter: string
+  /** Delivery attempts so far, this one included. */
+  readonly attempts: number
+}
+
+/**
+ * A delivery of an outbox entry failed: it is retried after `retryAt`
+ * (`willRetry`), or given up (`dead`: status `dead`, see
+ * `engine.outbox.list({ status: 'dead' })`).
+ *
+ * @example
+ * ```ts
+ * import { createEngine, type OutboxFailed } from 'weft-sdk'
+ * const engine = createEngine()
+ * engine.on('outbox.failed', (event: OutboxFailed) => {
+ *   if (!event.willRetry) console.error(`${event.id} given up after ${event.attempts} attempts: ${event.error.message}`)
+ * })
+ * ```
+ */
+export interface OutboxFailed {
+  readonly type: 'outbox.failed'
+  /** Epoch milliseconds. */
+  readonly at: number
+  /** The entry's id (the message id). */
+  readonly id: string
+  /** The run whose step recorded it. */
+  readonly runId: RunId
+  /** The adapter that failed to deliver it. */
+  readonly adapter: string
+  /** Delivery attempts so far, this one included. */
+  readonly attempts: number
+  /** Whether it is tried again (at `retryAt`); false when it is now `dead`. */
+  readonly willRetry: boolean
+  /** When it is tried again (epoch milliseconds), if it is. */
+  readonly retryAt: number | undefined
+  /** What the adapter threw: name, code and message (adapters redact their secrets). */
+  readonly error: {
+    readonly name: string
+    readonly code: string | undefined
+    readonly message: string
+  }
+}
+
+/** The events of the durable outbox's deliveries (not tied to a run's log: they reach `engine.on`). */
+export type OutboxEvent = OutboxDelivered | OutboxFailed
+
+/**
  * Every event the engine emits. Discriminated by `type`.
  *
  * @example
@@ -409,6 +477,8 @@ export type WeftEvent =
   | EventRefused
   | BreakerTransitioned
   | AdapterCallFailed
+  | OutboxDelivered
+  | OutboxFailed
 
 /**
  * The `type` of a {@link WeftEvent}: `'run.started'`, `'task.failed'`, ….
@@ -448,8 +518,8 @@ export type WeftEventOf<T extends WeftEventType> = WeftEvent extends infer E
   : never
 
 /**
- * Events tied to a run: every {@link WeftEvent} but the adapters' and
- * breakers'; each has `runId` and `workflow`.
+ * Events tied to a run: every {@link WeftEvent} but the adapters',
+ * breakers' and the outbox's; each has `runId` and `workflow`.
  *
  * @example
  * ```ts
@@ -457,7 +527,7 @@ export type WeftEventOf<T extends WeftEventType> = WeftEvent extends infer E
  * const logLine = (event: RunEvent) => `${new Date(event.at).toISOString()} ${event.workflow}/${event.runId} ${event.type}`
  * ```
  */
-export type RunEvent = Exclude<WeftEvent, BreakerTransitioned | AdapterCallFailed>
+export type RunEvent = Exclude<WeftEvent, BreakerTransitioned | AdapterCallFailed | OutboxEvent>
 
 /**
  * Events an adapter emits (through the engine it is registered with, or to

@@ -11,6 +11,7 @@ import type { EventWaiters } from './event-waiters.js'
 import { abandonedOutcome, finalStateOf, SettledOutcome } from './run-ending.js'
 import { storeFailureError } from '../storage/storage-failure.js'
 import { RunJournal, type CheckpointSettlement, type JournalStore } from './run-journal.js'
+import type { NewOutboxEntry } from '../storage/outbox-store.js'
 import type { RunOutcome, TaskSummary } from './run-outcome.js'
 import { forbidsStart, initialPhase, isActive, isOver, nextPhase, phaseStatus, type FinalState, type RunPhase, type RunPhaseEvent } from './run-phase.js'
 import { IdleWaiters } from './idle-waiters.js'
@@ -51,6 +52,8 @@ export interface RunEnvironment {
   finished(run: RunExecution): void
   /** Reports a failure of the interpreter itself (a bug): the run was given up for recovery. */
   reportError(error: unknown): void
+  /** Outbox entries were stored with a step (their step committed): the engine's deliverer may deliver them now. */
+  outboxStored?(entries: readonly NewOutboxEntry[]): void
 }
 
 /**
@@ -125,6 +128,10 @@ export class RunExecution implements SchedulerHost {
   /** The journal's store failed, or the lease was lost: the run is given up here. */
   giveUp(error: Error): void {
     this.abandon(error)
+  }
+
+  outboxStored(entries: readonly NewOutboxEntry[]): void {
+    this.env.outboxStored?.(entries)
   }
 
   // ---- control -------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 import { ContextClosedError } from '../core/errors.js'
 import type { RunId } from '../core/ids.js'
 import { addUsage, noUsage, type StepUsage } from '../core/step-usage.js'
+import type { NewOutboxEntry } from '../storage/outbox-store.js'
 import type { TaskNode } from '../graph/workflow-graph.js'
 import { storeFailureError, writeFailure } from '../storage/storage-failure.js'
 import type { AttemptHistory, EventInbox, Fence, RunPatch, RunStore, StepJournal, StepRecord, StoredEvent } from '../storage/workflow-store.js'
@@ -20,6 +21,8 @@ export interface JournalOwner {
   /** The store failed under the run, or its lease was lost: the run is given up here. */
   giveUp(error: Error): void
   now(): number
+  /** A step was stored with outbox entries (committed): they may be delivered now. */
+  outboxStored?(entries: readonly NewOutboxEntry[]): void
 }
 
 /**
@@ -44,6 +47,8 @@ export type CheckpointSettlement =
 export class RunJournal {
   /** Usage metered for steps not recorded yet, by step key: written with the step's record (see {@link meter}). */
   private readonly metered = new Map<string, StepUsage>()
+  /** Outbox entries of the running attempt of each step, by step key: written with the step's record when it completes. */
+  private staged: Map<string, NewOutboxEntry[]> | undefined
 
   constructor(
     private readonly store: JournalStore,
@@ -79,17 +84,30 @@ export class RunJournal {
     return total
   }
 
-  /** `step` with the usage metered for it, if any (the common step has none: no copy). */
-  private withUsage(step: StepRecord): StepRecord {
-    if (this.metered.size === 0) return step
-    const usage = this.metered.get(step.key)
-    return usage === undefined ? step : { ...step, usage }
+  /**
+   * Stages the outbox entries of step `key`'s running attempt (`entries`,
+   * which grows in place), or drops them (`undefined`) when `attempt`'s list
+   * is the one staged: a failed attempt records none.
+   */
+  stageOutbox(key: string, entries: NewOutboxEntry[] | undefined, attempt: readonly NewOutboxEntry[]): void {
+    if (entries !== undefined) (this.staged ??= new Map()).set(key, entries)
+    else if (this.staged?.get(key) === attempt) this.staged.delete(key)
   }
 
-  /** `stored` is the step's record now: what was metered for it is in the record (or lost to the first writer's). */
-  private keep(stored: StepRecord): void {
+  /** `step` with the usage metered for it and, when it completed, the outbox entries its attempt staged (the common step has neither: no copy). */
+  private withUsage(step: StepRecord): StepRecord {
+    const usage = this.metered.size === 0 ? undefined : this.metered.get(step.key)
+    const outbox = this.staged === undefined || step.status !== 'completed' ? undefined : this.staged.get(step.key)
+    if (usage === undefined && outbox === undefined) return step
+    return { ...step, ...(usage === undefined ? {} : { usage }), ...(outbox === undefined || outbox.length === 0 ? {} : { outbox: [...outbox] }) }
+  }
+
+  /** `stored` is the step's record now: what was metered and staged for it is in the record (or lost to the first writer's). */
+  private keep(stored: StepRecord, written?: StepRecord): void {
+    if (written?.outbox !== undefined) this.owner.outboxStored?.(written.outbox)
     this.steps.set(stored.key, stored)
     if (this.metered.size > 0) this.metered.delete(stored.key)
+    if (this.staged !== undefined) this.staged.delete(stored.key)
   }
 
   recorded(key: string): Recorded {
@@ -113,7 +131,7 @@ export class RunJournal {
     const output = status === 'completed' ? end.output : undefined
     const step = this.withUsage({ runId: this.runId, key, task, status, output, error, attempts, startedAt, finishedAt: this.owner.now(), history })
     const stored = await this.guarded(() => this.store.saveStep(this.fence, step))
-    this.keep(stored)
+    this.keep(stored, step)
     return stored
   }
 
@@ -190,7 +208,7 @@ export class RunJournal {
     }
     return pending.then(
       (stored): CheckpointSettlement => {
-        this.keep(stored)
+        this.keep(stored, step)
         return { kind: 'stored', step: stored }
       },
       (error: unknown): CheckpointSettlement => (writeFailure(error) === 'value' ? { kind: 'refused', error } : { kind: 'lost', error: storeFailureError(error) }),

@@ -1,6 +1,7 @@
 import type { Context } from 'effect'
 import type { RunId } from '../core/ids.js'
 import type { StepUsage } from '../core/step-usage.js'
+import type { NewOutboxEntry } from '../storage/outbox-store.js'
 import type { PayloadSchema } from '../graph/task-context.js'
 import type { TaskNode, WorkflowGraph } from '../graph/workflow-graph.js'
 import type { PolicyHooks, PolicyServices, TaskPolicyRunner } from '../resilience/task-policies.js'
@@ -181,6 +182,10 @@ export class RunTaskHost implements TaskRunner {
 
   spent(): StepUsage {
     return this.parts.journal.spent()
+  }
+
+  stageOutbox(key: string, entries: NewOutboxEntry[] | undefined, attempt: readonly NewOutboxEntry[]): void {
+    this.parts.journal.stageOutbox(key, entries, attempt)
   }
 
   taskStarted(task: TaskNode): void {

@@ -65,6 +65,7 @@ export class TaskAttempt implements Interruptible {
   interrupt(): void {
     if (this.exited) return
     this.ctx?.abort()
+    this.ctx?.discardOutbox()
     this.exit(interrupted)
   }
 
@@ -82,6 +83,7 @@ export class TaskAttempt implements Interruptible {
 
   private threw(error: unknown): void {
     this.ctx?.close()
+    this.ctx?.discardOutbox()
     this.exit({ _tag: 'threw', error: inspectable(this.task, error) })
   }
 

@@ -22,6 +22,7 @@ import { payloadDecoder, type DecodedPayload } from '../graph/event-payload.js'
 import { EventStreamImpl } from './event-stream.js'
 import { mapSettings, runMap } from './map-items.js'
 import { waitForOneEvent } from './inbox-wait.js'
+import type { NewOutboxEntry } from '../storage/outbox-store.js'
 import type { TaskHost } from './task-host.js'
 
 /**
@@ -40,6 +41,8 @@ export class TaskContextImpl implements LoopContext<unknown> {
   private readonly sequence = { sleep: 0, wait: 0, events: 0 }
   /** Calls made through `ctx.use` in this attempt, per adapter: their idempotency keys are numbered in call order. */
   private calls: Map<string, number> | undefined
+  /** Entries this attempt recorded for the outbox (`CallContext.outbox`), staged with the journal under {@link stepPrefix}. */
+  private outboxEntries: NewOutboxEntry[] | undefined
   /** The key of this attempt's task step (or loop iteration): every sub-step key starts with it. */
   private readonly stepPrefix: string
 
@@ -108,7 +111,30 @@ export class TaskContextImpl implements LoopContext<unknown> {
       // Metered to the attempt's step (the task's, or its loop iteration's), even late: the tokens were spent.
       meter: (usage) => this.host.meter(this.stepPrefix, usage),
       spent: () => this.host.spent(),
+      outbox: (adapter, payload) => this.recordOutbox(adapter, payload),
     }
+  }
+
+  /** Adds an entry to this attempt's outbox (staged with the journal, written with the step); returns its id. */
+  private recordOutbox(adapter: string, payload: unknown): string {
+    this.assertOpen(() => `ctx.outbox (adapter "${adapter}")`)
+    this.calls ??= new Map()
+    // Counted apart from the adapter's direct calls (a key no adapter name can take: names are storable names).
+    const counter = `\u0000outbox:${adapter}`
+    const n = (this.calls.get(counter) ?? 0) + 1
+    this.calls.set(counter, n)
+    const id = `${this.idempotencyKey}:${adapter}:outbox:${n}`
+    if (this.outboxEntries === undefined) {
+      this.outboxEntries = []
+      this.host.stageOutbox(this.stepPrefix, this.outboxEntries, this.outboxEntries)
+    }
+    this.outboxEntries.push({ id, adapter, payload })
+    return id
+  }
+
+  /** The attempt failed or was interrupted: what it staged for the outbox is dropped (a failed attempt records no entry). */
+  discardOutbox(): void {
+    if (this.outboxEntries !== undefined) this.host.stageOutbox(this.stepPrefix, undefined, this.outboxEntries)
   }
 
   /** Fires the signal (the interpreter calls this when the attempt is interrupted). The context is closed. */

@@ -1,6 +1,7 @@
 import type { Context } from 'effect'
 import type { RunId } from '../core/ids.js'
 import type { StepUsage } from '../core/step-usage.js'
+import type { NewOutboxEntry } from '../storage/outbox-store.js'
 import type { PolicyServices } from '../resilience/task-policies.js'
 import type { AttemptHistory, StepRecord, StoredEvent } from '../storage/workflow-store.js'
 import type { PayloadSchema } from '../graph/task-context.js'
@@ -82,5 +83,11 @@ export interface TaskHost {
   meter(key: string, usage: StepUsage): void
   /** What the run has spent so far (`CallContext.spent`). */
   spent(): StepUsage
+  /**
+   * Stages the outbox entries of step `key`'s running attempt (`CallContext.outbox`):
+   * written with the step's record when it completes. `entries` is the attempt's own
+   * list (it grows in place); `undefined` drops what `attempt` staged (it failed).
+   */
+  stageOutbox(key: string, entries: NewOutboxEntry[] | undefined, attempt: readonly NewOutboxEntry[]): void
   now(): number
 }
