@@ -85,8 +85,8 @@ export interface AmqpTriggerOptions<W> {
   readonly queue: string
   /** Declared on every connect and reconnect, before consuming. */
   readonly topology?: AmqpTopology
-  /** What starts the runs: an `Engine`. */
-  readonly engine: RunStarter<W>
+  /** What starts the runs: an `Engine`. (`NoInfer`: the workflow's type comes from `workflow`, not from the engine's generic `start`.) */
+  readonly engine: RunStarter<NoInfer<W>>
   /** The workflow each message starts. */
   readonly workflow: W
   /** Decodes the message's JSON body into the input; a body it refuses is dead-lettered. Without it the parsed JSON is the input (the workflow's own input validation still applies). */
