@@ -444,7 +444,15 @@ export interface OutboxFailed {
   }
 }
 
-/** The events of the durable outbox's deliveries (not tied to a run's log: they reach `engine.on`). */
+/**
+ * The events of the durable outbox's deliveries (not tied to a run's log: they reach `engine.on`).
+ *
+ * @example
+ * ```ts
+ * import type { OutboxEvent } from 'weft-sdk'
+ * const line = (event: OutboxEvent) => `${event.id} ${event.type === 'outbox.delivered' ? 'delivered' : `failed: ${event.error.message}`}`
+ * ```
+ */
 export type OutboxEvent = OutboxDelivered | OutboxFailed
 
 /**

@@ -30,6 +30,12 @@ export interface NewOutboxEntry {
  * a lease), `delivered` (its adapter confirmed it), `dead` (given up after
  * its adapter's `maxAttempts`, or refused by a non-retryable error; see
  * `engine.outbox.list({ status: 'dead' })`).
+ *
+ * @example
+ * ```ts
+ * import type { OutboxStatus } from 'weft-sdk'
+ * const needsAttention = (status: OutboxStatus) => status === 'dead'
+ * ```
  */
 export type OutboxStatus = 'pending' | 'delivered' | 'dead'
 
@@ -65,7 +71,15 @@ export interface OutboxEntry extends NewOutboxEntry {
   readonly lastError?: string | undefined
 }
 
-/** A claim of pending outbox entries for one deliverer (see {@link OutboxStore.claimOutbox}). */
+/**
+ * A claim of pending outbox entries for one deliverer (see {@link OutboxStore.claimOutbox}).
+ *
+ * @example
+ * ```ts
+ * import type { OutboxClaimRequest } from 'weft-sdk/store'
+ * const request: OutboxClaimRequest = { owner: 'host/42/ab12', leaseMs: 30_000, limit: 50, adapters: ['events'], now: Date.now() }
+ * ```
+ */
 export interface OutboxClaimRequest {
   /** The deliverer's worker id. */
   readonly owner: string
@@ -82,7 +96,16 @@ export interface OutboxClaimRequest {
   readonly ids?: readonly string[]
 }
 
-/** Which claim a settlement is for: the entry, its deliverer, and the attempt number the claim gave it (a fence). */
+/**
+ * Which claim a settlement is for: the entry, its deliverer, and the attempt number the claim gave it (a fence).
+ *
+ * @example
+ * ```ts
+ * import type { OutboxClaim, OutboxEntry } from 'weft-sdk/store'
+ * declare const entry: OutboxEntry // as claimed
+ * const claim: OutboxClaim = { id: entry.id, owner: entry.leaseOwner!, attempts: entry.attempts }
+ * ```
+ */
 export interface OutboxClaim {
   readonly id: string
   readonly owner: string
@@ -92,6 +115,12 @@ export interface OutboxClaim {
 /**
  * How a delivery ended: `delivered`, `retry` (pending again from
  * `retryAt`), or `dead` (given up).
+ *
+ * @example
+ * ```ts
+ * import type { OutboxSettlement } from 'weft-sdk/store'
+ * const later: OutboxSettlement = { kind: 'retry', at: 1_000, retryAt: 3_000, error: 'WEFT_AMQP_PUBLISH: nacked' }
+ * ```
  */
 export type OutboxSettlement =
   | { readonly kind: 'delivered'; readonly at: number }
@@ -132,6 +161,13 @@ export type OutboxCounts = { readonly [S in OutboxStatus]: number }
  * when the step is inserted, and never twice under one id), then claimed by
  * deliverers with leases like runs, and settled under the claim's fence.
  * Memory, SQLite and PostgreSQL implement it (one conformance suite).
+ *
+ * @example
+ * ```ts
+ * import type { WorkflowStore } from 'weft-sdk/store'
+ * declare const store: WorkflowStore
+ * const counts = await store.outbox?.countOutbox() // { pending, delivered, dead }
+ * ```
  */
 export interface OutboxStore {
   /**

@@ -1,11 +1,12 @@
 import { OutboxPayloadError } from '../../core/outbox-errors.js'
 import type { OutboxEntry } from '../../storage/outbox-store.js'
-import type { AmqpPublishOptions } from '../amqp/amqp-adapter.js'
+import type { Duration } from '../../core/duration.js'
 
 /**
  * Message properties of a durable publish (`ctx.use(amqp).publishDurably`):
- * those of a publish but the id, which is the outbox entry's (stable across
- * re-runs of the step), and the operation (deliveries count as `publish`).
+ * those of `AmqpPublishOptions` but the id, which is the outbox entry's
+ * (stable across re-runs of the step), and the operation (deliveries count
+ * as `publish`).
  *
  * @example
  * ```ts
@@ -13,7 +14,24 @@ import type { AmqpPublishOptions } from '../amqp/amqp-adapter.js'
  * const options: AmqpDurableOptions = { headers: { tenant: 'acme' }, correlationId: 'order-42' }
  * ```
  */
-export type AmqpDurableOptions = Omit<AmqpPublishOptions, 'messageId' | 'operation'>
+export interface AmqpDurableOptions {
+  /** Survives a broker restart in a durable queue (delivery mode 2). @defaultValue `true` */
+  readonly persistent?: boolean
+  /** Application headers. */
+  readonly headers?: Readonly<Record<string, unknown>>
+  /** The content type. @defaultValue `'application/json'` for a JSON body, none for bytes */
+  readonly contentType?: string
+  /** Correlates a reply with its request. */
+  readonly correlationId?: string
+  /** Where replies go. */
+  readonly replyTo?: string
+  /** The message's type, for the application. */
+  readonly type?: string
+  /** Expires after this long in a queue. */
+  readonly expiration?: Duration
+  /** Its priority (for a priority queue). */
+  readonly priority?: number
+}
 
 /** What an AMQP outbox entry holds: where to publish, the body, the message properties. */
 export interface AmqpOutboxPayload {

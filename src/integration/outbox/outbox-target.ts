@@ -34,7 +34,16 @@ export interface OutboxTarget {
   deliver(entry: OutboxEntry, signal: AbortSignal): Promise<void>
 }
 
-/** Whether an adapter can deliver outbox entries. */
+/**
+ * Whether an adapter can deliver outbox entries (the engine delivers only through those).
+ *
+ * @example
+ * ```ts
+ * import { isOutboxTarget, type Adapter } from 'weft-sdk'
+ * declare const adapter: Adapter
+ * if (!isOutboxTarget(adapter)) console.warn(`${adapter.name} cannot deliver durable messages`)
+ * ```
+ */
 export function isOutboxTarget(value: unknown): value is OutboxTarget {
   if (typeof value !== 'object' || value === null) return false
   const candidate = value as Record<string, unknown>
