@@ -162,10 +162,10 @@ export { maxLoggedProgressPerTask } from './runtime/run-events.js'
 export type { RunOutcome, TaskSummary } from './runtime/run-outcome.js'
 export type { EngineStats } from './runtime/runtime-stats.js'
 export type { CircuitState } from './resilience/circuit-breakers.js'
+export { memoryPolicyState, type PolicyStateStore } from './resilience/policy-services.js'
 
 // Stores (the store SPI is in weft/store, PostgreSQL in weft/postgres)
 export { MemoryWorkflowStore, type MemoryStoreOptions } from './storage/memory-workflow-store.js'
-export { memoryPolicyState, type PolicyStateStore } from './resilience/policy-services.js'
 export { SqliteWorkflowStore, sqliteStore, type SqliteStoreOptions } from './storage/sqlite/sqlite-workflow-store.js'
 // What the engine's API returns about runs (Engine.listRuns, WorkflowRun.status)
 export type { RunRecord, RunQuery, RunStatus, TaskStatus, ErrorRecord } from './storage/workflow-store.js'

@@ -3,6 +3,8 @@ import { CircuitBreaker as EffectBreaker } from 'effect/persistence'
 import type { Scope } from 'effect'
 import { CircuitOpenError, StorageError } from '../core/errors.js'
 import type { CircuitBreakerPolicy } from '../graph/workflow-graph.js'
+import { memoryTablesOf, type MemoryPolicyTables } from './memory-policy-state.js'
+import type { TripRule } from './policy-transitions.js'
 
 /**
  * A circuit state as Weft reports it.
@@ -77,6 +79,8 @@ export class CircuitBreakers {
     const parts = this.parts.get(policy.name)
     if (parts === undefined || !this.built.has(policy.name)) return undefined
     const store = Context.get(services, EffectBreaker.CircuitBreakerStore)
+    const tables = memoryTablesOf(store)
+    if (tables !== undefined) return admitOnTables(tables, policy, parts)
     const run = Effect.runSyncExitWith(services)
     // One run per circuit, each run costing a fiber: admit only when closed (a closed circuit admits without a transition or a probe).
     const admitIfClosed = (key: string) =>
@@ -135,6 +139,31 @@ export class CircuitBreakers {
       return (call: Effect.Effect<unknown, unknown>) =>
         breaker.execute(call, { key, classify: classifyOutcome }).pipe(Effect.mapError((error) => toWeftError(policy.name, error)))
     })
+  }
+}
+
+/**
+ * {@link CircuitBreakers.admitClosed} on Weft's in-memory tables: the same
+ * operations, made synchronously (no Effect run), on the system clock.
+ */
+function admitOnTables(tables: MemoryPolicyTables, policy: CircuitBreakerPolicy, parts: readonly CircuitPart[]): ClosedAdmission | undefined {
+  const now = Date.now()
+  if (parts.some((part) => tables.circuit(part.key, now).state !== 'Closed')) return undefined
+  const generations = parts.map((part) => {
+    const answer = tables.admit(part.key, now)
+    // A closed circuit always admits; the answer says so.
+    return answer._tag === 'ok' ? answer.generation : -1
+  })
+  return {
+    settle: (outcome) => {
+      const at = Date.now()
+      for (let i = parts.length - 1; i >= 0; i--) {
+        const part = parts[i]!
+        const openForMs = outcome === 'Ignored' || (outcome === 'Success' && part.trip._tag === 'Consecutive') ? 0 : policy.halfOpenAfterMs
+        const { answer } = tables.record(part.key, at, { generation: generations[i]!, outcome, trip: part.trip as TripRule, openForMs })
+        if (answer !== 'none') part.changed(answer.endsWith('-open') ? 'open' : 'closed')
+      }
+    },
   }
 }
 

@@ -1,8 +1,9 @@
 import { Context, Effect, Layer, Scope } from 'effect'
 import { CircuitBreaker as EffectBreaker, RateLimiter } from 'effect/persistence'
+import { MemoryPolicyTables, memoryBreakerStore, memoryLimiterStore } from './memory-policy-state.js'
 
-/** The Effect services task policies need: breaker and rate-limiter stores, and a scope. */
-export type PolicyServices = EffectBreaker.CircuitBreakerStore | RateLimiter.RateLimiter | Scope.Scope
+/** The Effect services task policies need: breaker and rate-limiter stores, the rate limiter, and a scope. */
+export type PolicyServices = EffectBreaker.CircuitBreakerStore | RateLimiter.RateLimiterStore | RateLimiter.RateLimiter | Scope.Scope
 
 /**
  * Where rate limits and circuit breakers keep their state: the port behind
@@ -50,12 +51,12 @@ export interface PolicyStateStore {
  * ```
  */
 export function memoryPolicyState(): PolicyStateStore {
-  return {
-    kind: 'memory',
-    shared: false,
-    layer: Layer.mergeAll(EffectBreaker.layerStoreMemory(), RateLimiter.layerStoreMemory),
-    close: async () => undefined,
-  }
+  // One set of tables per build, behind both of Effect's store interfaces and read directly by the direct path.
+  const layer = Layer.syncContext(() => {
+    const tables = new MemoryPolicyTables()
+    return Context.make(EffectBreaker.CircuitBreakerStore, memoryBreakerStore(tables)).pipe(Context.add(RateLimiter.RateLimiterStore, memoryLimiterStore(tables)))
+  })
+  return { kind: 'memory', shared: false, layer, close: async () => undefined }
 }
 
 /**

@@ -1,12 +1,14 @@
 // The state machines of a circuit and of a rate-limit bucket as pure
-// functions of (stored state, now) → (new state, answer), for stores that keep
-// the state in a row and apply a transition under a row lock (PostgreSQL).
+// functions of (stored state, now) → (new state, answer): for stores that keep
+// the state in a row and apply a transition under a row lock (PostgreSQL), and
+// for Weft's in-memory store, whose tables the direct path of the policies
+// reads and writes synchronously (memory-policy-state.ts).
 //
 // They follow Effect's own stores (`effect/persistence`): the circuit follows
 // the Redis store's Lua scripts (a probe lease, so a probe whose process died
 // frees the circuit; generations that never repeat), the buckets follow the
 // in-memory store (fixed window and token bucket, to the millisecond).
-// test/adapters/policy-transitions.test.ts replays random sequences through
+// test/resilience/policy-transitions.property.test.ts replays random sequences through
 // these and through Effect's in-memory stores and compares the answers.
 
 /** One circuit as stored. */

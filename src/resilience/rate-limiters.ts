@@ -2,6 +2,7 @@ import { Cause, Context, Duration, Effect, Exit } from 'effect'
 import { RateLimiter } from 'effect/persistence'
 import { RateLimitedError, StorageError } from '../core/errors.js'
 import type { RateLimitPolicy } from '../graph/workflow-graph.js'
+import { memoryTablesOf } from './memory-policy-state.js'
 
 /**
  * Applies a rate limit with Effect's `RateLimiter` (fixed window or token
@@ -28,7 +29,10 @@ export function withRateLimit<A, E, R>(
  * only, like the in-memory one): the delay to wait before the call, in
  * milliseconds; throws {@link RateLimitedError} over a failing limit.
  */
-export function consumeNow(policy: RateLimitPolicy, services: Context.Context<RateLimiter.RateLimiter>): number {
+export function consumeNow(policy: RateLimitPolicy, services: Context.Context<RateLimiter.RateLimiter | RateLimiter.RateLimiterStore>): number {
+  // Weft's in-memory tables answer without an Effect run (the same arithmetic as RateLimiter.consume).
+  const tables = memoryTablesOf(Context.get(services, RateLimiter.RateLimiterStore))
+  if (tables !== undefined) return tables.consume(policy, Date.now())
   const limiter = Context.get(services, RateLimiter.RateLimiter)
   const exit = Effect.runSyncExit(Effect.mapError(limiter.consume(consumeOptionsOf(policy)), (error) => toWeftError(policy.name, error)))
   if (Exit.isSuccess(exit)) return Duration.toMillis(exit.value.delay)

@@ -1,6 +1,6 @@
 /**
  * The transitions PostgreSQL's shared policy state applies under a row lock
- * (src/integration/shared-state/policy-transitions.ts) against the reference:
+ * (src/resilience/policy-transitions.ts) against the reference:
  * Effect's own in-memory stores, driven through the same random sequences of
  * calls and clock moves. Every answer must agree (generations aside, which
  * each numbers its own way: each side records under the generation it gave).
@@ -18,20 +18,28 @@ import {
   type CircuitRow,
   type TripRule,
   type WindowRow,
-} from '../../src/integration/shared-state/policy-transitions.js'
+} from '../../src/resilience/policy-transitions.js'
+import { MemoryPolicyTables, memoryLimiterStore } from '../../src/resilience/memory-policy-state.js'
+import { RateLimitedError } from '../../src/core/errors.js'
+import type { RateLimitPolicy } from '../../src/graph/workflow-graph.js'
+
+/** A clock that reads `now()`. */
+function fixedClock(now: () => number): Clock.Clock {
+  return {
+    currentTimeMillisUnsafe: () => now(),
+    currentTimeMillis: Effect.sync(() => now()),
+    currentTimeNanosUnsafe: () => BigInt(now()) * 1_000_000n,
+    currentTimeNanos: Effect.sync(() => BigInt(now()) * 1_000_000n),
+    monotonicTimeNanosUnsafe: () => BigInt(now()) * 1_000_000n,
+    monotonicTimeNanos: Effect.sync(() => BigInt(now()) * 1_000_000n),
+    sleep: () => Effect.void,
+  }
+}
 
 /** Effect's in-memory stores on a clock the test moves by hand, from 1,000,000 ms. */
 function reference() {
   let now = 1_000_000
-  const clock: Clock.Clock = {
-    currentTimeMillisUnsafe: () => now,
-    currentTimeMillis: Effect.sync(() => now),
-    currentTimeNanosUnsafe: () => BigInt(now) * 1_000_000n,
-    currentTimeNanos: Effect.sync(() => BigInt(now) * 1_000_000n),
-    monotonicTimeNanosUnsafe: () => BigInt(now) * 1_000_000n,
-    monotonicTimeNanos: Effect.sync(() => BigInt(now) * 1_000_000n),
-    sleep: () => Effect.void,
-  }
+  const clock = fixedClock(() => now)
   const scope = Effect.runSync(Scope.make())
   const services = Effect.runSync(Scope.provide(Layer.build(Layer.mergeAll(CircuitBreaker.layerStoreMemory(), RateLimiter.layerStoreMemory)), scope))
   const run = <A, E>(effect: Effect.Effect<A, E, CircuitBreaker.CircuitBreakerStore | RateLimiter.RateLimiterStore | Scope.Scope>) =>
@@ -149,6 +157,51 @@ describe('the limiter transitions of the shared state', () => {
           const ours = takeTokenBucket(row, ref.now(), { tokens: step.tokens, limit, refillRateMs, allowOverflow: !capped })
           row = ours.row
           expect(Exit.isSuccess(theirs) && theirs.value).toEqual(ours.answer)
+        }
+      }),
+      { numRuns: 300 },
+    )
+  })
+})
+
+describe("the in-memory tables' own rate limiter (the direct path's)", () => {
+  const policies = fc.record({
+    limit: fc.integer({ min: 1, max: 6 }),
+    windowMs: fc.integer({ min: 1, max: 2_000 }),
+    algorithm: fc.constantFrom('fixed-window' as const, 'token-bucket' as const),
+    onLimit: fc.constantFrom('wait' as const, 'fail' as const),
+  })
+  const steps = fc.array(fc.oneof(fc.integer({ min: 0, max: 900 }).map((ms) => ({ kind: 'advance' as const, ms })), fc.constant({ kind: 'take' as const })), { maxLength: 60 })
+
+  it("answers every take as Effect's RateLimiter does on the same tables: the same delay, or the same refusal", () => {
+    fc.assert(
+      fc.property(policies, steps, (options, sequence) => {
+        const policy: RateLimitPolicy = { name: 'partner', ...options }
+        let now = 1_000_000
+        const clock = fixedClock(() => now)
+        const effectTables = new MemoryPolicyTables()
+        const limiter = Effect.runSync(Effect.provideService(RateLimiter.make, RateLimiter.RateLimiterStore, memoryLimiterStore(effectTables)))
+        const direct = new MemoryPolicyTables()
+        for (const step of sequence) {
+          if (step.kind === 'advance') {
+            now += step.ms
+            continue
+          }
+          const consume = limiter.consume({ key: policy.name, limit: policy.limit, window: Duration.millis(policy.windowMs), algorithm: policy.algorithm, onExceeded: policy.onLimit === 'wait' ? 'delay' : 'fail' })
+          const theirs = Effect.runSyncExit(Effect.provideService(consume, Clock.Clock, clock))
+          let ours: { delayMs: number } | { retryAfterMs: number }
+          try {
+            ours = { delayMs: direct.consume(policy, now) }
+          } catch (error) {
+            expect(error).toBeInstanceOf(RateLimitedError)
+            ours = { retryAfterMs: (error as RateLimitedError).retryAfterMs }
+          }
+          if (Exit.isSuccess(theirs)) expect(ours).toEqual({ delayMs: Duration.toMillis(theirs.value.delay) })
+          else {
+            const reason = (Exit.findErrorOption(theirs) as { value?: RateLimiter.RateLimiterError }).value?.reason
+            expect(reason?._tag).toBe('RateLimitExceeded')
+            if (reason?._tag === 'RateLimitExceeded') expect(ours).toEqual({ retryAfterMs: Duration.toMillis(reason.retryAfter) })
+          }
         }
       }),
       { numRuns: 300 },

@@ -13,7 +13,7 @@ import {
   type CircuitRow,
   type TripRule,
   type WindowRow,
-} from './policy-transitions.js'
+} from '../../resilience/policy-transitions.js'
 
 /**
  * Options of {@link postgresPolicyState}: the database (a connection string,

@@ -1,0 +1,175 @@
+import { Duration, Effect } from 'effect'
+import { CircuitBreaker as EffectBreaker, RateLimiter } from 'effect/persistence'
+import { RateLimitedError } from '../core/errors.js'
+import type { RateLimitPolicy } from '../graph/workflow-graph.js'
+import {
+  admitCircuit,
+  circuitState,
+  recordCircuit,
+  takeFixedWindow,
+  takeTokenBucket,
+  type AdmitAnswer,
+  type BucketRow,
+  type CircuitRow,
+  type RecordAnswer,
+  type TripRule,
+  type WindowRow,
+} from './policy-transitions.js'
+
+/**
+ * The in-memory limiter and breaker state of one engine or adapter: plain
+ * tables changed by the pure transitions of policy-transitions.ts, with two
+ * faces on the same rows.
+ *
+ * - Effect's store interfaces (`CircuitBreakerStore`, `RateLimiterStore`),
+ *   which the Effect composition of the policies uses, on the Effect `Clock`
+ *   (so a `TestClock` drives them);
+ * - a synchronous face for the direct path (`DirectPolicies`), which takes a
+ *   token, admits and records a call with no Effect run at all (bench section
+ *   3b: five synchronous Effect runs per call were most of what the policies
+ *   cost over a raw local HTTP call).
+ *
+ * Why not Effect's own in-memory stores: their state is private to them, so
+ * reading it synchronously meant an Effect run per operation. The transitions
+ * are checked against Effect's stores on random sequences
+ * (test/resilience/policy-transitions.property.test.ts), and the limiter's
+ * delays against Effect's `RateLimiter` over these tables.
+ */
+export class MemoryPolicyTables {
+  private readonly circuits = new Map<string, CircuitRow>()
+  private readonly windows = new Map<string, WindowRow>()
+  private readonly buckets = new Map<string, BucketRow>()
+
+  /** Admits a call through a circuit; a half-open circuit holds its probe until the probe's outcome is recorded (no lease: one process). */
+  admit(key: string, now: number): AdmitAnswer {
+    const { row, answer } = admitCircuit(this.circuits.get(key), now, Number.POSITIVE_INFINITY)
+    this.circuits.set(key, row)
+    return answer
+  }
+
+  /** Records the outcome of a call admitted under `generation`: the transition it caused. */
+  record(key: string, now: number, call: { readonly generation: number; readonly outcome: 'Success' | 'Failure' | 'Ignored'; readonly trip: TripRule; readonly openForMs: number }): { answer: RecordAnswer; consecutiveOpenings: number } {
+    const { row, answer, consecutiveOpenings } = recordCircuit(this.circuits.get(key), now, call)
+    if (row !== undefined) this.circuits.set(key, row)
+    return { answer, consecutiveOpenings }
+  }
+
+  /** A circuit's state now. */
+  circuit(key: string, now: number): ReturnType<typeof circuitState> {
+    return circuitState(this.circuits.get(key), now)
+  }
+
+  /** Effect's `fixedWindow`: the count after taking and the milliseconds until the window empties. */
+  fixedWindow(key: string, now: number, call: { readonly tokens: number; readonly refillRateMs: number; readonly limit: number | undefined }): readonly [number, number] {
+    const { row, answer } = takeFixedWindow(this.windows.get(key), now, call)
+    this.windows.set(key, row)
+    return answer
+  }
+
+  /** Effect's `tokenBucket`: tokens left after taking and the milliseconds since the refill interval started. */
+  tokenBucket(key: string, now: number, call: { readonly tokens: number; readonly limit: number; readonly refillRateMs: number; readonly allowOverflow: boolean }): readonly [number, number] {
+    const { row, answer } = takeTokenBucket(this.buckets.get(key), now, call)
+    this.buckets.set(key, row)
+    return answer
+  }
+
+  /**
+   * Takes one token of `policy` at `now`, as Effect's `RateLimiter.consume`
+   * does on these tables: the delay to wait before the call, in
+   * milliseconds; throws {@link RateLimitedError} over a failing limit.
+   */
+  consume(policy: RateLimitPolicy, now: number): number {
+    const windowMs = Math.max(policy.windowMs, 1)
+    const refillRateMs = refillRateOf(policy, windowMs)
+    const fail = policy.onLimit !== 'wait'
+    if (fail && 1 > policy.limit) throw new RateLimitedError(policy.name, windowMs)
+    if (policy.algorithm !== 'token-bucket') {
+      const [count, ttl] = this.fixedWindow(policy.name, now, { tokens: 1, refillRateMs, limit: fail ? policy.limit : undefined })
+      if (fail) {
+        if (policy.limit - count < 0) throw new RateLimitedError(policy.name, asDuration(ttl))
+        return 0
+      }
+      const elapsed = count * refillRateMs - ttl
+      const windowNumber = Math.floor((count - 1) / policy.limit)
+      const remaining = windowNumber * windowMs - elapsed
+      return remaining <= 0 ? 0 : asDuration(remaining)
+    }
+    const [remaining, elapsedMs] = this.tokenBucket(policy.name, now, { tokens: 1, limit: policy.limit, refillRateMs, allowOverflow: !fail })
+    const delay = asDuration(Math.max(0, Math.ceil(-remaining) * refillRateMs - elapsedMs))
+    if (fail && remaining < 0) throw new RateLimitedError(policy.name, delay)
+    return delay
+  }
+}
+
+/** `ms` as an Effect `Duration` keeps it: whole milliseconds as they are, else rounded to the nanosecond (ties away from zero). */
+function asDuration(ms: number): number {
+  if (Number.isInteger(ms)) return ms
+  return (Math.sign(ms) * Math.round(Math.abs(ms) * 1_000_000)) / 1_000_000
+}
+
+/** Refill rates by (frozen) policy: Effect's `window / limit` as a `Duration` (nanosecond precision), so the delays agree with `RateLimiter.consume` to the last bit. */
+const refillRates = new WeakMap<RateLimitPolicy, number>()
+
+function refillRateOf(policy: RateLimitPolicy, windowMs: number): number {
+  let rate = refillRates.get(policy)
+  if (rate === undefined) {
+    rate = Duration.toMillis(Duration.divideUnsafe(Duration.millis(windowMs), policy.limit))
+    refillRates.set(policy, rate)
+  }
+  return rate
+}
+
+/** Where a store of Weft's in-memory state keeps its tables, for the direct path. */
+const tablesKey = Symbol.for('weft/memory-policy-tables')
+
+/** The synchronous tables behind an Effect store of Weft's in-memory state; `undefined` for any other store. */
+export function memoryTablesOf(store: object): MemoryPolicyTables | undefined {
+  return (store as { [tablesKey]?: MemoryPolicyTables })[tablesKey]
+}
+
+/** Effect's `CircuitBreakerStore` on `tables`. */
+export function memoryBreakerStore(tables: MemoryPolicyTables): EffectBreaker.CircuitBreakerStore['Service'] {
+  const store: EffectBreaker.CircuitBreakerStore['Service'] = {
+    admit: (key) =>
+      Effect.clockWith((clock) => {
+        const answer = tables.admit(key, clock.currentTimeMillisUnsafe())
+        if (answer._tag === 'open') return Effect.fail(new EffectBreaker.CircuitBreakerError({ reason: new EffectBreaker.CircuitOpen({ key, retryAfter: Duration.millis(answer.retryAfterMs) }) }))
+        if (answer._tag === 'halfopen') return Effect.fail(new EffectBreaker.CircuitBreakerError({ reason: new EffectBreaker.CircuitHalfOpen({ key }) }))
+        const transition = answer.movedToHalfOpen ? ({ key, from: 'Open', to: 'HalfOpen' } as const) : undefined
+        return Effect.succeed({ generation: answer.generation, probe: answer.probe, consecutiveOpenings: answer.consecutiveOpenings, transition })
+      }),
+    record: ({ key, generation, outcome, tripPolicy, openFor }) =>
+      Effect.clockWith((clock) =>
+        Effect.sync((): EffectBreaker.Transition | undefined => {
+          const openForMs = Duration.toMillis(Duration.fromInputUnsafe(openFor))
+          const { answer, consecutiveOpenings } = tables.record(key, clock.currentTimeMillisUnsafe(), { generation, outcome, trip: tripPolicy as TripRule, openForMs })
+          if (answer === 'closed-open' || answer === 'halfopen-open') {
+            return { key, from: answer === 'closed-open' ? 'Closed' : 'HalfOpen', to: 'Open', retryAfter: Duration.millis(openForMs), consecutiveOpenings }
+          }
+          return answer === 'halfopen-closed' ? { key, from: 'HalfOpen', to: 'Closed' } : undefined
+        }),
+      ),
+    state: (key) =>
+      Effect.clockWith((clock) =>
+        Effect.sync((): EffectBreaker.State => {
+          const { state, retryAfterMs, openings, probing } = tables.circuit(key, clock.currentTimeMillisUnsafe())
+          if (state === 'Open') return { _tag: 'Open', key, retryAfter: Duration.millis(retryAfterMs), consecutiveOpenings: openings }
+          if (state === 'HalfOpen') return { _tag: 'HalfOpen', key, probing, consecutiveOpenings: openings }
+          return { _tag: 'Closed', key }
+        }),
+      ),
+  }
+  return Object.assign(store, { [tablesKey]: tables })
+}
+
+/** Effect's `RateLimiterStore` on `tables` (no adaptive limits: Weft's limiters do not use them). */
+export function memoryLimiterStore(tables: MemoryPolicyTables): RateLimiter.RateLimiterStore['Service'] {
+  const store: RateLimiter.RateLimiterStore['Service'] = {
+    fixedWindow: ({ key, tokens, refillRate, limit }) => Effect.clockWith((clock) => Effect.succeed(tables.fixedWindow(key, clock.currentTimeMillisUnsafe(), { tokens, refillRateMs: Duration.toMillis(refillRate), limit }))),
+    tokenBucket: ({ key, tokens, limit, refillRate, allowOverflow }) =>
+      Effect.clockWith((clock) => Effect.succeed(tables.tokenBucket(key, clock.currentTimeMillisUnsafe(), { tokens, limit, refillRateMs: Duration.toMillis(refillRate), allowOverflow }))),
+    adaptiveConsume: () => Effect.succeed({ delay: Duration.zero, epoch: 0, phase: 'inactive' as const }),
+    adaptiveFeedback: () => Effect.void,
+  }
+  return Object.assign(store, { [tablesKey]: tables })
+}
