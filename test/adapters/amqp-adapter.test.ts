@@ -140,6 +140,16 @@ describeAmqp('AmqpAdapter without a broker', broker, () => {
     expect(health.detail ?? '').not.toContain('s3cret-pass')
   })
 
+  it('reports a refused broker down at its first check with the cause, without waiting out the health timeout', async () => {
+    const adapter = new AmqpAdapter({ name: 'refused', url, healthTimeout: '30 s' })
+    const health = await adapter.health()
+    await adapter.close()
+    expect(health.state).toBe('down')
+    expect(health.detail).toMatch(/ECONNREFUSED/)
+    expect(health.detail).not.toContain('s3cret-pass')
+    expect(health.latencyMs).toBeLessThan(10_000) // the first connection attempt's refusal, not the 30 s timeout
+  })
+
   it('refuses a URL that is not amqp:// or amqps:// when it is built, without its password', () => {
     const build = () => new AmqpAdapter({ name: 'wrong', url: 'http://app:s3cret-pass@127.0.0.1:5672' })
     expect(build).toThrow(InvalidOptionsError)

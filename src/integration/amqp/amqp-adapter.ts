@@ -209,7 +209,7 @@ export class AmqpAdapter extends AdapterBase<AmqpClient> implements OutboxTarget
   /** A round trip on the publish channel (`checkExchange` of `amq.direct`, which every vhost has); down at once while disconnected. */
   protected async ping(signal: AbortSignal): Promise<void> {
     if (this.connection.lastFailure !== undefined && !this.connection.connected) throw new Error(`not connected to ${this.url}: ${this.connection.lastFailure}`)
-    const channel = await this.connection.confirmChannel(signal, undefined)
+    const channel = await this.connection.channelOrFailure(signal)
     await waitBounded(channel.checkExchange('amq.direct'), signal, undefined, () => new Error('unreachable'))
   }
 

@@ -60,6 +60,8 @@ export class AmqpConnection {
   /** Ids of mandatory messages each channel got back (basic.return, which RabbitMQ sends before the message's confirm). */
   readonly returned = new WeakMap<ConfirmChannel, Set<string>>()
   readonly redactedUrl: string
+  /** Health checks waiting for the next connection attempt's outcome. */
+  private readonly failureListeners = new Set<(message: string) => void>()
 
   constructor(private readonly options: AmqpConnectionOptions) {
     this.redactedUrl = redactUrl(options.url)
@@ -89,6 +91,25 @@ export class AmqpConnection {
     this.channel ??= this.openChannel()
     const started = performance.now()
     return waitBounded(this.channel, signal, waitMs, () => new AmqpUnavailableError(this.options.owner, this.redactedUrl, performance.now() - started, this.lastFailure))
+  }
+
+  /**
+   * The confirm channel, or a rejection at the next failed connection attempt
+   * (a refused or unreachable broker), whichever comes first: a health check
+   * answers at once with the real cause instead of waiting out its timeout.
+   */
+  channelOrFailure(signal: AbortSignal): Promise<ConfirmChannel> {
+    return new Promise<ConfirmChannel>((resolve, reject) => {
+      const onFailure = (message: string): void => {
+        this.failureListeners.delete(onFailure)
+        reject(new Error(`not connected to ${this.redactedUrl}: ${message}`))
+      }
+      this.failureListeners.add(onFailure)
+      this.confirmChannel(signal, undefined).then(
+        (channel) => (this.failureListeners.delete(onFailure), resolve(channel)),
+        (error: unknown) => (this.failureListeners.delete(onFailure), reject(error)),
+      )
+    })
   }
 
   /** Forgets `channel` (a publish found it closed before its 'close' event was seen): the next call opens another. */
@@ -174,6 +195,7 @@ export class AmqpConnection {
   private failed(phase: Phase, error: Error): void {
     if (this.phase !== 'closed') this.phase = phase
     this.lastError = this.options.redact(describe(error))
+    for (const listener of [...this.failureListeners]) listener(this.lastError)
   }
 }
 
