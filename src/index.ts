@@ -25,7 +25,7 @@ export {
   type LimiterStatus,
 } from './integration/adapter.js'
 export { AdapterBase, type AdapterBaseOptions, type CallOptions } from './integration/adapter-base.js'
-export type { AdapterPolicyOptions, AdapterPolicyStateOptions, AdapterResilienceOptions, CallBody } from './integration/adapter-policies.js'
+export type { AdapterCacheOptions, AdapterPolicyOptions, AdapterPolicyStateOptions, AdapterResilienceOptions, CallBody } from './integration/adapter-policies.js'
 export { LatencyWindow, latencyWindowSize, nearestRank, type LatencyPercentiles } from './integration/latency-window.js'
 export type { Bindable, CallContext } from './graph/call-context.js'
 // The durable outbox (a publish recorded with its step, delivered at least once with a stable id)

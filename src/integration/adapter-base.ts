@@ -142,15 +142,18 @@ export abstract class AdapterBase<C> implements Adapter, Bindable<C> {
 
   /**
    * Makes one call of `operation` under its policies, counted and reported:
-   * `body(signal, attempt)` runs once per attempt.
+   * `body(signal, attempt)` runs once per attempt. With `cacheKey`, an
+   * operation with a `cache` answers calls of the same key from it (give one
+   * only for calls that read: the same key must mean the same answer); it is
+   * called only when the operation has a cache.
    * @throws what the last attempt threw, or the policy's error; `AdapterClosedError` after `close()`.
    */
-  protected async call<A>(operation: string, options: CallOptions, body: CallBody<A>): Promise<A> {
+  protected async call<A>(operation: string, options: CallOptions, body: CallBody<A>, cacheKey?: () => string): Promise<A> {
     if (this.closed) throw new AdapterClosedError(this.name)
     const started = performance.now()
     let attempts = 0
     try {
-      const value = await this.policies.run(operation, options.signal, (signal, n) => ((attempts = n), body(signal, n)))
+      const value = await this.policies.run(operation, options.signal, (signal, n) => ((attempts = n), body(signal, n)), cacheKey)
       this.countersOf(operation).record(performance.now() - started, false)
       return value
     } catch (error) {

@@ -40,6 +40,32 @@ export interface AdapterPolicyOptions {
   readonly rateLimit?: RateLimitOptions
   /** A bound on concurrent attempts; named like the breaker. */
   readonly bulkhead?: BulkheadOptions
+  /**
+   * Keeps successful results for `ttl` (at most `capacity`, 1,000 by default),
+   * by the key the adapter gives each call: the HTTP adapter caches `GET` and
+   * `HEAD` by operation, method and URL; calls without a key are not cached.
+   * Concurrent calls with one key share one request; failures are not kept.
+   * A cache per adapter instance (or per operation where set on one), in
+   * memory, on Effect's `Cache`, as a task's `@Cache`.
+   */
+  readonly cache?: AdapterCacheOptions
+}
+
+/**
+ * A cache of an adapter's results ({@link AdapterPolicyOptions.cache}).
+ *
+ * @example
+ * ```ts
+ * import { HttpAdapter, type AdapterCacheOptions } from 'weft-sdk'
+ * const rates: AdapterCacheOptions = { ttl: '5 m', capacity: 500 }
+ * const fx = new HttpAdapter({ name: 'fx', baseUrl: 'http://127.0.0.1:8083', operations: { GET: { cache: rates } } })
+ * ```
+ */
+export interface AdapterCacheOptions {
+  /** How long a result stays fresh. */
+  readonly ttl: Duration
+  /** Most results kept. @defaultValue `1000` */
+  readonly capacity?: number
 }
 
 /**
@@ -125,6 +151,8 @@ class LimiterGauge {
 /** An operation's compiled policies, and the gauges of its rate limit. */
 interface Operation {
   readonly target: PolicyTarget
+  /** `target` without its cache, for calls that give no cache key (`target` itself when it has no cache). */
+  readonly uncached: PolicyTarget
   readonly guarded: boolean
   readonly gauge: LimiterGauge | undefined
   /** The policies run without Effect while none of them acts (`undefined` when they need Effect); worked out at the first call, once the state is known. */
@@ -185,13 +213,21 @@ export class AdapterPolicies {
     this.state = state
   }
 
-  /** Runs `body` under the policies of `operation`; `signal` (the task's) cancels it. Rejects with what the last attempt threw, or the policy's error. */
-  async run<A>(operation: string, signal: AbortSignal | undefined, body: CallBody<A>): Promise<A> {
+  /**
+   * Runs `body` under the policies of `operation`; `signal` (the task's)
+   * cancels it. An operation with a cache answers from it by `keyOf()` (not
+   * cached without one).
+   * Rejects with what the last attempt threw, or the policy's error.
+   */
+  async run<A>(operation: string, signal: AbortSignal | undefined, body: CallBody<A>, keyOf?: () => string): Promise<A> {
     const compiled = this.operationOf(operation)
-    const { target, guarded, gauge } = compiled
+    const { uncached, guarded, gauge } = compiled
     if (!guarded) return body(signal, 1)
+    // The key is worked out only for an operation with a cache.
+    const cacheKey = compiled.target === uncached ? undefined : keyOf?.()
     const built = this.build()
-    if (!('direct' in compiled)) compiled.direct = built.shared ? undefined : this.runner.direct(target, built.services)
+    const target = cacheKey === undefined ? uncached : compiled.target
+    if (!('direct' in compiled)) compiled.direct = built.shared ? undefined : this.runner.direct(uncached, built.services)
     const direct = compiled.direct
     const admitted = (attemptSignal: AbortSignal | undefined, n: number) => {
       gauge?.admit(Date.now())
@@ -202,8 +238,8 @@ export class AdapterPolicies {
         try: (attemptSignal) => admitted(attemptSignal, n),
         catch: (error) => new TaskThrew(error),
       })
-    if (direct !== undefined) return direct.run(signal, admitted, (n) => this.runEffect(this.runner.attemptWithoutRateLimit(target, attempt, n), signal))
-    return this.runEffect(this.runner.run(target, [], attempt, quietHooks), signal)
+    if (direct !== undefined && target === uncached) return direct.run(signal, admitted, (n) => this.runEffect(this.runner.attemptWithoutRateLimit(target, attempt, n), signal))
+    return this.runEffect(this.runner.run(target, cacheKey === undefined ? [] : [cacheKey], attempt, quietHooks), signal)
   }
 
   /** Runs a policy program; rejects with what the last attempt threw, or the policy's error, or the signal's reason when it cut the call. */
@@ -262,17 +298,22 @@ export class AdapterPolicies {
       return { ...options, name: own[kind] === undefined ? this.adapter : `${this.adapter}.${operation}` }
     }
     const where = operation === '*' ? `adapter "${this.adapter}"` : `adapter "${this.adapter}" operation "${operation}"`
-    const policies = normalizePolicyOptions(where, { shared: `${this.adapter}.${operation}`, versioned: `${this.adapter}.${operation}` }, {
+    const cache = pick('cache')
+    // A cache is the adapter's, or the operation's where set on it (a task's cache is always its own: named by the normalizer).
+    const cacheName = own.cache === undefined ? `${this.adapter}.*` : `${this.adapter}.${operation}`
+    const policies = normalizePolicyOptions(where, { shared: `${this.adapter}.${operation}`, versioned: cacheName }, {
       retry: pick('retry'),
       timeout: pick('timeout'),
       circuitBreaker: named<CircuitBreakerOptions>('circuitBreaker'),
       rateLimit: named<RateLimitOptions>('rateLimit'),
       bulkhead: named<BulkheadOptions>('bulkhead'),
+      cache: cache === undefined ? undefined : { ttl: cache.ttl, capacity: cache.capacity, key: (key: unknown) => String(key) },
     })
     this.track(policies)
     const target = { name: `${this.adapter}.${operation}`, policies }
+    const uncached = policies.cache === undefined ? target : { name: target.name, policies: Object.freeze({ ...policies, cache: undefined }) }
     const gauge = policies.rateLimit === undefined ? undefined : this.gauges.get(policies.rateLimit.name)
-    return { target, guarded: TaskPolicyRunner.hasPolicies(target), gauge }
+    return { target, uncached, guarded: TaskPolicyRunner.hasPolicies(target), gauge }
   }
 
   private track(policies: TaskPolicies): void {

@@ -189,7 +189,10 @@ export class HttpAdapter extends AdapterBase<HttpClient> {
    */
   request<R extends HttpRequest>(request: R, options: CallOptions = {}): Promise<HttpResult<R>> {
     const method = (request.method ?? 'GET').toUpperCase()
-    return this.call(request.operation ?? method, options, (signal) => this.send(method, request, options.idempotencyKey, signal)) as Promise<HttpResult<R>>
+    const operation = request.operation ?? method
+    // Reads are cached (where a cache is set) by operation, method and URL; the operation keeps apart calls that decode one URL differently.
+    const cacheKey = method === 'GET' || method === 'HEAD' ? () => `${operation} ${method} ${this.urlOf(request).href}` : undefined
+    return this.call(operation, options, (signal) => this.send(method, request, options.idempotencyKey, signal), cacheKey) as Promise<HttpResult<R>>
   }
 
   /** `GET path`, decoded with `options.schema` when given; like {@link HttpAdapter.request}. */
