@@ -9,6 +9,7 @@
  *    and the second worker delivers it with the recorded message id — taken
  *    over at once when the dead worker's pid is gone (this host), or once
  *    its lease ends when its worker id does not name a pid (another host);
+ *    or before any deliverer claimed it (pending, unowned): delivered too;
  * 2. after the broker confirmed the publish and before the delivery was
  *    recorded: the message arrives again with the SAME id (at least once, a
  *    stable id for consumers to deduplicate), and the entry ends delivered;
@@ -18,7 +19,10 @@
  *
  * Each window is made deterministic by the child (children/outbox-worker.mjs):
  * a delivery that prints a marker and hangs, or dies right after the
- * confirm; a task that dies right after recording.
+ * confirm; a first outbox claim after the commit that dies; a task that dies
+ * right after recording. What a child does right before dying it appends to
+ * the case's effects file (the test may see the exit before the last lines
+ * of the child's stdout).
  */
 import { join } from 'node:path'
 import amqp from 'amqplib'
@@ -97,7 +101,8 @@ function outboxScenarios(kind: StoreKind, url: string): void {
     const entries = () => store.query<OutboxRow>('select id, run_id, step_key, adapter, status, attempts, lease_owner, delivered_at from weft_outbox where run_id = ? order by id', [runId])
     const messages = async () => (await drain(url, queue)).map((m) => ({ messageId: m.properties.messageId as string, body: JSON.parse(m.content.toString()) as unknown }))
     const entryLeaseEnd = async () => Number((await store.query<{ lease_expires_at: number }>('select lease_expires_at from weft_outbox where run_id = ?', [runId]))[0]!.lease_expires_at)
-    const effects = (step: string) => readEffects(effectsFile).filter((e) => e.runId === runId && e.step === step)
+    // The file is the case's own: every effect in it is of this case's run (or, for `claiming`, of no run).
+    const effects = (step: string) => readEffects(effectsFile).filter((e) => e.step === step)
     const taskRuns = () => effects('notify').length
     return { queue, runId, messageId: `${runId}:notify:events:outbox:1`, body: { runId, n }, env, start, entries, entryLeaseEnd, messages, effects, taskRuns }
   }
@@ -152,6 +157,29 @@ function outboxScenarios(kind: StoreKind, url: string): void {
       expect(second.all('background-error')).toEqual([])
     })
   }
+
+  it('a worker killed after the step committed and before its entry was claimed: the entry is pending and unowned, and the next worker delivers it with the recorded id', async () => {
+    const c = await newCase('unclaimed')
+    const first = spawnChild('outbox-worker.mjs', `${c.runId}-first`, c.env(`${c.runId}-first`, { CLAIM: 'die', OUTBOX_POLL_MS: 60_000 }))
+    await first.waitFor('ready')
+    await c.start()
+    const exit = await first.waitForExit()
+    expect(exit.signal).toBe('SIGKILL')
+    expect(c.effects('claiming')).toHaveLength(1)
+    await store.settled(`${c.runId}-first`)
+    expect(await store.run(c.runId)).toMatchObject({ status: 'completed' })
+    expect(await c.entries()).toEqual([
+      { id: c.messageId, run_id: c.runId, step_key: 'notify', adapter: 'events', status: 'pending', attempts: 0, lease_owner: null, delivered_at: null },
+    ])
+
+    const second = spawnChild('outbox-worker.mjs', `${c.runId}-second`, c.env(`${c.runId}-second`))
+    const row = await deliveredEntry(c, second)
+    expect(row).toMatchObject({ status: 'delivered', attempts: 1, lease_owner: null })
+    expect(await c.messages()).toEqual([{ messageId: c.messageId, body: c.body }])
+    expect(c.taskRuns()).toBe(1)
+    expect(second.all('run-completed')).toEqual([])
+    expect(second.all('background-error')).toEqual([])
+  })
 
   it('a worker killed between the broker\'s confirm and the record of the delivery: the message arrives again with the same id, and the entry ends delivered', async () => {
     const c = await newCase('confirmed')

@@ -4,6 +4,8 @@
 // and QUEUE bound to it with ROUTING_KEY).
 // Faults, chosen by the environment, to put a crash in one window deterministically:
 //   TASK=die-after-record      the task records its publish, appends a `recorded` effect, and dies before returning
+//   CLAIM=die                  the first claim of outbox entries after a step was committed appends a `claiming`
+//                              effect and dies: the entry is committed and nobody has claimed it
 //   DELIVER=hang               each delivery prints `delivering` and never ends (nothing is sent): the test kills it
 //   DELIVER=die-after-confirm  each delivery publishes (the broker confirmed), appends a `confirmed` effect, and dies
 //                              before the record
@@ -45,6 +47,36 @@ const events = new FaultyAmqp({
   },
 })
 
+/**
+ * The store, dying at the first outbox claim made once a step was committed (CLAIM=die). A claim
+ * called while the step's write is in flight waits for it (its statement would run after it: on SQLite
+ * the writes queue up), then dies: the entry is committed and never claimed.
+ */
+function dieOnClaimAfterCommit(store) {
+  let stepWrite
+  let committed = false
+  const outbox = Object.create(store.outbox)
+  outbox.claimOutbox = async (request) => {
+    await stepWrite?.catch(() => undefined)
+    if (!committed) return store.outbox.claimOutbox(request)
+    effect({ runId: null, step: 'claiming', ids: request.ids ?? null })
+    return die()
+  }
+  const watched = (method) => (...args) => {
+    stepWrite = store[method](...args)
+    stepWrite.then(() => (committed = true), () => undefined)
+    return stepWrite
+  }
+  return new Proxy(store, {
+    get(target, property) {
+      if (property === 'outbox') return outbox
+      if ((property === 'saveStep' || property === 'saveFinalStep') && typeof target[property] === 'function') return watched(property)
+      const value = Reflect.get(target, property, target)
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  })
+}
+
 const Notify = defineWorkflow({ name: 'outbox-crash', version: 1 })
   .services({ events: AmqpAdapter })
   .task('notify', (input, ctx) => {
@@ -59,7 +91,7 @@ const Notify = defineWorkflow({ name: 'outbox-crash', version: 1 })
   .build()
 
 const engine = createEngine({
-  store: await openStore(),
+  store: env.CLAIM === 'die' ? dieOnClaimAfterCommit(await openStore()) : await openStore(),
   workflows: [Notify],
   adapters: [{ token: AmqpAdapter, adapter: events }],
   outbox: { pollInterval: Number(env.OUTBOX_POLL_MS ?? 200), retry: { maxAttempts: 5, backoff: { initial: 50, max: 200 } } },
