@@ -40,6 +40,9 @@ export type EffectAttempt<A> = (n: number) => Promise<A>
  * retry hooks (adapters: they count attempts themselves).
  */
 export class DirectPolicies {
+  /** The timeouts of this target's attempts, on one timer. */
+  private deadlines: Deadlines | undefined
+
   private constructor(
     private readonly target: PolicyTarget,
     private readonly state: PolicyState,
@@ -84,7 +87,7 @@ export class DirectPolicies {
       }
     }
     try {
-      const value = await cut(n, attempt, timeoutMs, signal, this.target.name)
+      const value = await cut(n, attempt, timeoutMs === undefined ? undefined : (this.deadlines ??= new Deadlines(timeoutMs)), signal, this.target.name)
       admission?.settle('Success')
       return value
     } catch (error) {
@@ -102,18 +105,18 @@ const noRelease = (): void => undefined
 /** What `cut` rejects with when the caller's signal fired (the caller rethrows the signal's reason). */
 const cutByCaller = Symbol('cut by the caller')
 
-/** Runs one attempt with its own signal, aborted (and the attempt abandoned) at its timeout or when the caller's signal fires. */
-function cut<A>(n: number, attempt: DirectAttempt<A>, timeoutMs: number | undefined, signal: AbortSignal | undefined, name: string): Promise<A> {
+/** Runs one attempt with its own signal, aborted (and the attempt abandoned) at its deadline or when the caller's signal fires. */
+function cut<A>(n: number, attempt: DirectAttempt<A>, deadlines: Deadlines | undefined, signal: AbortSignal | undefined, name: string): Promise<A> {
   // Nothing can cut it: no signal of its own (an AbortController and a signal given to fetch cost ~5% of a local HTTP call).
-  if (timeoutMs === undefined && signal === undefined) return attempt(undefined, n)
+  if (deadlines === undefined && signal === undefined) return attempt(undefined, n)
   const controller = new AbortController()
   return new Promise<A>((resolve, reject) => {
     let settled = false
-    let timer: ReturnType<typeof setTimeout> | undefined
+    let deadline: Deadline | undefined
     const finish = (): boolean => {
       if (settled) return false
       settled = true
-      if (timer !== undefined) clearTimeout(timer)
+      if (deadline !== undefined) deadlines!.finish(deadline)
       signal?.removeEventListener('abort', onAbort)
       return true
     }
@@ -122,12 +125,12 @@ function cut<A>(n: number, attempt: DirectAttempt<A>, timeoutMs: number | undefi
       controller.abort()
       reject(cutByCaller)
     }
-    if (timeoutMs !== undefined) {
-      timer = setTimeout(() => {
+    if (deadlines !== undefined) {
+      deadline = deadlines.add(() => {
         if (!finish()) return
         controller.abort()
-        reject(new TaskTimeoutError(name, timeoutMs))
-      }, timeoutMs)
+        reject(new TaskTimeoutError(name, deadlines.timeoutMs))
+      })
     }
     signal?.addEventListener('abort', onAbort, { once: true })
     let running: Promise<A>
@@ -141,6 +144,71 @@ function cut<A>(n: number, attempt: DirectAttempt<A>, timeoutMs: number | undefi
       (error: unknown) => void (finish() && reject(error)),
     )
   })
+}
+
+/** One attempt's deadline: `fire` runs at `at` unless the attempt is `done` first. */
+interface Deadline {
+  readonly at: number
+  readonly fire: () => void
+  done: boolean
+}
+
+/**
+ * The deadlines of the attempts of one target, all `timeoutMs` long, on one
+ * timer: set in order, they fall due in order, so they queue and the timer
+ * waits for the first one not done. A finished attempt only marks its
+ * deadline done (it leaves the queue when the timer passes it). Why not a
+ * `setTimeout` per attempt: inserting and clearing a timer of every call was
+ * ~2 µs of its CPU (bench section 3b's profile); this is a push.
+ */
+class Deadlines {
+  private readonly queue: Deadline[] = []
+  private head = 0
+  private timer: ReturnType<typeof setTimeout> | undefined
+  /** Deadlines not done: while there is one, the timer keeps the process alive (as a timer per attempt would); a queue of finished ones does not. */
+  private pending = 0
+
+  constructor(readonly timeoutMs: number) {}
+
+  add(fire: () => void): Deadline {
+    const deadline: Deadline = { at: performance.now() + this.timeoutMs, fire, done: false }
+    this.queue.push(deadline)
+    if (this.pending++ === 0) this.timer?.ref()
+    if (this.timer === undefined) this.schedule(this.timeoutMs)
+    return deadline
+  }
+
+  /** The attempt ended before its deadline. */
+  finish(deadline: Deadline): void {
+    if (deadline.done) return
+    deadline.done = true
+    if (--this.pending === 0) this.timer?.unref()
+  }
+
+  private schedule(ms: number): void {
+    this.timer = setTimeout(() => this.due(), Math.max(0, ms))
+    if (this.pending === 0) this.timer.unref()
+  }
+
+  /** Fires every deadline passed, drops the finished ones, and waits for the next. */
+  private due(): void {
+    this.timer = undefined
+    const now = performance.now()
+    while (this.head < this.queue.length) {
+      const next = this.queue[this.head]!
+      if (!next.done && next.at > now) break
+      this.head += 1
+      if (!next.done) {
+        this.finish(next)
+        next.fire()
+      }
+    }
+    if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue.splice(0, this.head)
+      this.head = 0
+    }
+    if (this.head < this.queue.length) this.schedule(this.queue[this.head]!.at - now)
+  }
 }
 
 /** Waits `ms` (at once when 0); the caller's signal cuts the wait, rejecting with its reason. */

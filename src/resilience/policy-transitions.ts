@@ -99,6 +99,8 @@ export function recordCircuit(
     return { row: closed, answer: 'halfopen-closed', consecutiveOpenings: row.openings }
   }
   if (row.state !== 'Closed' || call.outcome === 'Ignored') return { row, answer: 'none', consecutiveOpenings: row.openings }
+  // The common case, a success under a consecutive-failure rule with no failure counted: nothing changes (and nothing is allocated).
+  if (call.outcome === 'Success' && call.trip._tag === 'Consecutive' && row.streak === 0) return { row, answer: 'none', consecutiveOpenings: row.openings }
   const failed = call.outcome === 'Failure'
   const streak = failed ? row.streak + 1 : 0
   let { ring, failures } = row

@@ -102,6 +102,28 @@ describe('adapter policies, direct and through Effect', () => {
     await Promise.all([gate.close(), once.close()])
   })
 
+  it('timeout: of many attempts in flight on one timer, only the ones still running at their deadline time out, each after its own full timeout', async () => {
+    const gate = new Gate({ timeout: '60 ms' })
+    const started = performance.now()
+    const outcomes = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        pause(i * 5)
+          .then(() => gate.run((signal) => (i % 3 === 0 ? new Promise<number>(() => {}) : pause(10).then(() => (signal?.aborted ? -1 : i)))))
+          .then(
+            (value) => ({ i, value, at: performance.now() - started }),
+            (error: { code?: string }) => ({ i, value: error.code, at: performance.now() - started }),
+          ),
+      ),
+    )
+    for (const { i, value, at } of outcomes) {
+      if (i % 3 === 0) {
+        expect(value).toBe('WEFT_TASK_TIMEOUT')
+        expect(at).toBeGreaterThanOrEqual(i * 5 + 55) // its own 60 ms, not the first attempt's deadline
+      } else expect(value).toBe(i)
+    }
+    await gate.close()
+  })
+
   it('rate limit: over a failing limit the call fails with RateLimitedError; a waiting limit delays it to the next window', async () => {
     const failing = new Gate({ rateLimit: { limit: 2, window: '1 h', onLimit: 'fail' } })
     for (let i = 0; i < 2; i++) await failing.run(async () => i)
