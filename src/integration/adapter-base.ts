@@ -169,6 +169,12 @@ export abstract class AdapterBase<C> implements Adapter, Bindable<C> {
     if (value.length > 0 && !this.secrets.includes(value)) this.secrets.push(value)
   }
 
+  /** Stops redacting `value` (a token long replaced: secrets must not pile up in a long-lived adapter). */
+  protected forgetSecret(value: string): void {
+    const at = this.secrets.indexOf(value)
+    if (at >= 0) this.secrets.splice(at, 1)
+  }
+
   /** `text` with every secret replaced by `<redacted>`. */
   protected redact(text: string): string {
     let redacted = text

@@ -78,6 +78,24 @@ describe('HttpAdapter', () => {
     await api.close()
   })
 
+  it('OAuth2: the last four tokens stay redacted, older ones are forgotten (a long-lived adapter does not keep every token)', async () => {
+    let issued = 0
+    server.answer((request, response) => {
+      if (request.url === '/token') return json(200, { access_token: `tok-${(issued += 1)}-secret`, expires_in: 3600 })(request, response)
+      // Every call is refused once with its token in the body: the adapter fetches a new token after each 401.
+      return json(401, { echo: request.headers.authorization })(request, response)
+    })
+    const api = http({ auth: { type: 'oauth2', tokenUrl: `${server.url}token`, clientId: 'client', clientSecret: 'cs' } })
+    const bodies: string[] = []
+    for (let i = 0; i < 6; i++) bodies.push(((await api.get('x').catch((e: unknown) => e)) as HttpStatusError).body)
+    await api.close()
+    expect(issued).toBe(6)
+    expect(bodies.at(-1)).toContain('Bearer <redacted>') // tok-6, the current one
+    // tok-1 was fetched six tokens ago: no longer a secret of the adapter, so an error that quotes it now shows it.
+    const late = (api as unknown as { redact(text: string): string }).redact('tok-1-secret tok-3-secret tok-6-secret')
+    expect(late).toBe('tok-1-secret <redacted> <redacted>')
+  })
+
   it('retries 503 and a 429, waiting at least its Retry-After, and not a 400', async () => {
     server.answer(json(503, {}), json(429, {}, { 'retry-after': '0.3' }), json(200, { id: 'ch_2', amount: 1 }))
     const api = http({ retry: fastRetry })

@@ -180,7 +180,12 @@ export class HttpAdapter extends AdapterBase<HttpClient> {
   constructor(private readonly options: HttpAdapterOptions) {
     super(options)
     this.baseUrl = new URL(options.baseUrl)
-    this.auth = authHeaders(options.name, options.auth, (value) => this.addSecret(value))
+    this.auth = authHeaders(
+      options.name,
+      options.auth,
+      (value) => this.addSecret(value),
+      (value) => this.forgetSecret(value),
+    )
     this.idempotencyHeader = options.idempotencyHeader ?? 'Idempotency-Key'
     this.maxBytes = options.maxResponseBytes ?? defaultMaxBytes
   }

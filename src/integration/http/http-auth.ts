@@ -92,10 +92,19 @@ export interface AuthHeaders {
   readonly secrets: () => readonly string[]
 }
 
-/** Builds the header source of an auth option; `onSecret` is told each secret (tokens included) so it can be redacted. */
-export function authHeaders(adapter: string, auth: HttpAuth | undefined, onSecret: (value: string) => void): AuthHeaders {
+/**
+ * Builds the header source of an auth option; `onSecret` is told each secret
+ * (tokens included) so it can be redacted, `onForget` each OAuth2 token old
+ * enough to stop redacting (the last {@link rememberedTokens} stay redacted).
+ */
+export function authHeaders(adapter: string, auth: HttpAuth | undefined, onSecret: (value: string) => void, onForget: (value: string) => void = () => undefined): AuthHeaders {
   const secrets: string[] = []
   const secret = (value: string) => (secrets.push(value), onSecret(value), value)
+  const forget = (value: string) => {
+    const at = secrets.indexOf(value)
+    if (at >= 0) secrets.splice(at, 1)
+    onForget(value)
+  }
   const fixed = (headers: Record<string, string>): AuthHeaders => ({ headers: async () => headers, rejected: () => undefined, secrets: () => secrets })
   switch (auth?.type) {
     case undefined:
@@ -109,13 +118,22 @@ export function authHeaders(adapter: string, auth: HttpAuth | undefined, onSecre
       return fixed({ authorization: `Basic ${secret(Buffer.from(`${auth.username}:${reveal(auth.password)}`).toString('base64'))}` })
     }
     case 'oauth2':
-      return new ClientCredentials(adapter, auth, secret, secrets)
+      return new ClientCredentials(adapter, auth, secret, forget, secrets)
   }
 }
+
+/**
+ * OAuth2 tokens kept redacted after they were replaced: a late error of a call
+ * made with one still hides it, and a long-lived adapter does not keep every
+ * token it ever had.
+ */
+const rememberedTokens = 4
 
 /** OAuth2 client credentials: one token at a time, fetched by one request however many calls wait for it. */
 class ClientCredentials implements AuthHeaders {
   private token: { readonly value: string; readonly renewAt: number } | undefined
+  /** The tokens fetched, newest last, at most {@link rememberedTokens}. */
+  private readonly tokens: string[] = []
   private pending: Promise<string> | undefined
   private readonly refreshMs: number
   private readonly basic: string
@@ -124,6 +142,7 @@ class ClientCredentials implements AuthHeaders {
     private readonly adapter: string,
     private readonly auth: Extract<HttpAuth, { type: 'oauth2' }>,
     private readonly secret: (value: string) => string,
+    private readonly forget: (value: string) => void,
     private readonly known: string[],
   ) {
     this.refreshMs = toMillis(auth.refreshBefore ?? '30 s', 'refreshBefore')
@@ -156,6 +175,8 @@ class ClientCredentials implements AuthHeaders {
     if (typeof parsed.access_token !== 'string') throw new HttpStatusError(this.adapter, 'POST', `${new URL(this.auth.tokenUrl).pathname} (OAuth2 token without access_token)`, 502, '', undefined)
     const expiresInMs = typeof parsed.expires_in === 'number' ? parsed.expires_in * 1000 : 3_600_000
     this.token = { value: this.secret(parsed.access_token), renewAt: Date.now() + Math.max(0, expiresInMs - this.refreshMs) }
+    this.tokens.push(parsed.access_token)
+    if (this.tokens.length > rememberedTokens) this.forget(this.tokens.shift()!)
     return parsed.access_token
   }
 }
