@@ -146,10 +146,10 @@ function cut<A>(n: number, attempt: DirectAttempt<A>, deadlines: Deadlines | und
   })
 }
 
-/** One attempt's deadline: `fire` runs at `at` unless the attempt is `done` first. */
+/** One attempt's deadline: `fire` runs at `at` unless the attempt is `done` first (then `fire` is dropped, so a finished attempt holds nothing). */
 interface Deadline {
   readonly at: number
-  readonly fire: () => void
+  fire: (() => void) | undefined
   done: boolean
 }
 
@@ -182,7 +182,24 @@ class Deadlines {
   finish(deadline: Deadline): void {
     if (deadline.done) return
     deadline.done = true
-    if (--this.pending === 0) this.timer?.unref()
+    deadline.fire = undefined
+    if (--this.pending > 0) {
+      // Attempts end roughly in the order they began: drop the finished ones at the front now, so the queue stays
+      // about as long as the attempts in flight rather than everything of the last `timeoutMs`.
+      while (this.head < this.queue.length && this.queue[this.head]!.done) this.head += 1
+      // A long attempt at the front holds the rest back: past twice the attempts in flight, keep only those (amortized O(1)).
+      if (this.queue.length - this.head > 2 * this.pending + 1024) {
+        let kept = 0
+        for (let i = this.head; i < this.queue.length; i++) if (!this.queue[i]!.done) this.queue[kept++] = this.queue[i]!
+        this.queue.length = kept
+        this.head = 0
+      }
+      return
+    }
+    // Nothing in flight: forget the finished deadlines at once (the timer, if it fires, finds an empty queue).
+    this.queue.length = 0
+    this.head = 0
+    this.timer?.unref()
   }
 
   private schedule(ms: number): void {
@@ -199,8 +216,9 @@ class Deadlines {
       if (!next.done && next.at > now) break
       this.head += 1
       if (!next.done) {
+        const fire = next.fire!
         this.finish(next)
-        next.fire()
+        fire()
       }
     }
     if (this.head > 1024 && this.head * 2 > this.queue.length) {
