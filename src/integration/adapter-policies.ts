@@ -1,6 +1,6 @@
 import { Effect, Exit, Scope, type Context } from 'effect'
 import type { Duration } from '../core/duration.js'
-import { InvalidOptionsError } from '../core/errors.js'
+import { InvalidOptionsError, isWeftError } from '../core/errors.js'
 import type { BulkheadOptions, CircuitBreakerOptions, RateLimitOptions, RetryOptions } from '../graph/policy-options.js'
 import { normalizePolicyOptions } from '../graph/normalize-policies.js'
 import type { CircuitBreakerPolicy, TaskPolicies } from '../graph/workflow-graph.js'
@@ -8,6 +8,7 @@ import { TaskThrew, thrownValue, type AttemptFailure } from '../resilience/attem
 import type { DirectPolicies } from '../resilience/direct-policies.js'
 import { readBreakerState, type BreakerListener, type CircuitState } from '../resilience/circuit-breakers.js'
 import type { PolicyStateStore } from '../resilience/policy-services.js'
+import { notCached } from '../resilience/task-caches.js'
 import type { PolicyTarget } from '../resilience/policy-wrappers.js'
 import { TaskPolicyRunner, makePolicyServices, type PolicyHooks, type PolicyServices } from '../resilience/task-policies.js'
 import type { BreakerStatus, LimiterStatus } from './adapter.js'
@@ -34,7 +35,14 @@ export interface AdapterPolicyOptions {
   readonly retry?: RetryOptions
   /** Time limit of each attempt. */
   readonly timeout?: Duration
-  /** A circuit breaker; named `<adapter>` when set on the adapter (shared by its operations), `<adapter>.<operation>` when set on an operation. */
+  /**
+   * A circuit breaker; named `<adapter>` when set on the adapter (shared by
+   * its operations), `<adapter>.<operation>` when set on an operation. It
+   * counts the dependency's failures: a call refused with an error that is not
+   * retryable (a 4xx, a body that does not decode, a constraint violation)
+   * got an answer, so it counts as a success for the breaker (and is still a
+   * failed call for the counters and the caller).
+   */
   readonly circuitBreaker?: CircuitBreakerOptions
   /** A rate limit on attempts; named like the breaker. */
   readonly rateLimit?: RateLimitOptions
@@ -123,6 +131,24 @@ export interface AdapterResilienceOptions extends AdapterPolicyOptions, AdapterP
  * ```
  */
 export type CallBody<A> = (signal: AbortSignal | undefined, attempt: number) => Promise<A>
+
+/**
+ * Whether a call's error says the dependency answered and refused the request
+ * (a Weft error that is not retryable: a 4xx, a body that does not decode, a
+ * constraint violation, a missing object): the request is wrong, the
+ * dependency is up. A breaker guards against a dependency that is down, so
+ * such a call counts for it as an answer, not as a failure; the caller still
+ * gets the error, and the adapter's counters count it as failed.
+ */
+function refusedRequest(error: unknown): boolean {
+  return isWeftError(error) && !error.isRetryable
+}
+
+/** An error the dependency answered with, carried past the breaker (and never cached) to be thrown after the policies. */
+class Answered {
+  readonly [notCached] = true
+  constructor(readonly error: unknown) {}
+}
 
 /** An adapter's calls report attempts and retries through their counters and events, not through hooks; one object for all, so the retry schedule is built once per policy. */
 const quietHooks: PolicyHooks = { onAttempt: () => undefined, onRetry: () => undefined }
@@ -229,17 +255,24 @@ export class AdapterPolicies {
     const target = cacheKey === undefined ? uncached : compiled.target
     if (!('direct' in compiled)) compiled.direct = built.shared ? undefined : this.runner.direct(uncached, built.services)
     const direct = compiled.direct
-    const admitted = (attemptSignal: AbortSignal | undefined, n: number) => {
+    const breaker = target.policies.circuitBreaker !== undefined
+    const admitted = (attemptSignal: AbortSignal | undefined, n: number): Promise<A> => {
       gauge?.admit(Date.now())
-      return body(attemptSignal, n)
+      if (!breaker) return body(attemptSignal, n)
+      // The dependency answered, refusing the request: past the breaker as an answer, thrown again below.
+      return body(attemptSignal, n).catch((error: unknown) => (refusedRequest(error) ? (new Answered(error) as A) : Promise.reject(error)))
     }
     const attempt = (n: number) =>
       Effect.tryPromise({
         try: (attemptSignal) => admitted(attemptSignal, n),
         catch: (error) => new TaskThrew(error),
       })
-    if (direct !== undefined && target === uncached) return direct.run(signal, admitted, (n) => this.runEffect(this.runner.attemptWithoutRateLimit(target, attempt, n), signal))
-    return this.runEffect(this.runner.run(target, cacheKey === undefined ? [] : [cacheKey], attempt, quietHooks), signal)
+    const value =
+      direct !== undefined && target === uncached
+        ? await direct.run(signal, admitted, (n) => this.runEffect(this.runner.attemptWithoutRateLimit(target, attempt, n), signal))
+        : await this.runEffect(this.runner.run(target, cacheKey === undefined ? [] : [cacheKey], attempt, quietHooks), signal)
+    if (value instanceof Answered) throw value.error
+    return value
   }
 
   /** Runs a policy program; rejects with what the last attempt threw, or the policy's error, or the signal's reason when it cut the call. */

@@ -27,6 +27,13 @@ class CacheKey implements Equal.Equal {
 
 type TaskCache = Cache.Cache<CacheKey, unknown, unknown>
 
+/** Marks a successful value that must not be kept (an adapter's refused request, carried past its breaker as a value). */
+export const notCached = Symbol.for('weft/not-cached')
+
+function isNotCached(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && notCached in value
+}
+
 /**
  * The engine's task result caches, one per cached task, on Effect's `Cache`:
  * concurrent callers with the same key share one computation, successes live
@@ -50,7 +57,7 @@ export class TaskCaches {
       const ttl = Duration.millis(policy.ttlMs)
       const make = Cache.makeWith((key: CacheKey) => key.take(), {
         capacity: policy.capacity,
-        timeToLive: (exit) => (Exit.isSuccess(exit) ? ttl : Duration.zero),
+        timeToLive: (exit) => (Exit.isSuccess(exit) && !isNotCached(exit.value) ? ttl : Duration.zero),
       })
       cache = Effect.runSync(Effect.cached(make))
       this.caches.set(policy.name, cache)

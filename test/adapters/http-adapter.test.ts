@@ -96,6 +96,29 @@ describe('HttpAdapter', () => {
     expect(late).toBe('tok-1-secret <redacted> <redacted>')
   })
 
+  it("a breaker counts the server's failures, not the requests it refused: 4xx and undecodable bodies leave it closed, 503s open it", async () => {
+    const api = http({ circuitBreaker: { consecutiveFailures: 2, halfOpenAfter: '1 h' }, cache: { ttl: '1 h' } })
+    server.answer((request, response) => {
+      const path = request.url.replace(/^\/v1\//, '')
+      if (path === 'orders') return json(400, { error: 'bad' })(request, response)
+      if (path === 'missing') return json(404, {})(request, response)
+      if (path === 'garbled') return raw(200, 'not json', { 'content-type': 'application/json' })(request, response)
+      if (path.startsWith('down')) return json(503, {})(request, response)
+      return json(200, {})(request, response) // the health check's round trip
+    })
+    expect(await api.post('orders', {}).catch((e: unknown) => e)).toMatchObject({ status: 400 })
+    expect(await api.get('missing').catch((e: unknown) => e)).toMatchObject({ status: 404 })
+    expect(await api.get('garbled').catch((e: unknown) => e)).toBeInstanceOf(HttpDecodeError)
+    // A refused request is not cached either: the same GET asks again.
+    expect(await api.get('missing').catch((e: unknown) => e)).toMatchObject({ status: 404 })
+    expect((await api.health()).breakers).toEqual([{ name: 'payments', state: 'closed' }])
+    expect(server.received.filter((r) => r.url === '/v1/missing')).toHaveLength(2)
+    expect(api.stats().operations.reduce((sum, op) => sum + op.failures, 0)).toBe(4) // still failed calls for the counters
+    for (let i = 0; i < 2; i++) expect(await api.get(`down-${i}`).catch((e: unknown) => e)).toMatchObject({ status: 503 })
+    expect((await api.health()).breakers).toEqual([{ name: 'payments', state: 'open' }])
+    await api.close()
+  })
+
   it('retries 503 and a 429, waiting at least its Retry-After, and not a 400', async () => {
     server.answer(json(503, {}), json(429, {}, { 'retry-after': '0.3' }), json(200, { id: 'ch_2', amount: 1 }))
     const api = http({ retry: fastRetry })
