@@ -119,6 +119,36 @@ describe('HttpAdapter', () => {
     await api.close()
   })
 
+  it('OAuth2: a token endpoint that cannot be reached or answers no token fails with a typed error naming it; a short-lived token is not fetched for every call', async () => {
+    const unreachable = http({ auth: { type: 'oauth2', tokenUrl: 'http://127.0.0.1:1/token', clientId: 'c', clientSecret: 'cs' } })
+    expect(await unreachable.get('x').catch((e: unknown) => e)).toMatchObject({ name: 'HttpNetworkError', isRetryable: true, path: '/token (OAuth2 token)' })
+    await unreachable.close()
+    let issued = 0
+    server.answer((request, response) => {
+      if (request.url === '/token') return issued++ === 0 ? raw(200, '<html>login</html>')(request, response) : json(200, { access_token: `short-${issued}`, expires_in: 20 })(request, response)
+      return json(200, { auth: request.headers.authorization })(request, response)
+    })
+    const api = http({ auth: { type: 'oauth2', tokenUrl: `${server.url}token`, clientId: 'c', clientSecret: 'cs' } })
+    expect(await api.get('x').catch((e: unknown) => e)).toMatchObject({ name: 'HttpDecodeError', message: expect.stringContaining('check tokenUrl') })
+    for (let i = 0; i < 3; i++) await api.get('x')
+    expect(issued).toBe(2) // one refused answer, then one 20-second token for all three calls (renewed halfway, not 30 s early)
+    await api.close()
+  })
+
+  it('refuses a baseUrl with credentials in it, without showing the password, naming basic auth as the fix', () => {
+    const build = () => http({ baseUrl: 'http://ada:pa55word@127.0.0.1:8080/' })
+    expect(build).toThrow(/carries credentials.*auth: \{ type: 'basic'/)
+    expect(build).not.toThrow(/pa55word/)
+  })
+
+  it('reports down when the health path refuses the credentials (401/403)', async () => {
+    server.answer(json(401, {}))
+    const api = http({ auth: { type: 'bearer', token: 'expired' } })
+    const health = await api.health()
+    await api.close()
+    expect(health).toMatchObject({ state: 'down', detail: expect.stringContaining('401') })
+  })
+
   it('retries 503 and a 429, waiting at least its Retry-After, and not a 400', async () => {
     server.answer(json(503, {}), json(429, {}, { 'retry-after': '0.3' }), json(200, { id: 'ch_2', amount: 1 }))
     const api = http({ retry: fastRetry })

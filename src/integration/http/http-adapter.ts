@@ -1,9 +1,10 @@
+import { InvalidOptionsError } from '../../core/errors.js'
 import { HttpDecodeError, HttpNetworkError, HttpResponseTooLargeError, HttpStatusError } from '../../core/integration-errors.js'
 import type { CallContext } from '../../graph/call-context.js'
 import { payloadDecoder } from '../../graph/event-payload.js'
 import type { PayloadSchema } from '../../graph/task-context.js'
 import { AdapterBase, type AdapterBaseOptions, type CallOptions } from '../adapter-base.js'
-import { authHeaders, type AuthHeaders, type HttpAuth } from './http-auth.js'
+import { authHeaders, networkReason, type AuthHeaders, type HttpAuth } from './http-auth.js'
 
 /**
  * Options of {@link HttpAdapter}: where the API is, how to authenticate,
@@ -34,7 +35,7 @@ export interface HttpAdapterOptions extends AdapterBaseOptions {
   readonly idempotencyHeader?: string
   /** Largest response body read, in bytes; a larger one fails with `HttpResponseTooLargeError`. @defaultValue 10 MiB */
   readonly maxResponseBytes?: number
-  /** What `health()` requests (`GET`); any answer below 500 is up. @defaultValue `'/'` */
+  /** What `health()` requests (`GET`); any answer below 500 is up, but 401 and 403 (the credentials refused: down). @defaultValue `'/'` */
   readonly healthPath?: string
 }
 
@@ -180,6 +181,12 @@ export class HttpAdapter extends AdapterBase<HttpClient> {
   constructor(private readonly options: HttpAdapterOptions) {
     super(options)
     this.baseUrl = new URL(options.baseUrl)
+    if (this.baseUrl.username !== '' || this.baseUrl.password !== '') {
+      const shown = new URL(this.baseUrl)
+      shown.username = shown.username === '' ? '' : '<user>'
+      shown.password = ''
+      throw new InvalidOptionsError(`adapter "${options.name}": baseUrl ${shown.href} carries credentials, which fetch refuses and errors would show; give them as auth: { type: 'basic', username, password } instead`)
+    }
     this.auth = authHeaders(
       options.name,
       options.auth,
@@ -245,7 +252,8 @@ export class HttpAdapter extends AdapterBase<HttpClient> {
     const path = this.options.healthPath ?? '/'
     const response = await this.fetchOrFail('GET', path, new URL(path.replace(/^\//, ''), this.baseUrl), { method: 'GET', signal, headers: await this.auth.headers(signal) }, signal)
     await response.body?.cancel()
-    if (response.status >= 500) throw new HttpStatusError(this.name, 'GET', path, response.status, '', undefined)
+    // 401/403: the server answers, but not to these credentials: for the workflows that need it, it is down.
+    if (response.status >= 500 || response.status === 401 || response.status === 403) throw new HttpStatusError(this.name, 'GET', path, response.status, response.status < 500 ? 'the credentials were refused' : '', undefined)
   }
 
   /** One attempt: the request, its status classified, its body read within the limit and decoded. */
@@ -371,10 +379,4 @@ export function retryAfterMs(header: string | null, now = Date.now()): number | 
   return Number.isNaN(date) ? undefined : Math.max(0, date - now)
 }
 
-/** What a failed `fetch` says: the system error's code (`ECONNRESET`), else the message. */
-function networkReason(error: unknown): string {
-  const cause = (error as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause
-  if (typeof cause?.code === 'string') return cause.code
-  if (typeof cause?.message === 'string') return cause.message
-  return error instanceof Error ? error.message : String(error)
-}
+

@@ -1,6 +1,6 @@
 import { Redacted } from 'effect'
 import { toMillis, type Duration } from '../../core/duration.js'
-import { HttpStatusError } from '../../core/integration-errors.js'
+import { HttpDecodeError, HttpNetworkError, HttpStatusError } from '../../core/integration-errors.js'
 
 /**
  * A secret: an Effect `Redacted` (printed as `<redacted>`) or a plain string.
@@ -168,15 +168,44 @@ class ClientCredentials implements AuthHeaders {
 
   private async fetchToken(signal: AbortSignal | undefined): Promise<string> {
     const body = new URLSearchParams({ grant_type: 'client_credentials', ...(this.auth.scope === undefined ? {} : { scope: this.auth.scope }) })
-    const response = await fetch(this.auth.tokenUrl, { method: 'POST', body, signal, headers: { authorization: `Basic ${this.basic}`, accept: 'application/json' } })
-    const text = await response.text()
-    if (!response.ok) throw new HttpStatusError(this.adapter, 'POST', `${new URL(this.auth.tokenUrl).pathname} (OAuth2 token)`, response.status, '', undefined)
-    const parsed = JSON.parse(text) as { access_token?: unknown; expires_in?: unknown }
-    if (typeof parsed.access_token !== 'string') throw new HttpStatusError(this.adapter, 'POST', `${new URL(this.auth.tokenUrl).pathname} (OAuth2 token without access_token)`, 502, '', undefined)
+    const path = `${new URL(this.auth.tokenUrl).pathname} (OAuth2 token)`
+    let text: string
+    let response: Response
+    try {
+      response = await fetch(this.auth.tokenUrl, { method: 'POST', body, signal, headers: { authorization: `Basic ${this.basic}`, accept: 'application/json' } })
+      text = await response.text()
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason
+      throw new HttpNetworkError(this.adapter, 'POST', path, networkReason(error))
+    }
+    if (!response.ok) throw new HttpStatusError(this.adapter, 'POST', path, response.status, '', retryAfterOf(response))
+    let parsed: { access_token?: unknown; expires_in?: unknown }
+    try {
+      parsed = JSON.parse(text) as typeof parsed
+    } catch {
+      throw new HttpDecodeError(this.adapter, 'POST', path, 'the token endpoint did not answer JSON; check tokenUrl')
+    }
+    if (typeof parsed.access_token !== 'string') throw new HttpDecodeError(this.adapter, 'POST', path, 'the answer has no access_token; check tokenUrl and the grant')
     const expiresInMs = typeof parsed.expires_in === 'number' ? parsed.expires_in * 1000 : 3_600_000
-    this.token = { value: this.secret(parsed.access_token), renewAt: Date.now() + Math.max(0, expiresInMs - this.refreshMs) }
+    // Renew `refreshBefore` ahead of expiry, but never sooner than halfway through a short-lived token's life (else every call would fetch one).
+    const margin = Math.min(this.refreshMs, expiresInMs / 2)
+    this.token = { value: this.secret(parsed.access_token), renewAt: Date.now() + Math.max(0, expiresInMs - margin) }
     this.tokens.push(parsed.access_token)
     if (this.tokens.length > rememberedTokens) this.forget(this.tokens.shift()!)
     return parsed.access_token
   }
+}
+
+/** Why a request got no response: the system error's code (`ECONNREFUSED`), else its message. */
+export function networkReason(error: unknown): string {
+  const cause = (error as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause
+  if (typeof cause?.code === 'string') return cause.code
+  if (typeof cause?.message === 'string') return cause.message
+  return error instanceof Error ? error.message : String(error)
+}
+
+/** A response's `Retry-After` in milliseconds (delay-seconds only; an HTTP date is left to the adapter's own parser). */
+function retryAfterOf(response: Response): number | undefined {
+  const seconds = Number(response.headers.get('retry-after') ?? NaN)
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined
 }
