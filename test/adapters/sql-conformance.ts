@@ -36,8 +36,13 @@ export interface SqlTarget {
 
 const fastRetry = (maxAttempts: number): AdapterBaseOptions['retry'] => ({ maxAttempts, backoff: { initial: '1 ms', max: '5 ms', jitter: 'none' } })
 
-/** Registers the suite in the current `describe`. */
-export function sqlAdapterSuite(target: () => Promise<SqlTarget>): void {
+/**
+ * Registers the suite in the current `describe`. A server database (`'server'`)
+ * also gets the cases that need connections of its own (killed, deadlocked);
+ * SQLite (`'embedded'`) has none, so they are not registered for it.
+ */
+export function sqlAdapterSuite(target: () => Promise<SqlTarget>, kind: 'server' | 'embedded' = 'server'): void {
+  const serverIt = kind === 'server' ? it : () => undefined
   let t: SqlTarget
   let admin: SqlAdapter<DB>
   const opened: SqlAdapter<DB>[] = []
@@ -203,8 +208,7 @@ export function sqlAdapterSuite(target: () => Promise<SqlTarget>): void {
     expect(attempts).toBe(2)
   })
 
-  it('retries a transaction whose connection is killed mid-way from its start, and commits it once', async ({ skip }) => {
-    if (t.killFrom === undefined) return skip('SQLite has no connection to kill')
+  serverIt('retries a transaction whose connection is killed mid-way from its start, and commits it once', async () => {
     const sql = adapter({ retry: fastRetry(3) })
     const attempts: number[] = []
     await sql.transaction('killed', async (trx, call) => {
@@ -217,8 +221,7 @@ export function sqlAdapterSuite(target: () => Promise<SqlTarget>): void {
     expect(await admin.db.selectFrom('items').selectAll().execute()).toEqual([{ id: 'once', qty: 10 }])
   })
 
-  it('with retries off, fails a transaction whose connection is killed cleanly: classified retryable, nothing written', async ({ skip }) => {
-    if (t.killFrom === undefined) return skip('SQLite has no connection to kill')
+  serverIt('with retries off, fails a transaction whose connection is killed cleanly: classified retryable, nothing written', async () => {
     const sql = adapter()
     const error = await sql
       .transaction('killed', async (trx) => {
@@ -234,10 +237,9 @@ export function sqlAdapterSuite(target: () => Promise<SqlTarget>): void {
     expect(await sql.query('after', (db) => db.selectFrom('items').selectAll().execute())).toEqual([])
   })
 
-  it('does not retry a query that lost its connection mid-statement unless it is declared idempotent', async ({ skip }) => {
-    if (t.suicide === undefined) return skip('SQLite has no connection to lose')
+  serverIt('does not retry a query that lost its connection mid-statement unless it is declared idempotent', async () => {
     const sql = adapter({ retry: fastRetry(3) })
-    const statement = t.suicide
+    const statement = t.suicide!
     let attempts = 0
     const error = await sql.query('unsure', (db) => (attempts++, rawSql.raw(statement).execute(db))).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(SqlConnectionError)
@@ -254,8 +256,7 @@ export function sqlAdapterSuite(target: () => Promise<SqlTarget>): void {
     expect(seen).toEqual([1, 2])
   })
 
-  it('classifies a deadlock as transient, and retries the losing transaction from its start', async ({ skip }) => {
-    if (t.dialect === 'sqlite') return skip('one connection: SQLite cannot deadlock through one adapter')
+  serverIt('classifies a deadlock as transient, and retries the losing transaction from its start', async () => {
     await admin.db.insertInto('items').values([{ id: 'x', qty: 0 }, { id: 'y', qty: 0 }]).execute()
     const crossing = (sql: SqlAdapter<DB>, attempts: number[]) => {
       let ready!: () => void

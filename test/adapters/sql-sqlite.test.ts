@@ -1,4 +1,4 @@
-/** SqlAdapter on SQLite (better-sqlite3, a temporary file): the shared suite. */
+/** SqlAdapter on SQLite (better-sqlite3, a temporary file): the shared suite, but the cases that need connections of their own (killed, deadlocked), which an embedded database has not. */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -14,5 +14,5 @@ describe('SqlAdapter on SQLite', () => {
       unreachable: () => ({ name: 'gone', dialect: 'sqlite', file: join(folder, 'no-such-folder', 'test.sqlite') }),
       cleanup: async () => rmSync(folder, { recursive: true, force: true }),
     }
-  })
+  }, 'embedded')
 })
