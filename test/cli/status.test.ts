@@ -10,7 +10,8 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { HttpAdapter, sqliteStore } from 'weft-sdk'
 import { redisPolicyState } from 'weft-sdk/redis'
-import { answers } from '../support/redis.js'
+import { redisForTests } from '../support/redis.js'
+import { needServer } from '../support/server-suites.js'
 import type { StatusJson } from '../../src/cli/index.js'
 import { cells, createModuleFolder, lineStartingWith, runWeft, type ModuleFolder } from '../support/weft-cli.js'
 
@@ -134,8 +135,9 @@ export default defineWorkerConfig({ workflows: [Ping], adapters: [{ token: 'Lega
   })
 
   it("sees a breaker a worker opened, when the workers keep their breakers in Redis (the module's policyState)", async (context) => {
-    const url = process.env['WEFT_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379'
-    if (process.env['WEFT_TEST_REDIS_URL'] === undefined && !(await answers(6379))) context.skip('no Redis at WEFT_TEST_REDIS_URL or 127.0.0.1:6379')
+    const redis = redisForTests()
+    needServer(context, 'skip' in redis ? redis.skip : null)
+    const url = 'url' in redis ? redis.url : ''
     // A server whose health path answers and whose API fails.
     const server = createServer((request, response) => response.writeHead(request.url === '/' ? 200 : 503).end())
     servers.push(server)

@@ -19,6 +19,7 @@
  * Starting a throwaway `mariadbd` is not done here: CI (`.ci/run`) starts the
  * Debian package's server at the standard port.
  */
+import { describeWithServer } from './server-suites.js'
 import { randomBytes } from 'node:crypto'
 import mysql from 'mysql2/promise'
 import { describe } from 'vitest'
@@ -77,11 +78,9 @@ export function mysqlSkipReason(): string | null {
   return 'skip' in server ? server.skip : null
 }
 
-/** `describe` for suites that need MariaDB/MySQL: skipped, with the reason in its name, when no server answers. */
+/** `describe` for suites that need MariaDB/MySQL: skipped, with the reason in its name, when no server answers (in CI: failed). */
 export function describeMysql(name: string, fn: () => void): void {
-  const reason = mysqlSkipReason()
-  if (reason === null) describe(name, fn)
-  else describe.skip(`${name} [skipped: ${reason}]`, fn)
+  describeWithServer(name, mysqlSkipReason(), fn)
 }
 
 let counter = 0

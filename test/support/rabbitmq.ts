@@ -19,6 +19,7 @@
  * describeAmqp('my adapter', broker, (url) => { it('...', async () => { ... }) })
  * ```
  */
+import { describeWithServer } from './server-suites.js'
 import { execFile, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
@@ -78,10 +79,9 @@ async function chooseBroker(): Promise<BrokerChoice> {
   return { url: broker.url, source: 'throwaway', stop: () => broker.stop() }
 }
 
-/** `describe`, or `describe.skip` with the reason in its name when there is no broker. */
+/** `describe`, or `describe.skip` with the reason in its name when there is no broker (in CI: failed). */
 export function describeAmqp(name: string, broker: BrokerChoice, fn: (url: string) => void): void {
-  if ('skip' in broker) describe.skip(`${name} [skipped: ${broker.skip}]`, () => fn(''))
-  else describe(name, () => fn(broker.url))
+  describeWithServer(name, 'skip' in broker ? broker.skip : null, () => fn('skip' in broker ? '' : broker.url))
 }
 
 let nodes = 0

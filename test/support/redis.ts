@@ -11,6 +11,7 @@
  * })
  * ```
  */
+import { describeWithServer } from './server-suites.js'
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { connect } from 'node:net'
@@ -53,11 +54,18 @@ async function findRedis(): Promise<{ url: string; server?: ChildProcess } | { s
 }
 
 const found = await findRedis()
+// A throwaway server ends with the test file's process.
+if ('server' in found) process.once('exit', () => found.server?.kill())
 
-/** A suite that needs Redis: skipped, with the reason in its name, when there is none. */
+/** The URL of the Redis the tests use, or why there is none. */
+export function redisForTests(): { url: string } | { skip: string } {
+  return 'skip' in found ? { skip: found.skip } : { url: found.url }
+}
+
+/** A suite that needs Redis: skipped, with the reason in its name, when there is none (in CI: failed). */
 export function describeRedis(name: string, fn: (redis: () => TestRedis) => void): void {
   if ('skip' in found) {
-    describe.skip(`${name} (skipped: ${found.skip})`, () => fn(() => ({ url: '', prefix: '' })))
+    describeWithServer(name, found.skip, () => fn(() => ({ url: '', prefix: '' })))
     return
   }
   const redis: TestRedis = { url: found.url, prefix: `weft-test:${randomBytes(4).toString('hex')}:` }

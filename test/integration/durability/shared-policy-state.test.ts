@@ -14,7 +14,8 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestDatabase, postgresSkipReason, type TestDatabase } from '../../support/postgres.js'
-import { answers } from '../../support/redis.js'
+import { redisForTests } from '../../support/redis.js'
+import { needServer } from '../../support/server-suites.js'
 import { spawnChild, useChildCleanup } from './harness.js'
 
 const LIMIT = 4
@@ -80,9 +81,8 @@ async function twoWorkers(state: { STATE: string; STATE_URL?: string; STATE_SPAC
 describe('a rate limit shared by two worker processes', () => {
   useChildCleanup()
   let db: TestDatabase | undefined
-  let redisUp = false
+  const redis = redisForTests()
   beforeAll(async () => {
-    redisUp = process.env['WEFT_TEST_REDIS_URL'] !== undefined || (await answers(6379))
     if (postgresSkipReason() === null) db = await createTestDatabase()
   })
   afterAll(() => db?.drop())
@@ -94,8 +94,8 @@ describe('a rate limit shared by two worker processes', () => {
   })
 
   it('through Redis: no stretch of the window holds more than the limit, and the API never says 429', async (context) => {
-    if (!redisUp) context.skip('no Redis at WEFT_TEST_REDIS_URL or 127.0.0.1:6379')
-    const url = process.env['WEFT_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379'
+    needServer(context, 'skip' in redis ? redis.skip : null)
+    const url = 'url' in redis ? redis.url : ''
     const api = await twoWorkers({ STATE: 'redis', STATE_URL: url, STATE_SPACE: `weft-test:shared-limits:${process.pid}:${Date.now()}` })
     expect(api.arrivals).toHaveLength(2 * CALLS)
     expect(api.busiestWindow()).toBeLessThanOrEqual(LIMIT)
@@ -103,7 +103,7 @@ describe('a rate limit shared by two worker processes', () => {
   })
 
   it('through PostgreSQL: no stretch of the window holds more than the limit, and the API never says 429', async (context) => {
-    if (db === undefined) context.skip(postgresSkipReason() ?? 'no PostgreSQL')
+    needServer(context, db === undefined ? (postgresSkipReason() ?? 'no PostgreSQL') : null)
     const api = await twoWorkers({ STATE: 'postgres', STATE_URL: db!.url, STATE_SPACE: 'shared_limits' })
     expect(api.arrivals).toHaveLength(2 * CALLS)
     expect(api.busiestWindow()).toBeLessThanOrEqual(LIMIT)
@@ -132,9 +132,8 @@ async function failingApi(): Promise<{ url: string; requests: () => number; stop
 describe('a circuit breaker shared by worker processes', () => {
   useChildCleanup()
   let db: TestDatabase | undefined
-  let redisUp = false
+  const redis = redisForTests()
   beforeAll(async () => {
-    redisUp = process.env['WEFT_TEST_REDIS_URL'] !== undefined || (await answers(6379))
     if (postgresSkipReason() === null) db = await createTestDatabase()
   })
   afterAll(() => db?.drop())
@@ -161,15 +160,15 @@ describe('a circuit breaker shared by worker processes', () => {
   })
 
   it('through Redis: opened by one process, it refuses the next process\'s calls before they reach the API', async (context) => {
-    if (!redisUp) context.skip('no Redis at WEFT_TEST_REDIS_URL or 127.0.0.1:6379')
-    const url = process.env['WEFT_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379'
+    needServer(context, 'skip' in redis ? redis.skip : null)
+    const url = 'url' in redis ? redis.url : ''
     const seen = await tripThenRefuse({ STATE: 'redis', STATE_URL: url, STATE_SPACE: `weft-test:shared-breaker:${process.pid}:${Date.now()}` })
     expect(seen).toMatchObject({ first: ['HttpStatusError', 'HttpStatusError', 'CircuitOpenError'], second: ['CircuitOpenError', 'CircuitOpenError'], reachedByA: 2, reachedByB: 0 })
     expect(seen.secondBreakers).toEqual([{ name: 'ledger', state: 'open' }])
   })
 
   it('through PostgreSQL: opened by one process, it refuses the next process\'s calls before they reach the API', async (context) => {
-    if (db === undefined) context.skip(postgresSkipReason() ?? 'no PostgreSQL')
+    needServer(context, db === undefined ? (postgresSkipReason() ?? 'no PostgreSQL') : null)
     const seen = await tripThenRefuse({ STATE: 'postgres', STATE_URL: db!.url, STATE_SPACE: 'shared_breaker' })
     expect(seen).toMatchObject({ first: ['HttpStatusError', 'HttpStatusError', 'CircuitOpenError'], second: ['CircuitOpenError', 'CircuitOpenError'], reachedByA: 2, reachedByB: 0 })
     expect(seen.secondBreakers).toEqual([{ name: 'ledger', state: 'open' }])
