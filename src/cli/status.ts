@@ -50,8 +50,9 @@ export interface StoreStatusJson {
 
 /**
  * One adapter in {@link StatusJson}: its `health()` as a fresh engine in
- * this process sees it. Breakers and limiters show this process's state
- * (all closed and full) unless the adapter keeps them in a shared backend.
+ * this process sees it. Breakers show this process's state (all closed)
+ * unless the workers keep them in a shared policy state, which is then read;
+ * limiters always show this process's own headroom (full).
  *
  * @example
  * ```ts

@@ -30,7 +30,7 @@ export class AmqpUnavailableError extends WeftError {
     readonly reason: string | undefined,
   ) {
     const last = reason === undefined ? '' : ` (last error: ${reason})`
-    super(`adapter "${adapter}": no connection to the broker at ${url} within ${Math.round(waitedMs)} ms${last}; retryable: check that RabbitMQ is up and reachable, or give the call a longer timeout`)
+    super(`adapter "${adapter}": no connection to the broker at ${url} within ${Math.round(waitedMs)} ms${last}; retryable: check that RabbitMQ is up and reachable, or let calls wait longer (connectionWait)`)
   }
 }
 

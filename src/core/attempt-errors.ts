@@ -55,7 +55,7 @@ export class CircuitOpenError extends WeftError {
     /** Milliseconds until the circuit lets a probe call through; `undefined` when half-open. */
     readonly retryAfterMs: number | undefined,
   ) {
-    const when = retryAfterMs === undefined ? 'while its probe runs' : `for ${retryAfterMs} ms more`
+    const when = retryAfterMs === undefined ? 'while its probe runs' : `for ${Math.ceil(retryAfterMs)} ms more`
     super(`circuit breaker "${breaker}" is ${state}: call rejected ${when}`)
   }
 }
