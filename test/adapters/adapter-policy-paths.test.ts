@@ -53,6 +53,25 @@ describe('adapter policies, direct and through Effect', () => {
     await gate.close()
   })
 
+  it('bulkhead: a call cancelled while it waits leaves the queue and takes no slot; the next one queues and runs', async () => {
+    const gate = new Gate({ bulkhead: { maxConcurrent: 1, maxQueue: 1 } })
+    const first = deferred<string>()
+    const ran: string[] = []
+    const a = gate.run(async () => (ran.push('a'), first.promise))
+    const cancel = new AbortController()
+    const b = gate.run(async () => (ran.push('b'), 'b'), { signal: cancel.signal })
+    await pause(5)
+    cancel.abort(new Error('cancelled while queued'))
+    await expect(b).rejects.toThrow('cancelled while queued')
+    const c = gate.run(async () => (ran.push('c'), 'c')) // would be rejected if b still held the queue's one place
+    first.resolve('a')
+    expect(await Promise.all([a, c])).toEqual(['a', 'c'])
+    expect(ran).toEqual(['a', 'c'])
+    // Every slot came back: two calls at once, one runs and one queues, both finish.
+    expect(await Promise.all([gate.run(async () => 1), gate.run(async () => 2)])).toEqual([1, 2])
+    await gate.close()
+  })
+
   it('breaker: opens after its failures, refuses, lets one probe through when half-open and closes on its success, in event order', async () => {
     const gate = new Gate({ circuitBreaker: { consecutiveFailures: 2, halfOpenAfter: '40 ms' } })
     await gate.run(async () => 'ok')
