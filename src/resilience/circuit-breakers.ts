@@ -148,19 +148,22 @@ export class CircuitBreakers {
  */
 function admitOnTables(tables: MemoryPolicyTables, policy: CircuitBreakerPolicy, parts: readonly CircuitPart[]): ClosedAdmission | undefined {
   const now = Date.now()
-  if (parts.some((part) => tables.circuit(part.key, now).state !== 'Closed')) return undefined
-  const generations = parts.map((part) => {
-    const answer = tables.admit(part.key, now)
-    // A closed circuit always admits; the answer says so.
-    return answer._tag === 'ok' ? answer.generation : -1
-  })
+  const first = tables.admitIfClosed(parts[0]!.key, now)
+  if (first === undefined) return undefined
+  let generations: number[] | undefined
+  if (parts.length > 1) {
+    const second = tables.admitIfClosed(parts[1]!.key, now)
+    // The outer circuit's admission of a closed circuit changed nothing: leaving it unrecorded is harmless.
+    if (second === undefined) return undefined
+    generations = [first, second]
+  }
   return {
     settle: (outcome) => {
       const at = Date.now()
       for (let i = parts.length - 1; i >= 0; i--) {
         const part = parts[i]!
         const openForMs = outcome === 'Ignored' || (outcome === 'Success' && part.trip._tag === 'Consecutive') ? 0 : policy.halfOpenAfterMs
-        const { answer } = tables.record(part.key, at, { generation: generations[i]!, outcome, trip: part.trip as TripRule, openForMs })
+        const answer = tables.recordOutcome(part.key, at, { generation: generations === undefined ? first : generations[i]!, outcome, trip: part.trip as TripRule, openForMs })
         if (answer !== 'none') part.changed(answer.endsWith('-open') ? 'open' : 'closed')
       }
     },

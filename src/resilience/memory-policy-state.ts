@@ -54,6 +54,29 @@ export class MemoryPolicyTables {
     return { answer, consecutiveOpenings }
   }
 
+  /**
+   * The direct path's admission: the circuit's generation when it is closed
+   * (admitting changes nothing then, so nothing is written or allocated), or
+   * `undefined` when it is not (the caller takes the Effect path). The same
+   * answer as {@link admit} for a closed circuit.
+   */
+  admitIfClosed(key: string, now: number): number | undefined {
+    const row = this.circuits.get(key)
+    if (row === undefined || row.state !== 'Closed' || (row.openings > 0 && now >= row.resetAt)) {
+      if (row !== undefined && row.state !== 'Closed') return undefined
+      const answer = this.admit(key, now)
+      return answer._tag === 'ok' ? answer.generation : undefined
+    }
+    return row.generation
+  }
+
+  /** {@link record} for the direct path: only the transition; a success of a closed circuit with no failure counted changes nothing and allocates nothing. */
+  recordOutcome(key: string, now: number, call: { readonly generation: number; readonly outcome: 'Success' | 'Failure' | 'Ignored'; readonly trip: TripRule; readonly openForMs: number }): RecordAnswer {
+    const row = this.circuits.get(key)
+    if (row !== undefined && row.generation === call.generation && row.state === 'Closed' && call.outcome === 'Success' && call.trip._tag === 'Consecutive' && row.streak === 0) return 'none'
+    return this.record(key, now, call).answer
+  }
+
   /** A circuit's state now. */
   circuit(key: string, now: number): ReturnType<typeof circuitState> {
     return circuitState(this.circuits.get(key), now)
@@ -64,6 +87,20 @@ export class MemoryPolicyTables {
     const { row, answer } = takeFixedWindow(this.windows.get(key), now, call)
     this.windows.set(key, row)
     return answer
+  }
+
+  /**
+   * `fixedWindow` for one token, changing the row in place (the direct path
+   * takes one per call; {@link takeFixedWindow}'s new row per take was most
+   * of its cost). The same answer as `fixedWindow(key, now, { tokens: 1, ... })`.
+   */
+  private takeOne(key: string, now: number, refillRateMs: number, limit: number | undefined): readonly [number, number] {
+    const row = this.windows.get(key) as { count: number; expiresAt: number } | undefined
+    if (row === undefined || row.expiresAt <= now) return this.fixedWindow(key, now, { tokens: 1, refillRateMs, limit })
+    if (limit !== undefined && limit > 0 && row.count + 1 > limit) return [row.count + 1, row.expiresAt - now]
+    row.count += 1
+    row.expiresAt += refillRateMs
+    return [row.count, row.expiresAt - now]
   }
 
   /** Effect's `tokenBucket`: tokens left after taking and the milliseconds since the refill interval started. */
@@ -84,7 +121,7 @@ export class MemoryPolicyTables {
     const fail = policy.onLimit !== 'wait'
     if (fail && 1 > policy.limit) throw new RateLimitedError(policy.name, windowMs)
     if (policy.algorithm !== 'token-bucket') {
-      const [count, ttl] = this.fixedWindow(policy.name, now, { tokens: 1, refillRateMs, limit: fail ? policy.limit : undefined })
+      const [count, ttl] = this.takeOne(policy.name, now, refillRateMs, fail ? policy.limit : undefined)
       if (fail) {
         if (policy.limit - count < 0) throw new RateLimitedError(policy.name, asDuration(ttl))
         return 0
