@@ -1,36 +1,30 @@
 // The cost of a call through Weft's HttpAdapter (retry, timeout, circuit
 // breaker, rate limit and bulkhead on, none tripping) over raw fetch to the
-// same local node:http server, and of the adapter without policies. The
-// clients take turns in short rounds in rotating order, so a noisy machine's
-// drift hits all alike; the overhead is the median of the per-round ratios.
+// same local node:http server, and of the adapter without policies, and of
+// raw fetch with a hand-made timeout (an AbortController and a timer: what
+// the timeout policy does). The clients take turns call by call (in rotating
+// order), each call timed on its own: a noisy machine's drift hits all
+// alike, and the overhead is the ratio of the median call times (the mean's
+// ratio is printed too). Rounds of a few hundred calls per client, as this
+// section first did, gave per-round ratios from -25% to +30% on a loaded
+// 2-core machine: their median moved by ±3% between runs.
 //
-// Where the overhead of a call with policies on goes (Node 20, 2 loaded
-// cores, December 2026; raw fetch ≈ 500–600 µs per call, in-process server):
-// - The adapter itself (URL, headers, body read, JSON decode, counters) costs
-//   about nothing: "no policies" is within ±3% of raw fetch, the noise floor
-//   of two identical adapters measured this way.
-// - The policies used to run through the Effect composition (TaskPolicyRunner:
-//   a fiber per call, two more for the timeout's race, the breaker's scope and
-//   generator): 40–55% over raw fetch. They now run directly while none acts
-//   (src/resilience/direct-policies.ts): ~14 µs per call in a micro-benchmark
-//   of all five around an empty body (was ~48 µs, ~80 µs before the per-policy
-//   trims), mostly the five synchronous Effect runs against the in-memory
-//   breaker and limiter stores (state, admit, record; consume).
-// - What is left, about 20% in medians of runs here (16–30% per run of 31
-//   rounds), is in two parts. (1) The timeout: 5–7% over "no policies" on its
-//   own. It needs an AbortController per attempt (Node 20 makes every signal
-//   transferable) and hands its signal to fetch (undici then registers an
-//   abort listener and a finalizer per request); the semantics need both (the
-//   signal reaches the socket). (2) The Effect runs against the in-memory
-//   breaker and rate-limiter stores (breaker state, admit, record; limiter
-//   consume; bulkhead take, release: six tiny fibers per call): with the
-//   breaker's and limiter's runs stubbed out (an experiment, wrong semantics)
-//   all five policies came to 8–9% over "no policies" instead of ~15% in the
-//   same runs. The code on the call's own path is small (a CPU profile puts
-//   Weft's direct path at ~3% of the process); the fibers' garbage is not.
-//   Next step toward ≤ 10%: in-memory breaker and limiter stores of Weft's own
-//   that the direct path reads synchronously without Effect.run* (the Effect
-//   path keeps using them through the store interfaces).
+// Where the cost of a call with the five policies went (Node 20, December
+// 2026, ~400 µs per raw call, in-process server):
+// - The adapter itself (URL, headers, body read, JSON decode, counters):
+//   ~2% over raw fetch.
+// - The policies first ran through the Effect composition (TaskPolicyRunner:
+//   a fiber per call, two more for the timeout's race, the breaker's scope):
+//   40–55%. They now run directly while none acts (DirectPolicies): 16–22%
+//   with Effect's in-memory stores read by synchronous Effect runs; then,
+//   with Weft's own in-memory tables (MemoryPolicyTables, no Effect run for
+//   the breaker and the limiter), bulkheads on their own counters (Effect's
+//   Semaphore cost two runs a call: ~6% alone), timeouts on one timer per
+//   target and the first attempt's promise returned as the call's: ~10%.
+// - What is left is mostly the timeout: an AbortController per attempt whose
+//   signal fetch must follow (undici then wires the request's own controller
+//   to it) — raw fetch with the same hand-made timeout costs ~5% over raw
+//   fetch. The four other policies together: ~4%.
 
 import { createServer } from 'node:http'
 import { HttpAdapter } from '../dist/index.js'
@@ -49,22 +43,14 @@ function startServer() {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)))
 }
 
-/** µs per call of `call(i)`, `calls` calls one after another. */
-async function perCall(call, calls) {
-  const started = performance.now()
-  for (let i = 0; i < calls; i++) await call(i)
-  return ((performance.now() - started) * 1000) / calls
-}
-
 /**
- * Measures raw fetch and HttpAdapter POSTs of a small JSON body, sequentially:
- * the adapter with its five policies on (the figure against the target) and
- * without policies (what the adapter itself costs). The three clients take
- * turns within each round, in a rotating order; the overhead is the median of
- * the per-round ratios (a loaded machine drifts between rounds, less within one).
- * @returns { rawUs, adapterUs, bareUs, overhead, bareOverhead, minOverhead, maxOverhead, rounds, calls, wrong }
+ * Measures raw fetch, raw fetch with a hand-made timeout, and HttpAdapter
+ * POSTs of a small JSON body, sequentially, taking turns call by call: the
+ * adapter with its five policies on (the figure against the target) and
+ * without policies (what the adapter itself costs).
+ * @returns { rawUs, timedUs, adapterUs, bareUs, overhead, timedOverhead, bareOverhead, meanOverhead, calls, wrong }
  */
-export async function measureHttpOverhead({ rounds = 21, calls = 200 } = {}) {
+export async function measureHttpOverhead({ calls = 4_000 } = {}) {
   const server = await startServer()
   const base = `http://127.0.0.1:${server.address().port}/`
   const api = new HttpAdapter({
@@ -80,42 +66,51 @@ export async function measureHttpOverhead({ rounds = 21, calls = 200 } = {}) {
   const bareApi = new HttpAdapter({ name: 'bench-bare', baseUrl: base, auth: { type: 'bearer', token: 'bench-token' } })
   let wrong = 0
   const check = (body) => void (body?.id === 'ch_1' || wrong++)
+  const rawCall = (i, signal) =>
+    fetch(`${base}charges`, {
+      method: 'POST',
+      signal,
+      headers: { accept: 'application/json', 'content-type': 'application/json', authorization: 'Bearer bench-token', 'Idempotency-Key': `run:task:bench:${i}` },
+      body: JSON.stringify({ amount: 5 }),
+    }).then(async (response) => {
+      if (!response.ok) throw new Error(`status ${response.status}`)
+      check(await response.json())
+    })
   const clients = {
-    raw: (i) =>
-      fetch(`${base}charges`, {
-        method: 'POST',
-        headers: { accept: 'application/json', 'content-type': 'application/json', authorization: 'Bearer bench-token', 'Idempotency-Key': `run:task:bench:${i}` },
-        body: JSON.stringify({ amount: 5 }),
-      }).then(async (response) => {
-        if (!response.ok) throw new Error(`status ${response.status}`)
-        check(await response.json())
-      }),
+    raw: (i) => rawCall(i),
+    timed: (i) => {
+      const controller = new AbortController()
+      const timer = setTimeout(() => controller.abort(), 5_000)
+      return rawCall(i, controller.signal).finally(() => clearTimeout(timer))
+    },
     adapter: (i) => api.post('charges', { amount: 5 }, {}, { idempotencyKey: `run:task:bench:${i}` }).then(check),
     bare: (i) => bareApi.post('charges', { amount: 5 }, {}, { idempotencyKey: `run:task:bench:${i}` }).then(check),
   }
   const names = Object.keys(clients)
-  for (const name of names) await perCall(clients[name], 200)
-  const us = { raw: [], adapter: [], bare: [] }
-  for (let round = 0; round < rounds; round++) {
+  for (let i = 0; i < 300; i++) for (const name of names) await clients[name](i)
+  const ms = Object.fromEntries(names.map((name) => [name, []]))
+  for (let i = 0; i < calls; i++) {
     for (let k = 0; k < names.length; k++) {
-      const name = names[(round + k) % names.length]
-      us[name].push(await perCall(clients[name], calls))
+      const name = names[(i + k) % names.length]
+      const started = performance.now()
+      await clients[name](i)
+      ms[name].push(performance.now() - started)
     }
   }
   await Promise.all([api.close(), bareApi.close()])
   server.closeAllConnections()
   await new Promise((resolve) => server.close(resolve))
-  const ratios = (name) => us[name].map((x, i) => x / us.raw[i] - 1).sort((x, y) => x - y)
-  const perRound = ratios('adapter')
+  const mid = Object.fromEntries(names.map((name) => [name, median(ms[name])]))
+  const mean = (name) => ms[name].reduce((sum, x) => sum + x, 0) / ms[name].length
   return {
-    rawUs: median(us.raw),
-    adapterUs: median(us.adapter),
-    bareUs: median(us.bare),
-    overhead: median(perRound),
-    bareOverhead: median(ratios('bare')),
-    minOverhead: perRound[0],
-    maxOverhead: perRound.at(-1),
-    rounds,
+    rawUs: mid.raw * 1000,
+    timedUs: mid.timed * 1000,
+    adapterUs: mid.adapter * 1000,
+    bareUs: mid.bare * 1000,
+    overhead: mid.adapter / mid.raw - 1,
+    timedOverhead: mid.timed / mid.raw - 1,
+    bareOverhead: mid.bare / mid.raw - 1,
+    meanOverhead: mean('adapter') / mean('raw') - 1,
     calls,
     wrong,
   }
