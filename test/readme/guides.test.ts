@@ -5,25 +5,16 @@
  * with the repository's compiler options, as the README's blocks are.
  */
 import { readdirSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import ts from 'typescript'
 import { describe, expect, it } from 'vitest'
 import { markdownBlocks } from '../support/readme.js'
-import { typeCheckModules } from '../support/virtual-modules.js'
+import { repoCompilerOptions, typeCheckModules } from '../support/virtual-modules.js'
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url))
 const guidesDir = join(repoRoot, 'guides')
 /** Where the blocks pretend to live: inside the repository, so that node_modules and the paths resolve. */
 const snippetDir = join(repoRoot, 'test', 'readme', 'guide-blocks')
-
-function compilerOptions(): ts.CompilerOptions {
-  const configPath = join(repoRoot, 'tsconfig.json')
-  const { config, error } = ts.readConfigFile(configPath, ts.sys.readFile)
-  if (error !== undefined) throw new Error(ts.flattenDiagnosticMessageText(error.messageText, '\n'))
-  const parsed = ts.parseJsonConfigFileContent(config, ts.sys, dirname(configPath))
-  return { ...parsed.options, noEmit: true }
-}
 
 const guides = readdirSync(guidesDir).filter((name) => name.endsWith('.md')).sort()
 
@@ -36,6 +27,6 @@ describe('the guides', () => {
   it.each(guides)('%s: every ts block type-checks as a module importing weft-sdk', (guide) => {
     const blocks = markdownBlocks(join(guidesDir, guide), 'ts')
     const modules = new Map(blocks.map((block) => [join(snippetDir, `${guide.replace(/\.md$/, '')}-line-${block.line}.ts`), { code: block.code, locate: (at: number) => `guides/${guide}:${block.line + 1 + at}` }]))
-    expect(typeCheckModules(modules, compilerOptions())).toEqual([])
+    expect(typeCheckModules(modules, repoCompilerOptions())).toEqual([])
   }, 60_000)
 })

@@ -9,25 +9,15 @@
  * its class exported. The README's `tsconfig.json` and `npm i` line are proven
  * by the installed-package test, which compiles and runs an app with them.
  */
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import ts from 'typescript'
 import { describe, expect, it } from 'vitest'
 import { readmeBlocks, type CodeBlock } from '../support/readme.js'
-import { typeCheckModules } from '../support/virtual-modules.js'
+import { repoCompilerOptions, typeCheckModules } from '../support/virtual-modules.js'
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url))
 /** Where the blocks pretend to live: inside the repository, so that node_modules and the paths resolve. */
 const snippetDir = join(repoRoot, 'test', 'readme', 'blocks')
-
-/** The repository's compiler options (tsconfig.json), without emitting. */
-function compilerOptions(): ts.CompilerOptions {
-  const configPath = join(repoRoot, 'tsconfig.json')
-  const { config, error } = ts.readConfigFile(configPath, ts.sys.readFile)
-  if (error !== undefined) throw new Error(ts.flattenDiagnosticMessageText(error.messageText, '\n'))
-  const parsed = ts.parseJsonConfigFileContent(config, ts.sys, dirname(configPath))
-  return { ...parsed.options, noEmit: true }
-}
 
 /** The README's first example as a module exporting its workflow class. */
 function workflowsModule(first: CodeBlock): string {
@@ -39,7 +29,7 @@ function workflowsModule(first: CodeBlock): string {
 /** Type-checks `files` (virtual, by path) and returns each error with the README line it comes from. */
 function typeCheck(files: ReadonlyMap<string, { code: string; line: number }>): string[] {
   const modules = new Map([...files].map(([path, { code, line }]) => [path, { code, locate: (at: number) => `README.md:${line + 1 + at}` }]))
-  return typeCheckModules(modules, compilerOptions())
+  return typeCheckModules(modules, repoCompilerOptions())
 }
 
 describe('the README', () => {

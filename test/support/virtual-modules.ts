@@ -1,5 +1,15 @@
-import { dirname } from 'node:path'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import ts from 'typescript'
+
+/** The repository's compiler options (its tsconfig.json), without emitting: what the docs' examples are checked with. */
+export function repoCompilerOptions(): ts.CompilerOptions {
+  const configPath = join(fileURLToPath(new URL('../..', import.meta.url)), 'tsconfig.json')
+  const { config, error } = ts.readConfigFile(configPath, ts.sys.readFile)
+  if (error !== undefined) throw new Error(ts.flattenDiagnosticMessageText(error.messageText, '\n'))
+  const parsed = ts.parseJsonConfigFileContent(config, ts.sys, dirname(configPath))
+  return { ...parsed.options, noEmit: true }
+}
 
 /** A module that exists only in memory (a README block, a TSDoc example), and how to name a line of it where it really lives. */
 export interface VirtualModule {

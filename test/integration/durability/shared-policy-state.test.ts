@@ -78,7 +78,8 @@ async function twoWorkers(state: { STATE: string; STATE_URL?: string; STATE_SPAC
   }
 }
 
-describe('a rate limit shared by two worker processes', () => {
+/** The servers a suite's workers share state through (the test support's Redis, a fresh PostgreSQL database), and its children cleaned up. */
+function useStateServers() {
   useChildCleanup()
   let db: TestDatabase | undefined
   const redis = redisForTests()
@@ -86,6 +87,14 @@ describe('a rate limit shared by two worker processes', () => {
     if (postgresSkipReason() === null) db = await createTestDatabase()
   })
   afterAll(() => db?.drop())
+  return {
+    redisUrl: (context: { skip(note?: string): never }): string => (needServer(context, 'skip' in redis ? redis.skip : null), 'url' in redis ? redis.url : ''),
+    postgresUrl: (context: { skip(note?: string): never }): string => (needServer(context, db === undefined ? (postgresSkipReason() ?? 'no PostgreSQL') : null), db?.url ?? ''),
+  }
+}
+
+describe('a rate limit shared by two worker processes', () => {
+  const servers = useStateServers()
 
   it('in memory (the control): the two workers together exceed the limit and the API answers 429s, which the retries ride out', async () => {
     const api = await twoWorkers({ STATE: 'memory' })
@@ -94,8 +103,7 @@ describe('a rate limit shared by two worker processes', () => {
   })
 
   it('through Redis: no stretch of the window holds more than the limit, and the API never says 429', async (context) => {
-    needServer(context, 'skip' in redis ? redis.skip : null)
-    const url = 'url' in redis ? redis.url : ''
+    const url = servers.redisUrl(context)
     const api = await twoWorkers({ STATE: 'redis', STATE_URL: url, STATE_SPACE: `weft-test:shared-limits:${process.pid}:${Date.now()}` })
     expect(api.arrivals).toHaveLength(2 * CALLS)
     expect(api.busiestWindow()).toBeLessThanOrEqual(LIMIT)
@@ -103,8 +111,8 @@ describe('a rate limit shared by two worker processes', () => {
   })
 
   it('through PostgreSQL: no stretch of the window holds more than the limit, and the API never says 429', async (context) => {
-    needServer(context, db === undefined ? (postgresSkipReason() ?? 'no PostgreSQL') : null)
-    const api = await twoWorkers({ STATE: 'postgres', STATE_URL: db!.url, STATE_SPACE: 'shared_limits' })
+    const databaseUrl = servers.postgresUrl(context)
+    const api = await twoWorkers({ STATE: 'postgres', STATE_URL: databaseUrl, STATE_SPACE: 'shared_limits' })
     expect(api.arrivals).toHaveLength(2 * CALLS)
     expect(api.busiestWindow()).toBeLessThanOrEqual(LIMIT)
     expect(api.tooMany).toBe(0)
@@ -130,13 +138,7 @@ async function failingApi(): Promise<{ url: string; requests: () => number; stop
 }
 
 describe('a circuit breaker shared by worker processes', () => {
-  useChildCleanup()
-  let db: TestDatabase | undefined
-  const redis = redisForTests()
-  beforeAll(async () => {
-    if (postgresSkipReason() === null) db = await createTestDatabase()
-  })
-  afterAll(() => db?.drop())
+  const servers = useStateServers()
 
   /** Worker A trips the breaker; worker B, a process started after, is refused without reaching the API. */
   async function tripThenRefuse(state: { STATE: string; STATE_URL?: string; STATE_SPACE?: string }) {
@@ -160,16 +162,15 @@ describe('a circuit breaker shared by worker processes', () => {
   })
 
   it('through Redis: opened by one process, it refuses the next process\'s calls before they reach the API', async (context) => {
-    needServer(context, 'skip' in redis ? redis.skip : null)
-    const url = 'url' in redis ? redis.url : ''
+    const url = servers.redisUrl(context)
     const seen = await tripThenRefuse({ STATE: 'redis', STATE_URL: url, STATE_SPACE: `weft-test:shared-breaker:${process.pid}:${Date.now()}` })
     expect(seen).toMatchObject({ first: ['HttpStatusError', 'HttpStatusError', 'CircuitOpenError'], second: ['CircuitOpenError', 'CircuitOpenError'], reachedByA: 2, reachedByB: 0 })
     expect(seen.secondBreakers).toEqual([{ name: 'ledger', state: 'open' }])
   })
 
   it('through PostgreSQL: opened by one process, it refuses the next process\'s calls before they reach the API', async (context) => {
-    needServer(context, db === undefined ? (postgresSkipReason() ?? 'no PostgreSQL') : null)
-    const seen = await tripThenRefuse({ STATE: 'postgres', STATE_URL: db!.url, STATE_SPACE: 'shared_breaker' })
+    const databaseUrl = servers.postgresUrl(context)
+    const seen = await tripThenRefuse({ STATE: 'postgres', STATE_URL: databaseUrl, STATE_SPACE: 'shared_breaker' })
     expect(seen).toMatchObject({ first: ['HttpStatusError', 'HttpStatusError', 'CircuitOpenError'], second: ['CircuitOpenError', 'CircuitOpenError'], reachedByA: 2, reachedByB: 0 })
     expect(seen.secondBreakers).toEqual([{ name: 'ledger', state: 'open' }])
   })
