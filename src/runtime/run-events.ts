@@ -393,6 +393,7 @@ export interface AdapterCallFailed {
  * ```
  */
 export interface OutboxDelivered {
+  /** The event's kind. */
   readonly type: 'outbox.delivered'
   /** Epoch milliseconds. */
   readonly at: number
@@ -421,6 +422,7 @@ export interface OutboxDelivered {
  * ```
  */
 export interface OutboxFailed {
+  /** The event's kind. */
   readonly type: 'outbox.failed'
   /** Epoch milliseconds. */
   readonly at: number
@@ -438,8 +440,11 @@ export interface OutboxFailed {
   readonly retryAt: number | undefined
   /** What the adapter threw: name, code and message (adapters redact their secrets). */
   readonly error: {
+    /** The error's class name. */
     readonly name: string
+    /** Its Weft code, when it has one. */
     readonly code: string | undefined
+    /** Its message, secrets redacted. */
     readonly message: string
   }
 }

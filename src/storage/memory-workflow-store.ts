@@ -1,3 +1,4 @@
+import type { OutboxStore } from './outbox-store.js'
 import { LeaseLostError } from '../core/errors.js'
 import type { RunId } from '../core/ids.js'
 import { claimableStatus, decideAction, isFinished, unclaimableMessage } from './run-rules.js'
@@ -99,11 +100,14 @@ export class MemoryWorkflowStore implements WorkflowStore {
   private readonly events: MemoryEvent[] = []
   private readonly values: ValueKeeper
   /** The durable outbox's entries (see `OutboxStore`), inserted with their steps. */
-  readonly outbox: MemoryOutbox
+  /** The outbox (the `OutboxStore` port; the store writes entries with their steps through its own face). */
+  readonly outbox: OutboxStore
+  private readonly outboxTable: MemoryOutbox
 
   constructor(options: MemoryStoreOptions = {}) {
     this.values = options.serialization === 'off' ? byReference : serialized(options.limits ?? defaultSerializationLimits)
-    this.outbox = new MemoryOutbox(this.values)
+    this.outboxTable = new MemoryOutbox(this.values)
+    this.outbox = this.outboxTable
   }
 
   async init(): Promise<void> {}
@@ -251,10 +255,10 @@ export class MemoryWorkflowStore implements WorkflowStore {
     this.fenced(fence)
     if (step.outbox === undefined || step.outbox.length === 0 || step.status !== 'completed') return this.insertStep(step)
     // Kept before the step is inserted: a payload it refuses fails the write and stores nothing.
-    const entries = this.outbox.prepare(step.runId, step.key, step.outbox, step.finishedAt)
+    const entries = this.outboxTable.prepare(step.runId, step.key, step.outbox, step.finishedAt)
     const existing = this.insertKept(this.kept(step))
     if (existing !== undefined) return this.stepView(existing)
-    this.outbox.insert(entries)
+    this.outboxTable.insert(entries)
     return step
   }
 

@@ -54,6 +54,7 @@ export interface OutboxEntry extends NewOutboxEntry {
   readonly runId: RunId
   /** The key of that step. */
   readonly stepKey: string
+  /** `pending` (to deliver), `delivered` or `dead` (given up). */
   readonly status: OutboxStatus
   /** Deliveries begun (claims), including one whose deliverer died. */
   readonly attempts: number
@@ -89,6 +90,7 @@ export interface OutboxClaimRequest {
   readonly limit: number
   /** Only entries of these adapters (the ones the deliverer can deliver through). */
   readonly adapters: readonly string[]
+  /** The time of the claim (epoch milliseconds): leases end `leaseMs` after it. */
   readonly now: number
   /** Owners known dead (see `isDeadOwner`): their leases are taken over before they expire. */
   readonly deadOwners?: readonly string[]
@@ -107,8 +109,11 @@ export interface OutboxClaimRequest {
  * ```
  */
 export interface OutboxClaim {
+  /** The entry's id. */
   readonly id: string
+  /** The deliverer that claimed it. */
   readonly owner: string
+  /** Its `attempts` after the claim: a settlement of an older claim is refused. */
   readonly attempts: number
 }
 
@@ -123,9 +128,30 @@ export interface OutboxClaim {
  * ```
  */
 export type OutboxSettlement =
-  | { readonly kind: 'delivered'; readonly at: number }
-  | { readonly kind: 'retry'; readonly at: number; readonly retryAt: number; readonly error: string }
-  | { readonly kind: 'dead'; readonly at: number; readonly error: string }
+  | {
+      /** Delivered: the far side has it. */
+      readonly kind: 'delivered'
+      /** When (epoch milliseconds). */
+      readonly at: number
+    }
+  | {
+      /** Failed; delivered again later. */
+      readonly kind: 'retry'
+      /** When it failed (epoch milliseconds). */
+      readonly at: number
+      /** When it may be claimed again (epoch milliseconds). */
+      readonly retryAt: number
+      /** Why it failed. */
+      readonly error: string
+    }
+  | {
+      /** Given up: the last attempt failed, or the error was not retryable. */
+      readonly kind: 'dead'
+      /** When (epoch milliseconds). */
+      readonly at: number
+      /** Why. */
+      readonly error: string
+    }
 
 /**
  * Filters of {@link OutboxStore.listOutbox}.
@@ -137,7 +163,9 @@ export type OutboxSettlement =
  * ```
  */
 export interface OutboxQuery {
+  /** Only entries in this status. */
   readonly status?: OutboxStatus
+  /** Only entries of this run. */
   readonly runId?: RunId
   /** @defaultValue `100` */
   readonly limit?: number

@@ -1,3 +1,4 @@
+import type { OutboxStore } from '../outbox-store.js'
 import { randomBytes } from 'node:crypto'
 import { Kysely, Migrator, PostgresDialect } from 'kysely'
 import { withoutPassword } from '../../core/connection-url.js'
@@ -80,7 +81,7 @@ export class PostgresWorkflowStore extends ComposedWorkflowStore {
   /** Runs survive the process: they are in the database. */
   readonly durable = true
   /** The durable outbox (see `OutboxStore`): entries inserted with their steps, claimed with `FOR UPDATE SKIP LOCKED`. */
-  readonly outbox: PgOutbox
+  readonly outbox: OutboxStore
   private readonly pg: PgContext
   private readonly ownsPool: boolean
   /** The database, for messages: its URL without the password, or the pool it was given. */

@@ -1,3 +1,4 @@
+import type { OutboxStore } from '../outbox-store.js'
 import { resolve } from 'node:path'
 import { Kysely, Migrator } from 'kysely'
 import { InvalidOptionsError, NotAWeftDatabaseError } from '../../core/errors.js'
@@ -79,7 +80,7 @@ export class SqliteWorkflowStore extends ComposedWorkflowStore {
   private readonly ownsDatabase: boolean
   private initialized: Promise<void> | undefined
   /** The durable outbox (see `OutboxStore`): entries inserted with their steps, claimed in the write queue. */
-  readonly outbox: SqliteOutbox
+  readonly outbox: OutboxStore
 
   constructor(private readonly options: SqliteStoreOptions = {}) {
     const sqlite = openContext(options)
