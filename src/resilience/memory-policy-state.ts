@@ -1,10 +1,10 @@
 import { Duration, Effect } from 'effect'
 import { CircuitBreaker as EffectBreaker, RateLimiter } from 'effect/persistence'
 import { RateLimitedError } from '../core/errors.js'
+import { admissionOf, noAdaptiveLimits, stateOf, transitionOf } from './store-answers.js'
 import type { RateLimitPolicy } from '../graph/workflow-graph.js'
 import {
   admitCircuit,
-  circuitState,
   recordCircuit,
   takeFixedWindow,
   takeTokenBucket,
@@ -77,9 +77,9 @@ export class MemoryPolicyTables {
     return this.record(key, now, call).answer
   }
 
-  /** A circuit's state now. */
-  circuit(key: string, now: number): ReturnType<typeof circuitState> {
-    return circuitState(this.circuits.get(key), now)
+  /** A circuit's row as stored (for reading its state). */
+  row(key: string): CircuitRow | undefined {
+    return this.circuits.get(key)
   }
 
   /** Effect's `fixedWindow`: the count after taking and the milliseconds until the window empties. */
@@ -167,34 +167,16 @@ export function memoryTablesOf(store: object): MemoryPolicyTables | undefined {
 /** Effect's `CircuitBreakerStore` on `tables`. */
 export function memoryBreakerStore(tables: MemoryPolicyTables): EffectBreaker.CircuitBreakerStore['Service'] {
   const store: EffectBreaker.CircuitBreakerStore['Service'] = {
-    admit: (key) =>
-      Effect.clockWith((clock) => {
-        const answer = tables.admit(key, clock.currentTimeMillisUnsafe())
-        if (answer._tag === 'open') return Effect.fail(new EffectBreaker.CircuitBreakerError({ reason: new EffectBreaker.CircuitOpen({ key, retryAfter: Duration.millis(answer.retryAfterMs) }) }))
-        if (answer._tag === 'halfopen') return Effect.fail(new EffectBreaker.CircuitBreakerError({ reason: new EffectBreaker.CircuitHalfOpen({ key }) }))
-        const transition = answer.movedToHalfOpen ? ({ key, from: 'Open', to: 'HalfOpen' } as const) : undefined
-        return Effect.succeed({ generation: answer.generation, probe: answer.probe, consecutiveOpenings: answer.consecutiveOpenings, transition })
-      }),
+    admit: (key) => Effect.clockWith((clock) => admissionOf(key, tables.admit(key, clock.currentTimeMillisUnsafe()))),
     record: ({ key, generation, outcome, tripPolicy, openFor }) =>
       Effect.clockWith((clock) =>
-        Effect.sync((): EffectBreaker.Transition | undefined => {
+        Effect.sync(() => {
           const openForMs = Duration.toMillis(Duration.fromInputUnsafe(openFor))
           const { answer, consecutiveOpenings } = tables.record(key, clock.currentTimeMillisUnsafe(), { generation, outcome, trip: tripPolicy as TripRule, openForMs })
-          if (answer === 'closed-open' || answer === 'halfopen-open') {
-            return { key, from: answer === 'closed-open' ? 'Closed' : 'HalfOpen', to: 'Open', retryAfter: Duration.millis(openForMs), consecutiveOpenings }
-          }
-          return answer === 'halfopen-closed' ? { key, from: 'HalfOpen', to: 'Closed' } : undefined
+          return transitionOf(key, answer, openForMs, consecutiveOpenings)
         }),
       ),
-    state: (key) =>
-      Effect.clockWith((clock) =>
-        Effect.sync((): EffectBreaker.State => {
-          const { state, retryAfterMs, openings, probing } = tables.circuit(key, clock.currentTimeMillisUnsafe())
-          if (state === 'Open') return { _tag: 'Open', key, retryAfter: Duration.millis(retryAfterMs), consecutiveOpenings: openings }
-          if (state === 'HalfOpen') return { _tag: 'HalfOpen', key, probing, consecutiveOpenings: openings }
-          return { _tag: 'Closed', key }
-        }),
-      ),
+    state: (key) => Effect.clockWith((clock) => Effect.sync(() => stateOf(key, tables.row(key), clock.currentTimeMillisUnsafe()))),
   }
   return Object.assign(store, { [tablesKey]: tables })
 }
@@ -205,8 +187,7 @@ export function memoryLimiterStore(tables: MemoryPolicyTables): RateLimiter.Rate
     fixedWindow: ({ key, tokens, refillRate, limit }) => Effect.clockWith((clock) => Effect.succeed(tables.fixedWindow(key, clock.currentTimeMillisUnsafe(), { tokens, refillRateMs: Duration.toMillis(refillRate), limit }))),
     tokenBucket: ({ key, tokens, limit, refillRate, allowOverflow }) =>
       Effect.clockWith((clock) => Effect.succeed(tables.tokenBucket(key, clock.currentTimeMillisUnsafe(), { tokens, limit, refillRateMs: Duration.toMillis(refillRate), allowOverflow }))),
-    adaptiveConsume: () => Effect.succeed({ delay: Duration.zero, epoch: 0, phase: 'inactive' as const }),
-    adaptiveFeedback: () => Effect.void,
+    ...noAdaptiveLimits,
   }
   return Object.assign(store, { [tablesKey]: tables })
 }

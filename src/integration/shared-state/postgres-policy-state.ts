@@ -3,14 +3,16 @@ import { CircuitBreaker as EffectBreaker, RateLimiter } from 'effect/persistence
 import pg from 'pg'
 import { toMillis, type Duration as WeftDuration } from '../../core/duration.js'
 import type { PolicyStateStore } from '../../resilience/policy-services.js'
+import { admissionOf, noAdaptiveLimits, stateOf, transitionOf } from '../../resilience/store-answers.js'
 import {
   admitCircuit,
-  circuitState,
   recordCircuit,
   takeFixedWindow,
   takeTokenBucket,
+  type AdmitAnswer,
   type BucketRow,
   type CircuitRow,
+  type RecordAnswer,
   type TripRule,
   type WindowRow,
 } from '../../resilience/policy-transitions.js'
@@ -184,44 +186,26 @@ function breakerStore(table: PolicyTable, leaseMs: number): EffectBreaker.Circui
     admit: (key) =>
       Effect.flatMap(
         breakerCall('failed to admit a call through the circuit', () =>
-          table.update<CircuitRow, ReturnType<typeof admitCircuit>['answer']>(circuitKey(key), (row, now) => {
+          table.update<CircuitRow, AdmitAnswer>(circuitKey(key), (row, now) => {
             const { row: next, answer } = admitCircuit(row, now, leaseMs)
             return { state: next, answer }
           }),
         ),
-        (answer) => {
-          if (answer._tag === 'open') return Effect.fail(new EffectBreaker.CircuitBreakerError({ reason: new EffectBreaker.CircuitOpen({ key, retryAfter: Duration.millis(answer.retryAfterMs) }) }))
-          if (answer._tag === 'halfopen') return Effect.fail(new EffectBreaker.CircuitBreakerError({ reason: new EffectBreaker.CircuitHalfOpen({ key }) }))
-          const transition = answer.movedToHalfOpen ? ({ key, from: 'Open', to: 'HalfOpen' } as const) : undefined
-          return Effect.succeed({ generation: answer.generation, probe: answer.probe, consecutiveOpenings: answer.consecutiveOpenings, transition })
-        },
+        (answer) => admissionOf(key, answer),
       ),
-    record: ({ key, generation, outcome, tripPolicy, openFor }) =>
-      Effect.map(
+    record: ({ key, generation, outcome, tripPolicy, openFor }) => {
+      const openForMs = Math.max(0, Math.ceil(Duration.toMillis(openFor)))
+      return Effect.map(
         breakerCall('failed to record an outcome', () =>
-          table.update<CircuitRow, { moved: string; openings: number }>(circuitKey(key), (row, now) => {
-            const recorded = recordCircuit(row, now, { generation, outcome, trip: tripPolicy as TripRule, openForMs: Math.max(0, Math.ceil(Duration.toMillis(openFor))) })
+          table.update<CircuitRow, { moved: RecordAnswer; openings: number }>(circuitKey(key), (row, now) => {
+            const recorded = recordCircuit(row, now, { generation, outcome, trip: tripPolicy as TripRule, openForMs })
             return { state: recorded.row, answer: { moved: recorded.answer, openings: recorded.consecutiveOpenings } }
           }),
         ),
-        ({ moved, openings }) => {
-          if (moved === 'closed-open' || moved === 'halfopen-open') {
-            return { key, from: moved === 'closed-open' ? ('Closed' as const) : ('HalfOpen' as const), to: 'Open' as const, retryAfter: Duration.fromInputUnsafe(openFor), consecutiveOpenings: openings }
-          }
-          if (moved === 'halfopen-closed') return { key, from: 'HalfOpen' as const, to: 'Closed' as const }
-          return undefined
-        },
-      ),
-    state: (key) =>
-      Effect.map(
-        breakerCall('failed to read the circuit state', () => table.read<CircuitRow>(circuitKey(key))),
-        ({ state: row, now }): EffectBreaker.State => {
-          const { state, retryAfterMs, openings, probing } = circuitState(row, now)
-          if (state === 'Open') return { _tag: 'Open', key, retryAfter: Duration.millis(retryAfterMs), consecutiveOpenings: openings }
-          if (state === 'HalfOpen') return { _tag: 'HalfOpen', key, probing, consecutiveOpenings: openings }
-          return { _tag: 'Closed', key }
-        },
-      ),
+        ({ moved, openings }) => transitionOf(key, moved, openForMs, openings),
+      )
+    },
+    state: (key) => Effect.map(breakerCall('failed to read the circuit state', () => table.read<CircuitRow>(circuitKey(key))), ({ state: row, now }) => stateOf(key, row, now)),
   }
 }
 
@@ -241,8 +225,6 @@ function limiterStore(table: PolicyTable): RateLimiter.RateLimiterStore['Service
           return { state: next, answer }
         }),
       ),
-    // Weft's limiters do not use Effect's adaptive limits; without adaptive state a store answers "inactive", as Effect's stores do.
-    adaptiveConsume: () => Effect.succeed({ delay: Duration.zero, epoch: 0, phase: 'inactive' as const }),
-    adaptiveFeedback: () => Effect.void,
+    ...noAdaptiveLimits,
   }
 }
