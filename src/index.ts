@@ -223,3 +223,18 @@ export {
   HttpResponseTooLargeError,
   AdapterClosedError,
 } from './core/errors.js'
+
+// Security (principals, the secure path's ports, their errors)
+export { principal, isPrincipal, maxPrincipalFieldLength, type Principal, type Credentials } from './security/principal.js'
+export type { Authenticator, Authorizer, AccessRequest, AccessDecision, RunOwner } from './security/ports.js'
+export {
+  InvalidPrincipalError,
+  AuthenticationError,
+  AuthorizationError,
+  InvalidPermissionError,
+  SecurityConfigError,
+  DecryptionError,
+  UnknownKeyError,
+  AuditIntegrityError,
+  type AuthenticationFailure,
+} from './core/security-errors.js'

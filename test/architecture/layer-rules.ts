@@ -59,7 +59,8 @@ export const layerRules: Readonly<Record<string, LayerRule>> = {
   storage: { layers: ['graph', 'core'], packages: ['kysely', 'better-sqlite3', 'pg'] },
   resilience: { layers: ['graph', 'core'] },
   runtime: { layers: ['resilience', 'graph', 'core'], files: storagePorts },
-  security: crossCutting,
+  // security/ verifies and issues JWTs with jose (pure JavaScript, a dependency).
+  security: { ...crossCutting, packages: ['jose'] },
   observability: crossCutting,
   // The adapters of integration/ speak their servers' drivers (the SQL adapter kysely, as storage/ does); each is
   // loaded only by its own entry point (weft-sdk/sql, weft-sdk/amqp, ...), so no application loads a driver it does not use.

@@ -71,6 +71,15 @@ function advice(code: WeftErrorCode): string {
     case 'WEFT_OUTBOX_UNAVAILABLE':
     case 'WEFT_OUTBOX_PAYLOAD':
       return 'look at the adapter and its server'
+    case 'WEFT_INVALID_PRINCIPAL':
+    case 'WEFT_UNAUTHENTICATED':
+    case 'WEFT_FORBIDDEN':
+    case 'WEFT_INVALID_PERMISSION':
+    case 'WEFT_SECURITY_CONFIG':
+    case 'WEFT_DECRYPTION_FAILED':
+    case 'WEFT_UNKNOWN_KEY':
+    case 'WEFT_AUDIT_TAMPERED':
+      return 'look at the credentials, permissions and keys'
     case 'WEFT_CLI_USAGE':
     case 'WEFT_CLI_FAILED':
       return 'read the command line help'
