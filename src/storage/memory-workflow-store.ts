@@ -150,6 +150,7 @@ export class MemoryWorkflowStore implements WorkflowStore {
         (run) =>
           (query.status === undefined || run.status === query.status) &&
           (query.workflow === undefined || run.workflow === query.workflow) &&
+          ownedBy(run, query.ownedBy) &&
           (cursor === undefined || newestFirst(cursor, run) < 0),
       )
       .slice(0, limit)
@@ -365,4 +366,10 @@ export class MemoryWorkflowStore implements WorkflowStore {
     if (run === undefined || run.epoch !== fence.epoch) throw new LeaseLostError(fence.runId, fence.epoch)
     return run
   }
+}
+
+/** Whether `run` passes a listing's owner filter (see `RunQuery.ownedBy`). */
+function ownedBy(run: RunRecord, owner: RunQuery['ownedBy']): boolean {
+  if (owner === undefined) return true
+  return run.principal === owner.subject || (owner.tenant !== undefined && run.tenant === owner.tenant)
 }

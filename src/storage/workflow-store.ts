@@ -127,8 +127,12 @@ export interface RunRecord {
   readonly status: RunStatus
   /** Why a run is in its status, e.g. why a pending run is not running. */
   readonly statusMessage?: string | undefined
-  /** Who started the run, when known. */
+  /** Who started the run (the principal's subject), when known. */
   readonly principal?: string | undefined
+  /** The tenant of the principal that started the run, if it had one. */
+  readonly tenant?: string | undefined
+  /** The roles of the principal that started the run, when recorded (a secured engine records them: a resumed run's task requirements are checked against them). */
+  readonly roles?: readonly string[] | undefined
   /** When the run was created (epoch milliseconds). */
   readonly createdAt: number
   /** When a worker first started it (epoch milliseconds). */
@@ -178,8 +182,12 @@ export interface NewRun {
   readonly input: unknown
   /** When the run was created (epoch milliseconds). */
   readonly createdAt: number
-  /** Who started the run, when known. */
+  /** Who started the run (the principal's subject), when known. */
   readonly principal?: string | undefined
+  /** The starting principal's tenant. */
+  readonly tenant?: string | undefined
+  /** The starting principal's roles. */
+  readonly roles?: readonly string[] | undefined
   /** The digest of the input (see `inputDigest`), stored with the run so a later start with the same id can be compared. */
   readonly inputDigest?: string | undefined
   /**
@@ -356,6 +364,12 @@ export interface RunQuery {
    * previous one). An id that names no run gives no runs.
    */
   readonly before?: RunId
+  /**
+   * Only runs started by this subject, or (when `tenant` is given) by any
+   * principal of this tenant. A secured engine sets it from the caller's
+   * principal unless it may read every run.
+   */
+  readonly ownedBy?: { readonly subject: string; readonly tenant?: string | undefined } | undefined
 }
 
 /** What {@link RunStore.createRun} did. */

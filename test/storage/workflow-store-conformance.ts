@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { LeaseLostError, PayloadTooLargeError, SerializationError, type ErrorRecord, type RunRecord } from 'weft-sdk'
+import { LeaseLostError, PayloadTooLargeError, SerializationError, type ErrorRecord, type RunRecord, type RunId } from 'weft-sdk'
 import type { AttemptHistory, Fence, NewRun, StepRecord, WorkflowStore } from 'weft-sdk/store'
 
 /** Creates a fresh, empty store for one test. The suite closes it after the test. */
@@ -109,6 +109,20 @@ export function describeWorkflowStore(name: string, fixture: StoreFixture): void
         expect((await store.listRuns({ workflow: 'orders' })).map((r) => r.id)).toEqual(['r3', 'r1'])
         expect((await store.listRuns({ status: 'pending' })).map((r) => r.id)).toEqual(['r2', 'r1'])
         expect((await store.listRuns({ limit: 1 })).map((r) => r.id)).toEqual(['r3'])
+      })
+
+      it("records the starting principal's subject, tenant and roles, and lists a principal's or a tenant's runs", async () => {
+        await store.createRun(newRun('r1', { createdAt: 1, principal: 'user:ada', tenant: 'acme', roles: ['analyst', 'viewer'] }))
+        await store.createRun(newRun('r2', { createdAt: 2, principal: 'user:bob', tenant: 'acme' }))
+        await store.createRun(newRun('r3', { createdAt: 3, principal: 'user:eve', tenant: 'globex' }))
+        await store.createRun(newRun('r4', { createdAt: 4 }))
+        const r1 = await store.getRun('r1' as RunId)
+        expect({ principal: r1?.principal, tenant: r1?.tenant, roles: r1?.roles }).toEqual({ principal: 'user:ada', tenant: 'acme', roles: ['analyst', 'viewer'] })
+        expect((await store.getRun('r4' as RunId))?.roles).toBeUndefined()
+        expect((await store.listRuns({ ownedBy: { subject: 'user:ada' } })).map((r) => r.id)).toEqual(['r1'])
+        expect((await store.listRuns({ ownedBy: { subject: 'user:ada', tenant: 'acme' } })).map((r) => r.id)).toEqual(['r2', 'r1'])
+        expect((await store.listRuns({ ownedBy: { subject: 'user:eve', tenant: 'globex' }, workflow: 'orders' })).map((r) => r.id)).toEqual(['r3'])
+        expect((await store.listRuns({ ownedBy: { subject: 'user:nobody', tenant: 'initech' } })).map((r) => r.id)).toEqual([])
       })
 
       it('pages through runs with a cursor: the runs older than a given one, ties broken by id', async () => {

@@ -150,6 +150,16 @@ export function weftMigrations(dialect: SqlDialect): Record<string, Migration> {
         await db.schema.createIndex('weft_outbox_by_run').on('weft_outbox').columns(['run_id']).execute()
       },
     },
+    '2026_12_08_008_run_principal': {
+      async up(db: Kysely<unknown>) {
+        // The principal that started a run, beyond its subject (\`principal\`): its tenant, for the object-level rule
+        // and for listing a tenant's runs, and its roles (JSON), for re-checking a resumed run's task requirements.
+        await db.schema.alterTable('weft_runs').addColumn('tenant', 'text').execute()
+        await db.schema.alterTable('weft_runs').addColumn('roles', 'text').execute()
+        await db.schema.createIndex('weft_runs_by_principal').on('weft_runs').columns(['principal', 'created_at']).execute()
+        await db.schema.createIndex('weft_runs_by_tenant').on('weft_runs').columns(['tenant', 'created_at']).execute()
+      },
+    },
   }
 }
 

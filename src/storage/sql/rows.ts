@@ -21,6 +21,13 @@ export function errorText(error: ErrorRecord | undefined): string | null {
   return error === undefined ? null : JSON.stringify(error)
 }
 
+/** The roles recorded with a run (a JSON array), `undefined` when none were. */
+function parseRoles(text: string | null): readonly string[] | undefined {
+  if (text === null) return undefined
+  const roles: unknown = JSON.parse(text)
+  return Array.isArray(roles) ? roles.filter((role): role is string => typeof role === 'string') : undefined
+}
+
 /** A run as stored, from its row. */
 export function toRunRecord(row: RunRow): RunRecord {
   return {
@@ -42,6 +49,8 @@ export function toRunRecord(row: RunRow): RunRecord {
     requestedAction: optional(row.requested_action) as RequestedAction | undefined,
     // Absent in databases not yet migrated to it (read-only commands do not migrate).
     inputDigest: row.input_digest ?? undefined,
+    tenant: row.tenant ?? undefined,
+    roles: parseRoles(row.roles ?? null),
   }
 }
 

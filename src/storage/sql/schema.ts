@@ -29,6 +29,8 @@ export interface RunsTable {
   readonly recoveries: Generated<number>
   readonly requested_action: string | null
   readonly input_digest: string | null
+  readonly tenant: string | null
+  readonly roles: string | null
 }
 
 /** `weft_steps`: one row a step, keyed by (run_id, key). */
@@ -159,6 +161,8 @@ export const weftColumns: { readonly [T in keyof WeftDatabase]: Readonly<Record<
     recoveries: integer,
     requested_action: optionalText,
     input_digest: optionalText,
+    tenant: optionalText,
+    roles: optionalText,
   },
   weft_steps: {
     run_id: text,

@@ -38,6 +38,8 @@ export interface RunInsert {
   readonly leaseExpiresAt: number | null
   readonly epoch: number
   readonly inputDigest: string | null
+  readonly tenant: string | null
+  readonly roles: string | null
 }
 
 /** Inserts a run unless its id exists (shared by both dialects; PostgreSQL adds its notification). */
@@ -57,6 +59,8 @@ export function insertRunQuery(db: QueryCreator<WeftDatabase>, p: RunInsert) {
       lease_expires_at: p.leaseExpiresAt,
       epoch: p.epoch,
       input_digest: p.inputDigest,
+      tenant: p.tenant,
+      roles: p.roles,
     })
     .onConflict((conflict) => conflict.column('id').doNothing())
 }
@@ -140,16 +144,18 @@ export function patchRunQuery(db: QueryCreator<WeftDatabase>, shape: PatchShape,
 type RunUpdate = { -readonly [K in keyof Updateable<RunsTable>]?: Updateable<RunsTable>[K] }
 
 /** Which filters a listing uses: one compiled statement per combination. */
-export type ListShape = `${'status' | ''},${'workflow' | ''},${'before' | ''}`
+export type ListShape = `${'status' | ''},${'workflow' | ''},${'before' | ''},${'owner' | 'owner-or-tenant' | ''}`
 
 /** Which filters `query` uses. */
 export function listShape(query: RunQuery): ListShape {
-  return `${query.status === undefined ? '' : 'status'},${query.workflow === undefined ? '' : 'workflow'},${query.before === undefined ? '' : 'before'}`
+  const owner = query.ownedBy === undefined ? '' : query.ownedBy.tenant === undefined ? 'owner' : 'owner-or-tenant'
+  return `${query.status === undefined ? '' : 'status'},${query.workflow === undefined ? '' : 'workflow'},${query.before === undefined ? '' : 'before'},${owner}`
 }
 
 /** The parameters of a listing (filters it does not use are ignored by its shape). */
 export function listParameters(query: RunQuery): ListParameters {
-  return { status: query.status ?? '', workflow: query.workflow ?? '', before: query.before ?? '', limit: query.limit ?? 100 }
+  const { status = '', workflow = '', before = '', limit = 100, ownedBy } = query
+  return { status, workflow, before, limit, subject: ownedBy?.subject ?? '', tenant: ownedBy?.tenant ?? '' }
 }
 
 /** The parameters of a listing. */
@@ -158,6 +164,8 @@ export interface ListParameters {
   readonly workflow: string
   readonly before: string
   readonly limit: number
+  readonly subject: string
+  readonly tenant: string
 }
 
 /** The columns of `run`, whose input is serialized as `input`: claimed by its starter when it says so, else pending. */
@@ -176,6 +184,8 @@ export function runInsert(run: NewRun, input: string): RunInsert {
     leaseExpiresAt: claim === undefined ? null : run.createdAt + claim.leaseMs,
     epoch: claim === undefined ? 0 : 1,
     inputDigest: run.inputDigest ?? null,
+    tenant: run.tenant ?? null,
+    roles: run.roles === undefined ? null : JSON.stringify(run.roles),
   }
 }
 
@@ -203,6 +213,8 @@ function runStatements(compile: Compile) {
           .selectAll()
           .$if(shape.includes('status'), (q) => q.where('status', '=', p.status))
           .$if(shape.includes('workflow'), (q) => q.where('workflow', '=', p.workflow))
+          .$if(shape.endsWith(',owner'), (q) => q.where('principal', '=', p.subject))
+          .$if(shape.endsWith(',owner-or-tenant'), (q) => q.where((eb) => eb.or([eb('principal', '=', p.subject), eb('tenant', '=', p.tenant)])))
           .$if(shape.includes('before'), (q) =>
             q.where(({ eb, refTuple, selectFrom }) =>
               eb(refTuple('created_at', 'id'), '<', selectFrom('weft_runs').select(['created_at', 'id']).where('id', '=', p.before) as never),
