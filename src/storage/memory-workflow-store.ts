@@ -3,6 +3,7 @@ import { LeaseLostError } from '../core/errors.js'
 import type { RunId } from '../core/ids.js'
 import { claimableStatus, decideAction, isFinished, unclaimableMessage } from './run-rules.js'
 import { MemoryOutbox } from './memory-outbox.js'
+import { MemoryAudit } from './memory-audit.js'
 import { defaultSerializationLimits, deserialize, serialize, type SerializationLimits } from './serialization.js'
 import type {
   AttemptHistory,
@@ -103,6 +104,8 @@ export class MemoryWorkflowStore implements WorkflowStore {
   /** The outbox (the `OutboxStore` port; the store writes entries with their steps through its own face). */
   readonly outbox: OutboxStore
   private readonly outboxTable: MemoryOutbox
+  /** The audit log (see `AuditStore`); `audit.insert` adds entries synchronously, inside whatever the store is doing. */
+  readonly audit = new MemoryAudit()
 
   constructor(options: MemoryStoreOptions = {}) {
     this.values = options.serialization === 'off' ? byReference : serialized(options.limits ?? defaultSerializationLimits)

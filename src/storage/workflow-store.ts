@@ -1,6 +1,7 @@
 import type { StepUsage } from '../core/step-usage.js'
 import type { RunId } from '../core/ids.js'
 import type { NewOutboxEntry, OutboxStore } from './outbox-store.js'
+import type { AuditStore } from './audit-store.js'
 
 /**
  * Where a run is in its life.
@@ -654,4 +655,6 @@ export interface StoreLifecycle {
 export interface WorkflowStore extends RunStore, RunLeases, StepJournal, EventInbox, ChangeFeed, StoreLifecycle {
   /** The durable outbox (memory, SQLite and PostgreSQL have one); a store without it refuses steps that record outbox entries. */
   readonly outbox?: OutboxStore
+  /** The append-only audit log (memory, SQLite and PostgreSQL have one); `AuditLog` writes to it. */
+  readonly audit?: AuditStore
 }

@@ -1,4 +1,5 @@
 import type { OutboxStore } from '../outbox-store.js'
+import type { AuditStore } from '../audit-store.js'
 import { randomBytes } from 'node:crypto'
 import { Kysely, Migrator, PostgresDialect } from 'kysely'
 import { withoutPassword } from '../../core/connection-url.js'
@@ -10,6 +11,7 @@ import { createPgPool, type forceGenericPlans, type PgPoolLike } from './pg-clie
 import { PgContext, shared } from './pg-context.js'
 import { PgEvents } from './pg-events.js'
 import { PgOutbox } from './pg-outbox.js'
+import { PgAudit } from './pg-audit.js'
 import { PgJournal } from './pg-journal.js'
 import { PgLeases } from './pg-leases.js'
 import { PgRuns } from './pg-runs.js'
@@ -82,6 +84,8 @@ export class PostgresWorkflowStore extends ComposedWorkflowStore {
   readonly durable = true
   /** The durable outbox (see `OutboxStore`): entries inserted with their steps, claimed with `FOR UPDATE SKIP LOCKED`. */
   readonly outbox: OutboxStore
+  /** The append-only audit log (see `AuditStore`); `insertAuditEntryOn` writes entries in a transaction's client. */
+  readonly audit: AuditStore
   private readonly pg: PgContext
   private readonly ownsPool: boolean
   /** The database, for messages: its URL without the password, or the pool it was given. */
@@ -99,6 +103,7 @@ export class PostgresWorkflowStore extends ComposedWorkflowStore {
     const events = new PgEvents(pg)
     super({ runs: new PgRuns(pg), leases: new PgLeases(pg), journal: new PgJournal(pg), inbox: events, feed: events })
     this.outbox = new PgOutbox(pg)
+    this.audit = new PgAudit(pg)
     this.pg = pg
     this.ownsPool = options.pool === undefined
     this.location = options.connectionString === undefined ? 'the pool given to postgresStore' : withoutPassword(options.connectionString)

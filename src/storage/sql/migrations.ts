@@ -1,5 +1,7 @@
 import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely'
 import { NewerSchemaError } from '../../core/errors.js'
+import { createSessionTables } from './session-tables.js'
+import { createAuditTable } from './audit-migration.js'
 
 /** The SQL condition that selects unfinished runs (the statuses a worker may still act on). */
 export const unfinishedRuns = `status not in ('completed', 'failed', 'cancelled', 'dead-lettered')`
@@ -158,6 +160,18 @@ export function weftMigrations(dialect: SqlDialect): Record<string, Migration> {
         await db.schema.alterTable('weft_runs').addColumn('roles', 'text').execute()
         await db.schema.createIndex('weft_runs_by_principal').on('weft_runs').columns(['principal', 'created_at']).execute()
         await db.schema.createIndex('weft_runs_by_tenant').on('weft_runs').columns(['tenant', 'created_at']).execute()
+      },
+    },
+    '2026_12_08_009_audit': {
+      async up(db: Kysely<unknown>) {
+        // The append-only audit log (see AuditStore), hash-chained per writer; UPDATE and DELETE refused by triggers.
+        await createAuditTable(db, dialect)
+      },
+    },
+    '2026_12_08_010_sessions': {
+      async up(db: Kysely<unknown>) {
+        // Sessions with refresh tokens (SHA-256 hashes only) and optional local users (scrypt hashes), see SessionStore.
+        await createSessionTables(db, dialect)
       },
     },
   }

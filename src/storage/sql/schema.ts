@@ -97,6 +97,64 @@ export interface OutboxTable {
   readonly last_error: string | null
 }
 
+/** `weft_audit`: the append-only audit log, hash-chained per writer (see `AuditStore`). */
+export interface AuditTable {
+  readonly chain: string
+  readonly idx: number
+  readonly at: number
+  readonly subject: string | null
+  readonly tenant: string | null
+  readonly action: string
+  readonly resource: string | null
+  readonly run_id: string | null
+  readonly outcome: string
+  readonly reason: string | null
+  readonly prev_hash: string
+  readonly hash: string
+}
+
+/** `weft_sessions`: one row a session (a family of refresh tokens), with the principal it was opened for (see `SessionStore`). */
+export interface SessionsTable {
+  readonly id: string
+  readonly subject: string
+  /** The roles as a JSON array. */
+  readonly roles: string
+  readonly tenant: string | null
+  readonly created_at: number
+  readonly expires_at: number
+  readonly revoked_at: number | null
+  readonly revoke_reason: string | null
+}
+
+/** `weft_refresh_tokens`: refresh tokens by their SHA-256 hash (never the token), in their session's family. */
+export interface RefreshTokensTable {
+  readonly hash: string
+  readonly session_id: string
+  readonly parent: string | null
+  readonly issued_at: number
+  readonly expires_at: number
+  readonly used_at: number | null
+}
+
+/** `weft_local_users`: local users, their password as a scrypt hash with its parameters and salt (see `LocalUserStore`). */
+export interface LocalUsersTable {
+  readonly name: string
+  readonly subject: string
+  /** The roles as a JSON array. */
+  readonly roles: string
+  readonly tenant: string | null
+  readonly password_hash: string
+  readonly created_at: number
+  readonly updated_at: number
+}
+
+/** `weft_login_attempts`: failed login attempts in a row and the lock, per login name (known or not). */
+export interface LoginAttemptsTable {
+  readonly name: string
+  readonly failures: number
+  readonly locked_until: number | null
+}
+
 /** Weft's database, as kysely sees it. */
 export interface WeftDatabase {
   readonly weft_runs: RunsTable
@@ -106,6 +164,11 @@ export interface WeftDatabase {
   readonly weft_event_takes: EventTakesTable
   readonly weft_probe: ProbeTable
   readonly weft_outbox: OutboxTable
+  readonly weft_sessions: SessionsTable
+  readonly weft_refresh_tokens: RefreshTokensTable
+  readonly weft_local_users: LocalUsersTable
+  readonly weft_login_attempts: LoginAttemptsTable
+  readonly weft_audit: AuditTable
 }
 
 /** A `weft_runs` row as both drivers return it. */
@@ -116,6 +179,14 @@ export type StepRow = Selectable<StepsTable>
 export type EventRow = Selectable<EventsTable>
 /** A `weft_outbox` row. */
 export type OutboxRow = Selectable<OutboxTable>
+/** A `weft_sessions` row. */
+export type SessionRow = Selectable<SessionsTable>
+/** A `weft_refresh_tokens` row. */
+export type RefreshTokenRow = Selectable<RefreshTokensTable>
+/** A `weft_local_users` row. */
+export type LocalUserRow = Selectable<LocalUsersTable>
+/** A `weft_audit` row. */
+export type AuditRow = Selectable<AuditTable>
 
 /**
  * What a column holds, in the migrations' terms: `time` is epoch milliseconds,
@@ -197,4 +268,31 @@ export const weftColumns: { readonly [T in keyof WeftDatabase]: Readonly<Record<
     delivered_at: optionalTime,
     last_error: optionalText,
   },
+  weft_audit: {
+    chain: text,
+    idx: integer,
+    at: time,
+    subject: optionalText,
+    tenant: optionalText,
+    action: text,
+    resource: optionalText,
+    run_id: optionalText,
+    outcome: text,
+    reason: optionalText,
+    prev_hash: text,
+    hash: text,
+  },
+  weft_sessions: {
+    id: text,
+    subject: text,
+    roles: text,
+    tenant: optionalText,
+    created_at: time,
+    expires_at: time,
+    revoked_at: optionalTime,
+    revoke_reason: optionalText,
+  },
+  weft_refresh_tokens: { hash: text, session_id: text, parent: optionalText, issued_at: time, expires_at: time, used_at: optionalTime },
+  weft_local_users: { name: text, subject: text, roles: text, tenant: optionalText, password_hash: text, created_at: time, updated_at: time },
+  weft_login_attempts: { name: text, failures: integer, locked_until: optionalTime },
 }

@@ -1,4 +1,5 @@
 import type { OutboxStore } from '../outbox-store.js'
+import type { AuditStore } from '../audit-store.js'
 import { resolve } from 'node:path'
 import { Kysely, Migrator } from 'kysely'
 import { InvalidOptionsError, NotAWeftDatabaseError } from '../../core/errors.js'
@@ -14,6 +15,7 @@ import { SqliteEvents } from './sqlite-events.js'
 import { SqliteJournal } from './sqlite-journal.js'
 import { SqliteLeases } from './sqlite-leases.js'
 import { SqliteOutbox } from './sqlite-outbox.js'
+import { SqliteAudit } from './sqlite-audit.js'
 import { SqliteRuns } from './sqlite-runs.js'
 import { asStorageError } from './write-queue.js'
 
@@ -81,6 +83,8 @@ export class SqliteWorkflowStore extends ComposedWorkflowStore {
   private initialized: Promise<void> | undefined
   /** The durable outbox (see `OutboxStore`): entries inserted with their steps, claimed in the write queue. */
   readonly outbox: OutboxStore
+  /** The append-only audit log (see `AuditStore`); `insertAuditEntry` writes entries inside a write of the queue. */
+  readonly audit: AuditStore
 
   constructor(private readonly options: SqliteStoreOptions = {}) {
     const sqlite = openContext(options)
@@ -89,6 +93,7 @@ export class SqliteWorkflowStore extends ComposedWorkflowStore {
     const outbox = new SqliteOutbox(sqlite)
     super({ runs, leases: new SqliteLeases(sqlite), journal: new SqliteJournal(sqlite, runs, outbox), inbox: events, feed: events })
     this.outbox = outbox
+    this.audit = new SqliteAudit(sqlite)
     this.sqlite = sqlite
     this.ownsDatabase = options.database === undefined
   }
