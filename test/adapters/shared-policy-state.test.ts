@@ -14,6 +14,11 @@ import { redisPolicyState } from 'weft-sdk/redis'
 import { createTestDatabase, describePostgres, type TestDatabase } from '../support/postgres.js'
 import { describeRedis, dropKeys } from '../support/redis.js'
 import { json, ScriptedServer } from './http-server.js'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+// Exported from 'weft-sdk' once the entry point lists it.
+import { sqlitePolicyState } from '../../src/integration/shared-state/sqlite-policy-state.js'
 /** What `promise` rejects with; `undefined` when it resolves. */
 const thrown = (promise: Promise<unknown>): Promise<unknown> => promise.then(() => undefined, (error: unknown) => error)
 
@@ -135,6 +140,12 @@ describePostgres('limits and breakers on PostgreSQL', () => {
   })
   afterAll(() => db.drop())
   sharedStateChecks(() => (space) => postgresPolicyState({ connectionString: db.url, table: `policy_${space}`, maxConnections: 2 }))
+})
+
+describe('limits and breakers on SQLite (one file, one state per process)', () => {
+  const folder = mkdtempSync(join(tmpdir(), 'weft-sqlite-policy-'))
+  afterAll(() => rmSync(folder, { recursive: true, force: true }))
+  sharedStateChecks(() => (space) => sqlitePolicyState({ path: join(folder, 'limits.db'), table: `policy_${space}` }))
 })
 
 describe('a shared state that cannot be reached', () => {

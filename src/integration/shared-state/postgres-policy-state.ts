@@ -1,21 +1,9 @@
-import { Duration, Effect, Layer } from 'effect'
+import { Effect, Layer } from 'effect'
 import { CircuitBreaker as EffectBreaker, RateLimiter } from 'effect/persistence'
 import pg from 'pg'
 import { toMillis, type Duration as WeftDuration } from '../../core/duration.js'
 import type { PolicyStateStore } from '../../resilience/policy-services.js'
-import { admissionOf, noAdaptiveLimits, stateOf, transitionOf } from '../../resilience/store-answers.js'
-import {
-  admitCircuit,
-  recordCircuit,
-  takeFixedWindow,
-  takeTokenBucket,
-  type AdmitAnswer,
-  type BucketRow,
-  type CircuitRow,
-  type RecordAnswer,
-  type TripRule,
-  type WindowRow,
-} from '../../resilience/policy-transitions.js'
+import { PolicyRowsError, rowBreakerStore, rowLimiterStore, type PolicyRows, type RowChange } from './row-policy-stores.js'
 
 /**
  * Options of {@link postgresPolicyState}: the database (a connection string,
@@ -65,11 +53,12 @@ export interface PostgresPolicyStateOptions {
  */
 export function postgresPolicyState(options: PostgresPolicyStateOptions): PolicyStateStore {
   const table = new PolicyTable(options)
+  const rows = rowsOf(table)
   const leaseMs = toMillis(options.probeLease ?? '30 s', 'probeLease')
   return {
     kind: 'postgres',
     shared: true,
-    layer: Layer.mergeAll(Layer.succeed(EffectBreaker.CircuitBreakerStore, breakerStore(table, leaseMs)), Layer.succeed(RateLimiter.RateLimiterStore, limiterStore(table))),
+    layer: Layer.mergeAll(Layer.succeed(EffectBreaker.CircuitBreakerStore, rowBreakerStore(rows, leaseMs)), Layer.succeed(RateLimiter.RateLimiterStore, rowLimiterStore(rows))),
     close: () => table.close(),
   }
 }
@@ -99,7 +88,7 @@ class PolicyTable {
   }
 
   /** Applies `change` to the row of `key` (created empty when missing) in one transaction, with the database's time in milliseconds. */
-  async update<S, A>(key: string, change: (state: S | undefined, now: number) => { state: S | undefined; answer: A }): Promise<A> {
+  async update<S, A>(key: string, change: RowChange<S, A>): Promise<A> {
     await this.ensureTable()
     const client = await this.pool.connect()
     let broken: unknown
@@ -170,61 +159,12 @@ class PolicyTable {
   }
 }
 
-/** Runs a query of the table as an Effect failing with the store error Effect's breaker expects. */
-function breakerCall<A>(what: string, query: () => Promise<A>): Effect.Effect<A, EffectBreaker.CircuitBreakerError> {
-  return Effect.tryPromise({ try: query, catch: (cause) => new EffectBreaker.CircuitBreakerError({ reason: new EffectBreaker.CircuitBreakerStoreError({ message: `${what} in PostgreSQL`, cause }) }) })
-}
-
-function limiterCall<A>(what: string, query: () => Promise<A>): Effect.Effect<A, RateLimiter.RateLimiterError> {
-  return Effect.tryPromise({ try: query, catch: (cause) => new RateLimiter.RateLimiterError({ reason: new RateLimiter.RateLimitStoreError({ message: `${what} in PostgreSQL`, cause }) }) })
-}
-
-const circuitKey = (key: string) => `circuit:${key}`
-
-function breakerStore(table: PolicyTable, leaseMs: number): EffectBreaker.CircuitBreakerStore['Service'] {
+/** The table as {@link PolicyRows}: each query a Promise of the pool, its failure the driver's error. */
+function rowsOf(table: PolicyTable): PolicyRows {
+  const attempt = <A>(query: () => Promise<A>) => Effect.tryPromise({ try: query, catch: (cause) => new PolicyRowsError({ cause }) })
   return {
-    admit: (key) =>
-      Effect.flatMap(
-        breakerCall('failed to admit a call through the circuit', () =>
-          table.update<CircuitRow, AdmitAnswer>(circuitKey(key), (row, now) => {
-            const { row: next, answer } = admitCircuit(row, now, leaseMs)
-            return { state: next, answer }
-          }),
-        ),
-        (answer) => admissionOf(key, answer),
-      ),
-    record: ({ key, generation, outcome, tripPolicy, openFor }) => {
-      const openForMs = Math.max(0, Math.ceil(Duration.toMillis(openFor)))
-      return Effect.map(
-        breakerCall('failed to record an outcome', () =>
-          table.update<CircuitRow, { moved: RecordAnswer; openings: number }>(circuitKey(key), (row, now) => {
-            const recorded = recordCircuit(row, now, { generation, outcome, trip: tripPolicy as TripRule, openForMs })
-            return { state: recorded.row, answer: { moved: recorded.answer, openings: recorded.consecutiveOpenings } }
-          }),
-        ),
-        ({ moved, openings }) => transitionOf(key, moved, openForMs, openings),
-      )
-    },
-    state: (key) => Effect.map(breakerCall('failed to read the circuit state', () => table.read<CircuitRow>(circuitKey(key))), ({ state: row, now }) => stateOf(key, row, now)),
-  }
-}
-
-function limiterStore(table: PolicyTable): RateLimiter.RateLimiterStore['Service'] {
-  return {
-    fixedWindow: ({ key, tokens, refillRate, limit }) =>
-      limiterCall('failed to take from a fixed window', () =>
-        table.update<WindowRow, readonly [number, number]>(`window:${key}`, (row, now) => {
-          const { row: next, answer } = takeFixedWindow(row, now, { tokens, refillRateMs: Duration.toMillis(refillRate), limit })
-          return { state: next, answer }
-        }),
-      ),
-    tokenBucket: ({ key, tokens, limit, refillRate, allowOverflow }) =>
-      limiterCall('failed to take from a token bucket', () =>
-        table.update<BucketRow, readonly [number, number]>(`bucket:${key}`, (row, now) => {
-          const { row: next, answer } = takeTokenBucket(row, now, { tokens, limit, refillRateMs: Duration.toMillis(refillRate), allowOverflow })
-          return { state: next, answer }
-        }),
-      ),
-    ...noAdaptiveLimits,
+    where: 'PostgreSQL',
+    update: (key, change) => attempt(() => table.update(key, change)),
+    read: (key) => attempt(() => table.read(key)),
   }
 }
