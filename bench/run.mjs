@@ -243,6 +243,16 @@ if (!durableOnly) {
   printAmqpPublish(await measureAmqpPublish({ rounds: quick ? 3 : 7, messages: 2_000 }), table)
 }
 
+// ---- 3d. Security: JWT authentication (bench/security.mjs; a separate block, added with the JWT slice) ----
+
+if (!durableOnly) {
+  section('3d. Security: JwtAuthenticator.authenticate, cached vs a full verification')
+  const { measureJwtAuthentication, printJwtAuthentication } = await import('./security.mjs')
+  const jwt = await measureJwtAuthentication({ rounds: quick ? 3 : 7 })
+  printJwtAuthentication(jwt, table, us)
+  if (jwt.wrong > 0) durableProblems.push(`JwtAuthenticator returned a wrong principal or used its cache wrongly ${jwt.wrong} times (see section 3d)`)
+}
+
 // ---- 4. Durable: SQLite --------------------------------------------------------------------
 
 section('4. Durable: SQLite (the default store: a file, WAL, synchronous=NORMAL)')
