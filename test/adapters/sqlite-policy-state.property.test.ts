@@ -47,7 +47,7 @@ function storesOf(layer: Layer.Layer<Stores>, clock: Clock.Clock) {
   return {
     breaker: Context.get(services, CircuitBreaker.CircuitBreakerStore),
     limiter: Context.get(services, RateLimiter.RateLimiterStore),
-    run: <A, E>(effect: Effect.Effect<A, E>) => Effect.runSyncExit(Effect.provideService(effect, Clock.Clock, clock)),
+    run: <A, E>(effect: Effect.Effect<A, E, Scope.Scope>) => Effect.runSyncExit(Effect.provideService(Effect.scoped(effect), Clock.Clock, clock)),
   }
 }
 
