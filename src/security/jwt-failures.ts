@@ -30,8 +30,8 @@ function classify(error: unknown): [AuthenticationFailure, string] {
 }
 
 function claimFailure(claim: string, reason: string): [AuthenticationFailure, string] {
-  if (claim === 'nbf') return ['not-yet-valid', 'the token is not valid yet (its "nbf" is in the future, beyond the clock skew)']
   if (reason === 'missing') return ['claim', `the required claim "${claim}" is missing`]
+  if (claim === 'nbf' && reason === 'check_failed') return ['not-yet-valid', 'the token is not valid yet (its "nbf" is in the future, beyond the clock skew)']
   if (claim === 'typ') return ['claim', 'the token\'s "typ" header is not the configured one']
   return ['claim', `the claim "${claim}" is not what this authenticator expects`]
 }

@@ -57,6 +57,19 @@ describe('JwtAuthenticator: a valid token', () => {
     const principal = await auth(await signed({}, { ...validClaims(), scope: 'read write', org: 'acme' }))
     expect([principal.roles, principal.tenant]).toEqual([['read', 'write'], 'acme'])
   })
+
+  it('accepts any of several configured issuers and audiences', async () => {
+    const { auth } = setup({ issuer: ['https://old.example.com', iss], audience: ['billing', aud] })
+    await expect(auth(await signed({}, { ...validClaims(), aud: ['reports', aud] }))).resolves.toMatchObject({ subject: 'user:ada' })
+  })
+
+  it('requires nbf when requireNotBefore is set', async () => {
+    const { auth, log } = setup({ requireNotBefore: true })
+    const { nbf: _nbf, ...claims } = validClaims()
+    const token = await signed({}, claims)
+    expect((await expectRefused(auth(token), 'claim', token, log)).detail).toContain('"nbf" is missing')
+    await expect(setup().auth(token)).resolves.toMatchObject({ subject: 'user:ada' })
+  })
 })
 
 describe('JwtAuthenticator: the security battery', () => {
@@ -114,6 +127,14 @@ describe('JwtAuthenticator: the security battery', () => {
     const token = await signed({}, claims)
     const error = await expectRefused(auth(token), 'claim', token, log)
     expect(error.detail).toContain('"exp" is missing')
+  })
+
+  it('refuses exp and nbf that are not numbers', async () => {
+    const { auth, log } = setup()
+    for (const claims of [{ exp: String(seconds(t0) + 600) }, { nbf: 'now' }]) {
+      const token = await signed({}, { ...validClaims(), ...claims })
+      await expectRefused(auth(token), 'claim', token, log)
+    }
   })
 
   it('refuses a token without sub', async () => {
