@@ -1,7 +1,9 @@
-import { serialize, type SerializationLimits } from '../serialization.js'
+import type { SerializationLimits } from '../serialization.js'
 import type { CompiledStatement } from '../sql/compiled-statement.js'
+import { RowCodec } from '../sql/row-codec.js'
 import { weftStatements } from '../sql/statements.js'
 import { toStorageError } from '../storage-failure.js'
+import type { ValueCodec } from '../value-codec.js'
 import type { StepRecord } from '../workflow-store.js'
 import { prepared, type PgClientLike, type PgPoolLike, type PgQueryable, type PgQueryConfig, type PgResult } from './pg-client.js'
 import { classifyPgError } from './pg-errors.js'
@@ -23,16 +25,20 @@ function classifyingQueries(pool: PgQueryable): PgQueryable {
   return { query } as PgQueryable
 }
 
-/** What the PostgreSQL store's roles share: the pool, its classifying queries, transactions, the size limits. */
+/** What the PostgreSQL store's roles share: the pool, its classifying queries, transactions, the size limits and value codec. */
 export class PgContext {
   /** The pool as the store's statements use it: a failed query is a `StorageError`. */
   readonly db: PgQueryable
+  /** The row mappings through the store's value codec. */
+  readonly rowCodec: RowCodec
 
   constructor(
     readonly pool: PgPoolLike,
     readonly limits: SerializationLimits,
+    codec?: ValueCodec,
   ) {
     this.db = classifyingQueries(pool)
+    this.rowCodec = new RowCodec(codec, limits)
   }
 
   /** Runs a compiled statement on the pool. */
@@ -65,7 +71,6 @@ export class PgContext {
 
   /** A completed step's output as stored text. */
   outputText(step: StepRecord): string | null {
-    if (step.status !== 'completed') return null
-    return serialize(step.output, `output of step "${step.key}" of run ${step.runId}`, this.limits)
+    return this.rowCodec.outputText(step)
   }
 }

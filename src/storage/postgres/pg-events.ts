@@ -1,7 +1,5 @@
 import { LeaseLostError } from '../../core/errors.js'
 import type { RunId } from '../../core/ids.js'
-import { serialize } from '../serialization.js'
-import { toStepRow, toStoredEvent } from '../sql/rows.js'
 import type { ChangeFeed, EventInbox, EventNotice, Fence, NewEvent, StepRecord, StoredEvent, StoreNotification } from '../workflow-store.js'
 import { shared, type PgContext } from './pg-context.js'
 import { channel, pgStatements } from './pg-statements.js'
@@ -11,18 +9,18 @@ export class PgEvents implements EventInbox, ChangeFeed {
   constructor(private readonly pg: PgContext) {}
 
   async sendEvent(event: NewEvent): Promise<number> {
-    const payload = serialize(event.payload, `payload of event "${event.name}"`, this.pg.limits)
+    const payload = this.pg.rowCodec.eventPayload(event)
     const [row] = await this.pg.rows(pgStatements.sendEvent, { name: event.name, runId: event.runId ?? null, payload, sentAt: event.sentAt })
     return Number(row!.id)
   }
 
   async pendingEvents(runId: RunId, name: string, since: number): Promise<StoredEvent[]> {
-    return (await this.pg.rows(shared.pendingEvents, { runId, name, since })).map(toStoredEvent)
+    return (await this.pg.rows(shared.pendingEvents, { runId, name, since })).map((row) => this.pg.rowCodec.storedEvent(row))
   }
 
   async takeEvent(fence: Fence, event: StoredEvent, step: StepRecord): Promise<boolean> {
-    const output = serialize(step.output, `output of step "${step.key}" of run ${step.runId}`, this.pg.limits)
-    const [row] = await this.pg.rows(pgStatements.takeEvent, { ...toStepRow(step, output), run_id: fence.runId, epoch: fence.epoch, eventId: event.id })
+    const output = this.pg.outputText(step)
+    const [row] = await this.pg.rows(pgStatements.takeEvent, { ...this.pg.rowCodec.stepRow(step, output), run_id: fence.runId, epoch: fence.epoch, eventId: event.id })
     if (Number(row!.fenced) === 0) throw new LeaseLostError(fence.runId, fence.epoch)
     return Number(row!.took) === 1
   }

@@ -1,8 +1,7 @@
 import { LeaseLostError } from '../../core/errors.js'
 import type { RunId } from '../../core/ids.js'
-import { outboxInsert, type OutboxInsert } from '../sql/outbox-rows.js'
-import { toStepRecord, toStepRow } from '../sql/rows.js'
-import { patchParameters, patchShape } from '../sql/statements.js'
+import type { OutboxInsert } from '../sql/outbox-rows.js'
+import { patchShape } from '../sql/statements.js'
 import type { Fence, RunPatch, StepJournal, StepRecord } from '../workflow-store.js'
 import { prepared, type PgClientLike } from './pg-client.js'
 import { runStatement, shared, type PgContext } from './pg-context.js'
@@ -16,12 +15,12 @@ export class PgJournal implements StepJournal {
   private readonly steps: PgStepWriter
 
   constructor(private readonly pg: PgContext) {
-    this.steps = new PgStepWriter(pg.db)
+    this.steps = new PgStepWriter(pg.db, pg.rowCodec)
   }
 
   saveStep(fence: Fence, step: StepRecord): Promise<StepRecord> {
     const output = this.pg.outputText(step)
-    const entries = outboxInsert(step, this.pg.limits)
+    const entries = this.pg.rowCodec.outboxInsert(step)
     if (entries !== undefined) return this.saveWithOutbox(fence, step, output, entries, undefined)
     return this.steps.write(fence, step, output)
   }
@@ -29,14 +28,14 @@ export class PgJournal implements StepJournal {
   /** Records a run's last step and its end in one statement (one round trip, one commit). */
   async saveFinalStep(fence: Fence, step: StepRecord, patch: RunPatch): Promise<StepRecord> {
     const output = this.pg.outputText(step)
-    const entries = outboxInsert(step, this.pg.limits)
+    const entries = this.pg.rowCodec.outboxInsert(step)
     if (entries !== undefined) return this.saveWithOutbox(fence, step, output, entries, patch)
-    const parameters = { ...patchParameters(fence.runId, fence.epoch, patch), ...toStepRow(step, output) }
+    const parameters = { ...this.pg.rowCodec.patchParameters(fence.runId, fence.epoch, patch), ...this.pg.rowCodec.stepRow(step, output) }
     const [row] = await this.pg.rows(pgStatements.finalStep(patchShape(patch, true)), parameters)
     if (Number(row!.fenced) === 0) throw new LeaseLostError(fence.runId, fence.epoch)
     if (Number(row!.inserted) === 1) return step
     const [existing] = await this.pg.rows(shared.selectStep, { runId: step.runId, key: step.key })
-    return toStepRecord(existing!)
+    return this.pg.rowCodec.stepRecord(existing!)
   }
 
   /**
@@ -47,21 +46,21 @@ export class PgJournal implements StepJournal {
    */
   private saveWithOutbox(fence: Fence, step: StepRecord, output: string | null, entries: OutboxInsert, patch: RunPatch | undefined): Promise<StepRecord> {
     return this.pg.transaction(async (client: PgClientLike) => {
-      const { rows } = await client.query<{ fenced: number; inserted: number }>(prepared(singleStepSql, [fence.runId, fence.epoch, ...stepColumns(toStepRow(step, output))]))
+      const { rows } = await client.query<{ fenced: number; inserted: number }>(prepared(singleStepSql, [fence.runId, fence.epoch, ...stepColumns(this.pg.rowCodec.stepRow(step, output))]))
       if (Number(rows[0]!.fenced) === 0) throw new LeaseLostError(fence.runId, fence.epoch)
       if (Number(rows[0]!.inserted) === 1) await insertOutboxWithStep(client, step, entries)
       if (patch !== undefined) {
-        const updated = await runStatement(client, pgStatements.updateRun(patchShape(patch, true)), patchParameters(fence.runId, fence.epoch, patch))
+        const updated = await runStatement(client, pgStatements.updateRun(patchShape(patch, true)), this.pg.rowCodec.patchParameters(fence.runId, fence.epoch, patch))
         if (updated.rows.length === 0) throw new LeaseLostError(fence.runId, fence.epoch)
       }
       if (Number(rows[0]!.inserted) === 1) return step
       const existing = await runStatement(client, shared.selectStep, { runId: step.runId, key: step.key })
-      return toStepRecord(existing.rows[0]!)
+      return this.pg.rowCodec.stepRecord(existing.rows[0]!)
     })
   }
 
   async loadSteps(runId: RunId): Promise<StepRecord[]> {
-    return (await this.pg.rows(shared.selectSteps, { runId })).map(toStepRecord)
+    return (await this.pg.rows(shared.selectSteps, { runId })).map((row) => this.pg.rowCodec.stepRecord(row))
   }
 
   async timer(fence: Fence, key: string, wakeAt: number): Promise<number> {

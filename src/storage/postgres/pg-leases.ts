@@ -1,5 +1,5 @@
 import type { ClaimRequest, Fence, ReleaseOptions, RenewResult, RequestedAction, RunLeases, RunRecord, WorkflowVersion } from '../workflow-store.js'
-import { toRunRecord, type RunRow } from '../sql/rows.js'
+import type { RunRow } from '../sql/rows.js'
 import { prepared } from './pg-client.js'
 import { shared, type PgContext } from './pg-context.js'
 import { claimSql, noteUnclaimableSql, releaseSql, renewSql } from './pg-hand-sql.js'
@@ -13,7 +13,7 @@ export class PgLeases implements RunLeases {
     const { workflows, now, deadOwners = [], limit, owner, leaseMs } = request
     const parameters = [workflows.map((w) => w.name), workflows.map((w) => w.version), now, deadOwners, limit, owner, leaseMs]
     const { rows } = await this.pg.db.query<RunRow>(prepared(claimSql, parameters))
-    return rows.map(toRunRecord).sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1))
+    return rows.map((row) => this.pg.rowCodec.runRecord(row)).sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1))
   }
 
   async noteUnclaimable(workflows: readonly WorkflowVersion[], now: number): Promise<number> {

@@ -1,4 +1,4 @@
-import { inClaimOrder, settlementValues, toOutboxCounts, toOutboxEntry, type OutboxInsert } from '../sql/outbox-rows.js'
+import { inClaimOrder, settlementValues, toOutboxCounts, type OutboxInsert } from '../sql/outbox-rows.js'
 import type { OutboxRow } from '../sql/schema.js'
 import type { OutboxClaim, OutboxClaimRequest, OutboxCounts, OutboxEntry, OutboxQuery, OutboxSettlement, OutboxStore } from '../outbox-store.js'
 import type { StepRecord } from '../workflow-store.js'
@@ -55,7 +55,7 @@ export class PgOutbox implements OutboxStore {
     const { now, owner, leaseMs, limit } = request
     const parameters = [now, request.adapters, request.deadOwners ?? [], request.ids ?? null, limit, owner, leaseMs]
     const { rows } = await this.pg.db.query<OutboxRow>(prepared(claimSql, parameters))
-    return inClaimOrder(rows.map(toOutboxEntry))
+    return inClaimOrder(rows.map((row) => this.pg.rowCodec.outboxEntry(row)))
   }
 
   async settleOutbox(claim: OutboxClaim, settlement: OutboxSettlement): Promise<boolean> {
@@ -65,7 +65,7 @@ export class PgOutbox implements OutboxStore {
 
   async listOutbox(query: OutboxQuery = {}): Promise<OutboxEntry[]> {
     const { rows } = await this.pg.db.query<OutboxRow>(prepared(listSql, [query.status ?? null, query.runId ?? null, query.limit ?? 100]))
-    return rows.map(toOutboxEntry)
+    return rows.map((row) => this.pg.rowCodec.outboxEntry(row))
   }
 
   async countOutbox(): Promise<OutboxCounts> {

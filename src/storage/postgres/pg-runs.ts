@@ -1,9 +1,9 @@
 import { LeaseLostError } from '../../core/errors.js'
 import type { RunId } from '../../core/ids.js'
 import { decideAction } from '../run-rules.js'
-import { serialize } from '../serialization.js'
-import { toRunRecord, toStepRecord, type RunRow, type StepRow } from '../sql/rows.js'
-import { listParameters, listShape, patchParameters, patchShape, runInsert } from '../sql/statements.js'
+import type { RowCodec } from '../sql/row-codec.js'
+import type { RunRow, StepRow } from '../sql/rows.js'
+import { listParameters, listShape, patchShape } from '../sql/statements.js'
 import type { CreateRunResult, Fence, NewRun, RequestedAction, RunPatch, RunQuery, RunRecord, RunStore, RunWithSteps } from '../workflow-store.js'
 import type { PgClientLike } from './pg-client.js'
 import { prepared } from './pg-client.js'
@@ -16,23 +16,23 @@ export class PgRuns implements RunStore {
   constructor(private readonly pg: PgContext) {}
 
   async createRun(run: NewRun): Promise<CreateRunResult> {
-    const input = serialize(run.input, `input of run ${run.id}`, this.pg.limits)
-    const [row] = await this.pg.rows(pgStatements.createRun, runInsert(run, input))
-    if (row !== undefined) return { run: toRunRecord(row), created: true }
+    const input = this.pg.rowCodec.input(run)
+    const [row] = await this.pg.rows(pgStatements.createRun, this.pg.rowCodec.runInsert(run, input))
+    if (row !== undefined) return { run: this.pg.rowCodec.runRecord(row), created: true }
     return { run: (await this.getRun(run.id))!, created: false }
   }
 
   async getRun(runId: RunId): Promise<RunRecord | undefined> {
     const [row] = await this.pg.rows(shared.selectRun, { id: runId })
-    return row === undefined ? undefined : toRunRecord(row)
+    return row === undefined ? undefined : this.pg.rowCodec.runRecord(row)
   }
 
   async listRuns(query: RunQuery = {}): Promise<RunRecord[]> {
-    return (await this.pg.rows(shared.listRuns(listShape(query)), listParameters(query))).map(toRunRecord)
+    return (await this.pg.rows(shared.listRuns(listShape(query)), listParameters(query))).map((row) => this.pg.rowCodec.runRecord(row))
   }
 
   async updateRun(fence: Fence, patch: RunPatch): Promise<void> {
-    const updated = await this.pg.rows(pgStatements.updateRun(patchShape(patch, true)), patchParameters(fence.runId, fence.epoch, patch))
+    const updated = await this.pg.rows(pgStatements.updateRun(patchShape(patch, true)), this.pg.rowCodec.patchParameters(fence.runId, fence.epoch, patch))
     if (updated.length === 0) throw new LeaseLostError(fence.runId, fence.epoch)
   }
 
@@ -40,9 +40,9 @@ export class PgRuns implements RunStore {
     return this.pg.transaction(async (client) => {
       const [row] = (await runStatement(client, pgStatements.selectRunForUpdate, { id: runId })).rows
       if (row === undefined) return undefined
-      await applyDecision(client, toRunRecord(row), action, now)
+      await applyDecision(client, this.pg.rowCodec, this.pg.rowCodec.runRecord(row), action, now)
       const [after] = (await runStatement(client, shared.selectRun, { id: runId })).rows
-      return after === undefined ? undefined : toRunRecord(after)
+      return after === undefined ? undefined : this.pg.rowCodec.runRecord(after)
     })
   }
 
@@ -55,16 +55,16 @@ export class PgRuns implements RunStore {
     const { rows } = await this.pg.db.query<RunRow & { steps: StepRow[] | null }>(prepared(runWithStepsSql, [runId]))
     const row = rows[0]
     if (row === undefined) return undefined
-    return { run: toRunRecord(row), steps: row.steps?.map(toStepRecord) }
+    return { run: this.pg.rowCodec.runRecord(row), steps: row.steps?.map((step) => this.pg.rowCodec.stepRecord(step)) }
   }
 }
 
 /** Applies what `decideAction` decides for an operator's request, and notifies, in the caller's transaction. */
-async function applyDecision(client: PgClientLike, run: RunRecord, action: RequestedAction, now: number): Promise<void> {
+async function applyDecision(client: PgClientLike, rowCodec: RowCodec, run: RunRecord, action: RequestedAction, now: number): Promise<void> {
   const decision = decideAction(run, action, now)
   const id = run.id
   if (decision.kind === 'cancel-now') {
-    await runStatement(client, shared.patchRun(patchShape(decision.patch, false)), patchParameters(id, run.epoch, decision.patch))
+    await runStatement(client, shared.patchRun(patchShape(decision.patch, false)), rowCodec.patchParameters(id, run.epoch, decision.patch))
     await runStatement(client, pgStatements.notifyRunFinished, { id })
   } else if (decision.kind === 'revive') {
     await runStatement(client, shared.revive, { id })

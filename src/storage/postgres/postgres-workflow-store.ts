@@ -7,6 +7,7 @@ import { NotAWeftDatabaseError } from '../../core/errors.js'
 import { ComposedWorkflowStore } from '../composed-workflow-store.js'
 import { defaultSerializationLimits, type SerializationLimits } from '../serialization.js'
 import { assertKnownMigrations, migrationTable, probeBytes, weftMigrationProvider } from '../sql/migrations.js'
+import type { ValueCodec } from '../value-codec.js'
 import { createPgPool, type forceGenericPlans, type PgPoolLike } from './pg-client.js'
 import { PgContext, shared } from './pg-context.js'
 import { PgEvents } from './pg-events.js'
@@ -54,6 +55,14 @@ export type PostgresStoreOptions = (
   /** Size limits of stored inputs, outputs and event payloads. @defaultValue warn at 256 KiB, fail at 2 MiB */
   readonly limits?: SerializationLimits
   /**
+   * How stored values are encoded: give the payload codec of your keys
+   * (`createPayloadCodec(envKeyProvider())`) to encrypt run inputs, step
+   * outputs and attempt histories, event payloads, outbox payloads, error
+   * records and recorded roles. Limits apply to the clear text.
+   * @defaultValue values stored as serialized (clear); an encrypted value then fails to read with a `SecurityConfigError`
+   */
+  readonly codec?: ValueCodec
+  /**
    * Whether `init()` migrates the database to this version's schema; when
    * false it only checks that it is a Weft database no newer than this
    * version (commands that read or change runs but must not change the schema).
@@ -99,7 +108,7 @@ export class PostgresWorkflowStore extends ComposedWorkflowStore {
 
   constructor(private readonly options: PostgresStoreOptions) {
     const pool = options.pool ?? createPgPool(options.connectionString, options.maxConnections ?? 10)
-    const pg = new PgContext(pool, options.limits ?? defaultSerializationLimits)
+    const pg = new PgContext(pool, options.limits ?? defaultSerializationLimits, options.codec)
     const events = new PgEvents(pg)
     super({ runs: new PgRuns(pg), leases: new PgLeases(pg), journal: new PgJournal(pg), inbox: events, feed: events })
     this.outbox = new PgOutbox(pg)

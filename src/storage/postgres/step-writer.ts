@@ -1,7 +1,8 @@
 import { LeaseLostError } from '../../core/errors.js'
 import { withStoreRetry } from '../store-retry.js'
 import { pgConflictRetry } from './pg-errors.js'
-import { toStepRecord, toStepRow, type StepRow } from '../sql/rows.js'
+import type { RowCodec } from '../sql/row-codec.js'
+import type { StepRow } from '../sql/rows.js'
 import type { Fence, StepRecord } from '../workflow-store.js'
 import { prepared, type PgQueryable } from './pg-client.js'
 import { existingStepsSql, singleStepSql, stepBatchSql, stepColumns } from './pg-hand-sql.js'
@@ -30,11 +31,14 @@ export class PgStepWriter {
   private pending: PendingStep[] = []
   private scheduled = false
 
-  constructor(private readonly db: PgQueryable) {}
+  constructor(
+    private readonly db: PgQueryable,
+    private readonly rowCodec: RowCodec,
+  ) {}
 
   write(fence: Fence, step: StepRecord, output: string | null): Promise<StepRecord> {
     return new Promise((resolve, reject) => {
-      this.pending.push({ fence, step, row: toStepRow(step, output), resolve, reject })
+      this.pending.push({ fence, step, row: this.rowCodec.stepRow(step, output), resolve, reject })
       if (!this.scheduled) {
         this.scheduled = true
         setImmediate(() => void this.flush())
@@ -101,6 +105,6 @@ export class PgStepWriter {
       existingStepsSql,
       [items.map((i) => i.step.runId), items.map((i) => i.step.key)],
     ))
-    return new Map(rows.map((row) => [`${row.run_id}\u0000${row.key}`, toStepRecord(row)]))
+    return new Map(rows.map((row) => [`${row.run_id}\u0000${row.key}`, this.rowCodec.stepRecord(row)]))
   }
 }

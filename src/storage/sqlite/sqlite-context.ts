@@ -1,9 +1,10 @@
 import { LeaseLostError } from '../../core/errors.js'
 import type { RunId } from '../../core/ids.js'
-import { serialize, type SerializationLimits } from '../serialization.js'
+import type { SerializationLimits } from '../serialization.js'
 import type { CompiledStatement } from '../sql/compiled-statement.js'
-import { toRunRecord, toStepRecord, toStepRow } from '../sql/rows.js'
+import { RowCodec } from '../sql/row-codec.js'
 import { weftStatements } from '../sql/statements.js'
+import type { ValueCodec } from '../value-codec.js'
 import type { Fence, RunRecord, StepRecord } from '../workflow-store.js'
 import type { DatabaseFile } from './database-file.js'
 import type { SqliteDatabaseLike, SqliteRunResult, SqliteStatementLike } from './sqlite-database.js'
@@ -16,10 +17,12 @@ export const shared = weftStatements('sqlite')
 /**
  * What the SQLite store's roles share: the connection and its cache of
  * prepared statements, the write queue (group commit), the watch on the
- * database file, the size limits, and the reads and writes several roles make.
+ * database file, the size limits and value codec (rowCodec), and the reads and writes several roles make.
  */
 export class SqliteContext {
   readonly writes: SqliteWriteQueue
+  /** The row mappings through the store's value codec. */
+  readonly rowCodec: RowCodec
   private readonly prepared = new Map<string, SqliteStatementLike>()
 
   constructor(
@@ -27,7 +30,9 @@ export class SqliteContext {
     readonly file: DatabaseFile,
     readonly limits: SerializationLimits,
     maxBusyWaitMs: number,
+    codec?: ValueCodec,
   ) {
+    this.rowCodec = new RowCodec(codec, limits)
     this.writes = new SqliteWriteQueue(db, maxBusyWaitMs, () => file.check())
   }
 
@@ -72,7 +77,7 @@ export class SqliteContext {
 
   readRun(runId: RunId): RunRecord | undefined {
     const row = this.get(shared.selectRun, { id: runId })
-    return row === undefined ? undefined : toRunRecord(row)
+    return row === undefined ? undefined : this.rowCodec.runRecord(row)
   }
 
   /** @throws `LeaseLostError` unless the run is still at the fence's epoch. */
@@ -83,14 +88,13 @@ export class SqliteContext {
 
   /** Inserts a step unless its key is stored; returns the stored record. */
   insertStep(step: StepRecord, output: string | null): StepRecord {
-    const inserted = this.run(sqliteStatements.insertStep, toStepRow(step, output))
+    const inserted = this.run(sqliteStatements.insertStep, this.rowCodec.stepRow(step, output))
     if (Number(inserted.changes) === 1) return step
-    return toStepRecord(this.get(shared.selectStep, { runId: step.runId, key: step.key })!)
+    return this.rowCodec.stepRecord(this.get(shared.selectStep, { runId: step.runId, key: step.key })!)
   }
 
   /** A completed step's output as stored text (checked against the limits before the write is queued). */
   outputText(step: StepRecord): string | null {
-    if (step.status !== 'completed') return null
-    return serialize(step.output, `output of step "${step.key}" of run ${step.runId}`, this.limits)
+    return this.rowCodec.outputText(step)
   }
 }

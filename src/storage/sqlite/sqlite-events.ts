@@ -1,6 +1,4 @@
 import type { RunId } from '../../core/ids.js'
-import { serialize } from '../serialization.js'
-import { toStoredEvent } from '../sql/rows.js'
 import type { ChangeFeed, EventInbox, EventNotice, Fence, NewEvent, StepRecord, StoredEvent } from '../workflow-store.js'
 import { shared, type SqliteContext } from './sqlite-context.js'
 import { sqliteStatements } from './sqlite-statements.js'
@@ -13,7 +11,7 @@ export class SqliteEvents implements EventInbox, ChangeFeed {
   constructor(private readonly sqlite: SqliteContext) {}
 
   sendEvent(event: NewEvent): Promise<number> {
-    const payload = serialize(event.payload, `payload of event "${event.name}"`, this.sqlite.limits)
+    const payload = this.sqlite.rowCodec.eventPayload(event)
     return this.sqlite.writes.run(() => {
       const result = this.sqlite.run(sqliteStatements.insertEvent, { name: event.name, runId: event.runId ?? null, payload, sentAt: event.sentAt })
       return Number(result.lastInsertRowid)
@@ -21,7 +19,7 @@ export class SqliteEvents implements EventInbox, ChangeFeed {
   }
 
   pendingEvents(runId: RunId, name: string, since: number): Promise<StoredEvent[]> {
-    return this.sqlite.read('reading events', () => this.sqlite.all(shared.pendingEvents, { runId, name, since }).map(toStoredEvent))
+    return this.sqlite.read('reading events', () => this.sqlite.all(shared.pendingEvents, { runId, name, since }).map((row) => this.sqlite.rowCodec.storedEvent(row)))
   }
 
   takeEvent(fence: Fence, event: StoredEvent, step: StepRecord): Promise<boolean> {

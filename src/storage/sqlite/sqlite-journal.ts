@@ -1,6 +1,5 @@
 import type { RunId } from '../../core/ids.js'
-import { outboxInsert, type OutboxInsert } from '../sql/outbox-rows.js'
-import { toStepRecord } from '../sql/rows.js'
+import type { OutboxInsert } from '../sql/outbox-rows.js'
 import type { Fence, RunPatch, StepJournal, StepRecord } from '../workflow-store.js'
 import { shared, type SqliteContext } from './sqlite-context.js'
 import type { SqliteOutbox } from './sqlite-outbox.js'
@@ -21,7 +20,7 @@ export class SqliteJournal implements StepJournal {
 
   saveStep(fence: Fence, step: StepRecord): Promise<StepRecord> {
     const output = this.sqlite.outputText(step)
-    const entries = outboxInsert(step, this.sqlite.limits)
+    const entries = this.sqlite.rowCodec.outboxInsert(step)
     return this.sqlite.writes.run(() => {
       this.sqlite.checkFence(fence)
       return this.insertStep(step, output, entries)
@@ -38,7 +37,7 @@ export class SqliteJournal implements StepJournal {
   /** Records a run's last step and its end in one transaction. */
   saveFinalStep(fence: Fence, step: StepRecord, patch: RunPatch): Promise<StepRecord> {
     const output = this.sqlite.outputText(step)
-    const entries = outboxInsert(step, this.sqlite.limits)
+    const entries = this.sqlite.rowCodec.outboxInsert(step)
     return this.sqlite.writes.run(() => {
       this.sqlite.checkFence(fence)
       const stored = this.insertStep(step, output, entries)
@@ -48,7 +47,7 @@ export class SqliteJournal implements StepJournal {
   }
 
   loadSteps(runId: RunId): Promise<StepRecord[]> {
-    return this.sqlite.read('reading steps', () => this.sqlite.all(shared.selectSteps, { runId }).map(toStepRecord))
+    return this.sqlite.read('reading steps', () => this.sqlite.all(shared.selectSteps, { runId }).map((row) => this.sqlite.rowCodec.stepRecord(row)))
   }
 
   timer(fence: Fence, key: string, wakeAt: number): Promise<number> {

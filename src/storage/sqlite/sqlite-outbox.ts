@@ -1,4 +1,4 @@
-import { inClaimOrder, settlementValues, toOutboxCounts, toOutboxEntry, type OutboxInsert } from '../sql/outbox-rows.js'
+import { inClaimOrder, settlementValues, toOutboxCounts, type OutboxInsert } from '../sql/outbox-rows.js'
 import type { OutboxRow } from '../sql/schema.js'
 import type { OutboxClaim, OutboxClaimRequest, OutboxCounts, OutboxEntry, OutboxQuery, OutboxSettlement, OutboxStore } from '../outbox-store.js'
 import type { StepRecord } from '../workflow-store.js'
@@ -52,7 +52,7 @@ export class SqliteOutbox implements OutboxStore {
     return this.sqlite.writes.run(() => {
       const parameters = { now, adapters: JSON.stringify(request.adapters), dead: JSON.stringify(request.deadOwners ?? []), ids, limit, owner, until: now + leaseMs }
       const rows = this.sqlite.statement(claimSql).all(parameters) as OutboxRow[]
-      return inClaimOrder(rows.map(toOutboxEntry))
+      return inClaimOrder(rows.map((row) => this.sqlite.rowCodec.outboxEntry(row)))
     })
   }
 
@@ -64,7 +64,7 @@ export class SqliteOutbox implements OutboxStore {
 
   listOutbox(query: OutboxQuery = {}): Promise<OutboxEntry[]> {
     return this.sqlite.read('reading the outbox', () =>
-      (this.sqlite.statement(listSql).all({ status: query.status ?? null, runId: query.runId ?? null, limit: query.limit ?? 100 }) as OutboxRow[]).map(toOutboxEntry),
+      (this.sqlite.statement(listSql).all({ status: query.status ?? null, runId: query.runId ?? null, limit: query.limit ?? 100 }) as OutboxRow[]).map((row) => this.sqlite.rowCodec.outboxEntry(row)),
     )
   }
 

@@ -1,9 +1,7 @@
 import { LeaseLostError } from '../../core/errors.js'
 import type { RunId } from '../../core/ids.js'
 import { decideAction } from '../run-rules.js'
-import { serialize } from '../serialization.js'
-import { toRunRecord } from '../sql/rows.js'
-import { listParameters, listShape, patchParameters, patchShape, runInsert } from '../sql/statements.js'
+import { listParameters, listShape, patchShape } from '../sql/statements.js'
 import type { CreateRunResult, Fence, NewRun, RequestedAction, RunPatch, RunQuery, RunRecord, RunStore } from '../workflow-store.js'
 import { shared, type SqliteContext } from './sqlite-context.js'
 
@@ -12,9 +10,9 @@ export class SqliteRuns implements RunStore {
   constructor(private readonly sqlite: SqliteContext) {}
 
   createRun(run: NewRun): Promise<CreateRunResult> {
-    const input = serialize(run.input, `input of run ${run.id}`, this.sqlite.limits)
+    const input = this.sqlite.rowCodec.input(run)
     return this.sqlite.writes.run(() => {
-      const inserted = this.sqlite.run(shared.insertRun, runInsert(run, input))
+      const inserted = this.sqlite.run(shared.insertRun, this.sqlite.rowCodec.runInsert(run, input))
       return { run: this.sqlite.readRun(run.id)!, created: Number(inserted.changes) === 1 }
     })
   }
@@ -25,7 +23,7 @@ export class SqliteRuns implements RunStore {
 
   listRuns(query: RunQuery = {}): Promise<RunRecord[]> {
     return this.sqlite.read('listing runs', () => {
-      return this.sqlite.all(shared.listRuns(listShape(query)), listParameters(query)).map(toRunRecord)
+      return this.sqlite.all(shared.listRuns(listShape(query)), listParameters(query)).map((row) => this.sqlite.rowCodec.runRecord(row))
     })
   }
 
@@ -35,7 +33,7 @@ export class SqliteRuns implements RunStore {
 
   /** Applies a worker's patch in the current write. @throws `LeaseLostError` when the fence is stale. */
   patchFenced(fence: Fence, patch: RunPatch): void {
-    const result = this.sqlite.run(shared.patchRun(patchShape(patch, true)), patchParameters(fence.runId, fence.epoch, patch))
+    const result = this.sqlite.run(shared.patchRun(patchShape(patch, true)), this.sqlite.rowCodec.patchParameters(fence.runId, fence.epoch, patch))
     if (Number(result.changes) === 0) throw new LeaseLostError(fence.runId, fence.epoch)
   }
 
@@ -44,7 +42,7 @@ export class SqliteRuns implements RunStore {
       const run = this.sqlite.readRun(runId)
       if (run === undefined) return undefined
       const decision = decideAction(run, action, now)
-      if (decision.kind === 'cancel-now') this.sqlite.run(shared.patchRun(patchShape(decision.patch, false)), patchParameters(runId, run.epoch, decision.patch))
+      if (decision.kind === 'cancel-now') this.sqlite.run(shared.patchRun(patchShape(decision.patch, false)), this.sqlite.rowCodec.patchParameters(runId, run.epoch, decision.patch))
       else if (decision.kind === 'revive') this.sqlite.run(shared.revive, { id: runId })
       else if (decision.kind === 'ask-worker') this.sqlite.run(shared.askWorker, { id: runId, action })
       return this.sqlite.readRun(runId)

@@ -7,6 +7,7 @@ import { ComposedWorkflowStore } from '../composed-workflow-store.js'
 import { defaultSerializationLimits, type SerializationLimits } from '../serialization.js'
 import { assertKnownMigrations, migrationTable, probeBytes, weftMigrationProvider } from '../sql/migrations.js'
 import { withStoreRetry } from '../store-retry.js'
+import type { ValueCodec } from '../value-codec.js'
 import { DatabaseFile } from './database-file.js'
 import { shared, SqliteContext } from './sqlite-context.js'
 import { configureSqlite, ImmediateSqliteDialect, openSqliteFile, type SqliteDatabaseLike } from './sqlite-database.js'
@@ -45,6 +46,14 @@ export interface SqliteStoreOptions {
   readonly synchronous?: 'normal' | 'full'
   /** Size limits of stored inputs, outputs and event payloads. @defaultValue warn at 256 KiB, fail at 2 MiB */
   readonly limits?: SerializationLimits
+  /**
+   * How stored values are encoded: give the payload codec of your keys
+   * (`createPayloadCodec(envKeyProvider())`) to encrypt run inputs, step
+   * outputs and attempt histories, event payloads, outbox payloads, error
+   * records and recorded roles. Limits apply to the clear text.
+   * @defaultValue values stored as serialized (clear); an encrypted value then fails to read with a `SecurityConfigError`
+   */
+  readonly codec?: ValueCodec
   /**
    * Open an existing Weft database for reading only: nothing is written to
    * the file (it is not migrated, nor switched to WAL), writes fail, and
@@ -172,7 +181,7 @@ function openContext(options: SqliteStoreOptions): SqliteContext {
   const db = opening(path, () => options.database ?? openSqliteFile(path, readOnly))
   const file = new DatabaseFile(options.database === undefined && path !== ':memory:' ? resolve(path) : undefined)
   opening(path, () => configureSqlite(db, options.busyTimeoutMs ?? 200, options.synchronous ?? 'normal', readOnly))
-  return new SqliteContext(db, file, options.limits ?? defaultSerializationLimits, options.maxBusyWaitMs ?? 30_000)
+  return new SqliteContext(db, file, options.limits ?? defaultSerializationLimits, options.maxBusyWaitMs ?? 30_000, options.codec)
 }
 
 /** Runs a step of opening the database; a driver failure becomes a `StorageError` naming the file. */
