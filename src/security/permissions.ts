@@ -49,7 +49,15 @@ export interface Permission {
   readonly resource: ResourcePattern
 }
 
-/** The longest permission text Weft accepts, in UTF-16 code units (resources are workflow and event names). */
+/**
+ * The longest permission text Weft accepts, in UTF-16 code units (resources are workflow and event names).
+ *
+ * @example
+ * ```ts
+ * import { maxPermissionLength, parsePermission } from 'weft-sdk'
+ * parsePermission(`read:${'r'.repeat(maxPermissionLength)}`) // throws InvalidPermissionError: ... more than 1024
+ * ```
+ */
 export const maxPermissionLength = 1024
 
 const anyAction: ActionPattern = Object.freeze({ kind: 'any' })
