@@ -5,7 +5,7 @@ import { exportSPKI, importJWK, SignJWT, type CryptoKey } from 'jose'
 import { Redacted } from 'effect'
 import { inspect } from 'node:util'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { SecurityConfigError } from '../../src/core/security-errors.js'
+import { AuthenticationError, SecurityConfigError, type AuthenticationFailure } from '../../src/core/security-errors.js'
 import { JwtAuthenticator } from '../../src/security/jwt-authenticator.js'
 import { generateJwtKeys, JwtIssuer, type JwtKeyPair } from '../../src/security/jwt-issuer.js'
 import type { JwtAuthenticatorOptions } from '../../src/security/jwt-options.js'
@@ -246,6 +246,16 @@ describe('JwtAuthenticator: the security battery', () => {
       const token = await signed({}, { ...validClaims(), ...claims })
       await expectRefused(auth(token), 'claim', token, log)
     }
+  })
+
+  it('has a leak check that catches a refusal quoting part of the token (the check itself can fail)', async () => {
+    const token = await signed({}, validClaims())
+    const leaky = Promise.reject(new AuthenticationError('signature', `bad signature ${token.split('.')[2]?.slice(5, 25)}`))
+    await expect(expectRefused(leaky, 'signature', token)).rejects.toThrow(/a piece of the token appears/)
+    const leakyHook = { calls: [] as Array<[AuthenticationFailure, string]> }
+    const quiet = new AuthenticationError('signature', 'the signature does not verify')
+    leakyHook.calls.push(['signature', quiet.detail], ['expired', `token ${token.slice(40, 60)}`], ['signature', quiet.detail])
+    await expect(expectRefused(Promise.reject(quiet), 'signature', token, leakyHook)).rejects.toThrow(/a piece of the token appears/)
   })
 
   it('keeps refusing when the onRejected hook throws', async () => {
