@@ -176,7 +176,10 @@ export interface JwtKeyPair {
  * ```
  * @throws `SecurityConfigError` for an unsupported algorithm.
  */
-export async function generateJwtKeys(algorithm: JwtAlgorithm = 'EdDSA', options: { readonly kid?: string } = {}): Promise<JwtKeyPair> {
+export async function generateJwtKeys(algorithm: JwtAlgorithm = 'EdDSA', options: {
+    /** The key id to use instead of the public key's JWK thumbprint. */
+    readonly kid?: string
+  } = {},): Promise<JwtKeyPair> {
   if (!jwtAlgorithms.includes(algorithm)) throw new SecurityConfigError(`generateJwtKeys: algorithm ${JSON.stringify(algorithm)} is not supported: use one of ${jwtAlgorithms.join(', ')}`)
   const { privateKey, publicKey } = await generateKeyPair(algorithm, { extractable: true })
   const publicBase = await exportJWK(publicKey)

@@ -18,7 +18,15 @@ import { SecurityConfigError } from '../core/security-errors.js'
  */
 export type JwtAlgorithm = 'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512' | 'ES256' | 'ES384' | 'ES512' | 'EdDSA' | 'Ed25519'
 
-/** Every {@link JwtAlgorithm}, for validation. */
+/**
+ * Every {@link JwtAlgorithm} Weft can pin, in the order it suggests them.
+ *
+ * @example
+ * ```ts
+ * import { jwtAlgorithms } from 'weft-sdk'
+ * jwtAlgorithms.includes('EdDSA') // true
+ * ```
+ */
 export const jwtAlgorithms: readonly JwtAlgorithm[] = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519']
 
 /**
@@ -34,7 +42,10 @@ export const jwtAlgorithms: readonly JwtAlgorithm[] = ['RS256', 'RS384', 'RS512'
  * ```
  */
 export type JwtKeySource =
-  | { readonly keys: JSONWebKeySet['keys'] }
+  | {
+      /** The public JWKs (`generateJwtKeys(...).publicJwks.keys`, or an identity provider's set); never a private key. */
+      readonly keys: JSONWebKeySet['keys']
+    }
   | {
       /** The JWKS URL (`https:`, or `http:` on a loopback address for tests). */
       readonly url: string | URL
