@@ -165,6 +165,21 @@ export interface JwtKeyPair {
 }
 
 /**
+ * Options of {@link generateJwtKeys}.
+ *
+ * @example
+ * ```ts
+ * import { generateJwtKeys, type JwtKeyOptions } from 'weft-sdk'
+ * const options: JwtKeyOptions = { kid: 'k2026-12' }
+ * const keys = await generateJwtKeys('ES256', options)
+ * ```
+ */
+export interface JwtKeyOptions {
+  /** The key id to use instead of the public key's JWK thumbprint (RFC 7638). */
+  readonly kid?: string
+}
+
+/**
  * Generates a signing key pair for `algorithm` and its public JWK set, so that
  * examples, tests and services can issue and verify tokens without key files.
  *
@@ -176,10 +191,7 @@ export interface JwtKeyPair {
  * ```
  * @throws `SecurityConfigError` for an unsupported algorithm.
  */
-export async function generateJwtKeys(algorithm: JwtAlgorithm = 'EdDSA', options: {
-    /** The key id to use instead of the public key's JWK thumbprint. */
-    readonly kid?: string
-  } = {},): Promise<JwtKeyPair> {
+export async function generateJwtKeys(algorithm: JwtAlgorithm = 'EdDSA', options: JwtKeyOptions = {}): Promise<JwtKeyPair> {
   if (!jwtAlgorithms.includes(algorithm)) throw new SecurityConfigError(`generateJwtKeys: algorithm ${JSON.stringify(algorithm)} is not supported: use one of ${jwtAlgorithms.join(', ')}`)
   const { privateKey, publicKey } = await generateKeyPair(algorithm, { extractable: true })
   const publicBase = await exportJWK(publicKey)
