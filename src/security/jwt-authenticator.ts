@@ -123,6 +123,7 @@ export class JwtAuthenticator implements Authenticator {
     }
     if (!compactJws.test(token)) throw new AuthenticationError('malformed', 'the token is not a compact JWS (three base64url parts separated by dots)')
     const { payload } = await jwtVerify(token, this.keys, { ...this.verifyOptions, currentDate: new Date(nowMs) })
+    this.checkIssuedAt(payload, nowMs)
     const verified = this.toPrincipal(payload)
     this.counts.verifications++
     if (key !== undefined) this.cache.set(key, verified, (payload.exp as number) * 1000, nowMs)
@@ -133,6 +134,15 @@ export class JwtAuthenticator implements Authenticator {
     const max = this.settings.maxTokenBytes
     if (token.length > max || Buffer.byteLength(token) > max) {
       throw new AuthenticationError('too-large', `the token is larger than the ${max} bytes accepted (maxTokenBytes)`)
+    }
+  }
+
+  // jose checks `iat` only with a maximum token age; a token issued in the future (beyond the skew) is refused here.
+  private checkIssuedAt(payload: JWTPayload, nowMs: number): void {
+    if (payload.iat === undefined) return
+    if (typeof payload.iat !== 'number' || !Number.isFinite(payload.iat)) throw new AuthenticationError('claim', 'the claim "iat" must be a number')
+    if (payload.iat > nowMs / 1000 + this.settings.clockSkewSeconds) {
+      throw new AuthenticationError('not-yet-valid', 'the token was issued in the future (its "iat" is ahead of this clock, beyond the clock skew)')
     }
   }
 

@@ -107,6 +107,15 @@ describe('JwtAuthenticator: the security battery', () => {
     await expectRefused(auth(token), 'not-yet-valid', token, log)
   })
 
+  it('refuses a token issued in the future beyond the skew, and an iat that is not a number', async () => {
+    const { auth, log } = setup()
+    await expect(auth(await signed({}, { ...validClaims(), iat: seconds(t0) + 25 }))).resolves.toMatchObject({ subject: 'user:ada' })
+    const ahead = await signed({}, { ...validClaims(), iat: seconds(t0) + 120 })
+    await expectRefused(auth(ahead), 'not-yet-valid', ahead, log)
+    const text = await signed({}, { ...validClaims(), iat: 'yesterday' })
+    await expectRefused(auth(text), 'claim', text, log)
+  })
+
   it('tolerates exp and nbf within the clock skew', async () => {
     const { auth } = setup({ clockSkew: '30 s' })
     await expect(auth(await signed({}, { ...validClaims(), exp: seconds(t0) - 20 }))).resolves.toMatchObject({ subject: 'user:ada' })
