@@ -1,4 +1,6 @@
 import type { OutboxStore } from './outbox-store.js'
+import { MemorySessions } from './memory-sessions.js'
+import type { LocalUserStore, SessionStore } from './session-store.js'
 import { LeaseLostError } from '../core/errors.js'
 import type { RunId } from '../core/ids.js'
 import { claimableStatus, decideAction, isFinished, unclaimableMessage } from './run-rules.js'
@@ -104,6 +106,10 @@ export class MemoryWorkflowStore implements WorkflowStore {
   /** The outbox (the `OutboxStore` port; the store writes entries with their steps through its own face). */
   readonly outbox: OutboxStore
   private readonly outboxTable: MemoryOutbox
+  /** Sessions and refresh tokens (see `SessionStore`), in this process only. */
+  readonly sessions: SessionStore
+  /** Local users and login attempts (see `LocalUserStore`), in this process only. */
+  readonly localUsers: LocalUserStore
   /** The audit log (see `AuditStore`); `audit.insert` adds entries synchronously, inside whatever the store is doing. */
   readonly audit = new MemoryAudit()
 
@@ -111,6 +117,9 @@ export class MemoryWorkflowStore implements WorkflowStore {
     this.values = options.serialization === 'off' ? byReference : serialized(options.limits ?? defaultSerializationLimits)
     this.outboxTable = new MemoryOutbox(this.values)
     this.outbox = this.outboxTable
+    const sessions = new MemorySessions()
+    this.sessions = sessions
+    this.localUsers = sessions
   }
 
   async init(): Promise<void> {}

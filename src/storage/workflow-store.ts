@@ -1,6 +1,7 @@
 import type { StepUsage } from '../core/step-usage.js'
 import type { RunId } from '../core/ids.js'
 import type { NewOutboxEntry, OutboxStore } from './outbox-store.js'
+import type { LocalUserStore, SessionStore } from './session-store.js'
 import type { AuditStore } from './audit-store.js'
 
 /**
@@ -655,6 +656,10 @@ export interface StoreLifecycle {
 export interface WorkflowStore extends RunStore, RunLeases, StepJournal, EventInbox, ChangeFeed, StoreLifecycle {
   /** The durable outbox (memory, SQLite and PostgreSQL have one); a store without it refuses steps that record outbox entries. */
   readonly outbox?: OutboxStore
+  /** Sessions and their refresh tokens (memory, SQLite and PostgreSQL have them), for `SessionManager`. */
+  readonly sessions?: SessionStore
+  /** Local users and login attempt counters (memory, SQLite and PostgreSQL have them), for `LocalUsers`. */
+  readonly localUsers?: LocalUserStore
   /** The append-only audit log (memory, SQLite and PostgreSQL have one); `AuditLog` writes to it. */
   readonly audit?: AuditStore
 }

@@ -1,4 +1,6 @@
 import type { OutboxStore } from '../outbox-store.js'
+import type { LocalUserStore, SessionStore } from '../session-store.js'
+import { PgSessions } from './pg-sessions.js'
 import type { AuditStore } from '../audit-store.js'
 import { randomBytes } from 'node:crypto'
 import { Kysely, Migrator, PostgresDialect } from 'kysely'
@@ -8,6 +10,7 @@ import { ComposedWorkflowStore } from '../composed-workflow-store.js'
 import { defaultSerializationLimits, type SerializationLimits } from '../serialization.js'
 import { assertKnownMigrations, migrationTable, probeBytes, weftMigrationProvider } from '../sql/migrations.js'
 import type { ValueCodec } from '../value-codec.js'
+import { reencryptValues, type ReencryptOptions, type RotationDriver, type RotationProgress } from '../sql/value-rotation.js'
 import { createPgPool, type forceGenericPlans, type PgPoolLike } from './pg-client.js'
 import { PgContext, shared } from './pg-context.js'
 import { PgEvents } from './pg-events.js'
@@ -93,6 +96,10 @@ export class PostgresWorkflowStore extends ComposedWorkflowStore {
   readonly durable = true
   /** The durable outbox (see `OutboxStore`): entries inserted with their steps, claimed with `FOR UPDATE SKIP LOCKED`. */
   readonly outbox: OutboxStore
+  /** Sessions and refresh tokens (see `SessionStore`): a rotation is one transaction racing on `used_at is null`. */
+  readonly sessions: SessionStore
+  /** Local users and login attempts (see `LocalUserStore`). */
+  readonly localUsers: LocalUserStore
   /** The append-only audit log (see `AuditStore`); `insertAuditEntryOn` writes entries in a transaction's client. */
   readonly audit: AuditStore
   private readonly pg: PgContext
@@ -112,6 +119,7 @@ export class PostgresWorkflowStore extends ComposedWorkflowStore {
     const events = new PgEvents(pg)
     super({ runs: new PgRuns(pg), leases: new PgLeases(pg), journal: new PgJournal(pg), inbox: events, feed: events })
     this.outbox = new PgOutbox(pg)
+    this.sessions = this.localUsers = new PgSessions(pg)
     this.audit = new PgAudit(pg)
     this.pg = pg
     this.ownsPool = options.pool === undefined
@@ -153,6 +161,36 @@ export class PostgresWorkflowStore extends ComposedWorkflowStore {
     const data = randomBytes(Math.max(probeBytes, this.pg.limits.maxBytes))
     const [row] = await this.pg.rows(shared.insertProbe, { data })
     await this.pg.run(shared.deleteProbe, { id: row!.id })
+  }
+
+  /**
+   * Re-encrypts every stored value not written with the codec's newest key
+   * (after a key rotation), in batches of one transaction each; run it again
+   * to resume after a crash (values already re-encrypted are skipped). Safe
+   * beside running workers: a value that changed meanwhile is left as written.
+   *
+   * @throws {@link index!InvalidOptionsError} when the store has no encrypting codec.
+   * @example
+   * ```ts
+   * import { createPayloadCodec, envKeyProvider } from 'weft-sdk'
+   * import { postgresStore } from 'weft-sdk/postgres'
+   * const store = postgresStore({ connectionString: process.env.DATABASE_URL!, codec: createPayloadCodec(envKeyProvider()) })
+   * await store.reencryptValues({ batchSize: 1000 })
+   * ```
+   */
+  reencryptValues(options: ReencryptOptions = {}): Promise<RotationProgress> {
+    const pg = this.pg
+    const driver: RotationDriver = {
+      placeholders: '$',
+      select: async ({ sql, parameters }) => (await pg.db.query<Record<string, unknown>>(sql, parameters as unknown[])).rows,
+      updateAll: (statements) =>
+        pg.transaction(async (client) => {
+          const counts: number[] = []
+          for (const { sql, parameters } of statements) counts.push((await client.query(sql, parameters as unknown[])).rowCount ?? 0)
+          return counts
+        }),
+    }
+    return reencryptValues(driver, pg.rowCodec.codec, options)
   }
 
   /** Ends the pool (unless it was given by the user). */

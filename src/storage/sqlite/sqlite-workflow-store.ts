@@ -1,4 +1,6 @@
 import type { OutboxStore } from '../outbox-store.js'
+import type { LocalUserStore, SessionStore } from '../session-store.js'
+import { SqliteSessions } from './sqlite-sessions.js'
 import type { AuditStore } from '../audit-store.js'
 import { resolve } from 'node:path'
 import { Kysely, Migrator } from 'kysely'
@@ -8,6 +10,7 @@ import { defaultSerializationLimits, type SerializationLimits } from '../seriali
 import { assertKnownMigrations, migrationTable, probeBytes, weftMigrationProvider } from '../sql/migrations.js'
 import { withStoreRetry } from '../store-retry.js'
 import type { ValueCodec } from '../value-codec.js'
+import { reencryptValues, type ReencryptOptions, type RotationDriver, type RotationProgress } from '../sql/value-rotation.js'
 import { DatabaseFile } from './database-file.js'
 import { shared, SqliteContext } from './sqlite-context.js'
 import { configureSqlite, ImmediateSqliteDialect, openSqliteFile, type SqliteDatabaseLike } from './sqlite-database.js'
@@ -92,6 +95,10 @@ export class SqliteWorkflowStore extends ComposedWorkflowStore {
   private initialized: Promise<void> | undefined
   /** The durable outbox (see `OutboxStore`): entries inserted with their steps, claimed in the write queue. */
   readonly outbox: OutboxStore
+  /** Sessions and refresh tokens (see `SessionStore`): rotations in the write queue's transactions. */
+  readonly sessions: SessionStore
+  /** Local users and login attempts (see `LocalUserStore`). */
+  readonly localUsers: LocalUserStore
   /** The append-only audit log (see `AuditStore`); `insertAuditEntry` writes entries inside a write of the queue. */
   readonly audit: AuditStore
 
@@ -102,6 +109,7 @@ export class SqliteWorkflowStore extends ComposedWorkflowStore {
     const outbox = new SqliteOutbox(sqlite)
     super({ runs, leases: new SqliteLeases(sqlite), journal: new SqliteJournal(sqlite, runs, outbox), inbox: events, feed: events })
     this.outbox = outbox
+    this.sessions = this.localUsers = new SqliteSessions(sqlite)
     this.audit = new SqliteAudit(sqlite)
     this.sqlite = sqlite
     this.ownsDatabase = options.database === undefined
@@ -160,6 +168,30 @@ export class SqliteWorkflowStore extends ComposedWorkflowStore {
     const { writes } = this.sqlite
     const row = await writes.run(() => this.sqlite.get(shared.insertProbe, { data })!, { alone: true })
     await writes.run(() => this.sqlite.run(shared.deleteProbe, { id: row.id }), { alone: true })
+  }
+
+  /**
+   * Re-encrypts every stored value not written with the codec's newest key
+   * (after a key rotation), in batches of one transaction each; run it again
+   * to resume after a crash (values already re-encrypted are skipped). Safe
+   * beside running workers: a value that changed meanwhile is left as written.
+   *
+   * @throws {@link index!InvalidOptionsError} when the store has no encrypting codec.
+   * @example
+   * ```ts
+   * import { createPayloadCodec, envKeyProvider, sqliteStore } from 'weft-sdk'
+   * const store = sqliteStore({ path: 'runs.sqlite', codec: createPayloadCodec(envKeyProvider()) })
+   * const done = await store.reencryptValues({ onBatch: (p) => console.log(`${p.table}: ${p.rewritten} re-encrypted`) })
+   * ```
+   */
+  reencryptValues(options: ReencryptOptions = {}): Promise<RotationProgress> {
+    const sqlite = this.sqlite
+    const driver: RotationDriver = {
+      placeholders: '?',
+      select: ({ sql, parameters }) => sqlite.read('reading values to re-encrypt', () => sqlite.statement(sql).all(...parameters) as Record<string, unknown>[]),
+      updateAll: (statements) => sqlite.writes.run(() => statements.map(({ sql, parameters }) => Number(sqlite.statement(sql).run(...parameters).changes))),
+    }
+    return reencryptValues(driver, sqlite.rowCodec.codec, options)
   }
 
   /** Lets queued writes land, then closes the connection (unless it was given by the user). */
