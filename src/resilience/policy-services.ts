@@ -33,6 +33,13 @@ export interface PolicyStateStore {
    * (no direct path), and breaker states are read from it for reports.
    */
   readonly shared: boolean
+  /**
+   * Whether its stores answer without waiting (in memory, a SQLite file): a
+   * limiter may then take a token in a synchronous Effect run instead of a
+   * Promise (the per-principal limits do).
+   * @defaultValue `false`
+   */
+  readonly synchronous?: boolean
   /** Effect's breaker and rate-limiter stores on this state; built once per engine or adapter, in its scope. */
   readonly layer: Layer.Layer<EffectBreaker.CircuitBreakerStore | RateLimiter.RateLimiterStore>
   /** Releases connections; the engine calls it on `engine.close()` for the state it was given. */
@@ -56,7 +63,7 @@ export function memoryPolicyState(): PolicyStateStore {
     const tables = new MemoryPolicyTables()
     return Context.make(EffectBreaker.CircuitBreakerStore, memoryBreakerStore(tables)).pipe(Context.add(RateLimiter.RateLimiterStore, memoryLimiterStore(tables)))
   })
-  return { kind: 'memory', shared: false, layer, close: async () => undefined }
+  return { kind: 'memory', shared: false, synchronous: true, layer, close: async () => undefined }
 }
 
 /**

@@ -153,7 +153,7 @@ export class PrincipalLimits {
     const rule = this.ruleFor(principal, operation)
     if (rule === 'unlimited') return
     const policy = this.policyOf(limiterName(principal, operation, this.per), rule)
-    if (!this.state.shared) {
+    if (this.state.synchronous === true) {
       consumeNow(policy, this.services)
       return
     }

@@ -67,6 +67,7 @@ export function sqlitePolicyState(options: SqlitePolicyStateOptions): PolicyStat
   return {
     kind: 'sqlite',
     shared: true,
+    synchronous: true,
     layer: Layer.mergeAll(Layer.succeed(EffectBreaker.CircuitBreakerStore, rowBreakerStore(rows, leaseMs)), Layer.succeed(RateLimiter.RateLimiterStore, rowLimiterStore(rows))),
     close: async () => table.close(),
   }
