@@ -12,10 +12,12 @@ export type PolicyServices = EffectBreaker.CircuitBreakerStore | RateLimiter.Rat
  * `RateLimiterStore` of `effect/persistence`), so every limiter and breaker
  * of Weft — tasks', adapters', and the security layer's per-principal limits
  * — runs the same Effect code on whichever state it is given. Weft ships
- * three: in memory (one process; the default), Redis (`redisPolicyState`
- * from `weft-sdk/redis`) and PostgreSQL (`postgresPolicyState` from
- * `weft-sdk/postgres`), the last two shared by every process that uses the
- * same server. Implement it to keep the state elsewhere.
+ * four: in memory (one process; the default), a SQLite file
+ * (`sqlitePolicyState`, shared by the processes of one machine), Redis
+ * (`redisPolicyState` from `weft-sdk/redis`) and PostgreSQL
+ * (`postgresPolicyState` from `weft-sdk/postgres`), the last two shared by
+ * every process that uses the same server. Implement it to keep the state
+ * elsewhere.
  *
  * @example
  * ```ts
@@ -25,7 +27,7 @@ export type PolicyServices = EffectBreaker.CircuitBreakerStore | RateLimiter.Rat
  * ```
  */
 export interface PolicyStateStore {
-  /** What keeps the state (`'memory'`, `'redis'`, `'postgres'`), for reports. */
+  /** What keeps the state (`'memory'`, `'sqlite'`, `'redis'`, `'postgres'`), for reports. */
   readonly kind: string
   /**
    * Whether other processes share it. A shared store answers asynchronously,
