@@ -46,32 +46,33 @@ export const auditOutcomes: readonly AuditOutcome[] = ['succeeded', 'denied', 'f
 
 /**
  * What the caller of `AuditLog.record` says happened: the fields that are
- * not about the chain. Never put a secret (a token, a password, a key) in
- * any of them: entries are stored in clear and printed by `weft audit list`.
+ * not about the chain (the secure path's `AuditRecord` has this shape).
+ * Never put a secret (a token, a password, a key) in any of them: entries
+ * are stored in clear and printed by `weft audit list`.
  *
  * @example
  * ```ts
- * import type { AuditRecord } from 'weft-sdk/store'
- * const denied: AuditRecord = { subject: 'user:bob', tenant: 'acme', action: 'run.cancel', resource: 'run:01jhkm51', runId: '01jhkm51', outcome: 'denied', reason: 'not the owner of the run' }
+ * import type { NewAuditEntry } from 'weft-sdk/store'
+ * const denied: NewAuditEntry = { subject: 'user:bob', tenant: 'acme', action: 'run.cancel', resource: 'run:01jhkm51', runId: '01jhkm51', outcome: 'denied', reason: 'not the owner of the run' }
  * ```
  */
-export interface AuditRecord {
-  /** Who did it (a principal's subject); `null` when unknown (a failed authentication). */
-  readonly subject: string | null
+export interface NewAuditEntry {
+  /** Who did it (a principal's subject); absent or `null` when unknown (a failed authentication). */
+  readonly subject?: string | null | undefined
   /** The principal's tenant, when it has one. */
-  readonly tenant?: string | null
-  /** What was done. */
-  readonly action: AuditAction
+  readonly tenant?: string | null | undefined
+  /** What was done: an {@link AuditAction} (`<area>.<event>`, lower case). */
+  readonly action: string
   /** What it was done to (`workflow:orders`, `run:<id>`, `keys`, `policy`). */
-  readonly resource?: string | null
+  readonly resource?: string | null | undefined
   /** The run it concerns, when it concerns one. */
-  readonly runId?: string | null
+  readonly runId?: string | null | undefined
   /** How it ended. */
   readonly outcome: AuditOutcome
   /** Why (a refusal's reason, an error's code): never a secret. */
-  readonly reason?: string | null
+  readonly reason?: string | null | undefined
   /** When (epoch milliseconds); the log's clock when absent. */
-  readonly at?: number
+  readonly at?: number | undefined
 }
 
 /**
