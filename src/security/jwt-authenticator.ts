@@ -24,7 +24,7 @@ import { VerificationCache } from './verification-cache.js'
 export interface JwtAuthenticatorStats {
   /** Tokens whose signature and claims were checked (cache misses that succeeded). */
   readonly verifications: number
-  /** Tokens accepted from the verification cache, without checking the signature again. */
+  /** Tokens answered from the verification cache (or by a verification of the same token already under way), without checking the signature again. */
   readonly cacheHits: number
   /** Tokens refused. */
   readonly rejections: number
@@ -61,6 +61,7 @@ export class JwtAuthenticator implements Authenticator {
   private readonly keys: JWTVerifyGetKey
   private readonly cache: VerificationCache
   private readonly verifyOptions: JWTVerifyOptions
+  private readonly inFlight = new Map<string, Promise<Principal>>()
   private counts = { verifications: 0, cacheHits: 0, rejections: 0 }
 
   constructor(options: JwtAuthenticatorOptions) {
@@ -115,18 +116,31 @@ export class JwtAuthenticator implements Authenticator {
 
   private async verify(token: string, nowMs: number): Promise<Principal> {
     this.checkSize(token)
-    const key = this.cache.enabled ? this.cache.keyOf(token) : undefined
-    const cached = key === undefined ? undefined : this.cache.get(key, nowMs)
+    if (!this.cache.enabled) return this.verifyFully(token, nowMs)
+    const key = this.cache.keyOf(token)
+    const cached = this.cache.get(key, nowMs)
     if (cached !== undefined) {
       this.counts.cacheHits++
       return cached
     }
+    // Concurrent calls with the same token (a client's burst) share one verification.
+    let pending = this.inFlight.get(key)
+    if (pending === undefined) {
+      pending = this.verifyFully(token, nowMs).finally(() => this.inFlight.delete(key))
+      this.inFlight.set(key, pending)
+    } else {
+      this.counts.cacheHits++
+    }
+    return pending
+  }
+
+  private async verifyFully(token: string, nowMs: number): Promise<Principal> {
     if (!compactJws.test(token)) throw new AuthenticationError('malformed', 'the token is not a compact JWS (three base64url parts separated by dots)')
     const { payload } = await jwtVerify(token, this.keys, { ...this.verifyOptions, currentDate: new Date(nowMs) })
     this.checkIssuedAt(payload, nowMs)
     const verified = this.toPrincipal(payload)
     this.counts.verifications++
-    if (key !== undefined) this.cache.set(key, verified, (payload.exp as number) * 1000, nowMs)
+    if (this.cache.enabled) this.cache.set(this.cache.keyOf(token), verified, (payload.exp as number) * 1000, nowMs)
     return verified
   }
 

@@ -350,6 +350,23 @@ describe('JwtAuthenticator: the verification cache', () => {
     expect(inspect(authenticator, { depth: 10, showHidden: true })).not.toContain(token.split('.')[2])
   })
 
+  it('verifies a burst of concurrent calls with the same token once', async () => {
+    const { authenticator, issuer } = setup()
+    const token = await issuer.issue({ subject: 'user:ada' })
+    const principals = await Promise.all(Array.from({ length: 10 }, () => authenticator.authenticate({ token })))
+    expect(new Set(principals).size).toBe(1)
+    expect(authenticator.stats()).toMatchObject({ verifications: 1, cacheHits: 9 })
+  })
+
+  it('refuses every call of a concurrent burst with a bad token, each with its own hook call', async () => {
+    const { authenticator, log } = setup()
+    const token = await signed({}, { ...validClaims(), aud: 'billing' })
+    const results = await Promise.allSettled(Array.from({ length: 5 }, () => authenticator.authenticate({ token })))
+    expect(results.map((result) => result.status === 'rejected' && (result.reason as AuthenticationError).reason)).toEqual(Array(5).fill('claim'))
+    expect(log.calls).toHaveLength(5)
+    expect(authenticator.stats()).toMatchObject({ rejections: 5, cached: 0 })
+  })
+
   it('refuses a cached token once its exp has passed', async () => {
     const { authenticator, issuer, clock, log } = setup({ cacheTtl: '1 h' })
     const token = await issuer.issue({ subject: 'user:ada', lifetime: '1 m' })
