@@ -66,6 +66,7 @@ export function createPayloadCodec(keys: KeyProvider, options: PayloadCodecOptio
     keys,
     encode: (text, location) => encrypt(keys, text, location),
     decode: (stored, location) => (stored.startsWith(encryptedValuePrefix) || !allowClear ? decrypt(keys, stored, location) : stored),
+    isCurrent: (stored) => stored.startsWith(`${version}.${keys.current().id}.`),
     keyIdOf: (stored) => (stored.startsWith(`${version}.`) ? stored.slice(version.length + 1, stored.indexOf('.', version.length + 1)) : undefined),
   }
 }

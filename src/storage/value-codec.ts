@@ -50,6 +50,12 @@ export interface ValueCodec {
    * @throws {@link index!DecryptionError} (or another Weft error) when `stored` was altered or belongs elsewhere.
    */
   decode(stored: string, location: ValueLocation): string
+  /**
+   * Whether `stored` is written the way `encode` writes now (an encrypting
+   * codec: with its newest key). Re-encryption (`reencryptValues`) rewrites the
+   * values for which it is false; a codec without it cannot be rotated.
+   */
+  isCurrent?(stored: string): boolean
 }
 
 /**
