@@ -62,7 +62,7 @@ export class JwtAuthenticator implements Authenticator {
   private readonly cache: VerificationCache
   private readonly verifyOptions: JWTVerifyOptions
   private readonly inFlight = new Map<string, Promise<Principal>>()
-  private counts = { verifications: 0, cacheHits: 0, rejections: 0 }
+  private readonly counts = { verifications: 0, cacheHits: 0, rejections: 0 }
 
   constructor(options: JwtAuthenticatorOptions) {
     this.settings = parseJwtOptions(options)
