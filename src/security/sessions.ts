@@ -1,0 +1,365 @@
+// Sessions: a login opens a session (a family of refresh tokens) in Weft's store and returns a short-lived access
+// token and an opaque refresh token; each refresh rotates the refresh token, a reused one revokes the family, and
+// logout or revocation is seen by every process at its next check (at most the active-session cache's TTL later).
+import { createHash, randomBytes } from 'node:crypto'
+import { Redacted } from 'effect'
+import { toMillis, type Duration } from '../core/duration.js'
+import { AuthenticationError, SecurityConfigError } from '../core/security-errors.js'
+import { isActiveSession, type NewRefreshToken, type SessionRecord, type SessionStore } from '../storage/session-store.js'
+import type { Principal } from './principal.js'
+
+/**
+ * What an access token of a session says: who, with which roles and
+ * tenant, in which session (`sid`), for how long.
+ *
+ * @example
+ * ```ts
+ * import type { AccessTokenClaims } from 'weft-sdk'
+ * const claims: AccessTokenClaims = { sub: 'user:ada', roles: ['analyst'], tenant: 'acme', sid: 'Zr3...', lifetimeMs: 900_000 }
+ * ```
+ */
+export interface AccessTokenClaims {
+  /** The subject. */
+  readonly sub: string
+  /** Its roles. */
+  readonly roles: readonly string[]
+  /** Its tenant, if any. */
+  readonly tenant?: string | undefined
+  /** The session id: an authenticator asks {@link SessionCheck.sessionIsActive} about it. */
+  readonly sid: string
+  /** How long the token must be valid (milliseconds): the signer sets `exp` from it. */
+  readonly lifetimeMs: number
+}
+
+/**
+ * Signs access tokens for sessions (a `JwtIssuer` behind a two-line adapter, or your own).
+ *
+ * @example
+ * ```ts
+ * import type { AccessTokenSigner, JwtIssuer } from 'weft-sdk'
+ * declare const issuer: JwtIssuer
+ * const signer: AccessTokenSigner = {
+ *   sign: (c) => issuer.issue({ subject: c.sub, roles: c.roles, tenant: c.tenant, claims: { sid: c.sid }, lifetime: c.lifetimeMs }),
+ * }
+ * ```
+ */
+export interface AccessTokenSigner {
+  /** A signed token carrying the claims, valid for `claims.lifetimeMs`. */
+  sign(claims: AccessTokenClaims): Promise<string>
+}
+
+/**
+ * Whether a session still holds: what an authenticator asks about an access
+ * token's `sid` before accepting it.
+ *
+ * @example
+ * ```ts
+ * import type { SessionCheck } from 'weft-sdk'
+ * declare const sessions: SessionCheck
+ * declare const sid: string
+ * if (!(await sessions.sessionIsActive(sid))) throw new Error('session revoked')
+ * ```
+ */
+export interface SessionCheck {
+  /** True while the session is neither revoked nor past its lifetime (as of at most the cache's TTL ago). */
+  sessionIsActive(sid: string): Promise<boolean>
+}
+
+/**
+ * The tokens of a login or a refresh. Both tokens are `Redacted`: they print
+ * as `<redacted>`; take them out with `Redacted.value` only to send them.
+ *
+ * @example
+ * ```ts
+ * import { Redacted } from 'effect'
+ * import type { SessionTokens } from 'weft-sdk'
+ * declare const tokens: SessionTokens
+ * const body = { access_token: Redacted.value(tokens.accessToken), refresh_token: Redacted.value(tokens.refreshToken), expires_at: tokens.expiresAt }
+ * ```
+ */
+export interface SessionTokens {
+  /** The session (`sid`); not a secret. */
+  readonly sessionId: string
+  /** The access token the signer made. */
+  readonly accessToken: Redacted.Redacted<string>
+  /** The refresh token: 256 random bits, base64url; the store keeps only its SHA-256. */
+  readonly refreshToken: Redacted.Redacted<string>
+  /** When the access token expires (epoch milliseconds). */
+  readonly expiresAt: number
+  /** When the refresh token expires (epoch milliseconds). */
+  readonly refreshExpiresAt: number
+}
+
+/**
+ * Options of {@link SessionManager}.
+ *
+ * @example
+ * ```ts
+ * import type { AccessTokenSigner, SessionManagerOptions } from 'weft-sdk'
+ * import type { WorkflowStore } from 'weft-sdk/store'
+ * declare const store: WorkflowStore
+ * declare const signer: AccessTokenSigner
+ * const options: SessionManagerOptions = { store: store.sessions!, signer, accessTokenTtl: '10 m', revocationCacheTtl: '2 s' }
+ * ```
+ */
+export interface SessionManagerOptions {
+  /** Where sessions live: `store.sessions` of the engine's store (shared by every process on the database). */
+  readonly store: SessionStore
+  /** Signs access tokens. */
+  readonly signer: AccessTokenSigner
+  /** Lifetime of an access token. @defaultValue `'15 m'` */
+  readonly accessTokenTtl?: Duration
+  /** Lifetime of a refresh token (each rotation issues a new one). @defaultValue `'14 d'` */
+  readonly refreshTokenTtl?: Duration
+  /** Lifetime of a session, whatever refreshes happen. @defaultValue `'30 d'` */
+  readonly maxSessionAge?: Duration
+  /**
+   * How long {@link SessionManager.sessionIsActive} trusts an answer: the
+   * bound on how late another process sees a revocation (this process sees
+   * its own at once). `0` asks the store every time.
+   * @defaultValue `'5 s'`
+   */
+  readonly revocationCacheTtl?: Duration
+  /** Most sessions the cache remembers. @defaultValue `10_000` */
+  readonly revocationCacheSize?: number
+  /**
+   * The principal a refresh issues tokens for (to pick up changed roles);
+   * `undefined` revokes the session. Without it, the login's principal is used.
+   */
+  readonly currentPrincipal?: (session: SessionRecord) => Promise<Principal | undefined>
+  /** The clock (epoch milliseconds). @defaultValue `Date.now` */
+  readonly now?: () => number
+}
+
+/**
+ * How to end a session: by its refresh token (what a client holds) or by its id.
+ *
+ * @example
+ * ```ts
+ * import { Redacted } from 'effect'
+ * import type { LogoutTarget } from 'weft-sdk'
+ * declare const refreshToken: string
+ * const target: LogoutTarget = { refreshToken: Redacted.make(refreshToken) }
+ * ```
+ */
+export type LogoutTarget = { readonly refreshToken: Redacted.Redacted<string> | string } | { readonly sessionId: string }
+
+// 256 random bits as base64url: 43 characters without padding.
+const refreshTokenPattern = /^[A-Za-z0-9_-]{43}$/
+
+/**
+ * Sessions with rotating refresh tokens, kept in Weft's store so every
+ * process sees the same ones: `login` opens a session, `refresh` exchanges a
+ * refresh token for new tokens (a second use of one revokes the whole
+ * session: `AuthenticationError('refresh-reused')`), `logout`, `revoke` and
+ * `revokeSubject` end sessions, `sessionIsActive` answers authenticators.
+ * Tokens never appear in errors, and the store holds only their SHA-256.
+ *
+ * @example
+ * ```ts
+ * import { SessionManager, principal, type AccessTokenSigner } from 'weft-sdk'
+ * import type { WorkflowStore } from 'weft-sdk/store'
+ * declare const store: WorkflowStore
+ * declare const signer: AccessTokenSigner
+ * const sessions = new SessionManager({ store: store.sessions!, signer })
+ * const tokens = await sessions.login(principal({ subject: 'user:ada', roles: ['analyst'] }))
+ * const next = await sessions.refresh(tokens.refreshToken)
+ * await sessions.logout({ refreshToken: next.refreshToken })
+ * ```
+ * @throws `SecurityConfigError` from the constructor when a lifetime is zero or the refresh token outlives nothing.
+ */
+export class SessionManager implements SessionCheck {
+  private readonly accessTtlMs: number
+  private readonly refreshTtlMs: number
+  private readonly maxAgeMs: number
+  private readonly cache: ActiveSessionCache
+  private readonly now: () => number
+
+  constructor(private readonly options: SessionManagerOptions) {
+    this.accessTtlMs = positiveMillis(options.accessTokenTtl ?? '15 m', 'accessTokenTtl')
+    this.refreshTtlMs = positiveMillis(options.refreshTokenTtl ?? '14 d', 'refreshTokenTtl')
+    this.maxAgeMs = positiveMillis(options.maxSessionAge ?? '30 d', 'maxSessionAge')
+    const cacheTtlMs = toMillis(options.revocationCacheTtl ?? '5 s', 'revocationCacheTtl')
+    this.cache = new ActiveSessionCache(cacheTtlMs, options.revocationCacheSize ?? 10_000)
+    this.now = options.now ?? Date.now
+  }
+
+  /** Opens a session for an authenticated principal (after a password or an identity provider's token was checked). */
+  async login(who: Principal): Promise<SessionTokens> {
+    const now = this.now()
+    const session = { id: randomBytes(16).toString('base64url'), subject: who.subject, roles: [...who.roles], tenant: who.tenant, createdAt: now, expiresAt: now + this.maxAgeMs }
+    const refresh = this.newRefreshToken(now, session.expiresAt)
+    await this.options.store.createSession(session, refresh.stored)
+    return this.tokensFor(session, refresh, now)
+  }
+
+  /**
+   * Exchanges a refresh token for new tokens in the same session; the one given is spent.
+   * @throws `AuthenticationError`: `refresh-reused` (it was spent before: the session is now revoked),
+   * `revoked`, `expired`, `malformed`, `invalid-credentials` (unknown). The token is never quoted.
+   */
+  async refresh(refreshToken: Redacted.Redacted<string> | string): Promise<SessionTokens> {
+    const now = this.now()
+    const usedHash = hashOf(checkedRefreshToken(refreshToken))
+    const next = this.newRefreshToken(now, now + this.refreshTtlMs)
+    const outcome = await this.options.store.rotateRefreshToken({ usedHash, now, next: next.stored })
+    if (outcome.kind !== 'rotated') throw this.refused(outcome)
+    const session = await this.currentSession(outcome.session)
+    const refresh = next.stored.expiresAt > session.expiresAt ? { ...next, stored: { ...next.stored, expiresAt: session.expiresAt } } : next
+    return this.tokensFor(session, refresh, now)
+  }
+
+  /** Ends the session of a refresh token, or a session by id; false when there was none active (logging out twice is harmless). */
+  async logout(target: LogoutTarget): Promise<boolean> {
+    if ('sessionId' in target) return this.revoke(target.sessionId, 'logout')
+    const token = readToken(target.refreshToken)
+    if (!refreshTokenPattern.test(token)) return false
+    const stored = await this.options.store.findRefreshToken(hashOf(token))
+    return stored === undefined ? false : this.revoke(stored.sessionId, 'logout')
+  }
+
+  /** Revokes a session: this process sees it at once, others within `revocationCacheTtl`. */
+  async revoke(sessionId: string, reason = 'revoked'): Promise<boolean> {
+    this.cache.forget(sessionId)
+    const revoked = await this.options.store.revokeSession(sessionId, this.now(), reason)
+    this.cache.forget(sessionId)
+    return revoked
+  }
+
+  /** Revokes every session of a subject (a user disabled, a password changed); how many. */
+  async revokeSubject(subject: string, reason = 'revoked'): Promise<number> {
+    this.cache.forgetSubject(subject)
+    const revoked = await this.options.store.revokeSubject(subject, this.now(), reason)
+    this.cache.forgetSubject(subject)
+    return revoked
+  }
+
+  /** Whether the session is active: from the cache when asked within `revocationCacheTtl`, else from the store. */
+  async sessionIsActive(sid: string): Promise<boolean> {
+    const now = this.now()
+    const cached = this.cache.get(sid, now)
+    if (cached !== undefined) return isActiveSession(cached, now)
+    const session = await this.options.store.getSession(sid)
+    if (session === undefined) return false
+    this.cache.set(session, now)
+    return isActiveSession(session, now)
+  }
+
+  private async tokensFor(session: SessionRecord, refresh: IssuedRefreshToken, now: number): Promise<SessionTokens> {
+    const lifetimeMs = Math.min(this.accessTtlMs, session.expiresAt - now)
+    const accessToken = await this.options.signer.sign({ sub: session.subject, roles: session.roles, tenant: session.tenant, sid: session.id, lifetimeMs })
+    return {
+      sessionId: session.id,
+      accessToken: Redacted.make(accessToken),
+      refreshToken: refresh.token,
+      expiresAt: now + lifetimeMs,
+      refreshExpiresAt: refresh.stored.expiresAt,
+    }
+  }
+
+  /** The session with the principal a refresh issues tokens for (see `currentPrincipal`). */
+  private async currentSession(session: SessionRecord): Promise<SessionRecord> {
+    if (this.options.currentPrincipal === undefined) return session
+    const who = await this.options.currentPrincipal(session)
+    if (who === undefined) {
+      await this.revoke(session.id, 'principal-gone')
+      throw new AuthenticationError('revoked', `session ${session.id} was revoked: its principal no longer exists`)
+    }
+    return { ...session, subject: who.subject, roles: who.roles, tenant: who.tenant }
+  }
+
+  private newRefreshToken(now: number, expiresAt: number): IssuedRefreshToken {
+    const token = randomBytes(32).toString('base64url')
+    return { token: Redacted.make(token), stored: { hash: hashOf(token), issuedAt: now, expiresAt: Math.min(expiresAt, now + this.refreshTtlMs) } }
+  }
+
+  private refused(outcome: { readonly kind: 'reused' | 'expired' | 'revoked'; readonly sessionId: string } | { readonly kind: 'unknown' }): AuthenticationError {
+    switch (outcome.kind) {
+      case 'reused':
+        this.cache.forget(outcome.sessionId)
+        return new AuthenticationError('refresh-reused', `a refresh token of session ${outcome.sessionId} was used twice: the session is revoked`)
+      case 'revoked':
+        return new AuthenticationError('revoked', `session ${outcome.sessionId} is revoked`)
+      case 'expired':
+        return new AuthenticationError('expired', `the refresh token of session ${outcome.sessionId} (or the session) expired`)
+      case 'unknown':
+        return new AuthenticationError('invalid-credentials', 'unknown refresh token')
+    }
+  }
+}
+
+/**
+ * The session checker of a {@link SessionManager}'s kind, made from options.
+ *
+ * @example
+ * ```ts
+ * import { createSessionManager, type AccessTokenSigner } from 'weft-sdk'
+ * import type { WorkflowStore } from 'weft-sdk/store'
+ * declare const store: WorkflowStore
+ * declare const signer: AccessTokenSigner
+ * const sessions = createSessionManager({ store: store.sessions!, signer, revocationCacheTtl: '1 s' })
+ * ```
+ * @throws `SecurityConfigError` like the constructor.
+ */
+export function createSessionManager(options: SessionManagerOptions): SessionManager {
+  return new SessionManager(options)
+}
+
+interface IssuedRefreshToken {
+  readonly token: Redacted.Redacted<string>
+  readonly stored: NewRefreshToken
+}
+
+/** SHA-256 of a token, hex: what the store keeps instead of the token. */
+function hashOf(token: string): string {
+  return createHash('sha256').update(token).digest('hex')
+}
+
+function readToken(token: Redacted.Redacted<string> | string): string {
+  return Redacted.isRedacted(token) ? Redacted.value(token) : token
+}
+
+function checkedRefreshToken(token: Redacted.Redacted<string> | string): string {
+  const value = readToken(token)
+  if (typeof value !== 'string' || !refreshTokenPattern.test(value)) throw new AuthenticationError('malformed', 'a refresh token is 43 base64url characters')
+  return value
+}
+
+function positiveMillis(duration: Duration, what: string): number {
+  const ms = toMillis(duration, what)
+  if (ms <= 0) throw new SecurityConfigError(`${what} must be longer than 0, got ${JSON.stringify(duration)}`)
+  return ms
+}
+
+/** Sessions read recently, each trusted for `ttlMs`; the oldest forgotten beyond `size`. */
+class ActiveSessionCache {
+  private readonly entries = new Map<string, { readonly session: SessionRecord; readonly until: number }>()
+
+  constructor(
+    private readonly ttlMs: number,
+    private readonly size: number,
+  ) {}
+
+  get(sid: string, now: number): SessionRecord | undefined {
+    const entry = this.entries.get(sid)
+    if (entry === undefined) return undefined
+    if (entry.until > now) return entry.session
+    this.entries.delete(sid)
+    return undefined
+  }
+
+  set(session: SessionRecord, now: number): void {
+    if (this.ttlMs === 0 || this.size <= 0) return
+    this.entries.delete(session.id)
+    this.entries.set(session.id, { session, until: now + this.ttlMs })
+    while (this.entries.size > this.size) this.entries.delete(this.entries.keys().next().value!)
+  }
+
+  forget(sid: string): void {
+    this.entries.delete(sid)
+  }
+
+  forgetSubject(subject: string): void {
+    for (const [sid, entry] of this.entries) if (entry.session.subject === subject) this.entries.delete(sid)
+  }
+}
