@@ -1,6 +1,5 @@
 // Migration 2026_12_08_009_audit: the audit log's table, append-only by trigger on both dialects.
 import { sql, type Kysely } from 'kysely'
-import type { SqlDialect } from './migrations.js'
 
 /**
  * Creates `weft_audit`: one row per entry, keyed by (chain, idx), with the
@@ -9,7 +8,7 @@ import type { SqlDialect } from './migrations.js'
  * and any code path that is not a database owner's; an owner can drop
  * them, which is what the hash chain and the signed checkpoints are for.
  */
-export async function createAuditTable(db: Kysely<unknown>, dialect: SqlDialect): Promise<void> {
+export async function createAuditTable(db: Kysely<unknown>, dialect: 'sqlite' | 'postgres'): Promise<void> {
   const time = dialect === 'postgres' ? 'double precision' : 'integer'
   await db.schema
     .createTable('weft_audit')
