@@ -226,7 +226,14 @@ export {
 
 // Security (principals, the secure path's ports, their errors)
 export { principal, isPrincipal, maxPrincipalFieldLength, type Principal, type Credentials } from './security/principal.js'
-export type { Authenticator, Authorizer, AccessRequest, AccessDecision, RunOwner } from './security/ports.js'
+export type { Authenticator, Authorizer, AccessRequest, AccessDecision, RunOwner, AuditRecord, AuditOutcome, AuditSink, PrincipalLimiter } from './security/ports.js'
+export { securityTokens, type SecurityConfig, type AccessOptions, type Caller } from './engine/secure-path.js'
+export { EngineAs } from './engine/engine.js'
+export { MemoryAuditSink } from './security/memory-audit.js'
+export { RequiresPermission } from './authoring/security-decorators.js'
+export { parsePermission, permissionMatches, formatPermission, maxPermissionLength, type Permission, type ActionPattern, type ResourcePattern } from './security/permissions.js'
+export { Rbac, runInScope, type RbacConfig, type RunListScope, type EffectiveRules } from './security/rbac.js'
+export type { RoleConfig, RoleRule } from './security/rbac-rules.js'
 export {
   InvalidPrincipalError,
   AuthenticationError,

@@ -40,6 +40,11 @@ export interface DefineWorkflowOptions<I, E = I> {
    * @defaultValue none: runs start only through `engine.start`
    */
   readonly trigger?: string
+  /**
+   * Permissions a principal must hold to start a run on a secured engine (see `WorkflowOptions.requires`).
+   * @defaultValue none
+   */
+  readonly requires?: readonly string[]
 }
 
 /** An input schema whose decoded type is `I` and encoded type `E`. */
@@ -98,6 +103,8 @@ export interface DefineTaskOptions<I, O, D extends readonly DependencyRef<keyof 
   readonly when?: (...args: DefinedTaskArgs<I, O, D>) => boolean | PromiseLike<boolean>
   /** Free-text description, kept in the compiled graph. */
   readonly description?: string
+  /** Permissions the run's principal must hold for the task to execute, as `@RequiresPermission` does. @defaultValue none */
+  readonly requires?: readonly string[]
   /** Caches the task's results, as `@Cache` does; `key` receives the task's arguments. @defaultValue no cache */
   readonly cache?: CacheOptions<NoInfer<DefinedTaskArgs<I, O, D>>>
 }
@@ -125,6 +132,8 @@ export interface DefineLoopOptions<I, O, D extends readonly DependencyRef<keyof 
   readonly maxIterations: number
   /** Free-text description, kept in the compiled graph. */
   readonly description?: string
+  /** Permissions the run's principal must hold for the loop to execute, as `@RequiresPermission` does. @defaultValue none */
+  readonly requires?: readonly string[]
   /** Caches each iteration's result, as `@Cache` does; `key` receives the state and the other arguments. @defaultValue no cache */
   readonly cache?: CacheOptions<NoInfer<[S, ...Rest<DefinedTaskArgs<I, O, D>>]>>
 }
@@ -144,6 +153,8 @@ export interface DefineLoopOptions<I, O, D extends readonly DependencyRef<keyof 
 export interface DefineFailureHandlerOptions extends Omit<TaskPolicyOptions, 'cache'> {
   /** Free-text description, kept in the compiled graph. @defaultValue none */
   readonly description?: string
+  /** Permissions the run's principal must hold for the handler to execute, as `@RequiresPermission` does. @defaultValue none */
+  readonly requires?: readonly string[]
 }
 
 /**
@@ -429,7 +440,7 @@ class Builder {
   }
 
   build(options?: BuildOptions<unknown>): WorkflowDefinition<unknown, unknown> {
-    const { name, version, description, input, trigger, services, events } = this.options
+    const { name, version, description, input, trigger, services, events, requires } = this.options
     const drafts: TaskDraft[] = []
     const functions: Record<string, AnyFunction> = Object.create(null)
     for (let step: Builder | undefined = this; step?.draft !== undefined; step = step.previous) {
@@ -439,7 +450,7 @@ class Builder {
     }
     drafts.reverse()
     const definition = { functions: Object.freeze(functions), services, [definitionTypesKey]: undefined } as { graph?: unknown; functions: typeof functions }
-    definition.graph = compileGraph({ name, version, description, input, trigger, events, result: options?.result, tasks: drafts, source: definition, authoredWith: 'defineWorkflow' })
+    definition.graph = compileGraph({ name, version, description, input, trigger, events, requires, result: options?.result, tasks: drafts, source: definition, authoredWith: 'defineWorkflow' })
     return Object.freeze(definition) as WorkflowDefinition<unknown, unknown>
   }
 }
@@ -447,13 +458,14 @@ class Builder {
 function taskDraft(
   name: string,
   kind: TaskKind,
-  options: TaskPolicyOptions & { dependsOn?: readonly DependencySpec[]; description?: string },
+  options: TaskPolicyOptions & { dependsOn?: readonly DependencySpec[]; description?: string; requires?: readonly string[] },
   when: TaskCondition | undefined,
 ): Omit<TaskDraft, 'method'> {
   return {
     name,
     kind,
     description: options.description,
+    requires: options.requires,
     dependsOn: options.dependsOn ?? [],
     when,
     ...pickPolicyOptions(options),

@@ -18,6 +18,8 @@ interface MethodFacts extends PolicyOptionSlots {
   loop: LoopOptions<never> | undefined
   /** `@Always({ timeout })`: the cleanup's time limit (`@Timeout` says the same; a method may not have both). */
   cleanupTimeout: Duration | undefined
+  /** `@RequiresPermission(...)`: permissions the run's principal must hold for the task to execute. */
+  requires: string[]
   decorators: string[]
 }
 
@@ -32,6 +34,8 @@ export interface WorkflowFacts {
   readonly result?: unknown
   /** The events it inherits from `WorkflowBase.withEvents`, unvalidated. */
   readonly events?: unknown
+  /** `@Workflow({ requires })`: permissions a principal must hold to start a run, unvalidated. */
+  readonly requires?: readonly string[] | undefined
 }
 
 interface ClassFacts {
@@ -74,6 +78,7 @@ export function methodFacts(prototype: object, method: string, decorator: string
       loop: undefined,
       ...emptyPolicyOptions(),
       cleanupTimeout: undefined,
+      requires: [],
       decorators: [],
     }
     methods.set(method, entry)
@@ -175,6 +180,7 @@ function toTaskDraft(workflow: string, method: string, entry: MethodFacts): Task
     loop: entry.loop,
     ...pickPolicyOptions(entry),
     timeout: entry.timeout ?? entry.cleanupTimeout,
+    requires: entry.requires,
   }
 }
 

@@ -38,6 +38,13 @@ export interface WorkflowOptions<S extends InputSchema | undefined = undefined> 
    */
   readonly trigger?: string
   /**
+   * Permissions (`action:resource`, see `parsePermission`) a principal must
+   * hold to start a run of this workflow on a secured engine, besides
+   * `start:<name>` and the permissions its tasks require.
+   * @defaultValue none
+   */
+  readonly requires?: readonly string[]
+  /**
    * Not here: a class decorator cannot change its class's type, so callers
    * would not see it. Declare the result on the class, `static readonly result = 'ship'`.
    */
@@ -154,6 +161,7 @@ export function Workflow<const S extends InputSchema | undefined = undefined>(op
       trigger: options.trigger,
       result: (target as { readonly result?: unknown }).result,
       events: inheritedEventSchemas(target),
+      requires: options.requires,
     })
     compileWorkflow(target)
   }

@@ -9,6 +9,7 @@ import type { ListenerErrorHandler } from '../runtime/event-hub.js'
 import type { RunRecovered } from '../runtime/run-events.js'
 import type { WorkflowStore } from '../storage/workflow-store.js'
 import type { AdapterRegistration } from './adapter-registry.js'
+import type { SecurityConfig } from './secure-path.js'
 import type { WorkflowResolver } from './workflow-resolver.js'
 
 /**
@@ -56,6 +57,13 @@ export interface EngineConfig {
    * it on `close()`. @defaultValue in memory, per process
    */
   readonly policyState?: PolicyStateStore
+  /**
+   * Security: the authorizer (deny by default once given), and optionally an
+   * authenticator for credentials, per-principal limits and an audit sink.
+   * Every operation then goes through one path: authenticate → authorize →
+   * limit → execute → audit. @defaultValue none: operations are not checked
+   */
+  readonly security?: SecurityConfig
   /** Workflows to register at once (runs of them left unfinished by a previous process are resumed). */
   readonly workflows?: readonly AnyWorkflow[]
   /** Tasks running at once across every run of the engine. @defaultValue `Infinity` */

@@ -37,6 +37,14 @@ import { LocalRuns } from './local-runs.js'
 import { reportBackgroundError, reportListenerError, reportRecovery } from './engine-reports.js'
 import { emitResult, RunEventsOutbox, type EmitResult } from './run-events-outbox.js'
 import { EngineOutbox, type EngineOutboxWiring } from '../integration/outbox/engine-outbox.js'
+import { InvalidOptionsError } from '../core/errors.js'
+import type { Principal } from '../security/principal.js'
+import { MemoryAuditSink } from '../security/memory-audit.js'
+import { formatPermission } from '../security/permissions.js'
+import { requiredAccess } from '../security/required-permissions.js'
+import { accessOf, ownerOf, SecuredRunBackend, SecurePath, securityTokens, type AccessOptions, type Caller, type SecuredOperation, type SecurityConfig } from './secure-path.js'
+import type { RunBackend } from './workflow-run.js'
+import type { RunOwner } from '../security/ports.js'
 
 export type { EmitResult } from './run-events-outbox.js'
 
@@ -51,15 +59,13 @@ export type { EmitResult } from './run-events-outbox.js'
  * const run = await createEngine({ workflows: [Hello] }).start(Hello, { name: 'Ada' }, options)
  * ```
  */
-export interface StartOptions {
+export interface StartOptions extends AccessOptions {
   /**
    * Use this id instead of a new one. Starting is idempotent: the same id with
    * the same workflow and input returns the existing run; with another input
    * it fails with `RunConflictError`.
    */
   readonly runId?: RunId
-  /** Who starts the run (recorded with it). */
-  readonly principal?: string
 }
 
 /**
@@ -143,6 +149,10 @@ export class Engine {
   private closed = false
   /** Where tasks' (and adapters') limiters and breakers keep their state; `undefined` for the default, in memory. */
   private readonly policyState: PolicyStateStore | undefined
+  /** Authenticate → authorize → limit → execute → audit, for every operation (a pass-through without `security`). */
+  private readonly secure: SecurePath
+  /** The graphs whose required permissions were checked against the grammar. */
+  private readonly checkedRequirements = new WeakSet<WorkflowGraph>()
   /** Starts between their first check and their run's launch: `close` waits for them, so no run starts on a closed store. */
   private readonly starting = new Set<Promise<unknown>>()
 
@@ -157,6 +167,14 @@ export class Engine {
     this.reportBackgroundError = config.onBackgroundError ?? reportBackgroundError
     this.changes = new ChangeFeed(this.settings.pollMs)
     this.policyState = config.policyState
+    registerSecurity(this.resolver, config.security)
+    this.secure = new SecurePath({
+      lookup: <T>(token: string) => (this.resolver.isRegistered(token) ? this.resolver.resolve<T>(token as never) : undefined),
+      // The store's audit log arrives with the audit slice; until then an engine without an audit sink keeps entries in memory.
+      defaultAudit: () => new MemoryAuditSink(),
+      now: () => this.env.now(),
+      reportError: (error) => this.reportBackgroundError(error),
+    })
     this.adapters = new AdapterRegistry(this.resolver, (event) => this.hub.emit(event), config.policyState).registerAll(config.adapters ?? [])
     this.outbox = new EngineOutbox(this.outboxWiring(), config.outbox)
     this.env = this.runEnvironment(config.clock)
@@ -180,7 +198,7 @@ export class Engine {
     const onRunRecovered = config.onRunRecovered ?? reportRecovery
     this.runs = new LocalRuns({ store, registry, settings, health, changes, workerId, env, onRunRecovered, now: () => env.now(), reportBackgroundError: this.reportBackgroundError })
     // Their dependencies are checked once the engine opens: callers register them right after createEngine.
-    for (const workflow of config.workflows ?? []) this.registry.register(workflow, false)
+    for (const workflow of config.workflows ?? []) this.checked(this.registry.register(workflow, false))
     this.runEvents = new RunEventsOutbox({ store, registry, waiters: this.waiters, runs: () => this.runs, now: () => env.now() })
     this.statistics.workflows = this.registry.size
     this.ready = this.open()
@@ -201,7 +219,7 @@ export class Engine {
    * claims their unfinished runs. `start` registers a workflow on first use too.
    */
   register(...workflows: AnyWorkflow[]): this {
-    for (const workflow of workflows) this.registry.register(workflow)
+    for (const workflow of workflows) this.checked(this.registry.register(workflow))
     this.statistics.workflows = this.registry.size
     void this.ready.then(() => this.worker.wake(), () => undefined)
     return this
@@ -221,7 +239,7 @@ export class Engine {
    */
   async start<W extends AnyWorkflow>(workflow: W, ...args: StartArgs<WorkflowInput<W>>): Promise<WorkflowRunOf<W>> {
     const [input, options = {}] = args as [unknown, StartOptions | undefined]
-    const graph = this.registry.register(workflow)
+    const graph = this.checked(this.registry.register(workflow))
     this.statistics.workflows = this.registry.size
     const run = await this.startGraph(graph, input, options, true)
     return withDeclaredResult(run, graph.result) as unknown as WorkflowRunOf<W>
@@ -251,7 +269,7 @@ export class Engine {
    * if (run !== undefined) console.log(run.status(), (await run.result()).outputs)
    * ```
    */
-  async getRun(runId: RunId): Promise<WorkflowRun | undefined>
+  async getRun(runId: RunId, access?: AccessOptions): Promise<WorkflowRun | undefined>
   /**
    * A handle on a run of `workflow`, its outputs typed by it; `undefined` if
    * no run has this id.
@@ -263,12 +281,12 @@ export class Engine {
    * ```
    * @throws `WrongWorkflowError` when the run belongs to another workflow or version.
    */
-  async getRun<W extends AnyWorkflow>(workflow: W, runId: RunId): Promise<WorkflowRunOf<W> | undefined>
-  async getRun(workflowOrId: AnyWorkflow | RunId, id?: RunId): Promise<WorkflowRun | undefined> {
-    if (typeof workflowOrId === 'string') return this.findRun(workflowOrId)
+  async getRun<W extends AnyWorkflow>(workflow: W, runId: RunId, access?: AccessOptions): Promise<WorkflowRunOf<W> | undefined>
+  async getRun(workflowOrId: AnyWorkflow | RunId, idOrAccess?: RunId | AccessOptions, access?: AccessOptions): Promise<WorkflowRun | undefined> {
+    if (typeof workflowOrId === 'string') return this.findRun(workflowOrId, undefined, idOrAccess as AccessOptions | undefined)
     // Not registered: reading a run does not make this engine a worker of its workflow.
     const graph = this.registry.graphOf(workflowOrId)
-    const run = await this.findRun(id!, graph)
+    const run = await this.findRun(idOrAccess as RunId, graph, access)
     if (run !== undefined && (run.workflow !== graph.name || run.version !== graph.version)) {
       throw new WrongWorkflowError(run.id, `${graph.name}@${graph.version}`, `${run.workflow}@${run.version}`)
     }
@@ -276,20 +294,32 @@ export class Engine {
   }
 
   /** The handle of a run; `expected` is the graph of the workflow the caller names (used when this engine did not register it). */
-  private async findRun(runId: RunId, expected?: WorkflowGraph): Promise<WorkflowRun | undefined> {
+  private async findRun(runId: RunId, expected: WorkflowGraph | undefined, access: AccessOptions | undefined): Promise<WorkflowRun | undefined> {
     const local = this.runs.get(runId)
-    if (local !== undefined) return this.localHandle(local) as WorkflowRun
+    if (local !== undefined) {
+      await this.secure.admit(readOperation(local.graph.name, runId, local.starter), access)
+      return this.localHandle(local, access) as WorkflowRun
+    }
     this.assertOpen()
     await this.ready
     const stored = await this.store.getRun(runId)
-    return stored === undefined ? undefined : this.storedHandle(stored, expected)
+    // A caller learns that a run does not exist only once authenticated.
+    await this.secure.admit(stored === undefined ? { ...readOperation('*', runId, {}), authenticateOnly: true } : readOperation(stored.workflow, runId, ownerOf(stored)), access)
+    return stored === undefined ? undefined : this.storedHandle(stored, expected, access)
   }
 
-  /** Runs recorded in the store, newest first. */
-  async listRuns(query?: RunQuery): Promise<RunRecord[]> {
+  /**
+   * Runs recorded in the store, newest first. On a secured engine, only the
+   * runs the caller may read: its own and its tenant's, every run of a
+   * workflow it administers (a page may then hold fewer than `limit` runs).
+   */
+  async listRuns(query: RunQuery = {}, access?: AccessOptions): Promise<RunRecord[]> {
     this.assertOpen()
     await this.ready
-    return this.store.listRuns(query)
+    const who = await this.secure.admit({ audit: 'run.list', request: { action: 'read', resource: query.workflow ?? '*' }, authenticateOnly: true, auditSuccess: false }, access)
+    if (!this.secure.enabled || who === undefined || this.secure.readsAll(who, query.workflow ?? '*')) return this.store.listRuns(query)
+    const owned = await this.store.listRuns({ ...query, ownedBy: { subject: who.subject, tenant: who.tenant } })
+    return owned.filter((run) => this.secure.mayRead(who, run))
   }
 
   /**
@@ -303,15 +333,39 @@ export class Engine {
    * @throws `EventPayloadError` when `runId`'s workflow declares the event and its schema refuses the payload,
    * `RunNotFoundError` when `runId` names no run, `RunFinishedError` when it names a finished one, `EngineClosedError`.
    */
-  async emit(name: string, payload?: unknown, options: { readonly runId?: RunId } = {}): Promise<EmitResult> {
+  async emit(name: string, payload?: unknown, options: { readonly runId?: RunId } & AccessOptions = {}): Promise<EmitResult> {
     assertStorableName('event name', name)
     this.assertOpen()
     await this.ready
-    if (options.runId !== undefined) return emitResult(await this.runEvents.toRun(options.runId, name, payload), [])
-    const triggered = this.registry.triggeredBy(name).map((graph) => ({ graph, input: parseWorkflowInput(graph, payload) }))
-    const sent = await this.runEvents.toEveryRun(name, payload)
-    const started = await Promise.all(triggered.map(({ graph, input }) => this.startGraph(graph, input, {}, false)))
-    return emitResult(sent, started as WorkflowRun[])
+    if (options.runId !== undefined) {
+      const runId = options.runId
+      return emitResult(await this.secured(await this.signalOperation(runId), options, () => this.runEvents.toRun(runId, name, payload)), [])
+    }
+    const graphs = this.registry.triggeredBy(name)
+    const operation: SecuredOperation = { audit: 'event.emit', request: { action: 'emit', resource: name }, limit: 'emit', requires: graphs.flatMap((graph) => startRequirements(graph)) }
+    return this.secure.run(operation, options, async (who) => {
+      const triggered = graphs.map((graph) => ({ graph, input: parseWorkflowInput(graph, payload) }))
+      const sent = await this.runEvents.toEveryRun(name, payload)
+      const started = await Promise.all(triggered.map(({ graph, input }) => this.startGraph(graph, input, { principal: who }, false, who)))
+      return emitResult(sent, started as WorkflowRun[])
+    })
+  }
+
+  /**
+   * The same engine acting as `caller` (a principal, a subject, or
+   * credentials): every operation of the view, and of the run handles it
+   * returns, goes through the secure path as that caller.
+   *
+   * @example
+   * ```ts
+   * import { createEngine, principal } from 'weft-sdk'
+   * const engine = createEngine()
+   * const ada = engine.as(principal({ subject: 'user:ada', roles: ['analyst'] }))
+   * const mine = await ada.listRuns({ status: 'running' })
+   * ```
+   */
+  as(caller: Caller): EngineAs {
+    return new EngineAs(this, accessOf(caller))
   }
 
   /** Listens to every engine event. Returns a function that stops listening. */
@@ -373,9 +427,10 @@ export class Engine {
 
   // ---- runs --------------------------------------------------------------------------
 
-  private startGraph(graph: WorkflowGraph, rawInput: unknown, options: StartOptions, parse: boolean): Promise<WorkflowRun<never>> {
+  /** Starts a run of `graph`; `admitted` is the principal of an operation the secure path admitted already (an emit's triggered starts). */
+  private startGraph(graph: WorkflowGraph, rawInput: unknown, options: StartOptions, parse: boolean, admitted?: Principal): Promise<WorkflowRun<never>> {
     this.assertOpen()
-    const started = this.createAndLaunch(graph, rawInput, options, parse)
+    const started = this.createAndLaunch(graph, rawInput, options, parse, admitted)
     this.starting.add(started)
     const forget = () => this.starting.delete(started)
     started.then(forget, forget)
@@ -387,7 +442,20 @@ export class Engine {
     if (this.closed) throw new EngineClosedError()
   }
 
-  private async createAndLaunch(graph: WorkflowGraph, rawInput: unknown, options: StartOptions, parse: boolean): Promise<WorkflowRun<never>> {
+  private async createAndLaunch(graph: WorkflowGraph, rawInput: unknown, options: StartOptions, parse: boolean, admitted: Principal | undefined): Promise<WorkflowRun<never>> {
+    const operation: SecuredOperation = { audit: 'run.start', request: { action: 'start', resource: graph.name }, requires: SecurePath.startRequirements(graph), limit: 'start' }
+    const who = admitted ?? (await this.secure.admit(operation, options))
+    try {
+      const run = await this.createRun(graph, rawInput, options, parse, who)
+      if (admitted === undefined) await this.secure.done(operation, who, undefined, run.id)
+      return run
+    } catch (error) {
+      if (admitted === undefined) await this.secure.done(operation, who, error)
+      throw error
+    }
+  }
+
+  private async createRun(graph: WorkflowGraph, rawInput: unknown, options: StartOptions, parse: boolean, who: Principal | undefined): Promise<WorkflowRun<never>> {
     const input = parse ? parseWorkflowInput(graph, rawInput) : rawInput
     const runId = options.runId === undefined ? newRunId() : assertStorableName('run id', options.runId)
     await this.ready
@@ -397,20 +465,21 @@ export class Engine {
     const now = this.env.now()
     // Only a run started under an explicit id can be started again: only then is the digest needed.
     const digest = options.runId === undefined ? undefined : digestOf(input)
-    const { run, created } = await this.store.createRun({ id: runId, workflow: graph.name, version: graph.version, input, createdAt: now, principal: options.principal, claimBy, inputDigest: digest })
-    if (!created) return this.existingRun(run, graph, input, digest)
-    if (instance === undefined) return this.storedHandle(run) as WorkflowRun<never>
-    return this.localHandle(this.runs.launch(graph, run, instance, []))
+    const starter = { principal: who?.subject, tenant: who?.tenant, roles: who?.roles }
+    const { run, created } = await this.store.createRun({ id: runId, workflow: graph.name, version: graph.version, input, createdAt: now, ...starter, claimBy, inputDigest: digest })
+    if (!created) return this.existingRun(run, graph, input, digest, options)
+    if (instance === undefined) return this.storedHandle(run, undefined, options) as WorkflowRun<never>
+    return this.localHandle(this.runs.launch(graph, run, instance, []), options)
   }
 
   /** The handle for an id that was already used: the same run if it is the same request, else a conflict. */
-  private existingRun(run: RunRecord, graph: WorkflowGraph, input: unknown, digest: string | undefined): WorkflowRun<never> {
+  private existingRun(run: RunRecord, graph: WorkflowGraph, input: unknown, digest: string | undefined, access: AccessOptions): WorkflowRun<never> {
     if (run.workflow !== graph.name || run.version !== graph.version) throw new RunConflictError(run.id, 'workflow')
     // Runs created without a digest (by Weft 0.1, or under a generated id) are compared by value.
     const same = run.inputDigest !== undefined && digest !== undefined ? run.inputDigest === digest : isDeepStrictEqual(run.input, input)
     if (!same) throw new RunConflictError(run.id, 'input')
     const local = this.runs.get(run.id)
-    return (local === undefined ? this.storedHandle(run) : this.localHandle(local)) as WorkflowRun<never>
+    return (local === undefined ? this.storedHandle(run, undefined, access) : this.localHandle(local, access)) as WorkflowRun<never>
   }
 
   /** Sends an event to one run for a handle (`run.signal`), once the engine is open. */
@@ -419,13 +488,40 @@ export class Engine {
     await this.runEvents.toRun(runId, name, payload, graph)
   }
 
-  private localHandle(execution: RunExecution): WorkflowRun<never> {
-    return new WorkflowRun<never>(new LocalRunBackend(execution, this.backendServices))
+  private localHandle(execution: RunExecution, access: AccessOptions | undefined): WorkflowRun<never> {
+    return new WorkflowRun<never>(this.securedBackend(new LocalRunBackend(execution, this.backendServices), execution.starter, access))
   }
 
-  private storedHandle(run: RunRecord, expected?: WorkflowGraph): WorkflowRun {
+  private storedHandle(run: RunRecord, expected: WorkflowGraph | undefined, access: AccessOptions | undefined): WorkflowRun {
     const graph = this.registry.findOptional(run.workflow, run.version) ?? (expected?.name === run.workflow && expected.version === run.version ? expected : undefined)
-    return new WorkflowRun(new StoredRunBackend(run, graph, this.backendServices))
+    return new WorkflowRun(this.securedBackend(new StoredRunBackend(run, graph, this.backendServices), ownerOf(run), access))
+  }
+
+  /** On a secured engine, a handle's control operations go through the secure path as the caller that got the handle. */
+  private securedBackend(backend: RunBackend, owner: RunOwner, access: AccessOptions | undefined): RunBackend {
+    return this.secure.enabled ? new SecuredRunBackend(backend, this.secure, owner, access) : backend
+  }
+
+  /** Sending an event to one run (`emit` with a `runId`): a `signal` of its workflow, under the object-level rule. */
+  private async signalOperation(runId: RunId): Promise<SecuredOperation> {
+    if (!this.secure.enabled) return { audit: 'run.signal', request: { action: 'signal', resource: '*' }, runId }
+    const local = this.runs.get(runId)
+    const run = local === undefined ? await this.store.getRun(runId) : undefined
+    const workflow = local?.graph.name ?? run?.workflow
+    const owner = local?.starter ?? (run === undefined ? undefined : ownerOf(run))
+    return { audit: 'run.signal', request: { action: 'signal', resource: workflow ?? '*', owner }, runId, limit: 'emit', authenticateOnly: workflow === undefined }
+  }
+
+  private secured<A>(operation: SecuredOperation, access: AccessOptions, execute: () => Promise<A>): Promise<A> {
+    return this.secure.run(operation, access, execute)
+  }
+
+  /** A registered graph, its required permissions checked against the grammar once. */
+  private checked(graph: WorkflowGraph): WorkflowGraph {
+    if (this.checkedRequirements.has(graph)) return graph
+    for (const permission of SecurePath.startRequirements(graph)) requiredAccess(permission)
+    this.checkedRequirements.add(graph)
+    return graph
   }
 
   // ---- wiring ------------------------------------------------------------------------
@@ -475,6 +571,7 @@ export class Engine {
       finished: (run) => this.runs.finished(run),
       reportError: (error) => this.reportBackgroundError(error),
       outboxStored: (entries) => this.outbox.stored(entries.map((entry) => entry.id)),
+      taskGuard: this.secure.taskGuard,
     }
   }
 
@@ -514,6 +611,80 @@ function digestOf(input: unknown): string | undefined {
     if (error instanceof SerializationError) return undefined
     throw error
   }
+}
+
+/**
+ * The engine acting as one caller (`engine.as(caller)`): the same operations,
+ * each going through the secure path as that caller, and so do the control
+ * operations of the run handles it returns. Cheap: make one per request.
+ *
+ * @example
+ * ```ts
+ * import { createEngine, defineWorkflow, principal } from 'weft-sdk'
+ * const Report = defineWorkflow<{ month: string }>({ name: 'report', version: 1 }).task('build', (input) => input.month).build()
+ * const engine = createEngine({ workflows: [Report] })
+ * const ada = engine.as(principal({ subject: 'user:ada', roles: ['analyst'] }))
+ * const run = await ada.start(Report, { month: '2026-11' })
+ * await run.cancel() // checked as user:ada
+ * ```
+ */
+export class EngineAs {
+  /** @internal */
+  constructor(
+    private readonly engine: Engine,
+    private readonly access: AccessOptions,
+  ) {}
+
+  /** `engine.start` as this caller. */
+  start<W extends AnyWorkflow>(workflow: W, ...args: StartArgs<WorkflowInput<W>>): Promise<WorkflowRunOf<W>> {
+    const [input, options] = args as [unknown, StartOptions | undefined]
+    return this.engine.start(workflow, ...([input, { ...options, ...this.access }] as unknown as StartArgs<WorkflowInput<W>>))
+  }
+
+  /** `engine.run` as this caller. */
+  async run<W extends AnyWorkflow>(workflow: W, ...args: StartArgs<WorkflowInput<W>>): Promise<WorkflowResult<W>> {
+    return (await this.start(workflow, ...args)).result() as Promise<WorkflowResult<W>>
+  }
+
+  /** `engine.getRun` as this caller (a run it may not read is refused with `AuthorizationError`). */
+  getRun(runId: RunId): Promise<WorkflowRun | undefined>
+  /** `engine.getRun(workflow, id)` as this caller. */
+  getRun<W extends AnyWorkflow>(workflow: W, runId: RunId): Promise<WorkflowRunOf<W> | undefined>
+  getRun(workflowOrId: AnyWorkflow | RunId, id?: RunId): Promise<WorkflowRun | undefined> {
+    if (typeof workflowOrId === 'string') return this.engine.getRun(workflowOrId, this.access)
+    return this.engine.getRun(workflowOrId, id!, this.access) as Promise<WorkflowRun | undefined>
+  }
+
+  /** `engine.listRuns` as this caller: only the runs it may read. */
+  listRuns(query?: RunQuery): Promise<RunRecord[]> {
+    return this.engine.listRuns(query, this.access)
+  }
+
+  /** `engine.emit` as this caller. */
+  emit(name: string, payload?: unknown, options: { readonly runId?: RunId } = {}): Promise<EmitResult> {
+    return this.engine.emit(name, payload, { ...options, ...this.access })
+  }
+}
+
+/** The read of a run, under the object-level rule (audited only when denied). */
+function readOperation(workflow: string, runId: RunId, owner: RunOwner): SecuredOperation {
+  return { audit: 'run.read', request: { action: 'read', resource: workflow, owner }, runId, auditSuccess: false }
+}
+
+/** What starting `graph` requires: `start:<name>`, its own `requires` and every task's. */
+function startRequirements(graph: WorkflowGraph): string[] {
+  return [formatPermission('start', graph.name), ...SecurePath.startRequirements(graph)]
+}
+
+/** Registers the configured security policies in the engine's container (under {@link securityTokens}). */
+function registerSecurity(resolver: WorkflowResolver, security: SecurityConfig | undefined): void {
+  if (security === undefined) return
+  if (security.authorizer === undefined) throw new InvalidOptionsError('security.authorizer is required: security is deny by default (give an Rbac, or your own Authorizer)')
+  if (resolver.registerValue === undefined) throw new InvalidOptionsError("createEngine({ security }) needs a resolver that can register values; register the policies under securityTokens in your container instead")
+  resolver.registerValue(securityTokens.authorizer, security.authorizer)
+  if (security.authenticator !== undefined) resolver.registerValue(securityTokens.authenticator, security.authenticator)
+  if (security.limits !== undefined) resolver.registerValue(securityTokens.limits, security.limits)
+  if (security.audit !== undefined) resolver.registerValue(securityTokens.audit, security.audit)
 }
 
 /**

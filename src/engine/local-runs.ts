@@ -55,7 +55,8 @@ export class LocalRuns {
    * announced as taken over.
    */
   launch(graph: WorkflowGraph, run: RunRecord, instance: WorkflowInstance, steps: readonly StepRecord[]): RunExecution {
-    const execution = new RunExecution(this.deps.env, graph, { runId: run.id, epoch: run.epoch }, run.input, instance, new Map(steps.map((s) => [s.key, s])))
+    const starter = { subject: run.principal, tenant: run.tenant, roles: run.roles }
+    const execution = new RunExecution(this.deps.env, graph, { runId: run.id, epoch: run.epoch }, run.input, instance, new Map(steps.map((s) => [s.key, s])), starter)
     this.active.set(run.id, execution)
     const requested = run.requestedAction
     const recovered = run.epoch > 1 ? { recoveries: run.recoveries, epoch: run.epoch, replayedSteps: steps.length } : undefined

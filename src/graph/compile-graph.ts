@@ -150,6 +150,7 @@ function buildGraph(draft: WorkflowDraft, order: readonly number[], dependencies
       loop: task.loop as TaskNode['loop'],
       policies: normalizePolicies(draft.name, task.name, task.kind === 'always' ? { ...task, timeout: task.timeout ?? defaultCleanupTimeout } : task, draft.version),
       method: task.method,
+      requires: requiredPermissions(`workflow "${draft.name}": task "${task.name}"`, task.requires),
     })
   })
   return Object.freeze({
@@ -162,6 +163,21 @@ function buildGraph(draft: WorkflowDraft, order: readonly number[], dependencies
     events: compileEvents(draft.name, draft.events),
     tasks: Object.freeze(tasks),
     taskByName: new Map(tasks.map((task) => [task.name, task])),
+    requires: requiredPermissions(`workflow "${draft.name}"`, draft.requires),
     source: draft.source,
   })
+}
+
+/**
+ * The permissions a workflow or task requires, as a frozen list of distinct
+ * strings. Only their shape is checked here; their grammar (`action:resource`)
+ * is checked by the engine when it registers the workflow (the grammar
+ * belongs to the security layer).
+ */
+function requiredPermissions(where: string, requires: readonly string[] | undefined): readonly string[] {
+  if (requires === undefined) return Object.freeze([])
+  if (!Array.isArray(requires) || requires.some((permission) => typeof permission !== 'string' || permission.length === 0)) {
+    throw new InvalidWorkflowError(`${where}: "requires" must be a list of permissions such as "charge:payments"`)
+  }
+  return Object.freeze([...new Set(requires)])
 }

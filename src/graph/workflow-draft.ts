@@ -44,6 +44,8 @@ export interface TaskDraft extends TaskPolicyOptions {
   readonly loop?: LoopOptions<never> | undefined
   /** Property of the workflow instance holding the task function. */
   readonly method: string
+  /** Permissions the run's principal must hold for the task to execute (`@RequiresPermission`, the `requires` option); unvalidated. */
+  readonly requires?: readonly string[] | undefined
 }
 
 /** A workflow as authored (by decorators or `defineWorkflow`), before validation. */
@@ -58,6 +60,8 @@ export interface WorkflowDraft {
   /** The declared events: names to Effect `Schema`s; unvalidated. */
   readonly events?: unknown
   readonly tasks: readonly TaskDraft[]
+  /** Permissions a principal must hold to start a run (`@Workflow({ requires })`); unvalidated. */
+  readonly requires?: readonly string[] | undefined
   readonly source: object
   /** How it was authored, so refusals name what the author wrote (`@When` or the `when` option). @defaultValue `'decorators'` */
   readonly authoredWith?: 'decorators' | 'defineWorkflow' | undefined

@@ -241,6 +241,12 @@ export interface TaskNode {
   readonly policies: TaskPolicies
   /** The property of the workflow instance that holds the task's function. */
   readonly method: string
+  /**
+   * Permissions (`action:resource`) the run's principal must hold for the task
+   * to execute, checked by a secured engine before the task starts (and at
+   * the start of the run). Empty when none.
+   */
+  readonly requires: readonly string[]
 }
 
 /**
@@ -321,6 +327,11 @@ export interface WorkflowGraph {
   readonly tasks: readonly TaskNode[]
   /** Every task, by name. */
   readonly taskByName: ReadonlyMap<string, TaskNode>
+  /**
+   * Permissions (`action:resource`) a principal must hold to start a run, on
+   * a secured engine, besides `start:<name>` and every task's `requires`. Empty when none.
+   */
+  readonly requires: readonly string[]
   /** The class or definition object the graph was compiled from. */
   readonly source: object
 }

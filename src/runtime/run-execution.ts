@@ -36,6 +36,26 @@ export interface RunStart {
   readonly recovered?: { readonly recoveries: number; readonly epoch: number; readonly replayedSteps: number }
 }
 
+/**
+ * Who started a run, as recorded with it: what a {@link TaskGuard} checks a
+ * task's required permissions against (a run resumed elsewhere carries it too).
+ */
+export interface RunStarter {
+  /** The principal's subject; absent for a run started without one. */
+  readonly subject?: string | undefined
+  /** Its tenant. */
+  readonly tenant?: string | undefined
+  /** Its roles when the run was started. */
+  readonly roles?: readonly string[] | undefined
+}
+
+/**
+ * Decides, before a task that requires permissions executes, whether the
+ * run's starter may execute it: `undefined` to let it, else the error the
+ * task fails with (no attempt is made). The security layer implements it.
+ */
+export type TaskGuard = (starter: RunStarter, task: TaskNode, runId: RunId) => Error | undefined
+
 /** What a run needs from the engine it runs in. */
 export interface RunEnvironment {
   readonly store: JournalStore
@@ -54,6 +74,8 @@ export interface RunEnvironment {
   reportError(error: unknown): void
   /** Outbox entries were stored with a step (their step committed): the engine's deliverer may deliver them now. */
   outboxStored?(entries: readonly NewOutboxEntry[]): void
+  /** Checks a task with required permissions before it executes (a secured engine); absent, nothing is checked. */
+  readonly taskGuard?: TaskGuard | undefined
 }
 
 /**
@@ -82,6 +104,7 @@ export class RunExecution implements SchedulerHost {
   /**
    * @param fence - the run and the epoch this worker claimed; every write carries it.
    * @param steps - the steps already recorded (a resumed run replays them instead of running them again).
+   * @param starter - who started the run, as recorded: a task guard checks tasks' required permissions against it.
    */
   constructor(
     private readonly env: RunEnvironment,
@@ -90,6 +113,7 @@ export class RunExecution implements SchedulerHost {
     readonly input: unknown,
     readonly instance: WorkflowInstance,
     steps: Map<string, StepRecord>,
+    readonly starter: RunStarter = {},
   ) {
     this.reporter = new RunReporter(env.hub, fence.runId, graph)
     this.journal = new RunJournal(env.store, fence, steps, this)
@@ -308,6 +332,8 @@ export class RunExecution implements SchedulerHost {
 
   /** Starts `task`: a bare attempt when it has no condition, loop or policy; else its program on a fiber. */
   launch(task: TaskNode, args: readonly unknown[]): void {
+    const refusal = task.requires.length === 0 ? undefined : this.env.taskGuard?.(this.starter, task, this.runId)
+    if (refusal !== undefined) return this.refuse(task, refusal)
     if (!runsDirectly(task)) return this.fork(task, args)
     const attempt = new TaskAttempt(this.tasks, task, (exit) => this.safely(() => this.attemptExited(task, exit)))
     this.running.add(task, attempt)
@@ -316,6 +342,14 @@ export class RunExecution implements SchedulerHost {
     if (this.mustNotStart(task)) return
     this.scheduler.attempted(task, 1)
     attempt.start(args, 1, -1)
+  }
+
+  /** Fails a task its guard refused, as an attempt that threw before its body ran (its handlers run; no retry). */
+  private refuse(task: TaskNode, error: Error): void {
+    this.running.add(task, { interrupt: () => undefined })
+    this.tasks.taskStarted(task)
+    this.scheduler.attempted(task, 1)
+    this.attemptExited(task, { _tag: 'threw', error })
   }
 
   private fork(task: TaskNode, args: readonly unknown[]): void {

@@ -87,3 +87,76 @@ export interface Authorizer {
   /** Whether `principal` may do `request`; a denial says why. */
   authorize(principal: Principal, request: AccessRequest): AccessDecision
 }
+
+/**
+ * What the secure path did, or refused to do: one entry per audited operation.
+ *
+ * @example
+ * ```ts
+ * import type { AuditRecord } from 'weft-sdk'
+ * const entry: AuditRecord = { at: Date.now(), action: 'run.cancel', outcome: 'denied', subject: 'user:bob', resource: 'orders', runId: 'r-1', reason: 'not its run' }
+ * ```
+ */
+export interface AuditRecord {
+  /** When (epoch milliseconds). */
+  readonly at: number
+  /** What: `auth.failed`, `run.start`, `run.read`, `run.list`, `run.cancel`, `run.pause`, `run.resume`, `run.signal`, `event.emit`, `task.execute`, `keys.rotated`... */
+  readonly action: string
+  /** How it ended: `succeeded`, `denied` (authentication, authorization or a rate limit refused it), `failed` (allowed, then failed). */
+  readonly outcome: AuditOutcome
+  /** The principal's subject; absent when none could be established. */
+  readonly subject?: string | undefined
+  /** Its tenant. */
+  readonly tenant?: string | undefined
+  /** The resource: a workflow's name, an event's name, a task. */
+  readonly resource: string
+  /** The run concerned, if any. */
+  readonly runId?: string | undefined
+  /** Why it was denied or failed (never a credential or a payload). */
+  readonly reason?: string | undefined
+}
+
+/**
+ * How an audited operation ended.
+ *
+ * @example
+ * ```ts
+ * import type { AuditOutcome } from 'weft-sdk'
+ * const refused: AuditOutcome = 'denied'
+ * ```
+ */
+export type AuditOutcome = 'succeeded' | 'denied' | 'failed'
+
+/**
+ * Where the secure path writes its audit entries. Weft's own is the store's
+ * hash-chained audit log; a user's implementation (a SIEM forwarder) can replace it.
+ *
+ * @example
+ * ```ts
+ * import type { AuditRecord, AuditSink } from 'weft-sdk'
+ * const entries: AuditRecord[] = []
+ * const sink: AuditSink = { record: async (entry) => void entries.push(entry) }
+ * ```
+ */
+export interface AuditSink {
+  /** Records one entry; resolves once it is durable. */
+  record(entry: AuditRecord): Promise<void>
+}
+
+/**
+ * Per-principal rate limits of the secure path (Weft's: `PrincipalLimits`):
+ * takes a permit for an operation of a principal.
+ *
+ * @example
+ * ```ts
+ * import { RateLimitedError, type PrincipalLimiter } from 'weft-sdk'
+ * const none: PrincipalLimiter = { take: async () => undefined }
+ * ```
+ */
+export interface PrincipalLimiter {
+  /**
+   * Resolves when `principal` may perform `operation` (`start`, `emit`...) now.
+   * @throws `RateLimitedError` with the time until its next permit.
+   */
+  take(principal: Principal, operation: string): Promise<void>
+}

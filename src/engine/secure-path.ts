@@ -1,0 +1,390 @@
+// The secure path every operation on runs goes through once security is configured:
+// authenticate → authorize → per-principal limit → execute → audit. Without security it hands the caller's
+// principal through unchanged (Weft behaves as it did); with it, it is deny by default.
+import { isWeftError } from '../core/errors.js'
+import { AuthenticationError, AuthorizationError, SecurityConfigError } from '../core/security-errors.js'
+import type { TaskNode, WorkflowGraph } from '../graph/workflow-graph.js'
+import type { RunStarter, TaskGuard } from '../runtime/run-execution.js'
+import { isPrincipal, principal as makePrincipal, type Credentials, type Principal } from '../security/principal.js'
+import type { AccessRequest, AuditOutcome, AuditRecord, AuditSink, Authenticator, Authorizer, PrincipalLimiter, RunOwner } from '../security/ports.js'
+import { requiredAccess } from '../security/required-permissions.js'
+import type { RunId } from '../core/ids.js'
+import type { RunEvent } from '../runtime/run-events.js'
+import type { RunOutcome, TaskSummary } from '../runtime/run-outcome.js'
+import type { RunRecord, RunStatus } from '../storage/workflow-store.js'
+import type { RunBackend } from './workflow-run.js'
+
+/**
+ * Who asks for an operation: a principal the application already
+ * authenticated, a subject alone (a principal without roles), or credentials
+ * the engine's `Authenticator` checks.
+ *
+ * @example
+ * ```ts
+ * import { principal, type Caller } from 'weft-sdk'
+ * const admin: Caller = principal({ subject: 'user:ada', roles: ['admin'] })
+ * const withToken: Caller = { token: 'eyJhbGciOi...' }
+ * ```
+ */
+export type Caller = Principal | Credentials | string
+
+/**
+ * Who performs an operation of the engine's API (start, read, list, emit, and
+ * the handles' cancel, pause, resume, signal): `principal` or `credentials`.
+ * On a secured engine one of them is required; `engine.as(caller)` fills them in.
+ *
+ * @example
+ * ```ts
+ * import { principal, type AccessOptions } from 'weft-sdk'
+ * const options: AccessOptions = { principal: principal({ subject: 'user:ada', roles: ['analyst'] }) }
+ * ```
+ */
+export interface AccessOptions {
+  /** An authenticated principal (or its subject alone). */
+  readonly principal?: Principal | string | undefined
+  /** Credentials the engine's `Authenticator` turns into a principal. */
+  readonly credentials?: Credentials | undefined
+}
+
+/**
+ * The security of an engine: its policies, registered in the engine's
+ * container under {@link securityTokens} (a user's own implementation
+ * registered there replaces Weft's). Once given, every operation is denied
+ * unless the authorizer allows it.
+ *
+ * @example
+ * ```ts
+ * import { createEngine, type SecurityConfig } from 'weft-sdk'
+ * const security: SecurityConfig = {
+ *   authorizer: { authorize: (p) => (p.roles.includes('admin') ? { allowed: true } : { allowed: false, reason: 'admins only' }) },
+ * }
+ * const engine = createEngine({ security })
+ * ```
+ */
+export interface SecurityConfig {
+  /** Decides every operation (Weft's `Rbac`, or your own). Required: security is deny by default. */
+  readonly authorizer: Authorizer
+  /** Turns credentials into principals (Weft's `JwtAuthenticator`, or your own). Without it, only principals are accepted. */
+  readonly authenticator?: Authenticator | undefined
+  /** Per-principal rate limits of `start` and `emit` (Weft's `PrincipalLimits`). @defaultValue none */
+  readonly limits?: PrincipalLimiter | undefined
+  /** Where audit entries go. @defaultValue the store's audit log */
+  readonly audit?: AuditSink | undefined
+}
+
+/** An operation as the secure path sees it. */
+export interface SecuredOperation {
+  /** The audit action (`run.start`, `run.cancel`, `event.emit`...). */
+  readonly audit: string
+  /** The authorization request: the action and the resource, and the run's owner for an operation on a run. */
+  readonly request: AccessRequest
+  /** Admits any authenticated principal (a listing, whose rows are filtered one by one instead). @defaultValue false */
+  readonly authenticateOnly?: boolean | undefined
+  /** Further permissions required (a workflow's and its tasks' `requires`). */
+  readonly requires?: readonly string[] | undefined
+  /** The run concerned, if any. */
+  readonly runId?: string | undefined
+  /** The per-principal limit that applies (`start`, `emit`), if any. */
+  readonly limit?: string | undefined
+  /** Whether a success is audited too (a read is audited only when denied). @defaultValue true */
+  readonly auditSuccess?: boolean | undefined
+}
+
+/** The policies in force, resolved once from the engine's container. */
+interface Policies {
+  readonly authorizer: Authorizer
+  readonly authenticator: Authenticator | undefined
+  readonly limits: PrincipalLimiter | undefined
+  readonly audit: AuditSink
+}
+
+/** How the secure path reaches the engine's container and clock. */
+export interface SecurePathWiring {
+  /** The policy registered under a token, if any. */
+  lookup<T>(token: string): T | undefined
+  /** The audit sink used when none is configured (the store's audit log). */
+  defaultAudit(): AuditSink
+  now(): number
+  /** Reports an audit entry that could not be written (the operation it records stands). */
+  reportError(error: unknown): void
+}
+
+/**
+ * The container tokens the engine registers its security policies under
+ * (`createEngine({ security })` registers them; registering your own
+ * implementation under a token before the engine's first operation replaces it).
+ *
+ * @example
+ * ```ts
+ * import { createEngine, securityTokens, type Authorizer } from 'weft-sdk'
+ * const engine = createEngine()
+ * const mine: Authorizer = { authorize: () => ({ allowed: false, reason: 'maintenance' }) }
+ * engine.container.register(securityTokens.authorizer, { useValue: mine })
+ * ```
+ */
+export const securityTokens = {
+  authorizer: 'weft:security:authorizer',
+  authenticator: 'weft:security:authenticator',
+  limits: 'weft:security:limits',
+  audit: 'weft:security:audit',
+} as const
+
+/** The access options of a caller: a principal (or subject) as `principal`, credentials as `credentials`. */
+export function accessOf(caller: Caller): AccessOptions {
+  return typeof caller === 'object' && 'token' in caller ? { credentials: caller } : { principal: caller }
+}
+
+/** The owner of a stored run, for the object-level rule. */
+export function ownerOf(run: Pick<RunRecord, 'principal' | 'tenant'>): RunOwner {
+  return { subject: run.principal, tenant: run.tenant }
+}
+
+/**
+ * Authenticates, authorizes, limits and audits operations; a task guard for
+ * runs' tasks. Policies are looked up in the container at the first
+ * operation, so a user's registration after `createEngine` counts.
+ */
+export class SecurePath {
+  private policies: Policies | null | undefined
+
+  constructor(private readonly wiring: SecurePathWiring) {}
+
+  /** Whether security is configured (an authorizer is registered). */
+  get enabled(): boolean {
+    return this.resolve() !== null
+  }
+
+  /**
+   * Admits an operation: the principal it runs as (recorded with a new run),
+   * or `undefined` on an engine without security (then a given principal is
+   * passed through). A refusal is audited once and thrown.
+   * @throws `AuthenticationError`, `AuthorizationError`, `RateLimitedError`, `SecurityConfigError`.
+   */
+  async admit(operation: SecuredOperation, access: AccessOptions | undefined): Promise<Principal | undefined> {
+    const policies = this.resolve()
+    if (policies === null) return givenPrincipal(access)
+    const who = await this.authenticate(policies, operation, access)
+    await this.authorize(policies, who, operation)
+    if (operation.limit !== undefined && policies.limits !== undefined) {
+      try {
+        await policies.limits.take(who, operation.limit)
+      } catch (error) {
+        await this.record(operation, who, 'denied', reasonOf(error))
+        throw error
+      }
+    }
+    return who
+  }
+
+  /** Audits the end of an admitted operation (nothing on an engine without security). */
+  async done(operation: SecuredOperation, who: Principal | undefined, error?: unknown, runId?: string): Promise<void> {
+    if (this.resolve() === null || who === undefined) return
+    if (error === undefined && operation.auditSuccess === false) return
+    await this.record(runId === undefined ? operation : { ...operation, runId }, who, error === undefined ? 'succeeded' : 'failed', error === undefined ? undefined : reasonOf(error))
+  }
+
+  /**
+   * Runs an admitted operation and audits how it ended.
+   * @throws what admission or the operation throws.
+   */
+  async run<A>(operation: SecuredOperation, access: AccessOptions | undefined, execute: (who: Principal | undefined) => Promise<A>): Promise<A> {
+    const who = await this.admit(operation, access)
+    let result: A
+    try {
+      result = await execute(who)
+    } catch (error) {
+      await this.done(operation, who, error)
+      throw error
+    }
+    await this.done(operation, who)
+    return result
+  }
+
+  /** Whether `who` may `action` the run `run` (the object-level rule included); for filtering listings. */
+  mayRead(who: Principal, run: Pick<RunRecord, 'workflow' | 'principal' | 'tenant'>): boolean {
+    const policies = this.resolve()
+    if (policies === null) return true
+    return policies.authorizer.authorize(who, { action: 'read', resource: run.workflow, owner: ownerOf(run) }).allowed
+  }
+
+  /** Whether `who` may read every run of `workflow` (`*` for all): then a listing needs no owner filter. */
+  readsAll(who: Principal, workflow: string): boolean {
+    const policies = this.resolve()
+    return policies === null || policies.authorizer.authorize(who, { action: 'admin', resource: workflow }).allowed
+  }
+
+  /** The task guard of secured runs: a task's required permissions, checked against the run's recorded starter. */
+  readonly taskGuard: TaskGuard = (starter, task, runId) => {
+    const policies = this.resolve()
+    if (policies === null) return undefined
+    const refusal = this.taskRefusal(policies, starter, task)
+    if (refusal === undefined) return undefined
+    void this.record({ audit: 'task.execute', request: { action: 'execute', resource: task.name }, runId }, starterPrincipal(starter), 'denied', refusal.reason)
+    return refusal
+  }
+
+  /** The permissions starting `graph` needs: its own `requires` and every task's. */
+  static startRequirements(graph: WorkflowGraph): string[] {
+    return [...new Set([...graph.requires, ...graph.tasks.flatMap((task) => task.requires)])]
+  }
+
+  private taskRefusal(policies: Policies, starter: RunStarter, task: TaskNode): AuthorizationError | undefined {
+    if (starter.subject === undefined) return new AuthorizationError('(none)', 'execute', task.name, 'the run has no recorded principal (it was started before security was configured); start it again as a principal')
+    const who = starterPrincipal(starter)!
+    for (const permission of task.requires) {
+      const decision = policies.authorizer.authorize(who, requiredAccess(permission))
+      if (!decision.allowed) return new AuthorizationError(who.subject, 'execute', `task "${task.name}"`, `it requires "${permission}": ${decision.reason}`)
+    }
+    return undefined
+  }
+
+  private async authenticate(policies: Policies, operation: SecuredOperation, access: AccessOptions | undefined): Promise<Principal> {
+    try {
+      if (access?.credentials !== undefined) {
+        if (policies.authenticator === undefined) throw new SecurityConfigError('credentials were given but no authenticator is configured: add one to createEngine({ security: { authenticator } })')
+        return await policies.authenticator.authenticate(access.credentials)
+      }
+      const given = givenPrincipal(access)
+      if (given === undefined) throw new AuthenticationError('missing', 'this engine is secured: pass a principal or credentials (options.principal, options.credentials, or engine.as(caller))')
+      return given
+    } catch (error) {
+      await this.record({ ...operation, audit: 'auth.failed' }, undefined, 'denied', reasonOf(error))
+      throw error
+    }
+  }
+
+  private async authorize(policies: Policies, who: Principal, operation: SecuredOperation): Promise<void> {
+    const requests = [...(operation.authenticateOnly === true ? [] : [operation.request]), ...(operation.requires ?? []).map(requiredAccess)]
+    for (const request of requests) {
+      const decision = policies.authorizer.authorize(who, request)
+      if (decision.allowed) continue
+      const refusal = new AuthorizationError(who.subject, request.action, request === operation.request ? describeResource(operation) : request.resource, decision.reason)
+      await this.record(operation, who, 'denied', refusal.reason)
+      throw refusal
+    }
+  }
+
+  private async record(operation: SecuredOperation, who: Principal | undefined, outcome: AuditOutcome, reason?: string): Promise<void> {
+    const policies = this.resolve()
+    if (policies === null) return
+    const entry: AuditRecord = {
+      at: this.wiring.now(),
+      action: operation.audit,
+      outcome,
+      subject: who?.subject,
+      tenant: who?.tenant,
+      resource: operation.request.resource,
+      runId: operation.runId,
+      reason,
+    }
+    try {
+      await policies.audit.record(entry)
+    } catch (error) {
+      this.wiring.reportError(error)
+    }
+  }
+
+  /** The policies in the container; `null` when no authorizer is registered (security off). */
+  private resolve(): Policies | null {
+    if (this.policies !== undefined) return this.policies
+    const authorizer = this.wiring.lookup<Authorizer>(securityTokens.authorizer)
+    this.policies =
+      authorizer === undefined
+        ? null
+        : {
+            authorizer,
+            authenticator: this.wiring.lookup<Authenticator>(securityTokens.authenticator),
+            limits: this.wiring.lookup<PrincipalLimiter>(securityTokens.limits),
+            audit: this.wiring.lookup<AuditSink>(securityTokens.audit) ?? this.wiring.defaultAudit(),
+          }
+    return this.policies
+  }
+}
+
+/**
+ * The principal the caller gave (a subject alone makes a principal without roles).
+ * @internal
+ */
+export function givenPrincipal(access: AccessOptions | undefined): Principal | undefined {
+  const given = access?.principal
+  if (given === undefined) return undefined
+  return typeof given === 'string' ? makePrincipal({ subject: given }) : isPrincipal(given) ? given : makePrincipal(given)
+}
+
+/** The principal recorded with a run, for re-checks of its tasks. */
+function starterPrincipal(starter: RunStarter): Principal | undefined {
+  return starter.subject === undefined ? undefined : makePrincipal({ subject: starter.subject, roles: starter.roles ?? [], tenant: starter.tenant })
+}
+
+/** A refusal's reason for the audit log: a Weft error's message (which never carries a credential), else its class. */
+function reasonOf(error: unknown): string {
+  if (error instanceof AuthenticationError) return `${error.reason}: ${error.detail}`
+  if (error instanceof AuthorizationError) return error.reason
+  if (isWeftError(error)) return error.message
+  return error instanceof Error ? error.name : 'failed'
+}
+
+function describeResource(operation: SecuredOperation): string {
+  return operation.runId === undefined ? operation.request.resource : `run ${operation.runId} of ${operation.request.resource}`
+}
+
+/**
+ * A run handle's backend whose control operations (pause, resume, cancel,
+ * signal) go through the secure path as the caller that obtained the handle.
+ */
+export class SecuredRunBackend implements RunBackend {
+  constructor(
+    private readonly inner: RunBackend,
+    private readonly path: SecurePath,
+    private readonly owner: RunOwner,
+    private readonly access: AccessOptions | undefined,
+  ) {}
+
+  get runId(): RunId {
+    return this.inner.runId
+  }
+
+  get workflow(): string {
+    return this.inner.workflow
+  }
+
+  get version(): number {
+    return this.inner.version
+  }
+
+  status(): RunStatus {
+    return this.inner.status()
+  }
+
+  outcome(): Promise<RunOutcome> {
+    return this.inner.outcome()
+  }
+
+  tasks(): TaskSummary[] {
+    return this.inner.tasks()
+  }
+
+  events(): AsyncIterable<RunEvent> {
+    return this.inner.events()
+  }
+
+  pause(): Promise<boolean> {
+    return this.path.run(this.operation('pause'), this.access, () => this.inner.pause())
+  }
+
+  resume(): Promise<boolean> {
+    return this.path.run(this.operation('resume'), this.access, () => this.inner.resume())
+  }
+
+  cancel(reason?: string): Promise<boolean> {
+    return this.path.run(this.operation('cancel'), this.access, () => this.inner.cancel(reason))
+  }
+
+  signal(name: string, payload: unknown): Promise<void> {
+    return this.path.run({ ...this.operation('signal'), limit: 'emit' }, this.access, () => this.inner.signal(name, payload))
+  }
+
+  private operation(action: 'pause' | 'resume' | 'cancel' | 'signal'): SecuredOperation {
+    return { audit: `run.${action}`, request: { action, resource: this.inner.workflow, owner: this.owner }, runId: this.inner.runId }
+  }
+}

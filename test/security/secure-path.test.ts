@@ -1,0 +1,289 @@
+/**
+ * The secure path end to end: authenticate → authorize → limit → execute →
+ * audit, for every operation of the engine's API and the run handles, with
+ * Weft's Rbac, on the memory store and on a real SQLite file (a run resumed
+ * by another engine re-checks its tasks against the principal recorded with it).
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import {
+  AuthenticationError,
+  AuthorizationError,
+  InvalidPermissionError,
+  MemoryAuditSink,
+  MemoryWorkflowStore,
+  Rbac,
+  RateLimitedError,
+  RequiresPermission,
+  SecurityConfigError,
+  Task,
+  Workflow,
+  WorkflowBase,
+  createEngine,
+  defineWorkflow,
+  principal,
+  securityTokens,
+  sqliteStore,
+  type Authenticator,
+  type Engine,
+  type PrincipalLimiter,
+  type RunId,
+  type SecurityConfig,
+} from 'weft-sdk'
+
+const rbac = new Rbac({
+  roles: {
+    admin: ['*'],
+    analyst: ['start:report', 'read:report', 'cancel:report', 'pause:report', 'resume:report', 'signal:report', 'build:reports'],
+    viewer: ['read:*'],
+    payer: ['start:payout', 'read:payout', 'pay:money'],
+    'broke-payer': ['start:payout', 'read:payout', '!pay:money'],
+    emitter: ['emit:month.closed', 'start:report', 'build:reports'],
+  },
+})
+
+const ada = principal({ subject: 'user:ada', roles: ['analyst'], tenant: 'acme' })
+const bob = principal({ subject: 'user:bob', roles: ['analyst'], tenant: 'globex' })
+const cy = principal({ subject: 'user:cy', roles: ['analyst'], tenant: 'acme' })
+const root = principal({ subject: 'user:root', roles: ['admin'] })
+const viewer = principal({ subject: 'user:vi', roles: ['viewer'], tenant: 'acme' })
+
+const Report = defineWorkflow<{ month: string }>({ name: 'report', version: 1, trigger: 'month.closed' })
+  .task('build', { requires: ['build:reports'] }, async (input, ctx) => {
+    await new Promise((resolve) => setTimeout(resolve, 30))
+    return ctx.signal.aborted ? 'aborted' : `report ${input.month}`
+  })
+  .build()
+
+@Workflow({ name: 'payout', version: 1, requires: ['read:payout'] })
+class Payout extends WorkflowBase<{ amount: number }> {
+  @Task() @RequiresPermission('pay:money')
+  pay(input: { amount: number }) {
+    return input.amount
+  }
+}
+
+let engine: Engine | undefined
+afterEach(async () => {
+  await engine?.close()
+  engine = undefined
+})
+
+function securedEngine(security: Partial<SecurityConfig> = {}) {
+  const audit = new MemoryAuditSink()
+  engine = createEngine({ store: new MemoryWorkflowStore(), workflows: [Report, Payout], security: { authorizer: rbac, audit, ...security } })
+  return { engine, audit }
+}
+
+/** The audit entries as `action outcome subject`. */
+function lines(audit: MemoryAuditSink): string[] {
+  return audit.entries.map((e) => `${e.action} ${e.outcome} ${e.subject ?? '-'}`)
+}
+
+describe('an engine without security', () => {
+  it('behaves as before and records the principal it was given', async () => {
+    engine = createEngine({ store: new MemoryWorkflowStore(), workflows: [Report] })
+    const run = await engine.start(Report, { month: 'nov' }, { principal: 'user:ada' })
+    expect(await run.result()).toMatchObject({ outputs: { build: 'report nov' } })
+    expect((await engine.listRuns()).map((r) => r.principal)).toEqual(['user:ada'])
+    expect(await (await engine.start(Report, { month: 'dec' })).result()).toMatchObject({ outputs: { build: 'report dec' } })
+  })
+})
+
+describe('the secure path: start', () => {
+  it('refuses a start without a principal: nothing is created, one audit entry is written', async () => {
+    const { engine, audit } = securedEngine()
+    const refused = await engine.start(Report, { month: 'nov' }).catch((e: unknown) => e)
+    expect(refused).toBeInstanceOf(AuthenticationError)
+    expect((refused as AuthenticationError).reason).toBe('missing')
+    expect(await engine.as(root).listRuns()).toEqual([])
+    expect(lines(audit)).toEqual(['auth.failed denied -'])
+  })
+
+  it('refuses a principal without the permission (deny by default): nothing is created, one audit entry', async () => {
+    const { engine, audit } = securedEngine()
+    const refused = await engine.as(viewer).start(Report, { month: 'nov' }).catch((e: unknown) => e)
+    expect(refused).toBeInstanceOf(AuthorizationError)
+    expect((refused as AuthorizationError).message).toContain('"user:vi" may not start report')
+    expect(await engine.as(root).listRuns()).toEqual([])
+    expect(lines(audit)).toEqual(['run.start denied user:vi'])
+    expect(audit.entries[0]!.reason).toContain('start:report')
+  })
+
+  it('starts a run as an allowed principal, records who started it and audits the start with the run id', async () => {
+    const { engine, audit } = securedEngine()
+    const run = await engine.start(Report, { month: 'nov' }, { principal: ada })
+    expect(await run.result()).toMatchObject({ outputs: { build: 'report nov' } })
+    const [record] = await engine.as(root).listRuns()
+    expect({ principal: record?.principal, tenant: record?.tenant, roles: record?.roles }).toEqual({ principal: 'user:ada', tenant: 'acme', roles: ['analyst'] })
+    expect(lines(audit)).toEqual(['run.start succeeded user:ada'])
+    expect(audit.entries[0]!.runId).toBe(run.id)
+  })
+
+  it("checks the workflow's and its tasks' required permissions before creating the run", async () => {
+    const { engine, audit } = securedEngine()
+    const payer = principal({ subject: 'user:pam', roles: ['payer'] })
+    expect(await (await engine.as(payer).start(Payout, { amount: 5 })).result()).toMatchObject({ outputs: { pay: 5 } })
+    const broke = principal({ subject: 'user:bo', roles: ['broke-payer'] })
+    const refused = await engine.as(broke).start(Payout, { amount: 5 }).catch((e: unknown) => e)
+    expect(refused).toBeInstanceOf(AuthorizationError)
+    expect(String((refused as Error).message)).toMatch(/deny rule "!?pay:money"/)
+    expect((await engine.as(root).listRuns()).map((r) => r.principal)).toEqual(['user:pam'])
+    expect(lines(audit)).toEqual(['run.start succeeded user:pam', 'run.start denied user:bo'])
+  })
+
+  it('refuses a malformed required permission when the workflow is registered', () => {
+    const Bad = defineWorkflow({ name: 'bad', version: 1, requires: ['exec*:x'] }).task('a', () => 1).build()
+    const { engine } = securedEngine()
+    expect(() => engine.register(Bad)).toThrow(InvalidPermissionError)
+    const Wild = defineWorkflow({ name: 'wild', version: 1 }).task('a', { requires: ['pay:*'] }, () => 1).build()
+    expect(() => engine.register(Wild)).toThrow(/wildcards only grant/)
+  })
+
+  it('refuses a start over its per-principal limit: nothing is created, one audit entry', async () => {
+    const taken: string[] = []
+    const limits: PrincipalLimiter = {
+      async take(who, operation) {
+        taken.push(`${who.subject}:${operation}`)
+        if (taken.length > 1) throw new RateLimitedError(`start of ${who.subject}`, 750)
+      },
+    }
+    const { engine, audit } = securedEngine({ limits })
+    await engine.as(ada).start(Report, { month: 'nov' })
+    const refused = await engine.as(ada).start(Report, { month: 'dec' }).catch((e: unknown) => e)
+    expect(refused).toBeInstanceOf(RateLimitedError)
+    expect((refused as RateLimitedError).retryAfterMs).toBe(750)
+    expect(taken).toEqual(['user:ada:start', 'user:ada:start'])
+    expect(await engine.as(root).listRuns()).toHaveLength(1)
+    expect(lines(audit)).toEqual(['run.start succeeded user:ada', 'run.start denied user:ada'])
+  })
+})
+
+describe('the secure path: credentials', () => {
+  const keys: Authenticator = {
+    async authenticate(credentials) {
+      if (credentials.token === 'ada-key') return ada
+      throw new AuthenticationError('invalid-credentials', 'unknown API key')
+    },
+  }
+
+  it('authenticates credentials with the configured authenticator, and refuses bad ones without logging them', async () => {
+    const { engine, audit } = securedEngine({ authenticator: keys })
+    const run = await engine.as({ token: 'ada-key' }).start(Report, { month: 'nov' })
+    expect((await engine.as(root).getRun(run.id))?.id).toBe(run.id)
+    const refused = await engine.start(Report, { month: 'dec' }, { credentials: { token: 'stolen-secret-token' } }).catch((e: unknown) => e)
+    expect(refused).toBeInstanceOf(AuthenticationError)
+    expect(lines(audit)).toEqual(['run.start succeeded user:ada', 'auth.failed denied -'])
+    expect(JSON.stringify(audit.entries)).not.toContain('stolen-secret-token')
+    expect(String(refused)).not.toContain('stolen-secret-token')
+  })
+
+  it('refuses credentials when no authenticator is configured', async () => {
+    const { engine } = securedEngine()
+    await expect(engine.as({ token: 'x' }).start(Report, { month: 'nov' })).rejects.toBeInstanceOf(SecurityConfigError)
+  })
+
+  it("uses the policies registered in the engine's container (a user's own implementation replaces Weft's)", async () => {
+    engine = createEngine({ store: new MemoryWorkflowStore(), workflows: [Report] })
+    engine.container.register(securityTokens.authorizer, { useValue: { authorize: () => ({ allowed: false, reason: 'maintenance window' }) } })
+    await expect(engine.as(root).start(Report, { month: 'nov' })).rejects.toThrow('maintenance window')
+  })
+})
+
+describe('the secure path: object-level rules on runs', () => {
+  it("lets a principal read, pause, resume, signal and cancel its own and its tenant's runs, never another tenant's", async () => {
+    const { engine, audit } = securedEngine()
+    const run = await engine.as(ada).start(Report, { month: 'nov' })
+    // bob (another tenant) holds the same permissions but not this run.
+    for (const attempt of [
+      () => engine.as(bob).getRun(run.id),
+      () => engine.as(bob).emit('approved', {}, { runId: run.id }),
+    ]) {
+      await expect(attempt()).rejects.toBeInstanceOf(AuthorizationError)
+    }
+    // A handle obtained by ada but used as bob cannot exist; a handle obtained as cy (same tenant) works.
+    const asCy = await engine.as(cy).getRun(run.id)
+    expect(asCy?.id).toBe(run.id)
+    expect(await asCy!.pause()).toBe(true)
+    expect(await asCy!.resume()).toBe(true)
+    expect(await asCy!.cancel('not needed')).toBe(true)
+    expect(lines(audit)).toEqual([
+      'run.start succeeded user:ada',
+      'run.read denied user:bob',
+      'run.signal denied user:bob',
+      'run.pause succeeded user:cy',
+      'run.resume succeeded user:cy',
+      'run.cancel succeeded user:cy',
+    ])
+  })
+
+  it("refuses a handle's control operations to the caller that obtained it when it may not perform them", async () => {
+    const { engine, audit } = securedEngine()
+    const run = await engine.as(ada).start(Report, { month: 'nov' })
+    // viewer may read every run of its tenant, not cancel one.
+    const handle = await engine.as(viewer).getRun(run.id)
+    await expect(handle!.cancel()).rejects.toBeInstanceOf(AuthorizationError)
+    await expect(handle!.signal('approved', {})).rejects.toBeInstanceOf(AuthorizationError)
+    expect(await run.result()).toMatchObject({ outputs: { build: 'report nov' } })
+    expect(lines(audit).slice(1)).toEqual(['run.cancel denied user:vi', 'run.signal denied user:vi'])
+  })
+
+  it('lists only the runs a principal may read; an admin sees all', async () => {
+    const { engine } = securedEngine()
+    const mine = await engine.as(ada).start(Report, { month: 'nov' })
+    const cys = await engine.as(cy).start(Report, { month: 'dec' })
+    const bobs = await engine.as(bob).start(Report, { month: 'jan' })
+    await Promise.all([mine.result(), cys.result(), bobs.result()])
+    const ids = async (who: typeof ada) => (await engine.as(who).listRuns()).map((r) => r.id).sort()
+    expect(await ids(ada)).toEqual([mine.id, cys.id].sort())
+    expect(await ids(bob)).toEqual([bobs.id])
+    expect(await ids(root)).toEqual([mine.id, cys.id, bobs.id].sort())
+    await expect(engine.listRuns()).rejects.toBeInstanceOf(AuthenticationError)
+  })
+
+  it('refuses to say whether a run exists before the caller is authenticated', async () => {
+    const { engine } = securedEngine()
+    await expect(engine.getRun('no-such-run' as RunId)).rejects.toBeInstanceOf(AuthenticationError)
+    expect(await engine.as(ada).getRun('no-such-run' as RunId)).toBeUndefined()
+  })
+})
+
+describe('the secure path: emit', () => {
+  it("checks the event's permission and the triggered workflows' start permissions, and records the emitter on the runs", async () => {
+    const { engine } = securedEngine()
+    await expect(engine.as(ada).emit('month.closed', { month: 'nov' })).rejects.toBeInstanceOf(AuthorizationError)
+    expect(await engine.as(root).listRuns()).toEqual([])
+    const emitter = principal({ subject: 'svc:ledger', roles: ['emitter'] })
+    const result = await engine.as(emitter).emit('month.closed', { month: 'nov' })
+    const [started] = result.startedOf(Report)
+    expect(await started!.result()).toMatchObject({ outputs: { build: 'report nov' } })
+    expect((await engine.as(root).listRuns()).map((r) => r.principal)).toEqual(['svc:ledger'])
+  })
+})
+
+describe("a resumed run's tasks are re-checked against the principal recorded with it", () => {
+  const dirs: string[] = []
+  afterEach(() => {
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
+  })
+
+  it("fails a task whose requirement the starter's roles no longer grant, on the worker that executes it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'weft-secure-'))
+    dirs.push(dir)
+    const path = join(dir, 'weft.sqlite')
+    // An API engine (executes nothing) admits the start under the old policy: payers may pay.
+    const api = createEngine({ store: sqliteStore({ path }), claimRuns: false, security: { authorizer: rbac } })
+    const payer = principal({ subject: 'user:pam', roles: ['payer'] })
+    const run = await api.as(payer).start(Payout, { amount: 7 })
+    // The worker runs under a new policy in which payers lost "pay:money".
+    const stricter = new Rbac({ roles: { payer: ['start:payout', 'read:payout'] } })
+    const audit = new MemoryAuditSink()
+    engine = createEngine({ store: sqliteStore({ path }), workflows: [Payout], security: { authorizer: stricter, audit } })
+    const outcome = await (await engine.as(payer).getRun(Payout, run.id))!.result().catch((e: unknown) => e)
+    expect(String(outcome)).toContain('"user:pam" may not execute task "pay"')
+    expect(lines(audit)).toEqual(['task.execute denied user:pam'])
+    await api.close()
+  })
+})
