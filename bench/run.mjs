@@ -253,6 +253,16 @@ if (!durableOnly) {
   if (jwt.wrong > 0) durableProblems.push(`JwtAuthenticator returned a wrong principal or used its cache wrongly ${jwt.wrong} times (see section 3d)`)
 }
 
+// ---- 3e. Security: encryption at rest per durable step (bench/encryption.mjs; added with the encryption slice) ----
+
+if (!durableOnly) {
+  section('3e. Security: encryption at rest, the payload codec alone and per durable step (SQLite, PostgreSQL)')
+  const { measureEncryption, printEncryption } = await import('./encryption.mjs')
+  const encryption = await measureEncryption({ reps: quick ? 3 : 7 })
+  printEncryption(encryption, table, us)
+  if (encryption.alone.wrong > 0) durableProblems.push(`the payload codec decrypted ${encryption.alone.wrong} values wrongly (see section 3e)`)
+}
+
 // ---- 4. Durable: SQLite --------------------------------------------------------------------
 
 section('4. Durable: SQLite (the default store: a file, WAL, synchronous=NORMAL)')
