@@ -6,7 +6,7 @@ import type { CircuitState } from '../resilience/circuit-breakers.js'
 import type { PolicyStateStore } from '../resilience/policy-services.js'
 import type { AdapterEvent } from '../runtime/run-events.js'
 import type { Adapter, AdapterHealth, AdapterStats } from './adapter.js'
-import { AdapterPolicies, type AdapterResilienceOptions, type CallBody } from './adapter-policies.js'
+import { AdapterPolicies, type AdapterResilienceOptions, type CallBody, type CutBody } from './adapter-policies.js'
 import { OperationCounters } from './operation-counters.js'
 
 /**
@@ -148,12 +148,21 @@ export abstract class AdapterBase<C> implements Adapter, Bindable<C> {
    * called only when the operation has a cache.
    * @throws what the last attempt threw, or the policy's error; `AdapterClosedError` after `close()`.
    */
-  protected async call<A>(operation: string, options: CallOptions, body: CallBody<A>, cacheKey?: () => string): Promise<A> {
+  protected call<A>(operation: string, options: CallOptions, body: CallBody<A>, cacheKey?: () => string): Promise<A> {
+    return this.callCut(operation, options, (cut, n) => body(cut?.signal, n), cacheKey)
+  }
+
+  /**
+   * `call`, for an attempt that takes what cuts it as an `AttemptCut` (its
+   * signal made only if asked for: the HTTP adapter aborts its request
+   * without one). @internal
+   */
+  protected async callCut<A>(operation: string, options: CallOptions, body: CutBody<A>, cacheKey?: () => string): Promise<A> {
     if (this.closed) throw new AdapterClosedError(this.name)
     const started = performance.now()
     let attempts = 0
     try {
-      const value = await this.policies.run(operation, options.signal, (signal, n) => ((attempts = n), body(signal, n)), cacheKey)
+      const value = await this.policies.run(operation, options.signal, (cut, n) => ((attempts = n), body(cut, n)), cacheKey)
       this.countersOf(operation).record(performance.now() - started, false)
       return value
     } catch (error) {

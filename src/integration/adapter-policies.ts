@@ -6,6 +6,7 @@ import { normalizePolicyOptions } from '../graph/normalize-policies.js'
 import type { CircuitBreakerPolicy, TaskPolicies } from '../graph/workflow-graph.js'
 import { TaskThrew, thrownValue, type AttemptFailure } from '../resilience/attempt-failure.js'
 import type { DirectPolicies } from '../resilience/direct-policies.js'
+import { AttemptCut } from '../resilience/attempt-cut.js'
 import { readBreakerState, type BreakerListener, type CircuitState } from '../resilience/circuit-breakers.js'
 import type { PolicyStateStore } from '../resilience/policy-services.js'
 import { notCached } from '../resilience/task-caches.js'
@@ -133,6 +134,13 @@ export interface AdapterResilienceOptions extends AdapterPolicyOptions, AdapterP
 export type CallBody<A> = (signal: AbortSignal | undefined, attempt: number) => Promise<A>
 
 /**
+ * One attempt, given what cuts it as an {@link AttemptCut} (`undefined` when
+ * nothing can): an attempt that can abort its work without an `AbortSignal`
+ * (the HTTP adapter) asks for none. Internal to Weft's adapters.
+ */
+export type CutBody<A> = (cut: AttemptCut | undefined, attempt: number) => Promise<A>
+
+/**
  * Whether a call's error says the dependency answered and refused the request
  * (a Weft error that is not retryable: a 4xx, a body that does not decode, a
  * constraint violation, a missing object): the request is wrong, the
@@ -245,10 +253,10 @@ export class AdapterPolicies {
    * cached without one).
    * Rejects with what the last attempt threw, or the policy's error.
    */
-  async run<A>(operation: string, signal: AbortSignal | undefined, body: CallBody<A>, keyOf?: () => string): Promise<A> {
+  async run<A>(operation: string, signal: AbortSignal | undefined, body: CutBody<A>, keyOf?: () => string): Promise<A> {
     const compiled = this.operationOf(operation)
     const { uncached, guarded, gauge } = compiled
-    if (!guarded) return body(signal, 1)
+    if (!guarded) return body(AttemptCut.of(signal), 1)
     // The key is worked out only for an operation with a cache.
     const cacheKey = compiled.target === uncached ? undefined : keyOf?.()
     const built = this.build()
@@ -256,15 +264,15 @@ export class AdapterPolicies {
     if (!('direct' in compiled)) compiled.direct = built.shared ? undefined : this.runner.direct(uncached, built.services)
     const direct = compiled.direct
     const breaker = target.policies.circuitBreaker !== undefined
-    const admitted = (attemptSignal: AbortSignal | undefined, n: number): Promise<A> => {
+    const admitted = (cut: AttemptCut | undefined, n: number): Promise<A> => {
       gauge?.admit(Date.now())
-      if (!breaker) return body(attemptSignal, n)
+      if (!breaker) return body(cut, n)
       // The dependency answered, refusing the request: past the breaker as an answer, thrown again below.
-      return body(attemptSignal, n).catch((error: unknown) => (refusedRequest(error) ? (new Answered(error) as A) : Promise.reject(error)))
+      return body(cut, n).catch((error: unknown) => (refusedRequest(error) ? (new Answered(error) as A) : Promise.reject(error)))
     }
     const attempt = (n: number) =>
       Effect.tryPromise({
-        try: (attemptSignal) => admitted(attemptSignal, n),
+        try: (attemptSignal) => admitted(AttemptCut.of(attemptSignal), n),
         catch: (error) => new TaskThrew(error),
       })
     const value =

@@ -220,6 +220,42 @@ describe('HttpAdapter', () => {
     await api.close()
   })
 
+  it('aborts the request itself when the timeout or the caller cuts the attempt', async () => {
+    // The attempt's cut reaches undici's own abort of the request (no AbortSignal made: CutDispatcher); the server sees the connection go.
+    let closed = 0
+    const hold = () => (_request: unknown, response: import('node:http').ServerResponse) => void response.on('close', () => closed++)
+    server.answer(hold())
+    const api = http({ timeout: '50 ms', bulkhead: { maxConcurrent: 4 } })
+    await expect(api.get('held')).rejects.toMatchObject({ code: 'WEFT_TASK_TIMEOUT' })
+    await expect.poll(() => closed, { timeout: 2_000 }).toBe(1)
+    const caller = new AbortController()
+    const reason = new Error('the task was cancelled')
+    setTimeout(() => caller.abort(reason), 30)
+    await expect(api.get('held', {}, { signal: caller.signal })).rejects.toBe(reason)
+    await expect.poll(() => closed, { timeout: 2_000 }).toBe(2)
+    await api.close()
+  })
+
+  it('gives a replaced fetch (a stub, a mocking library) the attempt\'s signal', async () => {
+    const real = globalThis.fetch
+    const inits: RequestInit[] = []
+    globalThis.fetch = (input: string | URL | Request, init?: RequestInit) => {
+      inits.push(init!)
+      // Answers only when cut, as a hanging server would.
+      return new Promise<Response>((_resolve, reject) => init!.signal!.addEventListener('abort', () => reject(init!.signal!.reason)))
+    }
+    try {
+      const api = http({ timeout: '30 ms' })
+      await expect(api.get('held')).rejects.toMatchObject({ code: 'WEFT_TASK_TIMEOUT' })
+      expect(inits).toHaveLength(1)
+      expect(inits[0]!.signal!.aborted).toBe(true)
+      expect('dispatcher' in inits[0]! ? inits[0]!.dispatcher : undefined).toBeUndefined()
+      await api.close()
+    } finally {
+      globalThis.fetch = real
+    }
+  })
+
   it('redacts secrets from errors and events, even a server echoing them', async () => {
     server.answer((request, response) => json(500, { echoed: request.headers.authorization })(request, response))
     const api = http({ auth: { type: 'bearer', token: Redacted.make('sk_canary_42') } })

@@ -4,6 +4,8 @@ import type { CallContext } from '../../graph/call-context.js'
 import { payloadDecoder } from '../../graph/event-payload.js'
 import type { PayloadSchema } from '../../graph/task-context.js'
 import { AdapterBase, type AdapterBaseOptions, type CallOptions } from '../adapter-base.js'
+import { AttemptCut } from '../../resilience/attempt-cut.js'
+import { CutDispatcher, fetchTakesDispatcher } from './cut-dispatcher.js'
 import { authHeaders, networkReason, type AuthHeaders, type HttpAuth } from './http-auth.js'
 
 /**
@@ -208,7 +210,7 @@ export class HttpAdapter extends AdapterBase<HttpClient> {
     const operation = request.operation ?? method
     // Reads are cached (where a cache is set) by operation, method and URL; the operation keeps apart calls that decode one URL differently.
     const cacheKey = method === 'GET' || method === 'HEAD' ? () => `${operation} ${method} ${this.urlOf(request).href}` : undefined
-    return this.call(operation, options, (signal) => this.send(method, request, options.idempotencyKey, signal), cacheKey) as Promise<HttpResult<R>>
+    return this.callCut(operation, options, (cut) => this.send(method, request, options.idempotencyKey, cut), cacheKey) as Promise<HttpResult<R>>
   }
 
   /** `GET path`, decoded with `options.schema` when given; like {@link HttpAdapter.request}. */
@@ -250,23 +252,35 @@ export class HttpAdapter extends AdapterBase<HttpClient> {
 
   protected async ping(signal: AbortSignal): Promise<void> {
     const path = this.options.healthPath ?? '/'
-    const response = await this.fetchOrFail('GET', path, new URL(path.replace(/^\//, ''), this.baseUrl), { method: 'GET', signal, headers: await this.auth.headers(signal) }, signal)
+    const response = await this.fetchOrFail('GET', path, new URL(path.replace(/^\//, ''), this.baseUrl), { method: 'GET', signal, headers: await this.auth.headers(signal) }, AttemptCut.of(signal))
     await response.body?.cancel()
     // 401/403: the server answers, but not to these credentials: for the workflows that need it, it is down.
     if (response.status >= 500 || response.status === 401 || response.status === 403) throw new HttpStatusError(this.name, 'GET', path, response.status, response.status < 500 ? 'the credentials were refused' : '', undefined)
   }
 
   /** One attempt: the request, its status classified, its body read within the limit and decoded. */
-  private async send(method: string, request: HttpRequest, idempotencyKey: string | undefined, signal: AbortSignal | undefined): Promise<unknown> {
+  private async send(method: string, request: HttpRequest, idempotencyKey: string | undefined, cut: AttemptCut | undefined): Promise<unknown> {
     const url = this.hrefOf(request)
-    const headers: Record<string, string> = { accept: 'application/json', ...this.options.headers, ...request.headers, ...(await this.auth.headers(signal)) }
+    // The auth's headers without an await when at hand (an OAuth2 token to fetch takes the attempt's signal).
+    const auth = this.auth.current() ?? (await this.auth.headers(cut?.signal))
+    const headers: Record<string, string> = { accept: 'application/json', ...this.options.headers, ...request.headers, ...auth }
     if (idempotencyKey !== undefined) headers[this.idempotencyHeader] = idempotencyKey
     let body: string | undefined
     if (request.body !== undefined) {
       body = JSON.stringify(request.body)
       headers['content-type'] ??= 'application/json'
     }
-    const response = await this.fetchOrFail(method, request.path, url, { method, headers, body, signal }, signal)
+    // What cuts the attempt aborts the request: through undici's own abort of it where fetch is Node's (no signal: CutDispatcher), else the signal.
+    let signal: AbortSignal | undefined
+    let dispatcher: CutDispatcher | undefined
+    if (cut !== undefined) {
+      signal = cut.madeSignal
+      if (signal === undefined && fetchTakesDispatcher()) dispatcher = new CutDispatcher(cut)
+      else signal ??= cut.signal
+    }
+    // `dispatcher` is undici's option (typed by @types/node as undici's full Dispatcher; fetch calls only `dispatch`).
+    const init = { method, headers, body, signal, dispatcher } as RequestInit
+    const response = await this.fetchOrFail(method, request.path, url, init, cut)
     const text = await this.readBody(method, request.path, response)
     if (!response.ok) {
       if (response.status === 401) this.auth.rejected()
@@ -293,11 +307,11 @@ export class HttpAdapter extends AdapterBase<HttpClient> {
     return href
   }
 
-  private async fetchOrFail(method: string, path: string, url: URL | string, init: RequestInit, signal: AbortSignal | undefined): Promise<Response> {
+  private async fetchOrFail(method: string, path: string, url: URL | string, init: RequestInit, cut: AttemptCut | undefined): Promise<Response> {
     try {
       return await fetch(url, init)
     } catch (error) {
-      if (signal?.aborted) throw signal.reason
+      if (cut?.aborted) throw cut.signal.reason
       throw new HttpNetworkError(this.name, method, path, this.redact(networkReason(error)))
     }
   }

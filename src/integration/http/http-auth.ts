@@ -86,6 +86,8 @@ export function reveal(secret: Secret): string {
 export interface AuthHeaders {
   /** Headers for the next request (fetching an OAuth2 token when none is cached or it is about to expire). */
   headers(signal: AbortSignal | undefined): Promise<Record<string, string>>
+  /** The headers for the next request when they are at hand (no token to fetch), else `undefined` (then `headers()` fetches one); saves a call an await. */
+  current(): Record<string, string> | undefined
   /** A 401 answered: forget a cached token. */
   rejected(): void
   /** Every secret value known so far (OAuth2 tokens join as they are fetched). */
@@ -105,7 +107,7 @@ export function authHeaders(adapter: string, auth: HttpAuth | undefined, onSecre
     if (at >= 0) secrets.splice(at, 1)
     onForget(value)
   }
-  const fixed = (headers: Record<string, string>): AuthHeaders => ({ headers: async () => headers, rejected: () => undefined, secrets: () => secrets })
+  const fixed = (headers: Record<string, string>): AuthHeaders => ({ headers: async () => headers, current: () => headers, rejected: () => undefined, secrets: () => secrets })
   switch (auth?.type) {
     case undefined:
       return fixed({})
@@ -153,8 +155,11 @@ class ClientCredentials implements AuthHeaders {
   readonly secrets = () => this.known
 
   async headers(signal: AbortSignal | undefined): Promise<Record<string, string>> {
-    const token = this.token !== undefined && Date.now() < this.token.renewAt ? this.token.value : await this.fetchOnce(signal)
-    return { authorization: `Bearer ${token}` }
+    return this.current() ?? { authorization: `Bearer ${await this.fetchOnce(signal)}` }
+  }
+
+  current(): Record<string, string> | undefined {
+    return this.token !== undefined && Date.now() < this.token.renewAt ? { authorization: `Bearer ${this.token.value}` } : undefined
   }
 
   rejected(): void {
