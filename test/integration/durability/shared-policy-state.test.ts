@@ -1,6 +1,6 @@
 /**
- * Rate limits and circuit breakers shared by worker processes through Redis
- * and through PostgreSQL.
+ * Rate limits and circuit breakers shared by worker processes through Redis,
+ * through PostgreSQL and through one SQLite file.
  *
  * A rate limit shared by two worker processes, against a partner API that answers 429 (with Retry-After) to
  * more than LIMIT requests in any WINDOW: with the shared limiter the two
@@ -16,7 +16,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestDatabase, postgresSkipReason, type TestDatabase } from '../../support/postgres.js'
 import { redisForTests } from '../../support/redis.js'
 import { needServer } from '../../support/server-suites.js'
-import { spawnChild, useChildCleanup } from './harness.js'
+import { join } from 'node:path'
+import { spawnChild, useChildCleanup, useTempDir } from './harness.js'
 
 const LIMIT = 4
 const WINDOW_MS = 1_000
@@ -60,6 +61,8 @@ class PartnerApi {
     await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve())
   }
 }
+
+const sqliteFolder = useTempDir('shared-policy-state')
 
 /** Runs two workers on `state` against a fresh API, started together; resolves with the API. */
 async function twoWorkers(state: { STATE: string; STATE_URL?: string; STATE_SPACE?: string }): Promise<PartnerApi> {
@@ -113,6 +116,13 @@ describe('a rate limit shared by two worker processes', () => {
   it('through PostgreSQL: no stretch of the window holds more than the limit, and the API never says 429', async (context) => {
     const databaseUrl = servers.postgresUrl(context)
     const api = await twoWorkers({ STATE: 'postgres', STATE_URL: databaseUrl, STATE_SPACE: 'shared_limits' })
+    expect(api.arrivals).toHaveLength(2 * CALLS)
+    expect(api.busiestWindow()).toBeLessThanOrEqual(LIMIT)
+    expect(api.tooMany).toBe(0)
+  })
+
+  it('through one SQLite file: no stretch of the window holds more than the limit, and the API never says 429', async () => {
+    const api = await twoWorkers({ STATE: 'sqlite', STATE_URL: join(sqliteFolder(), 'limits.db'), STATE_SPACE: 'shared_limits' })
     expect(api.arrivals).toHaveLength(2 * CALLS)
     expect(api.busiestWindow()).toBeLessThanOrEqual(LIMIT)
     expect(api.tooMany).toBe(0)
@@ -171,6 +181,12 @@ describe('a circuit breaker shared by worker processes', () => {
   it('through PostgreSQL: opened by one process, it refuses the next process\'s calls before they reach the API', async (context) => {
     const databaseUrl = servers.postgresUrl(context)
     const seen = await tripThenRefuse({ STATE: 'postgres', STATE_URL: databaseUrl, STATE_SPACE: 'shared_breaker' })
+    expect(seen).toMatchObject({ first: ['HttpStatusError', 'HttpStatusError', 'CircuitOpenError'], second: ['CircuitOpenError', 'CircuitOpenError'], reachedByA: 2, reachedByB: 0 })
+    expect(seen.secondBreakers).toEqual([{ name: 'ledger', state: 'open' }])
+  })
+
+  it('through one SQLite file: opened by one process, it refuses the next process\'s calls before they reach the API', async () => {
+    const seen = await tripThenRefuse({ STATE: 'sqlite', STATE_URL: join(sqliteFolder(), 'breaker.db'), STATE_SPACE: 'shared_breaker' })
     expect(seen).toMatchObject({ first: ['HttpStatusError', 'HttpStatusError', 'CircuitOpenError'], second: ['CircuitOpenError', 'CircuitOpenError'], reachedByA: 2, reachedByB: 0 })
     expect(seen.secondBreakers).toEqual([{ name: 'ledger', state: 'open' }])
   })

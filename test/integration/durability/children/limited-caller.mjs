@@ -1,5 +1,5 @@
 // One worker process calling a rate-limited API through an HttpAdapter whose
-// limiter state is where the test says: STATE=memory|redis|postgres with
+// limiter state is where the test says: STATE=memory|redis|postgres|sqlite with
 // STATE_URL and STATE_SPACE. Waits for "go" on stdin (so both workers start
 // together), makes CALLS calls one after another, and reports how they went.
 import { HttpAdapter, memoryPolicyState } from 'weft-sdk'
@@ -14,11 +14,16 @@ async function policyState() {
     const { redisPolicyState } = await import('weft-sdk/redis')
     return redisPolicyState({ url: env.STATE_URL, prefix: `${env.STATE_SPACE}:` })
   }
+  if (env.STATE === 'sqlite') {
+    // Not yet in the entry point's export list: from the built file (the integrator adds it to 'weft-sdk').
+    const { sqlitePolicyState } = await import('../../../../dist/integration/shared-state/sqlite-policy-state.js')
+    return sqlitePolicyState({ path: env.STATE_URL, table: env.STATE_SPACE })
+  }
   if (env.STATE === 'postgres') {
     const { postgresPolicyState } = await import('weft-sdk/postgres')
     return postgresPolicyState({ connectionString: env.STATE_URL, table: env.STATE_SPACE })
   }
-  throw new Error(`STATE must be memory, redis or postgres, got ${env.STATE}`)
+  throw new Error(`STATE must be memory, redis, postgres or sqlite, got ${env.STATE}`)
 }
 
 const state = await policyState()
