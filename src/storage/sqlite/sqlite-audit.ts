@@ -5,18 +5,25 @@ import type { AuditRow } from '../sql/schema.js'
 import type { SqliteContext } from './sqlite-context.js'
 
 /*
- * The audit log's statements on SQLite, hand-written with positional
- * parameters; each filter is `(? is null or column = ?)`, so one statement
- * shape serves every query and is prepared once.
+ * The audit log's statements on SQLite, hand-written; each filter is
+ * `(@x is null or column = @x)`, so one statement shape serves every query
+ * and is prepared once.
  */
 
 const insertSql = `insert into weft_audit (${auditColumns}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 const listSql = `select * from weft_audit
-  where (?1 is null or at >= ?1) and (?2 is null or at < ?2) and (?3 is null or subject = ?3) and (?4 is null or action = ?4)
-    and (?5 is null or outcome = ?5) and (?6 is null or run_id = ?6) and (?7 is null or chain = ?7)
-    and (?8 is null or (at, chain, idx) < (?8, ?9, ?10))
-  order by at desc, chain desc, idx desc limit ?11`
+  where (@from is null or at >= @from) and (@to is null or at < @to) and (@subject is null or subject = @subject) and (@action is null or action = @action)
+    and (@outcome is null or outcome = @outcome) and (@runId is null or run_id = @runId) and (@chain is null or chain = @chain)
+    and (@cursorAt is null or (at, chain, idx) < (@cursorAt, @cursorChain, @cursorIndex))
+  order by at desc, chain desc, idx desc limit @limit`
+
+/** The list statement's named parameters, from the shared positional ones. */
+function listParameters(query: AuditQuery): Record<string, unknown> {
+  const names = ['from', 'to', 'subject', 'action', 'outcome', 'runId', 'chain', 'cursorAt', 'cursorChain', 'cursorIndex', 'limit']
+  const values = auditListValues(query)
+  return Object.fromEntries(names.map((name, i) => [name, values[i]]))
+}
 
 const chainSql = `select * from weft_audit where chain = ? and idx >= ? order by idx limit ?`
 
@@ -45,7 +52,7 @@ export class SqliteAudit implements AuditStore {
 
   listAudit(query: AuditQuery = {}): Promise<AuditPage> {
     return this.sqlite.read('reading the audit log', () => {
-      const rows = this.sqlite.statement(listSql).all(...auditListValues(query)) as AuditRow[]
+      const rows = this.sqlite.statement(listSql).all(listParameters(query)) as AuditRow[]
       return toAuditPage(rows.map(toAuditEntry), query.limit ?? 100)
     })
   }
