@@ -22,6 +22,7 @@ import { RunWorker } from '../runtime/run-worker.js'
 import { RuntimeStats, type EngineStats } from '../runtime/runtime-stats.js'
 import { inputDigest } from '../storage/serialization.js'
 import type { RunQuery, RunRecord, StoreNotification, WorkflowStore } from '../storage/workflow-store.js'
+import { enableSecuritySetting } from '../storage/settings-store.js'
 import { ChangeFeed } from './change-feed.js'
 import { StoreHealth } from './store-health.js'
 import { defaultStore } from './default-store.js'
@@ -42,7 +43,7 @@ import type { Principal } from '../security/principal.js'
 import { MemoryAuditSink } from '../security/memory-audit.js'
 import { formatPermission } from '../security/permissions.js'
 import { requiredAccess } from '../security/required-permissions.js'
-import { accessOf, ownerOf, SecuredRunBackend, SecurePath, securityTokens, type AccessOptions, type Caller, type SecuredOperation, type SecurityConfig } from './secure-path.js'
+import { accessOf, givenPrincipal, ownerOf, SecuredRunBackend, SecurePath, securityTokens, type AccessOptions, type Caller, type SecuredOperation, type SecurityConfig } from './secure-path.js'
 import type { RunBackend } from './workflow-run.js'
 import type { RunOwner } from '../security/ports.js'
 
@@ -297,14 +298,14 @@ export class Engine {
   private async findRun(runId: RunId, expected: WorkflowGraph | undefined, access: AccessOptions | undefined): Promise<WorkflowRun | undefined> {
     const local = this.runs.get(runId)
     if (local !== undefined) {
-      await this.secure.admit(readOperation(local.graph.name, runId, local.starter), access)
+      if (this.secure.enabled) await this.secure.admit(readOperation(local.graph.name, runId, local.starter), access)
       return this.localHandle(local, access) as WorkflowRun
     }
     this.assertOpen()
     await this.ready
     const stored = await this.store.getRun(runId)
     // A caller learns that a run does not exist only once authenticated.
-    await this.secure.admit(stored === undefined ? { ...readOperation('*', runId, {}), authenticateOnly: true } : readOperation(stored.workflow, runId, ownerOf(stored)), access)
+    if (this.secure.enabled) await this.secure.admit(stored === undefined ? { ...readOperation('*', runId, {}), authenticateOnly: true } : readOperation(stored.workflow, runId, ownerOf(stored)), access)
     return stored === undefined ? undefined : this.storedHandle(stored, expected, access)
   }
 
@@ -442,15 +443,22 @@ export class Engine {
     if (this.closed) throw new EngineClosedError()
   }
 
-  private async createAndLaunch(graph: WorkflowGraph, rawInput: unknown, options: StartOptions, parse: boolean, admitted: Principal | undefined): Promise<WorkflowRun<never>> {
+  private createAndLaunch(graph: WorkflowGraph, rawInput: unknown, options: StartOptions, parse: boolean, admitted: Principal | undefined): Promise<WorkflowRun<never>> {
+    // Without security: no step between the launch and the caller getting its handle (a task.started listener may use it).
+    if (admitted !== undefined || !this.secure.enabled) return this.createRun(graph, rawInput, options, parse, admitted ?? givenPrincipal(options))
+    return this.securedStart(graph, rawInput, options, parse)
+  }
+
+  /** A start through the secure path: admitted (or refused and audited), then created and audited. */
+  private async securedStart(graph: WorkflowGraph, rawInput: unknown, options: StartOptions, parse: boolean): Promise<WorkflowRun<never>> {
     const operation: SecuredOperation = { audit: 'run.start', request: { action: 'start', resource: graph.name }, requires: SecurePath.startRequirements(graph), limit: 'start' }
-    const who = admitted ?? (await this.secure.admit(operation, options))
+    const who = await this.secure.admit(operation, options)
     try {
       const run = await this.createRun(graph, rawInput, options, parse, who)
-      if (admitted === undefined) await this.secure.done(operation, who, undefined, run.id)
+      await this.secure.done(operation, who, undefined, run.id)
       return run
     } catch (error) {
-      if (admitted === undefined) await this.secure.done(operation, who, error)
+      await this.secure.done(operation, who, error)
       throw error
     }
   }
@@ -528,6 +536,8 @@ export class Engine {
 
   private async open(): Promise<void> {
     await this.store.init()
+    // The CLI opens the database directly and cannot see this configuration: the store records that security is on.
+    if (this.secure.enabled && this.store.settings !== undefined) await enableSecuritySetting(this.store.settings, this.env.now())
     this.registry.checkDependencies()
     this.unsubscribe = await this.store.subscribe?.((notification) => this.notified(notification))
     if (this.store.durable) {
