@@ -90,7 +90,10 @@ export interface JwtAuthenticatorOptions {
   readonly typ?: string
   /** Tolerance for `exp` and `nbf` between this clock and the issuer's. At most 5 minutes. @defaultValue `'30 s'` */
   readonly clockSkew?: Duration
-  /** Refuse tokens without an `nbf` claim (many identity providers write none). @defaultValue `false` */
+  /**
+   * Refuse tokens without an `nbf` claim. Weft's own issuer writes one; set
+   * `false` for an identity provider that writes none. @defaultValue `true`
+   */
   readonly requireNotBefore?: boolean
   /** Tokens longer than this many bytes are refused before any parsing. @defaultValue `8192` */
   readonly maxTokenBytes?: number
@@ -145,7 +148,7 @@ export function parseJwtOptions(options: JwtAuthenticatorOptions): JwtSettings {
     audience: parseNames('audience', options.audience, "this API's identifier, e.g. 'weft'"),
     typ: parseTyp(options.typ),
     clockSkewSeconds: parseDuration('clockSkew', options.clockSkew ?? '30 s', maxClockSkewMs) / 1000,
-    requiredClaims: options.requireNotBefore === true ? ['exp', 'sub', 'nbf'] : ['exp', 'sub'],
+    requiredClaims: options.requireNotBefore === false ? ['exp', 'sub'] : ['exp', 'sub', 'nbf'],
     maxTokenBytes: parseCount('maxTokenBytes', options.maxTokenBytes ?? 8192, 256),
     rolesClaim: parseClaimName('rolesClaim', options.rolesClaim ?? 'roles'),
     tenantClaim: parseClaimName('tenantClaim', options.tenantClaim ?? 'tenant'),
