@@ -70,6 +70,10 @@ export type { SqliteDatabaseLike, SqliteStatementLike, SqliteRunResult } from '.
 // Serialization of inputs, outputs and payloads
 export { serialize, deserialize, inputDigest, defaultSerializationLimits, type SerializationLimits } from './storage/serialization.js'
 
+// Encoding of stored values (the stores' `codec` option; the payload codec encrypts) and re-encryption after a key rotation
+export { clearValueCodec, encryptedValuePrefix, describeLocation, type ValueCodec, type ValueLocation } from './storage/value-codec.js'
+export type { ReencryptOptions, RotationCursor, RotationProgress, RotationTable } from './storage/sql/value-rotation.js'
+
 // Step keys (how step records are identified)
 export {
   formatStepKey,

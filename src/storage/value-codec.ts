@@ -37,7 +37,8 @@ export interface ValueLocation {
  *
  * @example
  * ```ts
- * import { sqliteStore, type ValueCodec } from 'weft-sdk/store'
+ * import { sqliteStore } from 'weft-sdk'
+ * import type { ValueCodec } from 'weft-sdk/store'
  * declare const codec: ValueCodec // e.g. createPayloadCodec(envKeyProvider()) from 'weft-sdk'
  * const store = sqliteStore({ path: 'runs.sqlite', codec })
  * ```

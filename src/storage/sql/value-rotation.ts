@@ -7,7 +7,15 @@
 import { InvalidOptionsError } from '../../core/errors.js'
 import type { ValueCodec, ValueLocation } from '../value-codec.js'
 
-/** The tables of encoded values, in the order a rotation visits them. */
+/**
+ * The tables of encoded values, in the order a rotation visits them.
+ *
+ * @example
+ * ```ts
+ * import type { RotationTable } from 'weft-sdk/store'
+ * const first: RotationTable = 'weft_runs'
+ * ```
+ */
 export type RotationTable = 'weft_runs' | 'weft_steps' | 'weft_events' | 'weft_outbox'
 
 /**
