@@ -12,7 +12,8 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { memoryPolicyState, RateLimitedError, SecurityConfigError, type PolicyStateStore } from 'weft-sdk'
+import Database from 'better-sqlite3'
+import { memoryPolicyState, RateLimitedError, SecurityConfigError, StorageError, type PolicyStateStore } from 'weft-sdk'
 import { PrincipalLimits, type PrincipalLimitsConfig } from '../../src/security/principal-limits.js'
 import { principal } from '../../src/security/principal.js'
 import { sqlitePolicyState } from '../../src/integration/shared-state/sqlite-policy-state.js'
@@ -117,6 +118,28 @@ describe.each(backends)('per-principal limits %s', (_, makeState) => {
     expect(await thrown(limits.take(principal({ subject: 'x:y', roles: [] }), 'start').then(() => limits.take(principal({ subject: 'x:y', roles: [] }), 'start')))).toMatchObject({
       limiter: 'principal-limit:start:subject=x%3Ay',
     })
+  })
+})
+
+describe('per-principal limits on a SQLite file another process holds locked', () => {
+  it('fail the take with a retryable StorageError naming the bucket once the busy timeout passes, and take again when the lock is gone', async () => {
+    const path = join(folder, 'locked.db')
+    const state = sqlitePolicyState({ path, busyTimeout: '50 ms' })
+    const limits = new PrincipalLimits({ limits: { start: { limit: 5, window: '1 m' } }, state })
+    const holder = new Database(path)
+    try {
+      holder.exec('begin immediate')
+      const refused = await thrown(limits.take(alice, 'start'))
+      expect(refused).toBeInstanceOf(StorageError)
+      expect(refused).toMatchObject({ isRetryable: true })
+      expect((refused as Error).message).toContain('rate limit "principal-limit:start:subject=alice"')
+      holder.exec('commit')
+      await expect(limits.take(alice, 'start')).resolves.toBeUndefined()
+    } finally {
+      holder.close()
+      await limits.close()
+      await state.close()
+    }
   })
 })
 
