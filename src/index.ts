@@ -234,6 +234,9 @@ export { RequiresPermission } from './authoring/security-decorators.js'
 export { parsePermission, permissionMatches, formatPermission, maxPermissionLength, type Permission, type ActionPattern, type ResourcePattern } from './security/permissions.js'
 export { Rbac, runInScope, type RbacConfig, type RunListScope, type EffectiveRules } from './security/rbac.js'
 export type { RoleConfig, RoleRule } from './security/rbac-rules.js'
+export { JwtAuthenticator, type JwtAuthenticatorStats } from './security/jwt-authenticator.js'
+export { JwtIssuer, generateJwtKeys, type JwtIssuerOptions, type JwtSubject, type JwtKeyPair, type JwtKeyOptions } from './security/jwt-issuer.js'
+export { jwtAlgorithms, type JwtAlgorithm, type JwtAuthenticatorOptions, type JwtKeySource } from './security/jwt-options.js'
 export {
   InvalidPrincipalError,
   AuthenticationError,
