@@ -157,33 +157,36 @@ export class AuditLog {
   }
 
   /**
-   * Signs the writer's chain heads and writes them to the sink now (after
-   * any checkpoint under way); `undefined` without a signer, or when no
-   * chain has an entry yet.
+   * Signs the writer's chain heads as they are now (entries committed) and
+   * writes the checkpoint to the sink after any write under way;
+   * `undefined` without a signer, or when no chain has an entry yet.
    */
   flushCheckpoint(): Promise<AuditCheckpoint | undefined> {
-    this.checkpointing = this.checkpointing.catch(() => undefined).then(() => this.checkpoint())
+    const checkpoint = this.signHeads()
+    if (checkpoint === undefined) return this.checkpointing.catch(() => undefined).then(() => undefined)
+    this.checkpointing = this.checkpointing.catch(() => undefined).then(async () => {
+      await this.options.checkpoints!.write(checkpoint)
+      return checkpoint
+    })
     return this.checkpointing
   }
 
-  /** Waits for writes under way, takes a last checkpoint, and refuses records from then on. */
+  /** Waits for writes under way, takes a last checkpoint (when entries came after the last one), and refuses records from then on. */
   async close(): Promise<void> {
     if (this.phase === 'closed') return
     this.phase = 'closed'
     if (this.timer !== undefined) clearInterval(this.timer)
     await Promise.all(this.lanes.map(async () => this.release(await this.acquire())))
-    await this.flushCheckpoint()
+    await (this.sinceCheckpoint > 0 ? this.flushCheckpoint() : this.checkpointing.catch(() => undefined))
   }
 
-  private async checkpoint(): Promise<AuditCheckpoint | undefined> {
-    const { signer, checkpoints } = this.options
+  /** A checkpoint of the heads now, signed; `undefined` without a signer or without entries. */
+  private signHeads(): AuditCheckpoint | undefined {
     const heads: Record<string, CheckpointHead> = {}
     for (const { position } of this.lanes) if (position.next > 0) heads[position.chain] = { index: position.next - 1, hash: position.prevHash }
-    if (signer === undefined || checkpoints === undefined || Object.keys(heads).length === 0) return undefined
+    if (this.options.signer === undefined || Object.keys(heads).length === 0) return undefined
     this.sinceCheckpoint = 0
-    const checkpoint = signer.sign({ version: 1, writer: this.options.writer, at: (this.options.clock ?? Date.now)(), heads })
-    await checkpoints.write(checkpoint)
-    return checkpoint
+    return this.options.signer.sign({ version: 1, writer: this.options.writer, at: (this.options.clock ?? Date.now)(), heads })
   }
 
   private counted(): void {
