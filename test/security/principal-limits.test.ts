@@ -3,20 +3,25 @@
  * principal and per operation, the time until the next permit, role
  * overrides, the quota unit, and the configuration refused with
  * `SecurityConfigError`. The bucket behaviour is checked on the in-memory
- * state (the synchronous path) and on a SQLite file (the shared path through
- * Effect's RateLimiter); Date is faked so time moves only when a test says.
+ * state and on a SQLite file (both answer synchronously); Date is faked so
+ * time moves only when a test says. On PostgreSQL and Redis (their servers'
+ * clocks) the same buckets are checked without moving time.
  * Two processes sharing one limit are in
  * test/integration/durability/principal-limits.test.ts.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import Database from 'better-sqlite3'
 import { memoryPolicyState, RateLimitedError, SecurityConfigError, StorageError, type PolicyStateStore } from 'weft-sdk'
 import { PrincipalLimits, type PrincipalLimitsConfig } from '../../src/security/principal-limits.js'
 import { principal } from '../../src/security/principal.js'
 import { sqlitePolicyState } from '../../src/integration/shared-state/sqlite-policy-state.js'
+import { postgresPolicyState } from 'weft-sdk/postgres'
+import { redisPolicyState } from 'weft-sdk/redis'
+import { createTestDatabase, describePostgres, type TestDatabase } from '../support/postgres.js'
+import { describeRedis, dropKeys } from '../support/redis.js'
 
 const folder = mkdtempSync(join(tmpdir(), 'weft-principal-limits-'))
 afterAll(() => rmSync(folder, { recursive: true, force: true }))
@@ -119,6 +124,42 @@ describe.each(backends)('per-principal limits %s', (_, makeState) => {
       limiter: 'principal-limit:start:subject=x%3Ay',
     })
   })
+})
+
+/** The checks that need no control of time, on a state whose clock is its server's. */
+function serverStateChecks(makeState: () => PolicyStateStore): void {
+  it('gives each principal and each operation a bucket of its own, and refuses over the limit with the time until the next permit', async () => {
+    const state = makeState()
+    const limits = new PrincipalLimits({ limits: { start: { limit: 3, window: '1 m' }, emit: { limit: 2, window: '1 m' } }, state })
+    try {
+      expect(await allowed(limits, alice, 'start', 4)).toBe(3)
+      expect(await allowed(limits, bob, 'start', 4)).toBe(3)
+      expect(await allowed(limits, alice, 'emit', 3)).toBe(2)
+      const refused = await thrown(limits.take(alice, 'start'))
+      expect(refused).toBeInstanceOf(RateLimitedError)
+      expect(refused).toMatchObject({ limiter: 'principal-limit:start:subject=alice' })
+      // One permit every 20 s; some of it has passed since the bucket was made.
+      expect((refused as RateLimitedError).retryAfterMs).toBeGreaterThan(15_000)
+      expect((refused as RateLimitedError).retryAfterMs).toBeLessThanOrEqual(20_000)
+    } finally {
+      await limits.close()
+      await state.close()
+    }
+  })
+}
+
+describePostgres('per-principal limits on PostgreSQL', () => {
+  let db: TestDatabase
+  beforeAll(async () => {
+    db = await createTestDatabase()
+  })
+  afterAll(() => db.drop())
+  serverStateChecks(() => postgresPolicyState({ connectionString: db.url, table: 'principal_limits', maxConnections: 2 }))
+})
+
+describeRedis('per-principal limits on Redis', (redis) => {
+  afterAll(() => dropKeys(redis().url, redis().prefix))
+  serverStateChecks(() => redisPolicyState({ url: redis().url, prefix: `${redis().prefix}principal-limits:` }))
 })
 
 describe('per-principal limits on a SQLite file another process holds locked', () => {
