@@ -158,6 +158,25 @@ class Answered {
   constructor(readonly error: unknown) {}
 }
 
+/** The attempt of the Effect composition: the attempt's signal as its cut; with a breaker, a refused request passes it as an `Answered` value. */
+function effectAttempt<A>(body: CutBody<A>, breaker: boolean): (n: number) => Effect.Effect<A, TaskThrew> {
+  return (n) =>
+    Effect.tryPromise({
+      try: (signal) => {
+        const running = body(AttemptCut.of(signal), n)
+        // The dependency answered, refusing the request: past the breaker as an answer, thrown again after the policies.
+        return breaker ? running.catch((error: unknown) => (refusedRequest(error) ? (new Answered(error) as A) : Promise.reject(error))) : running
+      },
+      catch: (error) => new TaskThrew(error),
+    })
+}
+
+/** A value of the Effect composition: an `Answered` refusal is thrown again. */
+function unanswered<A>(value: A): A {
+  if (value instanceof Answered) throw value.error
+  return value
+}
+
 /** An adapter's calls report attempts and retries through their counters and events, not through hooks; one object for all, so the retry schedule is built once per policy. */
 const quietHooks: PolicyHooks = { onAttempt: () => undefined, onRetry: () => undefined }
 
@@ -253,34 +272,28 @@ export class AdapterPolicies {
    * cached without one).
    * Rejects with what the last attempt threw, or the policy's error.
    */
-  async run<A>(operation: string, signal: AbortSignal | undefined, body: CutBody<A>, keyOf?: () => string): Promise<A> {
-    const compiled = this.operationOf(operation)
-    const { uncached, guarded, gauge } = compiled
-    if (!guarded) return body(AttemptCut.of(signal), 1)
-    // The key is worked out only for an operation with a cache.
-    const cacheKey = compiled.target === uncached ? undefined : keyOf?.()
-    const built = this.build()
-    const target = cacheKey === undefined ? uncached : compiled.target
-    if (!('direct' in compiled)) compiled.direct = built.shared ? undefined : this.runner.direct(uncached, built.services)
-    const direct = compiled.direct
-    const breaker = target.policies.circuitBreaker !== undefined
-    const admitted = (cut: AttemptCut | undefined, n: number): Promise<A> => {
-      gauge?.admit(Date.now())
-      if (!breaker) return body(cut, n)
-      // The dependency answered, refusing the request: past the breaker as an answer, thrown again below.
-      return body(cut, n).catch((error: unknown) => (refusedRequest(error) ? (new Answered(error) as A) : Promise.reject(error)))
+  run<A>(operation: string, signal: AbortSignal | undefined, body: CutBody<A>, keyOf?: () => string): Promise<A> {
+    try {
+      const compiled = this.operationOf(operation)
+      const { uncached, guarded, gauge } = compiled
+      if (!guarded) return body(AttemptCut.of(signal), 1)
+      // The key is worked out only for an operation with a cache.
+      const cacheKey = compiled.target === uncached ? undefined : keyOf?.()
+      const built = this.build()
+      const target = cacheKey === undefined ? uncached : compiled.target
+      if (!('direct' in compiled)) compiled.direct = built.shared ? undefined : this.runner.direct(uncached, built.services)
+      const direct = compiled.direct
+      const breaker = target.policies.circuitBreaker !== undefined
+      // Each attempt admitted past the rate limit counts for its gauge.
+      const counted: CutBody<A> = gauge === undefined ? body : (cut, n) => (gauge.admit(Date.now()), body(cut, n))
+      if (direct !== undefined && target === uncached) {
+        // The direct path records a refused request as the breaker's success itself (no Answered value, no promise of its own per attempt).
+        return direct.run(signal, counted, (n) => this.runEffect(this.runner.attemptWithoutRateLimit(target, effectAttempt(counted, breaker), n), signal).then(unanswered), breaker ? refusedRequest : undefined)
+      }
+      return this.runEffect(this.runner.run(target, cacheKey === undefined ? [] : [cacheKey], effectAttempt(counted, breaker), quietHooks), signal).then(unanswered)
+    } catch (error) {
+      return Promise.reject(error)
     }
-    const attempt = (n: number) =>
-      Effect.tryPromise({
-        try: (attemptSignal) => admitted(AttemptCut.of(attemptSignal), n),
-        catch: (error) => new TaskThrew(error),
-      })
-    const value =
-      direct !== undefined && target === uncached
-        ? await direct.run(signal, admitted, (n) => this.runEffect(this.runner.attemptWithoutRateLimit(target, attempt, n), signal))
-        : await this.runEffect(this.runner.run(target, cacheKey === undefined ? [] : [cacheKey], attempt, quietHooks), signal)
-    if (value instanceof Answered) throw value.error
-    return value
   }
 
   /** Runs a policy program; rejects with what the last attempt threw, or the policy's error, or the signal's reason when it cut the call. */
