@@ -234,6 +234,15 @@ export class SessionManager implements SessionCheck {
     return revoked
   }
 
+  /**
+   * Deletes sessions that ended (expired or revoked) more than `retain` ago,
+   * with their refresh tokens; how many. Until then a reused token of a
+   * revoked session is still recognised as a reuse. Run it now and then.
+   */
+  async pruneSessions(retain: Duration = '7 d'): Promise<number> {
+    return this.options.store.pruneSessions(this.now() - toMillis(retain, 'retain'))
+  }
+
   /** Whether the session is active: from the cache when asked within `revocationCacheTtl`, else from the store. */
   async sessionIsActive(sid: string): Promise<boolean> {
     const now = this.now()

@@ -65,6 +65,13 @@ export class MemorySessions implements SessionStore, LocalUserStore {
     return revoked
   }
 
+  async pruneSessions(endedBy: number): Promise<number> {
+    const ended = [...this.sessions.values()].filter((session) => session.expiresAt <= endedBy || (session.revokedAt ?? Infinity) <= endedBy)
+    for (const session of ended) this.sessions.delete(session.id)
+    for (const [hash, token] of this.tokens) if (!this.sessions.has(token.sessionId)) this.tokens.delete(hash)
+    return ended.length
+  }
+
   async putLocalUser(user: LocalUserRecord): Promise<void> {
     this.users.set(user.name, { ...user, roles: [...user.roles] })
   }

@@ -149,6 +149,8 @@ export interface SessionStore {
   revokeSession(id: string, now: number, reason: string): Promise<boolean>
   /** Revokes every active session of a subject; how many were revoked. */
   revokeSubject(subject: string, now: number, reason: string): Promise<number>
+  /** Deletes sessions that ended (expired or revoked) at or before `endedBy`, with their refresh tokens; how many. */
+  pruneSessions(endedBy: number): Promise<number>
 }
 
 /**

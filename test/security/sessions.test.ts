@@ -158,6 +158,23 @@ for (const kind of fixtureKinds) {
       }
     })
 
+    it('prunes sessions ended longer ago than the retention, with their refresh tokens, and keeps the others', async () => {
+      const store = await fixture().open()
+      const sessions = manager(store, { maxSessionAge: '1 d' })
+      const [ended, expired] = [await sessions.login(ada), await sessions.login(bob)]
+      await sessions.revoke(ended.sessionId)
+      now += 3 * day
+      const [fresh, live] = [await sessions.login(bob), await sessions.login(ada)]
+      await sessions.revoke(fresh.sessionId) // ended, but within the retention
+      expect(await sessions.pruneSessions('2 d')).toBe(2) // the revoked one and the expired one
+      expect(await store.sessions!.getSession(ended.sessionId)).toBeUndefined()
+      expect(await store.sessions!.getSession(expired.sessionId)).toBeUndefined()
+      expect(await store.sessions!.findRefreshToken(sha256(Redacted.value(ended.refreshToken)))).toBeUndefined()
+      expect(await store.sessions!.getSession(fresh.sessionId)).toMatchObject({ revokeReason: 'revoked' })
+      expect(await sessions.sessionIsActive(live.sessionId)).toBe(true)
+      expect((await sessions.refresh(live.refreshToken)).sessionId).toBe(live.sessionId)
+    })
+
     it('refuses lifetimes of zero at configuration', async () => {
       const store = await fixture().open()
       expect(() => manager(store, { accessTokenTtl: 0 })).toThrow(SecurityConfigError)

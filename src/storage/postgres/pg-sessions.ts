@@ -23,6 +23,8 @@ const selectTokenSql = `select * from weft_refresh_tokens where hash = $1`
 const revokeSql = `update weft_sessions set revoked_at = $2, revoke_reason = $3 where id = $1 and revoked_at is null`
 /** Parameters: subject, now, reason. */
 const revokeSubjectSql = `update weft_sessions set revoked_at = $2, revoke_reason = $3 where subject = $1 and revoked_at is null`
+/** Parameters: ended by. Refresh tokens go with their session (on delete cascade). */
+const pruneSql = `delete from weft_sessions where expires_at <= $1 or revoked_at <= $1`
 /** Parameters: name, subject, roles, tenant, password_hash, created_at, updated_at. */
 const putUserSql = `insert into weft_local_users (name, subject, roles, tenant, password_hash, created_at, updated_at) values ($1, $2, $3, $4, $5, $6, $7)
   on conflict (name) do update set subject = excluded.subject, roles = excluded.roles, tenant = excluded.tenant,
@@ -79,6 +81,10 @@ export class PgSessions implements SessionStore, LocalUserStore {
 
   async revokeSubject(subject: string, now: number, reason: string): Promise<number> {
     return (await this.pg.db.query(prepared(revokeSubjectSql, [subject, now, reason]))).rowCount ?? 0
+  }
+
+  async pruneSessions(endedBy: number): Promise<number> {
+    return (await this.pg.db.query(prepared(pruneSql, [endedBy]))).rowCount ?? 0
   }
 
   async putLocalUser(user: LocalUserRecord): Promise<void> {

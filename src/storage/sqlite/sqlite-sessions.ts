@@ -17,6 +17,8 @@ const selectSessionSql = `select * from weft_sessions where id = @id`
 const selectTokenSql = `select * from weft_refresh_tokens where hash = @hash`
 const revokeSql = `update weft_sessions set revoked_at = @now, revoke_reason = @reason where id = @id and revoked_at is null`
 const revokeSubjectSql = `update weft_sessions set revoked_at = @now, revoke_reason = @reason where subject = @subject and revoked_at is null`
+/** Refresh tokens go with their session (on delete cascade). */
+const pruneSql = `delete from weft_sessions where expires_at <= @endedBy or revoked_at <= @endedBy`
 const putUserSql = `insert into weft_local_users (name, subject, roles, tenant, password_hash, created_at, updated_at)
   values (@name, @subject, @roles, @tenant, @passwordHash, @createdAt, @updatedAt)
   on conflict (name) do update set subject = excluded.subject, roles = excluded.roles, tenant = excluded.tenant,
@@ -68,6 +70,10 @@ export class SqliteSessions implements SessionStore, LocalUserStore {
 
   revokeSubject(subject: string, now: number, reason: string): Promise<number> {
     return this.sqlite.writes.run(() => Number(this.sqlite.statement(revokeSubjectSql).run({ subject, now, reason }).changes))
+  }
+
+  pruneSessions(endedBy: number): Promise<number> {
+    return this.sqlite.writes.run(() => Number(this.sqlite.statement(pruneSql).run({ endedBy }).changes))
   }
 
   putLocalUser(user: LocalUserRecord): Promise<void> {
