@@ -177,6 +177,8 @@ export class HttpAdapter extends AdapterBase<HttpClient> {
   private readonly auth: AuthHeaders
   private readonly idempotencyHeader: string
   private readonly maxBytes: number
+  /** What every request sends before its own headers and the auth's. */
+  private readonly baseHeaders: Readonly<Record<string, string>>
   /** Resolved URLs of paths without a query, by path. */
   private readonly hrefs = new Map<string, string>()
 
@@ -197,6 +199,7 @@ export class HttpAdapter extends AdapterBase<HttpClient> {
     )
     this.idempotencyHeader = options.idempotencyHeader ?? 'Idempotency-Key'
     this.maxBytes = options.maxResponseBytes ?? defaultMaxBytes
+    this.baseHeaders = { accept: 'application/json', ...options.headers }
   }
 
   /**
@@ -263,7 +266,7 @@ export class HttpAdapter extends AdapterBase<HttpClient> {
     const url = this.hrefOf(request)
     // The auth's headers without an await when at hand (an OAuth2 token to fetch takes the attempt's signal).
     const auth = this.auth.current() ?? (await this.auth.headers(cut?.signal))
-    const headers: Record<string, string> = { accept: 'application/json', ...this.options.headers, ...request.headers, ...auth }
+    const headers: Record<string, string> = { ...this.baseHeaders, ...request.headers, ...auth }
     if (idempotencyKey !== undefined) headers[this.idempotencyHeader] = idempotencyKey
     let body: string | undefined
     if (request.body !== undefined) {
@@ -280,8 +283,23 @@ export class HttpAdapter extends AdapterBase<HttpClient> {
     }
     // `dispatcher` is undici's option (typed by @types/node as undici's full Dispatcher; fetch calls only `dispatch`).
     const init = { method, headers, body, signal, dispatcher } as RequestInit
-    const response = await this.fetchOrFail(method, request.path, url, init, cut)
-    const text = await this.readBody(method, request.path, response)
+    // fetch and the body read in this frame (no async function of their own for the common case: bench section 3b).
+    let response: Response
+    try {
+      response = await fetch(url, init)
+    } catch (error) {
+      throw this.fetchFailed(method, request.path, error, cut)
+    }
+    const declared = Number(response.headers.get('content-length') ?? NaN)
+    let text: string
+    if (declared <= this.maxBytes && response.body !== null) {
+      // A declared length within the limit: undici reads the body itself (and fails it if the server sends more or less).
+      try {
+        text = await response.text()
+      } catch (error) {
+        throw this.bodyCut(method, request.path, error)
+      }
+    } else text = await this.readBody(method, request.path, response, declared)
     if (!response.ok) {
       if (response.status === 401) this.auth.rejected()
       throw new HttpStatusError(this.name, method, request.path, response.status, this.redact(text.slice(0, 200)), retryAfterMs(response.headers.get('retry-after')))
@@ -311,21 +329,27 @@ export class HttpAdapter extends AdapterBase<HttpClient> {
     try {
       return await fetch(url, init)
     } catch (error) {
-      if (cut?.aborted) throw cut.signal.reason
-      throw new HttpNetworkError(this.name, method, path, this.redact(networkReason(error)))
+      throw this.fetchFailed(method, path, error, cut)
     }
   }
 
-  /** The body as text, at most `maxResponseBytes` (refused by its `Content-Length` before reading when it says more). */
-  private async readBody(method: string, path: string, response: Response): Promise<string> {
-    const declared = Number(response.headers.get('content-length') ?? NaN)
+  /** What a failed fetch throws: the cut's reason when the attempt was cut, else a network error. */
+  private fetchFailed(method: string, path: string, error: unknown, cut: AttemptCut | undefined): unknown {
+    if (cut?.aborted) return cut.signal.reason
+    return new HttpNetworkError(this.name, method, path, this.redact(networkReason(error)))
+  }
+
+  private bodyCut(method: string, path: string, error: unknown): HttpNetworkError {
+    return new HttpNetworkError(this.name, method, path, `the body was cut: ${this.redact(networkReason(error))}`)
+  }
+
+  /** The body as text, at most `maxResponseBytes` (refused by its `Content-Length` before reading when it says more), when `send` does not read it itself (no length declared, or too long, or no body). */
+  private async readBody(method: string, path: string, response: Response, declared: number): Promise<string> {
     if (declared > this.maxBytes || response.body === null) {
       await response.body?.cancel()
       if (declared > this.maxBytes) throw new HttpResponseTooLargeError(this.name, method, path, this.maxBytes)
       return ''
     }
-    // A declared length within the limit: undici reads the body itself (and fails it if the server sends more or less).
-    if (Number.isFinite(declared)) return this.readDeclared(method, path, response)
     const reader = response.body.getReader()
     const chunks: Uint8Array[] = []
     let size = 0
@@ -342,17 +366,9 @@ export class HttpAdapter extends AdapterBase<HttpClient> {
       }
     } catch (error) {
       if (error instanceof HttpResponseTooLargeError) throw error
-      throw new HttpNetworkError(this.name, method, path, `the body was cut: ${this.redact(networkReason(error))}`)
+      throw this.bodyCut(method, path, error)
     }
     return Buffer.concat(chunks).toString('utf8')
-  }
-
-  private async readDeclared(method: string, path: string, response: Response): Promise<string> {
-    try {
-      return await response.text()
-    } catch (error) {
-      throw new HttpNetworkError(this.name, method, path, `the body was cut: ${this.redact(networkReason(error))}`)
-    }
   }
 
   private decode(method: string, request: HttpRequest, text: string, contentType: string | null): unknown {
