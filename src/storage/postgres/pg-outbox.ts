@@ -1,4 +1,4 @@
-import { inClaimOrder, settlementValues, toOutboxCounts, type OutboxInsert } from '../sql/outbox-rows.js'
+import { inClaimOrder, toOutboxCounts, type OutboxInsert } from '../sql/outbox-rows.js'
 import type { OutboxRow } from '../sql/schema.js'
 import type { OutboxClaim, OutboxClaimRequest, OutboxCounts, OutboxEntry, OutboxQuery, OutboxSettlement, OutboxStore } from '../outbox-store.js'
 import type { StepRecord } from '../workflow-store.js'
@@ -59,7 +59,7 @@ export class PgOutbox implements OutboxStore {
   }
 
   async settleOutbox(claim: OutboxClaim, settlement: OutboxSettlement): Promise<boolean> {
-    const result = await this.pg.db.query(prepared(settleSql, [...settlementValues(settlement), claim.id, claim.owner, claim.attempts]))
+    const result = await this.pg.db.query(prepared(settleSql, [...this.pg.rowCodec.settlementValues(claim.id, settlement), claim.id, claim.owner, claim.attempts]))
     return result.rowCount === 1
   }
 

@@ -2,17 +2,22 @@
 // input, error and roles; a step's output, error and attempt history; an event's payload; an outbox entry's payload)
 // is encoded after serialization on write and decoded before parsing on read, at a location derived from the row.
 import { serialize, type SerializationLimits } from '../serialization.js'
-import { clearValueCodec, eventLocation, runLocation, stepLocation, type ValueCodec } from '../value-codec.js'
+import { clearValueCodec, eventLocation, runLocation, stepLocation, type ValueCodec, type ValueLocation } from '../value-codec.js'
 import type { NewRun, RunPatch, RunRecord, StepRecord, StoredEvent } from '../workflow-store.js'
-import { outboxInsert, toOutboxEntry, type OutboxInsert } from './outbox-rows.js'
+import { outboxInsert, settlementValues, toOutboxEntry, type OutboxInsert } from './outbox-rows.js'
 import { toRunRecord, toStepRecord, toStepRow, toStoredEvent } from './rows.js'
 import type { EventRow, OutboxRow, RunRow, StepRow } from './schema.js'
 import { patchParameters, runInsert, type PatchParameters, type RunInsert } from './statements.js'
-import type { OutboxEntry } from '../outbox-store.js'
+import type { OutboxEntry, OutboxSettlement } from '../outbox-store.js'
 
 /** The record part of an outbox entry's location (its id is unique and known on write and read). */
 function outboxRecord(id: string): string {
   return `outbox entry "${id}"`
+}
+
+/** Where an outbox entry's delivery error is: the entry alone (a settlement knows its id, not its run). */
+export function outboxErrorLocation(id: string): ValueLocation {
+  return { runId: '', record: outboxRecord(id), field: 'last_error' }
 }
 
 /**
@@ -100,6 +105,14 @@ export class RowCodec {
 
   /** An outbox entry, from its row. */
   outboxEntry(row: OutboxRow): OutboxEntry {
-    return toOutboxEntry({ ...row, payload: this.codec.decode(row.payload, { runId: row.run_id, record: outboxRecord(row.id), field: 'payload' }) })
+    const payload = this.codec.decode(row.payload, { runId: row.run_id, record: outboxRecord(row.id), field: 'payload' })
+    const lastError = row.last_error === null ? null : this.codec.decode(row.last_error, outboxErrorLocation(row.id))
+    return toOutboxEntry({ ...row, payload, last_error: lastError })
+  }
+
+  /** A settlement's values for the settle statements (see `settlementValues`), the delivery error encoded. */
+  settlementValues(id: string, settlement: OutboxSettlement): [string, number | null, string | null, number | null] {
+    const [status, deliveredAt, lastError, availableAt] = settlementValues(settlement)
+    return [status, deliveredAt, lastError === null ? null : this.codec.encode(lastError, outboxErrorLocation(id)), availableAt]
   }
 }

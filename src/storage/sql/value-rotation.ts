@@ -6,6 +6,7 @@
 // the cursor it reports after each batch lets it skip the rescan too.
 import { InvalidOptionsError } from '../../core/errors.js'
 import type { ValueCodec, ValueLocation } from '../value-codec.js'
+import { outboxErrorLocation } from './row-codec.js'
 
 /**
  * The tables of encoded values, in the order a rotation visits them.
@@ -102,7 +103,13 @@ export const rotationPlans: readonly TablePlan[] = [
     values: ['payload'],
     location: (row, field) => ({ runId: row.run_id === null ? '' : text(row.run_id), record: `event "${text(row.name)}" at ${Number(row.sent_at)}`, field }),
   },
-  { table: 'weft_outbox', key: ['id'], context: ['run_id'], values: ['payload'], location: (row, field) => ({ runId: text(row.run_id), record: `outbox entry "${text(row.id)}"`, field }) },
+  {
+    table: 'weft_outbox',
+    key: ['id'],
+    context: ['run_id'],
+    values: ['payload', 'last_error'],
+    location: (row, field) => (field === 'last_error' ? outboxErrorLocation(text(row.id)) : { runId: text(row.run_id), record: `outbox entry "${text(row.id)}"`, field }),
+  },
 ]
 
 /** A statement and its parameters, in the dialect's placeholders. */

@@ -1,4 +1,4 @@
-import { inClaimOrder, settlementValues, toOutboxCounts, type OutboxInsert } from '../sql/outbox-rows.js'
+import { inClaimOrder, toOutboxCounts, type OutboxInsert } from '../sql/outbox-rows.js'
 import type { OutboxRow } from '../sql/schema.js'
 import type { OutboxClaim, OutboxClaimRequest, OutboxCounts, OutboxEntry, OutboxQuery, OutboxSettlement, OutboxStore } from '../outbox-store.js'
 import type { StepRecord } from '../workflow-store.js'
@@ -57,7 +57,7 @@ export class SqliteOutbox implements OutboxStore {
   }
 
   settleOutbox(claim: OutboxClaim, settlement: OutboxSettlement): Promise<boolean> {
-    const [status, deliveredAt, lastError, availableAt] = settlementValues(settlement)
+    const [status, deliveredAt, lastError, availableAt] = this.sqlite.rowCodec.settlementValues(claim.id, settlement)
     const parameters = { status, deliveredAt, lastError, availableAt, id: claim.id, owner: claim.owner, attempts: claim.attempts }
     return this.sqlite.writes.run(() => Number(this.sqlite.statement(settleSql).run(parameters).changes) === 1)
   }
