@@ -5,11 +5,11 @@
 // machine, PostgreSQL or Redis across machines).
 import { Cause, Context, Effect, Exit, Scope } from 'effect'
 import { toMillis, type Duration } from '../core/duration.js'
-import { SecurityConfigError } from '../core/security-errors.js'
+import { InvalidPrincipalError, SecurityConfigError } from '../core/security-errors.js'
 import type { RateLimitPolicy } from '../graph/workflow-graph.js'
 import { makePolicyServices, memoryPolicyState, type PolicyServices, type PolicyStateStore } from '../resilience/policy-services.js'
 import { consumeNow, withRateLimit } from '../resilience/rate-limiters.js'
-import type { Principal } from './principal.js'
+import { isPrincipal, type Principal } from './principal.js'
 
 /**
  * One operation's limit: a token bucket holding `limit` permits, refilled one
@@ -148,8 +148,10 @@ export class PrincipalLimits {
    * ```
    * @throws `RateLimitedError` over the limit: `limiter` names the bucket (operation, tenant, subject), `retryAfterMs` the time until its next permit.
    * @throws `StorageError` (retryable) when a shared state cannot be reached; the operation should not run.
+   * @throws `InvalidPrincipalError` for a value that is no principal; `SecurityConfigError` for an operation name that could not be configured.
    */
   async take(principal: Principal, operation: string): Promise<void> {
+    assertTakeable(principal, operation)
     const rule = this.ruleFor(principal, operation)
     if (rule === 'unlimited') return
     const policy = this.policyOf(limiterName(principal, operation, this.per), rule)
@@ -214,11 +216,20 @@ export class PrincipalLimits {
   }
 }
 
+/** Refuses what no bucket can be named for: a value that is no principal, an operation name outside the grammar (`'*'` included: it is no operation). */
+function assertTakeable(principal: Principal, operation: string): void {
+  if (!isPrincipal(principal)) throw new InvalidPrincipalError('principal', 'PrincipalLimits.take needs a principal (see principal())')
+  if (typeof operation !== 'string' || operation === '*' || !operationPattern.test(operation)) {
+    throw new SecurityConfigError(`PrincipalLimits.take: operation ${describe(operation)} is not a valid name (a letter, then letters, digits, '.', '_', '-' or ':', at most 64)`)
+  }
+}
+
 /**
  * The bucket's name, also its key in the state: the operation and whose it
  * is, values URI-encoded so no two principals share one
- * (`principal-limit:start:tenant=acme,subject=alice`). Names no secret: a
- * subject and a tenant are identifiers.
+ * (`principal-limit:start:tenant=acme,subject=alice`: the last `:` ends the
+ * operation, as encoded values hold none). Names no secret: a subject and a
+ * tenant are identifiers.
  */
 function limiterName(principal: Principal, operation: string, per: 'principal' | 'tenant'): string {
   const subject = `subject=${encodeURIComponent(principal.subject)}`

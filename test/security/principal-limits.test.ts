@@ -256,6 +256,17 @@ describe('a configuration that cannot work', () => {
     ['an unknown unit', { limits: {}, per: 'user' }, `per must be 'principal' or 'tenant', got "user"`],
   ]
 
+  it('refuses a take of an operation no configuration could name, and of a value that is no principal', async () => {
+    const limits = new PrincipalLimits({ limits: { '*': { limit: 5, window: '1 m' } } })
+    for (const operation of ['*', 'start now', '', 'x'.repeat(65)]) {
+      const error = await thrown(limits.take(alice, operation))
+      expect(error).toBeInstanceOf(SecurityConfigError)
+      expect((error as Error).message).toContain('is not a valid name')
+    }
+    expect(await thrown(limits.take({ subject: 'alice' } as never, 'start'))).toMatchObject({ code: 'WEFT_INVALID_PRINCIPAL' })
+    await limits.close()
+  })
+
   it.each(cases)('is refused with SecurityConfigError: %s', (_, config, message) => {
     const error = refusal(config)
     expect(error).toBeInstanceOf(SecurityConfigError)
