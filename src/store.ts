@@ -72,7 +72,7 @@ export { serialize, deserialize, inputDigest, defaultSerializationLimits, type S
 
 // Encoding of stored values (the stores' `codec` option; the payload codec encrypts) and re-encryption after a key rotation
 export { clearValueCodec, encryptedValuePrefix, describeLocation, type ValueCodec, type ValueLocation } from './storage/value-codec.js'
-export type { ReencryptOptions, RotationCursor, RotationProgress, RotationTable } from './storage/sql/value-rotation.js'
+export type { KeyUsage, ReencryptOptions, RotationCursor, RotationProgress, RotationTable } from './storage/sql/value-rotation.js'
 
 // Step keys (how step records are identified)
 export {

@@ -12,7 +12,7 @@ import { InvalidOptionsError } from '../../src/core/errors.js'
 import { staticKeyProvider } from '../../src/security/key-provider.js'
 import { createPayloadCodec } from '../../src/security/payload-codec.js'
 import { postgresStore } from '../../src/storage/postgres/postgres-workflow-store.js'
-import type { RotationCursor, RotationProgress } from '../../src/storage/sql/value-rotation.js'
+import type { KeyUsage, RotationCursor, RotationProgress } from '../../src/storage/sql/value-rotation.js'
 import { sqliteStore } from '../../src/storage/sqlite/sqlite-workflow-store.js'
 import type { ValueCodec } from '../../src/storage/value-codec.js'
 import type { WorkflowStore } from '../../src/storage/workflow-store.js'
@@ -73,15 +73,22 @@ describe('re-encryption on SQLite', () => {
   it('rewrites values of an old key with the newest, so that only the newest is needed', async () => {
     await using_(open('old-key.sqlite', codecV1), (store) => writeRuns(store, 'r', 3))
     expect(keyIds('old-key.sqlite')).toEqual(new Set(['k1']))
+    const usageOf = (keyId: string) => (usage: readonly KeyUsage[]) => usage.filter((u) => u.keyId === keyId).reduce((sum, u) => sum + u.values, 0)
+    const before = await using_(open('old-key.sqlite'), (store) => store.valueKeyUsage())
+    expect(before).toContainEqual({ table: 'weft_steps', column: 'output', keyId: 'k1', values: 3 })
+    expect([usageOf('k1')(before), usageOf('k2')(before)]).toEqual([3 * 3 + 3 + 3 + 3, 0])
     const progress = await using_(open('old-key.sqlite', codecV2), (store) => store.reencryptValues({ batchSize: 2 }))
     expect(progress.rewritten).toBe(3 * 3 + 3 + 3 + 3)
     expect(keyIds('old-key.sqlite')).toEqual(new Set(['k2']))
+    const after = await using_(open('old-key.sqlite'), (store) => store.valueKeyUsage())
+    expect([usageOf('k1')(after), usageOf('k2')(after)]).toEqual([0, 3 * 3 + 3 + 3 + 3])
     expect(await using_(open('old-key.sqlite', codecK2Only), (store) => readAll(store, 'r', 3))).toEqual(expected(3))
   })
 
   it('encrypts values written in clear before encryption was turned on', async () => {
     await using_(open('clear.sqlite'), (store) => writeRuns(store, 'c', 2))
     expect(keyIds('clear.sqlite')).toEqual(new Set(['clear']))
+    expect(await using_(open('clear.sqlite'), (store) => store.valueKeyUsage())).toContainEqual({ table: 'weft_runs', column: 'input', keyId: 'clear', values: 2 })
     await using_(open('clear.sqlite', codecV2), (store) => store.reencryptValues())
     expect(keyIds('clear.sqlite')).toEqual(new Set(['k2']))
     expect(await using_(open('clear.sqlite', codecK2Only), (store) => readAll(store, 'c', 2))).toEqual(expected(2))
@@ -135,6 +142,9 @@ describePostgres('re-encryption on PostgreSQL', () => {
       const { rows } = await client.query<{ v: string }>(`select input as v from weft_runs union all select output from weft_steps union all select payload from weft_events union all select payload from weft_outbox`)
       await client.end()
       expect(new Set(rows.map((row) => row.v.split('.')[1]))).toEqual(new Set(['k2']))
+      const usage = await using_(postgresStore({ connectionString: database.url }), (store) => store.valueKeyUsage())
+      expect(usage).toContainEqual({ table: 'weft_events', column: 'payload', keyId: 'k2', values: 3 })
+      expect(usage.filter((u) => u.keyId !== 'k2')).toEqual([])
       expect(await using_(postgresStore({ connectionString: database.url, codec: codecK2Only }), (store) => readAll(store, 'p', 3))).toEqual(expected(3))
     } finally {
       await database.drop()

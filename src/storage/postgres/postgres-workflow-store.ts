@@ -10,7 +10,7 @@ import { ComposedWorkflowStore } from '../composed-workflow-store.js'
 import { defaultSerializationLimits, type SerializationLimits } from '../serialization.js'
 import { assertKnownMigrations, migrationTable, probeBytes, weftMigrationProvider } from '../sql/migrations.js'
 import type { ValueCodec } from '../value-codec.js'
-import { reencryptValues, type ReencryptOptions, type RotationDriver, type RotationProgress } from '../sql/value-rotation.js'
+import { reencryptValues, valueKeyUsage, type KeyUsage, type ReencryptOptions, type RotationDriver, type RotationProgress } from '../sql/value-rotation.js'
 import { createPgPool, type forceGenericPlans, type PgPoolLike } from './pg-client.js'
 import { PgContext, shared } from './pg-context.js'
 import { PgEvents } from './pg-events.js'
@@ -161,6 +161,26 @@ export class PostgresWorkflowStore extends ComposedWorkflowStore {
     const data = randomBytes(Math.max(probeBytes, this.pg.limits.maxBytes))
     const [row] = await this.pg.rows(shared.insertProbe, { data })
     await this.pg.run(shared.deleteProbe, { id: row!.id })
+  }
+
+  /**
+   * How many stored values each key id encrypts, per table and column
+   * (`'clear'` for values stored unencrypted): a key may be removed from the
+   * provider once no value names it. Needs no key.
+   *
+   * @example
+   * ```ts
+   * import { postgresStore } from 'weft-sdk/postgres'
+   * const store = postgresStore({ connectionString: process.env.DATABASE_URL! })
+   * for (const { table, column, keyId, values } of await store.valueKeyUsage()) console.log(table, column, keyId, values)
+   * ```
+   */
+  valueKeyUsage(): Promise<KeyUsage[]> {
+    const pg = this.pg
+    return valueKeyUsage({
+      placeholders: '$',
+      select: async ({ sql, parameters }) => (await pg.db.query<Record<string, unknown>>(sql, parameters as unknown[])).rows,
+    })
   }
 
   /**

@@ -159,6 +159,46 @@ export async function reencryptValues(driver: RotationDriver, codec: ValueCodec,
   return progress
 }
 
+/**
+ * How many stored values one key encrypts in one column (`keyId` `'clear'`
+ * for values stored in clear): what `weft keys status` prints, and how to
+ * know that a key is no longer used before removing it.
+ *
+ * @example
+ * ```ts
+ * import type { KeyUsage } from 'weft-sdk/store'
+ * const unused = (usage: readonly KeyUsage[], keyId: string) => !usage.some((u) => u.keyId === keyId && u.values > 0)
+ * ```
+ */
+export interface KeyUsage {
+  /** The table. */
+  readonly table: RotationTable
+  /** The column. */
+  readonly column: string
+  /** The key id values of this column name, or `'clear'`. */
+  readonly keyId: string
+  /** How many values. */
+  readonly values: number
+}
+
+/** How many values each key id (or none: `'clear'`) encrypts, per table and column; one grouped query per column. */
+export async function valueKeyUsage(driver: Pick<RotationDriver, 'placeholders' | 'select'>): Promise<KeyUsage[]> {
+  const usage: KeyUsage[] = []
+  for (const plan of rotationPlans) {
+    for (const column of plan.values) {
+      const rows = await driver.select({ sql: keyUsageSql(plan.table, quote(column), driver.placeholders), parameters: [] })
+      for (const row of rows) usage.push({ table: plan.table, column, keyId: String(row.key_id), values: Number(row.n) })
+    }
+  }
+  return usage
+}
+
+/** The grouped count of one column by the key id between the first two dots of `wenc1.<id>.<data>`. */
+function keyUsageSql(table: string, column: string, placeholders: '$' | '?'): string {
+  const keyId = placeholders === '$' ? `split_part(${column}, '.', 2)` : `substr(${column}, 7, instr(substr(${column}, 7), '.') - 1)`
+  return `select case when ${column} like 'wenc1.%' then ${keyId} else 'clear' end as key_id, count(*) as n from ${table} where ${column} is not null group by 1 order by 1`
+}
+
 /** The next batch of a table after `after`, in primary-key order. */
 function selectBatch(plan: TablePlan, after: readonly unknown[] | undefined, limit: number, placeholders: '$' | '?'): RotationStatement {
   const columns = [...plan.key, ...plan.context.filter((c) => !plan.key.includes(c)), ...plan.values].map(quote).join(', ')

@@ -10,7 +10,7 @@ import { defaultSerializationLimits, type SerializationLimits } from '../seriali
 import { assertKnownMigrations, migrationTable, probeBytes, weftMigrationProvider } from '../sql/migrations.js'
 import { withStoreRetry } from '../store-retry.js'
 import type { ValueCodec } from '../value-codec.js'
-import { reencryptValues, type ReencryptOptions, type RotationDriver, type RotationProgress } from '../sql/value-rotation.js'
+import { reencryptValues, valueKeyUsage, type KeyUsage, type ReencryptOptions, type RotationDriver, type RotationProgress } from '../sql/value-rotation.js'
 import { DatabaseFile } from './database-file.js'
 import { shared, SqliteContext } from './sqlite-context.js'
 import { configureSqlite, ImmediateSqliteDialect, openSqliteFile, type SqliteDatabaseLike } from './sqlite-database.js'
@@ -168,6 +168,26 @@ export class SqliteWorkflowStore extends ComposedWorkflowStore {
     const { writes } = this.sqlite
     const row = await writes.run(() => this.sqlite.get(shared.insertProbe, { data })!, { alone: true })
     await writes.run(() => this.sqlite.run(shared.deleteProbe, { id: row.id }), { alone: true })
+  }
+
+  /**
+   * How many stored values each key id encrypts, per table and column
+   * (`'clear'` for values stored unencrypted): a key may be removed from the
+   * provider once no value names it. Needs no key.
+   *
+   * @example
+   * ```ts
+   * import { sqliteStore } from 'weft-sdk'
+   * const store = sqliteStore({ path: 'runs.sqlite' })
+   * for (const { table, column, keyId, values } of await store.valueKeyUsage()) console.log(table, column, keyId, values)
+   * ```
+   */
+  valueKeyUsage(): Promise<KeyUsage[]> {
+    const sqlite = this.sqlite
+    return valueKeyUsage({
+      placeholders: '?',
+      select: ({ sql, parameters }) => sqlite.read('reading values to re-encrypt', () => sqlite.statement(sql).all(...parameters) as Record<string, unknown>[]),
+    })
   }
 
   /**
