@@ -95,3 +95,10 @@ export { isDeadOwner } from './runtime/owner-id.js'
 // Names a store accepts, and connection URLs fit to print
 export { assertStorableName, storableNameProblem } from './core/storable-name.js'
 export { withoutPassword } from './core/connection-url.js'
+
+// The audit log: its store role, and verification of a store's chains against signed checkpoints (`weft audit verify`)
+export { auditOutcomes, type AuditStore, type AuditEntry, type NewAuditEntry, type AuditAction, type AuditOutcome, type AuditQuery, type AuditPage, type AuditChainHead } from './storage/audit-store.js'
+export { MemoryAudit } from './storage/memory-audit.js'
+export { verifyAudit, verifyAuditOrThrow, readCheckpointFile, type VerifyAuditOptions, type AuditReport, type AuditChainReport, type AuditProblem, type AuditProblemKind, type CheckpointProblem } from './security/audit-verify.js'
+export { auditEntryHash, canonicalAuditEncoding, auditGenesisHash, type AuditEntryContent } from './security/audit-chain.js'
+export { isCheckpointSigned, type AuditCheckpoint, type CheckpointHead } from './security/audit-checkpoints.js'

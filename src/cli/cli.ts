@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs'
+import { auditListCommand } from './audit-list-command.js'
+import { auditVerifyCommand } from './audit-verify-command.js'
 import { CommandFailedError, exitCodeOf, UsageError } from './cli-errors.js'
 import { parseCommandLine } from './command-line.js'
 import type { CliCommand, CliContext } from './command.js'
@@ -31,6 +33,8 @@ export const commands: readonly CliCommand[] = [
   graphCommand,
   workerCommand,
   statusCommand,
+  auditListCommand,
+  auditVerifyCommand,
 ]
 
 const helpFlags = ['-h', '--help']

@@ -8,7 +8,7 @@ import type { AuditEntry, NewAuditEntry } from '../storage/audit-store.js'
  *
  * @example
  * ```ts
- * import { auditGenesisHash } from 'weft-sdk'
+ * import { auditGenesisHash } from 'weft-sdk/store'
  * auditGenesisHash.length // 64
  * ```
  */
@@ -35,7 +35,7 @@ export type AuditEntryContent = Omit<AuditEntry, 'hash'>
  *
  * @example
  * ```ts
- * import { canonicalAuditEncoding } from 'weft-sdk'
+ * import { canonicalAuditEncoding } from 'weft-sdk/store'
  * declare const entry: import('weft-sdk/store').AuditEntry
  * const bytes = canonicalAuditEncoding(entry) // '["weft-audit/1","host-1/42",0,…]'
  * ```
@@ -51,7 +51,7 @@ export function canonicalAuditEncoding(entry: AuditEntryContent): string {
  *
  * @example
  * ```ts
- * import { auditEntryHash } from 'weft-sdk'
+ * import { auditEntryHash } from 'weft-sdk/store'
  * declare const entry: import('weft-sdk/store').AuditEntry
  * const intact = auditEntryHash(entry) === entry.hash
  * ```

@@ -12,7 +12,7 @@ import { SecurityConfigError } from '../core/security-errors.js'
  *
  * @example
  * ```ts
- * import type { CheckpointHead } from 'weft-sdk'
+ * import type { CheckpointHead } from 'weft-sdk/store'
  * const head: CheckpointHead = { index: 41, hash: 'e3b0c442…' }
  * ```
  */
@@ -28,7 +28,7 @@ export interface CheckpointHead {
  *
  * @example
  * ```ts
- * import type { AuditCheckpoint } from 'weft-sdk'
+ * import type { AuditCheckpoint } from 'weft-sdk/store'
  * declare const checkpoint: AuditCheckpoint
  * for (const [chain, head] of Object.entries(checkpoint.heads)) console.log(`${chain}: ${head.index} ${head.hash}`)
  * ```
@@ -71,7 +71,7 @@ export interface CheckpointSink {
  * @example
  * ```ts
  * import { checkpointPayload } from 'weft-sdk'
- * declare const checkpoint: import('weft-sdk').AuditCheckpoint
+ * declare const checkpoint: import('weft-sdk/store').AuditCheckpoint
  * const signed = checkpointPayload(checkpoint)
  * ```
  */
@@ -182,8 +182,8 @@ function toPrivateKey(key: KeyObject | string): KeyObject {
  * @example
  * ```ts
  * import { readFileSync } from 'node:fs'
- * import { isCheckpointSigned } from 'weft-sdk'
- * declare const checkpoint: import('weft-sdk').AuditCheckpoint
+ * import { isCheckpointSigned } from 'weft-sdk/store'
+ * declare const checkpoint: import('weft-sdk/store').AuditCheckpoint
  * const valid = isCheckpointSigned(checkpoint, [readFileSync('audit-key.pub.pem', 'utf8')])
  * ```
  */

@@ -17,7 +17,7 @@ import { isCheckpointSigned, type AuditCheckpoint } from './audit-checkpoints.js
  *
  * @example
  * ```ts
- * import type { AuditProblemKind } from 'weft-sdk'
+ * import type { AuditProblemKind } from 'weft-sdk/store'
  * const destructive = (kind: AuditProblemKind) => kind === 'deleted' || kind === 'truncated'
  * ```
  */
@@ -28,7 +28,7 @@ export type AuditProblemKind = 'edited' | 'deleted' | 'inserted' | 'reordered' |
  *
  * @example
  * ```ts
- * import type { AuditProblem } from 'weft-sdk'
+ * import type { AuditProblem } from 'weft-sdk/store'
  * declare const problem: AuditProblem
  * console.log(`${problem.chain}: entry ${problem.index} ${problem.kind}: ${problem.detail}`)
  * ```
@@ -51,7 +51,7 @@ export interface AuditProblem {
  *
  * @example
  * ```ts
- * import type { CheckpointProblem } from 'weft-sdk'
+ * import type { CheckpointProblem } from 'weft-sdk/store'
  * declare const problem: CheckpointProblem
  * console.log(`checkpoint line ${problem.line}: ${problem.kind}`)
  * ```
@@ -70,7 +70,7 @@ export interface CheckpointProblem {
  *
  * @example
  * ```ts
- * import type { AuditChainReport } from 'weft-sdk'
+ * import type { AuditChainReport } from 'weft-sdk/store'
  * declare const chain: AuditChainReport
  * if (chain.problem === undefined) console.log(`${chain.chain}: ${chain.entries} entries verified`)
  * ```
@@ -91,7 +91,7 @@ export interface AuditChainReport {
  *
  * @example
  * ```ts
- * import type { AuditReport } from 'weft-sdk'
+ * import type { AuditReport } from 'weft-sdk/store'
  * declare const report: AuditReport
  * if (!report.ok) for (const chain of report.chains) if (chain.problem) console.error(chain.problem)
  * ```
@@ -111,7 +111,8 @@ export interface AuditReport {
  * @example
  * ```ts
  * import { readFileSync } from 'node:fs'
- * import { readCheckpointFile, sqliteStore, type VerifyAuditOptions } from 'weft-sdk'
+ * import { sqliteStore } from 'weft-sdk'
+ * import { readCheckpointFile, type VerifyAuditOptions } from 'weft-sdk/store'
  * const store = sqliteStore()
  * const options: VerifyAuditOptions = { store: store.audit, checkpoints: await readCheckpointFile('audit.jsonl'), publicKeys: [readFileSync('audit-key.pub.pem', 'utf8')] }
  * ```
@@ -140,7 +141,8 @@ type SignedHeads = Map<number, string>
  * @example
  * ```ts
  * import { readFileSync } from 'node:fs'
- * import { readCheckpointFile, sqliteStore, verifyAudit } from 'weft-sdk'
+ * import { sqliteStore } from 'weft-sdk'
+ * import { readCheckpointFile, verifyAudit } from 'weft-sdk/store'
  * const store = sqliteStore()
  * const report = await verifyAudit({ store: store.audit, checkpoints: await readCheckpointFile('audit.jsonl'), publicKeys: [readFileSync('audit-key.pub.pem', 'utf8')] })
  * for (const chain of report.chains) if (chain.problem) console.error(`${chain.chain}: entry ${chain.problem.index} ${chain.problem.kind}`)
@@ -162,7 +164,8 @@ export async function verifyAudit(options: VerifyAuditOptions): Promise<AuditRep
  *
  * @example
  * ```ts
- * import { sqliteStore, verifyAuditOrThrow } from 'weft-sdk'
+ * import { sqliteStore } from 'weft-sdk'
+ * import { verifyAuditOrThrow } from 'weft-sdk/store'
  * const store = sqliteStore()
  * await verifyAuditOrThrow({ store: store.audit }) // throws AuditIntegrityError when tampered
  * ```
@@ -284,7 +287,7 @@ function checkpointProblem(chain: string, entries: readonly AuditEntry[], signed
  *
  * @example
  * ```ts
- * import { readCheckpointFile } from 'weft-sdk'
+ * import { readCheckpointFile } from 'weft-sdk/store'
  * const checkpoints = await readCheckpointFile('/var/lib/weft/audit-checkpoints.jsonl')
  * ```
  */
