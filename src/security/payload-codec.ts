@@ -15,6 +15,7 @@ const version = `${encryptedValuePrefix}1`
 const nonceBytes = 12
 const tagBytes = 16
 const base64url = /^[A-Za-z0-9_-]*$/
+const keyIdPattern = /^[A-Za-z0-9_-]{1,64}$/
 
 // Nonces are drawn from the CSPRNG 4 KiB at a time and each 12 bytes used once: one call per 341 values
 // instead of one per value (a call costs about as much as encrypting 1 KiB).
@@ -113,8 +114,10 @@ function decrypt(keys: KeyProvider, stored: string, location: ValueLocation): st
 function parseCiphertext(stored: string, where: string): { keyId: string; body: Buffer } {
   if (!stored.startsWith(encryptedValuePrefix)) throw new DecryptionError(where, 'the value is not encrypted, and this codec refuses clear values')
   const [prefix, keyId, data, ...rest] = stored.split('.')
-  if (prefix !== version) throw new DecryptionError(where, `unknown format "${(prefix ?? '').slice(0, 16)}" (this Weft reads ${version}; written by a newer Weft?)`)
-  if (keyId === undefined || keyId === '' || data === undefined || rest.length > 0) throw new DecryptionError(where, 'the value is not "wenc1.<key id>.<data>"')
+  if (prefix !== version) throw new DecryptionError(where, `unknown format ${JSON.stringify((prefix ?? '').slice(0, 16))} (this Weft reads ${version}; written by a newer Weft?)`)
+  if (keyId === undefined || data === undefined || rest.length > 0) throw new DecryptionError(where, 'the value is not "wenc1.<key id>.<data>"')
+  // The id is checked before it is named in an error: a stored value is not trusted to be printable.
+  if (!keyIdPattern.test(keyId)) throw new DecryptionError(where, 'its key id is not 1-64 letters, digits, "_" or "-"')
   if (!base64url.test(data)) throw new DecryptionError(where, 'its data is not base64url')
   const body = Buffer.from(data, 'base64url')
   if (body.length < nonceBytes + tagBytes || !canonicalEnd(data)) throw new DecryptionError(where, 'the value is truncated or altered')

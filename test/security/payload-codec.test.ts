@@ -103,6 +103,15 @@ describe('payload codec', () => {
     expect(error.location).toBe('run r-1, step "task:load", output')
   })
 
+  it('refuses a key id that is not a key id, without printing it', () => {
+    const body = codec.encode(secret, here).split('.')[2]!
+    for (const keyId of ['k\u001b[31m', 'k'.repeat(65), 'k 1']) {
+      const error = thrown(() => codec.decode(`wenc1.${keyId}.${body}`, here)) as DecryptionError
+      expect(error).toBeInstanceOf(DecryptionError)
+      expect(error.message).not.toContain(keyId)
+    }
+  })
+
   it('refuses a value with no key id', () => {
     expect(thrown(() => codec.decode(`wenc1..${'A'.repeat(40)}`, here))).toBeInstanceOf(DecryptionError)
     expect(thrown(() => codec.decode('wenc1.k1', here))).toBeInstanceOf(DecryptionError)
