@@ -74,6 +74,9 @@ export { serialize, deserialize, inputDigest, defaultSerializationLimits, type S
 export { clearValueCodec, encryptedValuePrefix, describeLocation, type ValueCodec, type ValueLocation } from './storage/value-codec.js'
 export type { KeyUsage, ReencryptOptions, RotationCursor, RotationProgress, RotationTable } from './storage/sql/value-rotation.js'
 
+// Database-wide settings (store.settings), among them the record that security is enabled
+export { readSecuritySetting, enableSecuritySetting, securitySettingName, type SettingsStore, type SecuritySetting } from './storage/settings-store.js'
+
 // Step keys (how step records are identified)
 export {
   formatStepKey,

@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { sqliteStore } from '../index.js'
+import { sqliteStore, type SqliteStoreOptions } from '../index.js'
 import { withoutPassword, type EventInbox, type RunStore, type StepJournal, type WorkflowStore } from '../store.js'
-import { CommandFailedError } from './cli-errors.js'
+import { readSecuritySetting } from '../store.js'
+import { CommandFailedError, UsageError } from './cli-errors.js'
 import type { OptionSpec } from './command.js'
 
 /** The database every command uses without `--database`: the file `sqliteStore()` opens. */
@@ -45,6 +46,14 @@ export interface OpenStoreOptions {
   readonly create?: boolean
   /** What the command does with the database. @defaultValue `'migrate'` */
   readonly access?: StoreAccess
+  /**
+   * Whether the command runs with `--config` (through the secure path). A
+   * database whose store records security enabled refuses a command without
+   * it, before anything else is read. @defaultValue `false`
+   */
+  readonly secured?: boolean
+  /** How stored values are encoded (a `--config`'s codec). */
+  readonly codec?: SqliteStoreOptions['codec']
 }
 
 /**
@@ -56,11 +65,28 @@ export async function openStore(database: string = defaultDatabase, options: Ope
   const store = await createStore(database, options)
   try {
     await store.init()
-    return store
   } catch (error) {
     await store.close().catch(() => undefined)
     throw new CommandFailedError(`cannot open ${describeDatabase(database)}: ${messageOf(error)}`, { cause: error })
   }
+  await refuseUnsecured(store, database, options)
+  return store
+}
+
+/** Refuses, closing the store, a command without `--config` on a database whose store records security enabled. */
+async function refuseUnsecured(store: WorkflowStore, database: string, options: OpenStoreOptions): Promise<void> {
+  if (options.secured === true) return
+  let setting
+  try {
+    setting = await readSecuritySetting(store.settings)
+  } catch (error) {
+    await store.close().catch(() => undefined)
+    throw new CommandFailedError(`cannot open ${describeDatabase(database)}: ${messageOf(error)}`, { cause: error })
+  }
+  if (setting?.enabled !== true) return
+  await store.close().catch(() => undefined)
+  const since = setting.since > 0 ? ` since ${new Date(setting.since).toISOString()}` : ''
+  throw new UsageError(`${describeDatabase(database)} has security enabled${since}: every command needs credentials; pass --config <file> (and --token <jwt>)`)
 }
 
 async function createStore(database: string, options: OpenStoreOptions): Promise<WorkflowStore> {
@@ -68,7 +94,7 @@ async function createStore(database: string, options: OpenStoreOptions): Promise
   try {
     if (isPostgresUrl(database)) {
       const { postgresStore } = await import('../postgres.js')
-      return postgresStore({ connectionString: database, maxConnections: 4, migrate: access === 'migrate' })
+      return postgresStore({ connectionString: database, maxConnections: 4, migrate: access === 'migrate', codec: options.codec })
     }
     const path = resolve(options.cwd, database)
     if (options.create !== true && !existsSync(path)) {
@@ -78,7 +104,7 @@ async function createStore(database: string, options: OpenStoreOptions): Promise
     }
     // A command that changes runs checks the file read-only first: opening it to write switches it to WAL.
     if (access === 'write') await verifiedReadOnly(path)
-    return sqliteStore({ path, readOnly: access === 'read', migrate: access === 'migrate' })
+    return sqliteStore({ path, readOnly: access === 'read', migrate: access === 'migrate', codec: options.codec })
   } catch (error) {
     if (error instanceof CommandFailedError) throw error
     throw new CommandFailedError(`cannot open ${describeDatabase(database)}: ${messageOf(error)}`, { cause: error })

@@ -14,6 +14,7 @@ export {
   type WorkerContainer,
   type WorkerEngineOptions,
 } from './worker-config.js'
+export { defineCliConfig, type CliConfig } from './cli-config.js'
 export type { WorkerLog } from './run-event-log.js'
 export { runCli, commands } from './cli.js'
 export type { CliCommand, CliContext, CommandArgs, OptionSpec, PositionalSpec } from './command.js'

@@ -2,6 +2,7 @@ import type { RunRecord } from '../index.js'
 import type { CliCommand, CliContext } from './command.js'
 import { jsonOption, reportAction, type ActionOutcome } from './run-json.js'
 import { databaseOption, withStore } from './database.js'
+import { configOption, requireReadableRun, securedCommand, tokenOption, withSecuredEngine } from './cli-security.js'
 import { requireRun } from './require-run.js'
 import { workflowLabel } from './run-text.js'
 
@@ -14,10 +15,21 @@ export const runsCancelCommand: CliCommand = {
     'picks the request up at its next heartbeat. Exit code 1 when the run already finished otherwise.',
   ],
   positionals: [{ name: 'id', description: 'the run id (see `weft runs list`)' }],
-  options: { database: databaseOption, json: jsonOption },
+  options: { database: databaseOption, config: configOption, token: tokenOption, json: jsonOption },
   examples: ['weft runs cancel 01jhkm5100k3m9xq4v0c8n2r'],
   async run(args, context) {
     const database = args.string('database')
+    const secured = await securedCommand(args, context)
+    if (secured !== undefined) {
+      // With --config: the handle's cancel goes through the secure path as the caller (the object-level rule).
+      return withSecuredEngine(database, context, secured, async (caller, store) => {
+        const handle = await requireReadableRun(caller, args.positionals[0]!, database)
+        const before = await requireRun(store, handle.id, database)
+        if (cancellable(before)) await handle.cancel()
+        const after = (await store.getRun(before.id)) ?? before
+        return reportAction(context, args.flag('json'), 'cancel', after, describe(context, before, after))
+      })
+    }
     return withStore(database, context.cwd, 'write', async (store) => {
       const before = await requireRun(store, args.positionals[0]!, database)
       const after = cancellable(before) ? await store.requestAction(before.id, 'cancel', context.now()) : before

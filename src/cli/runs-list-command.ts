@@ -3,6 +3,7 @@ import { UsageError } from './cli-errors.js'
 import { parseCount } from './command-line.js'
 import type { CliCommand, CliContext } from './command.js'
 import { databaseOption, withStore } from './database.js'
+import { configOption, requireReadableRun, securedCommand, tokenOption, withSecuredEngine } from './cli-security.js'
 import { requireRun } from './require-run.js'
 import { jsonOption, printJson, toRunJson } from './run-json.js'
 import { formatDateTime, runDuration, runNote, runState, runStatuses, statusTone, workflowLabel } from './run-text.js'
@@ -29,6 +30,8 @@ export const runsListCommand: CliCommand = {
     limit: { type: 'string', valueName: '<n>', description: `most runs shown [default: ${defaultLimit}]` },
     before: { type: 'string', valueName: '<id>', description: 'only runs older than this one: the next page after a list ending with it' },
     database: databaseOption,
+    config: configOption,
+    token: tokenOption,
     json: jsonOption,
   },
   examples: [
@@ -46,10 +49,17 @@ export const runsListCommand: CliCommand = {
       before: args.string('before'),
     }
     const database = args.string('database')
-    const runs = await withStore(database, context.cwd, 'read', async (store) => {
-      if (query.before !== undefined) await requireRun(store, query.before, database)
-      return store.listRuns(query)
-    })
+    const secured = await securedCommand(args, context)
+    // With --config: only the runs the caller may read (its own, its tenant's, or all of a workflow it administers).
+    const runs = secured !== undefined
+      ? await withSecuredEngine(database, context, secured, async (caller) => {
+          if (query.before !== undefined) await requireReadableRun(caller, query.before, database)
+          return caller.listRuns(query)
+        })
+      : await withStore(database, context.cwd, 'read', async (store) => {
+          if (query.before !== undefined) await requireRun(store, query.before, database)
+          return store.listRuns(query)
+        })
     if (args.flag('json')) printJson(context.out, { runs: runs.map((run) => toRunJson(run, context.now())), nextBefore: nextPage(runs, query) ?? null })
     else printRuns(context, runs, query)
     return 0

@@ -2,6 +2,7 @@ import type { RunRecord } from '../index.js'
 import type { CliCommand } from './command.js'
 import { jsonOption, reportAction, type ActionOutcome } from './run-json.js'
 import { databaseOption, withStore } from './database.js'
+import { configOption, requireReadableRun, securedCommand, tokenOption, withSecuredEngine } from './cli-security.js'
 import { requireRun } from './require-run.js'
 import { workflowLabel } from './run-text.js'
 
@@ -15,10 +16,21 @@ export const runsResumeCommand: CliCommand = {
     'Exit code 1 for a run that finished (completed, failed, cancelled).',
   ],
   positionals: [{ name: 'id', description: 'the run id (see `weft runs list`)' }],
-  options: { database: databaseOption, json: jsonOption },
+  options: { database: databaseOption, config: configOption, token: tokenOption, json: jsonOption },
   examples: ['weft runs resume 01jhkm5100k3m9xq4v0c8n2r'],
   async run(args, context) {
     const database = args.string('database')
+    const secured = await securedCommand(args, context)
+    if (secured !== undefined) {
+      // With --config: the handle's resume goes through the secure path as the caller (the object-level rule).
+      return withSecuredEngine(database, context, secured, async (caller, store) => {
+        const handle = await requireReadableRun(caller, args.positionals[0]!, database)
+        const before = await requireRun(store, handle.id, database)
+        if (resumable(before)) await handle.resume()
+        const after = (await store.getRun(before.id)) ?? before
+        return reportAction(context, args.flag('json'), 'resume', after, describe(before, after))
+      })
+    }
     return withStore(database, context.cwd, 'write', async (store) => {
       const before = await requireRun(store, args.positionals[0]!, database)
       const after = resumable(before) ? await store.requestAction(before.id, 'resume', context.now()) : before

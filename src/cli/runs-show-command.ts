@@ -1,7 +1,8 @@
 import { formatMillis, type RunRecord } from '../index.js'
-import type { StepRecord } from '../store.js'
+import type { RunStore, StepJournal, StepRecord } from '../store.js'
 import type { CliCommand, CliContext } from './command.js'
 import { databaseOption, withStore } from './database.js'
+import { configOption, requireReadableRun, securedCommand, tokenOption, withSecuredEngine } from './cli-security.js'
 import { requireRun } from './require-run.js'
 import { jsonOption, printJson, toRunJson, toStepJson, toStoredJson } from './run-json.js'
 import { cellPropsChars, describeError, formatInstant, none, runDuration, runState, stackLines, statusTone, stepDuration, workflowLabel } from './run-text.js'
@@ -32,6 +33,8 @@ export const runsShowCommand: CliCommand = {
     values: { type: 'boolean', description: "also print the run's input and each step's output (errors are always shown)" },
     attempts: { type: 'boolean', description: "also list each step's attempts (start, duration, outcome, error)" },
     database: databaseOption,
+    config: configOption,
+    token: tokenOption,
     json: jsonOption,
   },
   examples: [
@@ -40,10 +43,19 @@ export const runsShowCommand: CliCommand = {
     'weft runs show 01jhkm5100k3m9xq4v0c8n2r --values --json | jq .steps',
   ],
   async run(args, context) {
-    const [run, steps] = await withStore(args.string('database'), context.cwd, 'read', async (store) => {
-      const found = await requireRun(store, args.positionals[0]!, args.string('database'))
+    const database = args.string('database')
+    const secured = await securedCommand(args, context)
+    const read = async (store: Pick<StepJournal, 'loadSteps'> & Pick<RunStore, 'getRun'>) => {
+      const found = await requireRun(store, args.positionals[0]!, database)
       return [found, await store.loadSteps(found.id)] as const
-    })
+    }
+    // With --config: the secure path's read check (the object-level rule) before anything is printed.
+    const [run, steps] = secured !== undefined
+      ? await withSecuredEngine(database, context, secured, async (caller, store) => {
+          await requireReadableRun(caller, args.positionals[0]!, database)
+          return read(store)
+        })
+      : await withStore(database, context.cwd, 'read', read)
     const values = args.flag('values')
     const attempts = args.flag('attempts')
     if (args.flag('json')) {

@@ -1,9 +1,10 @@
-import { RunFinishedError, RunNotFoundError, type RunRecord, type WeftError } from '../index.js'
+import { RunFinishedError, RunNotFoundError, type RunId, type RunRecord, type WeftError } from '../index.js'
 import { deserialize, finishedRunStatuses, storableNameProblem } from '../store.js'
 import { CommandFailedError, UsageError } from './cli-errors.js'
 import type { CliCommand } from './command.js'
 import { databaseOption, defaultDatabase, describeDatabase, messageOf, withStore } from './database.js'
 import { jsonOption, printJson } from './run-json.js'
+import { configOption, securedCommand, tokenOption, withSecuredEngine } from './cli-security.js'
 import { workflowLabel } from './run-text.js'
 
 /** `weft runs signal <id> <event> <json>`: sends an event to one run through the store, as `engine.emit(event, payload, { runId })` does. */
@@ -24,7 +25,7 @@ export const runsSignalCommand: CliCommand = {
     { name: 'event', description: 'the event name the run waits for' },
     { name: 'json', description: 'the payload, as JSON: \'{"approved":true}\', \'"text"\', 42, null' },
   ],
-  options: { database: databaseOption, json: jsonOption },
+  options: { database: databaseOption, config: configOption, token: tokenOption, json: jsonOption },
   examples: [
     'weft runs signal 01jhkm5100k3m9xq4v0c8n2r approved \'{"by":"ada"}\'',
     'weft runs signal 01jhkm5100k3m9xq4v0c8n2r note \'"call back tomorrow"\'',
@@ -35,10 +36,18 @@ export const runsSignalCommand: CliCommand = {
     if (problem !== undefined) throw new UsageError(`the event name cannot be stored: it has ${problem}`)
     const payload = parsePayload(text)
     const database = args.string('database')
-    const { run, eventId } = await withStore(database, context.cwd, 'write', async (store) => {
-      const found = sendable(await store.getRun(runId), runId, database)
-      return { run: found, eventId: await store.sendEvent({ name: event, runId, payload, sentAt: context.now() }) }
-    })
+    const secured = await securedCommand(args, context)
+    // With --config: engine.emit to the run as the caller (the object-level rule, the per-principal emit limit).
+    const { run, eventId } = secured !== undefined
+      ? await withSecuredEngine(database, context, secured, async (caller, store) => {
+          const sent = await caller.emit(event, payload, { runId: runId as RunId })
+          // Sent: the run exists (it may have finished since, having taken the event).
+          return { run: (await store.getRun(runId))!, eventId: sent.eventId }
+        })
+      : await withStore(database, context.cwd, 'write', async (store) => {
+          const found = sendable(await store.getRun(runId), runId, database)
+          return { run: found, eventId: await store.sendEvent({ name: event, runId, payload, sentAt: context.now() }) }
+        })
     if (args.flag('json')) printJson(context.out, { eventId, runId, event })
     else context.out.line(`sent event "${event}" (id ${eventId}) to run ${runId} (${workflowLabel(run)}), which is ${run.status}`)
     return 0

@@ -2,6 +2,7 @@ import { formatMillis, type AdapterState } from '../index.js'
 import { parseCount } from './command-line.js'
 import type { CliCommand, CliContext } from './command.js'
 import { databaseOption } from './database.js'
+import { configOption, securedCommand, tokenOption, withSecuredEngine } from './cli-security.js'
 import { jsonOption, printJson } from './run-json.js'
 import { checkStatus, type AdapterStatusJson, type StatusJson } from './status.js'
 import type { Tone } from './terminal.js'
@@ -28,12 +29,18 @@ export const statusCommand: CliCommand = {
   options: {
     module: { type: 'string', multiple: true, valueName: '<path>', description: 'a built module exporting a worker configuration with adapters (repeat for several)' },
     database: databaseOption,
+    config: configOption,
+    token: tokenOption,
     samples: { type: 'string', valueName: '<n>', description: 'health checks per adapter, for the 95th percentile [default: 1]' },
     json: jsonOption,
   },
   examples: ['weft status --module dist/worker.js', 'weft status --module dist/worker.js --database postgres://weft@db.internal/weft --samples 5 --json'],
   async run(args, context) {
+    const secured = await securedCommand(args, context)
+    // With --config: the caller must authenticate (a listing admits any authenticated principal); no permission is needed.
+    if (secured !== undefined) await withSecuredEngine(args.string('database'), context, secured, (caller) => caller.listRuns({ limit: 1 }))
     const status = await checkStatus({
+      secured: secured !== undefined,
       database: args.string('database'),
       modules: args.strings('module'),
       samples: parseCount('samples', args.string('samples'), 1) ?? 1,

@@ -1,6 +1,6 @@
 import { createEngine, nearestRank, sqliteStore, type AdapterReport, type AdapterState, type BreakerStatus, type Engine, type LimiterStatus } from '../index.js'
 import type { WorkflowStore } from '../store.js'
-import { CommandFailedError } from './cli-errors.js'
+import { CommandFailedError, UsageError } from './cli-errors.js'
 import { defaultDatabase, describeDatabase, messageOf, openStore } from './database.js'
 import { mergeWorkerConfigs, type WorkerSetup } from './worker-setup.js'
 import { importWorkflowModule, workerConfigExport, type WorkerConfigExport } from './workflow-module.js'
@@ -91,6 +91,8 @@ export interface StatusOptions {
   readonly samples: number
   /** The directory relative paths are resolved from. */
   readonly cwd: string
+  /** Whether the caller was authenticated through a `--config` (else a database with security enabled refuses the check). @defaultValue `false` */
+  readonly secured?: boolean | undefined
 }
 
 /**
@@ -102,7 +104,7 @@ export interface StatusOptions {
 export async function checkStatus(options: StatusOptions): Promise<StatusJson> {
   const setup = await loadSetup(options.modules, options.cwd)
   const database = options.database ?? defaultDatabase
-  const { store, status } = await checkStore(database, options.cwd)
+  const { store, status } = await checkStore(database, options.cwd, options.secured === true)
   try {
     const adapters = await checkAdapters(setup, store ?? sqliteStore({ path: ':memory:' }), options.samples)
     return { state: worstOf([status.state, ...adapters.map((a) => a.state)]), checkedAt: new Date().toISOString(), store: status, adapters }
@@ -123,16 +125,18 @@ async function loadSetup(modules: readonly string[], cwd: string): Promise<Worke
   return mergeWorkerConfigs(configs)
 }
 
-async function checkStore(database: string, cwd: string): Promise<{ store: WorkflowStore | undefined; status: StoreStatusJson }> {
+async function checkStore(database: string, cwd: string, secured: boolean): Promise<{ store: WorkflowStore | undefined; status: StoreStatusJson }> {
   const shown = describeDatabase(database)
   let store: WorkflowStore | undefined
   try {
-    store = await openStore(database, { cwd, access: 'read' })
+    store = await openStore(database, { cwd, access: 'read', secured })
     const started = performance.now()
     await store.listRuns({ limit: 1 })
     return { store, status: { state: 'up', database: shown, latencyMs: roundMs(performance.now() - started), detail: null } }
   } catch (error) {
     await store?.close().catch(() => undefined)
+    // A secured database without --config: a refusal of the command line, not a store that is down.
+    if (error instanceof UsageError) throw error
     return { store: undefined, status: { state: 'down', database: shown, latencyMs: null, detail: messageOf(error) } }
   }
 }

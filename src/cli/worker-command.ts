@@ -5,6 +5,8 @@ import type { CliCommand } from './command.js'
 import { databaseOption, messageOf } from './database.js'
 import { jsonOption, printJson } from './run-json.js'
 import { runWorker } from './worker.js'
+import { configOption } from './cli-security.js'
+import { loadCliConfig } from './cli-config.js'
 
 /** `weft worker`: runs the workflows of some modules, claiming their runs from the store, until SIGTERM or SIGINT. */
 export const workerCommand: CliCommand = {
@@ -28,6 +30,7 @@ export const workerCommand: CliCommand = {
   positionals: [],
   options: {
     database: databaseOption,
+    config: { ...configOption, description: "a built module exporting defineCliConfig({ security, codec }): the worker engine's security and the store's codec; required once the database has security enabled" },
     module: { type: 'string', multiple: true, valueName: '<path>', description: 'a built module exporting workflows or a worker configuration (repeat for several)' },
     drain: { type: 'string', valueName: '<duration>', description: "how long running tasks may take to finish on shutdown, e.g. '30 s' [default: 10 s]" },
     'max-tasks': { type: 'string', valueName: '<n>', description: 'tasks running at once across all runs [default: unlimited]' },
@@ -42,7 +45,9 @@ export const workerCommand: CliCommand = {
     if (modules.length === 0) throw new UsageError('weft worker needs at least one --module <path> (a built module exporting workflows)')
     const json = args.flag('json')
     const progress = json ? context.err : context.out
+    const configPath = args.string('config')
     const summary = await runWorker({
+      config: configPath === undefined ? undefined : await loadCliConfig(configPath, context.cwd),
       database: args.string('database'),
       modules,
       drain: parseDrain(args.string('drain')),

@@ -6,6 +6,7 @@ import { logRunEvents, stamped, type WorkerLog } from './run-event-log.js'
 import { waitForStop } from './stop-request.js'
 import { mergeWorkerConfigs, registerWorkerWorkflows, type WorkerSetup } from './worker-setup.js'
 import { configWorkflows, importWorkflowModule, listWorkflows, workerConfigExport, workflowExports, type WorkerConfigExport, type WorkflowExport } from './workflow-module.js'
+import type { CliConfig } from './cli-config.js'
 
 /**
  * Options of {@link runWorker}.
@@ -38,6 +39,12 @@ export interface WorkerOptions {
   readonly log?: WorkerLog
   /** The directory relative paths are resolved from. @defaultValue `process.cwd()` */
   readonly cwd?: string
+  /**
+   * A CLI configuration (`--config`): its `security` is the worker engine's
+   * (worker modules cannot set security, so it never conflicts with them) and
+   * its `codec` the store's. Required once the database has security enabled.
+   */
+  readonly config?: CliConfig | undefined
 }
 
 /**
@@ -95,7 +102,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
   const stop = waitForStop(options.signal)
   try {
     const { workflows, setup } = await loadModules(options.modules, cwd)
-    const store = await openStore(options.database, { cwd, create: true })
+    const store = await openStore(options.database, { cwd, create: true, secured: options.config !== undefined, codec: options.config?.codec })
     const engine = await startEngine(store, { workflows, setup }, options, log, (workerId) =>
       printBanner(log, workerId, { ...options, maxTasks: options.maxTasks ?? setup.engine.maxConcurrentTasks }, workflows, drainMs),
     )
@@ -145,6 +152,7 @@ async function startEngine(
     engine = createEngine({
       ...setup.engine,
       store,
+      security: options.config?.security,
       maxConcurrentTasks: options.maxTasks ?? setup.engine.maxConcurrentTasks,
       // The run log below prints a `recovered` line instead.
       onRunRecovered: () => undefined,

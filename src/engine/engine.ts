@@ -23,6 +23,7 @@ import { RuntimeStats, type EngineStats } from '../runtime/runtime-stats.js'
 import { inputDigest } from '../storage/serialization.js'
 import type { RunQuery, RunRecord, StoreNotification, WorkflowStore } from '../storage/workflow-store.js'
 import { enableSecuritySetting } from '../storage/settings-store.js'
+import { enableSecuritySetting } from '../storage/settings-store.js'
 import { ChangeFeed } from './change-feed.js'
 import { StoreHealth } from './store-health.js'
 import { defaultStore } from './default-store.js'
@@ -536,6 +537,8 @@ export class Engine {
 
   private async open(): Promise<void> {
     await this.store.init()
+    // The CLI opens the database directly and cannot see this configuration: the store records that security is on.
+    if (this.secure.enabled && this.store.settings !== undefined) await enableSecuritySetting(this.store.settings, this.env.now())
     // The CLI opens the database directly and cannot see this configuration: the store records that security is on.
     if (this.secure.enabled && this.store.settings !== undefined) await enableSecuritySetting(this.store.settings, this.env.now())
     this.registry.checkDependencies()

@@ -1,5 +1,6 @@
 import type { OutboxStore } from './outbox-store.js'
 import { MemorySessions } from './memory-sessions.js'
+import { MemorySettings } from './memory-settings.js'
 import type { LocalUserStore, SessionStore } from './session-store.js'
 import { LeaseLostError } from '../core/errors.js'
 import type { RunId } from '../core/ids.js'
@@ -112,6 +113,8 @@ export class MemoryWorkflowStore implements WorkflowStore {
   readonly localUsers: LocalUserStore
   /** The audit log (see `AuditStore`); `audit.insert` adds entries synchronously, inside whatever the store is doing. */
   readonly audit = new MemoryAudit()
+  /** Database-wide settings (see `SettingsStore`), in this process only. */
+  readonly settings = new MemorySettings()
 
   constructor(options: MemoryStoreOptions = {}) {
     this.values = options.serialization === 'off' ? byReference : serialized(options.limits ?? defaultSerializationLimits)

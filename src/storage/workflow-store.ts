@@ -3,6 +3,7 @@ import type { RunId } from '../core/ids.js'
 import type { NewOutboxEntry, OutboxStore } from './outbox-store.js'
 import type { LocalUserStore, SessionStore } from './session-store.js'
 import type { AuditStore } from './audit-store.js'
+import type { SettingsStore } from './settings-store.js'
 
 /**
  * Where a run is in its life.
@@ -662,4 +663,6 @@ export interface WorkflowStore extends RunStore, RunLeases, StepJournal, EventIn
   readonly localUsers?: LocalUserStore
   /** The append-only audit log (memory, SQLite and PostgreSQL have one); `AuditLog` writes to it. */
   readonly audit?: AuditStore
+  /** Database-wide settings (memory, SQLite and PostgreSQL have them), e.g. that security is enabled. */
+  readonly settings?: SettingsStore
 }

@@ -1,6 +1,8 @@
 import type { OutboxStore } from '../outbox-store.js'
 import type { LocalUserStore, SessionStore } from '../session-store.js'
 import { PgSessions } from './pg-sessions.js'
+import { PgSettings } from './pg-settings.js'
+import type { SettingsStore } from '../settings-store.js'
 import type { AuditStore } from '../audit-store.js'
 import { randomBytes } from 'node:crypto'
 import { Kysely, Migrator, PostgresDialect } from 'kysely'
@@ -102,6 +104,8 @@ export class PostgresWorkflowStore extends ComposedWorkflowStore {
   readonly localUsers: LocalUserStore
   /** The append-only audit log (see `AuditStore`); `insertAuditEntryOn` writes entries in a transaction's client. */
   readonly audit: AuditStore
+  /** Database-wide settings (see `SettingsStore`), e.g. that security is enabled. */
+  readonly settings: SettingsStore
   private readonly pg: PgContext
   private readonly ownsPool: boolean
   /** The database, for messages: its URL without the password, or the pool it was given. */
@@ -121,6 +125,7 @@ export class PostgresWorkflowStore extends ComposedWorkflowStore {
     this.outbox = new PgOutbox(pg)
     this.sessions = this.localUsers = new PgSessions(pg)
     this.audit = new PgAudit(pg)
+    this.settings = new PgSettings(pg)
     this.pg = pg
     this.ownsPool = options.pool === undefined
     this.location = options.connectionString === undefined ? 'the pool given to postgresStore' : withoutPassword(options.connectionString)

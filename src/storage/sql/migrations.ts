@@ -174,6 +174,17 @@ export function weftMigrations(dialect: SqlDialect): Record<string, Migration> {
         await createSessionTables(db, dialect)
       },
     },
+    '2026_12_08_012_settings': {
+      async up(db: Kysely<unknown>) {
+        // Database-wide settings (see SettingsStore), e.g. that security is enabled: the CLI honours it before reading runs.
+        await db.schema
+          .createTable('weft_settings')
+          .addColumn('name', 'text', (c) => c.primaryKey())
+          .addColumn('value', 'text', (c) => c.notNull())
+          .addColumn('updated_at', time, (c) => c.notNull())
+          .execute()
+      },
+    },
   }
 }
 

@@ -155,6 +155,14 @@ export interface LoginAttemptsTable {
   readonly locked_until: number | null
 }
 
+/** `weft_settings`: database-wide settings, one JSON value per name (see `SettingsStore`). */
+export interface SettingsTable {
+  readonly name: string
+  /** The value as JSON. */
+  readonly value: string
+  readonly updated_at: number
+}
+
 /** Weft's database, as kysely sees it. */
 export interface WeftDatabase {
   readonly weft_runs: RunsTable
@@ -169,6 +177,7 @@ export interface WeftDatabase {
   readonly weft_local_users: LocalUsersTable
   readonly weft_login_attempts: LoginAttemptsTable
   readonly weft_audit: AuditTable
+  readonly weft_settings: SettingsTable
 }
 
 /** A `weft_runs` row as both drivers return it. */
@@ -295,4 +304,5 @@ export const weftColumns: { readonly [T in keyof WeftDatabase]: Readonly<Record<
   weft_refresh_tokens: { hash: text, session_id: text, parent: optionalText, issued_at: time, expires_at: time, used_at: optionalTime },
   weft_local_users: { name: text, subject: text, roles: text, tenant: optionalText, password_hash: text, created_at: time, updated_at: time },
   weft_login_attempts: { name: text, failures: integer, locked_until: optionalTime },
+  weft_settings: { name: text, value: text, updated_at: time },
 }

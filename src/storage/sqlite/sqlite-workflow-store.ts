@@ -1,6 +1,8 @@
 import type { OutboxStore } from '../outbox-store.js'
 import type { LocalUserStore, SessionStore } from '../session-store.js'
 import { SqliteSessions } from './sqlite-sessions.js'
+import { SqliteSettings } from './sqlite-settings.js'
+import type { SettingsStore } from '../settings-store.js'
 import type { AuditStore } from '../audit-store.js'
 import { resolve } from 'node:path'
 import { Kysely, Migrator } from 'kysely'
@@ -101,6 +103,8 @@ export class SqliteWorkflowStore extends ComposedWorkflowStore {
   readonly localUsers: LocalUserStore
   /** The append-only audit log (see `AuditStore`); `insertAuditEntry` writes entries inside a write of the queue. */
   readonly audit: AuditStore
+  /** Database-wide settings (see `SettingsStore`), e.g. that security is enabled. */
+  readonly settings: SettingsStore
 
   constructor(private readonly options: SqliteStoreOptions = {}) {
     const sqlite = openContext(options)
@@ -111,6 +115,7 @@ export class SqliteWorkflowStore extends ComposedWorkflowStore {
     this.outbox = outbox
     this.sessions = this.localUsers = new SqliteSessions(sqlite)
     this.audit = new SqliteAudit(sqlite)
+    this.settings = new SqliteSettings(sqlite)
     this.sqlite = sqlite
     this.ownsDatabase = options.database === undefined
   }

@@ -1,0 +1,89 @@
+// The CLI under security: `--config <file>` and `--token <jwt>`, which every command that opens a database accepts,
+// and the engine (an API engine: it claims no runs) through whose secure path the run commands act as the caller.
+import { createEngine, isWeftError, type Caller, type EngineAs, type RunId, type WorkflowRun } from '../index.js'
+import type { WorkflowStore } from '../store.js'
+import { loadCliConfig, type CliConfig } from './cli-config.js'
+import { CommandFailedError, UsageError } from './cli-errors.js'
+import type { CommandArgs, CliContext, OptionSpec } from './command.js'
+import { defaultDatabase, describeDatabase, openStore, type StoreAccess } from './database.js'
+
+/** The `--config` option of every command that opens a database. */
+export const configOption: OptionSpec = {
+  type: 'string',
+  valueName: '<file>',
+  description: "a built module exporting defineCliConfig({ security, ... }): required once the database has security enabled",
+}
+
+/** The `--token` option of every command that opens a database. */
+export const tokenOption: OptionSpec = {
+  type: 'string',
+  valueName: '<jwt>',
+  description: "credentials, verified by the --config's authenticator (the command acts as the token's principal)",
+}
+
+/** A command run with `--config`: the configuration and the caller it acts as. */
+export interface SecuredCommand {
+  /** The loaded configuration. */
+  readonly config: CliConfig
+  /** Whom the command acts as: `--token`, else the configuration's credentials, else its principal. */
+  readonly caller: Caller
+}
+
+/**
+ * The command's `--config` and caller, or `undefined` without `--config`
+ * (then a database with security enabled refuses the command).
+ * @throws {@link UsageError} for `--token` without `--config`, or a configuration that names no caller.
+ */
+export async function securedCommand(args: CommandArgs, context: CliContext): Promise<SecuredCommand | undefined> {
+  const path = args.string('config')
+  const token = args.string('token')
+  if (path === undefined) {
+    if (token !== undefined) throw new UsageError('--token needs --config <file>: the token is verified by the authenticator of its security')
+    return undefined
+  }
+  const config = await loadCliConfig(path, context.cwd)
+  if (token !== undefined && config.security.authenticator === undefined) {
+    throw new UsageError(`--token cannot be verified: the security of ${path} has no authenticator (add one, e.g. a JwtAuthenticator)`)
+  }
+  const caller: Caller | undefined = token !== undefined ? { token } : (config.credentials ?? config.principal)
+  if (caller === undefined) throw new UsageError(`pass --token <jwt>, or give credentials or a principal in ${path}: a secured command acts as someone`)
+  return { config, caller }
+}
+
+/**
+ * Opens the store for a command with `--config`, an engine on it that claims
+ * no runs (an API engine) with the configuration's security, and passes the
+ * engine acting as the caller to `use`; closes both whatever happens. A
+ * refusal of the secure path (authentication, authorization, limits) and any
+ * Weft error become a {@link CommandFailedError} with its message and code.
+ */
+export async function withSecuredEngine<T>(
+  database: string | undefined,
+  context: CliContext,
+  secured: SecuredCommand,
+  use: (caller: EngineAs, store: WorkflowStore) => Promise<T>,
+  access: StoreAccess = 'write',
+): Promise<T> {
+  // Write access even to read: an engine with security records it in a store that does not have it yet.
+  const store = await openStore(database, { cwd: context.cwd, access, secured: true, codec: secured.config.codec })
+  const engine = createEngine({ store, security: secured.config.security, claimRuns: false, onBackgroundError: () => undefined })
+  try {
+    await engine.ready
+    return await use(engine.as(secured.caller), store)
+  } catch (error) {
+    throw isWeftError(error) && !(error instanceof CommandFailedError) && !(error instanceof UsageError) ? new CommandFailedError(`${error.message} [${error.code}]`, { cause: error }) : error
+  } finally {
+    await engine.close({ drain: 0 }).catch(() => undefined)
+    await store.close()
+  }
+}
+
+/**
+ * The handle of a run the caller may read (the secure path's read check).
+ * @throws {@link CommandFailedError} when no run has this id; the secure path's refusal when it may not read it.
+ */
+export async function requireReadableRun(caller: EngineAs, runId: string, database: string | undefined): Promise<WorkflowRun> {
+  const run = await caller.getRun(runId as RunId)
+  if (run !== undefined) return run
+  throw new CommandFailedError(`no run "${runId}" in ${describeDatabase(database ?? defaultDatabase)}; \`weft runs list\` shows the runs there`)
+}
