@@ -1,0 +1,155 @@
+/**
+ * The CLI under security, the built `weft` in its own process on a real SQLite
+ * file: a database whose store records security refuses every command without
+ * --config (exit 2, before reading runs); with --config and --token the run
+ * commands go through the engine's secure path as the token's principal, so a
+ * user cannot show, cancel, resume or signal another user's run, and a listing
+ * holds only the runs the caller may read. Tokens never appear in the output.
+ */
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createEngine, defineWorkflow, generateJwtKeys, JwtIssuer, principal, Rbac, sqliteStore } from 'weft-sdk'
+import { readSecuritySetting } from '../../src/store.js'
+import { createModuleFolder, runWeft, type ModuleFolder, type WeftResult } from '../support/weft-cli.js'
+
+const iss = 'https://auth.test'
+const aud = 'weft-cli'
+const roles = { admin: ['*'], analyst: ['start:report', 'read:report', 'cancel:report', 'pause:report', 'resume:report', 'signal:report'] }
+const Report = defineWorkflow<{ month: string }>({ name: 'report', version: 1 }).task('build', (input) => input.month).build()
+
+/** The config module: the same Rbac as the application, a JwtAuthenticator on the public keys, an audit sink appending JSON lines. */
+function configSource(publicJwks: unknown): string {
+  return `import { appendFileSync } from 'node:fs'
+import { JwtAuthenticator, Rbac } from 'weft-sdk'
+import { defineCliConfig } from 'weft-sdk/cli'
+const audit = { record: async (entry) => appendFileSync(new URL('./audit.jsonl', import.meta.url), JSON.stringify(entry) + '\\n') }
+export default defineCliConfig({
+  security: {
+    authorizer: new Rbac({ roles: ${JSON.stringify(roles)} }),
+    authenticator: new JwtAuthenticator({ algorithms: ['EdDSA'], issuer: '${iss}', audience: '${aud}', keys: ${JSON.stringify(publicJwks)} }),
+    audit,
+  },
+})
+`
+}
+
+/** Every 12-character window of the token: none may appear in what the CLI printed. */
+function expectNoToken(result: WeftResult, token: string): void {
+  const printed = result.stdout + result.stderr
+  for (let i = 0; i + 12 <= token.length; i += 6) expect(printed).not.toContain(token.slice(i, i + 12))
+}
+
+describe('weft on a SQLite database with security enabled', () => {
+  let folder: ModuleFolder
+  const tokens: Record<'alice' | 'bob' | 'root', string> = { alice: '', bob: '', root: '' }
+  const runs: Record<'alice' | 'bob', string> = { alice: '', bob: '' }
+  const weft = async (args: readonly string[], who?: keyof typeof tokens): Promise<WeftResult> => {
+    const result = await runWeft([...args, '--database', 'weft.sqlite', ...(who === undefined ? [] : ['--config', 'weft.config.mjs', '--token', tokens[who]])], folder.path)
+    for (const token of Object.values(tokens)) expectNoToken(result, token)
+    return result
+  }
+  const statusOf = async (runId: string): Promise<string> => {
+    const shown = await weft(['runs', 'show', runId, '--json'], 'root')
+    expect(shown.code, shown.stderr).toBe(0)
+    return (JSON.parse(shown.stdout) as { run: { status: string } }).run.status
+  }
+  const auditLines = (): { action: string; outcome: string; subject?: string; runId?: string }[] => {
+    const file = join(folder.path, 'audit.jsonl')
+    return existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as never) : []
+  }
+
+  beforeAll(async () => {
+    folder = createModuleFolder('weft-cli-security-')
+    const keys = await generateJwtKeys('EdDSA')
+    folder.write('weft.config.mjs', configSource(keys.publicJwks))
+    const issuer = new JwtIssuer({ privateKey: keys.privateJwk, kid: keys.kid, algorithm: 'EdDSA', issuer: iss, audience: aud })
+    tokens.alice = await issuer.issue({ subject: 'user:alice', roles: ['analyst'] })
+    tokens.bob = await issuer.issue({ subject: 'user:bob', roles: ['analyst'] })
+    tokens.root = await issuer.issue({ subject: 'ops:root', roles: ['admin'] })
+    // An API engine (it claims no runs: they stay pending) with the application's security records it in the store.
+    const store = sqliteStore({ path: join(folder.path, 'weft.sqlite') })
+    const engine = createEngine({ store, claimRuns: false, security: { authorizer: new Rbac({ roles }) } })
+    runs.alice = (await engine.as(principal({ subject: 'user:alice', roles: ['analyst'] })).start(Report, { month: '2026-11' })).id
+    runs.bob = (await engine.as(principal({ subject: 'user:bob', roles: ['analyst'] })).start(Report, { month: '2026-12' })).id
+    expect((await readSecuritySetting(store.settings))?.enabled).toBe(true)
+    await engine.close()
+    await store.close()
+  })
+  afterAll(() => folder.remove())
+
+  it('refuses every command without --config with exit code 2, naming the fix', async () => {
+    for (const args of [['runs', 'list'], ['runs', 'show', runs.alice], ['runs', 'cancel', runs.alice], ['runs', 'resume', runs.alice], ['runs', 'signal', runs.alice, 'go', '1'], ['status']]) {
+      const result = await weft(args)
+      expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(2)
+      expect(result.stderr).toContain('has security enabled')
+      expect(result.stderr).toContain('pass --config <file> (and --token <jwt>)')
+      expect(result.stdout).toBe('')
+    }
+    expect(await statusOf(runs.alice)).toBe('pending')
+  })
+
+  it('lists only the caller\'s runs for a user, and every run for an admin', async () => {
+    const list = async (who: keyof typeof tokens) => {
+      const result = await weft(['runs', 'list', '--json'], who)
+      expect(result.code, result.stderr).toBe(0)
+      return (JSON.parse(result.stdout) as { runs: { id: string }[] }).runs.map((run) => run.id).sort()
+    }
+    expect(await list('alice')).toEqual([runs.alice])
+    expect(await list('bob')).toEqual([runs.bob])
+    expect(await list('root')).toEqual([runs.alice, runs.bob].sort())
+  })
+
+  it('lets a user show their own run but not another user\'s', async () => {
+    const own = await weft(['runs', 'show', runs.bob], 'bob')
+    expect(own.code, own.stderr).toBe(0)
+    expect(own.stdout).toContain('user:bob')
+    const other = await weft(['runs', 'show', runs.bob], 'alice')
+    expect(other.code).toBe(1)
+    expect(other.stderr).toContain(`"user:alice" may not read run ${runs.bob} of report`)
+    expect(other.stdout).toBe('')
+  })
+
+  it('refuses to cancel, resume or signal another user\'s run, audits each refusal, and changes nothing', async () => {
+    const before = auditLines().length
+    for (const args of [['runs', 'cancel', runs.bob], ['runs', 'resume', runs.bob], ['runs', 'signal', runs.bob, 'approved', '{"by":"alice"}']]) {
+      const result = await weft(args, 'alice')
+      expect(result.code, args.join(' ')).toBe(1)
+      expect(result.stderr).toMatch(/"user:alice" may not \w+ run .+ of report/)
+    }
+    const denied = auditLines().slice(before)
+    expect(denied.map((entry) => [entry.outcome, entry.subject, entry.runId])).toEqual(Array(3).fill(['denied', 'user:alice', runs.bob]))
+    expect(await statusOf(runs.bob)).toBe('pending')
+  })
+
+  it('lets a user signal, resume and cancel their own run', async () => {
+    const signal = await weft(['runs', 'signal', runs.bob, 'approved', '{"by":"bob"}'], 'bob')
+    expect(signal.code, signal.stderr).toBe(0)
+    expect(signal.stdout).toMatch(new RegExp(`^sent event "approved" \\(id \\d+\\) to run ${runs.bob}`))
+    const resume = await weft(['runs', 'resume', runs.bob], 'bob')
+    expect(resume.code, resume.stderr).toBe(0)
+    expect(resume.stdout).toContain('is pending, not paused; nothing to resume')
+    const cancel = await weft(['runs', 'cancel', runs.bob], 'bob')
+    expect(cancel.code, cancel.stderr).toBe(0)
+    expect(cancel.stdout).toContain(`cancelled run ${runs.bob}`)
+    expect(await statusOf(runs.bob)).toBe('cancelled')
+    expect(auditLines().filter((entry) => entry.subject === 'user:bob').map((entry) => `${entry.action} ${entry.outcome}`)).toEqual([
+      // A pending run has nothing to resume: the command asks nothing of the engine, so there is nothing to audit.
+      'run.signal succeeded',
+      'run.cancel succeeded',
+    ])
+  })
+
+  it('refuses a bad token (exit 1) without printing it, and --token without --config (exit 2)', async () => {
+    const forged = `${tokens.alice.slice(0, -4)}AAAA`
+    const bad = await runWeft(['runs', 'list', '--database', 'weft.sqlite', '--config', 'weft.config.mjs', '--token', forged], folder.path)
+    expect(bad.code).toBe(1)
+    expect(bad.stderr).toMatch(/authentication failed \(signature\)/)
+    expectNoToken(bad, forged)
+    expect(bad.stdout).toBe('')
+    const noConfig = await runWeft(['runs', 'list', '--database', 'weft.sqlite', '--token', tokens.alice], folder.path)
+    expect(noConfig.code).toBe(2)
+    expect(noConfig.stderr).toContain('--token needs --config <file>')
+    expectNoToken(noConfig, tokens.alice)
+  })
+})
