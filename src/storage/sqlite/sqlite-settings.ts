@@ -20,8 +20,8 @@ export class SqliteSettings implements SettingsStore {
     })
   }
 
-  set(name: string, value: unknown, now: number): Promise<void> {
+  async set(name: string, value: unknown, now: number): Promise<void> {
     const text = settingText(name, value)
-    return this.sqlite.writes.run(() => void this.sqlite.statement(upsertSql).run({ name, value: text, now }))
+    await this.sqlite.writes.run(() => void this.sqlite.statement(upsertSql).run({ name, value: text, now }))
   }
 }
