@@ -60,6 +60,15 @@ export class AttemptCut {
     else (this.hooks ??= []).push(hook)
   }
 
+  /** Drops `hook` (the work it would have cut ended first): a long-lived given signal keeps no listener of a finished attempt. */
+  offCut(hook: () => void): void {
+    if (this.given !== undefined) this.given.removeEventListener('abort', hook)
+    else if (this.hooks !== undefined) {
+      const at = this.hooks.indexOf(hook)
+      if (at >= 0) this.hooks.splice(at, 1)
+    }
+  }
+
   /** Cuts the attempt: its signal (if made) aborts and its hooks run, once. Only for a cut of its own. */
   cut(): void {
     if (this.done || this.given !== undefined) return

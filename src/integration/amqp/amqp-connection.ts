@@ -80,6 +80,11 @@ export class AmqpConnection {
     return this.topologyError?.message ?? this.lastError
   }
 
+  /** The confirm channel when it is open now (a publish takes it without an await), else `undefined`: then `confirmChannel` waits for one or says why not. */
+  get readyChannel(): ConfirmChannel | undefined {
+    return this.phase === 'closed' ? undefined : this.ready
+  }
+
   /**
    * The confirm channel, waiting for a connection at most `waitMs` (no limit when `undefined`) or until
    * `signal` fires (which rejects with its reason).
