@@ -237,6 +237,9 @@ export type { RoleConfig, RoleRule } from './security/rbac-rules.js'
 export { JwtAuthenticator, type JwtAuthenticatorStats } from './security/jwt-authenticator.js'
 export { JwtIssuer, generateJwtKeys, type JwtIssuerOptions, type JwtSubject, type JwtKeyPair, type JwtKeyOptions } from './security/jwt-issuer.js'
 export { jwtAlgorithms, type JwtAlgorithm, type JwtAuthenticatorOptions, type JwtKeySource } from './security/jwt-options.js'
+export { SessionManager, createSessionManager, type AccessTokenClaims, type AccessTokenSigner, type SessionCheck, type SessionTokens, type SessionManagerOptions, type LogoutTarget } from './security/sessions.js'
+export { LocalUsers, createLocalUsers, type LocalUsersOptions, type NewLocalUser } from './security/local-users.js'
+export { hashPassword, verifyPasswordHash, needsRehash, checkScryptParameters, defaultScryptParameters, type ScryptParameters } from './security/password-hash.js'
 export {
   InvalidPrincipalError,
   AuthenticationError,

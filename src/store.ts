@@ -105,3 +105,22 @@ export { MemoryAudit } from './storage/memory-audit.js'
 export { verifyAudit, verifyAuditOrThrow, readCheckpointFile, type VerifyAuditOptions, type AuditReport, type AuditChainReport, type AuditProblem, type AuditProblemKind, type CheckpointProblem } from './security/audit-verify.js'
 export { auditEntryHash, canonicalAuditEncoding, auditGenesisHash, type AuditEntryContent } from './security/audit-chain.js'
 export { isCheckpointSigned, type AuditCheckpoint, type CheckpointHead } from './security/audit-checkpoints.js'
+// Sessions and local users (the security layer's store roles)
+export {
+  decideAttempt,
+  isActiveSession,
+  refusedRotation,
+  reusedTokenReason,
+  type SessionStore,
+  type LocalUserStore,
+  type SessionRecord,
+  type NewSession,
+  type NewRefreshToken,
+  type RefreshTokenRecord,
+  type RotationRequest,
+  type RotationOutcome,
+  type LocalUserRecord,
+  type LockoutPolicy,
+  type LoginAttempts,
+  type AttemptDecision,
+} from './storage/session-store.js'

@@ -2,6 +2,7 @@
 // (local or remote), the expected issuer, audience and typ, with a bounded clock skew, and maps its claims to a
 // Principal. Verified tokens are remembered by their SHA-256 for a short TTL; refusals carry a reason and a detail,
 // never the token.
+import type { SessionCheck } from './sessions.js'
 import { Redacted } from 'effect'
 import { jwtVerify, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose'
 import { AuthenticationError, InvalidPrincipalError } from '../core/security-errors.js'
@@ -64,8 +65,11 @@ export class JwtAuthenticator implements Authenticator {
   private readonly inFlight = new Map<string, Promise<Principal>>()
   private readonly counts = { verifications: 0, cacheHits: 0, rejections: 0 }
 
+  private readonly sessions: SessionCheck | undefined
+
   constructor(options: JwtAuthenticatorOptions) {
     this.settings = parseJwtOptions(options)
+    this.sessions = options.sessions
     this.keys = createKeyResolver(options.keys)
     this.cache = new VerificationCache(this.settings.cacheTtlMs, this.settings.cacheSize)
     const { algorithms, issuer, audience, typ, clockSkewSeconds, requiredClaims } = this.settings
@@ -78,11 +82,22 @@ export class JwtAuthenticator implements Authenticator {
    * `unknown-key`, `expired`, `not-yet-valid`, `claim`, `missing`, `key-source-unavailable`); never quoting the token.
    */
   async authenticate(credentials: Credentials): Promise<Principal> {
+    let principal: Principal
     try {
-      return await this.verify(tokenOf(credentials), this.settings.now())
+      principal = await this.verify(tokenOf(credentials), this.settings.now())
     } catch (error) {
       throw this.rejected(toAuthenticationError(error))
     }
+    await this.checkSession(principal)
+    return principal
+  }
+
+  /** Refuses a token whose session (its `sid` claim) was revoked, logged out or has expired. */
+  private async checkSession(principal: Principal): Promise<void> {
+    const sessions = this.sessions
+    const sid = principal.claims?.['sid']
+    if (sessions === undefined || typeof sid !== 'string') return
+    if (!(await sessions.sessionIsActive(sid))) throw this.rejected(new AuthenticationError('revoked', 'the session of this token was logged out, revoked or has expired; log in again'))
   }
 
   /**

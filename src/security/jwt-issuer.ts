@@ -1,6 +1,7 @@
 // Issuing JWTs: a JwtIssuer signs tokens a JwtAuthenticator accepts (for examples, tests and service-to-service
 // calls), with a pinned algorithm and key id, and generateJwtKeys makes a key pair and its public JWK set so that
 // nothing has to be read from files to start.
+import type { AccessTokenSigner } from './sessions.js'
 import { randomUUID, type KeyObject } from 'node:crypto'
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, SignJWT, type CryptoKey, type JSONWebKeySet, type JWK } from 'jose'
 import { toMillis, type Duration } from '../core/duration.js'
@@ -90,6 +91,24 @@ export class JwtIssuer {
     }
     if (options.privateKey === undefined || options.privateKey === null) throw new SecurityConfigError('JwtIssuer privateKey is missing: give a private JWK or KeyObject (see generateJwtKeys)')
     this.lifetimeMs = lifetimeOf(options.lifetime ?? '15 m')
+  }
+
+  /**
+   * This issuer as the access-token signer of a `SessionManager`: tokens carry
+   * the session's id as `sid` and live as long as the session asks.
+   *
+   * @example
+   * ```ts
+   * import { JwtIssuer, SessionManager, generateJwtKeys, sqliteStore } from 'weft-sdk'
+   * const keys = await generateJwtKeys('EdDSA')
+   * const issuer = new JwtIssuer({ privateKey: keys.privateKey, kid: keys.kid, algorithm: 'EdDSA', issuer: 'https://auth.example.com', audience: 'weft' })
+   * const store = sqliteStore()
+   * await store.init()
+   * const sessions = new SessionManager({ store: store.sessions!, signer: issuer.sessionSigner() })
+   * ```
+   */
+  sessionSigner(): AccessTokenSigner {
+    return { sign: (claims) => this.issue({ subject: claims.sub, roles: claims.roles, tenant: claims.tenant, claims: { sid: claims.sid }, lifetime: claims.lifetimeMs }) }
   }
 
   /**

@@ -1,5 +1,6 @@
 // The options of a JwtAuthenticator and their validation: every bad option is refused at construction with a
 // SecurityConfigError that names it and says how to fix it, so nothing is left to be discovered on the first token.
+import type { SessionCheck } from './sessions.js'
 import type { JSONWebKeySet } from 'jose'
 import { toMillis, type Duration } from '../core/duration.js'
 import type { AuthenticationFailure } from '../core/security-errors.js'
@@ -114,6 +115,13 @@ export interface JwtAuthenticatorOptions {
   readonly now?: () => number
   /** Called on every refusal with its reason and detail (never the token), for logs and metrics. */
   readonly onRejected?: (reason: AuthenticationFailure, detail: string) => void
+  /**
+   * Sessions (a `SessionManager`): a token with a `sid` claim is refused as
+   * `revoked` once its session is logged out or revoked, checked on every
+   * call, cached verifications included (within the session check's own cache TTL).
+   * @defaultValue none: `sid` is not checked
+   */
+  readonly sessions?: SessionCheck
 }
 
 /** The options after validation, in the units the authenticator uses. @internal */
