@@ -24,7 +24,17 @@ export interface AuditChainPosition {
   readonly prevHash: string
 }
 
-/** An entry's fields without its hash: what the hash is computed over. */
+/**
+ * An entry's fields without its hash: what the hash is computed over.
+ *
+ * @example
+ * ```ts
+ * import { auditEntryHash, type AuditEntry, type AuditEntryContent } from 'weft-sdk/store'
+ * declare const entry: AuditEntry
+ * const { hash, ...content }: { hash: string } & AuditEntryContent = entry
+ * const intact = auditEntryHash(content) === hash
+ * ```
+ */
 export type AuditEntryContent = Omit<AuditEntry, 'hash'>
 
 /**

@@ -41,7 +41,15 @@ export type AuditAction =
  */
 export type AuditOutcome = 'succeeded' | 'denied' | 'failed'
 
-/** The outcomes, in one list (parsers and the CLI check against it). */
+/**
+ * The outcomes, in one list (parsers and the CLI check against it).
+ *
+ * @example
+ * ```ts
+ * import { auditOutcomes, type AuditOutcome } from 'weft-sdk/store'
+ * const isOutcome = (text: string): text is AuditOutcome => auditOutcomes.includes(text as AuditOutcome)
+ * ```
+ */
 export const auditOutcomes: readonly AuditOutcome[] = ['succeeded', 'denied', 'failed']
 
 /**
