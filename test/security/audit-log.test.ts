@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { inspect } from 'node:util'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { MemoryWorkflowStore, sqliteStore } from 'weft-sdk'
 import { InvalidOptionsError } from '../../src/core/definition-errors.js'
 import { SecurityConfigError } from '../../src/core/security-errors.js'
@@ -77,6 +77,29 @@ describe('AuditLog on the memory store', () => {
       await expect(log.record(sampleRecord(11))).rejects.toBeInstanceOf(InvalidOptionsError)
     } finally {
       remove()
+    }
+  })
+
+  it('signs a checkpoint every checkpointIntervalMs while entries come, and none while nothing changed', async () => {
+    vi.useFakeTimers()
+    try {
+      const store = new MemoryWorkflowStore()
+      const sink = memorySink()
+      const log = await AuditLog.open({ store: store.audit, writer: 'w', signer: new AuditSigner(keys.privateKey), checkpoints: sink, checkpointIntervalMs: 5_000 })
+      await log.record(sampleRecord(0))
+      await vi.advanceTimersByTimeAsync(4_999)
+      expect(sink.checkpoints).toHaveLength(0)
+      await vi.advanceTimersByTimeAsync(1)
+      expect(sink.checkpoints.map((c) => c.heads['w']!.index)).toEqual([0])
+      await vi.advanceTimersByTimeAsync(20_000)
+      expect(sink.checkpoints).toHaveLength(1)
+      await log.record(sampleRecord(1))
+      await vi.advanceTimersByTimeAsync(5_000)
+      expect(sink.checkpoints.map((c) => c.heads['w']!.index)).toEqual([0, 1])
+      await log.close()
+      expect(sink.checkpoints).toHaveLength(2)
+    } finally {
+      vi.useRealTimers()
     }
   })
 
