@@ -31,7 +31,7 @@ describe('weft --help', () => {
     expect(code).toBe(0)
     expect(lines[0]).toBe('Usage: weft worker [options]')
     const options = lines.slice(lines.indexOf('Options:') + 1, lines.indexOf('Examples:') - 1).map((line) => line.trim().split(/ {2,}/)[0])
-    expect(options).toEqual(['--database <path|url>', '--module <path>', '--drain <duration>', '--max-tasks <n>', '--json', '-h, --help'])
+    expect(options).toEqual(['--database <path|url>', '--config <file>', '--module <path>', '--drain <duration>', '--max-tasks <n>', '--json', '-h, --help'])
   })
 
   it('shows the help of a command group', async () => {
@@ -50,7 +50,7 @@ describe('a bad command line', () => {
     [['runs'], 'weft: weft runs needs a command: list, show, cancel, resume, signal (see weft runs --help)'],
     [
       ['runs', 'list', '--state', 'failed'],
-      'weft: unknown option --state for weft runs list; its options are --status, --workflow, --limit, --before, --database, --json, --help (see weft runs list --help)',
+      'weft: unknown option --state for weft runs list; its options are --status, --workflow, --limit, --before, --database, --config, --token, --json, --help (see weft runs list --help)',
     ],
     [['runs', 'list', '--limit'], 'weft: option --limit needs a value: --limit <n>'],
     [['runs', 'list', '--limit', '0'], 'weft: --limit must be a whole number ≥ 1, got "0"'],
