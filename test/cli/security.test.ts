@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createEngine, defineWorkflow, generateJwtKeys, JwtIssuer, principal, Rbac, sqliteStore } from 'weft-sdk'
 import { readSecuritySetting } from '../../src/store.js'
-import { createModuleFolder, runWeft, type ModuleFolder, type WeftResult } from '../support/weft-cli.js'
+import { createModuleFolder, runWeft, startWeft, type ModuleFolder, type WeftResult } from '../support/weft-cli.js'
 
 const iss = 'https://auth.test'
 const aud = 'weft-cli'
@@ -63,6 +63,7 @@ describe('weft on a SQLite database with security enabled', () => {
     folder = createModuleFolder('weft-cli-security-')
     const keys = await generateJwtKeys('EdDSA')
     folder.write('weft.config.mjs', configSource(keys.publicJwks))
+    folder.write('report.mjs', `import { defineWorkflow } from 'weft-sdk'\nexport const Report = defineWorkflow({ name: 'report', version: 1 }).task('build', (input) => input.month).build()\n`)
     const issuer = new JwtIssuer({ privateKey: keys.privateJwk, kid: keys.kid, algorithm: 'EdDSA', issuer: iss, audience: aud })
     tokens.alice = await issuer.issue({ subject: 'user:alice', roles: ['analyst'] })
     tokens.bob = await issuer.issue({ subject: 'user:bob', roles: ['analyst'] })
@@ -138,6 +139,17 @@ describe('weft on a SQLite database with security enabled', () => {
       'run.signal succeeded',
       'run.cancel succeeded',
     ])
+  })
+
+  it('refuses a worker without --config (exit 2); with it, the worker claims and completes a user\'s run', async () => {
+    const refused = await weft(['worker', '--module', 'report.mjs'])
+    expect(refused.code).toBe(2)
+    expect(refused.stderr).toContain('pass --config <file> (and --token <jwt>)')
+    const worker = startWeft(['worker', '--module', 'report.mjs', '--database', 'weft.sqlite', '--config', 'weft.config.mjs'], folder.path)
+    await worker.waitForLine(new RegExp(`completed\\b.*${runs.alice}|${runs.alice}.*completed`), 30_000)
+    worker.child.kill('SIGTERM')
+    expect((await worker.exited).code).toBe(0)
+    expect(await statusOf(runs.alice)).toBe('completed')
   })
 
   it('refuses a bad token (exit 1) without printing it, and --token without --config (exit 2)', async () => {
