@@ -3,6 +3,7 @@
 // entries, every T milliseconds and at close. A lane is held by one write from sealing to commit, so an entry
 // whose transaction rolls back leaves no gap: the lane's head only moves when the write succeeded.
 import { InvalidOptionsError } from '../core/definition-errors.js'
+import { StorageError } from '../core/errors.js'
 import { SecurityConfigError } from '../core/security-errors.js'
 import { auditOutcomes, type AuditEntry, type AuditStore, type NewAuditEntry } from '../storage/audit-store.js'
 import { auditGenesisHash, positionAfter, sealAuditEntry, type AuditChainPosition } from './audit-chain.js'
@@ -123,11 +124,18 @@ export class AuditLog {
    * @returns the stored entry (with its chain, index and hashes).
    * @throws `InvalidOptionsError` for a malformed action or outcome; the store's error when the write fails (nothing is written).
    */
-  record(entry: NewAuditEntry): Promise<AuditEntry> {
-    return this.recordWith(entry, async (sealed) => {
+  async record(entry: NewAuditEntry): Promise<AuditEntry> {
+    const append = async (sealed: AuditEntry) => {
       await this.options.store.appendAudit([sealed])
       return sealed
-    })
+    }
+    try {
+      return await this.recordWith(entry, append)
+    } catch (error) {
+      // Its index was taken (a write reported failed had committed, or another live writer has this id): once more from the stored head.
+      if (!(error instanceof StorageError && error.reason === 'constraint')) throw error
+      return this.recordWith(entry, append)
+    }
   }
 
   /**

@@ -158,6 +158,14 @@ export function auditTamperSuite(name: string, open: () => Promise<AuditFixture>
       expect((await firstProblem()).report.ok).toBe(true)
     })
 
+    it('keeps one chain intact when two live logs share a writer id: a taken index is retried from the stored head', async () => {
+      const [a, b] = [await AuditLog.open({ store: fixture.audit, writer: chain }), await AuditLog.open({ store: fixture.audit, writer: chain })]
+      for (let n = 0; n < 6; n++) await (n % 2 === 0 ? a : b).record(sampleRecord(n))
+      const { report } = await firstProblem()
+      expect(report.ok).toBe(true)
+      expect(report.chains).toMatchObject([{ chain, entries: 6 }])
+    })
+
     it('lists entries newest first with filters, a page at a time', async () => {
       await writeLog(12)
       const first = await fixture.audit.listAudit({ outcome: 'denied', limit: 2 })
