@@ -10,7 +10,9 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createEngine, defineWorkflow, generateJwtKeys, JwtIssuer, principal, Rbac, sqliteStore } from 'weft-sdk'
-import { readSecuritySetting } from '../../src/store.js'
+import { readSecuritySetting, type WorkflowStore } from '../../src/store.js'
+import { postgresStore } from '../../src/postgres.js'
+import { createTestDatabase, describePostgres, type TestDatabase } from '../support/postgres.js'
 import { createModuleFolder, runWeft, startWeft, type ModuleFolder, type WeftResult } from '../support/weft-cli.js'
 
 const iss = 'https://auth.test'
@@ -34,6 +36,35 @@ export default defineCliConfig({
 `
 }
 
+type User = 'alice' | 'bob' | 'root'
+
+/** A folder with the config module and a workflow module, and a token per user. */
+async function prepareFolder(): Promise<{ folder: ModuleFolder; tokens: Record<User, string> }> {
+  const folder = createModuleFolder('weft-cli-security-')
+  const keys = await generateJwtKeys('EdDSA')
+  folder.write('weft.config.mjs', configSource(keys.publicJwks))
+  folder.write('report.mjs', `import { defineWorkflow } from 'weft-sdk'\nexport const Report = defineWorkflow({ name: 'report', version: 1 }).task('build', (input) => input.month).build()\n`)
+  const issuer = new JwtIssuer({ privateKey: keys.privateJwk, kid: keys.kid, algorithm: 'EdDSA', issuer: iss, audience: aud })
+  return {
+    folder,
+    tokens: {
+      alice: await issuer.issue({ subject: 'user:alice', roles: ['analyst'] }),
+      bob: await issuer.issue({ subject: 'user:bob', roles: ['analyst'] }),
+      root: await issuer.issue({ subject: 'ops:root', roles: ['admin'] }),
+    },
+  }
+}
+
+/** Starts a run of alice and one of bob through an API engine (it claims no runs: they stay pending) with the application's security, which records it in the store. */
+async function startRuns(store: WorkflowStore): Promise<Record<'alice' | 'bob', string>> {
+  const engine = createEngine({ store, claimRuns: false, security: { authorizer: new Rbac({ roles }) } })
+  const alice = (await engine.as(principal({ subject: 'user:alice', roles: ['analyst'] })).start(Report, { month: '2026-11' })).id
+  const bob = (await engine.as(principal({ subject: 'user:bob', roles: ['analyst'] })).start(Report, { month: '2026-12' })).id
+  expect((await readSecuritySetting(store.settings))?.enabled).toBe(true)
+  await engine.close()
+  return { alice, bob }
+}
+
 /** Every 12-character window of the token: none may appear in what the CLI printed. */
 function expectNoToken(result: WeftResult, token: string): void {
   const printed = result.stdout + result.stderr
@@ -42,8 +73,8 @@ function expectNoToken(result: WeftResult, token: string): void {
 
 describe('weft on a SQLite database with security enabled', () => {
   let folder: ModuleFolder
-  const tokens: Record<'alice' | 'bob' | 'root', string> = { alice: '', bob: '', root: '' }
-  const runs: Record<'alice' | 'bob', string> = { alice: '', bob: '' }
+  let tokens: Record<User, string>
+  let runs: Record<'alice' | 'bob', string>
   const weft = async (args: readonly string[], who?: keyof typeof tokens): Promise<WeftResult> => {
     const result = await runWeft([...args, '--database', 'weft.sqlite', ...(who === undefined ? [] : ['--config', 'weft.config.mjs', '--token', tokens[who]])], folder.path)
     for (const token of Object.values(tokens)) expectNoToken(result, token)
@@ -60,21 +91,9 @@ describe('weft on a SQLite database with security enabled', () => {
   }
 
   beforeAll(async () => {
-    folder = createModuleFolder('weft-cli-security-')
-    const keys = await generateJwtKeys('EdDSA')
-    folder.write('weft.config.mjs', configSource(keys.publicJwks))
-    folder.write('report.mjs', `import { defineWorkflow } from 'weft-sdk'\nexport const Report = defineWorkflow({ name: 'report', version: 1 }).task('build', (input) => input.month).build()\n`)
-    const issuer = new JwtIssuer({ privateKey: keys.privateJwk, kid: keys.kid, algorithm: 'EdDSA', issuer: iss, audience: aud })
-    tokens.alice = await issuer.issue({ subject: 'user:alice', roles: ['analyst'] })
-    tokens.bob = await issuer.issue({ subject: 'user:bob', roles: ['analyst'] })
-    tokens.root = await issuer.issue({ subject: 'ops:root', roles: ['admin'] })
-    // An API engine (it claims no runs: they stay pending) with the application's security records it in the store.
+    ;({ folder, tokens } = await prepareFolder())
     const store = sqliteStore({ path: join(folder.path, 'weft.sqlite') })
-    const engine = createEngine({ store, claimRuns: false, security: { authorizer: new Rbac({ roles }) } })
-    runs.alice = (await engine.as(principal({ subject: 'user:alice', roles: ['analyst'] })).start(Report, { month: '2026-11' })).id
-    runs.bob = (await engine.as(principal({ subject: 'user:bob', roles: ['analyst'] })).start(Report, { month: '2026-12' })).id
-    expect((await readSecuritySetting(store.settings))?.enabled).toBe(true)
-    await engine.close()
+    runs = await startRuns(store)
     await store.close()
   })
   afterAll(() => folder.remove())
@@ -163,5 +182,41 @@ describe('weft on a SQLite database with security enabled', () => {
     expect(noConfig.code).toBe(2)
     expect(noConfig.stderr).toContain('--token needs --config <file>')
     expectNoToken(noConfig, tokens.alice)
+  })
+})
+
+describePostgres('weft on a PostgreSQL database with security enabled', () => {
+  let folder: ModuleFolder
+  let tokens: Record<User, string>
+  let runs: Record<'alice' | 'bob', string>
+  let database: TestDatabase
+  const weft = (args: readonly string[], who?: User): Promise<WeftResult> =>
+    runWeft([...args, '--database', database.url, ...(who === undefined ? [] : ['--config', 'weft.config.mjs', '--token', tokens[who]])], folder.path)
+
+  beforeAll(async () => {
+    ;({ folder, tokens } = await prepareFolder())
+    database = await createTestDatabase()
+    const store = postgresStore({ connectionString: database.url, maxConnections: 2 })
+    runs = await startRuns(store)
+    await store.close()
+  })
+  afterAll(async () => {
+    await database.drop()
+    folder.remove()
+  })
+
+  it('refuses a command without --config (exit 2), lists only the caller\'s runs and refuses another user\'s run', async () => {
+    const refused = await weft(['runs', 'list'])
+    expect(refused.code).toBe(2)
+    expect(refused.stderr).toContain('pass --config <file> (and --token <jwt>)')
+    const listed = await weft(['runs', 'list', '--json'], 'alice')
+    expect(listed.code, listed.stderr).toBe(0)
+    expect((JSON.parse(listed.stdout) as { runs: { id: string }[] }).runs.map((run) => run.id)).toEqual([runs.alice])
+    const cancel = await weft(['runs', 'cancel', runs.bob], 'alice')
+    expect(cancel.code).toBe(1)
+    expect(cancel.stderr).toContain('"user:alice" may not')
+    const own = await weft(['runs', 'cancel', runs.bob], 'bob')
+    expect(own.code, own.stderr).toBe(0)
+    for (const result of [refused, listed, cancel, own]) for (const token of Object.values(tokens)) expectNoToken(result, token)
   })
 })
