@@ -240,6 +240,8 @@ export { jwtAlgorithms, type JwtAlgorithm, type JwtAuthenticatorOptions, type Jw
 export { SessionManager, createSessionManager, type AccessTokenClaims, type AccessTokenSigner, type SessionCheck, type SessionTokens, type SessionManagerOptions, type LogoutTarget } from './security/sessions.js'
 export { LocalUsers, createLocalUsers, type LocalUsersOptions, type NewLocalUser } from './security/local-users.js'
 export { hashPassword, verifyPasswordHash, needsRehash, checkScryptParameters, defaultScryptParameters, type ScryptParameters } from './security/password-hash.js'
+export { createPayloadCodec, type PayloadCodec, type PayloadCodecOptions } from './security/payload-codec.js'
+export { staticKeyProvider, envKeyProvider, fileKeyProvider, type KeyProvider, type EncryptionKey, type KeyMaterial, type EnvKeyProviderOptions } from './security/key-provider.js'
 export {
   InvalidPrincipalError,
   AuthenticationError,
