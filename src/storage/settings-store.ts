@@ -7,7 +7,7 @@
  *
  * @example
  * ```ts
- * import { sqliteStore } from 'weft-sdk/store'
+ * import { sqliteStore } from 'weft-sdk'
  * const store = sqliteStore({ path: 'runs.sqlite' })
  * await store.init()
  * await store.settings.set('retention', { days: 30 }, Date.now())
@@ -21,7 +21,18 @@ export interface SettingsStore {
   set(name: string, value: unknown, now: number): Promise<void>
 }
 
-/** The name of the setting recording that security is enabled. */
+/**
+ * The name of the setting recording that security is enabled.
+ *
+ * @example
+ * ```ts
+ * import { sqliteStore } from 'weft-sdk'
+ * import { securitySettingName } from 'weft-sdk/store'
+ * const store = sqliteStore({ path: 'runs.sqlite', readOnly: true })
+ * await store.init()
+ * console.log(await store.settings.get(securitySettingName)) // { enabled: true, since: 1796… } once an engine with security opened it
+ * ```
+ */
 export const securitySettingName = 'security'
 
 /**
@@ -48,7 +59,8 @@ export interface SecuritySetting {
  *
  * @example
  * ```ts
- * import { readSecuritySetting, sqliteStore } from 'weft-sdk/store'
+ * import { sqliteStore } from 'weft-sdk'
+ * import { readSecuritySetting } from 'weft-sdk/store'
  * const store = sqliteStore({ path: 'runs.sqlite', readOnly: true })
  * await store.init()
  * const secured = (await readSecuritySetting(store.settings))?.enabled === true
@@ -72,7 +84,8 @@ function toSecuritySetting(value: unknown): SecuritySetting | undefined {
  *
  * @example
  * ```ts
- * import { enableSecuritySetting, sqliteStore } from 'weft-sdk/store'
+ * import { sqliteStore } from 'weft-sdk'
+ * import { enableSecuritySetting } from 'weft-sdk/store'
  * const store = sqliteStore({ path: 'runs.sqlite' })
  * await store.init()
  * await enableSecuritySetting(store.settings, Date.now())
