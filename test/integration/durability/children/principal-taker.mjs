@@ -2,8 +2,9 @@
 // buckets where the test says: STATE=memory|sqlite|postgres with STATE_URL (a
 // file or a database URL) and STATE_SPACE (the table). Waits for "go" on stdin
 // (so both workers start together), then for DURATION_MS takes "start" for
-// SUBJECT in a loop; half-way, if OTHER_SUBJECT is set, takes LIMIT + 1 for
-// that principal in a row. Reports when each granted take began and ended.
+// SUBJECT in a loop; half-way, if OTHER_SUBJECT is set, takes for that
+// principal in a row until one is refused (at most 4 · LIMIT). Reports when
+// each take began and ended.
 import { memoryPolicyState, RateLimitedError } from 'weft-sdk'
 // Not yet in the entry point's export list: from the built files (the integrator adds them to 'weft-sdk').
 import { PrincipalLimits } from '../../../../dist/security/principal-limits.js'
@@ -56,7 +57,12 @@ let otherTakes
 while (Date.now() < until) {
   if (other !== undefined && otherTakes === undefined && Date.now() >= firstAt + Number(env.DURATION_MS) / 2) {
     otherTakes = []
-    for (let i = 0; i <= limit; i++) otherTakes.push((await takeOnce(other, failures)) !== null)
+    for (let i = 0; i < 4 * limit; i++) {
+      const began = Date.now()
+      const take = await takeOnce(other, failures)
+      otherTakes.push({ began, ended: Date.now(), granted: take !== null })
+      if (take === null) break
+    }
   }
   const take = await takeOnce(subject, failures)
   if (take === null) refused += 1
