@@ -1,5 +1,6 @@
 import { auditOutcomes, type AuditEntry, type AuditOutcome, type AuditQuery } from '../store.js'
 import { withAuditStore } from './audit-store-access.js'
+import { configOption, securedCommand, tokenOption } from './cli-security.js'
 import { UsageError } from './cli-errors.js'
 import { parseCount } from './command-line.js'
 import type { CliCommand, CliContext } from './command.js'
@@ -31,6 +32,8 @@ export const auditListCommand: CliCommand = {
     limit: { type: 'string', valueName: '<n>', description: `most entries shown [default: ${defaultLimit}]` },
     cursor: { type: 'string', valueName: '<cursor>', description: 'the next page: the cursor printed after a full page' },
     database: databaseOption,
+    config: configOption,
+    token: tokenOption,
     json: jsonOption,
   },
   examples: ['weft audit list', 'weft audit list --outcome denied --since 2026-12-08T00:00:00Z', 'weft audit list --subject user:bob --action run.cancel --json'],
@@ -46,7 +49,7 @@ export const auditListCommand: CliCommand = {
       limit: parseCount('limit', args.string('limit'), 1) ?? defaultLimit,
       cursor: args.string('cursor'),
     }
-    const page = await withAuditStore(args.string('database'), context.cwd, (audit) => audit.listAudit(withoutUndefined(query)))
+    const page = await withAuditStore(args.string('database'), context.cwd, (audit) => audit.listAudit(withoutUndefined(query)), await securedCommand(args, context))
     if (args.flag('json')) printJson(context.out, { entries: page.entries, nextCursor: page.nextCursor ?? null })
     else printEntries(context, page.entries, page.nextCursor)
     return 0

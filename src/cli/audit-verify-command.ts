@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { readCheckpointFile, verifyAudit, type AuditChainReport, type AuditReport, type CheckpointProblem } from '../store.js'
 import { withAuditStore } from './audit-store-access.js'
+import { configOption, securedCommand, tokenOption } from './cli-security.js'
 import { CommandFailedError, UsageError } from './cli-errors.js'
 import type { CliCommand, CliContext } from './command.js'
 import { databaseOption, messageOf } from './database.js'
@@ -26,6 +27,8 @@ export const auditVerifyCommand: CliCommand = {
     checkpoints: { type: 'string', valueName: '<file>', description: 'the checkpoint file (JSON lines) the writers signed' },
     'public-key': { type: 'string', multiple: true, valueName: '<pem-file>', description: 'a public key checkpoints may be signed with (give one per key in use)' },
     database: databaseOption,
+    config: configOption,
+    token: tokenOption,
     json: jsonOption,
   },
   examples: ['weft audit verify --checkpoints /var/lib/weft/audit-checkpoints.jsonl --public-key audit-key.pub.pem', 'weft audit verify --checkpoints audit.jsonl --public-key audit.pub.pem --database postgres://weft@db.internal/weft --json'],
@@ -35,7 +38,7 @@ export const auditVerifyCommand: CliCommand = {
     if (checkpointFile !== undefined && keyFiles.length === 0) throw new UsageError('--checkpoints needs --public-key <pem-file>: the key the checkpoints are signed with')
     const publicKeys = keyFiles.map((file) => readText(context, file, 'public key'))
     const checkpoints = checkpointFile === undefined ? [] : await readCheckpoints(context, checkpointFile)
-    const report = await withAuditStore(args.string('database'), context.cwd, (audit) => verifyAudit({ store: audit, checkpoints, publicKeys }))
+    const report = await withAuditStore(args.string('database'), context.cwd, (audit) => verifyAudit({ store: audit, checkpoints, publicKeys }), await securedCommand(args, context))
     if (args.flag('json')) printJson(context.out, report)
     else printReport(context, report, checkpointFile !== undefined)
     return report.ok ? 0 : 1

@@ -1,6 +1,7 @@
 // The CLI under security: `--config <file>` and `--token <jwt>`, which every command that opens a database accepts,
 // and the engine (an API engine: it claims no runs) through whose secure path the run commands act as the caller.
-import { createEngine, isWeftError, type Caller, type EngineAs, type RunId, type WorkflowRun } from '../index.js'
+import { AuthorizationError, createEngine, isPrincipal, isWeftError, principal, SecurityConfigError } from '../index.js'
+import type { AccessRequest, Authenticator, Caller, Credentials, EngineAs, Principal, RunId, WorkflowRun } from '../index.js'
 import type { WorkflowStore } from '../store.js'
 import { loadCliConfig, type CliConfig } from './cli-config.js'
 import { CommandFailedError, UsageError } from './cli-errors.js'
@@ -86,4 +87,32 @@ export async function requireReadableRun(caller: EngineAs, runId: string, databa
   const run = await caller.getRun(runId as RunId)
   if (run !== undefined) return run
   throw new CommandFailedError(`no run "${runId}" in ${describeDatabase(database ?? defaultDatabase)}; \`weft runs list\` shows the runs there`)
+}
+
+/**
+ * Authenticates the caller of a command that reads no runs (the audit
+ * commands) and asks the configuration's authorizer for `request`; a refusal
+ * is audited to the configuration's sink (when it has one) and thrown.
+ * @throws {@link CommandFailedError} with the `AuthenticationError`'s or `AuthorizationError`'s message and code.
+ */
+export async function authorizeCommand(secured: SecuredCommand, request: AccessRequest, audit: string, now: number): Promise<Principal> {
+  const { authorizer, authenticator, audit: sink } = secured.config.security
+  try {
+    const who = await callerPrincipal(secured.caller, authenticator)
+    const decision = authorizer.authorize(who, request)
+    if (decision.allowed) return who
+    await sink?.record({ at: now, action: audit, outcome: 'denied', subject: who.subject, tenant: who.tenant, resource: request.resource, reason: decision.reason })
+    throw new AuthorizationError(who.subject, request.action, request.resource, decision.reason)
+  } catch (error) {
+    throw isWeftError(error) ? new CommandFailedError(`${error.message} [${error.code}]`, { cause: error }) : error
+  }
+}
+
+async function callerPrincipal(caller: Caller, authenticator: Authenticator | undefined): Promise<Principal> {
+  if (typeof caller === 'string') return principal({ subject: caller })
+  if ('token' in caller) {
+    if (authenticator === undefined) throw new SecurityConfigError('credentials were given but the configuration has no authenticator')
+    return authenticator.authenticate(caller as Credentials)
+  }
+  return isPrincipal(caller) ? caller : principal(caller)
 }

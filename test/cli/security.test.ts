@@ -171,6 +171,17 @@ describe('weft on a SQLite database with security enabled', () => {
     expect(await statusOf(runs.alice)).toBe('completed')
   })
 
+  it('reads the audit log only with --config and read:audit: refused without it (exit 2), denied to a user, allowed to an admin', async () => {
+    expect((await weft(['audit', 'list'])).code).toBe(2)
+    const denied = await weft(['audit', 'list'], 'alice')
+    expect(denied.code).toBe(1)
+    expect(denied.stderr).toContain('"user:alice" may not read audit')
+    expect(auditLines().at(-1)).toMatchObject({ action: 'audit.read', outcome: 'denied', subject: 'user:alice' })
+    const allowed = await weft(['audit', 'list', '--json'], 'root')
+    expect(allowed.code, allowed.stderr).toBe(0)
+    expect(JSON.parse(allowed.stdout)).toMatchObject({ entries: expect.any(Array) })
+  })
+
   it('refuses a bad token (exit 1) without printing it, and --token without --config (exit 2)', async () => {
     const forged = `${tokens.alice.slice(0, -4)}AAAA`
     const bad = await runWeft(['runs', 'list', '--database', 'weft.sqlite', '--config', 'weft.config.mjs', '--token', forged], folder.path)
