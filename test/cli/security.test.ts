@@ -182,6 +182,22 @@ describe('weft on a SQLite database with security enabled', () => {
     expect(JSON.parse(allowed.stdout)).toMatchObject({ entries: expect.any(Array) })
   })
 
+  it('refuses a config without an authorizer (exit 1) and --token with a config that has no authenticator (exit 2)', async () => {
+    folder.write('open.config.mjs', `export default { security: {} }\n`)
+    const open = await runWeft(['runs', 'list', '--database', 'weft.sqlite', '--config', 'open.config.mjs'], folder.path)
+    expect(open.code).toBe(1)
+    expect(open.stderr).toContain('security.authorizer is required')
+    folder.write('principal.config.mjs', `import { principal, Rbac } from 'weft-sdk'\nexport const weft = { security: { authorizer: new Rbac({ roles: ${JSON.stringify(roles)} }) }, principal: principal({ subject: 'user:alice', roles: ['analyst'] }) }\n`)
+    const token = await runWeft(['runs', 'list', '--database', 'weft.sqlite', '--config', 'principal.config.mjs', '--token', tokens.bob], folder.path)
+    expect(token.code).toBe(2)
+    expect(token.stderr).toContain('has no authenticator')
+    expectNoToken(token, tokens.bob)
+    // The config's own principal, without --token: alice sees her run only.
+    const asPrincipal = await runWeft(['runs', 'list', '--database', 'weft.sqlite', '--config', 'principal.config.mjs', '--json'], folder.path)
+    expect(asPrincipal.code, asPrincipal.stderr).toBe(0)
+    expect((JSON.parse(asPrincipal.stdout) as { runs: { id: string }[] }).runs.map((run) => run.id)).toEqual([runs.alice])
+  })
+
   it('refuses a bad token (exit 1) without printing it, and --token without --config (exit 2)', async () => {
     const forged = `${tokens.alice.slice(0, -4)}AAAA`
     const bad = await runWeft(['runs', 'list', '--database', 'weft.sqlite', '--config', 'weft.config.mjs', '--token', forged], folder.path)

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { MemoryWorkflowStore, sqliteStore } from 'weft-sdk'
+import { createEngine, MemoryWorkflowStore, Rbac, sqliteStore } from 'weft-sdk'
 import { postgresStore } from '../../src/postgres.js'
 import { enableSecuritySetting, readSecuritySetting, type SettingsStore } from '../../src/store.js'
 import type { WorkflowStore } from '../../src/store.js'
@@ -64,4 +64,19 @@ describePostgres('PostgreSQL store settings', () => {
     await store.init()
     return store
   }, true)
+})
+
+describe('an engine and the security setting', () => {
+  it('records security when it opens a store with security configured, and not without', async () => {
+    const plain = new MemoryWorkflowStore()
+    const unsecured = createEngine({ store: plain })
+    await unsecured.ready
+    await unsecured.close()
+    expect(await readSecuritySetting(plain.settings)).toBeUndefined()
+    const secured = new MemoryWorkflowStore()
+    const engine = createEngine({ store: secured, security: { authorizer: new Rbac({ roles: { admin: ['*'] } }) } })
+    await engine.ready
+    await engine.close()
+    expect(await readSecuritySetting(secured.settings)).toMatchObject({ enabled: true, since: expect.any(Number) })
+  })
 })
