@@ -240,6 +240,11 @@ export { jwtAlgorithms, type JwtAlgorithm, type JwtAuthenticatorOptions, type Jw
 export { SessionManager, createSessionManager, type AccessTokenClaims, type AccessTokenSigner, type SessionCheck, type SessionTokens, type SessionManagerOptions, type LogoutTarget } from './security/sessions.js'
 export { LocalUsers, createLocalUsers, type LocalUsersOptions, type NewLocalUser } from './security/local-users.js'
 export { hashPassword, verifyPasswordHash, needsRehash, checkScryptParameters, defaultScryptParameters, type ScryptParameters } from './security/password-hash.js'
+export { PrincipalLimits, type PrincipalLimit, type PrincipalLimitsConfig, type OperationLimits } from './security/principal-limits.js'
+export { sqlitePolicyState, type SqlitePolicyStateOptions } from './integration/shared-state/sqlite-policy-state.js'
+export { AuditLog, type AuditLogOptions, auditChainName } from './security/audit-log.js'
+export { AuditSigner, generateAuditKeys, auditKeyId, checkpointPayload, FileCheckpointSink, type CheckpointSink } from './security/audit-checkpoints.js'
+export type { AuditLogSettings } from './engine/store-audit.js'
 export { createPayloadCodec, type PayloadCodec, type PayloadCodecOptions } from './security/payload-codec.js'
 export { staticKeyProvider, envKeyProvider, fileKeyProvider, type KeyProvider, type EncryptionKey, type KeyMaterial, type EnvKeyProviderOptions } from './security/key-provider.js'
 export {

@@ -21,8 +21,7 @@ import type { RunEnvironment, RunExecution } from '../runtime/run-execution.js'
 import { RunWorker } from '../runtime/run-worker.js'
 import { RuntimeStats, type EngineStats } from '../runtime/runtime-stats.js'
 import { inputDigest } from '../storage/serialization.js'
-import type { RunQuery, RunRecord, StoreNotification, WorkflowStore } from '../storage/workflow-store.js'
-import { enableSecuritySetting } from '../storage/settings-store.js'
+import type { CreateRunResult, NewRun, RunQuery, RunRecord, StoreNotification, WorkflowStore } from '../storage/workflow-store.js'
 import { enableSecuritySetting } from '../storage/settings-store.js'
 import { ChangeFeed } from './change-feed.js'
 import { StoreHealth } from './store-health.js'
@@ -42,6 +41,7 @@ import { EngineOutbox, type EngineOutboxWiring } from '../integration/outbox/eng
 import { InvalidOptionsError } from '../core/errors.js'
 import type { Principal } from '../security/principal.js'
 import { MemoryAuditSink } from '../security/memory-audit.js'
+import { StoreAuditSink } from './store-audit.js'
 import { formatPermission } from '../security/permissions.js'
 import { requiredAccess } from '../security/required-permissions.js'
 import { accessOf, givenPrincipal, ownerOf, SecuredRunBackend, SecurePath, securityTokens, type AccessOptions, type Caller, type SecuredOperation, type SecurityConfig } from './secure-path.js'
@@ -153,6 +153,8 @@ export class Engine {
   private readonly policyState: PolicyStateStore | undefined
   /** Authenticate → authorize → limit → execute → audit, for every operation (a pass-through without `security`). */
   private readonly secure: SecurePath
+  /** The store's audit log, once the secure path opened it (closed with the engine). */
+  private storeAudit: StoreAuditSink | undefined
   /** The graphs whose required permissions were checked against the grammar. */
   private readonly checkedRequirements = new WeakSet<WorkflowGraph>()
   /** Starts between their first check and their run's launch: `close` waits for them, so no run starts on a closed store. */
@@ -172,8 +174,8 @@ export class Engine {
     registerSecurity(this.resolver, config.security)
     this.secure = new SecurePath({
       lookup: <T>(token: string) => (this.resolver.isRegistered(token) ? this.resolver.resolve<T>(token as never) : undefined),
-      // The store's audit log arrives with the audit slice; until then an engine without an audit sink keeps entries in memory.
-      defaultAudit: () => new MemoryAuditSink(),
+      // The store's hash-chained log; a custom store without an audit role keeps entries in memory (documented).
+      defaultAudit: () => (this.storeAudit = this.store.audit === undefined ? undefined : new StoreAuditSink(this.store.audit, this.workerId, config.security?.auditLog ?? {}, () => this.env.now())) ?? new MemoryAuditSink(),
       now: () => this.env.now(),
       reportError: (error) => this.reportBackgroundError(error),
     })
@@ -421,6 +423,7 @@ export class Engine {
     await Effect.runPromise(Scope.close(this.scope, Exit.void))
     try {
       await this.adapters.closeAll()
+      await this.storeAudit?.close()
     } finally {
       await this.policyState?.close()
       if (this.ownsStore) await this.store.close()
@@ -454,7 +457,13 @@ export class Engine {
   private async securedStart(graph: WorkflowGraph, rawInput: unknown, options: StartOptions, parse: boolean): Promise<WorkflowRun<never>> {
     const operation: SecuredOperation = { audit: 'run.start', request: { action: 'start', resource: graph.name }, requires: SecurePath.startRequirements(graph), limit: 'start' }
     const who = await this.secure.admit(operation, options)
+    const sink = this.secure.auditSink
     try {
+      if (sink instanceof StoreAuditSink) {
+        // The start and its audit entry commit together (one transaction).
+        const entry = this.secure.entryOf(operation, who, 'succeeded')
+        return await this.createRun(graph, rawInput, options, parse, who, (run) => sink.recordWith({ ...entry, runId: run.id }, (sealed) => this.store.createRun({ ...run, audit: [sealed] })))
+      }
       const run = await this.createRun(graph, rawInput, options, parse, who)
       await this.secure.done(operation, who, undefined, run.id)
       return run
@@ -464,7 +473,15 @@ export class Engine {
     }
   }
 
-  private async createRun(graph: WorkflowGraph, rawInput: unknown, options: StartOptions, parse: boolean, who: Principal | undefined): Promise<WorkflowRun<never>> {
+  /** Creates (or finds) the run and launches it here; `persist` writes it (with its audit entry, on a secured engine). */
+  private async createRun(
+    graph: WorkflowGraph,
+    rawInput: unknown,
+    options: StartOptions,
+    parse: boolean,
+    who: Principal | undefined,
+    persist: (run: NewRun) => Promise<CreateRunResult> = (run) => this.store.createRun(run),
+  ): Promise<WorkflowRun<never>> {
     const input = parse ? parseWorkflowInput(graph, rawInput) : rawInput
     const runId = options.runId === undefined ? newRunId() : assertStorableName('run id', options.runId)
     await this.ready
@@ -475,7 +492,7 @@ export class Engine {
     // Only a run started under an explicit id can be started again: only then is the digest needed.
     const digest = options.runId === undefined ? undefined : digestOf(input)
     const starter = { principal: who?.subject, tenant: who?.tenant, roles: who?.roles }
-    const { run, created } = await this.store.createRun({ id: runId, workflow: graph.name, version: graph.version, input, createdAt: now, ...starter, claimBy, inputDigest: digest })
+    const { run, created } = await persist({ id: runId, workflow: graph.name, version: graph.version, input, createdAt: now, ...starter, claimBy, inputDigest: digest })
     if (!created) return this.existingRun(run, graph, input, digest, options)
     if (instance === undefined) return this.storedHandle(run, undefined, options) as WorkflowRun<never>
     return this.localHandle(this.runs.launch(graph, run, instance, []), options)
@@ -537,8 +554,6 @@ export class Engine {
 
   private async open(): Promise<void> {
     await this.store.init()
-    // The CLI opens the database directly and cannot see this configuration: the store records that security is on.
-    if (this.secure.enabled && this.store.settings !== undefined) await enableSecuritySetting(this.store.settings, this.env.now())
     // The CLI opens the database directly and cannot see this configuration: the store records that security is on.
     if (this.secure.enabled && this.store.settings !== undefined) await enableSecuritySetting(this.store.settings, this.env.now())
     this.registry.checkDependencies()

@@ -13,6 +13,7 @@ import type { RunEvent } from '../runtime/run-events.js'
 import type { RunOutcome, TaskSummary } from '../runtime/run-outcome.js'
 import type { RunRecord, RunStatus } from '../storage/workflow-store.js'
 import type { RunBackend } from './workflow-run.js'
+import type { AuditLogSettings } from './store-audit.js'
 
 /**
  * Who asks for an operation: a principal the application already
@@ -68,8 +69,10 @@ export interface SecurityConfig {
   readonly authenticator?: Authenticator | undefined
   /** Per-principal rate limits of `start` and `emit` (Weft's `PrincipalLimits`). @defaultValue none */
   readonly limits?: PrincipalLimiter | undefined
-  /** Where audit entries go. @defaultValue the store's audit log */
+  /** Where audit entries go. @defaultValue the store's hash-chained audit log (`auditLog` configures its checkpoints) */
   readonly audit?: AuditSink | undefined
+  /** Signed checkpoints (and lanes) of the store's audit log, the default `audit`. @defaultValue no checkpoints */
+  readonly auditLog?: AuditLogSettings | undefined
 }
 
 /** An operation as the secure path sees it. */
@@ -148,6 +151,16 @@ export class SecurePath {
   private policies: Policies | null | undefined
 
   constructor(private readonly wiring: SecurePathWiring) {}
+
+  /** The audit sink in force (`undefined` without security). */
+  get auditSink(): AuditSink | undefined {
+    return this.resolve()?.audit
+  }
+
+  /** The audit entry of an operation (for a sink that writes it with the operation). */
+  entryOf(operation: SecuredOperation, who: Principal | undefined, outcome: AuditOutcome, reason?: string): AuditRecord {
+    return { at: this.wiring.now(), action: operation.audit, outcome, subject: who?.subject, tenant: who?.tenant, resource: operation.request.resource, runId: operation.runId, reason }
+  }
 
   /** Whether security is configured (an authorizer is registered). */
   get enabled(): boolean {
@@ -267,16 +280,7 @@ export class SecurePath {
   private async record(operation: SecuredOperation, who: Principal | undefined, outcome: AuditOutcome, reason?: string): Promise<void> {
     const policies = this.resolve()
     if (policies === null) return
-    const entry: AuditRecord = {
-      at: this.wiring.now(),
-      action: operation.audit,
-      outcome,
-      subject: who?.subject,
-      tenant: who?.tenant,
-      resource: operation.request.resource,
-      runId: operation.runId,
-      reason,
-    }
+    const entry = this.entryOf(operation, who, outcome, reason)
     try {
       await policies.audit.record(entry)
     } catch (error) {

@@ -129,8 +129,11 @@ export class MemoryWorkflowStore implements WorkflowStore {
 
   async createRun(run: NewRun): Promise<CreateRunResult> {
     const existing = this.runs.get(run.id)
-    if (existing !== undefined) return { run: this.view(existing), created: false }
-    const { claimBy, ...fields } = run
+    if (existing !== undefined) {
+      if (run.audit !== undefined) this.audit.insert(run.audit)
+      return { run: this.view(existing), created: false }
+    }
+    const { claimBy, audit: _audit, ...fields } = run
     const input = this.values.keep(run.input, `input of run ${run.id}`)
     const record: RunRecord =
       claimBy === undefined
@@ -146,6 +149,7 @@ export class MemoryWorkflowStore implements WorkflowStore {
             leaseExpiresAt: run.createdAt + claimBy.leaseMs,
           }
     this.runs.set(run.id, record)
+    if (run.audit !== undefined) this.audit.insert(run.audit)
     return { run: this.view(record), created: true }
   }
 

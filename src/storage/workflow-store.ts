@@ -2,7 +2,7 @@ import type { StepUsage } from '../core/step-usage.js'
 import type { RunId } from '../core/ids.js'
 import type { NewOutboxEntry, OutboxStore } from './outbox-store.js'
 import type { LocalUserStore, SessionStore } from './session-store.js'
-import type { AuditStore } from './audit-store.js'
+import type { AuditEntry, AuditStore } from './audit-store.js'
 import type { SettingsStore } from './settings-store.js'
 
 /**
@@ -193,6 +193,12 @@ export interface NewRun {
   readonly roles?: readonly string[] | undefined
   /** The digest of the input (see `inputDigest`), stored with the run so a later start with the same id can be compared. */
   readonly inputDigest?: string | undefined
+  /**
+   * Audit entries (sealed by the engine's `AuditLog`) written in the same
+   * transaction as the run, so the start and its record commit together.
+   * Written whether or not the run is new (an idempotent start is audited too).
+   */
+  readonly audit?: readonly AuditEntry[] | undefined
   /**
    * Create the run already claimed by this worker (status `running`, epoch 1),
    * so the starting process executes it without a claim round trip. Without

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
+import { verifyAudit } from 'weft-sdk/store'
 import {
   AuthenticationError,
   AuthorizationError,
@@ -285,5 +286,31 @@ describe("a resumed run's tasks are re-checked against the principal recorded wi
     expect(String(outcome)).toContain('"user:pam" may not execute task "pay"')
     expect(lines(audit)).toEqual(['task.execute denied user:pam'])
     await api.close()
+  })
+})
+
+describe("the store's audit log as the default audit sink", () => {
+  it('writes each start with its audit entry, in one chain per engine that verifies', async () => {
+    const store = new MemoryWorkflowStore()
+    engine = createEngine({ store, workflows: [Report], security: { authorizer: rbac } })
+    const run = await engine.as(ada).start(Report, { month: 'nov' })
+    await engine.as(viewer).start(Report, { month: 'dec' }).catch(() => undefined)
+    await run.result()
+    const page = await store.audit.listAudit({})
+    expect(page.entries.map((e) => `${e.action} ${e.outcome} ${e.subject} ${e.runId ?? '-'}`).reverse()).toEqual([`run.start succeeded user:ada ${run.id}`, 'run.start denied user:vi -'])
+    expect(new Set(page.entries.map((e) => e.chain))).toEqual(new Set([engine.workerId]))
+    const report = await verifyAudit({ store: store.audit })
+    expect(report.ok).toBe(true)
+  })
+
+  it('writes nothing when the run cannot be written: the audit entry of a start commits with the run', async () => {
+    const store = new MemoryWorkflowStore()
+    engine = createEngine({ store, workflows: [Report], security: { authorizer: rbac } })
+    // An input the store cannot serialize fails inside createRun: the sealed entry is not stored with it.
+    const cyclic: { month: string; self?: unknown } = { month: 'nov' }
+    cyclic.self = cyclic
+    await expect(engine.as(ada).start(Report, cyclic as { month: string })).rejects.toThrow()
+    const actions = (await store.audit.listAudit({})).entries.map((e) => `${e.action} ${e.outcome}`)
+    expect(actions).toEqual(['run.start failed'])
   })
 })

@@ -10,6 +10,8 @@ import { prepared } from './pg-client.js'
 import { runStatement, shared, type PgContext } from './pg-context.js'
 import { runWithStepsSql } from './pg-hand-sql.js'
 import { pgStatements } from './pg-statements.js'
+import { insertAuditEntryOn } from './pg-audit.js'
+import type { AuditEntry } from '../audit-store.js'
 
 /** The PostgreSQL store's runs: each write one statement (one round trip), notifying other processes in it. */
 export class PgRuns implements RunStore {
@@ -17,9 +19,21 @@ export class PgRuns implements RunStore {
 
   async createRun(run: NewRun): Promise<CreateRunResult> {
     const input = this.pg.rowCodec.input(run)
+    if (run.audit !== undefined) return this.createAudited(run, run.audit, input)
     const [row] = await this.pg.rows(pgStatements.createRun, this.pg.rowCodec.runInsert(run, input))
     if (row !== undefined) return { run: this.pg.rowCodec.runRecord(row), created: true }
     return { run: (await this.getRun(run.id))!, created: false }
+  }
+
+  /** Creates a run and writes its audit entries in one transaction. */
+  private createAudited(run: NewRun, audit: readonly AuditEntry[], input: string): Promise<CreateRunResult> {
+    return this.pg.transaction(async (client) => {
+      const [row] = (await runStatement(client, pgStatements.createRun, this.pg.rowCodec.runInsert(run, input))).rows
+      await insertAuditEntryOn(client, audit)
+      if (row !== undefined) return { run: this.pg.rowCodec.runRecord(row), created: true }
+      const [existing] = (await runStatement(client, shared.selectRun, { id: run.id })).rows
+      return { run: this.pg.rowCodec.runRecord(existing!), created: false }
+    })
   }
 
   async getRun(runId: RunId): Promise<RunRecord | undefined> {

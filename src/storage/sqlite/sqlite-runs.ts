@@ -4,6 +4,7 @@ import { decideAction } from '../run-rules.js'
 import { listParameters, listShape, patchShape } from '../sql/statements.js'
 import type { CreateRunResult, Fence, NewRun, RequestedAction, RunPatch, RunQuery, RunRecord, RunStore } from '../workflow-store.js'
 import { shared, type SqliteContext } from './sqlite-context.js'
+import { insertAuditEntry } from './sqlite-audit.js'
 
 /** The SQLite store's runs: every write goes through the write queue (one transaction per batch). */
 export class SqliteRuns implements RunStore {
@@ -13,6 +14,7 @@ export class SqliteRuns implements RunStore {
     const input = this.sqlite.rowCodec.input(run)
     return this.sqlite.writes.run(() => {
       const inserted = this.sqlite.run(shared.insertRun, this.sqlite.rowCodec.runInsert(run, input))
+      if (run.audit !== undefined) insertAuditEntry(this.sqlite, run.audit)
       return { run: this.sqlite.readRun(run.id)!, created: Number(inserted.changes) === 1 }
     })
   }
