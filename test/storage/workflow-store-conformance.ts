@@ -125,6 +125,14 @@ export function describeWorkflowStore(name: string, fixture: StoreFixture): void
         expect((await store.listRuns({ ownedBy: { subject: 'user:nobody', tenant: 'initech' } })).map((r) => r.id)).toEqual([])
       })
 
+      it('writes the audit entries given with a new run, and with an idempotent repeat, in the same write', async () => {
+        const entry = (index: number) => ({ chain: 'w1', index, at: 1, subject: 'user:ada', tenant: null, action: 'run.start', resource: 'orders', runId: 'ra', outcome: 'succeeded' as const, reason: null, prevHash: '0'.repeat(64), hash: String(index).repeat(64) })
+        await store.createRun(newRun('ra', { audit: [entry(0)] }))
+        await store.createRun(newRun('ra', { audit: [entry(1)] }))
+        const listed = (await store.audit!.listAudit({})).entries.map((e) => `${e.chain}#${e.index} ${e.runId}`)
+        expect(listed.sort()).toEqual(['w1#0 ra', 'w1#1 ra'])
+      })
+
       it('pages through runs with a cursor: the runs older than a given one, ties broken by id', async () => {
         for (const [id, createdAt] of [['a', 1], ['b', 2], ['c', 2], ['d', 2], ['e', 3]] as const) {
           await store.createRun(newRun(id, { createdAt, workflow: id === 'c' ? 'refunds' : 'orders' }))
