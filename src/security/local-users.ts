@@ -39,8 +39,7 @@ export interface LocalUsersOptions {
  *
  * @example
  * ```ts
- * import { randomBytes } from 'node:crypto'
-import { Redacted } from 'effect'
+ * import { Redacted } from 'effect'
  * import type { NewLocalUser } from 'weft-sdk'
  * const ada: NewLocalUser = { name: 'ada', roles: ['analyst'], tenant: 'acme', password: Redacted.make('correct horse battery staple') }
  * ```
@@ -71,8 +70,7 @@ const refusal = 'the user name or the password is wrong'
  *
  * @example
  * ```ts
- * import { randomBytes } from 'node:crypto'
-import { Redacted } from 'effect'
+ * import { Redacted } from 'effect'
  * import { LocalUsers } from 'weft-sdk'
  * import type { WorkflowStore } from 'weft-sdk/store'
  * declare const store: WorkflowStore
