@@ -14,6 +14,7 @@ import { main as comprehensive } from '../../examples/07-comprehensive/main.js'
 import { main as defineWorkflowResearch } from '../../examples/08-define-workflow/main.js'
 import { main as decoratedResearch } from '../../examples/09-research-decorators/main.js'
 import { main as integrations } from '../../examples/10-integrations/main.js'
+import { main as secureWorkflows } from '../../examples/11-secure-workflows/main.js'
 import { describeAmqp, sharedBroker } from '../support/rabbitmq.js'
 
 /** Each example must stay quick: it is run by this suite and by `npm start`. */
@@ -415,5 +416,53 @@ describeAmqp('10-integrations with a RabbitMQ broker', broker, (url) => {
 
   it(`finishes within ${integrationsBudgetMs} ms`, () => {
     expect(played.elapsedMs).toBeLessThan(integrationsBudgetMs)
+  })
+})
+
+describe('11-secure-workflows', () => {
+  let summary: Awaited<ReturnType<typeof secureWorkflows>>
+  let lines: string[]
+  let elapsedMs: number
+  beforeAll(async () => {
+    lines = []
+    const startedAt = performance.now()
+    // Its own encrypted SQLite file: the example makes its keys and its store.
+    summary = await secureWorkflows((line) => lines.push(line))
+    elapsedMs = performance.now() - startedAt
+  })
+
+  it('rejects an invalid user, a forged token and a logged-out session; authorizes a clerk and an admin', () => {
+    expect(summary.outcomes).toEqual({
+      'an invalid user logs in': 'refused: WEFT_UNAUTHENTICATED',
+      'a forged token starts a payout': 'refused: WEFT_UNAUTHENTICATED',
+      'ada (clerk) starts a payout': 'sent 250 to DE89 3704 0044 0532 0130 00',
+      "bob (clerk, another tenant) opens ada's run to cancel it": 'refused: WEFT_FORBIDDEN',
+      "root (admin) opens ada's run": 'completed',
+      'ada starts a second payout': 'started',
+      'ada starts a third payout within the minute': 'refused: WEFT_RATE_LIMITED (next permit in 30 s)',
+      'root (admin) lists every run': '2 runs',
+      'ada logs out, then uses her old token': 'refused: WEFT_UNAUTHENTICATED',
+    })
+  })
+
+  it('audits every decision of the secure path, and the log verifies against its signed checkpoint', () => {
+    expect(summary.audit).toEqual([
+      'auth.failed denied -',
+      'run.start succeeded user:ada',
+      'run.read denied user:bob',
+      'run.start succeeded user:ada',
+      'run.start denied user:ada',
+      'auth.failed denied -',
+    ])
+    expect(summary.auditVerified).toBe(true)
+  })
+
+  it('keeps the payout inputs encrypted at rest and never prints a token or password', () => {
+    expect(summary.inputEncrypted).toBe(true)
+    expect(lines.join('\n')).not.toMatch(/password-long-enough|eyJ/)
+  })
+
+  it(`finishes within ${budgetMs} ms`, () => {
+    expect(elapsedMs).toBeLessThan(budgetMs)
   })
 })
