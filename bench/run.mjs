@@ -224,6 +224,7 @@ if (!durableOnly) {
     [
       ['raw fetch', us(http.rawUs), '—'],
       ['raw fetch + AbortController timeout', us(http.timedUs), `${(http.timedOverhead * 100).toFixed(1)}%`],
+      ['raw fetch + the adapter\'s cut (no signal)', us(http.cutUs), `${(http.cutOverhead * 100).toFixed(1)}%`],
       ['HttpAdapter, no policies', us(http.bareUs), `${(http.bareOverhead * 100).toFixed(1)}%`],
       ['HttpAdapter, 5 policies on', us(http.adapterUs), `${(http.overhead * 100).toFixed(1)}%`],
     ],
