@@ -180,9 +180,16 @@ function unanswered<A>(value: A): A {
 /** An adapter's calls report attempts and retries through their counters and events, not through hooks; one object for all, so the retry schedule is built once per policy. */
 const quietHooks: PolicyHooks = { onAttempt: () => undefined, onRetry: () => undefined }
 
-/** Counts the attempts a rate limit admitted in its last window, for its headroom. */
+/**
+ * Counts the attempts a rate limit admitted in its last window, for its
+ * headroom: their times in a queue (a head index, compacted now and then),
+ * the ones out of the window or past `limit` dropped as attempts come, so it
+ * holds at most `limit` times and an admission is O(1) amortized (a
+ * `shift()` per admission of a large array copies it).
+ */
 class LimiterGauge {
-  private readonly admitted: number[] = []
+  private admitted: number[] = []
+  private head = 0
 
   constructor(
     readonly name: string,
@@ -192,12 +199,24 @@ class LimiterGauge {
 
   admit(now: number): void {
     this.admitted.push(now)
-    if (this.admitted.length > this.limit) this.admitted.shift()
+    this.drop(now)
   }
 
   status(now: number): LimiterStatus {
-    while (this.admitted.length > 0 && this.admitted[0]! <= now - this.windowMs) this.admitted.shift()
-    return { name: this.name, limit: this.limit, windowMs: this.windowMs, remaining: Math.max(0, this.limit - this.admitted.length) }
+    this.drop(now)
+    return { name: this.name, limit: this.limit, windowMs: this.windowMs, remaining: Math.max(0, this.limit - (this.admitted.length - this.head)) }
+  }
+
+  private drop(now: number): void {
+    const admitted = this.admitted
+    while (this.head < admitted.length && (admitted.length - this.head > this.limit || admitted[this.head]! <= now - this.windowMs)) this.head += 1
+    if (this.head === admitted.length) {
+      admitted.length = 0
+      this.head = 0
+    } else if (this.head > 1024 && this.head * 2 > admitted.length) {
+      this.admitted = admitted.slice(this.head)
+      this.head = 0
+    }
   }
 }
 
