@@ -264,6 +264,16 @@ if (!durableOnly) {
   if (encryption.alone.wrong > 0) durableProblems.push(`the payload codec decrypted ${encryption.alone.wrong} values wrongly (see section 3e)`)
 }
 
+// ---- 3f. Security: the secure path per start (bench/secure-path.mjs) ----
+
+if (!durableOnly) {
+  section('3f. Security: a start through the secure path vs without security (SQLite)')
+  const { measureSecurePath, printSecurePath } = await import('./secure-path.mjs')
+  const secure = await measureSecurePath({ rounds: quick ? 3 : 7 })
+  printSecurePath(secure, table, us)
+  if (secure.auditEntries !== secure.runs) durableProblems.push(`the secure path wrote ${secure.auditEntries} audit entries for ${secure.runs} starts (see section 3f)`)
+}
+
 // ---- 4. Durable: SQLite --------------------------------------------------------------------
 
 section('4. Durable: SQLite (the default store: a file, WAL, synchronous=NORMAL)')
