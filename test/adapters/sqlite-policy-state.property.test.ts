@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { Clock, Context, Duration, Effect, Exit, Layer, Scope } from 'effect'
 import { CircuitBreaker, RateLimiter } from 'effect/persistence'
 import fc from 'fast-check'
+import { circuitSteps } from '../support/circuit-steps.js'
 import { afterAll, describe, expect, it } from 'vitest'
 import { sqlitePolicyState } from '../../src/integration/shared-state/sqlite-policy-state.js'
 import type { PolicyStateStore } from '../../src/resilience/policy-services.js'
@@ -112,15 +113,7 @@ describe('the SQLite policy state, against Effect\'s in-memory stores', () => {
     )
   })
 
-  type CircuitStep = { readonly kind: 'advance'; readonly ms: number } | { readonly kind: 'admit' } | { readonly kind: 'record'; readonly permit: number; readonly outcome: 'Success' | 'Failure' | 'Ignored' }
-  const circuitSteps: fc.Arbitrary<CircuitStep[]> = fc.array(
-    fc.oneof(
-      fc.integer({ min: 0, max: 3_000 }).map((ms) => ({ kind: 'advance' as const, ms })),
-      fc.constant({ kind: 'admit' as const }),
-      fc.record({ permit: fc.nat(), outcome: fc.constantFrom('Success' as const, 'Failure' as const, 'Ignored' as const) }).map((r) => ({ kind: 'record' as const, ...r })),
-    ),
-    { maxLength: 40 },
-  )
+  const circuitSequences = circuitSteps(40)
   const trips = fc.oneof(
     fc.integer({ min: 1, max: 4 }).map((failures) => CircuitBreaker.consecutive(failures)),
     fc.record({ threshold: fc.constantFrom(0.25, 0.5, 1), minimumCalls: fc.integer({ min: 1, max: 3 }), size: fc.integer({ min: 3, max: 6 }) }).map((rate) => CircuitBreaker.rate(rate)),
@@ -128,7 +121,7 @@ describe('the SQLite policy state, against Effect\'s in-memory stores', () => {
 
   it('admits and records through a circuit with the same answers and transitions, and reports the same state', () => {
     fc.assert(
-      fc.property(trips, fc.integer({ min: 1, max: 5_000 }), circuitSteps, (tripPolicy, openForMs, steps) => {
+      fc.property(trips, fc.integer({ min: 1, max: 5_000 }), circuitSequences, (tripPolicy, openForMs, steps) => {
         const side = sides()
         const permits: { ours: number; theirs: number }[] = []
         steps.forEach((step, i) => {

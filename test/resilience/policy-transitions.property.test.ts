@@ -8,6 +8,7 @@
 import { Clock, Context, Duration, Effect, Exit, Layer, Scope } from 'effect'
 import { CircuitBreaker, RateLimiter } from 'effect/persistence'
 import fc from 'fast-check'
+import { circuitSteps } from '../support/circuit-steps.js'
 import { describe, expect, it } from 'vitest'
 import {
   admitCircuit,
@@ -58,21 +59,12 @@ const trips: fc.Arbitrary<TripRule> = fc.oneof(
   fc.record({ threshold: fc.constantFrom(0.25, 0.5, 1), minimumCalls: fc.integer({ min: 1, max: 3 }), size: fc.integer({ min: 3, max: 6 }) }).map((rate) => ({ _tag: 'Rate' as const, ...rate })),
 )
 
-type CircuitStep = { readonly kind: 'advance'; readonly ms: number } | { readonly kind: 'admit' } | { readonly kind: 'record'; readonly permit: number; readonly outcome: 'Success' | 'Failure' | 'Ignored' }
-
-const circuitSteps: fc.Arbitrary<CircuitStep[]> = fc.array(
-  fc.oneof(
-    fc.integer({ min: 0, max: 3_000 }).map((ms) => ({ kind: 'advance' as const, ms })),
-    fc.constant({ kind: 'admit' as const }),
-    fc.record({ permit: fc.nat(), outcome: fc.constantFrom('Success' as const, 'Failure' as const, 'Ignored' as const) }).map((r) => ({ kind: 'record' as const, ...r })),
-  ),
-  { maxLength: 60 },
-)
+const circuitSequences = circuitSteps(60)
 
 describe('the circuit transitions of the shared state', () => {
   it("answer every admission and record as Effect's in-memory store does", () => {
     fc.assert(
-      fc.property(trips, fc.integer({ min: 1, max: 5_000 }), circuitSteps, (trip, openForMs, steps) => {
+      fc.property(trips, fc.integer({ min: 1, max: 5_000 }), circuitSequences, (trip, openForMs, steps) => {
         const ref = reference()
         let row: CircuitRow | undefined
         // Permits not yet recorded: each side's generation.

@@ -126,7 +126,7 @@ export function describeWorkflowStore(name: string, fixture: StoreFixture): void
       })
 
       it('writes the audit entries given with a new run, and with an idempotent repeat, in the same write', async () => {
-        const entry = (index: number) => ({ chain: 'w1', index, at: 1, subject: 'user:ada', tenant: null, action: 'run.start', resource: 'orders', runId: 'ra', outcome: 'succeeded' as const, reason: null, prevHash: '0'.repeat(64), hash: String(index).repeat(64) })
+        const entry = (index: number) => ({ chain: 'w1', index, at: 1, subject: 'user:ada', tenant: null, action: 'run.start' as const, resource: 'orders', runId: 'ra', outcome: 'succeeded' as const, reason: null, prevHash: '0'.repeat(64), hash: String(index).repeat(64) })
         await store.createRun(newRun('ra', { audit: [entry(0)] }))
         await store.createRun(newRun('ra', { audit: [entry(1)] }))
         const listed = (await store.audit!.listAudit({})).entries.map((e) => `${e.chain}#${e.index} ${e.runId}`)
