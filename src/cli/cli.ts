@@ -13,6 +13,7 @@ import { runsResumeCommand } from './runs-resume-command.js'
 import { runsShowCommand } from './runs-show-command.js'
 import { runsSignalCommand } from './runs-signal-command.js'
 import { statusCommand } from './status-command.js'
+import { securityDisableCommand } from './security-disable-command.js'
 import { workerCommand } from './worker-command.js'
 
 /**
@@ -35,6 +36,7 @@ export const commands: readonly CliCommand[] = [
   statusCommand,
   auditListCommand,
   auditVerifyCommand,
+  securityDisableCommand,
 ]
 
 const helpFlags = ['-h', '--help']

@@ -210,6 +210,20 @@ describe('weft on a SQLite database with security enabled', () => {
     expect(noConfig.stderr).toContain('--token needs --config <file>')
     expectNoToken(noConfig, tokens.alice)
   })
+
+  it('turns security off only for an admin (audited), after which commands run without --config', async () => {
+    const denied = await weft(['security', 'disable'], 'alice')
+    expect(denied.code).toBe(1)
+    expect(denied.stderr).toContain('"user:alice" may not admin security')
+    expect((await weft(['runs', 'list'])).code).toBe(2)
+    const done = await weft(['security', 'disable'], 'root')
+    expect(done.code, done.stderr).toBe(0)
+    expect(done.stdout).toContain('security disabled in weft.sqlite by ops:root')
+    expect(auditLines().slice(-2).map((entry) => `${entry.action} ${entry.outcome} ${entry.subject}`)).toEqual(['security.disable denied user:alice', 'security.disable succeeded ops:root'])
+    const open = await weft(['runs', 'list', '--json'])
+    expect(open.code, open.stderr).toBe(0)
+    expect((JSON.parse(open.stdout) as { runs: unknown[] }).runs).toHaveLength(2)
+  })
 })
 
 describePostgres('weft on a PostgreSQL database with security enabled', () => {
