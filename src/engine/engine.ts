@@ -39,6 +39,7 @@ import { reportBackgroundError, reportListenerError, reportRecovery } from './en
 import { emitResult, RunEventsOutbox, type EmitResult } from './run-events-outbox.js'
 import { EngineOutbox, type EngineOutboxWiring } from '../integration/outbox/engine-outbox.js'
 import { InvalidOptionsError } from '../core/errors.js'
+import { AuthorizationError } from '../core/security-errors.js'
 import type { Principal } from '../security/principal.js'
 import { MemoryAuditSink } from '../security/memory-audit.js'
 import { StoreAuditSink } from './store-audit.js'
@@ -457,6 +458,7 @@ export class Engine {
   private async securedStart(graph: WorkflowGraph, rawInput: unknown, options: StartOptions, parse: boolean): Promise<WorkflowRun<never>> {
     const operation: SecuredOperation = { audit: 'run.start', request: { action: 'start', resource: graph.name }, requires: SecurePath.startRequirements(graph), limit: 'start' }
     const who = await this.secure.admit(operation, options)
+    await this.refuseForeignRunId(operation, who, options.runId)
     const sink = this.secure.auditSink
     try {
       if (sink instanceof StoreAuditSink) {
@@ -526,6 +528,20 @@ export class Engine {
   /** On a secured engine, a handle's control operations go through the secure path as the caller that got the handle. */
   private securedBackend(backend: RunBackend, owner: RunOwner, access: AccessOptions | undefined): RunBackend {
     return this.secure.enabled ? new SecuredRunBackend(backend, this.secure, owner, access) : backend
+  }
+
+  /**
+   * Refuses a start under an explicit run id that names a run the caller may
+   * not read: an idempotent start returns the existing run's handle, which
+   * must not hand another principal's run over.
+   */
+  private async refuseForeignRunId(operation: SecuredOperation, who: Principal | undefined, runId: RunId | undefined): Promise<void> {
+    if (runId === undefined || who === undefined) return
+    const existing = await this.store.getRun(runId)
+    if (existing === undefined || this.secure.mayRead(who, existing)) return
+    const refusal = new AuthorizationError(who.subject, 'start', `run ${runId}`, 'the run id names an existing run this principal may not read; start under another id')
+    await this.secure.deny({ ...operation, runId }, who, refusal.reason)
+    throw refusal
   }
 
   /** Sending an event to one run (`emit` with a `runId`): a `signal` of its workflow, under the object-level rule. */

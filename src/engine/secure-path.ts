@@ -189,6 +189,11 @@ export class SecurePath {
     return who
   }
 
+  /** Audits a refusal decided outside the path (after admission), as `denied`. */
+  async deny(operation: SecuredOperation, who: Principal, reason: string): Promise<void> {
+    await this.record(operation, who, 'denied', reason)
+  }
+
   /** Audits the end of an admitted operation (nothing on an engine without security). */
   async done(operation: SecuredOperation, who: Principal | undefined, error?: unknown, runId?: string): Promise<void> {
     if (this.resolve() === null || who === undefined) return

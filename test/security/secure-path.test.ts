@@ -314,3 +314,15 @@ describe("the store's audit log as the default audit sink", () => {
     expect(actions).toEqual(['run.start failed'])
   })
 })
+
+describe('an idempotent start under an explicit run id', () => {
+  it("returns the caller's own run again, and refuses an id that names a run of another tenant's principal", async () => {
+    const { engine, audit } = securedEngine()
+    const first = await engine.as(ada).start(Report, { month: 'nov' }, { runId: 'report-nov' as RunId })
+    const again = await engine.as(ada).start(Report, { month: 'nov' }, { runId: 'report-nov' as RunId })
+    expect(again.id).toBe(first.id)
+    const stolen = await engine.as(bob).start(Report, { month: 'nov' }, { runId: 'report-nov' as RunId }).catch((e: unknown) => e)
+    expect(stolen).toBeInstanceOf(AuthorizationError)
+    expect(lines(audit)).toEqual(['run.start succeeded user:ada', 'run.start succeeded user:ada', 'run.start denied user:bob'])
+  })
+})
