@@ -67,7 +67,9 @@ export async function withSecuredEngine<T>(
 ): Promise<T> {
   // Write access even to read: an engine with security records it in a store that does not have it yet.
   const store = await openStore(database, { cwd: context.cwd, access, secured: true, codec: secured.config.codec })
-  const engine = createEngine({ store, security: secured.config.security, claimRuns: false, onBackgroundError: () => undefined })
+  // A failed audit write is reported here (the operation it records stands, as through the API).
+  const reportError = (error: unknown) => context.err.line(`weft: background work failed: ${error instanceof Error ? error.message : String(error)}`)
+  const engine = createEngine({ store, security: secured.config.security, claimRuns: false, onBackgroundError: reportError })
   try {
     await engine.ready
     return await use(engine.as(secured.caller), store)
