@@ -6,6 +6,7 @@ import { parseCommandLine } from './command-line.js'
 import type { CliCommand, CliContext } from './command.js'
 import { messageOf } from './database.js'
 import { graphCommand } from './graph-command.js'
+import { keysRotateCommand, keysStatusCommand } from './keys-commands.js'
 import { commandHelp, overviewHelp } from './help.js'
 import { runsCancelCommand } from './runs-cancel-command.js'
 import { runsListCommand } from './runs-list-command.js'
@@ -36,6 +37,8 @@ export const commands: readonly CliCommand[] = [
   statusCommand,
   auditListCommand,
   auditVerifyCommand,
+  keysStatusCommand,
+  keysRotateCommand,
   securityDisableCommand,
 ]
 

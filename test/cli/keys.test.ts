@@ -83,6 +83,11 @@ describe('weft keys', () => {
     expect(first.lines[0]).toBe('weft_runs: 2 re-encrypted of 6 read; cursor {"table":"weft_runs","after":["r-1"]}')
     expect(first.lines.at(-1)).toBe('done: 10 values re-encrypted, 0 changed meanwhile (left as written)')
     expect(await usage()).toEqual({ k2: 10 })
+    const store = sqliteStore({ path: join(folder.path, 'weft.sqlite') })
+    await store.init()
+    const audited = (await store.audit.listAudit({ action: 'keys.rotated' })).entries
+    await store.close()
+    expect(audited.map((e) => `${e.action} ${e.outcome}`)).toEqual(['keys.rotated succeeded'])
     const resumed = await run(keysRotateCommand, ['--database', 'weft.sqlite', '--config', 'weft.config.mjs', '--resume-from', '{"table":"weft_steps","after":["r-3","load"]}', '--json'], folder.path)
     expect(resumed.code).toBe(0)
     expect(JSON.parse(resumed.lines[0]!)).toEqual({ table: 'weft_steps', after: ['r-4', 'load'], scanned: 3, rewritten: 0, skipped: 0 })

@@ -182,6 +182,23 @@ describe('weft on a SQLite database with security enabled', () => {
     expect(JSON.parse(allowed.stdout)).toMatchObject({ entries: expect.any(Array) })
   })
 
+  it('shows key usage only to read:keys and rotates keys only for admin:keys, auditing the rotation in the store', async () => {
+    expect((await weft(['keys', 'status'])).code).toBe(2)
+    const denied = await weft(['keys', 'status', '--json'], 'alice')
+    expect(denied.code).toBe(1)
+    expect(denied.stderr).toContain('may not read keys')
+    expect(auditLines().at(-1)).toMatchObject({ action: 'keys.status', outcome: 'denied', subject: 'user:alice' })
+    const rotateDenied = await weft(['keys', 'rotate'], 'alice')
+    expect(rotateDenied.code).toBe(1)
+    expect(rotateDenied.stderr).toContain('may not admin keys')
+    const status = await weft(['keys', 'status', '--json'], 'root')
+    expect(status.code, status.stderr).toBe(0)
+    // The config gives no codec: the admin passes authorization, then the command says what it lacks.
+    const rotate = await weft(['keys', 'rotate'], 'root')
+    expect(rotate.code).toBe(2)
+    expect(rotate.stderr).toContain('gives no codec')
+  })
+
   it('refuses a config without an authorizer (exit 1) and --token with a config that has no authenticator (exit 2)', async () => {
     folder.write('open.config.mjs', `export default { security: {} }\n`)
     const open = await runWeft(['runs', 'list', '--database', 'weft.sqlite', '--config', 'open.config.mjs'], folder.path)

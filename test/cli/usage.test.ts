@@ -23,6 +23,8 @@ describe('weft --help', () => {
       'status',
       'audit list',
       'audit verify',
+      'keys status',
+      'keys rotate',
       'security disable',
     ])
   })
@@ -46,7 +48,7 @@ describe('weft --help', () => {
 
 describe('a bad command line', () => {
   it.concurrent.for<[string[], string]>([
-    [['deploy'], 'weft: unknown command "deploy"; the commands are runs, graph, worker, status, audit, security (see weft --help)'],
+    [['deploy'], 'weft: unknown command "deploy"; the commands are runs, graph, worker, status, audit, keys, security (see weft --help)'],
     [['runs', 'delete', 'x'], 'weft: unknown command "weft runs delete"; the runs commands are list, show, cancel, resume, signal (see weft runs --help)'],
     [['runs'], 'weft: weft runs needs a command: list, show, cancel, resume, signal (see weft runs --help)'],
     [
