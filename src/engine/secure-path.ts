@@ -126,9 +126,13 @@ export interface SecurePathWiring {
  * ```
  */
 export const securityTokens = {
+  /** The `Authorizer`'s token: with nothing registered under it, security is off. */
   authorizer: 'weft:security:authorizer',
+  /** The `Authenticator`'s token (optional: without one, only principals are accepted). */
   authenticator: 'weft:security:authenticator',
+  /** The `PrincipalLimiter`'s token (optional: without one, no per-principal limit applies). */
   limits: 'weft:security:limits',
+  /** The `AuditSink`'s token (optional: without one, entries go to the store's audit log). */
   audit: 'weft:security:audit',
 } as const
 

@@ -110,7 +110,12 @@ export function auditKeyId(publicKey: KeyObject | string): string {
  * writeFileSync('audit-key.pub.pem', publicKey)
  * ```
  */
-export function generateAuditKeys(): { readonly privateKey: string; readonly publicKey: string } {
+export function generateAuditKeys(): {
+  /** The private key, PKCS #8 PEM: what `AuditSigner` takes (a secret). */
+  readonly privateKey: string
+  /** The public key, SPKI PEM: what `verifyAudit` takes in `publicKeys`. */
+  readonly publicKey: string
+} {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519')
   return { privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), publicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString() }
 }
@@ -149,14 +154,17 @@ export class AuditSigner {
     return { ...unsigned, signature: sign(null, Buffer.from(checkpointPayload(unsigned), 'utf8'), this.#key).toString('base64url') }
   }
 
+  /** `AuditSigner(<keyId>)`: the key id, never the private key. */
   toString(): string {
     return `AuditSigner(${this.keyId})`
   }
 
+  /** What `JSON.stringify` writes for the signer: `AuditSigner(<keyId>)`, never the private key. */
   toJSON(): string {
     return this.toString()
   }
 
+  /** What `util.inspect` and `console.log` show for the signer: `AuditSigner(<keyId>)`, never the private key. */
   [inspect.custom](): string {
     return this.toString()
   }

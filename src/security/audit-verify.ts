@@ -102,7 +102,14 @@ export interface AuditReport {
   /** Each chain (those stored, and those a checkpoint names), in chain order. */
   readonly chains: readonly AuditChainReport[]
   /** Checkpoints given, and how many of them verified. */
-  readonly checkpoints: { readonly given: number; readonly valid: number; readonly problems: readonly CheckpointProblem[] }
+  readonly checkpoints: {
+    /** How many checkpoints were given (malformed lines included). */
+    readonly given: number
+    /** How many of them are signed by one of the public keys given (only their heads are checked against the chains). */
+    readonly valid: number
+    /** The others, in order: the malformed ones and those whose signature does not verify. */
+    readonly problems: readonly CheckpointProblem[]
+  }
 }
 
 /**
@@ -281,8 +288,8 @@ function checkpointProblem(chain: string, entries: readonly AuditEntry[], signed
 }
 
 /**
- * Reads a checkpoint file (JSON lines, as {@link FileCheckpointSink} writes
- * it): each line a checkpoint, or a `malformed` problem naming the line.
+ * Reads a checkpoint file (JSON lines, as `FileCheckpointSink` from `weft-sdk`
+ * writes it): each line a checkpoint, or a `malformed` problem naming the line.
  * @throws the file system's error when the file cannot be read.
  *
  * @example

@@ -180,7 +180,10 @@ export interface JwtKeyPair {
   /** The public key as a JWK, with `kid`, `alg` and `use: 'sig'`. */
   readonly publicJwk: JWK
   /** `{ keys: [publicJwk] }`: what a `JwtAuthenticator` takes as `keys`, or a JWKS endpoint serves. */
-  readonly publicJwks: { keys: JSONWebKeySet['keys'] }
+  readonly publicJwks: {
+    /** The public keys of the set: `publicJwk` alone. */
+    keys: JSONWebKeySet['keys']
+  }
 }
 
 /**

@@ -124,7 +124,16 @@ function secretKey(id: string, key: Uint8Array | KeyObject, source: string): Key
   return key instanceof Uint8Array ? createSecretKey(Buffer.from(key)) : key
 }
 
-/** Options of {@link envKeyProvider}. */
+/**
+ * Options of {@link envKeyProvider}.
+ *
+ * @example
+ * ```ts
+ * import { envKeyProvider, type EnvKeyProviderOptions } from 'weft-sdk'
+ * const options: EnvKeyProviderOptions = { variable: 'REPORTS_ENCRYPTION_KEYS' }
+ * const keys = envKeyProvider(options)
+ * ```
+ */
 export interface EnvKeyProviderOptions {
   /** The variable holding the keys. @defaultValue `'WEFT_ENCRYPTION_KEYS'` */
   readonly variable?: string

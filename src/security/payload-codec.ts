@@ -33,7 +33,16 @@ function freshNonce(): Buffer {
   return noncePool.subarray(nonceOffset - nonceBytes, nonceOffset)
 }
 
-/** Options of {@link createPayloadCodec}. */
+/**
+ * Options of {@link createPayloadCodec}.
+ *
+ * @example
+ * ```ts
+ * import { createPayloadCodec, envKeyProvider, type PayloadCodecOptions } from 'weft-sdk'
+ * const options: PayloadCodecOptions = { allowClear: false } // every stored value is encrypted already
+ * const codec = createPayloadCodec(envKeyProvider(), options)
+ * ```
+ */
 export interface PayloadCodecOptions {
   /**
    * Whether clear (unencrypted) values are read as they are: values written

@@ -12,7 +12,17 @@ import { storableNameProblem } from '../core/storable-name.js'
  * const action: ActionPattern = parsePermission('start:reports').action // { kind: 'exact', name: 'start' }
  * ```
  */
-export type ActionPattern = { readonly kind: 'any' } | { readonly kind: 'exact'; readonly name: string }
+export type ActionPattern =
+  | {
+      /** `*`: the pattern covers every action. */
+      readonly kind: 'any'
+    }
+  | {
+      /** One action: the pattern covers the action named `name` only. */
+      readonly kind: 'exact'
+      /** The action covered, compared case-sensitively (letters, digits, `_`, `-` and `.`). */
+      readonly name: string
+    }
 
 /**
  * The resource part of a parsed permission: `*` (every resource), one resource,
@@ -25,9 +35,22 @@ export type ActionPattern = { readonly kind: 'any' } | { readonly kind: 'exact';
  * ```
  */
 export type ResourcePattern =
-  | { readonly kind: 'any' }
-  | { readonly kind: 'exact'; readonly name: string }
-  | { readonly kind: 'prefix'; readonly prefix: string }
+  | {
+      /** `*`: the pattern covers every resource. */
+      readonly kind: 'any'
+    }
+  | {
+      /** One resource: the pattern covers the resource named `name` only. */
+      readonly kind: 'exact'
+      /** The resource covered, unescaped (a written `\*` is a literal `*`), compared case-sensitively. */
+      readonly name: string
+    }
+  | {
+      /** `…/*`: the pattern covers every resource that starts with `prefix` and is longer than it. */
+      readonly kind: 'prefix'
+      /** The unescaped text before the final `*`, ending in `/` (`reports/` for `reports/*`). */
+      readonly prefix: string
+    }
 
 /**
  * A permission parsed by {@link parsePermission}: frozen, with the text it was

@@ -69,7 +69,17 @@ export interface RunOwner {
  * const denied: AccessDecision = { allowed: false, reason: 'deny rule "cancel:*" of role "viewer"' }
  * ```
  */
-export type AccessDecision = { readonly allowed: true } | { readonly allowed: false; readonly reason: string }
+export type AccessDecision =
+  | {
+      /** The principal may do what it asked. */
+      readonly allowed: true
+    }
+  | {
+      /** The principal may not do what it asked. */
+      readonly allowed: false
+      /** Why not, for a person reading the error or the audit log (the rule that denied it, or what is missing). */
+      readonly reason: string
+    }
 
 /**
  * Decides whether a principal may do something. Synchronous: it runs on every

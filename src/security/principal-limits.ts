@@ -174,7 +174,17 @@ export class PrincipalLimits {
    * limits.limitOf(principal({ subject: 'root', roles: ['admin'] }), 'start') // 'unlimited'
    * ```
    */
-  limitOf(principal: Principal, operation: string): { readonly limit: number; readonly windowMs: number } | 'unlimited' {
+  limitOf(
+    principal: Principal,
+    operation: string,
+  ):
+    | {
+        /** The bucket's size: permits usable at once, and per window. */
+        readonly limit: number
+        /** The window, in milliseconds (one permit comes back every `windowMs / limit`). */
+        readonly windowMs: number
+      }
+    | 'unlimited' {
     return this.ruleFor(principal, operation)
   }
 

@@ -43,7 +43,15 @@ export interface Credentials {
   readonly token: Redacted.Redacted<string> | string
 }
 
-/** The longest subject, role or tenant Weft accepts (they are recorded with runs and audit entries). */
+/**
+ * The longest subject, role or tenant Weft accepts (they are recorded with runs and audit entries).
+ *
+ * @example
+ * ```ts
+ * import { maxPrincipalFieldLength, principal } from 'weft-sdk'
+ * principal({ subject: 'u'.repeat(maxPrincipalFieldLength + 1), roles: [] }) // throws InvalidPrincipalError
+ * ```
+ */
 export const maxPrincipalFieldLength = 256
 
 /**

@@ -15,7 +15,14 @@ import { parsePermission, type Permission } from './permissions.js'
  * const viewer: RoleConfig = { allow: ['read:*'], deny: ['read:payroll'] }
  * ```
  */
-export type RoleConfig = readonly string[] | { readonly allow?: readonly string[]; readonly deny?: readonly string[] }
+export type RoleConfig =
+  | readonly string[]
+  | {
+      /** The permissions the role allows (without `!`). @defaultValue none */
+      readonly allow?: readonly string[]
+      /** The permissions the role denies (without `!`); a deny of any of a principal's roles wins over every allow. @defaultValue none */
+      readonly deny?: readonly string[]
+    }
 
 /**
  * A permission of a role, as the configuration wrote it: for diagnostics and denial reasons.

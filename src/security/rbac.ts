@@ -43,10 +43,28 @@ export interface RbacConfig {
  * ```
  */
 export type RunListScope =
-  | { readonly kind: 'all' }
-  | { readonly kind: 'none'; readonly reason: string }
-  | { readonly kind: 'owned'; readonly subject: string; readonly tenant?: string }
-  | { readonly kind: 'per-workflow' }
+  | {
+      /** Every run: the principal may read all of them. */
+      readonly kind: 'all'
+    }
+  | {
+      /** No run: the principal may read none of them. */
+      readonly kind: 'none'
+      /** Why not, for a person: the deny rule that matched, or the permission the principal lacks. */
+      readonly reason: string
+    }
+  | {
+      /** Only the runs owned by `subject` (or shared with it through `tenant`); never a run without a recorded owner. */
+      readonly kind: 'owned'
+      /** The principal's subject: a run whose owner has this subject is in the scope. */
+      readonly subject: string
+      /** When present (`shareWithinTenant` is on and the principal has a tenant), a run whose owner's tenant is this one is in the scope too. */
+      readonly tenant?: string
+    }
+  | {
+      /** No single answer for every workflow: ask `listScope` again with each workflow. */
+      readonly kind: 'per-workflow'
+    }
 
 /**
  * A principal's effective rules: what its configured roles allow and deny,
@@ -59,8 +77,11 @@ export type RunListScope =
  * ```
  */
 export interface EffectiveRules {
+  /** The allow rules of the principal's configured roles, in the order of its roles and of each role's list. */
   readonly allow: readonly RoleRule[]
+  /** The deny rules (a `!`-prefixed entry, or an entry of a role's `deny` list) of the principal's configured roles, in the same order. */
   readonly deny: readonly RoleRule[]
+  /** The principal's roles that the configuration does not define: they grant nothing. */
   readonly unknownRoles: readonly string[]
 }
 

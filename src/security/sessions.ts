@@ -142,7 +142,15 @@ export interface SessionManagerOptions {
  * const target: LogoutTarget = { refreshToken: Redacted.make(refreshToken) }
  * ```
  */
-export type LogoutTarget = { readonly refreshToken: Redacted.Redacted<string> | string } | { readonly sessionId: string }
+export type LogoutTarget =
+  | {
+      /** A refresh token of the session, as the client holds it; a malformed or unknown one ends nothing. */
+      readonly refreshToken: Redacted.Redacted<string> | string
+    }
+  | {
+      /** The session's id (`SessionRecord.id`, the `sid` of its access tokens). */
+      readonly sessionId: string
+    }
 
 // 256 random bits as base64url: 43 characters without padding.
 const refreshTokenPattern = /^[A-Za-z0-9_-]{43}$/

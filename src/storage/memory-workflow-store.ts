@@ -1,6 +1,7 @@
 import type { OutboxStore } from './outbox-store.js'
 import { MemorySessions } from './memory-sessions.js'
 import { MemorySettings } from './memory-settings.js'
+import type { SettingsStore } from './settings-store.js'
 import type { LocalUserStore, SessionStore } from './session-store.js'
 import { LeaseLostError } from '../core/errors.js'
 import type { RunId } from '../core/ids.js'
@@ -114,7 +115,7 @@ export class MemoryWorkflowStore implements WorkflowStore {
   /** The audit log (see `AuditStore`); `audit.insert` adds entries synchronously, inside whatever the store is doing. */
   readonly audit = new MemoryAudit()
   /** Database-wide settings (see `SettingsStore`), in this process only. */
-  readonly settings = new MemorySettings()
+  readonly settings: SettingsStore = new MemorySettings()
 
   constructor(options: MemoryStoreOptions = {}) {
     this.values = options.serialization === 'off' ? byReference : serialized(options.limits ?? defaultSerializationLimits)

@@ -112,9 +112,22 @@ export interface RotationRequest {
  * ```
  */
 export type RotationOutcome =
-  | { readonly kind: 'rotated'; readonly session: SessionRecord }
-  | { readonly kind: 'reused' | 'expired' | 'revoked'; readonly sessionId: string }
-  | { readonly kind: 'unknown' }
+  | {
+      /** The token is now used and its successor stored in the same family. */
+      readonly kind: 'rotated'
+      /** The token's session (active), for the tokens the refresh issues. */
+      readonly session: SessionRecord
+    }
+  | {
+      /** Refused: the token was used before (its session is revoked), or it or its session expired, or the session was revoked. */
+      readonly kind: 'reused' | 'expired' | 'revoked'
+      /** The id of the session the token belongs to. */
+      readonly sessionId: string
+    }
+  | {
+      /** Refused: no stored token has the given hash (or its session is gone). */
+      readonly kind: 'unknown'
+    }
 
 /**
  * The store role of sessions: session families and their refresh tokens.
@@ -229,7 +242,19 @@ export interface LoginAttempts {
  * if (decision.kind === 'locked') console.log(`try again in ${decision.retryAfterMs} ms`)
  * ```
  */
-export type AttemptDecision = { readonly kind: 'locked'; readonly retryAfterMs: number } | { readonly kind: 'attempt'; readonly next: LoginAttempts }
+export type AttemptDecision =
+  | {
+      /** Refused: the name is locked, and the attempt is not counted. */
+      readonly kind: 'locked'
+      /** How long until the lock lifts (milliseconds). */
+      readonly retryAfterMs: number
+    }
+  | {
+      /** Accepted: the attempt is counted, and the password may be checked. */
+      readonly kind: 'attempt'
+      /** The name's attempts with this one counted as a failure (and its lock, from the `maxFailures`-th). */
+      readonly next: LoginAttempts
+    }
 
 /**
  * The store role of local users: their records and the login attempt

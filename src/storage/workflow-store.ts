@@ -378,7 +378,14 @@ export interface RunQuery {
    * principal of this tenant. A secured engine sets it from the caller's
    * principal unless it may read every run.
    */
-  readonly ownedBy?: { readonly subject: string; readonly tenant?: string | undefined } | undefined
+  readonly ownedBy?:
+    | {
+        /** A run whose owner's subject is this one matches. */
+        readonly subject: string
+        /** When given, a run whose owner's tenant is this one matches too. */
+        readonly tenant?: string | undefined
+      }
+    | undefined
 }
 
 /** What {@link RunStore.createRun} did. */
