@@ -22,7 +22,7 @@ import { RunWorker } from '../runtime/run-worker.js'
 import { RuntimeStats, type EngineStats } from '../runtime/runtime-stats.js'
 import { inputDigest } from '../storage/serialization.js'
 import type { CreateRunResult, NewRun, RunQuery, RunRecord, StoreNotification, WorkflowStore } from '../storage/workflow-store.js'
-import { enableSecuritySetting } from '../storage/settings-store.js'
+import { enableSecuritySetting, readSecuritySetting } from '../storage/settings-store.js'
 import { ChangeFeed } from './change-feed.js'
 import { StoreHealth } from './store-health.js'
 import { defaultStore } from './default-store.js'
@@ -39,7 +39,7 @@ import { reportBackgroundError, reportListenerError, reportRecovery } from './en
 import { emitResult, RunEventsOutbox, type EmitResult } from './run-events-outbox.js'
 import { EngineOutbox, type EngineOutboxWiring } from '../integration/outbox/engine-outbox.js'
 import { InvalidOptionsError } from '../core/errors.js'
-import { AuthorizationError } from '../core/security-errors.js'
+import { AuthorizationError, SecurityConfigError } from '../core/security-errors.js'
 import type { Principal } from '../security/principal.js'
 import { MemoryAuditSink } from '../security/memory-audit.js'
 import { StoreAuditSink } from './store-audit.js'
@@ -322,9 +322,11 @@ export class Engine {
     this.assertOpen()
     await this.ready
     const who = await this.secure.admit({ audit: 'run.list', request: { action: 'read', resource: query.workflow ?? '*' }, authenticateOnly: true, auditSuccess: false }, access)
-    if (!this.secure.enabled || who === undefined || this.secure.readsAll(who, query.workflow ?? '*')) return this.store.listRuns(query)
-    const owned = await this.store.listRuns({ ...query, ownedBy: { subject: who.subject, tenant: who.tenant } })
-    return owned.filter((run) => this.secure.mayRead(who, run))
+    if (!this.secure.enabled || who === undefined) return this.store.listRuns(query)
+    // Narrowed in the store to the caller's and its tenant's runs unless it administers them all; every row is then
+    // checked with the rule a read of that run applies (a deny rule on one workflow included).
+    const rows = this.secure.readsAll(who, query.workflow ?? '*') ? await this.store.listRuns(query) : await this.store.listRuns({ ...query, ownedBy: { subject: who.subject, tenant: who.tenant } })
+    return rows.filter((run) => this.secure.mayRead(who, run))
   }
 
   /**
@@ -347,11 +349,16 @@ export class Engine {
       return emitResult(await this.secured(await this.signalOperation(runId), options, () => this.runEvents.toRun(runId, name, payload)), [])
     }
     const graphs = this.registry.triggeredBy(name)
-    const operation: SecuredOperation = { audit: 'event.emit', request: { action: 'emit', resource: name }, limit: 'emit', requires: graphs.flatMap((graph) => startRequirements(graph)) }
+    // A broadcast reaches every run waiting for the event, whoever started it: on a secured engine only a
+    // principal who may steer every run (admin:*) sends one; others send to one run ({ runId }) or start runs.
+    const broadcast = formatPermission('admin', '*')
+    const requires = [...(this.secure.enabled ? [broadcast] : []), ...graphs.flatMap((graph) => startRequirements(graph))]
+    const operation: SecuredOperation = { audit: 'event.emit', request: { action: 'emit', resource: name }, limit: 'emit', requires }
     return this.secure.run(operation, options, async (who) => {
       const triggered = graphs.map((graph) => ({ graph, input: parseWorkflowInput(graph, payload) }))
       const sent = await this.runEvents.toEveryRun(name, payload)
-      const started = await Promise.all(triggered.map(({ graph, input }) => this.startGraph(graph, input, { principal: who }, false, who)))
+      // Each triggered start goes through the start path as the emitter: its start limit, its audit entry.
+      const started = await Promise.all(triggered.map(({ graph, input }) => this.startGraph(graph, input, { principal: who }, false)))
       return emitResult(sent, started as WorkflowRun[])
     })
   }
@@ -458,11 +465,13 @@ export class Engine {
   private async securedStart(graph: WorkflowGraph, rawInput: unknown, options: StartOptions, parse: boolean): Promise<WorkflowRun<never>> {
     const operation: SecuredOperation = { audit: 'run.start', request: { action: 'start', resource: graph.name }, requires: SecurePath.startRequirements(graph), limit: 'start' }
     const who = await this.secure.admit(operation, options)
+    await this.ready
     await this.refuseForeignRunId(operation, who, options.runId)
     const sink = this.secure.auditSink
     try {
-      if (sink instanceof StoreAuditSink) {
-        // The start and its audit entry commit together (one transaction).
+      if (sink instanceof StoreAuditSink && options.runId === undefined) {
+        // The start and its audit entry commit together (one transaction). Under an explicit id the start may find a
+        // run instead of creating one (an idempotent repeat, a conflict): it is audited after, by what it did.
         const entry = this.secure.entryOf(operation, who, 'succeeded')
         return await this.createRun(graph, rawInput, options, parse, who, (run) => sink.recordWith({ ...entry, runId: run.id }, (sealed) => this.store.createRun({ ...run, audit: [sealed] })))
       }
@@ -495,7 +504,11 @@ export class Engine {
     const digest = options.runId === undefined ? undefined : digestOf(input)
     const starter = { principal: who?.subject, tenant: who?.tenant, roles: who?.roles }
     const { run, created } = await persist({ id: runId, workflow: graph.name, version: graph.version, input, createdAt: now, ...starter, claimBy, inputDigest: digest })
-    if (!created) return this.existingRun(run, graph, input, digest, options)
+    if (!created) {
+      // Found under a caller's explicit id, perhaps created by another principal since the check before the create.
+      if (who !== undefined && this.secure.enabled && !this.secure.mayRead(who, run)) throw foreignRun(who, run.id)
+      return this.existingRun(run, graph, input, digest, options)
+    }
     if (instance === undefined) return this.storedHandle(run, undefined, options) as WorkflowRun<never>
     return this.localHandle(this.runs.launch(graph, run, instance, []), options)
   }
@@ -539,7 +552,7 @@ export class Engine {
     if (runId === undefined || who === undefined) return
     const existing = await this.store.getRun(runId)
     if (existing === undefined || this.secure.mayRead(who, existing)) return
-    const refusal = new AuthorizationError(who.subject, 'start', `run ${runId}`, 'the run id names an existing run this principal may not read; start under another id')
+    const refusal = foreignRun(who, runId)
     await this.secure.deny({ ...operation, runId }, who, refusal.reason)
     throw refusal
   }
@@ -571,7 +584,10 @@ export class Engine {
   private async open(): Promise<void> {
     await this.store.init()
     // The CLI opens the database directly and cannot see this configuration: the store records that security is on.
-    if (this.secure.enabled && this.store.settings !== undefined) await enableSecuritySetting(this.store.settings, this.env.now())
+    if (this.store.settings !== undefined) {
+      if (this.secure.enabled) await enableSecuritySetting(this.store.settings, this.env.now())
+      else if ((await readSecuritySetting(this.store.settings))?.enabled === true) throw new SecurityConfigError('this database was used by a secured engine (its store records security as enabled): give this engine the same createEngine({ security }), or turn it off with `weft security disable` (needs admin:security)')
+    }
     this.registry.checkDependencies()
     this.unsubscribe = await this.store.subscribe?.((notification) => this.notified(notification))
     if (this.store.durable) {
@@ -708,6 +724,11 @@ export class EngineAs {
   emit(name: string, payload?: unknown, options: { readonly runId?: RunId } = {}): Promise<EmitResult> {
     return this.engine.emit(name, payload, { ...options, ...this.access })
   }
+}
+
+/** The refusal of a start whose explicit run id names a run the caller may not read. */
+function foreignRun(who: Principal, runId: RunId): AuthorizationError {
+  return new AuthorizationError(who.subject, 'start', `run ${runId}`, 'the run id names an existing run this principal may not read; start under another id')
 }
 
 /** The read of a run, under the object-level rule (audited only when denied). */

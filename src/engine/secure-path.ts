@@ -5,7 +5,7 @@ import { isWeftError } from '../core/errors.js'
 import { AuthenticationError, AuthorizationError, SecurityConfigError } from '../core/security-errors.js'
 import type { TaskNode, WorkflowGraph } from '../graph/workflow-graph.js'
 import type { RunStarter, TaskGuard } from '../runtime/run-execution.js'
-import { isPrincipal, principal as makePrincipal, type Credentials, type Principal } from '../security/principal.js'
+import { principal as makePrincipal, type Credentials, type Principal } from '../security/principal.js'
 import type { AccessRequest, AuditOutcome, AuditRecord, AuditSink, Authenticator, Authorizer, PrincipalLimiter, RunOwner } from '../security/ports.js'
 import { requiredAccess } from '../security/required-permissions.js'
 import type { RunId } from '../core/ids.js'
@@ -152,7 +152,7 @@ export function ownerOf(run: Pick<RunRecord, 'principal' | 'tenant'>): RunOwner 
  * operation, so a user's registration after `createEngine` counts.
  */
 export class SecurePath {
-  private policies: Policies | null | undefined
+  private policies: Policies | undefined
 
   constructor(private readonly wiring: SecurePathWiring) {}
 
@@ -264,7 +264,7 @@ export class SecurePath {
     try {
       if (access?.credentials !== undefined) {
         if (policies.authenticator === undefined) throw new SecurityConfigError('credentials were given but no authenticator is configured: add one to createEngine({ security: { authenticator } })')
-        return await policies.authenticator.authenticate(access.credentials)
+        return makePrincipal(await policies.authenticator.authenticate(access.credentials))
       }
       const given = givenPrincipal(access)
       if (given === undefined) throw new AuthenticationError('missing', 'this engine is secured: pass a principal or credentials (options.principal, options.credentials, or engine.as(caller))')
@@ -301,15 +301,14 @@ export class SecurePath {
   private resolve(): Policies | null {
     if (this.policies !== undefined) return this.policies
     const authorizer = this.wiring.lookup<Authorizer>(securityTokens.authorizer)
-    this.policies =
-      authorizer === undefined
-        ? null
-        : {
-            authorizer,
-            authenticator: this.wiring.lookup<Authenticator>(securityTokens.authenticator),
-            limits: this.wiring.lookup<PrincipalLimiter>(securityTokens.limits),
-            audit: this.wiring.lookup<AuditSink>(securityTokens.audit) ?? this.wiring.defaultAudit(),
-          }
+    // "Off" is not remembered: an authorizer registered later (even after the engine opened) turns security on at once.
+    if (authorizer === undefined) return null
+    this.policies = {
+      authorizer,
+      authenticator: this.wiring.lookup<Authenticator>(securityTokens.authenticator),
+      limits: this.wiring.lookup<PrincipalLimiter>(securityTokens.limits),
+      audit: this.wiring.lookup<AuditSink>(securityTokens.audit) ?? this.wiring.defaultAudit(),
+    }
     return this.policies
   }
 }
@@ -321,7 +320,8 @@ export class SecurePath {
 export function givenPrincipal(access: AccessOptions | undefined): Principal | undefined {
   const given = access?.principal
   if (given === undefined) return undefined
-  return typeof given === 'string' ? makePrincipal({ subject: given }) : isPrincipal(given) ? given : makePrincipal(given)
+  // Always through principal(): a hand-made object's fields are checked (they are recorded with runs and audit entries).
+  return typeof given === 'string' ? makePrincipal({ subject: given }) : makePrincipal(given)
 }
 
 /** The principal recorded with a run, for re-checks of its tasks. */

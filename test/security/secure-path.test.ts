@@ -41,7 +41,8 @@ const rbac = new Rbac({
     viewer: ['read:*'],
     payer: ['start:payout', 'read:payout', 'pay:money'],
     'broke-payer': ['start:payout', 'read:payout', '!pay:money'],
-    emitter: ['emit:month.closed', 'start:report', 'build:reports'],
+    emitter: ['emit:month.closed', 'start:report', 'build:reports', 'admin:*'],
+    notifier: ['emit:*'],
   },
 })
 
@@ -324,5 +325,77 @@ describe('an idempotent start under an explicit run id', () => {
     const stolen = await engine.as(bob).start(Report, { month: 'nov' }, { runId: 'report-nov' as RunId }).catch((e: unknown) => e)
     expect(stolen).toBeInstanceOf(AuthorizationError)
     expect(lines(audit)).toEqual(['run.start succeeded user:ada', 'run.start succeeded user:ada', 'run.start denied user:bob'])
+  })
+})
+
+describe('the secure path closes the gaps a review found', () => {
+  it('lets only a principal who may steer every run broadcast an event (a broadcast reaches every tenant)', async () => {
+    const { engine, audit } = securedEngine()
+    const notifier = principal({ subject: 'svc:ledger', roles: ['notifier'] })
+    await expect(engine.as(notifier).emit('approved', { by: 'eve' })).rejects.toThrow('may not admin *')
+    expect(lines(audit)).toEqual(['event.emit denied svc:ledger'])
+    const result = await engine.as(root).emit('month.closed', { month: 'dec' })
+    expect(result.startedOf(Report)).toHaveLength(1)
+  })
+
+  it("audits and limits each run an event starts as the emitter's own start", async () => {
+    const taken: string[] = []
+    const limits: PrincipalLimiter = { take: async (who, operation) => void taken.push(`${who.subject}:${operation}`) }
+    const { engine, audit } = securedEngine({ limits })
+    const [run] = (await engine.as(root).emit('month.closed', { month: 'dec' })).startedOf(Report)
+    await run!.result()
+    expect(taken).toEqual(['user:root:emit', 'user:root:start'])
+    expect(lines(audit)).toEqual(['run.start succeeded user:root', 'event.emit succeeded user:root'])
+  })
+
+  it('never lists a run the caller may not read, whatever its admin rights on other workflows', async () => {
+    const strict = new Rbac({ roles: { auditor: ['admin:*', '!read:payout'], clerk: ['start:payout', 'read:payout', 'pay:money'] } })
+    const audit = new MemoryAuditSink()
+    engine = createEngine({ store: new MemoryWorkflowStore(), workflows: [Payout], security: { authorizer: strict, audit } })
+    await (await engine.as(principal({ subject: 'user:pam', roles: ['clerk'] })).start(Payout, { amount: 1 })).result()
+    expect(await engine.as(principal({ subject: 'user:aud', roles: ['auditor'] })).listRuns()).toEqual([])
+  })
+
+  it('turns security on for an authorizer registered after the engine opened (it never fails open)', async () => {
+    engine = createEngine({ store: new MemoryWorkflowStore(), workflows: [Report] })
+    await engine.ready
+    engine.container.register(securityTokens.authorizer, { useValue: rbac })
+    await expect(engine.start(Report, { month: 'nov' })).rejects.toBeInstanceOf(AuthenticationError)
+  })
+
+  it('refuses a malformed hand-made principal before anything is recorded', async () => {
+    const { engine, audit } = securedEngine()
+    const forged = { subject: 'x\nrun.start succeeded root', roles: ['analyst'] }
+    await expect(engine.as(forged).start(Report, { month: 'nov' })).rejects.toThrow('control character')
+    expect(lines(audit)).toEqual(['auth.failed denied -'])
+  })
+
+  it('keeps an engine without security off a database a secured engine used', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'weft-secured-db-'))
+    try {
+      const path = join(dir, 'weft.sqlite')
+      const secured = createEngine({ store: sqliteStore({ path }), security: { authorizer: rbac } })
+      await secured.ready
+      await secured.close()
+      const open = createEngine({ store: sqliteStore({ path }) })
+      await expect(open.ready).rejects.toBeInstanceOf(SecurityConfigError)
+      await open.close()
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('starts under an explicit run id right after createEngine on a new SQLite file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'weft-secured-id-'))
+    try {
+      engine = createEngine({ store: sqliteStore({ path: join(dir, 'weft.sqlite') }), workflows: [Report], security: { authorizer: rbac } })
+      const run = await engine.as(ada).start(Report, { month: 'nov' }, { runId: 'first' as RunId })
+      expect(run.id).toBe('first')
+      await run.result()
+      await engine.close()
+      engine = undefined
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })

@@ -28,6 +28,8 @@ export interface SessionFixture {
 
 export interface FixtureKind {
   readonly name: string
+  /** Whether two instances opened by one fixture share their data (a database): known before the fixture is set up, so tests that need it are only declared where it holds. */
+  readonly durable: boolean
   /** Why it cannot run here, or null. */
   readonly skipReason: () => string | null
   /** Registers the hooks and returns the fixture of the current test. */
@@ -52,6 +54,7 @@ function tracked(): { add(store: WorkflowStore): Promise<WorkflowStore>; closeAl
 
 const memory: FixtureKind = {
   name: 'memory',
+  durable: false,
   skipReason: () => null,
   setup() {
     let store: MemoryWorkflowStore
@@ -64,6 +67,7 @@ const memory: FixtureKind = {
 
 const sqlite: FixtureKind = {
   name: 'a SQLite file',
+  durable: true,
   skipReason: () => null,
   setup() {
     const folder = mkdtempSync(join(tmpdir(), 'weft-sessions-'))
@@ -90,6 +94,7 @@ const sqlite: FixtureKind = {
 
 const postgres: FixtureKind = {
   name: 'PostgreSQL',
+  durable: true,
   skipReason: () => postgresSkipReason(),
   setup() {
     const stores = tracked()

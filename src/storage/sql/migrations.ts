@@ -174,7 +174,7 @@ export function weftMigrations(dialect: SqlDialect): Record<string, Migration> {
         await createSessionTables(db, dialect)
       },
     },
-    '2026_12_08_012_settings': {
+    '2026_12_08_011_settings': {
       async up(db: Kysely<unknown>) {
         // Database-wide settings (see SettingsStore), e.g. that security is enabled: the CLI honours it before reading runs.
         await db.schema
