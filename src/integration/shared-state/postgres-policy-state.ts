@@ -1,9 +1,8 @@
-import { Effect, Layer } from 'effect'
-import { CircuitBreaker as EffectBreaker, RateLimiter } from 'effect/persistence'
+import { Effect } from 'effect'
 import pg from 'pg'
 import { toMillis, type Duration as WeftDuration } from '../../core/duration.js'
 import type { PolicyStateStore } from '../../resilience/policy-services.js'
-import { PolicyRowsError, rowBreakerStore, rowLimiterStore, type PolicyRows, type RowChange } from './row-policy-stores.js'
+import { PolicyRowsError, rowPolicyState, type PolicyRows, type RowChange } from './row-policy-stores.js'
 
 /**
  * Options of {@link postgresPolicyState}: the database (a connection string,
@@ -53,14 +52,8 @@ export interface PostgresPolicyStateOptions {
  */
 export function postgresPolicyState(options: PostgresPolicyStateOptions): PolicyStateStore {
   const table = new PolicyTable(options)
-  const rows = rowsOf(table)
   const leaseMs = toMillis(options.probeLease ?? '30 s', 'probeLease')
-  return {
-    kind: 'postgres',
-    shared: true,
-    layer: Layer.mergeAll(Layer.succeed(EffectBreaker.CircuitBreakerStore, rowBreakerStore(rows, leaseMs)), Layer.succeed(RateLimiter.RateLimiterStore, rowLimiterStore(rows))),
-    close: () => table.close(),
-  }
+  return rowPolicyState({ kind: 'postgres', rows: rowsOf(table), leaseMs, close: () => table.close() })
 }
 
 /** The table of rows, one per circuit or bucket, each changed under its row lock. */

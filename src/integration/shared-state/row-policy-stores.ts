@@ -3,9 +3,10 @@
 // resilience/policy-transitions.ts: one implementation for every database that
 // keeps the shared policy state (PostgreSQL, SQLite), which differ only in how
 // they lock a row and whose clock they read.
-import { Data, Duration, Effect } from 'effect'
+import { Data, Duration, Effect, Layer } from 'effect'
 import { CircuitBreaker as EffectBreaker, RateLimiter } from 'effect/persistence'
 import { admissionOf, noAdaptiveLimits, stateOf, transitionOf } from '../../resilience/store-answers.js'
+import type { PolicyStateStore } from '../../resilience/policy-services.js'
 import {
   admitCircuit,
   recordCircuit,
@@ -100,5 +101,21 @@ export function rowLimiterStore(rows: PolicyRows): RateLimiter.RateLimiterStore[
         }),
       ),
     ...noAdaptiveLimits,
+  }
+}
+
+/**
+ * The policy state port over a table of rows: Effect's breaker and limiter
+ * stores on `rows`, closed with the table. What `postgresPolicyState` and
+ * `sqlitePolicyState` return; they differ only in their rows.
+ */
+export function rowPolicyState(state: { readonly kind: string; readonly rows: PolicyRows; readonly leaseMs: number; readonly synchronous?: boolean; close(): Promise<void> }): PolicyStateStore {
+  const { kind, rows, leaseMs, synchronous } = state
+  return {
+    kind,
+    shared: true,
+    ...(synchronous === true ? { synchronous } : {}),
+    layer: Layer.mergeAll(Layer.succeed(EffectBreaker.CircuitBreakerStore, rowBreakerStore(rows, leaseMs)), Layer.succeed(RateLimiter.RateLimiterStore, rowLimiterStore(rows))),
+    close: () => state.close(),
   }
 }

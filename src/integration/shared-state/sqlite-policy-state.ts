@@ -5,12 +5,11 @@
 import { mkdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, resolve } from 'node:path'
-import { Effect, Layer } from 'effect'
-import { CircuitBreaker as EffectBreaker, RateLimiter } from 'effect/persistence'
+import { Effect } from 'effect'
 import { SqliteDriverMissingError } from '../../core/errors.js'
 import { toMillis, type Duration as WeftDuration } from '../../core/duration.js'
 import type { PolicyStateStore } from '../../resilience/policy-services.js'
-import { PolicyRowsError, rowBreakerStore, rowLimiterStore, type PolicyRows, type RowChange } from './row-policy-stores.js'
+import { PolicyRowsError, rowPolicyState, type PolicyRows, type RowChange } from './row-policy-stores.js'
 
 /**
  * Options of {@link sqlitePolicyState}: the file, the table, how long to wait
@@ -63,15 +62,8 @@ export interface SqlitePolicyStateOptions {
  */
 export function sqlitePolicyState(options: SqlitePolicyStateOptions): PolicyStateStore {
   const table = new SqlitePolicyTable(options)
-  const rows = rowsOf(table)
   const leaseMs = toMillis(options.probeLease ?? '30 s', 'probeLease')
-  return {
-    kind: 'sqlite',
-    shared: true,
-    synchronous: true,
-    layer: Layer.mergeAll(Layer.succeed(EffectBreaker.CircuitBreakerStore, rowBreakerStore(rows, leaseMs)), Layer.succeed(RateLimiter.RateLimiterStore, rowLimiterStore(rows))),
-    close: async () => table.close(),
-  }
+  return rowPolicyState({ kind: 'sqlite', rows: rowsOf(table), leaseMs, synchronous: true, close: async () => table.close() })
 }
 
 /** The part of better-sqlite3 this state uses. */
