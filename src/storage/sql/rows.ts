@@ -21,8 +21,8 @@ export function errorText(error: ErrorRecord | undefined): string | null {
   return error === undefined ? null : JSON.stringify(error)
 }
 
-/** The roles recorded with a run (a JSON array), `undefined` when none were. */
-function parseRoles(text: string | null): readonly string[] | undefined {
+/** Roles stored as a JSON array (runs, sessions, local users): its strings, `undefined` for null or another JSON value. */
+export function parseRoles(text: string | null): readonly string[] | undefined {
   if (text === null) return undefined
   const roles: unknown = JSON.parse(text)
   return Array.isArray(roles) ? roles.filter((role): role is string => typeof role === 'string') : undefined

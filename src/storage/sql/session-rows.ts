@@ -2,13 +2,14 @@
 // (PostgreSQL returns float8 as numbers, SQLite integers), nulls as absent fields.
 import type { LocalUserRecord, RefreshTokenRecord, SessionRecord } from '../session-store.js'
 import type { LocalUserRow, RefreshTokenRow, SessionRow } from './schema.js'
+import { parseRoles } from './rows.js'
 
 /** A `weft_sessions` row as a record. */
 export function toSessionRecord(row: SessionRow): SessionRecord {
   return {
     id: row.id,
     subject: row.subject,
-    roles: parseRoles(row.roles),
+    roles: parseRoles(row.roles) ?? [],
     tenant: row.tenant ?? undefined,
     createdAt: Number(row.created_at),
     expiresAt: Number(row.expires_at),
@@ -34,7 +35,7 @@ export function toLocalUserRecord(row: LocalUserRow): LocalUserRecord {
   return {
     name: row.name,
     subject: row.subject,
-    roles: parseRoles(row.roles),
+    roles: parseRoles(row.roles) ?? [],
     tenant: row.tenant ?? undefined,
     passwordHash: row.password_hash,
     createdAt: Number(row.created_at),
@@ -45,9 +46,4 @@ export function toLocalUserRecord(row: LocalUserRow): LocalUserRecord {
 /** Roles as the stored JSON array. */
 export function rolesText(roles: readonly string[]): string {
   return JSON.stringify(roles)
-}
-
-function parseRoles(text: string): string[] {
-  const roles: unknown = JSON.parse(text)
-  return Array.isArray(roles) ? roles.filter((role): role is string => typeof role === 'string') : []
 }
