@@ -9,7 +9,7 @@ import { staticKeyProvider } from '../../src/security/key-provider.js'
 import { createPayloadCodec } from '../../src/security/payload-codec.js'
 import { postgresStore } from '../../src/storage/postgres/postgres-workflow-store.js'
 import { sqliteStore } from '../../src/storage/sqlite/sqlite-workflow-store.js'
-import { createTestDatabase, describePostgres } from '../support/postgres.js'
+import { describePostgres, throwawayPostgresStores } from '../support/postgres.js'
 import { describeOutbox } from './outbox-conformance.js'
 import { describeEventFeed, describeFinalStep, describeRunWithSteps, describeWorkflowStore } from './workflow-store-conformance.js'
 
@@ -27,18 +27,7 @@ describeEventFeed('SQLite, encrypted', sqlite)
 describeOutbox('SQLite, encrypted', sqlite)
 
 describePostgres('PostgreSQL store, encrypted', () => {
-  const fixture = {
-    create: async () => {
-      const database = await createTestDatabase()
-      const store = postgresStore({ connectionString: database.url, maxConnections: 10, codec })
-      const close = store.close.bind(store)
-      store.close = async () => {
-        await close()
-        await database.drop()
-      }
-      return store
-    },
-  }
+  const fixture = throwawayPostgresStores((url) => postgresStore({ connectionString: url, maxConnections: 10, codec }))
   describeWorkflowStore('PostgreSQL, encrypted', fixture)
   describeFinalStep('PostgreSQL, encrypted', fixture)
   describeRunWithSteps('PostgreSQL, encrypted', fixture)

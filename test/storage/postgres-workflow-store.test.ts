@@ -3,23 +3,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { LeaseLostError, type RunRecord } from 'weft-sdk'
 import type { Fence, StepRecord } from 'weft-sdk/store'
 import { forceGenericPlans, postgresStore, type PgPoolLike } from '../../src/postgres.js'
-import { createTestDatabase, describePostgres, type TestDatabase } from '../support/postgres.js'
+import { createTestDatabase, describePostgres, throwawayPostgresStores, type TestDatabase } from '../support/postgres.js'
 import { describeEventFeed, describeFinalStep, describeRunWithSteps, describeWorkflowStore } from './workflow-store-conformance.js'
 import { describeOutbox } from './outbox-conformance.js'
 
 describePostgres('PostgreSQL store', () => {
-  const fixture = {
-    create: async () => {
-      const database = await createTestDatabase()
-      const store = postgresStore({ connectionString: database.url, maxConnections: 10 })
-      const close = store.close.bind(store)
-      store.close = async () => {
-        await close()
-        await database.drop()
-      }
-      return store
-    },
-  }
+  const fixture = throwawayPostgresStores((url) => postgresStore({ connectionString: url, maxConnections: 10 }))
   describeWorkflowStore('PostgreSQL', fixture)
   describeFinalStep('PostgreSQL', fixture)
   describeRunWithSteps('PostgreSQL', fixture)

@@ -101,3 +101,22 @@ async function admin(url: URL, sql: string): Promise<void> {
     await client.end()
   }
 }
+
+/**
+ * A conformance fixture of PostgreSQL stores, each on a throwaway database
+ * dropped when the store closes; `open` makes the store on the database URL.
+ */
+export function throwawayPostgresStores<S extends { close(): Promise<void> }>(open: (url: string) => S): { create(): Promise<S> } {
+  return {
+    create: async () => {
+      const database = await createTestDatabase()
+      const store = open(database.url)
+      const close = store.close.bind(store)
+      store.close = async () => {
+        await close()
+        await database.drop()
+      }
+      return store
+    },
+  }
+}
