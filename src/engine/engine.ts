@@ -21,6 +21,7 @@ import type { RunEnvironment, RunExecution } from '../runtime/run-execution.js'
 import { RunWorker } from '../runtime/run-worker.js'
 import { RuntimeStats, type EngineStats } from '../runtime/runtime-stats.js'
 import { inputDigest } from '../storage/serialization.js'
+import type { AuditEntry } from '../storage/audit-store.js'
 import type { CreateRunResult, NewRun, RunQuery, RunRecord, StoreNotification, WorkflowStore } from '../storage/workflow-store.js'
 import { enableSecuritySetting, readSecuritySetting } from '../storage/settings-store.js'
 import { ChangeFeed } from './change-feed.js'
@@ -185,7 +186,8 @@ export class Engine {
     this.env = this.runEnvironment(config.clock)
     this.backendServices = {
       store: this.store,
-      sendEvent: (runId, name, payload, graph) => this.sendEvent(runId, name, payload, graph),
+      sendEvent: (runId, name, payload, graph, audit) => this.sendEvent(runId, name, payload, graph, audit),
+      applyAction: (runId, action, reason) => this.runs.applyAction(runId, action, reason),
       nextChange: (runId) => this.changes.next(runId),
       now: () => this.env.now(),
     }
@@ -346,7 +348,8 @@ export class Engine {
     await this.ready
     if (options.runId !== undefined) {
       const runId = options.runId
-      return emitResult(await this.secured(await this.signalOperation(runId), options, () => this.runEvents.toRun(runId, name, payload)), [])
+      const sent = await this.secure.run(await this.signalOperation(runId), options, (_who, audited) => audited((audit) => this.runEvents.toRun(runId, name, payload, undefined, audit)))
+      return emitResult(sent, [])
     }
     const graphs = this.registry.triggeredBy(name)
     // A broadcast reaches every run waiting for the event, whoever started it: on a secured engine only a
@@ -354,9 +357,10 @@ export class Engine {
     const broadcast = formatPermission('admin', '*')
     const requires = [...(this.secure.enabled ? [broadcast] : []), ...graphs.flatMap((graph) => startRequirements(graph))]
     const operation: SecuredOperation = { audit: 'event.emit', request: { action: 'emit', resource: name }, limit: 'emit', requires }
-    return this.secure.run(operation, options, async (who) => {
+    return this.secure.run(operation, options, async (who, audited) => {
       const triggered = graphs.map((graph) => ({ graph, input: parseWorkflowInput(graph, payload) }))
-      const sent = await this.runEvents.toEveryRun(name, payload)
+      // The event and its audit entry commit together; the runs it starts are audited with their own creates.
+      const sent = await audited((audit) => this.runEvents.toEveryRun(name, payload, audit))
       // Each triggered start goes through the start path as the emitter: its start limit, its audit entry.
       const started = await Promise.all(triggered.map(({ graph, input }) => this.startGraph(graph, input, { principal: who }, false)))
       return emitResult(sent, started as WorkflowRun[])
@@ -524,9 +528,9 @@ export class Engine {
   }
 
   /** Sends an event to one run for a handle (`run.signal`), once the engine is open. */
-  private async sendEvent(runId: RunId, name: string, payload: unknown, graph: WorkflowGraph | undefined): Promise<void> {
+  private async sendEvent(runId: RunId, name: string, payload: unknown, graph: WorkflowGraph | undefined, audit: readonly AuditEntry[] | undefined): Promise<void> {
     this.assertOpen()
-    await this.runEvents.toRun(runId, name, payload, graph)
+    await this.runEvents.toRun(runId, name, payload, graph, audit)
   }
 
   private localHandle(execution: RunExecution, access: AccessOptions | undefined): WorkflowRun<never> {
@@ -565,10 +569,6 @@ export class Engine {
     const workflow = local?.graph.name ?? run?.workflow
     const owner = local?.starter ?? (run === undefined ? undefined : ownerOf(run))
     return { audit: 'run.signal', request: { action: 'signal', resource: workflow ?? '*', owner }, runId, limit: 'emit', authenticateOnly: workflow === undefined }
-  }
-
-  private secured<A>(operation: SecuredOperation, access: AccessOptions, execute: () => Promise<A>): Promise<A> {
-    return this.secure.run(operation, access, execute)
   }
 
   /** A registered graph, its required permissions checked against the grammar once. */

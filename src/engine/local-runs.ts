@@ -131,18 +131,18 @@ export class LocalRuns {
    * confirms the request was cleared, the same request seen again (a
    * heartbeat that read it before the clear landed, or after a clear failed)
    * is only cleared again, not applied a second time — a second cancel would
-   * abort the run's cleanups.
+   * abort the run's cleanups. Returns whether the action changed the run.
    */
-  applyAction(runId: RunId, action: RequestedAction): void {
+  applyAction(runId: RunId, action: RequestedAction, reason = `${action} requested`): boolean {
     const run = this.active.get(runId)
-    if (run === undefined) return
+    if (run === undefined) return false
+    let applied = false
     if (this.unclearedActions.get(runId) !== action) {
       this.unclearedActions.set(runId, action)
-      if (action === 'cancel') run.cancel('cancel requested')
-      else if (action === 'pause') run.pause()
-      else run.resume()
+      applied = action === 'cancel' ? run.cancel(reason) : action === 'pause' ? run.pause() : run.resume()
     }
     this.clearAppliedAction(run, action)
+    return applied
   }
 
   private clearAppliedAction(run: RunExecution, action: RequestedAction): void {

@@ -1,9 +1,10 @@
-import { EngineClosedError } from '../core/errors.js'
+import { EngineClosedError, RunNotFoundError } from '../core/errors.js'
 import type { RunId } from '../core/ids.js'
 import type { WorkflowGraph } from '../graph/workflow-graph.js'
 import type { RunEvent } from '../runtime/run-events.js'
 import type { RunExecution } from '../runtime/run-execution.js'
 import type { RunOutcome, TaskSummary } from '../runtime/run-outcome.js'
+import type { AuditEntry } from '../storage/audit-store.js'
 import { isFinished } from '../storage/run-rules.js'
 import { isPersistentStoreFailure } from '../storage/storage-failure.js'
 import type { RequestedAction, RunRecord, RunStatus, RunStore, RunWithSteps, StepJournal, StepRecord } from '../storage/workflow-store.js'
@@ -14,8 +15,17 @@ import type { RunBackend } from './workflow-run.js'
 export interface BackendServices {
   /** The runs (read, steered) and their journals (read). */
   readonly store: RunStore & Pick<StepJournal, 'loadSteps'>
-  /** `graph`: the run's workflow when the handle knows it (its declared events check the payload). */
-  sendEvent(runId: RunId, name: string, payload: unknown, graph?: WorkflowGraph): Promise<void>
+  /**
+   * `graph`: the run's workflow when the handle knows it (its declared events check the payload);
+   * `audit`: entries written with the event.
+   */
+  sendEvent(runId: RunId, name: string, payload: unknown, graph?: WorkflowGraph, audit?: readonly AuditEntry[]): Promise<void>
+  /**
+   * Applies a request recorded in the store to a run executing here, once
+   * (the same request seen again through the store is only cleared):
+   * whether it changed the run.
+   */
+  applyAction(runId: RunId, action: RequestedAction, reason?: string): boolean
   /** Resolves when the store may have news about a run (notification or poll interval). */
   nextChange(runId: RunId): Promise<void>
   now(): number
@@ -69,20 +79,36 @@ export class LocalRunBackend implements RunBackend {
     return { [Symbol.asyncIterator]: () => this.execution.log.iterate() }
   }
 
-  async pause(): Promise<boolean> {
+  async pause(audit?: readonly AuditEntry[]): Promise<boolean> {
+    if (audit !== undefined) return this.recorded('pause', audit)
     return this.execution.pause()
   }
 
-  async resume(): Promise<boolean> {
+  async resume(audit?: readonly AuditEntry[]): Promise<boolean> {
+    if (audit !== undefined) return this.recorded('resume', audit)
     return this.execution.resume()
   }
 
-  async cancel(reason?: string): Promise<boolean> {
+  async cancel(reason?: string, audit?: readonly AuditEntry[]): Promise<boolean> {
+    if (audit !== undefined) return this.recorded('cancel', audit, reason)
     return this.execution.cancel(reason)
   }
 
-  signal(name: string, payload: unknown): Promise<void> {
-    return this.services.sendEvent(this.runId, name, payload)
+  signal(name: string, payload: unknown, audit?: readonly AuditEntry[]): Promise<void> {
+    return this.services.sendEvent(this.runId, name, payload, undefined, audit)
+  }
+
+  /**
+   * A request whose audit entry must commit with it: recorded in the store
+   * (request and entry in one transaction), then applied here at once
+   * through the same path as a request from another process, so the stored
+   * request is applied once and cleared.
+   */
+  private async recorded(action: RequestedAction, audit: readonly AuditEntry[], reason?: string): Promise<boolean> {
+    const after = await this.services.store.requestAction(this.runId, action, this.services.now(), audit)
+    // No run: the store wrote no entry either; the audit log must not take it as written (its chain moves on).
+    if (after === undefined) throw new RunNotFoundError(this.runId)
+    return this.services.applyAction(this.runId, action, reason)
   }
 }
 
@@ -127,25 +153,27 @@ export class StoredRunBackend implements RunBackend {
     return { [Symbol.asyncIterator]: async function* () {} }
   }
 
-  pause(): Promise<boolean> {
-    return this.request('pause')
+  pause(audit?: readonly AuditEntry[]): Promise<boolean> {
+    return this.request('pause', audit)
   }
 
-  resume(): Promise<boolean> {
-    return this.request('resume')
+  resume(audit?: readonly AuditEntry[]): Promise<boolean> {
+    return this.request('resume', audit)
   }
 
-  cancel(): Promise<boolean> {
-    return this.request('cancel')
+  cancel(_reason?: string, audit?: readonly AuditEntry[]): Promise<boolean> {
+    return this.request('cancel', audit)
   }
 
-  signal(name: string, payload: unknown): Promise<void> {
-    return this.services.sendEvent(this.runId, name, payload, this.graph)
+  signal(name: string, payload: unknown, audit?: readonly AuditEntry[]): Promise<void> {
+    return this.services.sendEvent(this.runId, name, payload, this.graph, audit)
   }
 
-  private async request(action: RequestedAction): Promise<boolean> {
+  private async request(action: RequestedAction, audit: readonly AuditEntry[] | undefined): Promise<boolean> {
     const before = this.record.status
-    const after = await this.services.store.requestAction(this.runId, action, this.services.now())
+    const after = await this.services.store.requestAction(this.runId, action, this.services.now(), audit)
+    // No run: the store wrote no audit entry either; the audit log must not take it as written (its chain moves on).
+    if (after === undefined && audit !== undefined) throw new RunNotFoundError(this.runId)
     if (after === undefined) return false
     this.record = after
     return !isFinished(before) || (before === 'dead-lettered' && (action === 'resume' || action === 'cancel'))

@@ -6,6 +6,7 @@ import { assertStorableName } from '../core/storable-name.js'
 import { payloadDecoder } from '../graph/event-payload.js'
 import type { WorkflowGraph } from '../graph/workflow-graph.js'
 import type { EventWaiters } from '../runtime/event-waiters.js'
+import type { AuditEntry } from '../storage/audit-store.js'
 import { isFinished } from '../storage/run-rules.js'
 import type { WorkflowStore } from '../storage/workflow-store.js'
 import type { LocalRuns } from './local-runs.js'
@@ -75,24 +76,25 @@ export class RunEventsOutbox {
 
   /**
    * Stores an event for one run (executing here or elsewhere) and wakes its waiting task if it is here.
-   * `known` is the run's workflow when the caller's handle knows it, though this engine did not register it.
+   * `known` is the run's workflow when the caller's handle knows it, though this engine did not register it;
+   * `audit`, entries written with the event (one transaction).
    * @throws `RunNotFoundError`, `RunFinishedError`, `EventPayloadError`.
    */
-  async toRun(runId: RunId, name: string, payload: unknown, known?: WorkflowGraph): Promise<SentEvent> {
+  async toRun(runId: RunId, name: string, payload: unknown, known?: WorkflowGraph, audit?: readonly AuditEntry[]): Promise<SentEvent> {
     assertStorableName('event name', name)
     const graph = (await this.graphOfOpenRun(runId)) ?? known
     if (graph !== undefined) assertEventPayload(graph, name, payload)
     const waitingRuns = this.deps.waiters.waitingRuns(name).includes(runId) ? 1 : 0
-    const eventId = await this.deps.store.sendEvent({ name, runId, payload, sentAt: this.deps.now() })
+    const eventId = await this.deps.store.sendEvent({ name, runId, payload, sentAt: this.deps.now(), audit })
     this.deps.waiters.wake(runId, name)
     return { eventId, waitingRuns }
   }
 
-  /** Stores an event for every run and wakes the tasks of this process waiting for its name. */
-  async toEveryRun(name: string, payload: unknown): Promise<SentEvent> {
+  /** Stores an event for every run (with `audit` entries, in one transaction) and wakes the tasks of this process waiting for its name. */
+  async toEveryRun(name: string, payload: unknown, audit?: readonly AuditEntry[]): Promise<SentEvent> {
     assertStorableName('event name', name)
     const waitingRuns = this.deps.waiters.waitingRuns(name).length
-    const eventId = await this.deps.store.sendEvent({ name, payload, sentAt: this.deps.now() })
+    const eventId = await this.deps.store.sendEvent({ name, payload, sentAt: this.deps.now(), audit })
     this.deps.waiters.wake(undefined, name)
     return { eventId, waitingRuns }
   }

@@ -1,7 +1,7 @@
 // The secure path every operation on runs goes through once security is configured:
 // authenticate → authorize → per-principal limit → execute → audit. Without security it hands the caller's
 // principal through unchanged (Weft behaves as it did); with it, it is deny by default.
-import { isWeftError } from '../core/errors.js'
+import { isWeftError, RunNotFoundError } from '../core/errors.js'
 import { AuthenticationError, AuthorizationError, SecurityConfigError } from '../core/security-errors.js'
 import type { TaskNode, WorkflowGraph } from '../graph/workflow-graph.js'
 import type { RunStarter, TaskGuard } from '../runtime/run-execution.js'
@@ -11,6 +11,7 @@ import { requiredAccess } from '../security/required-permissions.js'
 import type { RunId } from '../core/ids.js'
 import type { RunEvent } from '../runtime/run-events.js'
 import type { RunOutcome, TaskSummary } from '../runtime/run-outcome.js'
+import type { AuditEntry } from '../storage/audit-store.js'
 import type { RunRecord, RunStatus } from '../storage/workflow-store.js'
 import type { RunBackend } from './workflow-run.js'
 import type { AuditLogSettings } from './store-audit.js'
@@ -91,6 +92,22 @@ export interface SecuredOperation {
   readonly limit?: string | undefined
   /** Whether a success is audited too (a read is audited only when denied). @defaultValue true */
   readonly auditSuccess?: boolean | undefined
+}
+
+/**
+ * Wraps the write that performs an operation so that its audit entry is
+ * written in the same transaction: `write` receives the sealed entries to
+ * store with it (`undefined` when the entry is written separately).
+ */
+export type AuditedWrite = <T>(write: (audit: readonly AuditEntry[] | undefined) => Promise<T>) => Promise<T>
+
+/** An audit sink that seals an entry into a write of the caller's (the store's audit log: {@link StoreAuditSink}). */
+interface JoinableAuditSink extends AuditSink {
+  recordWith<T>(entry: AuditRecord, write: (sealed: AuditEntry) => Promise<T>): Promise<T>
+}
+
+function isJoinable(sink: AuditSink): sink is JoinableAuditSink {
+  return typeof (sink as Partial<JoinableAuditSink>).recordWith === 'function'
 }
 
 /** The policies in force, resolved once from the engine's container. */
@@ -206,19 +223,38 @@ export class SecurePath {
   }
 
   /**
-   * Runs an admitted operation and audits how it ended.
+   * Runs an admitted operation and audits how it ended. `execute` gets an
+   * {@link AuditedWrite}: the write that performs the operation, wrapped in
+   * it, commits with the operation's audit entry where the sink can join it
+   * (the store's log); otherwise, or when `execute` does not use it, the
+   * entry is written after the operation.
    * @throws what admission or the operation throws.
    */
-  async run<A>(operation: SecuredOperation, access: AccessOptions | undefined, execute: (who: Principal | undefined) => Promise<A>): Promise<A> {
+  async run<A>(operation: SecuredOperation, access: AccessOptions | undefined, execute: (who: Principal | undefined, audited: AuditedWrite) => Promise<A>): Promise<A> {
     const who = await this.admit(operation, access)
+    const joined = { committed: false }
     let result: A
     try {
-      result = await execute(who)
+      result = await execute(who, (write) => this.joinedWrite(operation, who, joined, write))
     } catch (error) {
-      await this.done(operation, who, error)
+      if (!joined.committed) await this.done(operation, who, error)
       throw error
     }
-    await this.done(operation, who)
+    if (!joined.committed) await this.done(operation, who)
+    return result
+  }
+
+  /**
+   * The audit entry of an admitted operation, sealed and handed to `write`
+   * (which stores it in the operation's transaction), once per operation;
+   * `write(undefined)` when there is nothing to join (no security, a sink
+   * that cannot join a write, or an entry joined already).
+   */
+  private async joinedWrite<T>(operation: SecuredOperation, who: Principal | undefined, joined: { committed: boolean }, write: (audit: readonly AuditEntry[] | undefined) => Promise<T>): Promise<T> {
+    const sink = this.resolve()?.audit
+    if (who === undefined || sink === undefined || !isJoinable(sink) || joined.committed || operation.auditSuccess === false) return write(undefined)
+    const result = await sink.recordWith(this.entryOf(operation, who, 'succeeded'), (sealed) => write([sealed]))
+    joined.committed = true
     return result
   }
 
@@ -381,20 +417,32 @@ export class SecuredRunBackend implements RunBackend {
     return this.inner.events()
   }
 
+  // Each request is written with its audit entry (one transaction) where the audit sink can join the write.
+
   pause(): Promise<boolean> {
-    return this.path.run(this.operation('pause'), this.access, () => this.inner.pause())
+    return this.request(this.operation('pause'), (audit) => this.inner.pause(audit))
   }
 
   resume(): Promise<boolean> {
-    return this.path.run(this.operation('resume'), this.access, () => this.inner.resume())
+    return this.request(this.operation('resume'), (audit) => this.inner.resume(audit))
   }
 
   cancel(reason?: string): Promise<boolean> {
-    return this.path.run(this.operation('cancel'), this.access, () => this.inner.cancel(reason))
+    return this.request(this.operation('cancel'), (audit) => this.inner.cancel(reason, audit))
   }
 
   signal(name: string, payload: unknown): Promise<void> {
-    return this.path.run({ ...this.operation('signal'), limit: 'emit' }, this.access, () => this.inner.signal(name, payload))
+    return this.path.run({ ...this.operation('signal'), limit: 'emit' }, this.access, (_who, audited) => audited((audit) => this.inner.signal(name, payload, audit)))
+  }
+
+  /** A control request through the secure path; a run gone from the store (audited as failed) is a request that did not apply. */
+  private async request(operation: SecuredOperation, write: (audit: readonly AuditEntry[] | undefined) => Promise<boolean>): Promise<boolean> {
+    try {
+      return await this.path.run(operation, this.access, (_who, audited) => audited(write))
+    } catch (error) {
+      if (error instanceof RunNotFoundError && error.runId === this.inner.runId) return false
+      throw error
+    }
   }
 
   private operation(action: 'pause' | 'resume' | 'cancel' | 'signal'): SecuredOperation {

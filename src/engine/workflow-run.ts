@@ -6,6 +6,7 @@ import type { EventSchemas } from '../graph/task-context.js'
 import type { WorkflowResultSpec } from '../graph/workflow-graph.js'
 import type { RunEvent } from '../runtime/run-events.js'
 import type { RunOutcome, TaskSummary } from '../runtime/run-outcome.js'
+import type { AuditEntry } from '../storage/audit-store.js'
 import type { RunStatus } from '../storage/workflow-store.js'
 import { declaredResult } from './declared-result.js'
 import { RunResult } from './run-result.js'
@@ -102,14 +103,17 @@ export interface RunBackend {
   tasks(): TaskSummary[]
   /** The run's events from its start, then live ones; none for a run executing elsewhere. */
   events(): AsyncIterable<RunEvent>
-  /** Pauses the run, or asks its worker to; resolves whether the request applied. */
-  pause(): Promise<boolean>
-  /** Resumes the run, or asks its worker to; resolves whether the request applied. */
-  resume(): Promise<boolean>
-  /** Cancels the run, or asks its worker to; resolves whether the request applied. */
-  cancel(reason?: string): Promise<boolean>
-  /** Stores an event for this run; resolves once it is stored. */
-  signal(name: string, payload: unknown): Promise<void>
+  /**
+   * Pauses the run, or asks its worker to; resolves whether the request applied.
+   * `audit`: entries to write in the same transaction as the request (the secure path's record of it).
+   */
+  pause(audit?: readonly AuditEntry[]): Promise<boolean>
+  /** Resumes the run, or asks its worker to; resolves whether the request applied. `audit`: as for `pause`. */
+  resume(audit?: readonly AuditEntry[]): Promise<boolean>
+  /** Cancels the run, or asks its worker to; resolves whether the request applied. `audit`: as for `pause`. */
+  cancel(reason?: string, audit?: readonly AuditEntry[]): Promise<boolean>
+  /** Stores an event for this run; resolves once it is stored. `audit`: written with the event. */
+  signal(name: string, payload: unknown, audit?: readonly AuditEntry[]): Promise<void>
 }
 
 let partsOf: (run: WorkflowRun<any, any, any>) => { readonly backend: RunBackend; readonly spec: WorkflowResultSpec | undefined }

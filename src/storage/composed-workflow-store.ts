@@ -1,4 +1,5 @@
 import type { RunId } from '../core/ids.js'
+import type { AuditEntry } from './audit-store.js'
 import type {
   ChangeFeed,
   ClaimRequest,
@@ -72,8 +73,8 @@ export abstract class ComposedWorkflowStore implements WorkflowStore {
     return this.roles.runs.updateRun(fence, patch)
   }
 
-  requestAction(runId: RunId, action: RequestedAction, now: number): Promise<RunRecord | undefined> {
-    return this.roles.runs.requestAction(runId, action, now)
+  requestAction(runId: RunId, action: RequestedAction, now: number, audit?: readonly AuditEntry[]): Promise<RunRecord | undefined> {
+    return this.roles.runs.requestAction(runId, action, now, audit)
   }
 
   clearAction(fence: Fence): Promise<void> {

@@ -7,6 +7,7 @@ import { LeaseLostError } from '../core/errors.js'
 import type { RunId } from '../core/ids.js'
 import { claimableStatus, decideAction, isFinished, unclaimableMessage } from './run-rules.js'
 import { MemoryOutbox } from './memory-outbox.js'
+import type { AuditEntry } from './audit-store.js'
 import { MemoryAudit } from './memory-audit.js'
 import { defaultSerializationLimits, deserialize, serialize, type SerializationLimits } from './serialization.js'
 import type {
@@ -255,9 +256,10 @@ export class MemoryWorkflowStore implements WorkflowStore {
     this.runs.set(run.id, { ...run, ...patch, ...(finished ? { leaseOwner: undefined, leaseExpiresAt: undefined, requestedAction: undefined } : {}) })
   }
 
-  async requestAction(runId: RunId, action: RequestedAction, now: number): Promise<RunRecord | undefined> {
+  async requestAction(runId: RunId, action: RequestedAction, now: number, audit?: readonly AuditEntry[]): Promise<RunRecord | undefined> {
     const run = this.runs.get(runId)
     if (run === undefined) return undefined
+    if (audit !== undefined) this.audit.insert(audit)
     const decision = decideAction(run, action, now)
     let next = run
     if (decision.kind === 'cancel-now') next = { ...run, ...decision.patch, error: this.values.error(decision.patch.error) }
@@ -299,6 +301,7 @@ export class MemoryWorkflowStore implements WorkflowStore {
   async sendEvent(event: NewEvent): Promise<number> {
     const payload = this.values.keep(event.payload, `payload of event "${event.name}"`)
     const id = this.events.length + 1
+    if (event.audit !== undefined) this.audit.insert(event.audit)
     this.events.push({ id, name: event.name, runId: event.runId, payload, sentAt: event.sentAt, consumed: false, takenBy: new Set() })
     return id
   }

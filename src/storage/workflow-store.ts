@@ -473,6 +473,11 @@ export interface NewEvent {
   readonly payload: unknown
   /** When it is sent (epoch milliseconds). */
   readonly sentAt: number
+  /**
+   * Audit entries (sealed by the engine's `AuditLog`) written in the same
+   * transaction as the event, so the send and its record commit together.
+   */
+  readonly audit?: readonly AuditEntry[] | undefined
 }
 
 /** What the store tells an engine happened elsewhere (another process), when it can. */
@@ -528,10 +533,12 @@ export interface RunStore {
   /**
    * Asks a run's worker to cancel, pause or resume it (from any process). A
    * pending run is cancelled at once. A dead-lettered run is made pending
-   * again by `resume`, with its recovery count reset.
-   * @returns the run after the request, or `undefined` when there is no such run.
+   * again by `resume`, with its recovery count reset. `audit` entries (sealed
+   * by the engine's `AuditLog`) are written in the same transaction when the
+   * run exists, so the request and its record commit together.
+   * @returns the run after the request, or `undefined` when there is no such run (then nothing is written).
    */
-  requestAction(runId: RunId, action: RequestedAction, now: number): Promise<RunRecord | undefined>
+  requestAction(runId: RunId, action: RequestedAction, now: number, audit?: readonly AuditEntry[]): Promise<RunRecord | undefined>
   /** Clears a handled request. */
   clearAction(fence: Fence): Promise<void>
   /**

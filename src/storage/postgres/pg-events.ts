@@ -1,7 +1,9 @@
 import { LeaseLostError } from '../../core/errors.js'
 import type { RunId } from '../../core/ids.js'
 import type { ChangeFeed, EventInbox, EventNotice, Fence, NewEvent, StepRecord, StoredEvent, StoreNotification } from '../workflow-store.js'
-import { shared, type PgContext } from './pg-context.js'
+import type { AuditEntry } from '../audit-store.js'
+import { insertAuditEntryOn } from './pg-audit.js'
+import { runStatement, shared, type PgContext } from './pg-context.js'
 import { channel, pgStatements } from './pg-statements.js'
 
 /** The PostgreSQL store's event inbox and change feed: LISTEN/NOTIFY tells engines what other processes did. */
@@ -10,8 +12,19 @@ export class PgEvents implements EventInbox, ChangeFeed {
 
   async sendEvent(event: NewEvent): Promise<number> {
     const payload = this.pg.rowCodec.eventPayload(event)
-    const [row] = await this.pg.rows(pgStatements.sendEvent, { name: event.name, runId: event.runId ?? null, payload, sentAt: event.sentAt })
+    const values = { name: event.name, runId: event.runId ?? null, payload, sentAt: event.sentAt }
+    if (event.audit !== undefined) return this.sendAudited(values, event.audit)
+    const [row] = await this.pg.rows(pgStatements.sendEvent, values)
     return Number(row!.id)
+  }
+
+  /** Sends an event and writes its audit entries in one transaction. */
+  private sendAudited(values: { name: string; runId: string | null; payload: string; sentAt: number }, audit: readonly AuditEntry[]): Promise<number> {
+    return this.pg.transaction(async (client) => {
+      const [row] = (await runStatement(client, pgStatements.sendEvent, values)).rows
+      await insertAuditEntryOn(client, audit)
+      return Number(row!.id)
+    })
   }
 
   async pendingEvents(runId: RunId, name: string, since: number): Promise<StoredEvent[]> {

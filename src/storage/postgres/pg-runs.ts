@@ -50,10 +50,11 @@ export class PgRuns implements RunStore {
     if (updated.length === 0) throw new LeaseLostError(fence.runId, fence.epoch)
   }
 
-  requestAction(runId: RunId, action: RequestedAction, now: number): Promise<RunRecord | undefined> {
+  requestAction(runId: RunId, action: RequestedAction, now: number, audit?: readonly AuditEntry[]): Promise<RunRecord | undefined> {
     return this.pg.transaction(async (client) => {
       const [row] = (await runStatement(client, pgStatements.selectRunForUpdate, { id: runId })).rows
       if (row === undefined) return undefined
+      if (audit !== undefined) await insertAuditEntryOn(client, audit)
       await applyDecision(client, this.pg.rowCodec, this.pg.rowCodec.runRecord(row), action, now)
       const [after] = (await runStatement(client, shared.selectRun, { id: runId })).rows
       return after === undefined ? undefined : this.pg.rowCodec.runRecord(after)

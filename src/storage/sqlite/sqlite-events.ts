@@ -1,6 +1,7 @@
 import type { RunId } from '../../core/ids.js'
 import type { ChangeFeed, EventInbox, EventNotice, Fence, NewEvent, StepRecord, StoredEvent } from '../workflow-store.js'
 import { shared, type SqliteContext } from './sqlite-context.js'
+import { insertAuditEntry } from './sqlite-audit.js'
 import { sqliteStatements } from './sqlite-statements.js'
 
 /** Thrown inside a write to undo it: an event sent to one run was taken by another wait first. */
@@ -14,6 +15,7 @@ export class SqliteEvents implements EventInbox, ChangeFeed {
     const payload = this.sqlite.rowCodec.eventPayload(event)
     return this.sqlite.writes.run(() => {
       const result = this.sqlite.run(sqliteStatements.insertEvent, { name: event.name, runId: event.runId ?? null, payload, sentAt: event.sentAt })
+      if (event.audit !== undefined) insertAuditEntry(this.sqlite, event.audit)
       return Number(result.lastInsertRowid)
     })
   }

@@ -2,6 +2,7 @@ import { LeaseLostError } from '../../core/errors.js'
 import type { RunId } from '../../core/ids.js'
 import { decideAction } from '../run-rules.js'
 import { listParameters, listShape, patchShape } from '../sql/statements.js'
+import type { AuditEntry } from '../audit-store.js'
 import type { CreateRunResult, Fence, NewRun, RequestedAction, RunPatch, RunQuery, RunRecord, RunStore } from '../workflow-store.js'
 import { shared, type SqliteContext } from './sqlite-context.js'
 import { insertAuditEntry } from './sqlite-audit.js'
@@ -39,10 +40,11 @@ export class SqliteRuns implements RunStore {
     if (Number(result.changes) === 0) throw new LeaseLostError(fence.runId, fence.epoch)
   }
 
-  requestAction(runId: RunId, action: RequestedAction, now: number): Promise<RunRecord | undefined> {
+  requestAction(runId: RunId, action: RequestedAction, now: number, audit?: readonly AuditEntry[]): Promise<RunRecord | undefined> {
     return this.sqlite.writes.run(() => {
       const run = this.sqlite.readRun(runId)
       if (run === undefined) return undefined
+      if (audit !== undefined) insertAuditEntry(this.sqlite, audit)
       const decision = decideAction(run, action, now)
       if (decision.kind === 'cancel-now') this.sqlite.run(shared.patchRun(patchShape(decision.patch, false)), this.sqlite.rowCodec.patchParameters(runId, run.epoch, decision.patch))
       else if (decision.kind === 'revive') this.sqlite.run(shared.revive, { id: runId })
