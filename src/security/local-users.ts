@@ -1,27 +1,37 @@
 // Optional local users: user names with scrypt password hashes in Weft's store, checked in constant time, with a
 // lockout that grows exponentially after repeated failures, counted in the store so it holds across processes.
 // An unknown name and a wrong password get the same error after the same work (a scrypt against a dummy hash).
+// Every check is recorded in the audit log with its real reason (see audit-trail.ts), which the caller never sees.
 import { randomBytes } from 'node:crypto'
 import { Redacted } from 'effect'
 import { AuthenticationError, SecurityConfigError } from '../core/security-errors.js'
-import type { LocalUserStore, LockoutPolicy } from '../storage/session-store.js'
+import type { AuditStore } from '../storage/audit-store.js'
+import type { LocalUserRecord, LocalUserStore, LockoutPolicy } from '../storage/session-store.js'
+import type { WorkflowStore } from '../storage/workflow-store.js'
+import { AuditTrail, type AuditTrailOptions } from './audit-trail.js'
+import { lockedOutReason, passwordAccepted, passwordRefused, userDeleted, userSaved } from './auth-audit.js'
 import { checkScryptParameters, defaultScryptParameters, hashPassword, needsRehash, verifyPasswordHash, type ScryptParameters } from './password-hash.js'
 import { principal, type Principal } from './principal.js'
 
 /**
- * Options of {@link LocalUsers}.
+ * Options of {@link LocalUsers}. Given the engine's whole store, it keeps
+ * users in `store.localUsers` and audits to `store.audit`; given only
+ * `store.localUsers`, it audits to `audit` if given, else nowhere.
  *
  * @example
  * ```ts
  * import type { LocalUsersOptions } from 'weft-sdk'
  * import type { WorkflowStore } from 'weft-sdk/store'
  * declare const store: WorkflowStore
- * const options: LocalUsersOptions = { store: store.localUsers!, minPasswordLength: 15, lockout: { maxFailures: 5, baseLockMs: 60_000 } }
+ * const options: LocalUsersOptions = { store, minPasswordLength: 15, lockout: { maxFailures: 5, baseLockMs: 60_000 } }
  * ```
  */
-export interface LocalUsersOptions {
-  /** Where users and attempt counters live: `store.localUsers` of the engine's store. */
-  readonly store: LocalUserStore
+export interface LocalUsersOptions extends AuditTrailOptions {
+  /**
+   * Where users and attempt counters live: the engine's store (its audit log
+   * becomes the default `audit`), or its `store.localUsers` alone.
+   */
+  readonly store: LocalUserStore | Pick<WorkflowStore, 'localUsers' | 'audit'>
   /** scrypt's parameters for new hashes (old hashes keep theirs and are upgraded at their next login). @defaultValue {@link defaultScryptParameters} */
   readonly scrypt?: ScryptParameters
   /** When repeated failures lock a name. @defaultValue `{ maxFailures: 5, baseLockMs: 30_000, maxLockMs: 3_600_000 }` */
@@ -68,18 +78,28 @@ const refusal = 'the user name or the password is wrong'
  * store per name (known or not), each attempt counted before its password is
  * checked so parallel guesses cannot slip past the limit.
  *
+ * Audit (see the `audit` and `onAuditError` options): each `verifyPassword` records
+ * `auth.succeeded` or `auth.failed` with the real reason (`wrong password`,
+ * `unknown user`, `locked out until <ISO time>`) that the caller is never
+ * told; `saveUser` records `user.saved` (`created` or `replaced`) and a
+ * `deleteUser` that removed a user `user.deleted`. An entry names the login
+ * name (`user:<name>`) and the user's principal when there is one, never a
+ * password. A failed audit write is reported to `onAuditError` and changes
+ * no outcome. `close()` closes the default log.
+ *
  * @example
  * ```ts
  * import { Redacted } from 'effect'
  * import { LocalUsers } from 'weft-sdk'
  * import type { WorkflowStore } from 'weft-sdk/store'
  * declare const store: WorkflowStore
- * const users = new LocalUsers({ store: store.localUsers! })
+ * const users = new LocalUsers({ store }) // audited to store.audit
  * await users.saveUser({ name: 'ada', roles: ['analyst'], password: Redacted.make('correct horse battery staple') })
  * const ada = await users.verifyPassword('ada', Redacted.make('correct horse battery staple'))
  * ada.subject // 'user:ada'
+ * await users.close() // the audit log's last checkpoint
  * ```
- * @throws `SecurityConfigError` from the constructor for bad scrypt parameters, lockout or length limits.
+ * @throws `SecurityConfigError` from the constructor for bad scrypt parameters, lockout or length limits, or a store that keeps no local users.
  */
 export class LocalUsers {
   private readonly parameters: ScryptParameters
@@ -87,9 +107,13 @@ export class LocalUsers {
   private readonly minLength: number
   private readonly maxLength: number
   private readonly now: () => number
+  private readonly store: LocalUserStore
+  private readonly audit: AuditTrail
   private dummyHash: Promise<string> | undefined
 
   constructor(private readonly options: LocalUsersOptions) {
+    const { users, audit } = storesOf(options.store)
+    this.store = users
     this.parameters = options.scrypt ?? defaultScryptParameters
     checkScryptParameters(this.parameters)
     this.lockout = { ...defaultLockout, ...options.lockout }
@@ -97,6 +121,7 @@ export class LocalUsers {
     this.maxLength = options.maxPasswordLength ?? 1024
     this.now = options.now ?? Date.now
     checkLimits(this.lockout, this.minLength, this.maxLength)
+    this.audit = AuditTrail.of('local-users', options, audit, this.now)
   }
 
   /**
@@ -112,14 +137,18 @@ export class LocalUsers {
     }
     const who = principal({ subject: user.subject ?? `user:${user.name}`, roles: user.roles, tenant: user.tenant })
     const now = this.now()
-    const existing = await this.options.store.getLocalUser(user.name)
+    const existing = await this.store.getLocalUser(user.name)
     const passwordHash = await hashPassword(password, this.parameters)
-    await this.options.store.putLocalUser({ name: user.name, subject: who.subject, roles: who.roles, tenant: who.tenant, passwordHash, createdAt: existing?.createdAt ?? now, updatedAt: now })
+    await this.store.putLocalUser({ name: user.name, subject: who.subject, roles: who.roles, tenant: who.tenant, passwordHash, createdAt: existing?.createdAt ?? now, updatedAt: now })
+    await this.audit.record(userSaved(user.name, who, existing !== undefined, now))
   }
 
   /** Removes a user; false when there was none. Its open sessions stay until revoked (see `SessionManager.revokeSubject`). */
-  deleteUser(name: string): Promise<boolean> {
-    return this.options.store.deleteLocalUser(name)
+  async deleteUser(name: string): Promise<boolean> {
+    const user = this.audit.enabled ? await this.store.getLocalUser(name).catch(() => undefined) : undefined
+    const deleted = await this.store.deleteLocalUser(name)
+    if (deleted) await this.audit.record(userDeleted(name, user, this.now()))
+    return deleted
   }
 
   /**
@@ -128,19 +157,38 @@ export class LocalUsers {
    * (same message, same work); `locked` with `retryAfterMs` while the name is locked.
    */
   async verifyPassword(name: string, password: Redacted.Redacted<string> | string): Promise<Principal> {
-    const decision = await this.options.store.claimLoginAttempt(name, this.now(), this.lockout)
-    if (decision.kind === 'locked') {
-      throw new AuthenticationError('locked', `too many failed attempts: try again in ${Math.ceil(decision.retryAfterMs / 1000)} s`, decision.retryAfterMs)
-    }
-    const user = await this.options.store.getLocalUser(name)
+    const now = this.now()
+    const decision = await this.store.claimLoginAttempt(name, now, this.lockout)
+    if (decision.kind === 'locked') throw await this.lockedOut(name, now, decision.retryAfterMs)
+    const user = await this.store.getLocalUser(name)
     const given = readPassword(password)
     const matches = await verifyPasswordHash(user?.passwordHash ?? (await this.dummy()), [...given].length > this.maxLength ? '' : given)
-    if (user === undefined || !matches) throw new AuthenticationError('invalid-credentials', refusal)
-    await this.options.store.clearLoginAttempts(name)
-    if (needsRehash(user.passwordHash, this.parameters)) {
-      await this.options.store.putLocalUser({ ...user, passwordHash: await hashPassword(given, this.parameters), updatedAt: this.now() })
+    if (user === undefined || !matches) {
+      await this.audit.record(passwordRefused(name, user, user === undefined ? 'unknown user' : 'wrong password', now))
+      throw new AuthenticationError('invalid-credentials', refusal)
     }
+    await this.store.clearLoginAttempts(name)
+    await this.upgradeHash(user, given)
+    await this.audit.record(passwordAccepted(name, user, now))
     return principal({ subject: user.subject, roles: user.roles, tenant: user.tenant, claims: { amr: ['pwd'] } })
+  }
+
+  /** Closes the audit log these users opened on the store (a last checkpoint, when it signs them); a sink given as `audit` is left open. */
+  close(): Promise<void> {
+    return this.audit.close()
+  }
+
+  /** The refusal of a locked name, once its entry is recorded (with the user's principal, when the name has a user). */
+  private async lockedOut(name: string, now: number, retryAfterMs: number): Promise<AuthenticationError> {
+    const user = this.audit.enabled ? await this.store.getLocalUser(name).catch(() => undefined) : undefined
+    await this.audit.record(passwordRefused(name, user, lockedOutReason(now + retryAfterMs), now))
+    return new AuthenticationError('locked', `too many failed attempts: try again in ${Math.ceil(retryAfterMs / 1000)} s`, retryAfterMs)
+  }
+
+  /** Re-hashes a password whose hash has older scrypt parameters than the current ones. */
+  private async upgradeHash(user: LocalUserRecord, given: string): Promise<void> {
+    if (!needsRehash(user.passwordHash, this.parameters)) return
+    await this.store.putLocalUser({ ...user, passwordHash: await hashPassword(given, this.parameters), updatedAt: this.now() })
   }
 
   /** A hash of a random password with the current parameters: an unknown name costs the same scrypt as a known one. */
@@ -169,6 +217,13 @@ export function createLocalUsers(options: LocalUsersOptions): LocalUsers {
 function readPassword(password: Redacted.Redacted<string> | string): string {
   const value: unknown = Redacted.isRedacted(password) ? Redacted.value(password) : password
   return typeof value === 'string' ? value : ''
+}
+
+/** The local-user role of the store given, and its audit log when it is a whole store. */
+function storesOf(store: LocalUsersOptions['store']): { readonly users: LocalUserStore; readonly audit: AuditStore | undefined } {
+  if ('getLocalUser' in store) return { users: store, audit: undefined }
+  if (store.localUsers === undefined) throw new SecurityConfigError('this store keeps no local users: give LocalUsers a memory, SQLite or PostgreSQL store, or a LocalUserStore of your own')
+  return { users: store.localUsers, audit: store.audit }
 }
 
 function checkedName(name: string): string {

@@ -1,11 +1,16 @@
 // Sessions: a login opens a session (a family of refresh tokens) in Weft's store and returns a short-lived access
 // token and an opaque refresh token; each refresh rotates the refresh token, a reused one revokes the family, and
 // logout or revocation is seen by every process at its next check (at most the active-session cache's TTL later).
+// Each login, refresh, refused refresh and revocation is recorded in the audit log (see audit-trail.ts).
 import { createHash, randomBytes } from 'node:crypto'
 import { Redacted } from 'effect'
 import { toMillis, type Duration } from '../core/duration.js'
 import { AuthenticationError, SecurityConfigError } from '../core/security-errors.js'
+import type { AuditStore } from '../storage/audit-store.js'
 import { isActiveSession, type NewRefreshToken, type SessionRecord, type SessionStore } from '../storage/session-store.js'
+import type { WorkflowStore } from '../storage/workflow-store.js'
+import { AuditTrail, type AuditTrailOptions } from './audit-trail.js'
+import { malformedRefresh, refusedRefresh, sessionCreated, sessionRefreshed, sessionRevoked, subjectRevoked, type RefusedRotation } from './auth-audit.js'
 import type { Principal } from './principal.js'
 
 /**
@@ -91,7 +96,9 @@ export interface SessionTokens {
 }
 
 /**
- * Options of {@link SessionManager}.
+ * Options of {@link SessionManager}. Given the engine's whole store, it
+ * keeps sessions in `store.sessions` and audits to `store.audit`; given only
+ * `store.sessions`, it audits to `audit` if given, else nowhere.
  *
  * @example
  * ```ts
@@ -99,12 +106,15 @@ export interface SessionTokens {
  * import type { WorkflowStore } from 'weft-sdk/store'
  * declare const store: WorkflowStore
  * declare const signer: AccessTokenSigner
- * const options: SessionManagerOptions = { store: store.sessions!, signer, accessTokenTtl: '10 m', revocationCacheTtl: '2 s' }
+ * const options: SessionManagerOptions = { store, signer, accessTokenTtl: '10 m', revocationCacheTtl: '2 s' }
  * ```
  */
-export interface SessionManagerOptions {
-  /** Where sessions live: `store.sessions` of the engine's store (shared by every process on the database). */
-  readonly store: SessionStore
+export interface SessionManagerOptions extends AuditTrailOptions {
+  /**
+   * Where sessions live: the engine's store (shared by every process on the
+   * database; its audit log becomes the default `audit`), or its `store.sessions` alone.
+   */
+  readonly store: SessionStore | Pick<WorkflowStore, 'sessions' | 'audit'>
   /** Signs access tokens. */
   readonly signer: AccessTokenSigner
   /** Lifetime of an access token. @defaultValue `'15 m'` */
@@ -163,18 +173,29 @@ const refreshTokenPattern = /^[A-Za-z0-9_-]{43}$/
  * `revokeSubject` end sessions, `sessionIsActive` answers authenticators.
  * Tokens never appear in errors, and the store holds only their SHA-256.
  *
+ * Audit (see the `audit` and `onAuditError` options): `login` records `session.created`,
+ * `refresh` `session.refreshed`, a reused refresh token `session.reuse`
+ * (denied; the session is revoked), any other refused refresh `auth.failed`
+ * (unknown, malformed, expired, revoked), and `logout`, `revoke`,
+ * `revokeSubject` `session.revoked` with their reason, each once the
+ * operation is done and only when it changed something. An entry names the
+ * session (`session:<id>`, `session:*` for a subject's) and its principal,
+ * never a token. A failed audit write is reported to `onAuditError` and
+ * changes no outcome. `close()` closes the default log.
+ *
  * @example
  * ```ts
  * import { SessionManager, principal, type AccessTokenSigner } from 'weft-sdk'
  * import type { WorkflowStore } from 'weft-sdk/store'
  * declare const store: WorkflowStore
  * declare const signer: AccessTokenSigner
- * const sessions = new SessionManager({ store: store.sessions!, signer })
+ * const sessions = new SessionManager({ store, signer }) // audited to store.audit
  * const tokens = await sessions.login(principal({ subject: 'user:ada', roles: ['analyst'] }))
  * const next = await sessions.refresh(tokens.refreshToken)
  * await sessions.logout({ refreshToken: next.refreshToken })
+ * await sessions.close() // the audit log's last checkpoint
  * ```
- * @throws `SecurityConfigError` from the constructor when a lifetime is zero or the refresh token outlives nothing.
+ * @throws `SecurityConfigError` from the constructor when a lifetime is zero or the refresh token outlives nothing, or when the store given keeps no sessions.
  */
 export class SessionManager implements SessionCheck {
   private readonly accessTtlMs: number
@@ -182,14 +203,19 @@ export class SessionManager implements SessionCheck {
   private readonly maxAgeMs: number
   private readonly cache: ActiveSessionCache
   private readonly now: () => number
+  private readonly store: SessionStore
+  private readonly audit: AuditTrail
 
   constructor(private readonly options: SessionManagerOptions) {
+    const { sessions, audit } = storesOf(options.store)
+    this.store = sessions
     this.accessTtlMs = positiveMillis(options.accessTokenTtl ?? '15 m', 'accessTokenTtl')
     this.refreshTtlMs = positiveMillis(options.refreshTokenTtl ?? '14 d', 'refreshTokenTtl')
     this.maxAgeMs = positiveMillis(options.maxSessionAge ?? '30 d', 'maxSessionAge')
     const cacheTtlMs = toMillis(options.revocationCacheTtl ?? '5 s', 'revocationCacheTtl')
     this.cache = new ActiveSessionCache(cacheTtlMs, options.revocationCacheSize ?? 10_000)
     this.now = options.now ?? Date.now
+    this.audit = AuditTrail.of('sessions', options, audit, this.now)
   }
 
   /** Opens a session for an authenticated principal (after a password or an identity provider's token was checked). */
@@ -197,8 +223,10 @@ export class SessionManager implements SessionCheck {
     const now = this.now()
     const session = { id: randomBytes(16).toString('base64url'), subject: who.subject, roles: [...who.roles], tenant: who.tenant, createdAt: now, expiresAt: now + this.maxAgeMs }
     const refresh = this.newRefreshToken(now, session.expiresAt)
-    await this.options.store.createSession(session, refresh.stored)
-    return this.tokensFor(session, refresh, now)
+    await this.store.createSession(session, refresh.stored)
+    const tokens = await this.tokensFor(session, refresh, now)
+    await this.audit.record(sessionCreated(session, now))
+    return tokens
   }
 
   /**
@@ -208,13 +236,15 @@ export class SessionManager implements SessionCheck {
    */
   async refresh(refreshToken: Redacted.Redacted<string> | string): Promise<SessionTokens> {
     const now = this.now()
-    const usedHash = hashOf(checkedRefreshToken(refreshToken))
+    const usedHash = hashOf(await this.checkedRefreshToken(refreshToken, now))
     const next = this.newRefreshToken(now, now + this.refreshTtlMs)
-    const outcome = await this.options.store.rotateRefreshToken({ usedHash, now, next: next.stored })
-    if (outcome.kind !== 'rotated') throw this.refused(outcome)
+    const outcome = await this.store.rotateRefreshToken({ usedHash, now, next: next.stored })
+    if (outcome.kind !== 'rotated') throw await this.refused(outcome, now)
     const session = await this.currentSession(outcome.session)
     const refresh = next.stored.expiresAt > session.expiresAt ? { ...next, stored: { ...next.stored, expiresAt: session.expiresAt } } : next
-    return this.tokensFor(session, refresh, now)
+    const tokens = await this.tokensFor(session, refresh, now)
+    await this.audit.record(sessionRefreshed(session, now))
+    return tokens
   }
 
   /** Ends the session of a refresh token, or a session by id; false when there was none active (logging out twice is harmless). */
@@ -222,23 +252,27 @@ export class SessionManager implements SessionCheck {
     if ('sessionId' in target) return this.revoke(target.sessionId, 'logout')
     const token = readToken(target.refreshToken)
     if (!refreshTokenPattern.test(token)) return false
-    const stored = await this.options.store.findRefreshToken(hashOf(token))
+    const stored = await this.store.findRefreshToken(hashOf(token))
     return stored === undefined ? false : this.revoke(stored.sessionId, 'logout')
   }
 
   /** Revokes a session: this process sees it at once, others within `revocationCacheTtl`. */
   async revoke(sessionId: string, reason = 'revoked'): Promise<boolean> {
     this.cache.forget(sessionId)
-    const revoked = await this.options.store.revokeSession(sessionId, this.now(), reason)
+    const now = this.now()
+    const revoked = await this.store.revokeSession(sessionId, now, reason)
     this.cache.forget(sessionId)
+    if (revoked) await this.audit.record(sessionRevoked(sessionId, await this.sessionForAudit(sessionId), reason, now))
     return revoked
   }
 
   /** Revokes every session of a subject (a user disabled, a password changed); how many. */
   async revokeSubject(subject: string, reason = 'revoked'): Promise<number> {
     this.cache.forgetSubject(subject)
-    const revoked = await this.options.store.revokeSubject(subject, this.now(), reason)
+    const now = this.now()
+    const revoked = await this.store.revokeSubject(subject, now, reason)
     this.cache.forgetSubject(subject)
+    if (revoked > 0) await this.audit.record(subjectRevoked(subject, revoked, reason, now))
     return revoked
   }
 
@@ -248,7 +282,12 @@ export class SessionManager implements SessionCheck {
    * revoked session is still recognised as a reuse. Run it now and then.
    */
   async pruneSessions(retain: Duration = '7 d'): Promise<number> {
-    return this.options.store.pruneSessions(this.now() - toMillis(retain, 'retain'))
+    return this.store.pruneSessions(this.now() - toMillis(retain, 'retain'))
+  }
+
+  /** Closes the audit log this manager opened on the store (a last checkpoint, when it signs them); a sink given as `audit` is left open. */
+  close(): Promise<void> {
+    return this.audit.close()
   }
 
   /** Whether the session is active: from the cache when asked within `revocationCacheTtl`, else from the store. */
@@ -256,7 +295,7 @@ export class SessionManager implements SessionCheck {
     const now = this.now()
     const cached = this.cache.get(sid, now)
     if (cached !== undefined) return isActiveSession(cached, now)
-    const session = await this.options.store.getSession(sid)
+    const session = await this.store.getSession(sid)
     if (session === undefined) return false
     this.cache.set(session, now)
     return isActiveSession(session, now)
@@ -290,18 +329,40 @@ export class SessionManager implements SessionCheck {
     return { token: Redacted.make(token), stored: { hash: hashOf(token), issuedAt: now, expiresAt: Math.min(expiresAt, now + this.refreshTtlMs) } }
   }
 
-  private refused(outcome: { readonly kind: 'reused' | 'expired' | 'revoked'; readonly sessionId: string } | { readonly kind: 'unknown' }): AuthenticationError {
-    switch (outcome.kind) {
-      case 'reused':
-        this.cache.forget(outcome.sessionId)
-        return new AuthenticationError('refresh-reused', `a refresh token of session ${outcome.sessionId} was used twice: the session is revoked`)
-      case 'revoked':
-        return new AuthenticationError('revoked', `session ${outcome.sessionId} is revoked`)
-      case 'expired':
-        return new AuthenticationError('expired', `the refresh token of session ${outcome.sessionId} (or the session) expired`)
-      case 'unknown':
-        return new AuthenticationError('invalid-credentials', 'unknown refresh token')
-    }
+  /** The token given, or `malformed` (audited) when it is not one. */
+  private async checkedRefreshToken(token: Redacted.Redacted<string> | string, now: number): Promise<string> {
+    const value = readToken(token)
+    if (typeof value === 'string' && refreshTokenPattern.test(value)) return value
+    await this.audit.record(malformedRefresh(now))
+    throw new AuthenticationError('malformed', 'a refresh token is 43 base64url characters')
+  }
+
+  /** The error of a refused refresh, once its entry is recorded. */
+  private async refused(outcome: RefusedRotation, now: number): Promise<AuthenticationError> {
+    if (outcome.kind === 'reused') this.cache.forget(outcome.sessionId)
+    const session = outcome.kind === 'unknown' ? undefined : await this.sessionForAudit(outcome.sessionId)
+    await this.audit.record(refusedRefresh(outcome, session, now))
+    return refusalError(outcome)
+  }
+
+  /** The session an entry concerns, read only when entries are recorded; `undefined` when it cannot be read (the entry still names its id). */
+  private async sessionForAudit(sessionId: string): Promise<SessionRecord | undefined> {
+    if (!this.audit.enabled) return undefined
+    return this.store.getSession(sessionId).catch(() => undefined)
+  }
+}
+
+/** Why a refresh was refused, as the caller sees it (the token never quoted). */
+function refusalError(outcome: RefusedRotation): AuthenticationError {
+  switch (outcome.kind) {
+    case 'reused':
+      return new AuthenticationError('refresh-reused', `a refresh token of session ${outcome.sessionId} was used twice: the session is revoked`)
+    case 'revoked':
+      return new AuthenticationError('revoked', `session ${outcome.sessionId} is revoked`)
+    case 'expired':
+      return new AuthenticationError('expired', `the refresh token of session ${outcome.sessionId} (or the session) expired`)
+    case 'unknown':
+      return new AuthenticationError('invalid-credentials', 'unknown refresh token')
   }
 }
 
@@ -336,10 +397,11 @@ function readToken(token: Redacted.Redacted<string> | string): string {
   return Redacted.isRedacted(token) ? Redacted.value(token) : token
 }
 
-function checkedRefreshToken(token: Redacted.Redacted<string> | string): string {
-  const value = readToken(token)
-  if (typeof value !== 'string' || !refreshTokenPattern.test(value)) throw new AuthenticationError('malformed', 'a refresh token is 43 base64url characters')
-  return value
+/** The session role of the store given, and its audit log when it is a whole store. */
+function storesOf(store: SessionManagerOptions['store']): { readonly sessions: SessionStore; readonly audit: AuditStore | undefined } {
+  if ('createSession' in store) return { sessions: store, audit: undefined }
+  if (store.sessions === undefined) throw new SecurityConfigError('this store keeps no sessions: give SessionManager a memory, SQLite or PostgreSQL store, or a SessionStore of your own')
+  return { sessions: store.sessions, audit: store.audit }
 }
 
 function positiveMillis(duration: Duration, what: string): number {
