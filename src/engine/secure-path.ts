@@ -1,6 +1,7 @@
 // The secure path every operation on runs goes through once security is configured:
 // authenticate → authorize → per-principal limit → execute → audit. Without security it hands the caller's
 // principal through unchanged (Weft behaves as it did); with it, it is deny by default.
+import { Redacted } from 'effect'
 import { isWeftError, RunNotFoundError } from '../core/errors.js'
 import { AuthenticationError, AuthorizationError, SecurityConfigError } from '../core/security-errors.js'
 import type { TaskNode, WorkflowGraph } from '../graph/workflow-graph.js'
@@ -8,6 +9,7 @@ import type { RunStarter, TaskGuard } from '../runtime/run-execution.js'
 import { principal as makePrincipal, type Credentials, type Principal } from '../security/principal.js'
 import type { AccessRequest, AuditOutcome, AuditRecord, AuditSink, Authenticator, Authorizer, PrincipalLimiter, RunOwner } from '../security/ports.js'
 import { requiredAccess } from '../security/required-permissions.js'
+import { VerificationCache } from '../security/verification-cache.js'
 import type { RunId } from '../core/ids.js'
 import type { RunEvent } from '../runtime/run-events.js'
 import type { RunOutcome, TaskSummary } from '../runtime/run-outcome.js'
@@ -110,6 +112,9 @@ function isJoinable(sink: AuditSink): sink is JoinableAuditSink {
   return typeof (sink as Partial<JoinableAuditSink>).recordWith === 'function'
 }
 
+/** How long a token's successful authentication is not audited again by the same engine. */
+const authenticatedTokenTtlMs = 5 * 60_000
+
 /** The policies in force, resolved once from the engine's container. */
 interface Policies {
   readonly authorizer: Authorizer
@@ -170,6 +175,8 @@ export function ownerOf(run: Pick<RunRecord, 'principal' | 'tenant'>): RunOwner 
  */
 export class SecurePath {
   private policies: Policies | undefined
+  /** Tokens whose authentication was audited lately (their SHA-256 only). */
+  private readonly authenticated = new VerificationCache(authenticatedTokenTtlMs, 10_000)
 
   constructor(private readonly wiring: SecurePathWiring) {}
 
@@ -300,7 +307,9 @@ export class SecurePath {
     try {
       if (access?.credentials !== undefined) {
         if (policies.authenticator === undefined) throw new SecurityConfigError('credentials were given but no authenticator is configured: add one to createEngine({ security: { authenticator } })')
-        return makePrincipal(await policies.authenticator.authenticate(access.credentials))
+        const who = makePrincipal(await policies.authenticator.authenticate(access.credentials))
+        await this.recordAuthenticated(operation, access.credentials, who)
+        return who
       }
       const given = givenPrincipal(access)
       if (given === undefined) throw new AuthenticationError('missing', 'this engine is secured: pass a principal or credentials (options.principal, options.credentials, or engine.as(caller))')
@@ -309,6 +318,20 @@ export class SecurePath {
       await this.record({ ...operation, audit: 'auth.failed' }, undefined, 'denied', reasonOf(error))
       throw error
     }
+  }
+
+  /**
+   * Audits a successful authentication by credentials as `auth.succeeded`,
+   * once per token per process within {@link authenticatedTokenTtlMs}: the
+   * operations it then performs are audited as that subject, so a token
+   * used for every request of a session writes one such entry, not one per request.
+   */
+  private async recordAuthenticated(operation: SecuredOperation, credentials: Credentials, who: Principal): Promise<void> {
+    const key = this.authenticated.keyOf(Redacted.isRedacted(credentials.token) ? Redacted.value(credentials.token) : credentials.token)
+    const now = this.wiring.now()
+    if (this.authenticated.get(key, now) !== undefined) return
+    this.authenticated.set(key, who, Number.POSITIVE_INFINITY, now)
+    await this.record({ ...operation, audit: 'auth.succeeded', runId: undefined }, who, 'succeeded')
   }
 
   private async authorize(policies: Policies, who: Principal, operation: SecuredOperation): Promise<void> {

@@ -10,8 +10,8 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { verifyAudit, type AuditEntry } from 'weft-sdk/store'
-import { AuditLog, Rbac, createEngine, defineWorkflow, principal, sqliteStore, type Engine, type WorkflowStore } from 'weft-sdk'
+import { verifyAudit, type AuditEntry, type WorkflowStore } from 'weft-sdk/store'
+import { AuditLog, Rbac, createEngine, defineWorkflow, principal, sqliteStore, type Engine } from 'weft-sdk'
 import { postgresStore } from 'weft-sdk/postgres'
 import { createTestDatabase, describePostgres, type TestDatabase } from '../support/postgres.js'
 
@@ -38,11 +38,16 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
+const stores: WorkflowStore[] = []
+
 async function closeEngines(): Promise<void> {
   for (const engine of engines.splice(0)) await engine.close({ drain: 0 })
+  // A store given to an engine stays open after it: the test closes it.
+  for (const store of stores.splice(0)) await store.close()
 }
 
 function open(store: WorkflowStore, claimRuns = true): Engine {
+  stores.push(store)
   const engine = createEngine({ store, workflows: [Approval], claimRuns, pollInterval: '20 ms', security: { authorizer: rbac } })
   engines.push(engine)
   return engine

@@ -177,9 +177,19 @@ describe('the secure path: credentials', () => {
     expect((await engine.as(root).getRun(run.id))?.id).toBe(run.id)
     const refused = await engine.start(Report, { month: 'dec' }, { credentials: { token: 'stolen-secret-token' } }).catch((e: unknown) => e)
     expect(refused).toBeInstanceOf(AuthenticationError)
-    expect(lines(audit)).toEqual(['run.start succeeded user:ada', 'auth.failed denied -'])
+    expect(lines(audit)).toEqual(['auth.succeeded succeeded user:ada', 'run.start succeeded user:ada', 'auth.failed denied -'])
     expect(JSON.stringify(audit.entries)).not.toContain('stolen-secret-token')
+    expect(JSON.stringify(audit.entries)).not.toContain('ada-key')
     expect(String(refused)).not.toContain('stolen-secret-token')
+  })
+
+  it("audits a token's successful authentication once per engine, not once per operation", async () => {
+    const { engine, audit } = securedEngine({ authenticator: keys })
+    const asAda = engine.as({ token: 'ada-key' })
+    const run = await asAda.start(Report, { month: 'nov' })
+    await asAda.getRun(run.id)
+    await asAda.start(Report, { month: 'dec' })
+    expect(lines(audit)).toEqual(['auth.succeeded succeeded user:ada', 'run.start succeeded user:ada', 'run.start succeeded user:ada'])
   })
 
   it('refuses credentials when no authenticator is configured', async () => {
