@@ -244,7 +244,8 @@ export { PrincipalLimits, type PrincipalLimit, type PrincipalLimitsConfig, type 
 export { sqlitePolicyState, type SqlitePolicyStateOptions } from './integration/shared-state/sqlite-policy-state.js'
 export { AuditLog, type AuditLogOptions, auditChainName } from './security/audit-log.js'
 export { AuditSigner, generateAuditKeys, auditKeyId, checkpointPayload, FileCheckpointSink, type CheckpointSink } from './security/audit-checkpoints.js'
-export type { AuditLogSettings } from './engine/store-audit.js'
+export type { AuditLogSettings } from './security/store-audit-sink.js'
+export type { AuditTrailOptions } from './security/audit-trail.js'
 export { createPayloadCodec, type PayloadCodec, type PayloadCodecOptions } from './security/payload-codec.js'
 export { staticKeyProvider, envKeyProvider, fileKeyProvider, type KeyProvider, type EncryptionKey, type KeyMaterial, type EnvKeyProviderOptions } from './security/key-provider.js'
 export {

@@ -96,15 +96,17 @@ async function scenarios(log: (line: string) => void, dir: string, given: Workfl
   const store = given ?? sqliteStore({ path: join(dir, 'weft.sqlite'), codec })
   await store.init()
 
+  // Every chain of the audit log (the engine's, the sessions', the users') is covered by signed checkpoints in one file.
+  const checkpoints = join(dir, 'audit-checkpoints.jsonl')
+  const auditLog = { signer: new AuditSigner(auditKeys.privateKey), checkpoints: new FileCheckpointSink(checkpoints) }
   const issuer = new JwtIssuer({ privateKey: jwtKeys.privateKey, kid: jwtKeys.kid, algorithm: 'EdDSA', issuer: 'https://auth.example', audience: 'weft', lifetime: '5 m' })
-  const sessions = new SessionManager({ store: store.sessions!, signer: issuer.sessionSigner() })
+  const sessions = new SessionManager({ store, signer: issuer.sessionSigner(), auditLog })
   // Lighter scrypt than the default (2^15) so the example stays quick; keep the default in production.
-  const users = new LocalUsers({ store: store.localUsers!, scrypt: { logN: 12, r: 8, p: 1 } })
+  const users = new LocalUsers({ store, scrypt: { logN: 12, r: 8, p: 1 }, auditLog })
   await users.saveUser({ name: 'root', roles: ['admin'], password: Redacted.make('root-password-long-enough') })
   await users.saveUser({ name: 'ada', roles: ['clerk'], tenant: 'north', password: Redacted.make('ada-password-long-enough') })
   await users.saveUser({ name: 'bob', roles: ['clerk'], tenant: 'south', password: Redacted.make('bob-password-long-enough') })
 
-  const checkpoints = join(dir, 'audit-checkpoints.jsonl')
   const engine = createEngine({
     store,
     workflows: [Payout],
@@ -112,7 +114,7 @@ async function scenarios(log: (line: string) => void, dir: string, given: Workfl
       authorizer: rbac,
       authenticator: new JwtAuthenticator({ algorithms: ['EdDSA'], issuer: 'https://auth.example', audience: 'weft', keys: jwtKeys.publicJwks, sessions }),
       limits: new PrincipalLimits({ limits: { start: { limit: 2, window: '1 m' } }, roles: { admin: { start: 'unlimited' } } }),
-      auditLog: { signer: new AuditSigner(auditKeys.privateKey), checkpoints: new FileCheckpointSink(checkpoints) },
+      auditLog,
     },
   })
   const outcomes: Record<string, string> = {}
@@ -171,19 +173,29 @@ async function scenarios(log: (line: string) => void, dir: string, given: Workfl
     })
   } finally {
     await engine.close()
+    await sessions.close()
+    await users.close()
   }
 
-  // The audit log: every decision, in a hash chain per engine, with a signed checkpoint written at close.
+  // The audit log: every decision, in a hash chain per writer (the engine, the sessions, the users), each with a
+  // signed checkpoint written at close.
   const page = await store.audit!.listAudit({ limit: 100 })
-  const audit = [...page.entries].reverse().map((e) => `${e.action} ${e.outcome} ${e.subject ?? '-'}`)
+  const audit = [...page.entries].reverse().map((e) => `${writerOf(e.chain)}: ${e.action} ${e.outcome} ${e.subject ?? '-'}`)
   log('audit log:')
   for (const line of audit) log(`  ${line}`)
   const report = await verifyAudit({ store: store.audit!, checkpoints: await readCheckpointFile(checkpoints), publicKeys: [auditKeys.publicKey] })
-  log(`audit log verified: ${report.ok} (${report.chains.length} chain, ${report.checkpoints.valid} signed checkpoint)`)
+  log(`audit log verified: ${report.ok} (${report.chains.length} chains, ${report.checkpoints.valid} signed checkpoints)`)
   const inputEncrypted = given === undefined && (await inputsUnreadableWithoutKeys(join(dir, 'weft.sqlite')))
   log(`payout inputs encrypted at rest: ${inputEncrypted}`)
   if (given === undefined) await store.close()
   return { outcomes, audit, auditVerified: report.ok, inputEncrypted }
+}
+
+/** Who wrote a chain of the audit log: the sessions, the local users, or the engine (its chains are named after its id). */
+function writerOf(chain: string): string {
+  if (chain.startsWith('sessions:')) return 'sessions'
+  if (chain.startsWith('local-users:')) return 'users'
+  return 'engine'
 }
 
 /** Whether the runs of the file cannot be read without the keys (their inputs are ciphertexts). */

@@ -445,11 +445,26 @@ describe('11-secure-workflows', () => {
     })
   })
 
-  it('audits every decision of the secure path, and the log verifies against its signed checkpoint', () => {
-    expect(summary.audit).toEqual([
+  it('audits every decision of the secure path, the logins and the sessions, and the log verifies against its signed checkpoints', () => {
+    // Each writer's chain is in order; chains interleave by time.
+    const written = (writer: string) => summary.audit.filter((line) => line.startsWith(`${writer}: `)).map((line) => line.slice(writer.length + 2))
+    expect(written('users')).toEqual([
+      'user.saved succeeded user:root',
+      'user.saved succeeded user:ada',
+      'user.saved succeeded user:bob',
+      'auth.succeeded succeeded user:root',
+      'auth.succeeded succeeded user:ada',
+      'auth.succeeded succeeded user:bob',
       'auth.failed denied -',
+    ])
+    expect(written('sessions')).toEqual(['session.created succeeded user:root', 'session.created succeeded user:ada', 'session.created succeeded user:bob', 'session.revoked succeeded user:ada'])
+    expect(written('engine')).toEqual([
+      'auth.failed denied -',
+      'auth.succeeded succeeded user:ada',
       'run.start succeeded user:ada',
+      'auth.succeeded succeeded user:bob',
       'run.read denied user:bob',
+      'auth.succeeded succeeded user:root',
       'run.start succeeded user:ada',
       'run.start denied user:ada',
       'auth.failed denied -',
