@@ -49,7 +49,7 @@ export const auditListCommand: CliCommand = {
       limit: parseCount('limit', args.string('limit'), 1) ?? defaultLimit,
       cursor: args.string('cursor'),
     }
-    const page = await withAuditStore(args.string('database'), context.cwd, (audit) => audit.listAudit(withoutUndefined(query)), await securedCommand(args, context))
+    const page = await withAuditStore(args.string('database'), context, (audit) => audit.listAudit(withoutUndefined(query)), await securedCommand(args, context))
     if (args.flag('json')) printJson(context.out, { entries: page.entries, nextCursor: page.nextCursor ?? null })
     else printEntries(context, page.entries, page.nextCursor)
     return 0

@@ -38,7 +38,7 @@ export const auditVerifyCommand: CliCommand = {
     if (checkpointFile !== undefined && keyFiles.length === 0) throw new UsageError('--checkpoints needs --public-key <pem-file>: the key the checkpoints are signed with')
     const publicKeys = keyFiles.map((file) => readText(context, file, 'public key'))
     const checkpoints = checkpointFile === undefined ? [] : await readCheckpoints(context, checkpointFile)
-    const report = await withAuditStore(args.string('database'), context.cwd, (audit) => verifyAudit({ store: audit, checkpoints, publicKeys }), await securedCommand(args, context))
+    const report = await withAuditStore(args.string('database'), context, (audit) => verifyAudit({ store: audit, checkpoints, publicKeys }), await securedCommand(args, context))
     if (args.flag('json')) printJson(context.out, report)
     else printReport(context, report, checkpointFile !== undefined)
     return report.ok ? 0 : 1

@@ -2,11 +2,10 @@
 // re-encryption of every value with the newest key after a rotation (batched, resumable). The keys come from the
 // `--config` file's codec (the application's payload codec): the CLI has no other access to them.
 import type { KeyUsage, RotationCursor, RotationProgress, WorkflowStore } from '../store.js'
-import { AuditLog } from '../index.js'
-import { authorizeCommand, configOption, securedCommand, tokenOption } from './cli-security.js'
+import { configOption, recordAudit, securedCommand, tokenOption, withAuthorizedStore, type StoreCommand } from './cli-security.js'
 import { CommandFailedError, UsageError } from './cli-errors.js'
 import type { CliCommand, CliContext, CommandArgs } from './command.js'
-import { databaseOption, defaultDatabase, describeDatabase, messageOf, openStore, type StoreAccess } from './database.js'
+import { databaseOption, defaultDatabase, describeDatabase, messageOf, type StoreAccess } from './database.js'
 import { jsonOption, printJson } from './run-json.js'
 
 /** What the keys commands need of a store beyond the port: the SQL stores have both. */
@@ -22,39 +21,22 @@ function isKeyedStore(store: WorkflowStore): store is KeyedStore {
 
 /**
  * What a keys command does, for the secure path: `weft keys status` needs `read:keys`, `weft keys rotate`
- * `admin:keys` (checked on a secured database before the store is opened), and a rotation is audited.
+ * `admin:keys` (on a secured database, before anything is read), and a rotation is audited.
  */
-interface KeysOperation {
-  readonly action: 'read' | 'admin'
-  readonly audit: 'keys.status' | 'keys.rotated'
+function keysCommand(action: 'read' | 'admin', access: StoreAccess): StoreCommand {
+  return { request: { action, resource: 'keys' }, audit: action === 'admin' ? 'keys.rotated' : 'keys.status', access }
 }
 
-/** Opens the store of the command (with the `--config`'s codec, if any), runs `use`, closes it. */
-async function withKeyedStore<T>(args: CommandArgs, context: CliContext, access: StoreAccess, operation: KeysOperation, use: (store: KeyedStore, hasCodec: boolean) => Promise<T>): Promise<T> {
+/** Opens the store of the command (with the `--config`'s codec, if any), authorizes the caller, runs `use`, closes it. */
+async function withKeyedStore<T>(args: CommandArgs, context: CliContext, command: StoreCommand, use: (store: KeyedStore, hasCodec: boolean) => Promise<T>): Promise<T> {
   const secured = await securedCommand(args, context)
-  const who = secured === undefined ? undefined : await authorizeCommand(secured, { action: operation.action, resource: 'keys' }, operation.audit, Date.now())
-  const codec = secured?.config.codec
   const database = args.string('database')
-  const store = await openStore(database, { cwd: context.cwd, access, secured: secured !== undefined, codec })
-  try {
+  return withAuthorizedStore(database, context, secured, command, async (store, caller) => {
     if (!isKeyedStore(store)) throw new CommandFailedError(`${describeDatabase(database ?? defaultDatabase)} is not a SQL store: its values are not encrypted`)
-    const result = await use(store, codec !== undefined)
-    if (operation.audit === 'keys.rotated') await auditRotation(store, who?.subject, who?.tenant)
+    const result = await use(store, secured?.config.codec !== undefined)
+    if (command.audit === 'keys.rotated' && caller !== undefined) await recordAudit(caller.audit, context, { at: context.now(), action: 'keys.rotated', resource: 'keys', outcome: 'succeeded', subject: caller.who.subject, tenant: caller.who.tenant })
     return result
-  } finally {
-    await store.close()
-  }
-}
-
-/** Records the rotation in the store's audit log (a chain of this CLI process). */
-async function auditRotation(store: WorkflowStore, subject: string | undefined, tenant: string | undefined): Promise<void> {
-  if (store.audit === undefined) return
-  const log = await AuditLog.open({ store: store.audit, writer: `weft-cli:${process.pid}:${Date.now().toString(36)}` })
-  try {
-    await log.record({ action: 'keys.rotated', resource: 'keys', outcome: 'succeeded', subject, tenant })
-  } finally {
-    await log.close()
-  }
+  })
 }
 
 /** `weft keys status`: how many stored values each key id encrypts. */
@@ -70,7 +52,7 @@ export const keysStatusCommand: CliCommand = {
   options: { database: databaseOption, config: configOption, token: tokenOption, json: jsonOption },
   examples: ['weft keys status', 'weft keys status --database postgres://weft@db.internal/weft --json'],
   async run(args, context) {
-    const usage = await withKeyedStore(args, context, 'read', { action: 'read', audit: 'keys.status' }, (store) => store.valueKeyUsage())
+    const usage = await withKeyedStore(args, context, keysCommand('read', 'read'), (store) => store.valueKeyUsage())
     if (args.flag('json')) printJson(context.out, { usage })
     else printUsage(context, usage)
     return 0
@@ -114,7 +96,7 @@ export const keysRotateCommand: CliCommand = {
     const onBatch = (progress: RotationProgress) => {
       if (!json) context.out.line(`${progress.table}: ${progress.rewritten} re-encrypted of ${progress.scanned} read; cursor ${JSON.stringify({ table: progress.table, after: progress.after })}`)
     }
-    const done = await withKeyedStore(args, context, 'write', { action: 'admin', audit: 'keys.rotated' }, async (store, hasCodec) => {
+    const done = await withKeyedStore(args, context, keysCommand('admin', 'write'), async (store, hasCodec) => {
       if (!hasCodec) throw new UsageError(`the --config file gives no codec: add codec: createPayloadCodec(<key provider>) to it`)
       return store.reencryptValues({ batchSize, resumeFrom, onBatch }).catch((error: unknown) => {
         throw new CommandFailedError(`re-encryption stopped: ${messageOf(error)}; run it again to resume`, { cause: error })
