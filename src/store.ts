@@ -71,11 +71,12 @@ export type { SqliteDatabaseLike, SqliteStatementLike, SqliteRunResult } from '.
 export { serialize, deserialize, inputDigest, defaultSerializationLimits, type SerializationLimits } from './storage/serialization.js'
 
 // Encoding of stored values (the stores' `codec` option; the payload codec encrypts) and re-encryption after a key rotation
-export { clearValueCodec, encryptedValuePrefix, describeLocation, type ValueCodec, type ValueLocation } from './storage/value-codec.js'
+export { clearValueCodec, encryptedValuePrefix, describeLocation, type CodecKeyIds, type ValueCodec, type ValueLocation } from './storage/value-codec.js'
 export type { KeyUsage, ReencryptOptions, RotationCursor, RotationProgress, RotationTable } from './storage/sql/value-rotation.js'
 
 // Database-wide settings (store.settings), among them the record that security is enabled
 export { readSecuritySetting, enableSecuritySetting, securitySettingName, type SettingsStore, type SecuritySetting } from './storage/settings-store.js'
+export { keysSettingName, nextKeysSetting, parseKeysSetting, readKeysSetting, recordKeyIds, type KeysSetting } from './storage/key-ids-setting.js'
 
 // Step keys (how step records are identified)
 export {

@@ -2,10 +2,12 @@
 // re-encryption of every value with the newest key after a rotation (batched, resumable). The keys come from the
 // `--config` file's codec (the application's payload codec): the CLI has no other access to them.
 import type { KeyUsage, RotationCursor, RotationProgress, WorkflowStore } from '../store.js'
+import { readKeysSetting, type ValueCodec } from '../store.js'
 import { configOption, recordAudit, securedCommand, tokenOption, withAuthorizedStore, type StoreCommand } from './cli-security.js'
 import { CommandFailedError, UsageError } from './cli-errors.js'
 import type { CliCommand, CliContext, CommandArgs } from './command.js'
 import { databaseOption, defaultDatabase, describeDatabase, messageOf, type StoreAccess } from './database.js'
+import { decryptableKeyIds, keysStatus, printKeysStatus } from './keys-status-report.js'
 import { jsonOption, printJson } from './run-json.js'
 
 /** What the keys commands need of a store beyond the port: the SQL stores have both. */
@@ -28,23 +30,26 @@ function keysCommand(action: 'read' | 'admin', access: StoreAccess): StoreComman
 }
 
 /** Opens the store of the command (with the `--config`'s codec, if any), authorizes the caller, runs `use`, closes it. */
-async function withKeyedStore<T>(args: CommandArgs, context: CliContext, command: StoreCommand, use: (store: KeyedStore, hasCodec: boolean) => Promise<T>): Promise<T> {
+async function withKeyedStore<T>(args: CommandArgs, context: CliContext, command: StoreCommand, use: (store: KeyedStore, hasCodec: boolean, codec: ValueCodec | undefined) => Promise<T>): Promise<T> {
   const secured = await securedCommand(args, context)
   const database = args.string('database')
   return withAuthorizedStore(database, context, secured, command, async (store, caller) => {
     if (!isKeyedStore(store)) throw new CommandFailedError(`${describeDatabase(database ?? defaultDatabase)} is not a SQL store: its values are not encrypted`)
-    const result = await use(store, secured?.config.codec !== undefined)
+    const result = await use(store, secured?.config.codec !== undefined, secured?.config.codec)
     if (command.audit === 'keys.rotated' && caller !== undefined) await recordAudit(caller.audit, context, { at: context.now(), action: 'keys.rotated', resource: 'keys', outcome: 'succeeded', subject: caller.who.subject, tenant: caller.who.tenant })
     return result
   })
 }
 
-/** `weft keys status`: how many stored values each key id encrypts. */
+/** `weft keys status`: the key ids the store records, how many stored values each encrypts, and the keys the --config lacks. */
 export const keysStatusCommand: CliCommand = {
   path: ['keys', 'status'],
   summary: 'count the stored values each encryption key id encrypts (clear for unencrypted ones)',
   details: [
     'Counts, per table and column, the values each key id encrypts, and the values stored in clear.',
+    'Prints the key ids the store records (current and every one known; written when a store with an',
+    'encrypting codec migrates the database), and with --config each id the values use or the record',
+    'lists that its codec cannot decrypt, with the fix: add that key to the key provider.',
     'A key may be removed from the key provider once no value names it (run `weft keys rotate` first).',
     'Reads no value and needs no key.',
   ],
@@ -52,19 +57,14 @@ export const keysStatusCommand: CliCommand = {
   options: { database: databaseOption, config: configOption, token: tokenOption, json: jsonOption },
   examples: ['weft keys status', 'weft keys status --database postgres://weft@db.internal/weft --json'],
   async run(args, context) {
-    const usage = await withKeyedStore(args, context, keysCommand('read', 'read'), (store) => store.valueKeyUsage())
-    if (args.flag('json')) printJson(context.out, { usage })
-    else printUsage(context, usage)
+    const hasConfig = args.string('config') !== undefined
+    const status = await withKeyedStore(args, context, keysCommand('read', 'read'), async (store, _hasCodec, codec) =>
+      keysStatus(await store.valueKeyUsage(), await readKeysSetting(store.settings), codec, decryptableKeyIds(hasConfig, codec)),
+    )
+    if (args.flag('json')) printJson(context.out, status)
+    else printKeysStatus(context, status)
     return 0
   },
-}
-
-function printUsage(context: CliContext, usage: readonly KeyUsage[]): void {
-  if (usage.length === 0) context.out.line('no stored values')
-  const byKey = new Map<string, number>()
-  for (const { keyId, values } of usage) byKey.set(keyId, (byKey.get(keyId) ?? 0) + values)
-  for (const [keyId, values] of byKey) context.out.line(`${keyId}  ${values} values`)
-  for (const { table, column, keyId, values } of usage) context.out.line(`  ${table}.${column}  ${keyId}  ${values}`)
 }
 
 /** `weft keys rotate`: re-encrypts every stored value with the newest key. */

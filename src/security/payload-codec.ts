@@ -8,7 +8,7 @@
 // Serialized JSON never starts with "w": a reader tells encrypted values from clear ones by the prefix.
 import { createCipheriv, createDecipheriv, randomBytes, type KeyObject } from 'node:crypto'
 import { DecryptionError, UnknownKeyError } from '../core/security-errors.js'
-import { describeLocation, encryptedValuePrefix, type ValueCodec, type ValueLocation } from '../storage/value-codec.js'
+import { describeLocation, encryptedValuePrefix, type CodecKeyIds, type ValueCodec, type ValueLocation } from '../storage/value-codec.js'
 import type { KeyProvider } from './key-provider.js'
 
 const version = `${encryptedValuePrefix}1`
@@ -67,6 +67,8 @@ export interface PayloadCodecOptions {
  * ```
  */
 export interface PayloadCodec extends ValueCodec {
+  /** The provider's key ids: `current` encrypts, `known` (newest first) decrypt. Ids only, never key material. */
+  keyIds(): CodecKeyIds
   /** The key id an encrypted value names, `undefined` for a clear value. */
   keyIdOf(stored: string): string | undefined
   /** The provider of the keys. */
@@ -93,6 +95,7 @@ export function createPayloadCodec(keys: KeyProvider, options: PayloadCodecOptio
     encode: (text, location) => encrypt(keys, text, location),
     decode: (stored, location) => (stored.startsWith(encryptedValuePrefix) || !allowClear ? decrypt(keys, stored, location) : stored),
     isCurrent: (stored) => stored.startsWith(`${version}.${keys.current().id}.`),
+    keyIds: () => ({ current: keys.current().id, known: [...keys.ids()] }),
     keyIdOf: (stored) => (stored.startsWith(`${version}.`) ? stored.slice(version.length + 1, stored.indexOf('.', version.length + 1)) : undefined),
   }
 }

@@ -12,6 +12,7 @@
  * await store.init()
  * await store.settings.set('retention', { days: 30 }, Date.now())
  * const retention = await store.settings.get('retention') // { days: 30 }
+ * await store.settings.update('retention', (value) => (value === undefined ? { days: 7 } : undefined), Date.now()) // kept: it is set
  * ```
  */
 export interface SettingsStore {
@@ -19,6 +20,14 @@ export interface SettingsStore {
   get(name: string): Promise<unknown>
   /** Sets a setting (inserted, or replaced) at `now` (epoch milliseconds). The value must be JSON. */
   set(name: string, value: unknown, now: number): Promise<void>
+  /**
+   * Replaces a setting with what `change` makes of its value (`undefined`
+   * when unset), with no other write of the setting in between: two processes
+   * updating it at once both see the other's change. `change` returns
+   * `undefined` to leave the setting as it is (nothing is written). Resolves
+   * with the setting's value afterwards.
+   */
+  update(name: string, change: (value: unknown) => unknown, now: number): Promise<unknown>
 }
 
 /**
@@ -97,6 +106,20 @@ export async function enableSecuritySetting(settings: SettingsStore, now: number
   const setting: SecuritySetting = { enabled: true, since: now }
   await settings.set(securitySettingName, setting, now)
   return setting
+}
+
+/**
+ * The value of a setting's stored text. Text that is not JSON (edited by hand)
+ * reads as that text, which no reader of a setting takes for a well-formed
+ * value: the security setting counts it as enabled (failing closed), the
+ * record of key ids as unknown.
+ */
+export function parseSettingText(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown
+  } catch {
+    return text
+  }
 }
 
 /** The JSON text of a setting's value. @throws `TypeError` when the value is not JSON. */

@@ -57,6 +57,30 @@ export interface ValueCodec {
    * values for which it is false; a codec without it cannot be rotated.
    */
   isCurrent?(stored: string): boolean
+  /**
+   * The ids of the keys the codec holds (ids only, never key material): the
+   * one `encode` writes with now and every one `decode` can read. A durable
+   * store records them in its settings when it opens (see
+   * {@link store!keysSettingName}), so that `weft keys status` shows them; a
+   * codec without it has no key ids to record.
+   */
+  keyIds?(): CodecKeyIds
+}
+
+/**
+ * The key ids a {@link ValueCodec} holds: ids only, never key material.
+ *
+ * @example
+ * ```ts
+ * import type { CodecKeyIds } from 'weft-sdk/store'
+ * const ids: CodecKeyIds = { current: 'k2', known: ['k2', 'k1'] } // after a rotation to k2
+ * ```
+ */
+export interface CodecKeyIds {
+  /** The id of the key new values are encoded with. */
+  readonly current: string
+  /** Every key id the codec can decode, `current` included (newest first). */
+  readonly known: readonly string[]
 }
 
 /**

@@ -19,9 +19,9 @@ const k1 = randomBytes(32)
 const k2 = randomBytes(32)
 const dist = (file: string) => fileURLToPath(new URL(`../../dist/${file}`, import.meta.url))
 
-/** A config module whose codec holds k2 (newest) and k1, acting as an admin. */
-function configSource(): string {
-  const key = (bytes: Buffer) => `Buffer.from('${bytes.toString('base64')}', 'base64')`
+/** A config module whose codec holds `keys` (k2 (newest) and k1 unless told), acting as an admin. */
+function configSource(keys: readonly { id: string; key: Buffer }[] = [{ id: 'k2', key: k2 }, { id: 'k1', key: k1 }]): string {
+  const provider = keys.map(({ id, key }) => `{ id: '${id}', key: Buffer.from('${key.toString('base64')}', 'base64') }`).join(', ')
   return `import { principal, Rbac } from 'weft-sdk'
 import { defineCliConfig } from 'weft-sdk/cli'
 import { staticKeyProvider } from ${JSON.stringify(dist('security/key-provider.js'))}
@@ -29,7 +29,7 @@ import { createPayloadCodec } from ${JSON.stringify(dist('security/payload-codec
 export default defineCliConfig({
   security: { authorizer: new Rbac({ roles: { admin: ['*'] } }) },
   principal: principal({ subject: 'ops:root', roles: ['admin'] }),
-  codec: createPayloadCodec(staticKeyProvider([{ id: 'k2', key: ${key(k2)} }, { id: 'k1', key: ${key(k1)} }])),
+  codec: createPayloadCodec(staticKeyProvider([${provider}])),
 })
 `
 }
@@ -47,6 +47,7 @@ describe('weft keys', () => {
   beforeAll(async () => {
     folder = createModuleFolder('weft-cli-keys-')
     folder.write('weft.config.mjs', configSource())
+    folder.write('k2-only.config.mjs', configSource([{ id: 'k2', key: k2 }]))
     const store = sqliteStore({ path: join(folder.path, 'weft.sqlite'), codec: createPayloadCodec(staticKeyProvider([{ id: 'k1', key: k1 }])) })
     await store.init()
     for (let i = 0; i < 5; i++) {
@@ -72,6 +73,24 @@ describe('weft keys', () => {
     expect(lines).toContain('  weft_steps.output  k1  5')
   })
 
+  it('status --json shows the key ids the store recorded beside the usage', async () => {
+    const { code, lines } = await run(keysStatusCommand, ['--database', 'weft.sqlite', '--json'], folder.path)
+    expect(code).toBe(0)
+    expect(JSON.parse(lines[0]!)).toMatchObject({ recorded: { current: 'k1', known: ['k1'], updatedAt: expect.any(Number) }, codec: null, missing: null })
+    const text = await run(keysStatusCommand, ['--database', 'weft.sqlite'], folder.path)
+    expect(text.lines[0]).toMatch(/^key ids recorded: current k1; known k1 \(as of \d{4}-/)
+  })
+
+  it('status flags a key the values use that the --config codec lacks, with the fix', async () => {
+    const json = await run(keysStatusCommand, ['--database', 'weft.sqlite', '--config', 'k2-only.config.mjs', '--json'], folder.path)
+    expect(json.code).toBe(0)
+    expect(JSON.parse(json.lines[0]!)).toMatchObject({ codec: { current: 'k2', known: ['k2'] }, missing: [{ keyId: 'k1', values: 10, recorded: true }] })
+    const text = await run(keysStatusCommand, ['--database', 'weft.sqlite', '--config', 'k2-only.config.mjs'], folder.path)
+    expect(text.lines).toContain('key "k1" is not in the --config\'s key provider: 10 stored values use it and cannot be read; add key "k1" to the key provider')
+    const complete = await run(keysStatusCommand, ['--database', 'weft.sqlite', '--config', 'weft.config.mjs', '--json'], folder.path)
+    expect(JSON.parse(complete.lines[0]!)).toMatchObject({ codec: { current: 'k2', known: ['k2', 'k1'] }, missing: [] })
+  })
+
   it('rotate refuses to run without --config (no keys)', async () => {
     const { code } = await run(keysRotateCommand, ['--database', 'weft.sqlite'], folder.path)
     expect((code as Error).message).toContain('needs --config <file> whose codec holds the keys')
@@ -91,6 +110,17 @@ describe('weft keys', () => {
     const resumed = await run(keysRotateCommand, ['--database', 'weft.sqlite', '--config', 'weft.config.mjs', '--resume-from', '{"table":"weft_steps","after":["r-3","load"]}', '--json'], folder.path)
     expect(resumed.code).toBe(0)
     expect(JSON.parse(resumed.lines[0]!)).toEqual({ table: 'weft_steps', after: ['r-4', 'load'], scanned: 3, rewritten: 0, skipped: 0 })
+  })
+
+  it('after a rotation, status flags the retired key as recorded only, and a store opening with the new keys records them', async () => {
+    const before = await run(keysStatusCommand, ['--database', 'weft.sqlite', '--config', 'k2-only.config.mjs', '--json'], folder.path)
+    expect(JSON.parse(before.lines[0]!)).toMatchObject({ missing: [{ keyId: 'k1', values: 0, recorded: true }] })
+    const store = sqliteStore({ path: join(folder.path, 'weft.sqlite'), codec: createPayloadCodec(staticKeyProvider([{ id: 'k2', key: k2 }])) })
+    await store.init()
+    await store.close()
+    const after = await run(keysStatusCommand, ['--database', 'weft.sqlite', '--config', 'k2-only.config.mjs'], folder.path)
+    expect(after.lines[0]).toMatch(/^key ids recorded: current k2; known k2, k1 /)
+    expect(after.lines).toContain('key "k1" is not in the --config\'s key provider: the store records it, but no stored value uses it (retired after a rotation?); add key "k1" to the key provider if values encrypted with it may come back (from a backup)')
   })
 
   it('rotate refuses a malformed cursor or batch size', async () => {

@@ -34,6 +34,13 @@ function thrown(run: () => unknown): unknown {
 }
 
 describe('payload codec', () => {
+  it('exposes its key ids, newest first, and no key material with them', () => {
+    const ids = createPayloadCodec(keysV2).keyIds()
+    expect(ids).toEqual({ current: 'k2', known: ['k2', 'k1'] })
+    const text = JSON.stringify(ids)
+    for (const key of [k1, k2]) for (const encoding of ['hex', 'base64', 'base64url'] as const) expect(text).not.toContain(key.toString(encoding))
+  })
+
   it('decrypts what it encrypted at the same location', () => {
     const stored = codec.encode(secret, here)
     expect(stored).toMatch(/^wenc1\.k1\.[A-Za-z0-9_-]+$/)

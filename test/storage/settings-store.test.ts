@@ -26,6 +26,24 @@ function settingsCases(open: () => Promise<WorkflowStore & { settings: SettingsS
     await store.close()
   })
 
+  it('updates a setting from its value, and writes nothing when the change leaves it', async () => {
+    const store = await open()
+    const add = (item: string) => (value: unknown) => (Array.isArray(value) && value.includes(item) ? undefined : [...(Array.isArray(value) ? value : []), item])
+    expect(await store.settings.update('tags', add('a'), 1_000)).toEqual(['a'])
+    expect(await store.settings.update('tags', add('b'), 2_000)).toEqual(['a', 'b'])
+    expect(await store.settings.update('tags', add('a'), 3_000)).toEqual(['a', 'b'])
+    expect(await store.settings.get('tags')).toEqual(['a', 'b'])
+    await store.close()
+  })
+
+  it('loses neither of two updates made at once', async () => {
+    const [one, two] = [await open(), await open()]
+    const add = (item: string) => (value: unknown) => [...(Array.isArray(value) ? (value as string[]) : []), item]
+    await Promise.all([one.settings.update('racers', add('one'), 1_000), two.settings.update('racers', add('two'), 1_000)])
+    expect(((await one.settings.get('racers')) as string[]).sort()).toEqual(['one', 'two'])
+    await Promise.all([one.close(), two === one ? undefined : two.close()])
+  })
+
   it('keeps the first time security was enabled', async () => {
     const store = await open()
     expect(await readSecuritySetting(store.settings)).toBeUndefined()

@@ -12,6 +12,7 @@ import { ComposedWorkflowStore } from '../composed-workflow-store.js'
 import { defaultSerializationLimits, type SerializationLimits } from '../serialization.js'
 import { assertKnownMigrations, migrationTable, probeBytes, weftMigrationProvider } from '../sql/migrations.js'
 import type { ValueCodec } from '../value-codec.js'
+import { recordKeyIds } from '../key-ids-setting.js'
 import { reencryptValues, valueKeyUsage, type KeyUsage, type ReencryptOptions, type RotationDriver, type RotationProgress } from '../sql/value-rotation.js'
 import { createPgPool, type forceGenericPlans, type PgPoolLike } from './pg-client.js'
 import { PgContext, shared } from './pg-context.js'
@@ -63,7 +64,9 @@ export type PostgresStoreOptions = (
    * How stored values are encoded: give the payload codec of your keys
    * (`createPayloadCodec(envKeyProvider())`) to encrypt run inputs, step
    * outputs and attempt histories, event payloads, outbox payloads, error
-   * records and recorded roles. Limits apply to the clear text.
+   * records and recorded roles. Limits apply to the clear text. The key ids
+   * of a codec that exposes them (never the keys) are recorded in the store's
+   * settings when `init()` migrates (see `keysSettingName`).
    * @defaultValue values stored as serialized (clear); an encrypted value then fails to read with a `SecurityConfigError`
    */
   readonly codec?: ValueCodec
@@ -131,7 +134,11 @@ export class PostgresWorkflowStore extends ComposedWorkflowStore {
     this.location = options.connectionString === undefined ? 'the pool given to postgresStore' : withoutPassword(options.connectionString)
   }
 
-  /** Runs the migrations under kysely's advisory lock, so concurrent starts apply them once. */
+  /**
+   * Runs the migrations under kysely's advisory lock, so concurrent starts
+   * apply them once, and records the key ids of the codec, if it exposes them
+   * (see `keysSettingName`); with `migrate: false` it only checks the schema.
+   */
   init(): Promise<void> {
     this.initialized ??= (async () => {
       if (this.options.migrate === false) return this.verifySchema()
@@ -139,6 +146,7 @@ export class PostgresWorkflowStore extends ComposedWorkflowStore {
       const kysely = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: this.pool as never }) })
       const { error } = await new Migrator({ db: kysely, provider: weftMigrationProvider('postgres') }).migrateToLatest()
       if (error !== undefined) throw error
+      await recordKeyIds(this.settings, this.options.codec, Date.now())
     })()
     return this.initialized
   }

@@ -12,6 +12,7 @@ import { defaultSerializationLimits, type SerializationLimits } from '../seriali
 import { assertKnownMigrations, migrationTable, probeBytes, weftMigrationProvider } from '../sql/migrations.js'
 import { withStoreRetry } from '../store-retry.js'
 import type { ValueCodec } from '../value-codec.js'
+import { recordKeyIds } from '../key-ids-setting.js'
 import { reencryptValues, valueKeyUsage, type KeyUsage, type ReencryptOptions, type RotationDriver, type RotationProgress } from '../sql/value-rotation.js'
 import { DatabaseFile } from './database-file.js'
 import { shared, SqliteContext } from './sqlite-context.js'
@@ -55,7 +56,9 @@ export interface SqliteStoreOptions {
    * How stored values are encoded: give the payload codec of your keys
    * (`createPayloadCodec(envKeyProvider())`) to encrypt run inputs, step
    * outputs and attempt histories, event payloads, outbox payloads, error
-   * records and recorded roles. Limits apply to the clear text.
+   * records and recorded roles. Limits apply to the clear text. The key ids
+   * of a codec that exposes them (never the keys) are recorded in the store's
+   * settings when `init()` migrates (see `keysSettingName`).
    * @defaultValue values stored as serialized (clear); an encrypted value then fails to read with a `SecurityConfigError`
    */
   readonly codec?: ValueCodec
@@ -138,8 +141,9 @@ export class SqliteWorkflowStore extends ComposedWorkflowStore {
 
   /**
    * Runs the migrations (in one immediate transaction, so concurrent starts
-   * are safe); a store opened with `readOnly` or `migrate: false` only checks
-   * that the file is a Weft database no newer than this version.
+   * are safe) and records the key ids of the codec, if it exposes them (see
+   * `keysSettingName`); a store opened with `readOnly` or `migrate: false`
+   * only checks that the file is a Weft database no newer than this version.
    */
   init(): Promise<void> {
     const migrate = this.options.migrate ?? this.options.readOnly !== true
@@ -161,6 +165,7 @@ export class SqliteWorkflowStore extends ComposedWorkflowStore {
       const { error } = await migrator.migrateToLatest()
       if (error !== undefined) throw error
     }, sqliteBusyRetry(this.options.maxBusyWaitMs ?? 30_000, jitteredMs(10, 40)))
+    await recordKeyIds(this.settings, this.options.codec, Date.now())
   }
 
   /**
