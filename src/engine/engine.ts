@@ -23,7 +23,8 @@ import { RuntimeStats, type EngineStats } from '../runtime/runtime-stats.js'
 import { inputDigest } from '../storage/serialization.js'
 import type { AuditEntry } from '../storage/audit-store.js'
 import type { CreateRunResult, NewRun, RunQuery, RunRecord, StoreNotification, WorkflowStore } from '../storage/workflow-store.js'
-import { enableSecuritySetting, readSecuritySetting } from '../storage/settings-store.js'
+import { readSecuritySetting } from '../storage/settings-store.js'
+import { recordSecurity } from './security-record.js'
 import { ChangeFeed } from './change-feed.js'
 import { StoreHealth } from './store-health.js'
 import { defaultStore } from './default-store.js'
@@ -187,7 +188,7 @@ export class Engine {
     this.backendServices = {
       store: this.store,
       sendEvent: (runId, name, payload, graph, audit) => this.sendEvent(runId, name, payload, graph, audit),
-      applyAction: (runId, action, reason) => this.runs.applyAction(runId, action, reason),
+      applyRecorded: (runId, action, reason, record) => this.runs.applyRecorded(runId, action, reason, record),
       nextChange: (runId) => this.changes.next(runId),
       now: () => this.env.now(),
     }
@@ -585,7 +586,7 @@ export class Engine {
     await this.store.init()
     // The CLI opens the database directly and cannot see this configuration: the store records that security is on.
     if (this.store.settings !== undefined) {
-      if (this.secure.enabled) await enableSecuritySetting(this.store.settings, this.env.now())
+      if (this.secure.enabled) await recordSecurity(this.store.settings, { fingerprint: this.secure.policyFingerprint, policyChanged: (reason) => this.secure.policyChanged(reason) }, this.env.now())
       else if ((await readSecuritySetting(this.store.settings))?.enabled === true) throw new SecurityConfigError('this database was used by a secured engine (its store records security as enabled): give this engine the same createEngine({ security }), or turn it off with `weft security disable` (needs admin:security)')
     }
     this.registry.checkDependencies()

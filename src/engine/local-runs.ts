@@ -1,4 +1,4 @@
-import { describeCause, EngineClosedError, LeaseLostError } from '../core/errors.js'
+import { describeCause, EngineClosedError, LeaseLostError, RunNotFoundError } from '../core/errors.js'
 import type { RunId } from '../core/ids.js'
 import type { WorkflowGraph } from '../graph/workflow-graph.js'
 import type { RunRecovered } from '../runtime/run-events.js'
@@ -33,6 +33,8 @@ export interface LocalRunsDeps {
  */
 export class LocalRuns {
   private readonly active = new Map<RunId, RunExecution>()
+  /** Requests this process is writing to the store for its own runs, by `runId\u0000action` (see {@link applyRecorded}). */
+  private readonly ownRequests = new Map<string, number>()
   /** Requests applied to a run whose clearing the store has not confirmed yet (see {@link applyAction}). */
   private readonly unclearedActions = new Map<RunId, RequestedAction>()
 
@@ -134,6 +136,32 @@ export class LocalRuns {
    * abort the run's cleanups. Returns whether the action changed the run.
    */
   applyAction(runId: RunId, action: RequestedAction, reason = `${action} requested`): boolean {
+    // This process is writing the request itself: it applies it, with its reason, once the write is done.
+    if (this.ownRequests.has(requestKey(runId, action))) return false
+    return this.applyOnce(runId, action, reason)
+  }
+
+  /**
+   * Applies a request this process records in the store (`record`: the write,
+   * with its audit entry) to a run executing here, once the write is done; a
+   * notification of the same write that comes back first is left to it.
+   * @returns whether the request changed the run.
+   * @throws `RunNotFoundError` when the store has no such run (nothing was written); what `record` throws.
+   */
+  async applyRecorded(runId: RunId, action: RequestedAction, reason: string | undefined, record: () => Promise<RunRecord | undefined>): Promise<boolean> {
+    const key = requestKey(runId, action)
+    this.ownRequests.set(key, (this.ownRequests.get(key) ?? 0) + 1)
+    try {
+      if ((await record()) === undefined) throw new RunNotFoundError(runId)
+    } finally {
+      const left = this.ownRequests.get(key)! - 1
+      if (left === 0) this.ownRequests.delete(key)
+      else this.ownRequests.set(key, left)
+    }
+    return this.applyOnce(runId, action, reason ?? `${action} requested`)
+  }
+
+  private applyOnce(runId: RunId, action: RequestedAction, reason: string): boolean {
     const run = this.active.get(runId)
     if (run === undefined) return false
     let applied = false
@@ -177,4 +205,8 @@ export class LocalRuns {
     for (const run of runs) run.cancel(reason)
     await Promise.all(runs.map((run) => run.done))
   }
+}
+
+function requestKey(runId: RunId, action: RequestedAction): string {
+  return `${runId}\u0000${action}`
 }

@@ -21,11 +21,12 @@ export interface BackendServices {
    */
   sendEvent(runId: RunId, name: string, payload: unknown, graph?: WorkflowGraph, audit?: readonly AuditEntry[]): Promise<void>
   /**
-   * Applies a request recorded in the store to a run executing here, once
-   * (the same request seen again through the store is only cleared):
-   * whether it changed the run.
+   * Records a request in the store (`record`: the write, with its audit
+   * entry), then applies it to the run executing here, once (the same
+   * request seen again through the store is only cleared): whether it changed the run.
+   * @throws `RunNotFoundError` when `record` found no run.
    */
-  applyAction(runId: RunId, action: RequestedAction, reason?: string): boolean
+  applyRecorded(runId: RunId, action: RequestedAction, reason: string | undefined, record: () => Promise<RunRecord | undefined>): Promise<boolean>
   /** Resolves when the store may have news about a run (notification or poll interval). */
   nextChange(runId: RunId): Promise<void>
   now(): number
@@ -104,11 +105,9 @@ export class LocalRunBackend implements RunBackend {
    * through the same path as a request from another process, so the stored
    * request is applied once and cleared.
    */
-  private async recorded(action: RequestedAction, audit: readonly AuditEntry[], reason?: string): Promise<boolean> {
-    const after = await this.services.store.requestAction(this.runId, action, this.services.now(), audit)
-    // No run: the store wrote no entry either; the audit log must not take it as written (its chain moves on).
-    if (after === undefined) throw new RunNotFoundError(this.runId)
-    return this.services.applyAction(this.runId, action, reason)
+  private recorded(action: RequestedAction, audit: readonly AuditEntry[], reason?: string): Promise<boolean> {
+    // No run: the store wrote no entry either, and `applyRecorded` throws, so the audit log does not take it as written.
+    return this.services.applyRecorded(this.runId, action, reason, () => this.services.store.requestAction(this.runId, action, this.services.now(), audit))
   }
 }
 

@@ -190,6 +190,16 @@ export class SecurePath {
     return { at: this.wiring.now(), action: operation.audit, outcome, subject: who?.subject, tenant: who?.tenant, resource: operation.request.resource, runId: operation.runId, reason }
   }
 
+  /** The fingerprint of the authorizer's rules, when it gives one (see `Authorizer.fingerprint`). */
+  get policyFingerprint(): string | undefined {
+    return this.resolve()?.authorizer.fingerprint
+  }
+
+  /** Audits a change of the security policy in force (`policy.changed`), made by no principal: by the engine that opened the store. */
+  async policyChanged(reason: string): Promise<void> {
+    await this.record({ audit: 'policy.changed', request: { action: 'admin', resource: 'security' } }, undefined, 'succeeded', reason)
+  }
+
   /** Whether security is configured (an authorizer is registered). */
   get enabled(): boolean {
     return this.resolve() !== null

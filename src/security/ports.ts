@@ -96,6 +96,13 @@ export type AccessDecision =
 export interface Authorizer {
   /** Whether `principal` may do `request`; a denial says why. */
   authorize(principal: Principal, request: AccessRequest): AccessDecision
+  /**
+   * A digest of the rules, which changes when they do (never the rules
+   * themselves). The engine records it in the store and audits a
+   * `policy.changed` entry when it opens the store with other rules than
+   * the last engine did. Without it, changes of rules are not audited.
+   */
+  readonly fingerprint?: string | undefined
 }
 
 /**

@@ -1,5 +1,6 @@
 // Weft's Authorizer: roles → allow and deny permissions (deny wins, deny by default), the object-level rule for an
 // operation on an existing run (owner, tenant, or admin of the workflow), and the same rule as a filter for listing runs.
+import { createHash } from 'node:crypto'
 import { InvalidPermissionError, SecurityConfigError } from '../core/security-errors.js'
 import { formatPermission, parsePermission } from './permissions.js'
 import type { AccessDecision, AccessRequest, Authorizer, RunOwner } from './ports.js'
@@ -129,6 +130,20 @@ export class Rbac implements Authorizer {
   private readonly roles: ReadonlyMap<string, CompiledRole>
   private readonly shareWithinTenant: boolean
   private readonly required = new Map<string, RequiredPermission>()
+  /**
+   * The SHA-256 (hex, first 16 characters) of the rules in a canonical form
+   * (roles sorted, each role's allow and deny permissions sorted, the tenant
+   * sharing): the same rules written in another order have the same fingerprint.
+   *
+   * @example
+   * ```ts
+   * import { Rbac } from 'weft-sdk'
+   * const a = new Rbac({ roles: { admin: ['*'], clerk: ['read:*', 'start:orders'] } })
+   * const b = new Rbac({ roles: { clerk: ['start:orders', 'read:*'], admin: ['*'] } })
+   * a.fingerprint === b.fingerprint // true
+   * ```
+   */
+  readonly fingerprint: string
 
   constructor(config: RbacConfig) {
     if (typeof config !== 'object' || config === null) throw new SecurityConfigError('new Rbac(config): config must be an object with roles')
@@ -136,6 +151,7 @@ export class Rbac implements Authorizer {
     if (typeof share !== 'boolean') throw new SecurityConfigError(`rbac.shareWithinTenant must be a boolean, got ${typeof share}`)
     this.roles = compileRoles(config.roles)
     this.shareWithinTenant = share
+    this.fingerprint = rulesFingerprint(this.roles, share)
   }
 
   /**
@@ -318,4 +334,15 @@ export function runInScope(scope: RunListScope, owner: RunOwner | undefined): bo
 
 function denied(reason: string): AccessDecision {
   return { allowed: false, reason }
+}
+
+/** The digest of compiled roles in a canonical form (see {@link Rbac.fingerprint}). */
+function rulesFingerprint(roles: ReadonlyMap<string, CompiledRole>, shareWithinTenant: boolean): string {
+  const canonical = [...roles.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([role, compiled]) => {
+      const of = (effect: 'allow' | 'deny') => compiled.rules.filter((rule) => rule.effect === effect).map((rule) => rule.permission).sort()
+      return [role, of('allow'), of('deny')]
+    })
+  return createHash('sha256').update(JSON.stringify({ roles: canonical, shareWithinTenant })).digest('hex').slice(0, 16)
 }

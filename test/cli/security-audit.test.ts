@@ -8,7 +8,7 @@
  */
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createEngine, generateAuditKeys, generateJwtKeys, JwtIssuer, Rbac, sqliteStore } from 'weft-sdk'
+import { AuditSigner, FileCheckpointSink, createEngine, generateAuditKeys, generateJwtKeys, JwtIssuer, Rbac, sqliteStore } from 'weft-sdk'
 import { readSecuritySetting, type AuditEntry } from '../../src/store.js'
 import { createModuleFolder, runWeft, type ModuleFolder, type WeftResult } from '../support/weft-cli.js'
 
@@ -67,7 +67,9 @@ describe("the CLI's security decisions in the store's audit log (a --config with
     const issuer = new JwtIssuer({ privateKey: jwtKeys.privateJwk, kid: jwtKeys.kid, algorithm: 'EdDSA', issuer: iss, audience: aud })
     tokens = { alice: await issuer.issue({ subject: 'user:alice', roles: ['analyst'] }), root: await issuer.issue({ subject: 'ops:root', roles: ['admin'] }) }
     const store = sqliteStore({ path: database() })
-    const engine = createEngine({ store, claimRuns: false, security: { authorizer: new Rbac({ roles }) } })
+    // The engine that enables security audits it (policy.changed) in a chain of its own, checkpointed like the CLI's.
+    const auditLog = { signer: new AuditSigner(auditKeys.privateKey), checkpoints: new FileCheckpointSink(join(folder.path, 'checkpoints.jsonl')) }
+    const engine = createEngine({ store, claimRuns: false, security: { authorizer: new Rbac({ roles }), auditLog } })
     await engine.ready
     await engine.close()
     const reader = sqliteStore({ path: database(), readOnly: true })
@@ -125,15 +127,16 @@ describe("the CLI's security decisions in the store's audit log (a --config with
 
   it("verifies every chain the CLI's processes wrote against the checkpoints each signed at its close", async () => {
     const chains = new Set((await storeEntries()).map((entry) => entry.chain))
-    // Four chains of the CLI (audit list twice, security disable twice), one of the engine of runs list.
+    // Four chains of the CLI (audit list twice, security disable twice), one of the engine of runs list, one of the
+    // engine that enabled security.
     expect([...chains].filter((chain) => chain.startsWith('weft-cli:'))).toHaveLength(4)
-    expect(chains.size).toBe(5)
+    expect(chains.size).toBe(6)
     const result = await weft(['audit', 'verify', '--checkpoints', 'checkpoints.jsonl', '--public-key', 'audit.pub.pem', '--json'], tokens.root)
     expect(result.code, result.stdout + result.stderr).toBe(0)
     const report = JSON.parse(result.stdout) as { ok: boolean; chains: { chain: string; entries: number; checkpointed?: number }[]; checkpoints: { given: number; valid: number } }
     expect(report.ok).toBe(true)
     expect(report.chains.map((chain) => chain.chain).sort()).toEqual([...chains].sort())
     expect(report.chains.every((chain) => chain.checkpointed === chain.entries - 1)).toBe(true)
-    expect(report.checkpoints).toMatchObject({ given: 5, valid: 5 })
+    expect(report.checkpoints).toMatchObject({ given: 6, valid: 6 })
   })
 })

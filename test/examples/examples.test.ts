@@ -459,6 +459,7 @@ describe('11-secure-workflows', () => {
     ])
     expect(written('sessions')).toEqual(['session.created succeeded user:root', 'session.created succeeded user:ada', 'session.created succeeded user:bob', 'session.revoked succeeded user:ada'])
     expect(written('engine')).toEqual([
+      'policy.changed succeeded -',
       'auth.failed denied -',
       'auth.succeeded succeeded user:ada',
       'run.start succeeded user:ada',

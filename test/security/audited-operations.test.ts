@@ -53,9 +53,9 @@ function open(store: WorkflowStore, claimRuns = true): Engine {
   return engine
 }
 
-/** The store's audit entries, oldest first, as `action outcome subject run`. */
+/** The store's audit entries of operations, oldest first (the engine's `policy.changed` at open left out). */
 async function entries(store: WorkflowStore): Promise<AuditEntry[]> {
-  return (await store.audit!.listAudit({ limit: 100 })).entries.reverse()
+  return (await store.audit!.listAudit({ limit: 100 })).entries.reverse().filter((e) => e.action !== 'policy.changed')
 }
 
 function line(entry: AuditEntry): string {

@@ -79,9 +79,9 @@ function securedEngine(security: Partial<SecurityConfig> = {}) {
   return { engine, audit }
 }
 
-/** The audit entries as `action outcome subject`. */
+/** The audit entries of operations as `action outcome subject` (the engine's `policy.changed` at open left out). */
 function lines(audit: MemoryAuditSink): string[] {
-  return audit.entries.map((e) => `${e.action} ${e.outcome} ${e.subject ?? '-'}`)
+  return audit.entries.filter((e) => e.action !== 'policy.changed').map((e) => `${e.action} ${e.outcome} ${e.subject ?? '-'}`)
 }
 
 describe('an engine without security', () => {
@@ -111,7 +111,7 @@ describe('the secure path: start', () => {
     expect((refused as AuthorizationError).message).toContain('"user:vi" may not start report')
     expect(await engine.as(root).listRuns()).toEqual([])
     expect(lines(audit)).toEqual(['run.start denied user:vi'])
-    expect(audit.entries[0]!.reason).toContain('start:report')
+    expect(audit.entries.find((e) => e.action === 'run.start')!.reason).toContain('start:report')
   })
 
   it('starts a run as an allowed principal, records who started it and audits the start with the run id', async () => {
@@ -121,7 +121,7 @@ describe('the secure path: start', () => {
     const [record] = await engine.as(root).listRuns()
     expect({ principal: record?.principal, tenant: record?.tenant, roles: record?.roles }).toEqual({ principal: 'user:ada', tenant: 'acme', roles: ['analyst'] })
     expect(lines(audit)).toEqual(['run.start succeeded user:ada'])
-    expect(audit.entries[0]!.runId).toBe(run.id)
+    expect(audit.entries.find((e) => e.action === 'run.start')!.runId).toBe(run.id)
   })
 
   it("checks the workflow's and its tasks' required permissions before creating the run", async () => {
@@ -308,7 +308,11 @@ describe("the store's audit log as the default audit sink", () => {
     await engine.as(viewer).start(Report, { month: 'dec' }).catch(() => undefined)
     await run.result()
     const page = await store.audit.listAudit({})
-    expect(page.entries.map((e) => `${e.action} ${e.outcome} ${e.subject} ${e.runId ?? '-'}`).reverse()).toEqual([`run.start succeeded user:ada ${run.id}`, 'run.start denied user:vi -'])
+    expect(page.entries.map((e) => `${e.action} ${e.outcome} ${e.subject ?? '-'} ${e.runId ?? '-'}`).reverse()).toEqual([
+      'policy.changed succeeded - -',
+      `run.start succeeded user:ada ${run.id}`,
+      'run.start denied user:vi -',
+    ])
     expect(new Set(page.entries.map((e) => e.chain))).toEqual(new Set([engine.workerId]))
     const report = await verifyAudit({ store: store.audit })
     expect(report.ok).toBe(true)
@@ -322,7 +326,7 @@ describe("the store's audit log as the default audit sink", () => {
     cyclic.self = cyclic
     await expect(engine.as(ada).start(Report, cyclic as { month: string })).rejects.toThrow()
     const actions = (await store.audit.listAudit({})).entries.map((e) => `${e.action} ${e.outcome}`)
-    expect(actions).toEqual(['run.start failed'])
+    expect(actions).toEqual(['run.start failed', 'policy.changed succeeded'])
   })
 })
 
