@@ -26,20 +26,31 @@ export interface SecurityRecordWiring {
  * Records that security is enabled and which rules are in force, and audits
  * what changed since the last engine opened the store: security enabled
  * (first, or again after `weft security disable`), the rules changed.
- * Two engines opening with new rules at once may both audit the change.
  */
 export async function recordSecurity(settings: SettingsStore, wiring: SecurityRecordWiring, now: number): Promise<void> {
   const before = await readSecuritySetting(settings)
   await enableSecuritySetting(settings, now)
-  const previous = toPolicySetting(await settings.get(policySettingName))
   const fingerprint = wiring.fingerprint
-  const rulesChanged = fingerprint !== undefined && previous?.fingerprint !== fingerprint
-  if (rulesChanged) await settings.set(policySettingName, { fingerprint, since: now } satisfies PolicySetting, now)
+  let previous: PolicySetting | undefined
+  let rulesChanged = false
+  // One atomic update: of two engines opening with new rules at once, one sees the other's record and audits nothing.
+  if (fingerprint !== undefined) {
+    await settings.update(
+      policySettingName,
+      (value) => {
+        previous = toPolicySetting(value)
+        rulesChanged = previous?.fingerprint !== fingerprint
+        return rulesChanged ? ({ fingerprint, since: now } satisfies PolicySetting) : undefined
+      },
+      now,
+    )
+  }
   if (before?.enabled !== true) {
     const again = before === undefined ? '' : ` again${before.changedBy === undefined ? '' : ` (disabled by ${before.changedBy})`}`
     await wiring.policyChanged(`security enabled${again}${fingerprint === undefined ? '' : `; rules ${fingerprint}`}`)
   } else if (rulesChanged) {
-    await wiring.policyChanged(previous === undefined ? `rules recorded: ${fingerprint}` : `rules changed: ${previous.fingerprint} → ${fingerprint}`)
+    const before: PolicySetting | undefined = previous
+    await wiring.policyChanged(before === undefined ? `rules recorded: ${fingerprint}` : `rules changed: ${before.fingerprint} → ${fingerprint}`)
   }
 }
 
