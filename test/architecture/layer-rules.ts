@@ -61,7 +61,9 @@ export const layerRules: Readonly<Record<string, LayerRule>> = {
   runtime: { layers: ['resilience', 'graph', 'core'], files: storagePorts },
   // security/ verifies and issues JWTs with jose (pure JavaScript, a dependency).
   security: { ...crossCutting, packages: ['jose'] },
-  observability: crossCutting,
+  // observability/ keeps live percentiles in DDSketches and speaks the OpenTelemetry API (an optional peer, loaded
+  // only by the weft-sdk/otel entry point).
+  observability: { ...crossCutting, packages: ['@datadog/sketches-js', '@opentelemetry/api'] },
   // The adapters of integration/ speak their servers' drivers (the SQL adapter kysely, as storage/ does); each is
   // loaded only by its own entry point (weft-sdk/sql, weft-sdk/amqp, ...), so no application loads a driver it does not use.
   integration: { ...crossCutting, packages: ['kysely', 'pg', 'mysql2', 'better-sqlite3', 'ioredis', 'amqplib', 'aws4fetch'] },
