@@ -46,6 +46,16 @@ export interface PolicyStateStore {
   readonly layer: Layer.Layer<EffectBreaker.CircuitBreakerStore | RateLimiter.RateLimiterStore>
   /** Releases connections; the engine calls it on `engine.close()` for the state it was given. */
   close(): Promise<void>
+  /**
+   * Deletes the rows of limiters and circuits untouched for `idleForMs`, so
+   * keys that come and go (per-principal limits: one bucket per principal)
+   * do not pile up; resolves how many. Give it more than the longest window
+   * or refill time and the longest open time of a breaker: a bucket or window
+   * idle that long is full again, a circuit due for its half-open probe comes
+   * back closed. Only states that keep rows have it (PostgreSQL, SQLite; Redis
+   * keys expire by themselves).
+   */
+  pruneIdle?(idleForMs: number): Promise<number>
 }
 
 /**

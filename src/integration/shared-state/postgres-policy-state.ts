@@ -53,7 +53,7 @@ export interface PostgresPolicyStateOptions {
 export function postgresPolicyState(options: PostgresPolicyStateOptions): PolicyStateStore {
   const table = new PolicyTable(options)
   const leaseMs = toMillis(options.probeLease ?? '30 s', 'probeLease')
-  return rowPolicyState({ kind: 'postgres', rows: rowsOf(table), leaseMs, close: () => table.close() })
+  return rowPolicyState({ kind: 'postgres', rows: rowsOf(table), leaseMs, close: () => table.close(), pruneIdle: (idleForMs) => table.pruneIdle(idleForMs) })
 }
 
 /** The table of rows, one per circuit or bucket, each changed under its row lock. */
@@ -118,6 +118,13 @@ class PolicyTable {
       values: [key],
     })
     return { state: rows[0]?.state ?? undefined, now: rows[0]!.now }
+  }
+
+  /** Deletes the rows untouched for `idleForMs` by the database's clock; how many. */
+  async pruneIdle(idleForMs: number): Promise<number> {
+    await this.ensureTable()
+    const result = await this.pool.query(`delete from ${this.name} where updated_at < clock_timestamp() - make_interval(secs => $1::float8 / 1000)`, [idleForMs])
+    return result.rowCount ?? 0
   }
 
   /** Ends the pool Weft opened (once; later calls do nothing). */

@@ -109,7 +109,14 @@ export function rowLimiterStore(rows: PolicyRows): RateLimiter.RateLimiterStore[
  * stores on `rows`, closed with the table. What `postgresPolicyState` and
  * `sqlitePolicyState` return; they differ only in their rows.
  */
-export function rowPolicyState(state: { readonly kind: string; readonly rows: PolicyRows; readonly leaseMs: number; readonly synchronous?: boolean; close(): Promise<void> }): PolicyStateStore {
+export function rowPolicyState(state: {
+  readonly kind: string
+  readonly rows: PolicyRows
+  readonly leaseMs: number
+  readonly synchronous?: boolean
+  close(): Promise<void>
+  pruneIdle(idleForMs: number): Promise<number>
+}): PolicyStateStore {
   const { kind, rows, leaseMs, synchronous } = state
   return {
     kind,
@@ -117,5 +124,14 @@ export function rowPolicyState(state: { readonly kind: string; readonly rows: Po
     ...(synchronous === true ? { synchronous } : {}),
     layer: Layer.mergeAll(Layer.succeed(EffectBreaker.CircuitBreakerStore, rowBreakerStore(rows, leaseMs)), Layer.succeed(RateLimiter.RateLimiterStore, rowLimiterStore(rows))),
     close: () => state.close(),
+    pruneIdle: async (idleForMs) => state.pruneIdle(checkedIdle(idleForMs)),
   }
+}
+
+/** The shortest idle time a prune accepts: shorter would reset limits and circuits still in use. */
+const minimumIdleMs = 60_000
+
+function checkedIdle(idleForMs: number): number {
+  if (!Number.isFinite(idleForMs) || idleForMs < minimumIdleMs) throw new RangeError(`pruneIdle(idleForMs): give at least ${minimumIdleMs} ms (one minute), and more than the longest limit window and breaker open time; got ${idleForMs}`)
+  return idleForMs
 }

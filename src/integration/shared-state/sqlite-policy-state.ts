@@ -63,7 +63,7 @@ export interface SqlitePolicyStateOptions {
 export function sqlitePolicyState(options: SqlitePolicyStateOptions): PolicyStateStore {
   const table = new SqlitePolicyTable(options)
   const leaseMs = toMillis(options.probeLease ?? '30 s', 'probeLease')
-  return rowPolicyState({ kind: 'sqlite', rows: rowsOf(table), leaseMs, synchronous: true, close: async () => table.close() })
+  return rowPolicyState({ kind: 'sqlite', rows: rowsOf(table), leaseMs, synchronous: true, close: async () => table.close(), pruneIdle: async (idleForMs) => table.pruneIdle(Date.now() - idleForMs) })
 }
 
 /** The part of better-sqlite3 this state uses. */
@@ -83,6 +83,7 @@ class SqlitePolicyTable {
   private readonly db: Connection
   private readonly select: ReturnType<Connection['prepare']>
   private readonly write: ReturnType<Connection['prepare']>
+  private readonly prune: ReturnType<Connection['prepare']>
   private closed = false
 
   constructor(options: SqlitePolicyStateOptions) {
@@ -94,6 +95,7 @@ class SqlitePolicyTable {
       retryBusy(() => this.db.exec(`create table if not exists ${name} (key text primary key, state text, updated_at integer not null)`), busyTimeoutMs)
       this.select = this.db.prepare(`select state from ${name} where key = ?`)
       this.write = this.db.prepare(`insert into ${name} (key, state, updated_at) values (?, ?, ?) on conflict (key) do update set state = excluded.state, updated_at = excluded.updated_at`)
+      this.prune = this.db.prepare(`delete from ${name} where updated_at < ?`)
     } catch (error) {
       this.db.close()
       throw error
@@ -110,6 +112,11 @@ class SqlitePolicyTable {
         return answer
       })
       .immediate()
+  }
+
+  /** Deletes the rows last written before `before` (epoch milliseconds); how many. */
+  pruneIdle(before: number): number {
+    return Number((this.prune.run(Math.floor(before)) as { changes: number }).changes)
   }
 
   /** The row of `key`, without a transaction. */
