@@ -1,5 +1,7 @@
 import type { OutboxStore } from './outbox-store.js'
 import { MemorySessions } from './memory-sessions.js'
+import { MemoryHistory } from './memory-history.js'
+import type { HistoryStore } from './history-store.js'
 import { MemorySettings } from './memory-settings.js'
 import type { SettingsStore } from './settings-store.js'
 import type { LocalUserStore, SessionStore } from './session-store.js'
@@ -117,6 +119,8 @@ export class MemoryWorkflowStore implements WorkflowStore {
   readonly audit = new MemoryAudit()
   /** Database-wide settings (see `SettingsStore`), in this process only. */
   readonly settings: SettingsStore = new MemorySettings()
+  /** Historical metrics over the runs and steps in memory (see `HistoryStore`). */
+  readonly history: HistoryStore = new MemoryHistory(() => this.runs.values(), (runId) => this.steps.get(runId)?.values() ?? [])
 
   constructor(options: MemoryStoreOptions = {}) {
     this.values = options.serialization === 'off' ? byReference : serialized(options.limits ?? defaultSerializationLimits)

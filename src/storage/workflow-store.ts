@@ -4,6 +4,9 @@ import type { NewOutboxEntry, OutboxStore } from './outbox-store.js'
 import type { LocalUserStore, SessionStore } from './session-store.js'
 import type { AuditEntry, AuditStore } from './audit-store.js'
 import type { SettingsStore } from './settings-store.js'
+import type { HistoryStore } from './history-store.js'
+
+export type { DurationSummary, HistoryQuery, HistoryStore, TaskHistoryRow, WorkflowHistoryRow } from './history-store.js'
 
 /**
  * Where a run is in its life.
@@ -685,4 +688,6 @@ export interface WorkflowStore extends RunStore, RunLeases, StepJournal, EventIn
   readonly audit?: AuditStore
   /** Database-wide settings (memory, SQLite and PostgreSQL have them), e.g. that security is enabled. */
   readonly settings?: SettingsStore
+  /** Historical metrics over every worker's runs (memory, SQLite and PostgreSQL have them), for `engine.history()` and `weft stats`. */
+  readonly history?: HistoryStore
 }

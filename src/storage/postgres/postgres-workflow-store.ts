@@ -2,6 +2,8 @@ import type { OutboxStore } from '../outbox-store.js'
 import type { LocalUserStore, SessionStore } from '../session-store.js'
 import { PgSessions } from './pg-sessions.js'
 import { PgSettings } from './pg-settings.js'
+import { PgHistory } from './pg-history.js'
+import type { HistoryStore } from '../history-store.js'
 import type { SettingsStore } from '../settings-store.js'
 import type { AuditStore } from '../audit-store.js'
 import { randomBytes } from 'node:crypto'
@@ -109,6 +111,8 @@ export class PostgresWorkflowStore extends ComposedWorkflowStore {
   readonly audit: AuditStore
   /** Database-wide settings (see `SettingsStore`), e.g. that security is enabled. */
   readonly settings: SettingsStore
+  /** Historical metrics (see `HistoryStore`): aggregates and `percentile_disc` / `percentile_cont` computed by PostgreSQL. */
+  readonly history: HistoryStore
   private readonly pg: PgContext
   private readonly ownsPool: boolean
   /** The database, for messages: its URL without the password, or the pool it was given. */
@@ -129,6 +133,7 @@ export class PostgresWorkflowStore extends ComposedWorkflowStore {
     this.sessions = this.localUsers = new PgSessions(pg)
     this.audit = new PgAudit(pg)
     this.settings = new PgSettings(pg)
+    this.history = new PgHistory(pg)
     this.pg = pg
     this.ownsPool = options.pool === undefined
     this.location = options.connectionString === undefined ? 'the pool given to postgresStore' : withoutPassword(options.connectionString)

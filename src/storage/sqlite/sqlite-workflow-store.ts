@@ -2,6 +2,8 @@ import type { OutboxStore } from '../outbox-store.js'
 import type { LocalUserStore, SessionStore } from '../session-store.js'
 import { SqliteSessions } from './sqlite-sessions.js'
 import { SqliteSettings } from './sqlite-settings.js'
+import { SqliteHistory } from './sqlite-history.js'
+import type { HistoryStore } from '../history-store.js'
 import type { SettingsStore } from '../settings-store.js'
 import type { AuditStore } from '../audit-store.js'
 import { resolve } from 'node:path'
@@ -108,6 +110,8 @@ export class SqliteWorkflowStore extends ComposedWorkflowStore {
   readonly audit: AuditStore
   /** Database-wide settings (see `SettingsStore`), e.g. that security is enabled. */
   readonly settings: SettingsStore
+  /** Historical metrics (see `HistoryStore`): aggregates and percentiles computed by SQLite. */
+  readonly history: HistoryStore
 
   constructor(private readonly options: SqliteStoreOptions = {}) {
     const sqlite = openContext(options)
@@ -119,6 +123,7 @@ export class SqliteWorkflowStore extends ComposedWorkflowStore {
     this.sessions = this.localUsers = new SqliteSessions(sqlite)
     this.audit = new SqliteAudit(sqlite)
     this.settings = new SqliteSettings(sqlite)
+    this.history = new SqliteHistory(sqlite)
     this.sqlite = sqlite
     this.ownsDatabase = options.database === undefined
   }
