@@ -40,3 +40,6 @@ export function interpolatedPercentile(sorted: ArrayLike<number>, fraction: numb
 export function percentileOfSorted(sorted: ArrayLike<number>, fraction: number, definition: PercentileDefinition): number {
   return definition === 'linear' ? interpolatedPercentile(sorted, fraction) : sorted[nearestRankIndex(sorted.length, fraction)]!
 }
+
+/** The percentiles Weft's metrics report, as fractions: p50, p95, p99. */
+export const reportedFractions = [0.5, 0.95, 0.99] as const

@@ -136,6 +136,3 @@ export interface HistoryStore {
   /** Per workflow and task, by workflow then task. */
   tasks(query: HistoryQuery): Promise<TaskHistoryRow[]>
 }
-
-/** The fractions the history reports (p50, p95, p99). */
-export const historyFractions = [0.5, 0.95, 0.99] as const

@@ -1,16 +1,16 @@
 // Historical metrics of the memory store: the same aggregates the SQL stores compute, over the records in memory
 // (what the conformance suite compares the SQL stores with).
 
-import { percentileOfSorted, type PercentileDefinition } from '../core/percentile-rank.js'
+import { percentileOfSorted, reportedFractions, type PercentileDefinition } from '../core/percentile-rank.js'
 import type { RunId } from '../core/ids.js'
-import { historyFractions, type DurationSummary, type HistoryQuery, type HistoryStore, type TaskHistoryRow, type WorkflowHistoryRow } from './history-store.js'
+import { type DurationSummary, type HistoryQuery, type HistoryStore, type TaskHistoryRow, type WorkflowHistoryRow } from './history-store.js'
 import type { RunRecord, StepRecord } from './workflow-store.js'
 
 /** The summary of `values` (any order; sorted here), exact under `definition`. */
 export function summarizeDurations(values: readonly number[], definition: PercentileDefinition): DurationSummary {
   if (values.length === 0) return { count: 0, mean: undefined, p50: undefined, p95: undefined, p99: undefined, max: undefined }
   const sorted = Float64Array.from(values).sort()
-  const [p50, p95, p99] = historyFractions.map((fraction) => percentileOfSorted(sorted, fraction, definition))
+  const [p50, p95, p99] = reportedFractions.map((fraction) => percentileOfSorted(sorted, fraction, definition))
   return { count: sorted.length, mean: sorted.reduce((sum, v) => sum + v, 0) / sorted.length, p50, p95, p99, max: sorted[sorted.length - 1] }
 }
 

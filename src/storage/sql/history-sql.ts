@@ -3,8 +3,8 @@
 // PostgreSQL's percentile_disc / percentile_cont, SQLite's window functions (each group's values ranked, only the
 // rows at the ranks a percentile needs returned). Both compute the ranks in double precision, as core/percentile-rank.ts does.
 
-import type { PercentileDefinition } from '../../core/percentile-rank.js'
-import { historyFractions, type DurationSummary, type HistoryQuery } from '../history-store.js'
+import { reportedFractions, type PercentileDefinition } from '../../core/percentile-rank.js'
+import { type DurationSummary, type HistoryQuery } from '../history-store.js'
 import type { SqlDialect } from './migrations.js'
 
 /** The earliest and latest times a query without bounds covers (the range of a JavaScript Date). */
@@ -50,7 +50,7 @@ export function taskCountsSql(dialect: SqlDialect): string {
 /** PostgreSQL: the three percentiles of `value` as one float8[] column (nulls ignored), under `definition`. */
 export function pgPercentilesSql(value: string, definition: PercentileDefinition): string {
   const fn = definition === 'linear' ? 'percentile_cont' : 'percentile_disc'
-  return `${fn}(array[${historyFractions.join(', ')}]::float8[]) within group (order by ${value})`
+  return `${fn}(array[${reportedFractions.join(', ')}]::float8[]) within group (order by ${value})`
 }
 
 /** SQLite's ceil and floor of a non-negative double, written without the optional math functions. */
@@ -59,7 +59,7 @@ const floorSql = (x: string) => `cast(${x} as integer)`
 
 /** The 1-based ranks (SQL expressions over the group's size `n`) whose values a definition's percentiles need. */
 function rankTerms(definition: PercentileDefinition): string[] {
-  return historyFractions.flatMap((f) =>
+  return reportedFractions.flatMap((f) =>
     definition === 'linear' ? [`${floorSql(`${f} * (n - 1)`)} + 1`, `${ceilSql(`${f} * (n - 1)`)} + 1`] : [`max(1, ${ceilSql(`${f} * n`)})`],
   )
 }

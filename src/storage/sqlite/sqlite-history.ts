@@ -1,8 +1,8 @@
 // Historical metrics on SQLite: counts and sums grouped in SQL, percentiles from window functions (sqliteRankedSql),
 // one read of the connection each; nothing is loaded per run.
 
-import { percentileOfSorted, type PercentileDefinition } from '../../core/percentile-rank.js'
-import { historyFractions, type HistoryQuery, type HistoryStore, type TaskHistoryRow, type WorkflowHistoryRow } from '../history-store.js'
+import { percentileOfSorted, reportedFractions, type PercentileDefinition } from '../../core/percentile-rank.js'
+import { type HistoryQuery, type HistoryStore, type TaskHistoryRow, type WorkflowHistoryRow } from '../history-store.js'
 import { durationSummary, historyBounds, queueWaitSql, rankedGroups, runDurationSql, runFilter, sqliteRankedSql, stepDurationSql, taskCountsSql, workflowCountsSql, type RankedRow } from '../sql/history-sql.js'
 import type { SqliteContext } from './sqlite-context.js'
 
@@ -33,7 +33,7 @@ const param = (name: string) => `@${name}`
 /** The three percentiles of a ranked group, or `undefined` when it has no values. */
 function groupPercentiles(groups: Map<string, ArrayLike<number>>, key: string, definition: PercentileDefinition): (number | undefined)[] | undefined {
   const sorted = groups.get(key)
-  return sorted === undefined ? undefined : historyFractions.map((f) => percentileOfSorted(sorted, f, definition))
+  return sorted === undefined ? undefined : reportedFractions.map((f) => percentileOfSorted(sorted, f, definition))
 }
 
 /** The SQLite store's history (`sqliteStore().history`). */

@@ -1,0 +1,59 @@
+// Live duration percentiles: a DDSketch (mergeable, bounded memory, relative error α) read by nearest rank, the
+// definition the history uses by default, so live and historical p95 mean the same rank.
+
+import { DDSketch } from '@datadog/sketches-js'
+import { InvalidOptionsError } from '../core/errors.js'
+import { nearestRankIndex, reportedFractions } from '../core/percentile-rank.js'
+import type { DurationSummary } from '../storage/workflow-store.js'
+
+/** The live monitor's default relative accuracy: each percentile within 1 % of the exact nearest-rank value. */
+export const defaultRelativeAccuracy = 0.01
+
+/**
+ * Durations (milliseconds, ≥ 0) in a DDSketch. A percentile p is the
+ * sketch's value at the nearest rank `ceil(p/100 · n)`: for values above
+ * ~1e-9 ms it is within `relativeAccuracy · x` of the exact nearest-rank
+ * percentile x (DDSketch's guarantee, tested against exact percentiles),
+ * and it is clamped to the exact minimum and maximum. Zero durations are
+ * counted exactly. Two sketches of the same accuracy merge losslessly.
+ */
+export class DurationSketch {
+  private readonly sketch: DDSketch
+
+  constructor(readonly relativeAccuracy: number = defaultRelativeAccuracy) {
+    if (!(relativeAccuracy > 0 && relativeAccuracy < 1)) throw new InvalidOptionsError(`relativeAccuracy must be a number between 0 and 1 (exclusive), got ${String(relativeAccuracy)}`)
+    this.sketch = new DDSketch({ relativeAccuracy })
+  }
+
+  /** How many durations were added. */
+  get count(): number {
+    return this.sketch.count
+  }
+
+  /** Adds a duration (a negative one, from a clock that stepped back, counts as 0). */
+  add(ms: number): void {
+    this.sketch.accept(ms > 0 ? ms : 0)
+  }
+
+  /** Adds every duration of `other` (same accuracy). */
+  merge(other: DurationSketch): void {
+    if (other.relativeAccuracy !== this.relativeAccuracy) throw new InvalidOptionsError(`cannot merge sketches of relative accuracy ${other.relativeAccuracy} and ${this.relativeAccuracy}`)
+    if (other.count > 0) this.sketch.merge(other.sketch)
+  }
+
+  /** The count, mean, p50, p95, p99 (within the accuracy) and exact maximum. */
+  summary(): DurationSummary {
+    const { count, sum, max } = this.sketch
+    if (count === 0) return { count: 0, mean: undefined, p50: undefined, p95: undefined, p99: undefined, max: undefined }
+    const [p50, p95, p99] = reportedFractions.map((f) => this.atRank(nearestRankIndex(count, f)))
+    return { count, mean: sum / count, p50, p95, p99, max }
+  }
+
+  /** The sketch's value at 0-based rank `rank`, clamped to the exact minimum and maximum. */
+  private atRank(rank: number): number {
+    const { zeroCount, store, mapping, min, max } = this.sketch
+    if (rank < zeroCount) return 0
+    const value = mapping.value(store.keyAtRank(rank - zeroCount))
+    return Math.min(max, Math.max(min, value))
+  }
+}

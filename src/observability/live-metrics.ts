@@ -1,0 +1,238 @@
+// The live monitor: per-process metrics folded from the engine's events as they happen (a listener of engine.on),
+// in counters, DDSketches and sliding windows: constant work per event, no event kept. Two monitors merge (the
+// metrics of several processes, or of several engines), and a report has the history's shape (metrics-report.ts).
+
+import { toMillis, type Duration } from '../core/duration.js'
+import { InvalidOptionsError } from '../core/errors.js'
+import type { WeftEvent } from '../runtime/run-events.js'
+import { emptyDurations, taskRates, workflowRates, type BreakerMetrics, type MetricsReport, type TaskMetrics, type WorkflowMetrics } from './metrics-report.js'
+import { defaultRelativeAccuracy, DurationSketch } from './duration-sketch.js'
+import { SlidingWindow } from './sliding-window.js'
+
+/**
+ * Options of the live monitor (`createEngine({ metrics })`, `new LiveMetrics()`).
+ *
+ * @example
+ * ```ts
+ * import { createEngine, type LiveMetricsOptions } from 'weft-sdk'
+ * const metrics: LiveMetricsOptions = { relativeAccuracy: 0.005, window: '5 m' }
+ * const engine = createEngine({ metrics })
+ * ```
+ */
+export interface LiveMetricsOptions {
+  /** The sketches' relative error bound: each live percentile is within this fraction of the exact one. @defaultValue 0.01 */
+  readonly relativeAccuracy?: number
+  /** The sliding window of the throughputs. @defaultValue '1 m' */
+  readonly window?: Duration
+}
+
+class TaskStats {
+  completed = 0
+  failed = 0
+  skipped = 0
+  retries = 0
+  constructor(
+    readonly duration: DurationSketch,
+    readonly ended: SlidingWindow,
+  ) {}
+}
+
+class WorkflowStats {
+  total = 0
+  completed = 0
+  failed = 0
+  cancelled = 0
+  recovered = 0
+  readonly tasks = new Map<string, TaskStats>()
+  constructor(
+    readonly duration: DurationSketch,
+    readonly ended: SlidingWindow,
+  ) {}
+}
+
+/**
+ * Live metrics of one process, from engine events: runs and tasks by
+ * outcome, rates, retries, duration percentiles from DDSketches (within
+ * `relativeAccuracy` of the exact nearest-rank values), throughput over a
+ * sliding window, breaker trips, outbox dead letters and adapter failures.
+ * `createEngine({ metrics: true })` keeps one (read it with
+ * `engine.metrics()`); or subscribe one yourself with
+ * `engine.on(monitor.listener)`. Monitors merge, so several processes'
+ * metrics add up (`merge`).
+ *
+ * @example
+ * ```ts
+ * import { createEngine, LiveMetrics, metricsToCsv } from 'weft-sdk'
+ * const monitor = new LiveMetrics({ window: '5 m' })
+ * const engine = createEngine()
+ * engine.on(monitor.listener)
+ * // ... later
+ * console.log(metricsToCsv(monitor.report()))
+ * ```
+ */
+export class LiveMetrics {
+  /** The listener to subscribe with `engine.on(...)`: records each event. */
+  readonly listener = (event: WeftEvent): void => this.record(event)
+  private readonly workflows = new Map<string, WorkflowStats>()
+  private readonly breakers = new Map<string, { breaker: string; adapter: string | undefined; opened: number; state: BreakerMetrics['state'] }>()
+  private readonly outbox = { delivered: 0, failed: 0, dead: 0 }
+  private adapterFailures = 0
+  private readonly relativeAccuracy: number
+  private readonly windowMs: number
+
+  /**
+   * @param since when the monitor starts counting (epoch milliseconds): a report's window starts here.
+   * @throws `InvalidOptionsError` for a relative accuracy outside (0, 1) or a window shorter than 60 ms.
+   */
+  constructor(
+    options: LiveMetricsOptions = {},
+    private since: number = Date.now(),
+  ) {
+    this.relativeAccuracy = options.relativeAccuracy ?? defaultRelativeAccuracy
+    this.windowMs = toMillis(options.window ?? '1 m', 'metrics window')
+    new SlidingWindow(this.windowMs) // validates the window now, not at the first event
+    new DurationSketch(this.relativeAccuracy)
+  }
+
+  /** Folds one event into the metrics. */
+  record(event: WeftEvent): void {
+    switch (event.type) {
+      case 'run.started':
+        this.workflow(event.workflow).total++
+        return
+      case 'run.recovered':
+        this.workflow(event.workflow).recovered++
+        return
+      case 'run.completed':
+      case 'run.failed':
+      case 'run.cancelled':
+        return this.runEnded(event.workflow, event.type, event.durationMs, event.at)
+      case 'task.completed':
+        if (!event.fromCheckpoint) this.taskEnded(this.task(event.workflow, event.task), true, event.durationMs, event.at)
+        return
+      case 'task.failed':
+        return this.taskEnded(this.task(event.workflow, event.task), false, event.attempts > 0 ? event.durationMs : -1, event.at)
+      case 'task.retrying':
+        this.task(event.workflow, event.task).retries++
+        return
+      case 'task.skipped':
+        this.task(event.workflow, event.task).skipped++
+        return
+      default:
+        return this.recordOther(event)
+    }
+  }
+
+  /**
+   * Adds `other`'s metrics to these (same relative accuracy and window):
+   * counts add up, sketches and windows merge. `other` is unchanged.
+   * @throws `InvalidOptionsError` when their accuracies or windows differ.
+   */
+  merge(other: LiveMetrics): this {
+    if (other.relativeAccuracy !== this.relativeAccuracy || other.windowMs !== this.windowMs) {
+      throw new InvalidOptionsError('live metrics merge only with monitors of the same relativeAccuracy and window')
+    }
+    this.since = Math.min(this.since, other.since)
+    for (const [name, theirs] of other.workflows) mergeWorkflow(this.workflow(name), theirs, (task) => this.task(name, task))
+    for (const [name, theirs] of other.breakers) {
+      const mine = this.breaker(name, theirs.adapter)
+      mine.opened += theirs.opened
+      mine.state = theirs.state
+    }
+    this.outbox.delivered += other.outbox.delivered
+    this.outbox.failed += other.outbox.failed
+    this.outbox.dead += other.outbox.dead
+    this.adapterFailures += other.adapterFailures
+    return this
+  }
+
+  /** The metrics so far, as a report (`source: 'live'`); `now` ends its window and the throughputs' sliding window. */
+  report(now: number = Date.now()): MetricsReport {
+    const names = [...this.workflows.keys()].sort()
+    const workflows = names.map((name) => workflowMetrics(name, this.workflows.get(name)!, now))
+    const tasks = names.flatMap((name) => taskMetricsOf(name, this.workflows.get(name)!, now))
+    const breakers = [...this.breakers.values()].sort((a, b) => (a.breaker < b.breaker ? -1 : 1)).map((b) => ({ ...b }))
+    return { source: 'live', at: now, window: { from: this.since, to: now }, percentiles: 'sketch', relativeAccuracy: this.relativeAccuracy, workflows, tasks, breakers, outbox: { ...this.outbox }, adapterFailures: this.adapterFailures }
+  }
+
+  private recordOther(event: WeftEvent): void {
+    if (event.type === 'breaker.opened' || event.type === 'breaker.half-open' || event.type === 'breaker.closed') {
+      const breaker = this.breaker(event.breaker, event.adapter)
+      breaker.state = event.type === 'breaker.opened' ? 'open' : event.type === 'breaker.closed' ? 'closed' : 'half-open'
+      if (event.type === 'breaker.opened') breaker.opened++
+    } else if (event.type === 'adapter.call-failed') this.adapterFailures++
+    else if (event.type === 'outbox.delivered') this.outbox.delivered++
+    else if (event.type === 'outbox.failed') {
+      this.outbox.failed++
+      if (!event.willRetry) this.outbox.dead++
+    }
+  }
+
+  private runEnded(workflow: string, type: 'run.completed' | 'run.failed' | 'run.cancelled', durationMs: number, at: number): void {
+    const stats = this.workflow(workflow)
+    if (type === 'run.completed') stats.completed++
+    else if (type === 'run.failed') stats.failed++
+    else stats.cancelled++
+    stats.duration.add(durationMs)
+    stats.ended.add(at)
+  }
+
+  /** Counts a task's end; `durationMs` < 0 when it never ran (no duration recorded). */
+  private taskEnded(stats: TaskStats, completed: boolean, durationMs: number, at: number): void {
+    if (completed) stats.completed++
+    else stats.failed++
+    if (durationMs >= 0) stats.duration.add(durationMs)
+    stats.ended.add(at)
+  }
+
+  private workflow(name: string): WorkflowStats {
+    let stats = this.workflows.get(name)
+    if (stats === undefined) this.workflows.set(name, (stats = new WorkflowStats(new DurationSketch(this.relativeAccuracy), new SlidingWindow(this.windowMs))))
+    return stats
+  }
+
+  private task(workflow: string, name: string): TaskStats {
+    const tasks = this.workflow(workflow).tasks
+    let stats = tasks.get(name)
+    if (stats === undefined) tasks.set(name, (stats = new TaskStats(new DurationSketch(this.relativeAccuracy), new SlidingWindow(this.windowMs))))
+    return stats
+  }
+
+  private breaker(name: string, adapter: string | undefined) {
+    let breaker = this.breakers.get(name)
+    if (breaker === undefined) this.breakers.set(name, (breaker = { breaker: name, adapter, opened: 0, state: 'closed' }))
+    return breaker
+  }
+}
+
+function mergeWorkflow(mine: WorkflowStats, theirs: WorkflowStats, task: (name: string) => TaskStats): void {
+  mine.total += theirs.total
+  mine.completed += theirs.completed
+  mine.failed += theirs.failed
+  mine.cancelled += theirs.cancelled
+  mine.recovered += theirs.recovered
+  mine.duration.merge(theirs.duration)
+  mine.ended.merge(theirs.ended)
+  for (const [name, other] of theirs.tasks) {
+    const target = task(name)
+    target.completed += other.completed
+    target.failed += other.failed
+    target.skipped += other.skipped
+    target.retries += other.retries
+    target.duration.merge(other.duration)
+    target.ended.merge(other.ended)
+  }
+}
+
+function workflowMetrics(workflow: string, stats: WorkflowStats, now: number): WorkflowMetrics {
+  const runs = { total: stats.total, completed: stats.completed, failed: stats.failed, cancelled: stats.cancelled, deadLettered: 0, recovered: stats.recovered }
+  return { workflow, runs, ...workflowRates(runs), duration: stats.duration.summary(), queueWait: emptyDurations, throughputPerMinute: stats.ended.perMinute(now) }
+}
+
+function taskMetricsOf(workflow: string, stats: WorkflowStats, now: number): TaskMetrics[] {
+  return [...stats.tasks.keys()].sort().map((task) => {
+    const t = stats.tasks.get(task)!
+    const tasks = { completed: t.completed, failed: t.failed, skipped: t.skipped, retries: t.retries }
+    return { workflow, task, tasks, ...taskRates(tasks), duration: t.duration.summary(), throughputPerMinute: t.ended.perMinute(now), usage: { tokens: 0, costUsd: 0 } }
+  })
+}
