@@ -6,7 +6,7 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^weft-sdk$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
-      { find: /^weft-sdk\/(store|types|postgres|sql|redis|amqp|object-storage|llm)$/, replacement: fileURLToPath(new URL('./src/$1.ts', import.meta.url)) },
+      { find: /^weft-sdk\/(store|types|postgres|sql|redis|amqp|object-storage|llm|otel)$/, replacement: fileURLToPath(new URL('./src/$1.ts', import.meta.url)) },
     ],
   },
   test: {

@@ -274,6 +274,14 @@ if (!durableOnly) {
   if (secure.auditEntries !== secure.runs) durableProblems.push(`the secure path wrote ${secure.auditEntries} audit entries for ${secure.runs} starts (see section 3f)`)
 }
 
+// ---- 3g. Observability: tracing per task (bench/tracing.mjs; added with the OpenTelemetry slice) ----
+
+if (!durableOnly) {
+  section('3g. Observability: OpenTelemetry tracing per task — off, the API without an SDK, an SDK with an in-memory exporter')
+  const { measureTracing, printTracing } = await import('./tracing.mjs')
+  printTracing(await measureTracing({ rounds: quick ? 3 : 7, work }), table, us)
+}
+
 // ---- 4. Durable: SQLite --------------------------------------------------------------------
 
 section('4. Durable: SQLite (the default store: a file, WAL, synchronous=NORMAL)')

@@ -157,6 +157,7 @@ export type {
   OutboxEvent,
 } from './runtime/run-events.js'
 export type { WeftListener, ListenerErrorHandler } from './runtime/event-hub.js'
+export type { RunTracing, TracedRunStart } from './runtime/run-tracing.js'
 export { maxLoggedRetriesPerTask } from './runtime/run-reporter.js'
 export { maxLoggedProgressPerTask } from './runtime/run-events.js'
 export type { RunOutcome, TaskSummary } from './runtime/run-outcome.js'

@@ -7,6 +7,7 @@ import { toMillis, type Duration } from '../core/duration.js'
 import { InvalidOptionsError } from '../core/errors.js'
 import type { ListenerErrorHandler } from '../runtime/event-hub.js'
 import type { RunRecovered } from '../runtime/run-events.js'
+import type { RunTracing } from '../runtime/run-tracing.js'
 import type { WorkflowStore } from '../storage/workflow-store.js'
 import type { AdapterRegistration } from './adapter-registry.js'
 import type { SecurityConfig } from './secure-path.js'
@@ -57,6 +58,13 @@ export interface EngineConfig {
    * it on `close()`. @defaultValue in memory, per process
    */
   readonly policyState?: PolicyStateStore
+  /**
+   * Tracing of runs and task attempts (`weftTracing` of `weft-sdk/otel` for
+   * OpenTelemetry): its listener gets every event, and each run created is
+   * recorded with the trace context it returns, so a worker that resumes the
+   * run continues the same trace. @defaultValue none: runs are not traced
+   */
+  readonly tracing?: RunTracing
   /**
    * Security: the authorizer (deny by default once given), and optionally an
    * authenticator for credentials, per-principal limits and an audit sink.

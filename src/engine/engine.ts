@@ -18,6 +18,7 @@ import { newOwnerId } from '../runtime/owner-id.js'
 import { parseWorkflowInput } from '../runtime/parse-input.js'
 import type { WeftEventOf, WeftEventType } from '../runtime/run-events.js'
 import type { RunEnvironment, RunExecution } from '../runtime/run-execution.js'
+import type { RunTracing } from '../runtime/run-tracing.js'
 import { RunWorker } from '../runtime/run-worker.js'
 import { RuntimeStats, type EngineStats } from '../runtime/runtime-stats.js'
 import { inputDigest } from '../storage/serialization.js'
@@ -71,6 +72,12 @@ export interface StartOptions extends AccessOptions {
    * it fails with `RunConflictError`.
    */
   readonly runId?: RunId
+  /**
+   * The W3C trace context (a `traceparent` header value) the run is started
+   * under, for an engine with `tracing`: the run's trace continues it (an
+   * incoming request's, a queue message's). Ignored without `tracing`.
+   */
+  readonly traceparent?: string
 }
 
 /**
@@ -154,6 +161,7 @@ export class Engine {
   private closed = false
   /** Where tasks' (and adapters') limiters and breakers keep their state; `undefined` for the default, in memory. */
   private readonly policyState: PolicyStateStore | undefined
+  private readonly tracing: RunTracing | undefined
   /** Authenticate → authorize → limit → execute → audit, for every operation (a pass-through without `security`). */
   private readonly secure: SecurePath
   /** The store's audit log, once the secure path opened it (closed with the engine). */
@@ -174,6 +182,8 @@ export class Engine {
     this.reportBackgroundError = config.onBackgroundError ?? reportBackgroundError
     this.changes = new ChangeFeed(this.settings.pollMs)
     this.policyState = config.policyState
+    this.tracing = config.tracing
+    if (config.tracing !== undefined) this.hub.on(config.tracing.listener)
     registerSecurity(this.resolver, config.security)
     this.secure = new SecurePath({
       lookup: <T>(token: string) => (this.resolver.isRegistered(token) ? this.resolver.resolve<T>(token as never) : undefined),
@@ -508,7 +518,8 @@ export class Engine {
     // Only a run started under an explicit id can be started again: only then is the digest needed.
     const digest = options.runId === undefined ? undefined : digestOf(input)
     const starter = { principal: who?.subject, tenant: who?.tenant, roles: who?.roles }
-    const { run, created } = await persist({ id: runId, workflow: graph.name, version: graph.version, input, createdAt: now, ...starter, claimBy, inputDigest: digest })
+    const traceContext = this.tracing?.runCreated({ runId, workflow: graph.name, version: graph.version, createdAt: now, parent: options.traceparent })
+    const { run, created } = await persist({ id: runId, workflow: graph.name, version: graph.version, input, createdAt: now, ...starter, claimBy, inputDigest: digest, traceContext })
     if (!created) {
       // Found under a caller's explicit id, perhaps created by another principal since the check before the create.
       if (who !== undefined && this.secure.enabled && !this.secure.mayRead(who, run)) throw foreignRun(who, run.id)

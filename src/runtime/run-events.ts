@@ -31,6 +31,12 @@ export interface RunStarted extends RunEventBase {
   readonly type: 'run.started'
   /** The workflow version the run is pinned to. */
   readonly version: number
+  /**
+   * The W3C trace context (`traceparent`) recorded with the run when it was
+   * started with tracing on; absent otherwise. A worker that resumes the run
+   * reads it from the store, so its spans continue the same trace.
+   */
+  readonly traceContext?: string
 }
 /**
  * Every task finished and the run succeeded.

@@ -34,6 +34,8 @@ export interface RunStart {
   readonly requested?: RequestedAction
   /** Set when this worker takes over a run left unfinished: announced as `run.recovered`. */
   readonly recovered?: { readonly recoveries: number; readonly epoch: number; readonly replayedSteps: number }
+  /** The W3C trace context recorded with the run (announced with `run.started`). */
+  readonly traceContext?: string | undefined
 }
 
 /**
@@ -182,7 +184,7 @@ export class RunExecution implements SchedulerHost {
    * `@Always` cleanups, a pause starts none, a resume lets them start.
    */
   start(options: RunStart = {}): void {
-    const { status, requested, recovered } = options
+    const { status, requested, recovered, traceContext } = options
     this.runStartedAt = this.now()
     this.env.stats.run(undefined, 'running')
     const paused = requested === 'pause' || (status === 'paused' && requested !== 'resume' && requested !== 'cancel')
@@ -191,7 +193,7 @@ export class RunExecution implements SchedulerHost {
     if (requested === 'cancel' && !this.journal.recordsAll(this.graph.tasks)) {
       this.transition({ type: 'cancel', error: new RunCancelledError(this.runId, 'cancel requested') })
     }
-    this.reporter.runStarted(this.runStartedAt)
+    this.reporter.runStarted(this.runStartedAt, traceContext)
     if (recovered !== undefined) this.reporter.runRecovered(this.runStartedAt, recovered.recoveries, recovered.epoch, recovered.replayedSteps)
     if (requested === 'pause' && status !== 'paused') this.announce('paused', this.runStartedAt)
     else if (status === 'paused' && !paused) this.announce('running', this.runStartedAt)

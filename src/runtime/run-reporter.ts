@@ -43,8 +43,10 @@ export class RunReporter {
     this.log = new RunEventLog(runId, graph.name, graph.tasks.map((t) => t.name))
   }
 
-  runStarted(at: number): void {
-    this.emit({ type: 'run.started', at, runId: this.runId, workflow: this.graph.name, version: this.graph.version })
+  runStarted(at: number, traceContext: string | undefined): void {
+    const { runId, graph } = this
+    if (traceContext === undefined) this.emit({ type: 'run.started', at, runId, workflow: graph.name, version: graph.version })
+    else this.emit({ type: 'run.started', at, runId, workflow: graph.name, version: graph.version, traceContext })
   }
 
   runRecovered(at: number, recoveries: number, epoch: number, replayedSteps: number): void {

@@ -163,6 +163,12 @@ export interface RunRecord {
   readonly requestedAction?: RequestedAction | undefined
   /** The digest of the input (see `inputDigest`), for runs started with an explicit id: an idempotent start compares it. */
   readonly inputDigest?: string | undefined
+  /**
+   * The W3C trace context (a `traceparent` header value) the run was started
+   * under, when tracing is on: every worker that executes the run parents its
+   * spans to it, so a resumed run continues the same trace.
+   */
+  readonly traceContext?: string | undefined
 }
 
 /** What another process can ask of a run's worker. */
@@ -196,6 +202,8 @@ export interface NewRun {
   readonly roles?: readonly string[] | undefined
   /** The digest of the input (see `inputDigest`), stored with the run so a later start with the same id can be compared. */
   readonly inputDigest?: string | undefined
+  /** The W3C trace context (`traceparent`) to record with the run, when tracing is on. */
+  readonly traceContext?: string | undefined
   /**
    * Audit entries (sealed by the engine's `AuditLog`) written in the same
    * transaction as the run, so the start and its record commit together.

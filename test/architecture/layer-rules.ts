@@ -44,7 +44,7 @@ export interface LayerRule {
 export const storagePorts = ['src/storage/workflow-store.ts', 'src/storage/storage-failure.ts', 'src/storage/serialization.ts', 'src/storage/outbox-store.ts', 'src/storage/value-codec.ts', 'src/storage/session-store.ts', 'src/storage/audit-store.ts'] as const
 
 /** The package's entry points (`weft-sdk` and its subpaths but the CLI), the public face embeddings use. */
-export const entryPoints = ['src/index.ts', 'src/store.ts', 'src/types.ts', 'src/postgres.ts', 'src/sql.ts', 'src/redis.ts', 'src/amqp.ts', 'src/object-storage.ts', 'src/llm.ts'] as const
+export const entryPoints = ['src/index.ts', 'src/store.ts', 'src/types.ts', 'src/postgres.ts', 'src/sql.ts', 'src/redis.ts', 'src/amqp.ts', 'src/object-storage.ts', 'src/llm.ts', 'src/otel.ts'] as const
 
 /** Packages any layer may import: Effect is the runtime's language throughout. */
 export const sharedPackages = ['effect'] as const

@@ -94,6 +94,15 @@ export function describeWorkflowStore(name: string, fixture: StoreFixture): void
         expect(run).toMatchObject({ status: 'running', epoch: 1, leaseOwner: 'w1', leaseExpiresAt: 5_000 + lease, startedAt: 5_000 })
       })
 
+      it('keeps the trace context a run was created with and gives it to the worker that claims the run', async () => {
+        const traceContext = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01'
+        await store.createRun(newRun('traced', { traceContext }))
+        await store.createRun(newRun('untraced', { createdAt: 2_000 }))
+        const claimedRuns = await store.claimRuns({ owner: 'w1', leaseMs: lease, limit: 10, workflows: orders, now: 10_000 })
+        expect(claimedRuns.map((r) => [r.id, r.traceContext])).toEqual([['traced', traceContext], ['untraced', undefined]])
+        expect((await store.getRun('traced'))!.traceContext).toBe(traceContext)
+      })
+
       it('does not overwrite a run created twice with the same id', async () => {
         await store.createRun(newRun('r1'))
         const again = await store.createRun(newRun('r1', { input: { other: true } }))

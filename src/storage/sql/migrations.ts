@@ -185,6 +185,12 @@ export function weftMigrations(dialect: SqlDialect): Record<string, Migration> {
           .execute()
       },
     },
+    '2026_12_09_013_trace': {
+      async up(db: Kysely<unknown>) {
+        // The W3C trace context (traceparent) a run was started under, so a worker that resumes it continues its trace.
+        await db.schema.alterTable('weft_runs').addColumn('trace_context', 'text').execute()
+      },
+    },
   }
 }
 

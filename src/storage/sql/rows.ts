@@ -51,6 +51,7 @@ export function toRunRecord(row: RunRow): RunRecord {
     inputDigest: row.input_digest ?? undefined,
     tenant: row.tenant ?? undefined,
     roles: parseRoles(row.roles ?? null),
+    traceContext: row.trace_context ?? undefined,
   }
 }
 

@@ -31,6 +31,7 @@ export interface RunsTable {
   readonly input_digest: string | null
   readonly tenant: string | null
   readonly roles: string | null
+  readonly trace_context: string | null
 }
 
 /** `weft_steps`: one row a step, keyed by (run_id, key). */
@@ -243,6 +244,7 @@ export const weftColumns: { readonly [T in keyof WeftDatabase]: Readonly<Record<
     input_digest: optionalText,
     tenant: optionalText,
     roles: optionalText,
+    trace_context: optionalText,
   },
   weft_steps: {
     run_id: text,

@@ -40,6 +40,7 @@ export interface RunInsert {
   readonly inputDigest: string | null
   readonly tenant: string | null
   readonly roles: string | null
+  readonly traceContext: string | null
 }
 
 /** Inserts a run unless its id exists (shared by both dialects; PostgreSQL adds its notification). */
@@ -61,6 +62,7 @@ export function insertRunQuery(db: QueryCreator<WeftDatabase>, p: RunInsert) {
       input_digest: p.inputDigest,
       tenant: p.tenant,
       roles: p.roles,
+      trace_context: p.traceContext,
     })
     .onConflict((conflict) => conflict.column('id').doNothing())
 }
@@ -186,6 +188,7 @@ export function runInsert(run: NewRun, input: string): RunInsert {
     inputDigest: run.inputDigest ?? null,
     tenant: run.tenant ?? null,
     roles: run.roles === undefined ? null : JSON.stringify(run.roles),
+    traceContext: run.traceContext ?? null,
   }
 }
 

@@ -1,0 +1,178 @@
+import { ROOT_CONTEXT, SpanStatusCode, trace, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api'
+import type { RunStarted, TaskCompleted, TaskFailed, TaskRetrying, WeftEvent } from '../runtime/run-events.js'
+import type { ErrorRecord } from '../storage/workflow-store.js'
+import { WeftSpanAttributes as A } from './span-attributes.js'
+import { contextOfTraceparent } from './trace-context.js'
+
+/** A task's current attempt: its span once it began, or the attempt a retry announced (its span starts lazily). */
+interface AttemptTrace {
+  readonly task: string
+  readonly attempt: number
+  /** When the attempt began (epoch milliseconds). */
+  readonly startAt: number
+  span: Span | undefined
+}
+
+/** A run traced in this process: its span, the context its children are parented to, and its tasks' attempts. */
+interface RunTrace {
+  readonly span: Span
+  readonly context: Context
+  /** Attributes every span of the run carries. */
+  readonly identity: Attributes
+  readonly attempts: Map<string, AttemptTrace>
+}
+
+/**
+ * Builds spans from the engine's events, with every parent passed explicitly
+ * (`trace.setSpan(ROOT_CONTEXT, runSpan)`), never through the active context:
+ * a span per run executed here (the child of the trace context recorded with
+ * the run), a span per task attempt (its child), and events for what has no
+ * duration of its own (progress, pauses, skips, replayed steps). Times are
+ * the events' own.
+ *
+ * A run whose span does not record (no SDK registered, or not sampled) is not
+ * followed further: its tasks cost a map lookup each.
+ */
+export class RunSpans {
+  private readonly runs = new Map<string, RunTrace>()
+
+  constructor(private readonly tracer: Tracer) {}
+
+  /** How many runs have an open span here. */
+  get open(): number {
+    return this.runs.size
+  }
+
+  /** Follows one engine event. */
+  readonly listener = (event: WeftEvent): void => {
+    if (event.type === 'run.started') return this.runStarted(event)
+    if (!('runId' in event)) return
+    const run = this.runs.get(event.runId)
+    if (run !== undefined) this.follow(run, event)
+  }
+
+  /** Ends every open span at `at` (epoch milliseconds), as abandoned: for a process that stops with runs still running. */
+  endAll(at: number): void {
+    for (const [runId, run] of this.runs) {
+      for (const current of run.attempts.values()) this.endAttempt(run, current, at, 'abandoned')
+      run.span.setAttribute(A.runOutcome, 'abandoned')
+      run.span.end(at)
+      this.runs.delete(runId)
+    }
+  }
+
+  private runStarted(event: RunStarted): void {
+    const identity: Attributes = { [A.workflow]: event.workflow, [A.version]: event.version, [A.runId]: event.runId }
+    const parent = contextOfTraceparent(event.traceContext) ?? ROOT_CONTEXT
+    const span = this.tracer.startSpan(`weft.run ${event.workflow}`, { startTime: event.at, attributes: identity }, parent)
+    if (!span.isRecording()) return void span.end(event.at)
+    this.runs.set(event.runId, { span, context: trace.setSpan(ROOT_CONTEXT, span), identity, attempts: new Map() })
+  }
+
+  private follow(run: RunTrace, event: WeftEvent): void {
+    switch (event.type) {
+      case 'run.recovered':
+        run.span.setAttributes({ [A.runEpoch]: event.epoch, [A.runRecoveries]: event.recoveries, [A.replayedSteps]: event.replayedSteps })
+        return void run.span.addEvent('weft.run.recovered', event.at)
+      case 'run.paused':
+      case 'run.resumed':
+        return void run.span.addEvent(`weft.${event.type}`, event.at)
+      case 'run.completed':
+      case 'run.cancelled':
+        return this.runEnded(run, event.runId, event.at, event.type === 'run.completed' ? 'completed' : 'cancelled', undefined)
+      case 'run.failed':
+        return this.runEnded(run, event.runId, event.at, 'failed', event.error)
+      case 'task.started':
+        return void run.attempts.set(event.task, { task: event.task, attempt: 1, startAt: event.at, span: undefined })
+      case 'task.retrying':
+        return this.taskRetrying(run, event)
+      case 'task.completed':
+        return this.taskCompleted(run, event)
+      case 'task.failed':
+        return this.taskFailed(run, event)
+      case 'task.cancelled':
+        return this.taskEnded(run, event.task, event.at, 'cancelled')
+      case 'task.skipped':
+        return void run.span.addEvent('weft.task.skipped', { [A.task]: event.task, [A.skipReason]: event.reason }, event.at)
+      case 'task.progress':
+        return void this.attemptSpan(run, event.task, event.at)?.addEvent('weft.task.progress', { [A.progressSource]: event.source }, event.at)
+      case 'event.refused':
+        return void this.attemptSpan(run, event.task, event.at)?.addEvent('weft.event.refused', { 'weft.event.name': event.event, 'weft.event.id': event.eventId }, event.at)
+    }
+  }
+
+  private runEnded(run: RunTrace, runId: string, at: number, outcome: 'completed' | 'failed' | 'cancelled', error: ErrorRecord | undefined): void {
+    for (const current of run.attempts.values()) this.endAttempt(run, current, at, 'cancelled')
+    run.span.setAttribute(A.runOutcome, outcome)
+    if (error !== undefined) markError(run.span, error, at)
+    run.span.end(at)
+    this.runs.delete(runId)
+  }
+
+  private taskRetrying(run: RunTrace, event: TaskRetrying): void {
+    const span = this.attemptSpan(run, event.task, event.at)
+    if (span !== undefined) {
+      span.setAttributes({ [A.taskOutcome]: 'retried', [A.retryDelayMs]: event.delayMs })
+      markError(span, event.error, event.at)
+      span.end(event.at)
+    }
+    run.attempts.set(event.task, { task: event.task, attempt: event.attempt + 1, startAt: event.at + event.delayMs, span: undefined })
+  }
+
+  private taskCompleted(run: RunTrace, event: TaskCompleted): void {
+    if (event.fromCheckpoint) return void run.span.addEvent('weft.task.replayed', { [A.task]: event.task }, event.at)
+    this.taskEnded(run, event.task, event.at, 'completed')
+  }
+
+  private taskFailed(run: RunTrace, event: TaskFailed): void {
+    const span = this.attemptSpan(run, event.task, event.at)
+    if (span === undefined) return void run.span.addEvent('weft.task.failed', { [A.task]: event.task, 'error.type': errorType(event.error) }, event.at)
+    span.setAttribute(A.failureHandled, event.handled)
+    markError(span, event.error, event.at)
+    this.taskEnded(run, event.task, event.at, 'failed')
+  }
+
+  private taskEnded(run: RunTrace, task: string, at: number, outcome: string): void {
+    const current = run.attempts.get(task)
+    if (current === undefined) return
+    this.endAttempt(run, current, at, outcome)
+    run.attempts.delete(task)
+  }
+
+  private endAttempt(run: RunTrace, current: AttemptTrace, at: number, outcome: string): void {
+    const span = current.span ?? this.startAttempt(run, current, at)
+    span.setAttribute(A.taskOutcome, outcome)
+    span.end(at)
+  }
+
+  /** The span of `task`'s current attempt, started now if the attempt had none yet; `undefined` when the task has no attempt open. */
+  private attemptSpan(run: RunTrace, task: string, at: number): Span | undefined {
+    const current = run.attempts.get(task)
+    if (current === undefined) return undefined
+    return current.span ?? this.startAttempt(run, current, at)
+  }
+
+  private startAttempt(run: RunTrace, current: AttemptTrace, at: number): Span {
+    const { task } = current
+    // A retry's attempt begins after its delay; a cancel during the delay ends it before: it then lasts no time.
+    const startTime = Math.min(current.startAt, at)
+    const attributes: Attributes = { ...run.identity, [A.task]: task, [A.attempt]: current.attempt }
+    const span = this.tracer.startSpan(`weft.task ${task}`, { startTime, attributes }, run.context)
+    current.span = span
+    return span
+  }
+}
+
+/** `error.type` (OpenTelemetry's convention): the Weft code when there is one, else the class name. */
+function errorType(error: ErrorRecord): string {
+  return error.code ?? error.name
+}
+
+/** Marks a span failed with `error`: status, `error.type`, and an `exception` event (OpenTelemetry's conventions). */
+function markError(span: Span, error: ErrorRecord, at: number): void {
+  span.setStatus({ code: SpanStatusCode.ERROR, message: error.message })
+  span.setAttribute('error.type', errorType(error))
+  const attributes: Attributes = { 'exception.type': error.name, 'exception.message': error.message }
+  if (error.code !== undefined) attributes['weft.error.code'] = error.code
+  span.addEvent('exception', attributes, at)
+}
