@@ -260,3 +260,13 @@ export {
   AuditIntegrityError,
   type AuthenticationFailure,
 } from './core/security-errors.js'
+
+// Metrics: exact percentiles, the live monitor (engine.metrics()), the store's history (engine.history()), JSON and CSV
+export { percentile, percentiles, type PercentileOptions } from './observability/percentiles.js'
+export type { PercentileDefinition } from './core/percentile-rank.js'
+export { LiveMetrics, type LiveMetricsOptions } from './observability/live-metrics.js'
+export type { MetricsReport, WorkflowMetrics, TaskMetrics, RunCounts, TaskCounts, BreakerMetrics } from './observability/metrics-report.js'
+export type { DurationPercentiles, HistoryQuery } from './storage/workflow-store.js'
+export { readHistory } from './observability/history-report.js'
+export { metricsToJson, metricsToCsv, metricsCsvColumns } from './observability/metrics-export.js'
+export { MetricsUnavailableError } from './core/metrics-errors.js'

@@ -113,6 +113,8 @@ export type WeftErrorCode =
   // The durable outbox.
   | 'WEFT_OUTBOX_UNAVAILABLE'
   | 'WEFT_OUTBOX_PAYLOAD'
+  // Metrics.
+  | 'WEFT_METRICS_UNAVAILABLE'
   // Security.
   | 'WEFT_INVALID_PRINCIPAL'
   | 'WEFT_UNAUTHENTICATED'

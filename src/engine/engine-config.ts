@@ -11,6 +11,7 @@ import type { RunTracing } from '../runtime/run-tracing.js'
 import type { WorkflowStore } from '../storage/workflow-store.js'
 import type { AdapterRegistration } from './adapter-registry.js'
 import type { SecurityConfig } from './secure-path.js'
+import type { LiveMetricsOptions } from '../observability/live-metrics.js'
 import type { WorkflowResolver } from './workflow-resolver.js'
 
 /**
@@ -72,6 +73,13 @@ export interface EngineConfig {
    * limit → execute → audit. @defaultValue none: operations are not checked
    */
   readonly security?: SecurityConfig
+  /**
+   * Live metrics of this engine: `true` (or options) keeps a
+   * `LiveMetrics` monitor of its events, read with `engine.metrics()`.
+   * Off by default: a listener makes the engine build every event.
+   * @defaultValue false
+   */
+  readonly metrics?: boolean | LiveMetricsOptions
   /** Workflows to register at once (runs of them left unfinished by a previous process are resumed). */
   readonly workflows?: readonly AnyWorkflow[]
   /** Tasks running at once across every run of the engine. @defaultValue `Infinity` */

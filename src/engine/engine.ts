@@ -21,6 +21,11 @@ import type { RunEnvironment, RunExecution } from '../runtime/run-execution.js'
 import type { RunTracing } from '../runtime/run-tracing.js'
 import { RunWorker } from '../runtime/run-worker.js'
 import { RuntimeStats, type EngineStats } from '../runtime/runtime-stats.js'
+import { LiveMetrics } from '../observability/live-metrics.js'
+import { readHistory } from '../observability/history-report.js'
+import type { MetricsReport } from '../observability/metrics-report.js'
+import { MetricsUnavailableError } from '../core/metrics-errors.js'
+import type { HistoryQuery } from '../storage/workflow-store.js'
 import { inputDigest } from '../storage/serialization.js'
 import type { AuditEntry } from '../storage/audit-store.js'
 import type { CreateRunResult, NewRun, RunQuery, RunRecord, StoreNotification, WorkflowStore } from '../storage/workflow-store.js'
@@ -147,6 +152,8 @@ export class Engine {
   private readonly hub: EventHub
   private readonly waiters = new EventWaiters()
   private readonly statistics = new RuntimeStats()
+  /** The live metrics monitor (`config.metrics`), subscribed to the hub; `undefined` when off. */
+  private readonly liveMetrics: LiveMetrics | undefined
   private readonly scope = Effect.runSync(Scope.make())
   private readonly env: RunEnvironment
   private readonly worker: RunWorker
@@ -195,6 +202,7 @@ export class Engine {
     this.adapters = new AdapterRegistry(this.resolver, (event) => this.hub.emit(event), config.policyState).registerAll(config.adapters ?? [])
     this.outbox = new EngineOutbox(this.outboxWiring(), config.outbox)
     this.env = this.runEnvironment(config.clock)
+    this.liveMetrics = this.subscribeMetrics(config.metrics)
     this.backendServices = {
       store: this.store,
       sendEvent: (runId, name, payload, graph, audit) => this.sendEvent(runId, name, payload, graph, audit),
@@ -420,6 +428,60 @@ export class Engine {
   /** Counts of workflows, runs by status and tasks by status. */
   stats(): EngineStats {
     return this.statistics.snapshot()
+  }
+
+  /**
+   * Live metrics of this process: what its events showed since the engine
+   * was created (runs and tasks by outcome, rates, retries, duration
+   * percentiles from DDSketches within 1 % by default, throughput over a
+   * sliding window, breaker trips, outbox dead letters). Needs
+   * `createEngine({ metrics: true })`. Render it with `metricsToJson` or
+   * `metricsToCsv`; see guides/observability.md for the definitions.
+   *
+   * @example
+   * ```ts
+   * import { createEngine } from 'weft-sdk'
+   * const engine = createEngine({ metrics: true })
+   * for (const task of engine.metrics().tasks) console.log(task.workflow, task.task, task.duration.p95)
+   * ```
+   * @throws `MetricsUnavailableError` when the engine was created without `metrics`.
+   */
+  metrics(): MetricsReport {
+    if (this.liveMetrics === undefined) throw new MetricsUnavailableError('live-metrics-off')
+    return this.liveMetrics.report(this.env.now())
+  }
+
+  /**
+   * Historical metrics from the store, over every worker's runs: per
+   * workflow and task, counts by outcome, rates, retries, tokens and cost,
+   * exact duration and queue-wait percentiles (nearest rank unless
+   * `query.definition` says `'linear'`), throughput over the window. Filters:
+   * `workflow`, runs created in `[from, to)`. On a secured engine the caller
+   * needs `read:stats` (a refusal is audited as `stats.read`).
+   *
+   * @example
+   * ```ts
+   * import { createEngine, metricsToCsv } from 'weft-sdk'
+   * const engine = createEngine()
+   * const lastDay = await engine.history({ workflow: 'order-fulfilment', from: Date.now() - 86_400_000 })
+   * process.stdout.write(metricsToCsv(lastDay))
+   * ```
+   * @throws `MetricsUnavailableError` when the store has no history role, `AuthorizationError` without `read:stats`.
+   */
+  async history(query: HistoryQuery = {}, access?: AccessOptions): Promise<MetricsReport> {
+    this.assertOpen()
+    await this.ready
+    await this.secure.admit({ audit: 'stats.read', request: { action: 'read', resource: 'stats' }, auditSuccess: false }, access)
+    if (this.store.history === undefined) throw new MetricsUnavailableError('no-history')
+    return readHistory(this.store.history, query, this.env.now())
+  }
+
+  /** The live metrics monitor `config.metrics` asks for, subscribed to the engine's events. */
+  private subscribeMetrics(config: EngineConfig['metrics']): LiveMetrics | undefined {
+    if (config === undefined || config === false) return undefined
+    const monitor = new LiveMetrics(config === true ? {} : config, this.env.now())
+    this.hub.on(monitor.listener)
+    return monitor
   }
 
   /**
@@ -730,6 +792,11 @@ export class EngineAs {
   /** `engine.listRuns` as this caller: only the runs it may read. */
   listRuns(query?: RunQuery): Promise<RunRecord[]> {
     return this.engine.listRuns(query, this.access)
+  }
+
+  /** `engine.history` as this caller (needs `read:stats`). */
+  history(query?: HistoryQuery): Promise<MetricsReport> {
+    return this.engine.history(query, this.access)
   }
 
   /** `engine.emit` as this caller. */

@@ -4,7 +4,7 @@
 import { DDSketch } from '@datadog/sketches-js'
 import { InvalidOptionsError } from '../core/errors.js'
 import { nearestRankIndex, reportedFractions } from '../core/percentile-rank.js'
-import type { DurationSummary } from '../storage/workflow-store.js'
+import type { DurationPercentiles } from '../storage/workflow-store.js'
 
 /** The live monitor's default relative accuracy: each percentile within 1 % of the exact nearest-rank value. */
 export const defaultRelativeAccuracy = 0.01
@@ -42,7 +42,7 @@ export class DurationSketch {
   }
 
   /** The count, mean, p50, p95, p99 (within the accuracy) and exact maximum. */
-  summary(): DurationSummary {
+  summary(): DurationPercentiles {
     const { count, sum, max } = this.sketch
     if (count === 0) return { count: 0, mean: undefined, p50: undefined, p95: undefined, p99: undefined, max: undefined }
     const [p50, p95, p99] = reportedFractions.map((f) => this.atRank(nearestRankIndex(count, f)))

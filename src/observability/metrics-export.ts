@@ -1,7 +1,7 @@
 // JSON and CSV renderings of a MetricsReport. The CSV has one row per workflow and per task, with a fixed list of
 // columns (metricsCsvColumns): a column is only ever added at the end, never renamed or moved.
 
-import type { DurationSummary } from '../storage/workflow-store.js'
+import type { DurationPercentiles } from '../storage/workflow-store.js'
 import type { MetricsReport, TaskMetrics, WorkflowMetrics } from './metrics-report.js'
 
 /**
@@ -27,7 +27,7 @@ export const metricsCsvColumns = [
 
 type Cell = string | number | undefined
 
-const durationCells = (d: DurationSummary | undefined): Cell[] => (d === undefined ? [undefined, undefined, undefined, undefined, undefined, undefined] : [d.count, d.mean, d.p50, d.p95, d.p99, d.max])
+const durationCells = (d: DurationPercentiles | undefined): Cell[] => (d === undefined ? [undefined, undefined, undefined, undefined, undefined, undefined] : [d.count, d.mean, d.p50, d.p95, d.p99, d.max])
 
 function workflowCells(source: string, w: WorkflowMetrics): Cell[] {
   const r = w.runs

@@ -3,7 +3,7 @@
 // exposition, alert rules) read one set of names. See guides/observability.md, "Metrics".
 
 import type { PercentileDefinition } from '../core/percentile-rank.js'
-import type { DurationSummary } from '../storage/workflow-store.js'
+import type { DurationPercentiles } from '../storage/workflow-store.js'
 
 /**
  * What one workflow's runs did. Rates are over runs that ended by
@@ -26,9 +26,9 @@ export interface WorkflowMetrics {
   /** `(failed + deadLettered) / (completed + failed + deadLettered)`; `undefined` when none ended so. */
   readonly failureRate: number | undefined
   /** How long the runs that ended took, from their first start to their end (completed, failed and cancelled). */
-  readonly duration: DurationSummary
+  readonly duration: DurationPercentiles
   /** How long runs waited between their creation and their first start (history only: live reports count 0). */
-  readonly queueWait: DurationSummary
+  readonly queueWait: DurationPercentiles
   /** Runs that ended per minute: over the report's window (history), over the sliding window (live). */
   readonly throughputPerMinute: number
 }
@@ -80,7 +80,7 @@ export interface TaskMetrics {
   /** `failed / (completed + failed)`; `undefined` when none ended so. */
   readonly failureRate: number | undefined
   /** From the first attempt's start to the end, of the steps that ran (completed or failed; a replayed checkpoint is not counted). */
-  readonly duration: DurationSummary
+  readonly duration: DurationPercentiles
   /** Steps that ended per minute (completed or failed): over the report's window (history), the sliding window (live). */
   readonly throughputPerMinute: number
   /** Tokens and cost the steps' metered calls recorded (history; live reports 0: events do not carry usage). */
@@ -186,7 +186,7 @@ export function rate(part: number, whole: number): number | undefined {
 }
 
 /** The summary of no durations. */
-export const emptyDurations: DurationSummary = Object.freeze({ count: 0, mean: undefined, p50: undefined, p95: undefined, p99: undefined, max: undefined })
+export const emptyDurations: DurationPercentiles = Object.freeze({ count: 0, mean: undefined, p50: undefined, p95: undefined, p99: undefined, max: undefined })
 
 /** The workflow's success and failure rates from its counts (see {@link WorkflowMetrics}). */
 export function workflowRates(runs: RunCounts): Pick<WorkflowMetrics, 'successRate' | 'failureRate'> {

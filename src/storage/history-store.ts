@@ -12,11 +12,11 @@ import type { PercentileDefinition } from '../core/percentile-rank.js'
  *
  * @example
  * ```ts
- * import type { DurationSummary } from 'weft-sdk'
- * const describe = (d: DurationSummary) => (d.count === 0 ? 'no data' : `p50 ${d.p50} ms, p95 ${d.p95} ms, p99 ${d.p99} ms, max ${d.max} ms (${d.count})`)
+ * import type { DurationPercentiles } from 'weft-sdk'
+ * const describe = (d: DurationPercentiles) => (d.count === 0 ? 'no data' : `p50 ${d.p50} ms, p95 ${d.p95} ms, p99 ${d.p99} ms, max ${d.max} ms (${d.count})`)
  * ```
  */
-export interface DurationSummary {
+export interface DurationPercentiles {
   /** How many durations. */
   readonly count: number
   /** Their mean, in milliseconds. */
@@ -77,9 +77,9 @@ export interface WorkflowHistoryRow {
   /** Takeovers recorded on them (the sum of their `recoveries`). */
   readonly recovered: number
   /** `finished_at − started_at` of the runs that ended (completed, failed, cancelled) after a start. */
-  readonly duration: DurationSummary
+  readonly duration: DurationPercentiles
   /** `started_at − created_at` of the runs that started. */
-  readonly queueWait: DurationSummary
+  readonly queueWait: DurationPercentiles
   /** The oldest run's creation (epoch milliseconds). */
   readonly firstCreatedAt: number
 }
@@ -108,7 +108,7 @@ export interface TaskHistoryRow {
   /** Attempts beyond the first: the sum of `attempts − 1` over the steps that ran. */
   readonly retries: number
   /** `finished_at − started_at` of the completed and failed steps that have a start. */
-  readonly duration: DurationSummary
+  readonly duration: DurationPercentiles
   /** Tokens the steps recorded (their `usage`). */
   readonly tokens: number
   /** Their cost in US dollars. */

@@ -3,11 +3,11 @@
 
 import { percentileOfSorted, reportedFractions, type PercentileDefinition } from '../core/percentile-rank.js'
 import type { RunId } from '../core/ids.js'
-import { type DurationSummary, type HistoryQuery, type HistoryStore, type TaskHistoryRow, type WorkflowHistoryRow } from './history-store.js'
+import { type DurationPercentiles, type HistoryQuery, type HistoryStore, type TaskHistoryRow, type WorkflowHistoryRow } from './history-store.js'
 import type { RunRecord, StepRecord } from './workflow-store.js'
 
 /** The summary of `values` (any order; sorted here), exact under `definition`. */
-export function summarizeDurations(values: readonly number[], definition: PercentileDefinition): DurationSummary {
+export function summarizeDurations(values: readonly number[], definition: PercentileDefinition): DurationPercentiles {
   if (values.length === 0) return { count: 0, mean: undefined, p50: undefined, p95: undefined, p99: undefined, max: undefined }
   const sorted = Float64Array.from(values).sort()
   const [p50, p95, p99] = reportedFractions.map((fraction) => percentileOfSorted(sorted, fraction, definition))

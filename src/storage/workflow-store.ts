@@ -6,7 +6,7 @@ import type { AuditEntry, AuditStore } from './audit-store.js'
 import type { SettingsStore } from './settings-store.js'
 import type { HistoryStore } from './history-store.js'
 
-export type { DurationSummary, HistoryQuery, HistoryStore, TaskHistoryRow, WorkflowHistoryRow } from './history-store.js'
+export type { DurationPercentiles, HistoryQuery, HistoryStore, TaskHistoryRow, WorkflowHistoryRow } from './history-store.js'
 
 /**
  * Where a run is in its life.

@@ -83,6 +83,8 @@ function advice(code: WeftErrorCode): string {
     case 'WEFT_CLI_USAGE':
     case 'WEFT_CLI_FAILED':
       return 'read the command line help'
+    case 'WEFT_METRICS_UNAVAILABLE':
+      return 'enable metrics or use a store with a history'
     default:
       return unreachable(code)
   }

@@ -14,7 +14,7 @@ import { MemoryWorkflowStore, sqliteStore } from 'weft-sdk'
 import type { PercentileDefinition } from '../../src/core/percentile-rank.js'
 import { percentiles } from '../../src/observability/percentiles.js'
 import { postgresStore } from '../../src/postgres.js'
-import type { DurationSummary, HistoryQuery, HistoryStore, RunStatus, WorkflowStore } from '../../src/storage/workflow-store.js'
+import type { DurationPercentiles, HistoryQuery, HistoryStore, RunStatus, WorkflowStore } from '../../src/storage/workflow-store.js'
 import { createTestDatabase, describePostgres } from '../support/postgres.js'
 import { testSeed } from '../support/seed.js'
 
@@ -80,7 +80,7 @@ async function writeRun(store: WorkflowStore, run: SeedRun, i: number): Promise<
   if (run.status !== 'running') await store.updateRun(fence, { status: run.status, finishedAt: startedAt + run.durationMs })
 }
 
-function reference(values: readonly number[], definition: PercentileDefinition): DurationSummary {
+function reference(values: readonly number[], definition: PercentileDefinition): DurationPercentiles {
   if (values.length === 0) return { count: 0, mean: undefined, p50: undefined, p95: undefined, p99: undefined, max: undefined }
   const [p50, p95, p99] = percentiles(values, [50, 95, 99], { definition })
   return { count: values.length, mean: values.reduce((a, b) => a + b, 0) / values.length, p50, p95, p99, max: Math.max(...values) }

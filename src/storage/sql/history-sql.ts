@@ -4,7 +4,7 @@
 // rows at the ranks a percentile needs returned). Both compute the ranks in double precision, as core/percentile-rank.ts does.
 
 import { reportedFractions, type PercentileDefinition } from '../../core/percentile-rank.js'
-import { type DurationSummary, type HistoryQuery } from '../history-store.js'
+import { type DurationPercentiles, type HistoryQuery } from '../history-store.js'
 import type { SqlDialect } from './migrations.js'
 
 /** The earliest and latest times a query without bounds covers (the range of a JavaScript Date). */
@@ -97,7 +97,7 @@ export function rankedGroups(rows: readonly RankedRow[]): Map<string, ArrayLike<
 }
 
 /** A summary from an aggregate's count, sum and max and the three percentiles (`undefined` when there were no values). */
-export function durationSummary(count: number | string | null, sum: number | string | null, max: number | string | null, percentiles: readonly (number | undefined)[] | undefined): DurationSummary {
+export function durationSummary(count: number | string | null, sum: number | string | null, max: number | string | null, percentiles: readonly (number | undefined)[] | undefined): DurationPercentiles {
   const n = Number(count ?? 0)
   if (n === 0 || percentiles === undefined) return { count: 0, mean: undefined, p50: undefined, p95: undefined, p99: undefined, max: undefined }
   return { count: n, mean: Number(sum) / n, p50: percentiles[0], p95: percentiles[1], p99: percentiles[2], max: Number(max) }

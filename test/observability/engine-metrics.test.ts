@@ -1,0 +1,89 @@
+/**
+ * engine.metrics() (live, from the engine's events) and engine.history() (the
+ * store's records) over the same runs on a real SQLite file, and their JSON
+ * and CSV renderings.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { createEngine, defineWorkflow, metricsCsvColumns, metricsToCsv, metricsToJson, MetricsUnavailableError, sqliteStore, type MetricsReport } from 'weft-sdk'
+
+const dir = mkdtempSync(join(tmpdir(), 'weft-engine-metrics-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+/** `charge` fails its first attempt in every run whose input is odd; `ship` fails for good when the input is 3. */
+const orders = defineWorkflow<{ n: number }>({ name: 'orders', version: 1 })
+  .task('charge', { retry: { maxAttempts: 2, backoff: { initial: 0, max: 0 } } }, (input: { n: number }, ctx) => {
+    if (input.n % 2 === 1 && ctx.attempt === 1) throw new Error('card declined')
+    return input.n * 10
+  })
+  .task('ship', { dependsOn: ['charge'] }, (amount: number) => {
+    if (amount === 30) throw new Error('no courier')
+    return `shipped ${amount}`
+  })
+  .build()
+
+async function runOrders(engine: ReturnType<typeof createEngine>): Promise<void> {
+  for (let n = 0; n < 6; n++) await (await engine.start(orders, { n })).result().catch(() => undefined)
+}
+
+const byTask = (report: MetricsReport, task: string) => report.tasks.find((t) => t.task === task)!
+
+describe('engine metrics', () => {
+  it('counts live runs and tasks by outcome, retries and durations from the events', async () => {
+    const engine = createEngine({ metrics: true })
+    await runOrders(engine)
+    const report = engine.metrics()
+    expect(report.workflows).toHaveLength(1)
+    expect(report.workflows[0]).toMatchObject({ workflow: 'orders', runs: { total: 6, completed: 5, failed: 1, cancelled: 0 }, successRate: 5 / 6, failureRate: 1 / 6 })
+    expect(report.workflows[0]!.duration.count).toBe(6)
+    expect(byTask(report, 'charge').tasks).toEqual({ completed: 6, failed: 0, skipped: 0, retries: 3 })
+    expect(byTask(report, 'ship').tasks).toMatchObject({ completed: 5, failed: 1 })
+    expect(report.workflows[0]!.throughputPerMinute).toBe(6)
+    await engine.close()
+  })
+
+  it('refuses live metrics of an engine created without them', async () => {
+    const engine = createEngine()
+    expect(() => engine.metrics()).toThrow(MetricsUnavailableError)
+    expect(() => engine.metrics()).toThrow(/createEngine\(\{ metrics: true \}\)/)
+    await engine.close()
+  })
+
+  it('reads the same counts from the history of a SQLite file, with queue waits and exact percentiles', async () => {
+    const engine = createEngine({ store: sqliteStore({ path: join(dir, 'history.sqlite') }), metrics: true })
+    await runOrders(engine)
+    const history = await engine.history({ workflow: 'orders' })
+    const live = engine.metrics()
+    expect(history).toMatchObject({ source: 'history', percentiles: 'nearest-rank' })
+    expect(history.workflows[0]!.runs).toEqual({ ...live.workflows[0]!.runs, recovered: 0 })
+    expect(history.workflows[0]!.queueWait.count).toBe(6)
+    expect(byTask(history, 'charge').tasks).toEqual(byTask(live, 'charge').tasks)
+    expect(byTask(history, 'ship').tasks).toEqual(byTask(live, 'ship').tasks)
+    expect(await engine.history({ workflow: 'other' })).toMatchObject({ workflows: [], tasks: [] })
+    await engine.close()
+  })
+
+  it('renders a report as CSV with the documented columns, one row per workflow and per task', async () => {
+    const engine = createEngine({ metrics: true })
+    await runOrders(engine)
+    const lines = metricsToCsv(engine.metrics()).trimEnd().split('\n')
+    expect(lines[0]).toBe(metricsCsvColumns.join(','))
+    expect(lines.slice(1).map((line) => line.split(',').slice(0, 4).join(','))).toEqual(['live,workflow,orders,', 'live,task,orders,charge', 'live,task,orders,ship'])
+    for (const line of lines) expect(line.split(',')).toHaveLength(metricsCsvColumns.length)
+    const row = Object.fromEntries(metricsCsvColumns.map((column, i) => [column, lines[1]!.split(',')[i]]))
+    expect(row).toMatchObject({ total: '6', completed: '5', failed: '1', queue_wait_count: '0', queue_wait_p50_ms: '' })
+    await engine.close()
+  })
+
+  it('renders a report as JSON with every missing value null and ISO times', async () => {
+    const engine = createEngine({ metrics: true })
+    await runOrders(engine)
+    const json = metricsToJson(engine.metrics()) as { workflows: { queueWait: Record<string, unknown> }[]; window: { fromIso: string } }
+    expect(json.workflows[0]!.queueWait).toEqual({ count: 0, mean: null, p50: null, p95: null, p99: null, max: null })
+    expect(json.window.fromIso).toMatch(/^\d{4}-\d\d-\d\dT/)
+    expect(JSON.parse(JSON.stringify(json))).toEqual(json)
+    await engine.close()
+  })
+})
