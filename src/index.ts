@@ -261,6 +261,21 @@ export {
   type AuthenticationFailure,
 } from './core/security-errors.js'
 
+// Analysis of a workflow's history (critical path, bottlenecks, suggestions; `weft analyze`)
+export { toAnalysisGraph, type AnalysisGraph, type AnalysisTask, type RecordedRun } from './observability/analysis/analysis-input.js'
+export { analyzeWorkflow, type AnalysisOptions, type AnalysisSample, type WorkflowAnalysis } from './observability/analysis/analyze-workflow.js'
+export { formatAnalysis } from './observability/analysis/analysis-text.js'
+export { defaultAnalysisThresholds, findBottlenecks, wilsonLowerBound, type AnalysisThresholds, type Bottleneck, type BottleneckKind } from './observability/analysis/bottlenecks.js'
+export { findCacheCandidates, type CacheCandidate, type CacheCandidateOptions } from './observability/analysis/cache-candidates.js'
+export { toChromeTrace, type ChromeTrace, type ChromeTraceEvent } from './observability/analysis/chrome-trace.js'
+export { criticalPath, type CriticalPath, type CriticalPathStep } from './observability/analysis/critical-path.js'
+export { defaultHistoryRuns, loadRunSteps, loadWorkflowHistory, type HistoryOptions } from './observability/analysis/load-history.js'
+export { replaySchedule, type ReplayedSchedule } from './observability/analysis/schedule-replay.js'
+export type { Suggestion, SuggestionKind } from './observability/analysis/suggestions.js'
+export { observeTasks, type TaskObservation } from './observability/analysis/task-observations.js'
+export { profileTask, summarizeDurations, type DurationSummary, type TaskProfile } from './observability/analysis/task-profile.js'
+export { valueDigest } from './observability/analysis/value-digest.js'
+
 // Metrics: exact percentiles, the live monitor (engine.metrics()), the store's history (engine.history()), JSON and CSV
 export { percentile, percentiles, type PercentileOptions } from './observability/percentiles.js'
 export type { PercentileDefinition } from './core/percentile-rank.js'
