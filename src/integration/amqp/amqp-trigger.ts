@@ -12,7 +12,7 @@ import { passwordsOf } from './amqp-adapter.js'
 import type { AmqpTopology } from './amqp-topology.js'
 
 /**
- * What a trigger needs of the engine: `start(workflow, input, { runId })`,
+ * What a trigger needs of the engine: `start(workflow, input, { runId, traceparent })`,
  * idempotent for the same id and input. An `Engine` is one; the port keeps
  * the integration layer free of the engine.
  *
@@ -26,7 +26,7 @@ import type { AmqpTopology } from './amqp-topology.js'
  */
 export interface RunStarter<W> {
   /** Creates the run durably (or finds the one with this id and the same input) and resolves; rejects when it cannot. */
-  start(workflow: W, input: never, options: { readonly runId: string }): Promise<unknown>
+  start(workflow: W, input: never, options: { readonly runId: string; readonly traceparent?: string }): Promise<unknown>
 }
 
 /**
@@ -130,6 +130,9 @@ type Phase = 'idle' | 'starting' | 'consuming' | 'closed'
  * that fails transiently (store unavailable) is requeued after a backoff, so
  * nothing is lost. Consumes with a bounded prefetch on its own connection,
  * reconnecting (and re-declaring its topology) after a broker restart.
+ * A message's `traceparent` header (W3C Trace Context) is passed to the
+ * start, so on an engine with `tracing` the run's trace continues the
+ * publisher's.
  *
  * It is an `Adapter` (kind `'amqp-trigger'`): register it with
  * `engine.adapters.register(trigger)` and the engine reports its health
@@ -297,7 +300,7 @@ export class AmqpTrigger<W> implements Adapter {
     const decoded = this.decode?.(body) ?? { ok: true, value: body }
     if (!decoded.ok) return this.invalid(messageId, `its body does not match the trigger's schema: ${decoded.issues}`)
     try {
-      await this.options.engine.start(this.options.workflow, decoded.value as never, { runId: messageId })
+      await this.options.engine.start(this.options.workflow, decoded.value as never, { runId: messageId, ...traceparentOf(message) })
       return { kind: 'started' }
     } catch (error) {
       if (isWeftError(error) && permanentCodes.has(error.code)) return { kind: 'invalid', error }
@@ -351,6 +354,17 @@ export class AmqpTrigger<W> implements Adapter {
     for (const secret of this.secrets) redacted = redacted.split(secret).join('<redacted>')
     return redacted
   }
+}
+
+/**
+ * The W3C `traceparent` header the message carries, if any (a string, or the
+ * bytes a publisher sent it as): the started run's trace continues the
+ * publisher's, on an engine with `tracing`.
+ */
+function traceparentOf(message: ConsumeMessage): { readonly traceparent?: string } {
+  const header: unknown = message.properties.headers?.['traceparent']
+  if (typeof header === 'string') return { traceparent: header }
+  return Buffer.isBuffer(header) ? { traceparent: header.toString('latin1') } : {}
 }
 
 /** The message's properties for the dead-letter exchange: kept, persistent, with the reason in headers. */
