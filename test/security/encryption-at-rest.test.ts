@@ -76,10 +76,9 @@ describe('encryption at rest on SQLite', () => {
   const folder = mkdtempSync(join(tmpdir(), 'weft-canary-'))
   afterAll(() => rmSync(folder, { recursive: true, force: true }))
 
-  /** A store on its own file with secure_delete on; returns the store and the connection (to checkpoint). */
+  /** A store on its own file (a store with a codec turns secure_delete on itself); returns the store and the connection (to checkpoint). */
   function openFile(file: string, codec?: ValueCodec) {
     const db = new Database(file)
-    db.pragma('secure_delete = on')
     return { store: sqliteStore({ database: db, ...(codec === undefined ? {} : { codec }) }), db }
   }
 
@@ -108,6 +107,20 @@ describe('encryption at rest on SQLite', () => {
     inspect.close()
     expect(columns.input).toMatch(/^wenc1\.k1\./)
     expect(columns.error).toMatch(/^wenc1\.k1\./)
+    expect(containsCanary(await fileBytes(file, db, store))).toBe(false)
+  })
+
+  it('turns secure_delete on for a store with a codec, so encrypting a store that was clear leaves no canary in the file', async () => {
+    const file = join(folder, 'was-clear.sqlite')
+    const clear = openFile(file)
+    await runCanary(clear.store, 'canary-was-clear')
+    await clear.store.close()
+    clear.db.close()
+    // Reading the clear values while encrypting them: the codec a store is given when encryption is turned on.
+    const { store, db } = openFile(file, createPayloadCodec(keysV1, { allowClear: true }))
+    expect(db.pragma('secure_delete', { simple: true })).toBe(1)
+    const progress = await (store as ReturnType<typeof sqliteStore>).reencryptValues()
+    expect(progress.rewritten).toBeGreaterThan(0)
     expect(containsCanary(await fileBytes(file, db, store))).toBe(false)
   })
 

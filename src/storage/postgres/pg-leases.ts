@@ -35,8 +35,14 @@ export class PgLeases implements RunLeases {
   async releaseRuns(owner: string, fences: readonly Fence[], options: ReleaseOptions = {}): Promise<void> {
     if (fences.length === 0) return
     const { failure } = options
-    const parameters = [fences.map((f) => f.runId), fences.map((f) => f.epoch), owner, ...(failure === undefined ? [] : [failure])]
-    await this.pg.db.query(prepared(releaseSql(failure !== undefined), parameters))
+    if (failure === undefined) {
+      await this.pg.db.query(prepared(releaseSql(false), [fences.map((f) => f.runId), fences.map((f) => f.epoch), owner]))
+      return
+    }
+    // A failed start names its cause in each run's status message, encoded for that run (a rare path: one run at a time).
+    for (const { runId, epoch } of fences) {
+      await this.pg.db.query(prepared(releaseSql(true), [[runId], [epoch], owner, this.pg.rowCodec.statusMessage(runId, failure)]))
+    }
   }
 
   async leaseOwners(now: number): Promise<string[]> {

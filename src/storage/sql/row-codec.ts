@@ -2,7 +2,7 @@
 // input, error and roles; a step's output, error and attempt history; an event's payload; an outbox entry's payload)
 // is encoded after serialization on write and decoded before parsing on read, at a location derived from the row.
 import { serialize, type SerializationLimits } from '../serialization.js'
-import { clearValueCodec, eventLocation, runLocation, stepLocation, type ValueCodec, type ValueLocation } from '../value-codec.js'
+import { clearValueCodec, encryptedValuePrefix, eventLocation, runLocation, stepLocation, type ValueCodec, type ValueLocation } from '../value-codec.js'
 import type { NewRun, RunPatch, RunRecord, StepRecord, StoredEvent } from '../workflow-store.js'
 import { outboxInsert, settlementValues, toOutboxEntry, type OutboxInsert } from './outbox-rows.js'
 import { toRunRecord, toStepRecord, toStepRow, toStoredEvent } from './rows.js'
@@ -52,17 +52,29 @@ export class RowCodec {
     return { ...insert, roles: this.encode(insert.roles, run.id, '', 'roles') }
   }
 
-  /** The parameters of a patch of a run, its error encoded. */
+  /** The parameters of a patch of a run, its error and status message encoded. */
   patchParameters(id: string, epoch: number, patch: RunPatch): PatchParameters {
     const parameters = patchParameters(id, epoch, patch)
-    return parameters.runError === null ? parameters : { ...parameters, runError: this.encode(parameters.runError, id, '', 'error') }
+    return { ...parameters, runError: this.encode(parameters.runError, id, '', 'error'), statusMessage: this.encode(parameters.statusMessage, id, '', 'status_message') }
+  }
+
+  /**
+   * A run's status message as stored: encoded, as it may quote an error's
+   * message (a worker that could not start the run). Messages the store
+   * writes itself in SQL (a run no worker can claim) stay in clear, and are
+   * read as they are.
+   */
+  statusMessage(runId: string, text: string): string {
+    return this.codec.encode(text, runLocation(runId, 'status_message'))
   }
 
   /** A run, from its row. */
   runRecord(row: RunRow): RunRecord {
     const id = row.id
     const roles = this.decode(row.roles ?? null, id, '', 'roles')
-    return toRunRecord({ ...row, input: this.codec.decode(row.input, runLocation(id, 'input')), error: this.decode(row.error, id, '', 'error'), roles })
+    const message = row.status_message
+    const statusMessage = message !== null && message.startsWith(encryptedValuePrefix) ? this.codec.decode(message, runLocation(id, 'status_message')) : message
+    return toRunRecord({ ...row, input: this.codec.decode(row.input, runLocation(id, 'input')), error: this.decode(row.error, id, '', 'error'), roles, status_message: statusMessage })
   }
 
   /** A completed step's output as stored text: serialized (checked against the limits) and encoded. */

@@ -5,7 +5,7 @@
 // key is skipped without a write, so a rotation stopped anywhere (a crash, a kill) resumes by running it again, and
 // the cursor it reports after each batch lets it skip the rescan too.
 import { InvalidOptionsError } from '../../core/errors.js'
-import type { ValueCodec, ValueLocation } from '../value-codec.js'
+import { encryptedValuePrefix, type ValueCodec, type ValueLocation } from '../value-codec.js'
 import { outboxErrorLocation } from './row-codec.js'
 
 /**
@@ -81,6 +81,8 @@ interface TablePlan {
   readonly key: readonly string[]
   readonly context: readonly string[]
   readonly values: readonly string[]
+  /** Columns that also hold clear text by design (messages the store writes in SQL): a clear value there is left as it is. */
+  readonly clearToo?: readonly string[]
   location(row: Readonly<Record<string, unknown>>, field: string): ValueLocation
 }
 
@@ -88,7 +90,14 @@ const text = (value: unknown): string => String(value)
 
 /** The plans of every table, the same locations as the row codec's (row-codec.ts). */
 export const rotationPlans: readonly TablePlan[] = [
-  { table: 'weft_runs', key: ['id'], context: [], values: ['input', 'error', 'roles'], location: (row, field) => ({ runId: text(row.id), record: '', field }) },
+  {
+    table: 'weft_runs',
+    key: ['id'],
+    context: [],
+    values: ['input', 'error', 'roles', 'status_message'],
+    clearToo: ['status_message'],
+    location: (row, field) => ({ runId: text(row.id), record: '', field }),
+  },
   {
     table: 'weft_steps',
     key: ['run_id', 'key'],
@@ -186,7 +195,7 @@ export async function valueKeyUsage(driver: Pick<RotationDriver, 'placeholders' 
   const usage: KeyUsage[] = []
   for (const plan of rotationPlans) {
     for (const column of plan.values) {
-      const rows = await driver.select({ sql: keyUsageSql(plan.table, quote(column), driver.placeholders), parameters: [] })
+      const rows = await driver.select({ sql: keyUsageSql(plan.table, quote(column), driver.placeholders, plan.clearToo?.includes(column) === true), parameters: [] })
       for (const row of rows) usage.push({ table: plan.table, column, keyId: String(row.key_id), values: Number(row.n) })
     }
   }
@@ -194,9 +203,11 @@ export async function valueKeyUsage(driver: Pick<RotationDriver, 'placeholders' 
 }
 
 /** The grouped count of one column by the key id between the first two dots of `wenc1.<id>.<data>`. */
-function keyUsageSql(table: string, column: string, placeholders: '$' | '?'): string {
+function keyUsageSql(table: string, column: string, placeholders: '$' | '?', encryptedOnly: boolean): string {
   const keyId = placeholders === '$' ? `split_part(${column}, '.', 2)` : `substr(${column}, 7, instr(substr(${column}, 7), '.') - 1)`
-  return `select case when ${column} like 'wenc1.%' then ${keyId} else 'clear' end as key_id, count(*) as n from ${table} where ${column} is not null group by 1 order by 1`
+  // A column that holds clear text by design counts its encrypted values only: its clear ones are not left to rotate.
+  const which = encryptedOnly ? `${column} like 'wenc1.%'` : `${column} is not null`
+  return `select case when ${column} like 'wenc1.%' then ${keyId} else 'clear' end as key_id, count(*) as n from ${table} where ${which} group by 1 order by 1`
 }
 
 /** The next batch of a table after `after`, in primary-key order. */
@@ -213,6 +224,7 @@ function rewritesOf(plan: TablePlan, row: Readonly<Record<string, unknown>>, cod
   for (const field of plan.values) {
     const stored = row[field]
     if (typeof stored !== 'string' || isCurrent(stored)) continue
+    if (plan.clearToo?.includes(field) === true && !stored.startsWith(encryptedValuePrefix)) continue
     const location = plan.location(row, field)
     const fresh = codec.encode(codec.decode(stored, location), location)
     const keyMatch = plan.key.map((column, i) => `${quote(column)} = ${placeholder(placeholders, i + 1)}`).join(' and ')

@@ -53,7 +53,7 @@ export class SqliteLeases implements RunLeases {
     return this.sqlite.writes.run(() => {
       for (const { runId: id, epoch } of fences) {
         if (failure === undefined) this.sqlite.run(sqliteStatements.releaseLease, { id, epoch, owner })
-        else this.sqlite.run(sqliteStatements.giveBackLease, { id, epoch, owner, failure })
+        else this.sqlite.run(sqliteStatements.giveBackLease, { id, epoch, owner, failure: this.sqlite.rowCodec.statusMessage(id, failure) })
       }
     })
   }

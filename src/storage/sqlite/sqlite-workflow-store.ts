@@ -248,6 +248,9 @@ function openContext(options: SqliteStoreOptions): SqliteContext {
   const db = opening(path, () => options.database ?? openSqliteFile(path, readOnly))
   const file = new DatabaseFile(options.database === undefined && path !== ':memory:' ? resolve(path) : undefined)
   opening(path, () => configureSqlite(db, options.busyTimeoutMs ?? 200, options.synchronous ?? 'normal', readOnly))
+  // With a codec (encryption at rest), a value rewritten or deleted leaves no old bytes in the file's free space:
+  // re-encryption under a new key, or encrypting a store that was clear, overwrites what it replaces.
+  if (options.codec !== undefined && !readOnly) opening(path, () => db.exec('pragma secure_delete = on'))
   return new SqliteContext(db, file, options.limits ?? defaultSerializationLimits, options.maxBusyWaitMs ?? 30_000, options.codec)
 }
 
