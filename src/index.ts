@@ -265,7 +265,7 @@ export {
 export { toAnalysisGraph, type AnalysisGraph, type AnalysisTask, type RecordedRun } from './observability/analysis/analysis-input.js'
 export { analyzeWorkflow, type AnalysisOptions, type AnalysisSample, type WorkflowAnalysis } from './observability/analysis/analyze-workflow.js'
 export { formatAnalysis } from './observability/analysis/analysis-text.js'
-export { defaultAnalysisThresholds, findBottlenecks, wilsonLowerBound, type AnalysisThresholds, type Bottleneck, type BottleneckKind } from './observability/analysis/bottlenecks.js'
+export { defaultAnalysisThresholds, findBottlenecks, type AnalysisThresholds, type Bottleneck, type BottleneckKind } from './observability/analysis/bottlenecks.js'
 export { findCacheCandidates, type CacheCandidate, type CacheCandidateOptions } from './observability/analysis/cache-candidates.js'
 export { toChromeTrace, type ChromeTrace, type ChromeTraceEvent } from './observability/analysis/chrome-trace.js'
 export { criticalPath, type CriticalPath, type CriticalPathStep } from './observability/analysis/critical-path.js'

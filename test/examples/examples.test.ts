@@ -15,6 +15,7 @@ import { main as defineWorkflowResearch } from '../../examples/08-define-workflo
 import { main as decoratedResearch } from '../../examples/09-research-decorators/main.js'
 import { main as integrations } from '../../examples/10-integrations/main.js'
 import { main as secureWorkflows } from '../../examples/11-secure-workflows/main.js'
+import { challengeRuns, main as performanceAnalysis } from '../../examples/13-performance-analysis/main.js'
 import { describeAmqp, sharedBroker } from '../support/rabbitmq.js'
 
 /** Each example must stay quick: it is run by this suite and by `npm start`. */
@@ -463,7 +464,6 @@ describe('11-secure-workflows', () => {
       'auth.failed denied -',
       'auth.succeeded succeeded user:ada',
       'run.start succeeded user:ada',
-      'auth.succeeded succeeded user:bob',
       'run.read denied user:bob',
       'auth.succeeded succeeded user:root',
       'run.start succeeded user:ada',
@@ -480,5 +480,36 @@ describe('11-secure-workflows', () => {
 
   it(`finishes within ${budgetMs} ms`, () => {
     expect(elapsedMs).toBeLessThan(budgetMs)
+  })
+})
+
+describe('13-performance-analysis', () => {
+  let played: Played<Awaited<ReturnType<typeof performanceAnalysis>>>
+  beforeAll(async () => {
+    played = await play(performanceAnalysis)
+  })
+
+  it('analyzes every recorded run of the challenge', () => {
+    expect(played.summary.runs).toBe(challengeRuns)
+    expect(played.summary.criticalPath).toEqual(['slow_task', 'memory_heavy', 'unreliable', 'variable', 'normal'])
+  })
+
+  it('flags the slow, unreliable and high-variance tasks, and nothing for the normal one', () => {
+    const { flagged } = played.summary
+    expect(flagged.slow_task).toContain('slow')
+    expect(flagged.unreliable).toContain('unreliable')
+    expect(flagged.variable).toContain('high-variance')
+    expect(flagged.normal).toEqual([])
+  })
+
+  it("shows that the exercise's own variance rule (p95 > 3 × mean) flags neither the variable nor the unreliable task", () => {
+    expect(played.summary.referenceVarianceRule).not.toContain('variable')
+    expect(played.summary.referenceVarianceRule).not.toContain('unreliable')
+  })
+
+  it('prints the report with a saving estimated for each suggestion', () => {
+    expect(played.lines[0]).toBe(`workflow optimization-challenge@1: ${challengeRuns} runs analyzed (${challengeRuns} completed, 0 not)`)
+    expect(played.summary.suggestions).toContain('speed-up')
+    expect(played.lines.filter((line) => /^ {5}saves ~\d/.test(line))).toHaveLength(played.summary.suggestions.length)
   })
 })

@@ -21,10 +21,12 @@ export interface AnalysisThresholds {
   readonly varianceCv: number
   /** ...p95 − median is at least this share of the critical path (the spread matters to the run). @defaultValue 0.05 */
   readonly varianceShare: number
-  /** `unreliable`: the 95% Wilson lower bound of the attempt failure rate is above this, and... @defaultValue 0.05 */
+  /** `unreliable`: the share of the task's attempts that failed is at least this, and... @defaultValue 0.05 */
   readonly failureFloor: number
-  /** ...above this many times the pooled failure rate of the workflow's other tasks. @defaultValue 2 */
+  /** ...at least this many times the pooled failure rate of the workflow's other tasks, and... @defaultValue 2 */
   readonly failureFactor: number
+  /** ...the excess is significant: a one-sided two-proportion z-test against the other tasks gives at least this z (1.645: 95%). @defaultValue 1.645 */
+  readonly failureZ: number
   /** `retry-heavy`: at least this share of its steps needed more than one attempt. @defaultValue 0.2 */
   readonly retryRate: number
   /** `blocked`: at least this share of its steps had an attempt refused by a rate limit, breaker or bulkhead. @defaultValue 0.1 */
@@ -49,6 +51,7 @@ export const defaultAnalysisThresholds: AnalysisThresholds = Object.freeze({
   varianceShare: 0.05,
   failureFloor: 0.05,
   failureFactor: 2,
+  failureZ: 1.645,
   retryRate: 0.2,
   blockedRate: 0.1,
   minSavingShare: 0.01,
@@ -109,9 +112,9 @@ const criteria: Readonly<Record<BottleneckKind, Criterion>> = {
     const rest = others(stats.task)
     const pooled = rest.attempts === 0 ? 0 : rest.failedAttempts / rest.attempts
     const bar = Math.max(thresholds.failureFloor, thresholds.failureFactor * pooled)
-    const lower = wilsonLowerBound(stats.failedAttempts, stats.attempts)
-    if (lower <= bar) return undefined
-    return `${stats.failedAttempts} of ${stats.attempts} attempts failed (${percent(stats.failureRate)}, at least ${percent(lower)} at 95% confidence) against ${percent(pooled)} for the other tasks (threshold: above ${percent(bar)})`
+    const z = failureExcessZ(stats, rest)
+    if (stats.failureRate < bar || z < thresholds.failureZ) return undefined
+    return `${stats.failedAttempts} of ${stats.attempts} attempts failed (${percent(stats.failureRate)}) against ${percent(pooled)} for the other tasks (${rest.failedAttempts} of ${rest.attempts}); threshold ${percent(bar)}, z = ${z.toFixed(2)} ≥ ${thresholds.failureZ}`
   },
   'retry-heavy': ({ retryRate, retryMs, duration }, { thresholds }) => {
     if (retryRate < thresholds.retryRate) return undefined
@@ -152,24 +155,16 @@ export function findBottlenecks(tasks: readonly TaskProfile[], path: CriticalPat
 }
 
 /**
- * The lower end of the 95% Wilson score interval of `successes` out of
- * `trials` (0 for no trials): a rate's plausible floor that does not flag a
- * task for a few unlucky failures in a small sample.
- *
- * @example
- * ```ts
- * import { wilsonLowerBound } from 'weft-sdk'
- * wilsonLowerBound(25, 100) // ≈ 0.176
- * ```
+ * The z statistic of a one-sided two-proportion test that the task's
+ * attempts fail more often than the other tasks' attempts (pooled
+ * variance); 0 when either side has no attempts or nothing ever failed.
+ * Keeps a few unlucky failures in a small sample from flagging a task.
  */
-export function wilsonLowerBound(successes: number, trials: number): number {
-  if (trials === 0) return 0
-  const z = 1.959963984540054
-  const p = successes / trials
-  const z2n = (z * z) / trials
-  const centre = p + z2n / 2
-  const margin = z * Math.sqrt((p * (1 - p)) / trials + z2n / (4 * trials))
-  return Math.max(0, (centre - margin) / (1 + z2n))
+export function failureExcessZ(task: { readonly attempts: number; readonly failedAttempts: number }, rest: { readonly attempts: number; readonly failedAttempts: number }): number {
+  if (task.attempts === 0 || rest.attempts === 0) return 0
+  const pooled = (task.failedAttempts + rest.failedAttempts) / (task.attempts + rest.attempts)
+  const spread = Math.sqrt(pooled * (1 - pooled) * (1 / task.attempts + 1 / rest.attempts))
+  return spread === 0 ? 0 : (task.failedAttempts / task.attempts - rest.failedAttempts / rest.attempts) / spread
 }
 
 /** `12.3 ms`, `1.20 s`. */

@@ -1,6 +1,6 @@
 /** analyzeWorkflow over hand-built histories: statistics, bottleneck criteria, cache candidates, suggestions and their replayed savings. */
 import { describe, expect, it } from 'vitest'
-import { analyzeWorkflow, InvalidOptionsError, observeTasks, profileTask, wilsonLowerBound, type AnalysisGraph, type RecordedRun } from 'weft-sdk'
+import { analyzeWorkflow, InvalidOptionsError, observeTasks, profileTask, type AnalysisGraph, type RecordedRun } from 'weft-sdk'
 import { chainSteps, recordedRun, type StepSpec } from './recorded-runs.js'
 
 const chain: AnalysisGraph = {
@@ -55,11 +55,11 @@ describe('bottleneck criteria', () => {
     const analysis = analyzeWorkflow(chain, runs(50, (i) => chainSteps({ a: 10, b: 10, c: 10 }, { a: retried(i % 5 === 0), b: retried(i === 7) })))
     const unreliable = analysis.bottlenecks.filter((b) => b.kind === 'unreliable')
     expect(unreliable.map((b) => b.task)).toEqual(['a'])
-    expect(unreliable[0]!.evidence).toMatch(/^10 of 60 attempts failed \(16\.7%/)
+    expect(unreliable[0]!.evidence).toMatch(/^10 of 60 attempts failed \(16\.7%\) against 1\.0% for the other tasks \(1 of 101\); threshold 5\.0%, z = \d\.\d\d ≥ 1\.645$/)
   })
 
   it('does not flag a failure rate a small sample cannot tell from luck', () => {
-    expect(wilsonLowerBound(1, 5)).toBeLessThan(0.05)
+    // a: 1 failed attempt of 6 (17%, far above the others' 0%), but z ≈ 1.33 < 1.645.
     const retried: Partial<StepSpec> = { attempts: 2, history: { earlier: [failed(1, 0, 1)], omitted: 0, lastStartedAt: 1 } }
     const analysis = analyzeWorkflow(chain, runs(5, (i) => chainSteps({ a: 10, b: 10, c: 10 }, { a: i === 0 ? retried : {} })))
     expect(analysis.bottlenecks.filter((b) => b.kind === 'unreliable')).toEqual([])
