@@ -224,6 +224,8 @@ export class SecurePath {
         throw error
       }
     }
+    // Only once admitted: a refused operation writes exactly one entry, its refusal.
+    if (access?.credentials !== undefined) await this.recordAuthenticated(operation, access.credentials, who)
     return who
   }
 
@@ -317,9 +319,7 @@ export class SecurePath {
     try {
       if (access?.credentials !== undefined) {
         if (policies.authenticator === undefined) throw new SecurityConfigError('credentials were given but no authenticator is configured: add one to createEngine({ security: { authenticator } })')
-        const who = makePrincipal(await policies.authenticator.authenticate(access.credentials))
-        await this.recordAuthenticated(operation, access.credentials, who)
-        return who
+        return makePrincipal(await policies.authenticator.authenticate(access.credentials))
       }
       const given = givenPrincipal(access)
       if (given === undefined) throw new AuthenticationError('missing', 'this engine is secured: pass a principal or credentials (options.principal, options.credentials, or engine.as(caller))')

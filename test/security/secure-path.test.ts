@@ -192,6 +192,15 @@ describe('the secure path: credentials', () => {
     expect(lines(audit)).toEqual(['auth.succeeded succeeded user:ada', 'run.start succeeded user:ada', 'run.start succeeded user:ada'])
   })
 
+  it("writes exactly one entry for a refused operation with a valid token: the refusal, not the token's authentication", async () => {
+    const { engine, audit } = securedEngine({ authenticator: keys })
+    const asAda = engine.as({ token: 'ada-key' })
+    await expect(asAda.start(Payout, { amount: 1 })).rejects.toBeInstanceOf(AuthorizationError)
+    expect(lines(audit)).toEqual(['run.start denied user:ada'])
+    await asAda.start(Report, { month: 'nov' })
+    expect(lines(audit)).toEqual(['run.start denied user:ada', 'auth.succeeded succeeded user:ada', 'run.start succeeded user:ada'])
+  })
+
   it('refuses credentials when no authenticator is configured', async () => {
     const { engine } = securedEngine()
     await expect(engine.as({ token: 'x' }).start(Report, { month: 'nov' })).rejects.toBeInstanceOf(SecurityConfigError)
