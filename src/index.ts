@@ -171,6 +171,23 @@ export { SqliteWorkflowStore, sqliteStore, type SqliteStoreOptions } from './sto
 // What the engine's API returns about runs (Engine.listRuns, WorkflowRun.status)
 export type { RunRecord, RunQuery, RunStatus, TaskStatus, ErrorRecord } from './storage/workflow-store.js'
 
+// Error classification and recovery strategies (issue 12: @Recover, the taxonomy, engine.stats().recovery)
+export { Recover } from './authoring/policy-decorators.js'
+export type {
+  BuiltInErrorClass,
+  ErrorClassName,
+  ErrorFacts,
+  ErrorRule,
+  RecoverOptions,
+  RecoveryStrategyOptions,
+  RecoveryStrategyKind,
+} from './graph/recovery-options.js'
+export type { RecoveryStrategy, RecoveryPolicy } from './graph/workflow-graph.js'
+export { builtInErrorRules } from './resilience/recovery/built-in-rules.js'
+export { ErrorClassifier, createErrorClassifier, type ErrorClassification, type ErrorClassifierOptions } from './resilience/recovery/error-classifier.js'
+export type { ErrorRecordLike } from './resilience/recovery/error-facts.js'
+export type { RecoveryCounts, RecoveryStatsSnapshot, RecoveryReport, RecoveryListener } from './resilience/recovery/recovery-stats.js'
+
 // Core
 export { type Duration, type DurationUnit, toMillis, formatMillis } from './core/duration.js'
 export { type RunId, newRunId } from './core/ids.js'

@@ -4,6 +4,7 @@ import { compileGraph } from '../graph/compile-graph.js'
 import { pickPolicyOptions } from '../graph/policy-kinds.js'
 import type { EventSchemas, LoopContext, LoopResult, TaskContext, TaskFailure } from '../graph/task-context.js'
 import type { CacheOptions } from '../graph/policy-options.js'
+import type { RecoverOptions } from '../graph/recovery-options.js'
 import type { DependencyRef, IsOptional, Verdict, WeftTypeError } from '../graph/type-level.js'
 import type { DependencySpec, TaskDraft, TaskPolicyOptions } from '../graph/workflow-draft.js'
 import type { TaskCondition, TaskKind } from '../graph/workflow-graph.js'
@@ -45,6 +46,11 @@ export interface DefineWorkflowOptions<I, E = I> {
    * @defaultValue none
    */
   readonly requires?: readonly string[]
+  /**
+   * Error classification and recovery strategies for every ordinary and loop task (see `WorkflowOptions.recover`).
+   * @defaultValue no recovery strategies
+   */
+  readonly recover?: RecoverOptions
 }
 
 /** An input schema whose decoded type is `I` and encoded type `E`. */
@@ -440,7 +446,7 @@ class Builder {
   }
 
   build(options?: BuildOptions<unknown>): WorkflowDefinition<unknown, unknown> {
-    const { name, version, description, input, trigger, services, events, requires } = this.options
+    const { name, version, description, input, trigger, services, events, requires, recover } = this.options
     const drafts: TaskDraft[] = []
     const functions: Record<string, AnyFunction> = Object.create(null)
     for (let step: Builder | undefined = this; step?.draft !== undefined; step = step.previous) {
@@ -450,7 +456,7 @@ class Builder {
     }
     drafts.reverse()
     const definition = { functions: Object.freeze(functions), services, [definitionTypesKey]: undefined } as { graph?: unknown; functions: typeof functions }
-    definition.graph = compileGraph({ name, version, description, input, trigger, events, requires, result: options?.result, tasks: drafts, source: definition, authoredWith: 'defineWorkflow' })
+    definition.graph = compileGraph({ name, version, description, input, trigger, events, requires, recover, result: options?.result, tasks: drafts, source: definition, authoredWith: 'defineWorkflow' })
     return Object.freeze(definition) as WorkflowDefinition<unknown, unknown>
   }
 }

@@ -2,6 +2,7 @@ import type { Duration } from '../core/duration.js'
 import { InvalidWorkflowError } from '../core/errors.js'
 import { emptyPolicyOptions, pickPolicyOptions, type PolicyKind, type PolicyOptionSlots } from '../graph/policy-kinds.js'
 import type { LoopOptions } from '../graph/policy-options.js'
+import type { RecoverOptions } from '../graph/recovery-options.js'
 import type { DependencySpec, TaskDraft, WorkflowDraft } from '../graph/workflow-draft.js'
 import type { TaskCondition, TaskKind, WorkflowGraph } from '../graph/workflow-graph.js'
 import { assertEveryMethodIsATask, declarationProblem } from './task-declaration.js'
@@ -36,6 +37,8 @@ export interface WorkflowFacts {
   readonly events?: unknown
   /** `@Workflow({ requires })`: permissions a principal must hold to start a run, unvalidated. */
   readonly requires?: readonly string[] | undefined
+  /** `@Workflow({ recover })`: recovery for every ordinary and loop task, unvalidated. */
+  readonly recover?: RecoverOptions | undefined
 }
 
 interface ClassFacts {

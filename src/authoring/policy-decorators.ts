@@ -6,6 +6,7 @@ import type {
   RateLimitOptions,
   RetryOptions,
 } from '../graph/policy-options.js'
+import type { RecoverOptions } from '../graph/recovery-options.js'
 import type { ArgumentsCheck, Verdict } from '../graph/type-level.js'
 import { policyKindTable, type PolicyKind, type PolicyOptionsOf } from '../graph/policy-kinds.js'
 import { setOnce } from './metadata.js'
@@ -120,6 +121,42 @@ export function RateLimit(options: RateLimitOptions) {
  */
 export function Bulkhead(options: BulkheadOptions) {
   return policyDecorator('bulkhead', options)
+}
+
+/**
+ * Classifies the task's errors (the rules given, then the built-in ones:
+ * `connection`, `timeout`, `rate-limited`, `validation`, `authorization`,
+ * `database`, else `unknown`) and meets each class with its strategy: retry
+ * on a schedule of its own, fall back to a value or a dependency's output,
+ * break a circuit of its own, compensate (fail so the task's `@OnFailure`
+ * handler runs), escalate, or fail fast. With `@Retry`: a `fail-fast` class
+ * is never retried, a class's own `retry` replaces `@Retry`'s schedule, and
+ * every other strategy acts once `@Retry` has given up. Counted in
+ * `engine.stats().recovery`. `@Workflow({ recover })` sets it for every task.
+ *
+ * @example
+ * ```ts
+ * import { Workflow, WorkflowBase, Task, DependsOn, Retry, Recover } from 'weft-sdk'
+ *
+ * @Workflow({ name: 'quotes', version: 1 })
+ * class Quotes extends WorkflowBase<string> {
+ *   @Task()
+ *   cached(input: string) { return { price: 10, live: false } }
+ *
+ *   @DependsOn('cached')
+ *   @Retry({ maxAttempts: 3 })
+ *   @Recover({
+ *     rules: [{ message: /invalid symbol/i, as: 'validation' }],
+ *     strategies: { validation: 'fail-fast', connection: { fallbackTo: 'cached' }, 'rate-limited': { retry: { maxAttempts: 6, backoff: { initial: '1 s' } } } },
+ *   })
+ *   live(cached: { price: number; live: boolean }) { return fetch('https://quotes.example').then(() => ({ price: 11, live: true })) }
+ * }
+ * ```
+ * @throws `InvalidOptionsError` (when the workflow is defined) for a rule without a matcher, an unknown strategy, a
+ * `fallbackTo` that is not a dependency, or `compensate` without an `@OnFailure` handler.
+ */
+export function Recover(options: RecoverOptions) {
+  return policyDecorator('recover', options)
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Verdict, WeftTypeError, workflowEncodedInputKey, workflowInputKey } from '../graph/type-level.js'
 import { InvalidWorkflowError } from '../core/errors.js'
+import type { RecoverOptions } from '../graph/recovery-options.js'
 import { compileWorkflow } from './compile-workflow.js'
 import { inheritedEventSchemas, inheritedInputSchema } from './workflow-base.js'
 import type { ResultCheck } from './workflow-result.js'
@@ -44,6 +45,14 @@ export interface WorkflowOptions<S extends InputSchema | undefined = undefined> 
    * @defaultValue none
    */
   readonly requires?: readonly string[]
+  /**
+   * Error classification and recovery strategies for every ordinary and
+   * loop task (not `@OnFailure` handlers or `@Always` cleanups), as
+   * `@Recover` sets on one task; a task's own `@Recover` comes first (its
+   * rules before these, its strategy of a class instead of this one).
+   * @defaultValue no recovery strategies
+   */
+  readonly recover?: RecoverOptions
   /**
    * Not here: a class decorator cannot change its class's type, so callers
    * would not see it. Declare the result on the class, `static readonly result = 'ship'`.
@@ -162,6 +171,7 @@ export function Workflow<const S extends InputSchema | undefined = undefined>(op
       result: (target as { readonly result?: unknown }).result,
       events: inheritedEventSchemas(target),
       requires: options.requires,
+      recover: options.recover,
     })
     compileWorkflow(target)
   }

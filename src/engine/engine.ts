@@ -695,7 +695,7 @@ export class Engine {
     return {
       store: this.store,
       services,
-      policies: new TaskPolicyRunner((breaker, from, to) => this.breakerTransitioned(breaker, from, to)),
+      policies: new TaskPolicyRunner((breaker, from, to) => this.breakerTransitioned(breaker, from, to), this.statistics.recovery),
       hub: this.hub,
       waiters: this.waiters,
       stats: this.statistics,

@@ -11,6 +11,7 @@ import { compileEvents } from './compile-events.js'
 import { compileResult } from './compile-result.js'
 import { closestName } from './did-you-mean.js'
 import { checkLoopOptions, normalizePolicies } from './normalize-policies.js'
+import { checkRecoveryWiring, taskRecovery } from './recovery-wiring.js'
 import { topologicalOrder } from './topological-order.js'
 import type { DependencySpec, TaskDraft, WorkflowDraft } from './workflow-draft.js'
 import type { Dependency, TaskNode, WorkflowGraph } from './workflow-graph.js'
@@ -148,11 +149,12 @@ function buildGraph(draft: WorkflowDraft, order: readonly number[], dependencies
       failureHandlerIds: Object.freeze(handlers[id]!),
       when: task.when,
       loop: task.loop as TaskNode['loop'],
-      policies: normalizePolicies(draft.name, task.name, task.kind === 'always' ? { ...task, timeout: task.timeout ?? defaultCleanupTimeout } : task, draft.version),
+      policies: normalizePolicies(draft.name, task.name, policyOptionsOf(task, draft), draft.version),
       method: task.method,
       requires: requiredPermissions(`workflow "${draft.name}": task "${task.name}"`, task.requires),
     })
   })
+  checkRecoveryWiring(draft.name, draft.recover, draft.tasks, tasks)
   return Object.freeze({
     name: draft.name,
     version: draft.version,
@@ -166,6 +168,12 @@ function buildGraph(draft: WorkflowDraft, order: readonly number[], dependencies
     requires: requiredPermissions(`workflow "${draft.name}"`, draft.requires),
     source: draft.source,
   })
+}
+
+/** A task's policy options as compiled: a cleanup's default timeout, the workflow's `@Recover` folded in. */
+function policyOptionsOf(task: TaskDraft, draft: WorkflowDraft): TaskDraft {
+  const timed = task.kind === 'always' ? { ...task, timeout: task.timeout ?? defaultCleanupTimeout } : task
+  return draft.recover === undefined ? timed : { ...timed, recover: taskRecovery(draft.recover, task) }
 }
 
 /**

@@ -7,6 +7,7 @@ import {
   normalizeRetry,
   positiveTimeout,
 } from './policy-normalizers.js'
+import { normalizeRecover } from './recovery-normalizer.js'
 import type { TaskPolicyOptions } from './workflow-draft.js'
 import type { TaskPolicies } from './workflow-graph.js'
 
@@ -104,6 +105,12 @@ export const policyKindTable: { readonly [K in PolicyKind]: PolicyKindSpec<K> } 
     label: (policy) => `bulkhead ${policy.maxConcurrent}`,
     sharedAs: 'bulkhead',
   },
+  recover: {
+    decorator: '@Recover',
+    field: 'recover',
+    normalize: (check, options, names) => normalizeRecover(check, options, names.shared),
+    label: (policy) => `recover ${Object.keys(policy.strategies).join(', ')}`,
+  },
 }
 
 /** Every policy kind, in the table's order. */
@@ -128,7 +135,8 @@ export function hasAnyPolicy(p: TaskPolicies): boolean {
     p.circuitBreaker !== undefined ||
     p.rateLimit !== undefined ||
     p.cache !== undefined ||
-    p.bulkhead !== undefined
+    p.bulkhead !== undefined ||
+    p.recover !== undefined
   )
 }
 

@@ -1,4 +1,5 @@
 import type { ErrorClass, LoopOptions } from './policy-options.js'
+import type { ErrorRule } from './recovery-options.js'
 import type { PayloadSchema } from './task-context.js'
 
 /**
@@ -164,6 +165,42 @@ export interface BulkheadPolicy {
 }
 
 /**
+ * A validated recovery strategy, as the graph carries it.
+ *
+ * @example
+ * ```ts
+ * import type { RecoveryStrategy } from 'weft-sdk'
+ * const retriesItself = (strategy: RecoveryStrategy): boolean => strategy.kind === 'retry' || strategy.kind === 'fail-fast'
+ * ```
+ */
+export type RecoveryStrategy =
+  | { readonly kind: 'retry'; readonly retry: RetryPolicy }
+  | { readonly kind: 'fallback'; readonly value: unknown; readonly task: undefined }
+  | { readonly kind: 'fallback'; readonly value: undefined; readonly task: string }
+  | { readonly kind: 'circuit-break'; readonly breaker: CircuitBreakerPolicy }
+  | { readonly kind: 'compensate' }
+  | { readonly kind: 'escalate' }
+  | { readonly kind: 'fail-fast' }
+
+/**
+ * A task's validated recovery policy (`@Recover`).
+ *
+ * @example
+ * ```ts
+ * import type { TaskNode } from 'weft-sdk'
+ * declare const task: TaskNode
+ * const recover = task.policies.recover
+ * if (recover) console.log(Object.entries(recover.strategies).map(([errorClass, s]) => `${errorClass}: ${s.kind}`))
+ * ```
+ */
+export interface RecoveryPolicy {
+  /** The user's rules, tried before the built-in ones. */
+  readonly rules: readonly ErrorRule[]
+  /** The strategy of each class that has one. */
+  readonly strategies: { readonly [errorClass: string]: RecoveryStrategy }
+}
+
+/**
  * Every policy of one task, validated and normalized.
  *
  * @example
@@ -187,6 +224,8 @@ export interface TaskPolicies {
   readonly cache: CachePolicy | undefined
   /** The bulkhead bounding the task's concurrent calls (`@Bulkhead`), if any. */
   readonly bulkhead: BulkheadPolicy | undefined
+  /** How the task's errors are classified and recovered from (`@Recover`), if at all. */
+  readonly recover: RecoveryPolicy | undefined
 }
 
 /**

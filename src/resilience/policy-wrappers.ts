@@ -1,11 +1,13 @@
 import { Effect } from 'effect'
 import type { PolicyKind, PolicyOf } from '../graph/policy-kinds.js'
-import type { TaskPolicies } from '../graph/workflow-graph.js'
+import type { Dependency, TaskPolicies } from '../graph/workflow-graph.js'
 import type { AttemptFailure } from './attempt-failure.js'
 import type { Bulkheads } from './bulkheads.js'
 import type { CircuitBreakers } from './circuit-breakers.js'
 import type { PolicyServices } from './policy-services.js'
 import { withRateLimit } from './rate-limiters.js'
+import type { RecoveryStats } from './recovery/recovery-stats.js'
+import { withRecovery } from './recovery/with-recovery.js'
 import { withRetry, type RetryListener } from './retry.js'
 import type { TaskCaches } from './task-caches.js'
 import { withTimeout } from './timeout.js'
@@ -18,12 +20,16 @@ export interface PolicyState {
   readonly breakers: CircuitBreakers
   readonly bulkheads: Bulkheads
   readonly caches: TaskCaches
+  /** The counters of `@Recover` (the `recovery` section of `engine.stats()`). */
+  readonly recovery: RecoveryStats
 }
 
 /** What policies guard: a task (a `TaskNode`), or an adapter's operation; its name is the one errors print. */
 export interface PolicyTarget {
   readonly name: string
   readonly policies: TaskPolicies
+  /** A task's dependencies (a `TaskNode` has them): a `@Recover` fallback to a dependency reads its output from the argument in that position. */
+  readonly dependsOn?: readonly Dependency[]
 }
 
 /** What a wrapper may use besides its policy: the task, its arguments, the shared state. */
@@ -49,7 +55,9 @@ export const policyWrappers: { readonly [K in PolicyKind]: PolicyWrapper<K> } = 
   circuitBreaker: { wrap: (policy, inner, { state }) => (n) => state.breakers.guard(policy, inner(n)) },
   bulkhead: { wrap: (policy, inner, { state }) => (n) => state.bulkheads.run(policy, inner(n)) },
   rateLimit: { wrap: (policy, inner) => (n) => withRateLimit(policy, inner(n)) },
-  retry: { wrap: (policy, inner, { task, onRetry }) => () => withRetry(inner, policy, task.name, onRetry) },
+  // Under `@Recover`, retries are its own (per error class; `@Retry` is the default schedule): see `withRecovery`.
+  retry: { wrap: (policy, inner, { task, onRetry }) => (task.policies.recover === undefined ? () => withRetry(inner, policy, task.name, onRetry) : inner) },
+  recover: { wrap: (policy, inner, { task, args, state, onRetry }) => withRecovery(inner, policy, { task, args, breakers: state.breakers, stats: state.recovery, onRetry }) },
   cache: {
     wrap: (policy, inner, { args, state }) => (n) =>
       Effect.flatMap(Effect.context<PolicyServices>(), (services) => state.caches.get(policy, args, Effect.provideContext(inner(n), services))),
@@ -58,17 +66,19 @@ export const policyWrappers: { readonly [K in PolicyKind]: PolicyWrapper<K> } = 
 
 /**
  * The order policies are composed in, innermost first, in two stages:
- * `cache( retry( rateLimit( bulkhead( breaker( timeout( attempt ))))))`.
+ * `cache( recover( retry( rateLimit( bulkhead( breaker( timeout( attempt )))))))`.
  *
  * - `perAttempt` wrap every attempt: each retry takes a rate-limit token and a
  *   bulkhead slot, passes the breaker (which sees one outcome per attempt) and
  *   has its own timeout. The runner reports each attempt just outside them, so
  *   one they reject before the body runs is still an attempt.
- * - `perTask` wrap all attempts together: a cache hit skips everything.
+ * - `perTask` wrap all attempts together: a cache hit skips everything;
+ *   `recover` classifies each failed attempt and decides its retry (with
+ *   `@Recover`, `retry` steps aside and `@Retry` is recovery's default schedule).
  */
 export const compositionOrder = {
   perAttempt: ['timeout', 'circuitBreaker', 'bulkhead', 'rateLimit'],
-  perTask: ['retry', 'cache'],
+  perTask: ['retry', 'recover', 'cache'],
 } as const satisfies { readonly perAttempt: readonly PolicyKind[]; readonly perTask: readonly PolicyKind[] }
 
 /** A kind left out of {@link compositionOrder} fails to compile here, naming it. */

@@ -7,6 +7,7 @@ import { CircuitBreakers, type BreakerListener } from './circuit-breakers.js'
 import { DirectPolicies } from './direct-policies.js'
 import { compositionOrder, policyWrappers, type Attempt, type PolicyState, type PolicyTarget, type PolicyWrapper, type WrapContext } from './policy-wrappers.js'
 import type { PolicyServices } from './policy-services.js'
+import { RecoveryStats } from './recovery/recovery-stats.js'
 import type { RetryListener } from './retry.js'
 import { TaskCaches } from './task-caches.js'
 
@@ -34,8 +35,9 @@ export interface PolicyHooks {
 export class TaskPolicyRunner {
   private readonly state: PolicyState
 
-  constructor(onBreakerTransition: BreakerListener) {
-    this.state = { breakers: new CircuitBreakers(onBreakerTransition), bulkheads: new Bulkheads(), caches: new TaskCaches() }
+  /** `recovery` counts what `@Recover` meets (one per engine: `engine.stats().recovery`). */
+  constructor(onBreakerTransition: BreakerListener, recovery: RecoveryStats = new RecoveryStats()) {
+    this.state = { breakers: new CircuitBreakers(onBreakerTransition), bulkheads: new Bulkheads(), caches: new TaskCaches(), recovery }
   }
 
   /**

@@ -1,3 +1,4 @@
+import { RecoveryStats, type RecoveryStatsSnapshot } from '../resilience/recovery/recovery-stats.js'
 import type { RunStatus, TaskStatus } from '../storage/workflow-store.js'
 
 /**
@@ -18,6 +19,8 @@ export interface EngineStats {
   readonly runs: Readonly<Record<RunStatus | 'abandoned', number>>
   /** Tasks by status: current for `pending`/`running`/`retrying`, totals for the rest. */
   readonly tasks: Readonly<Record<TaskStatus, number>>
+  /** What `@Recover` met: failed attempts, recovered and unrecovered executions, by error class and strategy. */
+  readonly recovery: RecoveryStatsSnapshot
 }
 
 const runStatuses: readonly (RunStatus | 'abandoned')[] = ['pending', 'running', 'paused', 'completed', 'failed', 'cancelled', 'dead-lettered', 'abandoned']
@@ -31,6 +34,8 @@ const taskIndex = Object.fromEntries(taskStatuses.map((status, i) => [status, i]
  */
 export class RuntimeStats {
   workflows = 0
+  /** The engine's recovery counters, fed by `@Recover` only when an attempt fails. */
+  readonly recovery = new RecoveryStats()
   private readonly runs = new Float64Array(runStatuses.length)
   private readonly tasks = new Float64Array(taskStatuses.length)
 
@@ -57,6 +62,7 @@ export class RuntimeStats {
       workflows: this.workflows,
       runs: Object.fromEntries(runStatuses.map((status, i) => [status, this.runs[i]!])) as Record<RunStatus | 'abandoned', number>,
       tasks: Object.fromEntries(taskStatuses.map((status, i) => [status, this.tasks[i]!])) as Record<TaskStatus, number>,
+      recovery: this.recovery.snapshot(),
     }
   }
 }

@@ -4,7 +4,7 @@ import { policyWrappers, type PolicyWrapper } from '../../src/resilience/policy-
 
 describe('the policy-kind tables', () => {
   it('are keyed by exactly the kinds of TaskPolicyOptions', () => {
-    expectTypeOf<PolicyKind>().toEqualTypeOf<'retry' | 'timeout' | 'circuitBreaker' | 'rateLimit' | 'cache' | 'bulkhead'>()
+    expectTypeOf<PolicyKind>().toEqualTypeOf<'retry' | 'timeout' | 'circuitBreaker' | 'rateLimit' | 'cache' | 'bulkhead' | 'recover'>()
     expectTypeOf<keyof typeof policyKindTable>().toEqualTypeOf<PolicyKind>()
     expectTypeOf<keyof typeof policyWrappers>().toEqualTypeOf<PolicyKind>()
   })

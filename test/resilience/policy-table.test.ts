@@ -15,6 +15,7 @@ const sampleOptions: { readonly [K in PolicyKind]: PolicyOptionsOf<K> } = {
   rateLimit: { limit: 5, window: '1 s' },
   cache: { ttl: '1 m' },
   bulkhead: { maxConcurrent: 2 },
+  recover: { strategies: { validation: 'fail-fast' } },
 }
 
 /** A compiled task with the given policy options. */
@@ -44,8 +45,8 @@ describe('the policy-kind table', () => {
     expect(new Set(composed).size).toBe(composed.length)
   })
 
-  it('composes cache(retry(rateLimit(bulkhead(breaker(timeout(attempt))))))', () => {
-    expect(compositionOrder).toEqual({ perAttempt: ['timeout', 'circuitBreaker', 'bulkhead', 'rateLimit'], perTask: ['retry', 'cache'] })
+  it('composes cache(recover(retry(rateLimit(bulkhead(breaker(timeout(attempt)))))))', () => {
+    expect(compositionOrder).toEqual({ perAttempt: ['timeout', 'circuitBreaker', 'bulkhead', 'rateLimit'], perTask: ['retry', 'recover', 'cache'] })
   })
 
   it.each(policyKinds)('counts a task with only a %s policy as having policies', (kind) => {
@@ -60,7 +61,7 @@ describe('the policy-kind table', () => {
 
   it('labels every kind in a diagram, in the table order', () => {
     const workflow = defineWorkflow({ name: 'labels', version: 1 }).task('all', sampleOptions as object, () => 1).build()
-    expect(toMermaid(workflow.graph)).toContain('all<br/>retry ×2 · timeout 1000 ms · breaker labels.all · rate 5/1000 ms · cache 60000 ms · bulkhead 2')
+    expect(toMermaid(workflow.graph)).toContain('all<br/>retry ×2 · timeout 1000 ms · breaker labels.all · rate 5/1000 ms · cache 60000 ms · bulkhead 2 · recover validation')
   })
 
   it('lists the policies shared by name across the engine: breaker, rate limit and bulkhead', () => {

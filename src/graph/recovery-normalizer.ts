@@ -1,0 +1,76 @@
+import type { OptionCheck } from './option-check.js'
+import { normalizeBreaker, normalizeRetry } from './policy-normalizers.js'
+import type { ErrorRule, RecoverOptions, RecoveryStrategyOptions } from './recovery-options.js'
+import type { RecoveryPolicy, RecoveryStrategy } from './workflow-graph.js'
+
+/** The matchers a rule may carry: at least one must be given. */
+const matchers = ['name', 'instanceOf', 'code', 'message', 'status', 'when'] as const
+
+/** The strategies written as a bare string. */
+const namedStrategies = ['fail-fast', 'compensate', 'escalate'] as const
+
+/**
+ * `@Recover`: validates the rules and the strategy of each class. A class's
+ * circuit breaker is named `'<workflow>.<task>:<class>'` unless named.
+ *
+ * @throws `InvalidOptionsError` naming the rule or class, e.g.
+ * `@Recover strategies.connection must be …`.
+ */
+export function normalizeRecover(check: OptionCheck, options: RecoverOptions, sharedName: string): RecoveryPolicy {
+  if (typeof options !== 'object' || options === null) check.fail('@Recover', 'an object with strategies', options)
+  const rules = options.rules ?? []
+  if (!Array.isArray(rules)) check.fail('@Recover rules', 'an array of rules', rules)
+  rules.forEach((rule: ErrorRule, i) => checkRule(check, `@Recover rules[${i}]`, rule))
+  const authored = options.strategies
+  if (typeof authored !== 'object' || authored === null) check.fail('@Recover strategies', 'an object of strategies by error class', authored)
+  const strategies: Record<string, RecoveryStrategy> = Object.create(null)
+  for (const [errorClass, strategy] of Object.entries(authored)) {
+    if (strategy === undefined) continue
+    strategies[errorClass] = normalizeStrategy(check, `@Recover strategies.${errorClass}`, strategy, `${sharedName}:${errorClass}`)
+  }
+  return Object.freeze({ rules: Object.freeze([...rules]), strategies: Object.freeze(strategies) })
+}
+
+function checkRule(check: OptionCheck, where: string, rule: ErrorRule): void {
+  if (typeof rule !== 'object' || rule === null) check.fail(where, 'a rule object', rule)
+  check.name(`${where} as`, rule.as)
+  if (!matchers.some((key) => rule[key] !== undefined)) check.fail(where, `given at least one of ${matchers.join(', ')}`, rule)
+  if (rule.instanceOf !== undefined) check.fn(`${where} instanceOf`, rule.instanceOf)
+  if (rule.when !== undefined) check.fn(`${where} when`, rule.when)
+  checkPattern(check, `${where} name`, rule.name)
+  checkPattern(check, `${where} message`, rule.message)
+  if (rule.code !== undefined && !(rule.code instanceof RegExp) && typeof rule.code !== 'string') {
+    if (!Array.isArray(rule.code) || rule.code.some((c) => typeof c !== 'string')) check.fail(`${where} code`, 'a string, an array of strings or a RegExp', rule.code)
+  }
+  if (rule.status !== undefined) checkStatus(check, `${where} status`, rule.status)
+}
+
+function checkPattern(check: OptionCheck, where: string, value: unknown): void {
+  if (value !== undefined && typeof value !== 'string' && !(value instanceof RegExp)) check.fail(where, 'a string or a RegExp', value)
+}
+
+function checkStatus(check: OptionCheck, where: string, status: number | readonly [number, number]): void {
+  if (typeof status === 'number') return void check.integer(where, status, 100)
+  if (!Array.isArray(status) || status.length !== 2) check.fail(where, 'an HTTP status or a range [low, high]', status)
+  const low = check.integer(`${where}[0]`, status[0], 100)
+  check.integer(`${where}[1]`, status[1], low)
+}
+
+function normalizeStrategy(check: OptionCheck, where: string, strategy: RecoveryStrategyOptions, breakerName: string): RecoveryStrategy {
+  if (typeof strategy === 'string') return Object.freeze({ kind: check.oneOf(where, strategy, namedStrategies) })
+  if (typeof strategy !== 'object' || strategy === null) check.fail(where, `one of ${namedStrategies.map((s) => `'${s}'`).join(', ')} or { retry }, { fallbackValue }, { fallbackTo }, { circuitBreak }`, strategy)
+  const keys = Object.keys(strategy)
+  if (keys.length !== 1) check.fail(where, 'exactly one of retry, fallbackValue, fallbackTo, circuitBreak', strategy)
+  if ('retry' in strategy) {
+    // The task's time budget is @Retry's deadline, over every class's attempts.
+    if (strategy.retry?.deadline !== undefined) check.fail(`${where}.retry.deadline`, "left out (a task's deadline is @Retry's, over all its attempts)", strategy.retry.deadline)
+    return Object.freeze({ kind: 'retry', retry: normalizeRetry(check, strategy.retry, `${where}.retry`) })
+  }
+  if ('fallbackValue' in strategy) return Object.freeze({ kind: 'fallback', value: strategy.fallbackValue, task: undefined })
+  if ('fallbackTo' in strategy) return Object.freeze({ kind: 'fallback', value: undefined, task: check.name(`${where}.fallbackTo`, strategy.fallbackTo) })
+  if ('circuitBreak' in strategy) {
+    const breaker = strategy.circuitBreak
+    return Object.freeze({ kind: 'circuit-break', breaker: normalizeBreaker(check, breaker, breaker?.name ?? breakerName) })
+  }
+  return check.fail(where, 'exactly one of retry, fallbackValue, fallbackTo, circuitBreak', strategy)
+}
