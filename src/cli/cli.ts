@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { analyzeCommand } from './analyze-command.js'
 import { auditListCommand } from './audit-list-command.js'
 import { auditVerifyCommand } from './audit-verify-command.js'
 import { CommandFailedError, exitCodeOf, UsageError } from './cli-errors.js'
@@ -14,6 +15,7 @@ import { runsResumeCommand } from './runs-resume-command.js'
 import { runsShowCommand } from './runs-show-command.js'
 import { runsSignalCommand } from './runs-signal-command.js'
 import { statusCommand } from './status-command.js'
+import { statsCommand } from './stats-command.js'
 import { securityDisableCommand } from './security-disable-command.js'
 import { workerCommand } from './worker-command.js'
 
@@ -35,11 +37,13 @@ export const commands: readonly CliCommand[] = [
   graphCommand,
   workerCommand,
   statusCommand,
+  statsCommand,
   auditListCommand,
   auditVerifyCommand,
   keysStatusCommand,
   keysRotateCommand,
   securityDisableCommand,
+  analyzeCommand,
 ]
 
 const helpFlags = ['-h', '--help']

@@ -21,6 +21,7 @@ describe('weft --help', () => {
       'graph <module> <workflow>',
       'worker',
       'status',
+      'stats',
       'audit list',
       'audit verify',
       'keys status',
@@ -48,7 +49,7 @@ describe('weft --help', () => {
 
 describe('a bad command line', () => {
   it.concurrent.for<[string[], string]>([
-    [['deploy'], 'weft: unknown command "deploy"; the commands are runs, graph, worker, status, audit, keys, security (see weft --help)'],
+    [['deploy'], 'weft: unknown command "deploy"; the commands are runs, graph, worker, status, stats, audit, keys, security (see weft --help)'],
     [['runs', 'delete', 'x'], 'weft: unknown command "weft runs delete"; the runs commands are list, show, cancel, resume, signal (see weft runs --help)'],
     [['runs'], 'weft: weft runs needs a command: list, show, cancel, resume, signal (see weft runs --help)'],
     [

@@ -1,0 +1,126 @@
+import { formatMillis, metricsToCsv, metricsToJson, MetricsUnavailableError, readHistory, toMillis, type DurationPercentiles, type HistoryQuery, type MetricsReport, type PercentileDefinition, type TaskMetrics, type WorkflowMetrics } from '../index.js'
+import { UsageError } from './cli-errors.js'
+import type { CliCommand, CliContext } from './command.js'
+import { databaseOption } from './database.js'
+import { configOption, securedCommand, tokenOption, withAuthorizedStore, type StoreCommand } from './cli-security.js'
+import { formatDateTime } from './run-text.js'
+import { jsonOption } from './run-json.js'
+import { formatTable, type Column } from './text-table.js'
+
+/** Reading the history: `read:stats`, a refusal audited as `stats.read`; the database opened to read without `--config`. */
+const readStats: StoreCommand = { request: { action: 'read', resource: 'stats' }, audit: 'stats.read', access: 'read' }
+
+const formats = ['text', 'json', 'csv'] as const
+type StatsFormat = (typeof formats)[number]
+const definitions: readonly PercentileDefinition[] = ['nearest-rank', 'linear']
+
+/** `weft stats`: historical metrics of the runs in the database, from every worker. */
+export const statsCommand: CliCommand = {
+  path: ['stats'],
+  summary: 'metrics of the recorded runs: outcomes, rates, retries, duration and queue-wait percentiles',
+  details: [
+    'Per workflow and per task, over the runs created in the window (--since, --until), from every',
+    'worker that wrote to the database: counts by outcome, success and failure rates (cancelled runs',
+    'count in neither), retries, exact duration percentiles (nearest rank by default: always a',
+    'duration that was recorded; --definition linear interpolates), queue wait (created → started),',
+    'runs ended per minute of the window, tokens and cost. --format json prints the report (the',
+    'engine.history() shape), --format csv one row per workflow and per task (columns: guides/observability.md).',
+    'On a database with security enabled, --config is required and the caller needs read:stats.',
+  ],
+  positionals: [],
+  options: {
+    workflow: { type: 'string', valueName: '<name>', description: 'only runs of this workflow' },
+    since: { type: 'string', valueName: '<time>', description: "only runs created since: an ISO time (2026-12-01T00:00Z) or a duration ago ('24 h', '7 d')" },
+    until: { type: 'string', valueName: '<time>', description: 'only runs created before: an ISO time or a duration ago' },
+    definition: { type: 'string', valueName: '<name>', description: `how percentiles are computed: ${definitions.join(', ')} [default: nearest-rank]` },
+    format: { type: 'string', valueName: '<format>', description: `${formats.join(', ')} [default: text]` },
+    json: { ...jsonOption, description: 'the same as --format json' },
+    database: databaseOption,
+    config: configOption,
+    token: tokenOption,
+  },
+  examples: ['weft stats', "weft stats --workflow order-fulfilment --since '24 h'", 'weft stats --since 2026-12-01T00:00Z --format csv > stats.csv', 'weft stats --format json | jq \'.tasks[] | select(.failureRate > 0.1)\''],
+  async run(args, context) {
+    const format = args.flag('json') ? 'json' : parseChoice('format', args.string('format') ?? 'text', formats)
+    const now = context.now()
+    const query: HistoryQuery = {
+      workflow: args.string('workflow'),
+      from: parseTime('since', args.string('since'), now),
+      to: parseTime('until', args.string('until'), now),
+      definition: parseChoice('definition', args.string('definition') ?? 'nearest-rank', definitions),
+    }
+    const secured = await securedCommand(args, context)
+    const report = await withAuthorizedStore(args.string('database'), context, secured, readStats, async (store) => {
+      if (store.history === undefined) throw new MetricsUnavailableError('no-history')
+      return readHistory(store.history, query, now)
+    })
+    printReport(context, report, format)
+    return 0
+  },
+}
+
+function parseChoice<T extends string>(option: string, text: string, choices: readonly T[]): T {
+  if (choices.includes(text as T)) return text as T
+  throw new UsageError(`--${option} must be one of ${choices.join(', ')}; got "${text}"`)
+}
+
+/** An ISO time, or a duration before `now` ('24 h'); `undefined` when not given. */
+export function parseTime(option: string, text: string | undefined, now: number): number | undefined {
+  if (text === undefined) return undefined
+  if (/^\d{4}-\d\d-\d\d/.test(text)) {
+    const at = Date.parse(text)
+    if (Number.isNaN(at)) throw new UsageError(`--${option} must be an ISO time or a duration ('24 h'); got "${text}"`)
+    return at
+  }
+  try {
+    return now - toMillis(text as never, `--${option}`)
+  } catch {
+    throw new UsageError(`--${option} must be an ISO time (2026-12-01T00:00Z) or a duration ago ('24 h', '7 d'); got "${text}"`)
+  }
+}
+
+function printReport(context: CliContext, report: MetricsReport, format: StatsFormat): void {
+  if (format === 'json') return context.out.line(JSON.stringify(metricsToJson(report)))
+  if (format === 'csv') return metricsToCsv(report).trimEnd().split('\n').forEach((line) => context.out.line(line))
+  if (report.workflows.length === 0) return context.out.line(`no runs created from ${formatDateTime(report.window.from)} to ${formatDateTime(report.window.to)}`)
+  context.out.line(`runs created ${formatDateTime(report.window.from)} – ${formatDateTime(report.window.to)} (utc); percentiles: ${report.percentiles}`)
+  for (const line of formatTable(context.out, workflowColumns, report.workflows)) context.out.line(line)
+  context.out.line('')
+  for (const line of formatTable(context.out, taskColumns, report.tasks)) context.out.line(line)
+}
+
+const ms = (value: number | undefined) => (value === undefined ? '-' : formatMillis(Math.round(value)))
+const percent = (value: number | undefined) => (value === undefined ? '-' : `${(value * 100).toFixed(1)}%`)
+/** The duration columns of a table of workflows or tasks. */
+function durationColumns<R extends { readonly duration: DurationPercentiles }>(): Column<R>[] {
+  return [
+    { header: 'p50', cell: (row) => ms(row.duration.p50) },
+    { header: 'p95', cell: (row) => ms(row.duration.p95) },
+    { header: 'p99', cell: (row) => ms(row.duration.p99) },
+    { header: 'max', cell: (row) => ms(row.duration.max) },
+  ]
+}
+
+const workflowColumns: Column<WorkflowMetrics>[] = [
+  { header: 'workflow', cell: (w) => w.workflow },
+  { header: 'runs', cell: (w) => String(w.runs.total) },
+  { header: 'ok', cell: (w) => String(w.runs.completed) },
+  { header: 'failed', cell: (w) => String(w.runs.failed + w.runs.deadLettered) },
+  { header: 'cancelled', cell: (w) => String(w.runs.cancelled) },
+  { header: 'success', cell: (w) => percent(w.successRate) },
+  ...durationColumns<WorkflowMetrics>(),
+  { header: 'wait p95', cell: (w) => ms(w.queueWait.p95) },
+  { header: 'per min', cell: (w) => w.throughputPerMinute.toFixed(2) },
+]
+
+const taskColumns: Column<TaskMetrics>[] = [
+  { header: 'task', cell: (t) => `${t.workflow}.${t.task}` },
+  { header: 'ok', cell: (t) => String(t.tasks.completed) },
+  { header: 'failed', cell: (t) => String(t.tasks.failed) },
+  { header: 'skipped', cell: (t) => String(t.tasks.skipped) },
+  { header: 'retries', cell: (t) => String(t.tasks.retries) },
+  { header: 'success', cell: (t) => percent(t.successRate) },
+  ...durationColumns<TaskMetrics>(),
+  { header: 'tokens', cell: (t) => String(t.usage.tokens) },
+  { header: 'cost', cell: (t) => `$${t.usage.costUsd.toFixed(4)}` },
+]
