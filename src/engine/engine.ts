@@ -378,10 +378,11 @@ export class Engine {
     const operation: SecuredOperation = { audit: 'event.emit', request: { action: 'emit', resource: name }, limit: 'emit', requires }
     return this.secure.run(operation, options, async (who, audited) => {
       const triggered = graphs.map((graph) => ({ graph, input: parseWorkflowInput(graph, payload) }))
-      // The event and its audit entry commit together; the runs it starts are audited with their own creates.
+      // Each triggered start is admitted as the emitter (its permissions, its start limit) before the event is
+      // stored: a start refused sends nothing. Then the event commits with its audit entry, each run with its own.
+      if (who !== undefined) for (const { graph } of triggered) await this.secure.admit(startOperation(graph), { principal: who })
       const sent = await audited((audit) => this.runEvents.toEveryRun(name, payload, audit))
-      // Each triggered start goes through the start path as the emitter: its start limit, its audit entry.
-      const started = await Promise.all(triggered.map(({ graph, input }) => this.startGraph(graph, input, { principal: who }, false)))
+      const started = await Promise.all(triggered.map(({ graph, input }) => this.startGraph(graph, input, { principal: who }, false, who)))
       return emitResult(sent, started as WorkflowRun[])
     })
   }
@@ -517,7 +518,7 @@ export class Engine {
 
   // ---- runs --------------------------------------------------------------------------
 
-  /** Starts a run of `graph`; `admitted` is the principal of an operation the secure path admitted already (an emit's triggered starts). */
+  /** Starts a run of `graph`; `admitted` is the principal the secure path admitted this start for already (an emit's triggered starts). */
   private startGraph(graph: WorkflowGraph, rawInput: unknown, options: StartOptions, parse: boolean, admitted?: Principal): Promise<WorkflowRun<never>> {
     this.assertOpen()
     const started = this.createAndLaunch(graph, rawInput, options, parse, admitted)
@@ -534,14 +535,14 @@ export class Engine {
 
   private createAndLaunch(graph: WorkflowGraph, rawInput: unknown, options: StartOptions, parse: boolean, admitted: Principal | undefined): Promise<WorkflowRun<never>> {
     // Without security: no step between the launch and the caller getting its handle (a task.started listener may use it).
-    if (admitted !== undefined || !this.secure.enabled) return this.createRun(graph, rawInput, options, parse, admitted ?? givenPrincipal(options))
-    return this.securedStart(graph, rawInput, options, parse)
+    if (!this.secure.enabled) return this.createRun(graph, rawInput, options, parse, admitted ?? givenPrincipal(options))
+    return this.securedStart(graph, rawInput, options, parse, admitted)
   }
 
-  /** A start through the secure path: admitted (or refused and audited), then created and audited. */
-  private async securedStart(graph: WorkflowGraph, rawInput: unknown, options: StartOptions, parse: boolean): Promise<WorkflowRun<never>> {
-    const operation: SecuredOperation = { audit: 'run.start', request: { action: 'start', resource: graph.name }, requires: SecurePath.startRequirements(graph), limit: 'start' }
-    const who = await this.secure.admit(operation, options)
+  /** A start through the secure path: admitted (or refused and audited; `admitted` when it was already), then created and audited. */
+  private async securedStart(graph: WorkflowGraph, rawInput: unknown, options: StartOptions, parse: boolean, admitted: Principal | undefined): Promise<WorkflowRun<never>> {
+    const operation = startOperation(graph)
+    const who = admitted ?? (await this.secure.admit(operation, options))
     await this.ready
     await this.refuseForeignRunId(operation, who, options.runId)
     const sink = this.secure.auditSink
@@ -808,6 +809,11 @@ export class EngineAs {
 /** The refusal of a start whose explicit run id names a run the caller may not read. */
 function foreignRun(who: Principal, runId: RunId): AuthorizationError {
   return new AuthorizationError(who.subject, 'start', `run ${runId}`, 'the run id names an existing run this principal may not read; start under another id')
+}
+
+/** A start of `graph` as the secure path sees it: its permissions (the workflow's and its tasks'), its limit. */
+function startOperation(graph: WorkflowGraph): SecuredOperation {
+  return { audit: 'run.start', request: { action: 'start', resource: graph.name }, requires: SecurePath.startRequirements(graph), limit: 'start' }
 }
 
 /** The read of a run, under the object-level rule (audited only when denied). */

@@ -371,6 +371,21 @@ describe('the secure path closes the gaps a review found', () => {
     expect(lines(audit)).toEqual(['run.start succeeded user:root', 'event.emit succeeded user:root'])
   })
 
+  it('sends nothing when a start the event triggers is refused (its limit): no event, no run, the refusal audited', async () => {
+    const store = new MemoryWorkflowStore()
+    const audit = new MemoryAuditSink()
+    const limits: PrincipalLimiter = {
+      take: async (_who, operation) => {
+        if (operation === 'start') throw new RateLimitedError('principal-limit:start', 30_000)
+      },
+    }
+    engine = createEngine({ store, workflows: [Report], security: { authorizer: rbac, audit, limits } })
+    await expect(engine.as(root).emit('month.closed', { month: 'dec' })).rejects.toBeInstanceOf(RateLimitedError)
+    expect(await store.eventsAfter(0, 10)).toEqual([])
+    expect(await store.listRuns()).toEqual([])
+    expect(lines(audit)).toEqual(['run.start denied user:root', 'event.emit failed user:root'])
+  })
+
   it('never lists a run the caller may not read, whatever its admin rights on other workflows', async () => {
     const strict = new Rbac({ roles: { auditor: ['admin:*', '!read:payout'], clerk: ['start:payout', 'read:payout', 'pay:money'] } })
     const audit = new MemoryAuditSink()
