@@ -282,6 +282,14 @@ if (!durableOnly) {
   printTracing(await measureTracing({ rounds: quick ? 3 : 7, work }), table, us)
 }
 
+// ---- 3h. Observability: live metrics per task (bench/metrics.mjs; added with the metrics slice) ----
+
+if (!durableOnly) {
+  section('3h. Observability: live metrics per task — off, metrics on, metrics on with the tracing API (no SDK)')
+  const { measureMetrics, printMetrics } = await import('./metrics.mjs')
+  printMetrics(await measureMetrics({ rounds: quick ? 3 : 7, work }), table, us)
+}
+
 // ---- 4. Durable: SQLite --------------------------------------------------------------------
 
 section('4. Durable: SQLite (the default store: a file, WAL, synchronous=NORMAL)')

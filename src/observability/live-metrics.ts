@@ -77,6 +77,8 @@ export class LiveMetrics {
   private readonly breakers = new Map<string, { breaker: string; adapter: string | undefined; opened: number; state: BreakerMetrics['state'] }>()
   private readonly outbox = { delivered: 0, failed: 0, dead: 0 }
   private adapterFailures = 0
+  private lastWorkflow: string | undefined
+  private lastStats: WorkflowStats | undefined
   private readonly relativeAccuracy: number
   private readonly windowMs: number
 
@@ -97,6 +99,9 @@ export class LiveMetrics {
   /** Folds one event into the metrics. */
   record(event: WeftEvent): void {
     switch (event.type) {
+      case 'task.started':
+      case 'task.progress':
+        return
       case 'run.started':
         this.workflow(event.workflow).total++
         return
@@ -185,9 +190,13 @@ export class LiveMetrics {
     stats.ended.add(at)
   }
 
+  /** The stats of a workflow; the last one looked up is kept, since a process's events mostly come from one workflow at a time. */
   private workflow(name: string): WorkflowStats {
+    if (name === this.lastWorkflow && this.lastStats !== undefined) return this.lastStats
     let stats = this.workflows.get(name)
     if (stats === undefined) this.workflows.set(name, (stats = new WorkflowStats(new DurationSketch(this.relativeAccuracy), new SlidingWindow(this.windowMs))))
+    this.lastWorkflow = name
+    this.lastStats = stats
     return stats
   }
 
