@@ -187,6 +187,7 @@ export { builtInErrorRules } from './resilience/recovery/built-in-rules.js'
 export { ErrorClassifier, createErrorClassifier, type ErrorClassification, type ErrorClassifierOptions } from './resilience/recovery/error-classifier.js'
 export type { ErrorRecordLike } from './resilience/recovery/error-facts.js'
 export type { RecoveryCounts, RecoveryStatsSnapshot, RecoveryReport, RecoveryListener } from './resilience/recovery/recovery-stats.js'
+export type { TaskErrorClassified } from './runtime/run-events.js'
 
 // Core
 export { type Duration, type DurationUnit, toMillis, formatMillis } from './core/duration.js'

@@ -6,7 +6,7 @@ import type { Bulkheads } from './bulkheads.js'
 import type { CircuitBreakers } from './circuit-breakers.js'
 import type { PolicyServices } from './policy-services.js'
 import { withRateLimit } from './rate-limiters.js'
-import type { RecoveryStats } from './recovery/recovery-stats.js'
+import type { RecoveryListener, RecoveryStats } from './recovery/recovery-stats.js'
 import { withRecovery } from './recovery/with-recovery.js'
 import { withRetry, type RetryListener } from './retry.js'
 import type { TaskCaches } from './task-caches.js'
@@ -38,6 +38,8 @@ export interface WrapContext {
   readonly args: readonly unknown[]
   readonly state: PolicyState
   readonly onRetry: RetryListener
+  /** Told of each failed attempt `@Recover` classifies (the runtime reports it as `task.error-classified`). */
+  readonly onRecovery?: RecoveryListener | undefined
 }
 
 /** How the runtime applies one policy kind around a task's attempts. */
@@ -57,7 +59,7 @@ export const policyWrappers: { readonly [K in PolicyKind]: PolicyWrapper<K> } = 
   rateLimit: { wrap: (policy, inner) => (n) => withRateLimit(policy, inner(n)) },
   // Under `@Recover`, retries are its own (per error class; `@Retry` is the default schedule): see `withRecovery`.
   retry: { wrap: (policy, inner, { task, onRetry }) => (task.policies.recover === undefined ? () => withRetry(inner, policy, task.name, onRetry) : inner) },
-  recover: { wrap: (policy, inner, { task, args, state, onRetry }) => withRecovery(inner, policy, { task, args, breakers: state.breakers, stats: state.recovery, onRetry }) },
+  recover: { wrap: (policy, inner, { task, args, state, onRetry, onRecovery }) => withRecovery(inner, policy, { task, args, breakers: state.breakers, stats: state.recovery, onRetry, onRecovery }) },
   cache: {
     wrap: (policy, inner, { args, state }) => (n) =>
       Effect.flatMap(Effect.context<PolicyServices>(), (services) => state.caches.get(policy, args, Effect.provideContext(inner(n), services))),

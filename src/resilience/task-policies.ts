@@ -7,7 +7,7 @@ import { CircuitBreakers, type BreakerListener } from './circuit-breakers.js'
 import { DirectPolicies } from './direct-policies.js'
 import { compositionOrder, policyWrappers, type Attempt, type PolicyState, type PolicyTarget, type PolicyWrapper, type WrapContext } from './policy-wrappers.js'
 import type { PolicyServices } from './policy-services.js'
-import { RecoveryStats } from './recovery/recovery-stats.js'
+import { RecoveryStats, type RecoveryListener } from './recovery/recovery-stats.js'
 import type { RetryListener } from './retry.js'
 import { TaskCaches } from './task-caches.js'
 
@@ -19,6 +19,8 @@ export interface PolicyHooks {
   onAttempt(n: number): void
   /** An attempt failed and another follows after a delay. */
   onRetry: RetryListener
+  /** Under `@Recover`: a failed attempt was classified and met by its strategy (told only on failures). */
+  onRecovery?: RecoveryListener
 }
 
 /**
@@ -51,7 +53,7 @@ export class TaskPolicyRunner {
     attempt: (n: number) => Effect.Effect<A, AttemptFailure>,
     hooks: PolicyHooks,
   ): Effect.Effect<A, AttemptFailure, PolicyServices> {
-    const context: WrapContext = { task, args, state: this.state, onRetry: hooks.onRetry }
+    const context: WrapContext = { task, args, state: this.state, onRetry: hooks.onRetry, onRecovery: hooks.onRecovery }
     const plan = planOf(task.policies)
     const guarded = wrapAll(plan.perAttempt, attempt, context)
     const reported: Attempt<A> = (n) => {

@@ -1,4 +1,5 @@
 import type { RunId } from '../core/ids.js'
+import type { RecoveryStrategyKind } from '../graph/recovery-options.js'
 import type { CircuitState } from '../resilience/circuit-breakers.js'
 import type { ErrorRecord } from '../storage/workflow-store.js'
 
@@ -221,6 +222,37 @@ export interface TaskFailed extends TaskEventBase {
   readonly error: ErrorRecord
   /** True when an `@OnFailure` handler or optional dependents handle the failure. */
   readonly handled: boolean
+}
+
+/**
+ * `@Recover` classified a failed attempt of a task and met it with its
+ * class's strategy: another attempt follows (`retrying`), a fallback gave
+ * the task its output (`recovered`), or the task fails (`failed`, or
+ * `escalated` for the `escalate` strategy: alert on it). Listeners get it;
+ * the run's log (what `run.events()` replays) does not keep it.
+ *
+ * @example
+ * ```ts
+ * import { createEngine, type TaskErrorClassified } from 'weft-sdk'
+ * const engine = createEngine()
+ * engine.on('task.error-classified', (event: TaskErrorClassified) => {
+ *   if (event.outcome === 'escalated') console.error(`ALERT ${event.workflow}/${event.runId} ${event.task}: ${event.errorClass} ${event.error.message}`)
+ * })
+ * ```
+ */
+export interface TaskErrorClassified extends TaskEventBase {
+  /** The event type. */
+  readonly type: 'task.error-classified'
+  /** The attempt that failed (1 for the first). */
+  readonly attempt: number
+  /** The class the failure was sorted into (`connection`, `timeout`, …, or a user rule's). */
+  readonly errorClass: string
+  /** The strategy of its class (`none` when the task's policy gives it none). */
+  readonly strategy: RecoveryStrategyKind
+  /** What follows. */
+  readonly outcome: 'retrying' | 'recovered' | 'failed' | 'escalated'
+  /** The attempt's error: name, message, code, causes, no stack. */
+  readonly error: ErrorRecord
 }
 /**
  * A task did not run.
@@ -480,6 +512,7 @@ export type OutboxEvent = OutboxDelivered | OutboxFailed
  */
 export type WeftEvent =
   | RunStarted
+  | TaskErrorClassified
   | RunCompleted
   | RunFailed
   | RunCancelled

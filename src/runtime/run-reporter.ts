@@ -92,6 +92,13 @@ export class RunReporter {
     this.hub.emit(event)
   }
 
+  /** Reports how `@Recover` classified a failed attempt and met it: to listeners only (not kept in the run's log), and only when someone listens. */
+  taskErrorClassified(task: TaskNode, at: number, report: import('../resilience/recovery/recovery-stats.js').RecoveryReport): void {
+    if (!this.hub.listening) return
+    const { attempt, errorClass, strategy, outcome, error } = report
+    this.hub.emit({ type: 'task.error-classified', at, runId: this.runId, workflow: this.graph.name, task: task.name, attempt, errorClass, strategy, outcome, error: toEventErrorRecord(error) })
+  }
+
   /** Reports a task attempt's progress: to listeners always, to the run's log only for the first {@link maxLoggedProgressPerTask} of the task. */
   taskProgress(task: TaskNode, at: number, attempt: number, source: string, data: unknown): void {
     this.progressLogged ??= new Int32Array(this.graph.tasks.length)

@@ -211,6 +211,7 @@ export class RunTaskHost implements TaskRunner {
         ;(table.logs[task.id] ??= new AttemptLog()).failed(failedAttempt, now, error, table.startedAt[task.id]!)
         reporter.taskRetrying(task, now, failedAttempt, delayMs, error)
       },
+      onRecovery: (report) => reporter.taskErrorClassified(task, this.now(), report),
     }
   }
 }

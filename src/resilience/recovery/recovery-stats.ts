@@ -107,12 +107,9 @@ interface MutableCounts {
 export class RecoveryStats {
   private readonly counts = new Map<string, Map<RecoveryStrategyKind, MutableCounts>>()
 
-  constructor(private readonly listener: RecoveryListener | undefined = undefined) {}
-
   /** One failed attempt classified; `report.outcome` says what follows. */
   failed(report: RecoveryReport): void {
     this.of(report.errorClass, report.strategy).occurrences++
-    this.listener?.(report)
   }
 
   /** A task execution ended with an output after its last failure, of `errorClass` met by `strategy`; `elapsedMs` since its first failure. */

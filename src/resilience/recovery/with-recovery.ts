@@ -7,7 +7,7 @@ import type { CircuitBreakers } from '../circuit-breakers.js'
 import type { PolicyServices } from '../policy-services.js'
 import { retryDelay, retryDelayBound, shouldRetry, type RetryListener } from '../retry.js'
 import { ErrorClassifier } from './error-classifier.js'
-import type { RecoveryStats } from './recovery-stats.js'
+import type { RecoveryListener, RecoveryReport, RecoveryStats } from './recovery-stats.js'
 
 /** One attempt of a task (n from 1), or all of them once wrapped (as `policy-wrappers.ts` has it). */
 type Attempt<A> = (n: number) => Effect.Effect<A, AttemptFailure, PolicyServices>
@@ -19,6 +19,8 @@ export interface RecoveryContext {
   readonly breakers: CircuitBreakers
   readonly stats: RecoveryStats
   readonly onRetry: RetryListener
+  /** Told of every classified failure, after the counters. */
+  readonly onRecovery?: RecoveryListener | undefined
 }
 
 /** Classifiers by compiled policy (frozen with their task node): built once per task, not per failure. */
@@ -115,7 +117,7 @@ class Recovery<A> {
   private retry(retry: RetryPolicy, error: unknown, n: number, errorClass: ErrorClassName, strategy: RecoveryStrategyKind): ReturnType<Attempt<A>> {
     return Effect.flatMap(Random.next, (random) => {
       const delayMs = retryDelay(retry, retryDelayBound(retry, n), error, random)
-      this.stats.failed({ task: this.context.task.name, attempt: n, errorClass, strategy, outcome: 'retrying', error })
+      this.report({ task: this.context.task.name, attempt: n, errorClass, strategy, outcome: 'retrying', error })
       this.context.onRetry(n, delayMs, error)
       return Effect.andThen(Effect.sleep(Duration.millis(delayMs)), Effect.suspend(() => this.attempt(n + 1)))
     })
@@ -126,13 +128,18 @@ class Recovery<A> {
     const { errorClass, strategy: kind, firstFailureAt } = this.episode!
     const report = { task: this.context.task.name, attempt: n, errorClass, strategy: kind, error: thrownValue(failure) }
     if (strategy?.kind === 'fallback') {
-      this.stats.failed({ ...report, outcome: 'recovered' })
+      this.report({ ...report, outcome: 'recovered' })
       this.stats.recovered(errorClass, kind, now - firstFailureAt)
       return Effect.succeed(this.fallbackValue(strategy) as A)
     }
-    this.stats.failed({ ...report, outcome: kind === 'escalate' ? 'escalated' : 'failed' })
+    this.report({ ...report, outcome: kind === 'escalate' ? 'escalated' : 'failed' })
     this.stats.notRecovered(errorClass, kind)
     return Effect.fail(failure)
+  }
+
+  private report(report: RecoveryReport): void {
+    this.stats.failed(report)
+    this.context.onRecovery?.(report)
   }
 
   /** A fallback's value: its own, or the output of the dependency it names (the task's argument in that position). */

@@ -13,6 +13,7 @@ import {
   WorkflowBase,
   type Engine,
   type RecoverOptions,
+  type TaskErrorClassified,
   type TaskFailure,
   type TaskRetrying,
 } from 'weft-sdk'
@@ -170,6 +171,24 @@ describe('@Recover strategies', () => {
     expect(outcomes.map((o) => (o.error?.cause as Error).name)).toEqual(['Error', 'Error', 'Error', 'Error', 'Error', 'CircuitOpenError'])
     expect((outcomes[5]!.error?.cause as CircuitOpenError).breaker).toBe('guarded.call:connection')
     expect(engine.stats().recovery.byClass.connection?.['circuit-break']).toMatchObject({ occurrences: 3, notRecovered: 3 })
+    await engine.close()
+  })
+
+  it('reports each classified failure to listeners as task.error-classified, an escalation as escalated', async () => {
+    const time = virtualTime()
+    const engine = memoryEngine({ clock: time.clock })
+    const events: TaskErrorClassified[] = []
+    engine.on('task.error-classified', (event) => events.push(event))
+    const { workflow } = failing([refused, () => new Error('forbidden'), () => new Error('forbidden')], {
+      retry: { maxAttempts: 3, backoff: noDelay },
+      recover: { rules: [{ message: 'forbidden', as: 'authorization' }], strategies: { authorization: 'escalate' } },
+    })
+    const { outcome } = await runOnClock(workflow, engine)
+    expect(events.map((e) => [e.runId, e.workflow, e.task, e.attempt, e.errorClass, e.strategy, e.outcome, e.error.message])).toEqual([
+      [outcome.runId, 'failing', 'call', 1, 'connection', 'none', 'retrying', 'connect ECONNREFUSED 127.0.0.1:5432'],
+      [outcome.runId, 'failing', 'call', 2, 'authorization', 'escalate', 'retrying', 'forbidden'],
+      [outcome.runId, 'failing', 'call', 3, 'authorization', 'escalate', 'escalated', 'forbidden'],
+    ])
     await engine.close()
   })
 
