@@ -1,4 +1,4 @@
-import { formatMillis, type Engine, type RunEvent } from '../index.js'
+import { formatMillis, type Engine, type ErrorRecord, type RunEvent } from '../index.js'
 import { describeError } from './run-text.js'
 
 /**
@@ -23,12 +23,26 @@ export function stamped(at: number, text: string): string {
   return `${new Date(at).toISOString()}  ${text}`
 }
 
+/** Options of {@link logRunEvents}. */
+export interface RunEventLogOptions {
+  /**
+   * Whether errors' messages are printed. A worker whose store encrypts
+   * values withholds them (`false`): a message may quote what the store
+   * keeps encrypted, and a log is not encrypted. Each failure then shows its
+   * error's name and code, and where to read it (`weft runs show --config`).
+   * @defaultValue `true`
+   */
+  readonly errorMessages?: boolean
+}
+
 /**
  * Logs a line per run started, recovered, paused, resumed and finished by this engine, and per
  * event payload a waiting task's schema refused (on the error log):
  * `<time>  completed  <run id>  orders@1  in 35 ms`. Returns a function that stops logging.
  */
-export function logRunEvents(engine: Engine, log: WorkerLog): () => void {
+export function logRunEvents(engine: Engine, log: WorkerLog, options: RunEventLogOptions = {}): () => void {
+  const withheld = options.errorMessages === false
+  const failure = (error: ErrorRecord) => (withheld ? withheldError(error) : describeError(error))
   const versions = new Map<string, number>()
   const label = (event: RunEvent) => {
     const version = versions.get(event.runId)
@@ -48,11 +62,11 @@ export function logRunEvents(engine: Engine, log: WorkerLog): () => void {
       versions.delete(event.runId)
     }),
     engine.on('run.failed', (event) => {
-      line(event, 'failed', `  after ${formatMillis(event.durationMs)}: ${describeError(event.error)}`)
+      line(event, 'failed', `  after ${formatMillis(event.durationMs)}: ${failure(event.error)}`)
       versions.delete(event.runId)
     }),
     engine.on('event.refused', (event) =>
-      log.error(stamped(event.at, `${'refused'.padEnd(9)}  ${label(event)}  event "${event.event}" (#${event.eventId}) for task '${event.task}': its payload does not decode with the event's schema (${event.message}); the task keeps waiting`))),
+      log.error(stamped(event.at, `${'refused'.padEnd(9)}  ${label(event)}  event "${event.event}" (#${event.eventId}) for task '${event.task}': its payload does not decode with the event's schema (${withheld ? 'details withheld: the store encrypts payloads' : event.message}); the task keeps waiting`))),
     engine.on('run.cancelled', (event) => {
       line(event, 'cancelled', `  after ${formatMillis(event.durationMs)}`)
       versions.delete(event.runId)
@@ -61,4 +75,11 @@ export function logRunEvents(engine: Engine, log: WorkerLog): () => void {
   return () => {
     for (const stop of stops) stop()
   }
+}
+
+/** An error without its message (nor its causes' or values'): its task, name and code. */
+function withheldError(error: ErrorRecord): string {
+  const task = error.task === undefined || error.name === 'RunFailedError' ? '' : `in task "${error.task}": `
+  const code = error.code === undefined ? '' : ` [${error.code}]`
+  return `${task}${error.name}${code} (message withheld: the store encrypts values; weft runs show --config reads it)`
 }

@@ -159,7 +159,8 @@ async function startEngine(
       onBackgroundError: (error) => log.error(stamped(Date.now(), `background work failed (claiming runs, renewing leases): ${messageOf(error)}`)),
     })
     announce(engine.workerId)
-    logRunEvents(engine, log)
+    // A store that encrypts values keeps errors' messages out of the log too (a message may quote a payload).
+    logRunEvents(engine, log, { errorMessages: options.config?.codec?.isCurrent === undefined })
     await registerWorkerWorkflows(engine, setup, workflows.map((w) => w.workflow))
     await engine.ready
     return engine

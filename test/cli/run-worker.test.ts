@@ -1,7 +1,8 @@
 /** `runWorker`, the API behind `weft worker`, in this process: stopped by an AbortSignal instead of SIGTERM. */
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createEngine, defineWorkflow, InvalidOptionsError, sqliteStore } from 'weft-sdk'
+import { randomBytes } from 'node:crypto'
+import { createEngine, createPayloadCodec, defineWorkflow, InvalidOptionsError, sqliteStore, staticKeyProvider } from 'weft-sdk'
 import { CommandFailedError, runWorker } from '../../src/cli/index.js'
 import { createModuleFolder, startWeft, type ModuleFolder } from '../support/weft-cli.js'
 
@@ -38,6 +39,31 @@ describe('runWorker', () => {
     expect(lines).toContainEqual(expect.stringMatching(new RegExp(`Z  completed  ${run.id}  hello@1  in `)))
     expect(lines.at(-2)).toMatch(/Z {2}deploying: stopping; no runs to drain$/)
     expect(lines.filter((line) => line.startsWith('error: '))).toEqual([])
+  })
+
+  it("withholds errors' messages from its log when the store encrypts values (a message may quote a payload)", async () => {
+    const canary = `canary-${randomBytes(6).toString('hex')}`
+    folder.write('leaky.mjs', `import { defineWorkflow } from 'weft-sdk'\nexport const Leaky = defineWorkflow({ name: 'leaky', version: 1 }).task('charge', (input) => { throw new Error('card ' + input.card + ' refused') }).build()\n`)
+    const leaky = defineWorkflow<{ card: string }>({ name: 'leaky', version: 1 }).task('charge', (): string => '').build()
+    const codec = createPayloadCodec(staticKeyProvider([{ id: 'k1', key: randomBytes(32) }]))
+    const security = { authorizer: { authorize: () => ({ allowed: true as const }) } }
+    const lines: string[] = []
+    const stop = new AbortController()
+    const database = join(folder.path, 'encrypted.sqlite')
+    let ready!: () => void
+    const isReady = new Promise<void>((resolve) => (ready = resolve))
+    const log = { info: (line: string) => (lines.push(line), line.includes('ready: ') && ready()), error: (line: string) => lines.push(`error: ${line}`) }
+    const worker = runWorker({ database, modules: ['leaky.mjs'], cwd: folder.path, signal: stop.signal, drain: '1 s', log, config: { security, codec } })
+    await isReady
+    const client = createEngine({ store: sqliteStore({ path: database, codec }), claimRuns: false, pollInterval: '20 ms', security })
+    const run = await client.as('user:ada').start(leaky, { card: canary })
+    expect((await run.outcome()).error?.message).toContain(canary)
+    await client.close()
+    stop.abort('done')
+    await worker
+    const failed = lines.find((line) => line.includes(`failed     ${run.id}`))
+    expect(failed).toMatch(/in task "charge": Error \(message withheld: the store encrypts values; weft runs show --config reads it\)$/)
+    expect(lines.join('\n')).not.toContain(canary)
   })
 
   it('logs a run it takes over from a dead worker as recovered, then its end', async () => {
