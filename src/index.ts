@@ -27,7 +27,7 @@ export {
 export { AdapterBase, type AdapterBaseOptions, type CallOptions } from './integration/adapter-base.js'
 export type { AdapterCacheOptions, AdapterPolicyOptions, AdapterPolicyStateOptions, AdapterResilienceOptions, CallBody } from './integration/adapter-policies.js'
 export { LatencyWindow, latencyWindowSize, nearestRank, type LatencyPercentiles } from './integration/latency-window.js'
-export type { Bindable, CallContext } from './graph/call-context.js'
+export type { Bindable, CallContext, CallReport } from './graph/call-context.js'
 // The durable outbox (a publish recorded with its step, delivered at least once with a stable id)
 export { EngineOutbox, type OutboxOptions } from './integration/outbox/engine-outbox.js'
 export { isOutboxTarget, type OutboxTarget } from './integration/outbox/outbox-target.js'
@@ -144,6 +144,7 @@ export type {
   TaskStarted,
   TaskRetrying,
   TaskProgress,
+  TaskCallReported,
   TaskCompleted,
   TaskFailed,
   TaskSkipped,

@@ -57,6 +57,49 @@ export interface CallContext {
    * @throws `ContextClosedError` once the attempt has ended.
    */
   outbox(adapter: string, payload: unknown): string
+  /**
+   * Reports a call the adapter made for the attempt, once it ended, as a
+   * `task.call` event (to `engine.on` listeners; not kept in the run's log):
+   * a tracer makes it a span under the attempt's span. The LLM adapter
+   * reports each completion with OpenTelemetry's GenAI attributes. Dropped
+   * once the attempt has ended.
+   */
+  report(call: CallReport): void
+}
+
+/**
+ * A call an adapter made for a task attempt, as it reports it
+ * (`CallContext.report`).
+ *
+ * @example
+ * ```ts
+ * import type { CallReport } from 'weft-sdk'
+ * const call: CallReport = {
+ *   adapter: 'llm',
+ *   operation: 'chat gpt-4o-mini',
+ *   durationMs: 840,
+ *   attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-4o-mini', 'gen_ai.usage.input_tokens': 120 },
+ * }
+ * ```
+ */
+export interface CallReport {
+  /** The reporting adapter's name. */
+  readonly adapter: string
+  /** What the call did, as a span would be named (`chat gpt-4o-mini`). */
+  readonly operation: string
+  /** How long the call took, in milliseconds; it ended as it is reported. */
+  readonly durationMs: number
+  /** What the call was, in OpenTelemetry's conventions for its kind (`gen_ai.*` for an LLM call). */
+  readonly attributes: Readonly<Record<string, string | number | boolean | readonly string[]>>
+  /** Why it failed; absent when it succeeded. */
+  readonly error?: {
+    /** The error's class name. */
+    readonly name: string
+    /** Its message (secrets redacted by the adapter). */
+    readonly message: string
+    /** Its Weft code, when it has one. */
+    readonly code?: string | undefined
+  } | undefined
 }
 
 /**

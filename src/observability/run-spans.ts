@@ -1,5 +1,5 @@
-import { ROOT_CONTEXT, SpanStatusCode, trace, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api'
-import type { RunStarted, TaskCompleted, TaskFailed, TaskRetrying, WeftEvent } from '../runtime/run-events.js'
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api'
+import type { RunStarted, TaskCallReported, TaskCompleted, TaskFailed, TaskRetrying, WeftEvent } from '../runtime/run-events.js'
 import type { ErrorRecord } from '../storage/workflow-store.js'
 import { WeftSpanAttributes as A } from './span-attributes.js'
 import { contextOfTraceparent } from './trace-context.js'
@@ -96,9 +96,22 @@ export class RunSpans {
         return void run.span.addEvent('weft.task.skipped', { [A.task]: event.task, [A.skipReason]: event.reason }, event.at)
       case 'task.progress':
         return void this.attemptSpan(run, event.task, event.at)?.addEvent('weft.task.progress', { [A.progressSource]: event.source }, event.at)
+      case 'task.call':
+        return this.taskCall(run, event)
       case 'event.refused':
         return void this.attemptSpan(run, event.task, event.at)?.addEvent('weft.event.refused', { 'weft.event.name': event.event, 'weft.event.id': event.eventId }, event.at)
     }
+  }
+
+  /** A call an adapter reported: a client span under the attempt's span, from its start to its end. */
+  private taskCall(run: RunTrace, event: TaskCallReported): void {
+    const attempt = this.attemptSpan(run, event.task, event.at - event.durationMs)
+    if (attempt === undefined) return
+    const attributes: Attributes = { ...run.identity, [A.task]: event.task, [A.attempt]: event.attempt, ...event.attributes }
+    const parent = trace.setSpan(ROOT_CONTEXT, attempt)
+    const span = this.tracer.startSpan(event.operation, { kind: SpanKind.CLIENT, startTime: event.at - event.durationMs, attributes }, parent)
+    if (event.error !== undefined) markError(span, { name: event.error.name, message: event.error.message, code: event.error.code }, event.at)
+    span.end(event.at)
   }
 
   private runEnded(run: RunTrace, runId: string, at: number, outcome: 'completed' | 'failed' | 'cancelled', error: ErrorRecord | undefined): void {

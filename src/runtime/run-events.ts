@@ -313,6 +313,47 @@ export interface TaskProgress extends TaskEventBase {
 }
 
 /**
+ * A call an adapter bound with `ctx.use(adapter)` made for a task attempt
+ * ended, and the adapter reported it (`CallContext.report`): the LLM adapter
+ * reports each completion with OpenTelemetry's GenAI attributes
+ * (`gen_ai.request.model`, `gen_ai.usage.input_tokens`, …), and `weftTracing`
+ * makes it a span under the attempt's span. Listeners get it; the run's log
+ * (what `run.events()` replays) does not keep it.
+ *
+ * @example
+ * ```ts
+ * import { createEngine, type TaskCallReported } from 'weft-sdk'
+ * const engine = createEngine()
+ * engine.on('task.call', (event: TaskCallReported) => {
+ *   console.log(`${event.task}: ${event.operation} in ${event.durationMs} ms, ${event.attributes['gen_ai.usage.output_tokens'] ?? '?'} tokens out`)
+ * })
+ * ```
+ */
+export interface TaskCallReported extends TaskEventBase {
+  /** The event type. */
+  readonly type: 'task.call'
+  /** The attempt that made the call (1 for the first). */
+  readonly attempt: number
+  /** The adapter that made it. */
+  readonly adapter: string
+  /** What the call did, as a span would be named (`chat gpt-4o-mini`). */
+  readonly operation: string
+  /** How long it took, in milliseconds; it ended at `at`. */
+  readonly durationMs: number
+  /** What it was, in OpenTelemetry's conventions for its kind. */
+  readonly attributes: Readonly<Record<string, string | number | boolean | readonly string[]>>
+  /** Why it failed; absent when it succeeded. */
+  readonly error: {
+    /** The error's class name. */
+    readonly name: string
+    /** Its message, secrets redacted. */
+    readonly message: string
+    /** Its Weft code, when it has one. */
+    readonly code?: string | undefined
+  } | undefined
+}
+
+/**
  * How many `task.progress` events of one task a run's event log keeps (what
  * `run.events()` replays); listeners registered with `engine.on` get every
  * one. A long streamed answer would otherwise keep each of its deltas in
@@ -526,6 +567,7 @@ export type WeftEvent =
   | TaskSkipped
   | TaskCancelled
   | TaskProgress
+  | TaskCallReported
   | EventRefused
   | BreakerTransitioned
   | AdapterCallFailed

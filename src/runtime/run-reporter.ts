@@ -1,5 +1,6 @@
 import type { RunId } from '../core/ids.js'
 import type { TaskNode, WorkflowGraph } from '../graph/workflow-graph.js'
+import type { CallReport } from '../graph/call-context.js'
 import type { ErrorRecord } from '../storage/workflow-store.js'
 import { toEventErrorRecord, withoutStack } from './error-record.js'
 import { RunEventLog, type EventHub } from './event-hub.js'
@@ -108,6 +109,13 @@ export class RunReporter {
     const event: RunEvent = { type: 'task.progress', at, runId: this.runId, workflow: this.graph.name, task: task.name, attempt, source, data }
     if (logged) this.log.push(event)
     this.hub.emit(event)
+  }
+
+  /** Reports a call an adapter made for an attempt: to listeners only (not kept in the run's log). */
+  taskCall(task: TaskNode, at: number, attempt: number, call: CallReport): void {
+    if (!this.hub.listening) return
+    const { adapter, operation, durationMs, attributes, error } = call
+    this.hub.emit({ type: 'task.call', at, runId: this.runId, workflow: this.graph.name, task: task.name, attempt, adapter, operation, durationMs, attributes, error })
   }
 
   /** Reports a task that completed (ran, or was replayed from its checkpoint). */

@@ -1,6 +1,7 @@
 import type { Context } from 'effect'
 import type { RunId } from '../core/ids.js'
 import type { StepUsage } from '../core/step-usage.js'
+import type { CallReport } from '../graph/call-context.js'
 import type { NewOutboxEntry } from '../storage/outbox-store.js'
 import type { PayloadSchema } from '../graph/task-context.js'
 import type { TaskNode, WorkflowGraph } from '../graph/workflow-graph.js'
@@ -174,6 +175,11 @@ export class RunTaskHost implements TaskRunner {
   progress(task: string, attempt: number, source: string, data: unknown): void {
     const node = this.parts.graph.taskByName.get(task)
     if (node !== undefined) this.parts.reporter.taskProgress(node, this.now(), attempt, source, data)
+  }
+
+  callReported(task: string, attempt: number, call: CallReport): void {
+    const node = this.parts.graph.taskByName.get(task)
+    if (node !== undefined) this.parts.reporter.taskCall(node, this.now(), attempt, call)
   }
 
   meter(key: string, usage: StepUsage): void {

@@ -17,7 +17,7 @@ import type {
   WaitForEventOptions,
   WaitForSchemaEventOptions,
 } from '../graph/task-context.js'
-import type { Bindable, CallContext } from '../graph/call-context.js'
+import type { Bindable, CallContext, CallReport } from '../graph/call-context.js'
 import { payloadDecoder, type DecodedPayload } from '../graph/event-payload.js'
 import { EventStreamImpl } from './event-stream.js'
 import { mapSettings, runMap } from './map-items.js'
@@ -107,6 +107,9 @@ export class TaskContextImpl implements LoopContext<unknown> {
       },
       progress(source: string, data: unknown): void {
         if (!context.closed) context.host.progress(context.task, context.attempt, source, data)
+      },
+      report(call: CallReport): void {
+        if (!context.closed) context.host.callReported(context.task, context.attempt, call)
       },
       // Metered to the attempt's step (the task's, or its loop iteration's), even late: the tokens were spent.
       meter: (usage) => this.host.meter(this.stepPrefix, usage),

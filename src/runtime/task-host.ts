@@ -1,6 +1,7 @@
 import type { Context } from 'effect'
 import type { RunId } from '../core/ids.js'
 import type { StepUsage } from '../core/step-usage.js'
+import type { CallReport } from '../graph/call-context.js'
 import type { NewOutboxEntry } from '../storage/outbox-store.js'
 import type { PolicyServices } from '../resilience/task-policies.js'
 import type { AttemptHistory, StepRecord, StoredEvent } from '../storage/workflow-store.js'
@@ -79,6 +80,8 @@ export interface TaskHost {
   eventRefused(event: StoredEvent, task: string, message: string): void
   /** Reports a task attempt's progress as a `task.progress` event (`CallContext.progress`). */
   progress(task: string, attempt: number, source: string, data: unknown): void
+  /** Reports a call an adapter made for a task attempt as a `task.call` event (`CallContext.report`). */
+  callReported(task: string, attempt: number, call: CallReport): void
   /** Adds a call's usage to step `key`, stored with its record (`CallContext.meter`). */
   meter(key: string, usage: StepUsage): void
   /** What the run has spent so far (`CallContext.spent`). */

@@ -6,6 +6,7 @@ import type { CallContext } from '../../graph/call-context.js'
 import { AdapterBase, type AdapterBaseOptions, type CallOptions } from '../adapter-base.js'
 import { retryAfterMs } from '../http/http-adapter.js'
 import { reveal, type Secret } from '../http/http-auth.js'
+import { llmCallReport } from './llm-call-report.js'
 import { CompletionAssembler, LlmStream, readChunks } from './llm-stream.js'
 import type { LlmBudget, LlmProgress, LlmRequest, LlmResponse, LlmUsage, ModelPrice } from './llm-types.js'
 import { parseCompletion, toResponse, toWireBody, usageOf, type WireCompletion } from './llm-wire.js'
@@ -54,6 +55,8 @@ export interface LlmAdapterOptions extends AdapterBaseOptions {
   readonly maxResponseBytes?: number
   /** What `health()` requests (`GET`, relative to `baseUrl`); 2xx–4xx but 401 and 403 is up. @defaultValue `'models'` */
   readonly healthPath?: string
+  /** The `gen_ai.system` its calls report to traces (OpenTelemetry's GenAI conventions), e.g. `'ollama'`. @defaultValue `'openai'` */
+  readonly system?: string
 }
 
 /**
@@ -79,7 +82,7 @@ export interface LlmClient {
 }
 
 /** What a call through `ctx.use` reports to its run; absent for a call made outside a task. */
-type RunMeter = Pick<CallContext, 'progress' | 'meter' | 'spent'>
+type RunMeter = Pick<CallContext, 'progress' | 'meter' | 'spent' | 'report'>
 
 const defaultMaxBytes = 10 * 1024 * 1024
 
@@ -167,11 +170,28 @@ export class LlmAdapter extends AdapterBase<LlmClient> {
   private async chatFor<R extends LlmRequest>(request: R, options: CallOptions, run: RunMeter | undefined): Promise<LlmResponse<R>> {
     const model = request.model ?? this.options.model
     this.assertWithinBudget(request, model, run)
-    return this.call(request.operation ?? 'chat', options, async (signal) => {
-      const response = await this.post(toWireBody(request, model, false), options.idempotencyKey, signal)
-      const completion = parseCompletion(this.name, await this.readBody(response))
-      return this.answered(request, model, completion, run)
-    })
+    return this.reported(model, run, () =>
+      this.call(request.operation ?? 'chat', options, async (signal) => {
+        const response = await this.post(toWireBody(request, model, false), options.idempotencyKey, signal)
+        const completion = parseCompletion(this.name, await this.readBody(response))
+        return this.answered(request, model, completion, run)
+      }),
+    )
+  }
+
+  /** Runs a call and reports it to the attempt (`CallContext.report`), answered or failed, with its duration. */
+  private async reported<T extends LlmResponse>(model: string, run: RunMeter | undefined, call: () => Promise<T>): Promise<T> {
+    if (run === undefined) return call()
+    const startedAt = performance.now()
+    const facts = () => ({ adapter: this.name, system: this.options.system ?? 'openai', model, durationMs: performance.now() - startedAt })
+    try {
+      const response = await call()
+      run.report(llmCallReport(facts(), { response }))
+      return response
+    } catch (error) {
+      run.report(llmCallReport(facts(), { error }))
+      throw error
+    }
   }
 
   private streamFor<R extends LlmRequest>(request: R, options: CallOptions, run: RunMeter | undefined): LlmStream<R> {
@@ -181,6 +201,9 @@ export class LlmAdapter extends AdapterBase<LlmClient> {
     const onAbort = () => controller.abort(options.signal?.reason)
     const consume = async (onProgress: (progress: LlmProgress) => void): Promise<LlmResponse<R>> => {
       this.assertWithinBudget(request, model, run)
+      return this.reported(model, run, () => streamed(onProgress))
+    }
+    const streamed = async (onProgress: (progress: LlmProgress) => void): Promise<LlmResponse<R>> => {
       options.signal?.addEventListener('abort', onAbort, { once: true })
       if (options.signal?.aborted) onAbort()
       try {
