@@ -192,6 +192,24 @@ describe('@Recover strategies', () => {
     await engine.close()
   })
 
+  it("sits outside the task's @CircuitBreaker: the breaker counts every failed attempt, and its refusal (connection) meets the connection strategy", async () => {
+    const time = virtualTime()
+    const engine = memoryEngine({ clock: time.clock })
+    let calls = 0
+    const workflow = defineWorkflow({ name: 'breaker-then-fallback', version: 1 })
+      .task('call', { circuitBreaker: { consecutiveFailures: 2, halfOpenAfter: '1 h' }, recover: { strategies: { connection: { fallbackValue: 'cached' } } } }, (): string => {
+        calls++
+        throw refused()
+      })
+      .build()
+    const outputs = []
+    for (let i = 0; i < 3; i++) outputs.push((await runOnClock(workflow, engine)).outcome.outputs)
+    expect(outputs).toEqual([{ call: 'cached' }, { call: 'cached' }, { call: 'cached' }])
+    expect(calls).toBe(2)
+    expect(engine.stats().recovery.byClass.connection?.fallback).toMatchObject({ occurrences: 3, recovered: 3 })
+    await engine.close()
+  })
+
   it('counts nothing for a task that succeeds at once', async () => {
     const { workflow } = failing([], { recover: { strategies: { connection: 'fail-fast' } } })
     const { outcome, stats } = await runOnClock(workflow)
