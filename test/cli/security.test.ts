@@ -101,7 +101,7 @@ describe('weft on a SQLite database with security enabled', () => {
   afterAll(() => folder.remove())
 
   it('refuses every command without --config with exit code 2, naming the fix', async () => {
-    for (const args of [['runs', 'list'], ['runs', 'show', runs.alice], ['runs', 'cancel', runs.alice], ['runs', 'resume', runs.alice], ['runs', 'signal', runs.alice, 'go', '1'], ['status']]) {
+    for (const args of [['runs', 'list'], ['runs', 'show', runs.alice], ['runs', 'cancel', runs.alice], ['runs', 'resume', runs.alice], ['runs', 'signal', runs.alice, 'go', '1'], ['status'], ['analyze', 'report.mjs', 'Report']]) {
       const result = await weft(args)
       expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(2)
       expect(result.stderr).toContain('has security enabled')
@@ -130,6 +130,18 @@ describe('weft on a SQLite database with security enabled', () => {
     expect(other.code).toBe(1)
     expect(other.stderr).toContain(`"user:alice" may not read run ${runs.bob} of report`)
     expect(other.stdout).toBe('')
+  })
+
+  it("analyzes as the caller: traces a user's own run, refuses another user's", async () => {
+    const own = await weft(['analyze', 'report.mjs', 'Report', '--format', 'json', '--trace', runs.alice, '--out', 'alice.trace.json'], 'alice')
+    expect(own.code, own.stderr).toBe(0)
+    expect(JSON.parse(own.stdout)).toMatchObject({ workflow: 'report', version: 1 })
+    expect(JSON.parse(readFileSync(join(folder.path, 'alice.trace.json'), 'utf8'))).toHaveProperty('traceEvents')
+    const other = await weft(['analyze', 'report.mjs', 'Report', '--trace', runs.bob, '--out', 'bob.trace.json'], 'alice')
+    expect(other.code).toBe(1)
+    expect(other.stderr).toContain(`"user:alice" may not read run ${runs.bob} of report`)
+    expect(other.stdout).toBe('')
+    expect(existsSync(join(folder.path, 'bob.trace.json'))).toBe(false)
   })
 
   it('refuses to cancel, resume or signal another user\'s run, audits each refusal, and changes nothing', async () => {

@@ -27,6 +27,7 @@ describe('weft --help', () => {
       'keys status',
       'keys rotate',
       'security disable',
+      'analyze <module> <workflow>',
     ])
   })
 
@@ -49,7 +50,7 @@ describe('weft --help', () => {
 
 describe('a bad command line', () => {
   it.concurrent.for<[string[], string]>([
-    [['deploy'], 'weft: unknown command "deploy"; the commands are runs, graph, worker, status, stats, audit, keys, security (see weft --help)'],
+    [['deploy'], 'weft: unknown command "deploy"; the commands are runs, graph, worker, status, stats, audit, keys, security, analyze (see weft --help)'],
     [['runs', 'delete', 'x'], 'weft: unknown command "weft runs delete"; the runs commands are list, show, cancel, resume, signal (see weft runs --help)'],
     [['runs'], 'weft: weft runs needs a command: list, show, cancel, resume, signal (see weft runs --help)'],
     [
