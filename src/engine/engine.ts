@@ -194,7 +194,7 @@ export class Engine {
     registerSecurity(this.resolver, config.security)
     this.secure = new SecurePath({
       lookup: <T>(token: string) => (this.resolver.isRegistered(token) ? this.resolver.resolve<T>(token as never) : undefined),
-      // The store's hash-chained log; a custom store without an audit role keeps entries in memory (documented).
+      // The store's hash-chained log; a store that is not durable and has no audit role keeps entries in memory.
       defaultAudit: () => (this.storeAudit = this.store.audit === undefined ? undefined : new StoreAuditSink(this.store.audit, this.workerId, config.security?.auditLog ?? {}, () => this.env.now())) ?? new MemoryAuditSink(),
       now: () => this.env.now(),
       reportError: (error) => this.reportBackgroundError(error),
@@ -658,6 +658,10 @@ export class Engine {
 
   private async open(): Promise<void> {
     await this.store.init()
+    // A durable store's audit entries must outlive the process: without an audit log of its own, a sink is required.
+    if (this.secure.enabled && this.store.durable && this.store.audit === undefined && !this.resolver.isRegistered(securityTokens.audit)) {
+      throw new SecurityConfigError('this store keeps no audit log, and an audit kept in memory would be lost at restart: give createEngine({ security: { audit } }) a sink of yours, or use a store with one (sqliteStore, postgresStore)')
+    }
     // The CLI opens the database directly and cannot see this configuration: the store records that security is on.
     if (this.store.settings !== undefined) {
       if (this.secure.enabled) await recordSecurity(this.store.settings, { fingerprint: this.secure.policyFingerprint, policyChanged: (reason) => this.secure.policyChanged(reason) }, this.env.now())

@@ -401,6 +401,27 @@ describe('the secure path closes the gaps a review found', () => {
     await expect(engine.start(Report, { month: 'nov' })).rejects.toBeInstanceOf(AuthenticationError)
   })
 
+  it('refuses a durable store without an audit log unless an audit sink is given (entries kept in memory would be lost)', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'weft-no-audit-'))
+    try {
+      const withoutAudit = () => {
+        const store = sqliteStore({ path: join(folder, 'weft.db') })
+        return new Proxy(store, { get: (target, key) => (key === 'audit' ? undefined : Reflect.get(target, key, target)) })
+      }
+      engine = createEngine({ store: withoutAudit(), workflows: [Report], security: { authorizer: rbac } })
+      await expect(engine.ready).rejects.toThrow('this store keeps no audit log')
+      await engine.close()
+      const audit = new MemoryAuditSink()
+      engine = createEngine({ store: withoutAudit(), workflows: [Report], security: { authorizer: rbac, audit } })
+      await engine.as(ada).start(Report, { month: 'nov' })
+      expect(lines(audit)).toEqual(['run.start succeeded user:ada'])
+      await engine.close()
+      engine = undefined
+    } finally {
+      rmSync(folder, { recursive: true, force: true })
+    }
+  })
+
   it('refuses a malformed hand-made principal before anything is recorded', async () => {
     const { engine, audit } = securedEngine()
     const forged = { subject: 'x\nrun.start succeeded root', roles: ['analyst'] }
