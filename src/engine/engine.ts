@@ -190,7 +190,7 @@ export class Engine {
     this.changes = new ChangeFeed(this.settings.pollMs)
     this.policyState = config.policyState
     this.tracing = config.tracing
-    if (config.tracing !== undefined) this.hub.on(config.tracing.listener)
+    config.tracing?.attach((listener) => this.hub.on(listener))
     registerSecurity(this.resolver, config.security)
     this.secure = new SecurePath({
       lookup: <T>(token: string) => (this.resolver.isRegistered(token) ? this.resolver.resolve<T>(token as never) : undefined),
@@ -542,9 +542,9 @@ export class Engine {
   /** A start through the secure path: admitted (or refused and audited; `admitted` when it was already), then created and audited. */
   private async securedStart(graph: WorkflowGraph, rawInput: unknown, options: StartOptions, parse: boolean, admitted: Principal | undefined): Promise<WorkflowRun<never>> {
     const operation = startOperation(graph)
-    const who = admitted ?? (await this.secure.admit(operation, options))
+    // A start under another principal's run id is refused before it takes a permit of the caller's start limit.
+    const who = admitted ?? (await this.secure.admitChecked(operation, options, (caller) => this.ready.then(() => this.refuseForeignRunId(operation, caller, options.runId))))
     await this.ready
-    await this.refuseForeignRunId(operation, who, options.runId)
     const sink = this.secure.auditSink
     try {
       if (sink instanceof StoreAuditSink && options.runId === undefined) {
@@ -711,6 +711,7 @@ export class Engine {
       reportError: (error) => this.reportBackgroundError(error),
       outboxStored: (entries) => this.outbox.stored(entries.map((entry) => entry.id)),
       taskGuard: this.secure.taskGuard,
+      tracing: this.tracing,
     }
   }
 

@@ -112,6 +112,8 @@ function isJoinable(sink: AuditSink): sink is JoinableAuditSink {
   return typeof (sink as Partial<JoinableAuditSink>).recordWith === 'function'
 }
 
+const noCheck = async (): Promise<void> => undefined
+
 /** How long a token's successful authentication is not audited again by the same engine. */
 const authenticatedTokenTtlMs = 5 * 60_000
 
@@ -211,22 +213,36 @@ export class SecurePath {
    * passed through). A refusal is audited once and thrown.
    * @throws `AuthenticationError`, `AuthorizationError`, `RateLimitedError`, `SecurityConfigError`.
    */
-  async admit(operation: SecuredOperation, access: AccessOptions | undefined): Promise<Principal | undefined> {
+  admit(operation: SecuredOperation, access: AccessOptions | undefined): Promise<Principal | undefined> {
+    return this.admitChecked(operation, access, noCheck)
+  }
+
+  /**
+   * Admits an operation in two steps, for a caller that must check
+   * something between them: authenticated and authorized first (`check`
+   * then runs as the principal, and may refuse), its per-principal limit
+   * taken only if `check` passed — a refused operation spends no permit.
+   */
+  async admitChecked(operation: SecuredOperation, access: AccessOptions | undefined, check: (who: Principal) => Promise<void>): Promise<Principal | undefined> {
     const policies = this.resolve()
     if (policies === null) return givenPrincipal(access)
     const who = await this.authenticate(policies, operation, access)
     await this.authorize(policies, who, operation)
-    if (operation.limit !== undefined && policies.limits !== undefined) {
-      try {
-        await policies.limits.take(who, operation.limit)
-      } catch (error) {
-        await this.record(operation, who, 'denied', reasonOf(error))
-        throw error
-      }
-    }
+    await check(who)
+    await this.takeLimit(policies, who, operation)
     // Only once admitted: a refused operation writes exactly one entry, its refusal.
     if (access?.credentials !== undefined) await this.recordAuthenticated(operation, access.credentials, who)
     return who
+  }
+
+  private async takeLimit(policies: Policies, who: Principal, operation: SecuredOperation): Promise<void> {
+    if (operation.limit === undefined || policies.limits === undefined) return
+    try {
+      await policies.limits.take(who, operation.limit)
+    } catch (error) {
+      await this.record(operation, who, 'denied', reasonOf(error))
+      throw error
+    }
   }
 
   /** Audits a refusal decided outside the path (after admission), as `denied`. */

@@ -349,6 +349,15 @@ describe('an idempotent start under an explicit run id', () => {
     expect(stolen).toBeInstanceOf(AuthorizationError)
     expect(lines(audit)).toEqual(['run.start succeeded user:ada', 'run.start succeeded user:ada', 'run.start denied user:bob'])
   })
+
+  it("spends no permit of the caller's start limit on a start refused for naming another principal's run", async () => {
+    const taken: string[] = []
+    const limits: PrincipalLimiter = { take: async (who, operation) => void taken.push(`${who.subject}:${operation}`) }
+    const { engine } = securedEngine({ limits })
+    await engine.as(ada).start(Report, { month: 'nov' }, { runId: 'report-nov' as RunId })
+    await expect(engine.as(bob).start(Report, { month: 'nov' }, { runId: 'report-nov' as RunId })).rejects.toBeInstanceOf(AuthorizationError)
+    expect(taken).toEqual(['user:ada:start'])
+  })
 })
 
 describe('the secure path closes the gaps a review found', () => {
