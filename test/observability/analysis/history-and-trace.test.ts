@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
-  compileWorkflow, createEngine, defineWorkflow, InvalidOptionsError, loadWorkflowHistory, sqliteStore, toAnalysisGraph, toChromeTrace, valueDigest,
+  analyzeWorkflow, compileWorkflow, createEngine, defineWorkflow, InvalidOptionsError, loadWorkflowHistory, sqliteStore, toAnalysisGraph, toChromeTrace, valueDigest,
   type RecordedRun, type SqliteWorkflowStore,
 } from 'weft-sdk'
 import { recordedRun } from './recorded-runs.js'
@@ -44,6 +44,25 @@ describe('loadWorkflowHistory', () => {
   it('refuses a sample size that is not an integer from 1 to 10,000', async () => {
     await expect(loadWorkflowHistory(store, graph, { runs: 0 })).rejects.toThrow(InvalidOptionsError)
     await expect(loadWorkflowHistory(store, graph, { runs: 1.5 })).rejects.toThrow('history runs must be an integer from 1 to 10000, got 1.5')
+  })
+})
+
+describe('blocked time, from what a real engine records', () => {
+  it('counts the attempts a rate limit refused and the time until the next attempt', async () => {
+    // A token bucket of one call per 200 ms, refusals failing the attempt (retried 50 ms later): of three runs started together, two are refused first.
+    const Limited = defineWorkflow({ name: 'limited', version: 1 })
+      .task('call', { rateLimit: { limit: 1, window: '200 ms', onLimit: 'fail', algorithm: 'token-bucket' }, retry: { maxAttempts: 20, backoff: { initial: '50 ms', max: '50 ms', jitter: 'none' } } }, () => 'done')
+      .build()
+    const limitedStore = sqliteStore({ path: join(folder, 'limited.sqlite') })
+    const engine = createEngine({ store: limitedStore, workflows: [Limited] })
+    await Promise.all([0, 1, 2].map(async () => (await engine.start(Limited)).result()))
+    await engine.close()
+    const limitedGraph = toAnalysisGraph(compileWorkflow(Limited))
+    const [call] = analyzeWorkflow(limitedGraph, await loadWorkflowHistory(limitedStore, limitedGraph)).tasks
+    await limitedStore.close()
+    expect(call!.blockedSteps).toBe(2)
+    expect(call!.blockedMs).toBeGreaterThanOrEqual(2 * 50)
+    expect(call!.failedAttempts).toBe(call!.attempts - 3)
   })
 })
 
