@@ -182,6 +182,7 @@ export type {
   RecoverOptions,
   RecoveryStrategyOptions,
   RecoveryStrategyKind,
+  RecoveryStrategies,
 } from './graph/recovery-options.js'
 export type { RecoveryStrategy, RecoveryPolicy } from './graph/workflow-graph.js'
 export { builtInErrorRules } from './resilience/recovery/built-in-rules.js'

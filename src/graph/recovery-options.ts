@@ -123,10 +123,22 @@ export type RecoveryStrategyOptions =
   | 'fail-fast'
   | 'compensate'
   | 'escalate'
-  | { readonly retry: RetryOptions }
-  | { readonly fallbackValue: unknown }
-  | { readonly fallbackTo: string }
-  | { readonly circuitBreak: CircuitBreakerOptions }
+  | {
+      /** Retry on this schedule instead of `@Retry`'s (without a `deadline`: the task's is `@Retry`'s). */
+      readonly retry: RetryOptions
+    }
+  | {
+      /** Complete the task with this value once `@Retry` gives up. */
+      readonly fallbackValue: unknown
+    }
+  | {
+      /** Complete the task with the output of this dependency once `@Retry` gives up. */
+      readonly fallbackTo: string
+    }
+  | {
+      /** A circuit breaker of the class's own (named `'<workflow>.<task>:<class>'` unless named). */
+      readonly circuitBreak: CircuitBreakerOptions
+    }
 
 /**
  * Options of `@Recover` (and of the `recover` task option): how errors are
@@ -145,7 +157,36 @@ export interface RecoverOptions {
   /** Rules tried before the built-in ones, in order (first match wins). @defaultValue `[]` */
   readonly rules?: readonly ErrorRule[]
   /** The strategy of each class; a class without one is left to `@Retry` (and counted as `none`). */
-  readonly strategies: { readonly [C in ErrorClassName]?: RecoveryStrategyOptions }
+  readonly strategies: RecoveryStrategies
+}
+
+/**
+ * The strategy of each error class: the built-in classes by name, and any
+ * class a user's rule names.
+ *
+ * @example
+ * ```ts
+ * import type { RecoveryStrategies } from 'weft-sdk'
+ * const strategies: RecoveryStrategies = { connection: { retry: { maxAttempts: 5 } }, 'quota-exhausted': 'escalate' }
+ * ```
+ */
+export interface RecoveryStrategies {
+  /** Unreachable or hung-up dependencies. */
+  readonly connection?: RecoveryStrategyOptions
+  /** Calls that ran out of time. */
+  readonly timeout?: RecoveryStrategyOptions
+  /** The other side asked to slow down. */
+  readonly 'rate-limited'?: RecoveryStrategyOptions
+  /** Requests that will fail again unchanged. */
+  readonly validation?: RecoveryStrategyOptions
+  /** Refused for lack of rights. */
+  readonly authorization?: RecoveryStrategyOptions
+  /** The database refused for now. */
+  readonly database?: RecoveryStrategyOptions
+  /** Errors no rule matched. */
+  readonly unknown?: RecoveryStrategyOptions
+  /** A class a user's rule names. */
+  readonly [errorClass: string]: RecoveryStrategyOptions | undefined
 }
 
 /**

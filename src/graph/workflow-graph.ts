@@ -174,13 +174,46 @@ export interface BulkheadPolicy {
  * ```
  */
 export type RecoveryStrategy =
-  | { readonly kind: 'retry'; readonly retry: RetryPolicy }
-  | { readonly kind: 'fallback'; readonly value: unknown; readonly task: undefined }
-  | { readonly kind: 'fallback'; readonly value: undefined; readonly task: string }
-  | { readonly kind: 'circuit-break'; readonly breaker: CircuitBreakerPolicy }
-  | { readonly kind: 'compensate' }
-  | { readonly kind: 'escalate' }
-  | { readonly kind: 'fail-fast' }
+  | {
+      /** Retry on the class's own schedule. */
+      readonly kind: 'retry'
+      /** The class's schedule. */
+      readonly retry: RetryPolicy
+    }
+  | {
+      /** Complete with a value once `@Retry` gives up. */
+      readonly kind: 'fallback'
+      /** The value. */
+      readonly value: unknown
+      /** No task: the value is given. */
+      readonly task: undefined
+    }
+  | {
+      /** Complete with a dependency's output once `@Retry` gives up. */
+      readonly kind: 'fallback'
+      /** No value: the dependency's output is used. */
+      readonly value: undefined
+      /** The dependency. */
+      readonly task: string
+    }
+  | {
+      /** A circuit breaker of the class's own. */
+      readonly kind: 'circuit-break'
+      /** Its policy. */
+      readonly breaker: CircuitBreakerPolicy
+    }
+  | {
+      /** Fail so the task's `@OnFailure` handler runs. */
+      readonly kind: 'compensate'
+    }
+  | {
+      /** Fail and report the failure as escalated. */
+      readonly kind: 'escalate'
+    }
+  | {
+      /** Fail at once, never retried. */
+      readonly kind: 'fail-fast'
+    }
 
 /**
  * A task's validated recovery policy (`@Recover`).

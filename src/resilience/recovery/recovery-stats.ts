@@ -27,7 +27,14 @@ export interface RecoveryCounts {
   /** Task executions that failed for good. */
   readonly notRecovered: number
   /** Milliseconds from an execution's first failure to its recovery: the sum, the largest and the mean over the recovered ones. */
-  readonly timeToRecoverMs: { readonly total: number; readonly max: number; readonly mean: number }
+  readonly timeToRecoverMs: {
+    /** The sum over the recovered executions. */
+    readonly total: number
+    /** The longest. */
+    readonly max: number
+    /** `total / recovered` (0 when none recovered). */
+    readonly mean: number
+  }
 }
 
 /**
@@ -48,7 +55,14 @@ export interface RecoveryStatsSnapshot {
   /** Counts by error class, then by strategy (only the pairs met so far). */
   readonly byClass: { readonly [errorClass: string]: Readonly<Partial<Record<RecoveryStrategyKind, RecoveryCounts>>> }
   /** The counts over every class and strategy. */
-  readonly totals: { readonly occurrences: number; readonly recovered: number; readonly notRecovered: number }
+  readonly totals: {
+    /** Every failed attempt classified. */
+    readonly occurrences: number
+    /** Every execution recovered. */
+    readonly recovered: number
+    /** Every execution not recovered. */
+    readonly notRecovered: number
+  }
 }
 
 /**
