@@ -68,19 +68,21 @@ export const policyWrappers: { readonly [K in PolicyKind]: PolicyWrapper<K> } = 
 
 /**
  * The order policies are composed in, innermost first, in two stages:
- * `cache( recover( retry( rateLimit( bulkhead( breaker( timeout( attempt )))))))`.
+ * `recover( cache( retry( rateLimit( bulkhead( breaker( timeout( attempt )))))))`.
  *
  * - `perAttempt` wrap every attempt: each retry takes a rate-limit token and a
  *   bulkhead slot, passes the breaker (which sees one outcome per attempt) and
  *   has its own timeout. The runner reports each attempt just outside them, so
  *   one they reject before the body runs is still an attempt.
- * - `perTask` wrap all attempts together: a cache hit skips everything;
- *   `recover` classifies each failed attempt and decides its retry (with
- *   `@Recover`, `retry` steps aside and `@Retry` is recovery's default schedule).
+ * - `perTask` wrap all attempts together: a cache hit skips everything
+ *   else; `recover` classifies each failed attempt and decides its retry
+ *   (with `@Recover`, `retry` steps aside and `@Retry` is recovery's default
+ *   schedule). It sits outside the cache so that a fallback, a degraded
+ *   answer, is never cached as the task's result.
  */
 export const compositionOrder = {
   perAttempt: ['timeout', 'circuitBreaker', 'bulkhead', 'rateLimit'],
-  perTask: ['retry', 'recover', 'cache'],
+  perTask: ['retry', 'cache', 'recover'],
 } as const satisfies { readonly perAttempt: readonly PolicyKind[]; readonly perTask: readonly PolicyKind[] }
 
 /** A kind left out of {@link compositionOrder} fails to compile here, naming it. */

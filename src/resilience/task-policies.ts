@@ -28,9 +28,9 @@ export interface PolicyHooks {
  * caches) and the one place that composes them around a task body, in the
  * order `compositionOrder` gives:
  *
- * `cache( retry( rateLimit( bulkhead( breaker( timeout( attempt ))))))`
+ * `recover( cache( retry( rateLimit( bulkhead( breaker( timeout( attempt )))))))`
  *
- * A cache hit skips everything; each retry attempt takes a rate-limit token
+ * A cache hit skips everything but `@Recover` (which only acts on failures); each retry attempt takes a rate-limit token
  * and a bulkhead slot, passes the breaker (which sees one outcome per
  * attempt) and has its own timeout.
  */

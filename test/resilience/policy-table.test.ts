@@ -45,8 +45,8 @@ describe('the policy-kind table', () => {
     expect(new Set(composed).size).toBe(composed.length)
   })
 
-  it('composes cache(recover(retry(rateLimit(bulkhead(breaker(timeout(attempt)))))))', () => {
-    expect(compositionOrder).toEqual({ perAttempt: ['timeout', 'circuitBreaker', 'bulkhead', 'rateLimit'], perTask: ['retry', 'recover', 'cache'] })
+  it('composes recover(cache(retry(rateLimit(bulkhead(breaker(timeout(attempt)))))))', () => {
+    expect(compositionOrder).toEqual({ perAttempt: ['timeout', 'circuitBreaker', 'bulkhead', 'rateLimit'], perTask: ['retry', 'cache', 'recover'] })
   })
 
   it.each(policyKinds)('counts a task with only a %s policy as having policies', (kind) => {

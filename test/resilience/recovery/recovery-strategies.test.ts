@@ -210,6 +210,23 @@ describe('@Recover strategies', () => {
     await engine.close()
   })
 
+  it('never caches a fallback as the task\'s result (recovery sits outside @Cache)', async () => {
+    const time = virtualTime()
+    const engine = memoryEngine({ clock: time.clock })
+    let calls = 0
+    const workflow = defineWorkflow({ name: 'cached-fallback', version: 1 })
+      .task('call', { cache: { ttl: '1 h' }, recover: { strategies: { connection: { fallbackValue: 'fallback' } } } }, (): string => {
+        if (++calls === 1) throw refused()
+        return 'live'
+      })
+      .build()
+    const outputs = []
+    for (let i = 0; i < 3; i++) outputs.push((await runOnClock(workflow, engine)).outcome.outputs)
+    expect(outputs).toEqual([{ call: 'fallback' }, { call: 'live' }, { call: 'live' }])
+    expect(calls).toBe(2)
+    await engine.close()
+  })
+
   it('counts nothing for a task that succeeds at once', async () => {
     const { workflow } = failing([], { recover: { strategies: { connection: 'fail-fast' } } })
     const { outcome, stats } = await runOnClock(workflow)
