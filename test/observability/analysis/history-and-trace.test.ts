@@ -2,11 +2,13 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   analyzeWorkflow, compileWorkflow, createEngine, defineWorkflow, InvalidOptionsError, loadWorkflowHistory, sqliteStore, toAnalysisGraph, toChromeTrace, valueDigest,
   type RecordedRun, type SqliteWorkflowStore,
 } from 'weft-sdk'
+import { testSeed } from '../../support/seed.js'
 import { recordedRun } from './recorded-runs.js'
 
 let calls = 0
@@ -90,6 +92,17 @@ describe('toChromeTrace', () => {
 describe('valueDigest', () => {
   it('is equal for equal values whatever the key or Map/Set insertion order', () => {
     expect(valueDigest({ a: 1, b: new Map([[1, 'x'], [2, 'y']]), c: new Set([3, 4]) })).toBe(valueDigest({ c: new Set([4, 3]), b: new Map([[2, 'y'], [1, 'x']]), a: 1 }))
+  })
+
+  it('is equal for a value and a copy of it with its object keys in another order (property)', () => {
+    const reversedKeys = (value: unknown): unknown => {
+      if (Array.isArray(value)) return value.map(reversedKeys)
+      if (value === null || typeof value !== 'object') return value
+      return Object.fromEntries(Object.entries(value).reverse().map(([k, v]) => [k, reversedKeys(v)]))
+    }
+    fc.assert(fc.property(fc.jsonValue(), (value) => {
+      expect(valueDigest(reversedKeys(value))).toBe(valueDigest(value))
+    }), { seed: testSeed('valueDigest'), numRuns: 300 })
   })
 
   it('tells apart values that JSON would confuse', () => {
