@@ -61,9 +61,10 @@ export interface EngineConfig {
   readonly policyState?: PolicyStateStore
   /**
    * Tracing of runs and task attempts (`weftTracing` of `weft-sdk/otel` for
-   * OpenTelemetry): its listener gets every event, and each run created is
-   * recorded with the trace context it returns, so a worker that resumes the
-   * run continues the same trace. @defaultValue none: runs are not traced
+   * OpenTelemetry): each run created is recorded with the trace context it
+   * returns, so a worker that resumes the run continues the same trace; it
+   * listens to the engine's events while it follows a run.
+   * @defaultValue none: runs are not traced
    */
   readonly tracing?: RunTracing
   /**

@@ -30,11 +30,15 @@ interface RunTrace {
  * duration of its own (progress, pauses, skips, replayed steps). Times are
  * the events' own.
  *
- * A run whose span does not record (no SDK registered, or not sampled) is not
- * followed further: its tasks cost a map lookup each.
+ * It listens to the engine's events only while a run it follows is open (the
+ * engine hands it each run as it starts): a run whose span does not record
+ * (no SDK registered, or not sampled) is not followed, and an engine whose
+ * runs are all unrecorded builds no events for it.
  */
 export class RunSpans {
   private readonly runs = new Map<string, RunTrace>()
+  private subscribe: ((listener: (event: WeftEvent) => void) => () => void) | undefined
+  private unsubscribe: (() => void) | undefined
 
   constructor(private readonly tracer: Tracer) {}
 
@@ -43,12 +47,34 @@ export class RunSpans {
     return this.runs.size
   }
 
-  /** Follows one engine event. */
-  readonly listener = (event: WeftEvent): void => {
-    if (event.type === 'run.started') return this.runStarted(event)
-    if (!('runId' in event)) return
+  /** Takes the engine's subscription to its events (used while a run is followed). */
+  attach(subscribe: (listener: (event: WeftEvent) => void) => () => void): void {
+    this.subscribe = subscribe
+  }
+
+  /** A run begins executing here: its span starts, and the run is followed if the span records. */
+  runStarting(event: RunStarted): void {
+    const identity: Attributes = { [A.workflow]: event.workflow, [A.version]: event.version, [A.runId]: event.runId }
+    const parent = contextOfTraceparent(event.traceContext) ?? ROOT_CONTEXT
+    const span = this.tracer.startSpan(`weft.run ${event.workflow}`, { startTime: event.at, attributes: identity }, parent)
+    if (!span.isRecording()) return void span.end(event.at)
+    this.runs.set(event.runId, { span, context: trace.setSpan(ROOT_CONTEXT, span), identity, attempts: new Map() })
+    this.unsubscribe ??= this.subscribe?.(this.listener)
+  }
+
+  /** Follows one engine event (of a run it follows). */
+  private readonly listener = (event: WeftEvent): void => {
+    if (event.type === 'run.started' || !('runId' in event)) return
     const run = this.runs.get(event.runId)
     if (run !== undefined) this.follow(run, event)
+  }
+
+  /** Stops following `runId`; stops listening once no run is followed. */
+  private forget(runId: string): void {
+    this.runs.delete(runId)
+    if (this.runs.size > 0 || this.unsubscribe === undefined) return
+    this.unsubscribe()
+    this.unsubscribe = undefined
   }
 
   /** Ends every open span at `at` (epoch milliseconds), as abandoned: for a process that stops with runs still running. */
@@ -57,16 +83,8 @@ export class RunSpans {
       for (const current of run.attempts.values()) this.endAttempt(run, current, at, 'abandoned')
       run.span.setAttribute(A.runOutcome, 'abandoned')
       run.span.end(at)
-      this.runs.delete(runId)
+      this.forget(runId)
     }
-  }
-
-  private runStarted(event: RunStarted): void {
-    const identity: Attributes = { [A.workflow]: event.workflow, [A.version]: event.version, [A.runId]: event.runId }
-    const parent = contextOfTraceparent(event.traceContext) ?? ROOT_CONTEXT
-    const span = this.tracer.startSpan(`weft.run ${event.workflow}`, { startTime: event.at, attributes: identity }, parent)
-    if (!span.isRecording()) return void span.end(event.at)
-    this.runs.set(event.runId, { span, context: trace.setSpan(ROOT_CONTEXT, span), identity, attempts: new Map() })
   }
 
   private follow(run: RunTrace, event: WeftEvent): void {
@@ -119,7 +137,7 @@ export class RunSpans {
     run.span.setAttribute(A.runOutcome, outcome)
     if (error !== undefined) markError(run.span, error, at)
     run.span.end(at)
-    this.runs.delete(runId)
+    this.forget(runId)
   }
 
   private taskRetrying(run: RunTrace, event: TaskRetrying): void {

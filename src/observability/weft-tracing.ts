@@ -65,7 +65,8 @@ export interface WeftTracing extends RunTracing {
  * the active context (no AsyncLocalStorage) while it runs a workflow.
  *
  * Without an SDK registered (or for a run its sampler drops) the run's span
- * does not record and its tasks cost a map lookup each.
+ * does not record and the run is not followed: an engine whose runs are not
+ * recorded builds no events for the tracing, so its tasks cost nothing more.
  *
  * @example
  * ```ts
@@ -85,7 +86,8 @@ export function weftTracing(options: WeftTracingOptions = {}): WeftTracing {
   const useActiveContext = options.useActiveContext ?? true
   const spans = new RunSpans(tracer)
   return {
-    listener: spans.listener,
+    attach: (subscribe) => spans.attach(subscribe),
+    runStarting: (event) => spans.runStarting(event),
     runCreated: (run) => startRun(tracer, run, parentOf(run, useActiveContext)),
     get openRuns() {
       return spans.open

@@ -21,6 +21,7 @@ import type { RuntimeStats } from './runtime-stats.js'
 import { AttemptLog } from './attempt-log.js'
 import { TaskAttempt, type AttemptExit } from './task-attempt.js'
 import { RunTaskHost } from './run-task-host.js'
+import type { RunTracing } from './run-tracing.js'
 import type { WorkflowInstance } from './task-host.js'
 import { runsDirectly, taskFailure, taskProgram, type ProgramResult } from './task-program.js'
 import { TaskScheduler, type SchedulerHost } from './task-scheduler.js'
@@ -78,6 +79,8 @@ export interface RunEnvironment {
   outboxStored?(entries: readonly NewOutboxEntry[]): void
   /** Checks a task with required permissions before it executes (a secured engine); absent, nothing is checked. */
   readonly taskGuard?: TaskGuard | undefined
+  /** Traces the runs (`createEngine({ tracing })`); absent, nothing is traced. */
+  readonly tracing?: RunTracing | undefined
 }
 
 /**
@@ -117,7 +120,7 @@ export class RunExecution implements SchedulerHost {
     steps: Map<string, StepRecord>,
     readonly starter: RunStarter = {},
   ) {
-    this.reporter = new RunReporter(env.hub, fence.runId, graph)
+    this.reporter = new RunReporter(env.hub, fence.runId, graph, env.tracing)
     this.journal = new RunJournal(env.store, fence, steps, this)
     this.scheduler = new TaskScheduler(graph, this, this.reporter, env.stats, env.gate, env.maxConcurrentTasks, env.now)
     this.running = new RunningTasks(graph.tasks.length)

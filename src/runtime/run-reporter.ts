@@ -4,7 +4,8 @@ import type { CallReport } from '../graph/call-context.js'
 import type { ErrorRecord } from '../storage/workflow-store.js'
 import { toEventErrorRecord, withoutStack } from './error-record.js'
 import { RunEventLog, type EventHub } from './event-hub.js'
-import { maxLoggedProgressPerTask, type RunEvent } from './run-events.js'
+import { maxLoggedProgressPerTask, type RunEvent, type RunStarted } from './run-events.js'
+import type { RunTracing } from './run-tracing.js'
 import type { SkipReason, TaskTable } from './task-table.js'
 
 /**
@@ -40,14 +41,19 @@ export class RunReporter {
     private readonly hub: EventHub,
     private readonly runId: RunId,
     private readonly graph: WorkflowGraph,
+    private readonly tracing: RunTracing | undefined = undefined,
   ) {
     this.log = new RunEventLog(runId, graph.name, graph.tasks.map((t) => t.name))
   }
 
   runStarted(at: number, traceContext: string | undefined): void {
     const { runId, graph } = this
-    if (traceContext === undefined) this.emit({ type: 'run.started', at, runId, workflow: graph.name, version: graph.version })
-    else this.emit({ type: 'run.started', at, runId, workflow: graph.name, version: graph.version, traceContext })
+    const event: RunStarted =
+      traceContext === undefined
+        ? { type: 'run.started', at, runId, workflow: graph.name, version: graph.version }
+        : { type: 'run.started', at, runId, workflow: graph.name, version: graph.version, traceContext }
+    this.tracing?.runStarting(event)
+    this.emit(event)
   }
 
   runRecovered(at: number, recoveries: number, epoch: number, replayedSteps: number): void {

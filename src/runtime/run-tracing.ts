@@ -1,5 +1,6 @@
 import type { RunId } from '../core/ids.js'
 import type { WeftListener } from './event-hub.js'
+import type { RunStarted } from './run-events.js'
 
 /**
  * A run being created, as a {@link RunTracing} sees it: enough to start its
@@ -32,26 +33,44 @@ export interface TracedRunStart {
  * The port through which an engine traces its runs (`createEngine({ tracing })`;
  * `weftTracing` of `weft-sdk/otel` implements it with OpenTelemetry). The
  * engine never passes a trace context implicitly: it asks for the context of
- * each run it creates, records it with the run, and announces it with
- * `run.started`, so every worker that executes the run continues its trace.
+ * each run it creates, records it with the run, and hands it to the tracing
+ * as the run starts executing (here or on the worker that resumes it), so
+ * every worker continues the run's trace. The tracing subscribes to the
+ * engine's events only while it follows a run: an engine builds its events
+ * only when someone listens, so a tracing that records nothing costs nothing
+ * per task.
  *
  * @example
  * ```ts
- * import { createEngine, type RunTracing } from 'weft-sdk'
+ * import { createEngine, type RunTracing, type WeftListener } from 'weft-sdk'
+ * const log: WeftListener = (event) => console.log(event.type)
+ * let subscribe: ((listener: WeftListener) => () => void) | undefined
  * const tracing: RunTracing = {
- *   listener: (event) => console.log(event.type),
+ *   attach: (engineSubscribe) => void (subscribe = engineSubscribe),
  *   runCreated: (run) => run.parent, // keep the caller's trace context, start none
+ *   runStarting: (started) => {
+ *     console.log(`run ${started.runId} starts in trace ${started.traceContext ?? '(none)'}`)
+ *     subscribe?.(log)
+ *   },
  * }
  * const engine = createEngine({ tracing })
  * ```
  */
 export interface RunTracing {
-  /** Receives every engine event (subscribed as the engine is created). */
-  readonly listener: WeftListener
+  /**
+   * Called once as the engine is created, with how to subscribe to its
+   * events (the function returned unsubscribes).
+   */
+  attach(subscribe: (listener: WeftListener) => () => void): void
   /**
    * Called as a run is created, before it is stored: returns the W3C trace
    * context (`traceparent`) to record with it, or `undefined` to record none.
    * Must not throw; it runs on the start path.
    */
   runCreated(run: TracedRunStart): string | undefined
+  /**
+   * Called as a run begins executing in this process (a new run, or one taken
+   * over), with its `run.started` event before any listener gets it. Must not throw.
+   */
+  runStarting(event: RunStarted): void
 }

@@ -166,6 +166,28 @@ describe('a traced run', () => {
     expect(spans()).toEqual([])
   })
 
+  it('listens to the engine only while it follows a run, and never with the API alone (no SDK registered)', async () => {
+    const listening = { subscribed: 0, unsubscribed: 0 }
+    const counted = (tracing: WeftTracing): WeftTracing => ({
+      ...tracing,
+      attach: (subscribe) =>
+        tracing.attach((listener) => {
+          listening.subscribed++
+          const stop = subscribe(listener)
+          return () => (listening.unsubscribed++, stop())
+        }),
+    })
+    const alone = createEngine({ store: new MemoryWorkflowStore(), tracing: counted(weftTracing({ tracer: trace.getTracer('no-sdk') })) })
+    await (await alone.start(pipeline)).result()
+    await alone.close()
+    expect(listening).toEqual({ subscribed: 0, unsubscribed: 0 })
+    const traced = createEngine({ store: new MemoryWorkflowStore(), tracing: counted(tracedProcess().tracing) })
+    await (await traced.start(pipeline)).result()
+    await (await traced.start(pipeline)).result()
+    await traced.close()
+    expect(listening).toEqual({ subscribed: 2, unsubscribed: 2 })
+  })
+
   it('records nothing with the API alone (no SDK registered): no spans open, no trace context stored', async () => {
     const tracing = weftTracing({ tracer: trace.getTracer('no-sdk') })
     const store = new MemoryWorkflowStore()
