@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { createEngine, defineWorkflow, metricsCsvColumns, metricsToCsv, metricsToJson, MetricsUnavailableError, sqliteStore, type MetricsReport } from 'weft-sdk'
+import { AuthorizationError, createEngine, defineWorkflow, metricsCsvColumns, metricsToCsv, metricsToJson, MetricsUnavailableError, principal, Rbac, sqliteStore, type MetricsReport } from 'weft-sdk'
 
 const dir = mkdtempSync(join(tmpdir(), 'weft-engine-metrics-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -84,6 +84,17 @@ describe('engine metrics', () => {
     expect(json.workflows[0]!.queueWait).toEqual({ count: 0, mean: null, p50: null, p95: null, p99: null, max: null })
     expect(json.window.fromIso).toMatch(/^\d{4}-\d\d-\d\dT/)
     expect(JSON.parse(JSON.stringify(json))).toEqual(json)
+    await engine.close()
+  })
+
+  it('reads the history on a secured engine only for a caller allowed read:stats', async () => {
+    const roles = { analyst: ['read:stats'], clerk: ['start:orders', 'read:orders'] }
+    const engine = createEngine({ store: sqliteStore({ path: join(dir, 'secured.sqlite') }), security: { authorizer: new Rbac({ roles }) } })
+    const clerk = engine.as(principal({ subject: 'user:ada', roles: ['clerk'] }))
+    await (await clerk.start(orders, { n: 2 })).result()
+    await expect(clerk.history()).rejects.toThrow(AuthorizationError)
+    const report = await engine.as(principal({ subject: 'user:bo', roles: ['analyst'] })).history({ workflow: 'orders' })
+    expect(report.workflows[0]!.runs).toMatchObject({ total: 1, completed: 1 })
     await engine.close()
   })
 })
