@@ -1,3 +1,4 @@
+import { closestName } from './did-you-mean.js'
 import type { OptionCheck } from './option-check.js'
 import { normalizeBreaker, normalizeRetry } from './policy-normalizers.js'
 import type { ErrorRule, RecoverOptions, RecoveryStrategyOptions } from './recovery-options.js'
@@ -5,6 +6,9 @@ import type { RecoveryPolicy, RecoveryStrategy } from './workflow-graph.js'
 
 /** The matchers a rule may carry: at least one must be given. */
 const matchers = ['name', 'instanceOf', 'code', 'message', 'status', 'when'] as const
+
+/** The classes the built-in rules give. */
+const builtInClasses = ['connection', 'timeout', 'rate-limited', 'validation', 'authorization', 'database', 'unknown']
 
 /** The strategies written as a bare string. */
 const namedStrategies = ['fail-fast', 'compensate', 'escalate'] as const
@@ -24,11 +28,20 @@ export function normalizeRecover(check: OptionCheck, options: RecoverOptions, sh
   const authored = options.strategies
   if (typeof authored !== 'object' || authored === null) check.fail('@Recover strategies', 'an object of strategies by error class', authored)
   const strategies: Record<string, RecoveryStrategy> = Object.create(null)
+  const known = new Set([...builtInClasses, ...rules.map((rule: ErrorRule) => rule.as)])
   for (const [errorClass, strategy] of Object.entries(authored)) {
     if (strategy === undefined) continue
+    if (!known.has(errorClass)) refuseUnknownClass(check, errorClass, known)
     strategies[errorClass] = normalizeStrategy(check, `@Recover strategies.${errorClass}`, strategy, `${sharedName}:${errorClass}`)
   }
   return Object.freeze({ rules: Object.freeze([...rules]), strategies: Object.freeze(strategies) })
+}
+
+/** A strategy for a class no rule gives is never used: most likely a misspelt class. */
+function refuseUnknownClass(check: OptionCheck, errorClass: string, known: ReadonlySet<string>): never {
+  const closest = closestName(errorClass, known)
+  const hint = closest === undefined ? '' : ` (did you mean "${closest}"?)`
+  return check.fail(`@Recover strategies.${errorClass}`, `for a class a rule gives${hint}: a built-in class (${builtInClasses.join(', ')}) or one a rule names with \`as\``, errorClass)
 }
 
 function checkRule(check: OptionCheck, where: string, rule: ErrorRule): void {

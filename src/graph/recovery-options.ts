@@ -162,12 +162,14 @@ export interface RecoverOptions {
 
 /**
  * The strategy of each error class: the built-in classes by name, and any
- * class a user's rule names.
+ * class a user's rule names (a strategy for a class no rule gives is refused
+ * as a likely typo).
  *
  * @example
  * ```ts
- * import type { RecoveryStrategies } from 'weft-sdk'
+ * import type { RecoverOptions, RecoveryStrategies } from 'weft-sdk'
  * const strategies: RecoveryStrategies = { connection: { retry: { maxAttempts: 5 } }, 'quota-exhausted': 'escalate' }
+ * const recover: RecoverOptions = { rules: [{ code: 'QUOTA', as: 'quota-exhausted' }], strategies }
  * ```
  */
 export interface RecoveryStrategies {

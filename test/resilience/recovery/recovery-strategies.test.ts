@@ -279,6 +279,7 @@ describe('@Recover options are checked when the workflow is defined', () => {
     ['a class retry with a deadline', { strategies: { timeout: { retry: { maxAttempts: 2, deadline: '1 s' } } } }, "@Recover strategies.timeout.retry.deadline must be left out"],
     ['a bad class retry', { strategies: { timeout: { retry: { maxAttempts: 0 } } } }, '@Recover strategies.timeout.retry maxAttempts must be an integer ≥ 1, got 0'],
     ['a fallback to a task that is not a dependency', { strategies: { connection: { fallbackTo: 'other' } } }, 'fallbackTo names "other", which is not a dependency of "call" (its dependencies: "load")'],
+    ['a strategy for a class no rule gives', { strategies: { conection: 'fail-fast' } }, '@Recover strategies.conection must be for a class a rule gives (did you mean "connection"?)'],
     ['compensate without an @OnFailure handler', { strategies: { database: 'compensate' } }, 'no @OnFailure task handles "call"'],
   ])('refuses %s', (_label, recover, message) => {
     expect(() => define(recover)).toThrow(InvalidOptionsError)
