@@ -4,7 +4,7 @@
 
 import { toMillis, type Duration } from '../core/duration.js'
 import { InvalidOptionsError } from '../core/errors.js'
-import type { WeftEvent } from '../runtime/run-events.js'
+import type { TaskCallReported, WeftEvent } from '../runtime/run-events.js'
 import { emptyDurations, taskRates, workflowRates, type BreakerMetrics, type MetricsReport, type TaskMetrics, type WorkflowMetrics } from './metrics-report.js'
 import { defaultRelativeAccuracy, DurationSketch } from './duration-sketch.js'
 import { SlidingWindow } from './sliding-window.js'
@@ -31,6 +31,8 @@ class TaskStats {
   failed = 0
   skipped = 0
   retries = 0
+  tokens = 0
+  costUsd = 0
   constructor(
     readonly duration: DurationSketch,
     readonly ended: SlidingWindow,
@@ -54,7 +56,8 @@ class WorkflowStats {
  * Live metrics of one process, from engine events: runs and tasks by
  * outcome, rates, retries, duration percentiles from DDSketches (within
  * `relativeAccuracy` of the exact nearest-rank values), throughput over a
- * sliding window, breaker trips, outbox dead letters and adapter failures.
+ * sliding window, LLM tokens and cost (from `task.call` reports), breaker
+ * trips, outbox dead letters and adapter failures.
  * `createEngine({ metrics: true })` keeps one (read it with
  * `engine.metrics()`); or subscribe one yourself with
  * `engine.on(monitor.listener)`. Monitors merge, so several processes'
@@ -123,6 +126,8 @@ export class LiveMetrics {
       case 'task.skipped':
         this.task(event.workflow, event.task).skipped++
         return
+      case 'task.call':
+        return addUsage(this.task(event.workflow, event.task), event.attributes)
       default:
         return this.recordOther(event)
     }
@@ -214,6 +219,16 @@ export class LiveMetrics {
   }
 }
 
+/** Adds what a reported call spent: its GenAI token counts (input and output) and Weft's cost attribute, when numbers. */
+function addUsage(stats: TaskStats, attributes: TaskCallReported['attributes']): void {
+  const number = (name: string) => {
+    const value = attributes[name]
+    return typeof value === 'number' && Number.isFinite(value) ? value : 0
+  }
+  stats.tokens += number('gen_ai.usage.input_tokens') + number('gen_ai.usage.output_tokens')
+  stats.costUsd += number('weft.llm.cost_usd')
+}
+
 function mergeWorkflow(mine: WorkflowStats, theirs: WorkflowStats, task: (name: string) => TaskStats): void {
   mine.total += theirs.total
   mine.completed += theirs.completed
@@ -228,6 +243,8 @@ function mergeWorkflow(mine: WorkflowStats, theirs: WorkflowStats, task: (name: 
     target.failed += other.failed
     target.skipped += other.skipped
     target.retries += other.retries
+    target.tokens += other.tokens
+    target.costUsd += other.costUsd
     target.duration.merge(other.duration)
     target.ended.merge(other.ended)
   }
@@ -242,6 +259,6 @@ function taskMetricsOf(workflow: string, stats: WorkflowStats, now: number): Tas
   return [...stats.tasks.keys()].sort().map((task) => {
     const t = stats.tasks.get(task)!
     const tasks = { completed: t.completed, failed: t.failed, skipped: t.skipped, retries: t.retries }
-    return { workflow, task, tasks, ...taskRates(tasks), duration: t.duration.summary(), throughputPerMinute: t.ended.perMinute(now), usage: { tokens: 0, costUsd: 0 } }
+    return { workflow, task, tasks, ...taskRates(tasks), duration: t.duration.summary(), throughputPerMinute: t.ended.perMinute(now), usage: { tokens: t.tokens, costUsd: t.costUsd } }
   })
 }

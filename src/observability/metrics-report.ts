@@ -83,7 +83,7 @@ export interface TaskMetrics {
   readonly duration: DurationPercentiles
   /** Steps that ended per minute (completed or failed): over the report's window (history), the sliding window (live). */
   readonly throughputPerMinute: number
-  /** Tokens and cost the steps' metered calls recorded (history; live reports 0: events do not carry usage). */
+  /** Tokens and cost: history, what the steps' metered calls recorded (`usage`); live, what `task.call` reports carried (`gen_ai.usage.*_tokens`, `weft.llm.cost_usd`). */
   readonly usage: {
     /** Tokens spent. */
     readonly tokens: number

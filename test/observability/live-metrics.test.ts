@@ -120,6 +120,17 @@ describe('the live monitor', () => {
     expect(report).toMatchObject({ source: 'live', percentiles: 'sketch', relativeAccuracy: 0.01, window: { from: 0, to: 1_000 } })
   })
 
+  it('adds up the tokens and cost that task.call reports carry, per task', () => {
+    const monitor = new LiveMetrics({}, 0)
+    const call = (attributes: Record<string, number | string>): WeftEvent => ({ type: 'task.call', at: 5, runId, workflow: 'orders', task: 'summarize', attempt: 1, adapter: 'llm', operation: 'chat m', durationMs: 40, attributes, error: undefined })
+    monitor.record(call({ 'gen_ai.usage.input_tokens': 100, 'gen_ai.usage.output_tokens': 20, 'weft.llm.cost_usd': 0.002 }))
+    monitor.record(call({ 'gen_ai.usage.input_tokens': 50, 'gen_ai.usage.output_tokens': 5, 'weft.llm.cost_usd': 0.001 }))
+    monitor.record(call({ 'gen_ai.request.model': 'm' }))
+    const usage = monitor.report(10).tasks[0]!.usage
+    expect(usage.tokens).toBe(175)
+    expect(usage.costUsd).toBeCloseTo(0.003, 12)
+  })
+
   it('counts breaker trips, outbox dead letters and adapter failures', () => {
     const monitor = new LiveMetrics({}, 0)
     const events: WeftEvent[] = [
