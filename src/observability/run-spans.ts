@@ -79,12 +79,17 @@ export class RunSpans {
 
   /** Ends every open span at `at` (epoch milliseconds), as abandoned: for a process that stops with runs still running. */
   endAll(at: number): void {
-    for (const [runId, run] of this.runs) {
-      for (const current of run.attempts.values()) this.endAttempt(run, current, at, 'abandoned')
-      run.span.setAttribute(A.runOutcome, 'abandoned')
-      run.span.end(at)
-      this.forget(runId)
-    }
+    for (const runId of [...this.runs.keys()]) this.runAbandoned(runId, at)
+  }
+
+  /** This process gave `runId` up (another worker continues it): its spans end, as abandoned. */
+  runAbandoned(runId: string, at: number): void {
+    const run = this.runs.get(runId)
+    if (run === undefined) return
+    for (const current of run.attempts.values()) this.endAttempt(run, current, at, 'abandoned')
+    run.span.setAttribute(A.runOutcome, 'abandoned')
+    run.span.end(at)
+    this.forget(runId)
   }
 
   private follow(run: RunTrace, event: WeftEvent): void {

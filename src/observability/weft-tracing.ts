@@ -37,7 +37,7 @@ export interface WeftTracingOptions {
  * import { weftTracing, type WeftTracing } from 'weft-sdk/otel'
  * const tracing: WeftTracing = weftTracing()
  * const engine = createEngine({ tracing })
- * process.on('SIGTERM', () => tracing.endOpenSpans())
+ * process.on('uncaughtException', () => tracing.endOpenSpans()) // engine.close() ends the spans of the runs it releases
  * ```
  */
 export interface WeftTracing extends RunTracing {
@@ -45,8 +45,8 @@ export interface WeftTracing extends RunTracing {
   readonly openRuns: number
   /**
    * Ends the spans still open in this process, marked `abandoned`, at `at`
-   * (epoch milliseconds; default now): for a process about to stop whose runs
-   * another worker will resume (their spans continue the trace there).
+   * (epoch milliseconds; default now). `engine.close()` ends those of the
+   * runs it releases already; this is for a process that stops without it.
    */
   endOpenSpans(at?: number): void
 }
@@ -88,6 +88,7 @@ export function weftTracing(options: WeftTracingOptions = {}): WeftTracing {
   return {
     attach: (subscribe) => spans.attach(subscribe),
     runStarting: (event) => spans.runStarting(event),
+    runAbandoned: (runId, at) => spans.runAbandoned(runId, at),
     runCreated: (run) => startRun(tracer, run, parentOf(run, useActiveContext)),
     get openRuns() {
       return spans.open

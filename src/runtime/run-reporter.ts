@@ -79,7 +79,7 @@ export class RunReporter {
 
   /** This worker gave the run up (lost its lease); the log ends without a final run event. */
   runAbandoned(at: number): void {
-    void at
+    this.tracing?.runAbandoned(this.runId, at)
     this.log.end()
   }
 

@@ -52,6 +52,7 @@ export interface TracedRunStart {
  *     console.log(`run ${started.runId} starts in trace ${started.traceContext ?? '(none)'}`)
  *     subscribe?.(log)
  *   },
+ *   runAbandoned: (runId) => console.log(`run ${runId} left to another worker`),
  * }
  * const engine = createEngine({ tracing })
  * ```
@@ -73,4 +74,10 @@ export interface RunTracing {
    * over), with its `run.started` event before any listener gets it. Must not throw.
    */
   runStarting(event: RunStarted): void
+  /**
+   * Called when this process gives a run up before it ended (its lease was
+   * lost, its store failed, or the engine closed and released it): another
+   * worker continues it. No `run.*` event follows. Must not throw.
+   */
+  runAbandoned(runId: RunId, at: number): void
 }

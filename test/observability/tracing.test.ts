@@ -220,7 +220,8 @@ describe('a run resumed by another worker', () => {
     const run = await engineA.start(approval)
     await new Promise((resolve) => setTimeout(resolve, 50))
     await engineA.close({ drain: 0 })
-    first.tracing.endOpenSpans()
+    expect(first.tracing.openRuns).toBe(0) // closing released the run: its spans ended here
+    expect([only(first.spans(), 'weft.run approval').attributes[A.runOutcome], only(first.spans(), 'weft.task approve').attributes[A.taskOutcome]]).toEqual(['abandoned', 'abandoned'])
     const start = only(first.spans(), 'weft.start approval')
     const stored = parseTraceparent((await readRun(path, run.id))?.traceContext)
     expect(stored?.spanId).toBe(start.spanContext().spanId)
