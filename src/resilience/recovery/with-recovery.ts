@@ -162,10 +162,22 @@ class OtherClass {
  * success) and, while open, refuses the attempt with `CircuitOpenError`.
  */
 function withClassBreakers<A>(inner: Attempt<A>, policy: RecoveryPolicy, breakers: CircuitBreakers): Attempt<A> {
-  const guards = Object.entries(policy.strategies).flatMap(([errorClass, strategy]) => (strategy.kind === 'circuit-break' ? [{ errorClass, breaker: strategy.breaker }] : []))
+  const guards = classBreakersOf(policy)
   if (guards.length === 0) return inner
   const classifier = classifierOf(policy)
   return (n) => guards.reduce((call, { errorClass, breaker }) => guardClass(call, errorClass, breaker, classifier, breakers), inner(n))
+}
+
+/** The `circuit-break` classes of a policy and their breakers, by compiled policy: worked out once per task, not per call. */
+const classBreakers = new WeakMap<RecoveryPolicy, readonly { readonly errorClass: string; readonly breaker: CircuitBreakerPolicy }[]>()
+
+function classBreakersOf(policy: RecoveryPolicy): readonly { readonly errorClass: string; readonly breaker: CircuitBreakerPolicy }[] {
+  let guards = classBreakers.get(policy)
+  if (guards === undefined) {
+    guards = Object.entries(policy.strategies).flatMap(([errorClass, strategy]) => (strategy.kind === 'circuit-break' ? [{ errorClass, breaker: strategy.breaker }] : []))
+    classBreakers.set(policy, guards)
+  }
+  return guards
 }
 
 function guardClass<A>(call: ReturnType<Attempt<A>>, errorClass: string, breaker: CircuitBreakerPolicy, classifier: ErrorClassifier, breakers: CircuitBreakers): ReturnType<Attempt<A>> {
