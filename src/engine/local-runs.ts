@@ -62,7 +62,7 @@ export class LocalRuns {
     this.active.set(run.id, execution)
     const requested = run.requestedAction
     const recovered = run.epoch > 1 ? { recoveries: run.recoveries, epoch: run.epoch, replayedSteps: steps.length } : undefined
-    execution.start({ status: run.status, requested, recovered, traceContext: run.traceContext })
+    execution.start({ status: run.status, requested, recovered, traceContext: run.traceContext, createdAt: run.createdAt })
     if (recovered !== undefined) this.deps.onRunRecovered({ type: 'run.recovered', at: this.deps.now(), runId: run.id, workflow: graph.name, ...recovered })
     // The request was honoured as the run started here (its worker died before it could).
     if (requested !== undefined) {

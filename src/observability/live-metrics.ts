@@ -5,7 +5,7 @@
 import { toMillis, type Duration } from '../core/duration.js'
 import { InvalidOptionsError } from '../core/errors.js'
 import type { TaskCallReported, WeftEvent } from '../runtime/run-events.js'
-import { emptyDurations, taskRates, workflowRates, type BreakerMetrics, type MetricsReport, type TaskMetrics, type WorkflowMetrics } from './metrics-report.js'
+import { taskRates, workflowRates, type BreakerMetrics, type MetricsReport, type TaskMetrics, type WorkflowMetrics } from './metrics-report.js'
 import { defaultRelativeAccuracy, DurationSketch } from './duration-sketch.js'
 import { SlidingWindow } from './sliding-window.js'
 
@@ -48,6 +48,7 @@ class WorkflowStats {
   readonly tasks = new Map<string, TaskStats>()
   constructor(
     readonly duration: DurationSketch,
+    readonly queueWait: DurationSketch,
     readonly ended: SlidingWindow,
   ) {}
 }
@@ -105,9 +106,12 @@ export class LiveMetrics {
       case 'task.started':
       case 'task.progress':
         return
-      case 'run.started':
-        this.workflow(event.workflow).total++
+      case 'run.started': {
+        const stats = this.workflow(event.workflow)
+        stats.total++
+        if (event.queuedMs !== undefined) stats.queueWait.add(event.queuedMs)
         return
+      }
       case 'run.recovered':
         this.workflow(event.workflow).recovered++
         return
@@ -199,7 +203,7 @@ export class LiveMetrics {
   private workflow(name: string): WorkflowStats {
     if (name === this.lastWorkflow && this.lastStats !== undefined) return this.lastStats
     let stats = this.workflows.get(name)
-    if (stats === undefined) this.workflows.set(name, (stats = new WorkflowStats(new DurationSketch(this.relativeAccuracy), new SlidingWindow(this.windowMs))))
+    if (stats === undefined) this.workflows.set(name, (stats = new WorkflowStats(new DurationSketch(this.relativeAccuracy), new DurationSketch(this.relativeAccuracy), new SlidingWindow(this.windowMs))))
     this.lastWorkflow = name
     this.lastStats = stats
     return stats
@@ -236,6 +240,7 @@ function mergeWorkflow(mine: WorkflowStats, theirs: WorkflowStats, task: (name: 
   mine.cancelled += theirs.cancelled
   mine.recovered += theirs.recovered
   mine.duration.merge(theirs.duration)
+  mine.queueWait.merge(theirs.queueWait)
   mine.ended.merge(theirs.ended)
   for (const [name, other] of theirs.tasks) {
     const target = task(name)
@@ -252,7 +257,7 @@ function mergeWorkflow(mine: WorkflowStats, theirs: WorkflowStats, task: (name: 
 
 function workflowMetrics(workflow: string, stats: WorkflowStats, now: number): WorkflowMetrics {
   const runs = { total: stats.total, completed: stats.completed, failed: stats.failed, cancelled: stats.cancelled, deadLettered: 0, recovered: stats.recovered }
-  return { workflow, runs, ...workflowRates(runs), duration: stats.duration.summary(), queueWait: emptyDurations, throughputPerMinute: stats.ended.perMinute(now) }
+  return { workflow, runs, ...workflowRates(runs), duration: stats.duration.summary(), queueWait: stats.queueWait.summary(), throughputPerMinute: stats.ended.perMinute(now) }
 }
 
 function taskMetricsOf(workflow: string, stats: WorkflowStats, now: number): TaskMetrics[] {

@@ -27,7 +27,7 @@ export interface WorkflowMetrics {
   readonly failureRate: number | undefined
   /** How long the runs that ended took, from their first start to their end (completed, failed and cancelled). */
   readonly duration: DurationPercentiles
-  /** How long runs waited between their creation and their first start (history only: live reports count 0). */
+  /** How long runs waited between their creation and their first start (live: the `queuedMs` of `run.started`). */
   readonly queueWait: DurationPercentiles
   /** Runs that ended per minute: over the report's window (history), over the sliding window (live). */
   readonly throughputPerMinute: number
@@ -184,9 +184,6 @@ export interface MetricsReport {
 export function rate(part: number, whole: number): number | undefined {
   return whole === 0 ? undefined : part / whole
 }
-
-/** The summary of no durations. */
-export const emptyDurations: DurationPercentiles = Object.freeze({ count: 0, mean: undefined, p50: undefined, p95: undefined, p99: undefined, max: undefined })
 
 /** The workflow's success and failure rates from its counts (see {@link WorkflowMetrics}). */
 export function workflowRates(runs: RunCounts): Pick<WorkflowMetrics, 'successRate' | 'failureRate'> {

@@ -38,6 +38,12 @@ export interface RunStarted extends RunEventBase {
    * reads it from the store, so its spans continue the same trace.
    */
   readonly traceContext?: string
+  /**
+   * How long the run waited between its creation and this start, in
+   * milliseconds: on a run's first start only (a takeover, announced by
+   * `run.recovered`, has none). The live metrics' queue wait.
+   */
+  readonly queuedMs?: number
 }
 /**
  * Every task finished and the run succeeded.

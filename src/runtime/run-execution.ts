@@ -37,6 +37,8 @@ export interface RunStart {
   readonly recovered?: { readonly recoveries: number; readonly epoch: number; readonly replayedSteps: number }
   /** The W3C trace context recorded with the run (announced with `run.started`). */
   readonly traceContext?: string | undefined
+  /** When the run was created (epoch milliseconds): a first start announces its queue wait with `run.started`. */
+  readonly createdAt?: number | undefined
 }
 
 /**
@@ -187,7 +189,7 @@ export class RunExecution implements SchedulerHost {
    * `@Always` cleanups, a pause starts none, a resume lets them start.
    */
   start(options: RunStart = {}): void {
-    const { status, requested, recovered, traceContext } = options
+    const { status, requested, recovered, traceContext, createdAt } = options
     this.runStartedAt = this.now()
     this.env.stats.run(undefined, 'running')
     const paused = requested === 'pause' || (status === 'paused' && requested !== 'resume' && requested !== 'cancel')
@@ -196,7 +198,8 @@ export class RunExecution implements SchedulerHost {
     if (requested === 'cancel' && !this.journal.recordsAll(this.graph.tasks)) {
       this.transition({ type: 'cancel', error: new RunCancelledError(this.runId, 'cancel requested') })
     }
-    this.reporter.runStarted(this.runStartedAt, traceContext)
+    const queuedMs = recovered === undefined && createdAt !== undefined ? Math.max(0, this.runStartedAt - createdAt) : undefined
+    this.reporter.runStarted(this.runStartedAt, traceContext, queuedMs)
     if (recovered !== undefined) this.reporter.runRecovered(this.runStartedAt, recovered.recoveries, recovered.epoch, recovered.replayedSteps)
     if (requested === 'pause' && status !== 'paused') this.announce('paused', this.runStartedAt)
     else if (status === 'paused' && !paused) this.announce('running', this.runStartedAt)

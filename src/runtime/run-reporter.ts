@@ -46,12 +46,14 @@ export class RunReporter {
     this.log = new RunEventLog(runId, graph.name, graph.tasks.map((t) => t.name))
   }
 
-  runStarted(at: number, traceContext: string | undefined): void {
+  runStarted(at: number, traceContext: string | undefined, queuedMs?: number): void {
     const { runId, graph } = this
-    const event: RunStarted =
+    const started: RunStarted =
       traceContext === undefined
         ? { type: 'run.started', at, runId, workflow: graph.name, version: graph.version }
         : { type: 'run.started', at, runId, workflow: graph.name, version: graph.version, traceContext }
+    // Once per run: a spread costs nothing that matters here.
+    const event: RunStarted = queuedMs === undefined ? started : { ...started, queuedMs }
     this.tracing?.runStarting(event)
     this.emit(event)
   }

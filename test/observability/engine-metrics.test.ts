@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { AuthorizationError, createEngine, defineWorkflow, metricsCsvColumns, metricsToCsv, metricsToJson, MetricsUnavailableError, principal, Rbac, sqliteStore, type MetricsReport } from 'weft-sdk'
+import { AuthorizationError, createEngine, defineWorkflow, LiveMetrics, type RunId, metricsCsvColumns, metricsToCsv, metricsToJson, MetricsUnavailableError, principal, Rbac, sqliteStore, type MetricsReport } from 'weft-sdk'
 
 const dir = mkdtempSync(join(tmpdir(), 'weft-engine-metrics-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -38,6 +38,7 @@ describe('engine metrics', () => {
     expect(report.workflows).toHaveLength(1)
     expect(report.workflows[0]).toMatchObject({ workflow: 'orders', runs: { total: 6, completed: 5, failed: 1, cancelled: 0 }, successRate: 5 / 6, failureRate: 1 / 6 })
     expect(report.workflows[0]!.duration.count).toBe(6)
+    expect(report.workflows[0]!.queueWait.count).toBe(6)
     expect(byTask(report, 'charge').tasks).toEqual({ completed: 6, failed: 0, skipped: 0, retries: 3 })
     expect(byTask(report, 'ship').tasks).toMatchObject({ completed: 5, failed: 1 })
     expect(report.workflows[0]!.throughputPerMinute).toBe(6)
@@ -73,18 +74,18 @@ describe('engine metrics', () => {
     expect(lines.slice(1).map((line) => line.split(',').slice(0, 4).join(','))).toEqual(['live,workflow,orders,', 'live,task,orders,charge', 'live,task,orders,ship'])
     for (const line of lines) expect(line.split(',')).toHaveLength(metricsCsvColumns.length)
     const row = Object.fromEntries(metricsCsvColumns.map((column, i) => [column, lines[1]!.split(',')[i]]))
-    expect(row).toMatchObject({ total: '6', completed: '5', failed: '1', queue_wait_count: '0', queue_wait_p50_ms: '' })
+    expect(row).toMatchObject({ total: '6', completed: '5', failed: '1', queue_wait_count: '6', tokens: '', cost_usd: '' })
     await engine.close()
   })
 
-  it('renders a report as JSON with every missing value null and ISO times', async () => {
-    const engine = createEngine({ metrics: true })
-    await runOrders(engine)
-    const json = metricsToJson(engine.metrics()) as { workflows: { queueWait: Record<string, unknown> }[]; window: { fromIso: string } }
-    expect(json.workflows[0]!.queueWait).toEqual({ count: 0, mean: null, p50: null, p95: null, p99: null, max: null })
-    expect(json.window.fromIso).toMatch(/^\d{4}-\d\d-\d\dT/)
+  it('renders a report as JSON with every missing value null and ISO times', () => {
+    const monitor = new LiveMetrics({}, Date.parse('2026-12-01T00:00:00Z'))
+    monitor.record({ type: 'run.started', at: 1, runId: 'r-1' as RunId, workflow: 'orders', version: 1 })
+    const json = metricsToJson(monitor.report(Date.parse('2026-12-01T00:01:00Z'))) as { workflows: { duration: Record<string, unknown>; successRate: unknown }[]; window: { fromIso: string; toIso: string } }
+    expect(json.workflows[0]!.duration).toEqual({ count: 0, mean: null, p50: null, p95: null, p99: null, max: null })
+    expect(json.workflows[0]!.successRate).toBeNull()
+    expect(json.window).toMatchObject({ fromIso: '2026-12-01T00:00:00.000Z', toIso: '2026-12-01T00:01:00.000Z' })
     expect(JSON.parse(JSON.stringify(json))).toEqual(json)
-    await engine.close()
   })
 
   it('reads the history on a secured engine only for a caller allowed read:stats', async () => {

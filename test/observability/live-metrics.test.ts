@@ -91,8 +91,8 @@ describe('the live monitor', () => {
   it('counts runs and tasks by outcome, with rates, retries and durations', () => {
     const monitor = new LiveMetrics({}, 0)
     const events: WeftEvent[] = [
-      { type: 'run.started', at: 10, runId, workflow: 'orders', version: 1 },
-      { type: 'run.started', at: 10, runId, workflow: 'orders', version: 1 },
+      { type: 'run.started', at: 10, runId, workflow: 'orders', version: 1, queuedMs: 25 },
+      { type: 'run.started', at: 10, runId, workflow: 'orders', version: 1, queuedMs: 0 },
       { type: 'run.started', at: 10, runId, workflow: 'orders', version: 1 },
       { type: 'run.recovered', at: 10, runId, workflow: 'orders', recoveries: 1, epoch: 2, replayedSteps: 1 },
       { type: 'task.retrying', at: 20, runId, workflow: 'orders', task: 'charge', attempt: 1, delayMs: 5, error },
@@ -111,6 +111,7 @@ describe('the live monitor', () => {
       expect.objectContaining({ workflow: 'orders', runs: { total: 3, completed: 1, failed: 1, cancelled: 1, deadLettered: 0, recovered: 1 }, successRate: 0.5, failureRate: 0.5 }),
     ])
     expect(report.workflows[0]!.duration).toMatchObject({ count: 3, max: 300, mean: 200 })
+    expect(report.workflows[0]!.queueWait).toMatchObject({ count: 2, max: 25, p50: 0 })
     expect(report.workflows[0]!.throughputPerMinute).toBe(3)
     const charge = report.tasks.find((t) => t.task === 'charge')!
     expect(charge.tasks).toEqual({ completed: 1, failed: 1, skipped: 0, retries: 1 })
