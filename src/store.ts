@@ -126,4 +126,5 @@ export {
   type LockoutPolicy,
   type LoginAttempts,
   type AttemptDecision,
+  type AuditEntriesOf,
 } from './storage/session-store.js'

@@ -148,13 +148,36 @@ export class AuditLog {
    */
   async recordWith<T>(entry: NewAuditEntry, write: (sealed: AuditEntry) => Promise<T>): Promise<T> {
     assertWritable(entry, this.phase)
+    return this.recordWithin((seal) => write(seal(entry)))
+  }
+
+  /**
+   * Holds one of the writer's chains while `write` runs and hands it `seal`,
+   * which seals entries at the chain's end, one after the other, for
+   * `write` to insert in its transaction: for entries that depend on what
+   * the write finds (a refresh token reused or rotated, how many sessions a
+   * revocation ended). Every entry sealed must be inserted by `write`, or
+   * `write` must reject. The chain goes on after the last entry sealed when
+   * `write` resolves (stays where it was when none was sealed), and is read
+   * again before its next entry when `write` rejects.
+   * @throws `InvalidOptionsError` from `seal` for a malformed entry (inside `write`, which then fails) or when the log is closed.
+   */
+  async recordWithin<T>(write: (seal: (entry: NewAuditEntry) => AuditEntry) => Promise<T>): Promise<T> {
+    if (this.phase === 'closed') throw closedError()
     const lane = await this.acquire()
     try {
       if (lane.stale) await this.reload(lane)
-      const sealed = sealAuditEntry(entry, lane.position, (this.options.clock ?? Date.now)())
-      const result = await write(sealed)
-      lane.position = positionAfter(sealed)
-      this.counted()
+      let position = lane.position
+      let sealed = 0
+      const result = await write((entry) => {
+        assertWritable(entry, 'open')
+        const entrySealed = sealAuditEntry(entry, position, (this.options.clock ?? Date.now)())
+        position = positionAfter(entrySealed)
+        sealed++
+        return entrySealed
+      })
+      lane.position = position
+      for (let i = 0; i < sealed; i++) this.counted()
       return result
     } catch (error) {
       lane.stale = true
@@ -246,8 +269,12 @@ function positionFrom(chain: string, heads: readonly { chain: string; index: num
 }
 
 function assertWritable(entry: NewAuditEntry, phase: 'open' | 'closed'): void {
-  if (phase === 'closed') throw new InvalidOptionsError('the audit log is closed: nothing more can be recorded')
+  if (phase === 'closed') throw closedError()
   if (!actionPattern.test(entry.action)) throw new InvalidOptionsError(`audit action "${entry.action}" must be <area>.<event> in lower case, e.g. run.cancel`)
   if (!auditOutcomes.includes(entry.outcome)) throw new InvalidOptionsError(`audit outcome "${String(entry.outcome)}" must be one of ${auditOutcomes.join(', ')}`)
   if ((entry.reason ?? '').length > maxReasonLength) throw new InvalidOptionsError(`an audit reason is at most ${maxReasonLength} characters; got ${entry.reason!.length}`)
+}
+
+function closedError(): InvalidOptionsError {
+  return new InvalidOptionsError('the audit log is closed: nothing more can be recorded')
 }

@@ -29,6 +29,12 @@ export function sessionRefreshed(session: SessionRecord, at: number): AuditRecor
   return { at, action: 'session.refreshed', outcome: 'succeeded', ...concerned(session), resource: sessionResource(session.id) }
 }
 
+/** What a refresh did, as the store answered: rotated, or refused (the token's session named when the store read it). */
+export function rotationEntry(outcome: RotationOutcome, at: number): AuditRecord {
+  if (outcome.kind === 'rotated') return sessionRefreshed(outcome.session, at)
+  return refusedRefresh(outcome, outcome.kind === 'unknown' ? undefined : outcome.session, at)
+}
+
 /** A refresh token that is not one (not 43 base64url characters). */
 export function malformedRefresh(at: number): AuditRecord {
   return { at, action: 'auth.failed', outcome: 'denied', resource: unknownSession, reason: 'malformed refresh token' }

@@ -1,12 +1,13 @@
 // Optional local users: user names with scrypt password hashes in Weft's store, checked in constant time, with a
 // lockout that grows exponentially after repeated failures, counted in the store so it holds across processes.
 // An unknown name and a wrong password get the same error after the same work (a scrypt against a dummy hash).
-// Every check is recorded in the audit log with its real reason (see audit-trail.ts), which the caller never sees.
+// Every check is recorded in the audit log with its real reason (see audit-trail.ts), which the caller never sees;
+// on the store's own log, a user saved or deleted and a password accepted commit with their entry.
 import { randomBytes } from 'node:crypto'
 import { Redacted } from 'effect'
 import { AuthenticationError, SecurityConfigError } from '../core/security-errors.js'
 import type { AuditStore } from '../storage/audit-store.js'
-import type { LocalUserRecord, LocalUserStore, LockoutPolicy } from '../storage/session-store.js'
+import type { AuditEntriesOf, LocalUserRecord, LocalUserStore, LockoutPolicy } from '../storage/session-store.js'
 import type { WorkflowStore } from '../storage/workflow-store.js'
 import { AuditTrail, type AuditTrailOptions } from './audit-trail.js'
 import { lockedOutReason, passwordAccepted, passwordRefused, userDeleted, userSaved } from './auth-audit.js'
@@ -84,8 +85,15 @@ const refusal = 'the user name or the password is wrong'
  * told; `saveUser` records `user.saved` (`created` or `replaced`) and a
  * `deleteUser` that removed a user `user.deleted`. An entry names the login
  * name (`user:<name>`) and the user's principal when there is one, never a
- * password. A failed audit write is reported to `onAuditError` and changes
- * no outcome. `close()` closes the default log.
+ * password. On the store's own log (the default given the whole store),
+ * `user.saved`, `user.deleted` and `auth.succeeded` are inserted in the
+ * transaction of the write they record (the user's row; the name's failed
+ * attempts cleared), so both commit or neither: when the entry cannot be
+ * written the operation throws the store's `StorageError` and changes
+ * nothing (no one is let in). A refusal's `auth.failed` is written after
+ * it (the attempt was counted before the password was checked); on a sink
+ * given as `audit`, every entry is. Such a write that fails is reported to
+ * `onAuditError` and changes no outcome. `close()` closes the default log.
  *
  * @example
  * ```ts
@@ -126,7 +134,8 @@ export class LocalUsers {
 
   /**
    * Creates a user or replaces one of the same name (a new password, new roles).
-   * @throws `SecurityConfigError` for a password shorter or longer than the limits (never quoting it); `InvalidPrincipalError` for a bad name, subject, role or tenant.
+   * @throws `SecurityConfigError` for a password shorter or longer than the limits (never quoting it); `InvalidPrincipalError` for a bad name, subject, role or tenant;
+   * `StorageError` when the user (or, on the store's own log, its entry) cannot be written: nothing is saved.
    */
   async saveUser(user: NewLocalUser): Promise<void> {
     checkedName(user.name)
@@ -139,22 +148,26 @@ export class LocalUsers {
     const now = this.now()
     const existing = await this.store.getLocalUser(user.name)
     const passwordHash = await hashPassword(password, this.parameters)
-    await this.store.putLocalUser({ name: user.name, subject: who.subject, roles: who.roles, tenant: who.tenant, passwordHash, createdAt: existing?.createdAt ?? now, updatedAt: now })
-    await this.audit.record(userSaved(user.name, who, existing !== undefined, now))
+    const record = { name: user.name, subject: who.subject, roles: who.roles, tenant: who.tenant, passwordHash, createdAt: existing?.createdAt ?? now, updatedAt: now }
+    await this.audit.with(userSaved(user.name, who, existing !== undefined, now), (audit) => this.store.putLocalUser(record, audit))
   }
 
-  /** Removes a user; false when there was none. Its open sessions stay until revoked (see `SessionManager.revokeSubject`). */
+  /**
+   * Removes a user; false when there was none. Its open sessions stay until revoked (see `SessionManager.revokeSubject`).
+   * @throws `StorageError` when the deletion (or, on the store's own log, its entry) cannot be written: the user stays.
+   */
   async deleteUser(name: string): Promise<boolean> {
     const user = this.audit.enabled ? await this.store.getLocalUser(name).catch(() => undefined) : undefined
-    const deleted = await this.store.deleteLocalUser(name)
-    if (deleted) await this.audit.record(userDeleted(name, user, this.now()))
-    return deleted
+    const now = this.now()
+    const remove = (audit: AuditEntriesOf<boolean> | undefined) => this.store.deleteLocalUser(name, audit)
+    return this.audit.decided(remove, (deleted) => (deleted ? [userDeleted(name, user, now)] : []))
   }
 
   /**
    * The principal of a user whose password matches.
    * @throws `AuthenticationError`: `invalid-credentials` for an unknown name and for a wrong password alike
    * (same message, same work); `locked` with `retryAfterMs` while the name is locked.
+   * `StorageError` when, on the store's own log, the `auth.succeeded` entry cannot be written: no principal is returned and the attempt stays counted.
    */
   async verifyPassword(name: string, password: Redacted.Redacted<string> | string): Promise<Principal> {
     const now = this.now()
@@ -167,9 +180,8 @@ export class LocalUsers {
       await this.audit.record(passwordRefused(name, user, user === undefined ? 'unknown user' : 'wrong password', now))
       throw new AuthenticationError('invalid-credentials', refusal)
     }
-    await this.store.clearLoginAttempts(name)
     await this.upgradeHash(user, given)
-    await this.audit.record(passwordAccepted(name, user, now))
+    await this.audit.with(passwordAccepted(name, user, now), (audit) => this.store.clearLoginAttempts(name, audit))
     return principal({ subject: user.subject, roles: user.roles, tenant: user.tenant, claims: { amr: ['pwd'] } })
   }
 

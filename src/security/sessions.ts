@@ -1,16 +1,17 @@
 // Sessions: a login opens a session (a family of refresh tokens) in Weft's store and returns a short-lived access
 // token and an opaque refresh token; each refresh rotates the refresh token, a reused one revokes the family, and
 // logout or revocation is seen by every process at its next check (at most the active-session cache's TTL later).
-// Each login, refresh, refused refresh and revocation is recorded in the audit log (see audit-trail.ts).
+// Each login, refresh, refused refresh and revocation is recorded in the audit log (see audit-trail.ts): on the
+// store's own log, in the transaction of the store write it records.
 import { createHash, randomBytes } from 'node:crypto'
 import { Redacted } from 'effect'
 import { toMillis, type Duration } from '../core/duration.js'
 import { AuthenticationError, SecurityConfigError } from '../core/security-errors.js'
 import type { AuditStore } from '../storage/audit-store.js'
-import { isActiveSession, type NewRefreshToken, type SessionRecord, type SessionStore } from '../storage/session-store.js'
+import { isActiveSession, type AuditEntriesOf, type NewRefreshToken, type RotationOutcome, type SessionRecord, type SessionStore } from '../storage/session-store.js'
 import type { WorkflowStore } from '../storage/workflow-store.js'
 import { AuditTrail, type AuditTrailOptions } from './audit-trail.js'
-import { malformedRefresh, refusedRefresh, sessionCreated, sessionRefreshed, sessionRevoked, subjectRevoked, type RefusedRotation } from './auth-audit.js'
+import { malformedRefresh, rotationEntry, sessionCreated, sessionRevoked, subjectRevoked, type RefusedRotation } from './auth-audit.js'
 import type { Principal } from './principal.js'
 
 /**
@@ -177,11 +178,17 @@ const refreshTokenPattern = /^[A-Za-z0-9_-]{43}$/
  * `refresh` `session.refreshed`, a reused refresh token `session.reuse`
  * (denied; the session is revoked), any other refused refresh `auth.failed`
  * (unknown, malformed, expired, revoked), and `logout`, `revoke`,
- * `revokeSubject` `session.revoked` with their reason, each once the
- * operation is done and only when it changed something. An entry names the
- * session (`session:<id>`, `session:*` for a subject's) and its principal,
- * never a token. A failed audit write is reported to `onAuditError` and
- * changes no outcome. `close()` closes the default log.
+ * `revokeSubject` `session.revoked` with their reason, only when it
+ * changed something. An entry names the session (`session:<id>`,
+ * `session:*` for a subject's) and the principal it was opened for, never
+ * a token. On the store's own log (the default given the whole store),
+ * each entry is inserted in the transaction of the store write it records
+ * (the session created, the token rotated, the family or session revoked),
+ * so both commit or neither: when the entry cannot be written the
+ * operation throws the store's `StorageError` and changes nothing. On a
+ * sink given as `audit`, entries are written after the operation, and a
+ * failed write is reported to `onAuditError` without changing its outcome.
+ * `close()` closes the default log.
  *
  * @example
  * ```ts
@@ -218,33 +225,34 @@ export class SessionManager implements SessionCheck {
     this.audit = AuditTrail.of('sessions', options, audit, this.now)
   }
 
-  /** Opens a session for an authenticated principal (after a password or an identity provider's token was checked). */
+  /**
+   * Opens a session for an authenticated principal (after a password or an identity provider's token was checked).
+   * @throws `StorageError` when the store (or, on the store's own log, the `session.created` entry) cannot be written: no session is opened.
+   */
   async login(who: Principal): Promise<SessionTokens> {
     const now = this.now()
     const session = { id: randomBytes(16).toString('base64url'), subject: who.subject, roles: [...who.roles], tenant: who.tenant, createdAt: now, expiresAt: now + this.maxAgeMs }
     const refresh = this.newRefreshToken(now, session.expiresAt)
-    await this.store.createSession(session, refresh.stored)
-    const tokens = await this.tokensFor(session, refresh, now)
-    await this.audit.record(sessionCreated(session, now))
-    return tokens
+    await this.audit.with(sessionCreated(session, now), (audit) => this.store.createSession(session, refresh.stored, audit))
+    return this.tokensFor(session, refresh, now)
   }
 
   /**
    * Exchanges a refresh token for new tokens in the same session; the one given is spent.
    * @throws `AuthenticationError`: `refresh-reused` (it was spent before: the session is now revoked),
    * `revoked`, `expired`, `malformed`, `invalid-credentials` (unknown). The token is never quoted.
+   * `StorageError` when the rotation (or, on the store's own log, its entry) cannot be written: the token is not spent and no session is revoked.
    */
   async refresh(refreshToken: Redacted.Redacted<string> | string): Promise<SessionTokens> {
     const now = this.now()
     const usedHash = hashOf(await this.checkedRefreshToken(refreshToken, now))
     const next = this.newRefreshToken(now, now + this.refreshTtlMs)
-    const outcome = await this.store.rotateRefreshToken({ usedHash, now, next: next.stored })
-    if (outcome.kind !== 'rotated') throw await this.refused(outcome, now)
+    const rotate = (audit: AuditEntriesOf<RotationOutcome> | undefined) => this.store.rotateRefreshToken({ usedHash, now, next: next.stored, audit })
+    const outcome = await this.audit.decided(rotate, (done) => [rotationEntry(done, now)])
+    if (outcome.kind !== 'rotated') throw this.refused(outcome)
     const session = await this.currentSession(outcome.session)
     const refresh = next.stored.expiresAt > session.expiresAt ? { ...next, stored: { ...next.stored, expiresAt: session.expiresAt } } : next
-    const tokens = await this.tokensFor(session, refresh, now)
-    await this.audit.record(sessionRefreshed(session, now))
-    return tokens
+    return this.tokensFor(session, refresh, now)
   }
 
   /** Ends the session of a refresh token, or a session by id; false when there was none active (logging out twice is harmless). */
@@ -256,23 +264,30 @@ export class SessionManager implements SessionCheck {
     return stored === undefined ? false : this.revoke(stored.sessionId, 'logout')
   }
 
-  /** Revokes a session: this process sees it at once, others within `revocationCacheTtl`. */
+  /**
+   * Revokes a session: this process sees it at once, others within `revocationCacheTtl`.
+   * @throws `StorageError` when the revocation (or, on the store's own log, its entry) cannot be written: the session stays active.
+   */
   async revoke(sessionId: string, reason = 'revoked'): Promise<boolean> {
     this.cache.forget(sessionId)
     const now = this.now()
-    const revoked = await this.store.revokeSession(sessionId, now, reason)
+    const session = await this.sessionForAudit(sessionId)
+    const revoke = (audit: AuditEntriesOf<boolean> | undefined) => this.store.revokeSession(sessionId, now, reason, audit)
+    const revoked = await this.audit.decided(revoke, (done) => (done ? [sessionRevoked(sessionId, session, reason, now)] : []))
     this.cache.forget(sessionId)
-    if (revoked) await this.audit.record(sessionRevoked(sessionId, await this.sessionForAudit(sessionId), reason, now))
     return revoked
   }
 
-  /** Revokes every session of a subject (a user disabled, a password changed); how many. */
+  /**
+   * Revokes every session of a subject (a user disabled, a password changed); how many.
+   * @throws `StorageError` when the revocation (or, on the store's own log, its entry) cannot be written: none is revoked.
+   */
   async revokeSubject(subject: string, reason = 'revoked'): Promise<number> {
     this.cache.forgetSubject(subject)
     const now = this.now()
-    const revoked = await this.store.revokeSubject(subject, now, reason)
+    const revoke = (audit: AuditEntriesOf<number> | undefined) => this.store.revokeSubject(subject, now, reason, audit)
+    const revoked = await this.audit.decided(revoke, (count) => (count > 0 ? [subjectRevoked(subject, count, reason, now)] : []))
     this.cache.forgetSubject(subject)
-    if (revoked > 0) await this.audit.record(subjectRevoked(subject, revoked, reason, now))
     return revoked
   }
 
@@ -337,11 +352,9 @@ export class SessionManager implements SessionCheck {
     throw new AuthenticationError('malformed', 'a refresh token is 43 base64url characters')
   }
 
-  /** The error of a refused refresh, once its entry is recorded. */
-  private async refused(outcome: RefusedRotation, now: number): Promise<AuthenticationError> {
+  /** The error of a refused refresh (its entry is recorded with the rotation); a reuse's revocation is seen here at once. */
+  private refused(outcome: RefusedRotation): AuthenticationError {
     if (outcome.kind === 'reused') this.cache.forget(outcome.sessionId)
-    const session = outcome.kind === 'unknown' ? undefined : await this.sessionForAudit(outcome.sessionId)
-    await this.audit.record(refusedRefresh(outcome, session, now))
     return refusalError(outcome)
   }
 

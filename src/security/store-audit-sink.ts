@@ -46,6 +46,11 @@ export class StoreAuditSink implements AuditSink {
     return (await this.log()).recordWith(entry, write)
   }
 
+  /** Hands `write` a sealer for entries decided inside its transaction (see {@link AuditLog.recordWithin}). */
+  async recordWithin<T>(write: (seal: (entry: AuditRecord) => AuditEntry) => Promise<T>): Promise<T> {
+    return (await this.log()).recordWithin(write)
+  }
+
   /** Takes a last checkpoint and closes the log (nothing when it was never opened). */
   async close(): Promise<void> {
     if (this.opened !== undefined) await (await this.opened).close()

@@ -1,11 +1,15 @@
 // The memory store's sessions and local users: maps, the same rules as the SQL stores (decideAttempt, refusedRotation).
-// One process only: nothing here is shared with another store instance.
+// One process only: nothing here is shared with another store instance. A write's audit entries go to the store's
+// audit table before the write changes anything, so an entry that cannot be inserted leaves the write undone.
+import type { AuditEntry } from './audit-store.js'
+import { MemoryAudit } from './memory-audit.js'
 import {
   decideAttempt,
   isActiveSession,
   refusedRotation,
   reusedTokenReason,
   type AttemptDecision,
+  type AuditEntriesOf,
   type LocalUserRecord,
   type LocalUserStore,
   type LockoutPolicy,
@@ -19,14 +23,17 @@ import {
   type SessionStore,
 } from './session-store.js'
 
-/** Sessions, refresh tokens (by hash), local users and login attempts in maps. */
+/** Sessions, refresh tokens (by hash), local users and login attempts in maps; audit entries into `audit` (the store's table). */
 export class MemorySessions implements SessionStore, LocalUserStore {
   private readonly sessions = new Map<string, SessionRecord>()
   private readonly tokens = new Map<string, RefreshTokenRecord>()
   private readonly users = new Map<string, LocalUserRecord>()
   private readonly attempts = new Map<string, LoginAttempts>()
 
-  async createSession(session: NewSession, first: NewRefreshToken): Promise<void> {
+  constructor(private readonly audit: Pick<MemoryAudit, 'insert'> = new MemoryAudit()) {}
+
+  async createSession(session: NewSession, first: NewRefreshToken, audit?: readonly AuditEntry[]): Promise<void> {
+    this.insertAudit(audit)
     this.sessions.set(session.id, { ...session, roles: [...session.roles] })
     this.tokens.set(first.hash, { ...first, sessionId: session.id })
   }
@@ -34,14 +41,15 @@ export class MemorySessions implements SessionStore, LocalUserStore {
   async rotateRefreshToken(request: RotationRequest): Promise<RotationOutcome> {
     const token = this.tokens.get(request.usedHash)
     const session = token === undefined ? undefined : this.sessions.get(token.sessionId)
-    if (token === undefined || session === undefined || token.usedAt !== undefined || token.expiresAt <= request.now || !isActiveSession(session, request.now)) {
-      const outcome = refusedRotation(token, session, request.now)
-      if (outcome.kind === 'reused') await this.revokeSession(outcome.sessionId, request.now, reusedTokenReason)
-      return outcome
+    const rotatable = token !== undefined && session !== undefined && token.usedAt === undefined && token.expiresAt > request.now && isActiveSession(session, request.now)
+    const outcome: RotationOutcome = rotatable ? { kind: 'rotated', session } : refusedRotation(token, session, request.now)
+    this.insertAudit(request.audit?.(outcome))
+    if (outcome.kind === 'reused' && session!.revokedAt === undefined) this.revoke(outcome.sessionId, request.now, reusedTokenReason)
+    if (outcome.kind === 'rotated') {
+      this.tokens.set(token!.hash, { ...token!, usedAt: request.now })
+      this.tokens.set(request.next.hash, { ...request.next, sessionId: token!.sessionId, parent: token!.hash })
     }
-    this.tokens.set(token.hash, { ...token, usedAt: request.now })
-    this.tokens.set(request.next.hash, { ...request.next, sessionId: token.sessionId, parent: token.hash })
-    return { kind: 'rotated', session }
+    return outcome
   }
 
   async getSession(id: string): Promise<SessionRecord | undefined> {
@@ -52,17 +60,19 @@ export class MemorySessions implements SessionStore, LocalUserStore {
     return this.tokens.get(hash)
   }
 
-  async revokeSession(id: string, now: number, reason: string): Promise<boolean> {
+  async revokeSession(id: string, now: number, reason: string, audit?: AuditEntriesOf<boolean>): Promise<boolean> {
     const session = this.sessions.get(id)
-    if (session === undefined || session.revokedAt !== undefined) return false
-    this.sessions.set(id, { ...session, revokedAt: now, revokeReason: reason })
-    return true
+    const revocable = session !== undefined && session.revokedAt === undefined
+    this.insertAudit(audit?.(revocable))
+    if (revocable) this.revoke(id, now, reason)
+    return revocable
   }
 
-  async revokeSubject(subject: string, now: number, reason: string): Promise<number> {
-    let revoked = 0
-    for (const session of [...this.sessions.values()]) if (session.subject === subject && (await this.revokeSession(session.id, now, reason))) revoked++
-    return revoked
+  async revokeSubject(subject: string, now: number, reason: string, audit?: AuditEntriesOf<number>): Promise<number> {
+    const active = [...this.sessions.values()].filter((session) => session.subject === subject && session.revokedAt === undefined)
+    this.insertAudit(audit?.(active.length))
+    for (const session of active) this.revoke(session.id, now, reason)
+    return active.length
   }
 
   async pruneSessions(endedBy: number): Promise<number> {
@@ -72,7 +82,8 @@ export class MemorySessions implements SessionStore, LocalUserStore {
     return ended.length
   }
 
-  async putLocalUser(user: LocalUserRecord): Promise<void> {
+  async putLocalUser(user: LocalUserRecord, audit?: readonly AuditEntry[]): Promise<void> {
+    this.insertAudit(audit)
     this.users.set(user.name, { ...user, roles: [...user.roles] })
   }
 
@@ -80,7 +91,8 @@ export class MemorySessions implements SessionStore, LocalUserStore {
     return this.users.get(name)
   }
 
-  async deleteLocalUser(name: string): Promise<boolean> {
+  async deleteLocalUser(name: string, audit?: AuditEntriesOf<boolean>): Promise<boolean> {
+    this.insertAudit(audit?.(this.users.has(name)))
     return this.users.delete(name)
   }
 
@@ -90,7 +102,18 @@ export class MemorySessions implements SessionStore, LocalUserStore {
     return decision
   }
 
-  async clearLoginAttempts(name: string): Promise<void> {
+  async clearLoginAttempts(name: string, audit?: readonly AuditEntry[]): Promise<void> {
+    this.insertAudit(audit)
     this.attempts.delete(name)
+  }
+
+  /** Marks a session revoked (the caller checked it is active). */
+  private revoke(id: string, now: number, reason: string): void {
+    this.sessions.set(id, { ...this.sessions.get(id)!, revokedAt: now, revokeReason: reason })
+  }
+
+  /** Inserts a write's entries first: when one cannot be inserted, the write changes nothing. */
+  private insertAudit(entries: readonly AuditEntry[] | undefined): void {
+    if (entries !== undefined && entries.length > 0) this.audit.insert(entries)
   }
 }

@@ -126,7 +126,7 @@ export class MemoryWorkflowStore implements WorkflowStore {
     this.values = options.serialization === 'off' ? byReference : serialized(options.limits ?? defaultSerializationLimits)
     this.outboxTable = new MemoryOutbox(this.values)
     this.outbox = this.outboxTable
-    const sessions = new MemorySessions()
+    const sessions = new MemorySessions(this.audit)
     this.sessions = sessions
     this.localUsers = sessions
   }

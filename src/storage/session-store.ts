@@ -1,6 +1,8 @@
 // The store roles of sessions and local users: session families with their refresh tokens (kept as SHA-256 hashes,
 // rotated with a conditional update so two processes refreshing one token never both win), local users' password
 // hashes, and login attempt counters shared by every process. The pure rules every store applies are here too.
+// A write that changes something can carry the audit entries recording it, inserted in its own transaction.
+import type { AuditEntry } from './audit-store.js'
 
 /**
  * A session: one login, the family of refresh tokens rotated from it, and a
@@ -96,7 +98,28 @@ export interface RotationRequest {
   readonly now: number
   /** The token that replaces it, in the same family. */
   readonly next: NewRefreshToken
+  /** The audit entries of the refresh, chosen from its outcome and inserted in its transaction (see {@link AuditEntriesOf}). */
+  readonly audit?: AuditEntriesOf<RotationOutcome> | undefined
 }
+
+/**
+ * The audit entries a store write inserts in its own transaction, chosen
+ * from what the write did: the store calls it once, inside the
+ * transaction, with the write's result (a rotation's outcome, whether a
+ * session was revoked, how many), and inserts every entry it returns
+ * (none when nothing is worth recording). The entries come sealed from
+ * the audit log (`AuditLog.recordWithin`), so the function must be called
+ * at most once and its entries inserted or the write failed; a failed
+ * insert fails the write as a whole (nothing of it is applied).
+ *
+ * @example
+ * ```ts
+ * import type { AuditEntriesOf, AuditEntry } from 'weft-sdk/store'
+ * declare const sealed: AuditEntry
+ * const onlyWhenRevoked: AuditEntriesOf<boolean> = (revoked) => (revoked ? [sealed] : [])
+ * ```
+ */
+export type AuditEntriesOf<R> = (result: R) => readonly AuditEntry[]
 
 /**
  * How a refresh ended in the store. `rotated`: the token was unused, valid,
@@ -123,6 +146,8 @@ export type RotationOutcome =
       readonly kind: 'reused' | 'expired' | 'revoked'
       /** The id of the session the token belongs to. */
       readonly sessionId: string
+      /** That session as the store read it (before a reuse revoked it), for the audit entry; a store of your own may leave it out. */
+      readonly session?: SessionRecord | undefined
     }
   | {
       /** Refused: no stored token has the given hash (or its session is gone). */
@@ -135,7 +160,10 @@ export type RotationOutcome =
  * across processes sharing the database: of two processes rotating the same
  * token at once exactly one gets `rotated` (`UPDATE … WHERE used_at IS NULL`,
  * its row count checked), and a revocation is seen by the next read of any
- * process. Memory, SQLite and PostgreSQL implement it.
+ * process. A write given `audit` entries inserts them into the same
+ * database's audit log (`weft_audit`) in its own transaction, so the entry
+ * and the change commit or roll back together. Memory, SQLite and
+ * PostgreSQL implement it.
  *
  * @example
  * ```ts
@@ -145,23 +173,28 @@ export type RotationOutcome =
  * ```
  */
 export interface SessionStore {
-  /** Stores a new session and its first refresh token, together. */
-  createSession(session: NewSession, first: NewRefreshToken): Promise<void>
+  /** Stores a new session and its first refresh token, together, with the `audit` entries (sealed) recording it. */
+  createSession(session: NewSession, first: NewRefreshToken, audit?: readonly AuditEntry[]): Promise<void>
   /**
    * Exchanges a refresh token for its successor (see {@link RotationOutcome}):
    * marks it used only if it is unused, unexpired and its session is active,
    * and stores the successor in the same transaction; a used token revokes
-   * its session with reason `refresh-reused`.
+   * its session with reason `refresh-reused`. The entries of
+   * `request.audit`, given the outcome, are inserted in the same transaction.
    */
   rotateRefreshToken(request: RotationRequest): Promise<RotationOutcome>
   /** The session, revoked or not; `undefined` when unknown. */
   getSession(id: string): Promise<SessionRecord | undefined>
   /** The refresh token with this hash; `undefined` when unknown. */
   findRefreshToken(hash: string): Promise<RefreshTokenRecord | undefined>
-  /** Revokes a session; false when it is unknown or was revoked already (the first reason is kept). */
-  revokeSession(id: string, now: number, reason: string): Promise<boolean>
-  /** Revokes every active session of a subject; how many were revoked. */
-  revokeSubject(subject: string, now: number, reason: string): Promise<number>
+  /**
+   * Revokes a session; false when it is unknown or was revoked already (the
+   * first reason is kept). The entries of `audit`, given that answer, are
+   * inserted in the same transaction.
+   */
+  revokeSession(id: string, now: number, reason: string, audit?: AuditEntriesOf<boolean>): Promise<boolean>
+  /** Revokes every active session of a subject; how many were revoked. The entries of `audit`, given that count, are inserted in the same transaction. */
+  revokeSubject(subject: string, now: number, reason: string, audit?: AuditEntriesOf<number>): Promise<number>
   /** Deletes sessions that ended (expired or revoked) at or before `endedBy`, with their refresh tokens; how many. */
   pruneSessions(endedBy: number): Promise<number>
 }
@@ -270,16 +303,16 @@ export type AttemptDecision =
  * ```
  */
 export interface LocalUserStore {
-  /** Creates or replaces a user (by name). */
-  putLocalUser(user: LocalUserRecord): Promise<void>
+  /** Creates or replaces a user (by name), with the `audit` entries (sealed) recording it. */
+  putLocalUser(user: LocalUserRecord, audit?: readonly AuditEntry[]): Promise<void>
   /** The user, or `undefined`. */
   getLocalUser(name: string): Promise<LocalUserRecord | undefined>
-  /** Removes a user; false when there was none. */
-  deleteLocalUser(name: string): Promise<boolean>
+  /** Removes a user; false when there was none. The entries of `audit`, given that answer, are inserted in the same transaction. */
+  deleteLocalUser(name: string, audit?: AuditEntriesOf<boolean>): Promise<boolean>
   /** Claims an attempt for `name` under the policy (see {@link decideAttempt}), atomically across processes. */
   claimLoginAttempt(name: string, now: number, policy: LockoutPolicy): Promise<AttemptDecision>
-  /** Forgets a name's attempts (after a success). */
-  clearLoginAttempts(name: string): Promise<void>
+  /** Forgets a name's attempts (after a success), with the `audit` entries (sealed) recording the success. */
+  clearLoginAttempts(name: string, audit?: readonly AuditEntry[]): Promise<void>
 }
 
 /**
@@ -331,9 +364,9 @@ export function isActiveSession(session: SessionRecord, now: number): boolean {
  */
 export function refusedRotation(token: RefreshTokenRecord | undefined, session: SessionRecord | undefined, now: number): RotationOutcome {
   if (token === undefined || session === undefined) return { kind: 'unknown' }
-  if (token.usedAt !== undefined) return { kind: 'reused', sessionId: token.sessionId }
-  if (session.revokedAt !== undefined) return { kind: 'revoked', sessionId: token.sessionId }
-  return { kind: 'expired', sessionId: token.sessionId }
+  if (token.usedAt !== undefined) return { kind: 'reused', sessionId: token.sessionId, session }
+  if (session.revokedAt !== undefined) return { kind: 'revoked', sessionId: token.sessionId, session }
+  return { kind: 'expired', sessionId: token.sessionId, session }
 }
 
 /**

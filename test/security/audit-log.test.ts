@@ -62,6 +62,18 @@ describe('AuditLog on the memory store', () => {
     expect((await verifyAudit({ store: store.audit })).ok).toBe(true)
   })
 
+  it('seals entries decided inside the write through recordWithin: several in a row, or none without moving the chain', async () => {
+    const store = new MemoryWorkflowStore()
+    const log = await AuditLog.open({ store: store.audit, writer: 'w' })
+    const writing = (n: number) => async (seal: (entry: ReturnType<typeof sampleRecord>) => AuditEntry) =>
+      store.audit.insert(Array.from({ length: n }, (_, i) => seal(sampleRecord(i))))
+    await log.recordWithin(writing(2))
+    await log.recordWithin(writing(0))
+    expect((await log.record(sampleRecord(9))).index).toBe(2)
+    expect(store.audit.rows.map((e) => e.index)).toEqual([0, 1, 2])
+    expect((await verifyAudit({ store: store.audit })).ok).toBe(true)
+  })
+
   it('signs a checkpoint every N entries and a last one at close, in an fsync\'d JSON-lines file that verifies', async () => {
     const { dir, remove } = tempDir()
     try {

@@ -1,10 +1,14 @@
 // Sessions and local users on PostgreSQL: a rotation is one transaction whose first statement marks the token used
 // with `... where used_at is null` (a concurrent rotation of the same token waits for the row lock, then finds it used:
 // its row count is 0); login attempt claims are compare-and-set on the counter, retried when another process won.
+// A write given audit entries runs in a transaction that inserts them too (`insertAuditEntryOn`).
+import type { AuditEntry } from '../audit-store.js'
+import type { AuditEntriesOf } from '../session-store.js'
 import { decideAttempt, refusedRotation, reusedTokenReason, type AttemptDecision, type LocalUserRecord, type LocalUserStore, type LockoutPolicy } from '../session-store.js'
 import type { NewRefreshToken, NewSession, RefreshTokenRecord, RotationOutcome, RotationRequest, SessionRecord, SessionStore } from '../session-store.js'
 import { rolesText, toLocalUserRecord, toRefreshTokenRecord, toSessionRecord } from '../sql/session-rows.js'
 import type { LocalUserRow, RefreshTokenRow, SessionRow } from '../sql/schema.js'
+import { insertAuditEntryOn } from './pg-audit.js'
 import { prepared, type PgQueryable } from './pg-client.js'
 import type { PgContext } from './pg-context.js'
 
@@ -44,25 +48,19 @@ const maxClaimRounds = 20
 export class PgSessions implements SessionStore, LocalUserStore {
   constructor(private readonly pg: PgContext) {}
 
-  async createSession(session: NewSession, first: NewRefreshToken): Promise<void> {
+  async createSession(session: NewSession, first: NewRefreshToken, audit?: readonly AuditEntry[]): Promise<void> {
     const { id, subject, createdAt, expiresAt } = session
     await this.pg.transaction(async (client) => {
       await client.query(prepared(insertSessionSql, [id, subject, rolesText(session.roles), session.tenant ?? null, createdAt, expiresAt]))
       await insertToken(client, first, id, null)
+      await insertAuditEntryOn(client, audit ?? [])
     })
   }
 
   rotateRefreshToken(request: RotationRequest): Promise<RotationOutcome> {
     return this.pg.transaction(async (client): Promise<RotationOutcome> => {
-      const used = await client.query<{ session_id: string }>(prepared(useTokenSql, [request.usedHash, request.now]))
-      if (used.rowCount === 1) {
-        const sessionId = used.rows[0]!.session_id
-        await insertToken(client, request.next, sessionId, request.usedHash)
-        return { kind: 'rotated', session: (await readSession(client, sessionId))! }
-      }
-      const token = await readToken(client, request.usedHash)
-      const outcome = refusedRotation(token, token === undefined ? undefined : await readSession(client, token.sessionId), request.now)
-      if (outcome.kind === 'reused') await client.query(prepared(revokeSql, [outcome.sessionId, request.now, reusedTokenReason]))
+      const outcome = await rotate(client, request)
+      await insertAuditEntryOn(client, request.audit?.(outcome) ?? [])
       return outcome
     })
   }
@@ -75,21 +73,21 @@ export class PgSessions implements SessionStore, LocalUserStore {
     return readToken(this.pg.db, hash)
   }
 
-  async revokeSession(id: string, now: number, reason: string): Promise<boolean> {
-    return (await this.pg.db.query(prepared(revokeSql, [id, now, reason]))).rowCount === 1
+  revokeSession(id: string, now: number, reason: string, audit?: AuditEntriesOf<boolean>): Promise<boolean> {
+    return this.audited(audit, async (db) => (await db.query(prepared(revokeSql, [id, now, reason]))).rowCount === 1)
   }
 
-  async revokeSubject(subject: string, now: number, reason: string): Promise<number> {
-    return (await this.pg.db.query(prepared(revokeSubjectSql, [subject, now, reason]))).rowCount ?? 0
+  revokeSubject(subject: string, now: number, reason: string, audit?: AuditEntriesOf<number>): Promise<number> {
+    return this.audited(audit, async (db) => (await db.query(prepared(revokeSubjectSql, [subject, now, reason]))).rowCount ?? 0)
   }
 
   async pruneSessions(endedBy: number): Promise<number> {
     return (await this.pg.db.query(prepared(pruneSql, [endedBy]))).rowCount ?? 0
   }
 
-  async putLocalUser(user: LocalUserRecord): Promise<void> {
+  async putLocalUser(user: LocalUserRecord, audit?: readonly AuditEntry[]): Promise<void> {
     const values = [user.name, user.subject, rolesText(user.roles), user.tenant ?? null, user.passwordHash, user.createdAt, user.updatedAt]
-    await this.pg.db.query(prepared(putUserSql, values))
+    await this.audited(audit === undefined ? undefined : () => audit, async (db) => void (await db.query(prepared(putUserSql, values))))
   }
 
   async getLocalUser(name: string): Promise<LocalUserRecord | undefined> {
@@ -97,8 +95,8 @@ export class PgSessions implements SessionStore, LocalUserStore {
     return rows[0] === undefined ? undefined : toLocalUserRecord(rows[0])
   }
 
-  async deleteLocalUser(name: string): Promise<boolean> {
-    return (await this.pg.db.query(prepared(deleteUserSql, [name]))).rowCount === 1
+  deleteLocalUser(name: string, audit?: AuditEntriesOf<boolean>): Promise<boolean> {
+    return this.audited(audit, async (db) => (await db.query(prepared(deleteUserSql, [name]))).rowCount === 1)
   }
 
   /** Reads the counter, decides, writes only if the counter is still what was read; else reads again. */
@@ -115,9 +113,33 @@ export class PgSessions implements SessionStore, LocalUserStore {
     }
   }
 
-  async clearLoginAttempts(name: string): Promise<void> {
-    await this.pg.db.query(prepared(clearAttemptsSql, [name]))
+  async clearLoginAttempts(name: string, audit?: readonly AuditEntry[]): Promise<void> {
+    await this.audited(audit === undefined ? undefined : () => audit, async (db) => void (await db.query(prepared(clearAttemptsSql, [name]))))
   }
+
+  /** Runs `write` alone, or, with `audit`, in a transaction that inserts the entries `audit` gives for its result. */
+  private audited<R>(audit: AuditEntriesOf<R> | undefined, write: (db: PgQueryable) => Promise<R>): Promise<R> {
+    if (audit === undefined) return write(this.pg.db)
+    return this.pg.transaction(async (client) => {
+      const result = await write(client)
+      await insertAuditEntryOn(client, audit(result))
+      return result
+    })
+  }
+}
+
+/** Marks the token used (and stores its successor) or tells why not; a reused token revokes its session. In a transaction. */
+async function rotate(client: PgQueryable, request: RotationRequest): Promise<RotationOutcome> {
+  const used = await client.query<{ session_id: string }>(prepared(useTokenSql, [request.usedHash, request.now]))
+  if (used.rowCount === 1) {
+    const sessionId = used.rows[0]!.session_id
+    await insertToken(client, request.next, sessionId, request.usedHash)
+    return { kind: 'rotated', session: (await readSession(client, sessionId))! }
+  }
+  const token = await readToken(client, request.usedHash)
+  const outcome = refusedRotation(token, token === undefined ? undefined : await readSession(client, token.sessionId), request.now)
+  if (outcome.kind === 'reused') await client.query(prepared(revokeSql, [outcome.sessionId, request.now, reusedTokenReason]))
+  return outcome
 }
 
 async function insertToken(db: PgQueryable, token: NewRefreshToken, sessionId: string, parent: string | null): Promise<void> {

@@ -1,9 +1,13 @@
 // Sessions and local users on SQLite: every write in the write queue's `begin immediate` transaction, so processes
 // sharing the file take turns; a rotation marks its token used with `... where used_at is null` and checks the count.
+// A write's audit entries are inserted in its transaction (`insertAuditEntry`), so they commit or roll back with it.
+import type { AuditEntry } from '../audit-store.js'
+import type { AuditEntriesOf } from '../session-store.js'
 import { decideAttempt, refusedRotation, reusedTokenReason, type AttemptDecision, type LocalUserRecord, type LocalUserStore, type LockoutPolicy } from '../session-store.js'
 import type { NewRefreshToken, NewSession, RefreshTokenRecord, RotationOutcome, RotationRequest, SessionRecord, SessionStore } from '../session-store.js'
 import { rolesText, toLocalUserRecord, toRefreshTokenRecord, toSessionRecord } from '../sql/session-rows.js'
 import type { LocalUserRow, RefreshTokenRow, SessionRow } from '../sql/schema.js'
+import { insertAuditEntry } from './sqlite-audit.js'
 import type { SqliteContext } from './sqlite-context.js'
 
 const insertSessionSql = `insert into weft_sessions (id, subject, roles, tenant, created_at, expires_at) values (@id, @subject, @roles, @tenant, @createdAt, @expiresAt)`
@@ -34,24 +38,19 @@ const clearAttemptsSql = `delete from weft_login_attempts where name = @name`
 export class SqliteSessions implements SessionStore, LocalUserStore {
   constructor(private readonly sqlite: SqliteContext) {}
 
-  createSession(session: NewSession, first: NewRefreshToken): Promise<void> {
+  createSession(session: NewSession, first: NewRefreshToken, audit?: readonly AuditEntry[]): Promise<void> {
     return this.sqlite.writes.run(() => {
       const { id, subject, createdAt, expiresAt } = session
       this.sqlite.statement(insertSessionSql).run({ id, subject, roles: rolesText(session.roles), tenant: session.tenant ?? null, createdAt, expiresAt })
       this.insertToken(first, id, null)
+      this.insertAudit(audit)
     })
   }
 
   rotateRefreshToken(request: RotationRequest): Promise<RotationOutcome> {
     return this.sqlite.writes.run((): RotationOutcome => {
-      const used = this.sqlite.statement(useTokenSql).all({ hash: request.usedHash, now: request.now }) as { session_id: string }[]
-      if (used.length === 1) {
-        this.insertToken(request.next, used[0]!.session_id, request.usedHash)
-        return { kind: 'rotated', session: this.readSession(used[0]!.session_id)! }
-      }
-      const token = this.readToken(request.usedHash)
-      const outcome = refusedRotation(token, token === undefined ? undefined : this.readSession(token.sessionId), request.now)
-      if (outcome.kind === 'reused') this.sqlite.statement(revokeSql).run({ id: outcome.sessionId, now: request.now, reason: reusedTokenReason })
+      const outcome = this.rotate(request)
+      this.insertAudit(request.audit?.(outcome))
       return outcome
     })
   }
@@ -64,22 +63,25 @@ export class SqliteSessions implements SessionStore, LocalUserStore {
     return this.sqlite.read('reading a refresh token', () => this.readToken(hash))
   }
 
-  revokeSession(id: string, now: number, reason: string): Promise<boolean> {
-    return this.sqlite.writes.run(() => Number(this.sqlite.statement(revokeSql).run({ id, now, reason }).changes) === 1)
+  revokeSession(id: string, now: number, reason: string, audit?: AuditEntriesOf<boolean>): Promise<boolean> {
+    return this.sqlite.writes.run(() => this.audited(Number(this.sqlite.statement(revokeSql).run({ id, now, reason }).changes) === 1, audit))
   }
 
-  revokeSubject(subject: string, now: number, reason: string): Promise<number> {
-    return this.sqlite.writes.run(() => Number(this.sqlite.statement(revokeSubjectSql).run({ subject, now, reason }).changes))
+  revokeSubject(subject: string, now: number, reason: string, audit?: AuditEntriesOf<number>): Promise<number> {
+    return this.sqlite.writes.run(() => this.audited(Number(this.sqlite.statement(revokeSubjectSql).run({ subject, now, reason }).changes), audit))
   }
 
   pruneSessions(endedBy: number): Promise<number> {
     return this.sqlite.writes.run(() => Number(this.sqlite.statement(pruneSql).run({ endedBy }).changes))
   }
 
-  putLocalUser(user: LocalUserRecord): Promise<void> {
+  putLocalUser(user: LocalUserRecord, audit?: readonly AuditEntry[]): Promise<void> {
     const { name, subject, passwordHash, createdAt, updatedAt } = user
     const parameters = { name, subject, roles: rolesText(user.roles), tenant: user.tenant ?? null, passwordHash, createdAt, updatedAt }
-    return this.sqlite.writes.run(() => void this.sqlite.statement(putUserSql).run(parameters))
+    return this.sqlite.writes.run(() => {
+      this.sqlite.statement(putUserSql).run(parameters)
+      this.insertAudit(audit)
+    })
   }
 
   getLocalUser(name: string): Promise<LocalUserRecord | undefined> {
@@ -89,8 +91,8 @@ export class SqliteSessions implements SessionStore, LocalUserStore {
     })
   }
 
-  deleteLocalUser(name: string): Promise<boolean> {
-    return this.sqlite.writes.run(() => Number(this.sqlite.statement(deleteUserSql).run({ name }).changes) === 1)
+  deleteLocalUser(name: string, audit?: AuditEntriesOf<boolean>): Promise<boolean> {
+    return this.sqlite.writes.run(() => this.audited(Number(this.sqlite.statement(deleteUserSql).run({ name }).changes) === 1, audit))
   }
 
   /** Read and conditional write in one `begin immediate` transaction: no other process writes in between. */
@@ -106,8 +108,34 @@ export class SqliteSessions implements SessionStore, LocalUserStore {
     })
   }
 
-  clearLoginAttempts(name: string): Promise<void> {
-    return this.sqlite.writes.run(() => void this.sqlite.statement(clearAttemptsSql).run({ name }))
+  clearLoginAttempts(name: string, audit?: readonly AuditEntry[]): Promise<void> {
+    return this.sqlite.writes.run(() => {
+      this.sqlite.statement(clearAttemptsSql).run({ name })
+      this.insertAudit(audit)
+    })
+  }
+
+  /** Marks the token used (and stores its successor) or tells why not; a reused token revokes its session. Inside a write. */
+  private rotate(request: RotationRequest): RotationOutcome {
+    const used = this.sqlite.statement(useTokenSql).all({ hash: request.usedHash, now: request.now }) as { session_id: string }[]
+    if (used.length === 1) {
+      this.insertToken(request.next, used[0]!.session_id, request.usedHash)
+      return { kind: 'rotated', session: this.readSession(used[0]!.session_id)! }
+    }
+    const token = this.readToken(request.usedHash)
+    const outcome = refusedRotation(token, token === undefined ? undefined : this.readSession(token.sessionId), request.now)
+    if (outcome.kind === 'reused') this.sqlite.statement(revokeSql).run({ id: outcome.sessionId, now: request.now, reason: reusedTokenReason })
+    return outcome
+  }
+
+  /** Inserts the entries `audit` gives for `result` in the write under way; returns `result`. */
+  private audited<R>(result: R, audit: AuditEntriesOf<R> | undefined): R {
+    this.insertAudit(audit?.(result))
+    return result
+  }
+
+  private insertAudit(entries: readonly AuditEntry[] | undefined): void {
+    if (entries !== undefined && entries.length > 0) insertAuditEntry(this.sqlite, entries)
   }
 
   private insertToken(token: NewRefreshToken, sessionId: string, parent: string | null): void {
