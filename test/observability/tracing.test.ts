@@ -10,7 +10,10 @@ import { SpanStatusCode, trace, TraceFlags } from '@opentelemetry/api'
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, TraceIdRatioBasedSampler, type ReadableSpan } from '@opentelemetry/sdk-trace-base'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createEngine, defineWorkflow, MemoryWorkflowStore, sqliteStore, type EngineConfig } from 'weft-sdk'
+import { postgresStore } from 'weft-sdk/postgres'
+import type { WorkflowStore } from 'weft-sdk/store'
 import { parseTraceparent, toTraceparent, weftTracing, WeftSpanAttributes as A, type WeftTracing } from 'weft-sdk/otel'
+import { createTestDatabase, describePostgres } from '../support/postgres.js'
 
 /** A tracer provider of its own ("a process") exporting to memory. */
 function tracedProcess(options: { readonly sampled?: boolean } = {}) {
@@ -200,47 +203,69 @@ describe('a traced run', () => {
   })
 })
 
-describe('a run resumed by another worker', () => {
+const approval = defineWorkflow({ name: 'approval', version: 1 })
+  .task('request', () => 'asked')
+  .task('approve', { dependsOn: ['request'] }, (_asked, ctx) => ctx.waitForEvent<boolean>('approved'))
+  .build()
+
+/**
+ * A run started by one engine ("worker A", its own tracer provider), released
+ * by its close while a task waits, and resumed by a second engine on the same
+ * database (worker B, another provider): B's spans must continue A's trace.
+ */
+async function resumeOnAnotherWorker(openStore: () => WorkflowStore): Promise<void> {
+  const first = tracedProcess()
+  const engineA = createEngine({ store: openStore(), tracing: first.tracing, workflows: [approval] })
+  const run = await engineA.start(approval)
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  await engineA.close({ drain: 0 })
+  expect(first.tracing.openRuns).toBe(0) // closing released the run: its spans ended here
+  expect([only(first.spans(), 'weft.run approval').attributes[A.runOutcome], only(first.spans(), 'weft.task approve').attributes[A.taskOutcome]]).toEqual(['abandoned', 'abandoned'])
+  const start = only(first.spans(), 'weft.start approval')
+  const reader = openStore()
+  const stored = parseTraceparent((await reader.getRun(run.id))?.traceContext)
+  await reader.close()
+  expect(stored?.spanId).toBe(start.spanContext().spanId)
+
+  const second = tracedProcess()
+  const engineB = createEngine({ store: openStore(), tracing: second.tracing, workflows: [approval], claimInterval: '10 ms' })
+  const waiting = new Promise<void>((resolve) => engineB.on('task.started', (event) => event.task === 'approve' && resolve()))
+  await waiting
+  const resumed = (await engineB.getRun(run.id))!
+  await resumed.signal('approved', true)
+  await resumed.result()
+  await engineB.close()
+  const runSpan = only(second.spans(), 'weft.run approval')
+  expect(runSpan.spanContext().traceId).toBe(start.spanContext().traceId)
+  expect(parentOf(runSpan)).toBe(start.spanContext().spanId)
+  expect(runSpan.attributes[A.runEpoch]).toBe(2)
+  expect(named(second.spans(), 'weft.task request')).toEqual([]) // replayed from its checkpoint
+  expect(runSpan.events.some((event) => event.name === 'weft.task.replayed' && event.attributes?.[A.task] === 'request')).toBe(true)
+  expect(parentOf(only(second.spans(), 'weft.task approve'))).toBe(runSpan.spanContext().spanId)
+}
+
+describe('a run resumed by another worker on the same SQLite file', () => {
   const dirs: string[] = []
   afterEach(() => {
     for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
   })
 
-  const approval = defineWorkflow({ name: 'approval', version: 1 })
-    .task('request', () => 'asked')
-    .task('approve', { dependsOn: ['request'] }, (_asked, ctx) => ctx.waitForEvent<boolean>('approved'))
-    .build()
-
   it('continues the same trace: its run span on the second worker is a child of the context recorded with the run', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'weft-otel-'))
     dirs.push(dir)
     const path = join(dir, 'runs.db')
-    const first = tracedProcess()
-    const engineA = createEngine({ store: sqliteStore({ path }), tracing: first.tracing, workflows: [approval] })
-    const run = await engineA.start(approval)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-    await engineA.close({ drain: 0 })
-    expect(first.tracing.openRuns).toBe(0) // closing released the run: its spans ended here
-    expect([only(first.spans(), 'weft.run approval').attributes[A.runOutcome], only(first.spans(), 'weft.task approve').attributes[A.taskOutcome]]).toEqual(['abandoned', 'abandoned'])
-    const start = only(first.spans(), 'weft.start approval')
-    const stored = parseTraceparent((await readRun(path, run.id))?.traceContext)
-    expect(stored?.spanId).toBe(start.spanContext().spanId)
+    await resumeOnAnotherWorker(() => sqliteStore({ path }))
+  })
+})
 
-    const second = tracedProcess()
-    const engineB = createEngine({ store: sqliteStore({ path }), tracing: second.tracing, workflows: [approval], claimInterval: '10 ms' })
-    const waiting = new Promise<void>((resolve) => engineB.on('task.started', (event) => event.task === 'approve' && resolve()))
-    await waiting
-    const resumed = (await engineB.getRun(run.id))!
-    await resumed.signal('approved', true)
-    await resumed.result()
-    await engineB.close()
-    const runSpan = only(second.spans(), 'weft.run approval')
-    expect(runSpan.spanContext().traceId).toBe(start.spanContext().traceId)
-    expect(parentOf(runSpan)).toBe(start.spanContext().spanId)
-    expect(runSpan.attributes[A.runEpoch]).toBe(2)
-    expect(named(second.spans(), 'weft.task request')).toEqual([]) // replayed from its checkpoint
-    expect(runSpan.events.some((event) => event.name === 'weft.task.replayed' && event.attributes?.[A.task] === 'request')).toBe(true)
-    expect(parentOf(only(second.spans(), 'weft.task approve'))).toBe(runSpan.spanContext().spanId)
+describePostgres('a run resumed by another worker on the same PostgreSQL database', () => {
+  it('continues the same trace: its run span on the second worker is a child of the context recorded with the run', async () => {
+    const database = await createTestDatabase()
+    try {
+      await resumeOnAnotherWorker(() => postgresStore({ connectionString: database.url }))
+    } finally {
+      await database.drop()
+    }
   })
 })
 
@@ -262,12 +287,3 @@ describe('traceparent', () => {
     expect(parseTraceparent(header)).toBeUndefined()
   })
 })
-
-async function readRun(path: string, runId: string) {
-  const store = sqliteStore({ path })
-  try {
-    return await store.getRun(runId)
-  } finally {
-    await store.close()
-  }
-}
