@@ -1,6 +1,7 @@
 // The audit entries of sessions and local users, built in one place: what each login, refresh, refusal and
 // revocation records. An entry names the principal concerned and a session (`session:<id>`) or a login name
 // (`user:<name>`); it never holds a password or a token, only what a reader of the log needs.
+import { createHash } from 'node:crypto'
 import type { RotationOutcome, SessionRecord } from '../storage/session-store.js'
 import type { AuditRecord } from './ports.js'
 
@@ -69,9 +70,17 @@ export function passwordAccepted(name: string, user: Concerned, at: number): Aud
   return { at, action: 'auth.succeeded', outcome: 'succeeded', ...concerned(user), resource: userResource(name) }
 }
 
-/** A password check refused: `wrong password`, `unknown user` or `locked out until <time>`. */
+/**
+ * A password check refused: `wrong password`, `unknown user` or `locked out until <time>`.
+ * An unknown name is not recorded as typed (people type passwords into the name field): its resource is
+ * `user:?<digest>`, the first 16 hex digits of its SHA-256, so repeated attempts on one name still show.
+ */
 export function passwordRefused(name: string, user: Concerned | undefined, reason: string, at: number): AuditRecord {
-  return { at, action: 'auth.failed', outcome: 'denied', ...concerned(user), resource: userResource(name), reason }
+  return { at, action: 'auth.failed', outcome: 'denied', ...concerned(user), resource: user === undefined ? unknownUserResource(name) : userResource(name), reason }
+}
+
+function unknownUserResource(name: string): string {
+  return `user:?${createHash('sha256').update(name).digest('hex').slice(0, 16)}`
 }
 
 /** The reason of a refusal while a name is locked. */

@@ -6,6 +6,7 @@
  * password or a token; the chains verify (with signed checkpoints taken at close); and an audit write that fails
  * is reported without changing what the operation answers.
  */
+import { createHash } from 'node:crypto'
 import { Redacted } from 'effect'
 import { describe, expect, it } from 'vitest'
 import { AuthenticationError, SecurityConfigError } from '../../src/core/security-errors.js'
@@ -135,7 +136,7 @@ for (const kind of fixtureKinds) {
         { action: 'user.saved', outcome: 'succeeded', ...user, reason: 'created' },
         { action: 'auth.succeeded', outcome: 'succeeded', ...user, reason: undefined },
         { action: 'auth.failed', outcome: 'denied', ...user, reason: 'wrong password' },
-        { action: 'auth.failed', outcome: 'denied', subject: undefined, tenant: undefined, resource: 'user:nobody', reason: 'unknown user' },
+        { action: 'auth.failed', outcome: 'denied', subject: undefined, tenant: undefined, resource: `user:?${createHash('sha256').update('nobody').digest('hex').slice(0, 16)}`, reason: 'unknown user' },
         { action: 'auth.failed', outcome: 'denied', ...user, reason: 'wrong password' },
         { action: 'auth.failed', outcome: 'denied', ...user, reason: `locked out until ${new Date(now + 30_000).toISOString()}` },
       ])
