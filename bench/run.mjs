@@ -287,7 +287,7 @@ if (!durableOnly) {
 if (!durableOnly) {
   section('3h. Observability: live metrics per task — off, metrics on, metrics on with the tracing API (no SDK)')
   const { measureMetrics, printMetrics } = await import('./metrics.mjs')
-  printMetrics(await measureMetrics({ rounds: quick ? 3 : 7, work }), table, us)
+  printMetrics(await measureMetrics({ rounds: quick ? 5 : 15, work }), table, us)
 }
 
 // ---- 4. Durable: SQLite --------------------------------------------------------------------
