@@ -192,7 +192,7 @@ export class RunSpans {
     const { task } = current
     // A retry's attempt begins after its delay; a cancel during the delay ends it before: it then lasts no time.
     const startTime = Math.min(current.startAt, at)
-    const attributes: Attributes = { ...run.identity, [A.task]: task, [A.attempt]: current.attempt }
+    const attributes = attemptAttributes(run.identity, task, current.attempt)
     const span = this.tracer.startSpan(`weft.task ${task}`, { startTime, attributes }, run.context)
     current.span = span
     return span
@@ -211,4 +211,19 @@ function markError(span: Span, error: ErrorRecord, at: number): void {
   const attributes: Attributes = { 'exception.type': error.name, 'exception.message': error.message }
   if (error.code !== undefined) attributes['weft.error.code'] = error.code
   span.addEvent('exception', attributes, at)
+}
+
+/**
+ * An attempt span's attributes, as one literal with fixed keys (the keys of
+ * {@link WeftSpanAttributes}): a spread with computed keys was the largest
+ * cost of Weft's own per attempt in a profile.
+ */
+function attemptAttributes(identity: Attributes, task: string, attempt: number): Attributes {
+  return {
+    'weft.workflow.name': identity[A.workflow],
+    'weft.workflow.version': identity[A.version],
+    'weft.run.id': identity[A.runId],
+    'weft.task.name': task,
+    'weft.task.attempt': attempt,
+  } satisfies Record<(typeof A)['workflow' | 'version' | 'runId' | 'task' | 'attempt'], unknown>
 }
