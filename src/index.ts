@@ -305,3 +305,7 @@ export type { DurationPercentiles, HistoryQuery } from './storage/workflow-store
 export { readHistory } from './observability/history-report.js'
 export { metricsToJson, metricsToCsv, metricsCsvColumns } from './observability/metrics-export.js'
 export { MetricsUnavailableError } from './core/metrics-errors.js'
+
+// Prometheus: the text exposition (format 0.0.4) of the metrics and a handler for node:http
+export { prometheusText, metricsHandler, escapeLabelValue, defaultPrometheusBuckets, prometheusContentType, type PrometheusOptions, type PrometheusSource, type MetricsRequestLike, type MetricsResponseLike } from './observability/prometheus.js'
+export type { DurationHistogram, LiveHistograms, TaskTokens } from './observability/live-metrics.js'

@@ -41,6 +41,28 @@ export class DurationSketch {
     if (other.count > 0) this.sketch.merge(other.sketch)
   }
 
+  /** The exact sum of the durations added (milliseconds). */
+  get sum(): number {
+    return this.sketch.sum
+  }
+
+  /**
+   * How many durations are ≤ `boundMs`: exact when the bound is below the
+   * minimum or at or above the maximum; otherwise the values in the
+   * bound's own sketch bin (those within about `2 · relativeAccuracy · boundMs`
+   * of it) count as ≤ it. Non-decreasing in `boundMs`.
+   */
+  countAtMost(boundMs: number): number {
+    const { count, zeroCount, store, mapping, min, max } = this.sketch
+    if (count === 0 || boundMs < min) return 0
+    if (boundMs >= max) return count
+    if (boundMs <= 0) return zeroCount
+    const key = mapping.key(boundMs)
+    let total = zeroCount
+    for (let i = 0; i < store.bins.length && i + store.offset <= key; i++) total += store.bins[i] ?? 0
+    return total
+  }
+
   /** The count, mean, p50, p95, p99 (within the accuracy) and exact maximum. */
   summary(): DurationPercentiles {
     const { count, sum, max } = this.sketch

@@ -26,12 +26,85 @@ export interface LiveMetricsOptions {
   readonly window?: Duration
 }
 
+/**
+ * Durations of one workflow's runs or one task's steps as a cumulative
+ * histogram: `buckets[i]` counts the durations ≤ the i-th bound. Counts
+ * come from the monitor's DDSketch: exact for bounds below the smallest or
+ * at or above the largest duration; otherwise a duration within about
+ * `2 · relativeAccuracy` (2 % by default) of a bound may be counted on the
+ * bound's side. `count` and `sumMs` are exact.
+ *
+ * @example
+ * ```ts
+ * import type { DurationHistogram } from 'weft-sdk'
+ * const underOneSecond = (h: DurationHistogram, boundsMs: readonly number[]) => h.buckets[boundsMs.indexOf(1000)]
+ * ```
+ */
+export interface DurationHistogram {
+  /** The workflow's name. */
+  readonly workflow: string
+  /** The task's name; `undefined` for the workflow's runs. */
+  readonly task: string | undefined
+  /** Cumulative counts, one per bound, non-decreasing. */
+  readonly buckets: readonly number[]
+  /** How many durations (the `+Inf` bucket). */
+  readonly count: number
+  /** Their sum in milliseconds. */
+  readonly sumMs: number
+}
+
+/**
+ * A task's LLM tokens by direction, from its `task.call` reports.
+ *
+ * @example
+ * ```ts
+ * import type { TaskTokens } from 'weft-sdk'
+ * const total = (t: TaskTokens) => t.input + t.output
+ * ```
+ */
+export interface TaskTokens {
+  /** The workflow's name. */
+  readonly workflow: string
+  /** The task's name. */
+  readonly task: string
+  /** `gen_ai.usage.input_tokens`, summed. */
+  readonly input: number
+  /** `gen_ai.usage.output_tokens`, summed. */
+  readonly output: number
+}
+
+/**
+ * What `LiveMetrics.histograms` returns: run and task duration histograms
+ * and tokens by direction, sorted by workflow then task.
+ *
+ * @example
+ * ```ts
+ * import { LiveMetrics } from 'weft-sdk'
+ * const { tasks } = new LiveMetrics().histograms([100, 1000, 10_000])
+ * for (const h of tasks) console.log(h.workflow, h.task, h.buckets, h.count)
+ * ```
+ */
+export interface LiveHistograms {
+  /** One per workflow: its runs' durations. */
+  readonly runs: readonly DurationHistogram[]
+  /** One per task. */
+  readonly tasks: readonly DurationHistogram[]
+  /** One per task. */
+  readonly tokens: readonly TaskTokens[]
+}
+
+function histogramOf(sketch: DurationSketch, boundsMs: readonly number[]): Pick<DurationHistogram, 'buckets' | 'count' | 'sumMs'> {
+  return { buckets: boundsMs.map((bound) => sketch.countAtMost(bound)), count: sketch.count, sumMs: sketch.sum }
+}
+
 class TaskStats {
   completed = 0
   failed = 0
   skipped = 0
   retries = 0
   tokens = 0
+  inputTokens = 0
+  outputTokens = 0
   costUsd = 0
   constructor(
     readonly duration: DurationSketch,
@@ -169,6 +242,28 @@ export class LiveMetrics {
     return { source: 'live', at: now, window: { from: this.since, to: now }, percentiles: 'sketch', relativeAccuracy: this.relativeAccuracy, workflows, tasks, breakers, outbox: { ...this.outbox }, adapterFailures: this.adapterFailures }
   }
 
+  /**
+   * The durations of runs and tasks as cumulative histograms over `boundsMs`
+   * (ascending), with each task's tokens by direction: what a Prometheus
+   * exposition needs beyond the report. Counts come from the sketches
+   * (see {@link DurationHistogram} for their error).
+   */
+  histograms(boundsMs: readonly number[]): LiveHistograms {
+    const runs: DurationHistogram[] = []
+    const tasks: DurationHistogram[] = []
+    const tokens: TaskTokens[] = []
+    for (const workflow of [...this.workflows.keys()].sort()) {
+      const stats = this.workflows.get(workflow)!
+      runs.push({ workflow, task: undefined, ...histogramOf(stats.duration, boundsMs) })
+      for (const task of [...stats.tasks.keys()].sort()) {
+        const t = stats.tasks.get(task)!
+        tasks.push({ workflow, task, ...histogramOf(t.duration, boundsMs) })
+        tokens.push({ workflow, task, input: t.inputTokens, output: t.outputTokens })
+      }
+    }
+    return { runs, tasks, tokens }
+  }
+
   private recordOther(event: WeftEvent): void {
     if (event.type === 'breaker.opened' || event.type === 'breaker.half-open' || event.type === 'breaker.closed') {
       const breaker = this.breaker(event.breaker, event.adapter)
@@ -229,7 +324,11 @@ function addUsage(stats: TaskStats, attributes: TaskCallReported['attributes']):
     const value = attributes[name]
     return typeof value === 'number' && Number.isFinite(value) ? value : 0
   }
-  stats.tokens += number('gen_ai.usage.input_tokens') + number('gen_ai.usage.output_tokens')
+  const input = number('gen_ai.usage.input_tokens')
+  const output = number('gen_ai.usage.output_tokens')
+  stats.inputTokens += input
+  stats.outputTokens += output
+  stats.tokens += input + output
   stats.costUsd += number('weft.llm.cost_usd')
 }
 
@@ -249,6 +348,8 @@ function mergeWorkflow(mine: WorkflowStats, theirs: WorkflowStats, task: (name: 
     target.skipped += other.skipped
     target.retries += other.retries
     target.tokens += other.tokens
+    target.inputTokens += other.inputTokens
+    target.outputTokens += other.outputTokens
     target.costUsd += other.costUsd
     target.duration.merge(other.duration)
     target.ended.merge(other.ended)
