@@ -26,6 +26,8 @@ export const workerCommand: CliCommand = {
     'the runs still running to other workers, and exits 0. A second signal ends it at once.',
     'With --json its progress lines go to standard error, and when it stops it prints its summary as',
     'JSON: { workerId, workflows, runs: { completed, failed, cancelled }, released }.',
+    'With --metrics-port it serves its live metrics (runs, tasks, retries, durations as histograms) in',
+    "Prometheus's text format at http://127.0.0.1:<port>/metrics (0: a free port, named in the banner).",
   ],
   positionals: [],
   options: {
@@ -34,11 +36,13 @@ export const workerCommand: CliCommand = {
     module: { type: 'string', multiple: true, valueName: '<path>', description: 'a built module exporting workflows or a worker configuration (repeat for several)' },
     drain: { type: 'string', valueName: '<duration>', description: "how long running tasks may take to finish on shutdown, e.g. '30 s' [default: 10 s]" },
     'max-tasks': { type: 'string', valueName: '<n>', description: 'tasks running at once across all runs [default: unlimited]' },
+    'metrics-port': { type: 'string', valueName: '<port>', description: "serve the worker's live metrics to Prometheus at http://127.0.0.1:<port>/metrics [default: none]" },
     json: jsonOption,
   },
   examples: [
     'weft worker --module dist/workflows.js',
     "weft worker --database postgres://weft@db.internal/weft --module dist/orders.js --module dist/billing.js --drain '30 s'",
+    'weft worker --module dist/workflows.js --metrics-port 9464',
   ],
   async run(args, context) {
     const modules = args.strings('module')
@@ -52,12 +56,19 @@ export const workerCommand: CliCommand = {
       modules,
       drain: parseDrain(args.string('drain')),
       maxTasks: parseCount('max-tasks', args.string('max-tasks'), 1),
+      metricsPort: parseMetricsPort(args.string('metrics-port')),
       log: { info: (line) => progress.line(line), error: (line) => context.err.line(line) },
       cwd: context.cwd,
     })
     if (json) printJson(context.out, summary)
     return 0
   },
+}
+
+function parseMetricsPort(text: string | undefined): number | undefined {
+  const port = parseCount('metrics-port', text, 0)
+  if (port !== undefined && port > 65_535) throw new UsageError(`--metrics-port must be a port number from 0 to 65535, got "${text}"`)
+  return port
 }
 
 function parseDrain(text: string | undefined): Duration | undefined {

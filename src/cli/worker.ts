@@ -4,6 +4,7 @@ import { CommandFailedError } from './cli-errors.js'
 import { defaultDatabase, describeDatabase, messageOf, openStore } from './database.js'
 import { logRunEvents, stamped, type WorkerLog } from './run-event-log.js'
 import { waitForStop } from './stop-request.js'
+import { serveWorkerMetrics, type MetricsEndpoint } from './worker-metrics.js'
 import { mergeWorkerConfigs, registerWorkerWorkflows, type WorkerSetup } from './worker-setup.js'
 import { configWorkflows, importWorkflowModule, listWorkflows, workerConfigExport, workflowExports, type WorkerConfigExport, type WorkflowExport } from './workflow-module.js'
 import type { CliConfig } from './cli-config.js'
@@ -45,6 +46,12 @@ export interface WorkerOptions {
    * its `codec` the store's. Required once the database has security enabled.
    */
   readonly config?: CliConfig | undefined
+  /**
+   * Serves the worker's live metrics to Prometheus at `/metrics` on
+   * 127.0.0.1 at this port (0: one the system chooses; the banner names it).
+   * @defaultValue no metrics endpoint
+   */
+  readonly metricsPort?: number | undefined
 }
 
 /**
@@ -92,12 +99,14 @@ const consoleLog: WorkerLog = { info: (line) => console.log(line), error: (line)
  * ```
  * @returns once the worker stopped and drained, what it did.
  * @throws `InvalidOptionsError` for bad options; `CommandFailedError` when a module cannot be
- * imported or exports no workflow, or the database cannot be opened.
+ * imported or exports no workflow, the database cannot be opened, or the metrics port cannot be listened on.
  */
 export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> {
   const log = options.log ?? consoleLog
   const drainMs = toMillis(options.drain ?? '10 s', 'drain')
   if (options.modules.length === 0) throw new InvalidOptionsError('modules must name at least one module exporting workflows')
+  const port = options.metricsPort
+  if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65_535)) throw new InvalidOptionsError(`metricsPort must be a whole number from 0 to 65535, got ${String(port)}`)
   const cwd = options.cwd ?? process.cwd()
   const stop = waitForStop(options.signal)
   try {
@@ -107,9 +116,14 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
       printBanner(log, workerId, { ...options, maxTasks: options.maxTasks ?? setup.engine.maxConcurrentTasks }, workflows, drainMs),
     )
     const names = workflows.map(({ graph }) => `${graph.name}@${graph.version}`)
+    const metrics = await startMetrics(engine, store, options.metricsPort, log)
     log.info(stamped(Date.now(), `ready: claiming runs of ${names.join(', ')}`))
     const reason = await stop.requested
-    return await shutDown(engine, store, log, reason, drainMs, names)
+    try {
+      return await shutDown(engine, store, log, reason, drainMs, names)
+    } finally {
+      await metrics?.close()
+    }
   } finally {
     stop.dispose()
   }
@@ -179,6 +193,20 @@ function printBanner(log: WorkerLog, workerId: string, options: WorkerOptions, w
   }
   log.info(`  max tasks  ${options.maxTasks ?? 'unlimited'}`)
   log.info(`  drain      ${formatMillis(drainMs)}`)
+}
+
+/** Serves the metrics when a port is given; closes the engine and the store when it cannot. */
+async function startMetrics(engine: Engine, store: StoreLifecycle, port: number | undefined, log: WorkerLog): Promise<MetricsEndpoint | undefined> {
+  if (port === undefined) return undefined
+  try {
+    const endpoint = await serveWorkerMetrics(engine, port)
+    log.info(`  metrics    ${endpoint.url}`)
+    return endpoint
+  } catch (error) {
+    await engine.close({ drain: 0 }).catch(() => undefined)
+    await store.close().catch(() => undefined)
+    throw error
+  }
 }
 
 async function shutDown(engine: Engine, store: StoreLifecycle, log: WorkerLog, reason: string, drainMs: number, names: string[]): Promise<WorkerSummary> {

@@ -36,7 +36,7 @@ describe('weft --help', () => {
     expect(code).toBe(0)
     expect(lines[0]).toBe('Usage: weft worker [options]')
     const options = lines.slice(lines.indexOf('Options:') + 1, lines.indexOf('Examples:') - 1).map((line) => line.trim().split(/ {2,}/)[0])
-    expect(options).toEqual(['--database <path|url>', '--config <file>', '--module <path>', '--drain <duration>', '--max-tasks <n>', '--json', '-h, --help'])
+    expect(options).toEqual(['--database <path|url>', '--config <file>', '--module <path>', '--drain <duration>', '--max-tasks <n>', '--metrics-port <port>', '--json', '-h, --help'])
   })
 
   it('shows the help of a command group', async () => {
@@ -68,6 +68,7 @@ describe('a bad command line', () => {
     [['worker'], 'weft: weft worker needs at least one --module <path> (a built module exporting workflows)'],
     [['worker', '--module', 'w.js', '--drain', 'soon'], `weft: --drain must be a number of milliseconds or a string like '250 ms', '5 s', '2 m', '1 h', '2 d', got "soon"`],
     [['worker', '--module', 'w.js', '--max-tasks', '-1'], 'weft: option --max-tasks needs a value: --max-tasks <n>, got "-1" (write --max-tasks=-1 if that is the value)'],
+    [['worker', '--module', 'w.js', '--metrics-port', '70000'], 'weft: --metrics-port must be a port number from 0 to 65535, got "70000"'],
   ])('weft %j exits 2 and says what to fix', async ([args, message], { expect }) => {
     const { code, stdout, stderr } = await runWeft(args, cwd)
     expect({ code, stdout, stderr }).toEqual({ code: 2, stdout: '', stderr: `${message}\n` })
