@@ -2,46 +2,58 @@
 // breaker, rate limit and bulkhead on, none tripping) over raw fetch to the
 // same local node:http server, and of the adapter without policies, and of
 // raw fetch with a hand-made timeout (an AbortController and a timer: what
-// the timeout policy does). The clients take turns call by call (in rotating
-// order), each call timed on its own: a noisy machine's drift hits all
-// alike, and the overhead is the ratio of the median call times (the mean's
-// ratio is printed too). Rounds of a few hundred calls per client, as this
-// section first did, gave per-round ratios from -25% to +30% on a loaded
-// 2-core machine: their median moved by ±3% between runs.
+// the timeout policy does). The clients take turns call by call, each call
+// timed on its own: a noisy machine's drift hits all alike, and the overhead
+// is the ratio of the median call times (the mean's ratio is printed too).
+// Each round takes the clients in a new random order (seeded, so every run
+// uses the same orders): in a fixed rotation each client always follows the
+// same one, and two identical adapters placed differently measured up to 5
+// points apart. Rounds of a few hundred calls per client, as this section
+// first did, gave per-round ratios from -25% to +30% on a loaded 2-core
+// machine: their median moved by ±3% between runs.
 //
 // Where the cost of a call with the five policies went (Node 20, December
-// 2026, ~400 µs per raw call, in-process server):
-// - The adapter itself (URL, headers, body read, JSON decode, counters):
-//   ~2% over raw fetch.
+// 2026, ~270–400 µs per raw call, in-process server):
 // - The policies first ran through the Effect composition (TaskPolicyRunner:
 //   a fiber per call, two more for the timeout's race, the breaker's scope):
-//   40–55%. They now run directly while none acts (DirectPolicies): 16–22%
-//   with Effect's in-memory stores read by synchronous Effect runs; then,
-//   with Weft's own in-memory tables (MemoryPolicyTables, no Effect run for
-//   the breaker and the limiter), bulkheads on their own counters (Effect's
-//   Semaphore cost two runs a call: ~6% alone), timeouts on one timer per
-//   target and the first attempt's promise returned as the call's: ~10%.
-// - The timeout then still made an AbortController per attempt whose signal
-//   fetch had to follow (undici wires its request's own controller to it
-//   with a listener, a WeakRef and a finalization registration): the "raw
-//   fetch + AbortController timeout" row, 5–10% over raw fetch. An attempt
-//   is now cut without a signal (AttemptCut, made only if asked for): the
-//   HTTP adapter gives fetch a dispatcher that forwards to undici's global
-//   one and keeps undici's own abort of the request (CutDispatcher), and the
-//   deadline sits on the target's one timer. The "raw fetch + the adapter's
-//   cut" row is that mechanism alone: 0–1% over raw fetch. The attempt's
-//   promise is one promise (no async frame; the breaker's verdict and the
-//   bulkhead's release where it settles), fetch and the body read in one
-//   frame.
-// - Measured December 2026 on a 2-core machine loaded by other work (load
-//   average 8–14), every figure moves by ±3% between runs: raw fetch ~450 µs;
-//   adapter without policies 0–6%; timeout alone 5–8%; five policies 15–23%
-//   in a process of its own, before and after the change above alike, while
-//   the two builds taking turns in one process gave 21–31% (before) and
-//   11–19% (after). The policy code's own CPU (a loop against a stubbed
-//   fetch) is ~5 µs a call with five policies (~14 µs before): ~1% of a
-//   call; what the median shows beyond that (cache and allocation effects
-//   of a real round trip, the machine's load) is not attributed yet.
+//   40–55%. They run directly while none acts (DirectPolicies), on Weft's own
+//   in-memory tables, bulkhead counters and one deadline timer per target.
+// - The timeout's AbortController per attempt (the "raw fetch +
+//   AbortController timeout" row, 5–10%) became a cut without a signal
+//   (AttemptCut; CutDispatcher keeps undici's own abort of the request): the
+//   "raw fetch + the adapter's cut" row, 0–2%.
+// - That left 12–18% with five policies while their own CPU in a tight loop
+//   (an attempt that resolves at once) is ~1 µs a call. Timestamps placed
+//   inside a call showed the policies' steps before the request taking
+//   12–15 µs and 2 µs after it, and the request through the dispatcher
+//   4–7 µs longer. Two causes, neither in a Weft frame of a CPU profile:
+//   * V8 had not optimized them. Each function on the path runs once per
+//     call, and V8 tiers a function up by the bytecode it has executed, so
+//     most of them were still Sparkplug baseline code after 1,000–3,500
+//     calls (%GetOptimizationStatus), their time spent in IC and call
+//     builtins; a CPU profile puts that in builtins and "(program)". With
+//     V8 tiering up 8× sooner (--interrupt-budget=8192) five policies cost
+//     7% instead of 10.5%; over one run the overhead fell from 16% in the
+//     first 1,000 calls to 8% after 3,000. The median of this section mixes
+//     both phases, so it reports the two halves of its calls as well.
+//   * Cold caches: a call's ~270 µs of undici and node:http evict the
+//     policies' code and data, so each lookup by name (a Map, a WeakMap, an
+//     Effect Context per policy), each object and closure costs far more
+//     than in a loop. Callgrind counted 146 K more instructions a call on
+//     the main thread with five policies than without, and about twice as
+//     many in the GC's helper threads.
+// - What changed: the limiter's taker, the bulkhead and the breaker's gate
+//   resolved once per operation; a call is one object (DirectCall) instead
+//   of ~20 closures, objects and promises (Weft's allocation per call with
+//   five policies 4.2 → 2.2 KB); a fixed window's row and the deadline
+//   queue's array kept, not reallocated per call; the HTTP adapter's
+//   headers copied key by key (three spreads gave every request's headers a
+//   hidden class of its own: ~2 µs hot, and undici then builds its key cache
+//   again). Before → after, four runs each of this section taking turns
+//   (medians of the runs, raw fetch ~270 µs, load average ~3.5): five
+//   policies 15.0% → 8.5% (runs 13.8–16.3% → 8.0–9.9%; first half of the
+//   calls 17.8% → 11.7%, second half 10.3% → 6.9%), no policies 4.8% →
+//   3.2%. A --quick run (1,500 calls) is mostly the unoptimized phase: ~11%.
 
 import { createServer } from 'node:http'
 import { HttpAdapter } from '../dist/index.js'
@@ -69,7 +81,7 @@ function startServer() {
  * POSTs of a small JSON body, sequentially, taking turns call by call: the
  * adapter with its five policies on (the figure against the target) and
  * without policies (what the adapter itself costs).
- * @returns { rawUs, timedUs, cutUs, adapterUs, bareUs, overhead, timedOverhead, cutOverhead, bareOverhead, meanOverhead, calls, wrong }
+ * @returns { rawUs, timedUs, cutUs, adapterUs, bareUs, overhead, timedOverhead, cutOverhead, bareOverhead, meanOverhead, halves: { adapter: [first, second], bare: [first, second] }, calls, wrong }
  */
 export async function measureHttpOverhead({ calls = 4_000 } = {}) {
   const server = await startServer()
@@ -118,9 +130,11 @@ export async function measureHttpOverhead({ calls = 4_000 } = {}) {
   const names = Object.keys(clients)
   for (let i = 0; i < 300; i++) for (const name of names) await clients[name](i)
   const ms = Object.fromEntries(names.map((name) => [name, []]))
+  const random = seeded(0x5eed)
+  const order = [...names]
   for (let i = 0; i < calls; i++) {
-    for (let k = 0; k < names.length; k++) {
-      const name = names[(i + k) % names.length]
+    shuffle(order, random)
+    for (const name of order) {
       const started = performance.now()
       await clients[name](i)
       ms[name].push(performance.now() - started)
@@ -131,6 +145,9 @@ export async function measureHttpOverhead({ calls = 4_000 } = {}) {
   await new Promise((resolve) => server.close(resolve))
   const mid = Object.fromEntries(names.map((name) => [name, median(ms[name])]))
   const mean = (name) => ms[name].reduce((sum, x) => sum + x, 0) / ms[name].length
+  // The same ratios over each half of the rounds: V8 optimizes the adapter's once-per-call code over its first few thousand calls.
+  const half = (name, second) => median(second ? ms[name].slice(calls >> 1) : ms[name].slice(0, calls >> 1))
+  const halves = (name) => [false, true].map((second) => half(name, second) / half('raw', second) - 1)
   return {
     rawUs: mid.raw * 1000,
     timedUs: mid.timed * 1000,
@@ -142,7 +159,28 @@ export async function measureHttpOverhead({ calls = 4_000 } = {}) {
     cutOverhead: mid.cut / mid.raw - 1,
     bareOverhead: mid.bare / mid.raw - 1,
     meanOverhead: mean('adapter') / mean('raw') - 1,
+    halves: { adapter: halves('adapter'), bare: halves('bare') },
     calls,
     wrong,
+  }
+}
+
+/** A seeded generator of numbers in [0, 1) (mulberry32): the same orders in every run. */
+function seeded(seed) {
+  let state = seed >>> 0
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0
+    let t = state
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+/** Shuffles `items` in place (Fisher–Yates). */
+function shuffle(items, random) {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1))
+    ;[items[i], items[j]] = [items[j], items[i]]
   }
 }

@@ -5,7 +5,7 @@ import type { BulkheadOptions, CircuitBreakerOptions, RateLimitOptions, RetryOpt
 import { normalizePolicyOptions } from '../graph/normalize-policies.js'
 import type { CircuitBreakerPolicy, TaskPolicies } from '../graph/workflow-graph.js'
 import { TaskThrew, thrownValue, type AttemptFailure } from '../resilience/attempt-failure.js'
-import type { DirectPolicies } from '../resilience/direct-policies.js'
+import type { DirectAttempt, DirectHooks, DirectPolicies } from '../resilience/direct-policies.js'
 import { AttemptCut } from '../resilience/attempt-cut.js'
 import { readBreakerState, type BreakerListener, type CircuitState } from '../resilience/circuit-breakers.js'
 import type { PolicyStateStore } from '../resilience/policy-services.js'
@@ -227,8 +227,13 @@ interface Operation {
   readonly uncached: PolicyTarget
   readonly guarded: boolean
   readonly gauge: LimiterGauge | undefined
-  /** The policies run without Effect while none of them acts (`undefined` when they need Effect); worked out at the first call, once the state is known. */
-  direct?: DirectPolicies | undefined
+  /** The policies run without Effect while none of them acts, and what its calls give them (`undefined` when they need Effect); worked out at the first call, once the state is known. */
+  direct?: { readonly policies: DirectPolicies; readonly hooks: DirectHooks } | undefined
+}
+
+/** `body`, counting each attempt it runs in `gauge` (the attempts a rate limit admitted). */
+function counting<A>(body: CutBody<A>, gauge: LimiterGauge | undefined): CutBody<A> {
+  return gauge === undefined ? body : (cut, n) => (gauge.admit(Date.now()), body(cut, n))
 }
 
 /** The policies' services on the adapter's state, built at the first call that needs them. */
@@ -298,21 +303,36 @@ export class AdapterPolicies {
       if (!guarded) return body(AttemptCut.of(signal), 1)
       // The key is worked out only for an operation with a cache.
       const cacheKey = compiled.target === uncached ? undefined : keyOf?.()
-      const built = this.build()
       const target = cacheKey === undefined ? uncached : compiled.target
-      if (!('direct' in compiled)) compiled.direct = built.shared ? undefined : this.runner.direct(uncached, built.services)
+      if (!('direct' in compiled)) compiled.direct = this.directOf(uncached, gauge)
       const direct = compiled.direct
-      const breaker = target.policies.circuitBreaker !== undefined
+      if (direct !== undefined && target === uncached) return direct.policies.run(signal, body, direct.hooks)
       // Each attempt admitted past the rate limit counts for its gauge.
-      const counted: CutBody<A> = gauge === undefined ? body : (cut, n) => (gauge.admit(Date.now()), body(cut, n))
-      if (direct !== undefined && target === uncached) {
-        // The direct path records a refused request as the breaker's success itself (no Answered value, no promise of its own per attempt).
-        return direct.run(signal, counted, (n) => this.runEffect(this.runner.attemptWithoutRateLimit(target, effectAttempt(counted, breaker), n), signal).then(unanswered), breaker ? refusedRequest : undefined)
-      }
-      return this.runEffect(this.runner.run(target, cacheKey === undefined ? [] : [cacheKey], effectAttempt(counted, breaker), quietHooks), signal).then(unanswered)
+      const attempt = effectAttempt(counting(body, gauge), target.policies.circuitBreaker !== undefined)
+      return this.runEffect(this.runner.run(target, cacheKey === undefined ? [] : [cacheKey], attempt, quietHooks), signal).then(unanswered)
     } catch (error) {
       return Promise.reject(error)
     }
+  }
+
+  /**
+   * The direct path of `target` (an operation without its cache) and what
+   * its calls give it, made once: `undefined` on shared state (its stores do
+   * not answer synchronously) or when its policies need Effect.
+   */
+  private directOf(target: PolicyTarget, gauge: LimiterGauge | undefined): Operation['direct'] {
+    const built = this.build()
+    const policies = built.shared ? undefined : this.runner.direct(target, built.services)
+    if (policies === undefined) return undefined
+    const breaker = target.policies.circuitBreaker !== undefined
+    const hooks: DirectHooks = {
+      viaEffect: <A>(attempt: DirectAttempt<A>, n: number, signal: AbortSignal | undefined) =>
+        this.runEffect(this.runner.attemptWithoutRateLimit(target, effectAttempt(counting(attempt, gauge), breaker), n), signal).then(unanswered),
+      // The direct path records a refused request as the breaker's success itself (no Answered value, no promise of its own per attempt).
+      answered: breaker ? refusedRequest : undefined,
+      admitted: gauge === undefined ? undefined : (now) => gauge.admit(now),
+    }
+    return { policies, hooks }
   }
 
   /** Runs a policy program; rejects with what the last attempt threw, or the policy's error, or the signal's reason when it cut the call. */

@@ -14,6 +14,8 @@
  */
 export class AttemptCut {
   private controller: AbortController | undefined
+  /** The first hook (an attempt registers one, its request's abort: no array for it), then the others. */
+  private hook: (() => void) | undefined
   private hooks: (() => void)[] | undefined
   private done = false
 
@@ -57,12 +59,14 @@ export class AttemptCut {
       return
     }
     if (this.done) hook()
+    else if (this.hook === undefined) this.hook = hook
     else (this.hooks ??= []).push(hook)
   }
 
   /** Drops `hook` (the work it would have cut ended first): a long-lived given signal keeps no listener of a finished attempt. */
   offCut(hook: () => void): void {
     if (this.given !== undefined) this.given.removeEventListener('abort', hook)
+    else if (this.hook === hook) this.hook = undefined
     else if (this.hooks !== undefined) {
       const at = this.hooks.indexOf(hook)
       if (at >= 0) this.hooks.splice(at, 1)
@@ -74,8 +78,10 @@ export class AttemptCut {
     if (this.done || this.given !== undefined) return
     this.done = true
     this.controller?.abort()
-    const hooks = this.hooks
+    const { hook, hooks } = this
+    this.hook = undefined
     this.hooks = undefined
-    if (hooks !== undefined) for (const hook of hooks) hook()
+    hook?.()
+    if (hooks !== undefined) for (const next of hooks) next()
   }
 }

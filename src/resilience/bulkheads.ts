@@ -2,6 +2,11 @@ import { Effect } from 'effect'
 import { BulkheadRejectedError } from '../core/errors.js'
 import type { BulkheadPolicy } from '../graph/workflow-graph.js'
 
+/** A bulkhead's slots, taken without waiting: `enterNow()` gives the function that frees the slot, or `undefined` when none is free (or someone waits). */
+export interface BulkheadSlots {
+  enterNow(): (() => void) | undefined
+}
+
 /**
  * One bulkhead: at most `maxConcurrent` calls in their slots, at most
  * `maxQueue` waiting (first come, first served), the next rejected.
@@ -12,7 +17,7 @@ import type { BulkheadPolicy } from '../graph/workflow-graph.js'
  * call, bench section 3b). A freed slot is handed to the first waiter, so a
  * call arriving meanwhile cannot jump the queue.
  */
-class Bulkhead {
+class Bulkhead implements BulkheadSlots {
   private running = 0
   private readonly waiters: (() => void)[] = []
 
@@ -68,6 +73,11 @@ export class Bulkheads {
 
   enterNow(policy: BulkheadPolicy): (() => void) | undefined {
     return this.bulkheadOf(policy).enterNow()
+  }
+
+  /** The bulkhead of `policy`, for a caller that takes its slots directly (`enterNow`) and would otherwise look it up by name every call. */
+  slotsOf(policy: BulkheadPolicy): BulkheadSlots {
+    return this.bulkheadOf(policy)
   }
 
   private bulkheadOf(policy: BulkheadPolicy): Bulkhead {

@@ -3,8 +3,8 @@ import { CircuitBreaker as EffectBreaker } from 'effect/persistence'
 import type { Scope } from 'effect'
 import { CircuitOpenError, StorageError } from '../core/errors.js'
 import type { CircuitBreakerPolicy } from '../graph/workflow-graph.js'
-import { memoryTablesOf, type MemoryPolicyTables } from './memory-policy-state.js'
-import type { TripRule } from './policy-transitions.js'
+import { stateName, storeGate, tablesGate, type BreakerGate, type CircuitPart } from './breaker-gates.js'
+import { memoryTablesOf } from './memory-policy-state.js'
 
 /**
  * A circuit state as Weft reports it.
@@ -27,20 +27,6 @@ export type BreakerFailure = CircuitOpenError | StorageError
 
 /** A call guarded by one breaker's circuits. */
 type Circuit = (call: Effect.Effect<unknown, unknown>) => Effect.Effect<unknown, unknown>
-
-/** One circuit of a breaker, for the direct path: its store key, trip rule and state listener. */
-interface CircuitPart {
-  readonly key: string
-  readonly trip: EffectBreaker.TripPolicy
-  readonly changed: (state: CircuitState) => void
-}
-
-/** A call admitted through closed circuits: `settle` records its outcome, as `execute` would. */
-export interface ClosedAdmission {
-  settle(outcome: 'Success' | 'Failure' | 'Ignored'): void
-}
-
-const stateName = { Closed: 'closed', Open: 'open', HalfOpen: 'half-open' } as const
 
 /**
  * The engine's circuit breakers, one per name, built on Effect's
@@ -68,42 +54,17 @@ export class CircuitBreakers {
   }
 
   /**
-   * Admits one call through a breaker whose circuits are all closed, without
-   * running Effect: the same store operations `execute` makes (admit, then
-   * record the outcome with the same open duration), run synchronously, and
-   * a trip reported to the listener at once. `undefined` when a circuit is
-   * open, probing or not built yet: the caller then goes through {@link guard}.
-   * Only for stores that answer synchronously (the in-memory one).
+   * The direct path's gate of a breaker (see {@link BreakerGate}): admits
+   * calls while its circuits are all closed, without running Effect on
+   * Weft's in-memory tables. `undefined` until the breaker's circuits are
+   * built (its first call goes through {@link guard}). Only for stores that
+   * answer synchronously.
    */
-  admitClosed(policy: CircuitBreakerPolicy, services: Context.Context<Services>): ClosedAdmission | undefined {
+  gateOf(policy: CircuitBreakerPolicy, services: Context.Context<Services>): BreakerGate | undefined {
     const parts = this.parts.get(policy.name)
     if (parts === undefined || !this.built.has(policy.name)) return undefined
-    const store = Context.get(services, EffectBreaker.CircuitBreakerStore)
-    const tables = memoryTablesOf(store)
-    if (tables !== undefined) return admitOnTables(tables, policy, parts)
-    const run = Effect.runSyncExitWith(services)
-    // One run per circuit, each run costing a fiber: admit only when closed (a closed circuit admits without a transition or a probe).
-    const admitIfClosed = (key: string) =>
-      Effect.flatMap(store.state(key), (state) => (state._tag === 'Closed' ? Effect.map(store.admit(key), (admission) => admission.generation) : Effect.succeed(undefined)))
-    const generations: number[] = []
-    for (const part of parts) {
-      const admitted = run(admitIfClosed(part.key))
-      if (!Exit.isSuccess(admitted) || admitted.value === undefined) {
-        // An outer circuit already admitted (two trip rules, the inner one not closed): its admission is left unrecorded, as `execute` leaves one on a store error.
-        return undefined
-      }
-      generations.push(admitted.value)
-    }
-    return {
-      settle: (outcome) => {
-        for (let i = parts.length - 1; i >= 0; i--) {
-          const part = parts[i]!
-          const openForMs = outcome === 'Ignored' || (outcome === 'Success' && part.trip._tag === 'Consecutive') ? 0 : policy.halfOpenAfterMs
-          const recorded = run(store.record({ key: part.key, generation: generations[i]!, outcome, tripPolicy: part.trip, openFor: Duration.millis(openForMs) }))
-          if (Exit.isSuccess(recorded) && recorded.value !== undefined) part.changed(stateName[recorded.value.to])
-        }
-      },
-    }
+    const tables = memoryTablesOf(Context.get(services, EffectBreaker.CircuitBreakerStore))
+    return tables !== undefined ? tablesGate(tables, policy, parts) : storeGate(services, policy, parts)
   }
 
   private breakerFor(policy: CircuitBreakerPolicy) {
@@ -139,34 +100,6 @@ export class CircuitBreakers {
       return (call: Effect.Effect<unknown, unknown>) =>
         breaker.execute(call, { key, classify: classifyOutcome }).pipe(Effect.mapError((error) => toWeftError(policy.name, error)))
     })
-  }
-}
-
-/**
- * {@link CircuitBreakers.admitClosed} on Weft's in-memory tables: the same
- * operations, made synchronously (no Effect run), on the system clock.
- */
-function admitOnTables(tables: MemoryPolicyTables, policy: CircuitBreakerPolicy, parts: readonly CircuitPart[]): ClosedAdmission | undefined {
-  const now = Date.now()
-  const first = tables.admitIfClosed(parts[0]!.key, now)
-  if (first === undefined) return undefined
-  let generations: number[] | undefined
-  if (parts.length > 1) {
-    const second = tables.admitIfClosed(parts[1]!.key, now)
-    // The outer circuit's admission of a closed circuit changed nothing: leaving it unrecorded is harmless.
-    if (second === undefined) return undefined
-    generations = [first, second]
-  }
-  return {
-    settle: (outcome) => {
-      const at = Date.now()
-      for (let i = parts.length - 1; i >= 0; i--) {
-        const part = parts[i]!
-        const openForMs = outcome === 'Ignored' || (outcome === 'Success' && part.trip._tag === 'Consecutive') ? 0 : policy.halfOpenAfterMs
-        const answer = tables.recordOutcome(part.key, at, { generation: generations === undefined ? first : generations[i]!, outcome, trip: part.trip as TripRule, openForMs })
-        if (answer !== 'none') part.changed(answer.endsWith('-open') ? 'open' : 'closed')
-      }
-    },
   }
 }
 

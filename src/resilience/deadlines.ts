@@ -48,8 +48,11 @@ export class Deadlines {
       }
       return
     }
-    // Nothing in flight: forget the finished deadlines at once (the timer, if it fires, finds an empty queue).
-    this.queue.length = 0
+    // Nothing in flight: forget the finished deadlines at once (the timer, if it fires, finds an empty queue). One
+    // attempt at a time (the common case) pops its own: setting the length to 0 dropped the array's backing store,
+    // which the next push allocated again, every call.
+    if (this.queue.length === 1) this.queue.pop()
+    else this.queue.length = 0
     this.head = 0
     this.timer?.unref()
   }

@@ -1,18 +1,27 @@
 import type { Context } from 'effect'
 import { TaskTimeoutError } from '../core/errors.js'
+import type { CircuitBreakerPolicy, RetryPolicy } from '../graph/workflow-graph.js'
 import { AttemptCut } from './attempt-cut.js'
+import type { BreakerGate, ClosedAdmission, ClosedOutcome } from './breaker-gates.js'
+import type { BulkheadSlots } from './bulkheads.js'
 import { Deadlines, type Deadline } from './deadlines.js'
-import type { ClosedAdmission } from './circuit-breakers.js'
 import type { PolicyState, PolicyTarget } from './policy-wrappers.js'
 import type { PolicyServices } from './policy-services.js'
-import { consumeNow } from './rate-limiters.js'
+import { tokenTaker } from './rate-limiters.js'
 import { retryDelay, retryDelayBound, shouldRetry } from './retry.js'
 
 /** One attempt of a call: `cut` fires when the attempt is cut (its timeout, or the caller's signal); `undefined` when nothing can cut it. */
 export type DirectAttempt<A> = (cut: AttemptCut | undefined, attempt: number) => Promise<A>
 
-/** Runs attempt `n` through the Effect composition of the per-attempt policies other than the rate limit (bulkhead, breaker, timeout). */
-export type EffectAttempt<A> = (n: number) => Promise<A>
+/** What a caller of the direct path gives once for all its calls (not per call). */
+export interface DirectHooks {
+  /** Runs attempt `n` of `attempt` through the Effect composition of the per-attempt policies other than the rate limit (bulkhead, breaker, timeout), cut by `signal`. */
+  readonly viaEffect: <A>(attempt: DirectAttempt<A>, n: number, signal: AbortSignal | undefined) => Promise<A>
+  /** Whether an error is the dependency's answer (a refused request): the breaker records it as a success, as the Effect composition does for `Answered` values. */
+  readonly answered?: ((error: unknown) => boolean) | undefined
+  /** Told of each attempt that runs on the direct path, past every policy, with the time its rate-limit token was taken (epoch milliseconds); attempts through Effect are the caller's to count. */
+  readonly admitted?: ((now: number) => void) | undefined
+}
 
 /**
  * The policies of an adapter operation run without Effect while none of them
@@ -34,164 +43,275 @@ export type EffectAttempt<A> = (n: number) => Promise<A>
  * - retries follow the retry policy's `shouldRetry` and delays (with a
  *   `Retry-After` floor).
  *
- * Why: the Effect composition costs ~60–80 µs per call (a fiber, two for the
- * timeout's race, the breaker's scope and generator), 10–15% of a local HTTP
- * round trip; the issue's target for an adapter call is ≤ 10% in all.
+ * Why: the Effect composition costs a few hundred µs per call (a fiber, two
+ * for the timeout's race, the breaker's scope and generator), more than a
+ * local HTTP round trip; the issue's target for an adapter call is ≤ 10% in
+ * all. What a call holds is resolved here once per target (the limiter's
+ * taker, the bulkhead, the breaker's gate, the deadline queue), and a call is
+ * one object ({@link DirectCall}): bench section 3b found each lookup by name
+ * and each closure of a call costing µs in a real round trip, where the code
+ * runs with cold caches and, for its first few thousand calls, unoptimized.
  *
  * Only for the in-memory stores (they answer synchronously), policies
  * without a cache and without a retry deadline, and callers that need no
  * retry hooks (adapters: they count attempts themselves).
  */
 export class DirectPolicies {
-  /** The timeouts of this target's attempts, on one timer. */
-  private deadlines: Deadlines | undefined
-
-  private constructor(
-    private readonly target: PolicyTarget,
-    private readonly state: PolicyState,
-    private readonly services: Context.Context<PolicyServices>,
-  ) {}
+  private constructor(private readonly plan: DirectPlan) {}
 
   /** The direct runner of `target`, or `undefined` when its policies need the Effect composition (a cache, a retry deadline). */
   static of(target: PolicyTarget, state: PolicyState, services: Context.Context<PolicyServices>): DirectPolicies | undefined {
     const { cache, retry } = target.policies
     if (cache !== undefined || retry?.deadlineMs !== undefined) return undefined
-    return new DirectPolicies(target, state, services)
+    return new DirectPolicies(new DirectPlan(target, state, services))
   }
 
   /**
    * Runs the attempts of one call; `signal` (the caller's) cuts it, rejecting
-   * with its reason. `answered(error)` tells an error the dependency answered
-   * with (a refused request): the breaker records it as a success, as the
-   * Effect composition does for `Answered` values.
+   * with its reason.
    */
-  run<A>(signal: AbortSignal | undefined, attempt: DirectAttempt<A>, viaEffect: EffectAttempt<A>, answered: (error: unknown) => boolean = never): Promise<A> {
-    // The first attempt's promise is the call's when it succeeds (no frame or await of its own: bench section 3b).
-    const first = this.attempt(1, signal, attempt, viaEffect, answered)
-    return this.target.policies.retry === undefined ? first : first.catch((error: unknown) => this.retryAfter(error, 1, signal, attempt, viaEffect, answered))
-  }
-
-  /** Retries after attempt `failed` threw `error`, while the retry policy allows. */
-  private async retryAfter<A>(error: unknown, failed: number, signal: AbortSignal | undefined, attempt: DirectAttempt<A>, viaEffect: EffectAttempt<A>, answered: (error: unknown) => boolean): Promise<A> {
-    const retry = this.target.policies.retry!
-    let last = error
-    for (let n = failed; ; n++) {
-      if (signal?.aborted || !shouldRetry(retry, last, n)) throw last
-      await sleep(retryDelay(retry, retryDelayBound(retry, n), last, Math.random()), signal)
-      try {
-        return await this.attempt(n + 1, signal, attempt, viaEffect, answered)
-      } catch (next) {
-        last = next
-      }
-    }
-  }
-
-  /** Attempt `n`: its rate limit's token (or wait), then the rest. Not an async function: one promise less per call. */
-  private attempt<A>(n: number, signal: AbortSignal | undefined, attempt: DirectAttempt<A>, viaEffect: EffectAttempt<A>, answered: (error: unknown) => boolean): Promise<A> {
-    try {
-      if (signal?.aborted) return Promise.reject(signal.reason)
-      const rateLimit = this.target.policies.rateLimit
-      if (rateLimit !== undefined) {
-        const delayMs = consumeNow(rateLimit, this.services)
-        if (delayMs > 0) return sleep(delayMs, signal).then(() => this.admitted(n, signal, attempt, viaEffect, answered))
-      }
-      return this.admitted(n, signal, attempt, viaEffect, answered)
-    } catch (error) {
-      return Promise.reject(error)
-    }
-  }
-
-  /** Attempt `n` past its rate limit: run here when its bulkhead has a slot and its circuits are closed, else through Effect. */
-  private admitted<A>(n: number, signal: AbortSignal | undefined, attempt: DirectAttempt<A>, viaEffect: EffectAttempt<A>, answered: (error: unknown) => boolean): Promise<A> {
-    const { bulkhead, circuitBreaker, timeoutMs } = this.target.policies
-    const release = bulkhead === undefined ? undefined : this.state.bulkheads.enterNow(bulkhead)
-    if (release === undefined && bulkhead !== undefined) return viaEffect(n)
-    let admission: ClosedAdmission | undefined
-    if (circuitBreaker !== undefined) {
-      try {
-        admission = this.state.breakers.admitClosed(circuitBreaker, this.services)
-      } catch (error) {
-        release?.()
-        throw error
-      }
-      if (admission === undefined) {
-        release?.()
-        return viaEffect(n)
-      }
-    }
-    const deadlines = timeoutMs === undefined ? undefined : (this.deadlines ??= new Deadlines(timeoutMs))
-    // Nothing to settle, nothing can cut it: the attempt's own promise.
-    if (release === undefined && admission === undefined && deadlines === undefined && signal === undefined) return attempt(undefined, n)
-    return cut(n, attempt, deadlines, signal, this.target.name, release, admission, answered)
+  run<A>(signal: AbortSignal | undefined, attempt: DirectAttempt<A>, hooks: DirectHooks): Promise<A> {
+    const plan = this.plan
+    // A rate limit alone (or nothing: an operation's cache, for a call without a key) and no signal: nothing to settle, cut or retry, so the attempt's own promise.
+    if (plan.limitOnly && signal === undefined) return limitedAttempt(plan, attempt, hooks)
+    return new DirectCall(plan, signal, attempt, hooks).promise
   }
 }
 
-const never = (): boolean => false
+/** What the calls of one target hold, resolved once. */
+class DirectPlan {
+  readonly name: string
+  readonly retry: RetryPolicy | undefined
+  readonly take: ((now: number) => number) | undefined
+  readonly slots: BulkheadSlots | undefined
+  /** The timeouts of this target's attempts, on one timer. */
+  readonly deadlines: Deadlines | undefined
+  /** Whether a rate limit is all there is, if that (no retry, bulkhead, breaker or timeout). */
+  readonly limitOnly: boolean
+  private readonly breaker: CircuitBreakerPolicy | undefined
+  private gate: BreakerGate | undefined
 
-/**
- * Runs one attempt: with a cut of its own when something can cut it, fired
- * (and the attempt abandoned) at its deadline or when the caller's signal
- * fires; its outcome recorded in the breaker (as the Effect breaker
- * classifies: a call cut by the caller says nothing about the dependency, an
- * answered refusal is a success) and its bulkhead slot released, as soon as
- * it is settled.
- */
-function cut<A>(
-  n: number,
-  attempt: DirectAttempt<A>,
-  deadlines: Deadlines | undefined,
-  signal: AbortSignal | undefined,
-  name: string,
-  release: (() => void) | undefined,
-  admission: ClosedAdmission | undefined,
-  answered: (error: unknown) => boolean,
-): Promise<A> {
-  // No AbortController unless the attempt asks for a signal (AttemptCut: a signal given to fetch costs ~6% of a local HTTP call).
-  const own = deadlines === undefined && signal === undefined ? undefined : AttemptCut.make()
-  return new Promise<A>((resolve, reject) => {
-    let settled = false
-    let deadline: Deadline | undefined
-    const finish = (): boolean => {
-      if (settled) return false
-      settled = true
-      if (deadline !== undefined) deadlines!.finish(deadline)
-      signal?.removeEventListener('abort', onAbort)
-      return true
-    }
-    const fail = (error: unknown, outcome: 'Failure' | 'Ignored' | 'Success'): void => {
-      admission?.settle(outcome)
-      release?.()
-      reject(error)
-    }
-    const onAbort = (): void => {
-      if (!finish()) return
-      own!.cut()
-      fail(signal!.reason, 'Ignored')
-    }
-    if (deadlines !== undefined) {
-      deadline = deadlines.add(() => {
-        if (!finish()) return
-        own!.cut()
-        fail(new TaskTimeoutError(name, deadlines.timeoutMs), 'Failure')
+  constructor(
+    target: PolicyTarget,
+    private readonly state: PolicyState,
+    private readonly services: Context.Context<PolicyServices>,
+  ) {
+    const { retry, rateLimit, bulkhead, circuitBreaker, timeoutMs } = target.policies
+    this.name = target.name
+    this.retry = retry
+    this.take = rateLimit === undefined ? undefined : tokenTaker(rateLimit, services)
+    this.slots = bulkhead === undefined ? undefined : state.bulkheads.slotsOf(bulkhead)
+    this.deadlines = timeoutMs === undefined ? undefined : new Deadlines(timeoutMs)
+    this.limitOnly = retry === undefined && bulkhead === undefined && circuitBreaker === undefined && timeoutMs === undefined
+    this.breaker = circuitBreaker
+  }
+
+  /** Whether attempts pass a breaker. */
+  get guarded(): boolean {
+    return this.breaker !== undefined
+  }
+
+  /** The breaker's gate: `undefined` until its circuits are built (at its first call, through Effect). */
+  gateNow(): BreakerGate | undefined {
+    return (this.gate ??= this.state.breakers.gateOf(this.breaker!, this.services))
+  }
+}
+
+/** The attempt of a call whose only policy is a rate limit, if any (and which has no signal). */
+function limitedAttempt<A>(plan: DirectPlan, attempt: DirectAttempt<A>, hooks: DirectHooks): Promise<A> {
+  try {
+    const now = Date.now()
+    const delayMs = plan.take === undefined ? 0 : plan.take(now)
+    if (delayMs > 0) {
+      return sleep(delayMs, undefined).then(() => {
+        hooks.admitted?.(Date.now())
+        return attempt(undefined, 1)
       })
     }
-    signal?.addEventListener('abort', onAbort, { once: true })
+    hooks.admitted?.(now)
+    return attempt(undefined, 1)
+  } catch (error) {
+    return Promise.reject(error)
+  }
+}
+
+/**
+ * One call on the direct path: its attempts one at a time, each through the
+ * rate limit, the bulkhead, the breaker and the timeout, retried as the
+ * retry policy says; its one promise settles with the first success or the
+ * last failure. The caller's signal cuts the attempt running here and fails
+ * the call with its reason (a sleep and an attempt through Effect are cut by
+ * the signal themselves and fail the call with the same reason).
+ */
+class DirectCall<A> {
+  readonly promise: Promise<A>
+  private resolve!: (value: A) => void
+  private reject!: (error: unknown) => void
+  private done = false
+  /** The attempt running on the direct path (0 while none does: sleeping, or through Effect); a settlement of one already ended is ignored. */
+  private current = 0
+  private cut: AttemptCut | undefined
+  private deadline: Deadline | undefined
+  private release: (() => void) | undefined
+  private admission: ClosedAdmission | undefined
+  private readonly onAbort: (() => void) | undefined
+
+  constructor(
+    private readonly plan: DirectPlan,
+    private readonly signal: AbortSignal | undefined,
+    private readonly attempt: DirectAttempt<A>,
+    private readonly hooks: DirectHooks,
+  ) {
+    this.promise = new Promise<A>((resolve, reject) => {
+      this.resolve = resolve
+      this.reject = reject
+    })
+    if (signal !== undefined) {
+      this.onAbort = () => this.aborted()
+      signal.addEventListener('abort', this.onAbort, { once: true })
+    }
+    this.start(1)
+  }
+
+  /** Attempt `n`: its rate limit's token (or a wait for it), then the rest. */
+  private start(n: number): void {
+    if (this.done) return
+    const signal = this.signal
+    if (signal?.aborted) return this.fail(signal.reason)
+    const now = Date.now()
+    let delayMs = 0
+    try {
+      if (this.plan.take !== undefined) delayMs = this.plan.take(now)
+    } catch (error) {
+      return this.failed(n, error)
+    }
+    if (delayMs <= 0) return this.admit(n, now)
+    sleep(delayMs, signal).then(
+      () => this.admit(n, Date.now()),
+      (error: unknown) => this.failed(n, error),
+    )
+  }
+
+  /** Attempt `n` past its rate limit: run here when its bulkhead has a slot and its circuits are closed, else through Effect. */
+  private admit(n: number, now: number): void {
+    if (this.done) return
+    // Aborted while it waited for its token (between the wait's end and now): no attempt.
+    if (this.signal?.aborted) return this.fail(this.signal.reason)
+    const plan = this.plan
+    let release: (() => void) | undefined
+    if (plan.slots !== undefined) {
+      release = plan.slots.enterNow()
+      if (release === undefined) return this.viaEffect(n)
+    }
+    let admission: ClosedAdmission | undefined
+    if (plan.guarded) {
+      try {
+        admission = plan.gateNow()?.admit(now)
+      } catch (error) {
+        release?.()
+        return this.failed(n, error)
+      }
+      if (admission === undefined) {
+        release?.()
+        return this.viaEffect(n)
+      }
+    }
+    // No AbortController unless the attempt asks for a signal (AttemptCut: a signal given to fetch costs ~6% of a local HTTP call).
+    const cut = plan.deadlines !== undefined || this.signal !== undefined ? AttemptCut.make() : undefined
+    this.current = n
+    this.cut = cut
+    this.release = release
+    this.admission = admission
+    this.deadline = plan.deadlines?.add(() => this.expired(n))
+    this.hooks.admitted?.(now)
     let running: Promise<A>
     try {
-      running = attempt(own, n)
+      running = this.attempt(cut, n)
     } catch (error) {
       running = Promise.reject(error)
     }
     running.then(
-      (value) => {
-        if (!finish()) return
-        admission?.settle('Success')
-        release?.()
-        resolve(value)
-      },
-      (error: unknown) => void (finish() && fail(error, admission !== undefined && answered(error) ? 'Success' : 'Failure')),
+      (value) => this.succeeded(n, value),
+      (error: unknown) => this.attemptFailed(n, error),
     )
-  })
+  }
+
+  private viaEffect(n: number): void {
+    this.hooks.viaEffect(this.attempt, n, this.signal).then(
+      (value) => this.succeed(value),
+      (error: unknown) => this.failed(n, error),
+    )
+  }
+
+  private succeeded(n: number, value: A): void {
+    if (this.current !== n) return
+    this.endAttempt('Success')
+    this.succeed(value)
+  }
+
+  private attemptFailed(n: number, error: unknown): void {
+    if (this.current !== n) return
+    // A call cut by the caller says nothing about the dependency, an answered refusal is a success (as the Effect breaker classifies).
+    this.endAttempt(this.admission !== undefined && this.hooks.answered?.(error) === true ? 'Success' : 'Failure')
+    this.failed(n, error)
+  }
+
+  /** Attempt `n`'s deadline passed: it is cut and fails with `TaskTimeoutError`. */
+  private expired(n: number): void {
+    if (this.current !== n) return
+    this.deadline = undefined
+    this.cut!.cut()
+    this.endAttempt('Failure')
+    this.failed(n, new TaskTimeoutError(this.plan.name, this.plan.deadlines!.timeoutMs))
+  }
+
+  /** The caller's signal fired: the attempt running here is cut, and the call fails with the signal's reason. */
+  private aborted(): void {
+    if (this.current === 0) return
+    this.cut!.cut()
+    this.endAttempt('Ignored')
+    this.fail(this.signal!.reason)
+  }
+
+  /** The attempt running here ended: its deadline, breaker admission and bulkhead slot are given back. */
+  private endAttempt(outcome: ClosedOutcome): void {
+    this.current = 0
+    this.cut = undefined
+    if (this.deadline !== undefined) this.plan.deadlines!.finish(this.deadline)
+    this.deadline = undefined
+    const { admission, release } = this
+    this.admission = undefined
+    this.release = undefined
+    if (admission !== undefined) this.plan.gateNow()!.settle(admission, outcome)
+    release?.()
+  }
+
+  /** Attempt `n` failed with `error`: another after the retry delay when the policy allows, else the call fails. */
+  private failed(n: number, error: unknown): void {
+    if (this.done) return
+    const retry = this.plan.retry
+    if (retry === undefined || this.signal?.aborted || !shouldRetry(retry, error, n)) return this.fail(error)
+    sleep(retryDelay(retry, retryDelayBound(retry, n), error, Math.random()), this.signal).then(
+      () => this.start(n + 1),
+      (reason: unknown) => this.fail(reason),
+    )
+  }
+
+  private succeed(value: A): void {
+    if (this.settle()) this.resolve(value)
+  }
+
+  private fail(error: unknown): void {
+    if (this.settle()) this.reject(error)
+  }
+
+  /** Marks the call settled (false when it already was) and drops its listener on the caller's signal. */
+  private settle(): boolean {
+    if (this.done) return false
+    this.done = true
+    if (this.onAbort !== undefined) this.signal!.removeEventListener('abort', this.onAbort)
+    return true
+  }
 }
 
 /** Waits `ms` (at once when 0); the caller's signal cuts the wait, rejecting with its reason. */

@@ -39,6 +39,8 @@ export class MemoryPolicyTables {
   private readonly circuits = new Map<string, CircuitRow>()
   private readonly windows = new Map<string, WindowRow>()
   private readonly buckets = new Map<string, BucketRow>()
+  /** The takers {@link consume} made, by (frozen) policy. */
+  private readonly takers = new WeakMap<RateLimitPolicy, (now: number) => number>()
 
   /** Admits a call through a circuit; a half-open circuit holds its probe until the probe's outcome is recorded (no lease: one process). */
   admit(key: string, now: number): AdmitAnswer {
@@ -70,11 +72,15 @@ export class MemoryPolicyTables {
     return row.generation
   }
 
-  /** {@link record} for the direct path: only the transition; a success of a closed circuit with no failure counted changes nothing and allocates nothing. */
-  recordOutcome(key: string, now: number, call: { readonly generation: number; readonly outcome: 'Success' | 'Failure' | 'Ignored'; readonly trip: TripRule; readonly openForMs: number }): RecordAnswer {
+  /**
+   * {@link record} for the direct path, at the system clock: only the
+   * transition; a success of a closed circuit with no failure counted
+   * changes nothing, so it reads no clock and allocates nothing.
+   */
+  recordOutcome(key: string, generation: number, outcome: 'Success' | 'Failure' | 'Ignored', trip: TripRule, openForMs: number): RecordAnswer {
     const row = this.circuits.get(key)
-    if (row !== undefined && row.generation === call.generation && row.state === 'Closed' && call.outcome === 'Success' && call.trip._tag === 'Consecutive' && row.streak === 0) return 'none'
-    return this.record(key, now, call).answer
+    if (row !== undefined && row.generation === generation && row.state === 'Closed' && outcome === 'Success' && trip._tag === 'Consecutive' && row.streak === 0) return 'none'
+    return this.record(key, Date.now(), { generation, outcome, trip, openForMs }).answer
   }
 
   /** A circuit's row as stored (for reading its state). */
@@ -87,20 +93,6 @@ export class MemoryPolicyTables {
     const { row, answer } = takeFixedWindow(this.windows.get(key), now, call)
     this.windows.set(key, row)
     return answer
-  }
-
-  /**
-   * `fixedWindow` for one token, changing the row in place (the direct path
-   * takes one per call; {@link takeFixedWindow}'s new row per take was most
-   * of its cost). The same answer as `fixedWindow(key, now, { tokens: 1, ... })`.
-   */
-  private takeOne(key: string, now: number, refillRateMs: number, limit: number | undefined): readonly [number, number] {
-    const row = this.windows.get(key) as { count: number; expiresAt: number } | undefined
-    if (row === undefined || row.expiresAt <= now) return this.fixedWindow(key, now, { tokens: 1, refillRateMs, limit })
-    if (limit !== undefined && limit > 0 && row.count + 1 > limit) return [row.count + 1, row.expiresAt - now]
-    row.count += 1
-    row.expiresAt += refillRateMs
-    return [row.count, row.expiresAt - now]
   }
 
   /** Effect's `tokenBucket`: tokens left after taking and the milliseconds since the refill interval started. */
@@ -116,25 +108,62 @@ export class MemoryPolicyTables {
    * milliseconds; throws {@link RateLimitedError} over a failing limit.
    */
   consume(policy: RateLimitPolicy, now: number): number {
+    let take = this.takers.get(policy)
+    if (take === undefined) {
+      take = this.takerOf(policy)
+      this.takers.set(policy, take)
+    }
+    return take(now)
+  }
+
+  /**
+   * {@link consume} for one policy, its arithmetic worked out once: what the
+   * direct path holds per rate limit. A fixed window's row is changed in
+   * place (a new row, a tuple and two objects per take were most of what a
+   * take cost; a limit well under the call rate expires the window at nearly
+   * every call).
+   */
+  takerOf(policy: RateLimitPolicy): (now: number) => number {
     const windowMs = Math.max(policy.windowMs, 1)
     const refillRateMs = refillRateOf(policy, windowMs)
+    const { name, limit } = policy
     const fail = policy.onLimit !== 'wait'
-    if (fail && 1 > policy.limit) throw new RateLimitedError(policy.name, windowMs)
-    if (policy.algorithm !== 'token-bucket') {
-      const [count, ttl] = this.takeOne(policy.name, now, refillRateMs, fail ? policy.limit : undefined)
+    if (fail && 1 > limit) {
+      return () => {
+        throw new RateLimitedError(name, windowMs)
+      }
+    }
+    if (policy.algorithm === 'token-bucket') {
+      return (now) => {
+        const [remaining, elapsedMs] = this.tokenBucket(name, now, { tokens: 1, limit, refillRateMs, allowOverflow: !fail })
+        const delay = asDuration(Math.max(0, Math.ceil(-remaining) * refillRateMs - elapsedMs))
+        if (fail && remaining < 0) throw new RateLimitedError(name, delay)
+        return delay
+      }
+    }
+    const windows = this.windows as Map<string, { count: number; expiresAt: number }>
+    return (now) => {
+      // Effect's fixedWindow for one token (takeFixedWindow), in place: an expired window starts empty at `now`.
+      let row = windows.get(name)
+      if (row === undefined) {
+        row = { count: 0, expiresAt: now }
+        windows.set(name, row)
+      } else if (row.expiresAt <= now) {
+        row.count = 0
+        row.expiresAt = now
+      }
       if (fail) {
-        if (policy.limit - count < 0) throw new RateLimitedError(policy.name, asDuration(ttl))
+        if (row.count + 1 > limit) throw new RateLimitedError(name, asDuration(row.expiresAt - now))
+        row.count += 1
+        row.expiresAt += refillRateMs
         return 0
       }
-      const elapsed = count * refillRateMs - ttl
-      const windowNumber = Math.floor((count - 1) / policy.limit)
-      const remaining = windowNumber * windowMs - elapsed
+      row.count += 1
+      row.expiresAt += refillRateMs
+      const elapsed = row.count * refillRateMs - (row.expiresAt - now)
+      const remaining = Math.floor((row.count - 1) / limit) * windowMs - elapsed
       return remaining <= 0 ? 0 : asDuration(remaining)
     }
-    const [remaining, elapsedMs] = this.tokenBucket(policy.name, now, { tokens: 1, limit: policy.limit, refillRateMs, allowOverflow: !fail })
-    const delay = asDuration(Math.max(0, Math.ceil(-remaining) * refillRateMs - elapsedMs))
-    if (fail && remaining < 0) throw new RateLimitedError(policy.name, delay)
-    return delay
   }
 }
 

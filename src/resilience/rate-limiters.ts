@@ -39,6 +39,17 @@ export function consumeNow(policy: RateLimitPolicy, services: Context.Context<Ra
   throw Cause.squash(exit.cause)
 }
 
+/**
+ * {@link consumeNow} for one policy, resolved once (the direct path holds
+ * one per rate limit): on Weft's in-memory tables, their taker of the
+ * policy, called with the time of the attempt (epoch milliseconds); on any
+ * other synchronous store, a `consumeNow` per take (the time is the store's).
+ */
+export function tokenTaker(policy: RateLimitPolicy, services: Context.Context<RateLimiter.RateLimiter | RateLimiter.RateLimiterStore>): (now: number) => number {
+  const tables = memoryTablesOf(Context.get(services, RateLimiter.RateLimiterStore))
+  return tables !== undefined ? tables.takerOf(policy) : () => consumeNow(policy, services)
+}
+
 type ConsumeOptions = Parameters<RateLimiter.RateLimiter['consume']>[0]
 
 /** The limiter's options of a policy, built once per (frozen) policy rather than per attempt. */

@@ -107,6 +107,47 @@ describe('adapter policies, direct and through Effect', () => {
     await gate.close()
   })
 
+  it('a signal that fires while the call waits to retry fails it with its reason, and no attempt follows', async () => {
+    const gate = new Gate({ retry: { maxAttempts: 5, backoff: { initial: '40 ms', jitter: 'none' } }, timeout: '1 h' })
+    const controller = new AbortController()
+    let attempts = 0
+    const call = gate.run(async () => (attempts++, Promise.reject(new Error('flaky'))), { signal: controller.signal })
+    await pause(5)
+    controller.abort(new Error('task cancelled'))
+    await expect(call).rejects.toThrow('task cancelled')
+    await pause(60)
+    expect(attempts).toBe(1)
+    await gate.close()
+  })
+
+  it('a signal aborted before the call runs no attempt and fails with its reason', async () => {
+    const gate = new Gate({ retry: { maxAttempts: 3 }, bulkhead: { maxConcurrent: 1 } })
+    let attempts = 0
+    await expect(gate.run(async () => ++attempts, { signal: AbortSignal.abort(new Error('already cancelled')) })).rejects.toThrow('already cancelled')
+    expect(attempts).toBe(0)
+    expect(await gate.run(async () => 'slot free')).toBe('slot free')
+    await gate.close()
+  })
+
+  it('an attempt that answers after its timeout is ignored: the retry that follows gives the result', async () => {
+    const gate = new Gate({ timeout: '20 ms', retry: { maxAttempts: 2, backoff: { initial: '1 ms', jitter: 'none' } }, bulkhead: { maxConcurrent: 1 } })
+    await gate.run(async () => 'warm')
+    const late = deferred<string>()
+    const second = deferred<string>()
+    const secondStarted = deferred<void>()
+    const call = gate.run(async (_signal, attempt) => {
+      if (attempt === 1) return late.promise
+      secondStarted.resolve(undefined)
+      return second.promise
+    })
+    await secondStarted.promise // the first attempt timed out
+    late.resolve('first, too late')
+    await pause(5)
+    second.resolve('second')
+    expect(await call).toBe('second')
+    await gate.close()
+  })
+
   it('timeout: aborts the attempt signal and fails with TaskTimeoutError; each retry has its own timeout', async () => {
     const gate = new Gate({ timeout: '20 ms', retry: { maxAttempts: 3, backoff: { initial: '1 ms', jitter: 'none' } } })
     const signals: AbortSignal[] = []

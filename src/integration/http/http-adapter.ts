@@ -266,7 +266,12 @@ export class HttpAdapter extends AdapterBase<HttpClient> {
     const url = this.hrefOf(request)
     // The auth's headers without an await when at hand (an OAuth2 token to fetch takes the attempt's signal).
     const auth = this.auth.current() ?? (await this.auth.headers(cut?.signal))
-    const headers: Record<string, string> = { ...this.baseHeaders, ...request.headers, ...auth }
+    // Copied key by key, not spread: three spreads and two added keys made a new hidden class for every request (~2 µs each call, and undici then
+    // builds that object's key cache again; bench section 3b).
+    const headers: Record<string, string> = {}
+    copyHeaders(headers, this.baseHeaders)
+    copyHeaders(headers, request.headers)
+    copyHeaders(headers, auth)
     if (idempotencyKey !== undefined) headers[this.idempotencyHeader] = idempotencyKey
     let body: string | undefined
     if (request.body !== undefined) {
@@ -386,6 +391,12 @@ export class HttpAdapter extends AdapterBase<HttpClient> {
     if (!decoded.ok) throw new HttpDecodeError(this.name, method, request.path, decoded.issues)
     return decoded.value
   }
+}
+
+/** Copies `source`'s own headers into `target` (a header named `__proto__` is dropped, as fetch drops it from a spread object too). */
+function copyHeaders(target: Record<string, string>, source: Readonly<Record<string, string>> | undefined): void {
+  if (source === undefined) return
+  for (const name in source) if (Object.hasOwn(source, name)) target[name] = source[name]!
 }
 
 /**
