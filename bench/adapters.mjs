@@ -49,11 +49,15 @@
 //   queue's array kept, not reallocated per call; the HTTP adapter's
 //   headers copied key by key (three spreads gave every request's headers a
 //   hidden class of its own: ~2 µs hot, and undici then builds its key cache
-//   again). Before → after, four runs each of this section taking turns
-//   (medians of the runs, raw fetch ~270 µs, load average ~3.5): five
-//   policies 15.0% → 8.5% (runs 13.8–16.3% → 8.0–9.9%; first half of the
-//   calls 17.8% → 11.7%, second half 10.3% → 6.9%), no policies 4.8% →
-//   3.2%. A --quick run (1,500 calls) is mostly the unoptimized phase: ~11%.
+//   again). Before → after, this section run 12 times each over an hour,
+//   the two builds taking turns (raw fetch ~270 µs): five policies, median
+//   of the runs 14.4% → 10.0% (runs 13.0–18.0% → 8.0–14.9%; the same runs'
+//   first halves ~17% → ~12%, second halves ~10% → ~7.5%); no policies
+//   ~4.8% → ~3%. With 3,000 untimed rounds first (steady state only), four
+//   runs each: 11.1–14.8% → 6.3–11.0%. Three batches of four runs gave the
+//   new build medians of 8.5%, 12.1% and 10.1% (the old one 15.0%, 14.7%,
+//   14.8%): the spread between runs is as large as what is left above 10%.
+//   A --quick run (1,500 calls) is mostly the unoptimized phase: ~11%.
 
 import { createServer } from 'node:http'
 import { HttpAdapter } from '../dist/index.js'
