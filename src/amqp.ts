@@ -15,7 +15,7 @@
  * @packageDocumentation
  */
 export { AmqpAdapter, type AmqpAdapterOptions, type AmqpPublishOptions, type AmqpPublished, type AmqpClient } from './integration/amqp/amqp-adapter.js'
-export { AmqpTrigger, type AmqpTriggerOptions, type AmqpDeadLetter, type RunStarter } from './integration/amqp/amqp-trigger.js'
+export { AmqpTrigger, type AmqpTriggerOptions, type AmqpTriggerStartOptions, type AmqpDeadLetter, type RunStarter } from './integration/amqp/amqp-trigger.js'
 export type { AmqpTopology, AmqpExchange, AmqpQueue, AmqpBinding } from './integration/amqp/amqp-topology.js'
 export type { AmqpDurableOptions } from './integration/outbox/amqp-outbox.js'
 export type { AmqpReconnectOptions } from './integration/amqp/amqp-connection.js'

@@ -28,9 +28,11 @@ export class AmqpUnavailableError extends WeftError {
     readonly waitedMs: number,
     /** The last connection failure, secrets redacted; `undefined` when none was seen yet. */
     readonly reason: string | undefined,
+    /** The second half of the fix the message names. @defaultValue `'or let calls wait longer (connectionWait)'` */
+    fix = 'or let calls wait longer (connectionWait)',
   ) {
     const last = reason === undefined ? '' : ` (last error: ${reason})`
-    super(`adapter "${adapter}": no connection to the broker at ${url} within ${Math.round(waitedMs)} ms${last}; retryable: check that RabbitMQ is up and reachable, or let calls wait longer (connectionWait)`)
+    super(`adapter "${adapter}": no connection to the broker at ${url} within ${Math.round(waitedMs)} ms${last}; retryable: check that RabbitMQ is up and reachable, ${fix}`)
   }
 }
 

@@ -1,5 +1,5 @@
 import type { Channel, ChannelModel, ConsumeMessage, Options } from 'amqplib'
-import { AmqpInvalidMessageError } from '../../core/amqp-errors.js'
+import { AmqpInvalidMessageError, AmqpUnavailableError } from '../../core/amqp-errors.js'
 import { toMillis, type Duration } from '../../core/duration.js'
 import { describeCause, InvalidOptionsError, isWeftError } from '../../core/errors.js'
 import { payloadDecoder } from '../../graph/event-payload.js'
@@ -108,6 +108,24 @@ export interface AmqpTriggerOptions<W> {
   readonly healthTimeout?: Duration
 }
 
+/**
+ * How `AmqpTrigger.start` waits for the broker.
+ *
+ * @example
+ * ```ts
+ * import type { AmqpTriggerStartOptions } from 'weft-sdk/amqp'
+ * const options: AmqpTriggerStartOptions = { timeout: '2 m', signal: AbortSignal.timeout(150_000) }
+ * ```
+ */
+export interface AmqpTriggerStartOptions {
+  /** How long to wait until the trigger consumes its queue. @defaultValue `'30 s'` */
+  readonly timeout?: Duration
+  /** Stops waiting (the trigger keeps reconnecting; `close()` stops it). */
+  readonly signal?: AbortSignal
+}
+
+const defaultStartTimeout: Duration = '30 s'
+
 /** Start failures that the same message can never get past: dead-letter them. Others (storage, a closed engine) are requeued. */
 const permanentCodes: ReadonlySet<string> = new Set(['WEFT_INVALID_INPUT', 'WEFT_RUN_CONFLICT', 'WEFT_INVALID_OPTIONS', 'WEFT_SERIALIZATION', 'WEFT_PAYLOAD_TOO_LARGE', 'WEFT_INVALID_WORKFLOW'])
 
@@ -194,12 +212,37 @@ export class AmqpTrigger<W> implements Adapter {
   /**
    * Connects (in the background, retrying with backoff) and resolves once it
    * consumes its queue; it consumes again after every reconnect.
-   * @throws `AdapterClosedError` when closed first.
+   *
+   * A broker that does not answer within `timeout` (30 s by default) fails
+   * the call with `AmqpUnavailableError` naming the last connection failure,
+   * so a process does not hang at startup on a wrong URL or a broker that is
+   * down. The trigger keeps reconnecting in the background: it consumes as
+   * soon as the broker is back, and `start()` may be awaited again; `close()`
+   * stops it.
+   *
+   * @example
+   * ```ts
+   * import { AmqpUnavailableError, type AmqpTrigger } from 'weft-sdk/amqp'
+   * async function startOrExit(trigger: AmqpTrigger<unknown>) {
+   *   try {
+   *     await trigger.start({ timeout: '10 s' })
+   *   } catch (error) {
+   *     if (error instanceof AmqpUnavailableError) console.error(error.message) // names the URL (password redacted) and the last failure
+   *     await trigger.close()
+   *     throw error
+   *   }
+   * }
+   * ```
+   * @throws `AmqpUnavailableError` when it does not consume within `timeout`;
+   *   `AdapterClosedError` when closed first; the signal's reason when `signal` aborts first.
    */
-  async start(): Promise<void> {
+  async start(options: AmqpTriggerStartOptions = {}): Promise<void> {
+    const timeoutMs = toMillis(options.timeout ?? defaultStartTimeout, 'start timeout')
     if (this.phase === 'idle') this.phase = 'starting'
-    await this.connection.open()
-    await this.consuming.promise
+    const started = performance.now()
+    const consuming = this.connection.open().then(() => this.consuming.promise)
+    const unavailable = () => new AmqpUnavailableError(this.name, this.connection.redactedUrl, performance.now() - started, this.connection.lastFailure, 'or wait longer: trigger.start({ timeout })')
+    await waitBounded(consuming, options.signal, timeoutMs, unavailable)
   }
 
   async health(): Promise<AdapterHealth> {
