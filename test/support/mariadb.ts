@@ -1,11 +1,13 @@
 /**
- * MariaDB / MySQL for tests. The server is, in order: the one at
- * `WEFT_TEST_MYSQL_URL` (it must answer: a URL that was set on purpose and
- * does not answer fails the suite), else the standard local one
+ * MariaDB / MySQL for tests. The server is found (or started) once per run by
+ * mariadb-global-setup.ts, in this order (see mariadb-server.ts): the one at
+ * `WEFT_TEST_MYSQL_URL` (it must answer), else the standard local one
  * (`mysql://root@127.0.0.1:3306`, root without a password, as CI and this
- * project's machines run it) when it answers, else none: `describeMysql`
- * suites are then reported as skipped with the reason in their name. A test
- * file asks for a fresh, uniquely named database and drops it afterwards:
+ * project's machines run it) when it answers, else a throwaway `mariadbd`
+ * from the installed binaries on a free port, else none: `describeMysql`
+ * suites are then reported as skipped with the reason in their name (failed
+ * in CI). A test file asks for a fresh, uniquely named database and drops it
+ * afterwards:
  *
  * ```ts
  * describeMysql('my adapter on MariaDB', () => {
@@ -15,14 +17,20 @@
  *   it('...', async () => { const adapter = new SqlAdapter({ name: 'm', dialect: 'mysql', url: db.url }) })
  * })
  * ```
- *
- * Starting a throwaway `mariadbd` is not done here: CI (`.ci/run`) starts the
- * Debian package's server at the standard port.
  */
 import { describeWithServer } from './server-suites.js'
 import { randomBytes } from 'node:crypto'
 import mysql from 'mysql2/promise'
-import { describe } from 'vitest'
+import { inject } from 'vitest'
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** URL of the run's MariaDB/MySQL server (no database in its path); `null` when there is none. */
+    mysqlUrl: string | null
+    /** Why MariaDB/MySQL tests are skipped; `null` when they run. */
+    mysqlSkipReason: string | null
+  }
+}
 
 export interface TestMysqlDatabase {
   /** `mysql://<user>[:<password>]@<host>:<port>/<name>` */
@@ -35,43 +43,14 @@ export interface TestMysqlDatabase {
 /** Where the test server is, or why there is none. */
 export type MysqlServer = { readonly url: string } | { readonly skip: string }
 
-const standardUrl = 'mysql://root@127.0.0.1:3306/'
-
-let found: Promise<MysqlServer> | undefined
-
-/** The server the tests use (found once per test file). */
-export function findMysqlServer(): Promise<MysqlServer> {
-  return (found ??= locate())
+/** The server the tests use (found once per run by mariadb-global-setup.ts). */
+export function findMysqlServer(): MysqlServer {
+  const url = inject('mysqlUrl')
+  if (url) return { url }
+  return { skip: inject('mysqlSkipReason') ?? 'mariadb-global-setup.ts is not in vitest.config.ts globalSetup' }
 }
 
-async function locate(): Promise<MysqlServer> {
-  const fromEnv = process.env['WEFT_TEST_MYSQL_URL']
-  if (fromEnv) {
-    const problem = await answers(fromEnv)
-    if (problem !== undefined) throw new Error(`WEFT_TEST_MYSQL_URL is set but its server does not answer (${problem}): start it, or unset the variable`)
-    return { url: fromEnv }
-  }
-  const problem = await answers(standardUrl)
-  if (problem === undefined) return { url: standardUrl }
-  return { skip: `no MariaDB/MySQL: WEFT_TEST_MYSQL_URL is not set and 127.0.0.1:3306 (root, no password) does not answer (${problem}); start one (apt-get install -y mariadb-server) or set the URL` }
-}
-
-/** `undefined` when a `select 1` succeeds within 3 s, else why not. */
-async function answers(url: string): Promise<string | undefined> {
-  try {
-    const connection = await mysql.createConnection({ uri: url, connectTimeout: 3_000 })
-    try {
-      await connection.query('select 1')
-    } finally {
-      await connection.end()
-    }
-    return undefined
-  } catch (error) {
-    return (error as { code?: string }).code ?? (error as Error).message
-  }
-}
-
-const server = await findMysqlServer()
+const server = findMysqlServer()
 
 /** Why MariaDB/MySQL tests are skipped in this file, or `null` when they run. */
 export function mysqlSkipReason(): string | null {
