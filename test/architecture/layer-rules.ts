@@ -44,7 +44,10 @@ export interface LayerRule {
 export const storagePorts = ['src/storage/workflow-store.ts', 'src/storage/storage-failure.ts', 'src/storage/serialization.ts', 'src/storage/outbox-store.ts', 'src/storage/value-codec.ts', 'src/storage/session-store.ts', 'src/storage/audit-store.ts'] as const
 
 /** The package's entry points (`weft-sdk` and its subpaths but the CLI), the public face embeddings use. */
-export const entryPoints = ['src/index.ts', 'src/store.ts', 'src/types.ts', 'src/postgres.ts', 'src/sql.ts', 'src/redis.ts', 'src/amqp.ts', 'src/object-storage.ts', 'src/llm.ts', 'src/otel.ts'] as const
+export const entryPoints = ['src/index.ts', 'src/store.ts', 'src/types.ts', 'src/postgres.ts', 'src/sql.ts', 'src/redis.ts', 'src/amqp.ts', 'src/object-storage.ts', 'src/llm.ts', 'src/otel.ts', 'src/nestjs.ts'] as const
+
+/** The entry points other embeddings may import: all but weft-sdk/nestjs, which is an embedding's own face. */
+const embeddingFaces = entryPoints.filter((file) => file !== 'src/nestjs.ts')
 
 /** Packages any layer may import: Effect is the runtime's language throughout. */
 export const sharedPackages = ['effect'] as const
@@ -72,10 +75,14 @@ export const layerRules: Readonly<Record<string, LayerRule>> = {
     // Only the engine wires the DI container.
     packages: ['tsyringe', 'reflect-metadata'],
   },
-  entry: { layers: ['engine', 'security', 'observability', 'integration', 'runtime', 'resilience', 'storage', 'authoring', 'graph', 'core'] },
-  cli: { layers: [], files: entryPoints },
-  nestjs: { layers: [], files: entryPoints, packages: ['@nestjs/common', '@nestjs/core', 'reflect-metadata'] },
-  dashboard: { layers: [], files: entryPoints },
+  // The entry points re-export the layers; src/nestjs.ts re-exports nestjs/ (layers.test.ts holds that weft-sdk
+  // itself never loads @nestjs).
+  entry: { layers: ['engine', 'security', 'observability', 'integration', 'runtime', 'resilience', 'storage', 'authoring', 'graph', 'core', 'nestjs'] },
+  cli: { layers: [], files: embeddingFaces },
+  // NestJS's module: the public entry points only (never engine/ or a layer's file directly), Nest's two packages,
+  // reflect-metadata for the injection metadata Nest reads.
+  nestjs: { layers: [], files: embeddingFaces, packages: ['@nestjs/common', '@nestjs/core', 'reflect-metadata'] },
+  dashboard: { layers: [], files: embeddingFaces },
 }
 
 /** One broken rule. */

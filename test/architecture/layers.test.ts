@@ -62,12 +62,17 @@ describe('the packages each entry point loads', () => {
   // A driver is an optional peer: only the entry point of its adapter or store may load it, so an application
   // on the embedded default never needs pg, mysql2, ioredis, amqplib, aws4fetch or @opentelemetry/api installed. (A driver loaded
   // with createRequire, as pg-client.ts loads pg, is not in this graph: keep such loads behind their own entry point.)
-  const drivers = ['pg', 'mysql2', 'ioredis', 'amqplib', 'aws4fetch', '@opentelemetry/api']
+  // NestJS too: only weft-sdk/nestjs loads it.
+  const drivers = ['pg', 'mysql2', 'ioredis', 'amqplib', 'aws4fetch', '@opentelemetry/api', '@nestjs/common', '@nestjs/core']
 
   it('weft-sdk, weft-sdk/store and weft-sdk/types load no optional driver', () => {
     for (const entry of ['src/index.ts', 'src/store.ts', 'src/types.ts']) {
       expect({ entry, drivers: packagesLoadedBy(entry, graph).filter((name) => drivers.includes(name)) }).toEqual({ entry, drivers: [] })
     }
+  })
+
+  it('weft-sdk/nestjs loads NestJS (the check above can see it)', () => {
+    expect(packagesLoadedBy('src/nestjs.ts', graph)).toEqual(expect.arrayContaining(['@nestjs/common', '@nestjs/core']))
   })
 
   it('are found through re-exports, and type-only imports load nothing (the check can fail)', () => {

@@ -34,8 +34,8 @@ function sourcesOfExports(): Map<string, string> {
 describe("Weft's entry points", () => {
   const exported = sourcesOfExports()
 
-  it('are weft-sdk, its store, types, postgres, sql, redis, amqp, object-storage, llm, otel and cli subpaths', () => {
-    expect([...exported.keys()].sort()).toEqual(['.', './amqp', './cli', './llm', './object-storage', './otel', './postgres', './redis', './sql', './store', './types'])
+  it('are weft-sdk, its store, types, postgres, sql, redis, amqp, object-storage, llm, otel, nestjs and cli subpaths', () => {
+    expect([...exported.keys()].sort()).toEqual(['.', './amqp', './cli', './llm', './nestjs', './object-storage', './otel', './postgres', './redis', './sql', './store', './types'])
   })
 
   it('are each documented by typedoc', () => {

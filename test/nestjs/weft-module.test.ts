@@ -1,0 +1,141 @@
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { Inject, Injectable, Module, Scope } from '@nestjs/common'
+import { ConfigModule, ConfigService } from '@nestjs/config'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { Engine, HttpAdapter, InvalidWorkflowError, sqliteStore, type RunId } from 'weft-sdk'
+import { WeftModule, type RunView } from 'weft-sdk/nestjs'
+import { listen, sqliteFolder, type RunningApp } from './nest-app.js'
+import { PriceBook, QuoteLog, QuotesController, QuotesModule, QuoteWorkflow } from './quote-fixtures.js'
+
+const files = sqliteFolder()
+afterAll(() => files.remove())
+
+let running: RunningApp | undefined
+afterEach(async () => {
+  await running?.app.close()
+  running = undefined
+})
+
+async function finished(app: RunningApp, runId: string): Promise<unknown> {
+  const run = await app.app.get(Engine).getRun(QuoteWorkflow, runId as RunId)
+  return run?.result()
+}
+
+describe('WeftModule.forRoot', () => {
+  it('starts a run from a controller; the workflow gets its Nest service and token; the run reads back over HTTP', async () => {
+    running = await listen({ imports: [WeftModule.forRoot({ store: sqliteStore({ path: files.path('root') }) }), QuotesModule] })
+    const started = await running.request('POST', '/quotes', { sku: 'abc' })
+    expect(started.status).toBe(201)
+    expect(await finished(running, started.body.runId)).toBe(30)
+    const read = await running.request('GET', `/quotes/${started.body.runId}`)
+    expect(read.body).toMatchObject({ id: started.body.runId, workflow: 'nest-quote', status: 'completed', outputs: { price: 30 } } satisfies Partial<RunView>)
+  })
+
+  it('builds a fresh workflow instance for every run, with the same singleton service', async () => {
+    running = await listen({ imports: [WeftModule.forRoot({ store: sqliteStore({ path: files.path('fresh') }) }), QuotesModule] })
+    const first = await running.request('POST', '/quotes', { sku: 'a' })
+    await finished(running, first.body.runId)
+    const second = await running.request('POST', '/quotes', { sku: 'bb' })
+    await finished(running, second.body.runId)
+    // The list is one useValue shared by every application of QuotesModule: this test's runs wrote its last two lines.
+    const log = running.app.get<string[]>(QuoteLog).slice(-2)
+    expect(log.map((line) => line.split(' priced ')[1])).toEqual(['a', 'bb'])
+    const instances = log.map((line) => /^instance (\d+)/.exec(line)![1])
+    expect(new Set(instances).size).toBe(2)
+    expect(running.app.get(PriceBook).calls).toBe(2)
+  })
+
+  it('an API process starts runs it never executes, and needs none of the workflows\' dependencies', async () => {
+    @Module({ imports: [WeftModule.forFeature([QuoteWorkflow])], controllers: [QuotesController] })
+    class ApiOnlyQuotes {}
+    running = await listen({ imports: [WeftModule.forRoot({ store: sqliteStore({ path: files.path('api') }), role: 'api' }), ApiOnlyQuotes] })
+    const started = await running.request('POST', '/quotes', { sku: 'abc' })
+    const read = await running.request('GET', `/quotes/${started.body.runId}`)
+    expect(read.body.status).toBe('pending')
+  })
+})
+
+describe('WeftModule.forRootAsync', () => {
+  it('takes its options from a factory given ConfigService', async () => {
+    const path = files.path('async')
+    running = await listen({
+      imports: [
+        WeftModule.forRootAsync({
+          imports: [ConfigModule.forRoot({ ignoreEnvFile: true, load: [() => ({ WEFT_DATABASE: path })] })],
+          inject: [ConfigService],
+          useFactory: (config: ConfigService) => ({ store: sqliteStore({ path: config.getOrThrow<string>('WEFT_DATABASE') }) }),
+        }),
+        QuotesModule,
+      ],
+    })
+    const started = await running.request('POST', '/quotes', { sku: 'abcd' })
+    expect(await finished(running, started.body.runId)).toBe(40)
+    // The run is in the file the configuration named.
+    const store = sqliteStore({ path })
+    try {
+      expect((await store.getRun(started.body.runId))?.status).toBe('completed')
+    } finally {
+      await store.close()
+    }
+  })
+})
+
+describe('adapters', () => {
+  let catalog: Server
+  let catalogUrl: string
+  beforeAll(async () => {
+    catalog = createServer((_request, response) => response.end('{}')).listen(0, '127.0.0.1')
+    await new Promise((resolve) => catalog.once('listening', resolve))
+    catalogUrl = `http://127.0.0.1:${(catalog.address() as AddressInfo).port}`
+  })
+  afterAll(() => new Promise<void>((resolve) => catalog.close(() => resolve())))
+
+  it('are Nest providers under their tokens, the same instances the engine registered', async () => {
+    @Injectable()
+    class CatalogUser {
+      constructor(@Inject('Catalog') readonly catalog: HttpAdapter) {}
+    }
+    @Module({ providers: [CatalogUser] })
+    class CatalogModule {}
+    const adapter = new HttpAdapter({ name: 'catalog', baseUrl: catalogUrl })
+    running = await listen({ imports: [WeftModule.forRoot({ store: sqliteStore({ path: files.path('adapters') }), adapters: [{ token: 'Catalog', adapter }] }), CatalogModule] })
+    expect(running.app.get(CatalogUser).catalog).toBe(adapter)
+    expect(running.app.get(Engine).adapters.get('catalog')).toBe(adapter)
+  })
+
+  it('forRootAsync provides the adapters adapterTokens names, and refuses a token the factory does not register', async () => {
+    const adapter = new HttpAdapter({ name: 'catalog', baseUrl: catalogUrl })
+    const store = sqliteStore({ path: files.path('async-adapters') })
+    running = await listen({ imports: [WeftModule.forRootAsync({ adapterTokens: ['Catalog'], useFactory: () => ({ store, adapters: [{ token: 'Catalog', adapter }] }) })] })
+    expect(running.app.get('Catalog')).toBe(adapter)
+    await running.app.close()
+    running = undefined
+    const refused = listen({ imports: [WeftModule.forRootAsync({ adapterTokens: ['Search'], useFactory: () => ({ store: sqliteStore({ path: files.path('no-search') }) }) })] })
+    await expect(refused).rejects.toThrow(/adapterTokens names "Search", but the options register no adapter under it/)
+  })
+})
+
+describe('a workflow Nest cannot build', () => {
+  it('fails the bootstrap with InvalidWorkflowError naming the workflow, the missing token and the module', async () => {
+    @Module({ imports: [WeftModule.forFeature([QuoteWorkflow])], providers: [PriceBook] })
+    class QuotesWithoutLog {}
+    const booting = listen({ imports: [WeftModule.forRoot({ store: sqliteStore({ path: files.path('missing') }) }), QuotesWithoutLog] })
+    const error = await booting.catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(InvalidWorkflowError)
+    expect((error as InvalidWorkflowError).code).toBe('WEFT_INVALID_WORKFLOW')
+    expect((error as Error).message).toMatch(/^workflow QuoteWorkflow \(declared in QuotesWithoutLog\) cannot be built by Nest: .*QuoteLog.*QuotesWithoutLog/)
+  })
+
+  it('refuses a request-scoped dependency at bootstrap, naming the workflow and the token', async () => {
+    @Module({ imports: [WeftModule.forFeature([QuoteWorkflow])], providers: [PriceBook, { provide: QuoteLog, useFactory: () => [], scope: Scope.REQUEST }] })
+    class QuotesPerRequest {}
+    const booting = listen({ imports: [WeftModule.forRoot({ store: sqliteStore({ path: files.path('request') }) }), QuotesPerRequest] })
+    const error = await booting.catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(InvalidWorkflowError)
+    expect((error as Error).message).toBe(
+      'workflow QuoteWorkflow: parameter 2 of its constructor asks for "QuoteLog", which is request-scoped (or depends on a request-scoped provider); ' +
+        "a run outlives the request that started it and may run in another process: inject a default-scoped provider and pass what the request knows in the run's input",
+    )
+  })
+})
