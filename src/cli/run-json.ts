@@ -1,4 +1,4 @@
-import type { ErrorRecord, RunRecord, RunStatus } from '../index.js'
+import type { ErrorRecord, RunRecord, RunStatus, StepUsage } from '../index.js'
 import { serialize, type StepRecord } from '../store.js'
 import type { CliContext, OptionSpec } from './command.js'
 import { runState, type RunState } from './run-text.js'
@@ -12,7 +12,7 @@ import type { Terminal } from './terminal.js'
  * same exit codes):
  *
  * - `runs list`: `{ runs: RunJson[], nextBefore: string | null }`;
- * - `runs show`: `{ run: RunJson, steps: StepJson[] }` (with `--attempts`, each step's `history`);
+ * - `runs show`: `{ run: RunJson, steps: StepJson[], usage: StepUsage | null }` (with `--attempts`, each step's `history`; `usage`: the steps' metered usage summed);
  * - `runs cancel` / `runs resume`: {@link ActionJson};
  * - `runs signal`: `{ eventId, runId, event }`;
  * - `graph`: `{ workflow, version, tasks: [{ name, kind, dependsOn }], mermaid }`;
@@ -97,6 +97,8 @@ export interface StepJson {
   readonly output?: unknown
   /** Only with `--attempts`: each attempt the record keeps (number, times, outcome, error), and how many earlier ones were only counted. */
   readonly history?: AttemptsJson
+  /** Tokens and cost the step's metered calls spent (an LLM adapter's, through `ctx.use`); `null` when none metered. */
+  readonly usage: StepUsage | null
 }
 
 /**
@@ -166,6 +168,7 @@ export function toStepJson(step: StepRecord, values = false, attempts = false): 
     startedAt: step.startedAt ?? null,
     finishedAt: step.finishedAt,
     error: step.error ?? null,
+    usage: step.usage ?? null,
     ...(values ? { output: toStoredJson(step.output, `output of step "${step.key}"`) } : {}),
     ...(attempts ? { history: toAttemptsJson(step) } : {}),
   }

@@ -1,4 +1,4 @@
-import { formatMillis, type RunRecord } from '../index.js'
+import { formatMillis, type RunRecord, type StepUsage } from '../index.js'
 import type { RunStore, StepJournal, StepRecord } from '../store.js'
 import type { CliCommand, CliContext } from './command.js'
 import { databaseOption, withStore } from './database.js'
@@ -27,6 +27,8 @@ export const runsShowCommand: CliCommand = {
     'With --attempts it also lists each step\'s attempts: number, start, duration, outcome and error. A step',
     'keeps its last 5 failed attempts before the last in full and counts older ones; an attempt whose process',
     'stopped (the run was taken over) is `interrupted`, its times unknown.',
+    'When metered calls (an LLM adapter\'s, through ctx.use) spent tokens, each step shows its usage (tokens,',
+    'and cost when the adapter has prices) and the run the total (`usage` in --json).',
   ],
   positionals: [{ name: 'id', description: 'the run id (see `weft runs list`)' }],
   options: {
@@ -60,10 +62,10 @@ export const runsShowCommand: CliCommand = {
     const attempts = args.flag('attempts')
     if (args.flag('json')) {
       const stepsJson = toStepRows(steps).flatMap((row) => (row.step === undefined ? [] : [toStepJson(row.step, values, attempts)]))
-      printJson(context.out, { run: toRunJson(run, context.now(), values), steps: stepsJson })
+      printJson(context.out, { run: toRunJson(run, context.now(), values), steps: stepsJson, usage: totalUsage(steps) ?? null })
       return 0
     }
-    printRun(context, run, values)
+    printRun(context, run, values, totalUsage(steps))
     context.out.line()
     printSteps(context, run, steps)
     if (attempts) printAttempts(context, toStepRows(steps))
@@ -107,8 +109,21 @@ function leaseExpiry(run: RunRecord, now: number): string {
   return `${formatInstant(run.leaseExpiresAt)} (${left >= 0 ? `in ${formatMillis(left)}` : `${formatMillis(-left)} ago`})`
 }
 
-function printRun(context: CliContext, run: RunRecord, values: boolean): void {
-  const fields = runFields(run, context.now(), values)
+/** The steps' metered usage summed; `undefined` when no step metered any. */
+function totalUsage(steps: readonly StepRecord[]): StepUsage | undefined {
+  const metered = steps.flatMap((step) => (step.usage === undefined ? [] : [step.usage]))
+  if (metered.length === 0) return undefined
+  return { tokens: metered.reduce((sum, usage) => sum + usage.tokens, 0), costUsd: metered.reduce((sum, usage) => sum + usage.costUsd, 0) }
+}
+
+/** `1,250 tokens, $0.0031` (the cost left out when no price was known). */
+function usageText(usage: StepUsage): string {
+  const tokens = `${usage.tokens.toLocaleString('en-US')} token${usage.tokens === 1 ? '' : 's'}`
+  return usage.costUsd === 0 ? tokens : `${tokens}, $${usage.costUsd.toFixed(4)}`
+}
+
+function printRun(context: CliContext, run: RunRecord, values: boolean, usage: StepUsage | undefined): void {
+  const fields = [...runFields(run, context.now(), values), ...(usage === undefined ? [] : [['usage', usageText(usage)] as const])]
   const width = Math.max(...fields.map(([label]) => label.length))
   for (const [label, value, tone] of fields) context.out.line(`${label.padEnd(width)}  ${paint(context.out, tone, value)}`)
   const stack = stackLines(run.error)
@@ -131,6 +146,7 @@ function printSteps(context: CliContext, run: RunRecord, steps: readonly StepRec
     { header: 'attempts', cell: (row) => (row.step === undefined ? none : String(row.step.attempts)) },
     { header: 'started (utc)', cell: (row) => formatInstant(row.step?.startedAt) },
     { header: 'duration', cell: (row) => (row.step === undefined ? none : stepDuration(row.step)) },
+    ...(steps.some((step) => step.usage !== undefined) ? [{ header: 'usage', cell: (row: StepRow) => (row.step?.usage === undefined ? '' : usageText(row.step.usage)) }] : []),
     { header: 'error', cell: (row) => (row.step?.error === undefined ? '' : describeError(row.step.error, cellPropsChars)), tone: () => 'red' },
   ]
   for (const line of formatTable(context.out, columns, toStepRows(steps))) context.out.line(line)
