@@ -303,7 +303,7 @@ export { LiveMetrics, type LiveMetricsOptions } from './observability/live-metri
 export type { MetricsReport, WorkflowMetrics, TaskMetrics, RunCounts, TaskCounts, BreakerMetrics } from './observability/metrics-report.js'
 export type { DurationPercentiles, HistoryQuery } from './storage/workflow-store.js'
 export { readHistory } from './observability/history-report.js'
-export { metricsToJson, metricsToCsv, metricsCsvColumns } from './observability/metrics-export.js'
+export { metricsToJson, metricsToCsv, metricsCsvColumns, recoveryToCsv, recoveryCsvColumns, recoveryRows } from './observability/metrics-export.js'
 export { MetricsUnavailableError } from './core/metrics-errors.js'
 
 // Prometheus: the text exposition (format 0.0.4) of the metrics and a handler for node:http

@@ -37,7 +37,7 @@ export type {
 } from './storage/workflow-store.js'
 export type { OutboxStore, NewOutboxEntry, OutboxEntry, OutboxStatus, OutboxClaimRequest, OutboxClaim, OutboxSettlement, OutboxQuery, OutboxCounts } from './storage/outbox-store.js'
 // Historical metrics (the store's history role, for engine.history() and weft stats)
-export type { HistoryStore, HistoryQuery, WorkflowHistoryRow, TaskHistoryRow, DurationPercentiles } from './storage/workflow-store.js'
+export type { HistoryStore, HistoryQuery, WorkflowHistoryRow, TaskHistoryRow, DurationPercentiles, RecoveryStepRow, StepRecovery } from './storage/workflow-store.js'
 
 // What stores keep and exchange
 export {

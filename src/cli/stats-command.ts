@@ -1,4 +1,4 @@
-import { formatMillis, metricsToCsv, metricsToJson, MetricsUnavailableError, readHistory, toMillis, type DurationPercentiles, type HistoryQuery, type MetricsReport, type PercentileDefinition, type TaskMetrics, type WorkflowMetrics } from '../index.js'
+import { formatMillis, metricsToCsv, metricsToJson, MetricsUnavailableError, readHistory, recoveryRows, recoveryToCsv, toMillis, type DurationPercentiles, type RecoveryCounts, type HistoryQuery, type MetricsReport, type PercentileDefinition, type TaskMetrics, type WorkflowMetrics } from '../index.js'
 import { UsageError } from './cli-errors.js'
 import type { CliCommand, CliContext } from './command.js'
 import { databaseOption } from './database.js'
@@ -12,19 +12,24 @@ const readStats: StoreCommand = { request: { action: 'read', resource: 'stats' }
 
 const formats = ['text', 'json', 'csv'] as const
 type StatsFormat = (typeof formats)[number]
+/** The CSV's tables: the workflows' and tasks' metrics, or the recovery statistics (rows of other keys, so a table of their own). */
+const tables = ['metrics', 'recovery'] as const
+type StatsTable = (typeof tables)[number]
 const definitions: readonly PercentileDefinition[] = ['nearest-rank', 'linear']
 
 /** `weft stats`: historical metrics of the runs in the database, from every worker. */
 export const statsCommand: CliCommand = {
   path: ['stats'],
-  summary: 'metrics of the recorded runs: outcomes, rates, retries, duration and queue-wait percentiles',
+  summary: 'metrics of the recorded runs: outcomes, rates, retries, duration and queue-wait percentiles, recovery',
   details: [
     'Per workflow and per task, over the runs created in the window (--since, --until), from every',
     'worker that wrote to the database: counts by outcome, success and failure rates (cancelled runs',
     'count in neither), retries, exact duration percentiles (nearest rank by default: always a',
     'duration that was recorded; --definition linear interpolates), queue wait (created → started),',
     'runs ended per minute of the window, tokens and cost. --format json prints the report (the',
-    'engine.history() shape), --format csv one row per workflow and per task (columns: guides/observability.md).',
+    'engine.history() shape), --format csv one row per workflow and per task (columns: guides/observability.md),',
+    'or with --table recovery one row per error class and strategy @Recover met: failed attempts,',
+    'executions recovered and not, time to recover (from the recoveries recorded with the steps).',
     'On a database with security enabled, --config is required and the caller needs read:stats.',
   ],
   positionals: [],
@@ -34,14 +39,16 @@ export const statsCommand: CliCommand = {
     until: { type: 'string', valueName: '<time>', description: 'only runs created before: an ISO time or a duration ago' },
     definition: { type: 'string', valueName: '<name>', description: `how percentiles are computed: ${definitions.join(', ')} [default: nearest-rank]` },
     format: { type: 'string', valueName: '<format>', description: `${formats.join(', ')} [default: text]` },
+    table: { type: 'string', valueName: '<table>', description: `the CSV's table: ${tables.join(', ')} [default: metrics]` },
     json: { ...jsonOption, description: 'the same as --format json' },
     database: databaseOption,
     config: configOption,
     token: tokenOption,
   },
-  examples: ['weft stats', "weft stats --workflow order-fulfilment --since '24 h'", 'weft stats --since 2026-12-01T00:00Z --format csv > stats.csv', 'weft stats --format json | jq \'.tasks[] | select(.failureRate > 0.1)\''],
+  examples: ['weft stats', "weft stats --workflow order-fulfilment --since '24 h'", 'weft stats --since 2026-12-01T00:00Z --format csv > stats.csv', 'weft stats --format csv --table recovery', 'weft stats --format json | jq \'.tasks[] | select(.failureRate > 0.1)\''],
   async run(args, context) {
     const format = args.flag('json') ? 'json' : parseChoice('format', args.string('format') ?? 'text', formats)
+    const table = parseTable(args.string('table'), format)
     const now = context.now()
     const query: HistoryQuery = {
       workflow: args.string('workflow'),
@@ -54,9 +61,16 @@ export const statsCommand: CliCommand = {
       if (store.history === undefined) throw new MetricsUnavailableError('no-history')
       return readHistory(store.history, query, now)
     })
-    printReport(context, report, format)
+    printReport(context, report, format, table)
     return 0
   },
+}
+
+/** `--table`, which only a CSV has (JSON carries every table; text prints them all). */
+function parseTable(text: string | undefined, format: StatsFormat): StatsTable {
+  if (text === undefined) return 'metrics'
+  if (format !== 'csv') throw new UsageError(`--table chooses one of the CSV's tables; add --format csv (the ${format} output has them all)`)
+  return parseChoice('table', text, tables)
 }
 
 function parseChoice<T extends string>(option: string, text: string, choices: readonly T[]): T {
@@ -79,14 +93,18 @@ export function parseTime(option: string, text: string | undefined, now: number)
   }
 }
 
-function printReport(context: CliContext, report: MetricsReport, format: StatsFormat): void {
+function printReport(context: CliContext, report: MetricsReport, format: StatsFormat, table: StatsTable): void {
   if (format === 'json') return context.out.line(JSON.stringify(metricsToJson(report)))
-  if (format === 'csv') return metricsToCsv(report).trimEnd().split('\n').forEach((line) => context.out.line(line))
+  if (format === 'csv') return (table === 'recovery' ? recoveryToCsv : metricsToCsv)(report).trimEnd().split('\n').forEach((line) => context.out.line(line))
   if (report.workflows.length === 0) return context.out.line(`no runs created from ${formatDateTime(report.window.from)} to ${formatDateTime(report.window.to)}`)
   context.out.line(`runs created ${formatDateTime(report.window.from)} – ${formatDateTime(report.window.to)} (utc); percentiles: ${report.percentiles}`)
   for (const line of formatTable(context.out, workflowColumns, report.workflows)) context.out.line(line)
   context.out.line('')
   for (const line of formatTable(context.out, taskColumns, report.tasks)) context.out.line(line)
+  const recovery = recoveryRows(report).map(([errorClass, strategy, counts]) => ({ errorClass, strategy, counts }))
+  if (recovery.length === 0) return
+  context.out.line('')
+  for (const line of formatTable(context.out, recoveryColumns, recovery)) context.out.line(line)
 }
 
 const ms = (value: number | undefined) => (value === undefined ? '-' : formatMillis(Math.round(value)))
@@ -123,4 +141,14 @@ const taskColumns: Column<TaskMetrics>[] = [
   ...durationColumns<TaskMetrics>(),
   { header: 'tokens', cell: (t) => String(t.usage.tokens) },
   { header: 'cost', cell: (t) => `$${t.usage.costUsd.toFixed(4)}` },
+]
+
+const recoveryColumns: Column<{ readonly errorClass: string; readonly strategy: string; readonly counts: RecoveryCounts }>[] = [
+  { header: 'error class', cell: (r) => r.errorClass },
+  { header: 'strategy', cell: (r) => r.strategy },
+  { header: 'failures', cell: (r) => String(r.counts.occurrences) },
+  { header: 'recovered', cell: (r) => String(r.counts.recovered) },
+  { header: 'not recovered', cell: (r) => String(r.counts.notRecovered) },
+  { header: 'recover mean', cell: (r) => (r.counts.recovered === 0 ? '-' : ms(r.counts.timeToRecoverMs.mean)) },
+  { header: 'recover max', cell: (r) => (r.counts.recovered === 0 ? '-' : ms(r.counts.timeToRecoverMs.max)) },
 ]

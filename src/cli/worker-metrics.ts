@@ -14,12 +14,13 @@ export interface MetricsEndpoint {
 }
 
 /**
- * Subscribes a `LiveMetrics` monitor to `engine` and serves its Prometheus
+ * Subscribes a `LiveMetrics` monitor to `engine` (following its recovery
+ * counters too) and serves its Prometheus
  * exposition at `/metrics` on 127.0.0.1:`port` (404 elsewhere).
  * @throws `CommandFailedError` when the port cannot be listened on (in use, not allowed).
  */
 export async function serveWorkerMetrics(engine: Engine, port: number): Promise<MetricsEndpoint> {
-  const monitor = new LiveMetrics()
+  const monitor = new LiveMetrics().followRecovery(() => engine.stats().recovery)
   engine.on(monitor.listener)
   const scrape = metricsHandler(() => monitor)
   const server = createServer((req, res) => {

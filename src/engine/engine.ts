@@ -480,7 +480,7 @@ export class Engine {
   /** The live metrics monitor `config.metrics` asks for, subscribed to the engine's events. */
   private subscribeMetrics(config: EngineConfig['metrics']): LiveMetrics | undefined {
     if (config === undefined || config === false) return undefined
-    const monitor = new LiveMetrics(config === true ? {} : config, this.env.now())
+    const monitor = new LiveMetrics(config === true ? {} : config, this.env.now()).followRecovery(() => this.statistics.recovery.snapshot())
     this.hub.on(monitor.listener)
     return monitor
   }

@@ -1,8 +1,10 @@
 // The history's rows (HistoryStore) as a MetricsReport: rates and throughputs computed from the store's counts over
 // the query's window.
 
+import type { RecoveryStatsSnapshot } from '../resilience/recovery/recovery-stats.js'
 import type { HistoryQuery, HistoryStore, TaskHistoryRow, WorkflowHistoryRow } from '../storage/workflow-store.js'
 import { taskRates, workflowRates, type MetricsReport, type TaskMetrics, type WorkflowMetrics } from './metrics-report.js'
+import { recoveryOfSteps } from './recovery-history.js'
 
 /** Per minute over a window of `windowMs` (0 for an empty window). */
 function perMinute(count: number, windowMs: number): number {
@@ -25,7 +27,7 @@ function taskMetrics(row: TaskHistoryRow, windowMs: number): TaskMetrics {
  * (else the oldest run selected) to `query.to` (else `now`); throughputs are
  * the runs and steps that ended, per minute of that window.
  */
-export function historyReport(workflows: readonly WorkflowHistoryRow[], tasks: readonly TaskHistoryRow[], query: HistoryQuery, now: number): MetricsReport {
+export function historyReport(workflows: readonly WorkflowHistoryRow[], tasks: readonly TaskHistoryRow[], recovery: RecoveryStatsSnapshot, query: HistoryQuery, now: number): MetricsReport {
   const to = query.to ?? now
   const from = query.from ?? Math.min(to, ...workflows.map((row) => row.firstCreatedAt))
   const windowMs = to - from
@@ -40,11 +42,13 @@ export function historyReport(workflows: readonly WorkflowHistoryRow[], tasks: r
     breakers: [],
     outbox: { delivered: 0, failed: 0, dead: 0 },
     adapterFailures: 0,
+    recovery,
   }
 }
 
 /**
- * Reads a store's history into a report (the two aggregate queries at once).
+ * Reads a store's history into a report: the two aggregate queries and the
+ * steps' recorded recoveries, at once.
  *
  * @example
  * ```ts
@@ -56,6 +60,6 @@ export function historyReport(workflows: readonly WorkflowHistoryRow[], tasks: r
  * ```
  */
 export async function readHistory(history: HistoryStore, query: HistoryQuery = {}, now: number = Date.now()): Promise<MetricsReport> {
-  const [workflows, tasks] = await Promise.all([history.workflows(query), history.tasks(query)])
-  return historyReport(workflows, tasks, query, now)
+  const [workflows, tasks, recoveries] = await Promise.all([history.workflows(query), history.tasks(query), history.recoveries(query)])
+  return historyReport(workflows, tasks, recoveryOfSteps(recoveries), query, now)
 }

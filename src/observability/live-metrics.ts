@@ -8,6 +8,8 @@ import type { TaskCallReported, WeftEvent } from '../runtime/run-events.js'
 import { taskRates, workflowRates, type BreakerMetrics, type MetricsReport, type TaskMetrics, type WorkflowMetrics } from './metrics-report.js'
 import { defaultRelativeAccuracy, DurationSketch } from './duration-sketch.js'
 import { SlidingWindow } from './sliding-window.js'
+import { RecoveryStats, type RecoveryStatsSnapshot } from '../resilience/recovery/recovery-stats.js'
+import { noRecovery } from './recovery-history.js'
 
 /**
  * Options of the live monitor (`createEngine({ metrics })`, `new LiveMetrics()`).
@@ -154,6 +156,8 @@ export class LiveMetrics {
   private readonly breakers = new Map<string, { breaker: string; adapter: string | undefined; opened: number; state: BreakerMetrics['state'] }>()
   private readonly outbox = { delivered: 0, failed: 0, dead: 0 }
   private adapterFailures = 0
+  /** Where the report's `recovery` comes from (see {@link LiveMetrics.followRecovery}): the engines this monitor follows, its merged monitors' too. */
+  private recoverySources: (() => RecoveryStatsSnapshot)[] = []
   private lastWorkflow: string | undefined
   private lastStats: WorkflowStats | undefined
   private readonly relativeAccuracy: number
@@ -230,6 +234,29 @@ export class LiveMetrics {
     this.outbox.failed += other.outbox.failed
     this.outbox.dead += other.outbox.dead
     this.adapterFailures += other.adapterFailures
+    this.recoverySources = [...this.recoverySources, ...other.recoverySources]
+    return this
+  }
+
+  /**
+   * Makes the report's `recovery` follow an engine's recovery counters
+   * (`() => engine.stats().recovery`): `@Recover`'s outcomes are counted by
+   * the engine, not folded from events. The monitor of
+   * `createEngine({ metrics })` follows its engine already; a monitor that
+   * follows none reports no recovery. Merged monitors report the sum of
+   * what each follows.
+   *
+   * @example
+   * ```ts
+   * import { createEngine, LiveMetrics } from 'weft-sdk'
+   * const engine = createEngine()
+   * const monitor = new LiveMetrics().followRecovery(() => engine.stats().recovery)
+   * engine.on(monitor.listener)
+   * console.log(monitor.report().recovery.totals)
+   * ```
+   */
+  followRecovery(source: () => RecoveryStatsSnapshot): this {
+    this.recoverySources = [...this.recoverySources, source]
     return this
   }
 
@@ -239,7 +266,7 @@ export class LiveMetrics {
     const workflows = names.map((name) => workflowMetrics(name, this.workflows.get(name)!, now))
     const tasks = names.flatMap((name) => taskMetricsOf(name, this.workflows.get(name)!, now))
     const breakers = [...this.breakers.values()].sort((a, b) => (a.breaker < b.breaker ? -1 : 1)).map((b) => ({ ...b }))
-    return { source: 'live', at: now, window: { from: this.since, to: now }, percentiles: 'sketch', relativeAccuracy: this.relativeAccuracy, workflows, tasks, breakers, outbox: { ...this.outbox }, adapterFailures: this.adapterFailures }
+    return { source: 'live', at: now, window: { from: this.since, to: now }, percentiles: 'sketch', relativeAccuracy: this.relativeAccuracy, workflows, tasks, breakers, outbox: { ...this.outbox }, adapterFailures: this.adapterFailures, recovery: this.recovery() }
   }
 
   /**
@@ -292,6 +319,13 @@ export class LiveMetrics {
     else stats.failed++
     if (durationMs >= 0) stats.duration.add(durationMs)
     stats.ended.add(at)
+  }
+
+  /** The recovery counters of the engines followed, summed. */
+  private recovery(): RecoveryStatsSnapshot {
+    const [only, ...more] = this.recoverySources
+    if (only === undefined) return noRecovery
+    return more.length === 0 ? only() : more.reduce((sum, source) => sum.add(source()), new RecoveryStats().add(only())).snapshot()
   }
 
   /** The stats of a workflow; the last one looked up is kept, since a process's events mostly come from one workflow at a time. */

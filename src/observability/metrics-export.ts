@@ -1,6 +1,8 @@
 // JSON and CSV renderings of a MetricsReport. The CSV has one row per workflow and per task, with a fixed list of
-// columns (metricsCsvColumns): a column is only ever added at the end, never renamed or moved.
+// columns (metricsCsvColumns): a column is only ever added at the end, never renamed or moved. The recovery
+// statistics are a table of their own (recoveryToCsv, recoveryCsvColumns): one row per error class and strategy.
 
+import type { RecoveryCounts } from '../resilience/recovery/recovery-stats.js'
 import type { DurationPercentiles } from '../storage/workflow-store.js'
 import type { MetricsReport, TaskMetrics, WorkflowMetrics } from './metrics-report.js'
 
@@ -62,6 +64,68 @@ function csvField(cell: Cell): string {
 export function metricsToCsv(report: MetricsReport): string {
   const rows = [...report.workflows.map((w) => workflowCells(report.source, w)), ...report.tasks.map((t) => taskCells(report.source, t))]
   return [metricsCsvColumns.join(','), ...rows.map((cells) => cells.map(csvField).join(','))].join('\n') + '\n'
+}
+
+/**
+ * The columns of {@link recoveryToCsv}, in order: a row per error class and
+ * strategy that `@Recover` met. `occurrences` counts failed attempts,
+ * `recovered` and `not_recovered` task executions; the time to recover is
+ * in milliseconds, from an execution's first failure to its recovery, over
+ * the recovered ones (mean and max empty when none recovered). A column is
+ * only ever added at the end.
+ *
+ * @example
+ * ```ts
+ * import { recoveryCsvColumns } from 'weft-sdk'
+ * console.log(recoveryCsvColumns.join(',')) // source,error_class,strategy,occurrences,...
+ * ```
+ */
+export const recoveryCsvColumns = [
+  'source', 'error_class', 'strategy', 'occurrences', 'recovered', 'not_recovered',
+  'time_to_recover_total_ms', 'time_to_recover_mean_ms', 'time_to_recover_max_ms',
+] as const
+
+function recoveryCells(source: string, errorClass: string, strategy: string, c: RecoveryCounts): Cell[] {
+  const t = c.timeToRecoverMs
+  return [source, errorClass, strategy, c.occurrences, c.recovered, c.notRecovered, t.total, c.recovered === 0 ? undefined : t.mean, c.recovered === 0 ? undefined : t.max]
+}
+
+/**
+ * The report's recovery statistics as CSV (RFC 4180, `\n` line ends): a
+ * header of {@link recoveryCsvColumns}, then one row per error class and
+ * strategy, by class then strategy. A table of its own beside
+ * {@link metricsToCsv}'s (its rows have other keys); `weft stats --format
+ * csv --table recovery` prints it.
+ *
+ * @example
+ * ```ts
+ * import { createEngine, recoveryToCsv } from 'weft-sdk'
+ * const engine = createEngine({ metrics: true })
+ * process.stdout.write(recoveryToCsv(engine.metrics()))
+ * ```
+ */
+export function recoveryToCsv(report: MetricsReport): string {
+  const rows = recoveryRows(report).map(([errorClass, strategy, counts]) => recoveryCells(report.source, errorClass, strategy, counts))
+  return [recoveryCsvColumns.join(','), ...rows.map((cells) => cells.map(csvField).join(','))].join('\n') + '\n'
+}
+
+/**
+ * The report's recovery counts as rows `[errorClass, strategy, counts]`, by
+ * class then strategy (what the CSV, the text table and the Prometheus
+ * exposition list).
+ *
+ * @example
+ * ```ts
+ * import { createEngine, recoveryRows } from 'weft-sdk'
+ * const engine = createEngine({ metrics: true })
+ * for (const [errorClass, strategy, counts] of recoveryRows(engine.metrics())) console.log(errorClass, strategy, counts.recovered)
+ * ```
+ */
+export function recoveryRows(report: Pick<MetricsReport, 'recovery'>): [errorClass: string, strategy: string, counts: RecoveryCounts][] {
+  const byName = <T>(entries: [string, T][]) => entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+  return byName(Object.entries(report.recovery.byClass)).flatMap(([errorClass, strategies]) =>
+    byName(Object.entries(strategies) as [string, RecoveryCounts][]).map(([strategy, counts]): [string, string, RecoveryCounts] => [errorClass, strategy, counts]),
+  )
 }
 
 /**

@@ -3,6 +3,7 @@
 // exposition, alert rules) read one set of names. See guides/observability.md, "Metrics".
 
 import type { PercentileDefinition } from '../core/percentile-rank.js'
+import type { RecoveryStatsSnapshot } from '../resilience/recovery/recovery-stats.js'
 import type { DurationPercentiles } from '../storage/workflow-store.js'
 
 /**
@@ -178,6 +179,15 @@ export interface MetricsReport {
   }
   /** Adapter calls that failed for good (live only). */
   readonly adapterFailures: number
+  /**
+   * What `@Recover` met, by error class then strategy, in the shape of
+   * `engine.stats().recovery`. Live: the engine's counters (the monitor of
+   * `createEngine({ metrics })` follows them; a monitor of your own reports
+   * them once told to, see `LiveMetrics.followRecovery`). History: summed
+   * from the recoveries recorded with the steps of the window's runs (see
+   * `StepRecovery`).
+   */
+  readonly recovery: RecoveryStatsSnapshot
 }
 
 /** A rate `part / whole`, `undefined` when `whole` is 0. */

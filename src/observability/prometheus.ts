@@ -4,6 +4,7 @@
 
 import { InvalidOptionsError } from '../core/errors.js'
 import { LiveMetrics, type DurationHistogram, type LiveHistograms } from './live-metrics.js'
+import { recoveryRows } from './metrics-export.js'
 import type { MetricsReport } from './metrics-report.js'
 import type { DurationPercentiles } from '../storage/workflow-store.js'
 
@@ -56,7 +57,9 @@ type Family = { readonly name: string; readonly type: 'counter' | 'histogram' | 
 /**
  * Renders metrics in the Prometheus text exposition format 0.0.4: runs and
  * tasks by outcome, retries, breaker trips, outbox and adapter counts, LLM
- * tokens and cost as counters; run and task durations as histograms (from
+ * tokens and cost, and `@Recover`'s failures and outcomes by error class
+ * and strategy as counters (its time to recover as a summary of sum and
+ * count); run and task durations as histograms (from
  * a `LiveMetrics`, whose sketches give the bucket counts, see
  * `DurationHistogram` for their error) or as summaries with p50, p95 and
  * p99 (from a `MetricsReport`, which carries only percentiles). One
@@ -76,7 +79,7 @@ export function prometheusText(source: PrometheusSource, options: PrometheusOpti
   const { namespace, boundsSeconds } = validated(options)
   const report = source instanceof LiveMetrics ? source.report() : source
   const live = source instanceof LiveMetrics ? source.histograms(boundsSeconds.map((s) => s * 1000)) : undefined
-  const families = [...counterFamilies(report, live), ...durationFamilies(report, live, boundsSeconds)]
+  const families = [...counterFamilies(report, live), ...durationFamilies(report, live, boundsSeconds), ...recoveryFamilies(report)]
   return families.filter((f) => f.samples.length > 0).map((f) => renderFamily(namespace, f)).join('')
 }
 
@@ -131,6 +134,21 @@ function durationFamilies(report: MetricsReport, live: LiveHistograms | undefine
   return [
     { name: 'run_duration_seconds', type: 'summary', help: runHelp, samples: report.workflows.flatMap((m) => summarySamples([['workflow', m.workflow]], m.duration)) },
     { name: 'task_duration_seconds', type: 'summary', help: taskHelp, samples: report.tasks.flatMap((m) => summarySamples([['workflow', m.workflow], ['task', m.task]], m.duration)) },
+  ]
+}
+
+/**
+ * What `@Recover` met, by error class and strategy: failed attempts and the
+ * executions' outcomes as counters, the time to recover as a summary of its
+ * sum and count (the counters keep no distribution to take quantiles from).
+ */
+function recoveryFamilies(report: MetricsReport): Family[] {
+  const rows = recoveryRows(report).map(([errorClass, strategy, counts]) => ({ labels: [['error_class', errorClass], ['strategy', strategy]] as Labels, counts }))
+  const outcomes = [['recovered', 'recovered'], ['not_recovered', 'notRecovered']] as const
+  return [
+    counter('recovery_failures_total', 'Failed task attempts @Recover classified, by error class and the strategy that met them.', rows.map((r) => sample(r.labels, r.counts.occurrences))),
+    counter('recovery_outcomes_total', 'Task executions that failed under @Recover and then recovered or not, by the class and strategy of their last failure.', rows.flatMap((r) => outcomes.map(([outcome, key]) => sample([...r.labels, ['outcome', outcome]], r.counts[key])))),
+    { name: 'recovery_time_seconds', type: 'summary', help: "Time from a recovered execution's first failure to its recovery, in seconds.", samples: rows.flatMap((r) => [{ suffix: '_sum', labels: r.labels, value: r.counts.timeToRecoverMs.total / 1000 }, { suffix: '_count', labels: r.labels, value: r.counts.recovered }]) },
   ]
 }
 

@@ -1,17 +1,19 @@
-import { maxRecordedAttempts, type AttemptHistory, type AttemptRecord } from '../storage/workflow-store.js'
+import { maxRecordedAttempts, type AttemptHistory, type AttemptRecord, type StepRecovery } from '../storage/workflow-store.js'
 import { toErrorRecord } from './error-record.js'
 
 /**
  * The attempts of one task (or one `map` item) in this process, as they
  * happen: kept in memory and written with the step's record (its
  * {@link AttemptHistory}), never on their own. Created only when there is
- * something to keep beyond a single attempt: a retry, or an attempt lost
- * with a process that stopped.
+ * something to keep beyond a single attempt: a retry, an attempt lost with
+ * a process that stopped, or a failure `@Recover` classified.
  */
 export class AttemptLog {
   private readonly earlier: AttemptRecord[] = []
   private omitted = 0
   private lastStartedAt: number | undefined
+  /** The failures `@Recover` classified, by `class\0strategy` (see {@link StepRecovery}). */
+  private recovery: { failures: Map<string, number>; last: StepRecovery['last']; firstFailureAt: number } | undefined
 
   /**
    * @param lost - attempts inferred lost with the process that ran the task
@@ -39,10 +41,30 @@ export class AttemptLog {
     this.keep({ attempt: this.lost + n, outcome: 'interrupted', startedAt: this.lastStartedAt ?? startedAt, finishedAt: at })
   }
 
+  /** `@Recover` classified a failed attempt at `at` as `errorClass`, met by `strategy`. */
+  classified(errorClass: string, strategy: string, at: number): void {
+    const last = { errorClass, strategy }
+    const pair = `${errorClass}\u0000${strategy}`
+    if (this.recovery === undefined) this.recovery = { failures: new Map([[pair, 1]]), last, firstFailureAt: at }
+    else {
+      this.recovery.failures.set(pair, (this.recovery.failures.get(pair) ?? 0) + 1)
+      this.recovery.last = last
+    }
+  }
+
   /** The history to write with the step's record, whose last attempt started at `lastStartedAt` when this log did not see it start. */
   history(lastStartedAt: number | undefined): AttemptHistory | undefined {
-    if (this.earlier.length === 0 && this.omitted === 0) return undefined
-    return { earlier: [...this.earlier], omitted: this.omitted, lastStartedAt: this.lastStartedAt ?? lastStartedAt }
+    if (this.earlier.length === 0 && this.omitted === 0 && this.recovery === undefined) return undefined
+    const history = { earlier: [...this.earlier], omitted: this.omitted, lastStartedAt: this.lastStartedAt ?? lastStartedAt }
+    return this.recovery === undefined ? history : { ...history, recovery: this.stepRecovery(this.recovery) }
+  }
+
+  private stepRecovery({ failures, last, firstFailureAt }: NonNullable<AttemptLog['recovery']>): StepRecovery {
+    const counted = [...failures].map(([pair, count]) => {
+      const [errorClass, strategy] = pair.split('\u0000') as [string, string]
+      return { errorClass, strategy, count }
+    })
+    return { failures: counted, last, firstFailureAt }
   }
 
   /** Keeps `attempt` among the latest {@link maxRecordedAttempts}; the one it pushes out is only counted. */

@@ -217,7 +217,11 @@ export class RunTaskHost implements TaskRunner {
         ;(table.logs[task.id] ??= new AttemptLog()).failed(failedAttempt, now, error, table.startedAt[task.id]!)
         reporter.taskRetrying(task, now, failedAttempt, delayMs, error)
       },
-      onRecovery: (report) => reporter.taskErrorClassified(task, this.now(), report),
+      onRecovery: (report) => {
+        const now = this.now()
+        ;(table.logs[task.id] ??= new AttemptLog()).classified(report.errorClass, report.strategy, now)
+        reporter.taskErrorClassified(task, now, report)
+      },
     }
   }
 }

@@ -3,6 +3,7 @@
 // the port the cross-cutting layers see; observability/ turns its rows into a MetricsReport.
 
 import type { PercentileDefinition } from '../core/percentile-rank.js'
+import type { RecoveryStepRow } from './step-recovery.js'
 
 /**
  * Percentiles of a set of durations, in milliseconds; each `undefined` when
@@ -135,4 +136,11 @@ export interface HistoryStore {
   workflows(query: HistoryQuery): Promise<WorkflowHistoryRow[]>
   /** Per workflow and task, by workflow then task. */
   tasks(query: HistoryQuery): Promise<TaskHistoryRow[]>
+  /**
+   * The tasks' own steps in the window whose attempt history records a
+   * recovery (`StepRecovery`), unordered: the one query that reads rows
+   * rather than aggregates, because the history may be encrypted. Only
+   * steps that kept a history are read (retried or classified ones).
+   */
+  recoveries(query: HistoryQuery): Promise<RecoveryStepRow[]>
 }

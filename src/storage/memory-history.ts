@@ -4,6 +4,7 @@
 import { percentileOfSorted, reportedFractions, type PercentileDefinition } from '../core/percentile-rank.js'
 import type { RunId } from '../core/ids.js'
 import { type DurationPercentiles, type HistoryQuery, type HistoryStore, type TaskHistoryRow, type WorkflowHistoryRow } from './history-store.js'
+import type { RecoveryStepRow } from './step-recovery.js'
 import type { RunRecord, StepRecord } from './workflow-store.js'
 
 /** The summary of `values` (any order; sorted here), exact under `definition`. */
@@ -83,6 +84,15 @@ export class MemoryHistory implements HistoryStore {
     const definition = query.definition ?? 'nearest-rank'
     const steps = this.selected(query).flatMap((run) => [...this.stepsOf(run.id)].filter((step) => step.key === step.task).map((step) => ({ workflow: run.workflow, step })))
     return groupBy(steps, ({ workflow, step }) => `${workflow}\u0000${step.task}`).map(([, group]) => taskRow(group[0]!.workflow, group[0]!.step.task, group.map((g) => g.step), definition))
+  }
+
+  async recoveries(query: HistoryQuery): Promise<RecoveryStepRow[]> {
+    return this.selected(query).flatMap((run) =>
+      [...this.stepsOf(run.id)].flatMap((step) => {
+        const recovery = step.key === step.task ? step.history?.recovery : undefined
+        return recovery === undefined ? [] : [{ workflow: run.workflow, task: step.task, status: step.status, finishedAt: step.finishedAt, recovery }]
+      }),
+    )
   }
 
   private selected(query: HistoryQuery): RunRecord[] {

@@ -5,8 +5,10 @@ import type { LocalUserStore, SessionStore } from './session-store.js'
 import type { AuditEntry, AuditStore } from './audit-store.js'
 import type { SettingsStore } from './settings-store.js'
 import type { HistoryStore } from './history-store.js'
+import type { StepRecovery } from './step-recovery.js'
 
 export type { DurationPercentiles, HistoryQuery, HistoryStore, TaskHistoryRow, WorkflowHistoryRow } from './history-store.js'
+export type { RecoveryStepRow, StepRecovery } from './step-recovery.js'
 
 /**
  * Where a run is in its life.
@@ -268,7 +270,8 @@ export interface AttemptRecord {
 /**
  * The attempts of a step before its last one, written with the step's
  * record (no write of its own): present only when the step made more than
- * one attempt, so the common single attempt costs nothing. The last attempt
+ * one attempt or `@Recover` classified a failure of it (see
+ * {@link AttemptHistory.recovery}), so the common single attempt costs nothing. The last attempt
  * is the step itself (its status, error and `finishedAt`; it started at
  * {@link AttemptHistory.lastStartedAt}). Bounded: the latest
  * {@link maxRecordedAttempts} earlier attempts are kept in full, older ones
@@ -311,6 +314,12 @@ export interface AttemptHistory {
   readonly omitted: number
   /** When the step's last attempt started (epoch milliseconds; the step's `startedAt` is its first attempt's). */
   readonly lastStartedAt: number | undefined
+  /**
+   * How `@Recover` classified the step's failed attempts, when it did: a
+   * step with a classified failure keeps a history even after one attempt.
+   * Absent for steps without `@Recover` or without a failure.
+   */
+  readonly recovery?: StepRecovery | undefined
 }
 
 /**

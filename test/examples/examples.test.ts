@@ -15,6 +15,7 @@ import { main as defineWorkflowResearch } from '../../examples/08-define-workflo
 import { main as decoratedResearch } from '../../examples/09-research-decorators/main.js'
 import { main as integrations } from '../../examples/10-integrations/main.js'
 import { main as secureWorkflows } from '../../examples/11-secure-workflows/main.js'
+import { main as nestjs } from '../../examples/12-nestjs/main.js'
 import { challengeRuns, main as performanceAnalysis } from '../../examples/13-performance-analysis/main.js'
 import { describeAmqp, sharedBroker } from '../support/rabbitmq.js'
 
@@ -480,6 +481,35 @@ describe('11-secure-workflows', () => {
 
   it(`finishes within ${budgetMs} ms`, () => {
     expect(elapsedMs).toBeLessThan(budgetMs)
+  })
+})
+
+describe('12-nestjs', () => {
+  let played: Played<Awaited<ReturnType<typeof nestjs>>>
+  beforeAll(async () => {
+    played = await play(nestjs)
+  })
+
+  it('starts an order over HTTP and returns its run id', () => {
+    expect(played.summary.runId).toBe('order-o-1001')
+  })
+
+  it('reads the run waiting for its approval once the injected Inventory service reserved the order', () => {
+    expect(played.summary.beforeApproval.status).toBe('running')
+    expect(played.summary.beforeApproval.tasks.map(({ task, status }) => `${task} ${status}`)).toEqual(['reserve completed', 'approval running', 'charge pending', 'ship pending'])
+  })
+
+  it('completes the run after the approval event, charging once through the payments adapter', () => {
+    expect(played.summary.completed).toMatchObject({ status: 'completed', outputs: { ship: 'shipped, 50 charged as ch-1, approved by ada' } })
+    expect(played.summary.charges).toBe(1)
+  })
+
+  it("answers a reused order id with another input 409 and an unknown run 404 (WeftExceptionFilter)", () => {
+    expect(played.summary.refused).toEqual({ conflict: 409, unknown: 404 })
+  })
+
+  it('finishes within its time budget', () => {
+    expect(played.elapsedMs).toBeLessThan(budgetMs)
   })
 })
 

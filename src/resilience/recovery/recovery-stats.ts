@@ -139,6 +139,26 @@ export class RecoveryStats {
     this.of(errorClass, strategy).notRecovered++
   }
 
+  /** `count` failed attempts of `errorClass` met by `strategy` at once (a recorded step's, see `StepRecovery`). */
+  occurred(errorClass: ErrorClassName, strategy: RecoveryStrategyKind, count: number): void {
+    this.of(errorClass, strategy).occurrences += count
+  }
+
+  /** Adds a snapshot's counts to these (another engine's, or a history's): counts and times add up, the longest time is kept. */
+  add(snapshot: RecoveryStatsSnapshot): this {
+    for (const [errorClass, strategies] of Object.entries(snapshot.byClass)) {
+      for (const [strategy, theirs] of Object.entries(strategies) as [RecoveryStrategyKind, RecoveryCounts][]) {
+        const mine = this.of(errorClass, strategy)
+        mine.occurrences += theirs.occurrences
+        mine.recovered += theirs.recovered
+        mine.notRecovered += theirs.notRecovered
+        mine.totalMs += theirs.timeToRecoverMs.total
+        mine.maxMs = Math.max(mine.maxMs, theirs.timeToRecoverMs.max)
+      }
+    }
+    return this
+  }
+
   snapshot(): RecoveryStatsSnapshot {
     const byClass: Record<string, Partial<Record<RecoveryStrategyKind, RecoveryCounts>>> = {}
     const totals = { occurrences: 0, recovered: 0, notRecovered: 0 }

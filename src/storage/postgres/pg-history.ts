@@ -2,6 +2,8 @@
 // ordered-set aggregates percentile_disc (nearest rank) and percentile_cont (linear), which ignore null values.
 
 import type { HistoryQuery, HistoryStore, TaskHistoryRow, WorkflowHistoryRow } from '../history-store.js'
+import type { RecoveryStepRow } from '../step-recovery.js'
+import { recoveryStepRows, recoveryStepsSql, type RecoveryStepSqlRow } from '../sql/recovery-history-sql.js'
 import { durationSummary, historyBounds, pgPercentilesSql, queueWaitSql, runDurationSql, runFilter, stepDurationSql, taskCountsSql, workflowCountsSql } from '../sql/history-sql.js'
 import type { PgContext } from './pg-context.js'
 
@@ -72,5 +74,10 @@ export class PgHistory implements HistoryStore {
       tokens: Number(row.tokens),
       costUsd: Number(row.cost_usd),
     }))
+  }
+
+  async recoveries(query: HistoryQuery): Promise<RecoveryStepRow[]> {
+    const { rows } = await this.pg.db.query<RecoveryStepSqlRow>(recoveryStepsSql(runFilter(query, param)), parameters(query))
+    return recoveryStepRows(rows, this.pg.rowCodec)
   }
 }

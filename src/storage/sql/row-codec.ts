@@ -3,7 +3,8 @@
 // is encoded after serialization on write and decoded before parsing on read, at a location derived from the row.
 import { serialize, type SerializationLimits } from '../serialization.js'
 import { clearValueCodec, encryptedValuePrefix, eventLocation, runLocation, stepLocation, type ValueCodec, type ValueLocation } from '../value-codec.js'
-import type { NewRun, RunPatch, RunRecord, StepRecord, StoredEvent } from '../workflow-store.js'
+import type { AttemptHistory, NewRun, RunPatch, RunRecord, StepRecord, StoredEvent } from '../workflow-store.js'
+import { parseAttemptHistory } from '../attempt-history.js'
 import { outboxInsert, settlementValues, toOutboxEntry, type OutboxInsert } from './outbox-rows.js'
 import { toRunRecord, toStepRecord, toStepRow, toStoredEvent } from './rows.js'
 import type { EventRow, OutboxRow, RunRow, StepRow } from './schema.js'
@@ -94,6 +95,11 @@ export class RowCodec {
     const { run_id: runId, key } = row
     const decoded = { output: this.decode(row.output, runId, key, 'output'), error: this.decode(row.error, runId, key, 'error'), history: this.decode(row.history ?? null, runId, key, 'history') }
     return toStepRecord({ ...row, ...decoded })
+  }
+
+  /** A step's attempt history column, decoded and parsed (`undefined` for null or a shape it does not know). */
+  attemptHistory(runId: string, key: string, text: string | null): AttemptHistory | undefined {
+    return parseAttemptHistory(this.decode(text, runId, key, 'history'))
   }
 
   /** An event's payload, serialized and encoded. */

@@ -3,6 +3,8 @@
 
 import { percentileOfSorted, reportedFractions, type PercentileDefinition } from '../../core/percentile-rank.js'
 import { type HistoryQuery, type HistoryStore, type TaskHistoryRow, type WorkflowHistoryRow } from '../history-store.js'
+import type { RecoveryStepRow } from '../step-recovery.js'
+import { recoveryStepRows, recoveryStepsSql, type RecoveryStepSqlRow } from '../sql/recovery-history-sql.js'
 import { durationSummary, historyBounds, queueWaitSql, rankedGroups, runDurationSql, runFilter, sqliteRankedSql, stepDurationSql, taskCountsSql, workflowCountsSql, type RankedRow } from '../sql/history-sql.js'
 import type { SqliteContext } from './sqlite-context.js'
 
@@ -80,6 +82,12 @@ export class SqliteHistory implements HistoryStore {
         costUsd: row.cost_usd,
       }))
     })
+  }
+
+  recoveries(query: HistoryQuery): Promise<RecoveryStepRow[]> {
+    return this.sqlite.read('reading the recoveries of tasks', () =>
+      recoveryStepRows(this.all<RecoveryStepSqlRow>(recoveryStepsSql(runFilter(query, param)), query), this.sqlite.rowCodec),
+    )
   }
 
   private all<R>(sql: string, query: HistoryQuery): R[] {
