@@ -25,6 +25,8 @@ import { LiveMetrics } from '../observability/live-metrics.js'
 import { readHistory } from '../observability/history-report.js'
 import type { MetricsReport } from '../observability/metrics-report.js'
 import { MetricsUnavailableError } from '../core/metrics-errors.js'
+import { AlertMonitor, type ActiveAlert } from '../observability/alerts/alert-monitor.js'
+import { compileAlerts } from '../observability/alerts/compile-alert-rules.js'
 import type { HistoryQuery } from '../storage/workflow-store.js'
 import { inputDigest } from '../storage/serialization.js'
 import type { AuditEntry } from '../storage/audit-store.js'
@@ -34,7 +36,7 @@ import { recordSecurity } from './security-record.js'
 import { ChangeFeed } from './change-feed.js'
 import { StoreHealth } from './store-health.js'
 import { defaultStore } from './default-store.js'
-import { engineSettings, type EngineConfig, type EngineSettings } from './engine-config.js'
+import { engineSettings, withAlertMetrics, type EngineConfig, type EngineSettings } from './engine-config.js'
 import { LocalRunBackend, StoredRunBackend, type BackendServices } from './run-backends.js'
 import { WorkflowRegistry } from './workflow-registry.js'
 import { AdapterRegistry, type EngineHealth } from './adapter-registry.js'
@@ -154,6 +156,8 @@ export class Engine {
   private readonly statistics = new RuntimeStats()
   /** The live metrics monitor (`config.metrics`), subscribed to the hub; `undefined` when off. */
   private readonly liveMetrics: LiveMetrics | undefined
+  /** The alert rules at work (`config.alerts`); `undefined` without alerts. */
+  private readonly alertMonitor: AlertMonitor | undefined
   private readonly scope = Effect.runSync(Scope.make())
   private readonly env: RunEnvironment
   private readonly worker: RunWorker
@@ -179,6 +183,7 @@ export class Engine {
   private readonly starting = new Set<Promise<unknown>>()
 
   constructor(config: EngineConfig = {}) {
+    config = withAlertMetrics(config)
     this.settings = engineSettings(config)
     this.resolver = engineResolver(config)
     this.store = config.store ?? defaultStore()
@@ -203,6 +208,7 @@ export class Engine {
     this.outbox = new EngineOutbox(this.outboxWiring(), config.outbox)
     this.env = this.runEnvironment(config.clock)
     this.liveMetrics = this.subscribeMetrics(config.metrics)
+    this.alertMonitor = this.watchAlerts(config)
     this.backendServices = {
       store: this.store,
       sendEvent: (runId, name, payload, graph, audit) => this.sendEvent(runId, name, payload, graph, audit),
@@ -447,6 +453,21 @@ export class Engine {
    * ```
    * @throws `MetricsUnavailableError` when the engine was created without `metrics`.
    */
+  /**
+   * The alerts pending or firing now, by rule (see `createEngine({ alerts })`
+   * and guides/observability.md, "Alerts"); none for an engine without alerts.
+   *
+   * @example
+   * ```ts
+   * import { createEngine } from 'weft-sdk'
+   * const engine = createEngine({ metrics: true, alerts: { rules: [{ kind: 'breaker-open', name: 'breaker-open', severity: 'critical' }] } })
+   * for (const alert of engine.alerts()) console.log(alert.state, alert.summary)
+   * ```
+   */
+  alerts(): ActiveAlert[] {
+    return this.alertMonitor?.active() ?? []
+  }
+
   metrics(): MetricsReport {
     if (this.liveMetrics === undefined) throw new MetricsUnavailableError('live-metrics-off')
     return this.liveMetrics.report(this.env.now())
@@ -486,6 +507,22 @@ export class Engine {
   }
 
   /**
+   * The alert monitor `config.alerts` asks for, over the live metrics, woken at once by the events that should not
+   * wait for its tick (a breaker opened, a run or an outbox entry dead-lettered, a failure escalated).
+   */
+  private watchAlerts(config: EngineConfig): AlertMonitor | undefined {
+    if (config.alerts === undefined) return undefined
+    const compiled = compileAlerts(config.alerts, this.store)
+    const metrics = this.liveMetrics!
+    const monitor = new AlertMonitor(compiled, { metrics, store: this.store, emit: (event) => this.hub.emit(event), now: () => this.env.now(), reportError: this.reportBackgroundError })
+    this.hub.on('breaker.opened', monitor.soon)
+    this.hub.on('run.dead-lettered', monitor.soon)
+    this.hub.on('outbox.failed', (event) => (event.willRetry ? undefined : monitor.soon()))
+    this.hub.on('task.error-classified', monitor.classified)
+    return monitor
+  }
+
+  /**
    * Shuts the engine down. With a durable store it stops claiming runs, lets
    * running tasks finish within the drain time, then releases the runs it
    * still holds so another worker resumes them at once. With the memory store
@@ -499,6 +536,8 @@ export class Engine {
     await Promise.allSettled(this.starting)
     // A closing engine takes no more runs, from now on (not after the drain).
     await this.worker.stopClaiming()
+    // No evaluation reads the store once it closes; deliveries under way finish (each bounded by its sink's timeout).
+    await this.alertMonitor?.close()
     if (this.store.durable) await this.runs.drain(toMillis(options.drain ?? '10 s', 'drain'))
     else await this.runs.cancelAll('the engine was closed')
     await this.worker.stop()
@@ -678,6 +717,7 @@ export class Engine {
     }
     await this.worker.start()
     this.outbox.start()
+    this.alertMonitor?.start()
   }
 
   private notified(notification: StoreNotification): void {

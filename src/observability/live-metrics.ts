@@ -119,6 +119,7 @@ class WorkflowStats {
   completed = 0
   failed = 0
   cancelled = 0
+  deadLettered = 0
   recovered = 0
   readonly tasks = new Map<string, TaskStats>()
   constructor(
@@ -133,7 +134,8 @@ class WorkflowStats {
  * outcome, rates, retries, duration percentiles from DDSketches (within
  * `relativeAccuracy` of the exact nearest-rank values), throughput over a
  * sliding window, LLM tokens and cost (from `task.call` reports), breaker
- * trips, outbox dead letters and adapter failures.
+ * trips, dead-lettered runs (`run.dead-lettered`), outbox dead letters and
+ * adapter failures.
  * `createEngine({ metrics: true })` keeps one (read it with
  * `engine.metrics()`); or subscribe one yourself with
  * `engine.on(monitor.listener)`. Monitors merge, so several processes'
@@ -291,12 +293,24 @@ export class LiveMetrics {
     return { runs, tasks, tokens }
   }
 
+  /**
+   * The sketch of a workflow's run durations (`task` undefined) or of a
+   * task's, if any ended: what windowed alert rules read.
+   * @internal
+   */
+  durationSketch(workflow: string, task: string | undefined): DurationSketch | undefined {
+    this.pending.flush()
+    const stats = this.workflows.get(workflow)
+    return task === undefined ? stats?.duration : stats?.tasks.get(task)?.duration
+  }
+
   private recordOther(event: WeftEvent): void {
     if (event.type === 'breaker.opened' || event.type === 'breaker.half-open' || event.type === 'breaker.closed') {
       const breaker = this.breaker(event.breaker, event.adapter)
       breaker.state = event.type === 'breaker.opened' ? 'open' : event.type === 'breaker.closed' ? 'closed' : 'half-open'
       if (event.type === 'breaker.opened') breaker.opened++
-    } else if (event.type === 'adapter.call-failed') this.adapterFailures++
+    } else if (event.type === 'run.dead-lettered') this.workflow(event.workflow).deadLettered++
+    else if (event.type === 'adapter.call-failed') this.adapterFailures++
     else if (event.type === 'outbox.delivered') this.outbox.delivered++
     else if (event.type === 'outbox.failed') {
       this.outbox.failed++
@@ -371,6 +385,7 @@ function mergeWorkflow(mine: WorkflowStats, theirs: WorkflowStats, task: (name: 
   mine.completed += theirs.completed
   mine.failed += theirs.failed
   mine.cancelled += theirs.cancelled
+  mine.deadLettered += theirs.deadLettered
   mine.recovered += theirs.recovered
   mine.duration.merge(theirs.duration)
   mine.queueWait.merge(theirs.queueWait)
@@ -391,7 +406,7 @@ function mergeWorkflow(mine: WorkflowStats, theirs: WorkflowStats, task: (name: 
 }
 
 function workflowMetrics(workflow: string, stats: WorkflowStats, now: number): WorkflowMetrics {
-  const runs = { total: stats.total, completed: stats.completed, failed: stats.failed, cancelled: stats.cancelled, deadLettered: 0, recovered: stats.recovered }
+  const runs = { total: stats.total, completed: stats.completed, failed: stats.failed, cancelled: stats.cancelled, deadLettered: stats.deadLettered, recovered: stats.recovered }
   return { workflow, runs, ...workflowRates(runs), duration: stats.duration.summary(), queueWait: stats.queueWait.summary(), throughputPerMinute: stats.ended.perMinute(now) }
 }
 
