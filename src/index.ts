@@ -6,7 +6,7 @@
 
 // Engine
 export { Engine, createEngine, type StartOptions, type StartArgs, type EmitResult, type CloseOptions } from './engine/engine.js'
-export { engineSettings, type EngineConfig, type EngineSettings } from './engine/engine-config.js'
+export { engineSettings, withAlertMetrics, type EngineConfig, type EngineSettings } from './engine/engine-config.js'
 export type { WorkflowResolver, ParameterRequest, ResolverFixes } from './engine/workflow-resolver.js'
 export { TsyringeResolver } from './engine/tsyringe-resolver.js'
 export { WorkflowRun, type RunBackend, type WorkflowResult, type WorkflowRunOf, type SignalName, type SignalPayload } from './engine/workflow-run.js'
@@ -141,6 +141,7 @@ export type {
   RunPaused,
   RunResumed,
   RunRecovered,
+  RunDeadLettered,
   TaskStarted,
   TaskRetrying,
   TaskProgress,
@@ -309,3 +310,25 @@ export { MetricsUnavailableError } from './core/metrics-errors.js'
 // Prometheus: the text exposition (format 0.0.4) of the metrics and a handler for node:http
 export { prometheusText, metricsHandler, escapeLabelValue, defaultPrometheusBuckets, prometheusContentType, type PrometheusOptions, type PrometheusSource, type MetricsRequestLike, type MetricsResponseLike } from './observability/prometheus.js'
 export type { DurationHistogram, LiveHistograms, TaskTokens } from './observability/live-metrics.js'
+
+// Alerts: rules on the live metrics and the store's backlog, their state machine, events and sinks (a webhook built in)
+export type {
+  AlertsConfig,
+  AlertRule,
+  AlertRuleBase,
+  DurationAlertRule,
+  FailureRateAlertRule,
+  BreakerOpenAlertRule,
+  DeadLetterAlertRule,
+  RunWaitingAlertRule,
+  EscalationAlertRule,
+  PredicateAlertRule,
+  AlertMatch,
+} from './observability/alerts/alert-rules.js'
+export type { AlertSeverity, AlertFired, AlertResolved, AlertNotification, AlertDeliveryFailed, AlertEvent } from './runtime/alert-events.js'
+export type { AlertSink } from './observability/alerts/alert-sink.js'
+export { webhookSink, type WebhookSinkOptions } from './observability/alerts/webhook-sink.js'
+export type { ActiveAlert } from './observability/alerts/alert-monitor.js'
+export { stepAlert, type AlertPhase, type AlertTiming, type AlertStep } from './observability/alerts/alert-state.js'
+export { InvalidAlertError, AlertDeliveryError } from './core/alert-errors.js'
+export type { RunBacklog, BacklogStore } from './storage/backlog-store.js'

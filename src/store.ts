@@ -36,6 +36,8 @@ export type {
   StoreLifecycle,
 } from './storage/workflow-store.js'
 export type { OutboxStore, NewOutboxEntry, OutboxEntry, OutboxStatus, OutboxClaimRequest, OutboxClaim, OutboxSettlement, OutboxQuery, OutboxCounts } from './storage/outbox-store.js'
+// Pending and dead-lettered runs (the store's backlog role, for the alert rules run-waiting and dead-letters)
+export type { BacklogStore, RunBacklog } from './storage/backlog-store.js'
 // Historical metrics (the store's history role, for engine.history() and weft stats)
 export type { HistoryStore, HistoryQuery, WorkflowHistoryRow, TaskHistoryRow, DurationPercentiles, RecoveryStepRow, StepRecovery } from './storage/workflow-store.js'
 

@@ -115,6 +115,9 @@ export type WeftErrorCode =
   | 'WEFT_OUTBOX_PAYLOAD'
   // Metrics.
   | 'WEFT_METRICS_UNAVAILABLE'
+  // Alerts.
+  | 'WEFT_INVALID_ALERT'
+  | 'WEFT_ALERT_DELIVERY'
   // Security.
   | 'WEFT_INVALID_PRINCIPAL'
   | 'WEFT_UNAUTHENTICATED'

@@ -12,6 +12,8 @@ import type { WorkflowStore } from '../storage/workflow-store.js'
 import type { AdapterRegistration } from './adapter-registry.js'
 import type { SecurityConfig } from './secure-path.js'
 import type { LiveMetricsOptions } from '../observability/live-metrics.js'
+import type { AlertsConfig } from '../observability/alerts/alert-rules.js'
+import { InvalidAlertError } from '../core/alert-errors.js'
 import type { WorkflowResolver } from './workflow-resolver.js'
 
 /**
@@ -81,6 +83,17 @@ export interface EngineConfig {
    * @defaultValue false
    */
   readonly metrics?: boolean | LiveMetricsOptions
+  /**
+   * Alert rules on the live metrics and the store's backlog, evaluated every
+   * `interval` and at once when a breaker opens, a run or an outbox entry is
+   * dead-lettered or a failure is escalated; alerts are emitted as
+   * `alert.fired` / `alert.resolved` events, delivered to `sinks`, and
+   * listed by `engine.alerts()`. Alerts need live metrics: given without
+   * `metrics`, they turn it on (default options); with `metrics: false`
+   * they are refused (`InvalidAlertError`).
+   * @defaultValue none
+   */
+  readonly alerts?: AlertsConfig
   /** Workflows to register at once (runs of them left unfinished by a previous process are resumed). */
   readonly workflows?: readonly AnyWorkflow[]
   /** Tasks running at once across every run of the engine. @defaultValue `Infinity` */
@@ -199,4 +212,21 @@ export function engineSettings(config: EngineConfig): EngineSettings {
     maxRecoveryAttempts,
     pollMs: positiveMillis('pollInterval', config.pollInterval, 250),
   }
+}
+
+/**
+ * The configuration with live metrics on when it has alerts (which read
+ * them) and says nothing of metrics.
+ *
+ * @example
+ * ```ts
+ * import { withAlertMetrics } from 'weft-sdk'
+ * withAlertMetrics({ alerts: { rules: [] } }).metrics // true
+ * ```
+ * @throws `InvalidAlertError` for alerts with `metrics: false`.
+ */
+export function withAlertMetrics(config: EngineConfig): EngineConfig {
+  if (config.alerts === undefined || (config.metrics !== undefined && config.metrics !== false)) return config
+  if (config.metrics === false) throw new InvalidAlertError('alerts', 'metrics', 'alerts read the live metrics, and this engine has metrics: false: remove it (alerts turn metrics on) or give metrics: true')
+  return { ...config, metrics: true }
 }

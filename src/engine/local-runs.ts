@@ -78,8 +78,10 @@ export class LocalRuns {
     const fence = { runId: run.id, epoch: run.epoch }
     if (run.recoveries > settings.maxRecoveryAttempts) {
       const statusMessage = `it was recovered ${run.recoveries} times without finishing (more than maxRecoveryAttempts = ${settings.maxRecoveryAttempts}): its worker stopped, or could not start it; fix the cause, then resume it (weft runs resume ${run.id})`
-      await store.updateRun(fence, { status: 'dead-lettered', statusMessage, finishedAt: this.deps.now() })
+      const at = this.deps.now()
+      await store.updateRun(fence, { status: 'dead-lettered', statusMessage, finishedAt: at })
       this.deps.changes.changed(run.id)
+      this.deps.env.hub.emit({ type: 'run.dead-lettered', at, runId: run.id, workflow: run.workflow, recoveries: run.recoveries, reason: statusMessage })
       return
     }
     try {

@@ -63,6 +63,34 @@ export class DurationSketch {
     return total
   }
 
+  /** The sketch's counts now, to read later the durations added since (see {@link percentileSince}). */
+  snapshot(): SketchSnapshot {
+    const { count, zeroCount, store } = this.sketch
+    return { count, zeroCount, offset: store.offset, bins: store.bins.slice() }
+  }
+
+  /**
+   * The nearest-rank percentile (`fraction` in (0, 1]) of the durations
+   * added since `older` was taken (all of them when `undefined`), within the
+   * relative accuracy, and how many there were: the sketch's bins less the
+   * snapshot's. Not clamped to a minimum and maximum (those of a window are
+   * not kept).
+   */
+  percentileSince(older: SketchSnapshot | undefined, fraction: number): { readonly count: number; readonly value: number | undefined } {
+    const { count, zeroCount, store, mapping } = this.sketch
+    const added = count - (older?.count ?? 0)
+    if (added <= 0) return { count: 0, value: undefined }
+    const rank = nearestRankIndex(added, fraction)
+    let running = zeroCount - (older?.zeroCount ?? 0)
+    if (rank < running) return { count: added, value: 0 }
+    for (let i = 0; i < store.bins.length; i++) {
+      const key = i + store.offset
+      running += (store.bins[i] ?? 0) - (older?.bins[key - older.offset] ?? 0)
+      if (running > rank) return { count: added, value: mapping.value(key) }
+    }
+    return { count: added, value: this.sketch.max }
+  }
+
   /** The count, mean, p50, p95, p99 (within the accuracy) and exact maximum. */
   summary(): DurationPercentiles {
     const { count, sum, max } = this.sketch
@@ -78,4 +106,12 @@ export class DurationSketch {
     const value = mapping.value(store.keyAtRank(rank - zeroCount))
     return Math.min(max, Math.max(min, value))
   }
+}
+
+/** A {@link DurationSketch}'s counts at one moment (see `DurationSketch.snapshot`). */
+export interface SketchSnapshot {
+  readonly count: number
+  readonly zeroCount: number
+  readonly offset: number
+  readonly bins: readonly number[]
 }

@@ -299,7 +299,6 @@ export class LiveMetrics {
    * @internal
    */
   durationSketch(workflow: string, task: string | undefined): DurationSketch | undefined {
-    this.pending.flush()
     const stats = this.workflows.get(workflow)
     return task === undefined ? stats?.duration : stats?.tasks.get(task)?.duration
   }

@@ -52,7 +52,7 @@ export interface RunCounts {
   readonly failed: number
   /** Runs cancelled. */
   readonly cancelled: number
-  /** Runs dead-lettered (their workers crashed too often); history only, the live monitor sees no event for it. */
+  /** Runs dead-lettered (their workers crashed too often): live, the `run.dead-lettered` events of this process's workers; history, the runs in that status. */
   readonly deadLettered: number
   /** Live: runs this process took over from a stopped worker; history: takeovers recorded on the runs (their `recoveries`). */
   readonly recovered: number

@@ -2,6 +2,7 @@ import type { RunId } from '../core/ids.js'
 import type { RecoveryStrategyKind } from '../graph/recovery-options.js'
 import type { CircuitState } from '../resilience/circuit-breakers.js'
 import type { ErrorRecord } from '../storage/workflow-store.js'
+import type { AlertEvent } from './alert-events.js'
 
 interface RunEventBase {
   /** Epoch milliseconds. */
@@ -126,6 +127,28 @@ export interface RunPaused extends RunEventBase {
 export interface RunResumed extends RunEventBase {
   /** The event type. */
   readonly type: 'run.resumed'
+}
+/**
+ * A worker dead-lettered a run: it was taken over more than
+ * `maxRecoveryAttempts` times without finishing (its workers crashed or
+ * could not start it). Its status is `dead-lettered` until an operator
+ * resumes it (`weft runs resume <id>`). Listeners get it (the live metrics
+ * count it, the `dead-letters` alert rule looks at once); no run's log keeps it.
+ *
+ * @example
+ * ```ts
+ * import { createEngine, type RunDeadLettered } from 'weft-sdk'
+ * const engine = createEngine()
+ * engine.on('run.dead-lettered', (event: RunDeadLettered) => console.error(`run ${event.runId} of ${event.workflow} dead-lettered: ${event.reason}`))
+ * ```
+ */
+export interface RunDeadLettered extends RunEventBase {
+  /** The event type. */
+  readonly type: 'run.dead-lettered'
+  /** How many times the run was taken over. */
+  readonly recoveries: number
+  /** Why, as recorded in the run's `statusMessage`. */
+  readonly reason: string
 }
 /**
  * A worker took over a run that was left unfinished — by a process that was
@@ -566,6 +589,7 @@ export type WeftEvent =
   | RunPaused
   | RunResumed
   | RunRecovered
+  | RunDeadLettered
   | TaskStarted
   | TaskRetrying
   | TaskCompleted
@@ -579,6 +603,7 @@ export type WeftEvent =
   | AdapterCallFailed
   | OutboxDelivered
   | OutboxFailed
+  | AlertEvent
 
 /**
  * The `type` of a {@link WeftEvent}: `'run.started'`, `'task.failed'`, ….
@@ -619,7 +644,7 @@ export type WeftEventOf<T extends WeftEventType> = WeftEvent extends infer E
 
 /**
  * Events tied to a run: every {@link WeftEvent} but the adapters',
- * breakers' and the outbox's; each has `runId` and `workflow`.
+ * breakers', the outbox's and the alerts'; each has `runId` and `workflow`.
  *
  * @example
  * ```ts
@@ -627,7 +652,7 @@ export type WeftEventOf<T extends WeftEventType> = WeftEvent extends infer E
  * const logLine = (event: RunEvent) => `${new Date(event.at).toISOString()} ${event.workflow}/${event.runId} ${event.type}`
  * ```
  */
-export type RunEvent = Exclude<WeftEvent, BreakerTransitioned | AdapterCallFailed | OutboxEvent>
+export type RunEvent = Exclude<WeftEvent, BreakerTransitioned | AdapterCallFailed | OutboxEvent | AlertEvent>
 
 /**
  * Events an adapter emits (through the engine it is registered with, or to

@@ -2,6 +2,7 @@ import type { OutboxStore } from './outbox-store.js'
 import { MemorySessions } from './memory-sessions.js'
 import { MemoryHistory } from './memory-history.js'
 import type { HistoryStore } from './history-store.js'
+import { backlogOf, type BacklogStore, type RunBacklog } from './backlog-store.js'
 import { MemorySettings } from './memory-settings.js'
 import type { SettingsStore } from './settings-store.js'
 import type { LocalUserStore, SessionStore } from './session-store.js'
@@ -120,6 +121,8 @@ export class MemoryWorkflowStore implements WorkflowStore {
   /** Database-wide settings (see `SettingsStore`), in this process only. */
   readonly settings: SettingsStore = new MemorySettings()
   /** Historical metrics over the runs and steps in memory (see `HistoryStore`). */
+  /** Pending and dead-lettered runs per workflow (see `BacklogStore`), counted over the runs held. */
+  readonly backlog: BacklogStore = { backlog: async () => memoryBacklog(this.runs.values()) }
   readonly history: HistoryStore = new MemoryHistory(() => this.runs.values(), (runId) => this.steps.get(runId)?.values() ?? [])
 
   constructor(options: MemoryStoreOptions = {}) {
@@ -399,4 +402,20 @@ export class MemoryWorkflowStore implements WorkflowStore {
 function ownedBy(run: RunRecord, owner: RunQuery['ownedBy']): boolean {
   if (owner === undefined) return true
   return run.principal === owner.subject || (owner.tenant !== undefined && run.tenant === owner.tenant)
+}
+
+/** The backlog of runs held in memory: a pass over them (the memory store is for tests and small programs). */
+function memoryBacklog(runs: Iterable<RunRecord>): RunBacklog {
+  const groups = new Map<string, { status: string; workflow: string; n: number; oldest: number }>()
+  for (const run of runs) {
+    if (run.status !== 'pending' && run.status !== 'dead-lettered') continue
+    const key = `${run.status}\u0000${run.workflow}`
+    const group = groups.get(key)
+    if (group === undefined) groups.set(key, { status: run.status, workflow: run.workflow, n: 1, oldest: run.createdAt })
+    else {
+      group.n++
+      group.oldest = Math.min(group.oldest, run.createdAt)
+    }
+  }
+  return backlogOf([...groups.values()])
 }

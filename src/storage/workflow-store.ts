@@ -5,9 +5,11 @@ import type { LocalUserStore, SessionStore } from './session-store.js'
 import type { AuditEntry, AuditStore } from './audit-store.js'
 import type { SettingsStore } from './settings-store.js'
 import type { HistoryStore } from './history-store.js'
+import type { BacklogStore } from './backlog-store.js'
 import type { StepRecovery } from './step-recovery.js'
 
 export type { DurationPercentiles, HistoryQuery, HistoryStore, TaskHistoryRow, WorkflowHistoryRow } from './history-store.js'
+export type { BacklogStore, RunBacklog } from './backlog-store.js'
 export type { RecoveryStepRow, StepRecovery } from './step-recovery.js'
 
 /**
@@ -707,4 +709,6 @@ export interface WorkflowStore extends RunStore, RunLeases, StepJournal, EventIn
   readonly settings?: SettingsStore
   /** Historical metrics over every worker's runs (memory, SQLite and PostgreSQL have them), for `engine.history()` and `weft stats`. */
   readonly history?: HistoryStore
+  /** Pending and dead-lettered runs per workflow (memory, SQLite and PostgreSQL have them), for the alert rules `run-waiting` and `dead-letters`. */
+  readonly backlog?: BacklogStore
 }

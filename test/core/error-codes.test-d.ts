@@ -85,6 +85,9 @@ function advice(code: WeftErrorCode): string {
       return 'read the command line help'
     case 'WEFT_METRICS_UNAVAILABLE':
       return 'enable metrics or use a store with a history'
+    case 'WEFT_INVALID_ALERT':
+    case 'WEFT_ALERT_DELIVERY':
+      return 'fix the alert rules or the sink'
     default:
       return unreachable(code)
   }

@@ -4,6 +4,7 @@ import { PgSessions } from './pg-sessions.js'
 import { PgSettings } from './pg-settings.js'
 import { PgHistory } from './pg-history.js'
 import type { HistoryStore } from '../history-store.js'
+import { backlogOf, backlogSql, type BacklogRow, type BacklogStore } from '../backlog-store.js'
 import type { SettingsStore } from '../settings-store.js'
 import type { AuditStore } from '../audit-store.js'
 import { randomBytes } from 'node:crypto'
@@ -113,6 +114,8 @@ export class PostgresWorkflowStore extends ComposedWorkflowStore {
   readonly settings: SettingsStore
   /** Historical metrics (see `HistoryStore`): aggregates and `percentile_disc` / `percentile_cont` computed by PostgreSQL. */
   readonly history: HistoryStore
+  /** Pending and dead-lettered runs per workflow (see `BacklogStore`): one grouped query over the (status, created_at) index. */
+  readonly backlog: BacklogStore
   private readonly pg: PgContext
   private readonly ownsPool: boolean
   /** The database, for messages: its URL without the password, or the pool it was given. */
@@ -134,6 +137,7 @@ export class PostgresWorkflowStore extends ComposedWorkflowStore {
     this.audit = new PgAudit(pg)
     this.settings = new PgSettings(pg)
     this.history = new PgHistory(pg)
+    this.backlog = { backlog: async () => backlogOf((await pg.db.query<BacklogRow>(backlogSql)).rows) }
     this.pg = pg
     this.ownsPool = options.pool === undefined
     this.location = options.connectionString === undefined ? 'the pool given to postgresStore' : withoutPassword(options.connectionString)

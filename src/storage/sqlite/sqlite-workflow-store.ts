@@ -4,6 +4,7 @@ import { SqliteSessions } from './sqlite-sessions.js'
 import { SqliteSettings } from './sqlite-settings.js'
 import { SqliteHistory } from './sqlite-history.js'
 import type { HistoryStore } from '../history-store.js'
+import { backlogOf, backlogSql, type BacklogRow, type BacklogStore } from '../backlog-store.js'
 import type { SettingsStore } from '../settings-store.js'
 import type { AuditStore } from '../audit-store.js'
 import { resolve } from 'node:path'
@@ -112,6 +113,8 @@ export class SqliteWorkflowStore extends ComposedWorkflowStore {
   readonly settings: SettingsStore
   /** Historical metrics (see `HistoryStore`): aggregates and percentiles computed by SQLite. */
   readonly history: HistoryStore
+  /** Pending and dead-lettered runs per workflow (see `BacklogStore`): one grouped read over the (status, created_at) index. */
+  readonly backlog: BacklogStore
 
   constructor(private readonly options: SqliteStoreOptions = {}) {
     const sqlite = openContext(options)
@@ -124,6 +127,7 @@ export class SqliteWorkflowStore extends ComposedWorkflowStore {
     this.audit = new SqliteAudit(sqlite)
     this.settings = new SqliteSettings(sqlite)
     this.history = new SqliteHistory(sqlite)
+    this.backlog = { backlog: () => sqlite.read('reading the backlog of runs', () => backlogOf(sqlite.statement(backlogSql).all() as BacklogRow[])) }
     this.sqlite = sqlite
     this.ownsDatabase = options.database === undefined
   }

@@ -1,0 +1,274 @@
+/**
+ * Alerts end to end: engines with live metrics and alert rules on real
+ * SQLite files, notifications delivered to a real webhook (node:http on
+ * 127.0.0.1, port 0). A slow task fires its alert once and resolves once
+ * after it recovers; a breaker, a dead-lettered run and an escalation are
+ * alerted at once (not at the next tick); a run no worker picks up is
+ * alerted after the threshold; one failure of one run does not page.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import {
+  createEngine,
+  defineWorkflow,
+  InvalidAlertError,
+  MemoryWorkflowStore,
+  sqliteStore,
+  webhookSink,
+  type AlertEvent,
+  type AlertNotification,
+  type Engine,
+  type EngineConfig,
+  type RunId,
+  type WorkflowStore,
+} from 'weft-sdk'
+
+const dir = mkdtempSync(join(tmpdir(), 'weft-alerts-'))
+const servers: Server[] = []
+const engines: Engine[] = []
+afterEach(async () => {
+  for (const engine of engines.splice(0)) await engine.close()
+  for (const server of servers.splice(0)) {
+    server.closeAllConnections()
+    await new Promise((resolve) => server.close(resolve))
+  }
+})
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+let files = 0
+const sqliteFile = () => sqliteStore({ path: join(dir, `alerts-${++files}.sqlite`) })
+
+/** A webhook receiver: the notifications it was posted, with the authorization header of each. */
+async function receiver(): Promise<{ url: string; received: { notification: AlertNotification; authorization: string | undefined }[] }> {
+  const received: { notification: AlertNotification; authorization: string | undefined }[] = []
+  const server = createServer((request, response) => {
+    let text = ''
+    request.on('data', (chunk: Buffer) => (text += chunk.toString()))
+    request.on('end', () => {
+      received.push({ notification: JSON.parse(text) as AlertNotification, authorization: request.headers.authorization })
+      response.writeHead(204).end()
+    })
+  })
+  servers.push(server)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/alerts`, received }
+}
+
+function engineWith(config: EngineConfig): { engine: Engine; events: AlertEvent[] } {
+  const engine = createEngine(config)
+  engines.push(engine)
+  const events: AlertEvent[] = []
+  engine.on((event) => {
+    if (event.type.startsWith('alert.')) events.push(event as AlertEvent)
+  })
+  return { engine, events }
+}
+
+/** Waits (polling every 10 ms, at most 10 s) until `probe` is true. */
+async function until(probe: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 10_000
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}
+
+const types = (events: readonly AlertEvent[]) => events.map((e) => e.type)
+
+/** `charge` takes `ms` milliseconds; it fails when `fail` is set. */
+const orders = defineWorkflow<{ ms: number; fail?: boolean }>({ name: 'orders', version: 1 })
+  .task('charge', async (input) => {
+    await new Promise((resolve) => setTimeout(resolve, input.ms))
+    if (input.fail === true) throw new Error('card declined')
+    return input.ms
+  })
+  .build()
+
+async function runOrders(engine: Engine, count: number, input: { ms: number; fail?: boolean }): Promise<void> {
+  for (let i = 0; i < count; i++) await (await engine.start(orders, input)).result().catch(() => undefined)
+}
+
+describe('alerts', () => {
+  it('fires once to a webhook when a task gets slow, and resolves once after it recovers', async () => {
+    const hook = await receiver()
+    const { engine, events } = engineWith({
+      store: sqliteFile(),
+      workflows: [orders],
+      metrics: true,
+      alerts: {
+        rules: [{ kind: 'duration', name: 'slow-charge', severity: 'critical', workflow: 'orders', task: 'charge', percentile: 95, above: '100 ms', window: '600 ms', minSamples: 3, hold: '300 ms', description: 'charges are slow: look at the payments API' }],
+        sinks: [webhookSink({ url: hook.url, headers: { authorization: 'Bearer s3cret' } })],
+        interval: '40 ms',
+      },
+    })
+    await runOrders(engine, 3, { ms: 10 })
+    await runOrders(engine, 4, { ms: 160 })
+    await until(() => hook.received.length === 1, 'the alert fired to the webhook')
+    const [active] = engine.alerts()
+    expect(active).toMatchObject({ rule: 'slow-charge', state: 'firing', labels: { workflow: 'orders', task: 'charge' }, threshold: 100 })
+    expect(active!.value).toBeGreaterThan(150)
+    // The task recovers: fast steps only, until the slow ones have left the window and the hold is over.
+    await until(async () => (await runOrders(engine, 1, { ms: 5 }), hook.received.length === 2), 'the alert resolved')
+    await runOrders(engine, 5, { ms: 5 })
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    expect(types(events)).toEqual(['alert.fired', 'alert.resolved'])
+    expect(hook.received.map((r) => r.notification.type)).toEqual(['alert.fired', 'alert.resolved'])
+    expect(hook.received.map((r) => r.authorization)).toEqual(['Bearer s3cret', 'Bearer s3cret'])
+    const [fired, resolved] = hook.received.map((r) => r.notification)
+    expect(fired).toMatchObject({ rule: 'slow-charge', severity: 'critical', labels: { workflow: 'orders', task: 'charge' }, threshold: 100, description: 'charges are slow: look at the payments API' })
+    expect(fired!.summary).toMatch(/^slow-charge \[workflow=orders task=charge\]: p95 1\d\d ms above 100 ms over 600 ms$/)
+    expect(resolved).toMatchObject({ type: 'alert.resolved', rule: 'slow-charge', firedAt: fired!.at, since: fired!.since })
+    expect(resolved!.at - fired!.at).toBeGreaterThanOrEqual(300)
+    expect(engine.alerts()).toEqual([])
+  })
+
+  it('does not page for one failure of one run, and fires when the failures reach the minimum sample', async () => {
+    const { engine, events } = engineWith({
+      store: sqliteFile(),
+      workflows: [orders],
+      alerts: { rules: [{ kind: 'failure-rate', name: 'orders-failing', workflow: 'orders', above: 0.5, minSamples: 4, window: '1 m' }], interval: '20 ms' },
+    })
+    await runOrders(engine, 1, { ms: 0, fail: true })
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    expect(events).toEqual([])
+    expect(engine.metrics().workflows[0]!.runs.failed).toBe(1) // alerts turned the live metrics on
+    await runOrders(engine, 3, { ms: 0, fail: true })
+    await until(() => events.length === 1, 'the failure-rate alert fired')
+    expect(events[0]).toMatchObject({ type: 'alert.fired', rule: 'orders-failing', labels: { workflow: 'orders' }, value: 1, threshold: 0.5 })
+  })
+
+  it('fires at once when a breaker opens, without waiting for the tick', async () => {
+    const flaky = defineWorkflow({ name: 'flaky', version: 1 })
+      .task('call', { circuitBreaker: { name: 'payments', consecutiveFailures: 1, halfOpenAfter: '1 h' } }, (): string => {
+        throw new Error('payments down')
+      })
+      .build()
+    const { engine, events } = engineWith({ store: sqliteFile(), workflows: [flaky], metrics: true, alerts: { rules: [{ kind: 'breaker-open', name: 'payments-open', breaker: 'payments' }], interval: '1 h' } })
+    await (await engine.start(flaky)).result().catch(() => undefined)
+    await until(() => events.length === 1, 'the breaker alert fired')
+    expect(events[0]).toMatchObject({ type: 'alert.fired', rule: 'payments-open', labels: { breaker: 'payments' }, value: 1, summary: 'payments-open [breaker=payments]: circuit open' })
+  })
+
+  it('alerts at once on a dead-lettered run, counts it in the live metrics, and resolves once it is resumed and completes', async () => {
+    const store = sqliteFile()
+    await store.init()
+    const done = defineWorkflow({ name: 'claimed', version: 1 }).task('a', () => 'ok').build()
+    await store.createRun({ id: 'orphan' as RunId, workflow: 'claimed', version: 1, input: undefined, createdAt: Date.now(), claimBy: { owner: 'gone-host/1/x', leaseMs: 1 } })
+    const { engine, events } = engineWith({ store, workflows: [done], claimInterval: '10 ms', maxRecoveryAttempts: 0, onRunRecovered: () => undefined, metrics: true, alerts: { rules: [{ kind: 'dead-letters', name: 'dead-letters', hold: 0 }], interval: '1 h' } })
+    await until(() => events.length === 1, 'the dead-letter alert fired')
+    expect(events[0]).toMatchObject({ type: 'alert.fired', rule: 'dead-letters', labels: { source: 'runs', workflow: 'claimed' }, value: 1, threshold: 0 })
+    expect(engine.metrics().workflows.find((w) => w.workflow === 'claimed')!.runs.deadLettered).toBe(1)
+    await (await engine.getRun('orphan' as RunId))!.resume()
+    await until(async () => (await store.getRun('orphan' as RunId))?.status === 'completed', 'the resumed run completed')
+    // The monitor's tick is an hour away: evaluate now, as the tick would.
+    await (engine as unknown as { alertMonitor: { evaluate(): Promise<void> } }).alertMonitor.evaluate()
+    expect(types(events)).toEqual(['alert.fired', 'alert.resolved'])
+  })
+
+  it('alerts on a run no worker picks up within the threshold, and resolves when a worker takes it', async () => {
+    const store = sqliteFile()
+    await store.init()
+    await store.createRun({ id: 'waiting' as RunId, workflow: 'report', version: 1, input: undefined, createdAt: Date.now() })
+    const { engine, events } = engineWith({ store, claimInterval: '10 ms', alerts: { rules: [{ kind: 'run-waiting', name: 'no-worker', longerThan: '150 ms', hold: 0 }], interval: '20 ms' } })
+    await until(() => events.length === 1, 'the waiting alert fired')
+    expect(events[0]).toMatchObject({ type: 'alert.fired', rule: 'no-worker', labels: { workflow: 'report' }, threshold: 150 })
+    expect(events[0]!.type === 'alert.fired' && events[0]!.value).toBeGreaterThan(150)
+    engine.register(defineWorkflow({ name: 'report', version: 1 }).task('build', () => 'built').build())
+    await until(() => events.length === 2, 'the waiting alert resolved')
+    expect(events[1]).toMatchObject({ type: 'alert.resolved', rule: 'no-worker' })
+  })
+
+  it('alerts at once on an escalated failure', async () => {
+    const guarded = defineWorkflow({ name: 'guarded', version: 1 })
+      .task('call', { recover: { rules: [{ message: 'forbidden', as: 'authorization' }], strategies: { authorization: 'escalate' } } }, (): string => {
+        throw new Error('forbidden')
+      })
+      .build()
+    const { engine, events } = engineWith({ store: sqliteFile(), workflows: [guarded], alerts: { rules: [{ kind: 'escalations', name: 'escalated', severity: 'critical' }], interval: '1 h' } })
+    await (await engine.start(guarded)).result().catch(() => undefined)
+    await until(() => events.length === 1, 'the escalation alert fired')
+    expect(events[0]).toMatchObject({ type: 'alert.fired', rule: 'escalated', severity: 'critical', labels: { workflow: 'guarded', task: 'call' }, value: 1 })
+  })
+
+  it('reports a failed delivery as an event without the secret, and goes on', async () => {
+    const server = createServer((_, response) => response.writeHead(500).end())
+    servers.push(server)
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/alerts`
+    const sink = webhookSink({ name: 'pager', url, headers: { authorization: 'Bearer s3cret' }, retries: 1, backoff: { initial: 1, max: 1 } })
+    const { engine, events } = engineWith({ store: new MemoryWorkflowStore(), alerts: { rules: [{ kind: 'predicate', name: 'always', when: () => true }], sinks: [sink], interval: '20 ms' } })
+    await until(() => events.length === 2, 'the delivery failed')
+    expect(events[1]).toMatchObject({ type: 'alert.delivery-failed', sink: 'pager', rule: 'always', notification: 'alert.fired', error: { name: 'AlertDeliveryError', code: 'WEFT_ALERT_DELIVERY', message: `alert sink "pager": POST ${url} answered 500` } })
+    expect(JSON.stringify(events)).not.toContain('s3cret')
+    expect(engine.alerts()).toMatchObject([{ rule: 'always', state: 'firing' }])
+  })
+
+  it('evaluates predicate rules on the report, one alert per label set, and stops its timer on close', async () => {
+    let calls = 0
+    const { engine, events } = engineWith({
+      store: new MemoryWorkflowStore(),
+      workflows: [orders],
+      alerts: {
+        rules: [{ kind: 'predicate', name: 'many-runs', threshold: 2, when: (report) => (calls++, report.workflows.filter((w) => w.runs.total > 2).map((w) => ({ labels: { workflow: w.workflow }, value: w.runs.total }))) }],
+        interval: '10 ms',
+      },
+    })
+    await runOrders(engine, 3, { ms: 0 })
+    await until(() => events.length === 1, 'the predicate alert fired')
+    expect(events[0]).toMatchObject({ rule: 'many-runs', labels: { workflow: 'orders' }, value: 3, threshold: 2 })
+    await engine.close()
+    const after = calls
+    await new Promise((resolve) => setTimeout(resolve, 60))
+    expect(calls).toBe(after)
+  })
+})
+
+describe('alert rules are checked at engine creation', () => {
+  const refusal = (config: EngineConfig) => {
+    try {
+      createEngine(config)
+    } catch (error) {
+      return error as InvalidAlertError
+    }
+    throw new Error('the configuration was accepted')
+  }
+
+  it('names the rule and the field of a bad percentile, with the fix', () => {
+    const error = refusal({ alerts: { rules: [{ kind: 'duration', name: 'slow', task: 'charge', percentile: 120, above: '2 s' }] } })
+    expect(error).toBeInstanceOf(InvalidAlertError)
+    expect(error).toMatchObject({ code: 'WEFT_INVALID_ALERT', rule: 'slow', field: 'percentile' })
+    expect(error.message).toBe('alert rule "slow": percentile must be a number in (0, 100], got 120; e.g. percentile: 95')
+  })
+
+  it('refuses a misspelt option with a did-you-mean', () => {
+    const rules = [{ kind: 'failure-rate', name: 'failing', abov: 0.2 }] as never
+    expect(refusal({ alerts: { rules } }).message).toBe('alert rule "failing": abov is not an option of a "failure-rate" rule: did you mean "above"?')
+  })
+
+  it('refuses an unknown kind, a rule without a name and two rules of one name', () => {
+    expect(refusal({ alerts: { rules: [{ kind: 'breaker-opened', name: 'b' }] as never } }).message).toBe('alert rule "b": kind "breaker-opened" is not a kind of alert rule: did you mean "breaker-open"?')
+    expect(refusal({ alerts: { rules: [{ kind: 'breaker-open' }] as never } }).message).toBe('alert rule rules[0]: name must be a non-empty string, got undefined')
+    const twice = { kind: 'breaker-open', name: 'open' } as const
+    expect(refusal({ alerts: { rules: [twice, twice] } }).message).toBe('alert rule "open": name is used by two rules: give each rule its own name')
+  })
+
+  it('refuses a failure rate outside [0, 1), a zero minimum sample and a bad duration', () => {
+    expect(refusal({ alerts: { rules: [{ kind: 'failure-rate', name: 'f', above: 20 }] } })).toMatchObject({ field: 'above' })
+    expect(refusal({ alerts: { rules: [{ kind: 'failure-rate', name: 'f', above: 0.2, minSamples: 0 }] } })).toMatchObject({ field: 'minSamples' })
+    expect(refusal({ alerts: { rules: [{ kind: 'duration', name: 'd', above: 'soon' as never }] } }).message).toMatch(/^alert rule "d": above must be a number of milliseconds or a string like/)
+  })
+
+  it('refuses alerts with metrics: false', () => {
+    expect(refusal({ metrics: false, alerts: { rules: [] } }).message).toBe('alerts.metrics: alerts read the live metrics, and this engine has metrics: false: remove it (alerts turn metrics on) or give metrics: true')
+  })
+
+  it('refuses store rules on a store without a backlog', () => {
+    const store = new MemoryWorkflowStore() as unknown as Record<string, unknown>
+    const bare = new Proxy(store, { get: (target, key) => (key === 'backlog' ? undefined : Reflect.get(target, key, target)) }) as unknown as WorkflowStore
+    expect(refusal({ store: bare, alerts: { rules: [{ kind: 'run-waiting', name: 'stuck', longerThan: '5 m' }] } }).message).toMatch(/^alert rule "stuck": kind reads the store's backlog of runs/)
+  })
+})
