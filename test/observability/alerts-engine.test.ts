@@ -24,8 +24,8 @@ import {
   type Engine,
   type EngineConfig,
   type RunId,
-  type WorkflowStore,
 } from 'weft-sdk'
+import type { WorkflowStore } from 'weft-sdk/store'
 
 const dir = mkdtempSync(join(tmpdir(), 'weft-alerts-'))
 const servers: Server[] = []
