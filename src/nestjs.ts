@@ -4,7 +4,8 @@
  * inject, a guard deriving the caller from the request, a terminus health
  * indicator and an exception filter mapping Weft's errors to HTTP. A separate
  * entry point (`weft-sdk/nestjs`): only applications that import it load
- * `@nestjs/common` and `@nestjs/core` (optional peer dependencies, NestJS 12).
+ * `@nestjs/common` and `@nestjs/core` (optional peer dependencies: NestJS 12,
+ * tested; NestJS 11, CommonJS, loads it with `require()` on Node ≥ 20.19).
  *
  * @example
  * ```ts
