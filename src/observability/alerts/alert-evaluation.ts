@@ -1,7 +1,7 @@
 // What each kind of rule observes at one evaluation: a value and whether the condition holds, per label set. Pure
 // over its signals (the live report, the sketches, the windows' baselines, the store's backlog).
 
-import type { RunBacklog } from '../../storage/backlog-store.js'
+import type { RunBacklog } from '../../storage/workflow-store.js'
 import type { LiveMetrics } from '../live-metrics.js'
 import type { MetricsReport } from '../metrics-report.js'
 import type { CompiledAlertRule } from './compile-alert-rules.js'
