@@ -432,6 +432,21 @@ export class Engine {
     return this.adapters.health(this.env.now())
   }
 
+  /**
+   * The alerts pending or firing now, by rule (see `createEngine({ alerts })`
+   * and guides/observability.md, "Alerts"); none for an engine without alerts.
+   *
+   * @example
+   * ```ts
+   * import { createEngine } from 'weft-sdk'
+   * const engine = createEngine({ metrics: true, alerts: { rules: [{ kind: 'breaker-open', name: 'breaker-open', severity: 'critical' }] } })
+   * for (const alert of engine.alerts()) console.log(alert.state, alert.summary)
+   * ```
+   */
+  alerts(): ActiveAlert[] {
+    return this.alertMonitor?.active() ?? []
+  }
+
   /** Counts of workflows, runs by status and tasks by status. */
   stats(): EngineStats {
     return this.statistics.snapshot()
@@ -453,21 +468,6 @@ export class Engine {
    * ```
    * @throws `MetricsUnavailableError` when the engine was created without `metrics`.
    */
-  /**
-   * The alerts pending or firing now, by rule (see `createEngine({ alerts })`
-   * and guides/observability.md, "Alerts"); none for an engine without alerts.
-   *
-   * @example
-   * ```ts
-   * import { createEngine } from 'weft-sdk'
-   * const engine = createEngine({ metrics: true, alerts: { rules: [{ kind: 'breaker-open', name: 'breaker-open', severity: 'critical' }] } })
-   * for (const alert of engine.alerts()) console.log(alert.state, alert.summary)
-   * ```
-   */
-  alerts(): ActiveAlert[] {
-    return this.alertMonitor?.active() ?? []
-  }
-
   metrics(): MetricsReport {
     if (this.liveMetrics === undefined) throw new MetricsUnavailableError('live-metrics-off')
     return this.liveMetrics.report(this.env.now())

@@ -17,9 +17,26 @@
  * ```
  */
 export type AlertPhase =
-  | { readonly kind: 'inactive' }
-  | { readonly kind: 'pending'; readonly since: number }
-  | { readonly kind: 'firing'; readonly since: number; readonly firedAt: number; readonly clearSince: number | undefined }
+  | {
+      /** The condition does not hold. */
+      readonly kind: 'inactive'
+    }
+  | {
+      /** The condition holds, not yet for the rule's `for`. */
+      readonly kind: 'pending'
+      /** Since when it holds (epoch milliseconds). */
+      readonly since: number
+    }
+  | {
+      /** The alert fired. */
+      readonly kind: 'firing'
+      /** Since when the condition held before it fired (epoch milliseconds). */
+      readonly since: number
+      /** When it fired (epoch milliseconds). */
+      readonly firedAt: number
+      /** Since when the condition has been clear, while the alert waits out the rule's `hold`; `undefined` while it holds. */
+      readonly clearSince: number | undefined
+    }
 
 /**
  * The timing of a rule: how long its condition must hold before it fires
