@@ -116,9 +116,10 @@ export async function throwawayBroker(): Promise<ThrowawayBroker | { readonly sk
     await ctl('stop').catch(() => server.kill('SIGKILL'))
     await rm(dir, { recursive: true, force: true })
   }
-  if (!(await until(() => answers(url, 1_000), 40_000))) {
+  // 90 s: a node boots in ~5–10 s here, but far slower on a loaded CI machine (where a skip fails the run).
+  if (!(await until(() => answers(url, 1_000), 90_000))) {
     await stop()
-    return { skip: `a throwaway RabbitMQ on port ${port} did not accept connections within 40 s` }
+    return { skip: `a throwaway RabbitMQ on port ${port} did not accept connections within 90 s` }
   }
   return {
     url,
