@@ -16,7 +16,7 @@ import { MemoryWorkflowStore, sqliteStore, type RunId } from 'weft-sdk'
 import { postgresStore } from 'weft-sdk/postgres'
 import type { WorkflowStore } from 'weft-sdk/store'
 import { backlogSql } from '../../src/storage/backlog-store.js'
-import { createTestDatabase, describePostgres } from '../support/postgres.js'
+import { createTestDatabase, describePostgres, throwawayPostgresStores } from '../support/postgres.js'
 
 const folder = mkdtempSync(join(tmpdir(), 'weft-backlog-'))
 let files = 0
@@ -67,16 +67,8 @@ function describeBacklog(name: string, open: () => Promise<WorkflowStore>): void
 describeBacklog('memory', async () => new MemoryWorkflowStore())
 describeBacklog('a SQLite file', async () => sqliteStore({ path: join(folder, `store-${files++}.sqlite`) }))
 describePostgres('PostgreSQL', () => {
-  describeBacklog('PostgreSQL', async () => {
-    const database = await createTestDatabase()
-    const store = postgresStore({ connectionString: database.url, maxConnections: 2 })
-    const close = store.close.bind(store)
-    store.close = async () => {
-      await close()
-      await database.drop()
-    }
-    return store
-  })
+  const stores = throwawayPostgresStores((url) => postgresStore({ connectionString: url, maxConnections: 2 }))
+  describeBacklog('PostgreSQL', () => stores.create())
 
   it("can be answered from the runs' (status, created_at) index on PostgreSQL (sequential scans off: the table is empty)", async () => {
     const database = await createTestDatabase()
