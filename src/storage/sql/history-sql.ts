@@ -1,9 +1,10 @@
-// The history's SQL, for SQLite and PostgreSQL: one filter over the runs (served by the runs' (workflow, created_at)
-// and (created_at, id) indexes), counts and sums grouped in the database, and percentiles computed by the database:
-// PostgreSQL's percentile_disc / percentile_cont, SQLite's window functions (each group's values ranked, only the
-// rows at the ranks a percentile needs returned). Both compute the ranks in double precision, as core/percentile-rank.ts does.
+// The history's SQL, for SQLite and PostgreSQL: counts, sums and exact percentiles computed by the database.
+// PostgreSQL: one grouped query, percentiles from the ordered-set aggregates percentile_disc / percentile_cont. SQLite:
+// one aggregate per workflow over a range of the runs' history index (weft_runs_history: an index-only scan, no table
+// visit and no sort of the groups), percentiles from SQLite's percentile_disc / percentile_cont aggregates (built into
+// the SQLite that better-sqlite3 ships). Both compute the ranks in double precision, as core/percentile-rank.ts does.
 
-import { reportedFractions, type PercentileDefinition } from '../../core/percentile-rank.js'
+import { nearestRankIndex, reportedFractions, type PercentileDefinition } from '../../core/percentile-rank.js'
 import { type DurationPercentiles, type HistoryQuery } from '../history-store.js'
 import type { SqlDialect } from './migrations.js'
 
@@ -53,47 +54,62 @@ export function pgPercentilesSql(value: string, definition: PercentileDefinition
   return `${fn}(array[${reportedFractions.join(', ')}]::float8[]) within group (order by ${value})`
 }
 
-/** SQLite's ceil and floor of a non-negative double, written without the optional math functions. */
-const ceilSql = (x: string) => `(cast(${x} as integer) + (${x} > cast(${x} as integer)))`
-const floorSql = (x: string) => `cast(${x} as integer)`
+/** SQLite: the names of the workflows that have runs, in order, one seek of the history index each (a loose index scan). */
+export const sqliteWorkflowNamesSql = `with recursive names(workflow) as (select min(workflow) from weft_runs
+    union all select (select min(r.workflow) from weft_runs r where r.workflow > names.workflow) from names where names.workflow is not null)
+  select workflow from names where workflow is not null`
 
-/** The 1-based ranks (SQL expressions over the group's size `n`) whose values a definition's percentiles need. */
-function rankTerms(definition: PercentileDefinition): string[] {
-  return reportedFractions.flatMap((f) =>
-    definition === 'linear' ? [`${floorSql(`${f} * (n - 1)`)} + 1`, `${ceilSql(`${f} * (n - 1)`)} + 1`] : [`max(1, ${ceilSql(`${f} * n`)})`],
-  )
+/** SQLite: one workflow's runs in the window, a range of the history index (named, so no other index is chosen). */
+export const sqliteWorkflowRunsSql = `from weft_runs r indexed by weft_runs_history where r.workflow = @workflow and r.created_at >= @from and r.created_at < @to`
+
+/** SQLite: the own steps of one workflow's runs in the window (the steps found by their primary key, run by run). */
+export const sqliteWorkflowStepsSql = `from weft_runs r indexed by weft_runs_history join weft_steps s on s.run_id = r.id and s.key = s.task
+  where r.workflow = @workflow and r.created_at >= @from and r.created_at < @to`
+
+/**
+ * SQLite: the percentile columns of `value` (nulls ignored) under `definition`, named `<prefix>_lo<i>` (and
+ * `<prefix>_hi<i>`), with the fractions bound as @f<i> and @g<i> ({@link sqlitePercentileParameters}). SQLite's
+ * percentile_cont is PostgreSQL's (linear). Its percentile_disc takes the value at index ⌊f·(n − 1)⌋ rather than
+ * the nearest rank, so both values around that position are read (the second as the descending order's
+ * percentile_disc at 1 − f, index n − 1 − ⌊(1 − f)·(n − 1)⌋) and {@link nearestRankOfBounds} picks the one at the
+ * nearest rank. For the median only the first is read: ⌈n/2⌉ − 1 = ⌊(n − 1)/2⌋ for every n.
+ */
+export function sqlitePercentilesSql(value: string, prefix: string, definition: PercentileDefinition): string {
+  return reportedFractions
+    .map((f, i) => {
+      if (definition === 'linear') return `percentile_cont(${value}, @f${i}) as ${prefix}_lo${i}`
+      const low = `percentile_disc(${value}, @f${i}) as ${prefix}_lo${i}`
+      return f === 0.5 ? low : `${low}, -percentile_disc(-(${value}), @g${i}) as ${prefix}_hi${i}`
+    })
+    .join(', ')
+}
+
+/** The fractions {@link sqlitePercentilesSql} binds: @f<i> = f, @g<i> = 1 − f (computed here, as {@link nearestRankOfBounds} does). */
+export function sqlitePercentileParameters(): Record<string, number> {
+  return Object.fromEntries(reportedFractions.flatMap((f, i) => [[`f${i}`, f], [`g${i}`, 1 - f]]))
 }
 
 /**
- * SQLite: the values at the ranks `definition` needs of each group's values,
- * sorted in the database (window functions): rows (workflow, task, n, rn, v).
- * `source` selects `workflow`, `task` and `v` (null values are left out).
+ * The nearest-rank percentile `fraction` of `count` sorted values from the values at index ⌊f·(n − 1)⌋ (`low`)
+ * and n − 1 − ⌊(1 − f)·(n − 1)⌋ (`high`): the nearest rank's index, ⌈f·n⌉ − 1, lies in [f·n − 1, f·n), so it is
+ * one of the two integers around f·(n − 1) = f·n − f. Computed in double precision like the ranks themselves (a
+ * property test checks counts up to 10^12 for Weft's fractions).
  */
-export function sqliteRankedSql(source: string, definition: PercentileDefinition): string {
-  return `with d as (${source}), ranked as (
-      select workflow, task, v, row_number() over (partition by workflow, task order by v) as rn, count(*) over (partition by workflow, task) as n from d where v is not null)
-    select workflow, task, n, rn, v from ranked where rn in (${rankTerms(definition).join(', ')})`
+export function nearestRankOfBounds(count: number, fraction: number, low: number, high: number): number {
+  return nearestRankIndex(count, fraction) === Math.floor(fraction * (count - 1)) ? low : high
 }
 
-/** A row of {@link sqliteRankedSql}. */
-export interface RankedRow {
-  readonly workflow: string
-  readonly task: string
-  readonly n: number
-  readonly rn: number
-  readonly v: number
-}
+/** A row's percentile columns from {@link sqlitePercentilesSql}, keyed `<prefix>_lo<i>` / `<prefix>_hi<i>`. */
+export type SqlitePercentileColumns = Readonly<Record<string, number | null | string>>
 
-/** The ranked rows by group (`workflow\0task`), each a sparse array-like of the group's sorted values (only the needed ranks present). */
-export function rankedGroups(rows: readonly RankedRow[]): Map<string, ArrayLike<number>> {
-  const groups = new Map<string, { length: number; [index: number]: number }>()
-  for (const row of rows) {
-    const key = `${row.workflow}\u0000${row.task}`
-    let group = groups.get(key)
-    if (group === undefined) groups.set(key, (group = { length: Number(row.n) }))
-    group[Number(row.rn) - 1] = Number(row.v)
-  }
-  return groups
+/** The three percentiles of a group of `count` values from its {@link sqlitePercentilesSql} columns (`undefined` for none). */
+export function sqlitePercentiles(row: SqlitePercentileColumns, prefix: string, count: number, definition: PercentileDefinition): number[] | undefined {
+  if (count === 0) return undefined
+  return reportedFractions.map((fraction, i) => {
+    const low = Number(row[`${prefix}_lo${i}`])
+    const high = row[`${prefix}_hi${i}`]
+    return definition === 'linear' || high === undefined ? low : nearestRankOfBounds(count, fraction, low, Number(high))
+  })
 }
 
 /** A summary from an aggregate's count, sum and max and the three percentiles (`undefined` when there were no values). */

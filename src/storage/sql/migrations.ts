@@ -191,8 +191,22 @@ export function weftMigrations(dialect: SqlDialect): Record<string, Migration> {
         await db.schema.alterTable('weft_runs').addColumn('trace_context', 'text').execute()
       },
     },
+    '2026_12_10_014_history_index': {
+      async up(db: Kysely<unknown>) {
+        // The history's index (store.history, weft stats): every column its run aggregates read, led by (workflow,
+        // created_at), so a workflow's runs in a window are one range of one b-tree, read without visiting the table
+        // (an index-only scan), in the order the workflows are reported; the run id last, for joining the steps. It
+        // replaces weft_runs_by_workflow (workflow, created_at), its prefix, which served the same lookups. Building it
+        // on 1,000,000 runs takes seconds (guides/observability.md).
+        await db.schema.createIndex('weft_runs_history').on('weft_runs').columns(historyIndexColumns).execute()
+        await db.schema.dropIndex('weft_runs_by_workflow').execute()
+      },
+    },
   }
 }
+
+/** The columns of the runs' history index, in order (the history queries name it: weft_runs_history). */
+export const historyIndexColumns = ['workflow', 'created_at', 'status', 'started_at', 'finished_at', 'recoveries', 'id']
 
 /** How many bytes a health probe writes (and removes): more than a typical step, so a store that passes can take steps. */
 export const probeBytes = 64 * 1024
