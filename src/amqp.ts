@@ -19,4 +19,4 @@ export { AmqpTrigger, type AmqpTriggerOptions, type AmqpTriggerStartOptions, typ
 export type { AmqpTopology, AmqpExchange, AmqpQueue, AmqpBinding } from './integration/amqp/amqp-topology.js'
 export type { AmqpDurableOptions } from './integration/outbox/amqp-outbox.js'
 export type { AmqpReconnectOptions } from './integration/amqp/amqp-connection.js'
-export { AmqpUnavailableError, AmqpPublishError, AmqpTopologyError, AmqpInvalidMessageError, type AmqpPublishFailure } from './core/amqp-errors.js'
+export { AmqpUnavailableError, AmqpPublishError, AmqpTopologyError, AmqpInvalidMessageError, AmqpStartExhaustedError, type AmqpPublishFailure } from './core/amqp-errors.js'

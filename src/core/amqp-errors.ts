@@ -149,3 +149,37 @@ export class AmqpInvalidMessageError extends WeftError {
     super(`trigger "${trigger}": message ${messageId === undefined ? '(no id)' : `"${messageId}"`} cannot start a run: ${reason}`)
   }
 }
+
+/**
+ * A trigger gave up on a message whose start kept failing: `attempts`
+ * consecutive starts of it failed (a store that stays down, a starter that
+ * always throws), so it is dead-lettered with this error's message (the count
+ * and the last failure) as the reason instead of being requeued forever.
+ * The last failure is the `cause`. Not retryable as is: fix the cause, then
+ * republish the message from the dead-letter queue (its id is kept, so a run
+ * that did start is not started twice).
+ *
+ * @example
+ * ```ts
+ * import { AmqpStartExhaustedError } from 'weft-sdk/amqp'
+ * const error = new AmqpStartExhaustedError('orders-trigger', 'order-42', 20, 'database is locked')
+ * error.message // 'trigger "orders-trigger": message "order-42" could not start a run in 20 attempts in a row (the last failed with: database is locked); …'
+ * ```
+ */
+export class AmqpStartExhaustedError extends WeftError {
+  readonly code = 'WEFT_AMQP_START_EXHAUSTED'
+  readonly _tag = 'AmqpStartExhaustedError'
+  constructor(
+    /** The trigger's name. */
+    readonly trigger: string,
+    /** The message's id (the run id it would have started). */
+    readonly messageId: string,
+    /** How many starts of it failed in a row. */
+    readonly attempts: number,
+    /** The last failure, described (secrets redacted). */
+    readonly lastFailure: string,
+    options?: { readonly cause?: unknown },
+  ) {
+    super(`trigger "${trigger}": message "${messageId}" could not start a run in ${attempts} attempts in a row (the last failed with: ${lastFailure}); it was dead-lettered so the queue keeps flowing: fix the cause and republish it, or raise the trigger's maxStartAttempts`, options)
+  }
+}

@@ -104,6 +104,7 @@ export type WeftErrorCode =
   | 'WEFT_AMQP_PUBLISH'
   | 'WEFT_AMQP_TOPOLOGY'
   | 'WEFT_AMQP_INVALID_MESSAGE'
+  | 'WEFT_AMQP_START_EXHAUSTED'
   // SQL (weft-sdk/sql).
   | 'WEFT_SQL_CONNECTION'
   | 'WEFT_SQL_TRANSIENT'

@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import amqp from 'amqplib'
 import { Schema } from 'effect'
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
-import { createEngine, defineWorkflow, sqliteStore, StorageError, type Engine } from 'weft-sdk'
+import { createEngine, defineWorkflow, principal, Rbac, sqliteStore, StorageError, type Engine } from 'weft-sdk'
 import type { WorkflowStore } from 'weft-sdk/store'
 import { AmqpTrigger, type AmqpTriggerOptions } from 'weft-sdk/amqp'
 import { deleteTopology, describeAmqp, drain, sharedBroker, uniqueName } from '../support/rabbitmq.js'
@@ -200,6 +200,43 @@ describeAmqp('AmqpTrigger', broker, (url) => {
     expect(trigger.stats().operations.find((op) => op.operation === 'start')).toMatchObject({ calls: 2, failures: 1 })
     expect(failures).toEqual(['adapter.call-failed start WEFT_STORAGE'])
     expect((await engine.listRuns({ workflow: 'amqp-trigger-ship' })).map((run) => run.id)).toEqual(['order-o-5'])
+  })
+
+  it('dead-letters a message whose start keeps failing after maxStartAttempts failed starts, with the count and the last failure', async () => {
+    let starts = 0
+    const broken = { start: async () => Promise.reject(new Error(`the starter is broken (call ${++starts})`)) }
+    const { queue, dead, trigger } = await setUp(Ship, { engine: broken, maxStartAttempts: 3 })
+    await send(queue, JSON.stringify({ orderId: 'o-7' }), 'order-o-7')
+    await eventually(async () => (await queueDepth(dead)).ready === 1)
+    const [parked] = await drain(url, dead)
+    expect(parked!.properties.messageId).toBe('order-o-7')
+    expect(parked!.properties.headers).toMatchObject({ 'x-weft-error-code': 'WEFT_AMQP_START_EXHAUSTED', 'x-weft-start-attempts': 3 })
+    expect(String(parked!.properties.headers?.['x-weft-reason'])).toContain('message "order-o-7" could not start a run in 3 attempts in a row (the last failed with: the starter is broken (call 3))')
+    expect(starts).toBe(3)
+    expect(trigger.stats().operations.find((op) => op.operation === 'start')).toMatchObject({ calls: 3, failures: 3 })
+    expect((await queueDepth(queue)).ready).toBe(0)
+  })
+
+  it('dead-letters at once a message a secured engine refuses for want of a caller, and starts it through engine.as(caller)', async () => {
+    const security = { authorizer: new Rbac({ roles: { shipper: ['start:amqp-trigger-ship', 'read:amqp-trigger-ship'] } }) }
+    let attempts = 0
+    const secured = createEngine({ store: sqliteStore({ path: join(dir, `${uniqueName('secured')}.sqlite`) }), security })
+    cleanups.push(() => secured.close())
+    const noCaller = { start: (...args: Parameters<Engine['start']>) => (attempts++, secured.start(...args)) }
+    const { queue, dead, trigger } = await setUp(Ship, { engine: noCaller as never })
+    await send(queue, JSON.stringify({ orderId: 'o-8' }), 'order-o-8')
+    await eventually(async () => (await queueDepth(dead)).ready === 1)
+    const [parked] = await drain(url, dead)
+    expect(parked!.properties.headers?.['x-weft-error-code']).toBe('WEFT_UNAUTHENTICATED')
+    expect(String(parked!.properties.headers?.['x-weft-reason'])).toContain('engine.as(caller)')
+    expect(attempts).toBe(1)
+    expect(trigger.stats().operations.find((op) => op.operation === 'start')).toMatchObject({ calls: 1, failures: 1 })
+
+    const asShipper = secured.as(principal({ subject: 'service:shipping', roles: ['shipper'] }))
+    const { queue: second } = await setUp(Ship, { name: 'orders-trigger-as-caller', engine: asShipper as never })
+    await send(second, JSON.stringify({ orderId: 'o-8' }), 'order-o-8')
+    await eventually(async () => (await queueDepth(second)).ready === 0 && (await asShipper.getRun('order-o-8').catch(() => undefined)) !== undefined)
+    expect((await asShipper.getRun('order-o-8'))?.id).toBe('order-o-8')
   })
 
   it("with deadLetter 'reject', rejects a malformed message to the queue's own dead-letter exchange (x-death)", async () => {

@@ -68,6 +68,7 @@ function advice(code: WeftErrorCode): string {
     case 'WEFT_AMQP_PUBLISH':
     case 'WEFT_AMQP_TOPOLOGY':
     case 'WEFT_AMQP_INVALID_MESSAGE':
+    case 'WEFT_AMQP_START_EXHAUSTED':
     case 'WEFT_OUTBOX_UNAVAILABLE':
     case 'WEFT_OUTBOX_PAYLOAD':
       return 'look at the adapter and its server'

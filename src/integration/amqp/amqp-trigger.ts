@@ -1,5 +1,5 @@
 import type { Channel, ChannelModel, ConsumeMessage, Options } from 'amqplib'
-import { AmqpInvalidMessageError, AmqpUnavailableError } from '../../core/amqp-errors.js'
+import { AmqpInvalidMessageError, AmqpStartExhaustedError, AmqpUnavailableError } from '../../core/amqp-errors.js'
 import { toMillis, type Duration } from '../../core/duration.js'
 import { describeCause, InvalidOptionsError, isWeftError } from '../../core/errors.js'
 import { payloadDecoder } from '../../graph/event-payload.js'
@@ -33,7 +33,8 @@ export interface RunStarter<W> {
  * Where a trigger sends a message it cannot start a run from: an exchange
  * (the message is republished there with a confirm, its properties kept,
  * headers `x-weft-reason`, `x-weft-error-code`, `x-weft-trigger` and
- * `x-weft-queue` added, then acked), or `'reject'` (rejected without
+ * `x-weft-queue` added, and `x-weft-start-attempts` after `maxStartAttempts`
+ * failed starts, then acked), or `'reject'` (rejected without
  * requeue, so the queue's own `x-dead-letter-exchange` takes it with an
  * `x-death` header; the reason is not attached, and without a dead-letter
  * exchange on the queue the broker drops it).
@@ -85,7 +86,7 @@ export interface AmqpTriggerOptions<W> {
   readonly queue: string
   /** Declared on every connect and reconnect, before consuming. */
   readonly topology?: AmqpTopology
-  /** What starts the runs: an `Engine`. (`NoInfer`: the workflow's type comes from `workflow`, not from the engine's generic `start`.) */
+  /** What starts the runs: an `Engine`, or on a secured engine `engine.as(caller)` (the secured engine itself refuses every start: those messages are dead-lettered with `WEFT_UNAUTHENTICATED`). (`NoInfer`: the workflow's type comes from `workflow`, not from the engine's generic `start`.) */
   readonly engine: RunStarter<NoInfer<W>>
   /** The workflow each message starts. */
   readonly workflow: W
@@ -95,6 +96,17 @@ export interface AmqpTriggerOptions<W> {
   readonly deadLetter: AmqpDeadLetter
   /** Messages handled at once (unacked on the channel). @defaultValue `16` */
   readonly prefetch?: number
+  /**
+   * How many starts of the same message may fail in a row (a store that stays
+   * down, a starter that keeps throwing) before it is dead-lettered with
+   * `AmqpStartExhaustedError` (the count and the last failure as the reason)
+   * instead of being requeued again. Counted by message id in this trigger's
+   * memory: a restart of the process starts the count again, and two triggers
+   * consuming one queue count each their own, so it bounds the loop rather
+   * than fixing an exact number of attempts.
+   * @defaultValue `20`
+   */
+  readonly maxStartAttempts?: number
   /** The wait before a message whose start failed transiently (store unavailable) is requeued, doubling per consecutive failure. @defaultValue `{ initial: '100 ms', max: '5 s' }` */
   readonly requeueDelay?: {
     /** The first wait. */
@@ -126,8 +138,28 @@ export interface AmqpTriggerStartOptions {
 
 const defaultStartTimeout: Duration = '30 s'
 
-/** Start failures that the same message can never get past: dead-letter them. Others (storage, a closed engine) are requeued. */
-const permanentCodes: ReadonlySet<string> = new Set(['WEFT_INVALID_INPUT', 'WEFT_RUN_CONFLICT', 'WEFT_INVALID_OPTIONS', 'WEFT_SERIALIZATION', 'WEFT_PAYLOAD_TOO_LARGE', 'WEFT_INVALID_WORKFLOW'])
+/**
+ * Start failures that the same message can never get past: dead-letter them at once. Among them the
+ * security layer's refusals (a secured engine given instead of `engine.as(caller)`, a caller without the
+ * permission): the trigger's caller does not change between deliveries. A retryable one (a key set that
+ * could not be fetched) is requeued like any other failure.
+ */
+const permanentCodes: ReadonlySet<string> = new Set([
+  'WEFT_INVALID_INPUT',
+  'WEFT_RUN_CONFLICT',
+  'WEFT_INVALID_OPTIONS',
+  'WEFT_SERIALIZATION',
+  'WEFT_PAYLOAD_TOO_LARGE',
+  'WEFT_INVALID_WORKFLOW',
+  'WEFT_UNAUTHENTICATED',
+  'WEFT_FORBIDDEN',
+  'WEFT_INVALID_PRINCIPAL',
+  'WEFT_SECURITY_CONFIG',
+])
+
+const defaultMaxStartAttempts = 20
+/** Message ids whose failed starts are counted at most: past it the oldest count is forgotten (its message then gets a fresh count). */
+const countedMessagesMax = 10_000
 
 /** How long a dead-lettered message waits for its confirm before it is requeued instead. */
 const deadLetterConfirmMs = 10_000
@@ -144,9 +176,11 @@ type Phase = 'idle' | 'starting' | 'consuming' | 'closed'
  * is durably created), so a crash before the ack redelivers it and the start
  * finds the same run (one run per message id). A message without an id, not
  * JSON, refused by the schema or the workflow's input validation, or whose
- * id is taken by another input is dead-lettered with the reason; a start
- * that fails transiently (store unavailable) is requeued after a backoff, so
- * nothing is lost. Consumes with a bounded prefetch on its own connection,
+ * id is taken by another input, or refused by the engine's security (a
+ * secured engine needs `engine.as(caller)`), is dead-lettered with the
+ * reason; a start that fails otherwise (store unavailable) is requeued after
+ * a backoff, so nothing is lost, up to `maxStartAttempts` failures in a row
+ * (then it is dead-lettered with the count and the last failure). Consumes with a bounded prefetch on its own connection,
  * reconnecting (and re-declaring its topology) after a broker restart.
  * A message's `traceparent` header (W3C Trace Context) is passed to the
  * start, so on an engine with `tracing` the run's trace continues the
@@ -189,6 +223,9 @@ export class AmqpTrigger<W> implements Adapter {
   private readonly requeueInitialMs: number
   private readonly requeueMaxMs: number
   private readonly healthTimeoutMs: number
+  private readonly maxStartAttempts: number
+  /** Consecutive failed starts per message id (a message started or dead-lettered is forgotten). */
+  private readonly failedStarts = new Map<string, number>()
   private readonly decode: ((payload: unknown) => { ok: true; value: unknown } | { ok: false; issues: string }) | undefined
   private phase: Phase = 'idle'
   private consumer: { channel: Channel; tag: string } | undefined
@@ -200,6 +237,7 @@ export class AmqpTrigger<W> implements Adapter {
     this.name = options.name
     this.secrets = passwordsOf(options.url)
     this.prefetch = positiveInteger(options.prefetch ?? 16, 'prefetch')
+    this.maxStartAttempts = positiveInteger(options.maxStartAttempts ?? defaultMaxStartAttempts, 'maxStartAttempts')
     this.requeueInitialMs = toMillis(options.requeueDelay?.initial ?? '100 ms', 'requeueDelay.initial')
     this.requeueMaxMs = Math.max(this.requeueInitialMs, toMillis(options.requeueDelay?.max ?? '5 s', 'requeueDelay.max'))
     this.healthTimeoutMs = toMillis(options.healthTimeout ?? '5 s', 'healthTimeout')
@@ -311,7 +349,8 @@ export class AmqpTrigger<W> implements Adapter {
   /** One message: start its run, then ack; or dead-letter it; or requeue it after a backoff. */
   private async handle(channel: Channel, message: ConsumeMessage): Promise<void> {
     const started = performance.now()
-    const verdict = await this.verdict(message)
+    const verdict = this.capped(message, await this.verdict(message))
+    if (verdict.kind !== 'transient') this.failedStarts.delete(String(message.properties.messageId))
     if (verdict.kind === 'started') {
       this.transientFailures = 0
       settle(() => channel.ack(message))
@@ -346,9 +385,24 @@ export class AmqpTrigger<W> implements Adapter {
       await this.options.engine.start(this.options.workflow, decoded.value as never, { runId: messageId, ...traceparentOf(message) })
       return { kind: 'started' }
     } catch (error) {
-      if (isWeftError(error) && permanentCodes.has(error.code)) return { kind: 'invalid', error }
+      if (isWeftError(error) && permanentCodes.has(error.code) && !error.isRetryable) return { kind: 'invalid', error }
       return { kind: 'transient', error }
     }
+  }
+
+  /** A transient verdict, counted against the message's id; past `maxStartAttempts` in a row it becomes a dead letter naming the count and the last failure. */
+  private capped(message: ConsumeMessage, verdict: Verdict): Verdict {
+    if (verdict.kind !== 'transient') return verdict
+    const messageId = String(message.properties.messageId)
+    const attempts = (this.failedStarts.get(messageId) ?? 0) + 1
+    this.failedStarts.delete(messageId) // re-inserted last: the map forgets the longest-quiet message first
+    if (attempts < this.maxStartAttempts) {
+      this.failedStarts.set(messageId, attempts)
+      if (this.failedStarts.size > countedMessagesMax) this.failedStarts.delete(this.failedStarts.keys().next().value!)
+      return verdict
+    }
+    const error = new AmqpStartExhaustedError(this.name, messageId, attempts, this.redact(describeCause(verdict.error)), { cause: verdict.error })
+    return { kind: 'invalid', error }
   }
 
   private invalid(messageId: string | undefined, reason: string): Verdict {
@@ -410,11 +464,12 @@ function traceparentOf(message: ConsumeMessage): { readonly traceparent?: string
   return Buffer.isBuffer(header) ? { traceparent: header.toString('latin1') } : {}
 }
 
-/** The message's properties for the dead-letter exchange: kept, persistent, with the reason in headers. */
+/** The message's properties for the dead-letter exchange: kept, persistent, with the reason in headers (and, after exhausted starts, their count). */
 function deadLetterProperties(message: ConsumeMessage, error: Error, trigger: string, queue: string, redact: (text: string) => string): Options.Publish {
   const { properties } = message
   const code = isWeftError(error) ? error.code : error.name
-  const headers = { ...properties.headers, 'x-weft-reason': redact(error.message), 'x-weft-error-code': code, 'x-weft-trigger': trigger, 'x-weft-queue': queue }
+  const attempts = error instanceof AmqpStartExhaustedError ? { 'x-weft-start-attempts': error.attempts } : {}
+  const headers = { ...properties.headers, 'x-weft-reason': redact(error.message), 'x-weft-error-code': code, 'x-weft-trigger': trigger, 'x-weft-queue': queue, ...attempts }
   return {
     messageId: properties.messageId,
     correlationId: properties.correlationId,
