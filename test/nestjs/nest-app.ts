@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { INestApplication, ModuleMetadata } from '@nestjs/common'
 import { Test } from '@nestjs/testing'
+import { afterAll, afterEach } from 'vitest'
 
 /** A running application and its base URL. */
 export interface RunningApp {
@@ -44,4 +45,25 @@ export function sqliteFolder(): { path(name: string): string; remove(): void } {
   const folder = mkdtempSync(join(tmpdir(), 'weft-nestjs-'))
   let files = 0
   return { path: (name) => join(folder, `${name}-${files++}.sqlite`), remove: () => rmSync(folder, { recursive: true, force: true }) }
+}
+
+/**
+ * A suite's SQLite folder (removed after the suite) and the applications its
+ * tests start (each closed after its test).
+ */
+export function useNestSuite(): { path(name: string): string; listen: typeof listen } {
+  const files = sqliteFolder()
+  const started: RunningApp[] = []
+  afterAll(() => files.remove())
+  afterEach(async () => {
+    for (const app of started.splice(0)) await app.app.close()
+  })
+  return {
+    path: (name) => files.path(name),
+    listen: async (metadata, prepare) => {
+      const app = await listen(metadata, prepare)
+      started.push(app)
+      return app
+    },
+  }
 }

@@ -1,18 +1,11 @@
 import { Injectable, Module } from '@nestjs/common'
 import { Redacted } from 'effect'
-import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { defineWorkflow, Engine, InvalidOptionsError, RunNotFoundError, sqliteStore, token, type TaskContext } from 'weft-sdk'
 import { bearerCredentials, InjectEngine, NestWorkflowResolver, WeftClient, WeftModule } from 'weft-sdk/nestjs'
-import { listen, sqliteFolder, type RunningApp } from './nest-app.js'
+import { listen, useNestSuite, type RunningApp } from './nest-app.js'
 
-const files = sqliteFolder()
-afterAll(() => files.remove())
-
-let running: RunningApp | undefined
-afterEach(async () => {
-  await running?.app.close()
-  running = undefined
-})
+const files = useNestSuite()
 
 /** A Nest service a defineWorkflow definition names among its services. */
 const Greetings = token<{ greet(name: string): string }>('Greetings')
@@ -34,18 +27,18 @@ class Reports {
 async function app(): Promise<RunningApp> {
   @Module({ providers: [Reports, { provide: Greetings, useValue: { greet: (name: string) => `hello ${name}` } }], exports: [Greetings] })
   class ServicesModule {}
-  return listen({ imports: [WeftModule.forRoot({ store: sqliteStore({ path: files.path('client') }), workflows: [Greeting, Approval] }), ServicesModule] })
+  return files.listen({ imports: [WeftModule.forRoot({ store: sqliteStore({ path: files.path('client') }), workflows: [Greeting, Approval] }), ServicesModule] })
 }
 
 describe('WeftClient and the engine as providers', () => {
   it('@InjectEngine() and the Engine class give the module\'s one engine', async () => {
-    running = await app()
+    const running = await app()
     expect(running.app.get(Reports).engine).toBe(running.app.get(Engine))
     expect(running.app.get(WeftClient).engine).toBe(running.app.get(Engine))
   })
 
   it("resolves a definition's services from Nest's container (any module)", async () => {
-    running = await app()
+    const running = await app()
     const run = await running.app.get(WeftClient).start(Greeting, { name: 'Ada' })
     expect((await run.result()).output('greet')).toBe('hello Ada')
     expect(running.app.get(NestWorkflowResolver).isRegistered(Greetings)).toBe(true)
@@ -53,7 +46,7 @@ describe('WeftClient and the engine as providers', () => {
   })
 
   it('signals a waiting run, reads it, and cancels another; an unknown id is RunNotFoundError', async () => {
-    running = await app()
+    const running = await app()
     const client = running.app.get(WeftClient)
     const released = await client.start(Approval)
     const cancelled = await client.start(Approval)

@@ -1,12 +1,11 @@
 import { Body, Controller, Get, Param, Post, UseGuards } from '@nestjs/common'
 import { Schema } from 'effect'
-import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { defineWorkflow, principal, PrincipalLimits, RateLimitedError, Rbac, RunConflictError, RunNotFoundError, sqliteStore, type AccessOptions, type RunId } from 'weft-sdk'
 import { WeftAccess, WeftCallerGuard, WeftClient, WeftExceptionFilter, WeftModule, weftHttpStatus } from 'weft-sdk/nestjs'
-import { listen, sqliteFolder, type RunningApp } from './nest-app.js'
+import { useNestSuite, type RunningApp } from './nest-app.js'
 
-const files = sqliteFolder()
-afterAll(() => files.remove())
+const files = useNestSuite()
 
 const Parcel = defineWorkflow({ name: 'nest-parcel', version: 1, input: Schema.Struct({ weightKg: Schema.Number }) })
   .task('label', (input) => `parcel of ${input.weightKg} kg`)
@@ -41,18 +40,12 @@ function callerFromHeaders(request: unknown) {
   return subject === undefined ? undefined : principal({ subject, roles: [headers['x-role'] ?? 'clerk'] })
 }
 
-let running: RunningApp | undefined
-afterEach(async () => {
-  await running?.app.close()
-  running = undefined
-})
-
 async function securedApp(): Promise<RunningApp> {
   const security = {
     authorizer: new Rbac({ roles: { clerk: ['start:nest-parcel', 'read:*'], viewer: ['read:*'] } }),
     limits: new PrincipalLimits({ limits: { start: { limit: 2, window: '1 m' } } }),
   }
-  return listen({ imports: [WeftModule.forRoot({ store: sqliteStore({ path: files.path('secured') }), security, caller: callerFromHeaders })], controllers: [ParcelsController] }, (app) =>
+  return files.listen({ imports: [WeftModule.forRoot({ store: sqliteStore({ path: files.path('secured') }), security, caller: callerFromHeaders })], controllers: [ParcelsController] }, (app) =>
     app.useGlobalFilters(new WeftExceptionFilter(app.getHttpAdapter())),
   )
 }
@@ -64,7 +57,7 @@ async function send(app: RunningApp, method: string, path: string, headers: Reco
 
 describe('WeftExceptionFilter over HTTP', () => {
   it('answers invalid input with 400 and the paths, and an unknown run with 404', async () => {
-    running = await listen({ imports: [WeftModule.forRoot({ store: sqliteStore({ path: files.path('open') }) })], controllers: [ParcelsController] }, (app) =>
+    const running = await files.listen({ imports: [WeftModule.forRoot({ store: sqliteStore({ path: files.path('open') }) })], controllers: [ParcelsController] }, (app) =>
       app.useGlobalFilters(new WeftExceptionFilter(app.getHttpAdapter())),
     )
     const invalid = await send(running, 'POST', '/parcels', {}, { weightKg: 'heavy' })
@@ -76,19 +69,19 @@ describe('WeftExceptionFilter over HTTP', () => {
   })
 
   it('leaves other errors to Nest: a plain Error is a 500 that says nothing of it', async () => {
-    running = await listen({ imports: [WeftModule.forRoot({ store: sqliteStore({ path: files.path('bug') }) })], controllers: [ParcelsController] }, (app) =>
+    const running = await files.listen({ imports: [WeftModule.forRoot({ store: sqliteStore({ path: files.path('bug') }) })], controllers: [ParcelsController] }, (app) =>
       app.useGlobalFilters(new WeftExceptionFilter(app.getHttpAdapter())),
     )
     expect(await send(running, 'GET', '/parcels/broken/now', {})).toMatchObject({ status: 500, body: { statusCode: 500, message: 'Internal server error' } })
   })
 
   it('answers a request without a caller on a secured engine with 401 (WeftCallerGuard)', async () => {
-    running = await securedApp()
+    const running = await securedApp()
     expect(await send(running, 'POST', '/parcels', {}, { weightKg: 1 })).toMatchObject({ status: 401, body: { code: 'WEFT_UNAUTHENTICATED' } })
   })
 
   it('answers a caller without the permission with 403', async () => {
-    running = await securedApp()
+    const running = await securedApp()
     const refused = await send(running, 'POST', '/parcels', { 'x-user': 'vic', 'x-role': 'viewer' }, { weightKg: 1 })
     expect(refused.status).toBe(403)
     expect(refused.body).toMatchObject({ code: 'WEFT_FORBIDDEN' })
@@ -96,14 +89,14 @@ describe('WeftExceptionFilter over HTTP', () => {
   })
 
   it('answers a run id reused with another input with 409', async () => {
-    running = await securedApp()
+    const running = await securedApp()
     const ada = { 'x-user': 'ada' }
     expect((await send(running, 'POST', '/parcels', ada, { weightKg: 1, runId: 'parcel-1' })).status).toBe(201)
     expect(await send(running, 'POST', '/parcels', ada, { weightKg: 2, runId: 'parcel-1' })).toMatchObject({ status: 409, body: { code: 'WEFT_RUN_CONFLICT' } })
   })
 
   it('answers a caller over its start limit with 429 and Retry-After in seconds', async () => {
-    running = await securedApp()
+    const running = await securedApp()
     const bob = { 'x-user': 'bob' }
     for (const weightKg of [1, 2]) expect((await send(running, 'POST', '/parcels', bob, { weightKg })).status).toBe(201)
     const limited = await send(running, 'POST', '/parcels', bob, { weightKg: 3 })

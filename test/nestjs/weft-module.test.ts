@@ -2,20 +2,13 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Inject, Injectable, Module, Scope } from '@nestjs/common'
 import { ConfigModule, ConfigService } from '@nestjs/config'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Engine, HttpAdapter, InvalidWorkflowError, sqliteStore, type RunId } from 'weft-sdk'
 import { WeftModule, type RunView } from 'weft-sdk/nestjs'
-import { listen, sqliteFolder, type RunningApp } from './nest-app.js'
+import { listen, useNestSuite, type RunningApp } from './nest-app.js'
 import { PriceBook, QuoteLog, QuotesController, QuotesModule, QuoteWorkflow } from './quote-fixtures.js'
 
-const files = sqliteFolder()
-afterAll(() => files.remove())
-
-let running: RunningApp | undefined
-afterEach(async () => {
-  await running?.app.close()
-  running = undefined
-})
+const files = useNestSuite()
 
 async function finished(app: RunningApp, runId: string): Promise<unknown> {
   const run = await app.app.get(Engine).getRun(QuoteWorkflow, runId as RunId)
@@ -24,7 +17,7 @@ async function finished(app: RunningApp, runId: string): Promise<unknown> {
 
 describe('WeftModule.forRoot', () => {
   it('starts a run from a controller; the workflow gets its Nest service and token; the run reads back over HTTP', async () => {
-    running = await listen({ imports: [WeftModule.forRoot({ store: sqliteStore({ path: files.path('root') }) }), QuotesModule] })
+    const running = await files.listen({ imports: [WeftModule.forRoot({ store: sqliteStore({ path: files.path('root') }) }), QuotesModule] })
     const started = await running.request('POST', '/quotes', { sku: 'abc' })
     expect(started.status).toBe(201)
     expect(await finished(running, started.body.runId)).toBe(30)
@@ -33,7 +26,7 @@ describe('WeftModule.forRoot', () => {
   })
 
   it('builds a fresh workflow instance for every run, with the same singleton service', async () => {
-    running = await listen({ imports: [WeftModule.forRoot({ store: sqliteStore({ path: files.path('fresh') }) }), QuotesModule] })
+    const running = await files.listen({ imports: [WeftModule.forRoot({ store: sqliteStore({ path: files.path('fresh') }) }), QuotesModule] })
     const first = await running.request('POST', '/quotes', { sku: 'a' })
     await finished(running, first.body.runId)
     const second = await running.request('POST', '/quotes', { sku: 'bb' })
@@ -49,7 +42,7 @@ describe('WeftModule.forRoot', () => {
   it('an API process starts runs it never executes, and needs none of the workflows\' dependencies', async () => {
     @Module({ imports: [WeftModule.forFeature([QuoteWorkflow])], controllers: [QuotesController] })
     class ApiOnlyQuotes {}
-    running = await listen({ imports: [WeftModule.forRoot({ store: sqliteStore({ path: files.path('api') }), role: 'api' }), ApiOnlyQuotes] })
+    const running = await files.listen({ imports: [WeftModule.forRoot({ store: sqliteStore({ path: files.path('api') }), role: 'api' }), ApiOnlyQuotes] })
     const started = await running.request('POST', '/quotes', { sku: 'abc' })
     const read = await running.request('GET', `/quotes/${started.body.runId}`)
     expect(read.body.status).toBe('pending')
@@ -59,7 +52,7 @@ describe('WeftModule.forRoot', () => {
 describe('WeftModule.forRootAsync', () => {
   it('takes its options from a factory given ConfigService', async () => {
     const path = files.path('async')
-    running = await listen({
+    const running = await files.listen({
       imports: [
         WeftModule.forRootAsync({
           imports: [ConfigModule.forRoot({ ignoreEnvFile: true, load: [() => ({ WEFT_DATABASE: path })] })],
@@ -99,7 +92,7 @@ describe('adapters', () => {
     @Module({ providers: [CatalogUser] })
     class CatalogModule {}
     const adapter = new HttpAdapter({ name: 'catalog', baseUrl: catalogUrl })
-    running = await listen({ imports: [WeftModule.forRoot({ store: sqliteStore({ path: files.path('adapters') }), adapters: [{ token: 'Catalog', adapter }] }), CatalogModule] })
+    const running = await files.listen({ imports: [WeftModule.forRoot({ store: sqliteStore({ path: files.path('adapters') }), adapters: [{ token: 'Catalog', adapter }] }), CatalogModule] })
     expect(running.app.get(CatalogUser).catalog).toBe(adapter)
     expect(running.app.get(Engine).adapters.get('catalog')).toBe(adapter)
   })
@@ -107,10 +100,8 @@ describe('adapters', () => {
   it('forRootAsync provides the adapters adapterTokens names, and refuses a token the factory does not register', async () => {
     const adapter = new HttpAdapter({ name: 'catalog', baseUrl: catalogUrl })
     const store = sqliteStore({ path: files.path('async-adapters') })
-    running = await listen({ imports: [WeftModule.forRootAsync({ adapterTokens: ['Catalog'], useFactory: () => ({ store, adapters: [{ token: 'Catalog', adapter }] }) })] })
+    const running = await files.listen({ imports: [WeftModule.forRootAsync({ adapterTokens: ['Catalog'], useFactory: () => ({ store, adapters: [{ token: 'Catalog', adapter }] }) })] })
     expect(running.app.get('Catalog')).toBe(adapter)
-    await running.app.close()
-    running = undefined
     const refused = listen({ imports: [WeftModule.forRootAsync({ adapterTokens: ['Search'], useFactory: () => ({ store: sqliteStore({ path: files.path('no-search') }) }) })] })
     await expect(refused).rejects.toThrow(/adapterTokens names "Search", but the options register no adapter under it/)
   })
