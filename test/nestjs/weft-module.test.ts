@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { Inject, Injectable, Module, Scope } from '@nestjs/common'
 import { ConfigModule, ConfigService } from '@nestjs/config'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Engine, HttpAdapter, InvalidWorkflowError, sqliteStore, type RunId } from 'weft-sdk'
+import { Engine, HttpAdapter, InvalidWorkflowError, sqliteStore, Task, Workflow, WorkflowBase, type RunId } from 'weft-sdk'
 import { WeftModule, type RunView } from 'weft-sdk/nestjs'
 import { listen, useNestSuite, type RunningApp } from './nest-app.js'
 import { PriceBook, QuoteLog, QuotesController, QuotesModule, QuoteWorkflow } from './quote-fixtures.js'
@@ -46,6 +46,27 @@ describe('WeftModule.forRoot', () => {
     const started = await running.request('POST', '/quotes', { sku: 'abc' })
     const read = await running.request('GET', `/quotes/${started.body.runId}`)
     expect(read.body.status).toBe('pending')
+  })
+})
+
+describe('property injection', () => {
+  it("gives each run's instance the values Nest injects into its properties", async () => {
+    @Workflow({ name: 'nest-property', version: 1 })
+    class NoteWorkflow extends WorkflowBase {
+      @Inject(QuoteLog) private readonly log!: string[]
+      @Inject(PriceBook) private readonly prices!: PriceBook
+      @Task()
+      note(): number {
+        this.log.push('noted')
+        return this.prices.priceOf('note')
+      }
+    }
+    @Module({ imports: [WeftModule.forFeature([NoteWorkflow])], providers: [PriceBook, { provide: QuoteLog, useValue: [] }] })
+    class Notes {}
+    const running = await files.listen({ imports: [WeftModule.forRoot({ store: sqliteStore({ path: files.path('property') }) }), Notes] })
+    const run = await running.app.get(Engine).start(NoteWorkflow)
+    expect((await run.result()).output('note')).toBe(40)
+    expect(running.app.get<string[]>(QuoteLog)).toEqual(['noted'])
   })
 })
 
