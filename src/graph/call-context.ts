@@ -18,6 +18,14 @@ export interface CallContext {
   /** Fires when the attempt is cancelled or times out. */
   readonly signal: AbortSignal
   /**
+   * The W3C trace context (`traceparent`) of the attempt's span, for a call
+   * that crosses a process boundary to carry (the AMQP adapter puts it in a
+   * message's headers); `undefined` when the run is not traced (no tracing,
+   * no SDK, or not sampled) or the attempt is over. Asking starts the
+   * attempt's span if it had not started yet.
+   */
+  traceparent(): string | undefined
+  /**
    * The key of the next call to `adapter` in this attempt:
    * `<ctx.idempotencyKey>:<adapter>:<n>`, n counting that adapter's calls
    * from 1. A retry of the task starts again from 1, so the same calls of a

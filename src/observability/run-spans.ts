@@ -2,7 +2,7 @@ import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Co
 import type { RunStarted, TaskCallReported, TaskCompleted, TaskFailed, TaskRetrying, WeftEvent } from '../runtime/run-events.js'
 import type { ErrorRecord } from '../storage/workflow-store.js'
 import { WeftSpanAttributes as A } from './span-attributes.js'
-import { contextOfTraceparent } from './trace-context.js'
+import { contextOfTraceparent, toTraceparent } from './trace-context.js'
 
 /** A task's current attempt: its span once it began, or the attempt a retry announced (its span starts lazily). */
 interface AttemptTrace {
@@ -26,9 +26,10 @@ interface RunTrace {
  * Builds spans from the engine's events, with every parent passed explicitly
  * (`trace.setSpan(ROOT_CONTEXT, runSpan)`), never through the active context:
  * a span per run executed here (the child of the trace context recorded with
- * the run), a span per task attempt (its child), and events for what has no
- * duration of its own (progress, pauses, skips, replayed steps). Times are
- * the events' own.
+ * the run), a span per task attempt (its child), under it a span per call an
+ * adapter reported and per wait, sleep and map item of the attempt, and
+ * events for what has no duration of its own (progress, pauses, skips,
+ * replayed steps). Times are the events' own.
  *
  * It listens to the engine's events only while a run it follows is open (the
  * engine hands it each run as it starts): a run whose span does not record
@@ -122,19 +123,31 @@ export class RunSpans {
       case 'task.call':
         return this.taskCall(run, event)
       case 'event.refused':
-        return void this.attemptSpan(run, event.task, event.at)?.addEvent('weft.event.refused', { 'weft.event.name': event.event, 'weft.event.id': event.eventId }, event.at)
+        return void this.attemptSpan(run, event.task, event.at)?.addEvent('weft.event.refused', { [A.eventName]: event.event, 'weft.event.id': event.eventId }, event.at)
     }
   }
 
-  /** A call an adapter reported: a client span under the attempt's span, from its start to its end. */
+  /**
+   * A call reported for an attempt, as a span under the attempt's span from
+   * its start to its end: a client span for an adapter's call, an internal
+   * one for the attempt's own wait, sleep or map item (`weft.operation`).
+   */
   private taskCall(run: RunTrace, event: TaskCallReported): void {
     const attempt = this.attemptSpan(run, event.task, event.at - event.durationMs)
     if (attempt === undefined) return
     const attributes: Attributes = { ...run.identity, [A.task]: event.task, [A.attempt]: event.attempt, ...event.attributes }
     const parent = trace.setSpan(ROOT_CONTEXT, attempt)
-    const span = this.tracer.startSpan(event.operation, { kind: SpanKind.CLIENT, startTime: event.at - event.durationMs, attributes }, parent)
+    const kind = A.operation in event.attributes ? SpanKind.INTERNAL : SpanKind.CLIENT
+    const span = this.tracer.startSpan(event.operation, { kind, startTime: event.at - event.durationMs, attributes }, parent)
     if (event.error !== undefined) markError(span, { name: event.error.name, message: event.error.message, code: event.error.code }, event.at)
     span.end(event.at)
+  }
+
+  /** The trace context of `task`'s current attempt span in `runId` (started now if it had not), or `undefined` when the run or the attempt is not followed here. */
+  attemptTraceparent(runId: string, task: string, at: number): string | undefined {
+    const run = this.runs.get(runId)
+    const span = run === undefined ? undefined : this.attemptSpan(run, task, at)
+    return span === undefined ? undefined : toTraceparent(span.spanContext())
   }
 
   private runEnded(run: RunTrace, runId: string, at: number, outcome: 'completed' | 'failed' | 'cancelled', error: ErrorRecord | undefined): void {

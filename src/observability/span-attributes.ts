@@ -41,4 +41,18 @@ export const WeftSpanAttributes = {
   skipReason: 'weft.task.skip_reason',
   /** The adapter that reported progress (`weft.task.progress` events). */
   progressSource: 'weft.progress.source',
+  /** What an internal span under an attempt covers: `wait` (`ctx.waitForEvent`), `sleep` (`ctx.sleep`) or `map.item` (an item of `ctx.map`); absent on adapters' call spans. */
+  operation: 'weft.operation',
+  /** The step key the wait, sleep or map item is recorded under (`charge/sleep#0`, `charge[3]`). */
+  stepKey: 'weft.step.key',
+  /** The event a wait is for (wait spans), or a refused event's name (`weft.event.refused` events). */
+  eventName: 'weft.event.name',
+  /** How a wait ended: `received` or `timed-out` (wait spans; a timed-out one is marked failed). */
+  waitOutcome: 'weft.wait.outcome',
+  /** The sleep asked for, in milliseconds (sleep spans; a sleep resumed after a restart spans only what was left). */
+  sleepMs: 'weft.sleep.ms',
+  /** The item's index in the list (map item spans). */
+  mapIndex: 'weft.map.index',
+  /** The attempts the item made, lost ones included (map item spans). */
+  mapAttempts: 'weft.map.attempts',
 } as const

@@ -60,7 +60,14 @@ export interface WeftTracing extends RunTracing {
  * makes a `weft.run <workflow>` span, the child of that recorded context, so a
  * run resumed by another worker continues the same trace; under it a
  * `weft.task <task>` span per task attempt (a retry is a new attempt span), and
- * events for progress, pauses, skipped and replayed tasks. Attributes are in
+ * events for progress, pauses, skipped and replayed tasks. Under an attempt's
+ * span: a client span per call its adapters reported (LLM calls with the
+ * GenAI conventions), and an internal span per wait for an event
+ * (`weft.wait <event>`: a signal, an approval), per durable sleep
+ * (`weft.sleep`) and per `ctx.map` item (`weft.map.item <task>`), each
+ * covering the time this process spent on it. The AMQP adapter puts the
+ * attempt's trace context in the headers of what it publishes, so a run its
+ * message starts continues the trace. Attributes are in
  * {@link WeftSpanAttributes}. Parents are passed explicitly: Weft never uses
  * the active context (no AsyncLocalStorage) while it runs a workflow.
  *
@@ -89,6 +96,7 @@ export function weftTracing(options: WeftTracingOptions = {}): WeftTracing {
     attach: (subscribe) => spans.attach(subscribe),
     runStarting: (event) => spans.runStarting(event),
     runAbandoned: (runId, at) => spans.runAbandoned(runId, at),
+    attemptTraceparent: (runId, task, at) => spans.attemptTraceparent(runId, task, at),
     runCreated: (run) => startRun(tracer, run, parentOf(run, useActiveContext)),
     get openRuns() {
       return spans.open

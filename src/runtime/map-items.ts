@@ -12,6 +12,8 @@ import type { StepRecord } from '../storage/workflow-store.js'
 import type { ItemAttempts } from './attempt-log.js'
 import { inspectable, isThenable } from './inspectable.js'
 import type { TaskHost } from './task-host.js'
+import type { CallReport } from '../graph/call-context.js'
+import { mapItemReport } from './own-calls.js'
 
 /** A `ctx.map` call's options, checked, with their defaults. */
 export interface MapSettings {
@@ -62,6 +64,8 @@ export interface MapCall<T, R> {
   readonly signal: AbortSignal
   /** Throws when the task's attempt is over (nothing may be recorded any more). */
   assertOpen(index: number): void
+  /** Reports how an item ended (a `task.call` report a tracing makes a span of); absent, nothing is reported. */
+  readonly report?: ((call: CallReport) => void) | undefined
 }
 
 /**
@@ -177,11 +181,14 @@ async function settle<T, R>(call: MapCall<T, R>, index: number, key: string, exi
   }
   call.assertOpen(index)
   const end = { key, task: call.task, attempts: attempts.count, startedAt: attempts.startedAt, history: attempts.history() }
+  const report = (error?: unknown) => call.report?.(mapItemReport(call.task, key, index, end.attempts, end.startedAt, call.host.now(), error))
   if (exit._tag === 'Success') {
     const stored = await call.host.recordSubStep({ ...end, status: 'completed', output: exit.value })
+    report()
     return { ok: true, value: stored.output as R }
   }
   const error = reason!._tag === 'Fail' ? thrownValue(reason!.error) : reason!.defect
+  report(error)
   if (!call.settings.settled) {
     attempts.roundFailed(call.host.now(), error)
     call.host.itemFailed({ ...end, status: 'failed', error })

@@ -128,7 +128,7 @@ export class RunExecution implements SchedulerHost {
     this.running = new RunningTasks(graph.tasks.length)
     const { services, policies, waiters } = env
     const parts = { graph, input, instance, services, policies, waiters, journal: this.journal, scheduler: this.scheduler, reporter: this.reporter }
-    this.tasks = new RunTaskHost({ ...parts, now: env.now, mustNotStart: (task) => this.mustNotStart(task) })
+    this.tasks = new RunTaskHost({ ...parts, tracing: env.tracing, now: env.now, mustNotStart: (task) => this.mustNotStart(task) })
     this.done = new Promise((resolve) => (this.resolveDone = resolve))
   }
 

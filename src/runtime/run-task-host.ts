@@ -11,6 +11,7 @@ import { AttemptLog, ItemAttempts } from './attempt-log.js'
 import type { EventWaiters } from './event-waiters.js'
 import type { RunJournal } from './run-journal.js'
 import type { RunReporter } from './run-reporter.js'
+import type { RunTracing } from './run-tracing.js'
 import type { Recorded, SubStepEnd, WorkflowInstance } from './task-host.js'
 import type { TaskRunner } from './task-program.js'
 import type { TaskScheduler } from './task-scheduler.js'
@@ -26,6 +27,8 @@ export interface RunTaskHostParts {
   readonly journal: RunJournal
   readonly scheduler: TaskScheduler
   readonly reporter: RunReporter
+  /** The run's tracing, asked for an attempt's trace context (`CallContext.traceparent`); absent, there is none. */
+  readonly tracing?: RunTracing | undefined
   now(): number
   /** Whether `task` may no longer start (the run stops, or is over here). */
   mustNotStart(task: TaskNode): boolean
@@ -180,6 +183,10 @@ export class RunTaskHost implements TaskRunner {
   callReported(task: string, attempt: number, call: CallReport): void {
     const node = this.parts.graph.taskByName.get(task)
     if (node !== undefined) this.parts.reporter.taskCall(node, this.now(), attempt, call)
+  }
+
+  traceparent(task: string): string | undefined {
+    return this.parts.tracing?.attemptTraceparent?.(this.runId, task, this.now())
   }
 
   meter(key: string, usage: StepUsage): void {

@@ -80,4 +80,12 @@ export interface RunTracing {
    * worker continues it. No `run.*` event follows. Must not throw.
    */
   runAbandoned(runId: RunId, at: number): void
+  /**
+   * The W3C trace context (`traceparent`) of `task`'s current attempt in
+   * `runId` at `at` (epoch milliseconds), or `undefined` when the run is not
+   * followed: what an adapter carries across a process boundary
+   * (`CallContext.traceparent`). Optional; asked only when an adapter asks,
+   * never per task. Must not throw.
+   */
+  attemptTraceparent?(runId: RunId, task: string, at: number): string | undefined
 }

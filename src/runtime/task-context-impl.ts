@@ -1,6 +1,6 @@
 import { Duration, Effect } from 'effect'
 import { toMillis, type Duration as WeftDuration } from '../core/duration.js'
-import { ContextClosedError, InvalidOptionsError, RecordedPayloadError } from '../core/errors.js'
+import { ContextClosedError, EventTimeoutError, InvalidOptionsError, RecordedPayloadError } from '../core/errors.js'
 import { formatStepSegment, type StepSegment } from '../core/step-key.js'
 import { assertStorableName } from '../core/storable-name.js'
 import type {
@@ -22,6 +22,7 @@ import { payloadDecoder, type DecodedPayload } from '../graph/event-payload.js'
 import { EventStreamImpl } from './event-stream.js'
 import { mapSettings, runMap } from './map-items.js'
 import { waitForOneEvent } from './inbox-wait.js'
+import { sleepReport, waitReport } from './own-calls.js'
 import type { NewOutboxEntry } from '../storage/outbox-store.js'
 import type { TaskHost } from './task-host.js'
 
@@ -109,13 +110,19 @@ export class TaskContextImpl implements LoopContext<unknown> {
         if (!context.closed) context.host.progress(context.task, context.attempt, source, data)
       },
       report(call: CallReport): void {
-        if (!context.closed) context.host.callReported(context.task, context.attempt, call)
+        context.reportCall(call)
       },
+      traceparent: () => (context.closed ? undefined : context.host.traceparent(context.task)),
       // Metered to the attempt's step (the task's, or its loop iteration's), even late: the tokens were spent.
       meter: (usage) => this.host.meter(this.stepPrefix, usage),
       spent: () => this.host.spent(),
       outbox: (adapter, payload) => this.recordOutbox(adapter, payload),
     }
+  }
+
+  /** Reports a call of this attempt (an adapter's, or its own wait, sleep or map item) unless the attempt is over. */
+  private reportCall(call: CallReport): void {
+    if (!this.closed) this.host.callReported(this.task, this.attempt, call)
   }
 
   /** Adds an entry to this attempt's outbox (staged with the journal, written with the step); returns its id. */
@@ -182,8 +189,20 @@ export class TaskContextImpl implements LoopContext<unknown> {
     this.assertOpen(what)
     const match = decode === undefined ? options.match : decodedMatch(decode, options.match)
     const wait = waitForOneEvent(this.host, { name, task: this.task, key, since, deadline, match: match as never, refusal: refusalOf(decode) }, timeoutMs)
-    const payload = await this.runEffect(wait)
+    const payload = await this.waited(name, key, this.host.now(), this.runEffect(wait))
     return decode === undefined ? payload : decodedOrThrow(decode, payload, name)
+  }
+
+  /** A wait for `name` that began at `startedAt`, reported as it ends: taken, or timed out (an interrupted one is not: the attempt is over). */
+  private async waited(name: string, key: string, startedAt: number, wait: Promise<unknown>): Promise<unknown> {
+    try {
+      const payload = await wait
+      this.reportCall(waitReport(name, key, startedAt, this.host.now()))
+      return payload
+    } catch (error) {
+      if (error instanceof EventTimeoutError) this.reportCall(waitReport(name, key, startedAt, this.host.now(), error))
+      throw error
+    }
   }
 
   events<E = unknown>(name: string, options: EventStreamOptions<E> = {}): EventStream<E> {
@@ -228,6 +247,7 @@ export class TaskContextImpl implements LoopContext<unknown> {
       keyOf: (index) => this.key({ kind: 'item', index, map }),
       signal: this.signal,
       assertOpen: (index) => this.assertOpen(() => `ctx.map item ${index}`),
+      report: (call) => this.reportCall(call),
     })
   }
 
@@ -238,8 +258,11 @@ export class TaskContextImpl implements LoopContext<unknown> {
     const key = this.key({ kind: 'sleep', index: this.sequence.sleep++ })
     const wakeAt = await this.host.timer(key, this.host.now() + ms)
     this.assertOpen(() => 'ctx.sleep')
-    const remaining = wakeAt - this.host.now()
-    if (remaining > 0) await this.runEffect(Effect.sleep(Duration.millis(remaining)))
+    const now = this.host.now()
+    const remaining = wakeAt - now
+    if (remaining <= 0) return
+    await this.runEffect(Effect.sleep(Duration.millis(remaining)))
+    this.reportCall(sleepReport(key, ms, now, this.host.now()))
   }
 
   /** The key of a step of this attempt. */

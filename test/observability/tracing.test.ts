@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { SpanStatusCode, trace, TraceFlags } from '@opentelemetry/api'
+import { SpanKind, SpanStatusCode, trace, TraceFlags } from '@opentelemetry/api'
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, TraceIdRatioBasedSampler, type ReadableSpan } from '@opentelemetry/sdk-trace-base'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createEngine, defineWorkflow, MemoryWorkflowStore, sqliteStore, type EngineConfig } from 'weft-sdk'
@@ -243,6 +243,92 @@ async function resumeOnAnotherWorker(openStore: () => WorkflowStore): Promise<vo
   expect(runSpan.events.some((event) => event.name === 'weft.task.replayed' && event.attributes?.[A.task] === 'request')).toBe(true)
   expect(parentOf(only(second.spans(), 'weft.task approve'))).toBe(runSpan.spanContext().spanId)
 }
+
+/** Waits for an approval (a signal), then sleeps, then maps three items of which item 1 fails once. */
+const approvals = defineWorkflow({ name: 'approvals', version: 1 })
+  .task('review', async (_input, ctx) => {
+    const approval = await ctx.waitForEvent<{ by: string }>('approved')
+    await ctx.sleep(30)
+    const checked = await ctx.map([1, 2, 3], (n, _i, _signal, item) => {
+      if (n === 2 && item.attempt === 1) throw new Error('flaky check')
+      return n * 10
+    }, { retry: { maxAttempts: 2, backoff: { initial: 0, max: 0 } } })
+    return { by: approval.by, checked }
+  })
+  .build()
+
+describe('waits, sleeps and map items of a traced attempt', () => {
+  async function tracedApproval() {
+    const { tracing, spans } = tracedProcess()
+    const engine = memoryEngine(tracing)
+    const run = await engine.start(approvals)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    await run.signal('approved', { by: 'ada' })
+    expect((await run.result()).outputs.review).toEqual({ by: 'ada', checked: [10, 20, 30] })
+    await engine.close()
+    return { spans: spans(), attempt: only(spans(), 'weft.task review') }
+  }
+
+  it('records the wait for an event as an internal span under the attempt, from the wait to the event', async () => {
+    const { spans, attempt } = await tracedApproval()
+    const wait = only(spans, 'weft.wait approved')
+    expect(parentOf(wait)).toBe(attempt.spanContext().spanId)
+    expect(wait.kind).toBe(SpanKind.INTERNAL)
+    expect(wait.attributes).toMatchObject({ [A.operation]: 'wait', [A.eventName]: 'approved', [A.waitOutcome]: 'received', [A.task]: 'review', [A.runId]: attempt.attributes[A.runId] })
+    expect(durationMs(wait)).toBeGreaterThanOrEqual(15)
+  })
+
+  it('records a durable sleep as an internal span of about its length', async () => {
+    const { spans, attempt } = await tracedApproval()
+    const sleep = only(spans, 'weft.sleep')
+    expect(parentOf(sleep)).toBe(attempt.spanContext().spanId)
+    expect(sleep.attributes).toMatchObject({ [A.operation]: 'sleep', [A.sleepMs]: 30, [A.stepKey]: expect.stringContaining('review') })
+    expect(durationMs(sleep)).toBeGreaterThanOrEqual(25)
+  })
+
+  it('records each map item as an internal span with its index and attempts, after the wait and the sleep', async () => {
+    const { spans, attempt } = await tracedApproval()
+    const items = named(spans, 'weft.map.item review').sort((a, b) => Number(a.attributes[A.mapIndex]) - Number(b.attributes[A.mapIndex]))
+    expect(items.map((span) => [span.attributes[A.mapIndex], span.attributes[A.mapAttempts], parentOf(span)])).toEqual([
+      [0, 1, attempt.spanContext().spanId],
+      [1, 2, attempt.spanContext().spanId],
+      [2, 1, attempt.spanContext().spanId],
+    ])
+    expect(items.every((span) => span.status.code !== SpanStatusCode.ERROR)).toBe(true)
+    const sleepEnd = endMs(only(spans, 'weft.sleep'))
+    expect(items.every((span) => startMs(span) >= sleepEnd - 1)).toBe(true)
+  })
+
+  it('marks a wait that timed out as failed, with the outcome timed-out', async () => {
+    const { tracing, spans } = tracedProcess()
+    const engine = memoryEngine(tracing)
+    const waiting = defineWorkflow({ name: 'waiting', version: 1 }).task('await', (_input, ctx) => ctx.waitForEvent('never', { timeout: 20 })).build()
+    await expect((await engine.start(waiting)).result()).rejects.toThrow()
+    await engine.close()
+    const wait = only(spans(), 'weft.wait never')
+    expect(wait.attributes[A.waitOutcome]).toBe('timed-out')
+    expect(wait.status.code).toBe(SpanStatusCode.ERROR)
+    expect(wait.attributes['error.type']).toBe('WEFT_EVENT_TIMEOUT')
+  })
+
+  it('follows no run with the API alone (no SDK registered): the reports reach a listener, the tracing makes nothing of them', async () => {
+    const tracing = weftTracing({ tracer: trace.getTracer('no-sdk') })
+    const engine = memoryEngine(tracing)
+    const calls: string[] = []
+    engine.on('task.call', (event) => calls.push(event.operation))
+    const run = await engine.start(approvals)
+    await new Promise((resolve) => setTimeout(resolve, 10))
+    expect(tracing.openRuns).toBe(0) // waiting, and not followed
+    await run.signal('approved', { by: 'ada' })
+    await run.result()
+    await engine.close()
+    expect(calls).toEqual(['weft.wait approved', 'weft.sleep', 'weft.map.item review', 'weft.map.item review', 'weft.map.item review'])
+  })
+})
+
+const startMs = (span: ReadableSpan) => span.startTime[0] * 1000 + span.startTime[1] / 1e6
+const endMs = (span: ReadableSpan) => span.endTime[0] * 1000 + span.endTime[1] / 1e6
+const durationMs = (span: ReadableSpan) => endMs(span) - startMs(span)
 
 describe('a run resumed by another worker on the same SQLite file', () => {
   const dirs: string[] = []

@@ -196,12 +196,18 @@ export class AmqpAdapter extends AdapterBase<AmqpClient> implements OutboxTarget
     return this.publish('', queue, body, options, call)
   }
 
+  /**
+   * A client bound to a task attempt: its publishes carry the attempt's
+   * signal, idempotency keys and, when the run is traced, the attempt's
+   * W3C `traceparent` header (unless the publish gives one), so a run an
+   * `AmqpTrigger` starts from the message continues the trace.
+   */
   bind(call: CallContext): AmqpClient {
     const bound = (): CallOptions => ({ signal: call.signal, idempotencyKey: call.nextIdempotencyKey(this.name) })
     return {
-      publish: (exchange, routingKey, body, options) => this.publish(exchange, routingKey, body, options, bound()),
-      sendToQueue: (queue, body, options) => this.sendToQueue(queue, body, options, bound()),
-      publishDurably: (exchange, routingKey, body, options) => call.outbox(this.name, amqpOutboxPayload(exchange, routingKey, body, options)),
+      publish: (exchange, routingKey, body, options) => this.publish(exchange, routingKey, body, withTraceparent(options, call), bound()),
+      sendToQueue: (queue, body, options) => this.sendToQueue(queue, body, withTraceparent(options, call), bound()),
+      publishDurably: (exchange, routingKey, body, options) => call.outbox(this.name, amqpOutboxPayload(exchange, routingKey, body, withTraceparent(options, call))),
     }
   }
 
@@ -283,6 +289,15 @@ function encodeBody(body: unknown, contentType: string | undefined): { content: 
   const json = JSON.stringify(body)
   if (json === undefined) throw new TypeError(`an AMQP message body must be bytes or a JSON value, got ${typeof body}`)
   return { content: Buffer.from(json, 'utf8'), contentType: contentType ?? 'application/json' }
+}
+
+/** A bound publish's options: with the attempt's `traceparent` header when the run is traced and the headers carry none of their own, else as given. */
+function withTraceparent(options: AmqpPublishOptions | undefined, call: CallContext): AmqpPublishOptions | undefined
+function withTraceparent(options: AmqpDurableOptions | undefined, call: CallContext): AmqpDurableOptions | undefined
+function withTraceparent(options: AmqpPublishOptions | AmqpDurableOptions | undefined, call: CallContext): AmqpPublishOptions | AmqpDurableOptions | undefined {
+  if (options?.headers?.['traceparent'] !== undefined) return options
+  const traceparent = call.traceparent()
+  return traceparent === undefined ? options : { ...options, headers: { ...options?.headers, traceparent } }
 }
 
 function publishProperties(options: AmqpPublishOptions, messageId: string, contentType: string | undefined): Options.Publish {
