@@ -110,7 +110,9 @@ export interface ErrorRule {
  * - `'compensate'`: after `@Retry` gives up, fail so that the task's
  *   `@OnFailure` handler runs (the task must have one).
  * - `'escalate'`: after `@Retry` gives up, fail and report the failure as
- *   escalated (counted, and told to the engine's recovery listener).
+ *   escalated (counted, told to the engine's recovery listener as
+ *   `task.error-classified` with outcome `escalated`, and alerted at once
+ *   by an `escalations` alert rule). The run ends `failed`.
  *
  * @example
  * ```ts
