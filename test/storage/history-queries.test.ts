@@ -5,7 +5,9 @@
  * workflow's range of the runs' history index and picks nearest ranks from its percentile_disc bounds
  * (nearestRankOfBounds); PostgreSQL uses percentile_disc / percentile_cont.
  */
+import Database from 'better-sqlite3'
 import fc from 'fast-check'
+import { Kysely, Migrator, SqliteDialect } from 'kysely'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -15,6 +17,7 @@ import { nearestRankIndex, reportedFractions, type PercentileDefinition } from '
 import { percentiles } from '../../src/observability/percentiles.js'
 import { postgresStore } from '../../src/postgres.js'
 import { nearestRankOfBounds } from '../../src/storage/sql/history-sql.js'
+import { weftMigrationProvider } from '../../src/storage/sql/migrations.js'
 import type { HistoryStore, RunStatus, WorkflowStore } from '../../src/storage/workflow-store.js'
 import { createTestDatabase, describePostgres } from '../support/postgres.js'
 import { testSeed } from '../support/seed.js'
@@ -131,6 +134,29 @@ describe('SQLite history queries (a file)', () => {
     return store
   }
   queryCases(open)
+
+  it('answers the same on a database its workers have not upgraded to the history index yet (a store that does not migrate)', async () => {
+    const path = join(dir, 'before-the-index.sqlite')
+    const kysely = new Kysely<unknown>({ dialect: new SqliteDialect({ database: new Database(path) }) })
+    const { error } = await new Migrator({ db: kysely, provider: weftMigrationProvider('sqlite') }).migrateTo('2026_12_09_013_trace')
+    await kysely.destroy()
+    expect(error).toBeUndefined()
+    const older = sqliteStore({ path, migrate: false })
+    const current = await open()
+    try {
+      await older.init()
+      for (const store of [older, current]) {
+        for (const [i, durationMs] of groups[9]!.entries()) await record(store, ended(i % 2 === 0 ? 'even' : 'odd', 1_000 + i, durationMs))
+      }
+      for (const definition of ['nearest-rank', 'linear'] as const) {
+        expect(await older.history.workflows({ definition })).toEqual(await current.history.workflows({ definition }))
+        expect(await older.history.tasks({ definition, from: 1_003 })).toEqual(await current.history.tasks({ definition, from: 1_003 }))
+      }
+    } finally {
+      await older.close()
+      await current.close()
+    }
+  })
 })
 
 describePostgres('PostgreSQL history queries', () => {

@@ -59,12 +59,27 @@ export const sqliteWorkflowNamesSql = `with recursive names(workflow) as (select
     union all select (select min(r.workflow) from weft_runs r where r.workflow > names.workflow) from names where names.workflow is not null)
   select workflow from names where workflow is not null`
 
-/** SQLite: one workflow's runs in the window, a range of the history index (named, so no other index is chosen). */
-export const sqliteWorkflowRunsSql = `from weft_runs r indexed by weft_runs_history where r.workflow = @workflow and r.created_at >= @from and r.created_at < @to`
+/**
+ * SQLite: `weft_runs r`, named to be read through the history index when the database has it (a store opened
+ * without migrating may read a database its workers have not upgraded yet: then SQLite chooses).
+ */
+function sqliteRuns(indexed: boolean): string {
+  return indexed ? 'weft_runs r indexed by weft_runs_history' : 'weft_runs r'
+}
+
+/** SQLite: one workflow's runs in the window, a range of the history index. */
+export function sqliteWorkflowRunsSql(indexed: boolean): string {
+  return `from ${sqliteRuns(indexed)} where r.workflow = @workflow and r.created_at >= @from and r.created_at < @to`
+}
 
 /** SQLite: the own steps of one workflow's runs in the window (the steps found by their primary key, run by run). */
-export const sqliteWorkflowStepsSql = `from weft_runs r indexed by weft_runs_history join weft_steps s on s.run_id = r.id and s.key = s.task
+export function sqliteWorkflowStepsSql(indexed: boolean): string {
+  return `from ${sqliteRuns(indexed)} join weft_steps s on s.run_id = r.id and s.key = s.task
   where r.workflow = @workflow and r.created_at >= @from and r.created_at < @to`
+}
+
+/** SQLite: whether the database has the history index (a row when it does). */
+export const sqliteHistoryIndexSql = `select 1 from sqlite_master where type = 'index' and name = 'weft_runs_history'`
 
 /**
  * SQLite: the percentile columns of `value` (nulls ignored) under `definition`, named `<prefix>_lo<i>` (and

@@ -12,6 +12,7 @@ import {
   sqlitePercentileParameters,
   sqlitePercentiles,
   sqlitePercentilesSql,
+  sqliteHistoryIndexSql,
   sqliteWorkflowNamesSql,
   sqliteWorkflowRunsSql,
   sqliteWorkflowStepsSql,
@@ -53,10 +54,15 @@ function workflowNames(sqlite: SqliteContext, query: HistoryQuery): string[] {
   return (sqlite.statement(sqliteWorkflowNamesSql).all() as { workflow: string }[]).map((row) => row.workflow)
 }
 
+/** Whether the database has the runs' history index (migration 2026_12_10_014_history_index). */
+function indexed(sqlite: SqliteContext): boolean {
+  return sqlite.statement(sqliteHistoryIndexSql).get() !== undefined
+}
+
 /** One workflow's row, or `undefined` when it has no runs in the window. */
 function workflowRow(sqlite: SqliteContext, query: HistoryQuery, workflow: string, definition: PercentileDefinition): WorkflowHistoryRow | undefined {
   const parameters = workflowParameters(query, workflow)
-  const sql = `${workflowCountsSql('sqlite', '')}, ${sqlitePercentilesSql(runDurationSql, 'd', definition)}, ${sqlitePercentilesSql(queueWaitSql, 'w', definition)} ${sqliteWorkflowRunsSql}`
+  const sql = `${workflowCountsSql('sqlite', '')}, ${sqlitePercentilesSql(runDurationSql, 'd', definition)}, ${sqlitePercentilesSql(queueWaitSql, 'w', definition)} ${sqliteWorkflowRunsSql(indexed(sqlite))}`
   const row = sqlite.statement(sql).get(parameters) as WorkflowCountsRow & SqlitePercentileColumns
   if (row.total === 0) return undefined
   const percentilesOf = (prefix: 'd' | 'w', count: number | null) => sqlitePercentiles(row, prefix, Number(count ?? 0), definition)
@@ -77,7 +83,7 @@ function workflowRow(sqlite: SqliteContext, query: HistoryQuery, workflow: strin
 /** One workflow's task rows, by task. */
 function taskRows(sqlite: SqliteContext, query: HistoryQuery, workflow: string, definition: PercentileDefinition): TaskHistoryRow[] {
   const parameters = workflowParameters(query, workflow)
-  const sql = `${taskCountsSql('sqlite')}, ${sqlitePercentilesSql(stepDurationSql, 'd', definition)} ${sqliteWorkflowStepsSql} group by s.task order by s.task`
+  const sql = `${taskCountsSql('sqlite')}, ${sqlitePercentilesSql(stepDurationSql, 'd', definition)} ${sqliteWorkflowStepsSql(indexed(sqlite))} group by s.task order by s.task`
   const rows = sqlite.statement(sql).all(parameters) as (TaskCountsRow & SqlitePercentileColumns)[]
   return rows.map((row) => ({
     workflow,
