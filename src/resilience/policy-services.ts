@@ -1,4 +1,4 @@
-import { Context, Effect, Layer, Scope } from 'effect'
+import { Context, Effect, Layer, References, Scope } from 'effect'
 import { CircuitBreaker as EffectBreaker, RateLimiter } from 'effect/persistence'
 import { MemoryPolicyTables, memoryBreakerStore, memoryLimiterStore } from './memory-policy-state.js'
 
@@ -81,9 +81,15 @@ export function memoryPolicyState(): PolicyStateStore {
 /**
  * Builds the services for an engine's or adapter's policies on `state` (in
  * memory when not given), living in `scope`.
+ *
+ * Effect's breaker reports a store it cannot reach (it then lets the call
+ * through unrecorded) by logging at `UnhandledLogLevel`, which its default
+ * logger prints with a stack trace on stdout for every call: outside Weft's
+ * events and redaction. The services turn that report off; the limiter's
+ * failures reach the caller as a `StorageError` instead.
  */
 export function makePolicyServices(scope: Scope.Scope, state: PolicyStateStore = memoryPolicyState()): Context.Context<PolicyServices> {
   const layer = Layer.mergeAll(state.layer, RateLimiter.layer.pipe(Layer.provide(state.layer)))
   const services = Effect.runSync(Scope.provide(Layer.build(layer), scope))
-  return Context.add(services, Scope.Scope, scope)
+  return Context.add(Context.add(services, Scope.Scope, scope), References.UnhandledLogLevel, undefined)
 }

@@ -7,8 +7,8 @@
  * can fail. Two real processes are in
  * test/integration/durability/shared-limits.test.ts.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { CircuitOpenError, createEngine, HttpAdapter, memoryPolicyState, RateLimitedError, StorageError, type PolicyStateStore } from 'weft-sdk'
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { CircuitOpenError, createEngine, defineWorkflow, HttpAdapter, memoryPolicyState, RateLimitedError, StorageError, type PolicyStateStore } from 'weft-sdk'
 import { postgresPolicyState } from 'weft-sdk/postgres'
 import { redisPolicyState } from 'weft-sdk/redis'
 import { createTestDatabase, describePostgres, type TestDatabase } from '../support/postgres.js'
@@ -164,6 +164,50 @@ describe('a shared state that cannot be reached', () => {
       expect(server.received).toHaveLength(1)
     } finally {
       await Promise.all([limited.close(), guarded.close()])
+      await state.close()
+    }
+  })
+})
+
+describe('a shared breaker state that cannot be reached', () => {
+  /** Everything written to the console, stdout or stderr while `body` runs. */
+  async function printedDuring(body: () => Promise<void>): Promise<string[]> {
+    const printed: string[] = []
+    const spies = [
+      ...(['log', 'info', 'warn', 'error', 'debug', 'trace', 'group', 'groupCollapsed'] as const).map((method) => vi.spyOn(console, method).mockImplementation((...args: unknown[]) => void printed.push(`console.${method}: ${args.map(String).join(' ')}`))),
+      vi.spyOn(process.stdout, 'write').mockImplementation((chunk: unknown) => (printed.push(`stdout: ${String(chunk)}`), true)),
+      vi.spyOn(process.stderr, 'write').mockImplementation((chunk: unknown) => (printed.push(`stderr: ${String(chunk)}`), true)),
+    ]
+    try {
+      await body()
+    } finally {
+      for (const spy of spies) spy.mockRestore()
+    }
+    return printed
+  }
+
+  const unreachable: [string, () => PolicyStateStore][] = [
+    ['Redis', () => redisPolicyState({ url: 'redis://127.0.0.1:1', redisOptions: { maxRetriesPerRequest: 0, retryStrategy: () => null } })],
+    ['PostgreSQL', () => postgresPolicyState({ connectionString: 'postgres://weft@127.0.0.1:1/weft' })],
+  ]
+
+  it.each(unreachable)('on %s: prints nothing on the console while the guarded calls go through unrecorded, on an adapter and on an engine\'s task', async (_server, open) => {
+    server.answer(json(200, { ok: true }))
+    const state = open()
+    const guarded = new HttpAdapter({ name: 'guarded', baseUrl: server.url, policyState: state, circuitBreaker: { consecutiveFailures: 2, halfOpenAfter: '1 s' } })
+    const Guarded = defineWorkflow({ name: 'guarded-task', version: 1 })
+      .task('call', { circuitBreaker: { consecutiveFailures: 2, halfOpenAfter: '1 s' } }, () => 'called')
+      .build()
+    const engine = createEngine({ policyState: state })
+    try {
+      const printed = await printedDuring(async () => {
+        for (let i = 0; i < 3; i++) await expect(guarded.get('x')).resolves.toEqual({ ok: true })
+        expect((await engine.run(Guarded)).output('call')).toBe('called')
+      })
+      expect(server.received).toHaveLength(3)
+      expect(printed).toEqual([])
+    } finally {
+      await Promise.all([guarded.close(), engine.close()])
       await state.close()
     }
   })
