@@ -4,7 +4,7 @@ import { Inject, Injectable, Module, Scope } from '@nestjs/common'
 import { ConfigModule, ConfigService } from '@nestjs/config'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Engine, HttpAdapter, InvalidWorkflowError, sqliteStore, Task, Workflow, WorkflowBase, type RunId } from 'weft-sdk'
-import { WeftModule, type RunView } from 'weft-sdk/nestjs'
+import { WeftHealthIndicator, WeftModule, type RunView } from 'weft-sdk/nestjs'
 import { listen, useNestSuite, type RunningApp } from './nest-app.js'
 import { PriceBook, QuoteLog, QuotesController, QuotesModule, QuoteWorkflow } from './quote-fixtures.js'
 
@@ -116,6 +116,17 @@ describe('adapters', () => {
     const running = await files.listen({ imports: [WeftModule.forRoot({ store: sqliteStore({ path: files.path('adapters') }), adapters: [{ token: 'Catalog', adapter }] }), CatalogModule] })
     expect(running.app.get(CatalogUser).catalog).toBe(adapter)
     expect(running.app.get(Engine).adapters.get('catalog')).toBe(adapter)
+  })
+
+  it('are each reported by the health indicator, down when their server does not answer', async () => {
+    const gone = createServer().listen(0, '127.0.0.1')
+    await new Promise((resolve) => gone.once('listening', resolve))
+    const goneUrl = `http://127.0.0.1:${(gone.address() as AddressInfo).port}`
+    await new Promise<void>((resolve) => gone.close(() => resolve()))
+    const adapters = [new HttpAdapter({ name: 'catalog', baseUrl: catalogUrl }), new HttpAdapter({ name: 'search', baseUrl: goneUrl })]
+    const running = await files.listen({ imports: [WeftModule.forRoot({ store: sqliteStore({ path: files.path('health') }), adapters: adapters.map((adapter) => ({ token: adapter.name, adapter })) })] })
+    const { weft } = await running.app.get(WeftHealthIndicator).isHealthy()
+    expect(weft).toMatchObject({ status: 'down', store: { status: 'up' }, adapters: { catalog: { status: 'up' }, search: { status: 'down' } } })
   })
 
   it('forRootAsync provides the adapters adapterTokens names, and refuses a token the factory does not register', async () => {
