@@ -83,7 +83,9 @@ function rootModule(declarations: WeftModuleDeclarations, options: Provider, imp
  * bootstrap and starts claiming runs then; on shutdown (`app.close()`, or
  * SIGTERM after `app.enableShutdownHooks()`) running tasks get `drain` to
  * finish, the rest are released to other workers, and the adapters and the
- * store are closed.
+ * store are closed. Start runs from `onApplicationBootstrap` on (or from
+ * requests), not from another provider's `onModuleInit`: the workflows are
+ * resolved during module init.
  *
  * @example
  * ```ts
