@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { ConfirmChannel, Options } from 'amqplib'
 import { AmqpPublishError, AmqpTopologyError } from '../../core/amqp-errors.js'
+import { passwordsOf } from '../../core/connection-url.js'
 import { toMillis, type Duration } from '../../core/duration.js'
 import type { CallContext } from '../../graph/call-context.js'
 import type { AttemptCut } from '../../resilience/attempt-cut.js'
@@ -316,12 +317,3 @@ function publishProperties(options: AmqpPublishOptions, messageId: string, conte
   }
 }
 
-/** The URL's password as written and decoded (either may appear in a driver's message); none when it has none. */
-export function passwordsOf(url: string): string[] {
-  try {
-    const written = new URL(url).password
-    return written === '' ? [] : [...new Set([written, decodeURIComponent(written)])]
-  } catch {
-    return []
-  }
-}

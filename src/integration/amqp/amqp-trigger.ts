@@ -1,5 +1,6 @@
 import type { Channel, ChannelModel, ConsumeMessage, Options } from 'amqplib'
 import { AmqpInvalidMessageError, AmqpStartExhaustedError, AmqpUnavailableError } from '../../core/amqp-errors.js'
+import { passwordsOf } from '../../core/connection-url.js'
 import { toMillis, type Duration } from '../../core/duration.js'
 import { describeCause, InvalidOptionsError, isWeftError } from '../../core/errors.js'
 import { payloadDecoder } from '../../graph/event-payload.js'
@@ -8,7 +9,6 @@ import type { AdapterEvent } from '../../runtime/run-events.js'
 import type { Adapter, AdapterHealth, AdapterStats } from '../adapter.js'
 import { OperationCounters } from '../operation-counters.js'
 import { AmqpConnection, waitBounded, type AmqpReconnectOptions } from './amqp-connection.js'
-import { passwordsOf } from './amqp-adapter.js'
 import type { AmqpTopology } from './amqp-topology.js'
 
 /**

@@ -3,6 +3,7 @@
 // fails the constructor, not the first call).
 import { createRequire } from 'node:module'
 import { MysqlDialect, PostgresDialect, SqliteDialect, type Dialect, type SqliteDatabase, type PostgresPool, type MysqlPool as KyselyMysqlPool } from 'kysely'
+import { passwordsOf } from '../../core/connection-url.js'
 import { toMillis, type Duration } from '../../core/duration.js'
 import { SqlDriverMissingError } from '../../core/sql-errors.js'
 
@@ -84,17 +85,13 @@ export function buildDialect(options: DialectOptions, load: (id: string) => unkn
   }
 }
 
-/** The passwords in the options: the URL's and the pool's. */
+/** The passwords in the options: the pool's, and the URL's as written (percent-encoded) and decoded. */
 function secretsOf(options: DialectOptions): string[] {
   const secrets: string[] = []
   if (options.pool?.password) secrets.push(options.pool.password)
   if (options.url !== undefined) {
-    try {
-      const password = decodeURIComponent(new URL(options.url).password)
-      if (password !== '') secrets.push(password)
-    } catch {
-      throw new TypeError(`adapter "${options.name}": url is not a URL; write it as <dialect>://user:password@host:port/database`)
-    }
+    if (!URL.canParse(options.url)) throw new TypeError(`adapter "${options.name}": url is not a URL; write it as <dialect>://user:password@host:port/database`)
+    secrets.push(...passwordsOf(options.url))
   }
   return secrets
 }
