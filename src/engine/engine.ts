@@ -206,8 +206,8 @@ export class Engine {
     })
     this.adapters = new AdapterRegistry(this.resolver, (event) => this.hub.emit(event), config.policyState).registerAll(config.adapters ?? [])
     this.outbox = new EngineOutbox(this.outboxWiring(), config.outbox)
+    this.liveMetrics = this.subscribeMetrics(config.metrics, clockNow(config.clock)())
     this.env = this.runEnvironment(config.clock)
-    this.liveMetrics = this.subscribeMetrics(config.metrics)
     this.alertMonitor = this.watchAlerts(config)
     this.backendServices = {
       store: this.store,
@@ -498,11 +498,14 @@ export class Engine {
     return readHistory(this.store.history, query, this.env.now())
   }
 
-  /** The live metrics monitor `config.metrics` asks for, subscribed to the engine's events. */
-  private subscribeMetrics(config: EngineConfig['metrics']): LiveMetrics | undefined {
+  /**
+   * The live metrics monitor `config.metrics` asks for, counting from `since`: runs tell it their tasks'
+   * completions directly (`RunEnvironment.metrics`), the hub every other event.
+   */
+  private subscribeMetrics(config: EngineConfig['metrics'], since: number): LiveMetrics | undefined {
     if (config === undefined || config === false) return undefined
-    const monitor = new LiveMetrics(config === true ? {} : config, this.env.now()).followRecovery(() => this.statistics.recovery.snapshot())
-    this.hub.on(monitor.listener)
+    const monitor = new LiveMetrics(config === true ? {} : config, since).followRecovery(() => this.statistics.recovery.snapshot())
+    this.hub.onAllBut(monitor.sink.directEvents, monitor.sink.listener)
     return monitor
   }
 
@@ -746,12 +749,13 @@ export class Engine {
       stats: this.statistics,
       gate: new ConcurrencyGate(this.settings.maxConcurrentTasks),
       maxConcurrentTasks: this.settings.maxConcurrentTasksPerRun,
-      now: clock === undefined ? Date.now : () => clock.currentTimeMillisUnsafe(),
+      now: clockNow(clock),
       finished: (run) => this.runs.finished(run),
       reportError: (error) => this.reportBackgroundError(error),
       outboxStored: (entries) => this.outbox.stored(entries.map((entry) => entry.id)),
       taskGuard: this.secure.taskGuard,
       tracing: this.tracing,
+      metrics: this.liveMetrics?.sink,
     }
   }
 
@@ -777,6 +781,11 @@ export class Engine {
     const type = to === 'open' ? 'breaker.opened' : to === 'half-open' ? 'breaker.half-open' : 'breaker.closed'
     this.hub.emit({ type, at: this.env.now(), breaker, from })
   }
+}
+
+/** The engine's time in epoch milliseconds: the configured Effect clock's, else the system's. */
+function clockNow(clock: Clock.Clock | undefined): () => number {
+  return clock === undefined ? Date.now : () => clock.currentTimeMillisUnsafe()
 }
 
 /**

@@ -4,9 +4,12 @@
 
 import { toMillis, type Duration } from '../core/duration.js'
 import { InvalidOptionsError } from '../core/errors.js'
-import type { TaskCallReported, WeftEvent } from '../runtime/run-events.js'
+import type { TaskNode, WorkflowGraph } from '../graph/workflow-graph.js'
+import type { MetricsSink, TaskMetricsRecorder } from '../runtime/metrics-sink.js'
+import type { TaskCallReported, WeftEvent, WeftEventType } from '../runtime/run-events.js'
 import { taskRates, workflowRates, type BreakerMetrics, type MetricsReport, type TaskMetrics, type WorkflowMetrics } from './metrics-report.js'
 import { defaultRelativeAccuracy, DurationSketch } from './duration-sketch.js'
+import { PendingCompletions } from './pending-completions.js'
 import { SlidingWindow } from './sliding-window.js'
 import { RecoveryStats, type RecoveryStatsSnapshot } from '../resilience/recovery/recovery-stats.js'
 import { noRecovery } from './recovery-history.js'
@@ -109,6 +112,8 @@ class TaskStats {
   outputTokens = 0
   costUsd = 0
   constructor(
+    /** Its index in the monitor's stats slots (what the direct path's pending completions name). */
+    readonly slot: number,
     readonly duration: DurationSketch,
     readonly ended: SlidingWindow,
   ) {}
@@ -128,6 +133,37 @@ class WorkflowStats {
     readonly ended: SlidingWindow,
   ) {}
 }
+
+/**
+ * A workflow graph's tasks' stats slots by task id, for the engine's direct
+ * path ({@link MetricsSink}): each looked up by name once, at the task's
+ * first completion. Completions wait in the monitor's pending buffer.
+ */
+class GraphTaskRecorder implements TaskMetricsRecorder {
+  private readonly slots: Int32Array
+
+  constructor(
+    tasks: number,
+    private readonly lookup: (task: string) => TaskStats,
+    private readonly pending: PendingCompletions,
+  ) {
+    this.slots = new Int32Array(tasks).fill(-1)
+  }
+
+  completed(task: TaskNode, at: number, durationMs: number, fromCheckpoint: boolean): void {
+    if (fromCheckpoint) return
+    let slot = this.slots[task.id]!
+    if (slot < 0) slot = this.slots[task.id] = this.lookup(task.name).slot
+    this.pending.add(slot, durationMs, at)
+  }
+}
+
+/**
+ * The event types the engine's monitor does not take from the event hub:
+ * `task.started` and `task.progress` it ignores, `task.completed` comes
+ * through its {@link MetricsSink} as numbers.
+ */
+const directEvents: readonly WeftEventType[] = ['task.started', 'task.progress', 'task.completed']
 
 /**
  * Live metrics of one process, from engine events: runs and tasks by
@@ -154,6 +190,18 @@ class WorkflowStats {
 export class LiveMetrics {
   /** The listener to subscribe with `engine.on(...)`: records each event. */
   readonly listener = (event: WeftEvent): void => this.record(event)
+  /**
+   * @internal The engine's path into this monitor: tasks' completions as
+   * numbers (no event objects), every other event through `listener`. Its
+   * counts are those `listener` would make of the same events.
+   */
+  readonly sink: MetricsSink = { directEvents, listener: this.listener, tasksOf: (graph) => this.tasksOf(graph) }
+  /** The direct path's recorder of each graph (the same for every run of it). */
+  private readonly recorders = new WeakMap<WorkflowGraph, GraphTaskRecorder>()
+  /** Every task's stats, by slot (`TaskStats.slot`). */
+  private readonly taskSlots: TaskStats[] = []
+  /** Completions of the direct path not folded yet: every read of the monitor folds them first. */
+  private readonly pending = new PendingCompletions((slot, durationMs, at) => countTaskEnd(this.taskSlots[slot]!, true, durationMs, at))
   private readonly workflows = new Map<string, WorkflowStats>()
   private readonly breakers = new Map<string, { breaker: string; adapter: string | undefined; opened: number; state: BreakerMetrics['state'] }>()
   private readonly outbox = { delivered: 0, failed: 0, dead: 0 }
@@ -199,10 +247,10 @@ export class LiveMetrics {
       case 'run.cancelled':
         return this.runEnded(event.workflow, event.type, event.durationMs, event.at)
       case 'task.completed':
-        if (!event.fromCheckpoint) this.taskEnded(this.task(event.workflow, event.task), true, event.durationMs, event.at)
+        if (!event.fromCheckpoint) countTaskEnd(this.task(event.workflow, event.task), true, event.durationMs, event.at)
         return
       case 'task.failed':
-        return this.taskEnded(this.task(event.workflow, event.task), false, event.attempts > 0 ? event.durationMs : -1, event.at)
+        return countTaskEnd(this.task(event.workflow, event.task), false, event.attempts > 0 ? event.durationMs : -1, event.at)
       case 'task.retrying':
         this.task(event.workflow, event.task).retries++
         return
@@ -225,6 +273,8 @@ export class LiveMetrics {
     if (other.relativeAccuracy !== this.relativeAccuracy || other.windowMs !== this.windowMs) {
       throw new InvalidOptionsError('live metrics merge only with monitors of the same relativeAccuracy and window')
     }
+    this.pending.flush()
+    other.pending.flush()
     this.since = Math.min(this.since, other.since)
     for (const [name, theirs] of other.workflows) mergeWorkflow(this.workflow(name), theirs, (task) => this.task(name, task))
     for (const [name, theirs] of other.breakers) {
@@ -264,6 +314,7 @@ export class LiveMetrics {
 
   /** The metrics so far, as a report (`source: 'live'`); `now` ends its window and the throughputs' sliding window. */
   report(now: number = Date.now()): MetricsReport {
+    this.pending.flush()
     const names = [...this.workflows.keys()].sort()
     const workflows = names.map((name) => workflowMetrics(name, this.workflows.get(name)!, now))
     const tasks = names.flatMap((name) => taskMetricsOf(name, this.workflows.get(name)!, now))
@@ -278,6 +329,7 @@ export class LiveMetrics {
    * (see {@link DurationHistogram} for their error).
    */
   histograms(boundsMs: readonly number[]): LiveHistograms {
+    this.pending.flush()
     const runs: DurationHistogram[] = []
     const tasks: DurationHistogram[] = []
     const tokens: TaskTokens[] = []
@@ -299,6 +351,7 @@ export class LiveMetrics {
    * @internal
    */
   durationSketch(workflow: string, task: string | undefined): DurationSketch | undefined {
+    this.pending.flush()
     const stats = this.workflows.get(workflow)
     return task === undefined ? stats?.duration : stats?.tasks.get(task)?.duration
   }
@@ -326,12 +379,10 @@ export class LiveMetrics {
     stats.ended.add(at)
   }
 
-  /** Counts a task's end; `durationMs` < 0 when it never ran (no duration recorded). */
-  private taskEnded(stats: TaskStats, completed: boolean, durationMs: number, at: number): void {
-    if (completed) stats.completed++
-    else stats.failed++
-    if (durationMs >= 0) stats.duration.add(durationMs)
-    stats.ended.add(at)
+  private tasksOf(graph: WorkflowGraph): GraphTaskRecorder {
+    let recorder = this.recorders.get(graph)
+    if (recorder === undefined) this.recorders.set(graph, (recorder = new GraphTaskRecorder(graph.tasks.length, (task) => this.task(graph.name, task), this.pending)))
+    return recorder
   }
 
   /** The recovery counters of the engines followed, summed. */
@@ -354,7 +405,11 @@ export class LiveMetrics {
   private task(workflow: string, name: string): TaskStats {
     const tasks = this.workflow(workflow).tasks
     let stats = tasks.get(name)
-    if (stats === undefined) tasks.set(name, (stats = new TaskStats(new DurationSketch(this.relativeAccuracy), new SlidingWindow(this.windowMs))))
+    if (stats === undefined) {
+      stats = new TaskStats(this.taskSlots.length, new DurationSketch(this.relativeAccuracy), new SlidingWindow(this.windowMs))
+      tasks.set(name, stats)
+      this.taskSlots.push(stats)
+    }
     return stats
   }
 
@@ -363,6 +418,14 @@ export class LiveMetrics {
     if (breaker === undefined) this.breakers.set(name, (breaker = { breaker: name, adapter, opened: 0, state: 'closed' }))
     return breaker
   }
+}
+
+/** Counts a task's end; `durationMs` < 0 when it never ran (no duration recorded). */
+function countTaskEnd(stats: TaskStats, completed: boolean, durationMs: number, at: number): void {
+  if (completed) stats.completed++
+  else stats.failed++
+  if (durationMs >= 0) stats.duration.add(durationMs)
+  stats.ended.add(at)
 }
 
 /** Adds what a reported call spent: its GenAI token counts (input and output) and Weft's cost attribute, when numbers. */

@@ -23,15 +23,21 @@ export class SlidingWindow {
     this.bucketMs = windowMs / buckets
   }
 
-  /** Counts one event at `at` (epoch milliseconds). */
+  /**
+   * Counts one event at `at` (epoch milliseconds). An event older than the
+   * bucket its slot holds is not counted: that slot's newer bucket had already
+   * replaced it had it come in order, so the counts do not depend on the order
+   * events are added in.
+   */
   add(at: number): void {
     const bucket = Math.floor(at / this.bucketMs)
     const slot = bucket % buckets
-    if (this.stamps[slot] !== bucket) {
+    const stamp = this.stamps[slot]!
+    if (stamp === bucket) this.counts[slot]!++
+    else if (stamp < bucket) {
       this.stamps[slot] = bucket
-      this.counts[slot] = 0
+      this.counts[slot] = 1
     }
-    this.counts[slot]!++
   }
 
   /** Events in the window that ends at `now`. */

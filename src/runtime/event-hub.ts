@@ -26,6 +26,12 @@ export type WeftListener<E = WeftEvent> = (event: E) => void
  */
 export type ListenerErrorHandler = (error: unknown, event: WeftEvent) => void
 
+/** A listener to every event type but some (see {@link EventHub.onAllBut}). */
+interface PartialSubscription {
+  readonly listener: WeftListener
+  readonly except: ReadonlySet<WeftEventType>
+}
+
 /**
  * Delivers engine events to listeners, synchronously and in order. A listener
  * that throws is reported to `onListenerError` and does not affect the run.
@@ -33,6 +39,9 @@ export type ListenerErrorHandler = (error: unknown, event: WeftEvent) => void
 export class EventHub {
   private readonly everything = new Set<WeftListener>()
   private readonly byType = new Map<WeftEventType, Set<WeftListener>>()
+  private readonly allBut = new Set<PartialSubscription>()
+  /** Whether some listener gets events of a type, by type; forgotten when a subscription changes. */
+  private readonly wanted = new Map<WeftEventType, boolean>()
   private count = 0
 
   constructor(private readonly onListenerError: ListenerErrorHandler) {}
@@ -40,6 +49,15 @@ export class EventHub {
   /** True when at least one listener is registered (emitters skip building events otherwise). */
   get listening(): boolean {
     return this.count > 0
+  }
+
+  /** True when some listener gets events of `type` (emitters skip building the event otherwise). */
+  listeningTo(type: WeftEventType): boolean {
+    if (this.count === 0) return false
+    if (this.everything.size > 0) return true
+    let wanted = this.wanted.get(type)
+    if (wanted === undefined) this.wanted.set(type, (wanted = this.someListenerOf(type)))
+    return wanted
   }
 
   /** Listens to every event, or to events of one type. Returns a function that stops listening. */
@@ -53,18 +71,41 @@ export class EventHub {
     // A wrapper per subscription: the same function subscribed twice is called twice, and each
     // unsubscribe removes only its own subscription.
     const subscription: WeftListener = (event) => listener(event)
-    set.add(subscription)
-    this.count++
-    return () => {
-      if (set.delete(subscription)) this.count--
-    }
+    return this.subscribe(set, subscription)
+  }
+
+  /**
+   * Listens to every event but those of the types in `except` (their emitters
+   * build none for it), before the listeners of `on`. Returns a function that
+   * stops listening.
+   */
+  onAllBut(except: readonly WeftEventType[], listener: WeftListener): () => void {
+    return this.subscribe(this.allBut, { listener, except: new Set(except) })
   }
 
   emit(event: WeftEvent): void {
     if (this.count === 0) return
+    if (this.allBut.size > 0) for (const partial of this.allBut) if (!partial.except.has(event.type)) this.call(partial.listener, event)
     for (const listener of this.everything) this.call(listener, event)
     const typed = this.byType.get(event.type)
     if (typed !== undefined) for (const listener of typed) this.call(listener, event)
+  }
+
+  private subscribe<S>(set: Set<S>, subscription: S): () => void {
+    set.add(subscription)
+    this.count++
+    this.wanted.clear()
+    return () => {
+      if (!set.delete(subscription)) return
+      this.count--
+      this.wanted.clear()
+    }
+  }
+
+  private someListenerOf(type: WeftEventType): boolean {
+    if ((this.byType.get(type)?.size ?? 0) > 0) return true
+    for (const partial of this.allBut) if (!partial.except.has(type)) return true
+    return false
   }
 
   private listenersOf(type: WeftEventType): Set<WeftListener> {

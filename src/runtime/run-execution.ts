@@ -16,6 +16,7 @@ import type { RunOutcome, TaskSummary } from './run-outcome.js'
 import { forbidsStart, initialPhase, isActive, isOver, nextPhase, phaseStatus, type FinalState, type RunPhase, type RunPhaseEvent } from './run-phase.js'
 import { IdleWaiters } from './idle-waiters.js'
 import { RunReporter } from './run-reporter.js'
+import type { MetricsSink } from './metrics-sink.js'
 import { RunningTasks } from './running-tasks.js'
 import type { RuntimeStats } from './runtime-stats.js'
 import { AttemptLog } from './attempt-log.js'
@@ -83,6 +84,8 @@ export interface RunEnvironment {
   readonly taskGuard?: TaskGuard | undefined
   /** Traces the runs (`createEngine({ tracing })`); absent, nothing is traced. */
   readonly tracing?: RunTracing | undefined
+  /** The live metrics monitor's direct path (`createEngine({ metrics })`); absent, no metrics are kept. */
+  readonly metrics?: MetricsSink | undefined
 }
 
 /**
@@ -122,7 +125,7 @@ export class RunExecution implements SchedulerHost {
     steps: Map<string, StepRecord>,
     readonly starter: RunStarter = {},
   ) {
-    this.reporter = new RunReporter(env.hub, fence.runId, graph, env.tracing)
+    this.reporter = new RunReporter(env.hub, fence.runId, graph, env.tracing, env.metrics)
     this.journal = new RunJournal(env.store, fence, steps, this)
     this.scheduler = new TaskScheduler(graph, this, this.reporter, env.stats, env.gate, env.maxConcurrentTasks, env.now)
     this.running = new RunningTasks(graph.tasks.length)

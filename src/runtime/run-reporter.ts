@@ -5,6 +5,7 @@ import type { ErrorRecord } from '../storage/workflow-store.js'
 import { toEventErrorRecord, withoutStack } from './error-record.js'
 import { RunEventLog, type EventHub } from './event-hub.js'
 import { maxLoggedProgressPerTask, type RunEvent, type RunStarted } from './run-events.js'
+import type { MetricsSink, TaskMetricsRecorder } from './metrics-sink.js'
 import type { RunTracing } from './run-tracing.js'
 import type { SkipReason, TaskTable } from './task-table.js'
 
@@ -36,14 +37,18 @@ export class RunReporter {
   private retries: Int32Array | undefined
   /** `task.progress` events of each task logged so far (allocated at the first). */
   private progressLogged: Int32Array | undefined
+  /** Where the tasks' completions go as numbers (the engine's live metrics); `undefined` without. */
+  private readonly taskMetrics: TaskMetricsRecorder | undefined
 
   constructor(
     private readonly hub: EventHub,
     private readonly runId: RunId,
     private readonly graph: WorkflowGraph,
     private readonly tracing: RunTracing | undefined = undefined,
+    metrics: MetricsSink | undefined = undefined,
   ) {
     this.log = new RunEventLog(runId, graph.name, graph.tasks.map((t) => t.name))
+    this.taskMetrics = metrics?.tasksOf(graph)
   }
 
   runStarted(at: number, traceContext: string | undefined, queuedMs?: number): void {
@@ -87,7 +92,7 @@ export class RunReporter {
 
   taskStarted(task: TaskNode, at: number): void {
     this.log.taskStarted(task.id, at)
-    if (this.hub.listening) this.hub.emit({ type: 'task.started', at, runId: this.runId, workflow: this.graph.name, task: task.name })
+    if (this.hub.listeningTo('task.started')) this.hub.emit({ type: 'task.started', at, runId: this.runId, workflow: this.graph.name, task: task.name })
   }
 
   /** Reports a retry: to listeners always, to the run's log only for the first {@link maxLoggedRetriesPerTask} of the task. */
@@ -95,7 +100,7 @@ export class RunReporter {
     this.retries ??= new Int32Array(this.graph.tasks.length)
     const logged = this.retries[task.id]! < maxLoggedRetriesPerTask
     if (logged) this.retries[task.id]!++
-    if (!logged && !this.hub.listening) return
+    if (!logged && !this.hub.listeningTo('task.retrying')) return
     const event: RunEvent = { type: 'task.retrying', at, runId: this.runId, workflow: this.graph.name, task: task.name, attempt, delayMs, error: toEventErrorRecord(error) }
     if (logged) this.log.push(event)
     this.hub.emit(event)
@@ -103,7 +108,7 @@ export class RunReporter {
 
   /** Reports how `@Recover` classified a failed attempt and met it: to listeners only (not kept in the run's log), and only when someone listens. */
   taskErrorClassified(task: TaskNode, at: number, report: import('../resilience/recovery/recovery-stats.js').RecoveryReport): void {
-    if (!this.hub.listening) return
+    if (!this.hub.listeningTo('task.error-classified')) return
     const { attempt, errorClass, strategy, outcome, error } = report
     this.hub.emit({ type: 'task.error-classified', at, runId: this.runId, workflow: this.graph.name, task: task.name, attempt, errorClass, strategy, outcome, error: toEventErrorRecord(error) })
   }
@@ -113,7 +118,7 @@ export class RunReporter {
     this.progressLogged ??= new Int32Array(this.graph.tasks.length)
     const logged = this.progressLogged[task.id]! < maxLoggedProgressPerTask
     if (logged) this.progressLogged[task.id]!++
-    if (!logged && !this.hub.listening) return
+    if (!logged && !this.hub.listeningTo('task.progress')) return
     const event: RunEvent = { type: 'task.progress', at, runId: this.runId, workflow: this.graph.name, task: task.name, attempt, source, data }
     if (logged) this.log.push(event)
     this.hub.emit(event)
@@ -121,7 +126,7 @@ export class RunReporter {
 
   /** Reports a call an adapter made for an attempt: to listeners only (not kept in the run's log). */
   taskCall(task: TaskNode, at: number, attempt: number, call: CallReport): void {
-    if (!this.hub.listening) return
+    if (!this.hub.listeningTo('task.call')) return
     const { adapter, operation, durationMs, attributes, error } = call
     this.hub.emit({ type: 'task.call', at, runId: this.runId, workflow: this.graph.name, task: task.name, attempt, adapter, operation, durationMs, attributes, error })
   }
@@ -133,7 +138,8 @@ export class RunReporter {
     const attempts = table.attempts[id]!
     const durationMs = table.durationOf(id)
     this.log.taskCompleted(id, at, attempts, durationMs, fromCheckpoint)
-    if (this.hub.listening) this.hub.emit({ type: 'task.completed', at, runId: this.runId, workflow: this.graph.name, task: task.name, attempts, durationMs, fromCheckpoint })
+    this.taskMetrics?.completed(task, at, durationMs, fromCheckpoint)
+    if (this.hub.listeningTo('task.completed')) this.hub.emit({ type: 'task.completed', at, runId: this.runId, workflow: this.graph.name, task: task.name, attempts, durationMs, fromCheckpoint })
   }
 
   /** Reports a task that failed; `handled` when an `@OnFailure` task or optional dependents take the failure. */

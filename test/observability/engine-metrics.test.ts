@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { AuthorizationError, createEngine, defineWorkflow, LiveMetrics, type RunId, metricsCsvColumns, metricsToCsv, metricsToJson, MetricsUnavailableError, principal, Rbac, sqliteStore, type MetricsReport } from 'weft-sdk'
+import { AuthorizationError, createEngine, defineWorkflow, LiveMetrics, MemoryWorkflowStore, type Bindable, type RunId, metricsCsvColumns, metricsToCsv, metricsToJson, MetricsUnavailableError, principal, Rbac, sqliteStore, type MetricsReport } from 'weft-sdk'
 
 const dir = mkdtempSync(join(tmpdir(), 'weft-engine-metrics-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -96,6 +96,49 @@ describe('engine metrics', () => {
     await expect(clerk.history()).rejects.toThrow(AuthorizationError)
     const report = await engine.as(principal({ subject: 'user:bo', roles: ['analyst'] })).history({ workflow: 'orders' })
     expect(report.workflows[0]!.runs).toMatchObject({ total: 1, completed: 1 })
+    await engine.close()
+  })
+})
+
+/** An LLM client that reports each chat as a call with token counts and a cost, as Weft's LLM adapter does. */
+const llm: Bindable<{ chat(): void }> = {
+  bind: (call) => ({ chat: () => call.report({ adapter: 'llm', operation: 'chat m', durationMs: 3, attributes: { 'gen_ai.usage.input_tokens': 100, 'gen_ai.usage.output_tokens': 20, 'weft.llm.cost_usd': 0.002 } }) }),
+}
+
+/** `charge` asks the LLM and fails its first attempt for an odd input; `ship` fails for 3; `notify` is skipped for 0. */
+const metered = defineWorkflow<{ n: number }>({ name: 'metered', version: 1 })
+  .task('charge', { retry: { maxAttempts: 2, backoff: { initial: 0, max: 0 } } }, (input: { n: number }, ctx) => {
+    ctx.use(llm).chat()
+    if (input.n % 2 === 1 && ctx.attempt === 1) throw new Error('card declined')
+    return input.n * 10
+  })
+  .task('ship', { dependsOn: ['charge'] }, (amount: number) => {
+    if (amount === 30) throw new Error('no courier')
+    return `shipped ${amount}`
+  })
+  .task('notify', { dependsOn: ['ship'], when: (shipped: string) => shipped !== 'shipped 0' }, (shipped: string) => shipped.length)
+  .build()
+
+describe("the engine's live metrics", () => {
+  it('count what a monitor fed by engine.on counts over the same runs: retries, failures, skips, LLM calls and steps replayed by a run taken over', async () => {
+    // A run a dead worker left with `charge` recorded: the engine takes it over and replays the step (not counted again).
+    const store = new MemoryWorkflowStore()
+    const { run } = await store.createRun({ id: 'left', workflow: 'metered', version: 1, input: { n: 2 }, createdAt: 1, claimBy: { owner: 'gone-host/1/x', leaseMs: 1 } })
+    await store.saveStep({ runId: 'left', epoch: run.epoch }, { runId: 'left', key: 'charge', task: 'charge', status: 'completed', output: 20, attempts: 1, startedAt: 1, finishedAt: 2 })
+    const engine = createEngine({ store, metrics: true, workflows: [metered] })
+    const fromEvents = new LiveMetrics({}, 0)
+    engine.on(fromEvents.listener)
+    await engine.ready
+    await (await engine.getRun('left'))!.outcome()
+    for (let n = 0; n < 6; n++) await (await engine.start(metered, { n })).result().catch(() => undefined)
+    const direct = engine.metrics()
+    const events = fromEvents.report(direct.at)
+    const counted = ({ workflows, tasks, breakers, outbox, adapterFailures }: MetricsReport) => ({ workflows, tasks, breakers, outbox, adapterFailures })
+    expect(counted(direct)).toEqual(counted(events))
+    expect(direct.workflows[0]!.runs).toMatchObject({ total: 7, completed: 6, failed: 1, recovered: 1 })
+    expect(byTask(direct, 'charge')).toMatchObject({ tasks: { completed: 6, failed: 0, skipped: 0, retries: 3 }, usage: { tokens: 1080 } })
+    expect(byTask(direct, 'ship').tasks).toMatchObject({ completed: 6, failed: 1 })
+    expect(byTask(direct, 'notify').tasks).toMatchObject({ completed: 5, skipped: 1 })
     await engine.close()
   })
 })

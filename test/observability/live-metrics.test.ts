@@ -1,9 +1,12 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { compileWorkflow } from '../../src/authoring/compile-workflow.js'
+import { defineWorkflow } from '../../src/authoring/define-workflow.js'
 import { InvalidOptionsError } from '../../src/core/errors.js'
 import type { RunId } from '../../src/core/ids.js'
 import { DurationSketch } from '../../src/observability/duration-sketch.js'
 import { LiveMetrics } from '../../src/observability/live-metrics.js'
+import { pendingCompletionsCapacity } from '../../src/observability/pending-completions.js'
 import { percentiles } from '../../src/observability/percentiles.js'
 import { SlidingWindow } from '../../src/observability/sliding-window.js'
 import type { WeftEvent } from '../../src/runtime/run-events.js'
@@ -84,6 +87,20 @@ describe('the sliding window', () => {
     expect(a.count(59_000)).toBe(2)
     expect(a.count(70_000)).toBe(1)
     expect(() => a.merge(new SlidingWindow(120_000))).toThrow(InvalidOptionsError)
+  })
+
+  it('counts the same whatever order its events are added in, at any time it is read', () => {
+    const times = fc.array(fc.integer({ min: 0, max: 400_000 }), { maxLength: 300 })
+    fc.assert(
+      fc.property(times, fc.array(fc.integer({ min: 0, max: 500_000 }), { minLength: 1, maxLength: 10 }), fc.infiniteStream(fc.double({ min: 0, max: 1, noNaN: true })), (ats, nows, keys) => {
+        const [inOrder, shuffled] = [new SlidingWindow(60_000), new SlidingWindow(60_000)]
+        for (const at of [...ats].sort((a, b) => a - b)) inOrder.add(at)
+        const order = ats.map((at) => ({ at, key: keys.next().value as number })).sort((a, b) => a.key - b.key)
+        for (const { at } of order) shuffled.add(at)
+        for (const now of nows) expect(shuffled.count(now)).toBe(inOrder.count(now))
+      }),
+      { seed, numRuns: 200 },
+    )
   })
 })
 
@@ -166,6 +183,34 @@ describe('the live monitor', () => {
       }),
       { seed, numRuns: 50 },
     )
+  })
+
+  it("counts a graph's task completions told through its direct path as it counts task.completed events, a full pending buffer and more", () => {
+    const graph = compileWorkflow(defineWorkflow({ name: 'orders', version: 1 }).task('charge', () => 1).task('ship', () => 2).task('notify', () => 3).build())
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 100_000 }), fc.boolean()), { minLength: 1, maxLength: 3 * pendingCompletionsCapacity }), (completions) => {
+        const [direct, fromEvents] = [new LiveMetrics({}, 0), new LiveMetrics({}, 0)]
+        const recorder = direct.sink.tasksOf(graph)
+        completions.forEach(([id, durationMs, fromCheckpoint], i) => {
+          const task = graph.tasks[id]!
+          recorder.completed(task, i * 10, durationMs, fromCheckpoint)
+          fromEvents.record(taskCompleted(task.name, durationMs, i * 10, 1, fromCheckpoint))
+        })
+        for (const now of [0, completions.length * 5, completions.length * 10 + 60_000]) expect(direct.report(now)).toEqual(fromEvents.report(now))
+        expect(direct.histograms([1, 100, 10_000])).toEqual(fromEvents.histograms([1, 100, 10_000]))
+      }),
+      { seed, numRuns: 20 },
+    )
+  })
+
+  it('merges completions still pending in its direct path, its own and the other monitor\'s', () => {
+    const graph = compileWorkflow(defineWorkflow({ name: 'orders', version: 1 }).task('charge', () => 1).build())
+    const [left, right] = [new LiveMetrics({}, 0), new LiveMetrics({}, 0)]
+    left.sink.tasksOf(graph).completed(graph.tasks[0]!, 10, 5, false)
+    right.sink.tasksOf(graph).completed(graph.tasks[0]!, 20, 7, false)
+    const charge = left.merge(right).report(100).tasks[0]!
+    expect(charge.tasks.completed).toBe(2)
+    expect(charge.duration).toMatchObject({ count: 2, max: 7 })
   })
 
   it('refuses to merge monitors of different windows', () => {
