@@ -21,12 +21,15 @@ import {
   webhookSink,
   type AlertEvent,
   type AlertNotification,
+  type AlertSink,
   type Engine,
   type EngineConfig,
   type RunId,
 } from 'weft-sdk'
 import type { WorkflowStore } from 'weft-sdk/store'
+import { postgresStore } from 'weft-sdk/postgres'
 import { OutboxRecorder } from '../adapters/outbox-recorder.js'
+import { describePostgres, throwawayPostgresStores } from '../support/postgres.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'weft-alerts-'))
 const servers: Server[] = []
@@ -227,6 +230,36 @@ describe('alerts', () => {
     expect(engine.alerts()).toMatchObject([{ rule: 'always', state: 'firing' }])
   })
 
+  it('fires once and resolves once across a noisy signal, and delivers each resolution after its firing', async () => {
+    let noisy = true
+    const calls: string[] = []
+    let releaseFirst: () => void = () => undefined
+    const slowFirst: AlertSink = {
+      name: 'slow-first',
+      deliver: async (alert) => {
+        calls.push(`start ${alert.type}`)
+        if (calls.length === 1) await new Promise<void>((resolve) => (releaseFirst = resolve))
+        calls.push(`end ${alert.type}`)
+      },
+    }
+    const { events } = engineWith({ store: new MemoryWorkflowStore(), alerts: { rules: [{ kind: 'predicate', name: 'noisy', hold: '150 ms', when: () => noisy }], sinks: [slowFirst], interval: '10 ms' } })
+    await until(() => events.length === 1, 'the noisy alert fired')
+    // The signal flickers (clear for less than the hold each time), then clears for good.
+    for (let i = 0; i < 10; i++) {
+      noisy = !noisy
+      await new Promise((resolve) => setTimeout(resolve, 30))
+    }
+    noisy = false
+    await until(() => events.length === 2, 'the noisy alert resolved')
+    expect(types(events)).toEqual(['alert.fired', 'alert.resolved'])
+    const [fired, resolved] = events as [AlertNotification, AlertNotification]
+    expect(resolved.at - fired.at).toBeGreaterThanOrEqual(150)
+    expect(calls).toEqual(['start alert.fired'])
+    releaseFirst()
+    await until(() => calls.length === 4, 'both deliveries ended')
+    expect(calls).toEqual(['start alert.fired', 'end alert.fired', 'start alert.resolved', 'end alert.resolved'])
+  })
+
   it('evaluates predicate rules on the report, one alert per label set, and stops its timer on close', async () => {
     let calls = 0
     const { engine, events } = engineWith({
@@ -244,6 +277,37 @@ describe('alerts', () => {
     const after = calls
     await new Promise((resolve) => setTimeout(resolve, 60))
     expect(calls).toBe(after)
+  })
+})
+
+describePostgres('alerts on PostgreSQL', () => {
+  const stores = throwawayPostgresStores((url) => postgresStore({ connectionString: url, maxConnections: 4 }))
+
+  it('alert on a run waiting for a worker and on a dead-lettered run, from the store, and resolve when they are handled', async () => {
+    const store = await stores.create()
+    await store.init()
+    const now = Date.now()
+    await store.createRun({ id: 'waiting' as RunId, workflow: 'report', version: 1, input: undefined, createdAt: now })
+    await store.createRun({ id: 'orphan' as RunId, workflow: 'claimed', version: 1, input: undefined, createdAt: now, claimBy: { owner: 'gone-host/1/x', leaseMs: 1 } })
+    const claimed = defineWorkflow({ name: 'claimed', version: 1 }).task('a', () => 'ok').build()
+    const rules = [
+      { kind: 'run-waiting', name: 'no-worker', longerThan: '100 ms', hold: 0 },
+      { kind: 'dead-letters', name: 'dead-letters', source: 'runs', hold: 0 },
+    ] as const
+    const { engine, events } = engineWith({ store, workflows: [claimed], claimInterval: '10 ms', maxRecoveryAttempts: 0, onRunRecovered: () => undefined, alerts: { rules, interval: '20 ms' } })
+    await until(() => events.filter((e) => e.type === 'alert.fired').length === 2, 'both alerts fired')
+    expect(events.map((e) => [e.type, e.type === 'alert.delivery-failed' ? undefined : e.labels])).toEqual(
+      expect.arrayContaining([
+        ['alert.fired', { source: 'runs', workflow: 'claimed' }],
+        ['alert.fired', { workflow: 'report' }],
+      ]),
+    )
+    engine.register(defineWorkflow({ name: 'report', version: 1 }).task('build', () => 'built').build())
+    await (await engine.getRun('orphan' as RunId))!.resume()
+    await until(() => events.filter((e) => e.type === 'alert.resolved').length === 2, 'both alerts resolved')
+    expect(events).toHaveLength(4)
+    await engine.close()
+    await store.close()
   })
 })
 
