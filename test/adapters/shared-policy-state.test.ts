@@ -1,14 +1,15 @@
 /**
- * Limiter and breaker state shared through Redis and through PostgreSQL: two
- * adapters with state of their own each (as two processes have) count
- * against one limit and see one breaker, because both keep the state in the
- * same server. The same checks
- * with state in memory show the difference (each counts for itself), so they
- * can fail. Two real processes are in
- * test/integration/durability/shared-limits.test.ts.
+ * Limiter and breaker state shared through Redis, through PostgreSQL and
+ * through one SQLite file: two adapters with state of their own each (as two
+ * processes have) count against one limit and see one breaker, because both
+ * keep the state in the same place. The same checks with state in memory show
+ * the difference (each counts for itself), so they can fail. A state that
+ * cannot be reached fails limited calls with a StorageError and prints
+ * nothing. Two real processes are in
+ * test/integration/durability/shared-policy-state.test.ts.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
-import { CircuitOpenError, createEngine, defineWorkflow, HttpAdapter, memoryPolicyState, RateLimitedError, StorageError, type PolicyStateStore } from 'weft-sdk'
+import { CircuitOpenError, createEngine, defineWorkflow, HttpAdapter, memoryPolicyState, RateLimitedError, sqlitePolicyState, StorageError, type PolicyStateStore } from 'weft-sdk'
 import { postgresPolicyState } from 'weft-sdk/postgres'
 import { redisPolicyState } from 'weft-sdk/redis'
 import { createTestDatabase, describePostgres, type TestDatabase } from '../support/postgres.js'
@@ -17,8 +18,6 @@ import { json, ScriptedServer } from './http-server.js'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-// Exported from 'weft-sdk' once the entry point lists it.
-import { sqlitePolicyState } from '../../src/integration/shared-state/sqlite-policy-state.js'
 /** What `promise` rejects with; `undefined` when it resolves. */
 const thrown = (promise: Promise<unknown>): Promise<unknown> => promise.then(() => undefined, (error: unknown) => error)
 

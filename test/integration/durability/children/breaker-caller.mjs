@@ -2,7 +2,7 @@
 // circuit breaker (2 consecutive failures open it for 30 s) whose state is
 // where the test says (STATE=redis|postgres|sqlite|memory, STATE_URL, STATE_SPACE).
 // Makes CALLS calls and reports each one's outcome.
-import { HttpAdapter, memoryPolicyState } from 'weft-sdk'
+import { HttpAdapter, memoryPolicyState, sqlitePolicyState } from 'weft-sdk'
 import { failOnUncaught, marker } from './common.mjs'
 
 failOnUncaught()
@@ -11,8 +11,7 @@ const env = process.env
 async function policyState() {
   if (env.STATE === 'memory') return memoryPolicyState()
   if (env.STATE === 'redis') return (await import('weft-sdk/redis')).redisPolicyState({ url: env.STATE_URL, prefix: `${env.STATE_SPACE}:` })
-  // Not yet in the entry point's export list: from the built file (the integrator adds it to 'weft-sdk').
-  if (env.STATE === 'sqlite') return (await import('../../../../dist/integration/shared-state/sqlite-policy-state.js')).sqlitePolicyState({ path: env.STATE_URL, table: env.STATE_SPACE })
+  if (env.STATE === 'sqlite') return sqlitePolicyState({ path: env.STATE_URL, table: env.STATE_SPACE })
   if (env.STATE === 'postgres') return (await import('weft-sdk/postgres')).postgresPolicyState({ connectionString: env.STATE_URL, table: env.STATE_SPACE })
   throw new Error(`STATE must be memory, redis, postgres or sqlite, got ${env.STATE}`)
 }

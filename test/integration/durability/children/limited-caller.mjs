@@ -2,7 +2,7 @@
 // limiter state is where the test says: STATE=memory|redis|postgres|sqlite with
 // STATE_URL and STATE_SPACE. Waits for "go" on stdin (so both workers start
 // together), makes CALLS calls one after another, and reports how they went.
-import { HttpAdapter, memoryPolicyState } from 'weft-sdk'
+import { HttpAdapter, memoryPolicyState, sqlitePolicyState } from 'weft-sdk'
 import { describe, failOnUncaught, marker, nextLine } from './common.mjs'
 
 failOnUncaught()
@@ -14,11 +14,7 @@ async function policyState() {
     const { redisPolicyState } = await import('weft-sdk/redis')
     return redisPolicyState({ url: env.STATE_URL, prefix: `${env.STATE_SPACE}:` })
   }
-  if (env.STATE === 'sqlite') {
-    // Not yet in the entry point's export list: from the built file (the integrator adds it to 'weft-sdk').
-    const { sqlitePolicyState } = await import('../../../../dist/integration/shared-state/sqlite-policy-state.js')
-    return sqlitePolicyState({ path: env.STATE_URL, table: env.STATE_SPACE })
-  }
+  if (env.STATE === 'sqlite') return sqlitePolicyState({ path: env.STATE_URL, table: env.STATE_SPACE })
   if (env.STATE === 'postgres') {
     const { postgresPolicyState } = await import('weft-sdk/postgres')
     return postgresPolicyState({ connectionString: env.STATE_URL, table: env.STATE_SPACE })
