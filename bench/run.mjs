@@ -14,6 +14,7 @@
 // Flags: --quick skips LangGraph on the 100×100 DAG (about two minutes of
 // the total: LangGraph's cost per task grows with the size of the graph).
 // --durable-only runs only the durable sections (4 and 5, about a minute).
+// WEFT_BENCH_HISTORY_RUNS=<n> seeds section 3i's history with n runs instead of 1,000,000 (a quick check).
 
 import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
@@ -293,6 +294,17 @@ if (!durableOnly) {
   section('3h. Observability: live metrics per task — off, metrics on, metrics on with the tracing API (no SDK)')
   const { measureMetrics, printMetrics } = await import('./metrics.mjs')
   printMetrics(await measureMetrics({ rounds: quick ? 5 : 15, work }), table, us)
+}
+
+// ---- 3i. Observability: historical queries over 1,000,000 recorded runs (bench/history.mjs; the history bench) ----
+
+if (!durableOnly) {
+  section('3i. Observability: weft stats and engine.history() over a big recorded history (SQLite, PostgreSQL)')
+  const { measureHistory, printHistory } = await import('./history.mjs')
+  const history = await measureHistory()
+  printHistory(history, table)
+  for (const problem of history.problems) durableProblems.push(`history section: ${problem}`)
+  if (history.postgres.unavailable !== undefined) durableProblems.push(`the history section did not run on PostgreSQL: ${history.postgres.unavailable}`)
 }
 
 // ---- 4. Durable: SQLite --------------------------------------------------------------------
