@@ -29,7 +29,7 @@ export type { AdapterCacheOptions, AdapterPolicyOptions, AdapterPolicyStateOptio
 export { LatencyWindow, latencyWindowSize, nearestRank, type LatencyPercentiles } from './integration/latency-window.js'
 export type { Bindable, CallContext, CallReport } from './graph/call-context.js'
 // The durable outbox (a publish recorded with its step, delivered at least once with a stable id)
-export { EngineOutbox, type OutboxOptions } from './integration/outbox/engine-outbox.js'
+export { EngineOutbox, type OutboxOptions, type OutboxRetryOptions } from './integration/outbox/engine-outbox.js'
 export { isOutboxTarget, type OutboxTarget } from './integration/outbox/outbox-target.js'
 export type { OutboxEntry, OutboxStatus, OutboxQuery, OutboxCounts, NewOutboxEntry } from './storage/outbox-store.js'
 export { OutboxUnavailableError, OutboxPayloadError } from './core/outbox-errors.js'

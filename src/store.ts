@@ -35,7 +35,7 @@ export type {
   ChangeFeed,
   StoreLifecycle,
 } from './storage/workflow-store.js'
-export type { OutboxStore, NewOutboxEntry, OutboxEntry, OutboxStatus, OutboxClaimRequest, OutboxClaim, OutboxSettlement, OutboxQuery, OutboxCounts } from './storage/outbox-store.js'
+export type { OutboxStore, NewOutboxEntry, OutboxEntry, OutboxStatus, OutboxClaimRequest, OutboxClaim, OutboxSettlement, OutboxQuery, OutboxCounts, OutboxRequeueRequest } from './storage/outbox-store.js'
 // Pending and dead-lettered runs (the store's backlog role, for the alert rules run-waiting and dead-letters)
 export type { BacklogStore, RunBacklog } from './storage/backlog-store.js'
 // Historical metrics (the store's history role, for engine.history() and weft stats)

@@ -8,6 +8,7 @@ import type { CliCommand, CliContext } from './command.js'
 import { messageOf } from './database.js'
 import { graphCommand } from './graph-command.js'
 import { keysRotateCommand, keysStatusCommand } from './keys-commands.js'
+import { outboxListCommand, outboxRetryCommand } from './outbox-commands.js'
 import { commandHelp, overviewHelp } from './help.js'
 import { runsCancelCommand } from './runs-cancel-command.js'
 import { runsListCommand } from './runs-list-command.js'
@@ -42,6 +43,8 @@ export const commands: readonly CliCommand[] = [
   auditVerifyCommand,
   keysStatusCommand,
   keysRotateCommand,
+  outboxListCommand,
+  outboxRetryCommand,
   securityDisableCommand,
   analyzeCommand,
 ]

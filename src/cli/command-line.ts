@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util'
 import { UsageError } from './cli-errors.js'
-import type { CliCommand, CommandArgs, OptionSpec } from './command.js'
+import type { CliCommand, CommandArgs, OptionSpec, PositionalSpec } from './command.js'
 
 /** The `--help` flag every command accepts. */
 export const helpOption: OptionSpec = { type: 'boolean', description: 'show this help' }
@@ -8,6 +8,12 @@ export const helpOption: OptionSpec = { type: 'boolean', description: 'show this
 /** `weft runs list`. */
 export function commandName(command: CliCommand): string {
   return ['weft', ...command.path].join(' ')
+}
+
+/** `<id>`, `[id]`, or `[ids...]` for a positional that takes every remaining argument. */
+export function positionalLabel(p: PositionalSpec): string {
+  const name = p.variadic === true ? `${p.name}...` : p.name
+  return p.optional === true ? `[${name}]` : `<${name}>`
 }
 
 type Token = ReturnType<typeof parseArgs>['tokens'] extends (infer T)[] | undefined ? T : never
@@ -57,12 +63,12 @@ function optionValue(command: CliCommand, specs: Readonly<Record<string, OptionS
 
 function checkPositionals(command: CliCommand, positionals: readonly string[]): void {
   const required = command.positionals.filter((p) => p.optional !== true)
-  const usage = `usage: ${commandName(command)} ${command.positionals.map((p) => (p.optional === true ? `[${p.name}]` : `<${p.name}>`)).join(' ')}`.trimEnd()
+  const usage = `usage: ${commandName(command)} ${command.positionals.map(positionalLabel).join(' ')}`.trimEnd()
   if (positionals.length < required.length) {
     const missing = required.slice(positionals.length).map((p) => `<${p.name}>`).join(' ')
     throw new UsageError(`${commandName(command)} needs ${missing}; ${usage}`)
   }
-  if (positionals.length > command.positionals.length) {
+  if (positionals.length > command.positionals.length && command.positionals.at(-1)?.variadic !== true) {
     const extra = positionals.slice(command.positionals.length).map((p) => `"${p}"`).join(', ')
     throw new UsageError(`unexpected argument ${extra} for ${commandName(command)}; ${usage}`)
   }

@@ -20,6 +20,8 @@ export interface PositionalSpec {
   readonly description: string
   /** Whether it may be left out. @defaultValue `false` */
   readonly optional?: boolean
+  /** Whether it takes every remaining argument (the last positional only). @defaultValue `false` */
+  readonly variadic?: boolean
 }
 
 /**

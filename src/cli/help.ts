@@ -1,11 +1,10 @@
-import { commandName, helpOption } from './command-line.js'
+import { commandName, helpOption, positionalLabel } from './command-line.js'
 import type { CliCommand, OptionSpec } from './command.js'
 import { defaultDatabase } from './database.js'
 
 /** The command line of a command, e.g. `weft runs show <id> [options]`. */
 export function usageLine(command: CliCommand): string {
-  const positionals = command.positionals.map((p) => (p.optional === true ? `[${p.name}]` : `<${p.name}>`))
-  return [commandName(command), ...positionals, '[options]'].join(' ')
+  return [commandName(command), ...command.positionals.map(positionalLabel), '[options]'].join(' ')
 }
 
 function optionLabel(name: string, spec: OptionSpec): string {

@@ -8,6 +8,7 @@ import {
   type OutboxCounts,
   type OutboxEntry,
   type OutboxQuery,
+  type OutboxRequeueRequest,
   type OutboxSettlement,
   type OutboxStore,
 } from './outbox-store.js'
@@ -87,6 +88,16 @@ export class MemoryOutbox implements OutboxStore {
     const owners = new Set<string>()
     for (const entry of this.entries.values()) if (entry.status === 'pending' && entry.leaseOwner !== undefined && (entry.leaseExpiresAt ?? 0) > now) owners.add(entry.leaseOwner)
     return [...owners]
+  }
+
+  async requeueOutbox(request: OutboxRequeueRequest): Promise<string[]> {
+    const requeued: string[] = []
+    for (const entry of this.entries.values()) {
+      if (entry.status !== 'dead' || (request.ids !== undefined && !request.ids.includes(entry.id))) continue
+      this.entries.set(entry.id, { ...entry, status: 'pending', attempts: 0, availableAt: request.now, leaseOwner: undefined, leaseExpiresAt: undefined })
+      requeued.push(entry.id)
+    }
+    return requeued
   }
 
   private view(entry: OutboxEntry): OutboxEntry {

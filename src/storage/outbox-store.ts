@@ -213,6 +213,33 @@ export interface OutboxStore {
   countOutbox(): Promise<OutboxCounts>
   /** Owners of pending entries whose lease has not expired (to find dead ones). */
   outboxOwners(now: number): Promise<string[]>
+  /**
+   * Gives dead entries (all of them, or those of `request.ids` that are dead)
+   * a new life: pending again, claimable from `request.now`, their attempts
+   * counted from 0 again (their `lastError` kept). Entries not dead are left
+   * as they are. Returns the ids requeued.
+   *
+   * Counting from 0 cannot let an old claim settle the entry: a settlement
+   * needs the claim's owner to hold the lease, and a dead entry has none (a
+   * dead entry's last claim was settled; claims before it were taken over).
+   */
+  requeueOutbox(request: OutboxRequeueRequest): Promise<string[]>
+}
+
+/**
+ * Which dead entries `OutboxStore.requeueOutbox` makes pending again.
+ *
+ * @example
+ * ```ts
+ * import type { OutboxRequeueRequest } from 'weft-sdk/store'
+ * const everyDeadEntry: OutboxRequeueRequest = { now: Date.now() }
+ * ```
+ */
+export interface OutboxRequeueRequest {
+  /** Only these entries (those of them that are dead); every dead entry when absent. */
+  readonly ids?: readonly string[]
+  /** The time of the requeue (epoch milliseconds): the entries are claimable from then. */
+  readonly now: number
 }
 
 /** Whether a pending entry can be claimed now (the rule every store applies; memory applies this function). */

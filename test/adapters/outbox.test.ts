@@ -90,6 +90,32 @@ describe('the durable outbox in the engine', () => {
     await engine.close()
   })
 
+  it('delivers dead entries again once retried (all, or by id), under the same ids, with their attempts counted anew', async () => {
+    const recorder = new OutboxRecorder()
+    const engine = engineWith(recorder)
+    recorder.failures.push(...Array.from({ length: 6 }, () => new Error('broker down for maintenance')))
+    const run = await engine.start(Notify, { orderId: 'o-9' })
+    const ids = (await run.result()).output('notify')
+    await expect.poll(async () => (await engine.outbox.counts()).dead, { timeout: 5_000 }).toBe(2)
+    expect(recorder.delivered).toEqual([])
+    // One by id: the other stays dead; an id that is not dead (or unknown) is left alone.
+    expect(await engine.outbox.retry({ ids: [ids[1]!, 'no-such-entry'] })).toEqual([ids[1]])
+    await engine.outbox.deliver()
+    await expect.poll(() => recorder.delivered.map((e) => e.id), { timeout: 5_000 }).toEqual([ids[1]])
+    expect(await engine.outbox.retry({ ids: [ids[1]!] })).toEqual([])
+    // The rest: every dead entry.
+    expect(await engine.outbox.retry()).toEqual([ids[0]])
+    await engine.outbox.deliver()
+    await expect.poll(async () => engine.outbox.counts(), { timeout: 5_000 }).toEqual({ pending: 0, delivered: 2, dead: 0 })
+    expect(recorder.delivered.map((e) => e.id).sort()).toEqual([...ids].sort())
+    const entries = await engine.outbox.list({ runId: run.id })
+    expect(entries.map((e) => [e.status, e.attempts])).toEqual([
+      ['delivered', 1],
+      ['delivered', 1],
+    ])
+    await engine.close()
+  })
+
   it('gives up at once an entry its adapter refuses as non-retryable', async () => {
     const recorder = new OutboxRecorder()
     const engine = engineWith(recorder)

@@ -119,6 +119,25 @@ export function describeOutbox(name: string, fixture: StoreFixture): void {
       expect(await outbox.countOutbox()).toEqual({ pending: 1, delivered: 0, dead: 1 })
     })
 
+    it('requeues dead entries (all, or those of the given ids), attempts counted from 0, the last error kept; an old claim still cannot settle them', async () => {
+      await store.saveStep(fence(), step('r1', 'a', [entry('r1', 'a', 1), entry('r1', 'a', 2), entry('r1', 'a', 3)]))
+      const [one, two, three] = await outbox.claimOutbox({ owner: 'w1', leaseMs: lease, limit: 10, adapters: all, now: 100 })
+      await outbox.settleOutbox({ id: one!.id, owner: 'w1', attempts: 1 }, { kind: 'dead', at: 110, error: 'broker down' })
+      await outbox.settleOutbox({ id: two!.id, owner: 'w1', attempts: 1 }, { kind: 'dead', at: 110, error: 'broker down' })
+      expect(await outbox.requeueOutbox({ ids: [two!.id, three!.id, 'unknown'], now: 500 })).toEqual([two!.id])
+      expect((await outbox.listOutbox()).map((e) => [e.id, e.status, e.attempts, e.availableAt, e.leaseOwner, e.lastError])).toEqual([
+        [one!.id, 'dead', 1, 20, undefined, 'broker down'],
+        [two!.id, 'pending', 0, 500, undefined, 'broker down'],
+        [three!.id, 'pending', 1, 20, 'w1', undefined],
+      ])
+      expect(await outbox.settleOutbox({ id: two!.id, owner: 'w1', attempts: 1 }, { kind: 'delivered', at: 510 })).toBe(false)
+      expect(await outbox.claimOutbox({ owner: 'w2', leaseMs: lease, limit: 10, adapters: all, now: 499, ids: [two!.id] })).toEqual([])
+      expect(await outbox.claimOutbox({ owner: 'w2', leaseMs: lease, limit: 10, adapters: all, now: 500, ids: [two!.id] })).toMatchObject([{ id: two!.id, attempts: 1, leaseOwner: 'w2' }])
+      expect(await outbox.requeueOutbox({ now: 600 })).toEqual([one!.id])
+      expect(await outbox.countOutbox()).toEqual({ pending: 3, delivered: 0, dead: 0 })
+      expect(await outbox.requeueOutbox({ now: 700 })).toEqual([])
+    })
+
     it('lists by run and limit', async () => {
       await store.createRun({ id: 'r2', workflow: 'orders', version: 1, input: 1, createdAt: 1, claimBy: { owner: 'w0', leaseMs: lease } })
       await store.saveStep(fence(), step('r1', 'a', [entry('r1', 'a', 1), entry('r1', 'a', 2)]))

@@ -64,6 +64,20 @@ export interface EngineOutboxWiring {
  * engine.on('outbox.failed', (event) => console.warn(event.id, event.error.message))
  * ```
  */
+/**
+ * Which dead entries `engine.outbox.retry` makes pending again.
+ *
+ * @example
+ * ```ts
+ * import type { OutboxRetryOptions } from 'weft-sdk'
+ * const one: OutboxRetryOptions = { ids: ['run-1:notify:events:outbox:1'] }
+ * ```
+ */
+export interface OutboxRetryOptions {
+  /** Only these entries (those of them that are dead); every dead entry when absent. */
+  readonly ids?: readonly string[]
+}
+
 export class EngineOutbox {
   private readonly deliverer: OutboxDeliverer | undefined
 
@@ -91,6 +105,34 @@ export class EngineOutbox {
   /** How many entries are pending, delivered and dead. @throws `OutboxUnavailableError` when the store has no outbox. */
   counts(): Promise<OutboxCounts> {
     return this.store('engine.outbox.counts()').countOutbox()
+  }
+
+  /**
+   * Gives dead entries another life: every dead entry, or those of `ids`
+   * that are dead, becomes pending again with its attempts counted from 0
+   * (its `lastError` kept), and an engine that delivers delivers them at
+   * once. An entry goes dead when its adapter refused it (a non-retryable
+   * error) or after `outbox.retry.maxAttempts` failed deliveries (a broker
+   * down for longer than the backoff reaches); fix the cause, then retry.
+   * Resolves with the ids requeued (entries that were not dead are left as
+   * they are). `weft outbox retry` does the same from the command line.
+   *
+   * @example
+   * ```ts
+   * import { createEngine } from 'weft-sdk'
+   * const engine = createEngine()
+   * const dead = await engine.outbox.list({ status: 'dead' })
+   * console.log(dead.map((entry) => `${entry.id}: ${entry.lastError}`))
+   * const requeued = await engine.outbox.retry() // or retry({ ids: [dead[0]!.id] })
+   * await engine.outbox.deliver()
+   * ```
+   * @throws `OutboxUnavailableError` when the store has no outbox.
+   */
+  async retry(options: OutboxRetryOptions = {}): Promise<string[]> {
+    const store = this.store('engine.outbox.retry()')
+    const ids = await store.requeueOutbox({ ...(options.ids === undefined ? {} : { ids: options.ids }), now: this.wiring.now() })
+    if (ids.length > 0) this.deliverer?.deliverSoon(ids)
+    return ids
   }
 
   /** Delivers what is claimable now and resolves when done (without waiting for the poll); nothing on an engine that does not deliver. */

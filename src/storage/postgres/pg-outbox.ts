@@ -1,6 +1,6 @@
 import { inClaimOrder, toOutboxCounts, type OutboxInsert } from '../sql/outbox-rows.js'
 import type { OutboxRow } from '../sql/schema.js'
-import type { OutboxClaim, OutboxClaimRequest, OutboxCounts, OutboxEntry, OutboxQuery, OutboxSettlement, OutboxStore } from '../outbox-store.js'
+import type { OutboxClaim, OutboxClaimRequest, OutboxCounts, OutboxEntry, OutboxQuery, OutboxRequeueRequest, OutboxSettlement, OutboxStore } from '../outbox-store.js'
 import type { StepRecord } from '../workflow-store.js'
 import { prepared, type PgQueryable } from './pg-client.js'
 import type { PgContext } from './pg-context.js'
@@ -39,6 +39,11 @@ const listSql = `select * from weft_outbox where ($1::text is null or status = $
 
 const countSql = `select status, count(*) as n from weft_outbox group by status`
 
+/** Parameters: now, ids (or null for every dead entry). */
+const requeueSql = `update weft_outbox set status = 'pending', attempts = 0, available_at = $1, lease_owner = null, lease_expires_at = null
+  where status = 'dead' and ($2::text[] is null or id = any($2::text[]))
+  returning id`
+
 const ownersSql = `select distinct lease_owner from weft_outbox where status = 'pending' and lease_owner is not null and lease_expires_at > $1`
 
 /** Inserts a step's entries on `db` (the step's transaction). */
@@ -61,6 +66,11 @@ export class PgOutbox implements OutboxStore {
   async settleOutbox(claim: OutboxClaim, settlement: OutboxSettlement): Promise<boolean> {
     const result = await this.pg.db.query(prepared(settleSql, [...this.pg.rowCodec.settlementValues(claim.id, settlement), claim.id, claim.owner, claim.attempts]))
     return result.rowCount === 1
+  }
+
+  async requeueOutbox(request: OutboxRequeueRequest): Promise<string[]> {
+    const { rows } = await this.pg.db.query<{ id: string }>(prepared(requeueSql, [request.now, request.ids ?? null]))
+    return rows.map((row) => row.id)
   }
 
   async listOutbox(query: OutboxQuery = {}): Promise<OutboxEntry[]> {

@@ -1,6 +1,6 @@
 import { inClaimOrder, toOutboxCounts, type OutboxInsert } from '../sql/outbox-rows.js'
 import type { OutboxRow } from '../sql/schema.js'
-import type { OutboxClaim, OutboxClaimRequest, OutboxCounts, OutboxEntry, OutboxQuery, OutboxSettlement, OutboxStore } from '../outbox-store.js'
+import type { OutboxClaim, OutboxClaimRequest, OutboxCounts, OutboxEntry, OutboxQuery, OutboxRequeueRequest, OutboxSettlement, OutboxStore } from '../outbox-store.js'
 import type { StepRecord } from '../workflow-store.js'
 import type { SqliteContext } from './sqlite-context.js'
 
@@ -33,6 +33,11 @@ const listSql = `select * from weft_outbox where (@status is null or status = @s
 
 const countSql = `select status, count(*) as n from weft_outbox group by status`
 
+/** Named parameters: now, ids (a JSON array, or null for every dead entry). */
+const requeueSql = `update weft_outbox set status = 'pending', attempts = 0, available_at = @now, lease_owner = null, lease_expires_at = null
+  where status = 'dead' and (@ids is null or id in (select value from json_each(@ids)))
+  returning id`
+
 const ownersSql = `select distinct lease_owner from weft_outbox where status = 'pending' and lease_owner is not null and lease_expires_at > @now`
 
 /** The SQLite store's outbox: claims and settlements in the write queue's `begin immediate` transactions, so no two deliverers claim one entry. */
@@ -60,6 +65,11 @@ export class SqliteOutbox implements OutboxStore {
     const [status, deliveredAt, lastError, availableAt] = this.sqlite.rowCodec.settlementValues(claim.id, settlement)
     const parameters = { status, deliveredAt, lastError, availableAt, id: claim.id, owner: claim.owner, attempts: claim.attempts }
     return this.sqlite.writes.run(() => Number(this.sqlite.statement(settleSql).run(parameters).changes) === 1)
+  }
+
+  requeueOutbox(request: OutboxRequeueRequest): Promise<string[]> {
+    const parameters = { now: request.now, ids: request.ids === undefined ? null : JSON.stringify(request.ids) }
+    return this.sqlite.writes.run(() => (this.sqlite.statement(requeueSql).all(parameters) as { id: string }[]).map((row) => row.id))
   }
 
   listOutbox(query: OutboxQuery = {}): Promise<OutboxEntry[]> {
