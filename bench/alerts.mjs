@@ -82,12 +82,18 @@ export async function measureAlerts({ rounds = 15 } = {}) {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const { othersCores, rows } = await measureAlerts({ rounds: Number(process.env.WEFT_BENCH_ROUNDS ?? 15) })
-  console.log('Alert rules: CPU µs per task, and the ratio to "metrics only" in the same round (median, interquartile range)\n')
+/** Prints what measureAlerts returned; returns how many alerts were firing at the end (none should be). */
+export function printAlerts({ othersCores, rows }) {
+  console.log('  Alert rules: CPU µs per task, and the ratio to "metrics only" in the same round (median, interquartile range)')
   for (const row of rows) {
     const ratio = row.name === 'metrics only' ? '1.00×' : `${row.ratio.toFixed(3)}× (${row.quartiles.map((q) => q.toFixed(3)).join('–')})`
-    console.log(`${row.shape.padEnd(28)} ${row.name.padEnd(38)} ${row.us.toFixed(2).padStart(8)} µs  ${ratio}`)
+    console.log(`  ${row.shape.padEnd(28)} ${row.name.padEnd(38)} ${row.us.toFixed(2).padStart(8)} µs  ${ratio}`)
   }
-  console.log(`\nalerts firing at the end (should be 0): ${rows[0].firing + rows.at(-1).firing}; other processes used ~${othersCores?.toFixed(2) ?? '?'} cores`)
+  const firing = rows[0].firing + rows.at(-1).firing
+  console.log(`  alerts firing at the end (should be 0): ${firing}; other processes used ~${othersCores?.toFixed(2) ?? '?'} cores`)
+  return firing
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  printAlerts(await measureAlerts({ rounds: Number(process.env.WEFT_BENCH_ROUNDS ?? 15) }))
 }

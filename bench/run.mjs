@@ -307,6 +307,15 @@ if (!durableOnly) {
   if (history.postgres.unavailable !== undefined) durableProblems.push(`the history section did not run on PostgreSQL: ${history.postgres.unavailable}`)
 }
 
+// ---- 3j. Observability: alert rules evaluated live (bench/alerts.mjs; added with the alerts slice) ----
+
+if (!durableOnly) {
+  section('3j. Observability: alert rules evaluated live — metrics only, eight rules every 15 s, every 50 ms')
+  const { measureAlerts, printAlerts } = await import('./alerts.mjs')
+  const firing = printAlerts(await measureAlerts({ rounds: quick ? 5 : 9 }))
+  if (firing > 0) durableProblems.push(`${firing} alerts were firing at the end of section 3j (the workload is healthy: none should)`)
+}
+
 // ---- 4. Durable: SQLite --------------------------------------------------------------------
 
 section('4. Durable: SQLite (the default store: a file, WAL, synchronous=NORMAL)')
