@@ -119,8 +119,11 @@ export interface TaskHistoryRow {
 /**
  * Historical metrics over every worker's records (memory, SQLite and
  * PostgreSQL have it, as `store.history`): counts, sums and exact
- * percentiles computed by the database, by workflow and by task. Filters
- * use the runs' `(workflow, created_at)` and `(created_at, id)` indexes.
+ * percentiles computed by the database, by workflow and by task. A
+ * workflow's runs in a window are one range of the runs' history index
+ * `weft_runs_history (workflow, created_at, …)`; the tasks join each of those
+ * runs to its own steps by primary key (guides/observability.md gives the
+ * measured cost on 1,000,000 runs).
  *
  * @example
  * ```ts

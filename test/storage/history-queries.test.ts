@@ -15,11 +15,11 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { sqliteStore } from 'weft-sdk'
 import { nearestRankIndex, reportedFractions, type PercentileDefinition } from '../../src/core/percentile-rank.js'
 import { percentiles } from '../../src/observability/percentiles.js'
-import { postgresStore } from '../../src/postgres.js'
 import { nearestRankOfBounds } from '../../src/storage/sql/history-sql.js'
 import { weftMigrationProvider } from '../../src/storage/sql/migrations.js'
 import type { HistoryStore, RunStatus, WorkflowStore } from '../../src/storage/workflow-store.js'
-import { createTestDatabase, describePostgres } from '../support/postgres.js'
+import { describePostgres } from '../support/postgres.js'
+import { postgresStoreOnOwnDatabase } from '../support/postgres-store.js'
 import { testSeed } from '../support/seed.js'
 
 const seed = testSeed('test/storage/history-queries.test.ts')
@@ -160,15 +160,5 @@ describe('SQLite history queries (a file)', () => {
 })
 
 describePostgres('PostgreSQL history queries', () => {
-  queryCases(async () => {
-    const database = await createTestDatabase()
-    const store = postgresStore({ connectionString: database.url })
-    await store.init()
-    const close = store.close.bind(store)
-    store.close = async () => {
-      await close()
-      await database.drop()
-    }
-    return store
-  })
+  queryCases(postgresStoreOnOwnDatabase)
 })

@@ -13,9 +13,9 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { MemoryWorkflowStore, sqliteStore } from 'weft-sdk'
 import type { PercentileDefinition } from '../../src/core/percentile-rank.js'
 import { percentiles } from '../../src/observability/percentiles.js'
-import { postgresStore } from '../../src/postgres.js'
 import type { DurationPercentiles, HistoryQuery, HistoryStore, RunStatus, WorkflowStore } from '../../src/storage/workflow-store.js'
-import { createTestDatabase, describePostgres } from '../support/postgres.js'
+import { describePostgres } from '../support/postgres.js'
+import { postgresStoreOnOwnDatabase } from '../support/postgres-store.js'
 import { testSeed } from '../support/seed.js'
 
 const seed = testSeed('test/storage/history-store.test.ts')
@@ -181,15 +181,5 @@ describe('SQLite store history (a file)', () => {
 })
 
 describePostgres('PostgreSQL store history', () => {
-  historyCases(async () => {
-    const database = await createTestDatabase()
-    const store = postgresStore({ connectionString: database.url })
-    await store.init()
-    const close = store.close.bind(store)
-    store.close = async () => {
-      await close()
-      await database.drop()
-    }
-    return store
-  })
+  historyCases(postgresStoreOnOwnDatabase)
 })
