@@ -30,9 +30,9 @@ export class DurationSketch {
     return this.sketch.count
   }
 
-  /** Adds a duration (a negative one, from a clock that stepped back, counts as 0). */
-  add(ms: number): void {
-    this.sketch.accept(ms > 0 ? ms : 0)
+  /** Adds a duration `times` times (a negative one, from a clock that stepped back, counts as 0). */
+  add(ms: number, times = 1): void {
+    if (times > 0) this.sketch.accept(ms > 0 ? ms : 0, times)
   }
 
   /** Adds every duration of `other` (same accuracy). */

@@ -201,7 +201,7 @@ export class LiveMetrics {
   /** Every task's stats, by slot (`TaskStats.slot`). */
   private readonly taskSlots: TaskStats[] = []
   /** Completions of the direct path not folded yet: every read of the monitor folds them first. */
-  private readonly pending = new PendingCompletions((slot, durationMs, at) => countTaskEnd(this.taskSlots[slot]!, true, durationMs, at))
+  private readonly pending = new PendingCompletions((slot, durations, ats, from, to) => foldCompletions(this.taskSlots[slot]!, durations, ats, from, to))
   private readonly workflows = new Map<string, WorkflowStats>()
   private readonly breakers = new Map<string, { breaker: string; adapter: string | undefined; opened: number; state: BreakerMetrics['state'] }>()
   private readonly outbox = { delivered: 0, failed: 0, dead: 0 }
@@ -426,6 +426,25 @@ function countTaskEnd(stats: TaskStats, completed: boolean, durationMs: number, 
   else stats.failed++
   if (durationMs >= 0) stats.duration.add(durationMs)
   stats.ended.add(at)
+}
+
+/**
+ * Counts a task's completions `from`..`to` of `durations` and `ats` (see
+ * `PendingCompletions`) as {@link countTaskEnd} counts each (a negative
+ * duration, from a clock that stepped back, is not added): a duration of
+ * 0 ms (a task shorter than the clock's millisecond) is added once for all
+ * of them, which changes none of the sketch's numbers.
+ */
+function foldCompletions(stats: TaskStats, durations: Float64Array, ats: Float64Array, from: number, to: number): void {
+  stats.completed += to - from
+  let zeros = 0
+  for (let i = from; i < to; i++) {
+    const durationMs = durations[i]!
+    if (durationMs > 0) stats.duration.add(durationMs)
+    else if (durationMs === 0) zeros++
+    stats.ended.add(ats[i]!)
+  }
+  stats.duration.add(0, zeros)
 }
 
 /** Adds what a reported call spent: its GenAI token counts (input and output) and Weft's cost attribute, when numbers. */

@@ -9,15 +9,22 @@
 export const pendingCompletionsCapacity = 8192
 
 /**
+ * Counts the completions `from` (inclusive) to `to` (exclusive) of
+ * `durations` and `ats` (in the order they came), all of the task in stats
+ * slot `slot`. The arrays are the buffer's own: read them during the call only.
+ */
+export type FoldCompletions = (slot: number, durations: Float64Array, ats: Float64Array, from: number, to: number) => void
+
+/**
  * Task completions as numbers in typed arrays (which task's stats, how long,
- * when), folded in one tight loop when the buffer is full or when the
- * monitor is read. Added one by one as they came, each touched its task's
- * counters, sketch and sliding window — memory the run's own work had
- * evicted from the CPU's caches — and cost about a third of a no-op
- * in-memory task; folded together, a small fraction of it. Folding later
- * changes no number: counts and sketches add up in any order, and a
+ * when), folded task by task when the buffer is full or when the monitor is
+ * read. Added one by one as they came, each touched its task's counters,
+ * sketch and sliding window — memory the run's own work had evicted from
+ * the CPU's caches — and cost about a third of a no-op in-memory task;
+ * folded together, each task's stats are fetched once per fold. Folding
+ * later changes no number: counts and sketches add up in any order, a
  * sliding window keeps each slot's newest bucket whatever the order of its
- * events.
+ * events, and each task's completions keep their order.
  */
 export class PendingCompletions {
   private readonly slots = new Int32Array(pendingCompletionsCapacity)
@@ -26,12 +33,13 @@ export class PendingCompletions {
   private length = 0
   /** The highest slot kept since the last fold. */
   private highestSlot = -1
-  /** The kept completions' indexes grouped by slot (each group in the order they came), and each slot's group start. */
-  private readonly order = new Int32Array(pendingCompletionsCapacity)
+  /** The kept completions grouped by slot, each group in the order they came. */
+  private readonly groupedDurations = new Float64Array(pendingCompletionsCapacity)
+  private readonly groupedAts = new Float64Array(pendingCompletionsCapacity)
+  /** Where each slot's group starts in the grouped arrays (one more entry than slots: the end). */
   private starts = new Int32Array(64)
 
-  /** @param fold - counts one completion of the task in stats slot `slot`. */
-  constructor(private readonly fold: (slot: number, durationMs: number, at: number) => void) {}
+  constructor(private readonly fold: FoldCompletions) {}
 
   /** Keeps a completion of the task in stats slot `slot`; folds them all when the buffer is full. */
   add(slot: number, durationMs: number, at: number): void {
@@ -43,32 +51,38 @@ export class PendingCompletions {
     if (this.length === pendingCompletionsCapacity) this.flush()
   }
 
-  /**
-   * Folds every kept completion, task by task (each task's in the order they
-   * came): a task's stats are then fetched from memory once per fold, not once
-   * per completion.
-   */
+  /** Folds every kept completion, one call per task that has some. */
   flush(): void {
-    const { slots, durations, ats, length, order } = this
+    const length = this.length
     if (length === 0) return
+    const groups = this.highestSlot + 1
     // Emptied first: a fold that throws (a bug) loses this batch, not every later one.
     this.length = 0
-    this.groupBySlot(length)
     this.highestSlot = -1
-    for (let k = 0; k < length; k++) {
-      const i = order[k]!
-      this.fold(slots[i]!, durations[i]!, ats[i]!)
+    const starts = this.groupBySlot(length, groups)
+    for (let slot = 0; slot < groups; slot++) {
+      const from = slot === 0 ? 0 : starts[slot - 1]!
+      const to = starts[slot]!
+      if (to > from) this.fold(slot, this.groupedDurations, this.groupedAts, from, to)
     }
   }
 
-  /** Fills `order` with the first `length` indexes grouped by slot, stably (a counting sort). */
-  private groupBySlot(length: number): void {
-    const { slots, order } = this
-    const groups = this.highestSlot + 2
-    if (this.starts.length < groups) this.starts = new Int32Array(Math.max(groups, this.starts.length * 2))
-    const starts = this.starts.fill(0, 0, groups)
-    for (let i = 0; i < length; i++) starts[slots[i]! + 1]!++
-    for (let g = 1; g < groups; g++) starts[g]! += starts[g - 1]!
-    for (let i = 0; i < length; i++) order[starts[slots[i]!]!++] = i
+  /**
+   * Copies the first `length` completions into the grouped arrays by slot,
+   * stably (a counting sort); returns where each slot's group ends.
+   */
+  private groupBySlot(length: number, groups: number): Int32Array {
+    const { slots, durations, ats, groupedDurations, groupedAts } = this
+    if (this.starts.length < groups + 1) this.starts = new Int32Array(Math.max(groups + 1, this.starts.length * 2))
+    const next = this.starts.fill(0, 0, groups + 1)
+    for (let i = 0; i < length; i++) next[slots[i]! + 1]!++
+    for (let g = 1; g <= groups; g++) next[g]! += next[g - 1]!
+    for (let i = 0; i < length; i++) {
+      const at = next[slots[i]!]!++
+      groupedDurations[at] = durations[i]!
+      groupedAts[at] = ats[i]!
+    }
+    // Each next[slot] has moved from its group's start to its end.
+    return next
   }
 }

@@ -26,6 +26,11 @@ export type WeftListener<E = WeftEvent> = (event: E) => void
  */
 export type ListenerErrorHandler = (error: unknown, event: WeftEvent) => void
 
+/** Whether some listener gets events of one type, kept current as listeners come and go (see {@link EventHub.interestIn}). */
+export interface EventInterest {
+  readonly listening: boolean
+}
+
 /** A listener to every event type but some (see {@link EventHub.onAllBut}). */
 interface PartialSubscription {
   readonly listener: WeftListener
@@ -40,8 +45,8 @@ export class EventHub {
   private readonly everything = new Set<WeftListener>()
   private readonly byType = new Map<WeftEventType, Set<WeftListener>>()
   private readonly allBut = new Set<PartialSubscription>()
-  /** Whether some listener gets events of a type, by type; forgotten when a subscription changes. */
-  private readonly wanted = new Map<WeftEventType, boolean>()
+  /** Whether some listener gets events of a type, by type; updated when a subscription changes. */
+  private readonly interests = new Map<WeftEventType, { listening: boolean }>()
   private count = 0
 
   constructor(private readonly onListenerError: ListenerErrorHandler) {}
@@ -53,11 +58,18 @@ export class EventHub {
 
   /** True when some listener gets events of `type` (emitters skip building the event otherwise). */
   listeningTo(type: WeftEventType): boolean {
-    if (this.count === 0) return false
-    if (this.everything.size > 0) return true
-    let wanted = this.wanted.get(type)
-    if (wanted === undefined) this.wanted.set(type, (wanted = this.someListenerOf(type)))
-    return wanted
+    return this.count > 0 && this.interestIn(type).listening
+  }
+
+  /**
+   * Whether some listener gets events of `type`, as a flag the hub keeps
+   * current: an emitter of an event every task has reads it once per run
+   * and then costs one field read per event.
+   */
+  interestIn(type: WeftEventType): EventInterest {
+    let interest = this.interests.get(type)
+    if (interest === undefined) this.interests.set(type, (interest = { listening: this.someListenerOf(type) }))
+    return interest
   }
 
   /** Listens to every event, or to events of one type. Returns a function that stops listening. */
@@ -94,16 +106,20 @@ export class EventHub {
   private subscribe<S>(set: Set<S>, subscription: S): () => void {
     set.add(subscription)
     this.count++
-    this.wanted.clear()
+    this.updateInterests()
     return () => {
       if (!set.delete(subscription)) return
       this.count--
-      this.wanted.clear()
+      this.updateInterests()
     }
   }
 
+  private updateInterests(): void {
+    for (const [type, interest] of this.interests) interest.listening = this.someListenerOf(type)
+  }
+
   private someListenerOf(type: WeftEventType): boolean {
-    if ((this.byType.get(type)?.size ?? 0) > 0) return true
+    if (this.everything.size > 0 || (this.byType.get(type)?.size ?? 0) > 0) return true
     for (const partial of this.allBut) if (!partial.except.has(type)) return true
     return false
   }

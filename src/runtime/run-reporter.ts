@@ -3,7 +3,7 @@ import type { TaskNode, WorkflowGraph } from '../graph/workflow-graph.js'
 import type { CallReport } from '../graph/call-context.js'
 import type { ErrorRecord } from '../storage/workflow-store.js'
 import { toEventErrorRecord, withoutStack } from './error-record.js'
-import { RunEventLog, type EventHub } from './event-hub.js'
+import { RunEventLog, type EventHub, type EventInterest } from './event-hub.js'
 import { maxLoggedProgressPerTask, type RunEvent, type RunStarted } from './run-events.js'
 import type { MetricsSink, TaskMetricsRecorder } from './metrics-sink.js'
 import type { RunTracing } from './run-tracing.js'
@@ -39,6 +39,9 @@ export class RunReporter {
   private progressLogged: Int32Array | undefined
   /** Where the tasks' completions go as numbers (the engine's live metrics); `undefined` without. */
   private readonly taskMetrics: TaskMetricsRecorder | undefined
+  /** Whether listeners get the two events every task has. */
+  private readonly startedHeard: EventInterest
+  private readonly completedHeard: EventInterest
 
   constructor(
     private readonly hub: EventHub,
@@ -49,6 +52,8 @@ export class RunReporter {
   ) {
     this.log = new RunEventLog(runId, graph.name, graph.tasks.map((t) => t.name))
     this.taskMetrics = metrics?.tasksOf(graph)
+    this.startedHeard = hub.interestIn('task.started')
+    this.completedHeard = hub.interestIn('task.completed')
   }
 
   runStarted(at: number, traceContext: string | undefined, queuedMs?: number): void {
@@ -92,7 +97,7 @@ export class RunReporter {
 
   taskStarted(task: TaskNode, at: number): void {
     this.log.taskStarted(task.id, at)
-    if (this.hub.listeningTo('task.started')) this.hub.emit({ type: 'task.started', at, runId: this.runId, workflow: this.graph.name, task: task.name })
+    if (this.startedHeard.listening) this.hub.emit({ type: 'task.started', at, runId: this.runId, workflow: this.graph.name, task: task.name })
   }
 
   /** Reports a retry: to listeners always, to the run's log only for the first {@link maxLoggedRetriesPerTask} of the task. */
@@ -139,7 +144,7 @@ export class RunReporter {
     const durationMs = table.durationOf(id)
     this.log.taskCompleted(id, at, attempts, durationMs, fromCheckpoint)
     this.taskMetrics?.completed(task, at, durationMs, fromCheckpoint)
-    if (this.hub.listeningTo('task.completed')) this.hub.emit({ type: 'task.completed', at, runId: this.runId, workflow: this.graph.name, task: task.name, attempts, durationMs, fromCheckpoint })
+    if (this.completedHeard.listening) this.hub.emit({ type: 'task.completed', at, runId: this.runId, workflow: this.graph.name, task: task.name, attempts, durationMs, fromCheckpoint })
   }
 
   /** Reports a task that failed; `handled` when an `@OnFailure` task or optional dependents take the failure. */
