@@ -287,11 +287,13 @@ describePostgres('alerts on PostgreSQL', () => {
     const store = await stores.create()
     await store.init()
     const now = Date.now()
-    await store.createRun({ id: 'waiting' as RunId, workflow: 'report', version: 1, input: undefined, createdAt: now })
+    // Created two minutes ago against a one-minute rule: the resumed orphan below (created now) never waits long
+    // enough to fire it too, however slowly a loaded machine claims it.
+    await store.createRun({ id: 'waiting' as RunId, workflow: 'report', version: 1, input: undefined, createdAt: now - 120_000 })
     await store.createRun({ id: 'orphan' as RunId, workflow: 'claimed', version: 1, input: undefined, createdAt: now, claimBy: { owner: 'gone-host/1/x', leaseMs: 1 } })
     const claimed = defineWorkflow({ name: 'claimed', version: 1 }).task('a', () => 'ok').build()
     const rules = [
-      { kind: 'run-waiting', name: 'no-worker', longerThan: '100 ms', hold: 0 },
+      { kind: 'run-waiting', name: 'no-worker', longerThan: '1 m', hold: 0 },
       { kind: 'dead-letters', name: 'dead-letters', source: 'runs', hold: 0 },
     ] as const
     const { engine, events } = engineWith({ store, workflows: [claimed], claimInterval: '10 ms', maxRecoveryAttempts: 0, onRunRecovered: () => undefined, alerts: { rules, interval: '20 ms' } })
