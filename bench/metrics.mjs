@@ -94,6 +94,7 @@ export function printMetrics(result, table, us) {
   const load = result.othersCores === undefined ? '' : ` Other processes used ${result.othersCores.toFixed(1)} of the machine's cores meanwhile.`
   console.log(`  ${reports} reports read at the end, each with every task. Target: ≤ 1.10× off; medians of ${result.rows[0].rounds} rounds.${load}`)
   console.log('  The engine tells its monitor of each completed task as numbers (no event object is built for it); the')
-  console.log('  monitor keeps them in a buffer and folds them into its counters, DDSketches and sliding windows 8,192 at')
-  console.log('  a time or when read: one at a time, each touched memory the run had evicted and cost ~1/3 of a no-op task.')
+  console.log("  monitor counts them in small arrays by task and folds them into the task's counters, DDSketch and sliding")
+  console.log('  window when read or once per window bucket: folded one at a time, each completion touched memory the')
+  console.log("  run had evicted and cost ~1/3 of a no-op task. The ratios' spread is this machine's noise.")
 }

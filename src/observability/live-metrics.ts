@@ -9,7 +9,7 @@ import type { MetricsSink, TaskMetricsRecorder } from '../runtime/metrics-sink.j
 import type { TaskCallReported, WeftEvent, WeftEventType } from '../runtime/run-events.js'
 import { taskRates, workflowRates, type BreakerMetrics, type MetricsReport, type TaskMetrics, type WorkflowMetrics } from './metrics-report.js'
 import { defaultRelativeAccuracy, DurationSketch } from './duration-sketch.js'
-import { PendingCompletions } from './pending-completions.js'
+import { PendingCompletions, type CompletionFold } from './pending-completions.js'
 import { SlidingWindow } from './sliding-window.js'
 import { RecoveryStats, type RecoveryStatsSnapshot } from '../resilience/recovery/recovery-stats.js'
 import { noRecovery } from './recovery-history.js'
@@ -201,7 +201,7 @@ export class LiveMetrics {
   /** Every task's stats, by slot (`TaskStats.slot`). */
   private readonly taskSlots: TaskStats[] = []
   /** Completions of the direct path not folded yet: every read of the monitor folds them first. */
-  private readonly pending = new PendingCompletions((slot, durations, ats, from, to) => foldCompletions(this.taskSlots[slot]!, durations, ats, from, to))
+  private readonly pending: PendingCompletions
   private readonly workflows = new Map<string, WorkflowStats>()
   private readonly breakers = new Map<string, { breaker: string; adapter: string | undefined; opened: number; state: BreakerMetrics['state'] }>()
   private readonly outbox = { delivered: 0, failed: 0, dead: 0 }
@@ -225,6 +225,7 @@ export class LiveMetrics {
     this.windowMs = toMillis(options.window ?? '1 m', 'metrics window')
     new SlidingWindow(this.windowMs) // validates the window now, not at the first event
     new DurationSketch(this.relativeAccuracy)
+    this.pending = new PendingCompletions(SlidingWindow.bucketMs(this.windowMs), this.completionFold())
   }
 
   /** Folds one event into the metrics. */
@@ -379,6 +380,20 @@ export class LiveMetrics {
     stats.ended.add(at)
   }
 
+  /** How the direct path's pending completions are folded into the tasks' stats. */
+  private completionFold(): CompletionFold {
+    const slots = this.taskSlots
+    return {
+      completed: (slot, count, zeros) => {
+        const stats = slots[slot]!
+        stats.completed += count
+        stats.duration.add(0, zeros)
+      },
+      duration: (slot, durationMs) => slots[slot]!.duration.add(durationMs),
+      ended: (slot, at, count) => slots[slot]!.ended.add(at, count),
+    }
+  }
+
   private tasksOf(graph: WorkflowGraph): GraphTaskRecorder {
     let recorder = this.recorders.get(graph)
     if (recorder === undefined) this.recorders.set(graph, (recorder = new GraphTaskRecorder(graph.tasks.length, (task) => this.task(graph.name, task), this.pending)))
@@ -426,25 +441,6 @@ function countTaskEnd(stats: TaskStats, completed: boolean, durationMs: number, 
   else stats.failed++
   if (durationMs >= 0) stats.duration.add(durationMs)
   stats.ended.add(at)
-}
-
-/**
- * Counts a task's completions `from`..`to` of `durations` and `ats` (see
- * `PendingCompletions`) as {@link countTaskEnd} counts each (a negative
- * duration, from a clock that stepped back, is not added): a duration of
- * 0 ms (a task shorter than the clock's millisecond) is added once for all
- * of them, which changes none of the sketch's numbers.
- */
-function foldCompletions(stats: TaskStats, durations: Float64Array, ats: Float64Array, from: number, to: number): void {
-  stats.completed += to - from
-  let zeros = 0
-  for (let i = from; i < to; i++) {
-    const durationMs = durations[i]!
-    if (durationMs > 0) stats.duration.add(durationMs)
-    else if (durationMs === 0) zeros++
-    stats.ended.add(ats[i]!)
-  }
-  stats.duration.add(0, zeros)
 }
 
 /** Adds what a reported call spent: its GenAI token counts (input and output) and Weft's cost attribute, when numbers. */

@@ -20,23 +20,28 @@ export class SlidingWindow {
 
   constructor(readonly windowMs: number) {
     if (!(windowMs >= buckets)) throw new InvalidOptionsError(`a sliding window must last at least ${buckets} ms, got ${String(windowMs)}`)
-    this.bucketMs = windowMs / buckets
+    this.bucketMs = SlidingWindow.bucketMs(windowMs)
+  }
+
+  /** The width of a window's buckets: events at `a` and `b` fall in one bucket when `Math.floor(a / width) === Math.floor(b / width)`. */
+  static bucketMs(windowMs: number): number {
+    return windowMs / buckets
   }
 
   /**
-   * Counts one event at `at` (epoch milliseconds). An event older than the
+   * Counts `count` events at `at` (epoch milliseconds). An event older than the
    * bucket its slot holds is not counted: that slot's newer bucket had already
    * replaced it had it come in order, so the counts do not depend on the order
    * events are added in.
    */
-  add(at: number): void {
+  add(at: number, count = 1): void {
     const bucket = Math.floor(at / this.bucketMs)
     const slot = bucket % buckets
     const stamp = this.stamps[slot]!
-    if (stamp === bucket) this.counts[slot]!++
+    if (stamp === bucket) this.counts[slot]! += count
     else if (stamp < bucket) {
       this.stamps[slot] = bucket
-      this.counts[slot] = 1
+      this.counts[slot] = count
     }
   }
 

@@ -6,7 +6,7 @@ import { InvalidOptionsError } from '../../src/core/errors.js'
 import type { RunId } from '../../src/core/ids.js'
 import { DurationSketch } from '../../src/observability/duration-sketch.js'
 import { LiveMetrics } from '../../src/observability/live-metrics.js'
-import { pendingCompletionsCapacity } from '../../src/observability/pending-completions.js'
+import { pendingDurationsCapacity } from '../../src/observability/pending-completions.js'
 import { percentiles } from '../../src/observability/percentiles.js'
 import { SlidingWindow } from '../../src/observability/sliding-window.js'
 import type { WeftEvent } from '../../src/runtime/run-events.js'
@@ -185,12 +185,12 @@ describe('the live monitor', () => {
     )
   })
 
-  it("counts a graph's task completions told through its direct path as it counts task.completed events, a full pending buffer and more", () => {
+  it("counts a graph's task completions told through its direct path as it counts task.completed events, a full buffer of durations and more", () => {
     const graph = compileWorkflow(defineWorkflow({ name: 'orders', version: 1 }).task('charge', () => 1).task('ship', () => 2).task('notify', () => 3).build())
     // Durations of 0 ms (most of a fast task's), whole and fractional ones, and negative ones (a clock that stepped back).
     const duration = fc.oneof(fc.constant(0), fc.integer({ min: -5, max: 100_000 }), fc.double({ min: -1, max: 100_000, noNaN: true }))
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 2 }), duration, fc.boolean()), { minLength: 1, maxLength: 3 * pendingCompletionsCapacity }), (completions) => {
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 2 }), duration, fc.boolean()), { minLength: 1, maxLength: 3 * pendingDurationsCapacity, size: 'max' }), (completions) => {
         const [direct, fromEvents] = [new LiveMetrics({}, 0), new LiveMetrics({}, 0)]
         const recorder = direct.sink.tasksOf(graph)
         completions.forEach(([id, durationMs, fromCheckpoint], i) => {
