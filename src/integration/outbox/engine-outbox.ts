@@ -48,6 +48,20 @@ export interface EngineOutboxWiring {
 }
 
 /**
+ * Which dead entries `engine.outbox.retry` makes pending again.
+ *
+ * @example
+ * ```ts
+ * import type { OutboxRetryOptions } from 'weft-sdk'
+ * const one: OutboxRetryOptions = { ids: ['run-1:notify:events:outbox:1'] }
+ * ```
+ */
+export interface OutboxRetryOptions {
+  /** Only these entries (those of them that are dead); every dead entry when absent. */
+  readonly ids?: readonly string[]
+}
+
+/**
  * The engine's durable outbox (`engine.outbox`): what tasks recorded with
  * their steps (`ctx.use(amqp).publishDurably(...)`, `ctx.outbox`), and its
  * deliverer. An engine that claims runs delivers entries of the adapters it
@@ -64,20 +78,6 @@ export interface EngineOutboxWiring {
  * engine.on('outbox.failed', (event) => console.warn(event.id, event.error.message))
  * ```
  */
-/**
- * Which dead entries `engine.outbox.retry` makes pending again.
- *
- * @example
- * ```ts
- * import type { OutboxRetryOptions } from 'weft-sdk'
- * const one: OutboxRetryOptions = { ids: ['run-1:notify:events:outbox:1'] }
- * ```
- */
-export interface OutboxRetryOptions {
-  /** Only these entries (those of them that are dead); every dead entry when absent. */
-  readonly ids?: readonly string[]
-}
-
 export class EngineOutbox {
   private readonly deliverer: OutboxDeliverer | undefined
 
