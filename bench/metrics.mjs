@@ -7,7 +7,9 @@
 // all of them). Each figure is the median over rounds of the process's CPU time per task (process.cpuUsage: on a
 // shared machine other processes inflate wall time, not this process's CPU time), each overhead the median of the
 // per-round ratios against "off" in the same round, with their interquartile range: on a loaded 2-core machine one
-// round's ratio swings by several percent either way, as much as what is measured. A report is read at the end (a
+// round's ratio swings by several percent either way, as much as what is measured, so a control configuration (a
+// second engine without metrics) shows what the harness reads when nothing differs; each round starts with the next
+// configuration. A report is read at the end (a
 // report of 1,000 tasks takes a few ms: read it when needed, not per run).
 
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -22,6 +24,9 @@ import { define } from './weft.mjs'
 
 const configurations = [
   { name: 'off', config: () => ({}) },
+  // A control: the same configuration as "off" on an engine of its own. Its ratio is what this harness reads when
+  // nothing differs (the machine's noise and any bias of an engine's turn in the round).
+  { name: 'off again (control)', config: () => ({}), control: true },
   { name: 'metrics on', config: () => ({ metrics: true }) },
   { name: 'metrics on + tracing API, no SDK', config: () => ({ metrics: true, tracing: weftTracing({ tracer: trace.getTracer('weft-bench') }) }) },
 ]
@@ -40,13 +45,19 @@ async function measureShape({ shape, store, runs, rounds, work }) {
   const engines = configurations.map((configuration, i) => createEngine({ store: store(i), ...configuration.config() }).register(workflow))
   for (const engine of engines) await cpuPerTask(engine, workflow, runs, tasks)
   const samples = configurations.map(() => [])
-  for (let r = 0; r < rounds; r++) for (const [i, engine] of engines.entries()) samples[i].push(await cpuPerTask(engine, workflow, runs, tasks))
-  const reports = engines.slice(1).filter((engine) => engine.metrics().tasks.length === tasks).length
+  // Each round starts with the next configuration, so no configuration always follows the same one.
+  for (let r = 0; r < rounds; r++) {
+    for (let k = 0; k < engines.length; k++) {
+      const i = (r + k) % engines.length
+      samples[i].push(await cpuPerTask(engines[i], workflow, runs, tasks))
+    }
+  }
+  const reports = engines.filter((engine, i) => configurations[i].config().metrics === true && engine.metrics().tasks.length === tasks).length
   await Promise.all(engines.map((engine) => engine.close()))
   const off = samples[0]
   const result = (configuration, i) => {
     const ratios = samples[i].map((value, r) => value / off[r])
-    return { name: configuration.name, us: median(samples[i]), ratio: median(ratios), ratioQuartiles: [quantile(ratios, 0.25), quantile(ratios, 0.75)] }
+    return { name: configuration.name, control: configuration.control === true, us: median(samples[i]), ratio: median(ratios), ratioQuartiles: [quantile(ratios, 0.25), quantile(ratios, 0.75)] }
   }
   return { shape: `${shape.name}${store === memory ? '' : ', SQLite file'}`, rounds, reports, results: configurations.map(result) }
 }
@@ -84,9 +95,10 @@ export async function measureMetrics({ rounds = 15, work }) {
 export function printMetrics(result, table, us) {
   const rows = []
   for (const { shape, results } of result.rows) {
-    for (const { name, us: value, ratio, ratioQuartiles: [q1, q3] } of results) {
+    for (const { name, control, us: value, ratio, ratioQuartiles: [q1, q3] } of results) {
       const quartiles = name === 'off' ? '' : `${q1.toFixed(2)}–${q3.toFixed(2)}`
-      rows.push([shape, name, us(value), `${ratio.toFixed(2)}×`, quartiles, name === 'off' ? '' : ratio <= 1.1 ? 'within ≤ 1.10×' : 'OVER 1.10×'])
+      const note = name === 'off' ? '' : control ? 'noise floor' : ratio <= 1.1 ? 'within ≤ 1.10×' : 'OVER 1.10×'
+      rows.push([shape, name, us(value), `${ratio.toFixed(2)}×`, quartiles, note])
     }
   }
   table(['shape', 'live metrics', 'CPU µs per task (median)', 'vs off, same round', 'middle half of rounds', 'note'], rows)
@@ -96,5 +108,6 @@ export function printMetrics(result, table, us) {
   console.log('  The engine tells its monitor of each completed task as numbers (no event object is built for it); the')
   console.log("  monitor counts them in small arrays by task and folds them into the task's counters, DDSketch and sliding")
   console.log('  window when read or once per window bucket: folded one at a time, each completion touched memory the')
-  console.log("  run had evicted and cost ~1/3 of a no-op task. The ratios' spread is this machine's noise.")
+  console.log('  run had evicted and cost ~1/3 of a no-op task. "off again" is a second engine without metrics: its ratio')
+  console.log('  is what the harness reads when nothing differs; a ratio within its distance of 1.00 is not a measured cost.')
 }
