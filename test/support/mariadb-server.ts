@@ -17,10 +17,10 @@
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import mysql from 'mysql2/promise'
+import { freePort } from './postgres-server.js'
 
 /** Where the test server is, or why there is none; `stop` ends a throwaway server. */
 export type MysqlChoice = { readonly url: string; readonly source: 'env' | 'local' | 'throwaway'; stop(): Promise<void> } | { readonly skip: string }
@@ -124,13 +124,3 @@ function runToEnd(command: string, args: readonly string[], logFile: string): Pr
   })
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))))
-    })
-  })
-}

@@ -24,11 +24,11 @@ import { execFile, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import amqp from 'amqplib'
+import { freePort } from './postgres-server.js'
 import { describe } from 'vitest'
 
 const run = promisify(execFile)
@@ -143,16 +143,6 @@ async function until(check: () => Promise<boolean>, ms: number): Promise<boolean
   return false
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))))
-    })
-  })
-}
 
 /** A name no other test (file, process, run) uses: `weft-test-<prefix>-<pid>-<random>`. */
 export function uniqueName(prefix: string): string {
