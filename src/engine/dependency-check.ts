@@ -74,7 +74,9 @@ class DependencyCheck {
   tokenProblem(token: unknown, what: string): string | undefined {
     if (this.resolver.isRegistered(token)) return undefined
     const code = typeof token === 'string' ? JSON.stringify(token) : String(token)
-    return `${what}, which nothing registered: register it first (${this.resolver.fixes.register(code)}, or in the container given to createEngine)`
+    const { fixes } = this.resolver
+    const elsewhere = fixes.registerElsewhere === undefined ? '' : `, or ${fixes.registerElsewhere}`
+    return `${what}, which nothing registered: register it first (${fixes.register(code)}${elsewhere})`
   }
 
   private parameterProblem(parameter: ParameterRequest): string | undefined {

@@ -12,6 +12,7 @@ const tsyringeFixes: ResolverFixes = {
   register: (token) => `engine.container.register(${token}, { useValue })`,
   inject: (token) => `@inject(${token})`,
   injectable: (className) => `mark ${className} @injectable()`,
+  registerElsewhere: 'in the container given to createEngine',
 }
 
 /**

@@ -55,6 +55,12 @@ export interface ResolverFixes {
   inject(token: string): string
   /** How to let the container construct a class itself, e.g. `mark Ledger @injectable()`. */
   injectable(className: string): string
+  /**
+   * Where else a missing token can be registered, added to the `register`
+   * fix as `, or <this>` (tsyringe: `in the container given to createEngine`).
+   * @defaultValue none
+   */
+  readonly registerElsewhere?: string
 }
 
 /**
