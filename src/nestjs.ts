@@ -5,7 +5,10 @@
  * indicator and an exception filter mapping Weft's errors to HTTP. A separate
  * entry point (`weft-sdk/nestjs`): only applications that import it load
  * `@nestjs/common` and `@nestjs/core` (optional peer dependencies: NestJS 12,
- * tested; NestJS 11, CommonJS, loads it with `require()` on Node ≥ 20.19).
+ * tested; NestJS 11, best-effort, checked by hand: a CommonJS application
+ * loads this ES module with `require()`, which needs Node `^20.19 || >=22.12`,
+ * and compiles with TypeScript's `module: nodenext` or `commonjs`, not
+ * `node16`, which refuses the import with TS1479).
  *
  * @example
  * ```ts
@@ -13,14 +16,15 @@
  * import { sqliteStore } from 'weft-sdk'
  * import { WeftModule } from 'weft-sdk/nestjs'
  *
- * @Module({ imports: [WeftModule.forRoot({ store: sqliteStore({ path: '.weft/app.sqlite' }), role: 'worker', drain: '20 s' })] })
+ * @Module({ imports: [WeftModule.forRoot({ store: () => sqliteStore({ path: '.weft/app.sqlite' }), role: 'worker', drain: '20 s' })] })
  * export class AppModule {}
  * ```
  *
  * @packageDocumentation
  */
 export { WeftModule } from './nestjs/weft-module.js'
-export type { WeftModuleOptions, WeftModuleAsyncOptions, WeftModuleDeclarations, WeftRole } from './nestjs/weft-module-options.js'
+export type { WeftAdapterRegistration, WeftModuleOptions, WeftModuleAsyncOptions, WeftModuleDeclarations, WeftRole } from './nestjs/weft-module-options.js'
+export { WeftLifecycle } from './nestjs/weft-lifecycle.js'
 export { NestWorkflowResolver, type WorkflowConstruction } from './nestjs/nest-workflow-resolver.js'
 export { InjectEngine } from './nestjs/weft-tokens.js'
 export { WeftClient, type RunView } from './nestjs/weft-client.js'

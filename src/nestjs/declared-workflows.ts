@@ -1,5 +1,5 @@
 import { ModuleRef, type ModulesContainer } from '@nestjs/core'
-import type { AnyWorkflow, WorkflowClass } from '../index.js'
+import { InvalidWorkflowError, type AnyWorkflow, type WorkflowClass } from '../index.js'
 
 /**
  * The workflows one `forRoot` or `forFeature` declares: a provider of the
@@ -38,8 +38,14 @@ export interface WorkflowHome {
 
 /**
  * Every workflow declared in the application: the classes with the module
- * that builds each (the first, when several declare the same class), and
- * every workflow, classes and definitions, once.
+ * that builds each, and every workflow, classes and definitions, once. A
+ * definition may be declared in several modules (Nest builds none of it); a
+ * class only in one, since the module decides which providers its
+ * constructor gets.
+ *
+ * @throws `InvalidWorkflowError` naming the class and both modules when a
+ * workflow class is declared in two modules (or in a `forFeature` module two
+ * modules import).
  */
 export function declaredWorkflows(modules: ModulesContainer): { readonly homes: WorkflowHome[]; readonly all: AnyWorkflow[] } {
   const nodes = [...modules.values()] as unknown as NestModuleNode[]
@@ -51,14 +57,26 @@ export function declaredWorkflows(modules: ModulesContainer): { readonly homes: 
     const builders = declared.builtIn === 'self' ? [node] : nodes.filter((other) => other.imports.has(node))
     for (const workflow of declared.workflows) {
       all.add(workflow)
-      const builder = builders[0]
-      if (typeof workflow !== 'function' || homes.has(workflow as WorkflowClass) || builder === undefined) continue
-      homes.set(workflow as WorkflowClass, { workflow: workflow as WorkflowClass, moduleRef: moduleRefOf(builder), moduleName: builder.name })
+      if (typeof workflow !== 'function') continue
+      for (const builder of builders) addHome(homes, workflow as WorkflowClass, builder)
     }
   }
   return { homes: [...homes.values()], all: [...all] }
 }
 
+/** Records that `builder` builds `workflow`, refusing a second module. */
+function addHome(homes: Map<WorkflowClass, WorkflowHome>, workflow: WorkflowClass, builder: NestModuleNode): void {
+  const home = homes.get(workflow)
+  if (home === undefined) {
+    homes.set(workflow, { workflow, moduleRef: moduleRefOf(builder), moduleName: builder.name })
+    return
+  }
+  if (home.moduleRef === moduleRefOf(builder)) return
+  throw new InvalidWorkflowError(
+    `workflow ${workflow.name} is declared in two modules, ${home.moduleName} and ${builder.name} (WeftModule.forFeature, or forRoot's workflows): ` +
+      'each would build it with its own providers; declare it in one module only, and import that module (or export what it needs) where the other uses it',
+  )
+}
 function moduleRefOf(node: NestModuleNode): ModuleRef {
   return node.providers.get(ModuleRef)!.instance as ModuleRef
 }

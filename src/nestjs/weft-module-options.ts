@@ -1,5 +1,6 @@
 import type { ModuleMetadata, OptionalFactoryDependency, InjectionToken } from '@nestjs/common'
-import type { AdapterToken, AnyWorkflow, Caller, Duration, EngineConfig } from '../index.js'
+import type { Adapter, AdapterRegistration, AdapterToken, AnyWorkflow, Caller, Duration, EngineConfig, PolicyStateStore } from '../index.js'
+import type { WorkflowStore } from '../store.js'
 
 /**
  * What a process does with Weft: a `worker` starts runs and executes them
@@ -15,20 +16,69 @@ import type { AdapterToken, AnyWorkflow, Caller, Duration, EngineConfig } from '
 export type WeftRole = 'worker' | 'api'
 
 /**
+ * An adapter for {@link WeftModuleOptions}' `adapters`: as the engine takes
+ * it (an adapter, registered under its class, or `{ token, adapter }`), or
+ * `{ token, adapter: () => adapter }` to have every application of the
+ * module make its own (the engine closes its adapters when the application
+ * shuts down).
+ *
+ * @example
+ * ```ts
+ * import { HttpAdapter } from 'weft-sdk'
+ * import type { WeftAdapterRegistration } from 'weft-sdk/nestjs'
+ * const payments: WeftAdapterRegistration = { token: 'Payments', adapter: () => new HttpAdapter({ name: 'payments', baseUrl: 'http://127.0.0.1:8080/' }) }
+ * ```
+ */
+export type WeftAdapterRegistration =
+  | AdapterRegistration
+  | {
+      /** The token to register the adapter under (and to provide it to Nest under). */
+      readonly token: AdapterToken
+      /** Makes the adapter, once per application. */
+      readonly adapter: () => Adapter
+    }
+
+/**
  * How {@link WeftModule} sets up its engine: the engine's own settings
  * (`store`, `adapters`, `security`, `maxConcurrentTasks`, ...), the role of
  * the process, the drain time on shutdown, and how a request's caller is
  * found. The resolver is Nest's ({@link NestWorkflowResolver}); workflows are
  * declared with `forRoot`'s `workflows` or `forFeature`.
  *
+ * The store, the adapters and the policy state may be given as factories:
+ * each application of the module then makes its own and closes it when it
+ * shuts down. Give factories to `forRoot` when one module makes several
+ * applications (an e2e suite creating one per test): an instance given to
+ * `forRoot` is made once, with the module, and closed by the first
+ * application that shuts down; a later application is refused it at
+ * bootstrap with `InvalidOptionsError`.
+ *
  * @example
  * ```ts
  * import { sqliteStore } from 'weft-sdk'
  * import type { WeftModuleOptions } from 'weft-sdk/nestjs'
- * const options: WeftModuleOptions = { store: sqliteStore({ path: '.weft/app.sqlite' }), role: 'worker', drain: '20 s', maxConcurrentTasks: 16 }
+ * const options: WeftModuleOptions = { store: () => sqliteStore({ path: '.weft/app.sqlite' }), role: 'worker', drain: '20 s', maxConcurrentTasks: 16 }
  * ```
  */
-export interface WeftModuleOptions extends Omit<EngineConfig, 'resolver' | 'container' | 'claimRuns' | 'workflows'> {
+export interface WeftModuleOptions extends Omit<EngineConfig, 'resolver' | 'container' | 'claimRuns' | 'workflows' | 'store' | 'adapters' | 'policyState'> {
+  /**
+   * Where runs and step results are recorded: a store, or a factory making
+   * one per application (`() => sqliteStore({ path })`).
+   * @defaultValue a SQLite file `.weft/weft.sqlite` in the working directory, made per application
+   */
+  readonly store?: WorkflowStore | (() => WorkflowStore)
+  /**
+   * Adapters registered in the engine and provided to Nest under their
+   * tokens; `{ token, adapter: () => adapter }` makes one per application.
+   * The engine closes them when the application shuts down.
+   */
+  readonly adapters?: readonly WeftAdapterRegistration[]
+  /**
+   * Where rate limits and circuit breakers keep their state (see the
+   * engine's `policyState`), or a factory making it per application; closed
+   * when the application shuts down. @defaultValue in memory, per process
+   */
+  readonly policyState?: PolicyStateStore | (() => PolicyStateStore)
   /**
    * `worker` executes runs (its own and those other processes start);
    * `api` only starts and reads them. @defaultValue `'worker'`
@@ -42,7 +92,9 @@ export interface WeftModuleOptions extends Omit<EngineConfig, 'resolver' | 'cont
   readonly drain?: Duration
   /**
    * Whether the module closes the store when the application shuts down,
-   * after the engine. @defaultValue `true`
+   * after the engine (a store made by a factory, or an instance given: the
+   * module takes it over). `false` leaves the store open for its owner to
+   * close, and lets several applications share one instance. @defaultValue `true`
    */
   readonly closeStore?: boolean
   /**

@@ -1,22 +1,24 @@
 import 'reflect-metadata'
 import { Module, type DynamicModule, type FactoryProvider, type Provider } from '@nestjs/common'
 import { ModuleRef } from '@nestjs/core'
-import { createEngine, Engine, InvalidOptionsError, isAdapter, sqliteStore, type AdapterRegistration, type AdapterToken, type AnyWorkflow } from '../index.js'
+import { createEngine, Engine, InvalidOptionsError, isAdapter, sqliteStore, type AdapterToken, type AnyWorkflow } from '../index.js'
 import type { WorkflowStore } from '../store.js'
 import { DeclaredWorkflows } from './declared-workflows.js'
+import { DrainFirstModule } from './drain-first-module.js'
+import { adaptersOf, policyStateOf, storeOf } from './module-resources.js'
 import { NestWorkflowResolver } from './nest-workflow-resolver.js'
 import { WeftCallerGuard } from './weft-caller-guard.js'
 import { WeftClient } from './weft-client.js'
 import { WeftHealthIndicator } from './weft-health-indicator.js'
 import { WeftLifecycle } from './weft-lifecycle.js'
-import type { WeftModuleAsyncOptions, WeftModuleDeclarations, WeftModuleOptions } from './weft-module-options.js'
+import type { WeftAdapterRegistration, WeftModuleAsyncOptions, WeftModuleDeclarations, WeftModuleOptions } from './weft-module-options.js'
 import { weftOptionsToken, weftStoreToken } from './weft-tokens.js'
 import { tokenName } from './workflow-construction.js'
 
 /** The providers every application of the module has, whatever made its options. */
 const coreProviders: Provider[] = [
   { provide: NestWorkflowResolver, useFactory: (moduleRef: ModuleRef) => new NestWorkflowResolver(moduleRef), inject: [ModuleRef] },
-  { provide: weftStoreToken, useFactory: (options: WeftModuleOptions) => options.store ?? sqliteStore(), inject: [weftOptionsToken] },
+  { provide: weftStoreToken, useFactory: (options: WeftModuleOptions) => storeOf(options) ?? sqliteStore(), inject: [weftOptionsToken] },
   { provide: Engine, useFactory: engineOf, inject: [weftOptionsToken, weftStoreToken, NestWorkflowResolver] },
   WeftClient,
   WeftHealthIndicator,
@@ -27,13 +29,14 @@ const coreProviders: Provider[] = [
 const exportedProviders = [Engine, WeftClient, WeftHealthIndicator, WeftCallerGuard, NestWorkflowResolver, weftOptionsToken]
 
 function engineOf(options: WeftModuleOptions, store: WorkflowStore, resolver: NestWorkflowResolver): Engine {
-  const { role = 'worker', drain: _drain, closeStore: _closeStore, caller: _caller, ...config } = options
+  const { role = 'worker', drain: _drain, closeStore: _closeStore, caller: _caller, store: _store, adapters: _adapters, policyState: _policyState, ...config } = options
   if (role !== 'worker' && role !== 'api') throw new InvalidOptionsError(`WeftModule: role must be 'worker' or 'api', got ${JSON.stringify(role)}`)
-  return createEngine({ ...config, store, resolver, claimRuns: role === 'worker' })
+  const [adapters, policyState] = [adaptersOf(options), policyStateOf(options)]
+  return createEngine({ ...config, store, resolver, claimRuns: role === 'worker', ...(adapters === undefined ? {} : { adapters }), ...(policyState === undefined ? {} : { policyState }) })
 }
 
 /** An adapter's token: the one it was registered under, else its class. */
-function tokenOfRegistration(registration: AdapterRegistration): AdapterToken {
+function tokenOfRegistration(registration: WeftAdapterRegistration): AdapterToken {
   return isAdapter(registration) ? (registration.constructor as AdapterToken) : registration.token
 }
 
@@ -55,7 +58,7 @@ function rootModule(declarations: WeftModuleDeclarations, options: Provider, imp
   return {
     module: WeftModule,
     global: declarations.global ?? true,
-    imports: imports ?? [],
+    imports: [DrainFirstModule, ...(imports ?? [])],
     providers: [options, ...coreProviders, ...adapters, { provide: DeclaredWorkflows, useValue: new DeclaredWorkflows(declarations.workflows ?? [], 'self') }],
     exports: [...exportedProviders, ...adapters.map((provider) => provider.provide)],
   }
@@ -77,15 +80,20 @@ function rootModule(declarations: WeftModuleDeclarations, options: Provider, imp
  * A workflow class's dependencies are resolved once, at bootstrap, in the
  * module that declares it: a missing one fails the bootstrap with
  * `InvalidWorkflowError` naming the workflow, the token and the module, and
- * so does a request-scoped one (a run outlives its request). Every run gets a
- * fresh instance; a transient dependency is made once for the workflow class
- * and shared by its runs. A worker registers the workflows on application
- * bootstrap and starts claiming runs then; on shutdown (`app.close()`, or
- * SIGTERM after `app.enableShutdownHooks()`) running tasks get `drain` to
- * finish, the rest are released to other workers, and the adapters and the
- * store are closed. Start runs from `onApplicationBootstrap` on (or from
- * requests), not from another provider's `onModuleInit`: the workflows are
- * resolved during module init.
+ * so does a request-scoped or transient one (a run outlives its request;
+ * every run would share the transient instance), and a workflow class
+ * declared in two modules. Every run gets a fresh instance. A worker
+ * registers the workflows on application bootstrap and starts claiming runs
+ * then. On shutdown (`app.close()`, or SIGTERM after
+ * `app.enableShutdownHooks()`) the drain comes first, before Nest destroys
+ * any provider (`onModuleDestroy`): running tasks get `drain` to finish with
+ * the services they use still open, the rest are released to other workers,
+ * the adapters are closed; the store is closed in `beforeApplicationShutdown`.
+ * Start runs from `onApplicationBootstrap` on (or from requests), not from
+ * another provider's `onModuleInit`: the workflows are resolved during
+ * module init. Give the store and adapters as factories
+ * (`store: () => sqliteStore(...)`) when one module makes several
+ * applications, as e2e tests do.
  *
  * @example
  * ```ts
@@ -114,7 +122,7 @@ function rootModule(declarations: WeftModuleDeclarations, options: Provider, imp
  * @Module({ imports: [WeftModule.forFeature([Quote])], providers: [Prices] })
  * export class QuotesModule {}
  *
- * @Module({ imports: [WeftModule.forRoot({ store: sqliteStore({ path: '.weft/app.sqlite' }) }), QuotesModule] })
+ * @Module({ imports: [WeftModule.forRoot({ store: () => sqliteStore({ path: '.weft/app.sqlite' }) }), QuotesModule] })
  * export class AppModule {}
  * ```
  */

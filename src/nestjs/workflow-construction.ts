@@ -16,10 +16,10 @@ const injectedPropertiesKey = 'self:properties_metadata'
  * not run at bootstrap). A run then builds a fresh instance from it.
  *
  * @throws `InvalidWorkflowError` naming the workflow and the token when a
- * dependency is request-scoped, or when Nest cannot resolve one.
+ * dependency is request-scoped or transient, or when Nest cannot resolve one.
  */
 export async function resolveConstruction(workflow: WorkflowClass, moduleRef: ModuleRef, moduleName: string): Promise<WorkflowConstruction> {
-  assertNoRequestScope(workflow, moduleRef)
+  assertDefaultScopes(workflow, moduleRef)
   const standIn = standInFor(workflow)
   let made: { readonly args: readonly unknown[] }
   try {
@@ -32,19 +32,41 @@ export async function resolveConstruction(workflow: WorkflowClass, moduleRef: Mo
   return { args: made.args, properties }
 }
 
+/** Why a run cannot be given a provider of each scope but the default one. */
+const scopeRefusals: Partial<Record<Scope, string>> = {
+  [Scope.REQUEST]:
+    'which is request-scoped (or depends on a request-scoped provider); a run outlives the request that started it and may run in another process: ' +
+    "inject a default-scoped provider and pass what the request knows in the run's input",
+  [Scope.TRANSIENT]:
+    'which is transient; Weft resolves a workflow\'s dependencies once, at bootstrap, so every run would share one instance of it: ' +
+    'make it default-scoped, or inject a default-scoped factory that makes a fresh one when a task asks',
+}
+
 /**
- * A run outlives the request that started it and may run in another process,
- * so a workflow cannot receive a request-scoped provider (nor one that
- * depends on one): refused at bootstrap rather than given a placeholder.
+ * A workflow's dependencies are resolved once, at bootstrap: a request-scoped
+ * one (a run outlives its request and may run in another process) and a
+ * transient one (every run would share it) are refused then, naming the
+ * constructor parameter or the property and the token.
  */
-function assertNoRequestScope(workflow: WorkflowClass, moduleRef: ModuleRef): void {
-  for (const [index, token] of constructorTokens(workflow).entries()) {
-    if (token === undefined || scopeOf(token, moduleRef) !== Scope.REQUEST) continue
-    throw new InvalidWorkflowError(
-      `workflow ${workflow.name}: parameter ${index + 1} of its constructor asks for ${tokenName(token)}, which is request-scoped (or depends on a request-scoped provider); ` +
-        'a run outlives the request that started it and may run in another process: inject a default-scoped provider and pass what the request knows in the run\'s input',
-    )
+function assertDefaultScopes(workflow: WorkflowClass, moduleRef: ModuleRef): void {
+  const requests = [
+    ...constructorTokens(workflow).map((token, index) => ({ token, asker: `parameter ${index + 1} of its constructor` })),
+    ...injectedProperties(workflow).map(({ key, type }) => ({ token: type, asker: `its property ${String(key)} (@Inject)` })),
+  ]
+  for (const { token, asker } of requests) {
+    const refusal = token === undefined ? undefined : scopeRefusals[scopeOf(token, moduleRef) ?? Scope.DEFAULT]
+    if (refusal !== undefined) throw new InvalidWorkflowError(`workflow ${workflow.name}: ${asker} asks for ${tokenName(token)}, ${refusal}`)
   }
+}
+
+/**
+ * The refusal of a provider a `defineWorkflow` definition's `services` name
+ * (resolved from Nest's container for every run) when it is not
+ * default-scoped; `undefined` when it is, or when nothing provides it.
+ */
+export function scopedServiceProblem(token: unknown, moduleRef: ModuleRef): string | undefined {
+  const scope = scopeOf(token, moduleRef)
+  return scope === undefined ? undefined : scopeRefusals[scope]
 }
 
 function scopeOf(token: unknown, moduleRef: ModuleRef): Scope | undefined {
@@ -64,8 +86,8 @@ function constructorTokens(workflow: WorkflowClass): unknown[] {
   return tokens
 }
 
-function injectedProperties(workflow: WorkflowClass): { key: string | symbol }[] {
-  return (Reflect.getMetadata(injectedPropertiesKey, workflow) as { key: string | symbol }[] | undefined) ?? []
+function injectedProperties(workflow: WorkflowClass): { key: string | symbol; type: unknown }[] {
+  return (Reflect.getMetadata(injectedPropertiesKey, workflow) as { key: string | symbol; type: unknown }[] | undefined) ?? []
 }
 
 /** A class Nest builds as it would build `workflow` (same name, same injection metadata), keeping its arguments. */

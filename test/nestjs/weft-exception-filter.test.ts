@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Param, Post, UseGuards } from '@nestjs/common'
+import { Body, Controller, Get, Param, Post, UseFilters, UseGuards } from '@nestjs/common'
 import { Schema } from 'effect'
 import { describe, expect, it } from 'vitest'
 import { defineWorkflow, principal, PrincipalLimits, RateLimitedError, Rbac, RunConflictError, RunNotFoundError, sqliteStore, type AccessOptions, type RunId } from 'weft-sdk'
@@ -112,5 +112,32 @@ describe('weftHttpStatus', () => {
     expect(weftHttpStatus(new RateLimitedError('start', 1_000))).toBe(429)
     expect(weftHttpStatus(new RunNotFoundError('r-1'))).toBe(404)
     expect(weftHttpStatus(new Error('not ours'))).toBeUndefined()
+  })
+})
+
+describe('WeftExceptionFilter on one controller (@UseFilters)', () => {
+  @Controller('labels')
+  @UseFilters(WeftExceptionFilter)
+  class LabelsController {
+    constructor(private readonly weft: WeftClient) {}
+    @Get(':id')
+    read(@Param('id') id: string) {
+      return this.weft.read(id)
+    }
+  }
+
+  @Controller('plain')
+  class PlainController {
+    constructor(private readonly weft: WeftClient) {}
+    @Get(':id')
+    read(@Param('id') id: string) {
+      return this.weft.read(id)
+    }
+  }
+
+  it("maps Weft's errors on that controller only: an unknown run is a 404 there, Nest's 500 elsewhere", async () => {
+    const running = await files.listen({ imports: [WeftModule.forRoot({ store: () => sqliteStore({ path: files.path('per-controller') }) })], controllers: [LabelsController, PlainController] })
+    expect(await send(running, 'GET', '/labels/no-such-run', {})).toMatchObject({ status: 404, body: { statusCode: 404, code: 'WEFT_RUN_NOT_FOUND', message: 'no run has id "no-such-run"' } })
+    expect(await send(running, 'GET', '/plain/no-such-run', {})).toMatchObject({ status: 500, body: { statusCode: 500, message: 'Internal server error' } })
   })
 })
