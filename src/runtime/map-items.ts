@@ -64,8 +64,10 @@ export interface MapCall<T, R> {
   readonly signal: AbortSignal
   /** Throws when the task's attempt is over (nothing may be recorded any more). */
   assertOpen(index: number): void
-  /** Reports how an item ended (a `task.call` report a tracing makes a span of); absent, nothing is reported. */
-  readonly report?: ((call: CallReport) => void) | undefined
+  /** Whether an item's end would be heard if reported (the attempt is open and someone hears `task.call`): no report is built otherwise. */
+  reporting(): boolean
+  /** Reports how an item ended (a `task.call` report a tracing makes a span of). */
+  report(call: CallReport): void
 }
 
 /**
@@ -181,14 +183,13 @@ async function settle<T, R>(call: MapCall<T, R>, index: number, key: string, exi
   }
   call.assertOpen(index)
   const end = { key, task: call.task, attempts: attempts.count, startedAt: attempts.startedAt, history: attempts.history() }
-  const report = (error?: unknown) => call.report?.(mapItemReport(call.task, key, index, end.attempts, end.startedAt, call.host.now(), error))
   if (exit._tag === 'Success') {
     const stored = await call.host.recordSubStep({ ...end, status: 'completed', output: exit.value })
-    report()
+    if (call.reporting()) call.report(mapItemReport(call.task, key, index, end.attempts, end.startedAt, call.host.now()))
     return { ok: true, value: stored.output as R }
   }
   const error = reason!._tag === 'Fail' ? thrownValue(reason!.error) : reason!.defect
-  report(error)
+  if (call.reporting()) call.report(mapItemReport(call.task, key, index, end.attempts, end.startedAt, call.host.now(), error))
   if (!call.settings.settled) {
     attempts.roundFailed(call.host.now(), error)
     call.host.itemFailed({ ...end, status: 'failed', error })

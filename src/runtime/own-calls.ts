@@ -1,7 +1,7 @@
 // What a task attempt reports about its own waits, sleeps and map items, as `task.call` reports (CallReport): a
 // tracing makes each an internal span under the attempt's span (`weft.operation` tells them from adapters' calls,
 // see WeftSpanAttributes). Reported only as they end, from times the attempt already has: nothing is built while
-// they run, and the reporter drops them at once when nobody listens.
+// they run, and none is built when nobody hears `task.call` (TaskHost.reportsCalls).
 
 import type { CallReport } from '../graph/call-context.js'
 import { toEventErrorRecord } from './error-record.js'

@@ -42,6 +42,8 @@ export class RunReporter {
   /** Whether listeners get the two events every task has. */
   private readonly startedHeard: EventInterest
   private readonly completedHeard: EventInterest
+  /** Whether listeners (a tracing among them) get `task.call` reports. */
+  private readonly callsHeard: EventInterest
 
   constructor(
     private readonly hub: EventHub,
@@ -54,6 +56,12 @@ export class RunReporter {
     this.taskMetrics = metrics?.tasksOf(graph)
     this.startedHeard = hub.interestIn('task.started')
     this.completedHeard = hub.interestIn('task.completed')
+    this.callsHeard = hub.interestIn('task.call')
+  }
+
+  /** Whether a `task.call` report reaches anyone now: its callers build none otherwise. */
+  get reportsCalls(): boolean {
+    return this.callsHeard.listening
   }
 
   runStarted(at: number, traceContext: string | undefined, queuedMs?: number): void {
@@ -131,7 +139,7 @@ export class RunReporter {
 
   /** Reports a call an adapter made for an attempt: to listeners only (not kept in the run's log). */
   taskCall(task: TaskNode, at: number, attempt: number, call: CallReport): void {
-    if (!this.hub.listeningTo('task.call')) return
+    if (!this.callsHeard.listening) return
     const { adapter, operation, durationMs, attributes, error } = call
     this.hub.emit({ type: 'task.call', at, runId: this.runId, workflow: this.graph.name, task: task.name, attempt, adapter, operation, durationMs, attributes, error })
   }

@@ -181,8 +181,13 @@ export class RunTaskHost implements TaskRunner {
   }
 
   callReported(task: string, attempt: number, call: CallReport): void {
+    if (!this.parts.reporter.reportsCalls) return
     const node = this.parts.graph.taskByName.get(task)
     if (node !== undefined) this.parts.reporter.taskCall(node, this.now(), attempt, call)
+  }
+
+  reportsCalls(): boolean {
+    return this.parts.reporter.reportsCalls
   }
 
   traceparent(task: string): string | undefined {

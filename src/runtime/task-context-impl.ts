@@ -125,6 +125,11 @@ export class TaskContextImpl implements LoopContext<unknown> {
     if (!this.closed) this.host.callReported(this.task, this.attempt, call)
   }
 
+  /** Whether a report of this attempt's own calls would reach anyone: the attempt is open and someone hears `task.call`. */
+  private reporting(): boolean {
+    return !this.closed && this.host.reportsCalls()
+  }
+
   /** Adds an entry to this attempt's outbox (staged with the journal, written with the step); returns its id. */
   private recordOutbox(adapter: string, payload: unknown): string {
     this.assertOpen(() => `ctx.outbox (adapter "${adapter}")`)
@@ -197,10 +202,10 @@ export class TaskContextImpl implements LoopContext<unknown> {
   private async waited(name: string, key: string, startedAt: number, wait: Promise<unknown>): Promise<unknown> {
     try {
       const payload = await wait
-      this.reportCall(waitReport(name, key, startedAt, this.host.now()))
+      if (this.reporting()) this.reportCall(waitReport(name, key, startedAt, this.host.now()))
       return payload
     } catch (error) {
-      if (error instanceof EventTimeoutError) this.reportCall(waitReport(name, key, startedAt, this.host.now(), error))
+      if (error instanceof EventTimeoutError && this.reporting()) this.reportCall(waitReport(name, key, startedAt, this.host.now(), error))
       throw error
     }
   }
@@ -247,6 +252,7 @@ export class TaskContextImpl implements LoopContext<unknown> {
       keyOf: (index) => this.key({ kind: 'item', index, map }),
       signal: this.signal,
       assertOpen: (index) => this.assertOpen(() => `ctx.map item ${index}`),
+      reporting: () => this.reporting(),
       report: (call) => this.reportCall(call),
     })
   }
@@ -262,7 +268,7 @@ export class TaskContextImpl implements LoopContext<unknown> {
     const remaining = wakeAt - now
     if (remaining <= 0) return
     await this.runEffect(Effect.sleep(Duration.millis(remaining)))
-    this.reportCall(sleepReport(key, ms, now, this.host.now()))
+    if (this.reporting()) this.reportCall(sleepReport(key, ms, now, this.host.now()))
   }
 
   /** The key of a step of this attempt. */

@@ -82,6 +82,12 @@ export interface TaskHost {
   progress(task: string, attempt: number, source: string, data: unknown): void
   /** Reports a call an adapter made for a task attempt as a `task.call` event (`CallContext.report`). */
   callReported(task: string, attempt: number, call: CallReport): void
+  /**
+   * Whether a `task.call` report would reach anyone now (a listener of the
+   * engine, a tracing): Weft's own reports (waits, sleeps, map items) are not
+   * built otherwise. One field read.
+   */
+  reportsCalls(): boolean
   /** The trace context of `task`'s current attempt span, when the run is traced (`CallContext.traceparent`). */
   traceparent(task: string): string | undefined
   /** Adds a call's usage to step `key`, stored with its record (`CallContext.meter`). */
