@@ -36,12 +36,15 @@ const count = (n) => n.toLocaleString('en-US')
 const bareRunsSql = 'select count(*), sum(finished_at - started_at) from weft_runs'
 const bareStepsSql = 'select count(*), sum(finished_at - started_at) from weft_steps'
 
-/** The queries timed: [label, HistoryQuery, weft stats flags]. */
+/**
+ * The queries timed: [label, HistoryQuery, weft stats flags]. `weft stats` reads the last 24 h unless told
+ * otherwise, so the all-time rows pass `--since all` and the last-24-h row is the bare command.
+ */
 function cases(now) {
   return [
-    ['all workflows, all time', {}, []],
-    [`one workflow (${busiest})`, { workflow: busiest }, ['--workflow', busiest]],
-    ['last 24 h', { from: now - dayMs }, ['--since', '24 h']],
+    ['all workflows, all time', {}, ['--since', 'all']],
+    [`one workflow (${busiest}), all time`, { workflow: busiest }, ['--workflow', busiest, '--since', 'all']],
+    ['last 24 h (bare weft stats)', { from: now - dayMs }, []],
   ]
 }
 
@@ -236,8 +239,8 @@ const totalsOfRows = (rows) => rows.map((row) => `${row.workflow}:${row.total}`)
 
 /**
  * Differences between the SQLite and PostgreSQL answers (the same rows were seeded into both), and between each
- * store's history and engine.history() or weft stats (whose --since window ends when the CLI runs: compared by
- * its workflows and tasks only).
+ * store's history and engine.history() or weft stats (a window of the last 24 h ends when the CLI runs: compared
+ * by its workflows and tasks only; an all-time window by its runs too).
  */
 function disagreements(sqlite, postgres) {
   const problems = []
@@ -248,6 +251,8 @@ function disagreements(sqlite, postgres) {
       if (totalsOfReport(row.history.value) !== totalsOfRows(row.workflows.value)) problems.push(`${name}, ${label}: engine.history() and store.history count different runs`)
       const cliShape = `${row.cliReport.workflows.length}/${row.cliReport.tasks.length}`
       if (cliShape !== `${row.workflows.value.length}/${row.tasks.value.length}`) problems.push(`${name}, ${label}: weft stats reported ${cliShape} workflows/tasks, the API ${row.workflows.value.length}/${row.tasks.value.length}`)
+      // An all-time window does not move with the clock: weft stats must count the very same runs.
+      if (row.query.from === undefined && totalsOfReport(row.cliReport) !== totalsOfRows(row.workflows.value)) problems.push(`${name}, ${label}: weft stats counted other runs than store.history (${totalsOfReport(row.cliReport)})`)
     }
     if (postgres.rows !== undefined) {
       if (comparable(sqlite.rows[i].workflows.value) !== comparable(postgres.rows[i].workflows.value)) problems.push(`${label}: SQLite and PostgreSQL answer different workflow rows`)
@@ -310,6 +315,7 @@ export function printHistory(result, printTable) {
   else printStore(`PostgreSQL ${postgres.version} (a throwaway server, default settings)`, postgres)
   console.log('\n  history.workflows / history.tasks: store.history\'s two queries; engine.history() runs both at once and builds the')
   console.log('  report; weft stats does the same in a fresh process. The runs/steps columns count what each window selected.')
+  console.log(`  weft stats flags per row: ${cases(0).map(([label, , flags]) => `${label}: ${flags.length === 0 ? '(none: its default window)' : flags.join(' ')}`).join('; ')}.`)
   if (result.problems.length === 0) console.log('  Correctness: OK — SQLite and PostgreSQL answered identical rows for every query; engine.history() and weft stats agree.')
   else for (const problem of result.problems) console.log(`  WRONG: ${problem}`)
 }

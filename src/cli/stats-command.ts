@@ -16,16 +16,25 @@ type StatsFormat = (typeof formats)[number]
 const tables = ['metrics', 'recovery'] as const
 type StatsTable = (typeof tables)[number]
 const definitions: readonly PercentileDefinition[] = ['nearest-rank', 'linear']
+/**
+ * The window without --since: the day before --until (before now without it). All time reads every step ever
+ * recorded (seconds per million steps: guides/observability.md, "Historical queries on a big history"), so it is
+ * asked for by name.
+ */
+const defaultWindow = '24 h'
+/** `--since all`: every run, from the first. */
+const allTime = 'all'
 
 /** `weft stats`: historical metrics of the runs in the database, from every worker. */
 export const statsCommand: CliCommand = {
   path: ['stats'],
   summary: 'metrics of the recorded runs: outcomes, rates, retries, duration and queue-wait percentiles, recovery',
   details: [
-    'Per workflow and per task, over the runs created in the window (--since, --until), from every',
-    'worker that wrote to the database: counts by outcome, success and failure rates (cancelled runs',
-    'count in neither), retries, exact duration percentiles (nearest rank by default: always a',
-    'duration that was recorded; --definition linear interpolates), queue wait (created → started),',
+    `Per workflow and per task, over the runs created in the window (--until, default now; --since, default`,
+    `${defaultWindow} before --until: all time reads every step ever recorded and takes seconds per million steps,`,
+    `so ask for it with --since ${allTime}), from every worker that wrote to the database: counts by outcome,`,
+    'success and failure rates (cancelled runs count in neither), retries, exact duration percentiles (nearest rank',
+    'by default: always a duration that was recorded; --definition linear interpolates), queue wait (created → started),',
     'runs ended per minute of the window, tokens and cost. --format json prints the report (the',
     'engine.history() shape), --format csv one row per workflow and per task (columns: guides/observability.md),',
     'or with --table recovery one row per error class and strategy @Recover met: failed attempts,',
@@ -35,8 +44,8 @@ export const statsCommand: CliCommand = {
   positionals: [],
   options: {
     workflow: { type: 'string', valueName: '<name>', description: 'only runs of this workflow' },
-    since: { type: 'string', valueName: '<time>', description: "only runs created since: an ISO time (2026-12-01T00:00Z) or a duration ago ('24 h', '7 d')" },
-    until: { type: 'string', valueName: '<time>', description: 'only runs created before: an ISO time or a duration ago' },
+    since: { type: 'string', valueName: '<time>', description: `only runs created since: an ISO time (2026-12-01T00:00Z), a duration ago ('24 h', '7 d') or ${allTime} [default: ${defaultWindow} before --until]` },
+    until: { type: 'string', valueName: '<time>', description: 'only runs created before: an ISO time or a duration ago [default: now]' },
     definition: { type: 'string', valueName: '<name>', description: `how percentiles are computed: ${definitions.join(', ')} [default: nearest-rank]` },
     format: { type: 'string', valueName: '<format>', description: `${formats.join(', ')} [default: text]` },
     table: { type: 'string', valueName: '<table>', description: `the CSV's table: ${tables.join(', ')} [default: metrics]` },
@@ -45,15 +54,17 @@ export const statsCommand: CliCommand = {
     config: configOption,
     token: tokenOption,
   },
-  examples: ['weft stats', "weft stats --workflow order-fulfilment --since '24 h'", 'weft stats --since 2026-12-01T00:00Z --format csv > stats.csv', 'weft stats --format csv --table recovery', 'weft stats --format json | jq \'.tasks[] | select(.failureRate > 0.1)\''],
+  examples: ['weft stats', `weft stats --since ${allTime}`, "weft stats --workflow order-fulfilment --since '7 d'", 'weft stats --since 2026-12-01T00:00Z --format csv > stats.csv', 'weft stats --format csv --table recovery', 'weft stats --format json | jq \'.tasks[] | select(.failureRate > 0.1)\''],
   async run(args, context) {
     const format = args.flag('json') ? 'json' : parseChoice('format', args.string('format') ?? 'text', formats)
     const table = parseTable(args.string('table'), format)
     const now = context.now()
+    const since = args.string('since')
+    const to = parseTime('until', args.string('until'), now)
     const query: HistoryQuery = {
       workflow: args.string('workflow'),
-      from: parseTime('since', args.string('since'), now),
-      to: parseTime('until', args.string('until'), now),
+      from: since === allTime ? undefined : (parseTime('since', since, now) ?? (to ?? now) - toMillis(defaultWindow)),
+      to,
       definition: parseChoice('definition', args.string('definition') ?? 'nearest-rank', definitions),
     }
     const secured = await securedCommand(args, context)
@@ -61,7 +72,7 @@ export const statsCommand: CliCommand = {
       if (store.history === undefined) throw new MetricsUnavailableError('no-history')
       return readHistory(store.history, query, now)
     })
-    printReport(context, report, format, table)
+    printReport(context, report, format, table, windowNote(since, args.string('until')))
     return 0
   },
 }
@@ -71,6 +82,13 @@ function parseTable(text: string | undefined, format: StatsFormat): StatsTable {
   if (text === undefined) return 'metrics'
   if (format !== 'csv') throw new UsageError(`--table chooses one of the CSV's tables; add --format csv (the ${format} output has them all)`)
   return parseChoice('table', text, tables)
+}
+
+/** What the text output says of the window's start: the default, or all time. */
+function windowNote(since: string | undefined, until: string | undefined): string {
+  const window = until === undefined ? `the last ${defaultWindow}` : `${defaultWindow} before --until`
+  if (since === undefined) return `, ${window} by default; --since ${allTime} for every run`
+  return since === allTime ? ', all time' : ''
 }
 
 function parseChoice<T extends string>(option: string, text: string, choices: readonly T[]): T {
@@ -89,15 +107,17 @@ export function parseTime(option: string, text: string | undefined, now: number)
   try {
     return now - toMillis(text as never, `--${option}`)
   } catch {
-    throw new UsageError(`--${option} must be an ISO time (2026-12-01T00:00Z) or a duration ago ('24 h', '7 d'); got "${text}"`)
+    const all = option === 'since' ? `, or ${allTime}` : ''
+    throw new UsageError(`--${option} must be an ISO time (2026-12-01T00:00Z) or a duration ago ('24 h', '7 d')${all}; got "${text}"`)
   }
 }
 
-function printReport(context: CliContext, report: MetricsReport, format: StatsFormat, table: StatsTable): void {
+function printReport(context: CliContext, report: MetricsReport, format: StatsFormat, table: StatsTable, note: string): void {
   if (format === 'json') return context.out.line(JSON.stringify(metricsToJson(report)))
   if (format === 'csv') return (table === 'recovery' ? recoveryToCsv : metricsToCsv)(report).trimEnd().split('\n').forEach((line) => context.out.line(line))
-  if (report.workflows.length === 0) return context.out.line(`no runs created from ${formatDateTime(report.window.from)} to ${formatDateTime(report.window.to)}`)
-  context.out.line(`runs created ${formatDateTime(report.window.from)} – ${formatDateTime(report.window.to)} (utc); percentiles: ${report.percentiles}`)
+  const window = `${formatDateTime(report.window.from)} – ${formatDateTime(report.window.to)} (utc${note})`
+  if (report.workflows.length === 0) return context.out.line(`no runs created ${window}`)
+  context.out.line(`runs created ${window}; percentiles: ${report.percentiles}`)
   for (const line of formatTable(context.out, workflowColumns, report.workflows)) context.out.line(line)
   context.out.line('')
   for (const line of formatTable(context.out, taskColumns, report.tasks)) context.out.line(line)

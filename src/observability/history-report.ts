@@ -48,7 +48,9 @@ export function historyReport(workflows: readonly WorkflowHistoryRow[], tasks: r
 
 /**
  * Reads a store's history into a report: the two aggregate queries and the
- * steps' recorded recoveries, at once.
+ * steps' recorded recoveries, at once. The window is `query`'s: without
+ * `from`, every run since the first (seconds on a history of millions of
+ * steps; pass a window as the example does).
  *
  * @example
  * ```ts

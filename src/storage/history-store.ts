@@ -45,9 +45,14 @@ export interface DurationPercentiles {
 export interface HistoryQuery {
   /** Only runs of this workflow. */
   readonly workflow?: string | undefined
-  /** Only runs created at or after this time. */
+  /**
+   * Only runs created at or after this time. Without it every run since the
+   * first is read, which on a big history takes seconds (the task rows read
+   * every step of the window); `weft stats` defaults to the last 24 h.
+   * @defaultValue no lower bound
+   */
   readonly from?: number | undefined
-  /** Only runs created before this time. */
+  /** Only runs created before this time. @defaultValue no upper bound (the report's window ends at `now`) */
   readonly to?: number | undefined
   /** How percentiles are computed. @defaultValue 'nearest-rank' */
   readonly definition?: PercentileDefinition | undefined
