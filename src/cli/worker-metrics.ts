@@ -2,7 +2,7 @@
 
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { LiveMetrics, metricsHandler, type Engine } from '../index.js'
+import { metricsHandler, type Engine } from '../index.js'
 import { CommandFailedError } from './cli-errors.js'
 
 /** A running metrics endpoint: its address, and how to stop it. */
@@ -14,14 +14,13 @@ export interface MetricsEndpoint {
 }
 
 /**
- * Subscribes a `LiveMetrics` monitor to `engine` (following its recovery
- * counters too) and serves its Prometheus
- * exposition at `/metrics` on 127.0.0.1:`port` (404 elsewhere).
- * @throws `CommandFailedError` when the port cannot be listened on (in use, not allowed).
+ * Serves the Prometheus exposition of `engine`'s own live metrics
+ * (`engine.liveMetrics()`: the monitor behind `engine.metrics()`, no second
+ * one) at `/metrics` on 127.0.0.1:`port` (404 elsewhere).
+ * @throws `MetricsUnavailableError` when the engine was created without `metrics`; `CommandFailedError` when the port cannot be listened on (in use, not allowed).
  */
 export async function serveWorkerMetrics(engine: Engine, port: number): Promise<MetricsEndpoint> {
-  const monitor = new LiveMetrics().followRecovery(() => engine.stats().recovery)
-  engine.on(monitor.listener)
+  const monitor = engine.liveMetrics()
   const scrape = metricsHandler(() => monitor)
   const server = createServer((req, res) => {
     if (req.url === '/metrics' || req.url?.startsWith('/metrics?') === true) scrape(req, res)

@@ -47,9 +47,10 @@ export interface WorkerOptions {
    */
   readonly config?: CliConfig | undefined
   /**
-   * Serves the worker's live metrics to Prometheus at `/metrics` on
-   * 127.0.0.1 at this port (0: one the system chooses; the banner names it).
-   * @defaultValue no metrics endpoint
+   * Turns on the worker engine's live metrics (`createEngine({ metrics: true })`)
+   * and serves them to Prometheus at `/metrics` on 127.0.0.1 at this port
+   * (0: one the system chooses; the banner names it).
+   * @defaultValue no live metrics, no metrics endpoint
    */
   readonly metricsPort?: number | undefined
 }
@@ -168,6 +169,8 @@ async function startEngine(
       store,
       security: options.config?.security,
       maxConcurrentTasks: options.maxTasks ?? setup.engine.maxConcurrentTasks,
+      // The engine's own monitor is what --metrics-port serves; without a port the worker keeps none.
+      metrics: options.metricsPort !== undefined,
       // The run log below prints a `recovered` line instead.
       onRunRecovered: () => undefined,
       onBackgroundError: (error) => log.error(stamped(Date.now(), `background work failed (claiming runs, renewing leases): ${messageOf(error)}`)),

@@ -3,7 +3,8 @@ import { WeftError } from './weft-error.js'
 
 /**
  * Metrics were asked for that this engine cannot give: `engine.metrics()`
- * of an engine created without `metrics` (`reason: 'live-metrics-off'`), or
+ * or `engine.liveMetrics()` of an engine created without `metrics`
+ * (`reason: 'live-metrics-off'`), or
  * `engine.history()` over a custom store without the `history` role
  * (`'no-history'`). Not retryable: the fix is in the configuration.
  *
@@ -27,7 +28,7 @@ export class MetricsUnavailableError extends WeftError {
   ) {
     super(
       reason === 'live-metrics-off'
-        ? 'engine.metrics(): this engine keeps no live metrics; create it with createEngine({ metrics: true })'
+        ? 'engine.metrics() / engine.liveMetrics(): this engine keeps no live metrics; create it with createEngine({ metrics: true })'
         : `engine.history(): the engine's store has no history (its "history" role is missing); use the memory, SQLite or PostgreSQL store, or implement HistoryStore in yours`,
     )
   }

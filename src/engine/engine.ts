@@ -155,7 +155,7 @@ export class Engine {
   private readonly waiters = new EventWaiters()
   private readonly statistics = new RuntimeStats()
   /** The live metrics monitor (`config.metrics`), subscribed to the hub; `undefined` when off. */
-  private readonly liveMetrics: LiveMetrics | undefined
+  private readonly monitor: LiveMetrics | undefined
   /** The alert rules at work (`config.alerts`); `undefined` without alerts. */
   private readonly alertMonitor: AlertMonitor | undefined
   private readonly scope = Effect.runSync(Scope.make())
@@ -206,7 +206,7 @@ export class Engine {
     })
     this.adapters = new AdapterRegistry(this.resolver, (event) => this.hub.emit(event), config.policyState).registerAll(config.adapters ?? [])
     this.outbox = new EngineOutbox(this.outboxWiring(), config.outbox)
-    this.liveMetrics = this.subscribeMetrics(config.metrics, clockNow(config.clock)())
+    this.monitor = this.subscribeMetrics(config.metrics, clockNow(config.clock)())
     this.env = this.runEnvironment(config.clock)
     this.alertMonitor = this.watchAlerts(config)
     this.backendServices = {
@@ -469,8 +469,33 @@ export class Engine {
    * @throws `MetricsUnavailableError` when the engine was created without `metrics`.
    */
   metrics(): MetricsReport {
-    if (this.liveMetrics === undefined) throw new MetricsUnavailableError('live-metrics-off')
-    return this.liveMetrics.report(this.env.now())
+    return this.liveMetrics().report(this.env.now())
+  }
+
+  /**
+   * The engine's own live metrics monitor (the one behind `engine.metrics()`),
+   * for what a report does not carry: its sketches, which
+   * `prometheusText(engine.liveMetrics())` and
+   * `metricsHandler(() => engine.liveMetrics())` render as Prometheus
+   * histograms, and `new LiveMetrics().merge(...)` adds up over several
+   * engines. Read it (`report`, `histograms`, `merge` it into another); the
+   * engine feeds it (its tasks' completions as numbers, without event
+   * objects), so do not subscribe or `record` into it yourself. Needs
+   * `createEngine({ metrics: true })`.
+   *
+   * @example
+   * ```ts
+   * import { createServer } from 'node:http'
+   * import { createEngine, metricsHandler } from 'weft-sdk'
+   * const engine = createEngine({ metrics: true })
+   * const scrape = metricsHandler(() => engine.liveMetrics())
+   * createServer((req, res) => (req.url === '/metrics' ? scrape(req, res) : res.writeHead(404).end())).listen(9464, '127.0.0.1')
+   * ```
+   * @throws `MetricsUnavailableError` when the engine was created without `metrics`.
+   */
+  liveMetrics(): LiveMetrics {
+    if (this.monitor === undefined) throw new MetricsUnavailableError('live-metrics-off')
+    return this.monitor
   }
 
   /**
@@ -522,7 +547,7 @@ export class Engine {
   private watchAlerts(config: EngineConfig): AlertMonitor | undefined {
     if (config.alerts === undefined) return undefined
     const compiled = compileAlerts(config.alerts, this.store)
-    const metrics = this.liveMetrics!
+    const metrics = this.monitor!
     const monitor = new AlertMonitor(compiled, { metrics, store: this.store, emit: (event) => this.hub.emit(event), now: () => this.env.now(), reportError: this.reportBackgroundError })
     this.hub.on('breaker.opened', monitor.soon)
     this.hub.on('run.dead-lettered', monitor.soon)
@@ -761,7 +786,7 @@ export class Engine {
       outboxStored: (entries) => this.outbox.stored(entries.map((entry) => entry.id)),
       taskGuard: this.secure.taskGuard,
       tracing: this.tracing,
-      metrics: this.liveMetrics?.sink,
+      metrics: this.monitor?.sink,
     }
   }
 

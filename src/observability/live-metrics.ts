@@ -173,8 +173,10 @@ const directEvents: readonly WeftEventType[] = ['task.started', 'task.progress',
  * trips, dead-lettered runs (`run.dead-lettered`), outbox dead letters and
  * adapter failures.
  * `createEngine({ metrics: true })` keeps one (read it with
- * `engine.metrics()`); or subscribe one yourself with
- * `engine.on(monitor.listener)`. Monitors merge, so several processes'
+ * `engine.metrics()`, or as the monitor itself with `engine.liveMetrics()`)
+ * and feeds it its tasks' completions as numbers; a monitor subscribed
+ * yourself with `engine.on(monitor.listener)` gets them as event objects
+ * instead, which costs more per task. Monitors merge, so several processes'
  * metrics add up (`merge`).
  *
  * @example

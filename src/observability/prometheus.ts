@@ -38,14 +38,15 @@ export interface PrometheusOptions {
 }
 
 /**
- * What the exposition reads: a live monitor (durations as histograms) or
- * a report (durations as summaries).
+ * What the exposition reads: a live monitor (durations as histograms; the
+ * engine's own is `engine.liveMetrics()`) or a report (durations as
+ * summaries: `engine.history()`'s, say).
  *
  * @example
  * ```ts
  * import { createEngine, type PrometheusSource } from 'weft-sdk'
  * const engine = createEngine({ metrics: true })
- * const source = (): PrometheusSource => engine.metrics()
+ * const source = (): PrometheusSource => engine.liveMetrics()
  * ```
  */
 export type PrometheusSource = MetricsReport | LiveMetrics
@@ -63,15 +64,14 @@ type Family = { readonly name: string; readonly type: 'counter' | 'histogram' | 
  * a `LiveMetrics`, whose sketches give the bucket counts, see
  * `DurationHistogram` for their error) or as summaries with p50, p95 and
  * p99 (from a `MetricsReport`, which carries only percentiles). One
- * HELP/TYPE per family; label values escaped.
+ * HELP/TYPE per family; label values escaped. An engine's own metrics:
+ * `prometheusText(engine.liveMetrics())` (`createEngine({ metrics: true })`).
  *
  * @example
  * ```ts
- * import { createEngine, LiveMetrics, prometheusText } from 'weft-sdk'
- * const monitor = new LiveMetrics()
- * const engine = createEngine()
- * engine.on(monitor.listener)
- * process.stdout.write(prometheusText(monitor))
+ * import { createEngine, prometheusText } from 'weft-sdk'
+ * const engine = createEngine({ metrics: true })
+ * process.stdout.write(prometheusText(engine.liveMetrics()))
  * ```
  * @throws `InvalidOptionsError` for a namespace that is not a valid metric name prefix, or bounds that are not positive, finite and strictly increasing.
  */
@@ -253,18 +253,17 @@ export const prometheusContentType = 'text/plain; version=0.0.4; charset=utf-8'
 /**
  * A request handler for node:http that answers a scrape with
  * `prometheusText(source(), options)`: mount it at `/metrics` on your
- * server. `source` is read at each scrape; give it a `LiveMetrics` (for
- * histograms) or a function returning a report. GET and HEAD only (405
- * otherwise); 500 with the error's message when the source throws.
+ * server. `source` is called at each scrape; an engine's own metrics are
+ * `() => engine.liveMetrics()` (a `LiveMetrics`: histograms), a report
+ * gives summaries. GET and HEAD only (405 otherwise); 500 with the error's
+ * message when the source throws.
  *
  * @example
  * ```ts
  * import { createServer } from 'node:http'
- * import { createEngine, LiveMetrics, metricsHandler } from 'weft-sdk'
- * const monitor = new LiveMetrics()
- * const engine = createEngine()
- * engine.on(monitor.listener)
- * const scrape = metricsHandler(() => monitor)
+ * import { createEngine, metricsHandler } from 'weft-sdk'
+ * const engine = createEngine({ metrics: true })
+ * const scrape = metricsHandler(() => engine.liveMetrics())
  * createServer((req, res) => (req.url === '/metrics' ? scrape(req, res) : res.writeHead(404).end())).listen(9464, '127.0.0.1')
  * ```
  * @throws `InvalidOptionsError` at once for invalid `options` (see `prometheusText`).

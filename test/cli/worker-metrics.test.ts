@@ -1,8 +1,9 @@
 /** `runWorker({ metricsPort })`, behind `weft worker --metrics-port`: the worker's live metrics served at /metrics on 127.0.0.1. */
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createEngine, defineWorkflow, InvalidOptionsError, sqliteStore } from 'weft-sdk'
+import { createEngine, defineWorkflow, InvalidOptionsError, MetricsUnavailableError, prometheusText, sqliteStore } from 'weft-sdk'
 import { runWorker } from '../../src/cli/index.js'
+import { serveWorkerMetrics } from '../../src/cli/worker-metrics.js'
 import { createModuleFolder, type ModuleFolder } from '../support/weft-cli.js'
 
 const hello = defineWorkflow<{ name: string }>({ name: 'hello', version: 1 }).task('greet', (): string => '').build()
@@ -39,6 +40,27 @@ describe('a worker with a metrics port', () => {
     stop.abort('deploying')
     await worker
     await expect(fetch(url!)).rejects.toThrow()
+  })
+
+  it("serves the engine's own monitor, not a second one: runs from before the endpoint opened are counted as engine.metrics() counts them", async () => {
+    const engine = createEngine({ metrics: true })
+    for (const name of ['ada', 'grace']) await (await engine.start(hello, { name })).result()
+    const endpoint = await serveWorkerMetrics(engine, 0)
+    await (await engine.start(hello, { name: 'edsger' })).result()
+    const text = await (await fetch(endpoint.url)).text()
+    await endpoint.close()
+    const { runs } = engine.metrics().workflows[0]!
+    expect(runs.completed).toBe(3)
+    expect(text).toContain(`weft_runs_total{workflow="hello",outcome="completed"} ${runs.completed}\n`)
+    expect(text).toContain(`weft_runs_started_total{workflow="hello"} ${runs.total}\n`)
+    expect(text).toBe(prometheusText(engine.liveMetrics()))
+    await engine.close()
+  })
+
+  it('refuses to serve an engine created without metrics, with MetricsUnavailableError', async () => {
+    const engine = createEngine()
+    await expect(serveWorkerMetrics(engine, 0)).rejects.toThrow(MetricsUnavailableError)
+    await engine.close()
   })
 
   it('refuses a port outside 0–65535 with InvalidOptionsError, before claiming anything', async () => {

@@ -49,6 +49,19 @@ describe('engine metrics', () => {
     const engine = createEngine()
     expect(() => engine.metrics()).toThrow(MetricsUnavailableError)
     expect(() => engine.metrics()).toThrow(/createEngine\(\{ metrics: true \}\)/)
+    expect(() => engine.liveMetrics()).toThrow(expect.objectContaining({ code: 'WEFT_METRICS_UNAVAILABLE', reason: 'live-metrics-off' }))
+    await engine.close()
+  })
+
+  it('gives its own monitor with engine.liveMetrics(): the one engine.metrics() reports, with the histograms a report lacks', async () => {
+    const engine = createEngine({ metrics: true })
+    await (await engine.start(orders, { n: 1 })).result()
+    const monitor = engine.liveMetrics()
+    expect(engine.liveMetrics()).toBe(monitor)
+    await (await engine.start(orders, { n: 2 })).result()
+    const report = engine.metrics()
+    expect(monitor.report(report.at)).toEqual(report)
+    expect(monitor.histograms([60_000]).tasks.map((h) => [h.task, h.count])).toEqual(report.tasks.map((t) => [t.task, t.tasks.completed + t.tasks.failed]))
     await engine.close()
   })
 

@@ -168,12 +168,11 @@ describe('a real engine scraped over node:http', () => {
     for (const server of servers) await new Promise((resolve) => server.close(resolve))
   })
 
+  /** The engine's own monitor (`createEngine({ metrics: true })`, fed by the direct path), served as the guide shows. */
   async function scrape(): Promise<Response> {
-    const monitor = new LiveMetrics()
-    const engine = createEngine()
-    engine.on(monitor.listener)
+    const engine = createEngine({ metrics: true })
     for (let n = 0; n < 5; n++) await (await engine.start(orders, { n })).result().catch(() => undefined)
-    const server = createServer(metricsHandler(() => monitor))
+    const server = createServer(metricsHandler(() => engine.liveMetrics()))
     servers.push(server)
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
     return fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`)
