@@ -4,7 +4,10 @@
  * 127.0.0.1, port 0). A slow task fires its alert once and resolves once
  * after it recovers; a breaker, a dead-lettered run and an escalation are
  * alerted at once (not at the next tick); a run no worker picks up is
- * alerted after the threshold; one failure of one run does not page.
+ * alerted after the threshold; one failure of one run does not page. Where
+ * the outcome depends on how long something took (a slow task, a hold, a
+ * run's wait), the engine runs on a virtual clock and the test evaluates the
+ * rules by hand, so a stalled event loop changes nothing.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
@@ -30,6 +33,7 @@ import type { WorkflowStore } from 'weft-sdk/store'
 import { postgresStore } from 'weft-sdk/postgres'
 import { OutboxRecorder } from '../adapters/outbox-recorder.js'
 import { describePostgres, throwawayPostgresStores } from '../support/postgres.js'
+import { virtualTime, type VirtualTime } from '../support/test-clock.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'weft-alerts-'))
 const servers: Server[] = []
@@ -83,6 +87,26 @@ async function until(probe: () => boolean | Promise<boolean>, what: string): Pro
 
 const types = (events: readonly AlertEvent[]) => events.map((e) => e.type)
 
+/**
+ * Evaluates the engine's alert rules now, as its tick would; resolves after an
+ * evaluation that began after the call. Tests on a virtual clock tick by hand
+ * (their interval is an hour), so what each evaluation sees is fixed.
+ */
+function evaluate(engine: Engine): Promise<void> {
+  return (engine as unknown as { alertMonitor: { evaluate(): Promise<void> } }).alertMonitor.evaluate()
+}
+
+/** `charge` takes `ms` milliseconds of the virtual clock (it moves the clock itself); it fails when `fail` is set. */
+function timedOrders(time: VirtualTime) {
+  return defineWorkflow<{ ms: number; fail?: boolean }>({ name: 'orders', version: 1 })
+    .task('charge', async (input) => {
+      if (input.ms > 0) await time.advance(input.ms)
+      if (input.fail === true) throw new Error('card declined')
+      return input.ms
+    })
+    .build()
+}
+
 /** `charge` takes `ms` milliseconds; it fails when `fail` is set. */
 const orders = defineWorkflow<{ ms: number; fail?: boolean }>({ name: 'orders', version: 1 })
   .task('charge', async (input) => {
@@ -98,27 +122,46 @@ async function runOrders(engine: Engine, count: number, input: { ms: number; fai
 
 describe('alerts', () => {
   it('fires once to a webhook when a task gets slow, and resolves once after it recovers', async () => {
+    const time = virtualTime()
     const hook = await receiver()
+    const timed = timedOrders(time)
     const { engine, events } = engineWith({
       store: sqliteFile(),
-      workflows: [orders],
+      clock: time.clock,
+      workflows: [timed],
       metrics: true,
       alerts: {
         rules: [{ kind: 'duration', name: 'slow-charge', severity: 'critical', workflow: 'orders', task: 'charge', percentile: 95, above: '150 ms', window: '1500 ms', minSamples: 3, hold: '300 ms', description: 'charges are slow: look at the payments API' }],
         sinks: [webhookSink({ url: hook.url, headers: { authorization: 'Bearer s3cret' } })],
-        interval: '40 ms',
+        interval: '1 h',
       },
     })
-    await runOrders(engine, 3, { ms: 0 })
-    await runOrders(engine, 4, { ms: 250 })
+    const run = async (count: number, input: { ms: number }) => {
+      for (let i = 0; i < count; i++) await (await engine.start(timed, input)).result()
+    }
+    await run(3, { ms: 0 })
+    await evaluate(engine)
+    expect(events).toEqual([])
+    await run(4, { ms: 250 })
+    await evaluate(engine)
     await until(() => hook.received.length === 1, 'the alert fired to the webhook')
     const [active] = engine.alerts()
     expect(active).toMatchObject({ rule: 'slow-charge', state: 'firing', labels: { workflow: 'orders', task: 'charge' }, threshold: 150 })
-    expect(active!.value).toBeGreaterThan(200)
-    // The task recovers: fast steps only, until the slow ones have left the window and the hold is over.
-    await until(async () => (await runOrders(engine, 1, { ms: 0 }), hook.received.length === 2), 'the alert resolved')
-    await runOrders(engine, 5, { ms: 0 })
-    await new Promise((resolve) => setTimeout(resolve, 200))
+    // The p95 of four 250 ms steps, from the live sketch (1 % relative accuracy).
+    expect(active!.value).toBeGreaterThanOrEqual(250 * 0.99)
+    expect(active!.value).toBeLessThanOrEqual(250 * 1.01)
+    // The task recovers: a fast step every 100 ms, until the slow ones have left the window and the hold is over.
+    for (let i = 0; i < 30 && events.length === 1; i++) {
+      await run(1, { ms: 0 })
+      await time.advance(100)
+      await evaluate(engine)
+    }
+    await until(() => hook.received.length === 2, 'the resolution reached the webhook')
+    for (let i = 0; i < 5; i++) {
+      await run(1, { ms: 0 })
+      await time.advance(100)
+      await evaluate(engine)
+    }
     expect(types(events)).toEqual(['alert.fired', 'alert.resolved'])
     expect(hook.received.map((r) => r.notification.type)).toEqual(['alert.fired', 'alert.resolved'])
     expect(hook.received.map((r) => r.authorization)).toEqual(['Bearer s3cret', 'Bearer s3cret'])
@@ -126,7 +169,8 @@ describe('alerts', () => {
     expect(fired).toMatchObject({ rule: 'slow-charge', severity: 'critical', labels: { workflow: 'orders', task: 'charge' }, threshold: 150, description: 'charges are slow: look at the payments API' })
     expect(fired!.summary).toMatch(/^slow-charge \[workflow=orders task=charge\]: p95 [\d.]+ m?s above 150 ms over 1.5 s$/)
     expect(resolved).toMatchObject({ type: 'alert.resolved', rule: 'slow-charge', firedAt: fired!.at, since: fired!.since })
-    expect(resolved!.at - fired!.at).toBeGreaterThanOrEqual(300)
+    // Resolved once the slow steps had left the 1.5 s window and 300 ms of fast ones had held it clear.
+    expect(resolved!.at - fired!.at).toBeGreaterThanOrEqual(1500 + 300)
     expect(engine.alerts()).toEqual([])
   })
 
@@ -137,7 +181,7 @@ describe('alerts', () => {
       alerts: { rules: [{ kind: 'failure-rate', name: 'orders-failing', workflow: 'orders', above: 0.5, minSamples: 4, window: '1 m' }], interval: '20 ms' },
     })
     await runOrders(engine, 1, { ms: 0, fail: true })
-    await new Promise((resolve) => setTimeout(resolve, 100))
+    await evaluate(engine)
     expect(events).toEqual([])
     expect(engine.metrics().workflows[0]!.runs.failed).toBe(1) // alerts turned the live metrics on
     await runOrders(engine, 3, { ms: 0, fail: true })
@@ -169,7 +213,7 @@ describe('alerts', () => {
     await (await engine.getRun('orphan' as RunId))!.resume()
     await until(async () => (await store.getRun('orphan' as RunId))?.status === 'completed', 'the resumed run completed')
     // The monitor's tick is an hour away: evaluate now, as the tick would.
-    await (engine as unknown as { alertMonitor: { evaluate(): Promise<void> } }).alertMonitor.evaluate()
+    await evaluate(engine)
     expect(types(events)).toEqual(['alert.fired', 'alert.resolved'])
   })
 
@@ -193,16 +237,21 @@ describe('alerts', () => {
   })
 
   it('alerts on a run no worker picks up within the threshold, and resolves when a worker takes it', async () => {
+    const time = virtualTime()
     const store = sqliteFile()
     await store.init()
-    await store.createRun({ id: 'waiting' as RunId, workflow: 'report', version: 1, input: undefined, createdAt: Date.now() })
-    const { engine, events } = engineWith({ store, claimInterval: '10 ms', alerts: { rules: [{ kind: 'run-waiting', name: 'no-worker', longerThan: '150 ms', hold: 0 }], interval: '20 ms' } })
-    await until(() => events.length === 1, 'the waiting alert fired')
-    expect(events[0]).toMatchObject({ type: 'alert.fired', rule: 'no-worker', labels: { workflow: 'report' }, threshold: 150 })
-    expect(events[0]!.type === 'alert.fired' && events[0]!.value).toBeGreaterThan(150)
+    await store.createRun({ id: 'waiting' as RunId, workflow: 'report', version: 1, input: undefined, createdAt: time.now() })
+    const { engine, events } = engineWith({ store, clock: time.clock, claimInterval: '10 ms', alerts: { rules: [{ kind: 'run-waiting', name: 'no-worker', longerThan: '150 ms', hold: 0 }], interval: '1 h' } })
+    await time.advance(150)
+    await evaluate(engine)
+    expect(events).toEqual([])
+    await time.advance(1)
+    await evaluate(engine)
+    expect(events).toEqual([expect.objectContaining({ type: 'alert.fired', rule: 'no-worker', labels: { workflow: 'report' }, threshold: 150, value: 151 })])
     engine.register(defineWorkflow({ name: 'report', version: 1 }).task('build', () => 'built').build())
-    await until(() => events.length === 2, 'the waiting alert resolved')
+    await until(async () => (await time.advance(10), await evaluate(engine), events.length === 2), 'the waiting alert resolved')
     expect(events[1]).toMatchObject({ type: 'alert.resolved', rule: 'no-worker' })
+    expect((await store.getRun('waiting' as RunId))?.status).toBe('completed')
   })
 
   it('alerts at once on an escalated failure', async () => {
@@ -242,18 +291,28 @@ describe('alerts', () => {
         calls.push(`end ${alert.type}`)
       },
     }
-    const { events } = engineWith({ store: new MemoryWorkflowStore(), alerts: { rules: [{ kind: 'predicate', name: 'noisy', hold: '150 ms', when: () => noisy }], sinks: [slowFirst], interval: '10 ms' } })
-    await until(() => events.length === 1, 'the noisy alert fired')
-    // The signal flickers (clear for less than the hold each time), then clears for good.
+    const time = virtualTime()
+    const { engine, events } = engineWith({ store: new MemoryWorkflowStore(), clock: time.clock, alerts: { rules: [{ kind: 'predicate', name: 'noisy', hold: '150 ms', when: () => noisy }], sinks: [slowFirst], interval: '1 h' } })
+    await evaluate(engine)
+    expect(types(events)).toEqual(['alert.fired'])
+    // The signal flickers every 30 ms (clear for less than the hold each time), observed at each change.
     for (let i = 0; i < 10; i++) {
+      await time.advance(30)
       noisy = !noisy
-      await new Promise((resolve) => setTimeout(resolve, 30))
+      await evaluate(engine)
     }
+    // Then it clears for good: still firing 1 ms before the hold is over, resolved at the end of it.
+    await time.advance(30)
     noisy = false
-    await until(() => events.length === 2, 'the noisy alert resolved')
+    await evaluate(engine)
+    await time.advance(149)
+    await evaluate(engine)
+    expect(types(events)).toEqual(['alert.fired'])
+    await time.advance(1)
+    await evaluate(engine)
     expect(types(events)).toEqual(['alert.fired', 'alert.resolved'])
     const [fired, resolved] = events as [AlertNotification, AlertNotification]
-    expect(resolved.at - fired.at).toBeGreaterThanOrEqual(150)
+    expect(resolved.at - fired.at).toBe(11 * 30 + 150)
     expect(calls).toEqual(['start alert.fired'])
     releaseFirst()
     await until(() => calls.length === 4, 'both deliveries ended')

@@ -14,6 +14,7 @@ import { postgresStore } from 'weft-sdk/postgres'
 import type { WorkflowStore } from 'weft-sdk/store'
 import { parseTraceparent, toTraceparent, weftTracing, WeftSpanAttributes as A, type WeftTracing } from 'weft-sdk/otel'
 import { createTestDatabase, describePostgres } from '../support/postgres.js'
+import { virtualTime } from '../support/test-clock.js'
 
 /** A tracer provider of its own ("a process") exporting to memory. */
 function tracedProcess(options: { readonly sampled?: boolean } = {}) {
@@ -40,6 +41,28 @@ function parentOf(span: ReadableSpan): string | undefined {
 
 function memoryEngine(tracing: WeftTracing, config: EngineConfig = {}) {
   return createEngine({ store: new MemoryWorkflowStore(), tracing, ...config })
+}
+
+/**
+ * A store that tells when a run has looked in its inbox for an event and
+ * found none: from then on its task waits for that event (the wait's start
+ * is taken before it looks). Every call goes to the real store.
+ */
+function watchInbox(store: WorkflowStore): { store: WorkflowStore; waiting(name: string): Promise<void> } {
+  const lookers = new Map<string, () => void>()
+  const pendingEvents: WorkflowStore['pendingEvents'] = async (runId, name, since) => {
+    const events = await store.pendingEvents(runId, name, since)
+    if (events.length === 0) lookers.get(name)?.()
+    return events
+  }
+  const watched = new Proxy(store, {
+    get: (target, key) => {
+      if (key === 'pendingEvents') return pendingEvents
+      const value: unknown = Reflect.get(target, key, target)
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value
+    },
+  })
+  return { store: watched, waiting: (name) => new Promise<void>((resolve) => lookers.set(name, resolve)) }
 }
 
 const pipeline = defineWorkflow({ name: 'pipeline', version: 3 })
@@ -136,12 +159,14 @@ describe('a traced run', () => {
 
   it('ends an attempt interrupted by a cancel as cancelled, and the run span with it', async () => {
     const { tracing, spans } = tracedProcess()
-    const engine = memoryEngine(tracing)
+    const inbox = watchInbox(new MemoryWorkflowStore())
+    const engine = createEngine({ store: inbox.store, tracing })
     const waiting = defineWorkflow({ name: 'waiting', version: 1 })
       .task('approve', (_input, ctx) => ctx.waitForEvent('approved'))
       .build()
+    const approving = inbox.waiting('approved')
     const run = await engine.start(waiting)
-    await new Promise((resolve) => setTimeout(resolve, 20))
+    await approving
     await run.cancel()
     await run.outcome()
     await engine.close()
@@ -215,9 +240,11 @@ const approval = defineWorkflow({ name: 'approval', version: 1 })
  */
 async function resumeOnAnotherWorker(openStore: () => WorkflowStore): Promise<void> {
   const first = tracedProcess()
-  const engineA = createEngine({ store: openStore(), tracing: first.tracing, workflows: [approval] })
+  const inbox = watchInbox(openStore())
+  const engineA = createEngine({ store: inbox.store, tracing: first.tracing, workflows: [approval] })
+  const approving = inbox.waiting('approved')
   const run = await engineA.start(approval)
-  await new Promise((resolve) => setTimeout(resolve, 50))
+  await approving
   await engineA.close({ drain: 0 })
   expect(first.tracing.openRuns).toBe(0) // closing released the run: its spans ended here
   expect([only(first.spans(), 'weft.run approval').attributes[A.runOutcome], only(first.spans(), 'weft.task approve').attributes[A.taskOutcome]]).toEqual(['abandoned', 'abandoned'])
@@ -258,13 +285,22 @@ const approvals = defineWorkflow({ name: 'approvals', version: 1 })
   .build()
 
 describe('waits, sleeps and map items of a traced attempt', () => {
+  /** The run on a virtual clock (the spans' times are the engine clock's): approved 20 ms into its wait, then its 30 ms sleep. */
   async function tracedApproval() {
     const { tracing, spans } = tracedProcess()
-    const engine = memoryEngine(tracing)
+    const time = virtualTime()
+    await time.advance(Date.now()) // from today rather than 1970, as a real clock would be
+    const inbox = watchInbox(new MemoryWorkflowStore())
+    const engine = createEngine({ store: inbox.store, tracing, clock: time.clock })
+    const approving = inbox.waiting('approved')
     const run = await engine.start(approvals)
-    await new Promise((resolve) => setTimeout(resolve, 20))
+    await approving
+    await time.advance(20)
     await run.signal('approved', { by: 'ada' })
-    expect((await run.result()).outputs.review).toEqual({ by: 'ada', checked: [10, 20, 30] })
+    let settled = false
+    const result = run.result().finally(() => (settled = true))
+    for (let i = 0; i < 100 && !settled; i++) await time.advance(10)
+    expect((await result).outputs.review).toEqual({ by: 'ada', checked: [10, 20, 30] })
     await engine.close()
     return { spans: spans(), attempt: only(spans(), 'weft.task review') }
   }
@@ -275,7 +311,7 @@ describe('waits, sleeps and map items of a traced attempt', () => {
     expect(parentOf(wait)).toBe(attempt.spanContext().spanId)
     expect(wait.kind).toBe(SpanKind.INTERNAL)
     expect(wait.attributes).toMatchObject({ [A.operation]: 'wait', [A.eventName]: 'approved', [A.waitOutcome]: 'received', [A.task]: 'review', [A.runId]: attempt.attributes[A.runId] })
-    expect(durationMs(wait)).toBeGreaterThanOrEqual(15)
+    expect(durationMs(wait)).toBe(20)
   })
 
   it('records a durable sleep as an internal span of about its length', async () => {
@@ -283,7 +319,7 @@ describe('waits, sleeps and map items of a traced attempt', () => {
     const sleep = only(spans, 'weft.sleep')
     expect(parentOf(sleep)).toBe(attempt.spanContext().spanId)
     expect(sleep.attributes).toMatchObject({ [A.operation]: 'sleep', [A.sleepMs]: 30, [A.stepKey]: expect.stringContaining('review') })
-    expect(durationMs(sleep)).toBeGreaterThanOrEqual(25)
+    expect(durationMs(sleep)).toBe(30)
   })
 
   it('records each map item as an internal span with its index and attempts, after the wait and the sleep', async () => {
@@ -313,11 +349,13 @@ describe('waits, sleeps and map items of a traced attempt', () => {
 
   it('follows no run with the API alone (no SDK registered): the reports reach a listener, the tracing makes nothing of them', async () => {
     const tracing = weftTracing({ tracer: trace.getTracer('no-sdk') })
-    const engine = memoryEngine(tracing)
+    const inbox = watchInbox(new MemoryWorkflowStore())
+    const engine = createEngine({ store: inbox.store, tracing })
     const calls: string[] = []
     engine.on('task.call', (event) => calls.push(event.operation))
+    const approving = inbox.waiting('approved')
     const run = await engine.start(approvals)
-    await new Promise((resolve) => setTimeout(resolve, 10))
+    await approving
     expect(tracing.openRuns).toBe(0) // waiting, and not followed
     await run.signal('approved', { by: 'ada' })
     await run.result()

@@ -9,6 +9,7 @@ import {
   type RecordedRun, type SqliteWorkflowStore,
 } from 'weft-sdk'
 import { testSeed } from '../../support/seed.js'
+import { virtualTime } from '../../support/test-clock.js'
 import { recordedRun } from './recorded-runs.js'
 
 let calls = 0
@@ -51,19 +52,28 @@ describe('loadWorkflowHistory', () => {
 
 describe('blocked time, from what a real engine records', () => {
   it('counts the attempts a rate limit refused and the time until the next attempt', async () => {
-    // A token bucket of one call per 200 ms, refusals failing the attempt (retried 50 ms later): of three runs started together, two are refused first.
+    // A token bucket of one call per 200 ms, refusals failing the attempt (retried 50 ms later): of three runs
+    // started at the same instant of a virtual clock, two are refused first.
     const Limited = defineWorkflow({ name: 'limited', version: 1 })
       .task('call', { rateLimit: { limit: 1, window: '200 ms', onLimit: 'fail', algorithm: 'token-bucket' }, retry: { maxAttempts: 20, backoff: { initial: '50 ms', max: '50 ms', jitter: 'none' } } }, () => 'done')
       .build()
     const limitedStore = sqliteStore({ path: join(folder, 'limited.sqlite') })
-    const engine = createEngine({ store: limitedStore, workflows: [Limited] })
-    await Promise.all([0, 1, 2].map(async () => (await engine.start(Limited)).result()))
+    const time = virtualTime()
+    const engine = createEngine({ store: limitedStore, workflows: [Limited], clock: time.clock })
+    const runs = await Promise.all([0, 1, 2].map(() => engine.start(Limited)))
+    let settled = 0
+    const results = Promise.all(runs.map((run) => run.result().finally(() => settled++)))
+    for (let i = 0; i < 100 && settled < 3; i++) await time.advance(50)
+    await results
     await engine.close()
     const limitedGraph = toAnalysisGraph(compileWorkflow(Limited))
     const [call] = analyzeWorkflow(limitedGraph, await loadWorkflowHistory(limitedStore, limitedGraph)).tasks
     await limitedStore.close()
     expect(call!.blockedSteps).toBe(2)
     expect(call!.blockedMs).toBeGreaterThanOrEqual(2 * 50)
+    // One run passes at 0 ms; the next token comes at 200 ms (one run refused at 0, 50, 100 and 150 ms), the
+    // last at 400 ms (the other refused eight times): 15 attempts, 12 of them refused.
+    expect(call!.attempts).toBe(15)
     expect(call!.failedAttempts).toBe(call!.attempts - 3)
   })
 })
