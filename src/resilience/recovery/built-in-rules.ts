@@ -73,6 +73,8 @@ export const builtInErrorRules: readonly ErrorRule[] = Object.freeze([
   { code: /^53[0-9A-Z]{3}$/, as: 'database', description: 'SQLSTATE class 53: insufficient resources' },
   // SQLite (better-sqlite3's SqliteError carries the extended code).
   { code: /^SQLITE_(BUSY|LOCKED)/, as: 'database', description: 'SQLite busy or locked' },
+  // The database file or its disk failed, not the statement: retrying may help once the disk or file is fixed, changing the input never does.
+  { code: /^SQLITE_(IOERR|FULL|CANTOPEN|READONLY)/, as: 'database', description: 'SQLite I/O error, full database or disk, file that cannot be opened, or a read-only database' },
   { code: /^SQLITE_CONSTRAINT/, as: 'validation', description: 'SQLite constraint violation' },
   // Weft's store and SQL adapter errors not told apart above.
   { when: storageReason('connection-lost'), as: 'connection', description: 'a StorageError: the database connection was lost' },

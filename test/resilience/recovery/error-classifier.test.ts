@@ -60,6 +60,7 @@ const table: readonly { readonly label: string; readonly error: unknown; readonl
   { label: 'SQLSTATE 42501', error: coded('42501', 'permission denied for table runs', 'error'), expected: 'authorization' },
   { label: 'SQLITE_BUSY', error: coded('SQLITE_BUSY', 'database is locked', 'SqliteError'), expected: 'database' },
   { label: 'SQLITE_LOCKED_SHAREDCACHE', error: coded('SQLITE_LOCKED_SHAREDCACHE', 'locked', 'SqliteError'), expected: 'database' },
+  { label: 'SQLITE_IOERR_WRITE', error: coded('SQLITE_IOERR_WRITE', 'disk I/O error', 'SqliteError'), expected: 'database' },
   { label: 'SQLITE_CONSTRAINT_UNIQUE', error: coded('SQLITE_CONSTRAINT_UNIQUE', 'UNIQUE constraint failed', 'SqliteError'), expected: 'validation' },
   { label: 'StorageError busy', error: new StorageError('busy', 'the database is busy'), expected: 'database' },
   { label: 'StorageError connection-lost', error: new StorageError('connection-lost', 'the connection was lost'), expected: 'connection', liveOnly: true },
