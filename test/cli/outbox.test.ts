@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createEngine, defineWorkflow, sqliteStore } from 'weft-sdk'
-import { runCli } from '../../src/cli/index.js'
+import { runCliCaptured, type CapturedCli } from '../support/cli-in-process.js'
 import { OutboxRecorder } from '../adapters/outbox-recorder.js'
 
 const folder = mkdtempSync(join(tmpdir(), 'weft-cli-outbox-'))
@@ -28,12 +28,8 @@ function engineWith(recorder: OutboxRecorder) {
   return createEngine({ store: sqliteStore({ path: database }), adapters: [{ token: OutboxRecorder, adapter: recorder }], outbox: { retry: { maxAttempts: 2, backoff: { initial: 1, max: 1 } }, pollInterval: '20 ms' } })
 }
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
-  const out: string[] = []
-  const err: string[] = []
-  const terminal = (into: string[]) => ({ line: (text = '') => void into.push(text), color: false, columns: undefined })
-  const code = await runCli([...argv, '--database', database], { out: terminal(out), err: terminal(err), cwd: folder, now: Date.now })
-  return { code, out, err }
+function cli(...argv: string[]): Promise<CapturedCli> {
+  return runCliCaptured([...argv, '--database', database], folder)
 }
 
 beforeAll(async () => {

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createEngine, defineWorkflow, sqliteStore } from 'weft-sdk'
-import { runCli, type RunJson, type StepJson } from '../../src/cli/index.js'
+import type { RunJson, StepJson } from '../../src/cli/index.js'
+import { runCliCaptured } from '../support/cli-in-process.js'
 
 const folder = mkdtempSync(join(tmpdir(), 'weft-cli-attempts-'))
 const database = join(folder, 'runs.sqlite')
@@ -34,11 +35,9 @@ const research = defineWorkflow({ name: 'research', version: 1 })
   .build()
 
 async function show(...options: string[]): Promise<string[]> {
-  const lines: string[] = []
-  const terminal = (into: string[]) => ({ line: (text = '') => void into.push(text), color: false, columns: undefined })
-  const code = await runCli(['runs', 'show', runId, '--database', database, ...options], { out: terminal(lines), err: terminal([]), cwd: folder, now: Date.now })
+  const { code, out } = await runCliCaptured(['runs', 'show', runId, '--database', database, ...options], folder)
   expect(code).toBe(0)
-  return lines
+  return out
 }
 
 beforeAll(async () => {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createEngine, defineWorkflow, sqliteStore } from 'weft-sdk'
-import { runCli } from '../../src/cli/index.js'
+import { runCliCaptured } from '../support/cli-in-process.js'
 
 const folder = mkdtempSync(join(tmpdir(), 'weft-cli-errors-'))
 const database = join(folder, 'runs.sqlite')
@@ -56,11 +56,9 @@ const calling = defineWorkflow({ name: 'calling', version: 1 })
   .build()
 
 async function show(id: string, ...flags: string[]): Promise<string[]> {
-  const lines: string[] = []
-  const terminal = (into: string[]) => ({ line: (text = '') => void into.push(text), color: false, columns: undefined })
-  const code = await runCli(['runs', 'show', id, '--database', database, ...flags], { out: terminal(lines), err: terminal([]), cwd: folder, now: Date.now })
+  const { code, out } = await runCliCaptured(['runs', 'show', id, '--database', database, ...flags], folder)
   expect(code).toBe(0)
-  return lines
+  return out
 }
 
 function field(lines: readonly string[], label: string): string | undefined {

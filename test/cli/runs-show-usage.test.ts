@@ -11,7 +11,8 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createEngine, defineWorkflow, sqliteStore } from 'weft-sdk'
 import { LlmAdapter } from 'weft-sdk/llm'
-import { runCli, type StepJson } from '../../src/cli/index.js'
+import type { StepJson } from '../../src/cli/index.js'
+import { runCliCaptured } from '../support/cli-in-process.js'
 import { completion, ScriptedServer, usage } from '../adapters/llm-server.js'
 
 const server = new ScriptedServer()
@@ -30,11 +31,9 @@ const Plain = defineWorkflow({ name: 'plain', version: 1 })
   .build()
 
 async function show(runId: string, ...options: string[]): Promise<string[]> {
-  const lines: string[] = []
-  const terminal = (into: string[]) => ({ line: (text = '') => void into.push(text), color: false, columns: undefined })
-  const code = await runCli(['runs', 'show', runId, '--database', database, ...options], { out: terminal(lines), err: terminal([]), cwd: folder, now: Date.now })
+  const { code, out } = await runCliCaptured(['runs', 'show', runId, '--database', database, ...options], folder)
   expect(code).toBe(0)
-  return lines
+  return out
 }
 
 beforeAll(async () => {
