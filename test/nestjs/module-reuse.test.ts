@@ -5,28 +5,17 @@
  * application, is refused to the next one with the fix. And `global: false`:
  * only modules importing the Weft module can inject its providers.
  */
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { Injectable, Module } from '@nestjs/common'
 import { Test } from '@nestjs/testing'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { Engine, HttpAdapter, InvalidOptionsError, sqliteStore } from 'weft-sdk'
 import { WeftClient, WeftModule } from 'weft-sdk/nestjs'
-import { sqliteFolder } from './nest-app.js'
+import { emptyJsonServer, sqliteFolder } from './nest-app.js'
 import { QuotesModule, QuoteWorkflow } from './quote-fixtures.js'
 
 const files = sqliteFolder()
-let catalog: Server
-let catalogUrl: string
-beforeAll(async () => {
-  catalog = createServer((_request, response) => response.end('{}')).listen(0, '127.0.0.1')
-  await new Promise((resolve) => catalog.once('listening', resolve))
-  catalogUrl = `http://127.0.0.1:${(catalog.address() as AddressInfo).port}`
-})
-afterAll(async () => {
-  files.remove()
-  await new Promise<void>((resolve) => catalog.close(() => resolve()))
-})
+const catalog = emptyJsonServer()
+afterAll(() => files.remove())
 
 /** Creates an application of `module` (as an e2e test does), runs one quote, and closes it. */
 async function quoteOnce(module: new () => object, sku: string) {
@@ -46,7 +35,7 @@ describe('one module, several applications', () => {
     const path = files.path('factories')
     @Module({
       imports: [
-        WeftModule.forRoot({ store: () => sqliteStore({ path }), adapters: [{ token: 'Catalog', adapter: () => new HttpAdapter({ name: 'catalog', baseUrl: catalogUrl }) }] }),
+        WeftModule.forRoot({ store: () => sqliteStore({ path }), adapters: [{ token: 'Catalog', adapter: () => new HttpAdapter({ name: 'catalog', baseUrl: catalog.url() }) }] }),
         QuotesModule,
       ],
     })
@@ -71,7 +60,7 @@ describe('one module, several applications', () => {
   })
 
   it('refuses a closed adapter instance the same way', async () => {
-    const adapter = new HttpAdapter({ name: 'catalog', baseUrl: catalogUrl })
+    const adapter = new HttpAdapter({ name: 'catalog', baseUrl: catalog.url() })
     @Module({ imports: [WeftModule.forRoot({ store: () => sqliteStore({ path: files.path('adapter') }), adapters: [{ token: 'Catalog', adapter }] }), QuotesModule] })
     class AppModule {}
     expect((await quoteOnce(AppModule, 'ab')).adapter).toBe(adapter)

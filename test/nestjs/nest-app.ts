@@ -8,7 +8,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { INestApplication, ModuleMetadata } from '@nestjs/common'
 import { Test } from '@nestjs/testing'
-import { afterAll, afterEach } from 'vitest'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterAll, afterEach, beforeAll } from 'vitest'
 
 /** A running application and its base URL. */
 export interface RunningApp {
@@ -66,4 +68,15 @@ export function useNestSuite(): { path(name: string): string; listen: typeof lis
       return app
     },
   }
+}
+
+/** A node:http server on 127.0.0.1 (port 0) answering every request with `{}`, started before the suite's tests and closed after them: a backend for adapters whose answers do not matter. */
+export function emptyJsonServer(): { readonly url: () => string } {
+  let server: Server | undefined
+  beforeAll(async () => {
+    server = createServer((_request, response) => response.end('{}')).listen(0, '127.0.0.1')
+    await new Promise((resolve) => server!.once('listening', resolve))
+  })
+  afterAll(() => new Promise<void>((resolve) => (server === undefined ? resolve() : server.close(() => resolve()))))
+  return { url: () => `http://127.0.0.1:${(server!.address() as AddressInfo).port}` }
 }

@@ -1,11 +1,11 @@
-import { createServer, type Server } from 'node:http'
+import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Inject, Injectable, Module, Scope } from '@nestjs/common'
 import { ConfigModule, ConfigService } from '@nestjs/config'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { Engine, HttpAdapter, InvalidWorkflowError, sqliteStore, Task, Workflow, WorkflowBase, type RunId } from 'weft-sdk'
 import { WeftHealthIndicator, WeftModule, type RunView } from 'weft-sdk/nestjs'
-import { listen, useNestSuite, type RunningApp } from './nest-app.js'
+import { emptyJsonServer, listen, useNestSuite, type RunningApp } from './nest-app.js'
 import { PriceBook, QuoteLog, QuotesController, QuotesModule, QuoteWorkflow } from './quote-fixtures.js'
 
 const files = useNestSuite()
@@ -98,14 +98,7 @@ describe('WeftModule.forRootAsync', () => {
 })
 
 describe('adapters', () => {
-  let catalog: Server
-  let catalogUrl: string
-  beforeAll(async () => {
-    catalog = createServer((_request, response) => response.end('{}')).listen(0, '127.0.0.1')
-    await new Promise((resolve) => catalog.once('listening', resolve))
-    catalogUrl = `http://127.0.0.1:${(catalog.address() as AddressInfo).port}`
-  })
-  afterAll(() => new Promise<void>((resolve) => catalog.close(() => resolve())))
+  const catalog = emptyJsonServer()
 
   it('are Nest providers under their tokens, the same instances the engine registered', async () => {
     @Injectable()
@@ -114,7 +107,7 @@ describe('adapters', () => {
     }
     @Module({ providers: [CatalogUser] })
     class CatalogModule {}
-    const adapter = new HttpAdapter({ name: 'catalog', baseUrl: catalogUrl })
+    const adapter = new HttpAdapter({ name: 'catalog', baseUrl: catalog.url() })
     const running = await files.listen({ imports: [WeftModule.forRoot({ store: sqliteStore({ path: files.path('adapters') }), adapters: [{ token: 'Catalog', adapter }] }), CatalogModule] })
     expect(running.app.get(CatalogUser).catalog).toBe(adapter)
     expect(running.app.get(Engine).adapters.get('catalog')).toBe(adapter)
@@ -125,14 +118,14 @@ describe('adapters', () => {
     await new Promise((resolve) => gone.once('listening', resolve))
     const goneUrl = `http://127.0.0.1:${(gone.address() as AddressInfo).port}`
     await new Promise<void>((resolve) => gone.close(() => resolve()))
-    const adapters = [new HttpAdapter({ name: 'catalog', baseUrl: catalogUrl }), new HttpAdapter({ name: 'search', baseUrl: goneUrl })]
+    const adapters = [new HttpAdapter({ name: 'catalog', baseUrl: catalog.url() }), new HttpAdapter({ name: 'search', baseUrl: goneUrl })]
     const running = await files.listen({ imports: [WeftModule.forRoot({ store: sqliteStore({ path: files.path('health') }), adapters: adapters.map((adapter) => ({ token: adapter.name, adapter })) })] })
     const { weft } = await running.app.get(WeftHealthIndicator).isHealthy()
     expect(weft).toMatchObject({ status: 'down', store: { status: 'up' }, adapters: { catalog: { status: 'up' }, search: { status: 'down' } } })
   })
 
   it('forRootAsync provides the adapters adapterTokens names, and refuses a token the factory does not register', async () => {
-    const adapter = new HttpAdapter({ name: 'catalog', baseUrl: catalogUrl })
+    const adapter = new HttpAdapter({ name: 'catalog', baseUrl: catalog.url() })
     const store = sqliteStore({ path: files.path('async-adapters') })
     const running = await files.listen({ imports: [WeftModule.forRootAsync({ adapterTokens: ['Catalog'], useFactory: () => ({ store, adapters: [{ token: 'Catalog', adapter }] }) })] })
     expect(running.app.get('Catalog')).toBe(adapter)
