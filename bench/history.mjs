@@ -16,7 +16,8 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely'
 import pg from 'pg'
 import { createEngine, sqliteStore } from '../dist/index.js'
 import { postgresStore } from '../dist/postgres.js'
-import { queueWaitSql, runDurationSql, sqlitePercentileParameters, sqlitePercentilesSql, sqliteWorkflowNamesSql, sqliteWorkflowRunsSql, sqliteWorkflowStepsSql, stepDurationSql, taskCountsSql, workflowCountsSql, pgPercentilesSql, runFilter } from '../dist/storage/sql/history-sql.js'
+import { queueWaitSql, runDurationSql, sqliteTaskNamesSql, sqliteTaskStepsSql, sqliteWorkflowNamesSql, sqliteWorkflowRunsSql, stepDurationSql, taskCountsSql, workflowCountsSql, pgPercentilesSql, pgTaskHistorySql, runFilter } from '../dist/storage/sql/history-sql.js'
+import { registerSqlitePercentiles, sqlitePercentilesFunction } from '../dist/storage/sqlite/sqlite-percentiles.js'
 import { weftMigrationProvider } from '../dist/storage/sql/migrations.js'
 import { PostgresUnavailableError, startPostgres } from '../scripts/postgres-server.mjs'
 import { seedSpanMs, seedStatements, seedWorkflows } from './history-seed.mjs'
@@ -122,12 +123,15 @@ function counted(workflowRows, taskRows) {
 function sqlitePlans(path) {
   const db = new Database(path, { readonly: true })
   try {
-    const parameters = { from: -8.64e15, to: 8.64e15, workflow: busiest, ...sqlitePercentileParameters() }
+    registerSqlitePercentiles(db)
+    const parameters = { from: -8.64e15, to: 8.64e15, workflow: busiest, task: seedWorkflows[0][2][0][0], definition: 'nearest-rank' }
     const plan = (sql) => db.prepare(`explain query plan ${sql}`).all(parameters).map((row) => row.detail).join('; ')
+    const percentiles = (value) => `${sqlitePercentilesFunction}(${value}, @definition)`
     return [
       ['workflow names (loose index scan)', plan(sqliteWorkflowNamesSql)],
-      ['a workflow\'s runs (counts + percentiles)', plan(`${workflowCountsSql('sqlite', '')}, ${sqlitePercentilesSql(runDurationSql, 'd', 'nearest-rank')}, ${sqlitePercentilesSql(queueWaitSql, 'w', 'nearest-rank')} ${sqliteWorkflowRunsSql(true)}`)],
-      ['a workflow\'s tasks (counts + percentiles)', plan(`${taskCountsSql('sqlite')}, ${sqlitePercentilesSql(stepDurationSql, 'd', 'nearest-rank')} ${sqliteWorkflowStepsSql(true)} group by s.task order by s.task`)],
+      ['a workflow\'s runs (counts + percentiles)', plan(`${workflowCountsSql('sqlite', '')}, ${percentiles(runDurationSql)}, ${percentiles(queueWaitSql)} ${sqliteWorkflowRunsSql(true)}`)],
+      ['a workflow\'s task names (loose index scan)', plan(sqliteTaskNamesSql)],
+      ['a task\'s steps (counts + percentiles)', plan(`${taskCountsSql('sqlite', 's.workflow')}, ${percentiles(stepDurationSql)} ${sqliteTaskStepsSql}`)],
     ]
   } finally {
     db.close()
@@ -166,7 +170,7 @@ async function postgresPlans(url) {
     const filter = runFilter({}, param)
     const statements = [
       ['runs by workflow (counts + percentiles)', `${workflowCountsSql('postgres', filter)}, ${pgPercentilesSql(runDurationSql, 'nearest-rank')} as d, ${pgPercentilesSql(queueWaitSql, 'nearest-rank')} as w from weft_runs r where ${filter} group by r.workflow order by r.workflow`],
-      ['tasks (counts + percentiles)', `${taskCountsSql('postgres')}, ${pgPercentilesSql(stepDurationSql, 'nearest-rank')} as d from weft_runs r join weft_steps s on s.run_id = r.id where ${filter} and s.key = s.task group by r.workflow, s.task order by r.workflow, s.task`],
+      ['tasks (counts + percentiles)', pgTaskHistorySql({}, 'nearest-rank')],
     ]
     const plans = []
     for (const [label, sql] of statements) {
@@ -285,7 +289,7 @@ const secs = (value) => (value >= 1000 ? `${(value / 1000).toFixed(2)} s` : `${v
 
 function printStore(name, result) {
   console.log(`\n  ${name}: ${count(result.totals.runs)} runs, ${count(result.totals.steps)} steps seeded in ${secs(result.seedMs)}${result.vacuumMs === undefined ? '' : ` (then VACUUM ANALYZE ${secs(result.vacuumMs)})`};`)
-  console.log(`  upgrade to the history index on that history (the store's init applying 2026_12_10_014_history_index): ${secs(result.upgradeMs)}.`)
+  console.log(`  upgrade to the history indexes on that history (the store's init applying 2026_12_10_014_history_index and 2026_12_11_015_step_history): ${secs(result.upgradeMs)}.`)
   const rows = result.rows.map((row) => {
     const { runs, steps } = counted(row.workflows.value, row.tasks.value)
     return [row.label, count(runs), count(steps), secs(row.workflows.ms), secs(row.tasks.ms), secs(row.history.ms), secs(row.cli)]

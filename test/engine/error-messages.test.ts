@@ -50,7 +50,7 @@ describe('messages that name the problem and the fix', () => {
     expect(error).toBeInstanceOf(NewerSchemaError)
     expect(error).toMatchObject({ code: 'WEFT_NEWER_SCHEMA', unknownMigrations: ['2099_01_01_999_future'] })
     expect((error as Error).message).toBe(
-      `the database at ${path} was migrated by a newer version of Weft (it has migration "2099_01_01_999_future"; this version knows migrations up to "2026_12_10_014_history_index"): upgrade Weft to use it`,
+      `the database at ${path} was migrated by a newer version of Weft (it has migration "2099_01_01_999_future"; this version knows migrations up to "2026_12_11_015_step_history"): upgrade Weft to use it`,
     )
   })
 
@@ -162,7 +162,7 @@ describePostgres('a PostgreSQL database migrated by a newer Weft', () => {
       expect(error).toBeInstanceOf(NewerSchemaError)
       expect(error).toMatchObject({ code: 'WEFT_NEWER_SCHEMA', unknownMigrations: ['2099_01_01_999_future'] })
       expect((error as Error).message).toBe(
-        `the database at ${database.url} was migrated by a newer version of Weft (it has migration "2099_01_01_999_future"; this version knows migrations up to "2026_12_10_014_history_index"): upgrade Weft to use it`,
+        `the database at ${database.url} was migrated by a newer version of Weft (it has migration "2099_01_01_999_future"; this version knows migrations up to "2026_12_11_015_step_history"): upgrade Weft to use it`,
       )
     } finally {
       await database.drop()

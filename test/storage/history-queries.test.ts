@@ -1,24 +1,26 @@
 /**
  * The history's query paths on SQLite (a real file) and PostgreSQL: the window's edges (from included, to
  * excluded), workflows with no runs in the window left out, runs that never ended, and exact percentiles of groups
- * of every size from 1 to 40 with ties, against the sort-based reference, under both definitions. SQLite reads each
- * workflow's range of the runs' history index and picks nearest ranks from its percentile_disc bounds
- * (nearestRankOfBounds); PostgreSQL uses percentile_disc / percentile_cont.
+ * of every size from 1 to 40 with ties, against the sort-based reference, under both definitions. Run rows read the
+ * runs' history index, task rows the steps' history index (migration 015). A history recorded before those
+ * migrations answers the same read without migrating (the joined paths), after the upgrade fills the steps' history
+ * columns, and when a writer of an earlier version adds steps without them (the trigger fills them).
  */
 import Database from 'better-sqlite3'
 import fc from 'fast-check'
-import { Kysely, Migrator, SqliteDialect } from 'kysely'
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Dialect } from 'kysely'
+import pg from 'pg'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { sqliteStore } from 'weft-sdk'
-import { nearestRankIndex, reportedFractions, type PercentileDefinition } from '../../src/core/percentile-rank.js'
+import { MemoryWorkflowStore, sqliteStore } from 'weft-sdk'
+import { postgresStore } from '../../src/postgres.js'
+import type { PercentileDefinition } from '../../src/core/percentile-rank.js'
 import { percentiles } from '../../src/observability/percentiles.js'
-import { nearestRankOfBounds } from '../../src/storage/sql/history-sql.js'
 import { weftMigrationProvider } from '../../src/storage/sql/migrations.js'
 import type { HistoryStore, RunStatus, WorkflowStore } from '../../src/storage/workflow-store.js'
-import { describePostgres } from '../support/postgres.js'
+import { createTestDatabase, describePostgres } from '../support/postgres.js'
 import { postgresStoreOnOwnDatabase } from '../support/postgres-store.js'
 import { testSeed } from '../support/seed.js'
 
@@ -109,21 +111,6 @@ function queryCases(open: () => Promise<HistoryTestStore>): void {
   })
 }
 
-describe('nearestRankOfBounds', () => {
-  it("always finds the nearest rank's index among the two bounds SQLite's percentile_disc gives (counts up to 10^12)", () => {
-    fc.assert(
-      fc.property(fc.integer({ min: 1, max: 1e12 }), fc.constantFrom(...reportedFractions), (count, fraction) => {
-        const index = nearestRankIndex(count, fraction)
-        const low = Math.floor(fraction * (count - 1))
-        const high = count - 1 - Math.floor((1 - fraction) * (count - 1))
-        expect(index === low || index === high, `index ${index} of ${count} is neither ${low} nor ${high}`).toBe(true)
-        expect(nearestRankOfBounds(count, fraction, low, high)).toBe(index)
-      }),
-      { seed, numRuns: 20_000 },
-    )
-  })
-})
-
 describe('SQLite history queries (a file)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'weft-history-queries-'))
   let n = 0
@@ -135,30 +122,104 @@ describe('SQLite history queries (a file)', () => {
   }
   queryCases(open)
 
-  it('answers the same on a database its workers have not upgraded to the history index yet (a store that does not migrate)', async () => {
-    const path = join(dir, 'before-the-index.sqlite')
-    const kysely = new Kysely<unknown>({ dialect: new SqliteDialect({ database: new Database(path) }) })
-    const { error } = await new Migrator({ db: kysely, provider: weftMigrationProvider('sqlite') }).migrateTo('2026_12_09_013_trace')
-    await kysely.destroy()
-    expect(error).toBeUndefined()
-    const older = sqliteStore({ path, migrate: false })
-    const current = await open()
-    try {
-      await older.init()
-      for (const store of [older, current]) {
-        for (const [i, durationMs] of groups[9]!.entries()) await record(store, ended(i % 2 === 0 ? 'even' : 'odd', 1_000 + i, durationMs))
-      }
-      for (const definition of ['nearest-rank', 'linear'] as const) {
-        expect(await older.history.workflows({ definition })).toEqual(await current.history.workflows({ definition }))
-        expect(await older.history.tasks({ definition, from: 1_003 })).toEqual(await current.history.tasks({ definition, from: 1_003 }))
-      }
-    } finally {
-      await older.close()
-      await current.close()
-    }
+  it('answers a history recorded before the history indexes the same: read without migrating, upgraded, and written to by an earlier version', async () => {
+    const path = join(dir, 'before-the-indexes.sqlite')
+    await upgradeCase({
+      dialect: new SqliteDialect({ database: new Database(path) }),
+      open: (migrate) => sqliteStore({ path, migrate }),
+    })
   })
 })
 
 describePostgres('PostgreSQL history queries', () => {
   queryCases(postgresStoreOnOwnDatabase)
+
+  it('answers a history recorded before the history indexes the same: read without migrating, upgraded, and written to by an earlier version', async () => {
+    const database = await createTestDatabase()
+    try {
+      await upgradeCase({
+        dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: database.url, max: 1 }) }),
+        open: (migrate) => postgresStore({ connectionString: database.url, migrate }),
+      })
+    } finally {
+      await database.drop()
+    }
+  })
 })
+
+/** The migration before the history indexes (014: runs, 015: steps): the schema a database had when its history was recorded. */
+const beforeTheIndexes = '2026_12_09_013_trace'
+
+/** A run as the recorded history holds it, with its own step `work` and a map item of it (`work/0`, left out of the task rows). */
+const recordedRuns: Recorded[] = [
+  ...groups[7]!.map((durationMs, i) => ({ ...ended(i % 3 === 0 ? 'alpha' : 'beta', 1_000 + i, durationMs), waitMs: 1 + (i % 4) })),
+  { workflow: 'alpha', createdAt: 1_050, waitMs: 3, durationMs: 0, status: 'running' },
+  { workflow: 'beta', createdAt: 1_060, waitMs: 2, durationMs: 25, status: 'failed' },
+]
+
+/** Inserts `run` with the columns a Weft of migration 013 wrote (no history columns): the run, its step and a map item. */
+async function insertAsEarlierVersion(db: Kysely<unknown>, run: Recorded, n: number): Promise<void> {
+  const id = `early-${String(n).padStart(4, '0')}`
+  const startedAt = run.createdAt + run.waitMs
+  const finishedAt = run.status === 'running' ? null : startedAt + run.durationMs
+  await sql`insert into weft_runs (id, workflow, version, input, status, created_at, started_at, finished_at, epoch)
+    values (${id}, ${run.workflow}, 1, '{}', ${run.status}, ${run.createdAt}, ${startedAt}, ${finishedAt}, 1)`.execute(db)
+  for (const key of ['work', 'work/0']) {
+    await sql`insert into weft_steps (run_id, key, task, kind, status, output, attempts, started_at, finished_at)
+      values (${id}, ${key}, 'work', 'task', 'completed', '1', 1, ${startedAt}, ${startedAt + run.durationMs})`.execute(db)
+  }
+}
+
+/** The same runs recorded through a current store's API (one step each): the reference the recorded history must match. */
+async function recordedReference(runs: readonly Recorded[]): Promise<HistoryStore> {
+  const store = new MemoryWorkflowStore()
+  for (const run of runs) await record(store, run)
+  return store.history
+}
+
+/** The reports compared: both definitions, all time and a window, every workflow and one. */
+const comparedQueries = (['nearest-rank', 'linear'] as const).flatMap((definition) => [{ definition }, { definition, from: 1_003, to: 1_040 }, { definition, workflow: 'beta' }])
+
+async function expectSameHistory(store: HistoryStore, expected: HistoryStore): Promise<void> {
+  for (const query of comparedQueries) {
+    expect(await store.workflows(query), JSON.stringify(query)).toEqual(await expected.workflows(query))
+    expect(await store.tasks(query), JSON.stringify(query)).toEqual(await expected.tasks(query))
+  }
+}
+
+/**
+ * A database migrated up to 013 and given a history by raw SQL; then read by a store that does not migrate (the
+ * joined paths), upgraded by one that does (the steps' history columns filled from their runs), and given one more
+ * run by an earlier version's statements after the upgrade (the trigger fills its step's columns).
+ */
+async function upgradeCase({ dialect, open }: { dialect: Dialect; open: (migrate: boolean) => WorkflowStore & { history: HistoryStore } }): Promise<void> {
+  const db = new Kysely<unknown>({ dialect })
+  try {
+    const { error } = await new Migrator({ db, provider: weftMigrationProvider(dialect instanceof PostgresDialect ? 'postgres' : 'sqlite') }).migrateTo(beforeTheIndexes)
+    expect(error).toBeUndefined()
+    for (const [n, run] of recordedRuns.entries()) await insertAsEarlierVersion(db, run, n)
+    const expected = await recordedReference(recordedRuns)
+    const older = open(false)
+    await older.init()
+    await expectSameHistory(older.history, expected)
+    await older.close()
+
+    const upgraded = open(true)
+    await upgraded.init()
+    try {
+      const unfilled = await sql<{ n: number | string }>`select count(*) as n from weft_steps where workflow is null or run_created_at is null`.execute(db)
+      expect(Number(unfilled.rows[0]!.n)).toBe(0)
+      await expectSameHistory(upgraded.history, expected)
+
+      const late: Recorded = { ...ended('beta', 1_070, 31), waitMs: 4 }
+      await insertAsEarlierVersion(db, late, recordedRuns.length)
+      const filled = await sql<{ workflow: string; run_created_at: number | string }>`select workflow, run_created_at from weft_steps where run_id = ${`early-${String(recordedRuns.length).padStart(4, '0')}`} order by key`.execute(db)
+      expect(filled.rows.map((row) => [row.workflow, Number(row.run_created_at)])).toEqual([['beta', 1_070], ['beta', 1_070]])
+      await expectSameHistory(upgraded.history, await recordedReference([...recordedRuns, late]))
+    } finally {
+      await upgraded.close()
+    }
+  } finally {
+    await db.destroy()
+  }
+}

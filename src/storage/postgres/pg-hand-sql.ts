@@ -121,13 +121,14 @@ export const stepBatchSql = `with input as (
     -- in renewals and releases; a sort in JavaScript may disagree). Written as a lateral
     -- subquery with its own lock so that the plan cannot be anything else: with \`id = any($1)\`,
     -- a generic plan cached while the table was small kept seq-scanning it as it grew.
-    select r.id, r.epoch from (select distinct id from unnest($1::text[]) as ids(id) order by id) u
-    cross join lateral (select id, epoch from weft_runs where id = u.id for share) r
+    -- The run's workflow and creation time go into its steps' history columns.
+    select r.id, r.epoch, r.workflow, r.created_at from (select distinct id from unnest($1::text[]) as ids(id) order by id) u
+    cross join lateral (select id, epoch, workflow, created_at from weft_runs where id = u.id for share) r
   ), fenced as (
-    select i.* from input i join locked r on r.id = i.run_id and r.epoch = i.epoch
+    select i.*, r.workflow, r.created_at from input i join locked r on r.id = i.run_id and r.epoch = i.epoch
   ), inserted as (
-    insert into weft_steps (run_id, key, task, kind, status, output, error, attempts, started_at, finished_at, history, usage)
-    select run_id, key, task, kind, status, output, error, attempts, started_at, finished_at, history, usage from fenced
+    insert into weft_steps (run_id, key, task, kind, status, output, error, attempts, started_at, finished_at, history, usage, workflow, run_created_at)
+    select run_id, key, task, kind, status, output, error, attempts, started_at, finished_at, history, usage, workflow, created_at from fenced
     on conflict (run_id, key) do nothing
     returning run_id, key
   )
@@ -145,10 +146,10 @@ export const stepBatchSql = `with input as (
  * step's key, task, kind, status, output, error, attempts, start, end, history and usage.
  */
 export const singleStepSql = `with locked as (
-    select id from weft_runs where id = $1 and epoch = $2 for share
+    select id, workflow, created_at from weft_runs where id = $1 and epoch = $2 for share
   ), inserted as (
-    insert into weft_steps (run_id, key, task, kind, status, output, error, attempts, started_at, finished_at, history, usage)
-    select $1, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13 from locked
+    insert into weft_steps (run_id, key, task, kind, status, output, error, attempts, started_at, finished_at, history, usage, workflow, run_created_at)
+    select $1, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, workflow, created_at from locked
     on conflict (run_id, key) do nothing
     returning key
   )

@@ -1,10 +1,12 @@
-// Historical metrics on PostgreSQL: one grouped query per report, counts and sums with FILTER, percentiles with the
-// ordered-set aggregates percentile_disc (nearest rank) and percentile_cont (linear), which ignore null values.
+// Historical metrics on PostgreSQL: one query per report, counts and sums with FILTER, percentiles with the
+// ordered-set aggregates percentile_disc (nearest rank) and percentile_cont (linear), which ignore null values. Run
+// rows group the runs of the window; task rows aggregate each task's range of the steps' history index.
 
 import type { HistoryQuery, HistoryStore, TaskHistoryRow, WorkflowHistoryRow } from '../history-store.js'
 import type { RecoveryStepRow } from '../step-recovery.js'
 import { recoveryStepRows, recoveryStepsSql, type RecoveryStepSqlRow } from '../sql/recovery-history-sql.js'
-import { durationSummary, historyBounds, pgPercentilesSql, queueWaitSql, runDurationSql, runFilter, stepDurationSql, taskCountsSql, workflowCountsSql } from '../sql/history-sql.js'
+import type { PercentileDefinition } from '../../core/percentile-rank.js'
+import { durationSummary, historyBounds, pgPercentilesSql, pgTaskHistorySql, queueWaitSql, runDurationSql, runFilter, stepDurationSql, taskCountsSql, workflowCountsSql } from '../sql/history-sql.js'
 import type { PgContext } from './pg-context.js'
 
 type Numeric = number | string | null
@@ -33,6 +35,13 @@ function parameters(query: HistoryQuery): unknown[] {
 }
 const param = (name: 'workflow' | 'from' | 'to') => ({ from: '$1::float8', to: '$2::float8', workflow: '$3::text' })[name]
 
+/** The task rows on a database without the steps' history index (not migrated yet): each run of the window joined to its own steps. */
+function joinedTasksSql(query: HistoryQuery, definition: PercentileDefinition): string {
+  return `${taskCountsSql('postgres')}, ${pgPercentilesSql(stepDurationSql, definition)} as d_percentiles
+    from weft_runs r join weft_steps s on s.run_id = r.id where ${runFilter(query, param)} and s.key = s.task
+    group by r.workflow, s.task order by r.workflow, s.task`
+}
+
 /** The PostgreSQL store's history (`postgresStore().history`). */
 export class PgHistory implements HistoryStore {
   constructor(private readonly pg: PgContext) {}
@@ -59,9 +68,7 @@ export class PgHistory implements HistoryStore {
 
   async tasks(query: HistoryQuery): Promise<TaskHistoryRow[]> {
     const definition = query.definition ?? 'nearest-rank'
-    const sql = `${taskCountsSql('postgres')}, ${pgPercentilesSql(stepDurationSql, definition)} as d_percentiles
-      from weft_runs r join weft_steps s on s.run_id = r.id where ${runFilter(query, param)} and s.key = s.task
-      group by r.workflow, s.task order by r.workflow, s.task`
+    const sql = (await this.hasStepHistory()) ? pgTaskHistorySql(query, definition) : joinedTasksSql(query, definition)
     const { rows } = await this.pg.db.query<TaskRow>(sql, parameters(query))
     return rows.map((row) => ({
       workflow: row.workflow,
@@ -74,6 +81,15 @@ export class PgHistory implements HistoryStore {
       tokens: Number(row.tokens),
       costUsd: Number(row.cost_usd),
     }))
+  }
+
+  /**
+   * Whether the database has the steps' history index (migration 015). Asked at each query: a store opened without
+   * migrating may read a database its workers upgrade meanwhile.
+   */
+  private async hasStepHistory(): Promise<boolean> {
+    const { rows } = await this.pg.db.query<{ found: boolean }>(`select to_regclass('weft_steps_history') is not null as found`)
+    return rows[0]!.found
   }
 
   async recoveries(query: HistoryQuery): Promise<RecoveryStepRow[]> {

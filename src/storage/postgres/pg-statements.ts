@@ -1,7 +1,7 @@
 import { sql, type ExpressionBuilder, type RawBuilder } from 'kysely'
 import { compileStatement, queryBuilder, shapeCache, type CompiledStatement } from '../sql/compiled-statement.js'
 import type { StepRow } from '../sql/schema.js'
-import { insertRunQuery, patchRunQuery, type PatchParameters, type PatchShape, type RunInsert } from '../sql/statements.js'
+import { insertRunQuery, patchRunQuery, stepInsertColumns, stepSelection, type PatchParameters, type PatchShape, type RunInsert } from '../sql/statements.js'
 /** The LISTEN/NOTIFY channel of Weft's notifications. */
 export const channel = 'weft'
 
@@ -21,13 +21,6 @@ const runCreated = sql<string>`'{"type":"run-created"}'`
  */
 const db = queryBuilder('postgres')
 
-/** The columns of a step row, in the order of {@link stepSelection}. */
-const stepColumnNames = ['run_id', 'key', 'task', 'kind', 'status', 'output', 'error', 'attempts', 'started_at', 'finished_at', 'history', 'usage'] as const satisfies readonly (keyof StepRow)[]
-
-/** A step row's values as a select list, for an `insert … select` that writes the step only where a condition holds (the fence). */
-function stepSelection<DB, TB extends keyof DB>(eb: ExpressionBuilder<DB, TB>, p: StepRow) {
-  return stepColumnNames.map((column) => eb.val(p[column]).as(column))
-}
 const compile = <P, R>(build: Parameters<typeof compileStatement<P, R>>[1]): CompiledStatement<P, R> => compileStatement(db, build)
 
 export const pgStatements = {
@@ -58,16 +51,12 @@ export const pgStatements = {
   finalStep: shapeCache((shape: PatchShape) =>
     compile((db, p: PatchParameters & StepRow) =>
       db
-        .with('updated', (qc) => patchRunQuery(qc, shape, p).returning('id'))
+        .with('updated', (qc) => patchRunQuery(qc, shape, p).returning(['id', 'workflow', 'created_at']))
         .with('inserted', (qc) =>
           qc
             .insertInto('weft_steps')
-            .columns(stepColumnNames)
-            .expression((eb) =>
-              eb
-                .selectFrom('updated')
-                .select(stepSelection(eb, p)),
-            )
+            .columns(stepInsertColumns)
+            .expression((eb) => eb.selectFrom('updated').select([...stepSelection(eb, p), 'workflow', 'created_at as run_created_at']))
             .onConflict((conflict) => conflict.columns(['run_id', 'key']).doNothing())
             .returning('key'),
         )
@@ -112,7 +101,7 @@ export const pgStatements = {
    */
   takeEvent: compile((db, p: StepRow & { epoch: number; eventId: number }) =>
     db
-      .with('f', (qc) => qc.selectFrom('weft_runs').select('id').where('id', '=', p.run_id).where('epoch', '=', p.epoch).forShare())
+      .with('f', (qc) => qc.selectFrom('weft_runs').select(['id', 'workflow', 'created_at']).where('id', '=', p.run_id).where('epoch', '=', p.epoch).forShare())
       .with('free', (qc) =>
         qc
           .selectFrom('weft_events')
@@ -141,8 +130,13 @@ export const pgStatements = {
       .with('step', (qc) =>
         qc
           .insertInto('weft_steps')
-          .columns(stepColumnNames)
-          .expression(qc.selectNoFrom((eb) => stepSelection(eb, p)).where((eb) => eb.exists(eb.selectFrom('took').select('event_id'))))
+          .columns(stepInsertColumns)
+          .expression(
+            qc
+              .selectFrom('f')
+              .select((eb) => [...stepSelection(eb, p), 'workflow', 'created_at as run_created_at'])
+              .where((eb) => eb.exists(eb.selectFrom('took').select('event_id'))),
+          )
           .onConflict((conflict) => conflict.doNothing())
           .returning('key'),
       )

@@ -1,12 +1,13 @@
 // The history's SQL, for SQLite and PostgreSQL: counts, sums and exact percentiles computed by the database.
-// PostgreSQL: one grouped query, percentiles from the ordered-set aggregates percentile_disc / percentile_cont. SQLite:
-// one aggregate per workflow over a range of the runs' history index (weft_runs_history: an index-only scan, no table
-// visit and no sort of the groups), percentiles from SQLite's percentile_disc / percentile_cont aggregates (built into
-// the SQLite that better-sqlite3 ships). Both compute the ranks in double precision, as core/percentile-rank.ts does.
+// Run rows read the runs' history index (weft_runs_history, migration 014); task rows read the steps' history index
+// (weft_steps_history, migration 015: each step carries its run's workflow and creation time), one range per task,
+// or, on a database without it, join each run of the window to its steps. PostgreSQL: percentiles from the
+// ordered-set aggregates percentile_disc / percentile_cont. SQLite: from Weft's weft_percentiles aggregate
+// (sqlite/sqlite-percentiles.ts). Both compute the ranks in double precision, as core/percentile-rank.ts does.
 
-import { nearestRankIndex, reportedFractions, type PercentileDefinition } from '../../core/percentile-rank.js'
+import { reportedFractions, type PercentileDefinition } from '../../core/percentile-rank.js'
 import { type DurationPercentiles, type HistoryQuery } from '../history-store.js'
-import type { SqlDialect } from './migrations.js'
+import { ownStepCondition, type SqlDialect } from './migrations.js'
 
 /** The earliest and latest times a query without bounds covers (the range of a JavaScript Date). */
 const earliest = -8.64e15
@@ -39,11 +40,14 @@ export function workflowCountsSql(dialect: SqlDialect, filter: string): string {
     count(${queueWaitSql}) as w_count, sum(${queueWaitSql}) as w_sum, max(${queueWaitSql}) as w_max`
 }
 
-/** The task aggregate's counts and sums over the task's own steps (key = task), in the dialect. */
-export function taskCountsSql(dialect: SqlDialect): string {
+/**
+ * The task aggregate's counts and sums over the task's own steps (key = task), in the dialect; the workflow read
+ * from `workflow` (the run's, or the step's history column).
+ */
+export function taskCountsSql(dialect: SqlDialect, workflow: 'r.workflow' | 's.workflow' = 'r.workflow'): string {
   const count = (condition: string) => (dialect === 'postgres' ? `(count(*) filter (where ${condition}))::int` : `sum(${condition})`)
   const usage = (field: string) => (dialect === 'postgres' ? `coalesce(sum((s.usage::json ->> '${field}')::float8), 0)` : `coalesce(sum(json_extract(s.usage, '$.${field}')), 0)`)
-  return `select r.workflow as workflow, s.task as task, ${count(`s.status = 'completed'`)} as completed, ${count(`s.status = 'failed'`)} as failed,
+  return `select ${workflow} as workflow, s.task as task, count(*) as steps, ${count(`s.status = 'completed'`)} as completed, ${count(`s.status = 'failed'`)} as failed,
     ${count(`s.status = 'skipped'`)} as skipped, coalesce(sum(case when s.status <> 'skipped' and s.attempts > 1 then s.attempts - 1 else 0 end), 0) as retries,
     count(${stepDurationSql}) as d_count, sum(${stepDurationSql}) as d_sum, max(${stepDurationSql}) as d_max, ${usage('tokens')} as tokens, ${usage('costUsd')} as cost_usd`
 }
@@ -72,59 +76,53 @@ export function sqliteWorkflowRunsSql(indexed: boolean): string {
   return `from ${sqliteRuns(indexed)} where r.workflow = @workflow and r.created_at >= @from and r.created_at < @to`
 }
 
-/** SQLite: the own steps of one workflow's runs in the window (the steps found by their primary key, run by run). */
+/**
+ * SQLite, on a database without the steps' history index: the own steps of one workflow's runs in the window (the
+ * steps found by their primary key, run by run).
+ */
 export function sqliteWorkflowStepsSql(indexed: boolean): string {
   return `from ${sqliteRuns(indexed)} join weft_steps s on s.run_id = r.id and s.key = s.task
   where r.workflow = @workflow and r.created_at >= @from and r.created_at < @to`
 }
 
-/** SQLite: whether the database has the history index (a row when it does). */
+/** SQLite: whether the database has the runs' history index (a row when it does). */
 export const sqliteHistoryIndexSql = `select 1 from sqlite_master where type = 'index' and name = 'weft_runs_history'`
 
-/**
- * SQLite: the percentile columns of `value` (nulls ignored) under `definition`, named `<prefix>_lo<i>` (and
- * `<prefix>_hi<i>`), with the fractions bound as @f<i> and @g<i> ({@link sqlitePercentileParameters}). SQLite's
- * percentile_cont is PostgreSQL's (linear). Its percentile_disc takes the value at index ⌊f·(n − 1)⌋ rather than
- * the nearest rank, so both values around that position are read (the second as the descending order's
- * percentile_disc at 1 − f, index n − 1 − ⌊(1 − f)·(n − 1)⌋) and {@link nearestRankOfBounds} picks the one at the
- * nearest rank. For the median only the first is read: ⌈n/2⌉ − 1 = ⌊(n − 1)/2⌋ for every n.
- */
-export function sqlitePercentilesSql(value: string, prefix: string, definition: PercentileDefinition): string {
-  return reportedFractions
-    .map((f, i) => {
-      if (definition === 'linear') return `percentile_cont(${value}, @f${i}) as ${prefix}_lo${i}`
-      const low = `percentile_disc(${value}, @f${i}) as ${prefix}_lo${i}`
-      return f === 0.5 ? low : `${low}, -percentile_disc(-(${value}), @g${i}) as ${prefix}_hi${i}`
-    })
-    .join(', ')
-}
+/** SQLite: whether the database has the steps' history index (a row when it does). */
+export const sqliteStepHistoryIndexSql = `select 1 from sqlite_master where type = 'index' and name = 'weft_steps_history'`
 
-/** The fractions {@link sqlitePercentilesSql} binds: @f<i> = f, @g<i> = 1 − f (computed here, as {@link nearestRankOfBounds} does). */
-export function sqlitePercentileParameters(): Record<string, number> {
-  return Object.fromEntries(reportedFractions.flatMap((f, i) => [[`f${i}`, f], [`g${i}`, 1 - f]]))
-}
+/** The steps' history index as the queries name it, with the condition its rows satisfy (its partial index's). */
+const stepHistory = `weft_steps s indexed by weft_steps_history`
+const ownStep = ownStepCondition('s')
+
+/** SQLite: the tasks of one workflow that have steps (at any time), in order, one seek of the steps' history index each. */
+export const sqliteTaskNamesSql = `with recursive names(task) as (select (select min(s.task) from ${stepHistory} where s.workflow = @workflow and ${ownStep})
+    union all select (select min(s.task) from ${stepHistory} where s.workflow = @workflow and ${ownStep} and s.task > names.task) from names where names.task is not null)
+  select task from names where task is not null`
+
+/** SQLite: one task's own steps in the window, a range of the steps' history index. */
+export const sqliteTaskStepsSql = `from ${stepHistory} where s.workflow = @workflow and s.task = @task and ${ownStep} and s.run_created_at >= @from and s.run_created_at < @to`
 
 /**
- * The nearest-rank percentile `fraction` of `count` sorted values from the values at index ⌊f·(n − 1)⌋ (`low`)
- * and n − 1 − ⌊(1 − f)·(n − 1)⌋ (`high`): the nearest rank's index, ⌈f·n⌉ − 1, lies in [f·n − 1, f·n), so it is
- * one of the two integers around f·(n − 1) = f·n − f. Computed in double precision like the ranks themselves (a
- * property test checks counts up to 10^12 for Weft's fractions).
+ * PostgreSQL: the task rows read through the steps' history index: the (workflow, task) pairs that have steps by a
+ * loose index scan (one seek each, a recursive CTE), then each pair's range in the window aggregated on its own (a
+ * lateral subquery), so nothing is sorted but each task's durations for its percentiles. Parameters as
+ * {@link runFilter}'s: $1 from, $2 to, $3 workflow when the query names one.
  */
-export function nearestRankOfBounds(count: number, fraction: number, low: number, high: number): number {
-  return nearestRankIndex(count, fraction) === Math.floor(fraction * (count - 1)) ? low : high
-}
-
-/** A row's percentile columns from {@link sqlitePercentilesSql}, keyed `<prefix>_lo<i>` / `<prefix>_hi<i>`. */
-export type SqlitePercentileColumns = Readonly<Record<string, number | null | string>>
-
-/** The three percentiles of a group of `count` values from its {@link sqlitePercentilesSql} columns (`undefined` for none). */
-export function sqlitePercentiles(row: SqlitePercentileColumns, prefix: string, count: number, definition: PercentileDefinition): number[] | undefined {
-  if (count === 0) return undefined
-  return reportedFractions.map((fraction, i) => {
-    const low = Number(row[`${prefix}_lo${i}`])
-    const high = row[`${prefix}_hi${i}`]
-    return definition === 'linear' || high === undefined ? low : nearestRankOfBounds(count, fraction, low, Number(high))
-  })
+export function pgTaskHistorySql(query: HistoryQuery, definition: PercentileDefinition): string {
+  const named = query.workflow === undefined ? 's.workflow is not null' : 's.workflow = $3::text'
+  return `with recursive pairs(workflow, task) as (
+      (select s.workflow, s.task from weft_steps s where ${ownStep} and ${named} order by s.workflow, s.task limit 1)
+      union all
+      select next.workflow, next.task from pairs p cross join lateral (
+        select s.workflow, s.task from weft_steps s where ${ownStep} and ${named} and (s.workflow, s.task) > (p.workflow, p.task)
+        order by s.workflow, s.task limit 1) next
+    )
+    select a.* from pairs p cross join lateral (
+      ${taskCountsSql('postgres', 's.workflow')}, ${pgPercentilesSql(stepDurationSql, definition)} as d_percentiles
+      from weft_steps s where s.workflow = p.workflow and s.task = p.task and ${ownStep} and s.run_created_at >= $1::float8 and s.run_created_at < $2::float8
+      group by s.workflow, s.task) a
+    order by a.workflow, a.task`
 }
 
 /** A summary from an aggregate's count, sum and max and the three percentiles (`undefined` when there were no values). */

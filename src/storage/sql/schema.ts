@@ -50,6 +50,10 @@ export interface StepsTable {
   readonly history: string | null
   /** The step's `StepUsage` as JSON; null when its calls metered nothing. */
   readonly usage: string | null
+  /** Its run's workflow, for the history (migration 015; the statement that writes the step fills it from the run). */
+  readonly workflow: string | null
+  /** Its run's creation time, for the history's windows (as `workflow`). */
+  readonly run_created_at: number | null
 }
 
 /** `weft_timers`: a durable timer's first deadline, keyed by (run_id, key). */
@@ -183,8 +187,8 @@ export interface WeftDatabase {
 
 /** A `weft_runs` row as both drivers return it. */
 export type RunRow = Selectable<RunsTable>
-/** A `weft_steps` row. */
-export type StepRow = Selectable<StepsTable>
+/** A `weft_steps` row as Weft's code reads and writes it: without the history columns, which the store fills from the run. */
+export type StepRow = Omit<Selectable<StepsTable>, 'workflow' | 'run_created_at'>
 /** A `weft_events` row. */
 export type EventRow = Selectable<EventsTable>
 /** A `weft_outbox` row. */
@@ -259,6 +263,8 @@ export const weftColumns: { readonly [T in keyof WeftDatabase]: Readonly<Record<
     finished_at: time,
     history: optionalText,
     usage: optionalText,
+    workflow: optionalText,
+    run_created_at: optionalTime,
   },
   weft_timers: { run_id: text, key: text, wake_at: time },
   weft_events: { id: serial, name: text, run_id: optionalText, payload: text, sent_at: time, consumed_at: optionalTime },
