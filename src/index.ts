@@ -52,6 +52,7 @@ export {
   type DefineLoopOptions,
   type DefineAlwaysOptions,
   type DefineFailureHandlerOptions,
+  type DefinedRecoverOptions,
   type BuildOptions,
   type WorkflowBuilder,
   type WorkflowStart,
@@ -185,7 +186,8 @@ export type {
   RecoveryStrategyKind,
   RecoveryStrategies,
 } from './graph/recovery-options.js'
-export type { RecoveryStrategy, RecoveryPolicy } from './graph/workflow-graph.js'
+export type { RecoveryStrategy, RecoveryPolicy, FallbackRun } from './graph/workflow-graph.js'
+export type { FallbackContext, FallbackFunction } from './graph/fallback-options.js'
 export { builtInErrorRules } from './resilience/recovery/built-in-rules.js'
 export { ErrorClassifier, createErrorClassifier, type ErrorClassification, type ErrorClassifierOptions } from './resilience/recovery/error-classifier.js'
 export type { ErrorRecordLike } from './resilience/recovery/error-facts.js'
@@ -216,6 +218,7 @@ export {
   EventTimeoutError,
   MapItemsFailedError,
   type MapItemFailure,
+  FallbackFailedError,
   RunCancelledError,
   RunFailedError,
   WorkflowNotRegisteredError,

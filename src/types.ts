@@ -47,6 +47,7 @@ export type {
   DependsOnCheck,
   TaskCheck,
   ArgumentsCheck,
+  FallbackMethodCheck,
   LoopCheck,
   OnFailureCheck,
   InputSlot,

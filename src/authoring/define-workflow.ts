@@ -4,6 +4,7 @@ import { compileGraph } from '../graph/compile-graph.js'
 import { pickPolicyOptions } from '../graph/policy-kinds.js'
 import type { EventSchemas, LoopContext, LoopResult, TaskContext, TaskFailure } from '../graph/task-context.js'
 import type { CacheOptions } from '../graph/policy-options.js'
+import type { FallbackContext, FallbackFunction } from '../graph/fallback-options.js'
 import type { RecoverOptions } from '../graph/recovery-options.js'
 import type { DependencyRef, IsOptional, Verdict, WeftTypeError } from '../graph/type-level.js'
 import type { DependencySpec, TaskDraft, TaskPolicyOptions } from '../graph/workflow-draft.js'
@@ -85,6 +86,22 @@ export type DefinedTaskArgs<I, O, D extends readonly unknown[]> = D extends read
 export type FreshName<N extends string, O> = N extends keyof O ? WeftTypeError<`task '${N}' is already defined`> : N
 
 /**
+ * The recovery options of a builder task whose arguments are `A` and whose
+ * output is `R`: a `fallbackWith` is a function of the error, those
+ * arguments and a {@link FallbackContext} (with the definition's services),
+ * and must return `R` (or a promise of it).
+ *
+ * @example
+ * ```ts
+ * import type { DefinedRecoverOptions } from 'weft-sdk'
+ * const recover: DefinedRecoverOptions<[symbol: string], number> = {
+ *   strategies: { connection: { fallbackWith: (_error, symbol, ctx) => symbol.length + ctx.attempts } },
+ * }
+ * ```
+ */
+export type DefinedRecoverOptions<A extends readonly unknown[], R, I = unknown, Svc = {}> = RecoverOptions<FallbackFunction<A, R, WithServices<FallbackContext<I>, Svc>>>
+
+/**
  * Per-task options of the builder: dependencies, a condition, policies.
  *
  * @example
@@ -93,10 +110,14 @@ export type FreshName<N extends string, O> = N extends keyof O ? WeftTypeError<`
  * defineWorkflow<{ url: string }>({ name: 'crawl', version: 1 })
  *   .task('fetch', { retry: { maxAttempts: 3 }, timeout: '10 s' }, (input) => input.url)
  *   .task('parse', { dependsOn: ['fetch'], when: (page) => page.length > 0 }, (page) => page.length)
+ *   .task('summary', { dependsOn: ['parse'], recover: { strategies: { unknown: { fallbackWith: (_error, length) => `${length} characters` } } } }, (length) => `${length} chars`)
  *   .build()
  * ```
+ *
+ * @typeParam R - the task's output (what its function returns, awaited): a `fallbackWith` must return it.
+ * @typeParam Svc - the services the definition declared (a `fallbackWith` reads them as `ctx.services`).
  */
-export interface DefineTaskOptions<I, O, D extends readonly DependencyRef<keyof O & string>[]> extends Omit<TaskPolicyOptions, 'cache'> {
+export interface DefineTaskOptions<I, O, D extends readonly DependencyRef<keyof O & string>[], R = unknown, Svc = {}> extends Omit<TaskPolicyOptions, 'cache' | 'recover'> {
   /**
    * Tasks defined earlier whose outputs this task receives, in order.
    * @defaultValue `[]`: a root task, which receives the run input
@@ -113,6 +134,12 @@ export interface DefineTaskOptions<I, O, D extends readonly DependencyRef<keyof 
   readonly requires?: readonly string[]
   /** Caches the task's results, as `@Cache` does; `key` receives the task's arguments. @defaultValue no cache */
   readonly cache?: CacheOptions<NoInfer<DefinedTaskArgs<I, O, D>>>
+  /**
+   * Classifies the task's errors and recovers from each class, as `@Recover` does; a `fallbackWith` receives the error,
+   * the task's arguments and a `FallbackContext`, and returns the task's output.
+   * @defaultValue no recovery strategies
+   */
+  readonly recover?: DefinedRecoverOptions<DefinedTaskArgs<I, O, D>, R, I, Svc>
 }
 
 /**
@@ -125,8 +152,11 @@ export interface DefineTaskOptions<I, O, D extends readonly DependencyRef<keyof 
  *   .loop('halve', { while: (n) => n > 1, maxIterations: 10 }, (n) => Math.floor(n / 2))
  *   .build()
  * ```
+ *
+ * @typeParam S - the loop's state: a `fallbackWith` receives it (and the other arguments) and returns the next one.
+ * @typeParam Svc - the services the definition declared.
  */
-export interface DefineLoopOptions<I, O, D extends readonly DependencyRef<keyof O & string>[], S> extends Omit<TaskPolicyOptions, 'cache'> {
+export interface DefineLoopOptions<I, O, D extends readonly DependencyRef<keyof O & string>[], S, Svc = {}> extends Omit<TaskPolicyOptions, 'cache' | 'recover'> {
   /**
    * Tasks defined earlier whose outputs the loop receives, in order; the first output is the initial state.
    * @defaultValue `[]`: the run input is the initial state
@@ -142,6 +172,12 @@ export interface DefineLoopOptions<I, O, D extends readonly DependencyRef<keyof 
   readonly requires?: readonly string[]
   /** Caches each iteration's result, as `@Cache` does; `key` receives the state and the other arguments. @defaultValue no cache */
   readonly cache?: CacheOptions<NoInfer<[S, ...Rest<DefinedTaskArgs<I, O, D>>]>>
+  /**
+   * Classifies each iteration's errors and recovers from each class, as `@Recover` does; a `fallbackWith` receives the
+   * error, the state and the other arguments and a `FallbackContext`, and returns the next state.
+   * @defaultValue no recovery strategies
+   */
+  readonly recover?: DefinedRecoverOptions<[NoInfer<S>, ...Rest<DefinedTaskArgs<I, O, D>>], NoInfer<S>, I, Svc>
 }
 
 /**
@@ -155,12 +191,22 @@ export interface DefineLoopOptions<I, O, D extends readonly DependencyRef<keyof 
  *   .onFailure('refund', 'charge', { description: 'refund on failure', retry: { maxAttempts: 2 } }, (failure) => failure.error)
  *   .build()
  * ```
+ *
+ * @typeParam R - the handler's output: a `fallbackWith` must return it.
+ * @typeParam I - the workflow's input.
+ * @typeParam Svc - the services the definition declared.
  */
-export interface DefineFailureHandlerOptions extends Omit<TaskPolicyOptions, 'cache'> {
+export interface DefineFailureHandlerOptions<R = unknown, I = unknown, Svc = {}> extends Omit<TaskPolicyOptions, 'cache' | 'recover'> {
   /** Free-text description, kept in the compiled graph. @defaultValue none */
   readonly description?: string
   /** Permissions the run's principal must hold for the handler to execute, as `@RequiresPermission` does. @defaultValue none */
   readonly requires?: readonly string[]
+  /**
+   * Classifies the handler's errors and recovers from each class, as `@Recover` does; a `fallbackWith` receives the
+   * error, the `TaskFailure` and a `FallbackContext`, and returns the handler's output.
+   * @defaultValue no recovery strategies
+   */
+  readonly recover?: DefinedRecoverOptions<[failure: TaskFailure], R, I, Svc>
 }
 
 /**
@@ -213,14 +259,14 @@ export interface WorkflowBuilder<I, O, E = I, Svc = {}, Ev extends EventSchemas 
   /** Adds a task with options: dependencies (whose outputs it receives), a condition, policies. */
   task<const N extends string, const D extends KnownDependencies<O> = [], R = unknown>(
     name: FreshName<N, O>,
-    options: DefineTaskOptions<I, O, D>,
+    options: DefineTaskOptions<I, O, D, NoInfer<Awaited<R>>, Svc>,
     run: (...args: [...DefinedTaskArgs<I, O, D>, WithServices<TaskContext<I, Ev>, Svc>]) => R,
   ): WorkflowBuilder<I, O & { readonly [K in N]: Awaited<R> }, E, Svc, Ev>
   /** Adds a loop task; its output is a `LoopResult` of its state. */
   loop<const N extends string, const D extends KnownDependencies<O> = [], S = LoopState<I, O, D>>(
     name: FreshName<N, O>,
     // The state type must accept the initial state (the input or the first output), which the body and `while` receive first.
-    options: DefineLoopOptions<I, O, D, S> &
+    options: DefineLoopOptions<I, O, D, S, Svc> &
       Verdict<[LoopState<I, O, D>] extends [S] ? true : "the loop state type does not accept the initial state (the input, or the first dependency's output)">,
     body: (state: S, ...rest: [...Rest<DefinedTaskArgs<I, O, D>>, WithServices<LoopContext<I, Ev>, Svc>]) => S | PromiseLike<S>,
   ): WorkflowBuilder<I, O & { readonly [K in N]: LoopResult<S> }, E, Svc, Ev>
@@ -234,7 +280,7 @@ export interface WorkflowBuilder<I, O, E = I, Svc = {}, Ev extends EventSchemas 
   onFailure<const N extends string, R>(
     name: FreshName<N, O>,
     task: keyof O & string,
-    options: DefineFailureHandlerOptions,
+    options: DefineFailureHandlerOptions<NoInfer<Awaited<R>>, I, Svc>,
     handler: (failure: TaskFailure, ctx: WithServices<TaskContext<I, Ev>, Svc>) => R,
   ): WorkflowBuilder<I, O & { readonly [K in N]: Awaited<R> }, E, Svc, Ev>
   /** Adds a cleanup task that runs whatever happens; it receives the input. It runs under a time limit of one minute. */

@@ -5,6 +5,7 @@ import type { LoopOptions } from '../graph/policy-options.js'
 import type { RecoverOptions } from '../graph/recovery-options.js'
 import type { DependencySpec, TaskDraft, WorkflowDraft } from '../graph/workflow-draft.js'
 import type { TaskCondition, TaskKind, WorkflowGraph } from '../graph/workflow-graph.js'
+import { assertFallbackMethods, fallbackMethodUses } from './fallback-methods.js'
 import { assertEveryMethodIsATask, declarationProblem } from './task-declaration.js'
 
 /** What the decorators of one method recorded, its policies among them (one slot per kind). Mutable while the class is being decorated. */
@@ -144,7 +145,9 @@ export function cacheGraph(constructor: object, graph: WorkflowGraph): void {
  * (a subclass's method overrides its parent's).
  *
  * @throws `InvalidWorkflowError` for a method declared a task twice over, a
- * decorated method no decorator declares a task, or an undecorated method.
+ * decorated method no decorator declares a task, or an undecorated method
+ * that no `fallbackWith` names; `InvalidOptionsError` for a `fallbackWith`
+ * that names a task or no method of the class.
  */
 export function draftOf(constructor: abstract new (...args: never[]) => unknown): WorkflowDraft {
   const workflow = facts.get(constructor)?.workflow
@@ -155,7 +158,12 @@ export function draftOf(constructor: abstract new (...args: never[]) => unknown)
   for (let c: object | null = constructor; c !== null && c !== Function.prototype; c = Object.getPrototypeOf(c)) {
     for (const [method, entry] of facts.get(c)?.methods ?? []) if (!methods.has(method)) methods.set(method, entry)
   }
-  assertEveryMethodIsATask(workflow.name, constructor, new Set(methods.keys()), (owner, method) => facts.get(owner)?.methods.has(method) === true)
+  const taskNames = new Set(methods.keys())
+  // A method a task's @Recover falls back to is not a task, and may be undecorated.
+  const fallbacks = fallbackMethodUses(methods)
+  assertFallbackMethods(workflow.name, constructor, taskNames, fallbacks)
+  const fallbackMethods = new Set(fallbacks.map((use) => use.method))
+  assertEveryMethodIsATask(workflow.name, constructor, taskNames, (owner, method) => fallbackMethods.has(method) || facts.get(owner)?.methods.has(method) === true)
   const tasks = [...methods].map(([method, entry]) => toTaskDraft(workflow.name, method, entry))
   return { ...workflow, tasks, source: constructor }
 }

@@ -7,12 +7,12 @@ import type {
   RetryOptions,
 } from '../graph/policy-options.js'
 import type { RecoverOptions } from '../graph/recovery-options.js'
-import type { ArgumentsCheck, Verdict } from '../graph/type-level.js'
+import type { ArgumentsCheck, FallbackMethodCheck, Verdict } from '../graph/type-level.js'
 import { policyKindTable, type PolicyKind, type PolicyOptionsOf } from '../graph/policy-kinds.js'
 import { setOnce } from './metadata.js'
 
-/** The kinds whose decorator needs no type check of the method (all but `@Cache`, whose key function reads the arguments). */
-type UncheckedPolicy = Exclude<PolicyKind, 'cache'>
+/** The kinds whose decorator needs no type check of the method (all but `@Cache`, whose key function reads the arguments, and `@Recover`, whose fallback methods must not be public). */
+type UncheckedPolicy = Exclude<PolicyKind, 'cache' | 'recover'>
 
 /** Records one policy's options on the method; the compiler validates them (see the policy-kind table). */
 function policyDecorator<K extends UncheckedPolicy>(policy: K, options: PolicyOptionsOf<K>) {
@@ -127,36 +127,58 @@ export function Bulkhead(options: BulkheadOptions) {
  * Classifies the task's errors (the rules given, then the built-in ones:
  * `connection`, `timeout`, `rate-limited`, `validation`, `authorization`,
  * `database`, else `unknown`) and meets each class with its strategy: retry
- * on a schedule of its own, fall back to a value or a dependency's output,
- * break a circuit of its own, compensate (fail so the task's `@OnFailure`
- * handler runs), escalate, or fail fast. With `@Retry`: a `fail-fast` class
- * is never retried, a class's own `retry` replaces `@Retry`'s schedule, and
- * every other strategy acts once `@Retry` has given up. Counted in
- * `engine.stats().recovery`. `@Workflow({ recover })` sets it for every task.
+ * on a schedule of its own, fall back to a value, a dependency's output or
+ * other work (`fallbackWith`: a private or protected method of the class,
+ * called on the run's workflow instance with the error, the task's
+ * arguments and a `FallbackContext`; what it returns is the task's output,
+ * journaled like any), break a circuit of its own, compensate (fail so the
+ * task's `@OnFailure` handler runs), escalate, or fail fast. With `@Retry`: a
+ * `fail-fast` class is never retried, a class's own `retry` replaces
+ * `@Retry`'s schedule, and every other strategy acts once `@Retry` has given
+ * up. Counted in `engine.stats().recovery`. `@Workflow({ recover })` sets it
+ * for every task (without `fallbackTo` or `fallbackWith`, which belong to one
+ * task).
  *
  * @example
  * ```ts
- * import { Workflow, WorkflowBase, Task, DependsOn, Retry, Recover } from 'weft-sdk'
+ * import { Workflow, WorkflowBase, Task, DependsOn, Retry, Recover, type FallbackContext } from 'weft-sdk'
+ *
+ * interface Quote { price: number; live: boolean }
  *
  * @Workflow({ name: 'quotes', version: 1 })
  * class Quotes extends WorkflowBase<string> {
  *   @Task()
- *   cached(input: string) { return { price: 10, live: false } }
+ *   cached(input: string): Quote { return { price: 10, live: false } }
  *
  *   @DependsOn('cached')
  *   @Retry({ maxAttempts: 3 })
  *   @Recover({
  *     rules: [{ message: /invalid symbol/i, as: 'validation' }],
- *     strategies: { validation: 'fail-fast', connection: { fallbackTo: 'cached' }, 'rate-limited': { retry: { maxAttempts: 6, backoff: { initial: '1 s' } } } },
+ *     strategies: {
+ *       validation: 'fail-fast',
+ *       connection: { fallbackTo: 'cached' },
+ *       timeout: { fallbackWith: 'quoteFromMirror' },
+ *       'rate-limited': { retry: { maxAttempts: 6, backoff: { initial: '1 s' } } },
+ *     },
  *   })
- *   live(cached: { price: number; live: boolean }) { return fetch('https://quotes.example').then(() => ({ price: 11, live: true })) }
+ *   live(cached: Quote): Promise<Quote> { return fetch('https://quotes.example').then(() => ({ price: 11, live: true })) }
+ *
+ *   // Not a task: private, and named by a fallbackWith.
+ *   private async quoteFromMirror(error: unknown, cached: Quote, ctx: FallbackContext): Promise<Quote> {
+ *     const response = await fetch('https://mirror.quotes.example', { signal: ctx.signal })
+ *     return response.ok ? { price: 11, live: true } : cached
+ *   }
  * }
  * ```
  * @throws `InvalidOptionsError` (when the workflow is defined) for a rule without a matcher, an unknown strategy, a
- * `fallbackTo` that is not a dependency, or `compensate` without an `@OnFailure` handler.
+ * `fallbackTo` that is not a dependency, a `fallbackWith` that names no method of the class or names a task, or
+ * `compensate` without an `@OnFailure` handler. `tsc` refuses a `fallbackWith` naming a public method (see `FallbackMethodCheck`).
  */
-export function Recover(options: RecoverOptions) {
-  return policyDecorator('recover', options)
+export function Recover<const F extends string = never>(options: RecoverOptions<F>) {
+  return <T extends object, K extends string, M>(target: T, key: K, descriptor: TypedPropertyDescriptor<M> & Verdict<FallbackMethodCheck<T, F>>): void => {
+    void descriptor
+    setOnce(target, key, policyKindTable.recover.decorator, 'recover', options)
+  }
 }
 
 /**

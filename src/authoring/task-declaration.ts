@@ -73,13 +73,25 @@ export function assertEveryMethodIsATask(
   tasks: ReadonlySet<string>,
   declares: (owner: object, method: string) => boolean,
 ): void {
+  for (const { owner, method } of workflowMethods(constructor)) {
+    if (declares(owner, method)) continue
+    throw new InvalidWorkflowError(tasks.has(method) ? undeclaredOverride(workflow, method, owner) : notATask(workflow, method, constructor))
+  }
+}
+
+/**
+ * The methods of a workflow class and of the classes it extends, below
+ * `WorkflowBase` (the constructor left out), each with the class whose
+ * prototype holds it; the most derived first, an overridden method once per
+ * class that defines it.
+ */
+export function workflowMethods(constructor: abstract new (...args: never[]) => unknown): { readonly owner: object; readonly method: string }[] {
+  const methods: { owner: object; method: string }[] = []
   for (let prototype = constructor.prototype as object | null; isWorkflowPrototype(prototype); prototype = Object.getPrototypeOf(prototype)) {
     const owner = (prototype as { constructor: object }).constructor
-    for (const method of Object.getOwnPropertyNames(prototype)) {
-      if (method === 'constructor' || !isMethod(prototype, method) || declares(owner, method)) continue
-      throw new InvalidWorkflowError(tasks.has(method) ? undeclaredOverride(workflow, method, owner) : notATask(workflow, method, constructor))
-    }
+    for (const method of Object.getOwnPropertyNames(prototype)) if (method !== 'constructor' && isMethod(prototype, method)) methods.push({ owner, method })
   }
+  return methods
 }
 
 function notATask(workflow: string, method: string, constructor: { readonly name: string }): string {

@@ -1,6 +1,7 @@
 import { InvalidOptionsError } from '../core/errors.js'
 import type { CacheOptions } from '../graph/policy-options.js'
-import type { ArgumentsCheck, DependsOnCheck, DependencyRef, TaskCheck, Verdict } from '../graph/type-level.js'
+import type { RecoverOptions } from '../graph/recovery-options.js'
+import type { ArgumentsCheck, DependsOnCheck, DependencyRef, FallbackMethodCheck, TaskCheck, Verdict } from '../graph/type-level.js'
 import { policyKinds } from '../graph/policy-kinds.js'
 import type { DependencySpec, TaskPolicyOptions } from '../graph/workflow-draft.js'
 import { declareTask, setOnce } from './metadata.js'
@@ -21,9 +22,10 @@ import { declareTask, setOnce } from './metadata.js'
  *
  * @typeParam D - the dependencies, as written in `dependsOn`.
  * @typeParam A - the parameters of `cache.key`, checked against the task's.
+ * @typeParam F - the methods `recover`'s `fallbackWith` strategies name, checked to be private or protected.
  */
-export interface TaskOptions<D extends readonly DependencyRef[] = readonly DependencyRef[], A extends readonly unknown[] = readonly unknown[]>
-  extends Omit<TaskPolicyOptions, 'cache'> {
+export interface TaskOptions<D extends readonly DependencyRef[] = readonly DependencyRef[], A extends readonly unknown[] = readonly unknown[], F extends string = string>
+  extends Omit<TaskPolicyOptions, 'cache' | 'recover'> {
   /**
    * Tasks whose outputs this task receives, in parameter order, then the
    * `TaskContext`; the same as `@DependsOn(...dependsOn)`, checked the same way.
@@ -34,6 +36,8 @@ export interface TaskOptions<D extends readonly DependencyRef[] = readonly Depen
   readonly description?: string
   /** Caches the task's results, as {@link Cache} does; `key` receives the task's arguments. @defaultValue no cache */
   readonly cache?: CacheOptions<A>
+  /** Classifies the task's errors and recovers from each class, as {@link Recover} does (`fallbackWith` names a private or protected method). @defaultValue no recovery strategies */
+  readonly recover?: RecoverOptions<F>
 }
 
 /**
@@ -62,14 +66,14 @@ export interface TaskOptions<D extends readonly DependencyRef[] = readonly Depen
  * ```
  * @throws `InvalidOptionsError` for a `dependsOn` entry that is not a task name or `{ task, optional }`.
  */
-export function Task<const D extends readonly DependencyRef[] = [], const A extends readonly unknown[] = readonly unknown[]>(
-  options: TaskOptions<D, A> = {},
+export function Task<const D extends readonly DependencyRef[] = [], const A extends readonly unknown[] = readonly unknown[], const F extends string = never>(
+  options: TaskOptions<D, A, F> = {},
 ) {
   if (options.dependsOn !== undefined) assertDependencies('@Task({ dependsOn })', options.dependsOn)
   return <T extends object, K extends string, M>(
     target: T,
     key: K,
-    descriptor: TypedPropertyDescriptor<M> & Verdict<TaskCheck<T, K, M, D>> & Verdict<ArgumentsCheck<'@Cache key', K, A, M>>,
+    descriptor: TypedPropertyDescriptor<M> & Verdict<TaskCheck<T, K, M, D>> & Verdict<ArgumentsCheck<'@Cache key', K, A, M>> & Verdict<FallbackMethodCheck<T, F>>,
   ): void => {
     void descriptor
     declareTask(target, key, '@Task', { description: options.description, dependsOn: options.dependsOn as readonly DependencySpec[] | undefined })

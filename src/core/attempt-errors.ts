@@ -293,3 +293,49 @@ function itemList(failures: readonly MapItemFailure[]): string {
   const more = failures.length - maxListedItems
   return `item${failures.length === 1 ? '' : 's'} ${listed}${more > 0 ? ` and ${more} more` : ''}`
 }
+
+/**
+ * A task's `@Recover` fallback (`fallbackWith`) failed: the task had failed
+ * with an error of a class whose strategy falls back, and the work it fell
+ * back to threw (or ran out of time) too. The task fails with this error.
+ * Its `cause` is the task's own failure, so classifying this error (live, or
+ * its stored record through its causes) gives the original class, the one
+ * the recovery statistics count as not recovered; what the fallback threw is
+ * `fallbackError`, also its one member of `errors`, so the stored record
+ * lists it (`ErrorRecord.errors`).
+ *
+ * @example
+ * ```ts
+ * import { FallbackFailedError, RunFailedError, type WorkflowRun } from 'weft-sdk'
+ * declare const run: WorkflowRun
+ * try {
+ *   await run.result()
+ * } catch (error) {
+ *   const cause = error instanceof RunFailedError ? error.cause : undefined
+ *   if (cause instanceof FallbackFailedError) console.error(cause.errorClass, cause.failure, cause.fallbackError)
+ * }
+ * ```
+ */
+export class FallbackFailedError extends WeftError {
+  readonly code = 'WEFT_FALLBACK_FAILED'
+  readonly _tag = 'FallbackFailedError'
+  /** What the fallback threw, as the one member of an aggregate (so the stored record lists it in `errors`). */
+  readonly errors: readonly unknown[]
+
+  constructor(
+    /** The task that fell back. */
+    readonly task: string,
+    /** The workflow method it fell back to, or `undefined` for a `fallbackWith` function. */
+    readonly fallback: string | undefined,
+    /** The class of the task's failure: the one whose strategy fell back. */
+    readonly errorClass: string,
+    /** What the task's last attempt failed with (also this error's `cause`). */
+    readonly failure: unknown,
+    /** What the fallback threw (a `TaskTimeoutError` when it ran out of the task's `@Timeout`). */
+    readonly fallbackError: unknown,
+  ) {
+    const to = fallback === undefined ? 'its fallbackWith function' : `"${fallback}"`
+    super(`task "${task}": fell back to ${to} after a ${errorClass} failure (${describeCause(failure)}), and the fallback failed: ${describeCause(fallbackError)}`, { cause: failure })
+    this.errors = [fallbackError]
+  }
+}

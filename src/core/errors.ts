@@ -43,6 +43,7 @@ export {
   ContextClosedError,
   MapItemsFailedError,
   type MapItemFailure,
+  FallbackFailedError,
 } from './attempt-errors.js'
 export {
   type StorageFailureReason,

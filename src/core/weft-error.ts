@@ -62,6 +62,7 @@ export type WeftErrorCode =
   | 'WEFT_UNINSPECTABLE_THROW'
   | 'WEFT_CONTEXT_CLOSED'
   | 'WEFT_MAP_ITEMS_FAILED'
+  | 'WEFT_FALLBACK_FAILED'
   // A run and the engine's API.
   | 'WEFT_RUN_CANCELLED'
   | 'WEFT_RUN_FAILED'

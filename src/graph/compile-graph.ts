@@ -154,7 +154,7 @@ function buildGraph(draft: WorkflowDraft, order: readonly number[], dependencies
       requires: requiredPermissions(`workflow "${draft.name}": task "${task.name}"`, task.requires),
     })
   })
-  checkRecoveryWiring(draft.name, draft.recover, draft.tasks, tasks)
+  checkRecoveryWiring(draft, tasks)
   return Object.freeze({
     name: draft.name,
     version: draft.version,

@@ -1,8 +1,9 @@
 import { closestName } from './did-you-mean.js'
+import type { FallbackWithOption } from './fallback-options.js'
 import type { OptionCheck } from './option-check.js'
 import { normalizeBreaker, normalizeRetry } from './policy-normalizers.js'
 import type { ErrorRule, RecoverOptions, RecoveryStrategyOptions } from './recovery-options.js'
-import type { RecoveryPolicy, RecoveryStrategy } from './workflow-graph.js'
+import type { FallbackRun, RecoveryPolicy, RecoveryStrategy } from './workflow-graph.js'
 
 /** The matchers a rule may carry: at least one must be given. */
 const matchers = ['name', 'instanceOf', 'code', 'message', 'status', 'when'] as const
@@ -20,7 +21,7 @@ const namedStrategies = ['fail-fast', 'compensate', 'escalate'] as const
  * @throws `InvalidOptionsError` naming the rule or class, e.g.
  * `@Recover strategies.connection must be …`.
  */
-export function normalizeRecover(check: OptionCheck, options: RecoverOptions, sharedName: string): RecoveryPolicy {
+export function normalizeRecover(check: OptionCheck, options: RecoverOptions<FallbackWithOption>, sharedName: string): RecoveryPolicy {
   if (typeof options !== 'object' || options === null) check.fail('@Recover', 'an object with strategies', options)
   const rules = options.rules ?? []
   if (!Array.isArray(rules)) check.fail('@Recover rules', 'an array of rules', rules)
@@ -69,21 +70,32 @@ function checkStatus(check: OptionCheck, where: string, status: number | readonl
   check.integer(`${where}[1]`, status[1], low)
 }
 
-function normalizeStrategy(check: OptionCheck, where: string, strategy: RecoveryStrategyOptions, breakerName: string): RecoveryStrategy {
+/** The strategies written as an object, by their one key. */
+const objectStrategies = 'retry, fallbackValue, fallbackTo, fallbackWith, circuitBreak'
+
+function normalizeStrategy(check: OptionCheck, where: string, strategy: RecoveryStrategyOptions<FallbackWithOption>, breakerName: string): RecoveryStrategy {
   if (typeof strategy === 'string') return Object.freeze({ kind: check.oneOf(where, strategy, namedStrategies) })
-  if (typeof strategy !== 'object' || strategy === null) check.fail(where, `one of ${namedStrategies.map((s) => `'${s}'`).join(', ')} or { retry }, { fallbackValue }, { fallbackTo }, { circuitBreak }`, strategy)
+  if (typeof strategy !== 'object' || strategy === null) check.fail(where, `one of ${namedStrategies.map((s) => `'${s}'`).join(', ')} or { retry }, { fallbackValue }, { fallbackTo }, { fallbackWith }, { circuitBreak }`, strategy)
   const keys = Object.keys(strategy)
-  if (keys.length !== 1) check.fail(where, 'exactly one of retry, fallbackValue, fallbackTo, circuitBreak', strategy)
+  if (keys.length !== 1) check.fail(where, `exactly one of ${objectStrategies}`, strategy)
   if ('retry' in strategy) {
     // The task's time budget is @Retry's deadline, over every class's attempts.
     if (strategy.retry?.deadline !== undefined) check.fail(`${where}.retry.deadline`, "left out (a task's deadline is @Retry's, over all its attempts)", strategy.retry.deadline)
     return Object.freeze({ kind: 'retry', retry: normalizeRetry(check, strategy.retry, `${where}.retry`) })
   }
-  if ('fallbackValue' in strategy) return Object.freeze({ kind: 'fallback', value: strategy.fallbackValue, task: undefined })
-  if ('fallbackTo' in strategy) return Object.freeze({ kind: 'fallback', value: undefined, task: check.name(`${where}.fallbackTo`, strategy.fallbackTo) })
+  if ('fallbackValue' in strategy) return Object.freeze({ kind: 'fallback', value: strategy.fallbackValue, task: undefined, run: undefined })
+  if ('fallbackTo' in strategy) return Object.freeze({ kind: 'fallback', value: undefined, task: check.name(`${where}.fallbackTo`, strategy.fallbackTo), run: undefined })
+  if ('fallbackWith' in strategy) return Object.freeze({ kind: 'fallback', value: undefined, task: undefined, run: fallbackRun(check, `${where}.fallbackWith`, strategy.fallbackWith) })
   if ('circuitBreak' in strategy) {
     const breaker = strategy.circuitBreak
     return Object.freeze({ kind: 'circuit-break', breaker: normalizeBreaker(check, breaker, breaker?.name ?? breakerName) })
   }
-  return check.fail(where, 'exactly one of retry, fallbackValue, fallbackTo, circuitBreak', strategy)
+  return check.fail(where, `exactly one of ${objectStrategies}`, strategy)
+}
+
+/** A `fallbackWith`: a method's name (whether the class has it is checked with the class, see `fallback-methods.ts`), or a function. */
+function fallbackRun(check: OptionCheck, where: string, fallback: FallbackWithOption): FallbackRun {
+  if (typeof fallback === 'function') return Object.freeze({ kind: 'function', fn: fallback as (error: unknown, ...args: unknown[]) => unknown })
+  if (typeof fallback !== 'string') check.fail(where, 'the name of a method of the workflow class, or a function', fallback)
+  return Object.freeze({ kind: 'method', method: check.name(where, fallback) })
 }

@@ -105,6 +105,13 @@ export interface ErrorRule {
  * - `{ fallbackValue }`: after `@Retry` gives up, complete with this value.
  * - `{ fallbackTo }`: after `@Retry` gives up, complete with the output of
  *   that task (one of this task's dependencies).
+ * - `{ fallbackWith }`: after `@Retry` gives up, run other work and complete
+ *   with what it returns: a private or protected method of the workflow
+ *   class, by name (`@Recover`), or a function (`defineWorkflow`), called with
+ *   the error, the task's arguments and a `FallbackContext`. Its output is
+ *   journaled like the task's own; if it throws, the task fails with a
+ *   `FallbackFailedError`. Only in a task's own options (`F` says what it
+ *   takes: `never`, the default, leaves it out).
  * - `{ circuitBreak }`: a circuit breaker of its own that counts only this
  *   class's failures and, while open, refuses attempts (`CircuitOpenError`).
  * - `'compensate'`: after `@Retry` gives up, fail so that the task's
@@ -119,9 +126,14 @@ export interface ErrorRule {
  * import type { RecoveryStrategyOptions } from 'weft-sdk'
  * const onConnection: RecoveryStrategyOptions = { retry: { maxAttempts: 5, backoff: { initial: '200 ms' } } }
  * const onValidation: RecoveryStrategyOptions = 'fail-fast'
+ * const onDatabase: RecoveryStrategyOptions<string> = { fallbackWith: 'readReplica' }
  * ```
+ *
+ * @typeParam F - what `fallbackWith` takes: a method's name (`string`) in
+ * `@Recover`, a typed function in `defineWorkflow`; `never` (the default)
+ * where it is not allowed, such as a workflow's options for every task.
  */
-export type RecoveryStrategyOptions =
+export type RecoveryStrategyOptions<F = never> =
   | 'fail-fast'
   | 'compensate'
   | 'escalate'
@@ -136,6 +148,10 @@ export type RecoveryStrategyOptions =
   | {
       /** Complete the task with the output of this dependency once `@Retry` gives up. */
       readonly fallbackTo: string
+    }
+  | {
+      /** Once `@Retry` gives up, run this (a method's name, or a function) and complete the task with what it returns. */
+      readonly fallbackWith: F
     }
   | {
       /** A circuit breaker of the class's own (named `'<workflow>.<task>:<class>'` unless named). */
@@ -154,12 +170,14 @@ export type RecoveryStrategyOptions =
  *   strategies: { connection: { retry: { maxAttempts: 4 } }, validation: 'fail-fast', database: { fallbackValue: [] } },
  * }
  * ```
+ *
+ * @typeParam F - what a strategy's `fallbackWith` takes (see {@link RecoveryStrategyOptions}); `never`, the default, allows none.
  */
-export interface RecoverOptions {
+export interface RecoverOptions<F = never> {
   /** Rules tried before the built-in ones, in order (first match wins). @defaultValue `[]` */
   readonly rules?: readonly ErrorRule[]
   /** The strategy of each class; a class without one is left to `@Retry` (and counted as `none`). */
-  readonly strategies: RecoveryStrategies
+  readonly strategies: RecoveryStrategies<F>
 }
 
 /**
@@ -173,24 +191,26 @@ export interface RecoverOptions {
  * const strategies: RecoveryStrategies = { connection: { retry: { maxAttempts: 5 } }, 'quota-exhausted': 'escalate' }
  * const recover: RecoverOptions = { rules: [{ code: 'QUOTA', as: 'quota-exhausted' }], strategies }
  * ```
+ *
+ * @typeParam F - what a strategy's `fallbackWith` takes (see {@link RecoveryStrategyOptions}).
  */
-export interface RecoveryStrategies {
+export interface RecoveryStrategies<F = never> {
   /** Unreachable or hung-up dependencies. */
-  readonly connection?: RecoveryStrategyOptions
+  readonly connection?: RecoveryStrategyOptions<F>
   /** Calls that ran out of time. */
-  readonly timeout?: RecoveryStrategyOptions
+  readonly timeout?: RecoveryStrategyOptions<F>
   /** The other side asked to slow down. */
-  readonly 'rate-limited'?: RecoveryStrategyOptions
+  readonly 'rate-limited'?: RecoveryStrategyOptions<F>
   /** Requests that will fail again unchanged. */
-  readonly validation?: RecoveryStrategyOptions
+  readonly validation?: RecoveryStrategyOptions<F>
   /** Refused for lack of rights. */
-  readonly authorization?: RecoveryStrategyOptions
+  readonly authorization?: RecoveryStrategyOptions<F>
   /** The database refused for now. */
-  readonly database?: RecoveryStrategyOptions
+  readonly database?: RecoveryStrategyOptions<F>
   /** Errors no rule matched. */
-  readonly unknown?: RecoveryStrategyOptions
+  readonly unknown?: RecoveryStrategyOptions<F>
   /** A class a user's rule names. */
-  readonly [errorClass: string]: RecoveryStrategyOptions | undefined
+  readonly [errorClass: string]: RecoveryStrategyOptions<F> | undefined
 }
 
 /**

@@ -504,6 +504,35 @@ export type ArgumentsCheck<Label extends string, K extends string, A extends rea
   ? CheckPrefix<Label, K, A, Normalize<P>>
   : `'${K}' is not a method`
 
+/**
+ * The check `@Recover` (and `@Task({ recover })`) applies to the methods its
+ * `fallbackWith` strategies name (`F`, a union of names): none may be a
+ * public member of the class. Every public method of a workflow class is a
+ * task by the class's type ({@link TaskName}), so a public fallback would let
+ * `result.output('<fallback>')` compile; a private or protected one is
+ * invisible to it. (Its parameters and return type cannot be checked here:
+ * TypeScript shows no generic code a private member's type. The compiler
+ * checks that the method exists and is not a task when the workflow is
+ * defined.) Names known only as `string` are not checked.
+ *
+ * @example
+ * ```ts
+ * import type { FallbackMethodCheck } from 'weft-sdk/types'
+ * class Quotes { live() { return 1 } private fromCache() { return 0 } }
+ * const ok: FallbackMethodCheck<Quotes, 'fromCache'> = true
+ * type Refused = FallbackMethodCheck<Quotes, 'live'> // "@Recover fallbackWith 'live' names a public method: ..."
+ * ```
+ */
+export type FallbackMethodCheck<T, F> = string extends F
+  ? true
+  : [Extract<F, keyof T>] extends [never]
+    ? true
+    : PublicFallback<Extract<F, keyof T> & string>
+
+type PublicFallback<N extends string> = N extends string
+  ? `@Recover fallbackWith '${N}' names a public method: the class's type counts every public method as a task (result.output('${N}') would compile); make '${N}' private or protected`
+  : never
+
 type CheckPrefix<
   Label extends string,
   K extends string,

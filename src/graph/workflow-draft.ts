@@ -7,6 +7,7 @@ import type {
   RateLimitOptions,
   RetryOptions,
 } from './policy-options.js'
+import type { FallbackWithOption } from './fallback-options.js'
 import type { RecoverOptions } from './recovery-options.js'
 import type { TaskCondition, TaskKind } from './workflow-graph.js'
 
@@ -32,8 +33,8 @@ export interface TaskPolicyOptions {
   readonly cache?: CacheOptions<never>
   /** Limits how many calls of the task run at once, as {@link Bulkhead} does. @defaultValue no bulkhead */
   readonly bulkhead?: BulkheadOptions
-  /** Classifies the task's errors and recovers from each class, as {@link Recover} does. @defaultValue no recovery strategies */
-  readonly recover?: RecoverOptions
+  /** Classifies the task's errors and recovers from each class, as {@link Recover} does (`fallbackWith` unchecked yet: a method's name or a function). @defaultValue no recovery strategies */
+  readonly recover?: RecoverOptions<FallbackWithOption>
 }
 
 /** One task as authored, before validation. */
@@ -66,7 +67,7 @@ export interface WorkflowDraft {
   /** Permissions a principal must hold to start a run (`@Workflow({ requires })`); unvalidated. */
   readonly requires?: readonly string[] | undefined
   /** The workflow's `@Recover` options, folded into each of its ordinary and loop tasks' (the task's own win per class). */
-  readonly recover?: RecoverOptions | undefined
+  readonly recover?: RecoverOptions<FallbackWithOption> | undefined
   readonly source: object
   /** How it was authored, so refusals name what the author wrote (`@When` or the `when` option). @defaultValue `'decorators'` */
   readonly authoredWith?: 'decorators' | 'defineWorkflow' | undefined

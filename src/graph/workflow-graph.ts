@@ -187,6 +187,8 @@ export type RecoveryStrategy =
       readonly value: unknown
       /** No task: the value is given. */
       readonly task: undefined
+      /** No work runs. */
+      readonly run: undefined
     }
   | {
       /** Complete with a dependency's output once `@Retry` gives up. */
@@ -195,6 +197,18 @@ export type RecoveryStrategy =
       readonly value: undefined
       /** The dependency. */
       readonly task: string
+      /** No work runs. */
+      readonly run: undefined
+    }
+  | {
+      /** Complete with what other work returns once `@Retry` gives up (`fallbackWith`). */
+      readonly kind: 'fallback'
+      /** No value: the work's output is used. */
+      readonly value: undefined
+      /** No dependency. */
+      readonly task: undefined
+      /** The work. */
+      readonly run: FallbackRun
     }
   | {
       /** A circuit breaker of the class's own. */
@@ -213,6 +227,32 @@ export type RecoveryStrategy =
   | {
       /** Fail at once, never retried. */
       readonly kind: 'fail-fast'
+    }
+
+/**
+ * The work a `fallbackWith` strategy runs: a method of the workflow class,
+ * by name (looked up on the run's workflow instance when it runs, like a
+ * task's method), or a function; either is called with the workflow
+ * instance as `this`.
+ *
+ * @example
+ * ```ts
+ * import type { FallbackRun } from 'weft-sdk'
+ * const describe = (run: FallbackRun): string => (run.kind === 'method' ? `method ${run.method}` : 'a function')
+ * ```
+ */
+export type FallbackRun =
+  | {
+      /** A method of the workflow class. */
+      readonly kind: 'method'
+      /** Its name. */
+      readonly method: string
+    }
+  | {
+      /** A function (`defineWorkflow`). */
+      readonly kind: 'function'
+      /** The function, called with the error, the task's arguments and a `FallbackContext`. */
+      readonly fn: (error: unknown, ...args: unknown[]) => unknown
     }
 
 /**

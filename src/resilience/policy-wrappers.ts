@@ -7,7 +7,7 @@ import type { CircuitBreakers } from './circuit-breakers.js'
 import type { PolicyServices } from './policy-services.js'
 import { withRateLimit } from './rate-limiters.js'
 import type { RecoveryListener, RecoveryStats } from './recovery/recovery-stats.js'
-import { withRecovery } from './recovery/with-recovery.js'
+import { withRecovery, type FallbackRunner } from './recovery/with-recovery.js'
 import { withRetry, type RetryListener } from './retry.js'
 import type { TaskCaches } from './task-caches.js'
 import { withTimeout } from './timeout.js'
@@ -40,6 +40,8 @@ export interface WrapContext {
   readonly onRetry: RetryListener
   /** Told of each failed attempt `@Recover` classifies (the runtime reports it as `task.error-classified`). */
   readonly onRecovery?: RecoveryListener | undefined
+  /** Runs a `@Recover` `fallbackWith` fallback (the runtime's: it holds the workflow instance). */
+  readonly runFallback?: FallbackRunner | undefined
 }
 
 /** How the runtime applies one policy kind around a task's attempts. */
@@ -59,7 +61,10 @@ export const policyWrappers: { readonly [K in PolicyKind]: PolicyWrapper<K> } = 
   rateLimit: { wrap: (policy, inner) => (n) => withRateLimit(policy, inner(n)) },
   // Under `@Recover`, retries are its own (per error class; `@Retry` is the default schedule): see `withRecovery`.
   retry: { wrap: (policy, inner, { task, onRetry }) => (task.policies.recover === undefined ? () => withRetry(inner, policy, task.name, onRetry) : inner) },
-  recover: { wrap: (policy, inner, { task, args, state, onRetry, onRecovery }) => withRecovery(inner, policy, { task, args, breakers: state.breakers, stats: state.recovery, onRetry, onRecovery }) },
+  recover: {
+    wrap: (policy, inner, { task, args, state, onRetry, onRecovery, runFallback }) =>
+      withRecovery(inner, policy, { task, args, breakers: state.breakers, stats: state.recovery, onRetry, onRecovery, runFallback }),
+  },
   cache: {
     wrap: (policy, inner, { args, state }) => (n) =>
       Effect.flatMap(Effect.context<PolicyServices>(), (services) => state.caches.get(policy, args, Effect.provideContext(inner(n), services))),

@@ -8,6 +8,7 @@ import { DirectPolicies } from './direct-policies.js'
 import { compositionOrder, policyWrappers, type Attempt, type PolicyState, type PolicyTarget, type PolicyWrapper, type WrapContext } from './policy-wrappers.js'
 import type { PolicyServices } from './policy-services.js'
 import { RecoveryStats, type RecoveryListener } from './recovery/recovery-stats.js'
+import type { FallbackRunner } from './recovery/with-recovery.js'
 import type { RetryListener } from './retry.js'
 import { TaskCaches } from './task-caches.js'
 
@@ -21,6 +22,8 @@ export interface PolicyHooks {
   onRetry: RetryListener
   /** Under `@Recover`: a failed attempt was classified and met by its strategy (told only on failures). */
   onRecovery?: RecoveryListener
+  /** Under `@Recover`: runs a `fallbackWith` fallback (asked only when a class's strategy falls back to one). */
+  runFallback?: FallbackRunner
 }
 
 /**
@@ -53,7 +56,7 @@ export class TaskPolicyRunner {
     attempt: (n: number) => Effect.Effect<A, AttemptFailure>,
     hooks: PolicyHooks,
   ): Effect.Effect<A, AttemptFailure, PolicyServices> {
-    const context: WrapContext = { task, args, state: this.state, onRetry: hooks.onRetry, onRecovery: hooks.onRecovery }
+    const context: WrapContext = { task, args, state: this.state, onRetry: hooks.onRetry, onRecovery: hooks.onRecovery, runFallback: hooks.runFallback }
     const plan = planOf(task.policies)
     const guarded = wrapAll(plan.perAttempt, attempt, context)
     const reported: Attempt<A> = (n) => {

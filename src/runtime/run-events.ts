@@ -255,10 +255,13 @@ export interface TaskFailed extends TaskEventBase {
 
 /**
  * `@Recover` classified a failed attempt of a task and met it with its
- * class's strategy: another attempt follows (`retrying`), a fallback gave
- * the task its output (`recovered`), or the task fails (`failed`, or
- * `escalated` for the `escalate` strategy: alert on it). Listeners get it;
- * the run's log (what `run.events()` replays) does not keep it.
+ * class's strategy: another attempt follows (`retrying`), a `fallbackWith`
+ * fallback runs (`falling-back`: the task's `task.completed` or
+ * `task.failed` with a `FallbackFailedError` tells how it went), a fallback
+ * value or dependency gave the task its output (`recovered`), or the task
+ * fails (`failed`, or `escalated` for the `escalate` strategy: alert on it).
+ * Listeners get it; the run's log (what `run.events()` replays) does not
+ * keep it.
  *
  * @example
  * ```ts
@@ -279,7 +282,7 @@ export interface TaskErrorClassified extends TaskEventBase {
   /** The strategy of its class (`none` when the task's policy gives it none). */
   readonly strategy: RecoveryStrategyKind
   /** What follows. */
-  readonly outcome: 'retrying' | 'recovered' | 'failed' | 'escalated'
+  readonly outcome: 'retrying' | 'falling-back' | 'recovered' | 'failed' | 'escalated'
   /** The attempt's error: name, message, code, causes, no stack. */
   readonly error: ErrorRecord
 }

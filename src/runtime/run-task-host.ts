@@ -8,6 +8,7 @@ import type { TaskNode, WorkflowGraph } from '../graph/workflow-graph.js'
 import type { PolicyHooks, PolicyServices, TaskPolicyRunner } from '../resilience/task-policies.js'
 import type { StepRecord, StoredEvent } from '../storage/workflow-store.js'
 import { AttemptLog, ItemAttempts } from './attempt-log.js'
+import { fallbackEffect } from './fallback-call.js'
 import type { EventWaiters } from './event-waiters.js'
 import type { RunJournal } from './run-journal.js'
 import type { RunReporter } from './run-reporter.js'
@@ -214,7 +215,7 @@ export class RunTaskHost implements TaskRunner {
     return this.parts.mustNotStart(task)
   }
 
-  policyHooks(task: TaskNode): PolicyHooks {
+  policyHooks(task: TaskNode, iteration: number): PolicyHooks {
     const { scheduler, reporter } = this.parts
     const { table } = scheduler
     return {
@@ -234,6 +235,7 @@ export class RunTaskHost implements TaskRunner {
         ;(table.logs[task.id] ??= new AttemptLog()).classified(report.errorClass, report.strategy, now)
         reporter.taskErrorClassified(task, now, report)
       },
+      runFallback: (call) => fallbackEffect(this, task, call, iteration),
     }
   }
 }

@@ -27,8 +27,8 @@ const interrupted: AttemptExit = { _tag: 'interrupted' }
 type TaskFunction = (this: object, ...args: unknown[]) => unknown
 
 /**
- * One attempt of a task body: the only place that calls a workflow method.
- * It calls the method with its arguments and a fresh context, and exits
+ * One attempt of a task body: the only place that calls a task's method (a
+ * `@Recover` fallback method is called by `fallback-call.ts`). It calls the method with its arguments and a fresh context, and exits
  * once: at once for a synchronous body (a throw is its error), when its
  * promise settles otherwise, or when interrupted (the context's signal fires
  * and a late result is dropped). Tasks without policies run it directly (no

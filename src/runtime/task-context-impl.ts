@@ -26,6 +26,11 @@ import { sleepReport, waitReport } from './own-calls.js'
 import type { NewOutboxEntry } from '../storage/outbox-store.js'
 import type { TaskHost } from './task-host.js'
 
+/** The key of an attempt's step: its task's (`TaskNode.stepKey`), or its loop iteration's. Its sub-steps' keys and its idempotency key start with it. */
+export function attemptStepKey(taskKey: string, iteration: number): string {
+  return iteration >= 0 ? taskKey + formatStepSegment({ kind: 'iteration', index: iteration }) : taskKey
+}
+
 /**
  * The context object a task receives. Its `AbortSignal` is created only when
  * read: most tasks never look at it, and `abort()` (called by the interpreter
@@ -56,7 +61,7 @@ export class TaskContextImpl implements LoopContext<unknown> {
     /** The loop iteration, or -1 outside loops. */
     readonly iteration: number,
   ) {
-    this.stepPrefix = iteration >= 0 ? taskKey + formatStepSegment({ kind: 'iteration', index: iteration }) : taskKey
+    this.stepPrefix = attemptStepKey(taskKey, iteration)
   }
 
   get runId(): string {

@@ -15,8 +15,8 @@ export interface TaskRunner extends AttemptHost {
   taskStarted(task: TaskNode): void
   /** Whether the run stopped (cancelled, failed, given up) so that `task` must not start its body. */
   stopped(task: TaskNode): boolean
-  /** What the policies report about a task's attempts and retries. */
-  policyHooks(task: TaskNode): PolicyHooks
+  /** What the policies report about a task's attempts and retries (of loop iteration `iteration`, or -1), and how they run its `fallbackWith` fallback. */
+  policyHooks(task: TaskNode, iteration: number): PolicyHooks
   /**
    * A loop's iteration is about to make its first attempt: from the second
    * one this program runs, the task's attempts are counted and logged afresh
@@ -64,7 +64,7 @@ export function taskProgram(run: TaskRunner, task: TaskNode, args: readonly unkn
 }
 
 function withPolicies(run: TaskRunner, task: TaskNode, args: readonly unknown[], iteration: number): Effect.Effect<unknown, AttemptFailure, PolicyServices> {
-  const hooks = run.policyHooks(task)
+  const hooks = run.policyHooks(task, iteration)
   if (!TaskPolicyRunner.hasPolicies(task)) {
     hooks.onAttempt(1)
     return attemptEffect(run, task, args, 1, iteration)

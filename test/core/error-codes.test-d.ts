@@ -24,6 +24,7 @@ function advice(code: WeftErrorCode): string {
     case 'WEFT_UNINSPECTABLE_THROW':
     case 'WEFT_CONTEXT_CLOSED':
     case 'WEFT_MAP_ITEMS_FAILED':
+    case 'WEFT_FALLBACK_FAILED':
     case 'WEFT_RUN_CANCELLED':
     case 'WEFT_RUN_FAILED':
     case 'WEFT_WORKFLOW_NOT_REGISTERED':

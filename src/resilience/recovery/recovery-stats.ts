@@ -9,7 +9,8 @@ import type { ErrorClassName, RecoveryStrategyKind } from '../../graph/recovery-
  *   class and strategy;
  * - `notRecovered`: task executions that failed with it (fail-fast,
  *   compensate and escalate always count here: they contain a failure, the
- *   task does not produce an output);
+ *   task does not produce an output; so does a `fallbackWith` whose work
+ *   failed or ran out of time, and an execution `@Retry`'s deadline cut);
  * - `timeToRecoverMs`: from the execution's first failed attempt to its
  *   recovery, over the recovered ones (`mean` is 0 when none recovered).
  *
@@ -68,8 +69,10 @@ export interface RecoveryStatsSnapshot {
 /**
  * What recovery reports about one failed attempt of a task with `@Recover`:
  * its class, the strategy it met and what came of it — `retrying` (another
- * attempt follows), `recovered` (a fallback gave the task its output),
- * `failed`, or `escalated`.
+ * attempt follows), `falling-back` (a `fallbackWith` fallback runs: the
+ * task's completion or failure says how it went, and the statistics count
+ * it as recovered or not), `recovered` (a fallback value or dependency gave
+ * the task its output), `failed`, or `escalated`.
  *
  * @example
  * ```ts
@@ -87,7 +90,7 @@ export interface RecoveryReport {
   /** The strategy its class has (`none` when the policy gives it none). */
   readonly strategy: RecoveryStrategyKind
   /** What follows the failure. */
-  readonly outcome: 'retrying' | 'recovered' | 'failed' | 'escalated'
+  readonly outcome: 'retrying' | 'falling-back' | 'recovered' | 'failed' | 'escalated'
   /** What the attempt failed with. */
   readonly error: unknown
 }

@@ -1,16 +1,38 @@
 import { Clock, Duration, Effect, Random } from 'effect'
-import { TaskTimeoutError } from '../../core/errors.js'
+import { FallbackFailedError, TaskTimeoutError } from '../../core/errors.js'
 import type { ErrorClassName, RecoveryStrategyKind } from '../../graph/recovery-options.js'
-import type { CircuitBreakerPolicy, Dependency, RecoveryPolicy, RecoveryStrategy, RetryPolicy, TaskPolicies } from '../../graph/workflow-graph.js'
-import { thrownValue, type AttemptFailure } from '../attempt-failure.js'
+import type { CircuitBreakerPolicy, Dependency, FallbackRun, RecoveryPolicy, RecoveryStrategy, RetryPolicy, TaskPolicies } from '../../graph/workflow-graph.js'
+import { TaskThrew, thrownValue, type AttemptFailure } from '../attempt-failure.js'
 import type { CircuitBreakers } from '../circuit-breakers.js'
 import type { PolicyServices } from '../policy-services.js'
 import { retryDelay, retryDelayBound, shouldRetry, type RetryListener } from '../retry.js'
+import { withTimeout } from '../timeout.js'
 import { ErrorClassifier } from './error-classifier.js'
 import type { RecoveryListener, RecoveryReport, RecoveryStats } from './recovery-stats.js'
 
 /** One attempt of a task (n from 1), or all of them once wrapped (as `policy-wrappers.ts` has it). */
 type Attempt<A> = (n: number) => Effect.Effect<A, AttemptFailure, PolicyServices>
+
+/** One call of a `fallbackWith` fallback, as recovery asks the runtime to make it. */
+export interface FallbackCall {
+  /** The method or function to call. */
+  readonly run: FallbackRun
+  /** What the task's last attempt failed with. */
+  readonly error: unknown
+  /** The task's arguments (a loop's: the iteration's state, then the rest). */
+  readonly args: readonly unknown[]
+  /** The class of that failure. */
+  readonly errorClass: ErrorClassName
+  /** How many attempts the task made. */
+  readonly attempts: number
+}
+
+/**
+ * Makes a fallback call: the runtime's part, which holds the workflow
+ * instance and the run. Interrupting it fires the fallback's signal; it fails
+ * with what the fallback threw.
+ */
+export type FallbackRunner = (call: FallbackCall) => Effect.Effect<unknown, TaskThrew>
 
 /** What recovery uses besides its policy: the task, its arguments, the engine's breakers and counters, the retry listener. */
 export interface RecoveryContext {
@@ -21,6 +43,8 @@ export interface RecoveryContext {
   readonly onRetry: RetryListener
   /** Told of every classified failure, after the counters. */
   readonly onRecovery?: RecoveryListener | undefined
+  /** Runs a `fallbackWith` fallback (a task's runtime gives one; without it such a fallback is a defect). */
+  readonly runFallback?: FallbackRunner | undefined
 }
 
 /** Classifiers by compiled policy (frozen with their task node): built once per task, not per failure. */
@@ -55,27 +79,32 @@ interface Episode {
  * `@Recover` around all of a task's attempts (it takes `@Retry`'s place,
  * see `policy-wrappers.ts`): each failed attempt is classified and met by
  * its class's strategy — retried on the governing schedule
- * ({@link governingRetry}), else settled: a fallback completes the task, any
+ * ({@link governingRetry}), else settled: a fallback completes the task (a
+ * `fallbackWith` one by running its work, under the task's `@Timeout`), any
  * other strategy fails it (escalation reported as such). Only a failure
  * costs anything: a first attempt that succeeds passes straight through.
- * `@Retry`'s `deadline` bounds the whole, as it does without `@Recover`.
+ * `@Retry`'s `deadline` bounds the whole, fallback included, as it does
+ * without `@Recover`; a failing execution it cuts counts as not recovered.
  */
 export function withRecovery<A>(inner: Attempt<A>, policy: RecoveryPolicy, context: RecoveryContext): Attempt<A> {
   const guarded = withClassBreakers(inner, policy, context.breakers)
-  const taskRetry = context.task.policies.retry
-  const recovering = () => Effect.suspend(() => new Recovery(guarded, policy, context).attempt(1))
-  const deadlineMs = taskRetry?.deadlineMs
-  if (deadlineMs === undefined) return recovering
+  const deadlineMs = context.task.policies.retry?.deadlineMs
+  if (deadlineMs === undefined) return () => Effect.suspend(() => new Recovery(guarded, policy, context).attempt(1))
   return () =>
-    Effect.timeoutOrElse(recovering(), {
-      duration: Duration.millis(deadlineMs),
-      orElse: () => Effect.fail(new TaskTimeoutError(context.task.name, deadlineMs)),
+    Effect.suspend(() => {
+      const recovery = new Recovery(guarded, policy, context)
+      return Effect.timeoutOrElse(recovery.attempt(1), {
+        duration: Duration.millis(deadlineMs),
+        orElse: () => Effect.suspend(() => (recovery.deadlinePassed(), Effect.fail(new TaskTimeoutError(context.task.name, deadlineMs)))),
+      })
     })
 }
 
 /** One execution of a task under `@Recover`: its attempts and the episode of failures they make. */
 class Recovery<A> {
   private episode: Episode | undefined
+  /** The execution's end was counted (recovered or not): it is counted once. */
+  private counted = false
   private readonly classifier: ErrorClassifier
   private readonly stats: RecoveryStats
 
@@ -95,10 +124,23 @@ class Recovery<A> {
     })
   }
 
+  /** `@Retry`'s deadline cut the execution (in a backoff, an attempt or a fallback): a failing one is not recovered. */
+  deadlinePassed(): void {
+    if (this.episode !== undefined) this.count(undefined)
+  }
+
   private recovered<T>(value: T, now: number): T {
-    const { errorClass, strategy, firstFailureAt } = this.episode!
-    this.stats.recovered(errorClass, strategy, now - firstFailureAt)
+    this.count(now - this.episode!.firstFailureAt)
     return value
+  }
+
+  /** Counts the execution's end under its last failure's class and strategy: recovered `elapsedMs` after its first failure, or not recovered (`undefined`). */
+  private count(elapsedMs: number | undefined): void {
+    if (this.counted) return
+    this.counted = true
+    const { errorClass, strategy } = this.episode!
+    if (elapsedMs === undefined) this.stats.notRecovered(errorClass, strategy)
+    else this.stats.recovered(errorClass, strategy, elapsedMs)
   }
 
   private failed(failure: AttemptFailure, n: number, now: number): ReturnType<Attempt<A>> {
@@ -123,18 +165,43 @@ class Recovery<A> {
     })
   }
 
-  /** No attempt follows: a fallback gives the task its output, anything else fails it. */
+  /** No attempt follows: a fallback gives the task its output (a `fallbackWith` one, if its work succeeds), anything else fails it. */
   private settle(strategy: RecoveryStrategy | undefined, failure: AttemptFailure, n: number, now: number): ReturnType<Attempt<A>> {
-    const { errorClass, strategy: kind, firstFailureAt } = this.episode!
+    const { errorClass, strategy: kind } = this.episode!
     const report = { task: this.context.task.name, attempt: n, errorClass, strategy: kind, error: thrownValue(failure) }
+    if (strategy?.kind === 'fallback' && strategy.run !== undefined) {
+      this.report({ ...report, outcome: 'falling-back' })
+      return this.fallBack(strategy.run, report)
+    }
     if (strategy?.kind === 'fallback') {
       this.report({ ...report, outcome: 'recovered' })
-      this.stats.recovered(errorClass, kind, now - firstFailureAt)
-      return Effect.succeed(this.fallbackValue(strategy) as A)
+      return Effect.succeed(this.recovered(this.fallbackValue(strategy) as A, now))
     }
     this.report({ ...report, outcome: kind === 'escalate' ? 'escalated' : 'failed' })
-    this.stats.notRecovered(errorClass, kind)
+    this.count(undefined)
     return Effect.fail(failure)
+  }
+
+  /**
+   * Runs a `fallbackWith` fallback, under the task's `@Timeout` (a limit of
+   * its own, as long as an attempt's): its output is the task's (recovered
+   * when it returns); if it fails, the task fails with a
+   * {@link FallbackFailedError} whose cause is the task's own failure (not
+   * recovered).
+   */
+  private fallBack(run: FallbackRun, failed: { readonly error: unknown; readonly errorClass: ErrorClassName; readonly attempt: number }): ReturnType<Attempt<A>> {
+    const { task, runFallback } = this.context
+    const call: FallbackCall = { run, error: failed.error, args: this.context.args, errorClass: failed.errorClass, attempts: failed.attempt }
+    const work = runFallback === undefined ? Effect.die(new Error(`task "${task.name}": no runner for its fallbackWith`)) : runFallback(call)
+    const limited = task.policies.timeoutMs === undefined ? work : withTimeout(work, task.policies.timeoutMs, task.name)
+    return Effect.matchEffect(limited, {
+      onSuccess: (value) => Effect.map(Clock.currentTimeMillis, (now) => this.recovered(value as A, now)),
+      onFailure: (fallbackFailure) => {
+        this.count(undefined)
+        const method = run.kind === 'method' ? run.method : undefined
+        return Effect.fail(new TaskThrew(new FallbackFailedError(task.name, method, failed.errorClass, failed.error, thrownValue(fallbackFailure))))
+      },
+    })
   }
 
   private report(report: RecoveryReport): void {

@@ -275,7 +275,7 @@ describe('@Recover options are checked when the workflow is defined', () => {
   it.each([
     ['a rule without a matcher', { rules: [{ as: 'x' }], strategies: {} }, '@Recover rules[0] must be given at least one of name, instanceOf, code, message, status, when'],
     ['an unknown strategy', { strategies: { connection: 'pray' } }, "@Recover strategies.connection must be one of 'fail-fast', 'compensate', 'escalate'"],
-    ['two strategies at once', { strategies: { connection: { fallbackValue: 1, retry: { maxAttempts: 2 } } } }, '@Recover strategies.connection must be exactly one of retry, fallbackValue, fallbackTo, circuitBreak'],
+    ['two strategies at once', { strategies: { connection: { fallbackValue: 1, retry: { maxAttempts: 2 } } } }, '@Recover strategies.connection must be exactly one of retry, fallbackValue, fallbackTo, fallbackWith, circuitBreak'],
     ['a class retry with a deadline', { strategies: { timeout: { retry: { maxAttempts: 2, deadline: '1 s' } } } }, "@Recover strategies.timeout.retry.deadline must be left out"],
     ['a bad class retry', { strategies: { timeout: { retry: { maxAttempts: 0 } } } }, '@Recover strategies.timeout.retry maxAttempts must be an integer ≥ 1, got 0'],
     ['a fallback to a task that is not a dependency', { strategies: { connection: { fallbackTo: 'other' } } }, 'fallbackTo names "other", which is not a dependency of "call" (its dependencies: "load")'],
