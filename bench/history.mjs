@@ -16,8 +16,9 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely'
 import pg from 'pg'
 import { createEngine, sqliteStore } from '../dist/index.js'
 import { postgresStore } from '../dist/postgres.js'
-import { queueWaitSql, runDurationSql, sqliteTaskNamesSql, sqliteTaskStepsSql, sqliteWorkflowNamesSql, sqliteWorkflowRunsSql, stepDurationSql, taskCountsSql, workflowCountsSql, pgPercentilesSql, pgTaskHistorySql, runFilter } from '../dist/storage/sql/history-sql.js'
-import { registerSqlitePercentiles, sqlitePercentilesFunction } from '../dist/storage/sqlite/sqlite-percentiles.js'
+import { queueWaitSql, runDurationSql, sqliteWorkflowNamesSql, workflowCountsSql, pgPercentilesSql, pgTaskHistorySql, runFilter } from '../dist/storage/sql/history-sql.js'
+import { ensureHistoryAggregates } from '../dist/storage/sqlite/sqlite-history-aggregates.js'
+import { sqliteRunRowSql, sqliteTaskRowsSql } from '../dist/storage/sqlite/sqlite-history-queries.js'
 import { weftMigrationProvider } from '../dist/storage/sql/migrations.js'
 import { PostgresUnavailableError, startPostgres } from '../scripts/postgres-server.mjs'
 import { seedSpanMs, seedStatements, seedWorkflows } from './history-seed.mjs'
@@ -123,15 +124,13 @@ function counted(workflowRows, taskRows) {
 function sqlitePlans(path) {
   const db = new Database(path, { readonly: true })
   try {
-    registerSqlitePercentiles(db)
-    const parameters = { from: -8.64e15, to: 8.64e15, workflow: busiest, task: seedWorkflows[0][2][0][0], definition: 'nearest-rank' }
+    ensureHistoryAggregates(db)
+    const parameters = { from: -8.64e15, to: 8.64e15, workflow: busiest, definition: 'nearest-rank' }
     const plan = (sql) => db.prepare(`explain query plan ${sql}`).all(parameters).map((row) => row.detail).join('; ')
-    const percentiles = (value) => `${sqlitePercentilesFunction}(${value}, @definition)`
     return [
       ['workflow names (loose index scan)', plan(sqliteWorkflowNamesSql)],
-      ['a workflow\'s runs (counts + percentiles)', plan(`${workflowCountsSql('sqlite', '')}, ${percentiles(runDurationSql)}, ${percentiles(queueWaitSql)} ${sqliteWorkflowRunsSql(true)}`)],
-      ['a workflow\'s task names (loose index scan)', plan(sqliteTaskNamesSql)],
-      ['a task\'s steps (counts + percentiles)', plan(`${taskCountsSql('sqlite', 's.workflow')}, ${percentiles(stepDurationSql)} ${sqliteTaskStepsSql}`)],
+      ['a workflow\'s runs (counts + percentiles)', plan(sqliteRunRowSql(true))],
+      ['a workflow\'s tasks (folded by task in one pass)', plan(sqliteTaskRowsSql(true))],
     ]
   } finally {
     db.close()

@@ -2,9 +2,10 @@
  * The history's query paths on SQLite (a real file) and PostgreSQL: the window's edges (from included, to
  * excluded), workflows with no runs in the window left out, runs that never ended, and exact percentiles of groups
  * of every size from 1 to 40 with ties, against the sort-based reference, under both definitions. Run rows read the
- * runs' history index, task rows the steps' history index (migration 015). A history recorded before those
- * migrations answers the same read without migrating (the joined paths), after the upgrade fills the steps' history
- * columns, and when a writer of an earlier version adds steps without them (the trigger fills them).
+ * runs' history index; task rows PostgreSQL's steps' history index (migration 015), SQLite's runs joined to their
+ * steps and folded by task (weft_task_stats). A history recorded before those migrations answers the same read
+ * without migrating (the joined paths), after the upgrade (PostgreSQL fills the steps' history columns), and when a
+ * writer of an earlier version adds steps without them (PostgreSQL's trigger fills them).
  */
 import Database from 'better-sqlite3'
 import fc from 'fast-check'
@@ -14,7 +15,8 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { MemoryWorkflowStore, sqliteStore } from 'weft-sdk'
+import { Schema } from 'effect'
+import { createEngine, defineWorkflow, MemoryWorkflowStore, sqliteStore } from 'weft-sdk'
 import { postgresStore } from '../../src/postgres.js'
 import type { PercentileDefinition } from '../../src/core/percentile-rank.js'
 import { percentiles } from '../../src/observability/percentiles.js'
@@ -122,6 +124,33 @@ describe('SQLite history queries (a file)', () => {
   }
   queryCases(open)
 
+  it("refuses to read the history through a connection of the user's that does not forward aggregate(), saying so; everything else works", async () => {
+    const db = new Database(join(dir, 'wrapped.sqlite'))
+    /** A wrapper of the connection, as a user might write one: the methods Weft's connection type names, and aggregate() when told to. */
+    const wrap = (forwardAggregate: boolean) => ({
+      prepare: (text: string) => db.prepare(text),
+      exec: (text: string) => db.exec(text),
+      close: () => undefined,
+      get inTransaction() {
+        return db.inTransaction
+      },
+      ...(forwardAggregate ? { aggregate: (name: string, options: object) => db.aggregate(name, options as never) } : {}),
+    })
+    const store = sqliteStore({ database: wrap(false) })
+    const forwarding = sqliteStore({ database: wrap(true) })
+    try {
+      await store.init()
+      await record(store, ended('wrapped', 1_000))
+      await expect(store.history.tasks({})).rejects.toThrow(/has no aggregate\(\).*pass the better-sqlite3 Database itself, or forward aggregate\(\)/)
+      expect((await store.history.recoveries({}))).toEqual([])
+      expect((await forwarding.history.tasks({})).map((row) => [row.workflow, row.task, row.completed])).toEqual([['wrapped', 'work', 1]])
+    } finally {
+      await store.close()
+      await forwarding.close()
+      db.close()
+    }
+  })
+
   it('answers a history recorded before the history indexes the same: read without migrating, upgraded, and written to by an earlier version', async () => {
     const path = join(dir, 'before-the-indexes.sqlite')
     await upgradeCase({
@@ -133,6 +162,41 @@ describe('SQLite history queries (a file)', () => {
 
 describePostgres('PostgreSQL history queries', () => {
   queryCases(postgresStoreOnOwnDatabase)
+
+  it("fills every step's history columns in the statement that writes it (one step, a batch, the final step, an event's step): none is left to the trigger", async () => {
+    const database = await createTestDatabase()
+    const admin = new pg.Client({ connectionString: database.url })
+    const store = postgresStore({ connectionString: database.url })
+    const Shapes = defineWorkflow({ name: 'history-shapes', version: 1 })
+      .events({ go: Schema.Struct({ n: Schema.Number }) })
+      .task('first', () => 1)
+      .task('wait', { dependsOn: ['first'] }, async (_first: number, ctx) => (await ctx.waitForEvent('go')).n)
+      .task('left', { dependsOn: ['wait'] }, (n: number) => n + 1)
+      .task('right', { dependsOn: ['wait'] }, (n: number) => n + 2)
+      .task('last', { dependsOn: ['left', 'right'] }, (left: number, right: number) => left + right)
+      .build({ result: 'last' })
+    const engine = createEngine({ store, workflows: [Shapes] })
+    try {
+      await store.init()
+      await admin.connect()
+      await admin.query('alter table weft_steps disable trigger weft_steps_fill_history')
+      const run = await engine.start(Shapes)
+      await run.signal('go', { n: 10 })
+      expect(await run.result()).toBe(23)
+      const { rows } = await admin.query<{ key: string; workflow: string | null; run_created_at: number | null; created_at: number }>(
+        'select s.key, s.workflow, s.run_created_at, r.created_at from weft_steps s join weft_runs r on r.id = s.run_id order by s.key',
+      )
+      // The event's take is a sub-step of 'wait' (its own statement); the task rows leave it out.
+      expect(rows.map((row) => row.key)).toEqual(['first', 'last', 'left', 'right', 'wait', 'wait/wait:go#0'])
+      for (const row of rows) expect([row.key, row.workflow, row.run_created_at]).toEqual([row.key, 'history-shapes', row.created_at])
+      expect((await store.history.tasks({})).map((row) => [row.task, row.completed])).toEqual([['first', 1], ['last', 1], ['left', 1], ['right', 1], ['wait', 1]])
+    } finally {
+      await engine.close()
+      await store.close()
+      await admin.end()
+      await database.drop()
+    }
+  })
 
   it('answers a history recorded before the history indexes the same: read without migrating, upgraded, and written to by an earlier version', async () => {
     const database = await createTestDatabase()
@@ -189,10 +253,13 @@ async function expectSameHistory(store: HistoryStore, expected: HistoryStore): P
 
 /**
  * A database migrated up to 013 and given a history by raw SQL; then read by a store that does not migrate (the
- * joined paths), upgraded by one that does (the steps' history columns filled from their runs), and given one more
- * run by an earlier version's statements after the upgrade (the trigger fills its step's columns).
+ * joined paths), upgraded by one that does (PostgreSQL: the steps' history columns filled from their runs), and
+ * given one more run by an earlier version's statements after the upgrade (PostgreSQL: the trigger fills its step's
+ * columns).
  */
 async function upgradeCase({ dialect, open }: { dialect: Dialect; open: (migrate: boolean) => WorkflowStore & { history: HistoryStore } }): Promise<void> {
+  // Only PostgreSQL's steps carry history columns (migration 015); SQLite's task rows join the runs to their steps.
+  const historyColumns = dialect instanceof PostgresDialect
   const db = new Kysely<unknown>({ dialect })
   try {
     const { error } = await new Migrator({ db, provider: weftMigrationProvider(dialect instanceof PostgresDialect ? 'postgres' : 'sqlite') }).migrateTo(beforeTheIndexes)
@@ -207,14 +274,18 @@ async function upgradeCase({ dialect, open }: { dialect: Dialect; open: (migrate
     const upgraded = open(true)
     await upgraded.init()
     try {
-      const unfilled = await sql<{ n: number | string }>`select count(*) as n from weft_steps where workflow is null or run_created_at is null`.execute(db)
-      expect(Number(unfilled.rows[0]!.n)).toBe(0)
+      if (historyColumns) {
+        const unfilled = await sql<{ n: number | string }>`select count(*) as n from weft_steps where workflow is null or run_created_at is null`.execute(db)
+        expect(Number(unfilled.rows[0]!.n)).toBe(0)
+      }
       await expectSameHistory(upgraded.history, expected)
 
       const late: Recorded = { ...ended('beta', 1_070, 31), waitMs: 4 }
       await insertAsEarlierVersion(db, late, recordedRuns.length)
-      const filled = await sql<{ workflow: string; run_created_at: number | string }>`select workflow, run_created_at from weft_steps where run_id = ${`early-${String(recordedRuns.length).padStart(4, '0')}`} order by key`.execute(db)
-      expect(filled.rows.map((row) => [row.workflow, Number(row.run_created_at)])).toEqual([['beta', 1_070], ['beta', 1_070]])
+      if (historyColumns) {
+        const filled = await sql<{ workflow: string; run_created_at: number | string }>`select workflow, run_created_at from weft_steps where run_id = ${`early-${String(recordedRuns.length).padStart(4, '0')}`} order by key`.execute(db)
+        expect(filled.rows.map((row) => [row.workflow, Number(row.run_created_at)])).toEqual([['beta', 1_070], ['beta', 1_070]])
+      }
       await expectSameHistory(upgraded.history, await recordedReference([...recordedRuns, late]))
     } finally {
       await upgraded.close()

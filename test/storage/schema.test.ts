@@ -10,7 +10,8 @@ import pg from 'pg'
 import { describe, expect, it } from 'vitest'
 import { sqliteStore } from 'weft-sdk'
 import { postgresStore } from '../../src/postgres.js'
-import { weftColumns, type ColumnKind } from '../../src/storage/sql/schema.js'
+import type { SqlDialect } from '../../src/storage/sql/migrations.js'
+import { weftColumns, type ColumnDeclaration, type ColumnKind } from '../../src/storage/sql/schema.js'
 import { createTestDatabase, describePostgres } from '../support/postgres.js'
 
 /** A column as a database reports it: its name, its declared type and whether it may be null. */
@@ -27,11 +28,12 @@ const postgresTypes: Record<ColumnKind, string> = {
 }
 
 /** What the declared columns say a dialect reports, table by table, in name order. */
-function declared(types: Record<ColumnKind, string>): Record<string, ReportedColumn[]> {
+function declared(dialect: SqlDialect, types: Record<ColumnKind, string>): Record<string, ReportedColumn[]> {
   return Object.fromEntries(
     Object.entries(weftColumns).map(([table, columns]) => [
       table,
       Object.entries(columns)
+        .filter(([, column]: [string, ColumnDeclaration]) => column.only === undefined || column.only === dialect)
         .map(([name, column]): ReportedColumn => [name, types[column.kind], column.nullable])
         .sort(([a], [b]) => a.localeCompare(b)),
     ]),
@@ -66,7 +68,7 @@ describe('the declared schema on SQLite', () => {
     const db = new Database(':memory:')
     const store = sqliteStore({ database: db })
     await store.init()
-    expect(sqliteColumns(db)).toEqual(declared(sqliteTypes))
+    expect(sqliteColumns(db)).toEqual(declared('sqlite', sqliteTypes))
     await store.close()
     db.close()
   })
@@ -81,7 +83,7 @@ describePostgres('the declared schema on PostgreSQL', () => {
       await store.init()
       await store.close()
       await client.connect()
-      expect(await postgresColumns(client)).toEqual(declared(postgresTypes))
+      expect(await postgresColumns(client)).toEqual(declared('postgres', postgresTypes))
     } finally {
       await client.end().catch(() => undefined)
       await database.drop()

@@ -6,7 +6,7 @@ import type { HistoryQuery, HistoryStore, TaskHistoryRow, WorkflowHistoryRow } f
 import type { RecoveryStepRow } from '../step-recovery.js'
 import { recoveryStepRows, recoveryStepsSql, type RecoveryStepSqlRow } from '../sql/recovery-history-sql.js'
 import type { PercentileDefinition } from '../../core/percentile-rank.js'
-import { durationSummary, historyBounds, pgPercentilesSql, pgTaskHistorySql, queueWaitSql, runDurationSql, runFilter, stepDurationSql, taskCountsSql, workflowCountsSql } from '../sql/history-sql.js'
+import { durationSummary, historyBounds, pgPercentilesSql, pgTaskHistorySql, queueWaitSql, runDurationSql, runFilter, stepDurationSql, pgTaskCountsSql, workflowCountsSql } from '../sql/history-sql.js'
 import type { PgContext } from './pg-context.js'
 
 type Numeric = number | string | null
@@ -37,7 +37,7 @@ const param = (name: 'workflow' | 'from' | 'to') => ({ from: '$1::float8', to: '
 
 /** The task rows on a database without the steps' history index (not migrated yet): each run of the window joined to its own steps. */
 function joinedTasksSql(query: HistoryQuery, definition: PercentileDefinition): string {
-  return `${taskCountsSql('postgres')}, ${pgPercentilesSql(stepDurationSql, definition)} as d_percentiles
+  return `${pgTaskCountsSql('r.workflow')}, ${pgPercentilesSql(stepDurationSql, definition)} as d_percentiles
     from weft_runs r join weft_steps s on s.run_id = r.id where ${runFilter(query, param)} and s.key = s.task
     group by r.workflow, s.task order by r.workflow, s.task`
 }

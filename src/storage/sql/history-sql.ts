@@ -1,9 +1,10 @@
 // The history's SQL, for SQLite and PostgreSQL: counts, sums and exact percentiles computed by the database.
-// Run rows read the runs' history index (weft_runs_history, migration 014); task rows read the steps' history index
-// (weft_steps_history, migration 015: each step carries its run's workflow and creation time), one range per task,
-// or, on a database without it, join each run of the window to its steps. PostgreSQL: percentiles from the
-// ordered-set aggregates percentile_disc / percentile_cont. SQLite: from Weft's weft_percentiles aggregate
-// (sqlite/sqlite-percentiles.ts). Both compute the ranks in double precision, as core/percentile-rank.ts does.
+// Run rows read the runs' history index (weft_runs_history, migration 014). Task rows: PostgreSQL reads its steps'
+// history index (weft_steps_history, migration 015: each step carries its run's workflow and creation time), one
+// range per task, or joins each run of the window to its steps on a database without it; SQLite joins and folds the
+// steps by task in one pass. PostgreSQL: percentiles from the ordered-set aggregates percentile_disc /
+// percentile_cont; SQLite: from Weft's aggregates (sqlite/sqlite-history-aggregates.ts). Both compute the ranks in
+// double precision, as core/percentile-rank.ts does.
 
 import { reportedFractions, type PercentileDefinition } from '../../core/percentile-rank.js'
 import { type DurationPercentiles, type HistoryQuery } from '../history-store.js'
@@ -41,13 +42,13 @@ export function workflowCountsSql(dialect: SqlDialect, filter: string): string {
 }
 
 /**
- * The task aggregate's counts and sums over the task's own steps (key = task), in the dialect; the workflow read
- * from `workflow` (the run's, or the step's history column).
+ * PostgreSQL: the task aggregate's counts and sums over the task's own steps (key = task), the workflow read from
+ * `workflow` (the run's, or the step's history column). SQLite folds the same figures in weft_task_stats.
  */
-export function taskCountsSql(dialect: SqlDialect, workflow: 'r.workflow' | 's.workflow' = 'r.workflow'): string {
-  const count = (condition: string) => (dialect === 'postgres' ? `(count(*) filter (where ${condition}))::int` : `sum(${condition})`)
-  const usage = (field: string) => (dialect === 'postgres' ? `coalesce(sum((s.usage::json ->> '${field}')::float8), 0)` : `coalesce(sum(json_extract(s.usage, '$.${field}')), 0)`)
-  return `select ${workflow} as workflow, s.task as task, count(*) as steps, ${count(`s.status = 'completed'`)} as completed, ${count(`s.status = 'failed'`)} as failed,
+export function pgTaskCountsSql(workflow: 'r.workflow' | 's.workflow'): string {
+  const count = (condition: string) => `(count(*) filter (where ${condition}))::int`
+  const usage = (field: string) => `coalesce(sum((s.usage::json ->> '${field}')::float8), 0)`
+  return `select ${workflow} as workflow, s.task as task, ${count(`s.status = 'completed'`)} as completed, ${count(`s.status = 'failed'`)} as failed,
     ${count(`s.status = 'skipped'`)} as skipped, coalesce(sum(case when s.status <> 'skipped' and s.attempts > 1 then s.attempts - 1 else 0 end), 0) as retries,
     count(${stepDurationSql}) as d_count, sum(${stepDurationSql}) as d_sum, max(${stepDurationSql}) as d_max, ${usage('tokens')} as tokens, ${usage('costUsd')} as cost_usd`
 }
@@ -76,10 +77,7 @@ export function sqliteWorkflowRunsSql(indexed: boolean): string {
   return `from ${sqliteRuns(indexed)} where r.workflow = @workflow and r.created_at >= @from and r.created_at < @to`
 }
 
-/**
- * SQLite, on a database without the steps' history index: the own steps of one workflow's runs in the window (the
- * steps found by their primary key, run by run).
- */
+/** SQLite: the own steps of one workflow's runs in the window (the steps found by their primary key, run by run). */
 export function sqliteWorkflowStepsSql(indexed: boolean): string {
   return `from ${sqliteRuns(indexed)} join weft_steps s on s.run_id = r.id and s.key = s.task
   where r.workflow = @workflow and r.created_at >= @from and r.created_at < @to`
@@ -88,20 +86,8 @@ export function sqliteWorkflowStepsSql(indexed: boolean): string {
 /** SQLite: whether the database has the runs' history index (a row when it does). */
 export const sqliteHistoryIndexSql = `select 1 from sqlite_master where type = 'index' and name = 'weft_runs_history'`
 
-/** SQLite: whether the database has the steps' history index (a row when it does). */
-export const sqliteStepHistoryIndexSql = `select 1 from sqlite_master where type = 'index' and name = 'weft_steps_history'`
-
-/** The steps' history index as the queries name it, with the condition its rows satisfy (its partial index's). */
-const stepHistory = `weft_steps s indexed by weft_steps_history`
+/** PostgreSQL's steps' history index's condition (a task's own step), on `weft_steps s`. */
 const ownStep = ownStepCondition('s')
-
-/** SQLite: the tasks of one workflow that have steps (at any time), in order, one seek of the steps' history index each. */
-export const sqliteTaskNamesSql = `with recursive names(task) as (select (select min(s.task) from ${stepHistory} where s.workflow = @workflow and ${ownStep})
-    union all select (select min(s.task) from ${stepHistory} where s.workflow = @workflow and ${ownStep} and s.task > names.task) from names where names.task is not null)
-  select task from names where task is not null`
-
-/** SQLite: one task's own steps in the window, a range of the steps' history index. */
-export const sqliteTaskStepsSql = `from ${stepHistory} where s.workflow = @workflow and s.task = @task and ${ownStep} and s.run_created_at >= @from and s.run_created_at < @to`
 
 /**
  * PostgreSQL: the task rows read through the steps' history index: the (workflow, task) pairs that have steps by a
@@ -119,7 +105,7 @@ export function pgTaskHistorySql(query: HistoryQuery, definition: PercentileDefi
         order by s.workflow, s.task limit 1) next
     )
     select a.* from pairs p cross join lateral (
-      ${taskCountsSql('postgres', 's.workflow')}, ${pgPercentilesSql(stepDurationSql, definition)} as d_percentiles
+      ${pgTaskCountsSql('s.workflow')}, ${pgPercentilesSql(stepDurationSql, definition)} as d_percentiles
       from weft_steps s where s.workflow = p.workflow and s.task = p.task and ${ownStep} and s.run_created_at >= $1::float8 and s.run_created_at < $2::float8
       group by s.workflow, s.task) a
     order by a.workflow, a.task`

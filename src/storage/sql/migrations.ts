@@ -204,29 +204,38 @@ export function weftMigrations(dialect: SqlDialect): Record<string, Migration> {
     },
     '2026_12_11_015_step_history': {
       async up(db: Kysely<unknown>) {
-        // The steps' history (store.history's task rows, weft stats): each step carries its run's workflow and
-        // creation time, so a task's steps in a window are one range of one index, read without visiting the runs or
-        // the table (before, every task query joined each run to its steps and sorted them all by task). Only a
-        // task's own step (key = task) is indexed: map items and sub-steps are not in the task rows. Existing steps
-        // are filled from their runs here (seconds per million steps, guides/observability.md); every statement that
-        // writes a step fills both columns; a trigger fills them for a writer that does not (a worker of an earlier
-        // version still running after the upgrade), and costs the ones that do a null test.
+        // PostgreSQL: the steps' history (store.history's task rows, weft stats). Each step carries its run's workflow
+        // and creation time, so a task's steps in a window are one range of one index, read without visiting the runs
+        // or the table (before, every task query joined each run to its steps and sorted them all by task). Only a
+        // task's own step is indexed: map items and sub-steps are not in the task rows. Existing steps are filled from
+        // their runs here (a rewrite of the table: guides/observability.md has its time); every statement that
+        // writes a step fills both columns from the run row its fence reads; a trigger fills them for a writer that
+        // does not (a worker of an earlier version still running after the upgrade), and costs the others a null test.
+        // SQLite has none of it: its commit writes every page it changed, so a second b-tree per step cost a page per
+        // commit (a 100-task chain +40% per task on bench section 4); it reads the task rows by joining each run to
+        // its steps and folding them in one pass (sqlite/sqlite-history-aggregates.ts).
+        if (dialect !== 'postgres') return
         await db.schema.alterTable('weft_steps').addColumn('workflow', 'text').execute()
         await db.schema.alterTable('weft_steps').addColumn('run_created_at', time).execute()
-        await fillStepHistory(db, dialect)
-        // PostgreSQL carries the covered columns beside the key (INCLUDE); SQLite appends them to it.
-        const columns = dialect === 'postgres' ? `${stepHistoryKey.join(', ')}) include (${stepHistoryCovered.join(', ')}` : [...stepHistoryKey, ...stepHistoryCovered].join(', ')
-        await sql`create index weft_steps_history on weft_steps (${sql.raw(columns)}) where ${sql.raw(ownStepCondition(''))}`.execute(db)
-        await createStepHistoryTrigger(db, dialect)
-        // The planner's statistics of the new columns (the backfill rewrote every row; autovacuum clears the old ones).
-        if (dialect === 'postgres') await sql`analyze weft_steps`.execute(db)
+        await sql`update weft_steps s set workflow = r.workflow, run_created_at = r.created_at from weft_runs r where r.id = s.run_id`.execute(db)
+        await sql`create index weft_steps_history on weft_steps (${sql.raw(stepHistoryKey.join(', '))}) include (${sql.raw(stepHistoryCovered.join(', '))})
+          where ${sql.raw(ownStepCondition(''))}`.execute(db)
+        await sql`create function weft_steps_fill_history() returns trigger language plpgsql as $$
+          begin
+            select r.workflow, r.created_at into new.workflow, new.run_created_at from weft_runs r where r.id = new.run_id;
+            return new;
+          end $$`.execute(db)
+        await sql`create trigger weft_steps_fill_history before insert on weft_steps for each row when (new.workflow is null)
+          execute function weft_steps_fill_history()`.execute(db)
+        // The planner's statistics of the new columns (the rewrite left the old row versions to autovacuum).
+        await sql`analyze weft_steps`.execute(db)
       },
     },
   }
 }
 
 /**
- * The condition of a task's own step (not a map item or a sub-step), the steps' history index's predicate, on the
+ * The condition of a task's own step (not a map item or a sub-step), PostgreSQL's steps' history index's predicate, on the
  * table named `alias` ('' for none). Written `(key = task) is true`, not `key = task`: PostgreSQL merges `key =
  * task` with a query's `task = $1` into `key = $1` and `task = $1`, and then cannot prove that the query only wants
  * rows of the partial index (it read the whole table instead); a test of the comparison is not merged.
@@ -236,36 +245,9 @@ export function ownStepCondition(alias: string): string {
   return `(${column('key')} = ${column('task')}) is true`
 }
 
-/** The steps' history index (weft_steps_history): its key, then the columns it covers so the task rows read only the index. */
-export const stepHistoryKey = ['workflow', 'task', 'run_created_at']
+/** PostgreSQL's steps' history index (weft_steps_history): its key, then the columns it covers so the task rows read only the index. */
+const stepHistoryKey = ['workflow', 'task', 'run_created_at']
 const stepHistoryCovered = ['status', 'started_at', 'finished_at', 'attempts', 'usage']
-
-/** Fills the history columns of the steps recorded before migration 015 from their runs (one statement). */
-async function fillStepHistory(db: Kysely<unknown>, dialect: SqlDialect): Promise<void> {
-  if (dialect === 'postgres') {
-    await sql`update weft_steps s set workflow = r.workflow, run_created_at = r.created_at from weft_runs r where r.id = s.run_id`.execute(db)
-  } else {
-    await sql`update weft_steps set (workflow, run_created_at) = (select r.workflow, r.created_at from weft_runs r where r.id = weft_steps.run_id)`.execute(db)
-  }
-}
-
-/** The trigger that fills a step's history columns when the statement that wrote it did not. */
-async function createStepHistoryTrigger(db: Kysely<unknown>, dialect: SqlDialect): Promise<void> {
-  if (dialect === 'postgres') {
-    await sql`create function weft_steps_fill_history() returns trigger language plpgsql as $$
-      begin
-        select r.workflow, r.created_at into new.workflow, new.run_created_at from weft_runs r where r.id = new.run_id;
-        return new;
-      end $$`.execute(db)
-    await sql`create trigger weft_steps_fill_history before insert on weft_steps for each row when (new.workflow is null)
-      execute function weft_steps_fill_history()`.execute(db)
-  } else {
-    await sql`create trigger weft_steps_fill_history after insert on weft_steps for each row when new.workflow is null begin
-      update weft_steps set (workflow, run_created_at) = (select r.workflow, r.created_at from weft_runs r where r.id = new.run_id)
-      where run_id = new.run_id and key = new.key;
-    end`.execute(db)
-  }
-}
 
 /** The columns of the runs' history index, in order (the history queries name it: weft_runs_history). */
 export const historyIndexColumns = ['workflow', 'created_at', 'status', 'started_at', 'finished_at', 'recoveries', 'id']

@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, Selectable } from 'kysely'
+import type { SqlDialect } from './migrations.js'
 
 /**
  * Weft's tables as the migrations (migrations.ts) leave them, for kysely's
@@ -50,9 +51,9 @@ export interface StepsTable {
   readonly history: string | null
   /** The step's `StepUsage` as JSON; null when its calls metered nothing. */
   readonly usage: string | null
-  /** Its run's workflow, for the history (migration 015; the statement that writes the step fills it from the run). */
+  /** PostgreSQL only: its run's workflow, for the history (migration 015; the statement that writes the step fills it from the run). */
   readonly workflow: string | null
-  /** Its run's creation time, for the history's windows (as `workflow`). */
+  /** PostgreSQL only: its run's creation time, for the history's windows (as `workflow`). */
   readonly run_created_at: number | null
 }
 
@@ -213,6 +214,8 @@ export type ColumnKind = 'text' | 'integer' | 'time' | 'serial' | 'event-id' | '
 export interface ColumnDeclaration {
   readonly kind: ColumnKind
   readonly nullable: boolean
+  /** The one dialect that has the column, when only one does. */
+  readonly only?: SqlDialect
 }
 
 const text: ColumnDeclaration = { kind: 'text', nullable: false }
@@ -263,8 +266,8 @@ export const weftColumns: { readonly [T in keyof WeftDatabase]: Readonly<Record<
     finished_at: time,
     history: optionalText,
     usage: optionalText,
-    workflow: optionalText,
-    run_created_at: optionalTime,
+    workflow: { ...optionalText, only: 'postgres' },
+    run_created_at: { ...optionalTime, only: 'postgres' },
   },
   weft_timers: { run_id: text, key: text, wake_at: time },
   weft_events: { id: serial, name: text, run_id: optionalText, payload: text, sent_at: time, consumed_at: optionalTime },

@@ -80,12 +80,17 @@ export interface PatchParameters {
 /** The columns of a step row Weft's code writes, in the order of {@link stepSelection}. */
 export const stepColumnNames = ['run_id', 'key', 'task', 'kind', 'status', 'output', 'error', 'attempts', 'started_at', 'finished_at', 'history', 'usage'] as const satisfies readonly (keyof StepRow)[]
 
-/** The columns a step is inserted with: its own, then the history columns (migration 015) its run gives it: the run's `workflow` and `created_at`. */
+/** The columns PostgreSQL inserts a step with: its own, then the history columns (migration 015) its run gives it: the run's `workflow` and `created_at`. */
 export const stepInsertColumns = [...stepColumnNames, 'workflow', 'run_created_at'] as const
 
 /** A step row's values as a select list, for an `insert … select` that writes the step only where a condition holds (the fence). */
 export function stepSelection<DB, TB extends keyof DB>(eb: ExpressionBuilder<DB, TB>, p: StepRow) {
   return stepColumnNames.map((column) => eb.val(p[column]).as(column))
+}
+
+/** A step row's values as parameters (kysely reads an object's own keys, which parameter stand-ins do not have). */
+export function stepValues(p: StepRow): StepRow {
+  return Object.fromEntries(stepColumnNames.map((column) => [column, p[column]])) as unknown as StepRow
 }
 
 /** Which columns a patch sets and whether it is fenced: one compiled statement per shape. */

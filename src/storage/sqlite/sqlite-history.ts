@@ -1,5 +1,5 @@
-// Historical metrics on SQLite: one aggregate per workflow (runs) or per task (steps) over a range of a history
-// index (sqlite-history-queries.ts), one read of the connection each; nothing is loaded per run.
+// Historical metrics on SQLite: one aggregate per workflow over a range of the runs' history index, for its runs and
+// for its tasks (sqlite-history-queries.ts), one read of the connection each; nothing is loaded per run.
 
 import { type HistoryQuery, type HistoryStore, type TaskHistoryRow, type WorkflowHistoryRow } from '../history-store.js'
 import type { RecoveryStepRow } from '../step-recovery.js'
@@ -7,22 +7,26 @@ import { recoveryStepRows, recoveryStepsSql, type RecoveryStepSqlRow } from '../
 import { historyBounds, runFilter } from '../sql/history-sql.js'
 import type { SqliteContext } from './sqlite-context.js'
 import { sqliteTaskHistory, sqliteWorkflowHistory } from './sqlite-history-queries.js'
-import { registerSqlitePercentiles } from './sqlite-percentiles.js'
+import { ensureHistoryAggregates } from './sqlite-history-aggregates.js'
 
 const param = (name: string) => `@${name}`
 
 /** The SQLite store's history (`sqliteStore().history`). */
 export class SqliteHistory implements HistoryStore {
-  constructor(private readonly sqlite: SqliteContext) {
-    registerSqlitePercentiles(sqlite.db)
-  }
+  constructor(private readonly sqlite: SqliteContext) {}
 
   workflows(query: HistoryQuery): Promise<WorkflowHistoryRow[]> {
-    return this.sqlite.read('reading the history of runs', () => sqliteWorkflowHistory(this.sqlite, query))
+    return this.sqlite.read('reading the history of runs', () => {
+      ensureHistoryAggregates(this.sqlite.db)
+      return sqliteWorkflowHistory(this.sqlite, query)
+    })
   }
 
   tasks(query: HistoryQuery): Promise<TaskHistoryRow[]> {
-    return this.sqlite.read('reading the history of tasks', () => sqliteTaskHistory(this.sqlite, query))
+    return this.sqlite.read('reading the history of tasks', () => {
+      ensureHistoryAggregates(this.sqlite.db)
+      return sqliteTaskHistory(this.sqlite, query)
+    })
   }
 
   recoveries(query: HistoryQuery): Promise<RecoveryStepRow[]> {

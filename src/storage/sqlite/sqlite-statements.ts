@@ -1,6 +1,6 @@
 import { compileStatement, queryBuilder, type CompiledStatement } from '../sql/compiled-statement.js'
 import type { StepRow } from '../sql/schema.js'
-import { stepInsertColumns, stepSelection, unfinished } from '../sql/statements.js'
+import { stepValues, unfinished } from '../sql/statements.js'
 
 /**
  * The SQLite store's own statements, typed and compiled once like the shared
@@ -19,14 +19,7 @@ interface Held {
 }
 
 export const sqliteStatements = {
-  /** A step, with the history columns from its run (one primary-key lookup of a row the transaction's fence check just read). */
-  insertStep: compile((db, p: StepRow) =>
-    db
-      .insertInto('weft_steps')
-      .columns(stepInsertColumns)
-      .expression((eb) => eb.selectFrom('weft_runs').select([...stepSelection(eb, p), 'workflow', 'created_at as run_created_at']).where('id', '=', p.run_id))
-      .onConflict((conflict) => conflict.doNothing()),
-  ),
+  insertStep: compile((db, p: StepRow) => db.insertInto('weft_steps').values(stepValues(p)).onConflict((conflict) => conflict.doNothing())),
   insertTimer: compile((db, p: { runId: string; key: string; wakeAt: number }) =>
     db.insertInto('weft_timers').values({ run_id: p.runId, key: p.key, wake_at: p.wakeAt }).onConflict((conflict) => conflict.doNothing()),
   ),
