@@ -48,7 +48,8 @@ export interface DefineWorkflowOptions<I, E = I> {
    */
   readonly requires?: readonly string[]
   /**
-   * Error classification and recovery strategies for every ordinary and loop task (see `WorkflowOptions.recover`).
+   * Error classification and recovery strategies for every ordinary and loop task (see `WorkflowOptions.recover`;
+   * no `fallbackTo` or `fallbackWith`, which belong to one task).
    * @defaultValue no recovery strategies
    */
   readonly recover?: RecoverOptions

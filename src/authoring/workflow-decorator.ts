@@ -49,7 +49,8 @@ export interface WorkflowOptions<S extends InputSchema | undefined = undefined> 
    * Error classification and recovery strategies for every ordinary and
    * loop task (not `@OnFailure` handlers or `@Always` cleanups), as
    * `@Recover` sets on one task; a task's own `@Recover` comes first (its
-   * rules before these, its strategy of a class instead of this one).
+   * rules before these, its strategy of a class instead of this one). No
+   * `fallbackTo` or `fallbackWith` here: they belong to one task's arguments.
    * @defaultValue no recovery strategies
    */
   readonly recover?: RecoverOptions
