@@ -87,7 +87,8 @@ export interface ErrorRecord {
    * An `AggregateError`'s errors (`Promise.any`, a batch API), each like a
    * cause: name, message, code, `value` or `props`; at most 5. A
    * `MapItemsFailedError`'s members also have a `label` naming their item
-   * (`item 2`).
+   * (`item 2`); a `FallbackFailedError` has one member, what its fallback
+   * threw (its `cause` is the task's own failure).
    */
   readonly errors?:
     | readonly (Pick<ErrorRecord, 'name' | 'message' | 'code' | 'value' | 'props'> & {

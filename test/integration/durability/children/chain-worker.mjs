@@ -8,7 +8,7 @@
 // CRASH=random       the test kills it; after the run completes it waits for that
 // STEP_DELAY_MS      how long each step works, half before its effect, half after (room for random kills)
 import { createEngine, defineWorkflow } from 'weft-sdk'
-import { die, effect, engineOptions, failOnUncaught, marker, openStore, sleep, stayAlive } from './common.mjs'
+import { die, effect, engineOptions, failOnUncaught, marker, openStore, resumedOutputs, sleep, stayAlive } from './common.mjs'
 
 failOnUncaught()
 const env = process.env
@@ -39,12 +39,7 @@ engine.on('task.completed', (event) => {
 await engine.ready
 marker('ready')
 
-if (env.RESUME) {
-  const run = await engine.getRun(env.RESUME)
-  if (run === undefined) throw new Error(`no run ${env.RESUME}`)
-  const result = await run.result()
-  marker('resumed', { runId: env.RESUME, outputs: result.outputs })
-}
+if (env.RESUME) marker('resumed', { runId: env.RESUME, outputs: await resumedOutputs(engine, env.RESUME) })
 
 if (env.START) {
   const run = await engine.start(Chain, { base: Number(env.BASE ?? 1) }, { runId: env.START })

@@ -39,6 +39,13 @@ export function marker(name, fields = {}) {
   process.stdout.write(`${JSON.stringify({ marker: name, pid: process.pid, at: Date.now(), ...fields })}\n`)
 }
 
+/** The outputs of run `runId` once it completes here (a worker resuming a run another one started). */
+export async function resumedOutputs(engine, runId) {
+  const run = await engine.getRun(runId)
+  if (run === undefined) throw new Error(`no run ${runId}`)
+  return (await run.result()).outputs
+}
+
 /** Appends a side effect to EFFECTS_FILE (synchronously: it is on disk before the next statement). */
 export function effect(fields) {
   appendFileSync(env.EFFECTS_FILE, `${JSON.stringify({ pid: process.pid, at: Date.now(), ...fields })}\n`)

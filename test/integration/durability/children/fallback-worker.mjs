@@ -5,7 +5,7 @@
 //                  `live`'s output (the fallback's) is committed (in the task.completed listener)
 // RESUME=<run id>  await that run (claimed at startup from the killed worker) and print its outputs
 import { createEngine, defineWorkflow } from 'weft-sdk'
-import { die, effect, engineOptions, failOnUncaught, marker, openStore } from './common.mjs'
+import { die, effect, engineOptions, failOnUncaught, marker, openStore, resumedOutputs } from './common.mjs'
 
 failOnUncaught()
 const env = process.env
@@ -47,12 +47,7 @@ engine.on('task.completed', (event) => {
 await engine.ready
 marker('ready')
 
-if (env.RESUME) {
-  const run = await engine.getRun(env.RESUME)
-  if (run === undefined) throw new Error(`no run ${env.RESUME}`)
-  const result = await run.result()
-  marker('resumed', { runId: env.RESUME, outputs: result.outputs })
-}
+if (env.RESUME) marker('resumed', { runId: env.RESUME, outputs: await resumedOutputs(engine, env.RESUME) })
 
 if (env.START) {
   await engine.start(Quote, env.SYMBOL ?? 'ACME', { runId: env.START })

@@ -5,7 +5,7 @@
 // CRASH=item2      SIGKILL itself when item 2 starts (after its effect): items 0 and 1 are recorded
 // RESUME=<run id>  await that run (claimed at startup from a killed worker) and print its outputs (`resumed`)
 import { createEngine, defineWorkflow } from 'weft-sdk'
-import { die, effect, engineOptions, failOnUncaught, marker, openStore } from './common.mjs'
+import { die, effect, engineOptions, failOnUncaught, marker, openStore, resumedOutputs } from './common.mjs'
 
 failOnUncaught()
 const env = process.env
@@ -29,11 +29,7 @@ const store = await openStore()
 const engine = createEngine({ store, workflows: [Fan], ...engineOptions() })
 await engine.ready
 
-if (env.RESUME) {
-  const run = await engine.getRun(env.RESUME)
-  if (run === undefined) throw new Error(`no run ${env.RESUME}`)
-  marker('resumed', { runId: env.RESUME, output: (await run.result()).outputs.fan })
-}
+if (env.RESUME) marker('resumed', { runId: env.RESUME, output: (await resumedOutputs(engine, env.RESUME)).fan })
 if (env.START) {
   const run = await engine.start(Fan, undefined, { runId: env.START })
   marker('completed', { runId: env.START, output: (await run.result()).outputs.fan })
