@@ -548,7 +548,7 @@ export class Engine {
     if (config.alerts === undefined) return undefined
     const compiled = compileAlerts(config.alerts, this.store)
     const metrics = this.monitor!
-    const monitor = new AlertMonitor(compiled, { metrics, store: this.store, emit: (event) => this.hub.emit(event), now: () => this.env.now(), reportError: this.reportBackgroundError })
+    const monitor = new AlertMonitor(compiled, { metrics, store: this.store, owner: this.workerId, emit: (event) => this.hub.emit(event), now: () => this.env.now(), reportError: this.reportBackgroundError })
     this.hub.on('breaker.opened', monitor.soon)
     this.hub.on('run.dead-lettered', monitor.soon)
     this.hub.on('outbox.failed', (event) => (event.willRetry ? undefined : monitor.soon()))

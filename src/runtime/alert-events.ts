@@ -41,7 +41,9 @@ interface AlertEventBase {
 /**
  * An alert began to fire: its rule's condition held for the rule's `for`
  * duration. Fires once per episode: the next `alert.fired` of the same rule
- * and labels comes only after an `alert.resolved`.
+ * and labels comes only after an `alert.resolved`. A store rule's
+ * (`dead-letters`, `run-waiting`) is emitted by the one engine, of those
+ * sharing the database, that claimed it and delivers it to the sinks.
  *
  * @example
  * ```ts
@@ -57,7 +59,8 @@ export interface AlertFired extends AlertEventBase {
 
 /**
  * A firing alert resolved: its condition stopped holding and stayed so for
- * the rule's `hold` duration. Resolves once per firing.
+ * the rule's `hold` duration. Resolves once per firing; a store rule's is
+ * emitted by the one engine that claimed it, as `alert.fired`.
  *
  * @example
  * ```ts

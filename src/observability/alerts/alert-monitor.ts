@@ -1,17 +1,21 @@
 // The engine's alerting: evaluates the rules on a timer it owns (unref'd, stopped by engine.close()) and at once
 // when a breaker opens, a run or an outbox entry is dead-lettered or a failure is escalated; steps each alert's
-// state machine; emits alert.fired / alert.resolved and delivers them to the sinks, in order per alert. Nothing
-// here runs per task: the live monitor's counters are read on the tick.
+// state machine; emits alert.fired / alert.resolved and delivers them to the sinks, in order per alert. The
+// transitions of store rules (dead-letters, run-waiting: the same for every engine sharing the database) are
+// claimed in the store's settings first, when it has them, so that one engine of the fleet delivers each
+// (claimed-notifications.ts). Nothing here runs per task: the live monitor's counters are read on the tick.
 
-import type { AlertDeliveryFailed, AlertEvent, AlertNotification } from '../../runtime/alert-events.js'
+import type { AlertDeliveryFailed, AlertEvent, AlertFired, AlertNotification } from '../../runtime/alert-events.js'
 import type { TaskErrorClassified } from '../../runtime/run-events.js'
 import type { WorkflowStore } from '../../storage/workflow-store.js'
 import { describeCause, isWeftError } from '../../core/errors.js'
 import type { LiveMetrics } from '../live-metrics.js'
 import type { MetricsReport } from '../metrics-report.js'
+import { alertClaimName, type ClaimAttempt } from './alert-claim.js'
 import { labelKey, observe, watchedTargets, type AlertSignals, type Observation } from './alert-evaluation.js'
 import { stepAlert, type AlertPhase } from './alert-state.js'
 import { alertSummary } from './alert-summary.js'
+import { ClaimedNotifications } from './claimed-notifications.js'
 import type { CompiledAlertRule, CompiledAlerts } from './compile-alert-rules.js'
 import { MetricTicks, targetKey, type TargetCounts, type Tick } from './metric-ticks.js'
 
@@ -49,7 +53,9 @@ export interface ActiveAlert {
 /** What the monitor needs from its engine. */
 export interface AlertMonitorWiring {
   readonly metrics: LiveMetrics
-  readonly store: Pick<WorkflowStore, 'backlog' | 'outbox'>
+  readonly store: Pick<WorkflowStore, 'backlog' | 'outbox' | 'settings'>
+  /** This engine's `workerId`: the owner of the claims it writes. */
+  readonly owner: string
   emit(event: AlertEvent): void
   now(): number
   reportError(error: unknown): void
@@ -60,6 +66,8 @@ interface AlertEntry {
   phase: AlertPhase
   value: number
   readonly labels: Readonly<Record<string, string>>
+  /** Its firing's notification while it fires (a claimed resolution delivers it first when its owner never did). */
+  fired?: AlertFired | undefined
 }
 
 /** The store's signals of one evaluation (`undefined`: not needed, or unreadable this round). */
@@ -84,6 +92,8 @@ export class AlertMonitor {
   private lastAt = -Infinity
   private readonly needsBacklog: boolean
   private readonly needsOutbox: boolean
+  /** The claims of store rules' notifications; `undefined` when the store has no settings (each engine delivers its own). */
+  private readonly claims: ClaimedNotifications | undefined
 
   constructor(
     private readonly config: CompiledAlerts,
@@ -93,6 +103,7 @@ export class AlertMonitor {
     const sources = config.rules.map((r) => (r.rule.kind === 'dead-letters' ? (r.rule.source ?? 'any') : r.rule.kind === 'run-waiting' ? 'runs' : undefined))
     this.needsBacklog = sources.some((s) => s === 'runs' || s === 'any')
     this.needsOutbox = sources.some((s) => s === 'outbox' || s === 'any')
+    this.claims = this.claimsOf(wiring.store.settings)
   }
 
   /** Starts the evaluation timer (it does not keep the process alive). */
@@ -151,6 +162,7 @@ export class AlertMonitor {
     if (this.timer !== undefined) clearInterval(this.timer)
     await this.running
     await Promise.allSettled([...this.deliveries])
+    await this.claims?.idle()
   }
 
   private async evaluateUntilSettled(): Promise<void> {
@@ -176,6 +188,24 @@ export class AlertMonitor {
       if (observations !== undefined) this.apply(rule, observations, now)
     }
     this.ticks.record(now, tick)
+    await this.claims?.settle(now, this.firingClaims())
+  }
+
+  private claimsOf(settings: AlertMonitorWiring['store']['settings']): ClaimedNotifications | undefined {
+    if (settings === undefined || !this.config.rules.some((r) => r.shared)) return undefined
+    const { deliveryLeaseMs: leaseMs, intervalMs } = this.config
+    const { owner, now, reportError } = this.wiring
+    return new ClaimedNotifications({ settings, owner, leaseMs, refreshMs: Math.max(leaseMs, intervalMs), deliver: (n) => this.notify(n), now, reportError })
+  }
+
+  /** The claim names of the store rules' alerts firing here. */
+  private firingClaims(): string[] {
+    const names: string[] = []
+    for (const rule of this.config.rules) {
+      if (!rule.shared) continue
+      for (const entry of this.alerts.get(rule.name)?.values() ?? []) if (entry.phase.kind === 'firing') names.push(alertClaimName(rule.name, entry.labels))
+    }
+    return names
   }
 
   /** A rule's observations; `undefined` when its signal is missing or its predicate threw (reported). */
@@ -230,8 +260,20 @@ export class AlertMonitor {
     entry.value = value
     if (phase.kind === 'inactive') alerts.delete(key)
     else alerts.set(key, entry)
-    if (transition === 'fired' && phase.kind === 'firing') this.notify({ type: 'alert.fired', ...this.alertFields(rule, labels, value, phase.since, now) })
-    if (transition === 'resolved' && before.kind === 'firing') this.notify({ type: 'alert.resolved', ...this.alertFields(rule, labels, value, before.since, now), firedAt: before.firedAt })
+    if (transition === 'fired' && phase.kind === 'firing') {
+      entry.fired = { type: 'alert.fired', ...this.alertFields(rule, labels, value, phase.since, now) }
+      this.announce(rule, entry.fired, { transition: 'fired', since: phase.since, clearSince: now, at: now })
+    }
+    if (transition === 'resolved' && before.kind === 'firing') {
+      const attempt: ClaimAttempt = { transition: 'resolved', since: before.since, clearSince: before.clearSince ?? now, at: now }
+      this.announce(rule, { type: 'alert.resolved', ...this.alertFields(rule, labels, value, before.since, now), firedAt: before.firedAt }, attempt, entry.fired)
+    }
+  }
+
+  /** Notifies a transition; a store rule's is claimed first, at the end of the evaluation, when the store has settings. */
+  private announce(rule: CompiledAlertRule, notification: AlertNotification, attempt: ClaimAttempt, fired?: AlertFired): void {
+    if (this.claims !== undefined && rule.shared) this.claims.add(alertClaimName(rule.name, notification.labels), notification, attempt, fired)
+    else void this.notify(notification)
   }
 
   private alertFields(rule: CompiledAlertRule, labels: Readonly<Record<string, string>>, value: number, since: number, at: number) {
@@ -239,20 +281,23 @@ export class AlertMonitor {
     return { at, rule: name, severity, labels, value, threshold, since, summary: alertSummary(rule, labels, value), description: rule.rule.description }
   }
 
-  /** Emits a notification as an event and hands it to every sink. */
-  private notify(notification: AlertNotification): void {
+  /** Emits a notification as an event and hands it to every sink; resolves once every sink settled. */
+  private notify(notification: AlertNotification): Promise<void> {
     this.wiring.emit(notification)
+    const settled: Promise<void>[] = []
     for (const sink of this.config.sinks) {
       // One chain per sink and alert: a resolution is delivered after its firing, whatever the retries.
       const key = `${sink.name}\u0000${notification.rule}\u0000${labelKey(notification.labels)}`
       const delivery = (this.chains.get(key) ?? Promise.resolve()).then(() => sink.deliver(notification)).catch((error: unknown) => this.wiring.emit(deliveryFailed(sink.name, notification, error, this.wiring.now())))
       this.chains.set(key, delivery)
       this.deliveries.add(delivery)
+      settled.push(delivery)
       void delivery.finally(() => {
         this.deliveries.delete(delivery)
         if (this.chains.get(key) === delivery) this.chains.delete(key)
       })
     }
+    return Promise.all(settled).then(() => undefined)
   }
 }
 

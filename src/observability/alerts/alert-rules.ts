@@ -115,7 +115,10 @@ export interface BreakerOpenAlertRule extends AlertRuleBase {
  * (one alert per workflow, labels `source: 'runs'` and `workflow`) and outbox
  * entries given up (labels `source: 'outbox'`). Resolves once an operator
  * handled them (resumed the runs, dealt with the entries). Looked at as soon
- * as this process dead-letters a run or gives an outbox entry up.
+ * as this process dead-letters a run or gives an outbox entry up. A store
+ * rule: every engine on the database given it sees its alerts
+ * (`engine.alerts()`), and one of them delivers each notification (see
+ * `AlertsConfig.deliveryLease`).
  *
  * @example
  * ```ts
@@ -138,7 +141,9 @@ export interface DeadLetterAlertRule extends AlertRuleBase {
  * up by any worker: none runs its workflow's version, or all are down),
  * measured from its creation; one alert per workflow. A run parked in a
  * wait for an event, a timer or an approval is running, not waiting: give
- * such waits a timeout instead.
+ * such waits a timeout instead. A store rule: every engine on the database
+ * given it sees its alerts, and one of them delivers each notification (see
+ * `AlertsConfig.deliveryLease`).
  *
  * @example
  * ```ts
@@ -243,8 +248,12 @@ export type AlertRule = DurationAlertRule | FailureRateAlertRule | BreakerOpenAl
  * The `alerts` option of `createEngine`: rules evaluated on the live metrics
  * every `interval` (and at once when a breaker opens, a run or an outbox
  * entry is dead-lettered, a failure is escalated), their alerts emitted as
- * `alert.fired` / `alert.resolved` events and delivered to the sinks. Alerts
- * need live metrics: `metrics` is turned on when not given, and
+ * `alert.fired` / `alert.resolved` events and delivered to the sinks. The
+ * notifications of store rules (`dead-letters`, `run-waiting`) are claimed in
+ * the store's settings first, so that of several engines sharing a database
+ * with the same rules exactly one emits and delivers each (at least once: see
+ * `deliveryLease`); the others show the alert in `engine.alerts()` only.
+ * Alerts need live metrics: `metrics` is turned on when not given, and
  * `metrics: false` with alerts is refused.
  *
  * @example
@@ -254,6 +263,7 @@ export type AlertRule = DurationAlertRule | FailureRateAlertRule | BreakerOpenAl
  *   rules: [{ kind: 'failure-rate', name: 'failing', above: 0.2 }],
  *   sinks: [webhookSink({ url: 'http://127.0.0.1:9093/hooks/weft' })],
  *   interval: '15 s',
+ *   deliveryLease: '2 m',
  * }
  * const engine = createEngine({ metrics: true, alerts })
  * ```
@@ -265,4 +275,14 @@ export interface AlertsConfig {
   readonly sinks?: readonly AlertSink[]
   /** How often the rules are evaluated. @defaultValue `'15 s'` */
   readonly interval?: Duration
+  /**
+   * How long the engine that claimed a store rule's notification has to
+   * deliver it (every sink settled) before another engine sharing the
+   * database delivers it instead, in case the first one stopped: make it
+   * longer than your slowest sink's retries. Store rules (`dead-letters`,
+   * `run-waiting`) are claimed in the store's settings so that one engine
+   * of a fleet delivers each of their notifications; see the guide,
+   * "Several workers". @defaultValue `'2 m'`
+   */
+  readonly deliveryLease?: Duration
 }

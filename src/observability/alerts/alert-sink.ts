@@ -8,7 +8,10 @@ import type { AlertNotification } from '../../runtime/alert-events.js'
  * calls `deliver` once per notification, in order per alert (an alert's
  * `resolved` after its `fired`), and never waits for it on a run's path; a
  * rejection is reported as an `alert.delivery-failed` event and the engine
- * goes on. `engine.close()` waits for deliveries under way.
+ * goes on. `engine.close()` waits for deliveries under way. A store rule's
+ * notification goes to the sinks of one engine of those sharing the
+ * database (the one whose claim won), at least once: if that engine stops
+ * before its sinks settled, another delivers it after `deliveryLease`.
  *
  * @example
  * ```ts

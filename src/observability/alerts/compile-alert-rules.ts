@@ -23,6 +23,8 @@ export interface CompiledAlertRule {
   readonly threshold: number
   /** The percentile as a fraction in (0, 1] (duration rules; 0 for the others). */
   readonly fraction: number
+  /** Whether it reads the shared store (dead-letters, run-waiting): every engine on the database sees its alerts, one delivers them. */
+  readonly shared: boolean
 }
 
 /** The alerts configuration, validated. */
@@ -30,6 +32,8 @@ export interface CompiledAlerts {
   readonly rules: readonly CompiledAlertRule[]
   readonly sinks: readonly AlertSink[]
   readonly intervalMs: number
+  /** How long an engine that claimed a store rule's notification has to deliver it before another engine may. */
+  readonly deliveryLeaseMs: number
   /** The longest window of the rules (how long the monitor keeps its ticks). */
   readonly longestWindowMs: number
 }
@@ -63,6 +67,8 @@ export function compileAlerts(config: AlertsConfig, store: AlertStoreRoles): Com
   }
   const intervalMs = durationOf('alerts', 'interval', config.interval, 15_000)
   if (intervalMs < 10) throw new InvalidAlertError('alerts', 'interval', `must be at least 10 ms, got ${String(config.interval)}`)
+  const deliveryLeaseMs = durationOf('alerts', 'deliveryLease', config.deliveryLease, 120_000)
+  if (deliveryLeaseMs < 10) throw new InvalidAlertError('alerts', 'deliveryLease', `must be at least 10 ms, got ${String(config.deliveryLease)}`)
   const sinks = config.sinks ?? []
   sinks.forEach(checkSink)
   const names = new Set<string>()
@@ -72,7 +78,7 @@ export function compileAlerts(config: AlertsConfig, store: AlertStoreRoles): Com
     names.add(compiled.name)
     return compiled
   })
-  return { rules, sinks, intervalMs, longestWindowMs: Math.max(0, ...rules.map((r) => r.windowMs)) }
+  return { rules, sinks, intervalMs, deliveryLeaseMs, longestWindowMs: Math.max(0, ...rules.map((r) => r.windowMs)) }
 }
 
 function checkSink(sink: AlertSink, index: number): void {
@@ -89,7 +95,7 @@ function compileRule(rule: AlertRule, index: number, store: AlertStoreRoles): Co
   checkFields(rule, at)
   if (rule.severity !== undefined && !severities.includes(rule.severity)) throw new InvalidAlertError(at, 'severity', `must be one of ${severities.join(', ')}, got ${JSON.stringify(rule.severity)}`)
   if (rule.description !== undefined && typeof rule.description !== 'string') throw new InvalidAlertError(at, 'description', 'must be a string')
-  const base = { rule, name: at, severity: rule.severity ?? 'warning', forMs: durationOf(at, 'for', rule.for, 0), holdMs: durationOf(at, 'hold', rule.hold, 60_000) }
+  const base = { rule, name: at, severity: rule.severity ?? 'warning', forMs: durationOf(at, 'for', rule.for, 0), holdMs: durationOf(at, 'hold', rule.hold, 60_000), shared: rule.kind === 'dead-letters' || rule.kind === 'run-waiting' }
   return { ...base, ...kindSettings(rule, at, store) }
 }
 
