@@ -509,8 +509,10 @@ export class Engine {
    * Without `query.from` the window starts at the first run ever recorded:
    * the API reads what it is asked for, and an absent bound means none. On a
    * big history that costs seconds (the task rows read every step of the
-   * window: about 13 s for 3.9 million steps in the guide's benchmark), so
-   * pass a window; `weft stats` defaults to the last 24 h for that reason.
+   * window: about 3–4 s for 3.9 million steps in the guide's benchmark, and
+   * a SQLite store reads on its connection, so the engine's other work waits
+   * meanwhile), so pass a window; `weft stats` defaults to the last 24 h for
+   * that reason.
    *
    * @example
    * ```ts

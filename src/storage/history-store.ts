@@ -126,9 +126,11 @@ export interface TaskHistoryRow {
  * PostgreSQL have it, as `store.history`): counts, sums and exact
  * percentiles computed by the database, by workflow and by task. A
  * workflow's runs in a window are one range of the runs' history index
- * `weft_runs_history (workflow, created_at, …)`; the tasks join each of those
- * runs to its own steps by primary key (guides/observability.md gives the
- * measured cost on 1,000,000 runs).
+ * `weft_runs_history (workflow, created_at, …)`; its task rows are ranges of
+ * the steps' history index on PostgreSQL (`weft_steps_history`), and on
+ * SQLite those runs joined to their own steps by primary key and folded by
+ * task in one pass (guides/observability.md gives the measured cost on
+ * 1,000,000 runs).
  *
  * @example
  * ```ts

@@ -48,7 +48,7 @@ function workflowRow(workflow: string, runs: readonly RunRecord[], definition: P
     recovered: runs.reduce((sum, run) => sum + run.recoveries, 0),
     duration: summarizeDurations(durations, definition),
     queueWait: summarizeDurations(started.map((run) => run.startedAt! - run.createdAt), definition),
-    firstCreatedAt: Math.min(...runs.map((run) => run.createdAt)),
+    firstCreatedAt: runs.reduce((first, run) => Math.min(first, run.createdAt), Infinity),
   }
 }
 

@@ -20,6 +20,8 @@ import { createEngine, defineWorkflow, MemoryWorkflowStore, sqliteStore } from '
 import { postgresStore } from '../../src/postgres.js'
 import type { PercentileDefinition } from '../../src/core/percentile-rank.js'
 import { percentiles } from '../../src/observability/percentiles.js'
+import { completeStepHistory, stepHistoryIndexState, stepHistoryLockKey } from '../../src/storage/postgres/pg-step-history.js'
+import { pgTaskHistorySql } from '../../src/storage/sql/history-sql.js'
 import { weftMigrationProvider } from '../../src/storage/sql/migrations.js'
 import type { HistoryStore, RunStatus, WorkflowStore } from '../../src/storage/workflow-store.js'
 import { createTestDatabase, describePostgres } from '../support/postgres.js'
@@ -194,6 +196,48 @@ describePostgres('PostgreSQL history queries', () => {
       await engine.close()
       await store.close()
       await admin.end()
+      await database.drop()
+    }
+  })
+
+  it("completes the steps' history online after the upgrade: batch by batch, once per fleet (a second process waits for none), the reads answering the same before and after", async () => {
+    const database = await createTestDatabase()
+    const pool = new pg.Pool({ connectionString: database.url, max: 2 })
+    const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: database.url, max: 1 }) }) })
+    const holder = new pg.Client({ connectionString: database.url })
+    try {
+      const { error } = await new Migrator({ db, provider: weftMigrationProvider('postgres') }).migrateTo(beforeTheIndexes)
+      expect(error).toBeUndefined()
+      for (const [n, run] of recordedRuns.entries()) await insertAsEarlierVersion(db, run, n)
+      const expected = await recordedReference(recordedRuns)
+      // Another process completing it holds the lock: this store's init returns at once, its reads join the runs.
+      await holder.connect()
+      await holder.query('select pg_advisory_lock($1::bigint)', [stepHistoryLockKey.toString()])
+      const early = postgresStore({ connectionString: database.url })
+      await early.init()
+      expect(await stepHistoryIndexState(pool)).toBe('missing')
+      const unfilled = async () => Number((await pool.query<{ n: string }>('select count(*) as n from weft_steps where workflow is null or run_created_at is null')).rows[0]!.n)
+      expect(await unfilled()).toBe(recordedRuns.length * 2)
+      await expectSameHistory(early.history, expected)
+      await holder.query('select pg_advisory_unlock($1::bigint)', [stepHistoryLockKey.toString()])
+      // Batches of 4 steps: the fill walks the primary key in many transactions.
+      expect(await completeStepHistory(pool as never, 4)).toBe('completed')
+      expect(await unfilled()).toBe(0)
+      expect(await stepHistoryIndexState(pool)).toBe('valid')
+      expect(await completeStepHistory(pool as never, 4)).toBe('complete')
+      await expectSameHistory(early.history, expected)
+      // The planner can use the index for each task's range (with the predicate written `key = task` it could not:
+      // it merged it with `task = $1` and read the table). Sequential scans are discouraged, not forbidden: a plan
+      // that cannot use the index still reads the table.
+      await holder.query('set enable_seqscan = off')
+      const plan = (await holder.query<{ 'QUERY PLAN': string }>(`explain ${pgTaskHistorySql({}, 'nearest-rank')}`, [0, 1e15])).rows.map((row) => row['QUERY PLAN']).join('\n')
+      expect(plan).toMatch(/Index Only Scan using weft_steps_history on weft_steps s\s/)
+      expect(plan).not.toMatch(/Seq Scan/)
+      await early.close()
+    } finally {
+      await holder.end()
+      await pool.end()
+      await db.destroy()
       await database.drop()
     }
   })

@@ -142,8 +142,9 @@ function sampleOf(given: readonly RecordedRun[], analyzed: readonly RecordedRun[
     completed,
     notCompleted: analyzed.length - completed,
     replayed,
-    fromCreatedAt: created.length === 0 ? undefined : Math.min(...created),
-    toCreatedAt: created.length === 0 ? undefined : Math.max(...created),
+    // Folded, not spread: a spread of hundreds of thousands of values overflows the call stack.
+    fromCreatedAt: created.length === 0 ? undefined : created.reduce((first, at) => Math.min(first, at)),
+    toCreatedAt: created.length === 0 ? undefined : created.reduce((last, at) => Math.max(last, at)),
   }
 }
 

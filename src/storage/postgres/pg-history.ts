@@ -8,6 +8,7 @@ import { recoveryStepRows, recoveryStepsSql, type RecoveryStepSqlRow } from '../
 import type { PercentileDefinition } from '../../core/percentile-rank.js'
 import { durationSummary, historyBounds, pgPercentilesSql, pgTaskHistorySql, queueWaitSql, runDurationSql, runFilter, stepDurationSql, pgTaskCountsSql, workflowCountsSql } from '../sql/history-sql.js'
 import type { PgContext } from './pg-context.js'
+import { stepHistoryIndexState } from './pg-step-history.js'
 
 type Numeric = number | string | null
 interface WorkflowRow extends Record<'d_count' | 'd_sum' | 'd_max' | 'w_count' | 'w_sum' | 'w_max' | 'total' | 'recovered' | 'first_created_at', Numeric> {
@@ -39,7 +40,7 @@ const param = (name: 'workflow' | 'from' | 'to') => ({ from: '$1::float8', to: '
 function joinedTasksSql(query: HistoryQuery, definition: PercentileDefinition): string {
   return `${pgTaskCountsSql('r.workflow')}, ${pgPercentilesSql(stepDurationSql, definition)} as d_percentiles
     from weft_runs r join weft_steps s on s.run_id = r.id where ${runFilter(query, param)} and s.key = s.task
-    group by r.workflow, s.task order by r.workflow, s.task`
+    group by r.workflow, s.task order by r.workflow collate "C", s.task collate "C"`
 }
 
 /** The PostgreSQL store's history (`postgresStore().history`). */
@@ -50,7 +51,7 @@ export class PgHistory implements HistoryStore {
     const definition = query.definition ?? 'nearest-rank'
     const sql = `${workflowCountsSql('postgres', runFilter(query, param))}, ${pgPercentilesSql(runDurationSql, definition)} as d_percentiles,
       ${pgPercentilesSql(queueWaitSql, definition)} as w_percentiles
-      from weft_runs r where ${runFilter(query, param)} group by r.workflow order by r.workflow`
+      from weft_runs r where ${runFilter(query, param)} group by r.workflow order by r.workflow collate "C"`
     const { rows } = await this.pg.db.query<WorkflowRow>(sql, parameters(query))
     return rows.map((row) => ({
       workflow: row.workflow,
@@ -84,12 +85,12 @@ export class PgHistory implements HistoryStore {
   }
 
   /**
-   * Whether the database has the steps' history index (migration 015). Asked at each query: a store opened without
-   * migrating may read a database its workers upgrade meanwhile.
+   * Whether the database has a valid steps' history index (built after migration 015 once the steps recorded before
+   * it are filled: pg-step-history.ts). Asked at each query: a store opened without migrating may read a database
+   * its workers upgrade meanwhile.
    */
   private async hasStepHistory(): Promise<boolean> {
-    const { rows } = await this.pg.db.query<{ found: boolean }>(`select to_regclass('weft_steps_history') is not null as found`)
-    return rows[0]!.found
+    return (await stepHistoryIndexState(this.pg.db)) === 'valid'
   }
 
   async recoveries(query: HistoryQuery): Promise<RecoveryStepRow[]> {

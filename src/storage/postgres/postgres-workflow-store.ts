@@ -3,6 +3,7 @@ import type { LocalUserStore, SessionStore } from '../session-store.js'
 import { PgSessions } from './pg-sessions.js'
 import { PgSettings } from './pg-settings.js'
 import { PgHistory } from './pg-history.js'
+import { completeStepHistory } from './pg-step-history.js'
 import type { HistoryStore } from '../history-store.js'
 import { backlogOf, backlogSql, type BacklogRow, type BacklogStore } from '../backlog-store.js'
 import type { SettingsStore } from '../settings-store.js'
@@ -145,8 +146,12 @@ export class PostgresWorkflowStore extends ComposedWorkflowStore {
 
   /**
    * Runs the migrations under kysely's advisory lock, so concurrent starts
-   * apply them once, and records the key ids of the codec, if it exposes them
-   * (see `keysSettingName`); with `migrate: false` it only checks the schema.
+   * apply them once; completes the steps' history after an upgrade (fills the
+   * steps recorded before it and builds its index without blocking other
+   * workers: seconds per hundred thousand steps, once; see
+   * guides/observability.md); and records the key ids of the codec, if it
+   * exposes them (see `keysSettingName`). With `migrate: false` it only
+   * checks the schema.
    */
   init(): Promise<void> {
     this.initialized ??= (async () => {
@@ -155,6 +160,7 @@ export class PostgresWorkflowStore extends ComposedWorkflowStore {
       const kysely = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: this.pool as never }) })
       const { error } = await new Migrator({ db: kysely, provider: weftMigrationProvider('postgres') }).migrateToLatest()
       if (error !== undefined) throw error
+      await completeStepHistory(this.pool)
       await recordKeyIds(this.settings, this.options.codec, Date.now())
     })()
     return this.initialized

@@ -47,7 +47,8 @@ export function workflowCountsSql(dialect: SqlDialect, filter: string): string {
  */
 export function pgTaskCountsSql(workflow: 'r.workflow' | 's.workflow'): string {
   const count = (condition: string) => `(count(*) filter (where ${condition}))::int`
-  const usage = (field: string) => `coalesce(sum((s.usage::json ->> '${field}')::float8), 0)`
+  // A value that is not a JSON number counts as none (as the memory store and SQLite read it).
+  const usage = (field: string) => `coalesce(sum(case when json_typeof(s.usage::json -> '${field}') = 'number' then (s.usage::json ->> '${field}')::float8 end), 0)`
   return `select ${workflow} as workflow, s.task as task, ${count(`s.status = 'completed'`)} as completed, ${count(`s.status = 'failed'`)} as failed,
     ${count(`s.status = 'skipped'`)} as skipped, coalesce(sum(case when s.status <> 'skipped' and s.attempts > 1 then s.attempts - 1 else 0 end), 0) as retries,
     count(${stepDurationSql}) as d_count, sum(${stepDurationSql}) as d_sum, max(${stepDurationSql}) as d_max, ${usage('tokens')} as tokens, ${usage('costUsd')} as cost_usd`
@@ -108,7 +109,7 @@ export function pgTaskHistorySql(query: HistoryQuery, definition: PercentileDefi
       ${pgTaskCountsSql('s.workflow')}, ${pgPercentilesSql(stepDurationSql, definition)} as d_percentiles
       from weft_steps s where s.workflow = p.workflow and s.task = p.task and ${ownStep} and s.run_created_at >= $1::float8 and s.run_created_at < $2::float8
       group by s.workflow, s.task) a
-    order by a.workflow, a.task`
+    order by a.workflow collate "C", a.task collate "C"`
 }
 
 /** A summary from an aggregate's count, sum and max and the three percentiles (`undefined` when there were no values). */

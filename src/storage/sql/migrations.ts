@@ -205,21 +205,20 @@ export function weftMigrations(dialect: SqlDialect): Record<string, Migration> {
     '2026_12_11_015_step_history': {
       async up(db: Kysely<unknown>) {
         // PostgreSQL: the steps' history (store.history's task rows, weft stats). Each step carries its run's workflow
-        // and creation time, so a task's steps in a window are one range of one index, read without visiting the runs
-        // or the table (before, every task query joined each run to its steps and sorted them all by task). Only a
-        // task's own step is indexed: map items and sub-steps are not in the task rows. Existing steps are filled from
-        // their runs here (a rewrite of the table: guides/observability.md has its time); every statement that
-        // writes a step fills both columns from the run row its fence reads; a trigger fills them for a writer that
-        // does not (a worker of an earlier version still running after the upgrade), and costs the others a null test.
+        // and creation time, so that a task's steps in a window are one range of one index (weft_steps_history),
+        // read without visiting the runs or the table; before, every task query joined each run to its steps and
+        // sorted them all by task. Every statement that writes a step fills both columns from the run row its fence
+        // reads; the trigger fills them for a writer that does not (a worker of an earlier version still running
+        // after the upgrade), and costs the others a null test. This migration only adds them: adding nullable
+        // columns is instant, so the steps table is locked for a moment. The steps recorded before it are filled,
+        // and the index built, online after the migrations (postgres/pg-step-history.ts): filling them here, in the
+        // migrations' transaction, held the table's lock for 70 s on 1,000,000 runs, and every worker waited.
         // SQLite has none of it: its commit writes every page it changed, so a second b-tree per step cost a page per
         // commit (a 100-task chain +40% per task on bench section 4); it reads the task rows by joining each run to
         // its steps and folding them in one pass (sqlite/sqlite-history-aggregates.ts).
         if (dialect !== 'postgres') return
         await db.schema.alterTable('weft_steps').addColumn('workflow', 'text').execute()
         await db.schema.alterTable('weft_steps').addColumn('run_created_at', time).execute()
-        await sql`update weft_steps s set workflow = r.workflow, run_created_at = r.created_at from weft_runs r where r.id = s.run_id`.execute(db)
-        await sql`create index weft_steps_history on weft_steps (${sql.raw(stepHistoryKey.join(', '))}) include (${sql.raw(stepHistoryCovered.join(', '))})
-          where ${sql.raw(ownStepCondition(''))}`.execute(db)
         await sql`create function weft_steps_fill_history() returns trigger language plpgsql as $$
           begin
             select r.workflow, r.created_at into new.workflow, new.run_created_at from weft_runs r where r.id = new.run_id;
@@ -227,8 +226,6 @@ export function weftMigrations(dialect: SqlDialect): Record<string, Migration> {
           end $$`.execute(db)
         await sql`create trigger weft_steps_fill_history before insert on weft_steps for each row when (new.workflow is null)
           execute function weft_steps_fill_history()`.execute(db)
-        // The planner's statistics of the new columns (the rewrite left the old row versions to autovacuum).
-        await sql`analyze weft_steps`.execute(db)
       },
     },
   }
@@ -246,8 +243,10 @@ export function ownStepCondition(alias: string): string {
 }
 
 /** PostgreSQL's steps' history index (weft_steps_history): its key, then the columns it covers so the task rows read only the index. */
-const stepHistoryKey = ['workflow', 'task', 'run_created_at']
-const stepHistoryCovered = ['status', 'started_at', 'finished_at', 'attempts', 'usage']
+export const stepHistoryIndexColumns = [
+  ['workflow', 'task', 'run_created_at'],
+  ['status', 'started_at', 'finished_at', 'attempts', 'usage'],
+] as const
 
 /** The columns of the runs' history index, in order (the history queries name it: weft_runs_history). */
 export const historyIndexColumns = ['workflow', 'created_at', 'status', 'started_at', 'finished_at', 'recoveries', 'id']

@@ -71,8 +71,9 @@ class TaskFold {
     else if (status === 'skipped') this.skipped++
     if (status !== 'skipped' && Number(attempts) > 1) this.retries += Number(attempts) - 1
     this.durations.add(duration)
-    if (tokens !== null) this.tokens += Number(tokens)
-    if (cost !== null) this.costUsd += Number(cost)
+    // A value that is not a number counts as none (as the memory store and PostgreSQL read it).
+    if (typeof tokens === 'number' && Number.isFinite(tokens)) this.tokens += tokens
+    if (typeof cost === 'number' && Number.isFinite(cost)) this.costUsd += cost
   }
 
   stats(task: string, definition: PercentileDefinition): TaskStats {
