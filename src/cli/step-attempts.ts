@@ -17,9 +17,14 @@ import { formatTable, type Column } from './text-table.js'
  * ```
  */
 export interface AttemptJson {
-  /** The attempt's number, from 1. */
+  /** The attempt's number, from 1 (a `fallback` entry: the failed attempt it answers). */
   readonly attempt: number
-  /** How it ended: `completed`, `failed`, or `interrupted` (its process stopped; inferred, see `AttemptHistory`). */
+  /**
+   * How it ended: `completed`, `failed`, or `interrupted` (its process
+   * stopped; inferred, see `AttemptHistory`); `fallback` is the fallback
+   * `@Recover` ran after the last attempt failed (last; `error` set when the
+   * fallback failed too).
+   */
   readonly outcome: AttemptOutcome
   /** When it started (epoch milliseconds); `null` for an interrupted attempt. */
   readonly startedAt: number | null
@@ -87,10 +92,10 @@ export function printAttempts(context: CliContext, rows: readonly StepRow[]): vo
   context.out.line(paint(context.out, 'bold', 'ATTEMPTS'))
   const columns: Column<AttemptLine>[] = [
     { header: 'step', cell: (line) => line.label },
-    { header: 'attempt', cell: (line) => (line.attempt === undefined ? none : `#${line.attempt.attempt}`) },
+    { header: 'attempt', cell: (line) => attemptText(line.attempt) },
     { header: 'started (utc)', cell: (line) => formatInstant(line.attempt?.startedAt) },
     { header: 'duration', cell: (line) => durationText(line.attempt) },
-    { header: 'outcome', cell: (line) => line.attempt?.outcome ?? `${line.omitted} earlier not kept`, tone: (line) => statusTone(line.attempt?.outcome ?? 'skipped') },
+    { header: 'outcome', cell: (line) => outcomeText(line), tone: (line) => statusTone(toneOf(line.attempt)) },
     { header: 'error', cell: (line) => errorText(line.attempt), tone: () => 'red' },
   ]
   for (const line of formatTable(context.out, columns, lines)) context.out.line(line)
@@ -100,6 +105,25 @@ function attemptLines(label: string, step: StepRecord): AttemptLine[] {
   const omitted = step.history?.omitted ?? 0
   const kept = stepAttempts(step).map((attempt, i): AttemptLine => ({ label: i === 0 && omitted === 0 ? label : '', attempt, omitted: 0 }))
   return omitted === 0 ? kept : [{ label, attempt: undefined, omitted }, ...kept]
+}
+
+function attemptText(attempt: AttemptRecord | undefined): string {
+  if (attempt === undefined) return none
+  return attempt.outcome === 'fallback' ? `after #${attempt.attempt}` : `#${attempt.attempt}`
+}
+
+function outcomeText(line: AttemptLine): string {
+  const attempt = line.attempt
+  if (attempt === undefined) return `${line.omitted} earlier not kept`
+  if (attempt.outcome !== 'fallback') return attempt.outcome
+  return attempt.error === undefined ? 'fallback' : 'fallback failed'
+}
+
+/** A fallback is coloured by how it ended: completed (its result is the output) or failed. */
+function toneOf(attempt: AttemptRecord | undefined): string {
+  if (attempt === undefined) return 'skipped'
+  if (attempt.outcome !== 'fallback') return attempt.outcome
+  return attempt.error === undefined ? 'completed' : 'failed'
 }
 
 function durationText(attempt: AttemptRecord | undefined): string {

@@ -12,6 +12,8 @@ export class AttemptLog {
   private readonly earlier: AttemptRecord[] = []
   private omitted = 0
   private lastStartedAt: number | undefined
+  /** When the fallback that answered the last attempt began, if one did. */
+  private fallbackStartedAt: number | undefined
   /** The failures `@Recover` classified, by `class\0strategy` (see {@link StepRecovery}). */
   private recovery: { failures: Map<string, number>; last: StepRecovery['last']; firstFailureAt: number } | undefined
 
@@ -41,6 +43,17 @@ export class AttemptLog {
     this.keep({ attempt: this.lost + n, outcome: 'interrupted', startedAt: this.lastStartedAt ?? startedAt, finishedAt: at })
   }
 
+  /**
+   * Attempt `n` (counted as in {@link AttemptLog.failed}) failed at `at` and
+   * `@Recover` answered it with a fallback, which begins now: the attempt is
+   * kept as failed, and the step's own end is the fallback's
+   * (`AttemptHistory.fallbackStartedAt`).
+   */
+  fellBack(n: number, at: number, error: unknown, startedAt: number): void {
+    this.failed(n, at, error, startedAt)
+    this.fallbackStartedAt = at
+  }
+
   /** `@Recover` classified a failed attempt at `at` as `errorClass`, met by `strategy`. */
   classified(errorClass: string, strategy: string, at: number): void {
     const last = { errorClass, strategy }
@@ -55,8 +68,9 @@ export class AttemptLog {
   /** The history to write with the step's record, whose last attempt started at `lastStartedAt` when this log did not see it start. */
   history(lastStartedAt: number | undefined): AttemptHistory | undefined {
     if (this.earlier.length === 0 && this.omitted === 0 && this.recovery === undefined) return undefined
-    const history = { earlier: [...this.earlier], omitted: this.omitted, lastStartedAt: this.lastStartedAt ?? lastStartedAt }
-    return this.recovery === undefined ? history : { ...history, recovery: this.stepRecovery(this.recovery) }
+    const history: AttemptHistory = { earlier: [...this.earlier], omitted: this.omitted, lastStartedAt: this.lastStartedAt ?? lastStartedAt }
+    const classified = this.recovery === undefined ? history : { ...history, recovery: this.stepRecovery(this.recovery) }
+    return this.fallbackStartedAt === undefined ? classified : { ...classified, fallbackStartedAt: this.fallbackStartedAt }
   }
 
   private stepRecovery({ failures, last, firstFailureAt }: NonNullable<AttemptLog['recovery']>): StepRecovery {

@@ -5,6 +5,7 @@ import type { CallReport } from '../graph/call-context.js'
 import type { NewOutboxEntry } from '../storage/outbox-store.js'
 import type { PayloadSchema } from '../graph/task-context.js'
 import type { TaskNode, WorkflowGraph } from '../graph/workflow-graph.js'
+import type { RecoveryReport } from '../resilience/recovery/recovery-stats.js'
 import type { PolicyHooks, PolicyServices, TaskPolicyRunner } from '../resilience/task-policies.js'
 import type { StepRecord, StoredEvent } from '../storage/workflow-store.js'
 import { AttemptLog, ItemAttempts } from './attempt-log.js'
@@ -232,7 +233,10 @@ export class RunTaskHost implements TaskRunner {
       },
       onRecovery: (report) => {
         const now = this.now()
-        ;(table.logs[task.id] ??= new AttemptLog()).classified(report.errorClass, report.strategy, now)
+        const log = (table.logs[task.id] ??= new AttemptLog())
+        log.classified(report.errorClass, report.strategy, now)
+        // A fallback answers the last attempt: that attempt failed, and the step's end is the fallback's.
+        if (fallsBack(report)) log.fellBack(report.attempt, now, report.error, table.startedAt[task.id]!)
         reporter.taskErrorClassified(task, now, report)
       },
       runFallback: (call) => fallbackEffect(this, task, call, iteration),
@@ -241,3 +245,8 @@ export class RunTaskHost implements TaskRunner {
 }
 
 function ignore(): void {}
+
+/** Whether `@Recover` met a failure with a fallback, which begins now (`fallbackWith`'s work, or `fallbackValue` / `fallbackTo` at once). */
+function fallsBack(report: RecoveryReport): boolean {
+  return report.strategy === 'fallback' && (report.outcome === 'falling-back' || report.outcome === 'recovered')
+}

@@ -235,7 +235,12 @@ export type RunPatch = Partial<Pick<RunRecord, 'status' | 'statusMessage' | 'fin
  * How one attempt of a step ended: `completed`, `failed` (its error is in
  * the record), or `interrupted` (the process running it stopped before it
  * ended: its run was taken over by another claim; see
- * {@link AttemptHistory}).
+ * {@link AttemptHistory}). `fallback` is not an attempt but the fallback
+ * `@Recover` ran after the step's last attempt failed (`fallbackValue`,
+ * `fallbackTo`, `fallbackWith`): always the last entry, numbered like the
+ * failed attempt it answers; without an error its result is the step's
+ * output, with one the fallback failed too and so did the step (see
+ * {@link AttemptHistory.fallbackStartedAt}).
  *
  * @example
  * ```ts
@@ -244,7 +249,7 @@ export type RunPatch = Partial<Pick<RunRecord, 'status' | 'statusMessage' | 'fin
  * const outcomes: AttemptOutcome[] = stepAttempts(step).map((a) => a.outcome)
  * ```
  */
-export type AttemptOutcome = 'completed' | 'failed' | 'interrupted'
+export type AttemptOutcome = 'completed' | 'failed' | 'interrupted' | 'fallback'
 
 /**
  * One attempt of a step, as recorded.
@@ -258,7 +263,7 @@ export type AttemptOutcome = 'completed' | 'failed' | 'interrupted'
  * ```
  */
 export interface AttemptRecord {
-  /** The attempt's number, from 1 (attempts lost with a stopped process count). */
+  /** The attempt's number, from 1 (attempts lost with a stopped process count); a `fallback` entry has the number of the failed attempt it answers. */
   readonly attempt: number
   /** How it ended. */
   readonly outcome: AttemptOutcome
@@ -266,7 +271,7 @@ export interface AttemptRecord {
   readonly startedAt?: number | undefined
   /** When it ended (epoch milliseconds); `undefined` for an interrupted attempt. */
   readonly finishedAt?: number | undefined
-  /** Why a failed attempt failed. */
+  /** Why a failed attempt failed (why a `fallback` entry's fallback failed). */
   readonly error?: ErrorRecord | undefined
 }
 
@@ -276,7 +281,9 @@ export interface AttemptRecord {
  * one attempt or `@Recover` classified a failure of it (see
  * {@link AttemptHistory.recovery}), so the common single attempt costs nothing. The last attempt
  * is the step itself (its status, error and `finishedAt`; it started at
- * {@link AttemptHistory.lastStartedAt}). Bounded: the latest
+ * {@link AttemptHistory.lastStartedAt}), except after a fallback, when the
+ * step is the fallback and its last attempt is kept here too
+ * ({@link AttemptHistory.fallbackStartedAt}). Bounded: the latest
  * {@link maxRecordedAttempts} earlier attempts are kept in full, older ones
  * only counted ({@link AttemptHistory.omitted}).
  *
@@ -323,6 +330,18 @@ export interface AttemptHistory {
    * Absent for steps without `@Recover` or without a failure.
    */
   readonly recovery?: StepRecovery | undefined
+  /**
+   * When `@Recover` answered the step's last attempt with a fallback
+   * (`fallbackValue`, `fallbackTo`, `fallbackWith`), when that fallback began
+   * (epoch milliseconds). Then the failed last attempt is the last of
+   * {@link AttemptHistory.earlier} (with its error), and the step's own
+   * status, error and `finishedAt` are the fallback's: `completed` with its
+   * result as the output, or `failed` (`FallbackFailedError`, or `@Retry`'s
+   * deadline). `stepAttempts` lists it as a last entry of outcome `fallback`.
+   * Absent for every other step, and in records written before Weft
+   * recorded fallbacks (whose last attempt reads as `completed`).
+   */
+  readonly fallbackStartedAt?: number | undefined
 }
 
 /**

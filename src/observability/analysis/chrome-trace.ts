@@ -1,4 +1,5 @@
 // One run's timeline in the Chrome trace event format, which chrome://tracing and ui.perfetto.dev open.
+import { stepAttempts } from '../../storage/attempt-history.js'
 import type { StepRecord } from '../../storage/workflow-store.js'
 import type { RecordedRun } from './analysis-input.js'
 
@@ -90,14 +91,11 @@ function stepEvents(step: StepRecord, tid: number, us: (at: number) => number): 
 }
 
 function attemptEvents(step: StepRecord, tid: number, us: (at: number) => number): ChromeTraceEvent[] {
-  const history = step.history!
-  const attempts = [
-    ...history.earlier.map((a) => ({ attempt: a.attempt, startedAt: a.startedAt, finishedAt: a.finishedAt, outcome: a.outcome, error: a.error })),
-    { attempt: step.attempts, startedAt: history.lastStartedAt, finishedAt: step.finishedAt, outcome: step.status, error: step.error },
-  ]
-  return attempts.flatMap(({ attempt, startedAt, finishedAt, outcome, error }) => {
+  return stepAttempts(step).flatMap(({ attempt, startedAt, finishedAt, outcome, error }) => {
     if (startedAt === undefined || finishedAt === undefined) return []
     const args = { attempt, outcome, ...(error === undefined ? {} : { error: `${error.name}: ${error.message}` }) }
-    return [{ name: `${step.key} attempt ${attempt}`, cat: 'attempt', ph: 'X' as const, ts: us(startedAt), dur: us(finishedAt) - us(startedAt), pid: 1, tid, args }]
+    // A step's fallback (after its last attempt failed) is a slice of its own.
+    const name = outcome === 'fallback' ? `${step.key} fallback` : `${step.key} attempt ${attempt}`
+    return [{ name, cat: outcome === 'fallback' ? 'fallback' : 'attempt', ph: 'X' as const, ts: us(startedAt), dur: us(finishedAt) - us(startedAt), pid: 1, tid, args }]
   })
 }

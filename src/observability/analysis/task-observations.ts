@@ -1,4 +1,5 @@
 // One task in one recorded run, reduced to the numbers the analysis needs: times, attempts, blocked time, digests.
+import { omittedAttempts, stepAttempts } from '../../storage/attempt-history.js'
 import type { StepRecord } from '../../storage/workflow-store.js'
 import type { AnalysisGraph, RecordedRun } from './analysis-input.js'
 import { valueDigest } from './value-digest.js'
@@ -33,7 +34,7 @@ export interface TaskObservation {
   readonly lastAttemptMs: number
   /** Attempts made. */
   readonly attempts: number
-  /** Attempts that failed (interrupted ones are not failures). */
+  /** Attempts that failed (interrupted ones are not failures), the last attempt of a step that fell back included. */
   readonly failedAttempts: number
   /** Time from the start of attempts refused by a rate limit, breaker or bulkhead to the next attempt's start. */
   readonly blockedMs: number
@@ -95,20 +96,25 @@ function observeStep(step: StepRecord, inputDigest: string | undefined): TaskObs
   }
 }
 
+/**
+ * The step's failed attempts, those only counted included: a step that fell
+ * back completed, but its last attempt failed (the fallback itself is no
+ * attempt, and a fallback that failed too adds no failed attempt).
+ */
 function failedAttempts(step: StepRecord): number {
-  const earlier = step.history === undefined ? 0 : step.history.earlier.filter((a) => a.outcome === 'failed').length + step.history.omitted
-  return earlier + (step.status === 'failed' ? 1 : 0)
+  return stepAttempts(step).filter((a) => a.outcome === 'failed').length + omittedAttempts(step)
 }
 
 function blockedTime(step: StepRecord): { blockedMs: number; blocked: boolean } {
   const isBlocking = (code: string | undefined) => code !== undefined && blockingErrorCodes.includes(code)
-  const earlier = step.history?.earlier ?? []
+  const attempts = stepAttempts(step)
   let blockedMs = 0
-  let blocked = step.status === 'failed' && isBlocking(step.error?.code)
-  earlier.forEach((attempt, i) => {
+  let blocked = false
+  attempts.forEach((attempt, i) => {
     if (attempt.outcome !== 'failed' || !isBlocking(attempt.error?.code)) return
     blocked = true
-    const nextStart = i + 1 < earlier.length ? earlier[i + 1]!.startedAt : step.history!.lastStartedAt
+    // Blocked until the next attempt (or the fallback) started.
+    const nextStart = attempts[i + 1]?.startedAt
     if (attempt.startedAt !== undefined && nextStart !== undefined) blockedMs += Math.max(0, nextStart - attempt.startedAt)
   })
   return { blockedMs, blocked }

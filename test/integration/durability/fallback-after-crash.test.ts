@@ -51,6 +51,11 @@ describe.each(['sqlite', 'postgres'] as StoreKind[])('a task that fell back, the
     const step = (await (await store.store()).loadSteps(runId)).find((s) => s.key === 'live')!
     expect(step).toMatchObject({ status: 'completed', attempts: 2 })
     expect(step.history?.recovery).toMatchObject({ failures: [{ errorClass: 'connection', strategy: 'fallback', count: 2 }], last: { errorClass: 'connection', strategy: 'fallback' } })
-    expect(stepAttempts(step).map((a) => a.outcome)).toEqual(['failed', 'completed'])
+    // Both attempts failed (with their error), then the fallback gave the output: read back from the store after the restart.
+    expect(stepAttempts(step).map((a) => [a.attempt, a.outcome, a.error?.message])).toEqual([
+      [1, 'failed', 'connect ECONNREFUSED 127.0.0.1:9'],
+      [2, 'failed', 'connect ECONNREFUSED 127.0.0.1:9'],
+      [2, 'fallback', undefined],
+    ])
   }, 60_000)
 })
