@@ -1,4 +1,5 @@
 import type { RunId } from '../core/ids.js'
+import type { Bindable } from './call-context.js'
 import type { ErrorClassName } from './recovery-options.js'
 
 /**
@@ -43,6 +44,31 @@ export interface FallbackContext<I = unknown> {
   readonly idempotencyKey: string
   /** Fires when the fallback must stop: see {@link FallbackContext}. */
   readonly signal: AbortSignal
+  /**
+   * An adapter bound to this fallback, as `ctx.use` binds one to a task's
+   * attempt (the same adapters: a service of the definition, an adapter
+   * injected in the workflow class): its calls carry this fallback's
+   * `signal` and idempotency keys `<idempotencyKey>:<adapter>:<n>`, n
+   * counting the fallback's calls to that adapter from 1 (the same after a
+   * crash). What they meter — an LLM call's tokens and cost — is added to
+   * the task's step usage (`StepRecord.usage`) with its attempts', their
+   * reports (`task.call`: live metrics, spans under the fallback's span)
+   * name the task and the attempt the fallback answers, and their outbox
+   * entries are written with the task's step when the fallback's result is.
+   * Refused with `ContextClosedError` once the fallback has returned.
+   *
+   * @example
+   * ```ts
+   * import type { FallbackContext } from 'weft-sdk'
+   * import { LlmAdapter } from 'weft-sdk/llm'
+   * const cheap = new LlmAdapter({ name: 'cheap', baseUrl: 'http://127.0.0.1:11434/v1/', model: 'llama3.2' })
+   * async function summarizeCheaply(_error: unknown, text: string, ctx: FallbackContext): Promise<string> {
+   *   const answer = await ctx.use(cheap).chat({ messages: [{ role: 'user', content: `Summarize: ${text}` }] })
+   *   return answer.text // its tokens and cost are the task's step usage
+   * }
+   * ```
+   */
+  use<C>(adapter: Bindable<C>): C
 }
 
 /**

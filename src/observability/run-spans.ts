@@ -1,5 +1,5 @@
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api'
-import type { RunStarted, TaskCallReported, TaskCompleted, TaskFailed, TaskRetrying, WeftEvent } from '../runtime/run-events.js'
+import type { RunStarted, TaskCallReported, TaskCompleted, TaskErrorClassified, TaskFailed, TaskRetrying, WeftEvent } from '../runtime/run-events.js'
 import type { ErrorRecord } from '../storage/workflow-store.js'
 import { WeftSpanAttributes as A } from './span-attributes.js'
 import { contextOfTraceparent, toTraceparent } from './trace-context.js'
@@ -11,6 +11,8 @@ interface AttemptTrace {
   /** When the attempt began (epoch milliseconds). */
   readonly startAt: number
   span: Span | undefined
+  /** Set when this is not an attempt but the fallback that answered attempt {@link attempt}: the class of the failure it answers. */
+  readonly fallbackFor?: string | undefined
 }
 
 /** A run traced in this process: its span, the context its children are parented to, and its tasks' attempts. */
@@ -110,6 +112,8 @@ export class RunSpans {
         return void run.attempts.set(event.task, { task: event.task, attempt: 1, startAt: event.at, span: undefined })
       case 'task.retrying':
         return this.taskRetrying(run, event)
+      case 'task.error-classified':
+        return this.taskErrorClassified(run, event)
       case 'task.completed':
         return this.taskCompleted(run, event)
       case 'task.failed':
@@ -168,6 +172,23 @@ export class RunSpans {
     run.attempts.set(event.task, { task: event.task, attempt: event.attempt + 1, startAt: event.at + event.delayMs, span: undefined })
   }
 
+  /**
+   * `@Recover` classified a failed attempt: an event on the attempt's span.
+   * When a fallback answers it, the attempt's span ends there as failed
+   * (outcome `fell-back`), and the fallback gets a span of its own, the
+   * attempts' sibling, which the task's end closes.
+   */
+  private taskErrorClassified(run: RunTrace, event: TaskErrorClassified): void {
+    const span = this.attemptSpan(run, event.task, event.at)
+    if (span === undefined) return
+    span.addEvent('weft.task.error-classified', { [A.errorClass]: event.errorClass, [A.recoveryStrategy]: event.strategy, [A.recoveryOutcome]: event.outcome }, event.at)
+    if (event.strategy !== 'fallback' || (event.outcome !== 'falling-back' && event.outcome !== 'recovered')) return
+    span.setAttribute(A.taskOutcome, 'fell-back')
+    markError(span, event.error, event.at)
+    span.end(event.at)
+    run.attempts.set(event.task, { task: event.task, attempt: event.attempt, startAt: event.at, span: undefined, fallbackFor: event.errorClass })
+  }
+
   private taskCompleted(run: RunTrace, event: TaskCompleted): void {
     if (event.fromCheckpoint) return void run.span.addEvent('weft.task.replayed', { [A.task]: event.task }, event.at)
     this.taskEnded(run, event.task, event.at, 'completed')
@@ -206,9 +227,16 @@ export class RunSpans {
     // A retry's attempt begins after its delay; a cancel during the delay ends it before: it then lasts no time.
     const startTime = Math.min(current.startAt, at)
     const attributes = attemptAttributes(run.identity, task, current.attempt)
+    if (current.fallbackFor !== undefined) return (current.span = this.startFallback(run, current, startTime, attributes))
     const span = this.tracer.startSpan(`weft.task ${task}`, { startTime, attributes }, run.context)
     current.span = span
     return span
+  }
+
+  /** The span of a task's fallback: the attempt's attributes (the attempt it answers), the class it answers, `weft.recovery.strategy` `fallback`. */
+  private startFallback(run: RunTrace, current: AttemptTrace, startTime: number, attempt: Attributes): Span {
+    const attributes: Attributes = { ...attempt, [A.errorClass]: current.fallbackFor, [A.recoveryStrategy]: 'fallback' }
+    return this.tracer.startSpan(`weft.fallback ${current.task}`, { startTime, attributes }, run.context)
   }
 }
 

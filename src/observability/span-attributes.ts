@@ -29,10 +29,22 @@ export const WeftSpanAttributes = {
   replayedSteps: 'weft.run.replayed_steps',
   /** The task's name (attempt spans, and task events on a run span). */
   task: 'weft.task.name',
-  /** The attempt's number, 1 for the first call (attempt spans). */
+  /** The attempt's number, 1 for the first call (attempt spans; on a fallback span, the failed attempt it answers). */
   attempt: 'weft.task.attempt',
-  /** How the attempt ended: `completed`, `retried` (another attempt follows), `failed` or `cancelled` (attempt spans). */
+  /**
+   * How the attempt ended: `completed`, `retried` (another attempt follows),
+   * `fell-back` (it failed and `@Recover`'s fallback answered it: a
+   * `weft.fallback <task>` span follows), `failed` or `cancelled` (attempt
+   * spans); how the fallback ended: `completed`, `failed` or `cancelled`
+   * (fallback spans).
+   */
   taskOutcome: 'weft.task.outcome',
+  /** The class `@Recover` sorted a failure into: `connection`, `timeout`, …, or a rule's own (`weft.task.error-classified` events, fallback spans). */
+  errorClass: 'weft.error.class',
+  /** The strategy of that class: `retry`, `fallback`, `escalate`, …, `none` (`weft.task.error-classified` events; `fallback` on fallback spans). */
+  recoveryStrategy: 'weft.recovery.strategy',
+  /** What followed the failure: `retrying`, `falling-back`, `recovered`, `failed` or `escalated` (`weft.task.error-classified` events). */
+  recoveryOutcome: 'weft.recovery.outcome',
   /** Wait before the next attempt, in milliseconds (attempt spans whose outcome is `retried`). */
   retryDelayMs: 'weft.task.retry_delay_ms',
   /** True when an `@OnFailure` handler or optional dependents handle the task's failure (failed attempt spans). */

@@ -17,13 +17,13 @@ import type {
   WaitForEventOptions,
   WaitForSchemaEventOptions,
 } from '../graph/task-context.js'
-import type { Bindable, CallContext, CallReport } from '../graph/call-context.js'
+import type { Bindable, CallReport } from '../graph/call-context.js'
+import { AttemptCalls, type CallMaker } from './attempt-calls.js'
 import { payloadDecoder, type DecodedPayload } from '../graph/event-payload.js'
 import { EventStreamImpl } from './event-stream.js'
 import { mapSettings, runMap } from './map-items.js'
 import { waitForOneEvent } from './inbox-wait.js'
 import { sleepReport, waitReport } from './own-calls.js'
-import type { NewOutboxEntry } from '../storage/outbox-store.js'
 import type { TaskHost } from './task-host.js'
 
 /** The key of an attempt's step: its task's (`TaskNode.stepKey`), or its loop iteration's. Its sub-steps' keys and its idempotency key start with it. */
@@ -45,10 +45,8 @@ export class TaskContextImpl implements LoopContext<unknown> {
   private stepNames: Set<string> | undefined
   /** How many sleeps, waits and streams this attempt has begun: their step keys are numbered in call order. */
   private readonly sequence = { sleep: 0, wait: 0, events: 0 }
-  /** Calls made through `ctx.use` in this attempt, per adapter: their idempotency keys are numbered in call order. */
-  private calls: Map<string, number> | undefined
-  /** Entries this attempt recorded for the outbox (`CallContext.outbox`), staged with the journal under {@link stepPrefix}. */
-  private outboxEntries: NewOutboxEntry[] | undefined
+  /** The calls made through `ctx.use` in this attempt (their keys, usage and outbox entries), from the first one. */
+  private bound: AttemptCalls | undefined
   /** The key of this attempt's task step (or loop iteration): every sub-step key starts with it. */
   private readonly stepPrefix: string
 
@@ -94,38 +92,27 @@ export class TaskContextImpl implements LoopContext<unknown> {
   }
 
   use<C>(adapter: Bindable<C>): C {
-    this.assertOpen(() => 'ctx.use')
-    return adapter.bind(this.callContext())
+    return this.calls().use(adapter, 'ctx.use')
   }
 
-  /** What `ctx.use` binds an adapter to: this attempt's signal, and keys numbered per adapter from 1 (again from 1 on a retry, so a retried call keeps its key). */
-  private callContext(): CallContext {
+  /** What `ctx.use` binds adapters to: this attempt's signal, and keys numbered per adapter from 1 (again from 1 on a retry, so a retried call keeps its key). */
+  private calls(): AttemptCalls {
+    if (this.bound !== undefined) return this.bound
     const context = this
-    return {
+    const maker: CallMaker = {
+      task: this.task,
+      attempt: this.attempt,
+      stepKey: this.stepPrefix,
+      idempotencyKey: this.idempotencyKey,
       get signal() {
         return context.signal
       },
-      nextIdempotencyKey(adapter: string): string {
-        context.calls ??= new Map()
-        const n = (context.calls.get(adapter) ?? 0) + 1
-        context.calls.set(adapter, n)
-        return `${context.idempotencyKey}:${adapter}:${n}`
-      },
-      progress(source: string, data: unknown): void {
-        if (!context.closed) context.host.progress(context.task, context.attempt, source, data)
-      },
-      report(call: CallReport): void {
-        context.reportCall(call)
-      },
-      traceparent: () => (context.closed ? undefined : context.host.traceparent(context.task)),
-      // Metered to the attempt's step (the task's, or its loop iteration's), even late: the tokens were spent.
-      meter: (usage) => this.host.meter(this.stepPrefix, usage),
-      spent: () => this.host.spent(),
-      outbox: (adapter, payload) => this.recordOutbox(adapter, payload),
+      isClosed: () => context.closed,
     }
+    return (this.bound = new AttemptCalls(this.host, maker))
   }
 
-  /** Reports a call of this attempt (an adapter's, or its own wait, sleep or map item) unless the attempt is over. */
+  /** Reports a call of this attempt (its own wait, sleep or map item) unless the attempt is over. */
   private reportCall(call: CallReport): void {
     if (!this.closed) this.host.callReported(this.task, this.attempt, call)
   }
@@ -135,26 +122,9 @@ export class TaskContextImpl implements LoopContext<unknown> {
     return !this.closed && this.host.reportsCalls()
   }
 
-  /** Adds an entry to this attempt's outbox (staged with the journal, written with the step); returns its id. */
-  private recordOutbox(adapter: string, payload: unknown): string {
-    this.assertOpen(() => `ctx.outbox (adapter "${adapter}")`)
-    this.calls ??= new Map()
-    // Counted apart from the adapter's direct calls (a key no adapter name can take: names are storable names).
-    const counter = `\u0000outbox:${adapter}`
-    const n = (this.calls.get(counter) ?? 0) + 1
-    this.calls.set(counter, n)
-    const id = `${this.idempotencyKey}:${adapter}:outbox:${n}`
-    if (this.outboxEntries === undefined) {
-      this.outboxEntries = []
-      this.host.stageOutbox(this.stepPrefix, this.outboxEntries, this.outboxEntries)
-    }
-    this.outboxEntries.push({ id, adapter, payload })
-    return id
-  }
-
   /** The attempt failed or was interrupted: what it staged for the outbox is dropped (a failed attempt records no entry). */
   discardOutbox(): void {
-    if (this.outboxEntries !== undefined) this.host.stageOutbox(this.stepPrefix, undefined, this.outboxEntries)
+    this.bound?.discardOutbox()
   }
 
   /** Fires the signal (the interpreter calls this when the attempt is interrupted). The context is closed. */

@@ -382,7 +382,7 @@ export interface StepRecord {
   readonly finishedAt: number
   /** The attempts before the last, when there were any (see {@link AttemptHistory}; read them all with `stepAttempts`). */
   readonly history?: AttemptHistory | undefined
-  /** Tokens and cost the step's metered calls spent (an LLM adapter's, through `ctx.use`), over its attempts in the process that recorded it; absent when none metered. */
+  /** Tokens and cost the step's metered calls spent (an LLM adapter's, through `ctx.use`, or a fallback's `FallbackContext.use`), over its attempts and its fallback in the process that recorded it; absent when none metered. */
   readonly usage?: StepUsage | undefined
   /**
    * Messages the step's successful attempt recorded for delivery (a completed
