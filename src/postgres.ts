@@ -14,5 +14,6 @@
  */
 export { PostgresWorkflowStore, postgresStore, type PostgresStoreOptions } from './storage/postgres/postgres-workflow-store.js'
 export type { PgPoolLike, PgClientLike, PgQueryable, PgQueryConfig, PgResult } from './storage/postgres/pg-client.js'
+export type { StepHistoryCompletion } from './storage/postgres/pg-step-history.js'
 export { forceGenericPlans } from './storage/postgres/pg-client.js'
 export { postgresPolicyState, type PostgresPolicyStateOptions } from './integration/shared-state/postgres-policy-state.js'

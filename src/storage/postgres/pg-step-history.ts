@@ -1,13 +1,14 @@
-// PostgreSQL's steps' history, completed online after migration 2026_12_11_015_step_history. The migration only
-// adds the history columns and the trigger that fills them (it holds the steps table's lock for an instant); the
-// steps recorded before it are filled here in batches of their primary key, each a short transaction of its own,
-// and the index is built without blocking writes (CREATE INDEX CONCURRENTLY). Meanwhile every worker keeps reading
+// PostgreSQL's steps' history, completed online after migration 2026_12_11_015_step_history, in the background of
+// the store that migrated (postgres-workflow-store.ts: `historyReady`). The migration only adds the history columns
+// and the trigger that fills them (it holds the steps table's lock for an instant); the steps recorded before it are
+// filled here in batches of their primary key, each a short transaction of its own, and the index is built without
+// blocking writes (CREATE INDEX CONCURRENTLY). Meanwhile every worker keeps reading
 // and writing steps, and the history reads the steps by joining them to their runs (pg-history.ts) until the index
 // is valid. One process does it at a time (an advisory lock); one that is interrupted leaves the work to the next
 // store that starts with `migrate` (the fill resumes where the columns are still empty; an index a failed build
 // left invalid is dropped and built again).
 
-import { ownStepCondition, stepHistoryIndexColumns } from '../sql/migrations.js'
+import { stepHistoryIndexSql } from '../sql/migrations.js'
 import type { PgClientLike, PgPoolLike } from './pg-client.js'
 
 /** The advisory lock key of the completion (any constant other Weft locks do not use: 'weft' 'hist' as ASCII). */
@@ -15,6 +16,20 @@ export const stepHistoryLockKey = 0x77656674_68697374n
 
 /** Steps filled per transaction: long enough to be cheap, short enough to hold row locks only briefly. */
 export const stepHistoryBatch = 20_000
+
+/**
+ * How a completion of the steps' history ended: it was `complete` already (or
+ * there was nothing to do), this process `completed` it, another process
+ * holds it (`busy`), it `stopped` (its store closed), or it `failed` (the
+ * next store that migrates tries again).
+ *
+ * @example
+ * ```ts
+ * import type { StepHistoryCompletion } from 'weft-sdk/postgres'
+ * const done = (outcome: StepHistoryCompletion) => outcome === 'complete' || outcome === 'completed'
+ * ```
+ */
+export type StepHistoryCompletion = 'complete' | 'completed' | 'busy' | 'stopped' | 'failed'
 
 /** Whether the steps' history index exists and is valid (a build that failed leaves an invalid one). */
 export async function stepHistoryIndexState(db: Pick<PgPoolLike, 'query'>): Promise<'valid' | 'invalid' | 'missing'> {
@@ -52,9 +67,10 @@ async function fillBatch(client: PgClientLike, after: readonly [string, string],
 /**
  * Completes the steps' history when the database has its columns but not a valid index: fills the steps recorded
  * before the upgrade, builds the index, analyzes. Returns at once when it is complete, or when another process
- * holds the lock (it is completing it). `batch` sets the steps filled per transaction.
+ * holds the lock (it is completing it). `batch` sets the steps filled per transaction; `signal` stops it between
+ * batches (the next completion resumes: it fills only the steps still empty).
  */
-export async function completeStepHistory(pool: PgPoolLike, batch: number = stepHistoryBatch): Promise<'complete' | 'completed' | 'busy'> {
+export async function completeStepHistory(pool: PgPoolLike, batch: number = stepHistoryBatch, signal?: AbortSignal): Promise<Exclude<StepHistoryCompletion, 'failed'>> {
   if ((await stepHistoryIndexState(pool)) === 'valid' || !(await hasHistoryColumns(pool))) return 'complete'
   const client = await pool.connect()
   try {
@@ -65,9 +81,11 @@ export async function completeStepHistory(pool: PgPoolLike, batch: number = step
       if (state === 'valid') return 'complete'
       if (state === 'invalid') await client.query('drop index concurrently if exists weft_steps_history')
       let after: readonly [string, string] | undefined = ['', '']
-      while (after !== undefined) after = await fillBatch(client, after, batch)
-      const [key, covered] = stepHistoryIndexColumns
-      await client.query(`create index concurrently if not exists weft_steps_history on weft_steps (${key.join(', ')}) include (${covered.join(', ')}) where ${ownStepCondition('')}`)
+      while (after !== undefined) {
+        if (signal?.aborted === true) return 'stopped'
+        after = await fillBatch(client, after, batch)
+      }
+      await client.query(stepHistoryIndexSql(true))
       await client.query('analyze weft_steps')
       return 'completed'
     } finally {

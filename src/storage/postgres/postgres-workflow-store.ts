@@ -3,7 +3,7 @@ import type { LocalUserStore, SessionStore } from '../session-store.js'
 import { PgSessions } from './pg-sessions.js'
 import { PgSettings } from './pg-settings.js'
 import { PgHistory } from './pg-history.js'
-import { completeStepHistory } from './pg-step-history.js'
+import { completeStepHistory, stepHistoryBatch, type StepHistoryCompletion } from './pg-step-history.js'
 import type { HistoryStore } from '../history-store.js'
 import { backlogOf, backlogSql, type BacklogRow, type BacklogStore } from '../backlog-store.js'
 import type { SettingsStore } from '../settings-store.js'
@@ -122,6 +122,9 @@ export class PostgresWorkflowStore extends ComposedWorkflowStore {
   /** The database, for messages: its URL without the password, or the pool it was given. */
   private readonly location: string
   private initialized: Promise<void> | undefined
+  /** The steps' history's completion started by `init()`, if any (see `historyReady`). */
+  private history$: Promise<StepHistoryCompletion> | undefined
+  private readonly stopping = new AbortController()
 
   /** The pool the store runs on (ended by `close` when the store created it). */
   private get pool(): PgPoolLike {
@@ -146,10 +149,10 @@ export class PostgresWorkflowStore extends ComposedWorkflowStore {
 
   /**
    * Runs the migrations under kysely's advisory lock, so concurrent starts
-   * apply them once; completes the steps' history after an upgrade (fills the
-   * steps recorded before it and builds its index without blocking other
-   * workers: seconds per hundred thousand steps, once; see
-   * guides/observability.md); and records the key ids of the codec, if it
+   * apply them once; starts completing the steps' history after an upgrade
+   * in the background (fills the steps recorded before it and builds its
+   * index without blocking any worker: minutes on a million runs, once; see
+   * `historyReady` and guides/observability.md); and records the key ids of the codec, if it
    * exposes them (see `keysSettingName`). With `migrate: false` it only
    * checks the schema.
    */
@@ -160,7 +163,7 @@ export class PostgresWorkflowStore extends ComposedWorkflowStore {
       const kysely = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: this.pool as never }) })
       const { error } = await new Migrator({ db: kysely, provider: weftMigrationProvider('postgres') }).migrateToLatest()
       if (error !== undefined) throw error
-      await completeStepHistory(this.pool)
+      this.completeHistoryInBackground()
       await recordKeyIds(this.settings, this.options.codec, Date.now())
     })()
     return this.initialized
@@ -241,9 +244,36 @@ export class PostgresWorkflowStore extends ComposedWorkflowStore {
     return reencryptValues(driver, pg.rowCodec.codec, options)
   }
 
-  /** Ends the pool (unless it was given by the user). */
+  /**
+   * Settles once the steps' history this store's `init()` set out to complete
+   * after an upgrade is complete (filled and indexed, see
+   * guides/observability.md), or when another process holds that work, or
+   * it stopped (the store closed; a failure, which the next store that
+   * migrates retries). Resolves at once when nothing was to be done or
+   * `init()` did not migrate. Never rejects.
+   *
+   * @example
+   * ```ts
+   * import { postgresStore } from 'weft-sdk/postgres'
+   * const store = postgresStore({ connectionString: process.env.DATABASE_URL! })
+   * await store.init()
+   * console.log(await store.historyReady) // 'complete', 'completed', 'busy', 'stopped' or 'failed'
+   * ```
+   */
+  get historyReady(): Promise<StepHistoryCompletion> {
+    return this.history$ ?? Promise.resolve('complete')
+  }
+
+  /** Starts completing the steps' history without holding `init()` up: on a big history it takes minutes. */
+  private completeHistoryInBackground(): void {
+    this.history$ = completeStepHistory(this.pool, stepHistoryBatch, this.stopping.signal).catch((): StepHistoryCompletion => 'failed')
+  }
+
+  /** Ends the pool (unless it was given by the user), after stopping the steps' history's completion between two batches. */
   async close(): Promise<void> {
     await this.initialized?.catch(() => undefined)
+    this.stopping.abort()
+    await this.history$
     if (this.ownsPool) await this.pool.end()
   }
 }

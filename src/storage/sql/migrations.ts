@@ -226,6 +226,9 @@ export function weftMigrations(dialect: SqlDialect): Record<string, Migration> {
           end $$`.execute(db)
         await sql`create trigger weft_steps_fill_history before insert on weft_steps for each row when (new.workflow is null)
           execute function weft_steps_fill_history()`.execute(db)
+        // A database without steps yet (a new one) has nothing to fill: its index is built here, at no cost.
+        const { rows } = await sql<{ empty: boolean }>`select not exists (select 1 from weft_steps) as empty`.execute(db)
+        if (rows[0]?.empty === true) await sql.raw(stepHistoryIndexSql(false)).execute(db)
       },
     },
   }
@@ -242,11 +245,15 @@ export function ownStepCondition(alias: string): string {
   return `(${column('key')} = ${column('task')}) is true`
 }
 
-/** PostgreSQL's steps' history index (weft_steps_history): its key, then the columns it covers so the task rows read only the index. */
-export const stepHistoryIndexColumns = [
-  ['workflow', 'task', 'run_created_at'],
-  ['status', 'started_at', 'finished_at', 'attempts', 'usage'],
-] as const
+/**
+ * The statement that builds PostgreSQL's steps' history index (weft_steps_history): keyed by (workflow, task,
+ * run_created_at), covering the columns the task rows read so that they read only the index, over a task's own
+ * steps; `concurrently` builds it without blocking writes (outside a transaction).
+ */
+export function stepHistoryIndexSql(concurrently: boolean): string {
+  return `create index ${concurrently ? 'concurrently ' : ''}if not exists weft_steps_history on weft_steps (workflow, task, run_created_at)
+    include (status, started_at, finished_at, attempts, usage) where ${ownStepCondition('')}`
+}
 
 /** The columns of the runs' history index, in order (the history queries name it: weft_runs_history). */
 export const historyIndexColumns = ['workflow', 'created_at', 'status', 'started_at', 'finished_at', 'recoveries', 'id']
