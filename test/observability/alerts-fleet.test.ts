@@ -18,7 +18,7 @@ import type { WorkflowStore } from 'weft-sdk/store'
 import { postgresStore } from 'weft-sdk/postgres'
 import { alertClaimName, type AlertClaim } from '../../src/observability/alerts/alert-claim.js'
 import { createTestDatabase, describePostgres } from '../support/postgres.js'
-import { testSeed } from '../support/seed.js'
+import { seededRandom, testSeed } from '../support/seed.js'
 import { flush, virtualTime, type VirtualTime } from '../support/test-clock.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'weft-alerts-fleet-'))
@@ -178,7 +178,7 @@ function fleetCases(open: () => Database | Promise<Database>): void {
   })
 
   it('never delivers twice when the engines evaluate at once, many times, in random subsets, over many episodes', async () => {
-    const random = mulberry32(testSeed('test/observability/alerts-fleet.test.ts'))
+    const random = seededRandom(testSeed('test/observability/alerts-fleet.test.ts'))
     const time = virtualTime()
     const f = await fleet(await open(), time)
     const some = () => {
@@ -345,16 +345,4 @@ function withoutSettings(store: WorkflowStore): WorkflowStore {
       return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value
     },
   })
-}
-
-/** A small seeded generator (the test prints its seed). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
-  }
 }

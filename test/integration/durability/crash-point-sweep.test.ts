@@ -12,8 +12,8 @@
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { describePostgres } from '../../support/postgres.js'
-import { testSeed } from '../../support/seed.js'
-import { countEffects, createTestStore, readEffects, seededRandom, spawnChild, stopAllChildren, useChildCleanup, useTempDir, type StoreKind, type TestStore } from './harness.js'
+import { seededRandom, testSeed } from '../../support/seed.js'
+import { countEffects, createTestStore, readEffects, spawnChild, stopAllChildren, useChildCleanup, useTempDir, type StoreKind, type TestStore } from './harness.js'
 
 useChildCleanup()
 const tempDir = useTempDir('sweep')
