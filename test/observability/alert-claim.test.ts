@@ -6,6 +6,8 @@
 import { describe, expect, it } from 'vitest'
 import { InvalidAlertError, createEngine } from 'weft-sdk'
 import { decideAlertClaim, type AlertClaim, type ClaimAttempt } from '../../src/observability/alerts/alert-claim.js'
+import { ClaimedNotifications } from '../../src/observability/alerts/claimed-notifications.js'
+import { MemorySettings } from '../../src/storage/memory-settings.js'
 
 const terms = { owner: 'me', now: 10_000, leaseMs: 1_000, staleAfterMs: 60_000 }
 const firing: AlertClaim = { state: 'firing', since: 1_000, at: 1_000, owner: 'other', deliverBy: 11_000, delivered: true, seenAt: 9_000 }
@@ -34,6 +36,13 @@ describe('claims of store rules’ notifications', () => {
     expect(decideAlertClaim({ ...resolution, owner: 'me' }, fired(8_000), terms).kind).toBe('deliver')
   })
 
+  it("waits to fire a new episode while another engine is still delivering the last one's resolution (the sink gets resolved, then fired), not after its lease", () => {
+    const delivering: AlertClaim = { ...firing, state: 'resolved', at: 9_000, delivered: false, deliverBy: 10_500 }
+    expect(decideAlertClaim(delivering, fired(9_001), terms)).toEqual({ kind: 'wait' })
+    expect(decideAlertClaim({ ...delivering, deliverBy: 10_000 }, fired(9_001), terms).kind).toBe('deliver')
+    expect(decideAlertClaim({ ...delivering, owner: 'me' }, fired(9_001), terms).kind).toBe('deliver')
+  })
+
   it('delivers a firing over a stale one (nobody saw it firing for staleAfterMs) as a new episode', () => {
     expect(decideAlertClaim({ ...firing, seenAt: 10_000 - 60_001 }, fired(9_500), terms).kind).toBe('deliver')
     expect(decideAlertClaim({ ...firing, seenAt: 10_000 - 60_000 }, fired(9_500), terms)).toEqual({ kind: 'skip' })
@@ -59,5 +68,47 @@ describe('the alerts option deliveryLease', () => {
     expect(() => createEngine({ alerts: { rules, deliveryLease: 5 } })).toThrow(InvalidAlertError)
     expect(() => createEngine({ alerts: { rules, deliveryLease: 5 } })).toThrow(/deliveryLease/)
     expect(() => createEngine({ alerts: { rules, deliveryLease: 'soon' as never } })).toThrow(/deliveryLease/)
+  })
+})
+
+describe('an engine’s claimed notifications when the store fails to mark one delivered', () => {
+  it('marks it again at the next settle, so no other engine delivers it again once the lease ends; a throwing store is reported, never an unhandled rejection', async () => {
+    const settings = new MemorySettings()
+    const failures: unknown[] = []
+    let updates = 0
+    const flaky = {
+      get: (name: string) => settings.get(name),
+      set: (name: string, value: unknown) => settings.set(name, value),
+      // The first update claims; the next two mark the delivery and fail, one rejecting, one throwing synchronously.
+      update: (name: string, change: (value: unknown) => unknown) => {
+        updates++
+        if (updates === 2) return Promise.reject(new Error('store unavailable'))
+        if (updates === 3) throw new Error('store refused synchronously')
+        return settings.update(name, change)
+      },
+    }
+    const delivered: unknown[] = []
+    const claims = new ClaimedNotifications({
+      settings: flaky,
+      owner: 'me',
+      leaseMs: 1_000,
+      refreshMs: 1_000,
+      deliver: async (notification) => void delivered.push(notification),
+      now: () => terms.now,
+      reportError: (error) => failures.push(error),
+    })
+    const name = 'alert:["dead-letters",[]]'
+    claims.add(name, { type: 'alert.fired' } as never, fired(9_500))
+    await claims.settle(terms.now, [])
+    await claims.idle()
+    expect(delivered).toHaveLength(1)
+    expect((await settings.get(name)) as AlertClaim).toMatchObject({ owner: 'me', delivered: false })
+    await claims.settle(terms.now, [])
+    expect((await settings.get(name)) as AlertClaim).toMatchObject({ owner: 'me', delivered: false })
+    await claims.settle(terms.now, [])
+    expect((await settings.get(name)) as AlertClaim).toMatchObject({ owner: 'me', delivered: true })
+    expect(updates).toBe(4)
+    expect(failures.map((error) => (error as Error).message)).toEqual(['store unavailable', 'store refused synchronously'])
+    expect(delivered).toHaveLength(1)
   })
 })

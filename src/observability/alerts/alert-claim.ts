@@ -66,13 +66,17 @@ export function decideAlertClaim(stored: AlertClaim | undefined, attempt: ClaimA
 /**
  * A firing is a new episode when nothing is recorded, when the recorded firing is stale, or when the recorded
  * resolution came before it (this engine's own resolution always did: its transitions are claimed in order). A
- * firing seen at or before another engine's resolution is that episode seen late: skipped.
+ * firing seen at or before another engine's resolution is that episode seen late: skipped. A new episode waits
+ * while another engine is still delivering the last one's resolution.
  */
 function decideFired(stored: AlertClaim | undefined, attempt: ClaimAttempt, terms: ClaimTerms): ClaimDecision {
   if (stored === undefined) return deliver(newClaim('firing', attempt.since, attempt, terms))
   if (stored.state === 'firing') return terms.now - stored.seenAt > terms.staleAfterMs ? deliver(newClaim('firing', attempt.since, attempt, terms)) : takeOver(stored, terms)
-  if (stored.owner === terms.owner || stored.at < attempt.since) return deliver(newClaim('firing', attempt.since, attempt, terms))
-  return skip
+  if (stored.owner !== terms.owner && stored.at >= attempt.since) return skip
+  // A new episode. Another engine still delivering the last one's resolution goes first (the sink gets resolved,
+  // then fired); once its lease has passed, the firing no longer waits (that resolution is lost with its owner).
+  if (!stored.delivered && stored.owner !== terms.owner && stored.deliverBy > terms.now) return wait
+  return deliver(newClaim('firing', attempt.since, attempt, terms))
 }
 
 /**

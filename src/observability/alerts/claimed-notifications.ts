@@ -15,7 +15,7 @@ export interface ClaimWiring {
   /** This engine's `workerId`. */
   readonly owner: string
   readonly leaseMs: number
-  /** How often an engine records that it still sees an alert firing; a firing unseen for twice that and a lease is over. */
+  /** How often an engine records that it still sees an alert firing; a firing unseen for twice that plus twice a lease is over. */
   readonly refreshMs: number
   /** Emits a notification and hands it to the sinks; resolves once every sink settled. */
   deliver(notification: AlertNotification): Promise<void>
@@ -37,6 +37,8 @@ export class ClaimedNotifications {
   /** When this engine last recorded seeing each alert firing. */
   private readonly seen = new Map<string, number>()
   private readonly marks = new Set<Promise<void>>()
+  /** Claims delivered whose mark failed to be written (the store failed): marked again at the next settle. */
+  private readonly unmarked = new Map<string, AlertClaim>()
 
   constructor(private readonly wiring: ClaimWiring) {}
 
@@ -50,6 +52,8 @@ export class ClaimedNotifications {
 
   /** Claims what is queued, alert by alert, and records seeing the alerts in `firing` (their claim names) firing. */
   async settle(now: number, firing: readonly string[]): Promise<void> {
+    // Marks that failed first: a claim left unmarked would be delivered again by another engine once its lease ends.
+    await Promise.all([...this.unmarked].map(([name, claim]) => this.mark(name, claim)))
     const names = new Set([...this.queues.keys(), ...firing])
     await Promise.all([...names].map((name) => (this.queues.has(name) ? this.settleQueue(name, now) : this.refresh(name, now))))
     for (const name of [...this.seen.keys()]) if (!firing.includes(name)) this.seen.delete(name)
@@ -92,13 +96,23 @@ export class ClaimedNotifications {
   private deliver(name: string, queued: Queued, decision: Extract<ClaimDecision, { kind: 'deliver' }>): void {
     const fired = decision.firedFirst && queued.fired !== undefined ? this.wiring.deliver(queued.fired) : Promise.resolve()
     const delivered = this.wiring.deliver(queued.notification)
-    const mark = Promise.all([fired, delivered]).then(() => this.mark(name, decision.claim))
+    const mark = Promise.all([fired, delivered]).then(
+      () => this.mark(name, decision.claim),
+      (error: unknown) => this.wiring.reportError(error),
+    )
     this.marks.add(mark)
     void mark.finally(() => this.marks.delete(mark))
   }
 
+  /** Marks a delivered claim as delivered; never rejects (a failure is reported and the mark kept for the next settle). */
   private async mark(name: string, claim: AlertClaim): Promise<void> {
-    await this.wiring.settings.update(name, (value) => markedDelivered(parseAlertClaim(value), claim), this.wiring.now()).catch((error: unknown) => this.wiring.reportError(error))
+    try {
+      await this.wiring.settings.update(name, (value) => markedDelivered(parseAlertClaim(value), claim), this.wiring.now())
+      if (this.unmarked.get(name) === claim) this.unmarked.delete(name)
+    } catch (error) {
+      this.unmarked.set(name, claim)
+      this.wiring.reportError(error)
+    }
   }
 
   /** Records that this engine still sees the alert firing, at most once per `refreshMs`. */
