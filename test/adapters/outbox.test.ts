@@ -70,6 +70,44 @@ describe('the durable outbox in the engine', () => {
     await engine.close()
   })
 
+  it("writes a fallback's entries with the step its result completes, none of the failed attempt's; a fallback that fails too writes none", async () => {
+    const recorder = new OutboxRecorder()
+    const Quote = defineWorkflow<{ fails: boolean }>({ name: 'outbox-fallback', version: 1 })
+      .services({ recorder: OutboxRecorder })
+      .task(
+        'quote',
+        {
+          recover: {
+            strategies: {
+              unknown: {
+                fallbackWith: (_error, _input, ctx) => {
+                  const sent = ctx.use(ctx.services.recorder)
+                  if (!ctx.input.fails) return sent.send('from the fallback')
+                  sent.send('from the fallback, then it failed too')
+                  throw new Error('the fallback failed as well')
+                },
+              },
+            },
+          },
+        },
+        (_input, ctx): string => {
+          ctx.use(ctx.services.recorder).send('from the failed attempt')
+          throw new Error('the live quote failed')
+        },
+      )
+      .build()
+    const engine = engineWith(recorder)
+    const run = await engine.start(Quote, { fails: false })
+    const id = (await run.result()).output('quote')
+    expect(id).toMatch(/:quote:fallback:recorder:outbox:1$/)
+    const failing = await engine.start(Quote, { fails: true })
+    expect((await failing.outcome()).status).toBe('failed')
+    await engine.outbox.deliver()
+    expect(recorder.delivered.map((entry) => [entry.id, entry.payload])).toEqual([[id, { body: 'from the fallback' }]])
+    expect(await engine.outbox.counts()).toEqual({ pending: 0, delivered: 1, dead: 0 })
+    await engine.close()
+  })
+
   it('retries a failed delivery under the same id, then gives it up after the last attempt', async () => {
     const recorder = new OutboxRecorder()
     const engine = engineWith(recorder)
